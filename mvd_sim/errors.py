@@ -1,0 +1,30 @@
+"""Exception hierarchy of mvd-sim.
+
+Every error raised on bad input is an :class:`MvdSimError`; its message is one sentence that
+names the file (when there is one), the field and the reason, so the CLI can print it on a
+single line and exit non-zero without a traceback.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MvdSimError", "ScenarioError", "GeometryError", "MeshError", "SolverError"]
+
+
+class MvdSimError(Exception):
+    """Base class of every error mvd-sim raises on purpose."""
+
+
+class ScenarioError(MvdSimError, ValueError):
+    """A scenario file or mapping is malformed, inconsistent or anatomically impossible."""
+
+
+class GeometryError(MvdSimError, ValueError):
+    """Geometry given to a constructor or a query is invalid (shape, finiteness, radius...)."""
+
+
+class MeshError(MvdSimError, ValueError):
+    """A mesh file cannot be read or is not a usable closed triangle surface."""
+
+
+class SolverError(MvdSimError, RuntimeError):
+    """A numerical solve failed to converge; never returned as if it were an answer."""

@@ -1,0 +1,145 @@
+"""``Tube``: the core value type, a named tube on a polyline centerline with per-point radius.
+
+Nerves and vessels are tubes. A tube never changes after construction; its arrays are
+read-only copies, and derived quantities (arc length, tangents, frames, curvature) are
+computed on first access and cached. "Changes" return new tubes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from mvd_sim._typing import Points, Radii
+from mvd_sim.constants import TOL
+from mvd_sim.errors import GeometryError
+from mvd_sim.geometry import curve
+
+__all__ = ["Tube"]
+
+
+def _readonly(array: np.ndarray) -> np.ndarray:
+    out = np.array(array, dtype=np.float64, copy=True)
+    out.flags.writeable = False
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Tube:
+    """A tube around a centerline.
+
+    Attributes
+    ----------
+    name : str
+        Identifier, unique within a scene (e.g. ``"CN7"``, ``"aica"``).
+    kind : str
+        What it is: ``"CN7"``, ``"CN8"`` or a vessel type (``"AICA"``, ``"PICA"``, ``"VA"``,
+        ``"BA"``, ``"vein"``).
+    points : (n, 3) float, mm
+        Centerline in the scene frame, ``n >= 2``, no zero-length segments.
+    radius : (n,) float, mm
+        Outer radius at each centerline point, positive.
+    """
+
+    name: str
+    kind: str
+    points: Points
+    radius: Radii = field(repr=False)
+
+    def __post_init__(self) -> None:
+        pts = np.asarray(self.points, dtype=float)
+        if pts.ndim != 2 or pts.shape[1] != 3 or pts.shape[0] < 2:
+            raise GeometryError(
+                f"tube {self.name!r}: points must be an (n, 3) array with n >= 2, "
+                f"got shape {pts.shape}")
+        if not np.all(np.isfinite(pts)):
+            raise GeometryError(f"tube {self.name!r}: points must be finite")
+        seg = np.linalg.norm(np.diff(pts, axis=0), axis=1)
+        if np.any(seg <= TOL.zero_segment_mm):
+            raise GeometryError(
+                f"tube {self.name!r}: centerline has a zero-length segment at index "
+                f"{int(np.argmin(seg))}")
+        rad = np.broadcast_to(np.asarray(self.radius, dtype=float), (len(pts),))
+        if not np.all(np.isfinite(rad)) or np.any(rad <= 0):
+            raise GeometryError(f"tube {self.name!r}: radius must be positive and finite, "
+                                f"got min {float(np.min(rad))!r}")
+        object.__setattr__(self, "points", _readonly(pts))
+        object.__setattr__(self, "radius", _readonly(rad))
+
+    # -- named constructors -------------------------------------------------------------
+    @classmethod
+    def from_points(cls, name: str, kind: str, points: Points,
+                    radius_mm: float | Radii, spacing_mm: float | None = None) -> Tube:
+        """Tube through ``points``, optionally resampled to ``spacing_mm``.
+
+        A scalar ``radius_mm`` gives a uniform tube; an ``(n,)`` array is interpolated by arc
+        length when resampling.
+        """
+        pts = np.asarray(points, dtype=float)
+        rad = np.broadcast_to(np.asarray(radius_mm, dtype=float), (len(pts),))
+        if spacing_mm is not None:
+            tube = cls(name, kind, pts, rad)
+            return tube.resampled(spacing_mm)
+        return cls(name, kind, pts, rad)
+
+    # -- cached derived quantities --------------------------------------------------------
+    @cached_property
+    def s(self) -> np.ndarray:
+        """(n,) float, mm: arc length of each centerline point from the first."""
+        return _readonly(curve.arc_length(self.points))
+
+    @property
+    def length_mm(self) -> float:
+        """Centerline length, mm."""
+        return float(self.s[-1])
+
+    @cached_property
+    def tangents(self) -> np.ndarray:
+        """(n, 3) unit tangents."""
+        return _readonly(curve.tangents(self.points))
+
+    @cached_property
+    def frames(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Parallel-transport frames ``(tangent, normal, binormal)``, each (n, 3)."""
+        return tuple(_readonly(a) for a in curve.parallel_transport_frames(self.points))
+
+    @cached_property
+    def curvature(self) -> np.ndarray:
+        """(n,) float, 1/mm."""
+        return _readonly(curve.curvature(self.points))
+
+    # -- queries -----------------------------------------------------------------------
+    def point_at(self, s_mm: float | np.ndarray) -> np.ndarray:
+        """Centerline point(s) at arc length ``s_mm`` (clipped to the tube's ends)."""
+        return curve.point_at(self.points, self.s, s_mm)
+
+    def radius_at(self, s_mm: float | np.ndarray) -> float | np.ndarray:
+        """Radius (mm) at arc length ``s_mm``, linearly interpolated."""
+        return np.interp(s_mm, self.s, self.radius)
+
+    def tangent_at(self, s_mm: float) -> np.ndarray:
+        """Unit tangent of the polyline segment containing ``s_mm``."""
+        i = int(np.clip(np.searchsorted(self.s, s_mm, side="right") - 1, 0, len(self.s) - 2))
+        d = self.points[i + 1] - self.points[i]
+        return d / np.linalg.norm(d)
+
+    # -- new tubes ---------------------------------------------------------------------
+    def resampled(self, spacing_mm: float) -> Tube:
+        """Same tube with its centerline resampled to at most ``spacing_mm`` spacing."""
+        pts = curve.resample(self.points, spacing_mm)
+        s_new = curve.arc_length(pts) * (self.length_mm / curve.arc_length(pts)[-1])
+        return Tube(self.name, self.kind, pts, np.interp(s_new, self.s, self.radius))
+
+    def translated(self, offset_mm: np.ndarray) -> Tube:
+        """Same tube moved by ``offset_mm`` (3,)."""
+        return Tube(self.name, self.kind, self.points + np.asarray(offset_mm), self.radius)
+
+    def mirrored_x(self) -> Tube:
+        """Mirror image through the plane ``x = 0`` (right case to left case)."""
+        return Tube(self.name, self.kind, self.points * np.array([-1.0, 1.0, 1.0]), self.radius)
+
+    def with_points(self, points: Points) -> Tube:
+        """Same name, kind and radius (by index) on new centerline points."""
+        return Tube(self.name, self.kind, points, self.radius)
