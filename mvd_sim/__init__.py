@@ -1,0 +1,47 @@
+"""mvd-sim: microvascular decompression for hemifacial spasm, simulated.
+
+The public API. Importing :mod:`mvd_sim` loads numpy, scipy, pydantic and PyYAML only;
+VTK/pyvista load on first use of a function that writes or renders meshes.
+
+Examples
+--------
+>>> import mvd_sim
+>>> scene = mvd_sim.load_scene("aica_as_moderate_right")
+>>> sorted(scene.nerves)
+['CN7', 'CN8']
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mvd_sim._version import __version__
+from mvd_sim.anatomy.atlas import build_scene
+from mvd_sim.anatomy.landmarks import SEGMENTS, NerveLandmarks
+from mvd_sim.bundled import bundled_scenarios, resolve_scenario
+from mvd_sim.errors import GeometryError, MeshError, MvdSimError, ScenarioError, SolverError
+from mvd_sim.export import export_meshes
+from mvd_sim.scenario import ScenarioSpec, load_scenario, parse_scenario
+from mvd_sim.scene import Scene
+from mvd_sim.tube import Tube
+
+__all__ = ["__version__", "load_scenario", "parse_scenario", "build_scene", "load_scene",
+           "bundled_scenarios", "resolve_scenario", "export_meshes", "Scene", "Tube",
+           "ScenarioSpec", "NerveLandmarks", "SEGMENTS", "MvdSimError", "ScenarioError",
+           "GeometryError", "MeshError", "SolverError"]
+
+
+def load_scene(scenario: str | Path) -> Scene:
+    """Load, validate and build a scenario given by path or bundled name.
+
+    Raises
+    ------
+    ScenarioError
+        With the file name prefixed to the field and reason.
+    """
+    path = resolve_scenario(scenario)
+    spec = load_scenario(path)
+    try:
+        return build_scene(spec, name=path.stem)
+    except ScenarioError as err:
+        raise ScenarioError(f"{path}: {err}") from None

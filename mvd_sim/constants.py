@@ -31,8 +31,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Tolerances", "TOL", "BrainstemDefaults", "FacialNerveDefaults",
-           "VestibulocochlearDefaults", "VESSEL_DEFAULT_RADIUS_MM", "VESSEL_TYPES",
+__all__ = ["Tolerances", "TOL", "BrainstemParams", "FacialNerveParams",
+           "VestibulocochlearParams", "VESSEL_DEFAULT_RADIUS_MM", "VESSEL_TYPES",
            "ARTERY_TYPES", "MAX_SCENARIO_BYTES", "MAX_MESH_BYTES"]
 
 
@@ -70,7 +70,7 @@ TOL = Tolerances()
 
 
 @dataclass(frozen=True)
-class BrainstemDefaults:
+class BrainstemParams:
     """Parametric brainstem, in a midline frame (x right, y anterior, z rostral, mm).
 
     ``z = 0`` is the floor of the pontomedullary sulcus; ``x = 0`` the midsagittal plane.
@@ -100,14 +100,17 @@ class BrainstemDefaults:
     midbrain_depth_mm: float = 17.0
     midbrain_length_mm: float = 10.0
     # *estimate*: sharpness (mm) of the smooth maximum that fillets pons onto medulla and
-    # so shapes the pontomedullary sulcus; smaller is a deeper, sharper groove.
-    sulcus_fillet_mm: float = 1.2
-    # Superellipse exponent of the pons' rostro-caudal profile (4 = boxy ellipse). *estimate*
-    pons_profile_exponent: float = 4.0
+    # so shapes the pontomedullary sulcus; smaller is a deeper, sharper groove. 3.0 leaves a
+    # groove about 0.9 mm deep whose floor has a radius of curvature above 3 mm, so a nerve
+    # or vessel can lie in it.
+    sulcus_fillet_mm: float = 3.0
+    # *estimate*: exponent m of the pons' rostro-caudal bell profile 1 / (1 + u^(2m)); larger
+    # is boxier with sharper borders.
+    pons_profile_exponent: int = 3
 
 
 @dataclass(frozen=True)
-class FacialNerveDefaults:
+class FacialNerveParams:
     """Facial nerve (CN VII) root, arc length ``s`` from the RExP (mm)."""
 
     # VII emerges 9.5-14.5 mm from the midline (use 12): LaRouere & Lundy, Neurotology 1994.
@@ -140,14 +143,14 @@ class FacialNerveDefaults:
 
 
 @dataclass(frozen=True)
-class VestibulocochlearDefaults:
+class VestibulocochlearParams:
     """CN VIII root (mm): Guclu B, Sindou M et al., Acta Neurochir 2012;154:2277."""
 
     # Thickness at brainstem entry 2.31 +- 0.68 mm; at the transition zone 1.44 +- 0.38 mm.
     diameter_mm: float = 2.31
     tz_diameter_mm: float = 1.44
-    # Cisternal length 16.5 +- 1.8 mm (14.2-19.2).
-    cisternal_length_mm: float = 16.5
+    # *estimate*: the entry zone at the brainstem, labelled like VII's RExP zone.
+    entry_zone_length_mm: float = 1.0
     # TZ about 11.5 mm from the brainstem.
     transition_zone_s_mm: float = 11.5
     # VIII sits 0.5-2.0 mm lateral/dorsal of VII at the brainstem (LaRouere & Lundy 1994);

@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from mvd_sim.anatomy.brainstem import Brainstem
+from mvd_sim.scene import Scene
 from mvd_sim.tube import Tube
 
-__all__ = ["Mesh", "brainstem_mesh", "tube_mesh", "flip_winding"]
+__all__ = ["Mesh", "brainstem_mesh", "tube_mesh", "flip_winding", "scene_meshes"]
 
 Mesh = tuple[np.ndarray, np.ndarray]
 
@@ -86,3 +87,21 @@ def flip_winding(mesh: Mesh) -> Mesh:
     """Reverse every triangle (needed after a mirror image, which turns normals inward)."""
     vertices, faces = mesh
     return vertices, faces[:, ::-1].copy()
+
+
+def scene_meshes(scene: Scene, n_sides: int = 24, brainstem_resolution: tuple[int, int] =
+                 (160, 200)) -> dict[str, Mesh]:
+    """Closed meshes of every structure of a scene, keyed ``brainstem``, nerve and vessel ids.
+
+    Parameters
+    ----------
+    scene : Scene
+    n_sides : int
+        Vertices around each tube ring; default 24.
+    brainstem_resolution : (int, int)
+        Vertices around each ring and rings from pole to pole; default (160, 200).
+    """
+    meshes = {"brainstem": brainstem_mesh(scene.brainstem, *brainstem_resolution)}
+    for name, tube in scene.tubes.items():
+        meshes[name] = tube_mesh(tube, n_sides)
+    return meshes

@@ -61,7 +61,11 @@ class Tube:
             raise GeometryError(
                 f"tube {self.name!r}: centerline has a zero-length segment at index "
                 f"{int(np.argmin(seg))}")
-        rad = np.broadcast_to(np.asarray(self.radius, dtype=float), (len(pts),))
+        rad = np.asarray(self.radius, dtype=float)
+        if rad.ndim > 1 or rad.size not in (1, len(pts)):
+            raise GeometryError(f"tube {self.name!r}: radius must be a scalar or an "
+                                f"({len(pts)},) array, got shape {rad.shape}")
+        rad = np.broadcast_to(rad, (len(pts),))
         if not np.all(np.isfinite(rad)) or np.any(rad <= 0):
             raise GeometryError(f"tube {self.name!r}: radius must be positive and finite, "
                                 f"got min {float(np.min(rad))!r}")
@@ -77,12 +81,8 @@ class Tube:
         A scalar ``radius_mm`` gives a uniform tube; an ``(n,)`` array is interpolated by arc
         length when resampling.
         """
-        pts = np.asarray(points, dtype=float)
-        rad = np.broadcast_to(np.asarray(radius_mm, dtype=float), (len(pts),))
-        if spacing_mm is not None:
-            tube = cls(name, kind, pts, rad)
-            return tube.resampled(spacing_mm)
-        return cls(name, kind, pts, rad)
+        tube = cls(name, kind, points, radius_mm)
+        return tube if spacing_mm is None else tube.resampled(spacing_mm)
 
     # -- cached derived quantities --------------------------------------------------------
     @cached_property
@@ -128,6 +128,9 @@ class Tube:
     # -- new tubes ---------------------------------------------------------------------
     def resampled(self, spacing_mm: float) -> Tube:
         """Same tube with its centerline resampled to at most ``spacing_mm`` spacing."""
+        if not spacing_mm > 0:
+            raise GeometryError(f"tube {self.name!r}: resampling spacing must be positive, "
+                                f"got {spacing_mm!r}")
         pts = curve.resample(self.points, spacing_mm)
         s_new = curve.arc_length(pts) * (self.length_mm / curve.arc_length(pts)[-1])
         return Tube(self.name, self.kind, pts, np.interp(s_new, self.s, self.radius))

@@ -3,8 +3,8 @@
 Frame
 -----
 The builder works in the *midline frame*: ``x`` to the patient's right, ``y`` anterior, ``z``
-rostral, mm, with ``x = 0`` the midsagittal plane and ``z = 0`` the level where the pons'
-rounded inferior border meets the medulla (the pontomedullary sulcus). A :class:`Brainstem`
+rostral, mm, with ``x = 0`` the midsagittal plane and ``z = 0`` the pons' inferior border
+(half-maximum of its profile); the floor of the pontomedullary sulcus lies a little below. A :class:`Brainstem`
 also carries the offset of the scene frame (origin at the RExP), so its public queries take
 and return scene-frame points.
 
@@ -14,7 +14,7 @@ Every axial cross-section is an ellipse ``x = a(z) cos(theta)``,
 ``y = y_mid(z) + b(z) sin(theta)``. The half-width ``a`` and the anterior and posterior
 extents are each the smooth maximum (log-sum-exp, sharpness ``sulcus_fillet_mm``) of a column
 (medulla below, midbrain stump above) and the pons, whose rostro-caudal profile is a
-superellipse. Where the pons' rounded inferior border meets the narrower medulla, the smooth
+generalised bell. Where the pons' rounded inferior border meets the narrower medulla, the smooth
 maximum leaves a filleted groove: the pontomedullary sulcus. The ends are closed by
 superellipse caps, so the surface is one smooth closed sheet, parameterised by
 ``(theta, t)`` with ``t`` in ``[0, pi]`` from the caudal to the rostral pole.
@@ -35,7 +35,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from mvd_sim._typing import Points
-from mvd_sim.constants import TOL, BrainstemDefaults
+from mvd_sim.constants import TOL, BrainstemParams
 from mvd_sim.errors import ScenarioError
 from mvd_sim.geometry.curve import smooth_bump
 
@@ -53,29 +53,23 @@ def _smooth_max(a: np.ndarray, b: np.ndarray, k: float) -> np.ndarray:
     return m + k * np.log(np.exp((a - m) / k) + np.exp((b - m) / k))
 
 
+def _outward_normal(d_theta: np.ndarray, d_t: np.ndarray) -> np.ndarray:
+    """Unit outward normal from the parameter derivatives.
+
+    theta runs counter-clockwise seen from above and t runs caudal to rostral, so
+    ``S_theta x S_t`` points outward.
+    """
+    normal = np.cross(d_theta, d_t)
+    return normal / np.linalg.norm(normal, axis=-1, keepdims=True)
+
+
 def _sigmoid(u: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(u))
 
 
 @dataclass(frozen=True)
-class BrainstemShape:
-    """The brainstem's parameters (mm), with literature defaults; see :class:`BrainstemDefaults`."""
-
-    pons_half_width_mm: float = BrainstemDefaults.pons_half_width_mm
-    pons_length_mm: float = BrainstemDefaults.pons_length_mm
-    pons_depth_mm: float = BrainstemDefaults.pons_depth_mm
-    medulla_depth_mm: float = BrainstemDefaults.medulla_depth_mm
-    medulla_half_width_mm: float = BrainstemDefaults.medulla_half_width_mm
-    medulla_length_mm: float = BrainstemDefaults.medulla_length_mm
-    pons_dorsal_step_mm: float = BrainstemDefaults.pons_dorsal_step_mm
-    midbrain_half_width_mm: float = BrainstemDefaults.midbrain_half_width_mm
-    midbrain_depth_mm: float = BrainstemDefaults.midbrain_depth_mm
-    midbrain_length_mm: float = BrainstemDefaults.midbrain_length_mm
-    olive_bulge_mm: float = BrainstemDefaults.olive_bulge_mm
-    olive_centre_below_sulcus_mm: float = BrainstemDefaults.olive_centre_below_sulcus_mm
-    olive_half_length_mm: float = BrainstemDefaults.olive_half_length_mm
-    sulcus_fillet_mm: float = BrainstemDefaults.sulcus_fillet_mm
-    pons_profile_exponent: float = BrainstemDefaults.pons_profile_exponent
+class BrainstemShape(BrainstemParams):
+    """The brainstem's shape: :class:`~mvd_sim.constants.BrainstemParams` plus geometry."""
 
     # -- extent along z -------------------------------------------------------------------
     @property
@@ -90,11 +84,14 @@ class BrainstemShape:
 
     # -- profiles ---------------------------------------------------------------------------
     def _pons_profile(self, z: np.ndarray) -> np.ndarray:
-        """Superellipse profile in [0, 1] of the pons along z; 0 outside ``[0, L]``."""
+        """Generalised-bell profile in (0, 1] of the pons along z: 1/2 at z = 0 and z = L.
+
+        ``1 / (1 + u^(2m))`` with ``u = (z - L/2) / (L/2)`` is smooth everywhere, flat along
+        the pons and falls off over a few mm at its borders.
+        """
         half = 0.5 * self.pons_length_mm
-        u = np.clip(np.abs(z - half) / half, 0.0, 1.0)
-        m = self.pons_profile_exponent
-        return (1.0 - u ** m) ** (1.0 / m)
+        u = (z - half) / half
+        return 1.0 / (1.0 + u ** (2 * self.pons_profile_exponent))
 
     def _column(self, z: np.ndarray, medulla: float, midbrain: float,
                 olive: float = 0.0) -> np.ndarray:
@@ -181,34 +178,45 @@ class BrainstemShape:
                  ((points[:, 1] - y_mid) / (cap * half_depth)) ** 2
         return inside_z & (r2 < 1.0)
 
-    def sulcus_point(self, theta: float) -> np.ndarray:
-        """Floor of the pontomedullary sulcus in direction ``theta`` (midline frame, mm).
+    def sulcus_points(self, theta: np.ndarray) -> np.ndarray:
+        """Floor of the pontomedullary sulcus in directions ``theta`` (midline frame, mm).
 
-        The groove floor is the local minimum, near ``z = 0``, of the cross-section's radius
-        along ``theta``; found on a 0.01 mm grid then refined parabolically.
+        The groove floor is the local minimum, between z = -6 and z = 4 mm, of the
+        cross-section's radius along ``theta``; found on a 0.01 mm grid then refined
+        parabolically.
+
+        Parameters
+        ----------
+        theta : (n,) float, rad
+
+        Returns
+        -------
+        (n, 3) float, mm
         """
-        z = np.linspace(-4.0, 4.0, 801)
+        theta = np.atleast_1d(np.asarray(theta, dtype=float))
+        z = np.linspace(-6.0, 4.0, 1001)
         half_width, y_ant, y_post = self.profiles(z)
         y_mid = 0.5 * (y_ant + y_post)
         half_depth = 0.5 * (y_ant - y_post)
-        pts = np.stack([half_width * np.cos(theta), y_mid + half_depth * np.sin(theta)], -1)
-        radius = np.linalg.norm(pts - np.array([0.0, y_mid[400]]), axis=1)
-        i = int(np.clip(np.argmin(radius), 1, len(z) - 2))
-        r0, r1, r2 = radius[i - 1:i + 2]
+        # radius from the axial centre (0, y_mid) along the parametric direction theta
+        radius = np.hypot(half_width[None] * np.cos(theta)[:, None],
+                          half_depth[None] * np.sin(theta)[:, None])
+        i = np.clip(np.argmin(radius, axis=1), 1, len(z) - 2)
+        rows = np.arange(len(theta))
+        r0, r1, r2 = radius[rows, i - 1], radius[rows, i], radius[rows, i + 1]
         denom = r0 - 2 * r1 + r2
-        shift = 0.5 * (r0 - r2) / denom if denom > 0 else 0.0
+        shift = np.where(denom > 0, 0.5 * (r0 - r2) / np.where(denom > 0, denom, 1.0), 0.0)
         z_floor = z[i] + shift * (z[1] - z[0])
-        t = self.t_of_z(z_floor)
-        return self.surface(np.array(theta), np.array(t))
+        return self.surface(theta, self.t_of_z(z_floor))
 
-    def t_of_z(self, z: float) -> float:
+    def t_of_z(self, z: np.ndarray | float) -> np.ndarray:
         """Polar parameter whose level is ``z`` (inverse of the cap parameterisation)."""
         z_mid = 0.5 * (self.z_top_mm + self.z_bottom_mm)
         half = 0.5 * (self.z_top_mm - self.z_bottom_mm)
-        return float(np.arccos(np.clip((z_mid - z) / half, -1.0, 1.0)))
+        return np.arccos(np.clip((z_mid - np.asarray(z)) / half, -1.0, 1.0))
 
-    def root_exit_point(self, arc_from_midline_mm: float) -> np.ndarray:
-        """The facial nerve's root exit point, midline frame (mm).
+    def root_exit(self, arc_from_midline_mm: float) -> tuple[float, np.ndarray]:
+        """The facial nerve's root exit point: its angle ``theta`` and midline-frame point.
 
         Walks the floor of the pontomedullary sulcus from the anterior midline toward the
         right lateral side and stops after ``arc_from_midline_mm`` of arc (LaRouere & Lundy
@@ -219,16 +227,23 @@ class BrainstemShape:
         ScenarioError
             If the sulcus is shorter than that: the nerve would miss the brainstem.
         """
+        if not np.isfinite(arc_from_midline_mm) or arc_from_midline_mm <= 0:
+            raise ScenarioError(f"facial nerve exit distance from the midline must be a "
+                                f"positive number of mm, got {arc_from_midline_mm!r}")
         thetas = np.linspace(np.pi / 2, -np.pi / 2, 721)
-        floor = np.array([self.sulcus_point(th) for th in thetas])
+        floor = self.sulcus_points(thetas)
         arc = np.concatenate(([0.0], np.cumsum(np.linalg.norm(np.diff(floor, axis=0), axis=1))))
-        if not 0.0 < arc_from_midline_mm < arc[-1]:
+        if arc_from_midline_mm >= arc[-1]:
             raise ScenarioError(
                 f"facial nerve exit at {arc_from_midline_mm:g} mm from the midline misses the "
                 f"brainstem: the pontomedullary sulcus is only {arc[-1]:.1f} mm long from the "
                 "anterior midline to the dorsal midline")
-        th = float(np.interp(arc_from_midline_mm, arc, thetas))
-        return self.sulcus_point(th)
+        theta = float(np.interp(arc_from_midline_mm, arc, thetas))
+        return theta, self.sulcus_points(np.array([theta]))[0]
+
+    def root_exit_point(self, arc_from_midline_mm: float) -> np.ndarray:
+        """Midline-frame point of :meth:`root_exit` (mm)."""
+        return self.root_exit(arc_from_midline_mm)[1]
 
 
 @dataclass(frozen=True)
@@ -282,19 +297,39 @@ class Brainstem:
         """Surface points ``S(theta, t)`` in the scene frame."""
         return self.shape.surface(theta, t) - self.origin_midline_mm
 
+    def offset_points(self, theta: np.ndarray, z_midline_mm: np.ndarray,
+                      height_mm: np.ndarray) -> np.ndarray:
+        """Scene points ``height_mm`` above the surface along its outward normal.
+
+        Parameters
+        ----------
+        theta : (n,) float, rad
+            Angle around the axial section (0 right lateral, pi/2 anterior).
+        z_midline_mm : (n,) float, mm
+            Level in the midline frame (0 = pons' inferior border).
+        height_mm : (n,) float, mm
+        """
+        theta = np.atleast_1d(np.asarray(theta, dtype=float))
+        t = self.shape.t_of_z(np.atleast_1d(np.asarray(z_midline_mm, dtype=float)))
+        s0, d_th, d_t, *_ = self._derivatives(theta, t)
+        return (s0 + np.asarray(height_mm, dtype=float)[..., None] * _outward_normal(d_th, d_t)
+                - self.origin_midline_mm)
+
     def _derivatives(self, theta: np.ndarray, t: np.ndarray):
-        """S and its first and second parameter derivatives by central differences."""
+        """S and its first and second parameter derivatives by central differences.
+
+        All nine stencil points are evaluated in one vectorised call.
+        """
         h = _FD_STEP
-        surf = self.shape.surface
-        s0 = surf(theta, t)
-        s_tp, s_tm = surf(theta + h, t), surf(theta - h, t)
-        s_up, s_um = surf(theta, t + h), surf(theta, t - h)
+        d_theta = np.array([0, h, -h, 0, 0, h, h, -h, -h])[:, None]
+        d_t = np.array([0, 0, 0, h, -h, h, -h, h, -h])[:, None]
+        s = self.shape.surface(theta[None] + d_theta, t[None] + d_t)
+        s0, s_tp, s_tm, s_up, s_um, s_pp, s_pm, s_mp, s_mm = s
         d_th = (s_tp - s_tm) / (2 * h)
         d_t = (s_up - s_um) / (2 * h)
         d_thth = (s_tp - 2 * s0 + s_tm) / h ** 2
         d_tt = (s_up - 2 * s0 + s_um) / h ** 2
-        d_tht = (surf(theta + h, t + h) - surf(theta + h, t - h)
-                 - surf(theta - h, t + h) + surf(theta - h, t - h)) / (4 * h * h)
+        d_tht = (s_pp - s_pm - s_mp + s_mm) / (4 * h * h)
         return s0, d_th, d_t, d_thth, d_tt, d_tht
 
     def query(self, points: Points) -> SurfaceQuery:
@@ -314,6 +349,8 @@ class Brainstem:
         theta, t = grid_theta[idx].copy(), grid_t[idx].copy()
         lo, hi = 1e-3, np.pi - 1e-3
         for _ in range(TOL.newton_steps):
+            if len(theta) == 0:
+                break
             s0, d_th, d_t, d_thth, d_tt, d_tht = self._derivatives(theta, t)
             f = s0 - p
             g = np.stack([np.einsum("ij,ij->i", f, d_th), np.einsum("ij,ij->i", f, d_t)], -1)
@@ -340,12 +377,12 @@ class Brainstem:
                 ok = ~accepted & (np.einsum("ij,ij->i", r, r) <= f2)
                 new_theta[ok], new_t[ok] = cand_theta[ok], cand_t[ok]
                 accepted |= ok
+            converged = np.all(np.abs(new_theta - theta) + np.abs(new_t - t) < 1e-11)
             theta, t = new_theta, new_t
+            if converged:
+                break
         s0, d_th, d_t, *_ = self._derivatives(theta, t)
-        normal = np.cross(d_th, d_t)
-        normal /= np.linalg.norm(normal, axis=1, keepdims=True)
-        # theta runs counter-clockwise seen from above and t runs caudal to rostral, so
-        # S_theta x S_t points outward.
+        normal = _outward_normal(d_th, d_t)
         dist = np.linalg.norm(p - s0, axis=1)
         sign = np.where(self.shape.contains_midline(p), -1.0, 1.0)
         return SurfaceQuery(sign * dist, s0 - self.origin_midline_mm, normal)

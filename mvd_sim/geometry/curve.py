@@ -95,7 +95,15 @@ def parallel_transport_frames(points: Points) -> tuple[np.ndarray, np.ndarray, n
     n0 = axis - np.dot(axis, t[0]) * t[0]
     normal[0] = n0 / np.linalg.norm(n0)
     for i in range(1, len(t)):
-        n = normal[i - 1] - np.dot(normal[i - 1], t[i]) * t[i]
+        # Rodrigues rotation about v = t[i-1] x t[i] by the angle between the tangents:
+        # R n = n + v x n + v x (v x n) / (1 + cos); a U-turn (cos = -1) keeps n.
+        v = np.cross(t[i - 1], t[i])
+        cos = float(np.dot(t[i - 1], t[i]))
+        n = normal[i - 1]
+        if cos > -1.0 + 1e-12:
+            vn = np.cross(v, n)
+            n = n + vn + np.cross(v, vn) / (1.0 + cos)
+        n = n - np.dot(n, t[i]) * t[i]
         normal[i] = n / np.linalg.norm(n)
     return t, normal, np.cross(t, normal)
 

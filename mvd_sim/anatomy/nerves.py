@@ -1,0 +1,183 @@
+"""Facial (CN VII) and vestibulocochlear (CN VIII) nerve roots as tubes.
+
+Everything here is in the canonical right-sided scene frame (origin at the RExP, x right =
+lateral, y anterior, z rostral, mm); :mod:`mvd_sim.anatomy.atlas` mirrors left cases.
+
+CN VII
+------
+The centerline starts one nerve radius above the RExP (the root lies on the brainstem) and:
+
+1. follows the pons as the attached segment (AS): a geodesic march on the surface offset by
+   the nerve radius, starting rostrally (turned ``attached_heading_deg`` toward anterior),
+   for exactly ``attached_segment_length_mm`` of arc: the RDP;
+2. leaves the surface tangentially as the cisternal portion (CP): a cubic Bezier from the RDP
+   to the internal acoustic porus, which lies in the direction ``angle_to_midline_deg`` from
+   the midline (axial plane, Kakizawa 2008), raised by ``elevation_deg``, at the chord that
+   makes the CP exactly ``cisternal_length_mm`` long (Gupta 2023).
+
+Arc lengths of the landmarks are exact on the returned polyline.
+
+CN VIII
+-------
+Enters the brainstem dorsal to VII (LaRouere & Lundy 1994), its centre one VII radius, the
+nervus intermedius (0.62 mm, Alfieri 2012) and one VIII radius away along the surface, and
+runs as a gentle Bezier to a porus point posteroinferior of VII's, tapering from 2.31 to
+1.44 mm at its transition zone (Guclu 2012). Its length follows from those two ends (Guclu
+2012 measured 16.5 +- 1.8 mm); VIII has no attached segment, so its segments are the entry
+zone (labelled RExP) and the cisternal portion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import brentq
+
+from mvd_sim.anatomy.brainstem import Brainstem
+from mvd_sim.anatomy.landmarks import NerveLandmarks
+from mvd_sim.constants import FacialNerveParams, VestibulocochlearParams
+from mvd_sim.errors import ScenarioError
+from mvd_sim.geometry import curve
+from mvd_sim.tube import Tube
+
+__all__ = ["NerveBuild", "build_facial_nerve", "build_vestibulocochlear_nerve"]
+
+_MARCH_STEP_MM = 0.4        # arc step of the attached-segment march
+_CP_SAMPLES = 64            # Bezier samples of the cisternal portion
+_CLEARANCE_TOL_MM = 0.02    # a free nerve may dip this far into the brainstem (numerics)
+
+
+@dataclass(frozen=True)
+class NerveBuild:
+    """A built nerve: its tube and its landmarks (arc lengths in mm from the RExP)."""
+
+    tube: Tube
+    landmarks: NerveLandmarks
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+def _bezier(p0, p1, p2, p3, n: int) -> np.ndarray:
+    u = np.linspace(0.0, 1.0, n)[:, None]
+    return ((1 - u) ** 3 * p0 + 3 * (1 - u) ** 2 * u * p1
+            + 3 * (1 - u) * u ** 2 * p2 + u ** 3 * p3)
+
+
+def _bezier_of_length(start: np.ndarray, start_dir: np.ndarray, direction: np.ndarray,
+                      length_mm: float, end_dir: np.ndarray) -> np.ndarray:
+    """Bezier polyline from ``start`` (tangent ``start_dir``) toward ``direction``, ending
+    with tangent ``end_dir``, whose polyline length is exactly ``length_mm``."""
+
+    def build(chord: float) -> np.ndarray:
+        end = start + chord * direction
+        handle = chord / 3.0
+        return _bezier(start, start + handle * start_dir, end - handle * end_dir, end,
+                       _CP_SAMPLES)
+
+    def excess(chord: float) -> float:
+        return curve.arc_length(build(chord))[-1] - length_mm
+
+    chord = brentq(excess, 0.3 * length_mm, length_mm, xtol=1e-12)
+    return build(chord)
+
+
+def _offset_projection(brainstem: Brainstem, point: np.ndarray, offset_mm: float):
+    q = brainstem.query(point[None])
+    return q.closest[0] + offset_mm * q.normal[0], q.normal[0]
+
+
+def _attached_march(brainstem: Brainstem, start_dir: np.ndarray, radius_mm: float,
+                    length_mm: float) -> np.ndarray:
+    """Geodesic march on the brainstem offset by ``radius_mm`` from above the origin."""
+    point, normal = _offset_projection(brainstem, np.zeros(3), radius_mm)
+    direction = _unit(start_dir - np.dot(start_dir, normal) * normal)
+    pts = [point]
+    travelled = 0.0
+    while travelled < length_mm:
+        nxt, normal = _offset_projection(brainstem, pts[-1] + _MARCH_STEP_MM * direction,
+                                         radius_mm)
+        chord = nxt - pts[-1]
+        direction = _unit(chord - np.dot(chord, normal) * normal)
+        travelled += np.linalg.norm(chord)
+        pts.append(nxt)
+    pts = np.array(pts)
+    # cut at exactly length_mm of polyline arc (a sliver under 1e-6 mm is dropped)
+    s = curve.arc_length(pts)
+    keep = s < length_mm - 1e-6
+    return np.concatenate([pts[keep], curve.point_at(pts, s, length_mm)[None]])
+
+
+def _axial_direction(angle_to_midline_deg: float, elevation_deg: float) -> np.ndarray:
+    """Lateral-anterior direction at ``angle`` from the midline, raised ``elevation``."""
+    a, e = np.radians(angle_to_midline_deg), np.radians(elevation_deg)
+    return np.array([np.sin(a) * np.cos(e), np.cos(a) * np.cos(e), np.sin(e)])
+
+
+def _check_clear_of_brainstem(brainstem: Brainstem, tube: Tube, from_s_mm: float) -> None:
+    free = tube.s >= from_s_mm
+    clearance = brainstem.signed_distance(tube.points[free]) - tube.radius[free]
+    if np.min(clearance) < -_CLEARANCE_TOL_MM:
+        k = int(np.argmin(clearance))
+        raise ScenarioError(
+            f"nerve {tube.name}: its free course passes {-clearance[k]:.2f} mm into the "
+            f"brainstem at s = {tube.s[free][k]:.1f} mm; check its angle and lengths")
+
+
+def build_facial_nerve(brainstem: Brainstem, params: FacialNerveParams) -> NerveBuild:
+    """CN VII root from the RExP (scene origin) to the internal acoustic porus."""
+    r0 = 0.5 * params.diameter_mm
+    heading = np.radians(params.attached_heading_deg)
+    start_dir = np.array([0.0, np.sin(heading), np.cos(heading)])
+    attached = _attached_march(brainstem, start_dir, r0, params.attached_segment_length_mm)
+    rdp_dir = _unit(attached[-1] - attached[-2])
+    porus_dir = _axial_direction(params.angle_to_midline_deg, params.elevation_deg)
+    cisternal = _bezier_of_length(attached[-1], rdp_dir, porus_dir,
+                                  params.cisternal_length_mm, porus_dir)
+    points = np.concatenate([attached, cisternal[1:]])
+    s = curve.arc_length(points)
+    s_rdp = params.attached_segment_length_mm
+    s_porus = s_rdp + params.cisternal_length_mm
+    r_porus = 0.5 * params.porus_diameter_mm
+    radius = np.where(s <= s_rdp, r0, r0 + (r_porus - r0) * (s - s_rdp) / (s_porus - s_rdp))
+    tube = Tube("CN7", "CN7", points, radius)
+    _check_clear_of_brainstem(brainstem, tube, s_rdp + 0.5 * params.rdp_zone_length_mm)
+    tz_start = s_rdp + params.rdp_to_transition_zone_mm
+    landmarks = NerveLandmarks(
+        rexp_zone_end_mm=params.rexp_zone_length_mm, rdp_mm=s_rdp,
+        rdp_zone_mm=params.rdp_zone_length_mm, tz_start_mm=tz_start,
+        tz_end_mm=tz_start + params.transition_zone_length_mm, porus_mm=float(s[-1]))
+    return NerveBuild(tube, landmarks)
+
+
+def build_vestibulocochlear_nerve(brainstem: Brainstem, facial: NerveBuild,
+                                  params: VestibulocochlearParams) -> NerveBuild:
+    """CN VIII root, dorsal to CN VII at the brainstem and posteroinferior at the porus."""
+    r7 = float(facial.tube.radius[0])
+    r8 = 0.5 * params.diameter_mm
+    normal = brainstem.query(np.zeros((1, 3))).normal[0]
+    posterior = np.array([0.0, -1.0, 0.0])
+    dorsal = _unit(posterior - np.dot(posterior, normal) * normal)
+    entry_guess = facial.tube.points[0] + (r7 + params.gap_to_facial_mm + r8) * dorsal
+    entry, entry_normal = _offset_projection(brainstem, entry_guess, r8)
+    porus8 = facial.tube.points[-1] + np.array(
+        [0.0, -params.porus_offset_posterior_mm, -params.porus_offset_caudal_mm])
+    chord = porus8 - entry
+    # leave the brainstem along its normal bent toward the porus; arrive along VII's course
+    start_dir = _unit(entry_normal + _unit(chord))
+    end_dir = _unit(facial.tube.points[-1] - facial.tube.points[-2])
+    handle = np.linalg.norm(chord) / 3.0
+    points = _bezier(entry, entry + handle * start_dir, porus8 - handle * end_dir, porus8,
+                     _CP_SAMPLES)
+    s = curve.arc_length(points)
+    radius = np.interp(s, [0.0, params.transition_zone_s_mm],
+                       [r8, 0.5 * params.tz_diameter_mm])
+    tube = Tube("CN8", "CN8", points, radius)
+    _check_clear_of_brainstem(brainstem, tube, params.entry_zone_length_mm)
+    landmarks = NerveLandmarks(
+        rexp_zone_end_mm=params.entry_zone_length_mm, rdp_mm=0.0, rdp_zone_mm=0.0,
+        tz_start_mm=params.transition_zone_s_mm, tz_end_mm=params.transition_zone_s_mm,
+        porus_mm=float(s[-1]))
+    return NerveBuild(tube, landmarks)

@@ -1,0 +1,402 @@
+"""Clinical placement: bend a vessel (and, for deviation, the nerve) so a contact lands where
+asked.
+
+A contact is asked for in clinical terms (see :class:`mvd_sim.scenario.ContactSpec`): a point
+``s0`` on a target tube (a nerve, or another vessel), the side the vessel comes from, the
+crossing angle and the surface gap (separation > 0, indentation < 0). Everything here works in
+the canonical right-sided scene frame (lateral = +x).
+
+Method
+------
+1. The side is projected into the target's normal plane at ``s0``: unit ``n``. If a vessel
+   there would dip into the brainstem (a side facing the pons, say), ``n`` is turned about the
+   target's tangent, by the smallest angle, until the vessel clears the brainstem.
+2. The vessel must pass through ``q = c(s0) + (r_target + r_vessel + gap) n`` with direction
+   ``v = cos(a) t + sin(a) (n x t)``: the waypoints ``q - L v, q, q + L v`` are inserted between
+   the vessel's anchored origin and end, and a cubic spline is passed through them.
+3. The realised contact is measured exactly (:func:`mvd_sim.geometry.closest.closest_approach`
+   on windows around it) and the vessel is moved, with a smooth bump that vanishes before its
+   anchors and other contacts, by the gap error along the contact normal and the position
+   error along the target's tangent, until both errors are below 1e-3 mm.
+
+Nerve deviation moves the nerve's centerline away from the vessel with a raised-cosine
+profile of half-width :data:`DEVIATION_HALF_WIDTH_MM` centred on ``s0``; along the attached
+segment the nerve stays on the brainstem (it slides over the surface).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.ndimage import gaussian_filter1d
+
+from mvd_sim.anatomy.brainstem import Brainstem
+from mvd_sim.anatomy.landmarks import NerveLandmarks
+from mvd_sim.anatomy.vessels import (BRAINSTEM_CLEARANCE_MM, VesselCourse,
+                                     push_out_of_brainstem, spline_through)
+from mvd_sim.errors import ScenarioError
+from mvd_sim.geometry import curve
+from mvd_sim.geometry.closest import closest_approach, point_polyline
+from mvd_sim.tube import Tube
+
+__all__ = ["ContactRequest", "resolve_side", "deviate_nerve", "place_vessel", "avoid_tubes",
+           "DEVIATION_HALF_WIDTH_MM", "CROSSING_HALF_LENGTH_MM", "AVOIDANCE_CLEARANCE_MM"]
+
+#: *estimate*: half-width (mm of arc) of the stretch of nerve a vessel deviates.
+DEVIATION_HALF_WIDTH_MM = 6.0
+#: Half-length (mm) of the straight crossing enforced around a contact.
+CROSSING_HALF_LENGTH_MM = 1.2
+#: Half-width (mm of vessel arc) of the correction bump, before limits by anchors.
+_CORRECTION_HALF_WIDTH_MM = 5.0
+#: *estimate*: gap a vessel keeps from structures it is not asked to touch; above the
+#: contact engine's default near-miss margin (0.5 mm) so detours do not read as "at risk".
+AVOIDANCE_CLEARANCE_MM = 0.6
+#: Smoothing (mm of vessel arc, Gaussian sigma) of avoidance displacements.
+_AVOIDANCE_SMOOTHING_MM = 1.0
+_MAX_AVOIDANCE_STEPS = 60
+#: Half-length (mm of vessel arc) held fixed around anchors and asked contacts.
+_FROZEN_HALF_MM = 1.5
+#: Vessel type each type arises from (AICA from the BA, PICA from the VA, VA ends at the BA).
+_PARENT = {"AICA": "BA", "PICA": "VA", "VA": "BA"}
+_TARGET_WINDOW_MM = 3.0
+_VESSEL_WINDOW_MM = 4.0
+_CONVERGED_MM = 1e-3
+_MAX_CORRECTIONS = 60
+
+_ANATOMICAL = {"anterior": (0.0, 1.0, 0.0), "posterior": (0.0, -1.0, 0.0),
+               "rostral": (0.0, 0.0, 1.0), "caudal": (0.0, 0.0, -1.0),
+               "lateral": (1.0, 0.0, 0.0), "medial": (-1.0, 0.0, 0.0)}
+
+
+@dataclass(frozen=True)
+class ContactRequest:
+    """A contact to realise on a target tube (canonical frame, mm).
+
+    Attributes
+    ----------
+    field : str
+        Where it was asked, for error messages (e.g. ``vessels[0].compresses[1]``).
+    target : Tube
+    s_mm : float
+        Arc length on the target's polyline.
+    normal : (3,) float
+        Unit side direction, in the target's normal plane at ``s_mm``.
+    gap_mm : float
+        Asked surface gap; negative = indentation.
+    crossing_angle_deg : float
+    """
+
+    field: str
+    target: Tube
+    s_mm: float
+    normal: np.ndarray
+    gap_mm: float
+    crossing_angle_deg: float
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v)
+
+
+def resolve_side(target: Tube, s_mm: float, side: str, field: str,
+                 away_from_nerve: np.ndarray | None = None) -> np.ndarray:
+    """Unit side direction in the target's normal plane at ``s_mm``.
+
+    ``side`` is an anatomical direction, or ``away_from_nerve`` with ``away_from_nerve`` the
+    direction from a nerve to the vessel target where they touch.
+    """
+    tangent = target.tangent_at(s_mm)
+    if side == "away_from_nerve":
+        direction = np.asarray(away_from_nerve, dtype=float)
+    else:
+        direction = np.array(_ANATOMICAL[side])
+    normal = direction - np.dot(direction, tangent) * tangent
+    if np.linalg.norm(normal) < 0.3 * np.linalg.norm(direction):
+        raise ScenarioError(f"{field}.from: side {side!r} runs along {target.name} at "
+                            f"s = {s_mm:.1f} mm, so no vessel can come from there; choose "
+                            "another side")
+    return _unit(normal)
+
+
+def _clear_of_brainstem(brainstem: Brainstem, target: Tube, req: ContactRequest,
+                        radius_mm: float) -> np.ndarray:
+    """Side direction turned (least angle) so a vessel at the contact clears the brainstem."""
+    centre = target.point_at(req.s_mm)
+    distance = float(target.radius_at(req.s_mm)) + radius_mm + req.gap_mm
+    tangent = target.tangent_at(req.s_mm)
+    binormal = np.cross(tangent, req.normal)
+    angles = np.radians(np.concatenate(([0.0], np.repeat(np.arange(5, 181, 5), 2)
+                                        * np.tile([1.0, -1.0], 36))))
+    sides = np.cos(angles)[:, None] * req.normal + np.sin(angles)[:, None] * binormal
+    clearance = brainstem.signed_distance(centre + distance * sides) - radius_mm
+    ok = np.flatnonzero(clearance >= BRAINSTEM_CLEARANCE_MM + 0.05)
+    if len(ok) == 0:
+        raise ScenarioError(f"{req.field}: no vessel of radius {radius_mm:g} mm fits beside "
+                            f"{target.name} at s = {req.s_mm:.1f} mm without entering the "
+                            "brainstem")
+    return sides[ok[0]]
+
+
+def deviate_nerve(brainstem: Brainstem, nerve: Tube, landmarks: NerveLandmarks,
+                  s_mm: float, side: np.ndarray, deviation_mm: float,
+                  vessel_radius_mm: float, field: str) -> Tube:
+    """The nerve with its course pushed ``deviation_mm`` away from ``side`` around ``s_mm``.
+
+    The ends stay put (the RExP and the porus); along the attached segment the nerve stays on
+    the brainstem. Points are matched by index, so arc lengths on the rest course still name
+    the same material points.
+    """
+    half = min(DEVIATION_HALF_WIDTH_MM, s_mm, nerve.length_mm - s_mm)
+    # the bent nerve must not wrap tighter than the vessel pressing it: peak curvature of the
+    # raised cosine, D (pi / half)^2 / 2, at most 1 / (r_vessel + r_nerve)
+    needed = np.pi * np.sqrt(deviation_mm * (vessel_radius_mm
+                                             + float(nerve.radius_at(s_mm))) / 2.0)
+    if half < needed:
+        raise ScenarioError(f"{field}.nerve_deviation_mm: {deviation_mm:g} mm of deviation at "
+                            f"s = {s_mm:.1f} mm would bend {nerve.name} tighter than the vessel "
+                            f"(needs {needed:.1f} mm of nerve either side, has {half:.1f}); "
+                            "move the contact away from the nerve's ends or deviate less")
+    weight = curve.smooth_bump(nerve.s, s_mm, half)
+    attached = (nerve.s <= landmarks.rdp_mm) & (weight > 0)
+    push = deviation_mm
+    for _ in range(8):
+        points = nerve.points - push * weight[:, None] * side
+        if np.any(attached):
+            # the attached root slides over the brainstem: back onto the offset surface
+            q = brainstem.query(points[attached])
+            points[attached] = q.closest + nerve.radius[attached][:, None] * q.normal
+        achieved = float(np.interp(s_mm, nerve.s,
+                                   np.linalg.norm(points - nerve.points, axis=1)))
+        if abs(achieved - deviation_mm) < _CONVERGED_MM:
+            return nerve.with_points(points)
+        if achieved < 0.25 * push:
+            break
+        push *= deviation_mm / achieved
+    raise ScenarioError(f"{field}.nerve_deviation_mm: {nerve.name} is attached to the "
+                        f"brainstem at s = {s_mm:.1f} mm and cannot be deviated that way; "
+                        "choose a side along the brainstem surface")
+
+
+def _crossing_waypoints(req: ContactRequest, side: np.ndarray, radius_mm: float,
+                        previous: np.ndarray, following: np.ndarray) -> np.ndarray:
+    target = req.target
+    tangent = target.tangent_at(req.s_mm)
+    distance = float(target.radius_at(req.s_mm)) + radius_mm + req.gap_mm
+    q = target.point_at(req.s_mm) + distance * side
+    a = np.radians(req.crossing_angle_deg)
+    v = np.cos(a) * tangent + np.sin(a) * np.cross(side, tangent)
+    # orient the crossing so the vessel runs from the previous waypoint to the next one
+    if (np.linalg.norm(previous - (q + CROSSING_HALF_LENGTH_MM * v))
+            + np.linalg.norm(following - (q - CROSSING_HALF_LENGTH_MM * v))
+            < np.linalg.norm(previous - (q - CROSSING_HALF_LENGTH_MM * v))
+            + np.linalg.norm(following - (q + CROSSING_HALF_LENGTH_MM * v))):
+        v = -v
+    return np.array([q - CROSSING_HALF_LENGTH_MM * v, q, q + CROSSING_HALF_LENGTH_MM * v])
+
+
+def _window(tube_points: np.ndarray, s: np.ndarray, centre: float, half: float) -> np.ndarray:
+    lo = max(int(np.searchsorted(s, centre - half)) - 1, 0)
+    hi = min(int(np.searchsorted(s, centre + half)) + 1, len(s) - 1)
+    return np.arange(lo, hi + 1)
+
+
+def _measure(points: np.ndarray, radius_mm: float, req: ContactRequest, vessel_arc: float):
+    """Local closest approach around the asked contact: (gap, target arc, vessel arc, m)."""
+    target = req.target
+    ti = _window(target.points, target.s, req.s_mm, _TARGET_WINDOW_MM)
+    s_v = curve.arc_length(points)
+    vi = _window(points, s_v, vessel_arc, _VESSEL_WINDOW_MM)
+    ca = closest_approach(target.points[ti], points[vi], target.radius[ti],
+                          np.full(len(vi), radius_mm))
+    contact_normal = _unit(ca.point_b - ca.point_a)
+    return ca.gap, target.s[ti[0]] + ca.arc_a, s_v[vi[0]] + ca.arc_b, contact_normal
+
+
+def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float,
+                obstacles: list[Tube], frozen: np.ndarray) -> np.ndarray:
+    """Bend a vessel off the tubes it is not asked to touch.
+
+    Each step moves every centerline point closer than :data:`AVOIDANCE_CLEARANCE_MM` to an
+    obstacle's surface straight away from it by the shortfall, smooths those displacements
+    along the vessel (Gaussian, sigma :data:`_AVOIDANCE_SMOOTHING_MM`), scales them by
+    ``1 - frozen`` (1 at anchors and at asked contacts) and keeps the vessel off the brainstem.
+
+    Parameters
+    ----------
+    points : (n, 3) float, mm
+    radius_mm : float
+    obstacles : list of Tube
+    frozen : (n,) float in [0, 1]
+        How much each point is held in place.
+
+    Returns
+    -------
+    (n, 3) float, mm
+    """
+    spacing = float(np.mean(np.linalg.norm(np.diff(points, axis=0), axis=1)))
+    sigma = _AVOIDANCE_SMOOTHING_MM / spacing
+    radius = np.full(len(points), radius_mm)
+    for _ in range(_MAX_AVOIDANCE_STEPS):
+        push = np.zeros_like(points)
+        for tube in obstacles:
+            dist, seg, u, closest = point_polyline(points, tube.points)
+            r_obstacle = tube.radius[seg] + u * (tube.radius[seg + 1] - tube.radius[seg])
+            shortfall = AVOIDANCE_CLEARANCE_MM - (dist - radius_mm - r_obstacle)
+            hit = (shortfall > 0) & (frozen < 1.0)
+            away = (points[hit] - closest[hit]) / np.maximum(dist[hit], 1e-9)[:, None]
+            push[hit] += (shortfall[hit] + 0.05)[:, None] * away
+        if not np.any(push):
+            return points
+        smoothed = gaussian_filter1d(push, sigma, axis=0, mode="nearest")
+        # smoothing spreads a push thinner: restore the peak where the shortfall was
+        peak = np.linalg.norm(push, axis=1).max() / max(
+            np.linalg.norm(smoothed, axis=1).max(), 1e-12)
+        points = points + min(peak, 4.0) * smoothed * (1.0 - frozen)[:, None]
+        points = push_out_of_brainstem(brainstem, points, radius)
+    return points
+
+
+def _frozen_weight(s: np.ndarray, arcs: list[float], half_mm: float) -> np.ndarray:
+    """1 within ``half_mm`` of each arc, easing to 0 over the next ``half_mm``."""
+    weight = np.zeros_like(s)
+    for arc in arcs:
+        d = np.abs(s - arc)
+        weight = np.maximum(weight, np.clip(2.0 - d / half_mm, 0.0, 1.0))
+    return weight
+
+
+def _insert_contacts(course: VesselCourse, crossings: list[np.ndarray]) -> np.ndarray:
+    """Waypoints of the course with each crossing (3 waypoints) inserted where it lengthens
+    the course least; free default waypoints within 5 mm of a crossing are dropped."""
+    centres = np.array([c[1] for c in crossings]).reshape(-1, 3)
+    near = np.min(np.linalg.norm(course.waypoints[:, None] - centres[None], axis=2),
+                  axis=1, initial=np.inf) < 5.0
+    sequence = [w[None] for w, a, n in zip(course.waypoints, course.anchored, near)
+                if a or not n]
+    for crossing in crossings:
+        ends = np.array([s[0] if len(s) == 1 else s[1] for s in sequence])
+        added = (np.linalg.norm(ends[:-1] - crossing[1], axis=1)
+                 + np.linalg.norm(crossing[1] - ends[1:], axis=1)
+                 - np.linalg.norm(ends[1:] - ends[:-1], axis=1))
+        sequence.insert(int(np.argmin(added)) + 1, crossing)
+    return sequence
+
+
+def _obstacles_for(kind: str, obstacles: list[Tube]) -> list[Tube]:
+    """Obstacles a vessel must avoid: not its parent trunk, and not the first few mm of a
+    branch that arises from it (they share an origin)."""
+    parent = _PARENT.get(kind)
+    out = []
+    for tube in obstacles:
+        if tube.kind == parent:
+            continue
+        if _PARENT.get(tube.kind) == kind:
+            keep = tube.s > 6.0
+            if np.count_nonzero(keep) < 2:
+                continue
+            tube = Tube(tube.name, tube.kind, tube.points[keep], tube.radius[keep])
+        out.append(tube)
+    return out
+
+
+def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCourse,
+                 radius_mm: float, requests: list[ContactRequest],
+                 obstacles: list[Tube]) -> Tube:
+    """The vessel's tube: its course bent so each requested contact lands where asked, and
+    off every other structure.
+
+    Parameters
+    ----------
+    course : VesselCourse
+        Default course; its anchored waypoints (origin, end) are kept.
+    requests : list of ContactRequest
+        Contacts to realise, in order along the vessel (may be empty).
+    obstacles : list of Tube
+        Nerves and vessels already built; the vessel keeps
+        :data:`AVOIDANCE_CLEARANCE_MM` from them except at its asked contacts.
+
+    Raises
+    ------
+    ScenarioError
+        If a contact cannot be realised within 1e-3 mm (a conflicting request) or the vessel
+        would have to enter the brainstem.
+    """
+    sides = [_clear_of_brainstem(brainstem, r.target, r, radius_mm) for r in requests]
+    crossings = []
+    for req, side in zip(requests, sides):
+        crossings.append(_crossing_waypoints(req, side, radius_mm, course.waypoints[0],
+                                             course.waypoints[-1]))
+    sequence = _insert_contacts(course, crossings)
+    # orient each crossing to run from the waypoint before it to the one after it
+    for k, part in enumerate(sequence):
+        if len(part) == 3 and 0 < k < len(sequence) - 1:
+            before, after = sequence[k - 1][-1], sequence[k + 1][0]
+            if (np.linalg.norm(before - part[0]) + np.linalg.norm(part[2] - after)
+                    > np.linalg.norm(before - part[2]) + np.linalg.norm(part[0] - after)):
+                sequence[k] = part[::-1]
+    points = spline_through(np.concatenate(sequence))
+    radius = np.full(len(points), radius_mm)
+    points = push_out_of_brainstem(brainstem, points, radius)
+    s_v = curve.arc_length(points)
+    anchor_arcs = [s_v[np.argmin(np.linalg.norm(points - a, axis=1))] for a in
+                   course.waypoints[course.anchored]]
+    contact_arcs = [s_v[np.argmin(np.linalg.norm(points - c[1], axis=1))] for c in crossings]
+    avoid = _obstacles_for(kind, obstacles)
+    for _ in range(4):
+        points, contact_arcs, moved = _correct_contacts(brainstem, points, radius_mm, requests,
+                                                        contact_arcs, anchor_arcs, name)
+        frozen = _frozen_weight(curve.arc_length(points), anchor_arcs + contact_arcs,
+                                _FROZEN_HALF_MM)
+        before = points
+        points = avoid_tubes(brainstem, points, radius_mm, avoid, frozen)
+        if not moved and np.array_equal(before, points):
+            break
+    clearance = brainstem.signed_distance(points) - radius_mm
+    if np.min(clearance) < -0.05:
+        field = requests[0].field if requests else name
+        raise ScenarioError(f"{field}: {name} would pass {-np.min(clearance):.2f} mm into the "
+                            "brainstem to make this contact; choose another side")
+    return Tube(name, kind, points, radius)
+
+
+def _correct_contacts(brainstem: Brainstem, points: np.ndarray, radius_mm: float,
+                      requests: list[ContactRequest], contact_arcs: list[float],
+                      anchor_arcs: list[float], name: str):
+    """Move the vessel until every asked contact is within 1e-3 mm of where it was asked,
+    keeping it off the brainstem.
+
+    Returns the points, the contacts' arcs along the vessel and whether anything moved.
+    """
+    contact_arcs = list(contact_arcs)
+    moved = False
+    for k, req in enumerate(requests):
+        limits = [abs(contact_arcs[k] - a) for a in anchor_arcs] + \
+            [0.45 * abs(contact_arcs[k] - c) for j, c in enumerate(contact_arcs) if j != k]
+        half = min([_CORRECTION_HALF_WIDTH_MM] + [0.9 * x for x in limits])
+        # a gain halves whenever its error changes sign: where the target is curved (a
+        # deviated nerve, say) the contact can move more than the vessel and overshoot
+        gain_gap, gain_s, previous = 1.0, 1.0, (0.0, 0.0)
+        for _ in range(_MAX_CORRECTIONS):
+            gap, s_target, arc, normal = _measure(points, radius_mm, req, contact_arcs[k])
+            contact_arcs[k] = arc
+            err_gap, err_s = req.gap_mm - gap, req.s_mm - s_target
+            if abs(err_gap) < _CONVERGED_MM and abs(err_s) < _CONVERGED_MM:
+                break
+            gain_gap = max(gain_gap * (0.5 if err_gap * previous[0] < 0 else 1.0), 0.125)
+            gain_s = max(gain_s * (0.5 if err_s * previous[1] < 0 else 1.0), 0.125)
+            previous = (err_gap, err_s)
+            weight = curve.smooth_bump(curve.arc_length(points), arc, half)
+            tangent = req.target.tangent_at(s_target)
+            points = push_out_of_brainstem(
+                brainstem, points + weight[:, None] * (gain_gap * err_gap * normal
+                                                       + gain_s * err_s * tangent),
+                np.full(len(points), radius_mm))
+            moved = True
+        else:
+            raise ScenarioError(
+                f"{req.field}: could not place {name} on {req.target.name} at "
+                f"s = {req.s_mm:.1f} mm (off by {abs(err_gap):.3f} mm in depth and "
+                f"{abs(err_s):.3f} mm along it); the request conflicts with the vessel's "
+                "course or another contact")
+    return points, contact_arcs, moved

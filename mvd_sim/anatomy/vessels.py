@@ -1,0 +1,177 @@
+"""Default courses of the vessels of the cerebellopontine angle, as waypoints.
+
+Canonical right-sided scene frame (origin at the RExP, x lateral, y anterior, z rostral, mm).
+Waypoints are placed relative to the brainstem surface (angle around the axial section, level,
+height above the surface) or to the nerves, so the same code serves every anatomy the
+parameters describe. Courses follow the microsurgical anatomy summarised in
+``shared/anatomy_facts.md`` section 8:
+
+- BA: in the basilar groove on the anterior midline of the pons, from the vertebrobasilar
+  junction (VBJ) at the pontomedullary junction upward;
+- VA: ascends anterolateral to the medulla and turns medially to the VBJ; tortuosity (length /
+  chord) 1.09-1.29 (facts section 8);
+- AICA: arises from the BA 9.9 mm above the VBJ (Ballesteros 2020), runs laterally and
+  caudally over the pons, passes anteroinferior to VII/VIII (premeatal), loops below the porus
+  (meatal loop) and returns posteroinferior (postmeatal) (Martin, Rhoton et al. 1980);
+- PICA: arises from the VA (70%, Ballesteros-Acuna 2022), runs around the lateral medulla and
+  forms a cranial loop that rises toward the VII root exit zone from below before turning
+  dorsally (Rhoton);
+- vein: the vein of the pontomedullary sulcus, running laterally in the sulcus and turning
+  caudally below the VII/VIII roots toward the lateral recess.
+
+By default every vessel lies near the nerves without touching them; clinical placement
+(:mod:`mvd_sim.anatomy.placement`) bends them onto the nerve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.interpolate import make_interp_spline
+
+from mvd_sim.anatomy.brainstem import Brainstem
+from mvd_sim.anatomy.nerves import NerveBuild
+from mvd_sim.geometry import curve
+
+__all__ = ["VesselCourse", "default_course", "spline_through", "push_out_of_brainstem",
+           "AICA_ORIGIN_ABOVE_VBJ_MM", "VBJ_Z_MIDLINE_MM", "PICA_ORIGIN_Z_MIDLINE_MM"]
+
+#: AICA origin 9.9 +- 3.2 mm above the vertebrobasilar junction (Ballesteros LE et al.,
+#: Neurol Res 2020).
+AICA_ORIGIN_ABOVE_VBJ_MM = 9.9
+#: *estimate*: the VBJ lies at the pontomedullary junction, just below the pons' border.
+VBJ_Z_MIDLINE_MM = -1.5
+#: *estimate*: PICA leaves the VA about 15 mm below the VBJ.
+PICA_ORIGIN_Z_MIDLINE_MM = -16.5
+#: Spacing (mm) of sampled vessel centerlines.
+VESSEL_SPACING_MM = 0.3
+#: *estimate*: clearance (mm) a vessel keeps above the brainstem where it is pushed out.
+BRAINSTEM_CLEARANCE_MM = 0.1
+
+
+@dataclass(frozen=True)
+class VesselCourse:
+    """Waypoints of a vessel's course (scene frame, mm), first = origin on its parent.
+
+    Attributes
+    ----------
+    waypoints : (k, 3) float, mm
+    anchored : (k,) bool
+        Waypoints that clinical placement must keep (the origin on the parent trunk and the
+        distal end); the others may be replaced near a contact.
+    """
+
+    waypoints: np.ndarray
+    anchored: np.ndarray
+
+
+def spline_through(waypoints: np.ndarray, spacing_mm: float = VESSEL_SPACING_MM) -> np.ndarray:
+    """Interpolating cubic spline through waypoints, sampled every ``spacing_mm`` of arc.
+
+    Chord-length parameterised, natural end conditions; passes exactly through every
+    waypoint (those that are 1e-6 mm or closer to the previous one are dropped).
+    """
+    keep = np.concatenate(([True], np.linalg.norm(np.diff(waypoints, axis=0), axis=1) > 1e-6))
+    pts = waypoints[keep]
+    u = curve.arc_length(pts)
+    k = min(3, len(pts) - 1)
+    spline = make_interp_spline(u, pts, k=k, bc_type="natural" if k == 3 else None)
+    dense = spline(np.linspace(0.0, u[-1], max(8 * len(pts), int(u[-1] / 0.05))))
+    return curve.resample(dense, spacing_mm)
+
+
+def push_out_of_brainstem(brainstem: Brainstem, points: np.ndarray,
+                          radius_mm: np.ndarray) -> np.ndarray:
+    """Move centerline points that dip into the brainstem onto its offset surface.
+
+    A point closer than its radius plus :data:`BRAINSTEM_CLEARANCE_MM` to the surface is moved
+    along the surface normal to exactly that height.
+    """
+    q = brainstem.query(points)
+    need = q.signed_distance < radius_mm + BRAINSTEM_CLEARANCE_MM
+    out = points.copy()
+    out[need] = q.closest[need] + (radius_mm[need] + BRAINSTEM_CLEARANCE_MM)[:, None] * \
+        q.normal[need]
+    return out
+
+
+def _basilar(bs: Brainstem, radius_mm: float, pons_length_mm: float) -> VesselCourse:
+    z = np.linspace(VBJ_Z_MIDLINE_MM, pons_length_mm + 2.0, 7)
+    pts = bs.offset_points(np.full(len(z), np.pi / 2), z, np.full(len(z), radius_mm + 0.2))
+    return VesselCourse(pts, np.ones(len(z), dtype=bool))
+
+
+def basilar_point(bs: Brainstem, z_midline_mm: float, radius_mm: float) -> np.ndarray:
+    """Point of the default basilar centerline at a midline level (scene frame, mm)."""
+    return bs.offset_points(np.array([np.pi / 2]), np.array([z_midline_mm]),
+                            np.array([radius_mm + 0.2]))[0]
+
+
+def _vertebral(bs: Brainstem, radius_mm: float, ba_radius_mm: float) -> VesselCourse:
+    theta = np.array([0.75, 0.95, 1.05, 1.25, 1.45])
+    z = np.array([-30.0, PICA_ORIGIN_Z_MIDLINE_MM - 6.0, PICA_ORIGIN_Z_MIDLINE_MM, -8.0, -4.0])
+    h = radius_mm + np.array([0.6, 0.8, 0.8, 0.6, 0.4])
+    pts = np.vstack([bs.offset_points(theta, z, h),
+                     basilar_point(bs, VBJ_Z_MIDLINE_MM, ba_radius_mm)])
+    anchored = np.array([True, False, True, False, False, True])
+    return VesselCourse(pts, anchored)
+
+
+def _pica(bs: Brainstem, radius_mm: float, va: VesselCourse, rexp_theta: float,
+          rexp_z: float) -> VesselCourse:
+    origin = va.waypoints[2]
+    # around the lateral medulla, up in a cranial loop below the root exit zone, then dorsal
+    theta = rexp_theta + np.array([0.1, -0.2, -0.75, -1.3])
+    z = rexp_z + np.array([-9.0, -4.8, -8.0, -20.0])
+    h = radius_mm + np.array([0.5, 1.0, 0.8, 1.5])
+    pts = np.vstack([origin, bs.offset_points(theta, z, h)])
+    anchored = np.zeros(len(pts), dtype=bool)
+    anchored[[0, -1]] = True
+    return VesselCourse(pts, anchored)
+
+
+def _aica(bs: Brainstem, radius_mm: float, ba_radius_mm: float, facial: NerveBuild,
+          cochlear: NerveBuild) -> VesselCourse:
+    origin = basilar_point(bs, VBJ_Z_MIDLINE_MM + AICA_ORIGIN_ABOVE_VBJ_MM, ba_radius_mm)
+    over_pons = bs.offset_points(np.array([1.15, 0.75]),
+                                 np.array([VBJ_Z_MIDLINE_MM + 7.5, VBJ_Z_MIDLINE_MM + 4.0]),
+                                 np.full(2, radius_mm + 0.3))
+    vii, viii = facial.tube, cochlear.tube
+    lm = facial.landmarks
+    premeatal = vii.point_at(lm.porus_mm - 5.0) + np.array([0.0, 2.8, -2.8])
+    meatal = vii.point_at(lm.porus_mm) + np.array([1.5, 0.5, -3.4])
+    postmeatal = viii.point_at(viii.length_mm - 6.0) + np.array([0.0, -2.6, -2.4])
+    distal = viii.points[0] + np.array([3.0, -8.0, -4.0])
+    pts = np.vstack([origin, over_pons, premeatal, meatal, postmeatal, distal])
+    anchored = np.zeros(len(pts), dtype=bool)
+    anchored[[0, -1]] = True
+    return VesselCourse(pts, anchored)
+
+
+def _vein(bs: Brainstem, radius_mm: float, rexp_theta: float, rexp_z: float) -> VesselCourse:
+    theta = rexp_theta + np.array([1.0, 0.75, 0.45, 0.15, -0.2, -0.55])
+    z = rexp_z + np.array([0.0, 0.0, -0.6, -3.2, -4.0, -3.5])
+    h = radius_mm + np.array([0.1, 0.1, 0.2, 0.4, 0.8, 2.5])
+    pts = bs.offset_points(theta, z, h)
+    anchored = np.zeros(len(pts), dtype=bool)
+    anchored[[0, -1]] = True
+    return VesselCourse(pts, anchored)
+
+
+def default_course(kind: str, bs: Brainstem, radius_mm: float, *, facial: NerveBuild,
+                   cochlear: NerveBuild, rexp_theta: float, rexp_z_midline_mm: float,
+                   pons_length_mm: float, va_radius_mm: float,
+                   ba_radius_mm: float) -> VesselCourse:
+    """Default course of a vessel of type ``kind`` (``AICA``, ``PICA``, ``VA``, ``BA``,
+    ``vein``) in the canonical right-sided scene frame."""
+    if kind == "BA":
+        return _basilar(bs, radius_mm, pons_length_mm)
+    if kind == "VA":
+        return _vertebral(bs, radius_mm, ba_radius_mm)
+    if kind == "PICA":
+        va = _vertebral(bs, va_radius_mm, ba_radius_mm)
+        return _pica(bs, radius_mm, va, rexp_theta, rexp_z_midline_mm)
+    if kind == "AICA":
+        return _aica(bs, radius_mm, ba_radius_mm, facial, cochlear)
+    return _vein(bs, radius_mm, rexp_theta, rexp_z_midline_mm)

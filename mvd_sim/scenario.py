@@ -1,0 +1,353 @@
+"""Scenario files: a strict, documented YAML schema and a safe loader.
+
+A scenario describes one case: the side, optional anatomy overrides, the vessels (by default
+course, by control points, or in clinical terms relative to a nerve) and what a surgeon would
+find. Every length is in mm, every angle in degrees; points are in the scene frame of
+:mod:`mvd_sim.constants` (origin at the RExP, x = patient's right, y anterior, z rostral).
+
+Example
+-------
+.. code-block:: yaml
+
+    schema_version: 1
+    title: AICA grooving the attached segment
+    description: >-
+      Right hemifacial spasm. The AICA's premeatal segment crosses the attached segment of
+      VII from caudal and indents it 0.4 mm. A surgeon finds a single moderate compression.
+    side: right
+    vessels:
+      - id: aica
+        type: AICA
+        compresses:
+          - target: CN7
+            segment: AS
+            from: caudal
+            crossing_angle_deg: 85
+            indentation_mm: 0.4
+    findings:
+      pattern: single
+      contacts:
+        - {vessel: aica, nerve: CN7, segment: AS, severity: moderate}
+
+Scenario files are untrusted: they are read with ``yaml.safe_load`` semantics, refused above
+:data:`~mvd_sim.constants.MAX_SCENARIO_BYTES`, refused if they use YAML anchors or aliases
+(which can expand exponentially), and validated with pydantic models that forbid unknown keys.
+Every problem becomes one :class:`~mvd_sim.errors.ScenarioError` line naming the file, the
+field and the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, create_model,
+                      field_validator, model_validator)
+
+from mvd_sim.anatomy.landmarks import SEGMENTS
+from mvd_sim.constants import (MAX_SCENARIO_BYTES, VESSEL_TYPES, BrainstemParams,
+                               FacialNerveParams, VestibulocochlearParams)
+from mvd_sim.errors import ScenarioError
+
+__all__ = ["SCHEMA_VERSION", "ScenarioSpec", "VesselSpec", "ContactSpec", "FindingsSpec",
+           "load_scenario", "parse_scenario", "scenario_to_yaml"]
+
+SCHEMA_VERSION = 1
+NERVES = ("CN7", "CN8")
+SIDES_OF_APPROACH = ("anterior", "posterior", "rostral", "caudal", "lateral", "medial",
+                     "away_from_nerve")
+_MAX_COORD_MM = 150.0
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def _params_model(name: str, params_cls: type, low: float, high: float) -> type[BaseModel]:
+    """Pydantic model of optional overrides for a literature-defaults dataclass.
+
+    A length (``*_mm``) may be overridden within ``(low, high]`` times its default, which
+    rejects negative, zero and absurd sizes while allowing the published ranges; an angle
+    (``*_deg``) within (-90, 90] degrees; any other number within ``(0, high]`` times its
+    default.
+    """
+    spec = {}
+    for f in fields(params_cls):
+        default = f.default
+        kind = int if isinstance(default, int) else float
+        if f.name.endswith("_deg"):
+            bounds = (-90.0, 90.0)
+        else:
+            bounds = (kind(default * low), kind(default * high))
+        spec[f.name] = (Annotated[kind | None, Field(default=None, gt=bounds[0],
+                                                      le=bounds[1], strict=True,
+                                                      allow_inf_nan=False)], None)
+    model = create_model(name, __base__=_Strict, **spec)
+    model.__doc__ = f"Overrides of :class:`~mvd_sim.constants.{params_cls.__name__}`."
+    return model
+
+
+BrainstemOverrides = _params_model("BrainstemOverrides", BrainstemParams, 0.3, 3.0)
+FacialNerveOverrides = _params_model("FacialNerveOverrides", FacialNerveParams, 0.0, 4.0)
+VestibulocochlearOverrides = _params_model("VestibulocochlearOverrides",
+                                           VestibulocochlearParams, 0.0, 4.0)
+
+
+class AnatomySpec(_Strict):
+    """Anatomy overrides; anything left out keeps its literature default."""
+
+    brainstem: BrainstemOverrides = Field(default_factory=BrainstemOverrides)
+    facial_nerve: FacialNerveOverrides = Field(default_factory=FacialNerveOverrides)
+    vestibulocochlear_nerve: VestibulocochlearOverrides = Field(
+        default_factory=VestibulocochlearOverrides)
+
+
+Mm = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+
+
+class ContactSpec(_Strict):
+    """A compression in clinical terms: where on which structure, from which side, how hard.
+
+    Attributes
+    ----------
+    target : str
+        ``CN7``, ``CN8`` or the id of another vessel (a vessel pushing another one).
+    segment : str, optional
+        ``RExP``, ``AS``, ``RDP`` or ``CP``: the contact lands at that segment's centre.
+    s_mm : float, optional
+        Arc length on the target from its start (the RExP for nerves). For a vessel target
+        without ``s_mm`` the contact lands 3 mm proximal to where that vessel touches the
+        nerve (:data:`mvd_sim.anatomy.atlas.CHAIN_OFFSET_MM`).
+    from_side : str
+        Side the vessel comes from (YAML key ``from``): anterior, posterior, rostral, caudal,
+        lateral, medial (projected into the target's normal plane), or ``away_from_nerve`` for
+        vessel targets (default for them; ``caudal`` for nerves).
+    crossing_angle_deg : float
+        Angle between vessel and target at the contact; default 85 (MRI 85-88 deg, Miao YY et
+        al., Chin J Clin Anat 2018).
+    separation_mm, indentation_mm : float
+        Gap left between the surfaces (>= 0), or depth of indentation (> 0); at most one.
+        Neither means touching (gap 0).
+    nerve_deviation_mm : float
+        Displacement of the nerve's course away from the vessel at the contact (severe).
+    """
+
+    target: str
+    segment: Literal["RExP", "AS", "RDP", "CP"] | None = None
+    s_mm: Mm | None = Field(default=None, ge=0.0, le=60.0)
+    from_side: Literal[SIDES_OF_APPROACH] | None = Field(default=None, alias="from")
+    crossing_angle_deg: Mm = Field(default=85.0, ge=10.0, le=170.0)
+    separation_mm: Mm | None = Field(default=None, ge=0.0, le=10.0)
+    indentation_mm: Mm | None = Field(default=None, gt=0.0, le=1.5)
+    nerve_deviation_mm: Mm = Field(default=0.0, ge=0.0, le=5.0)
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_location_and_depth(self) -> ContactSpec:
+        if self.segment is not None and self.s_mm is not None:
+            raise ValueError("give either segment or s_mm, not both")
+        if self.separation_mm is not None and self.indentation_mm is not None:
+            raise ValueError("give either separation_mm or indentation_mm, not both")
+        is_nerve = self.target in NERVES
+        if is_nerve and self.segment is None and self.s_mm is None:
+            raise ValueError(f"a contact on {self.target} needs a segment or s_mm")
+        if self.from_side == "away_from_nerve" and is_nerve:
+            raise ValueError("'away_from_nerve' is only for contacts on another vessel")
+        if self.nerve_deviation_mm > 0 and not is_nerve:
+            raise ValueError("nerve_deviation_mm is only for contacts on a nerve")
+        if self.nerve_deviation_mm > 0 and self.separation_mm:
+            raise ValueError("a nerve cannot be deviated by a vessel that does not touch it")
+        return self
+
+    @property
+    def gap_mm(self) -> float:
+        """Signed surface gap asked for: separation, minus indentation, or 0 (touching)."""
+        if self.indentation_mm is not None:
+            return -self.indentation_mm
+        return self.separation_mm or 0.0
+
+    @property
+    def side(self) -> str:
+        """Side of approach with its default filled in."""
+        if self.from_side is not None:
+            return self.from_side
+        return "caudal" if self.target in NERVES else "away_from_nerve"
+
+
+Point = Annotated[list[Annotated[float, Field(strict=True, allow_inf_nan=False,
+                                              ge=-_MAX_COORD_MM, le=_MAX_COORD_MM)]],
+                  Field(min_length=3, max_length=3)]
+
+
+class VesselSpec(_Strict):
+    """One vessel: its type, size and course.
+
+    The course is the type's default, or ``points_mm`` (control points, scene frame, through
+    which a cubic spline passes), or the default bent by ``compresses`` (clinical placement).
+    """
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]{0,31}$")]
+    type: Literal[VESSEL_TYPES]
+    radius_mm: Mm | None = Field(default=None, gt=0.0, le=5.0)
+    points_mm: Annotated[list[Point], Field(min_length=2, max_length=500)] | None = None
+    compresses: Annotated[list[ContactSpec], Field(max_length=4)] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_course(self) -> VesselSpec:
+        if self.points_mm is not None and self.compresses:
+            raise ValueError("give either points_mm or compresses, not both")
+        return self
+
+
+class FindingContact(_Strict):
+    """One contact a surgeon would find."""
+
+    vessel: str
+    nerve: Literal[NERVES] = "CN7"
+    segment: Literal["RExP", "AS", "RDP", "CP"]
+    severity: Literal["mild", "moderate", "severe"]
+
+
+class FindingsSpec(_Strict):
+    """What a surgeon would find; the contact engine is tested against it."""
+
+    pattern: Literal["none", "single", "double", "multivessel"]
+    contacts: list[FindingContact] = Field(default_factory=list)
+    vessel_contacts: list[Annotated[list[str], Field(min_length=2, max_length=2)]] = \
+        Field(default_factory=list)
+
+
+class ScenarioSpec(_Strict):
+    """A whole scenario (see the module docstring for an example)."""
+
+    schema_version: Literal[1]
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    description: Annotated[str, Field(min_length=1, max_length=4000)]
+    side: Literal["left", "right"]
+    anatomy: AnatomySpec = Field(default_factory=AnatomySpec)
+    vessels: Annotated[list[VesselSpec], Field(max_length=20)] = Field(default_factory=list)
+    findings: FindingsSpec | None = None
+
+    @field_validator("vessels")
+    @classmethod
+    def _unique_ids(cls, vessels: list[VesselSpec]) -> list[VesselSpec]:
+        seen: set[str] = set()
+        for v in vessels:
+            if v.id in seen:
+                raise ValueError(f"duplicate vessel id {v.id!r}")
+            if v.id in NERVES:
+                raise ValueError(f"vessel id {v.id!r} is reserved for a nerve")
+            seen.add(v.id)
+        return vessels
+
+    @model_validator(mode="after")
+    def _targets_exist(self) -> ScenarioSpec:
+        ids = {v.id for v in self.vessels}
+        for k, v in enumerate(self.vessels):
+            for j, c in enumerate(v.compresses):
+                if c.target not in NERVES and c.target not in ids:
+                    raise ValueError(f"vessels[{k}].compresses[{j}].target: unknown target "
+                                     f"{c.target!r} (expected CN7, CN8 or a vessel id)")
+                if c.target == v.id:
+                    raise ValueError(f"vessels[{k}].compresses[{j}].target: a vessel cannot "
+                                     "compress itself")
+        if self.findings is not None:
+            for c in self.findings.contacts:
+                if c.vessel not in ids:
+                    raise ValueError(f"findings.contacts: unknown vessel {c.vessel!r}")
+        return self
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """Safe YAML loader that refuses anchors and aliases."""
+
+    def compose_node(self, parent, index):  # noqa: D102 - PyYAML hook
+        if self.check_event(yaml.events.AliasEvent):
+            event = self.peek_event()
+            raise yaml.constructor.ConstructorError(
+                None, None, "YAML aliases are not allowed in scenario files", event.start_mark)
+        event = self.peek_event()
+        if getattr(event, "anchor", None):
+            raise yaml.constructor.ConstructorError(
+                None, None, "YAML anchors are not allowed in scenario files", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def _location(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _one_line(error: ValidationError) -> str:
+    first = error.errors()[0]
+    loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and
+                                                ("[" in p or p.startswith("function-"))))
+    msg = first["msg"].removeprefix("Value error, ")
+    where = f"{_location(loc)}: " if loc else ""
+    return f"{where}{msg}" + (f" (got {first['input']!r})"
+                                        if first["type"] not in ("missing", "value_error")
+                                        and not isinstance(first["input"], (dict, list))
+                                        else "")
+
+
+def parse_scenario(data: object, source: str = "<scenario>") -> ScenarioSpec:
+    """Validate a mapping (already parsed YAML) into a :class:`ScenarioSpec`.
+
+    Raises
+    ------
+    ScenarioError
+        One line: ``"{source}: {field}: {reason}"``.
+    """
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}: (top level): expected a mapping of scenario fields, "
+                            f"got {type(data).__name__}")
+    try:
+        return ScenarioSpec.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(f"{source}: {_one_line(err)}") from None
+
+
+def load_scenario(path: str | Path) -> ScenarioSpec:
+    """Read and validate a scenario YAML file.
+
+    Raises
+    ------
+    ScenarioError
+        If the file is missing, too large, not UTF-8 YAML, uses aliases, or fails the schema.
+    """
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise ScenarioError(f"{path}: not a regular file")
+        if size > MAX_SCENARIO_BYTES:
+            raise ScenarioError(f"{path}: file is {size} bytes, over the "
+                                f"{MAX_SCENARIO_BYTES}-byte limit for scenarios")
+        text = path.read_bytes().decode("utf-8")
+        data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+    except OSError as err:
+        raise ScenarioError(f"{path}: cannot read: {err.strerror or err}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not UTF-8 text") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ScenarioError(f"{path}: invalid YAML{where}: {problem}") from None
+    return parse_scenario(data, str(path))
+
+
+def scenario_to_yaml(spec: ScenarioSpec) -> str:
+    """Serialise a spec back to YAML (round-trips through :func:`parse_scenario`)."""
+    data = spec.model_dump(mode="json", by_alias=True, exclude_none=True,
+                           exclude_defaults=False)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=96)
+

@@ -1,0 +1,76 @@
+"""``Scene``: one case's structures in its scene frame (origin at the RExP, mm).
+
+A scene is immutable: a brainstem, the two nerves (as placed and at rest), their landmarks,
+and the vessels, all as :class:`~mvd_sim.tube.Tube` values keyed by id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+import numpy as np
+
+from mvd_sim.anatomy.brainstem import Brainstem
+from mvd_sim.anatomy.landmarks import NerveLandmarks
+from mvd_sim.tube import Tube
+
+__all__ = ["Scene"]
+
+
+def _frozen(mapping: Mapping) -> Mapping:
+    return MappingProxyType(dict(mapping))
+
+
+@dataclass(frozen=True, eq=False)
+class Scene:
+    """A case's anatomy.
+
+    Attributes
+    ----------
+    name : str
+        Usually the scenario's file stem.
+    side : ``"left"`` or ``"right"``
+        Side of the case; lateral is ``+x`` on the right and ``-x`` on the left.
+    brainstem : Brainstem
+    nerves : Mapping[str, Tube]
+        ``"CN7"`` and ``"CN8"`` as placed (possibly deviated by a vessel).
+    rest_nerves : Mapping[str, Tube]
+        The same nerves on their undisturbed course; same number of points, so index ``i``
+        is the same material point in both (arc lengths of findings refer to the rest course).
+    landmarks : Mapping[str, NerveLandmarks]
+        Landmark arc lengths of each nerve on its rest course.
+    vessels : Mapping[str, Tube]
+        Vessels by id; ``Tube.kind`` is the vessel type.
+    """
+
+    name: str
+    side: Literal["left", "right"]
+    brainstem: Brainstem
+    nerves: Mapping[str, Tube]
+    rest_nerves: Mapping[str, Tube]
+    landmarks: Mapping[str, NerveLandmarks]
+    vessels: Mapping[str, Tube] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for attr in ("nerves", "rest_nerves", "landmarks", "vessels"):
+            object.__setattr__(self, attr, _frozen(getattr(self, attr)))
+
+    @property
+    def lateral(self) -> np.ndarray:
+        """Unit vector pointing lateral (away from the midline) on this case's side."""
+        return np.array([1.0 if self.side == "right" else -1.0, 0.0, 0.0])
+
+    @property
+    def tubes(self) -> Mapping[str, Tube]:
+        """Every tube (nerves then vessels) by id."""
+        return _frozen({**self.nerves, **self.vessels})
+
+    def rest_arc_length(self, nerve: str, segment_index: np.ndarray,
+                        u: np.ndarray) -> np.ndarray:
+        """Arc length on the rest course (mm) of points given on the placed nerve as segment
+        index and local parameter in [0, 1] (material correspondence by index)."""
+        s = self.rest_nerves[nerve].s
+        return s[segment_index] + u * (s[segment_index + 1] - s[segment_index])
