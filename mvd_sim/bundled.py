@@ -1,7 +1,8 @@
 """Bundled scenarios: the YAML files in the repository's ``scenarios/`` folder.
 
-They are installed as the data package ``mvd_sim.scenarios`` (see ``pyproject.toml``), so a
-scenario can be named by its file stem (``aica_as_moderate_right``) as well as by a path.
+``mvd_sim/scenarios`` is a symlink to that folder, installed as package data (see
+``pyproject.toml``), so a scenario can be named by its file stem (``aica_as_moderate_right``)
+as well as by a path.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ __all__ = ["bundled_scenarios", "resolve_scenario"]
 
 def bundled_scenarios() -> dict[str, Path]:
     """Bundled scenario files by name (file stem), sorted by name."""
-    folder = resources.files("mvd_sim.scenarios")
+    folder = resources.files("mvd_sim") / "scenarios"
     found = {Path(str(entry)).stem: Path(str(entry)) for entry in folder.iterdir()
              if entry.name.endswith(".yaml")}
     return dict(sorted(found.items()))

@@ -55,7 +55,8 @@ class Tolerances:
         A user-given nerve's first centerline point must be within this of touching the
         brainstem (centerline at one nerve radius from the surface); 0.5.
     newton_steps : int
-        Newton refinement steps in closest-point kernels; 8 for surfaces.
+        Most Newton steps of the closest-point solve on the brainstem (it stops earlier once
+        converged); 30.
     """
 
     length_mm: float = 1e-9
@@ -63,7 +64,7 @@ class Tolerances:
     on_surface_mm: float = 0.05
     placement_mm: float = 0.05
     nerve_on_brainstem_mm: float = 0.5
-    newton_steps: int = 8
+    newton_steps: int = 30
 
 
 TOL = Tolerances()

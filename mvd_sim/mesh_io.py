@@ -57,9 +57,18 @@ __all__ = ["MESH_FORMATS", "MeshCheck", "to_polydata", "save_mesh", "load_mesh",
 MESH_FORMATS: tuple[str, ...] = ("vtp", "stl", "ply", "obj")
 
 _READ_TIMEOUT_S = 120.0    # a reader still busy after this long is killed
-_PACKAGE_ROOT = Path(__file__).resolve().parents[1]
-_WORKER_CODE = ("import sys\nfrom mvd_sim.mesh_io import _reader_process_main\n"
-                "sys.exit(_reader_process_main(sys.argv[1:]))")
+_PACKAGE_DIR = Path(__file__).resolve().parent
+# The reader process imports this module without running mvd_sim/__init__.py, which loads
+# scipy and pydantic (about 1 s) that reading does not need. argv: package dir, then
+# _reader_process_main's arguments.
+_WORKER_CODE = """\
+import sys, types
+package = types.ModuleType("mvd_sim")
+package.__path__ = [sys.argv[1]]
+sys.modules["mvd_sim"] = package
+from mvd_sim.mesh_io import _reader_process_main
+sys.exit(_reader_process_main(sys.argv[2:]))
+"""
 # One VTK message: "ERROR: In file.cxx, line 12\nvtkClass (0x55d0...): text".
 _VTK_MESSAGE = re.compile(r"^(ERROR|Warning): In [^\n]*\n(?:[^\n]*?\([0-9A-Fa-fx]+\): )?([^\n]*)",
                           re.MULTILINE)
@@ -77,8 +86,11 @@ def _validated(mesh: Mesh, where: str) -> tuple[np.ndarray, np.ndarray]:
         vertices_in, faces_in = mesh
     except (TypeError, ValueError):
         raise MeshError(f"{where}: a mesh must be a (vertices, faces) pair") from None
-    vertices = np.array(vertices_in, dtype=np.float64)
-    faces_arr = np.asarray(faces_in)
+    try:
+        vertices = np.array(vertices_in, dtype=np.float64)
+        faces_arr = np.asarray(faces_in)
+    except (TypeError, ValueError):
+        raise MeshError(f"{where}: vertices and faces must be numeric arrays") from None
     if vertices.ndim != 2 or vertices.shape[1] != 3 or len(vertices) == 0:
         raise MeshError(f"{where}: vertices must be a non-empty (v, 3) array, "
                         f"got shape {vertices.shape}")
@@ -113,9 +125,13 @@ def to_polydata(mesh: Mesh) -> pyvista.PolyData:
     MeshError
         If the arrays are not a well-formed triangle mesh.
     """
+    return _polydata(mesh, "mesh")
+
+
+def _polydata(mesh: Mesh, where: str) -> pyvista.PolyData:
     import pyvista
 
-    vertices, faces = _validated(mesh, "mesh")
+    vertices, faces = _validated(mesh, where)
     return pyvista.PolyData.from_regular_faces(vertices, faces, deep=True)
 
 
@@ -230,10 +246,7 @@ def save_mesh(mesh: Mesh, path: str | os.PathLike, fmt: str | None = None) -> Pa
     """
     path = Path(path)
     fmt = _format_of(path, fmt)
-    vertices, faces = _validated(mesh, str(path))
-    import pyvista
-
-    polydata = pyvista.PolyData.from_regular_faces(vertices, faces, deep=True)
+    polydata = _polydata(mesh, str(path))
     tmp = path.with_name(f".{path.stem}.tmp{secrets.token_hex(4)}.{fmt}")
     try:
         os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
@@ -293,33 +306,33 @@ def load_mesh(path: str | os.PathLike,
     """
     path = Path(path)
     fmt = _format_of(path, None)
-    data = _read_bounded(path, max_bytes)
-    if not data:
-        raise MeshError(f"{path}: file is empty")
     with tempfile.TemporaryDirectory(prefix="mvd_sim_mesh_") as work:
         source = Path(work, f"input.{fmt}")
-        source.write_bytes(data)
-        del data
+        source.write_bytes(_read_bounded(path, max_bytes))
         try:
             proc = subprocess.run(
-                [sys.executable, "-c", _WORKER_CODE, fmt, str(source), work],
+                [sys.executable, "-c", _WORKER_CODE, str(_PACKAGE_DIR), fmt, str(source), work],
                 stdin=subprocess.DEVNULL, capture_output=True, timeout=_READ_TIMEOUT_S,
-                env=_worker_env(), check=False)
+                check=False)
         except subprocess.TimeoutExpired:
             raise MeshError(f"{path}: the {fmt.upper()} reader did not finish within "
                             f"{_READ_TIMEOUT_S:g} s") from None
         error_file = Path(work, "error.txt")
-        if proc.returncode != 0:
-            if proc.returncode == 1 and error_file.is_file():
-                raise MeshError(f"{path}: {error_file.read_text(encoding='utf-8')}")
+        if error_file.is_file():
+            raise MeshError(f"{path}: {error_file.read_text(encoding='utf-8')}")
+        if proc.returncode < 0:
             raise MeshError(f"{path}: the {fmt.upper()} reader crashed "
-                            f"({_describe_exit(proc.returncode)}); the file is malformed")
+                            f"({_signal_name(-proc.returncode)}); the file is malformed")
+        if proc.returncode > 0:
+            lines = proc.stderr.decode("utf-8", errors="replace").strip().splitlines()
+            detail = lines[-1] if lines else f"exit code {proc.returncode}"
+            raise MeshError(f"{path}: the {fmt.upper()} reader process failed: {detail}")
         with np.load(Path(work, "mesh.npz"), allow_pickle=False) as arrays:
             return arrays["vertices"], arrays["faces"]
 
 
 def _read_bounded(path: Path, max_bytes: int) -> bytes:
-    """The file's bytes, refusing anything but a regular file of at most ``max_bytes``."""
+    """The file's bytes; refuses all but a non-empty regular file of at most ``max_bytes``."""
     # One open + fstat decides everything, so the checks and the read see the same file;
     # O_NONBLOCK keeps a FIFO from blocking the open.
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
@@ -329,35 +342,30 @@ def _read_bounded(path: Path, max_bytes: int) -> bytes:
         raise MeshError(f"{path}: no such file") from None
     except OSError as exc:
         raise MeshError(f"{path}: cannot open: {exc.strerror or exc}") from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+        os.close(fd)
         if not stat.S_ISREG(info.st_mode):
             raise MeshError(f"{path}: not a regular file")
-        if info.st_size > max_bytes:
-            raise MeshError(f"{path}: file is {info.st_size} bytes, over the limit of "
-                            f"{max_bytes} bytes")
+        raise MeshError(f"{path}: file is {info.st_size} bytes, over the limit of "
+                        f"{max_bytes} bytes")
+    with os.fdopen(fd, "rb") as handle:
         try:
             data = handle.read(max_bytes + 1)
         except OSError as exc:
             raise MeshError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if not data:
+        raise MeshError(f"{path}: file is empty")
     if len(data) > max_bytes:
         raise MeshError(f"{path}: file grew past the limit of {max_bytes} bytes while read")
     return data
 
 
-def _worker_env() -> dict[str, str]:
-    """Environment of the reader process: this package importable, nothing else changed."""
-    paths = [str(_PACKAGE_ROOT), os.environ.get("PYTHONPATH", "")]
-    return dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in paths if p))
-
-
-def _describe_exit(returncode: int) -> str:
-    if returncode < 0:
-        try:
-            return f"signal {signal.Signals(-returncode).name}"
-        except ValueError:
-            return f"signal {-returncode}"
-    return f"exit code {returncode}"
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def _reader_process_main(argv: list[str]) -> int:

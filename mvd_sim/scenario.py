@@ -38,6 +38,7 @@ field and the reason.
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields
 from pathlib import Path
 from typing import Annotated, Literal
@@ -258,11 +259,25 @@ class ScenarioSpec(_Strict):
             for c in self.findings.contacts:
                 if c.vessel not in ids:
                     raise ValueError(f"findings.contacts: unknown vessel {c.vessel!r}")
+            for pair in self.findings.vessel_contacts:
+                for vessel in pair:
+                    if vessel not in ids:
+                        raise ValueError(f"findings.vessel_contacts: unknown vessel {vessel!r}")
         return self
 
 
 class _NoAliasLoader(yaml.SafeLoader):
-    """Safe YAML loader that refuses anchors and aliases."""
+    """Safe YAML loader that refuses anchors, aliases and duplicate keys."""
+
+    def construct_mapping(self, node, deep=False):  # noqa: D102 - PyYAML hook
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key) if isinstance(key, (str, int, float, bool)) else None
+        return super().construct_mapping(node, deep=deep)
 
     def compose_node(self, parent, index):  # noqa: D102 - PyYAML hook
         if self.check_event(yaml.events.AliasEvent):
@@ -276,26 +291,34 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+_PYDANTIC_TAG = re.compile(r"^(function-[\w-]+|constrained-[\w-]+|(list|literal|tagged-union|"
+                           r"union)\[.*\]|float|int|str|bool|none)$")
+
+
 def _location(loc: tuple) -> str:
+    """Dotted field path, with list indices in brackets; unusual keys are quoted."""
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        else:
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\-]*", str(part)):
             out += ("." if out else "") + str(part)
-    return out or "(top level)"
+        else:
+            out += ("." if out else "") + ascii(str(part))
+    return out
 
 
 def _one_line(error: ValidationError) -> str:
     first = error.errors()[0]
-    loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and
-                                                ("[" in p or p.startswith("function-"))))
-    msg = first["msg"].removeprefix("Value error, ")
+    # drop the tags pydantic adds for unions and validators (user keys are kept)
+    loc = tuple(p for p in first["loc"] if isinstance(p, int) or not _PYDANTIC_TAG.match(p))
+    msg = " ".join(first["msg"].removeprefix("Value error, ").split())
     where = f"{_location(loc)}: " if loc else ""
-    return f"{where}{msg}" + (f" (got {first['input']!r})"
-                                        if first["type"] not in ("missing", "value_error")
-                                        and not isinstance(first["input"], (dict, list))
-                                        else "")
+    shown = ""
+    if first["type"] not in ("missing", "value_error") and \
+            not isinstance(first["input"], (dict, list)):
+        shown = f" (got {ascii(first['input'])})"
+    return f"{where}{msg}{shown}"
 
 
 def parse_scenario(data: object, source: str = "<scenario>") -> ScenarioSpec:

@@ -47,9 +47,9 @@ def test_geometry_error_is_a_value_error():
 @pytest.mark.parametrize("spacing", [0.0, -1.0, np.nan])
 def test_resampling_spacing_must_be_positive(spacing):
     tube = Tube("CN7", "CN7", STRAIGHT, 1.0)
-    with pytest.raises(GeometryError, match="tube 'CN7'.*spacing must be positive"):
+    with pytest.raises(GeometryError, match=r"tube 'CN7'.*spacing must be positive"):
         tube.resampled(spacing)
-    with pytest.raises(GeometryError, match="tube 'CN7'.*spacing must be positive"):
+    with pytest.raises(GeometryError, match=r"tube 'CN7'.*spacing must be positive"):
         Tube.from_points("CN7", "CN7", STRAIGHT, 1.0, spacing_mm=spacing)
 
 
@@ -176,7 +176,7 @@ def test_mirrored_x():
 
 def test_with_points_keeps_radius_by_index():
     tube = Tube("CN7", "CN7", STRAIGHT, [2.0, 1.5, 1.0, 0.5])
-    moved = tube.with_points(STRAIGHT + [0.0, 1.0, 0.0])
+    moved = tube.with_points(STRAIGHT + np.array([0.0, 1.0, 0.0]))
     assert_allclose(moved.radius, tube.radius, rtol=0, atol=0)
     with pytest.raises(GeometryError, match="tube 'CN7'"):
         tube.with_points(STRAIGHT[:3])

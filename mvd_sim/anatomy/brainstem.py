@@ -16,7 +16,7 @@ extents are each the smooth maximum (log-sum-exp, sharpness ``sulcus_fillet_mm``
 (medulla below, midbrain stump above) and the pons, whose rostro-caudal profile is a
 generalised bell. Where the pons' rounded inferior border meets the narrower medulla, the smooth
 maximum leaves a filleted groove: the pontomedullary sulcus. The ends are closed by
-superellipse caps, so the surface is one smooth closed sheet, parameterised by
+half-ellipsoidal caps, so the surface is one closed C1 sheet, parameterised by
 ``(theta, t)`` with ``t`` in ``[0, pi]`` from the caudal to the rostral pole.
 
 Queries
@@ -41,7 +41,7 @@ from mvd_sim.geometry.curve import smooth_bump
 
 __all__ = ["BrainstemShape", "Brainstem", "SurfaceQuery"]
 
-_CAP_EXPONENT = 8.0        # superellipse exponent of the polar caps
+_CAP_LENGTH_MM = 6.0       # length of the half-ellipsoid closing each end
 _FD_STEP = 1e-5            # finite-difference step in parameter space (rad)
 _GRID_THETA = 512          # k-d tree start grid
 _GRID_T = 384
@@ -131,11 +131,13 @@ class BrainstemShape(BrainstemParams):
 
     # -- parameterisation -------------------------------------------------------------------
     def cap_scale(self, z: np.ndarray) -> np.ndarray:
-        """Superellipse cap factor in [0, 1]: 1 along the body, 0 at the poles."""
+        """Cap factor in [0, 1]: 1 along the body, closing each end as a half-ellipsoid of
+        length :data:`_CAP_LENGTH_MM` (C1 where it meets the body; with ``z = z_mid -
+        half cos t`` the radius grows linearly in ``t`` from each pole, a regular chart)."""
         z_mid = 0.5 * (self.z_top_mm + self.z_bottom_mm)
         half = 0.5 * (self.z_top_mm - self.z_bottom_mm)
-        u = np.clip(np.abs(z - z_mid) / half, 0.0, 1.0)
-        return (1.0 - u ** _CAP_EXPONENT) ** (1.0 / _CAP_EXPONENT)
+        x = np.clip((np.abs(z - z_mid) - (half - _CAP_LENGTH_MM)) / _CAP_LENGTH_MM, 0.0, 1.0)
+        return np.sqrt(1.0 - x * x)
 
     def _z_and_cap(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Level ``z`` and cap scale in [0, 1] for polar parameter ``t`` in [0, pi]."""
@@ -282,12 +284,25 @@ class Brainstem:
     origin_midline_mm: np.ndarray
 
     @cached_property
-    def _grid(self) -> tuple[cKDTree, np.ndarray, np.ndarray]:
+    def _grid(self) -> tuple[cKDTree, np.ndarray, np.ndarray, float]:
+        """k-d tree over a parameter grid, its parameters and its covering radius (mm).
+
+        Every surface point lies within the covering radius of a grid point (half the longest
+        cell diagonal, plus the polar caps), so ``|p - S| >= d_grid - cover``.
+        """
         theta = np.linspace(-np.pi, np.pi, _GRID_THETA, endpoint=False)
         t = np.linspace(0.0, np.pi, _GRID_T)[1:-1]
         th, tt = np.meshgrid(theta, t, indexing="ij")
-        pts = self.shape.surface(th, tt).reshape(-1, 3)
-        return cKDTree(pts), th.ravel(), tt.ravel()
+        grid = self.shape.surface(th, tt)
+        wrapped = np.concatenate([grid, grid[:1]], axis=0)
+        diagonals = np.concatenate([
+            np.linalg.norm(wrapped[1:, 1:] - wrapped[:-1, :-1], axis=-1).ravel(),
+            np.linalg.norm(wrapped[1:, :-1] - wrapped[:-1, 1:], axis=-1).ravel()])
+        poles = self.shape.surface(np.zeros(2), np.array([0.0, np.pi]))
+        cap = max(np.linalg.norm(grid[:, 0] - poles[0], axis=1).max(),
+                  np.linalg.norm(grid[:, -1] - poles[1], axis=1).max())
+        cover = max(0.5 * float(diagonals.max()), float(cap))
+        return cKDTree(grid.reshape(-1, 3)), th.ravel(), tt.ravel(), cover
 
     def to_midline(self, points: Points) -> np.ndarray:
         """Scene-frame points to midline-frame points."""
@@ -332,25 +347,43 @@ class Brainstem:
         d_tht = (s_pp - s_pm - s_mp + s_mm) / (4 * h * h)
         return s0, d_th, d_t, d_thth, d_tt, d_tht
 
-    def query(self, points: Points) -> SurfaceQuery:
+    def query(self, points: Points, max_distance_mm: float = np.inf) -> SurfaceQuery:
         """Exact signed distance, closest point and outward normal for scene points.
 
         Parameters
         ----------
         points : (n, 3) float, mm, scene frame
+        max_distance_mm : float, optional
+            Only points that may lie within this distance of the surface are solved
+            exactly. For the others ``|signed_distance|`` is a lower bound (still above
+            ``max_distance_mm``, with the right sign) and ``closest``/``normal`` come from the
+            nearest grid point. Default: every point exact.
 
         Returns
         -------
         SurfaceQuery
         """
         p = self.to_midline(np.atleast_2d(points))
-        tree, grid_theta, grid_t = self._grid
-        _, idx = tree.query(p)
-        theta, t = grid_theta[idx].copy(), grid_t[idx].copy()
-        lo, hi = 1e-3, np.pi - 1e-3
+        tree, grid_theta, grid_t, cover = self._grid
+        d_grid, idx = tree.query(p)
+        sign = np.where(self.shape.contains_midline(p), -1.0, 1.0)
+        near = d_grid - cover <= max_distance_mm
+        distance = np.maximum(d_grid - cover, 0.0)
+        closest = tree.data[idx].copy()
+        normal = sign[:, None] * (p - closest) / np.maximum(d_grid, 1e-12)[:, None]
+        if np.any(near):
+            distance[near], closest[near], normal[near] = self._solve(
+                p[near], grid_theta[idx[near]], grid_t[idx[near]])
+        return SurfaceQuery(sign * distance, closest - self.origin_midline_mm, normal)
+
+    def _solve(self, p: np.ndarray, theta: np.ndarray, t: np.ndarray):
+        """Damped Newton for the closest surface point from a grid start (midline frame).
+
+        Returns the unsigned distance, the closest point and the outward normal.
+        """
+        theta, t = theta.copy(), t.copy()
+        lo, hi = 1e-7, np.pi - 1e-7
         for _ in range(TOL.newton_steps):
-            if len(theta) == 0:
-                break
             s0, d_th, d_t, d_thth, d_tt, d_tht = self._derivatives(theta, t)
             f = s0 - p
             g = np.stack([np.einsum("ij,ij->i", f, d_th), np.einsum("ij,ij->i", f, d_t)], -1)
@@ -382,11 +415,9 @@ class Brainstem:
             if converged:
                 break
         s0, d_th, d_t, *_ = self._derivatives(theta, t)
-        normal = _outward_normal(d_th, d_t)
-        dist = np.linalg.norm(p - s0, axis=1)
-        sign = np.where(self.shape.contains_midline(p), -1.0, 1.0)
-        return SurfaceQuery(sign * dist, s0 - self.origin_midline_mm, normal)
+        return np.linalg.norm(p - s0, axis=1), s0, _outward_normal(d_th, d_t)
 
-    def signed_distance(self, points: Points) -> np.ndarray:
-        """(n,) float, mm: signed distance to the surface, negative inside."""
-        return self.query(points).signed_distance
+    def signed_distance(self, points: Points, max_distance_mm: float = np.inf) -> np.ndarray:
+        """(n,) float, mm: signed distance to the surface, negative inside (exact within
+        ``max_distance_mm``, a lower bound of its magnitude beyond; see :meth:`query`)."""
+        return self.query(points, max_distance_mm).signed_distance

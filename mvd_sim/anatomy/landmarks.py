@@ -73,22 +73,25 @@ class NerveLandmarks:
         return SEGMENTS[int(self.segment_index(s_mm))]
 
     def in_rez(self, s_mm: np.ndarray | float) -> np.ndarray:
-        """True where ``s`` lies in the root exit zone (RExP + AS + RDP)."""
-        return np.asarray(s_mm) <= self.rez_end_mm
+        """True where ``s`` lies in the root exit zone (labelled RExP, AS or RDP)."""
+        return self.segment_index(s_mm) < 3
 
     def centrally_myelinated(self, s_mm: np.ndarray | float) -> np.ndarray:
         """True where ``s`` lies before the transition zone (central myelin)."""
         return np.asarray(s_mm) < self.tz_start_mm
 
     def segment_interval(self, segment: str) -> tuple[float, float]:
-        """Arc-length interval ``(start, end)`` (mm) of a segment label."""
+        """Arc-length interval ``(start, end)`` (mm) of a segment label.
+
+        The intervals are contiguous and cover ``[0, porus_mm]``; a segment a nerve does not
+        have (CN VIII's attached segment) is an empty interval at its place.
+        """
         half = 0.5 * self.rdp_zone_mm
-        bounds = {
-            "RExP": (0.0, self.rexp_zone_end_mm),
-            "AS": (self.rexp_zone_end_mm, self.rdp_mm - half),
-            "RDP": (max(self.rdp_mm - half, self.rexp_zone_end_mm), self.rdp_mm + half),
-            "CP": (self.rdp_mm + half, self.porus_mm),
-        }
+        rexp_end = self.rexp_zone_end_mm
+        rdp_start = max(self.rdp_mm - half, rexp_end)
+        cp_start = max(self.rdp_mm + half, rexp_end)
+        bounds = {"RExP": (0.0, rexp_end), "AS": (rexp_end, rdp_start),
+                  "RDP": (rdp_start, cp_start), "CP": (cp_start, self.porus_mm)}
         return bounds[segment]
 
     def segment_centre(self, segment: str) -> float:

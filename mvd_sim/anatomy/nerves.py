@@ -104,10 +104,20 @@ def _attached_march(brainstem: Brainstem, start_dir: np.ndarray, radius_mm: floa
         travelled += np.linalg.norm(chord)
         pts.append(nxt)
     pts = np.array(pts)
-    # cut at exactly length_mm of polyline arc (a sliver under 1e-6 mm is dropped)
+    # end exactly length_mm of polyline arc from the start, on the offset surface: the last
+    # point is pulled onto the sphere of the remaining length about the previous point and
+    # projected back onto the surface until both hold (a sliver under 1e-6 mm is dropped)
     s = curve.arc_length(pts)
     keep = s < length_mm - 1e-6
-    return np.concatenate([pts[keep], curve.point_at(pts, s, length_mm)[None]])
+    end = pts[-1]
+    pts, remaining = pts[keep], length_mm - s[keep][-1]
+    for _ in range(6):
+        chord = end - pts[-1]
+        end, _ = _offset_projection(brainstem, pts[-1] + chord * (remaining /
+                                                                  np.linalg.norm(chord)),
+                                    radius_mm)
+    chord = end - pts[-1]
+    return np.concatenate([pts, [pts[-1] + chord * (remaining / np.linalg.norm(chord))]])
 
 
 def _axial_direction(angle_to_midline_deg: float, elevation_deg: float) -> np.ndarray:

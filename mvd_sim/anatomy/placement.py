@@ -17,7 +17,8 @@ Method
 3. The realised contact is measured exactly (:func:`mvd_sim.geometry.closest.closest_approach`
    on windows around it) and the vessel is moved, with a smooth bump that vanishes before its
    anchors and other contacts, by the gap error along the contact normal and the position
-   error along the target's tangent, until both errors are below 1e-3 mm.
+   error along the target's tangent, until the deepest point is as deep as asked and the
+   asked point lies in the contact (as deep as the deepest), both within 5e-3 mm.
 
 Nerve deviation moves the nerve's centerline away from the vessel with a raised-cosine
 profile of half-width :data:`DEVIATION_HALF_WIDTH_MM` centred on ``s0``; along the attached
@@ -54,14 +55,17 @@ _CORRECTION_HALF_WIDTH_MM = 5.0
 AVOIDANCE_CLEARANCE_MM = 0.6
 #: Smoothing (mm of vessel arc, Gaussian sigma) of avoidance displacements.
 _AVOIDANCE_SMOOTHING_MM = 1.0
-_MAX_AVOIDANCE_STEPS = 60
+_MAX_AVOIDANCE_STEPS = 150
+_AVOIDANCE_STEP_MM = 0.3
 #: Half-length (mm of vessel arc) held fixed around anchors and asked contacts.
 _FROZEN_HALF_MM = 1.5
+#: Vessel arc (mm) either side of an asked contact exempt from avoiding that target.
+_CONTACT_STRETCH_MM = 4.0
 #: Vessel type each type arises from (AICA from the BA, PICA from the VA, VA ends at the BA).
 _PARENT = {"AICA": "BA", "PICA": "VA", "VA": "BA"}
 _TARGET_WINDOW_MM = 3.0
 _VESSEL_WINDOW_MM = 4.0
-_CONVERGED_MM = 1e-3
+_CONVERGED_MM = 5e-3
 _MAX_CORRECTIONS = 60
 
 _ANATOMICAL = {"anterior": (0.0, 1.0, 0.0), "posterior": (0.0, -1.0, 0.0),
@@ -119,22 +123,38 @@ def resolve_side(target: Tube, s_mm: float, side: str, field: str,
     return _unit(normal)
 
 
-def _clear_of_brainstem(brainstem: Brainstem, target: Tube, req: ContactRequest,
-                        radius_mm: float) -> np.ndarray:
-    """Side direction turned (least angle) so a vessel at the contact clears the brainstem."""
-    centre = target.point_at(req.s_mm)
-    distance = float(target.radius_at(req.s_mm)) + radius_mm + req.gap_mm
+def _crossing(req: ContactRequest, side: np.ndarray, radius_mm: float) -> np.ndarray:
+    """Waypoints of a vessel crossing the target: ``q - L v, q, q + L v`` and, 2L either
+    side, points lifted L/2 further out on the vessel's side, so the vessel bows away from
+    the target on both sides of the contact instead of cutting through it."""
+    target = req.target
     tangent = target.tangent_at(req.s_mm)
+    distance = float(target.radius_at(req.s_mm)) + radius_mm + req.gap_mm
+    q = target.point_at(req.s_mm) + distance * side
+    a = np.radians(req.crossing_angle_deg)
+    v = np.cos(a) * tangent + np.sin(a) * np.cross(side, tangent)
+    along = CROSSING_HALF_LENGTH_MM * np.outer([-2.5, -1.0, 0.0, 1.0, 2.5], v)
+    lift = CROSSING_HALF_LENGTH_MM * np.outer([0.5, 0.0, 0.0, 0.0, 0.5], side)
+    return q + along + lift
+
+
+def _clear_of_brainstem(brainstem: Brainstem, req: ContactRequest,
+                        radius_mm: float) -> np.ndarray:
+    """Side direction turned (least angle) so the vessel's crossing clears the brainstem."""
+    tangent = req.target.tangent_at(req.s_mm)
     binormal = np.cross(tangent, req.normal)
     angles = np.radians(np.concatenate(([0.0], np.repeat(np.arange(5, 181, 5), 2)
                                         * np.tile([1.0, -1.0], 36))))
     sides = np.cos(angles)[:, None] * req.normal + np.sin(angles)[:, None] * binormal
-    clearance = brainstem.signed_distance(centre + distance * sides) - radius_mm
-    ok = np.flatnonzero(clearance >= BRAINSTEM_CLEARANCE_MM + 0.05)
+    crossings = np.concatenate([_crossing(req, side, radius_mm) for side in sides])
+    clearance = brainstem.signed_distance(crossings) - radius_mm
+    ok = np.flatnonzero(np.all(clearance.reshape(len(sides), -1)
+                               >= BRAINSTEM_CLEARANCE_MM + 0.05, axis=1))
     if len(ok) == 0:
-        raise ScenarioError(f"{req.field}: no vessel of radius {radius_mm:g} mm fits beside "
-                            f"{target.name} at s = {req.s_mm:.1f} mm without entering the "
-                            "brainstem")
+        raise ScenarioError(f"{req.field}: no vessel of radius {radius_mm:g} mm can cross "
+                            f"{req.target.name} at s = {req.s_mm:.1f} mm at "
+                            f"{req.crossing_angle_deg:g} deg without entering the brainstem; "
+                            "try a smaller crossing angle")
     return sides[ok[0]]
 
 
@@ -178,47 +198,37 @@ def deviate_nerve(brainstem: Brainstem, nerve: Tube, landmarks: NerveLandmarks,
                         "choose a side along the brainstem surface")
 
 
-def _crossing_waypoints(req: ContactRequest, side: np.ndarray, radius_mm: float,
-                        previous: np.ndarray, following: np.ndarray) -> np.ndarray:
-    target = req.target
-    tangent = target.tangent_at(req.s_mm)
-    distance = float(target.radius_at(req.s_mm)) + radius_mm + req.gap_mm
-    q = target.point_at(req.s_mm) + distance * side
-    a = np.radians(req.crossing_angle_deg)
-    v = np.cos(a) * tangent + np.sin(a) * np.cross(side, tangent)
-    # orient the crossing so the vessel runs from the previous waypoint to the next one
-    if (np.linalg.norm(previous - (q + CROSSING_HALF_LENGTH_MM * v))
-            + np.linalg.norm(following - (q - CROSSING_HALF_LENGTH_MM * v))
-            < np.linalg.norm(previous - (q - CROSSING_HALF_LENGTH_MM * v))
-            + np.linalg.norm(following - (q + CROSSING_HALF_LENGTH_MM * v))):
-        v = -v
-    return np.array([q - CROSSING_HALF_LENGTH_MM * v, q, q + CROSSING_HALF_LENGTH_MM * v])
-
-
 def _window(tube_points: np.ndarray, s: np.ndarray, centre: float, half: float) -> np.ndarray:
     lo = max(int(np.searchsorted(s, centre - half)) - 1, 0)
     hi = min(int(np.searchsorted(s, centre + half)) + 1, len(s) - 1)
     return np.arange(lo, hi + 1)
 
 
-def _measure(points: np.ndarray, radius_mm: float, req: ContactRequest, vessel_arc: float):
-    """Local closest approach around the asked contact: (gap, target arc, vessel arc, m)."""
+def _measure(points: np.ndarray, radius_mm: float, req: ContactRequest,
+             vessel_arc: float) -> tuple[float, float, float, float]:
+    """Local closest approach around the asked contact, mm.
+
+    Returns the minimum gap, the target arc and vessel arc where it is reached, and the gap
+    at the asked point of the target itself (which differs from the minimum when the contact
+    is broad and its deepest point is ill-defined).
+    """
     target = req.target
     ti = _window(target.points, target.s, req.s_mm, _TARGET_WINDOW_MM)
     s_v = curve.arc_length(points)
     vi = _window(points, s_v, vessel_arc, _VESSEL_WINDOW_MM)
     ca = closest_approach(target.points[ti], points[vi], target.radius[ti],
                           np.full(len(vi), radius_mm))
-    contact_normal = _unit(ca.point_b - ca.point_a)
-    return ca.gap, target.s[ti[0]] + ca.arc_a, s_v[vi[0]] + ca.arc_b, contact_normal
+    dist, *_ = point_polyline(target.point_at(req.s_mm)[None], points[vi])
+    gap_at_asked = float(dist[0]) - float(target.radius_at(req.s_mm)) - radius_mm
+    return ca.gap, target.s[ti[0]] + ca.arc_a, s_v[vi[0]] + ca.arc_b, gap_at_asked
 
 
 def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float,
-                obstacles: list[Tube], frozen: np.ndarray) -> np.ndarray:
+                obstacles: list[tuple[Tube, np.ndarray]], frozen: np.ndarray) -> np.ndarray:
     """Bend a vessel off the tubes it is not asked to touch.
 
-    Each step moves every centerline point closer than :data:`AVOIDANCE_CLEARANCE_MM` to an
-    obstacle's surface straight away from it by the shortfall, smooths those displacements
+    Each step moves every centerline point closer than its clearance to an obstacle's surface
+    straight away from it by the shortfall, smooths those displacements
     along the vessel (Gaussian, sigma :data:`_AVOIDANCE_SMOOTHING_MM`), scales them by
     ``1 - frozen`` (1 at anchors and at asked contacts) and keeps the vessel off the brainstem.
 
@@ -226,7 +236,8 @@ def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float,
     ----------
     points : (n, 3) float, mm
     radius_mm : float
-    obstacles : list of Tube
+    obstacles : list of (Tube, (n,) float)
+        Each obstacle with the clearance (mm) each vessel point keeps from it.
     frozen : (n,) float in [0, 1]
         How much each point is held in place.
 
@@ -239,20 +250,22 @@ def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float,
     radius = np.full(len(points), radius_mm)
     for _ in range(_MAX_AVOIDANCE_STEPS):
         push = np.zeros_like(points)
-        for tube in obstacles:
+        for tube, clearance_mm in obstacles:
             dist, seg, u, closest = point_polyline(points, tube.points)
             r_obstacle = tube.radius[seg] + u * (tube.radius[seg + 1] - tube.radius[seg])
-            shortfall = AVOIDANCE_CLEARANCE_MM - (dist - radius_mm - r_obstacle)
+            shortfall = clearance_mm - (dist - radius_mm - r_obstacle)
             hit = (shortfall > 0) & (frozen < 1.0)
             away = (points[hit] - closest[hit]) / np.maximum(dist[hit], 1e-9)[:, None]
             push[hit] += (shortfall[hit] + 0.05)[:, None] * away
         if not np.any(push):
             return points
         smoothed = gaussian_filter1d(push, sigma, axis=0, mode="nearest")
-        # smoothing spreads a push thinner: restore the peak where the shortfall was
-        peak = np.linalg.norm(push, axis=1).max() / max(
-            np.linalg.norm(smoothed, axis=1).max(), 1e-12)
-        points = points + min(peak, 4.0) * smoothed * (1.0 - frozen)[:, None]
+        # smoothing spreads a push thinner: restore the peak where the shortfall was, but
+        # move at most _AVOIDANCE_STEP_MM a step so the vessel slides around obstacles
+        # instead of jumping (and dragging its asked contacts along)
+        size = np.linalg.norm(smoothed, axis=1).max()
+        scale = min(np.linalg.norm(push, axis=1).max(), _AVOIDANCE_STEP_MM) / max(size, 1e-12)
+        points = points + scale * smoothed * (1.0 - frozen)[:, None]
         points = push_out_of_brainstem(brainstem, points, radius)
     return points
 
@@ -267,17 +280,18 @@ def _frozen_weight(s: np.ndarray, arcs: list[float], half_mm: float) -> np.ndarr
 
 
 def _insert_contacts(course: VesselCourse, crossings: list[np.ndarray]) -> np.ndarray:
-    """Waypoints of the course with each crossing (3 waypoints) inserted where it lengthens
+    """Waypoints of the course with each crossing (its waypoints) inserted where it lengthens
     the course least; free default waypoints within 5 mm of a crossing are dropped."""
-    centres = np.array([c[1] for c in crossings]).reshape(-1, 3)
+    centres = np.array([c[len(c) // 2] for c in crossings]).reshape(-1, 3)
     near = np.min(np.linalg.norm(course.waypoints[:, None] - centres[None], axis=2),
                   axis=1, initial=np.inf) < 5.0
     sequence = [w[None] for w, a, n in zip(course.waypoints, course.anchored, near)
                 if a or not n]
     for crossing in crossings:
-        ends = np.array([s[0] if len(s) == 1 else s[1] for s in sequence])
-        added = (np.linalg.norm(ends[:-1] - crossing[1], axis=1)
-                 + np.linalg.norm(crossing[1] - ends[1:], axis=1)
+        ends = np.array([part[len(part) // 2] for part in sequence])
+        centre = crossing[len(crossing) // 2]
+        added = (np.linalg.norm(ends[:-1] - centre, axis=1)
+                 + np.linalg.norm(centre - ends[1:], axis=1)
                  - np.linalg.norm(ends[1:] - ends[:-1], axis=1))
         sequence.insert(int(np.argmin(added)) + 1, crossing)
     return sequence
@@ -300,6 +314,28 @@ def _obstacles_for(kind: str, obstacles: list[Tube]) -> list[Tube]:
     return out
 
 
+def _clearances(obstacles: list[Tube], requests: list[ContactRequest],
+                contact_arcs: list[float], s_v: np.ndarray) -> list[tuple[Tube, np.ndarray]]:
+    """Clearance (mm) each vessel point keeps from each obstacle.
+
+    :data:`AVOIDANCE_CLEARANCE_MM` from every obstacle; from a target, more than the gap asked
+    at the contact (so that contact stays its closest approach), except within
+    :data:`_CONTACT_STRETCH_MM` of vessel arc around the contact, where the vessel only may
+    not go deeper than asked.
+    """
+    out = []
+    for tube in obstacles:
+        mine = [(req, arc) for req, arc in zip(requests, contact_arcs)
+                if req.target.name == tube.name]
+        clearance = np.full(len(s_v), max([AVOIDANCE_CLEARANCE_MM]
+                                          + [req.gap_mm + 0.1 for req, _ in mine]))
+        for req, arc in mine:
+            near = np.abs(s_v - arc) <= _CONTACT_STRETCH_MM
+            clearance[near] = np.minimum(clearance[near], req.gap_mm)
+        out.append((tube, clearance))
+    return out
+
+
 def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCourse,
                  radius_mm: float, requests: list[ContactRequest],
                  obstacles: list[Tube]) -> Tube:
@@ -312,28 +348,26 @@ def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCours
         Default course; its anchored waypoints (origin, end) are kept.
     requests : list of ContactRequest
         Contacts to realise, in order along the vessel (may be empty).
-    obstacles : list of Tube
+    obstacles : list of (Tube, (n,) float)
+        Each obstacle with the clearance (mm) each vessel point keeps from it.
         Nerves and vessels already built; the vessel keeps
         :data:`AVOIDANCE_CLEARANCE_MM` from them except at its asked contacts.
 
     Raises
     ------
     ScenarioError
-        If a contact cannot be realised within 1e-3 mm (a conflicting request) or the vessel
+        If a contact cannot be realised within 5e-3 mm (a conflicting request) or the vessel
         would have to enter the brainstem.
     """
-    sides = [_clear_of_brainstem(brainstem, r.target, r, radius_mm) for r in requests]
-    crossings = []
-    for req, side in zip(requests, sides):
-        crossings.append(_crossing_waypoints(req, side, radius_mm, course.waypoints[0],
-                                             course.waypoints[-1]))
+    sides = [_clear_of_brainstem(brainstem, r, radius_mm) for r in requests]
+    crossings = [_crossing(req, side, radius_mm) for req, side in zip(requests, sides)]
     sequence = _insert_contacts(course, crossings)
     # orient each crossing to run from the waypoint before it to the one after it
     for k, part in enumerate(sequence):
-        if len(part) == 3 and 0 < k < len(sequence) - 1:
+        if len(part) > 1 and 0 < k < len(sequence) - 1:
             before, after = sequence[k - 1][-1], sequence[k + 1][0]
-            if (np.linalg.norm(before - part[0]) + np.linalg.norm(part[2] - after)
-                    > np.linalg.norm(before - part[2]) + np.linalg.norm(part[0] - after)):
+            if (np.linalg.norm(before - part[0]) + np.linalg.norm(part[-1] - after)
+                    > np.linalg.norm(before - part[-1]) + np.linalg.norm(part[0] - after)):
                 sequence[k] = part[::-1]
     points = spline_through(np.concatenate(sequence))
     radius = np.full(len(points), radius_mm)
@@ -341,15 +375,17 @@ def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCours
     s_v = curve.arc_length(points)
     anchor_arcs = [s_v[np.argmin(np.linalg.norm(points - a, axis=1))] for a in
                    course.waypoints[course.anchored]]
-    contact_arcs = [s_v[np.argmin(np.linalg.norm(points - c[1], axis=1))] for c in crossings]
+    contact_arcs = [s_v[np.argmin(np.linalg.norm(points - c[len(c) // 2], axis=1))]
+                    for c in crossings]
     avoid = _obstacles_for(kind, obstacles)
     for _ in range(4):
         points, contact_arcs, moved = _correct_contacts(brainstem, points, radius_mm, requests,
-                                                        contact_arcs, anchor_arcs, name)
-        frozen = _frozen_weight(curve.arc_length(points), anchor_arcs + contact_arcs,
-                                _FROZEN_HALF_MM)
+                                                        sides, contact_arcs, anchor_arcs, name)
+        s_v = curve.arc_length(points)
+        frozen = _frozen_weight(s_v, anchor_arcs + contact_arcs, _FROZEN_HALF_MM)
         before = points
-        points = avoid_tubes(brainstem, points, radius_mm, avoid, frozen)
+        points = avoid_tubes(brainstem, points, radius_mm,
+                             _clearances(avoid, requests, contact_arcs, s_v), frozen)
         if not moved and np.array_equal(before, points):
             break
     clearance = brainstem.signed_distance(points) - radius_mm
@@ -361,10 +397,13 @@ def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCours
 
 
 def _correct_contacts(brainstem: Brainstem, points: np.ndarray, radius_mm: float,
-                      requests: list[ContactRequest], contact_arcs: list[float],
-                      anchor_arcs: list[float], name: str):
-    """Move the vessel until every asked contact is within 1e-3 mm of where it was asked,
+                      requests: list[ContactRequest], sides: list[np.ndarray],
+                      contact_arcs: list[float], anchor_arcs: list[float], name: str):
+    """Move the vessel until every asked contact is within 5e-3 mm of where it was asked,
     keeping it off the brainstem.
+
+    Depth errors are corrected along the contact's side direction (which clears the
+    brainstem), position errors along the target's tangent.
 
     Returns the points, the contacts' arcs along the vessel and whether anything moved.
     """
@@ -378,10 +417,14 @@ def _correct_contacts(brainstem: Brainstem, points: np.ndarray, radius_mm: float
         # deviated nerve, say) the contact can move more than the vessel and overshoot
         gain_gap, gain_s, previous = 1.0, 1.0, (0.0, 0.0)
         for _ in range(_MAX_CORRECTIONS):
-            gap, s_target, arc, normal = _measure(points, radius_mm, req, contact_arcs[k])
+            gap, s_target, arc, gap_at_asked = _measure(points, radius_mm, req,
+                                                        contact_arcs[k])
             contact_arcs[k] = arc
             err_gap, err_s = req.gap_mm - gap, req.s_mm - s_target
-            if abs(err_gap) < _CONVERGED_MM and abs(err_s) < _CONVERGED_MM:
+            # landed: the deepest point is as deep as asked and the asked point is (within
+            # tolerance) as deep as the deepest, i.e. it lies in the contact
+            if abs(err_gap) < _CONVERGED_MM and (abs(err_s) < _CONVERGED_MM
+                                                 or gap_at_asked - gap < _CONVERGED_MM):
                 break
             gain_gap = max(gain_gap * (0.5 if err_gap * previous[0] < 0 else 1.0), 0.125)
             gain_s = max(gain_s * (0.5 if err_s * previous[1] < 0 else 1.0), 0.125)
@@ -389,7 +432,7 @@ def _correct_contacts(brainstem: Brainstem, points: np.ndarray, radius_mm: float
             weight = curve.smooth_bump(curve.arc_length(points), arc, half)
             tangent = req.target.tangent_at(s_target)
             points = push_out_of_brainstem(
-                brainstem, points + weight[:, None] * (gain_gap * err_gap * normal
+                brainstem, points + weight[:, None] * (gain_gap * err_gap * sides[k]
                                                        + gain_s * err_s * tangent),
                 np.full(len(points), radius_mm))
             moved = True

@@ -88,7 +88,7 @@ def push_out_of_brainstem(brainstem: Brainstem, points: np.ndarray,
     A point closer than its radius plus :data:`BRAINSTEM_CLEARANCE_MM` to the surface is moved
     along the surface normal to exactly that height.
     """
-    q = brainstem.query(points)
+    q = brainstem.query(points, float(np.max(radius_mm)) + BRAINSTEM_CLEARANCE_MM)
     need = q.signed_distance < radius_mm + BRAINSTEM_CLEARANCE_MM
     out = points.copy()
     out[need] = q.closest[need] + (radius_mm[need] + BRAINSTEM_CLEARANCE_MM)[:, None] * \

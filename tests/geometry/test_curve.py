@@ -162,7 +162,8 @@ def test_frames_on_a_helix_rotate_against_frenet_at_minus_torsion(a, b):
         points, u = helix(a, b, turns=2.0, n=count)
         _, n, _ = curve.parallel_transport_frames(points)
         frenet_n = np.stack([-np.cos(u), -np.sin(u), np.zeros_like(u)], axis=1)
-        frenet_t = np.stack([-a * np.sin(u), a * np.cos(u), np.full_like(u, b)], 1) / np.hypot(a, b)
+        frenet_t = np.stack([-a * np.sin(u), a * np.cos(u), np.full_like(u, b)], 1)
+        frenet_t /= np.hypot(a, b)
         frenet_b = np.cross(frenet_t, frenet_n)
         angle = np.unwrap(np.arctan2(dot(n, frenet_b), dot(n, frenet_n)))
         s = np.hypot(a, b) * u

@@ -1,0 +1,167 @@
+"""The ``mvd-sim`` command line, run as a user would: in a subprocess, from a scratch folder.
+
+Each run imports the package (about 1.5 s) and some build a scene, so the runs are few and
+shared through module-scoped fixtures.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import mvd_sim
+
+EXPORT_SCENARIO = "aica_as_moderate_right"
+EXPORT_STRUCTURES = ("brainstem", "CN7", "CN8", "ba", "aica")
+BAD_RADIUS = ("schema_version: 1\ntitle: t\ndescription: d\nside: right\n"
+              "vessels:\n  - {id: a, type: AICA, radius_mm: 50}\n")
+
+
+def run_cli(*args: str, cwd: Path, script: str | None = None) -> subprocess.CompletedProcess:
+    """Run the CLI with ``python -m mvd_sim`` (or the given console script) in ``cwd``."""
+    command = [script] if script else [sys.executable, "-m", "mvd_sim"]
+    env = {k: v for k, v in os.environ.items() if k != "MVD_SIM_DEBUG"}
+    return subprocess.run([*command, *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=300, check=False)
+
+
+def assert_one_error_line(stderr: str, *fragments: str) -> str:
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    return lines[0]
+
+
+# -- version, list, usage --------------------------------------------------------------------
+
+@pytest.mark.parametrize("how", ["module", "console-script"])
+def test_version(tmp_path, how):
+    script = None
+    if how == "console-script":
+        script = shutil.which("mvd-sim")
+        if script is None:
+            pytest.skip("the mvd-sim console script is not on PATH")
+    result = run_cli("--version", cwd=tmp_path, script=script)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"mvd-sim {mvd_sim.__version__}\n"
+    assert result.stderr == ""
+
+
+def test_list_prints_every_bundled_scenario(tmp_path):
+    result = run_cli("list", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    bundled = mvd_sim.bundled_scenarios()
+    assert [line.split()[0] for line in lines] == list(bundled)
+    for line, path in zip(lines, bundled.values()):
+        spec = mvd_sim.load_scenario(path)
+        assert line.split()[1] == spec.side
+        assert line.endswith(spec.title)
+
+
+def test_no_subcommand_is_a_usage_error(tmp_path):
+    result = run_cli(cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "usage: mvd-sim" in result.stderr
+    assert "required: COMMAND" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# -- validate --------------------------------------------------------------------------------
+
+def test_validate_two_bundled_scenarios(tmp_path):
+    names = ("aica_as_moderate_right", "va_pushes_aica_right")
+    result = run_cli("validate", *names, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    for line, name in zip(lines, names):
+        assert line.startswith("ok") and f" {name}: right side" in line, line
+    assert lines[1].endswith("vessels: ba, aica, va")
+
+
+def test_validate_malformed_file(tmp_path):
+    (tmp_path / "bad_radius.yaml").write_text(BAD_RADIUS, encoding="utf-8")
+    result = run_cli("validate", "bad_radius.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    line = assert_one_error_line(result.stderr, "bad_radius.yaml", "vessels[0].radius_mm",
+                                 "less than or equal to 5")
+    assert line.startswith("invalid")
+
+
+def test_validate_reports_good_file_after_a_bad_one(tmp_path):
+    (tmp_path / "bad_radius.yaml").write_text(BAD_RADIUS, encoding="utf-8")
+    good = tmp_path / "good_copy.yaml"
+    shutil.copyfile(mvd_sim.bundled_scenarios()["atlas_default_right"], good)
+    result = run_cli("validate", "bad_radius.yaml", good.name, cwd=tmp_path)
+    assert result.returncode == 1
+    assert_one_error_line(result.stderr, "bad_radius.yaml", "vessels[0].radius_mm")
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("ok") and "good_copy.yaml" in lines[0]
+    assert "bad_radius" not in result.stdout
+
+
+# -- export-meshes ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def export_run(tmp_path_factory):
+    cwd = tmp_path_factory.mktemp("cli_export")
+    result = run_cli("export-meshes", EXPORT_SCENARIO, "-o", "out", "--format", "stl", cwd=cwd)
+    return cwd, result
+
+
+def test_export_writes_one_file_per_structure(export_run):
+    cwd, result = export_run
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    out = cwd / "out"
+    expected = {f"{name}.stl" for name in EXPORT_STRUCTURES}
+    # nothing else is left behind (e.g. the ".export-*" staging folder)
+    assert {p.name for p in out.iterdir()} == expected
+    printed = [Path(line) for line in result.stdout.splitlines()]
+    assert [p.name for p in printed] == [f"{name}.stl" for name in EXPORT_STRUCTURES]
+    assert all((cwd / p).is_file() for p in printed)
+
+
+@pytest.mark.parametrize("name", EXPORT_STRUCTURES)
+def test_exported_mesh_is_closed(export_run, name):
+    trimesh = pytest.importorskip("trimesh")
+    cwd, result = export_run
+    assert result.returncode == 0, result.stderr
+    mesh = trimesh.load(cwd / "out" / f"{name}.stl", force="mesh")
+    assert len(mesh.faces) > 100
+    assert mesh.is_watertight
+    assert mesh.is_winding_consistent
+    assert mesh.volume > 0  # outward-oriented
+
+
+def test_export_unknown_format_is_a_usage_error(tmp_path):
+    result = run_cli("export-meshes", EXPORT_SCENARIO, "-o", "out", "--format", "dxf",
+                     cwd=tmp_path)
+    assert result.returncode == 2
+    assert "invalid choice: 'dxf'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_export_missing_scenario(tmp_path):
+    result = run_cli("export-meshes", "no_such_scenario", "-o", "out", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    line = assert_one_error_line(result.stderr, "no_such_scenario",
+                                 "no such file or bundled scenario")
+    assert line.startswith("mvd-sim: error: ")
+    out = tmp_path / "out"
+    assert not out.exists() or not any(out.iterdir())
