@@ -19,14 +19,17 @@ from mvd_sim._version import __version__
 from mvd_sim.anatomy.atlas import build_scene
 from mvd_sim.anatomy.landmarks import SEGMENTS, NerveLandmarks
 from mvd_sim.bundled import bundled_scenarios, resolve_scenario
+from mvd_sim.contact import Contact, ContactReport, analyze
+from mvd_sim.labels import SeverityThresholds
 from mvd_sim.errors import GeometryError, MeshError, MvdSimError, ScenarioError, SolverError
 from mvd_sim.export import export_meshes
 from mvd_sim.scenario import ScenarioSpec, load_scenario, parse_scenario
-from mvd_sim.scene import Scene
+from mvd_sim.scene import MeshVessel, Scene
 from mvd_sim.tube import Tube
 
 __all__ = ["__version__", "load_scenario", "parse_scenario", "build_scene", "load_scene",
-           "bundled_scenarios", "resolve_scenario", "export_meshes", "Scene", "Tube",
+           "bundled_scenarios", "resolve_scenario", "export_meshes", "analyze",
+           "ContactReport", "Contact", "SeverityThresholds", "Scene", "MeshVessel", "Tube",
            "ScenarioSpec", "NerveLandmarks", "SEGMENTS", "MvdSimError", "ScenarioError",
            "GeometryError", "MeshError", "SolverError"]
 

@@ -6,6 +6,7 @@ Examples
 
     mvd-sim list
     mvd-sim validate scenarios/*.yaml
+    mvd-sim analyze multi_aica_pica_right
     mvd-sim export-meshes aica_as_moderate_right -o out/ --format stl
 """
 
@@ -18,12 +19,15 @@ import traceback
 from collections.abc import Sequence
 
 import mvd_sim
+from mvd_sim.atomic import write_text_atomic
 from mvd_sim.errors import MvdSimError
 
 __all__ = ["main"]
 
 _EXAMPLES = """examples:
   mvd-sim list
+  mvd-sim analyze multi_aica_pica_right
+  mvd-sim analyze scenarios/va_pushes_pica_left.yaml --json -o report.json
   mvd-sim validate scenarios/*.yaml
   mvd-sim export-meshes aica_as_moderate_right -o meshes_out --format vtp
 """
@@ -57,6 +61,36 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from mvd_sim.report import report_json, report_table
+
+    thresholds = _thresholds(args)
+    report = mvd_sim.analyze(mvd_sim.load_scene(args.scenario), thresholds)
+    text = report_json(report) if args.json or args.output else report_table(report)
+    if args.output:
+        write_text_atomic(args.output, text)
+        print(f"wrote {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from mvd_sim.report import report_json_schema
+
+    sys.stdout.write(report_json_schema())
+    return 0
+
+
+def _thresholds(args: argparse.Namespace) -> mvd_sim.SeverityThresholds:
+    try:
+        return mvd_sim.SeverityThresholds(
+            contact_mm=args.contact_mm, indentation_mm=args.indentation_mm,
+            deviation_mm=args.deviation_mm, near_miss_mm=args.margin)
+    except ValueError as err:
+        raise MvdSimError(f"thresholds: {err}") from None
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mvd-sim", description="Microvascular decompression simulator for hemifacial "
@@ -81,6 +115,29 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="vtp", choices=("vtp", "stl", "ply", "obj"),
                    help="mesh file format (default: vtp)")
     p.set_defaults(run=_cmd_export)
+
+    defaults = mvd_sim.SeverityThresholds()
+    p = sub.add_parser("analyze", help="find and grade every neurovascular contact",
+                       epilog="examples: mvd-sim analyze multi_aica_pica_right\n"
+                              "          mvd-sim analyze case.yaml --json -o report.json",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario file or bundled name")
+    p.add_argument("--json", action="store_true", help="print the JSON report")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the JSON report to FILE")
+    p.add_argument("--margin", type=float, default=defaults.near_miss_mm, metavar="MM",
+                   help="near-miss margin for vessels at risk (default: %(default)s)")
+    p.add_argument("--contact-mm", type=float, default=defaults.contact_mm, metavar="MM",
+                   help="surfaces this close touch (default: %(default)s)")
+    p.add_argument("--indentation-mm", type=float, default=defaults.indentation_mm,
+                   metavar="MM", help="indentation that makes a contact moderate "
+                   "(default: %(default)s)")
+    p.add_argument("--deviation-mm", type=float, default=defaults.deviation_mm,
+                   metavar="MM", help="deviation that makes a contact severe "
+                   "(default: %(default)s)")
+    p.set_defaults(run=_cmd_analyze)
+
+    p = sub.add_parser("report-schema", help="print the JSON Schema of analyze's report")
+    p.set_defaults(run=_cmd_schema)
     return parser
 
 

@@ -33,7 +33,8 @@ from dataclasses import dataclass
 
 __all__ = ["Tolerances", "TOL", "BrainstemParams", "FacialNerveParams",
            "VestibulocochlearParams", "VESSEL_DEFAULT_RADIUS_MM", "VESSEL_TYPES",
-           "ARTERY_TYPES", "MAX_SCENARIO_BYTES", "MAX_MESH_BYTES"]
+           "VESSEL_PARENT", "BRANCH_ORIGIN_MM", "ARTERY_TYPES", "MAX_SCENARIO_BYTES",
+           "MAX_MESH_BYTES"]
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,11 @@ VESSEL_DEFAULT_RADIUS_MM: dict[str, float] = {
     "vein": 1.0 / 2,
 }
 VESSEL_TYPES: tuple[str, ...] = tuple(VESSEL_DEFAULT_RADIUS_MM)
+# The trunk each vessel type arises from (AICA from the BA, PICA from the VA, 70%,
+# Ballesteros-Acuna 2022; the VA ends in the BA): where they join they overlap by design.
+VESSEL_PARENT: dict[str, str] = {"AICA": "BA", "PICA": "VA", "VA": "BA"}
+# Length (mm) of a branch from its origin that may overlap its parent trunk.
+BRANCH_ORIGIN_MM: float = 6.0
 ARTERY_TYPES: frozenset[str] = frozenset({"AICA", "PICA", "VA", "BA"})
 
 # Untrusted-input bounds: scenario YAML and mesh files larger than this are refused.

@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 import signal
 import stat
 import subprocess
@@ -41,6 +40,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from mvd_sim.atomic import atomic_target
 from mvd_sim.constants import MAX_MESH_BYTES
 from mvd_sim.errors import MeshError
 
@@ -247,21 +247,8 @@ def save_mesh(mesh: Mesh, path: str | os.PathLike, fmt: str | None = None) -> Pa
     path = Path(path)
     fmt = _format_of(path, fmt)
     polydata = _polydata(mesh, str(path))
-    tmp = path.with_name(f".{path.stem}.tmp{secrets.token_hex(4)}.{fmt}")
-    try:
-        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-    except OSError as exc:
-        raise MeshError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-    try:
+    with atomic_target(path, MeshError, suffix=f".{fmt}") as tmp:
         _write_vtk(polydata, tmp, fmt, path)
-        with open(tmp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise MeshError(f"{path}: cannot write: {exc.strerror or exc}") from exc
-        raise
     return path
 
 

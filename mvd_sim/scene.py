@@ -17,11 +17,29 @@ from mvd_sim.anatomy.brainstem import Brainstem
 from mvd_sim.anatomy.landmarks import NerveLandmarks
 from mvd_sim.tube import Tube
 
-__all__ = ["Scene"]
+__all__ = ["Scene", "MeshVessel"]
 
 
 def _frozen(mapping: Mapping) -> Mapping:
     return MappingProxyType(dict(mapping))
+
+
+@dataclass(frozen=True, eq=False)
+class MeshVessel:
+    """A vessel known only as a closed, outward-oriented triangle mesh (imported geometry).
+
+    Attributes
+    ----------
+    name, kind : str
+        Vessel id and type.
+    vertices : (v, 3) float, mm, scene frame
+    faces : (f, 3) int
+    """
+
+    name: str
+    kind: str
+    vertices: np.ndarray
+    faces: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,6 +62,8 @@ class Scene:
         Landmark arc lengths of each nerve on its rest course.
     vessels : Mapping[str, Tube]
         Vessels by id; ``Tube.kind`` is the vessel type.
+    mesh_vessels : Mapping[str, MeshVessel]
+        Vessels given only as meshes, by id (analysed by the contact engine's mesh path).
     """
 
     name: str
@@ -53,9 +73,10 @@ class Scene:
     rest_nerves: Mapping[str, Tube]
     landmarks: Mapping[str, NerveLandmarks]
     vessels: Mapping[str, Tube] = field(default_factory=dict)
+    mesh_vessels: Mapping[str, MeshVessel] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for attr in ("nerves", "rest_nerves", "landmarks", "vessels"):
+        for attr in ("nerves", "rest_nerves", "landmarks", "vessels", "mesh_vessels"):
             object.__setattr__(self, attr, _frozen(getattr(self, attr)))
 
     @property

@@ -35,7 +35,8 @@ from scipy.ndimage import gaussian_filter1d
 from mvd_sim.anatomy.brainstem import Brainstem
 from mvd_sim.anatomy.landmarks import NerveLandmarks
 from mvd_sim.anatomy.vessels import (BRAINSTEM_CLEARANCE_MM, VesselCourse,
-                                     push_out_of_brainstem, spline_through)
+                                     arc_from_junction, push_out_of_brainstem, spline_through)
+from mvd_sim.constants import BRANCH_ORIGIN_MM, VESSEL_PARENT
 from mvd_sim.errors import ScenarioError
 from mvd_sim.geometry import curve
 from mvd_sim.geometry.closest import closest_approach, point_polyline
@@ -61,8 +62,6 @@ _AVOIDANCE_STEP_MM = 0.3
 _FROZEN_HALF_MM = 1.5
 #: Vessel arc (mm) either side of an asked contact exempt from avoiding that target.
 _CONTACT_STRETCH_MM = 4.0
-#: Vessel type each type arises from (AICA from the BA, PICA from the VA, VA ends at the BA).
-_PARENT = {"AICA": "BA", "PICA": "VA", "VA": "BA"}
 _TARGET_WINDOW_MM = 3.0
 _VESSEL_WINDOW_MM = 4.0
 _CONVERGED_MM = 5e-3
@@ -297,16 +296,16 @@ def _insert_contacts(course: VesselCourse, crossings: list[np.ndarray]) -> np.nd
     return sequence
 
 
-def _obstacles_for(kind: str, obstacles: list[Tube]) -> list[Tube]:
-    """Obstacles a vessel must avoid: not its parent trunk, and not the first few mm of a
-    branch that arises from it (they share an origin)."""
-    parent = _PARENT.get(kind)
+def _obstacles_for(kind: str, course: VesselCourse, obstacles: list[Tube]) -> list[Tube]:
+    """Obstacles a vessel must avoid: not its parent trunk, and not the stretch of a branch
+    near where it joins this vessel's course (they meet there by design)."""
+    parent = VESSEL_PARENT.get(kind)
     out = []
     for tube in obstacles:
         if tube.kind == parent:
             continue
-        if _PARENT.get(tube.kind) == kind:
-            keep = tube.s > 6.0
+        if VESSEL_PARENT.get(tube.kind) == kind:
+            keep = arc_from_junction(tube, course.waypoints) > BRANCH_ORIGIN_MM
             if np.count_nonzero(keep) < 2:
                 continue
             tube = Tube(tube.name, tube.kind, tube.points[keep], tube.radius[keep])
@@ -377,7 +376,7 @@ def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCours
                    course.waypoints[course.anchored]]
     contact_arcs = [s_v[np.argmin(np.linalg.norm(points - c[len(c) // 2], axis=1))]
                     for c in crossings]
-    avoid = _obstacles_for(kind, obstacles)
+    avoid = _obstacles_for(kind, course, obstacles)
     for _ in range(4):
         points, contact_arcs, moved = _correct_contacts(brainstem, points, radius_mm, requests,
                                                         sides, contact_arcs, anchor_arcs, name)

@@ -33,8 +33,11 @@ from scipy.interpolate import make_interp_spline
 from mvd_sim.anatomy.brainstem import Brainstem
 from mvd_sim.anatomy.nerves import NerveBuild
 from mvd_sim.geometry import curve
+from mvd_sim.geometry.closest import point_polyline
+from mvd_sim.tube import Tube
 
 __all__ = ["VesselCourse", "default_course", "spline_through", "push_out_of_brainstem",
+           "arc_from_junction",
            "AICA_ORIGIN_ABOVE_VBJ_MM", "VBJ_Z_MIDLINE_MM", "PICA_ORIGIN_Z_MIDLINE_MM"]
 
 #: AICA origin 9.9 +- 3.2 mm above the vertebrobasilar junction (Ballesteros LE et al.,
@@ -175,3 +178,13 @@ def default_course(kind: str, bs: Brainstem, radius_mm: float, *, facial: NerveB
     if kind == "AICA":
         return _aica(bs, radius_mm, ba_radius_mm, facial, cochlear)
     return _vein(bs, radius_mm, rexp_theta, rexp_z_midline_mm)
+
+
+def arc_from_junction(branch: Tube, trunk_points: np.ndarray) -> np.ndarray:
+    """Arc length (mm) of each point of ``branch`` from the end where it joins a trunk.
+
+    The joining end is the one nearer the trunk's centerline ``trunk_points`` (a PICA's
+    origin on the VA, a VA's end at the vertebrobasilar junction).
+    """
+    dist, *_ = point_polyline(branch.points[[0, -1]], trunk_points)
+    return branch.s if dist[0] <= dist[1] else branch.length_mm - branch.s

@@ -18,7 +18,7 @@ from mvd_sim.constants import TOL
 from mvd_sim.geometry import curve
 
 __all__ = ["segment_segment", "point_polyline", "PolylinePairs", "polyline_pairs",
-           "ClosestApproach", "closest_approach"]
+           "ClosestApproach", "closest_approach", "segment_min_gap"]
 
 #: Segments with ``sin^2`` of their angle below this are treated as parallel.
 _PARALLEL_SIN2 = 1e-20
@@ -314,6 +314,38 @@ def _min_gap_params(a: np.ndarray, b: np.ndarray, radius_a: np.ndarray, radius_b
     best = np.argmin(g, axis=0)
     k = np.arange(len(i))
     return s[best, k], t[best, k]
+
+
+def segment_min_gap(a0: np.ndarray, a1: np.ndarray, ra0: np.ndarray, ra1: np.ndarray,
+                    b0: np.ndarray, b1: np.ndarray, rb0: np.ndarray, rb1: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exact minimum surface gap of each pair of tapered tube segments.
+
+    Segment ``k`` of tube a runs from ``a0[k]`` (radius ``ra0[k]``) to ``a1[k]`` (radius
+    ``ra1[k]``), likewise for b; the minimum of ``|A(s) - B(t)| - r_a(s) - r_b(t)`` over
+    ``[0, 1]^2`` is found exactly as in :func:`closest_approach`.
+
+    Parameters
+    ----------
+    a0, a1, b0, b1 : (k, 3) float, mm
+    ra0, ra1, rb0, rb1 : (k,) float, mm
+
+    Returns
+    -------
+    s, t : (k,) float in [0, 1]
+        Local parameters of the minimum on each segment.
+    gap : (k,) float, mm
+    """
+    k = len(a0)
+    a = np.stack([a0, a1], axis=1).reshape(-1, 3)
+    b = np.stack([b0, b1], axis=1).reshape(-1, 3)
+    radius_a = np.stack([ra0, ra1], axis=1).ravel()
+    radius_b = np.stack([rb0, rb1], axis=1).ravel()
+    first = 2 * np.arange(k)
+    s, t = _min_gap_params(a, b, radius_a, radius_b, first, first)
+    gap = (np.linalg.norm(_lerp(a, first, s) - _lerp(b, first, t), axis=1)
+           - _lerp(radius_a, first, s) - _lerp(radius_b, first, t))
+    return s, t, gap
 
 
 def closest_approach(a: Points, b: Points, radius_a: Radii | float,

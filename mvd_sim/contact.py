@@ -1,0 +1,495 @@
+"""The contact engine: where, how deep and how severe each vessel compresses the nerves.
+
+``analyze(scene)`` returns a :class:`ContactReport`: every separate contact region of every
+vessel with CN VII and CN VIII, vessel-vessel contacts, vessels at risk (near misses), the
+culprits ordered by severity and the case's pattern. The report is a pydantic model, so its
+JSON form and JSON Schema come from one definition (``schema_version`` 1).
+
+Method (tube path)
+------------------
+1. All vessel segments of the scene go into one k-d tree over their midpoints; each nerve
+   segment's candidates come from one ball query, and every candidate pair's minimum surface
+   gap is solved exactly, tapering radii included
+   (:func:`~mvd_sim.geometry.closest.segment_min_gap`).
+2. Pairs within the near-miss margin are grouped into regions: runs along each vessel whose
+   segments are at most two apart, so a vessel looping back to the nerve gives two regions.
+3. Each region's deepest point is its pair of least gap (exact).
+4. The patch: the nerve surface around the region is sampled on rings (0.1 mm x 36) and the
+   signed distance of each sample to the vessel's surface is taken; the parts of each ring
+   within the contact threshold (interpolated between samples) make the patch's area, the
+   rings that have any its arc-length interval.
+
+Structures given only as triangle meshes (imported geometry) take the mesh path: steps 1-3 are
+replaced by the same ring sampling along the whole nerve, with signed distances to the mesh
+(VTK), so every field is reported the same way, to within the mesh's resolution.
+
+All lengths in mm in the scene frame; arc lengths ``s`` on a nerve are measured from the RExP
+along its rest course, so they name the same anatomy whether or not the nerve is deviated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+from scipy.spatial import cKDTree
+
+from mvd_sim.anatomy.vessels import arc_from_junction
+from mvd_sim.constants import BRANCH_ORIGIN_MM, VESSEL_PARENT
+from mvd_sim.geometry.closest import point_polyline, segment_min_gap, segment_segment
+from mvd_sim.geometry.rings import surface_samples
+from mvd_sim.labels import DEFAULT_THRESHOLDS, SEVERITIES, SeverityThresholds, pattern_of, \
+    severity, side_of
+from mvd_sim.scene import Scene
+from mvd_sim.tube import Tube
+
+__all__ = ["REPORT_SCHEMA", "REPORT_SCHEMA_VERSION", "Contact", "VesselContact",
+           "VesselAtRisk", "Culprit", "ContactReport", "analyze", "VesselSurface",
+           "TubeSurface", "Region"]
+
+REPORT_SCHEMA = "mvd-sim/contact-report"
+REPORT_SCHEMA_VERSION = 1
+Vec3 = tuple[float, float, float]
+
+#: Ring spacing (mm) and samples around a ring for contact patches.
+PATCH_RING_SPACING_MM = 0.1
+PATCH_SAMPLES_AROUND = 36
+#: Nerve arc (mm) either side of a contact searched for its patch and for deviation.
+CONTACT_WINDOW_MM = 3.0
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Contact(_Model):
+    """One contact region between a vessel and a nerve.
+
+    Lengths in mm, areas in mm^2, angles in degrees, points in the scene frame. ``s`` values
+    are arc lengths on the nerve's rest course from its root exit point.
+    """
+
+    vessel: str
+    vessel_type: str
+    nerve: Literal["CN7", "CN8"]
+    segment: Literal["RExP", "AS", "RDP", "CP"]
+    in_rez: bool
+    central_myelin: bool
+    s_start_mm: float
+    s_end_mm: float
+    s_centre_mm: float
+    s_deepest_mm: float
+    min_separation_mm: float
+    indentation_mm: float
+    deviation_mm: float
+    patch_area_mm2: float
+    crossing_angle_deg: float
+    side: str
+    nerve_point_mm: Vec3
+    vessel_point_mm: Vec3
+    severity: Literal["mild", "moderate", "severe"]
+
+
+class VesselContact(_Model):
+    """Two vessels touching (e.g. a VA pushing the PICA into the nerve)."""
+
+    vessel_a: str
+    vessel_b: str
+    min_separation_mm: float
+    point_a_mm: Vec3
+    point_b_mm: Vec3
+
+
+class VesselAtRisk(_Model):
+    """A vessel within the near-miss margin of a nerve without touching it."""
+
+    vessel: str
+    vessel_type: str
+    nerve: Literal["CN7", "CN8"]
+    min_separation_mm: float
+    s_mm: float
+    segment: Literal["RExP", "AS", "RDP", "CP"]
+
+
+class Culprit(_Model):
+    """A vessel to mobilise: it compresses CN VII, or pushes a vessel that does."""
+
+    vessel: str
+    vessel_type: str
+    severity: Literal["mild", "moderate", "severe"] | None
+    pushes: str | None = None
+
+
+class ContactReport(_Model):
+    """The contact engine's answer for one scene (JSON schema ``mvd-sim/contact-report``)."""
+
+    schema_name: Literal["mvd-sim/contact-report"] = REPORT_SCHEMA
+    schema_version: Literal[1] = REPORT_SCHEMA_VERSION
+    scenario: str
+    side: Literal["left", "right"]
+    thresholds_mm: dict[str, float]
+    pattern: Literal["none", "single", "double", "multivessel"]
+    culprits: list[Culprit]
+    contacts: list[Contact]
+    vessel_contacts: list[VesselContact]
+    vessels_at_risk: list[VesselAtRisk]
+
+
+class VesselSurface(Protocol):
+    """What the engine needs of a vessel: its id, type and signed distances to its surface."""
+
+    name: str
+    kind: str
+
+    def signed_gap(self, points: np.ndarray) -> np.ndarray:
+        """(m,) mm: signed distance from points to the surface, negative inside."""
+
+    def axis_near(self, point: np.ndarray) -> np.ndarray:
+        """(3,) unit direction of the vessel's axis near a point."""
+
+
+
+@dataclass(frozen=True, eq=False)
+class TubeSurface:
+    """A tube vessel seen as a surface (exact point-to-tube distances)."""
+
+    tube: Tube
+
+    @property
+    def name(self) -> str:
+        return self.tube.name
+
+    @property
+    def kind(self) -> str:
+        return self.tube.kind
+
+    def signed_gap(self, points: np.ndarray) -> np.ndarray:
+        dist, seg, u, _ = point_polyline(points, self.tube.points)
+        r = self.tube.radius
+        return dist - (r[seg] + u * (r[seg + 1] - r[seg]))
+
+    def axis_near(self, point: np.ndarray) -> np.ndarray:
+        _, seg, _, _ = point_polyline(point[None], self.tube.points)
+        d = self.tube.points[seg[0] + 1] - self.tube.points[seg[0]]
+        return d / np.linalg.norm(d)
+
+
+def _rest_s(scene: Scene, nerve: str, placed_s: np.ndarray | float) -> np.ndarray:
+    """Placed-course arc length to rest-course arc length (same material point)."""
+    placed = scene.nerves[nerve]
+    return np.interp(placed_s, placed.s, scene.rest_nerves[nerve].s)
+
+
+@dataclass(frozen=True)
+class Region:
+    """A region where a vessel comes near a nerve (within the near-miss margin).
+
+    Attributes
+    ----------
+    placed_s : float, mm
+        Arc length of the deepest point along the nerve as placed.
+    gap : float, mm
+        Minimum surface gap (negative = overlap).
+    nerve_centre, vessel_centre : (3,) float, mm
+        Centerline points where it is reached.
+    span : (float, float), mm
+        Placed arc interval of the nerve that can hold the contact patch.
+    surface : VesselSurface
+        The vessel (or the part of it near this region).
+    """
+
+    placed_s: float
+    gap: float
+    nerve_centre: np.ndarray
+    vessel_centre: np.ndarray
+    span: tuple[float, float]
+    surface: VesselSurface
+
+
+def _arc_fraction(gap: np.ndarray, threshold: float) -> np.ndarray:
+    """Fraction of each arc between neighbouring samples of a ring (k, n) that lies within
+    ``threshold``, interpolating the gap linearly along the arc (sub-sample patch edges)."""
+    following = np.roll(gap, -1, axis=1)
+    low, high = np.minimum(gap, following), np.maximum(gap, following)
+    crossing = (threshold - low) / np.where(high > low, high - low, 1.0)
+    return np.where(high <= threshold, 1.0, np.where(low <= threshold, crossing, 0.0))
+
+
+def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
+              thresholds: SeverityThresholds) -> Contact:
+    """Every reported field of a contact around its deepest point."""
+    vessel_axis = deepest.surface.axis_near(deepest.vessel_centre)
+    placed, rest = scene.nerves[nerve], scene.rest_nerves[nerve]
+    landmarks = scene.landmarks[nerve]
+    lo, hi = deepest.placed_s - CONTACT_WINDOW_MM, deepest.placed_s + CONTACT_WINDOW_MM
+    rings = surface_samples(placed, *deepest.span, PATCH_RING_SPACING_MM,
+                            PATCH_SAMPLES_AROUND)
+    gap = deepest.surface.signed_gap(rings.points.reshape(-1, 3)).reshape(
+        rings.points.shape[:2])
+    touching = gap <= thresholds.contact_mm
+    touching_s = rings.s[touching.any(axis=1)]
+    area = float(np.sum(_arc_fraction(gap, thresholds.contact_mm).sum(axis=1) * rings.area))
+    if len(touching_s):
+        s_lo, s_hi = touching_s[0], touching_s[-1]
+    else:  # a touch narrower than the ring spacing
+        s_lo = s_hi = deepest.placed_s
+    window = (placed.s >= lo) & (placed.s <= hi)
+    deviation = float(np.max(np.linalg.norm(placed.points[window] - rest.points[window],
+                                            axis=1), initial=0.0))
+    tangent = placed.tangent_at(deepest.placed_s)
+    crossing = float(np.degrees(np.arccos(min(abs(float(np.dot(tangent, vessel_axis))),
+                                              1.0))))
+    direction = deepest.vessel_centre - deepest.nerve_centre
+    unit = direction / max(float(np.linalg.norm(direction)), 1e-12)
+    r_nerve = float(placed.radius_at(deepest.placed_s))
+    s_deep = float(_rest_s(scene, nerve, deepest.placed_s))
+    s_start, s_end = (float(x) for x in _rest_s(scene, nerve, np.array([s_lo, s_hi])))
+    indentation = max(0.0, -deepest.gap)
+    return Contact(
+        vessel=vessel.name, vessel_type=vessel.kind, nerve=nerve,
+        segment=landmarks.segment_at(s_deep), in_rez=bool(landmarks.in_rez(s_deep)),
+        central_myelin=bool(landmarks.centrally_myelinated(s_deep)),
+        s_start_mm=s_start, s_end_mm=s_end, s_centre_mm=0.5 * (s_start + s_end),
+        s_deepest_mm=s_deep, min_separation_mm=deepest.gap, indentation_mm=indentation,
+        deviation_mm=deviation, patch_area_mm2=area, crossing_angle_deg=crossing,
+        side=side_of(direction, tangent, scene.lateral),
+        nerve_point_mm=tuple(deepest.nerve_centre + r_nerve * unit),
+        vessel_point_mm=tuple(deepest.nerve_centre + (r_nerve + deepest.gap) * unit),
+        severity=severity(indentation, deviation, thresholds))
+
+
+@dataclass(frozen=True, eq=False)
+class _Segments:
+    """A tube's segments with a k-d tree over their midpoints and a bounding box.
+
+    Attributes (one row per segment): ``start``/``end`` (k, 3) mm, radii ``r0``/``r1``
+    (k,) mm, ``half`` half-lengths (k,) mm, ``arc0`` arc length (mm) of each segment's start.
+    """
+
+    tube: Tube
+    start: np.ndarray
+    end: np.ndarray
+    r0: np.ndarray
+    r1: np.ndarray
+    half: np.ndarray
+    arc0: np.ndarray
+    tree: cKDTree
+    reach: float
+    box: np.ndarray
+
+    @classmethod
+    def of(cls, tube: Tube) -> _Segments:
+        start, end = tube.points[:-1], tube.points[1:]
+        half = 0.5 * np.linalg.norm(end - start, axis=1)
+        r0, r1 = tube.radius[:-1], tube.radius[1:]
+        reach = float(half.max() + tube.radius.max())
+        grow = tube.radius.max()
+        box = np.stack([tube.points.min(axis=0) - grow, tube.points.max(axis=0) + grow])
+        return cls(tube, start, end, r0, r1, half, tube.s[:-1], cKDTree(0.5 * (start + end)),
+                   reach, box)
+
+    def near_pairs(self, other: _Segments, margin: float):
+        """Segment pairs whose exact minimum surface gap is at most ``margin``.
+
+        Returns rows ``a`` (of self) and ``b`` (of other), local parameters ``s``, ``t`` and
+        gaps; pairs are pruned by bounding boxes, a k-d tree over midpoints and the bound
+        ``|mid_a - mid_b| - half_a - half_b - r_a - r_b``, then solved exactly: by the
+        closest centerline points where neither segment tapers, by
+        :func:`~mvd_sim.geometry.closest.segment_min_gap` where one does.
+        """
+        empty = (np.empty(0, np.intp),) * 2 + (np.empty(0),) * 3
+        if np.any(self.box[0] - margin > other.box[1]) or \
+                np.any(other.box[0] - margin > self.box[1]):
+            return empty
+        pairs = self.tree.sparse_distance_matrix(other.tree, margin + self.reach + other.reach,
+                                                 output_type="ndarray")
+        a, b = pairs["i"].astype(np.intp), pairs["j"].astype(np.intp)
+        bound = (pairs["v"] - self.half[a] - other.half[b] - np.maximum(self.r0[a], self.r1[a])
+                 - np.maximum(other.r0[b], other.r1[b]))
+        a, b = a[bound <= margin], b[bound <= margin]
+        if len(a) == 0:
+            return empty
+        # closest centerline points: exact for untapered pairs, and within the radius change
+        # along the two segments of the exact minimum gap for tapered ones
+        s, t, dist = segment_segment(self.start[a], self.end[a], other.start[b], other.end[b])
+        taper_a, taper_b = self.r1[a] - self.r0[a], other.r1[b] - other.r0[b]
+        gap = dist - (self.r0[a] + s * taper_a) - (other.r0[b] + t * taper_b)
+        slack = np.abs(taper_a) + np.abs(taper_b)
+        keep = gap - slack <= margin
+        a, b, s, t, gap, slack = a[keep], b[keep], s[keep], t[keep], gap[keep], slack[keep]
+        tapered = slack > 0
+        if np.any(tapered):
+            x, y = a[tapered], b[tapered]
+            s[tapered], t[tapered], gap[tapered] = segment_min_gap(
+                self.start[x], self.end[x], self.r0[x], self.r1[x],
+                other.start[y], other.end[y], other.r0[y], other.r1[y])
+        keep = gap <= margin
+        return a[keep], b[keep], s[keep], t[keep], gap[keep]
+
+    def point(self, row: int, u: float) -> np.ndarray:
+        """Centerline point at local parameter ``u`` of segment ``row``."""
+        return self.start[row] + u * (self.end[row] - self.start[row])
+
+
+def _runs(local: np.ndarray) -> list[np.ndarray]:
+    """Group pair indices into regions: runs of segments at most 2 apart along the vessel.
+
+    A vessel that passes a nerve twice (a loop) gives two runs, hence two regions.
+    """
+    order = np.argsort(local, kind="stable")
+    breaks = np.flatnonzero(np.diff(local[order]) > 2) + 1
+    return np.split(order, breaks)
+
+
+def _nerve_regions(nerve: _Segments, vessel: _Segments, margin: float) -> list[Region]:
+    """Deepest point of every region where a vessel comes within ``margin`` of the nerve."""
+    a, b, s, t, gap = nerve.near_pairs(vessel, margin)
+    out = []
+    for run in _runs(b) if len(b) else []:
+        k = run[np.argmin(gap[run])]
+        # the patch can only lie on nerve segments whose pairs come within the margin
+        lo, hi = a[run].min(), a[run].max()
+        span = (float(nerve.arc0[lo]), float(nerve.arc0[hi] + 2 * nerve.half[hi]))
+        tube = vessel.tube
+        keep = np.arange(max(b[run].min() - 1, 0), min(b[run].max() + 3, len(tube.points)))
+        local = TubeSurface(Tube(tube.name, tube.kind, tube.points[keep], tube.radius[keep]))
+        out.append(Region(
+            placed_s=float(nerve.arc0[a[k]] + 2 * s[k] * nerve.half[a[k]]),
+            gap=float(gap[k]), nerve_centre=nerve.point(a[k], s[k]),
+            vessel_centre=vessel.point(b[k], t[k]), span=span, surface=local))
+    return out
+
+
+def _vessel_contacts(vessels: list[_Segments],
+                     thresholds: SeverityThresholds) -> list[VesselContact]:
+    """Vessel-vessel contacts, leaving out where a branch joins its trunk."""
+    out = []
+    for k, one in enumerate(vessels):
+        for two in vessels[k + 1:]:
+            a, b, s, t, gap = one.near_pairs(two, thresholds.contact_mm)
+            if len(a) == 0:
+                continue
+            if VESSEL_PARENT.get(one.tube.kind) == two.tube.kind:
+                away = arc_from_junction(one.tube, two.tube.points)[a] > BRANCH_ORIGIN_MM
+            elif VESSEL_PARENT.get(two.tube.kind) == one.tube.kind:
+                away = arc_from_junction(two.tube, one.tube.points)[b] > BRANCH_ORIGIN_MM
+            else:
+                away = np.ones(len(a), dtype=bool)
+            a, b, s, t, gap = a[away], b[away], s[away], t[away], gap[away]
+            for run in _runs(a) if len(a) else []:
+                m = run[np.argmin(gap[run])]
+                out.append(VesselContact(
+                    vessel_a=one.tube.name, vessel_b=two.tube.name,
+                    min_separation_mm=float(gap[m]), point_a_mm=tuple(one.point(a[m], s[m])),
+                    point_b_mm=tuple(two.point(b[m], t[m]))))
+    return out
+
+
+def _culprits(contacts: list[Contact], vessel_contacts: list[VesselContact],
+              kinds: dict[str, str]) -> list[Culprit]:
+    """Vessels compressing CN VII (worst first), then vessels pushing one of them."""
+    rank = {name: i for i, name in enumerate(SEVERITIES)}
+    worst: dict[str, Contact] = {}
+    for c in contacts:
+        if c.nerve == "CN7" and (c.vessel not in worst or
+                                 (rank[c.severity], c.indentation_mm) >
+                                 (rank[worst[c.vessel].severity], worst[c.vessel].indentation_mm)):
+            worst[c.vessel] = c
+    direct = sorted(worst.values(), key=lambda c: (-rank[c.severity], -c.indentation_mm,
+                                                   c.min_separation_mm))
+    culprits = [Culprit(vessel=c.vessel, vessel_type=c.vessel_type, severity=c.severity)
+                for c in direct]
+    named = {c.vessel for c in culprits}
+    frontier = list(named)
+    while frontier:  # vessels pushing a culprit, transitively
+        pushed = frontier.pop(0)
+        for vc in vessel_contacts:
+            for me, other in ((vc.vessel_a, vc.vessel_b), (vc.vessel_b, vc.vessel_a)):
+                if other == pushed and me not in named:
+                    culprits.append(Culprit(vessel=me, vessel_type=kinds[me], severity=None,
+                                            pushes=pushed))
+                    named.add(me)
+                    frontier.append(me)
+    return culprits
+
+
+def _order(contacts: list[Contact]) -> list[Contact]:
+    rank = {name: i for i, name in enumerate(SEVERITIES)}
+    return sorted(contacts, key=lambda c: (c.nerve, -rank[c.severity], -c.indentation_mm,
+                                           c.min_separation_mm, c.s_deepest_mm))
+
+
+def analyze(scene: Scene,
+            thresholds: SeverityThresholds = DEFAULT_THRESHOLDS) -> ContactReport:
+    """Find and grade every neurovascular contact of a scene.
+
+    Parameters
+    ----------
+    scene : Scene
+        Its tube vessels take the exact tube path, its mesh vessels the mesh path.
+    thresholds : SeverityThresholds, optional
+        Contact, indentation, deviation and near-miss thresholds (mm).
+
+    Returns
+    -------
+    ContactReport
+
+    Examples
+    --------
+    >>> import mvd_sim
+    >>> report = mvd_sim.analyze(mvd_sim.load_scene("aica_as_moderate_right"))
+    >>> report.pattern, [(c.vessel, c.segment, c.severity) for c in report.contacts]
+    ('single', [('aica', 'AS', 'moderate')])
+    """
+    contacts, at_risk = [], []
+    vessels = [_Segments.of(tube) for tube in scene.vessels.values()]
+    meshes = []
+    if scene.mesh_vessels:
+        from mvd_sim.mesh_surface import MeshSurface, mesh_regions
+        meshes = [MeshSurface.of(m) for m in scene.mesh_vessels.values()]
+    for nerve_name, nerve in scene.nerves.items():
+        nerve_segments = _Segments.of(nerve)
+        for vessel in vessels:
+            found = _nerve_regions(nerve_segments, vessel, thresholds.near_miss_mm)
+            _collect(scene, nerve_name, vessel.tube, found, thresholds, contacts, at_risk)
+        for surface in meshes:
+            found = mesh_regions(nerve, surface, thresholds.near_miss_mm)
+            _collect(scene, nerve_name, surface, found, thresholds, contacts, at_risk)
+    vessel_contacts = _vessel_contacts(vessels, thresholds)
+    if meshes:
+        from mvd_sim.mesh_surface import mesh_vessel_contacts
+        tubes = [TubeSurface(v.tube) for v in vessels]
+        for a, b, gap, point in mesh_vessel_contacts(meshes, tubes, thresholds.contact_mm):
+            vessel_contacts.append(VesselContact(
+                vessel_a=a, vessel_b=b, min_separation_mm=gap, point_a_mm=tuple(point),
+                point_b_mm=tuple(point)))
+    kinds = {**{v.name: v.kind for v in scene.vessels.values()},
+             **{m.name: m.kind for m in scene.mesh_vessels.values()}}
+    culprits = _culprits(contacts, vessel_contacts, kinds)
+    cn7 = [c for c in contacts if c.nerve == "CN7"]
+    pattern = pattern_of(any(c.in_rez for c in cn7), any(not c.in_rez for c in cn7),
+                         len(culprits))
+    return ContactReport(
+        scenario=scene.name, side=scene.side,
+        thresholds_mm={"contact": thresholds.contact_mm,
+                       "indentation": thresholds.indentation_mm,
+                       "deviation": thresholds.deviation_mm,
+                       "near_miss": thresholds.near_miss_mm},
+        pattern=pattern, culprits=culprits, contacts=_order(contacts),
+        vessel_contacts=vessel_contacts, vessels_at_risk=at_risk)
+
+
+def _collect(scene: Scene, nerve: str, vessel: VesselSurface | Tube, regions: list[Region],
+             thresholds: SeverityThresholds, contacts: list, at_risk: list) -> None:
+    """Turn a vessel's regions on a nerve into contacts, or one vessel-at-risk entry."""
+    touching = [d for d in regions if d.gap <= thresholds.contact_mm]
+    contacts.extend(_describe(scene, nerve, vessel, d, thresholds) for d in touching)
+    if regions and not touching:
+        nearest = min(regions, key=lambda d: d.gap)
+        s = float(_rest_s(scene, nerve, nearest.placed_s))
+        at_risk.append(VesselAtRisk(
+            vessel=vessel.name, vessel_type=vessel.kind, nerve=nerve,
+            min_separation_mm=nearest.gap, s_mm=s,
+            segment=scene.landmarks[nerve].segment_at(s)))

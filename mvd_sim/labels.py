@@ -1,0 +1,114 @@
+"""Clinical labels: severity of a contact, the side it presses from, the case's pattern.
+
+Severity follows the seed's definitions (Campos-Benitez & Kaufmann 2008): *mild* is contact
+without indentation, *moderate* is indentation, *severe* is deviation of the nerve's course.
+The thresholds that turn millimetres into those words are named, documented and overridable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["SeverityThresholds", "DEFAULT_THRESHOLDS", "SEVERITIES", "severity",
+           "side_of", "pattern_of"]
+
+SEVERITIES: tuple[str, ...] = ("mild", "moderate", "severe")
+
+
+@dataclass(frozen=True)
+class SeverityThresholds:
+    """Millimetre thresholds of the contact engine (all overridable).
+
+    Attributes
+    ----------
+    contact_mm : float
+        Surfaces closer than this touch (a contact); default 0.05, the placement tolerance
+        of issue #2 and well under MRI resolution. *estimate*
+    indentation_mm : float
+        Overlap at least this deep is an indentation (moderate); default 0.1. *estimate*
+    deviation_mm : float
+        Displacement of the nerve's centerline from its rest course at least this large is a
+        deviation (severe); default 0.5, the largest net pulsatile brain motion (Radiology
+        1992;185:645), so a deviation cannot be mistaken for pulsation.
+    near_miss_mm : float
+        Vessels whose surface comes within this of a nerve without touching it are reported
+        as vessels at risk; default 0.5 (issue #3).
+    """
+
+    contact_mm: float = 0.05
+    indentation_mm: float = 0.1
+    deviation_mm: float = 0.5
+    near_miss_mm: float = 0.5
+
+    def __post_init__(self) -> None:
+        for name in ("contact_mm", "indentation_mm", "deviation_mm", "near_miss_mm"):
+            value = getattr(self, name)
+            if not np.isfinite(value) or value < 0:
+                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        if self.near_miss_mm < self.contact_mm:
+            raise ValueError("near_miss_mm must be at least contact_mm")
+
+
+DEFAULT_THRESHOLDS = SeverityThresholds()
+
+
+def severity(indentation_mm: float, deviation_mm: float,
+             thresholds: SeverityThresholds = DEFAULT_THRESHOLDS) -> str:
+    """``"severe"`` if the nerve is deviated, else ``"moderate"`` if indented, else ``"mild"``.
+
+    Examples
+    --------
+    >>> severity(0.0, 0.0), severity(0.3, 0.1), severity(0.3, 1.0)
+    ('mild', 'moderate', 'severe')
+    """
+    if deviation_mm >= thresholds.deviation_mm:
+        return "severe"
+    if indentation_mm >= thresholds.indentation_mm:
+        return "moderate"
+    return "mild"
+
+
+def side_of(direction: np.ndarray, tangent: np.ndarray, lateral: np.ndarray) -> str:
+    """Anatomical side a vessel presses from.
+
+    Parameters
+    ----------
+    direction : (3,) float
+        From the nerve's centerline to the vessel's at the contact (scene frame).
+    tangent : (3,) float
+        Unit nerve tangent there; its component is removed first.
+    lateral : (3,) float
+        Unit lateral direction of the case's side (``+x`` right, ``-x`` left).
+
+    Returns
+    -------
+    str
+        The anatomical direction (anterior, posterior, rostral, caudal, lateral, medial)
+        closest to the projected direction.
+    """
+    d = direction - np.dot(direction, tangent) * tangent
+    axes = {"lateral": lateral, "medial": -lateral, "anterior": np.array([0.0, 1.0, 0.0]),
+            "posterior": np.array([0.0, -1.0, 0.0]), "rostral": np.array([0.0, 0.0, 1.0]),
+            "caudal": np.array([0.0, 0.0, -1.0])}
+    return max(axes, key=lambda name: float(np.dot(d, axes[name])))
+
+
+def pattern_of(rez_contact: bool, cp_contact: bool, culprit_count: int) -> str:
+    """The case's pattern from its CN VII contacts.
+
+    ``none`` without contact; ``double`` when the root exit zone and the cisternal portion
+    are both compressed (by one vessel or two, Acta Neurochir 2010); otherwise
+    ``multivessel`` with two or more culprit vessels, else ``single``.
+
+    Examples
+    --------
+    >>> pattern_of(False, False, 0), pattern_of(True, True, 1), pattern_of(True, False, 2)
+    ('none', 'double', 'multivessel')
+    """
+    if culprit_count == 0:
+        return "none"
+    if rez_contact and cp_contact:
+        return "double"
+    return "multivessel" if culprit_count >= 2 else "single"
