@@ -34,11 +34,10 @@ from typing import Literal, Protocol
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
-from scipy.spatial import cKDTree
 
 from mvd_sim.anatomy.vessels import arc_from_junction
 from mvd_sim.constants import BRANCH_ORIGIN_MM, VESSEL_PARENT
-from mvd_sim.geometry.closest import point_polyline, segment_min_gap, segment_segment
+from mvd_sim.geometry.closest import point_polyline
 from mvd_sim.geometry.rings import surface_samples
 from mvd_sim.labels import DEFAULT_THRESHOLDS, SEVERITIES, SeverityThresholds, pattern_of, \
     severity, side_of
@@ -146,10 +145,6 @@ class VesselSurface(Protocol):
     def signed_gap(self, points: np.ndarray) -> np.ndarray:
         """(m,) mm: signed distance from points to the surface, negative inside."""
 
-    def axis_near(self, point: np.ndarray) -> np.ndarray:
-        """(3,) unit direction of the vessel's axis near a point."""
-
-
 
 @dataclass(frozen=True, eq=False)
 class TubeSurface:
@@ -170,11 +165,6 @@ class TubeSurface:
         r = self.tube.radius
         return dist - (r[seg] + u * (r[seg + 1] - r[seg]))
 
-    def axis_near(self, point: np.ndarray) -> np.ndarray:
-        _, seg, _, _ = point_polyline(point[None], self.tube.points)
-        d = self.tube.points[seg[0] + 1] - self.tube.points[seg[0]]
-        return d / np.linalg.norm(d)
-
 
 def _rest_s(scene: Scene, nerve: str, placed_s: np.ndarray | float) -> np.ndarray:
     """Placed-course arc length to rest-course arc length (same material point)."""
@@ -194,6 +184,8 @@ class Region:
         Minimum surface gap (negative = overlap).
     nerve_centre, vessel_centre : (3,) float, mm
         Centerline points where it is reached.
+    vessel_axis : (3,) float
+        Unit direction of the vessel there.
     span : (float, float), mm
         Placed arc interval of the nerve that can hold the contact patch.
     surface : VesselSurface
@@ -204,6 +196,7 @@ class Region:
     gap: float
     nerve_centre: np.ndarray
     vessel_centre: np.ndarray
+    vessel_axis: np.ndarray
     span: tuple[float, float]
     surface: VesselSurface
 
@@ -220,11 +213,18 @@ def _arc_fraction(gap: np.ndarray, threshold: float) -> np.ndarray:
 def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
               thresholds: SeverityThresholds) -> Contact:
     """Every reported field of a contact around its deepest point."""
-    vessel_axis = deepest.surface.axis_near(deepest.vessel_centre)
     placed, rest = scene.nerves[nerve], scene.rest_nerves[nerve]
     landmarks = scene.landmarks[nerve]
     lo, hi = deepest.placed_s - CONTACT_WINDOW_MM, deepest.placed_s + CONTACT_WINDOW_MM
-    rings = surface_samples(placed, *deepest.span, PATCH_RING_SPACING_MM,
+    # rings whose centre is farther than its radius plus the threshold from the vessel
+    # cannot touch it: find the first and last that can, then sample only between them
+    centres = surface_samples(placed, *deepest.span, PATCH_RING_SPACING_MM, 1)
+    ring_radius = np.linalg.norm(centres.points[:, 0] - centres.centre, axis=1)
+    reach = deepest.surface.signed_gap(centres.centre) - ring_radius <= thresholds.contact_mm
+    k = np.flatnonzero(reach)
+    lo_s, hi_s = (centres.s[k[0]], centres.s[k[-1]]) if len(k) else (deepest.placed_s,) * 2
+    half = 0.5 * PATCH_RING_SPACING_MM
+    rings = surface_samples(placed, lo_s - half, hi_s + half, PATCH_RING_SPACING_MM,
                             PATCH_SAMPLES_AROUND)
     gap = deepest.surface.signed_gap(rings.points.reshape(-1, 3)).reshape(
         rings.points.shape[:2])
@@ -239,7 +239,7 @@ def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
     deviation = float(np.max(np.linalg.norm(placed.points[window] - rest.points[window],
                                             axis=1), initial=0.0))
     tangent = placed.tangent_at(deepest.placed_s)
-    crossing = float(np.degrees(np.arccos(min(abs(float(np.dot(tangent, vessel_axis))),
+    crossing = float(np.degrees(np.arccos(min(abs(float(np.dot(tangent, deepest.vessel_axis))),
                                               1.0))))
     direction = deepest.vessel_centre - deepest.nerve_centre
     unit = direction / max(float(np.linalg.norm(direction)), 1e-12)
@@ -260,79 +260,6 @@ def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
         severity=severity(indentation, deviation, thresholds))
 
 
-@dataclass(frozen=True, eq=False)
-class _Segments:
-    """A tube's segments with a k-d tree over their midpoints and a bounding box.
-
-    Attributes (one row per segment): ``start``/``end`` (k, 3) mm, radii ``r0``/``r1``
-    (k,) mm, ``half`` half-lengths (k,) mm, ``arc0`` arc length (mm) of each segment's start.
-    """
-
-    tube: Tube
-    start: np.ndarray
-    end: np.ndarray
-    r0: np.ndarray
-    r1: np.ndarray
-    half: np.ndarray
-    arc0: np.ndarray
-    tree: cKDTree
-    reach: float
-    box: np.ndarray
-
-    @classmethod
-    def of(cls, tube: Tube) -> _Segments:
-        start, end = tube.points[:-1], tube.points[1:]
-        half = 0.5 * np.linalg.norm(end - start, axis=1)
-        r0, r1 = tube.radius[:-1], tube.radius[1:]
-        reach = float(half.max() + tube.radius.max())
-        grow = tube.radius.max()
-        box = np.stack([tube.points.min(axis=0) - grow, tube.points.max(axis=0) + grow])
-        return cls(tube, start, end, r0, r1, half, tube.s[:-1], cKDTree(0.5 * (start + end)),
-                   reach, box)
-
-    def near_pairs(self, other: _Segments, margin: float):
-        """Segment pairs whose exact minimum surface gap is at most ``margin``.
-
-        Returns rows ``a`` (of self) and ``b`` (of other), local parameters ``s``, ``t`` and
-        gaps; pairs are pruned by bounding boxes, a k-d tree over midpoints and the bound
-        ``|mid_a - mid_b| - half_a - half_b - r_a - r_b``, then solved exactly: by the
-        closest centerline points where neither segment tapers, by
-        :func:`~mvd_sim.geometry.closest.segment_min_gap` where one does.
-        """
-        empty = (np.empty(0, np.intp),) * 2 + (np.empty(0),) * 3
-        if np.any(self.box[0] - margin > other.box[1]) or \
-                np.any(other.box[0] - margin > self.box[1]):
-            return empty
-        pairs = self.tree.sparse_distance_matrix(other.tree, margin + self.reach + other.reach,
-                                                 output_type="ndarray")
-        a, b = pairs["i"].astype(np.intp), pairs["j"].astype(np.intp)
-        bound = (pairs["v"] - self.half[a] - other.half[b] - np.maximum(self.r0[a], self.r1[a])
-                 - np.maximum(other.r0[b], other.r1[b]))
-        a, b = a[bound <= margin], b[bound <= margin]
-        if len(a) == 0:
-            return empty
-        # closest centerline points: exact for untapered pairs, and within the radius change
-        # along the two segments of the exact minimum gap for tapered ones
-        s, t, dist = segment_segment(self.start[a], self.end[a], other.start[b], other.end[b])
-        taper_a, taper_b = self.r1[a] - self.r0[a], other.r1[b] - other.r0[b]
-        gap = dist - (self.r0[a] + s * taper_a) - (other.r0[b] + t * taper_b)
-        slack = np.abs(taper_a) + np.abs(taper_b)
-        keep = gap - slack <= margin
-        a, b, s, t, gap, slack = a[keep], b[keep], s[keep], t[keep], gap[keep], slack[keep]
-        tapered = slack > 0
-        if np.any(tapered):
-            x, y = a[tapered], b[tapered]
-            s[tapered], t[tapered], gap[tapered] = segment_min_gap(
-                self.start[x], self.end[x], self.r0[x], self.r1[x],
-                other.start[y], other.end[y], other.r0[y], other.r1[y])
-        keep = gap <= margin
-        return a[keep], b[keep], s[keep], t[keep], gap[keep]
-
-    def point(self, row: int, u: float) -> np.ndarray:
-        """Centerline point at local parameter ``u`` of segment ``row``."""
-        return self.start[row] + u * (self.end[row] - self.start[row])
-
-
 def _runs(local: np.ndarray) -> list[np.ndarray]:
     """Group pair indices into regions: runs of segments at most 2 apart along the vessel.
 
@@ -343,47 +270,51 @@ def _runs(local: np.ndarray) -> list[np.ndarray]:
     return np.split(order, breaks)
 
 
-def _nerve_regions(nerve: _Segments, vessel: _Segments, margin: float) -> list[Region]:
+def _nerve_regions(nerve: Tube, vessel: Tube, margin: float) -> list[Region]:
     """Deepest point of every region where a vessel comes within ``margin`` of the nerve."""
-    a, b, s, t, gap = nerve.near_pairs(vessel, margin)
+    mine, theirs = nerve.segments, vessel.segments
+    a, b, s, t, gap = mine.near_pairs(theirs, margin)
     out = []
     for run in _runs(b) if len(b) else []:
         k = run[np.argmin(gap[run])]
         # the patch can only lie on nerve segments whose pairs come within the margin
         lo, hi = a[run].min(), a[run].max()
-        span = (float(nerve.arc0[lo]), float(nerve.arc0[hi] + 2 * nerve.half[hi]))
-        tube = vessel.tube
-        keep = np.arange(max(b[run].min() - 1, 0), min(b[run].max() + 3, len(tube.points)))
-        local = TubeSurface(Tube(tube.name, tube.kind, tube.points[keep], tube.radius[keep]))
+        span = (float(mine.arc0[lo]), float(mine.arc0[hi] + 2 * mine.half[hi]))
+        keep = np.arange(max(b[run].min() - 1, 0), min(b[run].max() + 3, len(vessel.points)))
+        local = TubeSurface(Tube(vessel.name, vessel.kind, vessel.points[keep],
+                                 vessel.radius[keep]))
         out.append(Region(
-            placed_s=float(nerve.arc0[a[k]] + 2 * s[k] * nerve.half[a[k]]),
-            gap=float(gap[k]), nerve_centre=nerve.point(a[k], s[k]),
-            vessel_centre=vessel.point(b[k], t[k]), span=span, surface=local))
+            placed_s=float(mine.arc0[a[k]] + 2 * s[k] * mine.half[a[k]]),
+            gap=float(gap[k]), nerve_centre=mine.point(a[k], s[k]),
+            vessel_centre=theirs.point(b[k], t[k]),
+            vessel_axis=(theirs.end[b[k]] - theirs.start[b[k]]) / (2 * theirs.half[b[k]]),
+            span=span, surface=local))
     return out
 
 
-def _vessel_contacts(vessels: list[_Segments],
+def _vessel_contacts(vessels: list[Tube],
                      thresholds: SeverityThresholds) -> list[VesselContact]:
     """Vessel-vessel contacts, leaving out where a branch joins its trunk."""
     out = []
     for k, one in enumerate(vessels):
         for two in vessels[k + 1:]:
-            a, b, s, t, gap = one.near_pairs(two, thresholds.contact_mm)
+            a, b, s, t, gap = one.segments.near_pairs(two.segments, thresholds.contact_mm)
             if len(a) == 0:
                 continue
-            if VESSEL_PARENT.get(one.tube.kind) == two.tube.kind:
-                away = arc_from_junction(one.tube, two.tube.points)[a] > BRANCH_ORIGIN_MM
-            elif VESSEL_PARENT.get(two.tube.kind) == one.tube.kind:
-                away = arc_from_junction(two.tube, one.tube.points)[b] > BRANCH_ORIGIN_MM
+            if VESSEL_PARENT.get(one.kind) == two.kind:
+                away = arc_from_junction(one, two.points)[a] > BRANCH_ORIGIN_MM
+            elif VESSEL_PARENT.get(two.kind) == one.kind:
+                away = arc_from_junction(two, one.points)[b] > BRANCH_ORIGIN_MM
             else:
                 away = np.ones(len(a), dtype=bool)
             a, b, s, t, gap = a[away], b[away], s[away], t[away], gap[away]
             for run in _runs(a) if len(a) else []:
                 m = run[np.argmin(gap[run])]
                 out.append(VesselContact(
-                    vessel_a=one.tube.name, vessel_b=two.tube.name,
-                    min_separation_mm=float(gap[m]), point_a_mm=tuple(one.point(a[m], s[m])),
-                    point_b_mm=tuple(two.point(b[m], t[m]))))
+                    vessel_a=one.name, vessel_b=two.name,
+                    min_separation_mm=float(gap[m]),
+                    point_a_mm=tuple(one.segments.point(a[m], s[m])),
+                    point_b_mm=tuple(two.segments.point(b[m], t[m]))))
     return out
 
 
@@ -444,23 +375,22 @@ def analyze(scene: Scene,
     ('single', [('aica', 'AS', 'moderate')])
     """
     contacts, at_risk = [], []
-    vessels = [_Segments.of(tube) for tube in scene.vessels.values()]
+    vessels = list(scene.vessels.values())
     meshes = []
     if scene.mesh_vessels:
         from mvd_sim.mesh_surface import MeshSurface, mesh_regions
         meshes = [MeshSurface.of(m) for m in scene.mesh_vessels.values()]
     for nerve_name, nerve in scene.nerves.items():
-        nerve_segments = _Segments.of(nerve)
         for vessel in vessels:
-            found = _nerve_regions(nerve_segments, vessel, thresholds.near_miss_mm)
-            _collect(scene, nerve_name, vessel.tube, found, thresholds, contacts, at_risk)
+            found = _nerve_regions(nerve, vessel, thresholds.near_miss_mm)
+            _collect(scene, nerve_name, vessel, found, thresholds, contacts, at_risk)
         for surface in meshes:
             found = mesh_regions(nerve, surface, thresholds.near_miss_mm)
             _collect(scene, nerve_name, surface, found, thresholds, contacts, at_risk)
     vessel_contacts = _vessel_contacts(vessels, thresholds)
     if meshes:
         from mvd_sim.mesh_surface import mesh_vessel_contacts
-        tubes = [TubeSurface(v.tube) for v in vessels]
+        tubes = [TubeSurface(v) for v in vessels]
         for a, b, gap, point in mesh_vessel_contacts(meshes, tubes, thresholds.contact_mm):
             vessel_contacts.append(VesselContact(
                 vessel_a=a, vessel_b=b, min_separation_mm=gap, point_a_mm=tuple(point),

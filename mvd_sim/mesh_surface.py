@@ -126,6 +126,7 @@ def mesh_regions(nerve: Tube, surface: MeshSurface, margin: float) -> list[Regio
         out.append(Region(
             placed_s=float(rings.s[k]), gap=float(gap[k, j]), nerve_centre=centre,
             vessel_centre=sample + gap[k, j] * direction,
+            vessel_axis=surface.axis_near(sample + gap[k, j] * direction),
             span=(float(rings.s[run[0]] - half), float(rings.s[run[-1]] + half)),
             surface=surface))
     return out

@@ -13,7 +13,7 @@ from mvd_sim.anatomy.brainstem import Brainstem
 from mvd_sim.scene import Scene
 from mvd_sim.tube import Tube
 
-__all__ = ["Mesh", "brainstem_mesh", "tube_mesh", "flip_winding", "scene_meshes"]
+__all__ = ["Mesh", "brainstem_mesh", "tube_mesh", "scene_meshes"]
 
 Mesh = tuple[np.ndarray, np.ndarray]
 
@@ -81,12 +81,6 @@ def tube_mesh(tube: Tube, n_sides: int = 24) -> Mesh:
     faces.append(_fan(start, np.arange(n_sides), reverse=False))
     faces.append(_fan(end, (n - 1) * n_sides + np.arange(n_sides), reverse=True))
     return vertices, np.concatenate(faces).astype(np.int64)
-
-
-def flip_winding(mesh: Mesh) -> Mesh:
-    """Reverse every triangle (needed after a mirror image, which turns normals inward)."""
-    vertices, faces = mesh
-    return vertices, faces[:, ::-1].copy()
 
 
 def scene_meshes(scene: Scene, n_sides: int = 24, brainstem_resolution: tuple[int, int] =

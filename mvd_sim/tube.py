@@ -16,6 +16,7 @@ from mvd_sim._typing import Points, Radii
 from mvd_sim.constants import TOL
 from mvd_sim.errors import GeometryError
 from mvd_sim.geometry import curve
+from mvd_sim.geometry.closest import SegmentSet
 
 __all__ = ["Tube"]
 
@@ -104,6 +105,11 @@ class Tube:
     def frames(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Parallel-transport frames ``(tangent, normal, binormal)``, each (n, 3)."""
         return tuple(_readonly(a) for a in curve.parallel_transport_frames(self.points))
+
+    @cached_property
+    def segments(self) -> SegmentSet:
+        """The tube's segments with a k-d tree over their midpoints (for gap queries)."""
+        return SegmentSet.of(self.points, self.radius)
 
     @cached_property
     def curvature(self) -> np.ndarray:

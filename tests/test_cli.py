@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -165,3 +166,47 @@ def test_export_missing_scenario(tmp_path):
     assert line.startswith("mvd-sim: error: ")
     out = tmp_path / "out"
     assert not out.exists() or not any(out.iterdir())
+
+
+# -- analyze -----------------------------------------------------------------------------
+
+def test_analyze_prints_a_table_with_the_pattern(tmp_path):
+    result = run_cli("analyze", "multi_aica_pica_right", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "pattern multivessel" in result.stdout
+    assert "aica" in result.stdout and "pica" in result.stdout and "RExP" in result.stdout
+
+
+def test_analyze_writes_a_json_report_atomically(tmp_path):
+    result = run_cli("analyze", "va_pushes_pica_left", "-o", "report.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["schema_name"] == "mvd-sim/contact-report"
+    assert report["schema_version"] == 1
+    assert report["pattern"] == "multivessel"
+    assert [c["vessel"] for c in report["culprits"]] == ["pica", "va"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
+
+
+def test_analyze_json_to_stdout_matches_the_schema(tmp_path):
+    result = run_cli("analyze", "near_miss_control_right", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["contacts"] == [] and report["pattern"] == "none"
+    assert report["vessels_at_risk"][0]["vessel"] == "aica"
+    schema = json.loads(run_cli("report-schema", cwd=tmp_path).stdout)
+    assert set(report) == set(schema["properties"])
+
+
+def test_analyze_bad_threshold_is_one_line(tmp_path):
+    result = run_cli("analyze", "near_miss_control_right", "--margin", "-1", cwd=tmp_path)
+    assert result.returncode == 1
+    assert_one_error_line(result.stderr, "near_miss_mm")
+
+
+def test_analyze_unwritable_output_leaves_nothing(tmp_path):
+    result = run_cli("analyze", "near_miss_control_right", "-o", "missing/report.json",
+                     cwd=tmp_path)
+    assert result.returncode == 1
+    assert_one_error_line(result.stderr, "missing/report.json", "cannot write")
+    assert list(tmp_path.iterdir()) == []

@@ -82,7 +82,9 @@ def test_parallel_touching_tubes_patch_matches_closed_form():
     phi = np.arccos((a * a + R_NERVE ** 2 - (R_VESSEL + t) ** 2) / (2 * a * R_NERVE))
     expected_area = 2 * phi * R_NERVE * 10.0
     assert_allclose(contact.patch_area_mm2, expected_area, rtol=0.1)
-    assert_allclose([contact.s_start_mm, contact.s_end_mm], [10.0, 20.0], atol=0.15)
+    # the vessel's ends are rounded (point-to-segment distance): rings a little beyond its
+    # ends, sqrt((r + t)^2 - r^2) = 0.25 mm at most, still come within the threshold
+    assert_allclose([contact.s_start_mm, contact.s_end_mm], [10.0, 20.0], atol=0.3)
     assert_allclose(contact.crossing_angle_deg, 0.0, atol=1e-6)
 
 

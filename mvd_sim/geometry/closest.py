@@ -17,8 +17,8 @@ from mvd_sim._typing import Points, Radii
 from mvd_sim.constants import TOL
 from mvd_sim.geometry import curve
 
-__all__ = ["segment_segment", "point_polyline", "PolylinePairs", "polyline_pairs",
-           "ClosestApproach", "closest_approach", "segment_min_gap"]
+__all__ = ["segment_segment", "point_polyline", "SegmentSet", "PolylinePairs",
+           "polyline_pairs", "ClosestApproach", "closest_approach", "segment_min_gap"]
 
 #: Segments with ``sin^2`` of their angle below this are treated as parallel.
 _PARALLEL_SIN2 = 1e-20
@@ -130,13 +130,14 @@ class PolylinePairs:
     i, j : (k,) int
         Segment of polyline ``a`` and of polyline ``b``.
     s, t : (k,) float in [0, 1]
-        Local parameters of the closest centreline points on segments ``i`` and ``j``.
+        Local parameters, on segments ``i`` and ``j``, of the pair's minimum surface gap
+        (the closest centreline points unless a segment tapers).
     centre_distance : (k,) float, mm
         Distance between those points.
     gap : (k,) float, mm
-        ``centre_distance - r_a(s) - r_b(t)``; negative is an overlap.
+        ``centre_distance - r_a(s) - r_b(t)``, the pair's minimum; negative is an overlap.
     point_a, point_b : (k, 3) float, mm
-        The closest centreline points.
+        The centreline points at ``s`` and ``t``.
     """
 
     i: np.ndarray
@@ -191,15 +192,108 @@ def _near_pairs(tree_a: cKDTree, tree_b: cKDTree, reach: float) -> tuple[np.ndar
     return pairs["i"].astype(np.intp), pairs["j"].astype(np.intp)
 
 
+@dataclass(frozen=True, eq=False)
+class SegmentSet:
+    """A tube's segments, with a k-d tree over their midpoints and a bounding box.
+
+    Build it once per tube (:meth:`of`) and query it against many others.
+
+    Attributes
+    ----------
+    start, end : (k, 3) float, mm
+        Segment end points.
+    r0, r1 : (k,) float, mm
+        Radius at each end.
+    half : (k,) float, mm
+        Half-lengths.
+    arc0 : (k,) float, mm
+        Arc length of each segment's start along the polyline.
+    tree : cKDTree
+        Over the segment midpoints.
+    reach : float, mm
+        Longest half-length plus largest radius.
+    box : (2, 3) float, mm
+        Bounding box of the tube (centerline grown by its largest radius).
+    """
+
+    start: np.ndarray
+    end: np.ndarray
+    r0: np.ndarray
+    r1: np.ndarray
+    half: np.ndarray
+    arc0: np.ndarray
+    tree: cKDTree
+    reach: float
+    box: np.ndarray
+
+    @classmethod
+    def of(cls, points: Points, radius: Radii | float) -> SegmentSet:
+        """Segments of the tube with centerline ``points`` (n, 3) and ``radius`` (n,) mm."""
+        points, radius = _tube(points, radius)
+        start, end = points[:-1], points[1:]
+        half = 0.5 * np.linalg.norm(end - start, axis=1)
+        grow = float(radius.max())
+        box = np.stack([points.min(axis=0) - grow, points.max(axis=0) + grow])
+        return cls(start, end, radius[:-1], radius[1:], half, curve.arc_length(points)[:-1],
+                   cKDTree(0.5 * (start + end)), float(half.max()) + grow, box)
+
+    def point(self, row: np.ndarray | int, u: np.ndarray | float) -> np.ndarray:
+        """Centerline point(s) at local parameter ``u`` of segment(s) ``row``."""
+        u = np.asarray(u, dtype=float)
+        return self.start[row] + u[..., None] * (self.end[row] - self.start[row])
+
+    def near_pairs(self, other: SegmentSet, margin: float
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Segment pairs whose exact minimum surface gap is at most ``margin``.
+
+        Pairs are pruned by the bounding boxes, a ball query on the midpoint trees and the
+        bound ``|mid_a - mid_b| - half_a - half_b - max r_a - max r_b``, then solved exactly:
+        by the closest centerline points (:func:`segment_segment`) where neither segment
+        tapers, by :func:`segment_min_gap` where one does (only if the closest-point gap
+        minus the radius change along both could still be within the margin).
+
+        Returns
+        -------
+        a, b : (k,) int
+            Rows of self and of other (in no particular order).
+        s, t : (k,) float in [0, 1]
+            Local parameters of the minimum gap.
+        gap : (k,) float, mm
+        """
+        empty = (np.empty(0, np.intp),) * 2 + (np.empty(0),) * 3
+        if np.any(self.box[0] - margin > other.box[1]) or \
+                np.any(other.box[0] - margin > self.box[1]):
+            return empty
+        pairs = self.tree.sparse_distance_matrix(other.tree, margin + self.reach + other.reach,
+                                                 output_type="ndarray")
+        a, b = pairs["i"].astype(np.intp), pairs["j"].astype(np.intp)
+        bound = (pairs["v"] - self.half[a] - other.half[b] - np.maximum(self.r0[a], self.r1[a])
+                 - np.maximum(other.r0[b], other.r1[b]))
+        a, b = a[bound <= margin], b[bound <= margin]
+        if len(a) == 0:
+            return empty
+        s, t, dist = segment_segment(self.start[a], self.end[a], other.start[b], other.end[b])
+        taper_a, taper_b = self.r1[a] - self.r0[a], other.r1[b] - other.r0[b]
+        gap = dist - (self.r0[a] + s * taper_a) - (other.r0[b] + t * taper_b)
+        slack = np.abs(taper_a) + np.abs(taper_b)
+        keep = gap - slack <= margin
+        a, b, s, t, gap, slack = a[keep], b[keep], s[keep], t[keep], gap[keep], slack[keep]
+        tapered = slack > 0
+        if np.any(tapered):
+            x, y = a[tapered], b[tapered]
+            s[tapered], t[tapered], gap[tapered] = segment_min_gap(
+                self.start[x], self.end[x], self.r0[x], self.r1[x],
+                other.start[y], other.end[y], other.r0[y], other.r1[y])
+        keep = gap <= margin
+        return a[keep], b[keep], s[keep], t[keep], gap[keep]
+
+
 def polyline_pairs(a: Points, b: Points, radius_a: Radii | float, radius_b: Radii | float,
                    margin: float) -> PolylinePairs:
     """All segment pairs of tubes ``a`` and ``b`` whose surface gap is at most ``margin``.
 
-    Candidates come from a KD-tree over segment midpoints: a pair can only qualify if its
-    midpoints are within ``margin + max r_a + max r_b`` plus the longest half segment of each
-    polyline. Each candidate is then resolved exactly with :func:`segment_segment`, and its
-    gap is evaluated at the closest centreline points (with variable radius the minimum gap
-    of a pair can lie slightly elsewhere; :func:`closest_approach` finds it).
+    See :meth:`SegmentSet.near_pairs`; the gap of each pair is its exact minimum, tapering
+    radii included.
 
     Parameters
     ----------
@@ -215,19 +309,13 @@ def polyline_pairs(a: Points, b: Points, radius_a: Radii | float, radius_b: Radi
     PolylinePairs
         ``k`` pairs (possibly none) with ``gap <= margin``, ordered by ``i`` then ``j``.
     """
-    a, radius_a = _tube(a, radius_a)
-    b, radius_b = _tube(b, radius_b)
-    tree_a, half_a = _midpoint_tree(a)
-    tree_b, half_b = _midpoint_tree(b)
-    reach = margin + radius_a.max() + radius_b.max() + half_a + half_b + TOL.length_mm
-    i, j = _near_pairs(tree_a, tree_b, reach)
+    set_a, set_b = SegmentSet.of(a, radius_a), SegmentSet.of(b, radius_b)
+    i, j, s, t, gap = set_a.near_pairs(set_b, margin)
     order = np.lexsort((j, i))
-    i, j = i[order], j[order]
-    s, t, dist = segment_segment(a[i], a[i + 1], b[j], b[j + 1])
-    gap = dist - _lerp(radius_a, i, s) - _lerp(radius_b, j, t)
-    keep = gap <= margin
-    i, j, s, t = i[keep], j[keep], s[keep], t[keep]
-    return PolylinePairs(i, j, s, t, dist[keep], gap[keep], _lerp(a, i, s), _lerp(b, j, t))
+    i, j, s, t, gap = i[order], j[order], s[order], t[order], gap[order]
+    point_a, point_b = set_a.point(i, s), set_b.point(j, t)
+    return PolylinePairs(i, j, s, t, np.linalg.norm(point_a - point_b, axis=1), gap,
+                         point_a, point_b)
 
 
 def _edge_argmin(w0: np.ndarray, d: np.ndarray, k: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ from scipy.optimize import minimize
 
 from mvd_sim.geometry import closest, curve
 from mvd_sim.geometry.closest import (closest_approach, point_polyline, polyline_pairs,
-                                      segment_segment)
+                                      segment_min_gap, segment_segment)
 
 
 def _line(start, end, spacing: float | None = None) -> np.ndarray:
@@ -288,7 +288,11 @@ def test_random_polylines_against_all_pairs(seed):
     i, j = np.meshgrid(np.arange(len(a) - 1), np.arange(len(b) - 1), indexing="ij")
     i, j = i.ravel(), j.ravel()
     s, t, dist = segment_segment(a[i], a[i + 1], b[j], b[j + 1])
-    gap = dist - (ra[i] + s * (ra[i + 1] - ra[i])) - (rb[j] + t * (rb[j + 1] - rb[j]))
+    gap_at_closest = dist - (ra[i] + s * (ra[i + 1] - ra[i])) - (rb[j] + t * (rb[j + 1] - rb[j]))
+    # every pair's exact minimum gap (the radii taper, so it can lie off the closest points)
+    _, _, gap = segment_min_gap(a[i], a[i + 1], ra[i], ra[i + 1], b[j], b[j + 1], rb[j],
+                                rb[j + 1])
+    assert np.all(gap <= gap_at_closest + 1e-12)
 
     margin = float(np.quantile(gap, 0.05))
     pairs = polyline_pairs(a, b, ra, rb, margin)
@@ -297,7 +301,7 @@ def test_random_polylines_against_all_pairs(seed):
     assert_array_equal(pairs.j, j[keep])
     assert_allclose(pairs.gap, gap[keep], rtol=0, atol=1e-12)
 
-    assert closest_approach(a, b, ra, rb).gap <= gap.min() + 1e-12
+    assert_allclose(closest_approach(a, b, ra, rb).gap, gap.min(), rtol=0, atol=1e-12)
 
 
 def test_closest_approach_constant_radius_equals_brute_force():
