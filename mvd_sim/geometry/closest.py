@@ -26,6 +26,16 @@ _PARALLEL_SIN2 = 1e-20
 _CHUNK_ENTRIES = 4_000_000
 
 
+def _cross(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Row-wise cross product of (..., 3) arrays (np.cross, without its axis shuffling)."""
+    x, y = np.broadcast_arrays(x, y)
+    out = np.empty(x.shape)
+    out[..., 0] = x[..., 1] * y[..., 2] - x[..., 2] * y[..., 1]
+    out[..., 1] = x[..., 2] * y[..., 0] - x[..., 0] * y[..., 2]
+    out[..., 2] = x[..., 0] * y[..., 1] - x[..., 1] * y[..., 0]
+    return out
+
+
 def _dot(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.einsum("...k,...k->...", x, y)
 
@@ -65,13 +75,13 @@ def segment_segment(p0: np.ndarray, p1: np.ndarray, q0: np.ndarray,
     p0, p1, q0, q1 = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (p0, p1, q0, q1)))
     d1, d2, r = p1 - p0, q1 - q0, p0 - q0
     a, e, b, c = _dot(d1, d1), _dot(d2, d2), _dot(d1, d2), _dot(d1, r)
-    normal = np.cross(d1, d2)
+    normal = _cross(d1, d2)
     denom = _dot(normal, normal)
     p_point = a <= TOL.zero_segment_mm ** 2
     q_point = e <= TOL.zero_segment_mm ** 2
     parallel = denom <= _PARALLEL_SIN2 * a * e
     s = np.where(parallel | p_point, 0.0,
-                 np.clip(_dot(normal, np.cross(d2, r)) / np.where(parallel, 1.0, denom), 0, 1))
+                 np.clip(_dot(normal, _cross(d2, r)) / np.where(parallel, 1.0, denom), 0, 1))
     t = np.where(q_point, 0.0, (b * s + _dot(d2, r)) / np.where(q_point, 1.0, e))
     t_clamped = np.clip(t, 0.0, 1.0)
     redo = ((t != t_clamped) | q_point) & ~p_point
@@ -360,7 +370,7 @@ def _stationary_point(w0: np.ndarray, da: np.ndarray, db: np.ndarray, alpha: np.
     valid : (k,) bool
         False for parallel segments or ``|c| >= 1`` (no stationary point).
     """
-    normal = np.cross(da, db)
+    normal = _cross(da, db)
     nn = _dot(normal, normal)
     a11, a12, a22 = _dot(da, da), _dot(da, db), _dot(db, db)
     valid = nn > _PARALLEL_SIN2 * a11 * a22
@@ -370,8 +380,8 @@ def _stationary_point(w0: np.ndarray, da: np.ndarray, db: np.ndarray, alpha: np.
     c2 = x * alpha - y * beta
     valid &= c2 < 1.0
     rho = np.abs(_dot(w0, normal)) / np.sqrt(nn * np.where(valid, 1.0 - c2, 1.0))
-    s_line = _dot(normal, np.cross(db, w0)) / nn
-    t_line = _dot(normal, np.cross(da, w0)) / nn
+    s_line = _dot(normal, _cross(db, w0)) / nn
+    t_line = _dot(normal, _cross(da, w0)) / nn
     return s_line + x * rho, t_line - y * rho, valid
 
 
@@ -382,7 +392,7 @@ def _min_gap_params(a: np.ndarray, b: np.ndarray, radius_a: np.ndarray, radius_b
     ``g`` is convex on [0, 1]^2 (a norm of an affine map minus a linear function), so its
     minimum is the stationary point when that lies in the square, and otherwise lies on one
     of the four edges, each a one-dimensional problem with a closed-form solution
-    (:func:`_edge_argmin`). All five candidates are evaluated and the smallest ``g`` wins.
+    (:func:`_edge_argmin`); for those pairs the four edge minima are compared.
 
     Returns
     -------
@@ -390,18 +400,24 @@ def _min_gap_params(a: np.ndarray, b: np.ndarray, radius_a: np.ndarray, radius_b
     """
     w0, da, db = a[i] - b[j], a[i + 1] - a[i], b[j + 1] - b[j]
     alpha, beta = radius_a[i + 1] - radius_a[i], radius_b[j + 1] - radius_b[j]
-    zero, one = np.zeros(len(i)), np.ones(len(i))
-    t_s0 = _edge_argmin(w0, -db, beta)
     s_in, t_in, valid = _stationary_point(w0, da, db, alpha, beta)
-    s = np.stack([zero, one, _edge_argmin(w0, da, alpha), _edge_argmin(w0 - db, da, alpha),
-                  np.where(valid, np.clip(s_in, 0.0, 1.0), 0.0)])
-    t = np.stack([t_s0, _edge_argmin(w0 + da, -db, beta), zero, one,
-                  np.where(valid, np.clip(t_in, 0.0, 1.0), t_s0)])
-    g = (np.linalg.norm(w0 + s[..., None] * da - t[..., None] * db, axis=-1)
-         - alpha * s - beta * t)
-    best = np.argmin(g, axis=0)
-    k = np.arange(len(i))
-    return s[best, k], t[best, k]
+    # a stationary point inside the square is the minimum (g is convex): only the other
+    # pairs need the four edges
+    inside = valid & (s_in >= 0.0) & (s_in <= 1.0) & (t_in >= 0.0) & (t_in <= 1.0)
+    s_out, t_out = s_in.copy(), t_in.copy()
+    e = ~inside
+    if np.any(e):
+        w0, da, db, alpha, beta = w0[e], da[e], db[e], alpha[e], beta[e]
+        zero, one = np.zeros(len(w0)), np.ones(len(w0))
+        t_s0 = _edge_argmin(w0, -db, beta)
+        s = np.stack([zero, one, _edge_argmin(w0, da, alpha), _edge_argmin(w0 - db, da, alpha)])
+        t = np.stack([t_s0, _edge_argmin(w0 + da, -db, beta), zero, one])
+        g = (np.linalg.norm(w0 + s[..., None] * da - t[..., None] * db, axis=-1)
+             - alpha * s - beta * t)
+        best = np.argmin(g, axis=0)
+        k = np.arange(len(w0))
+        s_out[e], t_out[e] = s[best, k], t[best, k]
+    return s_out, t_out
 
 
 def segment_min_gap(a0: np.ndarray, a1: np.ndarray, ra0: np.ndarray, ra1: np.ndarray,
