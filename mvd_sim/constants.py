@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 __all__ = ["Tolerances", "TOL", "BrainstemParams", "FacialNerveParams",
            "VestibulocochlearParams", "VESSEL_DEFAULT_RADIUS_MM", "VESSEL_TYPES",
-           "VESSEL_PARENT", "BRANCH_ORIGIN_MM", "ARTERY_TYPES", "MAX_SCENARIO_BYTES",
+           "VESSEL_PARENT", "BRANCH_ORIGIN_MM", "MAX_SCENARIO_BYTES",
            "MAX_MESH_BYTES"]
 
 
@@ -47,14 +47,6 @@ class Tolerances:
         Two lengths closer than this are equal; default 1e-9.
     zero_segment_mm : float
         A polyline segment shorter than this is degenerate; default 1e-9.
-    on_surface_mm : float
-        A point this close to a surface lies on it (e.g. the RExP on the brainstem); 0.05.
-    placement_mm : float
-        Clinical placement must land a contact within this of what was asked; 0.05
-        (issue #2 floor).
-    nerve_on_brainstem_mm : float
-        A user-given nerve's first centerline point must be within this of touching the
-        brainstem (centerline at one nerve radius from the surface); 0.5.
     newton_steps : int
         Most Newton steps of the closest-point solve on the brainstem (it stops earlier once
         converged); 30.
@@ -62,9 +54,6 @@ class Tolerances:
 
     length_mm: float = 1e-9
     zero_segment_mm: float = 1e-9
-    on_surface_mm: float = 0.05
-    placement_mm: float = 0.05
-    nerve_on_brainstem_mm: float = 0.5
     newton_steps: int = 30
 
 
@@ -183,7 +172,6 @@ VESSEL_TYPES: tuple[str, ...] = tuple(VESSEL_DEFAULT_RADIUS_MM)
 VESSEL_PARENT: dict[str, str] = {"AICA": "BA", "PICA": "VA", "VA": "BA"}
 # Length (mm) of a branch from its origin that may overlap its parent trunk.
 BRANCH_ORIGIN_MM: float = 6.0
-ARTERY_TYPES: frozenset[str] = frozenset({"AICA", "PICA", "VA", "BA"})
 
 # Untrusted-input bounds: scenario YAML and mesh files larger than this are refused.
 MAX_SCENARIO_BYTES: int = 1 << 20

@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict
 
 from mvd_sim.anatomy.vessels import arc_from_junction
 from mvd_sim.constants import BRANCH_ORIGIN_MM, VESSEL_PARENT
-from mvd_sim.geometry.closest import point_polyline
+from mvd_sim.geometry.closest import SegmentSet, point_polyline
 from mvd_sim.geometry.rings import surface_samples
 from mvd_sim.labels import DEFAULT_THRESHOLDS, SEVERITIES, SeverityThresholds, pattern_of, \
     severity, side_of
@@ -216,15 +216,7 @@ def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
     placed, rest = scene.nerves[nerve], scene.rest_nerves[nerve]
     landmarks = scene.landmarks[nerve]
     lo, hi = deepest.placed_s - CONTACT_WINDOW_MM, deepest.placed_s + CONTACT_WINDOW_MM
-    # rings whose centre is farther than its radius plus the threshold from the vessel
-    # cannot touch it: find the first and last that can, then sample only between them
-    centres = surface_samples(placed, *deepest.span, PATCH_RING_SPACING_MM, 1)
-    ring_radius = np.linalg.norm(centres.points[:, 0] - centres.centre, axis=1)
-    reach = deepest.surface.signed_gap(centres.centre) - ring_radius <= thresholds.contact_mm
-    k = np.flatnonzero(reach)
-    lo_s, hi_s = (centres.s[k[0]], centres.s[k[-1]]) if len(k) else (deepest.placed_s,) * 2
-    half = 0.5 * PATCH_RING_SPACING_MM
-    rings = surface_samples(placed, lo_s - half, hi_s + half, PATCH_RING_SPACING_MM,
+    rings = surface_samples(placed, *deepest.span, PATCH_RING_SPACING_MM,
                             PATCH_SAMPLES_AROUND)
     gap = deepest.surface.signed_gap(rings.points.reshape(-1, 3)).reshape(
         rings.points.shape[:2])
@@ -260,34 +252,47 @@ def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
         severity=severity(indentation, deviation, thresholds))
 
 
-def _runs(local: np.ndarray) -> list[np.ndarray]:
-    """Group pair indices into regions: runs of segments at most 2 apart along the vessel.
+def _runs(local: np.ndarray, owner: np.ndarray | None = None) -> list[np.ndarray]:
+    """Group pair indices into regions: runs of segments at most 2 apart along a vessel.
 
-    A vessel that passes a nerve twice (a loop) gives two runs, hence two regions.
+    A vessel that passes a nerve twice (a loop) gives two runs, hence two regions; with
+    ``owner`` given, runs never cross from one vessel to the next.
     """
-    order = np.argsort(local, kind="stable")
-    breaks = np.flatnonzero(np.diff(local[order]) > 2) + 1
+    owner = np.zeros(len(local), dtype=np.intp) if owner is None else owner
+    order = np.lexsort((local, owner))
+    breaks = np.flatnonzero((np.diff(local[order]) > 2) | (np.diff(owner[order]) != 0)) + 1
     return np.split(order, breaks)
 
 
-def _nerve_regions(nerve: Tube, vessel: Tube, margin: float) -> list[Region]:
-    """Deepest point of every region where a vessel comes within ``margin`` of the nerve."""
-    mine, theirs = nerve.segments, vessel.segments
-    a, b, s, t, gap = mine.near_pairs(theirs, margin)
-    out = []
-    for run in _runs(b) if len(b) else []:
+def _nerve_regions(nerve: Tube, vessels: list[Tube], segments: SegmentSet, margin: float,
+                   contact_mm: float) -> list[list[Region]]:
+    """Deepest point of every region where each vessel comes within ``margin`` of the nerve.
+
+    ``segments`` stacks the vessels' segments (one k-d tree); returns regions per vessel.
+    A region's span is the nerve segments whose pair gap is within ``contact_mm`` (where the
+    patch can be), or all of the region's nerve segments when none is.
+    """
+    mine = nerve.segments
+    a, b, s, t, gap = mine.near_pairs(segments, margin)
+    out: list[list[Region]] = [[] for _ in vessels]
+    for run in _runs(segments.local[b], segments.owner[b]) if len(b) else []:
         k = run[np.argmin(gap[run])]
-        # the patch can only lie on nerve segments whose pairs come within the margin
-        lo, hi = a[run].min(), a[run].max()
+        owner = int(segments.owner[b[k]])
+        vessel = vessels[owner]
+        # the patch can only lie on nerve segments whose pairs come within the threshold
+        touching = a[run][gap[run] <= contact_mm]
+        rows_a = touching if len(touching) else a[run]
+        lo, hi = rows_a.min(), rows_a.max()
         span = (float(mine.arc0[lo]), float(mine.arc0[hi] + 2 * mine.half[hi]))
-        keep = np.arange(max(b[run].min() - 1, 0), min(b[run].max() + 3, len(vessel.points)))
+        rows = segments.local[b[run]]
+        keep = np.arange(max(rows.min() - 1, 0), min(rows.max() + 3, len(vessel.points)))
         local = TubeSurface(Tube(vessel.name, vessel.kind, vessel.points[keep],
                                  vessel.radius[keep]))
-        out.append(Region(
+        out[owner].append(Region(
             placed_s=float(mine.arc0[a[k]] + 2 * s[k] * mine.half[a[k]]),
             gap=float(gap[k]), nerve_centre=mine.point(a[k], s[k]),
-            vessel_centre=theirs.point(b[k], t[k]),
-            vessel_axis=(theirs.end[b[k]] - theirs.start[b[k]]) / (2 * theirs.half[b[k]]),
+            vessel_centre=segments.point(b[k], t[k]),
+            vessel_axis=(segments.end[b[k]] - segments.start[b[k]]) / (2 * segments.half[b[k]]),
             span=span, surface=local))
     return out
 
@@ -379,11 +384,13 @@ def analyze(scene: Scene,
     meshes = []
     if scene.mesh_vessels:
         from mvd_sim.mesh_surface import MeshSurface, mesh_regions
-        meshes = [MeshSurface.of(m) for m in scene.mesh_vessels.values()]
+        meshes = [MeshSurface(m) for m in scene.mesh_vessels.values()]
     for nerve_name, nerve in scene.nerves.items():
-        for vessel in vessels:
-            found = _nerve_regions(nerve, vessel, thresholds.near_miss_mm)
-            _collect(scene, nerve_name, vessel, found, thresholds, contacts, at_risk)
+        if vessels:
+            found = _nerve_regions(nerve, vessels, scene.vessel_segments,
+                                   thresholds.near_miss_mm, thresholds.contact_mm)
+            for vessel, regions in zip(vessels, found):
+                _collect(scene, nerve_name, vessel, regions, thresholds, contacts, at_risk)
         for surface in meshes:
             found = mesh_regions(nerve, surface, thresholds.near_miss_mm)
             _collect(scene, nerve_name, surface, found, thresholds, contacts, at_risk)

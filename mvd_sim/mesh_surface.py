@@ -12,7 +12,7 @@ VTK is imported on first use.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -35,29 +35,35 @@ JUNCTION_DEPTH_MM = 0.5
 
 @dataclass(frozen=True, eq=False)
 class MeshSurface:
-    """A vessel given as a closed, outward-oriented triangle mesh (scene frame, mm).
+    """A scene's mesh vessel seen as a surface: signed distances, local axis.
 
     Attributes
     ----------
-    name, kind : str
-        Vessel id and type.
-    vertices : (v, 3) float, mm
-    faces : (f, 3) int
+    vessel : MeshVessel
+        Closed, outward-oriented triangle mesh (scene frame, mm), its id and type.
     """
 
-    name: str
-    kind: str
-    vertices: np.ndarray = field(repr=False)
-    faces: np.ndarray = field(repr=False)
+    vessel: MeshVessel
 
-    @classmethod
-    def of(cls, vessel: MeshVessel) -> MeshSurface:
-        """The surface of a scene's mesh vessel."""
-        return cls(vessel.name, vessel.kind, vessel.vertices, vessel.faces)
+    @property
+    def name(self) -> str:
+        return self.vessel.name
+
+    @property
+    def kind(self) -> str:
+        return self.vessel.kind
+
+    @property
+    def vertices(self) -> np.ndarray:
+        return self.vessel.vertices
+
+    @property
+    def faces(self) -> np.ndarray:
+        return self.vessel.faces
 
     @cached_property
     def _implicit(self):
-        from vtkmodules.vtkFiltersCore import vtkImplicitPolyDataDistance  # noqa: F401
+        from vtkmodules.vtkFiltersCore import vtkImplicitPolyDataDistance
 
         from mvd_sim.mesh_io import to_polydata
         implicit = vtkImplicitPolyDataDistance()

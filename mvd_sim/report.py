@@ -35,13 +35,15 @@ def report_table(report: ContactReport, width: int = 120) -> str:
         else f"{c.vessel} ({c.vessel_type}, pushing {c.pushes})" for c in report.culprits)
     console.print(f"[bold]{report.scenario}[/bold] ({report.side} side): pattern "
                   f"[bold]{report.pattern}[/bold]; culprits: {culprits or 'none'}")
-    table = Table(title="Neurovascular contacts (s from the root exit point, mm)")
-    for header in ("vessel", "nerve", "segment", "REZ", "s (mm)", "sep (mm)", "indent",
-                   "deviation", "area (mm2)", "angle", "side", "severity"):
-        table.add_column(header, justify="right" if header not in
-                         ("vessel", "nerve", "segment", "side", "severity") else "left")
+    table = Table(title="Neurovascular contacts (lengths mm, s from the root exit point; "
+                  "area mm2; angle deg)")
+    text_columns = ("vessel", "type", "nerve", "segment", "REZ", "side", "severity")
+    for header in ("vessel", "type", "nerve", "segment", "REZ", "s", "sep", "indent", "dev",
+                   "area", "angle", "side", "severity"):
+        table.add_column(header, justify="left" if header in text_columns else "right",
+                         no_wrap=True)
     for c in report.contacts:
-        table.add_row(f"{c.vessel} ({c.vessel_type})", c.nerve, c.segment,
+        table.add_row(c.vessel, c.vessel_type, c.nerve, c.segment,
                       "yes" if c.in_rez else "no",
                       f"{c.s_start_mm:.1f}-{c.s_end_mm:.1f}", f"{c.min_separation_mm:+.2f}",
                       f"{c.indentation_mm:.2f}", f"{c.deviation_mm:.2f}",

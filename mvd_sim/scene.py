@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Literal
 
@@ -15,6 +16,7 @@ import numpy as np
 
 from mvd_sim.anatomy.brainstem import Brainstem
 from mvd_sim.anatomy.landmarks import NerveLandmarks
+from mvd_sim.geometry.closest import SegmentSet
 from mvd_sim.tube import Tube
 
 __all__ = ["Scene", "MeshVessel"]
@@ -84,14 +86,15 @@ class Scene:
         """Unit vector pointing lateral (away from the midline) on this case's side."""
         return np.array([1.0 if self.side == "right" else -1.0, 0.0, 0.0])
 
+    @cached_property
+    def vessel_segments(self) -> SegmentSet | None:
+        """All tube vessels' segments in one set (``owner`` = index in ``vessels``), or None
+        without vessels; built once per scene."""
+        if not self.vessels:
+            return None
+        return SegmentSet.stack([v.segments for v in self.vessels.values()])
+
     @property
     def tubes(self) -> Mapping[str, Tube]:
         """Every tube (nerves then vessels) by id."""
         return _frozen({**self.nerves, **self.vessels})
-
-    def rest_arc_length(self, nerve: str, segment_index: np.ndarray,
-                        u: np.ndarray) -> np.ndarray:
-        """Arc length on the rest course (mm) of points given on the placed nerve as segment
-        index and local parameter in [0, 1] (material correspondence by index)."""
-        s = self.rest_nerves[nerve].s
-        return s[segment_index] + u * (s[segment_index + 1] - s[segment_index])

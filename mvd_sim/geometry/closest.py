@@ -223,7 +223,11 @@ class SegmentSet:
     reach : float, mm
         Longest half-length plus largest radius.
     box : (2, 3) float, mm
-        Bounding box of the tube (centerline grown by its largest radius).
+        Bounding box of the tube(s) (centerlines grown by the largest radius).
+    owner : (k,) int
+        Which tube each segment belongs to (0 for a single tube; see :meth:`stack`).
+    local : (k,) int
+        Index of each segment within its tube.
     """
 
     start: np.ndarray
@@ -235,6 +239,22 @@ class SegmentSet:
     tree: cKDTree
     reach: float
     box: np.ndarray
+    owner: np.ndarray
+    local: np.ndarray
+
+    @classmethod
+    def stack(cls, sets: list[SegmentSet]) -> SegmentSet:
+        """Several tubes' segments in one set (one k-d tree), ``owner`` = position in
+        ``sets``."""
+        def cat(name):
+            return np.concatenate([getattr(s, name) for s in sets])
+        start, end = cat("start"), cat("end")
+        boxes = np.stack([s.box for s in sets])
+        return cls(start, end, cat("r0"), cat("r1"), cat("half"), cat("arc0"),
+                   cKDTree(0.5 * (start + end)), max(s.reach for s in sets),
+                   np.stack([boxes[:, 0].min(axis=0), boxes[:, 1].max(axis=0)]),
+                   np.concatenate([np.full(len(s.start), k) for k, s in enumerate(sets)]),
+                   cat("local"))
 
     @classmethod
     def of(cls, points: Points, radius: Radii | float) -> SegmentSet:
@@ -245,7 +265,8 @@ class SegmentSet:
         grow = float(radius.max())
         box = np.stack([points.min(axis=0) - grow, points.max(axis=0) + grow])
         return cls(start, end, radius[:-1], radius[1:], half, curve.arc_length(points)[:-1],
-                   cKDTree(0.5 * (start + end)), float(half.max()) + grow, box)
+                   cKDTree(0.5 * (start + end)), float(half.max()) + grow, box,
+                   np.zeros(len(start), dtype=np.intp), np.arange(len(start)))
 
     def point(self, row: np.ndarray | int, u: np.ndarray | float) -> np.ndarray:
         """Centerline point(s) at local parameter ``u`` of segment(s) ``row``."""
