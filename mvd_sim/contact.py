@@ -7,17 +7,17 @@ JSON form and JSON Schema come from one definition (``schema_version`` 1).
 
 Method (tube path)
 ------------------
-1. All vessel segments of the scene go into one k-d tree over their midpoints; each nerve
-   segment's candidates come from one ball query, and every candidate pair's minimum surface
-   gap is solved exactly, tapering radii included
-   (:func:`~mvd_sim.geometry.closest.segment_min_gap`).
+1. All vessel segments of the scene go into one k-d tree over their midpoints (built once
+   per scene); each nerve's candidate pairs come from one query against it, pruned by a
+   distance bound, and every surviving pair's minimum surface gap is solved exactly,
+   tapering radii included (:meth:`~mvd_sim.geometry.closest.SegmentSet.near_pairs`).
 2. Pairs within the near-miss margin are grouped into regions: runs along each vessel whose
    segments are at most two apart, so a vessel looping back to the nerve gives two regions.
 3. Each region's deepest point is its pair of least gap (exact).
-4. The patch: the nerve surface around the region is sampled on rings (0.1 mm x 36) and the
-   signed distance of each sample to the vessel's surface is taken; the parts of each ring
-   within the contact threshold (interpolated between samples) make the patch's area, the
-   rings that have any its arc-length interval.
+4. The patch: the nerve surface over the segments whose pairs touch is sampled on rings
+   (0.1 mm x 36) and the signed distance of each sample to the vessel's surface is taken;
+   the parts of each ring within the contact threshold (interpolated between samples) make
+   the patch's area, the rings that have any its arc-length interval.
 
 Structures given only as triangle meshes (imported geometry) take the mesh path: steps 1-3 are
 replaced by the same ring sampling along the whole nerve, with signed distances to the mesh
@@ -55,7 +55,7 @@ Vec3 = tuple[float, float, float]
 #: Ring spacing (mm) and samples around a ring for contact patches.
 PATCH_RING_SPACING_MM = 0.1
 PATCH_SAMPLES_AROUND = 36
-#: Nerve arc (mm) either side of a contact searched for its patch and for deviation.
+#: Nerve arc (mm) either side of a contact's deepest point searched for the nerve's deviation.
 CONTACT_WINDOW_MM = 3.0
 
 
