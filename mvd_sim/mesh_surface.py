@@ -26,7 +26,7 @@ from mvd_sim.tube import Tube
 
 __all__ = ["MeshSurface", "mesh_regions", "mesh_vessel_contacts"]
 
-#: Radius (mm) of the neighbourhood whose vertices give a mesh vessel's local axis.
+#: Radius (mm) of the neighbourhood whose vertex normals give a mesh vessel's local axis.
 AXIS_NEIGHBOURHOOD_MM = 2.5
 #: A branch's vertices this deep (mm) inside its trunk mark where it arises. *estimate*: a
 #: vessel pressing on another indents it far less.
@@ -91,14 +91,25 @@ class MeshSurface:
         self._implicit.FunctionValue(source, values)
         return vtk_to_numpy(values).copy()
 
+    @cached_property
+    def vertex_normals(self) -> np.ndarray:
+        """(v, 3) unit vertex normals (area-weighted face normals)."""
+        corners = self.vertices[self.faces]
+        face = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
+        normals = np.zeros_like(self.vertices)
+        for k in range(3):
+            np.add.at(normals, self.faces[:, k], face)
+        return normals / np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-300)
+
     def axis_near(self, point: np.ndarray) -> np.ndarray:
-        """Main direction of the mesh's vertices within 2.5 mm of ``point`` (PCA)."""
-        near = self.vertices[np.linalg.norm(self.vertices - point, axis=1)
-                             <= AXIS_NEIGHBOURHOOD_MM]
-        if len(near) < 3:
-            near = self.vertices
-        _, _, vt = np.linalg.svd(near - near.mean(axis=0), full_matrices=False)
-        return vt[0]
+        """Direction of the vessel's axis near ``point``: the direction the surface normals
+        within :data:`AXIS_NEIGHBOURHOOD_MM` are all perpendicular to (the least principal
+        direction of the normals), which holds for thin and thick tubes alike."""
+        near = np.linalg.norm(self.vertices - point, axis=1) <= AXIS_NEIGHBOURHOOD_MM
+        if np.count_nonzero(near) < 3:
+            near = np.ones(len(self.vertices), dtype=bool)
+        _, _, vt = np.linalg.svd(self.vertex_normals[near], full_matrices=False)
+        return vt[-1]
 
 
 def mesh_regions(nerve: Tube, surface: MeshSurface, margin: float) -> list[Region]:

@@ -172,8 +172,7 @@ def test_culprits_are_ordered_and_chains_named():
 
 # -- the mesh path agrees with the tube path ---------------------------------------------------
 
-@pytest.mark.parametrize("scenario", ["aica_as_moderate_right", "double_aica_loop_right",
-                                      "near_miss_control_right", "va_pushes_pica_left"])
+@pytest.mark.parametrize("scenario", list(mvd_sim.bundled_scenarios()))
 def test_mesh_path_agrees_with_tube_path(scenario):
     scene = bundled_scene(scenario)
     tube_report = analyze(scene)
@@ -191,6 +190,8 @@ def test_mesh_path_agrees_with_tube_path(scenario):
         assert abs(a.crossing_angle_deg - b.crossing_angle_deg) < 5.0
     assert [r.vessel for r in mesh_report.vessels_at_risk] == \
         [r.vessel for r in tube_report.vessels_at_risk]
+    assert {frozenset((v.vessel_a, v.vessel_b)) for v in mesh_report.vessel_contacts} == \
+        {frozenset((v.vessel_a, v.vessel_b)) for v in tube_report.vessel_contacts}
 
 
 def test_report_round_trips_through_json():
