@@ -148,21 +148,28 @@ class VesselSurface(Protocol):
 
 @dataclass(frozen=True, eq=False)
 class TubeSurface:
-    """A tube vessel seen as a surface (exact point-to-tube distances)."""
+    """A tube vessel (or a stretch of one) seen as a surface: exact point-to-tube distances.
 
-    tube: Tube
+    Attributes
+    ----------
+    name, kind : str
+    points : (n, 3) float, mm
+    radius : (n,) float, mm
+    """
 
-    @property
-    def name(self) -> str:
-        return self.tube.name
+    name: str
+    kind: str
+    points: np.ndarray
+    radius: np.ndarray
 
-    @property
-    def kind(self) -> str:
-        return self.tube.kind
+    @classmethod
+    def of(cls, tube: Tube, rows: np.ndarray | slice = slice(None)) -> TubeSurface:
+        """The tube, or the stretch of its points ``rows``."""
+        return cls(tube.name, tube.kind, tube.points[rows], tube.radius[rows])
 
     def signed_gap(self, points: np.ndarray) -> np.ndarray:
-        dist, seg, u, _ = point_polyline(points, self.tube.points)
-        r = self.tube.radius
+        dist, seg, u, _ = point_polyline(points, self.points)
+        r = self.radius
         return dist - (r[seg] + u * (r[seg + 1] - r[seg]))
 
 
@@ -279,15 +286,16 @@ def _nerve_regions(nerve: Tube, vessels: list[Tube], segments: SegmentSet, margi
         k = run[np.argmin(gap[run])]
         owner = int(segments.owner[b[k]])
         vessel = vessels[owner]
-        # the patch can only lie on nerve segments whose pairs come within the threshold
-        touching = a[run][gap[run] <= contact_mm]
-        rows_a = touching if len(touching) else a[run]
-        lo, hi = rows_a.min(), rows_a.max()
+        # a nerve surface point within the threshold of a vessel segment makes that pair's
+        # gap within it too: the patch lies on the touching pairs' nerve segments, and only
+        # their vessel segments (and one either side, for the gap just outside) matter
+        touching = run[gap[run] <= contact_mm]
+        pairs = touching if len(touching) else run
+        lo, hi = a[pairs].min(), a[pairs].max()
         span = (float(mine.arc0[lo]), float(mine.arc0[hi] + 2 * mine.half[hi]))
-        rows = segments.local[b[run]]
+        rows = segments.local[b[pairs]]
         keep = np.arange(max(rows.min() - 1, 0), min(rows.max() + 3, len(vessel.points)))
-        local = TubeSurface(Tube(vessel.name, vessel.kind, vessel.points[keep],
-                                 vessel.radius[keep]))
+        local = TubeSurface.of(vessel, keep)
         out[owner].append(Region(
             placed_s=float(mine.arc0[a[k]] + 2 * s[k] * mine.half[a[k]]),
             gap=float(gap[k]), nerve_centre=mine.point(a[k], s[k]),
@@ -397,7 +405,7 @@ def analyze(scene: Scene,
     vessel_contacts = _vessel_contacts(vessels, thresholds)
     if meshes:
         from mvd_sim.mesh_surface import mesh_vessel_contacts
-        tubes = [TubeSurface(v) for v in vessels]
+        tubes = [TubeSurface.of(v) for v in vessels]
         for a, b, gap, point in mesh_vessel_contacts(meshes, tubes, thresholds.contact_mm):
             vessel_contacts.append(VesselContact(
                 vessel_a=a, vessel_b=b, min_separation_mm=gap, point_a_mm=tuple(point),
