@@ -35,8 +35,7 @@ from typing import Literal, Protocol
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from mvd_sim.anatomy.vessels import arc_from_junction
-from mvd_sim.constants import BRANCH_ORIGIN_MM, VESSEL_PARENT
+from mvd_sim.constants import VESSEL_PARENT
 from mvd_sim.geometry.closest import SegmentSet, point_polyline
 from mvd_sim.geometry.rings import surface_samples
 from mvd_sim.labels import DEFAULT_THRESHOLDS, SEVERITIES, SeverityThresholds, pattern_of, \
@@ -305,29 +304,29 @@ def _nerve_regions(nerve: Tube, vessels: list[Tube], segments: SegmentSet, margi
     return out
 
 
-def _vessel_contacts(vessels: list[Tube],
-                     thresholds: SeverityThresholds) -> list[VesselContact]:
-    """Vessel-vessel contacts, leaving out where a branch joins its trunk."""
+def _vessel_contacts(scene: Scene, thresholds: SeverityThresholds) -> list[VesselContact]:
+    """Vessel-vessel contacts; a branch is measured from beyond its junction with its trunk
+    (:attr:`~mvd_sim.scene.Scene.branch_segments`)."""
     out = []
+    vessels = list(scene.vessels.values())
     for k, one in enumerate(vessels):
         for two in vessels[k + 1:]:
-            a, b, s, t, gap = one.segments.near_pairs(two.segments, thresholds.contact_mm)
-            if len(a) == 0:
+            first = scene.branch_segments.get((one.name, two.name), one.segments)
+            second = scene.branch_segments.get((two.name, one.name), two.segments)
+            if VESSEL_PARENT.get(one.kind) == two.kind and (one.name, two.name) not in \
+                    scene.branch_segments:
+                continue  # the whole branch lies within its junction
+            if VESSEL_PARENT.get(two.kind) == one.kind and (two.name, one.name) not in \
+                    scene.branch_segments:
                 continue
-            if VESSEL_PARENT.get(one.kind) == two.kind:
-                away = arc_from_junction(one, two.points)[a] > BRANCH_ORIGIN_MM
-            elif VESSEL_PARENT.get(two.kind) == one.kind:
-                away = arc_from_junction(two, one.points)[b] > BRANCH_ORIGIN_MM
-            else:
-                away = np.ones(len(a), dtype=bool)
-            a, b, s, t, gap = a[away], b[away], s[away], t[away], gap[away]
+            a, b, s, t, gap = first.near_pairs(second, thresholds.contact_mm)
             for run in _runs(a) if len(a) else []:
                 m = run[np.argmin(gap[run])]
                 out.append(VesselContact(
                     vessel_a=one.name, vessel_b=two.name,
                     min_separation_mm=float(gap[m]),
-                    point_a_mm=tuple(one.segments.point(a[m], s[m])),
-                    point_b_mm=tuple(two.segments.point(b[m], t[m]))))
+                    point_a_mm=tuple(first.point(a[m], s[m])),
+                    point_b_mm=tuple(second.point(b[m], t[m]))))
     return out
 
 
@@ -402,7 +401,7 @@ def analyze(scene: Scene,
         for surface in meshes:
             found = mesh_regions(nerve, surface, thresholds.near_miss_mm)
             _collect(scene, nerve_name, surface, found, thresholds, contacts, at_risk)
-    vessel_contacts = _vessel_contacts(vessels, thresholds)
+    vessel_contacts = _vessel_contacts(scene, thresholds)
     if meshes:
         from mvd_sim.mesh_surface import mesh_vessel_contacts
         tubes = [TubeSurface.of(v) for v in vessels]

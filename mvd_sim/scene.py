@@ -16,6 +16,8 @@ import numpy as np
 
 from mvd_sim.anatomy.brainstem import Brainstem
 from mvd_sim.anatomy.landmarks import NerveLandmarks
+from mvd_sim.anatomy.vessels import arc_from_junction
+from mvd_sim.constants import BRANCH_ORIGIN_MM, VESSEL_PARENT
 from mvd_sim.geometry.closest import SegmentSet
 from mvd_sim.tube import Tube
 
@@ -93,6 +95,23 @@ class Scene:
         if not self.vessels:
             return None
         return SegmentSet.stack([v.segments for v in self.vessels.values()])
+
+    @cached_property
+    def branch_segments(self) -> Mapping[tuple[str, str], SegmentSet]:
+        """For each (branch, trunk) pair of vessels (a PICA on its VA, an AICA on the BA, a
+        VA ending in the BA), the branch's segments beyond
+        :data:`~mvd_sim.constants.BRANCH_ORIGIN_MM` of the junction, where the two do not
+        overlap by design; built once per scene."""
+        out = {}
+        for branch in self.vessels.values():
+            for trunk in self.vessels.values():
+                if VESSEL_PARENT.get(branch.kind) != trunk.kind:
+                    continue
+                keep = arc_from_junction(branch, trunk.points) > BRANCH_ORIGIN_MM
+                if np.count_nonzero(keep) >= 2:
+                    out[(branch.name, trunk.name)] = SegmentSet.of(branch.points[keep],
+                                                                   branch.radius[keep])
+        return _frozen(out)
 
     @property
     def tubes(self) -> Mapping[str, Tube]:
