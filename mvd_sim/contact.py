@@ -229,8 +229,10 @@ def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
     touching = gap <= thresholds.contact_mm
     touching_s = rings.s[touching.any(axis=1)]
     area = float(np.sum(_arc_fraction(gap, thresholds.contact_mm).sum(axis=1) * rings.area))
-    if len(touching_s):
-        s_lo, s_hi = touching_s[0], touching_s[-1]
+    if len(touching_s):  # each touching ring stands for half a spacing either side
+        half = 0.5 * PATCH_RING_SPACING_MM
+        s_lo = max(touching_s[0] - half, 0.0)
+        s_hi = min(touching_s[-1] + half, placed.length_mm)
     else:  # a touch narrower than the ring spacing
         s_lo = s_hi = deepest.placed_s
     window = (placed.s >= lo) & (placed.s <= hi)

@@ -21,6 +21,7 @@ from scipy.spatial import cKDTree
 from mvd_sim.constants import BRANCH_ORIGIN_MM, VESSEL_PARENT
 from mvd_sim.contact import PATCH_RING_SPACING_MM, PATCH_SAMPLES_AROUND, Region
 from mvd_sim.geometry.rings import surface_samples
+from mvd_sim.meshing import tube_mesh
 from mvd_sim.scene import MeshVessel
 from mvd_sim.tube import Tube
 
@@ -153,31 +154,39 @@ def mesh_vessel_contacts(meshes: list[MeshSurface], others: list, contact_mm: fl
                          ) -> list[tuple[str, str, float, np.ndarray]]:
     """Contacts of mesh vessels with each other and with other vessels, from vertices.
 
-    Each mesh's vertices are measured against every later vessel's surface; a contact is a
-    vertex within ``contact_mm`` of it. Where a branch and its trunk (by type) meet, the
-    branch starts inside the trunk: vertices deeper than :data:`JUNCTION_DEPTH_MM` in the
-    other vessel seed the junction, and vertices within
-    :data:`~mvd_sim.constants.BRANCH_ORIGIN_MM` of a seed are left out.
+    For each pair, one vessel's surface points (a mesh's vertices, a tube's mesh vertices)
+    are measured against the other's surface; a contact is a point within ``contact_mm`` of
+    it. Where a branch and its trunk (by type) meet, the branch is the one measured: it starts
+    inside the trunk, so its points deeper than :data:`JUNCTION_DEPTH_MM` seed the junction,
+    and points within :data:`~mvd_sim.constants.BRANCH_ORIGIN_MM` of a seed are left out.
 
     Returns
     -------
-    list of (vessel a, vessel b, least gap in mm, vertex of a where it is reached)
+    list of (vessel a, vessel b, least gap in mm, surface point where it is reached)
     """
     out = []
     everyone = list(meshes) + list(others)
     for k, mesh in enumerate(meshes):
         for other in everyone[k + 1:]:
             branch, trunk = mesh, other
-            if VESSEL_PARENT.get(other.kind) == mesh.kind and isinstance(other, MeshSurface):
+            if VESSEL_PARENT.get(other.kind) == mesh.kind:
                 branch, trunk = other, mesh  # measure the branch, which starts in the trunk
-            gap = trunk.signed_gap(branch.vertices)
-            related = VESSEL_PARENT.get(branch.kind) == trunk.kind or \
-                VESSEL_PARENT.get(trunk.kind) == branch.kind
-            seeds = branch.vertices[gap < -JUNCTION_DEPTH_MM]
+            points = _surface_points(branch)
+            gap = trunk.signed_gap(points)
+            related = VESSEL_PARENT.get(branch.kind) == trunk.kind
+            seeds = points[gap < -JUNCTION_DEPTH_MM]
             if related and len(seeds):
-                d, _ = cKDTree(seeds).query(branch.vertices)
+                d, _ = cKDTree(seeds).query(points)
                 gap = np.where(d <= BRANCH_ORIGIN_MM, np.inf, gap)
             if gap.min() <= contact_mm:
                 j = int(np.argmin(gap))
-                out.append((mesh.name, other.name, float(gap[j]), branch.vertices[j]))
+                out.append((mesh.name, other.name, float(gap[j]), points[j]))
     return out
+
+
+def _surface_points(vessel) -> np.ndarray:
+    """Points on a vessel's surface: a mesh's vertices, or a tube's mesh vertices."""
+    if isinstance(vessel, MeshSurface):
+        return vessel.vertices
+    tube = Tube(vessel.name, vessel.kind, vessel.points, vessel.radius)
+    return tube_mesh(tube, 24)[0]

@@ -199,3 +199,20 @@ def test_report_round_trips_through_json():
     again = ContactReport.model_validate_json(report_json(report))
     assert again == report
     assert again.schema_version == 1 and again.schema_name == "mvd-sim/contact-report"
+
+
+@pytest.mark.parametrize("scenario, meshed", [("aica_as_moderate_right", "ba"),
+                                              ("va_pushes_pica_left", "va")])
+def test_mesh_trunk_with_tube_branch_reports_no_junction_contact(scenario, meshed):
+    # a trunk known only as a mesh and its branch as a tube: where the branch arises is not
+    # a contact, and the case keeps its pattern and vessel contacts
+    scene = bundled_scene(scenario)
+    tube_report = analyze(scene)
+    trunk = scene.vessels[meshed]
+    mixed = dataclasses.replace(
+        scene, vessels={k: v for k, v in scene.vessels.items() if k != meshed},
+        mesh_vessels={meshed: MeshVessel(meshed, trunk.kind, *tube_mesh(trunk, 48))})
+    report = analyze(mixed)
+    assert report.pattern == tube_report.pattern
+    assert {frozenset((v.vessel_a, v.vessel_b)) for v in report.vessel_contacts} == \
+        {frozenset((v.vessel_a, v.vessel_b)) for v in tube_report.vessel_contacts}
