@@ -4,9 +4,9 @@ Frame
 -----
 The builder works in the *midline frame*: ``x`` to the patient's right, ``y`` anterior, ``z``
 rostral, mm, with ``x = 0`` the midsagittal plane and ``z = 0`` the pons' inferior border
-(half-maximum of its profile); the floor of the pontomedullary sulcus lies a little below. A :class:`Brainstem`
-also carries the offset of the scene frame (origin at the RExP), so its public queries take
-and return scene-frame points.
+(half-maximum of its profile); the floor of the pontomedullary sulcus lies a little below.
+A :class:`Brainstem` also carries the offset of the scene frame (origin at the RExP), so its
+public queries take and return scene-frame points.
 
 Shape
 -----
@@ -129,6 +129,11 @@ class BrainstemShape(BrainstemParams):
             -pons_post * p, k)
         return half_width, y_ant, y_post
 
+    def section(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Axial ellipse at ``z`` before the caps: half-width, centre ``y`` and half-depth (mm)."""
+        half_width, y_ant, y_post = self.profiles(z)
+        return half_width, 0.5 * (y_ant + y_post), 0.5 * (y_ant - y_post)
+
     # -- parameterisation -------------------------------------------------------------------
     def cap_scale(self, z: np.ndarray) -> np.ndarray:
         """Cap factor in [0, 1]: 1 along the body, closing each end as a half-ellipsoid of
@@ -161,9 +166,7 @@ class BrainstemShape(BrainstemParams):
         (..., 3) float, mm
         """
         z, cap = self._z_and_cap(t)
-        half_width, y_ant, y_post = self.profiles(z)
-        y_mid = 0.5 * (y_ant + y_post)
-        half_depth = 0.5 * (y_ant - y_post)
+        half_width, y_mid, half_depth = self.section(z)
         return np.stack([cap * half_width * np.cos(theta),
                          y_mid + cap * half_depth * np.sin(theta), z], axis=-1)
 
@@ -172,9 +175,7 @@ class BrainstemShape(BrainstemParams):
         z = points[:, 2]
         inside_z = (z > self.z_bottom_mm) & (z < self.z_top_mm)
         cap = self.cap_scale(z)
-        half_width, y_ant, y_post = self.profiles(z)
-        y_mid = 0.5 * (y_ant + y_post)
-        half_depth = 0.5 * (y_ant - y_post)
+        half_width, y_mid, half_depth = self.section(z)
         with np.errstate(divide="ignore", invalid="ignore"):
             r2 = (points[:, 0] / (cap * half_width)) ** 2 + \
                  ((points[:, 1] - y_mid) / (cap * half_depth)) ** 2
@@ -197,9 +198,7 @@ class BrainstemShape(BrainstemParams):
         """
         theta = np.atleast_1d(np.asarray(theta, dtype=float))
         z = np.linspace(-6.0, 4.0, 1001)
-        half_width, y_ant, y_post = self.profiles(z)
-        y_mid = 0.5 * (y_ant + y_post)
-        half_depth = 0.5 * (y_ant - y_post)
+        half_width, y_mid, half_depth = self.section(z)
         # radius from the axial centre (0, y_mid) along the parametric direction theta
         radius = np.hypot(half_width[None] * np.cos(theta)[:, None],
                           half_depth[None] * np.sin(theta)[:, None])

@@ -190,18 +190,6 @@ def _tube(points: Points, radius: Radii | float) -> tuple[np.ndarray, np.ndarray
     return points, np.broadcast_to(np.asarray(radius, dtype=float), (len(points),))
 
 
-def _midpoint_tree(points: np.ndarray) -> tuple[cKDTree, float]:
-    """KD-tree of segment midpoints and the longest half segment length (mm)."""
-    half = 0.5 * np.diff(points, axis=0)
-    return cKDTree(points[:-1] + half), float(np.max(np.linalg.norm(half, axis=1)))
-
-
-def _near_pairs(tree_a: cKDTree, tree_b: cKDTree, reach: float) -> tuple[np.ndarray, np.ndarray]:
-    """Segment pairs whose midpoints are at most ``reach`` apart."""
-    pairs = tree_a.sparse_distance_matrix(tree_b, max(reach, 0.0), output_type="ndarray")
-    return pairs["i"].astype(np.intp), pairs["j"].astype(np.intp)
-
-
 @dataclass(frozen=True, eq=False)
 class SegmentSet:
     """A tube's segments, with a k-d tree over their midpoints and a bounding box.
@@ -480,14 +468,9 @@ def closest_approach(a: Points, b: Points, radius_a: Radii | float,
     1. Each segment of ``a`` is paired with the segment of ``b`` with the nearest midpoint
        (KD-tree); the smallest gap at the closest centreline points of these pairs is an
        upper bound on the answer.
-    2. Every pair whose midpoints are close enough that its gap could beat that bound
-       (midpoint distance at most bound + max radii + longest half segments) is resolved
-       with :func:`segment_segment`; pairs whose lower bound
-       ``centre distance - max r_a - max r_b`` on the two segments exceeds the bound are
-       dropped.
-    3. On each remaining pair ``g(s, t) = |A(s) - B(t)| - r_a(s) - r_b(t)`` is minimised
-       exactly (:func:`_min_gap_params`); with variable radius this need not be at the
-       closest centreline points. The smallest gap wins.
+    2. Every pair that could come within that bound is found and solved exactly by
+       :meth:`SegmentSet.near_pairs` (with variable radius the minimum need not be at the
+       closest centreline points). The smallest gap wins.
 
     Parameters
     ----------
@@ -501,31 +484,18 @@ def closest_approach(a: Points, b: Points, radius_a: Radii | float,
     -------
     ClosestApproach
     """
-    a, radius_a = _tube(a, radius_a)
-    b, radius_b = _tube(b, radius_b)
-    tree_a, half_a = _midpoint_tree(a)
-    tree_b, half_b = _midpoint_tree(b)
+    set_a, set_b = SegmentSet.of(a, radius_a), SegmentSet.of(b, radius_b)
+    i = np.arange(len(set_a.start))
+    j = set_b.tree.query(set_a.tree.data, k=1)[1]
+    s, t, dist = segment_segment(set_a.start[i], set_a.end[i], set_b.start[j], set_b.end[j])
+    bound = float(np.min(dist - (set_a.r0[i] + s * (set_a.r1[i] - set_a.r0[i]))
+                         - (set_b.r0[j] + t * (set_b.r1[j] - set_b.r0[j])))) + TOL.length_mm
 
-    i = np.arange(len(a) - 1)
-    j = tree_b.query(tree_a.data, k=1)[1]
-    s, t, dist = segment_segment(a[i], a[i + 1], b[j], b[j + 1])
-    bound = float(np.min(dist - _lerp(radius_a, i, s) - _lerp(radius_b, j, t))) + TOL.length_mm
-
-    i, j = _near_pairs(tree_a, tree_b,
-                       bound + radius_a.max() + radius_b.max() + half_a + half_b)
-    _, _, dist = segment_segment(a[i], a[i + 1], b[j], b[j + 1])
-    lower = (dist - np.maximum(radius_a[i], radius_a[i + 1])
-             - np.maximum(radius_b[j], radius_b[j + 1]))
-    i, j = i[lower <= bound], j[lower <= bound]
-    s, t = _min_gap_params(a, b, radius_a, radius_b, i, j)
-
-    point_a, point_b = _lerp(a, i, s), _lerp(b, j, t)
-    centre = np.linalg.norm(point_a - point_b, axis=1)
-    gap = centre - _lerp(radius_a, i, s) - _lerp(radius_b, j, t)
+    i, j, s, t, gap = set_a.near_pairs(set_b, bound)
     k = int(np.argmin(gap))
-    arc_a, arc_b = curve.arc_length(a), curve.arc_length(b)
+    point_a, point_b = set_a.point(i[k], s[k]), set_b.point(j[k], t[k])
     return ClosestApproach(
-        gap=float(gap[k]), centre_distance=float(centre[k]),
-        arc_a=float(arc_a[i[k]] + s[k] * (arc_a[i[k] + 1] - arc_a[i[k]])),
-        arc_b=float(arc_b[j[k]] + t[k] * (arc_b[j[k] + 1] - arc_b[j[k]])),
-        point_a=point_a[k], point_b=point_b[k])
+        gap=float(gap[k]), centre_distance=float(np.linalg.norm(point_a - point_b)),
+        arc_a=float(set_a.arc0[i[k]] + 2 * s[k] * set_a.half[i[k]]),
+        arc_b=float(set_b.arc0[j[k]] + 2 * t[k] * set_b.half[j[k]]),
+        point_a=point_a, point_b=point_b)
