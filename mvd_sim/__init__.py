@@ -20,31 +20,45 @@ from mvd_sim.anatomy.atlas import build_scene
 from mvd_sim.anatomy.landmarks import SEGMENTS, NerveLandmarks
 from mvd_sim.bundled import bundled_scenarios, resolve_scenario
 from mvd_sim.contact import Contact, ContactReport, analyze
+from mvd_sim.decompress import DecompressionReport, decompress
 from mvd_sim.labels import SeverityThresholds
 from mvd_sim.errors import GeometryError, MeshError, MvdSimError, ScenarioError, SolverError
 from mvd_sim.export import export_meshes
-from mvd_sim.scenario import ScenarioSpec, load_scenario, parse_scenario
+from mvd_sim.mechanics.materials import Materials
+from mvd_sim.scenario import ScenarioSpec, SpongeSpec, load_scenario, parse_scenario
 from mvd_sim.scene import MeshVessel, Scene
 from mvd_sim.tube import Tube
 
 __all__ = ["__version__", "load_scenario", "parse_scenario", "build_scene", "load_scene",
            "bundled_scenarios", "resolve_scenario", "export_meshes", "analyze",
            "ContactReport", "Contact", "SeverityThresholds", "Scene", "MeshVessel", "Tube",
+           "decompress", "DecompressionReport", "SpongeSpec", "Materials",
            "ScenarioSpec", "NerveLandmarks", "SEGMENTS", "MvdSimError", "ScenarioError",
            "GeometryError", "MeshError", "SolverError"]
 
 
-def load_scene(scenario: str | Path) -> Scene:
+def load_scene(scenario: str | Path, postop: bool = True) -> Scene:
     """Load, validate and build a scenario given by path or bundled name.
+
+    A scenario with ``sponges`` is a post-operative case: with ``postop`` (default) the
+    decompression is solved and the scene returned at the worst phase of the pulse, pads
+    included; ``postop=False`` gives the pre-operative anatomy.
 
     Raises
     ------
     ScenarioError
         With the file name prefixed to the field and reason.
+    SolverError
+        If the post-operative equilibrium does not converge.
     """
     path = resolve_scenario(scenario)
     spec = load_scenario(path)
     try:
-        return build_scene(spec, name=path.stem)
+        scene = build_scene(spec, name=path.stem)
+        if postop and spec.sponges:
+            from mvd_sim.postop import postop_scene
+
+            scene = postop_scene(scene, spec)[0]
+        return scene
     except ScenarioError as err:
         raise ScenarioError(f"{path}: {err}") from None

@@ -8,6 +8,7 @@ Examples
     mvd-sim validate scenarios/*.yaml
     mvd-sim analyze multi_aica_pica_right
     mvd-sim export-meshes aica_as_moderate_right -o out/ --format stl
+    mvd-sim decompress aica_as_moderate_right --sponge s=5,d=2
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Sequence
 
 import mvd_sim
 from mvd_sim.atomic import write_text_atomic
+from mvd_sim.decompress import decompress_states
 from mvd_sim.errors import MvdSimError
 
 __all__ = ["main"]
@@ -31,6 +33,7 @@ _EXAMPLES = """examples:
   mvd-sim analyze scenarios/va_pushes_pica_left.yaml --json -o report.json
   mvd-sim validate scenarios/*.yaml
   mvd-sim export-meshes aica_as_moderate_right -o meshes_out --format vtp
+  mvd-sim decompress aica_as_moderate_right --sponge s=5,d=2 --save postop
 """
 
 
@@ -63,24 +66,55 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from mvd_sim.report import report_json, report_table
+    from mvd_sim.report import report_table
 
-    thresholds = _thresholds(args)
-    report = mvd_sim.analyze(mvd_sim.load_scene(args.scenario), thresholds)
-    text = report_json(report) if args.json or args.output else report_table(report)
-    if args.output:
-        write_text_atomic(args.output, text)
-        print(f"wrote {args.output}")
-    else:
-        sys.stdout.write(text)
+    report = mvd_sim.analyze(mvd_sim.load_scene(args.scenario), _thresholds(args))
+    _write_report(args, report, report_table)
     return 0
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
     from mvd_sim.report import report_json_schema
 
-    sys.stdout.write(report_json_schema())
+    models = {"contact": mvd_sim.ContactReport, "decompression": mvd_sim.DecompressionReport}
+    sys.stdout.write(report_json_schema(models[args.kind]))
     return 0
+
+
+def _write_report(args: argparse.Namespace, report, table) -> None:
+    from mvd_sim.report import report_json
+
+    text = report_json(report) if args.json or args.output else table(report)
+    if args.output:
+        write_text_atomic(args.output, text)
+        print(f"wrote {args.output}")
+    else:
+        sys.stdout.write(text)
+
+
+def _cmd_decompress(args: argparse.Namespace) -> int:
+    from mvd_sim.postop import postop_spec, save_postop
+    from mvd_sim.report import decompression_table
+    from mvd_sim.scenario import materials_of, parse_sponge
+
+    path = mvd_sim.resolve_scenario(args.scenario)
+    spec = mvd_sim.load_scenario(path)
+    sponges = [parse_sponge(text) for text in args.sponge] or list(spec.sponges)
+    if not sponges:
+        raise MvdSimError(f"{path}: no sponge: give --sponge (e.g. --sponge s=5,d=2) or a "
+                          "scenario with a sponges list")
+    scene = mvd_sim.load_scene(path, postop=False)
+    try:
+        report, _, after = decompress_states(scene, sponges, materials_of(spec),
+                                             _thresholds(args))
+    except MvdSimError as err:
+        raise type(err)(f"{path}: {err}") from None
+    _write_report(args, report, decompression_table)
+    if args.save:
+        for written in save_postop(postop_spec(spec, sponges), after.scene, args.save,
+                                   path.stem):
+            print(f"wrote {written}")
+    return 0 if report.decompressed else 3
 
 
 def _thresholds(args: argparse.Namespace) -> mvd_sim.SeverityThresholds:
@@ -117,11 +151,40 @@ def _parser() -> argparse.ArgumentParser:
                    help="mesh file format (default: vtp)")
     p.set_defaults(run=_cmd_export)
 
-    defaults = mvd_sim.SeverityThresholds()
     p = sub.add_parser("analyze", help="find and grade every neurovascular contact",
                        epilog="examples: mvd-sim analyze multi_aica_pica_right\n"
                               "          mvd-sim analyze case.yaml --json -o report.json",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
+    _report_options(p)
+    p.set_defaults(run=_cmd_analyze)
+
+    p = sub.add_parser(
+        "decompress", help="place sponges, solve through the pulse, judge the decompression",
+        epilog="examples: mvd-sim decompress aica_as_moderate_right --sponge s=5,d=2\n"
+               "          mvd-sim decompress case.yaml --sponge s=4,d=2,shape=cylinder,"
+               "length=4,vessel=aica --save postop/\n"
+               "sponge keys: s (mm on the nerve) or vessel_s with vessel; d (diameter mm); "
+               "shape ball|cylinder;\n  length (mm); vessel; side vessel|anterior|posterior|"
+               "rostral|caudal|lateral|medial; nerve; id\n"
+               "exit status: 0 decompressed, 3 not decompressed, 1 bad input",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sponge", action="append", default=[], metavar="SPEC",
+                   help="a pad as key=value pairs (repeatable; default: the scenario's)")
+    p.add_argument("--save", metavar="DIR", help="write the post-operative scenario and "
+                   "meshes to DIR")
+    _report_options(p)
+    p.set_defaults(run=_cmd_decompress)
+
+    p = sub.add_parser("report-schema", help="print the JSON Schema of a report")
+    p.add_argument("kind", nargs="?", default="contact", choices=("contact", "decompression"),
+                   help="which report (default: contact)")
+    p.set_defaults(run=_cmd_schema)
+    return parser
+
+
+def _report_options(p: argparse.ArgumentParser) -> None:
+    """Scenario, output and threshold options shared by the analysing commands."""
+    defaults = mvd_sim.SeverityThresholds()
     p.add_argument("scenario", metavar="SCENARIO", help="scenario file or bundled name")
     p.add_argument("--json", action="store_true", help="print the JSON report")
     p.add_argument("-o", "--output", metavar="FILE", help="write the JSON report to FILE")
@@ -135,15 +198,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--deviation-mm", type=float, default=defaults.deviation_mm,
                    metavar="MM", help="deviation that makes a contact severe "
                    "(default: %(default)s)")
-    p.set_defaults(run=_cmd_analyze)
-
-    p = sub.add_parser("report-schema", help="print the JSON Schema of analyze's report")
-    p.set_defaults(run=_cmd_schema)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit status (0 ok, 1 bad input, 130 interrupted)."""
+    """Run the CLI; returns the exit status (0 ok, 1 bad input, 3 not decompressed, 70
+    internal error, 130 interrupted)."""
     if hasattr(signal, "SIGPIPE"):  # `mvd-sim list | head` ends quietly, like other tools
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = _parser().parse_args(argv)

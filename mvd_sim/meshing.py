@@ -10,10 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 from mvd_sim.anatomy.brainstem import Brainstem
+from mvd_sim.mechanics.bodies import Sponge
 from mvd_sim.scene import Scene
 from mvd_sim.tube import Tube
 
-__all__ = ["Mesh", "brainstem_mesh", "tube_mesh", "scene_meshes"]
+__all__ = ["Mesh", "brainstem_mesh", "tube_mesh", "sponge_mesh", "scene_meshes"]
 
 Mesh = tuple[np.ndarray, np.ndarray]
 
@@ -83,9 +84,26 @@ def tube_mesh(tube: Tube, n_sides: int = 24) -> Mesh:
     return vertices, np.concatenate(faces).astype(np.int64)
 
 
+def sponge_mesh(sponge: Sponge, subdivisions: int = 3) -> Mesh:
+    """Closed mesh of a pad: a sphere (ball) or a capsule along its axis (cylinder)."""
+    import trimesh
+
+    length = 2.0 * float(np.linalg.norm(sponge.half_axis))
+    if length > 0:
+        shape = trimesh.creation.capsule(height=length, radius=sponge.radius_mm,
+                                         count=[8 * subdivisions, 8 * subdivisions])
+        axis = sponge.half_axis / (0.5 * length)
+        shape.apply_transform(trimesh.geometry.align_vectors([0.0, 0.0, 1.0], axis))
+    else:
+        shape = trimesh.creation.icosphere(subdivisions=subdivisions, radius=sponge.radius_mm)
+    return (np.asarray(shape.vertices, dtype=float) + sponge.centre,
+            np.asarray(shape.faces, dtype=np.int64))
+
+
 def scene_meshes(scene: Scene, n_sides: int = 24, brainstem_resolution: tuple[int, int] =
                  (160, 200)) -> dict[str, Mesh]:
-    """Closed meshes of every structure of a scene, keyed ``brainstem``, nerve and vessel ids.
+    """Closed meshes of every structure of a scene, keyed ``brainstem``, nerve, vessel and
+    sponge ids.
 
     Parameters
     ----------
@@ -98,4 +116,6 @@ def scene_meshes(scene: Scene, n_sides: int = 24, brainstem_resolution: tuple[in
     meshes = {"brainstem": brainstem_mesh(scene.brainstem, *brainstem_resolution)}
     for name, tube in scene.tubes.items():
         meshes[name] = tube_mesh(tube, n_sides)
+    for sponge in scene.sponges:
+        meshes[sponge.name] = sponge_mesh(sponge)
     return meshes

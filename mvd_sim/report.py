@@ -1,35 +1,88 @@
-"""Human-readable and JSON forms of a contact report.
+"""Human-readable and JSON forms of the reports.
 
-The JSON form is the :class:`~mvd_sim.contact.ContactReport` model dumped as is (schema
-``mvd-sim/contact-report``, version 1); :func:`report_json_schema` gives its JSON Schema.
-The table is drawn with rich.
+The JSON form is the pydantic model dumped as is (:class:`~mvd_sim.contact.ContactReport`:
+schema ``mvd-sim/contact-report``; :class:`~mvd_sim.decompress.DecompressionReport`:
+``mvd-sim/decompression-report``; both version 1); :func:`report_json_schema` gives their
+JSON Schema. The tables are drawn with rich.
 """
 
 from __future__ import annotations
 
 import json
 
+from pydantic import BaseModel
+
 from mvd_sim.contact import ContactReport
+from mvd_sim.decompress import DecompressionReport
 
-__all__ = ["report_json", "report_json_schema", "report_table"]
+__all__ = ["report_json", "report_json_schema", "report_table", "decompression_table"]
 
 
-def report_json(report: ContactReport) -> str:
-    """The report as indented JSON text (units in the field names)."""
+def report_json(report: BaseModel) -> str:
+    """A report (contact, decompression or plan) as indented JSON text (units in the field
+    names)."""
     return report.model_dump_json(indent=2) + "\n"
 
 
-def report_json_schema() -> str:
-    """JSON Schema of the report (draft 2020-12, generated from the pydantic model)."""
-    return json.dumps(ContactReport.model_json_schema(), indent=2) + "\n"
+def report_json_schema(model: type[BaseModel] = ContactReport) -> str:
+    """JSON Schema of a report model (draft 2020-12, generated from the pydantic model)."""
+    return json.dumps(model.model_json_schema(), indent=2) + "\n"
+
+
+def _console(width: int):
+    from rich.console import Console
+
+    return Console(width=width, record=True, file=_Null(), color_system=None)
+
+
+def decompression_table(report: DecompressionReport, width: int = 120) -> str:
+    """A decompression report as text: verdict, reasons, warnings, pads, vessels, contacts."""
+    from rich.table import Table
+
+    console = _console(width)
+    verdict = "DECOMPRESSED" if report.decompressed else "NOT DECOMPRESSED"
+    console.print(f"[bold]{report.scenario}[/bold]: [bold]{verdict}[/bold] "
+                  f"(worst phase {report.after.worst_phase:.2f} of {report.after.phases_sampled} "
+                  "sampled)")
+    for reason in report.reasons:
+        console.print(f"  because {reason}")
+    for warning in report.warnings:
+        console.print(f"  warning: {warning}")
+    pads = Table(title="Pads at the worst phase (nerve contact: area mm2, force mN, kPa)")
+    for header in ("pad", "shape", "d", "length", "holds off", "area", "force", "pressure",
+                   "on REZ", "compressed"):
+        pads.add_column(header, no_wrap=True)
+    for p in report.sponges:
+        pads.add_row(p.id, p.shape, f"{p.diameter_mm:.1f}", f"{p.length_mm:.1f}", p.holds_off,
+                     f"{p.nerve_contact_area_mm2:.2f}", f"{p.nerve_force_mn:.2f}",
+                     f"{p.nerve_pressure_kpa:.2f}", "yes" if p.on_rez else "no",
+                     f"{p.compression_mm:.2f}")
+    if report.sponges:
+        console.print(pads)
+    vessels = Table(title="Vessels, before -> after (clearance from CN VII and displacement "
+                    "mm, peak curvature 1/mm)")
+    for header in ("vessel", "type", "clearance", "moved", "curvature"):
+        vessels.add_column(header, no_wrap=True)
+    for v in report.vessels:
+        vessels.add_row(v.vessel, v.vessel_type,
+                        f"{v.clearance_before_mm:+.2f} -> {v.clearance_after_mm:+.2f}",
+                        f"{v.displacement_before_mm:.2f} -> {v.displacement_after_mm:.2f}",
+                        f"{v.peak_curvature_before_per_mm:.2f} -> "
+                        f"{v.peak_curvature_after_per_mm:.2f}")
+    console.print(vessels)
+    for label, state in (("before", report.before), ("after", report.after)):
+        found = ", ".join(f"{c.vessel} at {c.segment} ({c.severity}, {c.min_separation_mm:+.2f})"
+                          for c in state.contacts) or "none"
+        console.print(f"CN VII contacts {label}: {found}; nerve deviation "
+                      f"{state.nerve_deviation_mm:.2f} mm")
+    return console.export_text()
 
 
 def report_table(report: ContactReport, width: int = 120) -> str:
     """The report as text tables: pattern and culprits, contacts, vessel contacts, risks."""
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(width=width, record=True, file=_Null(), color_system=None)
+    console = _console(width)
     culprits = ", ".join(
         f"{c.vessel} ({c.vessel_type}, {c.severity})" if c.pushes is None
         else f"{c.vessel} ({c.vessel_type}, pushing {c.pushes})" for c in report.culprits)

@@ -51,8 +51,10 @@ from mvd_sim.anatomy.landmarks import SEGMENTS
 from mvd_sim.constants import (MAX_SCENARIO_BYTES, VESSEL_TYPES, BrainstemParams,
                                FacialNerveParams, VestibulocochlearParams)
 from mvd_sim.errors import ScenarioError
+from mvd_sim.mechanics.materials import Materials
 
 __all__ = ["SCHEMA_VERSION", "ScenarioSpec", "VesselSpec", "ContactSpec", "FindingsSpec",
+           "SpongeSpec", "materials_of", "parse_sponge",
            "load_scenario", "parse_scenario", "scenario_to_yaml"]
 
 SCHEMA_VERSION = 1
@@ -94,6 +96,9 @@ BrainstemOverrides = _params_model("BrainstemOverrides", BrainstemParams, 0.3, 3
 FacialNerveOverrides = _params_model("FacialNerveOverrides", FacialNerveParams, 0.0, 4.0)
 VestibulocochlearOverrides = _params_model("VestibulocochlearOverrides",
                                            VestibulocochlearParams, 0.0, 4.0)
+
+
+MechanicsOverrides = _params_model("MechanicsOverrides", Materials, 1e-3, 1e3)
 
 
 class AnatomySpec(_Strict):
@@ -203,6 +208,64 @@ class VesselSpec(_Strict):
         return self
 
 
+SPONGE_SIDES = ("vessel", "anterior", "posterior", "rostral", "caudal", "lateral", "medial")
+
+
+class SpongeSpec(_Strict):
+    """A Teflon felt pad placed between a vessel and a nerve.
+
+    Sizes are *estimates* from the facts file: a ball or rolled cylinder of diameter 0.5-1.5
+    times the culprit vessel's (about 1-4 mm), 2-6 mm long.
+
+    Attributes
+    ----------
+    id : str, optional
+        Name in reports (default ``sponge1``, ``sponge2`` ... in order).
+    shape : ``"ball"`` (shredded felt) or ``"cylinder"`` (rolled felt)
+    diameter_mm : float
+    length_mm : float, optional
+        Overall length of a cylinder (at least its diameter); default 4 mm.
+    nerve : ``"CN7"`` or ``"CN8"``
+    s_mm : float, optional
+        Where: arc length on the nerve's rest course from the RExP ...
+    vessel_s_mm : float, optional
+        ... or arc length along ``vessel`` (the pad goes where that point faces the nerve).
+    vessel : str, optional
+        The vessel it holds off (default: the vessel nearest the spot).
+    side : str
+        Side of the nerve the pad sits on: ``vessel`` (toward the vessel, default) or an
+        anatomical direction.
+    """
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]{0,31}$")] | None = None
+    shape: Literal["ball", "cylinder"] = "ball"
+    diameter_mm: Mm = Field(ge=0.5, le=6.0)
+    length_mm: Mm | None = Field(default=None, ge=0.5, le=12.0)
+    nerve: Literal[NERVES] = "CN7"
+    s_mm: Mm | None = Field(default=None, ge=0.0, le=60.0)
+    vessel_s_mm: Mm | None = Field(default=None, ge=0.0, le=200.0)
+    vessel: str | None = None
+    side: Literal[SPONGE_SIDES] = "vessel"
+
+    @model_validator(mode="after")
+    def _one_place(self) -> SpongeSpec:
+        if (self.s_mm is None) == (self.vessel_s_mm is None):
+            raise ValueError("give exactly one of s_mm (on the nerve) or vessel_s_mm")
+        if self.vessel_s_mm is not None and self.vessel is None:
+            raise ValueError("vessel_s_mm needs the vessel it is measured on")
+        if self.shape == "ball" and self.length_mm is not None:
+            raise ValueError("a ball has no length_mm (give shape: cylinder)")
+        if self.shape == "cylinder" and self.length_mm is not None and \
+                self.length_mm < self.diameter_mm:
+            raise ValueError("a cylinder's length_mm must be at least its diameter_mm")
+        return self
+
+    @property
+    def cylinder_length_mm(self) -> float:
+        """Overall length: ``length_mm``, 4 mm by default, never under the diameter."""
+        return max(self.length_mm or 4.0, self.diameter_mm)
+
+
 class FindingContact(_Strict):
     """One contact a surgeon would find."""
 
@@ -231,6 +294,8 @@ class ScenarioSpec(_Strict):
     anatomy: AnatomySpec = Field(default_factory=AnatomySpec)
     vessels: Annotated[list[VesselSpec], Field(max_length=20)] = Field(default_factory=list)
     findings: FindingsSpec | None = None
+    mechanics: MechanicsOverrides = Field(default_factory=lambda: MechanicsOverrides())
+    sponges: Annotated[list[SpongeSpec], Field(max_length=8)] = Field(default_factory=list)
 
     @field_validator("vessels")
     @classmethod
@@ -255,6 +320,9 @@ class ScenarioSpec(_Strict):
                 if c.target == v.id:
                     raise ValueError(f"vessels[{k}].compresses[{j}].target: a vessel cannot "
                                      "compress itself")
+        for k, sponge in enumerate(self.sponges):
+            if sponge.vessel is not None and sponge.vessel not in ids:
+                raise ValueError(f"sponges[{k}].vessel: unknown vessel {sponge.vessel!r}")
         if self.findings is not None:
             for c in self.findings.contacts:
                 if c.vessel not in ids:
@@ -368,6 +436,62 @@ def load_scenario(path: str | Path) -> ScenarioSpec:
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise ScenarioError(f"{path}: invalid YAML{where}: {problem}") from None
     return parse_scenario(data, str(path))
+
+
+_SPONGE_KEYS = {"s": "s_mm", "d": "diameter_mm", "diameter": "diameter_mm",
+                "length": "length_mm", "vessel_s": "vessel_s_mm"}
+
+
+def parse_sponge(text: str, source: str = "--sponge") -> SpongeSpec:
+    """A sponge from ``key=value`` pairs separated by commas (the CLI's ``--sponge``).
+
+    Keys are :class:`SpongeSpec` fields, or the short forms ``s`` (``s_mm``), ``d`` /
+    ``diameter`` (``diameter_mm``), ``length`` and ``vessel_s``; ``*_mm`` values are numbers.
+
+    Examples
+    --------
+    >>> parse_sponge("s=5,d=2,vessel=aica").diameter_mm
+    2.0
+
+    Raises
+    ------
+    ScenarioError
+        One line naming the option, the field and the reason.
+    """
+    data: dict[str, object] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, sep, value = item.partition("=")
+        key = _SPONGE_KEYS.get(key.strip(), key.strip())
+        if not sep or not value.strip():
+            raise ScenarioError(f"{source} {text!r}: expected key=value, got {item!r}")
+        if key in data:
+            raise ScenarioError(f"{source} {text!r}: {key} given twice")
+        if key.endswith("_mm"):
+            try:
+                data[key] = float(value)
+            except ValueError:
+                raise ScenarioError(f"{source} {text!r}: {key}: not a number "
+                                    f"({value.strip()!r})") from None
+        else:
+            data[key] = value.strip()
+    try:
+        return SpongeSpec.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(f"{source} {text!r}: {_one_line(err)}") from None
+
+
+def materials_of(spec: ScenarioSpec) -> Materials:
+    """The scenario's materials: the defaults with its ``mechanics`` overrides.
+
+    Raises
+    ------
+    ScenarioError
+        If the overrides are inconsistent (e.g. a Poisson ratio above 0.5).
+    """
+    try:
+        return Materials(**spec.mechanics.model_dump(exclude_none=True))
+    except ValueError as err:
+        raise ScenarioError(f"mechanics: {err}") from None
 
 
 def scenario_to_yaml(spec: ScenarioSpec) -> str:

@@ -19,6 +19,7 @@ from mvd_sim.anatomy.landmarks import NerveLandmarks
 from mvd_sim.anatomy.vessels import arc_from_junction
 from mvd_sim.constants import BRANCH_ORIGIN_MM, VESSEL_PARENT
 from mvd_sim.geometry.closest import SegmentSet
+from mvd_sim.mechanics.bodies import Sponge
 from mvd_sim.tube import Tube
 
 __all__ = ["Scene", "MeshVessel"]
@@ -68,6 +69,8 @@ class Scene:
         Vessels by id; ``Tube.kind`` is the vessel type.
     mesh_vessels : Mapping[str, MeshVessel]
         Vessels given only as meshes, by id (analysed by the contact engine's mesh path).
+    sponges : tuple[Sponge, ...]
+        Teflon felt pads in place (a decompressed scene), at their solved centres.
     """
 
     name: str
@@ -78,6 +81,7 @@ class Scene:
     landmarks: Mapping[str, NerveLandmarks]
     vessels: Mapping[str, Tube] = field(default_factory=dict)
     mesh_vessels: Mapping[str, MeshVessel] = field(default_factory=dict)
+    sponges: tuple[Sponge, ...] = ()
 
     def __post_init__(self) -> None:
         for attr in ("nerves", "rest_nerves", "landmarks", "vessels", "mesh_vessels"):

@@ -1,0 +1,1 @@
+"""Rod mechanics: frame elements, contacts, sponges, pulsatility and the equilibrium solver."""

@@ -1,0 +1,328 @@
+"""Contact detection between rods, sponges and the brainstem (penalty contacts, linearised).
+
+Every contact joins a point ``a`` and a point ``b`` along the unit normal ``n`` (from a to
+b); each point is a weighted sum of at most three translational node slots (a rod node, the
+two ends of a rod segment, or a sponge's centre). The gap is the surface gap (negative on
+overlap). The compressive force is piecewise linear in the gap: ``k_soft * overlap`` while
+the compliant layers (nerve dent, vessel flattening, felt) take it, plus ``k_hard`` times the
+overlap beyond their ``capacity``. Rod-rod contacts are node-to-segment in both directions at
+half weight each (a symmetric, Winkler-type distribution along the tubes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from mvd_sim.anatomy.brainstem import Brainstem
+from mvd_sim.geometry.closest import segment_segment
+from mvd_sim.mechanics.bodies import Rod, Sponge
+from mvd_sim.mechanics.materials import Materials
+
+__all__ = ["ContactSet", "SurfaceCache", "BRAINSTEM", "detect"]
+
+BRAINSTEM = -1  # body index of the (fixed) brainstem
+
+
+@dataclass(frozen=True, eq=False)
+class ContactSet:
+    """``c`` contacts.
+
+    Attributes
+    ----------
+    slots : (c, 3) int
+        Translational slots of the points (``-1``: unused or the fixed brainstem).
+    weights : (c, 3) float
+        Point b minus point a as a weighted sum of the slots' positions.
+    normal : (c, 3) float
+        Unit normal from a to b.
+    gap : (c,) float, mm
+    k_soft, k_hard : (c,) float, N/mm
+    capacity : (c,) float, mm
+    body_a, body_b : (c,) int
+        Bodies (rods first, then sponges; ``-1`` the brainstem).
+    node_b : (c,) int
+        Node of rod ``body_b`` at point b (``-1`` for a sponge).
+    """
+
+    slots: np.ndarray
+    weights: np.ndarray
+    normal: np.ndarray
+    gap: np.ndarray
+    k_soft: np.ndarray
+    k_hard: np.ndarray
+    capacity: np.ndarray
+    body_a: np.ndarray
+    body_b: np.ndarray
+    node_b: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.gap)
+
+    def force_n(self, gap: np.ndarray | None = None) -> np.ndarray:
+        """(c,) compressive force (N) of each contact at its gap (or at ``gap``)."""
+        g = self.gap if gap is None else gap
+        overlap = np.maximum(-g, 0.0)
+        return self.k_soft * overlap + self.k_hard * np.maximum(overlap - self.capacity, 0.0)
+
+    @staticmethod
+    def concat(parts: list[ContactSet]) -> ContactSet:
+        names = ContactSet.__dataclass_fields__
+        return ContactSet(**{k: np.concatenate([getattr(p, k) for p in parts]) for k in names})
+
+
+def _series(k1: np.ndarray, k2: np.ndarray) -> np.ndarray:
+    return k1 * k2 / (k1 + k2)
+
+
+def _point_segment(x: np.ndarray, s0: np.ndarray, s1: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Closest point on segments ``s0 s1`` to points ``x``: (u, distance, unit normal to x)."""
+    d = s1 - s0
+    dd = np.einsum("ij,ij->i", d, d)
+    u = np.clip(np.einsum("ij,ij->i", x - s0, d) / np.where(dd > 0, dd, 1.0), 0.0, 1.0)
+    rel = x - (s0 + u[:, None] * d)
+    dist = np.linalg.norm(rel, axis=1)
+    normal = rel / np.maximum(dist, 1e-12)[:, None]
+    return u, dist, normal
+
+
+def _first_per_group(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Indices of the smallest value within each distinct key."""
+    order = np.lexsort((values, keys))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = keys[order][1:] != keys[order][:-1]
+    return order[first]
+
+
+def _make(n: int, slots, weights, normal, gap, k_soft, k_hard, capacity, body_a, body_b,
+          node_b) -> ContactSet:
+    full = lambda v, dtype=float: np.broadcast_to(np.asarray(v, dtype=dtype), (n,)).copy()  # noqa: E731
+    return ContactSet(np.asarray(slots, np.intp).reshape(n, 3),
+                      np.asarray(weights, float).reshape(n, 3), normal.reshape(n, 3),
+                      full(gap), full(k_soft), full(k_hard), full(capacity),
+                      full(body_a, np.intp), full(body_b, np.intp), full(node_b, np.intp))
+
+
+def _rod_rod(rods, positions, radii, slot0, tribs, margin, materials) -> list[ContactSet]:
+    out = []
+    boxes = [(x.min(axis=0) - r.max(), x.max(axis=0) + r.max()) for x, r in zip(positions, radii)]
+    trees = [cKDTree(0.5 * (x[1:] + x[:-1])) for x in positions]
+    for ia, rod_a in enumerate(rods):
+        xa, ra = positions[ia], radii[ia]
+        for ib, rod_b in enumerate(rods):
+            if ia == ib or np.any(boxes[ia][0] - margin > boxes[ib][1]) or \
+                    np.any(boxes[ib][0] - margin > boxes[ia][1]):
+                continue
+            xb, rb = positions[ib], radii[ib]
+            half_b = 0.5 * np.linalg.norm(np.diff(xb, axis=0), axis=1)
+            reach = margin + ra.max() + rb.max() + half_b.max()
+            pairs = cKDTree(xa).sparse_distance_matrix(trees[ib], reach, output_type="ndarray")
+            if len(pairs) == 0:
+                continue
+            i, j = pairs["i"].astype(np.intp), pairs["j"].astype(np.intp)
+            mask = np.ones(len(i), dtype=bool)
+            if rod_b.name in rod_a.near_junction:
+                mask &= ~rod_a.near_junction[rod_b.name][i]
+            if rod_a.name in rod_b.near_junction:
+                near = rod_b.near_junction[rod_a.name]
+                mask &= ~(near[j] | near[j + 1])
+            i, j = i[mask], j[mask]
+            if len(i) == 0:
+                continue
+            u, dist, normal = _point_segment(xa[i], xb[j], xb[j + 1])
+            r_seg = (1 - u) * rb[j] + u * rb[j + 1]
+            gap = dist - ra[i] - r_seg
+            best = _first_per_group(i, gap)
+            best = best[gap[best] < margin]
+            if len(best) == 0:
+                continue
+            i, j, u, gap, normal = i[best], j[best], u[best], gap[best], normal[best]
+            dent_b = (1 - u) * rod_b.dent_mpa[j] + u * rod_b.dent_mpa[j + 1]
+            cap_b = (1 - u) * rod_b.capacity_mm[j] + u * rod_b.capacity_mm[j + 1]
+            length = 0.5 * tribs[ia][i]
+            slots = np.stack([slot0[ib] + j, slot0[ib] + j + 1, slot0[ia] + i], axis=1)
+            weights = np.stack([-(1 - u), -u, np.ones(len(u))], axis=1)
+            out.append(_make(len(i), slots, weights, normal, gap,
+                             length * _series(rod_a.dent_mpa[i], dent_b),
+                             length * materials.hard_mpa, rod_a.capacity_mm[i] + cap_b,
+                             ib, ia, i))
+    return out
+
+
+class SurfaceCache:
+    """Brainstem signed distances and normals per slot, re-queried only when a point has
+    moved more than :data:`REQUERY_MM` since its exact query; in between, the surface is its
+    tangent plane at the last closest point (error below ``REQUERY_MM^2 / (2 R)``, about
+    1.3e-4 mm for a 10 mm radius of curvature, the brainstem's near the nerves).
+
+    While ``frozen`` only points never queried are queried, so the surface a solver iterates
+    on does not change under it; the solver unfreezes it to check its converged state.
+    """
+
+    REQUERY_MM = 0.05
+
+    def __init__(self, brainstem: Brainstem, n_slots: int):
+        self.brainstem = brainstem
+        self.point = np.full((n_slots, 3), np.inf)
+        self.closest = np.zeros((n_slots, 3))
+        self.normal = np.zeros((n_slots, 3))
+        self.frozen = False
+        self.requeried = 0
+
+    def query(self, slots: np.ndarray, points: np.ndarray, reach_mm: float
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """Signed distance (mm) and outward normal at ``points`` (one slot each)."""
+        moved = np.linalg.norm(points - self.point[slots], axis=1)
+        stale = np.isinf(moved) if self.frozen else moved > self.REQUERY_MM
+        self.requeried = int(np.count_nonzero(stale))
+        if self.requeried:
+            q = self.brainstem.query(points[stale], max_distance_mm=reach_mm)
+            fresh = slots[stale]
+            self.point[fresh] = points[stale]
+            self.closest[fresh] = q.closest
+            self.normal[fresh] = q.normal
+        normal = self.normal[slots]
+        return np.einsum("ij,ij->i", points - self.closest[slots], normal), normal
+
+
+def _rod_brainstem(rods, positions, radii, slot0, tribs, surface, margin, materials
+                   ) -> list[ContactSet]:
+    idx = [np.flatnonzero(rod.brainstem_contact) for rod in rods]
+    slots = np.concatenate([slot0[k] + i for k, i in enumerate(idx)])
+    if len(slots) == 0:
+        return []
+    x = np.concatenate([positions[k][i] for k, i in enumerate(idx)])
+    r = np.concatenate([radii[k][i] for k, i in enumerate(idx)])
+    trib = np.concatenate([tribs[k][i] for k, i in enumerate(idx)])
+    body = np.concatenate([np.full(len(i), k) for k, i in enumerate(idx)])
+    node = np.concatenate(idx)
+    distance, normal = surface.query(slots, x, margin + float(r.max()))
+    gap = distance - r
+    near = gap < margin
+    n = int(np.count_nonzero(near))
+    if n == 0:
+        return []
+    k = trib[near] * materials.hard_mpa
+    rows = np.stack([-np.ones(n, np.intp), -np.ones(n, np.intp), slots[near]], axis=1)
+    return [_make(n, rows, np.tile([0.0, 0.0, 1.0], (n, 1)), normal[near], gap[near], k, k,
+                  np.inf, BRAINSTEM, body[near], node[near])]
+
+
+def _sponge_rod(sponges, centres, rods, positions, radii, slot0, sponge_slot0, tribs, margin,
+                materials) -> list[ContactSet]:
+    """Rod nodes against a pad's flat faces, within its footprint (see ``Sponge``)."""
+    out = []
+    for k, sponge in enumerate(sponges):
+        p0, p1 = sponge.ends(centres[k])
+        facing = sponge.facing
+        for ia, rod in enumerate(rods):
+            x, r = positions[ia], radii[ia]
+            height = (x - centres[k]) @ facing
+            flat = x - height[:, None] * facing
+            _, across, _ = _point_segment(flat, np.broadcast_to(p0, x.shape),
+                                          np.broadcast_to(p1, x.shape))
+            if rod.name == sponge.holds_off:
+                side = np.ones(len(x))
+            elif rod.tube.kind in ("CN7", "CN8"):
+                side = -np.ones(len(x))
+            else:
+                side = np.where(height >= 0, 1.0, -1.0)
+            gap = side * height - sponge.radius_mm - r
+            # full contact over the footprint; at its rim the share of the rod's section still
+            # over the pad falls linearly to zero, so the force is continuous as a rod slides off
+            share = np.clip((sponge.radius_mm + r - across) / r, 0.0, 1.0)
+            idx = np.flatnonzero((gap < margin) & (share > 0))
+            if len(idx) == 0:
+                continue
+            n = len(idx)
+            normal = side[idx, None] * facing
+            slots = np.stack([np.full(n, sponge_slot0 + k), -np.ones(n, np.intp),
+                              slot0[ia] + idx], axis=1)
+            weights = np.tile([-1.0, 0.0, 1.0], (n, 1))
+            length = tribs[ia][idx] * share[idx]
+            out.append(_make(
+                n, slots, weights, normal, gap[idx],
+                length * _series(np.full(n, materials.sponge_youngs_mpa), rod.dent_mpa[idx]),
+                length * materials.hard_mpa,
+                materials.sponge_compressibility * sponge.radius_mm + rod.capacity_mm[idx],
+                len(rods) + k, ia, idx))
+    return out
+
+
+def _sponge_brainstem(sponges, centres, n_rods, sponge_slot0, brainstem, margin, materials
+                      ) -> list[ContactSet]:
+    out = []
+    for k, sponge in enumerate(sponges):
+        p0, p1 = sponge.ends(centres[k])
+        samples = np.stack([p0, centres[k], p1]) if sponge.shape == "cylinder" else \
+            centres[k][None]
+        q = brainstem.query(samples, max_distance_mm=margin + sponge.radius_mm)
+        gap = q.signed_distance - sponge.radius_mm
+        near = np.flatnonzero(gap < margin)
+        if len(near) == 0:
+            continue
+        n = len(near)
+        share = sponge.diameter_mm / len(samples)
+        slots = np.tile([-1, -1, sponge_slot0 + k], (n, 1))
+        out.append(_make(n, slots, np.tile([0.0, 0.0, 1.0], (n, 1)), q.normal[near], gap[near],
+                         share * materials.sponge_youngs_mpa, share * materials.hard_mpa,
+                         materials.sponge_compressibility * sponge.radius_mm,
+                         BRAINSTEM, n_rods + k, -1))
+    return out
+
+
+def _sponge_sponge(sponges, centres, n_rods, sponge_slot0, margin, materials
+                   ) -> list[ContactSet]:
+    out = []
+    for a in range(len(sponges)):
+        for b in range(a + 1, len(sponges)):
+            sa, sb = sponges[a], sponges[b]
+            (a0, a1), (b0, b1) = sa.ends(centres[a]), sb.ends(centres[b])
+            s, t, dist = segment_segment(a0[None], a1[None], b0[None], b1[None])
+            gap = dist - sa.radius_mm - sb.radius_mm
+            if gap[0] >= margin:
+                continue
+            pa, pb = a0 + s[0] * (a1 - a0), b0 + t[0] * (b1 - b0)
+            normal = (pb - pa) / max(float(dist[0]), 1e-12)
+            size = 2.0 * min(sa.radius_mm, sb.radius_mm)
+            out.append(_make(1, [sponge_slot0 + a, -1, sponge_slot0 + b], [-1.0, 0.0, 1.0],
+                             normal[None], gap, size * 0.5 * materials.sponge_youngs_mpa,
+                             size * materials.hard_mpa,
+                             materials.sponge_compressibility * (sa.radius_mm + sb.radius_mm),
+                             n_rods + a, n_rods + b, -1))
+    return out
+
+
+def detect(rods: list[Rod], positions: list[np.ndarray], radii: list[np.ndarray],
+           sponges: list[Sponge], centres: np.ndarray, surface: SurfaceCache,
+           slot0: np.ndarray, sponge_slot0: int, tribs: list[np.ndarray],
+           materials: Materials, margin_mm: float) -> ContactSet:
+    """All contacts with a gap under ``margin_mm`` in the configuration given.
+
+    Parameters
+    ----------
+    positions, radii : per rod (n, 3) and (n,), mm
+    centres : (k, 3) float, mm
+        Sponge centres.
+    surface : SurfaceCache
+        The brainstem, with the last closest points of every slot.
+    slot0 : (rods,) int
+        First translational slot of each rod; sponges start at ``sponge_slot0``.
+    tribs : per rod (n,) float, mm
+        Tributary lengths of the nodes.
+    """
+    parts = (_rod_rod(rods, positions, radii, slot0, tribs, margin_mm, materials)
+             + _rod_brainstem(rods, positions, radii, slot0, tribs, surface, margin_mm,
+                              materials)
+             + _sponge_rod(sponges, centres, rods, positions, radii, slot0, sponge_slot0, tribs,
+                           margin_mm, materials)
+             + _sponge_brainstem(sponges, centres, len(rods), sponge_slot0,
+                                 surface.brainstem, margin_mm, materials)
+             + _sponge_sponge(sponges, centres, len(rods), sponge_slot0, margin_mm, materials))
+    if not parts:
+        return _make(0, np.empty((0, 3)), np.empty((0, 3)), np.empty((0, 3)), [], [], [], [],
+                     [], [], [])
+    return ContactSet.concat(parts)

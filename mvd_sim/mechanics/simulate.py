@@ -1,0 +1,117 @@
+"""Solve a scene's mechanics at one pulse level and return the deformed scene.
+
+``settle(scene, sponges, level)`` builds the rods (:mod:`mvd_sim.mechanics.assemble`), adds
+the sponges, applies the pulse (artery radii and translation, :mod:`mvd_sim.mechanics.pulse`)
+and solves for equilibrium (:mod:`mvd_sim.mechanics.solver`). The deformed scene keeps the
+nerves' rest courses, so the contact engine measures indentation (overlap, i.e. the dent the
+contact law carries) and deviation (displacement from rest) of the solved state.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from mvd_sim.geometry.closest import point_polyline
+from mvd_sim.mechanics.assemble import scene_rods
+from mvd_sim.mechanics.bodies import Sponge
+from mvd_sim.mechanics.frame import DOF_PER_NODE
+from mvd_sim.mechanics.materials import DEFAULT_MATERIALS, Materials, lumen_radius
+from mvd_sim.mechanics.model import MechanicalModel
+from mvd_sim.mechanics.pulse import DIAMETER_PULSATION, TRANSLATION_MM, pressure_load
+from mvd_sim.mechanics.solver import Equilibrium, solve
+from mvd_sim.scene import Scene
+
+__all__ = ["Settled", "build_model", "settle", "PULSE_RAMP_MM"]
+
+PULSE_RAMP_MM = 3.0  # the pulsatile shift fades to zero over this length at clamped ends
+
+
+@dataclass(frozen=True, eq=False)
+class Settled:
+    """A solved state.
+
+    Attributes
+    ----------
+    scene : Scene
+        The deformed scene (nerves displaced from their rest courses, vessels moved, artery
+        radii at the pulse level, sponges at their equilibrium centres).
+    equilibrium : Equilibrium
+    model : MechanicalModel
+    level : float
+        Pulse level in [0, 1].
+    """
+
+    scene: Scene
+    equilibrium: Equilibrium
+    model: MechanicalModel
+    level: float
+
+
+def build_model(scene: Scene, sponges: tuple[Sponge, ...] = (),
+                materials: Materials = DEFAULT_MATERIALS) -> MechanicalModel:
+    """The scene's rods and the sponges as one model."""
+    return MechanicalModel(scene_rods(scene, materials), list(sponges), scene.brainstem,
+                           materials)
+
+
+def _pulse(model: MechanicalModel, scene: Scene, level: float
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rod radii (per rod slot), the stress-free offset and the pressure load (n_dof) at a
+    pulse level."""
+    radii, offset, load = [], np.zeros(model.n_dof), np.zeros(model.n_dof)
+    nerve = scene.rest_nerves["CN7"].points
+    for rod, first in zip(model.rods, model.slot0):
+        tube = rod.tube
+        if not rod.pulsatile or level == 0.0:
+            radii.append(tube.radius)
+            continue
+        radii.append(tube.radius * (1.0 + DIAMETER_PULSATION * level))
+        *_, closest = point_polyline(tube.points, nerve)
+        toward = closest - tube.points
+        toward -= np.einsum("ij,ij->i", toward, tube.tangents)[:, None] * tube.tangents
+        toward /= np.maximum(np.linalg.norm(toward, axis=1), 1e-12)[:, None]
+        ramp = np.clip(np.minimum(tube.s, tube.length_mm - tube.s) / PULSE_RAMP_MM, 0.0, 1.0)
+        ramp = ramp * ramp * (3.0 - 2.0 * ramp)
+        dofs = DOF_PER_NODE * (first + np.arange(rod.n_nodes))[:, None] + np.arange(3)
+        offset[dofs] = (TRANSLATION_MM * level * ramp)[:, None] * toward
+        lumen = np.pi * lumen_radius(tube.radius) ** 2
+        load[dofs] = level * pressure_load(tube.points, lumen)
+    return np.concatenate(radii), offset, load
+
+
+def start_displacement(model: MechanicalModel) -> np.ndarray:
+    """(n_dof,) the rods' starting configurations (a deviated nerve) as displacements."""
+    u0 = np.zeros(model.n_dof)
+    for rod, first in zip(model.rods, model.slot0):
+        dofs = DOF_PER_NODE * (first + np.arange(rod.n_nodes))[:, None] + np.arange(3)
+        u0[dofs] = rod.start - rod.tube.points
+    return u0
+
+
+def deformed_scene(scene: Scene, model: MechanicalModel, eq: Equilibrium) -> Scene:
+    """The scene with every rod at its solved position and the sponges at theirs."""
+    rods, centres = model.split(eq.positions)
+    radii, _ = model.split(np.concatenate([eq.radii, np.zeros(len(model.sponges))]))
+    tubes = {rod.name: dataclasses.replace(rod.tube, points=x, radius=r)
+             for rod, x, r in zip(model.rods, rods, radii)}
+    sponges = tuple(dataclasses.replace(s, centre=c) for s, c in zip(model.sponges, centres))
+    return dataclasses.replace(
+        scene, nerves={n: tubes[n] for n in scene.nerves},
+        vessels={v: tubes[v] for v in scene.vessels}, sponges=sponges)
+
+
+def settle(scene: Scene, sponges: tuple[Sponge, ...] = (), level: float = 0.0,
+           materials: Materials = DEFAULT_MATERIALS, u0: np.ndarray | None = None,
+           model: MechanicalModel | None = None) -> Settled:
+    """Equilibrium of the scene (with sponges) at pulse level ``level`` in [0, 1].
+
+    ``u0`` starts the iteration (default: the scene as placed); pass a ``model`` from
+    :func:`build_model` to reuse its assembly across pulse levels.
+    """
+    model = build_model(scene, sponges, materials) if model is None else model
+    radii, offset, load = _pulse(model, scene, level)
+    eq = solve(model, radii, start_displacement(model) if u0 is None else u0, offset, load)
+    return Settled(deformed_scene(scene, model, eq), eq, model, level)

@@ -1,0 +1,67 @@
+"""The post-operative case: the scene with its pads in place, and saving it to disk.
+
+A post-operative scenario is the original scenario plus a ``sponges`` list; loading it
+(:func:`mvd_sim.load_scene`) re-solves the decompression and returns the scene at the worst
+phase of the pulse, so it can be re-analysed, rendered or exported like any other.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from mvd_sim.decompress import DecompressionReport, decompress_states
+from mvd_sim.errors import MvdSimError
+from mvd_sim.export import export_meshes
+from mvd_sim.labels import DEFAULT_THRESHOLDS, SeverityThresholds
+from mvd_sim.scenario import ScenarioSpec, SpongeSpec, materials_of, scenario_to_yaml
+from mvd_sim.scene import Scene
+
+__all__ = ["postop_scene", "postop_spec", "save_postop"]
+
+
+def postop_spec(spec: ScenarioSpec, sponges: list[SpongeSpec] | tuple[SpongeSpec, ...]
+                ) -> ScenarioSpec:
+    """The scenario with ``sponges`` in place (its findings describe the pre-op case, so
+    they are dropped)."""
+    return spec.model_copy(update={"sponges": list(sponges), "findings": None})
+
+
+def postop_scene(scene: Scene, spec: ScenarioSpec,
+                 thresholds: SeverityThresholds = DEFAULT_THRESHOLDS
+                 ) -> tuple[Scene, DecompressionReport]:
+    """The scene after placing the scenario's sponges, at the worst phase, and the report."""
+    report, _, after = decompress_states(scene, spec.sponges, materials_of(spec), thresholds)
+    return after.scene, report
+
+
+def save_postop(spec: ScenarioSpec, scene_after: Scene, out_dir: str | os.PathLike,
+                name: str) -> list[Path]:
+    """Write ``{name}_postop.yaml`` and ``meshes/`` (VTP) of the post-operative scene.
+
+    Everything is staged in a temporary folder inside ``out_dir`` and moved into place with
+    atomic renames; a failure leaves nothing half-written.
+    """
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".postop-", dir=out))
+    except OSError as err:
+        raise MvdSimError(f"{out}: cannot create the output folder: {err.strerror}") from None
+    try:
+        scenario = staging / f"{name}_postop.yaml"
+        scenario.write_text(scenario_to_yaml(spec), encoding="utf-8")
+        meshes = export_meshes(scene_after, staging / "meshes")
+        (out / "meshes").mkdir(exist_ok=True)
+        written = []
+        for path in [scenario, *meshes]:
+            target = out / path.relative_to(staging)
+            os.replace(path, target)
+            written.append(target)
+        return written
+    except OSError as err:
+        raise MvdSimError(f"{out}: cannot write: {err.strerror or err}") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,157 @@
+"""Placing Teflon felt pads: from a :class:`~mvd_sim.scenario.SpongeSpec` to a body in the scene.
+
+A pad goes against the nerve on the chosen side, touching it: its centre lies at the nerve's
+radius plus its own from the nerve's centerline. A rolled cylinder lies along the vessel it
+holds off (projected square to the side), supporting it over its length. The vessel in the
+way is first lifted clear (:func:`vessel_lift`), as a surgeon retracts it before slipping the
+pad in; the solver then lets it down onto the pad.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mvd_sim.errors import ScenarioError
+from mvd_sim.geometry.closest import point_polyline
+from mvd_sim.mechanics.bodies import Sponge
+from mvd_sim.scenario import SpongeSpec
+from mvd_sim.scene import Scene
+from mvd_sim.tube import Tube
+
+__all__ = ["place_sponges", "vessel_lift", "START_TOLERANCE_MM", "LIFT_HALF_WIDTH_MM"]
+
+START_TOLERANCE_MM = 0.01  # a pad may start at most this deep in a nerve or the brainstem
+LIFT_HALF_WIDTH_MM = 5.0  # a lifted vessel is raised over about this length either side
+LIFT_CLEARANCE_MM = 0.05
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / max(float(np.linalg.norm(v)), 1e-12)
+
+
+def _direction(scene: Scene, side: str, tangent: np.ndarray) -> np.ndarray:
+    axes = {"lateral": scene.lateral, "medial": -scene.lateral,
+            "anterior": np.array([0.0, 1.0, 0.0]), "posterior": np.array([0.0, -1.0, 0.0]),
+            "rostral": np.array([0.0, 0.0, 1.0]), "caudal": np.array([0.0, 0.0, -1.0])}
+    d = axes[side]
+    return d - np.dot(d, tangent) * tangent
+
+
+def _nearest_vessel(scene: Scene, point: np.ndarray) -> Tube:
+    if not scene.vessels:
+        raise ScenarioError("the scene has no vessel for a sponge to hold off")
+    return min(scene.vessels.values(),
+               key=lambda v: float(point_polyline(point[None], v.points)[0][0] - v.radius[0]))
+
+
+def _place(scene: Scene, spec: SpongeSpec, name: str) -> tuple[Sponge, Tube]:
+    nerve, rest = scene.nerves[spec.nerve], scene.rest_nerves[spec.nerve]
+    if spec.s_mm is not None:
+        if spec.s_mm > rest.length_mm:
+            raise ScenarioError(f"s_mm {spec.s_mm:g} is beyond the end of {spec.nerve} "
+                                f"({rest.length_mm:.1f} mm)")
+        s = float(np.interp(spec.s_mm, rest.s, nerve.s))
+        point = nerve.point_at(s)
+        vessel = scene.vessels[spec.vessel] if spec.vessel else _nearest_vessel(scene, point)
+    else:
+        vessel = scene.vessels[spec.vessel]
+        if spec.vessel_s_mm > vessel.length_mm:
+            raise ScenarioError(f"vessel_s_mm {spec.vessel_s_mm:g} is beyond the end of "
+                                f"{vessel.name} ({vessel.length_mm:.1f} mm)")
+        _, seg, u, point = point_polyline(vessel.point_at(spec.vessel_s_mm)[None], nerve.points)
+        s = float(nerve.s[seg[0]] + u[0] * (nerve.s[seg[0] + 1] - nerve.s[seg[0]]))
+        point = point[0]
+    tangent = nerve.tangent_at(s)
+    _, vseg, vu, toward = point_polyline(point[None], vessel.points)
+    if spec.side == "vessel":
+        direction = toward[0] - point
+        direction -= np.dot(direction, tangent) * tangent
+        if np.linalg.norm(direction) < 1e-6:
+            raise ScenarioError(f"{vessel.name} runs along {spec.nerve}'s axis there: give "
+                                "the side explicitly")
+    else:
+        direction = _direction(scene, spec.side, tangent)
+    direction = _unit(direction)
+    radius = 0.5 * spec.diameter_mm
+    centre = point + (float(nerve.radius_at(s)) + radius) * direction
+    half_axis = np.zeros(3)
+    if spec.shape == "cylinder":
+        axis = vessel.tangents[vseg[0]] - np.dot(vessel.tangents[vseg[0]], direction) * direction
+        if np.linalg.norm(axis) < 1e-3:
+            axis = np.cross(tangent, direction)
+        half_axis = _unit(axis) * (0.5 * spec.cylinder_length_mm - radius)
+    sponge = Sponge(name, spec.shape, centre, half_axis, radius, direction, vessel.name)
+    _check_start(scene, sponge, spec)
+    return sponge, vessel
+
+
+def _check_start(scene: Scene, sponge: Sponge, spec: SpongeSpec) -> None:
+    where = f"{spec.nerve} s = {spec.s_mm:g} mm" if spec.s_mm is not None else \
+        f"{spec.vessel} s = {spec.vessel_s_mm:g} mm"
+    p0, p1 = sponge.ends()
+    samples = np.linspace(p0, p1, 5)
+    depth = -float(np.min(scene.brainstem.signed_distance(samples)) - sponge.radius_mm)
+    if depth > START_TOLERANCE_MM:
+        raise ScenarioError(f"a {sponge.diameter_mm:g} mm {sponge.shape} at {where} on the "
+                            f"{spec.side} side would start {depth:.2f} mm inside the brainstem")
+    for name, tube in scene.nerves.items():
+        dist, seg, u, _ = point_polyline(samples, tube.points)
+        r = tube.radius[seg] + u * (tube.radius[seg + 1] - tube.radius[seg])
+        depth = -float(np.min(dist - r - sponge.radius_mm))
+        if depth > START_TOLERANCE_MM:
+            raise ScenarioError(f"a {sponge.diameter_mm:g} mm {sponge.shape} at {where} on "
+                                f"the {spec.side} side would start {depth:.2f} mm inside "
+                                f"{name}")
+
+
+def place_sponges(scene: Scene, specs: list[SpongeSpec] | tuple[SpongeSpec, ...]
+                  ) -> tuple[tuple[Sponge, ...], tuple[str, ...]]:
+    """Sponge bodies for the specs, and the vessel each one holds off.
+
+    Raises
+    ------
+    ScenarioError
+        ``sponges[k]: ...`` if a spec names an unknown vessel, lies off the nerve, or would
+        start inside a nerve or the brainstem.
+    """
+    sponges, vessels = [], []
+    for k, spec in enumerate(specs):
+        name = spec.id or f"sponge{k + 1}"
+        try:
+            if spec.vessel is not None and spec.vessel not in scene.vessels:
+                raise ScenarioError(f"unknown vessel {spec.vessel!r}")
+            sponge, vessel = _place(scene, spec, name)
+        except ScenarioError as err:
+            raise ScenarioError(f"sponges[{k}]: {err}") from None
+        sponges.append(sponge)
+        vessels.append(vessel.name)
+    names = [s.name for s in sponges]
+    if len(set(names)) != len(names):
+        raise ScenarioError("sponges: duplicate sponge id")
+    return tuple(sponges), tuple(vessels)
+
+
+def vessel_lift(vessel: Tube, sponge: Sponge, away: np.ndarray) -> np.ndarray:
+    """(n, 3) displacements raising ``vessel`` clear of ``sponge`` along unit ``away``.
+
+    Each node inside the pad's reach is raised just enough to clear it; the lift is spread
+    smoothly along the vessel over :data:`LIFT_HALF_WIDTH_MM` either side.
+    """
+    p0, p1 = sponge.ends()
+    rel = vessel.points - sponge.centre
+    height = rel @ away
+    _, _, _, nearest = point_polyline(vessel.points - height[:, None] * away,
+                                      np.stack([p0, p1 + 1e-9 * away]))
+    across = np.linalg.norm(vessel.points - height[:, None] * away - nearest, axis=1)
+    reach = sponge.radius_mm + vessel.radius + LIFT_CLEARANCE_MM
+    need = np.where(across < reach,
+                    np.sqrt(np.maximum(reach ** 2 - across ** 2, 0.0)) - height, 0.0)
+    need = np.maximum(need, 0.0)
+    if not np.any(need > 0):
+        return np.zeros_like(vessel.points)
+    weight = np.clip(1.0 - np.abs(vessel.s[:, None] - vessel.s[None, :]) / LIFT_HALF_WIDTH_MM,
+                     0.0, 1.0)
+    weight = weight * weight * (3.0 - 2.0 * weight)
+    lift = np.max(weight * need[None, :], axis=1)
+    lift[[0, -1]] = 0.0
+    return lift[:, None] * away
