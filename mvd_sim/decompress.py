@@ -33,7 +33,8 @@ from mvd_sim.scenario import SpongeSpec
 from mvd_sim.scene import Scene
 from mvd_sim.sponges import place_sponges, vessel_lift
 
-__all__ = ["decompress", "DecompressionReport", "SpongeOutcome", "VesselOutcome",
+__all__ = ["decompress", "decompress_states", "lifted_start", "sponge_outcomes",
+           "DecompressionReport", "SpongeOutcome", "VesselOutcome",
            "KINK_CURVATURE_PER_MM", "REPORT_SCHEMA"]
 
 REPORT_SCHEMA = "mvd-sim/decompression-report"
@@ -74,9 +75,11 @@ class VesselOutcome(_Model):
 
 
 class StateSummary(_Model):
-    """One state (before or after) over the pulse."""
+    """One state (before or after) over the pulse: ``phases_sampled`` on the dense grid,
+    ``phases_solved`` of them solved (see :mod:`mvd_sim.pulse_sweep`)."""
 
     phases_sampled: int
+    phases_solved: int
     worst_phase: float
     worst_clearance_mm: float
     nerve_deviation_mm: float
@@ -100,7 +103,7 @@ class DecompressionReport(_Model):
     after: StateSummary
 
 
-def _sponge_outcomes(state: Settled, holds_off: tuple[str, ...], rez_end_mm: float,
+def sponge_outcomes(state: Settled, holds_off: tuple[str, ...], rez_end_mm: float,
                      rest_s: np.ndarray) -> list[SpongeOutcome]:
     model, eq = state.model, state.equilibrium
     contacts: ContactSet = eq.contacts
@@ -137,7 +140,8 @@ def _summary(sw: PhaseSweep, thresholds: SeverityThresholds) -> StateSummary:
         s.scene.nerves["CN7"].points - s.scene.rest_nerves["CN7"].points, axis=1)))
         for s in sw.states)
     return StateSummary(
-        phases_sampled=len(sw.phases), worst_phase=float(sw.phases[k]),
+        phases_sampled=sw.dense_phases, phases_solved=len(sw.phases),
+        worst_phase=float(sw.phases[k]),
         worst_clearance_mm=sw.worst_clearance(k), nerve_deviation_mm=deviation,
         contacts=[c for c in report.contacts if c.nerve == "CN7"],
         solver_iterations=sum(s.equilibrium.iterations for s in sw.states),
@@ -147,8 +151,9 @@ def _summary(sw: PhaseSweep, thresholds: SeverityThresholds) -> StateSummary:
 def _vessel_outcomes(scene: Scene, before: Settled, after: Settled, gap_before: dict,
                      gap_after: dict) -> list[VesselOutcome]:
     out = []
-    for name, tube in scene.vessels.items():
-        b, a = before.scene.vessels[name], after.scene.vessels[name]
+    rods = {rod.name: rod.tube for rod in before.model.rods}
+    for name in scene.vessels:
+        tube, b, a = rods[name], before.scene.vessels[name], after.scene.vessels[name]
         out.append(VesselOutcome(
             vessel=name, vessel_type=tube.kind, clearance_before_mm=gap_before[name],
             clearance_after_mm=gap_after[name],
@@ -159,10 +164,11 @@ def _vessel_outcomes(scene: Scene, before: Settled, after: Settled, gap_before: 
     return out
 
 
-def _lifted_start(model: MechanicalModel, scene: Scene, holds_off: tuple[str, ...]
-                  ) -> np.ndarray:
-    """Starting displacements with each held-off vessel lifted clear of its pad."""
-    u0 = start_displacement(model)
+def lifted_start(model: MechanicalModel, holds_off: tuple[str, ...],
+                 base: np.ndarray | None = None) -> np.ndarray:
+    """Starting displacements (``base``, default the scene as placed) with each held-off
+    vessel lifted clear of its pad, as a surgeon retracts it to slip the pad in."""
+    u0 = start_displacement(model) if base is None else base.copy()
     names = [r.name for r in model.rods]
     for sponge, vessel in zip(model.sponges, holds_off):
         k = names.index(vessel)
@@ -196,13 +202,15 @@ def decompress_states(scene: Scene, sponges, materials: Materials = DEFAULT_MATE
     bodies, holds_off = place_sponges(scene, sponges)
     before_model = build_model(scene, (), materials)
     after_model = dataclasses.replace(before_model, sponges=list(bodies))
-    before = sweep(scene, before_model, start_displacement(before_model), thresholds.contact_mm)
-    after = sweep(scene, after_model, _lifted_start(after_model, scene, holds_off),
-                  thresholds.contact_mm)
+    before = sweep(scene, before_model, start_displacement(before_model))
+    # the pads go in at the worst phase of the settled case, its vessels lifted clear
+    base = np.zeros(after_model.n_dof)
+    base[:before_model.n_dof] = before.states[before.worst].equilibrium.u
+    after = sweep(scene, after_model, lifted_start(after_model, holds_off, base))
     s_before, s_after = _summary(before, thresholds), _summary(after, thresholds)
     worst_before, worst_after = before.states[before.worst], after.states[after.worst]
     marks = scene.landmarks["CN7"]
-    outcomes = _sponge_outcomes(worst_after, holds_off, marks.rez_end_mm,
+    outcomes = sponge_outcomes(worst_after, holds_off, marks.rez_end_mm,
                                 scene.rest_nerves["CN7"].s)
     vessels = _vessel_outcomes(scene, worst_before, worst_after, before.clearance[before.worst],
                                after.clearance[after.worst])

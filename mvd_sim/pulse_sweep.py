@@ -1,10 +1,13 @@
 """Solve a model over the cardiac cycle and find its worst phase.
 
-Phases start on a uniform grid of :data:`INITIAL_PHASES`; the intervals either side of the
-worst phase so far are bisected until the worst clearance between the vessels and CN VII
-moves by less than :data:`CLEARANCE_TOL_MM` and whether a vessel touches the nerve is the
-same at the finer sampling (never finer than :data:`FINEST_PHASE`). Each solve starts from
-the nearest phase already solved.
+A quasi-static state depends on the phase only through the pulse level (artery radii,
+pulsatile shift and pressure load all scale with it, :mod:`mvd_sim.mechanics.pulse`). The
+cycle is sampled on a dense phase grid (:data:`DENSE_PHASES`, doubled until the highest
+sampled level moves the worst clearance by less than :data:`CLEARANCE_TOL_MM`), and the model
+is solved at the grid's highest and lowest levels and at :data:`LEVEL_QUANTILES` between,
+from the top down (each solve starts from the previous one). If the worst clearance between
+the vessels and CN VII does not fall as the level rises (within the tolerance), every grid
+phase is solved instead. The worst phase is the one with the smallest clearance.
 """
 
 from __future__ import annotations
@@ -13,17 +16,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mvd_sim.errors import SolverError
 from mvd_sim.geometry.closest import closest_approach
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.pulse import pulse_level
 from mvd_sim.mechanics.simulate import Settled, settle
 from mvd_sim.scene import Scene
 
-__all__ = ["PhaseSweep", "sweep", "clearances", "INITIAL_PHASES", "CLEARANCE_TOL_MM"]
+__all__ = ["PhaseSweep", "sweep", "clearances", "DENSE_PHASES", "CLEARANCE_TOL_MM"]
 
-INITIAL_PHASES = 8
+DENSE_PHASES = 64
+LEVEL_QUANTILES = (0.25, 0.5, 0.75)
 CLEARANCE_TOL_MM = 1e-3
-FINEST_PHASE = 1.0 / 256
+MAX_DENSE_PHASES = 4096
 
 
 def clearances(scene: Scene, nerve: str = "CN7") -> dict[str, float]:
@@ -40,64 +45,80 @@ class PhaseSweep:
     Attributes
     ----------
     phases : (k,) float in [0, 1)
-        Sampled phases, sorted.
+        Solved phases, sorted.
     states : list[Settled]
-        One per phase.
+        One per solved phase.
     clearance : list[dict[str, float]]
-        Per phase, each vessel's clearance from CN VII (mm).
+        Per solved phase, each vessel's clearance from CN VII (mm).
+    dense_phases : int
+        Size of the phase grid the levels were sampled on.
     """
 
     phases: np.ndarray
     states: list[Settled]
     clearance: list[dict[str, float]]
+    dense_phases: int
 
     def worst_clearance(self, k: int) -> float:
         return min(self.clearance[k].values(), default=np.inf)
 
     @property
     def worst(self) -> int:
-        """Index of the worst phase (the smallest clearance)."""
+        """Index of the worst solved phase (the smallest clearance)."""
         return int(np.argmin([self.worst_clearance(k) for k in range(len(self.phases))]))
 
-    def touching(self, contact_mm: float) -> bool:
-        return any(self.worst_clearance(k) <= contact_mm for k in range(len(self.phases)))
+
+def _settle_from(scene: Scene, model: MechanicalModel, level: float,
+                 starts: list[np.ndarray]) -> Settled:
+    """Settle from the first start that converges (the last failure is raised)."""
+    for k, start in enumerate(starts):
+        try:
+            return settle(scene, level=level, u0=start, model=model)
+        except SolverError:
+            if k == len(starts) - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
-def sweep(scene: Scene, model: MechanicalModel, u0: np.ndarray, contact_mm: float
-          ) -> PhaseSweep:
-    """Solve at every needed phase (see the module docstring)."""
-    solved: dict[float, Settled] = {}
-    gaps: dict[float, dict[str, float]] = {}
+def _grid(n: int) -> tuple[np.ndarray, np.ndarray]:
+    phases = np.arange(n) / n
+    return phases, pulse_level(phases)
 
-    def run(phase: float) -> None:
-        if phase in solved:
-            return
-        level = float(pulse_level(phase))
-        start = u0
-        if solved:  # start from the state at the nearest pulse level
-            nearest = min(solved, key=lambda p: abs(solved[p].level - level))
-            start = solved[nearest].equilibrium.u
-        state = settle(scene, level=level, u0=start, model=model)
-        solved[phase] = state
-        gaps[phase] = clearances(state.scene)
 
-    def worst() -> tuple[float, float]:
-        phase = min(gaps, key=lambda p: min(gaps[p].values(), default=np.inf))
-        return phase, min(gaps[phase].values(), default=np.inf)
+def sweep(scene: Scene, model: MechanicalModel, u0: np.ndarray) -> PhaseSweep:
+    """Solve over the cycle (see the module docstring)."""
+    solved: dict[float, tuple[Settled, dict[str, float]]] = {}
 
-    for phase in np.arange(INITIAL_PHASES) / INITIAL_PHASES:
-        run(float(phase))
-    step = 1.0 / INITIAL_PHASES
-    phase, value = worst()
-    while step > FINEST_PHASE:
-        step /= 2
-        for p in (phase - step, phase + step):
-            run(float(np.mod(p, 1.0)))
-        new_phase, new_value = worst()
-        settled = abs(new_value - value) < CLEARANCE_TOL_MM and \
-            (new_value <= contact_mm) == (value <= contact_mm)
-        phase, value = new_phase, new_value
-        if settled:
-            break
+    def run(phase: float) -> float:
+        if phase not in solved:
+            level = float(pulse_level(phase))
+            starts = [u0]
+            if solved:  # start from the solved state at the nearest level, else afresh
+                nearest = min(solved, key=lambda p: abs(solved[p][0].level - level))
+                starts.insert(0, solved[nearest][0].equilibrium.u)
+            state = _settle_from(scene, model, level, starts)
+            solved[phase] = (state, clearances(state.scene))
+        return min(solved[phase][1].values(), default=np.inf)
+
+    n = DENSE_PHASES
+    phases, levels = _grid(n)
+    picks = [int(np.argmax(levels)), int(np.argmin(levels))]
+    low, high = levels.min(), levels.max()
+    picks[1:1] = [int(np.argmin(np.abs(levels - (low + q * (high - low)))))
+                  for q in reversed(LEVEL_QUANTILES)]
+    worst = [run(float(phases[k])) for k in picks]  # highest level first
+    if np.any(np.diff(worst) < -CLEARANCE_TOL_MM):  # not monotone in the level: solve all
+        for phase in phases:
+            run(float(phase))
+    else:  # refine the grid until its highest level no longer moves the answer
+        slope = (worst[0] - worst[1]) / max(levels[picks[0]] - levels[picks[1]], 1e-12)
+        while n < MAX_DENSE_PHASES:
+            finer, finer_levels = _grid(2 * n)
+            gain = finer_levels.max() - levels.max()
+            if abs(slope) * gain < CLEARANCE_TOL_MM:
+                break
+            n, phases, levels = 2 * n, finer, finer_levels
+            run(float(phases[int(np.argmax(levels))]))
     order = sorted(solved)
-    return PhaseSweep(np.array(order), [solved[p] for p in order], [gaps[p] for p in order])
+    return PhaseSweep(np.array(order), [solved[p][0] for p in order],
+                      [solved[p][1] for p in order], n)

@@ -42,8 +42,8 @@ def decompression_table(report: DecompressionReport, width: int = 120) -> str:
     console = _console(width)
     verdict = "DECOMPRESSED" if report.decompressed else "NOT DECOMPRESSED"
     console.print(f"[bold]{report.scenario}[/bold]: [bold]{verdict}[/bold] "
-                  f"(worst phase {report.after.worst_phase:.2f} of {report.after.phases_sampled} "
-                  "sampled)")
+                  f"(worst phase {report.after.worst_phase:.3f}; {report.after.phases_sampled} "
+                  f"phases sampled, {report.after.phases_solved} solved)")
     for reason in report.reasons:
         console.print(f"  because {reason}")
     for warning in report.warnings:

@@ -7,7 +7,8 @@
   centrally myelinated and like root tissue beyond the transition zone.
 - Vessels: clamped at both ends (the parent trunk or its origin, and the distal end); the
   arachnoid tethers every node to its course (:func:`tether_per_length`). The stress-free
-  shape is the course the scenario places; arteries pulse, veins do not. A branch's first
+  shape is the course the scenario places (nodes at most :data:`VESSEL_NODE_SPACING_MM`
+  apart); arteries pulse, veins do not. A branch's first
   :data:`~mvd_sim.constants.BRANCH_ORIGIN_MM` mm never contacts its trunk (they join there).
 """
 
@@ -21,9 +22,12 @@ from mvd_sim.mechanics.bodies import Rod, tributary_lengths
 from mvd_sim.mechanics.materials import Materials, tether_per_length
 from mvd_sim.scene import Scene
 
-__all__ = ["scene_rods", "ROOTED_TOLERANCE_MM"]
+__all__ = ["scene_rods", "ROOTED_TOLERANCE_MM", "VESSEL_NODE_SPACING_MM"]
 
 ROOTED_TOLERANCE_MM = 0.01  # nodes deeper than this in the brainstem at rest are rooted in it
+# vessel rods use nodes at most this far apart (a 0.5 mm chord on a 3 mm bend is 0.01 mm off
+# the curve); nerves keep the scene's nodes, which the contact engine pairs with their rest
+VESSEL_NODE_SPACING_MM = 0.5
 
 
 def _ends_clamped(n: int) -> np.ndarray:
@@ -50,7 +54,7 @@ def _nerve_rod(scene: Scene, name: str, materials: Materials) -> Rod:
 
 
 def _vessel_rod(scene: Scene, name: str, materials: Materials) -> Rod:
-    tube = scene.vessels[name]
+    tube = scene.vessels[name].resampled(VESSEL_NODE_SPACING_MM)
     trib = tributary_lengths(tube.points)
     near = {trunk.name: arc_from_junction(tube, trunk.points) <= BRANCH_ORIGIN_MM
             for trunk in scene.vessels.values() if VESSEL_PARENT.get(tube.kind) == trunk.kind}

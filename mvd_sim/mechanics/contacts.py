@@ -45,6 +45,12 @@ class ContactSet:
         Bodies (rods first, then sponges; ``-1`` the brainstem).
     node_b : (c,) int
         Node of rod ``body_b`` at point b (``-1`` for a sponge).
+    binormal : (c, 3) float
+        For a node against a rod, the unit direction square to the rod and the normal, in
+        which the gap curves (``d^2 g = 1 / distance`` per mm^2 of sliding around the rod);
+        zero for flat contacts.
+    curvature : (c,) float, 1/mm
+        That second derivative (``1 / centerline distance``); zero for flat contacts.
     """
 
     slots: np.ndarray
@@ -57,6 +63,8 @@ class ContactSet:
     body_a: np.ndarray
     body_b: np.ndarray
     node_b: np.ndarray
+    binormal: np.ndarray
+    curvature: np.ndarray
 
     def __len__(self) -> int:
         return len(self.gap)
@@ -77,9 +85,21 @@ def _series(k1: np.ndarray, k2: np.ndarray) -> np.ndarray:
     return k1 * k2 / (k1 + k2)
 
 
+def _series_capacity(k1: np.ndarray, c1: np.ndarray, k2: np.ndarray, c2: np.ndarray
+                     ) -> np.ndarray:
+    """Overlap at which the first of two compliant layers in series bottoms out.
+
+    Both carry the same force per length; layer ``i`` takes ``f / k_i`` and is full at
+    ``f = k_i c_i``, so the pair is full at ``f = min(k_1 c_1, k_2 c_2)``, reached at an
+    overlap of ``f (1 / k_1 + 1 / k_2)``.
+    """
+    return np.minimum(k1 * c1, k2 * c2) * (1.0 / k1 + 1.0 / k2)
+
+
 def _point_segment(x: np.ndarray, s0: np.ndarray, s1: np.ndarray
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Closest point on segments ``s0 s1`` to points ``x``: (u, distance, unit normal to x)."""
+    """Closest point on segments ``s0 s1`` to points ``x``: (u, distance, unit normal to
+    x)."""
     d = s1 - s0
     dd = np.einsum("ij,ij->i", d, d)
     u = np.clip(np.einsum("ij,ij->i", x - s0, d) / np.where(dd > 0, dd, 1.0), 0.0, 1.0)
@@ -89,21 +109,41 @@ def _point_segment(x: np.ndarray, s0: np.ndarray, s1: np.ndarray
     return u, dist, normal
 
 
-def _first_per_group(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Indices of the smallest value within each distinct key."""
-    order = np.lexsort((values, keys))
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = keys[order][1:] != keys[order][:-1]
-    return order[first]
+def _vertex_tangents(points: np.ndarray) -> np.ndarray:
+    """Unit tangents at a polyline's vertices (central differences, one-sided at the ends)."""
+    tangent = np.gradient(points, axis=0)
+    return tangent / np.linalg.norm(tangent, axis=1, keepdims=True)
+
+
+SOFTMIN_MM = 0.02  # gap difference over which a node's candidate segments share its contact
+
+
+def _softmin_weights(keys: np.ndarray, gap: np.ndarray) -> np.ndarray:
+    """Per-key normalised weights ``exp(-(gap - min gap) / SOFTMIN_MM)``, zero (and not
+    normalised in) beyond ``8 SOFTMIN_MM`` above the key's minimum."""
+    order = np.argsort(keys, kind="stable")
+    _, start = np.unique(keys[order], return_index=True)
+    lowest = np.minimum.reduceat(gap[order], start)
+    counts = np.diff(np.append(start, len(order)))
+    excess = gap[order] - np.repeat(lowest, counts)
+    w = np.where(excess < 8 * SOFTMIN_MM, np.exp(-excess / SOFTMIN_MM), 0.0)
+    total = np.add.reduceat(w, start)
+    out = np.empty_like(gap)
+    out[order] = w / np.repeat(total, counts)
+    return out
 
 
 def _make(n: int, slots, weights, normal, gap, k_soft, k_hard, capacity, body_a, body_b,
-          node_b) -> ContactSet:
-    full = lambda v, dtype=float: np.broadcast_to(np.asarray(v, dtype=dtype), (n,)).copy()  # noqa: E731
+          node_b, binormal=None, curvature=0.0) -> ContactSet:
+    def full(v, dtype=float):
+        return np.broadcast_to(np.asarray(v, dtype=dtype), (n,)).copy()
+
+    binormal = np.zeros((n, 3)) if binormal is None else binormal
     return ContactSet(np.asarray(slots, np.intp).reshape(n, 3),
                       np.asarray(weights, float).reshape(n, 3), normal.reshape(n, 3),
                       full(gap), full(k_soft), full(k_hard), full(capacity),
-                      full(body_a, np.intp), full(body_b, np.intp), full(node_b, np.intp))
+                      full(body_a, np.intp), full(body_b, np.intp), full(node_b, np.intp),
+                      binormal.reshape(n, 3), full(curvature))
 
 
 def _rod_rod(rods, positions, radii, slot0, tribs, margin, materials) -> list[ContactSet]:
@@ -135,20 +175,32 @@ def _rod_rod(rods, positions, radii, slot0, tribs, margin, materials) -> list[Co
             u, dist, normal = _point_segment(xa[i], xb[j], xb[j + 1])
             r_seg = (1 - u) * rb[j] + u * rb[j + 1]
             gap = dist - ra[i] - r_seg
-            best = _first_per_group(i, gap)
-            best = best[gap[best] < margin]
-            if len(best) == 0:
+            # each node takes the closest segments of the other rod with soft-min weights:
+            # where a rod wraps around a node its nearest point can jump, and weighting the
+            # near-tied candidates keeps the contact force continuous through the jump
+            best = _softmin_weights(i, gap)
+            keep = np.flatnonzero((best > 0) & (gap < margin))
+            if len(keep) == 0:
                 continue
-            i, j, u, gap, normal = i[best], j[best], u[best], gap[best], normal[best]
+            i, j, u, gap, normal, share = i[keep], j[keep], u[keep], gap[keep], normal[keep], \
+                best[keep]
+            # sliding around the segment: its direction interpolated between the vertex
+            # tangents, so the curvature term is continuous from one segment to the next
+            tangent = _vertex_tangents(xb)
+            axis = (1 - u)[:, None] * tangent[j] + u[:, None] * tangent[j + 1]
+            binormal = np.cross(axis, normal)
+            binormal /= np.maximum(np.linalg.norm(binormal, axis=1), 1e-12)[:, None]
+            curvature = 1.0 / np.maximum(gap + ra[i] + (1 - u) * rb[j] + u * rb[j + 1], 1e-6)
             dent_b = (1 - u) * rod_b.dent_mpa[j] + u * rod_b.dent_mpa[j + 1]
             cap_b = (1 - u) * rod_b.capacity_mm[j] + u * rod_b.capacity_mm[j + 1]
-            length = 0.5 * tribs[ia][i]
+            length = 0.5 * tribs[ia][i] * share
             slots = np.stack([slot0[ib] + j, slot0[ib] + j + 1, slot0[ia] + i], axis=1)
             weights = np.stack([-(1 - u), -u, np.ones(len(u))], axis=1)
+            dent_a = rod_a.dent_mpa[i]
             out.append(_make(len(i), slots, weights, normal, gap,
-                             length * _series(rod_a.dent_mpa[i], dent_b),
-                             length * materials.hard_mpa, rod_a.capacity_mm[i] + cap_b,
-                             ib, ia, i))
+                             length * _series(dent_a, dent_b), length * materials.hard_mpa,
+                             _series_capacity(dent_a, rod_a.capacity_mm[i], dent_b, cap_b),
+                             ib, ia, i, binormal, curvature))
     return out
 
 
@@ -205,10 +257,15 @@ def _rod_brainstem(rods, positions, radii, slot0, tribs, surface, margin, materi
     n = int(np.count_nonzero(near))
     if n == 0:
         return []
-    k = trib[near] * materials.hard_mpa
+    dent = np.concatenate([rods[k].dent_mpa[i] for k, i in enumerate(idx)])[near]
+    cap = np.concatenate([rods[k].capacity_mm[i] for k, i in enumerate(idx)])[near]
+    brain = np.full(n, materials.brainstem_dent_mpa)
     rows = np.stack([-np.ones(n, np.intp), -np.ones(n, np.intp), slots[near]], axis=1)
-    return [_make(n, rows, np.tile([0.0, 0.0, 1.0], (n, 1)), normal[near], gap[near], k, k,
-                  np.inf, BRAINSTEM, body[near], node[near])]
+    return [_make(n, rows, np.tile([0.0, 0.0, 1.0], (n, 1)), normal[near], gap[near],
+                  trib[near] * _series(brain, dent), trib[near] * materials.hard_mpa,
+                  _series_capacity(brain, np.full(n, materials.brainstem_capacity_mm), dent,
+                                   cap),
+                  BRAINSTEM, body[near], node[near])]
 
 
 def _sponge_rod(sponges, centres, rods, positions, radii, slot0, sponge_slot0, tribs, margin,
@@ -243,11 +300,12 @@ def _sponge_rod(sponges, centres, rods, positions, radii, slot0, sponge_slot0, t
                               slot0[ia] + idx], axis=1)
             weights = np.tile([-1.0, 0.0, 1.0], (n, 1))
             length = tribs[ia][idx] * share[idx]
+            felt = np.full(n, materials.sponge_youngs_mpa)
             out.append(_make(
                 n, slots, weights, normal, gap[idx],
-                length * _series(np.full(n, materials.sponge_youngs_mpa), rod.dent_mpa[idx]),
-                length * materials.hard_mpa,
-                materials.sponge_compressibility * sponge.radius_mm + rod.capacity_mm[idx],
+                length * _series(felt, rod.dent_mpa[idx]), length * materials.hard_mpa,
+                _series_capacity(felt, materials.sponge_compressibility * sponge.radius_mm,
+                                 rod.dent_mpa[idx], rod.capacity_mm[idx]),
                 len(rods) + k, ia, idx))
     return out
 
@@ -267,9 +325,13 @@ def _sponge_brainstem(sponges, centres, n_rods, sponge_slot0, brainstem, margin,
         n = len(near)
         share = sponge.diameter_mm / len(samples)
         slots = np.tile([-1, -1, sponge_slot0 + k], (n, 1))
+        felt, brain = np.full(n, materials.sponge_youngs_mpa), \
+            np.full(n, materials.brainstem_dent_mpa)
         out.append(_make(n, slots, np.tile([0.0, 0.0, 1.0], (n, 1)), q.normal[near], gap[near],
-                         share * materials.sponge_youngs_mpa, share * materials.hard_mpa,
-                         materials.sponge_compressibility * sponge.radius_mm,
+                         share * _series(felt, brain), share * materials.hard_mpa,
+                         _series_capacity(felt, materials.sponge_compressibility *
+                                          sponge.radius_mm, brain,
+                                          np.full(n, materials.brainstem_capacity_mm)),
                          BRAINSTEM, n_rods + k, -1))
     return out
 
@@ -324,5 +386,5 @@ def detect(rods: list[Rod], positions: list[np.ndarray], radii: list[np.ndarray]
              + _sponge_sponge(sponges, centres, len(rods), sponge_slot0, margin_mm, materials))
     if not parts:
         return _make(0, np.empty((0, 3)), np.empty((0, 3)), np.empty((0, 3)), [], [], [], [],
-                     [], [], [])
+                     [], [], [], np.empty((0, 3)), [])
     return ContactSet.concat(parts)

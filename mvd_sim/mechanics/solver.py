@@ -66,16 +66,46 @@ def _contacts(model: MechanicalModel, u: np.ndarray, radii: np.ndarray) -> Conta
                   DETECT_MARGIN_MM)
 
 
-def _gradient_matrix(model: MechanicalModel, contacts: ContactSet) -> sp.csr_matrix:
-    """(c, n_dof): row ``i`` maps displacements to the change of contact ``i``'s gap."""
-    c = len(contacts)
-    used = contacts.slots >= 0
-    rows = np.repeat(np.repeat(np.arange(c)[:, None], 3, axis=1)[used], 3)
-    base = model.slot_dof[contacts.slots[used]]
-    cols = (base[:, None] + np.arange(3)[None, :]).ravel()
-    vals = (contacts.weights[used][:, None]
-            * np.repeat(contacts.normal[:, None, :], 3, axis=1)[used]).ravel()
-    return sp.csr_matrix((vals, (rows, cols)), shape=(c, model.n_dof))
+class _Rows:
+    """Contacts as sparse rows over the DOFs: contact ``i`` reads the relative displacement
+    of its points along a direction (its normal: the change of its gap).
+
+    Attributes
+    ----------
+    dofs : (c, 9) int
+        The DOFs of its three slots' translations (``-1`` for none).
+    coef : (c, 9) float
+        Slot weight times direction component.
+    """
+
+    def __init__(self, model: MechanicalModel, contacts: ContactSet, rows: np.ndarray,
+                 direction: np.ndarray):
+        slots = contacts.slots[rows]
+        dofs = model.slot_dof[np.maximum(slots, 0)][:, :, None] + np.arange(3)
+        self.dofs = np.where(slots[:, :, None] >= 0, dofs, -1).reshape(-1, 9)
+        self.coef = (contacts.weights[rows][:, :, None]
+                     * direction[rows][:, None, :]).reshape(-1, 9)
+        self.coef[self.dofs < 0] = 0.0
+
+    def apply(self, u: np.ndarray) -> np.ndarray:
+        """(c,) relative displacement of each contact along its direction."""
+        return np.sum(self.coef * u[np.maximum(self.dofs, 0)], axis=1)
+
+    def transpose_apply(self, values: np.ndarray, n_dof: int) -> np.ndarray:
+        """(n_dof,) sum of each row times its value (forces on the DOFs)."""
+        keep = self.dofs >= 0
+        return np.bincount(self.dofs[keep], (self.coef * values[:, None])[keep],
+                           minlength=n_dof)
+
+    def gram(self, weights: np.ndarray, free_index: np.ndarray, n_free: int) -> sp.csc_matrix:
+        """``sum_i w_i r_i r_i^T`` restricted to the free DOFs."""
+        local = free_index[np.maximum(self.dofs, 0)]
+        local = np.where(self.dofs >= 0, local, -1)
+        block = weights[:, None, None] * self.coef[:, :, None] * self.coef[:, None, :]
+        rows = np.broadcast_to(local[:, :, None], block.shape)
+        cols = np.broadcast_to(local[:, None, :], block.shape)
+        keep = (rows >= 0) & (cols >= 0)
+        return sp.csc_matrix((block[keep], (rows[keep], cols[keep])), shape=(n_free, n_free))
 
 
 def _state(contacts: ContactSet) -> np.ndarray:
@@ -83,11 +113,15 @@ def _state(contacts: ContactSet) -> np.ndarray:
 
 
 def _active_key(contacts: ContactSet, state: np.ndarray) -> dict:
-    """The active set: which point pairs touch, and how (compliant/saturated), with their
-    forces (N)."""
+    """The active set: which point touches which body, and how (compliant/saturated), with
+    the contact forces (N). A node keeps its identity when its closest segment on the other
+    body changes."""
     active = state > 0
-    return dict(zip(zip(map(tuple, contacts.slots[active]), state[active]),
-                    contacts.force_n()[active]))
+    keys = list(zip(contacts.slots[active, 2], contacts.body_a[active], state[active]))
+    out: dict = {}
+    for key, force in zip(keys, contacts.force_n()[active]):
+        out[key] = out.get(key, 0.0) + force
+    return out
 
 
 def _same_state(key: dict, previous: dict | None, force_tol: float) -> bool:
@@ -102,14 +136,15 @@ def _same_state(key: dict, previous: dict | None, force_tol: float) -> bool:
 
 def _residual(model: MechanicalModel, u: np.ndarray, offset: np.ndarray, load: np.ndarray,
               contacts: ContactSet) -> float:
-    g = _gradient_matrix(model, contacts)
-    r = model.stiffness @ (u - offset) - load - g.T @ contacts.force_n()
+    rows = _Rows(model, contacts, np.arange(len(contacts)), contacts.normal)
+    r = (model.stiffness @ (u - offset) - load
+         - rows.transpose_apply(contacts.force_n(), model.n_dof))
     return float(np.max(np.abs(r[model.free]), initial=0.0))
 
 
 def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = None,
           offset: np.ndarray | None = None, load: np.ndarray | None = None,
-          tol_mm: float = 1e-5, max_iter: int = 80) -> Equilibrium:
+          tol_mm: float = 1e-4, max_iter: int = 80) -> Equilibrium:
     """Equilibrium of ``model``.
 
     Parameters
@@ -133,40 +168,53 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
     """
     n = model.n_dof
     free = model.free
+    free_index = np.full(n, -1)
+    free_index[free] = np.arange(int(np.count_nonzero(free)))
+    n_free = int(np.count_nonzero(free))
     u = np.zeros(n) if u0 is None else np.array(u0, dtype=float)
     u[~free] = 0.0
     offset = np.zeros(n) if offset is None else offset
     load = np.zeros(n) if load is None else load
     k_static = model.stiffness
     f_static = k_static @ offset + load
-    k_ff = k_static[free][:, free]
+    k_ff = k_static[free][:, free].tocsc()
     relax, previous_step, previous_key = 1.0, np.inf, None
     surface = model.surface
     for iteration in range(1, max_iter + 1):
         surface.frozen = iteration > 1
         contacts = _contacts(model, u, radii)
         state = _state(contacts)
-        active = state > 0
-        g = _gradient_matrix(model, contacts)[active]
-        k_eff = contacts.k_soft[active] + np.where(state[active] == 2,
-                                                   contacts.k_hard[active], 0.0)
-        c_sat = np.where(state[active] == 2, contacts.k_hard[active] *
-                         contacts.capacity[active], 0.0)
-        g_free = g[:, free]
-        lhs = (k_ff + g_free.T @ sp.diags(k_eff) @ g_free).tocsc()
-        rhs = f_static - g.T @ (k_eff * (contacts.gap[active] - g @ u) + c_sat)
-        u_new = np.zeros(n)
-        u_new[free] = spsolve(lhs, rhs[free], permc_spec="NATURAL")
-        step = u_new - u
-        size = float(np.max(np.abs(step), initial=0.0))
         key = _active_key(contacts, state)
         same = _same_state(key, previous_key, FORCE_TOL_N)
-        # with the active set unchanged the linear step is exact: take it whole; while the
-        # set keeps changing and the steps grow, damp them (contact chatter)
-        relax = 1.0 if same else (max(relax * 0.5, 1.0 / 16) if size > previous_step else relax)
+        active = np.flatnonzero(state > 0)
+        saturated = state[active] == 2
+        k_eff = contacts.k_soft[active] + np.where(saturated, contacts.k_hard[active], 0.0)
+        c_sat = np.where(saturated, contacts.k_hard[active] * contacts.capacity[active], 0.0)
+        gap = contacts.gap[active]
+        normal = _Rows(model, contacts, active, contacts.normal)
+        # Newton on the penalty energy: k grad(g) grad(g)^T plus, once the active set has
+        # settled, the curvature term k g d2g that softens sliding around a tube pressed
+        # into (far from equilibrium it could make the system indefinite)
+        lhs = k_ff + normal.gram(k_eff, free_index, n_free)
+        rhs = f_static - normal.transpose_apply(k_eff * (gap - normal.apply(u)) + c_sat, n)
+        if same:
+            soft = (k_eff * gap + c_sat) * contacts.curvature[active]
+            around = _Rows(model, contacts, active, contacts.binormal)
+            lhs = lhs + around.gram(soft, free_index, n_free)
+            rhs = rhs + around.transpose_apply(soft * around.apply(u), n)
+        u_new = np.zeros(n)
+        u_new[free] = spsolve(lhs.tocsc(), rhs[free], permc_spec="NATURAL")
+        step = u_new - u
+        size = float(np.max(np.abs(step), initial=0.0))
+        # the iteration contracts when each linear step shrinks; a step that does not (an
+        # active set still changing) is damped, and the damping relaxed as steps shrink
+        if size > 0.9 * previous_step:
+            relax = max(relax * 0.5, 1.0 / 32)
+        else:
+            relax = min(relax * 1.5, 1.0)
         previous_step, previous_key = size, key
         u = u + relax * step
-        if size * relax < tol_mm and same:
+        if size < tol_mm and same:
             surface.frozen = False
             final = _contacts(model, u, radii)
             surface.frozen = True

@@ -1,0 +1,218 @@
+"""Automatic sponge planning: the fewest, smallest pads that free CN VII through the pulse.
+
+The planner settles the case at the systolic peak (the worst phase) and takes its CN VII
+contacts, worst first (severity, then the root exit zone before the cisternal portion). For
+each contact still present it tries pads from the smallest up (:data:`PAD_DIAMETERS_MM`,
+within 0.5-1.5 times the vessel's diameter, the facts file's *estimate*), balls before
+rolled cylinders, at the contact and 1 mm either side along the nerve. A pad is accepted
+when the contact is gone at systole, it does not deviate the nerve and it presses on the
+nerve with less than :data:`NERVE_STRESS_LIMIT_KPA`; among the accepted pads of the smallest
+size the one off the root exit zone, then with the least pressure, wins (pads on the REZ or
+adherent to the nerve cause failures and revisions: Thieme 2015; Al Mutawa M et al. 2024).
+Vessels that push a culprit into the nerve (a VA behind a PICA) are named to be mobilised
+first. The finished plan is checked over the whole pulse by :func:`mvd_sim.decompress`.
+
+When no pad frees a contact (no room between the vessel and the nerve, or the vessel needs
+more force than the nerve can take), the plan says so and which vessel would need
+transposition instead (VA transposition with a Teflon sling: Lee SH et al., JKNS 2016).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from mvd_sim.contact import Contact, analyze
+from mvd_sim.decompress import DecompressionReport, decompress_states, lifted_start
+from mvd_sim.errors import ScenarioError, SolverError
+from mvd_sim.labels import DEFAULT_THRESHOLDS, SEVERITIES, SeverityThresholds
+from mvd_sim.mechanics.materials import DEFAULT_MATERIALS, Materials
+from mvd_sim.mechanics.simulate import Settled, build_model, settle
+from mvd_sim.scenario import SpongeSpec
+from mvd_sim.scene import Scene
+from mvd_sim.sponges import place_sponges
+
+__all__ = ["plan", "Plan", "PlanStep", "PAD_DIAMETERS_MM", "NERVE_STRESS_LIMIT_KPA"]
+
+PAD_DIAMETERS_MM = (1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0)  # facts file: about 1-4 mm
+PAD_TO_VESSEL = (0.5, 1.5)  # pad diameter / vessel diameter (facts file, *estimate*)
+SITE_SHIFTS_MM = (0.0, -1.0, 1.0)
+SHAPES = ("ball", "cylinder")
+SAME_SITE_MM = 3.0  # a contact of the vessel this close to the target is the same contact
+# nerve stress at symptomatic neurovascular contacts, trigeminal FSI model (Lu HP et al.)
+NERVE_STRESS_LIMIT_KPA = 25.0
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PlanStep(_Model):
+    """One pad of the plan, in the order a surgeon places them."""
+
+    vessel: str
+    segment: Literal["RExP", "AS", "RDP", "CP"]
+    s_mm: float
+    sponge: SpongeSpec
+    pressure_kpa: float
+    on_rez: bool
+
+
+class Plan(_Model):
+    """``plan``'s answer (JSON schema ``mvd-sim/sponge-plan``, version 1)."""
+
+    schema_id: Literal["mvd-sim/sponge-plan"] = "mvd-sim/sponge-plan"
+    schema_version: Literal[1] = 1
+    scenario: str
+    feasible: bool
+    message: str
+    mobilise_first: list[str]
+    steps: list[PlanStep]
+    predicted: DecompressionReport | None
+    candidates_tried: int
+
+    @property
+    def sponges(self) -> list[SpongeSpec]:
+        return [step.sponge for step in self.steps]
+
+
+def _targets(contacts: list[Contact]) -> list[Contact]:
+    rank = {name: i for i, name in enumerate(SEVERITIES)}
+    return sorted((c for c in contacts if c.nerve == "CN7"),
+                  key=lambda c: (-rank[c.severity], not c.in_rez, c.s_deepest_mm))
+
+
+def _still_there(contacts: list[Contact], target: Contact) -> bool:
+    return any(c.nerve == "CN7" and c.vessel == target.vessel and
+               abs(c.s_deepest_mm - target.s_deepest_mm) < SAME_SITE_MM for c in contacts)
+
+
+def _sizes(vessel_diameter_mm: float) -> list[float]:
+    low, high = (k * vessel_diameter_mm for k in PAD_TO_VESSEL)
+    sizes = [d for d in PAD_DIAMETERS_MM if low - 1e-9 <= d <= high + 1e-9]
+    return sizes or [min(PAD_DIAMETERS_MM, key=lambda d: abs(d - vessel_diameter_mm))]
+
+
+class _Evaluator:
+    """Quick checks of candidate pad sets at the systolic peak, from the settled pre-op."""
+
+    def __init__(self, scene: Scene, materials: Materials, thresholds: SeverityThresholds):
+        self.scene, self.materials, self.thresholds = scene, materials, thresholds
+        self.model = build_model(scene, (), materials)
+        self.before: Settled = settle(scene, level=1.0, model=self.model)
+        self.tried = 0
+
+    def __call__(self, specs: list[SpongeSpec]) -> tuple[Settled, list[Contact]] | None:
+        """The systolic state with the pads in, and its CN VII contacts; None if a pad has
+        no room or the solve fails."""
+        try:
+            bodies, holds_off = place_sponges(self.scene, specs)
+        except ScenarioError:
+            return None
+        self.tried += 1
+        model = build_model(self.scene, bodies, self.materials)
+        base = np.zeros(model.n_dof)
+        base[:self.model.n_dof] = self.before.equilibrium.u
+        try:
+            state = settle(self.scene, bodies, level=1.0, materials=self.materials,
+                           u0=lifted_start(model, holds_off, base), model=model)
+        except SolverError:
+            return None
+        report = analyze(state.scene, self.thresholds)
+        return state, [c for c in report.contacts if c.nerve == "CN7"]
+
+
+def _pad_load(state: Settled, index: int, rez_end_mm: float, rest_s: np.ndarray
+              ) -> tuple[float, bool]:
+    from mvd_sim.decompress import sponge_outcomes
+
+    outcome = sponge_outcomes(state, ("",) * len(state.scene.sponges), rez_end_mm, rest_s)
+    return outcome[index].nerve_pressure_kpa, outcome[index].on_rez
+
+
+def plan(scene: Scene, materials: Materials = DEFAULT_MATERIALS,
+         thresholds: SeverityThresholds = DEFAULT_THRESHOLDS) -> Plan:
+    """Find a sponge plan for ``scene`` (see the module docstring)."""
+    evaluate = _Evaluator(scene, materials, thresholds)
+    pre = analyze(evaluate.before.scene, thresholds)
+    mobilise = [c.vessel for c in pre.culprits if c.pushes is not None]
+    targets = _targets(pre.contacts)
+    if not targets:
+        return Plan(scenario=scene.name, feasible=True, mobilise_first=[], steps=[],
+                    predicted=None, candidates_tried=0,
+                    message="no vessel touches CN VII at systole: nothing to decompress")
+    marks, rest_s = scene.landmarks["CN7"], scene.rest_nerves["CN7"].s
+    steps: list[PlanStep] = []
+    current = evaluate.before, [c for c in pre.contacts if c.nerve == "CN7"]
+    for target in targets:
+        if not _still_there(current[1], target):
+            continue
+        chosen = _best_pad(scene, evaluate, steps, target, marks.rez_end_mm, rest_s)
+        if chosen is None:
+            vessel = scene.vessels[target.vessel]
+            return Plan(
+                scenario=scene.name, feasible=False, mobilise_first=mobilise, steps=steps,
+                predicted=None, candidates_tried=evaluate.tried,
+                message=(f"no sponge plan: no pad of {', '.join(f'{d:g}' for d in _sizes(2 * vessel.radius[0]))} mm "
+                         f"frees CN VII from {target.vessel} ({vessel.kind}) at the "
+                         f"{target.segment} without lifting the nerve or pressing on it with "
+                         f"more than {NERVE_STRESS_LIMIT_KPA:g} kPa, or there is no room for "
+                         f"one; consider transposing {target.vessel} instead"))
+        steps.append(chosen[0])
+        current = chosen[1]
+    report, _, _ = decompress_states(scene, [s.sponge for s in steps], materials, thresholds)
+    if report.decompressed:
+        message = (f"{len(steps)} pad(s) free CN VII through the whole pulse: "
+                   + "; ".join(report.reasons))
+    else:
+        message = "no sponge plan frees CN VII through the whole pulse: " + \
+            "; ".join(report.reasons)
+    return Plan(scenario=scene.name, feasible=report.decompressed, mobilise_first=mobilise,
+                steps=steps, predicted=report, candidates_tried=evaluate.tried,
+                message=message)
+
+
+def _best_pad(scene: Scene, evaluate: _Evaluator, steps: list[PlanStep], target: Contact,
+              rez_end_mm: float, rest_s: np.ndarray):
+    """The smallest accepted pad for ``target`` with the previous steps in place.
+
+    At each size a ball at the contact is tried first; only if it is accepted are the sites
+    either side tried too (for less pressure on the REZ), and only if no ball is accepted
+    is a rolled cylinder tried.
+    """
+    nerve_length = scene.rest_nerves["CN7"].length_mm
+    vessel = scene.vessels[target.vessel]
+    previous = [s.sponge for s in steps]
+
+    def attempt(shape: str, diameter: float, shift: float):
+        s_mm = float(np.clip(target.s_deepest_mm + shift, 0.3, nerve_length - 0.3))
+        spec = SpongeSpec(id=f"pad{len(steps) + 1}", shape=shape, diameter_mm=diameter,
+                          s_mm=s_mm, vessel=target.vessel,
+                          length_mm=max(4.0, diameter) if shape == "cylinder" else None)
+        result = evaluate(previous + [spec])
+        if result is None or _still_there(result[1], target):
+            return None
+        state = result[0]
+        deviation = float(np.max(np.linalg.norm(
+            state.scene.nerves["CN7"].points - state.scene.rest_nerves["CN7"].points, axis=1)))
+        pressure, on_rez = _pad_load(state, len(previous), rez_end_mm, rest_s)
+        if deviation >= evaluate.thresholds.deviation_mm or pressure > NERVE_STRESS_LIMIT_KPA:
+            return None
+        step = PlanStep(vessel=target.vessel, segment=target.segment, s_mm=s_mm, sponge=spec,
+                        pressure_kpa=pressure, on_rez=on_rez)
+        return (on_rez, shape != "ball", pressure), step, result
+
+    for diameter in _sizes(2.0 * float(vessel.radius[0])):
+        for shape in SHAPES:
+            first = attempt(shape, diameter, SITE_SHIFTS_MM[0])
+            if first is None:
+                continue
+            accepted = [first]
+            if first[0][0]:  # on the REZ: see whether a site beside it spares the REZ
+                accepted += [a for a in (attempt(shape, diameter, shift)
+                                         for shift in SITE_SHIFTS_MM[1:]) if a is not None]
+            best = min(accepted, key=lambda a: a[0])
+            return best[1], best[2]
+    return None

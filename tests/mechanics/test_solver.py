@@ -1,0 +1,103 @@
+"""The equilibrium solver: closed-form beams, contacts, non-penetration, failure."""
+
+import numpy as np
+import pytest
+
+from mvd_sim.errors import SolverError
+from mvd_sim.mechanics.bodies import Rod
+from mvd_sim.mechanics.frame import DOF_PER_NODE
+from mvd_sim.mechanics.materials import DEFAULT_MATERIALS, vessel_section
+from mvd_sim.mechanics.model import MechanicalModel
+from mvd_sim.mechanics.solver import solve
+from mvd_sim.tube import Tube
+
+RADIUS, LENGTH, NODES = 0.5, 20.0, 41
+
+
+def _rod(name, points, brainstem_contact=False, dent_mpa=0.01):
+    n = len(points)
+    clamped = np.zeros(n, bool)
+    clamped[[0, -1]] = True
+    return Rod(tube=Tube(name, "AICA", points, RADIUS), start=points, clamped=clamped,
+               tether_n_per_mm=np.zeros(n), dent_mpa=np.full(n, dent_mpa),
+               capacity_mm=np.full(n, 0.5 * RADIUS),
+               brainstem_contact=np.full(n, brainstem_contact))
+
+
+def _line(start, direction):
+    direction = np.asarray(direction, float) / np.linalg.norm(direction)
+    return np.asarray(start, float) + np.linspace(-LENGTH / 2, LENGTH / 2, NODES)[:, None] \
+        * direction
+
+
+def _ei():
+    return float(vessel_section("AICA", np.array(RADIUS)).ei_nmm2)
+
+
+def _translation(model, rod_index, node):
+    base = DOF_PER_NODE * (model.slot0[rod_index] + node)
+    return np.arange(base, base + 3)
+
+
+def test_clamped_clamped_rod_under_a_central_load(scene_of):
+    far = [70.0, 0.0, 0.0]  # far lateral of the brainstem: no contact
+    model = MechanicalModel([_rod("beam", _line(far, [0, 1, 0]))], [],
+                            scene_of("atlas_default_right").brainstem, DEFAULT_MATERIALS)
+    load = np.zeros(model.n_dof)
+    force = 2e-3
+    load[_translation(model, 0, NODES // 2)] = [0.0, 0.0, force]
+    eq = solve(model, np.full(NODES, RADIUS), load=load)
+    deflection = eq.u[_translation(model, 0, NODES // 2)][2]
+    assert deflection == pytest.approx(force * LENGTH ** 3 / (192 * _ei()), rel=0.02)
+    assert eq.residual < 1e-9 and len(eq.contacts) == 0
+
+
+def test_crossing_rods_share_the_overlap_symmetrically(scene_of):
+    """Two identical clamped rods crossing at 90 deg, their rest shapes overlapping 0.4 mm:
+    they push each other apart equally, and each deflects F L^3 / 192 EI under the contact
+    force F it carries."""
+    centre = np.array([70.0, 0.0, 0.0])
+    overlap = 0.4
+    a = _rod("a", _line(centre, [0, 1, 0]))
+    b = _rod("b", _line(centre + [0, 0, 2 * RADIUS - overlap], [0, 0.0, 1e-9] + np.r_[1, 0, 0]))
+    model = MechanicalModel([a, b], [], scene_of("atlas_default_right").brainstem,
+                            DEFAULT_MATERIALS)
+    eq = solve(model, np.full(2 * NODES, RADIUS))
+    down = -eq.u[_translation(model, 0, NODES // 2)][2]
+    up = eq.u[_translation(model, 1, NODES // 2)][2]
+    assert down == pytest.approx(up, rel=1e-3)
+    forces = eq.forces_n()
+    assert forces.sum() > 0
+    # every contact pushes both rods (node-to-segment both ways, half weight each): the
+    # total, spread over a few nodes near the middle, acts on each rod like a central load
+    assert down == pytest.approx(forces.sum() * LENGTH ** 3 / (192 * _ei()), rel=0.05)
+    remaining = overlap - down - up
+    assert 0 < remaining < overlap  # the compliant layers carry the rest, as a dent
+
+
+def test_rod_pressed_onto_the_brainstem_does_not_penetrate(scene_of):
+    brainstem = scene_of("atlas_default_right").brainstem
+    surface = brainstem.query(np.array([[0.0, 3.0, -2.0]]))
+    normal = surface.normal[0]
+    along = np.cross(normal, [0.0, 0.0, 1.0])
+    centre = surface.closest[0] + (RADIUS + 0.3) * normal
+    model = MechanicalModel([_rod("rod", _line(centre, along), brainstem_contact=True)], [],
+                            brainstem, DEFAULT_MATERIALS)
+    load = np.zeros(model.n_dof)
+    for node in range(1, NODES - 1):
+        load[_translation(model, 0, node)] = -2e-3 * normal  # 78 mN in all
+    eq = solve(model, np.full(NODES, RADIUS), load=load)
+    gap = brainstem.signed_distance(eq.positions) - RADIUS
+    assert gap.min() > -0.01
+    assert gap.min() < 0.0  # it did reach the surface
+    assert eq.residual < 1e-6
+
+
+def test_unconverged_solve_raises(scene_of):
+    centre = np.array([70.0, 0.0, 0.0])
+    a = _rod("a", _line(centre, [0, 1, 0]))
+    b = _rod("b", _line(centre + [0, 0, 0.6], [1, 0, 0]))
+    model = MechanicalModel([a, b], [], scene_of("atlas_default_right").brainstem,
+                            DEFAULT_MATERIALS)
+    with pytest.raises(SolverError, match="did not converge"):
+        solve(model, np.full(2 * NODES, RADIUS), max_iter=1)
