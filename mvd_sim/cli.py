@@ -34,6 +34,7 @@ _EXAMPLES = """examples:
   mvd-sim validate scenarios/*.yaml
   mvd-sim export-meshes aica_as_moderate_right -o meshes_out --format vtp
   mvd-sim decompress aica_as_moderate_right --sponge s=5,d=2 --save postop
+  mvd-sim plan multi_aica_pica_right --save planned
 """
 
 
@@ -73,10 +74,34 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from mvd_sim.planner import plan_states
+    from mvd_sim.postop import postop_spec, save_postop
+    from mvd_sim.report import plan_table
+    from mvd_sim.scenario import materials_of
+
+    path = mvd_sim.resolve_scenario(args.scenario)
+    spec = mvd_sim.load_scenario(path)
+    scene = mvd_sim.load_scene(path, postop=False)
+    try:
+        result, after = plan_states(scene, materials_of(spec), _thresholds(args))
+    except MvdSimError as err:
+        raise type(err)(f"{path}: {err}") from None
+    _write_report(args, result, plan_table)
+    if args.save and after is not None:
+        for written in save_postop(postop_spec(spec, result.sponges), after.scene, args.save,
+                                   path.stem):
+            print(f"wrote {written}")
+    return 0 if result.feasible else 3
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from mvd_sim.report import report_json_schema
 
-    models = {"contact": mvd_sim.ContactReport, "decompression": mvd_sim.DecompressionReport}
+    from mvd_sim.planner import Plan
+
+    models = {"contact": mvd_sim.ContactReport, "decompression": mvd_sim.DecompressionReport,
+              "plan": Plan}
     sys.stdout.write(report_json_schema(models[args.kind]))
     return 0
 
@@ -175,8 +200,20 @@ def _parser() -> argparse.ArgumentParser:
     _report_options(p)
     p.set_defaults(run=_cmd_decompress)
 
+    p = sub.add_parser(
+        "plan", help="find the fewest, smallest pads that free CN VII through the pulse",
+        epilog="examples: mvd-sim plan multi_aica_pica_right\n"
+               "          mvd-sim plan case.yaml --json -o plan.json --save planned/\n"
+               "exit status: 0 a plan frees the nerve, 3 no sponge plan can, 1 bad input",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--save", metavar="DIR", help="write the scenario with the planned pads "
+                   "(and post-operative meshes) to DIR")
+    _report_options(p)
+    p.set_defaults(run=_cmd_plan)
+
     p = sub.add_parser("report-schema", help="print the JSON Schema of a report")
-    p.add_argument("kind", nargs="?", default="contact", choices=("contact", "decompression"),
+    p.add_argument("kind", nargs="?", default="contact",
+                   choices=("contact", "decompression", "plan"),
                    help="which report (default: contact)")
     p.set_defaults(run=_cmd_schema)
     return parser

@@ -33,7 +33,8 @@ from mvd_sim.scenario import SpongeSpec
 from mvd_sim.scene import Scene
 from mvd_sim.sponges import place_sponges, vessel_lift
 
-__all__ = ["decompress", "decompress_states", "lifted_start", "sponge_outcomes",
+__all__ = ["decompress", "decompress_states", "postop_starts", "lifted_start",
+           "sponge_outcomes",
            "DecompressionReport", "SpongeOutcome", "VesselOutcome",
            "KINK_CURVATURE_PER_MM", "REPORT_SCHEMA"]
 
@@ -164,6 +165,15 @@ def _vessel_outcomes(scene: Scene, before: Settled, after: Settled, gap_before: 
     return out
 
 
+def postop_starts(before_model: MechanicalModel, after_model: MechanicalModel,
+                  holds_off: tuple[str, ...], before: Settled) -> list[np.ndarray]:
+    """Starting displacements for a solve with pads: the settled case as it was, then the
+    same with the held-off vessels lifted clear of their pads."""
+    base = np.zeros(after_model.n_dof)
+    base[:before_model.n_dof] = before.equilibrium.u
+    return [base, lifted_start(after_model, holds_off, base)]
+
+
 def lifted_start(model: MechanicalModel, holds_off: tuple[str, ...],
                  base: np.ndarray | None = None) -> np.ndarray:
     """Starting displacements (``base``, default the scene as placed) with each held-off
@@ -202,11 +212,11 @@ def decompress_states(scene: Scene, sponges, materials: Materials = DEFAULT_MATE
     bodies, holds_off = place_sponges(scene, sponges)
     before_model = build_model(scene, (), materials)
     after_model = dataclasses.replace(before_model, sponges=list(bodies))
-    before = sweep(scene, before_model, start_displacement(before_model))
-    # the pads go in at the worst phase of the settled case, its vessels lifted clear
-    base = np.zeros(after_model.n_dof)
-    base[:before_model.n_dof] = before.states[before.worst].equilibrium.u
-    after = sweep(scene, after_model, lifted_start(after_model, holds_off, base))
+    before = sweep(scene, before_model, [start_displacement(before_model)])
+    # the pads go in at the worst phase of the settled case (if that fails to converge, with
+    # the vessels they hold off first lifted clear of them)
+    after = sweep(scene, after_model, postop_starts(before_model, after_model, holds_off,
+                                                    before.states[before.worst]))
     s_before, s_after = _summary(before, thresholds), _summary(after, thresholds)
     worst_before, worst_after = before.states[before.worst], after.states[after.worst]
     marks = scene.landmarks["CN7"]

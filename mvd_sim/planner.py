@@ -25,16 +25,18 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from mvd_sim.contact import Contact, analyze
-from mvd_sim.decompress import DecompressionReport, decompress_states, lifted_start
+from mvd_sim.decompress import DecompressionReport, decompress_states, postop_starts
 from mvd_sim.errors import ScenarioError, SolverError
 from mvd_sim.labels import DEFAULT_THRESHOLDS, SEVERITIES, SeverityThresholds
 from mvd_sim.mechanics.materials import DEFAULT_MATERIALS, Materials
 from mvd_sim.mechanics.simulate import Settled, build_model, settle
+from mvd_sim.pulse_sweep import settle_from
 from mvd_sim.scenario import SpongeSpec
 from mvd_sim.scene import Scene
 from mvd_sim.sponges import place_sponges
 
-__all__ = ["plan", "Plan", "PlanStep", "PAD_DIAMETERS_MM", "NERVE_STRESS_LIMIT_KPA"]
+__all__ = ["plan", "plan_states", "Plan", "PlanStep", "PAD_DIAMETERS_MM",
+           "NERVE_STRESS_LIMIT_KPA"]
 
 PAD_DIAMETERS_MM = (1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0)  # facts file: about 1-4 mm
 PAD_TO_VESSEL = (0.5, 1.5)  # pad diameter / vessel diameter (facts file, *estimate*)
@@ -113,11 +115,9 @@ class _Evaluator:
             return None
         self.tried += 1
         model = build_model(self.scene, bodies, self.materials)
-        base = np.zeros(model.n_dof)
-        base[:self.model.n_dof] = self.before.equilibrium.u
         try:
-            state = settle(self.scene, bodies, level=1.0, materials=self.materials,
-                           u0=lifted_start(model, holds_off, base), model=model)
+            state = settle_from(self.scene, model, 1.0,
+                                postop_starts(self.model, model, holds_off, self.before))
         except SolverError:
             return None
         report = analyze(state.scene, self.thresholds)
@@ -135,6 +135,13 @@ def _pad_load(state: Settled, index: int, rez_end_mm: float, rest_s: np.ndarray
 def plan(scene: Scene, materials: Materials = DEFAULT_MATERIALS,
          thresholds: SeverityThresholds = DEFAULT_THRESHOLDS) -> Plan:
     """Find a sponge plan for ``scene`` (see the module docstring)."""
+    return plan_states(scene, materials, thresholds)[0]
+
+
+def plan_states(scene: Scene, materials: Materials = DEFAULT_MATERIALS,
+                thresholds: SeverityThresholds = DEFAULT_THRESHOLDS
+                ) -> tuple[Plan, Settled | None]:
+    """:func:`plan` and the post-operative state at its worst phase (None without pads)."""
     evaluate = _Evaluator(scene, materials, thresholds)
     pre = analyze(evaluate.before.scene, thresholds)
     mobilise = [c.vessel for c in pre.culprits if c.pushes is not None]
@@ -142,7 +149,7 @@ def plan(scene: Scene, materials: Materials = DEFAULT_MATERIALS,
     if not targets:
         return Plan(scenario=scene.name, feasible=True, mobilise_first=[], steps=[],
                     predicted=None, candidates_tried=0,
-                    message="no vessel touches CN VII at systole: nothing to decompress")
+                    message="no vessel touches CN VII at systole: nothing to decompress"), None
     marks, rest_s = scene.landmarks["CN7"], scene.rest_nerves["CN7"].s
     steps: list[PlanStep] = []
     current = evaluate.before, [c for c in pre.contacts if c.nerve == "CN7"]
@@ -159,10 +166,11 @@ def plan(scene: Scene, materials: Materials = DEFAULT_MATERIALS,
                          f"frees CN VII from {target.vessel} ({vessel.kind}) at the "
                          f"{target.segment} without lifting the nerve or pressing on it with "
                          f"more than {NERVE_STRESS_LIMIT_KPA:g} kPa, or there is no room for "
-                         f"one; consider transposing {target.vessel} instead"))
+                         f"one; consider transposing {target.vessel} instead")), None
         steps.append(chosen[0])
         current = chosen[1]
-    report, _, _ = decompress_states(scene, [s.sponge for s in steps], materials, thresholds)
+    report, _, after = decompress_states(scene, [s.sponge for s in steps], materials,
+                                         thresholds)
     if report.decompressed:
         message = (f"{len(steps)} pad(s) free CN VII through the whole pulse: "
                    + "; ".join(report.reasons))
@@ -171,7 +179,7 @@ def plan(scene: Scene, materials: Materials = DEFAULT_MATERIALS,
             "; ".join(report.reasons)
     return Plan(scenario=scene.name, feasible=report.decompressed, mobilise_first=mobilise,
                 steps=steps, predicted=report, candidates_tried=evaluate.tried,
-                message=message)
+                message=message), after
 
 
 def _best_pad(scene: Scene, evaluate: _Evaluator, steps: list[PlanStep], target: Contact,

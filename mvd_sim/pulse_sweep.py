@@ -2,12 +2,15 @@
 
 A quasi-static state depends on the phase only through the pulse level (artery radii,
 pulsatile shift and pressure load all scale with it, :mod:`mvd_sim.mechanics.pulse`). The
-cycle is sampled on a dense phase grid (:data:`DENSE_PHASES`, doubled until the highest
+cycle is sampled on a dense phase grid (:data:`DENSE_PHASES`, doubled until the extreme
 sampled level moves the worst clearance by less than :data:`CLEARANCE_TOL_MM`), and the model
 is solved at the grid's highest and lowest levels and at :data:`LEVEL_QUANTILES` between,
-from the top down (each solve starts from the previous one). If the worst clearance between
-the vessels and CN VII does not fall as the level rises (within the tolerance), every grid
-phase is solved instead. The worst phase is the one with the smallest clearance.
+from the top down (each solve starts from the previous one). The worst clearance between the
+vessels and CN VII is then normally monotone in the level: worst at the highest level (a
+vessel pulsing into the nerve) or at the lowest (one pulsing away from it, e.g. off a pad),
+and the grid is refined at that end. If it is not monotone (within the tolerance), the levels
+are sampled more finely (:data:`FALLBACK_LEVELS` grid phases spread evenly over the level
+range). The worst phase is the one with the smallest clearance.
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ from mvd_sim.mechanics.pulse import pulse_level
 from mvd_sim.mechanics.simulate import Settled, settle
 from mvd_sim.scene import Scene
 
-__all__ = ["PhaseSweep", "sweep", "clearances", "DENSE_PHASES", "CLEARANCE_TOL_MM"]
+__all__ = ["PhaseSweep", "sweep", "settle_from", "clearances", "DENSE_PHASES",
+           "CLEARANCE_TOL_MM"]
 
 DENSE_PHASES = 64
 LEVEL_QUANTILES = (0.25, 0.5, 0.75)
 CLEARANCE_TOL_MM = 1e-3
 MAX_DENSE_PHASES = 4096
+FALLBACK_LEVELS = 17
 
 
 def clearances(scene: Scene, nerve: str = "CN7") -> dict[str, float]:
@@ -68,8 +73,8 @@ class PhaseSweep:
         return int(np.argmin([self.worst_clearance(k) for k in range(len(self.phases))]))
 
 
-def _settle_from(scene: Scene, model: MechanicalModel, level: float,
-                 starts: list[np.ndarray]) -> Settled:
+def settle_from(scene: Scene, model: MechanicalModel, level: float,
+                starts: list[np.ndarray]) -> Settled:
     """Settle from the first start that converges (the last failure is raised)."""
     for k, start in enumerate(starts):
         try:
@@ -85,18 +90,19 @@ def _grid(n: int) -> tuple[np.ndarray, np.ndarray]:
     return phases, pulse_level(phases)
 
 
-def sweep(scene: Scene, model: MechanicalModel, u0: np.ndarray) -> PhaseSweep:
-    """Solve over the cycle (see the module docstring)."""
+def sweep(scene: Scene, model: MechanicalModel, starts: list[np.ndarray]) -> PhaseSweep:
+    """Solve over the cycle (see the module docstring); the first solve tries ``starts`` in
+    turn, later ones start from the solved state at the nearest level, then from them."""
     solved: dict[float, tuple[Settled, dict[str, float]]] = {}
 
     def run(phase: float) -> float:
         if phase not in solved:
             level = float(pulse_level(phase))
-            starts = [u0]
+            tries = list(starts)
             if solved:  # start from the solved state at the nearest level, else afresh
                 nearest = min(solved, key=lambda p: abs(solved[p][0].level - level))
-                starts.insert(0, solved[nearest][0].equilibrium.u)
-            state = _settle_from(scene, model, level, starts)
+                tries.insert(0, solved[nearest][0].equilibrium.u)
+            state = settle_from(scene, model, level, tries)
             solved[phase] = (state, clearances(state.scene))
         return min(solved[phase][1].values(), default=np.inf)
 
@@ -107,18 +113,23 @@ def sweep(scene: Scene, model: MechanicalModel, u0: np.ndarray) -> PhaseSweep:
     picks[1:1] = [int(np.argmin(np.abs(levels - (low + q * (high - low)))))
                   for q in reversed(LEVEL_QUANTILES)]
     worst = [run(float(phases[k])) for k in picks]  # highest level first
-    if np.any(np.diff(worst) < -CLEARANCE_TOL_MM):  # not monotone in the level: solve all
-        for phase in phases:
-            run(float(phase))
-    else:  # refine the grid until its highest level no longer moves the answer
-        slope = (worst[0] - worst[1]) / max(levels[picks[0]] - levels[picks[1]], 1e-12)
+    change = np.diff(worst)  # as the level falls
+    if np.all(change >= -CLEARANCE_TOL_MM):  # worst at the highest level
+        end, pick = np.max, np.argmax
+    elif np.all(change <= CLEARANCE_TOL_MM):  # worst at the lowest (a vessel pulses away)
+        end, pick = np.min, np.argmin
+    else:  # not monotone in the level: sample the levels finer
+        for target in np.linspace(high, low, FALLBACK_LEVELS):
+            run(float(phases[int(np.argmin(np.abs(levels - target)))]))
+        end = None
+    if end is not None:  # refine the grid until its extreme level no longer moves the answer
+        slope = (worst[0] - worst[-1]) / max(high - low, 1e-12)
         while n < MAX_DENSE_PHASES:
             finer, finer_levels = _grid(2 * n)
-            gain = finer_levels.max() - levels.max()
-            if abs(slope) * gain < CLEARANCE_TOL_MM:
+            if abs(slope) * abs(end(finer_levels) - end(levels)) < CLEARANCE_TOL_MM:
                 break
             n, phases, levels = 2 * n, finer, finer_levels
-            run(float(phases[int(np.argmax(levels))]))
+            run(float(phases[int(pick(levels))]))
     order = sorted(solved)
     return PhaseSweep(np.array(order), [solved[p][0] for p in order],
                       [solved[p][1] for p in order], n)

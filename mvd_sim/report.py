@@ -14,8 +14,10 @@ from pydantic import BaseModel
 
 from mvd_sim.contact import ContactReport
 from mvd_sim.decompress import DecompressionReport
+from mvd_sim.planner import Plan
 
-__all__ = ["report_json", "report_json_schema", "report_table", "decompression_table"]
+__all__ = ["report_json", "report_json_schema", "report_table", "decompression_table",
+           "plan_table"]
 
 
 def report_json(report: BaseModel) -> str:
@@ -114,6 +116,35 @@ def report_table(report: ContactReport, width: int = 120) -> str:
                       f"{risk.min_separation_mm:.2f} mm from {risk.nerve} "
                       f"at s = {risk.s_mm:.1f} mm ({risk.segment})")
     return console.export_text()
+
+
+def plan_table(plan: Plan, width: int = 120) -> str:
+    """A sponge plan as text: verdict, the pads in order, and the predicted outcome."""
+    from rich.table import Table
+
+    console = _console(width)
+    verdict = "PLAN FOUND" if plan.feasible else "NO SPONGE PLAN"
+    console.print(f"[bold]{plan.scenario}[/bold]: [bold]{verdict}[/bold]: {plan.message}")
+    if plan.mobilise_first:
+        console.print(f"  mobilise first: {', '.join(plan.mobilise_first)} (pushes a culprit "
+                      "into the nerve)")
+    steps = Table(title=f"Pads in order ({plan.candidates_tried} candidates tried; "
+                  "s mm from the root exit point, pressure kPa)")
+    for header in ("#", "holds off", "segment", "s", "shape", "d", "length", "pressure",
+                   "on REZ"):
+        steps.add_column(header, no_wrap=True)
+    for k, step in enumerate(plan.steps, 1):
+        pad = step.sponge
+        steps.add_row(str(k), step.vessel, step.segment, f"{step.s_mm:.1f}", pad.shape,
+                      f"{pad.diameter_mm:.1f}",
+                      f"{pad.cylinder_length_mm:.1f}" if pad.shape == "cylinder" else "-",
+                      f"{step.pressure_kpa:.2f}", "yes" if step.on_rez else "no")
+    if plan.steps:
+        console.print(steps)
+    text = console.export_text()
+    if plan.predicted is not None:
+        text += "Predicted outcome:\n" + decompression_table(plan.predicted, width)
+    return text
 
 
 class _Null:

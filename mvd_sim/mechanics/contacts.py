@@ -85,15 +85,12 @@ def _series(k1: np.ndarray, k2: np.ndarray) -> np.ndarray:
     return k1 * k2 / (k1 + k2)
 
 
-def _series_capacity(k1: np.ndarray, c1: np.ndarray, k2: np.ndarray, c2: np.ndarray
-                     ) -> np.ndarray:
-    """Overlap at which the first of two compliant layers in series bottoms out.
-
-    Both carry the same force per length; layer ``i`` takes ``f / k_i`` and is full at
-    ``f = k_i c_i``, so the pair is full at ``f = min(k_1 c_1, k_2 c_2)``, reached at an
-    overlap of ``f (1 / k_1 + 1 / k_2)``.
-    """
-    return np.minimum(k1 * c1, k2 * c2) * (1.0 / k1 + 1.0 / k2)
+def _pair_capacity(c1: np.ndarray, c2: np.ndarray) -> np.ndarray:
+    """Overlap two compliant layers take before the contact acts as rigid: both layers'
+    capacities together. (In series the softer layer fills first; letting each take its
+    share of the overlap keeps the force law's kinks few, which the active-set iteration
+    needs to converge on crowded contacts.)"""
+    return c1 + c2
 
 
 def _point_segment(x: np.ndarray, s0: np.ndarray, s1: np.ndarray
@@ -150,6 +147,9 @@ def _rod_rod(rods, positions, radii, slot0, tribs, margin, materials) -> list[Co
     out = []
     boxes = [(x.min(axis=0) - r.max(), x.max(axis=0) + r.max()) for x, r in zip(positions, radii)]
     trees = [cKDTree(0.5 * (x[1:] + x[:-1])) for x in positions]
+    node_trees = [cKDTree(x) for x in positions]
+    halves = [0.5 * np.linalg.norm(np.diff(x, axis=0), axis=1).max() for x in positions]
+    tangents = [_vertex_tangents(x) for x in positions]
     for ia, rod_a in enumerate(rods):
         xa, ra = positions[ia], radii[ia]
         for ib, rod_b in enumerate(rods):
@@ -157,9 +157,9 @@ def _rod_rod(rods, positions, radii, slot0, tribs, margin, materials) -> list[Co
                     np.any(boxes[ib][0] - margin > boxes[ia][1]):
                 continue
             xb, rb = positions[ib], radii[ib]
-            half_b = 0.5 * np.linalg.norm(np.diff(xb, axis=0), axis=1)
-            reach = margin + ra.max() + rb.max() + half_b.max()
-            pairs = cKDTree(xa).sparse_distance_matrix(trees[ib], reach, output_type="ndarray")
+            reach = margin + ra.max() + rb.max() + halves[ib]
+            pairs = node_trees[ia].sparse_distance_matrix(trees[ib], reach,
+                                                          output_type="ndarray")
             if len(pairs) == 0:
                 continue
             i, j = pairs["i"].astype(np.intp), pairs["j"].astype(np.intp)
@@ -186,7 +186,7 @@ def _rod_rod(rods, positions, radii, slot0, tribs, margin, materials) -> list[Co
                 best[keep]
             # sliding around the segment: its direction interpolated between the vertex
             # tangents, so the curvature term is continuous from one segment to the next
-            tangent = _vertex_tangents(xb)
+            tangent = tangents[ib]
             axis = (1 - u)[:, None] * tangent[j] + u[:, None] * tangent[j + 1]
             binormal = np.cross(axis, normal)
             binormal /= np.maximum(np.linalg.norm(binormal, axis=1), 1e-12)[:, None]
@@ -199,7 +199,7 @@ def _rod_rod(rods, positions, radii, slot0, tribs, margin, materials) -> list[Co
             dent_a = rod_a.dent_mpa[i]
             out.append(_make(len(i), slots, weights, normal, gap,
                              length * _series(dent_a, dent_b), length * materials.hard_mpa,
-                             _series_capacity(dent_a, rod_a.capacity_mm[i], dent_b, cap_b),
+                             _pair_capacity(rod_a.capacity_mm[i], cap_b),
                              ib, ia, i, binormal, curvature))
     return out
 
@@ -257,15 +257,10 @@ def _rod_brainstem(rods, positions, radii, slot0, tribs, surface, margin, materi
     n = int(np.count_nonzero(near))
     if n == 0:
         return []
-    dent = np.concatenate([rods[k].dent_mpa[i] for k, i in enumerate(idx)])[near]
-    cap = np.concatenate([rods[k].capacity_mm[i] for k, i in enumerate(idx)])[near]
-    brain = np.full(n, materials.brainstem_dent_mpa)
+    k = trib[near] * materials.hard_mpa
     rows = np.stack([-np.ones(n, np.intp), -np.ones(n, np.intp), slots[near]], axis=1)
-    return [_make(n, rows, np.tile([0.0, 0.0, 1.0], (n, 1)), normal[near], gap[near],
-                  trib[near] * _series(brain, dent), trib[near] * materials.hard_mpa,
-                  _series_capacity(brain, np.full(n, materials.brainstem_capacity_mm), dent,
-                                   cap),
-                  BRAINSTEM, body[near], node[near])]
+    return [_make(n, rows, np.tile([0.0, 0.0, 1.0], (n, 1)), normal[near], gap[near], k, k,
+                  np.inf, BRAINSTEM, body[near], node[near])]
 
 
 def _sponge_rod(sponges, centres, rods, positions, radii, slot0, sponge_slot0, tribs, margin,
@@ -304,8 +299,8 @@ def _sponge_rod(sponges, centres, rods, positions, radii, slot0, sponge_slot0, t
             out.append(_make(
                 n, slots, weights, normal, gap[idx],
                 length * _series(felt, rod.dent_mpa[idx]), length * materials.hard_mpa,
-                _series_capacity(felt, materials.sponge_compressibility * sponge.radius_mm,
-                                 rod.dent_mpa[idx], rod.capacity_mm[idx]),
+                _pair_capacity(materials.sponge_compressibility * sponge.radius_mm,
+                               rod.capacity_mm[idx]),
                 len(rods) + k, ia, idx))
     return out
 
@@ -325,13 +320,9 @@ def _sponge_brainstem(sponges, centres, n_rods, sponge_slot0, brainstem, margin,
         n = len(near)
         share = sponge.diameter_mm / len(samples)
         slots = np.tile([-1, -1, sponge_slot0 + k], (n, 1))
-        felt, brain = np.full(n, materials.sponge_youngs_mpa), \
-            np.full(n, materials.brainstem_dent_mpa)
         out.append(_make(n, slots, np.tile([0.0, 0.0, 1.0], (n, 1)), q.normal[near], gap[near],
-                         share * _series(felt, brain), share * materials.hard_mpa,
-                         _series_capacity(felt, materials.sponge_compressibility *
-                                          sponge.radius_mm, brain,
-                                          np.full(n, materials.brainstem_capacity_mm)),
+                         share * materials.sponge_youngs_mpa, share * materials.hard_mpa,
+                         materials.sponge_compressibility * sponge.radius_mm,
                          BRAINSTEM, n_rods + k, -1))
     return out
 

@@ -39,12 +39,6 @@ class Materials:
         Pa`` (PMC9748497). The REZ dents easily, which is why it is the vulnerable part.
     peripheral_dent_mpa : float
         The same for the peripherally myelinated root: the root modulus, 1.3 MPa (Singh 2006).
-    brainstem_dent_mpa : float
-        The brainstem's surface under a rod, per unit length: brain tissue, 2.0 kPa as for
-        the central root (PMC9748497). A vessel pressing the attached segment pushes it
-        into the pons: that is how the nerve's course deviates there.
-    brainstem_capacity_mm : float
-        How far the brainstem's surface gives before it acts as rigid: *estimate* 1.0 mm.
     vessel_wall_dent_mpa : float
         Transverse stiffness of a pressurised vessel (flattening): the mean arterial pressure,
         93 mmHg = 0.0124 MPa (120/80 mmHg, standard). *estimate* (membrane model).
@@ -68,9 +62,9 @@ class Materials:
     sponge_hold_n_per_mm : float
         Friction and adhesion holding a pad where it was placed: *estimate* 0.01 N/mm.
     hard_mpa : float
-        Penalty per unit length for contacts whose compliant layers are full (a fully
-        compressed pad, a dent as deep as it goes): 50 MPa keeps further penetration near
-        1e-4 mm under mN forces. A numerical constant, not tissue.
+        Penalty per unit length for contacts with no compliant layer left (the brainstem's
+        surface, a fully compressed pad, a dent as deep as it goes): 50 MPa keeps further
+        penetration near 1e-4 mm under mN forces. A numerical constant, not tissue.
     """
 
     nerve_youngs_mpa: float = 1.3
@@ -80,8 +74,6 @@ class Materials:
     poisson_ratio: float = 0.5
     central_dent_mpa: float = 0.002
     peripheral_dent_mpa: float = 1.3
-    brainstem_dent_mpa: float = 0.002
-    brainstem_capacity_mm: float = 1.0
     vessel_wall_dent_mpa: float = 0.0124
     sponge_youngs_mpa: float = 0.05
     sponge_compressibility: float = 0.5

@@ -181,6 +181,8 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
     relax, previous_step, previous_key = 1.0, np.inf, None
     surface = model.surface
     for iteration in range(1, max_iter + 1):
+        # the brainstem's tangent planes are refreshed once per solve (and at convergence,
+        # if anything moved far), so the state does not chatter on them
         surface.frozen = iteration > 1
         contacts = _contacts(model, u, radii)
         state = _state(contacts)
