@@ -92,7 +92,7 @@ class StateSummary(_Model):
 class DecompressionReport(_Model):
     """``decompress``'s answer (JSON schema ``mvd-sim/decompression-report``, version 1)."""
 
-    schema_id: Literal["mvd-sim/decompression-report"] = REPORT_SCHEMA
+    schema_name: Literal["mvd-sim/decompression-report"] = REPORT_SCHEMA
     schema_version: Literal[1] = 1
     scenario: str
     decompressed: bool

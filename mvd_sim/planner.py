@@ -65,7 +65,7 @@ class PlanStep(_Model):
 class Plan(_Model):
     """``plan``'s answer (JSON schema ``mvd-sim/sponge-plan``, version 1)."""
 
-    schema_id: Literal["mvd-sim/sponge-plan"] = "mvd-sim/sponge-plan"
+    schema_name: Literal["mvd-sim/sponge-plan"] = "mvd-sim/sponge-plan"
     schema_version: Literal[1] = 1
     scenario: str
     feasible: bool

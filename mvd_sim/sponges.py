@@ -134,18 +134,17 @@ def place_sponges(scene: Scene, specs: list[SpongeSpec] | tuple[SpongeSpec, ...]
 def vessel_lift(vessel: Tube, sponge: Sponge, away: np.ndarray) -> np.ndarray:
     """(n, 3) displacements raising ``vessel`` clear of ``sponge`` along unit ``away``.
 
-    Each node inside the pad's reach is raised just enough to clear it; the lift is spread
+    Each node over the pad's footprint (as the contact model sees it, the footprint grown by
+    the vessel's radius) is raised just enough to clear its flat face; the lift is spread
     smoothly along the vessel over :data:`LIFT_HALF_WIDTH_MM` either side.
     """
     p0, p1 = sponge.ends()
-    rel = vessel.points - sponge.centre
-    height = rel @ away
-    _, _, _, nearest = point_polyline(vessel.points - height[:, None] * away,
-                                      np.stack([p0, p1 + 1e-9 * away]))
-    across = np.linalg.norm(vessel.points - height[:, None] * away - nearest, axis=1)
-    reach = sponge.radius_mm + vessel.radius + LIFT_CLEARANCE_MM
-    need = np.where(across < reach,
-                    np.sqrt(np.maximum(reach ** 2 - across ** 2, 0.0)) - height, 0.0)
+    height = (vessel.points - sponge.centre) @ away
+    flat = vessel.points - height[:, None] * away
+    _, _, _, nearest = point_polyline(flat, np.stack([p0, p1 + 1e-9 * away]))
+    across = np.linalg.norm(flat - nearest, axis=1)
+    over = across < sponge.radius_mm + vessel.radius
+    need = np.where(over, sponge.radius_mm + vessel.radius + LIFT_CLEARANCE_MM - height, 0.0)
     need = np.maximum(need, 0.0)
     if not np.any(need > 0):
         return np.zeros_like(vessel.points)

@@ -210,3 +210,62 @@ def test_analyze_unwritable_output_leaves_nothing(tmp_path):
     assert result.returncode == 1
     assert_one_error_line(result.stderr, "missing/report.json", "cannot write")
     assert list(tmp_path.iterdir()) == []
+
+
+# -- decompress and plan -----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def decompress_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("decompress")
+    result = run_cli("decompress", "aica_as_moderate_right", "--sponge", "s=5.1,d=2,vessel=aica",
+                     "--save", "postop", cwd=out)
+    return out, result
+
+
+def test_decompress_prints_the_verdict_and_saves_the_postop_case(decompress_run):
+    out, result = decompress_run
+    assert result.returncode == 0, result.stderr
+    assert "DECOMPRESSED" in result.stdout and "root exit zone" in result.stdout
+    saved = out / "postop" / "aica_as_moderate_right_postop.yaml"
+    assert saved.is_file()
+    assert sorted(p.stem for p in (out / "postop" / "meshes").iterdir()) == \
+        ["CN7", "CN8", "aica", "ba", "brainstem", "sponge1"]
+    reanalysed = run_cli("analyze", str(saved), "--json", cwd=out)
+    assert reanalysed.returncode == 0, reanalysed.stderr
+    report = json.loads(reanalysed.stdout)
+    assert report["pattern"] == "none" and report["contacts"] == []
+
+
+def test_decompress_json_and_not_decompressed_exit_status(tmp_path):
+    result = run_cli("decompress", "aica_as_moderate_right", "--sponge", "s=18,d=2,vessel=aica",
+                     "--json", cwd=tmp_path)
+    assert result.returncode == 3, result.stderr
+    report = json.loads(result.stdout)
+    assert report["schema_name"] == "mvd-sim/decompression-report"
+    assert report["decompressed"] is False
+    assert report["reasons"][0].startswith("aica still touches CN VII")
+    schema = json.loads(run_cli("report-schema", "decompression", cwd=tmp_path).stdout)
+    assert set(report) == set(schema["properties"])
+
+
+@pytest.mark.parametrize("sponge, fragments", [
+    ("s=5,d=2,side=medial", ("sponges[0]", "inside the brainstem")),
+    ("s=5,d=abc", ("--sponge", "diameter_mm", "not a number")),
+])
+def test_decompress_bad_sponge_is_one_line(tmp_path, sponge, fragments):
+    result = run_cli("decompress", "aica_as_moderate_right", "--sponge", sponge, cwd=tmp_path)
+    assert result.returncode == 1
+    assert_one_error_line(result.stderr, *fragments)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_plan_writes_json_and_the_planned_scenario(tmp_path):
+    result = run_cli("plan", "aica_as_moderate_right", "-o", "plan.json", "--save", "planned",
+                     cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    assert plan["schema_name"] == "mvd-sim/sponge-plan" and plan["feasible"] is True
+    assert [s["vessel"] for s in plan["steps"]] == ["aica"]
+    planned = mvd_sim.load_scenario(tmp_path / "planned" / "aica_as_moderate_right_postop.yaml")
+    assert [s.diameter_mm for s in planned.sponges] == \
+        [plan["steps"][0]["sponge"]["diameter_mm"]]

@@ -100,7 +100,8 @@ def frame_stiffness(points: np.ndarray, ea_n: np.ndarray | float, gj_nmm2: np.nd
              + np.einsum("e,ij->eij", ei / length, _BEND1))
     # T = blockdiag(R, R, R, R); K = T^T K_local T, done block by block
     blocks = local.reshape(m, 4, 3, 4, 3)
-    glob = np.einsum("eji,eajbk,ekl->eaibl", rotation, blocks, rotation).reshape(m, 12, 12)
+    glob = np.einsum("eji,eajbk,ekl->eaibl", rotation, blocks, rotation,
+                     optimize=True).reshape(m, 12, 12)
     dofs = DOF_PER_NODE * np.arange(m)[:, None] + np.arange(12)[None, :]
     rows = np.broadcast_to(dofs[:, :, None], (m, 12, 12)).ravel()
     cols = np.broadcast_to(dofs[:, None, :], (m, 12, 12)).ravel()

@@ -1,0 +1,47 @@
+"""The automatic sponge planner: single and multivessel plans, and the no-plan answer."""
+
+import pytest
+
+import mvd_sim
+from mvd_sim.mechanics.materials import Materials
+from mvd_sim.planner import NERVE_STRESS_LIMIT_KPA, plan
+
+
+@pytest.fixture(scope="module")
+def multivessel(scene_of):
+    return plan(scene_of("multi_aica_pica_right"))
+
+
+def test_single_compression_needs_one_small_pad(scene_of):
+    result = plan(scene_of("aica_as_moderate_right"))
+    assert result.feasible and result.predicted.decompressed
+    (step,) = result.steps
+    assert step.vessel == "aica" and step.segment == "AS"
+    assert step.sponge.diameter_mm == 1.0  # the smallest pad size (0.5-1.5 x the AICA's)
+    assert step.pressure_kpa < NERVE_STRESS_LIMIT_KPA
+
+
+def test_multivessel_case_pads_every_culprit(multivessel):
+    assert multivessel.feasible and multivessel.predicted.decompressed
+    assert {s.vessel for s in multivessel.steps} == {"aica", "pica"}
+    assert multivessel.predicted.after.contacts == []
+    # worst first: both are moderate; the root exit zone contact (pica at the RExP) leads
+    assert multivessel.steps[0].vessel == "pica"
+
+
+def test_chain_vessel_is_mobilised_first(scene_of):
+    result = plan(scene_of("va_pushes_aica_right"))
+    assert result.mobilise_first == ["va"]
+
+
+def test_nothing_to_do_without_contact(scene_of):
+    result = plan(scene_of("near_miss_control_right"))
+    assert result.feasible and result.steps == [] and "nothing to decompress" in result.message
+
+
+def test_a_vessel_held_too_firmly_needs_transposition(scene_of):
+    """With the arachnoid holding the VA 1000x more firmly, no pad moves it off the nerve
+    without over-pressing it: the planner says so and names the alternative."""
+    result = plan(scene_of("va_as_severe_left"), Materials(arachnoid_push_mn_per_mm=1000.0))
+    assert not result.feasible
+    assert "no sponge plan" in result.message and "transposing va" in result.message
