@@ -40,6 +40,7 @@ __all__ = ["decompress", "decompress_states", "postop_starts", "lifted_start",
 
 REPORT_SCHEMA = "mvd-sim/decompression-report"
 KINK_CURVATURE_PER_MM = 0.5  # *estimate*: a bend tighter than 2 mm radius on a ~1 mm artery
+PAD_FORCE_TOL_N = 1e-5  # a pad touching the nerve with less (10 uN) does not press on it
 
 
 class _Model(BaseModel):
@@ -114,7 +115,8 @@ def sponge_outcomes(state: Settled, holds_off: tuple[str, ...], rez_end_mm: floa
     out = []
     for k, sponge in enumerate(state.scene.sponges):
         body = len(model.rods) + k
-        on = (contacts.body_a == body) & (contacts.body_b == nerve) & (forces > 0)
+        on = (contacts.body_a == body) & (contacts.body_b == nerve) & \
+            (forces > PAD_FORCE_TOL_N)
         overlap = -contacts.gap[on]
         nodes = contacts.node_b[on]
         r_nerve = model.rods[nerve].tube.radius[nodes]
@@ -250,7 +252,7 @@ def _verdict(before: StateSummary, after: StateSummary, vessels: list[VesselOutc
                        f"(closest: {worst.vessel}, {worst.clearance_after_mm:.2f} mm at phase "
                        f"{after.worst_phase:.2f})")
     for s in sponges:
-        if s.on_rez and s.nerve_force_mn > 0:
+        if s.on_rez:
             warnings.append(f"{s.id} presses on the root exit zone ({s.nerve_pressure_kpa:.1f} "
                             f"kPa over {s.nerve_contact_area_mm2:.2f} mm^2)")
     for v in vessels:

@@ -343,3 +343,39 @@ def test_impossible_anatomy_rejected_by_load_scene(tmp_path, text, field, reason
                        match=rf"^{re.escape(str(path))}: {field}: .*{reason}") as info:
         mvd_sim.load_scene(path)
     assert_one_line(str(info.value))
+
+
+# -- sponges and mechanics overrides ------------------------------------------------------
+
+_BASE = {"schema_version": 1, "title": "t", "description": "d", "side": "right",
+         "vessels": [{"id": "aica", "type": "AICA"}]}
+
+
+def test_sponges_and_mechanics_round_trip(tmp_path):
+    data = {**_BASE, "mechanics": {"sponge_youngs_mpa": 0.1},
+            "sponges": [{"shape": "cylinder", "diameter_mm": 2.0, "length_mm": 4.0,
+                         "s_mm": 5.0, "vessel": "aica"}]}
+    spec = parse_scenario(data)
+    assert mvd_sim.scenario.materials_of(spec).sponge_youngs_mpa == 0.1
+    path = tmp_path / "case.yaml"
+    path.write_text(scenario_to_yaml(spec))
+    assert load_scenario(path) == spec
+
+
+@pytest.mark.parametrize("extra, field", [
+    ({"sponges": [{"diameter_mm": 2.0, "s_mm": 5.0, "vessel": "nope"}]}, "sponges[0].vessel"),
+    ({"sponges": [{"diameter_mm": -2.0, "s_mm": 5.0}]}, "diameter_mm"),
+    ({"sponges": [{"diameter_mm": 2.0}]}, "exactly one of s_mm"),
+    ({"mechanics": {"nerve_youngs_mpa": -1.0}}, "mechanics.nerve_youngs_mpa"),
+    ({"mechanics": {"stiffness": 1.0}}, "mechanics.stiffness"),
+])
+def test_bad_sponges_and_mechanics_are_one_line(extra, field):
+    with pytest.raises(ScenarioError, match=re.escape(field)) as err:
+        parse_scenario({**_BASE, **extra}, "case.yaml")
+    assert str(err.value).startswith("case.yaml: ") and "\n" not in str(err.value)
+
+
+def test_inconsistent_mechanics_overrides_are_refused():
+    spec = parse_scenario({**_BASE, "mechanics": {"poisson_ratio": 0.9}})
+    with pytest.raises(ScenarioError, match="mechanics: poisson_ratio"):
+        mvd_sim.scenario.materials_of(spec)
