@@ -30,7 +30,7 @@ __all__ = ["PhaseSweep", "sweep", "settle_from", "clearances", "DENSE_PHASES",
            "CLEARANCE_TOL_MM"]
 
 DENSE_PHASES = 64
-LEVEL_QUANTILES = (0.25, 0.5, 0.75)
+LEVEL_QUANTILES = (0.5,)
 CLEARANCE_TOL_MM = 1e-3
 MAX_DENSE_PHASES = 4096
 FALLBACK_LEVELS = 17
