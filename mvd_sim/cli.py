@@ -88,7 +88,9 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     except MvdSimError as err:
         raise type(err)(f"{path}: {err}") from None
     _write_report(args, result, plan_table)
-    if args.save and after is not None:
+    if args.save and after is None:
+        print(f"nothing written to {args.save}: the plan places no pad")
+    elif args.save:
         for written in save_postop(postop_spec(spec, result.sponges), after.scene, args.save,
                                    path.stem):
             print(f"wrote {written}")

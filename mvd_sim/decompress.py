@@ -27,14 +27,13 @@ from mvd_sim.mechanics.contacts import ContactSet
 from mvd_sim.mechanics.materials import DEFAULT_MATERIALS, Materials
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.simulate import Settled, build_model, start_displacement
-from mvd_sim.mechanics.frame import DOF_PER_NODE
 from mvd_sim.pulse_sweep import PhaseSweep, sweep
 from mvd_sim.scenario import SpongeSpec
 from mvd_sim.scene import Scene
 from mvd_sim.sponges import place_sponges, vessel_lift
 
 __all__ = ["decompress", "decompress_states", "postop_starts", "lifted_start",
-           "sponge_outcomes",
+           "sponge_outcomes", "over_impacted", "nerve_deviation_mm",
            "DecompressionReport", "SpongeOutcome", "VesselOutcome",
            "KINK_CURVATURE_PER_MM", "REPORT_SCHEMA"]
 
@@ -48,7 +47,10 @@ class _Model(BaseModel):
 
 
 class SpongeOutcome(_Model):
-    """A pad at the worst phase after decompression."""
+    """A pad at the worst phase after decompression: its load on the nerve it lies on
+    (force, contact area, mean pressure; whether on the root exit zone), and the deepest
+    overlap with anything it touches (``max_overlap_mm``: felt compression plus the other
+    body's dent or flattening)."""
 
     id: str
     shape: Literal["ball", "cylinder"]
@@ -60,7 +62,7 @@ class SpongeOutcome(_Model):
     nerve_force_mn: float
     nerve_pressure_kpa: float
     on_rez: bool
-    compression_mm: float
+    max_overlap_mm: float
 
 
 class VesselOutcome(_Model):
@@ -131,7 +133,7 @@ def sponge_outcomes(state: Settled, holds_off: tuple[str, ...], rez_end_mm: floa
             nerve_contact_area_mm2=area, nerve_force_mn=1e3 * force,
             nerve_pressure_kpa=1e3 * force / area if area > 0 else 0.0,
             on_rez=bool(np.any(rest_s[nodes] <= rez_end_mm)),
-            compression_mm=float(np.max(-contacts.gap[mine], initial=0.0))))
+            max_overlap_mm=float(np.max(-contacts.gap[mine], initial=0.0))))
     return out
 
 
@@ -139,9 +141,7 @@ def _summary(sw: PhaseSweep, thresholds: SeverityThresholds) -> StateSummary:
     k = sw.worst
     scene = sw.states[k].scene
     report = analyze(scene, thresholds)
-    deviation = max(float(np.max(np.linalg.norm(
-        s.scene.nerves["CN7"].points - s.scene.rest_nerves["CN7"].points, axis=1)))
-        for s in sw.states)
+    deviation = max(nerve_deviation_mm(s.scene) for s in sw.states)
     return StateSummary(
         phases_sampled=sw.dense_phases, phases_solved=len(sw.phases),
         worst_phase=float(sw.phases[k]),
@@ -184,11 +184,9 @@ def lifted_start(model: MechanicalModel, holds_off: tuple[str, ...],
     names = [r.name for r in model.rods]
     for sponge, vessel in zip(model.sponges, holds_off):
         k = names.index(vessel)
-        tube = model.rods[k].tube
-        lift = vessel_lift(tube, sponge, sponge.facing)
-        dofs = DOF_PER_NODE * (model.slot0[k] + np.arange(len(tube.points)))[:, None] + \
-            np.arange(3)
-        u0[dofs] += lift
+        dofs = model.translation_dofs(k)
+        where = model.rods[k].tube.with_points(model.rods[k].tube.points + u0[dofs])
+        u0[dofs] += vessel_lift(where, sponge, sponge.facing)
     return u0
 
 
@@ -234,6 +232,20 @@ def decompress_states(scene: Scene, sponges, materials: Materials = DEFAULT_MATE
     return report, worst_before, worst_after
 
 
+def over_impacted(deviation_after_mm: float, deviation_before_mm: float,
+                  thresholds: SeverityThresholds) -> bool:
+    """Whether pads deviate the nerve: it ends up displaced by at least the deviation
+    threshold, and more than before they went in."""
+    return deviation_after_mm >= thresholds.deviation_mm and \
+        deviation_after_mm > deviation_before_mm
+
+
+def nerve_deviation_mm(scene: Scene, nerve: str = "CN7") -> float:
+    """Largest displacement of a nerve from its rest course (mm)."""
+    return float(np.max(np.linalg.norm(scene.nerves[nerve].points
+                                       - scene.rest_nerves[nerve].points, axis=1)))
+
+
 def _verdict(before: StateSummary, after: StateSummary, vessels: list[VesselOutcome],
              sponges: list[SpongeOutcome], thresholds: SeverityThresholds
              ) -> tuple[list[str], list[str]]:
@@ -242,11 +254,12 @@ def _verdict(before: StateSummary, after: StateSummary, vessels: list[VesselOutc
         reasons.append(f"not: {c.vessel} still touches CN VII at the {c.segment} "
                        f"(separation {c.min_separation_mm:+.2f} mm, {c.severity}) at phase "
                        f"{after.worst_phase:.2f} of the cycle")
-    lifted = after.nerve_deviation_mm - before.nerve_deviation_mm
-    if after.nerve_deviation_mm >= thresholds.deviation_mm and lifted > 0:
+    if over_impacted(after.nerve_deviation_mm, before.nerve_deviation_mm, thresholds):
         reasons.append(f"not: the pads deviate CN VII by {after.nerve_deviation_mm:.2f} mm "
                        "(over-impaction: a smaller pad or another site)")
-    if not reasons:
+    if not reasons and not vessels:
+        reasons.append("the scene has no tube vessel to decompress")
+    elif not reasons:
         worst = min(vessels, key=lambda v: v.clearance_after_mm)
         reasons.append(f"every vessel clears CN VII through the whole pulse "
                        f"(closest: {worst.vessel}, {worst.clearance_after_mm:.2f} mm at phase "

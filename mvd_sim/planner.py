@@ -25,7 +25,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from mvd_sim.contact import Contact, analyze
-from mvd_sim.decompress import DecompressionReport, decompress_states, postop_starts
+from mvd_sim.decompress import (DecompressionReport, decompress_states, nerve_deviation_mm,
+                                over_impacted, postop_starts)
 from mvd_sim.errors import ScenarioError, SolverError
 from mvd_sim.labels import DEFAULT_THRESHOLDS, SEVERITIES, SeverityThresholds
 from mvd_sim.mechanics.materials import DEFAULT_MATERIALS, Materials
@@ -146,6 +147,12 @@ def plan_states(scene: Scene, materials: Materials = DEFAULT_MATERIALS,
     pre = analyze(evaluate.before.scene, thresholds)
     mobilise = [c.vessel for c in pre.culprits if c.pushes is not None]
     targets = _targets(pre.contacts)
+    meshes = sorted({c.vessel for c in targets if c.vessel not in scene.vessels})
+    if meshes:
+        return Plan(scenario=scene.name, feasible=False, mobilise_first=mobilise, steps=[],
+                    predicted=None, candidates_tried=0,
+                    message=f"no sponge plan: {', '.join(meshes)} touch(es) CN VII but "
+                            "is known only as a mesh; the mechanics need a centerline"), None
     if not targets:
         return Plan(scenario=scene.name, feasible=True, mobilise_first=[], steps=[],
                     predicted=None, candidates_tried=0,
@@ -203,14 +210,14 @@ def _best_pad(scene: Scene, evaluate: _Evaluator, steps: list[PlanStep], target:
         if result is None or _still_there(result[1], target):
             return None
         state = result[0]
-        deviation = float(np.max(np.linalg.norm(
-            state.scene.nerves["CN7"].points - state.scene.rest_nerves["CN7"].points, axis=1)))
         pressure, on_rez = _pad_load(state, len(previous), rez_end_mm, rest_s)
-        if deviation >= evaluate.thresholds.deviation_mm or pressure > NERVE_STRESS_LIMIT_KPA:
+        if pressure > NERVE_STRESS_LIMIT_KPA or over_impacted(
+                nerve_deviation_mm(state.scene), nerve_deviation_mm(evaluate.before.scene),
+                evaluate.thresholds):
             return None
         step = PlanStep(vessel=target.vessel, segment=target.segment, s_mm=s_mm, sponge=spec,
                         pressure_kpa=pressure, on_rez=on_rez)
-        return (on_rez, shape != "ball", pressure), step, result
+        return (on_rez, pressure), step, result
 
     for diameter in _sizes(2.0 * float(vessel.radius[0])):
         for shape in SHAPES:

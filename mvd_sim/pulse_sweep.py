@@ -113,7 +113,8 @@ def sweep(scene: Scene, model: MechanicalModel, starts: list[np.ndarray]) -> Pha
     picks[1:1] = [int(np.argmin(np.abs(levels - (low + q * (high - low)))))
                   for q in reversed(LEVEL_QUANTILES)]
     worst = [run(float(phases[k])) for k in picks]  # highest level first
-    change = np.diff(worst)  # as the level falls
+    worst_finite = np.where(np.isfinite(worst), worst, 0.0)  # no vessel: nothing to find
+    change = np.diff(worst_finite)  # as the level falls
     if np.all(change >= -CLEARANCE_TOL_MM):  # worst at the highest level
         end, pick = np.max, np.argmax
     elif np.all(change <= CLEARANCE_TOL_MM):  # worst at the lowest (a vessel pulses away)
@@ -123,7 +124,7 @@ def sweep(scene: Scene, model: MechanicalModel, starts: list[np.ndarray]) -> Pha
             run(float(phases[int(np.argmin(np.abs(levels - target)))]))
         end = None
     if end is not None:  # refine the grid until its extreme level no longer moves the answer
-        slope = (worst[0] - worst[-1]) / max(high - low, 1e-12)
+        slope = (worst_finite[0] - worst_finite[-1]) / max(high - low, 1e-12)
         while n < MAX_DENSE_PHASES:
             finer, finer_levels = _grid(2 * n)
             if abs(slope) * abs(end(finer_levels) - end(levels)) < CLEARANCE_TOL_MM:

@@ -52,13 +52,13 @@ def decompression_table(report: DecompressionReport, width: int = 120) -> str:
         console.print(f"  warning: {warning}")
     pads = Table(title="Pads at the worst phase (nerve contact: area mm2, force mN, kPa)")
     for header in ("pad", "shape", "d", "length", "holds off", "area", "force", "pressure",
-                   "on REZ", "compressed"):
+                   "on REZ", "overlap"):
         pads.add_column(header, no_wrap=True)
     for p in report.sponges:
         pads.add_row(p.id, p.shape, f"{p.diameter_mm:.1f}", f"{p.length_mm:.1f}", p.holds_off,
                      f"{p.nerve_contact_area_mm2:.2f}", f"{p.nerve_force_mn:.2f}",
                      f"{p.nerve_pressure_kpa:.2f}", "yes" if p.on_rez else "no",
-                     f"{p.compression_mm:.2f}")
+                     f"{p.max_overlap_mm:.2f}")
     if report.sponges:
         console.print(pads)
     vessels = Table(title="Vessels, before -> after (clearance from CN VII and displacement "

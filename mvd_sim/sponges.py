@@ -9,6 +9,8 @@ pad in; the solver then lets it down onto the pad.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from mvd_sim.errors import ScenarioError
@@ -71,6 +73,9 @@ def _place(scene: Scene, spec: SpongeSpec, name: str) -> tuple[Sponge, Tube]:
                                 "the side explicitly")
     else:
         direction = _direction(scene, spec.side, tangent)
+        if np.linalg.norm(direction) < 1e-3:
+            raise ScenarioError(f"the {spec.side} side lies along {spec.nerve} there: choose "
+                                "another side")
     direction = _unit(direction)
     radius = 0.5 * spec.diameter_mm
     centre = point + (float(nerve.radius_at(s)) + radius) * direction
@@ -80,9 +85,37 @@ def _place(scene: Scene, spec: SpongeSpec, name: str) -> tuple[Sponge, Tube]:
         if np.linalg.norm(axis) < 1e-3:
             axis = np.cross(tangent, direction)
         half_axis = _unit(axis) * (0.5 * spec.cylinder_length_mm - radius)
-    sponge = Sponge(name, spec.shape, centre, half_axis, radius, direction, vessel.name)
+    sponge = Sponge(name, spec.shape, centre, half_axis, radius, direction, vessel.name,
+                    spec.nerve)
+    sponge = _seated(sponge, scene.nerves[spec.nerve])
     _check_start(scene, sponge, spec)
     return sponge, vessel
+
+
+def _face_gaps(sponge: Sponge, tube: Tube, side: np.ndarray | None = None) -> np.ndarray:
+    """Gaps (mm) of a tube's nodes under a pad's flat faces, as the contact model measures
+    them (:mod:`mvd_sim.mechanics.contacts`); ``inf`` off the pad's footprint. ``side`` fixes
+    the face (``-1`` the nerve's), else each node takes the nearer one."""
+    height = (tube.points - sponge.centre) @ sponge.facing
+    flat = tube.points - height[:, None] * sponge.facing
+    p0, p1 = sponge.ends()
+    _, _, _, nearest = point_polyline(flat, np.stack([p0, p1 + 1e-9 * sponge.facing]))
+    across = np.linalg.norm(flat - nearest, axis=1)
+    side = np.where(height >= 0, 1.0, -1.0) if side is None else side
+    gap = side * height - sponge.radius_mm - tube.radius
+    inside = (across < sponge.radius_mm + tube.radius) & \
+        (side * height > -(sponge.radius_mm + tube.radius))
+    return np.where(inside, gap, np.inf)
+
+
+def _seated(sponge: Sponge, nerve: Tube) -> Sponge:
+    """The pad moved off its nerve along ``facing`` until no node of the nerve under its
+    face overlaps it (where the nerve curves toward the pad, placing the centre one radius
+    off the axis at one point is not enough)."""
+    depth = -float(np.min(_face_gaps(sponge, nerve, side=-1.0)))
+    if depth <= 0:
+        return sponge
+    return dataclasses.replace(sponge, centre=sponge.centre + depth * sponge.facing)
 
 
 def _check_start(scene: Scene, sponge: Sponge, spec: SpongeSpec) -> None:
@@ -95,9 +128,9 @@ def _check_start(scene: Scene, sponge: Sponge, spec: SpongeSpec) -> None:
         raise ScenarioError(f"a {sponge.diameter_mm:g} mm {sponge.shape} at {where} on the "
                             f"{spec.side} side would start {depth:.2f} mm inside the brainstem")
     for name, tube in scene.nerves.items():
-        dist, seg, u, _ = point_polyline(samples, tube.points)
-        r = tube.radius[seg] + u * (tube.radius[seg + 1] - tube.radius[seg])
-        depth = -float(np.min(dist - r - sponge.radius_mm))
+        if name == sponge.nerve:
+            continue
+        depth = -float(np.min(_face_gaps(sponge, tube)))
         if depth > START_TOLERANCE_MM:
             raise ScenarioError(f"a {sponge.diameter_mm:g} mm {sponge.shape} at {where} on "
                                 f"the {spec.side} side would start {depth:.2f} mm inside "

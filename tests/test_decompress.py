@@ -37,7 +37,7 @@ def test_pad_load_on_the_root_exit_zone_is_reported(padded):
     assert pad.nerve_pressure_kpa == pytest.approx(pad.nerve_force_mn
                                                    / pad.nerve_contact_area_mm2)
     assert any("root exit zone" in w for w in report.warnings)
-    assert 0 < pad.compression_mm <= pad.diameter_mm / 2 + 0.01
+    assert 0 < pad.max_overlap_mm
 
 
 def test_no_interpenetration_beyond_the_compliant_layers(padded):
@@ -84,3 +84,26 @@ def test_settled_case_keeps_its_graded_compression(padded):
     moved = np.linalg.norm(before.scene.nerves["CN7"].points
                            - before.scene.rest_nerves["CN7"].points, axis=1)
     assert 0 < moved.max() < 0.5
+
+
+def test_a_pad_pushes_only_what_it_lies_between(scene_of):
+    """The pad's faces fix the side of its vessel and its nerve only: the other nerve, whose
+    root lies nearby, is neither pulled through the pad nor displaced by it."""
+    report, before, after = decompress_states(
+        scene_of("multi_aica_pica_right"), [SpongeSpec(diameter_mm=2.0, s_mm=7.1,
+                                                       vessel="aica")])
+    moved = np.linalg.norm(after.scene.nerves["CN8"].points
+                           - after.scene.rest_nerves["CN8"].points, axis=1)
+    assert moved.max() < 0.1
+    assert not any(c.vessel == "aica" for c in report.after.contacts)
+
+
+def test_no_vessel_no_pad(scene_of):
+    import dataclasses
+
+    bare = dataclasses.replace(scene_of(CASE), vessels={})
+    report, _, _ = decompress_states(bare, [])
+    assert report.decompressed and report.reasons == ["the scene has no tube vessel to "
+                                                      "decompress"]
+    with pytest.raises(mvd_sim.ScenarioError, match="no vessel for a sponge"):
+        decompress_states(bare, [SpongeSpec(diameter_mm=2.0, s_mm=5.0)])

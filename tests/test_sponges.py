@@ -17,7 +17,13 @@ def test_pad_touches_the_nerve_on_the_vessel_side(scene_of):
     nerve = scene.nerves["CN7"]
     s = float(np.interp(5.0, scene.rest_nerves["CN7"].s, nerve.s))
     centre_to_axis = np.linalg.norm(pad.centre - nerve.point_at(s))
-    assert centre_to_axis == pytest.approx(float(nerve.radius_at(s)) + 1.0, abs=1e-9)
+    assert centre_to_axis >= float(nerve.radius_at(s)) + 1.0 - 1e-9
+    # seated: the nerve under the pad's face touches it and nowhere overlaps it
+    height = (nerve.points - pad.centre) @ pad.facing
+    across = np.linalg.norm(nerve.points - pad.centre - height[:, None] * pad.facing, axis=1)
+    under = across < pad.radius_mm + nerve.radius
+    gap = -height[under] - pad.radius_mm - nerve.radius[under]
+    assert gap.min() == pytest.approx(0.0, abs=1e-9)
     toward_vessel = scene.vessels["aica"].points - pad.centre
     assert np.min(toward_vessel @ pad.facing) < 0 < np.max(toward_vessel @ pad.facing)
     assert np.dot(pad.facing, nerve.tangent_at(s)) == pytest.approx(0.0, abs=1e-9)

@@ -95,8 +95,11 @@ class Sponge:
     facing : (3,) float
         Unit direction from the nerve toward the vessel it holds off.
     holds_off : str
-        That vessel: it always presses on the ``+facing`` face and the nerves on the other,
-        so a body can never pass through a pad to its wrong side.
+        That vessel: it always presses on the ``+facing`` face and ``nerve`` on the other,
+        so neither can pass through the pad to its wrong side. Other bodies press on the
+        face they are nearer to.
+    nerve : str
+        The nerve the pad lies on (``CN7`` or ``CN8``).
     """
 
     name: str
@@ -106,6 +109,7 @@ class Sponge:
     radius_mm: float
     facing: np.ndarray
     holds_off: str
+    nerve: str = "CN7"
 
     @property
     def diameter_mm(self) -> float:

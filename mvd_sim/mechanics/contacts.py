@@ -278,7 +278,7 @@ def _sponge_rod(sponges, centres, rods, positions, radii, slot0, sponge_slot0, t
                                           np.broadcast_to(p1, x.shape))
             if rod.name == sponge.holds_off:
                 side = np.ones(len(x))
-            elif rod.tube.kind in ("CN7", "CN8"):
+            elif rod.name == sponge.nerve:
                 side = -np.ones(len(x))
             else:
                 side = np.where(height >= 0, 1.0, -1.0)
@@ -286,7 +286,9 @@ def _sponge_rod(sponges, centres, rods, positions, radii, slot0, sponge_slot0, t
             # full contact over the footprint; at its rim the share of the rod's section still
             # over the pad falls linearly to zero, so the force is continuous as a rod slides off
             share = np.clip((sponge.radius_mm + r - across) / r, 0.0, 1.0)
-            idx = np.flatnonzero((gap < margin) & (share > 0))
+            # a node beyond the far face is not in this pad (it lies behind it)
+            within = side * height > -(sponge.radius_mm + r)
+            idx = np.flatnonzero((gap < margin) & (share > 0) & within)
             if len(idx) == 0:
                 continue
             n = len(idx)
@@ -318,7 +320,7 @@ def _sponge_brainstem(sponges, centres, n_rods, sponge_slot0, brainstem, margin,
         if len(near) == 0:
             continue
         n = len(near)
-        share = sponge.diameter_mm / len(samples)
+        share = sponge.length_mm / len(samples)
         slots = np.tile([-1, -1, sponge_slot0 + k], (n, 1))
         out.append(_make(n, slots, np.tile([0.0, 0.0, 1.0], (n, 1)), q.normal[near], gap[near],
                          share * materials.sponge_youngs_mpa, share * materials.hard_mpa,

@@ -81,9 +81,13 @@ class MechanicalModel:
         return np.concatenate([r.tube.points for r in self.rods]
                               + [np.array([s.centre for s in self.sponges]).reshape(-1, 3)])
 
-    def translation_dofs(self) -> np.ndarray:
-        """(slots, 3) DOF indices of every slot's translation."""
-        return self.slot_dof[:, None] + np.arange(3)[None, :]
+    def translation_dofs(self, rod: int | None = None) -> np.ndarray:
+        """(slots, 3) DOF indices of every slot's translation, or (n, 3) of rod ``rod``'s
+        nodes."""
+        dofs = self.slot_dof[:, None] + np.arange(3)[None, :]
+        if rod is None:
+            return dofs
+        return dofs[self.slot0[rod]:self.slot0[rod] + self.rods[rod].n_nodes]
 
     @cached_property
     def stiffness(self) -> sp.csr_matrix:

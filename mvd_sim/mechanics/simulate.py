@@ -17,7 +17,6 @@ import numpy as np
 from mvd_sim.geometry.closest import point_polyline
 from mvd_sim.mechanics.assemble import scene_rods
 from mvd_sim.mechanics.bodies import Sponge
-from mvd_sim.mechanics.frame import DOF_PER_NODE
 from mvd_sim.mechanics.materials import DEFAULT_MATERIALS, Materials, lumen_radius
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.pulse import DIAMETER_PULSATION, TRANSLATION_MM, pressure_load
@@ -63,7 +62,7 @@ def _pulse(model: MechanicalModel, scene: Scene, level: float
     pulse level."""
     radii, offset, load = [], np.zeros(model.n_dof), np.zeros(model.n_dof)
     nerve = scene.rest_nerves["CN7"].points
-    for rod, first in zip(model.rods, model.slot0):
+    for index, rod in enumerate(model.rods):
         tube = rod.tube
         if not rod.pulsatile or level == 0.0:
             radii.append(tube.radius)
@@ -75,7 +74,7 @@ def _pulse(model: MechanicalModel, scene: Scene, level: float
         toward /= np.maximum(np.linalg.norm(toward, axis=1), 1e-12)[:, None]
         ramp = np.clip(np.minimum(tube.s, tube.length_mm - tube.s) / PULSE_RAMP_MM, 0.0, 1.0)
         ramp = ramp * ramp * (3.0 - 2.0 * ramp)
-        dofs = DOF_PER_NODE * (first + np.arange(rod.n_nodes))[:, None] + np.arange(3)
+        dofs = model.translation_dofs(index)
         offset[dofs] = (TRANSLATION_MM * level * ramp)[:, None] * toward
         lumen = np.pi * lumen_radius(tube.radius) ** 2
         load[dofs] = level * pressure_load(tube.points, lumen)
@@ -85,9 +84,8 @@ def _pulse(model: MechanicalModel, scene: Scene, level: float
 def start_displacement(model: MechanicalModel) -> np.ndarray:
     """(n_dof,) the rods' starting configurations (a deviated nerve) as displacements."""
     u0 = np.zeros(model.n_dof)
-    for rod, first in zip(model.rods, model.slot0):
-        dofs = DOF_PER_NODE * (first + np.arange(rod.n_nodes))[:, None] + np.arange(3)
-        u0[dofs] = rod.start - rod.tube.points
+    for index, rod in enumerate(model.rods):
+        u0[model.translation_dofs(index)] = rod.start - rod.tube.points
     return u0
 
 

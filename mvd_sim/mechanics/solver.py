@@ -210,7 +210,9 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
         size = float(np.max(np.abs(step), initial=0.0))
         # the iteration contracts when each linear step shrinks; a step that does not (an
         # active set still changing) is damped, and the damping relaxed as steps shrink
-        if size > 0.9 * previous_step:
+        # (a damped step on a fixed active set shrinks the next by about 1 - relax: that
+        # counts as progress, so damping cannot get stuck at its floor)
+        if size > (1.0 - 0.1 * relax) * previous_step:
             relax = max(relax * 0.5, 1.0 / 32)
         else:
             relax = min(relax * 1.5, 1.0)
