@@ -35,6 +35,7 @@ _EXAMPLES = """examples:
   mvd-sim export-meshes aica_as_moderate_right -o meshes_out --format vtp
   mvd-sim decompress aica_as_moderate_right --sponge s=5,d=2 --save postop
   mvd-sim plan multi_aica_pica_right --save planned
+  mvd-sim render multi_aica_pica_right -o case.png --view retrosigmoid
 """
 
 
@@ -95,6 +96,52 @@ def _cmd_plan(args: argparse.Namespace) -> int:
                                    path.stem):
             print(f"wrote {written}")
     return 0 if result.feasible else 3
+
+
+def _size(text: str) -> tuple[int, int]:
+    width, sep, height = text.lower().partition("x")
+    try:
+        size = int(width), int(height)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, got {text!r}") from None
+    if not sep or not all(100 <= v <= 8000 for v in size):
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT with 100-8000 pixels each, "
+                                         f"got {text!r}")
+    return size
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from mvd_sim.render import render
+
+    path = mvd_sim.resolve_scenario(args.scenario)
+    scene = mvd_sim.load_scene(path, postop=args.plan is None)
+    try:
+        panels = _render_panels(args, scene, path)
+    except MvdSimError as err:
+        raise type(err)(f"{path}: {err}") from None
+    print(f"wrote {render(panels, args.output, args.view, args.size)}")
+    return 0
+
+
+def _render_panels(args: argparse.Namespace, scene, path) -> list:
+    """The scene (at a pulse phase if asked), or before and after a saved plan's pads."""
+    from mvd_sim.mechanics.pulse import DIASTOLE, SYSTOLE, pulse_level
+    from mvd_sim.mechanics.simulate import settle
+
+    title = path.stem
+    if args.plan is not None:
+        from mvd_sim.planner import load_plan
+        from mvd_sim.scenario import materials_of
+
+        plan = load_plan(args.plan)
+        _, before, after = decompress_states(scene, plan.sponges,
+                                             materials_of(mvd_sim.load_scenario(path)))
+        return [(before.scene, f"{title}: before"), (after.scene, f"{title}: after")]
+    if args.phase is not None:
+        phase = SYSTOLE if args.phase == "systole" else DIASTOLE
+        scene = settle(scene, scene.sponges, level=float(pulse_level(phase))).scene
+        title += f" ({args.phase})"
+    return [(scene, title)]
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
@@ -212,6 +259,25 @@ def _parser() -> argparse.ArgumentParser:
                    "(and post-operative meshes) to DIR")
     _report_options(p)
     p.set_defaults(run=_cmd_plan)
+
+    from mvd_sim.render import VIEWS
+
+    p = sub.add_parser(
+        "render", help="render the case off-screen to a PNG (surgeon's retrosigmoid view)",
+        epilog="examples: mvd-sim render multi_aica_pica_right -o case.png\n"
+               "          mvd-sim render case.yaml -o both.png --plan plan.json --size 1600x700",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario file or bundled name")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="PNG file to write")
+    p.add_argument("--view", default="retrosigmoid", choices=VIEWS,
+                   help="camera (default: %(default)s)")
+    p.add_argument("--plan", metavar="PLAN", help="a plan JSON (mvd-sim plan -o): before and "
+                   "after its pads, side by side")
+    p.add_argument("--phase", choices=("systole", "diastole"),
+                   help="solve the case at this phase of the pulse first")
+    p.add_argument("--size", type=_size, default=(1200, 900), metavar="WxH",
+                   help="image size in pixels (default: 1200x900)")
+    p.set_defaults(run=_cmd_render)
 
     p = sub.add_parser("report-schema", help="print the JSON Schema of a report")
     p.add_argument("kind", nargs="?", default="contact",

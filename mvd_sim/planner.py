@@ -19,15 +19,18 @@ transposition instead (VA transposition with a Teflon sling: Lee SH et al., JKNS
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mvd_sim.contact import Contact, analyze
 from mvd_sim.decompress import (DecompressionReport, decompress_states, nerve_deviation_mm,
                                 over_impacted, postop_starts)
-from mvd_sim.errors import ScenarioError, SolverError
+from mvd_sim.constants import MAX_SCENARIO_BYTES
+from mvd_sim.errors import MvdSimError, ScenarioError, SolverError
 from mvd_sim.labels import DEFAULT_THRESHOLDS, SEVERITIES, SeverityThresholds
 from mvd_sim.mechanics.materials import DEFAULT_MATERIALS, Materials
 from mvd_sim.mechanics.simulate import Settled, build_model, settle
@@ -36,7 +39,7 @@ from mvd_sim.scenario import SpongeSpec
 from mvd_sim.scene import Scene
 from mvd_sim.sponges import place_sponges
 
-__all__ = ["plan", "plan_states", "Plan", "PlanStep", "PAD_DIAMETERS_MM",
+__all__ = ["plan", "plan_states", "load_plan", "Plan", "PlanStep", "PAD_DIAMETERS_MM",
            "NERVE_STRESS_LIMIT_KPA"]
 
 PAD_DIAMETERS_MM = (1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0)  # facts file: about 1-4 mm
@@ -79,6 +82,27 @@ class Plan(_Model):
     @property
     def sponges(self) -> list[SpongeSpec]:
         return [step.sponge for step in self.steps]
+
+
+def load_plan(path: str | os.PathLike) -> Plan:
+    """Read a plan written by ``mvd-sim plan -o`` (size-bounded, validated).
+
+    Raises
+    ------
+    MvdSimError
+        One line naming the file and what is wrong with it.
+    """
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_SCENARIO_BYTES * 4:
+            raise MvdSimError(f"{path}: too large for a plan")
+        return Plan.model_validate_json(path.read_bytes())
+    except OSError as err:
+        raise MvdSimError(f"{path}: cannot read: {err.strerror or err}") from None
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise MvdSimError(f"{path}: {where}: {first['msg']}") from None
 
 
 def _targets(contacts: list[Contact]) -> list[Contact]:
@@ -166,10 +190,11 @@ def plan_states(scene: Scene, materials: Materials = DEFAULT_MATERIALS,
         chosen = _best_pad(scene, evaluate, steps, target, marks.rez_end_mm, rest_s)
         if chosen is None:
             vessel = scene.vessels[target.vessel]
+            sizes = ", ".join(f"{d:g}" for d in _sizes(2 * float(vessel.radius[0])))
             return Plan(
                 scenario=scene.name, feasible=False, mobilise_first=mobilise, steps=steps,
                 predicted=None, candidates_tried=evaluate.tried,
-                message=(f"no sponge plan: no pad of {', '.join(f'{d:g}' for d in _sizes(2 * vessel.radius[0]))} mm "
+                message=(f"no sponge plan: no pad of {sizes} mm "
                          f"frees CN VII from {target.vessel} ({vessel.kind}) at the "
                          f"{target.segment} without lifting the nerve or pressing on it with "
                          f"more than {NERVE_STRESS_LIMIT_KPA:g} kPa, or there is no room for "

@@ -47,7 +47,6 @@ import yaml
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, create_model,
                       field_validator, model_validator)
 
-from mvd_sim.anatomy.landmarks import SEGMENTS
 from mvd_sim.constants import (MAX_SCENARIO_BYTES, VESSEL_TYPES, BrainstemParams,
                                FacialNerveParams, VestibulocochlearParams)
 from mvd_sim.errors import ScenarioError

@@ -269,3 +269,29 @@ def test_plan_writes_json_and_the_planned_scenario(tmp_path):
     planned = mvd_sim.load_scenario(tmp_path / "planned" / "aica_as_moderate_right_postop.yaml")
     assert [s.diameter_mm for s in planned.sponges] == \
         [plan["steps"][0]["sponge"]["diameter_mm"]]
+
+
+# -- render ------------------------------------------------------------------------------
+
+def test_render_before_and_after_a_plan(tmp_path):
+    planned = run_cli("plan", "aica_as_moderate_right", "-o", "plan.json", cwd=tmp_path)
+    assert planned.returncode == 0, planned.stderr
+    result = run_cli("render", "aica_as_moderate_right", "-o", "both.png", "--plan",
+                     "plan.json", "--size", "600x300", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # no display needed, and no warning about one
+    from PIL import Image
+
+    assert Image.open(tmp_path / "both.png").size == (600, 300)
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (("--plan", "missing.json"), ("missing.json", "cannot read")),
+    (("--view", "top"), ("invalid choice",)),
+    (("--size", "10x10"), ("--size",)),
+])
+def test_render_bad_options_are_one_line(tmp_path, args, fragments):
+    result = run_cli("render", "near_miss_control_right", "-o", "x.png", *args, cwd=tmp_path)
+    assert result.returncode in (1, 2)
+    assert fragments[0] in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "x.png").exists()

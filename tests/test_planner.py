@@ -2,7 +2,6 @@
 
 import pytest
 
-import mvd_sim
 from mvd_sim.mechanics.materials import Materials
 from mvd_sim.planner import NERVE_STRESS_LIMIT_KPA, plan
 

@@ -1,0 +1,24 @@
+"""Render a bundled case from the surgeon's retrosigmoid view and three other angles, and
+before/after the planner's pads. Writes PNG files into ``renders/``.
+
+Run: ``python examples/render_case.py`` (about 20 s; no display needed).
+"""
+
+from pathlib import Path
+
+import mvd_sim
+from mvd_sim.decompress import decompress_states
+from mvd_sim.planner import plan
+from mvd_sim.render import VIEWS, render
+
+out = Path("renders")
+out.mkdir(exist_ok=True)
+scene = mvd_sim.load_scene("multi_aica_pica_right")
+for view in VIEWS:
+    print("wrote", render([(scene, f"multi_aica_pica_right, {view}")], out / f"{view}.png",
+                          view=view))
+
+pads = plan(scene).sponges
+_, before, after = decompress_states(scene, pads)
+print("wrote", render([(before.scene, "before"), (after.scene, f"after {len(pads)} pad(s)")],
+                      out / "before_after.png", size=(1600, 700)))

@@ -1,0 +1,170 @@
+"""Surgeon's-view pictures of a case, rendered off-screen with pyvista.
+
+The default view is the surgeon's through a retrosigmoid craniotomy: from behind, below and
+lateral to the cerebellopontine angle, looking up and in at the root exit zone along the
+infrafloccular route (the flocculus hides the REZ from above). Structures are coloured by
+kind (:data:`VESSEL_COLORS`), contact patches on the nerves by severity
+(:data:`SEVERITY_COLORS`), segment landmarks of CN VII are labelled, pads drawn white.
+
+Rendering needs no display: with none, VTK renders through EGL.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mvd_sim.atomic import atomic_target
+from mvd_sim.contact import ContactReport, analyze
+from mvd_sim.errors import MvdSimError
+from mvd_sim.geometry.closest import point_polyline
+from mvd_sim.meshing import brainstem_mesh, sponge_mesh, tube_mesh
+from mvd_sim.scene import Scene
+
+__all__ = ["VIEWS", "SEVERITY_COLORS", "VESSEL_COLORS", "render", "render_image",
+           "Camera", "camera_for"]
+
+VIEWS = ("retrosigmoid", "lateral", "anterior", "superior")
+SEVERITY_COLORS = {"mild": (255, 221, 0), "moderate": (255, 128, 0), "severe": (214, 0, 28)}
+VESSEL_COLORS = {"AICA": (230, 60, 60), "PICA": (225, 100, 190), "VA": (150, 25, 40),
+                 "BA": (105, 20, 30), "vein": (60, 100, 220)}
+VESSEL_OPACITY = 0.55  # vessels are see-through so the contact patches beneath them show
+NERVE_COLORS = {"CN7": (245, 240, 200), "CN8": (205, 215, 190)}
+BRAINSTEM_COLOR = (222, 196, 170)
+SPONGE_COLOR = (255, 255, 255)
+BACKGROUND = (18, 18, 24)
+PATCH_MARGIN_MM = 0.15  # nerve surface this close to a touching vessel shows the patch
+CAMERA_DISTANCE_MM = 55.0  # from the focus; the craniotomy's depth to VII/VIII is 37-47 mm
+
+
+@dataclass(frozen=True)
+class Camera:
+    """Camera position, focal point and view-up (scene frame, mm)."""
+
+    position: np.ndarray
+    focus: np.ndarray
+    up: np.ndarray
+
+
+def camera_for(scene: Scene, view: str) -> Camera:
+    """The camera of a named view, aimed at the middle of CN VII's root exit zone."""
+    if view not in VIEWS:
+        raise MvdSimError(f"--view: unknown view {view!r} (expected one of "
+                          f"{', '.join(VIEWS)})")
+    nerve = scene.nerves["CN7"]
+    focus = nerve.point_at(0.5 * scene.landmarks["CN7"].rez_end_mm)
+    lateral, up = scene.lateral, np.array([0.0, 0.0, 1.0])
+    posterior, caudal = np.array([0.0, -1.0, 0.0]), -up
+    direction = {"retrosigmoid": 0.7 * lateral + 0.45 * posterior + 0.55 * caudal,
+                 "lateral": lateral, "anterior": -posterior,
+                 "superior": up}[view]
+    direction = direction / np.linalg.norm(direction)
+    if view == "superior":
+        up = -posterior
+    return Camera(focus + CAMERA_DISTANCE_MM * direction, focus, up)
+
+
+def _patch_colors(scene: Scene, report: ContactReport, nerve: str,
+                  vertices: np.ndarray) -> np.ndarray:
+    """Per-vertex RGB of a nerve mesh: its own colour, severity colours on contact patches."""
+    colors = np.tile(np.array(NERVE_COLORS[nerve], dtype=np.uint8), (len(vertices), 1))
+    rank = {"mild": 0, "moderate": 1, "severe": 2}
+    for contact in sorted((c for c in report.contacts if c.nerve == nerve),
+                          key=lambda c: rank[c.severity]):
+        vessel = scene.vessels.get(contact.vessel)
+        if vessel is None:
+            continue
+        dist, seg, u, _ = point_polyline(vertices, vessel.points)
+        radius = vessel.radius[seg] + u * (vessel.radius[seg + 1] - vessel.radius[seg])
+        near = dist - radius <= PATCH_MARGIN_MM + max(report.thresholds_mm["contact"], 0.0)
+        colors[near] = SEVERITY_COLORS[contact.severity]
+    return colors
+
+
+def _add_scene(plotter, scene: Scene, report: ContactReport, annotate: bool) -> None:
+    import pyvista as pv
+
+    from mvd_sim.mesh_io import to_polydata
+
+    plotter.add_mesh(to_polydata(brainstem_mesh(scene.brainstem, 120, 150)),
+                     color=BRAINSTEM_COLOR, smooth_shading=True)
+    for name, tube in scene.nerves.items():
+        mesh = to_polydata(tube_mesh(tube, 32))
+        mesh.point_data["rgb"] = _patch_colors(scene, report, name, np.asarray(mesh.points))
+        plotter.add_mesh(mesh, scalars="rgb", rgb=True, smooth_shading=True)
+    for tube in scene.vessels.values():
+        plotter.add_mesh(to_polydata(tube_mesh(tube, 24)), smooth_shading=True,
+                         color=VESSEL_COLORS.get(tube.kind, (200, 40, 60)),
+                         opacity=VESSEL_OPACITY)
+    for sponge in scene.sponges:
+        plotter.add_mesh(to_polydata(sponge_mesh(sponge)), color=SPONGE_COLOR,
+                         smooth_shading=True)
+    if not annotate:
+        return
+    marks, nerve, rest = scene.landmarks["CN7"], scene.nerves["CN7"], scene.rest_nerves["CN7"]
+    names = ("RExP", "AS", "RDP", "CP")
+    points = np.array([nerve.point_at(float(np.interp(marks.segment_centre(n), rest.s,
+                                                      nerve.s))) for n in names])
+    plotter.add_point_labels(pv.PolyData(points), list(names), font_size=14, point_size=6,
+                             text_color="white", shape_opacity=0.4, always_visible=True)
+    entries = [[kind, tuple(c / 255 for c in color)] for kind, color in VESSEL_COLORS.items()
+               if any(t.kind == kind for t in scene.vessels.values())]
+    entries += [[f"contact: {sev}", tuple(c / 255 for c in color)]
+                for sev, color in SEVERITY_COLORS.items()]
+    if scene.sponges:
+        entries.append(["Teflon pad", (1.0, 1.0, 1.0)])
+    plotter.add_legend(entries, bcolor=(0.1, 0.1, 0.12), size=(0.22, 0.28), face="rectangle")
+
+
+def _set_camera(plotter, camera: Camera) -> None:
+    plotter.camera.position = tuple(camera.position)
+    plotter.camera.focal_point = tuple(camera.focus)
+    plotter.camera.up = tuple(camera.up)
+    plotter.camera.view_angle = 30.0
+    plotter.camera.clipping_range = (1.0, 400.0)
+
+
+def render_image(scenes: list[tuple[Scene, str]], view: str = "retrosigmoid",
+                 size: tuple[int, int] = (1200, 900), annotate: bool = True) -> np.ndarray:
+    """Render one or more scenes side by side; returns an (h, w, 3) uint8 image.
+
+    Parameters
+    ----------
+    scenes : list of (Scene, title)
+        Panels from left to right (e.g. before and after a decompression).
+    view : one of :data:`VIEWS`
+    size : (width, height) of the whole image in pixels
+    annotate : bool
+        Landmark labels, legend and titles (off: the anatomy alone).
+    """
+    if not os.environ.get("DISPLAY"):  # no X server: straight to EGL, without X warnings
+        os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
+    import pyvista as pv
+
+    plotter = pv.Plotter(off_screen=True, window_size=list(size), shape=(1, len(scenes)),
+                         border=False)
+    try:
+        for k, (scene, title) in enumerate(scenes):
+            plotter.subplot(0, k)
+            plotter.set_background(tuple(c / 255 for c in BACKGROUND))
+            _add_scene(plotter, scene, analyze(scene), annotate)
+            if annotate:
+                plotter.add_text(title, font_size=11, color="white", position="upper_left")
+            _set_camera(plotter, camera_for(scene, view))
+        return np.asarray(plotter.screenshot(return_img=True))[..., :3].copy()
+    finally:
+        plotter.close()
+
+
+def render(scenes: list[tuple[Scene, str]], path: str | os.PathLike,
+           view: str = "retrosigmoid", size: tuple[int, int] = (1200, 900)) -> Path:
+    """Render to a PNG file, written atomically."""
+    from PIL import Image
+
+    image = render_image(scenes, view, size)
+    with atomic_target(path) as tmp:
+        Image.fromarray(image).save(tmp, format="PNG")
+    return Path(path)
