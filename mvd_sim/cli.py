@@ -36,6 +36,7 @@ _EXAMPLES = """examples:
   mvd-sim decompress aica_as_moderate_right --sponge s=5,d=2 --save postop
   mvd-sim plan multi_aica_pica_right --save planned
   mvd-sim render multi_aica_pica_right -o case.png --view retrosigmoid
+  mvd-sim report multi_aica_pica_right -o case.html
 """
 
 
@@ -142,6 +143,49 @@ def _render_panels(args: argparse.Namespace, scene, path) -> list:
         scene = settle(scene, scene.sponges, level=float(pulse_level(phase))).scene
         title += f" ({args.phase})"
     return [(scene, title)]
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from mvd_sim.case_report import case_report_html, write_case_report
+    from mvd_sim.render import png_bytes, render_image
+
+    path = mvd_sim.resolve_scenario(args.scenario)
+    spec = mvd_sim.load_scenario(path)
+    scene = mvd_sim.load_scene(path, postop=args.plan is None)
+    outcome = None
+    try:
+        if args.plan is not None:
+            from mvd_sim.planner import load_plan
+            from mvd_sim.scenario import materials_of
+
+            outcome, before, after = decompress_states(scene, load_plan(args.plan).sponges,
+                                                       materials_of(spec))
+            pictures = [(png_bytes(render_image([(before.scene, "before"), (after.scene, "after")],
+                                           size=(1600, 700))), "before and after the pads")]
+        else:
+            pictures = [(png_bytes(render_image([(scene, f"{path.stem}, {view}")], view=view,
+                                           size=(1000, 750))), f"{view} view")
+                        for view in ("retrosigmoid", "lateral")]
+    except MvdSimError as err:
+        raise type(err)(f"{path}: {err}") from None
+    text = case_report_html(scene, path.read_text(encoding="utf-8"), spec.title,
+                            spec.description, pictures, outcome=outcome)
+    print(f"wrote {write_case_report(args.output, text)}")
+    return 0
+
+
+def _cmd_view(args: argparse.Namespace) -> int:
+    from mvd_sim.viewer import open_viewer, require_display
+
+    require_display()  # before any work
+    path = mvd_sim.resolve_scenario(args.scenario)
+    sponges = None
+    if args.plan is not None:
+        from mvd_sim.planner import load_plan
+
+        sponges = load_plan(args.plan).sponges
+    open_viewer(mvd_sim.load_scene(path, postop=False), sponges)
+    return 0
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
@@ -278,6 +322,25 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=_size, default=(1200, 900), metavar="WxH",
                    help="image size in pixels (default: 1200x900)")
     p.set_defaults(run=_cmd_render)
+
+    p = sub.add_parser(
+        "view", help="open an interactive 3D window (toggle structures, step the pulse)",
+        epilog="example: mvd-sim view multi_aica_pica_right --plan plan.json\n"
+               "needs a display; without one it says so and exits with status 1")
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario file or bundled name")
+    p.add_argument("--plan", metavar="PLAN", help="a plan JSON: adds a before/after switch")
+    p.set_defaults(run=_cmd_view)
+
+    p = sub.add_parser(
+        "report", help="write a self-contained HTML case report (renders, contacts, plot)",
+        epilog="examples: mvd-sim report multi_aica_pica_right -o case.html\n"
+               "          mvd-sim report case.yaml --plan plan.json -o case.html",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario file or bundled name")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="HTML file to write")
+    p.add_argument("--plan", metavar="PLAN", help="a plan JSON (mvd-sim plan -o): adds the "
+                   "decompression outcome and before/after pictures")
+    p.set_defaults(run=_cmd_report)
 
     p = sub.add_parser("report-schema", help="print the JSON Schema of a report")
     p.add_argument("kind", nargs="?", default="contact",

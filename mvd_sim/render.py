@@ -24,7 +24,7 @@ from mvd_sim.geometry.closest import point_polyline
 from mvd_sim.meshing import brainstem_mesh, sponge_mesh, tube_mesh
 from mvd_sim.scene import Scene
 
-__all__ = ["VIEWS", "SEVERITY_COLORS", "VESSEL_COLORS", "render", "render_image",
+__all__ = ["VIEWS", "SEVERITY_COLORS", "VESSEL_COLORS", "render", "render_image", "png_bytes",
            "Camera", "camera_for"]
 
 VIEWS = ("retrosigmoid", "lateral", "anterior", "superior")
@@ -159,12 +159,21 @@ def render_image(scenes: list[tuple[Scene, str]], view: str = "retrosigmoid",
         plotter.close()
 
 
+def png_bytes(image: np.ndarray) -> bytes:
+    """An (h, w, 3) uint8 image as PNG file bytes."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def render(scenes: list[tuple[Scene, str]], path: str | os.PathLike,
            view: str = "retrosigmoid", size: tuple[int, int] = (1200, 900)) -> Path:
     """Render to a PNG file, written atomically."""
-    from PIL import Image
-
-    image = render_image(scenes, view, size)
+    data = png_bytes(render_image(scenes, view, size))
     with atomic_target(path) as tmp:
-        Image.fromarray(image).save(tmp, format="PNG")
+        tmp.write_bytes(data)
     return Path(path)

@@ -295,3 +295,21 @@ def test_render_bad_options_are_one_line(tmp_path, args, fragments):
     assert result.returncode in (1, 2)
     assert fragments[0] in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+# -- report and view ---------------------------------------------------------------------
+
+def test_report_writes_one_self_contained_html(tmp_path):
+    result = run_cli("report", "near_miss_control_right", "-o", "case.html", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "case.html").read_text()
+    assert text.startswith("<!DOCTYPE html>") and text.count("data:image/png;base64,") == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case.html"]
+
+
+def test_view_without_a_display_says_so_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    result = run_cli("view", "near_miss_control_right", cwd=tmp_path)
+    assert result.returncode == 1
+    assert_one_error_line(result.stderr, "no display", "mvd-sim render")

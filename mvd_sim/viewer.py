@@ -1,0 +1,164 @@
+"""An interactive pyvista window: toggle structures, step through the pulse, before/after.
+
+``build_viewer`` makes the plotter (off-screen for tests); ``open_viewer`` shows it and, with
+no display, refuses in one line (use ``mvd-sim render`` instead). Every picture is a solved
+state: the case settled at the chosen phase of the pulse, without or with the pads.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from mvd_sim.decompress import postop_starts
+from mvd_sim.errors import MvdSimError
+from mvd_sim.mechanics.pulse import pulse_level
+from mvd_sim.mechanics.simulate import Settled, build_model, settle
+from mvd_sim.meshing import tube_mesh
+from mvd_sim.pulse_sweep import settle_from
+from mvd_sim.render import (BACKGROUND, BRAINSTEM_COLOR, NERVE_COLORS, SPONGE_COLOR,
+                            VESSEL_COLORS, VESSEL_OPACITY, camera_for)
+from mvd_sim.scenario import SpongeSpec
+from mvd_sim.scene import Scene
+from mvd_sim.sponges import place_sponges
+
+__all__ = ["Viewer", "build_viewer", "open_viewer", "has_display", "require_display",
+           "PHASE_STEPS"]
+
+PHASE_STEPS = 16  # the pulse slider snaps to this many phases
+TUBE_SIDES = 24
+
+
+def has_display() -> bool:
+    """Whether a window can open (an X or Wayland session; always on macOS and Windows)."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+class Viewer:
+    """The plotter, the meshes it shows, and the solved states it switches between.
+
+    Attributes
+    ----------
+    plotter : pyvista.Plotter
+    phase : float
+        Cardiac phase shown, in [0, 1).
+    after : bool
+        Whether the pads are in.
+    """
+
+    def __init__(self, scene: Scene, sponges: list[SpongeSpec], off_screen: bool):
+        import pyvista as pv
+
+        from mvd_sim.mesh_io import to_polydata
+        from mvd_sim.meshing import brainstem_mesh, sponge_mesh
+
+        self.scene, self.phase, self.after = scene, 0.0, False
+        self.models = [build_model(scene)]
+        self.holds_off: tuple[str, ...] = ()
+        if sponges:
+            bodies, self.holds_off = place_sponges(scene, sponges)
+            self.models.append(build_model(scene, bodies))
+        self.state = settle(scene, level=float(pulse_level(0.0)), model=self.models[0])
+        self.plotter = pv.Plotter(off_screen=off_screen, window_size=[1200, 900])
+        self.plotter.set_background(tuple(c / 255 for c in BACKGROUND))
+        self.groups: dict[str, list] = {"brainstem": [], "nerves": [], "vessels": [],
+                                        "pads": []}
+        self.groups["brainstem"].append(self.plotter.add_mesh(
+            to_polydata(brainstem_mesh(scene.brainstem, 120, 150)), color=BRAINSTEM_COLOR,
+            smooth_shading=True))
+        self.meshes = {}
+        shown = self.state.scene
+        for name, tube in {**shown.nerves, **shown.vessels}.items():
+            self.meshes[name] = to_polydata(tube_mesh(tube, TUBE_SIDES))
+            nerve = name in shown.nerves
+            self.groups["nerves" if nerve else "vessels"].append(self.plotter.add_mesh(
+                self.meshes[name], smooth_shading=True,
+                opacity=1.0 if nerve else VESSEL_OPACITY,
+                color=NERVE_COLORS.get(name) if nerve else VESSEL_COLORS.get(tube.kind)))
+        self.pad_meshes = []
+        for sponge in self.models[-1].sponges:
+            self.pad_meshes.append(to_polydata(sponge_mesh(sponge)))
+            actor = self.plotter.add_mesh(self.pad_meshes[-1], color=SPONGE_COLOR)
+            actor.SetVisibility(False)
+            self.groups["pads"].append(actor)
+        camera = camera_for(scene, "retrosigmoid")
+        self.plotter.camera.position = tuple(camera.position)
+        self.plotter.camera.focal_point = tuple(camera.focus)
+        self.plotter.camera.up = tuple(camera.up)
+
+    def show_group(self, group: str, visible: bool) -> None:
+        """Show or hide a group of structures."""
+        for actor in self.groups[group]:
+            actor.SetVisibility(bool(visible) and (group != "pads" or self.after))
+        self.plotter.render()
+
+    def _solve(self) -> Settled:
+        from mvd_sim.meshing import sponge_mesh
+
+        model = self.models[1 if self.after else 0]
+        level = float(pulse_level(self.phase))
+        if self.after:
+            starts = postop_starts(self.models[0], model, self.holds_off,
+                                   settle(self.scene, level=level, model=self.models[0]))
+            state = settle_from(self.scene, model, level, starts)
+        else:
+            state = settle(self.scene, level=level, model=model,
+                           u0=self.state.equilibrium.u if self.state.model is model else None)
+        for name, tube in {**state.scene.nerves, **state.scene.vessels}.items():
+            self.meshes[name].points = tube_mesh(tube, TUBE_SIDES)[0]
+        for mesh, sponge in zip(self.pad_meshes, state.scene.sponges):
+            mesh.points = sponge_mesh(sponge)[0]
+        for actor in self.groups["pads"]:
+            actor.SetVisibility(self.after)
+        self.state = state
+        self.plotter.render()
+        return state
+
+    def set_phase(self, phase: float) -> Settled:
+        """Show the case at a cardiac phase in [0, 1)."""
+        self.phase = float(phase) % 1.0
+        return self._solve()
+
+    def set_after(self, after: bool) -> Settled:
+        """Show the case with (True) or without the pads."""
+        if after and len(self.models) < 2:
+            raise MvdSimError("no pads to show: give --plan")
+        self.after = bool(after)
+        return self._solve()
+
+
+def build_viewer(scene: Scene, sponges: list[SpongeSpec] | None = None,
+                 off_screen: bool = False) -> Viewer:
+    """The viewer: checkboxes for brainstem, nerves, vessels and pads, a cardiac-phase
+    slider and, with ``sponges``, a before/after switch."""
+    viewer = Viewer(scene, list(sponges or []), off_screen)
+    plotter = viewer.plotter
+    for k, group in enumerate(("brainstem", "nerves", "vessels", "pads")):
+        plotter.add_checkbox_button_widget(
+            lambda on, g=group: viewer.show_group(g, on), value=True,
+            position=(10, 10 + 45 * k), size=35)
+        plotter.add_text(group, position=(52, 16 + 45 * k), font_size=10)
+    plotter.add_slider_widget(
+        lambda value: viewer.set_phase(round(value * PHASE_STEPS) / PHASE_STEPS),
+        rng=(0.0, 1.0 - 1.0 / PHASE_STEPS), value=0.0, title="cardiac phase",
+        pointa=(0.55, 0.08), pointb=(0.95, 0.08), style="modern")
+    if sponges:
+        plotter.add_checkbox_button_widget(viewer.set_after, value=False,
+                                           position=(10, 10 + 45 * 4), size=35)
+        plotter.add_text("after the pads", position=(52, 16 + 45 * 4), font_size=10)
+    return viewer
+
+
+def require_display() -> None:
+    """Raise a one-line :class:`MvdSimError` when no window can open."""
+    if not has_display():
+        raise MvdSimError("no display: mvd-sim view needs a graphical session (DISPLAY is "
+                          "not set); use mvd-sim render -o FILE.png instead")
+
+
+def open_viewer(scene: Scene, sponges: list[SpongeSpec] | None = None) -> None:
+    """Open the window and block until it is closed (:func:`require_display` first)."""
+    require_display()
+    build_viewer(scene, sponges).plotter.show()
