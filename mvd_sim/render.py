@@ -4,7 +4,8 @@ The default view is the surgeon's through a retrosigmoid craniotomy: from behind
 lateral to the cerebellopontine angle, looking up and in at the root exit zone along the
 infrafloccular route (the flocculus hides the REZ from above). Structures are coloured by
 kind (:data:`VESSEL_COLORS`), contact patches on the nerves by severity
-(:data:`SEVERITY_COLORS`), segment landmarks of CN VII are labelled, pads drawn white.
+(:data:`SEVERITY_COLORS`), CN VII's segments and the end of its root exit zone are labelled,
+pads drawn white.
 
 Rendering needs no display: with none, VTK renders through EGL.
 """
@@ -105,10 +106,10 @@ def _add_scene(plotter, scene: Scene, report: ContactReport, annotate: bool) -> 
     if not annotate:
         return
     marks, nerve, rest = scene.landmarks["CN7"], scene.nerves["CN7"], scene.rest_nerves["CN7"]
-    names = ("RExP", "AS", "RDP", "CP")
-    points = np.array([nerve.point_at(float(np.interp(marks.segment_centre(n), rest.s,
-                                                      nerve.s))) for n in names])
-    plotter.add_point_labels(pv.PolyData(points), list(names), font_size=14, point_size=6,
+    names = ["RExP", "AS", "RDP", "CP", "REZ end"]
+    rest_s = [marks.segment_centre(n) for n in names[:4]] + [marks.rez_end_mm]
+    points = np.array([nerve.point_at(float(np.interp(v, rest.s, nerve.s))) for v in rest_s])
+    plotter.add_point_labels(pv.PolyData(points), names, font_size=14, point_size=6,
                              text_color="white", shape_opacity=0.4, always_visible=True)
     entries = [[kind, tuple(c / 255 for c in color)] for kind, color in VESSEL_COLORS.items()
                if any(t.kind == kind for t in scene.vessels.values())]
