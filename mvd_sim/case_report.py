@@ -48,34 +48,31 @@ def _png(figure) -> bytes:
 def separation_plot_png(scene: Scene, contact_mm: float, window_mm: float = 3.0) -> bytes:
     """PNG of each vessel's separation from CN VII along its arc length, segments shaded;
     vessels that never come within ``window_mm`` are left out."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     s, gaps = separation_profiles(scene)
     marks = scene.landmarks["CN7"]
-    figure, axes = plt.subplots(figsize=(8, 3.4))
-    try:
-        for segment, shade in SEGMENT_SHADES.items():
-            lo, hi = marks.segment_interval(segment)
-            axes.axvspan(lo, hi, color=shade, zorder=0)
-            axes.text(0.5 * (lo + hi), window_mm * 0.93, segment, ha="center", va="top",
-                      fontsize=8)
-        for name, gap in gaps.items():
-            if gap.min() <= window_mm:
-                axes.plot(s, gap, label=f"{name} ({scene.vessels[name].kind})", lw=1.6)
-        axes.axhline(0.0, color="black", lw=0.8)
-        axes.axhline(contact_mm, color="grey", lw=0.8, ls="--", label="contact threshold")
-        axes.set_xlim(0.0, float(s[-1]))
-        axes.set_ylim(min(-1.0, min((g.min() for g in gaps.values()), default=0.0) - 0.1),
-                      window_mm)
-        axes.set_xlabel("arc length along CN VII from the root exit point (mm)")
-        axes.set_ylabel("separation (mm)")
-        axes.legend(fontsize=8, loc="lower right")
-        return _png(figure)
-    finally:
-        plt.close(figure)
+    figure = Figure(figsize=(8, 3.4))
+    FigureCanvasAgg(figure)  # draws without touching the host's pyplot backend
+    axes = figure.subplots()
+    for segment, shade in SEGMENT_SHADES.items():
+        lo, hi = marks.segment_interval(segment)
+        axes.axvspan(lo, hi, color=shade, zorder=0)
+        axes.text(0.5 * (lo + hi), window_mm * 0.93, segment, ha="center", va="top",
+                  fontsize=8)
+    for name, gap in gaps.items():
+        if gap.min() <= window_mm:
+            axes.plot(s, gap, label=f"{name} ({scene.vessels[name].kind})", lw=1.6)
+    axes.axhline(0.0, color="black", lw=0.8)
+    axes.axhline(contact_mm, color="grey", lw=0.8, ls="--", label="contact threshold")
+    axes.set_xlim(0.0, float(s[-1]))
+    axes.set_ylim(min(-1.0, min((g.min() for g in gaps.values()), default=0.0) - 0.1),
+                  window_mm)
+    axes.set_xlabel("arc length along CN VII from the root exit point (mm)")
+    axes.set_ylabel("separation (mm)")
+    axes.legend(fontsize=8, loc="lower right")
+    return _png(figure)
 
 
 def _img(png: bytes, alt: str) -> str:
@@ -137,6 +134,8 @@ def case_report_html(scene: Scene, scenario_text: str, title: str, description: 
     culprits = ", ".join(f"{c.vessel} ({c.severity or 'pushing ' + str(c.pushes)})"
                          for c in report.culprits) or "none"
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+             "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
+             "img-src data:; style-src 'unsafe-inline'\">"
              f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>",
              f"<h1>{html.escape(title)}</h1>",
              f"<p>{html.escape(description)}</p>",

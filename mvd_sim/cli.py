@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import mvd_sim
 from mvd_sim.atomic import write_text_atomic
 from mvd_sim.decompress import decompress_states
-from mvd_sim.errors import MvdSimError
+from mvd_sim.errors import MvdSimError, ScenarioError
 
 __all__ = ["main"]
 
@@ -111,38 +111,52 @@ def _size(text: str) -> tuple[int, int]:
     return size
 
 
+def _pads(args: argparse.Namespace, spec, path) -> list:
+    """The pads to show: the plan's (``--plan``, checked against the scenario) or the
+    scenario's own (a post-operative case)."""
+    if args.plan is None:
+        return list(spec.sponges)
+    from mvd_sim.planner import load_plan
+
+    return load_plan(args.plan, scenario=path.stem).sponges
+
+
+def _solved(args: argparse.Namespace, scene, spec, path, pads):
+    """(outcome, before, after) of the pads over the pulse; a pad that cannot go where the
+    plan says is reported against the plan's file."""
+    from mvd_sim.scenario import materials_of
+
+    try:
+        return decompress_states(scene, pads, materials_of(spec))
+    except ScenarioError as err:
+        raise ScenarioError(f"{args.plan or path}: {err}") from None
+
+
 def _cmd_render(args: argparse.Namespace) -> int:
     from mvd_sim.render import render
 
     path = mvd_sim.resolve_scenario(args.scenario)
-    scene = mvd_sim.load_scene(path, postop=args.plan is None)
-    try:
-        panels = _render_panels(args, scene, path)
-    except MvdSimError as err:
-        raise type(err)(f"{path}: {err}") from None
-    print(f"wrote {render(panels, args.output, args.view, args.size)}")
-    return 0
-
-
-def _render_panels(args: argparse.Namespace, scene, path) -> list:
-    """The scene (at a pulse phase if asked), or before and after a saved plan's pads."""
-    from mvd_sim.mechanics.pulse import DIASTOLE, SYSTOLE, pulse_level
-    from mvd_sim.mechanics.simulate import settle
-
+    spec = mvd_sim.load_scenario(path)
+    pads = _pads(args, spec, path)
+    scene = mvd_sim.load_scene(path, postop=False)
     title = path.stem
-    if args.plan is not None:
-        from mvd_sim.planner import load_plan
+    if args.phase is not None:
+        from mvd_sim.mechanics.pulse import DIASTOLE, SYSTOLE, pulse_level
+        from mvd_sim.postop import scene_at_level
         from mvd_sim.scenario import materials_of
 
-        plan = load_plan(args.plan)
-        _, before, after = decompress_states(scene, plan.sponges,
-                                             materials_of(mvd_sim.load_scenario(path)))
-        return [(before.scene, f"{title}: before"), (after.scene, f"{title}: after")]
-    if args.phase is not None:
-        phase = SYSTOLE if args.phase == "systole" else DIASTOLE
-        scene = settle(scene, scene.sponges, level=float(pulse_level(phase))).scene
-        title += f" ({args.phase})"
-    return [(scene, title)]
+        level = float(pulse_level(SYSTOLE if args.phase == "systole" else DIASTOLE))
+        panels = [(scene_at_level(scene, pads, level, materials_of(spec)),
+                   f"{title} ({args.phase})")]
+    elif args.plan is not None:
+        _, before, after = _solved(args, scene, spec, path, pads)
+        panels = [(before.scene, f"{title}: before"), (after.scene, f"{title}: after")]
+    elif pads:  # a post-operative scenario: the worst phase with its pads
+        panels = [(_solved(args, scene, spec, path, pads)[2].scene, f"{title} (post-op)")]
+    else:
+        panels = [(scene, title)]
+    print(f"wrote {render(panels, args.output, args.view, args.size)}")
+    return 0
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -151,26 +165,23 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     path = mvd_sim.resolve_scenario(args.scenario)
     spec = mvd_sim.load_scenario(path)
-    scene = mvd_sim.load_scene(path, postop=args.plan is None)
+    text = path.read_text(encoding="utf-8")  # validated above (size, UTF-8, schema)
+    pads = _pads(args, spec, path)
+    scene = mvd_sim.load_scene(path, postop=False)
     outcome = None
-    try:
-        if args.plan is not None:
-            from mvd_sim.planner import load_plan
-            from mvd_sim.scenario import materials_of
-
-            outcome, before, after = decompress_states(scene, load_plan(args.plan).sponges,
-                                                       materials_of(spec))
-            pictures = [(png_bytes(render_image([(before.scene, "before"), (after.scene, "after")],
-                                           size=(1600, 700))), "before and after the pads")]
-        else:
-            pictures = [(png_bytes(render_image([(scene, f"{path.stem}, {view}")], view=view,
-                                           size=(1000, 750))), f"{view} view")
-                        for view in ("retrosigmoid", "lateral")]
-    except MvdSimError as err:
-        raise type(err)(f"{path}: {err}") from None
-    text = case_report_html(scene, path.read_text(encoding="utf-8"), spec.title,
-                            spec.description, pictures, outcome=outcome)
-    print(f"wrote {write_case_report(args.output, text)}")
+    if pads:
+        outcome, before, after = _solved(args, scene, spec, path, pads)
+        scene = before.scene  # tables and plot describe the settled case, as the pictures
+        pictures = [(png_bytes(render_image([(before.scene, "before"),
+                                             (after.scene, "after")], size=(1600, 700))),
+                     "before and after the pads")]
+    else:
+        pictures = [(png_bytes(render_image([(scene, f"{path.stem}, {view}")], view=view,
+                                            size=(1000, 750))), f"{view} view")
+                    for view in ("retrosigmoid", "lateral")]
+    html = case_report_html(scene, text, spec.title, spec.description, pictures,
+                            outcome=outcome)
+    print(f"wrote {write_case_report(args.output, html)}")
     return 0
 
 
@@ -179,12 +190,12 @@ def _cmd_view(args: argparse.Namespace) -> int:
 
     require_display()  # before any work
     path = mvd_sim.resolve_scenario(args.scenario)
-    sponges = None
-    if args.plan is not None:
-        from mvd_sim.planner import load_plan
-
-        sponges = load_plan(args.plan).sponges
-    open_viewer(mvd_sim.load_scene(path, postop=False), sponges)
+    spec = mvd_sim.load_scenario(path)
+    pads = _pads(args, spec, path)
+    try:
+        open_viewer(mvd_sim.load_scene(path, postop=False), pads)
+    except ScenarioError as err:
+        raise ScenarioError(f"{args.plan or path}: {err}") from None
     return 0
 
 
@@ -315,10 +326,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="PNG file to write")
     p.add_argument("--view", default="retrosigmoid", choices=VIEWS,
                    help="camera (default: %(default)s)")
-    p.add_argument("--plan", metavar="PLAN", help="a plan JSON (mvd-sim plan -o): before and "
-                   "after its pads, side by side")
-    p.add_argument("--phase", choices=("systole", "diastole"),
-                   help="solve the case at this phase of the pulse first")
+    when = p.add_mutually_exclusive_group()
+    when.add_argument("--plan", metavar="PLAN", help="a plan JSON (mvd-sim plan -o): before "
+                      "and after its pads, side by side")
+    when.add_argument("--phase", choices=("systole", "diastole"),
+                      help="solve the case (with its pads, if any) at this phase first")
     p.add_argument("--size", type=_size, default=(1200, 900), metavar="WxH",
                    help="image size in pixels (default: 1200x900)")
     p.set_defaults(run=_cmd_render)

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mvd_sim.contact import Contact, analyze
 from mvd_sim.decompress import (DecompressionReport, decompress_states, nerve_deviation_mm,
@@ -75,7 +75,7 @@ class Plan(_Model):
     feasible: bool
     message: str
     mobilise_first: list[str]
-    steps: list[PlanStep]
+    steps: Annotated[list[PlanStep], Field(max_length=8)]
     predicted: DecompressionReport | None
     candidates_tried: int
 
@@ -84,8 +84,9 @@ class Plan(_Model):
         return [step.sponge for step in self.steps]
 
 
-def load_plan(path: str | os.PathLike) -> Plan:
-    """Read a plan written by ``mvd-sim plan -o`` (size-bounded, validated).
+def load_plan(path: str | os.PathLike, scenario: str | None = None) -> Plan:
+    """Read a plan written by ``mvd-sim plan -o``: a regular file of bounded size, validated,
+    with at least one pad and (given ``scenario``) made for that scenario.
 
     Raises
     ------
@@ -93,16 +94,29 @@ def load_plan(path: str | os.PathLike) -> Plan:
         One line naming the file and what is wrong with it.
     """
     path = Path(path)
+    limit = 4 * MAX_SCENARIO_BYTES
     try:
-        if path.stat().st_size > MAX_SCENARIO_BYTES * 4:
-            raise MvdSimError(f"{path}: too large for a plan")
-        return Plan.model_validate_json(path.read_bytes())
+        if not path.is_file():
+            raise MvdSimError(f"{path}: not a regular file" if path.exists()
+                              else f"{path}: cannot read: no such file")
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
     except OSError as err:
         raise MvdSimError(f"{path}: cannot read: {err.strerror or err}") from None
+    if len(data) > limit:
+        raise MvdSimError(f"{path}: over the {limit}-byte limit for a plan")
+    try:
+        plan = Plan.model_validate_json(data)
     except ValidationError as err:
         first = err.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"
         raise MvdSimError(f"{path}: {where}: {first['msg']}") from None
+    if not plan.steps:
+        raise MvdSimError(f"{path}: the plan places no pad ({plan.message})")
+    if scenario is not None and plan.scenario != scenario:
+        raise MvdSimError(f"{path}: the plan is for scenario {plan.scenario!r}, not "
+                          f"{scenario!r}")
+    return plan
 
 
 def _targets(contacts: list[Contact]) -> list[Contact]:

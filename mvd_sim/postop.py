@@ -12,14 +12,18 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from mvd_sim.decompress import DecompressionReport, decompress_states
+from mvd_sim.decompress import DecompressionReport, decompress_states, postop_starts
 from mvd_sim.errors import MvdSimError
 from mvd_sim.export import export_meshes
 from mvd_sim.labels import DEFAULT_THRESHOLDS, SeverityThresholds
+from mvd_sim.mechanics.materials import DEFAULT_MATERIALS, Materials
+from mvd_sim.mechanics.simulate import build_model, settle
+from mvd_sim.pulse_sweep import settle_from
 from mvd_sim.scenario import ScenarioSpec, SpongeSpec, materials_of, scenario_to_yaml
 from mvd_sim.scene import Scene
+from mvd_sim.sponges import place_sponges
 
-__all__ = ["postop_scene", "postop_spec", "save_postop"]
+__all__ = ["postop_scene", "postop_spec", "save_postop", "scene_at_level"]
 
 
 def postop_spec(spec: ScenarioSpec, sponges: list[SpongeSpec] | tuple[SpongeSpec, ...]
@@ -35,6 +39,19 @@ def postop_scene(scene: Scene, spec: ScenarioSpec,
     """The scene after placing the scenario's sponges, at the worst phase, and the report."""
     report, _, after = decompress_states(scene, spec.sponges, materials_of(spec), thresholds)
     return after.scene, report
+
+
+def scene_at_level(scene: Scene, sponges: list[SpongeSpec] | tuple[SpongeSpec, ...],
+                   level: float, materials: Materials = DEFAULT_MATERIALS) -> Scene:
+    """The case solved at one pulse level (0 diastole, 1 systole), with ``sponges`` in."""
+    before_model = build_model(scene, (), materials)
+    before = settle(scene, level=level, model=before_model)
+    if not sponges:
+        return before.scene
+    bodies, holds_off = place_sponges(scene, sponges)
+    model = build_model(scene, bodies, materials)
+    return settle_from(scene, model, level,
+                       postop_starts(before_model, model, holds_off, before)).scene
 
 
 def save_postop(spec: ScenarioSpec, scene_after: Scene, out_dir: str | os.PathLike,

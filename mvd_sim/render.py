@@ -13,6 +13,7 @@ Rendering needs no display: with none, VTK renders through EGL.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from mvd_sim.meshing import brainstem_mesh, sponge_mesh, tube_mesh
 from mvd_sim.scene import Scene
 
 __all__ = ["VIEWS", "SEVERITY_COLORS", "VESSEL_COLORS", "render", "render_image", "png_bytes",
+           "prefer_headless",
            "Camera", "camera_for"]
 
 VIEWS = ("retrosigmoid", "lateral", "anterior", "superior")
@@ -38,7 +40,16 @@ BRAINSTEM_COLOR = (222, 196, 170)
 SPONGE_COLOR = (255, 255, 255)
 BACKGROUND = (18, 18, 24)
 PATCH_MARGIN_MM = 0.15  # nerve surface this close to a touching vessel shows the patch
+TUBE_SIDES = 32
 CAMERA_DISTANCE_MM = 55.0  # from the focus; the craniotomy's depth to VII/VIII is 37-47 mm
+
+
+def prefer_headless() -> None:
+    """On Linux with no X or Wayland session, have VTK render through EGL straight away
+    (instead of trying X first and warning); set before VTK opens its first window."""
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
+                                                 or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
 
 
 @dataclass(frozen=True)
@@ -51,12 +62,12 @@ class Camera:
 
 
 def camera_for(scene: Scene, view: str) -> Camera:
-    """The camera of a named view, aimed at the middle of CN VII's root exit zone."""
+    """The camera of a named view, aimed at the middle of CN VII's root exit zone on its rest
+    course (so before and after panels line up)."""
     if view not in VIEWS:
         raise MvdSimError(f"--view: unknown view {view!r} (expected one of "
                           f"{', '.join(VIEWS)})")
-    nerve = scene.nerves["CN7"]
-    focus = nerve.point_at(0.5 * scene.landmarks["CN7"].rez_end_mm)
+    focus = scene.rest_nerves["CN7"].point_at(0.5 * scene.landmarks["CN7"].rez_end_mm)
     lateral, up = scene.lateral, np.array([0.0, 0.0, 1.0])
     posterior, caudal = np.array([0.0, -1.0, 0.0]), -up
     direction = {"retrosigmoid": 0.7 * lateral + 0.45 * posterior + 0.55 * caudal,
@@ -72,17 +83,25 @@ def _patch_colors(scene: Scene, report: ContactReport, nerve: str,
                   vertices: np.ndarray) -> np.ndarray:
     """Per-vertex RGB of a nerve mesh: its own colour, severity colours on contact patches."""
     colors = np.tile(np.array(NERVE_COLORS[nerve], dtype=np.uint8), (len(vertices), 1))
-    rank = {"mild": 0, "moderate": 1, "severe": 2}
-    for contact in sorted((c for c in report.contacts if c.nerve == nerve),
-                          key=lambda c: rank[c.severity]):
+    rest_s = _vertex_rest_s(scene, nerve, len(vertices))
+    for contact in (c for c in report.contacts if c.nerve == nerve):
         vessel = scene.vessels.get(contact.vessel)
         if vessel is None:
             continue
         dist, seg, u, _ = point_polyline(vertices, vessel.points)
         radius = vessel.radius[seg] + u * (vessel.radius[seg + 1] - vessel.radius[seg])
-        near = dist - radius <= PATCH_MARGIN_MM + max(report.thresholds_mm["contact"], 0.0)
-        colors[near] = SEVERITY_COLORS[contact.severity]
+        near = dist - radius <= PATCH_MARGIN_MM + report.thresholds_mm["contact"]
+        inside = (rest_s >= contact.s_start_mm - PATCH_MARGIN_MM) & \
+            (rest_s <= contact.s_end_mm + PATCH_MARGIN_MM)
+        colors[near & inside] = SEVERITY_COLORS[contact.severity]
     return colors
+
+
+def _vertex_rest_s(scene: Scene, nerve: str, n_vertices: int) -> np.ndarray:
+    """Rest-course arc length of each vertex of :func:`tube_mesh` (rings of ``TUBE_SIDES``
+    per centerline point, then the two cap centres)."""
+    rest = scene.rest_nerves[nerve].s
+    return np.concatenate([np.repeat(rest, TUBE_SIDES), rest[[0, -1]]])[:n_vertices]
 
 
 def _add_scene(plotter, scene: Scene, report: ContactReport, annotate: bool) -> None:
@@ -93,7 +112,7 @@ def _add_scene(plotter, scene: Scene, report: ContactReport, annotate: bool) -> 
     plotter.add_mesh(to_polydata(brainstem_mesh(scene.brainstem, 120, 150)),
                      color=BRAINSTEM_COLOR, smooth_shading=True)
     for name, tube in scene.nerves.items():
-        mesh = to_polydata(tube_mesh(tube, 32))
+        mesh = to_polydata(tube_mesh(tube, TUBE_SIDES))
         mesh.point_data["rgb"] = _patch_colors(scene, report, name, np.asarray(mesh.points))
         plotter.add_mesh(mesh, scalars="rgb", rgb=True, smooth_shading=True)
     for tube in scene.vessels.values():
@@ -106,8 +125,10 @@ def _add_scene(plotter, scene: Scene, report: ContactReport, annotate: bool) -> 
     if not annotate:
         return
     marks, nerve, rest = scene.landmarks["CN7"], scene.nerves["CN7"], scene.rest_nerves["CN7"]
-    names = ["RExP", "AS", "RDP", "CP", "REZ end"]
-    rest_s = [marks.segment_centre(n) for n in names[:4]] + [marks.rez_end_mm]
+    # the REZ is RExP + AS + RDP: its end is labelled with the RDP
+    names = ["RExP", "AS", "RDP | REZ end", "CP"]
+    rest_s = [marks.segment_centre("RExP"), marks.segment_centre("AS"), marks.rez_end_mm,
+              marks.segment_centre("CP")]
     points = np.array([nerve.point_at(float(np.interp(v, rest.s, nerve.s))) for v in rest_s])
     plotter.add_point_labels(pv.PolyData(points), names, font_size=14, point_size=6,
                              text_color="white", shape_opacity=0.4, always_visible=True)
@@ -117,7 +138,8 @@ def _add_scene(plotter, scene: Scene, report: ContactReport, annotate: bool) -> 
                 for sev, color in SEVERITY_COLORS.items()]
     if scene.sponges:
         entries.append(["Teflon pad", (1.0, 1.0, 1.0)])
-    plotter.add_legend(entries, bcolor=(0.1, 0.1, 0.12), size=(0.22, 0.28), face="rectangle")
+    plotter.add_legend(entries, bcolor=(0.1, 0.1, 0.12), size=(0.2, 0.24), face="rectangle",
+                       loc="lower right")
 
 
 def _set_camera(plotter, camera: Camera) -> None:
@@ -141,8 +163,7 @@ def render_image(scenes: list[tuple[Scene, str]], view: str = "retrosigmoid",
     annotate : bool
         Landmark labels, legend and titles (off: the anatomy alone).
     """
-    if not os.environ.get("DISPLAY"):  # no X server: straight to EGL, without X warnings
-        os.environ.setdefault("VTK_DEFAULT_OPENGL_WINDOW", "vtkEGLRenderWindow")
+    prefer_headless()
     import pyvista as pv
 
     plotter = pv.Plotter(off_screen=True, window_size=list(size), shape=(1, len(scenes)),

@@ -8,6 +8,7 @@ state: the case settled at the chosen phase of the pulse, without or with the pa
 from __future__ import annotations
 
 import os
+import socket
 import sys
 
 from mvd_sim.decompress import postop_starts
@@ -17,7 +18,7 @@ from mvd_sim.mechanics.simulate import Settled, build_model, settle
 from mvd_sim.meshing import tube_mesh
 from mvd_sim.pulse_sweep import settle_from
 from mvd_sim.render import (BACKGROUND, BRAINSTEM_COLOR, NERVE_COLORS, SPONGE_COLOR,
-                            VESSEL_COLORS, VESSEL_OPACITY, camera_for)
+                            VESSEL_COLORS, VESSEL_OPACITY, camera_for, prefer_headless)
 from mvd_sim.scenario import SpongeSpec
 from mvd_sim.scene import Scene
 from mvd_sim.sponges import place_sponges
@@ -29,11 +30,36 @@ PHASE_STEPS = 16  # the pulse slider snaps to this many phases
 TUBE_SIDES = 24
 
 
+def _x_server_reachable(display: str) -> bool:
+    """Whether an X server answers at ``display`` (``[host]:N[.screen]``)."""
+    host, _, rest = display.rpartition(":")
+    try:
+        number = int(rest.split(".")[0])
+    except ValueError:
+        return False
+    address = (f"/tmp/.X11-unix/X{number}", None) if host in ("", "unix") else \
+        (host, 6000 + number)
+    family = socket.AF_UNIX if address[1] is None else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1.0)
+        try:
+            probe.connect(address[0] if address[1] is None else address)
+        except OSError:
+            return False
+    return True
+
+
 def has_display() -> bool:
-    """Whether a window can open (an X or Wayland session; always on macOS and Windows)."""
+    """Whether a window can open: a reachable X server or a Wayland socket (always on macOS
+    and Windows)."""
     if sys.platform in ("darwin", "win32"):
         return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    wayland = os.environ.get("WAYLAND_DISPLAY")
+    if wayland and os.path.exists(os.path.join(os.environ.get("XDG_RUNTIME_DIR", ""),
+                                               wayland)):
+        return True
+    display = os.environ.get("DISPLAY")
+    return bool(display) and _x_server_reachable(display)
 
 
 class Viewer:
@@ -54,7 +80,10 @@ class Viewer:
         from mvd_sim.mesh_io import to_polydata
         from mvd_sim.meshing import brainstem_mesh, sponge_mesh
 
+        if off_screen:
+            prefer_headless()
         self.scene, self.phase, self.after = scene, 0.0, False
+        self.visible = {"brainstem": True, "nerves": True, "vessels": True, "pads": True}
         self.models = [build_model(scene)]
         self.holds_off: tuple[str, ...] = ()
         if sponges:
@@ -89,10 +118,16 @@ class Viewer:
         self.plotter.camera.up = tuple(camera.up)
 
     def show_group(self, group: str, visible: bool) -> None:
-        """Show or hide a group of structures."""
-        for actor in self.groups[group]:
-            actor.SetVisibility(bool(visible) and (group != "pads" or self.after))
+        """Show or hide a group of structures (pads show only after they go in)."""
+        self.visible[group] = bool(visible)
+        self._apply_visibility()
         self.plotter.render()
+
+    def _apply_visibility(self) -> None:
+        for group, actors in self.groups.items():
+            on = self.visible[group] and (group != "pads" or self.after)
+            for actor in actors:
+                actor.SetVisibility(on)
 
     def _solve(self) -> Settled:
         from mvd_sim.meshing import sponge_mesh
@@ -110,8 +145,7 @@ class Viewer:
             self.meshes[name].points = tube_mesh(tube, TUBE_SIDES)[0]
         for mesh, sponge in zip(self.pad_meshes, state.scene.sponges):
             mesh.points = sponge_mesh(sponge)[0]
-        for actor in self.groups["pads"]:
-            actor.SetVisibility(self.after)
+        self._apply_visibility()
         self.state = state
         self.plotter.render()
         return state
@@ -154,8 +188,8 @@ def build_viewer(scene: Scene, sponges: list[SpongeSpec] | None = None,
 def require_display() -> None:
     """Raise a one-line :class:`MvdSimError` when no window can open."""
     if not has_display():
-        raise MvdSimError("no display: mvd-sim view needs a graphical session (DISPLAY is "
-                          "not set); use mvd-sim render -o FILE.png instead")
+        raise MvdSimError("no display: mvd-sim view needs a graphical session (no X or "
+                          "Wayland server answers); use mvd-sim render -o FILE.png instead")
 
 
 def open_viewer(scene: Scene, sponges: list[SpongeSpec] | None = None) -> None:

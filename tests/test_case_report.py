@@ -38,12 +38,20 @@ def report_file(scene_of, tmp_path_factory):
     return write_case_report(tmp_path_factory.mktemp("report") / "case.html", text)
 
 
+def test_untrusted_text_is_escaped(scene_of):
+    text = case_report_html(scene_of("near_miss_control_right"), "title: <script>x</script>",
+                            "<img src=x onerror=alert(1)>", "d & <b>", [])
+    assert "<script>x" not in text and "<img src=x" not in text
+    assert "&lt;script&gt;" in text and "&lt;img src=x" in text
+
+
 def test_report_is_self_contained(report_file):
     text = report_file.read_text()
     assert "<script" not in text
     assert not re.search(r"(src|href)=[\"']?(https?:|//|file:)", text)
     assert text.count("data:image/png;base64,") == 2  # the view and the separation plot
-    assert "multivessel" in text and "AICA" in text and "schema_version: 1" in text
+    assert "<b>Pattern:</b> multivessel" in text and "<td>AICA</td>" in text
+    assert "schema_version: 1" in text
 
 
 def test_report_opens_in_headless_chromium(report_file):

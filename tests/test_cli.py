@@ -287,13 +287,27 @@ def test_render_before_and_after_a_plan(tmp_path):
 
 @pytest.mark.parametrize("args, fragments", [
     (("--plan", "missing.json"), ("missing.json", "cannot read")),
-    (("--view", "top"), ("invalid choice",)),
-    (("--size", "10x10"), ("--size",)),
+    (("--plan", "other.json"), ("other.json", "is for scenario 'aica_as_moderate_right'")),
+    (("--plan", "bad.json"), ("bad.json", "Extra inputs")),
 ])
-def test_render_bad_options_are_one_line(tmp_path, args, fragments):
+def test_render_bad_plan_is_one_line(tmp_path, args, fragments):
+    planned = run_cli("plan", "aica_as_moderate_right", "-o", "other.json", cwd=tmp_path)
+    assert planned.returncode == 0, planned.stderr
+    (tmp_path / "bad.json").write_text('{"nonsense": 1}')
     result = run_cli("render", "near_miss_control_right", "-o", "x.png", *args, cwd=tmp_path)
-    assert result.returncode in (1, 2)
-    assert fragments[0] in result.stderr and "Traceback" not in result.stderr
+    assert result.returncode == 1
+    assert_one_error_line(result.stderr, *fragments)
+    assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (("--view", "top"), "invalid choice"), (("--size", "10x10"), "--size"),
+    (("--plan", "p.json", "--phase", "systole"), "not allowed with"),
+])
+def test_render_bad_options_are_usage_errors(tmp_path, args, fragment):
+    result = run_cli("render", "near_miss_control_right", "-o", "x.png", *args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert fragment in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "x.png").exists()
 
 
@@ -307,9 +321,24 @@ def test_report_writes_one_self_contained_html(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["case.html"]
 
 
-def test_view_without_a_display_says_so_in_one_line(tmp_path, monkeypatch):
-    monkeypatch.delenv("DISPLAY", raising=False)
+@pytest.mark.parametrize("display", [None, ":97"])  # none, and one nobody answers at
+def test_view_without_a_display_says_so_in_one_line(tmp_path, monkeypatch, display):
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    if display is None:
+        monkeypatch.delenv("DISPLAY", raising=False)
+    else:
+        monkeypatch.setenv("DISPLAY", display)
     result = run_cli("view", "near_miss_control_right", cwd=tmp_path)
     assert result.returncode == 1
     assert_one_error_line(result.stderr, "no display", "mvd-sim render")
+
+
+def test_report_with_a_plan_has_the_outcome(tmp_path):
+    assert run_cli("plan", "aica_as_moderate_right", "-o", "plan.json",
+                   cwd=tmp_path).returncode == 0
+    result = run_cli("report", "aica_as_moderate_right", "--plan", "plan.json", "-o", "r.html",
+                     cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "r.html").read_text()
+    assert "<h2>Decompression</h2>" in text and "Decompressed" in text
+    assert text.count("data:image/png;base64,") == 2  # before/after and the plot

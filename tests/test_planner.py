@@ -44,3 +44,14 @@ def test_a_vessel_held_too_firmly_needs_transposition(scene_of):
     result = plan(scene_of("va_as_severe_left"), Materials(arachnoid_push_mn_per_mm=1000.0))
     assert not result.feasible
     assert "no sponge plan" in result.message and "transposing va" in result.message
+
+
+def test_load_plan_refuses_bad_files(tmp_path):
+    from mvd_sim.errors import MvdSimError
+    from mvd_sim.planner import load_plan
+
+    with pytest.raises(MvdSimError, match="not a regular file"):
+        load_plan(tmp_path)
+    (tmp_path / "empty.json").write_text("")
+    with pytest.raises(MvdSimError, match="empty.json: \\(top level\\)"):
+        load_plan(tmp_path / "empty.json")

@@ -61,6 +61,22 @@ def test_contact_patch_shows_its_severity_colour_where_it_is(moderate):
     assert _hue_mask(image, SEVERITY_COLORS["severe"]).sum() < 5
 
 
+def test_each_contact_shows_its_own_severity(scene_of):
+    """A loop touching the REZ (moderate) and the cisternal portion (mild): each patch in its
+    own colour at its own place."""
+    scene = scene_of("double_aica_loop_right")
+    # seen from in front: in the surgeon's view CN VIII hides the cisternal contact
+    image = render_image([(scene, "t")], view="anterior", size=SIZE, annotate=False)
+    camera = camera_for(scene, "anterior")
+    contacts = [c for c in mvd_sim.analyze(scene).contacts if c.nerve == "CN7"]
+    assert sorted(c.severity for c in contacts) == ["mild", "moderate"]
+    for contact in contacts:
+        row, col = _project(contact.nerve_point_mm, camera)
+        rows, cols = np.nonzero(_hue_mask(image, SEVERITY_COLORS[contact.severity]))
+        assert len(rows) > 5, contact.severity
+        assert np.min(np.hypot(rows - row, cols - col)) < 15, contact.severity
+
+
 def test_views_differ(moderate, scene_of):
     scene, retrosigmoid = moderate
     for view in ("lateral", "anterior", "superior"):
