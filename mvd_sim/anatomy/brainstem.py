@@ -29,7 +29,7 @@ exact inside test (is ``p`` inside the ellipse of its own axial level?).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import lru_cache
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -266,6 +266,30 @@ class SurfaceQuery:
     normal: np.ndarray
 
 
+@lru_cache(maxsize=16)
+def _parameter_grid(shape: BrainstemShape) -> tuple[cKDTree, np.ndarray, np.ndarray, float]:
+    """k-d tree over a parameter grid of ``shape`` (midline frame), its parameters and its
+    covering radius (mm).
+
+    Every surface point lies within the covering radius of a grid point (half the longest
+    cell diagonal, plus the polar caps), so ``|p - S| >= d_grid - cover``. Cached per shape:
+    the cases of a scenario set or dataset mostly share one.
+    """
+    theta = np.linspace(-np.pi, np.pi, _GRID_THETA, endpoint=False)
+    t = np.linspace(0.0, np.pi, _GRID_T)[1:-1]
+    th, tt = np.meshgrid(theta, t, indexing="ij")
+    grid = shape.surface(th, tt)
+    wrapped = np.concatenate([grid, grid[:1]], axis=0)
+    diagonals = np.concatenate([
+        np.linalg.norm(wrapped[1:, 1:] - wrapped[:-1, :-1], axis=-1).ravel(),
+        np.linalg.norm(wrapped[1:, :-1] - wrapped[:-1, 1:], axis=-1).ravel()])
+    poles = shape.surface(np.zeros(2), np.array([0.0, np.pi]))
+    cap = max(np.linalg.norm(grid[:, 0] - poles[0], axis=1).max(),
+              np.linalg.norm(grid[:, -1] - poles[1], axis=1).max())
+    cover = max(0.5 * float(diagonals.max()), float(cap))
+    return cKDTree(grid.reshape(-1, 3)), th.ravel(), tt.ravel(), cover
+
+
 @dataclass(frozen=True, eq=False)
 class Brainstem:
     """A brainstem placed in a scene frame.
@@ -282,26 +306,11 @@ class Brainstem:
     shape: BrainstemShape
     origin_midline_mm: np.ndarray
 
-    @cached_property
+    @property
     def _grid(self) -> tuple[cKDTree, np.ndarray, np.ndarray, float]:
-        """k-d tree over a parameter grid, its parameters and its covering radius (mm).
-
-        Every surface point lies within the covering radius of a grid point (half the longest
-        cell diagonal, plus the polar caps), so ``|p - S| >= d_grid - cover``.
-        """
-        theta = np.linspace(-np.pi, np.pi, _GRID_THETA, endpoint=False)
-        t = np.linspace(0.0, np.pi, _GRID_T)[1:-1]
-        th, tt = np.meshgrid(theta, t, indexing="ij")
-        grid = self.shape.surface(th, tt)
-        wrapped = np.concatenate([grid, grid[:1]], axis=0)
-        diagonals = np.concatenate([
-            np.linalg.norm(wrapped[1:, 1:] - wrapped[:-1, :-1], axis=-1).ravel(),
-            np.linalg.norm(wrapped[1:, :-1] - wrapped[:-1, 1:], axis=-1).ravel()])
-        poles = self.shape.surface(np.zeros(2), np.array([0.0, np.pi]))
-        cap = max(np.linalg.norm(grid[:, 0] - poles[0], axis=1).max(),
-                  np.linalg.norm(grid[:, -1] - poles[1], axis=1).max())
-        cover = max(0.5 * float(diagonals.max()), float(cap))
-        return cKDTree(grid.reshape(-1, 3)), th.ravel(), tt.ravel(), cover
+        """The shape's closest-point grid (:func:`_parameter_grid`), shared by every
+        brainstem of the same shape."""
+        return _parameter_grid(self.shape)
 
     def to_midline(self, points: Points) -> np.ndarray:
         """Scene-frame points to midline-frame points."""
