@@ -4,9 +4,13 @@ The energy is the rods' linear frame energy plus tethers, the sponges' hold, and
 quadratic penalty for every contact (:mod:`mvd_sim.mechanics.contacts`). Each iteration
 detects contacts in the current configuration, linearises their gaps about it (normals and
 closest points updated: a contact can slide and open), and solves the resulting sparse
-symmetric positive-definite system exactly. Iteration stops when the displacement update is
-below ``tol_mm`` and the active set (open / compliant / saturated) is unchanged; an
-unconverged solve raises :class:`~mvd_sim.errors.SolverError`, never returns.
+symmetric system exactly: Gauss-Newton while the active set changes, Newton (with the
+softening curvature term of tube-on-tube contacts) once it has settled. Steps that fail to
+shrink are damped. The brainstem's tangent planes are refreshed at the first iteration and
+checked at convergence. Iteration stops when the displacement update is below ``tol_mm`` and
+the active set (open / compliant / saturated) is unchanged up to contacts carrying less than
+:data:`FORCE_TOL_N`; an unconverged solve raises :class:`~mvd_sim.errors.SolverError`,
+never returns.
 """
 
 from __future__ import annotations
