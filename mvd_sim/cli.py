@@ -199,6 +199,28 @@ def _cmd_view(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dataset(args: argparse.Namespace) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from mvd_sim.dataset.priors import load_priors
+    from mvd_sim.dataset.runner import generate
+
+    priors = load_priors(args.priors)
+    columns = (TextColumn("cases"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[rate]:.2f} cases/s"))
+    with Progress(*columns, transient=False) as bar:
+        task = bar.add_task("cases", total=args.n, rate=0.0)
+
+        def progress(done: int, total: int, rate: float) -> None:
+            bar.update(task, completed=done, rate=rate)
+
+        summary = generate(args.n, args.seed, args.output, priors, args.shard_size,
+                           args.workers, args.scheduler, progress)
+    print(f"wrote {summary.out_dir}: {summary.written} shard(s) new, {summary.skipped} "
+          f"already there")
+    return 0
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from mvd_sim.report import report_json_schema
 
@@ -353,6 +375,26 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--plan", metavar="PLAN", help="a plan JSON (mvd-sim plan -o): adds the "
                    "decompression outcome and before/after pictures")
     p.set_defaults(run=_cmd_report)
+
+    p = sub.add_parser(
+        "dataset", help="sample labelled cases from clinical priors into Parquet tables",
+        epilog="examples: mvd-sim dataset --n 200 --seed 1 -o ds\n"
+               "          mvd-sim dataset --n 5000 --seed 1 -o ds --workers 8\n"
+               "an interrupted run resumes where it stopped when run again the same way",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--n", type=int, required=True, help="number of cases")
+    p.add_argument("--seed", type=int, required=True, help="random seed (same seed, same "
+                   "tables)")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="dataset folder")
+    p.add_argument("--priors", metavar="FILE", help="priors YAML (default: the bundled "
+                   "mvd_sim/dataset/priors.yaml)")
+    p.add_argument("--shard-size", type=int, default=50, metavar="N",
+                   help="cases per Parquet shard (default: %(default)s)")
+    p.add_argument("--workers", type=int, metavar="K", help="run on a local Dask cluster "
+                   "of K processes")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing "
+                   "dask.distributed scheduler")
+    p.set_defaults(run=_cmd_dataset)
 
     p = sub.add_parser("report-schema", help="print the JSON Schema of a report")
     p.add_argument("kind", nargs="?", default="contact",

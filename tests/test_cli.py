@@ -342,3 +342,27 @@ def test_report_with_a_plan_has_the_outcome(tmp_path):
     text = (tmp_path / "r.html").read_text()
     assert "<h2>Decompression</h2>" in text and "Decompressed" in text
     assert text.count("data:image/png;base64,") == 2  # before/after and the plot
+
+
+# -- dataset -----------------------------------------------------------------------------
+
+def test_dataset_writes_tables_and_resumes(tmp_path):
+    result = run_cli("dataset", "--n", "2", "--seed", "3", "-o", "ds", "--shard-size", "1",
+                     cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "2 shard(s) new" in result.stdout
+    assert sorted(p.name for p in (tmp_path / "ds").glob("*.parquet")) == [
+        "cases-00000.parquet", "cases-00001.parquet", "contacts-00000.parquet",
+        "contacts-00001.parquet"]
+    again = run_cli("dataset", "--n", "2", "--seed", "3", "-o", "ds", "--shard-size", "1",
+                    cwd=tmp_path)
+    assert again.returncode == 0 and "0 shard(s) new, 2 already there" in again.stdout
+
+
+def test_dataset_bad_priors_file_is_one_line(tmp_path):
+    (tmp_path / "p.yaml").write_text("schema_version: 1\nside: {left: -1}\n")
+    result = run_cli("dataset", "--n", "1", "--seed", "1", "-o", "ds", "--priors", "p.yaml",
+                     cwd=tmp_path)
+    assert result.returncode == 1
+    assert_one_error_line(result.stderr, "p.yaml", "side")
+    assert not (tmp_path / "ds").exists()

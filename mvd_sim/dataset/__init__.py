@@ -1,0 +1,1 @@
+"""Research datasets: seeded sampling of cases from clinical priors, tables, scale-out."""

@@ -1,0 +1,81 @@
+"""The dataset card: ``README.md`` in the dataset folder, with the realised distributions
+against the priors and a plot of them (``distributions.png``)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+
+from mvd_sim.atomic import atomic_target, write_text_atomic
+from mvd_sim.dataset.priors import Priors
+
+__all__ = ["write_card", "realised_vs_prior"]
+
+
+def _shares(values: list[str]) -> dict[str, float]:
+    keys, counts = np.unique(np.asarray(values, dtype=str), return_counts=True)
+    return {str(k): float(c / counts.sum()) for k, c in zip(keys, counts)}
+
+
+def _normalised(table: dict[str, float]) -> dict[str, float]:
+    total = sum(table.values())
+    return {k: v / total for k, v in table.items()}
+
+
+def realised_vs_prior(cases, priors: Priors) -> dict[str, tuple[dict, dict]]:
+    """For side, primary culprit, primary site and worst severity: (realised, prior)."""
+    column = {name: [v for t in cases for v in t.column(name).to_pylist()]
+              for name in ("side", "culprits", "primary_segment", "worst_severity",
+                           "pattern")}
+    primary = [c.split(",")[0] if c else "none" for c in column["culprits"]]
+    return {"side": (_shares(column["side"]), _normalised(priors.side)),
+            "culprit": (_shares(primary), _normalised(priors.culprit)),
+            "site": (_shares(column["primary_segment"]), _normalised(priors.site)),
+            "severity": (_shares(column["worst_severity"]), _normalised(priors.severity)),
+            "pattern": (_shares(column["pattern"]), {})}
+
+
+def _plot(comparison: dict) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(12, 3))
+    FigureCanvasAgg(figure)
+    for ax, (name, (real, prior)) in zip(figure.subplots(1, len(comparison)),
+                                         comparison.items()):
+        keys = sorted(set(real) | set(prior))
+        x = np.arange(len(keys))
+        ax.bar(x - 0.2, [real.get(k, 0.0) for k in keys], 0.4, label="realised")
+        ax.bar(x + 0.2, [prior.get(k, 0.0) for k in keys], 0.4, label="prior")
+        ax.set_xticks(x, keys, rotation=30, fontsize=8)
+        ax.set_title(name, fontsize=9)
+    figure.axes[0].legend(fontsize=8)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def write_card(out: Path, cases, priors: Priors, settings: dict, counts: dict) -> None:
+    """Write ``README.md`` and ``distributions.png`` into ``out`` (atomically)."""
+    comparison = realised_vs_prior(cases, priors)
+    with atomic_target(out / "distributions.png") as tmp:
+        tmp.write_bytes(_plot(comparison))
+    lines = ["# mvd-sim dataset", "",
+             f"{counts['cases']} cases, {counts['contacts']} contacts; seed {settings['seed']}, "
+             f"shards of {settings['shard_size']}. Tables: `cases-*.parquet` (one row per "
+             "case: anatomy drawn, pattern, culprits, the scenario as YAML) and "
+             "`contacts-*.parquet` (one row per contact, every field of the contact report). "
+             "Units are in the column names (mm, mm2, deg). `manifest.json` holds the priors.",
+             "", "Realised shares against the priors (the prior of a site or severity is "
+             "per compression; the realised value is the case's primary contact, or its worst "
+             "severity, so multivessel cases shift them):", "",
+             "![distributions](distributions.png)", ""]
+    for name, (real, prior) in comparison.items():
+        lines += [f"## {name}", "", "| value | realised | prior |", "|---|---|---|"]
+        for key in sorted(set(real) | set(prior)):
+            shown = f"{prior[key]:.3f}" if key in prior else "-"
+            lines.append(f"| {key} | {real.get(key, 0.0):.3f} | {shown} |")
+        lines.append("")
+    write_text_atomic(out / "README.md", "\n".join(lines))
