@@ -215,7 +215,8 @@ def _cmd_dataset(args: argparse.Namespace) -> int:
             bar.update(task, completed=done, rate=rate)
 
         summary = generate(args.n, args.seed, args.output, priors, args.shard_size,
-                           args.workers, args.scheduler, progress)
+                           args.workers, args.scheduler, progress, args.meshes,
+                           args.decompress)
     print(f"wrote {summary.out_dir}: {summary.written} shard(s) new, {summary.skipped} "
           f"already there")
     return 0
@@ -378,7 +379,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "dataset", help="sample labelled cases from clinical priors into Parquet tables",
-        epilog="examples: mvd-sim dataset --n 200 --seed 1 -o ds\n"
+        epilog="examples: mvd-sim dataset --n 200 --seed 1 -o ds --meshes\n"
                "          mvd-sim dataset --n 5000 --seed 1 -o ds --workers 8\n"
                "an interrupted run resumes where it stopped when run again the same way",
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -388,6 +389,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="dataset folder")
     p.add_argument("--priors", metavar="FILE", help="priors YAML (default: the bundled "
                    "mvd_sim/dataset/priors.yaml)")
+    p.add_argument("--meshes", action="store_true", help="also write each case's meshes "
+                   "(VTP) under DIR/meshes/")
+    p.add_argument("--decompress", action="store_true", help="also plan each case and "
+                   "record the predicted outcome (slow: seconds per case)")
     p.add_argument("--shard-size", type=int, default=50, metavar="N",
                    help="cases per Parquet shard (default: %(default)s)")
     p.add_argument("--workers", type=int, metavar="K", help="run on a local Dask cluster "

@@ -34,13 +34,38 @@ SCHEMA_METADATA = {b"mvd_sim.units": b"lengths mm, areas mm^2, angles deg (in co
                    b"mvd_sim.version": __version__.encode()}
 
 
-def shard_rows(priors_json: str, seed: int, start: int, stop: int
+def _outcome_columns(scene) -> dict:
+    """The planner's answer for a case: whether pads free CN VII through the pulse, how many,
+    and the predicted worst clearance after them."""
+    from mvd_sim.planner import plan
+
+    result = plan(scene)
+    predicted = result.predicted
+    return {"plan_feasible": result.feasible, "plan_pads": len(result.steps),
+            "plan_pad_diameters_mm": ",".join(f"{s.sponge.diameter_mm:g}"
+                                              for s in result.steps),
+            "postop_decompressed": predicted.decompressed if predicted else None,
+            "postop_worst_clearance_mm": predicted.after.worst_clearance_mm
+            if predicted else None}
+
+
+def shard_rows(priors_json: str, seed: int, start: int, stop: int,
+               meshes_dir: str | None = None, decompress: bool = False
                ) -> tuple[list[dict], list[dict]]:
-    """Case rows and contact rows of cases ``start .. stop - 1`` (runs on any worker)."""
+    """Case rows and contact rows of cases ``start .. stop - 1`` (runs on any worker).
+
+    With ``meshes_dir`` each case's closed meshes go to ``meshes_dir/caseNNNNNNN/`` (VTP,
+    written atomically by the worker: a remote cluster needs a shared file system); with
+    ``decompress`` each case is planned and its predicted outcome added to its row.
+    """
     priors = Priors.model_validate_json(priors_json)
     cases, contacts = [], []
     for index in range(start, stop):
         spec, scene, attempt = sample_case(priors, seed, index)
+        if meshes_dir is not None:
+            from mvd_sim.export import export_meshes
+
+            export_meshes(scene, Path(meshes_dir) / scene.name)
         report = analyze(scene)
         cn7 = [c for c in report.contacts if c.nerve == "CN7"]
         facial = spec.anatomy.facial_nerve
@@ -57,6 +82,7 @@ def shard_rows(priors_json: str, seed: int, start: int, stop: int
             "angle_to_midline_deg": facial.angle_to_midline_deg,
             **{f"{v.type.lower()}_radius_mm": v.radius_mm for v in spec.vessels
                if v.radius_mm is not None},
+            **(_outcome_columns(scene) if decompress else {}),
             "scenario_yaml": scenario_to_yaml(spec)})
         for c in report.contacts:
             row = {"case": index, **c.model_dump()}
@@ -103,20 +129,21 @@ def _paths(out: Path, k: int) -> tuple[Path, Path]:
     return out / f"cases-{k:05d}.parquet", out / f"contacts-{k:05d}.parquet"
 
 
-def _local(priors_json, seed, todo) -> Iterator[tuple[int, tuple]]:
+def _local(priors_json, seed, todo, options) -> Iterator[tuple[int, tuple]]:
     for k, start, stop in todo:
-        yield k, shard_rows(priors_json, seed, start, stop)
+        yield k, shard_rows(priors_json, seed, start, stop, *options)
 
 
-def _dask(priors_json, seed, todo, workers, scheduler) -> Iterator[tuple[int, tuple]]:
+def _dask(priors_json, seed, todo, options, workers, scheduler
+          ) -> Iterator[tuple[int, tuple]]:
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1,
                                                   processes=True, dashboard_address=None)
     client = Client(scheduler or cluster)
     try:
-        futures = {client.submit(shard_rows, priors_json, seed, start, stop, pure=False): k
-                   for k, start, stop in todo}
+        futures = {client.submit(shard_rows, priors_json, seed, start, stop, *options,
+                                 pure=False): k for k, start, stop in todo}
         for future in as_completed(futures):
             yield futures[future], future.result()
     finally:
@@ -128,12 +155,15 @@ def _dask(priors_json, seed, todo, workers, scheduler) -> Iterator[tuple[int, tu
 def generate(n: int, seed: int, out_dir: str | os.PathLike, priors: Priors,
              shard_size: int = SHARD_SIZE, workers: int | None = None,
              scheduler: str | None = None,
-             progress: Callable[[int, int, float], None] | None = None) -> DatasetSummary:
+             progress: Callable[[int, int, float], None] | None = None,
+             meshes: bool = False, decompress: bool = False) -> DatasetSummary:
     """Write (or finish writing) a dataset of ``n`` cases (see the module docstring).
 
     ``workers`` starts a local Dask cluster of that many single-threaded processes;
     ``scheduler`` uses an existing dask.distributed scheduler at that address. ``progress``
-    is called with (cases done, cases in all, cases/s) after each shard.
+    is called with (cases done, cases in all, cases/s) after each shard. ``meshes`` writes
+    each case's meshes under ``meshes/``; ``decompress`` adds the planner's predicted
+    outcome to every case row.
     """
     if n < 1 or shard_size < 1 or (workers is not None and workers < 1):
         raise MvdSimError("dataset: --n, --shard-size and --workers must be at least 1")
@@ -143,8 +173,8 @@ def generate(n: int, seed: int, out_dir: str | os.PathLike, priors: Priors,
     except OSError as err:
         raise MvdSimError(f"{out}: cannot create the output folder: {err.strerror}") from None
     manifest_path = out / "manifest.json"
-    settings = {"seed": seed, "n": n, "shard_size": shard_size,
-                "priors": json.loads(priors.model_dump_json())}
+    settings = {"seed": seed, "n": n, "shard_size": shard_size, "meshes": meshes,
+                "decompress": decompress, "priors": json.loads(priors.model_dump_json())}
     if manifest_path.exists():
         previous = json.loads(manifest_path.read_text())
         if {k: previous.get(k) for k in settings} != settings:
@@ -156,8 +186,9 @@ def generate(n: int, seed: int, out_dir: str | os.PathLike, priors: Priors,
     todo = [s for s in shards if not all(p.exists() for p in _paths(out, s[0]))]
     done = sum(stop - start for k, start, stop in shards) - sum(b - a for _, a, b in todo)
     priors_json = priors.model_dump_json()
-    runs = _dask(priors_json, seed, todo, workers, scheduler) if (workers or scheduler) \
-        else _local(priors_json, seed, todo)
+    options = (str(out / "meshes") if meshes else None, decompress)
+    runs = _dask(priors_json, seed, todo, options, workers, scheduler) \
+        if (workers or scheduler) else _local(priors_json, seed, todo, options)
     started, made = time.perf_counter(), 0
     for k, (case_rows, contact_rows) in runs:
         cases_path, contacts_path = _paths(out, k)

@@ -72,3 +72,15 @@ def test_bad_priors_are_one_line(tmp_path):
     with pytest.raises(mvd_sim.ScenarioError, match="p.yaml: multivessel_rate") as err:
         load_priors(tmp_path / "p.yaml")
     assert "\n" not in str(err.value)
+
+
+def test_meshes_and_predicted_outcome(tmp_path):
+    generate(1, 5, tmp_path, load_priors(), shard_size=1, meshes=True, decompress=True)
+    (row,) = pq.read_table(tmp_path / "cases-00000.parquet").to_pylist()
+    assert isinstance(row["plan_feasible"], bool)
+    if row["plan_pads"]:
+        assert row["postop_decompressed"] == row["plan_feasible"]
+        assert row["postop_worst_clearance_mm"] is not None
+    meshes = sorted(p.name for p in (tmp_path / "meshes" / "case0000000").iterdir())
+    assert "brainstem.vtp" in meshes and "CN7.vtp" in meshes
+    assert json.loads((tmp_path / "manifest.json").read_text())["decompress"] is True
