@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from mvd_sim.errors import MvdSimError
 
-__all__ = ["atomic_target", "write_text_atomic"]
+__all__ = ["atomic_target", "write_text_atomic", "StagedFolder", "staged_folder"]
 
 
 @contextmanager
@@ -56,3 +58,47 @@ def write_text_atomic(path: str | os.PathLike, text: str,
     with atomic_target(path, error) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
+
+
+class StagedFolder:
+    """A temporary folder inside an output folder: files are written into ``staging`` and
+    then :meth:`publish`-ed into ``out`` with one atomic rename each."""
+
+    def __init__(self, out: Path, staging: Path, error: type[MvdSimError]):
+        self.out, self.staging, self.error = out, staging, error
+
+    def publish(self, paths: list[Path]) -> list[Path]:
+        """Move staged files to the same relative places under ``out``; returns them."""
+        written = []
+        try:
+            for path in paths:
+                target = self.out / path.relative_to(self.staging)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, target)
+                written.append(target)
+        except OSError as err:
+            raise self.error(f"{self.out}: cannot write: {err.strerror or err}") from None
+        return written
+
+
+@contextmanager
+def staged_folder(out_dir: str | os.PathLike, error: type[MvdSimError] = MvdSimError
+                  ) -> Iterator[StagedFolder]:
+    """Create ``out_dir`` if missing and a staging folder inside it, removed on exit
+    whatever happens, so a failure leaves nothing half-written in ``out_dir``.
+
+    Raises
+    ------
+    error
+        One line naming ``out_dir`` when it cannot be created.
+    """
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+    except OSError as err:
+        raise error(f"{out}: cannot create the output folder: {err.strerror}") from None
+    try:
+        yield StagedFolder(out, staging, error)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -17,9 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from mvd_sim.atomic import write_text_atomic
-from mvd_sim.contact import ContactReport, analyze
+from mvd_sim.contact import ContactReport, TubeSurface, analyze
 from mvd_sim.decompress import DecompressionReport
-from mvd_sim.geometry.closest import point_polyline
 from mvd_sim.scene import Scene
 
 __all__ = ["separation_profiles", "separation_plot_png", "case_report_html", "write_case_report"]
@@ -33,9 +32,7 @@ def separation_profiles(scene: Scene, nerve: str = "CN7") -> tuple[np.ndarray, d
     placed, rest = scene.nerves[nerve], scene.rest_nerves[nerve]
     gaps = {}
     for name, vessel in scene.vessels.items():
-        dist, seg, u, _ = point_polyline(placed.points, vessel.points)
-        radius = vessel.radius[seg] + u * (vessel.radius[seg + 1] - vessel.radius[seg])
-        gaps[name] = dist - radius - placed.radius
+        gaps[name] = TubeSurface.of(vessel).signed_gap(placed.points) - placed.radius
     return rest.s, gaps
 
 

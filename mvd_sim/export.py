@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
+from mvd_sim.atomic import staged_folder
 from mvd_sim.errors import MeshError
 from mvd_sim.meshing import scene_meshes
 from mvd_sim.scene import Scene
@@ -37,20 +36,7 @@ def export_meshes(scene: Scene, out_dir: str | os.PathLike, fmt: str = "vtp") ->
     if fmt not in MESH_FORMATS:
         raise MeshError(f"--format: unknown mesh format {fmt!r} (expected one of "
                         f"{', '.join(MESH_FORMATS)})")
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".export-", dir=out))
-    except OSError as err:
-        raise MeshError(f"{out}: cannot create the output folder: {err.strerror}") from None
-    try:
-        staged = [save_mesh(mesh, staging / f"{name}.{fmt}", fmt)
+    with staged_folder(out_dir, MeshError) as folder:
+        staged = [save_mesh(mesh, folder.staging / f"{name}.{fmt}", fmt)
                   for name, mesh in scene_meshes(scene).items()]
-        written = []
-        for path in staged:
-            target = out / path.name
-            os.replace(path, target)
-            written.append(target)
-        return written
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        return folder.publish(staged)

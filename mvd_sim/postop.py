@@ -8,10 +8,9 @@ phase of the pulse, so it can be re-analysed, rendered or exported like any othe
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
+from mvd_sim.atomic import staged_folder
 from mvd_sim.decompress import DecompressionReport, decompress_states, postop_starts
 from mvd_sim.errors import MvdSimError
 from mvd_sim.export import export_meshes
@@ -61,24 +60,11 @@ def save_postop(spec: ScenarioSpec, scene_after: Scene, out_dir: str | os.PathLi
     Everything is staged in a temporary folder inside ``out_dir`` and moved into place with
     atomic renames; a failure leaves nothing half-written.
     """
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".postop-", dir=out))
-    except OSError as err:
-        raise MvdSimError(f"{out}: cannot create the output folder: {err.strerror}") from None
-    try:
-        scenario = staging / f"{name}_postop.yaml"
-        scenario.write_text(scenario_to_yaml(spec), encoding="utf-8")
-        meshes = export_meshes(scene_after, staging / "meshes")
-        (out / "meshes").mkdir(exist_ok=True)
-        written = []
-        for path in [scenario, *meshes]:
-            target = out / path.relative_to(staging)
-            os.replace(path, target)
-            written.append(target)
-        return written
-    except OSError as err:
-        raise MvdSimError(f"{out}: cannot write: {err.strerror or err}") from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    with staged_folder(out_dir) as folder:
+        scenario = folder.staging / f"{name}_postop.yaml"
+        try:
+            scenario.write_text(scenario_to_yaml(spec), encoding="utf-8")
+        except OSError as err:
+            raise MvdSimError(f"{out_dir}: cannot write: {err.strerror or err}") from None
+        meshes = export_meshes(scene_after, folder.staging / "meshes")
+        return folder.publish([scenario, *meshes])

@@ -20,9 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from mvd_sim.atomic import atomic_target
-from mvd_sim.contact import ContactReport, analyze
+from mvd_sim.contact import ContactReport, TubeSurface, analyze
 from mvd_sim.errors import MvdSimError
-from mvd_sim.geometry.closest import point_polyline
 from mvd_sim.meshing import brainstem_mesh, sponge_mesh, tube_mesh
 from mvd_sim.scene import Scene
 
@@ -88,9 +87,8 @@ def _patch_colors(scene: Scene, report: ContactReport, nerve: str,
         vessel = scene.vessels.get(contact.vessel)
         if vessel is None:
             continue
-        dist, seg, u, _ = point_polyline(vertices, vessel.points)
-        radius = vessel.radius[seg] + u * (vessel.radius[seg + 1] - vessel.radius[seg])
-        near = dist - radius <= PATCH_MARGIN_MM + report.thresholds_mm["contact"]
+        near = TubeSurface.of(vessel).signed_gap(vertices) <= \
+            PATCH_MARGIN_MM + report.thresholds_mm["contact"]
         inside = (rest_s >= contact.s_start_mm - PATCH_MARGIN_MM) & \
             (rest_s <= contact.s_end_mm + PATCH_MARGIN_MM)
         colors[near & inside] = SEVERITY_COLORS[contact.severity]
