@@ -24,6 +24,13 @@ Queries
 Closest points are exact on this analytic surface: a k-d tree over a dense parameter grid gives
 a start, then damped Newton steps minimise ``|S(theta, t) - p|^2``. The sign comes from an
 exact inside test (is ``p`` inside the ellipse of its own axial level?).
+
+The surface depends on ``t`` only through three profiles, ``A = cap * half_width``, the
+section's centre ``Y`` and ``B = cap * half_depth`` (``z`` is ``z_mid - half cos t``). The
+Newton solve reads them, and their first and second derivatives, from piecewise quintic
+interpolants tabulated once per shape, with breakpoints where the profiles are only C1 (the
+caps' junctions and the olives' ends): they match the closed form to about 1e-12 mm (a test
+checks 1e-9), and the derivatives are analytic instead of finite differences.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from scipy.interpolate import PPoly, make_interp_spline
 from scipy.spatial import cKDTree
 
 from mvd_sim._typing import Points
@@ -42,9 +50,14 @@ from mvd_sim.geometry.curve import smooth_bump
 __all__ = ["BrainstemShape", "Brainstem", "SurfaceQuery"]
 
 _CAP_LENGTH_MM = 6.0       # length of the half-ellipsoid closing each end
-_FD_STEP = 1e-5            # finite-difference step in parameter space (rad)
-_GRID_THETA = 512          # k-d tree start grid
-_GRID_T = 384
+_FINE_GRID = (512, 384)     # (theta, t) samples of the k-d tree grid Newton starts from
+_COARSE_GRID = (128, 96)    # ... and of the one that screens out points beyond reach
+_TABLE_STEP = np.pi / 4096  # sample spacing in t of the profile interpolants (rad)
+_TABLE_DEGREE = 5           # quintic pieces
+_NEWTON_CONVERGED = 1e-11   # |d theta| + |d t| (rad) at which a point's solve stops
+# ... or, after a full undamped Newton step, this: convergence is quadratic from the grid
+# start (steps of about 6e-3, 2e-4, 8e-7, 9e-12 rad), so the step after it would be ~1e-11
+_NEWTON_QUADRATIC = 1e-6
 
 
 def _smooth_max(a: np.ndarray, b: np.ndarray, k: float) -> np.ndarray:
@@ -231,9 +244,7 @@ class BrainstemShape(BrainstemParams):
         if not np.isfinite(arc_from_midline_mm) or arc_from_midline_mm <= 0:
             raise ScenarioError(f"facial nerve exit distance from the midline must be a "
                                 f"positive number of mm, got {arc_from_midline_mm!r}")
-        thetas = np.linspace(np.pi / 2, -np.pi / 2, 721)
-        floor = self.sulcus_points(thetas)
-        arc = np.concatenate(([0.0], np.cumsum(np.linalg.norm(np.diff(floor, axis=0), axis=1))))
+        thetas, arc = _sulcus_arc(self)
         if arc_from_midline_mm >= arc[-1]:
             raise ScenarioError(
                 f"facial nerve exit at {arc_from_midline_mm:g} mm from the midline misses the "
@@ -245,6 +256,16 @@ class BrainstemShape(BrainstemParams):
     def root_exit_point(self, arc_from_midline_mm: float) -> np.ndarray:
         """Midline-frame point of :meth:`root_exit` (mm)."""
         return self.root_exit(arc_from_midline_mm)[1]
+
+
+@lru_cache(maxsize=16)
+def _sulcus_arc(shape: BrainstemShape) -> tuple[np.ndarray, np.ndarray]:
+    """Directions ``theta`` from the anterior to the dorsal midline (721 samples, rad) and
+    the arc (mm) along the sulcus floor to each, cached per shape."""
+    thetas = np.linspace(np.pi / 2, -np.pi / 2, 721)
+    floor = shape.sulcus_points(thetas)
+    return thetas, np.concatenate(([0.0], np.cumsum(np.linalg.norm(np.diff(floor, axis=0),
+                                                                   axis=1))))
 
 
 @dataclass(frozen=True)
@@ -266,8 +287,9 @@ class SurfaceQuery:
     normal: np.ndarray
 
 
-@lru_cache(maxsize=16)
-def _parameter_grid(shape: BrainstemShape) -> tuple[cKDTree, np.ndarray, np.ndarray, float]:
+@lru_cache(maxsize=32)
+def _parameter_grid(shape: BrainstemShape, n_theta: int, n_t: int
+                    ) -> tuple[cKDTree, np.ndarray, np.ndarray, float]:
     """k-d tree over a parameter grid of ``shape`` (midline frame), its parameters and its
     covering radius (mm).
 
@@ -275,8 +297,8 @@ def _parameter_grid(shape: BrainstemShape) -> tuple[cKDTree, np.ndarray, np.ndar
     cell diagonal, plus the polar caps), so ``|p - S| >= d_grid - cover``. Cached per shape:
     the cases of a scenario set or dataset mostly share one.
     """
-    theta = np.linspace(-np.pi, np.pi, _GRID_THETA, endpoint=False)
-    t = np.linspace(0.0, np.pi, _GRID_T)[1:-1]
+    theta = np.linspace(-np.pi, np.pi, n_theta, endpoint=False)
+    t = np.linspace(0.0, np.pi, n_t)[1:-1]
     th, tt = np.meshgrid(theta, t, indexing="ij")
     grid = shape.surface(th, tt)
     wrapped = np.concatenate([grid, grid[:1]], axis=0)
@@ -288,6 +310,95 @@ def _parameter_grid(shape: BrainstemShape) -> tuple[cKDTree, np.ndarray, np.ndar
               np.linalg.norm(grid[:, -1] - poles[1], axis=1).max())
     cover = max(0.5 * float(diagonals.max()), float(cap))
     return cKDTree(grid.reshape(-1, 3)), th.ravel(), tt.ravel(), cover
+
+
+@dataclass(frozen=True, eq=False)
+class _ProfileTable:
+    """``A``, ``Y``, ``B`` of ``t`` (mm) as piecewise polynomials over ``[0, pi]``.
+
+    ``coefficients[i]`` holds piece ``i``'s local power-basis coefficients, highest power
+    first, of the profiles (6 rows), then of their first (5) and second (4) derivatives,
+    columns A, Y, B: shape (pieces, 15, 3). Piece ``i`` starts at ``knots[i]``.
+    """
+
+    coefficients: np.ndarray
+    knots: np.ndarray
+    z_mid_mm: float
+    half_length_mm: float
+
+    def evaluate(self, t: np.ndarray, order: int) -> list[np.ndarray]:
+        """The profiles and their derivatives up to ``order`` at ``t``: each (n, 3)."""
+        piece = np.clip(np.searchsorted(self.knots, t, side="right") - 1, 0,
+                        len(self.knots) - 2)
+        dt = (t - self.knots[piece])[:, None]
+        local = self.coefficients[piece]          # (n, rows, 3), one gather for all orders
+        out, row = [], 0
+        for degree in range(_TABLE_DEGREE, _TABLE_DEGREE - order - 1, -1):
+            value = local[:, row]
+            for k in range(1, degree + 1):
+                value = value * dt + local[:, row + k]
+            out.append(value)
+            row += degree + 1
+        return out
+
+
+@lru_cache(maxsize=16)
+def _profile_table(shape: BrainstemShape) -> _ProfileTable:
+    """Piecewise quintic interpolants of the profiles of ``shape``, one piece between each
+    pair of consecutive C1 breakpoints (cap junctions, olive ends), so every piece
+    interpolates an analytic function."""
+    z_bottom, z_top = shape.z_bottom_mm, shape.z_top_mm
+    olive = -shape.olive_centre_below_sulcus_mm
+    kinks = np.array([z_bottom + _CAP_LENGTH_MM, olive - shape.olive_half_length_mm,
+                      olive + shape.olive_half_length_mm, z_top - _CAP_LENGTH_MM])
+    kinks = np.unique(kinks[(kinks > z_bottom) & (kinks < z_top)])
+    breaks = np.concatenate(([0.0], shape.t_of_z(kinks), [np.pi]))
+    coefficients, knots = [], []
+    for lo, hi in zip(breaks[:-1], breaks[1:]):
+        t = np.linspace(lo, hi, max(int(np.ceil((hi - lo) / _TABLE_STEP)) + 1, 16))
+        z, cap = shape._z_and_cap(t)
+        half_width, y_mid, half_depth = shape.section(z)
+        columns = [PPoly.from_spline(make_interp_spline(t, v, k=_TABLE_DEGREE))
+                   for v in (cap * half_width, y_mid, cap * half_depth)]
+        # drop the zero-length pieces the spline's repeated end knots leave
+        keep = np.diff(columns[0].x) > 0
+        coefficients.append(np.stack([c.c[:, keep] for c in columns], axis=-1))
+        knots.append(columns[0].x[:-1][keep])
+    value = np.concatenate(coefficients, axis=1)
+    powers = np.arange(_TABLE_DEGREE, -1, -1)[:, None, None]
+    first = (value * powers)[:-1]
+    second = (first * powers[1:])[:-1]
+    return _ProfileTable(np.concatenate([value, first, second]).transpose(1, 0, 2).copy(),
+                         np.append(np.concatenate(knots), np.pi),
+                         0.5 * (z_top + z_bottom), 0.5 * (z_top - z_bottom))
+
+
+def _surface_frame(shape: BrainstemShape, theta: np.ndarray, t: np.ndarray,
+                   order: int = 2) -> list[np.ndarray]:
+    """``S`` (midline frame, mm) and its parameter derivatives from the profile table.
+
+    Returns ``[S]`` for ``order=0``, ``[S, S_theta, S_t]`` for 1 and
+    ``[S, S_theta, S_t, S_theta_theta, S_t_t, S_theta_t]`` for 2, each (n, 3).
+    """
+    table = _profile_table(shape)
+    profiles = table.evaluate(t, order)
+    cos, sin = np.cos(theta), np.sin(theta)
+    a, y, b = profiles[0].T
+    z = table.z_mid_mm - table.half_length_mm * np.cos(t)
+    out = [np.stack([a * cos, y + b * sin, z], axis=-1)]
+    if order == 0:
+        return out
+    a1, y1, b1 = profiles[1].T
+    zero = np.zeros_like(t)
+    out += [np.stack([-a * sin, b * cos, zero], axis=-1),
+            np.stack([a1 * cos, y1 + b1 * sin, table.half_length_mm * np.sin(t)], axis=-1)]
+    if order == 1:
+        return out
+    a2, y2, b2 = profiles[2].T
+    return out + [np.stack([-a * cos, -b * sin, zero], axis=-1),
+                  np.stack([a2 * cos, y2 + b2 * sin, table.half_length_mm * np.cos(t)],
+                           axis=-1),
+                  np.stack([-a1 * sin, b1 * cos, zero], axis=-1)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -305,12 +416,6 @@ class Brainstem:
 
     shape: BrainstemShape
     origin_midline_mm: np.ndarray
-
-    @property
-    def _grid(self) -> tuple[cKDTree, np.ndarray, np.ndarray, float]:
-        """The shape's closest-point grid (:func:`_parameter_grid`), shared by every
-        brainstem of the same shape."""
-        return _parameter_grid(self.shape)
 
     def to_midline(self, points: Points) -> np.ndarray:
         """Scene-frame points to midline-frame points."""
@@ -334,26 +439,9 @@ class Brainstem:
         """
         theta = np.atleast_1d(np.asarray(theta, dtype=float))
         t = self.shape.t_of_z(np.atleast_1d(np.asarray(z_midline_mm, dtype=float)))
-        s0, d_th, d_t, *_ = self._derivatives(theta, t)
+        s0, d_th, d_t = _surface_frame(self.shape, theta, t, order=1)
         return (s0 + np.asarray(height_mm, dtype=float)[..., None] * _outward_normal(d_th, d_t)
                 - self.origin_midline_mm)
-
-    def _derivatives(self, theta: np.ndarray, t: np.ndarray):
-        """S and its first and second parameter derivatives by central differences.
-
-        All nine stencil points are evaluated in one vectorised call.
-        """
-        h = _FD_STEP
-        d_theta = np.array([0, h, -h, 0, 0, h, h, -h, -h])[:, None]
-        d_t = np.array([0, 0, 0, h, -h, h, -h, h, -h])[:, None]
-        s = self.shape.surface(theta[None] + d_theta, t[None] + d_t)
-        s0, s_tp, s_tm, s_up, s_um, s_pp, s_pm, s_mp, s_mm = s
-        d_th = (s_tp - s_tm) / (2 * h)
-        d_t = (s_up - s_um) / (2 * h)
-        d_thth = (s_tp - 2 * s0 + s_tm) / h ** 2
-        d_tt = (s_up - 2 * s0 + s_um) / h ** 2
-        d_tht = (s_pp - s_pm - s_mp + s_mm) / (4 * h * h)
-        return s0, d_th, d_t, d_thth, d_tt, d_tht
 
     def query(self, points: Points, max_distance_mm: float = np.inf) -> SurfaceQuery:
         """Exact signed distance, closest point and outward normal for scene points.
@@ -365,64 +453,84 @@ class Brainstem:
             Only points that may lie within this distance of the surface are solved
             exactly. For the others ``|signed_distance|`` is a lower bound (still above
             ``max_distance_mm``, with the right sign) and ``closest``/``normal`` come from the
-            nearest grid point. Default: every point exact.
+            nearest point of the coarse start grid. Default: every point exact.
 
         Returns
         -------
         SurfaceQuery
+
+        Notes
+        -----
+        A k-d tree's nearest-neighbour search on a dense surface grid costs more the further
+        the point, so a coarse grid first screens out the points beyond ``max_distance_mm``;
+        the others start Newton from the nearest point of the fine grid (dense enough that
+        the start lies in the global minimum's basin, which a test checks against VTK).
         """
         p = self.to_midline(np.atleast_2d(points))
-        tree, grid_theta, grid_t, cover = self._grid
+        tree, grid_theta, grid_t, cover = _parameter_grid(self.shape, *_COARSE_GRID)
         d_grid, idx = tree.query(p)
         sign = np.where(self.shape.contains_midline(p), -1.0, 1.0)
         near = d_grid - cover <= max_distance_mm
         distance = np.maximum(d_grid - cover, 0.0)
-        closest = tree.data[idx].copy()
+        closest = tree.data[idx]
         normal = sign[:, None] * (p - closest) / np.maximum(d_grid, 1e-12)[:, None]
         if np.any(near):
+            fine_tree, fine_theta, fine_t, _ = _parameter_grid(self.shape, *_FINE_GRID)
+            _, start = fine_tree.query(p[near])
             distance[near], closest[near], normal[near] = self._solve(
-                p[near], grid_theta[idx[near]], grid_t[idx[near]])
+                p[near], fine_theta[start], fine_t[start])
         return SurfaceQuery(sign * distance, closest - self.origin_midline_mm, normal)
 
     def _solve(self, p: np.ndarray, theta: np.ndarray, t: np.ndarray):
         """Damped Newton for the closest surface point from a grid start (midline frame).
 
-        Returns the unsigned distance, the closest point and the outward normal.
+        Each point iterates until its own step is below :data:`_NEWTON_CONVERGED` (at most
+        ``TOL.newton_steps`` steps). Returns the unsigned distance, the closest point and the
+        outward normal.
         """
         theta, t = theta.copy(), t.copy()
         lo, hi = 1e-7, np.pi - 1e-7
+        active = np.arange(len(p))
         for _ in range(TOL.newton_steps):
-            s0, d_th, d_t, d_thth, d_tt, d_tht = self._derivatives(theta, t)
-            f = s0 - p
-            g = np.stack([np.einsum("ij,ij->i", f, d_th), np.einsum("ij,ij->i", f, d_t)], -1)
+            th, tp, pa = theta[active], t[active], p[active]
+            s0, d_th, d_t, d_thth, d_tt, d_tht = _surface_frame(self.shape, th, tp)
+            f = s0 - pa
+            g1, g2 = np.einsum("ij,ij->i", f, d_th), np.einsum("ij,ij->i", f, d_t)
             h11 = np.einsum("ij,ij->i", d_th, d_th) + np.einsum("ij,ij->i", f, d_thth)
             h22 = np.einsum("ij,ij->i", d_t, d_t) + np.einsum("ij,ij->i", f, d_tt)
             h12 = np.einsum("ij,ij->i", d_th, d_t) + np.einsum("ij,ij->i", f, d_tht)
             # Levenberg damping keeps the step a descent direction where the Hessian is not
             # positive definite (far points near concave regions).
-            lam = np.maximum(0.0, -np.minimum(h11, h22)) + 1e-12
+            lam = np.maximum(0.0, -np.minimum(h11, h22))
             det = (h11 + lam) * (h22 + lam) - h12 ** 2
-            bad = det <= 0
-            lam = np.where(bad, lam + np.abs(h12) + 1.0, lam)
+            lam = np.where(det <= 0, lam + np.abs(h12) + 1.0, lam)
             det = (h11 + lam) * (h22 + lam) - h12 ** 2
-            d_theta = -((h22 + lam) * g[:, 0] - h12 * g[:, 1]) / det
-            d_tpar = -((h11 + lam) * g[:, 1] - h12 * g[:, 0]) / det
+            step_theta = -((h22 + lam) * g1 - h12 * g2) / det
+            step_t = -((h11 + lam) * g2 - h12 * g1) / det
+            step = np.abs(step_theta) + np.abs(step_t)
             # backtracking: full, half, quarter step; keep the first that does not go uphill
-            f2 = np.einsum("ij,ij->i", f, f)
-            accepted = np.zeros(len(p), dtype=bool)
-            new_theta, new_t = theta.copy(), t.copy()
+            # (beyond rounding: near convergence the squared distance stalls at its last bits)
+            f2 = np.einsum("ij,ij->i", f, f) * (1.0 + 1e-12) + 1e-24
+            new_theta, new_t = th.copy(), tp.copy()
+            full = np.zeros(len(active), dtype=bool)
+            trying = np.arange(len(active))
             for frac in (1.0, 0.5, 0.25):
-                cand_theta = theta + frac * d_theta
-                cand_t = np.clip(t + frac * d_tpar, lo, hi)
-                r = self.shape.surface(cand_theta, cand_t) - p
-                ok = ~accepted & (np.einsum("ij,ij->i", r, r) <= f2)
-                new_theta[ok], new_t[ok] = cand_theta[ok], cand_t[ok]
-                accepted |= ok
-            converged = np.all(np.abs(new_theta - theta) + np.abs(new_t - t) < 1e-11)
-            theta, t = new_theta, new_t
-            if converged:
+                cand_theta = th[trying] + frac * step_theta[trying]
+                cand_t = np.clip(tp[trying] + frac * step_t[trying], lo, hi)
+                r = _surface_frame(self.shape, cand_theta, cand_t, order=0)[0] - pa[trying]
+                ok = np.einsum("ij,ij->i", r, r) <= f2[trying]
+                new_theta[trying[ok]], new_t[trying[ok]] = cand_theta[ok], cand_t[ok]
+                full[trying[ok]] = frac == 1.0
+                trying = trying[~ok]
+                if len(trying) == 0:
+                    break
+            taken = np.abs(new_theta - th) + np.abs(new_t - tp)
+            done = (taken < _NEWTON_CONVERGED) | (full & (lam == 0.0) & (step < _NEWTON_QUADRATIC))
+            theta[active], t[active] = new_theta, new_t
+            active = active[~done]
+            if len(active) == 0:
                 break
-        s0, d_th, d_t, *_ = self._derivatives(theta, t)
+        s0, d_th, d_t = _surface_frame(self.shape, theta, t, order=1)
         return np.linalg.norm(p - s0, axis=1), s0, _outward_normal(d_th, d_t)
 
     def signed_distance(self, points: Points, max_distance_mm: float = np.inf) -> np.ndarray:

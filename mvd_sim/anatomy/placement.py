@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
+from scipy.spatial import cKDTree
 
 from mvd_sim.anatomy.brainstem import Brainstem
 from mvd_sim.anatomy.landmarks import NerveLandmarks
@@ -247,15 +248,27 @@ def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float,
     spacing = float(np.mean(np.linalg.norm(np.diff(points, axis=0), axis=1)))
     sigma = _AVOIDANCE_SMOOTHING_MM / spacing
     radius = np.full(len(points), radius_mm)
+    movable = frozen < 1.0
+    # a point can fall short of an obstacle's clearance only if one of its vertices lies
+    # within this reach (half the longest segment covers the rest): the k-d tree screens
+    # out the others before the exact point-to-polyline distance
+    screens = [(cKDTree(tube.points), float(np.max(clearance_mm)) + radius_mm
+                + float(tube.radius.max())
+                + 0.5 * float(np.linalg.norm(np.diff(tube.points, axis=0), axis=1).max()))
+               for tube, clearance_mm in obstacles]
     for _ in range(_MAX_AVOIDANCE_STEPS):
         push = np.zeros_like(points)
-        for tube, clearance_mm in obstacles:
-            dist, seg, u, closest = point_polyline(points, tube.points)
+        for (tube, clearance_mm), (tree, reach_mm) in zip(obstacles, screens):
+            vertex_mm, _ = tree.query(points, distance_upper_bound=reach_mm)
+            near = np.flatnonzero(np.isfinite(vertex_mm) & movable)
+            if len(near) == 0:
+                continue
+            dist, seg, u, closest = point_polyline(points[near], tube.points)
             r_obstacle = tube.radius[seg] + u * (tube.radius[seg + 1] - tube.radius[seg])
-            shortfall = clearance_mm - (dist - radius_mm - r_obstacle)
-            hit = (shortfall > 0) & (frozen < 1.0)
-            away = (points[hit] - closest[hit]) / np.maximum(dist[hit], 1e-9)[:, None]
-            push[hit] += (shortfall[hit] + 0.05)[:, None] * away
+            shortfall = clearance_mm[near] - (dist - radius_mm - r_obstacle)
+            hit = shortfall > 0
+            away = (points[near[hit]] - closest[hit]) / np.maximum(dist[hit], 1e-9)[:, None]
+            push[near[hit]] += (shortfall[hit] + 0.05)[:, None] * away
         if not np.any(push):
             return points
         smoothed = gaussian_filter1d(push, sigma, axis=0, mode="nearest")
@@ -264,9 +277,21 @@ def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float,
         # instead of jumping (and dragging its asked contacts along)
         size = np.linalg.norm(smoothed, axis=1).max()
         scale = min(np.linalg.norm(push, axis=1).max(), _AVOIDANCE_STEP_MM) / max(size, 1e-12)
-        points = points + scale * smoothed * (1.0 - frozen)[:, None]
-        points = push_out_of_brainstem(brainstem, points, radius)
+        points = _moved_clear_of_brainstem(brainstem, points,
+                                           scale * smoothed * (1.0 - frozen)[:, None], radius)
     return points
+
+
+def _moved_clear_of_brainstem(brainstem: Brainstem, points: np.ndarray, move: np.ndarray,
+                              radius: np.ndarray) -> np.ndarray:
+    """``points + move``, with the points that moved kept off the brainstem
+    (:func:`push_out_of_brainstem`; the others were already clear)."""
+    moved = np.flatnonzero(np.any(move != 0.0, axis=1))
+    out = points.copy()
+    if len(moved):
+        out[moved] = push_out_of_brainstem(brainstem, points[moved] + move[moved],
+                                           radius[moved])
+    return out
 
 
 def _frozen_weight(s: np.ndarray, arcs: list[float], half_mm: float) -> np.ndarray:
@@ -430,9 +455,9 @@ def _correct_contacts(brainstem: Brainstem, points: np.ndarray, radius_mm: float
             previous = (err_gap, err_s)
             weight = curve.smooth_bump(curve.arc_length(points), arc, half)
             tangent = req.target.tangent_at(s_target)
-            points = push_out_of_brainstem(
-                brainstem, points + weight[:, None] * (gain_gap * err_gap * sides[k]
-                                                       + gain_s * err_s * tangent),
+            points = _moved_clear_of_brainstem(
+                brainstem, points, weight[:, None] * (gain_gap * err_gap * sides[k]
+                                                      + gain_s * err_s * tangent),
                 np.full(len(points), radius_mm))
             moved = True
         else:

@@ -133,6 +133,70 @@ def test_surface_points_have_zero_distance_and_are_their_own_closest_point(brain
     assert_allclose(q.closest, surface, rtol=0, atol=ON_SURFACE_MM)
 
 
+def test_profile_table_reproduces_the_closed_form_surface(shape):
+    """The Newton solve reads the surface from piecewise quintic profile tables; they must
+    match the closed form, including right at and beside the C1 breakpoints."""
+    from mvd_sim.anatomy.brainstem import _profile_table, _surface_frame
+
+    rng = np.random.default_rng(21)
+    knots = _profile_table(shape).knots
+    knots = knots[(knots > 0.01) & (knots < np.pi - 0.01)]
+    t = np.concatenate([rng.uniform(0.01, np.pi - 0.01, 20000), knots, knots + 1e-7,
+                        knots - 1e-7])
+    theta = rng.uniform(-np.pi, np.pi, len(t))
+    assert np.max(np.abs(_surface_frame(shape, theta, t, order=0)[0]
+                         - shape.surface(theta, t))) < 1e-9
+    # at the poles the closed form itself loses digits (1 - cos t cancels)
+    t = np.concatenate([np.linspace(0.0, 0.01, 500), np.linspace(np.pi - 0.01, np.pi, 500)])
+    theta = rng.uniform(-np.pi, np.pi, len(t))
+    assert np.max(np.abs(_surface_frame(shape, theta, t, order=0)[0]
+                         - shape.surface(theta, t))) < 1e-8
+
+
+def test_profile_table_derivatives_match_finite_differences(shape):
+    from mvd_sim.anatomy.brainstem import _CAP_LENGTH_MM, _surface_frame
+
+    rng = np.random.default_rng(22)
+    theta, t = rng.uniform(-np.pi, np.pi, 2000), rng.uniform(0.2, np.pi - 0.2, 2000)
+    # the profiles are only C1 at the cap junctions and the olives' ends: keep the
+    # difference stencils off them
+    olive = -shape.olive_centre_below_sulcus_mm
+    kinks = shape.t_of_z(np.array([shape.z_bottom_mm + _CAP_LENGTH_MM,
+                                   olive - shape.olive_half_length_mm,
+                                   olive + shape.olive_half_length_mm,
+                                   shape.z_top_mm - _CAP_LENGTH_MM]))
+    smooth = np.min(np.abs(t[:, None] - kinks[None]), axis=1) > 1e-3
+    theta, t = theta[smooth], t[smooth]
+    _, s_theta, s_t, s_thth, s_tt, s_tht = _surface_frame(shape, theta, t)
+    surface = shape.surface
+    s = surface(theta, t)
+    h = 1e-5
+    assert_allclose(s_theta, (surface(theta + h, t) - surface(theta - h, t)) / (2 * h),
+                    atol=1e-6)
+    assert_allclose(s_t, (surface(theta, t + h) - surface(theta, t - h)) / (2 * h), atol=1e-5)
+    h = 1e-4  # second differences: a step where rounding and truncation are both small
+    assert_allclose(s_thth, (surface(theta + h, t) - 2 * s + surface(theta - h, t)) / h ** 2,
+                    atol=1e-4)
+    assert_allclose(s_tt, (surface(theta, t + h) - 2 * s + surface(theta, t - h)) / h ** 2,
+                    atol=1e-3)
+    assert_allclose(s_tht, (surface(theta + h, t + h) - surface(theta + h, t - h)
+                            - surface(theta - h, t + h) + surface(theta - h, t - h))
+                    / (4 * h * h), atol=1e-3)
+
+
+def test_a_reach_limited_query_is_exact_within_reach_and_a_lower_bound_beyond(brainstem):
+    rng = np.random.default_rng(23)
+    points = rng.uniform(-25.0, 25.0, (3000, 3))
+    exact = brainstem.signed_distance(points)
+    reach = 2.0
+    limited = brainstem.signed_distance(points, max_distance_mm=reach)
+    within = np.abs(exact) <= reach
+    assert np.count_nonzero(within) > 100
+    assert_allclose(limited[within], exact[within], rtol=0, atol=1e-12)
+    assert np.all(np.sign(limited) == np.sign(exact))
+    assert np.all(np.abs(limited[~within]) <= np.abs(exact[~within]) + 1e-12)
+
+
 def test_mesh_vertices_lie_on_the_surface(brainstem, fine_mesh):
     vertices, _ = fine_mesh
     sample = vertices[np.random.default_rng(2).choice(len(vertices), 5000, replace=False)]
