@@ -72,8 +72,10 @@ def _outward_normal(d_theta: np.ndarray, d_t: np.ndarray) -> np.ndarray:
     theta runs counter-clockwise seen from above and t runs caudal to rostral, so
     ``S_theta x S_t`` points outward.
     """
-    normal = np.cross(d_theta, d_t)
-    return normal / np.linalg.norm(normal, axis=-1, keepdims=True)
+    normal = _columns(d_theta[:, 1] * d_t[:, 2] - d_theta[:, 2] * d_t[:, 1],
+                      d_theta[:, 2] * d_t[:, 0] - d_theta[:, 0] * d_t[:, 2],
+                      d_theta[:, 0] * d_t[:, 1] - d_theta[:, 1] * d_t[:, 0])
+    return normal / np.sqrt(np.einsum("ij,ij->i", normal, normal))[:, None]
 
 
 def _sigmoid(u: np.ndarray) -> np.ndarray:
@@ -384,21 +386,26 @@ def _surface_frame(shape: BrainstemShape, theta: np.ndarray, t: np.ndarray,
     profiles = table.evaluate(t, order)
     cos, sin = np.cos(theta), np.sin(theta)
     a, y, b = profiles[0].T
-    z = table.z_mid_mm - table.half_length_mm * np.cos(t)
-    out = [np.stack([a * cos, y + b * sin, z], axis=-1)]
+    half = table.half_length_mm
+    out = [_columns(a * cos, y + b * sin, table.z_mid_mm - half * np.cos(t))]
     if order == 0:
         return out
     a1, y1, b1 = profiles[1].T
-    zero = np.zeros_like(t)
-    out += [np.stack([-a * sin, b * cos, zero], axis=-1),
-            np.stack([a1 * cos, y1 + b1 * sin, table.half_length_mm * np.sin(t)], axis=-1)]
+    out += [_columns(-a * sin, b * cos, 0.0),
+            _columns(a1 * cos, y1 + b1 * sin, half * np.sin(t))]
     if order == 1:
         return out
     a2, y2, b2 = profiles[2].T
-    return out + [np.stack([-a * cos, -b * sin, zero], axis=-1),
-                  np.stack([a2 * cos, y2 + b2 * sin, table.half_length_mm * np.cos(t)],
-                           axis=-1),
-                  np.stack([-a1 * sin, b1 * cos, zero], axis=-1)]
+    return out + [_columns(-a * cos, -b * sin, 0.0),
+                  _columns(a2 * cos, y2 + b2 * sin, half * np.cos(t)),
+                  _columns(-a1 * sin, b1 * cos, 0.0)]
+
+
+def _columns(x: np.ndarray, y: np.ndarray, z: np.ndarray | float) -> np.ndarray:
+    """(n, 3) array from its three columns (``z`` may be a scalar)."""
+    out = np.empty((len(x), 3))
+    out[:, 0], out[:, 1], out[:, 2] = x, y, z
+    return out
 
 
 @dataclass(frozen=True, eq=False)
