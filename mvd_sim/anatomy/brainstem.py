@@ -186,14 +186,17 @@ class BrainstemShape(BrainstemParams):
                          y_mid + cap * half_depth * np.sin(theta), z], axis=-1)
 
     def contains_midline(self, points: np.ndarray) -> np.ndarray:
-        """Inside test in the midline frame: (n, 3) -> (n,) bool."""
+        """Inside test in the midline frame: (n, 3) -> (n,) bool.
+
+        Is the point inside the (capped) ellipse of its own axial level? The ellipse comes
+        from the profile table (:func:`_profile_table`), which matches the closed form to
+        about 1e-12 mm.
+        """
         z = points[:, 2]
         inside_z = (z > self.z_bottom_mm) & (z < self.z_top_mm)
-        cap = self.cap_scale(z)
-        half_width, y_mid, half_depth = self.section(z)
+        a, y_mid, b = _profile_table(self).evaluate(self.t_of_z(z), 0)[0].T
         with np.errstate(divide="ignore", invalid="ignore"):
-            r2 = (points[:, 0] / (cap * half_width)) ** 2 + \
-                 ((points[:, 1] - y_mid) / (cap * half_depth)) ** 2
+            r2 = (points[:, 0] / a) ** 2 + ((points[:, 1] - y_mid) / b) ** 2
         return inside_z & (r2 < 1.0)
 
     def sulcus_points(self, theta: np.ndarray) -> np.ndarray:

@@ -30,11 +30,12 @@ zone (labelled RExP) and the cisternal portion.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.optimize import brentq
 
-from mvd_sim.anatomy.brainstem import Brainstem
+from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
 from mvd_sim.anatomy.landmarks import NerveLandmarks
 from mvd_sim.constants import FacialNerveParams, VestibulocochlearParams
 from mvd_sim.errors import ScenarioError
@@ -91,7 +92,20 @@ def _offset_projection(brainstem: Brainstem, point: np.ndarray, offset_mm: float
 
 def _attached_march(brainstem: Brainstem, start_dir: np.ndarray, radius_mm: float,
                     length_mm: float) -> np.ndarray:
-    """Geodesic march on the brainstem offset by ``radius_mm`` from above the origin."""
+    """Geodesic march on the brainstem offset by ``radius_mm`` from above the origin.
+
+    A pure function of the brainstem's shape and placement, the heading, the radius and the
+    length, which the cases of a dataset share: memoised on them (a fresh array each call).
+    """
+    return _attached_march_of(brainstem.shape, tuple(brainstem.origin_midline_mm),
+                              tuple(start_dir), float(radius_mm), float(length_mm)).copy()
+
+
+@lru_cache(maxsize=64)
+def _attached_march_of(shape: BrainstemShape, origin_midline_mm: tuple, start_dir: tuple, radius_mm: float,
+                       length_mm: float) -> np.ndarray:
+    brainstem = Brainstem(shape, np.array(origin_midline_mm))
+    start_dir = np.array(start_dir)
     point, normal = _offset_projection(brainstem, np.zeros(3), radius_mm)
     direction = _unit(start_dir - np.dot(start_dir, normal) * normal)
     pts = [point]

@@ -7,6 +7,7 @@ measured from the first point.
 from __future__ import annotations
 
 import numpy as np
+from scipy.spatial.transform import Rotation
 
 from mvd_sim._typing import Points
 
@@ -90,21 +91,26 @@ def parallel_transport_frames(points: Points) -> tuple[np.ndarray, np.ndarray, n
         Orthonormal, right-handed (``binormal = tangent x normal``).
     """
     t = tangents(points)
-    normal = np.empty_like(t)
     axis = np.eye(3)[np.argmin(np.abs(t[0]))]
     n0 = axis - np.dot(axis, t[0]) * t[0]
-    normal[0] = n0 / np.linalg.norm(n0)
-    for i in range(1, len(t)):
-        # Rodrigues rotation about v = t[i-1] x t[i] by the angle between the tangents:
-        # R n = n + v x n + v x (v x n) / (1 + cos); a U-turn (cos = -1) keeps n.
-        v = np.cross(t[i - 1], t[i])
-        cos = float(np.dot(t[i - 1], t[i]))
-        n = normal[i - 1]
-        if cos > -1.0 + 1e-12:
-            vn = np.cross(v, n)
-            n = n + vn + np.cross(v, vn) / (1.0 + cos)
-        n = n - np.dot(n, t[i]) * t[i]
-        normal[i] = n / np.linalg.norm(n)
+    # rotation taking each tangent to the next: about v = t[i-1] x t[i] by the angle between
+    # them (a U-turn, v = 0, keeps the normal); their running products (a log-depth prefix
+    # scan of compositions) carry the first normal along
+    v = np.cross(t[:-1], t[1:])
+    sin = np.linalg.norm(v, axis=1)
+    cos = np.einsum("ij,ij->i", t[:-1], t[1:])
+    angle = np.arctan2(sin, cos)
+    rotvec = np.zeros_like(v)
+    turning = sin > 1e-15
+    rotvec[turning] = v[turning] * (angle[turning] / sin[turning])[:, None]
+    carried = Rotation.from_rotvec(np.vstack([np.zeros(3), rotvec]))
+    step = 1
+    while step < len(carried):
+        carried = Rotation.concatenate([carried[:step], carried[step:] * carried[:-step]])
+        step *= 2
+    normal = carried.apply(n0 / np.linalg.norm(n0))
+    normal -= np.einsum("ij,ij->i", normal, t)[:, None] * t
+    normal /= np.linalg.norm(normal, axis=1, keepdims=True)
     return t, normal, np.cross(t, normal)
 
 
