@@ -36,7 +36,8 @@ from scipy.spatial import cKDTree
 from mvd_sim.anatomy.brainstem import Brainstem
 from mvd_sim.anatomy.landmarks import NerveLandmarks
 from mvd_sim.anatomy.vessels import (BRAINSTEM_CLEARANCE_MM, VesselCourse,
-                                     arc_from_junction, push_out_of_brainstem, spline_through)
+                                     arc_from_junction, push_out_of_brainstem,
+                                     push_out_with_room, spline_through)
 from mvd_sim.constants import BRANCH_ORIGIN_MM, VESSEL_PARENT
 from mvd_sim.errors import ScenarioError
 from mvd_sim.geometry import curve
@@ -59,6 +60,8 @@ AVOIDANCE_CLEARANCE_MM = 0.6
 _AVOIDANCE_SMOOTHING_MM = 1.0
 _MAX_AVOIDANCE_STEPS = 150
 _AVOIDANCE_STEP_MM = 0.3
+# how far beyond its brainstem clearance a point's room to move is measured (mm)
+_ROOM_REACH_MM = 2.0
 #: Half-length (mm of vessel arc) held fixed around anchors and asked contacts.
 _FROZEN_HALF_MM = 1.5
 #: Vessel arc (mm) either side of an asked contact exempt from avoiding that target.
@@ -259,6 +262,9 @@ def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float,
                 + float(tube.radius.max())
                 + 0.5 * float(np.linalg.norm(np.diff(tube.points, axis=0), axis=1).max()))
                for tube, clearance_mm in obstacles]
+    # how far each point may move before it can come within its brainstem clearance
+    # (unknown yet: 0, so the first move queries it)
+    room_mm = np.zeros(len(points))
     for _ in range(_MAX_AVOIDANCE_STEPS):
         push = np.zeros_like(points)
         for (tube, clearance_mm), (tree, reach_mm) in zip(obstacles, screens):
@@ -280,8 +286,13 @@ def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float,
         # instead of jumping (and dragging its asked contacts along)
         size = np.linalg.norm(smoothed, axis=1).max()
         scale = min(np.linalg.norm(push, axis=1).max(), _AVOIDANCE_STEP_MM) / max(size, 1e-12)
-        points = _moved_clear_of_brainstem(brainstem, points,
-                                           scale * smoothed * (1.0 - frozen)[:, None], radius)
+        move = scale * smoothed * (1.0 - frozen)[:, None]
+        moved_mm = np.linalg.norm(move, axis=1)
+        points, room_mm = points + move, room_mm - moved_mm
+        check = np.flatnonzero((moved_mm > 0) & (room_mm <= 0))
+        if len(check):
+            points[check], room_mm[check] = push_out_with_room(
+                brainstem, points[check], radius[check], _ROOM_REACH_MM)
     return points
 
 

@@ -91,12 +91,21 @@ def push_out_of_brainstem(brainstem: Brainstem, points: np.ndarray,
     A point closer than its radius plus :data:`BRAINSTEM_CLEARANCE_MM` to the surface is moved
     along the surface normal to exactly that height.
     """
-    q = brainstem.query(points, float(np.max(radius_mm)) + BRAINSTEM_CLEARANCE_MM)
-    need = q.signed_distance < radius_mm + BRAINSTEM_CLEARANCE_MM
+    return push_out_with_room(brainstem, points, radius_mm)[0]
+
+
+def push_out_with_room(brainstem: Brainstem, points: np.ndarray, radius_mm: np.ndarray,
+                       reach_mm: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`push_out_of_brainstem`, and each point's room afterwards: how far it may then
+    move before it can come below its height (a lower bound, mm, measured up to
+    ``reach_mm``; 0 for the points it moved). Distance to a surface changes no faster than
+    the point moves, so a point with room left needs no new query."""
+    height = radius_mm + BRAINSTEM_CLEARANCE_MM
+    q = brainstem.query(points, float(np.max(height)) + reach_mm)
+    need = q.signed_distance < height
     out = points.copy()
-    out[need] = q.closest[need] + (radius_mm[need] + BRAINSTEM_CLEARANCE_MM)[:, None] * \
-        q.normal[need]
-    return out
+    out[need] = q.closest[need] + height[need][:, None] * q.normal[need]
+    return out, np.where(need, 0.0, q.signed_distance - height)
 
 
 def _basilar(bs: Brainstem, radius_mm: float, pons_length_mm: float) -> VesselCourse:
