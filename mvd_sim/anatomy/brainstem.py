@@ -22,8 +22,9 @@ half-ellipsoidal caps, so the surface is one closed C1 sheet, parameterised by
 Queries
 -------
 Closest points are exact on this analytic surface: a k-d tree over a dense parameter grid gives
-a start, then damped Newton steps minimise ``|S(theta, t) - p|^2``. The sign comes from an
-exact inside test (is ``p`` inside the ellipse of its own axial level?).
+a start, then damped Newton steps minimise ``|S(theta, t) - p|^2``; a coarse grid first
+screens out the points a query does not need exactly (beyond its reach). The sign comes from
+an inside test: is ``p`` inside the ellipse of its own axial level?
 
 The surface depends on ``t`` only through three profiles, ``A = cap * half_width``, the
 section's centre ``Y`` and ``B = cap * half_depth`` (``z`` is ``z_mid - half cos t``). The
