@@ -30,8 +30,9 @@ The surface depends on ``t`` only through three profiles, ``A = cap * half_width
 section's centre ``Y`` and ``B = cap * half_depth`` (``z`` is ``z_mid - half cos t``). The
 Newton solve reads them, and their first and second derivatives, from piecewise quintic
 interpolants tabulated once per shape, with breakpoints where the profiles are only C1 (the
-caps' junctions and the olives' ends): they match the closed form to about 1e-12 mm (a test
-checks 1e-9), and the derivatives are analytic instead of finite differences.
+caps' junctions and the olives' ends), sampled finely enough to match the closed form to
+1e-10 mm (tests check the default shape and sharp overrides to 1e-9), and the derivatives
+are analytic instead of finite differences.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ _FINE_GRID = (512, 384)     # (theta, t) samples of the k-d tree grid Newton sta
 _COARSE_GRID = (128, 96)    # ... and of the one that screens out points beyond reach
 _TABLE_STEP = np.pi / 4096  # sample spacing in t of the profile interpolants (rad)
 _TABLE_DEGREE = 5           # quintic pieces
+_TABLE_TOL_MM = 1e-10       # largest interpolation error of a profile table ...
+_TABLE_REFINEMENTS = 8      # ... reached within this many doublings of a piece's samples
 _NEWTON_CONVERGED = 1e-11   # |d theta| + |d t| (rad) at which a point's solve stops
 # ... or, after a full undamped Newton step, this: convergence is quadratic from the grid
 # start (steps of about 6e-3, 2e-4, 8e-7, 9e-12 rad), so the step after it would be ~1e-11
@@ -191,7 +194,7 @@ class BrainstemShape(BrainstemParams):
 
         Is the point inside the (capped) ellipse of its own axial level? The ellipse comes
         from the profile table (:func:`_profile_table`), which matches the closed form to
-        about 1e-12 mm.
+        1e-10 mm.
         """
         z = points[:, 2]
         inside_z = (z > self.z_bottom_mm) & (z < self.z_top_mm)
@@ -348,11 +351,20 @@ class _ProfileTable:
         return out
 
 
+def _profiles_of(shape: BrainstemShape, t: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The closed-form profiles ``A``, ``Y``, ``B`` (mm) at polar parameters ``t``."""
+    z, cap = shape._z_and_cap(t)
+    half_width, y_mid, half_depth = shape.section(z)
+    return cap * half_width, y_mid, cap * half_depth
+
+
 @lru_cache(maxsize=16)
 def _profile_table(shape: BrainstemShape) -> _ProfileTable:
     """Piecewise quintic interpolants of the profiles of ``shape``, one piece between each
     pair of consecutive C1 breakpoints (cap junctions, olive ends), so every piece
-    interpolates an analytic function."""
+    interpolates an analytic function. A piece's samples are doubled until the interpolant
+    is within :data:`_TABLE_TOL_MM` of the closed form halfway between them (sharp shape
+    overrides need more than the default :data:`_TABLE_STEP`)."""
     z_bottom, z_top = shape.z_bottom_mm, shape.z_top_mm
     olive = -shape.olive_centre_below_sulcus_mm
     kinks = np.array([z_bottom + _CAP_LENGTH_MM, olive - shape.olive_half_length_mm,
@@ -361,11 +373,17 @@ def _profile_table(shape: BrainstemShape) -> _ProfileTable:
     breaks = np.concatenate(([0.0], shape.t_of_z(kinks), [np.pi]))
     coefficients, knots = [], []
     for lo, hi in zip(breaks[:-1], breaks[1:]):
-        t = np.linspace(lo, hi, max(int(np.ceil((hi - lo) / _TABLE_STEP)) + 1, 16))
-        z, cap = shape._z_and_cap(t)
-        half_width, y_mid, half_depth = shape.section(z)
-        columns = [PPoly.from_spline(make_interp_spline(t, v, k=_TABLE_DEGREE))
-                   for v in (cap * half_width, y_mid, cap * half_depth)]
+        count = max(int(np.ceil((hi - lo) / _TABLE_STEP)) + 1, 16)
+        for _ in range(_TABLE_REFINEMENTS):
+            t = np.linspace(lo, hi, count)
+            splines = [make_interp_spline(t, v, k=_TABLE_DEGREE) for v in _profiles_of(shape, t)]
+            middle = 0.5 * (t[:-1] + t[1:])
+            error = max(float(np.max(np.abs(s(middle) - v)))
+                        for s, v in zip(splines, _profiles_of(shape, middle)))
+            if error <= _TABLE_TOL_MM:
+                break
+            count = 2 * count - 1
+        columns = [PPoly.from_spline(s) for s in splines]
         # drop the zero-length pieces the spline's repeated end knots leave
         keep = np.diff(columns[0].x) > 0
         coefficients.append(np.stack([c.c[:, keep] for c in columns], axis=-1))

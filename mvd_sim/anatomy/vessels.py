@@ -101,10 +101,19 @@ def push_out_with_room(brainstem: Brainstem, points: np.ndarray, radius_mm: np.n
     ``reach_mm``; 0 for the points it moved). Distance to a surface changes no faster than
     the point moves, so a point with room left needs no new query."""
     height = radius_mm + BRAINSTEM_CLEARANCE_MM
-    q = brainstem.query(points, float(np.max(height)) + reach_mm)
+    reach = float(np.max(height)) + reach_mm
+    q = brainstem.query(points, reach)
     need = q.signed_distance < height
+    closest, normal = q.closest, q.normal
+    # a point deeper inside than the reach has only a grid estimate of its foot point:
+    # solve those exactly before pushing them out
+    deep = np.flatnonzero(q.signed_distance < -reach)
+    if len(deep):
+        exact = brainstem.query(points[deep])
+        closest, normal = closest.copy(), normal.copy()
+        closest[deep], normal[deep] = exact.closest, exact.normal
     out = points.copy()
-    out[need] = q.closest[need] + height[need][:, None] * q.normal[need]
+    out[need] = closest[need] + height[need][:, None] * normal[need]
     return out, np.where(need, 0.0, q.signed_distance - height)
 
 

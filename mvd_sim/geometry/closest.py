@@ -98,9 +98,10 @@ def point_polyline(points: Points, polyline: Points
     exceeds about four million entries. The squared distance to every segment is expanded
     into dot products, ``|p - s - u d|^2 = |p - s|^2 - 2 u (p - s).d + u^2 |d|^2``, so
     that the point-segment products are two matrix products (BLAS) instead of (m, n, 3)
-    temporaries; coordinates are first centred on the polyline, which keeps the expansion's
-    rounding far below a micrometre. Only the choice of segment uses the expansion: the
-    returned distance is measured directly from the closest point.
+    temporaries; coordinates are first centred on the polyline. The expansion's rounding,
+    about ``R sqrt(eps)`` in distance (``R`` the polyline's extent: ~1e-7 mm here), only
+    decides between segments that close to equally near; the returned distance is measured
+    directly from the closest point on the chosen one.
 
     Parameters
     ----------

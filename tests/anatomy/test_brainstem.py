@@ -133,11 +133,19 @@ def test_surface_points_have_zero_distance_and_are_their_own_closest_point(brain
     assert_allclose(q.closest, surface, rtol=0, atol=ON_SURFACE_MM)
 
 
-def test_profile_table_reproduces_the_closed_form_surface(shape):
+SHARP = {"pons_length_mm": 8.0, "pons_profile_exponent": 9, "medulla_length_mm": 96.0,
+         "midbrain_length_mm": 30.0, "sulcus_fillet_mm": 0.9, "olive_half_length_mm": 2.25}
+
+
+@pytest.mark.parametrize("overrides", [{}, {"pons_profile_exponent": 9}, SHARP],
+                         ids=["default", "steep pons", "sharp overrides"])
+def test_profile_table_reproduces_the_closed_form_surface(overrides):
     """The Newton solve reads the surface from piecewise quintic profile tables; they must
-    match the closed form, including right at and beside the C1 breakpoints."""
+    match the closed form, including right at and beside the C1 breakpoints, also for
+    sharp shape overrides (a short steep pons, a narrow fillet, short olives)."""
     from mvd_sim.anatomy.brainstem import _profile_table, _surface_frame
 
+    shape = BrainstemShape(**overrides)
     rng = np.random.default_rng(21)
     knots = _profile_table(shape).knots
     knots = knots[(knots > 0.01) & (knots < np.pi - 0.01)]
