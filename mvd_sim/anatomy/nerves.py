@@ -102,8 +102,8 @@ def _attached_march(brainstem: Brainstem, start_dir: np.ndarray, radius_mm: floa
 
 
 @lru_cache(maxsize=64)
-def _attached_march_of(shape: BrainstemShape, origin_midline_mm: tuple, start_dir: tuple, radius_mm: float,
-                       length_mm: float) -> np.ndarray:
+def _attached_march_of(shape: BrainstemShape, origin_midline_mm: tuple, start_dir: tuple,
+                       radius_mm: float, length_mm: float) -> np.ndarray:
     brainstem = Brainstem(shape, np.array(origin_midline_mm))
     start_dir = np.array(start_dir)
     point, normal = _offset_projection(brainstem, np.zeros(3), radius_mm)

@@ -145,7 +145,7 @@ def _dask(priors_json, seed, todo, options, workers, scheduler
     cluster = None
     if not scheduler:
         # the cases are pure Python: the workers' 10 ms stack sampler and 20 ms event-loop
-        # tick would take the GIL from them (about 10% of a 2-worker run here), so the
+        # tick would take the GIL from them (see the README's dataset speed), so the
         # cluster this starts runs without the sampler and ticks once a second
         with dask.config.set(LOCAL_CLUSTER_CONFIG):
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
