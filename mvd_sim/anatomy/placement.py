@@ -60,7 +60,7 @@ AVOIDANCE_CLEARANCE_MM = 0.6
 _AVOIDANCE_SMOOTHING_MM = 1.0
 _MAX_AVOIDANCE_STEPS = 150
 _AVOIDANCE_STEP_MM = 0.3
-# how far beyond its brainstem clearance a point's room to move is measured (mm)
+# how far beyond its clearances a point's room to move is measured (mm)
 _ROOM_REACH_MM = 2.0
 #: Half-length (mm of vessel arc) held fixed around anchors and asked contacts.
 _FROZEN_HALF_MM = 1.5
@@ -262,19 +262,27 @@ def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float,
                 + float(tube.radius.max())
                 + 0.5 * float(np.linalg.norm(np.diff(tube.points, axis=0), axis=1).max()))
                for tube, clearance_mm in obstacles]
-    # how far each point may move before it can come within its brainstem clearance
-    # (unknown yet: 0, so the first move queries it)
+    # how far each point may move before it can fall short of each obstacle's clearance
+    # (a lower bound; unknown yet: 0) and of its brainstem clearance; a point with room
+    # left needs no check
+    obstacle_room_mm = np.zeros((len(obstacles), len(points)))
     room_mm = np.zeros(len(points))
     for _ in range(_MAX_AVOIDANCE_STEPS):
         push = np.zeros_like(points)
-        for (tube, clearance_mm), (tree, reach_mm) in zip(obstacles, screens):
-            vertex_mm, _ = tree.query(points, distance_upper_bound=reach_mm)
-            near = np.flatnonzero(np.isfinite(vertex_mm) & movable)
+        for k, ((tube, clearance_mm), (tree, reach_mm)) in enumerate(zip(obstacles, screens)):
+            check = np.flatnonzero(movable & (obstacle_room_mm[k] <= 0))
+            if len(check) == 0:
+                continue
+            vertex_mm, _ = tree.query(points[check], distance_upper_bound=reach_mm
+                                      + _ROOM_REACH_MM)
+            obstacle_room_mm[k, check] = np.minimum(vertex_mm - reach_mm, _ROOM_REACH_MM)
+            near = check[vertex_mm <= reach_mm]
             if len(near) == 0:
                 continue
             dist, seg, u, closest = point_polyline(points[near], tube.points)
             r_obstacle = tube.radius[seg] + u * (tube.radius[seg + 1] - tube.radius[seg])
             shortfall = clearance_mm[near] - (dist - radius_mm - r_obstacle)
+            obstacle_room_mm[k, near] = np.maximum(-shortfall, 0.0)
             hit = shortfall > 0
             away = (points[near[hit]] - closest[hit]) / np.maximum(dist[hit], 1e-9)[:, None]
             push[near[hit]] += (shortfall[hit] + 0.05)[:, None] * away
@@ -289,6 +297,7 @@ def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float,
         move = scale * smoothed * (1.0 - frozen)[:, None]
         moved_mm = np.linalg.norm(move, axis=1)
         points, room_mm = points + move, room_mm - moved_mm
+        obstacle_room_mm -= moved_mm
         check = np.flatnonzero((moved_mm > 0) & (room_mm <= 0))
         if len(check):
             points[check], room_mm[check] = push_out_with_room(
