@@ -186,7 +186,7 @@ def lifted_start(model: MechanicalModel, holds_off: tuple[str, ...],
         k = names.index(vessel)
         dofs = model.translation_dofs(k)
         where = model.rods[k].tube.with_points(model.rods[k].tube.points + u0[dofs])
-        u0[dofs] += vessel_lift(where, sponge, sponge.facing)
+        u0[dofs] += vessel_lift(where, sponge)
     return u0
 
 

@@ -96,11 +96,7 @@ def _face_gaps(sponge: Sponge, tube: Tube, side: np.ndarray | None = None) -> np
     """Gaps (mm) of a tube's nodes under a pad's flat faces, as the contact model measures
     them (:mod:`mvd_sim.mechanics.contacts`); ``inf`` off the pad's footprint. ``side`` fixes
     the face (``-1`` the nerve's), else each node takes the nearer one."""
-    height = (tube.points - sponge.centre) @ sponge.facing
-    flat = tube.points - height[:, None] * sponge.facing
-    p0, p1 = sponge.ends()
-    _, _, _, nearest = point_polyline(flat, np.stack([p0, p1 + 1e-9 * sponge.facing]))
-    across = np.linalg.norm(flat - nearest, axis=1)
+    height, across = sponge.over_faces(tube.points)
     side = np.where(height >= 0, 1.0, -1.0) if side is None else side
     gap = side * height - sponge.radius_mm - tube.radius
     inside = (across < sponge.radius_mm + tube.radius) & \
@@ -164,18 +160,14 @@ def place_sponges(scene: Scene, specs: list[SpongeSpec] | tuple[SpongeSpec, ...]
     return tuple(sponges), tuple(vessels)
 
 
-def vessel_lift(vessel: Tube, sponge: Sponge, away: np.ndarray) -> np.ndarray:
-    """(n, 3) displacements raising ``vessel`` clear of ``sponge`` along unit ``away``.
+def vessel_lift(vessel: Tube, sponge: Sponge) -> np.ndarray:
+    """(n, 3) displacements raising ``vessel`` clear of ``sponge`` along its ``facing``.
 
     Each node over the pad's footprint (as the contact model sees it, the footprint grown by
     the vessel's radius) is raised just enough to clear its flat face; the lift is spread
     smoothly along the vessel over :data:`LIFT_HALF_WIDTH_MM` either side.
     """
-    p0, p1 = sponge.ends()
-    height = (vessel.points - sponge.centre) @ away
-    flat = vessel.points - height[:, None] * away
-    _, _, _, nearest = point_polyline(flat, np.stack([p0, p1 + 1e-9 * away]))
-    across = np.linalg.norm(flat - nearest, axis=1)
+    height, across = sponge.over_faces(vessel.points)
     over = across < sponge.radius_mm + vessel.radius
     need = np.where(over, sponge.radius_mm + vessel.radius + LIFT_CLEARANCE_MM - height, 0.0)
     need = np.maximum(need, 0.0)
@@ -186,4 +178,4 @@ def vessel_lift(vessel: Tube, sponge: Sponge, away: np.ndarray) -> np.ndarray:
     weight = weight * weight * (3.0 - 2.0 * weight)
     lift = np.max(weight * need[None, :], axis=1)
     lift[[0, -1]] = 0.0
-    return lift[:, None] * away
+    return lift[:, None] * sponge.facing

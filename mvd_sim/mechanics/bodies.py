@@ -124,3 +124,22 @@ class Sponge:
         """Axis end points (equal for a ball) for a centre (default: as placed)."""
         c = self.centre if centre is None else centre
         return c - self.half_axis, c + self.half_axis
+
+    def over_faces(self, points: np.ndarray, centre: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """Where points lie against the pad's flat faces (centre default: as placed).
+
+        Returns ``height`` (n,), mm above the mid-plane along ``facing``, and ``across``
+        (n,), mm from the axis within that plane: a point of radius ``r`` is over the
+        footprint while ``across < radius_mm + r``. The contact model and pad placement
+        both measure the faces this way.
+        """
+        centre = self.centre if centre is None else centre
+        height = (points - centre) @ self.facing
+        flat = points - height[:, None] * self.facing
+        p0, p1 = self.ends(centre)
+        axis = p1 - p0
+        length2 = float(axis @ axis)
+        u = np.clip((flat - p0) @ axis / length2, 0.0, 1.0) if length2 > 0 else \
+            np.zeros(len(points))
+        return height, np.linalg.norm(flat - (p0 + u[:, None] * axis), axis=1)

@@ -268,14 +268,10 @@ def _sponge_rod(sponges, centres, rods, positions, radii, slot0, sponge_slot0, t
     """Rod nodes against a pad's flat faces, within its footprint (see ``Sponge``)."""
     out = []
     for k, sponge in enumerate(sponges):
-        p0, p1 = sponge.ends(centres[k])
         facing = sponge.facing
         for ia, rod in enumerate(rods):
             x, r = positions[ia], radii[ia]
-            height = (x - centres[k]) @ facing
-            flat = x - height[:, None] * facing
-            _, across, _ = _point_segment(flat, np.broadcast_to(p0, x.shape),
-                                          np.broadcast_to(p1, x.shape))
+            height, across = sponge.over_faces(x, centres[k])
             if rod.name == sponge.holds_off:
                 side = np.ones(len(x))
             elif rod.name == sponge.nerve:
