@@ -377,6 +377,8 @@ def _parser() -> argparse.ArgumentParser:
                    "decompression outcome and before/after pictures")
     p.set_defaults(run=_cmd_report)
 
+    from mvd_sim.dataset.runner import SHARD_SIZE
+
     p = sub.add_parser(
         "dataset", help="sample labelled cases from clinical priors into Parquet tables",
         epilog="examples: mvd-sim dataset --n 200 --seed 1 -o ds --meshes\n"
@@ -393,7 +395,7 @@ def _parser() -> argparse.ArgumentParser:
                    "(VTP) under DIR/meshes/")
     p.add_argument("--decompress", action="store_true", help="also plan each case and "
                    "record the predicted outcome (slow: seconds per case)")
-    p.add_argument("--shard-size", type=int, default=50, metavar="N",
+    p.add_argument("--shard-size", type=int, default=SHARD_SIZE, metavar="N",
                    help="cases per Parquet shard (default: %(default)s)")
     p.add_argument("--workers", type=int, metavar="K", help="run on a local Dask cluster "
                    "of K processes")
