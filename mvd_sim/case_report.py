@@ -152,5 +152,4 @@ def case_report_html(scene: Scene, scenario_text: str, title: str, description: 
 
 def write_case_report(path: str | os.PathLike, text: str) -> Path:
     """Write the report atomically."""
-    write_text_atomic(path, text)
-    return Path(path)
+    return write_text_atomic(path, text)

@@ -27,12 +27,13 @@ from mvd_sim.mechanics.contacts import ContactSet
 from mvd_sim.mechanics.materials import DEFAULT_MATERIALS, Materials
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.simulate import Settled, build_model, start_displacement
-from mvd_sim.pulse_sweep import PhaseSweep, sweep
+from mvd_sim.pulse_sweep import PhaseSweep, settle_from, sweep
 from mvd_sim.scenario import SpongeSpec
 from mvd_sim.scene import Scene
 from mvd_sim.sponges import place_sponges, vessel_lift
 
-__all__ = ["decompress", "decompress_states", "postop_starts", "lifted_start",
+__all__ = ["decompress", "decompress_states", "postop_starts", "settle_postop",
+           "lifted_start",
            "sponge_outcomes", "over_impacted", "nerve_deviation_mm",
            "DecompressionReport", "SpongeOutcome", "VesselOutcome",
            "KINK_CURVATURE_PER_MM", "REPORT_SCHEMA"]
@@ -174,6 +175,15 @@ def postop_starts(before_model: MechanicalModel, after_model: MechanicalModel,
     base = np.zeros(after_model.n_dof)
     base[:before_model.n_dof] = before.equilibrium.u
     return [base, lifted_start(after_model, holds_off, base)]
+
+
+def settle_postop(scene: Scene, before_model: MechanicalModel, after_model: MechanicalModel,
+                  holds_off: tuple[str, ...], before: Settled, level: float) -> Settled:
+    """The case with pads (``after_model``) settled at a pulse level, started from the
+    settled case without them (``before``, at that level) and, failing that, with the
+    held-off vessels lifted clear (:func:`postop_starts`)."""
+    return settle_from(scene, after_model, level,
+                       postop_starts(before_model, after_model, holds_off, before))
 
 
 def lifted_start(model: MechanicalModel, holds_off: tuple[str, ...],

@@ -28,13 +28,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mvd_sim.contact import Contact, analyze
 from mvd_sim.decompress import (DecompressionReport, decompress_states, nerve_deviation_mm,
-                                over_impacted, postop_starts)
+                                over_impacted, settle_postop)
 from mvd_sim.constants import MAX_SCENARIO_BYTES
 from mvd_sim.errors import MvdSimError, ScenarioError, SolverError
 from mvd_sim.labels import DEFAULT_THRESHOLDS, SEVERITIES, SeverityThresholds
 from mvd_sim.mechanics.materials import DEFAULT_MATERIALS, Materials
 from mvd_sim.mechanics.simulate import Settled, build_model, settle
-from mvd_sim.pulse_sweep import settle_from
 from mvd_sim.scenario import SpongeSpec
 from mvd_sim.scene import Scene
 from mvd_sim.sponges import place_sponges
@@ -155,8 +154,7 @@ class _Evaluator:
         self.tried += 1
         model = build_model(self.scene, bodies, self.materials)
         try:
-            state = settle_from(self.scene, model, 1.0,
-                                postop_starts(self.model, model, holds_off, self.before))
+            state = settle_postop(self.scene, self.model, model, holds_off, self.before, 1.0)
         except SolverError:
             return None
         report = analyze(state.scene, self.thresholds)

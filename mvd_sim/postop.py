@@ -11,13 +11,12 @@ import os
 from pathlib import Path
 
 from mvd_sim.atomic import staged_folder
-from mvd_sim.decompress import DecompressionReport, decompress_states, postop_starts
+from mvd_sim.decompress import DecompressionReport, decompress_states, settle_postop
 from mvd_sim.errors import MvdSimError
 from mvd_sim.export import export_meshes
 from mvd_sim.labels import DEFAULT_THRESHOLDS, SeverityThresholds
 from mvd_sim.mechanics.materials import DEFAULT_MATERIALS, Materials
 from mvd_sim.mechanics.simulate import build_model, settle
-from mvd_sim.pulse_sweep import settle_from
 from mvd_sim.scenario import ScenarioSpec, SpongeSpec, materials_of, scenario_to_yaml
 from mvd_sim.scene import Scene
 from mvd_sim.sponges import place_sponges
@@ -49,8 +48,7 @@ def scene_at_level(scene: Scene, sponges: list[SpongeSpec] | tuple[SpongeSpec, .
         return before.scene
     bodies, holds_off = place_sponges(scene, sponges)
     model = build_model(scene, bodies, materials)
-    return settle_from(scene, model, level,
-                       postop_starts(before_model, model, holds_off, before)).scene
+    return settle_postop(scene, before_model, model, holds_off, before, level).scene
 
 
 def save_postop(spec: ScenarioSpec, scene_after: Scene, out_dir: str | os.PathLike,

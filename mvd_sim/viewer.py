@@ -11,12 +11,11 @@ import os
 import socket
 import sys
 
-from mvd_sim.decompress import postop_starts
+from mvd_sim.decompress import settle_postop
 from mvd_sim.errors import MvdSimError
 from mvd_sim.mechanics.pulse import pulse_level
 from mvd_sim.mechanics.simulate import Settled, build_model, settle
 from mvd_sim.meshing import tube_mesh
-from mvd_sim.pulse_sweep import settle_from
 from mvd_sim.render import (BACKGROUND, BRAINSTEM_COLOR, NERVE_COLORS, SPONGE_COLOR,
                             VESSEL_COLORS, VESSEL_OPACITY, camera_for, prefer_headless)
 from mvd_sim.scenario import SpongeSpec
@@ -135,9 +134,9 @@ class Viewer:
         model = self.models[1 if self.after else 0]
         level = float(pulse_level(self.phase))
         if self.after:
-            starts = postop_starts(self.models[0], model, self.holds_off,
-                                   settle(self.scene, level=level, model=self.models[0]))
-            state = settle_from(self.scene, model, level, starts)
+            before = settle(self.scene, level=level, model=self.models[0])
+            state = settle_postop(self.scene, self.models[0], model, self.holds_off, before,
+                                  level)
         else:
             state = settle(self.scene, level=level, model=model,
                            u0=self.state.equilibrium.u if self.state.model is model else None)
