@@ -17,8 +17,9 @@ from mvd_sim._typing import Points, Radii
 from mvd_sim.constants import TOL
 from mvd_sim.geometry import curve
 
-__all__ = ["segment_segment", "point_polyline", "SegmentSet", "PolylinePairs",
-           "polyline_pairs", "ClosestApproach", "closest_approach", "segment_min_gap"]
+__all__ = ["segment_segment", "point_segment", "point_polyline", "SegmentSet",
+           "PolylinePairs", "polyline_pairs", "ClosestApproach", "closest_approach",
+           "segment_min_gap"]
 
 #: Segments with ``sin^2`` of their angle below this are treated as parallel.
 _PARALLEL_SIN2 = 1e-20
@@ -88,6 +89,28 @@ def segment_segment(p0: np.ndarray, p1: np.ndarray, q0: np.ndarray,
     s = np.where(redo, np.clip((b * t_clamped - c) / np.where(p_point, 1.0, a), 0.0, 1.0), s)
     dist = np.linalg.norm(r + s[..., None] * d1 - t_clamped[..., None] * d2, axis=-1)
     return s, t_clamped, dist
+
+
+def point_segment(x: np.ndarray, s0: np.ndarray, s1: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Closest point on each segment ``s0 s1`` to the matching point of ``x`` (all (n, 3),
+    mm; a zero-length segment is its start point).
+
+    Returns
+    -------
+    u : (n,) float in [0, 1]
+        Local parameter of the closest point.
+    dist : (n,) float, mm
+    normal : (n, 3) float
+        Unit vector from the closest point to ``x``.
+    """
+    d = s1 - s0
+    dd = _dot(d, d)
+    u = np.clip(_dot(x - s0, d) / np.where(dd > 0, dd, 1.0), 0.0, 1.0)
+    rel = x - (s0 + u[:, None] * d)
+    dist = np.linalg.norm(rel, axis=1)
+    normal = rel / np.maximum(dist, 1e-12)[:, None]
+    return u, dist, normal
 
 
 def point_polyline(points: Points, polyline: Points

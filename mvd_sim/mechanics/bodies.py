@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mvd_sim.geometry.closest import point_segment
 from mvd_sim.tube import Tube
 
 __all__ = ["Rod", "Sponge", "tributary_lengths"]
@@ -138,8 +139,6 @@ class Sponge:
         height = (points - centre) @ self.facing
         flat = points - height[:, None] * self.facing
         p0, p1 = self.ends(centre)
-        axis = p1 - p0
-        length2 = float(axis @ axis)
-        u = np.clip((flat - p0) @ axis / length2, 0.0, 1.0) if length2 > 0 else \
-            np.zeros(len(points))
-        return height, np.linalg.norm(flat - (p0 + u[:, None] * axis), axis=1)
+        _, across, _ = point_segment(flat, np.broadcast_to(p0, flat.shape),
+                                     np.broadcast_to(p1, flat.shape))
+        return height, across

@@ -17,7 +17,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from mvd_sim.anatomy.brainstem import Brainstem
-from mvd_sim.geometry.closest import segment_segment
+from mvd_sim.geometry.closest import point_segment, segment_segment
 from mvd_sim.mechanics.bodies import Rod, Sponge
 from mvd_sim.mechanics.materials import Materials
 
@@ -93,19 +93,6 @@ def _pair_capacity(c1: np.ndarray, c2: np.ndarray) -> np.ndarray:
     return c1 + c2
 
 
-def _point_segment(x: np.ndarray, s0: np.ndarray, s1: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Closest point on segments ``s0 s1`` to points ``x``: (u, distance, unit normal to
-    x)."""
-    d = s1 - s0
-    dd = np.einsum("ij,ij->i", d, d)
-    u = np.clip(np.einsum("ij,ij->i", x - s0, d) / np.where(dd > 0, dd, 1.0), 0.0, 1.0)
-    rel = x - (s0 + u[:, None] * d)
-    dist = np.linalg.norm(rel, axis=1)
-    normal = rel / np.maximum(dist, 1e-12)[:, None]
-    return u, dist, normal
-
-
 def _vertex_tangents(points: np.ndarray) -> np.ndarray:
     """Unit tangents at a polyline's vertices (central differences, one-sided at the ends)."""
     tangent = np.gradient(points, axis=0)
@@ -172,7 +159,7 @@ def _rod_rod(rods, positions, radii, slot0, tribs, margin, materials) -> list[Co
             i, j = i[mask], j[mask]
             if len(i) == 0:
                 continue
-            u, dist, normal = _point_segment(xa[i], xb[j], xb[j + 1])
+            u, dist, normal = point_segment(xa[i], xb[j], xb[j + 1])
             r_seg = (1 - u) * rb[j] + u * rb[j + 1]
             gap = dist - ra[i] - r_seg
             # each node takes the closest segments of the other rod with soft-min weights:
