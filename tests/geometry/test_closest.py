@@ -411,3 +411,19 @@ def test_closest_approach_variable_radius_against_brute_force(seed):
     assert ca.gap >= grid - 0.02
     assert_allclose(ca.gap, ca.centre_distance - np.interp(ca.arc_a, curve.arc_length(a), ra)
                     - np.interp(ca.arc_b, curve.arc_length(b), rb), rtol=0, atol=1e-12)
+
+
+def test_point_segment_closed_forms():
+    from mvd_sim.geometry.closest import point_segment
+
+    s0 = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]])
+    s1 = np.array([[2.0, 0.0, 0.0], [2.0, 0.0, 0.0], [2.0, 0.0, 0.0], [1.0, 1.0, 1.0]])
+    x = np.array([[0.5, 3.0, 0.0],     # over the interior: u = 1/4, distance 3
+                  [-1.0, 0.0, 4.0],    # before the start: clamped to it
+                  [5.0, 0.0, 0.0],     # beyond the end, on the axis
+                  [1.0, 1.0, 3.0]])    # zero-length segment: its point
+    u, dist, normal = point_segment(x, s0, s1)
+    assert_allclose(u, [0.25, 0.0, 1.0, 0.0], atol=1e-15)
+    assert_allclose(dist, [3.0, np.sqrt(17.0), 3.0, 2.0], atol=1e-15)
+    assert_allclose(normal, [[0, 1, 0], [-1 / np.sqrt(17), 0, 4 / np.sqrt(17)], [1, 0, 0],
+                             [0, 0, 1]], atol=1e-15)
