@@ -54,7 +54,7 @@ from mvd_sim.mechanics.materials import Materials
 
 __all__ = ["SCHEMA_VERSION", "ScenarioSpec", "VesselSpec", "ContactSpec", "FindingsSpec",
            "SpongeSpec", "materials_of", "parse_sponge",
-           "load_scenario", "parse_scenario", "scenario_to_yaml"]
+           "load_scenario", "parse_scenario", "read_yaml", "scenario_to_yaml"]
 
 SCHEMA_VERSION = 1
 NERVES = ("CN7", "CN8")
@@ -415,6 +415,20 @@ def load_scenario(path: str | Path) -> ScenarioSpec:
     ScenarioError
         If the file is missing, too large, not UTF-8 YAML, uses aliases, or fails the schema.
     """
+    return parse_scenario(read_yaml(path, "scenarios"), str(path))
+
+
+def read_yaml(path: str | Path, kind: str) -> object:
+    """Parse an untrusted YAML file: a regular file of at most
+    :data:`~mvd_sim.constants.MAX_SCENARIO_BYTES` (checked before reading), UTF-8, safe
+    YAML without anchors, aliases or duplicate keys.
+
+    Raises
+    ------
+    ScenarioError
+        One line naming the file and what is wrong (``kind`` names the files in the size
+        message, e.g. ``"scenarios"``).
+    """
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -422,7 +436,7 @@ def load_scenario(path: str | Path) -> ScenarioSpec:
             raise ScenarioError(f"{path}: not a regular file")
         if size > MAX_SCENARIO_BYTES:
             raise ScenarioError(f"{path}: file is {size} bytes, over the "
-                                f"{MAX_SCENARIO_BYTES}-byte limit for scenarios")
+                                f"{MAX_SCENARIO_BYTES}-byte limit for {kind}")
         text = path.read_bytes().decode("utf-8")
         data = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
     except OSError as err:
@@ -434,7 +448,7 @@ def load_scenario(path: str | Path) -> ScenarioSpec:
         where = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise ScenarioError(f"{path}: invalid YAML{where}: {problem}") from None
-    return parse_scenario(data, str(path))
+    return data
 
 
 _SPONGE_KEYS = {"s": "s_mm", "d": "diameter_mm", "diameter": "diameter_mm",

@@ -11,12 +11,10 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from mvd_sim.constants import MAX_SCENARIO_BYTES
 from mvd_sim.errors import ScenarioError
-from mvd_sim.scenario import _NoAliasLoader, _one_line
+from mvd_sim.scenario import _one_line, read_yaml
 
 __all__ = ["Priors", "Normal", "Uniform", "DEFAULT_PRIORS_PATH", "load_priors"]
 
@@ -122,18 +120,7 @@ def load_priors(path: str | Path | None = None) -> Priors:
         One line naming the file, the field and the reason.
     """
     path = DEFAULT_PRIORS_PATH if path is None else Path(path)
-    try:
-        if not path.is_file():
-            raise ScenarioError(f"{path}: cannot read: no such file")
-        data = path.read_bytes()
-        if len(data) > MAX_SCENARIO_BYTES:
-            raise ScenarioError(f"{path}: over the {MAX_SCENARIO_BYTES}-byte limit")
-        raw = yaml.load(data.decode("utf-8"), Loader=_NoAliasLoader)  # noqa: S506
-    except OSError as err:
-        raise ScenarioError(f"{path}: cannot read: {err.strerror or err}") from None
-    except (UnicodeDecodeError, yaml.YAMLError) as err:
-        raise ScenarioError(f"{path}: not valid UTF-8 YAML: {str(err).splitlines()[0]}") \
-            from None
+    raw = read_yaml(path, "priors files")
     try:
         return Priors.model_validate(raw)
     except ValidationError as err:
