@@ -38,6 +38,7 @@ from pydantic import BaseModel, ConfigDict
 from mvd_sim.constants import VESSEL_PARENT
 from mvd_sim.geometry.closest import SegmentSet, point_polyline
 from mvd_sim.geometry.rings import surface_samples
+from mvd_sim.geometry.vec import norm
 from mvd_sim.labels import DEFAULT_THRESHOLDS, SEVERITIES, SeverityThresholds, pattern_of, \
     severity, side_of
 from mvd_sim.scene import Scene
@@ -210,7 +211,7 @@ class Region:
 def _arc_fraction(gap: np.ndarray, threshold: float) -> np.ndarray:
     """Fraction of each arc between neighbouring samples of a ring (k, n) that lies within
     ``threshold``, interpolating the gap linearly along the arc (sub-sample patch edges)."""
-    following = np.roll(gap, -1, axis=1)
+    following = np.concatenate([gap[:, 1:], gap[:, :1]], axis=1)
     low, high = np.minimum(gap, following), np.maximum(gap, following)
     crossing = (threshold - low) / np.where(high > low, high - low, 1.0)
     return np.where(high <= threshold, 1.0, np.where(low <= threshold, crossing, 0.0))
@@ -236,8 +237,7 @@ def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
     else:  # a touch narrower than the ring spacing
         s_lo = s_hi = deepest.placed_s
     window = (placed.s >= lo) & (placed.s <= hi)
-    deviation = float(np.max(np.linalg.norm(placed.points[window] - rest.points[window],
-                                            axis=1), initial=0.0))
+    deviation = float(np.max(norm(placed.points[window] - rest.points[window]), initial=0.0))
     tangent = placed.tangent_at(deepest.placed_s)
     crossing = float(np.degrees(np.arccos(min(abs(float(np.dot(tangent, deepest.vessel_axis))),
                                               1.0))))
@@ -347,7 +347,9 @@ def _culprits(contacts: list[Contact], vessel_contacts: list[VesselContact],
     culprits = [Culprit(vessel=c.vessel, vessel_type=c.vessel_type, severity=c.severity)
                 for c in direct]
     named = {c.vessel for c in culprits}
-    frontier = list(named)
+    # worst culprit first, so a vessel pushing several is named for the worst one it pushes
+    # (whatever the process's string hashing)
+    frontier = [c.vessel for c in culprits]
     while frontier:  # vessels pushing a culprit, transitively
         pushed = frontier.pop(0)
         for vc in vessel_contacts:

@@ -127,9 +127,9 @@ class Tube:
 
     def tangent_at(self, s_mm: float) -> np.ndarray:
         """Unit tangent of the polyline segment containing ``s_mm``."""
-        i = int(np.clip(np.searchsorted(self.s, s_mm, side="right") - 1, 0, len(self.s) - 2))
+        i = min(max(int(np.searchsorted(self.s, s_mm, side="right")) - 1, 0), len(self.s) - 2)
         d = self.points[i + 1] - self.points[i]
-        return d / np.linalg.norm(d)
+        return d / np.sqrt(np.dot(d, d))
 
     # -- new tubes ---------------------------------------------------------------------
     def resampled(self, spacing_mm: float) -> Tube:

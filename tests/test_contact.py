@@ -1,6 +1,9 @@
 """The contact engine, checked three ways: closed forms, VTK on the meshes, bundled findings."""
 
 import dataclasses
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -168,6 +171,28 @@ def test_culprits_are_ordered_and_chains_named():
     assert [(c.vessel, c.pushes) for c in report.culprits] == [("pica", None), ("va", "pica")]
     report = analyze(bundled_scene("aica_as_severe_right"))
     assert report.culprits[0].severity == "severe"
+
+
+_PUSHER_SCRIPT = """
+from mvd_sim.contact import Contact, VesselContact, _culprits
+severity = {"c1": "mild", "c2": "moderate", "c3": "severe", "c4": "mild"}
+contacts = [Contact.model_construct(vessel=v, vessel_type="AICA", nerve="CN7", severity=s,
+                                    indentation_mm=0.1, min_separation_mm=-0.1)
+            for v, s in severity.items()]
+touches = [VesselContact.model_construct(vessel_a="pusher", vessel_b=v) for v in severity]
+culprits = _culprits(contacts, touches, {**{v: "AICA" for v in severity}, "pusher": "VA"})
+print([(c.vessel, c.pushes) for c in culprits][-1])
+"""
+
+
+def test_a_vessel_pushing_several_culprits_is_named_for_the_worst_in_every_process():
+    """The chain must not depend on string hashing, which differs between processes (and
+    between dataset workers)."""
+    answers = {subprocess.run([sys.executable, "-c", _PUSHER_SCRIPT], check=True,
+                              capture_output=True, text=True,
+                              env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout.strip()
+               for seed in range(6)}
+    assert answers == {"('pusher', 'c3')"}
 
 
 # -- the mesh path agrees with the tube path ---------------------------------------------------

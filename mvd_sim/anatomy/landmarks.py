@@ -57,9 +57,9 @@ class NerveLandmarks:
         """Index into :data:`SEGMENTS` for each arc length (vectorised)."""
         s = np.asarray(s_mm, dtype=float)
         half = 0.5 * self.rdp_zone_mm
-        return np.select(
-            [s < self.rexp_zone_end_mm, s < self.rdp_mm - half, s <= self.rdp_mm + half],
-            [0, 1, 2], default=3)
+        # the first bound s lies below (the last one inclusive) is its segment
+        return np.where(s < self.rexp_zone_end_mm, 0, np.where(
+            s < self.rdp_mm - half, 1, np.where(s <= self.rdp_mm + half, 2, 3)))
 
     def segment_at(self, s_mm: float) -> str:
         """Segment label (``RExP``, ``AS``, ``RDP`` or ``CP``) at arc length ``s_mm``.

@@ -16,6 +16,7 @@ from scipy.spatial import cKDTree
 from mvd_sim._typing import Points, Radii
 from mvd_sim.constants import TOL
 from mvd_sim.geometry import curve
+from mvd_sim.geometry.vec import cross, dot, norm, unit_clip
 
 __all__ = ["segment_segment", "point_segment", "point_polyline", "SegmentSet",
            "PolylinePairs", "polyline_pairs", "ClosestApproach", "closest_approach",
@@ -27,24 +28,11 @@ _PARALLEL_SIN2 = 1e-20
 _CHUNK_ENTRIES = 4_000_000
 
 
-def _cross(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Row-wise cross product of (..., 3) arrays (np.cross, without its axis shuffling)."""
-    x, y = np.broadcast_arrays(x, y)
-    out = np.empty(x.shape)
-    out[..., 0] = x[..., 1] * y[..., 2] - x[..., 2] * y[..., 1]
-    out[..., 1] = x[..., 2] * y[..., 0] - x[..., 0] * y[..., 2]
-    out[..., 2] = x[..., 0] * y[..., 1] - x[..., 1] * y[..., 0]
-    return out
-
-
-def _dot(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return np.einsum("...k,...k->...", x, y)
-
-
 def _lerp(values: np.ndarray, i: np.ndarray, u: np.ndarray) -> np.ndarray:
     """``values[i] + u (values[i + 1] - values[i])`` for (n,) or (n, 3) ``values``."""
     u = u.reshape(u.shape + (1,) * (values.ndim - 1))
-    return values[i] + u * (values[i + 1] - values[i])
+    start = np.take(values, i, axis=0)
+    return start + u * (np.take(values, i + 1, axis=0) - start)
 
 
 def segment_segment(p0: np.ndarray, p1: np.ndarray, q0: np.ndarray,
@@ -73,21 +61,23 @@ def segment_segment(p0: np.ndarray, p1: np.ndarray, q0: np.ndarray,
     dist : (...,) float, mm
         ``|P(s) - Q(t)|``.
     """
-    p0, p1, q0, q1 = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (p0, p1, q0, q1)))
+    p0, p1, q0, q1 = (np.asarray(x, dtype=float) for x in (p0, p1, q0, q1))
+    if not p0.shape == p1.shape == q0.shape == q1.shape:
+        p0, p1, q0, q1 = np.broadcast_arrays(p0, p1, q0, q1)
     d1, d2, r = p1 - p0, q1 - q0, p0 - q0
-    a, e, b, c = _dot(d1, d1), _dot(d2, d2), _dot(d1, d2), _dot(d1, r)
-    normal = _cross(d1, d2)
-    denom = _dot(normal, normal)
+    a, e, b, c = dot(d1, d1), dot(d2, d2), dot(d1, d2), dot(d1, r)
+    normal = cross(d1, d2)
+    denom = dot(normal, normal)
     p_point = a <= TOL.zero_segment_mm ** 2
     q_point = e <= TOL.zero_segment_mm ** 2
     parallel = denom <= _PARALLEL_SIN2 * a * e
     s = np.where(parallel | p_point, 0.0,
-                 np.clip(_dot(normal, _cross(d2, r)) / np.where(parallel, 1.0, denom), 0, 1))
-    t = np.where(q_point, 0.0, (b * s + _dot(d2, r)) / np.where(q_point, 1.0, e))
-    t_clamped = np.clip(t, 0.0, 1.0)
+                 unit_clip(dot(normal, cross(d2, r)) / np.where(parallel, 1.0, denom)))
+    t = np.where(q_point, 0.0, (b * s + dot(d2, r)) / np.where(q_point, 1.0, e))
+    t_clamped = unit_clip(t)
     redo = ((t != t_clamped) | q_point) & ~p_point
-    s = np.where(redo, np.clip((b * t_clamped - c) / np.where(p_point, 1.0, a), 0.0, 1.0), s)
-    dist = np.linalg.norm(r + s[..., None] * d1 - t_clamped[..., None] * d2, axis=-1)
+    s = np.where(redo, unit_clip((b * t_clamped - c) / np.where(p_point, 1.0, a)), s)
+    dist = norm(r + s[..., None] * d1 - t_clamped[..., None] * d2)
     return s, t_clamped, dist
 
 
@@ -105,10 +95,10 @@ def point_segment(x: np.ndarray, s0: np.ndarray, s1: np.ndarray
         Unit vector from the closest point to ``x``.
     """
     d = s1 - s0
-    dd = _dot(d, d)
-    u = np.clip(_dot(x - s0, d) / np.where(dd > 0, dd, 1.0), 0.0, 1.0)
+    dd = dot(d, d)
+    u = unit_clip(dot(x - s0, d) / np.where(dd > 0, dd, 1.0))
     rel = x - (s0 + u[:, None] * d)
-    dist = np.linalg.norm(rel, axis=1)
+    dist = norm(rel)
     normal = rel / np.maximum(dist, 1e-12)[:, None]
     return u, dist, normal
 
@@ -143,26 +133,26 @@ def point_polyline(points: Points, polyline: Points
     """
     points = np.asarray(points, dtype=float).reshape(-1, 3)
     polyline = np.asarray(polyline, dtype=float)
-    centre = polyline.mean(axis=0)
+    centre = np.add.reduce(polyline, axis=0) / len(polyline)   # the mean, without its wrapper
     start, delta = polyline[:-1] - centre, np.diff(polyline, axis=0)
-    length2 = _dot(delta, delta)
+    length2 = dot(delta, delta)
     inv_length2 = np.divide(1.0, length2, out=np.zeros_like(length2),
                             where=length2 > TOL.zero_segment_mm ** 2)
-    start_delta, start2 = _dot(start, delta), _dot(start, start)
+    start_delta, start2 = dot(start, delta), dot(start, start)
     seg_index = np.empty(len(points), dtype=np.intp)
     u = np.empty(len(points))
     chunk = max(1, _CHUNK_ENTRIES // (3 * len(delta)))
     for lo in range(0, len(points), chunk):
         p = points[lo:lo + chunk] - centre
         along = p @ delta.T - start_delta                    # (p - s).d
-        uu = np.clip(along * inv_length2, 0.0, 1.0)
-        squared = (_dot(p, p)[:, None] - 2.0 * (p @ start.T) + start2
+        uu = unit_clip(along * inv_length2)
+        squared = (dot(p, p)[:, None] - 2.0 * (p @ start.T) + start2
                    - uu * (2.0 * along - uu * length2))
         best = np.argmin(squared, axis=1)
         seg_index[lo:lo + chunk] = best
         u[lo:lo + chunk] = uu[np.arange(len(best)), best]
     closest = _lerp(polyline, seg_index, u)
-    return np.linalg.norm(points - closest, axis=1), seg_index, u, closest
+    return norm(points - closest), seg_index, u, closest
 
 
 @dataclass(frozen=True, eq=False)
@@ -314,29 +304,31 @@ class SegmentSet:
         gap : (k,) float, mm
         """
         empty = (np.empty(0, np.intp),) * 2 + (np.empty(0),) * 3
-        if np.any(self.box[0] - margin > other.box[1]) or \
-                np.any(other.box[0] - margin > self.box[1]):
+        if (self.box[0] - margin > other.box[1]).any() or \
+                (other.box[0] - margin > self.box[1]).any():
             return empty
         pairs = self.tree.sparse_distance_matrix(other.tree, margin + self.reach + other.reach,
                                                  output_type="ndarray")
         a, b = pairs["i"].astype(np.intp), pairs["j"].astype(np.intp)
-        bound = (pairs["v"] - self.half[a] - other.half[b] - np.maximum(self.r0[a], self.r1[a])
-                 - np.maximum(other.r0[b], other.r1[b]))
+        bound = (pairs["v"] - (self.half + np.maximum(self.r0, self.r1))[a]
+                 - (other.half + np.maximum(other.r0, other.r1))[b])
         a, b = a[bound <= margin], b[bound <= margin]
         if len(a) == 0:
             return empty
-        s, t, dist = segment_segment(self.start[a], self.end[a], other.start[b], other.end[b])
-        taper_a, taper_b = self.r1[a] - self.r0[a], other.r1[b] - other.r0[b]
-        gap = dist - (self.r0[a] + s * taper_a) - (other.r0[b] + t * taper_b)
+        a0, a1 = np.take(self.start, a, axis=0), np.take(self.end, a, axis=0)
+        b0, b1 = np.take(other.start, b, axis=0), np.take(other.end, b, axis=0)
+        ra0, ra1, rb0, rb1 = self.r0[a], self.r1[a], other.r0[b], other.r1[b]
+        taper_a, taper_b = ra1 - ra0, rb1 - rb0
+        s, t, dist = segment_segment(a0, a1, b0, b1)
+        gap = dist - (ra0 + s * taper_a) - (rb0 + t * taper_b)
         slack = np.abs(taper_a) + np.abs(taper_b)
-        keep = gap - slack <= margin
-        a, b, s, t, gap, slack = a[keep], b[keep], s[keep], t[keep], gap[keep], slack[keep]
-        tapered = slack > 0
-        if np.any(tapered):
-            x, y = a[tapered], b[tapered]
+        keep = np.flatnonzero(gap - slack <= margin)
+        a, b, s, t, gap = a[keep], b[keep], s[keep], t[keep], gap[keep]
+        tapered = np.flatnonzero(slack[keep] > 0)
+        if len(tapered):
+            x = keep[tapered]
             s[tapered], t[tapered], gap[tapered] = segment_min_gap(
-                self.start[x], self.end[x], self.r0[x], self.r1[x],
-                other.start[y], other.end[y], other.r0[y], other.r1[y])
+                a0[x], a1[x], ra0[x], ra1[x], b0[x], b1[x], rb0[x], rb1[x])
         keep = gap <= margin
         return a[keep], b[keep], s[keep], t[keep], gap[keep]
 
@@ -387,14 +379,14 @@ def _edge_argmin(w0: np.ndarray, d: np.ndarray, k: np.ndarray) -> np.ndarray:
     -------
     (k,) float in [0, 1]
     """
-    length = np.maximum(np.linalg.norm(d, axis=1), TOL.zero_segment_mm)
-    u_p = -_dot(w0, d) / length ** 2
-    h = np.linalg.norm(w0 + u_p[:, None] * d, axis=1)
+    length = np.maximum(norm(d), TOL.zero_segment_mm)
+    u_p = -dot(w0, d) / length ** 2
+    h = norm(w0 + u_p[:, None] * d)
     kappa = k / length
     slack = 1.0 - kappa * kappa
     shift = np.where(slack > 0, kappa * h / np.sqrt(np.where(slack > 0, slack, 1.0)),
                      np.copysign(np.inf, kappa))
-    return np.clip(u_p + shift / length, 0.0, 1.0)
+    return unit_clip(u_p + shift / length)
 
 
 def _stationary_point(w0: np.ndarray, da: np.ndarray, db: np.ndarray, alpha: np.ndarray,
@@ -413,53 +405,63 @@ def _stationary_point(w0: np.ndarray, da: np.ndarray, db: np.ndarray, alpha: np.
     valid : (k,) bool
         False for parallel segments or ``|c| >= 1`` (no stationary point).
     """
-    normal = _cross(da, db)
-    nn = _dot(normal, normal)
-    a11, a12, a22 = _dot(da, da), _dot(da, db), _dot(db, db)
+    normal = cross(da, db)
+    nn = dot(normal, normal)
+    a11, a12, a22 = dot(da, da), dot(da, db), dot(db, db)
     valid = nn > _PARALLEL_SIN2 * a11 * a22
     nn = np.where(valid, nn, 1.0)
     x = (a22 * alpha + a12 * beta) / nn
     y = -(a12 * alpha + a11 * beta) / nn
     c2 = x * alpha - y * beta
     valid &= c2 < 1.0
-    rho = np.abs(_dot(w0, normal)) / np.sqrt(nn * np.where(valid, 1.0 - c2, 1.0))
-    s_line = _dot(normal, _cross(db, w0)) / nn
-    t_line = _dot(normal, _cross(da, w0)) / nn
+    rho = np.abs(dot(w0, normal)) / np.sqrt(nn * np.where(valid, 1.0 - c2, 1.0))
+    s_line = dot(normal, cross(db, w0)) / nn
+    t_line = dot(normal, cross(da, w0)) / nn
     return s_line + x * rho, t_line - y * rho, valid
 
 
-def _min_gap_params(a: np.ndarray, b: np.ndarray, radius_a: np.ndarray, radius_b: np.ndarray,
-                    i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Exact minimiser of ``g(s, t) = |A(s) - B(t)| - r_a(s) - r_b(t)`` on each segment pair.
+def _min_gap_params(w0: np.ndarray, da: np.ndarray, db: np.ndarray, alpha: np.ndarray,
+                    beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Exact minimiser of ``g(s, t) = |w0 + s da - t db| - alpha s - beta t`` on [0, 1]^2.
 
-    ``g`` is convex on [0, 1]^2 (a norm of an affine map minus a linear function), so its
-    minimum is the stationary point when that lies in the square, and otherwise lies on one
-    of the four edges, each a one-dimensional problem with a closed-form solution
-    (:func:`_edge_argmin`); for those pairs the four edge minima are compared.
+    For segment pairs ``A(s) = a0 + s da``, ``B(t) = b0 + t db`` with radii changing by
+    ``alpha`` and ``beta`` along them, ``w0 = a0 - b0`` and ``g`` is their surface gap less
+    the start radii. ``g`` is convex on [0, 1]^2 (a norm of an affine map minus a linear
+    function), so its minimum is the stationary point when that lies in the square, and
+    otherwise lies on one of the four edges, each a one-dimensional problem with a
+    closed-form solution (:func:`_edge_argmin`); for those pairs the four edge minima are
+    compared.
+
+    Parameters
+    ----------
+    w0, da, db : (k, 3) float, mm
+    alpha, beta : (k,) float, mm
 
     Returns
     -------
     s, t : (k,) float in [0, 1]
     """
-    w0, da, db = a[i] - b[j], a[i + 1] - a[i], b[j + 1] - b[j]
-    alpha, beta = radius_a[i + 1] - radius_a[i], radius_b[j + 1] - radius_b[j]
     s_in, t_in, valid = _stationary_point(w0, da, db, alpha, beta)
     # a stationary point inside the square is the minimum (g is convex): only the other
     # pairs need the four edges
     inside = valid & (s_in >= 0.0) & (s_in <= 1.0) & (t_in >= 0.0) & (t_in <= 1.0)
+    e = np.flatnonzero(~inside)
+    if len(e) == 0:
+        return s_in, t_in
+    w0, da, db, alpha, beta = w0[e], da[e], db[e], alpha[e], beta[e]
+    m = len(e)
+    # the edges s = 0, s = 1 (t free), t = 0, t = 1 (s free), solved as one batch
+    free = _edge_argmin(np.concatenate([w0, w0 + da, w0, w0 - db]),
+                       np.concatenate([-db, -db, da, da]),
+                       np.concatenate([beta, beta, alpha, alpha])).reshape(4, m)
+    zero, one = np.zeros(m), np.ones(m)
+    s = np.stack([zero, one, free[2], free[3]])
+    t = np.stack([free[0], free[1], zero, one])
+    g = norm(w0 + s[..., None] * da - t[..., None] * db) - alpha * s - beta * t
+    best = np.argmin(g, axis=0)
+    k = np.arange(m)
     s_out, t_out = s_in.copy(), t_in.copy()
-    e = ~inside
-    if np.any(e):
-        w0, da, db, alpha, beta = w0[e], da[e], db[e], alpha[e], beta[e]
-        zero, one = np.zeros(len(w0)), np.ones(len(w0))
-        t_s0 = _edge_argmin(w0, -db, beta)
-        s = np.stack([zero, one, _edge_argmin(w0, da, alpha), _edge_argmin(w0 - db, da, alpha)])
-        t = np.stack([t_s0, _edge_argmin(w0 + da, -db, beta), zero, one])
-        g = (np.linalg.norm(w0 + s[..., None] * da - t[..., None] * db, axis=-1)
-             - alpha * s - beta * t)
-        best = np.argmin(g, axis=0)
-        k = np.arange(len(w0))
-        s_out[e], t_out[e] = s[best, k], t[best, k]
+    s_out[e], t_out[e] = s[best, k], t[best, k]
     return s_out, t_out
 
 
@@ -483,15 +485,9 @@ def segment_min_gap(a0: np.ndarray, a1: np.ndarray, ra0: np.ndarray, ra1: np.nda
         Local parameters of the minimum on each segment.
     gap : (k,) float, mm
     """
-    k = len(a0)
-    a = np.stack([a0, a1], axis=1).reshape(-1, 3)
-    b = np.stack([b0, b1], axis=1).reshape(-1, 3)
-    radius_a = np.stack([ra0, ra1], axis=1).ravel()
-    radius_b = np.stack([rb0, rb1], axis=1).ravel()
-    first = 2 * np.arange(k)
-    s, t = _min_gap_params(a, b, radius_a, radius_b, first, first)
-    gap = (np.linalg.norm(_lerp(a, first, s) - _lerp(b, first, t), axis=1)
-           - _lerp(radius_a, first, s) - _lerp(radius_b, first, t))
+    w0, da, db, alpha, beta = a0 - b0, a1 - a0, b1 - b0, ra1 - ra0, rb1 - rb0
+    s, t = _min_gap_params(w0, da, db, alpha, beta)
+    gap = norm(w0 + s[:, None] * da - t[:, None] * db) - (ra0 + s * alpha) - (rb0 + t * beta)
     return s, t, gap
 
 

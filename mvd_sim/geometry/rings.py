@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mvd_sim.geometry.vec import cross, dot, norm
 from mvd_sim.tube import Tube
 
 __all__ = ["SurfaceSamples", "surface_samples"]
@@ -49,17 +50,19 @@ def surface_samples(tube: Tube, s0: float, s1: float, ds: float = 0.05,
     s0, s1 = max(s0, 0.0), min(s1, tube.length_mm)
     count = max(int(np.ceil((s1 - s0) / ds)), 1)
     s = s0 + (np.arange(count) + 0.5) * ((s1 - s0) / count)
-    seg = np.clip(np.searchsorted(tube.s, s, side="right") - 1, 0, len(tube.s) - 2)
+    seg = np.minimum(np.maximum(np.searchsorted(tube.s, s, side="right") - 1, 0),
+                     len(tube.s) - 2)
     u = (s - tube.s[seg]) / (tube.s[seg + 1] - tube.s[seg])
-    centre = tube.points[seg] + u[:, None] * (tube.points[seg + 1] - tube.points[seg])
+    start, end = np.take(tube.points, seg, axis=0), np.take(tube.points, seg + 1, axis=0)
+    centre = start + u[:, None] * (end - start)
     radius = tube.radius[seg] + u * (tube.radius[seg + 1] - tube.radius[seg])
-    tangent = tube.points[seg + 1] - tube.points[seg]
-    tangent /= np.linalg.norm(tangent, axis=1, keepdims=True)
-    normal = tube.frames[1][seg]
-    normal = normal - np.einsum("ij,ij->i", normal, tangent)[:, None] * tangent
-    normal /= np.linalg.norm(normal, axis=1, keepdims=True)
-    binormal = np.cross(tangent, normal)
-    phi = np.linspace(0.0, 2 * np.pi, n_around, endpoint=False)
+    tangent = end - start
+    tangent /= norm(tangent)[:, None]
+    normal = np.take(tube.frames[1], seg, axis=0)
+    normal = normal - dot(normal, tangent)[:, None] * tangent
+    normal /= norm(normal)[:, None]
+    binormal = cross(tangent, normal)
+    phi = np.arange(n_around) * (2 * np.pi / n_around)
     ring = (np.cos(phi)[None, :, None] * normal[:, None, :]
             + np.sin(phi)[None, :, None] * binormal[:, None, :])
     points = centre[:, None, :] + radius[:, None, None] * ring
