@@ -514,15 +514,18 @@ class Brainstem:
         """Damped Newton for the closest surface point from a grid start (midline frame).
 
         Each point iterates until its own step is below :data:`_NEWTON_CONVERGED` (at most
-        ``TOL.newton_steps`` steps). Returns the unsigned distance, the closest point and the
-        outward normal.
+        ``TOL.newton_steps`` steps). A full step is tried with the second-order frame, which
+        then serves the next step when the step is taken (as it nearly always is); half and
+        quarter steps are tried only where it goes uphill. Returns the unsigned distance,
+        the closest point and the outward normal.
         """
         theta, t = theta.copy(), t.copy()
         lo, hi = 1e-7, np.pi - 1e-7
+        frame = _surface_frame(self.shape, theta, t)   # S and its derivatives, each (n, 3)
         active = np.arange(len(p))
         for _ in range(TOL.newton_steps):
             th, tp, pa = theta[active], t[active], p[active]
-            s0, d_th, d_t, d_thth, d_tt, d_tht = _surface_frame(self.shape, th, tp)
+            s0, d_th, d_t, d_thth, d_tt, d_tht = (x[active] for x in frame)
             f = s0 - pa
             g1, g2 = np.einsum("ij,ij->i", f, d_th), np.einsum("ij,ij->i", f, d_t)
             h11 = np.einsum("ij,ij->i", d_th, d_th) + np.einsum("ij,ij->i", f, d_thth)
@@ -540,26 +543,36 @@ class Brainstem:
             # backtracking: full, half, quarter step; keep the first that does not go uphill
             # (beyond rounding: near convergence the squared distance stalls at its last bits)
             f2 = np.einsum("ij,ij->i", f, f) * (1.0 + 1e-12) + 1e-24
-            new_theta, new_t = th.copy(), tp.copy()
-            full = np.zeros(len(active), dtype=bool)
-            trying = np.arange(len(active))
-            for frac in (1.0, 0.5, 0.25):
+            new_theta, new_t = th + step_theta, np.clip(tp + step_t, lo, hi)
+            full_frame = _surface_frame(self.shape, new_theta, new_t)
+            r = full_frame[0] - pa
+            full = np.einsum("ij,ij->i", r, r) <= f2
+            new_theta[~full], new_t[~full] = th[~full], tp[~full]
+            trying = np.flatnonzero(~full)
+            for frac in (0.5, 0.25):
+                if len(trying) == 0:
+                    break
                 cand_theta = th[trying] + frac * step_theta[trying]
                 cand_t = np.clip(tp[trying] + frac * step_t[trying], lo, hi)
                 r = _surface_frame(self.shape, cand_theta, cand_t, order=0)[0] - pa[trying]
                 ok = np.einsum("ij,ij->i", r, r) <= f2[trying]
                 new_theta[trying[ok]], new_t[trying[ok]] = cand_theta[ok], cand_t[ok]
-                full[trying[ok]] = frac == 1.0
                 trying = trying[~ok]
-                if len(trying) == 0:
-                    break
+            moved = np.flatnonzero(full)
+            for x, y in zip(frame, full_frame):
+                x[active[moved]] = y[moved]
+            damped = np.flatnonzero(~full & ((new_theta != th) | (new_t != tp)))
+            if len(damped):
+                for x, y in zip(frame, _surface_frame(self.shape, new_theta[damped],
+                                                      new_t[damped])):
+                    x[active[damped]] = y
             taken = np.abs(new_theta - th) + np.abs(new_t - tp)
             done = (taken < _NEWTON_CONVERGED) | (full & (lam == 0.0) & (step < _NEWTON_QUADRATIC))
             theta[active], t[active] = new_theta, new_t
             active = active[~done]
             if len(active) == 0:
                 break
-        s0, d_th, d_t = _surface_frame(self.shape, theta, t, order=1)
+        s0, d_th, d_t = frame[:3]
         return np.linalg.norm(p - s0, axis=1), s0, _outward_normal(d_th, d_t)
 
     def signed_distance(self, points: Points, max_distance_mm: float = np.inf) -> np.ndarray:
