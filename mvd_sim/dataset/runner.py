@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mvd_sim._version import __version__
-from mvd_sim.atomic import atomic_target, write_text_atomic
+from mvd_sim.atomic import write_text_atomic
 from mvd_sim.contact import analyze
 from mvd_sim.dataset.priors import Priors
 from mvd_sim.dataset.sampler import sample_case
+from mvd_sim.dataset.tables import CONTACTS_SCHEMA, cases_schema, contact_row, write_table
 from mvd_sim.errors import MvdSimError
 from mvd_sim.scenario import scenario_to_yaml
 
@@ -32,9 +33,6 @@ SHARD_SIZE = 50
 # dask settings of the local cluster ``--workers`` starts (see ``_dask``)
 LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False,
                         "distributed.admin.tick.interval": "1s"}
-# units live in the column names (``*_mm``, ``*_deg``, ``*_mm2``); the schema metadata says so
-SCHEMA_METADATA = {b"mvd_sim.units": b"lengths mm, areas mm^2, angles deg (in column names)",
-                   b"mvd_sim.version": __version__.encode()}
 
 
 def _outcome_columns(scene) -> dict:
@@ -87,30 +85,8 @@ def shard_rows(priors_json: str, seed: int, start: int, stop: int,
                if v.radius_mm is not None},
             **(_outcome_columns(scene) if decompress else {}),
             "scenario_yaml": scenario_to_yaml(spec)})
-        for c in report.contacts:
-            row = {"case": index, **c.model_dump()}
-            for key in ("nerve_point_mm", "vessel_point_mm"):
-                x, y, z = row.pop(key)
-                row.update({f"{key[:-3]}_x_mm": x, f"{key[:-3]}_y_mm": y,
-                            f"{key[:-3]}_z_mm": z})
-            contacts.append(row)
+        contacts.extend(contact_row(index, c) for c in report.contacts)
     return cases, contacts
-
-
-_CASE_COLUMNS = ("aica_radius_mm", "pica_radius_mm", "va_radius_mm", "vein_radius_mm")
-
-
-def _write_table(rows: list[dict], path: Path, columns_always: tuple[str, ...] = ()) -> None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    for row in rows:
-        for column in columns_always:
-            row.setdefault(column, None)
-    table = pa.Table.from_pylist(rows) if rows else pa.table({"case": pa.array([], pa.int64())})
-    table = table.replace_schema_metadata(SCHEMA_METADATA)
-    with atomic_target(path) as tmp:
-        pq.write_table(table, tmp, compression="zstd")
 
 
 @dataclass(frozen=True)
@@ -202,8 +178,8 @@ def generate(n: int, seed: int, out_dir: str | os.PathLike, priors: Priors,
     started, made = time.perf_counter(), 0
     for k, (case_rows, contact_rows) in runs:
         cases_path, contacts_path = _paths(out, k)
-        _write_table(contact_rows, contacts_path)
-        _write_table(case_rows, cases_path, _CASE_COLUMNS)  # last: marks the shard done
+        write_table(contact_rows, CONTACTS_SCHEMA, contacts_path)
+        write_table(case_rows, cases_schema(decompress), cases_path)  # last: marks it done
         made += len(case_rows)
         if progress is not None:
             progress(done + made, n, made / max(time.perf_counter() - started, 1e-9))
