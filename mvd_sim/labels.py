@@ -70,6 +70,11 @@ def severity(indentation_mm: float, deviation_mm: float,
     return "mild"
 
 
+_SIDES = ("lateral", "medial", "anterior", "posterior", "rostral", "caudal")
+# anterior, posterior, rostral, caudal in the scene frame (lateral depends on the side)
+_FIXED_AXES = ((0.0, 1.0, 0.0), (0.0, -1.0, 0.0), (0.0, 0.0, 1.0), (0.0, 0.0, -1.0))
+
+
 def side_of(direction: np.ndarray, tangent: np.ndarray, lateral: np.ndarray) -> str:
     """Anatomical side a vessel presses from.
 
@@ -89,10 +94,8 @@ def side_of(direction: np.ndarray, tangent: np.ndarray, lateral: np.ndarray) -> 
         closest to the projected direction.
     """
     d = direction - np.dot(direction, tangent) * tangent
-    axes = {"lateral": lateral, "medial": -lateral, "anterior": np.array([0.0, 1.0, 0.0]),
-            "posterior": np.array([0.0, -1.0, 0.0]), "rostral": np.array([0.0, 0.0, 1.0]),
-            "caudal": np.array([0.0, 0.0, -1.0])}
-    return max(axes, key=lambda name: float(np.dot(d, axes[name])))
+    axes = np.array([lateral, -lateral, *_FIXED_AXES])
+    return _SIDES[int(np.argmax(axes @ d))]   # the first on a tie
 
 
 def pattern_of(rez_contact: bool, cp_contact: bool, culprit_count: int) -> str:

@@ -17,6 +17,7 @@ from mvd_sim.constants import TOL
 from mvd_sim.errors import GeometryError
 from mvd_sim.geometry import curve
 from mvd_sim.geometry.closest import SegmentSet
+from mvd_sim.geometry.vec import cross, dot, norm
 
 __all__ = ["Tube"]
 
@@ -105,6 +106,17 @@ class Tube:
     def frames(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Parallel-transport frames ``(tangent, normal, binormal)``, each (n, 3)."""
         return tuple(_readonly(a) for a in curve.parallel_transport_frames(self.points))
+
+    @cached_property
+    def segment_frames(self) -> np.ndarray:
+        """(n - 1, 2, 3): for each segment, two orthonormal vectors spanning the plane normal
+        to it: the parallel-transport normal at its start made exactly normal to the segment,
+        and the binormal completing the frame (rings around the tube lie in these planes)."""
+        tangent = np.diff(self.points, axis=0)
+        tangent /= norm(tangent)[:, None]
+        normal = self.frames[1][:-1] - dot(self.frames[1][:-1], tangent)[:, None] * tangent
+        normal /= norm(normal)[:, None]
+        return _readonly(np.stack([normal, cross(tangent, normal)], axis=1))
 
     @cached_property
     def segments(self) -> SegmentSet:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mvd_sim.geometry.vec import cross, dot, norm
 from mvd_sim.tube import Tube
 
 __all__ = ["SurfaceSamples", "surface_samples"]
@@ -56,15 +55,10 @@ def surface_samples(tube: Tube, s0: float, s1: float, ds: float = 0.05,
     start, end = np.take(tube.points, seg, axis=0), np.take(tube.points, seg + 1, axis=0)
     centre = start + u[:, None] * (end - start)
     radius = tube.radius[seg] + u * (tube.radius[seg + 1] - tube.radius[seg])
-    tangent = end - start
-    tangent /= norm(tangent)[:, None]
-    normal = np.take(tube.frames[1], seg, axis=0)
-    normal = normal - dot(normal, tangent)[:, None] * tangent
-    normal /= norm(normal)[:, None]
-    binormal = cross(tangent, normal)
     phi = np.arange(n_around) * (2 * np.pi / n_around)
-    ring = (np.cos(phi)[None, :, None] * normal[:, None, :]
-            + np.sin(phi)[None, :, None] * binormal[:, None, :])
+    around = np.stack([np.cos(phi), np.sin(phi)], axis=1)            # (n_around, 2)
+    # cos(phi) normal + sin(phi) binormal of each ring's segment: (k, n_around, 3)
+    ring = around @ np.take(tube.segment_frames, seg, axis=0)
     points = centre[:, None, :] + radius[:, None, None] * ring
     area = radius * (2 * np.pi / n_around) * ((s1 - s0) / count)
     return SurfaceSamples(s, points, area, centre)
