@@ -19,6 +19,10 @@ Method
    anchors and other contacts, by the gap error along the contact normal and the position
    error along the target's tangent, until the deepest point is as deep as asked and the
    asked point lies in the contact (as deep as the deepest), both within 5e-3 mm.
+4. The vessel is bent off the tubes it must not touch (:func:`avoid_tubes`), alternating
+   with step 3. Segments that avoidance stretched beyond 3 times the vessel spacing are
+   finally subdivided and the new points kept off the brainstem (a long chord can cut
+   through it).
 
 Nerve deviation moves the nerve's centerline away from the vessel with a raised-cosine
 profile of half-width :data:`DEVIATION_HALF_WIDTH_MM` centred on ``s0``; along the attached
@@ -35,8 +39,8 @@ from scipy.spatial import cKDTree
 
 from mvd_sim.anatomy.brainstem import Brainstem
 from mvd_sim.anatomy.landmarks import NerveLandmarks
-from mvd_sim.anatomy.vessels import (BRAINSTEM_CLEARANCE_MM, VesselCourse,
-                                     arc_from_junction, push_out_of_brainstem,
+from mvd_sim.anatomy.vessels import (BRAINSTEM_CLEARANCE_MM, VESSEL_SPACING_MM,
+                                     VesselCourse, arc_from_junction, push_out_of_brainstem,
                                      push_out_with_room, spline_through)
 from mvd_sim.constants import BRANCH_ORIGIN_MM, VESSEL_PARENT
 from mvd_sim.errors import ScenarioError
@@ -70,6 +74,11 @@ _TARGET_WINDOW_MM = 3.0
 _VESSEL_WINDOW_MM = 4.0
 _CONVERGED_MM = 5e-3
 _MAX_CORRECTIONS = 60
+#: A vessel segment stretched beyond this many times the vessel spacing (avoidance and
+#: corrections can drag a vessel past the points held at its anchors and contacts, leaving
+#: straight chords of several mm) is subdivided once the vessel is placed.
+_STRETCH_LIMIT = 3.0
+_MAX_SUBDIVISIONS = 3    # pushed-out points spread a little: subdivide again
 
 _ANATOMICAL = {"anterior": (0.0, 1.0, 0.0), "posterior": (0.0, -1.0, 0.0),
                "rostral": (0.0, 0.0, 1.0), "caudal": (0.0, 0.0, -1.0),
@@ -417,8 +426,7 @@ def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCours
                     > np.linalg.norm(before - part[-1]) + np.linalg.norm(part[0] - after)):
                 sequence[k] = part[::-1]
     points = spline_through(np.concatenate(sequence))
-    radius = np.full(len(points), radius_mm)
-    points = push_out_of_brainstem(brainstem, points, radius)
+    points = push_out_of_brainstem(brainstem, points, np.full(len(points), radius_mm))
     s_v = curve.arc_length(points)
     anchor_arcs = [s_v[np.argmin(np.linalg.norm(points - a, axis=1))] for a in
                    course.waypoints[course.anchored]]
@@ -435,12 +443,29 @@ def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCours
                              _clearances(avoid, requests, contact_arcs, s_v), frozen)
         if not moved and np.array_equal(before, points):
             break
+    points = _unstretched(brainstem, points, radius_mm)
     clearance = brainstem.signed_distance(points) - radius_mm
     if np.min(clearance) < -0.05:
         field = requests[0].field if requests else name
         raise ScenarioError(f"{field}: {name} would pass {-np.min(clearance):.2f} mm into the "
                             "brainstem to make this contact; choose another side")
-    return Tube(name, kind, points, radius)
+    return Tube(name, kind, points, radius_mm)
+
+
+def _unstretched(brainstem: Brainstem, points: np.ndarray, radius_mm: float) -> np.ndarray:
+    """The vessel with every segment stretched beyond :data:`_STRETCH_LIMIT` times its
+    spacing subdivided (:func:`curve.subdivide`) and the new points kept off the brainstem:
+    a long straight chord can cut through it between two points that clear it."""
+    for _ in range(_MAX_SUBDIVISIONS):
+        if np.linalg.norm(np.diff(points, axis=0), axis=1).max() <= \
+                _STRETCH_LIMIT * VESSEL_SPACING_MM:
+            break
+        points, rows = curve.subdivide(points, VESSEL_SPACING_MM)
+        inserted = np.ones(len(points), dtype=bool)
+        inserted[rows] = False
+        points[inserted] = push_out_of_brainstem(brainstem, points[inserted],
+                                                 np.full(np.count_nonzero(inserted), radius_mm))
+    return points
 
 
 def _correct_contacts(brainstem: Brainstem, points: np.ndarray, radius_mm: float,

@@ -67,6 +67,27 @@ def resample(points: Points, spacing_mm: float) -> Points:
     return point_at(points, s, np.linspace(0.0, s[-1], count))
 
 
+def subdivide(points: Points, max_spacing_mm: float) -> tuple[np.ndarray, np.ndarray]:
+    """Split every segment longer than ``max_spacing_mm`` evenly into the fewest pieces no
+    longer than it; the existing points are kept (so the polyline's shape and length are).
+
+    Returns
+    -------
+    (m, 3) float, mm
+        The points, old and inserted, in order.
+    (n,) int
+        Row of each old point in the result.
+    """
+    points = np.asarray(points, dtype=float)
+    delta = np.diff(points, axis=0)
+    pieces = np.maximum(np.ceil(np.linalg.norm(delta, axis=1) / max_spacing_mm), 1).astype(int)
+    segment = np.repeat(np.arange(len(delta)), pieces)
+    first = np.cumsum(pieces) - pieces                     # row of each segment's start
+    fraction = (np.arange(len(segment)) - first[segment]) / pieces[segment]
+    out = np.vstack([points[segment] + fraction[:, None] * delta[segment], points[-1:]])
+    return out, np.append(first, len(out) - 1)
+
+
 def tangents(points: Points) -> np.ndarray:
     """Unit tangents at the points: central differences inside, one-sided at the ends.
 

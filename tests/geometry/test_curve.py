@@ -224,3 +224,13 @@ def test_smooth_bump_values(centre, half_width):
     h = 1e-6 * half_width
     slope = (bump(centre + half_width) - bump(centre + half_width - h)) / h
     assert abs(slope) < 1e-4 / half_width
+
+
+def test_subdivide_splits_only_long_segments_and_keeps_the_points():
+    points = np.array([[0.0, 0.0, 0.0], [0.2, 0.0, 0.0], [1.2, 0.0, 0.0], [1.2, 0.7, 0.0]])
+    out, rows = curve.subdivide(points, 0.3)
+    assert_allclose(out[rows], points)                       # old points kept, in order
+    assert_allclose(np.diff(rows), [1, 4, 3])                # 1.0 mm -> 4 pieces, 0.7 -> 3
+    assert np.linalg.norm(np.diff(out, axis=0), axis=1).max() <= 0.3 + 1e-12
+    assert_allclose(curve.arc_length(out)[-1], curve.arc_length(points)[-1])
+    assert_allclose(out[1:6, 0], [0.2, 0.45, 0.7, 0.95, 1.2])  # evenly along the segment
