@@ -456,11 +456,11 @@ def _unstretched(brainstem: Brainstem, points: np.ndarray, radius_mm: float) -> 
     """The vessel with every segment stretched beyond :data:`_STRETCH_LIMIT` times its
     spacing subdivided (:func:`curve.subdivide`) and the new points kept off the brainstem:
     a long straight chord can cut through it between two points that clear it."""
+    limit_mm = _STRETCH_LIMIT * VESSEL_SPACING_MM
     for _ in range(_MAX_SUBDIVISIONS):
-        if np.linalg.norm(np.diff(points, axis=0), axis=1).max() <= \
-                _STRETCH_LIMIT * VESSEL_SPACING_MM:
+        if np.linalg.norm(np.diff(points, axis=0), axis=1).max() <= limit_mm:
             break
-        points, rows = curve.subdivide(points, VESSEL_SPACING_MM)
+        points, rows = curve.subdivide(points, VESSEL_SPACING_MM, longer_than_mm=limit_mm)
         inserted = np.ones(len(points), dtype=bool)
         inserted[rows] = False
         points[inserted] = push_out_of_brainstem(brainstem, points[inserted],

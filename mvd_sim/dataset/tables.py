@@ -11,6 +11,7 @@ and one without contacts has every contact column. Units are in the column names
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal, get_args, get_origin
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -49,13 +50,24 @@ def cases_schema(decompress: bool) -> pa.Schema:
     return pa.schema(fields + [("scenario_yaml", pa.string())], metadata=SCHEMA_METADATA)
 
 
+def _arrow_type(name: str, annotation) -> pa.DataType:
+    """Column type of a contact field: bool, float and int as such, str and string labels
+    (``Literal``) as strings; anything else is refused when this module loads."""
+    if annotation in _ARROW_TYPES:
+        return _ARROW_TYPES[annotation]
+    if annotation is str or (get_origin(annotation) is Literal
+                             and all(isinstance(a, str) for a in get_args(annotation))):
+        return pa.string()
+    raise TypeError(f"contact field {name!r}: no Parquet column type for {annotation!r}")
+
+
 def _contact_fields() -> list[tuple[str, pa.DataType]]:
     fields = [("case", pa.int64())]
     for name, field in Contact.model_fields.items():
         if name in _POINT_FIELDS:
             fields += [(f"{name[:-3]}_{axis}_mm", pa.float64()) for axis in "xyz"]
-        else:  # str and Literal labels are strings
-            fields.append((name, _ARROW_TYPES.get(field.annotation, pa.string())))
+        else:
+            fields.append((name, _arrow_type(name, field.annotation)))
     return fields
 
 

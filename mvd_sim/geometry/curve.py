@@ -67,9 +67,11 @@ def resample(points: Points, spacing_mm: float) -> Points:
     return point_at(points, s, np.linspace(0.0, s[-1], count))
 
 
-def subdivide(points: Points, max_spacing_mm: float) -> tuple[np.ndarray, np.ndarray]:
-    """Split every segment longer than ``max_spacing_mm`` evenly into the fewest pieces no
-    longer than it; the existing points are kept (so the polyline's shape and length are).
+def subdivide(points: Points, max_spacing_mm: float, longer_than_mm: float | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Split every segment longer than ``longer_than_mm`` (default ``max_spacing_mm``) evenly
+    into the fewest pieces no longer than ``max_spacing_mm`` (to rounding); the existing
+    points are kept (so the polyline's shape and length are).
 
     Returns
     -------
@@ -78,9 +80,15 @@ def subdivide(points: Points, max_spacing_mm: float) -> tuple[np.ndarray, np.nda
     (n,) int
         Row of each old point in the result.
     """
+    if not max_spacing_mm > 0:
+        raise ValueError(f"subdivide: spacing must be positive, got {max_spacing_mm!r}")
     points = np.asarray(points, dtype=float)
+    if len(points) < 2:
+        return points.copy(), np.arange(len(points))
     delta = np.diff(points, axis=0)
-    pieces = np.maximum(np.ceil(np.linalg.norm(delta, axis=1) / max_spacing_mm), 1).astype(int)
+    length = np.linalg.norm(delta, axis=1)
+    split = length > (max_spacing_mm if longer_than_mm is None else longer_than_mm)
+    pieces = np.where(split, np.ceil(length / max_spacing_mm), 1).astype(int)
     segment = np.repeat(np.arange(len(delta)), pieces)
     first = np.cumsum(pieces) - pieces                     # row of each segment's start
     fraction = (np.arange(len(segment)) - first[segment]) / pieces[segment]

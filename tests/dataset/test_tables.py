@@ -1,6 +1,8 @@
 """Dataset tables: every shard has the same columns and types whatever it holds, so a
 dataset folder reads as one table."""
 
+from typing import Literal
+
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
@@ -58,3 +60,11 @@ def test_a_column_outside_the_schema_is_refused(tmp_path):
         write_table([_case(0, basilar_radius_mm=1.5)], cases_schema(False),
                     tmp_path / "cases.parquet")
     assert not (tmp_path / "cases.parquet").exists()
+
+
+def test_a_contact_field_without_a_column_type_is_refused():
+    from mvd_sim.dataset.tables import _arrow_type
+
+    assert _arrow_type("segment", Literal["AS", "CP"]) == "string"
+    with pytest.raises(TypeError, match="no Parquet column type"):
+        _arrow_type("point", tuple[float, float, float])

@@ -234,3 +234,12 @@ def test_subdivide_splits_only_long_segments_and_keeps_the_points():
     assert np.linalg.norm(np.diff(out, axis=0), axis=1).max() <= 0.3 + 1e-12
     assert_allclose(curve.arc_length(out)[-1], curve.arc_length(points)[-1])
     assert_allclose(out[1:6, 0], [0.2, 0.45, 0.7, 0.95, 1.2])  # evenly along the segment
+
+
+def test_subdivide_can_leave_segments_up_to_a_length_alone():
+    points = np.array([[0.0, 0.0, 0.0], [0.5, 0.0, 0.0], [2.0, 0.0, 0.0]])
+    out, rows = curve.subdivide(points, 0.3, longer_than_mm=0.9)
+    assert_allclose(np.diff(rows), [1, 5])                   # 0.5 kept, 1.5 -> 5 pieces
+    assert_allclose(out[rows], points)
+    with pytest.raises(ValueError, match="positive"):
+        curve.subdivide(points, 0.0)
