@@ -78,4 +78,16 @@ def write_card(out: Path, cases, priors: Priors, settings: dict, counts: dict) -
             shown = f"{prior[key]:.3f}" if key in prior else "-"
             lines.append(f"| {key} | {real.get(key, 0.0):.3f} | {shown} |")
         lines.append("")
-    write_text_atomic(out / "README.md", "\n".join(lines))
+    write_text_atomic(out / "README.md", "\n".join(lines + _redraws(cases)))
+
+
+def _redraws(cases) -> list[str]:
+    """The card's section on draws the scene builder could not place (rejection sampling)."""
+    attempts = np.array([a for t in cases for a in t.column("attempt").to_pylist()], dtype=int)
+    redrawn = int(np.count_nonzero(attempts))
+    return ["## redraws", "",
+            f"{redrawn} of {len(attempts)} cases ({redrawn / max(len(attempts), 1):.1%}) are "
+            "not their first draw: a draw the scene builder cannot place (a contact that "
+            "conflicts with the vessel's course, another contact or the brainstem) is "
+            "replaced by the case's next draw, so the realised shares lean away from such "
+            "geometry. The `attempt` column says which draw each case is.", ""]

@@ -33,6 +33,9 @@ def test_tables_manifest_and_card(in_process):
     assert manifest["seed"] == 11 and manifest["priors"]["culprit"]["AICA"] == 0.43
     card = (in_process / "README.md").read_text()
     assert f"{N} cases" in card and "| AICA |" in card
+    attempts = [row["attempt"] for k in range(N // SHARD)
+                for row in pq.read_table(in_process / f"cases-{k:05d}.parquet").to_pylist()]
+    assert f"{sum(a > 0 for a in attempts)} of {N} cases" in card
     assert (in_process / "distributions.png").read_bytes()[:4] == b"\x89PNG"
     contacts = pq.read_table(in_process / "contacts-00000.parquet")
     assert {"min_separation_mm", "severity", "nerve_point_x_mm"} <= set(contacts.column_names)

@@ -1,0 +1,11 @@
+"""The dataset card says how many cases had to be redrawn."""
+
+import pyarrow as pa
+
+from mvd_sim.dataset.card import _redraws
+
+
+def test_redraws_count_the_cases_that_are_not_their_first_draw():
+    shards = [pa.table({"attempt": [0, 2]}), pa.table({"attempt": [1, 0, 0]})]
+    text = "\n".join(_redraws(shards))
+    assert "## redraws" in text and "2 of 5 cases (40.0%)" in text
