@@ -17,7 +17,8 @@ the workers. The in-process and 2-worker runs alternate, REPEATS times each (thi
 speed drifts; a fresh cluster for each 2-worker run, none during in-process ones), and print
 their best and median rates; the efficiency is the 2-worker rate
 over twice the in-process rate, of the medians. Small shards (5 cases) keep both workers
-busy to the end.
+busy to the end. Last, the N cases once more in process, timing their two stages apart:
+drawing and building the scene (failed draws included) and the contact report.
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
+from mvd_sim.contact import analyze  # noqa: E402
 from mvd_sim.dataset.priors import load_priors  # noqa: E402
 from mvd_sim.dataset.runner import LOCAL_CLUSTER_CONFIG  # noqa: E402
 from mvd_sim.dataset.runner import generate, shard_rows  # noqa: E402
+from mvd_sim.dataset.sampler import sample_case  # noqa: E402
 
 SHARD = 5
 REPEATS = 3
@@ -49,6 +52,22 @@ def rate(n: int, **options) -> float:
 def warm_up(priors_json: str) -> None:
     """Import everything and build the per-shape caches (grids, profile tables)."""
     shard_rows(priors_json, 2, 0, 2)
+
+
+def stage_times(n: int) -> dict[str, list[float]]:
+    """Seconds per case of each stage, in process: drawing and building the scene (failed
+    draws included) and the contact report; what ``shard_rows`` does besides them (row
+    building) and writing are left out, they are small."""
+    priors = load_priors()
+    out: dict[str, list[float]] = {"scene (draws + builds)": [], "contact report": []}
+    for index in range(n):
+        started = time.perf_counter()
+        _, scene, _ = sample_case(priors, 1, index)
+        built = time.perf_counter()
+        analyze(scene)
+        out["scene (draws + builds)"].append(built - started)
+        out["contact report"].append(time.perf_counter() - built)
+    return out
 
 
 def best_and_median(rates: list[float]) -> str:
@@ -88,6 +107,12 @@ def main() -> None:
     print(f"  in-process --decompress {decompress:6.2f}           ({max(n // 24, 2)} cases)")
     print(f"  floor: {FLOOR_PER_CORE:g} cases/s per core without meshes "
           f"(in-process median is {statistics.median(one) / FLOOR_PER_CORE:.0%} of it)")
+    stages = stage_times(n)
+    total = sum(sum(times) for times in stages.values())
+    print(f"where a case's time goes, in process ({n} cases): ms median / mean, share")
+    for name, times in stages.items():
+        print(f"  {name:<24}{1e3 * statistics.median(times):7.1f} / "
+              f"{1e3 * statistics.mean(times):<7.1f}{sum(times) / total:6.0%}")
 
 
 if __name__ == "__main__":
