@@ -61,11 +61,16 @@ def _arrow_type(name: str, annotation) -> pa.DataType:
     raise TypeError(f"contact field {name!r}: no Parquet column type for {annotation!r}")
 
 
+def _point_columns(name: str) -> list[str]:
+    """``nerve_point_mm`` -> ``nerve_point_x_mm``, ``nerve_point_y_mm``, ``nerve_point_z_mm``."""
+    return [f"{name[:-3]}_{axis}_mm" for axis in "xyz"]
+
+
 def _contact_fields() -> list[tuple[str, pa.DataType]]:
     fields = [("case", pa.int64())]
     for name, field in Contact.model_fields.items():
         if name in _POINT_FIELDS:
-            fields += [(f"{name[:-3]}_{axis}_mm", pa.float64()) for axis in "xyz"]
+            fields += [(column, pa.float64()) for column in _point_columns(name)]
         else:
             fields.append((name, _arrow_type(name, field.annotation)))
     return fields
@@ -80,7 +85,7 @@ def contact_row(case: int, contact: Contact) -> dict:
     row = {"case": case}
     for name, value in contact.model_dump().items():
         if name in _POINT_FIELDS:
-            row.update({f"{name[:-3]}_{axis}_mm": x for axis, x in zip("xyz", value)})
+            row.update(zip(_point_columns(name), value))
         else:
             row[name] = value
     return row
