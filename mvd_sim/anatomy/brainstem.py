@@ -48,6 +48,7 @@ from mvd_sim._typing import Points
 from mvd_sim.constants import TOL, BrainstemParams
 from mvd_sim.errors import ScenarioError
 from mvd_sim.geometry.curve import smooth_bump
+from mvd_sim.geometry.vec import cross, norm
 
 __all__ = ["BrainstemShape", "Brainstem", "SurfaceQuery"]
 
@@ -76,10 +77,8 @@ def _outward_normal(d_theta: np.ndarray, d_t: np.ndarray) -> np.ndarray:
     theta runs counter-clockwise seen from above and t runs caudal to rostral, so
     ``S_theta x S_t`` points outward.
     """
-    normal = _columns(d_theta[:, 1] * d_t[:, 2] - d_theta[:, 2] * d_t[:, 1],
-                      d_theta[:, 2] * d_t[:, 0] - d_theta[:, 0] * d_t[:, 2],
-                      d_theta[:, 0] * d_t[:, 1] - d_theta[:, 1] * d_t[:, 0])
-    return normal / np.sqrt(np.einsum("ij,ij->i", normal, normal))[:, None]
+    normal = cross(d_theta, d_t)
+    return normal / norm(normal)[:, None]
 
 
 def _sigmoid(u: np.ndarray) -> np.ndarray:
@@ -496,7 +495,7 @@ class Brainstem:
         the start lies in the global minimum's basin, which a test checks against VTK).
         """
         p = self.to_midline(np.atleast_2d(points))
-        tree, grid_theta, grid_t, cover = _parameter_grid(self.shape, *_COARSE_GRID)
+        tree, _, _, cover = _parameter_grid(self.shape, *_COARSE_GRID)
         d_grid, idx = tree.query(p)
         sign = np.where(self.shape.contains_midline(p), -1.0, 1.0)
         near = d_grid - cover <= max_distance_mm
