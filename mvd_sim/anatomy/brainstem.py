@@ -63,6 +63,15 @@ _NEWTON_CONVERGED = 1e-11   # |d theta| + |d t| (rad) at which a point's solve s
 # ... or, after a full undamped Newton step, this: convergence is quadratic from the grid
 # start (steps of about 6e-3, 2e-4, 8e-7, 9e-12 rad), so the step after it would be ~1e-11
 _NEWTON_QUADRATIC = 1e-6
+# A table piece's coefficient rows (highest power first): the profiles' (powers 5..0), then
+# their first (4..0) and second (3..0) derivatives'; derivative k's rows start at
+# _TABLE_ROW_STARTS[k]
+_TABLE_POWERS = np.concatenate([np.arange(_TABLE_DEGREE - k, -1, -1) for k in range(3)])
+_TABLE_ROW_STARTS = np.cumsum([0] + [_TABLE_DEGREE + 1 - k for k in range(3)])
+# the surface frame's rows S, S_theta, S_t, S_theta_theta, S_t_t, S_theta_t: how many times
+# each is differentiated in theta and in t
+_FRAME_D_THETA = np.array([0, 1, 0, 2, 0, 1])
+_FRAME_D_T = np.array([0, 0, 1, 0, 2, 1])
 
 
 def _smooth_max(a: np.ndarray, b: np.ndarray, k: float) -> np.ndarray:
@@ -197,7 +206,7 @@ class BrainstemShape(BrainstemParams):
         """
         z = points[:, 2]
         inside_z = (z > self.z_bottom_mm) & (z < self.z_top_mm)
-        a, y_mid, b = _profile_table(self).evaluate(self.t_of_z(z), 0)[0].T
+        a, y_mid, b = _profile_table(self).evaluate(self.t_of_z(z), 0)[:, 0].T
         with np.errstate(divide="ignore", invalid="ignore"):
             r2 = (points[:, 0] / a) ** 2 + ((points[:, 1] - y_mid) / b) ** 2
         return inside_z & (r2 < 1.0)
@@ -334,20 +343,15 @@ class _ProfileTable:
     z_mid_mm: float
     half_length_mm: float
 
-    def evaluate(self, t: np.ndarray, order: int) -> list[np.ndarray]:
-        """The profiles and their derivatives up to ``order`` at ``t``: each (n, 3)."""
-        piece = np.clip(np.searchsorted(self.knots, t, side="right") - 1, 0,
-                        len(self.knots) - 2)
-        dt = (t - self.knots[piece])[:, None]
-        local = self.coefficients[piece]          # (n, rows, 3), one gather for all orders
-        out, row = [], 0
-        for degree in range(_TABLE_DEGREE, _TABLE_DEGREE - order - 1, -1):
-            value = local[:, row]
-            for k in range(1, degree + 1):
-                value = value * dt + local[:, row + k]
-            out.append(value)
-            row += degree + 1
-        return out
+    def evaluate(self, t: np.ndarray, order: int) -> np.ndarray:
+        """The profiles and their derivatives up to ``order`` at ``t``: (n, order + 1, 3),
+        ``[:, k]`` the k-th derivative in ``t`` of columns A, Y, B."""
+        # the piece holding t (the first or last piece beyond the ends)
+        piece = np.searchsorted(self.knots[1:-1], t, side="right")
+        rows = _TABLE_ROW_STARTS[order + 1]
+        powers = (t - self.knots[piece])[:, None] ** _TABLE_POWERS[:rows]
+        terms = powers[:, :, None] * self.coefficients[piece, :rows]
+        return np.add.reduceat(terms, _TABLE_ROW_STARTS[:order + 1], axis=1)
 
 
 def _profiles_of(shape: BrainstemShape, t: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -397,35 +401,28 @@ def _profile_table(shape: BrainstemShape) -> _ProfileTable:
 
 
 def _surface_frame(shape: BrainstemShape, theta: np.ndarray, t: np.ndarray,
-                   order: int = 2) -> list[np.ndarray]:
+                   order: int = 2) -> np.ndarray:
     """``S`` (midline frame, mm) and its parameter derivatives from the profile table.
 
-    Returns ``[S]`` for ``order=0``, ``[S, S_theta, S_t]`` for 1 and
-    ``[S, S_theta, S_t, S_theta_theta, S_t_t, S_theta_t]`` for 2, each (n, 3).
+    Returns (n, rows, 3): rows ``S`` for ``order=0``; ``S, S_theta, S_t`` for 1;
+    ``S, S_theta, S_t, S_theta_theta, S_t_t, S_theta_t`` for 2.
+
+    ``S = (A cos theta, Y + B sin theta, z_mid - half cos t)``; a row differentiated ``i``
+    times in ``theta`` and ``j`` times in ``t`` takes the ``j``-th derivatives of the
+    profiles and the ``i``-th of the trigonometric factors, ``cos(theta + i pi/2)`` and
+    ``sin(theta + i pi/2)``; ``Y`` and ``z`` do not depend on ``theta``.
     """
     table = _profile_table(shape)
-    profiles = table.evaluate(t, order)
-    cos, sin = np.cos(theta), np.sin(theta)
-    a, y, b = profiles[0].T
-    half = table.half_length_mm
-    out = [_columns(a * cos, y + b * sin, table.z_mid_mm - half * np.cos(t))]
-    if order == 0:
-        return out
-    a1, y1, b1 = profiles[1].T
-    out += [_columns(-a * sin, b * cos, 0.0),
-            _columns(a1 * cos, y1 + b1 * sin, half * np.sin(t))]
-    if order == 1:
-        return out
-    a2, y2, b2 = profiles[2].T
-    return out + [_columns(-a * cos, -b * sin, 0.0),
-                  _columns(a2 * cos, y2 + b2 * sin, half * np.cos(t)),
-                  _columns(-a1 * sin, b1 * cos, 0.0)]
-
-
-def _columns(x: np.ndarray, y: np.ndarray, z: np.ndarray | float) -> np.ndarray:
-    """(n, 3) array from its three columns (``z`` may be a scalar)."""
-    out = np.empty((len(x), 3))
-    out[:, 0], out[:, 1], out[:, 2] = x, y, z
+    rows = (1, 3, 6)[order]
+    d_theta, d_t = _FRAME_D_THETA[:rows], _FRAME_D_T[:rows]
+    profiles = table.evaluate(t, order)[:, d_t]                    # (n, rows, 3): A, Y, B
+    angle = theta[:, None] + 0.5 * np.pi * d_theta
+    along_t = d_theta == 0
+    out = np.empty((len(t), rows, 3))
+    out[..., 0] = profiles[..., 0] * np.cos(angle)
+    out[..., 1] = profiles[..., 1] * along_t + profiles[..., 2] * np.sin(angle)
+    out[..., 2] = along_t * (table.z_mid_mm * (d_t == 0)
+                             - table.half_length_mm * np.cos(t[:, None] + 0.5 * np.pi * d_t))
     return out
 
 
@@ -467,7 +464,7 @@ class Brainstem:
         """
         theta = np.atleast_1d(np.asarray(theta, dtype=float))
         t = self.shape.t_of_z(np.atleast_1d(np.asarray(z_midline_mm, dtype=float)))
-        s0, d_th, d_t = _surface_frame(self.shape, theta, t, order=1)
+        s0, d_th, d_t = _surface_frame(self.shape, theta, t, order=1).transpose(1, 0, 2)
         return (s0 + np.asarray(height_mm, dtype=float)[..., None] * _outward_normal(d_th, d_t)
                 - self.origin_midline_mm)
 
@@ -520,16 +517,19 @@ class Brainstem:
         """
         theta, t = theta.copy(), t.copy()
         lo, hi = 1e-7, np.pi - 1e-7
-        frame = _surface_frame(self.shape, theta, t)   # S and its derivatives, each (n, 3)
+        frame = _surface_frame(self.shape, theta, t)   # (n, 6, 3): S and its derivatives
         active = np.arange(len(p))
         for _ in range(TOL.newton_steps):
             th, tp, pa = theta[active], t[active], p[active]
-            s0, d_th, d_t, d_thth, d_tt, d_tht = (x[active] for x in frame)
-            f = s0 - pa
-            g1, g2 = np.einsum("ij,ij->i", f, d_th), np.einsum("ij,ij->i", f, d_t)
-            h11 = np.einsum("ij,ij->i", d_th, d_th) + np.einsum("ij,ij->i", f, d_thth)
-            h22 = np.einsum("ij,ij->i", d_t, d_t) + np.einsum("ij,ij->i", f, d_tt)
-            h12 = np.einsum("ij,ij->i", d_th, d_t) + np.einsum("ij,ij->i", f, d_tht)
+            # rows f = S - p, S_theta, S_t, S_theta_theta, S_t_t, S_theta_t; one batched
+            # product gives every dot product the step needs
+            rows = frame[active]
+            rows[:, 0] -= pa
+            dots = rows[:, :3] @ rows.transpose(0, 2, 1)      # (n, 3, 6)
+            f2, g1, g2 = dots[:, 0, 0], dots[:, 0, 1], dots[:, 0, 2]
+            h11 = dots[:, 1, 1] + dots[:, 0, 3]
+            h22 = dots[:, 2, 2] + dots[:, 0, 4]
+            h12 = dots[:, 1, 2] + dots[:, 0, 5]
             # Levenberg damping keeps the step a descent direction where the Hessian is not
             # positive definite (far points near concave regions).
             lam = np.maximum(0.0, -np.minimum(h11, h22))
@@ -541,10 +541,10 @@ class Brainstem:
             step = np.abs(step_theta) + np.abs(step_t)
             # backtracking: full, half, quarter step; keep the first that does not go uphill
             # (beyond rounding: near convergence the squared distance stalls at its last bits)
-            f2 = np.einsum("ij,ij->i", f, f) * (1.0 + 1e-12) + 1e-24
+            f2 = f2 * (1.0 + 1e-12) + 1e-24
             new_theta, new_t = th + step_theta, np.clip(tp + step_t, lo, hi)
             full_frame = _surface_frame(self.shape, new_theta, new_t)
-            r = full_frame[0] - pa
+            r = full_frame[:, 0] - pa
             full = np.einsum("ij,ij->i", r, r) <= f2
             new_theta[~full], new_t[~full] = th[~full], tp[~full]
             trying = np.flatnonzero(~full)
@@ -553,26 +553,23 @@ class Brainstem:
                     break
                 cand_theta = th[trying] + frac * step_theta[trying]
                 cand_t = np.clip(tp[trying] + frac * step_t[trying], lo, hi)
-                r = _surface_frame(self.shape, cand_theta, cand_t, order=0)[0] - pa[trying]
+                r = _surface_frame(self.shape, cand_theta, cand_t, order=0)[:, 0] - pa[trying]
                 ok = np.einsum("ij,ij->i", r, r) <= f2[trying]
                 new_theta[trying[ok]], new_t[trying[ok]] = cand_theta[ok], cand_t[ok]
                 trying = trying[~ok]
-            moved = np.flatnonzero(full)
-            for x, y in zip(frame, full_frame):
-                x[active[moved]] = y[moved]
+            frame[active[full]] = full_frame[full]
             damped = np.flatnonzero(~full & ((new_theta != th) | (new_t != tp)))
             if len(damped):
-                for x, y in zip(frame, _surface_frame(self.shape, new_theta[damped],
-                                                      new_t[damped])):
-                    x[active[damped]] = y
+                frame[active[damped]] = _surface_frame(self.shape, new_theta[damped],
+                                                       new_t[damped])
             taken = np.abs(new_theta - th) + np.abs(new_t - tp)
             done = (taken < _NEWTON_CONVERGED) | (full & (lam == 0.0) & (step < _NEWTON_QUADRATIC))
             theta[active], t[active] = new_theta, new_t
             active = active[~done]
             if len(active) == 0:
                 break
-        s0, d_th, d_t = frame[:3]
-        return np.linalg.norm(p - s0, axis=1), s0, _outward_normal(d_th, d_t)
+        s0 = frame[:, 0]
+        return np.linalg.norm(p - s0, axis=1), s0, _outward_normal(frame[:, 1], frame[:, 2])
 
     def signed_distance(self, points: Points, max_distance_mm: float = np.inf) -> np.ndarray:
         """(n,) float, mm: signed distance to the surface, negative inside (exact within

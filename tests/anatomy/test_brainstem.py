@@ -152,12 +152,12 @@ def test_profile_table_reproduces_the_closed_form_surface(overrides):
     t = np.concatenate([rng.uniform(0.01, np.pi - 0.01, 20000), knots, knots + 1e-7,
                         knots - 1e-7])
     theta = rng.uniform(-np.pi, np.pi, len(t))
-    assert np.max(np.abs(_surface_frame(shape, theta, t, order=0)[0]
+    assert np.max(np.abs(_surface_frame(shape, theta, t, order=0)[:, 0]
                          - shape.surface(theta, t))) < 1e-9
     # at the poles the closed form itself loses digits (1 - cos t cancels)
     t = np.concatenate([np.linspace(0.0, 0.01, 500), np.linspace(np.pi - 0.01, np.pi, 500)])
     theta = rng.uniform(-np.pi, np.pi, len(t))
-    assert np.max(np.abs(_surface_frame(shape, theta, t, order=0)[0]
+    assert np.max(np.abs(_surface_frame(shape, theta, t, order=0)[:, 0]
                          - shape.surface(theta, t))) < 1e-8
 
 
@@ -175,7 +175,7 @@ def test_profile_table_derivatives_match_finite_differences(shape):
                                    shape.z_top_mm - _CAP_LENGTH_MM]))
     smooth = np.min(np.abs(t[:, None] - kinks[None]), axis=1) > 1e-3
     theta, t = theta[smooth], t[smooth]
-    _, s_theta, s_t, s_thth, s_tt, s_tht = _surface_frame(shape, theta, t)
+    _, s_theta, s_t, s_thth, s_tt, s_tht = _surface_frame(shape, theta, t).transpose(1, 0, 2)
     surface = shape.surface
     s = surface(theta, t)
     h = 1e-5
