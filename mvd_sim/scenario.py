@@ -120,7 +120,9 @@ class ContactSpec(_Strict):
     target : str
         ``CN7``, ``CN8`` or the id of another vessel (a vessel pushing another one).
     segment : str, optional
-        ``RExP``, ``AS``, ``RDP`` or ``CP``: the contact lands at that segment's centre.
+        ``RExP``, ``AS``, ``RDP`` or ``CP``: the contact lands at that segment's centre
+        (``m`` contacts asked on one segment of a nerve are spread evenly along it,
+        at ``i / (m + 1)`` of its length, in the scenario's order).
     s_mm : float, optional
         Arc length on the target from its start (the RExP for nerves). For a vessel target
         without ``s_mm`` the contact lands 3 mm proximal to where that vessel touches the

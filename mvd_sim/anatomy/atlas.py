@@ -20,7 +20,7 @@ from mvd_sim.constants import (VESSEL_DEFAULT_RADIUS_MM, FacialNerveParams,
                                VestibulocochlearParams)
 from mvd_sim.errors import GeometryError, ScenarioError
 from mvd_sim.geometry.closest import closest_approach
-from mvd_sim.scenario import NERVES, ContactSpec, ScenarioSpec, VesselSpec
+from mvd_sim.scenario import NERVES, ScenarioSpec, VesselSpec
 from mvd_sim.scene import Scene
 from mvd_sim.tube import Tube
 
@@ -34,6 +34,20 @@ CHAIN_OFFSET_MM = 3.0
 
 def _overrides(model) -> dict:
     return {k: v for k, v in model.model_dump().items() if v is not None}
+
+
+def _segment_fractions(vessels: list[VesselSpec]) -> dict[tuple[int, int], float]:
+    """Where along its segment each nerve contact given by segment lands, keyed by (vessel
+    index, contact index): at the centre when it is the only one there; ``m`` contacts on
+    one segment of one nerve are spread evenly along it, at ``i / (m + 1)`` in the
+    scenario's order (two vessels cannot press the same point of a nerve)."""
+    groups: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for k, vessel in enumerate(vessels):
+        for j, contact in enumerate(vessel.compresses):
+            if contact.target in NERVES and contact.segment is not None:
+                groups.setdefault((contact.target, contact.segment), []).append((k, j))
+    return {key: (i + 1) / (len(keys) + 1)
+            for keys in groups.values() for i, key in enumerate(keys)}
 
 
 def _build_order(vessels: list[VesselSpec]) -> list[int]:
@@ -86,6 +100,7 @@ class _Builder:
         self.nerves: dict[str, Tube] = {"CN7": self.facial.tube, "CN8": self.cochlear.tube}
         self.builds: dict[str, NerveBuild] = {"CN7": self.facial, "CN8": self.cochlear}
         self.vessels: dict[str, Tube] = {}
+        self.segment_fractions = _segment_fractions(spec.vessels)
 
     # -- contacts -------------------------------------------------------------------------
     def _target(self, name: str) -> Tube:
@@ -101,13 +116,16 @@ class _Builder:
                 best = ca
         return best.arc_a, best.point_a - best.point_b
 
-    def _request(self, contact: ContactSpec, field: str) -> ContactRequest:
+    def _request(self, k: int, j: int) -> ContactRequest:
+        """The placement request of contact ``j`` of vessel ``k``."""
+        contact = self.spec.vessels[k].compresses[j]
+        field = f"vessels[{k}].compresses[{j}]"
         target = self._target(contact.target)
         away = None
         if contact.target in NERVES:
             landmarks = self.builds[contact.target].landmarks
             s = contact.s_mm if contact.s_mm is not None else \
-                landmarks.segment_centre(contact.segment)
+                landmarks.segment_point(contact.segment, self.segment_fractions[k, j])
             if s > target.length_mm:
                 raise ScenarioError(f"{field}.s_mm: {s:g} mm is beyond the end of "
                                     f"{contact.target} ({target.length_mm:.1f} mm)")
@@ -130,7 +148,7 @@ class _Builder:
             for j, contact in enumerate(vessel.compresses):
                 if contact.nerve_deviation_mm > 0:
                     field = f"vessels[{k}].compresses[{j}]"
-                    req = self._request(contact, field)
+                    req = self._request(k, j)
                     name = contact.target
                     self.nerves[name] = deviate_nerve(
                         self.brainstem, self.nerves[name], self.builds[name].landmarks,
@@ -165,8 +183,7 @@ class _Builder:
             pons_length_mm=self.shape.pons_length_mm,
             va_radius_mm=VESSEL_DEFAULT_RADIUS_MM["VA"],
             ba_radius_mm=VESSEL_DEFAULT_RADIUS_MM["BA"])
-        requests = [self._request(c, f"{field}.compresses[{j}]")
-                    for j, c in enumerate(spec.compresses)]
+        requests = [self._request(k, j) for j in range(len(spec.compresses))]
         obstacles = list(self.nerves.values()) + list(self.vessels.values())
         return place_vessel(self.brainstem, spec.id, spec.type, course, radius, requests,
                             obstacles)

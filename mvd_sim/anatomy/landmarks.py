@@ -96,5 +96,9 @@ class NerveLandmarks:
 
     def segment_centre(self, segment: str) -> float:
         """Midpoint arc length (mm) of a segment; the RExP zone's is its middle too."""
+        return self.segment_point(segment, 0.5)
+
+    def segment_point(self, segment: str, fraction: float) -> float:
+        """Arc length (mm) ``fraction`` (0 to 1) of the way along a segment."""
         start, end = self.segment_interval(segment)
-        return 0.5 * (start + end)
+        return start + fraction * (end - start)

@@ -46,6 +46,7 @@ from mvd_sim.constants import BRANCH_ORIGIN_MM, VESSEL_PARENT
 from mvd_sim.errors import ScenarioError
 from mvd_sim.geometry import curve
 from mvd_sim.geometry.closest import closest_approach, point_polyline
+from mvd_sim.labels import DEFAULT_THRESHOLDS
 from mvd_sim.tube import Tube
 
 __all__ = ["ContactRequest", "resolve_side", "deviate_nerve", "place_vessel", "avoid_tubes",
@@ -79,6 +80,9 @@ _MAX_CORRECTIONS = 60
 #: straight chords of several mm) is subdivided once the vessel is placed.
 _STRETCH_LIMIT = 3.0
 _MAX_SUBDIVISIONS = 3    # pushed-out points spread a little: subdivide again
+#: How much deeper than asked a placed vessel may press a target it was asked to touch
+#: (corrections land the deepest point within 5e-3 mm of the asked depth).
+_DEPTH_TOLERANCE_MM = 0.01
 
 _ANATOMICAL = {"anterior": (0.0, 1.0, 0.0), "posterior": (0.0, -1.0, 0.0),
                "rostral": (0.0, 0.0, 1.0), "caudal": (0.0, 0.0, -1.0),
@@ -444,12 +448,46 @@ def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCours
         if not moved and np.array_equal(before, points):
             break
     points = _unstretched(brainstem, points, radius_mm)
+    field = requests[0].field if requests else name
     clearance = brainstem.signed_distance(points) - radius_mm
     if np.min(clearance) < -0.05:
-        field = requests[0].field if requests else name
         raise ScenarioError(f"{field}: {name} would pass {-np.min(clearance):.2f} mm into the "
                             "brainstem to make this contact; choose another side")
-    return Tube(name, kind, points, radius_mm)
+    tube = Tube(name, kind, points, radius_mm)
+    _check_no_unasked_contact(tube, _clearances(avoid, requests, contact_arcs, tube.s), field)
+    return tube
+
+
+def _check_no_unasked_contact(vessel: Tube, clearances: list[tuple[Tube, np.ndarray]],
+                              field: str) -> None:
+    """Refuse a placed vessel that touches a structure where no contact was asked, or
+    presses a target deeper than asked.
+
+    Avoidance cannot always keep its clearances: points held at anchors and asked contacts
+    do not move, and it stops after :data:`_MAX_AVOIDANCE_STEPS`. What it leaves is measured
+    exactly (tube segment pairs, as the contact engine does): a gap within the contact
+    engine's default contact threshold is a touch; near an asked contact only a gap
+    :data:`_DEPTH_TOLERANCE_MM` deeper than asked is refused.
+
+    Raises
+    ------
+    ScenarioError
+    """
+    touch_mm = DEFAULT_THRESHOLDS.contact_mm
+    for tube, clearance_mm in clearances:
+        _, rows, _, u, gap = tube.segments.near_pairs(vessel.segments, touch_mm)
+        limit = np.minimum(clearance_mm - _DEPTH_TOLERANCE_MM, touch_mm)
+        refused = np.flatnonzero(gap <= np.minimum(limit[:-1], limit[1:])[rows])
+        if len(refused) == 0:
+            continue
+        worst = refused[np.argmin(gap[refused])]
+        s_mm = vessel.s[rows[worst]] + u[worst] * (vessel.s[rows[worst] + 1]
+                                                    - vessel.s[rows[worst]])
+        how = (f"press {-gap[worst]:.2f} mm into" if gap[worst] < 0 else "touch")
+        raise ScenarioError(f"{field}: {vessel.name} would also {how} {tube.name} "
+                            f"{s_mm:.1f} mm along its course, where no contact that deep "
+                            "was asked; the request conflicts with the vessel's course or "
+                            "another contact")
 
 
 def _unstretched(brainstem: Brainstem, points: np.ndarray, radius_mm: float) -> np.ndarray:
