@@ -10,6 +10,7 @@ import numpy as np
 
 from mvd_sim.atomic import atomic_target, write_text_atomic
 from mvd_sim.dataset.priors import Priors
+from mvd_sim.dataset.sampler import GEOMETRY_ATTEMPTS
 
 __all__ = ["write_card", "realised_vs_prior"]
 
@@ -84,10 +85,16 @@ def write_card(out: Path, cases, priors: Priors, settings: dict, counts: dict) -
 def _redraws(cases) -> list[str]:
     """The card's section on draws the scene builder could not place (rejection sampling)."""
     attempts = np.array([a for t in cases for a in t.column("attempt").to_pylist()], dtype=int)
+    total = max(len(attempts), 1)
     redrawn = int(np.count_nonzero(attempts))
+    rediagnosed = int(np.count_nonzero(attempts >= GEOMETRY_ATTEMPTS))
     return ["## redraws", "",
-            f"{redrawn} of {len(attempts)} cases ({redrawn / max(len(attempts), 1):.1%}) are "
-            "not their first draw: a draw the scene builder cannot place (a contact that "
-            "conflicts with the vessel's course, another contact or the brainstem) is "
-            "replaced by the case's next draw, so the realised shares lean away from such "
-            "geometry. The `attempt` column says which draw each case is.", ""]
+            f"{redrawn} of {len(attempts)} cases ({redrawn / total:.1%}) are not their first "
+            "draw: a draw the scene builder cannot place (a contact that conflicts with the "
+            "vessel's course, another vessel or the brainstem) gets new geometry for the same "
+            f"diagnosis, up to {GEOMETRY_ATTEMPTS} times, so the realised diagnoses follow the "
+            f"priors. {rediagnosed} cases ({rediagnosed / total:.1%}) also had their diagnosis "
+            "redrawn, when none of those geometries could be placed (a deviation at the root "
+            "exit point, which the nerve's attachment to the brainstem rules out, is one), so "
+            "the realised shares lean away from such diagnoses. The `attempt` column says "
+            f"which draw each case is (attempt // {GEOMETRY_ATTEMPTS} is its diagnosis).", ""]

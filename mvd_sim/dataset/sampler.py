@@ -1,11 +1,22 @@
 """Draw one case from the priors: a scenario fully determined by (seed, case index).
 
-Each case has its own random stream, ``numpy.random.default_rng([seed, index, attempt])``,
-so a case never depends on which worker draws it or in which order. A draw the scene
-builder cannot place (an awkward course) is redrawn with the next ``attempt``.
+A case is drawn in two parts, each from its own random stream, so that it never depends on
+which worker draws it or in which order:
+
+- its *diagnosis* (:class:`Diagnosis`): side, culprit vessels, and the site and severity of
+  each compression, double compressions included; the frequencies the priors give;
+- its *geometry*: nerve dimensions, vessel radii, and each compression's side of approach,
+  crossing angle, indentation and deviation.
+
+A draw the scene builder cannot place (a contact that conflicts with the vessel's course,
+another vessel or the brainstem) is redrawn: its geometry alone first, up to
+:data:`GEOMETRY_ATTEMPTS` times, so that the realised diagnoses follow the priors instead of
+leaning toward the ones that are easy to place; then the diagnosis too.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -15,34 +26,59 @@ from mvd_sim.errors import ScenarioError
 from mvd_sim.scenario import ScenarioSpec, parse_scenario
 from mvd_sim.scene import Scene
 
-__all__ = ["draw_spec", "sample_case", "MAX_ATTEMPTS", "SIDES_BY_VESSEL"]
+__all__ = ["Compression", "Diagnosis", "draw_diagnosis", "draw_spec", "sample_case",
+           "MAX_ATTEMPTS", "GEOMETRY_ATTEMPTS", "SIDES_BY_VESSEL"]
 
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 32
+#: Geometries drawn for one diagnosis before the diagnosis is drawn again too.
+GEOMETRY_ATTEMPTS = 4
 # sides a vessel comes from (AICA ventral 53% / dorsal 44%: Ballesteros 2020; PICA loops up
 # from below; the VA lies caudal-anterior): *estimate* of the split within each
 SIDES_BY_VESSEL = {"AICA": ("anterior", "caudal", "posterior"),
                    "PICA": ("caudal", "posterior", "anterior"),
                    "VA": ("anterior", "caudal"), "vein": ("rostral", "posterior", "caudal")}
+_VESSEL_ORDER = ("VA", "PICA", "AICA", "vein")
 
 
-def _contact(priors: Priors, rng: np.random.Generator, kind: str, segment: str) -> dict:
-    severity = priors.choose("severity", rng)
-    contact = {"target": "CN7", "segment": segment,
-               "from": str(rng.choice(SIDES_BY_VESSEL[kind])),
-               "crossing_angle_deg": round(priors.crossing_angle_deg.draw(rng), 2)}
-    if severity != "mild":
-        contact["indentation_mm"] = round(priors.indentation_mm.draw(rng), 3)
-    if severity == "severe":
-        contact["nerve_deviation_mm"] = round(priors.deviation_mm.draw(rng), 3)
-    return contact
+@dataclass(frozen=True)
+class Compression:
+    """One compression of CN VII: its segment and severity."""
+
+    site: str
+    severity: str
 
 
-def draw_spec(priors: Priors, rng: np.random.Generator, name: str) -> ScenarioSpec:
-    """One scenario drawn from the priors (not yet built)."""
+@dataclass(frozen=True)
+class Diagnosis:
+    """The clinical part of a case.
+
+    Attributes
+    ----------
+    side : str
+        ``left`` or ``right``.
+    culprits : tuple of str
+        Culprit vessel types, the first drawn first.
+    control : bool
+        A control case: the culprits are present but compress nothing.
+    compressions : dict of str to tuple of Compression
+        Each compressing culprit's compressions of CN VII (a VA that pushes the other
+        culprit into the nerve has none of its own).
+    """
+
+    side: str
+    culprits: tuple[str, ...]
+    control: bool
+    compressions: dict[str, tuple[Compression, ...]]
+
+    @property
+    def pusher(self) -> bool:
+        """Is the VA a culprit by pushing the other culprit into the nerve?"""
+        return "VA" in self.culprits and len(self.culprits) > 1
+
+
+def draw_diagnosis(priors: Priors, rng: np.random.Generator) -> Diagnosis:
+    """Side, culprits, and each compression's site and severity, from the priors."""
     side = priors.choose("side", rng)
-    nerve = {"cisternal_length_mm": round(priors.facial_nerve.cisternal_length_mm.draw(rng), 2),
-             "angle_to_midline_deg": round(priors.facial_nerve.angle_to_midline_deg.draw(rng),
-                                           2)}
     culprits = [priors.choose("culprit", rng)]
     if rng.random() < priors.multivessel_rate:
         for _ in range(8):
@@ -51,35 +87,64 @@ def draw_spec(priors: Priors, rng: np.random.Generator, name: str) -> ScenarioSp
                 culprits.append(other)
                 break
     control = rng.random() < priors.control_rate
-    vessels = [{"id": "ba", "type": "BA"}]
     pusher = "VA" in culprits and len(culprits) > 1
+    compressions = {}
+    for kind in _VESSEL_ORDER:
+        if control or kind not in culprits or (kind == "VA" and pusher):
+            continue
+        site = priors.choose("site", rng)
+        sites = [site] + (["CP"] if site != "CP" and rng.random() < priors.double_rate else [])
+        compressions[kind] = tuple(Compression(s, priors.choose("severity", rng))
+                                   for s in sites)
+    return Diagnosis(side, tuple(culprits), control, compressions)
+
+
+def _contact(priors: Priors, rng: np.random.Generator, kind: str,
+             compression: Compression) -> dict:
+    contact = {"target": "CN7", "segment": compression.site,
+               "from": str(rng.choice(SIDES_BY_VESSEL[kind])),
+               "crossing_angle_deg": round(priors.crossing_angle_deg.draw(rng), 2)}
+    if compression.severity != "mild":
+        contact["indentation_mm"] = round(priors.indentation_mm.draw(rng), 3)
+    if compression.severity == "severe":
+        contact["nerve_deviation_mm"] = round(priors.deviation_mm.draw(rng), 3)
+    return contact
+
+
+def draw_spec(priors: Priors, diagnosis: Diagnosis, rng: np.random.Generator,
+              name: str) -> ScenarioSpec:
+    """The scenario of a diagnosis with its geometry drawn from the priors (not yet built)."""
+    nerve = {"cisternal_length_mm": round(priors.facial_nerve.cisternal_length_mm.draw(rng), 2),
+             "angle_to_midline_deg": round(priors.facial_nerve.angle_to_midline_deg.draw(rng),
+                                           2)}
+    culprits = diagnosis.culprits
+    vessels = [{"id": "ba", "type": "BA"}]
     kinds = set(culprits) | ({"VA"} if "PICA" in culprits else set())
-    for kind in ("VA", "PICA", "AICA", "vein"):
+    for kind in _VESSEL_ORDER:
         if kind not in kinds:
             continue
         vessel = {"id": kind.lower(), "type": kind,
                   "radius_mm": round(priors.vessel_radius_mm[kind].draw(rng), 3)}
-        if control or kind not in culprits:
-            vessels.append(vessel)
-            continue
-        if kind == "VA" and pusher:  # the VA pushes the other culprit into the nerve
+        if kind == "VA" and diagnosis.pusher and not diagnosis.control:
+            # the VA pushes the other culprit into the nerve
             target = next(c for c in culprits if c != "VA").lower()
             vessel["compresses"] = [{"target": target}]
-        else:
-            site = priors.choose("site", rng)
-            vessel["compresses"] = [_contact(priors, rng, kind, site)]
-            if site != "CP" and rng.random() < priors.double_rate:
-                vessel["compresses"].append(_contact(priors, rng, kind, "CP"))
+        elif kind in diagnosis.compressions:
+            vessel["compresses"] = [_contact(priors, rng, kind, c)
+                                    for c in diagnosis.compressions[kind]]
         vessels.append(vessel)
     return parse_scenario({
         "schema_version": 1, "title": f"Sampled case {name}",
         "description": "Drawn from the dataset priors: " + ", ".join(culprits)
-        + (" (control: no compression)" if control else ""),
-        "side": side, "anatomy": {"facial_nerve": nerve}, "vessels": vessels}, name)
+        + (" (control: no compression)" if diagnosis.control else ""),
+        "side": diagnosis.side, "anatomy": {"facial_nerve": nerve}, "vessels": vessels}, name)
 
 
 def sample_case(priors: Priors, seed: int, index: int) -> tuple[ScenarioSpec, Scene, int]:
     """The case ``index`` of a dataset: its scenario, its scene and the attempt that placed.
+
+    Attempt ``a`` draws its geometry from ``default_rng([seed, index, 1, a])`` for the
+    diagnosis drawn from ``default_rng([seed, index, 0, a // GEOMETRY_ATTEMPTS])``.
 
     Raises
     ------
@@ -88,7 +153,11 @@ def sample_case(priors: Priors, seed: int, index: int) -> tuple[ScenarioSpec, Sc
     """
     name = f"case{index:07d}"
     for attempt in range(MAX_ATTEMPTS):
-        spec = draw_spec(priors, np.random.default_rng([seed, index, attempt]), name)
+        if attempt % GEOMETRY_ATTEMPTS == 0:
+            diagnosis = draw_diagnosis(priors, np.random.default_rng(
+                [seed, index, 0, attempt // GEOMETRY_ATTEMPTS]))
+        spec = draw_spec(priors, diagnosis, np.random.default_rng([seed, index, 1, attempt]),
+                         name)
         try:
             return spec, build_scene(spec, name), attempt
         except ScenarioError:

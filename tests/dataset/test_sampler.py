@@ -1,0 +1,88 @@
+"""The sampler: diagnoses follow the priors, and a draw that cannot be placed gets new
+geometry for the same diagnosis before a new diagnosis, all from (seed, index)."""
+
+import numpy as np
+import pytest
+
+from mvd_sim.dataset import sampler
+from mvd_sim.dataset.priors import load_priors
+from mvd_sim.errors import ScenarioError
+
+PRIORS = load_priors()
+N_DRAWS = 4000
+
+
+def _assert_share(count: int, n: int, probability: float) -> None:
+    """A binomial share within 4.5 standard errors of its probability."""
+    assert abs(count / n - probability) <= 4.5 * np.sqrt(probability * (1 - probability) / n)
+
+
+def _normalised(table: dict) -> dict:
+    return {k: v / sum(table.values()) for k, v in table.items()}
+
+
+@pytest.fixture(scope="module")
+def diagnoses():
+    return [sampler.draw_diagnosis(PRIORS, np.random.default_rng([5, i]))
+            for i in range(N_DRAWS)]
+
+
+def test_diagnoses_follow_the_priors(diagnoses):
+    primary = [d.culprits[0] for d in diagnoses]
+    for kind, p in _normalised(PRIORS.culprit).items():
+        _assert_share(primary.count(kind), N_DRAWS, p)
+    for side, p in _normalised(PRIORS.side).items():
+        _assert_share(sum(d.side == side for d in diagnoses), N_DRAWS, p)
+    _assert_share(sum(len(d.culprits) > 1 for d in diagnoses), N_DRAWS,
+                  PRIORS.multivessel_rate)
+    first = [c[0] for d in diagnoses for c in d.compressions.values()]
+    for site, p in _normalised(PRIORS.site).items():
+        _assert_share(sum(c.site == site for c in first), len(first), p)
+    every = [c for d in diagnoses for cs in d.compressions.values() for c in cs]
+    for severity, p in _normalised(PRIORS.severity).items():
+        _assert_share(sum(c.severity == severity for c in every), len(every), p)
+    could_be_double = [cs for d in diagnoses for cs in d.compressions.values()
+                       if cs[0].site != "CP"]
+    _assert_share(sum(len(cs) == 2 for cs in could_be_double), len(could_be_double),
+                  PRIORS.double_rate)
+    assert all(cs[-1].site == "CP" for d in diagnoses for cs in d.compressions.values()
+               if len(cs) == 2)
+
+
+def test_a_pushing_va_compresses_nothing_itself(diagnoses):
+    pushers = [d for d in diagnoses if d.pusher]
+    assert pushers and all("VA" not in d.compressions for d in pushers)
+    assert all(set(d.compressions) == set(d.culprits) - {"VA"} for d in pushers)
+
+
+def test_a_failed_draw_gets_new_geometry_before_a_new_diagnosis(monkeypatch):
+    tries = sampler.GEOMETRY_ATTEMPTS
+    seen = []
+
+    def build(spec, name):
+        seen.append(spec)
+        if len(seen) <= tries:   # every geometry of the first diagnosis conflicts
+            raise ScenarioError("conflict")
+        return "scene"
+    monkeypatch.setattr(sampler, "build_scene", build)
+    spec, scene, attempt = sampler.sample_case(PRIORS, 3, 17)
+    assert (scene, attempt, spec) == ("scene", tries, seen[-1])
+    # the documented streams: diagnosis [seed, index, 0, round], geometry [.., 1, attempt]
+    rounds = [sampler.draw_diagnosis(PRIORS, np.random.default_rng([3, 17, 0, r]))
+              for r in (0, 1)]
+    for a, drawn in enumerate(seen):
+        assert drawn == sampler.draw_spec(PRIORS, rounds[a // tries],
+                                          np.random.default_rng([3, 17, 1, a]), "case0000017")
+    clinical = {(s.side, tuple((v.id, tuple(c.segment for c in v.compresses))
+                               for v in s.vessels)) for s in seen[:tries]}
+    assert len(clinical) == 1
+    assert len({tuple(v.radius_mm for v in s.vessels) for s in seen[:tries]}) == tries
+
+
+def test_a_case_no_draw_can_place_is_an_error(monkeypatch):
+    def build(spec, name):
+        raise ScenarioError("conflict")
+    monkeypatch.setattr(sampler, "build_scene", build)
+    with pytest.raises(ScenarioError, match=f"case0000004: no placeable draw in "
+                                            f"{sampler.MAX_ATTEMPTS} attempts"):
+        sampler.sample_case(PRIORS, 1, 4)
