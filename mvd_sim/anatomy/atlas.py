@@ -147,13 +147,12 @@ class _Builder:
         for k, vessel in enumerate(self.spec.vessels):
             for j, contact in enumerate(vessel.compresses):
                 if contact.nerve_deviation_mm > 0:
-                    field = f"vessels[{k}].compresses[{j}]"
                     req = self._request(k, j)
                     name = contact.target
                     self.nerves[name] = deviate_nerve(
                         self.brainstem, self.nerves[name], self.builds[name].landmarks,
                         req.s_mm, req.normal, contact.nerve_deviation_mm,
-                        self._radius(vessel), field)
+                        self._radius(vessel), req.field)
 
     # -- vessels --------------------------------------------------------------------------
     @staticmethod

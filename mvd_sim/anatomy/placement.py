@@ -481,8 +481,8 @@ def _check_no_unasked_contact(vessel: Tube, clearances: list[tuple[Tube, np.ndar
         if len(refused) == 0:
             continue
         worst = refused[np.argmin(gap[refused])]
-        s_mm = vessel.s[rows[worst]] + u[worst] * (vessel.s[rows[worst] + 1]
-                                                    - vessel.s[rows[worst]])
+        s_start, s_end = vessel.s[rows[worst]:rows[worst] + 2]
+        s_mm = s_start + u[worst] * (s_end - s_start)
         how = (f"press {-gap[worst]:.2f} mm into" if gap[worst] < 0 else "touch")
         raise ScenarioError(f"{field}: {vessel.name} would also {how} {tube.name} "
                             f"{s_mm:.1f} mm along its course, where no contact that deep "

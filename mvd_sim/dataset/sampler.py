@@ -73,7 +73,12 @@ class Diagnosis:
     @property
     def pusher(self) -> bool:
         """Is the VA a culprit by pushing the other culprit into the nerve?"""
-        return "VA" in self.culprits and len(self.culprits) > 1
+        return _va_pushes(self.culprits)
+
+
+def _va_pushes(culprits: tuple[str, ...] | list[str]) -> bool:
+    """A VA among several culprits pushes the other one into the nerve."""
+    return "VA" in culprits and len(culprits) > 1
 
 
 def draw_diagnosis(priors: Priors, rng: np.random.Generator) -> Diagnosis:
@@ -87,7 +92,7 @@ def draw_diagnosis(priors: Priors, rng: np.random.Generator) -> Diagnosis:
                 culprits.append(other)
                 break
     control = rng.random() < priors.control_rate
-    pusher = "VA" in culprits and len(culprits) > 1
+    pusher = _va_pushes(culprits)
     compressions = {}
     for kind in _VESSEL_ORDER:
         if control or kind not in culprits or (kind == "VA" and pusher):
