@@ -18,6 +18,9 @@ Method (tube path)
    (0.1 mm x 36) and the signed distance of each sample to the vessel's surface is taken;
    the parts of each ring within the contact threshold (interpolated between samples) make
    the patch's area, the rings that have any its arc-length interval.
+5. The deviation: the nerve's largest displacement from its rest course under the patch and
+   at the deepest point, where it points away from the vessel (a neighbour's deviation
+   beside the contact is not this vessel's).
 
 Structures given only as triangle meshes (imported geometry) take the mesh path: steps 1-3 are
 replaced by the same ring sampling along the whole nerve, with signed distances to the mesh
@@ -55,8 +58,6 @@ Vec3 = tuple[float, float, float]
 #: Ring spacing (mm) and samples around a ring for contact patches.
 PATCH_RING_SPACING_MM = 0.1
 PATCH_SAMPLES_AROUND = 36
-#: Nerve arc (mm) either side of a contact's deepest point searched for the nerve's deviation.
-CONTACT_WINDOW_MM = 3.0
 
 
 class _Model(BaseModel):
@@ -222,7 +223,6 @@ def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
     """Every reported field of a contact around its deepest point."""
     placed, rest = scene.nerves[nerve], scene.rest_nerves[nerve]
     landmarks = scene.landmarks[nerve]
-    lo, hi = deepest.placed_s - CONTACT_WINDOW_MM, deepest.placed_s + CONTACT_WINDOW_MM
     rings = surface_samples(placed, *deepest.span, PATCH_RING_SPACING_MM,
                             PATCH_SAMPLES_AROUND)
     gap = deepest.surface.signed_gap(rings.points.reshape(-1, 3)).reshape(
@@ -236,8 +236,6 @@ def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
         s_hi = min(touching_s[-1] + half, placed.length_mm)
     else:  # a touch narrower than the ring spacing
         s_lo = s_hi = deepest.placed_s
-    window = (placed.s >= lo) & (placed.s <= hi)
-    deviation = float(np.max(norm(placed.points[window] - rest.points[window]), initial=0.0))
     tangent = placed.tangent_at(deepest.placed_s)
     crossing = float(np.degrees(np.arccos(min(abs(float(np.dot(tangent, deepest.vessel_axis))),
                                               1.0))))
@@ -245,6 +243,7 @@ def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
     unit = direction / max(float(np.linalg.norm(direction)), 1e-12)
     r_nerve = float(placed.radius_at(deepest.placed_s))
     s_deep = float(_rest_s(scene, nerve, deepest.placed_s))
+    deviation = _deviation_under(placed, rest, (s_lo, s_hi), deepest.placed_s, s_deep, unit)
     s_start, s_end = (float(x) for x in _rest_s(scene, nerve, np.array([s_lo, s_hi])))
     indentation = max(0.0, -deepest.gap)
     return Contact(
@@ -258,6 +257,24 @@ def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
         nerve_point_mm=tuple(deepest.nerve_centre + r_nerve * unit),
         vessel_point_mm=tuple(deepest.nerve_centre + (r_nerve + deepest.gap) * unit),
         severity=severity(indentation, deviation, thresholds))
+
+
+def _deviation_under(placed: Tube, rest: Tube, span: tuple[float, float], placed_s: float,
+                     rest_s: float, towards_vessel: np.ndarray) -> float:
+    """How far (mm) a vessel has deviated the nerve: the largest displacement of the nerve's
+    centerline from its rest course under the contact (over its placed arc interval ``span``
+    and at its deepest point, ``placed_s`` as placed and ``rest_s`` at rest), counting only
+    displacements away from the vessel (``towards_vessel``: unit, nerve to vessel).
+
+    A neighbour that deviates the nerve beside this vessel moves the nerve under it less, or
+    across or towards it; a nerve pushed along while sliding over the brainstem still moves
+    away from the vessel pressing it, if not straight away.
+    """
+    under = (placed.s >= span[0]) & (placed.s <= span[1])
+    moved = np.vstack([rest.points[under] - placed.points[under],
+                       rest.point_at(rest_s) - placed.point_at(placed_s)])
+    away = moved @ towards_vessel > 0.0
+    return float(np.max(norm(moved[away]), initial=0.0))
 
 
 def _runs(local: np.ndarray, owner: np.ndarray | None = None) -> list[np.ndarray]:

@@ -116,6 +116,28 @@ def test_deviation_makes_a_contact_severe():
     assert contact.severity == "severe"
 
 
+def test_a_neighbours_deviation_is_not_this_contacts():
+    """A deviates the nerve 0.8 mm up around s = 5. B touches it from above at s = 7, where
+    the nerve moved 0.4 mm towards B; C touches it from below at s = 7.5, where it moved
+    0.3 mm away from C. Neither deviated the nerve by the 0.5 mm threshold."""
+    rest = _line([0, 0, 0], [1, 0, 0], 30.0)
+    lift_mm = 0.8 * np.clip(1 - np.abs(rest[:, 0] - 5.0) / 4.0, 0, 1)
+    touching = R_NERVE + R_VESSEL - 0.02
+    vessels = [_crossing(5.0, touching - 0.8, name="a").translated([0, 0, 0.8]),
+               _crossing(7.0, touching, side=(0, 0, 1), name="b").translated([0, 0, 0.4]),
+               _crossing(7.5, touching, name="c").translated([0, 0, 0.2])]
+    scene = _scene(vessels, nerve_points=rest + lift_mm[:, None] * [0, 0, 1.0])
+    scene = dataclasses.replace(scene, rest_nerves={"CN7": mvd_sim.Tube("CN7", "CN7", rest,
+                                                                         R_NERVE)})
+    contacts = {c.vessel: c for c in analyze(scene).contacts}
+    assert sorted(contacts) == ["a", "b", "c"]
+    assert_allclose(contacts["a"].deviation_mm, 0.8, atol=1e-9)
+    assert contacts["a"].severity == "severe"
+    assert contacts["b"].deviation_mm == 0.0 and contacts["b"].severity == "mild"
+    # the nerve under C's patch (about s = 7.5 +- 0.4) is lifted 0.2-0.4 mm
+    assert 0.25 <= contacts["c"].deviation_mm <= 0.4 and contacts["c"].severity == "mild"
+
+
 def test_thresholds_are_honoured():
     scene = _scene([_crossing(5.0, R_NERVE + R_VESSEL - 0.08)])
     assert analyze(scene).contacts[0].severity == "mild"

@@ -147,12 +147,10 @@ class _Builder:
         for k, vessel in enumerate(self.spec.vessels):
             for j, contact in enumerate(vessel.compresses):
                 if contact.nerve_deviation_mm > 0:
-                    req = self._request(k, j)
-                    name = contact.target
-                    self.nerves[name] = deviate_nerve(
-                        self.brainstem, self.nerves[name], self.builds[name].landmarks,
-                        req.s_mm, req.normal, contact.nerve_deviation_mm,
-                        self._radius(vessel), req.field)
+                    self.nerves[contact.target] = deviate_nerve(
+                        self.brainstem, self._request(k, j),
+                        self.builds[contact.target].landmarks, contact.nerve_deviation_mm,
+                        self._radius(vessel))
 
     # -- vessels --------------------------------------------------------------------------
     @staticmethod

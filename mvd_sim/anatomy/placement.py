@@ -23,15 +23,19 @@ Method
    with step 3. Segments that avoidance stretched beyond 3 times the vessel spacing are
    finally subdivided and the new points kept off the brainstem (a long chord can cut
    through it).
+5. The placed vessel is refused if it touches anything it was not asked to, presses a target
+   deeper than asked, or presses it from more than :data:`SIDE_TOLERANCE_DEG` off ``n``.
 
-Nerve deviation moves the nerve's centerline away from the vessel with a raised-cosine
-profile of half-width :data:`DEVIATION_HALF_WIDTH_MM` centred on ``s0``; along the attached
-segment the nerve stays on the brainstem (it slides over the surface).
+Nerve deviation moves the nerve's centerline away from the vessel (from ``n``, turned as in
+step 1) with a raised-cosine profile of half-width :data:`DEVIATION_HALF_WIDTH_MM` centred on
+``s0``; along the attached segment the nerve stays on the brainstem (it slides over the
+surface).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
@@ -46,11 +50,12 @@ from mvd_sim.constants import BRANCH_ORIGIN_MM, VESSEL_PARENT
 from mvd_sim.errors import ScenarioError
 from mvd_sim.geometry import curve
 from mvd_sim.geometry.closest import closest_approach, point_polyline
-from mvd_sim.labels import DEFAULT_THRESHOLDS
+from mvd_sim.labels import DEFAULT_THRESHOLDS, side_of
 from mvd_sim.tube import Tube
 
 __all__ = ["ContactRequest", "resolve_side", "deviate_nerve", "place_vessel", "avoid_tubes",
-           "DEVIATION_HALF_WIDTH_MM", "CROSSING_HALF_LENGTH_MM", "AVOIDANCE_CLEARANCE_MM"]
+           "DEVIATION_HALF_WIDTH_MM", "CROSSING_HALF_LENGTH_MM", "AVOIDANCE_CLEARANCE_MM",
+           "SIDE_TOLERANCE_DEG"]
 
 #: *estimate*: half-width (mm of arc) of the stretch of nerve a vessel deviates.
 DEVIATION_HALF_WIDTH_MM = 6.0
@@ -84,9 +89,13 @@ _MAX_SUBDIVISIONS = 3    # pushed-out points spread a little: subdivide again
 #: (corrections land the deepest point within 5e-3 mm of the asked depth).
 _DEPTH_TOLERANCE_MM = 0.01
 
+#: Largest angle (deg) between the side a vessel is placed on and the side it ends up
+#: pressing its target from; within 45 deg an anatomical side still reads as itself.
+SIDE_TOLERANCE_DEG = 45.0
 _ANATOMICAL = {"anterior": (0.0, 1.0, 0.0), "posterior": (0.0, -1.0, 0.0),
                "rostral": (0.0, 0.0, 1.0), "caudal": (0.0, 0.0, -1.0),
                "lateral": (1.0, 0.0, 0.0), "medial": (-1.0, 0.0, 0.0)}
+_LATERAL = np.array(_ANATOMICAL["lateral"])
 
 
 @dataclass(frozen=True)
@@ -177,15 +186,19 @@ def _clear_of_brainstem(brainstem: Brainstem, req: ContactRequest,
     return sides[ok[0]]
 
 
-def deviate_nerve(brainstem: Brainstem, nerve: Tube, landmarks: NerveLandmarks,
-                  s_mm: float, side: np.ndarray, deviation_mm: float,
-                  vessel_radius_mm: float, field: str) -> Tube:
-    """The nerve with its course pushed ``deviation_mm`` away from ``side`` around ``s_mm``.
+def deviate_nerve(brainstem: Brainstem, req: ContactRequest, landmarks: NerveLandmarks,
+                  deviation_mm: float, vessel_radius_mm: float) -> Tube:
+    """The nerve ``req.target`` with its course pushed ``deviation_mm`` away from the vessel
+    asked by ``req`` around ``req.s_mm``.
 
-    The ends stay put (the RExP and the porus); along the attached segment the nerve stays on
+    The vessel's side is the asked one turned, as :func:`place_vessel` turns it, until the
+    vessel clears the brainstem: the nerve moves away from where the vessel will lie. The
+    ends stay put (the RExP and the porus); along the attached segment the nerve stays on
     the brainstem. Points are matched by index, so arc lengths on the rest course still name
     the same material points.
     """
+    nerve, s_mm, field = req.target, req.s_mm, req.field
+    side = _clear_of_brainstem(brainstem, req, vessel_radius_mm)
     half = min(DEVIATION_HALF_WIDTH_MM, s_mm, nerve.length_mm - s_mm)
     # the bent nerve must not wrap tighter than the vessel pressing it: peak curvature of the
     # raised cosine, D (pi / half)^2 / 2, at most 1 / (r_vessel + r_nerve)
@@ -223,14 +236,22 @@ def _window(tube_points: np.ndarray, s: np.ndarray, centre: float, half: float) 
     return np.arange(lo, hi + 1)
 
 
-def _measure(points: np.ndarray, radius_mm: float, req: ContactRequest,
-             vessel_arc: float) -> tuple[float, float, float, float]:
-    """Local closest approach around the asked contact, mm.
+class _Measured(NamedTuple):
+    """A contact as placed (mm): the minimum gap, the target arc and vessel arc where it is
+    reached, the gap at the asked point of the target itself (which differs from the minimum
+    when the contact is broad and its deepest point is ill-defined), and the unit direction
+    from the target's centerline to the vessel's at the minimum."""
 
-    Returns the minimum gap, the target arc and vessel arc where it is reached, and the gap
-    at the asked point of the target itself (which differs from the minimum when the contact
-    is broad and its deepest point is ill-defined).
-    """
+    gap: float
+    s_target: float
+    vessel_arc: float
+    gap_at_asked: float
+    direction: np.ndarray
+
+
+def _measure(points: np.ndarray, radius_mm: float, req: ContactRequest,
+             vessel_arc: float) -> _Measured:
+    """Local closest approach around the asked contact."""
     target = req.target
     ti = _window(target.points, target.s, req.s_mm, _TARGET_WINDOW_MM)
     s_v = curve.arc_length(points)
@@ -239,7 +260,8 @@ def _measure(points: np.ndarray, radius_mm: float, req: ContactRequest,
                           np.full(len(vi), radius_mm))
     dist, *_ = point_polyline(target.point_at(req.s_mm)[None], points[vi])
     gap_at_asked = float(dist[0]) - float(target.radius_at(req.s_mm)) - radius_mm
-    return ca.gap, target.s[ti[0]] + ca.arc_a, s_v[vi[0]] + ca.arc_b, gap_at_asked
+    return _Measured(ca.gap, target.s[ti[0]] + ca.arc_a, s_v[vi[0]] + ca.arc_b, gap_at_asked,
+                     (ca.point_b - ca.point_a) / max(ca.centre_distance, 1e-12))
 
 
 def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float,
@@ -455,7 +477,37 @@ def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCours
                             "brainstem to make this contact; choose another side")
     tube = Tube(name, kind, points, radius_mm)
     _check_no_unasked_contact(tube, _clearances(avoid, requests, contact_arcs, tube.s), field)
+    _check_sides(tube, radius_mm, requests, sides, contact_arcs)
     return tube
+
+
+def _check_sides(vessel: Tube, radius_mm: float, requests: list[ContactRequest],
+                 sides: list[np.ndarray], contact_arcs: list[float]) -> None:
+    """Refuse a vessel that ends up pressing a target from another side than it was placed
+    on: more than :data:`SIDE_TOLERANCE_DEG` between the side (after turning it clear of the
+    brainstem) and the direction from the target to the vessel where they are closest.
+
+    Brainstem push-outs and avoidance can roll a vessel around a nerve that lies on the
+    brainstem; the contact would then be reported from a side nobody asked for, and a nerve
+    deviated away from the asked side would seem to be deviated across or towards it.
+
+    Raises
+    ------
+    ScenarioError
+    """
+    for req, side, arc in zip(requests, sides, contact_arcs):
+        direction = _measure(vessel.points, radius_mm, req, arc).direction
+        tangent = req.target.tangent_at(req.s_mm)
+        across = direction - np.dot(direction, tangent) * tangent
+        cosine = np.dot(across, side) / max(float(np.linalg.norm(across)), 1e-12)
+        angle_deg = float(np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0))))
+        if angle_deg > SIDE_TOLERANCE_DEG:
+            raise ScenarioError(
+                f"{req.field}: {vessel.name} would press {req.target.name} at "
+                f"s = {req.s_mm:.1f} mm from {side_of(across, tangent, _LATERAL)}, "
+                f"{angle_deg:.0f} deg off the {side_of(side, tangent, _LATERAL)} side it was "
+                "placed on (kept off the brainstem or other structures, it slid round); "
+                "choose another side")
 
 
 def _check_no_unasked_contact(vessel: Tube, clearances: list[tuple[Tube, np.ndarray]],
@@ -527,8 +579,8 @@ def _correct_contacts(brainstem: Brainstem, points: np.ndarray, radius_mm: float
         # deviated nerve, say) the contact can move more than the vessel and overshoot
         gain_gap, gain_s, previous = 1.0, 1.0, (0.0, 0.0)
         for _ in range(_MAX_CORRECTIONS):
-            gap, s_target, arc, gap_at_asked = _measure(points, radius_mm, req,
-                                                        contact_arcs[k])
+            gap, s_target, arc, gap_at_asked, _ = _measure(points, radius_mm, req,
+                                                           contact_arcs[k])
             contact_arcs[k] = arc
             err_gap, err_s = req.gap_mm - gap, req.s_mm - s_target
             # landed: the deepest point is as deep as asked and the asked point is (within

@@ -7,8 +7,9 @@ from numpy.testing import assert_allclose
 import mvd_sim
 from mvd_sim.anatomy.atlas import build_scene
 from mvd_sim.anatomy.placement import (_DEPTH_TOLERANCE_MM, _STRETCH_LIMIT,
-                                       AVOIDANCE_CLEARANCE_MM, _check_no_unasked_contact,
-                                       _unstretched)
+                                       AVOIDANCE_CLEARANCE_MM, SIDE_TOLERANCE_DEG,
+                                       ContactRequest, _check_no_unasked_contact,
+                                       _check_sides, _unstretched)
 from mvd_sim.anatomy.vessels import BRAINSTEM_CLEARANCE_MM, VESSEL_SPACING_MM
 from mvd_sim.geometry.closest import closest_approach, point_polyline
 from mvd_sim.scenario import NERVES, parse_scenario
@@ -74,6 +75,59 @@ def test_nerve_deviation_lands_where_asked(scenario, vessel_id, contact):
                     atol=PLACEMENT_TOL_MM)
     # the ends stay put
     assert moved[0] < 1e-9 and moved[-1] < 1e-9
+
+
+@pytest.mark.parametrize("segment, side", [("RDP", "posterior"), ("RDP", "rostral"),
+                                           ("AS", "caudal")])
+def test_a_deviated_nerve_moves_away_from_its_vessel(segment, side):
+    """From posterior or rostral a vessel at the root detachment point would enter the
+    brainstem, so it is turned round the nerve (80 and 110 deg here). The nerve is deviated
+    away from where the vessel then lies, not from the side first asked (which pushed the
+    nerve into the vessel's way: these contacts could not be placed)."""
+    spec = parse_scenario({
+        "schema_version": 1, "title": "t", "description": "d", "side": "right",
+        "vessels": [{"id": "aica", "type": "AICA", "compresses": [
+            {"target": "CN7", "segment": segment, "from": side, "indentation_mm": 0.2,
+             "nerve_deviation_mm": 1.0}]}]})
+    scene = build_scene(spec, "deviated")
+    s_asked = scene.landmarks["CN7"].segment_centre(segment)
+    ca, *_ = _local_contact(scene, "CN7", scene.vessels["aica"], s_asked)
+    towards_vessel = (ca.point_b - ca.point_a) / ca.centre_distance
+    placed, rest = scene.nerves["CN7"], scene.rest_nerves["CN7"]
+    moved = placed.point_at(s_asked) - rest.point_at(s_asked)
+    # away from the vessel; sliding over the brainstem turns it off the straight line
+    assert np.dot(moved, towards_vessel) < -0.3 * np.linalg.norm(moved)
+    (contact,) = mvd_sim.analyze(scene).contacts
+    assert contact.severity == "severe"
+    assert_allclose(contact.deviation_mm, 1.0, atol=PLACEMENT_TOL_MM)
+
+
+def _touching_request(side_deg: float) -> tuple[Tube, ContactRequest, np.ndarray]:
+    """The crossing tubes 0.3 mm deep (the vessel above the obstacle) and a request whose side
+    is turned ``side_deg`` from straight up (+z) towards +x, in the obstacle's normal plane."""
+    vessel, obstacle = _crossing_tubes(1.2)
+    a = np.radians(side_deg)
+    side = np.array([np.sin(a), 0.0, np.cos(a)])
+    return vessel, ContactRequest("vessels[1].compresses[0]", obstacle, 20.0, side, -0.3,
+                                  90.0), side
+
+
+@pytest.mark.parametrize("side_deg", [0.0, 30.0, SIDE_TOLERANCE_DEG - 1.0])
+def test_a_vessel_on_its_side_passes(side_deg):
+    vessel, req, side = _touching_request(side_deg)
+    _check_sides(vessel, 0.5, [req], [side], [20.0])
+
+
+@pytest.mark.parametrize("side_deg, message", [
+    (SIDE_TOLERANCE_DEG + 1.0, "from rostral, 46 deg off the lateral side"),
+    (90.0, "from rostral, 90 deg off the lateral side"),
+    (180.0, "from rostral, 180 deg off the caudal side")])
+def test_a_vessel_rolled_round_its_target_is_refused(side_deg, message):
+    vessel, req, side = _touching_request(side_deg)
+    with pytest.raises(mvd_sim.ScenarioError,
+                       match=r"vessels\[1\]\.compresses\[0\]: aica would press CN7 at "
+                             r"s = 20\.0 mm " + message):
+        _check_sides(vessel, 0.5, [req], [side], [20.0])
 
 
 @pytest.mark.parametrize("scenario", list(mvd_sim.bundled_scenarios()))
