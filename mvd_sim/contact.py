@@ -267,8 +267,11 @@ def _deviation_under(placed: Tube, rest: Tube, span: tuple[float, float], placed
     displacements away from the vessel (``towards_vessel``: unit, nerve to vessel).
 
     A neighbour that deviates the nerve beside this vessel moves the nerve under it less, or
-    across or towards it; a nerve pushed along while sliding over the brainstem still moves
-    away from the vessel pressing it, if not straight away.
+    towards it. Only the sign is asked, not how directly away: a nerve pushed while it slides
+    over the brainstem moves along the surface, as little as 70 deg off straight away from
+    the vessel pushing it. So where the nerve moved away from two vessels touching it
+    close together (the same side; or a push across one vessel tilted even slightly away
+    from it) both read as deviating it: geometry alone cannot tell which did.
     """
     under = (placed.s >= span[0]) & (placed.s <= span[1])
     moved = np.vstack([rest.points[under] - placed.points[under],

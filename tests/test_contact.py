@@ -235,6 +235,7 @@ def test_mesh_path_agrees_with_tube_path(scenario):
         assert abs(a.s_deepest_mm - b.s_deepest_mm) < 0.2
         assert abs(a.patch_area_mm2 - b.patch_area_mm2) < 0.1 * a.patch_area_mm2 + 0.05
         assert abs(a.crossing_angle_deg - b.crossing_angle_deg) < 5.0
+        assert abs(a.deviation_mm - b.deviation_mm) < 0.05
     assert [r.vessel for r in mesh_report.vessels_at_risk] == \
         [r.vessel for r in tube_report.vessels_at_risk]
     assert {frozenset((v.vessel_a, v.vessel_b)) for v in mesh_report.vessel_contacts} == \

@@ -13,7 +13,7 @@ import numpy as np
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
 from mvd_sim.anatomy.nerves import (NerveBuild, build_facial_nerve,
                                     build_vestibulocochlear_nerve)
-from mvd_sim.anatomy.placement import (ContactRequest, deviate_nerve, place_vessel,
+from mvd_sim.anatomy.placement import (ContactRequest, clear_side, deviate_nerve, place_vessel,
                                        resolve_side)
 from mvd_sim.anatomy.vessels import default_course, spline_through
 from mvd_sim.constants import (VESSEL_DEFAULT_RADIUS_MM, FacialNerveParams,
@@ -101,6 +101,8 @@ class _Builder:
         self.builds: dict[str, NerveBuild] = {"CN7": self.facial, "CN8": self.cochlear}
         self.vessels: dict[str, Tube] = {}
         self.segment_fractions = _segment_fractions(spec.vessels)
+        #: (vessel, contact) -> the side a deviating vessel lies on (canonical frame)
+        self.deviation_sides: dict[tuple[int, int], np.ndarray] = {}
 
     # -- contacts -------------------------------------------------------------------------
     def _target(self, name: str) -> Tube:
@@ -138,7 +140,8 @@ class _Builder:
             if s > target.length_mm:
                 raise ScenarioError(f"{field}.s_mm: {s:g} mm is beyond the end of vessel "
                                     f"{contact.target} ({target.length_mm:.1f} mm)")
-        side = resolve_side(target, s, contact.side, field, away)
+        side = resolve_side(target, s, contact.side, field,
+                            self.deviation_sides.get((k, j), away))
         return ContactRequest(field, target, float(s), side, contact.gap_mm,
                               contact.crossing_angle_deg)
 
@@ -147,10 +150,14 @@ class _Builder:
         for k, vessel in enumerate(self.spec.vessels):
             for j, contact in enumerate(vessel.compresses):
                 if contact.nerve_deviation_mm > 0:
+                    req, radius = self._request(k, j), self._radius(vessel)
+                    # the vessel's side, turned clear of the brainstem, once: the nerve is
+                    # deviated away from it and the vessel placed on it
+                    side = clear_side(self.brainstem, req, radius)
+                    self.deviation_sides[k, j] = side
                     self.nerves[contact.target] = deviate_nerve(
-                        self.brainstem, self._request(k, j),
-                        self.builds[contact.target].landmarks, contact.nerve_deviation_mm,
-                        self._radius(vessel))
+                        self.brainstem, req.target, self.builds[contact.target].landmarks,
+                        req.s_mm, side, contact.nerve_deviation_mm, radius, req.field)
 
     # -- vessels --------------------------------------------------------------------------
     @staticmethod

@@ -10,7 +10,8 @@ Method
 ------
 1. The side is projected into the target's normal plane at ``s0``: unit ``n``. If a vessel
    there would dip into the brainstem (a side facing the pons, say), ``n`` is turned about the
-   target's tangent, by the smallest angle, until the vessel clears the brainstem.
+   target's tangent, by the smallest angle, until the vessel clears the brainstem
+   (:func:`clear_side`).
 2. The vessel must pass through ``q = c(s0) + (r_target + r_vessel + gap) n`` with direction
    ``v = cos(a) t + sin(a) (n x t)``: the waypoints ``q - L v, q, q + L v`` are inserted between
    the vessel's anchored origin and end, and a cubic spline is passed through them.
@@ -53,9 +54,9 @@ from mvd_sim.geometry.closest import closest_approach, point_polyline
 from mvd_sim.labels import DEFAULT_THRESHOLDS, side_of
 from mvd_sim.tube import Tube
 
-__all__ = ["ContactRequest", "resolve_side", "deviate_nerve", "place_vessel", "avoid_tubes",
-           "DEVIATION_HALF_WIDTH_MM", "CROSSING_HALF_LENGTH_MM", "AVOIDANCE_CLEARANCE_MM",
-           "SIDE_TOLERANCE_DEG"]
+__all__ = ["ContactRequest", "resolve_side", "clear_side", "deviate_nerve", "place_vessel",
+           "avoid_tubes", "DEVIATION_HALF_WIDTH_MM", "CROSSING_HALF_LENGTH_MM",
+           "AVOIDANCE_CLEARANCE_MM", "SIDE_TOLERANCE_DEG"]
 
 #: *estimate*: half-width (mm of arc) of the stretch of nerve a vessel deviates.
 DEVIATION_HALF_WIDTH_MM = 6.0
@@ -129,23 +130,29 @@ def _unit(v: np.ndarray) -> np.ndarray:
 
 
 def resolve_side(target: Tube, s_mm: float, side: str, field: str,
-                 away_from_nerve: np.ndarray | None = None) -> np.ndarray:
+                 direction: np.ndarray | None = None) -> np.ndarray:
     """Unit side direction in the target's normal plane at ``s_mm``.
 
-    ``side`` is an anatomical direction, or ``away_from_nerve`` with ``away_from_nerve`` the
-    direction from a nerve to the vessel target where they touch.
+    ``side`` is an anatomical direction, or ``away_from_nerve`` (a vessel target). A given
+    ``direction`` (3,) is used instead of the anatomical one: the direction from the nerve to
+    the vessel target where they touch, for ``away_from_nerve``, or a side already chosen
+    for this contact (:func:`clear_side`, when its nerve was deviated); ``side`` then only
+    names it in errors.
     """
     tangent = target.tangent_at(s_mm)
-    if side == "away_from_nerve":
-        direction = np.asarray(away_from_nerve, dtype=float)
-    else:
+    if direction is None:
         direction = np.array(_ANATOMICAL[side])
-    normal = direction - np.dot(direction, tangent) * tangent
+    normal = _across(np.asarray(direction, dtype=float), tangent)
     if np.linalg.norm(normal) < 0.3 * np.linalg.norm(direction):
         raise ScenarioError(f"{field}.from: side {side!r} runs along {target.name} at "
                             f"s = {s_mm:.1f} mm, so no vessel can come from there; choose "
                             "another side")
     return _unit(normal)
+
+
+def _across(direction: np.ndarray, tangent: np.ndarray) -> np.ndarray:
+    """The part of ``direction`` normal to the unit ``tangent``."""
+    return direction - np.dot(direction, tangent) * tangent
 
 
 def _crossing(req: ContactRequest, side: np.ndarray, radius_mm: float) -> np.ndarray:
@@ -165,9 +172,10 @@ def _crossing(req: ContactRequest, side: np.ndarray, radius_mm: float) -> np.nda
     return q[..., None, :] + CROSSING_HALF_LENGTH_MM * (along + lift)
 
 
-def _clear_of_brainstem(brainstem: Brainstem, req: ContactRequest,
-                        radius_mm: float) -> np.ndarray:
-    """Side direction turned (least angle) so the vessel's crossing clears the brainstem."""
+def clear_side(brainstem: Brainstem, req: ContactRequest, radius_mm: float) -> np.ndarray:
+    """The side a vessel of radius ``radius_mm`` lies on: ``req.normal`` turned about the
+    target's tangent by the least angle (5 deg steps) that lets its crossing clear the
+    brainstem."""
     tangent = req.target.tangent_at(req.s_mm)
     binormal = np.cross(tangent, req.normal)
     angles = np.radians(np.concatenate(([0.0], np.repeat(np.arange(5, 181, 5), 2)
@@ -186,19 +194,16 @@ def _clear_of_brainstem(brainstem: Brainstem, req: ContactRequest,
     return sides[ok[0]]
 
 
-def deviate_nerve(brainstem: Brainstem, req: ContactRequest, landmarks: NerveLandmarks,
-                  deviation_mm: float, vessel_radius_mm: float) -> Tube:
-    """The nerve ``req.target`` with its course pushed ``deviation_mm`` away from the vessel
-    asked by ``req`` around ``req.s_mm``.
+def deviate_nerve(brainstem: Brainstem, nerve: Tube, landmarks: NerveLandmarks,
+                  s_mm: float, side: np.ndarray, deviation_mm: float,
+                  vessel_radius_mm: float, field: str) -> Tube:
+    """The nerve with its course pushed ``deviation_mm`` away from ``side`` around ``s_mm``.
 
-    The vessel's side is the asked one turned, as :func:`place_vessel` turns it, until the
-    vessel clears the brainstem: the nerve moves away from where the vessel will lie. The
-    ends stay put (the RExP and the porus); along the attached segment the nerve stays on
-    the brainstem. Points are matched by index, so arc lengths on the rest course still name
-    the same material points.
+    ``side`` is where the vessel will lie (:func:`clear_side`), so the nerve moves away from
+    the vessel. The ends stay put (the RExP and the porus); along the attached segment the
+    nerve stays on the brainstem. Points are matched by index, so arc lengths on the rest
+    course still name the same material points.
     """
-    nerve, s_mm, field = req.target, req.s_mm, req.field
-    side = _clear_of_brainstem(brainstem, req, vessel_radius_mm)
     half = min(DEVIATION_HALF_WIDTH_MM, s_mm, nerve.length_mm - s_mm)
     # the bent nerve must not wrap tighter than the vessel pressing it: peak curvature of the
     # raised cosine, D (pi / half)^2 / 2, at most 1 / (r_vessel + r_nerve)
@@ -441,7 +446,7 @@ def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCours
         If a contact cannot be realised within 5e-3 mm (a conflicting request) or the vessel
         would have to enter the brainstem.
     """
-    sides = [_clear_of_brainstem(brainstem, r, radius_mm) for r in requests]
+    sides = [clear_side(brainstem, r, radius_mm) for r in requests]
     crossings = [_crossing(req, side, radius_mm) for req, side in zip(requests, sides)]
     sequence = _insert_contacts(course, crossings)
     # orient each crossing to run from the waypoint before it to the one after it
@@ -498,7 +503,7 @@ def _check_sides(vessel: Tube, radius_mm: float, requests: list[ContactRequest],
     for req, side, arc in zip(requests, sides, contact_arcs):
         direction = _measure(vessel.points, radius_mm, req, arc).direction
         tangent = req.target.tangent_at(req.s_mm)
-        across = direction - np.dot(direction, tangent) * tangent
+        across = _across(direction, tangent)   # ~0 only for a vessel beyond the target's end
         cosine = np.dot(across, side) / max(float(np.linalg.norm(across)), 1e-12)
         angle_deg = float(np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0))))
         if angle_deg > SIDE_TOLERANCE_DEG:

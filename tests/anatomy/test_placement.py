@@ -83,7 +83,8 @@ def test_a_deviated_nerve_moves_away_from_its_vessel(segment, side):
     """From posterior or rostral a vessel at the root detachment point would enter the
     brainstem, so it is turned round the nerve (80 and 110 deg here). The nerve is deviated
     away from where the vessel then lies, not from the side first asked (which pushed the
-    nerve into the vessel's way: these contacts could not be placed)."""
+    nerve into the vessel's way: these contacts could not be placed). From caudal on the
+    attached segment nothing is turned; the nerve slides over the brainstem."""
     spec = parse_scenario({
         "schema_version": 1, "title": "t", "description": "d", "side": "right",
         "vessels": [{"id": "aica", "type": "AICA", "compresses": [
@@ -95,8 +96,9 @@ def test_a_deviated_nerve_moves_away_from_its_vessel(segment, side):
     towards_vessel = (ca.point_b - ca.point_a) / ca.centre_distance
     placed, rest = scene.nerves["CN7"], scene.rest_nerves["CN7"]
     moved = placed.point_at(s_asked) - rest.point_at(s_asked)
-    # away from the vessel; sliding over the brainstem turns it off the straight line
-    assert np.dot(moved, towards_vessel) < -0.3 * np.linalg.norm(moved)
+    # away from the vessel; sliding over the brainstem turns it off the straight line (up to
+    # 70 deg on the attached segment)
+    assert np.dot(moved, towards_vessel) < -0.25 * np.linalg.norm(moved)
     (contact,) = mvd_sim.analyze(scene).contacts
     assert contact.severity == "severe"
     assert_allclose(contact.deviation_mm, 1.0, atol=PLACEMENT_TOL_MM)
