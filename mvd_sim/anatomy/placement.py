@@ -69,7 +69,11 @@ _CORRECTION_HALF_WIDTH_MM = 5.0
 AVOIDANCE_CLEARANCE_MM = 0.6
 #: Smoothing (mm of vessel arc, Gaussian sigma) of avoidance displacements.
 _AVOIDANCE_SMOOTHING_MM = 1.0
-_MAX_AVOIDANCE_STEPS = 150
+#: Most avoidance steps a round (placement alternates up to 4 rounds of contact corrections
+#: and avoidance). Measured on 2 x 120 sampled cases against 150 steps: the same gaps to
+#: structures not asked for and the same share of draws refused, 35-40% faster; a vessel
+#: still short of its clearance by then is mostly crawling round a point it cannot free.
+_MAX_AVOIDANCE_STEPS = 40
 _AVOIDANCE_STEP_MM = 0.3
 # how far beyond its clearances a point's room to move is measured (mm)
 _ROOM_REACH_MM = 2.0
