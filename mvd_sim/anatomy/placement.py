@@ -84,7 +84,10 @@ _CONTACT_STRETCH_MM = 4.0
 _TARGET_WINDOW_MM = 3.0
 _VESSEL_WINDOW_MM = 4.0
 _CONVERGED_MM = 5e-3
-_MAX_CORRECTIONS = 60
+#: Most correction steps a contact gets a round: in the scenes of 120 sampled cases the 340
+#: corrections took at most 10; the longer ones (up to 60 were allowed) all belonged to draws
+#: refused in the end, so they only lengthened failed builds.
+_MAX_CORRECTIONS = 25
 #: A vessel segment stretched beyond this many times the vessel spacing (avoidance and
 #: corrections can drag a vessel past the points held at its anchors and contacts, leaving
 #: straight chords of several mm) is subdivided once the vessel is placed.
