@@ -514,12 +514,13 @@ def _check_sides(vessel: Tube, radius_mm: float, requests: list[ContactRequest],
         cosine = np.dot(across, side) / max(float(np.linalg.norm(across)), 1e-12)
         angle_deg = float(np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0))))
         if angle_deg > SIDE_TOLERANCE_DEG:
+            placed, asked = (side_of(v, tangent, _LATERAL) for v in (side, req.normal))
+            turned = "" if placed == asked else f", turned from {asked} to clear the brainstem"
             raise ScenarioError(
                 f"{req.field}: {vessel.name} would press {req.target.name} at "
                 f"s = {req.s_mm:.1f} mm from {side_of(across, tangent, _LATERAL)}, "
-                f"{angle_deg:.0f} deg off the {side_of(side, tangent, _LATERAL)} side it was "
-                "placed on (kept off the brainstem or other structures, it slid round); "
-                "choose another side")
+                f"{angle_deg:.0f} deg off the {placed} side it was placed on{turned} (kept "
+                "off the brainstem or other structures, it slid round); choose another side")
 
 
 def _check_no_unasked_contact(vessel: Tube, clearances: list[tuple[Tube, np.ndarray]],

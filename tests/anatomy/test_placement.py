@@ -104,13 +104,15 @@ def test_a_deviated_nerve_moves_away_from_its_vessel(segment, side):
     assert_allclose(contact.deviation_mm, 1.0, atol=PLACEMENT_TOL_MM)
 
 
-def _touching_request(side_deg: float) -> tuple[Tube, ContactRequest, np.ndarray]:
-    """The crossing tubes 0.3 mm deep (the vessel above the obstacle) and a request whose side
-    is turned ``side_deg`` from straight up (+z) towards +x, in the obstacle's normal plane."""
+def _touching_request(side_deg: float, asked_deg: float | None = None
+                      ) -> tuple[Tube, ContactRequest, np.ndarray]:
+    """The crossing tubes 0.3 mm deep (the vessel above the obstacle), a side turned
+    ``side_deg`` from straight up (+z) towards +x, in the obstacle's normal plane, and a
+    request asking for the side ``asked_deg`` (default: the same)."""
     vessel, obstacle = _crossing_tubes(1.2)
-    a = np.radians(side_deg)
-    side = np.array([np.sin(a), 0.0, np.cos(a)])
-    return vessel, ContactRequest("vessels[1].compresses[0]", obstacle, 20.0, side, -0.3,
+    a, b = np.radians(side_deg), np.radians(side_deg if asked_deg is None else asked_deg)
+    side, asked = np.array([np.sin(a), 0.0, np.cos(a)]), np.array([np.sin(b), 0.0, np.cos(b)])
+    return vessel, ContactRequest("vessels[1].compresses[0]", obstacle, 20.0, asked, -0.3,
                                   90.0), side
 
 
@@ -120,12 +122,15 @@ def test_a_vessel_on_its_side_passes(side_deg):
     _check_sides(vessel, 0.5, [req], [side], [20.0])
 
 
-@pytest.mark.parametrize("side_deg, message", [
-    (SIDE_TOLERANCE_DEG + 1.0, "from rostral, 46 deg off the lateral side"),
-    (90.0, "from rostral, 90 deg off the lateral side"),
-    (180.0, "from rostral, 180 deg off the caudal side")])
-def test_a_vessel_rolled_round_its_target_is_refused(side_deg, message):
-    vessel, req, side = _touching_request(side_deg)
+@pytest.mark.parametrize("side_deg, asked_deg, message", [
+    (SIDE_TOLERANCE_DEG + 1.0, None, "from rostral, 46 deg off the lateral side it was placed on "
+                                     r"\(kept"),
+    (90.0, None, "from rostral, 90 deg off the lateral side"),
+    (180.0, None, "from rostral, 180 deg off the caudal side"),
+    (90.0, 180.0, "from rostral, 90 deg off the lateral side it was placed on, turned from "
+                  "caudal to clear the brainstem")])
+def test_a_vessel_rolled_round_its_target_is_refused(side_deg, asked_deg, message):
+    vessel, req, side = _touching_request(side_deg, asked_deg)
     with pytest.raises(mvd_sim.ScenarioError,
                        match=r"vessels\[1\]\.compresses\[0\]: aica would press CN7 at "
                              r"s = 20\.0 mm " + message):
