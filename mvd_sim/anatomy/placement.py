@@ -501,7 +501,7 @@ def _check_sides(vessel: Tube, radius_mm: float, requests: list[ContactRequest],
 
     Brainstem push-outs and avoidance can roll a vessel around a nerve that lies on the
     brainstem; the contact would then be reported from a side nobody asked for, and a nerve
-    deviated away from the asked side would seem to be deviated across or towards it.
+    deviated away from the side would seem deviated across or towards the vessel.
 
     Raises
     ------
