@@ -352,15 +352,13 @@ def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float,
     return points
 
 
-def _moved_clear_of_brainstem(brainstem: Brainstem, points: np.ndarray, move: np.ndarray,
-                              radius: np.ndarray) -> np.ndarray:
-    """``points + move``, with the points that moved kept off the brainstem
-    (:func:`push_out_of_brainstem`; the others were already clear)."""
-    moved = np.flatnonzero(np.any(move != 0.0, axis=1))
+def _rows_clear_of_brainstem(brainstem: Brainstem, points: np.ndarray, rows: np.ndarray,
+                            radius_mm: float) -> np.ndarray:
+    """``points`` with its rows ``rows`` kept off the brainstem
+    (:func:`push_out_of_brainstem`; the other rows are clear already)."""
     out = points.copy()
-    if len(moved):
-        out[moved] = push_out_of_brainstem(brainstem, points[moved] + move[moved],
-                                           radius[moved])
+    if len(rows):
+        out[rows] = push_out_of_brainstem(brainstem, points[rows], np.full(len(rows), radius_mm))
     return out
 
 
@@ -566,8 +564,8 @@ def _unstretched(brainstem: Brainstem, points: np.ndarray, radius_mm: float) -> 
         points, rows = curve.subdivide(points, VESSEL_SPACING_MM, longer_than_mm=limit_mm)
         inserted = np.ones(len(points), dtype=bool)
         inserted[rows] = False
-        points[inserted] = push_out_of_brainstem(brainstem, points[inserted],
-                                                 np.full(np.count_nonzero(inserted), radius_mm))
+        points = _rows_clear_of_brainstem(brainstem, points, np.flatnonzero(inserted),
+                                          radius_mm)
     return points
 
 
@@ -606,10 +604,10 @@ def _correct_contacts(brainstem: Brainstem, points: np.ndarray, radius_mm: float
             previous = (err_gap, err_s)
             weight = curve.smooth_bump(curve.arc_length(points), arc, half)
             tangent = req.target.tangent_at(s_target)
-            points = _moved_clear_of_brainstem(
-                brainstem, points, weight[:, None] * (gain_gap * err_gap * sides[k]
-                                                      + gain_s * err_s * tangent),
-                np.full(len(points), radius_mm))
+            move = weight[:, None] * (gain_gap * err_gap * sides[k] + gain_s * err_s * tangent)
+            points = _rows_clear_of_brainstem(brainstem, points + move,
+                                              np.flatnonzero(np.any(move != 0.0, axis=1)),
+                                              radius_mm)
             moved = True
         else:
             raise ScenarioError(
