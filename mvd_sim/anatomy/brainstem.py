@@ -22,9 +22,10 @@ half-ellipsoidal caps, so the surface is one closed C1 sheet, parameterised by
 Queries
 -------
 Closest points are exact on this analytic surface: a k-d tree over a dense parameter grid gives
-a start, then damped Newton steps minimise ``|S(theta, t) - p|^2``; a coarse grid first
-screens out the points a query does not need exactly (beyond its reach). The sign comes from
-an inside test: is ``p`` inside the ellipse of its own axial level?
+a start, then damped Newton steps minimise ``|S(theta, t) - p|^2`` (a compiled loop per point,
+:mod:`mvd_sim.anatomy.surface_kernels`); a coarse grid first screens out the points a query
+does not need exactly (beyond its reach). The sign comes from an inside test: is ``p`` inside
+the ellipse of its own axial level?
 
 The surface depends on ``t`` only through three profiles, ``A = cap * half_width``, the
 section's centre ``Y`` and ``B = cap * half_depth`` (``z`` is ``z_mid - half cos t``). The
@@ -45,6 +46,7 @@ from scipy.interpolate import PPoly, make_interp_spline
 from scipy.spatial import cKDTree
 
 from mvd_sim._typing import Points
+from mvd_sim.anatomy import surface_kernels as kernels
 from mvd_sim.constants import TOL, BrainstemParams
 from mvd_sim.errors import ScenarioError
 from mvd_sim.geometry.curve import smooth_bump
@@ -56,22 +58,12 @@ _CAP_LENGTH_MM = 6.0       # length of the half-ellipsoid closing each end
 _FINE_GRID = (512, 384)     # (theta, t) samples of the k-d tree grid Newton starts from
 _COARSE_GRID = (128, 96)    # ... and of the one that screens out points beyond reach
 _TABLE_STEP = np.pi / 4096  # sample spacing in t of the profile interpolants (rad)
-_TABLE_DEGREE = 5           # quintic pieces
 _TABLE_TOL_MM = 1e-10       # largest interpolation error of a profile table ...
 _TABLE_REFINEMENTS = 8      # ... reached within this many doublings of a piece's samples
 _NEWTON_CONVERGED = 1e-11   # |d theta| + |d t| (rad) at which a point's solve stops
 # ... or, after a full undamped Newton step, this: convergence is quadratic from the grid
 # start (steps of about 6e-3, 2e-4, 8e-7, 9e-12 rad), so the step after it would be ~1e-11
 _NEWTON_QUADRATIC = 1e-6
-# A table piece's coefficient rows (highest power first): the profiles' (powers 5..0), then
-# their first (4..0) and second (3..0) derivatives'; derivative k's rows start at
-# _TABLE_ROW_STARTS[k]
-_TABLE_POWERS = np.concatenate([np.arange(_TABLE_DEGREE - k, -1, -1) for k in range(3)])
-_TABLE_ROW_STARTS = np.cumsum([0] + [_TABLE_DEGREE + 1 - k for k in range(3)])
-# the surface frame's rows S, S_theta, S_t, S_theta_theta, S_t_t, S_theta_t: how many times
-# each is differentiated in theta and in t
-_FRAME_D_THETA = np.array([0, 1, 0, 2, 0, 1])
-_FRAME_D_T = np.array([0, 0, 1, 0, 2, 1])
 
 
 def _smooth_max(a: np.ndarray, b: np.ndarray, k: float) -> np.ndarray:
@@ -346,12 +338,8 @@ class _ProfileTable:
     def evaluate(self, t: np.ndarray, order: int) -> np.ndarray:
         """The profiles and their derivatives up to ``order`` at ``t``: (n, order + 1, 3),
         ``[:, k]`` the k-th derivative in ``t`` of columns A, Y, B."""
-        # the piece holding t (the first or last piece beyond the ends)
-        piece = np.searchsorted(self.knots[1:-1], t, side="right")
-        rows = _TABLE_ROW_STARTS[order + 1]
-        powers = (t - self.knots[piece])[:, None] ** _TABLE_POWERS[:rows]
-        terms = powers[:, :, None] * self.coefficients[piece, :rows]
-        return np.add.reduceat(terms, _TABLE_ROW_STARTS[:order + 1], axis=1)
+        return kernels.profiles(self.coefficients, self.knots,
+                                np.ascontiguousarray(t, dtype=float), order)
 
 
 def _profiles_of(shape: BrainstemShape, t: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -379,7 +367,8 @@ def _profile_table(shape: BrainstemShape) -> _ProfileTable:
         count = max(int(np.ceil((hi - lo) / _TABLE_STEP)) + 1, 16)
         for _ in range(_TABLE_REFINEMENTS):
             t = np.linspace(lo, hi, count)
-            splines = [make_interp_spline(t, v, k=_TABLE_DEGREE) for v in _profiles_of(shape, t)]
+            splines = [make_interp_spline(t, v, k=kernels.TABLE_DEGREE)
+                       for v in _profiles_of(shape, t)]
             middle = 0.5 * (t[:-1] + t[1:])
             error = max(float(np.max(np.abs(s(middle) - v)))
                         for s, v in zip(splines, _profiles_of(shape, middle)))
@@ -392,7 +381,7 @@ def _profile_table(shape: BrainstemShape) -> _ProfileTable:
         coefficients.append(np.stack([c.c[:, keep] for c in columns], axis=-1))
         knots.append(columns[0].x[:-1][keep])
     value = np.concatenate(coefficients, axis=1)
-    powers = np.arange(_TABLE_DEGREE, -1, -1)[:, None, None]
+    powers = np.arange(kernels.TABLE_DEGREE, -1, -1)[:, None, None]
     first = (value * powers)[:-1]
     second = (first * powers[1:])[:-1]
     return _ProfileTable(np.concatenate([value, first, second]).transpose(1, 0, 2).copy(),
@@ -409,21 +398,13 @@ def _surface_frame(shape: BrainstemShape, theta: np.ndarray, t: np.ndarray,
 
     ``S = (A cos theta, Y + B sin theta, z_mid - half cos t)``; a row differentiated ``i``
     times in ``theta`` and ``j`` times in ``t`` takes the ``j``-th derivatives of the
-    profiles and the ``i``-th of the trigonometric factors, ``cos(theta + i pi/2)`` and
-    ``sin(theta + i pi/2)``; ``Y`` and ``z`` do not depend on ``theta``.
+    profiles and the ``i``-th of the trigonometric factors; ``Y`` and ``z`` do not depend on
+    ``theta`` (:func:`mvd_sim.anatomy.surface_kernels.frames`).
     """
     table = _profile_table(shape)
-    rows = (1, 3, 6)[order]
-    d_theta, d_t = _FRAME_D_THETA[:rows], _FRAME_D_T[:rows]
-    profiles = table.evaluate(t, order)[:, d_t]                    # (n, rows, 3): A, Y, B
-    angle = theta[:, None] + 0.5 * np.pi * d_theta
-    along_t = d_theta == 0
-    out = np.empty((len(t), rows, 3))
-    out[..., 0] = profiles[..., 0] * np.cos(angle)
-    out[..., 1] = profiles[..., 1] * along_t + profiles[..., 2] * np.sin(angle)
-    out[..., 2] = along_t * (table.z_mid_mm * (d_t == 0)
-                             - table.half_length_mm * np.cos(t[:, None] + 0.5 * np.pi * d_t))
-    return out
+    return kernels.frames(table.coefficients, table.knots, table.z_mid_mm,
+                          table.half_length_mm, np.ascontiguousarray(theta, dtype=float),
+                          np.ascontiguousarray(t, dtype=float), order)
 
 
 @dataclass(frozen=True, eq=False)
@@ -468,7 +449,8 @@ class Brainstem:
         return (s0 + np.asarray(height_mm, dtype=float)[..., None] * _outward_normal(d_th, d_t)
                 - self.origin_midline_mm)
 
-    def query(self, points: Points, max_distance_mm: float = np.inf) -> SurfaceQuery:
+    def query(self, points: Points, max_distance_mm: float = np.inf,
+              exact_inside: bool = False) -> SurfaceQuery:
         """Exact signed distance, closest point and outward normal for scene points.
 
         Parameters
@@ -479,6 +461,9 @@ class Brainstem:
             exactly. For the others ``|signed_distance|`` is a lower bound (still above
             ``max_distance_mm``, with the right sign) and ``closest``/``normal`` come from the
             nearest point of the coarse start grid. Default: every point exact.
+        exact_inside : bool, optional
+            Also solve every point inside the brainstem exactly, however deep: for checks
+            that only care how far something enters it, and for pushing points out.
 
         Returns
         -------
@@ -495,7 +480,7 @@ class Brainstem:
         tree, _, _, cover = _parameter_grid(self.shape, *_COARSE_GRID)
         d_grid, idx = tree.query(p)
         sign = np.where(self.shape.contains_midline(p), -1.0, 1.0)
-        near = d_grid - cover <= max_distance_mm
+        near = (d_grid - cover <= max_distance_mm) | (exact_inside & (sign < 0))
         distance = np.maximum(d_grid - cover, 0.0)
         closest = tree.data[idx]
         normal = sign[:, None] * (p - closest) / np.maximum(d_grid, 1e-12)[:, None]
@@ -507,71 +492,20 @@ class Brainstem:
         return SurfaceQuery(sign * distance, closest - self.origin_midline_mm, normal)
 
     def _solve(self, p: np.ndarray, theta: np.ndarray, t: np.ndarray):
-        """Damped Newton for the closest surface point from a grid start (midline frame).
+        """Closest surface points to midline-frame points ``p`` by damped Newton from grid
+        starts ``theta``, ``t`` (:func:`mvd_sim.anatomy.surface_kernels.closest_points`,
+        at most ``TOL.newton_steps`` steps a point). Returns the unsigned distance, the
+        closest point and the outward normal."""
+        table = _profile_table(self.shape)
+        s0, d_theta, d_t = kernels.closest_points(
+            table.coefficients, table.knots, table.z_mid_mm, table.half_length_mm,
+            np.ascontiguousarray(p), theta, t, TOL.newton_steps, _NEWTON_CONVERGED,
+            _NEWTON_QUADRATIC).transpose(1, 0, 2)
+        return np.linalg.norm(p - s0, axis=1), s0, _outward_normal(d_theta, d_t)
 
-        Each point iterates until its own step is below :data:`_NEWTON_CONVERGED` (at most
-        ``TOL.newton_steps`` steps). A full step is tried with the second-order frame, which
-        then serves the next step when the step is taken (as it nearly always is); half and
-        quarter steps are tried only where it goes uphill. Returns the unsigned distance,
-        the closest point and the outward normal.
-        """
-        theta, t = theta.copy(), t.copy()
-        lo, hi = 1e-7, np.pi - 1e-7
-        frame = _surface_frame(self.shape, theta, t)   # (n, 6, 3): S and its derivatives
-        active = np.arange(len(p))
-        for _ in range(TOL.newton_steps):
-            th, tp, pa = theta[active], t[active], p[active]
-            # rows f = S - p, S_theta, S_t, S_theta_theta, S_t_t, S_theta_t; one batched
-            # product gives every dot product the step needs
-            rows = frame[active]
-            rows[:, 0] -= pa
-            dots = rows[:, :3] @ rows.transpose(0, 2, 1)      # (n, 3, 6)
-            f2, g1, g2 = dots[:, 0, 0], dots[:, 0, 1], dots[:, 0, 2]
-            h11 = dots[:, 1, 1] + dots[:, 0, 3]
-            h22 = dots[:, 2, 2] + dots[:, 0, 4]
-            h12 = dots[:, 1, 2] + dots[:, 0, 5]
-            # Levenberg damping keeps the step a descent direction where the Hessian is not
-            # positive definite (far points near concave regions).
-            lam = np.maximum(0.0, -np.minimum(h11, h22))
-            det = (h11 + lam) * (h22 + lam) - h12 ** 2
-            lam = np.where(det <= 0, lam + np.abs(h12) + 1.0, lam)
-            det = (h11 + lam) * (h22 + lam) - h12 ** 2
-            step_theta = -((h22 + lam) * g1 - h12 * g2) / det
-            step_t = -((h11 + lam) * g2 - h12 * g1) / det
-            step = np.abs(step_theta) + np.abs(step_t)
-            # backtracking: full, half, quarter step; keep the first that does not go uphill
-            # (beyond rounding: near convergence the squared distance stalls at its last bits)
-            f2 = f2 * (1.0 + 1e-12) + 1e-24
-            new_theta, new_t = th + step_theta, np.clip(tp + step_t, lo, hi)
-            full_frame = _surface_frame(self.shape, new_theta, new_t)
-            r = full_frame[:, 0] - pa
-            full = np.einsum("ij,ij->i", r, r) <= f2
-            new_theta[~full], new_t[~full] = th[~full], tp[~full]
-            trying = np.flatnonzero(~full)
-            for frac in (0.5, 0.25):
-                if len(trying) == 0:
-                    break
-                cand_theta = th[trying] + frac * step_theta[trying]
-                cand_t = np.clip(tp[trying] + frac * step_t[trying], lo, hi)
-                r = _surface_frame(self.shape, cand_theta, cand_t, order=0)[:, 0] - pa[trying]
-                ok = np.einsum("ij,ij->i", r, r) <= f2[trying]
-                new_theta[trying[ok]], new_t[trying[ok]] = cand_theta[ok], cand_t[ok]
-                trying = trying[~ok]
-            frame[active[full]] = full_frame[full]
-            damped = np.flatnonzero(~full & ((new_theta != th) | (new_t != tp)))
-            if len(damped):
-                frame[active[damped]] = _surface_frame(self.shape, new_theta[damped],
-                                                       new_t[damped])
-            taken = np.abs(new_theta - th) + np.abs(new_t - tp)
-            done = (taken < _NEWTON_CONVERGED) | (full & (lam == 0.0) & (step < _NEWTON_QUADRATIC))
-            theta[active], t[active] = new_theta, new_t
-            active = active[~done]
-            if len(active) == 0:
-                break
-        s0 = frame[:, 0]
-        return np.linalg.norm(p - s0, axis=1), s0, _outward_normal(frame[:, 1], frame[:, 2])
-
-    def signed_distance(self, points: Points, max_distance_mm: float = np.inf) -> np.ndarray:
+    def signed_distance(self, points: Points, max_distance_mm: float = np.inf,
+                        exact_inside: bool = False) -> np.ndarray:
         """(n,) float, mm: signed distance to the surface, negative inside (exact within
-        ``max_distance_mm``, a lower bound of its magnitude beyond; see :meth:`query`)."""
-        return self.query(points, max_distance_mm).signed_distance
+        ``max_distance_mm`` and, with ``exact_inside``, everywhere inside; a lower bound of
+        its magnitude elsewhere; see :meth:`query`)."""
+        return self.query(points, max_distance_mm, exact_inside).signed_distance

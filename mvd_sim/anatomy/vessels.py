@@ -102,18 +102,11 @@ def push_out_with_room(brainstem: Brainstem, points: np.ndarray, radius_mm: np.n
     the point moves, so a point with room left needs no new query."""
     height = radius_mm + BRAINSTEM_CLEARANCE_MM
     reach = float(np.max(height)) + reach_mm
-    q = brainstem.query(points, reach)
+    # exact inside too: a point deeper than the reach needs its true foot point to get out
+    q = brainstem.query(points, reach, exact_inside=True)
     need = q.signed_distance < height
-    closest, normal = q.closest, q.normal
-    # a point deeper inside than the reach has only a grid estimate of its foot point:
-    # solve those exactly before pushing them out
-    deep = np.flatnonzero(q.signed_distance < -reach)
-    if len(deep):
-        exact = brainstem.query(points[deep])
-        closest, normal = closest.copy(), normal.copy()
-        closest[deep], normal[deep] = exact.closest, exact.normal
     out = points.copy()
-    out[need] = closest[need] + height[need][:, None] * normal[need]
+    out[need] = q.closest[need] + height[need][:, None] * q.normal[need]
     return out, np.where(need, 0.0, q.signed_distance - height)
 
 

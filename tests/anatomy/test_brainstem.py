@@ -193,6 +193,7 @@ def test_profile_table_derivatives_match_finite_differences(shape):
 
 
 def test_a_reach_limited_query_is_exact_within_reach_and_a_lower_bound_beyond(brainstem):
+    """... and, asked to, exact everywhere inside."""
     rng = np.random.default_rng(23)
     points = rng.uniform(-25.0, 25.0, (3000, 3))
     exact = brainstem.signed_distance(points)
@@ -203,6 +204,14 @@ def test_a_reach_limited_query_is_exact_within_reach_and_a_lower_bound_beyond(br
     assert_allclose(limited[within], exact[within], rtol=0, atol=1e-12)
     assert np.all(np.sign(limited) == np.sign(exact))
     assert np.all(np.abs(limited[~within]) <= np.abs(exact[~within]) + 1e-12)
+    # asked to, it also solves every point inside exactly, however deep
+    inside = brainstem.query(points, max_distance_mm=reach, exact_inside=True)
+    deep = exact < -reach
+    assert np.count_nonzero(deep) > 100
+    assert_allclose(inside.signed_distance[exact < 0], exact[exact < 0], rtol=0, atol=1e-12)
+    assert_allclose(inside.closest[deep], brainstem.query(points[deep]).closest, rtol=0,
+                    atol=1e-12)
+    assert_allclose(inside.signed_distance[exact > 0], limited[exact > 0], rtol=0, atol=0)
 
 
 def test_mesh_vertices_lie_on_the_surface(brainstem, fine_mesh):
