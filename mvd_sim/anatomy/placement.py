@@ -21,9 +21,9 @@ Method
    error along the target's tangent, until the deepest point is as deep as asked and the
    asked point lies in the contact (as deep as the deepest), both within 5e-3 mm.
 4. The vessel is bent off the tubes it must not touch (:func:`avoid_tubes`), alternating
-   with step 3. Segments that avoidance stretched beyond 3 times the vessel spacing are
-   finally subdivided and the new points kept off the brainstem (a long chord can cut
-   through it).
+   with step 3, for at most 4 rounds, fewer once avoidance stops gaining. Segments that
+   avoidance stretched beyond 3 times the vessel spacing are finally subdivided and the
+   new points kept off the brainstem (a long chord can cut through it).
 5. The placed vessel is refused if it touches anything it was not asked to, presses a target
    deeper than asked, or presses it from more than :data:`SIDE_TOLERANCE_DEG` off ``n``.
 
@@ -76,6 +76,15 @@ _AVOIDANCE_SMOOTHING_MM = 1.0
 #: (20 steps kept those gaps too, 35% faster again, but left a bundled PICA in a tighter
 #: hairpin beside its contact.)
 _MAX_AVOIDANCE_STEPS = 40
+#: Placement's rounds stop early once a round's avoidance leaves the vessel still short of a
+#: clearance by more than this fraction of what the round before left: the vessel is then
+#: crawling round a point it cannot free. Measured on 2 x 150 sampled cases against four
+#: full rounds: about the same redraws (44 and 44 against 44 and 42), the same contacts
+#: realised as asked, the same gaps to structures not asked for (21 against 22 pairs under
+#: the 0.6 mm clearance, none nearer than 0.05 mm), 12% fewer avoidance steps and 7-8%
+#: fewer brainstem queries; every bundled scene the same. (Stopping unless a round halves
+#: the shortfall saves 15-19% of the steps, but left more vessels within 0.5 mm.)
+_STALLED_ROUND = 0.8
 _AVOIDANCE_STEP_MM = 0.3
 # how far beyond its clearances a point's room to move is measured (mm)
 _ROOM_REACH_MM = 2.0
@@ -279,7 +288,8 @@ def _measure(points: np.ndarray, radius_mm: float, req: ContactRequest,
 
 
 def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float,
-                obstacles: list[tuple[Tube, np.ndarray]], frozen: np.ndarray) -> np.ndarray:
+                obstacles: list[tuple[Tube, np.ndarray]], frozen: np.ndarray
+                ) -> tuple[np.ndarray, float]:
     """Bend a vessel off the tubes it is not asked to touch.
 
     Each step moves every centerline point closer than its clearance to an obstacle's surface
@@ -298,7 +308,10 @@ def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float,
 
     Returns
     -------
-    (n, 3) float, mm
+    points : (n, 3) float, mm
+    shortfall_mm : float
+        The largest shortfall of a clearance found at the last step, among the points free
+        to move (0 when all of them keep their clearances).
     """
     spacing = float(np.mean(np.linalg.norm(np.diff(points, axis=0), axis=1)))
     sigma = _AVOIDANCE_SMOOTHING_MM / spacing
@@ -318,6 +331,7 @@ def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float,
     room_mm = np.zeros(len(points))
     for _ in range(_MAX_AVOIDANCE_STEPS):
         push = np.zeros_like(points)
+        shortfall_mm = 0.0
         for k, ((tube, clearance_mm), (tree, reach_mm)) in enumerate(zip(obstacles, screens)):
             check = np.flatnonzero(movable & (obstacle_room_mm[k] <= 0))
             if len(check) == 0:
@@ -333,10 +347,11 @@ def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float,
             shortfall = clearance_mm[near] - (dist - radius_mm - r_obstacle)
             obstacle_room_mm[k, near] = np.maximum(-shortfall, 0.0)
             hit = shortfall > 0
+            shortfall_mm = max(shortfall_mm, float(np.max(shortfall, initial=0.0)))
             away = (points[near[hit]] - closest[hit]) / np.maximum(dist[hit], 1e-9)[:, None]
             push[near[hit]] += (shortfall[hit] + 0.05)[:, None] * away
         if not np.any(push):
-            return points
+            return points, 0.0
         smoothed = gaussian_filter1d(push, sigma, axis=0, mode="nearest")
         # smoothing spreads a push thinner: restore the peak where the shortfall was, but
         # move at most _AVOIDANCE_STEP_MM a step so the vessel slides around obstacles
@@ -351,7 +366,7 @@ def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float,
         if len(check):
             points[check], room_mm[check] = push_out_with_room(
                 brainstem, points[check], radius[check], _ROOM_REACH_MM)
-    return points
+    return points, shortfall_mm
 
 
 def _rows_clear_of_brainstem(brainstem: Brainstem, points: np.ndarray, rows: np.ndarray,
@@ -471,15 +486,18 @@ def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCours
     contact_arcs = [s_v[np.argmin(np.linalg.norm(points - c[len(c) // 2], axis=1))]
                     for c in crossings]
     avoid = _obstacles_for(kind, course, obstacles)
+    shortfall_mm = np.inf
     for _ in range(4):
         points, contact_arcs, moved = _correct_contacts(brainstem, points, radius_mm, requests,
                                                         sides, contact_arcs, anchor_arcs, name)
         s_v = curve.arc_length(points)
         frozen = _frozen_weight(s_v, anchor_arcs + contact_arcs, _FROZEN_HALF_MM)
-        before = points
-        points = avoid_tubes(brainstem, points, radius_mm,
-                             _clearances(avoid, requests, contact_arcs, s_v), frozen)
-        if not moved and np.array_equal(before, points):
+        before, shortfall_before_mm = points, shortfall_mm
+        points, shortfall_mm = avoid_tubes(brainstem, points, radius_mm,
+                                           _clearances(avoid, requests, contact_arcs, s_v),
+                                           frozen)
+        if ((not moved and np.array_equal(before, points))
+                or shortfall_mm > _STALLED_ROUND * shortfall_before_mm):
             break
     points = _unstretched(brainstem, points, radius_mm)
     field = requests[0].field if requests else name

@@ -9,7 +9,7 @@ from mvd_sim.anatomy.atlas import build_scene
 from mvd_sim.anatomy.placement import (_DEPTH_TOLERANCE_MM, _STRETCH_LIMIT,
                                        AVOIDANCE_CLEARANCE_MM, SIDE_TOLERANCE_DEG,
                                        ContactRequest, _check_no_unasked_contact,
-                                       _check_sides, _unstretched)
+                                       _check_sides, _unstretched, avoid_tubes)
 from mvd_sim.anatomy.vessels import BRAINSTEM_CLEARANCE_MM, VESSEL_SPACING_MM
 from mvd_sim.geometry.closest import closest_approach, point_polyline
 from mvd_sim.scenario import NERVES, parse_scenario
@@ -245,6 +245,29 @@ def test_an_unasked_contact_is_refused(height, message):
     # 0.6 mm of clearance asked but 0.1 mm kept: a near miss, not a contact
     vessel, obstacle = _crossing_tubes(1.6)
     _check_no_unasked_contact(vessel, [(obstacle, np.full(101, AVOIDANCE_CLEARANCE_MM))], "v")
+
+
+@pytest.mark.parametrize("held", [False, True])
+def test_avoidance_frees_what_it_can_and_reports_the_shortfall_left(held):
+    """A vessel 0.1 mm over an obstacle it must clear by 0.6 mm, far from the brainstem:
+    free, it is bent clear and nothing is left short; held (99%) where it crosses, it only
+    creeps, and what it is still short by is reported (placement stops its rounds on
+    that)."""
+    vessel, obstacle = _crossing_tubes(1.6)
+    far = np.array([40.0, 0.0, 0.0])   # lateral, in the cerebellopontine angle
+    frozen = 0.99 * (np.abs(vessel.points[:, 0]) < 2.0) if held else np.zeros(101)
+    points, shortfall_mm = avoid_tubes(
+        bundled_scene("aica_as_moderate_right").brainstem, vessel.points + far, 0.5,
+        [(Tube("CN7", "CN7", obstacle.points + far, 1.0), np.full(101, 0.6))], frozen)
+    gap = closest_approach(obstacle.points + far, points, obstacle.radius,
+                           np.full(len(points), 0.5)).gap
+    if held:
+        assert 0.1 < gap < 0.3
+        assert 0.3 < shortfall_mm < 0.5
+        assert abs((0.6 - gap) - shortfall_mm) < 0.01   # measured before the last step
+    else:
+        assert gap >= 0.6 - 1e-9
+        assert shortfall_mm == 0.0
 
 
 def test_an_asked_contact_may_be_as_deep_as_asked_but_no_deeper():
