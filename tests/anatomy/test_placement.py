@@ -8,8 +8,9 @@ import mvd_sim
 from mvd_sim.anatomy.atlas import build_scene
 from mvd_sim.anatomy.placement import (_DEPTH_TOLERANCE_MM, _STRETCH_LIMIT,
                                        AVOIDANCE_CLEARANCE_MM, SIDE_TOLERANCE_DEG,
-                                       ContactRequest, _check_no_unasked_contact,
-                                       _check_sides, _unstretched, avoid_tubes)
+                                       TURN_RADII, ContactRequest,
+                                       _check_no_unasked_contact, _check_sides, _unstretched,
+                                       _with_turns, avoid_tubes)
 from mvd_sim.anatomy.vessels import BRAINSTEM_CLEARANCE_MM, VESSEL_SPACING_MM
 from mvd_sim.geometry.closest import closest_approach, point_polyline
 from mvd_sim.scenario import NERVES, parse_scenario
@@ -268,6 +269,50 @@ def test_avoidance_frees_what_it_can_and_reports_the_shortfall_left(held):
     else:
         assert gap >= 0.6 - 1e-9
         assert shortfall_mm == 0.0
+
+
+def _tightest_bend_in_radii(tube: Tube) -> float:
+    """The tightest bend of a tube's centerline, in tube radii: the least ratio of the arc
+    between points one radius either side of a point to the angle between their chords."""
+    r = float(tube.radius.max())
+    step = np.median(np.diff(tube.s))
+    k = max(int(round(r / step)), 1)
+    before = tube.points[k:-k] - tube.points[:-2 * k]
+    after = tube.points[2 * k:] - tube.points[k:-k]
+    cosine = np.einsum("ij,ij->i", before, after) / (np.linalg.norm(before, axis=1)
+                                                    * np.linalg.norm(after, axis=1))
+    angle = np.arccos(np.clip(cosine, -1.0, 1.0))
+    arc = tube.s[2 * k:] - tube.s[:-2 * k]
+    return float(np.min(arc / np.maximum(angle, 1e-12))) / r
+
+
+@pytest.mark.parametrize("behind, turns", [(True, True), (False, False)])
+def test_a_course_that_doubles_back_after_a_crossing_gets_room_to_turn(behind, turns):
+    """Far from the brainstem, a crossing along +x whose next waypoint lies behind its end
+    gets a turn waypoint TURN_RADII vessel radii (at least 2 mm) beyond it and as far
+    towards that waypoint; one whose next waypoint lies ahead does not."""
+    brainstem = bundled_scene("aica_as_moderate_right").brainstem
+    far = np.array([40.0, 0.0, 0.0])
+    crossing = far + np.linspace(0.0, 6.0, 5)[:, None] * np.array([1.0, 0.0, 0.0])
+    before = far + np.array([-10.0, 0.0, 0.0])
+    after = far + (np.array([-4.0, 10.0, 0.0]) if behind else np.array([16.0, 5.0, 0.0]))
+    radius = 1.5
+    out = _with_turns(brainstem, crossing, before, after, radius)
+    assert_allclose(out[:5], crossing)
+    if turns:
+        turn = max(TURN_RADII * radius, 2.0)
+        assert_allclose(out[5:], [crossing[-1] + turn * np.array([1.0, 1.0, 0.0])])
+    else:
+        assert len(out) == 5
+
+
+@pytest.mark.parametrize("scenario, vessel", [("aica_cp_mild_right", "aica"),
+                                              ("pica_rexp_moderate_right", "pica")])
+def test_a_vessel_turning_back_after_its_contact_does_not_fold(scenario, vessel):
+    """These courses double back right after their contact: the spline used to turn round
+    within the crossing's last waypoints, bending 0.94 and 0.98 times as tight as the
+    vessel's radius (the tube folds on its inner side); now 1.5 and 1.1."""
+    assert _tightest_bend_in_radii(bundled_scene(scenario).vessels[vessel]) >= 1.0
 
 
 def test_an_asked_contact_may_be_as_deep_as_asked_but_no_deeper():
