@@ -119,9 +119,7 @@ def _check_start(scene: Scene, sponge: Sponge, spec: SpongeSpec) -> None:
         f"{spec.vessel} s = {spec.vessel_s_mm:g} mm"
     p0, p1 = sponge.ends()
     samples = np.linspace(p0, p1, 5)
-    depth = -float(np.min(scene.brainstem.signed_distance(samples, sponge.radius_mm,
-                                                          exact_inside=True))
-                   - sponge.radius_mm)
+    depth = -float(np.min(scene.brainstem.clearance(samples, sponge.radius_mm)))
     if depth > START_TOLERANCE_MM:
         raise ScenarioError(f"a {sponge.diameter_mm:g} mm {sponge.shape} at {where} on the "
                             f"{spec.side} side would start {depth:.2f} mm inside the brainstem")

@@ -176,7 +176,7 @@ class _Builder:
                 tube = Tube(spec.id, spec.type, spline_through(points), radius)
             except GeometryError as err:
                 raise ScenarioError(f"{field}.points_mm: {err}") from None
-            clearance = self.brainstem.signed_distance(tube.points, 0.0, exact_inside=True)
+            clearance = self.brainstem.clearance(tube.points, 0.0)
             if np.min(clearance) < 0:
                 raise ScenarioError(f"{field}.points_mm: the centerline of {spec.id} passes "
                                     f"{-np.min(clearance):.2f} mm into the brainstem")

@@ -503,9 +503,16 @@ class Brainstem:
             _NEWTON_QUADRATIC).transpose(1, 0, 2)
         return np.linalg.norm(p - s0, axis=1), s0, _outward_normal(d_theta, d_t)
 
-    def signed_distance(self, points: Points, max_distance_mm: float = np.inf,
-                        exact_inside: bool = False) -> np.ndarray:
+    def signed_distance(self, points: Points, max_distance_mm: float = np.inf) -> np.ndarray:
         """(n,) float, mm: signed distance to the surface, negative inside (exact within
-        ``max_distance_mm`` and, with ``exact_inside``, everywhere inside; a lower bound of
-        its magnitude elsewhere; see :meth:`query`)."""
-        return self.query(points, max_distance_mm, exact_inside).signed_distance
+        ``max_distance_mm``, a lower bound of its magnitude beyond; see :meth:`query`)."""
+        return self.query(points, max_distance_mm).signed_distance
+
+    def clearance(self, points: Points, radius_mm: float | np.ndarray) -> np.ndarray:
+        """(n,) float, mm: how far balls of ``radius_mm`` (scalar or (n,)) centred on scene
+        ``points`` clear the surface; negative, how deep they enter it. Exact wherever a ball
+        touches or enters the brainstem; elsewhere a lower bound, above 0 (the checks that
+        refuse structures entering it need no more)."""
+        radius = np.asarray(radius_mm, dtype=float)
+        return self.query(points, float(np.max(radius)), exact_inside=True).signed_distance \
+            - radius

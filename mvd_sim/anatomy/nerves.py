@@ -142,9 +142,7 @@ def _axial_direction(angle_to_midline_deg: float, elevation_deg: float) -> np.nd
 
 def _check_clear_of_brainstem(brainstem: Brainstem, tube: Tube, from_s_mm: float) -> None:
     free = tube.s >= from_s_mm
-    radius = tube.radius[free]
-    clearance = brainstem.signed_distance(tube.points[free], float(radius.max()),
-                                          exact_inside=True) - radius
+    clearance = brainstem.clearance(tube.points[free], tube.radius[free])
     if np.min(clearance) < -_CLEARANCE_TOL_MM:
         k = int(np.argmin(clearance))
         raise ScenarioError(

@@ -538,7 +538,7 @@ def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCours
             break
     points = _unstretched(brainstem, points, radius_mm)
     field = requests[0].field if requests else name
-    clearance = brainstem.signed_distance(points, radius_mm, exact_inside=True) - radius_mm
+    clearance = brainstem.clearance(points, radius_mm)
     if np.min(clearance) < -0.05:
         raise ScenarioError(f"{field}: {name} would pass {-np.min(clearance):.2f} mm into the "
                             "brainstem to make this contact; choose another side")

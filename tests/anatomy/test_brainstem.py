@@ -214,6 +214,23 @@ def test_a_reach_limited_query_is_exact_within_reach_and_a_lower_bound_beyond(br
     assert_allclose(inside.signed_distance[exact > 0], limited[exact > 0], rtol=0, atol=0)
 
 
+def test_clearance_is_exact_where_a_ball_enters_and_a_positive_bound_elsewhere(brainstem):
+    rng = np.random.default_rng(24)
+    points = rng.uniform(-25.0, 25.0, (3000, 3))
+    radius = rng.uniform(0.2, 2.0, 3000)
+    exact = brainstem.signed_distance(points) - radius
+    clearance = brainstem.clearance(points, radius)
+    enters = exact <= 0
+    assert np.count_nonzero(enters) > 100 and np.count_nonzero(exact < -2.0) > 100
+    assert_allclose(clearance[enters], exact[enters], rtol=0, atol=1e-12)
+    assert np.all((clearance[~enters] > 0) & (clearance[~enters] <= exact[~enters] + 1e-12))
+    # one radius for every ball
+    exact = brainstem.signed_distance(points) - 0.5
+    clearance = brainstem.clearance(points, 0.5)
+    assert_allclose(clearance[exact <= 0], exact[exact <= 0], rtol=0, atol=1e-12)
+    assert np.all(clearance[exact > 0] > 0)
+
+
 def test_mesh_vertices_lie_on_the_surface(brainstem, fine_mesh):
     vertices, _ = fine_mesh
     sample = vertices[np.random.default_rng(2).choice(len(vertices), 5000, replace=False)]
