@@ -20,7 +20,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from mvd_sim.errors import SolverError
-from mvd_sim.geometry.closest import closest_approach
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.pulse import pulse_level
 from mvd_sim.mechanics.simulate import Settled, settle
@@ -38,9 +37,8 @@ FALLBACK_LEVELS = 17
 
 def clearances(scene: Scene, nerve: str = "CN7") -> dict[str, float]:
     """Minimum surface gap (mm, negative on overlap) from each vessel to ``nerve``."""
-    n = scene.nerves[nerve]
-    return {name: closest_approach(n.points, v.points, n.radius, v.radius).gap
-            for name, v in scene.vessels.items()}
+    return {vessel: gap for (name, vessel), gap in scene.nerve_gaps().items()
+            if name == nerve}
 
 
 @dataclass(frozen=True, eq=False)

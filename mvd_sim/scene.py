@@ -101,6 +101,23 @@ class Scene:
         return SegmentSet.stack([v.segments for v in self.vessels.values()])
 
     @cached_property
+    def nerve_segments(self) -> SegmentSet:
+        """All nerves' segments in one set (``owner`` = index in ``nerves``); built once per
+        scene."""
+        return SegmentSet.stack([n.segments for n in self.nerves.values()])
+
+    def nerve_gaps(self) -> dict[tuple[str, str], float]:
+        """Minimum surface gap (mm, negative = overlap depth) between each nerve and each
+        tube vessel, exact on the tubes: ``(nerve, vessel) -> gap``. One pruned search over
+        every pair (:meth:`~mvd_sim.geometry.closest.SegmentSet.nearest_by_tube`); the
+        question mesh-based collision libraries answer."""
+        if not self.vessels:
+            return {}
+        gaps = self.nerve_segments.nearest_by_tube(self.vessel_segments)
+        return dict(zip([(nerve, vessel) for nerve in self.nerves for vessel in self.vessels],
+                        gaps.ravel().tolist()))
+
+    @cached_property
     def branch_segments(self) -> Mapping[tuple[str, str], SegmentSet]:
         """For each (branch, trunk) pair of vessels (a PICA on its VA, an AICA on the BA, a
         VA ending in the BA), the branch's segments beyond

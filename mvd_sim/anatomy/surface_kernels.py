@@ -19,7 +19,8 @@ their second (rows 11-14).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from mvd_sim._numba import compiled
 
 __all__ = ["TABLE_DEGREE", "profiles", "frames", "closest_points"]
 
@@ -32,17 +33,7 @@ _DEGREE = (TABLE_DEGREE, TABLE_DEGREE - 1, TABLE_DEGREE - 2)
 _POLE_MARGIN = 1e-7
 
 
-def _compiled(function):
-    """``numba.njit`` with its machine code cached on disk (next to this file, else in the
-    user's cache folder); where neither can be written numba refuses to cache, and the
-    function is compiled afresh in each process instead."""
-    try:
-        return njit(cache=True)(function)
-    except RuntimeError:
-        return njit(function)
-
-
-@_compiled
+@compiled
 def _profile_rows(coefficients: np.ndarray, knots: np.ndarray, t: float, order: int,
                   out: np.ndarray) -> None:
     """``out[k, c]``: the k-th derivative (k <= order) of profile c (A, Y, B) at ``t``."""
@@ -58,7 +49,7 @@ def _profile_rows(coefficients: np.ndarray, knots: np.ndarray, t: float, order: 
             out[k, c] = value
 
 
-@_compiled
+@compiled
 def _frame(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: float,
            theta: float, t: float, order: int, profile: np.ndarray, out: np.ndarray) -> None:
     """Rows of ``out``: ``S`` (order 0); and ``S_theta, S_t`` (1); and ``S_theta_theta,
@@ -80,7 +71,7 @@ def _frame(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: floa
     out[5, 0], out[5, 1], out[5, 2] = -a1 * s, b1 * c, 0.0
 
 
-@_compiled
+@compiled
 def profiles(coefficients: np.ndarray, knots: np.ndarray, t: np.ndarray,
              order: int) -> np.ndarray:
     """The profiles and their derivatives up to ``order`` at ``t``: (n, order + 1, 3),
@@ -91,7 +82,7 @@ def profiles(coefficients: np.ndarray, knots: np.ndarray, t: np.ndarray,
     return out
 
 
-@_compiled
+@compiled
 def frames(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: float,
            theta: np.ndarray, t: np.ndarray, order: int) -> np.ndarray:
     """``S`` and its parameter derivatives at ``(theta, t)``: (n, (1, 3, 6)[order], 3), mm
@@ -104,12 +95,12 @@ def frames(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: floa
     return out
 
 
-@_compiled
+@compiled
 def _dot(u: np.ndarray, v: np.ndarray) -> float:
     return u[0] * v[0] + u[1] * v[1] + u[2] * v[2]
 
 
-@_compiled
+@compiled
 def _copy_rows(source: np.ndarray, target: np.ndarray, rows: int) -> None:
     """``target[:rows] = source[:rows]`` as a loop (numba compiles array assignment slowly)."""
     for r in range(rows):
@@ -117,13 +108,13 @@ def _copy_rows(source: np.ndarray, target: np.ndarray, rows: int) -> None:
             target[r, c] = source[r, c]
 
 
-@_compiled
+@compiled
 def _squared_gap(frame: np.ndarray, p: np.ndarray) -> float:
     dx, dy, dz = frame[0, 0] - p[0], frame[0, 1] - p[1], frame[0, 2] - p[2]
     return dx * dx + dy * dy + dz * dz
 
 
-@_compiled
+@compiled
 def closest_points(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: float,
                    points: np.ndarray, theta: np.ndarray, t: np.ndarray, max_steps: int,
                    converged: float, quadratic: float) -> np.ndarray:

@@ -4,10 +4,6 @@ closed-form surface."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -96,23 +92,3 @@ def test_a_surface_point_solved_from_its_own_parameters_stays_put(table):
     theta, t, feet, _ = surface_samples(table, 40, rng)
     solved = solve(table, feet, theta, t)
     assert np.max(np.linalg.norm(solved[:, 0] - feet, axis=1)) < 1e-9
-
-
-_DISTANCE_SCRIPT = """
-from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
-shape = BrainstemShape()
-print(repr(float(Brainstem(shape, shape.root_exit_point(12.0)).signed_distance([[0, 0, 5.0]])[0])))
-"""
-
-
-def test_the_kernels_still_run_where_numba_cannot_cache_them(shape):
-    """Where no cache folder can be written numba refuses to cache a function when it is
-    decorated (a RuntimeError on import); the kernels are then compiled in the process.
-    An unknown cache locator makes numba refuse the same way."""
-    from mvd_sim.anatomy.brainstem import Brainstem
-
-    env = {**os.environ, "NUMBA_CACHE_LOCATOR_CLASSES": "_NoSuchLocator"}
-    run = subprocess.run([sys.executable, "-c", _DISTANCE_SCRIPT], env=env,
-                         capture_output=True, text=True, check=True)
-    here = Brainstem(shape, shape.root_exit_point(12.0)).signed_distance([[0, 0, 5.0]])[0]
-    assert float(run.stdout) == pytest.approx(here, abs=1e-12)

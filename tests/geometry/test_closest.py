@@ -7,7 +7,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.optimize import minimize
 
-from mvd_sim.geometry import closest, curve
+from mvd_sim.geometry import curve
 from mvd_sim.geometry.closest import (closest_approach, point_polyline, polyline_pairs,
                                       segment_min_gap, segment_segment)
 
@@ -155,11 +155,12 @@ def test_segment_segment_matches_brute_force(kind):
 
 # -- point_polyline ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("chunk_entries", [4_000_000, 100])
-def test_point_polyline_matches_brute_force(monkeypatch, chunk_entries):
-    monkeypatch.setattr(closest, "_CHUNK_ENTRIES", chunk_entries)
+@pytest.mark.parametrize("n_points, samples", [(25, 2001), (300, 201)])
+def test_point_polyline_matches_brute_force(n_points, samples):
+    """Short polylines (two runs of segments) and long ones (19 runs, most of them pruned by
+    their bounding balls) against dense samples and every segment on its own."""
     rng = np.random.default_rng(7)
-    polyline = np.cumsum(rng.normal(scale=0.8, size=(25, 3)), axis=0)
+    polyline = np.cumsum(rng.normal(scale=0.8, size=(n_points, 3)), axis=0)
     points = rng.uniform(polyline.min(0) - 2, polyline.max(0) + 2, (150, 3))
     dist, seg, u, cp = point_polyline(points, polyline)
 
@@ -168,11 +169,13 @@ def test_point_polyline_matches_brute_force(monkeypatch, chunk_entries):
                     rtol=0, atol=1e-12)
     assert_allclose(np.linalg.norm(points - cp, axis=1), dist, rtol=0, atol=1e-12)
 
-    w = np.linspace(0.0, 1.0, 2001)[:, None, None]
+    w = np.linspace(0.0, 1.0, samples)[:, None, None]
     dense = (polyline[:-1] + w * np.diff(polyline, axis=0)).reshape(-1, 3)
     brute = _nearest(points, dense)
     assert np.all(dist <= brute + 1e-12)
-    assert_allclose(dist, brute, rtol=0, atol=1e-3)
+    # within the sample spacing on the longest segment
+    spacing = np.linalg.norm(np.diff(polyline, axis=0), axis=1).max() / (samples - 1)
+    assert_allclose(dist, brute, rtol=0, atol=spacing)
     # the reported segment is as close as any other: exact check segment by segment
     for i in range(len(polyline) - 1):
         _, _, d_i = segment_segment(points, points, polyline[i], polyline[i + 1])
@@ -381,6 +384,35 @@ def test_segment_pair_min_gap_against_optimizer(seed):
         ca = closest_approach(a, b, ra, rb)
         assert ca.gap <= best + 1e-12
         assert_allclose(ca.gap, best, rtol=0, atol=1e-7)
+
+
+def test_segment_min_gap_against_a_dense_grid():
+    """Many tapered pairs, most with their minimum on an edge or corner of [0, 1]^2 (where
+    only the edges the stationary point lies beyond are searched): never above the
+    minimum over a 101 x 101 grid of (s, t), and within the grid's resolution of it."""
+    rng = np.random.default_rng(11)
+    k = 400
+    a0, a1, b0, b1 = (rng.uniform(-2, 2, (k, 3)) for _ in range(4))
+    ra0, ra1, rb0, rb1 = (rng.uniform(0.1, 1.5, k) for _ in range(4))
+    s, t, gap = segment_min_gap(a0, a1, ra0, ra1, b0, b1, rb0, rb1)
+    w = np.linspace(0.0, 1.0, 101)
+    ws, wt = (x.ravel() for x in np.meshgrid(w, w, indexing="ij"))
+    centre = (a0[:, None] + ws[None, :, None] * (a1 - a0)[:, None]
+              - b0[:, None] - wt[None, :, None] * (b1 - b0)[:, None])
+    grid = (np.linalg.norm(centre, axis=-1) - (ra0[:, None] + ws * (ra1 - ra0)[:, None])
+            - (rb0[:, None] + wt * (rb1 - rb0)[:, None])).min(axis=1)
+    on_edge = (s == 0) | (s == 1) | (t == 0) | (t == 1)
+    assert on_edge.mean() > 0.5
+    assert np.all(gap <= grid + 1e-12)
+    # g is Lipschitz with constant |da| + |db| + |dra| + |drb| (< 14.3 here) in each
+    # parameter: within a grid step of 0.01 of the minimiser, g is within 0.143
+    lipschitz = (np.linalg.norm(a1 - a0, axis=1) + np.linalg.norm(b1 - b0, axis=1)
+                 + np.abs(ra1 - ra0) + np.abs(rb1 - rb0))
+    assert np.all(gap >= grid - 0.01 * lipschitz)
+    # and the reported parameters reach the reported gap
+    centre_st = a0 + s[:, None] * (a1 - a0) - b0 - t[:, None] * (b1 - b0)
+    assert_allclose(np.linalg.norm(centre_st, axis=1) - ra0 - s * (ra1 - ra0) - rb0
+                    - t * (rb1 - rb0), gap, rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
