@@ -36,7 +36,15 @@ FALLBACK_LEVELS = 17
 
 
 def clearances(scene: Scene, nerve: str = "CN7") -> dict[str, float]:
-    """Minimum surface gap (mm, negative on overlap) from each vessel to ``nerve``."""
+    """Minimum surface gap (mm, negative on overlap) from each vessel to ``nerve``.
+
+    Raises
+    ------
+    KeyError
+        If the scene has no such nerve.
+    """
+    if nerve not in scene.nerves:
+        raise KeyError(nerve)
     return {vessel: gap for (name, vessel), gap in scene.nerve_gaps().items()
             if name == nerve}
 

@@ -23,6 +23,15 @@ __all__ = ["segment_segment", "point_segment", "point_polyline", "SegmentSet",
            "segment_min_gap"]
 
 
+def _polyline(points: Points) -> np.ndarray:
+    """``points`` as a contiguous (n, 3) float array, ``n >= 2`` (the kernels read past the
+    end of anything shorter)."""
+    points = np.ascontiguousarray(points, dtype=float)
+    if points.ndim != 2 or points.shape[1] != 3 or len(points) < 2:
+        raise ValueError(f"a polyline needs (n >= 2, 3) points, got shape {points.shape}")
+    return points
+
+
 def _point_rows(*arrays: Points) -> tuple[np.ndarray, ...]:
     """Point arrays (..., 3) broadcast against each other, as contiguous (k, 3) rows."""
     arrays = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in arrays))
@@ -37,8 +46,8 @@ def segment_segment(p0: np.ndarray, p1: np.ndarray, q0: np.ndarray,
     Clamped closest-point algorithm of Ericson, *Real-Time Collision Detection* (2005),
     section 5.1.9, in the cross-product form that keeps nearly parallel segments accurate
     (:func:`mvd_sim.geometry.closest_kernels._closest_params`); parallel segments start
-    from ``s = 0``, which still yields a closest pair; segments shorter than
-    ``TOL.zero_segment_mm`` are treated as points.
+    from ``s = 0``, which still yields a closest pair; segments shorter than 1e-9 mm are
+    treated as points.
 
     Parameters
     ----------
@@ -53,7 +62,9 @@ def segment_segment(p0: np.ndarray, p1: np.ndarray, q0: np.ndarray,
         ``|P(s) - Q(t)|``.
     """
     shape = np.broadcast_shapes(*(np.shape(x) for x in (p0, p1, q0, q1)))[:-1]
-    return tuple(x.reshape(shape) for x in kernels.segment_pairs(*_point_rows(p0, p1, q0, q1)))
+    # [()] makes the results of a single pair numpy scalars, as numpy's reductions do
+    return tuple(x.reshape(shape)[()]
+                 for x in kernels.segment_pairs(*_point_rows(p0, p1, q0, q1)))
 
 
 def point_segment(x: np.ndarray, s0: np.ndarray, s1: np.ndarray
@@ -94,7 +105,7 @@ def point_polyline(points: Points, polyline: Points
     closest : (m, 3) float, mm
     """
     points = np.ascontiguousarray(points, dtype=float).reshape(-1, 3)
-    return kernels.point_polyline(points, np.ascontiguousarray(polyline, dtype=float))
+    return kernels.point_polyline(points, _polyline(polyline))
 
 
 @dataclass(frozen=True, eq=False)
@@ -229,9 +240,9 @@ class SegmentSet:
     @classmethod
     def of(cls, points: Points, radius: Radii | float) -> SegmentSet:
         """Segments of the tube with centerline ``points`` (n, 3) and ``radius`` (n,) mm."""
-        points = np.ascontiguousarray(points, dtype=float)
-        radius = (np.full(len(points), float(radius)) if np.ndim(radius) == 0
-                  else np.ascontiguousarray(radius, dtype=float))
+        points = _polyline(points)
+        radius = np.ascontiguousarray(np.broadcast_to(np.asarray(radius, dtype=float),
+                                                      (len(points),)))
         segments, half, arc0, balls, runs, run_start, box = kernels.tube_segments(points,
                                                                                   radius)
         return cls(segments, half, arc0, balls, runs, run_start,

@@ -26,7 +26,6 @@ import math
 import numpy as np
 
 from mvd_sim._numba import compiled
-from mvd_sim.constants import TOL
 
 __all__ = ["BLOCK", "segment_pairs", "tapered_pairs", "point_segments", "point_polyline",
            "tube_segments", "near_pairs", "nearest_pair", "nearest_by_tube"]
@@ -35,8 +34,12 @@ __all__ = ["BLOCK", "segment_pairs", "tapered_pairs", "point_segments", "point_p
 BLOCK = 8
 #: Segments with ``sin^2`` of their angle below this are treated as parallel.
 _PARALLEL_SIN2 = 1e-20
-#: Segments shorter than this (mm) are treated as points.
-_ZERO_MM = TOL.zero_segment_mm
+#: Segments shorter than this (mm) are treated as points: the kernels' guard against dividing
+#: by a zero length. It is defined here, not read from ``TOL.zero_segment_mm`` (the length
+#: below which a tube's segment is refused, same value), because numba fixes the globals a
+#: kernel reads when it compiles it and re-compiles a cached kernel only when this file
+#: changes.
+_ZERO_MM = 1e-9
 _ZERO2 = _ZERO_MM ** 2
 
 
@@ -90,7 +93,7 @@ def _closest_params(d1, d2, r):
     ``s = (d1 x d2) . (d2 x r) / |d1 x d2|^2``, which avoids the cancellation of
     ``a e - b^2`` for nearly parallel segments. Parallel segments (``sin^2`` of their angle
     below :data:`_PARALLEL_SIN2`) start from ``s = 0``, which still yields a closest pair;
-    segments shorter than ``TOL.zero_segment_mm`` are points.
+    segments shorter than :data:`_ZERO_MM` are points.
     """
     a, e, b, c = _dot(d1, d1), _dot(d2, d2), _dot(d1, d2), _dot(d1, r)
     normal = _cross(d1, d2)
@@ -220,7 +223,7 @@ def _pair_gap(segments_a, i, segments_b, j, margin):
 @compiled
 def _point_segment(p, s0, d):
     """Local parameter in [0, 1] of the point of segment ``s0 + u d`` closest to ``p``
-    (a segment shorter than ``TOL.zero_segment_mm`` is its start point)."""
+    (a segment shorter than :data:`_ZERO_MM` is its start point)."""
     dd = _dot(d, d)
     return _clip(_dot(_sub(p, s0), d) / dd) if dd > _ZERO2 else 0.0
 

@@ -459,3 +459,24 @@ def test_point_segment_closed_forms():
     assert_allclose(dist, [3.0, np.sqrt(17.0), 3.0, 2.0], atol=1e-15)
     assert_allclose(normal, [[0, 1, 0], [-1 / np.sqrt(17), 0, 4 / np.sqrt(17)], [1, 0, 0],
                              [0, 0, 1]], atol=1e-15)
+
+
+def test_malformed_tubes_are_refused_before_the_kernels_read_them():
+    """The compiled kernels do not check bounds: a polyline of one point or a radius array
+    of another length than the points is refused in the wrappers."""
+    from mvd_sim.geometry.closest import SegmentSet
+
+    line = np.array([[0.0, 0, 0], [10.0, 0, 0], [20.0, 0, 0]])
+    with pytest.raises(ValueError):
+        SegmentSet.of(line, np.array([1.0, 2.0]))
+    with pytest.raises(ValueError):
+        SegmentSet.of(line[:1], 1.0)
+    with pytest.raises(ValueError):
+        point_polyline(line, line[:1])
+    assert_allclose(SegmentSet.of(line, np.array([2.0])).balls[:, 3], [7.0, 7.0])
+
+
+def test_one_segment_pair_gives_scalars():
+    s, t, dist = segment_segment([-1.0, 0, 0], [1.0, 0, 0], [0, -2.0, 3.0], [0, 2.0, 3.0])
+    assert all(np.ndim(x) == 0 and isinstance(x, np.floating) for x in (s, t, dist))
+    assert (s, t, dist) == (0.5, 0.5, 3.0)
