@@ -1,12 +1,12 @@
-"""Row-wise vector operations on (..., 3) arrays, cheaper than their numpy generics on the
-short arrays of the geometry kernels (``np.cross`` and ``np.linalg.norm`` shuffle axes and
-reduce over a length-3 axis, at twice the cost or more)."""
+"""Row-wise vector operations on (..., 3) arrays, cheaper than their numpy generics on short
+arrays (``np.cross`` and ``np.linalg.norm`` shuffle axes and reduce over a length-3 axis, at
+twice the cost or more)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["cross", "dot", "norm", "unit_clip"]
+__all__ = ["cross", "dot", "norm"]
 
 
 def cross(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -27,8 +27,3 @@ def dot(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def norm(x: np.ndarray) -> np.ndarray:
     """Row-wise Euclidean norm of (..., 3) arrays: (...,)."""
     return np.sqrt(dot(x, x))
-
-
-def unit_clip(x: np.ndarray) -> np.ndarray:
-    """``x`` clipped to [0, 1]."""
-    return np.minimum(np.maximum(x, 0.0), 1.0)

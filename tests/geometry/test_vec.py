@@ -1,9 +1,9 @@
 """Row-wise vector helpers agree with numpy's generic functions."""
 
 import numpy as np
-from numpy.testing import assert_allclose, assert_array_equal
+from numpy.testing import assert_allclose
 
-from mvd_sim.geometry.vec import cross, dot, norm, unit_clip
+from mvd_sim.geometry.vec import cross, dot, norm
 
 
 def test_row_wise_operations_match_numpy_and_broadcast():
@@ -13,8 +13,3 @@ def test_row_wise_operations_match_numpy_and_broadcast():
     assert_allclose(dot(x, y), np.sum(x * y, axis=-1), rtol=1e-15, atol=1e-15)
     assert_allclose(norm(x), np.linalg.norm(x, axis=-1), rtol=1e-15)
     assert cross(x, y).shape == (4, 7, 3) and dot(x, y).shape == (4, 7)
-
-
-def test_unit_clip_clamps_to_the_unit_interval():
-    assert_array_equal(unit_clip(np.array([-2.0, 0.0, 0.25, 1.0, 3.0])),
-                       [0.0, 0.0, 0.25, 1.0, 1.0])
