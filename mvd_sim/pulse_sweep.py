@@ -43,10 +43,11 @@ def clearances(scene: Scene, nerve: str = "CN7") -> dict[str, float]:
     KeyError
         If the scene has no such nerve.
     """
-    if nerve not in scene.nerves:
-        raise KeyError(nerve)
-    return {vessel: gap for (name, vessel), gap in scene.nerve_gaps().items()
-            if name == nerve}
+    segments = scene.nerves[nerve].segments
+    if not scene.vessels:
+        return {}
+    gaps = segments.nearest_by_tube(scene.vessel_segments)[0]
+    return dict(zip(scene.vessels, gaps.tolist()))
 
 
 @dataclass(frozen=True, eq=False)

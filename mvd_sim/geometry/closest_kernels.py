@@ -16,7 +16,10 @@ Every segment lies in the ball around its midpoint of its half-length, grown by 
 end radius; consecutive runs of :data:`BLOCK` segments lie in the ball around the centre of
 their end points' bounding box that holds all of them. Two balls' centre distance less
 their radii bounds the surface gap of everything in them from below, so pairs of runs, then
-a segment against a run, then pairs of segments are skipped before any pair is solved.
+a segment against a run, then pairs of segments are skipped before any pair is solved; two
+segments side by side that their balls cannot tell apart are also skipped when their
+separation along the line through their midpoints exceeds the margin
+(:func:`_segments_apart`).
 """
 
 from __future__ import annotations
@@ -504,9 +507,9 @@ def nearest_by_tube(segments_a, balls_a, runs_a, run_start_a, tube_runs_a,
 def point_polyline(points, polyline):
     """Closest point of the polyline (n, 3), ``n >= 2``, to each of ``points`` (m, 3), mm.
 
-    Runs of :data:`BLOCK` segments are visited nearest first; a run whose bounding ball
-    lies farther than the nearest segment found is skipped. The first segment found wins a
-    tie (as at a shared vertex).
+    The run of :data:`BLOCK` segments whose bounding ball is nearest is searched first, then
+    every other run whose ball is no farther than the nearest segment found. The first
+    segment found wins a tie (as at a shared vertex).
 
     Returns
     -------
