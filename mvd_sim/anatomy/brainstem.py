@@ -21,9 +21,10 @@ half-ellipsoidal caps, so the surface is one closed C1 sheet, parameterised by
 
 Queries
 -------
-Closest points are exact on this analytic surface: a k-d tree over a dense parameter grid gives
-a start, then damped Newton steps minimise ``|S(theta, t) - p|^2`` (a compiled loop per point,
-:mod:`mvd_sim.anatomy.surface_kernels`); a coarse grid first screens out the points a query
+Closest points are exact on this analytic surface: the nearest sample of a dense parameter grid
+gives a start, then damped Newton steps minimise ``|S(theta, t) - p|^2``, one compiled loop
+per query (:mod:`mvd_sim.anatomy.surface_kernels`). The nearest sample is found by branch
+and bound over bounding balls of the grid's patches, which also screens out the points a query
 does not need exactly (beyond its reach). The sign comes from an inside test: is ``p`` inside
 the ellipse of its own axial level?
 
@@ -43,7 +44,6 @@ from functools import lru_cache
 
 import numpy as np
 from scipy.interpolate import PPoly, make_interp_spline
-from scipy.spatial import cKDTree
 
 from mvd_sim._typing import Points
 from mvd_sim.anatomy import surface_kernels as kernels
@@ -55,8 +55,7 @@ from mvd_sim.geometry.vec import cross, norm
 __all__ = ["BrainstemShape", "Brainstem", "SurfaceQuery"]
 
 _CAP_LENGTH_MM = 6.0       # length of the half-ellipsoid closing each end
-_FINE_GRID = (512, 384)     # (theta, t) samples of the k-d tree grid Newton starts from
-_COARSE_GRID = (128, 96)    # ... and of the one that screens out points beyond reach
+_SAMPLE_GRID = (512, 384)   # (theta, t) samples of the grid Newton starts from
 _TABLE_STEP = np.pi / 4096  # sample spacing in t of the profile interpolants (rad)
 _TABLE_TOL_MM = 1e-10       # largest interpolation error of a profile table ...
 _TABLE_REFINEMENTS = 8      # ... reached within this many doublings of a piece's samples
@@ -189,20 +188,6 @@ class BrainstemShape(BrainstemParams):
         return np.stack([cap * half_width * np.cos(theta),
                          y_mid + cap * half_depth * np.sin(theta), z], axis=-1)
 
-    def contains_midline(self, points: np.ndarray) -> np.ndarray:
-        """Inside test in the midline frame: (n, 3) -> (n,) bool.
-
-        Is the point inside the (capped) ellipse of its own axial level? The ellipse comes
-        from the profile table (:func:`_profile_table`), which matches the closed form to
-        1e-10 mm.
-        """
-        z = points[:, 2]
-        inside_z = (z > self.z_bottom_mm) & (z < self.z_top_mm)
-        a, y_mid, b = _profile_table(self).evaluate(self.t_of_z(z), 0)[:, 0].T
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r2 = (points[:, 0] / a) ** 2 + ((points[:, 1] - y_mid) / b) ** 2
-        return inside_z & (r2 < 1.0)
-
     def sulcus_points(self, theta: np.ndarray) -> np.ndarray:
         """Floor of the pontomedullary sulcus in directions ``theta`` (midline frame, mm).
 
@@ -296,29 +281,97 @@ class SurfaceQuery:
     normal: np.ndarray
 
 
-@lru_cache(maxsize=32)
-def _parameter_grid(shape: BrainstemShape, n_theta: int, n_t: int
-                    ) -> tuple[cKDTree, np.ndarray, np.ndarray, float]:
-    """k-d tree over a parameter grid of ``shape`` (midline frame), its parameters and its
-    covering radius (mm).
+@dataclass(frozen=True, eq=False)
+class _SampleGrid:
+    """Surface samples on a parameter grid (midline frame, mm), tiled for the nearest-sample
+    search (:func:`mvd_sim.anatomy.surface_kernels.nearest_sample`).
 
-    Every surface point lies within the covering radius of a grid point (half the longest
-    cell diagonal, plus the polar caps), so ``|p - S| >= d_grid - cover``. Cached per shape:
-    the cases of a scenario set or dataset mostly share one.
+    Attributes
+    ----------
+    samples : (n_theta, n_t, 3) float, mm
+    theta, t : (n_theta,), (n_t,) float, rad
+        The grid's parameters.
+    tiles : (blocks, patches, samples, 3) float, mm
+        The samples block by block, patch by patch (the grid padded to whole blocks).
+    patches : (blocks, patches, 8) float
+        Each patch's bounding ball (centre, radius, mm) and a slab about its centre holding
+        its samples (unit normal, half-thickness in mm).
+    blocks : (blocks, 4) float
+        Each block's bounding ball (centre, radius, mm).
+    block_columns : int
+        Blocks a row (along ``t``).
+    cover_mm : float
+        Covering radius: every surface point lies within it of a sample (half the longest
+        cell diagonal, or the polar caps'), so ``|p - S| >= d_sample - cover_mm``.
     """
-    theta = np.linspace(-np.pi, np.pi, n_theta, endpoint=False)
-    t = np.linspace(0.0, np.pi, n_t)[1:-1]
-    th, tt = np.meshgrid(theta, t, indexing="ij")
-    grid = shape.surface(th, tt)
-    wrapped = np.concatenate([grid, grid[:1]], axis=0)
+
+    samples: np.ndarray
+    theta: np.ndarray
+    t: np.ndarray
+    tiles: np.ndarray
+    patches: np.ndarray
+    blocks: np.ndarray
+    block_columns: int
+    cover_mm: float
+
+
+def _tiles(points: np.ndarray, size: int) -> np.ndarray:
+    """(rows, columns, size * size, ...) tiles of ``size`` x ``size`` of a grid (rows *
+    size, columns * size, ...), each row-major."""
+    rows, columns = points.shape[0] // size, points.shape[1] // size
+    tiled = points.reshape(rows, size, columns, size, *points.shape[2:]).swapaxes(1, 2)
+    return tiled.reshape(rows, columns, size * size, *points.shape[2:])
+
+
+def _bounding_balls(points: np.ndarray) -> np.ndarray:
+    """(..., 4): the centre of the bounding box of each set of points (..., k, 3) and the
+    radius about it that holds them (mm, padded by 1e-9 mm against rounding)."""
+    centres = 0.5 * (points.min(axis=-2) + points.max(axis=-2))
+    radii = norm(points - centres[..., None, :]).max(axis=-1) + 1e-9
+    return np.concatenate([centres, radii[..., None]], axis=-1)
+
+
+def _slabs(tiles: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """(..., 4): slabs about ``centres`` (..., 3) holding square tiles of samples (..., k, 3):
+    the unit normal (across the tile's diagonals) and the half-thickness (mm, padded by
+    1e-9 mm)."""
+    normal = cross(tiles[..., -1, :] - tiles[..., 0, :],
+                   tiles[..., kernels.SAMPLE_BLOCK - 1, :]
+                   - tiles[..., -kernels.SAMPLE_BLOCK, :])
+    normal /= norm(normal)[..., None]
+    height = np.abs(np.einsum("...ki,...i->...k", tiles - centres[..., None, :], normal))
+    return np.concatenate([normal, height.max(axis=-1)[..., None] + 1e-9], axis=-1)
+
+
+@lru_cache(maxsize=16)
+def _sample_grid(shape: BrainstemShape) -> _SampleGrid:
+    """The :data:`_SAMPLE_GRID` of ``shape``, tiled, with its covering radius. Cached per
+    shape: the cases of a scenario set or dataset mostly share one."""
+    theta = np.linspace(-np.pi, np.pi, _SAMPLE_GRID[0], endpoint=False)
+    t = np.linspace(0.0, np.pi, _SAMPLE_GRID[1])[1:-1]
+    samples = shape.surface(*np.meshgrid(theta, t, indexing="ij"))
+    wrapped = np.concatenate([samples, samples[:1]], axis=0)
     diagonals = np.concatenate([
         np.linalg.norm(wrapped[1:, 1:] - wrapped[:-1, :-1], axis=-1).ravel(),
         np.linalg.norm(wrapped[1:, :-1] - wrapped[:-1, 1:], axis=-1).ravel()])
     poles = shape.surface(np.zeros(2), np.array([0.0, np.pi]))
-    cap = max(np.linalg.norm(grid[:, 0] - poles[0], axis=1).max(),
-              np.linalg.norm(grid[:, -1] - poles[1], axis=1).max())
-    cover = max(0.5 * float(diagonals.max()), float(cap))
-    return cKDTree(grid.reshape(-1, 3)), th.ravel(), tt.ravel(), cover
+    cap = max(np.linalg.norm(samples[:, 0] - poles[0], axis=1).max(),
+              np.linalg.norm(samples[:, -1] - poles[1], axis=1).max())
+    # pad to whole blocks by repeating the last samples (which leaves every ball as it is)
+    block = kernels.SAMPLE_BLOCK ** 2
+    padded = np.pad(samples, ((0, -samples.shape[0] % block), (0, -samples.shape[1] % block),
+                              (0, 0)), mode="edge")
+    patch_tiles = _tiles(padded, kernels.SAMPLE_BLOCK)          # (rows, columns, 64, 3)
+    patch_balls = _bounding_balls(patch_tiles)
+    patches = np.concatenate([patch_balls, _slabs(patch_tiles, patch_balls[..., :3])], axis=-1)
+    # blocks of patches, each block's patches and samples contiguous
+    tiles = _tiles(patch_tiles, kernels.SAMPLE_BLOCK)           # (R, C, 64, 64, 3)
+    blocks = _bounding_balls(tiles.reshape(*tiles.shape[:2], -1, 3))
+    return _SampleGrid(
+        samples, theta, t, np.ascontiguousarray(tiles.reshape(-1, block, block, 3)),
+        np.ascontiguousarray(_tiles(patches, kernels.SAMPLE_BLOCK).reshape(-1, block, 8)),
+        np.ascontiguousarray(blocks.reshape(-1, 4)), tiles.shape[1],
+        max(0.5 * float(diagonals.max()), float(cap)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -459,8 +512,8 @@ class Brainstem:
         max_distance_mm : float, optional
             Only points that may lie within this distance of the surface are solved
             exactly. For the others ``|signed_distance|`` is a lower bound (still above
-            ``max_distance_mm``, with the right sign) and ``closest``/``normal`` come from the
-            nearest point of the coarse start grid. Default: every point exact.
+            ``max_distance_mm``, with the right sign) and ``closest``/``normal`` come from a
+            sample of the start grid. Default: every point exact.
         exact_inside : bool, optional
             Also solve every point inside the brainstem exactly, however deep: for checks
             that only care how far something enters it, and for pushing points out.
@@ -471,37 +524,21 @@ class Brainstem:
 
         Notes
         -----
-        A k-d tree's nearest-neighbour search on a dense surface grid costs more the further
-        the point, so a coarse grid first screens out the points beyond ``max_distance_mm``;
-        the others start Newton from the nearest point of the fine grid (dense enough that
-        the start lies in the global minimum's basin, which a test checks against VTK).
+        One compiled loop (:func:`mvd_sim.anatomy.surface_kernels.query`) finds each point's
+        nearest sample of a dense surface grid by branch and bound over bounding balls of
+        its patches, which also tells the points beyond reach without finding theirs, and
+        starts Newton there (the grid is dense enough that the start lies in the global
+        minimum's basin, which a test checks against VTK).
         """
-        p = self.to_midline(np.atleast_2d(points))
-        tree, _, _, cover = _parameter_grid(self.shape, *_COARSE_GRID)
-        d_grid, idx = tree.query(p)
-        sign = np.where(self.shape.contains_midline(p), -1.0, 1.0)
-        near = (d_grid - cover <= max_distance_mm) | (exact_inside & (sign < 0))
-        distance = np.maximum(d_grid - cover, 0.0)
-        closest = tree.data[idx]
-        normal = sign[:, None] * (p - closest) / np.maximum(d_grid, 1e-12)[:, None]
-        if np.any(near):
-            fine_tree, fine_theta, fine_t, _ = _parameter_grid(self.shape, *_FINE_GRID)
-            _, start = fine_tree.query(p[near])
-            distance[near], closest[near], normal[near] = self._solve(
-                p[near], fine_theta[start], fine_t[start])
-        return SurfaceQuery(sign * distance, closest - self.origin_midline_mm, normal)
-
-    def _solve(self, p: np.ndarray, theta: np.ndarray, t: np.ndarray):
-        """Closest surface points to midline-frame points ``p`` by damped Newton from grid
-        starts ``theta``, ``t`` (:func:`mvd_sim.anatomy.surface_kernels.closest_points`,
-        at most ``TOL.newton_steps`` steps a point). Returns the unsigned distance, the
-        closest point and the outward normal."""
-        table = _profile_table(self.shape)
-        s0, d_theta, d_t = kernels.closest_points(
+        table, grid = _profile_table(self.shape), _sample_grid(self.shape)
+        signed, closest, normal = kernels.query(
             table.coefficients, table.knots, table.z_mid_mm, table.half_length_mm,
-            np.ascontiguousarray(p), theta, t, TOL.newton_steps, _NEWTON_CONVERGED,
-            _NEWTON_QUADRATIC).transpose(1, 0, 2)
-        return np.linalg.norm(p - s0, axis=1), s0, _outward_normal(d_theta, d_t)
+            self.shape.z_bottom_mm, self.shape.z_top_mm, grid.samples, grid.theta, grid.t,
+            grid.tiles, grid.patches, grid.blocks, grid.block_columns,
+            grid.cover_mm, np.ascontiguousarray(self.to_midline(np.atleast_2d(points))),
+            float(max_distance_mm), bool(exact_inside), TOL.newton_steps, _NEWTON_CONVERGED,
+            _NEWTON_QUADRATIC)
+        return SurfaceQuery(signed, closest - self.origin_midline_mm, normal)
 
     def signed_distance(self, points: Points, max_distance_mm: float = np.inf) -> np.ndarray:
         """(n,) float, mm: signed distance to the surface, negative inside (exact within

@@ -41,9 +41,9 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-from scipy.ndimage import gaussian_filter1d
-from scipy.spatial import cKDTree
+from scipy.ndimage import correlate1d, gaussian_filter1d
 
+from mvd_sim.anatomy.avoidance_kernels import polyline_runs, push_off_tube, take_step
 from mvd_sim.anatomy.brainstem import Brainstem
 from mvd_sim.anatomy.landmarks import NerveLandmarks
 from mvd_sim.anatomy.vessels import (BRAINSTEM_CLEARANCE_MM, VESSEL_SPACING_MM,
@@ -300,6 +300,16 @@ def _measure(points: np.ndarray, radius_mm: float, req: ContactRequest,
                      (ca.point_b - ca.point_a) / max(ca.centre_distance, 1e-12))
 
 
+def _gaussian_weights(sigma: float) -> np.ndarray:
+    """The weights :func:`scipy.ndimage.gaussian_filter1d` smooths with at ``sigma``
+    (samples): its response to a unit impulse, so :func:`scipy.ndimage.correlate1d` with them
+    smooths exactly as it does without recomputing them at every call."""
+    radius = int(4.0 * sigma + 0.5)     # gaussian_filter1d's default truncation, 4 sigma
+    impulse = np.zeros(2 * radius + 1)
+    impulse[radius] = 1.0
+    return gaussian_filter1d(impulse, sigma, mode="constant")
+
+
 def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float,
                 obstacles: list[tuple[Tube, np.ndarray]], frozen: np.ndarray
                 ) -> tuple[np.ndarray, float]:
@@ -327,55 +337,31 @@ def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float,
         to move (0 when all of them keep their clearances).
     """
     spacing = float(np.mean(np.linalg.norm(np.diff(points, axis=0), axis=1)))
-    sigma = _AVOIDANCE_SMOOTHING_MM / spacing
+    smoothing = _gaussian_weights(_AVOIDANCE_SMOOTHING_MM / spacing)
+    points = points.copy()
     radius = np.full(len(points), radius_mm)
     movable = frozen < 1.0
-    # a point can fall short of an obstacle's clearance only if one of its vertices lies
-    # within this reach (half the longest segment covers the rest): the k-d tree screens
-    # out the others before the exact point-to-polyline distance
-    screens = [(cKDTree(tube.points), float(np.max(clearance_mm)) + radius_mm
-                + float(tube.radius.max())
-                + 0.5 * float(np.linalg.norm(np.diff(tube.points, axis=0), axis=1).max()))
-               for tube, clearance_mm in obstacles]
     # how far each point may move before it can fall short of each obstacle's clearance
     # (a lower bound; unknown yet: 0) and of its brainstem clearance; a point with room
     # left needs no check
     obstacle_room_mm = np.zeros((len(obstacles), len(points)))
     room_mm = np.zeros(len(points))
+    runs = [polyline_runs(tube.points) for tube, _ in obstacles]
     for _ in range(_MAX_AVOIDANCE_STEPS):
         push = np.zeros_like(points)
         shortfall_mm = 0.0
-        for k, ((tube, clearance_mm), (tree, reach_mm)) in enumerate(zip(obstacles, screens)):
-            check = np.flatnonzero(movable & (obstacle_room_mm[k] <= 0))
-            if len(check) == 0:
-                continue
-            vertex_mm, _ = tree.query(points[check], distance_upper_bound=reach_mm
-                                      + _ROOM_REACH_MM)
-            obstacle_room_mm[k, check] = np.minimum(vertex_mm - reach_mm, _ROOM_REACH_MM)
-            near = check[vertex_mm <= reach_mm]
-            if len(near) == 0:
-                continue
-            dist, seg, u, closest = point_polyline(points[near], tube.points)
-            r_obstacle = tube.radius[seg] + u * (tube.radius[seg + 1] - tube.radius[seg])
-            shortfall = clearance_mm[near] - (dist - radius_mm - r_obstacle)
-            obstacle_room_mm[k, near] = np.maximum(-shortfall, 0.0)
-            hit = shortfall > 0
-            shortfall_mm = max(shortfall_mm, float(np.max(shortfall, initial=0.0)))
-            away = (points[near[hit]] - closest[hit]) / np.maximum(dist[hit], 1e-9)[:, None]
-            push[near[hit]] += (shortfall[hit] + 0.05)[:, None] * away
+        for k, (tube, clearance_mm) in enumerate(obstacles):
+            shortfall_mm = max(shortfall_mm, push_off_tube(
+                points, radius_mm, movable & (obstacle_room_mm[k] <= 0), clearance_mm,
+                tube.points, tube.radius, *runs[k], obstacle_room_mm[k], push))
         if not np.any(push):
             return points, 0.0
-        smoothed = gaussian_filter1d(push, sigma, axis=0, mode="nearest")
         # smoothing spreads a push thinner: restore the peak where the shortfall was, but
         # move at most _AVOIDANCE_STEP_MM a step so the vessel slides around obstacles
         # instead of jumping (and dragging its asked contacts along)
-        size = np.linalg.norm(smoothed, axis=1).max()
-        scale = min(np.linalg.norm(push, axis=1).max(), _AVOIDANCE_STEP_MM) / max(size, 1e-12)
-        move = scale * smoothed * (1.0 - frozen)[:, None]
-        moved_mm = np.linalg.norm(move, axis=1)
-        points, room_mm = points + move, room_mm - moved_mm
-        obstacle_room_mm -= moved_mm
-        check = np.flatnonzero((moved_mm > 0) & (room_mm <= 0))
+        check = np.flatnonzero(take_step(
+            points, push, correlate1d(push, smoothing, axis=0, mode="nearest"), frozen,
+            _AVOIDANCE_STEP_MM, room_mm, obstacle_room_mm))
         if len(check):
             points[check], room_mm[check] = push_out_with_room(
                 brainstem, points[check], radius[check], _ROOM_REACH_MM)

@@ -1,10 +1,13 @@
-"""Compiled kernels of the brainstem surface: its profile table, its frame, and the damped
-Newton solve for closest points (:mod:`mvd_sim.anatomy.brainstem` wraps them).
+"""Compiled kernels of the brainstem surface: its profile table, its frame, the nearest sample
+of its start grid, and the damped Newton solve for closest points
+(:mod:`mvd_sim.anatomy.brainstem` wraps them).
 
 Scene placement asks the brainstem for closest points some forty times a case, for a few to a
-few hundred points at a time; as numpy array operations each solve cost about a millisecond
-whatever its size (some two hundred small array calls over its Newton steps). Compiled with
-numba, a point's whole solve runs as one scalar loop, in microseconds.
+few hundred points at a time. One :func:`query` call answers such a question in one loop:
+per point, an inside test, a branch and bound over bounding balls and slabs of the start
+grid's patches for the nearest sample (a microsecond or two; a k-d tree call cost some 45
+microseconds however few the points, more for points a few mm off the surface), and
+Newton's steps from it.
 
 Frames and units are those of :mod:`mvd_sim.anatomy.brainstem`: the midline frame, mm, and the
 surface parameters ``theta`` (around the axial section, rad) and ``t`` (polar, rad, 0 at the
@@ -22,10 +25,12 @@ import numpy as np
 
 from mvd_sim._numba import compiled
 
-__all__ = ["TABLE_DEGREE", "profiles", "frames", "closest_points"]
+__all__ = ["TABLE_DEGREE", "SAMPLE_BLOCK", "profiles", "frames", "nearest_sample", "query"]
 
 #: Degree of the profile table's pieces.
 TABLE_DEGREE = 5
+#: Samples (and patches) per side of a patch (and block) of the start grid's hierarchy.
+SAMPLE_BLOCK = 8
 #: first coefficient row of the profiles' k-th derivative, and its polynomial degree
 _ROW_START = (0, TABLE_DEGREE + 1, 2 * TABLE_DEGREE + 1)
 _DEGREE = (TABLE_DEGREE, TABLE_DEGREE - 1, TABLE_DEGREE - 2)
@@ -115,75 +120,216 @@ def _squared_gap(frame: np.ndarray, p: np.ndarray) -> float:
 
 
 @compiled
-def closest_points(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: float,
-                   points: np.ndarray, theta: np.ndarray, t: np.ndarray, max_steps: int,
-                   converged: float, quadratic: float) -> np.ndarray:
-    """Damped Newton minimising ``|S(theta, t) - p|^2`` for each point from its start.
+def _newton(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: float,
+            p: np.ndarray, th: float, tp: float, max_steps: int, converged: float,
+            quadratic: float, profile: np.ndarray, frame: np.ndarray,
+            trial: np.ndarray, f: np.ndarray) -> None:
+    """Damped Newton minimising ``|S(theta, t) - p|^2`` from ``(th, tp)``; leaves ``S``,
+    ``S_theta``, ``S_t`` (mm, mm/rad) at the solution in ``frame[:3]``.
 
-    A point iterates until its step is below ``converged`` (rad, ``|d theta| + |d t|``), or
+    The point iterates until its step is below ``converged`` (rad, ``|d theta| + |d t|``), or
     until a full undamped Newton step shorter than ``quadratic`` has been taken
     (convergence is quadratic from there), at most ``max_steps`` steps. Levenberg damping
     keeps each step a descent direction where the Hessian is not positive definite (far
     points near concave regions); a full step is taken unless it goes uphill (beyond
-    rounding), then a half, then a quarter, else the point stays.
+    rounding), then a half, then a quarter, else the point stays. ``profile``, ``trial``
+    and ``f`` are scratch space."""
+    lo, hi = _POLE_MARGIN, np.pi - _POLE_MARGIN
+    _frame(coefficients, knots, z_mid, half, th, tp, 2, profile, frame)
+    for _ in range(max_steps):
+        for c in range(3):
+            f[c] = frame[0, c] - p[c]
+        f2, g1, g2 = _dot(f, f), _dot(f, frame[1]), _dot(f, frame[2])
+        h11 = _dot(frame[1], frame[1]) + _dot(f, frame[3])
+        h22 = _dot(frame[2], frame[2]) + _dot(f, frame[4])
+        h12 = _dot(frame[1], frame[2]) + _dot(f, frame[5])
+        lam = max(0.0, -min(h11, h22))
+        det = (h11 + lam) * (h22 + lam) - h12 * h12
+        if det <= 0.0:
+            lam += abs(h12) + 1.0
+            det = (h11 + lam) * (h22 + lam) - h12 * h12
+        step_theta = -((h22 + lam) * g1 - h12 * g2) / det
+        step_t = -((h11 + lam) * g2 - h12 * g1) / det
+        # near convergence the squared distance stalls at its last bits
+        allowed = f2 * (1.0 + 1e-12) + 1e-24
+        new_th, new_t = th + step_theta, min(max(tp + step_t, lo), hi)
+        _frame(coefficients, knots, z_mid, half, new_th, new_t, 2, profile, trial)
+        full = _squared_gap(trial, p) <= allowed
+        if full:
+            _copy_rows(trial, frame, 6)
+        else:
+            new_th, new_t = th, tp
+            frac = 0.5
+            while frac > 0.2:           # half, then quarter steps
+                cand_th = th + frac * step_theta
+                cand_t = min(max(tp + frac * step_t, lo), hi)
+                _frame(coefficients, knots, z_mid, half, cand_th, cand_t, 0, profile, trial)
+                if _squared_gap(trial, p) <= allowed:
+                    new_th, new_t = cand_th, cand_t
+                    _frame(coefficients, knots, z_mid, half, new_th, new_t, 2, profile,
+                           frame)
+                    break
+                frac *= 0.5
+        taken = abs(new_th - th) + abs(new_t - tp)
+        th, tp = new_th, new_t
+        if taken < converged or (full and lam == 0.0
+                                 and abs(step_theta) + abs(step_t) < quadratic):
+            break
 
-    Parameters
-    ----------
-    points : (n, 3) float, mm, midline frame
-    theta, t : (n,) float, rad
-        Starts, e.g. the nearest point of a parameter grid.
+
+@compiled
+def nearest_sample(tiles: np.ndarray, patches: np.ndarray, blocks: np.ndarray,
+                   block_columns: int, n_t: int, p: np.ndarray, limit_mm: float
+                   ) -> tuple[int, float, float]:
+    """The sample of a surface grid nearest to ``p`` (mm), if one lies within ``limit_mm``.
+
+    The grid (n_theta, n_t), padded by repeating its last samples to whole blocks, is cut
+    into blocks of :data:`SAMPLE_BLOCK` x :data:`SAMPLE_BLOCK` patches of as many samples,
+    stored block by block, patch by patch (row-major within each):
+
+    - ``tiles`` (blocks, patches, samples, 3): the samples, mm;
+    - ``patches`` (blocks, patches, 8): each patch's bounding ball (centre, radius) and the
+      slab about its centre that holds its samples (unit normal, half-thickness), mm;
+    - ``blocks`` (blocks, 4): each block's bounding ball, ``block_columns`` blocks a row.
+
+    A node's bound is ``|p - centre| - radius`` (for a patch, or the slab's
+    ``|(p - centre) . normal| - half_thickness`` if larger). The nearest block is searched
+    first and in each block its nearest patch first, so the first samples looked at are near;
+    a node is skipped once its bound exceeds the nearest sample found (or ``limit_mm``): the
+    answer is the exact nearest sample.
 
     Returns
     -------
-    (n, 3, 3) float: ``S``, ``S_theta``, ``S_t`` at each point's solution (mm, mm/rad).
+    index : int
+        Flat index ``i * n_t + j`` in the unpadded grid of the nearest sample if within
+        ``limit_mm``; else of the nearest sample looked at, or of the first sample of the
+        nearest block.
+    distance_mm : float
+        Its distance if within ``limit_mm``, else ``inf``.
+    floor_mm : float
+        A lower bound of every sample's distance (the nearest's own distance when found).
     """
-    lo, hi = _POLE_MARGIN, np.pi - _POLE_MARGIN
-    out = np.empty((len(points), 3, 3))
+    size = SAMPLE_BLOCK
+    n_blocks, n_patches, n_samples = tiles.shape[0], tiles.shape[1], tiles.shape[2]
+    block_bound = np.empty(n_blocks)
+    nearest_block = 0
+    for b in range(n_blocks):
+        dx, dy, dz = p[0] - blocks[b, 0], p[1] - blocks[b, 1], p[2] - blocks[b, 2]
+        block_bound[b] = np.sqrt(dx * dx + dy * dy + dz * dz) - blocks[b, 3]
+        if block_bound[b] < block_bound[nearest_block]:
+            nearest_block = b
+    patch_bound = np.empty(n_patches)
+    limit2 = limit_mm * limit_mm
+    best, best2, nearest = limit_mm, np.inf, -1
+    floor = np.inf
+    for step in range(n_blocks):
+        # the nearest block first, then the others in order
+        b = nearest_block if step == 0 else step - 1 + (step - 1 >= nearest_block)
+        if block_bound[b] > best:
+            floor = min(floor, block_bound[b])
+            continue
+        first = 0
+        for q in range(n_patches):
+            node = patches[b, q]
+            dx, dy, dz = p[0] - node[0], p[1] - node[1], p[2] - node[2]
+            patch_bound[q] = max(np.sqrt(dx * dx + dy * dy + dz * dz) - node[3],
+                                 abs(dx * node[4] + dy * node[5] + dz * node[6]) - node[7])
+            if patch_bound[q] < patch_bound[first]:
+                first = q
+        for visit in range(n_patches):
+            # the nearest patch first, then the others in order
+            q = first if visit == 0 else visit - 1 + (visit - 1 >= first)
+            if patch_bound[q] > best:
+                floor = min(floor, patch_bound[q])
+                continue
+            tile = tiles[b, q]
+            for s in range(n_samples):
+                dx, dy, dz = p[0] - tile[s, 0], p[1] - tile[s, 1], p[2] - tile[s, 2]
+                d2 = dx * dx + dy * dy + dz * dz
+                if d2 < best2:
+                    best2 = d2
+                    i = ((b // block_columns) * size + q // size) * size + s // size
+                    j = ((b % block_columns) * size + q % size) * size + s % size
+                    nearest = i * n_t + min(j, n_t - 1)
+                    if d2 <= limit2:
+                        best = np.sqrt(d2)
+    if best2 <= limit2:
+        return nearest, best, best
+    if nearest < 0:
+        nearest = ((nearest_block // block_columns) * size * size * n_t
+                   + (nearest_block % block_columns) * size * size)
+    return nearest, np.inf, min(floor, np.sqrt(best2))
+
+
+@compiled
+def _inside(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: float,
+            z_bottom: float, z_top: float, p: np.ndarray, profile: np.ndarray) -> bool:
+    """Is midline point ``p`` inside the (capped) ellipse of its own axial level?"""
+    if not z_bottom < p[2] < z_top:
+        return False
+    t = np.arccos(min(max((z_mid - p[2]) / half, -1.0), 1.0))
+    _profile_rows(coefficients, knots, t, 0, profile)
+    a, y_mid, b = profile[0, 0], profile[0, 1], profile[0, 2]
+    return (p[0] / a) ** 2 + ((p[1] - y_mid) / b) ** 2 < 1.0
+
+
+@compiled
+def query(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: float,
+          z_bottom: float, z_top: float, samples: np.ndarray, sample_theta: np.ndarray,
+          sample_t: np.ndarray, tiles: np.ndarray, patches: np.ndarray, blocks: np.ndarray,
+          block_columns: int, cover_mm: float,
+          points: np.ndarray, max_distance_mm: float, exact_inside: bool, max_steps: int,
+          converged: float, quadratic: float
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Signed distance, closest point and outward normal of midline points ``points`` (n, 3).
+
+    The sign comes from :func:`_inside`. A point whose nearest grid sample (``samples``
+    (n_theta, n_t, 3) at parameters ``sample_theta`` (n_theta,) and ``sample_t`` (n_t,),
+    every surface point within ``cover_mm`` of one; tiled for the search as ``tiles``,
+    ``patches``, ``blocks``, see :func:`nearest_sample`) lies within ``max_distance_mm +
+    cover_mm``, or that is inside when ``exact_inside``, is solved exactly by
+    :func:`_newton` from that sample. For the others the distance is a lower bound above
+    ``max_distance_mm``, and the closest point a grid sample.
+
+    Returns
+    -------
+    signed_distance : (n,) float, mm (negative inside)
+    closest : (n, 3) float, mm
+    normal : (n, 3) float (unit, outward)
+    """
+    n = len(points)
+    signed, closest, normal = np.empty(n), np.empty((n, 3)), np.empty((n, 3))
     frame, trial = np.empty((6, 3)), np.empty((6, 3))
     profile = np.empty((3, 3))
     f = np.empty(3)
-    for i in range(len(points)):
-        p = points[i]
-        th, tp = theta[i], t[i]
-        _frame(coefficients, knots, z_mid, half, th, tp, 2, profile, frame)
-        for _ in range(max_steps):
+    n_t = samples.shape[1]
+    for k in range(n):
+        p = points[k]
+        inside = _inside(coefficients, knots, z_mid, half, z_bottom, z_top, p, profile)
+        sign = -1.0 if inside else 1.0
+        limit = np.inf if exact_inside and inside else max_distance_mm + cover_mm
+        index, distance, floor = nearest_sample(tiles, patches, blocks, block_columns, n_t,
+                                                p, limit)
+        i, j = index // n_t, index % n_t
+        if distance < np.inf:
+            _newton(coefficients, knots, z_mid, half, p, sample_theta[i], sample_t[j],
+                    max_steps, converged, quadratic, profile, frame, trial, f)
+            s_th, s_t = frame[1], frame[2]
+            nx = s_th[1] * s_t[2] - s_th[2] * s_t[1]
+            ny = s_th[2] * s_t[0] - s_th[0] * s_t[2]
+            nz = s_th[0] * s_t[1] - s_th[1] * s_t[0]
+            length = np.sqrt(nx * nx + ny * ny + nz * nz)
             for c in range(3):
-                f[c] = frame[0, c] - p[c]
-            f2, g1, g2 = _dot(f, f), _dot(f, frame[1]), _dot(f, frame[2])
-            h11 = _dot(frame[1], frame[1]) + _dot(f, frame[3])
-            h22 = _dot(frame[2], frame[2]) + _dot(f, frame[4])
-            h12 = _dot(frame[1], frame[2]) + _dot(f, frame[5])
-            lam = max(0.0, -min(h11, h22))
-            det = (h11 + lam) * (h22 + lam) - h12 * h12
-            if det <= 0.0:
-                lam += abs(h12) + 1.0
-                det = (h11 + lam) * (h22 + lam) - h12 * h12
-            step_theta = -((h22 + lam) * g1 - h12 * g2) / det
-            step_t = -((h11 + lam) * g2 - h12 * g1) / det
-            # near convergence the squared distance stalls at its last bits
-            allowed = f2 * (1.0 + 1e-12) + 1e-24
-            new_th, new_t = th + step_theta, min(max(tp + step_t, lo), hi)
-            _frame(coefficients, knots, z_mid, half, new_th, new_t, 2, profile, trial)
-            full = _squared_gap(trial, p) <= allowed
-            if full:
-                _copy_rows(trial, frame, 6)
-            else:
-                new_th, new_t = th, tp
-                frac = 0.5
-                while frac > 0.2:           # half, then quarter steps
-                    cand_th = th + frac * step_theta
-                    cand_t = min(max(tp + frac * step_t, lo), hi)
-                    _frame(coefficients, knots, z_mid, half, cand_th, cand_t, 0, profile, trial)
-                    if _squared_gap(trial, p) <= allowed:
-                        new_th, new_t = cand_th, cand_t
-                        _frame(coefficients, knots, z_mid, half, new_th, new_t, 2, profile,
-                               frame)
-                        break
-                    frac *= 0.5
-            taken = abs(new_th - th) + abs(new_t - tp)
-            th, tp = new_th, new_t
-            if taken < converged or (full and lam == 0.0
-                                     and abs(step_theta) + abs(step_t) < quadratic):
-                break
-        _copy_rows(frame, out[i], 3)
-    return out
+                f[c] = p[c] - frame[0, c]
+                closest[k, c] = frame[0, c]
+            normal[k, 0], normal[k, 1], normal[k, 2] = nx / length, ny / length, nz / length
+            signed[k] = sign * np.sqrt(_dot(f, f))
+        else:
+            for c in range(3):
+                closest[k, c] = samples[i, j, c]
+                f[c] = p[c] - samples[i, j, c]
+            length = max(np.sqrt(_dot(f, f)), 1e-12)
+            for c in range(3):
+                normal[k, c] = sign * f[c] / length
+            signed[k] = sign * max(floor - cover_mm, 0.0)
+    return signed, closest, normal

@@ -30,7 +30,8 @@ import numpy as np
 
 from mvd_sim._numba import compiled
 
-__all__ = ["BLOCK", "segment_pairs", "tapered_pairs", "point_segments", "point_polyline",
+__all__ = ["BLOCK", "segment_pairs", "tapered_pairs", "point_segments", "nearest_on_polyline",
+           "point_polyline",
            "tube_segments", "near_pairs", "nearest_pair", "nearest_by_tube"]
 
 #: Segments per bounding ball of the pruned searches.
@@ -504,12 +505,43 @@ def nearest_by_tube(segments_a, balls_a, runs_a, run_start_a, tube_runs_a,
 
 
 @compiled
-def point_polyline(points, polyline):
-    """Closest point of the polyline (n, 3), ``n >= 2``, to each of ``points`` (m, 3), mm.
+def nearest_on_polyline(p, start, end, runs, run_start, ball_mm):
+    """Nearest segment of a polyline to ``p`` (a 3-tuple, mm) and the parameter of the foot
+    point on it: ``(index, u)``.
 
-    The run of :data:`BLOCK` segments whose bounding ball is nearest is searched first, then
-    every other run whose ball is no farther than the nearest segment found. The first
-    segment found wins a tie (as at a shared vertex).
+    ``start``, ``end`` (n - 1, 3) are the segments' end points, ``runs`` and ``run_start``
+    their runs of :data:`BLOCK` (:func:`tube_segments` of the polyline with zero radius);
+    ``ball_mm`` (len(runs),) is scratch space. The run whose bounding ball is nearest is
+    searched first, then every other run whose ball is no farther than the nearest segment
+    found. The first segment found wins a tie (as at a shared vertex).
+    """
+    blocks = len(runs)
+    first = 0
+    for b in range(blocks):
+        ball_mm[b] = _norm(_sub(p, _row(runs, b))) - runs[b, 3]
+        if ball_mm[b] < ball_mm[first]:
+            first = b
+    best2, best_i, best_u = math.inf, 0, 0.0
+    for visit in range(blocks + 1):
+        b = first if visit == 0 else visit - 1
+        if (visit > 0 and b == first) or (ball_mm[b] > 0.0
+                                          and ball_mm[b] * ball_mm[b] > best2):
+            continue
+        for i in range(run_start[b], run_start[b + 1]):
+            s0 = _row(start, i)
+            d = _sub(_row(end, i), s0)
+            ui = _point_segment(p, s0, d)
+            rel = _sub(p, _axpy(ui, d, s0))
+            d2 = _dot(rel, rel)
+            if d2 < best2:
+                best2, best_i, best_u = d2, i, ui
+    return best_i, best_u
+
+
+@compiled
+def point_polyline(points, polyline):
+    """Closest point of the polyline (n, 3), ``n >= 2``, to each of ``points`` (m, 3), mm
+    (:func:`nearest_on_polyline`).
 
     Returns
     -------
@@ -521,32 +553,13 @@ def point_polyline(points, polyline):
     start, end = polyline[:-1], polyline[1:]
     bounds = tube_segments(polyline, np.zeros(len(polyline)))
     runs, run_start = bounds[4], bounds[5]
-    blocks = len(runs)
     m = len(points)
     dist, seg_index, u, closest = np.empty(m), np.empty(m, np.intp), np.empty(m), \
         np.empty((m, 3))
-    ball_mm = np.empty(blocks)
+    ball_mm = np.empty(len(runs))
     for k in range(m):
         p = _row(points, k)
-        first = 0
-        for b in range(blocks):
-            ball_mm[b] = _norm(_sub(p, _row(runs, b))) - runs[b, 3]
-            if ball_mm[b] < ball_mm[first]:
-                first = b
-        best2, best_i, best_u = math.inf, 0, 0.0
-        for visit in range(blocks + 1):
-            b = first if visit == 0 else visit - 1
-            if (visit > 0 and b == first) or (ball_mm[b] > 0.0
-                                              and ball_mm[b] * ball_mm[b] > best2):
-                continue
-            for i in range(run_start[b], run_start[b + 1]):
-                s0 = _row(start, i)
-                d = _sub(_row(end, i), s0)
-                ui = _point_segment(p, s0, d)
-                rel = _sub(p, _axpy(ui, d, s0))
-                d2 = _dot(rel, rel)
-                if d2 < best2:
-                    best2, best_i, best_u = d2, i, ui
+        best_i, best_u = nearest_on_polyline(p, start, end, runs, run_start, ball_mm)
         s0 = _row(start, best_i)
         foot = _axpy(best_u, _sub(_row(end, best_i), s0), s0)
         for c in range(3):

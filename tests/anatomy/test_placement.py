@@ -2,15 +2,17 @@
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.ndimage import correlate1d, gaussian_filter1d
 
 import mvd_sim
 from mvd_sim.anatomy.atlas import build_scene
 from mvd_sim.anatomy.placement import (_DEPTH_TOLERANCE_MM, _STRETCH_LIMIT,
                                        AVOIDANCE_CLEARANCE_MM, SIDE_TOLERANCE_DEG,
                                        TURN_RADII, ContactRequest,
-                                       _check_no_unasked_contact, _check_sides, _unstretched,
-                                       _with_turns, avoid_tubes)
+                                       _check_no_unasked_contact, _check_sides,
+                                       _gaussian_weights, _unstretched, _with_turns,
+                                       avoid_tubes)
 from mvd_sim.anatomy.vessels import BRAINSTEM_CLEARANCE_MM, VESSEL_SPACING_MM
 from mvd_sim.geometry.closest import closest_approach, point_polyline
 from mvd_sim.scenario import NERVES, parse_scenario
@@ -348,3 +350,12 @@ def test_placed_vessels_touch_only_what_they_are_asked_to():
                                                start + fraction * (end - start))
         _assert_lands(ca, s_found, gap_at_s, start + fraction * (end - start),
                       spec.vessels[["pica", "aica"].index(vessel) + 1].compresses[0].gap_mm)
+
+
+@pytest.mark.parametrize("sigma", [0.4, 1.0, 2.37, 6.0])
+def test_avoidance_smooths_exactly_as_gaussian_filter1d(sigma):
+    """The weights avoidance correlates its pushes with once per vessel give, bit for bit,
+    the smoothing scipy's Gaussian filter would at every step."""
+    pushes = np.random.default_rng(7).normal(size=(80, 3))
+    assert_array_equal(correlate1d(pushes, _gaussian_weights(sigma), axis=0, mode="nearest"),
+                       gaussian_filter1d(pushes, sigma, axis=0, mode="nearest"))

@@ -1,19 +1,16 @@
 """The compiled brainstem kernels against independent evaluations: numpy's polynomial
-evaluation of the profile table, and a brute-force nearest point on a dense sampling of the
-closed-form surface."""
+evaluation of the profile table, a k-d tree's nearest sample of the start grid, and a
+brute-force nearest point on a dense sampling of the closed-form surface."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from scipy.spatial import cKDTree
 
 from mvd_sim.anatomy import surface_kernels as kernels
-from mvd_sim.anatomy.brainstem import BrainstemShape, _profile_table
-
-CONVERGED, QUADRATIC, MAX_STEPS = 1e-11, 1e-6, 30
-
+from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape, _profile_table, _sample_grid
 
 @pytest.fixture(scope="module")
 def shape() -> BrainstemShape:
@@ -59,27 +56,46 @@ def surface_samples(table, n: int, rng) -> tuple[np.ndarray, ...]:
     return theta, t, frame[:, 0], normal / np.linalg.norm(normal, axis=1)[:, None]
 
 
-def solve(table, points, theta, t) -> np.ndarray:
-    return kernels.closest_points(table.coefficients, table.knots, table.z_mid_mm,
-                                  table.half_length_mm, points, theta, t, MAX_STEPS,
-                                  CONVERGED, QUADRATIC)
+def test_nearest_sample_is_exact_and_its_floor_a_lower_bound(shape, table):
+    """The branch and bound over the tiled grid finds the same nearest sample as a k-d tree
+    over the grid, at any limit; beyond the limit it reports none, and a lower bound above
+    the limit. Points 5 mm inside to 6 mm outside the surface, and anywhere in its box."""
+    grid = _sample_grid(shape)
+    n_t = grid.samples.shape[1]
+    rng = np.random.default_rng(34)
+    _, _, feet, normals = surface_samples(table, 2000, rng)
+    points = np.concatenate([feet + rng.uniform(-5.0, 6.0, 2000)[:, None] * normals,
+                             np.column_stack([rng.uniform(-25.0, 25.0, (1000, 2)),
+                                              rng.uniform(-45.0, 50.0, 1000)])])
+    distance, index = cKDTree(grid.samples.reshape(-1, 3)).query(points)
+    for limit in (np.inf, 3.0, 0.5):
+        found = [kernels.nearest_sample(grid.tiles, grid.patches, grid.blocks,
+                                        grid.block_columns, n_t, p, limit) for p in points]
+        got_index, got_distance, floor = (np.array(column) for column in zip(*found))
+        within = distance <= limit
+        assert np.count_nonzero(within) > 100
+        assert_array_equal(got_index[within], index[within])
+        assert_allclose(got_distance[within], distance[within], rtol=0, atol=1e-12)
+        assert np.all(np.isinf(got_distance[~within]))
+        assert np.all((floor[~within] > limit) & (floor[~within] <= distance[~within] + 1e-12))
 
 
-def test_closest_points_are_stationary_and_refine_the_nearest_sample(shape, table):
-    """Points 2 mm inside to 4 mm outside the surface, started (as queries start) from the
-    nearest of 2.4 million closed-form surface samples: the solution is stationary (S - p
-    normal to both tangents), no farther than that sample and nearer by at most the
-    samples' spacing."""
+def test_queries_are_stationary_and_refine_the_nearest_sample(shape, table):
+    """Points 2 mm inside to 4 mm outside the surface: the solution is stationary (S - p
+    normal to both tangents), no farther than the nearest of 2.4 million closed-form surface
+    samples and nearer by at most the samples' spacing."""
     rng = np.random.default_rng(32)
     _, _, feet, normals = surface_samples(table, 60, rng)
     points = feet + rng.uniform(-2.0, 4.0, 60)[:, None] * normals
     theta, t = np.meshgrid(np.linspace(-np.pi, np.pi, 2000, endpoint=False),
                            np.linspace(0.01, np.pi - 0.01, 1200), indexing="ij")
-    sample_mm, nearest = cKDTree(shape.surface(theta, t).reshape(-1, 3)).query(points)
-    solved = solve(table, points, theta.ravel()[nearest], t.ravel()[nearest])
-    gap = points - solved[:, 0]
+    sample_mm, _ = cKDTree(shape.surface(theta, t).reshape(-1, 3)).query(points)
+    q = Brainstem(shape, np.zeros(3)).query(points)
+    gap = points - q.closest
     distance = np.linalg.norm(gap, axis=1)
-    for tangent in (solved[:, 1], solved[:, 2]):
+    assert_allclose(np.abs(q.signed_distance), distance, rtol=0, atol=1e-12)
+    s_theta, s_t = surface_samples_at(table, q.closest)
+    for tangent in (s_theta, s_t):
         cosine = np.einsum("ij,ij->i", gap, tangent) / (distance
                                                         * np.linalg.norm(tangent, axis=1))
         assert np.max(np.abs(cosine)) < 1e-8
@@ -87,8 +103,22 @@ def test_closest_points_are_stationary_and_refine_the_nearest_sample(shape, tabl
     assert np.max(sample_mm - distance) < 0.02
 
 
-def test_a_surface_point_solved_from_its_own_parameters_stays_put(table):
+def surface_samples_at(table, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The tangents ``S_theta``, ``S_t`` at surface points (midline frame), from their
+    parameters: ``t`` from the level, ``theta`` from the axial ellipse."""
+    t = np.arccos(np.clip((table.z_mid_mm - points[:, 2]) / table.half_length_mm, -1, 1))
+    a, y_mid, b = kernels.profiles(table.coefficients, table.knots, t, 0)[:, 0].T
+    theta = np.arctan2((points[:, 1] - y_mid) / b, points[:, 0] / a)
+    frame = kernels.frames(table.coefficients, table.knots, table.z_mid_mm,
+                           table.half_length_mm, theta, t, 1)
+    assert_allclose(frame[:, 0], points, rtol=0, atol=1e-9)
+    return frame[:, 1], frame[:, 2]
+
+
+def test_a_surface_point_is_its_own_closest_point(shape, table):
     rng = np.random.default_rng(33)
-    theta, t, feet, _ = surface_samples(table, 40, rng)
-    solved = solve(table, feet, theta, t)
-    assert np.max(np.linalg.norm(solved[:, 0] - feet, axis=1)) < 1e-9
+    _, _, feet, normals = surface_samples(table, 40, rng)
+    q = Brainstem(shape, np.zeros(3)).query(feet)
+    assert np.max(np.linalg.norm(q.closest - feet, axis=1)) < 1e-9
+    assert np.max(np.abs(q.signed_distance)) < 1e-9
+    assert_allclose(q.normal, normals, rtol=0, atol=1e-9)

@@ -1,0 +1,74 @@
+"""The compiled avoidance step against the same step written with numpy array operations
+(brute-force point-to-segment distances over every segment)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.testing import assert_allclose, assert_array_equal
+
+from mvd_sim.anatomy.avoidance_kernels import polyline_runs, push_off_tube, take_step
+
+
+def brute_point_polyline(points: np.ndarray, polyline: np.ndarray):
+    """Distance, segment, parameter and foot point of every point against every segment."""
+    start, end = polyline[:-1], polyline[1:]
+    d = end - start
+    u = np.clip(np.einsum("mki,ki->mk", points[:, None] - start[None], d)
+                / np.einsum("ki,ki->k", d, d), 0.0, 1.0)
+    feet = start[None] + u[..., None] * d[None]
+    dist = np.linalg.norm(points[:, None] - feet, axis=-1)
+    seg = np.argmin(dist, axis=1)
+    rows = np.arange(len(points))
+    return dist[rows, seg], seg, u[rows, seg], feet[rows, seg]
+
+
+def test_push_off_tube_matches_numpy():
+    rng = np.random.default_rng(41)
+    s = np.linspace(0.0, 30.0, 61)
+    polyline = np.column_stack([s, 2.0 * np.sin(s / 5.0), np.zeros_like(s)])
+    polyline_radius = np.linspace(1.2, 0.8, len(s))
+    points = np.column_stack([rng.uniform(-2.0, 32.0, 200), rng.uniform(-4.0, 6.0, 200),
+                              rng.uniform(-3.0, 3.0, 200)])
+    radius_mm, clearance = 0.7, rng.uniform(0.0, 1.0, 200)
+    check = rng.uniform(size=200) < 0.8
+    room, push = np.full(200, 7.0), np.zeros((200, 3))
+
+    worst = push_off_tube(points, radius_mm, check, clearance, polyline, polyline_radius,
+                          *polyline_runs(polyline), room, push)
+
+    dist, seg, u, feet = brute_point_polyline(points[check], polyline)
+    r_obstacle = polyline_radius[seg] + u * (polyline_radius[seg + 1] - polyline_radius[seg])
+    shortfall = clearance[check] - (dist - radius_mm - r_obstacle)
+    hit = shortfall > 0
+    assert 10 < np.count_nonzero(hit) < np.count_nonzero(check)
+    assert_allclose(worst, shortfall.max(), rtol=0, atol=1e-12)
+    assert_allclose(room[check], np.maximum(-shortfall, 0.0), rtol=0, atol=1e-12)
+    assert_array_equal(room[~check], 7.0)
+    want = np.zeros((np.count_nonzero(check), 3))
+    want[hit] = ((shortfall[hit] + 0.05)[:, None]
+                 * (points[check][hit] - feet[hit]) / dist[hit][:, None])
+    assert_allclose(push[check], want, rtol=0, atol=1e-12)
+    assert_array_equal(push[~check], 0.0)
+
+
+def test_take_step_matches_numpy():
+    rng = np.random.default_rng(42)
+    points = rng.normal(size=(50, 3))
+    push, smoothed = rng.normal(size=(50, 3)), rng.normal(size=(50, 3))
+    frozen = np.clip(rng.uniform(-0.5, 1.5, 50), 0.0, 1.0)
+    room, obstacle_room = rng.uniform(-0.1, 0.5, 50), rng.uniform(0.0, 1.0, (2, 50))
+    moved_points, moved_room, moved_obstacle_room = (points.copy(), room.copy(),
+                                                     obstacle_room.copy())
+
+    check = take_step(moved_points, push, smoothed, frozen, 0.3, moved_room,
+                      moved_obstacle_room)
+
+    scale = (min(np.linalg.norm(push, axis=1).max(), 0.3)
+             / np.linalg.norm(smoothed, axis=1).max())
+    move = scale * smoothed * (1.0 - frozen)[:, None]
+    moved_mm = np.linalg.norm(move, axis=1)
+    assert_allclose(moved_points, points + move, rtol=0, atol=1e-15)
+    assert_allclose(moved_room, room - moved_mm, rtol=0, atol=1e-15)
+    assert_allclose(moved_obstacle_room, obstacle_room - moved_mm, rtol=0, atol=1e-15)
+    assert_array_equal(check, (moved_mm > 0) & (room - moved_mm <= 0))
+    assert np.any(check) and not np.all(check)
