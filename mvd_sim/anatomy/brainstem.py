@@ -24,8 +24,8 @@ Queries
 Closest points are exact on this analytic surface: the nearest sample of a dense parameter grid
 gives a start, then damped Newton steps minimise ``|S(theta, t) - p|^2``, one compiled loop
 per query (:mod:`mvd_sim.anatomy.surface_kernels`). The nearest sample is found by branch
-and bound over bounding balls of the grid's patches, which also screens out the points a query
-does not need exactly (beyond its reach). The sign comes from an inside test: is ``p`` inside
+and bound over a tree of the grid's tiles, which also screens out the points a query does not
+need exactly (beyond its reach). The sign comes from an inside test: is ``p`` inside
 the ellipse of its own axial level?
 
 The surface depends on ``t`` only through three profiles, ``A = cap * half_width``, the
@@ -283,23 +283,22 @@ class SurfaceQuery:
 
 @dataclass(frozen=True, eq=False)
 class _SampleGrid:
-    """Surface samples on a parameter grid (midline frame, mm), tiled for the nearest-sample
-    search (:func:`mvd_sim.anatomy.surface_kernels.nearest_sample`).
+    """Surface samples on a parameter grid (midline frame, mm), and the same samples as a tree
+    of tiles for the nearest-sample search
+    (:func:`mvd_sim.anatomy.surface_kernels.nearest_sample`).
 
     Attributes
     ----------
     samples : (n_theta, n_t, 3) float, mm
     theta, t : (n_theta,), (n_t,) float, rad
         The grid's parameters.
-    tiles : (blocks, patches, samples, 3) float, mm
-        The samples block by block, patch by patch (the grid padded to whole blocks).
-    patches : (blocks, patches, 8) float
-        Each patch's bounding ball (centre, radius, mm) and a slab about its centre holding
-        its samples (unit normal, half-thickness in mm).
-    blocks : (blocks, 4) float
-        Each block's bounding ball (centre, radius, mm).
-    block_columns : int
-        Blocks a row (along ``t``).
+    tree_samples : (tops * FAN^6, 3) float, mm
+        The samples depth first (the grid padded to whole tops).
+    leaves, mids, tops : (tops * FAN^4, 8), (tops * FAN^2, 8), (tops, 8) float
+        Each tile's bounding ball (centre, radius, mm) and a slab about its centre holding
+        its samples (unit normal, half-thickness in mm), depth first.
+    top_columns : int
+        Tops a row (along ``t``).
     cover_mm : float
         Covering radius: every surface point lies within it of a sample (half the longest
         cell diagonal, or the polar caps'), so ``|p - S| >= d_sample - cover_mm``.
@@ -308,45 +307,49 @@ class _SampleGrid:
     samples: np.ndarray
     theta: np.ndarray
     t: np.ndarray
-    tiles: np.ndarray
-    patches: np.ndarray
-    blocks: np.ndarray
-    block_columns: int
+    tree_samples: np.ndarray
+    leaves: np.ndarray
+    mids: np.ndarray
+    tops: np.ndarray
+    top_columns: int
     cover_mm: float
 
 
-def _tiles(points: np.ndarray, size: int) -> np.ndarray:
-    """(rows, columns, size * size, ...) tiles of ``size`` x ``size`` of a grid (rows *
+def _tiles(grid: np.ndarray, size: int) -> np.ndarray:
+    """(rows, columns, size * size, ...): the ``size`` x ``size`` tiles of a grid (rows *
     size, columns * size, ...), each row-major."""
-    rows, columns = points.shape[0] // size, points.shape[1] // size
-    tiled = points.reshape(rows, size, columns, size, *points.shape[2:]).swapaxes(1, 2)
-    return tiled.reshape(rows, columns, size * size, *points.shape[2:])
+    rows, columns = grid.shape[0] // size, grid.shape[1] // size
+    tiled = grid.reshape(rows, size, columns, size, *grid.shape[2:]).swapaxes(1, 2)
+    return tiled.reshape(rows, columns, size * size, *grid.shape[2:])
 
 
-def _bounding_balls(points: np.ndarray) -> np.ndarray:
-    """(..., 4): the centre of the bounding box of each set of points (..., k, 3) and the
-    radius about it that holds them (mm, padded by 1e-9 mm against rounding)."""
-    centres = 0.5 * (points.min(axis=-2) + points.max(axis=-2))
-    radii = norm(points - centres[..., None, :]).max(axis=-1) + 1e-9
-    return np.concatenate([centres, radii[..., None]], axis=-1)
+def _depth_first(grid: np.ndarray, levels: int) -> np.ndarray:
+    """The nodes of a grid (rows, columns, ...) of one level, ordered depth first through
+    ``levels`` levels of FAN x FAN parents above it: (rows * columns, ...)."""
+    for _ in range(levels):
+        grid = _tiles(grid, kernels.FAN)
+    return grid.reshape(-1, *grid.shape[2 + levels:])
 
 
-def _slabs(tiles: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """(..., 4): slabs about ``centres`` (..., 3) holding square tiles of samples (..., k, 3):
-    the unit normal (across the tile's diagonals) and the half-thickness (mm, padded by
-    1e-9 mm)."""
-    normal = cross(tiles[..., -1, :] - tiles[..., 0, :],
-                   tiles[..., kernels.SAMPLE_BLOCK - 1, :]
-                   - tiles[..., -kernels.SAMPLE_BLOCK, :])
+def _tile_nodes(grid: np.ndarray, size: int) -> np.ndarray:
+    """(rows, columns, 8) for the ``size`` x ``size`` tiles of a sample grid (..., 3): the
+    centre of each tile's bounding box and the radius about it holding its samples, then the
+    unit normal across the tile's diagonals and the half-thickness of the slab about the
+    centre holding them (mm, radius and half-thickness padded by 1e-9 mm)."""
+    tiles = _tiles(grid, size)
+    centres = 0.5 * (tiles.min(axis=2) + tiles.max(axis=2))
+    radii = norm(tiles - centres[:, :, None]).max(axis=2) + 1e-9
+    normal = cross(tiles[:, :, -1] - tiles[:, :, 0], tiles[:, :, size - 1] - tiles[:, :, -size])
     normal /= norm(normal)[..., None]
-    height = np.abs(np.einsum("...ki,...i->...k", tiles - centres[..., None, :], normal))
-    return np.concatenate([normal, height.max(axis=-1)[..., None] + 1e-9], axis=-1)
+    height = np.abs(np.einsum("rcki,rci->rck", tiles - centres[:, :, None], normal))
+    return np.concatenate([centres, radii[..., None], normal,
+                           height.max(axis=2)[..., None] + 1e-9], axis=-1)
 
 
 @lru_cache(maxsize=16)
 def _sample_grid(shape: BrainstemShape) -> _SampleGrid:
-    """The :data:`_SAMPLE_GRID` of ``shape``, tiled, with its covering radius. Cached per
-    shape: the cases of a scenario set or dataset mostly share one."""
+    """The :data:`_SAMPLE_GRID` of ``shape``, as a tree too, with its covering radius. Cached
+    per shape: the cases of a scenario set or dataset mostly share one."""
     theta = np.linspace(-np.pi, np.pi, _SAMPLE_GRID[0], endpoint=False)
     t = np.linspace(0.0, np.pi, _SAMPLE_GRID[1])[1:-1]
     samples = shape.surface(*np.meshgrid(theta, t, indexing="ij"))
@@ -357,21 +360,16 @@ def _sample_grid(shape: BrainstemShape) -> _SampleGrid:
     poles = shape.surface(np.zeros(2), np.array([0.0, np.pi]))
     cap = max(np.linalg.norm(samples[:, 0] - poles[0], axis=1).max(),
               np.linalg.norm(samples[:, -1] - poles[1], axis=1).max())
-    # pad to whole blocks by repeating the last samples (which leaves every ball as it is)
-    block = kernels.SAMPLE_BLOCK ** 2
-    padded = np.pad(samples, ((0, -samples.shape[0] % block), (0, -samples.shape[1] % block),
+    # pad to whole tops by repeating the last samples (which leaves every tile's ball and
+    # slab as they are: the repeats sit in their originals' tiles)
+    top = kernels.FAN ** 3
+    padded = np.pad(samples, ((0, -samples.shape[0] % top), (0, -samples.shape[1] % top),
                               (0, 0)), mode="edge")
-    patch_tiles = _tiles(padded, kernels.SAMPLE_BLOCK)          # (rows, columns, 64, 3)
-    patch_balls = _bounding_balls(patch_tiles)
-    patches = np.concatenate([patch_balls, _slabs(patch_tiles, patch_balls[..., :3])], axis=-1)
-    # blocks of patches, each block's patches and samples contiguous
-    tiles = _tiles(patch_tiles, kernels.SAMPLE_BLOCK)           # (R, C, 64, 64, 3)
-    blocks = _bounding_balls(tiles.reshape(*tiles.shape[:2], -1, 3))
     return _SampleGrid(
-        samples, theta, t, np.ascontiguousarray(tiles.reshape(-1, block, block, 3)),
-        np.ascontiguousarray(_tiles(patches, kernels.SAMPLE_BLOCK).reshape(-1, block, 8)),
-        np.ascontiguousarray(blocks.reshape(-1, 4)), tiles.shape[1],
-        max(0.5 * float(diagonals.max()), float(cap)))
+        samples, theta, t, np.ascontiguousarray(_depth_first(padded, 3)),
+        *(np.ascontiguousarray(_depth_first(_tile_nodes(padded, kernels.FAN ** level),
+                                            3 - level)) for level in (1, 2, 3)),
+        padded.shape[1] // top, max(0.5 * float(diagonals.max()), float(cap)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -525,16 +523,16 @@ class Brainstem:
         Notes
         -----
         One compiled loop (:func:`mvd_sim.anatomy.surface_kernels.query`) finds each point's
-        nearest sample of a dense surface grid by branch and bound over bounding balls of
-        its patches, which also tells the points beyond reach without finding theirs, and
-        starts Newton there (the grid is dense enough that the start lies in the global
+        nearest sample of a dense surface grid by branch and bound over a tree of its tiles,
+        which also tells the points beyond reach without finding theirs, and starts Newton
+        there (the grid is dense enough that the start lies in the global
         minimum's basin, which a test checks against VTK).
         """
         table, grid = _profile_table(self.shape), _sample_grid(self.shape)
         signed, closest, normal = kernels.query(
             table.coefficients, table.knots, table.z_mid_mm, table.half_length_mm,
             self.shape.z_bottom_mm, self.shape.z_top_mm, grid.samples, grid.theta, grid.t,
-            grid.tiles, grid.patches, grid.blocks, grid.block_columns,
+            grid.tree_samples, grid.leaves, grid.mids, grid.tops, grid.top_columns,
             grid.cover_mm, np.ascontiguousarray(self.to_midline(np.atleast_2d(points))),
             float(max_distance_mm), bool(exact_inside), TOL.newton_steps, _NEWTON_CONVERGED,
             _NEWTON_QUADRATIC)

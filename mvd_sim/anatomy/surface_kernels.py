@@ -4,10 +4,10 @@ of its start grid, and the damped Newton solve for closest points
 
 Scene placement asks the brainstem for closest points some forty times a case, for a few to a
 few hundred points at a time. One :func:`query` call answers such a question in one loop:
-per point, an inside test, a branch and bound over bounding balls and slabs of the start
-grid's patches for the nearest sample (a microsecond or two; a k-d tree call cost some 45
-microseconds however few the points, more for points a few mm off the surface), and
-Newton's steps from it.
+per point, an inside test, a depth-first branch and bound over bounding balls and slabs of
+a tree of tiles of the start grid for the nearest sample (about a microsecond; a k-d tree call
+cost some 45 microseconds however few the points, more for points a few mm off the surface),
+and Newton's steps from it.
 
 Frames and units are those of :mod:`mvd_sim.anatomy.brainstem`: the midline frame, mm, and the
 surface parameters ``theta`` (around the axial section, rad) and ``t`` (polar, rad, 0 at the
@@ -25,12 +25,12 @@ import numpy as np
 
 from mvd_sim._numba import compiled
 
-__all__ = ["TABLE_DEGREE", "SAMPLE_BLOCK", "profiles", "frames", "nearest_sample", "query"]
+__all__ = ["TABLE_DEGREE", "FAN", "profiles", "frames", "nearest_sample", "query"]
 
 #: Degree of the profile table's pieces.
 TABLE_DEGREE = 5
-#: Samples (and patches) per side of a patch (and block) of the start grid's hierarchy.
-SAMPLE_BLOCK = 8
+#: Children per side of a node of the start grid's tree of tiles (:func:`nearest_sample`).
+FAN = 4
 #: first coefficient row of the profiles' k-th derivative, and its polynomial degree
 _ROW_START = (0, TABLE_DEGREE + 1, 2 * TABLE_DEGREE + 1)
 _DEGREE = (TABLE_DEGREE, TABLE_DEGREE - 1, TABLE_DEGREE - 2)
@@ -178,87 +178,107 @@ def _newton(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: flo
 
 
 @compiled
-def nearest_sample(tiles: np.ndarray, patches: np.ndarray, blocks: np.ndarray,
-                   block_columns: int, n_t: int, p: np.ndarray, limit_mm: float
-                   ) -> tuple[int, float, float]:
+def _node_bound(nodes: np.ndarray, k: int, p: np.ndarray, best: float) -> float:
+    """Lower bound (mm) of the distance from ``p`` to the samples of node ``k`` (``nodes``
+    (n, 8): centre, radius, unit normal, half-thickness): its slab's ``|(p - centre) .
+    normal| - half_thickness``, or, if that is no more than ``best``, its ball's ``|p -
+    centre| - radius`` if larger."""
+    dx, dy, dz = p[0] - nodes[k, 0], p[1] - nodes[k, 1], p[2] - nodes[k, 2]
+    slab = abs(dx * nodes[k, 4] + dy * nodes[k, 5] + dz * nodes[k, 6]) - nodes[k, 7]
+    if slab > best:
+        return slab
+    return max(slab, np.sqrt(dx * dx + dy * dy + dz * dz) - nodes[k, 3])
+
+
+@compiled
+def nearest_sample(samples: np.ndarray, leaves: np.ndarray, mids: np.ndarray,
+                   tops: np.ndarray, top_columns: int, n_t: int, p: np.ndarray,
+                   limit_mm: float) -> tuple[int, float, float]:
     """The sample of a surface grid nearest to ``p`` (mm), if one lies within ``limit_mm``.
 
-    The grid (n_theta, n_t), padded by repeating its last samples to whole blocks, is cut
-    into blocks of :data:`SAMPLE_BLOCK` x :data:`SAMPLE_BLOCK` patches of as many samples,
-    stored block by block, patch by patch (row-major within each):
+    The grid (n_theta, n_t), padded by repeating its last samples to whole tops, is a tree
+    of tiles: tops of :data:`FAN` x :data:`FAN` mids, of as many leaves, of as many samples.
+    Each level is stored depth first, a node's children contiguous and row-major:
 
-    - ``tiles`` (blocks, patches, samples, 3): the samples, mm;
-    - ``patches`` (blocks, patches, 8): each patch's bounding ball (centre, radius) and the
-      slab about its centre that holds its samples (unit normal, half-thickness), mm;
-    - ``blocks`` (blocks, 4): each block's bounding ball, ``block_columns`` blocks a row.
+    - ``samples`` (tops * FAN^6, 3), mm;
+    - ``leaves``, ``mids`` (tops * FAN^4 and tops * FAN^2, 8): each node's bounding ball
+      (centre, radius) and a slab about its centre holding its samples (unit normal,
+      half-thickness), mm (:func:`_node_bound`);
+    - ``tops`` (tops, 8): the same, ``top_columns`` tops a row.
 
-    A node's bound is ``|p - centre| - radius`` (for a patch, or the slab's
-    ``|(p - centre) . normal| - half_thickness`` if larger). The nearest block is searched
-    first and in each block its nearest patch first, so the first samples looked at are near;
-    a node is skipped once its bound exceeds the nearest sample found (or ``limit_mm``): the
-    answer is the exact nearest sample.
+    Depth first, nearest child first; a node is skipped once its bound exceeds the nearest
+    sample found (or ``limit_mm``), so the answer is the exact nearest sample.
 
     Returns
     -------
     index : int
         Flat index ``i * n_t + j`` in the unpadded grid of the nearest sample if within
         ``limit_mm``; else of the nearest sample looked at, or of the first sample of the
-        nearest block.
+        nearest top.
     distance_mm : float
         Its distance if within ``limit_mm``, else ``inf``.
     floor_mm : float
         A lower bound of every sample's distance (the nearest's own distance when found).
     """
-    size = SAMPLE_BLOCK
-    n_blocks, n_patches, n_samples = tiles.shape[0], tiles.shape[1], tiles.shape[2]
-    block_bound = np.empty(n_blocks)
-    nearest_block = 0
-    for b in range(n_blocks):
-        dx, dy, dz = p[0] - blocks[b, 0], p[1] - blocks[b, 1], p[2] - blocks[b, 2]
-        block_bound[b] = np.sqrt(dx * dx + dy * dy + dz * dz) - blocks[b, 3]
-        if block_bound[b] < block_bound[nearest_block]:
-            nearest_block = b
-    patch_bound = np.empty(n_patches)
+    fan = FAN * FAN
+    levels = (tops, mids, leaves)
+    stack_node = np.empty(len(tops) + 2 * fan, np.int64)
+    stack_level = np.empty(len(tops) + 2 * fan, np.int64)
+    stack_bound = np.empty(len(tops) + 2 * fan)
     limit2 = limit_mm * limit_mm
     best, best2, nearest = limit_mm, np.inf, -1
     floor = np.inf
-    for step in range(n_blocks):
-        # the nearest block first, then the others in order
-        b = nearest_block if step == 0 else step - 1 + (step - 1 >= nearest_block)
-        if block_bound[b] > best:
-            floor = min(floor, block_bound[b])
+    # the tops, the nearest last (popped first)
+    nearest_top = 0
+    for k in range(len(tops)):
+        stack_node[k], stack_level[k], stack_bound[k] = k, 0, _node_bound(tops, k, p, best)
+        if stack_bound[k] < stack_bound[nearest_top]:
+            nearest_top = k
+    size = len(tops)
+    last = size - 1
+    stack_node[nearest_top], stack_node[last] = stack_node[last], stack_node[nearest_top]
+    stack_bound[nearest_top], stack_bound[last] = stack_bound[last], stack_bound[nearest_top]
+    while size > 0:
+        size -= 1
+        node, level, bound = stack_node[size], stack_level[size], stack_bound[size]
+        if bound > best:
+            floor = min(floor, bound)
             continue
-        first = 0
-        for q in range(n_patches):
-            node = patches[b, q]
-            dx, dy, dz = p[0] - node[0], p[1] - node[1], p[2] - node[2]
-            patch_bound[q] = max(np.sqrt(dx * dx + dy * dy + dz * dz) - node[3],
-                                 abs(dx * node[4] + dy * node[5] + dz * node[6]) - node[7])
-            if patch_bound[q] < patch_bound[first]:
-                first = q
-        for visit in range(n_patches):
-            # the nearest patch first, then the others in order
-            q = first if visit == 0 else visit - 1 + (visit - 1 >= first)
-            if patch_bound[q] > best:
-                floor = min(floor, patch_bound[q])
-                continue
-            tile = tiles[b, q]
-            for s in range(n_samples):
-                dx, dy, dz = p[0] - tile[s, 0], p[1] - tile[s, 1], p[2] - tile[s, 2]
+        if level == 2:
+            for k in range(node * fan, (node + 1) * fan):
+                dx, dy, dz = p[0] - samples[k, 0], p[1] - samples[k, 1], p[2] - samples[k, 2]
                 d2 = dx * dx + dy * dy + dz * dz
                 if d2 < best2:
-                    best2 = d2
-                    i = ((b // block_columns) * size + q // size) * size + s // size
-                    j = ((b % block_columns) * size + q % size) * size + s % size
-                    nearest = i * n_t + min(j, n_t - 1)
+                    best2, nearest = d2, k
                     if d2 <= limit2:
                         best = np.sqrt(d2)
-    if best2 <= limit2:
-        return nearest, best, best
+            continue
+        children = levels[level + 1]
+        first = size
+        for k in range(node * fan, (node + 1) * fan):
+            stack_node[size], stack_level[size] = k, level + 1
+            stack_bound[size] = _node_bound(children, k, p, best)
+            if stack_bound[size] < stack_bound[first]:
+                first = size
+            size += 1
+        last = size - 1
+        stack_node[first], stack_node[last] = stack_node[last], stack_node[first]
+        stack_bound[first], stack_bound[last] = stack_bound[last], stack_bound[first]
     if nearest < 0:
-        nearest = ((nearest_block // block_columns) * size * size * n_t
-                   + (nearest_block % block_columns) * size * size)
-    return nearest, np.inf, min(floor, np.sqrt(best2))
+        return (nearest_top // top_columns) * fan * FAN * n_t \
+            + (nearest_top % top_columns) * fan * FAN, np.inf, floor
+    # depth-first index -> (i, j) in the grid: FAN x FAN digits per level, row-major
+    i, j, k = 0, 0, nearest
+    scale = 1
+    for _ in range(3):
+        digit = k % fan
+        i, j, k = i + (digit // FAN) * scale, j + (digit % FAN) * scale, k // fan
+        scale *= FAN
+    i, j = i + (k // top_columns) * scale, j + (k % top_columns) * scale
+    index = i * n_t + min(j, n_t - 1)
+    if best2 <= limit2:
+        return index, best, best
+    return index, np.inf, min(floor, np.sqrt(best2))
 
 
 @compiled
@@ -276,8 +296,8 @@ def _inside(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: flo
 @compiled
 def query(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: float,
           z_bottom: float, z_top: float, samples: np.ndarray, sample_theta: np.ndarray,
-          sample_t: np.ndarray, tiles: np.ndarray, patches: np.ndarray, blocks: np.ndarray,
-          block_columns: int, cover_mm: float,
+          sample_t: np.ndarray, tree_samples: np.ndarray, leaves: np.ndarray,
+          mids: np.ndarray, tops: np.ndarray, top_columns: int, cover_mm: float,
           points: np.ndarray, max_distance_mm: float, exact_inside: bool, max_steps: int,
           converged: float, quadratic: float
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -285,8 +305,8 @@ def query(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: float
 
     The sign comes from :func:`_inside`. A point whose nearest grid sample (``samples``
     (n_theta, n_t, 3) at parameters ``sample_theta`` (n_theta,) and ``sample_t`` (n_t,),
-    every surface point within ``cover_mm`` of one; tiled for the search as ``tiles``,
-    ``patches``, ``blocks``, see :func:`nearest_sample`) lies within ``max_distance_mm +
+    every surface point within ``cover_mm`` of one; stored as a tree for the search in
+    ``tree_samples``, ``leaves``, ``mids``, ``tops``, see :func:`nearest_sample`) lies within ``max_distance_mm +
     cover_mm``, or that is inside when ``exact_inside``, is solved exactly by
     :func:`_newton` from that sample. For the others the distance is a lower bound above
     ``max_distance_mm``, and the closest point a grid sample.
@@ -308,8 +328,8 @@ def query(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: float
         inside = _inside(coefficients, knots, z_mid, half, z_bottom, z_top, p, profile)
         sign = -1.0 if inside else 1.0
         limit = np.inf if exact_inside and inside else max_distance_mm + cover_mm
-        index, distance, floor = nearest_sample(tiles, patches, blocks, block_columns, n_t,
-                                                p, limit)
+        index, distance, floor = nearest_sample(tree_samples, leaves, mids, tops,
+                                                top_columns, n_t, p, limit)
         i, j = index // n_t, index % n_t
         if distance < np.inf:
             _newton(coefficients, knots, z_mid, half, p, sample_theta[i], sample_t[j],

@@ -7,8 +7,8 @@ measured from the first point.
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
+from mvd_sim._numba import compiled
 from mvd_sim._typing import Points
 
 __all__ = ["arc_length", "point_at", "resample", "tangents", "parallel_transport_frames",
@@ -122,25 +122,36 @@ def parallel_transport_frames(points: Points) -> tuple[np.ndarray, np.ndarray, n
     t = tangents(points)
     axis = np.eye(3)[np.argmin(np.abs(t[0]))]
     n0 = axis - np.dot(axis, t[0]) * t[0]
-    # rotation taking each tangent to the next: about v = t[i-1] x t[i] by the angle between
-    # them (a U-turn, v = 0, keeps the normal); their running products (a log-depth prefix
-    # scan of compositions) carry the first normal along
-    v = np.cross(t[:-1], t[1:])
-    sin = np.linalg.norm(v, axis=1)
-    cos = np.einsum("ij,ij->i", t[:-1], t[1:])
-    angle = np.arctan2(sin, cos)
-    rotvec = np.zeros_like(v)
-    turning = sin > 1e-15
-    rotvec[turning] = v[turning] * (angle[turning] / sin[turning])[:, None]
-    carried = Rotation.from_rotvec(np.vstack([np.zeros(3), rotvec]))
-    step = 1
-    while step < len(carried):
-        carried = Rotation.concatenate([carried[:step], carried[step:] * carried[:-step]])
-        step *= 2
-    normal = carried.apply(n0 / np.linalg.norm(n0))
+    normal = _transported(t, n0 / np.linalg.norm(n0))
     normal -= np.einsum("ij,ij->i", normal, t)[:, None] * t
     normal /= np.linalg.norm(normal, axis=1, keepdims=True)
     return t, normal, np.cross(t, normal)
+
+
+@compiled
+def _transported(t: np.ndarray, n0: np.ndarray) -> np.ndarray:
+    """``n0`` carried along unit tangents ``t`` (n, 3): at each step rotated (Rodrigues'
+    formula) about ``k = t[i-1] x t[i] / sin`` by the angle between them; a U-turn
+    (``sin = 0``) keeps it."""
+    out = np.empty_like(t)
+    out[0] = n0
+    for i in range(1, len(t)):
+        ax, ay, az = t[i - 1, 0], t[i - 1, 1], t[i - 1, 2]
+        bx, by, bz = t[i, 0], t[i, 1], t[i, 2]
+        nx, ny, nz = out[i - 1, 0], out[i - 1, 1], out[i - 1, 2]
+        kx, ky, kz = ay * bz - az * by, az * bx - ax * bz, ax * by - ay * bx
+        sin = np.sqrt(kx * kx + ky * ky + kz * kz)
+        if sin <= 1e-15:
+            out[i] = out[i - 1]
+            continue
+        angle = np.arctan2(sin, ax * bx + ay * by + az * bz)
+        kx, ky, kz = kx / sin, ky / sin, kz / sin
+        c, s = np.cos(angle), np.sin(angle)
+        along = (kx * nx + ky * ny + kz * nz) * (1.0 - c)
+        out[i, 0] = nx * c + (ky * nz - kz * ny) * s + kx * along
+        out[i, 1] = ny * c + (kz * nx - kx * nz) * s + ky * along
+        out[i, 2] = nz * c + (kx * ny - ky * nx) * s + kz * along
+    return out
 
 
 def curvature(points: Points) -> np.ndarray:

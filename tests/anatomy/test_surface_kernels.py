@@ -57,8 +57,8 @@ def surface_samples(table, n: int, rng) -> tuple[np.ndarray, ...]:
 
 
 def test_nearest_sample_is_exact_and_its_floor_a_lower_bound(shape, table):
-    """The branch and bound over the tiled grid finds the same nearest sample as a k-d tree
-    over the grid, at any limit; beyond the limit it reports none, and a lower bound above
+    """The branch and bound over the grid's tree of tiles finds the same nearest sample as a
+    k-d tree over the grid, at any limit; beyond the limit it reports none, and a lower bound above
     the limit. Points 5 mm inside to 6 mm outside the surface, and anywhere in its box."""
     grid = _sample_grid(shape)
     n_t = grid.samples.shape[1]
@@ -69,8 +69,8 @@ def test_nearest_sample_is_exact_and_its_floor_a_lower_bound(shape, table):
                                               rng.uniform(-45.0, 50.0, 1000)])])
     distance, index = cKDTree(grid.samples.reshape(-1, 3)).query(points)
     for limit in (np.inf, 3.0, 0.5):
-        found = [kernels.nearest_sample(grid.tiles, grid.patches, grid.blocks,
-                                        grid.block_columns, n_t, p, limit) for p in points]
+        found = [kernels.nearest_sample(grid.tree_samples, grid.leaves, grid.mids, grid.tops,
+                                        grid.top_columns, n_t, p, limit) for p in points]
         got_index, got_distance, floor = (np.array(column) for column in zip(*found))
         within = distance <= limit
         assert np.count_nonzero(within) > 100
