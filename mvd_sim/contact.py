@@ -193,7 +193,7 @@ class Region:
     nerve_centre, vessel_centre : (3,) float, mm
         Centerline points where it is reached.
     vessel_axis : (3,) float
-        Unit direction of the vessel there.
+        Unit direction of the vessel there (continuous along it).
     span : (float, float), mm
         Placed arc interval of the nerve that can hold the contact patch.
     surface : VesselSurface
@@ -236,7 +236,7 @@ def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
         s_hi = min(touching_s[-1] + half, placed.length_mm)
     else:  # a touch narrower than the ring spacing
         s_lo = s_hi = deepest.placed_s
-    tangent = placed.tangent_at(deepest.placed_s)
+    tangent = placed.smooth_tangent_at(deepest.placed_s)
     crossing = float(np.degrees(np.arccos(min(abs(float(np.dot(tangent, deepest.vessel_axis))),
                                               1.0))))
     direction = deepest.vessel_centre - deepest.nerve_centre
@@ -321,7 +321,8 @@ def _nerve_regions(nerve: Tube, vessels: list[Tube], segments: SegmentSet, margi
             placed_s=float(mine.arc0[a[k]] + 2 * s[k] * mine.half[a[k]]),
             gap=float(gap[k]), nerve_centre=mine.point(a[k], s[k]),
             vessel_centre=segments.point(b[k], t[k]),
-            vessel_axis=(segments.end[b[k]] - segments.start[b[k]]) / (2 * segments.half[b[k]]),
+            vessel_axis=vessel.smooth_tangent_at(segments.arc0[b[k]]
+                                                 + 2 * t[k] * segments.half[b[k]]),
             span=span, surface=local))
     return out
 

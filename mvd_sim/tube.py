@@ -137,6 +137,14 @@ class Tube:
         """Radius (mm) at arc length ``s_mm``, linearly interpolated."""
         return np.interp(s_mm, self.s, self.radius)
 
+    def smooth_tangent_at(self, s_mm: float) -> np.ndarray:
+        """Unit tangent at ``s_mm``, continuous along the tube: the vertices' tangents
+        (:attr:`tangents`) interpolated linearly and normalised. Unlike :meth:`tangent_at`
+        it does not jump at a vertex, so quantities measured with it (a crossing angle, say)
+        do not either."""
+        t = np.array([np.interp(s_mm, self.s, self.tangents[:, k]) for k in range(3)])
+        return t / np.sqrt(np.dot(t, t))
+
     def tangent_at(self, s_mm: float) -> np.ndarray:
         """Unit tangent of the polyline segment containing ``s_mm``."""
         i = min(max(int(np.searchsorted(self.s, s_mm, side="right")) - 1, 0), len(self.s) - 2)

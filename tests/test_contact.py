@@ -71,6 +71,22 @@ def test_crossing_tubes_separation_is_exact(angle, gap):
     assert_allclose(contact.vessel_point_mm, [5.0, 0.0, -(R_NERVE + gap)], atol=1e-6)
 
 
+def test_crossing_angle_does_not_jump_at_a_vessel_vertex():
+    """A vessel bent by 20 deg where it touches the nerve: the angle reported is the mean of
+    its two segments' (its direction at the vertex), and moving it 1e-9 mm along the nerve
+    so the closest point falls on one segment or the other does not change it."""
+    def bent(shift):
+        corner = np.array([5.0 + shift, 0.0, -(R_NERVE + R_VESSEL - 0.1)])
+        ins, outs = (np.radians(a) for a in (50.0, 70.0))
+        arm_in = corner - np.linspace(6.0, 0.0, 61)[:, None] * [np.cos(ins), np.sin(ins), 0]
+        arm_out = corner + np.linspace(0.0, 6.0, 61)[1:, None] * [np.cos(outs), np.sin(outs), 0]
+        return mvd_sim.Tube("v", "AICA", np.vstack([arm_in, arm_out]), R_VESSEL)
+
+    angles = [analyze(_scene([bent(shift)])).contacts[0].crossing_angle_deg
+              for shift in (-1e-9, 0.0, 1e-9)]
+    assert_allclose(angles, 60.0, atol=1e-3)
+
+
 def test_parallel_touching_tubes_patch_matches_closed_form():
     # a vessel alongside the nerve over its middle 10 mm, touching it (gap 0)
     vessel = mvd_sim.Tube("v", "AICA", _line([10.0, 0, -(R_NERVE + R_VESSEL)], [1, 0, 0], 10.0),

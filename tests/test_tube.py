@@ -180,3 +180,18 @@ def test_with_points_keeps_radius_by_index():
     assert_allclose(moved.radius, tube.radius, rtol=0, atol=0)
     with pytest.raises(GeometryError, match="tube 'CN7'"):
         tube.with_points(STRAIGHT[:3])
+
+
+def test_smooth_tangent_is_continuous_across_a_vertex():
+    """Two segments meeting at 40 deg: the segment tangent jumps at the vertex, the smooth
+    one turns through the bisector there and is each segment's own direction at the ends."""
+    a = np.radians(40.0)
+    points = np.array([[0.0, 0, 0], [1.0, 0, 0], [1.0 + np.cos(a), np.sin(a), 0]])
+    tube = Tube("t", "AICA", points, 0.5)
+    bisector = np.array([np.cos(a / 2), np.sin(a / 2), 0.0])
+    assert_allclose(tube.smooth_tangent_at(1.0), bisector, atol=1e-12)
+    before, after = tube.smooth_tangent_at(1.0 - 1e-9), tube.smooth_tangent_at(1.0 + 1e-9)
+    assert np.linalg.norm(before - after) < 1e-8
+    assert np.linalg.norm(tube.tangent_at(1.0 - 1e-9) - tube.tangent_at(1.0 + 1e-9)) > 0.6
+    assert_allclose(tube.smooth_tangent_at(0.0), [1.0, 0, 0], atol=1e-12)
+    assert_allclose(np.linalg.norm(tube.smooth_tangent_at(0.4)), 1.0, atol=1e-12)
