@@ -30,13 +30,14 @@ def polyline_runs(polyline: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @compiled
-def push_off_tube(points: np.ndarray, radius_mm: float, check: np.ndarray,
+def push_off_tube(points: np.ndarray, radius_mm: float, movable: np.ndarray,
                   clearance_mm: np.ndarray, polyline: np.ndarray, polyline_radius: np.ndarray,
                   runs: np.ndarray, run_start: np.ndarray, room_mm: np.ndarray,
                   push: np.ndarray) -> float:
     """Shortfalls of a vessel's clearances from one tube, and the pushes that undo them.
 
-    For each point ``k`` of the vessel ``points`` (n, 3) with ``check[k]``: its surface gap
+    For each point ``k`` of the vessel ``points`` (n, 3) that is ``movable`` and has no room
+    left (``room_mm[k] <= 0``) from this tube: its surface gap
     to the tube (centerline ``polyline`` (m, 3), radius ``polyline_radius`` (m,), linear
     along each segment; ``runs``, ``run_start`` from :func:`polyline_runs`) falls short of
     ``clearance_mm[k]`` by ``shortfall``. ``room_mm[k]`` becomes ``max(-shortfall, 0)``, how
@@ -52,7 +53,7 @@ def push_off_tube(points: np.ndarray, radius_mm: float, check: np.ndarray,
     ball_mm = np.empty(len(runs))
     worst = 0.0
     for k in range(len(points)):
-        if not check[k]:
+        if not movable[k] or room_mm[k] > 0:
             continue
         p = (points[k, 0], points[k, 1], points[k, 2])
         i, u = nearest_on_polyline(p, start, end, runs, run_start, ball_mm)

@@ -212,17 +212,19 @@ def clear_side(brainstem: Brainstem, req: ContactRequest, radius_mm: float) -> n
     angles = np.radians(np.concatenate(([0.0], np.repeat(np.arange(5, 181, 5), 2)
                                         * np.tile([1.0, -1.0], 36))))
     sides = np.cos(angles)[:, None] * req.normal + np.sin(angles)[:, None] * binormal
-    crossings = _crossing(req, sides, radius_mm).reshape(-1, 3)
     needed_mm = BRAINSTEM_CLEARANCE_MM + 0.05
-    # exact only within reach: beyond it the lower bound already clears
-    clearance = brainstem.signed_distance(crossings, radius_mm + needed_mm) - radius_mm
-    ok = np.flatnonzero(np.all(clearance.reshape(len(sides), -1) >= needed_mm, axis=1))
-    if len(ok) == 0:
-        raise ScenarioError(f"{req.field}: no vessel of radius {radius_mm:g} mm can cross "
-                            f"{req.target.name} at s = {req.s_mm:.1f} mm at "
-                            f"{req.crossing_angle_deg:g} deg without entering the brainstem; "
-                            "try a smaller crossing angle")
-    return sides[ok[0]]
+    # the asked side first (it mostly clears), then all the others at once
+    for tried in (sides[:1], sides[1:]):
+        crossings = _crossing(req, tried, radius_mm).reshape(-1, 3)
+        # exact only within reach: beyond it the lower bound already clears
+        clearance = brainstem.signed_distance(crossings, radius_mm + needed_mm) - radius_mm
+        ok = np.flatnonzero(np.all(clearance.reshape(len(tried), -1) >= needed_mm, axis=1))
+        if len(ok):
+            return tried[ok[0]]
+    raise ScenarioError(f"{req.field}: no vessel of radius {radius_mm:g} mm can cross "
+                        f"{req.target.name} at s = {req.s_mm:.1f} mm at "
+                        f"{req.crossing_angle_deg:g} deg without entering the brainstem; "
+                        "try a smaller crossing angle")
 
 
 def deviate_nerve(brainstem: Brainstem, nerve: Tube, landmarks: NerveLandmarks,
@@ -352,8 +354,8 @@ def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float,
         shortfall_mm = 0.0
         for k, (tube, clearance_mm) in enumerate(obstacles):
             shortfall_mm = max(shortfall_mm, push_off_tube(
-                points, radius_mm, movable & (obstacle_room_mm[k] <= 0), clearance_mm,
-                tube.points, tube.radius, *runs[k], obstacle_room_mm[k], push))
+                points, radius_mm, movable, clearance_mm, tube.points, tube.radius, *runs[k],
+                obstacle_room_mm[k], push))
         if not np.any(push):
             return points, 0.0
         # smoothing spreads a push thinner: restore the peak where the shortfall was, but

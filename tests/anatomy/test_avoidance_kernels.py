@@ -30,10 +30,11 @@ def test_push_off_tube_matches_numpy():
     points = np.column_stack([rng.uniform(-2.0, 32.0, 200), rng.uniform(-4.0, 6.0, 200),
                               rng.uniform(-3.0, 3.0, 200)])
     radius_mm, clearance = 0.7, rng.uniform(0.0, 1.0, 200)
-    check = rng.uniform(size=200) < 0.8
-    room, push = np.full(200, 7.0), np.zeros((200, 3))
+    movable = rng.uniform(size=200) < 0.9
+    room, push = np.where(rng.uniform(size=200) < 0.8, 0.0, 7.0), np.zeros((200, 3))
+    check, room_before = movable & (room <= 0), room.copy()
 
-    worst = push_off_tube(points, radius_mm, check, clearance, polyline, polyline_radius,
+    worst = push_off_tube(points, radius_mm, movable, clearance, polyline, polyline_radius,
                           *polyline_runs(polyline), room, push)
 
     dist, seg, u, feet = brute_point_polyline(points[check], polyline)
@@ -43,7 +44,7 @@ def test_push_off_tube_matches_numpy():
     assert 10 < np.count_nonzero(hit) < np.count_nonzero(check)
     assert_allclose(worst, shortfall.max(), rtol=0, atol=1e-12)
     assert_allclose(room[check], np.maximum(-shortfall, 0.0), rtol=0, atol=1e-12)
-    assert_array_equal(room[~check], 7.0)
+    assert_array_equal(room[~check], room_before[~check])
     want = np.zeros((np.count_nonzero(check), 3))
     want[hit] = ((shortfall[hit] + 0.05)[:, None]
                  * (points[check][hit] - feet[hit]) / dist[hit][:, None])
