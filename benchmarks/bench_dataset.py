@@ -1,7 +1,7 @@
 """Dataset generation speed (issue #6): cases/s for each mode, and the 1 -> 2 worker
 efficiency.
 
-Run: ``python benchmarks/bench_dataset.py [N]`` (default 120 cases; one thread per process).
+Run: ``python benchmarks/bench_dataset.py [N]`` (default 240 cases; one thread per process).
 
 Modes, each on the same N cases of seed 1 (meshes and decompression on fewer):
 
@@ -16,7 +16,7 @@ Each rate is cases per second of wall clock from the first case to the last shar
 the workers. The in-process and 2-worker runs alternate, REPEATS times each (this VM's
 speed drifts; a fresh cluster for each 2-worker run, none during in-process ones), and print
 their best and median rates; the efficiency is the 2-worker rate
-over twice the in-process rate, of the medians. Small shards (5 cases) keep both workers
+over twice the in-process rate, of the medians. Small shards (10 cases) keep both workers
 busy to the end. Last, the N cases once more in process, timing their two stages apart:
 drawing and building the scene (failed draws included) and the contact report.
 """
@@ -39,7 +39,7 @@ from mvd_sim.dataset.runner import LOCAL_CLUSTER_CONFIG  # noqa: E402
 from mvd_sim.dataset.runner import generate, shard_rows  # noqa: E402
 from mvd_sim.dataset.sampler import sample_case  # noqa: E402
 
-SHARD = 5
+SHARD = 10
 REPEATS = 3
 FLOOR_PER_CORE = 50.0
 
@@ -75,7 +75,7 @@ def best_and_median(rates: list[float]) -> str:
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 120
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 240
     priors_json = load_priors().model_dump_json()
     warm_up(priors_json)
     meshes = rate(max(n // 4, SHARD), meshes=True)
