@@ -17,7 +17,7 @@ Method
    the vessel's anchored origin and end, and a cubic spline is passed through them; where
    the course must double back after the crossing, a turn waypoint gives it room
    (:data:`TURN_RADII`).
-3. The realised contact is measured exactly (:func:`mvd_sim.geometry.closest.closest_approach`
+3. The realised contact is measured exactly (:func:`mvd_sim.geometry.closest.closest_between`
    on windows around it) and the vessel is moved, with a smooth bump that vanishes before its
    anchors and other contacts, by the gap error along the contact normal and the position
    error along the target's tangent, until the deepest point is as deep as asked and the
@@ -52,7 +52,7 @@ from mvd_sim.anatomy.vessels import (BRAINSTEM_CLEARANCE_MM, VESSEL_SPACING_MM,
 from mvd_sim.constants import BRANCH_ORIGIN_MM, VESSEL_PARENT
 from mvd_sim.errors import ScenarioError
 from mvd_sim.geometry import curve
-from mvd_sim.geometry.closest import closest_approach, point_polyline
+from mvd_sim.geometry.closest import SegmentSet, closest_between, point_polyline
 from mvd_sim.labels import DEFAULT_THRESHOLDS, side_of
 from mvd_sim.tube import Tube
 
@@ -287,19 +287,34 @@ class _Measured(NamedTuple):
     direction: np.ndarray
 
 
-def _measure(points: np.ndarray, radius_mm: float, req: ContactRequest,
-             vessel_arc: float) -> _Measured:
-    """Local closest approach around the asked contact."""
+class _TargetWindow(NamedTuple):
+    """The stretch of a request's target around the asked point (the target does not move
+    while the contact is placed): its first row, its segments, and the asked point (mm) and
+    the target's radius there (mm)."""
+
+    first: int
+    segments: SegmentSet
+    asked_point: np.ndarray
+    asked_radius_mm: float
+
+
+def _target_window(req: ContactRequest) -> _TargetWindow:
     target = req.target
-    ti = _window(target.points, target.s, req.s_mm, _TARGET_WINDOW_MM)
-    s_v = curve.arc_length(points)
+    rows = _window(target.points, target.s, req.s_mm, _TARGET_WINDOW_MM)
+    return _TargetWindow(int(rows[0]), SegmentSet.of(target.points[rows], target.radius[rows]),
+                         target.point_at(req.s_mm), float(target.radius_at(req.s_mm)))
+
+
+def _measure(points: np.ndarray, s_v: np.ndarray, radius_mm: float, req: ContactRequest,
+             target: _TargetWindow, vessel_arc: float) -> _Measured:
+    """Local closest approach around the asked contact (``s_v``: the vessel points' arc
+    lengths, mm)."""
     vi = _window(points, s_v, vessel_arc, _VESSEL_WINDOW_MM)
-    ca = closest_approach(target.points[ti], points[vi], target.radius[ti],
-                          np.full(len(vi), radius_mm))
-    dist, *_ = point_polyline(target.point_at(req.s_mm)[None], points[vi])
-    gap_at_asked = float(dist[0]) - float(target.radius_at(req.s_mm)) - radius_mm
-    return _Measured(ca.gap, target.s[ti[0]] + ca.arc_a, s_v[vi[0]] + ca.arc_b, gap_at_asked,
-                     (ca.point_b - ca.point_a) / max(ca.centre_distance, 1e-12))
+    ca = closest_between(target.segments, SegmentSet.of(points[vi], np.full(len(vi), radius_mm)))
+    dist, *_ = point_polyline(target.asked_point[None], points[vi])
+    gap_at_asked = float(dist[0]) - target.asked_radius_mm - radius_mm
+    return _Measured(ca.gap, req.target.s[target.first] + ca.arc_a, s_v[vi[0]] + ca.arc_b,
+                     gap_at_asked, (ca.point_b - ca.point_a) / max(ca.centre_distance, 1e-12))
 
 
 def _gaussian_weights(sigma: float) -> np.ndarray:
@@ -551,7 +566,8 @@ def _check_sides(vessel: Tube, radius_mm: float, requests: list[ContactRequest],
     ScenarioError
     """
     for req, side, arc in zip(requests, sides, contact_arcs):
-        direction = _measure(vessel.points, radius_mm, req, arc).direction
+        direction = _measure(vessel.points, vessel.s, radius_mm, req, _target_window(req),
+                             arc).direction
         tangent = req.target.tangent_at(req.s_mm)
         across = _across(direction, tangent)   # ~0 only for a vessel beyond the target's end
         cosine = np.dot(across, side) / max(float(np.linalg.norm(across)), 1e-12)
@@ -634,8 +650,10 @@ def _correct_contacts(brainstem: Brainstem, points: np.ndarray, radius_mm: float
         # a gain halves whenever its error changes sign: where the target is curved (a
         # deviated nerve, say) the contact can move more than the vessel and overshoot
         gain_gap, gain_s, previous = 1.0, 1.0, (0.0, 0.0)
+        target = _target_window(req)
         for _ in range(_MAX_CORRECTIONS):
-            gap, s_target, arc, gap_at_asked, _ = _measure(points, radius_mm, req,
+            s_v = curve.arc_length(points)
+            gap, s_target, arc, gap_at_asked, _ = _measure(points, s_v, radius_mm, req, target,
                                                            contact_arcs[k])
             contact_arcs[k] = arc
             err_gap, err_s = req.gap_mm - gap, req.s_mm - s_target
@@ -647,7 +665,7 @@ def _correct_contacts(brainstem: Brainstem, points: np.ndarray, radius_mm: float
             gain_gap = max(gain_gap * (0.5 if err_gap * previous[0] < 0 else 1.0), 0.125)
             gain_s = max(gain_s * (0.5 if err_s * previous[1] < 0 else 1.0), 0.125)
             previous = (err_gap, err_s)
-            weight = curve.smooth_bump(curve.arc_length(points), arc, half)
+            weight = curve.smooth_bump(s_v, arc, half)
             tangent = req.target.tangent_at(s_target)
             move = weight[:, None] * (gain_gap * err_gap * sides[k] + gain_s * err_s * tangent)
             points = _rows_clear_of_brainstem(brainstem, points + move,

@@ -20,7 +20,7 @@ from mvd_sim.geometry import closest_kernels as kernels
 
 __all__ = ["segment_segment", "point_segment", "point_polyline", "SegmentSet",
            "PolylinePairs", "polyline_pairs", "ClosestApproach", "closest_approach",
-           "segment_min_gap"]
+           "closest_between", "segment_min_gap"]
 
 
 def _polyline(points: Points) -> np.ndarray:
@@ -355,12 +355,8 @@ def segment_min_gap(a0: np.ndarray, a1: np.ndarray, ra0: np.ndarray, ra1: np.nda
 
 def closest_approach(a: Points, b: Points, radius_a: Radii | float,
                      radius_b: Radii | float) -> ClosestApproach:
-    """Global minimum surface gap between tubes ``a`` and ``b``, exact on the polylines.
-
-    Branch and bound over runs of segments (:func:`mvd_sim.geometry.closest_kernels.
-    nearest_pair`): every pair of segments that could beat the best gap found is solved
-    exactly (with tapering radii the minimum need not be at the closest centreline points),
-    starting from the most promising.
+    """Global minimum surface gap between tubes ``a`` and ``b``, exact on the polylines
+    (:func:`closest_between` of their segments).
 
     Parameters
     ----------
@@ -374,7 +370,18 @@ def closest_approach(a: Points, b: Points, radius_a: Radii | float,
     -------
     ClosestApproach
     """
-    set_a, set_b = SegmentSet.of(a, radius_a), SegmentSet.of(b, radius_b)
+    return closest_between(SegmentSet.of(a, radius_a), SegmentSet.of(b, radius_b))
+
+
+def closest_between(set_a: SegmentSet, set_b: SegmentSet) -> ClosestApproach:
+    """Global minimum surface gap between two tubes' segments (each a :class:`SegmentSet` of
+    one tube), exact on the polylines.
+
+    Branch and bound over runs of segments (:func:`mvd_sim.geometry.closest_kernels.
+    nearest_pair`): every pair of segments that could beat the best gap found is solved
+    exactly (with tapering radii the minimum need not be at the closest centreline points),
+    starting from the most promising.
+    """
     i, j, s, t, gap = set_a.nearest_pair(set_b)
     point_a, point_b = set_a.point(i, s), set_b.point(j, t)
     return ClosestApproach(
