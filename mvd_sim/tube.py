@@ -143,7 +143,9 @@ class Tube:
         it does not jump at a vertex, so quantities measured with it (a crossing angle, say)
         do not either."""
         t = np.array([np.interp(s_mm, self.s, self.tangents[:, k]) for k in range(3)])
-        return t / np.sqrt(np.dot(t, t))
+        length = np.sqrt(np.dot(t, t))
+        # two vertex tangents that cancel (a polyline doubling back on itself) have no mean
+        return t / length if length > 1e-9 else self.tangent_at(s_mm)
 
     def tangent_at(self, s_mm: float) -> np.ndarray:
         """Unit tangent of the polyline segment containing ``s_mm``."""

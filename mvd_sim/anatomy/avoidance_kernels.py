@@ -18,7 +18,7 @@ import numpy as np
 from mvd_sim._numba import compiled
 from mvd_sim.geometry.closest_kernels import nearest_on_polyline, tube_segments
 
-__all__ = ["polyline_runs", "push_off_tube"]
+__all__ = ["polyline_runs", "push_off_tube", "take_step"]
 
 
 def polyline_runs(polyline: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -37,12 +37,15 @@ def push_off_tube(points: np.ndarray, radius_mm: float, movable: np.ndarray,
     """Shortfalls of a vessel's clearances from one tube, and the pushes that undo them.
 
     For each point ``k`` of the vessel ``points`` (n, 3) that is ``movable`` and has no room
-    left (``room_mm[k] <= 0``) from this tube: its surface gap
-    to the tube (centerline ``polyline`` (m, 3), radius ``polyline_radius`` (m,), linear
-    along each segment; ``runs``, ``run_start`` from :func:`polyline_runs`) falls short of
-    ``clearance_mm[k]`` by ``shortfall``. ``room_mm[k]`` becomes ``max(-shortfall, 0)``, how
-    far the point may move before it can fall short; where ``shortfall > 0``, ``push[k]``
-    gains ``shortfall + 0.05`` mm straight away from the tube's centerline.
+    left (``room_mm[k] <= 0``) from this tube: its gap to the tube (centerline ``polyline``
+    (m, 3), radius ``polyline_radius`` (m,), linear along each segment; ``runs``,
+    ``run_start`` from :func:`polyline_runs`), the distance to the nearest centerline point
+    less both radii there, falls short of ``clearance_mm[k]`` by ``shortfall``; where
+    ``shortfall > 0``, ``push[k]`` gains ``shortfall + 0.05`` mm straight away from that
+    centerline point. ``room_mm[k]`` becomes how far the point may move before it can fall
+    short: its distance to the centerline less its radius, the tube's largest radius and the
+    clearance (a tapering tube's radius at the nearest point changes as the point moves, so
+    ``-shortfall`` itself is not a bound), at least 0.
 
     Returns
     -------
@@ -51,6 +54,7 @@ def push_off_tube(points: np.ndarray, radius_mm: float, movable: np.ndarray,
     """
     start, end = polyline[:-1], polyline[1:]
     ball_mm = np.empty(len(runs))
+    widest_mm = polyline_radius.max()
     worst = 0.0
     for k in range(len(points)):
         if not movable[k] or room_mm[k] > 0:
@@ -63,7 +67,7 @@ def push_off_tube(points: np.ndarray, radius_mm: float, movable: np.ndarray,
         dist = np.sqrt(rel[0] * rel[0] + rel[1] * rel[1] + rel[2] * rel[2])
         r_obstacle = polyline_radius[i] + u * (polyline_radius[i + 1] - polyline_radius[i])
         shortfall = clearance_mm[k] - (dist - radius_mm - r_obstacle)
-        room_mm[k] = max(-shortfall, 0.0)
+        room_mm[k] = max(dist - radius_mm - widest_mm - clearance_mm[k], 0.0)
         if shortfall > 0:
             worst = max(worst, shortfall)
             for c in range(3):

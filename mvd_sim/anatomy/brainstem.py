@@ -510,8 +510,10 @@ class Brainstem:
         max_distance_mm : float, optional
             Only points that may lie within this distance of the surface are solved
             exactly. For the others ``|signed_distance|`` is a lower bound (still above
-            ``max_distance_mm``, with the right sign) and ``closest``/``normal`` come from a
-            sample of the start grid. Default: every point exact.
+            ``max_distance_mm``, with the right sign), and ``closest``/``normal`` are only
+            indicative: a sample of the start grid near the point (often some mm from its
+            true closest point) and the direction from it to the point. Default: every point
+            exact; ask for that wherever closest points or normals matter.
         exact_inside : bool, optional
             Also solve every point inside the brainstem exactly, however deep: for checks
             that only care how far something enters it, and for pushing points out.

@@ -88,7 +88,8 @@ _MAX_AVOIDANCE_STEPS = 40
 #: the shortfall saves 15-19% of the steps, but left more vessels within 0.5 mm.)
 _STALLED_ROUND = 0.8
 _AVOIDANCE_STEP_MM = 0.3
-# how far beyond its clearances a point's room to move is measured (mm)
+# how far beyond its brainstem clearance a point's room to move is measured exactly (mm;
+# beyond it the room is a lower bound)
 _ROOM_REACH_MM = 2.0
 #: Half-length (mm of vessel arc) held fixed around anchors and asked contacts.
 _FROZEN_HALF_MM = 1.5

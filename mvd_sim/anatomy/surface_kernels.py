@@ -191,13 +191,42 @@ def _node_bound(nodes: np.ndarray, k: int, p: np.ndarray, best: float) -> float:
 
 
 @compiled
+def _to_top(stack_node: np.ndarray, stack_bound: np.ndarray, k: int, top: int) -> None:
+    """Swap stack entries ``k`` and ``top`` (node and bound; the levels are equal)."""
+    stack_node[k], stack_node[top] = stack_node[top], stack_node[k]
+    stack_bound[k], stack_bound[top] = stack_bound[top], stack_bound[k]
+
+
+@compiled
+def _greedy_sample(samples: np.ndarray, levels: tuple, top: int, p: np.ndarray) -> int:
+    """Depth-first index of a sample near ``p``: from ``top``, the child of least bound at
+    each level, then that leaf's nearest sample (not always the nearest sample)."""
+    fan = FAN * FAN
+    node = top
+    for level in (1, 2):
+        children, best, first = levels[level], np.inf, node * fan
+        for k in range(node * fan, (node + 1) * fan):
+            bound = _node_bound(children, k, p, np.inf)
+            if bound < best:
+                best, first = bound, k
+        node = first
+    best, nearest = np.inf, node * fan
+    for k in range(node * fan, (node + 1) * fan):
+        dx, dy, dz = p[0] - samples[k, 0], p[1] - samples[k, 1], p[2] - samples[k, 2]
+        if dx * dx + dy * dy + dz * dz < best:
+            best, nearest = dx * dx + dy * dy + dz * dz, k
+    return nearest
+
+
+@compiled
 def nearest_sample(samples: np.ndarray, leaves: np.ndarray, mids: np.ndarray,
-                   tops: np.ndarray, top_columns: int, n_t: int, p: np.ndarray,
+                   tops: np.ndarray, top_columns: int, n_theta: int, n_t: int, p: np.ndarray,
                    limit_mm: float) -> tuple[int, float, float]:
     """The sample of a surface grid nearest to ``p`` (mm), if one lies within ``limit_mm``.
 
-    The grid (n_theta, n_t), padded by repeating its last samples to whole tops, is a tree
-    of tiles: tops of :data:`FAN` x :data:`FAN` mids, of as many leaves, of as many samples.
+    The grid (``n_theta``, ``n_t``), padded by repeating its last samples to whole tops, is
+    a tree of tiles: tops of :data:`FAN` x :data:`FAN` mids, of as many leaves, of as many
+    samples.
     Each level is stored depth first, a node's children contiguous and row-major:
 
     - ``samples`` (tops * FAN^6, 3), mm;
@@ -206,15 +235,15 @@ def nearest_sample(samples: np.ndarray, leaves: np.ndarray, mids: np.ndarray,
       half-thickness), mm (:func:`_node_bound`);
     - ``tops`` (tops, 8): the same, ``top_columns`` tops a row.
 
-    Depth first, nearest child first; a node is skipped once its bound exceeds the nearest
-    sample found (or ``limit_mm``), so the answer is the exact nearest sample.
+    Depth first, each node's nearest child searched first (the others after it, in order);
+    a node is skipped once its bound exceeds the nearest sample found (or ``limit_mm``), so
+    the answer is the exact nearest sample.
 
     Returns
     -------
     index : int
         Flat index ``i * n_t + j`` in the unpadded grid of the nearest sample if within
-        ``limit_mm``; else of the nearest sample looked at, or of the first sample of the
-        nearest top.
+        ``limit_mm``; else of a sample near ``p`` (:func:`_greedy_sample`).
     distance_mm : float
         Its distance if within ``limit_mm``, else ``inf``.
     floor_mm : float
@@ -235,9 +264,7 @@ def nearest_sample(samples: np.ndarray, leaves: np.ndarray, mids: np.ndarray,
         if stack_bound[k] < stack_bound[nearest_top]:
             nearest_top = k
     size = len(tops)
-    last = size - 1
-    stack_node[nearest_top], stack_node[last] = stack_node[last], stack_node[nearest_top]
-    stack_bound[nearest_top], stack_bound[last] = stack_bound[last], stack_bound[nearest_top]
+    _to_top(stack_node, stack_bound, nearest_top, size - 1)
     while size > 0:
         size -= 1
         node, level, bound = stack_node[size], stack_level[size], stack_bound[size]
@@ -261,12 +288,11 @@ def nearest_sample(samples: np.ndarray, leaves: np.ndarray, mids: np.ndarray,
             if stack_bound[size] < stack_bound[first]:
                 first = size
             size += 1
-        last = size - 1
-        stack_node[first], stack_node[last] = stack_node[last], stack_node[first]
-        stack_bound[first], stack_bound[last] = stack_bound[last], stack_bound[first]
-    if nearest < 0:
-        return (nearest_top // top_columns) * fan * FAN * n_t \
-            + (nearest_top % top_columns) * fan * FAN, np.inf, floor
+        _to_top(stack_node, stack_bound, first, size - 1)
+    found = best2 <= limit2
+    if not found:
+        floor = min(floor, np.sqrt(best2))
+        nearest = _greedy_sample(samples, levels, nearest_top, p)
     # depth-first index -> (i, j) in the grid: FAN x FAN digits per level, row-major
     i, j, k = 0, 0, nearest
     scale = 1
@@ -275,10 +301,10 @@ def nearest_sample(samples: np.ndarray, leaves: np.ndarray, mids: np.ndarray,
         i, j, k = i + (digit // FAN) * scale, j + (digit % FAN) * scale, k // fan
         scale *= FAN
     i, j = i + (k // top_columns) * scale, j + (k % top_columns) * scale
-    index = i * n_t + min(j, n_t - 1)
-    if best2 <= limit2:
+    index = min(i, n_theta - 1) * n_t + min(j, n_t - 1)
+    if found:
         return index, best, best
-    return index, np.inf, min(floor, np.sqrt(best2))
+    return index, np.inf, floor
 
 
 @compiled
@@ -306,10 +332,11 @@ def query(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: float
     The sign comes from :func:`_inside`. A point whose nearest grid sample (``samples``
     (n_theta, n_t, 3) at parameters ``sample_theta`` (n_theta,) and ``sample_t`` (n_t,),
     every surface point within ``cover_mm`` of one; stored as a tree for the search in
-    ``tree_samples``, ``leaves``, ``mids``, ``tops``, see :func:`nearest_sample`) lies within ``max_distance_mm +
-    cover_mm``, or that is inside when ``exact_inside``, is solved exactly by
-    :func:`_newton` from that sample. For the others the distance is a lower bound above
-    ``max_distance_mm``, and the closest point a grid sample.
+    ``tree_samples``, ``leaves``, ``mids``, ``tops``, see :func:`nearest_sample`) lies
+    within ``max_distance_mm + cover_mm``, or that is inside when ``exact_inside``, is
+    solved exactly by :func:`_newton` from that sample. For the others the distance is a
+    lower bound above ``max_distance_mm``, and the closest point a grid sample near the
+    point (the normal points from it to the point).
 
     Returns
     -------
@@ -329,7 +356,7 @@ def query(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: float
         sign = -1.0 if inside else 1.0
         limit = np.inf if exact_inside and inside else max_distance_mm + cover_mm
         index, distance, floor = nearest_sample(tree_samples, leaves, mids, tops,
-                                                top_columns, n_t, p, limit)
+                                                top_columns, samples.shape[0], n_t, p, limit)
         i, j = index // n_t, index % n_t
         if distance < np.inf:
             _newton(coefficients, knots, z_mid, half, p, sample_theta[i], sample_t[j],

@@ -198,7 +198,9 @@ class SurfaceCache:
     1.3e-4 mm for a 10 mm radius of curvature, the brainstem's near the nerves).
 
     While ``frozen`` only points never queried are queried, so the surface a solver iterates
-    on does not change under it; the solver unfreezes it to check its converged state.
+    on does not change under it; the solver unfreezes it to check its converged state. Every
+    query is exact, however far the point (a point far now may be moved near while frozen,
+    and only an exact closest point gives it a true tangent plane).
     """
 
     REQUERY_MM = 0.05
@@ -211,14 +213,13 @@ class SurfaceCache:
         self.frozen = False
         self.requeried = 0
 
-    def query(self, slots: np.ndarray, points: np.ndarray, reach_mm: float
-              ) -> tuple[np.ndarray, np.ndarray]:
+    def query(self, slots: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Signed distance (mm) and outward normal at ``points`` (one slot each)."""
         moved = np.linalg.norm(points - self.point[slots], axis=1)
         stale = np.isinf(moved) if self.frozen else moved > self.REQUERY_MM
         self.requeried = int(np.count_nonzero(stale))
         if self.requeried:
-            q = self.brainstem.query(points[stale], max_distance_mm=reach_mm)
+            q = self.brainstem.query(points[stale])
             fresh = slots[stale]
             self.point[fresh] = points[stale]
             self.closest[fresh] = q.closest
@@ -238,7 +239,7 @@ def _rod_brainstem(rods, positions, radii, slot0, tribs, surface, margin, materi
     trib = np.concatenate([tribs[k][i] for k, i in enumerate(idx)])
     body = np.concatenate([np.full(len(i), k) for k, i in enumerate(idx)])
     node = np.concatenate(idx)
-    distance, normal = surface.query(slots, x, margin + float(r.max()))
+    distance, normal = surface.query(slots, x)
     gap = distance - r
     near = gap < margin
     n = int(np.count_nonzero(near))

@@ -43,7 +43,8 @@ def test_push_off_tube_matches_numpy():
     hit = shortfall > 0
     assert 10 < np.count_nonzero(hit) < np.count_nonzero(check)
     assert_allclose(worst, shortfall.max(), rtol=0, atol=1e-12)
-    assert_allclose(room[check], np.maximum(-shortfall, 0.0), rtol=0, atol=1e-12)
+    assert_allclose(room[check], np.maximum(dist - radius_mm - polyline_radius.max()
+                                            - clearance[check], 0.0), rtol=0, atol=1e-12)
     assert_array_equal(room[~check], room_before[~check])
     want = np.zeros((np.count_nonzero(check), 3))
     want[hit] = ((shortfall[hit] + 0.05)[:, None]
@@ -73,3 +74,23 @@ def test_take_step_matches_numpy():
     assert_allclose(moved_obstacle_room, obstacle_room - moved_mm, rtol=0, atol=1e-15)
     assert_array_equal(check, (moved_mm > 0) & (room - moved_mm <= 0))
     assert np.any(check) and not np.all(check)
+
+
+def test_room_is_a_lower_bound_along_a_tapering_tube():
+    """A point 10 mm off a tube tapering from 3 to 1 mm: moving by its room (less 1e-9 mm)
+    down the gap's steepest slope, across the taper, never brings it short of its
+    clearance (the gap there shrinks faster than the distance to the centerline)."""
+    s = np.linspace(0.0, 10.0, 41)
+    polyline = np.column_stack([s, np.zeros_like(s), np.zeros_like(s)])
+    polyline_radius = 3.0 - 0.2 * s
+    point = np.array([[5.0, 10.0, 0.0]])
+    room = np.zeros(1)
+    push_off_tube(point, 0.5, np.ones(1, bool), np.full(1, 0.6), polyline, polyline_radius,
+                  *polyline_runs(polyline), room, np.zeros((1, 3)))
+    assert room[0] > 5.0
+    step = -np.array([0.2, 1.0, 0.0]) / np.hypot(0.2, 1.0)
+    for moved in np.linspace(0.0, room[0] - 1e-9, 200):
+        probe = point + moved * step
+        dist, seg, u, _ = brute_point_polyline(probe, polyline)
+        r = polyline_radius[seg] + u * (polyline_radius[seg + 1] - polyline_radius[seg])
+        assert dist[0] - 0.5 - r[0] >= 0.6 - 1e-12

@@ -70,7 +70,8 @@ def test_nearest_sample_is_exact_and_its_floor_a_lower_bound(shape, table):
     distance, index = cKDTree(grid.samples.reshape(-1, 3)).query(points)
     for limit in (np.inf, 3.0, 0.5):
         found = [kernels.nearest_sample(grid.tree_samples, grid.leaves, grid.mids, grid.tops,
-                                        grid.top_columns, n_t, p, limit) for p in points]
+                                        grid.top_columns, len(grid.samples), n_t, p, limit)
+                 for p in points]
         got_index, got_distance, floor = (np.array(column) for column in zip(*found))
         within = distance <= limit
         assert np.count_nonzero(within) > 100
