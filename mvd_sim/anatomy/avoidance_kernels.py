@@ -1,14 +1,16 @@
-"""Compiled inner step of vessel avoidance (:func:`mvd_sim.anatomy.placement.avoid_tubes`):
-how far each point of a vessel falls short of its clearance from one tube, and the push that
-frees it.
+"""Compiled vessel avoidance (:func:`mvd_sim.anatomy.placement.avoid_tubes`): each step,
+how far each point of a vessel falls short of its clearance from each tube it must not touch,
+the pushes that free it, smoothed along the vessel, the move, and the brainstem push-out of
+the points that came near it.
 
-Avoidance takes some forty steps a placed vessel, each against every tube the vessel must not
-touch, for the few points whose room to move is used up. As numpy array calls a step cost
-about a hundred microseconds a tube whatever its size; compiled, it is one loop over the
-points, the exact point-to-polyline search inside it
-(:func:`mvd_sim.geometry.closest_kernels.nearest_on_polyline`).
+Avoidance takes some forty steps a placed vessel, each against every such tube, for the few
+points whose room to move is used up. As numpy and scipy calls a step cost about a hundred
+microseconds a tube whatever its size, plus a brainstem query's call; compiled, the whole loop
+is one call, with the exact point-to-polyline search
+(:func:`mvd_sim.geometry.closest_kernels.nearest_on_polyline`) and the brainstem's query
+(:func:`mvd_sim.anatomy.surface_kernels.query`) inside it.
 
-Everything is in mm, in the frame the points are given in.
+Everything is in mm, in the scene frame unless said otherwise.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from __future__ import annotations
 import numpy as np
 
 from mvd_sim._numba import compiled
+from mvd_sim.anatomy.surface_kernels import query
 from mvd_sim.geometry.closest_kernels import nearest_on_polyline, tube_segments
 
-__all__ = ["polyline_runs", "push_off_tube", "take_step"]
+__all__ = ["polyline_runs", "push_off_tube", "take_step", "smooth_rows", "avoid"]
 
 
 def polyline_runs(polyline: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -116,3 +119,86 @@ def take_step(points: np.ndarray, push: np.ndarray, smoothed: np.ndarray,
             obstacle_room_mm[j, k] -= moved_mm
         check[k] = moved_mm > 0 and room_mm[k] <= 0
     return check
+
+
+@compiled
+def smooth_rows(push: np.ndarray, weights: np.ndarray, out: np.ndarray) -> None:
+    """``out``: the rows of ``push`` (n, 3) correlated with the symmetric ``weights``
+    (2 r + 1,), the ends extended by their edge rows. This is
+    ``scipy.ndimage.correlate1d(push, weights, axis=0, mode="nearest")`` bit for bit (its
+    loop for symmetric weights: the centre, then the pairs from the farthest in), written out
+    because a compiled loop cannot call scipy; a test holds it to scipy's."""
+    n, r = len(push), len(weights) // 2
+    for i in range(n):
+        for c in range(3):
+            acc = push[i, c] * weights[r]
+            for j in range(r, 0, -1):
+                acc += (push[max(i - j, 0), c] + push[min(i + j, n - 1), c]) * weights[r - j]
+            out[i, c] = acc
+
+
+@compiled
+def avoid(points: np.ndarray, radius_mm: float, frozen: np.ndarray, clearances: np.ndarray,
+          polylines: np.ndarray, polyline_radii: np.ndarray, offsets: np.ndarray,
+          runs: np.ndarray, run_starts: np.ndarray, run_offsets: np.ndarray,
+          weights: np.ndarray, step_mm: float, max_steps: int, surface: tuple,
+          origin: np.ndarray, height_mm: float, reach_mm: float, use_room: bool) -> float:
+    """Avoidance's steps (:func:`mvd_sim.anatomy.placement.avoid_tubes`), moving ``points``
+    (n, 3), scene frame, in place.
+
+    Each step: every obstacle's shortfalls and pushes (:func:`push_off_tube`; obstacle ``j``
+    is ``polylines[offsets[j]:offsets[j + 1]]`` with its radii, its runs
+    ``runs[run_offsets[j]:run_offsets[j + 1]]`` and their starts from
+    ``run_starts[run_offsets[j] + j]``, its clearances ``clearances[j]``); none: done. Else the
+    pushes smoothed (:func:`smooth_rows` with ``weights``) move the vessel
+    (:func:`take_step`), and the points that used up their room to the brainstem are queried
+    (``surface``: :func:`mvd_sim.anatomy.brainstem.kernel_surface`; ``origin``: the scene
+    origin in the midline frame), exactly within ``reach_mm`` and inside, and those closer than
+    ``height_mm`` put on the offset surface at that height. A point is checked against an
+    obstacle or the brainstem again only once it has moved as far as its room; with
+    ``use_room`` false every point is checked at every step (the reference the room must not
+    change).
+
+    Returns
+    -------
+    float
+        The largest shortfall of the last step (mm), 0 if none was left.
+    """
+    n, count = len(points), len(offsets) - 1
+    movable = frozen < 1.0
+    obstacle_room_mm, room_mm = np.zeros((count, n)), np.zeros(n)
+    push, smoothed = np.empty((n, 3)), np.empty((n, 3))
+    shortfall_mm = 0.0
+    for _ in range(max_steps):
+        push[:] = 0.0
+        shortfall_mm = 0.0
+        for j in range(count):
+            a, b = offsets[j], offsets[j + 1]
+            first, last = run_offsets[j], run_offsets[j + 1]
+            shortfall_mm = max(shortfall_mm, push_off_tube(
+                points, radius_mm, movable, clearances[j], polylines[a:b],
+                polyline_radii[a:b], runs[first:last], run_starts[first + j:last + j + 1],
+                obstacle_room_mm[j], push))
+        if not np.any(push != 0.0):
+            return 0.0
+        smooth_rows(push, weights, smoothed)
+        rows = np.flatnonzero(take_step(points, push, smoothed, frozen, step_mm, room_mm,
+                                        obstacle_room_mm))
+        if not use_room:
+            obstacle_room_mm[:] = 0.0
+            room_mm[:] = 0.0
+        if len(rows) == 0:
+            continue
+        midline = np.empty((len(rows), 3))
+        for i in range(len(rows)):
+            for c in range(3):
+                midline[i, c] = points[rows[i], c] + origin[c]
+        signed, closest, normal = query(surface, midline, reach_mm, True)
+        for i in range(len(rows)):
+            if signed[i] < height_mm:
+                for c in range(3):
+                    points[rows[i], c] = (closest[i, c] - origin[c]) + height_mm * normal[i, c]
+                room_mm[rows[i]] = 0.0
+            else:
+                room_mm[rows[i]] = signed[i] - height_mm
+    return shortfall_mm

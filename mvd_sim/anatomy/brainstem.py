@@ -52,7 +52,7 @@ from mvd_sim.errors import ScenarioError
 from mvd_sim.geometry.curve import smooth_bump
 from mvd_sim.geometry.vec import cross, norm
 
-__all__ = ["BrainstemShape", "Brainstem", "SurfaceQuery"]
+__all__ = ["BrainstemShape", "Brainstem", "SurfaceQuery", "kernel_surface"]
 
 _CAP_LENGTH_MM = 6.0       # length of the half-ellipsoid closing each end
 _SAMPLE_GRID = (512, 384)   # (theta, t) samples of the grid Newton starts from
@@ -458,6 +458,18 @@ def _surface_frame(shape: BrainstemShape, theta: np.ndarray, t: np.ndarray,
                           np.ascontiguousarray(t, dtype=float), order)
 
 
+@lru_cache(maxsize=16)
+def kernel_surface(shape: BrainstemShape) -> tuple:
+    """What the compiled closest-point query needs of ``shape``, in its order
+    (:func:`mvd_sim.anatomy.surface_kernels.query`): the profile table, the polar map, the
+    poles, the start grid and its tree, its covering radius, and Newton's settings."""
+    table, grid = _profile_table(shape), _sample_grid(shape)
+    return (table.coefficients, table.knots, table.z_mid_mm, table.half_length_mm,
+            shape.z_bottom_mm, shape.z_top_mm, grid.samples, grid.theta, grid.t,
+            grid.tree_samples, grid.leaves, grid.mids, grid.tops, grid.top_columns,
+            grid.cover_mm, TOL.newton_steps, _NEWTON_CONVERGED, _NEWTON_QUADRATIC)
+
+
 @dataclass(frozen=True, eq=False)
 class Brainstem:
     """A brainstem placed in a scene frame.
@@ -530,14 +542,9 @@ class Brainstem:
         there (the grid is dense enough that the start lies in the global
         minimum's basin, which a test checks against VTK).
         """
-        table, grid = _profile_table(self.shape), _sample_grid(self.shape)
-        signed, closest, normal = kernels.query(
-            table.coefficients, table.knots, table.z_mid_mm, table.half_length_mm,
-            self.shape.z_bottom_mm, self.shape.z_top_mm, grid.samples, grid.theta, grid.t,
-            grid.tree_samples, grid.leaves, grid.mids, grid.tops, grid.top_columns,
-            grid.cover_mm, np.ascontiguousarray(self.to_midline(np.atleast_2d(points))),
-            float(max_distance_mm), bool(exact_inside), TOL.newton_steps, _NEWTON_CONVERGED,
-            _NEWTON_QUADRATIC)
+        midline = np.ascontiguousarray(self.to_midline(np.atleast_2d(points)))
+        signed, closest, normal = kernels.query(kernel_surface(self.shape), midline,
+                                                float(max_distance_mm), bool(exact_inside))
         return SurfaceQuery(signed, closest - self.origin_midline_mm, normal)
 
     def signed_distance(self, points: Points, max_distance_mm: float = np.inf) -> np.ndarray:

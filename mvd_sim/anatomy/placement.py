@@ -41,14 +41,14 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-from scipy.ndimage import correlate1d, gaussian_filter1d
+from scipy.ndimage import gaussian_filter1d
 
-from mvd_sim.anatomy.avoidance_kernels import polyline_runs, push_off_tube, take_step
-from mvd_sim.anatomy.brainstem import Brainstem
+from mvd_sim.anatomy.avoidance_kernels import avoid, polyline_runs
+from mvd_sim.anatomy.brainstem import Brainstem, kernel_surface
 from mvd_sim.anatomy.landmarks import NerveLandmarks
 from mvd_sim.anatomy.vessels import (BRAINSTEM_CLEARANCE_MM, VESSEL_SPACING_MM,
                                      VesselCourse, arc_from_junction, push_out_of_brainstem,
-                                     push_out_with_room, spline_through)
+                                     spline_through)
 from mvd_sim.constants import BRANCH_ORIGIN_MM, VESSEL_PARENT
 from mvd_sim.errors import ScenarioError
 from mvd_sim.geometry import curve
@@ -320,8 +320,8 @@ def _measure(points: np.ndarray, s_v: np.ndarray, radius_mm: float, req: Contact
 
 def _gaussian_weights(sigma: float) -> np.ndarray:
     """The weights :func:`scipy.ndimage.gaussian_filter1d` smooths with at ``sigma``
-    (samples): its response to a unit impulse, so :func:`scipy.ndimage.correlate1d` with them
-    smooths exactly as it does without recomputing them at every call."""
+    (samples): its response to a unit impulse, so correlating with them
+    (:func:`mvd_sim.anatomy.avoidance_kernels.smooth_rows`) smooths exactly as it does."""
     radius = int(4.0 * sigma + 0.5)     # gaussian_filter1d's default truncation, 4 sigma
     impulse = np.zeros(2 * radius + 1)
     impulse[radius] = 1.0
@@ -354,35 +354,30 @@ def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float,
         The largest shortfall of a clearance found at the last step, among the points free
         to move (0 when all of them keep their clearances).
     """
+    if not obstacles:
+        return points, 0.0
     spacing = float(np.mean(np.linalg.norm(np.diff(points, axis=0), axis=1)))
-    smoothing = _gaussian_weights(_AVOIDANCE_SMOOTHING_MM / spacing)
-    points = points.copy()
-    radius = np.full(len(points), radius_mm)
-    movable = frozen < 1.0
-    # how far each point may move before it can fall short of each obstacle's clearance
-    # (a lower bound; unknown yet: 0) and of its brainstem clearance; a point with room
-    # left needs no check
-    obstacle_room_mm = np.zeros((len(obstacles), len(points)))
-    room_mm = np.zeros(len(points))
-    runs = [polyline_runs(tube.points) for tube, _ in obstacles]
-    for _ in range(_MAX_AVOIDANCE_STEPS):
-        push = np.zeros_like(points)
-        shortfall_mm = 0.0
-        for k, (tube, clearance_mm) in enumerate(obstacles):
-            shortfall_mm = max(shortfall_mm, push_off_tube(
-                points, radius_mm, movable, clearance_mm, tube.points, tube.radius, *runs[k],
-                obstacle_room_mm[k], push))
-        if not np.any(push):
-            return points, 0.0
-        # smoothing spreads a push thinner: restore the peak where the shortfall was, but
-        # move at most _AVOIDANCE_STEP_MM a step so the vessel slides around obstacles
-        # instead of jumping (and dragging its asked contacts along)
-        check = np.flatnonzero(take_step(
-            points, push, correlate1d(push, smoothing, axis=0, mode="nearest"), frozen,
-            _AVOIDANCE_STEP_MM, room_mm, obstacle_room_mm))
-        if len(check):
-            points[check], room_mm[check] = push_out_with_room(
-                brainstem, points[check], radius[check], _ROOM_REACH_MM)
+    tubes = [tube for tube, _ in obstacles]
+    runs = [polyline_runs(tube.points) for tube in tubes]
+    points = np.array(points, dtype=float)
+    height_mm = radius_mm + BRAINSTEM_CLEARANCE_MM
+    # a point is re-checked against an obstacle or the brainstem only once it has moved as
+    # far as its room (a lower bound of how far it may move before it can fall short);
+    # smoothing spreads a push thinner: the step restores the peak where the shortfall was,
+    # but moves at most _AVOIDANCE_STEP_MM so the vessel slides around obstacles instead of
+    # jumping (and dragging its asked contacts along)
+    shortfall_mm = avoid(
+        points, radius_mm, np.asarray(frozen, dtype=float),
+        np.array([clearance for _, clearance in obstacles], dtype=float),
+        np.concatenate([tube.points for tube in tubes]),
+        np.concatenate([tube.radius for tube in tubes]),
+        np.cumsum([0] + [len(tube.points) for tube in tubes]),
+        np.concatenate([bounds for bounds, _ in runs]),
+        np.concatenate([starts for _, starts in runs]),
+        np.cumsum([0] + [len(bounds) for bounds, _ in runs]),
+        _gaussian_weights(_AVOIDANCE_SMOOTHING_MM / spacing), _AVOIDANCE_STEP_MM,
+        _MAX_AVOIDANCE_STEPS, kernel_surface(brainstem.shape), brainstem.origin_midline_mm,
+        height_mm, height_mm + _ROOM_REACH_MM, True)
     return points, shortfall_mm
 
 

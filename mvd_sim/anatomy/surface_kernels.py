@@ -320,23 +320,25 @@ def _inside(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: flo
 
 
 @compiled
-def query(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: float,
-          z_bottom: float, z_top: float, samples: np.ndarray, sample_theta: np.ndarray,
-          sample_t: np.ndarray, tree_samples: np.ndarray, leaves: np.ndarray,
-          mids: np.ndarray, tops: np.ndarray, top_columns: int, cover_mm: float,
-          points: np.ndarray, max_distance_mm: float, exact_inside: bool, max_steps: int,
-          converged: float, quadratic: float
+def query(surface: tuple, points: np.ndarray, max_distance_mm: float, exact_inside: bool
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Signed distance, closest point and outward normal of midline points ``points`` (n, 3).
 
-    The sign comes from :func:`_inside`. A point whose nearest grid sample (``samples``
-    (n_theta, n_t, 3) at parameters ``sample_theta`` (n_theta,) and ``sample_t`` (n_t,),
-    every surface point within ``cover_mm`` of one; stored as a tree for the search in
-    ``tree_samples``, ``leaves``, ``mids``, ``tops``, see :func:`nearest_sample`) lies
-    within ``max_distance_mm + cover_mm``, or that is inside when ``exact_inside``, is
-    solved exactly by :func:`_newton` from that sample. For the others the distance is a
-    lower bound above ``max_distance_mm``, and the closest point a grid sample near the
-    point (the normal points from it to the point).
+    ``surface`` holds the shape and the solve's settings
+    (:func:`mvd_sim.anatomy.brainstem.kernel_surface`): the profile table (``coefficients``,
+    ``knots``), the polar map (``z_mid``, ``half``), the poles' levels (``z_bottom``,
+    ``z_top``), the start grid's ``samples`` (n_theta, n_t, 3) at parameters
+    ``sample_theta`` (n_theta,) and ``sample_t`` (n_t,), the same samples as a tree
+    (``tree_samples``, ``leaves``, ``mids``, ``tops``, ``top_columns``; see
+    :func:`nearest_sample`), the grid's covering radius ``cover_mm`` (every surface point
+    lies within it of a sample), and Newton's ``max_steps``, ``converged`` and
+    ``quadratic`` (:func:`_newton`).
+
+    The sign comes from :func:`_inside`. A point whose nearest grid sample lies within
+    ``max_distance_mm + cover_mm``, or that is inside when ``exact_inside``, is solved
+    exactly by :func:`_newton` from that sample. For the others the distance is a lower
+    bound above ``max_distance_mm``, and the closest point a grid sample near the point
+    (the normal points from it to the point).
 
     Returns
     -------
@@ -344,6 +346,9 @@ def query(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: float
     closest : (n, 3) float, mm
     normal : (n, 3) float (unit, outward)
     """
+    (coefficients, knots, z_mid, half, z_bottom, z_top, samples, sample_theta, sample_t,
+     tree_samples, leaves, mids, tops, top_columns, cover_mm, max_steps, converged,
+     quadratic) = surface
     n = len(points)
     signed, closest, normal = np.empty(n), np.empty((n, 3)), np.empty((n, 3))
     frame, trial = np.empty((6, 3)), np.empty((6, 3))

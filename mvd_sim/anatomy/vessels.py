@@ -89,25 +89,16 @@ def push_out_of_brainstem(brainstem: Brainstem, points: np.ndarray,
     """Move centerline points that dip into the brainstem onto its offset surface.
 
     A point closer than its radius plus :data:`BRAINSTEM_CLEARANCE_MM` to the surface is moved
-    along the surface normal to exactly that height.
+    along the surface normal to exactly that height. (Avoidance does the same in its compiled
+    loop, :func:`mvd_sim.anatomy.avoidance_kernels.avoid`.)
     """
-    return push_out_with_room(brainstem, points, radius_mm)[0]
-
-
-def push_out_with_room(brainstem: Brainstem, points: np.ndarray, radius_mm: np.ndarray,
-                       reach_mm: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`push_out_of_brainstem`, and each point's room afterwards: how far it may then
-    move before it can come below its height (a lower bound, mm, measured up to
-    ``reach_mm``; 0 for the points it moved). Distance to a surface changes no faster than
-    the point moves, so a point with room left needs no new query."""
     height = radius_mm + BRAINSTEM_CLEARANCE_MM
-    reach = float(np.max(height)) + reach_mm
     # exact inside too: a point deeper than the reach needs its true foot point to get out
-    q = brainstem.query(points, reach, exact_inside=True)
+    q = brainstem.query(points, float(np.max(height)), exact_inside=True)
     need = q.signed_distance < height
     out = points.copy()
     out[need] = q.closest[need] + height[need][:, None] * q.normal[need]
-    return out, np.where(need, 0.0, q.signed_distance - height)
+    return out
 
 
 def _basilar(bs: Brainstem, radius_mm: float, pons_length_mm: float) -> VesselCourse:
