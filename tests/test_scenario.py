@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -62,6 +63,25 @@ def test_bundled_scenario_parses_and_round_trips(name, tmp_path):
     assert parse_scenario(yaml.safe_load(text)) == spec
     # the serialised form must also pass the strict loader (e.g. no anchors/aliases emitted)
     assert load_scenario(write(tmp_path, text)) == spec
+
+
+def test_yaml_text_is_the_pure_python_emitters():
+    """Scenario YAML comes from libyaml's emitter where PyYAML has it: the same text as the
+    pure-Python one, for every bundled scenario and 30 sampled cases (dataset tables hold
+    it, so it must not depend on how PyYAML was built)."""
+    from mvd_sim.dataset.priors import load_priors
+    from mvd_sim.dataset.sampler import draw_diagnosis, draw_spec
+
+    priors = load_priors()
+    specs = [load_scenario(path) for path in BUNDLED.values()]
+    for index in range(30):
+        diagnosis = draw_diagnosis(priors, np.random.default_rng([3, index, 0]))
+        specs.append(draw_spec(priors, diagnosis, np.random.default_rng([3, index, 1]),
+                               f"case{index}"))
+    for spec in specs:
+        data = spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+        assert scenario_to_yaml(spec) == yaml.safe_dump(data, sort_keys=False,
+                                                        allow_unicode=True, width=96)
 
 
 def test_round_trip_keeps_the_from_alias_and_contact_fields():
