@@ -204,8 +204,7 @@ class BrainstemShape(BrainstemParams):
         (n, 3) float, mm
         """
         theta = np.atleast_1d(np.asarray(theta, dtype=float))
-        z = np.linspace(-6.0, 4.0, 1001)
-        half_width, y_mid, half_depth = self.section(z)
+        z, half_width, y_mid, half_depth = _sulcus_sections(self)
         # radius from the axial centre (0, y_mid) along the parametric direction theta
         radius = np.hypot(half_width[None] * np.cos(theta)[:, None],
                           half_depth[None] * np.sin(theta)[:, None])
@@ -250,6 +249,14 @@ class BrainstemShape(BrainstemParams):
     def root_exit_point(self, arc_from_midline_mm: float) -> np.ndarray:
         """Midline-frame point of :meth:`root_exit` (mm)."""
         return self.root_exit(arc_from_midline_mm)[1]
+
+
+@lru_cache(maxsize=16)
+def _sulcus_sections(shape: BrainstemShape) -> tuple[np.ndarray, ...]:
+    """The levels z = -6 to 4 mm (0.01 mm apart, midline frame) where the sulcus floor is
+    sought and the axial sections there (:meth:`BrainstemShape.section`), cached per shape."""
+    z = np.linspace(-6.0, 4.0, 1001)
+    return (z, *shape.section(z))
 
 
 @lru_cache(maxsize=16)
