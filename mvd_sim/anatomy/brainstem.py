@@ -393,12 +393,6 @@ class _ProfileTable:
     z_mid_mm: float
     half_length_mm: float
 
-    def evaluate(self, t: np.ndarray, order: int) -> np.ndarray:
-        """The profiles and their derivatives up to ``order`` at ``t``: (n, order + 1, 3),
-        ``[:, k]`` the k-th derivative in ``t`` of columns A, Y, B."""
-        return kernels.profiles(self.coefficients, self.knots,
-                                np.ascontiguousarray(t, dtype=float), order)
-
 
 def _profiles_of(shape: BrainstemShape, t: np.ndarray) -> tuple[np.ndarray, ...]:
     """The closed-form profiles ``A``, ``Y``, ``B`` (mm) at polar parameters ``t``."""

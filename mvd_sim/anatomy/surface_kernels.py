@@ -25,7 +25,7 @@ import numpy as np
 
 from mvd_sim._numba import compiled
 
-__all__ = ["TABLE_DEGREE", "FAN", "profiles", "frames", "nearest_sample", "query"]
+__all__ = ["TABLE_DEGREE", "FAN", "frames", "nearest_sample", "query"]
 
 #: Degree of the profile table's pieces.
 TABLE_DEGREE = 5
@@ -74,17 +74,6 @@ def _frame(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: floa
     out[3, 0], out[3, 1], out[3, 2] = -a * c, -b * s, 0.0
     out[4, 0], out[4, 1], out[4, 2] = a2 * c, y2 + b2 * s, half * np.cos(t)
     out[5, 0], out[5, 1], out[5, 2] = -a1 * s, b1 * c, 0.0
-
-
-@compiled
-def profiles(coefficients: np.ndarray, knots: np.ndarray, t: np.ndarray,
-             order: int) -> np.ndarray:
-    """The profiles and their derivatives up to ``order`` at ``t``: (n, order + 1, 3),
-    ``[:, k]`` the k-th derivative in ``t`` of columns A, Y, B (mm per rad^k)."""
-    out = np.empty((len(t), order + 1, 3))
-    for i in range(len(t)):
-        _profile_rows(coefficients, knots, t[i], order, out[i])
-    return out
 
 
 @compiled

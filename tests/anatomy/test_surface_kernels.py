@@ -33,16 +33,28 @@ def polyval_profiles(table, t: float) -> np.ndarray:
                      for a, b in rows])
 
 
-def test_profiles_match_numpy_polynomial_evaluation(table):
+def test_frames_match_numpy_polynomial_evaluation(table):
+    """The surface and its first and second derivatives from the compiled table evaluation,
+    against the same built from np.polyval on the table's pieces."""
     rng = np.random.default_rng(31)
     knots = table.knots
     t = np.concatenate([rng.uniform(0.0, np.pi, 300), knots, knots[1:-1] - 1e-9,
                         [-0.1, np.pi + 0.1]])
-    got = kernels.profiles(table.coefficients, table.knots, t, 2)
-    want = np.array([polyval_profiles(table, x) for x in t])
+    theta = rng.uniform(-np.pi, np.pi, len(t))
+    got = kernels.frames(table.coefficients, table.knots, table.z_mid_mm,
+                         table.half_length_mm, theta, t, 2)
+    (a, y, b), (a1, y1, b1), (a2, y2, b2) = np.array(
+        [polyval_profiles(table, x) for x in t]).transpose(1, 2, 0)
+    c, s = np.cos(theta), np.sin(theta)
+    zero, z_mid, half = np.zeros_like(t), table.z_mid_mm, table.half_length_mm
+    want = np.stack([np.stack(row, axis=-1) for row in (
+        (a * c, y + b * s, z_mid - half * np.cos(t)), (-a * s, b * c, zero),
+        (a1 * c, y1 + b1 * s, half * np.sin(t)), (-a * c, -b * s, zero),
+        (a2 * c, y2 + b2 * s, half * np.cos(t)), (-a1 * s, b1 * c, zero))], axis=1)
     assert_allclose(got, want, rtol=1e-12, atol=1e-12)
     # a lower order gives the leading rows only
-    assert_allclose(kernels.profiles(table.coefficients, table.knots, t, 0), got[:, :1])
+    assert_allclose(kernels.frames(table.coefficients, table.knots, table.z_mid_mm,
+                                   table.half_length_mm, theta, t, 0), got[:, :1])
 
 
 def surface_samples(table, n: int, rng) -> tuple[np.ndarray, ...]:
@@ -108,7 +120,7 @@ def surface_samples_at(table, points: np.ndarray) -> tuple[np.ndarray, np.ndarra
     """The tangents ``S_theta``, ``S_t`` at surface points (midline frame), from their
     parameters: ``t`` from the level, ``theta`` from the axial ellipse."""
     t = np.arccos(np.clip((table.z_mid_mm - points[:, 2]) / table.half_length_mm, -1, 1))
-    a, y_mid, b = kernels.profiles(table.coefficients, table.knots, t, 0)[:, 0].T
+    a, y_mid, b = np.array([polyval_profiles(table, x)[0] for x in t]).T
     theta = np.arctan2((points[:, 1] - y_mid) / b, points[:, 0] / a)
     frame = kernels.frames(table.coefficients, table.knots, table.z_mid_mm,
                            table.half_length_mm, theta, t, 1)
