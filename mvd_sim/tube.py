@@ -142,7 +142,7 @@ class Tube:
         (:attr:`tangents`) interpolated linearly and normalised. Unlike :meth:`tangent_at`
         it does not jump at a vertex, so quantities measured with it (a crossing angle, say)
         do not either."""
-        t = np.array([np.interp(s_mm, self.s, self.tangents[:, k]) for k in range(3)])
+        t = curve.point_at(self.tangents, self.s, s_mm)
         length = np.sqrt(np.dot(t, t))
         # two vertex tangents that cancel (a polyline doubling back on itself) have no mean
         return t / length if length > 1e-9 else self.tangent_at(s_mm)

@@ -7,8 +7,8 @@ Avoidance takes some forty steps a placed vessel, each against every such tube, 
 points whose room to move is used up. As numpy and scipy calls a step cost about a hundred
 microseconds a tube whatever its size, plus a brainstem query's call; compiled, the whole loop
 is one call, with the exact point-to-polyline search
-(:func:`mvd_sim.geometry.closest_kernels.nearest_on_polyline`) and the brainstem's query
-(:func:`mvd_sim.anatomy.surface_kernels.query`) inside it.
+(:func:`mvd_sim.geometry.closest_kernels.nearest_on_polyline`) and the brainstem push-out
+(:func:`mvd_sim.anatomy.surface_kernels.push_out`) inside it.
 
 Everything is in mm, in the scene frame unless said otherwise.
 """
@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from mvd_sim._numba import compiled
-from mvd_sim.anatomy.surface_kernels import query
+from mvd_sim.anatomy.surface_kernels import push_out
 from mvd_sim.geometry.closest_kernels import nearest_on_polyline, tube_segments
 
 __all__ = ["polyline_runs", "push_off_tube", "take_step", "smooth_rows", "avoid"]
@@ -151,10 +151,11 @@ def avoid(points: np.ndarray, radius_mm: float, frozen: np.ndarray, clearances: 
     ``runs[run_offsets[j]:run_offsets[j + 1]]`` and their starts from
     ``run_starts[run_offsets[j] + j]``, its clearances ``clearances[j]``); none: done. Else the
     pushes smoothed (:func:`smooth_rows` with ``weights``) move the vessel
-    (:func:`take_step`), and the points that used up their room to the brainstem are queried
-    (``surface``: :func:`mvd_sim.anatomy.brainstem.kernel_surface`; ``origin``: the scene
-    origin in the midline frame), exactly within ``reach_mm`` and inside, and those closer than
-    ``height_mm`` put on the offset surface at that height. A point is checked against an
+    (:func:`take_step`), and the points that used up their room to the brainstem are put back
+    on its offset surface at ``height_mm`` where they came nearer
+    (:func:`mvd_sim.anatomy.surface_kernels.push_out`; ``surface``:
+    :func:`mvd_sim.anatomy.brainstem.kernel_surface`; ``origin``: the scene origin in the
+    midline frame; queries exact within ``reach_mm`` and inside). A point is checked against an
     obstacle or the brainstem again only once it has moved as far as its room; with
     ``use_room`` false every point is checked at every step (the reference the room must not
     change).
@@ -168,6 +169,7 @@ def avoid(points: np.ndarray, radius_mm: float, frozen: np.ndarray, clearances: 
     movable = frozen < 1.0
     obstacle_room_mm, room_mm = np.zeros((count, n)), np.zeros(n)
     push, smoothed = np.empty((n, 3)), np.empty((n, 3))
+    heights_mm = np.full(n, height_mm)
     shortfall_mm = 0.0
     for _ in range(max_steps):
         push[:] = 0.0
@@ -187,18 +189,6 @@ def avoid(points: np.ndarray, radius_mm: float, frozen: np.ndarray, clearances: 
         if not use_room:
             obstacle_room_mm[:] = 0.0
             room_mm[:] = 0.0
-        if len(rows) == 0:
-            continue
-        midline = np.empty((len(rows), 3))
-        for i in range(len(rows)):
-            for c in range(3):
-                midline[i, c] = points[rows[i], c] + origin[c]
-        signed, closest, normal = query(surface, midline, reach_mm, True)
-        for i in range(len(rows)):
-            if signed[i] < height_mm:
-                for c in range(3):
-                    points[rows[i], c] = (closest[i, c] - origin[c]) + height_mm * normal[i, c]
-                room_mm[rows[i]] = 0.0
-            else:
-                room_mm[rows[i]] = signed[i] - height_mm
+        if len(rows):
+            push_out(surface, origin, points, rows, heights_mm, reach_mm, room_mm)
     return shortfall_mm

@@ -25,7 +25,7 @@ import numpy as np
 
 from mvd_sim._numba import compiled
 
-__all__ = ["TABLE_DEGREE", "FAN", "frames", "nearest_sample", "query"]
+__all__ = ["TABLE_DEGREE", "FAN", "frames", "nearest_sample", "query", "push_out"]
 
 #: Degree of the profile table's pieces.
 TABLE_DEGREE = 5
@@ -374,3 +374,30 @@ def query(surface: tuple, points: np.ndarray, max_distance_mm: float, exact_insi
                 normal[k, c] = sign * f[c] / length
             signed[k] = sign * max(floor - cover_mm, 0.0)
     return signed, closest, normal
+
+
+@compiled
+def push_out(surface: tuple, origin: np.ndarray, points: np.ndarray, rows: np.ndarray,
+             height_mm: np.ndarray, reach_mm: float, room_mm: np.ndarray) -> None:
+    """Put the rows ``rows`` of scene points ``points`` (n, 3) that lie closer than their
+    ``height_mm`` (n,) to the surface (or inside it) on the offset surface at that height,
+    along the normal at their exact closest point; in place.
+
+    ``surface``, as for :func:`query`; ``origin``: the scene origin in the midline frame.
+    Each row's query is exact within ``reach_mm`` and inside. ``room_mm[row]`` becomes how far
+    the point may then move before it can come below its height: 0 for the points moved,
+    else their distance less their height (a lower bound beyond the reach).
+    """
+    midline = np.empty((len(rows), 3))
+    for i in range(len(rows)):
+        for c in range(3):
+            midline[i, c] = points[rows[i], c] + origin[c]
+    signed, closest, normal = query(surface, midline, reach_mm, True)
+    for i in range(len(rows)):
+        row = rows[i]
+        if signed[i] < height_mm[row]:
+            for c in range(3):
+                points[row, c] = (closest[i, c] - origin[c]) + height_mm[row] * normal[i, c]
+            room_mm[row] = 0.0
+        else:
+            room_mm[row] = signed[i] - height_mm[row]

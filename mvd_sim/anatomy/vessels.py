@@ -30,8 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.interpolate import make_interp_spline
 
-from mvd_sim.anatomy.brainstem import Brainstem
+from mvd_sim.anatomy.brainstem import Brainstem, kernel_surface
 from mvd_sim.anatomy.nerves import NerveBuild
+from mvd_sim.anatomy.surface_kernels import push_out
 from mvd_sim.geometry import curve
 from mvd_sim.geometry.closest import point_polyline
 from mvd_sim.tube import Tube
@@ -89,15 +90,13 @@ def push_out_of_brainstem(brainstem: Brainstem, points: np.ndarray,
     """Move centerline points that dip into the brainstem onto its offset surface.
 
     A point closer than its radius plus :data:`BRAINSTEM_CLEARANCE_MM` to the surface is moved
-    along the surface normal to exactly that height. (Avoidance does the same in its compiled
-    loop, :func:`mvd_sim.anatomy.avoidance_kernels.avoid`.)
+    along the normal at its exact closest point to exactly that height
+    (:func:`mvd_sim.anatomy.surface_kernels.push_out`, which avoidance's loop calls too).
     """
-    height = radius_mm + BRAINSTEM_CLEARANCE_MM
-    # exact inside too: a point deeper than the reach needs its true foot point to get out
-    q = brainstem.query(points, float(np.max(height)), exact_inside=True)
-    need = q.signed_distance < height
-    out = points.copy()
-    out[need] = q.closest[need] + height[need][:, None] * q.normal[need]
+    height = np.ascontiguousarray(radius_mm + BRAINSTEM_CLEARANCE_MM, dtype=float)
+    out = np.array(points, dtype=float)
+    push_out(kernel_surface(brainstem.shape), brainstem.origin_midline_mm, out,
+             np.arange(len(out)), height, float(np.max(height)), np.empty(len(out)))
     return out
 
 
