@@ -17,8 +17,8 @@ Method
    the vessel's anchored origin and end, and a cubic spline is passed through them; where
    the course must double back after the crossing, a turn waypoint gives it room
    (:data:`TURN_RADII`).
-3. The realised contact is measured exactly (:func:`mvd_sim.geometry.closest.closest_between`
-   on windows around it) and the vessel is moved, with a smooth bump that vanishes before its
+3. The realised contact is measured exactly (closest approach of windows around it,
+   :func:`mvd_sim.anatomy.correction_kernels.measure`) and the vessel is moved, with a smooth bump that vanishes before its
    anchors and other contacts, by the gap error along the contact normal and the position
    error along the target's tangent, until the deepest point is as deep as asked and the
    asked point lies in the contact (as deep as the deepest), both within 5e-3 mm.
@@ -38,13 +38,13 @@ surface).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
 from mvd_sim.anatomy.avoidance_kernels import avoid, polyline_runs
 from mvd_sim.anatomy.brainstem import Brainstem, kernel_surface
+from mvd_sim.anatomy.correction_kernels import correct_contact, measure, window
 from mvd_sim.anatomy.landmarks import NerveLandmarks
 from mvd_sim.anatomy.vessels import (BRAINSTEM_CLEARANCE_MM, VESSEL_SPACING_MM,
                                      VesselCourse, arc_from_junction, push_out_of_brainstem,
@@ -52,7 +52,7 @@ from mvd_sim.anatomy.vessels import (BRAINSTEM_CLEARANCE_MM, VESSEL_SPACING_MM,
 from mvd_sim.constants import BRANCH_ORIGIN_MM, VESSEL_PARENT
 from mvd_sim.errors import ScenarioError
 from mvd_sim.geometry import curve
-from mvd_sim.geometry.closest import SegmentSet, closest_between, point_polyline
+from mvd_sim.geometry.closest import SegmentSet
 from mvd_sim.labels import DEFAULT_THRESHOLDS, side_of
 from mvd_sim.tube import Tube
 
@@ -269,53 +269,16 @@ def deviate_nerve(brainstem: Brainstem, nerve: Tube, landmarks: NerveLandmarks,
                         "choose a side along the brainstem surface")
 
 
-def _window(tube_points: np.ndarray, s: np.ndarray, centre: float, half: float) -> np.ndarray:
-    lo = max(int(np.searchsorted(s, centre - half)) - 1, 0)
-    hi = min(int(np.searchsorted(s, centre + half)) + 1, len(s) - 1)
-    return np.arange(lo, hi + 1)
-
-
-class _Measured(NamedTuple):
-    """A contact as placed (mm): the minimum gap, the target arc and vessel arc where it is
-    reached, the gap at the asked point of the target itself (which differs from the minimum
-    when the contact is broad and its deepest point is ill-defined), and the unit direction
-    from the target's centerline to the vessel's at the minimum."""
-
-    gap: float
-    s_target: float
-    vessel_arc: float
-    gap_at_asked: float
-    direction: np.ndarray
-
-
-class _TargetWindow(NamedTuple):
-    """The stretch of a request's target around the asked point (the target does not move
-    while the contact is placed): its first row, its segments, and the asked point (mm) and
-    the target's radius there (mm)."""
-
-    first: int
-    segments: SegmentSet
-    asked_point: np.ndarray
-    asked_radius_mm: float
-
-
-def _target_window(req: ContactRequest) -> _TargetWindow:
+def _target_window(req: ContactRequest) -> tuple:
+    """The stretch of a request's target around the asked point, as
+    :func:`mvd_sim.anatomy.correction_kernels.measure` takes it (the target does not move
+    while the contact is placed)."""
     target = req.target
-    rows = _window(target.points, target.s, req.s_mm, _TARGET_WINDOW_MM)
-    return _TargetWindow(int(rows[0]), SegmentSet.of(target.points[rows], target.radius[rows]),
-                         target.point_at(req.s_mm), float(target.radius_at(req.s_mm)))
-
-
-def _measure(points: np.ndarray, s_v: np.ndarray, radius_mm: float, req: ContactRequest,
-             target: _TargetWindow, vessel_arc: float) -> _Measured:
-    """Local closest approach around the asked contact (``s_v``: the vessel points' arc
-    lengths, mm)."""
-    vi = _window(points, s_v, vessel_arc, _VESSEL_WINDOW_MM)
-    ca = closest_between(target.segments, SegmentSet.of(points[vi], np.full(len(vi), radius_mm)))
-    dist, *_ = point_polyline(target.asked_point[None], points[vi])
-    gap_at_asked = float(dist[0]) - target.asked_radius_mm - radius_mm
-    return _Measured(ca.gap, req.target.s[target.first] + ca.arc_a, s_v[vi[0]] + ca.arc_b,
-                     gap_at_asked, (ca.point_b - ca.point_a) / max(ca.centre_distance, 1e-12))
+    lo, hi = window(target.s, req.s_mm, _TARGET_WINDOW_MM)
+    segments = SegmentSet.of(target.points[lo:hi + 1], target.radius[lo:hi + 1])
+    return (segments.segments, segments.half, segments.arc0, segments.balls, segments.runs,
+            segments.run_start, float(target.s[lo]), target.point_at(req.s_mm),
+            float(target.radius_at(req.s_mm)))
 
 
 def _gaussian_weights(sigma: float) -> np.ndarray:
@@ -562,8 +525,8 @@ def _check_sides(vessel: Tube, radius_mm: float, requests: list[ContactRequest],
     ScenarioError
     """
     for req, side, arc in zip(requests, sides, contact_arcs):
-        direction = _measure(vessel.points, vessel.s, radius_mm, req, _target_window(req),
-                             arc).direction
+        *_, direction = measure(vessel.points, vessel.s, radius_mm, _target_window(req), arc,
+                                _VESSEL_WINDOW_MM)
         tangent = req.target.tangent_at(req.s_mm)
         across = _across(direction, tangent)   # ~0 only for a vessel beyond the target's end
         cosine = np.dot(across, side) / max(float(np.linalg.norm(across)), 1e-12)
@@ -638,40 +601,22 @@ def _correct_contacts(brainstem: Brainstem, points: np.ndarray, radius_mm: float
     Returns the points, the contacts' arcs along the vessel and whether anything moved.
     """
     contact_arcs = list(contact_arcs)
+    points = np.array(points, dtype=float)
     moved = False
     for k, req in enumerate(requests):
         limits = [abs(contact_arcs[k] - a) for a in anchor_arcs] + \
             [0.45 * abs(contact_arcs[k] - c) for j, c in enumerate(contact_arcs) if j != k]
         half = min([_CORRECTION_HALF_WIDTH_MM] + [0.9 * x for x in limits])
-        # a gain halves whenever its error changes sign: where the target is curved (a
-        # deviated nerve, say) the contact can move more than the vessel and overshoot
-        gain_gap, gain_s, previous = 1.0, 1.0, (0.0, 0.0)
-        target = _target_window(req)
-        for _ in range(_MAX_CORRECTIONS):
-            s_v = curve.arc_length(points)
-            gap, s_target, arc, gap_at_asked, _ = _measure(points, s_v, radius_mm, req, target,
-                                                           contact_arcs[k])
-            contact_arcs[k] = arc
-            err_gap, err_s = req.gap_mm - gap, req.s_mm - s_target
-            # landed: the deepest point is as deep as asked and the asked point is (within
-            # tolerance) as deep as the deepest, i.e. it lies in the contact
-            if abs(err_gap) < _CONVERGED_MM and (abs(err_s) < _CONVERGED_MM
-                                                 or gap_at_asked - gap < _CONVERGED_MM):
-                break
-            gain_gap = max(gain_gap * (0.5 if err_gap * previous[0] < 0 else 1.0), 0.125)
-            gain_s = max(gain_s * (0.5 if err_s * previous[1] < 0 else 1.0), 0.125)
-            previous = (err_gap, err_s)
-            weight = curve.smooth_bump(s_v, arc, half)
-            tangent = req.target.tangent_at(s_target)
-            move = weight[:, None] * (gain_gap * err_gap * sides[k] + gain_s * err_s * tangent)
-            points = _rows_clear_of_brainstem(brainstem, points + move,
-                                              np.flatnonzero(np.any(move != 0.0, axis=1)),
-                                              radius_mm)
-            moved = True
-        else:
+        contact_arcs[k], steps, landed, err_gap, err_s = correct_contact(
+            points, radius_mm, _target_window(req), req.target.points, req.target.s,
+            sides[k], req.gap_mm, req.s_mm, contact_arcs[k], half, _VESSEL_WINDOW_MM,
+            _CONVERGED_MM, _MAX_CORRECTIONS, kernel_surface(brainstem.shape),
+            brainstem.origin_midline_mm, radius_mm + BRAINSTEM_CLEARANCE_MM)
+        if not landed:
             raise ScenarioError(
                 f"{req.field}: could not place {name} on {req.target.name} at "
                 f"s = {req.s_mm:.1f} mm (off by {abs(err_gap):.3f} mm in depth and "
                 f"{abs(err_s):.3f} mm along it); the request conflicts with the vessel's "
                 "course or another contact")
+        moved = moved or steps > 0
     return points, contact_arcs, moved

@@ -11,8 +11,8 @@ import numpy as np
 from mvd_sim._numba import compiled
 from mvd_sim._typing import Points
 
-__all__ = ["arc_length", "point_at", "resample", "tangents", "parallel_transport_frames",
-           "curvature", "smooth_bump"]
+__all__ = ["arc_length", "point_at", "natural_spline", "resample", "tangents",
+           "parallel_transport_frames", "curvature", "smooth_bump"]
 
 
 def arc_length(points: Points) -> np.ndarray:
@@ -27,8 +27,20 @@ def arc_length(points: Points) -> np.ndarray:
     s : (n,) float, mm
         ``s[0] = 0`` and ``s[-1]`` is the polyline's length.
     """
-    seg = np.linalg.norm(np.diff(points, axis=0), axis=1)
-    return np.concatenate(([0.0], np.cumsum(seg)))
+    return _arc_length(np.ascontiguousarray(points, dtype=float))
+
+
+@compiled
+def _arc_length(points: np.ndarray) -> np.ndarray:
+    """:func:`arc_length`, compiled: the same sums as numpy's (``norm`` of the differences
+    and ``cumsum``), so the same to the bit, without a dozen numpy calls' overhead."""
+    s = np.zeros(max(len(points), 1))
+    for i in range(len(points) - 1):
+        dx = points[i + 1, 0] - points[i, 0]
+        dy = points[i + 1, 1] - points[i, 1]
+        dz = points[i + 1, 2] - points[i, 2]
+        s[i + 1] = s[i] + np.sqrt(dx * dx + dy * dy + dz * dz)
+    return s
 
 
 def point_at(points: Points, s: np.ndarray, s_query: np.ndarray | float) -> np.ndarray:
@@ -38,15 +50,108 @@ def point_at(points: Points, s: np.ndarray, s_query: np.ndarray | float) -> np.n
     ----------
     points : (n, 3) float, mm
     s : (n,) float, mm
-        Cumulative arc length of ``points`` (from :func:`arc_length`).
+        Cumulative arc length of ``points`` (from :func:`arc_length`), increasing.
     s_query : float or (m,) float, mm
 
     Returns
     -------
     (3,) or (m, 3) float, mm
     """
-    q = np.clip(np.asarray(s_query, dtype=float), s[0], s[-1])
-    return np.stack([np.interp(q, s, points[:, k]) for k in range(3)], axis=-1)
+    query = np.asarray(s_query, dtype=float)
+    out = _interpolated(np.ascontiguousarray(points, dtype=float),
+                        np.ascontiguousarray(s, dtype=float), query.reshape(-1))
+    return out.reshape(query.shape + (3,))
+
+
+@compiled
+def _interpolated(points: np.ndarray, s: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """:func:`point_at`, compiled: ``np.interp`` of each coordinate at the clipped queries,
+    with its arithmetic (``dy / dx * (x - x0) + y0``; a query on a knot takes the knot's
+    value), so the same to the bit."""
+    n, m = len(s), len(query)
+    out = np.empty((m, 3))
+    j = 0
+    for i in range(m):
+        x = min(max(query[i], s[0]), s[-1])
+        # the knot interval [s[j], s[j + 1]) holding x (the last knot's at the end): the
+        # last one or the next (queries mostly come in order), else a binary search
+        if not (s[j] <= x and (j == n - 1 or x < s[j + 1])):
+            if j + 2 < n and s[j + 1] <= x < s[j + 2]:
+                j += 1
+            else:
+                j = np.searchsorted(s, x, side="right") - 1
+        for c in range(3):
+            if j == n - 1 or s[j] == x:
+                out[i, c] = points[j, c]
+            else:
+                slope = (points[j + 1, c] - points[j, c]) / (s[j + 1] - s[j])
+                out[i, c] = slope * (x - s[j]) + points[j, c]
+    return out
+
+
+def natural_spline(points: Points, u: np.ndarray, u_query: np.ndarray) -> np.ndarray:
+    """The natural cubic spline through ``points`` at knots ``u``, sampled at ``u_query``.
+
+    The interpolating cubic with zero second derivative at both ends (two points give the
+    straight line), as ``scipy.interpolate.make_interp_spline(u, points, k=3,
+    bc_type="natural")`` builds it (the same to rounding); compiled, because scipy's
+    construction costs some 180 microseconds of Python a call and vessels are built by the
+    thousand.
+
+    Parameters
+    ----------
+    points : (n, 3) float, mm, ``n >= 2``
+    u : (n,) float
+        Knots, strictly increasing (chord lengths, say).
+    u_query : (m,) float
+        Parameters within ``[u[0], u[-1]]``, increasing.
+
+    Returns
+    -------
+    (m, 3) float, mm
+    """
+    return _natural_spline(np.ascontiguousarray(points, dtype=float),
+                           np.ascontiguousarray(u, dtype=float),
+                           np.ascontiguousarray(u_query, dtype=float))
+
+
+@compiled
+def _natural_spline(points: np.ndarray, u: np.ndarray, u_query: np.ndarray) -> np.ndarray:
+    """:func:`natural_spline`: the second derivatives at the knots from the tridiagonal
+    continuity equations (Thomas' algorithm), then each query from its interval's cubic."""
+    n = len(u)
+    h = u[1:] - u[:-1]
+    second = np.zeros((n, 3))
+    if n > 2:
+        # h[i-1] M[i-1] + 2 (h[i-1] + h[i]) M[i] + h[i] M[i+1] = 6 (slope[i] - slope[i-1])
+        diagonal = np.empty(n)
+        rhs = np.zeros((n, 3))
+        for i in range(1, n - 1):
+            diagonal[i] = 2.0 * (h[i - 1] + h[i])
+            for c in range(3):
+                rhs[i, c] = 6.0 * ((points[i + 1, c] - points[i, c]) / h[i]
+                                   - (points[i, c] - points[i - 1, c]) / h[i - 1])
+        for i in range(2, n - 1):
+            factor = h[i - 1] / diagonal[i - 1]
+            diagonal[i] -= factor * h[i - 1]
+            for c in range(3):
+                rhs[i, c] -= factor * rhs[i - 1, c]
+        for i in range(n - 2, 0, -1):
+            for c in range(3):
+                second[i, c] = (rhs[i, c] - h[i] * second[i + 1, c]) / diagonal[i]
+    out = np.empty((len(u_query), 3))
+    j = 0
+    for k in range(len(u_query)):
+        x = u_query[k]
+        while j < n - 2 and u[j + 1] < x:
+            j += 1
+        step = h[j]
+        a, b = u[j + 1] - x, x - u[j]
+        for c in range(3):
+            out[k, c] = ((second[j, c] * a * a * a + second[j + 1, c] * b * b * b) / (6.0 * step)
+                         + (points[j, c] / step - second[j, c] * step / 6.0) * a
+                         + (points[j + 1, c] / step - second[j + 1, c] * step / 6.0) * b)
+    return out
 
 
 def resample(points: Points, spacing_mm: float) -> Points:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from scipy.interpolate import make_interp_spline
 from scipy.spatial.transform import Rotation
 
 from mvd_sim.geometry import curve
@@ -204,6 +205,51 @@ def test_point_at_interpolates_linearly_and_clips():
                     [[0.0, 0, 0], [2, 3, 0]], rtol=0, atol=0)
     assert curve.point_at(points, s, 1.0).shape == (3,)
     assert curve.point_at(points, s, np.array([0.5, 1.5, 4.5])).shape == (3, 3)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_arc_length_and_point_at_match_numpy_to_the_bit(seed):
+    """The compiled kernels do numpy's arithmetic (norm of differences and cumsum;
+    np.interp per coordinate after clipping), whatever the order of the queries, with
+    queries on knots and a zero-length segment."""
+    rng = np.random.default_rng(seed)
+    points = np.cumsum(rng.normal(size=(rng.integers(2, 200), 3)) * 3.0, axis=0)
+    points[len(points) // 2] = points[len(points) // 2 - 1]
+    s = np.concatenate(([0.0], np.cumsum(np.linalg.norm(np.diff(points, axis=0), axis=1))))
+    assert np.array_equal(curve.arc_length(points), s)
+    query = rng.uniform(-1.0, s[-1] + 1.0, rng.integers(1, 400))
+    query[::3] = s[rng.integers(0, len(s), len(query[::3]))]
+    for q in (query, np.sort(query), query[:1]):
+        clipped = np.clip(q, s[0], s[-1])
+        expected = np.stack([np.interp(clipped, s, points[:, k]) for k in range(3)], axis=-1)
+        assert np.array_equal(curve.point_at(points, s, q), expected)
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 12])
+def test_natural_spline_matches_scipy_and_passes_through_the_points(n):
+    rng = np.random.default_rng(n)
+    points = np.cumsum(rng.normal(size=(n, 3)) * 4.0 + [3.0, 0.0, 0.0], axis=0)
+    u = curve.arc_length(points)
+    query = np.linspace(0.0, u[-1], 701)
+    k, bc = (3, "natural") if n > 2 else (1, None)   # two points: the straight line
+    expected = make_interp_spline(u, points, k=k, bc_type=bc)(query)
+    assert_allclose(curve.natural_spline(points, u, query), expected, rtol=0, atol=1e-12)
+    assert_allclose(curve.natural_spline(points, u, u), points, rtol=0, atol=1e-12)
+
+
+def test_natural_spline_keeps_a_line_and_has_no_curvature_at_its_ends():
+    """Closed form: through points on a straight line the spline is that line; through a
+    bend its second derivative vanishes at both ends (the natural end conditions)."""
+    u = np.linspace(0.0, 10.0, 6)
+    line = np.stack([u, 2.0 * u - 1.0, -u], axis=1)
+    query = np.linspace(0.0, 10.0, 57)
+    assert_allclose(curve.natural_spline(line, u, query),
+                    np.stack([query, 2.0 * query - 1.0, -query], axis=1), rtol=0, atol=1e-12)
+    bend = np.stack([u, np.sin(np.pi * u / 10.0), np.zeros(6)], axis=1)
+    h = 1e-3
+    ends = curve.natural_spline(bend, u, np.array([0.0, h, 2 * h, 10 - 2 * h, 10 - h, 10.0]))
+    second = (ends[[0, 3], 1] - 2 * ends[[1, 4], 1] + ends[[2, 5], 1]) / h ** 2
+    assert_allclose(second, 0.0, atol=1e-2)
 
 
 # -- smooth bump -----------------------------------------------------------------------------
