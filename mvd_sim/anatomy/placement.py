@@ -17,11 +17,12 @@ Method
    the vessel's anchored origin and end, and a cubic spline is passed through them; where
    the course must double back after the crossing, a turn waypoint gives it room
    (:data:`TURN_RADII`).
-3. The realised contact is measured exactly (closest approach of windows around it,
-   :func:`mvd_sim.anatomy.correction_kernels.measure`) and the vessel is moved, with a smooth bump that vanishes before its
-   anchors and other contacts, by the gap error along the contact normal and the position
-   error along the target's tangent, until the deepest point is as deep as asked and the
-   asked point lies in the contact (as deep as the deepest), both within 5e-3 mm.
+3. The realised contact is measured exactly (closest approach of windows around it) and
+   the vessel is moved, with a smooth bump that vanishes before its anchors and other
+   contacts, by the gap error along the contact normal and the position error along the
+   target's tangent, until the deepest point is as deep as asked and the asked point lies
+   in the contact (as deep as the deepest), both within 5e-3 mm
+   (:func:`mvd_sim.anatomy.correction_kernels.correct_contact`).
 4. The vessel is bent off the tubes it must not touch (:func:`avoid_tubes`), alternating
    with step 3, for at most 4 rounds, fewer once avoidance stops gaining. Segments that
    avoidance stretched beyond 3 times the vessel spacing are finally subdivided and the
