@@ -210,7 +210,8 @@ def _greedy_sample(samples: np.ndarray, levels: tuple, top: int, p: np.ndarray) 
 @compiled
 def nearest_sample(samples: np.ndarray, leaves: np.ndarray, mids: np.ndarray,
                    tops: np.ndarray, top_columns: int, n_theta: int, n_t: int, p: np.ndarray,
-                   limit_mm: float) -> tuple[int, float, float]:
+                   limit_mm: float, stack_node: np.ndarray, stack_level: np.ndarray,
+                   stack_bound: np.ndarray) -> tuple[int, float, float]:
     """The sample of a surface grid nearest to ``p`` (mm), if one lies within ``limit_mm``.
 
     The grid (``n_theta``, ``n_t``), padded by repeating its last samples to whole tops, is
@@ -226,7 +227,9 @@ def nearest_sample(samples: np.ndarray, leaves: np.ndarray, mids: np.ndarray,
 
     Depth first, each node's nearest child searched first (the others after it, in order);
     a node is skipped once its bound exceeds the nearest sample found (or ``limit_mm``), so
-    the answer is the exact nearest sample.
+    the answer is the exact nearest sample. The search's stack (``stack_node``,
+    ``stack_level`` (int64) and ``stack_bound`` (float), each ``tops + 2 FAN^2`` long) is
+    the caller's, so that a query allocates it once for all its points.
 
     Returns
     -------
@@ -240,9 +243,6 @@ def nearest_sample(samples: np.ndarray, leaves: np.ndarray, mids: np.ndarray,
     """
     fan = FAN * FAN
     levels = (tops, mids, leaves)
-    stack_node = np.empty(len(tops) + 2 * fan, np.int64)
-    stack_level = np.empty(len(tops) + 2 * fan, np.int64)
-    stack_bound = np.empty(len(tops) + 2 * fan)
     limit2 = limit_mm * limit_mm
     best, best2, nearest = limit_mm, np.inf, -1
     floor = np.inf
@@ -344,13 +344,17 @@ def query(surface: tuple, points: np.ndarray, max_distance_mm: float, exact_insi
     profile = np.empty((3, 3))
     f = np.empty(3)
     n_t = samples.shape[1]
+    depth = len(tops) + 2 * FAN * FAN     # the deepest nearest_sample's stack gets
+    stack_node, stack_level = np.empty(depth, np.int64), np.empty(depth, np.int64)
+    stack_bound = np.empty(depth)
     for k in range(n):
         p = points[k]
         inside = _inside(coefficients, knots, z_mid, half, z_bottom, z_top, p, profile)
         sign = -1.0 if inside else 1.0
         limit = np.inf if exact_inside and inside else max_distance_mm + cover_mm
         index, distance, floor = nearest_sample(tree_samples, leaves, mids, tops,
-                                                top_columns, samples.shape[0], n_t, p, limit)
+                                                top_columns, samples.shape[0], n_t, p, limit,
+                                                stack_node, stack_level, stack_bound)
         i, j = index // n_t, index % n_t
         if distance < np.inf:
             _newton(coefficients, knots, z_mid, half, p, sample_theta[i], sample_t[j],

@@ -80,9 +80,12 @@ def test_nearest_sample_is_exact_and_its_floor_a_lower_bound(shape, table):
                              np.column_stack([rng.uniform(-25.0, 25.0, (1000, 2)),
                                               rng.uniform(-45.0, 50.0, 1000)])])
     distance, index = cKDTree(grid.samples.reshape(-1, 3)).query(points)
+    depth = len(grid.tops) + 2 * kernels.FAN ** 2     # the deepest the search stack gets
+    stack = np.empty(depth, np.int64), np.empty(depth, np.int64), np.empty(depth)
     for limit in (np.inf, 3.0, 0.5):
         found = [kernels.nearest_sample(grid.tree_samples, grid.leaves, grid.mids, grid.tops,
-                                        grid.top_columns, len(grid.samples), n_t, p, limit)
+                                        grid.top_columns, len(grid.samples), n_t, p, limit,
+                                        *stack)
                  for p in points]
         got_index, got_distance, floor = (np.array(column) for column in zip(*found))
         within = distance <= limit
