@@ -210,8 +210,9 @@ def _greedy_sample(samples: np.ndarray, levels: tuple, top: int, p: np.ndarray) 
 @compiled
 def nearest_sample(samples: np.ndarray, leaves: np.ndarray, mids: np.ndarray,
                    tops: np.ndarray, top_columns: int, n_theta: int, n_t: int, p: np.ndarray,
-                   limit_mm: float, stack_node: np.ndarray, stack_level: np.ndarray,
-                   stack_bound: np.ndarray) -> tuple[int, float, float]:
+                   limit_mm: float, warm: int, stack_node: np.ndarray,
+                   stack_level: np.ndarray, stack_bound: np.ndarray
+                   ) -> tuple[int, float, float, int]:
     """The sample of a surface grid nearest to ``p`` (mm), if one lies within ``limit_mm``.
 
     The grid (``n_theta``, ``n_t``), padded by repeating its last samples to whole tops, is
@@ -227,24 +228,35 @@ def nearest_sample(samples: np.ndarray, leaves: np.ndarray, mids: np.ndarray,
 
     Depth first, each node's nearest child searched first (the others after it, in order);
     a node is skipped once its bound exceeds the nearest sample found (or ``limit_mm``), so
-    the answer is the exact nearest sample. The search's stack (``stack_node``,
-    ``stack_level`` (int64) and ``stack_bound`` (float), each ``tops + 2 FAN^2`` long) is
-    the caller's, so that a query allocates it once for all its points.
+    the answer is the exact nearest sample. A warm start ``warm`` (a depth-first sample
+    index, or -1), the previous point's sample when points come in order along a curve,
+    bounds the search from the start (it is kept unless a sample is strictly nearer). The
+    search's stack (``stack_node``, ``stack_level`` (int64) and ``stack_bound`` (float),
+    each ``tops + 2 FAN^2`` long) is the caller's, so that a query allocates it once for
+    all its points.
 
     Returns
     -------
     index : int
         Flat index ``i * n_t + j`` in the unpadded grid of the nearest sample if within
-        ``limit_mm``; else of a sample near ``p`` (:func:`_greedy_sample`).
+        ``limit_mm``; else of a sample near ``p`` (the nearest seen, the warm start, else
+        :func:`_greedy_sample`).
     distance_mm : float
         Its distance if within ``limit_mm``, else ``inf``.
     floor_mm : float
         A lower bound of every sample's distance (the nearest's own distance when found).
+    searched : int
+        The same sample's depth-first index (the next point's warm start).
     """
     fan = FAN * FAN
     levels = (tops, mids, leaves)
     limit2 = limit_mm * limit_mm
     best, best2, nearest = limit_mm, np.inf, -1
+    if warm >= 0:
+        dx, dy, dz = p[0] - samples[warm, 0], p[1] - samples[warm, 1], p[2] - samples[warm, 2]
+        best2, nearest = dx * dx + dy * dy + dz * dz, warm
+        if best2 <= limit2:
+            best = np.sqrt(best2)
     floor = np.inf
     # the tops, the nearest last (popped first)
     nearest_top = 0
@@ -281,9 +293,10 @@ def nearest_sample(samples: np.ndarray, leaves: np.ndarray, mids: np.ndarray,
     found = best2 <= limit2
     if not found:
         floor = min(floor, np.sqrt(best2))
-        nearest = _greedy_sample(samples, levels, nearest_top, p)
+        if nearest < 0:
+            nearest = _greedy_sample(samples, levels, nearest_top, p)
     # depth-first index -> (i, j) in the grid: FAN x FAN digits per level, row-major
-    i, j, k = 0, 0, nearest
+    searched, i, j, k = nearest, 0, 0, nearest
     scale = 1
     for _ in range(3):
         digit = k % fan
@@ -292,8 +305,8 @@ def nearest_sample(samples: np.ndarray, leaves: np.ndarray, mids: np.ndarray,
     i, j = i + (k // top_columns) * scale, j + (k % top_columns) * scale
     index = min(i, n_theta - 1) * n_t + min(j, n_t - 1)
     if found:
-        return index, best, best
-    return index, np.inf, floor
+        return index, best, best, searched
+    return index, np.inf, floor, searched
 
 
 @compiled
@@ -347,14 +360,15 @@ def query(surface: tuple, points: np.ndarray, max_distance_mm: float, exact_insi
     depth = len(tops) + 2 * FAN * FAN     # the deepest nearest_sample's stack gets
     stack_node, stack_level = np.empty(depth, np.int64), np.empty(depth, np.int64)
     stack_bound = np.empty(depth)
+    warm = -1
     for k in range(n):
         p = points[k]
         inside = _inside(coefficients, knots, z_mid, half, z_bottom, z_top, p, profile)
         sign = -1.0 if inside else 1.0
         limit = np.inf if exact_inside and inside else max_distance_mm + cover_mm
-        index, distance, floor = nearest_sample(tree_samples, leaves, mids, tops,
-                                                top_columns, samples.shape[0], n_t, p, limit,
-                                                stack_node, stack_level, stack_bound)
+        index, distance, floor, warm = nearest_sample(
+            tree_samples, leaves, mids, tops, top_columns, samples.shape[0], n_t, p, limit,
+            warm, stack_node, stack_level, stack_bound)
         i, j = index // n_t, index % n_t
         if distance < np.inf:
             _newton(coefficients, knots, z_mid, half, p, sample_theta[i], sample_t[j],

@@ -70,8 +70,9 @@ def surface_samples(table, n: int, rng) -> tuple[np.ndarray, ...]:
 
 def test_nearest_sample_is_exact_and_its_floor_a_lower_bound(shape, table):
     """The branch and bound over the grid's tree of tiles finds the same nearest sample as a
-    k-d tree over the grid, at any limit; beyond the limit it reports none, and a lower bound above
-    the limit. Points 5 mm inside to 6 mm outside the surface, and anywhere in its box."""
+    k-d tree over the grid, at any limit, from any warm start; beyond the limit it reports
+    none, and a lower bound above the limit. Points 5 mm inside to 6 mm outside the surface,
+    and anywhere in its box."""
     grid = _sample_grid(shape)
     n_t = grid.samples.shape[1]
     rng = np.random.default_rng(34)
@@ -82,12 +83,16 @@ def test_nearest_sample_is_exact_and_its_floor_a_lower_bound(shape, table):
     distance, index = cKDTree(grid.samples.reshape(-1, 3)).query(points)
     depth = len(grid.tops) + 2 * kernels.FAN ** 2     # the deepest the search stack gets
     stack = np.empty(depth, np.int64), np.empty(depth, np.int64), np.empty(depth)
-    for limit in (np.inf, 3.0, 0.5):
-        found = [kernels.nearest_sample(grid.tree_samples, grid.leaves, grid.mids, grid.tops,
-                                        grid.top_columns, len(grid.samples), n_t, p, limit,
-                                        *stack)
-                 for p in points]
-        got_index, got_distance, floor = (np.array(column) for column in zip(*found))
+    for limit, warm_start in ((np.inf, False), (3.0, False), (0.5, False), (3.0, True),
+                              (0.5, True)):
+        # warm: each point's search starts from the sample the one before it found
+        found, warm = [], -1
+        for p in points:
+            found.append(kernels.nearest_sample(
+                grid.tree_samples, grid.leaves, grid.mids, grid.tops, grid.top_columns,
+                len(grid.samples), n_t, p, limit, warm if warm_start else -1, *stack))
+            warm = found[-1][3]
+        got_index, got_distance, floor, _ = (np.array(column) for column in zip(*found))
         within = distance <= limit
         assert np.count_nonzero(within) > 100
         assert_array_equal(got_index[within], index[within])
