@@ -208,8 +208,34 @@ def tangents(points: Points) -> np.ndarray:
     -------
     (n, 3) float, unit vectors
     """
-    t = np.gradient(points, arc_length(points), axis=0, edge_order=1)
-    return t / np.linalg.norm(t, axis=1, keepdims=True)
+    points = np.ascontiguousarray(points, dtype=float)
+    return _unit_gradient(points, _arc_length(points))
+
+
+@compiled
+def _unit_gradient(points: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """``np.gradient(points, s, axis=0, edge_order=1)`` (second-order differences at uneven
+    spacing inside, one-sided at the ends), each row divided by its norm, compiled with
+    numpy's arithmetic operation for operation, so the same to the bit."""
+    n = len(points)
+    out = np.empty((n, 3))
+    for i in range(n):
+        if i == 0 or i == n - 1:
+            lo = 0 if i == 0 else n - 2
+            step = s[lo + 1] - s[lo]
+            for c in range(3):
+                out[i, c] = (points[lo + 1, c] - points[lo, c]) / step
+        else:
+            dx1, dx2 = s[i] - s[i - 1], s[i + 1] - s[i]
+            a = -dx2 / (dx1 * (dx1 + dx2))
+            b = (dx2 - dx1) / (dx1 * dx2)
+            e = dx1 / (dx2 * (dx1 + dx2))
+            for c in range(3):
+                out[i, c] = a * points[i - 1, c] + b * points[i, c] + e * points[i + 1, c]
+        length = np.sqrt(out[i, 0] * out[i, 0] + out[i, 1] * out[i, 1] + out[i, 2] * out[i, 2])
+        for c in range(3):
+            out[i, c] = out[i, c] / length
+    return out
 
 
 def parallel_transport_frames(points: Points) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -228,9 +254,7 @@ def parallel_transport_frames(points: Points) -> tuple[np.ndarray, np.ndarray, n
     axis = np.eye(3)[np.argmin(np.abs(t[0]))]
     n0 = axis - np.dot(axis, t[0]) * t[0]
     normal = _transported(t, n0 / np.linalg.norm(n0))
-    normal -= np.einsum("ij,ij->i", normal, t)[:, None] * t
-    normal /= np.linalg.norm(normal, axis=1, keepdims=True)
-    return t, normal, np.cross(t, normal)
+    return t, normal, _completed(t, normal)
 
 
 @compiled
@@ -257,6 +281,25 @@ def _transported(t: np.ndarray, n0: np.ndarray) -> np.ndarray:
         out[i, 1] = ny * c + (kz * nx - kx * nz) * s + ky * along
         out[i, 2] = nz * c + (kx * ny - ky * nx) * s + kz * along
     return out
+
+
+@compiled
+def _completed(t: np.ndarray, normal: np.ndarray) -> np.ndarray:
+    """Make the transported ``normal`` (n, 3) exactly normal to the unit tangents ``t`` and
+    unit, in place; return the binormals ``t x normal``."""
+    binormal = np.empty_like(t)
+    for i in range(len(t)):
+        along = normal[i, 0] * t[i, 0] + normal[i, 1] * t[i, 1] + normal[i, 2] * t[i, 2]
+        for c in range(3):
+            normal[i, c] = normal[i, c] - along * t[i, c]
+        length = np.sqrt(normal[i, 0] * normal[i, 0] + normal[i, 1] * normal[i, 1]
+                         + normal[i, 2] * normal[i, 2])
+        for c in range(3):
+            normal[i, c] = normal[i, c] / length
+        binormal[i, 0] = t[i, 1] * normal[i, 2] - t[i, 2] * normal[i, 1]
+        binormal[i, 1] = t[i, 2] * normal[i, 0] - t[i, 0] * normal[i, 2]
+        binormal[i, 2] = t[i, 0] * normal[i, 1] - t[i, 1] * normal[i, 0]
+    return binormal
 
 
 def curvature(points: Points) -> np.ndarray:

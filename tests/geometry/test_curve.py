@@ -225,6 +225,18 @@ def test_arc_length_and_point_at_match_numpy_to_the_bit(seed):
         assert np.array_equal(curve.point_at(points, s, q), expected)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_tangents_match_numpy_gradient_to_the_bit(seed):
+    """The compiled tangents are np.gradient's at uneven spacing (one-sided at the ends),
+    each divided by its norm, operation for operation."""
+    rng = np.random.default_rng(seed)
+    points = np.cumsum(rng.normal(size=(rng.integers(2, 150), 3)) * rng.uniform(0.1, 5.0),
+                       axis=0)
+    expected = np.gradient(points, curve.arc_length(points), axis=0, edge_order=1)
+    expected /= np.linalg.norm(expected, axis=1, keepdims=True)
+    assert np.array_equal(curve.tangents(points), expected)
+
+
 @pytest.mark.parametrize("n", [2, 3, 5, 12])
 def test_natural_spline_matches_scipy_and_passes_through_the_points(n):
     rng = np.random.default_rng(n)
