@@ -7,7 +7,8 @@ Avoidance takes some forty steps a placed vessel, each against every such tube, 
 points whose room to move is used up. As numpy and scipy calls a step cost about a hundred
 microseconds a tube whatever its size, plus a brainstem query's call; compiled, the whole loop
 is one call, with the exact point-to-polyline search
-(:func:`mvd_sim.geometry.closest_kernels.nearest_on_polyline`) and the brainstem push-out
+(:func:`mvd_sim.geometry.closest_kernels.nearest_in_runs`, only for points within reach of
+a run of segments' bounding ball) and the brainstem push-out
 (:func:`mvd_sim.anatomy.surface_kernels.push_out`) inside it.
 
 Everything is in mm, in the scene frame unless said otherwise.
@@ -19,7 +20,7 @@ import numpy as np
 
 from mvd_sim._numba import compiled
 from mvd_sim.anatomy.surface_kernels import push_out
-from mvd_sim.geometry.closest_kernels import nearest_on_polyline, tube_segments
+from mvd_sim.geometry.closest_kernels import nearest_in_runs, run_bounds, tube_segments
 
 __all__ = ["polyline_runs", "push_off_tube", "take_step", "smooth_rows", "avoid"]
 
@@ -48,7 +49,8 @@ def push_off_tube(points: np.ndarray, radius_mm: float, movable: np.ndarray,
     centerline point. ``room_mm[k]`` becomes how far the point may move before it can fall
     short: its distance to the centerline less its radius, the tube's largest radius and the
     clearance (a tapering tube's radius at the nearest point changes as the point moves, so
-    ``-shortfall`` itself is not a bound), at least 0.
+    ``-shortfall`` itself is not a bound), at least 0; for a point so far from every run's
+    bounding ball that it cannot fall short, its distance to the nearest ball instead.
 
     Returns
     -------
@@ -63,7 +65,14 @@ def push_off_tube(points: np.ndarray, radius_mm: float, movable: np.ndarray,
         if not movable[k] or room_mm[k] > 0:
             continue
         p = (points[k, 0], points[k, 1], points[k, 2])
-        i, u = nearest_on_polyline(p, start, end, runs, run_start, ball_mm)
+        first = run_bounds(p, runs, ball_mm)
+        beyond_mm = ball_mm[first] - radius_mm - widest_mm - clearance_mm[k]
+        if beyond_mm > 0.0:
+            # beyond the nearest run's bounding ball by more than it could fall short: that
+            # is room enough, without the nearest point
+            room_mm[k] = beyond_mm
+            continue
+        i, u = nearest_in_runs(p, start, end, run_start, ball_mm, first)
         rel = (p[0] - (start[i, 0] + u * (end[i, 0] - start[i, 0])),
                p[1] - (start[i, 1] + u * (end[i, 1] - start[i, 1])),
                p[2] - (start[i, 2] + u * (end[i, 2] - start[i, 2])))

@@ -30,9 +30,9 @@ import numpy as np
 
 from mvd_sim._numba import compiled
 
-__all__ = ["BLOCK", "segment_pairs", "tapered_pairs", "point_segments", "nearest_on_polyline",
-           "point_polyline",
-           "tube_segments", "near_pairs", "nearest_pair", "nearest_by_tube"]
+__all__ = ["BLOCK", "segment_pairs", "tapered_pairs", "point_segments", "run_bounds",
+           "nearest_in_runs", "nearest_on_polyline", "point_polyline", "tube_segments",
+           "near_pairs", "nearest_pair", "nearest_by_tube"]
 
 #: Segments per bounding ball of the pruned searches.
 BLOCK = 8
@@ -505,6 +505,20 @@ def nearest_by_tube(segments_a, balls_a, runs_a, run_start_a, tube_runs_a,
 
 
 @compiled
+def run_bounds(p, runs, ball_mm):
+    """Lower bounds (mm) of the distance from ``p`` (a 3-tuple, mm) to each run of a
+    polyline's segments (``runs`` from :func:`tube_segments` of the polyline with zero
+    radius): ``ball_mm[b]``, the distance to run ``b``'s bounding ball (negative inside it).
+    Returns the run whose ball is nearest."""
+    first = 0
+    for b in range(len(runs)):
+        ball_mm[b] = _norm(_sub(p, _row(runs, b))) - runs[b, 3]
+        if ball_mm[b] < ball_mm[first]:
+            first = b
+    return first
+
+
+@compiled
 def nearest_on_polyline(p, start, end, runs, run_start, ball_mm):
     """Nearest segment of a polyline to ``p`` (a 3-tuple, mm) and the parameter of the foot
     point on it: ``(index, u)``.
@@ -515,14 +529,16 @@ def nearest_on_polyline(p, start, end, runs, run_start, ball_mm):
     searched first, then every other run whose ball is no farther than the nearest segment
     found. The first segment found wins a tie (as at a shared vertex).
     """
-    blocks = len(runs)
-    first = 0
-    for b in range(blocks):
-        ball_mm[b] = _norm(_sub(p, _row(runs, b))) - runs[b, 3]
-        if ball_mm[b] < ball_mm[first]:
-            first = b
+    return nearest_in_runs(p, start, end, run_start, ball_mm,
+                           run_bounds(p, runs, ball_mm))
+
+
+@compiled
+def nearest_in_runs(p, start, end, run_start, ball_mm, first):
+    """:func:`nearest_on_polyline` given the runs' bounds ``ball_mm`` and the nearest run
+    ``first`` (:func:`run_bounds`)."""
     best2, best_i, best_u = math.inf, 0, 0.0
-    for visit in range(blocks + 1):
+    for visit in range(len(ball_mm) + 1):
         b = first if visit == 0 else visit - 1
         if (visit > 0 and b == first) or (ball_mm[b] > 0.0
                                           and ball_mm[b] * ball_mm[b] > best2):
