@@ -54,6 +54,7 @@ from mvd_sim.constants import BRANCH_ORIGIN_MM, VESSEL_PARENT
 from mvd_sim.errors import ScenarioError
 from mvd_sim.geometry import curve
 from mvd_sim.geometry.closest import SegmentSet
+from mvd_sim.geometry.vec import cross
 from mvd_sim.labels import DEFAULT_THRESHOLDS, side_of
 from mvd_sim.tube import Tube
 
@@ -126,6 +127,10 @@ _TURN_MIN_MM = 2.0
 #: Largest angle (deg) between the side a vessel is placed on and the side it ends up
 #: pressing its target from; within 45 deg an anatomical side still reads as itself.
 SIDE_TOLERANCE_DEG = 45.0
+# the turns clear_side tries, least first: 0, +-5, +-10, ... +-180 deg
+_TURNS = np.radians(np.concatenate(([0.0], np.repeat(np.arange(5, 181, 5), 2)
+                                    * np.tile([1.0, -1.0], 36))))
+_TURN_COS, _TURN_SIN = np.cos(_TURNS), np.sin(_TURNS)
 _ANATOMICAL = {"anterior": (0.0, 1.0, 0.0), "posterior": (0.0, -1.0, 0.0),
                "rostral": (0.0, 0.0, 1.0), "caudal": (0.0, 0.0, -1.0),
                "lateral": (1.0, 0.0, 0.0), "medial": (-1.0, 0.0, 0.0)}
@@ -199,7 +204,7 @@ def _crossing(req: ContactRequest, side: np.ndarray, radius_mm: float) -> np.nda
     distance = float(target.radius_at(req.s_mm)) + radius_mm + req.gap_mm
     q = target.point_at(req.s_mm) + distance * side
     a = np.radians(req.crossing_angle_deg)
-    v = np.cos(a) * tangent + np.sin(a) * np.cross(side, tangent)
+    v = np.cos(a) * tangent + np.sin(a) * cross(side, tangent)
     along = np.array([-2.5, -1.0, 0.0, 1.0, 2.5])[:, None] * v[..., None, :]
     lift = np.array([0.5, 0.0, 0.0, 0.0, 0.5])[:, None] * side[..., None, :]
     return q[..., None, :] + CROSSING_HALF_LENGTH_MM * (along + lift)
@@ -210,10 +215,8 @@ def clear_side(brainstem: Brainstem, req: ContactRequest, radius_mm: float) -> n
     target's tangent by the least angle (5 deg steps) that lets its crossing clear the
     brainstem."""
     tangent = req.target.tangent_at(req.s_mm)
-    binormal = np.cross(tangent, req.normal)
-    angles = np.radians(np.concatenate(([0.0], np.repeat(np.arange(5, 181, 5), 2)
-                                        * np.tile([1.0, -1.0], 36))))
-    sides = np.cos(angles)[:, None] * req.normal + np.sin(angles)[:, None] * binormal
+    binormal = cross(tangent, req.normal)
+    sides = _TURN_COS[:, None] * req.normal + _TURN_SIN[:, None] * binormal
     needed_mm = BRAINSTEM_CLEARANCE_MM + 0.05
     # the asked side first (it mostly clears), then the others in growing batches: turns up
     # to 20 deg, up to 60 deg, the rest (about half the turned sides need 25-85 deg)
