@@ -56,9 +56,10 @@ class Tube:
             raise GeometryError(
                 f"tube {self.name!r}: points must be an (n, 3) array with n >= 2, "
                 f"got shape {pts.shape}")
-        if not np.all(np.isfinite(pts)):
+        s = curve.arc_length(pts)
+        if not np.isfinite(s[-1]):      # a sum of lengths: finite iff every point is
             raise GeometryError(f"tube {self.name!r}: points must be finite")
-        seg = np.linalg.norm(np.diff(pts, axis=0), axis=1)
+        seg = np.diff(s)
         if np.any(seg <= TOL.zero_segment_mm):
             raise GeometryError(
                 f"tube {self.name!r}: centerline has a zero-length segment at index "
@@ -68,11 +69,12 @@ class Tube:
             raise GeometryError(f"tube {self.name!r}: radius must be a scalar or an "
                                 f"({len(pts)},) array, got shape {rad.shape}")
         rad = np.broadcast_to(rad, (len(pts),))
-        if not np.all(np.isfinite(rad)) or np.any(rad <= 0):
+        if not (np.isfinite(rad).all() and (rad > 0).all()):
             raise GeometryError(f"tube {self.name!r}: radius must be positive and finite, "
                                 f"got min {float(np.min(rad))!r}")
         object.__setattr__(self, "points", _readonly(pts))
         object.__setattr__(self, "radius", _readonly(rad))
+        self.__dict__["s"] = _readonly(s)     # the cached arc lengths, already at hand
 
     # -- named constructors -------------------------------------------------------------
     @classmethod
