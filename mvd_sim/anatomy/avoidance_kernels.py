@@ -136,9 +136,17 @@ def smooth_rows(push: np.ndarray, weights: np.ndarray, out: np.ndarray) -> None:
     (2 r + 1,), the ends extended by their edge rows. This is
     ``scipy.ndimage.correlate1d(push, weights, axis=0, mode="nearest")`` bit for bit (its
     loop for symmetric weights: the centre, then the pairs from the farthest in), written out
-    because a compiled loop cannot call scipy; a test holds it to scipy's."""
+    because a compiled loop cannot call scipy; a test holds it to scipy's. Rows farther
+    than ``r`` from every nonzero row of ``push`` are 0 (so left out of the sums)."""
     n, r = len(push), len(weights) // 2
+    lo, hi = n, -1
     for i in range(n):
+        if push[i, 0] != 0.0 or push[i, 1] != 0.0 or push[i, 2] != 0.0:
+            lo, hi = min(lo, i), i
+    for i in range(n):
+        if i < lo - r or i > hi + r:
+            out[i, 0] = out[i, 1] = out[i, 2] = 0.0
+            continue
         for c in range(3):
             acc = push[i, c] * weights[r]
             for j in range(r, 0, -1):

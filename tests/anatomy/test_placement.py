@@ -357,14 +357,18 @@ def test_placed_vessels_touch_only_what_they_are_asked_to():
 
 
 @pytest.mark.parametrize("sigma", [0.4, 1.0, 2.37, 6.0])
-@pytest.mark.parametrize("n", [5, 80])
-def test_avoidance_smooths_exactly_as_gaussian_filter1d(sigma, n):
+@pytest.mark.parametrize("n, pushed", [(5, slice(None)), (80, slice(None)),
+                                       (80, slice(30, 34)), (80, slice(0, 2)),
+                                       (80, slice(77, 80)), (80, slice(0, 0))])
+def test_avoidance_smooths_exactly_as_gaussian_filter1d(sigma, n, pushed):
     """The weights avoidance computes once per vessel, correlated in its compiled loop, give
     bit for bit the smoothing scipy's Gaussian filter would at every step (also where the
-    filter is longer than the vessel)."""
-    pushes = np.random.default_rng(7).normal(size=(n, 3))
+    filter is longer than the vessel, and where only a few rows, at an end or none, are
+    pushed)."""
+    pushes = np.zeros((n, 3))
+    pushes[pushed] = np.random.default_rng(7).normal(size=(n, 3))[pushed]
     pushes[::3] = 0.0
-    smoothed = np.empty_like(pushes)
+    smoothed = np.full_like(pushes, np.nan)
     smooth_rows(pushes, _gaussian_weights(sigma), smoothed)
     assert_array_equal(smoothed, gaussian_filter1d(pushes, sigma, axis=0, mode="nearest"))
 
