@@ -17,7 +17,7 @@ from mvd_sim.constants import TOL
 from mvd_sim.errors import GeometryError
 from mvd_sim.geometry import curve
 from mvd_sim.geometry.closest import SegmentSet
-from mvd_sim.geometry.vec import cross, dot, norm
+from mvd_sim.geometry.vec import norm
 
 __all__ = ["Tube"]
 
@@ -116,9 +116,9 @@ class Tube:
         and the binormal completing the frame (rings around the tube lie in these planes)."""
         tangent = np.diff(self.points, axis=0)
         tangent /= norm(tangent)[:, None]
-        normal = self.frames[1][:-1] - dot(self.frames[1][:-1], tangent)[:, None] * tangent
-        normal /= norm(normal)[:, None]
-        return _readonly(np.stack([normal, cross(tangent, normal)], axis=1))
+        normal = np.array(self.frames[1][:-1])
+        binormal = curve.complete_frames(tangent, normal)
+        return _readonly(np.stack([normal, binormal], axis=1))
 
     @cached_property
     def segments(self) -> SegmentSet:

@@ -12,7 +12,7 @@ from mvd_sim._numba import compiled
 from mvd_sim._typing import Points
 
 __all__ = ["arc_length", "point_at", "natural_spline", "resample", "tangents",
-           "parallel_transport_frames", "curvature", "smooth_bump"]
+           "parallel_transport_frames", "complete_frames", "curvature", "smooth_bump"]
 
 
 def arc_length(points: Points) -> np.ndarray:
@@ -254,7 +254,7 @@ def parallel_transport_frames(points: Points) -> tuple[np.ndarray, np.ndarray, n
     axis = np.eye(3)[np.argmin(np.abs(t[0]))]
     n0 = axis - np.dot(axis, t[0]) * t[0]
     normal = _transported(t, n0 / np.linalg.norm(n0))
-    return t, normal, _completed(t, normal)
+    return t, normal, complete_frames(t, normal)
 
 
 @compiled
@@ -284,9 +284,9 @@ def _transported(t: np.ndarray, n0: np.ndarray) -> np.ndarray:
 
 
 @compiled
-def _completed(t: np.ndarray, normal: np.ndarray) -> np.ndarray:
-    """Make the transported ``normal`` (n, 3) exactly normal to the unit tangents ``t`` and
-    unit, in place; return the binormals ``t x normal``."""
+def complete_frames(t: np.ndarray, normal: np.ndarray) -> np.ndarray:
+    """Make the rows of ``normal`` (n, 3) exactly normal to the unit tangents ``t`` (n, 3)
+    and unit, in place; return the binormals ``t x normal`` (n, 3)."""
     binormal = np.empty_like(t)
     for i in range(len(t)):
         along = normal[i, 0] * t[i, 0] + normal[i, 1] * t[i, 1] + normal[i, 2] * t[i, 2]
