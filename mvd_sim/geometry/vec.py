@@ -11,8 +11,8 @@ __all__ = ["cross", "dot", "norm"]
 
 def cross(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Row-wise cross product of (..., 3) arrays (broadcast against each other)."""
-    x, y = np.broadcast_arrays(x, y)
-    out = np.empty(x.shape)
+    x, y = np.asarray(x), np.asarray(y)
+    out = np.empty(x.shape if x.shape == y.shape else np.broadcast_shapes(x.shape, y.shape))
     out[..., 0] = x[..., 1] * y[..., 2] - x[..., 2] * y[..., 1]
     out[..., 1] = x[..., 2] * y[..., 0] - x[..., 0] * y[..., 2]
     out[..., 2] = x[..., 0] * y[..., 1] - x[..., 1] * y[..., 0]
