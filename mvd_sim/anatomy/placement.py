@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from scipy.spatial.distance import cdist
 
 from mvd_sim.anatomy.avoidance_kernels import avoid, polyline_runs
 from mvd_sim.anatomy.brainstem import Brainstem, kernel_surface
@@ -495,10 +496,10 @@ def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCours
     points = spline_through(np.concatenate(sequence))
     points = push_out_of_brainstem(brainstem, points, np.full(len(points), radius_mm))
     s_v = curve.arc_length(points)
-    anchor_arcs = [s_v[np.argmin(np.linalg.norm(points - a, axis=1))] for a in
-                   course.waypoints[course.anchored]]
-    contact_arcs = [s_v[np.argmin(np.linalg.norm(points - c[len(c) // 2], axis=1))]
-                    for c in crossings]
+    # the arcs of the vessel points nearest the anchored waypoints and the crossings' centres
+    anchor_arcs = list(s_v[cdist(course.waypoints[course.anchored], points).argmin(axis=1)])
+    contact_arcs = list(s_v[cdist(np.array([c[len(c) // 2] for c in crossings]).reshape(-1, 3),
+                                  points).argmin(axis=1)])
     avoid = _obstacles_for(kind, course, obstacles)
     shortfall_mm = np.inf
     for _ in range(4):
