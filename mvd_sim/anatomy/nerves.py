@@ -29,12 +29,14 @@ zone (labelled RExP) and the cisternal portion.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 from scipy.optimize import brentq
 
+from mvd_sim._numba import compiled
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
 from mvd_sim.anatomy.landmarks import NerveLandmarks
 from mvd_sim.constants import FacialNerveParams, VestibulocochlearParams
@@ -62,9 +64,26 @@ def _unit(v: np.ndarray) -> np.ndarray:
 
 
 def _bezier(p0, p1, p2, p3, n: int) -> np.ndarray:
-    u = np.linspace(0.0, 1.0, n)[:, None]
-    return ((1 - u) ** 3 * p0 + 3 * (1 - u) ** 2 * u * p1
-            + 3 * (1 - u) * u ** 2 * p2 + u ** 3 * p3)
+    """``n`` points, evenly spaced in the parameter, of the cubic Bezier curve with control
+    points ``p0`` .. ``p3`` (3,), mm."""
+    return _bezier_points(np.asarray(p0, dtype=float), np.asarray(p1, dtype=float),
+                          np.asarray(p2, dtype=float), np.asarray(p3, dtype=float),
+                          np.linspace(0.0, 1.0, n))
+
+
+@compiled
+def _bezier_points(p0: np.ndarray, p1: np.ndarray, p2: np.ndarray, p3: np.ndarray,
+                   u: np.ndarray) -> np.ndarray:
+    """The Bernstein form at parameters ``u``, compiled (the nerve's length is matched by
+    root finding over the curve, a dozen evaluations a nerve)."""
+    out = np.empty((len(u), 3))
+    for i in range(len(u)):
+        a, b = 1.0 - u[i], u[i]
+        a3, b3 = math.pow(a, 3.0), math.pow(b, 3.0)
+        for c in range(3):
+            out[i, c] = (a3 * p0[c] + 3 * (a * a) * b * p1[c] + 3 * a * (b * b) * p2[c]
+                         + b3 * p3[c])
+    return out
 
 
 def _bezier_of_length(start: np.ndarray, start_dir: np.ndarray, direction: np.ndarray,
