@@ -394,11 +394,10 @@ def _with_turns(brainstem: Brainstem, part: np.ndarray, before: np.ndarray,
 
 def _frozen_weight(s: np.ndarray, arcs: list[float], half_mm: float) -> np.ndarray:
     """1 within ``half_mm`` of each arc, easing to 0 over the next ``half_mm``."""
-    weight = np.zeros_like(s)
-    for arc in arcs:
-        d = np.abs(s - arc)
-        weight = np.maximum(weight, np.clip(2.0 - d / half_mm, 0.0, 1.0))
-    return weight
+    if not arcs:
+        return np.zeros_like(s)
+    distance = np.abs(s[:, None] - np.asarray(arcs, dtype=float)[None, :])
+    return np.clip(2.0 - distance / half_mm, 0.0, 1.0).max(axis=1)
 
 
 def _insert_contacts(course: VesselCourse, crossings: list[np.ndarray]) -> np.ndarray:
