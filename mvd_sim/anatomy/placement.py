@@ -39,7 +39,7 @@ surface).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 from scipy.spatial.distance import cdist
@@ -163,6 +163,18 @@ class ContactRequest:
     gap_mm: float
     crossing_angle_deg: float
 
+    @cached_property
+    def target_window(self) -> tuple:
+        """The stretch of the target around the asked point, as
+        :func:`mvd_sim.anatomy.correction_kernels.measure` takes it (the target does not
+        move while the contact is placed)."""
+        target = self.target
+        lo, hi = window(target.s, self.s_mm, _TARGET_WINDOW_MM)
+        segments = SegmentSet.of(target.points[lo:hi + 1], target.radius[lo:hi + 1])
+        return (segments.segments, segments.half, segments.arc0, segments.balls,
+                segments.runs, segments.run_start, float(target.s[lo]),
+                target.point_at(self.s_mm), float(target.radius_at(self.s_mm)))
+
 
 def _unit(v: np.ndarray) -> np.ndarray:
     return v / np.linalg.norm(v)
@@ -273,18 +285,6 @@ def deviate_nerve(brainstem: Brainstem, nerve: Tube, landmarks: NerveLandmarks,
     raise ScenarioError(f"{field}.nerve_deviation_mm: {nerve.name} is attached to the "
                         f"brainstem at s = {s_mm:.1f} mm and cannot be deviated that way; "
                         "choose a side along the brainstem surface")
-
-
-def _target_window(req: ContactRequest) -> tuple:
-    """The stretch of a request's target around the asked point, as
-    :func:`mvd_sim.anatomy.correction_kernels.measure` takes it (the target does not move
-    while the contact is placed)."""
-    target = req.target
-    lo, hi = window(target.s, req.s_mm, _TARGET_WINDOW_MM)
-    segments = SegmentSet.of(target.points[lo:hi + 1], target.radius[lo:hi + 1])
-    return (segments.segments, segments.half, segments.arc0, segments.balls, segments.runs,
-            segments.run_start, float(target.s[lo]), target.point_at(req.s_mm),
-            float(target.radius_at(req.s_mm)))
 
 
 def _gaussian_weights(sigma: float) -> np.ndarray:
@@ -540,7 +540,7 @@ def _check_sides(vessel: Tube, radius_mm: float, requests: list[ContactRequest],
     ScenarioError
     """
     for req, side, arc in zip(requests, sides, contact_arcs):
-        *_, direction = measure(vessel.points, vessel.s, radius_mm, _target_window(req), arc,
+        *_, direction = measure(vessel.points, vessel.s, radius_mm, req.target_window, arc,
                                 _VESSEL_WINDOW_MM)
         tangent = req.target.tangent_at(req.s_mm)
         across = _across(direction, tangent)   # ~0 only for a vessel beyond the target's end
@@ -623,7 +623,7 @@ def _correct_contacts(brainstem: Brainstem, points: np.ndarray, radius_mm: float
             [0.45 * abs(contact_arcs[k] - c) for j, c in enumerate(contact_arcs) if j != k]
         half = min([_CORRECTION_HALF_WIDTH_MM] + [0.9 * x for x in limits])
         contact_arcs[k], steps, landed, err_gap, err_s = correct_contact(
-            points, radius_mm, _target_window(req), req.target.points, req.target.s,
+            points, radius_mm, req.target_window, req.target.points, req.target.s,
             sides[k], req.gap_mm, req.s_mm, contact_arcs[k], half, _VESSEL_WINDOW_MM,
             _CONVERGED_MM, _MAX_CORRECTIONS, kernel_surface(brainstem.shape),
             brainstem.origin_midline_mm, radius_mm + BRAINSTEM_CLEARANCE_MM)
