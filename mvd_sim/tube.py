@@ -151,9 +151,7 @@ class Tube:
 
     def tangent_at(self, s_mm: float) -> np.ndarray:
         """Unit tangent of the polyline segment containing ``s_mm``."""
-        i = min(max(int(np.searchsorted(self.s, s_mm, side="right")) - 1, 0), len(self.s) - 2)
-        d = self.points[i + 1] - self.points[i]
-        return d / np.sqrt(np.dot(d, d))
+        return curve.segment_tangent(self.points, self.s, float(s_mm))
 
     # -- new tubes ---------------------------------------------------------------------
     def resampled(self, spacing_mm: float) -> Tube:

@@ -20,6 +20,7 @@ import numpy as np
 
 from mvd_sim._numba import compiled
 from mvd_sim.anatomy.surface_kernels import push_out
+from mvd_sim.geometry.curve import arc_length_kernel, segment_tangent
 from mvd_sim.geometry.closest_kernels import nearest_pair, point_polyline, tube_segments
 
 __all__ = ["window", "measure", "correct_contact"]
@@ -32,19 +33,6 @@ def window(s: np.ndarray, centre: float, half: float) -> tuple[int, int]:
     lo = max(np.searchsorted(s, centre - half) - 1, 0)
     hi = min(np.searchsorted(s, centre + half) + 1, len(s) - 1)
     return lo, hi
-
-
-@compiled
-def _arc_length(points: np.ndarray) -> np.ndarray:
-    """:func:`mvd_sim.geometry.curve.arc_length`, compiled."""
-    s = np.empty(len(points))
-    s[0] = 0.0
-    for i in range(len(points) - 1):
-        dx = points[i + 1, 0] - points[i, 0]
-        dy = points[i + 1, 1] - points[i, 1]
-        dz = points[i + 1, 2] - points[i, 2]
-        s[i + 1] = s[i] + np.sqrt(dx * dx + dy * dy + dz * dz)
-    return s
 
 
 @compiled
@@ -96,15 +84,6 @@ def measure(points: np.ndarray, s_v: np.ndarray, radius_mm: float, target: tuple
 
 
 @compiled
-def _segment_tangent(points: np.ndarray, s: np.ndarray, s_mm: float) -> np.ndarray:
-    """:meth:`mvd_sim.tube.Tube.tangent_at`, compiled: the unit tangent of the polyline
-    segment containing arc ``s_mm``."""
-    i = min(max(np.searchsorted(s, s_mm, side="right") - 1, 0), len(s) - 2)
-    d = points[i + 1] - points[i]
-    return d / np.sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2])
-
-
-@compiled
 def correct_contact(points: np.ndarray, radius_mm: float, target: tuple,
                     target_points: np.ndarray, target_s: np.ndarray, side: np.ndarray,
                     gap_mm: float, s_mm: float, vessel_arc: float, half_mm: float,
@@ -145,7 +124,7 @@ def correct_contact(points: np.ndarray, radius_mm: float, target: tuple,
     gain_gap, gain_s, previous_gap, previous_s = 1.0, 1.0, 0.0, 0.0
     err_gap, err_s = 0.0, 0.0
     for step in range(max_steps):
-        s_v = _arc_length(points)
+        s_v = arc_length_kernel(points)
         gap, s_target, vessel_arc, gap_at_asked, _ = measure(points, s_v, radius_mm, target,
                                                              vessel_arc, window_mm)
         err_gap, err_s = gap_mm - gap, s_mm - s_target
@@ -155,7 +134,7 @@ def correct_contact(points: np.ndarray, radius_mm: float, target: tuple,
         gain_gap = max(gain_gap * (0.5 if err_gap * previous_gap < 0 else 1.0), 0.125)
         gain_s = max(gain_s * (0.5 if err_s * previous_s < 0 else 1.0), 0.125)
         previous_gap, previous_s = err_gap, err_s
-        tangent = _segment_tangent(target_points, target_s, s_target)
+        tangent = segment_tangent(target_points, target_s, s_target)
         along_side, along_tangent = gain_gap * err_gap, gain_s * err_s
         count = 0
         for k in range(n):

@@ -11,8 +11,9 @@ import numpy as np
 from mvd_sim._numba import compiled
 from mvd_sim._typing import Points
 
-__all__ = ["arc_length", "point_at", "natural_spline", "resample", "tangents",
-           "parallel_transport_frames", "complete_frames", "curvature", "smooth_bump"]
+__all__ = ["arc_length", "arc_length_kernel", "segment_tangent", "point_at", "natural_spline",
+           "resample", "tangents", "parallel_transport_frames", "complete_frames",
+           "curvature", "smooth_bump"]
 
 
 def arc_length(points: Points) -> np.ndarray:
@@ -27,13 +28,14 @@ def arc_length(points: Points) -> np.ndarray:
     s : (n,) float, mm
         ``s[0] = 0`` and ``s[-1]`` is the polyline's length.
     """
-    return _arc_length(np.ascontiguousarray(points, dtype=float))
+    return arc_length_kernel(np.ascontiguousarray(points, dtype=float))
 
 
 @compiled
-def _arc_length(points: np.ndarray) -> np.ndarray:
-    """:func:`arc_length`, compiled: the same sums as numpy's (``norm`` of the differences
-    and ``cumsum``), so the same to the bit, without a dozen numpy calls' overhead."""
+def arc_length_kernel(points: np.ndarray) -> np.ndarray:
+    """:func:`arc_length` of a contiguous (n, 3) float array, compiled (other compiled loops
+    call it): the same sums as numpy's (``norm`` of the differences and ``cumsum``), so the
+    same to the bit, without a dozen numpy calls' overhead."""
     s = np.zeros(max(len(points), 1))
     for i in range(len(points) - 1):
         dx = points[i + 1, 0] - points[i, 0]
@@ -41,6 +43,15 @@ def _arc_length(points: np.ndarray) -> np.ndarray:
         dz = points[i + 1, 2] - points[i, 2]
         s[i + 1] = s[i] + np.sqrt(dx * dx + dy * dy + dz * dz)
     return s
+
+
+@compiled
+def segment_tangent(points: np.ndarray, s: np.ndarray, s_mm: float) -> np.ndarray:
+    """Unit tangent (3,) of the segment of the polyline ``points`` (n, 3), arc lengths ``s``
+    (n,), that holds arc ``s_mm`` (the first or last segment beyond the ends), compiled."""
+    i = min(max(np.searchsorted(s, s_mm, side="right") - 1, 0), len(s) - 2)
+    d = points[i + 1] - points[i]
+    return d / np.sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2])
 
 
 def point_at(points: Points, s: np.ndarray, s_query: np.ndarray | float) -> np.ndarray:
@@ -209,7 +220,7 @@ def tangents(points: Points) -> np.ndarray:
     (n, 3) float, unit vectors
     """
     points = np.ascontiguousarray(points, dtype=float)
-    return _unit_gradient(points, _arc_length(points))
+    return _unit_gradient(points, arc_length_kernel(points))
 
 
 @compiled
