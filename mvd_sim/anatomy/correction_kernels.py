@@ -20,8 +20,8 @@ import numpy as np
 
 from mvd_sim._numba import compiled
 from mvd_sim.anatomy.surface_kernels import push_out
-from mvd_sim.geometry.curve import arc_length_kernel, segment_tangent
 from mvd_sim.geometry.closest_kernels import nearest_pair, point_polyline, tube_segments
+from mvd_sim.geometry.curve import arc_length_kernel, segment_tangent
 
 __all__ = ["window", "measure", "correct_contact"]
 
