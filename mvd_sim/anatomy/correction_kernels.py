@@ -14,14 +14,12 @@ Everything is in mm, in the scene frame.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from mvd_sim._numba import compiled
 from mvd_sim.anatomy.surface_kernels import push_out
 from mvd_sim.geometry.closest_kernels import nearest_pair, point_polyline, tube_segments
-from mvd_sim.geometry.curve import arc_length_kernel, segment_tangent
+from mvd_sim.geometry.curve import arc_length_kernel, bump, segment_tangent
 
 __all__ = ["window", "measure", "correct_contact"]
 
@@ -95,7 +93,8 @@ def correct_contact(points: np.ndarray, radius_mm: float, target: tuple,
     Each step measures the contact (:func:`measure`; ``target``, as there, the window of the
     target with centerline ``target_points`` (m, 3) and arc lengths ``target_s`` (m,)) and
     moves the vessel ``points`` (n, 3) of radius ``radius_mm``, weighted by a raised-cosine
-    bump of half-width ``half_mm`` about the contact's vessel arc, by the depth error
+    bump (:func:`mvd_sim.geometry.curve.bump`) of half-width ``half_mm`` about the
+    contact's vessel arc, by the depth error
     (asked ``gap_mm`` less the measured) along the unit ``side`` (3,) and the position error
     (asked ``s_mm`` less the measured target arc) along the target's tangent there. A gain
     halves (down to 1/8) whenever its error changes sign: where the target is curved (a
@@ -138,8 +137,7 @@ def correct_contact(points: np.ndarray, radius_mm: float, target: tuple,
         along_side, along_tangent = gain_gap * err_gap, gain_s * err_s
         count = 0
         for k in range(n):
-            u = min(max(abs(s_v[k] - vessel_arc) / half_mm, 0.0), 1.0)
-            weight = 0.5 * (1.0 + math.cos(math.pi * u))
+            weight = bump(s_v[k], vessel_arc, half_mm)
             nonzero = False
             for c in range(3):
                 move = weight * (along_side * side[c] + along_tangent * tangent[c])

@@ -6,6 +6,8 @@ measured from the first point.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from mvd_sim._numba import compiled
@@ -13,7 +15,7 @@ from mvd_sim._typing import Points
 
 __all__ = ["arc_length", "arc_length_kernel", "segment_tangent", "point_at", "natural_spline",
            "resample", "tangents", "parallel_transport_frames", "complete_frames",
-           "curvature", "smooth_bump"]
+           "curvature", "smooth_bump", "bump"]
 
 
 def arc_length(points: Points) -> np.ndarray:
@@ -350,5 +352,22 @@ def smooth_bump(s: np.ndarray, centre: float, half_width: float) -> np.ndarray:
     -------
     (n,) float in [0, 1]
     """
-    u = np.clip(np.abs(np.asarray(s, dtype=float) - centre) / half_width, 0.0, 1.0)
-    return 0.5 * (1.0 + np.cos(np.pi * u))
+    s = np.asarray(s, dtype=float)
+    return _bumps(s.ravel(), float(centre), float(half_width)).reshape(s.shape)[()]
+
+
+@compiled
+def bump(x: float, centre: float, half_width: float) -> float:
+    """:func:`smooth_bump` at one arc length ``x`` (mm), for compiled loops."""
+    u = abs(x - centre) / half_width
+    if u > 1.0:
+        u = 1.0
+    return 0.5 * (1.0 + math.cos(math.pi * u))
+
+
+@compiled
+def _bumps(s: np.ndarray, centre: float, half_width: float) -> np.ndarray:
+    out = np.empty(len(s))
+    for k in range(len(s)):
+        out[k] = bump(s[k], centre, half_width)
+    return out
