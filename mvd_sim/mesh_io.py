@@ -6,10 +6,11 @@ in mm and ``faces (f, 3) int64``. Files are VTK XML PolyData (``.vtp``), STL, PL
 pyvista and VTK are imported inside the functions that need them, so importing :mod:`mvd_sim`
 never loads VTK.
 
-Writing is atomic: the mesh goes to a hidden temporary file next to the target, which then
-replaces the target in one step, so a reader never sees a half-written file. Saving the same
+Writing is atomic: the file is made in memory, written to a hidden temporary file next to the
+target with every byte checked, and then replaces the target in one step, so a reader never
+sees a half-written file, and a full disk is an error, not a truncated file. Saving the same
 arrays twice gives identical bytes (binary VTP with zlib, binary STL and PLY, 17-digit OBJ text;
-none of VTK's writers stamps a date or a file name).
+no writer stamps a date or a file name).
 
 Reading treats the file as untrusted. VTK's readers are not hardened against malformed input:
 a truncated binary PLY file makes ``vtkPLYReader`` dereference garbage (SIGSEGV), and a VTP file
@@ -20,7 +21,7 @@ result. A crash, a hang or an error of the reader becomes a :class:`~mvd_sim.err
 naming the file; VTK's messages are captured, never printed.
 
 VTK's message routing is global state, so the functions here that call VTK (:func:`save_mesh`
-and the reader process) are not thread-safe with other VTK code running concurrently.
+for VTP and the reader process) are not thread-safe with other VTK code running concurrently.
 """
 
 from __future__ import annotations
@@ -33,14 +34,14 @@ import stat
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mvd_sim.atomic import atomic_target
+from mvd_sim.atomic import write_bytes_atomic
 from mvd_sim.constants import MAX_MESH_BYTES
 from mvd_sim.errors import MeshError
 
@@ -125,13 +126,9 @@ def to_polydata(mesh: Mesh) -> pyvista.PolyData:
     MeshError
         If the arrays are not a well-formed triangle mesh.
     """
-    return _polydata(mesh, "mesh")
-
-
-def _polydata(mesh: Mesh, where: str) -> pyvista.PolyData:
     import pyvista
 
-    vertices, faces = _validated(mesh, where)
+    vertices, faces = _validated(mesh, "mesh")
     return pyvista.PolyData.from_regular_faces(vertices, faces, deep=True)
 
 
@@ -179,26 +176,6 @@ def _format_of(path: Path, fmt: str | None) -> str:
     return name
 
 
-def _vtk_writer(fmt: str):
-    if fmt == "vtp":
-        from vtkmodules.vtkIOXML import vtkXMLPolyDataWriter
-        writer = vtkXMLPolyDataWriter()
-        writer.SetDataModeToBinary()
-        writer.SetCompressorTypeToZLib()
-    elif fmt == "stl":
-        from vtkmodules.vtkIOGeometry import vtkSTLWriter
-        writer = vtkSTLWriter()
-        writer.SetFileTypeToBinary()
-    elif fmt == "ply":
-        from vtkmodules.vtkIOPLY import vtkPLYWriter
-        writer = vtkPLYWriter()
-        writer.SetFileTypeToBinary()
-    else:
-        from vtkmodules.vtkIOGeometry import vtkOBJWriter
-        writer = vtkOBJWriter()
-    return writer
-
-
 def _vtk_reader(fmt: str):
     if fmt == "vtp":
         from vtkmodules.vtkIOXML import vtkXMLPolyDataReader
@@ -217,12 +194,16 @@ def _vtk_reader(fmt: str):
 
 # -- writing -------------------------------------------------------------------------------
 
-def save_mesh(mesh: Mesh, path: str | os.PathLike, fmt: str | None = None) -> Path:
+def save_mesh(mesh: Mesh, path: str | os.PathLike, fmt: str | None = None,
+              cell_data: Mapping[str, np.ndarray] | None = None,
+              point_data: Mapping[str, np.ndarray] | None = None) -> Path:
     """Write a triangle mesh atomically.
 
-    The mesh is written to ``.<stem>.tmp<random>.<fmt>`` in the target's directory, flushed
-    to disk and renamed over ``path``; on any failure the temporary file is removed and
-    ``path`` is left as it was.
+    The file is made in memory, then written to ``.<stem>.tmp-<random>.<suffix>`` in the
+    target's directory with every byte checked, synced to disk and renamed over ``path``
+    (:func:`mvd_sim.atomic.write_bytes_atomic`); on any failure, a full disk included, the
+    temporary file is removed and ``path`` is left as it was. (VTK's file writers stop
+    silently on a full disk, so no library writes the file itself.)
 
     Parameters
     ----------
@@ -232,7 +213,11 @@ def save_mesh(mesh: Mesh, path: str | os.PathLike, fmt: str | None = None) -> Pa
         Target file.
     fmt : {"vtp", "stl", "ply", "obj"}, optional
         File format; default: the suffix of ``path``. STL and PLY store coordinates as
-        float32 (about 4e-6 mm resolution at 30 mm); VTP and OBJ keep float64.
+        float32 (about 4e-6 mm resolution at 30 mm); VTP and OBJ keep float64. VTP is made by
+        VTK (binary, zlib), STL, PLY and OBJ by trimesh's exporters.
+    cell_data, point_data : mapping of name to (f,) or (v,) array, optional
+        Arrays stored with the mesh, one value per face or per vertex (labels, for
+        instance); VTP only.
 
     Returns
     -------
@@ -246,21 +231,57 @@ def save_mesh(mesh: Mesh, path: str | os.PathLike, fmt: str | None = None) -> Pa
     """
     path = Path(path)
     fmt = _format_of(path, fmt)
-    polydata = _polydata(mesh, str(path))
-    with atomic_target(path, MeshError, suffix=f".{fmt}") as tmp:
-        _write_vtk(polydata, tmp, fmt, path)
-    return path
+    vertices, faces = _validated(mesh, str(path))
+    if (cell_data or point_data) and fmt != "vtp":
+        raise MeshError(f"{path}: only VTP files carry data arrays, not {fmt.upper()}")
+    if fmt == "vtp":
+        data = _vtp_bytes(vertices, faces, cell_data or {}, point_data or {}, path)
+    else:
+        data = _trimesh_bytes(vertices, faces, fmt)
+    return write_bytes_atomic(path, data, MeshError)
 
 
-def _write_vtk(polydata: pyvista.PolyData, tmp: Path, fmt: str, path: Path) -> None:
-    writer = _vtk_writer(fmt)
-    writer.SetFileName(str(tmp))
+def _vtp_bytes(vertices: np.ndarray, faces: np.ndarray, cell_data: Mapping[str, np.ndarray],
+               point_data: Mapping[str, np.ndarray], path: Path) -> bytes:
+    """A binary, zlib-compressed VTK XML PolyData file, made in memory by VTK."""
+    from vtkmodules.vtkIOXML import vtkXMLPolyDataWriter
+
+    polydata = to_polydata((vertices, faces))
+    for kind, arrays, count in (("cell", cell_data, len(faces)),
+                                ("point", point_data, len(vertices))):
+        target = polydata.cell_data if kind == "cell" else polydata.point_data
+        for name, values in arrays.items():
+            values = np.asarray(values)
+            if len(values) != count:
+                raise MeshError(f"{path}: {kind} array {name!r} has {len(values)} values "
+                                f"for {count} {kind}s")
+            target[name] = values
+    writer = vtkXMLPolyDataWriter()
+    writer.SetDataModeToBinary()     # inline base64: the whole file is ASCII text
+    writer.SetCompressorTypeToZLib()
+    writer.WriteToOutputStringOn()
     writer.SetInputData(polydata)
     with _captured_vtk_messages() as window:
         ok = writer.Write()
     failure = _vtk_failure(window)
     if failure is not None or ok != 1:
-        raise MeshError(f"{path}: cannot write {fmt.upper()}: {failure or 'VTK writer failed'}")
+        raise MeshError(f"{path}: cannot write VTP: {failure or 'VTK writer failed'}")
+    return writer.GetOutputString().encode("ascii")
+
+
+def _trimesh_bytes(vertices: np.ndarray, faces: np.ndarray, fmt: str) -> bytes:
+    """Binary STL, binary PLY or 17-digit OBJ text, made in memory by trimesh."""
+    import trimesh
+    from trimesh.exchange import obj, ply, stl
+
+    shape = trimesh.Trimesh(vertices, faces, process=False, validate=False)
+    if fmt == "stl":
+        return stl.export_stl(shape)
+    if fmt == "ply":
+        return ply.export_ply(shape, encoding="binary", vertex_normal=False,
+                              include_attributes=False)
+    return obj.export_obj(shape, include_normals=False, include_color=False,
+                          include_texture=False, digits=17, header=None).encode("ascii")
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -271,8 +292,10 @@ def load_mesh(path: str | os.PathLike,
 
     Polygons and triangle strips are triangulated. The file must be a regular file of at
     most ``max_bytes`` bytes with a supported suffix, and must hold at least one face, only
-    polygons or strips (no vertex or line cells), finite coordinates and face indices in
-    range. STL readers merge the corners shared by neighbouring triangles.
+    polygons or strips (no vertex or line cells), finite coordinates, face indices in range
+    and no vertex outside every face (what faces cut off by a truncated file leave); an OBJ
+    file must end with a line break (a text file cut short ends mid-line). STL readers merge
+    the corners shared by neighbouring triangles.
 
     Parameters
     ----------
@@ -376,6 +399,10 @@ def _read_in_this_process(source: str, fmt: str) -> tuple[np.ndarray, np.ndarray
     from vtkmodules.util.numpy_support import vtk_to_numpy
     from vtkmodules.vtkFiltersCore import vtkTriangleFilter
 
+    if fmt == "obj" and not Path(source).read_bytes().endswith((b"\n", b"\r")):
+        # OBJ has no counts or checksum; a text file cut short (a writer killed, a full
+        # disk) ends mid-line, and VTK's reader silently drops that line
+        raise _Malformed("ends in the middle of a line: the file is truncated")
     reader = _vtk_reader(fmt)
     reader.SetFileName(source)
     with _captured_vtk_messages() as window:
@@ -406,7 +433,12 @@ def _read_in_this_process(source: str, fmt: str) -> tuple[np.ndarray, np.ndarray
     failure = _vtk_failure(window)
     if failure is not None:
         raise _Malformed(f"cannot triangulate (VTK: {failure})")
-    return vertices, _triangles(triangulate.GetOutput())
+    faces = _triangles(triangulate.GetOutput())
+    unused = n_points - len(np.unique(faces))
+    if unused:  # a well-formed surface uses every vertex; faces cut off leave some unused
+        raise _Malformed(f"{unused} of {n_points} vertices belong to no face (a truncated "
+                         "or damaged file)")
+    return vertices, faces
 
 
 def _cell_arrays(cells: vtkCellArray) -> tuple[np.ndarray, np.ndarray]:

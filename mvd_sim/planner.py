@@ -35,6 +35,7 @@ from mvd_sim.labels import DEFAULT_THRESHOLDS, SEVERITIES, SeverityThresholds
 from mvd_sim.mechanics.materials import DEFAULT_MATERIALS, Materials
 from mvd_sim.mechanics.simulate import Settled, build_model, settle
 from mvd_sim.scenario import SpongeSpec
+from mvd_sim.validation import one_line
 from mvd_sim.scene import Scene
 from mvd_sim.sponges import place_sponges
 
@@ -107,9 +108,7 @@ def load_plan(path: str | os.PathLike, scenario: str | None = None) -> Plan:
     try:
         plan = Plan.model_validate_json(data)
     except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise MvdSimError(f"{path}: {where}: {first['msg']}") from None
+        raise MvdSimError(f"{path}: {one_line(err)}") from None
     if not plan.steps:
         raise MvdSimError(f"{path}: the plan places no pad ({plan.message})")
     if scenario is not None and plan.scenario != scenario:

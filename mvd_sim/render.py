@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mvd_sim.atomic import atomic_target
+from mvd_sim.atomic import write_bytes_atomic
 from mvd_sim.contact import ContactReport, TubeSurface, analyze
 from mvd_sim.errors import MvdSimError
 from mvd_sim.meshing import brainstem_mesh, sponge_mesh, tube_mesh
@@ -193,7 +193,4 @@ def png_bytes(image: np.ndarray) -> bytes:
 def render(scenes: list[tuple[Scene, str]], path: str | os.PathLike,
            view: str = "retrosigmoid", size: tuple[int, int] = (1200, 900)) -> Path:
     """Render to a PNG file, written atomically."""
-    data = png_bytes(render_image(scenes, view, size))
-    with atomic_target(path) as tmp:
-        tmp.write_bytes(data)
-    return Path(path)
+    return write_bytes_atomic(path, png_bytes(render_image(scenes, view, size)))

@@ -38,7 +38,6 @@ field and the reason.
 
 from __future__ import annotations
 
-import re
 from dataclasses import fields
 from pathlib import Path
 from typing import Annotated, Literal
@@ -51,6 +50,7 @@ from mvd_sim.constants import (MAX_SCENARIO_BYTES, VESSEL_TYPES, BrainstemParams
                                FacialNerveParams, VestibulocochlearParams)
 from mvd_sim.errors import ScenarioError
 from mvd_sim.mechanics.materials import Materials
+from mvd_sim.validation import one_line
 
 __all__ = ["SCHEMA_VERSION", "ScenarioSpec", "VesselSpec", "ContactSpec", "FindingsSpec",
            "SpongeSpec", "materials_of", "parse_sponge",
@@ -362,36 +362,6 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-_PYDANTIC_TAG = re.compile(r"^(function-[\w-]+|constrained-[\w-]+|(list|literal|tagged-union|"
-                           r"union)\[.*\]|float|int|str|bool|none)$")
-
-
-def _location(loc: tuple) -> str:
-    """Dotted field path, with list indices in brackets; unusual keys are quoted."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\-]*", str(part)):
-            out += ("." if out else "") + str(part)
-        else:
-            out += ("." if out else "") + ascii(str(part))
-    return out
-
-
-def _one_line(error: ValidationError) -> str:
-    first = error.errors()[0]
-    # drop the tags pydantic adds for unions and validators (user keys are kept)
-    loc = tuple(p for p in first["loc"] if isinstance(p, int) or not _PYDANTIC_TAG.match(p))
-    msg = " ".join(first["msg"].removeprefix("Value error, ").split())
-    where = f"{_location(loc)}: " if loc else ""
-    shown = ""
-    if first["type"] not in ("missing", "value_error") and \
-            not isinstance(first["input"], (dict, list)):
-        shown = f" (got {ascii(first['input'])})"
-    return f"{where}{msg}{shown}"
-
-
 def parse_scenario(data: object, source: str = "<scenario>") -> ScenarioSpec:
     """Validate a mapping (already parsed YAML) into a :class:`ScenarioSpec`.
 
@@ -406,7 +376,7 @@ def parse_scenario(data: object, source: str = "<scenario>") -> ScenarioSpec:
     try:
         return ScenarioSpec.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError(f"{source}: {_one_line(err)}") from None
+        raise ScenarioError(f"{source}: {one_line(err)}") from None
 
 
 def load_scenario(path: str | Path) -> ScenarioSpec:
@@ -492,7 +462,7 @@ def parse_sponge(text: str, source: str = "--sponge") -> SpongeSpec:
     try:
         return SpongeSpec.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError(f"{source} {text!r}: {_one_line(err)}") from None
+        raise ScenarioError(f"{source} {text!r}: {one_line(err)}") from None
 
 
 def materials_of(spec: ScenarioSpec) -> Materials:

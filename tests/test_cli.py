@@ -288,7 +288,9 @@ def test_render_before_and_after_a_plan(tmp_path):
 @pytest.mark.parametrize("args, fragments", [
     (("--plan", "missing.json"), ("missing.json", "cannot read")),
     (("--plan", "other.json"), ("other.json", "is for scenario 'aica_as_moderate_right'")),
-    (("--plan", "bad.json"), ("bad.json", "Extra inputs")),
+    # several fields are wrong: the line names the first by our own order (field path), not
+    # by the order the installed pydantic happens to list them in
+    (("--plan", "bad.json"), ("bad.json", "candidates_tried")),
 ])
 def test_render_bad_plan_is_one_line(tmp_path, args, fragments):
     planned = run_cli("plan", "aica_as_moderate_right", "-o", "other.json", cwd=tmp_path)
@@ -360,7 +362,10 @@ def test_dataset_writes_tables_and_resumes(tmp_path):
 
 
 def test_dataset_bad_priors_file_is_one_line(tmp_path):
-    (tmp_path / "p.yaml").write_text("schema_version: 1\nside: {left: -1}\n")
+    from mvd_sim.dataset.priors import DEFAULT_PRIORS_PATH
+
+    text = DEFAULT_PRIORS_PATH.read_text(encoding="utf-8")
+    (tmp_path / "p.yaml").write_text(text.replace("side: {left: 0.57,", "side: {left: -1,"))
     result = run_cli("dataset", "--n", "1", "--seed", "1", "-o", "ds", "--priors", "p.yaml",
                      cwd=tmp_path)
     assert result.returncode == 1

@@ -171,7 +171,7 @@ def test_failed_replace_keeps_the_old_file_and_no_temporary_file(tmp_path, mesh,
     (tmp, existed), = seen
     assert existed                                   # the mesh was written in full first ...
     assert tmp.parent == tmp_path                    # ... next to the target, hidden
-    assert re.fullmatch(r"\.tube\.tmp[0-9a-f]{8}\.vtp", tmp.name)
+    assert re.fullmatch(r"\.tube\.tmp-[0-9a-f]{16}\.vtp", tmp.name)
     assert path.read_bytes() == b"old contents"
     assert [p.name for p in tmp_path.iterdir()] == ["tube.vtp"]
 

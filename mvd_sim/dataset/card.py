@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mvd_sim.atomic import atomic_target, write_text_atomic
+from mvd_sim.atomic import write_bytes_atomic, write_text_atomic
 from mvd_sim.dataset.priors import Priors
 from mvd_sim.dataset.sampler import GEOMETRY_ATTEMPTS
 
@@ -61,8 +61,7 @@ def _plot(comparison: dict) -> bytes:
 def write_card(out: Path, cases, priors: Priors, settings: dict, counts: dict) -> None:
     """Write ``README.md`` and ``distributions.png`` into ``out`` (atomically)."""
     comparison = realised_vs_prior(cases, priors)
-    with atomic_target(out / "distributions.png") as tmp:
-        tmp.write_bytes(_plot(comparison))
+    write_bytes_atomic(out / "distributions.png", _plot(comparison))
     lines = ["# mvd-sim dataset", "",
              f"{counts['cases']} cases, {counts['contacts']} contacts; seed {settings['seed']}, "
              f"shards of {settings['shard_size']}. Tables: `cases-*.parquet` (one row per "

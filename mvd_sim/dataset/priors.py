@@ -14,7 +14,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from mvd_sim.errors import ScenarioError
-from mvd_sim.scenario import _one_line, read_yaml
+from mvd_sim.scenario import read_yaml
+from mvd_sim.validation import one_line
 
 __all__ = ["Priors", "Normal", "Uniform", "DEFAULT_PRIORS_PATH", "load_priors"]
 
@@ -124,4 +125,4 @@ def load_priors(path: str | Path | None = None) -> Priors:
     try:
         return Priors.model_validate(raw)
     except ValidationError as err:
-        raise ScenarioError(f"{path}: {_one_line(err)}") from None
+        raise ScenarioError(f"{path}: {one_line(err)}") from None

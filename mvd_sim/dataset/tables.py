@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from mvd_sim._version import __version__
-from mvd_sim.atomic import atomic_target
+from mvd_sim.atomic import write_bytes_atomic
 from mvd_sim.contact import Contact
 
 __all__ = ["CONTACTS_SCHEMA", "cases_schema", "contact_row", "write_table"]
@@ -97,5 +97,6 @@ def write_table(rows: list[dict], schema: pa.Schema, path: Path) -> None:
     if unknown:  # from_pylist would drop them silently
         raise ValueError(f"{path.name}: columns {sorted(unknown)} are not in its schema")
     table = pa.Table.from_pylist(rows, schema=schema)
-    with atomic_target(path) as tmp:
-        pq.write_table(table, tmp, compression="zstd")
+    buffer = pa.BufferOutputStream()
+    pq.write_table(table, buffer, compression="zstd")
+    write_bytes_atomic(path, buffer.getvalue().to_pybytes())

@@ -1,0 +1,64 @@
+"""One line from a pydantic ``ValidationError``, the same whichever pydantic is installed.
+
+A document with several problems gets several errors, in an order that differs between
+pydantic releases; the line reports the first by a fixed order of our own (the field's path,
+then the kind of error), so a user (and a test) sees the same field named for the same file.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import ValidationError
+
+__all__ = ["one_line"]
+
+# tags pydantic adds to error locations for unions and validators (user keys are kept)
+_PYDANTIC_TAG = re.compile(r"^(function-[\w-]+|constrained-[\w-]+|(list|literal|tagged-union|"
+                           r"union)\[.*\]|float|int|str|bool|none)$")
+
+
+def _location(loc: tuple) -> str:
+    """Dotted field path, with list indices in brackets; unusual keys are quoted.
+
+    Examples
+    --------
+    >>> _location(("vessels", 0, "radius_mm"))
+    'vessels[0].radius_mm'
+    """
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\-]*", str(part)):
+            out += ("." if out else "") + str(part)
+        else:
+            out += ("." if out else "") + ascii(str(part))
+    return out
+
+
+def _user_loc(error: dict) -> tuple:
+    return tuple(p for p in error["loc"] if isinstance(p, int) or not _PYDANTIC_TAG.match(p))
+
+
+def _order(error: dict) -> tuple:
+    """Sort key: the field's path (indices as numbers), then the error's type."""
+    return (tuple((0, p, "") if isinstance(p, int) else (1, 0, str(p))
+                  for p in _user_loc(error)), error["type"])
+
+
+def one_line(error: ValidationError) -> str:
+    """``"<field>: <reason> (got <value>)"`` for the first problem by :func:`_order`
+    (``(top level)`` for the document as a whole; a model's own check names its field in
+    its reason)."""
+    first = min(error.errors(), key=_order)
+    loc = _user_loc(first)
+    msg = " ".join(str(first["msg"]).removeprefix("Value error, ").split())
+    # a model's own check (no location) names its field in its message
+    where = "" if not loc and first["type"] == "value_error" else \
+        f"{_location(loc) or '(top level)'}: "
+    shown = ""
+    if first["type"] not in ("missing", "value_error", "json_invalid") and \
+            not isinstance(first.get("input"), (dict, list)):
+        shown = f" (got {ascii(first.get('input'))})"
+    return f"{where}{msg}{shown}"
