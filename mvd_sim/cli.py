@@ -14,11 +14,13 @@ Examples
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 
 import mvd_sim
 from mvd_sim.atomic import write_text_atomic
@@ -80,7 +82,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     from mvd_sim.planner import plan_states
     from mvd_sim.postop import postop_spec, save_postop
     from mvd_sim.report import plan_table
-    from mvd_sim.scenario import materials_of
+    from mvd_sim.scenario import case_fingerprint, materials_of
 
     path = mvd_sim.resolve_scenario(args.scenario)
     spec = mvd_sim.load_scenario(path)
@@ -89,6 +91,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         result, after = plan_states(scene, materials_of(spec), _thresholds(args))
     except MvdSimError as err:
         raise type(err)(f"{path}: {err}") from None
+    result = result.model_copy(update={"case_sha256": case_fingerprint(spec)})
     _write_report(args, result, plan_table)
     if args.save and after is None:
         print(f"nothing written to {args.save}: the plan places no pad")
@@ -117,8 +120,9 @@ def _pads(args: argparse.Namespace, spec, path) -> list:
     if args.plan is None:
         return list(spec.sponges)
     from mvd_sim.planner import load_plan
+    from mvd_sim.scenario import case_fingerprint
 
-    return load_plan(args.plan, scenario=path.stem).sponges
+    return load_plan(args.plan, scenario=path.stem, case_sha256=case_fingerprint(spec)).sponges
 
 
 def _solved(args: argparse.Namespace, scene, spec, path, pads):
@@ -255,10 +259,12 @@ def _cmd_decompress(args: argparse.Namespace) -> int:
     if not sponges:
         raise MvdSimError(f"{path}: no sponge: give --sponge (e.g. --sponge s=5,d=2) or a "
                           "scenario with a sponges list")
+    # a pad given on the command line is blamed on its option, not on the scenario's list
+    labels = [f"--sponge {text!r}" for text in args.sponge] or None
     scene = mvd_sim.load_scene(path, postop=False)
     try:
         report, _, after = decompress_states(scene, sponges, materials_of(spec),
-                                             _thresholds(args))
+                                             _thresholds(args), labels)
     except MvdSimError as err:
         raise type(err)(f"{path}: {err}") from None
     _write_report(args, report, decompression_table)
@@ -429,6 +435,60 @@ def _report_options(p: argparse.ArgumentParser) -> None:
                    "(default: %(default)s)")
 
 
+class _StatusHandler(logging.Handler):
+    """Shows each progress message as the text of a rich status line."""
+
+    def __init__(self, status) -> None:
+        super().__init__(logging.INFO)
+        self.status = status
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.status.update(record.getMessage())
+
+
+@contextmanager
+def _progress_shown() -> Iterator[None]:
+    """Show the package's progress messages (logger ``mvd_sim``, INFO: solver iterations,
+    pulse levels, planner candidates) as one changing status line on stderr, where stderr
+    is a terminal; pipes and files get nothing."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    logger = logging.getLogger("mvd_sim")
+    level = logger.level
+    with Console(stderr=True).status("working") as status:
+        handler = _StatusHandler(status)
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        try:
+            yield
+        finally:
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+
+
+def _refuse_output_over_input(args: argparse.Namespace) -> None:
+    """Refuse an ``-o`` that names one of the command's own input files (``analyze X.yaml -o
+    X.yaml`` would replace the case with its report)."""
+    output = getattr(args, "output", None)
+    if not output or not os.path.isfile(output):
+        return
+    scenario = getattr(args, "scenario", None)
+    inputs = [mvd_sim.resolve_scenario(scenario)] if scenario else []
+    inputs += filter(None, (getattr(args, "plan", None), getattr(args, "priors", None)))
+    for path in inputs:
+        if os.path.isfile(path) and os.path.samefile(path, output):
+            raise MvdSimError(f"-o {output}: is the input file {path}; write the output "
+                              "elsewhere")
+
+
+# commands that may solve the mechanics (a post-operative scenario's pads are solved on load)
+_SHOWS_PROGRESS = (_cmd_analyze, _cmd_decompress, _cmd_plan, _cmd_render, _cmd_report,
+                   _cmd_export, _cmd_validate)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 1 bad input, 3 not decompressed, 70
     internal error, 130 interrupted)."""
@@ -436,7 +496,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = _parser().parse_args(argv)
     try:
-        return args.run(args)
+        _refuse_output_over_input(args)
+        with _progress_shown() if args.run in _SHOWS_PROGRESS else nullcontext():
+            return args.run(args)
     except MvdSimError as err:
         print(f"mvd-sim: error: {err}", file=sys.stderr)
         return 1

@@ -30,6 +30,7 @@ Numbers below come from ``shared/anatomy_facts.md``; each names its source. Numb
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 __all__ = ["Tolerances", "TOL", "BrainstemParams", "FacialNerveParams",
            "VestibulocochlearParams", "VESSEL_DEFAULT_RADIUS_MM", "VESSEL_TYPES",
@@ -98,6 +99,12 @@ class BrainstemParams:
     # *estimate*: exponent m of the pons' rostro-caudal bell profile 1 / (1 + u^(2m)); larger
     # is boxier with sharper borders.
     pons_profile_exponent: int = 3
+
+    #: Scenario overrides accepted outside the general rule (``[low, high]``, inclusive):
+    #: the default vertebral artery rises from 30 mm below the sulcus, on the medulla, so
+    #: the modelled medulla is never shorter than its default.
+    OVERRIDE_RANGES: ClassVar[dict[str, tuple[float, float]]] = {
+        "medulla_length_mm": (32.0, 51.2)}
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ warnings (pads on the nerve caused 53.5% of revisions: Al Mutawa M et al. 2024).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
@@ -216,10 +217,12 @@ def decompress(scene: Scene, sponges: list[SpongeSpec] | tuple[SpongeSpec, ...],
 
 
 def decompress_states(scene: Scene, sponges, materials: Materials = DEFAULT_MATERIALS,
-                      thresholds: SeverityThresholds = DEFAULT_THRESHOLDS
+                      thresholds: SeverityThresholds = DEFAULT_THRESHOLDS,
+                      labels: Sequence[str] | None = None
                       ) -> tuple[DecompressionReport, Settled, Settled]:
-    """:func:`decompress` plus the worst-phase solved states before and after."""
-    bodies, holds_off = place_sponges(scene, sponges)
+    """:func:`decompress` plus the worst-phase solved states before and after; ``labels``
+    name where each pad came from in errors (:func:`~mvd_sim.sponges.place_sponges`)."""
+    bodies, holds_off = place_sponges(scene, sponges, labels)
     before_model = build_model(scene, (), materials)
     after_model = dataclasses.replace(before_model, sponges=list(bodies))
     before = sweep(scene, before_model, [start_displacement(before_model)])

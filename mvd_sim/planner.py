@@ -19,6 +19,7 @@ transposition instead (VA transposition with a Teflon sling: Lee SH et al., JKNS
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Annotated, Literal
@@ -40,7 +41,7 @@ from mvd_sim.scene import Scene
 from mvd_sim.sponges import place_sponges
 
 __all__ = ["plan", "plan_states", "load_plan", "Plan", "PlanStep", "PAD_DIAMETERS_MM",
-           "NERVE_STRESS_LIMIT_KPA"]
+           "NERVE_STRESS_LIMIT_KPA", "MAX_CANDIDATES"]
 
 PAD_DIAMETERS_MM = (1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0)  # facts file: about 1-4 mm
 PAD_TO_VESSEL = (0.5, 1.5)  # pad diameter / vessel diameter (facts file, *estimate*)
@@ -49,6 +50,12 @@ SHAPES = ("ball", "cylinder")
 SAME_SITE_MM = 3.0  # a contact of the vessel this close to the target is the same contact
 # nerve stress at symptomatic neurovascular contacts, trigeminal FSI model (Lu HP et al.)
 NERVE_STRESS_LIMIT_KPA = 25.0
+#: Most candidate pads the planner solves for a case (the bundled cases need at most 6): with
+#: the schema's size limits this bounds a plan's time (see the README); beyond it the plan
+#: says no pad set was found within the budget.
+MAX_CANDIDATES = 48
+
+_log = logging.getLogger(__name__)  # progress of the search (INFO), shown by the CLI
 
 
 class _Model(BaseModel):
@@ -67,11 +74,16 @@ class PlanStep(_Model):
 
 
 class Plan(_Model):
-    """``plan``'s answer (JSON schema ``mvd-sim/sponge-plan``, version 1)."""
+    """``plan``'s answer (JSON schema ``mvd-sim/sponge-plan``, version 2).
+
+    ``case_sha256`` is the planned case's :func:`~mvd_sim.scenario.case_fingerprint` (set by
+    ``mvd-sim plan``), so a plan file is only ever applied to the case it was made for.
+    """
 
     schema_name: Literal["mvd-sim/sponge-plan"] = "mvd-sim/sponge-plan"
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = 2
     scenario: str
+    case_sha256: str | None = None
     feasible: bool
     message: str
     mobilise_first: list[str]
@@ -84,9 +96,10 @@ class Plan(_Model):
         return [step.sponge for step in self.steps]
 
 
-def load_plan(path: str | os.PathLike, scenario: str | None = None) -> Plan:
+def load_plan(path: str | os.PathLike, scenario: str | None = None,
+              case_sha256: str | None = None) -> Plan:
     """Read a plan written by ``mvd-sim plan -o``: a regular file of bounded size, validated,
-    with at least one pad and (given ``scenario``) made for that scenario.
+    with at least one pad and (given ``scenario`` and ``case_sha256``) made for that case.
 
     Raises
     ------
@@ -108,12 +121,20 @@ def load_plan(path: str | os.PathLike, scenario: str | None = None) -> Plan:
     try:
         plan = Plan.model_validate_json(data)
     except ValidationError as err:
+        if any(e["loc"] == ("schema_version",) and e.get("input") == 1 for e in err.errors()):
+            raise MvdSimError(f"{path}: a plan of schema version 1 (an older mvd-sim) does not "
+                              "say which case it was made for; run 'mvd-sim plan' again") \
+                from None
         raise MvdSimError(f"{path}: {one_line(err)}") from None
     if not plan.steps:
         raise MvdSimError(f"{path}: the plan places no pad ({plan.message})")
     if scenario is not None and plan.scenario != scenario:
         raise MvdSimError(f"{path}: the plan is for scenario {plan.scenario!r}, not "
                           f"{scenario!r}")
+    if case_sha256 is not None and plan.case_sha256 != case_sha256:
+        raise MvdSimError(f"{path}: the plan was made for another case named {plan.scenario!r} "
+                          "(its anatomy, vessels or mechanics differ); run 'mvd-sim plan' on "
+                          "this one")
     return plan
 
 
@@ -134,6 +155,10 @@ def _sizes(vessel_diameter_mm: float) -> list[float]:
     return sizes or [min(PAD_DIAMETERS_MM, key=lambda d: abs(d - vessel_diameter_mm))]
 
 
+class _OverBudget(Exception):
+    """The search has solved :data:`MAX_CANDIDATES` candidates."""
+
+
 class _Evaluator:
     """Quick checks of candidate pad sets at the systolic peak, from the settled pre-op."""
 
@@ -150,7 +175,12 @@ class _Evaluator:
             bodies, holds_off = place_sponges(self.scene, specs)
         except ScenarioError:
             return None
+        if self.tried >= MAX_CANDIDATES:
+            raise _OverBudget
         self.tried += 1
+        last = specs[-1]
+        _log.info("plan: candidate %d of at most %d, a %g mm %s for %s", self.tried,
+                  MAX_CANDIDATES, last.diameter_mm, last.shape, last.vessel)
         model = build_model(self.scene, bodies, self.materials)
         try:
             state = settle_postop(self.scene, self.model, model, holds_off, self.before, 1.0)
@@ -198,7 +228,15 @@ def plan_states(scene: Scene, materials: Materials = DEFAULT_MATERIALS,
     for target in targets:
         if not _still_there(current[1], target):
             continue
-        chosen = _best_pad(scene, evaluate, steps, target, marks.rez_end_mm, rest_s)
+        try:
+            chosen = _best_pad(scene, evaluate, steps, target, marks.rez_end_mm, rest_s)
+        except _OverBudget:
+            return Plan(
+                scenario=scene.name, feasible=False, mobilise_first=mobilise, steps=steps,
+                predicted=None, candidates_tried=evaluate.tried,
+                message=(f"no sponge plan within the search's budget of {MAX_CANDIDATES} "
+                         f"candidate pads: {len(steps)} pad(s) placed, CN VII still touched "
+                         f"by {target.vessel} at the {target.segment}")), None
         if chosen is None:
             vessel = scene.vessels[target.vessel]
             sizes = ", ".join(f"{d:g}" for d in _sizes(2 * float(vessel.radius[0])))

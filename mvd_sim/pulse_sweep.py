@@ -15,6 +15,7 @@ range). The worst phase is the one with the smallest clearance.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,8 @@ from mvd_sim.scene import Scene
 
 __all__ = ["PhaseSweep", "sweep", "settle_from", "clearances", "DENSE_PHASES",
            "CLEARANCE_TOL_MM"]
+
+_log = logging.getLogger(__name__)  # progress of long sweeps (INFO), shown by the CLI
 
 DENSE_PHASES = 64
 LEVEL_QUANTILES = (0.5,)
@@ -109,6 +112,8 @@ def sweep(scene: Scene, model: MechanicalModel, starts: list[np.ndarray]) -> Pha
             if solved:  # start from the solved state at the nearest level, else afresh
                 nearest = min(solved, key=lambda p: abs(solved[p][0].level - level))
                 tries.insert(0, solved[nearest][0].equilibrium.u)
+            _log.info("pulse sweep: solving at pulse level %.2f (%d solved)", level,
+                      len(solved))
             state = settle_from(scene, model, level, tries)
             solved[phase] = (state, clearances(state.scene))
         return min(solved[phase][1].values(), default=np.inf)

@@ -38,10 +38,15 @@ field and the reason.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+from collections.abc import Collection, Sequence
 from dataclasses import fields
 from pathlib import Path
 from typing import Annotated, Literal
 
+import numpy as np
 import yaml
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, create_model,
                       field_validator, model_validator)
@@ -53,14 +58,26 @@ from mvd_sim.mechanics.materials import Materials
 from mvd_sim.validation import one_line
 
 __all__ = ["SCHEMA_VERSION", "ScenarioSpec", "VesselSpec", "ContactSpec", "FindingsSpec",
-           "SpongeSpec", "materials_of", "parse_sponge",
+           "SpongeSpec", "materials_of", "parse_sponge", "check_sponges", "case_fingerprint",
            "load_scenario", "parse_scenario", "read_yaml", "scenario_to_yaml"]
 
 SCHEMA_VERSION = 1
 NERVES = ("CN7", "CN8")
+# ids no vessel or pad may take (compared in lower case): each structure's id names its mesh
+_RESERVED_IDS = {"brainstem": "the brainstem", "cn7": "a nerve", "cn8": "a nerve"}
+_DEFAULT_SPONGE_ID = re.compile(r"sponge[0-9]+")
 SIDES_OF_APPROACH = ("anterior", "posterior", "rostral", "caudal", "lateral", "medial",
                      "away_from_nerve")
 _MAX_COORD_MM = 150.0
+#: Consecutive control points of a vessel closer than this (mm) say nothing about its course.
+MIN_CONTROL_POINT_STEP_MM = 0.01
+#: Longest course (mm, through its control points) of one vessel given by ``points_mm``: the
+#: default courses run 25-90 mm through the scene (the intracranial VA is 40 +- 10.6 mm long,
+#: J NeuroIntervent Surg 2013), and the mechanics' work grows with the length of every rod.
+MAX_VESSEL_COURSE_MM = 150.0
+#: Most course (mm) of all the vessels given by ``points_mm`` together; with at most 20
+#: vessels and these lengths a decompression and a plan finish in the times the README states.
+MAX_TOTAL_COURSE_MM = 600.0
 
 
 class _Strict(BaseModel):
@@ -70,34 +87,42 @@ class _Strict(BaseModel):
 def _params_model(name: str, params_cls: type, low: float, high: float) -> type[BaseModel]:
     """Pydantic model of optional overrides for a literature-defaults dataclass.
 
-    A length (``*_mm``) may be overridden within ``(low, high]`` times its default, which
-    rejects negative, zero and absurd sizes while allowing the published ranges; an angle
-    (``*_deg``) within (-90, 90] degrees; any other number within ``(0, high]`` times its
-    default.
+    A number may be overridden within ``(low, high]`` times its default, which rejects
+    negative, zero and absurd sizes while allowing the published ranges; an angle (``*_deg``)
+    within (-90, 90] degrees; a field listed in the class's ``OVERRIDE_RANGES`` within that
+    range (inclusive).
     """
+    explicit = getattr(params_cls, "OVERRIDE_RANGES", {})
     spec = {}
     for f in fields(params_cls):
         default = f.default
         kind = int if isinstance(default, int) else float
-        if f.name.endswith("_deg"):
-            bounds = (-90.0, 90.0)
+        if f.name in explicit:
+            limits = {"ge": explicit[f.name][0], "le": explicit[f.name][1]}
+        elif f.name.endswith("_deg"):
+            limits = {"gt": -90.0, "le": 90.0}
         else:
-            bounds = (kind(default * low), kind(default * high))
-        spec[f.name] = (Annotated[kind | None, Field(default=None, gt=bounds[0],
-                                                      le=bounds[1], strict=True,
-                                                      allow_inf_nan=False)], None)
+            limits = {"gt": kind(default * low), "le": kind(default * high)}
+        spec[f.name] = (Annotated[kind | None, Field(default=None, strict=True,
+                                                      allow_inf_nan=False, **limits)], None)
     model = create_model(name, __base__=_Strict, **spec)
     model.__doc__ = f"Overrides of :class:`~mvd_sim.constants.{params_cls.__name__}`."
     return model
 
 
-BrainstemOverrides = _params_model("BrainstemOverrides", BrainstemParams, 0.3, 3.0)
-FacialNerveOverrides = _params_model("FacialNerveOverrides", FacialNerveParams, 0.0, 4.0)
+BrainstemOverrides = _params_model("BrainstemOverrides", BrainstemParams, 0.6, 1.6)
+FacialNerveOverrides = _params_model("FacialNerveOverrides", FacialNerveParams, 0.25, 4.0)
 VestibulocochlearOverrides = _params_model("VestibulocochlearOverrides",
-                                           VestibulocochlearParams, 0.0, 4.0)
+                                           VestibulocochlearParams, 0.25, 4.0)
 
 
 MechanicsOverrides = _params_model("MechanicsOverrides", Materials, 1e-3, 1e3)
+
+
+#: Shortest stretch (mm) of the attached segment proper (between the RExP zone and the RDP
+#: zone) and of the cisternal portion (beyond the RDP zone) that a scenario may leave, so
+#: every segment a contact can name exists on the nerve.
+MIN_SEGMENT_MM = 0.5
 
 
 class AnatomySpec(_Strict):
@@ -107,6 +132,24 @@ class AnatomySpec(_Strict):
     facial_nerve: FacialNerveOverrides = Field(default_factory=FacialNerveOverrides)
     vestibulocochlear_nerve: VestibulocochlearOverrides = Field(
         default_factory=VestibulocochlearOverrides)
+
+    @model_validator(mode="after")
+    def _segments_fit(self) -> AnatomySpec:
+        facial = FacialNerveParams(**self.facial_nerve.model_dump(exclude_none=True))
+        half_rdp = 0.5 * facial.rdp_zone_length_mm
+        attached = facial.attached_segment_length_mm - half_rdp - facial.rexp_zone_length_mm
+        if attached < MIN_SEGMENT_MM:
+            raise ValueError(
+                f"facial_nerve: the attached segment ({facial.attached_segment_length_mm:g}"
+                f" mm) leaves {attached:.2f} mm between the RExP zone "
+                f"({facial.rexp_zone_length_mm:g} mm) and the RDP zone "
+                f"({facial.rdp_zone_length_mm:g} mm); at least {MIN_SEGMENT_MM:g} mm is needed")
+        if facial.cisternal_length_mm - half_rdp < MIN_SEGMENT_MM:
+            raise ValueError(
+                f"facial_nerve: the cisternal length ({facial.cisternal_length_mm:g} mm)"
+                f" leaves under {MIN_SEGMENT_MM:g} mm beyond the RDP zone "
+                f"({facial.rdp_zone_length_mm:g} mm)")
+        return self
 
 
 Mm = Annotated[float, Field(strict=True, allow_inf_nan=False)]
@@ -208,6 +251,28 @@ class VesselSpec(_Strict):
             raise ValueError("give either points_mm or compresses, not both")
         return self
 
+    @field_validator("points_mm")
+    @classmethod
+    def _distinct_points(cls, points: list[list[float]] | None) -> list[list[float]] | None:
+        if points is None:
+            return points
+        steps = np.linalg.norm(np.diff(np.asarray(points, dtype=float), axis=0), axis=1)
+        close = np.flatnonzero(steps < MIN_CONTROL_POINT_STEP_MM)
+        if len(close):
+            raise ValueError(f"point [{close[0] + 1}] lies within {MIN_CONTROL_POINT_STEP_MM:g} "
+                             "mm of the point before it; give distinct control points")
+        if steps.sum() > MAX_VESSEL_COURSE_MM:
+            raise ValueError(f"the course through these points is {steps.sum():.0f} mm long; "
+                             f"at most {MAX_VESSEL_COURSE_MM:g} mm is accepted")
+        return points
+
+    @property
+    def course_mm(self) -> float:
+        """Length (mm) of the polyline through ``points_mm`` (0 without them)."""
+        if self.points_mm is None:
+            return 0.0
+        return float(np.linalg.norm(np.diff(np.asarray(self.points_mm), axis=0), axis=1).sum())
+
 
 SPONGE_SIDES = ("vessel", "anterior", "posterior", "rostral", "caudal", "lateral", "medial")
 
@@ -303,11 +368,14 @@ class ScenarioSpec(_Strict):
     def _unique_ids(cls, vessels: list[VesselSpec]) -> list[VesselSpec]:
         seen: set[str] = set()
         for v in vessels:
-            if v.id in seen:
-                raise ValueError(f"duplicate vessel id {v.id!r}")
-            if v.id in NERVES:
-                raise ValueError(f"vessel id {v.id!r} is reserved for a nerve")
-            seen.add(v.id)
+            key = v.id.lower()
+            if key in seen:
+                raise ValueError(f"duplicate vessel id {v.id!r} (ids differ in more than "
+                                 "letter case: each names a mesh file)")
+            if key in _RESERVED_IDS or _DEFAULT_SPONGE_ID.fullmatch(key):
+                raise ValueError(f"vessel id {v.id!r} is reserved for "
+                                 f"{_RESERVED_IDS.get(key, 'a pad')}")
+            seen.add(key)
         return vessels
 
     @model_validator(mode="after")
@@ -321,9 +389,11 @@ class ScenarioSpec(_Strict):
                 if c.target == v.id:
                     raise ValueError(f"vessels[{k}].compresses[{j}].target: a vessel cannot "
                                      "compress itself")
-        for k, sponge in enumerate(self.sponges):
-            if sponge.vessel is not None and sponge.vessel not in ids:
-                raise ValueError(f"sponges[{k}].vessel: unknown vessel {sponge.vessel!r}")
+        check_sponges([v.id for v in self.vessels], self.sponges, error=ValueError)
+        total = sum(v.course_mm for v in self.vessels)
+        if total > MAX_TOTAL_COURSE_MM:
+            raise ValueError(f"vessels: the courses given by points_mm add up to {total:.0f} mm;"
+                             f" at most {MAX_TOTAL_COURSE_MM:g} mm in all is accepted")
         if self.findings is not None:
             for c in self.findings.contacts:
                 if c.vessel not in ids:
@@ -335,8 +405,36 @@ class ScenarioSpec(_Strict):
         return self
 
 
+def check_sponges(vessel_ids: Collection[str], sponges: Sequence[SpongeSpec],
+                  labels: Sequence[str] | None = None,
+                  error: type[Exception] = ScenarioError) -> None:
+    """Check pads against their case's vessels: each names one of them (if any), and each
+    pad's id is its own (not a vessel's, a nerve's, the brainstem's or another pad's, in any
+    letter case: every structure's id names its mesh file).
+
+    ``labels`` says where each pad came from (default ``sponges[k]``; the CLI passes
+    ``--sponge 's=5,d=2'``), so the one-line ``error`` names the option or field at fault.
+    """
+    labels = labels or [f"sponges[{k}]" for k in range(len(sponges))]
+    taken = dict(_RESERVED_IDS)
+    taken.update({v.lower(): f"vessel {v!r}" for v in vessel_ids})
+    for k, (sponge, label) in enumerate(zip(sponges, labels)):
+        if sponge.vessel is not None and sponge.vessel not in vessel_ids:
+            known = ", ".join(vessel_ids) or "none"
+            raise error(f"{label}: vessel {sponge.vessel!r} is not one of the case's vessels "
+                        f"({known})")
+        name = sponge.id or f"sponge{k + 1}"
+        if name.lower() in taken:
+            raise error(f"{label}: id {name!r} is already taken by {taken[name.lower()]}")
+        taken[name.lower()] = f"pad {name!r}"
+
+
+#: Deepest nesting of mappings and lists accepted in a YAML file (a scenario needs 6).
+MAX_YAML_DEPTH = 32
+
+
 class _NoAliasLoader(yaml.SafeLoader):
-    """Safe YAML loader that refuses anchors, aliases and duplicate keys."""
+    """Safe YAML loader that refuses anchors, aliases, duplicate keys and deep nesting."""
 
     def construct_mapping(self, node, deep=False):  # noqa: D102 - PyYAML hook
         seen = set()
@@ -351,6 +449,19 @@ class _NoAliasLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
     def compose_node(self, parent, index):  # noqa: D102 - PyYAML hook
+        # PyYAML composes recursively: bound the nesting before Python's stack does
+        depth = getattr(self, "_depth", 0)
+        if depth >= MAX_YAML_DEPTH:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"nested deeper than {MAX_YAML_DEPTH} levels",
+                self.peek_event().start_mark)
+        self._depth = depth + 1
+        try:
+            return self._compose_checked(parent, index)
+        finally:
+            self._depth = depth
+
+    def _compose_checked(self, parent, index):
         if self.check_event(yaml.events.AliasEvent):
             event = self.peek_event()
             raise yaml.constructor.ConstructorError(
@@ -477,6 +588,16 @@ def materials_of(spec: ScenarioSpec) -> Materials:
         return Materials(**spec.mechanics.model_dump(exclude_none=True))
     except ValueError as err:
         raise ScenarioError(f"mechanics: {err}") from None
+
+
+def case_fingerprint(spec: ScenarioSpec) -> str:
+    """SHA-256 (hex) of what makes a case's anatomy and mechanics: its side, anatomy
+    overrides, vessels and mechanics overrides; not its title, description, findings or
+    pads. A plan records it, so it is never applied to another case with the same name."""
+    anatomy = spec.model_dump(mode="json", by_alias=True,
+                              include={"side", "anatomy", "vessels", "mechanics"})
+    text = json.dumps(anatomy, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 #: libyaml's emitter where PyYAML was built with it (its wheels are), else the pure-Python one:

@@ -10,13 +10,14 @@ pad in; the solver then lets it down onto the pad.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import numpy as np
 
 from mvd_sim.errors import ScenarioError
 from mvd_sim.geometry.closest import point_polyline
 from mvd_sim.mechanics.bodies import Sponge
-from mvd_sim.scenario import SpongeSpec
+from mvd_sim.scenario import SpongeSpec, check_sponges
 from mvd_sim.scene import Scene
 from mvd_sim.tube import Tube
 
@@ -133,30 +134,29 @@ def _check_start(scene: Scene, sponge: Sponge, spec: SpongeSpec) -> None:
                                 f"{name}")
 
 
-def place_sponges(scene: Scene, specs: list[SpongeSpec] | tuple[SpongeSpec, ...]
+def place_sponges(scene: Scene, specs: Sequence[SpongeSpec],
+                  labels: Sequence[str] | None = None
                   ) -> tuple[tuple[Sponge, ...], tuple[str, ...]]:
     """Sponge bodies for the specs, and the vessel each one holds off.
+
+    ``labels`` names where each spec came from in errors (default ``sponges[k]``).
 
     Raises
     ------
     ScenarioError
-        ``sponges[k]: ...`` if a spec names an unknown vessel, lies off the nerve, or would
-        start inside a nerve or the brainstem.
+        ``<label>: ...`` if a spec names an unknown vessel, takes another structure's id,
+        lies off the nerve, or would start inside a nerve or the brainstem.
     """
+    labels = labels or [f"sponges[{k}]" for k in range(len(specs))]
+    check_sponges(list(scene.vessels), specs, labels)
     sponges, vessels = [], []
-    for k, spec in enumerate(specs):
-        name = spec.id or f"sponge{k + 1}"
+    for k, (spec, label) in enumerate(zip(specs, labels)):
         try:
-            if spec.vessel is not None and spec.vessel not in scene.vessels:
-                raise ScenarioError(f"unknown vessel {spec.vessel!r}")
-            sponge, vessel = _place(scene, spec, name)
+            sponge, vessel = _place(scene, spec, spec.id or f"sponge{k + 1}")
         except ScenarioError as err:
-            raise ScenarioError(f"sponges[{k}]: {err}") from None
+            raise ScenarioError(f"{label}: {err}") from None
         sponges.append(sponge)
         vessels.append(vessel.name)
-    names = [s.name for s in sponges]
-    if len(set(names)) != len(names):
-        raise ScenarioError("sponges: duplicate sponge id")
     return tuple(sponges), tuple(vessels)
 
 

@@ -37,6 +37,11 @@ def _location(loc: tuple) -> str:
     return out
 
 
+# our own words for the commonest problems (the rest keep pydantic's)
+_OWN_WORDS = {"missing": "required field missing",
+              "extra_forbidden": "unknown field (not part of the schema)"}
+
+
 def _user_loc(error: dict) -> tuple:
     return tuple(p for p in error["loc"] if isinstance(p, int) or not _PYDANTIC_TAG.match(p))
 
@@ -53,7 +58,8 @@ def one_line(error: ValidationError) -> str:
     its reason)."""
     first = min(error.errors(), key=_order)
     loc = _user_loc(first)
-    msg = " ".join(str(first["msg"]).removeprefix("Value error, ").split())
+    msg = _OWN_WORDS.get(first["type"]) or \
+        " ".join(str(first["msg"]).removeprefix("Value error, ").split())
     # a model's own check (no location) names its field in its message
     where = "" if not loc and first["type"] == "value_error" else \
         f"{_location(loc) or '(top level)'}: "

@@ -97,7 +97,7 @@ def test_validate_malformed_file(tmp_path):
     assert result.returncode == 1
     assert result.stdout == ""
     line = assert_one_error_line(result.stderr, "bad_radius.yaml", "vessels[0].radius_mm",
-                                 "less than or equal to 5")
+                                 "(got 50)")
     assert line.startswith("invalid")
 
 
@@ -204,6 +204,19 @@ def test_analyze_bad_threshold_is_one_line(tmp_path):
     assert_one_error_line(result.stderr, "near_miss_mm")
 
 
+@pytest.mark.parametrize("command", [("analyze", "case.yaml", "-o", "case.yaml"),
+                                     ("analyze", "case.yaml", "-o", "./sub/../case.yaml"),
+                                     ("render", "case.yaml", "-o", "case.yaml")])
+def test_an_output_over_its_own_input_is_refused(tmp_path, command):
+    original = mvd_sim.bundled_scenarios()["near_miss_control_right"].read_bytes()
+    (tmp_path / "case.yaml").write_bytes(original)
+    (tmp_path / "sub").mkdir()
+    result = run_cli(*command, cwd=tmp_path)
+    assert result.returncode == 1
+    assert_one_error_line(result.stderr, "case.yaml", "is the input file")
+    assert (tmp_path / "case.yaml").read_bytes() == original
+
+
 def test_analyze_unwritable_output_leaves_nothing(tmp_path):
     result = run_cli("analyze", "near_miss_control_right", "-o", "missing/report.json",
                      cwd=tmp_path)
@@ -249,8 +262,12 @@ def test_decompress_json_and_not_decompressed_exit_status(tmp_path):
 
 
 @pytest.mark.parametrize("sponge, fragments", [
-    ("s=5,d=2,side=medial", ("sponges[0]", "inside the brainstem")),
+    # a pad from the command line is blamed on its option, not on the scenario's pads
+    ("s=5,d=2,side=medial", ("--sponge 's=5,d=2,side=medial'", "inside the brainstem")),
     ("s=5,d=abc", ("--sponge", "diameter_mm", "not a number")),
+    ("s=5,d=2,vessel=nope", ("--sponge 's=5,d=2,vessel=nope'", "vessel 'nope'",
+                             "ba, aica")),
+    ("s=5,d=2,id=CN7", ("--sponge 's=5,d=2,id=CN7'", "id 'CN7' is already taken")),
 ])
 def test_decompress_bad_sponge_is_one_line(tmp_path, sponge, fragments):
     result = run_cli("decompress", "aica_as_moderate_right", "--sponge", sponge, cwd=tmp_path)
@@ -291,11 +308,18 @@ def test_render_before_and_after_a_plan(tmp_path):
     # several fields are wrong: the line names the first by our own order (field path), not
     # by the order the installed pydantic happens to list them in
     (("--plan", "bad.json"), ("bad.json", "candidates_tried")),
+    (("--plan", "v1.json"), ("v1.json", "schema version 1", "run 'mvd-sim plan' again")),
+    # a case of the same name but other anatomy: the plan says which case it was made for
+    (("--plan", "same_name.json"), ("same_name.json", "made for another case")),
 ])
 def test_render_bad_plan_is_one_line(tmp_path, args, fragments):
     planned = run_cli("plan", "aica_as_moderate_right", "-o", "other.json", cwd=tmp_path)
     assert planned.returncode == 0, planned.stderr
     (tmp_path / "bad.json").write_text('{"nonsense": 1}')
+    plan = json.loads((tmp_path / "other.json").read_text())
+    (tmp_path / "v1.json").write_text(json.dumps({**plan, "schema_version": 1}))
+    (tmp_path / "same_name.json").write_text(json.dumps({**plan,
+                                                         "scenario": "near_miss_control_right"}))
     result = run_cli("render", "near_miss_control_right", "-o", "x.png", *args, cwd=tmp_path)
     assert result.returncode == 1
     assert_one_error_line(result.stderr, *fragments)
@@ -371,3 +395,42 @@ def test_dataset_bad_priors_file_is_one_line(tmp_path):
     assert result.returncode == 1
     assert_one_error_line(result.stderr, "p.yaml", "side")
     assert not (tmp_path / "ds").exists()
+
+
+# -- progress --------------------------------------------------------------------------------
+
+def _stderr_on_a_terminal(*args: str, cwd: Path) -> tuple[int, str]:
+    """Run the CLI with stderr on a pseudo-terminal; (exit status, what the terminal got)."""
+    import pty
+    import select
+
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "MVD_SIM_DEBUG"}
+    process = subprocess.Popen([sys.executable, "-m", "mvd_sim", *args], cwd=cwd, env=env,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=slave)
+    os.close(slave)
+    received = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 1.0)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            received += chunk
+        elif process.poll() is not None:
+            break
+    os.close(master)
+    return process.wait(timeout=300), received.decode("utf-8", errors="replace")
+
+
+def test_long_solves_show_progress_on_a_terminal_only(tmp_path):
+    args = ("decompress", "aica_as_moderate_right", "--sponge", "s=5,d=2")
+    status, shown = _stderr_on_a_terminal(*args, cwd=tmp_path)
+    assert status == 0
+    assert "equilibrium: iteration" in shown
+    piped = run_cli(*args, cwd=tmp_path)
+    assert piped.returncode == 0 and piped.stderr == ""

@@ -55,3 +55,23 @@ def test_load_plan_refuses_bad_files(tmp_path):
     (tmp_path / "empty.json").write_text("")
     with pytest.raises(MvdSimError, match="empty.json: \\(top level\\)"):
         load_plan(tmp_path / "empty.json")
+
+
+def test_the_search_stops_at_its_budget_and_says_so(scene_of, monkeypatch):
+    """multi_aica_pica_right needs 6 candidates; with a budget of 2 the plan stops there."""
+    import mvd_sim.planner
+
+    monkeypatch.setattr(mvd_sim.planner, "MAX_CANDIDATES", 2)
+    result = plan(scene_of("multi_aica_pica_right"))
+    assert not result.feasible and result.candidates_tried == 2
+    assert "budget of 2 candidate pads" in result.message
+
+
+def test_the_search_reports_its_progress(scene_of, caplog):
+    with caplog.at_level("INFO", logger="mvd_sim"):
+        result = plan(scene_of("aica_as_moderate_right"))
+    candidates = [r.getMessage() for r in caplog.records if r.name == "mvd_sim.planner"]
+    assert len(candidates) == result.candidates_tried
+    assert candidates[0].startswith("plan: candidate 1 of at most 48, a 1 mm ball for aica")
+    assert any(r.name == "mvd_sim.mechanics.solver" for r in caplog.records)
+    assert any(r.name == "mvd_sim.pulse_sweep" for r in caplog.records)

@@ -127,33 +127,73 @@ def test_parse_scenario_uses_the_source_name():
 # (id, file text, field regex, reason regex)
 FIELD_CASES = [
     ("unknown-top-level-key", BASE + "colour: red\n",
-     r"colour", r"Extra inputs are not permitted"),
+     r"colour", r"unknown field"),
     ("missing-title", "schema_version: 1\ndescription: d\nside: right\n",
-     r"title", r"Field required"),
+     r"title", r"required field missing"),
     ("wrong-type-side", BASE.replace("side: right", "side: 3"),
-     r"side", r"should be 'left' or 'right' \(got 3\)"),
+     r"side", r"\(got 3\)"),
     ("bad-enum-side", BASE.replace("side: right", "side: up"),
-     r"side", r"should be 'left' or 'right' \(got 'up'\)"),
+     r"side", r"\(got 'up'\)"),
     ("unknown-vessel-type", vessels("{id: a, type: SCA}"),
-     r"vessels\[0\]\.type", r"'AICA', 'PICA', 'VA', 'BA' or 'vein' \(got 'SCA'\)"),
+     r"vessels\[0\]\.type", r"\(got 'SCA'\)"),
     ("negative-radius", vessels("{id: a, type: AICA, radius_mm: -1}"),
-     r"vessels\[0\]\.radius_mm", r"greater than 0 \(got -1\)"),
+     r"vessels\[0\]\.radius_mm", r"\(got -1\)"),
     ("absurd-radius", vessels("{id: a, type: AICA, radius_mm: 50}"),
-     r"vessels\[0\]\.radius_mm", r"less than or equal to 5 \(got 50\)"),
+     r"vessels\[0\]\.radius_mm", r"\(got 50\)"),
     ("nan-radius", vessels("{id: a, type: AICA, radius_mm: .nan}"),
-     r"vessels\[0\]\.radius_mm", r"finite number"),
+     r"vessels\[0\]\.radius_mm", r"\(got nan\)"),
     ("inf-radius", vessels("{id: a, type: AICA, radius_mm: .inf}"),
-     r"vessels\[0\]\.radius_mm", r"finite number"),
+     r"vessels\[0\]\.radius_mm", r"\(got inf\)"),
     ("string-radius", vessels('{id: a, type: AICA, radius_mm: "1.2"}'),
-     r"vessels\[0\]\.radius_mm", r"valid number \(got '1\.2'\)"),
+     r"vessels\[0\]\.radius_mm", r"\(got '1\.2'\)"),
     ("bool-radius", vessels("{id: a, type: AICA, radius_mm: true}"),
-     r"vessels\[0\]\.radius_mm", r"valid number \(got True\)"),
+     r"vessels\[0\]\.radius_mm", r"\(got True\)"),
     ("bad-vessel-id", vessels("{id: 'a b', type: AICA}"),
-     r"vessels\[0\]\.id", r"should match pattern"),
+     r"vessels\[0\]\.id", r"\(got 'a b'\)"),
     ("duplicate-vessel-id", vessels("{id: a, type: AICA}", "{id: a, type: PICA}"),
      r"vessels", r"duplicate vessel id 'a'"),
     ("vessel-id-is-a-nerve", vessels("{id: CN7, type: AICA}"),
      r"vessels", r"vessel id 'CN7' is reserved for a nerve"),
+    # every structure's id names its mesh file: no id may take another's, in any letter case
+    ("vessel-id-is-the-brainstem", vessels("{id: brainstem, type: AICA}"),
+     r"vessels", r"vessel id 'brainstem' is reserved for the brainstem"),
+    ("vessel-id-is-a-nerve-in-lower-case", vessels("{id: cn8, type: AICA}"),
+     r"vessels", r"vessel id 'cn8' is reserved for a nerve"),
+    ("vessel-id-is-a-default-pad-name", vessels("{id: sponge2, type: AICA}"),
+     r"vessels", r"vessel id 'sponge2' is reserved for a pad"),
+    ("vessel-ids-differ-only-in-case", vessels("{id: aica, type: AICA}", "{id: AICA, type: PICA}"),
+     r"vessels", r"duplicate vessel id 'AICA'"),
+    ("pad-id-is-a-vessel", vessels("{id: aica, type: AICA}")
+     + "sponges: [{diameter_mm: 2, s_mm: 5, id: Aica}]\n",
+     r"sponges\[0\]", r"id 'Aica' is already taken by vessel 'aica'"),
+    ("pad-id-is-the-brainstem", BASE + "sponges: [{diameter_mm: 2, s_mm: 5, id: brainstem}]\n",
+     r"sponges\[0\]", r"id 'brainstem' is already taken by the brainstem"),
+    ("two-pads-one-id", BASE + "sponges: [{diameter_mm: 2, s_mm: 5, id: p},"
+     " {diameter_mm: 2, s_mm: 6, id: p}]\n",
+     r"sponges\[1\]", r"id 'p' is already taken by pad 'p'"),
+    ("pad-id-is-the-default-of-another", BASE + "sponges: [{diameter_mm: 2, s_mm: 5},"
+     " {diameter_mm: 2, s_mm: 6, id: sponge1}]\n",
+     r"sponges\[1\]", r"id 'sponge1' is already taken by pad 'sponge1'"),
+    ("repeated-control-point",
+     vessels("{id: a, type: AICA, points_mm: [[1, 2, 3], [1, 2, 3], [4, 5, 6]]}"),
+     r"vessels\[0\]\.points_mm", r"point \[1\] lies within 0\.01 mm of the point before it"),
+    # the mechanics' work grows with every rod's length: the schema bounds it
+    ("vessel-course-too-long",
+     vessels("{id: a, type: AICA, points_mm: [[20, -80, 0], [20, 80, 0]]}"),
+     r"vessels\[0\]\.points_mm", r"the course through these points is 160 mm long; at most 150"),
+    ("vessel-courses-too-long-together",
+     vessels(*[f"{{id: a{k}, type: AICA, points_mm: [[{20 + k}, -70, 0], [{20 + k}, 70, 0]]}}"
+               for k in range(5)]),
+     r"vessels", r"the courses given by points_mm add up to 700 mm; at most 600 mm"),
+    ("attached-segment-too-short", BASE + "anatomy:\n  facial_nerve: "
+     "{attached_segment_length_mm: 2.6, rexp_zone_length_mm: 1.5}\n",
+     r"anatomy", r"facial_nerve: the attached segment \(2\.6 mm\) leaves 0\.35 mm"),
+    ("cisternal-portion-too-short", BASE + "anatomy:\n  facial_nerve: "
+     "{cisternal_length_mm: 3.2, rdp_zone_length_mm: 6}\n",
+     r"anatomy", r"facial_nerve: the cisternal length \(3\.2 mm\) leaves under 0\.5 mm"),
+    ("medulla-shorter-than-the-vertebral-course",
+     BASE + "anatomy:\n  brainstem: {medulla_length_mm: 25.0}\n",
+     r"anatomy\.brainstem\.medulla_length_mm", r"\(got 25\.0\)"),
     ("unknown-compress-target",
      vessels("{id: a, type: AICA, compresses: [{target: CN5, segment: AS}]}"),
      r"vessels\[0\]\.compresses\[0\]\.target", r"unknown target 'CN5'"),
@@ -188,22 +228,22 @@ FIELD_CASES = [
     ("single-point", vessels("{id: a, type: AICA, points_mm: [[0, 1, 2]]}"),
      r"vessels\[0\]\.points_mm", r"at least 2 items"),
     ("point-out-of-range", vessels("{id: a, type: AICA, points_mm: [[0, 1, 2], [1, 2, 999]]}"),
-     r"vessels\[0\]\.points_mm\[1\]\[2\]", r"less than or equal to 150"),
+     r"vessels\[0\]\.points_mm\[1\]\[2\]", r"\(got [0-9.]+\)"),
     ("points-and-compresses",
      vessels("{id: a, type: AICA, points_mm: [[0, 1, 2], [1, 2, 3]], "
              "compresses: [{target: CN7, segment: AS}]}"),
      r"vessels\[0\]", r"either points_mm or compresses, not both"),
     ("anatomy-override-negative", BASE + "anatomy:\n  facial_nerve:\n    diameter_mm: -1\n",
-     r"anatomy\.facial_nerve\.diameter_mm", r"greater than 0 \(got -1\)"),
+     r"anatomy\.facial_nerve\.diameter_mm", r"\(got -1\)"),
     ("anatomy-exit-beyond-schema-bound",
      BASE + "anatomy:\n  facial_nerve:\n    exit_from_midline_mm: 60\n",
-     r"anatomy\.facial_nerve\.exit_from_midline_mm", r"less than or equal to 48 \(got 60\)"),
+     r"anatomy\.facial_nerve\.exit_from_midline_mm", r"\(got 60\)"),
     ("unknown-anatomy-key", BASE + "anatomy:\n  trigeminal_nerve:\n    diameter_mm: 1\n",
-     r"anatomy\.trigeminal_nerve", r"Extra inputs are not permitted"),
+     r"anatomy\.trigeminal_nerve", r"unknown field"),
     ("unknown-anatomy-parameter", BASE + "anatomy:\n  facial_nerve:\n    colour_mm: 1\n",
-     r"anatomy\.facial_nerve\.colour_mm", r"Extra inputs are not permitted"),
+     r"anatomy\.facial_nerve\.colour_mm", r"unknown field"),
     ("schema-version-2", BASE.replace("schema_version: 1", "schema_version: 2"),
-     r"schema_version", r"Input should be 1 \(got 2\)"),
+     r"schema_version", r"\(got 2\)"),
     ("title-too-long", BASE.replace("title: t", "title: " + "x" * 201),
      r"title", r"at most 200 characters"),
     ("findings-unknown-vessel",
@@ -248,6 +288,8 @@ FILE_CASES = [
       r"'tag:yaml\.org,2002:python/object/apply:os\.system'")),
     ("python-name", BASE + "x: !!python/name:os.system\n",
      r"invalid YAML at line 5: could not determine a constructor .*python/name:os\.system"),
+    ("nested-too-deep", BASE + "anatomy: " + "[" * 5000 + "]" * 5000 + "\n",
+     r"invalid YAML at line 5: nested deeper than 32 levels"),
     ("non-utf8", BASE.encode() + b"colour: \xff\xfe\n", r"not UTF-8 text"),
     ("latin1", "schema_version: 1\ntitle: Caf\u00e9\n".encode("latin-1"), r"not UTF-8 text"),
 ]
@@ -315,14 +357,14 @@ def test_unknown_bundled_name():
 
 def test_unknown_key_with_newline_still_gives_one_line(tmp_path):
     path = write(tmp_path, BASE + '"bad\\nkey": 1\n')
-    with pytest.raises(ScenarioError, match=r"Extra inputs are not permitted") as info:
+    with pytest.raises(ScenarioError, match=r"unknown field") as info:
         load_scenario(path)
     assert_one_line(str(info.value))
 
 
 def test_unknown_key_with_bracket_is_named(tmp_path):
     path = write(tmp_path, BASE + '"x[0]": 1\n')
-    with pytest.raises(ScenarioError, match=r": 'x\[0\]': Extra inputs are not permitted"):
+    with pytest.raises(ScenarioError, match=r": 'x\[0\]': unknown field"):
         load_scenario(path)
 
 
@@ -383,7 +425,8 @@ def test_sponges_and_mechanics_round_trip(tmp_path):
 
 
 @pytest.mark.parametrize("extra, field", [
-    ({"sponges": [{"diameter_mm": 2.0, "s_mm": 5.0, "vessel": "nope"}]}, "sponges[0].vessel"),
+    ({"sponges": [{"diameter_mm": 2.0, "s_mm": 5.0, "vessel": "nope"}]},
+     "sponges[0]: vessel 'nope'"),
     ({"sponges": [{"diameter_mm": -2.0, "s_mm": 5.0}]}, "diameter_mm"),
     ({"sponges": [{"diameter_mm": 2.0}]}, "exactly one of s_mm"),
     ({"mechanics": {"nerve_youngs_mpa": -1.0}}, "mechanics.nerve_youngs_mpa"),

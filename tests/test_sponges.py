@@ -41,7 +41,9 @@ def test_cylinder_lies_along_the_vessel(scene_of):
     (dict(diameter_mm=2.0, s_mm=5.0, side="medial"), "inside the brainstem"),
     (dict(diameter_mm=2.0, s_mm=40.0), "beyond the end of CN7"),
     (dict(diameter_mm=2.0, vessel_s_mm=150.0, vessel="aica"), "beyond the end of aica"),
-    (dict(diameter_mm=2.0, s_mm=5.0, vessel="nope"), "unknown vessel 'nope'"),
+    (dict(diameter_mm=2.0, s_mm=5.0, vessel="nope"), "vessel 'nope' is not one of"),
+    (dict(diameter_mm=2.0, s_mm=5.0, id="CN7"), "id 'CN7' is already taken by a nerve"),
+    (dict(diameter_mm=2.0, s_mm=5.0, id="AICA"), "id 'AICA' is already taken by vessel 'aica'"),
 ])
 def test_impossible_pads_are_refused_in_one_line(scene_of, spec, message):
     with pytest.raises(ScenarioError, match=message) as err:
@@ -70,7 +72,7 @@ def test_lift_clears_the_vessel_of_its_pad(scene_of):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("s=5", "diameter_mm: Field required"), ("s=x,d=2", "s_mm: not a number"),
+    ("s=5", "diameter_mm: required field missing"), ("s=x,d=2", "s_mm: not a number"),
     ("d=2", "exactly one of s_mm"), ("s=1,d=9", "diameter_mm"), ("nonsense", "key=value"),
     ("s=1,d=2,shape=ball,length=3", "a ball has no length_mm"), ("s=1,s=2,d=2", "twice"),
 ])

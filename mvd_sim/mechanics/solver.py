@@ -15,6 +15,7 @@ never returns.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,8 @@ from mvd_sim.mechanics.contacts import ContactSet, detect
 from mvd_sim.mechanics.model import MechanicalModel
 
 __all__ = ["Equilibrium", "solve", "DETECT_MARGIN_MM"]
+
+_log = logging.getLogger(__name__)  # progress of long solves (INFO), shown by the CLI
 
 DETECT_MARGIN_MM = 0.3  # contacts are tracked within this gap (mm); only overlaps push
 FORCE_TOL_N = 2e-5  # contacts carrying less may flicker at convergence (contacts carry mN)
@@ -222,6 +225,8 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
             relax = min(relax * 1.5, 1.0)
         previous_step, previous_key = size, key
         u = u + relax * step
+        _log.info("equilibrium: iteration %d of at most %d, update %.1e mm, %d dofs",
+                  iteration, max_iter, size, n_free)
         if size < tol_mm and same:
             surface.frozen = False
             final = _contacts(model, u, radii)
