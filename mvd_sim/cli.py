@@ -161,7 +161,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from mvd_sim.case_report import case_report_html, write_case_report
-    from mvd_sim.render import png_bytes, render_image
+    from mvd_sim.render import image_bytes, render_image
 
     path = mvd_sim.resolve_scenario(args.scenario)
     spec = mvd_sim.load_scenario(path)
@@ -172,12 +172,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if pads:
         outcome, before, after = _solved(args, scene, spec, path, pads)
         scene = before.scene  # tables and plot describe the settled case, as the pictures
-        pictures = [(png_bytes(render_image([(before.scene, "before"),
-                                             (after.scene, "after")], size=(1600, 700))),
+        pictures = [(image_bytes(render_image([(before.scene, "before"),
+                                               (after.scene, "after")], size=(1600, 700))),
                      "before and after the pads")]
     else:
-        pictures = [(png_bytes(render_image([(scene, f"{path.stem}, {view}")], view=view,
-                                            size=(1000, 750))), f"{view} view")
+        pictures = [(image_bytes(render_image([(scene, f"{path.stem}, {view}")], view=view,
+                                              size=(1000, 750))), f"{view} view")
                     for view in ("retrosigmoid", "lateral")]
     html = case_report_html(scene, text, spec.title, spec.description, pictures,
                             outcome=outcome)

@@ -74,6 +74,17 @@ def tree(folder: Path) -> dict[str, bytes | None]:
     return found
 
 
+#: What a killed run leaves, unlocked: a temporary file and a staging folder (empty, so they
+#: take no room on a nearly full disk).
+STALE_TEMPORARIES = (".report.tmp-0123456789abcdef.json", ".staging-dead0001")
+
+
+def plant_stale_temporaries(folder: Path) -> None:
+    """Leave :data:`STALE_TEMPORARIES` in ``folder`` (which must exist)."""
+    (folder / STALE_TEMPORARIES[0]).touch()
+    (folder / STALE_TEMPORARIES[1]).mkdir(exist_ok=True)
+
+
 def temporaries(folder: Path) -> list[str]:
     """The mvd-sim temporaries under ``folder`` (relative paths)."""
     return [name for name in tree(folder) if TEMPORARY.search(name)]
@@ -95,3 +106,18 @@ def hold_lock(path: Path) -> subprocess.Popen:
                              stdout=subprocess.PIPE, text=True)
     assert child.stdout.readline() == "locked\n"
     return child
+
+
+def failing_file(sizes: list[int], free: int) -> int:
+    """Index of the first of the files of ``sizes`` (written in order) that does not fit in
+    ``free`` (same unit); the files must not all fit."""
+    ends = [sum(sizes[:k + 1]) for k in range(len(sizes))]
+    return next(k for k, end in enumerate(ends) if end > free)
+
+
+def failure_points(sizes: list[int]) -> dict[int, int]:
+    """Free bytes at which writing files of ``sizes`` (bytes, in order) fails, each with
+    the index of the file that then fails: before the first byte, in the middle of the
+    first file, at the start of the second (if any), and at the last byte of the last."""
+    frees = {0, sizes[0] // 2, sum(sizes) - 1} | ({sizes[0]} if len(sizes) > 1 else set())
+    return {free: failing_file(sizes, free) for free in sorted(frees)}
