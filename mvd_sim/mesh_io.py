@@ -21,7 +21,8 @@ result. A crash, a hang or an error of the reader becomes a :class:`~mvd_sim.err
 naming the file; VTK's messages are captured, never printed.
 
 VTK's message routing is global state, so the functions here that call VTK (:func:`mesh_bytes`
-and :func:`save_mesh` for VTP, and the reader process) are not thread-safe with other VTK code running concurrently.
+and :func:`save_mesh` for VTP, and the reader process) are not thread-safe with other VTK code
+running concurrently.
 """
 
 from __future__ import annotations

@@ -206,6 +206,11 @@ def image_bytes(image: np.ndarray, fmt: str = "PNG") -> bytes:
     fmt : ``"PNG"``, ``"JPEG"`` or ``"TIFF"``
         PNG (lossless), JPEG (RGB, quality :data:`JPEG_QUALITY`, no chroma subsampling, so
         thin contact patches keep their colour) or TIFF (lossless, deflate-compressed).
+
+    Returns
+    -------
+    bytes
+        The whole file; the same image gives the same bytes.
     """
     import io
 
@@ -218,7 +223,27 @@ def image_bytes(image: np.ndarray, fmt: str = "PNG") -> bytes:
 
 def render(scenes: list[tuple[Scene, str]], path: str | os.PathLike,
            view: str = "retrosigmoid", size: tuple[int, int] = (1200, 900)) -> Path:
-    """Render to an image file, written atomically; the suffix of ``path`` chooses PNG,
-    JPEG or TIFF (:data:`IMAGE_SUFFIXES`), and any other is refused before rendering."""
+    """Render to an image file, written atomically (:func:`mvd_sim.output.write_file`).
+
+    Parameters
+    ----------
+    scenes : list of (Scene, title)
+        Panels from left to right (see :func:`render_image`).
+    path : str or PathLike
+        Its suffix chooses the format (:data:`IMAGE_SUFFIXES`): PNG, JPEG or TIFF.
+    view : one of :data:`VIEWS`
+    size : (width, height) of the whole image in pixels
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    MvdSimError
+        One line: a suffix naming no image format (before anything is rendered), or
+        ``path`` cannot be written (it is then as it was).
+    """
     fmt = image_format(path)
     return write_file(path, image_bytes(render_image(scenes, view, size), fmt))

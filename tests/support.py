@@ -12,6 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+#: The first bytes of each image format's files.
+IMAGE_MAGIC = {"PNG": (b"\x89PNG\r\n\x1a\n",), "JPEG": (b"\xff\xd8\xff",),
+               "TIFF": (b"II*\x00", b"MM\x00*")}
 #: mvd-sim's own temporaries: ``.<stem>.tmp-<16 hex><suffix>`` files, ``.staging-*`` folders.
 TEMPORARY = re.compile(r"(^|/)(\.[^/]*\.tmp-[0-9a-f]{16}[^/]*|\.staging-[^/]*)(/|$)")
 
@@ -85,9 +88,11 @@ def plant_stale_temporaries(folder: Path) -> None:
     (folder / STALE_TEMPORARIES[1]).mkdir(exist_ok=True)
 
 
-def temporaries(folder: Path) -> list[str]:
-    """The mvd-sim temporaries under ``folder`` (relative paths)."""
-    return [name for name in tree(folder) if TEMPORARY.search(name)]
+def temporaries(folder: Path | dict) -> list[str]:
+    """The mvd-sim temporaries under ``folder`` (or in a :func:`tree` of one), by relative
+    path."""
+    return [name for name in (folder if isinstance(folder, dict) else tree(folder))
+            if TEMPORARY.search(name)]
 
 
 LOCK_HOLDER = """\

@@ -33,8 +33,8 @@ import mvd_sim
 from mvd_sim.cli import main
 from mvd_sim.export import mesh_files
 from mvd_sim.report import report_json
-from support import (STALE_TEMPORARIES, assert_one_error_line, failing_file, failure_points,
-                     plant_stale_temporaries, run_cli, temporaries, tree)
+from support import (IMAGE_MAGIC, STALE_TEMPORARIES, assert_one_error_line, failing_file,
+                     failure_points, plant_stale_temporaries, run_cli, temporaries, tree)
 
 CASE = "aica_as_moderate_right"
 SPONGE = "s=5.1,d=2,vessel=aica"
@@ -120,12 +120,7 @@ def assert_failed_cleanly(command: Command, rc: int, stderr: str, before: dict, 
         expected |= {name: data for name, data in good.items()
                      if Path(name).parts[0] == command.option("--save")}
     assert after == expected
-    assert temporaries_in(after) == []
-
-
-def temporaries_in(files: dict) -> list[str]:
-    return [name for name in files if any(part.startswith(".staging-") or ".tmp-" in part
-                                          for part in Path(name).parts)]
+    assert temporaries(after) == []
 
 
 # -- in process: a disk that fills after N bytes ----------------------------------------------
@@ -249,7 +244,8 @@ def good_tmpfs_run(launcher: list[str], name: str, work: Path) -> tuple[list[str
     return _good_tmpfs_runs[name]
 
 
-def free_pages_at(where: str, command: Command, sizes: list[int]) -> int:
+def free_pages_at(where: str, sizes: list[int]) -> int:
+    """Free pages that stop a run writing files of ``sizes`` pages at ``where``."""
     if where == "before the first file":
         return 0
     if where == "after the --save folder":
@@ -273,7 +269,7 @@ def test_a_full_tmpfs_is_one_line_and_leaves_nothing_half_done(name, where, tmpf
     command = COMMANDS[name]
     targets, good = good_tmpfs_run(tmpfs_launcher, name, tmp_path)
     sizes = [pages(good[target]) for target in targets]
-    free = free_pages_at(where, command, sizes)
+    free = free_pages_at(where, sizes)
     seed = tmp_path / "seed"
     seed.mkdir()
     seed_old_file(seed, targets[-1], leftovers=False)   # replaced last: frees no room before
@@ -388,8 +384,7 @@ def test_render_writes_the_format_its_suffix_names(suffix, fmt, tmp_path):
                      "300x200", cwd=tmp_path)
     assert result.returncode == 0 and result.stderr == "", result.stderr
     assert result.stdout == f"wrote case{suffix}\n"
-    magic = {"PNG": (b"\x89PNG",), "JPEG": (b"\xff\xd8\xff",), "TIFF": (b"II*\x00", b"MM\x00*")}
-    assert (tmp_path / f"case{suffix}").read_bytes().startswith(magic[fmt])
+    assert (tmp_path / f"case{suffix}").read_bytes().startswith(IMAGE_MAGIC[fmt])
     with Image.open(tmp_path / f"case{suffix}") as picture:
         assert (picture.format, picture.mode, picture.size) == (fmt, "RGB", (300, 200))
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"case{suffix}"]

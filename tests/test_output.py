@@ -22,12 +22,10 @@ from mvd_sim.output import (HTML_SUFFIXES, JSON_SUFFIXES, output_format, write_f
                             write_folder)
 from mvd_sim.postop import save_postop
 from mvd_sim.render import IMAGE_SUFFIXES, image_bytes, render
-from support import (STALE_TEMPORARIES, failure_points, plant_stale_temporaries,
-                     temporaries, tree)
+from support import (IMAGE_MAGIC, STALE_TEMPORARIES, failure_points,
+                     plant_stale_temporaries, temporaries, tree)
 
 CASE = "aica_as_moderate_right"
-MAGIC = {"PNG": (b"\x89PNG\r\n\x1a\n",), "JPEG": (b"\xff\xd8\xff",),
-         "TIFF": (b"II*\x00", b"MM\x00*")}
 
 
 def noise_image(size: tuple[int, int], seed: int = 0) -> np.ndarray:
@@ -140,7 +138,7 @@ def test_image_bytes_are_the_format_asked(fmt):
     image = noise_image((64, 48))
     image[:, :32] = (214, 0, 28)                    # a flat patch, as contacts are drawn
     data = image_bytes(image, fmt)
-    assert data.startswith(MAGIC[fmt])
+    assert data.startswith(IMAGE_MAGIC[fmt])
     with Image.open(io.BytesIO(data)) as decoded:
         assert (decoded.format, decoded.mode, decoded.size) == (fmt, "RGB", (64, 48))
         pixels = np.asarray(decoded).astype(int)
@@ -156,7 +154,7 @@ def test_render_writes_the_format_its_suffix_names(scene_of, tmp_path, name):
     path = render([(scene_of("near_miss_control_right"), "t")], tmp_path / name,
                   size=(240, 160))
     fmt = IMAGE_SUFFIXES[Path(name).suffix.lower()]
-    assert path.read_bytes().startswith(MAGIC[fmt])
+    assert path.read_bytes().startswith(IMAGE_MAGIC[fmt])
     with Image.open(path) as picture:
         assert (picture.format, picture.mode, picture.size) == (fmt, "RGB", (240, 160))
     assert tree(tmp_path) == {name: path.read_bytes()}
