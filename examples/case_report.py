@@ -8,15 +8,15 @@ import mvd_sim
 from mvd_sim.case_report import case_report_html, write_case_report
 from mvd_sim.decompress import decompress_states
 from mvd_sim.planner import plan
-from mvd_sim.render import png_bytes, render_image
+from mvd_sim.render import image_bytes, render_image
 
 name = "multi_aica_pica_right"
 path = mvd_sim.bundled_scenarios()[name]
 spec = mvd_sim.load_scenario(path)
 scene = mvd_sim.load_scene(name)
 outcome, before, after = decompress_states(scene, plan(scene).sponges)
-picture = png_bytes(render_image([(before.scene, "before"), (after.scene, "after")],
-                                 size=(1600, 700)))
+picture = image_bytes(render_image([(before.scene, "before"), (after.scene, "after")],
+                                   size=(1600, 700)))
 html = case_report_html(scene, path.read_text(), spec.title, spec.description,
                         [(picture, "before and after the planned pads")],
                         outcome=outcome)

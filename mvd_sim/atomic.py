@@ -83,11 +83,17 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes,
         One line naming ``path`` when it cannot be written (an ``OSError``).
     """
     path = Path(path)
+    return _write_atomic(path, data, error, shown=path)
+
+
+def _write_atomic(path: Path, data: bytes, error: type[MvdSimError], shown: Path) -> Path:
+    """:func:`write_bytes_atomic`, naming ``shown`` in errors (the user's target when ``path``
+    is inside a staging folder)."""
     tmp = path.with_name(f".{path.stem}{_TMP_MARK}{secrets.token_hex(8)}{path.suffix}")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as err:
-        raise _cannot_write(path, err, error) from None
+        raise _cannot_write(shown, err, error) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         _write_all(fd, data)
@@ -96,7 +102,7 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes,
     except BaseException as exc:
         tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise _cannot_write(path, exc, error) from None
+            raise _cannot_write(shown, exc, error) from None
         raise
     finally:
         os.close(fd)
@@ -192,33 +198,79 @@ def folder_lock(folder: str | os.PathLike, error: type[MvdSimError] = MvdSimErro
 
 
 class StagedFolder:
-    """A temporary folder inside an output folder: files are written into ``staging`` and
-    then :meth:`publish`-ed into ``out`` with one atomic rename each."""
+    """A temporary folder inside an output folder: files are :meth:`write`-n into ``staging``
+    and then :meth:`publish`-ed into ``out`` with one atomic rename each. Errors name the
+    files' places in ``out``, never the hidden staging folder."""
 
     def __init__(self, out: Path, staging: Path, error: type[MvdSimError]):
         self.out, self.staging, self.error = out, staging, error
 
-    def publish(self, paths: list[Path]) -> list[Path]:
-        """Move staged files to the same relative places under ``out``; returns them."""
-        written = []
+    def write(self, relative: str | os.PathLike, data: bytes) -> Path:
+        """Write ``data`` to ``relative`` inside the staging folder (subfolders created), with
+        every byte checked (:func:`write_bytes_atomic`); returns the staged path.
+
+        Raises
+        ------
+        error
+            One line naming ``out / relative``, where the file was going.
+        """
+        staged, target = self.staging / relative, self.out / relative
         try:
-            for path in paths:
-                target = self.out / path.relative_to(self.staging)
+            staged.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise _cannot_write(target, err, self.error) from None
+        return _write_atomic(staged, data, self.error, shown=target)
+
+    def publish(self, paths: list[Path]) -> list[Path]:
+        """Move staged files to the same relative places under ``out``; returns them.
+
+        Raises
+        ------
+        error
+            One line naming the file that could not be moved, and how many were moved
+            before it (a rename cannot be undone once the old file is replaced).
+        """
+        written: list[Path] = []
+        for path in paths:
+            target = self.out / path.relative_to(self.staging)
+            try:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(path, target)
-                written.append(target)
-        except OSError as err:
-            raise _cannot_write(self.out, err, self.error) from None
+            except OSError as err:
+                moved = (f" ({len(written)} of {len(paths)} files already moved into "
+                         f"{self.out})" if written else "")
+                raise self.error(f"{target}: cannot write: {err.strerror or err}{moved}"
+                                 ) from None
+            written.append(target)
         for folder in {target.parent for target in written}:
             _sync_folder(folder)
         return written
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and those of its ancestors that do not exist yet, deepest first."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove the folders (deepest first) that are still empty; leave any other."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 @contextmanager
 def staged_folder(out_dir: str | os.PathLike, error: type[MvdSimError] = MvdSimError
                   ) -> Iterator[StagedFolder]:
     """Create ``out_dir`` if missing and a staging folder inside it, removed on exit
-    whatever happens, so a failure leaves nothing half-written in ``out_dir``.
+    whatever happens, so a failure leaves nothing half-written in ``out_dir`` (and no
+    ``out_dir`` at all, nor any parent folder, that this call created and left empty).
 
     The staging folder holds a lock file while it lives; what a killed run left in
     ``out_dir`` is removed first (:func:`remove_stale_temporaries`).
@@ -229,20 +281,26 @@ def staged_folder(out_dir: str | os.PathLike, error: type[MvdSimError] = MvdSimE
         One line naming ``out_dir`` when it cannot be created.
     """
     out = Path(out_dir)
+    created = _missing_folders(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(out)
         staging = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=out))
     except OSError as err:
+        _remove_empty(created)
         raise error(f"{out}: cannot create the output folder: {err.strerror}") from None
     lock_fd = None
+    done = False
     try:
         lock_fd = os.open(staging / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o666)
         fcntl.flock(lock_fd, fcntl.LOCK_EX)
         yield StagedFolder(out, staging, error)
+        done = True
     except OSError as err:
         raise _cannot_write(out, err, error) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         if lock_fd is not None:
             os.close(lock_fd)
+        if not done:
+            _remove_empty(created)

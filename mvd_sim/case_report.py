@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mvd_sim.atomic import write_text_atomic
 from mvd_sim.contact import ContactReport, TubeSurface, analyze
 from mvd_sim.decompress import DecompressionReport
+from mvd_sim.output import HTML_SUFFIXES, output_format, write_file
 from mvd_sim.scene import Scene
 
 __all__ = ["separation_profiles", "separation_plot_png", "case_report_html", "write_case_report"]
@@ -151,5 +151,7 @@ def case_report_html(scene: Scene, scenario_text: str, title: str, description: 
 
 
 def write_case_report(path: str | os.PathLike, text: str) -> Path:
-    """Write the report atomically."""
-    return write_text_atomic(path, text)
+    """Write the report atomically (:func:`mvd_sim.output.write_file`) to an ``.html`` or
+    ``.htm`` file; any other suffix is refused in one line (:data:`HTML_SUFFIXES`)."""
+    output_format(path, HTML_SUFFIXES)
+    return write_file(path, text.encode("utf-8"))

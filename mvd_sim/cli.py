@@ -23,9 +23,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 
 import mvd_sim
-from mvd_sim.atomic import write_text_atomic
 from mvd_sim.decompress import decompress_states
 from mvd_sim.errors import MvdSimError, ScenarioError
+from mvd_sim.output import (HTML_SUFFIXES, JSON_SUFFIXES, output_format, write_file,
+                            write_folder)
 
 __all__ = ["main"]
 
@@ -39,6 +40,9 @@ _EXAMPLES = """examples:
   mvd-sim plan multi_aica_pica_right --save planned
   mvd-sim render multi_aica_pica_right -o case.png --view retrosigmoid
   mvd-sim report multi_aica_pica_right -o case.html
+
+outputs are made in memory, then written whole or not at all: on a full disk one error line
+names the file, nothing partial is left and a file already there is kept as it was
 """
 
 
@@ -73,17 +77,19 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from mvd_sim.report import report_table
 
+    _check_report_output(args)
     report = mvd_sim.analyze(mvd_sim.load_scene(args.scenario), _thresholds(args))
-    _write_report(args, report, report_table)
+    _write_outputs(args, report, report_table)
     return 0
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
     from mvd_sim.planner import plan_states
-    from mvd_sim.postop import postop_spec, save_postop
+    from mvd_sim.postop import postop_files, postop_spec
     from mvd_sim.report import plan_table
     from mvd_sim.scenario import case_fingerprint, materials_of
 
+    _check_report_output(args)
     path = mvd_sim.resolve_scenario(args.scenario)
     spec = mvd_sim.load_scenario(path)
     scene = mvd_sim.load_scene(path, postop=False)
@@ -92,13 +98,12 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     except MvdSimError as err:
         raise type(err)(f"{path}: {err}") from None
     result = result.model_copy(update={"case_sha256": case_fingerprint(spec)})
-    _write_report(args, result, plan_table)
+    saved = None
+    if args.save and after is not None:
+        saved = postop_files(postop_spec(spec, result.sponges), after.scene, path.stem)
+    _write_outputs(args, result, plan_table, saved)
     if args.save and after is None:
         print(f"nothing written to {args.save}: the plan places no pad")
-    elif args.save:
-        for written in save_postop(postop_spec(spec, result.sponges), after.scene, args.save,
-                                   path.stem):
-            print(f"wrote {written}")
     return 0 if result.feasible else 3
 
 
@@ -137,8 +142,9 @@ def _solved(args: argparse.Namespace, scene, spec, path, pads):
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    from mvd_sim.render import render
+    from mvd_sim.render import image_format, render
 
+    image_format(args.output)  # a suffix naming no image format is refused before any work
     path = mvd_sim.resolve_scenario(args.scenario)
     spec = mvd_sim.load_scenario(path)
     pads = _pads(args, spec, path)
@@ -165,8 +171,9 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from mvd_sim.case_report import case_report_html, write_case_report
-    from mvd_sim.render import png_bytes, render_image
+    from mvd_sim.render import image_bytes, render_image
 
+    output_format(args.output, HTML_SUFFIXES)  # refused before any work
     path = mvd_sim.resolve_scenario(args.scenario)
     spec = mvd_sim.load_scenario(path)
     text = path.read_text(encoding="utf-8")  # validated above (size, UTF-8, schema)
@@ -176,12 +183,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if pads:
         outcome, before, after = _solved(args, scene, spec, path, pads)
         scene = before.scene  # tables and plot describe the settled case, as the pictures
-        pictures = [(png_bytes(render_image([(before.scene, "before"),
-                                             (after.scene, "after")], size=(1600, 700))),
+        pictures = [(image_bytes(render_image([(before.scene, "before"),
+                                               (after.scene, "after")], size=(1600, 700))),
                      "before and after the pads")]
     else:
-        pictures = [(png_bytes(render_image([(scene, f"{path.stem}, {view}")], view=view,
-                                            size=(1000, 750))), f"{view} view")
+        pictures = [(image_bytes(render_image([(scene, f"{path.stem}, {view}")], view=view,
+                                              size=(1000, 750))), f"{view} view")
                     for view in ("retrosigmoid", "lateral")]
     html = case_report_html(scene, text, spec.title, spec.description, pictures,
                             outcome=outcome)
@@ -237,22 +244,47 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_report(args: argparse.Namespace, report, table) -> None:
+def _check_report_output(args: argparse.Namespace) -> None:
+    """Refuse a report file (``-o``) whose suffix is not ``.json``, before any work."""
+    if args.output:
+        output_format(args.output, JSON_SUFFIXES)
+
+
+def _write_outputs(args: argparse.Namespace, report, table,
+                   saved: dict[str, bytes] | None = None) -> None:
+    """Print or write the report, and write the ``--save`` folder; all of it already made.
+
+    The order: the report on stdout (without ``-o``); the ``--save`` folder, all or none; the
+    ``-o`` file. The larger output goes first so that a full disk most often stops the
+    command before anything is written; should the report file then fail, its error line
+    says that the folder was written.
+    """
     from mvd_sim.report import report_json
 
     text = report_json(report) if args.json or args.output else table(report)
-    if args.output:
-        write_text_atomic(args.output, text)
-        print(f"wrote {args.output}")
-    else:
+    if not args.output:
         sys.stdout.write(text)
+    if saved:
+        for written in write_folder(args.save, saved):
+            print(f"wrote {written}")
+    if not args.output:
+        return
+    try:
+        write_file(args.output, text.encode("utf-8"))
+    except MvdSimError as err:
+        if saved:
+            raise type(err)(f"{err} (the --save folder {args.save} was written before it)"
+                            ) from None
+        raise
+    print(f"wrote {args.output}")
 
 
 def _cmd_decompress(args: argparse.Namespace) -> int:
-    from mvd_sim.postop import postop_spec, save_postop
+    from mvd_sim.postop import postop_files, postop_spec
     from mvd_sim.report import decompression_table
     from mvd_sim.scenario import materials_of, parse_sponge
 
+    _check_report_output(args)
     path = mvd_sim.resolve_scenario(args.scenario)
     spec = mvd_sim.load_scenario(path)
     sponges = [parse_sponge(text) for text in args.sponge] or list(spec.sponges)
@@ -267,11 +299,9 @@ def _cmd_decompress(args: argparse.Namespace) -> int:
                                              _thresholds(args), labels)
     except MvdSimError as err:
         raise type(err)(f"{path}: {err}") from None
-    _write_report(args, report, decompression_table)
-    if args.save:
-        for written in save_postop(postop_spec(spec, sponges), after.scene, args.save,
-                                   path.stem):
-            print(f"wrote {written}")
+    saved = (postop_files(postop_spec(spec, sponges), after.scene, path.stem) if args.save
+             else None)
+    _write_outputs(args, report, decompression_table, saved)
     return 0 if report.decompressed else 3
 
 
@@ -324,7 +354,10 @@ def _parser() -> argparse.ArgumentParser:
                "sponge keys: s (mm on the nerve) or vessel_s with vessel; d (diameter mm); "
                "shape ball|cylinder;\n  length (mm); vessel; side vessel|anterior|posterior|"
                "rostral|caudal|lateral|medial; nerve; id\n"
-               "exit status: 0 decompressed, 3 not decompressed, 1 bad input",
+               "exit status: 0 decompressed, 3 not decompressed, 1 bad input\n"
+               "with --save and -o: both are made first, then the --save folder is written "
+               "(all or none), then the report;\n  if the report then fails, its error says "
+               "the folder was written",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sponge", action="append", default=[], metavar="SPEC",
                    help="a pad as key=value pairs (repeatable; default: the scenario's)")
@@ -337,22 +370,28 @@ def _parser() -> argparse.ArgumentParser:
         "plan", help="find the fewest, smallest pads that free CN VII through the pulse",
         epilog="examples: mvd-sim plan multi_aica_pica_right\n"
                "          mvd-sim plan case.yaml --json -o plan.json --save planned/\n"
-               "exit status: 0 a plan frees the nerve, 3 no sponge plan can, 1 bad input",
+               "exit status: 0 a plan frees the nerve, 3 no sponge plan can, 1 bad input\n"
+               "with --save and -o: both are made first, then the --save folder is written "
+               "(all or none), then the report;\n  if the report then fails, its error says "
+               "the folder was written",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--save", metavar="DIR", help="write the scenario with the planned pads "
                    "(and post-operative meshes) to DIR")
     _report_options(p)
     p.set_defaults(run=_cmd_plan)
 
-    from mvd_sim.render import VIEWS
+    from mvd_sim.render import JPEG_QUALITY, VIEWS
 
     p = sub.add_parser(
-        "render", help="render the case off-screen to a PNG (surgeon's retrosigmoid view)",
+        "render", help="render the case off-screen to an image (surgeon's retrosigmoid view)",
         epilog="examples: mvd-sim render multi_aica_pica_right -o case.png\n"
-               "          mvd-sim render case.yaml -o both.png --plan plan.json --size 1600x700",
+               "          mvd-sim render case.yaml -o both.jpg --plan plan.json --size 1600x700\n"
+               "the suffix of -o chooses the format: .png, .jpg/.jpeg (JPEG, quality "
+               f"{JPEG_QUALITY}) or .tif/.tiff;\n  any other is refused before rendering",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scenario", metavar="SCENARIO", help="scenario file or bundled name")
-    p.add_argument("-o", "--output", required=True, metavar="FILE", help="PNG file to write")
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="image file to write: .png, .jpg, .jpeg, .tif or .tiff")
     p.add_argument("--view", default="retrosigmoid", choices=VIEWS,
                    help="camera (default: %(default)s)")
     when = p.add_mutually_exclusive_group()
@@ -378,7 +417,8 @@ def _parser() -> argparse.ArgumentParser:
                "          mvd-sim report case.yaml --plan plan.json -o case.html",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scenario", metavar="SCENARIO", help="scenario file or bundled name")
-    p.add_argument("-o", "--output", required=True, metavar="FILE", help="HTML file to write")
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="HTML file to write (.html or .htm)")
     p.add_argument("--plan", metavar="PLAN", help="a plan JSON (mvd-sim plan -o): adds the "
                    "decompression outcome and before/after pictures")
     p.set_defaults(run=_cmd_report)
@@ -422,7 +462,8 @@ def _report_options(p: argparse.ArgumentParser) -> None:
     defaults = mvd_sim.SeverityThresholds()
     p.add_argument("scenario", metavar="SCENARIO", help="scenario file or bundled name")
     p.add_argument("--json", action="store_true", help="print the JSON report")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the JSON report to FILE")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="write the JSON report to FILE (a .json file)")
     p.add_argument("--margin", type=float, default=defaults.near_miss_mm, metavar="MM",
                    help="near-miss margin for vessels at risk (default: %(default)s)")
     p.add_argument("--contact-mm", type=float, default=defaults.contact_mm, metavar="MM",

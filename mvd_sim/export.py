@@ -5,19 +5,49 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from mvd_sim.atomic import staged_folder
 from mvd_sim.errors import MeshError
 from mvd_sim.meshing import scene_meshes
+from mvd_sim.output import write_folder
 from mvd_sim.scene import Scene
 
-__all__ = ["export_meshes"]
+__all__ = ["export_meshes", "mesh_files"]
+
+
+def mesh_files(scene: Scene, fmt: str = "vtp", folder: str = "") -> dict[str, bytes]:
+    """One closed mesh file per structure, made in memory: ``{"brainstem.vtp": bytes, ...}``.
+
+    Parameters
+    ----------
+    scene : Scene
+    fmt : ``"vtp"``, ``"stl"``, ``"ply"`` or ``"obj"``
+    folder : str
+        Prefix of every name (e.g. ``"meshes/"``).
+
+    Returns
+    -------
+    dict of str to bytes
+        In scene order: brainstem, nerves, vessels, pads.
+
+    Raises
+    ------
+    MeshError
+        ``--format`` is not a mesh format.
+    """
+    from mvd_sim.mesh_io import MESH_FORMATS, mesh_bytes
+
+    if fmt not in MESH_FORMATS:
+        raise MeshError(f"--format: unknown mesh format {fmt!r} (expected one of "
+                        f"{', '.join(MESH_FORMATS)})")
+    return {f"{folder}{name}.{fmt}": mesh_bytes(mesh, fmt, name=f"{name}.{fmt}")
+            for name, mesh in scene_meshes(scene).items()}
 
 
 def export_meshes(scene: Scene, out_dir: str | os.PathLike, fmt: str = "vtp") -> list[Path]:
     """Write one closed mesh per structure (``brainstem``, ``CN7``, ``CN8``, vessel ids).
 
-    The files are written into a temporary folder beside ``out_dir`` and then moved into it
-    one by one with atomic renames, so a failure leaves no partial file behind.
+    Every file is made in memory first, then written by :func:`mvd_sim.output.write_folder`:
+    staged inside ``out_dir`` and moved into place only once all are written, so a failure
+    (a full disk) leaves none of them, and the error names the file (``out_dir/name``).
 
     Parameters
     ----------
@@ -30,13 +60,10 @@ def export_meshes(scene: Scene, out_dir: str | os.PathLike, fmt: str = "vtp") ->
     -------
     list of Path
         The files written, in scene order (brainstem, nerves, vessels).
-    """
-    from mvd_sim.mesh_io import MESH_FORMATS, save_mesh
 
-    if fmt not in MESH_FORMATS:
-        raise MeshError(f"--format: unknown mesh format {fmt!r} (expected one of "
-                        f"{', '.join(MESH_FORMATS)})")
-    with staged_folder(out_dir, MeshError) as folder:
-        staged = [save_mesh(mesh, folder.staging / f"{name}.{fmt}", fmt)
-                  for name, mesh in scene_meshes(scene).items()]
-        return folder.publish(staged)
+    Raises
+    ------
+    MeshError
+        One line: an unknown format, or the file that could not be written.
+    """
+    return write_folder(out_dir, mesh_files(scene, fmt), MeshError)

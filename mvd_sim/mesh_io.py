@@ -20,8 +20,9 @@ by the matching VTK reader in a child Python process, which validates and triang
 result. A crash, a hang or an error of the reader becomes a :class:`~mvd_sim.errors.MeshError`
 naming the file; VTK's messages are captured, never printed.
 
-VTK's message routing is global state, so the functions here that call VTK (:func:`save_mesh`
-for VTP and the reader process) are not thread-safe with other VTK code running concurrently.
+VTK's message routing is global state, so the functions here that call VTK (:func:`mesh_bytes`
+and :func:`save_mesh` for VTP, and the reader process) are not thread-safe with other VTK code
+running concurrently.
 """
 
 from __future__ import annotations
@@ -41,9 +42,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mvd_sim.atomic import write_bytes_atomic
 from mvd_sim.constants import MAX_MESH_BYTES
 from mvd_sim.errors import MeshError
+from mvd_sim.output import write_file
 
 if TYPE_CHECKING:
     import pyvista
@@ -52,7 +53,8 @@ if TYPE_CHECKING:
 
     from mvd_sim.meshing import Mesh
 
-__all__ = ["MESH_FORMATS", "MeshCheck", "to_polydata", "save_mesh", "load_mesh", "mesh_check"]
+__all__ = ["MESH_FORMATS", "MeshCheck", "to_polydata", "mesh_bytes", "save_mesh", "load_mesh",
+           "mesh_check"]
 
 #: File formats (and suffixes, without the dot) that :func:`save_mesh` and :func:`load_mesh` know.
 MESH_FORMATS: tuple[str, ...] = ("vtp", "stl", "ply", "obj")
@@ -199,11 +201,12 @@ def save_mesh(mesh: Mesh, path: str | os.PathLike, fmt: str | None = None,
               point_data: Mapping[str, np.ndarray] | None = None) -> Path:
     """Write a triangle mesh atomically.
 
-    The file is made in memory, then written to ``.<stem>.tmp-<random>.<suffix>`` in the
-    target's directory with every byte checked, synced to disk and renamed over ``path``
-    (:func:`mvd_sim.atomic.write_bytes_atomic`); on any failure, a full disk included, the
-    temporary file is removed and ``path`` is left as it was. (VTK's file writers stop
-    silently on a full disk, so no library writes the file itself.)
+    The file is made in memory (:func:`mesh_bytes`), then written to
+    ``.<stem>.tmp-<random>.<suffix>`` in the target's directory with every byte checked, synced
+    to disk and renamed over ``path`` (:func:`mvd_sim.output.write_file`, which first removes
+    what a killed run left there); on any failure, a full disk included, the temporary file
+    is removed and ``path`` is left as it was. (VTK's file writers stop silently on a full
+    disk, so no library writes the file itself.)
 
     Parameters
     ----------
@@ -212,12 +215,9 @@ def save_mesh(mesh: Mesh, path: str | os.PathLike, fmt: str | None = None,
     path : str or PathLike
         Target file.
     fmt : {"vtp", "stl", "ply", "obj"}, optional
-        File format; default: the suffix of ``path``. STL and PLY store coordinates as
-        float32 (about 4e-6 mm resolution at 30 mm); VTP and OBJ keep float64. VTP is made by
-        VTK (binary, zlib), STL, PLY and OBJ by trimesh's exporters.
+        File format; default: the suffix of ``path``.
     cell_data, point_data : mapping of name to (f,) or (v,) array, optional
-        Arrays stored with the mesh, one value per face or per vertex (labels, for
-        instance); VTP only.
+        VTP only (see :func:`mesh_bytes`).
 
     Returns
     -------
@@ -230,19 +230,49 @@ def save_mesh(mesh: Mesh, path: str | os.PathLike, fmt: str | None = None,
         One line naming the file: unsupported format, malformed arrays, or a write failure.
     """
     path = Path(path)
-    fmt = _format_of(path, fmt)
-    vertices, faces = _validated(mesh, str(path))
+    data = mesh_bytes(mesh, _format_of(path, fmt), cell_data, point_data, name=str(path))
+    return write_file(path, data, MeshError)
+
+
+def mesh_bytes(mesh: Mesh, fmt: str, cell_data: Mapping[str, np.ndarray] | None = None,
+               point_data: Mapping[str, np.ndarray] | None = None, name: str = "mesh"
+               ) -> bytes:
+    """A triangle mesh as the bytes of a mesh file, made in memory.
+
+    Parameters
+    ----------
+    mesh : (vertices, faces)
+        ``vertices (v, 3) float``, mm; ``faces (f, 3) int``.
+    fmt : {"vtp", "stl", "ply", "obj"}
+        File format (case-insensitive). STL and PLY store coordinates as float32 (about
+        4e-6 mm resolution at 30 mm); VTP and OBJ keep float64. VTP is made by VTK (binary,
+        zlib), STL, PLY and OBJ by trimesh's exporters. The same arrays give the same bytes.
+    cell_data, point_data : mapping of name to (f,) or (v,) array, optional
+        Arrays stored with the mesh, one value per face or per vertex (labels, for
+        instance); VTP only.
+    name : str
+        What errors name (the file the bytes are for).
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    MeshError
+        One line naming ``name``: unsupported format or malformed arrays.
+    """
+    fmt = _format_of(Path(name), fmt)
+    vertices, faces = _validated(mesh, name)
     if (cell_data or point_data) and fmt != "vtp":
-        raise MeshError(f"{path}: only VTP files carry data arrays, not {fmt.upper()}")
+        raise MeshError(f"{name}: only VTP files carry data arrays, not {fmt.upper()}")
     if fmt == "vtp":
-        data = _vtp_bytes(vertices, faces, cell_data or {}, point_data or {}, path)
-    else:
-        data = _trimesh_bytes(vertices, faces, fmt)
-    return write_bytes_atomic(path, data, MeshError)
+        return _vtp_bytes(vertices, faces, cell_data or {}, point_data or {}, name)
+    return _trimesh_bytes(vertices, faces, fmt)
 
 
 def _vtp_bytes(vertices: np.ndarray, faces: np.ndarray, cell_data: Mapping[str, np.ndarray],
-               point_data: Mapping[str, np.ndarray], path: Path) -> bytes:
+               point_data: Mapping[str, np.ndarray], name: str) -> bytes:
     """A binary, zlib-compressed VTK XML PolyData file, made in memory by VTK."""
     from vtkmodules.vtkIOXML import vtkXMLPolyDataWriter
 
@@ -250,12 +280,12 @@ def _vtp_bytes(vertices: np.ndarray, faces: np.ndarray, cell_data: Mapping[str, 
     for kind, arrays, count in (("cell", cell_data, len(faces)),
                                 ("point", point_data, len(vertices))):
         target = polydata.cell_data if kind == "cell" else polydata.point_data
-        for name, values in arrays.items():
+        for array, values in arrays.items():
             values = np.asarray(values)
             if len(values) != count:
-                raise MeshError(f"{path}: {kind} array {name!r} has {len(values)} values "
+                raise MeshError(f"{name}: {kind} array {array!r} has {len(values)} values "
                                 f"for {count} {kind}s")
-            target[name] = values
+            target[array] = values
     writer = vtkXMLPolyDataWriter()
     writer.SetDataModeToBinary()     # inline base64: the whole file is ASCII text
     writer.SetCompressorTypeToZLib()
@@ -265,7 +295,7 @@ def _vtp_bytes(vertices: np.ndarray, faces: np.ndarray, cell_data: Mapping[str, 
         ok = writer.Write()
     failure = _vtk_failure(window)
     if failure is not None or ok != 1:
-        raise MeshError(f"{path}: cannot write VTP: {failure or 'VTK writer failed'}")
+        raise MeshError(f"{name}: cannot write VTP: {failure or 'VTK writer failed'}")
     return writer.GetOutputString().encode("ascii")
 
 

@@ -10,18 +10,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from mvd_sim.atomic import staged_folder
 from mvd_sim.decompress import DecompressionReport, decompress_states, settle_postop
-from mvd_sim.errors import MvdSimError
-from mvd_sim.export import export_meshes
+from mvd_sim.export import mesh_files
 from mvd_sim.labels import DEFAULT_THRESHOLDS, SeverityThresholds
 from mvd_sim.mechanics.materials import DEFAULT_MATERIALS, Materials
 from mvd_sim.mechanics.simulate import build_model, settle
+from mvd_sim.output import write_folder
 from mvd_sim.scenario import ScenarioSpec, SpongeSpec, materials_of, scenario_to_yaml
 from mvd_sim.scene import Scene
 from mvd_sim.sponges import place_sponges
 
-__all__ = ["postop_scene", "postop_spec", "save_postop", "scene_at_level"]
+__all__ = ["postop_scene", "postop_spec", "postop_files", "save_postop", "scene_at_level"]
 
 
 def postop_spec(spec: ScenarioSpec, sponges: list[SpongeSpec] | tuple[SpongeSpec, ...]
@@ -51,18 +50,18 @@ def scene_at_level(scene: Scene, sponges: list[SpongeSpec] | tuple[SpongeSpec, .
     return settle_postop(scene, before_model, model, holds_off, before, level).scene
 
 
+def postop_files(spec: ScenarioSpec, scene_after: Scene, name: str) -> dict[str, bytes]:
+    """``{name}_postop.yaml`` and ``meshes/*.vtp`` of the post-operative scene, made in
+    memory (see :func:`save_postop`)."""
+    return {f"{name}_postop.yaml": scenario_to_yaml(spec).encode("utf-8"),
+            **mesh_files(scene_after, "vtp", folder="meshes/")}
+
+
 def save_postop(spec: ScenarioSpec, scene_after: Scene, out_dir: str | os.PathLike,
                 name: str) -> list[Path]:
     """Write ``{name}_postop.yaml`` and ``meshes/`` (VTP) of the post-operative scene.
 
-    Everything is staged in a temporary folder inside ``out_dir`` and moved into place with
-    atomic renames; a failure leaves nothing half-written.
+    Everything is made in memory, then written by :func:`mvd_sim.output.write_folder`: all
+    or nothing, the error naming the file that could not be written.
     """
-    with staged_folder(out_dir) as folder:
-        scenario = folder.staging / f"{name}_postop.yaml"
-        try:
-            scenario.write_text(scenario_to_yaml(spec), encoding="utf-8")
-        except OSError as err:
-            raise MvdSimError(f"{out_dir}: cannot write: {err.strerror or err}") from None
-        meshes = export_meshes(scene_after, folder.staging / "meshes")
-        return folder.publish([scenario, *meshes])
+    return write_folder(out_dir, postop_files(spec, scene_after, name))

@@ -19,15 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
-from mvd_sim.atomic import write_bytes_atomic
 from mvd_sim.contact import ContactReport, TubeSurface, analyze
 from mvd_sim.errors import MvdSimError
 from mvd_sim.meshing import brainstem_mesh, sponge_mesh, tube_mesh
+from mvd_sim.output import output_format, write_file
 from mvd_sim.scene import Scene
 
-__all__ = ["VIEWS", "SEVERITY_COLORS", "VESSEL_COLORS", "render", "render_image", "png_bytes",
-           "prefer_headless",
-           "Camera", "camera_for"]
+__all__ = ["VIEWS", "SEVERITY_COLORS", "VESSEL_COLORS", "IMAGE_SUFFIXES", "JPEG_QUALITY", "render",
+           "render_image", "image_bytes", "image_format", "prefer_headless", "Camera",
+           "camera_for"]
 
 VIEWS = ("retrosigmoid", "lateral", "anterior", "superior")
 SEVERITY_COLORS = {"mild": (255, 221, 0), "moderate": (255, 128, 0), "severe": (214, 0, 28)}
@@ -41,6 +41,13 @@ BACKGROUND = (18, 18, 24)
 PATCH_MARGIN_MM = 0.15  # nerve surface this close to a touching vessel shows the patch
 TUBE_SIDES = 32
 CAMERA_DISTANCE_MM = 55.0  # from the focus; the craniotomy's depth to VII/VIII is 37-47 mm
+#: Image file suffixes :func:`render` writes, and the format each names.
+IMAGE_SUFFIXES = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF",
+                  ".tiff": "TIFF"}
+#: JPEG quality (Pillow's 1-95 scale; above 95 only grows the file).
+JPEG_QUALITY = 92
+_IMAGE_OPTIONS = {"PNG": {}, "JPEG": {"quality": JPEG_QUALITY, "subsampling": 0},
+                  "TIFF": {"compression": "tiff_deflate"}}
 
 
 def prefer_headless() -> None:
@@ -179,18 +186,64 @@ def render_image(scenes: list[tuple[Scene, str]], view: str = "retrosigmoid",
         plotter.close()
 
 
-def png_bytes(image: np.ndarray) -> bytes:
-    """An (h, w, 3) uint8 image as PNG file bytes."""
+def image_format(path: str | os.PathLike) -> str:
+    """The Pillow format an image file's suffix names (:data:`IMAGE_SUFFIXES`).
+
+    Raises
+    ------
+    MvdSimError
+        One line naming ``path``, ``-o/--output`` and the suffixes accepted.
+    """
+    return output_format(path, IMAGE_SUFFIXES)
+
+
+def image_bytes(image: np.ndarray, fmt: str = "PNG") -> bytes:
+    """An (h, w, 3) uint8 RGB image as the bytes of a PNG, JPEG or TIFF file.
+
+    Parameters
+    ----------
+    image : (h, w, 3) uint8
+    fmt : ``"PNG"``, ``"JPEG"`` or ``"TIFF"``
+        PNG (lossless), JPEG (RGB, quality :data:`JPEG_QUALITY`, no chroma subsampling, so
+        thin contact patches keep their colour) or TIFF (lossless, deflate-compressed).
+
+    Returns
+    -------
+    bytes
+        The whole file; the same image gives the same bytes.
+    """
     import io
 
     from PIL import Image
 
     buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG")
+    Image.fromarray(image).save(buffer, format=fmt, **_IMAGE_OPTIONS[fmt])
     return buffer.getvalue()
 
 
 def render(scenes: list[tuple[Scene, str]], path: str | os.PathLike,
            view: str = "retrosigmoid", size: tuple[int, int] = (1200, 900)) -> Path:
-    """Render to a PNG file, written atomically."""
-    return write_bytes_atomic(path, png_bytes(render_image(scenes, view, size)))
+    """Render to an image file, written atomically (:func:`mvd_sim.output.write_file`).
+
+    Parameters
+    ----------
+    scenes : list of (Scene, title)
+        Panels from left to right (see :func:`render_image`).
+    path : str or PathLike
+        Its suffix chooses the format (:data:`IMAGE_SUFFIXES`): PNG, JPEG or TIFF.
+    view : one of :data:`VIEWS`
+    size : (width, height) of the whole image in pixels
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    MvdSimError
+        One line: a suffix naming no image format (before anything is rendered), or
+        ``path`` cannot be written (it is then as it was).
+    """
+    fmt = image_format(path)
+    return write_file(path, image_bytes(render_image(scenes, view, size), fmt))

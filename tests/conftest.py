@@ -1,10 +1,18 @@
-"""Shared fixtures: bundled scenes are built once per test session."""
+"""Shared fixtures: bundled scenes are built once per test session; a disk that fills up;
+locks held by other processes. Helpers that are not fixtures live in ``support.py``, which
+this file makes importable."""
 
+import sys
 from functools import lru_cache
+from pathlib import Path
 
 import pytest
 
 import mvd_sim
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from support import FullDisk, hold_lock  # noqa: E402  (importable only from here on)
 
 
 @lru_cache(maxsize=None)
@@ -23,3 +31,34 @@ def bundled_spec(name: str) -> mvd_sim.ScenarioSpec:
 def scene_of():
     """Function returning the (cached) scene of a bundled scenario by name."""
     return bundled_scene
+
+
+@pytest.fixture
+def full_disk(monkeypatch):
+    """Function ``full_disk(free_bytes)``: from then on, every file mvd-sim writes (all go
+    through :mod:`mvd_sim.atomic`) sees a disk with that many bytes free; returns the
+    :class:`support.FullDisk`, which counts the bytes of each file written."""
+    from mvd_sim import atomic
+
+    def install(free_bytes: float) -> FullDisk:
+        disk = FullDisk(free_bytes)
+        monkeypatch.setattr(atomic, "os", disk)
+        return disk
+
+    return install
+
+
+@pytest.fixture
+def locked_by_child():
+    """Function ``locked_by_child(path)``: a child process takes ``path``'s advisory lock
+    (creating the file) and holds it, like a live writer, until the test ends."""
+    children = []
+
+    def lock(path: Path):
+        children.append(hold_lock(path))
+        return children[-1]
+
+    yield lock
+    for child in children:
+        child.kill()
+        child.wait()

@@ -8,7 +8,7 @@ import pytest
 
 import mvd_sim
 from mvd_sim.case_report import case_report_html, separation_profiles, write_case_report
-from mvd_sim.render import png_bytes, render_image
+from mvd_sim.render import image_bytes, render_image
 
 CASE = "multi_aica_pica_right"
 
@@ -30,7 +30,7 @@ def test_separation_profile_agrees_with_the_contact_engine(scene_of):
 @pytest.fixture(scope="module")
 def report_file(scene_of, tmp_path_factory):
     scene = scene_of(CASE)
-    picture = png_bytes(render_image([(scene, CASE)], size=(600, 450)))
+    picture = image_bytes(render_image([(scene, CASE)], size=(600, 450)))
     spec_path = mvd_sim.bundled_scenarios()[CASE]
     spec = mvd_sim.load_scenario(spec_path)
     text = case_report_html(scene, spec_path.read_text(), spec.title, spec.description,

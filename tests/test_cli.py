@@ -6,9 +6,9 @@ shared through module-scoped fixtures.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -16,28 +16,12 @@ from pathlib import Path
 import pytest
 
 import mvd_sim
+from support import assert_one_error_line, run_cli
 
 EXPORT_SCENARIO = "aica_as_moderate_right"
 EXPORT_STRUCTURES = ("brainstem", "CN7", "CN8", "ba", "aica")
 BAD_RADIUS = ("schema_version: 1\ntitle: t\ndescription: d\nside: right\n"
               "vessels:\n  - {id: a, type: AICA, radius_mm: 50}\n")
-
-
-def run_cli(*args: str, cwd: Path, script: str | None = None) -> subprocess.CompletedProcess:
-    """Run the CLI with ``python -m mvd_sim`` (or the given console script) in ``cwd``."""
-    command = [script] if script else [sys.executable, "-m", "mvd_sim"]
-    env = {k: v for k, v in os.environ.items() if k != "MVD_SIM_DEBUG"}
-    return subprocess.run([*command, *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=300, check=False)
-
-
-def assert_one_error_line(stderr: str, *fragments: str) -> str:
-    lines = stderr.splitlines()
-    assert len(lines) == 1, stderr
-    assert "Traceback" not in stderr
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-    return lines[0]
 
 
 # -- version, list, usage --------------------------------------------------------------------
