@@ -161,13 +161,27 @@ def _pending(out: Path, journal: store.Journal, shards: list, schemas: dict,
     return records, todo
 
 
+def _interruptible(job: Callable[[int, int], ShardRows], start: int, stop: int) -> ShardRows:
+    """``job(start, stop)``, with a Ctrl-C that lands in compiled code (numba turns it into a
+    ``SystemError`` caused by the ``KeyboardInterrupt``) raised as the interrupt it is."""
+    try:
+        return job(start, stop)
+    except SystemError as err:
+        cause = err
+        while cause is not None and not isinstance(cause, KeyboardInterrupt):
+            cause = cause.__cause__ or cause.__context__
+        if cause is None:
+            raise
+        raise KeyboardInterrupt from None
+
+
 def _runs(stack: ExitStack, client, workers: int | None, todo: list,
           job: Callable[[int, int], ShardRows], log: Path) -> Iterator[tuple[int, ShardRows]]:
     """Each shard's rows (``job(start, stop)``) as they are made: in this process, or on
     ``client``'s cluster (a local one of ``workers`` processes, their standard error to
     ``log``, is started when there is no client, and closed with ``stack``)."""
     if client is None and not workers:
-        return ((k, job(start, stop)) for k, start, stop in todo)
+        return ((k, _interruptible(job, start, stop)) for k, start, stop in todo)
     from mvd_sim.dataset.cluster import in_flight, local_cluster, stream
 
     if client is None:

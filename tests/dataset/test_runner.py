@@ -224,3 +224,21 @@ def test_meshes_and_predicted_outcome(tmp_path):
     assert generate(1, 5, tmp_path, load_priors(), shard_size=1, meshes=True,
                     decompress=True).written == 1
     assert (tmp_path / row["mesh_path"]).stat().st_size > 1000
+
+
+def test_a_ctrl_c_inside_compiled_code_is_an_interrupt():
+    from mvd_sim.dataset.runner import _interruptible
+
+    def compiled(start, stop):  # what numba raises when Ctrl-C lands in a kernel
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as err:
+            raise SystemError("returned a result with an exception set") from err
+
+    def broken(start, stop):
+        raise SystemError("something else")
+
+    with pytest.raises(KeyboardInterrupt):
+        _interruptible(compiled, 0, 1)
+    with pytest.raises(SystemError, match="something else"):
+        _interruptible(broken, 0, 1)
