@@ -3,10 +3,11 @@ streamed with a bounded number of shards in flight, and a quiet end on Ctrl-C.
 
 - :func:`connect` joins a scheduler, or says in one line that none answers within
   :data:`SCHEDULER_TIMEOUT_S`.
-- :func:`local_cluster` starts single-threaded worker processes that never see Ctrl-C:
-  SIGINT is blocked while they are spawned, and the block is inherited, so only the main
-  process gets it, and it then closes the cluster (its workers included) with distributed's
-  logging silenced, instead of every worker dying with a traceback of its own.
+- :func:`local_cluster` starts single-threaded worker processes whose standard error goes
+  to a log file: a Ctrl-C reaches every process of the terminal's group, so each worker
+  stops with a report of its own, which the user need not see; the main process then
+  closes the cluster (its workers included) with distributed's logging silenced and the
+  CLI says one line.
 - :func:`stream` keeps :data:`SHARDS_IN_FLIGHT_PER_WORKER` tasks per worker submitted and
   yields results as they complete, so memory stays bounded whatever the number of shards and
   the main process writes each result as it comes.
@@ -123,12 +124,18 @@ def local_cluster(workers: int, log: Path) -> Iterator:
 def _close(client, cluster) -> None:
     """Close a client and its cluster, saying nothing: distributed's shutdown messages (a
     worker's stream closing mid-task, a worker gone at Ctrl-C) are expected here, not news."""
-    for name in _LOGGERS:
-        logging.getLogger(name).setLevel(_QUIET)
-    if client is not None:
-        client.close(timeout=CLOSE_TIMEOUT_S)
-    if cluster is not None:
-        cluster.close(timeout=CLOSE_TIMEOUT_S)
+    loggers = [logging.getLogger(name) for name in _LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(_QUIET)
+    try:
+        if client is not None:
+            client.close(timeout=CLOSE_TIMEOUT_S)
+        if cluster is not None:
+            cluster.close(timeout=CLOSE_TIMEOUT_S)
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
 
 
 def in_flight(client) -> int:

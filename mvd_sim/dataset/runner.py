@@ -236,8 +236,9 @@ def generate(n: int, seed: int, out_dir: str | os.PathLike, priors: Priors,
             store.write_manifest(out, settings)
         done = n - sum(stop - start for _, start, stop in todo)
         started, made = time.perf_counter(), 0
+        log = out / store.WORKER_LOG_NAME
         with ExitStack() as cluster:
-            for k, rows in _runs(cluster, client, workers, todo, job, out / store.WORKER_LOG_NAME):
+            for k, rows in _runs(cluster, client, workers, todo, job, log):
                 records[k] = _write_shard(out, k, rows, decompress)
                 journal.append(records[k])
                 made += len(rows.cases)
@@ -256,6 +257,5 @@ def _finish(out: Path, settings: dict, priors: Priors, records: list[dict]) -> N
 
     cases = ds.dataset([str(out / r["cases"]["path"]) for r in records],
                        format="parquet").to_table(columns=_CARD_COLUMNS)
-    counts = {table: sum(r[table]["rows"] for r in records) for table in store.TABLES}
-    write_card(out, cases, priors, settings, counts)
+    write_card(out, cases, priors, settings, store.counts(records))
     store.write_manifest(out, settings, records)

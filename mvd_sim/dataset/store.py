@@ -36,9 +36,9 @@ from mvd_sim._version import __version__
 from mvd_sim.atomic import write_text_atomic
 from mvd_sim.errors import MvdSimError
 
-__all__ = ["MANIFEST_NAME", "JOURNAL_NAME", "WORKER_LOG_NAME", "TABLES", "MESHES_DIR", "FORMAT",
-           "FORMAT_VERSION", "part_name", "fingerprint", "read_manifest", "check_same_dataset",
-           "refuse_strays", "shard_intact", "write_manifest", "Journal"]
+__all__ = ["MANIFEST_NAME", "JOURNAL_NAME", "WORKER_LOG_NAME", "TABLES", "MESHES_DIR",
+           "FORMAT", "FORMAT_VERSION", "part_name", "fingerprint", "counts", "read_manifest",
+           "check_same_dataset", "refuse_strays", "shard_intact", "write_manifest", "Journal"]
 
 MANIFEST_NAME = "manifest.json"
 JOURNAL_NAME = ".journal.jsonl"
@@ -191,14 +191,18 @@ def shard_intact(out: Path, shard: int, record: dict | None, schemas: dict[str, 
     return tables and (not meshes or _meshes_intact(out, record.get("meshes")))
 
 
+def counts(records: list[dict]) -> dict[str, int]:
+    """Rows of each table over shards' journal records."""
+    return {table: sum(r[table]["rows"] for r in records) for table in TABLES}
+
+
 def write_manifest(out: Path, settings: dict, records: list[dict] | None = None) -> None:
     """Write ``manifest.json``: the settings; with ``records`` (every shard's journal record,
     in order) the dataset is complete and the manifest lists them with the counts."""
     manifest = {"format": FORMAT, "format_version": FORMAT_VERSION,
                 "mvd_sim_version": __version__, **settings, "complete": records is not None}
     if records is not None:
-        manifest["counts"] = {table: sum(r[table]["rows"] for r in records)
-                              for table in TABLES}
+        manifest["counts"] = counts(records)
         manifest["shards"] = [{"shard": r["shard"], **{t: r[t] for t in TABLES}}
                               for r in records]
     write_text_atomic(out / MANIFEST_NAME, json.dumps(manifest, indent=2) + "\n")
