@@ -189,7 +189,7 @@ def _contact_fields() -> list[tuple[str, pa.DataType]]:
     return fields
 
 
-#: Schema of ``contacts-*.parquet``: one row per contact, every field of the contact report.
+#: Schema of the contacts table: one row per contact, every field of the contact report.
 CONTACTS_SCHEMA = pa.schema(_contact_fields(), metadata=SCHEMA_METADATA)
 
 
