@@ -36,7 +36,7 @@ import time  # noqa: E402
 
 from mvd_sim.contact import analyze  # noqa: E402
 from mvd_sim.dataset.priors import load_priors  # noqa: E402
-from mvd_sim.dataset.runner import LOCAL_CLUSTER_CONFIG  # noqa: E402
+from mvd_sim.dataset.cluster import LOCAL_CLUSTER_CONFIG  # noqa: E402
 from mvd_sim.dataset.runner import generate, shard_rows  # noqa: E402
 from mvd_sim.dataset.sampler import sample_case  # noqa: E402
 

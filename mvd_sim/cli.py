@@ -214,8 +214,9 @@ def _cmd_dataset(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from mvd_sim.dataset.priors import load_priors
-    from mvd_sim.dataset.runner import generate
+    from mvd_sim.dataset.runner import check_options, generate
 
+    check_options(args.n, args.seed, args.shard_size, args.workers, args.scheduler)
     priors = load_priors(args.priors)
     columns = (TextColumn("cases"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]:.2f} cases/s"))
@@ -429,16 +430,17 @@ def _parser() -> argparse.ArgumentParser:
         "dataset", help="sample labelled cases from clinical priors into Parquet tables",
         epilog="examples: mvd-sim dataset --n 200 --seed 1 -o ds --meshes\n"
                "          mvd-sim dataset --n 5000 --seed 1 -o ds --workers 8\n"
+               "read: pandas.read_parquet('ds/cases'), pyarrow.dataset.dataset('ds/contacts')\n"
                "an interrupted run resumes where it stopped when run again the same way",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--n", type=int, required=True, help="number of cases")
-    p.add_argument("--seed", type=int, required=True, help="random seed (same seed, same "
-                   "tables)")
+    p.add_argument("--seed", type=int, required=True, help="random seed, 0 to 2**63-1 (same "
+                   "seed, same tables)")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="dataset folder")
     p.add_argument("--priors", metavar="FILE", help="priors YAML (default: the bundled "
                    "mvd_sim/dataset/priors.yaml)")
-    p.add_argument("--meshes", action="store_true", help="also write each case's meshes "
-                   "(VTP) under DIR/meshes/")
+    p.add_argument("--meshes", action="store_true", help="also write each case's labelled "
+                   "mesh (VTP) under DIR/meshes/")
     p.add_argument("--decompress", action="store_true", help="also plan each case and "
                    "record the predicted outcome (slow: seconds per case)")
     p.add_argument("--shard-size", type=int, default=SHARD_SIZE, metavar="N",

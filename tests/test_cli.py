@@ -361,9 +361,10 @@ def test_dataset_writes_tables_and_resumes(tmp_path):
                      cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "2 shard(s) new" in result.stdout
-    assert sorted(p.name for p in (tmp_path / "ds").glob("*.parquet")) == [
-        "cases-00000.parquet", "cases-00001.parquet", "contacts-00000.parquet",
-        "contacts-00001.parquet"]
+    assert sorted(p.relative_to(tmp_path / "ds").as_posix()
+                  for p in (tmp_path / "ds").glob("*/*.parquet")) == [
+        "cases/part-00000.parquet", "cases/part-00001.parquet",
+        "contacts/part-00000.parquet", "contacts/part-00001.parquet"]
     again = run_cli("dataset", "--n", "2", "--seed", "3", "-o", "ds", "--shard-size", "1",
                     cwd=tmp_path)
     assert again.returncode == 0 and "0 shard(s) new, 2 already there" in again.stdout

@@ -7,10 +7,12 @@ import io
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from mvd_sim.atomic import write_bytes_atomic, write_text_atomic
 from mvd_sim.dataset.priors import Priors
 from mvd_sim.dataset.sampler import GEOMETRY_ATTEMPTS
+from mvd_sim.dataset.tables import VESSEL_TYPE_ORDER
 
 __all__ = ["write_card", "realised_vs_prior"]
 
@@ -25,14 +27,16 @@ def _normalised(table: dict[str, float]) -> dict[str, float]:
     return {k: v / total for k, v in table.items()}
 
 
-def realised_vs_prior(cases, priors: Priors) -> dict[str, tuple[dict, dict]]:
-    """For side, primary culprit, primary site and worst severity: (realised, prior)."""
-    column = {name: [v for t in cases for v in t.column(name).to_pylist()]
-              for name in ("side", "culprits", "primary_segment", "worst_severity",
+def realised_vs_prior(cases: pa.Table, priors: Priors) -> dict[str, tuple[dict, dict]]:
+    """For side, primary culprit, primary site and worst severity: (realised, prior).
+
+    ``cases`` holds (at least) the cases table's ``side``, ``primary_culprit``,
+    ``primary_segment``, ``worst_severity`` and ``pattern`` columns."""
+    column = {name: cases.column(name).to_pylist()
+              for name in ("side", "primary_culprit", "primary_segment", "worst_severity",
                            "pattern")}
-    primary = [c.split(",")[0] if c else "none" for c in column["culprits"]]
     return {"side": (_shares(column["side"]), _normalised(priors.side)),
-            "culprit": (_shares(primary), _normalised(priors.culprit)),
+            "culprit": (_shares(column["primary_culprit"]), _normalised(priors.culprit)),
             "site": (_shares(column["primary_segment"]), _normalised(priors.site)),
             "severity": (_shares(column["worst_severity"]), _normalised(priors.severity)),
             "pattern": (_shares(column["pattern"]), {})}
@@ -58,16 +62,17 @@ def _plot(comparison: dict) -> bytes:
     return buffer.getvalue()
 
 
-def write_card(out: Path, cases, priors: Priors, settings: dict, counts: dict) -> None:
-    """Write ``README.md`` and ``distributions.png`` into ``out`` (atomically)."""
+def write_card(out: Path, cases: pa.Table, priors: Priors, settings: dict,
+               counts: dict) -> None:
+    """Write ``README.md`` and ``distributions.png`` into ``out`` (atomically).
+
+    ``cases`` holds the cases table's columns the card reads (:func:`realised_vs_prior`,
+    ``attempt``); ``counts`` the rows of each table."""
     comparison = realised_vs_prior(cases, priors)
     write_bytes_atomic(out / "distributions.png", _plot(comparison))
     lines = ["# mvd-sim dataset", "",
              f"{counts['cases']} cases, {counts['contacts']} contacts; seed {settings['seed']}, "
-             f"shards of {settings['shard_size']}. Tables: `cases-*.parquet` (one row per "
-             "case: anatomy drawn, pattern, culprits, the scenario as YAML) and "
-             "`contacts-*.parquet` (one row per contact, every field of the contact report). "
-             "Units are in the column names (mm, mm2, deg). `manifest.json` holds the priors.",
+             f"shards of {settings['shard_size']}.", "", *_layout(settings["meshes"]),
              "", "Realised shares against the priors (the prior of a site or severity is "
              "per compression; the realised value is the case's primary contact, or its worst "
              "severity, so multivessel cases shift them):", "",
@@ -81,9 +86,38 @@ def write_card(out: Path, cases, priors: Priors, settings: dict, counts: dict) -
     write_text_atomic(out / "README.md", "\n".join(lines + _redraws(cases)))
 
 
-def _redraws(cases) -> list[str]:
+def _layout(meshes: bool) -> list[str]:
+    """The card's paragraphs on the folder's tables (and meshes)."""
+    lines = [
+        "Tables, each a folder of Parquet shards (`part-NNNNN.parquet`, all of one schema) "
+        "that reads as one table: `pandas.read_parquet(\"cases\")`, "
+        "`pyarrow.dataset.dataset(\"contacts\")`. `cases/`: one row per case: the anatomy "
+        "drawn, what was asked (`asked_culprits`, `control`, `asked_compressions`: a list of "
+        "structs, one per compression asked, with its vessel, target, segment, side, "
+        "crossing angle, gap, deviation and severity), what the contact report found "
+        "(`pattern`, `culprits`, `primary_culprit`, `worst_severity`, `primary_segment`), "
+        "`mesh_path` and the scenario as YAML. `contacts/`: one row per contact, every field "
+        "of the contact report. Lists are Arrow lists; `culprits` and `asked_culprits` are "
+        f"vessel types in the fixed order {', '.join(VESSEL_TYPE_ORDER)}. Units are in the "
+        "column names (mm, mm2, deg).",
+        "", "`manifest.json` holds the settings and priors and lists every shard with its "
+        "rows, bytes and SHA-256."]
+    if meshes:
+        from mvd_sim.dataset.meshes import MESH_LABELS
+
+        codes = {name: ", ".join(f"{code} {label}" for code, label in table.items())
+                 for name, table in MESH_LABELS.items()}
+        lines += ["", "`meshes/caseNNNNNNN.vtp`: each case's structures merged into one mesh "
+                  f"(its path is the cases table's `mesh_path`) with labels: per cell "
+                  f"`structure` ({codes['structure']}; the names are in `structure_name`), "
+                  f"per vertex `segment` ({codes['segment']}) and `contact_severity` "
+                  f"({codes['contact_severity']}: on the nerves' contact patches)."]
+    return lines
+
+
+def _redraws(cases: pa.Table) -> list[str]:
     """The card's section on draws the scene builder could not place (rejection sampling)."""
-    attempts = np.array([a for t in cases for a in t.column("attempt").to_pylist()], dtype=int)
+    attempts = np.asarray(cases.column("attempt").to_pylist(), dtype=int)
     total = max(len(attempts), 1)
     redrawn = int(np.count_nonzero(attempts))
     rediagnosed = int(np.count_nonzero(attempts >= GEOMETRY_ATTEMPTS))

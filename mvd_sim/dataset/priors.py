@@ -20,6 +20,7 @@ from mvd_sim.validation import one_line
 __all__ = ["Priors", "Normal", "Uniform", "DEFAULT_PRIORS_PATH", "load_priors"]
 
 DEFAULT_PRIORS_PATH = Path(__file__).with_name("priors.yaml")
+Finite = Annotated[float, Field(allow_inf_nan=False)]
 Probability = Annotated[float, Field(ge=0.0, le=1.0, strict=True, allow_inf_nan=False)]
 Weight = Annotated[float, Field(ge=0.0, strict=True, allow_inf_nan=False)]
 
@@ -31,10 +32,10 @@ class _Strict(BaseModel):
 class Normal(_Strict):
     """A normal distribution clipped to ``[low, high]``."""
 
-    mean: float
-    sd: Annotated[float, Field(ge=0.0)]
-    low: float
-    high: float
+    mean: Finite
+    sd: Annotated[Finite, Field(ge=0.0)]
+    low: Finite
+    high: Finite
 
     @model_validator(mode="after")
     def _ordered(self) -> Normal:
@@ -49,8 +50,8 @@ class Normal(_Strict):
 class Uniform(_Strict):
     """A uniform distribution on ``[low, high]``."""
 
-    low: Annotated[float, Field(ge=0.0)]
-    high: Annotated[float, Field(ge=0.0)]
+    low: Annotated[Finite, Field(ge=0.0)]
+    high: Annotated[Finite, Field(ge=0.0)]
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -97,8 +98,12 @@ class Priors(_Strict):
     @model_validator(mode="after")
     def _weights_positive(self) -> Priors:
         for name in ("side", "culprit", "site", "severity"):
-            if sum(getattr(self, name).values()) <= 0:
+            total = sum(getattr(self, name).values())
+            if total <= 0:
                 raise ValueError(f"{name}: the weights must not all be zero")
+            if not np.isfinite(total):
+                raise ValueError(f"{name}: the weights' sum overflows to infinity; scale "
+                                 "them down (only their ratios matter)")
         missing = set(self.culprit) - set(self.vessel_radius_mm)
         if missing:
             raise ValueError(f"vessel_radius_mm: no prior for {', '.join(sorted(missing))}")

@@ -1,92 +1,87 @@
 """Generate a dataset: shards of cases as Parquet tables, resumable, in-process or on Dask.
 
-``generate`` splits the cases into shards of ``shard_size``; each shard is two Parquet files
-(``cases-NNNNN.parquet``: one row per case; ``contacts-NNNNN.parquet``: one row per contact
-of the contact report), written atomically by the main process, whoever computed it. A
-shard whose files exist is skipped, so an interrupted run resumes where it stopped. The
-rows depend only on (seed, case index): the same seed gives byte-identical tables whatever
-the number of workers. At the end come ``manifest.json`` and the dataset card
-(``README.md`` with the realised distributions against the priors, and a plot of them).
+``generate`` checks every option first (nothing is created before), then takes the
+folder's lock, checks what the folder holds (:mod:`mvd_sim.dataset.store`), and splits the
+cases into shards of ``shard_size``. Each shard is a part of each table
+(``cases/part-NNNNN.parquet``, ``contacts/part-NNNNN.parquet``), written atomically by the
+main process, whoever computed it, then recorded in the journal; with ``meshes`` each case's
+labelled mesh goes to ``meshes/caseNNNNNNN.vtp``, written by the worker. A shard the journal
+records and whose files check out is skipped, so an interrupted or failed run resumes where
+it stopped. The rows depend only on (seed, case index): the same seed gives byte-identical
+tables whatever the number of workers. At the end come the dataset card (``README.md``
+with the realised distributions against the priors, and a plot of them) and
+``manifest.json`` listing every shard.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
-from mvd_sim._version import __version__
-from mvd_sim.atomic import write_text_atomic
+from mvd_sim.atomic import folder_lock, remove_stale_temporaries
 from mvd_sim.contact import analyze
+from mvd_sim.dataset import store
 from mvd_sim.dataset.priors import Priors
-from mvd_sim.dataset.sampler import sample_case
-from mvd_sim.dataset.tables import CONTACTS_SCHEMA, cases_schema, contact_row, write_table
+from mvd_sim.dataset.sampler import sample
+from mvd_sim.dataset.tables import CONTACTS_SCHEMA, case_row, cases_schema, contact_row, \
+    outcome_columns, write_table
 from mvd_sim.errors import MvdSimError
-from mvd_sim.scenario import scenario_to_yaml
 
-__all__ = ["generate", "shard_rows", "DatasetSummary", "SHARD_SIZE", "LOCAL_CLUSTER_CONFIG"]
+__all__ = ["generate", "shard_rows", "check_options", "ShardRows", "DatasetSummary",
+           "SHARD_SIZE", "MAX_SEED"]
 
 SHARD_SIZE = 50
-# dask settings of the local cluster ``--workers`` starts (see ``_dask``)
-LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False,
-                        "distributed.admin.tick.interval": "1s"}
+#: Largest seed (numpy's seeds are unbounded, Parquet's ``seed`` column is int64).
+MAX_SEED = 2**63 - 1
+# columns the dataset card reads
+_CARD_COLUMNS = ["side", "primary_culprit", "primary_segment", "worst_severity", "pattern",
+                 "attempt"]
 
 
-def _outcome_columns(scene) -> dict:
-    """The planner's answer for a case: whether pads free CN VII through the pulse, how many,
-    and the predicted worst clearance after them."""
-    from mvd_sim.planner import plan
+@dataclass(frozen=True)
+class ShardRows:
+    """A shard's rows: one per case, one per contact, and the meshes written for it
+    (``[path relative to the dataset folder, bytes]`` each)."""
 
-    result = plan(scene)
-    predicted = result.predicted
-    return {"plan_feasible": result.feasible, "plan_pads": len(result.steps),
-            "plan_pad_diameters_mm": ",".join(f"{s.sponge.diameter_mm:g}"
-                                              for s in result.steps),
-            "postop_decompressed": predicted.decompressed if predicted else None,
-            "postop_worst_clearance_mm": predicted.after.worst_clearance_mm
-            if predicted else None}
+    cases: list[dict]
+    contacts: list[dict]
+    meshes: list[list]
 
 
 def shard_rows(priors_json: str, seed: int, start: int, stop: int,
-               meshes_dir: str | None = None, decompress: bool = False
-               ) -> tuple[list[dict], list[dict]]:
-    """Case rows and contact rows of cases ``start .. stop - 1`` (runs on any worker).
+               meshes_dir: str | None = None, decompress: bool = False) -> ShardRows:
+    """The rows of cases ``start .. stop - 1`` (runs on any worker).
 
-    With ``meshes_dir`` each case's closed meshes go to ``meshes_dir/caseNNNNNNN/`` (VTP,
-    written atomically by the worker: a remote cluster needs a shared file system); with
-    ``decompress`` each case is planned and its predicted outcome added to its row.
+    With ``meshes_dir`` (a dataset's ``meshes`` folder) each case's labelled mesh is written
+    there as ``caseNNNNNNN.vtp`` (atomically, by the worker: a remote cluster needs a shared
+    file system); with ``decompress`` each case is planned and its predicted outcome added
+    to its row.
     """
     priors = Priors.model_validate_json(priors_json)
-    cases, contacts = [], []
+    cases, contacts, meshes = [], [], []
     for index in range(start, stop):
-        spec, scene, attempt = sample_case(priors, seed, index)
+        case = sample(priors, seed, index)
+        report = analyze(case.scene)
+        mesh_path = None
         if meshes_dir is not None:
-            from mvd_sim.export import export_meshes
+            from mvd_sim.dataset.meshes import write_case_mesh
 
-            export_meshes(scene, Path(meshes_dir) / scene.name)
-        report = analyze(scene)
-        cn7 = [c for c in report.contacts if c.nerve == "CN7"]
-        facial = spec.anatomy.facial_nerve
-        cases.append({
-            "case": index, "seed": seed, "attempt": attempt, "side": spec.side,
-            "pattern": report.pattern,
-            "culprits": ",".join(c.vessel_type for c in report.culprits),
-            "culprit_count": len(report.culprits),
-            "cn7_contact_count": len(cn7),
-            "worst_severity": max((c.severity for c in cn7),
-                                  key=("mild", "moderate", "severe").index, default="none"),
-            "primary_segment": cn7[0].segment if cn7 else "none",
-            "cisternal_length_mm": facial.cisternal_length_mm,
-            "angle_to_midline_deg": facial.angle_to_midline_deg,
-            **{f"{v.type.lower()}_radius_mm": v.radius_mm for v in spec.vessels
-               if v.radius_mm is not None},
-            **(_outcome_columns(scene) if decompress else {}),
-            "scenario_yaml": scenario_to_yaml(spec)})
+            mesh_path = f"{store.MESHES_DIR}/{case.scene.name}.vtp"
+            size = write_case_mesh(case.scene, report, Path(meshes_dir) / Path(mesh_path).name)
+            meshes.append([mesh_path, size])
+        outcome = None
+        if decompress:
+            from mvd_sim.planner import plan
+
+            outcome = outcome_columns(plan(case.scene))
+        cases.append(case_row(case, seed, index, report, mesh_path, outcome))
         contacts.extend(contact_row(index, c) for c in report.contacts)
-    return cases, contacts
+    return ShardRows(cases, contacts, meshes)
 
 
 @dataclass(frozen=True)
@@ -99,43 +94,100 @@ class DatasetSummary:
     cases_per_s: float
 
 
+def check_options(n: int, seed: int, shard_size: int, workers: int | None,
+                  scheduler: str | None) -> None:
+    """Refuse options a dataset cannot be made with, before anything is written.
+
+    Raises
+    ------
+    MvdSimError
+        One line naming the option.
+    """
+    for name, value in (("--n", n), ("--shard-size", shard_size), ("--workers", workers)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < 1):
+            raise MvdSimError(f"{name}: must be a whole number of at least 1, got {value!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise MvdSimError(f"--seed: must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
+    if workers is not None and scheduler:
+        raise MvdSimError("--workers, --scheduler: give one (--workers starts a local "
+                          "cluster, --scheduler uses one already running)")
+
+
 def _shards(n: int, shard_size: int) -> list[tuple[int, int, int]]:
     return [(k, start, min(start + shard_size, n))
             for k, start in enumerate(range(0, n, shard_size))]
 
 
-def _paths(out: Path, k: int) -> tuple[Path, Path]:
-    return out / f"cases-{k:05d}.parquet", out / f"contacts-{k:05d}.parquet"
+def _folders(out: Path, meshes: bool) -> list[Path]:
+    """The dataset folder and those it writes into: the tables' (and the meshes')."""
+    return [out, *(out / t for t in store.TABLES), *([out / store.MESHES_DIR] if meshes else [])]
 
 
-def _local(priors_json, seed, todo, options) -> Iterator[tuple[int, tuple]]:
-    for k, start, stop in todo:
-        yield k, shard_rows(priors_json, seed, start, stop, *options)
+def _create(folders: list[Path]) -> None:
+    """Create folders (and their parents) that do not exist yet."""
+    for folder in folders:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise MvdSimError(f"{folder}: cannot create the folder: {err.strerror or err}"
+                              ) from None
 
 
-def _dask(priors_json, seed, todo, options, workers, scheduler
-          ) -> Iterator[tuple[int, tuple]]:
-    import dask
-    from dask.distributed import Client, LocalCluster, as_completed
-
-    cluster = None
-    if not scheduler:
-        # the cases are pure Python: the workers' 10 ms stack sampler and 20 ms event-loop
-        # tick would take the GIL from them (see the README's dataset speed), so the
-        # cluster this starts runs without the sampler and ticks once a second
-        with dask.config.set(LOCAL_CLUSTER_CONFIG):
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
-    client = Client(scheduler or cluster)
+def _write_shard(out: Path, shard: int, rows: ShardRows, decompress: bool) -> dict:
+    """Write a shard's tables; returns its journal record. If the second cannot be written
+    (a full disk, an interrupt), the first is removed: readers see both or neither."""
+    name = store.part_name(shard)
+    contacts = write_table(rows.contacts, CONTACTS_SCHEMA, out / "contacts" / name, out)
     try:
-        futures = {client.submit(shard_rows, priors_json, seed, start, stop, *options,
-                                 pure=False): k for k, start, stop in todo}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        cases = write_table(rows.cases, cases_schema(decompress), out / "cases" / name, out)
+    except BaseException:
+        (out / contacts.path).unlink(missing_ok=True)
+        raise
+    return {"shard": shard, "cases": cases.as_dict(), "contacts": contacts.as_dict(),
+            "meshes": rows.meshes}
+
+
+def _pending(out: Path, journal: store.Journal, shards: list, schemas: dict,
+             meshes: bool) -> tuple[dict[int, dict], list]:
+    """The journal's records and the shards still to make (not recorded, or damaged);
+    stale temporaries a killed run left are removed first."""
+    for folder in _folders(out, meshes):
+        remove_stale_temporaries(folder)
+    records = journal.records()
+    store.refuse_strays(out, len(shards))
+    todo = [s for s in shards
+            if not store.shard_intact(out, s[0], records.get(s[0]), schemas, meshes)]
+    return records, todo
+
+
+def _interruptible(job: Callable[[int, int], ShardRows], start: int, stop: int) -> ShardRows:
+    """``job(start, stop)``, with a Ctrl-C that lands in compiled code (numba turns it into a
+    ``SystemError`` caused by the ``KeyboardInterrupt``) raised as the interrupt it is."""
+    try:
+        return job(start, stop)
+    except SystemError as err:
+        cause = err
+        while cause is not None and not isinstance(cause, KeyboardInterrupt):
+            cause = cause.__cause__ or cause.__context__
+        if cause is None:
+            raise
+        raise KeyboardInterrupt from None
+
+
+def _runs(stack: ExitStack, client, workers: int | None, todo: list,
+          job: Callable[[int, int], ShardRows], log: Path) -> Iterator[tuple[int, ShardRows]]:
+    """Each shard's rows (``job(start, stop)``) as they are made: in this process, or on
+    ``client``'s cluster (a local one of ``workers`` processes, their standard error to
+    ``log``, is started when there is no client, and closed with ``stack``)."""
+    if client is None and not workers:
+        return ((k, _interruptible(job, start, stop)) for k, start, stop in todo)
+    from mvd_sim.dataset.cluster import in_flight, local_cluster, stream
+
+    if client is None:
+        client = stack.enter_context(local_cluster(workers, log))
+    calls = ((k, (start, stop)) for k, start, stop in todo)
+    return stream(client, job, calls, in_flight(client))
 
 
 def generate(n: int, seed: int, out_dir: str | os.PathLike, priors: Priors,
@@ -146,59 +198,64 @@ def generate(n: int, seed: int, out_dir: str | os.PathLike, priors: Priors,
     """Write (or finish writing) a dataset of ``n`` cases (see the module docstring).
 
     ``workers`` starts a local Dask cluster of that many single-threaded processes;
-    ``scheduler`` uses an existing dask.distributed scheduler at that address. ``progress``
-    is called with (cases done, cases in all, cases/s) after each shard. ``meshes`` writes
-    each case's meshes under ``meshes/``; ``decompress`` adds the planner's predicted
-    outcome to every case row.
+    ``scheduler`` uses an existing dask.distributed scheduler at that address (joined
+    before the folder is touched). ``progress`` is called with (cases done, cases in all,
+    cases/s) after each shard. ``meshes`` writes each case's labelled mesh under
+    ``meshes/``; ``decompress`` adds the planner's predicted outcome to every case row.
+
+    Raises
+    ------
+    MvdSimError
+        One line: a bad option (before anything is written), a folder that another run is
+        writing into or that holds something else, a scheduler that does not answer, a write
+        that fails (a full disk). What was finished before stays, and is resumed.
     """
-    if n < 1 or shard_size < 1 or (workers is not None and workers < 1):
-        raise MvdSimError("dataset: --n, --shard-size and --workers must be at least 1")
+    check_options(n, seed, shard_size, workers, scheduler)
     out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise MvdSimError(f"{out}: cannot create the output folder: {err.strerror}") from None
-    manifest_path = out / "manifest.json"
     settings = {"seed": seed, "n": n, "shard_size": shard_size, "meshes": meshes,
-                "decompress": decompress, "priors": json.loads(priors.model_dump_json())}
-    if manifest_path.exists():
-        previous = json.loads(manifest_path.read_text())
-        if {k: previous.get(k) for k in settings} != settings:
-            raise MvdSimError(f"{out}: holds a different dataset (seed, n, shard size or "
-                              "priors differ); use another folder")
-    write_text_atomic(manifest_path, json.dumps({**settings, "complete": False,
-                                                 "mvd_sim_version": __version__}, indent=2))
+                "decompress": decompress, "priors": priors.model_dump(mode="json")}
+    schemas = {"cases": cases_schema(decompress), "contacts": CONTACTS_SCHEMA}
     shards = _shards(n, shard_size)
-    todo = [s for s in shards if not all(p.exists() for p in _paths(out, s[0]))]
-    done = sum(stop - start for k, start, stop in shards) - sum(b - a for _, a, b in todo)
-    priors_json = priors.model_dump_json()
-    options = (str(out / "meshes") if meshes else None, decompress)
-    runs = _dask(priors_json, seed, todo, options, workers, scheduler) \
-        if (workers or scheduler) else _local(priors_json, seed, todo, options)
-    started, made = time.perf_counter(), 0
-    for k, (case_rows, contact_rows) in runs:
-        cases_path, contacts_path = _paths(out, k)
-        write_table(contact_rows, CONTACTS_SCHEMA, contacts_path)
-        write_table(case_rows, cases_schema(decompress), cases_path)  # last: marks it done
-        made += len(case_rows)
-        if progress is not None:
-            progress(done + made, n, made / max(time.perf_counter() - started, 1e-9))
-    rate = made / max(time.perf_counter() - started, 1e-9)
-    _finish(out, settings, priors, shards)
+    job = partial(shard_rows, priors.model_dump_json(), seed,
+                  meshes_dir=str(out / store.MESHES_DIR) if meshes else None,
+                  decompress=decompress)
+    with ExitStack() as stack:
+        client = None
+        if scheduler:
+            from mvd_sim.dataset.cluster import connect
+
+            client = stack.enter_context(connect(scheduler))
+        _create([out])
+        stack.enter_context(folder_lock(out))
+        store.check_same_dataset(out, store.read_manifest(out), settings)
+        _create(_folders(out, meshes))
+        journal = store.Journal(out, store.fingerprint(settings))
+        records, todo = _pending(out, journal, shards, schemas, meshes)
+        stack.enter_context(journal)
+        if todo:
+            store.write_manifest(out, settings)
+        done = n - sum(stop - start for _, start, stop in todo)
+        started, made = time.perf_counter(), 0
+        log = out / store.WORKER_LOG_NAME
+        with ExitStack() as cluster:
+            for k, rows in _runs(cluster, client, workers, todo, job, log):
+                records[k] = _write_shard(out, k, rows, decompress)
+                journal.append(records[k])
+                made += len(rows.cases)
+                if progress is not None:
+                    progress(done + made, n, made / max(time.perf_counter() - started, 1e-9))
+        rate = made / max(time.perf_counter() - started, 1e-9)
+        _finish(out, settings, priors, [records[k] for k, _, _ in shards])
     return DatasetSummary(out, len(todo), len(shards) - len(todo), rate)
 
 
-def _finish(out: Path, settings: dict, priors: Priors, shards: list) -> None:
-    import pyarrow.parquet as pq
+def _finish(out: Path, settings: dict, priors: Priors, records: list[dict]) -> None:
+    """The dataset card, then the complete manifest (still under the folder's lock)."""
+    import pyarrow.dataset as ds
 
     from mvd_sim.dataset.card import write_card
 
-    cases = [pq.read_table(_paths(out, k)[0]) for k, _, _ in shards]
-    contacts = [pq.read_table(_paths(out, k)[1]) for k, _, _ in shards]
-    counts = {"cases": int(sum(t.num_rows for t in cases)),
-              "contacts": int(sum(t.num_rows for t in contacts))}
-    write_card(out, cases, priors, settings, counts)
-    write_text_atomic(out / "manifest.json", json.dumps(
-        {**settings, "complete": True, "mvd_sim_version": __version__, "counts": counts,
-         "shards": [[_paths(out, k)[0].name, _paths(out, k)[1].name] for k, _, _ in shards]},
-        indent=2))
+    cases = ds.dataset([str(out / r["cases"]["path"]) for r in records],
+                       format="parquet").to_table(columns=_CARD_COLUMNS)
+    write_card(out, cases, priors, settings, store.counts(records))
+    store.write_manifest(out, settings, records)

@@ -26,8 +26,8 @@ from mvd_sim.errors import ScenarioError
 from mvd_sim.scenario import ScenarioSpec, parse_scenario
 from mvd_sim.scene import Scene
 
-__all__ = ["Compression", "Diagnosis", "draw_diagnosis", "draw_spec", "sample_case",
-           "MAX_ATTEMPTS", "GEOMETRY_ATTEMPTS", "SIDES_BY_VESSEL"]
+__all__ = ["Compression", "Diagnosis", "SampledCase", "draw_diagnosis", "draw_spec", "sample",
+           "sample_case", "MAX_ATTEMPTS", "GEOMETRY_ATTEMPTS", "SIDES_BY_VESSEL"]
 
 MAX_ATTEMPTS = 32
 #: Geometries drawn for one diagnosis before the diagnosis is drawn again too.
@@ -145,8 +145,31 @@ def draw_spec(priors: Priors, diagnosis: Diagnosis, rng: np.random.Generator,
         "side": diagnosis.side, "anatomy": {"facial_nerve": nerve}, "vessels": vessels}, name)
 
 
-def sample_case(priors: Priors, seed: int, index: int) -> tuple[ScenarioSpec, Scene, int]:
-    """The case ``index`` of a dataset: its scenario, its scene and the attempt that placed.
+@dataclass(frozen=True)
+class SampledCase:
+    """A case of a dataset: what was asked (``diagnosis``, ``spec``) and what was built.
+
+    Attributes
+    ----------
+    spec : ScenarioSpec
+        The scenario drawn (the geometry asked of each compression is in its vessels'
+        ``compresses``).
+    scene : Scene
+        The scene built from it.
+    attempt : int
+        The draw that placed (0 for the first).
+    diagnosis : Diagnosis
+        The clinical part drawn for that attempt.
+    """
+
+    spec: ScenarioSpec
+    scene: Scene
+    attempt: int
+    diagnosis: Diagnosis
+
+
+def sample(priors: Priors, seed: int, index: int) -> SampledCase:
+    """The case ``index`` of a dataset, with the diagnosis it was drawn from.
 
     Attempt ``a`` draws its geometry from ``default_rng([seed, index, 1, a])`` for the
     diagnosis drawn from ``default_rng([seed, index, 0, a // GEOMETRY_ATTEMPTS])``.
@@ -164,7 +187,14 @@ def sample_case(priors: Priors, seed: int, index: int) -> tuple[ScenarioSpec, Sc
         spec = draw_spec(priors, diagnosis, np.random.default_rng([seed, index, 1, attempt]),
                          name)
         try:
-            return spec, build_scene(spec, name), attempt
+            return SampledCase(spec, build_scene(spec, name), attempt, diagnosis)
         except ScenarioError:
             continue
     raise ScenarioError(f"{name}: no placeable draw in {MAX_ATTEMPTS} attempts")
+
+
+def sample_case(priors: Priors, seed: int, index: int) -> tuple[ScenarioSpec, Scene, int]:
+    """The case ``index`` of a dataset: its scenario, its scene and the attempt that placed
+    (:func:`sample` without the diagnosis)."""
+    case = sample(priors, seed, index)
+    return case.spec, case.scene, case.attempt

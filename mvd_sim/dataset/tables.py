@@ -1,15 +1,25 @@
 """The dataset's two tables: their rows' columns, Arrow schemas and atomic Parquet writer.
 
 Every shard's tables have exactly the columns of :func:`cases_schema` and
-:data:`CONTACTS_SCHEMA`, in that order and with those types, so a dataset folder reads as
-one table (``pyarrow.dataset.dataset(DIR)``, ``pandas.read_parquet``) whatever a shard
-holds: a shard without a vein still has a ``vein_radius_mm`` column of doubles (all null),
-and one without contacts has every contact column. Units are in the column names (``*_mm``,
-``*_mm2``, ``*_deg``); the schema metadata says so.
+:data:`CONTACTS_SCHEMA`, in that order and with those types, so a table's folder reads as
+one table (``pyarrow.dataset.dataset(DIR / "cases")``, ``pandas.read_parquet``) whatever a
+shard holds: a shard without a vein still has a ``vein_radius_mm`` column of doubles (all
+null), and one without contacts has every contact column. Units are in the column names
+(``*_mm``, ``*_mm2``, ``*_deg``); the schema metadata says so.
+
+Lists are Arrow lists, never joined strings: ``culprits`` and ``asked_culprits`` are
+``list<string>`` of vessel types in the fixed order of :data:`VESSEL_TYPE_ORDER` (so the
+same set of culprits is the same value however the report ordered them),
+``plan_pad_diameters_mm`` is ``list<double>`` in the plan's order, and
+``asked_compressions`` is ``list<struct>`` (:data:`ASKED_COMPRESSION`): what the sampler
+asked of each compression, to set against what the contact report found.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, get_args, get_origin
 
@@ -18,9 +28,17 @@ import pyarrow.parquet as pq
 
 from mvd_sim._version import __version__
 from mvd_sim.atomic import write_bytes_atomic
-from mvd_sim.contact import Contact
+from mvd_sim.constants import VESSEL_TYPES
+from mvd_sim.contact import Contact, ContactReport
+from mvd_sim.dataset.sampler import SampledCase
+from mvd_sim.scenario import scenario_to_yaml
 
-__all__ = ["CONTACTS_SCHEMA", "cases_schema", "contact_row", "write_table"]
+__all__ = ["CONTACTS_SCHEMA", "ASKED_COMPRESSION", "VESSEL_TYPE_ORDER", "ShardFile",
+           "cases_schema", "case_row", "outcome_columns", "contact_row", "vessel_types_in_order",
+           "table_bytes", "write_table"]
+
+#: Order of vessel types in list columns (``culprits``, ``asked_culprits``).
+VESSEL_TYPE_ORDER: tuple[str, ...] = VESSEL_TYPES
 
 SCHEMA_METADATA = {b"mvd_sim.units": b"lengths mm, areas mm^2, angles deg (in column names)",
                    b"mvd_sim.version": __version__.encode()}
@@ -28,26 +46,121 @@ SCHEMA_METADATA = {b"mvd_sim.units": b"lengths mm, areas mm^2, angles deg (in co
 _POINT_FIELDS = ("nerve_point_mm", "vessel_point_mm")
 _ARROW_TYPES = {bool: pa.bool_(), float: pa.float64(), int: pa.int64()}
 
+
+
+def _list_of(value_type: pa.DataType) -> pa.ListType:
+    """A list column type as Parquet files store it (items named ``element``), so a shard's
+    schema reads back equal to the one it was written with."""
+    return pa.list_(pa.field("element", value_type))
+
+
+#: One compression the sampler asked for (an element of ``asked_compressions``): the
+#: vessel (id and type), its target (``CN7`` or the id of the vessel it pushes), where
+#: (``segment``, or ``s_mm`` on the target's rest course), the side it comes from, the
+#: crossing angle, the gap asked (``separation_mm`` or ``indentation_mm``; both null for
+#: touching), the nerve deviation asked, and the severity of the diagnosis (null for a vessel
+#: that pushes another one). Field names match the contacts table's where they mean the same.
+ASKED_COMPRESSION = pa.struct([
+    ("vessel", pa.string()), ("vessel_type", pa.string()), ("target", pa.string()),
+    ("segment", pa.string()), ("s_mm", pa.float64()), ("side", pa.string()),
+    ("crossing_angle_deg", pa.float64()), ("separation_mm", pa.float64()),
+    ("indentation_mm", pa.float64()), ("nerve_deviation_mm", pa.float64()),
+    ("severity", pa.string())])
+_SEVERITY_ORDER = ("mild", "moderate", "severe")
+_VESSEL_TYPES = _list_of(pa.string())
 _CASE_FIELDS = [
     ("case", pa.int64()), ("seed", pa.int64()), ("attempt", pa.int64()),
-    ("side", pa.string()), ("pattern", pa.string()), ("culprits", pa.string()),
+    ("side", pa.string()), ("pattern", pa.string()), ("culprits", _VESSEL_TYPES),
+    ("primary_culprit", pa.string()),
     ("culprit_count", pa.int64()), ("cn7_contact_count", pa.int64()),
     ("worst_severity", pa.string()), ("primary_segment", pa.string()),
     ("cisternal_length_mm", pa.float64()), ("angle_to_midline_deg", pa.float64()),
     ("aica_radius_mm", pa.float64()), ("pica_radius_mm", pa.float64()),
-    ("va_radius_mm", pa.float64()), ("vein_radius_mm", pa.float64())]
+    ("va_radius_mm", pa.float64()), ("vein_radius_mm", pa.float64()),
+    ("asked_culprits", _VESSEL_TYPES), ("control", pa.bool_()),
+    ("asked_compressions", _list_of(ASKED_COMPRESSION))]
 # the planner's predicted outcome (``--decompress`` only)
 _OUTCOME_FIELDS = [
     ("plan_feasible", pa.bool_()), ("plan_pads", pa.int64()),
-    ("plan_pad_diameters_mm", pa.string()), ("postop_decompressed", pa.bool_()),
+    ("plan_pad_diameters_mm", _list_of(pa.float64())), ("postop_decompressed", pa.bool_()),
     ("postop_worst_clearance_mm", pa.float64())]
 
 
 def cases_schema(decompress: bool) -> pa.Schema:
-    """Schema of ``cases-*.parquet``: one row per case (with the outcome columns when the
-    dataset is made with ``decompress``), the case's scenario (YAML) last."""
+    """Schema of the cases table: one row per case (with the outcome columns when the
+    dataset is made with ``decompress``), then ``mesh_path`` (the case's labelled mesh
+    relative to the dataset folder; null without meshes) and the case's scenario (YAML)."""
     fields = _CASE_FIELDS + (_OUTCOME_FIELDS if decompress else [])
-    return pa.schema(fields + [("scenario_yaml", pa.string())], metadata=SCHEMA_METADATA)
+    return pa.schema(fields + [("mesh_path", pa.string()), ("scenario_yaml", pa.string())],
+                     metadata=SCHEMA_METADATA)
+
+
+def vessel_types_in_order(types: Iterable[str]) -> list[str]:
+    """Vessel types sorted by :data:`VESSEL_TYPE_ORDER` (repeats kept).
+
+    Examples
+    --------
+    >>> vessel_types_in_order(["PICA", "AICA"]), vessel_types_in_order(["vein", "VA"])
+    (['AICA', 'PICA'], ['VA', 'vein'])
+    """
+    return sorted(types, key=VESSEL_TYPE_ORDER.index)
+
+
+def _asked_compressions(case: SampledCase) -> list[dict]:
+    """Each compression the case's scenario asks for, with the diagnosis' severity."""
+    asked = []
+    for vessel in case.spec.vessels:
+        severities = [c.severity for c in case.diagnosis.compressions.get(vessel.type, ())]
+        for k, contact in enumerate(vessel.compresses):
+            asked.append({
+                "vessel": vessel.id, "vessel_type": vessel.type, "target": contact.target,
+                "segment": contact.segment, "s_mm": contact.s_mm, "side": contact.side,
+                "crossing_angle_deg": contact.crossing_angle_deg,
+                "separation_mm": contact.separation_mm,
+                "indentation_mm": contact.indentation_mm,
+                "nerve_deviation_mm": contact.nerve_deviation_mm,
+                "severity": severities[k] if k < len(severities) else None})
+    return asked
+
+
+def case_row(case: SampledCase, seed: int, index: int, report: ContactReport,
+             mesh_path: str | None = None, outcome: dict | None = None) -> dict:
+    """A case's row of the cases table: the anatomy drawn, what was asked, what the contact
+    report found (``outcome``: :func:`outcome_columns`, with ``decompress``)."""
+    cn7 = [c for c in report.contacts if c.nerve == "CN7"]
+    facial = case.spec.anatomy.facial_nerve
+    return {
+        "case": index, "seed": seed, "attempt": case.attempt, "side": case.spec.side,
+        "pattern": report.pattern,
+        "culprits": vessel_types_in_order(c.vessel_type for c in report.culprits),
+        "primary_culprit": report.culprits[0].vessel_type if report.culprits else "none",
+        "culprit_count": len(report.culprits),
+        "cn7_contact_count": len(cn7),
+        "worst_severity": max((c.severity for c in cn7), key=_SEVERITY_ORDER.index,
+                              default="none"),
+        "primary_segment": cn7[0].segment if cn7 else "none",
+        "cisternal_length_mm": facial.cisternal_length_mm,
+        "angle_to_midline_deg": facial.angle_to_midline_deg,
+        **{f"{v.type.lower()}_radius_mm": v.radius_mm for v in case.spec.vessels
+           if v.radius_mm is not None},
+        "asked_culprits": vessel_types_in_order(case.diagnosis.culprits),
+        "control": case.diagnosis.control,
+        "asked_compressions": _asked_compressions(case),
+        **(outcome or {}),
+        "mesh_path": mesh_path,
+        "scenario_yaml": scenario_to_yaml(case.spec)}
+
+
+def outcome_columns(plan) -> dict:
+    """The planner's answer for a case (a :class:`~mvd_sim.planner.Plan`): whether pads free
+    CN VII through the pulse, how many, their diameters (mm) and the predicted worst
+    clearance after them (mm)."""
+    predicted = plan.predicted
+    return {"plan_feasible": plan.feasible, "plan_pads": len(plan.steps),
+            "plan_pad_diameters_mm": [s.sponge.diameter_mm for s in plan.steps],
+            "postop_decompressed": predicted.decompressed if predicted else None,
+            "postop_worst_clearance_mm": predicted.after.worst_clearance_mm
+            if predicted else None}
 
 
 def _arrow_type(name: str, annotation) -> pa.DataType:
@@ -76,7 +189,7 @@ def _contact_fields() -> list[tuple[str, pa.DataType]]:
     return fields
 
 
-#: Schema of ``contacts-*.parquet``: one row per contact, every field of the contact report.
+#: Schema of the contacts table: one row per contact, every field of the contact report.
 CONTACTS_SCHEMA = pa.schema(_contact_fields(), metadata=SCHEMA_METADATA)
 
 
@@ -91,12 +204,42 @@ def contact_row(case: int, contact: Contact) -> dict:
     return row
 
 
-def write_table(rows: list[dict], schema: pa.Schema, path: Path) -> None:
-    """Write rows as a Parquet table of ``schema`` (missing values null), atomically."""
+@dataclass(frozen=True)
+class ShardFile:
+    """A table file as written: its path relative to the dataset folder, rows, size (bytes)
+    and SHA-256 (hex)."""
+
+    path: str
+    rows: int
+    bytes: int
+    sha256: str
+
+    def as_dict(self) -> dict:
+        return {"path": self.path, "rows": self.rows, "bytes": self.bytes,
+                "sha256": self.sha256}
+
+
+def table_bytes(rows: list[dict], schema: pa.Schema, name: str = "table") -> bytes:
+    """Rows as the bytes of a Parquet file of ``schema`` (missing values null; zstd).
+
+    Raises
+    ------
+    ValueError
+        If a row has a column outside the schema (``name`` says which table).
+    """
     unknown = set().union(*rows) - set(schema.names)
     if unknown:  # from_pylist would drop them silently
-        raise ValueError(f"{path.name}: columns {sorted(unknown)} are not in its schema")
-    table = pa.Table.from_pylist(rows, schema=schema)
+        raise ValueError(f"{name}: columns {sorted(unknown)} are not in its schema")
     buffer = pa.BufferOutputStream()
-    pq.write_table(table, buffer, compression="zstd")
-    write_bytes_atomic(path, buffer.getvalue().to_pybytes())
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), buffer, compression="zstd")
+    return buffer.getvalue().to_pybytes()
+
+
+def write_table(rows: list[dict], schema: pa.Schema, path: Path,
+                relative_to: Path | None = None) -> ShardFile:
+    """Write rows as a Parquet table of ``schema``, atomically; returns what was written
+    (its path relative to ``relative_to``, default the file's own folder)."""
+    data = table_bytes(rows, schema, path.name)
+    write_bytes_atomic(path, data)
+    shown = path.relative_to(relative_to if relative_to is not None else path.parent)
+    return ShardFile(shown.as_posix(), len(rows), len(data), hashlib.sha256(data).hexdigest())
