@@ -118,9 +118,12 @@ def write_text_atomic(path: str | os.PathLike, text: str,
 
 def _held_by_a_live_process(path: Path) -> bool:
     """Whether another process holds ``path``'s advisory lock (a temporary it is writing, or a
-    staging folder's lock file)."""
+    staging folder's lock file). A file this process may not open (another user's) cannot be
+    checked, so it counts as held: only what is known to be dead is removed."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except PermissionError:
+        return True
     except OSError:
         return False
     try:

@@ -24,7 +24,7 @@ from contextlib import contextmanager, nullcontext
 
 import mvd_sim
 from mvd_sim.decompress import decompress_states
-from mvd_sim.errors import MvdSimError, ScenarioError
+from mvd_sim.errors import MvdSimError, ScenarioError, raised_by_interrupt
 from mvd_sim.output import (HTML_SUFFIXES, JSON_SUFFIXES, output_format, write_file,
                             write_folder)
 
@@ -218,17 +218,25 @@ def _cmd_dataset(args: argparse.Namespace) -> int:
 
     check_options(args.n, args.seed, args.shard_size, args.workers, args.scheduler)
     priors = load_priors(args.priors)
-    columns = (TextColumn("cases"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[rate]:.2f} cases/s"))
-    with Progress(*columns, transient=False) as bar:
-        task = bar.add_task("cases", total=args.n, rate=0.0)
+    # the bar appears once the run's checks pass, so a refused run prints only its error
+    bar = Progress(TextColumn("cases"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[rate]:.2f} cases/s"), transient=False)
+    task = None
 
-        def progress(done: int, total: int, rate: float) -> None:
-            bar.update(task, completed=done, rate=rate)
+    def progress(done: int, total: int, rate: float) -> None:
+        nonlocal task
+        if task is None:
+            bar.start()
+            task = bar.add_task("cases", total=total, rate=0.0)
+        bar.update(task, completed=done, rate=rate)
 
+    try:
         summary = generate(args.n, args.seed, args.output, priors, args.shard_size,
                            args.workers, args.scheduler, progress, args.meshes,
                            args.decompress)
+    finally:
+        if task is not None:
+            bar.stop()
     print(f"wrote {summary.out_dir}: {summary.written} shard(s) new, {summary.skipped} "
           f"already there")
     return 0
@@ -549,6 +557,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("mvd-sim: interrupted", file=sys.stderr)
         return 130
     except Exception as err:  # noqa: BLE001 - last line of defence: one line, no traceback
+        if raised_by_interrupt(err):  # a Ctrl-C that landed in compiled code
+            print("mvd-sim: interrupted", file=sys.stderr)
+            return 130
         if os.environ.get("MVD_SIM_DEBUG"):
             traceback.print_exc()
         print(f"mvd-sim: internal error: {type(err).__name__}: {err} "

@@ -49,7 +49,7 @@ from mvd_sim.tube import Tube
 
 __all__ = ["REPORT_SCHEMA", "REPORT_SCHEMA_VERSION", "Contact", "VesselContact",
            "VesselAtRisk", "Culprit", "ContactReport", "analyze", "VesselSurface",
-           "TubeSurface", "Region"]
+           "TubeSurface", "Region", "PATCH_MARGIN_MM", "patch_severity"]
 
 REPORT_SCHEMA = "mvd-sim/contact-report"
 REPORT_SCHEMA_VERSION = 1
@@ -172,6 +172,45 @@ class TubeSurface:
         dist, seg, u, _ = point_polyline(points, self.points)
         r = self.radius
         return dist - (r[seg] + u * (r[seg + 1] - r[seg]))
+
+
+#: Nerve surface this much (mm) beyond the contact threshold from a touching vessel, and within
+#: this much of the contact's arc-length interval, is its *patch* (pictures and mesh labels).
+PATCH_MARGIN_MM = 0.15
+
+
+def patch_severity(scene: Scene, report: ContactReport, nerve: str, vertices: np.ndarray,
+                   rest_s: np.ndarray) -> np.ndarray:
+    """Which contact patch each point of a nerve's surface lies on, by severity.
+
+    Parameters
+    ----------
+    scene : Scene
+    report : ContactReport
+        ``analyze(scene)``.
+    nerve : ``"CN7"`` or ``"CN8"``
+    vertices : (v, 3) float, mm
+        Points on the nerve's surface (a mesh's vertices), scene frame.
+    rest_s : (v,) float, mm
+        Each point's arc length on the nerve's rest course.
+
+    Returns
+    -------
+    (v,) int8
+        0 off every patch, else ``1 + SEVERITIES.index(severity)`` (1 mild, 2 moderate,
+        3 severe) of the contact whose patch it is on (the later contact where two overlap).
+    """
+    codes = np.zeros(len(vertices), dtype=np.int8)
+    for contact in (c for c in report.contacts if c.nerve == nerve):
+        vessel = scene.vessels.get(contact.vessel)
+        if vessel is None:
+            continue
+        near = TubeSurface.of(vessel).signed_gap(vertices) <= \
+            PATCH_MARGIN_MM + report.thresholds_mm["contact"]
+        inside = (rest_s >= contact.s_start_mm - PATCH_MARGIN_MM) & \
+            (rest_s <= contact.s_end_mm + PATCH_MARGIN_MM)
+        codes[near & inside] = 1 + SEVERITIES.index(contact.severity)
+    return codes
 
 
 def _rest_s(scene: Scene, nerve: str, placed_s: np.ndarray | float) -> np.ndarray:

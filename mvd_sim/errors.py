@@ -7,7 +7,8 @@ single line and exit non-zero without a traceback.
 
 from __future__ import annotations
 
-__all__ = ["MvdSimError", "ScenarioError", "GeometryError", "MeshError", "SolverError"]
+__all__ = ["MvdSimError", "ScenarioError", "GeometryError", "MeshError", "SolverError",
+           "raised_by_interrupt"]
 
 
 class MvdSimError(Exception):
@@ -28,3 +29,12 @@ class MeshError(MvdSimError, ValueError):
 
 class SolverError(MvdSimError, RuntimeError):
     """A numerical solve failed to converge; never returned as if it were an answer."""
+
+
+def raised_by_interrupt(error: BaseException) -> bool:
+    """Whether ``error`` is, or was caused by, a ``KeyboardInterrupt`` (numba turns a Ctrl-C
+    that lands in compiled code into a ``SystemError`` whose cause is the interrupt)."""
+    cause: BaseException | None = error
+    while cause is not None and not isinstance(cause, KeyboardInterrupt):
+        cause = cause.__cause__ or cause.__context__
+    return cause is not None

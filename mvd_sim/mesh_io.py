@@ -198,7 +198,8 @@ def _vtk_reader(fmt: str):
 
 def save_mesh(mesh: Mesh, path: str | os.PathLike, fmt: str | None = None,
               cell_data: Mapping[str, np.ndarray] | None = None,
-              point_data: Mapping[str, np.ndarray] | None = None) -> Path:
+              point_data: Mapping[str, np.ndarray] | None = None,
+              field_data: Mapping[str, np.ndarray] | None = None) -> Path:
     """Write a triangle mesh atomically.
 
     The file is made in memory (:func:`mesh_bytes`), then written to
@@ -216,7 +217,7 @@ def save_mesh(mesh: Mesh, path: str | os.PathLike, fmt: str | None = None,
         Target file.
     fmt : {"vtp", "stl", "ply", "obj"}, optional
         File format; default: the suffix of ``path``.
-    cell_data, point_data : mapping of name to (f,) or (v,) array, optional
+    cell_data, point_data, field_data : mapping of name to array, optional
         VTP only (see :func:`mesh_bytes`).
 
     Returns
@@ -230,12 +231,14 @@ def save_mesh(mesh: Mesh, path: str | os.PathLike, fmt: str | None = None,
         One line naming the file: unsupported format, malformed arrays, or a write failure.
     """
     path = Path(path)
-    data = mesh_bytes(mesh, _format_of(path, fmt), cell_data, point_data, name=str(path))
+    data = mesh_bytes(mesh, _format_of(path, fmt), cell_data, point_data, field_data,
+                      name=str(path))
     return write_file(path, data, MeshError)
 
 
 def mesh_bytes(mesh: Mesh, fmt: str, cell_data: Mapping[str, np.ndarray] | None = None,
-               point_data: Mapping[str, np.ndarray] | None = None, name: str = "mesh"
+               point_data: Mapping[str, np.ndarray] | None = None,
+               field_data: Mapping[str, np.ndarray] | None = None, name: str = "mesh"
                ) -> bytes:
     """A triangle mesh as the bytes of a mesh file, made in memory.
 
@@ -249,6 +252,9 @@ def mesh_bytes(mesh: Mesh, fmt: str, cell_data: Mapping[str, np.ndarray] | None 
         zlib), STL, PLY and OBJ by trimesh's exporters. The same arrays give the same bytes.
     cell_data, point_data : mapping of name to (f,) or (v,) array, optional
         Arrays stored with the mesh, one value per face or per vertex (labels, for
+        instance); VTP only.
+    field_data : mapping of name to array, optional
+        Arrays of any length stored once for the whole mesh (a label code's names, for
         instance); VTP only.
     name : str
         What errors name (the file the bytes are for).
@@ -264,15 +270,17 @@ def mesh_bytes(mesh: Mesh, fmt: str, cell_data: Mapping[str, np.ndarray] | None 
     """
     fmt = _format_of(Path(name), fmt)
     vertices, faces = _validated(mesh, name)
-    if (cell_data or point_data) and fmt != "vtp":
+    if (cell_data or point_data or field_data) and fmt != "vtp":
         raise MeshError(f"{name}: only VTP files carry data arrays, not {fmt.upper()}")
     if fmt == "vtp":
-        return _vtp_bytes(vertices, faces, cell_data or {}, point_data or {}, name)
+        return _vtp_bytes(vertices, faces, cell_data or {}, point_data or {}, field_data or {},
+                          name)
     return _trimesh_bytes(vertices, faces, fmt)
 
 
 def _vtp_bytes(vertices: np.ndarray, faces: np.ndarray, cell_data: Mapping[str, np.ndarray],
-               point_data: Mapping[str, np.ndarray], name: str) -> bytes:
+               point_data: Mapping[str, np.ndarray], field_data: Mapping[str, np.ndarray],
+               name: str) -> bytes:
     """A binary, zlib-compressed VTK XML PolyData file, made in memory by VTK."""
     from vtkmodules.vtkIOXML import vtkXMLPolyDataWriter
 
@@ -286,6 +294,8 @@ def _vtp_bytes(vertices: np.ndarray, faces: np.ndarray, cell_data: Mapping[str, 
                 raise MeshError(f"{name}: {kind} array {array!r} has {len(values)} values "
                                 f"for {count} {kind}s")
             target[array] = values
+    for array, values in field_data.items():
+        polydata.field_data[array] = np.asarray(values)
     writer = vtkXMLPolyDataWriter()
     writer.SetDataModeToBinary()     # inline base64: the whole file is ASCII text
     writer.SetCompressorTypeToZLib()

@@ -14,7 +14,8 @@ from mvd_sim.mechanics.bodies import Sponge
 from mvd_sim.scene import Scene
 from mvd_sim.tube import Tube
 
-__all__ = ["Mesh", "brainstem_mesh", "tube_mesh", "sponge_mesh", "scene_meshes"]
+__all__ = ["Mesh", "brainstem_mesh", "tube_mesh", "tube_vertex_s", "sponge_mesh",
+           "scene_meshes"]
 
 Mesh = tuple[np.ndarray, np.ndarray]
 
@@ -82,6 +83,13 @@ def tube_mesh(tube: Tube, n_sides: int = 24) -> Mesh:
     faces.append(_fan(start, np.arange(n_sides), reverse=False))
     faces.append(_fan(end, (n - 1) * n_sides + np.arange(n_sides), reverse=True))
     return vertices, np.concatenate(faces).astype(np.int64)
+
+
+def tube_vertex_s(s_mm: np.ndarray, n_sides: int) -> np.ndarray:
+    """Arc length (mm) of each vertex of a :func:`tube_mesh` with ``n_sides``, given the arc
+    length ``s_mm (n,)`` of each centerline point: a ring of ``n_sides`` vertices a point,
+    then the two cap centres."""
+    return np.concatenate([np.repeat(s_mm, n_sides), s_mm[[0, -1]]])
 
 
 def sponge_mesh(sponge: Sponge, subdivisions: int = 3) -> Mesh:

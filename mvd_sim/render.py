@@ -19,9 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from mvd_sim.contact import ContactReport, TubeSurface, analyze
+from mvd_sim.contact import ContactReport, analyze, patch_severity
 from mvd_sim.errors import MvdSimError
-from mvd_sim.meshing import brainstem_mesh, sponge_mesh, tube_mesh
+from mvd_sim.labels import SEVERITIES
+from mvd_sim.meshing import brainstem_mesh, sponge_mesh, tube_mesh, tube_vertex_s
 from mvd_sim.output import output_format, write_file
 from mvd_sim.scene import Scene
 
@@ -38,7 +39,6 @@ NERVE_COLORS = {"CN7": (245, 240, 200), "CN8": (205, 215, 190)}
 BRAINSTEM_COLOR = (222, 196, 170)
 SPONGE_COLOR = (255, 255, 255)
 BACKGROUND = (18, 18, 24)
-PATCH_MARGIN_MM = 0.15  # nerve surface this close to a touching vessel shows the patch
 TUBE_SIDES = 32
 CAMERA_DISTANCE_MM = 55.0  # from the focus; the craniotomy's depth to VII/VIII is 37-47 mm
 #: Image file suffixes :func:`render` writes, and the format each names.
@@ -87,26 +87,12 @@ def camera_for(scene: Scene, view: str) -> Camera:
 
 def _patch_colors(scene: Scene, report: ContactReport, nerve: str,
                   vertices: np.ndarray) -> np.ndarray:
-    """Per-vertex RGB of a nerve mesh: its own colour, severity colours on contact patches."""
-    colors = np.tile(np.array(NERVE_COLORS[nerve], dtype=np.uint8), (len(vertices), 1))
-    rest_s = _vertex_rest_s(scene, nerve, len(vertices))
-    for contact in (c for c in report.contacts if c.nerve == nerve):
-        vessel = scene.vessels.get(contact.vessel)
-        if vessel is None:
-            continue
-        near = TubeSurface.of(vessel).signed_gap(vertices) <= \
-            PATCH_MARGIN_MM + report.thresholds_mm["contact"]
-        inside = (rest_s >= contact.s_start_mm - PATCH_MARGIN_MM) & \
-            (rest_s <= contact.s_end_mm + PATCH_MARGIN_MM)
-        colors[near & inside] = SEVERITY_COLORS[contact.severity]
-    return colors
-
-
-def _vertex_rest_s(scene: Scene, nerve: str, n_vertices: int) -> np.ndarray:
-    """Rest-course arc length of each vertex of :func:`tube_mesh` (rings of ``TUBE_SIDES``
-    per centerline point, then the two cap centres)."""
-    rest = scene.rest_nerves[nerve].s
-    return np.concatenate([np.repeat(rest, TUBE_SIDES), rest[[0, -1]]])[:n_vertices]
+    """Per-vertex RGB of a nerve mesh (:func:`tube_mesh` with ``TUBE_SIDES``): its own colour,
+    severity colours on contact patches (:func:`~mvd_sim.contact.patch_severity`)."""
+    palette = np.array([NERVE_COLORS[nerve], *(SEVERITY_COLORS[s] for s in SEVERITIES)],
+                       dtype=np.uint8)
+    rest_s = tube_vertex_s(scene.rest_nerves[nerve].s, TUBE_SIDES)
+    return palette[patch_severity(scene, report, nerve, vertices, rest_s)]
 
 
 def _add_scene(plotter, scene: Scene, report: ContactReport, annotate: bool) -> None:

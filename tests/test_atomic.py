@@ -152,3 +152,19 @@ def test_a_staged_folder_removes_stale_temporaries_first(tmp_path):
         assert temporaries(out) == [folder.staging.name, f"{folder.staging.name}/"
                                     f"{atomic.LOCK_NAME}"]
     assert tree(out) == {}
+
+
+def test_a_temporary_that_cannot_be_opened_is_kept(tmp_path, monkeypatch):
+    """Another user's temporary cannot be checked for a live writer: it is left alone."""
+    theirs = tmp_path / ".report.tmp-0123456789abcdef.json"
+    theirs.write_bytes(b"being written")
+    real_open = os.open
+
+    def refused(path, flags, *args):
+        if os.fspath(path) == os.fspath(theirs):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", refused)
+    assert remove_stale_temporaries(tmp_path) == []
+    assert theirs.read_bytes() == b"being written"

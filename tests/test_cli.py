@@ -419,3 +419,19 @@ def test_long_solves_show_progress_on_a_terminal_only(tmp_path):
     assert "equilibrium: iteration" in shown
     piped = run_cli(*args, cwd=tmp_path)
     assert piped.returncode == 0 and piped.stderr == ""
+
+
+def test_an_interrupt_inside_compiled_code_ends_as_an_interrupt(monkeypatch, capsys):
+    """numba turns a Ctrl-C inside a kernel into a SystemError caused by it: still exit 130."""
+    from mvd_sim import cli
+
+    def interrupted_kernel(args):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as cause:
+            raise SystemError("<numba kernel> returned a result with an exception set") \
+                from cause
+
+    monkeypatch.setattr(cli, "_cmd_list", interrupted_kernel)
+    assert cli.main(["list"]) == 130
+    assert capsys.readouterr().err == "mvd-sim: interrupted\n"

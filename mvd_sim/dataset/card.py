@@ -109,7 +109,8 @@ def _layout(meshes: bool) -> list[str]:
                  for name, table in MESH_LABELS.items()}
         lines += ["", "`meshes/caseNNNNNNN.vtp`: each case's structures merged into one mesh "
                   f"(its path is the cases table's `mesh_path`) with labels: per cell "
-                  f"`structure` ({codes['structure']}; the names are in `structure_name`), "
+                  f"`structure` ({codes['structure']}; the file's field array `structure_names` "
+                  "lists them), "
                   f"per vertex `segment` ({codes['segment']}) and `contact_severity` "
                   f"({codes['contact_severity']}: on the nerves' contact patches)."]
     return lines

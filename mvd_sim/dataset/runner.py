@@ -30,7 +30,7 @@ from mvd_sim.dataset.priors import Priors
 from mvd_sim.dataset.sampler import sample
 from mvd_sim.dataset.tables import CONTACTS_SCHEMA, case_row, cases_schema, contact_row, \
     outcome_columns, write_table
-from mvd_sim.errors import MvdSimError
+from mvd_sim.errors import MvdSimError, raised_by_interrupt
 
 __all__ = ["generate", "shard_rows", "check_options", "ShardRows", "DatasetSummary",
            "SHARD_SIZE", "MAX_SEED"]
@@ -167,10 +167,7 @@ def _interruptible(job: Callable[[int, int], ShardRows], start: int, stop: int) 
     try:
         return job(start, stop)
     except SystemError as err:
-        cause = err
-        while cause is not None and not isinstance(cause, KeyboardInterrupt):
-            cause = cause.__cause__ or cause.__context__
-        if cause is None:
+        if not raised_by_interrupt(err):
             raise
         raise KeyboardInterrupt from None
 
@@ -200,7 +197,7 @@ def generate(n: int, seed: int, out_dir: str | os.PathLike, priors: Priors,
     ``workers`` starts a local Dask cluster of that many single-threaded processes;
     ``scheduler`` uses an existing dask.distributed scheduler at that address (joined
     before the folder is touched). ``progress`` is called with (cases done, cases in all,
-    cases/s) after each shard. ``meshes`` writes each case's labelled mesh under
+    cases/s) once the folder's checks have passed and after each shard. ``meshes`` writes each case's labelled mesh under
     ``meshes/``; ``decompress`` adds the planner's predicted outcome to every case row.
 
     Raises
@@ -235,6 +232,8 @@ def generate(n: int, seed: int, out_dir: str | os.PathLike, priors: Priors,
         if todo:
             store.write_manifest(out, settings)
         done = n - sum(stop - start for _, start, stop in todo)
+        if progress is not None:  # the checks passed: the work starts
+            progress(done, n, 0.0)
         started, made = time.perf_counter(), 0
         log = out / store.WORKER_LOG_NAME
         with ExitStack() as cluster:

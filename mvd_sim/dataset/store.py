@@ -116,10 +116,17 @@ def read_manifest(out: Path) -> dict | None:
 
 
 def check_same_dataset(out: Path, manifest: dict | None, settings: dict) -> None:
-    """Refuse a folder whose manifest holds other settings than ``settings``."""
-    if manifest is not None and {k: manifest.get(k) for k in settings} != settings:
+    """Refuse a folder whose manifest holds other settings than ``settings``, or that
+    another version of mvd-sim started (its rows could differ from this version's)."""
+    if manifest is None:
+        return
+    if {k: manifest.get(k) for k in settings} != settings:
         raise MvdSimError(f"{out}: holds a different dataset (seed, n, shard size, options or "
                           "priors differ); use another folder")
+    if manifest.get("mvd_sim_version") != __version__:
+        raise MvdSimError(f"{out}: was started by mvd-sim {manifest.get('mvd_sim_version')}, "
+                          f"not {__version__} (their cases may differ); finish it with that "
+                          "version or use another folder")
 
 
 def refuse_strays(out: Path, n_shards: int) -> None:

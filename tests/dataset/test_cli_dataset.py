@@ -187,6 +187,7 @@ def test_a_bad_manifest_is_one_line_naming_it(tmp_path):
     result = run_cli("dataset", "--n", "2", "--seed", "1", "-o", "ds", cwd=tmp_path)
     assert result.returncode == 1
     assert_one_error_line(result.stderr, "ds/manifest.json: empty", "another folder")
+    assert result.stdout == ""  # no progress bar for a run that never started
 
 
 def _can_mount_a_small_tmpfs(folder: Path) -> bool:

@@ -54,6 +54,13 @@ def test_a_manifest_of_other_settings_is_another_dataset(tmp_path):
         store.check_same_dataset(tmp_path, manifest, {"seed": 2, "n": 2})
 
 
+def test_a_dataset_another_version_started_is_not_resumed(tmp_path):
+    store.write_manifest(tmp_path, {"seed": 1, "n": 2})
+    manifest = {**store.read_manifest(tmp_path), "mvd_sim_version": "0.0.1"}
+    with pytest.raises(MvdSimError, match="was started by mvd-sim 0.0.1, not"):
+        store.check_same_dataset(tmp_path, manifest, {"seed": 1, "n": 2})
+
+
 def _shard(out, k=0):
     """Write shard ``k`` (one case row, no contacts) and return its journal record."""
     (out / "cases").mkdir(exist_ok=True)
