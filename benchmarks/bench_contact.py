@@ -36,8 +36,8 @@ import timeit  # noqa: E402
 import numpy as np  # noqa: E402
 
 import mvd_sim  # noqa: E402
-from mvd_sim.geometry.closest import closest_approach  # noqa: E402
-from mvd_sim.meshing import tube_mesh  # noqa: E402
+from mvd_sim.core.geometry.closest import closest_approach  # noqa: E402
+from mvd_sim.mesh.meshing import tube_mesh  # noqa: E402
 
 REPEATS = 30          # mvd-sim
 REPEAT_S = 0.01       # ... each repeat timing as many calls as last about this long (s)
@@ -114,7 +114,7 @@ def _near_vertices(nerve_vertices: np.ndarray, vessel_vertices: np.ndarray) -> n
 def vtk_peer(nerves, vessels):
     import vtk
 
-    from mvd_sim.mesh_io import to_polydata
+    from mvd_sim.mesh.files import to_polydata
     from vtkmodules.util.numpy_support import numpy_to_vtk, vtk_to_numpy
     implicits = {}
     for name, mesh in vessels.items():

@@ -18,8 +18,9 @@ speed drifts; a fresh cluster for each 2-worker run, none during in-process ones
 their best and median rates; the efficiency is the 2-worker rate
 over twice the in-process rate, of the medians. Small shards (10 cases) keep both workers
 busy to the end, and 480 cases keep a 2-worker run about 5 s long, so the main process's
-table writes and the last shard weigh little in it. Last, the N cases once more in process, timing their two stages apart:
-drawing and building the scene (failed draws included) and the contact report.
+table writes and the last shard weigh little in it. Last, the N cases once more in process,
+timing their two stages apart: drawing and building the scene (failed draws included) and
+the contact report.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
-from mvd_sim.contact import analyze  # noqa: E402
+from mvd_sim.contact.analysis import analyze  # noqa: E402
 from mvd_sim.dataset.priors import load_priors  # noqa: E402
 from mvd_sim.dataset.cluster import LOCAL_CLUSTER_CONFIG  # noqa: E402
 from mvd_sim.dataset.runner import generate, shard_rows  # noqa: E402

@@ -6,12 +6,12 @@ default 6).
 The schema bounds the mechanics' work: at most 20 vessels, at most
 :data:`~mvd_sim.scenario.MAX_VESSEL_COURSE_MM` of course for a vessel given by control points
 and :data:`~mvd_sim.scenario.MAX_TOTAL_COURSE_MM` for all of them together, and the planner
-stops after :data:`~mvd_sim.planner.MAX_CANDIDATES` candidate pads. This draws seeded random
+stops after :data:`~mvd_sim.surgery.planner.MAX_CANDIDATES` candidate pads. This draws seeded random
 scenes at those limits in the cerebellopontine angle, half of the vessels starting across CN
 VII (20 vessels of 30 mm and 4 vessels of 150 mm, 500 control points each), and times
-``decompress`` with one 2 mm pad and ``plan`` through the API, as the CLI runs them. A solve that does not converge ends in a
-:class:`~mvd_sim.errors.SolverError` (one line in the CLI); its time is counted too. The README
-states the largest times measured.
+``decompress`` with one 2 mm pad and ``plan`` through the API, as the CLI runs them. A solve
+that does not converge ends in a :class:`~mvd_sim.core.errors.SolverError` (one line in the
+CLI); its time is counted too. The README states the largest times measured.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 import mvd_sim  # noqa: E402
-from mvd_sim.errors import MvdSimError  # noqa: E402
-from mvd_sim.planner import plan  # noqa: E402
+from mvd_sim.core.errors import MvdSimError  # noqa: E402
+from mvd_sim.surgery.planner import plan  # noqa: E402
 from mvd_sim.scenario import (MAX_TOTAL_COURSE_MM, MAX_VESSEL_COURSE_MM,  # noqa: E402
                               parse_scenario)
 
@@ -91,7 +91,8 @@ def main(n: int) -> None:
                 continue
             build_s = time.perf_counter() - start
             decompress_s, decompressed = timed(
-                lambda: "freed" if mvd_sim.decompress(scene, [pad]).decompressed else "not freed")
+                lambda: "freed" if mvd_sim.decompress(scene, [pad]).decompressed
+                else "not freed")
             plan_s, planned = timed(lambda: f"{len(plan(scene).steps)} pad(s)")
             worst = {"decompress": max(worst["decompress"], decompress_s),
                      "plan": max(worst["plan"], plan_s)}

@@ -26,14 +26,14 @@ import numpy as np  # noqa: E402
 import scipy.sparse.linalg as spla  # noqa: E402
 
 import mvd_sim  # noqa: E402
-from mvd_sim.decompress import decompress_states, postop_starts  # noqa: E402
+from mvd_sim.surgery.decompress import decompress_states, postop_starts  # noqa: E402
 from mvd_sim.mechanics import assemble  # noqa: E402
 from mvd_sim.mechanics.frame import frame_stiffness  # noqa: E402
 from mvd_sim.mechanics.simulate import build_model, settle  # noqa: E402
-from mvd_sim.planner import plan  # noqa: E402
-from mvd_sim.pulse_sweep import settle_from  # noqa: E402
+from mvd_sim.surgery.planner import plan  # noqa: E402
+from mvd_sim.mechanics.sweep import settle_from  # noqa: E402
 from mvd_sim.scenario import SpongeSpec  # noqa: E402
-from mvd_sim.sponges import place_sponges  # noqa: E402
+from mvd_sim.surgery.pads import place_sponges  # noqa: E402
 
 E_MPA, RADIUS_MM, LENGTH_MM, FORCE_N, ELEMENTS = 1.3, 1.1, 20.0, 1e-4, 50
 ELASTICA_SECONDS = 3.0  # of damped dynamics, enough to come to rest

@@ -5,10 +5,10 @@ Run: ``python examples/case_report.py`` (about 15 s; no display needed).
 """
 
 import mvd_sim
-from mvd_sim.case_report import case_report_html, write_case_report
-from mvd_sim.decompress import decompress_states
-from mvd_sim.planner import plan
-from mvd_sim.render import image_bytes, render_image
+from mvd_sim.report.html import case_report_html, write_case_report
+from mvd_sim.surgery.decompress import decompress_states
+from mvd_sim.surgery.planner import plan
+from mvd_sim.viz.render import image_bytes, render_image
 
 name = "multi_aica_pica_right"
 path = mvd_sim.bundled_scenarios()[name]

@@ -4,8 +4,8 @@ Run: ``python examples/decompress_case.py`` (about 10 s).
 """
 
 import mvd_sim
-from mvd_sim.planner import plan
-from mvd_sim.report import decompression_table, plan_table
+from mvd_sim.surgery.planner import plan
+from mvd_sim.report.tables import decompression_table, plan_table
 
 scene = mvd_sim.load_scene("aica_as_moderate_right")
 contact = mvd_sim.analyze(scene).contacts[0]

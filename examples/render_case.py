@@ -7,9 +7,9 @@ Run: ``python examples/render_case.py`` (about 20 s; no display needed).
 from pathlib import Path
 
 import mvd_sim
-from mvd_sim.decompress import decompress_states
-from mvd_sim.planner import plan
-from mvd_sim.render import VIEWS, render
+from mvd_sim.surgery.decompress import decompress_states
+from mvd_sim.surgery.planner import plan
+from mvd_sim.viz.render import VIEWS, render
 
 out = Path("renders")
 out.mkdir(exist_ok=True)

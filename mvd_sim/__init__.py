@@ -16,18 +16,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from mvd_sim._version import __version__
-from mvd_sim.anatomy.atlas import build_scene
+from mvd_sim.scene.build import build_scene
 from mvd_sim.anatomy.landmarks import SEGMENTS, NerveLandmarks
-from mvd_sim.bundled import bundled_scenarios, resolve_scenario
-from mvd_sim.contact import Contact, ContactReport, analyze
-from mvd_sim.decompress import DecompressionReport, decompress
-from mvd_sim.labels import SeverityThresholds
-from mvd_sim.errors import GeometryError, MeshError, MvdSimError, ScenarioError, SolverError
-from mvd_sim.export import export_meshes
-from mvd_sim.mechanics.materials import Materials
+from mvd_sim.scenario.bundled import bundled_scenarios, resolve_scenario
+from mvd_sim.contact.analysis import Contact, ContactReport, analyze
+from mvd_sim.surgery.decompress import DecompressionReport, decompress
+from mvd_sim.core.labels import SeverityThresholds
+from mvd_sim.core.errors import GeometryError, MeshError, MvdSimError, ScenarioError, SolverError
+from mvd_sim.mesh.export import export_meshes
+from mvd_sim.core.materials import Materials
 from mvd_sim.scenario import ScenarioSpec, SpongeSpec, load_scenario, parse_scenario
-from mvd_sim.scene import MeshVessel, Scene
-from mvd_sim.tube import Tube
+from mvd_sim.scene.scene import MeshVessel, Scene
+from mvd_sim.core.tube import Tube
 
 __all__ = ["__version__", "load_scenario", "parse_scenario", "build_scene", "load_scene",
            "bundled_scenarios", "resolve_scenario", "export_meshes", "analyze",
@@ -56,7 +56,7 @@ def load_scene(scenario: str | Path, postop: bool = True) -> Scene:
     try:
         scene = build_scene(spec, name=path.stem)
         if postop and spec.sponges:
-            from mvd_sim.postop import postop_scene
+            from mvd_sim.surgery.postop import postop_scene
 
             scene = postop_scene(scene, spec)[0]
         return scene

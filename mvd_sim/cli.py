@@ -23,10 +23,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 
 import mvd_sim
-from mvd_sim.decompress import decompress_states
-from mvd_sim.errors import MvdSimError, ScenarioError, raised_by_interrupt
-from mvd_sim.output import (HTML_SUFFIXES, JSON_SUFFIXES, output_format, write_file,
-                            write_folder)
+from mvd_sim.surgery.decompress import decompress_states
+from mvd_sim.core.errors import MvdSimError, ScenarioError, raised_by_interrupt
+from mvd_sim.core.output import (HTML_SUFFIXES, JSON_SUFFIXES, output_format, write_file,
+                                 write_folder)
 
 __all__ = ["main"]
 
@@ -75,7 +75,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from mvd_sim.report import report_table
+    from mvd_sim.report.tables import report_table
 
     _check_report_output(args)
     report = mvd_sim.analyze(mvd_sim.load_scene(args.scenario), _thresholds(args))
@@ -84,9 +84,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from mvd_sim.planner import plan_states
-    from mvd_sim.postop import postop_files, postop_spec
-    from mvd_sim.report import plan_table
+    from mvd_sim.surgery.planner import plan_states
+    from mvd_sim.surgery.postop import postop_files, postop_spec
+    from mvd_sim.report.tables import plan_table
     from mvd_sim.scenario import case_fingerprint, materials_of
 
     _check_report_output(args)
@@ -124,7 +124,7 @@ def _pads(args: argparse.Namespace, spec, path) -> list:
     scenario's own (a post-operative case)."""
     if args.plan is None:
         return list(spec.sponges)
-    from mvd_sim.planner import load_plan
+    from mvd_sim.surgery.planner import load_plan
     from mvd_sim.scenario import case_fingerprint
 
     return load_plan(args.plan, scenario=path.stem, case_sha256=case_fingerprint(spec)).sponges
@@ -142,7 +142,7 @@ def _solved(args: argparse.Namespace, scene, spec, path, pads):
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    from mvd_sim.render import image_format, render
+    from mvd_sim.viz.render import image_format, render
 
     image_format(args.output)  # a suffix naming no image format is refused before any work
     path = mvd_sim.resolve_scenario(args.scenario)
@@ -152,7 +152,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
     title = path.stem
     if args.phase is not None:
         from mvd_sim.mechanics.pulse import DIASTOLE, SYSTOLE, pulse_level
-        from mvd_sim.postop import scene_at_level
+        from mvd_sim.surgery.postop import scene_at_level
         from mvd_sim.scenario import materials_of
 
         level = float(pulse_level(SYSTOLE if args.phase == "systole" else DIASTOLE))
@@ -170,8 +170,8 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from mvd_sim.case_report import case_report_html, write_case_report
-    from mvd_sim.render import image_bytes, render_image
+    from mvd_sim.report.html import case_report_html, write_case_report
+    from mvd_sim.viz.render import image_bytes, render_image
 
     output_format(args.output, HTML_SUFFIXES)  # refused before any work
     path = mvd_sim.resolve_scenario(args.scenario)
@@ -197,7 +197,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_view(args: argparse.Namespace) -> int:
-    from mvd_sim.viewer import open_viewer, require_display
+    from mvd_sim.viz.viewer import open_viewer, require_display
 
     require_display()  # before any work
     path = mvd_sim.resolve_scenario(args.scenario)
@@ -243,9 +243,9 @@ def _cmd_dataset(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from mvd_sim.report import report_json_schema
+    from mvd_sim.report.tables import report_json_schema
 
-    from mvd_sim.planner import Plan
+    from mvd_sim.surgery.planner import Plan
 
     models = {"contact": mvd_sim.ContactReport, "decompression": mvd_sim.DecompressionReport,
               "plan": Plan}
@@ -268,7 +268,7 @@ def _write_outputs(args: argparse.Namespace, report, table,
     command before anything is written; should the report file then fail, its error line
     says that the folder was written.
     """
-    from mvd_sim.report import report_json
+    from mvd_sim.report.tables import report_json
 
     text = report_json(report) if args.json or args.output else table(report)
     if not args.output:
@@ -289,8 +289,8 @@ def _write_outputs(args: argparse.Namespace, report, table,
 
 
 def _cmd_decompress(args: argparse.Namespace) -> int:
-    from mvd_sim.postop import postop_files, postop_spec
-    from mvd_sim.report import decompression_table
+    from mvd_sim.surgery.postop import postop_files, postop_spec
+    from mvd_sim.report.tables import decompression_table
     from mvd_sim.scenario import materials_of, parse_sponge
 
     _check_report_output(args)
@@ -389,7 +389,7 @@ def _parser() -> argparse.ArgumentParser:
     _report_options(p)
     p.set_defaults(run=_cmd_plan)
 
-    from mvd_sim.render import JPEG_QUALITY, VIEWS
+    from mvd_sim.viz.render import JPEG_QUALITY, VIEWS
 
     p = sub.add_parser(
         "render", help="render the case off-screen to an image (surgeon's retrosigmoid view)",

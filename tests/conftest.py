@@ -36,9 +36,9 @@ def scene_of():
 @pytest.fixture
 def full_disk(monkeypatch):
     """Function ``full_disk(free_bytes)``: from then on, every file mvd-sim writes (all go
-    through :mod:`mvd_sim.atomic`) sees a disk with that many bytes free; returns the
+    through :mod:`mvd_sim.core.atomic`) sees a disk with that many bytes free; returns the
     :class:`support.FullDisk`, which counts the bytes of each file written."""
-    from mvd_sim import atomic
+    from mvd_sim.core import atomic
 
     def install(free_bytes: float) -> FullDisk:
         disk = FullDisk(free_bytes)

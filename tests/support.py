@@ -38,7 +38,7 @@ def assert_one_error_line(stderr: str, *fragments: str) -> str:
 
 
 class FullDisk:
-    """``os`` as :mod:`mvd_sim.atomic` sees it, on a disk with ``free_bytes`` left.
+    """``os`` as :mod:`mvd_sim.core.atomic` sees it, on a disk with ``free_bytes`` left.
 
     A write that does not fit writes what does (as the kernel does) and the next raises
     ``ENOSPC``. Every other function is the real one. ``files`` counts the bytes written to

@@ -6,7 +6,7 @@ Three ways to fill the disk:
 - a real one: the command runs in a subprocess on a tiny tmpfs mounted for it (in a private
   mount namespace with ``unshare -rm`` where allowed, else with ``mount`` as root; skipped
   where neither is), sized to fail before the first file or part way;
-- in process: every byte mvd-sim writes goes through :mod:`mvd_sim.atomic`, whose ``os``
+- in process: every byte mvd-sim writes goes through :mod:`mvd_sim.core.atomic`, whose ``os``
   is replaced by one whose disk fills after N bytes (runs everywhere), N chosen to fail
   before the first byte, in the middle of the first file, at the start of the second and at
   the last byte of the last;
@@ -31,8 +31,8 @@ from PIL import Image
 
 import mvd_sim
 from mvd_sim.cli import main
-from mvd_sim.export import mesh_files
-from mvd_sim.report import report_json
+from mvd_sim.mesh.export import mesh_files
+from mvd_sim.report.tables import report_json
 from support import (IMAGE_MAGIC, STALE_TEMPORARIES, assert_one_error_line, failing_file,
                      failure_points, plant_stale_temporaries, run_cli, temporaries, tree)
 
@@ -286,7 +286,7 @@ def test_a_full_tmpfs_is_one_line_and_leaves_nothing_half_done(name, where, tmpf
 
 STALLED_CLI = """\
 import os, sys, time
-from mvd_sim import atomic
+from mvd_sim.core import atomic
 
 class Stalling:
     def __getattr__(self, name):

@@ -1,0 +1,2 @@
+"""Parametric anatomy builders: the brainstem surface, CN VII/VIII, vessel courses and their
+clinical placement."""

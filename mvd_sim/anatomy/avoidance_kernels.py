@@ -7,7 +7,7 @@ Avoidance takes some forty steps a placed vessel, each against every such tube, 
 points whose room to move is used up. As numpy and scipy calls a step cost about a hundred
 microseconds a tube whatever its size, plus a brainstem query's call; compiled, the whole loop
 is one call, with the exact point-to-polyline search
-(:func:`mvd_sim.geometry.closest_kernels.nearest_in_runs`, only for points within reach of
+(:func:`mvd_sim.core.geometry.closest_kernels.nearest_in_runs`, only for points within reach of
 a run of segments' bounding ball) and the brainstem push-out
 (:func:`mvd_sim.anatomy.surface_kernels.push_out`) inside it.
 
@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mvd_sim._numba import compiled
+from mvd_sim.core.compiled import compiled
 from mvd_sim.anatomy.surface_kernels import push_out
-from mvd_sim.geometry.closest_kernels import nearest_in_runs, run_bounds, tube_segments
+from mvd_sim.core.geometry.closest_kernels import nearest_in_runs, run_bounds, tube_segments
 
 __all__ = ["polyline_runs", "push_off_tube", "take_step", "smooth_rows", "avoid"]
 

@@ -45,12 +45,12 @@ from functools import lru_cache
 import numpy as np
 from scipy.interpolate import PPoly, make_interp_spline
 
-from mvd_sim._typing import Points
+from mvd_sim.core._typing import Points
 from mvd_sim.anatomy import surface_kernels as kernels
-from mvd_sim.constants import TOL, BrainstemParams
-from mvd_sim.errors import ScenarioError
-from mvd_sim.geometry.curve import smooth_bump
-from mvd_sim.geometry.vec import cross, norm
+from mvd_sim.core.constants import TOL, BrainstemParams
+from mvd_sim.core.errors import ScenarioError
+from mvd_sim.core.geometry.curve import smooth_bump
+from mvd_sim.core.geometry.vec import cross, norm
 
 __all__ = ["BrainstemShape", "Brainstem", "SurfaceQuery", "kernel_surface"]
 
@@ -87,7 +87,7 @@ def _sigmoid(u: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class BrainstemShape(BrainstemParams):
-    """The brainstem's shape: :class:`~mvd_sim.constants.BrainstemParams` plus geometry."""
+    """The brainstem's shape: :class:`~mvd_sim.core.constants.BrainstemParams` plus geometry."""
 
     # -- extent along z -------------------------------------------------------------------
     @property

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from mvd_sim._numba import compiled
+from mvd_sim.core.compiled import compiled
 from mvd_sim.anatomy.surface_kernels import push_out
-from mvd_sim.geometry.closest_kernels import nearest_pair, point_polyline, tube_segments
-from mvd_sim.geometry.curve import arc_length_kernel, bump, segment_tangent
+from mvd_sim.core.geometry.closest_kernels import nearest_pair, point_polyline, tube_segments
+from mvd_sim.core.geometry.curve import arc_length_kernel, bump, segment_tangent
 
 __all__ = ["window", "measure", "correct_contact"]
 
@@ -39,10 +39,10 @@ def measure(points: np.ndarray, s_v: np.ndarray, radius_mm: float, target: tuple
             ) -> tuple[float, float, float, float, np.ndarray]:
     """A vessel's contact with its target, measured exactly around the asked point.
 
-    The closest approach (:func:`mvd_sim.geometry.closest_kernels.nearest_pair`) of the
+    The closest approach (:func:`mvd_sim.core.geometry.closest_kernels.nearest_pair`) of the
     vessel's points within ``window_mm`` of arc of ``vessel_arc`` (``s_v``: the arc lengths
     of ``points``) and the target's window. ``target`` is that window: its segments packed
-    by :func:`mvd_sim.geometry.closest_kernels.tube_segments` (``segments, half, arc0,
+    by :func:`mvd_sim.core.geometry.closest_kernels.tube_segments` (``segments, half, arc0,
     balls, runs, run_start``), the target arc of its first point, the asked point (3,) and
     the target's radius there.
 
@@ -93,7 +93,7 @@ def correct_contact(points: np.ndarray, radius_mm: float, target: tuple,
     Each step measures the contact (:func:`measure`; ``target``, as there, the window of the
     target with centerline ``target_points`` (m, 3) and arc lengths ``target_s`` (m,)) and
     moves the vessel ``points`` (n, 3) of radius ``radius_mm``, weighted by a raised-cosine
-    bump (:func:`mvd_sim.geometry.curve.bump`) of half-width ``half_mm`` about the
+    bump (:func:`mvd_sim.core.geometry.curve.bump`) of half-width ``half_mm`` about the
     contact's vessel arc, by the depth error
     (asked ``gap_mm`` less the measured) along the unit ``side`` (3,) and the position error
     (asked ``s_mm`` less the measured target arc) along the target's tangent there. A gain

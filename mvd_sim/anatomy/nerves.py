@@ -1,7 +1,7 @@
 """Facial (CN VII) and vestibulocochlear (CN VIII) nerve roots as tubes.
 
 Everything here is in the canonical right-sided scene frame (origin at the RExP, x right =
-lateral, y anterior, z rostral, mm); :mod:`mvd_sim.anatomy.atlas` mirrors left cases.
+lateral, y anterior, z rostral, mm); :mod:`mvd_sim.scene.build` mirrors left cases.
 
 CN VII
 ------
@@ -36,13 +36,13 @@ from functools import lru_cache
 import numpy as np
 from scipy.optimize import brentq
 
-from mvd_sim._numba import compiled
+from mvd_sim.core.compiled import compiled
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
 from mvd_sim.anatomy.landmarks import NerveLandmarks
-from mvd_sim.constants import FacialNerveParams, VestibulocochlearParams
-from mvd_sim.errors import ScenarioError
-from mvd_sim.geometry import curve
-from mvd_sim.tube import Tube
+from mvd_sim.core.constants import FacialNerveParams, VestibulocochlearParams
+from mvd_sim.core.errors import ScenarioError
+from mvd_sim.core.geometry import curve
+from mvd_sim.core.tube import Tube
 
 __all__ = ["NerveBuild", "build_facial_nerve", "build_vestibulocochlear_nerve"]
 

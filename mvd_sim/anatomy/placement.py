@@ -51,13 +51,13 @@ from mvd_sim.anatomy.landmarks import NerveLandmarks
 from mvd_sim.anatomy.vessels import (BRAINSTEM_CLEARANCE_MM, VESSEL_SPACING_MM,
                                      VesselCourse, arc_from_junction, push_out_of_brainstem,
                                      spline_through)
-from mvd_sim.constants import BRANCH_ORIGIN_MM, VESSEL_PARENT
-from mvd_sim.errors import ScenarioError
-from mvd_sim.geometry import curve
-from mvd_sim.geometry.closest import SegmentSet
-from mvd_sim.geometry.vec import cross
-from mvd_sim.labels import DEFAULT_THRESHOLDS, side_of
-from mvd_sim.tube import Tube
+from mvd_sim.core.constants import BRANCH_ORIGIN_MM, VESSEL_PARENT
+from mvd_sim.core.errors import ScenarioError
+from mvd_sim.core.geometry import curve
+from mvd_sim.core.geometry.closest import SegmentSet
+from mvd_sim.core.geometry.vec import cross
+from mvd_sim.core.labels import DEFAULT_THRESHOLDS, side_of
+from mvd_sim.core.tube import Tube
 
 __all__ = ["ContactRequest", "resolve_side", "clear_side", "deviate_nerve", "place_vessel",
            "avoid_tubes", "DEVIATION_HALF_WIDTH_MM", "CROSSING_HALF_LENGTH_MM",

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mvd_sim._numba import compiled
+from mvd_sim.core.compiled import compiled
 
 __all__ = ["TABLE_DEGREE", "FAN", "frames", "nearest_sample", "query", "push_out"]
 

@@ -32,9 +32,9 @@ import numpy as np
 from mvd_sim.anatomy.brainstem import Brainstem, kernel_surface
 from mvd_sim.anatomy.nerves import NerveBuild
 from mvd_sim.anatomy.surface_kernels import push_out
-from mvd_sim.geometry import curve
-from mvd_sim.geometry.closest import point_polyline
-from mvd_sim.tube import Tube
+from mvd_sim.core.geometry import curve
+from mvd_sim.core.geometry.closest import point_polyline
+from mvd_sim.core.tube import Tube
 
 __all__ = ["VesselCourse", "default_course", "spline_through", "push_out_of_brainstem",
            "arc_from_junction",

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from mvd_sim.atomic import write_bytes_atomic, write_text_atomic
+from mvd_sim.core.atomic import write_bytes_atomic, write_text_atomic
 from mvd_sim.dataset.priors import Priors
 from mvd_sim.dataset.sampler import GEOMETRY_ATTEMPTS
 from mvd_sim.dataset.tables import VESSEL_TYPE_ORDER

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
 
-from mvd_sim.errors import MvdSimError
+from mvd_sim.core.errors import MvdSimError
 
 __all__ = ["SCHEDULER_TIMEOUT_S", "SHARDS_IN_FLIGHT_PER_WORKER", "LOCAL_CLUSTER_CONFIG",
            "CLOSE_TIMEOUT_S", "connect", "local_cluster", "stream", "in_flight"]

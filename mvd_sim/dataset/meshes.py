@@ -12,7 +12,7 @@ Labels (codes in :data:`MESH_LABELS`, written into the manifest too):
 - per vertex, ``contact_severity``: 0 none, 1 mild, 2 moderate, 3 severe on the nerves'
   contact patches (where a vessel touches a nerve), 0 elsewhere.
 
-The patches are :func:`mvd_sim.contact.patch_severity`'s, which the rendered pictures paint
+The patches are :func:`mvd_sim.contact.analysis.patch_severity`'s, which the rendered pictures paint
 too: the nerve surface within the contact threshold plus a small margin of the vessel, over
 the contact's arc-length interval.
 """
@@ -25,11 +25,11 @@ from pathlib import Path
 import numpy as np
 
 from mvd_sim.anatomy.landmarks import SEGMENTS
-from mvd_sim.constants import VESSEL_TYPES
-from mvd_sim.contact import ContactReport, patch_severity
-from mvd_sim.labels import SEVERITIES
-from mvd_sim.meshing import Mesh, scene_meshes, tube_vertex_s
-from mvd_sim.scene import Scene
+from mvd_sim.core.constants import VESSEL_TYPES
+from mvd_sim.contact.analysis import ContactReport, patch_severity
+from mvd_sim.core.labels import SEVERITIES
+from mvd_sim.mesh.meshing import Mesh, scene_meshes, tube_vertex_s
+from mvd_sim.scene.scene import Scene
 
 __all__ = ["STRUCTURES", "CONTACT_SEVERITIES", "MESH_LABELS", "TUBE_SIDES", "labelled_mesh",
            "write_case_mesh"]
@@ -40,7 +40,7 @@ TUBE_SIDES = 32
 #: Structure codes of the ``structure`` cell array (the index of each name).
 STRUCTURES: tuple[str, ...] = ("brainstem", "CN7", "CN8", *VESSEL_TYPES, "sponge")
 #: Codes of the ``contact_severity`` vertex array (the index of each name; those of
-#: :func:`~mvd_sim.contact.patch_severity`).
+#: :func:`~mvd_sim.contact.analysis.patch_severity`).
 CONTACT_SEVERITIES: tuple[str, ...] = ("none", *SEVERITIES)
 #: Every label array's code -> name table.
 MESH_LABELS: dict[str, dict[int, str]] = {
@@ -50,7 +50,7 @@ MESH_LABELS: dict[str, dict[int, str]] = {
 
 
 def _structure_of(scene: Scene, name: str) -> str:
-    """The :data:`STRUCTURES` name of a :func:`~mvd_sim.meshing.scene_meshes` key."""
+    """The :data:`STRUCTURES` name of a :func:`~mvd_sim.mesh.meshing.scene_meshes` key."""
     if name == "brainstem" or name in scene.nerves:
         return name
     if name in scene.vessels:
@@ -101,7 +101,7 @@ def labelled_mesh(scene: Scene, report: ContactReport
 
 def write_case_mesh(scene: Scene, report: ContactReport, path: str | os.PathLike) -> int:
     """Write the case's :func:`labelled_mesh` as VTP (atomically); returns its size (bytes)."""
-    from mvd_sim.mesh_io import save_mesh
+    from mvd_sim.mesh.files import save_mesh
 
     mesh, cell_data, point_data = labelled_mesh(scene, report)
     written = save_mesh(mesh, Path(path), "vtp", cell_data=cell_data, point_data=point_data,

@@ -13,9 +13,9 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from mvd_sim.errors import ScenarioError
+from mvd_sim.core.errors import ScenarioError
 from mvd_sim.scenario import read_yaml
-from mvd_sim.validation import one_line
+from mvd_sim.core.validation import one_line
 
 __all__ = ["Priors", "Normal", "Uniform", "DEFAULT_PRIORS_PATH", "load_priors"]
 

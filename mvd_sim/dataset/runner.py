@@ -23,14 +23,14 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from mvd_sim.atomic import folder_lock, remove_stale_temporaries
-from mvd_sim.contact import analyze
+from mvd_sim.core.atomic import folder_lock, remove_stale_temporaries
+from mvd_sim.contact.analysis import analyze
 from mvd_sim.dataset import store
 from mvd_sim.dataset.priors import Priors
 from mvd_sim.dataset.sampler import sample
 from mvd_sim.dataset.tables import CONTACTS_SCHEMA, case_row, cases_schema, contact_row, \
     outcome_columns, write_table
-from mvd_sim.errors import MvdSimError, raised_by_interrupt
+from mvd_sim.core.errors import MvdSimError, raised_by_interrupt
 
 __all__ = ["generate", "shard_rows", "check_options", "ShardRows", "DatasetSummary",
            "SHARD_SIZE", "MAX_SEED"]
@@ -76,7 +76,7 @@ def shard_rows(priors_json: str, seed: int, start: int, stop: int,
             meshes.append([mesh_path, size])
         outcome = None
         if decompress:
-            from mvd_sim.planner import plan
+            from mvd_sim.surgery.planner import plan
 
             outcome = outcome_columns(plan(case.scene))
         cases.append(case_row(case, seed, index, report, mesh_path, outcome))
@@ -195,10 +195,11 @@ def generate(n: int, seed: int, out_dir: str | os.PathLike, priors: Priors,
     """Write (or finish writing) a dataset of ``n`` cases (see the module docstring).
 
     ``workers`` starts a local Dask cluster of that many single-threaded processes;
-    ``scheduler`` uses an existing dask.distributed scheduler at that address (joined
-    before the folder is touched). ``progress`` is called with (cases done, cases in all,
-    cases/s) once the folder's checks have passed and after each shard. ``meshes`` writes each case's labelled mesh under
-    ``meshes/``; ``decompress`` adds the planner's predicted outcome to every case row.
+    ``scheduler`` uses an existing dask.distributed scheduler at that address (joined before
+    the folder is touched). ``progress`` is called with (cases done, cases in all,
+    cases/s) once the folder's checks have passed and after each shard. ``meshes``
+    writes each case's labelled mesh under ``meshes/``; ``decompress`` adds the
+    planner's predicted outcome to every case row.
 
     Raises
     ------

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mvd_sim.anatomy.atlas import build_scene
+from mvd_sim.scene.build import build_scene
 from mvd_sim.dataset.priors import Priors
-from mvd_sim.errors import ScenarioError
+from mvd_sim.core.errors import ScenarioError
 from mvd_sim.scenario import ScenarioSpec, parse_scenario
-from mvd_sim.scene import Scene
+from mvd_sim.scene.scene import Scene
 
 __all__ = ["Compression", "Diagnosis", "SampledCase", "draw_diagnosis", "draw_spec", "sample",
            "sample_case", "MAX_ATTEMPTS", "GEOMETRY_ATTEMPTS", "SIDES_BY_VESSEL"]

@@ -33,8 +33,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from mvd_sim._version import __version__
-from mvd_sim.atomic import write_text_atomic
-from mvd_sim.errors import MvdSimError
+from mvd_sim.core.atomic import write_text_atomic
+from mvd_sim.core.errors import MvdSimError
 
 __all__ = ["MANIFEST_NAME", "JOURNAL_NAME", "WORKER_LOG_NAME", "TABLES", "MESHES_DIR",
            "FORMAT", "FORMAT_VERSION", "part_name", "fingerprint", "counts", "read_manifest",

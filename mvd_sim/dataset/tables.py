@@ -27,9 +27,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from mvd_sim._version import __version__
-from mvd_sim.atomic import write_bytes_atomic
-from mvd_sim.constants import VESSEL_TYPES
-from mvd_sim.contact import Contact, ContactReport
+from mvd_sim.core.atomic import write_bytes_atomic
+from mvd_sim.core.constants import VESSEL_TYPES
+from mvd_sim.contact.analysis import Contact, ContactReport
 from mvd_sim.dataset.sampler import SampledCase
 from mvd_sim.scenario import scenario_to_yaml
 
@@ -152,7 +152,7 @@ def case_row(case: SampledCase, seed: int, index: int, report: ContactReport,
 
 
 def outcome_columns(plan) -> dict:
-    """The planner's answer for a case (a :class:`~mvd_sim.planner.Plan`): whether pads free
+    """The planner's answer for a case (a :class:`~mvd_sim.surgery.planner.Plan`): whether pads free
     CN VII through the pulse, how many, their diameters (mm) and the predicted worst
     clearance after them (mm)."""
     predicted = plan.predicted

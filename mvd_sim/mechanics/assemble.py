@@ -9,7 +9,7 @@
   arachnoid tethers every node to its course (:func:`tether_per_length`). The stress-free
   shape is the course the scenario places (nodes at most :data:`VESSEL_NODE_SPACING_MM`
   apart); arteries pulse, veins do not. A branch's first
-  :data:`~mvd_sim.constants.BRANCH_ORIGIN_MM` mm never contacts its trunk (they join there).
+  :data:`~mvd_sim.core.constants.BRANCH_ORIGIN_MM` mm never contacts its trunk (they join there).
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from __future__ import annotations
 import numpy as np
 
 from mvd_sim.anatomy.vessels import arc_from_junction
-from mvd_sim.constants import BRANCH_ORIGIN_MM, VESSEL_PARENT
+from mvd_sim.core.constants import BRANCH_ORIGIN_MM, VESSEL_PARENT
 from mvd_sim.mechanics.bodies import Rod, tributary_lengths
-from mvd_sim.mechanics.materials import Materials, tether_per_length
-from mvd_sim.scene import Scene
+from mvd_sim.core.materials import Materials
+from mvd_sim.mechanics.sections import tether_per_length
+from mvd_sim.scene.scene import Scene
 
 __all__ = ["scene_rods", "ROOTED_TOLERANCE_MM", "VESSEL_NODE_SPACING_MM"]
 

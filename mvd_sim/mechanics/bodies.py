@@ -2,13 +2,15 @@
 
 A :class:`Rod` is a tube's centerline as frame elements (:mod:`mvd_sim.mechanics.frame`) with
 its supports: clamped nodes, distributed tethers, and the compliant surface layer a contact
-compresses (the nerve's section dents, a pressurised vessel flattens). A :class:`Sponge` is a
-compressible felt pad (a ball or a rolled cylinder) with three translational degrees of
-freedom, held where it was placed by friction. Pressed between a vessel and a nerve, felt
-conforms to both: its two working faces are modelled as flat, square to the direction it was
-inserted along (``facing``), over its footprint (a disc for a ball, a stadium for a cylinder).
-Flat faces carry no tangential force, so a frictionless vessel cannot roll off a round pad,
-which in surgery friction and the felt's grip prevent. Scene frame, mm, N.
+compresses (the nerve's section dents, a pressurised vessel flattens). A sponge
+(:class:`mvd_sim.scene.pads.Sponge`, the pad's geometry) is a compressible felt pad (a ball
+or a rolled cylinder) with three translational degrees of freedom, held where it was placed
+by friction. Pressed between a vessel and a nerve, felt conforms to both: its two working
+faces are modelled as flat, square to the direction it was inserted along (``facing``), over
+its footprint (a disc for a ball, a stadium for a cylinder). Flat faces carry no tangential
+force, so a frictionless vessel cannot roll off a round pad, which in surgery friction and
+the felt's grip prevent.
+Scene frame, mm, N.
 """
 
 from __future__ import annotations
@@ -17,10 +19,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mvd_sim.geometry.closest import point_segment
-from mvd_sim.tube import Tube
+from mvd_sim.core.tube import Tube
 
-__all__ = ["Rod", "Sponge", "tributary_lengths"]
+__all__ = ["Rod", "tributary_lengths"]
 
 
 def tributary_lengths(points: np.ndarray) -> np.ndarray:
@@ -77,68 +78,3 @@ class Rod:
     @property
     def n_nodes(self) -> int:
         return len(self.tube.points)
-
-
-@dataclass(frozen=True, eq=False)
-class Sponge:
-    """A Teflon felt pad.
-
-    Attributes
-    ----------
-    name : str
-    shape : ``"ball"`` or ``"cylinder"``
-    centre : (3,) float, mm
-        Where it was placed.
-    half_axis : (3,) float, mm
-        Half of the cylinder's axis (its straight part, end caps excluded); zero for a ball.
-        Square to ``facing``.
-    radius_mm : float
-    facing : (3,) float
-        Unit direction from the nerve toward the vessel it holds off.
-    holds_off : str
-        That vessel: it always presses on the ``+facing`` face and ``nerve`` on the other,
-        so neither can pass through the pad to its wrong side. Other bodies press on the
-        face they are nearer to.
-    nerve : str
-        The nerve the pad lies on (``CN7`` or ``CN8``).
-    """
-
-    name: str
-    shape: str
-    centre: np.ndarray
-    half_axis: np.ndarray
-    radius_mm: float
-    facing: np.ndarray
-    holds_off: str
-    nerve: str = "CN7"
-
-    @property
-    def diameter_mm(self) -> float:
-        return 2.0 * self.radius_mm
-
-    @property
-    def length_mm(self) -> float:
-        """Overall length (a ball's is its diameter)."""
-        return float(2.0 * np.linalg.norm(self.half_axis)) + self.diameter_mm
-
-    def ends(self, centre: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Axis end points (equal for a ball) for a centre (default: as placed)."""
-        c = self.centre if centre is None else centre
-        return c - self.half_axis, c + self.half_axis
-
-    def over_faces(self, points: np.ndarray, centre: np.ndarray | None = None
-                   ) -> tuple[np.ndarray, np.ndarray]:
-        """Where points lie against the pad's flat faces (centre default: as placed).
-
-        Returns ``height`` (n,), mm above the mid-plane along ``facing``, and ``across``
-        (n,), mm from the axis within that plane: a point of radius ``r`` is over the
-        footprint while ``across < radius_mm + r``. The contact model and pad placement
-        both measure the faces this way.
-        """
-        centre = self.centre if centre is None else centre
-        height = (points - centre) @ self.facing
-        flat = points - height[:, None] * self.facing
-        p0, p1 = self.ends(centre)
-        _, across, _ = point_segment(flat, np.broadcast_to(p0, flat.shape),
-                                     np.broadcast_to(p1, flat.shape))
-        return height, across

@@ -17,9 +17,10 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from mvd_sim.anatomy.brainstem import Brainstem
-from mvd_sim.geometry.closest import point_segment, segment_segment
-from mvd_sim.mechanics.bodies import Rod, Sponge
-from mvd_sim.mechanics.materials import Materials
+from mvd_sim.core.geometry.closest import point_segment, segment_segment
+from mvd_sim.mechanics.bodies import Rod
+from mvd_sim.scene.pads import Sponge
+from mvd_sim.core.materials import Materials
 
 __all__ = ["ContactSet", "SurfaceCache", "BRAINSTEM", "detect"]
 

@@ -15,9 +15,11 @@ import scipy.sparse as sp
 
 from mvd_sim.anatomy.brainstem import Brainstem
 from mvd_sim.mechanics.contacts import SurfaceCache
-from mvd_sim.mechanics.bodies import Rod, Sponge, tributary_lengths
+from mvd_sim.mechanics.bodies import Rod, tributary_lengths
+from mvd_sim.scene.pads import Sponge
 from mvd_sim.mechanics.frame import DOF_PER_NODE, frame_stiffness
-from mvd_sim.mechanics.materials import Materials, nerve_section, vessel_section
+from mvd_sim.core.materials import Materials
+from mvd_sim.mechanics.sections import nerve_section, vessel_section
 
 __all__ = ["MechanicalModel"]
 

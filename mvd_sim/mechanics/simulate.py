@@ -14,14 +14,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mvd_sim.geometry.closest import point_polyline
+from mvd_sim.core.geometry.closest import point_polyline
 from mvd_sim.mechanics.assemble import scene_rods
-from mvd_sim.mechanics.bodies import Sponge
-from mvd_sim.mechanics.materials import DEFAULT_MATERIALS, Materials, lumen_radius
+from mvd_sim.scene.pads import Sponge
+from mvd_sim.core.materials import DEFAULT_MATERIALS, Materials
+from mvd_sim.mechanics.sections import lumen_radius
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.pulse import DIAMETER_PULSATION, TRANSLATION_MM, pressure_load
 from mvd_sim.mechanics.solver import Equilibrium, solve
-from mvd_sim.scene import Scene
+from mvd_sim.scene.scene import Scene
 
 __all__ = ["Settled", "build_model", "settle", "PULSE_RAMP_MM"]
 

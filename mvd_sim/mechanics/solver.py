@@ -9,7 +9,7 @@ softening curvature term of tube-on-tube contacts) once it has settled. Steps th
 shrink are damped. The brainstem's tangent planes are refreshed at the first iteration and
 checked at convergence. Iteration stops when the displacement update is below ``tol_mm`` and
 the active set (open / compliant / saturated) is unchanged up to contacts carrying less than
-:data:`FORCE_TOL_N`; an unconverged solve raises :class:`~mvd_sim.errors.SolverError`,
+:data:`FORCE_TOL_N`; an unconverged solve raises :class:`~mvd_sim.core.errors.SolverError`,
 never returns.
 """
 
@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
-from mvd_sim.errors import SolverError
+from mvd_sim.core.errors import SolverError
 from mvd_sim.mechanics.contacts import ContactSet, detect
 from mvd_sim.mechanics.model import MechanicalModel
 

@@ -11,7 +11,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from mvd_sim.anatomy.avoidance_kernels import polyline_runs, push_off_tube, take_step
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
 from mvd_sim.anatomy.placement import avoid_tubes
-from mvd_sim.tube import Tube
+from mvd_sim.core.tube import Tube
 
 
 def brute_point_polyline(points: np.ndarray, polyline: np.ndarray):

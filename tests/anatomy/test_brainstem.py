@@ -7,9 +7,9 @@ import pytest
 from numpy.testing import assert_allclose
 
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
-from mvd_sim.errors import ScenarioError
-from mvd_sim.mesh_io import to_polydata
-from mvd_sim.meshing import brainstem_mesh
+from mvd_sim.core.errors import ScenarioError
+from mvd_sim.mesh.files import to_polydata
+from mvd_sim.mesh.meshing import brainstem_mesh
 
 ON_SURFACE_MM = 1e-6
 

@@ -10,8 +10,8 @@ from numpy.testing import assert_allclose
 
 from mvd_sim.anatomy.brainstem import BrainstemShape, kernel_surface
 from mvd_sim.anatomy.correction_kernels import correct_contact, measure, window
-from mvd_sim.geometry import curve
-from mvd_sim.geometry.closest import SegmentSet, closest_between, point_polyline
+from mvd_sim.core.geometry import curve
+from mvd_sim.core.geometry.closest import SegmentSet, closest_between, point_polyline
 
 # scene points 100 mm lateral of the midline: far off the brainstem, never pushed out
 FAR_FROM_BRAINSTEM = np.array([100.0, 0.0, 0.0])

@@ -10,7 +10,7 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from mvd_sim.anatomy.landmarks import SEGMENTS, NerveLandmarks
-from mvd_sim.constants import FacialNerveParams, VestibulocochlearParams
+from mvd_sim.core.constants import FacialNerveParams, VestibulocochlearParams
 
 _FP = FacialNerveParams()
 #: CN VII with the literature defaults, as the atlas builds it (porus = RDP + cisternal length)

@@ -6,8 +6,8 @@ from numpy.testing import assert_allclose
 
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
 from mvd_sim.anatomy.nerves import build_facial_nerve, build_vestibulocochlear_nerve
-from mvd_sim.constants import FacialNerveParams, VestibulocochlearParams
-from mvd_sim.geometry.closest import closest_approach
+from mvd_sim.core.constants import FacialNerveParams, VestibulocochlearParams
+from mvd_sim.core.geometry.closest import closest_approach
 
 
 def _build(**overrides):

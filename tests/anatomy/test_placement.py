@@ -8,7 +8,7 @@ from scipy.ndimage import gaussian_filter1d
 import mvd_sim
 from mvd_sim.anatomy import placement
 from mvd_sim.anatomy.avoidance_kernels import smooth_rows
-from mvd_sim.anatomy.atlas import build_scene
+from mvd_sim.scene.build import build_scene
 from mvd_sim.anatomy.placement import (_DEPTH_TOLERANCE_MM, _STRETCH_LIMIT,
                                        AVOIDANCE_CLEARANCE_MM, SIDE_TOLERANCE_DEG,
                                        TURN_RADII, ContactRequest,
@@ -18,9 +18,9 @@ from mvd_sim.anatomy.placement import (_DEPTH_TOLERANCE_MM, _STRETCH_LIMIT,
 from mvd_sim.anatomy.vessels import BRAINSTEM_CLEARANCE_MM, VESSEL_SPACING_MM
 from mvd_sim.dataset.priors import load_priors
 from mvd_sim.dataset.sampler import sample_case
-from mvd_sim.geometry.closest import closest_approach, point_polyline
+from mvd_sim.core.geometry.closest import closest_approach, point_polyline
 from mvd_sim.scenario import NERVES, parse_scenario
-from mvd_sim.tube import Tube
+from mvd_sim.core.tube import Tube
 
 from ..conftest import bundled_scene, bundled_spec
 

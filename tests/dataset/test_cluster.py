@@ -8,7 +8,7 @@ import time
 import pytest
 
 from mvd_sim.dataset import cluster
-from mvd_sim.errors import MvdSimError
+from mvd_sim.core.errors import MvdSimError
 
 _running = {"now": 0, "most": 0}
 _lock = threading.Lock()

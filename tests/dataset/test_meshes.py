@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 import mvd_sim
-from mvd_sim.contact import TubeSurface
+from mvd_sim.contact.regions import TubeSurface
 from mvd_sim.dataset.meshes import CONTACT_SEVERITIES, MESH_LABELS, STRUCTURES, \
     labelled_mesh, write_case_mesh
-from mvd_sim.meshing import scene_meshes
+from mvd_sim.mesh.meshing import scene_meshes
 
 from ..conftest import bundled_scene
 

@@ -4,7 +4,7 @@ the file and the field before anything is drawn."""
 import pytest
 
 from mvd_sim.dataset.priors import DEFAULT_PRIORS_PATH, Priors, load_priors
-from mvd_sim.errors import ScenarioError
+from mvd_sim.core.errors import ScenarioError
 
 DEFAULTS = DEFAULT_PRIORS_PATH.read_text(encoding="utf-8")
 

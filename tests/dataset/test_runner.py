@@ -14,8 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import mvd_sim
-import mvd_sim.atomic
-from mvd_sim.atomic import folder_lock
+import mvd_sim.core.atomic
+from mvd_sim.core.atomic import folder_lock
 from mvd_sim.dataset import store
 from mvd_sim.dataset.priors import load_priors
 from mvd_sim.dataset.runner import MAX_SEED, generate
@@ -183,7 +183,7 @@ def _disk_fills_after(monkeypatch, budget: int) -> None:
         written = real_write(fd, data)
         left[0] -= written
         return written
-    monkeypatch.setattr(mvd_sim.atomic.os, "write", write)
+    monkeypatch.setattr(mvd_sim.core.atomic.os, "write", write)
 
 
 @pytest.mark.parametrize("budget_shards", [0.0, 0.5, 1.2, 1.6, 2.0])

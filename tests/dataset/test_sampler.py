@@ -6,7 +6,7 @@ import pytest
 
 from mvd_sim.dataset import sampler
 from mvd_sim.dataset.priors import load_priors
-from mvd_sim.errors import ScenarioError
+from mvd_sim.core.errors import ScenarioError
 
 PRIORS = load_priors()
 N_DRAWS = 4000

@@ -8,7 +8,7 @@ import pytest
 
 from mvd_sim.dataset import store
 from mvd_sim.dataset.tables import CONTACTS_SCHEMA, cases_schema, write_table
-from mvd_sim.errors import MvdSimError
+from mvd_sim.core.errors import MvdSimError
 
 SCHEMAS = {"cases": cases_schema(False), "contacts": CONTACTS_SCHEMA}
 

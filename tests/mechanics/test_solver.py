@@ -3,13 +3,14 @@
 import numpy as np
 import pytest
 
-from mvd_sim.errors import SolverError
+from mvd_sim.core.errors import SolverError
 from mvd_sim.mechanics.bodies import Rod
 from mvd_sim.mechanics.frame import DOF_PER_NODE
-from mvd_sim.mechanics.materials import DEFAULT_MATERIALS, vessel_section
+from mvd_sim.core.materials import DEFAULT_MATERIALS
+from mvd_sim.mechanics.sections import vessel_section
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.solver import solve
-from mvd_sim.tube import Tube
+from mvd_sim.core.tube import Tube
 
 RADIUS, LENGTH, NODES = 0.5, 20.0, 41
 

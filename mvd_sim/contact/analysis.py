@@ -1,0 +1,431 @@
+"""The contact engine: where, how deep and how severe each vessel compresses the nerves.
+
+``analyze(scene)`` returns a :class:`ContactReport`: every separate contact region of every
+vessel with CN VII and CN VIII, vessel-vessel contacts, vessels at risk (near misses), the
+culprits ordered by severity and the case's pattern. The report is a pydantic model, so its
+JSON form and JSON Schema come from one definition (``schema_version`` 1).
+
+Method (tube path)
+------------------
+1. All vessel segments of the scene go into one k-d tree over their midpoints (built once
+   per scene); each nerve's candidate pairs come from one query against it, pruned by a
+   distance bound, and every surviving pair's minimum surface gap is solved exactly,
+   tapering radii included (:meth:`~mvd_sim.core.geometry.closest.SegmentSet.near_pairs`).
+2. Pairs within the near-miss margin are grouped into regions: runs along each vessel whose
+   segments are at most two apart, so a vessel looping back to the nerve gives two regions.
+3. Each region's deepest point is its pair of least gap (exact).
+4. The patch: the nerve surface over the segments whose pairs touch is sampled on rings
+   (0.1 mm x 36) and the signed distance of each sample to the vessel's surface is taken;
+   the parts of each ring within the contact threshold (interpolated between samples) make
+   the patch's area, the rings that have any its arc-length interval.
+5. The deviation: the nerve's largest displacement from its rest course under the patch and
+   at the deepest point, where it points away from the vessel (a neighbour's deviation
+   beside the contact is not this vessel's).
+
+Structures given only as triangle meshes (imported geometry) take the mesh path: steps 1-3 are
+replaced by the same ring sampling along the whole nerve, with signed distances to the mesh
+(VTK), so every field is reported the same way, to within the mesh's resolution.
+
+All lengths in mm in the scene frame; arc lengths ``s`` on a nerve are measured from the RExP
+along its rest course, so they name the same anatomy whether or not the nerve is deviated.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from mvd_sim.core.constants import VESSEL_PARENT
+from mvd_sim.core.geometry.closest import SegmentSet
+from mvd_sim.core.geometry.vec import norm
+from mvd_sim.core.labels import DEFAULT_THRESHOLDS, SEVERITIES, SeverityThresholds, pattern_of, \
+    severity, side_of
+from mvd_sim.contact.mesh_path import MeshSurface, mesh_regions, mesh_vessel_contacts
+from mvd_sim.contact.regions import (PATCH_RING_SPACING_MM, PATCH_SAMPLES_AROUND, Region,
+                                     TubeSurface, VesselSurface)
+from mvd_sim.core.tube import Tube
+from mvd_sim.scene.scene import Scene
+
+__all__ = ["REPORT_SCHEMA", "REPORT_SCHEMA_VERSION", "Contact", "VesselContact",
+           "VesselAtRisk", "Culprit", "ContactReport", "analyze", "PATCH_MARGIN_MM",
+           "patch_severity"]
+
+REPORT_SCHEMA = "mvd-sim/contact-report"
+REPORT_SCHEMA_VERSION = 1
+Vec3 = tuple[float, float, float]
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Contact(_Model):
+    """One contact region between a vessel and a nerve.
+
+    Lengths in mm, areas in mm^2, angles in degrees, points in the scene frame. ``s`` values
+    are arc lengths on the nerve's rest course from its root exit point.
+    """
+
+    vessel: str
+    vessel_type: str
+    nerve: Literal["CN7", "CN8"]
+    segment: Literal["RExP", "AS", "RDP", "CP"]
+    in_rez: bool
+    central_myelin: bool
+    s_start_mm: float
+    s_end_mm: float
+    s_centre_mm: float
+    s_deepest_mm: float
+    min_separation_mm: float
+    indentation_mm: float
+    deviation_mm: float
+    patch_area_mm2: float
+    crossing_angle_deg: float
+    side: str
+    nerve_point_mm: Vec3
+    vessel_point_mm: Vec3
+    severity: Literal["mild", "moderate", "severe"]
+
+
+class VesselContact(_Model):
+    """Two vessels touching (e.g. a VA pushing the PICA into the nerve)."""
+
+    vessel_a: str
+    vessel_b: str
+    min_separation_mm: float
+    point_a_mm: Vec3
+    point_b_mm: Vec3
+
+
+class VesselAtRisk(_Model):
+    """A vessel within the near-miss margin of a nerve without touching it."""
+
+    vessel: str
+    vessel_type: str
+    nerve: Literal["CN7", "CN8"]
+    min_separation_mm: float
+    s_mm: float
+    segment: Literal["RExP", "AS", "RDP", "CP"]
+
+
+class Culprit(_Model):
+    """A vessel to mobilise: it compresses CN VII, or pushes a vessel that does."""
+
+    vessel: str
+    vessel_type: str
+    severity: Literal["mild", "moderate", "severe"] | None
+    pushes: str | None = None
+
+
+class ContactReport(_Model):
+    """The contact engine's answer for one scene (JSON schema ``mvd-sim/contact-report``)."""
+
+    schema_name: Literal["mvd-sim/contact-report"] = REPORT_SCHEMA
+    schema_version: Literal[1] = REPORT_SCHEMA_VERSION
+    scenario: str
+    side: Literal["left", "right"]
+    thresholds_mm: dict[str, float]
+    pattern: Literal["none", "single", "double", "multivessel"]
+    culprits: list[Culprit]
+    contacts: list[Contact]
+    vessel_contacts: list[VesselContact]
+    vessels_at_risk: list[VesselAtRisk]
+
+
+#: Nerve surface this much (mm) beyond the contact threshold from a touching vessel, and within
+#: this much of the contact's arc-length interval, is its *patch* (pictures and mesh labels).
+PATCH_MARGIN_MM = 0.15
+
+
+def patch_severity(scene: Scene, report: ContactReport, nerve: str, vertices: np.ndarray,
+                   rest_s: np.ndarray) -> np.ndarray:
+    """Which contact patch each point of a nerve's surface lies on, by severity.
+
+    Parameters
+    ----------
+    scene : Scene
+    report : ContactReport
+        ``analyze(scene)``.
+    nerve : ``"CN7"`` or ``"CN8"``
+    vertices : (v, 3) float, mm
+        Points on the nerve's surface (a mesh's vertices), scene frame.
+    rest_s : (v,) float, mm
+        Each point's arc length on the nerve's rest course.
+
+    Returns
+    -------
+    (v,) int8
+        0 off every patch, else ``1 + SEVERITIES.index(severity)`` (1 mild, 2 moderate,
+        3 severe) of the contact whose patch it is on (the later contact where two overlap).
+    """
+    codes = np.zeros(len(vertices), dtype=np.int8)
+    for contact in (c for c in report.contacts if c.nerve == nerve):
+        vessel = scene.vessels.get(contact.vessel)
+        if vessel is None:
+            continue
+        near = TubeSurface.of(vessel).signed_gap(vertices) <= \
+            PATCH_MARGIN_MM + report.thresholds_mm["contact"]
+        inside = (rest_s >= contact.s_start_mm - PATCH_MARGIN_MM) & \
+            (rest_s <= contact.s_end_mm + PATCH_MARGIN_MM)
+        codes[near & inside] = 1 + SEVERITIES.index(contact.severity)
+    return codes
+
+
+def _rest_s(scene: Scene, nerve: str, placed_s: np.ndarray | float) -> np.ndarray:
+    """Placed-course arc length to rest-course arc length (same material point)."""
+    placed = scene.nerves[nerve]
+    return np.interp(placed_s, placed.s, scene.rest_nerves[nerve].s)
+
+
+def _arc_fraction(gap: np.ndarray, threshold: float) -> np.ndarray:
+    """Fraction of each arc between neighbouring samples of a ring (k, n) that lies within
+    ``threshold``, interpolating the gap linearly along the arc (sub-sample patch edges)."""
+    following = np.concatenate([gap[:, 1:], gap[:, :1]], axis=1)
+    low, high = np.minimum(gap, following), np.maximum(gap, following)
+    crossing = (threshold - low) / np.where(high > low, high - low, 1.0)
+    return np.where(high <= threshold, 1.0, np.where(low <= threshold, crossing, 0.0))
+
+
+def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
+              thresholds: SeverityThresholds) -> Contact:
+    """Every reported field of a contact around its deepest point."""
+    placed, rest = scene.nerves[nerve], scene.rest_nerves[nerve]
+    landmarks = scene.landmarks[nerve]
+    rings = placed.surface_samples(*deepest.span, PATCH_RING_SPACING_MM,
+                            PATCH_SAMPLES_AROUND)
+    gap = deepest.surface.signed_gap(rings.points.reshape(-1, 3)).reshape(
+        rings.points.shape[:2])
+    touching = gap <= thresholds.contact_mm
+    touching_s = rings.s[touching.any(axis=1)]
+    area = float(np.sum(_arc_fraction(gap, thresholds.contact_mm).sum(axis=1) * rings.area))
+    if len(touching_s):  # each touching ring stands for half a spacing either side
+        half = 0.5 * PATCH_RING_SPACING_MM
+        s_lo = max(touching_s[0] - half, 0.0)
+        s_hi = min(touching_s[-1] + half, placed.length_mm)
+    else:  # a touch narrower than the ring spacing
+        s_lo = s_hi = deepest.placed_s
+    tangent = placed.smooth_tangent_at(deepest.placed_s)
+    crossing = float(np.degrees(np.arccos(min(abs(float(np.dot(tangent, deepest.vessel_axis))),
+                                              1.0))))
+    direction = deepest.vessel_centre - deepest.nerve_centre
+    unit = direction / max(float(np.linalg.norm(direction)), 1e-12)
+    r_nerve = float(placed.radius_at(deepest.placed_s))
+    s_deep = float(_rest_s(scene, nerve, deepest.placed_s))
+    deviation = _deviation_under(placed, rest, (s_lo, s_hi), deepest.placed_s, s_deep, unit)
+    s_start, s_end = (float(x) for x in _rest_s(scene, nerve, np.array([s_lo, s_hi])))
+    indentation = max(0.0, -deepest.gap)
+    return Contact(
+        vessel=vessel.name, vessel_type=vessel.kind, nerve=nerve,
+        segment=landmarks.segment_at(s_deep), in_rez=bool(landmarks.in_rez(s_deep)),
+        central_myelin=bool(landmarks.centrally_myelinated(s_deep)),
+        s_start_mm=s_start, s_end_mm=s_end, s_centre_mm=0.5 * (s_start + s_end),
+        s_deepest_mm=s_deep, min_separation_mm=deepest.gap, indentation_mm=indentation,
+        deviation_mm=deviation, patch_area_mm2=area, crossing_angle_deg=crossing,
+        side=side_of(direction, tangent, scene.lateral),
+        nerve_point_mm=tuple(deepest.nerve_centre + r_nerve * unit),
+        vessel_point_mm=tuple(deepest.nerve_centre + (r_nerve + deepest.gap) * unit),
+        severity=severity(indentation, deviation, thresholds))
+
+
+def _deviation_under(placed: Tube, rest: Tube, span: tuple[float, float], placed_s: float,
+                     rest_s: float, towards_vessel: np.ndarray) -> float:
+    """How far (mm) a vessel has deviated the nerve: the largest displacement of the nerve's
+    centerline from its rest course under the contact (over its placed arc interval ``span``
+    and at its deepest point, ``placed_s`` as placed and ``rest_s`` at rest), counting only
+    displacements away from the vessel (``towards_vessel``: unit, nerve to vessel).
+
+    A neighbour that deviates the nerve beside this vessel moves the nerve under it less, or
+    towards it. Only the sign is asked, not how directly away: a nerve pushed while it slides
+    over the brainstem moves along the surface, as little as 70 deg off straight away from
+    the vessel pushing it. So where the nerve moved away from two vessels touching it
+    close together (the same side; or a push across one vessel tilted even slightly away
+    from it) both read as deviating it: geometry alone cannot tell which did.
+    """
+    under = (placed.s >= span[0]) & (placed.s <= span[1])
+    moved = np.vstack([rest.points[under] - placed.points[under],
+                       rest.point_at(rest_s) - placed.point_at(placed_s)])
+    away = moved @ towards_vessel > 0.0
+    return float(np.max(norm(moved[away]), initial=0.0))
+
+
+def _runs(local: np.ndarray, owner: np.ndarray | None = None) -> list[np.ndarray]:
+    """Group pair indices into regions: runs of segments at most 2 apart along a vessel.
+
+    A vessel that passes a nerve twice (a loop) gives two runs, hence two regions; with
+    ``owner`` given, runs never cross from one vessel to the next.
+    """
+    owner = np.zeros(len(local), dtype=np.intp) if owner is None else owner
+    order = np.lexsort((local, owner))
+    breaks = np.flatnonzero((np.diff(local[order]) > 2) | (np.diff(owner[order]) != 0)) + 1
+    return np.split(order, breaks)
+
+
+def _nerve_regions(nerve: Tube, vessels: list[Tube], segments: SegmentSet, margin: float,
+                   contact_mm: float) -> list[list[Region]]:
+    """Deepest point of every region where each vessel comes within ``margin`` of the nerve.
+
+    ``segments`` stacks the vessels' segments (one k-d tree); returns regions per vessel.
+    A region's span is the nerve segments whose pair gap is within ``contact_mm`` (where the
+    patch can be), or all of the region's nerve segments when none is.
+    """
+    mine = nerve.segments
+    a, b, s, t, gap = mine.near_pairs(segments, margin)
+    out: list[list[Region]] = [[] for _ in vessels]
+    for run in _runs(segments.local[b], segments.owner[b]) if len(b) else []:
+        k = run[np.argmin(gap[run])]
+        owner = int(segments.owner[b[k]])
+        vessel = vessels[owner]
+        # a nerve surface point within the threshold of a vessel segment makes that pair's
+        # gap within it too: the patch lies on the touching pairs' nerve segments, and only
+        # their vessel segments (and one either side, for the gap just outside) matter
+        touching = run[gap[run] <= contact_mm]
+        pairs = touching if len(touching) else run
+        lo, hi = a[pairs].min(), a[pairs].max()
+        span = (float(mine.arc0[lo]), float(mine.arc0[hi] + 2 * mine.half[hi]))
+        rows = segments.local[b[pairs]]
+        keep = np.arange(max(rows.min() - 1, 0), min(rows.max() + 3, len(vessel.points)))
+        local = TubeSurface.of(vessel, keep)
+        out[owner].append(Region(
+            placed_s=float(mine.arc0[a[k]] + 2 * s[k] * mine.half[a[k]]),
+            gap=float(gap[k]), nerve_centre=mine.point(a[k], s[k]),
+            vessel_centre=segments.point(b[k], t[k]),
+            vessel_axis=vessel.smooth_tangent_at(segments.arc0[b[k]]
+                                                 + 2 * t[k] * segments.half[b[k]]),
+            span=span, surface=local))
+    return out
+
+
+def _vessel_contacts(scene: Scene, thresholds: SeverityThresholds) -> list[VesselContact]:
+    """Vessel-vessel contacts; a branch is measured from beyond its junction with its trunk
+    (:attr:`~mvd_sim.scene.scene.Scene.branch_segments`)."""
+    out = []
+    vessels = list(scene.vessels.values())
+    for k, one in enumerate(vessels):
+        for two in vessels[k + 1:]:
+            first = scene.branch_segments.get((one.name, two.name), one.segments)
+            second = scene.branch_segments.get((two.name, one.name), two.segments)
+            if VESSEL_PARENT.get(one.kind) == two.kind and (one.name, two.name) not in \
+                    scene.branch_segments:
+                continue  # the whole branch lies within its junction
+            if VESSEL_PARENT.get(two.kind) == one.kind and (two.name, one.name) not in \
+                    scene.branch_segments:
+                continue
+            a, b, s, t, gap = first.near_pairs(second, thresholds.contact_mm)
+            for run in _runs(a) if len(a) else []:
+                m = run[np.argmin(gap[run])]
+                out.append(VesselContact(
+                    vessel_a=one.name, vessel_b=two.name,
+                    min_separation_mm=float(gap[m]),
+                    point_a_mm=tuple(first.point(a[m], s[m])),
+                    point_b_mm=tuple(second.point(b[m], t[m]))))
+    return out
+
+
+def _culprits(contacts: list[Contact], vessel_contacts: list[VesselContact],
+              kinds: dict[str, str]) -> list[Culprit]:
+    """Vessels compressing CN VII (worst first), then vessels pushing one of them."""
+    rank = {name: i for i, name in enumerate(SEVERITIES)}
+    worst: dict[str, Contact] = {}
+    for c in contacts:
+        if c.nerve == "CN7" and (c.vessel not in worst or
+                                 (rank[c.severity], c.indentation_mm) >
+                                 (rank[worst[c.vessel].severity], worst[c.vessel].indentation_mm)):
+            worst[c.vessel] = c
+    direct = sorted(worst.values(), key=lambda c: (-rank[c.severity], -c.indentation_mm,
+                                                   c.min_separation_mm))
+    culprits = [Culprit(vessel=c.vessel, vessel_type=c.vessel_type, severity=c.severity)
+                for c in direct]
+    named = {c.vessel for c in culprits}
+    # worst culprit first, so a vessel pushing several is named for the worst one it pushes
+    # (whatever the process's string hashing)
+    frontier = [c.vessel for c in culprits]
+    while frontier:  # vessels pushing a culprit, transitively
+        pushed = frontier.pop(0)
+        for vc in vessel_contacts:
+            for me, other in ((vc.vessel_a, vc.vessel_b), (vc.vessel_b, vc.vessel_a)):
+                if other == pushed and me not in named:
+                    culprits.append(Culprit(vessel=me, vessel_type=kinds[me], severity=None,
+                                            pushes=pushed))
+                    named.add(me)
+                    frontier.append(me)
+    return culprits
+
+
+def _order(contacts: list[Contact]) -> list[Contact]:
+    rank = {name: i for i, name in enumerate(SEVERITIES)}
+    return sorted(contacts, key=lambda c: (c.nerve, -rank[c.severity], -c.indentation_mm,
+                                           c.min_separation_mm, c.s_deepest_mm))
+
+
+def analyze(scene: Scene,
+            thresholds: SeverityThresholds = DEFAULT_THRESHOLDS) -> ContactReport:
+    """Find and grade every neurovascular contact of a scene.
+
+    Parameters
+    ----------
+    scene : Scene
+        Its tube vessels take the exact tube path, its mesh vessels the mesh path.
+    thresholds : SeverityThresholds, optional
+        Contact, indentation, deviation and near-miss thresholds (mm).
+
+    Returns
+    -------
+    ContactReport
+
+    Examples
+    --------
+    >>> import mvd_sim
+    >>> report = mvd_sim.analyze(mvd_sim.load_scene("aica_as_moderate_right"))
+    >>> report.pattern, [(c.vessel, c.segment, c.severity) for c in report.contacts]
+    ('single', [('aica', 'AS', 'moderate')])
+    """
+    contacts, at_risk = [], []
+    vessels = list(scene.vessels.values())
+    meshes = []
+    if scene.mesh_vessels:
+        meshes = [MeshSurface(m) for m in scene.mesh_vessels.values()]
+    for nerve_name, nerve in scene.nerves.items():
+        if vessels:
+            found = _nerve_regions(nerve, vessels, scene.vessel_segments,
+                                   thresholds.near_miss_mm, thresholds.contact_mm)
+            for vessel, regions in zip(vessels, found):
+                _collect(scene, nerve_name, vessel, regions, thresholds, contacts, at_risk)
+        for surface in meshes:
+            found = mesh_regions(nerve, surface, thresholds.near_miss_mm)
+            _collect(scene, nerve_name, surface, found, thresholds, contacts, at_risk)
+    vessel_contacts = _vessel_contacts(scene, thresholds)
+    if meshes:
+        tubes = [TubeSurface.of(v) for v in vessels]
+        for a, b, gap, point in mesh_vessel_contacts(meshes, tubes, thresholds.contact_mm):
+            vessel_contacts.append(VesselContact(
+                vessel_a=a, vessel_b=b, min_separation_mm=gap, point_a_mm=tuple(point),
+                point_b_mm=tuple(point)))
+    kinds = {**{v.name: v.kind for v in scene.vessels.values()},
+             **{m.name: m.kind for m in scene.mesh_vessels.values()}}
+    culprits = _culprits(contacts, vessel_contacts, kinds)
+    cn7 = [c for c in contacts if c.nerve == "CN7"]
+    pattern = pattern_of(any(c.in_rez for c in cn7), any(not c.in_rez for c in cn7),
+                         len(culprits))
+    return ContactReport(
+        scenario=scene.name, side=scene.side,
+        thresholds_mm={"contact": thresholds.contact_mm,
+                       "indentation": thresholds.indentation_mm,
+                       "deviation": thresholds.deviation_mm,
+                       "near_miss": thresholds.near_miss_mm},
+        pattern=pattern, culprits=culprits, contacts=_order(contacts),
+        vessel_contacts=vessel_contacts, vessels_at_risk=at_risk)
+
+
+def _collect(scene: Scene, nerve: str, vessel: VesselSurface | Tube, regions: list[Region],
+             thresholds: SeverityThresholds, contacts: list, at_risk: list) -> None:
+    """Turn a vessel's regions on a nerve into contacts, or one vessel-at-risk entry."""
+    touching = [d for d in regions if d.gap <= thresholds.contact_mm]
+    contacts.extend(_describe(scene, nerve, vessel, d, thresholds) for d in touching)
+    if regions and not touching:
+        nearest = min(regions, key=lambda d: d.gap)
+        s = float(_rest_s(scene, nerve, nearest.placed_s))
+        at_risk.append(VesselAtRisk(
+            vessel=vessel.name, vessel_type=vessel.kind, nerve=nerve,
+            min_separation_mm=nearest.gap, s_mm=s,
+            segment=scene.landmarks[nerve].segment_at(s)))

@@ -1,0 +1,158 @@
+"""A self-contained HTML case report for a case conference.
+
+One file, images embedded as data URIs, no scripts and no external resources: the surgeon's
+view (and a lateral one), before and after when a plan is given; the contact table; a plot
+of each vessel's separation from CN VII along its arc length with the segments shaded
+(matplotlib); the decompression outcome; and the scenario it came from.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+
+from mvd_sim.contact.analysis import ContactReport, analyze
+from mvd_sim.contact.regions import TubeSurface
+from mvd_sim.surgery.decompress import DecompressionReport
+from mvd_sim.core.output import HTML_SUFFIXES, output_format, write_file
+from mvd_sim.scene.scene import Scene
+
+__all__ = ["separation_profiles", "separation_plot_png", "case_report_html", "write_case_report"]
+
+SEGMENT_SHADES = {"RExP": "#f6d8d8", "AS": "#f9e9c8", "RDP": "#e3f0d3", "CP": "#dbe7f5"}
+
+
+def separation_profiles(scene: Scene, nerve: str = "CN7") -> tuple[np.ndarray, dict]:
+    """Rest-course arc length (mm) of each node of ``nerve`` and, per vessel, the surface gap
+    (mm, negative on overlap) from the nerve's surface there to the vessel's surface."""
+    placed, rest = scene.nerves[nerve], scene.rest_nerves[nerve]
+    gaps = {}
+    for name, vessel in scene.vessels.items():
+        gaps[name] = TubeSurface.of(vessel).signed_gap(placed.points) - placed.radius
+    return rest.s, gaps
+
+
+def _png(figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def separation_plot_png(scene: Scene, contact_mm: float, window_mm: float = 3.0) -> bytes:
+    """PNG of each vessel's separation from CN VII along its arc length, segments shaded;
+    vessels that never come within ``window_mm`` are left out."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    s, gaps = separation_profiles(scene)
+    marks = scene.landmarks["CN7"]
+    figure = Figure(figsize=(8, 3.4))
+    FigureCanvasAgg(figure)  # draws without touching the host's pyplot backend
+    axes = figure.subplots()
+    for segment, shade in SEGMENT_SHADES.items():
+        lo, hi = marks.segment_interval(segment)
+        axes.axvspan(lo, hi, color=shade, zorder=0)
+        axes.text(0.5 * (lo + hi), window_mm * 0.93, segment, ha="center", va="top",
+                  fontsize=8)
+    for name, gap in gaps.items():
+        if gap.min() <= window_mm:
+            axes.plot(s, gap, label=f"{name} ({scene.vessels[name].kind})", lw=1.6)
+    axes.axhline(0.0, color="black", lw=0.8)
+    axes.axhline(contact_mm, color="grey", lw=0.8, ls="--", label="contact threshold")
+    axes.set_xlim(0.0, float(s[-1]))
+    axes.set_ylim(min(-1.0, min((g.min() for g in gaps.values()), default=0.0) - 0.1),
+                  window_mm)
+    axes.set_xlabel("arc length along CN VII from the root exit point (mm)")
+    axes.set_ylabel("separation (mm)")
+    axes.legend(fontsize=8, loc="lower right")
+    return _png(figure)
+
+
+def _img(png: bytes, alt: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+                   for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _contacts(report: ContactReport) -> str:
+    if not report.contacts:
+        return "<p>No neurovascular contact.</p>"
+    rows = [[c.vessel, c.vessel_type, c.nerve, c.segment, "yes" if c.in_rez else "no",
+             f"{c.s_start_mm:.1f}-{c.s_end_mm:.1f}", f"{c.min_separation_mm:+.2f}",
+             f"{c.indentation_mm:.2f}", f"{c.deviation_mm:.2f}", f"{c.patch_area_mm2:.2f}",
+             f"{c.crossing_angle_deg:.0f}", c.side, c.severity] for c in report.contacts]
+    return _table(["vessel", "type", "nerve", "segment", "REZ", "s (mm)", "separation (mm)",
+                   "indentation (mm)", "deviation (mm)", "area (mm²)", "angle (°)", "side",
+                   "severity"], rows)
+
+
+def _outcome(outcome: DecompressionReport) -> str:
+    verdict = "Decompressed" if outcome.decompressed else "Not decompressed"
+    items = "".join(f"<li>{html.escape(r)}</li>" for r in outcome.reasons)
+    items += "".join(f"<li class='warn'>warning: {html.escape(w)}</li>"
+                     for w in outcome.warnings)
+    pads = _table(["pad", "shape", "diameter (mm)", "holds off", "area on nerve (mm²)",
+                   "pressure (kPa)", "on REZ"],
+                  [[p.id, p.shape, f"{p.diameter_mm:.1f}", p.holds_off,
+                    f"{p.nerve_contact_area_mm2:.2f}", f"{p.nerve_pressure_kpa:.2f}",
+                    "yes" if p.on_rez else "no"] for p in outcome.sponges])
+    vessels = _table(["vessel", "type", "clearance before → after (mm)", "moved (mm)"],
+                     [[v.vessel, v.vessel_type,
+                       f"{v.clearance_before_mm:+.2f} → {v.clearance_after_mm:+.2f}",
+                       f"{v.displacement_after_mm:.2f}"] for v in outcome.vessels])
+    return (f"<p class='verdict'>{verdict} (worst phase {outcome.after.worst_phase:.2f} of "
+            f"the cycle, {outcome.after.phases_sampled} phases sampled)</p><ul>{items}</ul>"
+            f"{pads}{vessels}")
+
+
+_STYLE = """body{font-family:sans-serif;margin:2em;max-width:1200px;color:#222}
+img{max-width:100%;border:1px solid #ccc;margin:4px 0}
+table{border-collapse:collapse;margin:1em 0;font-size:0.9em}
+td,th{border:1px solid #bbb;padding:3px 8px;text-align:left}
+th{background:#eee}.verdict{font-weight:bold;font-size:1.2em}.warn{color:#a40}
+pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:0.85em}"""
+
+
+def case_report_html(scene: Scene, scenario_text: str, title: str, description: str,
+                     pictures: list[tuple[bytes, str]], report: ContactReport | None = None,
+                     outcome: DecompressionReport | None = None) -> str:
+    """The report as one HTML string (every image embedded)."""
+    report = analyze(scene) if report is None else report
+    culprits = ", ".join(f"{c.vessel} ({c.severity or 'pushing ' + str(c.pushes)})"
+                         for c in report.culprits) or "none"
+    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+             "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
+             "img-src data:; style-src 'unsafe-inline'\">"
+             f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>",
+             f"<h1>{html.escape(title)}</h1>",
+             f"<p>{html.escape(description)}</p>",
+             f"<p><b>Side:</b> {scene.side}. <b>Pattern:</b> {report.pattern}. "
+             f"<b>Culprits:</b> {html.escape(culprits)}.</p>",
+             "<h2>Views</h2>", *(_img(png, alt) for png, alt in pictures),
+             "<h2>Contacts</h2>", _contacts(report),
+             "<h2>Separation along CN VII</h2>",
+             _img(separation_plot_png(scene, report.thresholds_mm["contact"]),
+                  "separation of each vessel from CN VII along its arc length")]
+    if outcome is not None:
+        parts += ["<h2>Decompression</h2>", _outcome(outcome)]
+    parts += ["<h2>Scenario</h2>", f"<pre>{html.escape(scenario_text)}</pre>",
+              "</body></html>"]
+    return "\n".join(parts)
+
+
+def write_case_report(path: str | os.PathLike, text: str) -> Path:
+    """Write the report atomically (:func:`mvd_sim.core.output.write_file`) to an ``.html`` or
+    ``.htm`` file; any other suffix is refused in one line (:data:`HTML_SUFFIXES`)."""
+    output_format(path, HTML_SUFFIXES)
+    return write_file(path, text.encode("utf-8"))

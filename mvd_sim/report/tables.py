@@ -1,0 +1,157 @@
+"""Human-readable and JSON forms of the reports.
+
+The JSON form is the pydantic model dumped as is (:class:`~mvd_sim.contact.analysis.ContactReport`:
+schema ``mvd-sim/contact-report``; :class:`~mvd_sim.surgery.decompress.DecompressionReport`:
+``mvd-sim/decompression-report``; both version 1); :func:`report_json_schema` gives their
+JSON Schema. The tables are drawn with rich.
+"""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import BaseModel
+
+from mvd_sim.contact.analysis import ContactReport
+from mvd_sim.surgery.decompress import DecompressionReport
+from mvd_sim.surgery.planner import Plan
+
+__all__ = ["report_json", "report_json_schema", "report_table", "decompression_table",
+           "plan_table"]
+
+
+def report_json(report: BaseModel) -> str:
+    """A report (contact, decompression or plan) as indented JSON text (units in the field
+    names)."""
+    return report.model_dump_json(indent=2) + "\n"
+
+
+def report_json_schema(model: type[BaseModel] = ContactReport) -> str:
+    """JSON Schema of a report model (draft 2020-12, generated from the pydantic model)."""
+    return json.dumps(model.model_json_schema(), indent=2) + "\n"
+
+
+def _console(width: int):
+    from rich.console import Console
+
+    return Console(width=width, record=True, file=_Null(), color_system=None)
+
+
+def decompression_table(report: DecompressionReport, width: int = 120) -> str:
+    """A decompression report as text: verdict, reasons, warnings, pads, vessels, contacts."""
+    from rich.table import Table
+
+    console = _console(width)
+    verdict = "DECOMPRESSED" if report.decompressed else "NOT DECOMPRESSED"
+    console.print(f"[bold]{report.scenario}[/bold]: [bold]{verdict}[/bold] "
+                  f"(worst phase {report.after.worst_phase:.3f}; {report.after.phases_sampled} "
+                  f"phases sampled, {report.after.phases_solved} solved)")
+    for reason in report.reasons:
+        console.print(f"  because {reason}")
+    for warning in report.warnings:
+        console.print(f"  warning: {warning}")
+    pads = Table(title="Pads at the worst phase (nerve contact: area mm2, force mN, kPa)")
+    for header in ("pad", "shape", "d", "length", "holds off", "area", "force", "pressure",
+                   "on REZ", "overlap"):
+        pads.add_column(header, no_wrap=True)
+    for p in report.sponges:
+        pads.add_row(p.id, p.shape, f"{p.diameter_mm:.1f}", f"{p.length_mm:.1f}", p.holds_off,
+                     f"{p.nerve_contact_area_mm2:.2f}", f"{p.nerve_force_mn:.2f}",
+                     f"{p.nerve_pressure_kpa:.2f}", "yes" if p.on_rez else "no",
+                     f"{p.max_overlap_mm:.2f}")
+    if report.sponges:
+        console.print(pads)
+    vessels = Table(title="Vessels, before -> after (clearance from CN VII and displacement "
+                    "mm, peak curvature 1/mm)")
+    for header in ("vessel", "type", "clearance", "moved", "curvature"):
+        vessels.add_column(header, no_wrap=True)
+    for v in report.vessels:
+        vessels.add_row(v.vessel, v.vessel_type,
+                        f"{v.clearance_before_mm:+.2f} -> {v.clearance_after_mm:+.2f}",
+                        f"{v.displacement_before_mm:.2f} -> {v.displacement_after_mm:.2f}",
+                        f"{v.peak_curvature_before_per_mm:.2f} -> "
+                        f"{v.peak_curvature_after_per_mm:.2f}")
+    console.print(vessels)
+    for label, state in (("before", report.before), ("after", report.after)):
+        found = ", ".join(f"{c.vessel} at {c.segment} ({c.severity}, {c.min_separation_mm:+.2f})"
+                          for c in state.contacts) or "none"
+        console.print(f"CN VII contacts {label}: {found}; nerve deviation "
+                      f"{state.nerve_deviation_mm:.2f} mm")
+    return console.export_text()
+
+
+def report_table(report: ContactReport, width: int = 120) -> str:
+    """The report as text tables: pattern and culprits, contacts, vessel contacts, risks."""
+    from rich.table import Table
+
+    console = _console(width)
+    culprits = ", ".join(
+        f"{c.vessel} ({c.vessel_type}, {c.severity})" if c.pushes is None
+        else f"{c.vessel} ({c.vessel_type}, pushing {c.pushes})" for c in report.culprits)
+    console.print(f"[bold]{report.scenario}[/bold] ({report.side} side): pattern "
+                  f"[bold]{report.pattern}[/bold]; culprits: {culprits or 'none'}")
+    table = Table(title="Neurovascular contacts (lengths mm, s from the root exit point; "
+                  "area mm2; angle deg)")
+    text_columns = ("vessel", "type", "nerve", "segment", "REZ", "side", "severity")
+    for header in ("vessel", "type", "nerve", "segment", "REZ", "s", "sep", "indent", "dev",
+                   "area", "angle", "side", "severity"):
+        table.add_column(header, justify="left" if header in text_columns else "right",
+                         no_wrap=True)
+    for c in report.contacts:
+        table.add_row(c.vessel, c.vessel_type, c.nerve, c.segment,
+                      "yes" if c.in_rez else "no",
+                      f"{c.s_start_mm:.1f}-{c.s_end_mm:.1f}", f"{c.min_separation_mm:+.2f}",
+                      f"{c.indentation_mm:.2f}", f"{c.deviation_mm:.2f}",
+                      f"{c.patch_area_mm2:.2f}", f"{c.crossing_angle_deg:.0f}", c.side,
+                      c.severity)
+    if report.contacts:
+        console.print(table)
+    else:
+        console.print("No neurovascular contact.")
+    for vc in report.vessel_contacts:
+        console.print(f"vessel contact: {vc.vessel_a} - {vc.vessel_b} "
+                      f"(separation {vc.min_separation_mm:+.2f} mm)")
+    for risk in report.vessels_at_risk:
+        console.print(f"at risk: {risk.vessel} ({risk.vessel_type}) "
+                      f"{risk.min_separation_mm:.2f} mm from {risk.nerve} "
+                      f"at s = {risk.s_mm:.1f} mm ({risk.segment})")
+    return console.export_text()
+
+
+def plan_table(plan: Plan, width: int = 120) -> str:
+    """A sponge plan as text: verdict, the pads in order, and the predicted outcome."""
+    from rich.table import Table
+
+    console = _console(width)
+    verdict = "PLAN FOUND" if plan.feasible else "NO SPONGE PLAN"
+    console.print(f"[bold]{plan.scenario}[/bold]: [bold]{verdict}[/bold]: {plan.message}")
+    if plan.mobilise_first:
+        console.print(f"  mobilise first: {', '.join(plan.mobilise_first)} (pushes a culprit "
+                      "into the nerve)")
+    steps = Table(title=f"Pads in order ({plan.candidates_tried} candidates tried; "
+                  "s mm from the root exit point, pressure kPa)")
+    for header in ("#", "holds off", "segment", "s", "shape", "d", "length", "pressure",
+                   "on REZ"):
+        steps.add_column(header, no_wrap=True)
+    for k, step in enumerate(plan.steps, 1):
+        pad = step.sponge
+        steps.add_row(str(k), step.vessel, step.segment, f"{step.s_mm:.1f}", pad.shape,
+                      f"{pad.diameter_mm:.1f}",
+                      f"{pad.cylinder_length_mm:.1f}" if pad.shape == "cylinder" else "-",
+                      f"{step.pressure_kpa:.2f}", "yes" if step.on_rez else "no")
+    if plan.steps:
+        console.print(steps)
+    text = console.export_text()
+    if plan.predicted is not None:
+        text += "Predicted outcome:\n" + decompression_table(plan.predicted, width)
+    return text
+
+
+class _Null:
+    """A file that drops what is written (the console only records)."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass

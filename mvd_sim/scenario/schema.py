@@ -1,0 +1,506 @@
+"""Scenario files: a strict, documented YAML schema and a safe loader.
+
+A scenario describes one case: the side, optional anatomy overrides, the vessels (by default
+course, by control points, or in clinical terms relative to a nerve) and what a surgeon would
+find. Every length is in mm, every angle in degrees; points are in the scene frame of
+:mod:`mvd_sim.core.constants` (origin at the RExP, x = patient's right, y anterior, z rostral).
+
+Example
+-------
+.. code-block:: yaml
+
+    schema_version: 1
+    title: AICA grooving the attached segment
+    description: >-
+      Right hemifacial spasm. The AICA's premeatal segment crosses the attached segment of
+      VII from caudal and indents it 0.4 mm. A surgeon finds a single moderate compression.
+    side: right
+    vessels:
+      - id: aica
+        type: AICA
+        compresses:
+          - target: CN7
+            segment: AS
+            from: caudal
+            crossing_angle_deg: 85
+            indentation_mm: 0.4
+    findings:
+      pattern: single
+      contacts:
+        - {vessel: aica, nerve: CN7, segment: AS, severity: moderate}
+
+Files are read and written by :mod:`mvd_sim.scenario.files`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import fields
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, create_model,
+                      field_validator, model_validator)
+
+from mvd_sim.core.constants import (VESSEL_TYPES, BrainstemParams,
+                                    FacialNerveParams, VestibulocochlearParams)
+from mvd_sim.core.errors import ScenarioError
+from mvd_sim.core.materials import Materials
+from mvd_sim.core.validation import one_line
+
+__all__ = ["SCHEMA_VERSION", "ScenarioSpec", "VesselSpec", "ContactSpec", "FindingsSpec",
+           "SpongeSpec", "materials_of", "parse_sponge", "check_sponges", "case_fingerprint",
+           "parse_scenario"]
+
+SCHEMA_VERSION = 1
+NERVES = ("CN7", "CN8")
+# ids no vessel or pad may take (compared in lower case): each structure's id names its mesh
+_RESERVED_IDS = {"brainstem": "the brainstem", "cn7": "a nerve", "cn8": "a nerve"}
+_DEFAULT_SPONGE_ID = re.compile(r"sponge[0-9]+")
+SIDES_OF_APPROACH = ("anterior", "posterior", "rostral", "caudal", "lateral", "medial",
+                     "away_from_nerve")
+_MAX_COORD_MM = 150.0
+#: Consecutive control points of a vessel closer than this (mm) say nothing about its course.
+MIN_CONTROL_POINT_STEP_MM = 0.01
+#: Longest course (mm, through its control points) of one vessel given by ``points_mm``: the
+#: default courses run 25-90 mm through the scene (the intracranial VA is 40 +- 10.6 mm long,
+#: J NeuroIntervent Surg 2013), and the mechanics' work grows with the length of every rod.
+MAX_VESSEL_COURSE_MM = 150.0
+#: Most course (mm) of all the vessels given by ``points_mm`` together; with at most 20
+#: vessels and these lengths a decompression and a plan finish in the times the README states.
+MAX_TOTAL_COURSE_MM = 600.0
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def _params_model(name: str, params_cls: type, low: float, high: float) -> type[BaseModel]:
+    """Pydantic model of optional overrides for a literature-defaults dataclass.
+
+    A number may be overridden within ``(low, high]`` times its default, which rejects
+    negative, zero and absurd sizes while allowing the published ranges; an angle (``*_deg``)
+    within (-90, 90] degrees; a field listed in the class's ``OVERRIDE_RANGES`` within that
+    range (inclusive).
+    """
+    explicit = getattr(params_cls, "OVERRIDE_RANGES", {})
+    spec = {}
+    for f in fields(params_cls):
+        default = f.default
+        kind = int if isinstance(default, int) else float
+        if f.name in explicit:
+            limits = {"ge": explicit[f.name][0], "le": explicit[f.name][1]}
+        elif f.name.endswith("_deg"):
+            limits = {"gt": -90.0, "le": 90.0}
+        else:
+            limits = {"gt": kind(default * low), "le": kind(default * high)}
+        spec[f.name] = (Annotated[kind | None, Field(default=None, strict=True,
+                                                      allow_inf_nan=False, **limits)], None)
+    model = create_model(name, __base__=_Strict, **spec)
+    model.__doc__ = f"Overrides of :class:`~mvd_sim.core.constants.{params_cls.__name__}`."
+    return model
+
+
+BrainstemOverrides = _params_model("BrainstemOverrides", BrainstemParams, 0.6, 1.6)
+FacialNerveOverrides = _params_model("FacialNerveOverrides", FacialNerveParams, 0.25, 4.0)
+VestibulocochlearOverrides = _params_model("VestibulocochlearOverrides",
+                                           VestibulocochlearParams, 0.25, 4.0)
+
+
+MechanicsOverrides = _params_model("MechanicsOverrides", Materials, 1e-3, 1e3)
+
+
+#: Shortest stretch (mm) of the attached segment proper (between the RExP zone and the RDP
+#: zone) and of the cisternal portion (beyond the RDP zone) that a scenario may leave, so
+#: every segment a contact can name exists on the nerve.
+MIN_SEGMENT_MM = 0.5
+
+
+class AnatomySpec(_Strict):
+    """Anatomy overrides; anything left out keeps its literature default."""
+
+    brainstem: BrainstemOverrides = Field(default_factory=BrainstemOverrides)
+    facial_nerve: FacialNerveOverrides = Field(default_factory=FacialNerveOverrides)
+    vestibulocochlear_nerve: VestibulocochlearOverrides = Field(
+        default_factory=VestibulocochlearOverrides)
+
+    @model_validator(mode="after")
+    def _segments_fit(self) -> AnatomySpec:
+        facial = FacialNerveParams(**self.facial_nerve.model_dump(exclude_none=True))
+        half_rdp = 0.5 * facial.rdp_zone_length_mm
+        attached = facial.attached_segment_length_mm - half_rdp - facial.rexp_zone_length_mm
+        if attached < MIN_SEGMENT_MM:
+            raise ValueError(
+                f"facial_nerve: the attached segment ({facial.attached_segment_length_mm:g}"
+                f" mm) leaves {attached:.2f} mm between the RExP zone "
+                f"({facial.rexp_zone_length_mm:g} mm) and the RDP zone "
+                f"({facial.rdp_zone_length_mm:g} mm); at least {MIN_SEGMENT_MM:g} mm is needed")
+        if facial.cisternal_length_mm - half_rdp < MIN_SEGMENT_MM:
+            raise ValueError(
+                f"facial_nerve: the cisternal length ({facial.cisternal_length_mm:g} mm)"
+                f" leaves under {MIN_SEGMENT_MM:g} mm beyond the RDP zone "
+                f"({facial.rdp_zone_length_mm:g} mm)")
+        return self
+
+
+Mm = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+
+
+class ContactSpec(_Strict):
+    """A compression in clinical terms: where on which structure, from which side, how hard.
+
+    Attributes
+    ----------
+    target : str
+        ``CN7``, ``CN8`` or the id of another vessel (a vessel pushing another one).
+    segment : str, optional
+        ``RExP``, ``AS``, ``RDP`` or ``CP``: the contact lands at that segment's centre
+        (``m`` contacts asked on one segment of a nerve are spread evenly along it,
+        at ``i / (m + 1)`` of its length, in the scenario's order).
+    s_mm : float, optional
+        Arc length on the target from its start (the RExP for nerves). For a vessel target
+        without ``s_mm`` the contact lands 3 mm proximal to where that vessel touches the
+        nerve (:data:`mvd_sim.scene.build.CHAIN_OFFSET_MM`).
+    from_side : str
+        Side the vessel comes from (YAML key ``from``): anterior, posterior, rostral, caudal,
+        lateral, medial (projected into the target's normal plane), or ``away_from_nerve`` for
+        vessel targets (default for them; ``caudal`` for nerves).
+    crossing_angle_deg : float
+        Angle between vessel and target at the contact; default 85 (MRI 85-88 deg, Miao YY et
+        al., Chin J Clin Anat 2018).
+    separation_mm, indentation_mm : float
+        Gap left between the surfaces (>= 0), or depth of indentation (> 0); at most one.
+        Neither means touching (gap 0).
+    nerve_deviation_mm : float
+        Displacement of the nerve's course away from the vessel at the contact (severe).
+    """
+
+    target: str
+    segment: Literal["RExP", "AS", "RDP", "CP"] | None = None
+    s_mm: Mm | None = Field(default=None, ge=0.0, le=60.0)
+    from_side: Literal[SIDES_OF_APPROACH] | None = Field(default=None, alias="from")
+    crossing_angle_deg: Mm = Field(default=85.0, ge=10.0, le=170.0)
+    separation_mm: Mm | None = Field(default=None, ge=0.0, le=10.0)
+    indentation_mm: Mm | None = Field(default=None, gt=0.0, le=1.5)
+    nerve_deviation_mm: Mm = Field(default=0.0, ge=0.0, le=5.0)
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_location_and_depth(self) -> ContactSpec:
+        if self.segment is not None and self.s_mm is not None:
+            raise ValueError("give either segment or s_mm, not both")
+        if self.separation_mm is not None and self.indentation_mm is not None:
+            raise ValueError("give either separation_mm or indentation_mm, not both")
+        is_nerve = self.target in NERVES
+        if is_nerve and self.segment is None and self.s_mm is None:
+            raise ValueError(f"a contact on {self.target} needs a segment or s_mm")
+        if self.from_side == "away_from_nerve" and is_nerve:
+            raise ValueError("'away_from_nerve' is only for contacts on another vessel")
+        if self.nerve_deviation_mm > 0 and not is_nerve:
+            raise ValueError("nerve_deviation_mm is only for contacts on a nerve")
+        if self.nerve_deviation_mm > 0 and self.separation_mm:
+            raise ValueError("a nerve cannot be deviated by a vessel that does not touch it")
+        return self
+
+    @property
+    def gap_mm(self) -> float:
+        """Signed surface gap asked for: separation, minus indentation, or 0 (touching)."""
+        if self.indentation_mm is not None:
+            return -self.indentation_mm
+        return self.separation_mm or 0.0
+
+    @property
+    def side(self) -> str:
+        """Side of approach with its default filled in."""
+        if self.from_side is not None:
+            return self.from_side
+        return "caudal" if self.target in NERVES else "away_from_nerve"
+
+
+Point = Annotated[list[Annotated[float, Field(strict=True, allow_inf_nan=False,
+                                              ge=-_MAX_COORD_MM, le=_MAX_COORD_MM)]],
+                  Field(min_length=3, max_length=3)]
+
+
+class VesselSpec(_Strict):
+    """One vessel: its type, size and course.
+
+    The course is the type's default, or ``points_mm`` (control points, scene frame, through
+    which a cubic spline passes), or the default bent by ``compresses`` (clinical placement).
+    """
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]{0,31}$")]
+    type: Literal[VESSEL_TYPES]
+    radius_mm: Mm | None = Field(default=None, gt=0.0, le=5.0)
+    points_mm: Annotated[list[Point], Field(min_length=2, max_length=500)] | None = None
+    compresses: Annotated[list[ContactSpec], Field(max_length=4)] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_course(self) -> VesselSpec:
+        if self.points_mm is not None and self.compresses:
+            raise ValueError("give either points_mm or compresses, not both")
+        return self
+
+    @field_validator("points_mm")
+    @classmethod
+    def _distinct_points(cls, points: list[list[float]] | None) -> list[list[float]] | None:
+        if points is None:
+            return points
+        steps = np.linalg.norm(np.diff(np.asarray(points, dtype=float), axis=0), axis=1)
+        close = np.flatnonzero(steps < MIN_CONTROL_POINT_STEP_MM)
+        if len(close):
+            raise ValueError(f"point [{close[0] + 1}] lies within {MIN_CONTROL_POINT_STEP_MM:g} "
+                             "mm of the point before it; give distinct control points")
+        if steps.sum() > MAX_VESSEL_COURSE_MM:
+            raise ValueError(f"the course through these points is {steps.sum():.0f} mm long; "
+                             f"at most {MAX_VESSEL_COURSE_MM:g} mm is accepted")
+        return points
+
+    @property
+    def course_mm(self) -> float:
+        """Length (mm) of the polyline through ``points_mm`` (0 without them)."""
+        if self.points_mm is None:
+            return 0.0
+        return float(np.linalg.norm(np.diff(np.asarray(self.points_mm), axis=0), axis=1).sum())
+
+
+SPONGE_SIDES = ("vessel", "anterior", "posterior", "rostral", "caudal", "lateral", "medial")
+
+
+class SpongeSpec(_Strict):
+    """A Teflon felt pad placed between a vessel and a nerve.
+
+    Sizes are *estimates* from the facts file: a ball or rolled cylinder of diameter 0.5-1.5
+    times the culprit vessel's (about 1-4 mm), 2-6 mm long.
+
+    Attributes
+    ----------
+    id : str, optional
+        Name in reports (default ``sponge1``, ``sponge2`` ... in order).
+    shape : ``"ball"`` (shredded felt) or ``"cylinder"`` (rolled felt)
+    diameter_mm : float
+    length_mm : float, optional
+        Overall length of a cylinder (at least its diameter); default 4 mm.
+    nerve : ``"CN7"`` or ``"CN8"``
+    s_mm : float, optional
+        Where: arc length on the nerve's rest course from the RExP ...
+    vessel_s_mm : float, optional
+        ... or arc length along ``vessel`` (the pad goes where that point faces the nerve).
+    vessel : str, optional
+        The vessel it holds off (default: the vessel nearest the spot).
+    side : str
+        Side of the nerve the pad sits on: ``vessel`` (toward the vessel, default) or an
+        anatomical direction.
+    """
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]{0,31}$")] | None = None
+    shape: Literal["ball", "cylinder"] = "ball"
+    diameter_mm: Mm = Field(ge=0.5, le=6.0)
+    length_mm: Mm | None = Field(default=None, ge=0.5, le=12.0)
+    nerve: Literal[NERVES] = "CN7"
+    s_mm: Mm | None = Field(default=None, ge=0.0, le=60.0)
+    vessel_s_mm: Mm | None = Field(default=None, ge=0.0, le=200.0)
+    vessel: str | None = None
+    side: Literal[SPONGE_SIDES] = "vessel"
+
+    @model_validator(mode="after")
+    def _one_place(self) -> SpongeSpec:
+        if (self.s_mm is None) == (self.vessel_s_mm is None):
+            raise ValueError("give exactly one of s_mm (on the nerve) or vessel_s_mm")
+        if self.vessel_s_mm is not None and self.vessel is None:
+            raise ValueError("vessel_s_mm needs the vessel it is measured on")
+        if self.shape == "ball" and self.length_mm is not None:
+            raise ValueError("a ball has no length_mm (give shape: cylinder)")
+        if self.shape == "cylinder" and self.length_mm is not None and \
+                self.length_mm < self.diameter_mm:
+            raise ValueError("a cylinder's length_mm must be at least its diameter_mm")
+        return self
+
+    @property
+    def cylinder_length_mm(self) -> float:
+        """Overall length: ``length_mm``, 4 mm by default, never under the diameter."""
+        return max(self.length_mm or 4.0, self.diameter_mm)
+
+
+class FindingContact(_Strict):
+    """One contact a surgeon would find."""
+
+    vessel: str
+    nerve: Literal[NERVES] = "CN7"
+    segment: Literal["RExP", "AS", "RDP", "CP"]
+    severity: Literal["mild", "moderate", "severe"]
+
+
+class FindingsSpec(_Strict):
+    """What a surgeon would find; the contact engine is tested against it."""
+
+    pattern: Literal["none", "single", "double", "multivessel"]
+    contacts: list[FindingContact] = Field(default_factory=list)
+    vessel_contacts: list[Annotated[list[str], Field(min_length=2, max_length=2)]] = \
+        Field(default_factory=list)
+
+
+class ScenarioSpec(_Strict):
+    """A whole scenario (see the module docstring for an example)."""
+
+    schema_version: Literal[1]
+    title: Annotated[str, Field(min_length=1, max_length=200)]
+    description: Annotated[str, Field(min_length=1, max_length=4000)]
+    side: Literal["left", "right"]
+    anatomy: AnatomySpec = Field(default_factory=AnatomySpec)
+    vessels: Annotated[list[VesselSpec], Field(max_length=20)] = Field(default_factory=list)
+    findings: FindingsSpec | None = None
+    mechanics: MechanicsOverrides = Field(default_factory=lambda: MechanicsOverrides())
+    sponges: Annotated[list[SpongeSpec], Field(max_length=8)] = Field(default_factory=list)
+
+    @field_validator("vessels")
+    @classmethod
+    def _unique_ids(cls, vessels: list[VesselSpec]) -> list[VesselSpec]:
+        seen: set[str] = set()
+        for v in vessels:
+            key = v.id.lower()
+            if key in seen:
+                raise ValueError(f"duplicate vessel id {v.id!r} (ids differ in more than "
+                                 "letter case: each names a mesh file)")
+            if key in _RESERVED_IDS or _DEFAULT_SPONGE_ID.fullmatch(key):
+                raise ValueError(f"vessel id {v.id!r} is reserved for "
+                                 f"{_RESERVED_IDS.get(key, 'a pad')}")
+            seen.add(key)
+        return vessels
+
+    @model_validator(mode="after")
+    def _targets_exist(self) -> ScenarioSpec:
+        ids = {v.id for v in self.vessels}
+        for k, v in enumerate(self.vessels):
+            for j, c in enumerate(v.compresses):
+                if c.target not in NERVES and c.target not in ids:
+                    raise ValueError(f"vessels[{k}].compresses[{j}].target: unknown target "
+                                     f"{c.target!r} (expected CN7, CN8 or a vessel id)")
+                if c.target == v.id:
+                    raise ValueError(f"vessels[{k}].compresses[{j}].target: a vessel cannot "
+                                     "compress itself")
+        check_sponges([v.id for v in self.vessels], self.sponges, error=ValueError)
+        total = sum(v.course_mm for v in self.vessels)
+        if total > MAX_TOTAL_COURSE_MM:
+            raise ValueError(f"vessels: the courses given by points_mm add up to {total:.0f} mm;"
+                             f" at most {MAX_TOTAL_COURSE_MM:g} mm in all is accepted")
+        if self.findings is not None:
+            for c in self.findings.contacts:
+                if c.vessel not in ids:
+                    raise ValueError(f"findings.contacts: unknown vessel {c.vessel!r}")
+            for pair in self.findings.vessel_contacts:
+                for vessel in pair:
+                    if vessel not in ids:
+                        raise ValueError(f"findings.vessel_contacts: unknown vessel {vessel!r}")
+        return self
+
+
+def check_sponges(vessel_ids: Collection[str], sponges: Sequence[SpongeSpec],
+                  labels: Sequence[str] | None = None,
+                  error: type[Exception] = ScenarioError) -> None:
+    """Check pads against their case's vessels: each names one of them (if any), and each
+    pad's id is its own (not a vessel's, a nerve's, the brainstem's or another pad's, in any
+    letter case: every structure's id names its mesh file).
+
+    ``labels`` says where each pad came from (default ``sponges[k]``; the CLI passes
+    ``--sponge 's=5,d=2'``), so the one-line ``error`` names the option or field at fault.
+    """
+    labels = labels or [f"sponges[{k}]" for k in range(len(sponges))]
+    taken = dict(_RESERVED_IDS)
+    taken.update({v.lower(): f"vessel {v!r}" for v in vessel_ids})
+    for k, (sponge, label) in enumerate(zip(sponges, labels)):
+        if sponge.vessel is not None and sponge.vessel not in vessel_ids:
+            known = ", ".join(vessel_ids) or "none"
+            raise error(f"{label}: vessel {sponge.vessel!r} is not one of the case's vessels "
+                        f"({known})")
+        name = sponge.id or f"sponge{k + 1}"
+        if name.lower() in taken:
+            raise error(f"{label}: id {name!r} is already taken by {taken[name.lower()]}")
+        taken[name.lower()] = f"pad {name!r}"
+
+
+def parse_scenario(data: object, source: str = "<scenario>") -> ScenarioSpec:
+    """Validate a mapping (already parsed YAML) into a :class:`ScenarioSpec`.
+
+    Raises
+    ------
+    ScenarioError
+        One line: ``"{source}: {field}: {reason}"``.
+    """
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}: (top level): expected a mapping of scenario fields, "
+                            f"got {type(data).__name__}")
+    try:
+        return ScenarioSpec.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(f"{source}: {one_line(err)}") from None
+
+
+_SPONGE_KEYS = {"s": "s_mm", "d": "diameter_mm", "diameter": "diameter_mm",
+                "length": "length_mm", "vessel_s": "vessel_s_mm"}
+
+
+def parse_sponge(text: str, source: str = "--sponge") -> SpongeSpec:
+    """A sponge from ``key=value`` pairs separated by commas (the CLI's ``--sponge``).
+
+    Keys are :class:`SpongeSpec` fields, or the short forms ``s`` (``s_mm``), ``d`` /
+    ``diameter`` (``diameter_mm``), ``length`` and ``vessel_s``; ``*_mm`` values are numbers.
+
+    Examples
+    --------
+    >>> parse_sponge("s=5,d=2,vessel=aica").diameter_mm
+    2.0
+
+    Raises
+    ------
+    ScenarioError
+        One line naming the option, the field and the reason.
+    """
+    data: dict[str, object] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, sep, value = item.partition("=")
+        key = _SPONGE_KEYS.get(key.strip(), key.strip())
+        if not sep or not value.strip():
+            raise ScenarioError(f"{source} {text!r}: expected key=value, got {item!r}")
+        if key in data:
+            raise ScenarioError(f"{source} {text!r}: {key} given twice")
+        if key.endswith("_mm"):
+            try:
+                data[key] = float(value)
+            except ValueError:
+                raise ScenarioError(f"{source} {text!r}: {key}: not a number "
+                                    f"({value.strip()!r})") from None
+        else:
+            data[key] = value.strip()
+    try:
+        return SpongeSpec.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(f"{source} {text!r}: {one_line(err)}") from None
+
+
+def materials_of(spec: ScenarioSpec) -> Materials:
+    """The scenario's materials: the defaults with its ``mechanics`` overrides.
+
+    Raises
+    ------
+    ScenarioError
+        If the overrides are inconsistent (e.g. a Poisson ratio above 0.5).
+    """
+    try:
+        return Materials(**spec.mechanics.model_dump(exclude_none=True))
+    except ValueError as err:
+        raise ScenarioError(f"mechanics: {err}") from None
+
+
+def case_fingerprint(spec: ScenarioSpec) -> str:
+    """SHA-256 (hex) of what makes a case's anatomy and mechanics: its side, anatomy
+    overrides, vessels and mechanics overrides; not its title, description, findings or
+    pads. A plan records it, so it is never applied to another case with the same name."""
+    anatomy = spec.model_dump(mode="json", by_alias=True,
+                              include={"side", "anatomy", "vessels", "mechanics"})
+    text = json.dumps(anatomy, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

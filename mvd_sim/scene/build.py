@@ -1,0 +1,229 @@
+"""Build a :class:`~mvd_sim.scene.scene.Scene` from a validated scenario spec.
+
+Everything is generated from parameters (no stored mesh): the brainstem from
+:class:`~mvd_sim.core.constants.BrainstemParams`, the nerves from their parameters, each vessel
+from its type's default course, its control points, or its clinical contacts. The builder
+works in the canonical right-sided frame and mirrors left cases (``x -> -x``) at the end.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
+from mvd_sim.anatomy.nerves import (NerveBuild, build_facial_nerve,
+                                    build_vestibulocochlear_nerve)
+from mvd_sim.anatomy.placement import (ContactRequest, clear_side, deviate_nerve, place_vessel,
+                                       resolve_side)
+from mvd_sim.anatomy.vessels import default_course, spline_through
+from mvd_sim.core.constants import (VESSEL_DEFAULT_RADIUS_MM, FacialNerveParams,
+                                    VestibulocochlearParams)
+from mvd_sim.core.errors import GeometryError, ScenarioError
+from mvd_sim.core.geometry.closest import closest_approach
+from mvd_sim.scenario import NERVES, ScenarioSpec, VesselSpec
+from mvd_sim.scene.scene import Scene
+from mvd_sim.core.tube import Tube
+
+__all__ = ["build_scene"]
+
+_MIRROR = np.array([-1.0, 1.0, 1.0])
+#: *estimate*: how far (mm of the target's arc) proximal to a vessel's nerve contact another
+#: vessel pushing it touches it, when the scenario does not say.
+CHAIN_OFFSET_MM = 3.0
+
+
+def _overrides(model) -> dict:
+    return {k: v for k, v in model.model_dump().items() if v is not None}
+
+
+def _segment_fractions(vessels: list[VesselSpec]) -> dict[tuple[int, int], float]:
+    """Where along its segment each nerve contact given by segment lands, keyed by (vessel
+    index, contact index): at the centre when it is the only one there; ``m`` contacts on
+    one segment of one nerve are spread evenly along it, at ``i / (m + 1)`` in the
+    scenario's order (two vessels cannot press the same point of a nerve)."""
+    groups: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for k, vessel in enumerate(vessels):
+        for j, contact in enumerate(vessel.compresses):
+            if contact.target in NERVES and contact.segment is not None:
+                groups.setdefault((contact.target, contact.segment), []).append((k, j))
+    return {key: (i + 1) / (len(keys) + 1)
+            for keys in groups.values() for i, key in enumerate(keys)}
+
+
+def _build_order(vessels: list[VesselSpec]) -> list[int]:
+    """Indices of vessels so that every vessel comes after the vessels it compresses."""
+    index = {v.id: k for k, v in enumerate(vessels)}
+    order: list[int] = []
+    state: dict[int, str] = {}
+
+    def visit(k: int) -> None:
+        if state.get(k) == "done":
+            return
+        if state.get(k) == "visiting":
+            raise ScenarioError(f"vessels[{k}].compresses: vessels compress each other in a "
+                                "cycle; one of them must compress a nerve or nothing")
+        state[k] = "visiting"
+        for c in vessels[k].compresses:
+            if c.target in index:
+                visit(index[c.target])
+        state[k] = "done"
+        order.append(k)
+
+    for k in range(len(vessels)):
+        visit(k)
+    return order
+
+
+class _Builder:
+    """Holds the canonical-frame state while a scene is assembled."""
+
+    def __init__(self, spec: ScenarioSpec):
+        self.spec = spec
+        anatomy = spec.anatomy
+        try:
+            self.shape = BrainstemShape(**_overrides(anatomy.brainstem))
+            self.facial_params = FacialNerveParams(**_overrides(anatomy.facial_nerve))
+            self.cochlear_params = VestibulocochlearParams(
+                **_overrides(anatomy.vestibulocochlear_nerve))
+            self.rexp_theta, rexp = self.shape.root_exit(
+                self.facial_params.exit_from_midline_mm)
+        except ScenarioError as err:
+            raise ScenarioError(f"anatomy.facial_nerve.exit_from_midline_mm: {err}") from None
+        self.rexp_midline = rexp
+        self.brainstem = Brainstem(self.shape, rexp)
+        try:
+            self.facial = build_facial_nerve(self.brainstem, self.facial_params)
+            self.cochlear = build_vestibulocochlear_nerve(self.brainstem, self.facial,
+                                                          self.cochlear_params)
+        except (ScenarioError, GeometryError) as err:
+            raise ScenarioError(f"anatomy.facial_nerve: {err}") from None
+        self.nerves: dict[str, Tube] = {"CN7": self.facial.tube, "CN8": self.cochlear.tube}
+        self.builds: dict[str, NerveBuild] = {"CN7": self.facial, "CN8": self.cochlear}
+        self.vessels: dict[str, Tube] = {}
+        self.segment_fractions = _segment_fractions(spec.vessels)
+        #: (vessel, contact) -> the side a deviating vessel lies on (canonical frame)
+        self.deviation_sides: dict[tuple[int, int], np.ndarray] = {}
+
+    # -- contacts -------------------------------------------------------------------------
+    def _target(self, name: str) -> Tube:
+        return self.nerves[name] if name in NERVES else self.vessels[name]
+
+    def _nerve_contact_of(self, vessel: Tube) -> tuple[float, np.ndarray]:
+        """Where a vessel comes closest to a nerve: arc on the vessel, and the direction from
+        the nerve's centerline to the vessel's there."""
+        best = None
+        for nerve in self.nerves.values():
+            ca = closest_approach(vessel.points, nerve.points, vessel.radius, nerve.radius)
+            if best is None or ca.gap < best.gap:
+                best = ca
+        return best.arc_a, best.point_a - best.point_b
+
+    def _request(self, k: int, j: int) -> ContactRequest:
+        """The placement request of contact ``j`` of vessel ``k``."""
+        contact = self.spec.vessels[k].compresses[j]
+        field = f"vessels[{k}].compresses[{j}]"
+        target = self._target(contact.target)
+        away = None
+        if contact.target in NERVES:
+            landmarks = self.builds[contact.target].landmarks
+            s = contact.s_mm if contact.s_mm is not None else \
+                landmarks.segment_point(contact.segment, self.segment_fractions[k, j])
+            if s > target.length_mm:
+                raise ScenarioError(f"{field}.s_mm: {s:g} mm is beyond the end of "
+                                    f"{contact.target} ({target.length_mm:.1f} mm)")
+        else:
+            s_touch, away = self._nerve_contact_of(target)
+            # by default the pushing vessel presses the target just proximal to its contact
+            # with the nerve, where the target is still free to be pushed
+            s = contact.s_mm if contact.s_mm is not None else \
+                max(s_touch - CHAIN_OFFSET_MM, 0.5 * s_touch)
+            if s > target.length_mm:
+                raise ScenarioError(f"{field}.s_mm: {s:g} mm is beyond the end of vessel "
+                                    f"{contact.target} ({target.length_mm:.1f} mm)")
+        side = resolve_side(target, s, contact.side, field,
+                            self.deviation_sides.get((k, j), away))
+        return ContactRequest(field, target, float(s), side, contact.gap_mm,
+                              contact.crossing_angle_deg)
+
+    def deviate(self) -> None:
+        """Apply every asked nerve deviation (before any vessel is placed)."""
+        for k, vessel in enumerate(self.spec.vessels):
+            for j, contact in enumerate(vessel.compresses):
+                if contact.nerve_deviation_mm > 0:
+                    req, radius = self._request(k, j), self._radius(vessel)
+                    # the vessel's side, turned clear of the brainstem, once: the nerve is
+                    # deviated away from it and the vessel placed on it
+                    side = clear_side(self.brainstem, req, radius)
+                    self.deviation_sides[k, j] = side
+                    self.nerves[contact.target] = deviate_nerve(
+                        self.brainstem, req.target, self.builds[contact.target].landmarks,
+                        req.s_mm, side, contact.nerve_deviation_mm, radius, req.field)
+
+    # -- vessels --------------------------------------------------------------------------
+    @staticmethod
+    def _radius(spec: VesselSpec) -> float:
+        return spec.radius_mm or VESSEL_DEFAULT_RADIUS_MM[spec.type]
+
+    def vessel(self, k: int) -> Tube:
+        spec = self.spec.vessels[k]
+        radius = self._radius(spec)
+        field = f"vessels[{k}]"
+        if spec.points_mm is not None:
+            points = np.asarray(spec.points_mm, dtype=float)
+            if self.spec.side == "left":
+                points = points * _MIRROR
+            try:
+                tube = Tube(spec.id, spec.type, spline_through(points), radius)
+            except GeometryError as err:
+                raise ScenarioError(f"{field}.points_mm: {err}") from None
+            clearance = self.brainstem.clearance(tube.points, 0.0)
+            if np.min(clearance) < 0:
+                raise ScenarioError(f"{field}.points_mm: the centerline of {spec.id} passes "
+                                    f"{-np.min(clearance):.2f} mm into the brainstem")
+            return tube
+        course = default_course(
+            spec.type, self.brainstem, radius, facial=self.facial, cochlear=self.cochlear,
+            rexp_theta=self.rexp_theta, rexp_z_midline_mm=float(self.rexp_midline[2]),
+            pons_length_mm=self.shape.pons_length_mm,
+            va_radius_mm=VESSEL_DEFAULT_RADIUS_MM["VA"],
+            ba_radius_mm=VESSEL_DEFAULT_RADIUS_MM["BA"])
+        requests = [self._request(k, j) for j in range(len(spec.compresses))]
+        obstacles = list(self.nerves.values()) + list(self.vessels.values())
+        return place_vessel(self.brainstem, spec.id, spec.type, course, radius, requests,
+                            obstacles)
+
+    def scene(self, name: str) -> Scene:
+        self.deviate()
+        for k in _build_order(self.spec.vessels):
+            self.vessels[self.spec.vessels[k].id] = self.vessel(k)
+        rest = {"CN7": self.facial.tube, "CN8": self.cochlear.tube}
+        nerves, vessels, origin = self.nerves, self.vessels, self.rexp_midline
+        if self.spec.side == "left":
+            nerves = {k: t.mirrored_x() for k, t in nerves.items()}
+            rest = {k: t.mirrored_x() for k, t in rest.items()}
+            vessels = {k: t.mirrored_x() for k, t in vessels.items()}
+            origin = origin * _MIRROR
+        landmarks = {k: b.landmarks for k, b in self.builds.items()}
+        return Scene(name=name, side=self.spec.side,
+                     brainstem=Brainstem(self.shape, origin), nerves=nerves,
+                     rest_nerves=rest, landmarks=landmarks, vessels=vessels)
+
+
+def build_scene(spec: ScenarioSpec, name: str = "scenario") -> Scene:
+    """Build the scene a scenario describes.
+
+    Parameters
+    ----------
+    spec : ScenarioSpec
+        A validated scenario (:func:`mvd_sim.scenario.load_scenario`).
+    name : str
+        Name of the scene (the file stem, usually).
+
+    Raises
+    ------
+    ScenarioError
+        When the scenario is valid YAML but anatomically impossible: the message names the
+        field (e.g. ``vessels[1].compresses[0]``) and the reason.
+    """
+    return _Builder(spec).scene(name)
+

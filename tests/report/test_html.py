@@ -1,0 +1,79 @@
+"""The HTML case report: its contents, and a real headless browser opening it."""
+
+import re
+import shutil
+
+import numpy as np
+import pytest
+
+import mvd_sim
+from mvd_sim.report.html import case_report_html, separation_profiles, write_case_report
+from mvd_sim.viz.render import image_bytes, render_image
+
+CASE = "multi_aica_pica_right"
+
+
+def test_separation_profile_agrees_with_the_contact_engine(scene_of):
+    scene = scene_of(CASE)
+    s, gaps = separation_profiles(scene)
+    assert s[0] == 0.0 and np.all(np.diff(s) > 0)
+    for contact in mvd_sim.analyze(scene).contacts:
+        if contact.nerve != "CN7":
+            continue
+        profile = gaps[contact.vessel]
+        deepest = profile[np.argmin(np.abs(s - contact.s_deepest_mm))]
+        # the profile measures from the nerve's axis points, the engine between surfaces
+        assert deepest == pytest.approx(contact.min_separation_mm, abs=0.1)
+        assert profile.min() <= contact.min_separation_mm + 0.05
+
+
+@pytest.fixture(scope="module")
+def report_file(scene_of, tmp_path_factory):
+    scene = scene_of(CASE)
+    picture = image_bytes(render_image([(scene, CASE)], size=(600, 450)))
+    spec_path = mvd_sim.bundled_scenarios()[CASE]
+    spec = mvd_sim.load_scenario(spec_path)
+    text = case_report_html(scene, spec_path.read_text(), spec.title, spec.description,
+                            [(picture, "retrosigmoid view")])
+    return write_case_report(tmp_path_factory.mktemp("report") / "case.html", text)
+
+
+def test_untrusted_text_is_escaped(scene_of):
+    text = case_report_html(scene_of("near_miss_control_right"), "title: <script>x</script>",
+                            "<img src=x onerror=alert(1)>", "d & <b>", [])
+    assert "<script>x" not in text and "<img src=x" not in text
+    assert "&lt;script&gt;" in text and "&lt;img src=x" in text
+
+
+def test_report_is_self_contained(report_file):
+    text = report_file.read_text()
+    assert "<script" not in text
+    assert not re.search(r"(src|href)=[\"']?(https?:|//|file:)", text)
+    assert text.count("data:image/png;base64,") == 2  # the view and the separation plot
+    assert "<b>Pattern:</b> multivessel" in text and "<td>AICA</td>" in text
+    assert "schema_version: 1" in text
+
+
+def test_report_opens_in_headless_chromium(report_file):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or shutil.which("chromium-browser")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    try:
+        driver.get(report_file.as_uri())
+        assert driver.title == mvd_sim.load_scenario(mvd_sim.bundled_scenarios()[CASE]).title
+        images = driver.execute_script(
+            "return Array.from(document.images).map(i => [i.complete, i.naturalWidth]);")
+        assert len(images) == 2
+        assert all(done and width > 100 for done, width in images)
+        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        assert errors == []
+        tables = driver.execute_script("return document.querySelectorAll('table').length;")
+        assert tables >= 1
+    finally:
+        driver.quit()

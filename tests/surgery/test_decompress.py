@@ -1,0 +1,109 @@
+"""Decompression through the pulse: verdicts, pad loads, sampling, no interpenetration."""
+
+import numpy as np
+import pytest
+
+import mvd_sim
+import mvd_sim.mechanics.sweep as pulse_sweep
+from mvd_sim.surgery.decompress import decompress_states
+from mvd_sim.scenario import SpongeSpec
+
+CASE = "aica_as_moderate_right"
+PAD = SpongeSpec(diameter_mm=2.0, s_mm=5.1, vessel="aica")
+
+
+@pytest.fixture(scope="module")
+def padded(scene_of):
+    return decompress_states(scene_of(CASE), [PAD])
+
+
+def test_a_pad_at_the_contact_frees_the_nerve(padded):
+    report, before, after = padded
+    assert [(c.vessel, c.segment) for c in report.before.contacts] == [("aica", "AS")]
+    assert report.decompressed and report.after.contacts == []
+    assert "clears CN VII through the whole pulse" in report.reasons[0]
+    aica = next(v for v in report.vessels if v.vessel == "aica")
+    assert aica.clearance_before_mm < 0 < mvd_sim.SeverityThresholds().contact_mm \
+        < aica.clearance_after_mm
+    assert aica.displacement_after_mm > aica.displacement_before_mm
+    assert report.after.worst_clearance_mm == pytest.approx(aica.clearance_after_mm)
+
+
+def test_pad_load_on_the_root_exit_zone_is_reported(padded):
+    report, _, _ = padded
+    (pad,) = report.sponges
+    assert pad.holds_off == "aica" and pad.on_rez
+    assert pad.nerve_force_mn > 0 and pad.nerve_contact_area_mm2 > 0
+    assert pad.nerve_pressure_kpa == pytest.approx(pad.nerve_force_mn
+                                                   / pad.nerve_contact_area_mm2)
+    assert any("root exit zone" in w for w in report.warnings)
+    assert 0 < pad.max_overlap_mm
+
+
+def test_no_interpenetration_beyond_the_compliant_layers(padded):
+    _, before, after = padded
+    for state in (before, after):
+        contacts = state.equilibrium.contacts
+        beyond = -contacts.gap - contacts.capacity
+        assert beyond.max(initial=-1.0) <= 0.01
+        assert state.equilibrium.residual < 1e-6
+
+
+def test_finer_phase_sampling_gives_the_same_verdict(padded, scene_of, monkeypatch):
+    report, _, _ = padded
+    monkeypatch.setattr(pulse_sweep, "DENSE_PHASES", 4 * pulse_sweep.DENSE_PHASES)
+    finer, _, _ = decompress_states(scene_of(CASE), [PAD])
+    assert finer.before.phases_sampled >= 4 * 64
+    assert finer.decompressed == report.decompressed
+    assert finer.after.worst_clearance_mm == pytest.approx(report.after.worst_clearance_mm,
+                                                           abs=pulse_sweep.CLEARANCE_TOL_MM)
+    assert finer.before.worst_clearance_mm == pytest.approx(
+        report.before.worst_clearance_mm, abs=pulse_sweep.CLEARANCE_TOL_MM)
+
+
+def test_the_worst_phase_is_systole_for_a_compressing_artery(padded):
+    report, _, _ = padded
+    assert report.before.worst_phase == pytest.approx(mvd_sim.mechanics.pulse.SYSTOLE, abs=0.02)
+
+
+def test_a_pad_in_the_wrong_place_does_not_decompress(scene_of):
+    report, _, _ = decompress_states(scene_of(CASE), [SpongeSpec(diameter_mm=2.0, s_mm=18.0,
+                                                                  vessel="aica")])
+    assert not report.decompressed
+    assert report.reasons[0].startswith("aica still touches CN VII at the AS")
+
+
+def test_settled_case_keeps_its_graded_compression(padded):
+    """Settling the described case (before any pad) leaves a physical indentation the
+    contact engine grades as the scenario does; the nerve is displaced, if little."""
+    _, before, _ = padded
+    graded = mvd_sim.analyze(before.scene)
+    (contact,) = [c for c in graded.contacts if c.nerve == "CN7"]
+    assert (contact.vessel, contact.segment, contact.severity) == ("aica", "AS", "moderate")
+    assert contact.indentation_mm > mvd_sim.SeverityThresholds().indentation_mm
+    moved = np.linalg.norm(before.scene.nerves["CN7"].points
+                           - before.scene.rest_nerves["CN7"].points, axis=1)
+    assert 0 < moved.max() < 0.5
+
+
+def test_a_pad_pushes_only_what_it_lies_between(scene_of):
+    """The pad's faces fix the side of its vessel and its nerve only: the other nerve, whose
+    root lies nearby, is neither pulled through the pad nor displaced by it."""
+    report, before, after = decompress_states(
+        scene_of("multi_aica_pica_right"), [SpongeSpec(diameter_mm=2.0, s_mm=7.1,
+                                                       vessel="aica")])
+    moved = np.linalg.norm(after.scene.nerves["CN8"].points
+                           - after.scene.rest_nerves["CN8"].points, axis=1)
+    assert moved.max() < 0.1
+    assert not any(c.vessel == "aica" for c in report.after.contacts)
+
+
+def test_no_vessel_no_pad(scene_of):
+    import dataclasses
+
+    bare = dataclasses.replace(scene_of(CASE), vessels={})
+    report, _, _ = decompress_states(bare, [])
+    assert report.decompressed and report.reasons == ["the scene has no tube vessel to "
+                                                      "decompress"]
+    with pytest.raises(mvd_sim.ScenarioError, match="no vessel for a sponge"):
+        decompress_states(bare, [SpongeSpec(diameter_mm=2.0, s_mm=5.0)])

@@ -1,0 +1,56 @@
+"""The interactive viewer, driven off-screen: toggles, the pulse slider, before/after."""
+
+import numpy as np
+import pytest
+
+import mvd_sim
+from mvd_sim.scenario import SpongeSpec
+from mvd_sim.viz.viewer import build_viewer, has_display, open_viewer
+
+
+@pytest.fixture(scope="module")
+def viewer(scene_of):
+    view = build_viewer(scene_of("aica_as_moderate_right"),
+                        [SpongeSpec(diameter_mm=2.0, s_mm=5.1, vessel="aica")], off_screen=True)
+    yield view
+    view.plotter.close()
+
+
+def _shot(view):
+    return view.plotter.screenshot(return_img=True).astype(int)
+
+
+def test_pulse_slider_moves_the_artery(viewer):
+    start = viewer.meshes["aica"].points.copy()
+    state = viewer.set_phase(mvd_sim.mechanics.pulse.SYSTOLE)
+    assert state.level == pytest.approx(1.0, abs=1e-3)
+    moved = np.linalg.norm(viewer.meshes["aica"].points - start, axis=1).max()
+    assert 0.01 < moved < 1.0
+    viewer.set_phase(0.0)
+
+
+def test_before_after_switch_shows_the_pad_and_frees_the_nerve(viewer):
+    before = _shot(viewer)
+    state = viewer.set_after(True)
+    assert all(actor.GetVisibility() for actor in viewer.groups["pads"])
+    assert not [c for c in mvd_sim.analyze(state.scene).contacts if c.nerve == "CN7"]
+    assert np.abs(_shot(viewer) - before).mean() > 0.5
+    viewer.set_after(False)
+    assert not any(actor.GetVisibility() for actor in viewer.groups["pads"])
+
+
+def test_toggles_hide_and_show_structures(viewer):
+    shown = _shot(viewer)
+    viewer.show_group("vessels", False)
+    assert np.abs(_shot(viewer) - shown).mean() > 0.5
+    viewer.show_group("vessels", True)
+    assert np.abs(_shot(viewer) - shown).mean() < 0.01
+
+
+def test_no_display_is_one_line(scene_of, monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr("sys.platform", "linux")
+    assert not has_display()
+    with pytest.raises(mvd_sim.MvdSimError, match="no display"):
+        open_viewer(scene_of("near_miss_control_right"))
