@@ -84,16 +84,16 @@ def main(n: int) -> None:
         for seed in range(1, n + 1):
             start = time.perf_counter()
             try:
-                scene = mvd_sim.build_scene(parse_scenario(random_case(n_vessels, course_mm,
-                                                                       seed)))
+                case = mvd_sim.Case.from_spec(parse_scenario(random_case(n_vessels, course_mm,
+                                                                         seed)))
             except MvdSimError as err:
                 print(f"{shape:<12} {seed:>4}  refused: {err}")
                 continue
             build_s = time.perf_counter() - start
             decompress_s, decompressed = timed(
-                lambda: "freed" if mvd_sim.decompress(scene, [pad]).decompressed
+                lambda: "freed" if mvd_sim.decompress(case, [pad]).decompressed
                 else "not freed")
-            plan_s, planned = timed(lambda: f"{len(plan(scene).steps)} pad(s)")
+            plan_s, planned = timed(lambda: f"{len(plan(case).steps)} pad(s)")
             worst = {"decompress": max(worst["decompress"], decompress_s),
                      "plan": max(worst["plan"], plan_s)}
             print(f"{shape:<12} {seed:>4} {build_s:7.2f} {decompress_s:11.2f}  "

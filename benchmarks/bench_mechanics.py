@@ -120,7 +120,8 @@ def scenario_section() -> None:
           "decompress; the plan once)")
     print(f"  {'scenario':<26} {'one solve':>10} {'decompress':>11} {'plan':>7}  plan")
     for name in mvd_sim.bundled_scenarios():
-        scene = mvd_sim.load_scene(name)
+        case = mvd_sim.load_case(name)
+        scene = case.scene
         contacts = [c for c in mvd_sim.analyze(scene).contacts if c.nerve == "CN7"]
         if not contacts:
             continue
@@ -135,9 +136,9 @@ def scenario_section() -> None:
             settle_from(scene, model, 1.0, postop_starts(before_model, model, holds_off, before))
 
         solve_times = timeit.repeat(one_solve, number=1, repeat=3)
-        t_dec = min(timeit.repeat(lambda: decompress_states(scene, pad), number=1, repeat=3))
+        t_dec = min(timeit.repeat(lambda: decompress_states(case, pad), number=1, repeat=3))
         start = time.perf_counter()
-        result = plan(scene)
+        result = plan(case)
         t_plan = time.perf_counter() - start
         summary = (f"{len(result.steps)} pad(s), " + ("frees the nerve" if result.feasible
                                                       else "no sponge plan"))

@@ -10,14 +10,11 @@ from mvd_sim.surgery.decompress import decompress_states
 from mvd_sim.surgery.planner import plan
 from mvd_sim.viz.render import image_bytes, render_image
 
-name = "multi_aica_pica_right"
-path = mvd_sim.bundled_scenarios()[name]
-spec = mvd_sim.load_scenario(path)
-scene = mvd_sim.load_scene(name)
-outcome, before, after = decompress_states(scene, plan(scene).sponges)
+case = mvd_sim.load_case("multi_aica_pica_right")
+outcome, before, after = decompress_states(case, plan(case).sponges)
 picture = image_bytes(render_image([(before.scene, "before"), (after.scene, "after")],
                                    size=(1600, 700)))
-html = case_report_html(scene, path.read_text(), spec.title, spec.description,
-                        [(picture, "before and after the planned pads")],
+html = case_report_html(before.scene, case.source.read_text(), case.spec.title,
+                        case.spec.description, [(picture, "before and after the planned pads")],
                         outcome=outcome)
 print("wrote", write_case_report("case_report.html", html))

@@ -13,12 +13,13 @@ from mvd_sim.viz.render import VIEWS, render
 
 out = Path("renders")
 out.mkdir(exist_ok=True)
-scene = mvd_sim.load_scene("multi_aica_pica_right")
+case = mvd_sim.load_case("multi_aica_pica_right")
+scene = case.scene
 for view in VIEWS:
     print("wrote", render([(scene, f"multi_aica_pica_right, {view}")], out / f"{view}.png",
                           view=view))
 
-pads = plan(scene).sponges
-_, before, after = decompress_states(scene, pads)
+pads = plan(case).sponges
+_, before, after = decompress_states(case, pads)
 print("wrote", render([(before.scene, "before"), (after.scene, f"after {len(pads)} pad(s)")],
                       out / "before_after.png", size=(1600, 700)))

@@ -23,10 +23,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 
 import mvd_sim
-from mvd_sim.surgery.decompress import decompress_states
-from mvd_sim.core.errors import MvdSimError, ScenarioError, raised_by_interrupt
+from mvd_sim.case import Case, load_case
+from mvd_sim.core.errors import MvdSimError, raised_by_interrupt
 from mvd_sim.core.output import (HTML_SUFFIXES, JSON_SUFFIXES, output_format, write_file,
                                  write_folder)
+from mvd_sim.surgery.decompress import decompress_states
 
 __all__ = ["main"]
 
@@ -54,21 +55,29 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from mvd_sim.surgery.postop import operated_scene
+
     failed = 0
     for item in args.files:
         try:
-            scene = mvd_sim.load_scene(item)
+            case = load_case(item)
+            with _about(case.source):
+                operated_scene(case)  # an operated case's pads must go where it says
         except MvdSimError as err:
             print(f"invalid  {err}", file=sys.stderr)
             failed += 1
         else:
-            print(f"ok       {item}: {scene.side} side, vessels: "
-                  f"{', '.join(scene.vessels) or 'none'}")
+            print(f"ok       {item}: {case.scene.side} side, vessels: "
+                  f"{', '.join(case.scene.vessels) or 'none'}")
     return 1 if failed else 0
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    scene = mvd_sim.load_scene(args.scenario)
+    from mvd_sim.surgery.postop import operated_scene
+
+    case = load_case(args.scenario)
+    with _about(case.source):
+        scene = operated_scene(case)
     for path in mvd_sim.export_meshes(scene, args.output, args.format):
         print(path)
     return 0
@@ -76,31 +85,28 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from mvd_sim.report.tables import report_table
+    from mvd_sim.surgery.postop import operated_scene
 
     _check_report_output(args)
-    report = mvd_sim.analyze(mvd_sim.load_scene(args.scenario), _thresholds(args))
-    _write_outputs(args, report, report_table)
+    case = load_case(args.scenario, _thresholds(args))
+    with _about(case.source):
+        scene = operated_scene(case)
+    _write_outputs(args, mvd_sim.analyze(scene, case.thresholds), report_table)
     return 0
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
+    from mvd_sim.report.tables import plan_table
     from mvd_sim.surgery.planner import plan_states
     from mvd_sim.surgery.postop import postop_files, postop_spec
-    from mvd_sim.report.tables import plan_table
-    from mvd_sim.scenario import case_fingerprint, materials_of
 
     _check_report_output(args)
-    path = mvd_sim.resolve_scenario(args.scenario)
-    spec = mvd_sim.load_scenario(path)
-    scene = mvd_sim.load_scene(path, postop=False)
-    try:
-        result, after = plan_states(scene, materials_of(spec), _thresholds(args))
-    except MvdSimError as err:
-        raise type(err)(f"{path}: {err}") from None
-    result = result.model_copy(update={"case_sha256": case_fingerprint(spec)})
+    case = load_case(args.scenario, _thresholds(args))
+    with _about(case.source):
+        result, after = plan_states(case)
     saved = None
     if args.save and after is not None:
-        saved = postop_files(postop_spec(spec, result.sponges), after.scene, path.stem)
+        saved = postop_files(postop_spec(case.spec, result.sponges), after.scene, case.name)
     _write_outputs(args, result, plan_table, saved)
     if args.save and after is None:
         print(f"nothing written to {args.save}: the plan places no pad")
@@ -119,52 +125,48 @@ def _size(text: str) -> tuple[int, int]:
     return size
 
 
-def _pads(args: argparse.Namespace, spec, path) -> list:
-    """The pads to show: the plan's (``--plan``, checked against the scenario) or the
-    scenario's own (a post-operative case)."""
-    if args.plan is None:
-        return list(spec.sponges)
-    from mvd_sim.surgery.planner import load_plan
-    from mvd_sim.scenario import case_fingerprint
-
-    return load_plan(args.plan, scenario=path.stem, case_sha256=case_fingerprint(spec)).sponges
-
-
-def _solved(args: argparse.Namespace, scene, spec, path, pads):
-    """(outcome, before, after) of the pads over the pulse; a pad that cannot go where the
-    plan says is reported against the plan's file."""
-    from mvd_sim.scenario import materials_of
-
+@contextmanager
+def _about(where) -> Iterator[None]:
+    """Name ``where`` (the scenario, or the plan whose pads are placed) in front of the
+    one-line error of what runs inside."""
     try:
-        return decompress_states(scene, pads, materials_of(spec))
-    except ScenarioError as err:
-        raise ScenarioError(f"{args.plan or path}: {err}") from None
+        yield
+    except MvdSimError as err:
+        raise type(err)(f"{where}: {err}") from None
+
+
+def _pads(args: argparse.Namespace, case: Case) -> tuple:
+    """The pads to show: the plan's (``--plan``, checked against the case) or the case's own
+    (an operated case)."""
+    if args.plan is None:
+        return case.pads
+    from mvd_sim.surgery.planner import load_plan
+
+    return tuple(load_plan(args.plan, scenario=case.name,
+                           case_sha256=case.fingerprint).sponges)
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
     from mvd_sim.viz.render import image_format, render
 
     image_format(args.output)  # a suffix naming no image format is refused before any work
-    path = mvd_sim.resolve_scenario(args.scenario)
-    spec = mvd_sim.load_scenario(path)
-    pads = _pads(args, spec, path)
-    scene = mvd_sim.load_scene(path, postop=False)
-    title = path.stem
-    if args.phase is not None:
-        from mvd_sim.mechanics.pulse import DIASTOLE, SYSTOLE, pulse_level
-        from mvd_sim.surgery.postop import scene_at_level
-        from mvd_sim.scenario import materials_of
+    case = load_case(args.scenario)
+    pads = _pads(args, case)
+    title = case.name
+    with _about(args.plan or case.source):
+        if args.phase is not None:
+            from mvd_sim.mechanics.pulse import DIASTOLE, SYSTOLE, pulse_level
+            from mvd_sim.surgery.postop import scene_at_level
 
-        level = float(pulse_level(SYSTOLE if args.phase == "systole" else DIASTOLE))
-        panels = [(scene_at_level(scene, pads, level, materials_of(spec)),
-                   f"{title} ({args.phase})")]
-    elif args.plan is not None:
-        _, before, after = _solved(args, scene, spec, path, pads)
-        panels = [(before.scene, f"{title}: before"), (after.scene, f"{title}: after")]
-    elif pads:  # a post-operative scenario: the worst phase with its pads
-        panels = [(_solved(args, scene, spec, path, pads)[2].scene, f"{title} (post-op)")]
-    else:
-        panels = [(scene, title)]
+            level = float(pulse_level(SYSTOLE if args.phase == "systole" else DIASTOLE))
+            panels = [(scene_at_level(case, pads, level), f"{title} ({args.phase})")]
+        elif args.plan is not None:
+            _, before, after = decompress_states(case, pads)
+            panels = [(before.scene, f"{title}: before"), (after.scene, f"{title}: after")]
+        elif pads:  # an operated case: the worst phase with its pads
+            panels = [(decompress_states(case)[2].scene, f"{title} (post-op)")]
+        else:
+            panels = [(case.scene, title)]
     print(f"wrote {render(panels, args.output, args.view, args.size)}")
     return 0
 
@@ -174,23 +176,22 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from mvd_sim.viz.render import image_bytes, render_image
 
     output_format(args.output, HTML_SUFFIXES)  # refused before any work
-    path = mvd_sim.resolve_scenario(args.scenario)
-    spec = mvd_sim.load_scenario(path)
-    text = path.read_text(encoding="utf-8")  # validated above (size, UTF-8, schema)
-    pads = _pads(args, spec, path)
-    scene = mvd_sim.load_scene(path, postop=False)
-    outcome = None
+    case = load_case(args.scenario)
+    text = case.source.read_text(encoding="utf-8")  # validated above (size, UTF-8, schema)
+    pads = _pads(args, case)
+    scene, outcome = case.scene, None
     if pads:
-        outcome, before, after = _solved(args, scene, spec, path, pads)
+        with _about(args.plan or case.source):
+            outcome, before, after = decompress_states(case, pads)
         scene = before.scene  # tables and plot describe the settled case, as the pictures
         pictures = [(image_bytes(render_image([(before.scene, "before"),
                                                (after.scene, "after")], size=(1600, 700))),
                      "before and after the pads")]
     else:
-        pictures = [(image_bytes(render_image([(scene, f"{path.stem}, {view}")], view=view,
+        pictures = [(image_bytes(render_image([(scene, f"{case.name}, {view}")], view=view,
                                               size=(1000, 750))), f"{view} view")
                     for view in ("retrosigmoid", "lateral")]
-    html = case_report_html(scene, text, spec.title, spec.description, pictures,
+    html = case_report_html(scene, text, case.spec.title, case.spec.description, pictures,
                             outcome=outcome)
     print(f"wrote {write_case_report(args.output, html)}")
     return 0
@@ -200,13 +201,10 @@ def _cmd_view(args: argparse.Namespace) -> int:
     from mvd_sim.viz.viewer import open_viewer, require_display
 
     require_display()  # before any work
-    path = mvd_sim.resolve_scenario(args.scenario)
-    spec = mvd_sim.load_scenario(path)
-    pads = _pads(args, spec, path)
-    try:
-        open_viewer(mvd_sim.load_scene(path, postop=False), pads)
-    except ScenarioError as err:
-        raise ScenarioError(f"{args.plan or path}: {err}") from None
+    case = load_case(args.scenario)
+    pads = _pads(args, case)
+    with _about(args.plan or case.source):
+        open_viewer(case, pads)
     return 0
 
 
@@ -289,26 +287,22 @@ def _write_outputs(args: argparse.Namespace, report, table,
 
 
 def _cmd_decompress(args: argparse.Namespace) -> int:
-    from mvd_sim.surgery.postop import postop_files, postop_spec
     from mvd_sim.report.tables import decompression_table
-    from mvd_sim.scenario import materials_of, parse_sponge
+    from mvd_sim.scenario import parse_sponge
+    from mvd_sim.surgery.postop import postop_files, postop_spec
 
     _check_report_output(args)
-    path = mvd_sim.resolve_scenario(args.scenario)
-    spec = mvd_sim.load_scenario(path)
-    sponges = [parse_sponge(text) for text in args.sponge] or list(spec.sponges)
-    if not sponges:
-        raise MvdSimError(f"{path}: no sponge: give --sponge (e.g. --sponge s=5,d=2) or a "
-                          "scenario with a sponges list")
+    sponges = [parse_sponge(text) for text in args.sponge]
+    case = load_case(args.scenario, _thresholds(args))
+    pads = sponges or list(case.pads)
+    if not pads:
+        raise MvdSimError(f"{case.source}: no sponge: give --sponge (e.g. --sponge s=5,d=2) or "
+                          "a scenario with a sponges list")
     # a pad given on the command line is blamed on its option, not on the scenario's list
     labels = [f"--sponge {text!r}" for text in args.sponge] or None
-    scene = mvd_sim.load_scene(path, postop=False)
-    try:
-        report, _, after = decompress_states(scene, sponges, materials_of(spec),
-                                             _thresholds(args), labels)
-    except MvdSimError as err:
-        raise type(err)(f"{path}: {err}") from None
-    saved = (postop_files(postop_spec(spec, sponges), after.scene, path.stem) if args.save
+    with _about(case.source):
+        report, _, after = decompress_states(case, pads, labels)
+    saved = (postop_files(postop_spec(case.spec, pads), after.scene, case.name) if args.save
              else None)
     _write_outputs(args, report, decompression_table, saved)
     return 0 if report.decompressed else 3
@@ -540,6 +534,15 @@ _SHOWS_PROGRESS = (_cmd_analyze, _cmd_decompress, _cmd_plan, _cmd_render, _cmd_r
                    _cmd_export, _cmd_validate)
 
 
+def _interrupted() -> int:
+    """Say so in one line; objects the interrupt left half-built (a Dask future caught in its
+    constructor, say) may complain from their destructors as the process ends, so from here on
+    such complaints are not printed."""
+    print("mvd-sim: interrupted", file=sys.stderr)
+    sys.unraisablehook = lambda unraisable: None
+    return 130
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 1 bad input, 3 not decompressed, 70
     internal error, 130 interrupted)."""
@@ -554,12 +557,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mvd-sim: error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("mvd-sim: interrupted", file=sys.stderr)
-        return 130
+        return _interrupted()
     except Exception as err:  # noqa: BLE001 - last line of defence: one line, no traceback
         if raised_by_interrupt(err):  # a Ctrl-C that landed in compiled code
-            print("mvd-sim: interrupted", file=sys.stderr)
-            return 130
+            return _interrupted()
         if os.environ.get("MVD_SIM_DEBUG"):
             traceback.print_exc()
         print(f"mvd-sim: internal error: {type(err).__name__}: {err} "

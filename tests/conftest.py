@@ -16,9 +16,14 @@ from support import FullDisk, hold_lock  # noqa: E402  (importable only from her
 
 
 @lru_cache(maxsize=None)
+def bundled_case(name: str) -> mvd_sim.Case:
+    """A bundled case, built once per session."""
+    return mvd_sim.Case.bundled(name)
+
+
 def bundled_scene(name: str) -> mvd_sim.Scene:
     """The scene of a bundled scenario, built once per session."""
-    return mvd_sim.load_scene(name)
+    return bundled_case(name).scene
 
 
 @lru_cache(maxsize=None)
@@ -31,6 +36,12 @@ def bundled_spec(name: str) -> mvd_sim.ScenarioSpec:
 def scene_of():
     """Function returning the (cached) scene of a bundled scenario by name."""
     return bundled_scene
+
+
+@pytest.fixture(scope="session")
+def case_of():
+    """Function returning the (cached) case of a bundled scenario by name."""
+    return bundled_case
 
 
 @pytest.fixture

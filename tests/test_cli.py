@@ -433,5 +433,6 @@ def test_an_interrupt_inside_compiled_code_ends_as_an_interrupt(monkeypatch, cap
                 from cause
 
     monkeypatch.setattr(cli, "_cmd_list", interrupted_kernel)
+    monkeypatch.setattr(sys, "unraisablehook", sys.unraisablehook)  # main silences it
     assert cli.main(["list"]) == 130
     assert capsys.readouterr().err == "mvd-sim: interrupted\n"

@@ -14,8 +14,10 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from mvd_sim.core.errors import ScenarioError
-from mvd_sim.scenario import read_yaml
+from mvd_sim.core.materials import Materials
 from mvd_sim.core.validation import one_line
+from mvd_sim.scenario import read_yaml
+from mvd_sim.scenario.schema import MechanicsOverrides
 
 __all__ = ["Priors", "Normal", "Uniform", "DEFAULT_PRIORS_PATH", "load_priors"]
 
@@ -94,6 +96,7 @@ class Priors(_Strict):
     deviation_mm: Uniform
     facial_nerve: FacialNervePriors
     vessel_radius_mm: dict[Literal["AICA", "PICA", "VA", "vein"], Normal]
+    mechanics: MechanicsOverrides = Field(default_factory=lambda: MechanicsOverrides())
 
     @model_validator(mode="after")
     def _weights_positive(self) -> Priors:
@@ -104,6 +107,10 @@ class Priors(_Strict):
             if not np.isfinite(total):
                 raise ValueError(f"{name}: the weights' sum overflows to infinity; scale "
                                  "them down (only their ratios matter)")
+        try:  # every case gets these materials: check them once, here
+            Materials(**self.mechanics.model_dump(exclude_none=True))
+        except ValueError as err:
+            raise ValueError(f"mechanics: {err}") from None
         missing = set(self.culprit) - set(self.vessel_radius_mm)
         if missing:
             raise ValueError(f"vessel_radius_mm: no prior for {', '.join(sorted(missing))}")

@@ -65,8 +65,9 @@ def shard_rows(priors_json: str, seed: int, start: int, stop: int,
     priors = Priors.model_validate_json(priors_json)
     cases, contacts, meshes = [], [], []
     for index in range(start, stop):
-        case = sample(priors, seed, index)
-        report = analyze(case.scene)
+        sampled = sample(priors, seed, index)
+        case = sampled.case
+        report = analyze(case.scene, case.thresholds)
         mesh_path = None
         if meshes_dir is not None:
             from mvd_sim.dataset.meshes import write_case_mesh
@@ -78,8 +79,8 @@ def shard_rows(priors_json: str, seed: int, start: int, stop: int,
         if decompress:
             from mvd_sim.surgery.planner import plan
 
-            outcome = outcome_columns(plan(case.scene))
-        cases.append(case_row(case, seed, index, report, mesh_path, outcome))
+            outcome = outcome_columns(plan(case))
+        cases.append(case_row(sampled, seed, index, report, mesh_path, outcome))
         contacts.extend(contact_row(index, c) for c in report.contacts)
     return ShardRows(cases, contacts, meshes)
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mvd_sim.scene.build import build_scene
+from mvd_sim.case import Case
 from mvd_sim.dataset.priors import Priors
 from mvd_sim.core.errors import ScenarioError
 from mvd_sim.scenario import ScenarioSpec, parse_scenario
@@ -142,30 +142,38 @@ def draw_spec(priors: Priors, diagnosis: Diagnosis, rng: np.random.Generator,
         "schema_version": 1, "title": f"Sampled case {name}",
         "description": "Drawn from the dataset priors: " + ", ".join(culprits)
         + (" (control: no compression)" if diagnosis.control else ""),
-        "side": diagnosis.side, "anatomy": {"facial_nerve": nerve}, "vessels": vessels}, name)
+        "side": diagnosis.side, "anatomy": {"facial_nerve": nerve}, "vessels": vessels,
+        "mechanics": priors.mechanics.model_dump(exclude_none=True)}, name)
 
 
 @dataclass(frozen=True)
 class SampledCase:
-    """A case of a dataset: what was asked (``diagnosis``, ``spec``) and what was built.
+    """A case of a dataset: what was asked (``diagnosis``, the case's scenario) and what was
+    built (the case's scene).
 
     Attributes
     ----------
-    spec : ScenarioSpec
-        The scenario drawn (the geometry asked of each compression is in its vessels'
-        ``compresses``).
-    scene : Scene
-        The scene built from it.
+    case : Case
+        The case drawn: its scenario (the geometry asked of each compression is in its
+        vessels' ``compresses``), the scene built from it and its materials (with the priors'
+        ``mechanics`` overrides).
     attempt : int
         The draw that placed (0 for the first).
     diagnosis : Diagnosis
         The clinical part drawn for that attempt.
     """
 
-    spec: ScenarioSpec
-    scene: Scene
+    case: Case
     attempt: int
     diagnosis: Diagnosis
+
+    @property
+    def spec(self) -> ScenarioSpec:
+        return self.case.spec
+
+    @property
+    def scene(self) -> Scene:
+        return self.case.scene
 
 
 def sample(priors: Priors, seed: int, index: int) -> SampledCase:
@@ -187,7 +195,7 @@ def sample(priors: Priors, seed: int, index: int) -> SampledCase:
         spec = draw_spec(priors, diagnosis, np.random.default_rng([seed, index, 1, attempt]),
                          name)
         try:
-            return SampledCase(spec, build_scene(spec, name), attempt, diagnosis)
+            return SampledCase(Case.from_spec(spec, name), attempt, diagnosis)
         except ScenarioError:
             continue
     raise ScenarioError(f"{name}: no placeable draw in {MAX_ATTEMPTS} attempts")
@@ -196,5 +204,5 @@ def sample(priors: Priors, seed: int, index: int) -> SampledCase:
 def sample_case(priors: Priors, seed: int, index: int) -> tuple[ScenarioSpec, Scene, int]:
     """The case ``index`` of a dataset: its scenario, its scene and the attempt that placed
     (:func:`sample` without the diagnosis)."""
-    case = sample(priors, seed, index)
-    return case.spec, case.scene, case.attempt
+    sampled = sample(priors, seed, index)
+    return sampled.spec, sampled.scene, sampled.attempt

@@ -1,6 +1,6 @@
 """Decompression: place sponges, solve the new equilibrium through the pulse, give a verdict.
 
-``decompress(scene, sponges)`` solves the case twice over the cardiac cycle
+``decompress(case, pads)`` solves the case twice over the cardiac cycle
 (:mod:`mvd_sim.mechanics.sweep`): before (the rods settled as the scenario places them) and after
 (with the pads in, the vessels they hold off lifted and let down onto them). At the worst
 phase of each it reports what a surgeon checks: every vessel's clearance from CN VII, the
@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from mvd_sim.case import Case
 from mvd_sim.contact.analysis import Contact, analyze
-from mvd_sim.core.labels import DEFAULT_THRESHOLDS, SeverityThresholds
+from mvd_sim.core.labels import SeverityThresholds
 from mvd_sim.mechanics.contacts import ContactSet
-from mvd_sim.core.materials import DEFAULT_MATERIALS, Materials
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.simulate import Settled, build_model, start_displacement
 from mvd_sim.mechanics.sweep import PhaseSweep, settle_from, sweep
@@ -36,7 +37,7 @@ from mvd_sim.surgery.pads import place_sponges, vessel_lift
 __all__ = ["decompress", "decompress_states", "postop_starts", "settle_postop",
            "lifted_start",
            "sponge_outcomes", "over_impacted", "nerve_deviation_mm",
-           "DecompressionReport", "SpongeOutcome", "VesselOutcome",
+           "DecompressionReport", "SpongeOutcome", "VesselOutcome", "Finding",
            "KINK_CURVATURE_PER_MM", "REPORT_SCHEMA"]
 
 REPORT_SCHEMA = "mvd-sim/decompression-report"
@@ -201,10 +202,9 @@ def lifted_start(model: MechanicalModel, holds_off: tuple[str, ...],
     return u0
 
 
-def decompress(scene: Scene, sponges: list[SpongeSpec] | tuple[SpongeSpec, ...],
-               materials: Materials = DEFAULT_MATERIALS,
-               thresholds: SeverityThresholds = DEFAULT_THRESHOLDS) -> DecompressionReport:
-    """Simulate placing ``sponges`` in ``scene`` and judge the decompression.
+def decompress(case: Case, pads: Sequence[SpongeSpec] | None = None) -> DecompressionReport:
+    """Simulate placing ``pads`` (default: the case's own) and judge the decompression, with
+    the case's materials and thresholds.
 
     Raises
     ------
@@ -213,17 +213,18 @@ def decompress(scene: Scene, sponges: list[SpongeSpec] | tuple[SpongeSpec, ...],
     SolverError
         If an equilibrium does not converge (nothing unconverged is ever reported).
     """
-    return decompress_states(scene, sponges, materials, thresholds)[0]
+    return decompress_states(case, pads)[0]
 
 
-def decompress_states(scene: Scene, sponges, materials: Materials = DEFAULT_MATERIALS,
-                      thresholds: SeverityThresholds = DEFAULT_THRESHOLDS,
+def decompress_states(case: Case, pads: Sequence[SpongeSpec] | None = None,
                       labels: Sequence[str] | None = None
                       ) -> tuple[DecompressionReport, Settled, Settled]:
     """:func:`decompress` plus the worst-phase solved states before and after; ``labels``
     name where each pad came from in errors (:func:`~mvd_sim.surgery.pads.place_sponges`)."""
-    bodies, holds_off = place_sponges(scene, sponges, labels)
-    before_model = build_model(scene, (), materials)
+    scene, thresholds = case.scene, case.thresholds
+    pads = case.pads if pads is None else tuple(pads)
+    bodies, holds_off = place_sponges(scene, pads, labels)
+    before_model = build_model(scene, (), case.materials)
     after_model = dataclasses.replace(before_model, sponges=list(bodies))
     before = sweep(scene, before_model, [start_displacement(before_model)])
     # the pads go in at the worst phase of the settled case (if that fails to converge, with
@@ -237,10 +238,10 @@ def decompress_states(scene: Scene, sponges, materials: Materials = DEFAULT_MATE
                                 scene.rest_nerves["CN7"].s)
     vessels = _vessel_outcomes(scene, worst_before, worst_after, before.clearance[before.worst],
                                after.clearance[after.worst])
-    reasons, warnings = _verdict(s_before, s_after, vessels, outcomes, thresholds)
+    findings, warnings = _verdict(s_before, s_after, vessels, outcomes, thresholds)
     report = DecompressionReport(
-        scenario=scene.name, decompressed=not any(r.startswith("not:") for r in reasons),
-        reasons=[r.removeprefix("not:").strip() for r in reasons], warnings=warnings,
+        scenario=scene.name, decompressed=not any(f.blocking for f in findings),
+        reasons=[f.text for f in findings], warnings=warnings,
         sponges=outcomes, vessels=vessels, before=s_before, after=s_after)
     return report, worst_before, worst_after
 
@@ -259,24 +260,36 @@ def nerve_deviation_mm(scene: Scene, nerve: str = "CN7") -> float:
                                        - scene.rest_nerves[nerve].points, axis=1)))
 
 
+@dataclass(frozen=True)
+class Finding:
+    """One reason of a verdict: what was found, and whether it stands in the way of calling
+    the nerve decompressed (``blocking``)."""
+
+    blocking: bool
+    text: str
+
+
 def _verdict(before: StateSummary, after: StateSummary, vessels: list[VesselOutcome],
              sponges: list[SpongeOutcome], thresholds: SeverityThresholds
-             ) -> tuple[list[str], list[str]]:
-    reasons, warnings = [], []
+             ) -> tuple[list[Finding], list[str]]:
+    findings, warnings = [], []
     for c in after.contacts:
-        reasons.append(f"not: {c.vessel} still touches CN VII at the {c.segment} "
-                       f"(separation {c.min_separation_mm:+.2f} mm, {c.severity}) at phase "
-                       f"{after.worst_phase:.2f} of the cycle")
+        findings.append(Finding(True, f"{c.vessel} still touches CN VII at the {c.segment} "
+                                      f"(separation {c.min_separation_mm:+.2f} mm, "
+                                      f"{c.severity}) at phase {after.worst_phase:.2f} of "
+                                      "the cycle"))
     if over_impacted(after.nerve_deviation_mm, before.nerve_deviation_mm, thresholds):
-        reasons.append(f"not: the pads deviate CN VII by {after.nerve_deviation_mm:.2f} mm "
-                       "(over-impaction: a smaller pad or another site)")
-    if not reasons and not vessels:
-        reasons.append("the scene has no tube vessel to decompress")
-    elif not reasons:
+        findings.append(Finding(True, f"the pads deviate CN VII by "
+                                      f"{after.nerve_deviation_mm:.2f} mm (over-impaction: a "
+                                      "smaller pad or another site)"))
+    if not findings and not vessels:
+        findings.append(Finding(False, "the scene has no tube vessel to decompress"))
+    elif not findings:
         worst = min(vessels, key=lambda v: v.clearance_after_mm)
-        reasons.append(f"every vessel clears CN VII through the whole pulse "
-                       f"(closest: {worst.vessel}, {worst.clearance_after_mm:.2f} mm at phase "
-                       f"{after.worst_phase:.2f})")
+        findings.append(Finding(False, f"every vessel clears CN VII through the whole pulse "
+                                       f"(closest: {worst.vessel}, "
+                                       f"{worst.clearance_after_mm:.2f} mm at phase "
+                                       f"{after.worst_phase:.2f})"))
     for s in sponges:
         if s.on_rez:
             warnings.append(f"{s.id} presses on the root exit zone ({s.nerve_pressure_kpa:.1f} "
@@ -286,4 +299,4 @@ def _verdict(before: StateSummary, after: StateSummary, vessels: list[VesselOutc
                 v.peak_curvature_after_per_mm > 1.2 * v.peak_curvature_before_per_mm:
             warnings.append(f"{v.vessel} bends to a {1 / v.peak_curvature_after_per_mm:.1f} mm "
                             "radius (kinking risk)")
-    return reasons, warnings
+    return findings, warnings

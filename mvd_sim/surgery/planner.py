@@ -21,23 +21,24 @@ from __future__ import annotations
 
 import logging
 import os
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from mvd_sim.case import Case
 from mvd_sim.contact.analysis import Contact, analyze
-from mvd_sim.surgery.decompress import (DecompressionReport, decompress_states, nerve_deviation_mm,
-                                        over_impacted, settle_postop)
 from mvd_sim.core.constants import MAX_SCENARIO_BYTES
 from mvd_sim.core.errors import MvdSimError, ScenarioError, SolverError
-from mvd_sim.core.labels import DEFAULT_THRESHOLDS, SEVERITIES, SeverityThresholds
-from mvd_sim.core.materials import DEFAULT_MATERIALS, Materials
+from mvd_sim.core.labels import SEVERITIES
+from mvd_sim.core.validation import one_line
 from mvd_sim.mechanics.simulate import Settled, build_model, settle
 from mvd_sim.scenario import SpongeSpec
-from mvd_sim.core.validation import one_line
 from mvd_sim.scene.scene import Scene
+from mvd_sim.surgery.decompress import (DecompressionReport, decompress_states,
+                                        nerve_deviation_mm, over_impacted, settle_postop)
 from mvd_sim.surgery.pads import place_sponges
 
 __all__ = ["plan", "plan_states", "load_plan", "Plan", "PlanStep", "PAD_DIAMETERS_MM",
@@ -76,14 +77,14 @@ class PlanStep(_Model):
 class Plan(_Model):
     """``plan``'s answer (JSON schema ``mvd-sim/sponge-plan``, version 2).
 
-    ``case_sha256`` is the planned case's :func:`~mvd_sim.scenario.case_fingerprint` (set by
-    ``mvd-sim plan``), so a plan file is only ever applied to the case it was made for.
+    ``case_sha256`` is the planned case's fingerprint (:attr:`mvd_sim.case.Case.fingerprint`),
+    so a plan file is only ever applied to the case it was made for.
     """
 
     schema_name: Literal["mvd-sim/sponge-plan"] = "mvd-sim/sponge-plan"
     schema_version: Literal[2] = 2
     scenario: str
-    case_sha256: str | None = None
+    case_sha256: str
     feasible: bool
     message: str
     mobilise_first: list[str]
@@ -162,10 +163,10 @@ class _OverBudget(Exception):
 class _Evaluator:
     """Quick checks of candidate pad sets at the systolic peak, from the settled pre-op."""
 
-    def __init__(self, scene: Scene, materials: Materials, thresholds: SeverityThresholds):
-        self.scene, self.materials, self.thresholds = scene, materials, thresholds
-        self.model = build_model(scene, (), materials)
-        self.before: Settled = settle(scene, level=1.0, model=self.model)
+    def __init__(self, case: Case):
+        self.scene, self.materials, self.thresholds = case.scene, case.materials, case.thresholds
+        self.model = build_model(self.scene, (), self.materials)
+        self.before: Settled = settle(self.scene, level=1.0, model=self.model)
         self.tried = 0
 
     def __call__(self, specs: list[SpongeSpec]) -> tuple[Settled, list[Contact]] | None:
@@ -198,28 +199,28 @@ def _pad_load(state: Settled, index: int, rez_end_mm: float, rest_s: np.ndarray
     return outcome[index].nerve_pressure_kpa, outcome[index].on_rez
 
 
-def plan(scene: Scene, materials: Materials = DEFAULT_MATERIALS,
-         thresholds: SeverityThresholds = DEFAULT_THRESHOLDS) -> Plan:
-    """Find a sponge plan for ``scene`` (see the module docstring)."""
-    return plan_states(scene, materials, thresholds)[0]
+def plan(case: Case) -> Plan:
+    """Find a sponge plan for the case (see the module docstring), with its materials and
+    thresholds; the plan records the case's fingerprint."""
+    return plan_states(case)[0]
 
 
-def plan_states(scene: Scene, materials: Materials = DEFAULT_MATERIALS,
-                thresholds: SeverityThresholds = DEFAULT_THRESHOLDS
-                ) -> tuple[Plan, Settled | None]:
+def plan_states(case: Case) -> tuple[Plan, Settled | None]:
     """:func:`plan` and the post-operative state at its worst phase (None without pads)."""
-    evaluate = _Evaluator(scene, materials, thresholds)
-    pre = analyze(evaluate.before.scene, thresholds)
+    scene = case.scene
+    answer = partial(Plan, scenario=case.name, case_sha256=case.fingerprint)
+    evaluate = _Evaluator(case)
+    pre = analyze(evaluate.before.scene, case.thresholds)
     mobilise = [c.vessel for c in pre.culprits if c.pushes is not None]
     targets = _targets(pre.contacts)
     meshes = sorted({c.vessel for c in targets if c.vessel not in scene.vessels})
     if meshes:
-        return Plan(scenario=scene.name, feasible=False, mobilise_first=mobilise, steps=[],
+        return answer(feasible=False, mobilise_first=mobilise, steps=[],
                     predicted=None, candidates_tried=0,
                     message=f"no sponge plan: {', '.join(meshes)} touch(es) CN VII but "
                             "is known only as a mesh; the mechanics need a centerline"), None
     if not targets:
-        return Plan(scenario=scene.name, feasible=True, mobilise_first=[], steps=[],
+        return answer(feasible=True, mobilise_first=[], steps=[],
                     predicted=None, candidates_tried=0,
                     message="no vessel touches CN VII at systole: nothing to decompress"), None
     marks, rest_s = scene.landmarks["CN7"], scene.rest_nerves["CN7"].s
@@ -231,8 +232,8 @@ def plan_states(scene: Scene, materials: Materials = DEFAULT_MATERIALS,
         try:
             chosen = _best_pad(scene, evaluate, steps, target, marks.rez_end_mm, rest_s)
         except _OverBudget:
-            return Plan(
-                scenario=scene.name, feasible=False, mobilise_first=mobilise, steps=steps,
+            return answer(
+                feasible=False, mobilise_first=mobilise, steps=steps,
                 predicted=None, candidates_tried=evaluate.tried,
                 message=(f"no sponge plan within the search's budget of {MAX_CANDIDATES} "
                          f"candidate pads: {len(steps)} pad(s) placed, CN VII still touched "
@@ -240,8 +241,8 @@ def plan_states(scene: Scene, materials: Materials = DEFAULT_MATERIALS,
         if chosen is None:
             vessel = scene.vessels[target.vessel]
             sizes = ", ".join(f"{d:g}" for d in _sizes(2 * float(vessel.radius[0])))
-            return Plan(
-                scenario=scene.name, feasible=False, mobilise_first=mobilise, steps=steps,
+            return answer(
+                feasible=False, mobilise_first=mobilise, steps=steps,
                 predicted=None, candidates_tried=evaluate.tried,
                 message=(f"no sponge plan: no pad of {sizes} mm "
                          f"frees CN VII from {target.vessel} ({vessel.kind}) at the "
@@ -250,15 +251,14 @@ def plan_states(scene: Scene, materials: Materials = DEFAULT_MATERIALS,
                          f"one; consider transposing {target.vessel} instead")), None
         steps.append(chosen[0])
         current = chosen[1]
-    report, _, after = decompress_states(scene, [s.sponge for s in steps], materials,
-                                         thresholds)
+    report, _, after = decompress_states(case, [s.sponge for s in steps])
     if report.decompressed:
         message = (f"{len(steps)} pad(s) free CN VII through the whole pulse: "
                    + "; ".join(report.reasons))
     else:
         message = "no sponge plan frees CN VII through the whole pulse: " + \
             "; ".join(report.reasons)
-    return Plan(scenario=scene.name, feasible=report.decompressed, mobilise_first=mobilise,
+    return answer(feasible=report.decompressed, mobilise_first=mobilise,
                 steps=steps, predicted=report, candidates_tried=evaluate.tried,
                 message=message), after
 

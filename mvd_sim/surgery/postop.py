@@ -1,52 +1,58 @@
-"""The post-operative case: the scene with its pads in place, and saving it to disk.
+"""The operated case: the scene with its pads solved in, and saving it to disk.
 
-A post-operative scenario is the original scenario plus a ``sponges`` list; loading it
-(:func:`mvd_sim.load_scene`) re-solves the decompression and returns the scene at the worst
-phase of the pulse, so it can be re-analysed, rendered or exported like any other.
+An operated scenario is the original scenario plus a ``sponges`` list. Building its case
+(:class:`~mvd_sim.case.Case`) never solves; :func:`operated_scene` does, returning the scene at
+the worst phase of the pulse with the pads in, so it can be re-analysed, rendered or exported
+like any other.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
-from mvd_sim.surgery.decompress import DecompressionReport, decompress_states, settle_postop
-from mvd_sim.mesh.export import mesh_files
-from mvd_sim.core.labels import DEFAULT_THRESHOLDS, SeverityThresholds
-from mvd_sim.core.materials import DEFAULT_MATERIALS, Materials
-from mvd_sim.mechanics.simulate import build_model, settle
+from mvd_sim.case import Case
 from mvd_sim.core.output import write_folder
-from mvd_sim.scenario import ScenarioSpec, SpongeSpec, materials_of, scenario_to_yaml
+from mvd_sim.mechanics.simulate import build_model, settle
+from mvd_sim.mesh.export import mesh_files
+from mvd_sim.scenario import ScenarioSpec, SpongeSpec, scenario_to_yaml
 from mvd_sim.scene.scene import Scene
+from mvd_sim.surgery.decompress import decompress_states, settle_postop
 from mvd_sim.surgery.pads import place_sponges
 
-__all__ = ["postop_scene", "postop_spec", "postop_files", "save_postop", "scene_at_level"]
+__all__ = ["operated_scene", "postop_spec", "postop_files", "save_postop", "scene_at_level"]
 
 
-def postop_spec(spec: ScenarioSpec, sponges: list[SpongeSpec] | tuple[SpongeSpec, ...]
-                ) -> ScenarioSpec:
+def postop_spec(spec: ScenarioSpec, sponges: Sequence[SpongeSpec]) -> ScenarioSpec:
     """The scenario with ``sponges`` in place (its findings describe the pre-op case, so
     they are dropped)."""
     return spec.model_copy(update={"sponges": list(sponges), "findings": None})
 
 
-def postop_scene(scene: Scene, spec: ScenarioSpec,
-                 thresholds: SeverityThresholds = DEFAULT_THRESHOLDS
-                 ) -> tuple[Scene, DecompressionReport]:
-    """The scene after placing the scenario's sponges, at the worst phase, and the report."""
-    report, _, after = decompress_states(scene, spec.sponges, materials_of(spec), thresholds)
-    return after.scene, report
+def operated_scene(case: Case) -> Scene:
+    """The case as a surgeon would find it now: its scene as built, or, for an operated case
+    (one with pads), the scene after its decompression, at the worst phase of the pulse.
+
+    Raises
+    ------
+    ScenarioError, SolverError
+        As :func:`~mvd_sim.surgery.decompress.decompress` (prefixed with the case's file).
+    """
+    if not case.pads:
+        return case.scene
+    return decompress_states(case)[2].scene
 
 
-def scene_at_level(scene: Scene, sponges: list[SpongeSpec] | tuple[SpongeSpec, ...],
-                   level: float, materials: Materials = DEFAULT_MATERIALS) -> Scene:
-    """The case solved at one pulse level (0 diastole, 1 systole), with ``sponges`` in."""
-    before_model = build_model(scene, (), materials)
+def scene_at_level(case: Case, pads: Sequence[SpongeSpec], level: float) -> Scene:
+    """The case solved at one pulse level (0 diastole, 1 systole), with ``pads`` in."""
+    scene = case.scene
+    before_model = build_model(scene, (), case.materials)
     before = settle(scene, level=level, model=before_model)
-    if not sponges:
+    if not pads:
         return before.scene
-    bodies, holds_off = place_sponges(scene, sponges)
-    model = build_model(scene, bodies, materials)
+    bodies, holds_off = place_sponges(scene, pads)
+    model = build_model(scene, bodies, case.materials)
     return settle_postop(scene, before_model, model, holds_off, before, level).scene
 
 

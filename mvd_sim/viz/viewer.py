@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import socket
 import sys
+from collections.abc import Sequence
 
+from mvd_sim.case import Case
 from mvd_sim.surgery.decompress import settle_postop
 from mvd_sim.core.errors import MvdSimError
 from mvd_sim.mechanics.pulse import pulse_level
@@ -19,7 +21,6 @@ from mvd_sim.mesh.meshing import tube_mesh
 from mvd_sim.viz.render import (BACKGROUND, BRAINSTEM_COLOR, NERVE_COLORS, SPONGE_COLOR,
                                 VESSEL_COLORS, VESSEL_OPACITY, camera_for, prefer_headless)
 from mvd_sim.scenario import SpongeSpec
-from mvd_sim.scene.scene import Scene
 from mvd_sim.surgery.pads import place_sponges
 
 __all__ = ["Viewer", "build_viewer", "open_viewer", "has_display", "require_display",
@@ -73,7 +74,7 @@ class Viewer:
         Whether the pads are in.
     """
 
-    def __init__(self, scene: Scene, sponges: list[SpongeSpec], off_screen: bool):
+    def __init__(self, case: Case, sponges: list[SpongeSpec], off_screen: bool):
         import pyvista as pv
 
         from mvd_sim.mesh.files import to_polydata
@@ -81,13 +82,14 @@ class Viewer:
 
         if off_screen:
             prefer_headless()
+        scene = case.scene
         self.scene, self.phase, self.after = scene, 0.0, False
         self.visible = {"brainstem": True, "nerves": True, "vessels": True, "pads": True}
-        self.models = [build_model(scene)]
+        self.models = [build_model(scene, (), case.materials)]
         self.holds_off: tuple[str, ...] = ()
         if sponges:
             bodies, self.holds_off = place_sponges(scene, sponges)
-            self.models.append(build_model(scene, bodies))
+            self.models.append(build_model(scene, bodies, case.materials))
         self.state = settle(scene, level=float(pulse_level(0.0)), model=self.models[0])
         self.plotter = pv.Plotter(off_screen=off_screen, window_size=[1200, 900])
         self.plotter.set_background(tuple(c / 255 for c in BACKGROUND))
@@ -162,11 +164,11 @@ class Viewer:
         return self._solve()
 
 
-def build_viewer(scene: Scene, sponges: list[SpongeSpec] | None = None,
+def build_viewer(case: Case, sponges: Sequence[SpongeSpec] | None = None,
                  off_screen: bool = False) -> Viewer:
     """The viewer: checkboxes for brainstem, nerves, vessels and pads, a cardiac-phase
     slider and, with ``sponges``, a before/after switch."""
-    viewer = Viewer(scene, list(sponges or []), off_screen)
+    viewer = Viewer(case, list(sponges or []), off_screen)
     plotter = viewer.plotter
     for k, group in enumerate(("brainstem", "nerves", "vessels", "pads")):
         plotter.add_checkbox_button_widget(
@@ -191,7 +193,7 @@ def require_display() -> None:
                           "Wayland server answers); use mvd-sim render -o FILE.png instead")
 
 
-def open_viewer(scene: Scene, sponges: list[SpongeSpec] | None = None) -> None:
+def open_viewer(case: Case, sponges: Sequence[SpongeSpec] | None = None) -> None:
     """Open the window and block until it is closed (:func:`require_display` first)."""
     require_display()
-    build_viewer(scene, sponges).plotter.show()
+    build_viewer(case, sponges).plotter.show()

@@ -4,6 +4,7 @@ geometry for the same diagnosis before a new diagnosis, all from (seed, index)."
 import numpy as np
 import pytest
 
+import mvd_sim.case
 from mvd_sim.dataset import sampler
 from mvd_sim.dataset.priors import load_priors
 from mvd_sim.core.errors import ScenarioError
@@ -64,7 +65,7 @@ def test_a_failed_draw_gets_new_geometry_before_a_new_diagnosis(monkeypatch):
         if len(seen) <= tries:   # every geometry of the first diagnosis conflicts
             raise ScenarioError("conflict")
         return "scene"
-    monkeypatch.setattr(sampler, "build_scene", build)
+    monkeypatch.setattr(mvd_sim.case, "build_scene", build)
     spec, scene, attempt = sampler.sample_case(PRIORS, 3, 17)
     assert (scene, attempt, spec) == ("scene", tries, seen[-1])
     # the documented streams: diagnosis [seed, index, 0, round], geometry [.., 1, attempt]
@@ -82,7 +83,7 @@ def test_a_failed_draw_gets_new_geometry_before_a_new_diagnosis(monkeypatch):
 def test_a_case_no_draw_can_place_is_an_error(monkeypatch):
     def build(spec, name):
         raise ScenarioError("conflict")
-    monkeypatch.setattr(sampler, "build_scene", build)
+    monkeypatch.setattr(mvd_sim.case, "build_scene", build)
     with pytest.raises(ScenarioError, match=f"case0000004: no placeable draw in "
                                             f"{sampler.MAX_ATTEMPTS} attempts"):
         sampler.sample_case(PRIORS, 1, 4)

@@ -13,8 +13,8 @@ PAD = SpongeSpec(diameter_mm=2.0, s_mm=5.1, vessel="aica")
 
 
 @pytest.fixture(scope="module")
-def padded(scene_of):
-    return decompress_states(scene_of(CASE), [PAD])
+def padded(case_of):
+    return decompress_states(case_of(CASE), [PAD])
 
 
 def test_a_pad_at_the_contact_frees_the_nerve(padded):
@@ -49,10 +49,10 @@ def test_no_interpenetration_beyond_the_compliant_layers(padded):
         assert state.equilibrium.residual < 1e-6
 
 
-def test_finer_phase_sampling_gives_the_same_verdict(padded, scene_of, monkeypatch):
+def test_finer_phase_sampling_gives_the_same_verdict(padded, case_of, monkeypatch):
     report, _, _ = padded
     monkeypatch.setattr(pulse_sweep, "DENSE_PHASES", 4 * pulse_sweep.DENSE_PHASES)
-    finer, _, _ = decompress_states(scene_of(CASE), [PAD])
+    finer, _, _ = decompress_states(case_of(CASE), [PAD])
     assert finer.before.phases_sampled >= 4 * 64
     assert finer.decompressed == report.decompressed
     assert finer.after.worst_clearance_mm == pytest.approx(report.after.worst_clearance_mm,
@@ -66,8 +66,8 @@ def test_the_worst_phase_is_systole_for_a_compressing_artery(padded):
     assert report.before.worst_phase == pytest.approx(mvd_sim.mechanics.pulse.SYSTOLE, abs=0.02)
 
 
-def test_a_pad_in_the_wrong_place_does_not_decompress(scene_of):
-    report, _, _ = decompress_states(scene_of(CASE), [SpongeSpec(diameter_mm=2.0, s_mm=18.0,
+def test_a_pad_in_the_wrong_place_does_not_decompress(case_of):
+    report, _, _ = decompress_states(case_of(CASE), [SpongeSpec(diameter_mm=2.0, s_mm=18.0,
                                                                   vessel="aica")])
     assert not report.decompressed
     assert report.reasons[0].startswith("aica still touches CN VII at the AS")
@@ -86,11 +86,11 @@ def test_settled_case_keeps_its_graded_compression(padded):
     assert 0 < moved.max() < 0.5
 
 
-def test_a_pad_pushes_only_what_it_lies_between(scene_of):
+def test_a_pad_pushes_only_what_it_lies_between(case_of):
     """The pad's faces fix the side of its vessel and its nerve only: the other nerve, whose
     root lies nearby, is neither pulled through the pad nor displaced by it."""
     report, before, after = decompress_states(
-        scene_of("multi_aica_pica_right"), [SpongeSpec(diameter_mm=2.0, s_mm=7.1,
+        case_of("multi_aica_pica_right"), [SpongeSpec(diameter_mm=2.0, s_mm=7.1,
                                                        vessel="aica")])
     moved = np.linalg.norm(after.scene.nerves["CN8"].points
                            - after.scene.rest_nerves["CN8"].points, axis=1)
@@ -98,10 +98,11 @@ def test_a_pad_pushes_only_what_it_lies_between(scene_of):
     assert not any(c.vessel == "aica" for c in report.after.contacts)
 
 
-def test_no_vessel_no_pad(scene_of):
+def test_no_vessel_no_pad(case_of):
     import dataclasses
 
-    bare = dataclasses.replace(scene_of(CASE), vessels={})
+    case = case_of(CASE)
+    bare = dataclasses.replace(case, scene=dataclasses.replace(case.scene, vessels={}))
     report, _, _ = decompress_states(bare, [])
     assert report.decompressed and report.reasons == ["the scene has no tube vessel to "
                                                       "decompress"]

@@ -1,5 +1,7 @@
 """The automatic sponge planner: single and multivessel plans, and the no-plan answer."""
 
+import dataclasses
+
 import pytest
 
 from mvd_sim.core.materials import Materials
@@ -7,12 +9,12 @@ from mvd_sim.surgery.planner import NERVE_STRESS_LIMIT_KPA, plan
 
 
 @pytest.fixture(scope="module")
-def multivessel(scene_of):
-    return plan(scene_of("multi_aica_pica_right"))
+def multivessel(case_of):
+    return plan(case_of("multi_aica_pica_right"))
 
 
-def test_single_compression_needs_one_small_pad(scene_of):
-    result = plan(scene_of("aica_as_moderate_right"))
+def test_single_compression_needs_one_small_pad(case_of):
+    result = plan(case_of("aica_as_moderate_right"))
     assert result.feasible and result.predicted.decompressed
     (step,) = result.steps
     assert step.vessel == "aica" and step.segment == "AS"
@@ -28,20 +30,21 @@ def test_multivessel_case_pads_every_culprit(multivessel):
     assert multivessel.steps[0].vessel == "pica"
 
 
-def test_chain_vessel_is_mobilised_first(scene_of):
-    result = plan(scene_of("va_pushes_aica_right"))
+def test_chain_vessel_is_mobilised_first(case_of):
+    result = plan(case_of("va_pushes_aica_right"))
     assert result.mobilise_first == ["va"]
 
 
-def test_nothing_to_do_without_contact(scene_of):
-    result = plan(scene_of("near_miss_control_right"))
+def test_nothing_to_do_without_contact(case_of):
+    result = plan(case_of("near_miss_control_right"))
     assert result.feasible and result.steps == [] and "nothing to decompress" in result.message
 
 
-def test_a_vessel_held_too_firmly_needs_transposition(scene_of):
+def test_a_vessel_held_too_firmly_needs_transposition(case_of):
     """With the arachnoid holding the VA 1000x more firmly, no pad moves it off the nerve
     without over-pressing it: the planner says so and names the alternative."""
-    result = plan(scene_of("va_as_severe_left"), Materials(arachnoid_push_mn_per_mm=1000.0))
+    case = case_of("va_as_severe_left")
+    result = plan(dataclasses.replace(case, materials=Materials(arachnoid_push_mn_per_mm=1000.0)))
     assert not result.feasible
     assert "no sponge plan" in result.message and "transposing va" in result.message
 
@@ -57,19 +60,19 @@ def test_load_plan_refuses_bad_files(tmp_path):
         load_plan(tmp_path / "empty.json")
 
 
-def test_the_search_stops_at_its_budget_and_says_so(scene_of, monkeypatch):
+def test_the_search_stops_at_its_budget_and_says_so(case_of, monkeypatch):
     """multi_aica_pica_right needs 6 candidates; with a budget of 2 the plan stops there."""
     import mvd_sim.surgery.planner
 
     monkeypatch.setattr(mvd_sim.surgery.planner, "MAX_CANDIDATES", 2)
-    result = plan(scene_of("multi_aica_pica_right"))
+    result = plan(case_of("multi_aica_pica_right"))
     assert not result.feasible and result.candidates_tried == 2
     assert "budget of 2 candidate pads" in result.message
 
 
-def test_the_search_reports_its_progress(scene_of, caplog):
+def test_the_search_reports_its_progress(case_of, caplog):
     with caplog.at_level("INFO", logger="mvd_sim"):
-        result = plan(scene_of("aica_as_moderate_right"))
+        result = plan(case_of("aica_as_moderate_right"))
     candidates = [r.getMessage() for r in caplog.records if r.name == "mvd_sim.surgery.planner"]
     assert len(candidates) == result.candidates_tried
     assert candidates[0].startswith("plan: candidate 1 of at most 48, a 1 mm ball for aica")

@@ -9,8 +9,8 @@ from mvd_sim.viz.viewer import build_viewer, has_display, open_viewer
 
 
 @pytest.fixture(scope="module")
-def viewer(scene_of):
-    view = build_viewer(scene_of("aica_as_moderate_right"),
+def viewer(case_of):
+    view = build_viewer(case_of("aica_as_moderate_right"),
                         [SpongeSpec(diameter_mm=2.0, s_mm=5.1, vessel="aica")], off_screen=True)
     yield view
     view.plotter.close()
@@ -47,10 +47,10 @@ def test_toggles_hide_and_show_structures(viewer):
     assert np.abs(_shot(viewer) - shown).mean() < 0.01
 
 
-def test_no_display_is_one_line(scene_of, monkeypatch):
+def test_no_display_is_one_line(case_of, monkeypatch):
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     monkeypatch.setattr("sys.platform", "linux")
     assert not has_display()
     with pytest.raises(mvd_sim.MvdSimError, match="no display"):
-        open_viewer(scene_of("near_miss_control_right"))
+        open_viewer(case_of("near_miss_control_right"))
