@@ -16,13 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-from mvd_sim.anatomy.brainstem import Brainstem
 from mvd_sim.core.geometry.closest import point_segment, segment_segment
 from mvd_sim.mechanics.bodies import Rod
+from mvd_sim.mechanics.surface import BrainstemSurface
 from mvd_sim.scene.pads import Sponge
 from mvd_sim.core.materials import Materials
 
-__all__ = ["ContactSet", "SurfaceCache", "BRAINSTEM", "detect"]
+__all__ = ["ContactSet", "BRAINSTEM", "detect"]
 
 BRAINSTEM = -1  # body index of the (fixed) brainstem
 
@@ -192,43 +192,6 @@ def _rod_rod(rods, positions, radii, slot0, tribs, margin, materials) -> list[Co
     return out
 
 
-class SurfaceCache:
-    """Brainstem signed distances and normals per slot, re-queried only when a point has
-    moved more than :data:`REQUERY_MM` since its exact query; in between, the surface is its
-    tangent plane at the last closest point (error below ``REQUERY_MM^2 / (2 R)``, about
-    1.3e-4 mm for a 10 mm radius of curvature, the brainstem's near the nerves).
-
-    While ``frozen`` only points never queried are queried, so the surface a solver iterates
-    on does not change under it; the solver unfreezes it to check its converged state. Every
-    query is exact, however far the point (a point far now may be moved near while frozen,
-    and only an exact closest point gives it a true tangent plane).
-    """
-
-    REQUERY_MM = 0.05
-
-    def __init__(self, brainstem: Brainstem, n_slots: int):
-        self.brainstem = brainstem
-        self.point = np.full((n_slots, 3), np.inf)
-        self.closest = np.zeros((n_slots, 3))
-        self.normal = np.zeros((n_slots, 3))
-        self.frozen = False
-        self.requeried = 0
-
-    def query(self, slots: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Signed distance (mm) and outward normal at ``points`` (one slot each)."""
-        moved = np.linalg.norm(points - self.point[slots], axis=1)
-        stale = np.isinf(moved) if self.frozen else moved > self.REQUERY_MM
-        self.requeried = int(np.count_nonzero(stale))
-        if self.requeried:
-            q = self.brainstem.query(points[stale])
-            fresh = slots[stale]
-            self.point[fresh] = points[stale]
-            self.closest[fresh] = q.closest
-            self.normal[fresh] = q.normal
-        normal = self.normal[slots]
-        return np.einsum("ij,ij->i", points - self.closest[slots], normal), normal
-
-
 def _rod_brainstem(rods, positions, radii, slot0, tribs, surface, margin, materials
                    ) -> list[ContactSet]:
     idx = [np.flatnonzero(rod.brainstem_contact) for rod in rods]
@@ -337,7 +300,7 @@ def _sponge_sponge(sponges, centres, n_rods, sponge_slot0, margin, materials
 
 
 def detect(rods: list[Rod], positions: list[np.ndarray], radii: list[np.ndarray],
-           sponges: list[Sponge], centres: np.ndarray, surface: SurfaceCache,
+           sponges: list[Sponge], centres: np.ndarray, surface: BrainstemSurface,
            slot0: np.ndarray, sponge_slot0: int, tribs: list[np.ndarray],
            materials: Materials, margin_mm: float) -> ContactSet:
     """All contacts with a gap under ``margin_mm`` in the configuration given.
@@ -347,8 +310,9 @@ def detect(rods: list[Rod], positions: list[np.ndarray], radii: list[np.ndarray]
     positions, radii : per rod (n, 3) and (n,), mm
     centres : (k, 3) float, mm
         Sponge centres.
-    surface : SurfaceCache
-        The brainstem, with the last closest points of every slot.
+    surface : BrainstemSurface
+        The brainstem's per-slot tangent planes (read, and filled for slots never queried;
+        refreshing them is the solver's decision).
     slot0 : (rods,) int
         First translational slot of each rod; sponges start at ``sponge_slot0``.
     tribs : per rod (n,) float, mm

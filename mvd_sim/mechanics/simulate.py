@@ -22,6 +22,7 @@ from mvd_sim.mechanics.sections import lumen_radius
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.pulse import DIAMETER_PULSATION, TRANSLATION_MM, pressure_load
 from mvd_sim.mechanics.solver import Equilibrium, solve
+from mvd_sim.mechanics.surface import BrainstemSurface
 from mvd_sim.scene.scene import Scene
 
 __all__ = ["Settled", "build_model", "settle", "PULSE_RAMP_MM"]
@@ -104,13 +105,17 @@ def deformed_scene(scene: Scene, model: MechanicalModel, eq: Equilibrium) -> Sce
 
 def settle(scene: Scene, sponges: tuple[Sponge, ...] = (), level: float = 0.0,
            materials: Materials = DEFAULT_MATERIALS, u0: np.ndarray | None = None,
-           model: MechanicalModel | None = None) -> Settled:
+           model: MechanicalModel | None = None,
+           surface: BrainstemSurface | None = None) -> Settled:
     """Equilibrium of the scene (with sponges) at pulse level ``level`` in [0, 1].
 
     ``u0`` starts the iteration (default: the scene as placed); pass a ``model`` from
-    :func:`build_model` to reuse its assembly across pulse levels.
+    :func:`build_model` to reuse its assembly across pulse levels, and with it a ``surface``
+    (``model.new_surface()``, owned by the caller, updated in place) to reuse the brainstem's
+    closest points of earlier solves of that model (default: a fresh one).
     """
     model = build_model(scene, sponges, materials) if model is None else model
     radii, offset, load = _pulse(model, scene, level)
-    eq = solve(model, radii, start_displacement(model) if u0 is None else u0, offset, load)
+    eq = solve(model, radii, start_displacement(model) if u0 is None else u0, offset, load,
+               surface=surface)
     return Settled(deformed_scene(scene, model, eq), eq, model, level)

@@ -6,8 +6,8 @@ detects contacts in the current configuration, linearises their gaps about it (n
 closest points updated: a contact can slide and open), and solves the resulting sparse
 symmetric system exactly: Gauss-Newton while the active set changes, Newton (with the
 softening curvature term of tube-on-tube contacts) once it has settled. Steps that fail to
-shrink are damped. The brainstem's tangent planes are refreshed at the first iteration and
-checked at convergence. Iteration stops when the displacement update is below ``tol_mm`` and
+shrink are damped. The brainstem's tangent planes (:mod:`mvd_sim.mechanics.surface`) are
+refreshed at the first iteration and checked at convergence. Iteration stops when the displacement update is below ``tol_mm`` and
 the active set (open / compliant / saturated) is unchanged up to contacts carrying less than
 :data:`FORCE_TOL_N`; an unconverged solve raises :class:`~mvd_sim.core.errors.SolverError`,
 never returns.
@@ -25,6 +25,7 @@ from scipy.sparse.linalg import spsolve
 from mvd_sim.core.errors import SolverError
 from mvd_sim.mechanics.contacts import ContactSet, detect
 from mvd_sim.mechanics.model import MechanicalModel
+from mvd_sim.mechanics.surface import BrainstemSurface
 
 __all__ = ["Equilibrium", "solve", "DETECT_MARGIN_MM"]
 
@@ -64,11 +65,12 @@ class Equilibrium:
         return self.contacts.force_n()
 
 
-def _contacts(model: MechanicalModel, u: np.ndarray, radii: np.ndarray) -> ContactSet:
+def _contacts(model: MechanicalModel, u: np.ndarray, radii: np.ndarray,
+              surface: BrainstemSurface) -> ContactSet:
     positions = model.positions(u)
     rod_x, centres = model.split(positions)
     rod_r, _ = model.split(np.concatenate([radii, np.zeros(len(model.sponges))]))
-    return detect(model.rods, rod_x, rod_r, model.sponges, centres, model.surface,
+    return detect(model.rods, rod_x, rod_r, model.sponges, centres, surface,
                   model.slot0, model.sponge_slot0, model.tributaries, model.materials,
                   DETECT_MARGIN_MM)
 
@@ -150,8 +152,9 @@ def _residual(model: MechanicalModel, u: np.ndarray, offset: np.ndarray, load: n
 
 
 def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = None,
-          offset: np.ndarray | None = None, load: np.ndarray | None = None,
-          tol_mm: float = 1e-4, max_iter: int = 80) -> Equilibrium:
+          offset: np.ndarray | None = None, load: np.ndarray | None = None, *,
+          surface: BrainstemSurface | None = None, tol_mm: float = 1e-4,
+          max_iter: int = 80) -> Equilibrium:
     """Equilibrium of ``model``.
 
     Parameters
@@ -165,14 +168,27 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
         clamped DOFs.
     load : (n_dof,) float, optional
         External forces (N) and moments (N mm).
-    tol_mm : float
-        Convergence tolerance on the displacement update.
+    surface : BrainstemSurface, optional
+        The brainstem's per-slot tangent planes (``model.new_surface()``), updated in place.
+        The caller owns it: passing the one an earlier solve of this model used starts from
+        its closest points. Default: a fresh one for this solve.
+    tol_mm : float, mm
+        Convergence tolerance on the displacement update; default 1e-4.
+    max_iter : int
+        Most iterations (at least 1); default 80.
 
     Raises
     ------
     SolverError
         If the iteration does not converge within ``max_iter`` steps.
     """
+    if max_iter < 1:
+        raise ValueError(f"max_iter must be at least 1, not {max_iter}")
+    if surface is None:
+        surface = model.new_surface()
+    elif surface.brainstem is not model.brainstem or surface.n_slots != model.n_slots:
+        raise ValueError("surface: made for another model (model.new_surface() makes one "
+                         "for this one)")
     n = model.n_dof
     free = model.free
     free_index = np.full(n, -1)
@@ -186,12 +202,12 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
     f_static = k_static @ offset + load
     k_ff = k_static[free][:, free].tocsc()
     relax, previous_step, previous_key = 1.0, np.inf, None
-    surface = model.surface
     for iteration in range(1, max_iter + 1):
-        # the brainstem's tangent planes are refreshed once per solve (and at convergence,
-        # if anything moved far), so the state does not chatter on them
-        surface.frozen = iteration > 1
-        contacts = _contacts(model, u, radii)
+        if iteration == 1:
+            # the brainstem's tangent planes move once per solve (and at convergence, if
+            # anything moved far), so the state does not chatter on them
+            surface.refresh(model.positions(u))
+        contacts = _contacts(model, u, radii, surface)
         state = _state(contacts)
         key = _active_key(contacts, state)
         same = _same_state(key, previous_key, FORCE_TOL_N)
@@ -228,12 +244,12 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
         _log.info("equilibrium: iteration %d of at most %d, update %.1e mm, %d dofs",
                   iteration, max_iter, size, n_free)
         if size < tol_mm and same:
-            surface.frozen = False
-            final = _contacts(model, u, radii)
-            surface.frozen = True
-            if surface.requeried == 0:
+            # converged on these tangent planes: the answer, unless a slot has moved far
+            # from where its plane was taken (then iterate on the new planes)
+            if surface.refresh(model.positions(u)) == 0:
+                final = _contacts(model, u, radii, surface)
                 return Equilibrium(u, model.positions(u), radii, final, iteration,
                                    _residual(model, u, offset, load, final))
-            previous_key = None  # the surface moved under the state: iterate on it
+            previous_key = None
     raise SolverError(f"equilibrium did not converge in {max_iter} iterations "
                       f"(last update {size:.2e} mm)")

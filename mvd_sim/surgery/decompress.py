@@ -28,6 +28,7 @@ from mvd_sim.mechanics.contacts import ContactSet
 from mvd_sim.core.materials import DEFAULT_MATERIALS, Materials
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.simulate import Settled, build_model, start_displacement
+from mvd_sim.mechanics.surface import BrainstemSurface
 from mvd_sim.mechanics.sweep import PhaseSweep, settle_from, sweep
 from mvd_sim.scenario import SpongeSpec
 from mvd_sim.scene.scene import Scene
@@ -179,12 +180,15 @@ def postop_starts(before_model: MechanicalModel, after_model: MechanicalModel,
 
 
 def settle_postop(scene: Scene, before_model: MechanicalModel, after_model: MechanicalModel,
-                  holds_off: tuple[str, ...], before: Settled, level: float) -> Settled:
+                  holds_off: tuple[str, ...], before: Settled, level: float,
+                  surface: BrainstemSurface | None = None) -> Settled:
     """The case with pads (``after_model``) settled at a pulse level, started from the
     settled case without them (``before``, at that level) and, failing that, with the
-    held-off vessels lifted clear (:func:`postop_starts`)."""
+    held-off vessels lifted clear (:func:`postop_starts`); both attempts share ``surface``
+    (``after_model.new_surface()``, the caller's; default a fresh one, see
+    :func:`~mvd_sim.mechanics.sweep.settle_from`)."""
     return settle_from(scene, after_model, level,
-                       postop_starts(before_model, after_model, holds_off, before))
+                       postop_starts(before_model, after_model, holds_off, before), surface)
 
 
 def lifted_start(model: MechanicalModel, holds_off: tuple[str, ...],
