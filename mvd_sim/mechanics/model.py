@@ -4,9 +4,10 @@ Rod ``k`` owns six DOFs per node (``ux uy uz rx ry rz``); each sponge owns three
 (translation). A translational *slot* is a node or a sponge centre; ``slot_dof[slot]`` is its
 first DOF. The static stiffness (frames, tethers, the sponges' hold) is assembled once.
 
-The model is a value: it holds no state of any solve. The brainstem's per-slot tangent planes
-a solve iterates on are a :class:`~mvd_sim.mechanics.surface.BrainstemSurface` its caller
-creates (:meth:`MechanicalModel.new_surface`) and owns.
+The model is a value: it holds no state of any solve. The contact laws it applies are a field
+(:data:`~mvd_sim.mechanics.contacts.DEFAULT_LAWS` unless given); the brainstem's per-slot
+tangent planes a solve iterates on are a :class:`~mvd_sim.mechanics.surface.BrainstemSurface`
+its caller creates (:meth:`MechanicalModel.new_surface`) and owns.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from mvd_sim.anatomy.brainstem import Brainstem
+from mvd_sim.mechanics.contacts import DEFAULT_LAWS, Configuration, ContactLaw
 from mvd_sim.mechanics.bodies import Rod, tributary_lengths
 from mvd_sim.scene.pads import Sponge
 from mvd_sim.mechanics.frame import DOF_PER_NODE, frame_stiffness
@@ -30,7 +32,7 @@ __all__ = ["MechanicalModel"]
 
 @dataclass(frozen=True, eq=False)
 class MechanicalModel:
-    """Rods, sponges, the brainstem and the materials of one solve.
+    """Rods, sponges, the brainstem, the materials and the contact laws of a solve.
 
     Attributes
     ----------
@@ -38,12 +40,17 @@ class MechanicalModel:
     sponges : list[Sponge]
     brainstem : Brainstem
     materials : Materials
+    laws : tuple[ContactLaw, ...]
+        The contacts it applies, in order; default every law
+        (:data:`~mvd_sim.mechanics.contacts.DEFAULT_LAWS`). Leave one out to let those
+        bodies pass through each other.
     """
 
     rods: list[Rod]
     sponges: list[Sponge]
     brainstem: Brainstem
     materials: Materials
+    laws: tuple[ContactLaw, ...] = DEFAULT_LAWS
 
     @cached_property
     def slot0(self) -> np.ndarray:
@@ -128,6 +135,14 @@ class MechanicalModel:
     def positions(self, u: np.ndarray) -> np.ndarray:
         """(slots, 3) positions (mm) for displacements ``u`` (n_dof,)."""
         return self.reference + u[self.translation_dofs()]
+
+    def configuration(self, u: np.ndarray, radii: np.ndarray) -> Configuration:
+        """The bodies at displacements ``u`` (n_dof,) with rod radii ``radii`` (rod slots,),
+        mm, as the contact laws read them."""
+        positions = self.positions(u)
+        rods, centres = self.split(positions)
+        rod_radii, _ = self.split(np.concatenate([radii, np.zeros(len(self.sponges))]))
+        return Configuration(positions, rods, rod_radii, centres)
 
     def split(self, slots_xyz: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
         """Per-rod arrays and the sponge rows of a per-slot array."""

@@ -93,11 +93,11 @@ def start_displacement(model: MechanicalModel) -> np.ndarray:
 
 def deformed_scene(scene: Scene, model: MechanicalModel, eq: Equilibrium) -> Scene:
     """The scene with every rod at its solved position and the sponges at theirs."""
-    rods, centres = model.split(eq.positions)
-    radii, _ = model.split(np.concatenate([eq.radii, np.zeros(len(model.sponges))]))
+    where = model.configuration(eq.u, eq.radii)
     tubes = {rod.name: dataclasses.replace(rod.tube, points=x, radius=r)
-             for rod, x, r in zip(model.rods, rods, radii)}
-    sponges = tuple(dataclasses.replace(s, centre=c) for s, c in zip(model.sponges, centres))
+             for rod, x, r in zip(model.rods, where.rods, where.radii)}
+    sponges = tuple(dataclasses.replace(s, centre=c)
+                    for s, c in zip(model.sponges, where.centres))
     return dataclasses.replace(
         scene, nerves={n: tubes[n] for n in scene.nerves},
         vessels={v: tubes[v] for v in scene.vessels}, sponges=sponges)

@@ -1,16 +1,16 @@
 """Quasi-static equilibrium with non-penetrating contacts (sparse Newton on the active set).
 
 The energy is the rods' linear frame energy plus tethers, the sponges' hold, and a piecewise
-quadratic penalty for every contact (:mod:`mvd_sim.mechanics.contacts`). Each iteration
-detects contacts in the current configuration, linearises their gaps about it (normals and
-closest points updated: a contact can slide and open), and solves the resulting sparse
-symmetric system exactly: Gauss-Newton while the active set changes, Newton (with the
+quadratic penalty for every contact the model's laws find (:mod:`mvd_sim.mechanics.contacts`).
+Each iteration detects contacts in the current configuration, linearises their gaps about it
+(normals and closest points updated: a contact can slide and open), and solves the resulting
+sparse symmetric system exactly: Gauss-Newton while the active set changes, Newton (with the
 softening curvature term of tube-on-tube contacts) once it has settled. Steps that fail to
 shrink are damped. The brainstem's tangent planes (:mod:`mvd_sim.mechanics.surface`) are
-refreshed at the first iteration and checked at convergence. Iteration stops when the displacement update is below ``tol_mm`` and
-the active set (open / compliant / saturated) is unchanged up to contacts carrying less than
-:data:`FORCE_TOL_N`; an unconverged solve raises :class:`~mvd_sim.core.errors.SolverError`,
-never returns.
+refreshed at the first iteration and checked at convergence. Iteration stops when the
+displacement update is below ``tol_mm`` and the active set (open / compliant / saturated) is
+unchanged up to contacts carrying less than :data:`FORCE_TOL_N`; an unconverged solve raises
+:class:`~mvd_sim.core.errors.SolverError`, never returns.
 """
 
 from __future__ import annotations
@@ -67,12 +67,7 @@ class Equilibrium:
 
 def _contacts(model: MechanicalModel, u: np.ndarray, radii: np.ndarray,
               surface: BrainstemSurface) -> ContactSet:
-    positions = model.positions(u)
-    rod_x, centres = model.split(positions)
-    rod_r, _ = model.split(np.concatenate([radii, np.zeros(len(model.sponges))]))
-    return detect(model.rods, rod_x, rod_r, model.sponges, centres, surface,
-                  model.slot0, model.sponge_slot0, model.tributaries, model.materials,
-                  DETECT_MARGIN_MM)
+    return detect(model, model.configuration(u, radii), surface, DETECT_MARGIN_MM)
 
 
 class _Rows:

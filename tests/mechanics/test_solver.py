@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from mvd_sim.core.errors import SolverError
+from mvd_sim.mechanics.contacts import DEFAULT_LAWS, RodOnBrainstem
 from mvd_sim.mechanics.frame import DOF_PER_NODE
 from mvd_sim.core.materials import DEFAULT_MATERIALS
 from mvd_sim.mechanics.sections import vessel_section
@@ -29,14 +30,14 @@ def _translation(model, rod_index, node):
     return np.arange(base, base + 3)
 
 
-def _pressed_onto_the_brainstem(brainstem, clamped_rod):
+def _pressed_onto_the_brainstem(brainstem, clamped_rod, laws=DEFAULT_LAWS):
     """A rod 0.3 mm off the brainstem pushed into it (78 mN in all): the model and load."""
     near = brainstem.query(np.array([[0.0, 3.0, -2.0]]))
     normal = near.normal[0]
     along = np.cross(normal, [0.0, 0.0, 1.0])
     centre = near.closest[0] + (RADIUS + 0.3) * normal
     model = MechanicalModel([clamped_rod("rod", _line(centre, along), brainstem_contact=True)],
-                            [], brainstem, DEFAULT_MATERIALS)
+                            [], brainstem, DEFAULT_MATERIALS, laws)
     load = np.zeros(model.n_dof)
     for node in range(1, NODES - 1):
         load[_translation(model, 0, node)] = -2e-3 * normal
@@ -97,6 +98,18 @@ def test_rod_pressed_onto_the_brainstem_does_not_penetrate(scene_of, clamped_rod
     assert gap.min() > -0.01
     assert gap.min() < 0.0  # it did reach the surface
     assert eq.residual < 1e-6
+
+
+def test_without_the_brainstem_law_a_rod_passes_through_it(scene_of, clamped_rod):
+    """The laws are the model's: leave the rod-brainstem law out and the same push drives
+    the rod millimetres into the brainstem (the solver itself is unchanged)."""
+    brainstem = scene_of("atlas_default_right").brainstem
+    laws = tuple(law for law in DEFAULT_LAWS if not isinstance(law, RodOnBrainstem))
+    model, load = _pressed_onto_the_brainstem(brainstem, clamped_rod, laws)
+    eq = solve(model, np.full(NODES, RADIUS), load=load)
+    assert len(eq.contacts) == 0
+    gap = brainstem.signed_distance(eq.positions) - RADIUS
+    assert gap.min() < -1.0
 
 
 def test_unconverged_solve_raises(scene_of, clamped_rod):
