@@ -122,7 +122,7 @@ def sweep(scene: Scene, model: MechanicalModel, starts: list[np.ndarray]) -> Pha
             tries = list(starts)
             if solved:  # start from the solved state at the nearest level, else afresh
                 nearest = min(solved, key=lambda p: abs(solved[p][0].level - level))
-                tries.insert(0, solved[nearest][0].equilibrium.u)
+                tries.insert(0, solved[nearest][0].solution.u)
             _log.info("pulse sweep: solving at pulse level %.2f (%d solved)", level,
                       len(solved))
             state = settle_from(scene, model, level, tries, surface)

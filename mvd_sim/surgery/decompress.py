@@ -112,7 +112,7 @@ class DecompressionReport(_Model):
 
 def sponge_outcomes(state: Settled, holds_off: tuple[str, ...], rez_end_mm: float,
                      rest_s: np.ndarray) -> list[SpongeOutcome]:
-    model, eq = state.model, state.equilibrium
+    model, eq = state.model, state.solution
     contacts: ContactSet = eq.contacts
     nerve = [r.name for r in model.rods].index("CN7")
     forces = eq.forces_n()
@@ -150,8 +150,8 @@ def _summary(sw: PhaseSweep, thresholds: SeverityThresholds) -> StateSummary:
         worst_phase=float(sw.phases[k]),
         worst_clearance_mm=sw.worst_clearance(k), nerve_deviation_mm=deviation,
         contacts=[c for c in report.contacts if c.nerve == "CN7"],
-        solver_iterations=sum(s.equilibrium.iterations for s in sw.states),
-        max_residual=max(s.equilibrium.residual for s in sw.states))
+        solver_iterations=sum(s.solution.iterations for s in sw.states),
+        max_residual=max(s.solution.residual for s in sw.states))
 
 
 def _vessel_outcomes(scene: Scene, before: Settled, after: Settled, gap_before: dict,
@@ -175,7 +175,7 @@ def postop_starts(before_model: MechanicalModel, after_model: MechanicalModel,
     """Starting displacements for a solve with pads: the settled case as it was, then the
     same with the held-off vessels lifted clear of their pads."""
     base = np.zeros(after_model.n_dof)
-    base[:before_model.n_dof] = before.equilibrium.u
+    base[:before_model.n_dof] = before.solution.u
     return [base, lifted_start(after_model, holds_off, base)]
 
 

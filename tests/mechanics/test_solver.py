@@ -1,10 +1,11 @@
-"""The equilibrium solver: closed-form beams, contacts, non-penetration, failure, and the
-brainstem state it is given."""
+"""The equilibrium solver: closed-form beams, contacts, non-penetration, its result and
+failure, and the brainstem state it is given."""
 
 import numpy as np
 import pytest
 
 from mvd_sim.core.errors import SolverError
+from mvd_sim.mechanics import simulate, solver
 from mvd_sim.mechanics.contacts import DEFAULT_LAWS, RodOnBrainstem
 from mvd_sim.mechanics.frame import DOF_PER_NODE
 from mvd_sim.core.materials import DEFAULT_MATERIALS
@@ -13,6 +14,7 @@ from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.solver import solve
 
 RADIUS, LENGTH, NODES = 0.5, 20.0, 41
+CASE = "aica_as_moderate_right"
 
 
 def _line(start, direction):
@@ -107,14 +109,36 @@ def test_without_the_brainstem_law_a_rod_passes_through_it(scene_of, clamped_rod
     laws = tuple(law for law in DEFAULT_LAWS if not isinstance(law, RodOnBrainstem))
     model, load = _pressed_onto_the_brainstem(brainstem, clamped_rod, laws)
     eq = solve(model, np.full(NODES, RADIUS), load=load)
-    assert len(eq.contacts) == 0
+    assert eq.success and len(eq.contacts) == 0
     gap = brainstem.signed_distance(eq.positions) - RADIUS
     assert gap.min() < -1.0
 
 
-def test_unconverged_solve_raises(scene_of, clamped_rod):
-    with pytest.raises(SolverError, match="did not converge"):
-        solve(_crossing(scene_of, clamped_rod), np.full(2 * NODES, RADIUS), max_iter=1)
+def test_a_converged_solve_says_so(scene_of, clamped_rod):
+    eq = solve(_crossing(scene_of, clamped_rod), np.full(2 * NODES, RADIUS))
+    assert eq.success and eq.iterations > 1
+    assert eq.message.startswith(f"equilibrium converged in {eq.iterations} iterations")
+
+
+def test_a_solve_cut_short_says_so_and_is_no_answer(scene_of, clamped_rod):
+    eq = solve(_crossing(scene_of, clamped_rod), np.full(2 * NODES, RADIUS), max_iter=1)
+    assert not eq.success and eq.iterations == 1
+    assert eq.message.startswith("equilibrium did not converge in 1 iterations (last update ")
+    assert float(eq.message.split("last update ")[1].split()[0]) > 1e-4  # tol_mm: not small
+    assert eq.residual > 1e-6  # the forces do not balance at the state it stopped at
+
+
+def test_settle_refuses_an_unconverged_solve_with_its_message(scene_of, monkeypatch):
+    results = []
+
+    def capped(*args, **kwargs):
+        results.append(solver.solve(*args, **kwargs, max_iter=1))
+        return results[-1]
+
+    monkeypatch.setattr(simulate, "solve", capped)
+    with pytest.raises(SolverError, match="did not converge in 1 iterations") as error:
+        simulate.settle(scene_of(CASE))
+    assert str(error.value) == results[0].message and not results[0].success
 
 
 def test_a_solve_depends_only_on_what_it_is_given(scene_of, clamped_rod):
@@ -130,7 +154,7 @@ def test_a_solve_depends_only_on_what_it_is_given(scene_of, clamped_rod):
     solve(model, radii, load=0.25 * load)
     assert np.array_equal(solve(model, radii, start, load=load).u, fresh.u)
     carried = solve(model, radii, start, load=load, surface=shared)
-    assert not np.array_equal(carried.u, fresh.u)
+    assert carried.success and not np.array_equal(carried.u, fresh.u)
     assert np.abs(carried.u - fresh.u).max() < 1e-3
     # the state holds a tangent plane for every node that may touch the brainstem, only
     assert np.array_equal(np.isfinite(shared.point[:, 0]), model.rods[0].brainstem_contact)
