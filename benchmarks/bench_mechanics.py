@@ -154,8 +154,11 @@ def scaling_section() -> None:
         for spacing in (1.0, 0.5, 0.25, 0.125):
             assemble.VESSEL_NODE_SPACING_MM = spacing
             model = build_model(scene)
-            settle(scene, model=model)  # warm
-            times = timeit.repeat(lambda: settle(scene, model=model), number=1, repeat=3)
+            # the solves share one brainstem state, as a pulse sweep's do
+            surface = model.new_surface()
+            settle(scene, model=model, surface=surface)  # warm
+            times = timeit.repeat(lambda: settle(scene, model=model, surface=surface),
+                                  number=1, repeat=3)
             print(f"  spacing {spacing:5.3f} mm  dofs {model.n_dof:6d}  {_stats(times)} ms")
     finally:
         assemble.VESSEL_NODE_SPACING_MM = default

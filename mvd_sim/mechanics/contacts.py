@@ -1,30 +1,46 @@
-"""Contact detection between rods, sponges and the brainstem (penalty contacts, linearised).
+"""Contact laws between rods, sponges and the brainstem (penalty contacts, linearised).
 
 Every contact joins a point ``a`` and a point ``b`` along the unit normal ``n`` (from a to
 b); each point is a weighted sum of at most three translational node slots (a rod node, the
 two ends of a rod segment, or a sponge's centre). The gap is the surface gap (negative on
 overlap). The compressive force is piecewise linear in the gap: ``k_soft * overlap`` while
 the compliant layers (nerve dent, vessel flattening, felt) take it, plus ``k_hard`` times the
-overlap beyond their ``capacity``. Rod-rod contacts are node-to-segment in both directions at
-half weight each (a symmetric, Winkler-type distribution along the tubes).
+overlap beyond their ``capacity``.
+
+Each pair of body kinds has its own law, a small operator (:class:`ContactLaw`) with one
+method that reads a model, an explicit :class:`Configuration` and the brainstem's tangent
+planes (:class:`~mvd_sim.mechanics.surface.BrainstemSurface`) and returns a list of
+:class:`ContactSet`; a model lists the laws it applies (``MechanicalModel.laws``, default
+:data:`DEFAULT_LAWS`) and :func:`detect` gathers theirs:
+
+- :class:`RodOnRod`: node-to-segment in both directions at half weight each (a symmetric,
+  Winkler-type distribution along the tubes);
+- :class:`RodOnBrainstem`: rod nodes against the brainstem's tangent planes (rigid);
+- :class:`SpongeOnRod`: rod nodes against a pad's flat faces;
+- :class:`SpongeOnBrainstem`: a pad's centre (and a cylinder's ends) against the brainstem;
+- :class:`SpongeOnSponge`: pad axis against pad axis.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from scipy.spatial import cKDTree
 
-from mvd_sim.anatomy.brainstem import Brainstem
 from mvd_sim.core.geometry.closest import point_segment, segment_segment
-from mvd_sim.mechanics.bodies import Rod
-from mvd_sim.scene.pads import Sponge
-from mvd_sim.core.materials import Materials
+from mvd_sim.mechanics.surface import BrainstemSurface
 
-__all__ = ["ContactSet", "SurfaceCache", "BRAINSTEM", "detect"]
+if TYPE_CHECKING:  # the model holds its laws, and the laws read the model
+    from mvd_sim.mechanics.model import MechanicalModel
+
+__all__ = ["ContactSet", "Configuration", "ContactLaw", "RodOnRod", "RodOnBrainstem",
+           "SpongeOnRod", "SpongeOnBrainstem", "SpongeOnSponge", "DEFAULT_LAWS", "BRAINSTEM",
+           "SOFTMIN_MM", "detect"]
 
 BRAINSTEM = -1  # body index of the (fixed) brainstem
+SOFTMIN_MM = 0.02  # gap difference over which a node's candidate segments share its contact
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,15 +87,57 @@ class ContactSet:
         return len(self.gap)
 
     def force_n(self, gap: np.ndarray | None = None) -> np.ndarray:
-        """(c,) compressive force (N) of each contact at its gap (or at ``gap``)."""
+        """(c,) compressive force (N) of each contact at its gap (or at ``gap``, mm)."""
         g = self.gap if gap is None else gap
         overlap = np.maximum(-g, 0.0)
         return self.k_soft * overlap + self.k_hard * np.maximum(overlap - self.capacity, 0.0)
 
     @staticmethod
     def concat(parts: list[ContactSet]) -> ContactSet:
+        """The contacts of ``parts`` in order (none if ``parts`` is empty)."""
+        if not parts:
+            return _make(0, np.empty((0, 3)), np.empty((0, 3)), np.empty((0, 3)), [], [], [],
+                         [], [], [], [], np.empty((0, 3)), [])
         names = ContactSet.__dataclass_fields__
         return ContactSet(**{k: np.concatenate([getattr(p, k) for p in parts]) for k in names})
+
+
+@dataclass(frozen=True, eq=False)
+class Configuration:
+    """Where a model's bodies are: the state every contact law reads.
+
+    Made by ``MechanicalModel.configuration(u, radii)``; the arrays of one rod are views of
+    ``positions``.
+
+    Attributes
+    ----------
+    positions : (slots, 3) float, mm
+        Every translational slot: the rods' nodes in order, then the sponges' centres.
+    rods : list of (n_k, 3) float, mm
+        The nodes of rod ``k``.
+    radii : list of (n_k,) float, mm
+        The radii of rod ``k`` (a pulse phase scales the arteries').
+    centres : (sponges, 3) float, mm
+        The sponges' centres.
+    """
+
+    positions: np.ndarray
+    rods: list[np.ndarray]
+    radii: list[np.ndarray]
+    centres: np.ndarray
+
+
+class ContactLaw(Protocol):
+    """A kind of contact: finds the contacts of one pair of body kinds."""
+
+    def detect(self, model: MechanicalModel, configuration: Configuration,
+               surface: BrainstemSurface, margin_mm: float) -> list[ContactSet]:
+        """Contacts with a gap under ``margin_mm`` (mm) in ``configuration``.
+
+        ``surface`` is the brainstem's per-slot tangent planes (read, and filled for slots
+        never queried, never refreshed: refreshing is the solver's decision).
+        """
+        ...
 
 
 def _series(k1: np.ndarray, k2: np.ndarray) -> np.ndarray:
@@ -100,18 +158,15 @@ def _vertex_tangents(points: np.ndarray) -> np.ndarray:
     return tangent / np.linalg.norm(tangent, axis=1, keepdims=True)
 
 
-SOFTMIN_MM = 0.02  # gap difference over which a node's candidate segments share its contact
-
-
-def _softmin_weights(keys: np.ndarray, gap: np.ndarray) -> np.ndarray:
-    """Per-key normalised weights ``exp(-(gap - min gap) / SOFTMIN_MM)``, zero (and not
-    normalised in) beyond ``8 SOFTMIN_MM`` above the key's minimum."""
+def _softmin_weights(keys: np.ndarray, gap: np.ndarray, width_mm: float) -> np.ndarray:
+    """Per-key normalised weights ``exp(-(gap - min gap) / width_mm)``, zero (and not
+    normalised in) beyond ``8 width_mm`` above the key's minimum."""
     order = np.argsort(keys, kind="stable")
     _, start = np.unique(keys[order], return_index=True)
     lowest = np.minimum.reduceat(gap[order], start)
     counts = np.diff(np.append(start, len(order)))
     excess = gap[order] - np.repeat(lowest, counts)
-    w = np.where(excess < 8 * SOFTMIN_MM, np.exp(-excess / SOFTMIN_MM), 0.0)
+    w = np.where(excess < 8 * width_mm, np.exp(-excess / width_mm), 0.0)
     total = np.add.reduceat(w, start)
     out = np.empty_like(gap)
     out[order] = w / np.repeat(total, counts)
@@ -120,6 +175,7 @@ def _softmin_weights(keys: np.ndarray, gap: np.ndarray) -> np.ndarray:
 
 def _make(n: int, slots, weights, normal, gap, k_soft, k_hard, capacity, body_a, body_b,
           node_b, binormal=None, curvature=0.0) -> ContactSet:
+    """A :class:`ContactSet` of ``n`` contacts, scalars broadcast to ``(n,)``."""
     def full(v, dtype=float):
         return np.broadcast_to(np.asarray(v, dtype=dtype), (n,)).copy()
 
@@ -131,238 +187,227 @@ def _make(n: int, slots, weights, normal, gap, k_soft, k_hard, capacity, body_a,
                       binormal.reshape(n, 3), full(curvature))
 
 
-def _rod_rod(rods, positions, radii, slot0, tribs, margin, materials) -> list[ContactSet]:
-    out = []
-    boxes = [(x.min(axis=0) - r.max(), x.max(axis=0) + r.max()) for x, r in zip(positions, radii)]
-    trees = [cKDTree(0.5 * (x[1:] + x[:-1])) for x in positions]
-    node_trees = [cKDTree(x) for x in positions]
-    halves = [0.5 * np.linalg.norm(np.diff(x, axis=0), axis=1).max() for x in positions]
-    tangents = [_vertex_tangents(x) for x in positions]
-    for ia, rod_a in enumerate(rods):
-        xa, ra = positions[ia], radii[ia]
-        for ib, rod_b in enumerate(rods):
-            if ia == ib or np.any(boxes[ia][0] - margin > boxes[ib][1]) or \
-                    np.any(boxes[ib][0] - margin > boxes[ia][1]):
-                continue
-            xb, rb = positions[ib], radii[ib]
-            reach = margin + ra.max() + rb.max() + halves[ib]
-            pairs = node_trees[ia].sparse_distance_matrix(trees[ib], reach,
-                                                          output_type="ndarray")
-            if len(pairs) == 0:
-                continue
-            i, j = pairs["i"].astype(np.intp), pairs["j"].astype(np.intp)
-            mask = np.ones(len(i), dtype=bool)
-            if rod_b.name in rod_a.near_junction:
-                mask &= ~rod_a.near_junction[rod_b.name][i]
-            if rod_a.name in rod_b.near_junction:
-                near = rod_b.near_junction[rod_a.name]
-                mask &= ~(near[j] | near[j + 1])
-            i, j = i[mask], j[mask]
-            if len(i) == 0:
-                continue
-            u, dist, normal = point_segment(xa[i], xb[j], xb[j + 1])
-            r_seg = (1 - u) * rb[j] + u * rb[j + 1]
-            gap = dist - ra[i] - r_seg
-            # each node takes the closest segments of the other rod with soft-min weights:
-            # where a rod wraps around a node its nearest point can jump, and weighting the
-            # near-tied candidates keeps the contact force continuous through the jump
-            best = _softmin_weights(i, gap)
-            keep = np.flatnonzero((best > 0) & (gap < margin))
-            if len(keep) == 0:
-                continue
-            i, j, u, gap, normal, share = i[keep], j[keep], u[keep], gap[keep], normal[keep], \
-                best[keep]
-            # sliding around the segment: its direction interpolated between the vertex
-            # tangents, so the curvature term is continuous from one segment to the next
-            tangent = tangents[ib]
-            axis = (1 - u)[:, None] * tangent[j] + u[:, None] * tangent[j + 1]
-            binormal = np.cross(axis, normal)
-            binormal /= np.maximum(np.linalg.norm(binormal, axis=1), 1e-12)[:, None]
-            curvature = 1.0 / np.maximum(gap + ra[i] + (1 - u) * rb[j] + u * rb[j + 1], 1e-6)
-            dent_b = (1 - u) * rod_b.dent_mpa[j] + u * rod_b.dent_mpa[j + 1]
-            cap_b = (1 - u) * rod_b.capacity_mm[j] + u * rod_b.capacity_mm[j + 1]
-            length = 0.5 * tribs[ia][i] * share
-            slots = np.stack([slot0[ib] + j, slot0[ib] + j + 1, slot0[ia] + i], axis=1)
-            weights = np.stack([-(1 - u), -u, np.ones(len(u))], axis=1)
-            dent_a = rod_a.dent_mpa[i]
-            out.append(_make(len(i), slots, weights, normal, gap,
-                             length * _series(dent_a, dent_b), length * materials.hard_mpa,
-                             _pair_capacity(rod_a.capacity_mm[i], cap_b),
-                             ib, ia, i, binormal, curvature))
-    return out
+@dataclass(frozen=True)
+class RodOnRod:
+    """Rod against rod: every node of one rod against the nearest segments of the other,
+    both ways, each at half its tributary length (a symmetric, Winkler-type distribution).
+    The compliant layers are both rods' (dent or flattening) in series; a branch never
+    touches its trunk within their junction (``Rod.near_junction``).
 
-
-class SurfaceCache:
-    """Brainstem signed distances and normals per slot, re-queried only when a point has
-    moved more than :data:`REQUERY_MM` since its exact query; in between, the surface is its
-    tangent plane at the last closest point (error below ``REQUERY_MM^2 / (2 R)``, about
-    1.3e-4 mm for a 10 mm radius of curvature, the brainstem's near the nerves).
-
-    While ``frozen`` only points never queried are queried, so the surface a solver iterates
-    on does not change under it; the solver unfreezes it to check its converged state. Every
-    query is exact, however far the point (a point far now may be moved near while frozen,
-    and only an exact closest point gives it a true tangent plane).
-    """
-
-    REQUERY_MM = 0.05
-
-    def __init__(self, brainstem: Brainstem, n_slots: int):
-        self.brainstem = brainstem
-        self.point = np.full((n_slots, 3), np.inf)
-        self.closest = np.zeros((n_slots, 3))
-        self.normal = np.zeros((n_slots, 3))
-        self.frozen = False
-        self.requeried = 0
-
-    def query(self, slots: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Signed distance (mm) and outward normal at ``points`` (one slot each)."""
-        moved = np.linalg.norm(points - self.point[slots], axis=1)
-        stale = np.isinf(moved) if self.frozen else moved > self.REQUERY_MM
-        self.requeried = int(np.count_nonzero(stale))
-        if self.requeried:
-            q = self.brainstem.query(points[stale])
-            fresh = slots[stale]
-            self.point[fresh] = points[stale]
-            self.closest[fresh] = q.closest
-            self.normal[fresh] = q.normal
-        normal = self.normal[slots]
-        return np.einsum("ij,ij->i", points - self.closest[slots], normal), normal
-
-
-def _rod_brainstem(rods, positions, radii, slot0, tribs, surface, margin, materials
-                   ) -> list[ContactSet]:
-    idx = [np.flatnonzero(rod.brainstem_contact) for rod in rods]
-    slots = np.concatenate([slot0[k] + i for k, i in enumerate(idx)])
-    if len(slots) == 0:
-        return []
-    x = np.concatenate([positions[k][i] for k, i in enumerate(idx)])
-    r = np.concatenate([radii[k][i] for k, i in enumerate(idx)])
-    trib = np.concatenate([tribs[k][i] for k, i in enumerate(idx)])
-    body = np.concatenate([np.full(len(i), k) for k, i in enumerate(idx)])
-    node = np.concatenate(idx)
-    distance, normal = surface.query(slots, x)
-    gap = distance - r
-    near = gap < margin
-    n = int(np.count_nonzero(near))
-    if n == 0:
-        return []
-    k = trib[near] * materials.hard_mpa
-    rows = np.stack([-np.ones(n, np.intp), -np.ones(n, np.intp), slots[near]], axis=1)
-    return [_make(n, rows, np.tile([0.0, 0.0, 1.0], (n, 1)), normal[near], gap[near], k, k,
-                  np.inf, BRAINSTEM, body[near], node[near])]
-
-
-def _sponge_rod(sponges, centres, rods, positions, radii, slot0, sponge_slot0, tribs, margin,
-                materials) -> list[ContactSet]:
-    """Rod nodes against a pad's flat faces, within its footprint (see ``Sponge``)."""
-    out = []
-    for k, sponge in enumerate(sponges):
-        facing = sponge.facing
-        for ia, rod in enumerate(rods):
-            x, r = positions[ia], radii[ia]
-            height, across = sponge.over_faces(x, centres[k])
-            if rod.name == sponge.holds_off:
-                side = np.ones(len(x))
-            elif rod.name == sponge.nerve:
-                side = -np.ones(len(x))
-            else:
-                side = np.where(height >= 0, 1.0, -1.0)
-            gap = side * height - sponge.radius_mm - r
-            # full contact over the footprint; at its rim the share of the rod's section still
-            # over the pad falls linearly to zero, so the force is continuous as a rod slides off
-            share = np.clip((sponge.radius_mm + r - across) / r, 0.0, 1.0)
-            # a node beyond the far face is not in this pad (it lies behind it)
-            within = side * height > -(sponge.radius_mm + r)
-            idx = np.flatnonzero((gap < margin) & (share > 0) & within)
-            if len(idx) == 0:
-                continue
-            n = len(idx)
-            normal = side[idx, None] * facing
-            slots = np.stack([np.full(n, sponge_slot0 + k), -np.ones(n, np.intp),
-                              slot0[ia] + idx], axis=1)
-            weights = np.tile([-1.0, 0.0, 1.0], (n, 1))
-            length = tribs[ia][idx] * share[idx]
-            felt = np.full(n, materials.sponge_youngs_mpa)
-            out.append(_make(
-                n, slots, weights, normal, gap[idx],
-                length * _series(felt, rod.dent_mpa[idx]), length * materials.hard_mpa,
-                _pair_capacity(materials.sponge_compressibility * sponge.radius_mm,
-                               rod.capacity_mm[idx]),
-                len(rods) + k, ia, idx))
-    return out
-
-
-def _sponge_brainstem(sponges, centres, n_rods, sponge_slot0, brainstem, margin, materials
-                      ) -> list[ContactSet]:
-    out = []
-    for k, sponge in enumerate(sponges):
-        p0, p1 = sponge.ends(centres[k])
-        samples = np.stack([p0, centres[k], p1]) if sponge.shape == "cylinder" else \
-            centres[k][None]
-        q = brainstem.query(samples, max_distance_mm=margin + sponge.radius_mm)
-        gap = q.signed_distance - sponge.radius_mm
-        near = np.flatnonzero(gap < margin)
-        if len(near) == 0:
-            continue
-        n = len(near)
-        share = sponge.length_mm / len(samples)
-        slots = np.tile([-1, -1, sponge_slot0 + k], (n, 1))
-        out.append(_make(n, slots, np.tile([0.0, 0.0, 1.0], (n, 1)), q.normal[near], gap[near],
-                         share * materials.sponge_youngs_mpa, share * materials.hard_mpa,
-                         materials.sponge_compressibility * sponge.radius_mm,
-                         BRAINSTEM, n_rods + k, -1))
-    return out
-
-
-def _sponge_sponge(sponges, centres, n_rods, sponge_slot0, margin, materials
-                   ) -> list[ContactSet]:
-    out = []
-    for a in range(len(sponges)):
-        for b in range(a + 1, len(sponges)):
-            sa, sb = sponges[a], sponges[b]
-            (a0, a1), (b0, b1) = sa.ends(centres[a]), sb.ends(centres[b])
-            s, t, dist = segment_segment(a0[None], a1[None], b0[None], b1[None])
-            gap = dist - sa.radius_mm - sb.radius_mm
-            if gap[0] >= margin:
-                continue
-            pa, pb = a0 + s[0] * (a1 - a0), b0 + t[0] * (b1 - b0)
-            normal = (pb - pa) / max(float(dist[0]), 1e-12)
-            size = 2.0 * min(sa.radius_mm, sb.radius_mm)
-            out.append(_make(1, [sponge_slot0 + a, -1, sponge_slot0 + b], [-1.0, 0.0, 1.0],
-                             normal[None], gap, size * 0.5 * materials.sponge_youngs_mpa,
-                             size * materials.hard_mpa,
-                             materials.sponge_compressibility * (sa.radius_mm + sb.radius_mm),
-                             n_rods + a, n_rods + b, -1))
-    return out
-
-
-def detect(rods: list[Rod], positions: list[np.ndarray], radii: list[np.ndarray],
-           sponges: list[Sponge], centres: np.ndarray, surface: SurfaceCache,
-           slot0: np.ndarray, sponge_slot0: int, tribs: list[np.ndarray],
-           materials: Materials, margin_mm: float) -> ContactSet:
-    """All contacts with a gap under ``margin_mm`` in the configuration given.
-
-    Parameters
+    Attributes
     ----------
-    positions, radii : per rod (n, 3) and (n,), mm
-    centres : (k, 3) float, mm
-        Sponge centres.
-    surface : SurfaceCache
-        The brainstem, with the last closest points of every slot.
-    slot0 : (rods,) int
-        First translational slot of each rod; sponges start at ``sponge_slot0``.
-    tribs : per rod (n,) float, mm
-        Tributary lengths of the nodes.
+    softmin_mm : float, mm
+        Where a rod wraps around a node its nearest segment can jump; the node shares its
+        contact among the segments whose gaps are within about this of the nearest
+        (soft-min weights), so the force is continuous through the jump. Default
+        :data:`SOFTMIN_MM`.
     """
-    parts = (_rod_rod(rods, positions, radii, slot0, tribs, margin_mm, materials)
-             + _rod_brainstem(rods, positions, radii, slot0, tribs, surface, margin_mm,
-                              materials)
-             + _sponge_rod(sponges, centres, rods, positions, radii, slot0, sponge_slot0, tribs,
-                           margin_mm, materials)
-             + _sponge_brainstem(sponges, centres, len(rods), sponge_slot0,
-                                 surface.brainstem, margin_mm, materials)
-             + _sponge_sponge(sponges, centres, len(rods), sponge_slot0, margin_mm, materials))
-    if not parts:
-        return _make(0, np.empty((0, 3)), np.empty((0, 3)), np.empty((0, 3)), [], [], [], [],
-                     [], [], [], np.empty((0, 3)), [])
-    return ContactSet.concat(parts)
+
+    softmin_mm: float = SOFTMIN_MM
+
+    def detect(self, model: MechanicalModel, configuration: Configuration,
+               surface: BrainstemSurface, margin_mm: float) -> list[ContactSet]:
+        rods, positions, radii = model.rods, configuration.rods, configuration.radii
+        slot0, tribs, margin = model.slot0, model.tributaries, margin_mm
+        out = []
+        boxes = [(x.min(axis=0) - r.max(), x.max(axis=0) + r.max())
+                 for x, r in zip(positions, radii)]
+        trees = [cKDTree(0.5 * (x[1:] + x[:-1])) for x in positions]
+        node_trees = [cKDTree(x) for x in positions]
+        halves = [0.5 * np.linalg.norm(np.diff(x, axis=0), axis=1).max() for x in positions]
+        tangents = [_vertex_tangents(x) for x in positions]
+        for ia, rod_a in enumerate(rods):
+            xa, ra = positions[ia], radii[ia]
+            for ib, rod_b in enumerate(rods):
+                if ia == ib or np.any(boxes[ia][0] - margin > boxes[ib][1]) or \
+                        np.any(boxes[ib][0] - margin > boxes[ia][1]):
+                    continue
+                xb, rb = positions[ib], radii[ib]
+                reach = margin + ra.max() + rb.max() + halves[ib]
+                pairs = node_trees[ia].sparse_distance_matrix(trees[ib], reach,
+                                                              output_type="ndarray")
+                if len(pairs) == 0:
+                    continue
+                i, j = pairs["i"].astype(np.intp), pairs["j"].astype(np.intp)
+                mask = np.ones(len(i), dtype=bool)
+                if rod_b.name in rod_a.near_junction:
+                    mask &= ~rod_a.near_junction[rod_b.name][i]
+                if rod_a.name in rod_b.near_junction:
+                    near = rod_b.near_junction[rod_a.name]
+                    mask &= ~(near[j] | near[j + 1])
+                i, j = i[mask], j[mask]
+                if len(i) == 0:
+                    continue
+                u, dist, normal = point_segment(xa[i], xb[j], xb[j + 1])
+                r_seg = (1 - u) * rb[j] + u * rb[j + 1]
+                gap = dist - ra[i] - r_seg
+                best = _softmin_weights(i, gap, self.softmin_mm)
+                keep = np.flatnonzero((best > 0) & (gap < margin))
+                if len(keep) == 0:
+                    continue
+                i, j, u, gap, normal, share = i[keep], j[keep], u[keep], gap[keep], \
+                    normal[keep], best[keep]
+                # sliding around the segment: its direction interpolated between the vertex
+                # tangents, so the curvature term is continuous from one segment to the next
+                tangent = tangents[ib]
+                axis = (1 - u)[:, None] * tangent[j] + u[:, None] * tangent[j + 1]
+                binormal = np.cross(axis, normal)
+                binormal /= np.maximum(np.linalg.norm(binormal, axis=1), 1e-12)[:, None]
+                curvature = 1.0 / np.maximum(gap + ra[i] + (1 - u) * rb[j] + u * rb[j + 1],
+                                             1e-6)
+                dent_b = (1 - u) * rod_b.dent_mpa[j] + u * rod_b.dent_mpa[j + 1]
+                cap_b = (1 - u) * rod_b.capacity_mm[j] + u * rod_b.capacity_mm[j + 1]
+                length = 0.5 * tribs[ia][i] * share
+                slots = np.stack([slot0[ib] + j, slot0[ib] + j + 1, slot0[ia] + i], axis=1)
+                weights = np.stack([-(1 - u), -u, np.ones(len(u))], axis=1)
+                dent_a = rod_a.dent_mpa[i]
+                out.append(_make(len(i), slots, weights, normal, gap,
+                                 length * _series(dent_a, dent_b),
+                                 length * model.materials.hard_mpa,
+                                 _pair_capacity(rod_a.capacity_mm[i], cap_b),
+                                 ib, ia, i, binormal, curvature))
+        return out
+
+
+@dataclass(frozen=True)
+class RodOnBrainstem:
+    """Rod nodes that may touch the brainstem (``Rod.brainstem_contact``) against its tangent
+    planes: rigid (``k_soft = k_hard``, per tributary length), with no compliant layer."""
+
+    def detect(self, model: MechanicalModel, configuration: Configuration,
+               surface: BrainstemSurface, margin_mm: float) -> list[ContactSet]:
+        idx = [np.flatnonzero(rod.brainstem_contact) for rod in model.rods]
+        slots = np.concatenate([model.slot0[k] + i for k, i in enumerate(idx)])
+        if len(slots) == 0:
+            return []
+        x = np.concatenate([configuration.rods[k][i] for k, i in enumerate(idx)])
+        r = np.concatenate([configuration.radii[k][i] for k, i in enumerate(idx)])
+        trib = np.concatenate([model.tributaries[k][i] for k, i in enumerate(idx)])
+        body = np.concatenate([np.full(len(i), k) for k, i in enumerate(idx)])
+        node = np.concatenate(idx)
+        distance, normal = surface.query(slots, x)
+        gap = distance - r
+        near = gap < margin_mm
+        n = int(np.count_nonzero(near))
+        if n == 0:
+            return []
+        k = trib[near] * model.materials.hard_mpa
+        rows = np.stack([-np.ones(n, np.intp), -np.ones(n, np.intp), slots[near]], axis=1)
+        return [_make(n, rows, np.tile([0.0, 0.0, 1.0], (n, 1)), normal[near], gap[near], k, k,
+                      np.inf, BRAINSTEM, body[near], node[near])]
+
+
+@dataclass(frozen=True)
+class SpongeOnRod:
+    """Rod nodes against a pad's flat faces, within its footprint (see ``Sponge``): the vessel
+    it holds off on its ``+facing`` face, its nerve on the other, any other rod on the face
+    it is nearer to; felt and the rod's layer in series."""
+
+    def detect(self, model: MechanicalModel, configuration: Configuration,
+               surface: BrainstemSurface, margin_mm: float) -> list[ContactSet]:
+        materials, out = model.materials, []
+        for k, sponge in enumerate(model.sponges):
+            facing = sponge.facing
+            for ia, rod in enumerate(model.rods):
+                x, r = configuration.rods[ia], configuration.radii[ia]
+                height, across = sponge.over_faces(x, configuration.centres[k])
+                if rod.name == sponge.holds_off:
+                    side = np.ones(len(x))
+                elif rod.name == sponge.nerve:
+                    side = -np.ones(len(x))
+                else:
+                    side = np.where(height >= 0, 1.0, -1.0)
+                gap = side * height - sponge.radius_mm - r
+                # full contact over the footprint; at its rim the share of the rod's section
+                # still over the pad falls linearly to zero, so the force is continuous as a
+                # rod slides off
+                share = np.clip((sponge.radius_mm + r - across) / r, 0.0, 1.0)
+                # a node beyond the far face is not in this pad (it lies behind it)
+                within = side * height > -(sponge.radius_mm + r)
+                idx = np.flatnonzero((gap < margin_mm) & (share > 0) & within)
+                if len(idx) == 0:
+                    continue
+                n = len(idx)
+                normal = side[idx, None] * facing
+                slots = np.stack([np.full(n, model.sponge_slot0 + k), -np.ones(n, np.intp),
+                                  model.slot0[ia] + idx], axis=1)
+                weights = np.tile([-1.0, 0.0, 1.0], (n, 1))
+                length = model.tributaries[ia][idx] * share[idx]
+                felt = np.full(n, materials.sponge_youngs_mpa)
+                out.append(_make(
+                    n, slots, weights, normal, gap[idx],
+                    length * _series(felt, rod.dent_mpa[idx]), length * materials.hard_mpa,
+                    _pair_capacity(materials.sponge_compressibility * sponge.radius_mm,
+                                   rod.capacity_mm[idx]),
+                    len(model.rods) + k, ia, idx))
+        return out
+
+
+@dataclass(frozen=True)
+class SpongeOnBrainstem:
+    """A pad against the brainstem, sampled at its centre (and a cylinder's axis ends), each
+    sample standing for an equal share of its length; the felt compresses."""
+
+    def detect(self, model: MechanicalModel, configuration: Configuration,
+               surface: BrainstemSurface, margin_mm: float) -> list[ContactSet]:
+        materials, out = model.materials, []
+        for k, sponge in enumerate(model.sponges):
+            centre = configuration.centres[k]
+            p0, p1 = sponge.ends(centre)
+            samples = np.stack([p0, centre, p1]) if sponge.shape == "cylinder" else \
+                centre[None]
+            q = model.brainstem.query(samples, max_distance_mm=margin_mm + sponge.radius_mm)
+            gap = q.signed_distance - sponge.radius_mm
+            near = np.flatnonzero(gap < margin_mm)
+            if len(near) == 0:
+                continue
+            n = len(near)
+            share = sponge.length_mm / len(samples)
+            slots = np.tile([-1, -1, model.sponge_slot0 + k], (n, 1))
+            out.append(_make(n, slots, np.tile([0.0, 0.0, 1.0], (n, 1)), q.normal[near],
+                             gap[near], share * materials.sponge_youngs_mpa,
+                             share * materials.hard_mpa,
+                             materials.sponge_compressibility * sponge.radius_mm,
+                             BRAINSTEM, len(model.rods) + k, -1))
+        return out
+
+
+@dataclass(frozen=True)
+class SpongeOnSponge:
+    """Pad against pad at the closest points of their axes; both felts compress."""
+
+    def detect(self, model: MechanicalModel, configuration: Configuration,
+               surface: BrainstemSurface, margin_mm: float) -> list[ContactSet]:
+        sponges, centres, materials = model.sponges, configuration.centres, model.materials
+        n_rods, out = len(model.rods), []
+        for a in range(len(sponges)):
+            for b in range(a + 1, len(sponges)):
+                sa, sb = sponges[a], sponges[b]
+                (a0, a1), (b0, b1) = sa.ends(centres[a]), sb.ends(centres[b])
+                s, t, dist = segment_segment(a0[None], a1[None], b0[None], b1[None])
+                gap = dist - sa.radius_mm - sb.radius_mm
+                if gap[0] >= margin_mm:
+                    continue
+                pa, pb = a0 + s[0] * (a1 - a0), b0 + t[0] * (b1 - b0)
+                normal = (pb - pa) / max(float(dist[0]), 1e-12)
+                size = 2.0 * min(sa.radius_mm, sb.radius_mm)
+                out.append(_make(
+                    1, [model.sponge_slot0 + a, -1, model.sponge_slot0 + b], [-1.0, 0.0, 1.0],
+                    normal[None], gap, size * 0.5 * materials.sponge_youngs_mpa,
+                    size * materials.hard_mpa,
+                    materials.sponge_compressibility * (sa.radius_mm + sb.radius_mm),
+                    n_rods + a, n_rods + b, -1))
+        return out
+
+
+#: Every law, in the order their contacts are listed.
+DEFAULT_LAWS: tuple[ContactLaw, ...] = (RodOnRod(), RodOnBrainstem(), SpongeOnRod(),
+                                        SpongeOnBrainstem(), SpongeOnSponge())
+
+
+def detect(model: MechanicalModel, configuration: Configuration, surface: BrainstemSurface,
+           margin_mm: float) -> ContactSet:
+    """The contacts of every law of ``model`` (``model.laws``, in order) with a gap under
+    ``margin_mm`` (mm) in ``configuration``; ``surface`` as for :meth:`ContactLaw.detect`."""
+    return ContactSet.concat([part for law in model.laws
+                              for part in law.detect(model, configuration, surface, margin_mm)])

@@ -3,6 +3,11 @@
 Rod ``k`` owns six DOFs per node (``ux uy uz rx ry rz``); each sponge owns three
 (translation). A translational *slot* is a node or a sponge centre; ``slot_dof[slot]`` is its
 first DOF. The static stiffness (frames, tethers, the sponges' hold) is assembled once.
+
+The model is a value: it holds no state of any solve. The contact laws it applies are a field
+(:data:`~mvd_sim.mechanics.contacts.DEFAULT_LAWS` unless given); the brainstem's per-slot
+tangent planes a solve iterates on are a :class:`~mvd_sim.mechanics.surface.BrainstemSurface`
+its caller creates (:meth:`MechanicalModel.new_surface`) and owns.
 """
 
 from __future__ import annotations
@@ -14,19 +19,20 @@ import numpy as np
 import scipy.sparse as sp
 
 from mvd_sim.anatomy.brainstem import Brainstem
-from mvd_sim.mechanics.contacts import SurfaceCache
+from mvd_sim.mechanics.contacts import DEFAULT_LAWS, Configuration, ContactLaw
 from mvd_sim.mechanics.bodies import Rod, tributary_lengths
 from mvd_sim.scene.pads import Sponge
 from mvd_sim.mechanics.frame import DOF_PER_NODE, frame_stiffness
 from mvd_sim.core.materials import Materials
 from mvd_sim.mechanics.sections import nerve_section, vessel_section
+from mvd_sim.mechanics.surface import BrainstemSurface
 
 __all__ = ["MechanicalModel"]
 
 
 @dataclass(frozen=True, eq=False)
 class MechanicalModel:
-    """Rods, sponges, the brainstem and the materials of one solve.
+    """Rods, sponges, the brainstem, the materials and the contact laws of a solve.
 
     Attributes
     ----------
@@ -34,12 +40,17 @@ class MechanicalModel:
     sponges : list[Sponge]
     brainstem : Brainstem
     materials : Materials
+    laws : tuple[ContactLaw, ...]
+        The contacts it applies, in order; default every law
+        (:data:`~mvd_sim.mechanics.contacts.DEFAULT_LAWS`). Leave one out to let those
+        bodies pass through each other.
     """
 
     rods: list[Rod]
     sponges: list[Sponge]
     brainstem: Brainstem
     materials: Materials
+    laws: tuple[ContactLaw, ...] = DEFAULT_LAWS
 
     @cached_property
     def slot0(self) -> np.ndarray:
@@ -49,7 +60,13 @@ class MechanicalModel:
 
     @property
     def sponge_slot0(self) -> int:
+        """First slot of the sponges (the rods' node count)."""
         return int(sum(r.n_nodes for r in self.rods))
+
+    @property
+    def n_slots(self) -> int:
+        """Translational slots: every rod node and sponge centre."""
+        return self.sponge_slot0 + len(self.sponges)
 
     @cached_property
     def slot_dof(self) -> np.ndarray:
@@ -110,14 +127,22 @@ class MechanicalModel:
                           * self.materials.sponge_hold_n_per_mm)
         return sp.block_diag(blocks, format="csr")
 
-    @cached_property
-    def surface(self) -> SurfaceCache:
-        """The brainstem with per-slot closest points, shared by every solve of this model."""
-        return SurfaceCache(self.brainstem, self.sponge_slot0 + len(self.sponges))
+    def new_surface(self) -> BrainstemSurface:
+        """A fresh state of the brainstem's per-slot tangent planes (none queried yet) for
+        solves of this model; the caller owns it and may pass it to successive solves."""
+        return BrainstemSurface(self.brainstem, self.n_slots)
 
     def positions(self, u: np.ndarray) -> np.ndarray:
-        """(slots, 3) positions for displacements ``u`` (n_dof,)."""
+        """(slots, 3) positions (mm) for displacements ``u`` (n_dof,)."""
         return self.reference + u[self.translation_dofs()]
+
+    def configuration(self, u: np.ndarray, radii: np.ndarray) -> Configuration:
+        """The bodies at displacements ``u`` (n_dof,) with rod radii ``radii`` (rod slots,),
+        mm, as the contact laws read them."""
+        positions = self.positions(u)
+        rods, centres = self.split(positions)
+        rod_radii, _ = self.split(np.concatenate([radii, np.zeros(len(self.sponges))]))
+        return Configuration(positions, rods, rod_radii, centres)
 
     def split(self, slots_xyz: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
         """Per-rod arrays and the sponge rows of a per-slot array."""

@@ -2,9 +2,10 @@
 
 ``settle(scene, sponges, level)`` builds the rods (:mod:`mvd_sim.mechanics.assemble`), adds
 the sponges, applies the pulse (artery radii and translation, :mod:`mvd_sim.mechanics.pulse`)
-and solves for equilibrium (:mod:`mvd_sim.mechanics.solver`). The deformed scene keeps the
-nerves' rest courses, so the contact engine measures indentation (overlap, i.e. the dent the
-contact law carries) and deviation (displacement from rest) of the solved state.
+and solves for equilibrium (:mod:`mvd_sim.mechanics.solver`); it is the one place a solve
+that did not converge becomes a :class:`~mvd_sim.core.errors.SolverError`. The deformed scene
+keeps the nerves' rest courses, so the contact engine measures indentation (overlap, i.e. the
+dent the contact law carries) and deviation (displacement from rest) of the solved state.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mvd_sim.core.errors import SolverError
 from mvd_sim.core.geometry.closest import point_polyline
 from mvd_sim.mechanics.assemble import scene_rods
 from mvd_sim.scene.pads import Sponge
@@ -21,7 +23,8 @@ from mvd_sim.core.materials import DEFAULT_MATERIALS, Materials
 from mvd_sim.mechanics.sections import lumen_radius
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.pulse import DIAMETER_PULSATION, TRANSLATION_MM, pressure_load
-from mvd_sim.mechanics.solver import Equilibrium, solve
+from mvd_sim.mechanics.solver import SolveResult, solve
+from mvd_sim.mechanics.surface import BrainstemSurface
 from mvd_sim.scene.scene import Scene
 
 __all__ = ["Settled", "build_model", "settle", "PULSE_RAMP_MM"]
@@ -38,14 +41,15 @@ class Settled:
     scene : Scene
         The deformed scene (nerves displaced from their rest courses, vessels moved, artery
         radii at the pulse level, sponges at their equilibrium centres).
-    equilibrium : Equilibrium
+    solution : SolveResult
+        The converged solve (``success`` always True).
     model : MechanicalModel
     level : float
         Pulse level in [0, 1].
     """
 
     scene: Scene
-    equilibrium: Equilibrium
+    solution: SolveResult
     model: MechanicalModel
     level: float
 
@@ -90,13 +94,13 @@ def start_displacement(model: MechanicalModel) -> np.ndarray:
     return u0
 
 
-def deformed_scene(scene: Scene, model: MechanicalModel, eq: Equilibrium) -> Scene:
+def deformed_scene(scene: Scene, model: MechanicalModel, solution: SolveResult) -> Scene:
     """The scene with every rod at its solved position and the sponges at theirs."""
-    rods, centres = model.split(eq.positions)
-    radii, _ = model.split(np.concatenate([eq.radii, np.zeros(len(model.sponges))]))
+    where = model.configuration(solution.u, solution.radii)
     tubes = {rod.name: dataclasses.replace(rod.tube, points=x, radius=r)
-             for rod, x, r in zip(model.rods, rods, radii)}
-    sponges = tuple(dataclasses.replace(s, centre=c) for s, c in zip(model.sponges, centres))
+             for rod, x, r in zip(model.rods, where.rods, where.radii)}
+    sponges = tuple(dataclasses.replace(s, centre=c)
+                    for s, c in zip(model.sponges, where.centres))
     return dataclasses.replace(
         scene, nerves={n: tubes[n] for n in scene.nerves},
         vessels={v: tubes[v] for v in scene.vessels}, sponges=sponges)
@@ -104,13 +108,24 @@ def deformed_scene(scene: Scene, model: MechanicalModel, eq: Equilibrium) -> Sce
 
 def settle(scene: Scene, sponges: tuple[Sponge, ...] = (), level: float = 0.0,
            materials: Materials = DEFAULT_MATERIALS, u0: np.ndarray | None = None,
-           model: MechanicalModel | None = None) -> Settled:
+           model: MechanicalModel | None = None,
+           surface: BrainstemSurface | None = None) -> Settled:
     """Equilibrium of the scene (with sponges) at pulse level ``level`` in [0, 1].
 
     ``u0`` starts the iteration (default: the scene as placed); pass a ``model`` from
-    :func:`build_model` to reuse its assembly across pulse levels.
+    :func:`build_model` to reuse its assembly across pulse levels, and with it a ``surface``
+    (``model.new_surface()``, owned by the caller, updated in place) to reuse the brainstem's
+    closest points of earlier solves of that model (default: a fresh one).
+
+    Raises
+    ------
+    SolverError
+        If the equilibrium did not converge (the solver's message).
     """
     model = build_model(scene, sponges, materials) if model is None else model
     radii, offset, load = _pulse(model, scene, level)
-    eq = solve(model, radii, start_displacement(model) if u0 is None else u0, offset, load)
-    return Settled(deformed_scene(scene, model, eq), eq, model, level)
+    solution = solve(model, radii, start_displacement(model) if u0 is None else u0, offset,
+                     load, surface=surface)
+    if not solution.success:
+        raise SolverError(solution.message)
+    return Settled(deformed_scene(scene, model, solution), solution, model, level)

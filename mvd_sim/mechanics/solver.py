@@ -1,16 +1,18 @@
 """Quasi-static equilibrium with non-penetrating contacts (sparse Newton on the active set).
 
 The energy is the rods' linear frame energy plus tethers, the sponges' hold, and a piecewise
-quadratic penalty for every contact (:mod:`mvd_sim.mechanics.contacts`). Each iteration
-detects contacts in the current configuration, linearises their gaps about it (normals and
-closest points updated: a contact can slide and open), and solves the resulting sparse
-symmetric system exactly: Gauss-Newton while the active set changes, Newton (with the
+quadratic penalty for every contact the model's laws find (:mod:`mvd_sim.mechanics.contacts`).
+Each iteration detects contacts in the current configuration, linearises their gaps about it
+(normals and closest points updated: a contact can slide and open), and solves the resulting
+sparse symmetric system exactly: Gauss-Newton while the active set changes, Newton (with the
 softening curvature term of tube-on-tube contacts) once it has settled. Steps that fail to
-shrink are damped. The brainstem's tangent planes are refreshed at the first iteration and
-checked at convergence. Iteration stops when the displacement update is below ``tol_mm`` and
-the active set (open / compliant / saturated) is unchanged up to contacts carrying less than
-:data:`FORCE_TOL_N`; an unconverged solve raises :class:`~mvd_sim.core.errors.SolverError`,
-never returns.
+shrink are damped. The brainstem's tangent planes (:mod:`mvd_sim.mechanics.surface`) are
+refreshed at the first iteration and checked at convergence. Iteration stops when the
+displacement update is below ``tol_mm`` and the active set (open / compliant / saturated) is
+unchanged up to contacts carrying less than :data:`FORCE_TOL_N`. The answer is a
+:class:`SolveResult`; one that did not converge says so (``success`` False, and why), and
+:func:`mvd_sim.mechanics.simulate.settle` turns it into a
+:class:`~mvd_sim.core.errors.SolverError`.
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
-from mvd_sim.core.errors import SolverError
 from mvd_sim.mechanics.contacts import ContactSet, detect
 from mvd_sim.mechanics.model import MechanicalModel
+from mvd_sim.mechanics.surface import BrainstemSurface
 
-__all__ = ["Equilibrium", "solve", "DETECT_MARGIN_MM"]
+__all__ = ["SolveResult", "solve", "DETECT_MARGIN_MM", "FORCE_TOL_N"]
 
 _log = logging.getLogger(__name__)  # progress of long solves (INFO), shown by the CLI
 
@@ -35,42 +37,39 @@ FORCE_TOL_N = 2e-5  # contacts carrying less may flicker at convergence (contact
 
 
 @dataclass(frozen=True, eq=False)
-class Equilibrium:
-    """A converged equilibrium.
+class SolveResult:
+    """The outcome of :func:`solve`: an equilibrium if ``success``, else the last iterate.
 
     Attributes
     ----------
+    success : bool
+        Whether the iteration converged.
+    message : str
+        One sentence: how it converged, or why it did not.
+    iterations : int
+    residual : float
+        Largest out-of-balance force on a free DOF (N or N mm) at the returned state.
     u : (n_dof,) float
         Displacements (mm) and rotations (rad) from the stress-free configuration.
     positions : (slots, 3) float, mm
     radii : (rod slots,) float, mm
         Rod radii used (pulse phase included).
     contacts : ContactSet
-        Contacts at equilibrium (gaps exact, not linearised).
-    iterations : int
-    residual : float
-        Largest out-of-balance force on a free DOF (N or N mm) at the returned state.
+        Contacts at the returned state (gaps exact, not linearised).
     """
 
+    success: bool
+    message: str
+    iterations: int
+    residual: float
     u: np.ndarray
     positions: np.ndarray
     radii: np.ndarray
     contacts: ContactSet
-    iterations: int
-    residual: float
 
     def forces_n(self) -> np.ndarray:
         """(c,) compressive force of each contact, N."""
         return self.contacts.force_n()
-
-
-def _contacts(model: MechanicalModel, u: np.ndarray, radii: np.ndarray) -> ContactSet:
-    positions = model.positions(u)
-    rod_x, centres = model.split(positions)
-    rod_r, _ = model.split(np.concatenate([radii, np.zeros(len(model.sponges))]))
-    return detect(model.rods, rod_x, rod_r, model.sponges, centres, model.surface,
-                  model.slot0, model.sponge_slot0, model.tributaries, model.materials,
-                  DETECT_MARGIN_MM)
 
 
 class _Rows:
@@ -149,9 +148,21 @@ def _residual(model: MechanicalModel, u: np.ndarray, offset: np.ndarray, load: n
     return float(np.max(np.abs(r[model.free]), initial=0.0))
 
 
+def _result(model: MechanicalModel, success: bool, message: str, iterations: int,
+            u: np.ndarray, radii: np.ndarray, offset: np.ndarray, load: np.ndarray,
+            surface: BrainstemSurface) -> SolveResult:
+    """The result at ``u``: its contacts on the tangent planes ``surface`` holds, its
+    residual."""
+    configuration = model.configuration(u, radii)
+    contacts = detect(model, configuration, surface, DETECT_MARGIN_MM)
+    return SolveResult(success, message, iterations, _residual(model, u, offset, load, contacts),
+                       u, configuration.positions, radii, contacts)
+
+
 def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = None,
-          offset: np.ndarray | None = None, load: np.ndarray | None = None,
-          tol_mm: float = 1e-4, max_iter: int = 80) -> Equilibrium:
+          offset: np.ndarray | None = None, load: np.ndarray | None = None, *,
+          surface: BrainstemSurface | None = None, tol_mm: float = 1e-4,
+          max_iter: int = 80) -> SolveResult:
     """Equilibrium of ``model``.
 
     Parameters
@@ -165,14 +176,28 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
         clamped DOFs.
     load : (n_dof,) float, optional
         External forces (N) and moments (N mm).
-    tol_mm : float
-        Convergence tolerance on the displacement update.
+    surface : BrainstemSurface, optional
+        The brainstem's per-slot tangent planes (``model.new_surface()``), updated in place.
+        The caller owns it: passing the one an earlier solve of this model used starts from
+        its closest points. Default: a fresh one for this solve.
+    tol_mm : float, mm
+        Convergence tolerance on the displacement update; default 1e-4.
+    max_iter : int
+        Most iterations (at least 1); default 80.
 
-    Raises
-    ------
-    SolverError
-        If the iteration does not converge within ``max_iter`` steps.
+    Returns
+    -------
+    SolveResult
+        ``success`` False, the reason in ``message`` and the last iterate in the state, if
+        the iteration did not converge within ``max_iter`` steps.
     """
+    if max_iter < 1:
+        raise ValueError(f"max_iter must be at least 1, not {max_iter}")
+    if surface is None:
+        surface = model.new_surface()
+    elif surface.brainstem is not model.brainstem or surface.n_slots != model.n_slots:
+        raise ValueError("surface: made for another model (model.new_surface() makes one "
+                         "for this one)")
     n = model.n_dof
     free = model.free
     free_index = np.full(n, -1)
@@ -186,12 +211,13 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
     f_static = k_static @ offset + load
     k_ff = k_static[free][:, free].tocsc()
     relax, previous_step, previous_key = 1.0, np.inf, None
-    surface = model.surface
     for iteration in range(1, max_iter + 1):
-        # the brainstem's tangent planes are refreshed once per solve (and at convergence,
-        # if anything moved far), so the state does not chatter on them
-        surface.frozen = iteration > 1
-        contacts = _contacts(model, u, radii)
+        configuration = model.configuration(u, radii)
+        if iteration == 1:
+            # the brainstem's tangent planes move once per solve (and at convergence, if
+            # anything moved far), so the state does not chatter on them
+            surface.refresh(configuration.positions)
+        contacts = detect(model, configuration, surface, DETECT_MARGIN_MM)
         state = _state(contacts)
         key = _active_key(contacts, state)
         same = _same_state(key, previous_key, FORCE_TOL_N)
@@ -228,12 +254,12 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
         _log.info("equilibrium: iteration %d of at most %d, update %.1e mm, %d dofs",
                   iteration, max_iter, size, n_free)
         if size < tol_mm and same:
-            surface.frozen = False
-            final = _contacts(model, u, radii)
-            surface.frozen = True
-            if surface.requeried == 0:
-                return Equilibrium(u, model.positions(u), radii, final, iteration,
-                                   _residual(model, u, offset, load, final))
-            previous_key = None  # the surface moved under the state: iterate on it
-    raise SolverError(f"equilibrium did not converge in {max_iter} iterations "
-                      f"(last update {size:.2e} mm)")
+            # converged on these tangent planes: the answer, unless a slot has moved far
+            # from where its plane was taken (then iterate on the new planes)
+            if surface.refresh(model.positions(u)) == 0:
+                return _result(model, True, f"equilibrium converged in {iteration} "
+                               f"iterations (last update {size:.2e} mm)", iteration, u, radii,
+                               offset, load, surface)
+            previous_key = None
+    return _result(model, False, f"equilibrium did not converge in {max_iter} iterations "
+                   f"(last update {size:.2e} mm)", max_iter, u, radii, offset, load, surface)

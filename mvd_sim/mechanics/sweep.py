@@ -10,7 +10,9 @@ vessels and CN VII is then normally monotone in the level: worst at the highest 
 vessel pulsing into the nerve) or at the lowest (one pulsing away from it, e.g. off a pad),
 and the grid is refined at that end. If it is not monotone (within the tolerance), the levels
 are sampled more finely (:data:`FALLBACK_LEVELS` grid phases spread evenly over the level
-range). The worst phase is the one with the smallest clearance.
+range). The worst phase is the one with the smallest clearance. The solves of one sweep share
+one :class:`~mvd_sim.mechanics.surface.BrainstemSurface`, so each starts from the brainstem's
+closest points of the one before.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from mvd_sim.core.errors import SolverError
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.pulse import pulse_level
 from mvd_sim.mechanics.simulate import Settled, settle
+from mvd_sim.mechanics.surface import BrainstemSurface
 from mvd_sim.scene.scene import Scene
 
 __all__ = ["PhaseSweep", "sweep", "settle_from", "clearances", "DENSE_PHASES",
@@ -84,11 +87,17 @@ class PhaseSweep:
 
 
 def settle_from(scene: Scene, model: MechanicalModel, level: float,
-                starts: list[np.ndarray]) -> Settled:
-    """Settle from the first start that converges (the last failure is raised)."""
+                starts: list[np.ndarray], surface: BrainstemSurface | None = None) -> Settled:
+    """Settle from the first start that converges (the last failure is raised).
+
+    The attempts share ``surface`` (``model.new_surface()``, updated in place; the caller
+    owns it and may reuse it for further solves of ``model``); default a fresh one for these
+    attempts.
+    """
+    surface = model.new_surface() if surface is None else surface
     for k, start in enumerate(starts):
         try:
-            return settle(scene, level=level, u0=start, model=model)
+            return settle(scene, level=level, u0=start, model=model, surface=surface)
         except SolverError:
             if k == len(starts) - 1:
                 raise
@@ -102,8 +111,10 @@ def _grid(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def sweep(scene: Scene, model: MechanicalModel, starts: list[np.ndarray]) -> PhaseSweep:
     """Solve over the cycle (see the module docstring); the first solve tries ``starts`` in
-    turn, later ones start from the solved state at the nearest level, then from them."""
+    turn, later ones start from the solved state at the nearest level, then from them. Every
+    solve uses one brainstem surface state, made here and dropped at the end."""
     solved: dict[float, tuple[Settled, dict[str, float]]] = {}
+    surface = model.new_surface()
 
     def run(phase: float) -> float:
         if phase not in solved:
@@ -111,10 +122,10 @@ def sweep(scene: Scene, model: MechanicalModel, starts: list[np.ndarray]) -> Pha
             tries = list(starts)
             if solved:  # start from the solved state at the nearest level, else afresh
                 nearest = min(solved, key=lambda p: abs(solved[p][0].level - level))
-                tries.insert(0, solved[nearest][0].equilibrium.u)
+                tries.insert(0, solved[nearest][0].solution.u)
             _log.info("pulse sweep: solving at pulse level %.2f (%d solved)", level,
                       len(solved))
-            state = settle_from(scene, model, level, tries)
+            state = settle_from(scene, model, level, tries, surface)
             solved[phase] = (state, clearances(state.scene))
         return min(solved[phase][1].values(), default=np.inf)
 

@@ -29,6 +29,7 @@ from mvd_sim.core.labels import SeverityThresholds
 from mvd_sim.mechanics.contacts import ContactSet
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.simulate import Settled, build_model, start_displacement
+from mvd_sim.mechanics.surface import BrainstemSurface
 from mvd_sim.mechanics.sweep import PhaseSweep, settle_from, sweep
 from mvd_sim.scenario import SpongeSpec
 from mvd_sim.scene.scene import Scene
@@ -112,7 +113,7 @@ class DecompressionReport(_Model):
 
 def sponge_outcomes(state: Settled, holds_off: tuple[str, ...], rez_end_mm: float,
                      rest_s: np.ndarray) -> list[SpongeOutcome]:
-    model, eq = state.model, state.equilibrium
+    model, eq = state.model, state.solution
     contacts: ContactSet = eq.contacts
     nerve = [r.name for r in model.rods].index("CN7")
     forces = eq.forces_n()
@@ -150,8 +151,8 @@ def _summary(sw: PhaseSweep, thresholds: SeverityThresholds) -> StateSummary:
         worst_phase=float(sw.phases[k]),
         worst_clearance_mm=sw.worst_clearance(k), nerve_deviation_mm=deviation,
         contacts=[c for c in report.contacts if c.nerve == "CN7"],
-        solver_iterations=sum(s.equilibrium.iterations for s in sw.states),
-        max_residual=max(s.equilibrium.residual for s in sw.states))
+        solver_iterations=sum(s.solution.iterations for s in sw.states),
+        max_residual=max(s.solution.residual for s in sw.states))
 
 
 def _vessel_outcomes(scene: Scene, before: Settled, after: Settled, gap_before: dict,
@@ -175,17 +176,20 @@ def postop_starts(before_model: MechanicalModel, after_model: MechanicalModel,
     """Starting displacements for a solve with pads: the settled case as it was, then the
     same with the held-off vessels lifted clear of their pads."""
     base = np.zeros(after_model.n_dof)
-    base[:before_model.n_dof] = before.equilibrium.u
+    base[:before_model.n_dof] = before.solution.u
     return [base, lifted_start(after_model, holds_off, base)]
 
 
 def settle_postop(scene: Scene, before_model: MechanicalModel, after_model: MechanicalModel,
-                  holds_off: tuple[str, ...], before: Settled, level: float) -> Settled:
+                  holds_off: tuple[str, ...], before: Settled, level: float,
+                  surface: BrainstemSurface | None = None) -> Settled:
     """The case with pads (``after_model``) settled at a pulse level, started from the
     settled case without them (``before``, at that level) and, failing that, with the
-    held-off vessels lifted clear (:func:`postop_starts`)."""
+    held-off vessels lifted clear (:func:`postop_starts`); both attempts share ``surface``
+    (``after_model.new_surface()``, the caller's; default a fresh one, see
+    :func:`~mvd_sim.mechanics.sweep.settle_from`)."""
     return settle_from(scene, after_model, level,
-                       postop_starts(before_model, after_model, holds_off, before))
+                       postop_starts(before_model, after_model, holds_off, before), surface)
 
 
 def lifted_start(model: MechanicalModel, holds_off: tuple[str, ...],

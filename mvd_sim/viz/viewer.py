@@ -141,7 +141,7 @@ class Viewer:
                                   level)
         else:
             state = settle(self.scene, level=level, model=model,
-                           u0=self.state.equilibrium.u if self.state.model is model else None)
+                           u0=self.state.solution.u if self.state.model is model else None)
         for name, tube in {**state.scene.nerves, **state.scene.vessels}.items():
             self.meshes[name].points = tube_mesh(tube, TUBE_SIDES)[0]
         for mesh, sponge in zip(self.pad_meshes, state.scene.sponges):

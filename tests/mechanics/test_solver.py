@@ -1,28 +1,20 @@
-"""The equilibrium solver: closed-form beams, contacts, non-penetration, failure."""
+"""The equilibrium solver: closed-form beams, contacts, non-penetration, its result and
+failure, and the brainstem state it is given."""
 
 import numpy as np
 import pytest
 
 from mvd_sim.core.errors import SolverError
-from mvd_sim.mechanics.bodies import Rod
+from mvd_sim.mechanics import simulate, solver
+from mvd_sim.mechanics.contacts import DEFAULT_LAWS, RodOnBrainstem
 from mvd_sim.mechanics.frame import DOF_PER_NODE
 from mvd_sim.core.materials import DEFAULT_MATERIALS
 from mvd_sim.mechanics.sections import vessel_section
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.solver import solve
-from mvd_sim.core.tube import Tube
 
 RADIUS, LENGTH, NODES = 0.5, 20.0, 41
-
-
-def _rod(name, points, brainstem_contact=False, dent_mpa=0.01):
-    n = len(points)
-    clamped = np.zeros(n, bool)
-    clamped[[0, -1]] = True
-    return Rod(tube=Tube(name, "AICA", points, RADIUS), start=points, clamped=clamped,
-               tether_n_per_mm=np.zeros(n), dent_mpa=np.full(n, dent_mpa),
-               capacity_mm=np.full(n, 0.5 * RADIUS),
-               brainstem_contact=np.full(n, brainstem_contact))
+CASE = "aica_as_moderate_right"
 
 
 def _line(start, direction):
@@ -40,9 +32,32 @@ def _translation(model, rod_index, node):
     return np.arange(base, base + 3)
 
 
-def test_clamped_clamped_rod_under_a_central_load(scene_of):
+def _pressed_onto_the_brainstem(brainstem, clamped_rod, laws=DEFAULT_LAWS):
+    """A rod 0.3 mm off the brainstem pushed into it (78 mN in all): the model and load."""
+    near = brainstem.query(np.array([[0.0, 3.0, -2.0]]))
+    normal = near.normal[0]
+    along = np.cross(normal, [0.0, 0.0, 1.0])
+    centre = near.closest[0] + (RADIUS + 0.3) * normal
+    model = MechanicalModel([clamped_rod("rod", _line(centre, along), brainstem_contact=True)],
+                            [], brainstem, DEFAULT_MATERIALS, laws)
+    load = np.zeros(model.n_dof)
+    for node in range(1, NODES - 1):
+        load[_translation(model, 0, node)] = -2e-3 * normal
+    return model, load
+
+
+def _crossing(scene_of, clamped_rod):
+    """Two rods crossing 0.4 mm into each other, far from the brainstem."""
+    centre = np.array([70.0, 0.0, 0.0])
+    a = clamped_rod("a", _line(centre, [0, 1, 0]))
+    b = clamped_rod("b", _line(centre + [0, 0, 0.6], [1, 0, 0]))
+    return MechanicalModel([a, b], [], scene_of("atlas_default_right").brainstem,
+                           DEFAULT_MATERIALS)
+
+
+def test_clamped_clamped_rod_under_a_central_load(scene_of, clamped_rod):
     far = [70.0, 0.0, 0.0]  # far lateral of the brainstem: no contact
-    model = MechanicalModel([_rod("beam", _line(far, [0, 1, 0]))], [],
+    model = MechanicalModel([clamped_rod("beam", _line(far, [0, 1, 0]))], [],
                             scene_of("atlas_default_right").brainstem, DEFAULT_MATERIALS)
     load = np.zeros(model.n_dof)
     force = 2e-3
@@ -53,14 +68,15 @@ def test_clamped_clamped_rod_under_a_central_load(scene_of):
     assert eq.residual < 1e-9 and len(eq.contacts) == 0
 
 
-def test_crossing_rods_share_the_overlap_symmetrically(scene_of):
+def test_crossing_rods_share_the_overlap_symmetrically(scene_of, clamped_rod):
     """Two identical clamped rods crossing at 90 deg, their rest shapes overlapping 0.4 mm:
     they push each other apart equally, and each deflects F L^3 / 192 EI under the contact
     force F it carries."""
     centre = np.array([70.0, 0.0, 0.0])
     overlap = 0.4
-    a = _rod("a", _line(centre, [0, 1, 0]))
-    b = _rod("b", _line(centre + [0, 0, 2 * RADIUS - overlap], [0, 0.0, 1e-9] + np.r_[1, 0, 0]))
+    a = clamped_rod("a", _line(centre, [0, 1, 0]))
+    b = clamped_rod("b", _line(centre + [0, 0, 2 * RADIUS - overlap],
+                               [0, 0.0, 1e-9] + np.r_[1, 0, 0]))
     model = MechanicalModel([a, b], [], scene_of("atlas_default_right").brainstem,
                             DEFAULT_MATERIALS)
     eq = solve(model, np.full(2 * NODES, RADIUS))
@@ -76,17 +92,9 @@ def test_crossing_rods_share_the_overlap_symmetrically(scene_of):
     assert 0 < remaining < overlap  # the compliant layers carry the rest, as a dent
 
 
-def test_rod_pressed_onto_the_brainstem_does_not_penetrate(scene_of):
+def test_rod_pressed_onto_the_brainstem_does_not_penetrate(scene_of, clamped_rod):
     brainstem = scene_of("atlas_default_right").brainstem
-    surface = brainstem.query(np.array([[0.0, 3.0, -2.0]]))
-    normal = surface.normal[0]
-    along = np.cross(normal, [0.0, 0.0, 1.0])
-    centre = surface.closest[0] + (RADIUS + 0.3) * normal
-    model = MechanicalModel([_rod("rod", _line(centre, along), brainstem_contact=True)], [],
-                            brainstem, DEFAULT_MATERIALS)
-    load = np.zeros(model.n_dof)
-    for node in range(1, NODES - 1):
-        load[_translation(model, 0, node)] = -2e-3 * normal  # 78 mN in all
+    model, load = _pressed_onto_the_brainstem(brainstem, clamped_rod)
     eq = solve(model, np.full(NODES, RADIUS), load=load)
     gap = brainstem.signed_distance(eq.positions) - RADIUS
     assert gap.min() > -0.01
@@ -94,11 +102,70 @@ def test_rod_pressed_onto_the_brainstem_does_not_penetrate(scene_of):
     assert eq.residual < 1e-6
 
 
-def test_unconverged_solve_raises(scene_of):
-    centre = np.array([70.0, 0.0, 0.0])
-    a = _rod("a", _line(centre, [0, 1, 0]))
-    b = _rod("b", _line(centre + [0, 0, 0.6], [1, 0, 0]))
-    model = MechanicalModel([a, b], [], scene_of("atlas_default_right").brainstem,
-                            DEFAULT_MATERIALS)
-    with pytest.raises(SolverError, match="did not converge"):
-        solve(model, np.full(2 * NODES, RADIUS), max_iter=1)
+def test_without_the_brainstem_law_a_rod_passes_through_it(scene_of, clamped_rod):
+    """The laws are the model's: leave the rod-brainstem law out and the same push drives
+    the rod millimetres into the brainstem (the solver itself is unchanged)."""
+    brainstem = scene_of("atlas_default_right").brainstem
+    laws = tuple(law for law in DEFAULT_LAWS if not isinstance(law, RodOnBrainstem))
+    model, load = _pressed_onto_the_brainstem(brainstem, clamped_rod, laws)
+    eq = solve(model, np.full(NODES, RADIUS), load=load)
+    assert eq.success and len(eq.contacts) == 0
+    gap = brainstem.signed_distance(eq.positions) - RADIUS
+    assert gap.min() < -1.0
+
+
+def test_a_converged_solve_says_so(scene_of, clamped_rod):
+    eq = solve(_crossing(scene_of, clamped_rod), np.full(2 * NODES, RADIUS))
+    assert eq.success and eq.iterations > 1
+    assert eq.message.startswith(f"equilibrium converged in {eq.iterations} iterations")
+
+
+def test_a_solve_cut_short_says_so_and_is_no_answer(scene_of, clamped_rod):
+    eq = solve(_crossing(scene_of, clamped_rod), np.full(2 * NODES, RADIUS), max_iter=1)
+    assert not eq.success and eq.iterations == 1
+    assert eq.message.startswith("equilibrium did not converge in 1 iterations (last update ")
+    assert float(eq.message.split("last update ")[1].split()[0]) > 1e-4  # tol_mm: not small
+    assert eq.residual > 1e-6  # the forces do not balance at the state it stopped at
+
+
+def test_settle_refuses_an_unconverged_solve_with_its_message(scene_of, monkeypatch):
+    results = []
+
+    def capped(*args, **kwargs):
+        results.append(solver.solve(*args, **kwargs, max_iter=1))
+        return results[-1]
+
+    monkeypatch.setattr(simulate, "solve", capped)
+    with pytest.raises(SolverError, match="did not converge in 1 iterations") as error:
+        simulate.settle(scene_of(CASE))
+    assert str(error.value) == results[0].message and not results[0].success
+
+
+def test_a_solve_depends_only_on_what_it_is_given(scene_of, clamped_rod):
+    """The model keeps no state of its solves: from the same start a solve gives the same
+    answer whatever was solved with the model before, unless it is given the brainstem state
+    of an earlier solve (whose tangent planes were taken elsewhere, within 0.05 mm)."""
+    brainstem = scene_of("atlas_default_right").brainstem
+    model, load = _pressed_onto_the_brainstem(brainstem, clamped_rod)
+    radii = np.full(NODES, RADIUS)
+    shared = model.new_surface()
+    start = solve(model, radii, load=0.5 * load, surface=shared).u
+    fresh = solve(model, radii, start, load=load)
+    solve(model, radii, load=0.25 * load)
+    assert np.array_equal(solve(model, radii, start, load=load).u, fresh.u)
+    carried = solve(model, radii, start, load=load, surface=shared)
+    assert carried.success and not np.array_equal(carried.u, fresh.u)
+    assert np.abs(carried.u - fresh.u).max() < 1e-3
+    # the state holds a tangent plane for every node that may touch the brainstem, only
+    assert np.array_equal(np.isfinite(shared.point[:, 0]), model.rods[0].brainstem_contact)
+
+
+def test_solve_refuses_what_it_cannot_use(scene_of, clamped_rod):
+    brainstem = scene_of("atlas_default_right").brainstem
+    model, load = _pressed_onto_the_brainstem(brainstem, clamped_rod)
+    radii = np.full(NODES, RADIUS)
+    other = _crossing(scene_of, clamped_rod)
+    with pytest.raises(ValueError, match="surface: made for another model"):
+        solve(model, radii, load=load, surface=other.new_surface())
+    with pytest.raises(ValueError, match="max_iter must be at least 1, not 0"):
+        solve(model, radii, load=load, max_iter=0)

@@ -43,10 +43,10 @@ def test_pad_load_on_the_root_exit_zone_is_reported(padded):
 def test_no_interpenetration_beyond_the_compliant_layers(padded):
     _, before, after = padded
     for state in (before, after):
-        contacts = state.equilibrium.contacts
+        contacts = state.solution.contacts
         beyond = -contacts.gap - contacts.capacity
         assert beyond.max(initial=-1.0) <= 0.01
-        assert state.equilibrium.residual < 1e-6
+        assert state.solution.residual < 1e-6
 
 
 def test_finer_phase_sampling_gives_the_same_verdict(padded, case_of, monkeypatch):
