@@ -8,8 +8,9 @@ Signatures
 kernel only reads is declared read-only, so one compiled version takes writable and
 read-only arrays alike (numba would otherwise compile a version for each, and for each
 layout: up to four of the same kernel). The signature is compiled on the kernel's first call,
-from Python or from another kernel (so a command compiles only the kernels it uses), or
-by :func:`warm_up`; from then on an argument of another type is converted to the declared
+from Python or from another kernel (so a program compiles only the kernels it uses), or
+by :func:`warm_up` (the CLI warms up every kernel not cached before a command's work);
+from then on an argument of another type is converted to the declared
 one where numba can do so safely (a C-contiguous array to any layout, a writable one to
 read-only, an int to a float), else refused with numba's ``TypeError``.
 
@@ -51,7 +52,7 @@ from numba.core.registry import CPUDispatcher, cpu_target
 
 __all__ = ["compiled", "Kernel", "array", "FLOAT", "INT", "BOOL", "VEC3", "CACHE_DIR_ENV",
            "KernelCache", "kernel_cache", "kernel_sources", "kernels", "uncached",
-           "estimated_seconds", "WarmUp", "warm_up"]
+           "SECONDS_PER_KERNEL", "estimated_seconds", "WarmUp", "warm_up"]
 
 #: Scalar argument types: float64, the platform's integer (``np.intp``) and bool.
 FLOAT, INT, BOOL = types.float64, types.intp, types.boolean
