@@ -9,6 +9,7 @@ Examples
     mvd-sim analyze multi_aica_pica_right
     mvd-sim export-meshes aica_as_moderate_right -o out/ --format stl
     mvd-sim decompress aica_as_moderate_right --sponge s=5,d=2
+    MVD_SIM_CACHE_DIR=/opt/cache mvd-sim warmup
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import os
 import signal
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 
 import mvd_sim
@@ -41,6 +42,7 @@ _EXAMPLES = """examples:
   mvd-sim plan multi_aica_pica_right --save planned
   mvd-sim render multi_aica_pica_right -o case.png --view retrosigmoid
   mvd-sim report multi_aica_pica_right -o case.html
+  mvd-sim warmup                  # compile the numerical kernels ahead (CI, Docker images)
 
 outputs are made in memory, then written whole or not at all: on a full disk one error line
 names the file, nothing partial is left and a file already there is kept as it was
@@ -251,6 +253,54 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_warmup(args: argparse.Namespace) -> int:
+    from mvd_sim.core.compiled import CACHE_DIR_ENV, kernel_cache, warm_up
+
+    cache = kernel_cache()
+    if cache.problem is not None:
+        raise MvdSimError(f"kernel cache: {cache.problem}; set {CACHE_DIR_ENV} to a writable "
+                          "folder")
+    with _kernel_progress() as progress:
+        done = warm_up(progress=progress)
+    print(f"{done.kernels} kernels ready in {cache.folder}: {done.compiled} compiled, "
+          f"{done.kernels - done.compiled} already cached, {done.seconds:.1f} s")
+    return 0
+
+
+@contextmanager
+def _kernel_progress() -> Iterator[Callable[[int, int], None] | None]:
+    """A ``progress(done, total)`` of compiled kernels drawn as a bar on stderr where stderr
+    is a terminal (gone when done); None elsewhere."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(TextColumn("compiling"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("kernels"), console=Console(stderr=True),
+                  transient=True) as bar:
+        task = bar.add_task("kernels", total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _compile_kernels_first() -> None:
+    """Where kernels are not in the cache (a first run), say so on stderr at once, in one
+    line, then compile them all (a bar on a terminal) before the command's work."""
+    from mvd_sim.core.compiled import estimated_seconds, kernel_cache, uncached, warm_up
+
+    pending = uncached()
+    if not pending:
+        return
+    cache = kernel_cache()
+    where = ("once per install" if cache.problem is None
+             else f"in every run: {cache.problem}")
+    print(f"mvd-sim: compiling numerical kernels ({where}, about "
+          f"{estimated_seconds(len(pending))} s)...", file=sys.stderr, flush=True)
+    with _kernel_progress() as progress:
+        warm_up(pending, progress)
+
+
 def _check_report_output(args: argparse.Namespace) -> None:
     """Refuse a report file (``-o``) whose suffix is not ``.json``, before any work."""
     if args.output:
@@ -458,6 +508,16 @@ def _parser() -> argparse.ArgumentParser:
                    choices=("contact", "decompression", "plan"),
                    help="which report (default: contact)")
     p.set_defaults(run=_cmd_schema)
+
+    p = sub.add_parser(
+        "warmup", help="compile the numerical kernels into the cache ahead of the first run",
+        epilog="examples: mvd-sim warmup\n"
+               "          MVD_SIM_CACHE_DIR=/opt/cache mvd-sim warmup   # in a Docker image "
+               "build\n"
+               "the cache: $MVD_SIM_CACHE_DIR, else the user's cache folder, one subfolder per "
+               "kernel sources and compiler",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.set_defaults(run=_cmd_warmup)
     return parser
 
 
@@ -532,6 +592,8 @@ def _refuse_output_over_input(args: argparse.Namespace) -> None:
 # commands that may solve the mechanics (a post-operative scenario's pads are solved on load)
 _SHOWS_PROGRESS = (_cmd_analyze, _cmd_decompress, _cmd_plan, _cmd_render, _cmd_report,
                    _cmd_export, _cmd_validate)
+# commands that build scenes, so run compiled kernels
+_USES_KERNELS = (*_SHOWS_PROGRESS, _cmd_view, _cmd_dataset)
 
 
 def _interrupted() -> int:
@@ -551,6 +613,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         _refuse_output_over_input(args)
+        if args.run in _USES_KERNELS:
+            _compile_kernels_first()
         with _progress_shown() if args.run in _SHOWS_PROGRESS else nullcontext():
             return args.run(args)
     except MvdSimError as err:

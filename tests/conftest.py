@@ -15,6 +15,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from support import FullDisk, hold_lock  # noqa: E402  (importable only from here on)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):
+    """Compile the kernels into the cache before any test, once (in the controller, before
+    xdist starts its workers): the CLI's tests expect no first-run notice on stderr, also
+    after a kernel file was edited."""
+    if not hasattr(session.config, "workerinput"):
+        from mvd_sim.core.compiled import warm_up
+
+        warm_up()
+
+
 @lru_cache(maxsize=None)
 def bundled_case(name: str) -> mvd_sim.Case:
     """A bundled case, built once per session."""

@@ -436,3 +436,95 @@ def test_an_interrupt_inside_compiled_code_ends_as_an_interrupt(monkeypatch, cap
     monkeypatch.setattr(sys, "unraisablehook", sys.unraisablehook)  # main silences it
     assert cli.main(["list"]) == 130
     assert capsys.readouterr().err == "mvd-sim: interrupted\n"
+
+
+# -- first run: compiling the kernels ----------------------------------------------------------
+
+def _cache_env(cache: Path) -> dict[str, str]:
+    return {**{k: v for k, v in os.environ.items() if k != "MVD_SIM_DEBUG"},
+            "MVD_SIM_CACHE_DIR": str(cache)}
+
+
+def _import_seconds() -> float:
+    """How long this machine takes, now, to start Python and import the CLI."""
+    import time
+
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import mvd_sim.cli"], check=True)
+    return time.perf_counter() - start
+
+
+def _lines_as_they_come(process: subprocess.Popen):
+    """A queue of ``(stream name, line)`` read from the process's stdout and stderr as they
+    arrive, then ``(name, None)`` at each one's end."""
+    import queue
+    import threading
+
+    lines = queue.Queue()
+
+    def read(name, stream):
+        for line in stream:
+            lines.put((name, line))
+        lines.put((name, None))
+
+    for name in ("stdout", "stderr"):
+        threading.Thread(target=read, args=(name, getattr(process, name)), daemon=True).start()
+    return lines
+
+
+def test_a_first_run_says_at_once_that_it_compiles_and_later_runs_do_not(tmp_path):
+    """With an empty cache, the notice is the first line, on stderr, within a second of the
+    package's import (the import itself takes 0.5-1 s on a loaded 2-core VM), long before
+    the compilation ends; piped, it is the only line on stderr. A warm-up then has nothing
+    left to compile, and the next run prints no notice."""
+    env = _cache_env(tmp_path / "cache")
+    deadline = 1.0 + _import_seconds()
+    with subprocess.Popen([sys.executable, "-m", "mvd_sim", "analyze",
+                           "aica_as_moderate_right"], cwd=tmp_path, env=env, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        lines = _lines_as_they_come(process)
+        stream, first = lines.get(timeout=deadline)
+        assert stream == "stderr"
+        assert first.startswith("mvd-sim: compiling numerical kernels (once per install, "
+                                "about "), first
+        received = {"stdout": [], "stderr": [first]}
+        ended = 0
+        while ended < 2:
+            stream, line = lines.get(timeout=300)
+            if line is None:
+                ended += 1
+            else:
+                received[stream].append(line)
+    assert process.returncode == 0
+    assert received["stderr"] == [first]
+    assert "aica_as_moderate_right (right side)" in received["stdout"][0]
+
+    warmup = subprocess.run([sys.executable, "-m", "mvd_sim", "warmup"], cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert warmup.returncode == 0 and warmup.stderr == ""
+    assert " kernels ready in " in warmup.stdout and ": 0 compiled, " in warmup.stdout
+    again = subprocess.run([sys.executable, "-m", "mvd_sim", "analyze",
+                            "aica_as_moderate_right"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and again.stderr == ""
+    assert again.stdout == "".join(received["stdout"])
+
+
+def test_warmup_compiles_every_kernel_with_a_bar_on_a_terminal(tmp_path, monkeypatch):
+    monkeypatch.setenv("MVD_SIM_CACHE_DIR", str(tmp_path / "cache"))
+    status, shown = _stderr_on_a_terminal("warmup", cwd=tmp_path)
+    assert status == 0
+    assert "compiling" in shown and "kernels" in shown
+    folders = list((tmp_path / "cache").iterdir())
+    from mvd_sim.core.compiled import kernels
+
+    assert len(folders) == 1 and len(list(folders[0].glob("*.nbi"))) == len(kernels())
+
+
+def test_warmup_where_nothing_can_be_cached_is_one_error_line(tmp_path):
+    (tmp_path / "file").write_text("")
+    result = subprocess.run([sys.executable, "-m", "mvd_sim", "warmup"], cwd=tmp_path,
+                            env=_cache_env(tmp_path / "file" / "cache"), capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 1 and result.stdout == ""
+    assert_one_error_line(result.stderr, "kernel cache: cannot write", "MVD_SIM_CACHE_DIR")

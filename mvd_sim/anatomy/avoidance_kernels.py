@@ -18,11 +18,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from mvd_sim.core.compiled import compiled
-from mvd_sim.anatomy.surface_kernels import push_out
+from mvd_sim.core.compiled import BOOL, FLOAT, INT, array, compiled
+from mvd_sim.anatomy.surface_kernels import SURFACE, push_out
 from mvd_sim.core.geometry.closest_kernels import nearest_in_runs, run_bounds, tube_segments
 
 __all__ = ["polyline_runs", "push_off_tube", "take_step", "smooth_rows", "avoid"]
+
+# argument types, C-contiguous like those of the kernels they call: rows (n, k), values (n,)
+# and indices (read-only); the arrays moved in place
+_P, _V = array(2, contiguous=True), array(1, contiguous=True)
+_IDX = array(1, "intp", contiguous=True)
+_OUT1 = array(1, writable=True, contiguous=True)
+_OUT2 = array(2, writable=True, contiguous=True)
 
 
 def polyline_runs(polyline: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -33,7 +40,8 @@ def polyline_runs(polyline: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return runs, run_start
 
 
-@compiled
+@compiled(_P, FLOAT, array(1, "boolean", contiguous=True), _V, _P, _V, _P, _IDX, _OUT1,
+          _OUT2)
 def push_off_tube(points: np.ndarray, radius_mm: float, movable: np.ndarray,
                   clearance_mm: np.ndarray, polyline: np.ndarray, polyline_radius: np.ndarray,
                   runs: np.ndarray, run_start: np.ndarray, room_mm: np.ndarray,
@@ -87,12 +95,12 @@ def push_off_tube(points: np.ndarray, radius_mm: float, movable: np.ndarray,
     return worst
 
 
-@compiled
+@compiled(_P, INT)
 def _row_norm(a: np.ndarray, k: int) -> float:
     return np.sqrt(a[k, 0] * a[k, 0] + a[k, 1] * a[k, 1] + a[k, 2] * a[k, 2])
 
 
-@compiled
+@compiled(_OUT2, _P, _P, _V, FLOAT, _OUT1, _OUT2)
 def take_step(points: np.ndarray, push: np.ndarray, smoothed: np.ndarray,
               frozen: np.ndarray, step_mm: float, room_mm: np.ndarray,
               obstacle_room_mm: np.ndarray) -> np.ndarray:
@@ -130,7 +138,7 @@ def take_step(points: np.ndarray, push: np.ndarray, smoothed: np.ndarray,
     return check
 
 
-@compiled
+@compiled(_P, _V, _OUT2)
 def smooth_rows(push: np.ndarray, weights: np.ndarray, out: np.ndarray) -> None:
     """``out``: the rows of ``push`` (n, 3) correlated with the symmetric ``weights``
     (2 r + 1,), the ends extended by their edge rows. This is
@@ -154,7 +162,8 @@ def smooth_rows(push: np.ndarray, weights: np.ndarray, out: np.ndarray) -> None:
             out[i, c] = acc
 
 
-@compiled
+@compiled(_OUT2, FLOAT, _V, _P, _P, _V, _IDX, _P, _IDX, _IDX, _V, FLOAT, INT, SURFACE, _V, FLOAT,
+          FLOAT, BOOL)
 def avoid(points: np.ndarray, radius_mm: float, frozen: np.ndarray, clearances: np.ndarray,
           polylines: np.ndarray, polyline_radii: np.ndarray, offsets: np.ndarray,
           runs: np.ndarray, run_starts: np.ndarray, run_offsets: np.ndarray,

@@ -43,7 +43,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy.interpolate import PPoly, make_interp_spline
 
 from mvd_sim.core._typing import Points
 from mvd_sim.anatomy import surface_kernels as kernels
@@ -408,6 +407,10 @@ def _profile_table(shape: BrainstemShape) -> _ProfileTable:
     interpolates an analytic function. A piece's samples are doubled until the interpolant
     is within :data:`_TABLE_TOL_MM` of the closed form halfway between them (sharp shape
     overrides need more than the default :data:`_TABLE_STEP`)."""
+    # imported here: scipy.interpolate is a third of the package's import time, and the CLI's
+    # first-run notice comes after the import
+    from scipy.interpolate import PPoly, make_interp_spline
+
     z_bottom, z_top = shape.z_bottom_mm, shape.z_top_mm
     olive = -shape.olive_centre_below_sulcus_mm
     kinks = np.array([z_bottom + _CAP_LENGTH_MM, olive - shape.olive_half_length_mm,

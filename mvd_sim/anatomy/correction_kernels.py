@@ -15,16 +15,24 @@ Everything is in mm, in the scene frame.
 from __future__ import annotations
 
 import numpy as np
+from numba import types
 
-from mvd_sim.core.compiled import compiled
-from mvd_sim.anatomy.surface_kernels import push_out
+from mvd_sim.core.compiled import FLOAT, INT, array, compiled
+from mvd_sim.anatomy.surface_kernels import SURFACE, push_out
 from mvd_sim.core.geometry.closest_kernels import nearest_pair, point_polyline, tube_segments
 from mvd_sim.core.geometry.curve import arc_length_kernel, bump, segment_tangent
 
-__all__ = ["window", "measure", "correct_contact"]
+__all__ = ["TARGET", "window", "measure", "correct_contact"]
+
+# argument types, C-contiguous like those of the kernels they call: rows (n, k) and values
+# (n,) (read-only); the vessel moved in place
+_P, _V = array(2, contiguous=True), array(1, contiguous=True)
+_OUT2 = array(2, writable=True, contiguous=True)
+#: The type of the target window of :func:`measure`.
+TARGET = types.Tuple((_P, _V, _V, _P, _P, array(1, "intp", contiguous=True), FLOAT, _V, FLOAT))
 
 
-@compiled
+@compiled(_V, FLOAT, FLOAT)
 def window(s: np.ndarray, centre: float, half: float) -> tuple[int, int]:
     """First and last row of the polyline points with arc lengths ``s`` (n,) that cover
     ``centre +- half``, one point beyond either side where there is one."""
@@ -33,7 +41,7 @@ def window(s: np.ndarray, centre: float, half: float) -> tuple[int, int]:
     return lo, hi
 
 
-@compiled
+@compiled(_P, _V, FLOAT, TARGET, FLOAT, FLOAT)
 def measure(points: np.ndarray, s_v: np.ndarray, radius_mm: float, target: tuple,
             vessel_arc: float, window_mm: float
             ) -> tuple[float, float, float, float, np.ndarray]:
@@ -81,7 +89,8 @@ def measure(points: np.ndarray, s_v: np.ndarray, radius_mm: float, target: tuple
             direction)
 
 
-@compiled
+@compiled(_OUT2, FLOAT, TARGET, _P, _V, _V, FLOAT, FLOAT, FLOAT, FLOAT, FLOAT, FLOAT, INT,
+          SURFACE, _V, FLOAT)
 def correct_contact(points: np.ndarray, radius_mm: float, target: tuple,
                     target_points: np.ndarray, target_s: np.ndarray, side: np.ndarray,
                     gap_mm: float, s_mm: float, vessel_arc: float, half_mm: float,

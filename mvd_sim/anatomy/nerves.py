@@ -36,7 +36,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.optimize import brentq
 
-from mvd_sim.core.compiled import compiled
+from mvd_sim.core.compiled import array, compiled
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
 from mvd_sim.anatomy.landmarks import NerveLandmarks
 from mvd_sim.core.constants import FacialNerveParams, VestibulocochlearParams
@@ -71,7 +71,7 @@ def _bezier(p0, p1, p2, p3, n: int) -> np.ndarray:
                           np.linspace(0.0, 1.0, n))
 
 
-@compiled
+@compiled(*[array(1)] * 5)
 def _bezier_points(p0: np.ndarray, p1: np.ndarray, p2: np.ndarray, p3: np.ndarray,
                    u: np.ndarray) -> np.ndarray:
     """The Bernstein form at parameters ``u``, compiled (the nerve's length is matched by

@@ -306,7 +306,7 @@ def _packed(tubes: tuple[Tube, ...]) -> tuple[np.ndarray, ...]:
     where each tube's runs start. Cached by identity (tubes are immutable): placement's
     rounds avoid the same tubes."""
     runs = [polyline_runs(tube.points) for tube in tubes]
-    return (np.concatenate([tube.points for tube in tubes]),
+    return (np.ascontiguousarray(np.concatenate([tube.points for tube in tubes])),
             np.concatenate([tube.radius for tube in tubes]),
             np.cumsum([0] + [len(tube.points) for tube in tubes]),
             np.concatenate([bounds for bounds, _ in runs]),

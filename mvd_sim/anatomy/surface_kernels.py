@@ -22,10 +22,11 @@ their second (rows 11-14).
 from __future__ import annotations
 
 import numpy as np
+from numba import types
 
-from mvd_sim.core.compiled import compiled
+from mvd_sim.core.compiled import BOOL, FLOAT, INT, array, compiled
 
-__all__ = ["TABLE_DEGREE", "FAN", "frames", "nearest_sample", "query", "push_out"]
+__all__ = ["TABLE_DEGREE", "FAN", "SURFACE", "frames", "nearest_sample", "query", "push_out"]
 
 #: Degree of the profile table's pieces.
 TABLE_DEGREE = 5
@@ -36,9 +37,20 @@ _ROW_START = (0, TABLE_DEGREE + 1, 2 * TABLE_DEGREE + 1)
 _DEGREE = (TABLE_DEGREE, TABLE_DEGREE - 1, TABLE_DEGREE - 2)
 #: how far from the poles ``t`` is kept (rad): the chart is singular at them
 _POLE_MARGIN = 1e-7
+# argument types, C-contiguous (indexed without strides in the hot loops): the profile table
+# (pieces, 15, 3), rows (n, k) and values (n,) (read-only); scratch and outputs; the search's
+# stack of nodes
+_TABLE, _P = array(3, contiguous=True), array(2, contiguous=True)
+_V = array(1, contiguous=True)
+_OUT1 = array(1, writable=True, contiguous=True)
+_OUT2 = array(2, writable=True, contiguous=True)
+_STACK = array(1, "int64", writable=True, contiguous=True)
+#: The type of :func:`query`'s ``surface`` (:func:`mvd_sim.anatomy.brainstem.kernel_surface`).
+SURFACE = types.Tuple((_TABLE, _V, FLOAT, FLOAT, FLOAT, FLOAT, _TABLE, _V, _V, _P, _P, _P, _P,
+                       INT, FLOAT, INT, FLOAT, FLOAT))
 
 
-@compiled
+@compiled(_TABLE, _V, FLOAT, INT, _OUT2)
 def _profile_rows(coefficients: np.ndarray, knots: np.ndarray, t: float, order: int,
                   out: np.ndarray) -> None:
     """``out[k, c]``: the k-th derivative (k <= order) of profile c (A, Y, B) at ``t``."""
@@ -54,7 +66,7 @@ def _profile_rows(coefficients: np.ndarray, knots: np.ndarray, t: float, order: 
             out[k, c] = value
 
 
-@compiled
+@compiled(_TABLE, _V, FLOAT, FLOAT, FLOAT, FLOAT, INT, _OUT2, _OUT2)
 def _frame(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: float,
            theta: float, t: float, order: int, profile: np.ndarray, out: np.ndarray) -> None:
     """Rows of ``out``: ``S`` (order 0); and ``S_theta, S_t`` (1); and ``S_theta_theta,
@@ -76,7 +88,7 @@ def _frame(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: floa
     out[5, 0], out[5, 1], out[5, 2] = -a1 * s, b1 * c, 0.0
 
 
-@compiled
+@compiled(_TABLE, _V, FLOAT, FLOAT, _V, _V, INT)
 def frames(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: float,
            theta: np.ndarray, t: np.ndarray, order: int) -> np.ndarray:
     """``S`` and its parameter derivatives at ``(theta, t)``: (n, (1, 3, 6)[order], 3), mm
@@ -89,12 +101,12 @@ def frames(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: floa
     return out
 
 
-@compiled
+@compiled(_V, _V)
 def _dot(u: np.ndarray, v: np.ndarray) -> float:
     return u[0] * v[0] + u[1] * v[1] + u[2] * v[2]
 
 
-@compiled
+@compiled(_P, _OUT2, INT)
 def _copy_rows(source: np.ndarray, target: np.ndarray, rows: int) -> None:
     """``target[:rows] = source[:rows]`` as a loop (numba compiles array assignment slowly)."""
     for r in range(rows):
@@ -102,13 +114,14 @@ def _copy_rows(source: np.ndarray, target: np.ndarray, rows: int) -> None:
             target[r, c] = source[r, c]
 
 
-@compiled
+@compiled(_P, _V)
 def _squared_gap(frame: np.ndarray, p: np.ndarray) -> float:
     dx, dy, dz = frame[0, 0] - p[0], frame[0, 1] - p[1], frame[0, 2] - p[2]
     return dx * dx + dy * dy + dz * dz
 
 
-@compiled
+@compiled(_TABLE, _V, FLOAT, FLOAT, _V, FLOAT, FLOAT, INT, FLOAT, FLOAT, _OUT2, _OUT2, _OUT2,
+          _OUT1)
 def _newton(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: float,
             p: np.ndarray, th: float, tp: float, max_steps: int, converged: float,
             quadratic: float, profile: np.ndarray, frame: np.ndarray,
@@ -166,7 +179,7 @@ def _newton(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: flo
             break
 
 
-@compiled
+@compiled(_P, INT, _V, FLOAT)
 def _node_bound(nodes: np.ndarray, k: int, p: np.ndarray, best: float) -> float:
     """Lower bound (mm) of the distance from ``p`` to the samples of node ``k`` (``nodes``
     (n, 8): centre, radius, unit normal, half-thickness): its slab's ``|(p - centre) .
@@ -179,14 +192,14 @@ def _node_bound(nodes: np.ndarray, k: int, p: np.ndarray, best: float) -> float:
     return max(slab, np.sqrt(dx * dx + dy * dy + dz * dz) - nodes[k, 3])
 
 
-@compiled
+@compiled(_STACK, _OUT1, INT, INT)
 def _to_top(stack_node: np.ndarray, stack_bound: np.ndarray, k: int, top: int) -> None:
     """Swap stack entries ``k`` and ``top`` (node and bound; the levels are equal)."""
     stack_node[k], stack_node[top] = stack_node[top], stack_node[k]
     stack_bound[k], stack_bound[top] = stack_bound[top], stack_bound[k]
 
 
-@compiled
+@compiled(_P, types.UniTuple(_P, 3), INT, _V)
 def _greedy_sample(samples: np.ndarray, levels: tuple, top: int, p: np.ndarray) -> int:
     """Depth-first index of a sample near ``p``: from ``top``, the child of least bound at
     each level, then that leaf's nearest sample (not always the nearest sample)."""
@@ -207,7 +220,7 @@ def _greedy_sample(samples: np.ndarray, levels: tuple, top: int, p: np.ndarray) 
     return nearest
 
 
-@compiled
+@compiled(_P, _P, _P, _P, INT, INT, INT, _V, FLOAT, INT, _STACK, _STACK, _OUT1)
 def nearest_sample(samples: np.ndarray, leaves: np.ndarray, mids: np.ndarray,
                    tops: np.ndarray, top_columns: int, n_theta: int, n_t: int, p: np.ndarray,
                    limit_mm: float, warm: int, stack_node: np.ndarray,
@@ -309,7 +322,7 @@ def nearest_sample(samples: np.ndarray, leaves: np.ndarray, mids: np.ndarray,
     return index, np.inf, floor, searched
 
 
-@compiled
+@compiled(_TABLE, _V, FLOAT, FLOAT, FLOAT, FLOAT, _V, _OUT2)
 def _inside(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: float,
             z_bottom: float, z_top: float, p: np.ndarray, profile: np.ndarray) -> bool:
     """Is midline point ``p`` inside the (capped) ellipse of its own axial level?"""
@@ -321,7 +334,7 @@ def _inside(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: flo
     return (p[0] / a) ** 2 + ((p[1] - y_mid) / b) ** 2 < 1.0
 
 
-@compiled
+@compiled(SURFACE, _P, FLOAT, BOOL)
 def query(surface: tuple, points: np.ndarray, max_distance_mm: float, exact_inside: bool
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Signed distance, closest point and outward normal of midline points ``points`` (n, 3).
@@ -394,7 +407,7 @@ def query(surface: tuple, points: np.ndarray, max_distance_mm: float, exact_insi
     return signed, closest, normal
 
 
-@compiled
+@compiled(SURFACE, _V, _OUT2, array(1, "intp", contiguous=True), _V, FLOAT, _OUT1)
 def push_out(surface: tuple, origin: np.ndarray, points: np.ndarray, rows: np.ndarray,
              height_mm: np.ndarray, reach_mm: float, room_mm: np.ndarray) -> None:
     """Put the rows ``rows`` of scene points ``points`` (n, 3) that lie closer than their

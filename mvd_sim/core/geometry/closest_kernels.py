@@ -28,7 +28,7 @@ import math
 
 import numpy as np
 
-from mvd_sim.core.compiled import compiled
+from mvd_sim.core.compiled import FLOAT, INT, VEC3, array, compiled
 
 __all__ = ["BLOCK", "segment_pairs", "tapered_pairs", "point_segments", "run_bounds",
            "nearest_in_runs", "nearest_on_polyline", "point_polyline", "tube_segments",
@@ -45,47 +45,51 @@ _PARALLEL_SIN2 = 1e-20
 #: changes.
 _ZERO_MM = 1e-9
 _ZERO2 = _ZERO_MM ** 2
+# argument types, C-contiguous (indexed without strides in the hot loops): rows of points or
+# packed segments, values, indices (read-only), scratch
+_P, _V = array(2, contiguous=True), array(1, contiguous=True)
+_IDX, _OUT = array(1, "intp", contiguous=True), array(1, writable=True, contiguous=True)
 
 
 # -- 3-vectors -------------------------------------------------------------------------------
-@compiled
+@compiled(_P, INT)
 def _row(a, i):
     return (a[i, 0], a[i, 1], a[i, 2])
 
 
-@compiled
+@compiled(VEC3, VEC3)
 def _sub(x, y):
     return (x[0] - y[0], x[1] - y[1], x[2] - y[2])
 
 
-@compiled
+@compiled(FLOAT, VEC3, VEC3)
 def _axpy(k, x, y):
     """``y + k x``."""
     return (y[0] + k * x[0], y[1] + k * x[1], y[2] + k * x[2])
 
 
-@compiled
+@compiled(VEC3, VEC3)
 def _dot(x, y):
     return x[0] * y[0] + x[1] * y[1] + x[2] * y[2]
 
 
-@compiled
+@compiled(VEC3, VEC3)
 def _cross(x, y):
     return (x[1] * y[2] - x[2] * y[1], x[2] * y[0] - x[0] * y[2], x[0] * y[1] - x[1] * y[0])
 
 
-@compiled
+@compiled(VEC3)
 def _norm(x):
     return math.sqrt(_dot(x, x))
 
 
-@compiled
+@compiled(FLOAT)
 def _clip(x):
     return min(max(x, 0.0), 1.0)
 
 
 # -- one pair --------------------------------------------------------------------------------
-@compiled
+@compiled(VEC3, VEC3, VEC3)
 def _closest_params(d1, d2, r):
     """Parameters ``s, t`` in [0, 1] of the closest points of segments ``P(s) = p0 + s d1``
     and ``Q(t) = q0 + t d2``, with ``r = p0 - q0``.
@@ -113,7 +117,7 @@ def _closest_params(d1, d2, r):
     return s, t_clamped
 
 
-@compiled
+@compiled(VEC3, VEC3, FLOAT)
 def _edge_argmin(w0, d, k):
     """Exact minimiser over ``u`` in [0, 1] of the convex ``|w0 + u d| - k u``.
 
@@ -133,13 +137,13 @@ def _edge_argmin(w0, d, k):
     return _clip(u_p + shift / length)
 
 
-@compiled
+@compiled(VEC3, VEC3, VEC3, FLOAT, FLOAT, FLOAT, FLOAT)
 def _tapered_gap(w0, da, db, alpha, beta, s, t):
     """``|w0 + s da - t db| - alpha s - beta t``."""
     return _norm(_axpy(-t, db, _axpy(s, da, w0))) - alpha * s - beta * t
 
 
-@compiled
+@compiled(VEC3, VEC3, VEC3, FLOAT, FLOAT)
 def _min_gap_params(w0, da, db, alpha, beta):
     """Exact minimiser ``s, t`` of ``g(s, t) = |w0 + s da - t db| - alpha s - beta t`` on
     [0, 1]^2.
@@ -192,7 +196,7 @@ def _min_gap_params(w0, da, db, alpha, beta):
     return best_s, best_t
 
 
-@compiled
+@compiled(_P, INT, _P, INT, FLOAT)
 def _pair_gap(segments_a, i, segments_b, j, margin):
     """``s, t, gap``: the minimum surface gap of segment ``i`` of tube a and ``j`` of tube b
     (rows of packed segments, see :func:`near_pairs`), at local parameters ``s`` and ``t``;
@@ -224,7 +228,7 @@ def _pair_gap(segments_a, i, segments_b, j, margin):
     return s, t, gap
 
 
-@compiled
+@compiled(VEC3, VEC3, VEC3)
 def _point_segment(p, s0, d):
     """Local parameter in [0, 1] of the point of segment ``s0 + u d`` closest to ``p``
     (a segment shorter than :data:`_ZERO_MM` is its start point)."""
@@ -233,7 +237,7 @@ def _point_segment(p, s0, d):
 
 
 # -- batches of pairs ------------------------------------------------------------------------
-@compiled
+@compiled(_P, _P, _P, _P)
 def segment_pairs(p0, p1, q0, q1):
     """Closest points of segments ``p0[k] p1[k]`` and ``q0[k] q1[k]`` (all (k, 3), mm):
     ``s, t`` (k,) in [0, 1] and the distance ``dist`` (k,) between them (mm)."""
@@ -247,7 +251,7 @@ def segment_pairs(p0, p1, q0, q1):
     return s, t, dist
 
 
-@compiled
+@compiled(_P, _P, _V, _V, _P, _P, _V, _V)
 def tapered_pairs(a0, a1, ra0, ra1, b0, b1, rb0, rb1):
     """Exact minimum surface gap of tapered segment pairs ``k`` (points (k, 3), radii (k,),
     mm): ``s, t`` (k,) in [0, 1] where it is reached and the gap (k,), mm."""
@@ -262,7 +266,7 @@ def tapered_pairs(a0, a1, ra0, ra1, b0, b1, rb0, rb1):
     return s, t, gap
 
 
-@compiled
+@compiled(_P, _P, _P)
 def point_segments(x, s0, s1):
     """Closest point of segment ``s0[k] s1[k]`` to ``x[k]`` (all (k, 3), mm): the local
     parameter ``u`` (k,), the distance (k,) and the unit vector (k, 3) from it to ``x``."""
@@ -281,7 +285,7 @@ def point_segments(x, s0, s1):
 
 
 # -- pruned searches -------------------------------------------------------------------------
-@compiled
+@compiled(_P, _V)
 def tube_segments(points, radius):
     """A tube's segments packed for the searches, with their bounds (mm).
 
@@ -341,14 +345,14 @@ def tube_segments(points, radius):
     return segments, half, arc0, balls, runs, run_start, box
 
 
-@compiled
+@compiled(_P, INT, _P, INT)
 def _ball_gap(balls_a, i, balls_b, j):
     """Lower bound (mm) of the surface gap between what balls ``i`` and ``j`` (rows of
     centre and radius) hold."""
     return _norm(_sub(_row(balls_a, i), _row(balls_b, j))) - balls_a[i, 3] - balls_b[j, 3]
 
 
-@compiled
+@compiled(_P, INT, _P, INT, FLOAT)
 def _apart(balls_a, i, balls_b, j, margin):
     """Whether :func:`_ball_gap` exceeds ``margin`` (compared squared, without a root)."""
     reach = margin + balls_a[i, 3] + balls_b[j, 3]
@@ -356,7 +360,7 @@ def _apart(balls_a, i, balls_b, j, margin):
     return reach < 0.0 or _dot(offset, offset) > reach * reach
 
 
-@compiled
+@compiled(_P, _P, INT, _P, _P, INT, FLOAT)
 def _segments_apart(segments_a, balls_a, i, segments_b, balls_b, j, margin):
     """Whether segments ``i`` of a and ``j`` of b (packed, with their balls) are surely more
     than ``margin`` apart (surface gap, mm): their balls are (:func:`_apart`), or they are
@@ -378,7 +382,7 @@ def _segments_apart(segments_a, balls_a, i, segments_b, balls_b, j, margin):
     return length * (length - reach) > 0.5 * spread
 
 
-@compiled
+@compiled(_P, _P, _P, _IDX, _P, _P, _P, _IDX, FLOAT)
 def near_pairs(segments_a, balls_a, runs_a, run_start_a,
                segments_b, balls_b, runs_b, run_start_b, margin):
     """Every segment pair of tubes a and b whose exact minimum surface gap is at most
@@ -414,27 +418,20 @@ def near_pairs(segments_a, balls_a, runs_a, run_start_a,
                     s, t, gap = _pair_gap(segments_a, i, segments_b, j, margin)
                     if gap > margin:
                         continue
-                    if count == capacity:
+                    if count == capacity:  # double the room (the copies are overwritten)
                         capacity *= 2
-                        rows_i, rows_j = _grown(rows_i, capacity), _grown(rows_j, capacity)
-                        s_out, t_out = _grown(s_out, capacity), _grown(t_out, capacity)
-                        gap_out = _grown(gap_out, capacity)
+                        rows_i = np.concatenate((rows_i, rows_i))
+                        rows_j = np.concatenate((rows_j, rows_j))
+                        s_out = np.concatenate((s_out, s_out))
+                        t_out = np.concatenate((t_out, t_out))
+                        gap_out = np.concatenate((gap_out, gap_out))
                     rows_i[count], rows_j[count] = i, j
                     s_out[count], t_out[count], gap_out[count] = s, t, gap
                     count += 1
     return (rows_i[:count], rows_j[:count], s_out[:count], t_out[:count], gap_out[:count])
 
 
-@compiled
-def _grown(values, capacity):
-    """``values`` copied into a new array of ``capacity`` entries (the rest unset)."""
-    out = np.empty(capacity, values.dtype)
-    for k in range(len(values)):
-        out[k] = values[k]
-    return out
-
-
-@compiled
+@compiled(_P, _P, _P, _IDX, INT, INT, _P, _P, _P, _IDX, INT, INT)
 def _nearest_in(segments_a, balls_a, runs_a, run_start_a, first_a, stop_a,
                 segments_b, balls_b, runs_b, run_start_b, first_b, stop_b):
     """Branch and bound for the segment pair of smallest surface gap between runs
@@ -479,7 +476,7 @@ def _nearest_in(segments_a, balls_a, runs_a, run_start_a, first_a, stop_a,
     return best_i, best_j, best_s, best_t, best
 
 
-@compiled
+@compiled(_P, _P, _P, _IDX, _P, _P, _P, _IDX)
 def nearest_pair(segments_a, balls_a, runs_a, run_start_a,
                  segments_b, balls_b, runs_b, run_start_b):
     """The segment pair of tubes a and b (packed as in :func:`near_pairs`) with the smallest
@@ -488,7 +485,7 @@ def nearest_pair(segments_a, balls_a, runs_a, run_start_a,
                        segments_b, balls_b, runs_b, run_start_b, 0, len(runs_b))
 
 
-@compiled
+@compiled(_P, _P, _P, _IDX, _IDX, _P, _P, _P, _IDX, _IDX)
 def nearest_by_tube(segments_a, balls_a, runs_a, run_start_a, tube_runs_a,
                     segments_b, balls_b, runs_b, run_start_b, tube_runs_b):
     """The smallest surface gap (mm) between each tube of stack a and each of stack b,
@@ -504,7 +501,7 @@ def nearest_by_tube(segments_a, balls_a, runs_a, run_start_a, tube_runs_a,
     return gaps
 
 
-@compiled
+@compiled(VEC3, _P, _OUT)
 def run_bounds(p, runs, ball_mm):
     """Lower bounds (mm) of the distance from ``p`` (a 3-tuple, mm) to each run of a
     polyline's segments (``runs`` from :func:`tube_segments` of the polyline with zero
@@ -518,7 +515,7 @@ def run_bounds(p, runs, ball_mm):
     return first
 
 
-@compiled
+@compiled(VEC3, _P, _P, _P, _IDX, _OUT)
 def nearest_on_polyline(p, start, end, runs, run_start, ball_mm):
     """Nearest segment of a polyline to ``p`` (a 3-tuple, mm) and the parameter of the foot
     point on it: ``(index, u)``.
@@ -533,7 +530,7 @@ def nearest_on_polyline(p, start, end, runs, run_start, ball_mm):
                            run_bounds(p, runs, ball_mm))
 
 
-@compiled
+@compiled(VEC3, _P, _P, _IDX, _V, INT)
 def nearest_in_runs(p, start, end, run_start, ball_mm, first):
     """:func:`nearest_on_polyline` given the runs' bounds ``ball_mm`` and the nearest run
     ``first`` (:func:`run_bounds`)."""
@@ -554,7 +551,7 @@ def nearest_in_runs(p, start, end, run_start, ball_mm, first):
     return best_i, best_u
 
 
-@compiled
+@compiled(_P, _P)
 def point_polyline(points, polyline):
     """Closest point of the polyline (n, 3), ``n >= 2``, to each of ``points`` (m, 3), mm
     (:func:`nearest_on_polyline`).

@@ -10,12 +10,15 @@ import math
 
 import numpy as np
 
-from mvd_sim.core.compiled import compiled
+from mvd_sim.core.compiled import FLOAT, array, compiled
 from mvd_sim.core._typing import Points
 
 __all__ = ["arc_length", "arc_length_kernel", "segment_tangent", "point_at", "natural_spline",
            "resample", "tangents", "parallel_transport_frames", "complete_frames",
            "curvature", "smooth_bump", "bump"]
+
+# argument types of the kernels: points (n, 3) and values (n,), read-only
+_P, _V = array(2), array(1)
 
 
 def arc_length(points: Points) -> np.ndarray:
@@ -33,7 +36,7 @@ def arc_length(points: Points) -> np.ndarray:
     return arc_length_kernel(np.ascontiguousarray(points, dtype=float))
 
 
-@compiled
+@compiled(_P)
 def arc_length_kernel(points: np.ndarray) -> np.ndarray:
     """:func:`arc_length` of a contiguous (n, 3) float array, compiled (other compiled loops
     call it): the same sums as numpy's (``norm`` of the differences and ``cumsum``), so the
@@ -47,7 +50,7 @@ def arc_length_kernel(points: np.ndarray) -> np.ndarray:
     return s
 
 
-@compiled
+@compiled(_P, _V, FLOAT)
 def segment_tangent(points: np.ndarray, s: np.ndarray, s_mm: float) -> np.ndarray:
     """Unit tangent (3,) of the segment of the polyline ``points`` (n, 3), arc lengths ``s``
     (n,), that holds arc ``s_mm`` (the first or last segment beyond the ends), compiled."""
@@ -76,7 +79,7 @@ def point_at(points: Points, s: np.ndarray, s_query: np.ndarray | float) -> np.n
     return out.reshape(query.shape + (3,))
 
 
-@compiled
+@compiled(_P, _V, _V)
 def _interpolated(points: np.ndarray, s: np.ndarray, query: np.ndarray) -> np.ndarray:
     """:func:`point_at`, compiled: ``np.interp`` of each coordinate at the clipped queries,
     with its arithmetic (``dy / dx * (x - x0) + y0``; a query on a knot takes the knot's
@@ -128,7 +131,7 @@ def natural_spline(points: Points, u: np.ndarray, u_query: np.ndarray) -> np.nda
                            np.ascontiguousarray(u_query, dtype=float))
 
 
-@compiled
+@compiled(_P, _V, _V)
 def _natural_spline(points: np.ndarray, u: np.ndarray, u_query: np.ndarray) -> np.ndarray:
     """:func:`natural_spline`: the second derivatives at the knots from the tridiagonal
     continuity equations (Thomas' algorithm), then each query from its interval's cubic."""
@@ -225,7 +228,7 @@ def tangents(points: Points) -> np.ndarray:
     return _unit_gradient(points, arc_length_kernel(points))
 
 
-@compiled
+@compiled(_P, _V)
 def _unit_gradient(points: np.ndarray, s: np.ndarray) -> np.ndarray:
     """``np.gradient(points, s, axis=0, edge_order=1)`` (second-order differences at uneven
     spacing inside, one-sided at the ends), each row divided by its norm, compiled with
@@ -270,13 +273,14 @@ def parallel_transport_frames(points: Points) -> tuple[np.ndarray, np.ndarray, n
     return t, normal, complete_frames(t, normal)
 
 
-@compiled
+@compiled(_P, _V)
 def _transported(t: np.ndarray, n0: np.ndarray) -> np.ndarray:
     """``n0`` carried along unit tangents ``t`` (n, 3): at each step rotated (Rodrigues'
     formula) about ``k = t[i-1] x t[i] / sin`` by the angle between them; a U-turn
     (``sin = 0``) keeps it."""
-    out = np.empty_like(t)
-    out[0] = n0
+    out = np.empty((len(t), 3))
+    for c in range(3):  # rows copied element by element: numba compiles row assignment slowly
+        out[0, c] = n0[c]
     for i in range(1, len(t)):
         ax, ay, az = t[i - 1, 0], t[i - 1, 1], t[i - 1, 2]
         bx, by, bz = t[i, 0], t[i, 1], t[i, 2]
@@ -284,7 +288,7 @@ def _transported(t: np.ndarray, n0: np.ndarray) -> np.ndarray:
         kx, ky, kz = ay * bz - az * by, az * bx - ax * bz, ax * by - ay * bx
         sin = np.sqrt(kx * kx + ky * ky + kz * kz)
         if sin <= 1e-15:
-            out[i] = out[i - 1]
+            out[i, 0], out[i, 1], out[i, 2] = nx, ny, nz
             continue
         angle = np.arctan2(sin, ax * bx + ay * by + az * bz)
         kx, ky, kz = kx / sin, ky / sin, kz / sin
@@ -296,11 +300,11 @@ def _transported(t: np.ndarray, n0: np.ndarray) -> np.ndarray:
     return out
 
 
-@compiled
+@compiled(_P, array(2, writable=True))
 def complete_frames(t: np.ndarray, normal: np.ndarray) -> np.ndarray:
     """Make the rows of ``normal`` (n, 3) exactly normal to the unit tangents ``t`` (n, 3)
     and unit, in place; return the binormals ``t x normal`` (n, 3)."""
-    binormal = np.empty_like(t)
+    binormal = np.empty((len(t), 3))
     for i in range(len(t)):
         along = normal[i, 0] * t[i, 0] + normal[i, 1] * t[i, 1] + normal[i, 2] * t[i, 2]
         for c in range(3):
@@ -356,7 +360,7 @@ def smooth_bump(s: np.ndarray, centre: float, half_width: float) -> np.ndarray:
     return _bumps(s.ravel(), float(centre), float(half_width)).reshape(s.shape)[()]
 
 
-@compiled
+@compiled(FLOAT, FLOAT, FLOAT)
 def bump(x: float, centre: float, half_width: float) -> float:
     """:func:`smooth_bump` at one arc length ``x`` (mm), for compiled loops."""
     u = abs(x - centre) / half_width
@@ -365,7 +369,7 @@ def bump(x: float, centre: float, half_width: float) -> float:
     return 0.5 * (1.0 + math.cos(math.pi * u))
 
 
-@compiled
+@compiled(_V, FLOAT, FLOAT)
 def _bumps(s: np.ndarray, centre: float, half_width: float) -> np.ndarray:
     out = np.empty(len(s))
     for k in range(len(s)):
