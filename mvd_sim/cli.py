@@ -181,20 +181,21 @@ def _cmd_report(args: argparse.Namespace) -> int:
     case = load_case(args.scenario)
     text = case.source.read_text(encoding="utf-8")  # validated above (size, UTF-8, schema)
     pads = _pads(args, case)
-    scene, outcome = case.scene, None
+    outcome = None
     if pads:
         with _about(args.plan or case.source):
             outcome, before, after = decompress_states(case, pads)
-        scene = before.scene  # tables and plot describe the settled case, as the pictures
-        pictures = [(image_bytes(render_image([(before.scene, "before"),
+        # the contact table and plot are the case as built (one set of numbers with
+        # `analyze`); the decompression section adds the settled states, labelled
+        pictures = [(image_bytes(render_image([(before.scene, "settled, before"),
                                                (after.scene, "after")], size=(1600, 700))),
-                     "before and after the pads")]
+                     "the case settled by the mechanics, before and after the pads")]
     else:
-        pictures = [(image_bytes(render_image([(scene, f"{case.name}, {view}")], view=view,
+        pictures = [(image_bytes(render_image([(case.scene, f"{case.name}, {view}")], view=view,
                                               size=(1000, 750))), f"{view} view")
                     for view in ("retrosigmoid", "lateral")]
-    html = case_report_html(scene, text, case.spec.title, case.spec.description, pictures,
-                            outcome=outcome)
+    html = case_report_html(case.scene, text, case.spec.title, case.spec.description,
+                            pictures, outcome=outcome)
     print(f"wrote {write_case_report(args.output, html)}")
     return 0
 

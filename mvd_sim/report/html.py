@@ -97,9 +97,13 @@ def _contacts(report: ContactReport) -> str:
                    "severity"], rows)
 
 
+_STATUS = {"decompressed": "Decompressed", "decompressed_at_a_cost": "Decompressed at a cost",
+           "not_decompressed": "Not decompressed"}
+
+
 def _outcome(outcome: DecompressionReport) -> str:
-    verdict = "Decompressed" if outcome.decompressed else "Not decompressed"
-    items = "".join(f"<li>{html.escape(r)}</li>" for r in outcome.reasons)
+    items = "".join(f"<li>{'passed' if c.passed else 'FAILED'}: {html.escape(c.text)}</li>"
+                    for c in outcome.checks)
     items += "".join(f"<li class='warn'>warning: {html.escape(w)}</li>"
                      for w in outcome.warnings)
     pads = _table(["pad", "shape", "diameter (mm)", "holds off", "area on nerve (mm²)",
@@ -107,13 +111,28 @@ def _outcome(outcome: DecompressionReport) -> str:
                   [[p.id, p.shape, f"{p.diameter_mm:.1f}", p.holds_off,
                     f"{p.nerve_contact_area_mm2:.2f}", f"{p.nerve_pressure_kpa:.2f}",
                     "yes" if p.on_rez else "no"] for p in outcome.sponges])
-    vessels = _table(["vessel", "type", "clearance before → after (mm)", "moved (mm)"],
+    vessels = _table(["vessel", "type", "clearance settled → after (mm)", "moved (mm)"],
                      [[v.vessel, v.vessel_type,
                        f"{v.clearance_before_mm:+.2f} → {v.clearance_after_mm:+.2f}",
                        f"{v.displacement_after_mm:.2f}"] for v in outcome.vessels])
-    return (f"<p class='verdict'>{verdict} (worst phase {outcome.after.worst_phase:.2f} of "
-            f"the cycle, {outcome.after.phases_sampled} phases sampled)</p><ul>{items}</ul>"
-            f"{pads}{vessels}")
+    states = _table(["state", "CN VII contacts", "CN VIII contacts", "CN VII deviation (mm)"],
+                    [["as built (the case's grade)",
+                      _listed([c for c in outcome.as_built.contacts if c.nerve == "CN7"]),
+                      _listed([c for c in outcome.as_built.contacts if c.nerve == "CN8"]),
+                      f"{outcome.as_built.nerve_deviation_mm:.2f}"]]
+                    + [[label, _listed(state.contacts), _listed(state.cn8_contacts),
+                        f"{state.nerve_deviation_mm:.2f}"]
+                       for label, state in (("settled by the mechanics, before",
+                                             outcome.before),
+                                            ("after the operation", outcome.after))])
+    return (f"<p class='verdict'>{_STATUS[outcome.status]} (worst phase "
+            f"{outcome.after.worst_phase:.2f} of the cycle, {outcome.after.phases_sampled} "
+            f"phases sampled)</p><ul>{items}</ul>{states}{pads}{vessels}")
+
+
+def _listed(contacts: list) -> str:
+    return ", ".join(f"{c.vessel} at {c.segment} ({c.severity}, {c.min_separation_mm:+.2f} mm)"
+                     for c in contacts) or "none"
 
 
 _STYLE = """body{font-family:sans-serif;margin:2em;max-width:1200px;color:#222}
@@ -140,7 +159,7 @@ def case_report_html(scene: Scene, scenario_text: str, title: str, description: 
              f"<p><b>Side:</b> {scene.side}. <b>Pattern:</b> {report.pattern}. "
              f"<b>Culprits:</b> {html.escape(culprits)}.</p>",
              "<h2>Views</h2>", *(_img(png, alt) for png, alt in pictures),
-             "<h2>Contacts</h2>", _contacts(report),
+             "<h2>Contacts (the case as built)</h2>", _contacts(report),
              "<h2>Separation along CN VII</h2>",
              _img(separation_plot_png(scene, report.thresholds_mm["contact"]),
                   "separation of each vessel from CN VII along its arc length")]

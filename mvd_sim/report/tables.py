@@ -2,7 +2,7 @@
 
 The JSON form is the pydantic model dumped as is (:class:`~mvd_sim.contact.analysis.ContactReport`:
 schema ``mvd-sim/contact-report``; :class:`~mvd_sim.surgery.decompress.DecompressionReport`:
-``mvd-sim/decompression-report``; both version 1); :func:`report_json_schema` gives their
+``mvd-sim/decompression-report``, version 2); :func:`report_json_schema` gives their
 JSON Schema. The tables are drawn with rich.
 """
 
@@ -37,17 +37,29 @@ def _console(width: int):
     return Console(width=width, record=True, file=_Null(), color_system=None)
 
 
+_STATUS = {"decompressed": "DECOMPRESSED", "decompressed_at_a_cost": "DECOMPRESSED AT A COST",
+           "not_decompressed": "NOT DECOMPRESSED"}
+
+
+def _contact_list(contacts: list) -> str:
+    return ", ".join(f"{c.vessel} at {c.segment} ({c.severity}, separation "
+                     f"{c.min_separation_mm:+.2f}, deviation {c.deviation_mm:.2f})"
+                     for c in contacts) or "none"
+
+
 def decompression_table(report: DecompressionReport, width: int = 120) -> str:
-    """A decompression report as text: verdict, reasons, warnings, pads, vessels, contacts."""
+    """A decompression report as text: the verdict and each of its checks, warnings, pads,
+    vessels, and the contacts of the case as built, as settled, and after the operation."""
     from rich.table import Table
 
     console = _console(width)
-    verdict = "DECOMPRESSED" if report.decompressed else "NOT DECOMPRESSED"
-    console.print(f"[bold]{report.scenario}[/bold]: [bold]{verdict}[/bold] "
+    console.print(f"[bold]{report.scenario}[/bold]: [bold]{_STATUS[report.status]}[/bold] "
                   f"(worst phase {report.after.worst_phase:.3f}; {report.after.phases_sampled} "
                   f"phases sampled, {report.after.phases_solved} solved)")
-    for reason in report.reasons:
-        console.print(f"  because {reason}")
+    for check in report.checks:
+        mark = "ok  " if check.passed else ("FAIL" if check.failing_means == "not_decompressed"
+                                            else "COST")
+        console.print(f"  {mark} {check.name}: {check.text}")
     for warning in report.warnings:
         console.print(f"  warning: {warning}")
     pads = Table(title="Pads at the worst phase (nerve contact: area mm2, force mN, kPa)")
@@ -61,8 +73,8 @@ def decompression_table(report: DecompressionReport, width: int = 120) -> str:
                      f"{p.max_overlap_mm:.2f}")
     if report.sponges:
         console.print(pads)
-    vessels = Table(title="Vessels, before -> after (clearance from CN VII and displacement "
-                    "mm, peak curvature 1/mm)")
+    vessels = Table(title="Vessels, settled before -> after (clearance from CN VII and "
+                    "displacement mm, peak curvature 1/mm)")
     for header in ("vessel", "type", "clearance", "moved", "curvature"):
         vessels.add_column(header, no_wrap=True)
     for v in report.vessels:
@@ -72,10 +84,15 @@ def decompression_table(report: DecompressionReport, width: int = 120) -> str:
                         f"{v.peak_curvature_before_per_mm:.2f} -> "
                         f"{v.peak_curvature_after_per_mm:.2f}")
     console.print(vessels)
-    for label, state in (("before", report.before), ("after", report.after)):
-        found = ", ".join(f"{c.vessel} at {c.segment} ({c.severity}, {c.min_separation_mm:+.2f})"
-                          for c in state.contacts) or "none"
-        console.print(f"CN VII contacts {label}: {found}; nerve deviation "
+    built = report.as_built
+    console.print("As built (the case's own grade, as `analyze` reports it): CN VII "
+                  f"{_contact_list([c for c in built.contacts if c.nerve == 'CN7'])}; CN VIII "
+                  f"{_contact_list([c for c in built.contacts if c.nerve == 'CN8'])}; nerve "
+                  f"deviation {built.nerve_deviation_mm:.2f} mm")
+    for label, state in (("Settled by the mechanics, before", report.before),
+                         ("After the operation", report.after)):
+        console.print(f"{label}: CN VII {_contact_list(state.contacts)}; CN VIII "
+                      f"{_contact_list(state.cn8_contacts)}; nerve deviation "
                       f"{state.nerve_deviation_mm:.2f} mm")
     return console.export_text()
 

@@ -7,17 +7,29 @@ phase of each it reports what a surgeon checks: every vessel's clearance from CN
 remaining contacts graded by the contact engine, each pad's contact area and pressure on the
 nerve, how far each vessel moved and how sharply it bends, and the nerve's deviation.
 
-The verdict: decompressed when no vessel touches CN VII at any phase and no pad deviates the
-nerve beyond the deviation threshold (over-impaction lifts VII/VIII: Seaman SC et al., Surg
-Neurol Int 2020). A pad pressing on the root exit zone, and a vessel kinked by a pad, are
-warnings (pads on the nerve caused 53.5% of revisions: Al Mutawa M et al. 2024).
+The verdict is a list of checks, each its own reason:
+
+- ``cn7_free``: every vessel stays at least the at-risk margin (``near_miss_mm``, 0.5 mm by
+  default: the one ``analyze`` uses, so the two never disagree on what free means) from CN VII
+  through the whole pulse;
+- ``no_over_impaction``: the pads do not deviate the nerve beyond the deviation threshold
+  (over-impaction lifts VII/VIII: Seaman SC et al., Surg Neurol Int 2020);
+- ``cn8_spared``: no new or deeper contact with CN VIII (hearing loss is the commonest serious
+  complication: 2.3% permanent, Miller & Miller, Br J Neurosurg 2012).
+
+Failing either of the first two means not decompressed; failing the third, decompressed at a
+cost. A pad pressing on the root exit zone, and a vessel kinked by a pad, are warnings (pads
+on the nerve caused 53.5% of revisions: Al Mutawa M et al. 2024).
+
+The report also carries the case as built (``as_built``: the pre-operative grade its
+scenario describes, what ``analyze`` reports) beside the states the mechanics settle, so a
+case built severe reads as severe even where the settled state relaxes its deviation.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -38,7 +50,8 @@ from mvd_sim.surgery.pads import place_sponges, vessel_lift
 __all__ = ["decompress", "decompress_states", "postop_starts", "settle_postop",
            "lifted_start",
            "sponge_outcomes", "over_impacted", "nerve_deviation_mm",
-           "DecompressionReport", "SpongeOutcome", "VesselOutcome", "Finding",
+           "DecompressionReport", "SpongeOutcome", "VesselOutcome", "Check", "CaseGrade",
+           "grade_as_built",
            "KINK_CURVATURE_PER_MM", "REPORT_SCHEMA"]
 
 REPORT_SCHEMA = "mvd-sim/decompression-report"
@@ -92,21 +105,51 @@ class StateSummary(_Model):
     worst_clearance_mm: float
     nerve_deviation_mm: float
     contacts: list[Contact]
+    cn8_contacts: list[Contact]
     solver_iterations: int
     max_residual: float
 
 
+class CaseGrade(_Model):
+    """The case as built, before any mechanics: the pre-operative grade its scenario describes
+    (what ``mvd-sim analyze`` reports), and CN VII's deviation from its rest course (mm)."""
+
+    contacts: list[Contact]
+    nerve_deviation_mm: float
+
+
+class Check(_Model):
+    """One part of the verdict: what was checked, whether it passed, and what failing it
+    means (``not_decompressed``: CN VII is not free; ``cost``: freed at a cost to another
+    structure)."""
+
+    name: Literal["cn7_free", "no_over_impaction", "cn8_spared"]
+    passed: bool
+    failing_means: Literal["not_decompressed", "cost"]
+    text: str
+
+
 class DecompressionReport(_Model):
-    """``decompress``'s answer (JSON schema ``mvd-sim/decompression-report``, version 1)."""
+    """``decompress``'s answer (JSON schema ``mvd-sim/decompression-report``, version 2).
+
+    ``status`` is ``decompressed`` when every check passes, ``decompressed_at_a_cost`` when CN
+    VII is free but a check of another structure fails, else ``not_decompressed``;
+    ``decompressed`` is true only for the first. ``reasons`` are the failed checks' texts (the
+    CN VII check's when all pass). ``as_built`` is the case's own grade; ``before`` and
+    ``after`` are the states the mechanics settle, without and with the operation.
+    """
 
     schema_name: Literal["mvd-sim/decompression-report"] = REPORT_SCHEMA
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = 2
     scenario: str
+    status: Literal["decompressed", "decompressed_at_a_cost", "not_decompressed"]
     decompressed: bool
+    checks: list[Check]
     reasons: list[str]
     warnings: list[str]
     sponges: list[SpongeOutcome]
     vessels: list[VesselOutcome]
+    as_built: CaseGrade
     before: StateSummary
     after: StateSummary
 
@@ -151,6 +194,7 @@ def _summary(sw: PhaseSweep, thresholds: SeverityThresholds) -> StateSummary:
         worst_phase=float(sw.phases[k]),
         worst_clearance_mm=sw.worst_clearance(k), nerve_deviation_mm=deviation,
         contacts=[c for c in report.contacts if c.nerve == "CN7"],
+        cn8_contacts=[c for c in report.contacts if c.nerve == "CN8"],
         solver_iterations=sum(s.solution.iterations for s in sw.states),
         max_residual=max(s.solution.residual for s in sw.states))
 
@@ -242,12 +286,21 @@ def decompress_states(case: Case, pads: Sequence[SpongeSpec] | None = None,
                                 scene.rest_nerves["CN7"].s)
     vessels = _vessel_outcomes(scene, worst_before, worst_after, before.clearance[before.worst],
                                after.clearance[after.worst])
-    findings, warnings = _verdict(s_before, s_after, vessels, outcomes, thresholds)
+    checks, warnings = _verdict(s_before, s_after, vessels, outcomes, thresholds)
+    status = _status(checks)
+    failed = [c.text for c in checks if not c.passed]
     report = DecompressionReport(
-        scenario=scene.name, decompressed=not any(f.blocking for f in findings),
-        reasons=[f.text for f in findings], warnings=warnings,
-        sponges=outcomes, vessels=vessels, before=s_before, after=s_after)
+        scenario=scene.name, status=status, decompressed=status == "decompressed",
+        checks=checks, reasons=failed or [checks[0].text], warnings=warnings,
+        sponges=outcomes, vessels=vessels, as_built=grade_as_built(case),
+        before=s_before, after=s_after)
     return report, worst_before, worst_after
+
+
+def grade_as_built(case: Case) -> CaseGrade:
+    """The case's own grade: its scene as built, analysed with its thresholds."""
+    report = analyze(case.scene, case.thresholds)
+    return CaseGrade(contacts=report.contacts, nerve_deviation_mm=nerve_deviation_mm(case.scene))
 
 
 def over_impacted(deviation_after_mm: float, deviation_before_mm: float,
@@ -264,36 +317,70 @@ def nerve_deviation_mm(scene: Scene, nerve: str = "CN7") -> float:
                                        - scene.rest_nerves[nerve].points, axis=1)))
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One reason of a verdict: what was found, and whether it stands in the way of calling
-    the nerve decompressed (``blocking``)."""
+def _status(checks: list[Check]) -> str:
+    failed = {c.failing_means for c in checks if not c.passed}
+    if "not_decompressed" in failed:
+        return "not_decompressed"
+    return "decompressed_at_a_cost" if failed else "decompressed"
 
-    blocking: bool
-    text: str
+
+def _cn7_free(after: StateSummary, vessels: list[VesselOutcome],
+              thresholds: SeverityThresholds) -> Check:
+    """CN VII is free when every vessel stays at least the at-risk margin
+    (``thresholds.near_miss_mm``, the one ``analyze`` uses) from it through the whole pulse."""
+    free_mm = thresholds.near_miss_mm
+    if not vessels:
+        return Check(name="cn7_free", passed=True, failing_means="not_decompressed",
+                     text="the scene has no tube vessel to decompress")
+    closest = min(vessels, key=lambda v: v.clearance_after_mm)
+    where = f"at phase {after.worst_phase:.2f} of the cycle"
+    if closest.clearance_after_mm >= free_mm:
+        return Check(name="cn7_free", passed=True, failing_means="not_decompressed",
+                     text=f"every vessel clears CN VII by at least {free_mm:g} mm through the "
+                          f"whole pulse (closest: {closest.vessel}, "
+                          f"{closest.clearance_after_mm:.2f} mm {where})")
+    touching = {c.vessel: c for c in after.contacts}
+    if closest.vessel in touching:
+        c = touching[closest.vessel]
+        what = (f"{c.vessel} still touches CN VII at the {c.segment} (separation "
+                f"{c.min_separation_mm:+.2f} mm, {c.severity}) {where}")
+    else:
+        what = (f"{closest.vessel} comes within {closest.clearance_after_mm:.2f} mm of CN VII "
+                f"{where}: at risk (free means at least {free_mm:g} mm)")
+    return Check(name="cn7_free", passed=False, failing_means="not_decompressed", text=what)
+
+
+def _cn8_spared(before: StateSummary, after: StateSummary,
+                thresholds: SeverityThresholds) -> Check:
+    """No vessel touches CN VIII that did not before, nor presses it deeper (by more than the
+    contact threshold) than before: hearing loss is the commonest serious complication of
+    MVD (2.3% permanent, Miller & Miller 2012)."""
+    was = {c.vessel: c.min_separation_mm for c in before.cn8_contacts}
+    harmed = [c for c in after.cn8_contacts
+              if c.vessel not in was or c.min_separation_mm < was[c.vessel] - thresholds.contact_mm]
+    if not harmed:
+        return Check(name="cn8_spared", passed=True, failing_means="cost",
+                     text="no new or deeper contact with CN VIII")
+    texts = [f"{c.vessel} {'now touches' if c.vessel not in was else 'presses deeper on'} CN "
+             f"VIII at the {c.segment} (separation {c.min_separation_mm:+.2f} mm"
+             + (f", was {was[c.vessel]:+.2f}" if c.vessel in was else "") + ")" for c in harmed]
+    return Check(name="cn8_spared", passed=False, failing_means="cost", text="; ".join(texts))
 
 
 def _verdict(before: StateSummary, after: StateSummary, vessels: list[VesselOutcome],
              sponges: list[SpongeOutcome], thresholds: SeverityThresholds
-             ) -> tuple[list[Finding], list[str]]:
-    findings, warnings = [], []
-    for c in after.contacts:
-        findings.append(Finding(True, f"{c.vessel} still touches CN VII at the {c.segment} "
-                                      f"(separation {c.min_separation_mm:+.2f} mm, "
-                                      f"{c.severity}) at phase {after.worst_phase:.2f} of "
-                                      "the cycle"))
-    if over_impacted(after.nerve_deviation_mm, before.nerve_deviation_mm, thresholds):
-        findings.append(Finding(True, f"the pads deviate CN VII by "
-                                      f"{after.nerve_deviation_mm:.2f} mm (over-impaction: a "
-                                      "smaller pad or another site)"))
-    if not findings and not vessels:
-        findings.append(Finding(False, "the scene has no tube vessel to decompress"))
-    elif not findings:
-        worst = min(vessels, key=lambda v: v.clearance_after_mm)
-        findings.append(Finding(False, f"every vessel clears CN VII through the whole pulse "
-                                       f"(closest: {worst.vessel}, "
-                                       f"{worst.clearance_after_mm:.2f} mm at phase "
-                                       f"{after.worst_phase:.2f})"))
+             ) -> tuple[list[Check], list[str]]:
+    """The verdict's checks (CN VII first) and its warnings."""
+    impacted = over_impacted(after.nerve_deviation_mm, before.nerve_deviation_mm, thresholds)
+    checks = [
+        _cn7_free(after, vessels, thresholds),
+        Check(name="no_over_impaction", passed=not impacted, failing_means="not_decompressed",
+              text=(f"the pads deviate CN VII by {after.nerve_deviation_mm:.2f} mm "
+                    "(over-impaction: a smaller pad or another site)") if impacted else
+              f"CN VII is deviated {after.nerve_deviation_mm:.2f} mm at most (no "
+              "over-impaction)"),
+        _cn8_spared(before, after, thresholds)]
+    warnings = []
     for s in sponges:
         if s.on_rez:
             warnings.append(f"{s.id} presses on the root exit zone ({s.nerve_pressure_kpa:.1f} "
@@ -303,4 +390,4 @@ def _verdict(before: StateSummary, after: StateSummary, vessels: list[VesselOutc
                 v.peak_curvature_after_per_mm > 1.2 * v.peak_curvature_before_per_mm:
             warnings.append(f"{v.vessel} bends to a {1 / v.peak_curvature_after_per_mm:.1f} mm "
                             "radius (kinking risk)")
-    return findings, warnings
+    return checks, warnings

@@ -35,6 +35,7 @@ from mvd_sim.core.errors import MvdSimError, ScenarioError, SolverError
 from mvd_sim.core.labels import SEVERITIES
 from mvd_sim.core.validation import one_line
 from mvd_sim.mechanics.simulate import Settled, build_model, settle
+from mvd_sim.mechanics.sweep import clearances
 from mvd_sim.scenario import SpongeSpec
 from mvd_sim.scene.scene import Scene
 from mvd_sim.surgery.decompress import (DecompressionReport, decompress_states,
@@ -48,7 +49,6 @@ PAD_DIAMETERS_MM = (1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0)  # facts file: about 1-4 
 PAD_TO_VESSEL = (0.5, 1.5)  # pad diameter / vessel diameter (facts file, *estimate*)
 SITE_SHIFTS_MM = (0.0, -1.0, 1.0)
 SHAPES = ("ball", "cylinder")
-SAME_SITE_MM = 3.0  # a contact of the vessel this close to the target is the same contact
 # nerve stress at symptomatic neurovascular contacts, trigeminal FSI model (Lu HP et al.)
 NERVE_STRESS_LIMIT_KPA = 25.0
 #: Most candidate pads the planner solves for a case (the bundled cases need at most 6): with
@@ -145,9 +145,10 @@ def _targets(contacts: list[Contact]) -> list[Contact]:
                   key=lambda c: (-rank[c.severity], not c.in_rez, c.s_deepest_mm))
 
 
-def _still_there(contacts: list[Contact], target: Contact) -> bool:
-    return any(c.nerve == "CN7" and c.vessel == target.vessel and
-               abs(c.s_deepest_mm - target.s_deepest_mm) < SAME_SITE_MM for c in contacts)
+def _still_there(state: Settled, target: Contact, free_mm: float) -> bool:
+    """Whether the target's vessel is not yet free of CN VII: within the at-risk margin
+    (the verdict's ``cn7_free``)."""
+    return clearances(state.scene)[target.vessel] < free_mm
 
 
 def _sizes(vessel_diameter_mm: float) -> list[float]:
@@ -227,7 +228,7 @@ def plan_states(case: Case) -> tuple[Plan, Settled | None]:
     steps: list[PlanStep] = []
     current = evaluate.before, [c for c in pre.contacts if c.nerve == "CN7"]
     for target in targets:
-        if not _still_there(current[1], target):
+        if not _still_there(current[0], target, case.thresholds.near_miss_mm):
             continue
         try:
             chosen = _best_pad(scene, evaluate, steps, target, marks.rez_end_mm, rest_s)
@@ -281,7 +282,7 @@ def _best_pad(scene: Scene, evaluate: _Evaluator, steps: list[PlanStep], target:
                           s_mm=s_mm, vessel=target.vessel,
                           length_mm=max(4.0, diameter) if shape == "cylinder" else None)
         result = evaluate(previous + [spec])
-        if result is None or _still_there(result[1], target):
+        if result is None or _still_there(result[0], target, evaluate.thresholds.near_miss_mm):
             return None
         state = result[0]
         pressure, on_rez = _pad_load(state, len(previous), rez_end_mm, rest_s)
