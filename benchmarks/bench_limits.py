@@ -91,7 +91,7 @@ def main(n: int) -> None:
                 continue
             build_s = time.perf_counter() - start
             decompress_s, decompressed = timed(
-                lambda: "freed" if mvd_sim.decompress(case, [pad]).decompressed
+                lambda: "freed" if mvd_sim.decompress(case, mvd_sim.Operation(pads=[pad])).decompressed
                 else "not freed")
             plan_s, planned = timed(lambda: f"{len(plan(case).steps)} pad(s)")
             worst = {"decompress": max(worst["decompress"], decompress_s),

@@ -136,7 +136,8 @@ def scenario_section() -> None:
             settle_from(scene, model, 1.0, postop_starts(before_model, model, holds_off, before))
 
         solve_times = timeit.repeat(one_solve, number=1, repeat=3)
-        t_dec = min(timeit.repeat(lambda: decompress_states(case, pad), number=1, repeat=3))
+        t_dec = min(timeit.repeat(lambda: decompress_states(case, mvd_sim.Operation(pads=pad)),
+                                  number=1, repeat=3))
         start = time.perf_counter()
         result = plan(case)
         t_plan = time.perf_counter() - start

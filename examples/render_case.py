@@ -20,6 +20,6 @@ for view in VIEWS:
                           view=view))
 
 pads = plan(case).sponges
-_, before, after = decompress_states(case, pads)
+_, before, after = decompress_states(case, mvd_sim.Operation(pads=pads))
 print("wrote", render([(before.scene, "before"), (after.scene, f"after {len(pads)} pad(s)")],
                       out / "before_after.png", size=(1600, 700)))

@@ -22,16 +22,18 @@ from mvd_sim.core.labels import SeverityThresholds
 from mvd_sim.core.materials import Materials
 from mvd_sim.core.tube import Tube
 from mvd_sim.mesh.export import export_meshes
-from mvd_sim.scenario import (ScenarioSpec, SpongeSpec, bundled_scenarios, load_scenario,
-                              parse_scenario, resolve_scenario)
+from mvd_sim.scenario import (ScenarioSpec, SpongeSpec, TranspositionSpec, bundled_scenarios,
+                              load_scenario, parse_scenario, resolve_scenario)
 from mvd_sim.scene.build import build_scene
 from mvd_sim.scene.scene import MeshVessel, Scene
 from mvd_sim.surgery.decompress import DecompressionReport, decompress
+from mvd_sim.surgery.operation import Operation
 from mvd_sim.surgery.planner import Plan, plan
 
 __all__ = ["__version__", "Case", "load_case", "load_scene", "load_scenario", "parse_scenario",
            "build_scene", "bundled_scenarios", "resolve_scenario", "export_meshes", "analyze",
            "ContactReport", "Contact", "SeverityThresholds", "Scene", "MeshVessel", "Tube",
-           "decompress", "DecompressionReport", "plan", "Plan", "SpongeSpec", "Materials",
+           "decompress", "DecompressionReport", "Operation", "plan", "Plan", "SpongeSpec",
+           "TranspositionSpec", "Materials",
            "ScenarioSpec", "NerveLandmarks", "SEGMENTS", "MvdSimError", "ScenarioError",
            "GeometryError", "MeshError", "SolverError"]

@@ -5,8 +5,9 @@ literature defaults with the scenario's ``mechanics:`` overrides) and the contac
 thresholds. Every command and every surgery function takes a case, so a scenario's overrides
 apply wherever the case goes: nothing downstream rebuilds materials from defaults.
 
-Building a case never solves anything. A scenario that lists ``sponges`` (an operated case)
-keeps them as :attr:`Case.pads`; :func:`mvd_sim.surgery.postop.operated_scene` solves them.
+Building a case never solves anything. A scenario that lists ``sponges``, ``transpositions``
+or ``divided`` veins (an operated case) keeps them in its spec (the pads also as
+:attr:`Case.pads`); :func:`mvd_sim.surgery.postop.operated_scene` solves them.
 
 Examples
 --------

@@ -9,6 +9,7 @@ Examples
     mvd-sim analyze multi_aica_pica_right
     mvd-sim export-meshes aica_as_moderate_right -o out/ --format stl
     mvd-sim decompress aica_as_moderate_right --sponge s=5,d=2
+    mvd-sim decompress va_as_severe_left --transpose va,distance=5
     MVD_SIM_CACHE_DIR=/opt/cache mvd-sim warmup
 """
 
@@ -29,6 +30,7 @@ from mvd_sim.core.errors import MvdSimError, raised_by_interrupt
 from mvd_sim.core.output import (HTML_SUFFIXES, JSON_SUFFIXES, output_format, write_file,
                                  write_folder)
 from mvd_sim.surgery.decompress import decompress_states
+from mvd_sim.surgery.operation import Operation
 
 __all__ = ["main"]
 
@@ -39,6 +41,7 @@ _EXAMPLES = """examples:
   mvd-sim validate scenarios/*.yaml
   mvd-sim export-meshes aica_as_moderate_right -o meshes_out --format vtp
   mvd-sim decompress aica_as_moderate_right --sponge s=5,d=2 --save postop
+  mvd-sim decompress va_as_severe_left --transpose va,distance=5 --divide vein
   mvd-sim plan multi_aica_pica_right --save planned
   mvd-sim render multi_aica_pica_right -o case.png --view retrosigmoid
   mvd-sim report multi_aica_pica_right -o case.html
@@ -64,7 +67,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         try:
             case = load_case(item)
             with _about(case.source):
-                operated_scene(case)  # an operated case's pads must go where it says
+                operated_scene(case)  # an operated case's moves must go where it says
         except MvdSimError as err:
             print(f"invalid  {err}", file=sys.stderr)
             failed += 1
@@ -108,7 +111,8 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         result, after = plan_states(case)
     saved = None
     if args.save and after is not None:
-        saved = postop_files(postop_spec(case.spec, result.sponges), after.scene, case.name)
+        saved = postop_files(postop_spec(case.spec, Operation(pads=result.sponges)),
+                             after.scene, case.name)
     _write_outputs(args, result, plan_table, saved)
     if args.save and after is None:
         print(f"nothing written to {args.save}: the plan places no pad")
@@ -137,15 +141,15 @@ def _about(where) -> Iterator[None]:
         raise type(err)(f"{where}: {err}") from None
 
 
-def _pads(args: argparse.Namespace, case: Case) -> tuple:
-    """The pads to show: the plan's (``--plan``, checked against the case) or the case's own
-    (an operated case)."""
+def _operation(args: argparse.Namespace, case: Case) -> Operation:
+    """The operation to show: the plan's pads (``--plan``, checked against the case) or the
+    case's own moves (an operated case)."""
     if args.plan is None:
-        return case.pads
+        return Operation.of_case(case)
     from mvd_sim.surgery.planner import load_plan
 
-    return tuple(load_plan(args.plan, scenario=case.name,
-                           case_sha256=case.fingerprint).sponges)
+    return Operation(pads=load_plan(args.plan, scenario=case.name,
+                                    case_sha256=case.fingerprint).sponges)
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
@@ -153,7 +157,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
     image_format(args.output)  # a suffix naming no image format is refused before any work
     case = load_case(args.scenario)
-    pads = _pads(args, case)
+    operation = _operation(args, case)
     title = case.name
     with _about(args.plan or case.source):
         if args.phase is not None:
@@ -161,11 +165,11 @@ def _cmd_render(args: argparse.Namespace) -> int:
             from mvd_sim.surgery.postop import scene_at_level
 
             level = float(pulse_level(SYSTOLE if args.phase == "systole" else DIASTOLE))
-            panels = [(scene_at_level(case, pads, level), f"{title} ({args.phase})")]
+            panels = [(scene_at_level(case, operation, level), f"{title} ({args.phase})")]
         elif args.plan is not None:
-            _, before, after = decompress_states(case, pads)
+            _, before, after = decompress_states(case, operation)
             panels = [(before.scene, f"{title}: before"), (after.scene, f"{title}: after")]
-        elif pads:  # an operated case: the worst phase with its pads
+        elif not operation.is_empty:  # an operated case: the worst phase after its operation
             panels = [(decompress_states(case)[2].scene, f"{title} (post-op)")]
         else:
             panels = [(case.scene, title)]
@@ -180,16 +184,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
     output_format(args.output, HTML_SUFFIXES)  # refused before any work
     case = load_case(args.scenario)
     text = case.source.read_text(encoding="utf-8")  # validated above (size, UTF-8, schema)
-    pads = _pads(args, case)
+    operation = _operation(args, case)
     outcome = None
-    if pads:
+    if not operation.is_empty:
         with _about(args.plan or case.source):
-            outcome, before, after = decompress_states(case, pads)
+            outcome, before, after = decompress_states(case, operation)
         # the contact table and plot are the case as built (one set of numbers with
         # `analyze`); the decompression section adds the settled states, labelled
         pictures = [(image_bytes(render_image([(before.scene, "settled, before"),
                                                (after.scene, "after")], size=(1600, 700))),
-                     "the case settled by the mechanics, before and after the pads")]
+                     "the case settled by the mechanics, before and after the operation")]
     else:
         pictures = [(image_bytes(render_image([(case.scene, f"{case.name}, {view}")], view=view,
                                               size=(1000, 750))), f"{view} view")
@@ -205,9 +209,9 @@ def _cmd_view(args: argparse.Namespace) -> int:
 
     require_display()  # before any work
     case = load_case(args.scenario)
-    pads = _pads(args, case)
+    operation = _operation(args, case)
     with _about(args.plan or case.source):
-        open_viewer(case, pads)
+        open_viewer(case, operation)
     return 0
 
 
@@ -339,22 +343,28 @@ def _write_outputs(args: argparse.Namespace, report, table,
 
 def _cmd_decompress(args: argparse.Namespace) -> int:
     from mvd_sim.report.tables import decompression_table
-    from mvd_sim.scenario import parse_sponge
+    from mvd_sim.scenario import parse_sponge, parse_transposition
     from mvd_sim.surgery.postop import postop_files, postop_spec
 
     _check_report_output(args)
-    sponges = [parse_sponge(text) for text in args.sponge]
+    given = Operation(pads=[parse_sponge(text) for text in args.sponge],
+                      transpositions=[parse_transposition(text) for text in args.transpose],
+                      divided=args.divide)
     case = load_case(args.scenario, _thresholds(args))
-    pads = sponges or list(case.pads)
-    if not pads:
-        raise MvdSimError(f"{case.source}: no sponge: give --sponge (e.g. --sponge s=5,d=2) or "
-                          "a scenario with a sponges list")
-    # a pad given on the command line is blamed on its option, not on the scenario's list
-    labels = [f"--sponge {text!r}" for text in args.sponge] or None
+    operation = Operation.of_case(case) if given.is_empty else given
+    if operation.is_empty:
+        raise MvdSimError(f"{case.source}: no move: give --sponge (e.g. --sponge s=5,d=2), "
+                          "--transpose or --divide, or a scenario with sponges, "
+                          "transpositions or divided veins")
+    # a move given on the command line is blamed on its option, not on the scenario's lists
+    labels = None if given.is_empty else {
+        "pads": [f"--sponge {text!r}" for text in args.sponge],
+        "transpositions": [f"--transpose {text!r}" for text in args.transpose],
+        "divided": [f"--divide {text!r}" for text in args.divide]}
     with _about(case.source):
-        report, _, after = decompress_states(case, pads, labels)
-    saved = (postop_files(postop_spec(case.spec, pads), after.scene, case.name) if args.save
-             else None)
+        report, _, after = decompress_states(case, operation, labels)
+    saved = (postop_files(postop_spec(case.spec, operation), after.scene, case.name)
+             if args.save else None)
     _write_outputs(args, report, decompression_table, saved)
     return 0 if report.decompressed else 3
 
@@ -401,13 +411,22 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_analyze)
 
     p = sub.add_parser(
-        "decompress", help="place sponges, solve through the pulse, judge the decompression",
+        "decompress", help="operate (pads, slings, divided veins), solve through the pulse, "
+        "judge the decompression",
         epilog="examples: mvd-sim decompress aica_as_moderate_right --sponge s=5,d=2\n"
                "          mvd-sim decompress case.yaml --sponge s=4,d=2,shape=cylinder,"
                "length=4,vessel=aica --save postop/\n"
+               "          mvd-sim decompress case.yaml --sponge vessel_s=20,d=2,vessel=aica,"
+               "seat=brainstem\n"
+               "          mvd-sim decompress va_as_severe_left --transpose va,distance=5,"
+               "anchor=petrous\n"
                "sponge keys: s (mm on the nerve) or vessel_s with vessel; d (diameter mm); "
                "shape ball|cylinder;\n  length (mm); vessel; side vessel|anterior|posterior|"
-               "rostral|caudal|lateral|medial; nerve; id\n"
+               "rostral|caudal|lateral|medial; nerve; id;\n  seat nerve|brainstem|trunk|"
+               "petrous (other than nerve: vessel_s with vessel, no s, side or nerve)\n"
+               "transpose: VESSEL then keys s (mm along the vessel), distance (mm, 1-10), "
+               "width (mm, 1-6),\n  anchor petrous|tentorium, id\n"
+               "moves given on the command line replace the scenario's own\n"
                "exit status: 0 decompressed, 3 not decompressed, 1 bad input\n"
                "with --save and -o: both are made first, then the --save folder is written "
                "(all or none), then the report;\n  if the report then fails, its error says "
@@ -415,6 +434,11 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sponge", action="append", default=[], metavar="SPEC",
                    help="a pad as key=value pairs (repeatable; default: the scenario's)")
+    p.add_argument("--transpose", action="append", default=[],
+                   metavar="VESSEL[,s=MM][,distance=MM][,width=MM][,anchor=petrous|tentorium]",
+                   help="move a vessel and hold it with a sling tied to the dura (repeatable)")
+    p.add_argument("--divide", action="append", default=[], metavar="VEIN",
+                   help="coagulate and divide a vein (repeatable)")
     p.add_argument("--save", metavar="DIR", help="write the post-operative scenario and "
                    "meshes to DIR")
     _report_options(p)

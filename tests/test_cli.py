@@ -260,6 +260,48 @@ def test_decompress_bad_sponge_is_one_line(tmp_path, sponge, fragments):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_decompress_transposes_and_divides_from_the_command_line(tmp_path):
+    """--transpose and --divide make the moves, the report says so, and --save writes them
+    into the operated scenario, which re-analyses without the divided vein."""
+    spec = ("schema_version: 1\ntitle: t\ndescription: d\nside: right\nvessels:\n"
+            "  - {id: ba, type: BA}\n"
+            "  - id: aica\n    type: AICA\n    compresses:\n"
+            "      - {target: CN7, segment: AS, from: caudal, indentation_mm: 0.3}\n"
+            "  - {id: vein, type: vein}\n")
+    (tmp_path / "case.yaml").write_text(spec)
+    result = run_cli("decompress", "case.yaml", "--transpose", "aica,distance=3,width=2",
+                     "--divide", "vein", "--json", "--save", "postop", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.split("wrote")[0])
+    assert report["schema_version"] == 2 and report["divided"] == ["vein"]
+    (sling,) = report["transpositions"]
+    assert (sling["vessel"], sling["anchor"], sling["distance_mm"]) == ("aica", "petrous", 3.0)
+    assert any("coagulated and divided" in w for w in report["warnings"])
+    saved = mvd_sim.load_scenario(tmp_path / "postop" / "case_postop.yaml")
+    assert saved.divided == ["vein"] and saved.sponges == []
+    assert [(t.vessel, t.distance_mm, t.width_mm) for t in saved.transpositions] == \
+        [("aica", 3.0, 2.0)]
+    assert "vein.vtp" not in {p.name for p in (tmp_path / "postop" / "meshes").iterdir()}
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (("--transpose", "aica,distance=20"), ("--transpose 'aica,distance=20'", "distance_mm",
+                                           "less than or equal to 10")),
+    (("--transpose", "nope"), ("--transpose 'nope'", "vessel 'nope' is not one of")),
+    (("--divide", "aica"), ("--divide 'aica'", "'aica' is an artery (AICA)",
+                            "only a vein may be coagulated and divided")),
+    (("--sponge", "vessel_s=12,d=2,vessel=aica,seat=trunk"),
+     ("--sponge 'vessel_s=12,d=2,vessel=aica,seat=trunk'", "from its trunk ba")),
+    (("--sponge", "s=5,d=2,vessel=aica,seat=brainstem"), ("--sponge", "s_mm: a pad seated on "
+                                                          "the brainstem")),
+])
+def test_decompress_bad_moves_are_one_line(tmp_path, args, fragments):
+    result = run_cli("decompress", "aica_as_moderate_right", *args, cwd=tmp_path)
+    assert result.returncode == 1
+    assert_one_error_line(result.stderr, *fragments)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_plan_writes_json_and_the_planned_scenario(tmp_path):
     result = run_cli("plan", "aica_as_moderate_right", "-o", "plan.json", "--save", "planned",
                      cwd=tmp_path)

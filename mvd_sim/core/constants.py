@@ -34,7 +34,7 @@ from typing import ClassVar
 
 __all__ = ["Tolerances", "TOL", "BrainstemParams", "FacialNerveParams",
            "VestibulocochlearParams", "VESSEL_DEFAULT_RADIUS_MM", "VESSEL_TYPES",
-           "VESSEL_PARENT", "BRANCH_ORIGIN_MM", "MAX_SCENARIO_BYTES",
+           "VESSEL_PARENT", "BRANCH_ORIGIN_MM", "PetrousParams", "MAX_SCENARIO_BYTES",
            "MAX_MESH_BYTES"]
 
 
@@ -179,6 +179,28 @@ VESSEL_TYPES: tuple[str, ...] = tuple(VESSEL_DEFAULT_RADIUS_MM)
 VESSEL_PARENT: dict[str, str] = {"AICA": "BA", "PICA": "VA", "VA": "BA"}
 # Length (mm) of a branch from its origin that may overlap its parent trunk.
 BRANCH_ORIGIN_MM: float = 6.0
+
+
+
+@dataclass(frozen=True)
+class PetrousParams:
+    """The posterior face of the petrous bone around the internal acoustic porus, where pads
+    and slings are anchored (:class:`mvd_sim.anatomy.petrous.PetrousFace`).
+
+    *estimate*: its shape and orientation. No published number places it relative to the
+    nerve; the face is taken as a plane through the porus (CN VII's end point), square to
+    the nerve's course there (the nerve runs into the internal auditory canal, 5.9 x 5.7 mm,
+    Erkoc MF et al., Folia Morphol 2012), facing the cerebellopontine angle. The porus
+    opening in that plane is an ellipse ``porus_width_mm`` across (horizontal) and
+    ``porus_height_mm`` high (vertical), centred on the nerve's end; nothing is anchored
+    inside it. A later surface with the opening itself replaces the plane.
+    """
+
+    # Porus opening 7.10 mm wide, vertical diameter 4.47 mm (CT, adults): Marques SR et al.,
+    # Iran J Radiol 2012;9:71.
+    porus_width_mm: float = 7.10
+    porus_height_mm: float = 4.47
+
 
 # Untrusted-input bounds: scenario YAML and mesh files larger than this are refused.
 MAX_SCENARIO_BYTES: int = 1 << 20

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-__all__ = ["Materials", "DEFAULT_MATERIALS"]
+__all__ = ["Materials", "DEFAULT_MATERIALS", "SLING_STIFFNESS_N_PER_MM"]
 
 
 @dataclass(frozen=True)
@@ -104,3 +104,12 @@ class Materials:
 
 
 DEFAULT_MATERIALS = Materials()
+
+#: Pull of a transposition's sling per mm its vessel falls short of where the band holds it
+#: (N/mm, the band's nodes together). *estimate*: no published stiffness. The band is cut
+#: from 0.3 mm ePTFE sheet (Tanaka Y et al., Neurol Med Chir 2013), far stiffer than the
+#: tissue it holds: the arachnoid tethers give 1 mN/mm and a VA clamped 40 mm apart about
+#: 8 mN/mm at mid-span, so at 1 N/mm the vessel ends within about 1% of where it is fixed;
+#: the value only has to dominate the tissue, not be exact. A module constant, not a
+#: :class:`Materials` field: it is the same for every case.
+SLING_STIFFNESS_N_PER_MM = 1.0

@@ -5,7 +5,8 @@ its supports: clamped nodes, distributed tethers, and the compliant surface laye
 compresses (the nerve's section dents, a pressurised vessel flattens). A sponge
 (:class:`mvd_sim.scene.pads.Sponge`, the pad's geometry) is a compressible felt pad (a ball
 or a rolled cylinder) with three translational degrees of freedom, held where it was placed
-by friction. Pressed between a vessel and a nerve, felt conforms to both: its two working
+by friction. Pressed between a vessel and what it is seated against (the nerve, the
+brainstem, the vessel's trunk or the petrous face), felt conforms to both: its two working
 faces are modelled as flat, square to the direction it was inserted along (``facing``), over
 its footprint (a disc for a ball, a stadium for a cylinder). Flat faces carry no tangential
 force, so a frictionless vessel cannot roll off a round pad, which in surgery friction and

@@ -18,7 +18,9 @@ planes (:class:`~mvd_sim.mechanics.surface.BrainstemSurface`) and returns a list
 - :class:`RodOnBrainstem`: rod nodes against the brainstem's tangent planes (rigid);
 - :class:`SpongeOnRod`: rod nodes against a pad's flat faces;
 - :class:`SpongeOnBrainstem`: a pad's centre (and a cylinder's ends) against the brainstem;
-- :class:`SpongeOnSponge`: pad axis against pad axis.
+- :class:`SpongeOnSponge`: pad axis against pad axis;
+- :class:`SpongeOnPetrous`: a pad's centre (and a cylinder's ends) against the petrous face
+  (``MechanicalModel.petrous``), which no rod meets (the AICA's meatal loop enters the canal).
 """
 
 from __future__ import annotations
@@ -34,12 +36,14 @@ from mvd_sim.mechanics.surface import BrainstemSurface
 
 if TYPE_CHECKING:  # the model holds its laws, and the laws read the model
     from mvd_sim.mechanics.model import MechanicalModel
+    from mvd_sim.scene.pads import Sponge
 
 __all__ = ["ContactSet", "Configuration", "ContactLaw", "RodOnRod", "RodOnBrainstem",
-           "SpongeOnRod", "SpongeOnBrainstem", "SpongeOnSponge", "DEFAULT_LAWS", "BRAINSTEM",
-           "SOFTMIN_MM", "detect"]
+           "SpongeOnRod", "SpongeOnBrainstem", "SpongeOnSponge", "SpongeOnPetrous",
+           "DEFAULT_LAWS", "BRAINSTEM", "PETROUS", "SOFTMIN_MM", "detect"]
 
 BRAINSTEM = -1  # body index of the (fixed) brainstem
+PETROUS = -2  # body index of the (fixed) petrous face
 SOFTMIN_MM = 0.02  # gap difference over which a node's candidate segments share its contact
 
 
@@ -59,7 +63,8 @@ class ContactSet:
     k_soft, k_hard : (c,) float, N/mm
     capacity : (c,) float, mm
     body_a, body_b : (c,) int
-        Bodies (rods first, then sponges; ``-1`` the brainstem).
+        Bodies (rods first, then sponges; :data:`BRAINSTEM` the brainstem, :data:`PETROUS`
+        the petrous face).
     node_b : (c,) int
         Node of rod ``body_b`` at point b (``-1`` for a sponge).
     binormal : (c, 3) float
@@ -300,8 +305,9 @@ class RodOnBrainstem:
 @dataclass(frozen=True)
 class SpongeOnRod:
     """Rod nodes against a pad's flat faces, within its footprint (see ``Sponge``): the vessel
-    it holds off on its ``+facing`` face, its nerve on the other, any other rod on the face
-    it is nearer to; felt and the rod's layer in series."""
+    it holds off on its ``+facing`` face, the rod it is seated against (``Sponge.against``:
+    its nerve, or a vessel's trunk) on the other, any other rod on the face it is nearer
+    to; felt and the rod's layer in series."""
 
     def detect(self, model: MechanicalModel, configuration: Configuration,
                surface: BrainstemSurface, margin_mm: float) -> list[ContactSet]:
@@ -313,7 +319,7 @@ class SpongeOnRod:
                 height, across = sponge.over_faces(x, configuration.centres[k])
                 if rod.name == sponge.holds_off:
                     side = np.ones(len(x))
-                elif rod.name == sponge.nerve:
+                elif rod.name == sponge.against:
                     side = -np.ones(len(x))
                 else:
                     side = np.where(height >= 0, 1.0, -1.0)
@@ -343,6 +349,31 @@ class SpongeOnRod:
         return out
 
 
+def _pad_samples(sponge: Sponge, centre: np.ndarray) -> np.ndarray:
+    """(k, 3) points standing for a pad against a rigid surface, each for an equal share of
+    its length: its centre, and a cylinder's axis ends."""
+    p0, p1 = sponge.ends(centre)
+    return np.stack([p0, centre, p1]) if sponge.shape == "cylinder" else centre[None]
+
+
+def _pad_on_surface(model: MechanicalModel, k: int, sponge: Sponge, distance: np.ndarray,
+                    normal: np.ndarray, body: int, margin_mm: float) -> list[ContactSet]:
+    """Contacts of pad ``k``'s samples at signed ``distance`` (k,) from a rigid surface with
+    outward ``normal`` (k, 3) (the samples of :func:`_pad_samples`): the felt compresses."""
+    materials = model.materials
+    gap = distance - sponge.radius_mm
+    near = np.flatnonzero(gap < margin_mm)
+    if len(near) == 0:
+        return []
+    n = len(near)
+    share = sponge.length_mm / len(distance)
+    slots = np.tile([-1, -1, model.sponge_slot0 + k], (n, 1))
+    return [_make(n, slots, np.tile([0.0, 0.0, 1.0], (n, 1)), normal[near], gap[near],
+                  share * materials.sponge_youngs_mpa, share * materials.hard_mpa,
+                  materials.sponge_compressibility * sponge.radius_mm,
+                  body, len(model.rods) + k, -1)]
+
+
 @dataclass(frozen=True)
 class SpongeOnBrainstem:
     """A pad against the brainstem, sampled at its centre (and a cylinder's axis ends), each
@@ -350,25 +381,31 @@ class SpongeOnBrainstem:
 
     def detect(self, model: MechanicalModel, configuration: Configuration,
                surface: BrainstemSurface, margin_mm: float) -> list[ContactSet]:
-        materials, out = model.materials, []
+        out = []
         for k, sponge in enumerate(model.sponges):
-            centre = configuration.centres[k]
-            p0, p1 = sponge.ends(centre)
-            samples = np.stack([p0, centre, p1]) if sponge.shape == "cylinder" else \
-                centre[None]
+            samples = _pad_samples(sponge, configuration.centres[k])
             q = model.brainstem.query(samples, max_distance_mm=margin_mm + sponge.radius_mm)
-            gap = q.signed_distance - sponge.radius_mm
-            near = np.flatnonzero(gap < margin_mm)
-            if len(near) == 0:
-                continue
-            n = len(near)
-            share = sponge.length_mm / len(samples)
-            slots = np.tile([-1, -1, model.sponge_slot0 + k], (n, 1))
-            out.append(_make(n, slots, np.tile([0.0, 0.0, 1.0], (n, 1)), q.normal[near],
-                             gap[near], share * materials.sponge_youngs_mpa,
-                             share * materials.hard_mpa,
-                             materials.sponge_compressibility * sponge.radius_mm,
-                             BRAINSTEM, len(model.rods) + k, -1))
+            out += _pad_on_surface(model, k, sponge, q.signed_distance, q.normal, BRAINSTEM,
+                                   margin_mm)
+        return out
+
+
+@dataclass(frozen=True)
+class SpongeOnPetrous:
+    """A pad against the petrous face (``MechanicalModel.petrous``; none without one), sampled
+    as by :class:`SpongeOnBrainstem`; the felt compresses against the bone. Only pads meet
+    the face: it is no obstacle to rods yet (the AICA's meatal loop enters the canal)."""
+
+    def detect(self, model: MechanicalModel, configuration: Configuration,
+               surface: BrainstemSurface, margin_mm: float) -> list[ContactSet]:
+        face, out = model.petrous, []
+        if face is None:
+            return out
+        for k, sponge in enumerate(model.sponges):
+            samples = _pad_samples(sponge, configuration.centres[k])
+            normal = np.tile(face.normal, (len(samples), 1))
+            out += _pad_on_surface(model, k, sponge, face.signed_distance(samples), normal,
+                                   PETROUS, margin_mm)
         return out
 
 
@@ -402,7 +439,8 @@ class SpongeOnSponge:
 
 #: Every law, in the order their contacts are listed.
 DEFAULT_LAWS: tuple[ContactLaw, ...] = (RodOnRod(), RodOnBrainstem(), SpongeOnRod(),
-                                        SpongeOnBrainstem(), SpongeOnSponge())
+                                        SpongeOnBrainstem(), SpongeOnSponge(),
+                                        SpongeOnPetrous())
 
 
 def detect(model: MechanicalModel, configuration: Configuration, surface: BrainstemSurface,

@@ -2,7 +2,11 @@
 
 Rod ``k`` owns six DOFs per node (``ux uy uz rx ry rz``); each sponge owns three
 (translation). A translational *slot* is a node or a sponge centre; ``slot_dof[slot]`` is its
-first DOF. The static stiffness (frames, tethers, the sponges' hold) is assembled once.
+first DOF. The static stiffness (frames, tethers, the sponges' hold, the slings' bands) is
+assembled once. A sling (:class:`~mvd_sim.scene.slings.Sling`) is a static spring on each
+node of its vessel under the band, pulling it toward where the band holds it
+(:attr:`MechanicalModel.sling_springs`): a diagonal in the stiffness and a load
+(:meth:`MechanicalModel.sling_force`), so every solve of the model carries it.
 
 The model is a value: it holds no state of any solve. The contact laws it applies are a field
 (:data:`~mvd_sim.mechanics.contacts.DEFAULT_LAWS` unless given); the brainstem's per-slot
@@ -19,9 +23,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from mvd_sim.anatomy.brainstem import Brainstem
+from mvd_sim.anatomy.petrous import PetrousFace
 from mvd_sim.mechanics.contacts import DEFAULT_LAWS, Configuration, ContactLaw
 from mvd_sim.mechanics.bodies import Rod, tributary_lengths
 from mvd_sim.scene.pads import Sponge
+from mvd_sim.scene.slings import Sling
 from mvd_sim.mechanics.frame import DOF_PER_NODE, frame_stiffness
 from mvd_sim.core.materials import Materials
 from mvd_sim.mechanics.sections import nerve_section, vessel_section
@@ -32,7 +38,8 @@ __all__ = ["MechanicalModel"]
 
 @dataclass(frozen=True, eq=False)
 class MechanicalModel:
-    """Rods, sponges, the brainstem, the materials and the contact laws of a solve.
+    """Rods, sponges, the brainstem, the materials and the contact laws of a solve, and
+    the petrous face and slings of an operated case.
 
     Attributes
     ----------
@@ -44,6 +51,11 @@ class MechanicalModel:
         The contacts it applies, in order; default every law
         (:data:`~mvd_sim.mechanics.contacts.DEFAULT_LAWS`). Leave one out to let those
         bodies pass through each other.
+    petrous : PetrousFace or None
+        The petrous face pads meet (:class:`~mvd_sim.mechanics.contacts.SpongeOnPetrous`);
+        None: no face.
+    slings : tuple[Sling, ...]
+        Slings holding vessels (by rod name) where their bands tie them.
     """
 
     rods: list[Rod]
@@ -51,6 +63,8 @@ class MechanicalModel:
     brainstem: Brainstem
     materials: Materials
     laws: tuple[ContactLaw, ...] = DEFAULT_LAWS
+    petrous: PetrousFace | None = None
+    slings: tuple[Sling, ...] = ()
 
     @cached_property
     def slot0(self) -> np.ndarray:
@@ -109,8 +123,39 @@ class MechanicalModel:
         return dofs[self.slot0[rod]:self.slot0[rod] + self.rods[rod].n_nodes]
 
     @cached_property
+    def sling_springs(self) -> list[tuple[np.ndarray, float, np.ndarray]]:
+        """Per sling: the (m, 3) translational DOFs of its vessel's nodes under the band, the
+        stiffness of each node's spring (N/mm: the band's, shared equally) and the (3,)
+        translation (mm) it holds them at.
+
+        Raises
+        ------
+        ValueError
+            If a sling names no rod of the model.
+        """
+        names = [rod.name for rod in self.rods]
+        out = []
+        for sling in self.slings:
+            if sling.vessel not in names:
+                raise ValueError(f"sling {sling.name}: no rod {sling.vessel!r} in the model")
+            k = names.index(sling.vessel)
+            nodes = sling.nodes(self.rods[k].tube)
+            out.append((self.translation_dofs(k)[nodes], sling.stiffness_n_per_mm / len(nodes),
+                        sling.translation))
+        return out
+
+    def sling_force(self, u: np.ndarray) -> np.ndarray:
+        """(n_dof,) forces (N) of the slings' springs at displacements ``u`` (n_dof,): each
+        pulls its node toward where its band holds it, ``k (translation - u)``; zero
+        without slings."""
+        force = np.zeros(self.n_dof)
+        for dofs, k, translation in self.sling_springs:
+            force[dofs] += k * (translation[None, :] - u[dofs])
+        return force
+
+    @cached_property
     def stiffness(self) -> sp.csr_matrix:
-        """Static stiffness: rod frames, tethers and sponge holds (N/mm, N, N mm)."""
+        """Static stiffness: rod frames, tethers, sponge holds and slings (N/mm, N, N mm)."""
         blocks = []
         for rod in self.rods:
             tube = rod.tube
@@ -125,7 +170,27 @@ class MechanicalModel:
         if self.sponges:
             blocks.append(sp.identity(3 * len(self.sponges))
                           * self.materials.sponge_hold_n_per_mm)
-        return sp.block_diag(blocks, format="csr")
+        stiffness = sp.block_diag(blocks, format="csr")
+        if self.slings:
+            diagonal = np.zeros(self.n_dof)
+            for dofs, k, _ in self.sling_springs:
+                diagonal[dofs] += k
+            stiffness = (stiffness + sp.diags(diagonal)).tocsr()
+        return stiffness
+
+    def displacements_from(self, other: MechanicalModel, u: np.ndarray) -> np.ndarray:
+        """(n_dof,) displacements of this model taking each rod's from the rod of the same
+        name in ``other`` at its displacements ``u`` (other's n_dof,); sponges, and rods
+        ``other`` lacks, at rest. (A model with pads, slings or fewer vessels started from
+        the solved case without them.)"""
+        out = np.zeros(self.n_dof)
+        first = {rod.name: DOF_PER_NODE * int(k0) for rod, k0 in zip(other.rods, other.slot0)}
+        for rod, k0 in zip(self.rods, self.slot0):
+            if rod.name in first:
+                here, there = DOF_PER_NODE * int(k0), first[rod.name]
+                out[here:here + DOF_PER_NODE * rod.n_nodes] = \
+                    u[there:there + DOF_PER_NODE * rod.n_nodes]
+        return out
 
     def new_surface(self) -> BrainstemSurface:
         """A fresh state of the brainstem's per-slot tangent planes (none queried yet) for

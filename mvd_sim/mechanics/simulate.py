@@ -19,6 +19,7 @@ from mvd_sim.core.errors import SolverError
 from mvd_sim.core.geometry.closest import point_polyline
 from mvd_sim.mechanics.assemble import scene_rods
 from mvd_sim.scene.pads import Sponge
+from mvd_sim.scene.slings import Sling
 from mvd_sim.core.materials import DEFAULT_MATERIALS, Materials
 from mvd_sim.mechanics.sections import lumen_radius
 from mvd_sim.mechanics.model import MechanicalModel
@@ -55,10 +56,12 @@ class Settled:
 
 
 def build_model(scene: Scene, sponges: tuple[Sponge, ...] = (),
-                materials: Materials = DEFAULT_MATERIALS) -> MechanicalModel:
-    """The scene's rods and the sponges as one model."""
+                materials: Materials = DEFAULT_MATERIALS,
+                slings: tuple[Sling, ...] = ()) -> MechanicalModel:
+    """The scene's rods, the sponges and the slings as one model, with the scene's brainstem
+    and petrous face."""
     return MechanicalModel(scene_rods(scene, materials), list(sponges), scene.brainstem,
-                           materials)
+                           materials, petrous=scene.petrous, slings=tuple(slings))
 
 
 def _pulse(model: MechanicalModel, scene: Scene, level: float
@@ -95,7 +98,8 @@ def start_displacement(model: MechanicalModel) -> np.ndarray:
 
 
 def deformed_scene(scene: Scene, model: MechanicalModel, solution: SolveResult) -> Scene:
-    """The scene with every rod at its solved position and the sponges at theirs."""
+    """The scene with every rod at its solved position, the sponges at theirs, and the
+    model's slings."""
     where = model.configuration(solution.u, solution.radii)
     tubes = {rod.name: dataclasses.replace(rod.tube, points=x, radius=r)
              for rod, x, r in zip(model.rods, where.rods, where.radii)}
@@ -103,7 +107,7 @@ def deformed_scene(scene: Scene, model: MechanicalModel, solution: SolveResult) 
                     for s, c in zip(model.sponges, where.centres))
     return dataclasses.replace(
         scene, nerves={n: tubes[n] for n in scene.nerves},
-        vessels={v: tubes[v] for v in scene.vessels}, sponges=sponges)
+        vessels={v: tubes[v] for v in scene.vessels}, sponges=sponges, slings=model.slings)
 
 
 def settle(scene: Scene, sponges: tuple[Sponge, ...] = (), level: float = 0.0,

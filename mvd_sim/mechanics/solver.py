@@ -1,7 +1,9 @@
 """Quasi-static equilibrium with non-penetrating contacts (sparse Newton on the active set).
 
-The energy is the rods' linear frame energy plus tethers, the sponges' hold, and a piecewise
-quadratic penalty for every contact the model's laws find (:mod:`mvd_sim.mechanics.contacts`).
+The energy is the rods' linear frame energy plus tethers, the sponges' hold, the slings'
+bands (springs toward where they hold their vessels' nodes, targets that do not move with
+the pulse: ``MechanicalModel.sling_force``), and a piecewise quadratic penalty for every
+contact the model's laws find (:mod:`mvd_sim.mechanics.contacts`).
 Each iteration detects contacts in the current configuration, linearises their gaps about it
 (normals and closest points updated: a contact can slide and open), and solves the resulting
 sparse symmetric system exactly: Gauss-Newton while the active set changes, Newton (with the
@@ -143,7 +145,8 @@ def _same_state(key: dict, previous: dict | None, force_tol: float) -> bool:
 def _residual(model: MechanicalModel, u: np.ndarray, offset: np.ndarray, load: np.ndarray,
               contacts: ContactSet) -> float:
     rows = _Rows(model, contacts, np.arange(len(contacts)), contacts.normal)
-    r = (model.stiffness @ (u - offset) - load
+    # the stiffness holds the slings' diagonal: their targets do not move with ``offset``
+    r = (model.stiffness @ (u - offset) - load - model.sling_force(offset)
          - rows.transpose_apply(contacts.force_n(), model.n_dof))
     return float(np.max(np.abs(r[model.free]), initial=0.0))
 
@@ -208,7 +211,7 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
     offset = np.zeros(n) if offset is None else offset
     load = np.zeros(n) if load is None else load
     k_static = model.stiffness
-    f_static = k_static @ offset + load
+    f_static = k_static @ offset + load + model.sling_force(offset)
     k_ff = k_static[free][:, free].tocsc()
     relax, previous_step, previous_key = 1.0, np.inf, None
     for iteration in range(1, max_iter + 1):

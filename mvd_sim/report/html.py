@@ -106,11 +106,18 @@ def _outcome(outcome: DecompressionReport) -> str:
                     for c in outcome.checks)
     items += "".join(f"<li class='warn'>warning: {html.escape(w)}</li>"
                      for w in outcome.warnings)
-    pads = _table(["pad", "shape", "diameter (mm)", "holds off", "area on nerve (mm²)",
-                   "pressure (kPa)", "on REZ"],
-                  [[p.id, p.shape, f"{p.diameter_mm:.1f}", p.holds_off,
+    pads = _table(["pad", "shape", "diameter (mm)", "holds off", "seated on",
+                   "area on nerve (mm²)", "pressure (kPa)", "on REZ"],
+                  [[p.id, p.shape, f"{p.diameter_mm:.1f}", p.holds_off, p.against,
                     f"{p.nerve_contact_area_mm2:.2f}", f"{p.nerve_pressure_kpa:.2f}",
                     "yes" if p.on_rez else "no"] for p in outcome.sponges])
+    if outcome.transpositions:
+        pads += _table(["sling", "vessel", "anchor", "moved (mm, asked)", "tension (mN)"],
+                       [[t.id, t.vessel, t.anchor,
+                         f"{t.displacement_mm:.2f} ({t.distance_mm:.1f})",
+                         f"{t.tension_mn:.1f}"] for t in outcome.transpositions])
+    if outcome.divided:
+        pads += f"<p>Coagulated and divided: {html.escape(', '.join(outcome.divided))}</p>"
     vessels = _table(["vessel", "type", "clearance settled → after (mm)", "moved (mm)"],
                      [[v.vessel, v.vessel_type,
                        f"{v.clearance_before_mm:+.2f} → {v.clearance_after_mm:+.2f}",

@@ -62,17 +62,32 @@ def decompression_table(report: DecompressionReport, width: int = 120) -> str:
         console.print(f"  {mark} {check.name}: {check.text}")
     for warning in report.warnings:
         console.print(f"  warning: {warning}")
-    pads = Table(title="Pads at the worst phase (nerve contact: area mm2, force mN, kPa)")
-    for header in ("pad", "shape", "d", "length", "holds off", "area", "force", "pressure",
-                   "on REZ", "overlap"):
+    pads = Table(title="Pads at the worst phase (nerve contact: area mm2, force mN, kPa; "
+                 "loads: body force mN)")
+    for header in ("pad", "shape", "d", "length", "holds off", "seat", "area", "force",
+                   "pressure", "on REZ", "overlap", "loads"):
         pads.add_column(header, no_wrap=True)
     for p in report.sponges:
+        seat = f"{p.seat} {p.against}" if p.seat in ("nerve", "trunk") else p.seat
         pads.add_row(p.id, p.shape, f"{p.diameter_mm:.1f}", f"{p.length_mm:.1f}", p.holds_off,
+                     seat,
                      f"{p.nerve_contact_area_mm2:.2f}", f"{p.nerve_force_mn:.2f}",
                      f"{p.nerve_pressure_kpa:.2f}", "yes" if p.on_rez else "no",
-                     f"{p.max_overlap_mm:.2f}")
+                     f"{p.max_overlap_mm:.2f}",
+                     ", ".join(f"{load.body} {load.force_mn:.2f}" for load in p.loads))
     if report.sponges:
         console.print(pads)
+    slings = Table(title="Slings at the worst phase (mm; tension mN)")
+    for header in ("sling", "vessel", "anchor", "at", "asked", "moved", "tension"):
+        slings.add_column(header, no_wrap=True)
+    for t in report.transpositions:
+        slings.add_row(t.id, t.vessel, t.anchor,
+                       "(" + ", ".join(f"{x:.1f}" for x in t.anchor_point_mm) + ")",
+                       f"{t.distance_mm:.1f}", f"{t.displacement_mm:.2f}", f"{t.tension_mn:.1f}")
+    if report.transpositions:
+        console.print(slings)
+    if report.divided:
+        console.print(f"coagulated and divided: {', '.join(report.divided)}")
     vessels = Table(title="Vessels, settled before -> after (clearance from CN VII and "
                     "displacement mm, peak curvature 1/mm)")
     for header in ("vessel", "type", "clearance", "moved", "curvature"):

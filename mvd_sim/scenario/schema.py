@@ -37,7 +37,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import fields
 from typing import Annotated, Literal
 
@@ -52,8 +52,9 @@ from mvd_sim.core.materials import Materials
 from mvd_sim.core.validation import one_line
 
 __all__ = ["SCHEMA_VERSION", "ScenarioSpec", "VesselSpec", "ContactSpec", "FindingsSpec",
-           "SpongeSpec", "materials_of", "parse_sponge", "check_sponges", "case_fingerprint",
-           "parse_scenario"]
+           "SpongeSpec", "TranspositionSpec", "SEATS", "materials_of", "parse_sponge",
+           "parse_transposition", "check_sponges", "check_transpositions", "check_divided",
+           "case_fingerprint", "parse_scenario"]
 
 SCHEMA_VERSION = 1
 NERVES = ("CN7", "CN8")
@@ -269,13 +270,18 @@ class VesselSpec(_Strict):
 
 
 SPONGE_SIDES = ("vessel", "anterior", "posterior", "rostral", "caudal", "lateral", "medial")
+#: Where a pad is seated: on the nerve, or between its vessel and the brainstem, the vessel's
+#: parent trunk or the petrous dura, away from the nerve.
+SEATS = ("nerve", "brainstem", "trunk", "petrous")
 
 
 class SpongeSpec(_Strict):
-    """A Teflon felt pad placed between a vessel and a nerve.
+    """A Teflon felt pad placed between a vessel and what it is seated against.
 
     Sizes are *estimates* from the facts file: a ball or rolled cylinder of diameter 0.5-1.5
-    times the culprit vessel's (about 1-4 mm), 2-6 mm long.
+    times the culprit vessel's (about 1-4 mm), 2-6 mm long. Surgeons prefer pads between the
+    vessel and the brainstem that do not touch the root exit zone (Thieme 2015): ``seat``
+    says where the pad's inner face lies.
 
     Attributes
     ----------
@@ -285,16 +291,24 @@ class SpongeSpec(_Strict):
     diameter_mm : float
     length_mm : float, optional
         Overall length of a cylinder (at least its diameter); default 4 mm.
+    seat : ``"nerve"``, ``"brainstem"``, ``"trunk"`` or ``"petrous"``
+        What the pad's inner face lies on: the nerve (default), or, away from the nerve,
+        the brainstem under the vessel point, the vessel's parent trunk
+        (:data:`~mvd_sim.core.constants.VESSEL_PARENT`) or the petrous dura. A seat other
+        than the nerve needs ``vessel`` and ``vessel_s_mm`` and takes no ``s_mm``,
+        ``side`` or ``nerve``.
     nerve : ``"CN7"`` or ``"CN8"``
+        The nerve of a pad seated on one.
     s_mm : float, optional
         Where: arc length on the nerve's rest course from the RExP ...
     vessel_s_mm : float, optional
-        ... or arc length along ``vessel`` (the pad goes where that point faces the nerve).
+        ... or arc length along ``vessel`` (on the nerve, the pad goes where that point faces
+        it; on another seat, under that point).
     vessel : str, optional
         The vessel it holds off (default: the vessel nearest the spot).
     side : str
-        Side of the nerve the pad sits on: ``vessel`` (toward the vessel, default) or an
-        anatomical direction.
+        Side of the nerve a pad seated on it sits on: ``vessel`` (toward the vessel,
+        default) or an anatomical direction.
     """
 
     id: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]{0,31}$")] | None = None
@@ -306,9 +320,23 @@ class SpongeSpec(_Strict):
     vessel_s_mm: Mm | None = Field(default=None, ge=0.0, le=200.0)
     vessel: str | None = None
     side: Literal[SPONGE_SIDES] = "vessel"
+    seat: Literal[SEATS] = "nerve"
 
     @model_validator(mode="after")
     def _one_place(self) -> SpongeSpec:
+        if self.seat != "nerve":
+            if self.s_mm is not None:
+                raise ValueError(f"s_mm: a pad seated on the {self.seat} is placed by "
+                                 "vessel_s_mm on its vessel, not on the nerve")
+            if self.vessel is None or self.vessel_s_mm is None:
+                raise ValueError(f"vessel, vessel_s_mm: a pad seated on the {self.seat} "
+                                 "needs the vessel and where along it (vessel_s_mm)")
+            if self.side != "vessel":
+                raise ValueError(f"side: {self.side!r} is for a pad on the nerve, not one "
+                                 f"seated on the {self.seat}")
+            if self.nerve != "CN7":
+                raise ValueError(f"nerve: {self.nerve!r} is for a pad on the nerve, not one "
+                                 f"seated on the {self.seat}")
         if (self.s_mm is None) == (self.vessel_s_mm is None):
             raise ValueError("give exactly one of s_mm (on the nerve) or vessel_s_mm")
         if self.vessel_s_mm is not None and self.vessel is None:
@@ -324,6 +352,41 @@ class SpongeSpec(_Strict):
     def cylinder_length_mm(self) -> float:
         """Overall length: ``length_mm``, 4 mm by default, never under the diameter."""
         return max(self.length_mm or 4.0, self.diameter_mm)
+
+
+class TranspositionSpec(_Strict):
+    """A vessel transposed with an ePTFE sling tied to the dura (VA transposition: the VA
+    moved superolaterally and the sling sutured to the petrous dura, Masuoka J et al.,
+    Neurosurg Rev 2011; sling cut from 0.3 mm sheet, Tanaka Y et al., Neurol Med Chir 2013).
+
+    The band holds the vessel's nodes under it ``distance_mm`` from where they lay, away
+    from CN VII and toward the anchor (:func:`mvd_sim.surgery.transpose.place_slings`).
+
+    Attributes
+    ----------
+    id : str, optional
+        Name in reports (default ``sling1``, ``sling2`` in order).
+    vessel : str
+        The vessel (an artery: a vein is divided, not slung).
+    vessel_s_mm : float, optional
+        Centre of the band along the vessel; default where the vessel comes closest to
+        CN VII.
+    distance_mm : float
+        How far the band moves the vessel, 1-10 mm; default 4. *estimate*: VA displaced
+        3-8 mm off the REZ (facts file 9.3, no published number).
+    width_mm : float
+        Width of the band along the vessel, 1-6 mm; default 3. *estimate*: strip 2-4 mm wide
+        x 15-25 mm long (facts file 9.3).
+    anchor : ``"petrous"`` or ``"tentorium"``
+        The dura the sling is sutured to; default the petrous dura.
+    """
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]{0,31}$")] | None = None
+    vessel: str
+    vessel_s_mm: Mm | None = Field(default=None, ge=0.0, le=200.0)
+    distance_mm: Mm = Field(default=4.0, ge=1.0, le=10.0)
+    width_mm: Mm = Field(default=3.0, ge=1.0, le=6.0)
+    anchor: Literal["petrous", "tentorium"] = "petrous"
 
 
 class FindingContact(_Strict):
@@ -356,6 +419,9 @@ class ScenarioSpec(_Strict):
     findings: FindingsSpec | None = None
     mechanics: MechanicsOverrides = Field(default_factory=lambda: MechanicsOverrides())
     sponges: Annotated[list[SpongeSpec], Field(max_length=8)] = Field(default_factory=list)
+    transpositions: Annotated[list[TranspositionSpec], Field(max_length=2)] = \
+        Field(default_factory=list)
+    divided: Annotated[list[str], Field(max_length=20)] = Field(default_factory=list)
 
     @field_validator("vessels")
     @classmethod
@@ -383,7 +449,10 @@ class ScenarioSpec(_Strict):
                 if c.target == v.id:
                     raise ValueError(f"vessels[{k}].compresses[{j}].target: a vessel cannot "
                                      "compress itself")
-        check_sponges([v.id for v in self.vessels], self.sponges, error=ValueError)
+        types = {v.id: v.type for v in self.vessels}
+        check_divided(types, self.divided, error=ValueError)
+        check_sponges(list(types), self.sponges, error=ValueError, divided=self.divided)
+        check_transpositions(types, self.transpositions, error=ValueError)
         total = sum(v.course_mm for v in self.vessels)
         if total > MAX_TOTAL_COURSE_MM:
             raise ValueError(f"vessels: the courses given by points_mm add up to {total:.0f} mm;"
@@ -399,12 +468,20 @@ class ScenarioSpec(_Strict):
         return self
 
 
+def _check_vessel(vessel: str, vessel_ids: Collection[str], label: str,
+                  error: type[Exception]) -> None:
+    if vessel not in vessel_ids:
+        known = ", ".join(vessel_ids) or "none"
+        raise error(f"{label}: vessel {vessel!r} is not one of the case's vessels ({known})")
+
+
 def check_sponges(vessel_ids: Collection[str], sponges: Sequence[SpongeSpec],
                   labels: Sequence[str] | None = None,
-                  error: type[Exception] = ScenarioError) -> None:
-    """Check pads against their case's vessels: each names one of them (if any), and each
-    pad's id is its own (not a vessel's, a nerve's, the brainstem's or another pad's, in any
-    letter case: every structure's id names its mesh file).
+                  error: type[Exception] = ScenarioError,
+                  divided: Collection[str] = ()) -> None:
+    """Check pads against their case's vessels: each names one of them (if any) that is not
+    ``divided``, and each pad's id is its own (not a vessel's, a nerve's, the brainstem's or
+    another pad's, in any letter case: every structure's id names its mesh file).
 
     ``labels`` says where each pad came from (default ``sponges[k]``; the CLI passes
     ``--sponge 's=5,d=2'``), so the one-line ``error`` names the option or field at fault.
@@ -413,14 +490,57 @@ def check_sponges(vessel_ids: Collection[str], sponges: Sequence[SpongeSpec],
     taken = dict(_RESERVED_IDS)
     taken.update({v.lower(): f"vessel {v!r}" for v in vessel_ids})
     for k, (sponge, label) in enumerate(zip(sponges, labels)):
-        if sponge.vessel is not None and sponge.vessel not in vessel_ids:
-            known = ", ".join(vessel_ids) or "none"
-            raise error(f"{label}: vessel {sponge.vessel!r} is not one of the case's vessels "
-                        f"({known})")
+        if sponge.vessel is not None:
+            _check_vessel(sponge.vessel, vessel_ids, label, error)
+            if sponge.vessel in divided:
+                raise error(f"{label}: vessel {sponge.vessel!r} is divided: no pad can hold "
+                            "it off")
         name = sponge.id or f"sponge{k + 1}"
         if name.lower() in taken:
             raise error(f"{label}: id {name!r} is already taken by {taken[name.lower()]}")
         taken[name.lower()] = f"pad {name!r}"
+
+
+def check_transpositions(vessel_types: Mapping[str, str],
+                         transpositions: Sequence[TranspositionSpec],
+                         labels: Sequence[str] | None = None,
+                         error: type[Exception] = ScenarioError) -> None:
+    """Check transpositions against their case's vessels (id to type): each names one of
+    them, and not a vein (a vein is coagulated and divided, not slung); ids are unique.
+
+    ``labels`` says where each came from (default ``transpositions[k]``; the CLI passes
+    ``--transpose 'va,distance=5'``), so the one-line ``error`` names the option or field.
+    """
+    labels = labels or [f"transpositions[{k}]" for k in range(len(transpositions))]
+    names: set[str] = set()
+    for k, (spec, label) in enumerate(zip(transpositions, labels)):
+        _check_vessel(spec.vessel, list(vessel_types), label, error)
+        if vessel_types[spec.vessel] == "vein":
+            raise error(f"{label}: vessel {spec.vessel!r} is a vein: a vein is coagulated and "
+                        "divided, not slung")
+        name = (spec.id or f"sling{k + 1}").lower()
+        if name in names:
+            raise error(f"{label}: id {spec.id or name!r} is already taken by another sling")
+        names.add(name)
+
+
+def check_divided(vessel_types: Mapping[str, str], divided: Sequence[str],
+                  labels: Sequence[str] | None = None,
+                  error: type[Exception] = ScenarioError) -> None:
+    """Check the vessels to coagulate and divide (ids) against their case's vessels (id to
+    type): each is one of them, a vein, named once.
+
+    ``labels`` says where each came from (default ``divided[k]``; the CLI passes
+    ``--divide 'vein'``), so the one-line ``error`` names the option or field.
+    """
+    labels = labels or [f"divided[{k}]" for k in range(len(divided))]
+    for k, (vessel, label) in enumerate(zip(divided, labels)):
+        _check_vessel(vessel, list(vessel_types), label, error)
+        if vessel_types[vessel] != "vein":
+            raise error(f"{label}: {vessel!r} is an artery ({vessel_types[vessel]}): only a "
+                        "vein may be coagulated and divided")
+        if vessel in divided[:k]:
+            raise error(f"{label}: {vessel!r} is already divided")
 
 
 def parse_scenario(data: object, source: str = "<scenario>") -> ScenarioSpec:
@@ -442,18 +562,15 @@ def parse_scenario(data: object, source: str = "<scenario>") -> ScenarioSpec:
 
 _SPONGE_KEYS = {"s": "s_mm", "d": "diameter_mm", "diameter": "diameter_mm",
                 "length": "length_mm", "vessel_s": "vessel_s_mm"}
+_TRANSPOSE_KEYS = {"s": "vessel_s_mm", "vessel_s": "vessel_s_mm", "distance": "distance_mm",
+                   "width": "width_mm"}
 
 
-def parse_sponge(text: str, source: str = "--sponge") -> SpongeSpec:
-    """A sponge from ``key=value`` pairs separated by commas (the CLI's ``--sponge``).
-
-    Keys are :class:`SpongeSpec` fields, or the short forms ``s`` (``s_mm``), ``d`` /
-    ``diameter`` (``diameter_mm``), ``length`` and ``vessel_s``; ``*_mm`` values are numbers.
-
-    Examples
-    --------
-    >>> parse_sponge("s=5,d=2,vessel=aica").diameter_mm
-    2.0
+def _key_values(text: str, source: str, short: Mapping[str, str],
+                bare: str | None = None) -> dict[str, object]:
+    """``key=value`` pairs separated by commas, as a mapping of fields (``short`` names
+    mapped to fields; ``*_mm`` values as numbers); a first item without ``=`` is the value
+    of the field ``bare``, where given.
 
     Raises
     ------
@@ -461,9 +578,12 @@ def parse_sponge(text: str, source: str = "--sponge") -> SpongeSpec:
         One line naming the option, the field and the reason.
     """
     data: dict[str, object] = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
+    items = [part.strip() for part in text.split(",")]
+    if bare is not None and items and items[0] and "=" not in items[0]:
+        data[bare] = items.pop(0)
+    for item in filter(None, items):
         key, sep, value = item.partition("=")
-        key = _SPONGE_KEYS.get(key.strip(), key.strip())
+        key = short.get(key.strip(), key.strip())
         if not sep or not value.strip():
             raise ScenarioError(f"{source} {text!r}: expected key=value, got {item!r}")
         if key in data:
@@ -476,8 +596,54 @@ def parse_sponge(text: str, source: str = "--sponge") -> SpongeSpec:
                                     f"({value.strip()!r})") from None
         else:
             data[key] = value.strip()
+    return data
+
+
+def parse_sponge(text: str, source: str = "--sponge") -> SpongeSpec:
+    """A sponge from ``key=value`` pairs separated by commas (the CLI's ``--sponge``).
+
+    Keys are :class:`SpongeSpec` fields, or the short forms ``s`` (``s_mm``), ``d`` /
+    ``diameter`` (``diameter_mm``), ``length`` and ``vessel_s``; ``*_mm`` values are numbers.
+
+    Examples
+    --------
+    >>> parse_sponge("s=5,d=2,vessel=aica").diameter_mm
+    2.0
+    >>> parse_sponge("vessel_s=12,d=2,vessel=aica,seat=brainstem").seat
+    'brainstem'
+
+    Raises
+    ------
+    ScenarioError
+        One line naming the option, the field and the reason.
+    """
+    data = _key_values(text, source, _SPONGE_KEYS)
     try:
         return SpongeSpec.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(f"{source} {text!r}: {one_line(err)}") from None
+
+
+def parse_transposition(text: str, source: str = "--transpose") -> TranspositionSpec:
+    """A transposition from the vessel's id then ``key=value`` pairs, separated by commas
+    (the CLI's ``--transpose VESSEL[,s=MM][,distance=MM][,width=MM][,anchor=...]``).
+
+    Keys are :class:`TranspositionSpec` fields, or the short forms ``s`` / ``vessel_s``
+    (``vessel_s_mm``), ``distance`` and ``width``; ``*_mm`` values are numbers.
+
+    Examples
+    --------
+    >>> parse_transposition("va,distance=5,anchor=tentorium").distance_mm
+    5.0
+
+    Raises
+    ------
+    ScenarioError
+        One line naming the option, the field and the reason.
+    """
+    data = _key_values(text, source, _TRANSPOSE_KEYS, bare="vessel")
+    try:
+        return TranspositionSpec.model_validate(data)
     except ValidationError as err:
         raise ScenarioError(f"{source} {text!r}: {one_line(err)}") from None
 

@@ -2,8 +2,10 @@
 
 Everything is generated from parameters (no stored mesh): the brainstem from
 :class:`~mvd_sim.core.constants.BrainstemParams`, the nerves from their parameters, each vessel
-from its type's default course, its control points, or its clinical contacts. The builder
-works in the canonical right-sided frame and mirrors left cases (``x -> -x``) at the end.
+from its type's default course, its control points, or its clinical contacts, and the petrous
+face through the porus at CN VII's end (:class:`~mvd_sim.anatomy.petrous.PetrousFace`). The
+builder works in the canonical right-sided frame and mirrors left cases (``x -> -x``) at the
+end.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
+from mvd_sim.anatomy.petrous import PetrousFace
 from mvd_sim.anatomy.nerves import (NerveBuild, build_facial_nerve,
                                     build_vestibulocochlear_nerve)
 from mvd_sim.anatomy.placement import (ContactRequest, clear_side, deviate_nerve, place_vessel,
@@ -206,7 +209,8 @@ class _Builder:
         landmarks = {k: b.landmarks for k, b in self.builds.items()}
         return Scene(name=name, side=self.spec.side,
                      brainstem=Brainstem(self.shape, origin), nerves=nerves,
-                     rest_nerves=rest, landmarks=landmarks, vessels=vessels)
+                     rest_nerves=rest, landmarks=landmarks, vessels=vessels,
+                     petrous=PetrousFace.through_porus(rest["CN7"]))
 
 
 def build_scene(spec: ScenarioSpec, name: str = "scenario") -> Scene:

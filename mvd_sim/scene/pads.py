@@ -14,7 +14,8 @@ __all__ = ["Sponge"]
 
 @dataclass(frozen=True, eq=False)
 class Sponge:
-    """A Teflon felt pad.
+    """A Teflon felt pad, between the vessel it holds off (on its outer face) and what it is
+    seated against (on its inner face).
 
     Attributes
     ----------
@@ -27,13 +28,18 @@ class Sponge:
         Square to ``facing``.
     radius_mm : float
     facing : (3,) float
-        Unit direction from the nerve toward the vessel it holds off.
+        Unit direction from the inner face toward the outer one: from what the pad is
+        seated against toward the vessel it holds off.
     holds_off : str
-        That vessel: it always presses on the ``+facing`` face and ``nerve`` on the other,
-        so neither can pass through the pad to its wrong side. Other bodies press on the
-        face they are nearer to.
-    nerve : str
-        The nerve the pad lies on (``CN7`` or ``CN8``).
+        That vessel: it always presses on the ``+facing`` face, so it cannot pass through
+        the pad to its wrong side.
+    against : str
+        What lies on the ``-facing`` face: a rod's name (the nerve, ``CN7`` or ``CN8``, or a
+        vessel's parent trunk), which always presses that face, or ``"brainstem"`` or
+        ``"petrous"``, which meet the pad through their own contact laws. Other rods press
+        on the face they are nearer to.
+    seat : ``"nerve"``, ``"brainstem"``, ``"trunk"`` or ``"petrous"``
+        How it was placed (:class:`~mvd_sim.scenario.SpongeSpec`).
     """
 
     name: str
@@ -43,7 +49,8 @@ class Sponge:
     radius_mm: float
     facing: np.ndarray
     holds_off: str
-    nerve: str = "CN7"
+    against: str = "CN7"
+    seat: str = "nerve"
 
     @property
     def diameter_mm(self) -> float:

@@ -16,10 +16,12 @@ import numpy as np
 
 from mvd_sim.anatomy.brainstem import Brainstem
 from mvd_sim.anatomy.landmarks import NerveLandmarks
+from mvd_sim.anatomy.petrous import PetrousFace
 from mvd_sim.anatomy.vessels import arc_from_junction
 from mvd_sim.core.constants import BRANCH_ORIGIN_MM, VESSEL_PARENT
 from mvd_sim.core.geometry.closest import SegmentSet
 from mvd_sim.scene.pads import Sponge
+from mvd_sim.scene.slings import Sling
 from mvd_sim.core.tube import Tube
 
 __all__ = ["Scene", "MeshVessel"]
@@ -71,6 +73,12 @@ class Scene:
         Vessels given only as meshes, by id (analysed by the contact engine's mesh path).
     sponges : tuple[Sponge, ...]
         Teflon felt pads in place (a decompressed scene), at their solved centres.
+    petrous : PetrousFace or None
+        The posterior face of the petrous bone around the porus (an *estimate*: a plane;
+        :mod:`mvd_sim.anatomy.petrous`), where pads and slings are anchored; None for a scene
+        made without one.
+    slings : tuple[Sling, ...]
+        Slings holding transposed vessels (an operated scene), as placed.
     """
 
     name: str
@@ -82,6 +90,8 @@ class Scene:
     vessels: Mapping[str, Tube] = field(default_factory=dict)
     mesh_vessels: Mapping[str, MeshVessel] = field(default_factory=dict)
     sponges: tuple[Sponge, ...] = ()
+    petrous: PetrousFace | None = None
+    slings: tuple[Sling, ...] = ()
 
     def __post_init__(self) -> None:
         for attr in ("nerves", "rest_nerves", "landmarks", "vessels", "mesh_vessels"):

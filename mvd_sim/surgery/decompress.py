@@ -1,11 +1,15 @@
-"""Decompression: place sponges, solve the new equilibrium through the pulse, give a verdict.
+"""Decompression: operate, solve the new equilibrium through the pulse, give a verdict.
 
-``decompress(case, pads)`` solves the case twice over the cardiac cycle
-(:mod:`mvd_sim.mechanics.sweep`): before (the rods settled as the scenario places them) and after
-(with the pads in, the vessels they hold off lifted and let down onto them). At the worst
-phase of each it reports what a surgeon checks: every vessel's clearance from CN VII, the
-remaining contacts graded by the contact engine, each pad's contact area and pressure on the
-nerve, how far each vessel moved and how sharply it bends, and the nerve's deviation.
+``decompress(case, operation)`` solves the case twice over the cardiac cycle
+(:mod:`mvd_sim.mechanics.sweep`): before (the rods settled as the scenario places them) and
+after the operation (:class:`~mvd_sim.surgery.operation.Operation`: divided veins removed,
+slung vessels moved to where their bands hold them, the pads in and the vessels they hold
+off lifted and let down onto them). At the worst phase of each it reports what a surgeon
+checks: every vessel's clearance from CN VII, the remaining contacts graded by the contact
+engine, each pad's loads on every body it presses (contact area and pressure on the nerve
+among them), each sling's pull and how far it moved its vessel, how far each vessel moved
+and how sharply it bends, and the nerve's deviation. A divided vein adds the venous-infarct
+caveat to the warnings.
 
 The verdict is a list of checks, each its own reason:
 
@@ -28,8 +32,7 @@ case built severe reads as severe even where the settled state relaxes its devia
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -38,21 +41,23 @@ from pydantic import BaseModel, ConfigDict
 from mvd_sim.case import Case
 from mvd_sim.contact.analysis import Contact, analyze
 from mvd_sim.core.labels import SeverityThresholds
-from mvd_sim.mechanics.contacts import ContactSet
+from mvd_sim.mechanics.contacts import BRAINSTEM, PETROUS, ContactSet
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.simulate import Settled, build_model, start_displacement
 from mvd_sim.mechanics.surface import BrainstemSurface
 from mvd_sim.mechanics.sweep import PhaseSweep, settle_from, sweep
-from mvd_sim.scenario import SpongeSpec
+from mvd_sim.scenario import SEATS
+from mvd_sim.scene.pads import Sponge
 from mvd_sim.scene.scene import Scene
-from mvd_sim.surgery.pads import place_sponges, vessel_lift
+from mvd_sim.surgery.operation import Operation, division_warning, operate
+from mvd_sim.surgery.pads import vessel_lift
+from mvd_sim.surgery.transpose import slung_start
 
 __all__ = ["decompress", "decompress_states", "postop_starts", "settle_postop",
            "lifted_start",
-           "sponge_outcomes", "over_impacted", "nerve_deviation_mm",
-           "DecompressionReport", "SpongeOutcome", "VesselOutcome", "Check", "CaseGrade",
-           "grade_as_built",
-           "KINK_CURVATURE_PER_MM", "REPORT_SCHEMA"]
+           "sponge_outcomes", "sling_outcomes", "over_impacted", "nerve_deviation_mm",
+           "DecompressionReport", "SpongeOutcome", "PadLoad", "SlingOutcome", "VesselOutcome",
+           "Check", "CaseGrade", "grade_as_built", "KINK_CURVATURE_PER_MM", "REPORT_SCHEMA"]
 
 REPORT_SCHEMA = "mvd-sim/decompression-report"
 KINK_CURVATURE_PER_MM = 0.5  # *estimate*: a bend tighter than 2 mm radius on a ~1 mm artery
@@ -63,23 +68,53 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class PadLoad(_Model):
+    """A pad's load on one body it presses (``CN7``, ``CN8``, a vessel's id, ``brainstem``,
+    ``petrous`` or another pad's id): total force, contact area and mean pressure."""
+
+    body: str
+    force_mn: float
+    contact_area_mm2: float
+    pressure_kpa: float
+
+
 class SpongeOutcome(_Model):
-    """A pad at the worst phase after decompression: its load on the nerve it lies on
-    (force, contact area, mean pressure; whether on the root exit zone), and the deepest
-    overlap with anything it touches (``max_overlap_mm``: felt compression plus the other
-    body's dent or flattening)."""
+    """A pad at the worst phase after decompression: how it was seated and what lies on its
+    inner face (``against``: a rod's name, ``brainstem`` or ``petrous``), its load on CN VII
+    (force, contact area, mean pressure; whether on the root exit zone), its loads on every
+    body it presses (``loads``, CN VII's among them), and the deepest overlap with anything
+    it touches (``max_overlap_mm``: felt compression plus the other body's dent or
+    flattening)."""
 
     id: str
     shape: Literal["ball", "cylinder"]
     diameter_mm: float
     length_mm: float
     holds_off: str
+    seat: Literal[SEATS]
+    against: str
     centre_mm: tuple[float, float, float]
     nerve_contact_area_mm2: float
     nerve_force_mn: float
     nerve_pressure_kpa: float
     on_rez: bool
     max_overlap_mm: float
+    loads: list[PadLoad]
+
+
+class SlingOutcome(_Model):
+    """A sling at the worst phase after decompression: where it is tied, how far it was to
+    move its vessel (``distance_mm``) and how far the vessel moved under the band along
+    that direction (``displacement_mm``, from where the scenario placed it, the mean over
+    the band's nodes), and the band's tension."""
+
+    id: str
+    vessel: str
+    anchor: Literal["petrous", "tentorium"]
+    anchor_point_mm: tuple[float, float, float]
+    distance_mm: float
+    displacement_mm: float
+    tension_mn: float
 
 
 class VesselOutcome(_Model):
@@ -130,13 +165,16 @@ class Check(_Model):
 
 
 class DecompressionReport(_Model):
-    """``decompress``'s answer (JSON schema ``mvd-sim/decompression-report``, version 2).
+    """``decompress``'s answer (JSON schema ``mvd-sim/decompression-report``, version 2:
+    version 1 had no checks, status or case as built, no ``transpositions`` or ``divided``,
+    and no ``seat``, ``against`` or ``loads`` per pad).
 
     ``status`` is ``decompressed`` when every check passes, ``decompressed_at_a_cost`` when CN
     VII is free but a check of another structure fails, else ``not_decompressed``;
     ``decompressed`` is true only for the first. ``reasons`` are the failed checks' texts (the
     CN VII check's when all pass). ``as_built`` is the case's own grade; ``before`` and
     ``after`` are the states the mechanics settle, without and with the operation.
+    ``vessels`` lists the vessels left after the operation (not the divided veins).
     """
 
     schema_name: Literal["mvd-sim/decompression-report"] = REPORT_SCHEMA
@@ -148,39 +186,118 @@ class DecompressionReport(_Model):
     reasons: list[str]
     warnings: list[str]
     sponges: list[SpongeOutcome]
+    transpositions: list[SlingOutcome]
+    divided: list[str]
     vessels: list[VesselOutcome]
     as_built: CaseGrade
     before: StateSummary
     after: StateSummary
 
 
+def _rod_load(model: MechanicalModel, contacts: ContactSet, forces: np.ndarray, body: int,
+              rod: int, sponge: Sponge) -> tuple[float, float, np.ndarray]:
+    """Force (N) and contact area (mm^2) of pad ``body`` on rod ``rod``, and the rod's nodes
+    it presses: each pressed node's strip of contact, ``2 sqrt(2 r_eff overlap)`` wide over
+    its tributary length, ``r_eff`` the pad's and rod's radii in series."""
+    on = (contacts.body_a == body) & (contacts.body_b == rod) & (forces > PAD_FORCE_TOL_N)
+    overlap = -contacts.gap[on]
+    nodes = contacts.node_b[on]
+    r_rod = model.rods[rod].tube.radius[nodes]
+    r_eff = sponge.radius_mm * r_rod / (sponge.radius_mm + r_rod)
+    area = float(np.sum(2.0 * np.sqrt(2.0 * r_eff * overlap) * model.tributaries[rod][nodes]))
+    return float(np.sum(forces[on])), area, nodes
+
+
+def _cap_area(radius_mm: float, overlap: np.ndarray) -> np.ndarray:
+    """(k,) area (mm^2) of the cap a sphere of ``radius_mm`` pressed ``overlap`` (k,) into a
+    flat cuts off: ``pi (2 R d - d^2)``."""
+    d = np.minimum(overlap, radius_mm)
+    return np.pi * (2.0 * radius_mm * d - d * d)
+
+
+def _surface_area(sponge: Sponge, overlap: np.ndarray) -> float:
+    """Contact area (mm^2) of a pad's samples pressed ``overlap`` (k,) into a rigid surface
+    (:class:`~mvd_sim.mechanics.contacts.SpongeOnBrainstem`'s samples): a ball's cap, or a
+    cylinder's strips ``2 sqrt(2 R d - d^2)`` wide over each sample's share of its length."""
+    if sponge.shape == "ball":
+        return float(np.sum(_cap_area(sponge.radius_mm, overlap)))
+    share = sponge.length_mm / 3.0
+    return float(np.sum(2.0 * np.sqrt(_cap_area(sponge.radius_mm, overlap) / np.pi) * share))
+
+
+def _load(body: str, force_n: float, area_mm2: float) -> PadLoad:
+    return PadLoad(body=body, force_mn=1e3 * force_n, contact_area_mm2=area_mm2,
+                   pressure_kpa=1e3 * force_n / area_mm2 if area_mm2 > 0 else 0.0)
+
+
+def _pad_loads(state: Settled, k: int, forces: np.ndarray) -> list[PadLoad]:
+    """Pad ``k``'s loads on every body it presses: rods in the model's order, then the
+    brainstem, the petrous face and other pads (ball on ball: a cap of the radii in
+    series)."""
+    model, contacts = state.model, state.solution.contacts
+    sponges, n_rods = state.scene.sponges, len(model.rods)
+    sponge, body = sponges[k], n_rods + k
+    loads = []
+    for rod in range(n_rods):
+        force, area, nodes = _rod_load(model, contacts, forces, body, rod, sponge)
+        if len(nodes):
+            loads.append(_load(model.rods[rod].name, force, area))
+    pressing = forces > PAD_FORCE_TOL_N
+    for surface, name in ((BRAINSTEM, "brainstem"), (PETROUS, "petrous")):
+        on = (contacts.body_a == surface) & (contacts.body_b == body) & pressing
+        if np.any(on):
+            loads.append(_load(name, float(np.sum(forces[on])),
+                               _surface_area(sponge, -contacts.gap[on])))
+    for j, other in enumerate(sponges):
+        on = pressing & (((contacts.body_a == body) & (contacts.body_b == n_rods + j))
+                         | ((contacts.body_a == n_rods + j) & (contacts.body_b == body)))
+        if j != k and np.any(on):
+            r_eff = sponge.radius_mm * other.radius_mm / (sponge.radius_mm + other.radius_mm)
+            loads.append(_load(other.name, float(np.sum(forces[on])),
+                               float(np.sum(_cap_area(r_eff, -contacts.gap[on])))))
+    return loads
+
+
 def sponge_outcomes(state: Settled, holds_off: tuple[str, ...], rez_end_mm: float,
-                     rest_s: np.ndarray) -> list[SpongeOutcome]:
+                    rest_s: np.ndarray) -> list[SpongeOutcome]:
+    """Each pad of a solved state: its seat, its loads (CN VII's in the ``nerve_*``
+    fields, whether on the REZ: ``rest_s`` (n,), mm, CN VII's rest arc lengths, up to
+    ``rez_end_mm``) and its deepest overlap; ``holds_off`` names the vessel of each."""
     model, eq = state.model, state.solution
     contacts: ContactSet = eq.contacts
     nerve = [r.name for r in model.rods].index("CN7")
     forces = eq.forces_n()
-    tribs = model.tributaries[nerve]
     out = []
     for k, sponge in enumerate(state.scene.sponges):
         body = len(model.rods) + k
-        on = (contacts.body_a == body) & (contacts.body_b == nerve) & \
-            (forces > PAD_FORCE_TOL_N)
-        overlap = -contacts.gap[on]
-        nodes = contacts.node_b[on]
-        r_nerve = model.rods[nerve].tube.radius[nodes]
-        r_eff = sponge.radius_mm * r_nerve / (sponge.radius_mm + r_nerve)
-        area = float(np.sum(2.0 * np.sqrt(2.0 * r_eff * overlap) * tribs[nodes]))
-        force = float(np.sum(forces[on]))
+        force, area, nodes = _rod_load(model, contacts, forces, body, nerve, sponge)
         mine = (contacts.body_a == body) | (contacts.body_b == body)
         out.append(SpongeOutcome(
             id=sponge.name, shape=sponge.shape, diameter_mm=sponge.diameter_mm,
-            length_mm=sponge.length_mm, holds_off=holds_off[k],
-            centre_mm=tuple(float(x) for x in sponge.centre),
+            length_mm=sponge.length_mm, holds_off=holds_off[k], seat=sponge.seat,
+            against=sponge.against, centre_mm=tuple(float(x) for x in sponge.centre),
             nerve_contact_area_mm2=area, nerve_force_mn=1e3 * force,
             nerve_pressure_kpa=1e3 * force / area if area > 0 else 0.0,
             on_rez=bool(np.any(rest_s[nodes] <= rez_end_mm)),
-            max_overlap_mm=float(np.max(-contacts.gap[mine], initial=0.0))))
+            max_overlap_mm=float(np.max(-contacts.gap[mine], initial=0.0)),
+            loads=_pad_loads(state, k, forces)))
+    return out
+
+
+def sling_outcomes(state: Settled) -> list[SlingOutcome]:
+    """Each sling of a solved state: how far its vessel moved under the band along the
+    sling's direction (the mean over the band's nodes, from the rods' stress-free course)
+    and the band's tension (the magnitude of its springs' pull together)."""
+    u, out = state.solution.u, []
+    for sling, (dofs, k, translation) in zip(state.model.slings, state.model.sling_springs):
+        moved = u[dofs]
+        pull = k * np.sum(translation[None, :] - moved, axis=0)
+        out.append(SlingOutcome(
+            id=sling.name, vessel=sling.vessel, anchor=sling.anchor,
+            anchor_point_mm=tuple(float(x) for x in sling.anchor_point),
+            distance_mm=sling.distance_mm,
+            displacement_mm=float(np.mean(moved @ sling.direction)),
+            tension_mn=1e3 * float(np.linalg.norm(pull))))
     return out
 
 
@@ -217,21 +334,22 @@ def _vessel_outcomes(scene: Scene, before: Settled, after: Settled, gap_before: 
 
 def postop_starts(before_model: MechanicalModel, after_model: MechanicalModel,
                   holds_off: tuple[str, ...], before: Settled) -> list[np.ndarray]:
-    """Starting displacements for a solve with pads: the settled case as it was, then the
-    same with the held-off vessels lifted clear of their pads."""
-    base = np.zeros(after_model.n_dof)
-    base[:before_model.n_dof] = before.solution.u
+    """Starting displacements for the operated model: the settled case as it was (each rod
+    as the rod of its name in ``before``), with slung vessels moved as their bands will
+    hold them; then the same with the held-off vessels lifted clear of their pads."""
+    base = slung_start(after_model, after_model.displacements_from(before_model,
+                                                                   before.solution.u))
     return [base, lifted_start(after_model, holds_off, base)]
 
 
 def settle_postop(scene: Scene, before_model: MechanicalModel, after_model: MechanicalModel,
                   holds_off: tuple[str, ...], before: Settled, level: float,
                   surface: BrainstemSurface | None = None) -> Settled:
-    """The case with pads (``after_model``) settled at a pulse level, started from the
-    settled case without them (``before``, at that level) and, failing that, with the
-    held-off vessels lifted clear (:func:`postop_starts`); both attempts share ``surface``
-    (``after_model.new_surface()``, the caller's; default a fresh one, see
-    :func:`~mvd_sim.mechanics.sweep.settle_from`)."""
+    """The operated case (``after_model``, built on ``scene``: the operated scene) settled at
+    a pulse level, started from the settled case without the operation (``before``, at that
+    level) and, failing that, with the held-off vessels lifted clear (:func:`postop_starts`);
+    both attempts share ``surface`` (``after_model.new_surface()``, the caller's; default a
+    fresh one, see :func:`~mvd_sim.mechanics.sweep.settle_from`)."""
     return settle_from(scene, after_model, level,
                        postop_starts(before_model, after_model, holds_off, before), surface)
 
@@ -250,49 +368,54 @@ def lifted_start(model: MechanicalModel, holds_off: tuple[str, ...],
     return u0
 
 
-def decompress(case: Case, pads: Sequence[SpongeSpec] | None = None) -> DecompressionReport:
-    """Simulate placing ``pads`` (default: the case's own) and judge the decompression, with
-    the case's materials and thresholds.
+def decompress(case: Case, operation: Operation | None = None) -> DecompressionReport:
+    """Simulate ``operation`` (default: the case's own, :meth:`Operation.of_case`) and judge
+    the decompression, with the case's materials and thresholds.
 
     Raises
     ------
     ScenarioError
-        A pad that would start inside a nerve or the brainstem, or names an unknown vessel.
+        A move that cannot be made as asked (:func:`~mvd_sim.surgery.operation.operate`): a
+        pad that would start inside a nerve, the brainstem or the petrous bone, or names an
+        unknown or divided vessel; a sling on a vein; an artery to divide.
     SolverError
         If an equilibrium does not converge (nothing unconverged is ever reported).
     """
-    return decompress_states(case, pads)[0]
+    return decompress_states(case, operation)[0]
 
 
-def decompress_states(case: Case, pads: Sequence[SpongeSpec] | None = None,
-                      labels: Sequence[str] | None = None
+def decompress_states(case: Case, operation: Operation | None = None,
+                      labels: Mapping[str, Sequence[str]] | None = None
                       ) -> tuple[DecompressionReport, Settled, Settled]:
     """:func:`decompress` plus the worst-phase solved states before and after; ``labels``
-    name where each pad came from in errors (:func:`~mvd_sim.surgery.pads.place_sponges`)."""
+    name where each move came from in errors (:func:`~mvd_sim.surgery.operation.operate`)."""
     scene, thresholds = case.scene, case.thresholds
-    pads = case.pads if pads is None else tuple(pads)
-    bodies, holds_off = place_sponges(scene, pads, labels)
+    operation = Operation.of_case(case) if operation is None else operation
+    operated = operate(scene, operation, labels)
     before_model = build_model(scene, (), case.materials)
-    after_model = dataclasses.replace(before_model, sponges=list(bodies))
+    after_model = operated.model(before_model)
     before = sweep(scene, before_model, [start_displacement(before_model)])
-    # the pads go in at the worst phase of the settled case (if that fails to converge, with
-    # the vessels they hold off first lifted clear of them)
-    after = sweep(scene, after_model, postop_starts(before_model, after_model, holds_off,
-                                                    before.states[before.worst]))
+    # the operation is made at the worst phase of the settled case (if that fails to
+    # converge, with the vessels the pads hold off first lifted clear of them)
+    after = sweep(operated.scene, after_model,
+                  postop_starts(before_model, after_model, operated.holds_off,
+                                before.states[before.worst]))
     s_before, s_after = _summary(before, thresholds), _summary(after, thresholds)
     worst_before, worst_after = before.states[before.worst], after.states[after.worst]
     marks = scene.landmarks["CN7"]
-    outcomes = sponge_outcomes(worst_after, holds_off, marks.rez_end_mm,
-                                scene.rest_nerves["CN7"].s)
-    vessels = _vessel_outcomes(scene, worst_before, worst_after, before.clearance[before.worst],
-                               after.clearance[after.worst])
+    outcomes = sponge_outcomes(worst_after, operated.holds_off, marks.rez_end_mm,
+                               scene.rest_nerves["CN7"].s)
+    vessels = _vessel_outcomes(operated.scene, worst_before, worst_after,
+                               before.clearance[before.worst], after.clearance[after.worst])
     checks, warnings = _verdict(s_before, s_after, vessels, outcomes, thresholds)
     status = _status(checks)
     failed = [c.text for c in checks if not c.passed]
     report = DecompressionReport(
         scenario=scene.name, status=status, decompressed=status == "decompressed",
-        checks=checks, reasons=failed or [checks[0].text], warnings=warnings,
-        sponges=outcomes, vessels=vessels, as_built=grade_as_built(case),
+        checks=checks, reasons=failed or [checks[0].text],
+        warnings=warnings + [division_warning(vein) for vein in operation.divided],
+        sponges=outcomes, transpositions=sling_outcomes(worst_after),
+        divided=list(operation.divided), vessels=vessels, as_built=grade_as_built(case),
         before=s_before, after=s_after)
     return report, worst_before, worst_after
 

@@ -40,6 +40,7 @@ from mvd_sim.scenario import SpongeSpec
 from mvd_sim.scene.scene import Scene
 from mvd_sim.surgery.decompress import (DecompressionReport, decompress_states,
                                         nerve_deviation_mm, over_impacted, settle_postop)
+from mvd_sim.surgery.operation import Operation
 from mvd_sim.surgery.pads import place_sponges
 
 __all__ = ["plan", "plan_states", "load_plan", "Plan", "PlanStep", "PAD_DIAMETERS_MM",
@@ -252,7 +253,7 @@ def plan_states(case: Case) -> tuple[Plan, Settled | None]:
                          f"one; consider transposing {target.vessel} instead")), None
         steps.append(chosen[0])
         current = chosen[1]
-    report, _, after = decompress_states(case, [s.sponge for s in steps])
+    report, _, after = decompress_states(case, Operation(pads=[s.sponge for s in steps]))
     if report.decompressed:
         message = (f"{len(steps)} pad(s) free CN VII through the whole pulse: "
                    + "; ".join(report.reasons))

@@ -1,59 +1,62 @@
-"""The operated case: the scene with its pads solved in, and saving it to disk.
+"""The operated case: the scene with its operation solved in, and saving it to disk.
 
-An operated scenario is the original scenario plus a ``sponges`` list. Building its case
-(:class:`~mvd_sim.case.Case`) never solves; :func:`operated_scene` does, returning the scene at
-the worst phase of the pulse with the pads in, so it can be re-analysed, rendered or exported
-like any other.
+An operated scenario is the original scenario plus its moves: ``sponges``,
+``transpositions`` and ``divided`` (:class:`~mvd_sim.surgery.operation.Operation`). Building
+its case (:class:`~mvd_sim.case.Case`) never solves; :func:`operated_scene` does, returning
+the scene at the worst phase of the pulse after the operation, so it can be re-analysed,
+rendered or exported like any other.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from pathlib import Path
 
 from mvd_sim.case import Case
 from mvd_sim.core.output import write_folder
 from mvd_sim.mechanics.simulate import build_model, settle
 from mvd_sim.mesh.export import mesh_files
-from mvd_sim.scenario import ScenarioSpec, SpongeSpec, scenario_to_yaml
+from mvd_sim.scenario import ScenarioSpec, scenario_to_yaml
 from mvd_sim.scene.scene import Scene
 from mvd_sim.surgery.decompress import decompress_states, settle_postop
-from mvd_sim.surgery.pads import place_sponges
+from mvd_sim.surgery.operation import Operation, operate
 
 __all__ = ["operated_scene", "postop_spec", "postop_files", "save_postop", "scene_at_level"]
 
 
-def postop_spec(spec: ScenarioSpec, sponges: Sequence[SpongeSpec]) -> ScenarioSpec:
-    """The scenario with ``sponges`` in place (its findings describe the pre-op case, so
-    they are dropped)."""
-    return spec.model_copy(update={"sponges": list(sponges), "findings": None})
+def postop_spec(spec: ScenarioSpec, operation: Operation) -> ScenarioSpec:
+    """The scenario with ``operation`` made: its pads, transpositions and divided veins (its
+    findings describe the pre-op case, so they are dropped)."""
+    return spec.model_copy(update={"sponges": list(operation.pads),
+                                   "transpositions": list(operation.transpositions),
+                                   "divided": list(operation.divided), "findings": None})
 
 
 def operated_scene(case: Case) -> Scene:
     """The case as a surgeon would find it now: its scene as built, or, for an operated case
-    (one with pads), the scene after its decompression, at the worst phase of the pulse.
+    (one with pads, transpositions or divided veins), the scene after its decompression, at
+    the worst phase of the pulse.
 
     Raises
     ------
     ScenarioError, SolverError
         As :func:`~mvd_sim.surgery.decompress.decompress` (prefixed with the case's file).
     """
-    if not case.pads:
+    if Operation.of_case(case).is_empty:
         return case.scene
     return decompress_states(case)[2].scene
 
 
-def scene_at_level(case: Case, pads: Sequence[SpongeSpec], level: float) -> Scene:
-    """The case solved at one pulse level (0 diastole, 1 systole), with ``pads`` in."""
+def scene_at_level(case: Case, operation: Operation, level: float) -> Scene:
+    """The case solved at one pulse level (0 diastole, 1 systole), after ``operation``."""
     scene = case.scene
     before_model = build_model(scene, (), case.materials)
     before = settle(scene, level=level, model=before_model)
-    if not pads:
+    if operation.is_empty:
         return before.scene
-    bodies, holds_off = place_sponges(scene, pads)
-    model = build_model(scene, bodies, case.materials)
-    return settle_postop(scene, before_model, model, holds_off, before, level).scene
+    operated = operate(scene, operation)
+    return settle_postop(operated.scene, before_model, operated.model(before_model),
+                         operated.holds_off, before, level).scene
 
 
 def postop_files(spec: ScenarioSpec, scene_after: Scene, name: str) -> dict[str, bytes]:

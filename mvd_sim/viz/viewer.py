@@ -2,7 +2,8 @@
 
 ``build_viewer`` makes the plotter (off-screen for tests); ``open_viewer`` shows it and, with
 no display, refuses in one line (use ``mvd-sim render`` instead). Every picture is a solved
-state: the case settled at the chosen phase of the pulse, without or with the pads.
+state: the case settled at the chosen phase of the pulse, without or with the operation
+(pads, slings, divided veins hidden).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import os
 import socket
 import sys
-from collections.abc import Sequence
 
 from mvd_sim.case import Case
 from mvd_sim.surgery.decompress import settle_postop
@@ -20,8 +20,7 @@ from mvd_sim.mechanics.simulate import Settled, build_model, settle
 from mvd_sim.mesh.meshing import tube_mesh
 from mvd_sim.viz.render import (BACKGROUND, BRAINSTEM_COLOR, NERVE_COLORS, SPONGE_COLOR,
                                 VESSEL_COLORS, VESSEL_OPACITY, camera_for, prefer_headless)
-from mvd_sim.scenario import SpongeSpec
-from mvd_sim.surgery.pads import place_sponges
+from mvd_sim.surgery.operation import Operation, operate
 
 __all__ = ["Viewer", "build_viewer", "open_viewer", "has_display", "require_display",
            "PHASE_STEPS"]
@@ -71,10 +70,10 @@ class Viewer:
     phase : float
         Cardiac phase shown, in [0, 1).
     after : bool
-        Whether the pads are in.
+        Whether the operation is made.
     """
 
-    def __init__(self, case: Case, sponges: list[SpongeSpec], off_screen: bool):
+    def __init__(self, case: Case, operation: Operation, off_screen: bool):
         import pyvista as pv
 
         from mvd_sim.mesh.files import to_polydata
@@ -86,10 +85,10 @@ class Viewer:
         self.scene, self.phase, self.after = scene, 0.0, False
         self.visible = {"brainstem": True, "nerves": True, "vessels": True, "pads": True}
         self.models = [build_model(scene, (), case.materials)]
-        self.holds_off: tuple[str, ...] = ()
-        if sponges:
-            bodies, self.holds_off = place_sponges(scene, sponges)
-            self.models.append(build_model(scene, bodies, case.materials))
+        self.operated = None
+        if not operation.is_empty:
+            self.operated = operate(scene, operation)
+            self.models.append(self.operated.model(self.models[0]))
         self.state = settle(scene, level=float(pulse_level(0.0)), model=self.models[0])
         self.plotter = pv.Plotter(off_screen=off_screen, window_size=[1200, 900])
         self.plotter.set_background(tuple(c / 255 for c in BACKGROUND))
@@ -98,15 +97,16 @@ class Viewer:
         self.groups["brainstem"].append(self.plotter.add_mesh(
             to_polydata(brainstem_mesh(scene.brainstem, 120, 150)), color=BRAINSTEM_COLOR,
             smooth_shading=True))
-        self.meshes = {}
+        self.meshes, self.actors = {}, {}
         shown = self.state.scene
         for name, tube in {**shown.nerves, **shown.vessels}.items():
             self.meshes[name] = to_polydata(tube_mesh(tube, TUBE_SIDES))
             nerve = name in shown.nerves
-            self.groups["nerves" if nerve else "vessels"].append(self.plotter.add_mesh(
+            self.actors[name] = self.plotter.add_mesh(
                 self.meshes[name], smooth_shading=True,
                 opacity=1.0 if nerve else VESSEL_OPACITY,
-                color=NERVE_COLORS.get(name) if nerve else VESSEL_COLORS.get(tube.kind)))
+                color=NERVE_COLORS.get(name) if nerve else VESSEL_COLORS.get(tube.kind))
+            self.groups["nerves" if nerve else "vessels"].append(self.actors[name])
         self.pad_meshes = []
         for sponge in self.models[-1].sponges:
             self.pad_meshes.append(to_polydata(sponge_mesh(sponge)))
@@ -129,6 +129,9 @@ class Viewer:
             on = self.visible[group] and (group != "pads" or self.after)
             for actor in actors:
                 actor.SetVisibility(on)
+        if self.after:  # a divided vein is gone
+            for name in self.operated.divided:
+                self.actors[name].SetVisibility(False)
 
     def _solve(self) -> Settled:
         from mvd_sim.mesh.meshing import sponge_mesh
@@ -137,8 +140,8 @@ class Viewer:
         level = float(pulse_level(self.phase))
         if self.after:
             before = settle(self.scene, level=level, model=self.models[0])
-            state = settle_postop(self.scene, self.models[0], model, self.holds_off, before,
-                                  level)
+            state = settle_postop(self.operated.scene, self.models[0], model,
+                                  self.operated.holds_off, before, level)
         else:
             state = settle(self.scene, level=level, model=model,
                            u0=self.state.solution.u if self.state.model is model else None)
@@ -157,18 +160,19 @@ class Viewer:
         return self._solve()
 
     def set_after(self, after: bool) -> Settled:
-        """Show the case with (True) or without the pads."""
+        """Show the case with (True) or without the operation."""
         if after and len(self.models) < 2:
-            raise MvdSimError("no pads to show: give --plan")
+            raise MvdSimError("no operation to show: give --plan")
         self.after = bool(after)
         return self._solve()
 
 
-def build_viewer(case: Case, sponges: Sequence[SpongeSpec] | None = None,
+def build_viewer(case: Case, operation: Operation | None = None,
                  off_screen: bool = False) -> Viewer:
     """The viewer: checkboxes for brainstem, nerves, vessels and pads, a cardiac-phase
-    slider and, with ``sponges``, a before/after switch."""
-    viewer = Viewer(case, list(sponges or []), off_screen)
+    slider and, with an ``operation`` that makes a move, a before/after switch."""
+    operation = Operation() if operation is None else operation
+    viewer = Viewer(case, operation, off_screen)
     plotter = viewer.plotter
     for k, group in enumerate(("brainstem", "nerves", "vessels", "pads")):
         plotter.add_checkbox_button_widget(
@@ -179,10 +183,10 @@ def build_viewer(case: Case, sponges: Sequence[SpongeSpec] | None = None,
         lambda value: viewer.set_phase(round(value * PHASE_STEPS) / PHASE_STEPS),
         rng=(0.0, 1.0 - 1.0 / PHASE_STEPS), value=0.0, title="cardiac phase",
         pointa=(0.55, 0.08), pointb=(0.95, 0.08), style="modern")
-    if sponges:
+    if not operation.is_empty:
         plotter.add_checkbox_button_widget(viewer.set_after, value=False,
                                            position=(10, 10 + 45 * 4), size=35)
-        plotter.add_text("after the pads", position=(52, 16 + 45 * 4), font_size=10)
+        plotter.add_text("after the operation", position=(52, 16 + 45 * 4), font_size=10)
     return viewer
 
 
@@ -193,7 +197,7 @@ def require_display() -> None:
                           "Wayland server answers); use mvd-sim render -o FILE.png instead")
 
 
-def open_viewer(case: Case, sponges: Sequence[SpongeSpec] | None = None) -> None:
+def open_viewer(case: Case, operation: Operation | None = None) -> None:
     """Open the window and block until it is closed (:func:`require_display` first)."""
     require_display()
-    build_viewer(case, sponges).plotter.show()
+    build_viewer(case, operation).plotter.show()

@@ -6,6 +6,7 @@ import pytest
 import mvd_sim
 import mvd_sim.mechanics.sweep as pulse_sweep
 from mvd_sim.surgery.decompress import decompress_states
+from mvd_sim.surgery.operation import Operation
 from mvd_sim.scenario import SpongeSpec
 
 CASE = "aica_as_moderate_right"
@@ -14,7 +15,7 @@ PAD = SpongeSpec(diameter_mm=2.0, s_mm=5.1, vessel="aica")
 
 @pytest.fixture(scope="module")
 def padded(case_of):
-    return decompress_states(case_of(CASE), [PAD])
+    return decompress_states(case_of(CASE), Operation(pads=[PAD]))
 
 
 def test_a_pad_at_the_contact_frees_the_nerve(padded):
@@ -52,7 +53,7 @@ def test_no_interpenetration_beyond_the_compliant_layers(padded):
 def test_finer_phase_sampling_gives_the_same_verdict(padded, case_of, monkeypatch):
     report, _, _ = padded
     monkeypatch.setattr(pulse_sweep, "DENSE_PHASES", 4 * pulse_sweep.DENSE_PHASES)
-    finer, _, _ = decompress_states(case_of(CASE), [PAD])
+    finer, _, _ = decompress_states(case_of(CASE), Operation(pads=[PAD]))
     assert finer.before.phases_sampled >= 4 * 64
     assert finer.decompressed == report.decompressed
     assert finer.after.worst_clearance_mm == pytest.approx(report.after.worst_clearance_mm,
@@ -67,8 +68,8 @@ def test_the_worst_phase_is_systole_for_a_compressing_artery(padded):
 
 
 def test_a_pad_in_the_wrong_place_does_not_decompress(case_of):
-    report, _, _ = decompress_states(case_of(CASE), [SpongeSpec(diameter_mm=2.0, s_mm=18.0,
-                                                                  vessel="aica")])
+    report, _, _ = decompress_states(case_of(CASE), Operation(pads=[
+        SpongeSpec(diameter_mm=2.0, s_mm=18.0, vessel="aica")]))
     assert not report.decompressed
     assert report.reasons[0].startswith("aica still touches CN VII at the AS")
 
@@ -90,8 +91,8 @@ def test_a_pad_pushes_only_what_it_lies_between(case_of):
     """The pad's faces fix the side of its vessel and its nerve only: the other nerve, whose
     root lies nearby, is neither pulled through the pad nor displaced by it."""
     report, before, after = decompress_states(
-        case_of("multi_aica_pica_right"), [SpongeSpec(diameter_mm=2.0, s_mm=7.1,
-                                                       vessel="aica")])
+        case_of("multi_aica_pica_right"), Operation(pads=[SpongeSpec(diameter_mm=2.0, s_mm=7.1,
+                                                                     vessel="aica")]))
     moved = np.linalg.norm(after.scene.nerves["CN8"].points
                            - after.scene.rest_nerves["CN8"].points, axis=1)
     assert moved.max() < 0.1
@@ -103,11 +104,11 @@ def test_no_vessel_no_pad(case_of):
 
     case = case_of(CASE)
     bare = dataclasses.replace(case, scene=dataclasses.replace(case.scene, vessels={}))
-    report, _, _ = decompress_states(bare, [])
+    report, _, _ = decompress_states(bare, Operation())
     assert report.decompressed and report.reasons == ["the scene has no tube vessel to "
                                                       "decompress"]
     with pytest.raises(mvd_sim.ScenarioError, match="no vessel for a sponge"):
-        decompress_states(bare, [SpongeSpec(diameter_mm=2.0, s_mm=5.0)])
+        decompress_states(bare, Operation(pads=[SpongeSpec(diameter_mm=2.0, s_mm=5.0)]))
 
 
 def test_a_pad_that_pushes_a_vessel_onto_cn8_is_decompression_at_a_cost(case_of):
@@ -115,7 +116,7 @@ def test_a_pad_that_pushes_a_vessel_onto_cn8_is_decompression_at_a_cost(case_of)
     but lays the AICA on CN VIII (+0.60 mm before): the verdict says so, and does not call it
     decompressed."""
     pad = SpongeSpec(diameter_mm=1.0, s_mm=15.97, vessel="aica")
-    report, _, _ = decompress_states(case_of("aica_cp_mild_right"), [pad])
+    report, _, _ = decompress_states(case_of("aica_cp_mild_right"), Operation(pads=[pad]))
     checks = {c.name: c for c in report.checks}
     assert checks["cn7_free"].passed and not checks["cn8_spared"].passed
     assert report.status == "decompressed_at_a_cost" and not report.decompressed
@@ -129,10 +130,10 @@ def test_free_means_the_at_risk_margin(case_of):
     """A vessel kept off CN VII but within the at-risk margin is not free; with a smaller
     margin the same operation passes (one threshold for analyze and the verdict)."""
     case = case_of(CASE)
-    report, _, _ = decompress_states(case, [PAD])
+    report, _, _ = decompress_states(case, Operation(pads=[PAD]))
     clearance = report.after.worst_clearance_mm
     stricter = case.with_thresholds(mvd_sim.SeverityThresholds(near_miss_mm=clearance + 0.1))
-    strict, _, _ = decompress_states(stricter, [PAD])
+    strict, _, _ = decompress_states(stricter, Operation(pads=[PAD]))
     assert report.status == "decompressed"
     assert strict.status == "not_decompressed"
     assert "at risk (free means at least" in strict.reasons[0]
@@ -144,7 +145,7 @@ def test_the_case_as_built_keeps_its_grade(case_of):
     case = case_of("aica_as_severe_right")
     pad = SpongeSpec(diameter_mm=2.0, s_mm=mvd_sim.analyze(case.scene).contacts[0].s_deepest_mm,
                      vessel="aica")
-    report, _, _ = decompress_states(case, [pad])
+    report, _, _ = decompress_states(case, Operation(pads=[pad]))
     (built,) = [c for c in report.as_built.contacts if c.nerve == "CN7"]
     assert built.severity == "severe" and built.deviation_mm >= 0.5
     assert report.as_built.nerve_deviation_mm >= 0.5

@@ -5,13 +5,15 @@ import pytest
 
 import mvd_sim
 from mvd_sim.scenario import SpongeSpec
+from mvd_sim.surgery.operation import Operation
 from mvd_sim.viz.viewer import build_viewer, has_display, open_viewer
 
 
 @pytest.fixture(scope="module")
 def viewer(case_of):
     view = build_viewer(case_of("aica_as_moderate_right"),
-                        [SpongeSpec(diameter_mm=2.0, s_mm=5.1, vessel="aica")], off_screen=True)
+                        Operation(pads=[SpongeSpec(diameter_mm=2.0, s_mm=5.1, vessel="aica")]),
+                        off_screen=True)
     yield view
     view.plotter.close()
 
