@@ -93,7 +93,7 @@ def main(n: int) -> None:
             decompress_s, decompressed = timed(
                 lambda: "freed" if mvd_sim.decompress(case, mvd_sim.Operation(pads=[pad])).decompressed
                 else "not freed")
-            plan_s, planned = timed(lambda: f"{len(plan(case).steps)} pad(s)")
+            plan_s, planned = timed(lambda: f"{len(plan(case).moves)} move(s)")
             worst = {"decompress": max(worst["decompress"], decompress_s),
                      "plan": max(worst["plan"], plan_s)}
             print(f"{shape:<12} {seed:>4} {build_s:7.2f} {decompress_s:11.2f}  "

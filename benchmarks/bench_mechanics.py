@@ -141,7 +141,7 @@ def scenario_section() -> None:
         start = time.perf_counter()
         result = plan(case)
         t_plan = time.perf_counter() - start
-        summary = (f"{len(result.steps)} pad(s), " + ("frees the nerve" if result.feasible
+        summary = (f"{len(result.moves)} move(s), " + ("frees the nerve" if result.feasible
                                                       else "no sponge plan"))
         print(f"  {name:<26} {min(solve_times):10.2f} {t_dec:11.2f} {t_plan:7.2f}  {summary}")
 

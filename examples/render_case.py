@@ -1,5 +1,5 @@
 """Render a bundled case from the surgeon's retrosigmoid view and three other angles, and
-before/after the planner's pads. Writes PNG files into ``renders/``.
+before/after the planner's moves. Writes PNG files into ``renders/``.
 
 Run: ``python examples/render_case.py`` (about 20 s; no display needed).
 """
@@ -19,7 +19,8 @@ for view in VIEWS:
     print("wrote", render([(scene, f"multi_aica_pica_right, {view}")], out / f"{view}.png",
                           view=view))
 
-pads = plan(case).sponges
-_, before, after = decompress_states(case, mvd_sim.Operation(pads=pads))
-print("wrote", render([(before.scene, "before"), (after.scene, f"after {len(pads)} pad(s)")],
+planned = plan(case)
+_, before, after = decompress_states(case, planned.operation)
+print("wrote", render([(before.scene, "before"), (after.scene, f"after {len(planned.moves)} "
+                                                               "move(s)")],
                       out / "before_after.png", size=(1600, 700)))

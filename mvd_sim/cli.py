@@ -111,11 +111,10 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         result, after = plan_states(case)
     saved = None
     if args.save and after is not None:
-        saved = postop_files(postop_spec(case.spec, Operation(pads=result.sponges)),
-                             after.scene, case.name)
+        saved = postop_files(postop_spec(case.spec, result.operation), after.scene, case.name)
     _write_outputs(args, result, plan_table, saved)
     if args.save and after is None:
-        print(f"nothing written to {args.save}: the plan places no pad")
+        print(f"nothing written to {args.save}: the plan makes no move")
     return 0 if result.feasible else 3
 
 
@@ -142,14 +141,13 @@ def _about(where) -> Iterator[None]:
 
 
 def _operation(args: argparse.Namespace, case: Case) -> Operation:
-    """The operation to show: the plan's pads (``--plan``, checked against the case) or the
+    """The operation to show: the plan's (``--plan``, checked against the case) or the
     case's own moves (an operated case)."""
     if args.plan is None:
         return Operation.of_case(case)
     from mvd_sim.surgery.planner import load_plan
 
-    return Operation(pads=load_plan(args.plan, scenario=case.name,
-                                    case_sha256=case.fingerprint).sponges)
+    return load_plan(args.plan, scenario=case.name, case_sha256=case.fingerprint).operation
 
 
 def _cmd_render(args: argparse.Namespace) -> int:

@@ -55,14 +55,14 @@ def test_building_a_case_never_solves(tmp_path, monkeypatch):
 def test_the_override_changes_the_plan_through_the_api(stiff_file):
     assert mvd_sim.plan(Case.bundled(CASE)).feasible
     stiff = mvd_sim.plan(Case.from_yaml(stiff_file))
-    assert not stiff.feasible and "no sponge plan" in stiff.message
+    assert not stiff.feasible and stiff.message.startswith("no plan")
 
 
 def test_the_override_changes_the_plan_through_the_cli(stiff_file, tmp_path):
     assert run_cli("plan", CASE, cwd=tmp_path).returncode == 0
     result = run_cli("plan", stiff_file.name, cwd=tmp_path)
     assert result.returncode == 3, result.stderr
-    assert "no sponge plan" in result.stdout
+    assert "NO PLAN" in result.stdout
 
 
 def test_the_override_changes_the_outcomes_through_the_dataset_runner(tmp_path):
@@ -73,7 +73,9 @@ def test_the_override_changes_the_outcomes_through_the_dataset_runner(tmp_path):
     for name, chosen in (("default", priors), ("stiff", stiff)):
         generate(1, 1, tmp_path / name, chosen, decompress=True)
         rows[name] = ds.dataset(tmp_path / name / "cases").to_table().to_pylist()[0]
-    assert (rows["default"]["plan_feasible"], rows["stiff"]["plan_feasible"]) == (True, False)
+    # the AICA held 1000 times more firmly: no pad lifts it off the nerve, a sling does
+    assert (rows["default"]["plan_moves"], rows["stiff"]["plan_moves"]) == \
+        (["pad"], ["transposition"])
     # the case row's scenario carries the materials it was solved with
     assert "arachnoid_push_mn_per_mm" not in rows["default"]["scenario_yaml"]
     assert "arachnoid_push_mn_per_mm: 1000.0" in rows["stiff"]["scenario_yaml"]

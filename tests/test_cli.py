@@ -308,10 +308,10 @@ def test_plan_writes_json_and_the_planned_scenario(tmp_path):
     assert result.returncode == 0, result.stderr
     plan = json.loads((tmp_path / "plan.json").read_text())
     assert plan["schema_name"] == "mvd-sim/sponge-plan" and plan["feasible"] is True
-    assert [s["vessel"] for s in plan["steps"]] == ["aica"]
+    assert [(m["kind"], m["vessel"]) for m in plan["moves"]] == [("pad", "aica")]
     planned = mvd_sim.load_scenario(tmp_path / "planned" / "aica_as_moderate_right_postop.yaml")
-    assert [s.diameter_mm for s in planned.sponges] == \
-        [plan["steps"][0]["sponge"]["diameter_mm"]]
+    assert [(s.diameter_mm, s.seat) for s in planned.sponges] == \
+        [(plan["moves"][0]["sponge"]["diameter_mm"], plan["moves"][0]["sponge"]["seat"])]
 
 
 # -- render ------------------------------------------------------------------------------

@@ -81,9 +81,13 @@ _CASE_FIELDS = [
     ("asked_compressions", _list_of(ASKED_COMPRESSION))]
 # the planner's predicted outcome (``--decompress`` only)
 _OUTCOME_FIELDS = [
-    ("plan_feasible", pa.bool_()), ("plan_pads", pa.int64()),
-    ("plan_pad_diameters_mm", _list_of(pa.float64())), ("postop_decompressed", pa.bool_()),
-    ("postop_worst_clearance_mm", pa.float64())]
+    ("plan_feasible", pa.bool_()), ("plan_rez_spared", pa.bool_()),
+    ("plan_moves", _list_of(pa.string())), ("plan_pads", pa.int64()),
+    ("plan_pad_diameters_mm", _list_of(pa.float64())),
+    ("plan_pad_seats", _list_of(pa.string())), ("plan_transposed", _list_of(pa.string())),
+    ("plan_divided", _list_of(pa.string())), ("postop_status", pa.string()),
+    ("postop_decompressed", pa.bool_()), ("postop_worst_clearance_mm", pa.float64()),
+    ("postop_cn8_spared", pa.bool_())]
 
 
 def cases_schema(decompress: bool) -> pa.Schema:
@@ -152,15 +156,25 @@ def case_row(case: SampledCase, seed: int, index: int, report: ContactReport,
 
 
 def outcome_columns(plan) -> dict:
-    """The planner's answer for a case (a :class:`~mvd_sim.surgery.planner.Plan`): whether pads free
-    CN VII through the pulse, how many, their diameters (mm) and the predicted worst
-    clearance after them (mm)."""
+    """The planner's answer for a case (a :class:`~mvd_sim.surgery.planner.Plan`): whether it
+    frees CN VII through the pulse and spares the root exit zone; its moves in order
+    (``pad``, ``transposition``, ``division``), its pads' diameters (mm) and seats, the
+    vessels transposed and divided; and the predicted verdict (status, worst clearance from
+    CN VII in mm, whether CN VIII is spared), null when there is nothing to do or no plan."""
     predicted = plan.predicted
-    return {"plan_feasible": plan.feasible, "plan_pads": len(plan.steps),
-            "plan_pad_diameters_mm": [s.sponge.diameter_mm for s in plan.steps],
+    pads = [m.sponge for m in plan.moves if m.kind == "pad"]
+    checks = {c.name: c.passed for c in predicted.checks} if predicted else {}
+    return {"plan_feasible": plan.feasible, "plan_rez_spared": plan.rez_spared,
+            "plan_moves": [m.kind for m in plan.moves], "plan_pads": len(pads),
+            "plan_pad_diameters_mm": [p.diameter_mm for p in pads],
+            "plan_pad_seats": [p.seat for p in pads],
+            "plan_transposed": [m.vessel for m in plan.moves if m.kind == "transposition"],
+            "plan_divided": [m.vessel for m in plan.moves if m.kind == "division"],
+            "postop_status": predicted.status if predicted else None,
             "postop_decompressed": predicted.decompressed if predicted else None,
             "postop_worst_clearance_mm": predicted.after.worst_clearance_mm
-            if predicted else None}
+            if predicted else None,
+            "postop_cn8_spared": checks.get("cn8_spared")}
 
 
 def _arrow_type(name: str, annotation) -> pa.DataType:

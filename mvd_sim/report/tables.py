@@ -151,28 +151,35 @@ def report_table(report: ContactReport, width: int = 120) -> str:
 
 
 def plan_table(plan: Plan, width: int = 120) -> str:
-    """A sponge plan as text: verdict, the pads in order, and the predicted outcome."""
+    """A plan as text: verdict, the moves in order, and the predicted outcome."""
     from rich.table import Table
 
     console = _console(width)
-    verdict = "PLAN FOUND" if plan.feasible else "NO SPONGE PLAN"
+    verdict = "PLAN FOUND" if plan.feasible else "NO PLAN"
     console.print(f"[bold]{plan.scenario}[/bold]: [bold]{verdict}[/bold]: {plan.message}")
     if plan.mobilise_first:
         console.print(f"  mobilise first: {', '.join(plan.mobilise_first)} (pushes a culprit "
                       "into the nerve)")
-    steps = Table(title=f"Pads in order ({plan.candidates_tried} candidates tried; "
-                  "s mm from the root exit point, pressure kPa)")
-    for header in ("#", "holds off", "segment", "s", "shape", "d", "length", "pressure",
-                   "on REZ"):
-        steps.add_column(header, no_wrap=True)
-    for k, step in enumerate(plan.steps, 1):
-        pad = step.sponge
-        steps.add_row(str(k), step.vessel, step.segment, f"{step.s_mm:.1f}", pad.shape,
-                      f"{pad.diameter_mm:.1f}",
-                      f"{pad.cylinder_length_mm:.1f}" if pad.shape == "cylinder" else "-",
-                      f"{step.pressure_kpa:.2f}", "yes" if step.on_rez else "no")
-    if plan.steps:
-        console.print(steps)
+    moves = Table(title=f"Moves in order ({plan.candidates_tried} candidates tried; CN VII "
+                  "compression treated at s mm from the root exit point; pad pressure kPa)")
+    for header in ("#", "move", "vessel", "segment", "s", "what", "pressure", "on REZ"):
+        moves.add_column(header, no_wrap=True)
+    for k, move in enumerate(plan.moves, 1):
+        if move.kind == "pad":
+            pad = move.sponge
+            size = f"{pad.diameter_mm:g} mm {pad.shape}" + (
+                f" {pad.cylinder_length_mm:g} mm long" if pad.shape == "cylinder" else "")
+            what = size + (" on CN VII" if pad.seat == "nerve" else f" on the {pad.seat}")
+        elif move.kind == "transposition":
+            what = (f"sling {move.transposition.distance_mm:g} mm to the "
+                    f"{move.transposition.anchor} dura")
+        else:
+            what = "coagulated and divided"
+        moves.add_row(str(k), move.kind, move.vessel, move.segment, f"{move.s_mm:.1f}", what,
+                      f"{move.pressure_kpa:.2f}" if move.kind == "pad" else "-",
+                      "yes" if move.on_rez else "no")
+    if plan.moves:
+        console.print(moves)
     text = console.export_text()
     if plan.predicted is not None:
         text += "Predicted outcome:\n" + decompression_table(plan.predicted, width)

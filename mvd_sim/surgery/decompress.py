@@ -19,9 +19,16 @@ The verdict is a list of checks, each its own reason:
 - ``no_over_impaction``: the pads do not deviate the nerve beyond the deviation threshold
   (over-impaction lifts VII/VIII: Seaman SC et al., Surg Neurol Int 2020);
 - ``cn8_spared``: no new or deeper contact with CN VIII (hearing loss is the commonest serious
-  complication: 2.3% permanent, Miller & Miller, Br J Neurosurg 2012).
+  complication: 2.3% permanent, Miller & Miller, Br J Neurosurg 2012);
+- ``nerve_pressure``: no pad presses CN VII or CN VIII harder than
+  :data:`NERVE_PRESSURE_LIMIT_KPA`;
+- ``brainstem_pressure``: no pad presses the brainstem harder than
+  :data:`BRAINSTEM_PRESSURE_LIMIT_KPA` (an *estimate*). A vessel needs no such check: a
+  pressurised vessel pressed onto a surface flattens until it bears on it at about its own
+  transmural pressure, the mean arterial pressure (12.4 kPa, ``vessel_wall_dent_mpa``),
+  below the limit.
 
-Failing either of the first two means not decompressed; failing the third, decompressed at a
+Failing either of the first two means not decompressed; failing another, decompressed at a
 cost. A pad pressing on the root exit zone, and a vessel kinked by a pad, are warnings (pads
 on the nerve caused 53.5% of revisions: Al Mutawa M et al. 2024).
 
@@ -57,10 +64,19 @@ __all__ = ["decompress", "decompress_states", "postop_starts", "settle_postop",
            "lifted_start",
            "sponge_outcomes", "sling_outcomes", "over_impacted", "nerve_deviation_mm",
            "DecompressionReport", "SpongeOutcome", "PadLoad", "SlingOutcome", "VesselOutcome",
-           "Check", "CaseGrade", "grade_as_built", "KINK_CURVATURE_PER_MM", "REPORT_SCHEMA"]
+           "Check", "CaseGrade", "grade_as_built", "NERVE_PRESSURE_LIMIT_KPA", "BRAINSTEM_PRESSURE_LIMIT_KPA", "KINK_CURVATURE_PER_MM",
+           "REPORT_SCHEMA"]
 
 REPORT_SCHEMA = "mvd-sim/decompression-report"
 KINK_CURVATURE_PER_MM = 0.5  # *estimate*: a bend tighter than 2 mm radius on a ~1 mm artery
+#: Mean pressure (kPa) a pad may put on CN VII or CN VIII: the equivalent stress found at
+#: symptomatic neurovascular contacts (25 kPa against 15 kPa at asymptomatic ones; Lu HP et
+#: al., trigeminal fluid-structure model): a pad pressing harder is a new compression.
+NERVE_PRESSURE_LIMIT_KPA = 25.0
+#: Mean pressure (kPa) a pad may put on the brainstem's surface. *estimate*: no
+#: published limit for the pons or medulla was found; the nerves' limit above, the stress
+#: the root exit zone's central myelin tolerates poorly, is taken for the brainstem it joins.
+BRAINSTEM_PRESSURE_LIMIT_KPA = 25.0
 PAD_FORCE_TOL_N = 1e-5  # a pad touching the nerve with less (10 uN) does not press on it
 
 
@@ -158,7 +174,8 @@ class Check(_Model):
     means (``not_decompressed``: CN VII is not free; ``cost``: freed at a cost to another
     structure)."""
 
-    name: Literal["cn7_free", "no_over_impaction", "cn8_spared"]
+    name: Literal["cn7_free", "no_over_impaction", "cn8_spared", "nerve_pressure",
+                  "brainstem_pressure"]
     passed: bool
     failing_means: Literal["not_decompressed", "cost"]
     text: str
@@ -490,6 +507,24 @@ def _cn8_spared(before: StateSummary, after: StateSummary,
     return Check(name="cn8_spared", passed=False, failing_means="cost", text="; ".join(texts))
 
 
+_BODY_NAMES = {"CN7": "CN VII", "CN8": "CN VIII", "brainstem": "the brainstem"}
+
+
+def _pressure_check(name: str, bodies: tuple[str, ...], limit_kpa: float,
+                    pressures: list[tuple[str, str, float]]) -> Check:
+    """Whether every load ``(what, body, kPa)`` on ``bodies`` stays within ``limit_kpa``."""
+    over = [(what, body, kpa) for what, body, kpa in pressures
+            if body in bodies and kpa > limit_kpa]
+    if not over:
+        where = " or ".join(_BODY_NAMES.get(b, b) for b in bodies)
+        return Check(name=name, passed=True, failing_means="cost",
+                     text=f"no pad presses {where} harder than {limit_kpa:g} kPa")
+    return Check(name=name, passed=False, failing_means="cost",
+                 text="; ".join(f"{what} presses {_BODY_NAMES.get(body, body)} with "
+                                f"{kpa:.1f} kPa (limit {limit_kpa:g} kPa)"
+                                for what, body, kpa in over))
+
+
 def _verdict(before: StateSummary, after: StateSummary, vessels: list[VesselOutcome],
              sponges: list[SpongeOutcome], thresholds: SeverityThresholds
              ) -> tuple[list[Check], list[str]]:
@@ -503,6 +538,10 @@ def _verdict(before: StateSummary, after: StateSummary, vessels: list[VesselOutc
               f"CN VII is deviated {after.nerve_deviation_mm:.2f} mm at most (no "
               "over-impaction)"),
         _cn8_spared(before, after, thresholds)]
+    loads = [(f"pad {s.id}", load.body, load.pressure_kpa) for s in sponges for load in s.loads]
+    checks += [_pressure_check("nerve_pressure", ("CN7", "CN8"), NERVE_PRESSURE_LIMIT_KPA, loads),
+               _pressure_check("brainstem_pressure", ("brainstem",),
+                               BRAINSTEM_PRESSURE_LIMIT_KPA, loads)]
     warnings = []
     for s in sponges:
         if s.on_rez:

@@ -1,26 +1,43 @@
-"""Automatic sponge planning: the fewest, smallest pads that free CN VII through the pulse.
+"""The planner: the operation a surgeon would choose, simulated and checked through the pulse.
 
-The planner settles the case at the systolic peak (the worst phase) and takes its CN VII
-contacts, worst first (severity, then the root exit zone before the cisternal portion). For
-each contact still present it tries pads from the smallest up (:data:`PAD_DIAMETERS_MM`,
-within 0.5-1.5 times the vessel's diameter, the facts file's *estimate*), balls before
-rolled cylinders, at the contact and 1 mm either side along the nerve. A pad is accepted
-when the contact is gone at systole, it does not deviate the nerve and it presses on the
-nerve with less than :data:`NERVE_STRESS_LIMIT_KPA`; among the accepted pads of the smallest
-size the one off the root exit zone, then with the least pressure, wins (pads on the REZ or
-adherent to the nerve cause failures and revisions: Thieme 2015; Al Mutawa M et al. 2024).
-Vessels that push a culprit into the nerve (a VA behind a PICA) are named to be mobilised
-first. The finished plan is checked over the whole pulse by :func:`mvd_sim.surgery.decompress`.
+The case is settled at the systolic peak (the worst phase). Every vessel that is not free of
+CN VII there (nearer than the at-risk margin, ``near_miss_mm``: the verdict's own
+``cn7_free``) is a target, worst first (the severity of its compression, the root exit zone
+before the cisternal portion). For each target the planner tries, in order of preference,
+the moves a surgeon would (each move solved at systole with the moves already chosen; the
+first accepted is kept):
 
-When no pad frees a contact (no room between the vessel and the nerve, or the vessel needs
-more force than the nerve can take), the plan says so and which vessel would need
-transposition instead (VA transposition with a Teflon sling: Lee SH et al., JKNS 2016).
+1. **Pads away from the nerve** (interposition between the vessel and the brainstem, its
+   parent trunk or the petrous dura: pads adherent to the nerve caused 53.5% of revisions,
+   Al Mutawa M et al. 2024; prefer pads that do not touch the REZ, Thieme 2015), at seats
+   along the vessel :data:`SEAT_OFFSETS_MM` either side of where it comes closest to CN VII,
+   the nearest first, smallest pads first (:data:`PAD_DIAMETERS_MM`, within 0.5-1.5 times
+   the vessel's diameter, the facts file's *estimate*); a seat that cannot hold a pad is
+   skipped without a solve. A pad that touches the root exit zone is not accepted here.
+2. **Pads on the nerve**, at the contact and 1 mm either side, balls before rolled
+   cylinders, the one off the root exit zone (then with the least pressure) preferred.
+3. **Transposition** (arteries): a sling (:data:`TRANSPOSE_DISTANCES_MM`, the nearest that
+   works) holding the vessel off the nerve, tied to the petrous dura (VA transposition with a
+   sling: 42 of 42 patients spasm-free, Lee SH et al., JKNS 2016). It comes FIRST for a VA
+   whose compression is severe as built (a dominant, ectatic VA deviating the nerve: the
+   rule this planner states), and last for other arteries.
+4. **Coagulation and division** (veins only, after pads fail to mobilise it), with the
+   venous-infarct caveat.
+
+A move is accepted when, at systole, the target is free by the margin, the nerve is not
+over-impacted, no vessel touches CN VIII that did not before (nor deeper), and no pad presses
+a nerve or the brainstem beyond the verdict's limits. Vessels that push a culprit into the
+nerve (a VA behind a PICA) are named to be mobilised first. The chosen operation is then
+judged through the whole pulse by :func:`mvd_sim.surgery.decompress.decompress`: the plan is
+feasible only if the verdict is ``decompressed``.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Literal
@@ -29,33 +46,40 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mvd_sim.case import Case
-from mvd_sim.contact.analysis import Contact, analyze
+from mvd_sim.contact.analysis import Contact, VesselAtRisk, analyze
 from mvd_sim.core.constants import MAX_SCENARIO_BYTES
 from mvd_sim.core.errors import MvdSimError, ScenarioError, SolverError
+from mvd_sim.core.geometry.closest import closest_approach
 from mvd_sim.core.labels import SEVERITIES
 from mvd_sim.core.validation import one_line
 from mvd_sim.mechanics.simulate import Settled, build_model, settle
 from mvd_sim.mechanics.sweep import clearances
-from mvd_sim.scenario import SpongeSpec
-from mvd_sim.scene.scene import Scene
-from mvd_sim.surgery.decompress import (DecompressionReport, decompress_states,
-                                        nerve_deviation_mm, over_impacted, settle_postop)
-from mvd_sim.surgery.operation import Operation
-from mvd_sim.surgery.pads import place_sponges
+from mvd_sim.scenario import SpongeSpec, TranspositionSpec
+from mvd_sim.surgery.decompress import (BRAINSTEM_PRESSURE_LIMIT_KPA, NERVE_PRESSURE_LIMIT_KPA,
+                                        DecompressionReport, SpongeOutcome, decompress_states,
+                                        nerve_deviation_mm, over_impacted, settle_postop,
+                                        sponge_outcomes)
+from mvd_sim.surgery.operation import Operation, operate
 
-__all__ = ["plan", "plan_states", "load_plan", "Plan", "PlanStep", "PAD_DIAMETERS_MM",
-           "NERVE_STRESS_LIMIT_KPA", "MAX_CANDIDATES"]
+__all__ = ["plan", "plan_states", "load_plan", "Plan", "PlanMove", "PAD_DIAMETERS_MM",
+           "SEAT_OFFSETS_MM", "TRANSPOSE_DISTANCES_MM", "MAX_CANDIDATES"]
 
 PAD_DIAMETERS_MM = (1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0)  # facts file: about 1-4 mm
 PAD_TO_VESSEL = (0.5, 1.5)  # pad diameter / vessel diameter (facts file, *estimate*)
-SITE_SHIFTS_MM = (0.0, -1.0, 1.0)
+#: Where along the vessel (mm, from where it comes closest to CN VII) pads away from the
+#: nerve are tried, the nearest first. *estimate*: within a few millimetres, where lifting
+#: the vessel still lifts it off the nerve.
+SEAT_OFFSETS_MM = (2.0, -2.0, 3.5, -3.5, 5.0, -5.0, 7.0, -7.0)
+AWAY_SEATS = ("brainstem", "trunk", "petrous")
+NERVE_SHIFTS_MM = (0.0, -1.0, 1.0)
 SHAPES = ("ball", "cylinder")
-# nerve stress at symptomatic neurovascular contacts, trigeminal FSI model (Lu HP et al.)
-NERVE_STRESS_LIMIT_KPA = 25.0
-#: Most candidate pads the planner solves for a case (the bundled cases need at most 6): with
-#: the schema's size limits this bounds a plan's time (see the README); beyond it the plan
-#: says no pad set was found within the budget.
-MAX_CANDIDATES = 48
+#: How far a sling moves the vessel (mm), the nearest that frees the nerve being chosen.
+#: *estimate*: VA displaced 3-8 mm off the REZ (facts file 9.3).
+TRANSPOSE_DISTANCES_MM = (3.0, 4.0, 6.0, 8.0)
+#: Most candidate moves the planner solves for a case: with the schema's size limits this
+#: bounds a plan's time (see the README); beyond it the plan says no operation was found
+#: within the budget.
+MAX_CANDIDATES = 160
 
 _log = logging.getLogger(__name__)  # progress of the search (INFO), shown by the CLI
 
@@ -64,38 +88,53 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class PlanStep(_Model):
-    """One pad of the plan, in the order a surgeon places them."""
+class PlanMove(_Model):
+    """One move of the plan, in the order a surgeon makes them.
 
+    ``segment`` and ``s_mm`` say which compression of CN VII it treats (arc length on the
+    nerve's rest course); for a pad, ``pressure_kpa`` is its largest mean pressure on a
+    nerve or the brainstem at systole and ``on_rez`` whether it touches the root exit zone.
+    """
+
+    kind: Literal["pad", "transposition", "division"]
     vessel: str
     segment: Literal["RExP", "AS", "RDP", "CP"]
     s_mm: float
-    sponge: SpongeSpec
-    pressure_kpa: float
-    on_rez: bool
+    sponge: SpongeSpec | None = None
+    transposition: TranspositionSpec | None = None
+    pressure_kpa: float = 0.0
+    on_rez: bool = False
 
 
 class Plan(_Model):
-    """``plan``'s answer (JSON schema ``mvd-sim/sponge-plan``, version 2).
+    """``plan``'s answer (JSON schema ``mvd-sim/sponge-plan``, version 3: version 2 had pads
+    only, as ``steps``).
 
     ``case_sha256`` is the planned case's fingerprint (:attr:`mvd_sim.case.Case.fingerprint`),
-    so a plan file is only ever applied to the case it was made for.
+    so a plan file is only ever applied to the case it was made for. ``feasible`` is true when
+    nothing needs doing or the predicted verdict is ``decompressed``; ``rez_spared`` when no
+    pad of the plan touches the root exit zone.
     """
 
     schema_name: Literal["mvd-sim/sponge-plan"] = "mvd-sim/sponge-plan"
-    schema_version: Literal[2] = 2
+    schema_version: Literal[3] = 3
     scenario: str
     case_sha256: str
     feasible: bool
+    rez_spared: bool
     message: str
     mobilise_first: list[str]
-    steps: Annotated[list[PlanStep], Field(max_length=8)]
+    moves: Annotated[list[PlanMove], Field(max_length=8)]
     predicted: DecompressionReport | None
     candidates_tried: int
 
     @property
-    def sponges(self) -> list[SpongeSpec]:
-        return [step.sponge for step in self.steps]
+    def operation(self) -> Operation:
+        """The plan's moves as one operation."""
+        return Operation(pads=[m.sponge for m in self.moves if m.kind == "pad"],
+                         transpositions=[m.transposition for m in self.moves
+                                         if m.kind == "transposition"],
+                         divided=[m.vessel for m in self.moves if m.kind == "division"])
 
 
 def load_plan(path: str | os.PathLike, scenario: str | None = None,
@@ -123,13 +162,13 @@ def load_plan(path: str | os.PathLike, scenario: str | None = None,
     try:
         plan = Plan.model_validate_json(data)
     except ValidationError as err:
-        if any(e["loc"] == ("schema_version",) and e.get("input") == 1 for e in err.errors()):
-            raise MvdSimError(f"{path}: a plan of schema version 1 (an older mvd-sim) does not "
-                              "say which case it was made for; run 'mvd-sim plan' again") \
-                from None
+        old = [e.get("input") for e in err.errors() if e["loc"] == ("schema_version",)]
+        if old and old[0] in (1, 2):
+            raise MvdSimError(f"{path}: a plan of schema version {old[0]} (an older mvd-sim); "
+                              "run 'mvd-sim plan' again") from None
         raise MvdSimError(f"{path}: {one_line(err)}") from None
-    if not plan.steps:
-        raise MvdSimError(f"{path}: the plan places no pad ({plan.message})")
+    if not plan.moves:
+        raise MvdSimError(f"{path}: the plan makes no move ({plan.message})")
     if scenario is not None and plan.scenario != scenario:
         raise MvdSimError(f"{path}: the plan is for scenario {plan.scenario!r}, not "
                           f"{scenario!r}")
@@ -138,18 +177,6 @@ def load_plan(path: str | os.PathLike, scenario: str | None = None,
                           "(its anatomy, vessels or mechanics differ); run 'mvd-sim plan' on "
                           "this one")
     return plan
-
-
-def _targets(contacts: list[Contact]) -> list[Contact]:
-    rank = {name: i for i, name in enumerate(SEVERITIES)}
-    return sorted((c for c in contacts if c.nerve == "CN7"),
-                  key=lambda c: (-rank[c.severity], not c.in_rez, c.s_deepest_mm))
-
-
-def _still_there(state: Settled, target: Contact, free_mm: float) -> bool:
-    """Whether the target's vessel is not yet free of CN VII: within the at-risk margin
-    (the verdict's ``cn7_free``)."""
-    return clearances(state.scene)[target.vessel] < free_mm
 
 
 def _sizes(vessel_diameter_mm: float) -> list[float]:
@@ -163,147 +190,278 @@ class _OverBudget(Exception):
 
 
 class _Evaluator:
-    """Quick checks of candidate pad sets at the systolic peak, from the settled pre-op."""
+    """Candidate operations solved at the systolic peak, from the settled case."""
 
     def __init__(self, case: Case):
-        self.scene, self.materials, self.thresholds = case.scene, case.materials, case.thresholds
-        self.model = build_model(self.scene, (), self.materials)
-        self.before: Settled = settle(self.scene, level=1.0, model=self.model)
+        self.case, self.thresholds = case, case.thresholds
+        self.model = build_model(case.scene, (), case.materials)
+        self.before: Settled = settle(case.scene, level=1.0, model=self.model)
+        self.cn8_before = {c.vessel: c.min_separation_mm
+                           for c in analyze(self.before.scene, self.thresholds).contacts
+                           if c.nerve == "CN8"}
         self.tried = 0
 
-    def __call__(self, specs: list[SpongeSpec]) -> tuple[Settled, list[Contact]] | None:
-        """The systolic state with the pads in, and its CN VII contacts; None if a pad has
-        no room or the solve fails."""
+    def __call__(self, operation: Operation, what: str) -> Settled | None:
+        """The systolic state with the operation made; None where a move cannot be made
+        (no solve is spent on it) or the solve fails."""
         try:
-            bodies, holds_off = place_sponges(self.scene, specs)
+            operated = operate(self.case.scene, operation)
         except ScenarioError:
             return None
         if self.tried >= MAX_CANDIDATES:
             raise _OverBudget
         self.tried += 1
-        last = specs[-1]
-        _log.info("plan: candidate %d of at most %d, a %g mm %s for %s", self.tried,
-                  MAX_CANDIDATES, last.diameter_mm, last.shape, last.vessel)
-        model = build_model(self.scene, bodies, self.materials)
+        _log.info("plan: candidate %d of at most %d, %s", self.tried, MAX_CANDIDATES, what)
         try:
-            state = settle_postop(self.scene, self.model, model, holds_off, self.before, 1.0)
+            return settle_postop(operated.scene, self.model, operated.model(self.model),
+                                 operated.holds_off, self.before, 1.0)
         except SolverError:
             return None
-        report = analyze(state.scene, self.thresholds)
-        return state, [c for c in report.contacts if c.nerve == "CN7"]
+
+    def refusal(self, state: Settled, vessel: str) -> str | None:
+        """Why a solved candidate is not accepted for ``vessel``, or None."""
+        free_mm = self.thresholds.near_miss_mm
+        if clearances(state.scene).get(vessel, np.inf) < free_mm:
+            return "not free"
+        if over_impacted(nerve_deviation_mm(state.scene),
+                         nerve_deviation_mm(self.before.scene), self.thresholds):
+            return "over-impaction"
+        for c in analyze(state.scene, self.thresholds).contacts:
+            was = self.cn8_before.get(c.vessel)
+            if c.nerve == "CN8" and (was is None or
+                                     c.min_separation_mm < was - self.thresholds.contact_mm):
+                return "CN VIII"
+        limits = {"CN7": NERVE_PRESSURE_LIMIT_KPA, "CN8": NERVE_PRESSURE_LIMIT_KPA,
+                  "brainstem": BRAINSTEM_PRESSURE_LIMIT_KPA}
+        for pad in self.pad_outcomes(state):
+            if any(load.pressure_kpa > limits.get(load.body, np.inf) for load in pad.loads):
+                return "pressure"
+        return None
+
+    def pad_outcomes(self, state: Settled) -> list[SpongeOutcome]:
+        """The pads of a solved candidate: their loads, whether on the REZ."""
+        scene = self.case.scene
+        return sponge_outcomes(state, ("",) * len(state.scene.sponges),
+                               scene.landmarks["CN7"].rez_end_mm, scene.rest_nerves["CN7"].s)
 
 
-def _pad_load(state: Settled, index: int, rez_end_mm: float, rest_s: np.ndarray
-              ) -> tuple[float, bool]:
-    from mvd_sim.surgery.decompress import sponge_outcomes
+def _targets(case: Case, before: Settled) -> list[Contact | VesselAtRisk]:
+    """The vessels to move at systole, worst first: where a vessel touches CN VII (there is
+    a compression to treat), every vessel not free of it, each as its worst contact, or as a
+    vessel at risk for one that does not touch it (an operation leaves none at risk); none
+    where nothing touches it."""
+    report = analyze(before.scene, case.thresholds)
+    rank = {name: i for i, name in enumerate(SEVERITIES)}
+    contacts = sorted((c for c in report.contacts if c.nerve == "CN7"),
+                      key=lambda c: (-rank[c.severity], not c.in_rez, c.s_deepest_mm))
+    if not contacts:
+        return []
+    worst = {}
+    for c in contacts:
+        worst.setdefault(c.vessel, c)
+    risk = {r.vessel: r for r in report.vessels_at_risk
+            if r.nerve == "CN7" and r.vessel not in worst}
+    return list(worst.values()) + sorted(risk.values(), key=lambda r: r.min_separation_mm)
 
-    outcome = sponge_outcomes(state, ("",) * len(state.scene.sponges), rez_end_mm, rest_s)
-    return outcome[index].nerve_pressure_kpa, outcome[index].on_rez
+
+def _closest_arc(case: Case, vessel: str) -> float:
+    """Arc length (mm) along ``vessel`` where it comes closest to CN VII."""
+    tube, nerve = case.scene.vessels[vessel], case.scene.nerves["CN7"]
+    return float(closest_approach(tube.points, nerve.points, tube.radius, nerve.radius).arc_a)
+
+
+def _pad_options(case: Case, target, chosen: Operation, away: bool
+                 ) -> Iterator[tuple[Operation, PlanMove, str]]:
+    """Pads for ``target``, smallest first: at seats along the vessel (``away``) or on the
+    nerve."""
+    vessel = case.scene.vessels[target.vessel]
+    k = len(chosen.pads) + 1
+    base_arc = _closest_arc(case, target.vessel)
+    sizes = _sizes(2.0 * float(vessel.radius[0]))
+    if away:  # off the nerve a larger pad presses nothing delicate: up to the largest
+        sizes = [d for d in PAD_DIAMETERS_MM if d >= sizes[0]]
+    for diameter in sizes:
+        if away:
+            for offset in SEAT_OFFSETS_MM:
+                arc = base_arc + offset
+                if not 0.5 <= arc <= vessel.length_mm - 0.5:
+                    continue
+                for seat in AWAY_SEATS:
+                    spec = SpongeSpec(id=f"pad{k}", diameter_mm=diameter, seat=seat,
+                                      vessel=target.vessel, vessel_s_mm=round(arc, 3))
+                    yield (Operation(chosen.pads + (spec,), chosen.transpositions,
+                                     chosen.divided),
+                           _move(target, "pad", sponge=spec),
+                           f"a {diameter:g} mm ball between {target.vessel} and the {seat}")
+            continue
+        for shape in SHAPES:
+            for shift in NERVE_SHIFTS_MM:
+                s_mm = float(np.clip(target.s_mm + shift, 0.3,
+                                     case.scene.rest_nerves["CN7"].length_mm - 0.3))
+                spec = SpongeSpec(id=f"pad{k}", shape=shape, diameter_mm=diameter, s_mm=s_mm,
+                                  vessel=target.vessel,
+                                  length_mm=max(4.0, diameter) if shape == "cylinder" else None)
+                yield (Operation(chosen.pads + (spec,), chosen.transpositions, chosen.divided),
+                       _move(target, "pad", sponge=spec),
+                       f"a {diameter:g} mm {shape} on CN VII for {target.vessel}")
+
+
+def _sling_options(case: Case, target, chosen: Operation
+                   ) -> Iterator[tuple[Operation, PlanMove, str]]:
+    k = len(chosen.transpositions) + 1
+    for distance in TRANSPOSE_DISTANCES_MM:
+        spec = TranspositionSpec(id=f"sling{k}", vessel=target.vessel, distance_mm=distance)
+        yield (Operation(chosen.pads, chosen.transpositions + (spec,), chosen.divided),
+               _move(target, "transposition", transposition=spec),
+               f"{target.vessel} transposed {distance:g} mm with a sling")
+
+
+def _division_options(target, chosen: Operation) -> Iterator[tuple[Operation, PlanMove, str]]:
+    yield (Operation(chosen.pads, chosen.transpositions, chosen.divided + (target.vessel,)),
+           _move(target, "division"), f"{target.vessel} coagulated and divided")
+
+
+def _move(target, kind: str, **fields) -> PlanMove:
+    return PlanMove(kind=kind, vessel=target.vessel, segment=target.segment,
+                    s_mm=target.s_mm, **fields)
+
+
+def _options(case: Case, target, chosen: Operation):
+    """Every move for ``target`` in the order of preference (see the module docstring)."""
+    kind = case.scene.vessels[target.vessel].kind
+    pads = [_pad_options(case, target, chosen, away=True),
+            _pad_options(case, target, chosen, away=False)]
+    if kind == "vein":
+        return [*pads, _division_options(target, chosen)]
+    slings = [_sling_options(case, target, chosen)]
+    if kind == "VA" and target.severity == "severe":
+        return [*slings, *pads]
+    return [*pads, *slings]
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A compression to treat: the vessel, where on CN VII (rest arc length, segment), and its
+    severity in the case as built (None for a vessel only at risk)."""
+
+    vessel: str
+    segment: str
+    s_mm: float
+    severity: str | None
+
+
+def _as_built_severity(case: Case) -> dict[str, str]:
+    """Each vessel's worst CN VII severity in the case as built (its own grade)."""
+    rank = {name: i for i, name in enumerate(SEVERITIES)}
+    worst: dict[str, str] = {}
+    for c in analyze(case.scene, case.thresholds).contacts:
+        if c.nerve == "CN7" and rank[c.severity] > rank.get(worst.get(c.vessel), -1):
+            worst[c.vessel] = c.severity
+    return worst
+
+
+def _choose(evaluate: _Evaluator, case: Case, target: _Target, chosen: Operation
+            ) -> tuple[Operation, PlanMove, Settled] | None:
+    """The first acceptable move for ``target`` in the order of preference."""
+    for family in _options(case, target, chosen):
+        for operation, move, what in family:
+            state = evaluate(operation, what)
+            if state is None or evaluate.refusal(state, target.vessel) is not None:
+                continue
+            if move.kind == "pad":
+                outcome = evaluate.pad_outcomes(state)[-1]
+                pressures = [load.pressure_kpa for load in outcome.loads
+                             if load.body in ("CN7", "CN8", "brainstem")]
+                move = move.model_copy(update={"pressure_kpa": max(pressures, default=0.0),
+                                               "on_rez": outcome.on_rez})
+                if move.sponge.seat != "nerve" and move.on_rez:
+                    continue  # a pad away from the nerve must spare the REZ to be preferred
+            return operation, move, state
+    return None
 
 
 def plan(case: Case) -> Plan:
-    """Find a sponge plan for the case (see the module docstring), with its materials and
+    """Find the operation for the case (see the module docstring), with its materials and
     thresholds; the plan records the case's fingerprint."""
     return plan_states(case)[0]
 
 
 def plan_states(case: Case) -> tuple[Plan, Settled | None]:
-    """:func:`plan` and the post-operative state at its worst phase (None without pads)."""
+    """:func:`plan` and the operated state at its worst phase (None without a move)."""
     scene = case.scene
-    answer = partial(Plan, scenario=case.name, case_sha256=case.fingerprint)
     evaluate = _Evaluator(case)
     pre = analyze(evaluate.before.scene, case.thresholds)
-    mobilise = [c.vessel for c in pre.culprits if c.pushes is not None]
-    targets = _targets(pre.contacts)
-    meshes = sorted({c.vessel for c in targets if c.vessel not in scene.vessels})
+    answer = partial(Plan, scenario=case.name, case_sha256=case.fingerprint,
+                     mobilise_first=[c.vessel for c in pre.culprits if c.pushes is not None])
+    found = _targets(case, evaluate.before)
+    meshes = sorted({t.vessel for t in found if t.vessel not in scene.vessels})
     if meshes:
-        return answer(feasible=False, mobilise_first=mobilise, steps=[],
-                    predicted=None, candidates_tried=0,
-                    message=f"no sponge plan: {', '.join(meshes)} touch(es) CN VII but "
-                            "is known only as a mesh; the mechanics need a centerline"), None
-    if not targets:
-        return answer(feasible=True, mobilise_first=[], steps=[],
-                    predicted=None, candidates_tried=0,
-                    message="no vessel touches CN VII at systole: nothing to decompress"), None
-    marks, rest_s = scene.landmarks["CN7"], scene.rest_nerves["CN7"].s
-    steps: list[PlanStep] = []
-    current = evaluate.before, [c for c in pre.contacts if c.nerve == "CN7"]
-    for target in targets:
-        if not _still_there(current[0], target, case.thresholds.near_miss_mm):
-            continue
+        return answer(feasible=False, rez_spared=False, moves=[], predicted=None,
+                      candidates_tried=0,
+                      message=f"no plan: {', '.join(meshes)} touch(es) CN VII but is known only "
+                              "as a mesh; the mechanics need a centerline"), None
+    if not found:
+        return answer(feasible=True, rez_spared=True, moves=[], predicted=None,
+                      candidates_tried=0, mobilise_first=[],
+                      message="no vessel touches CN VII at systole: nothing to "
+                              "decompress"), None
+    severity = _as_built_severity(case)
+    chosen, moves, state = Operation(), [], evaluate.before
+    for item in found:
+        target = (_Target(item.vessel, item.segment, item.s_deepest_mm,
+                          severity.get(item.vessel)) if isinstance(item, Contact)
+                  else _Target(item.vessel, item.segment, item.s_mm, None))
+        if clearances(state.scene).get(target.vessel, np.inf) >= \
+                case.thresholds.near_miss_mm:
+            continue  # freed by an earlier move
         try:
-            chosen = _best_pad(scene, evaluate, steps, target, marks.rez_end_mm, rest_s)
+            found_move = _choose(evaluate, case, target, chosen)
         except _OverBudget:
-            return answer(
-                feasible=False, mobilise_first=mobilise, steps=steps,
-                predicted=None, candidates_tried=evaluate.tried,
-                message=(f"no sponge plan within the search's budget of {MAX_CANDIDATES} "
-                         f"candidate pads: {len(steps)} pad(s) placed, CN VII still touched "
-                         f"by {target.vessel} at the {target.segment}")), None
-        if chosen is None:
-            vessel = scene.vessels[target.vessel]
-            sizes = ", ".join(f"{d:g}" for d in _sizes(2 * float(vessel.radius[0])))
-            return answer(
-                feasible=False, mobilise_first=mobilise, steps=steps,
-                predicted=None, candidates_tried=evaluate.tried,
-                message=(f"no sponge plan: no pad of {sizes} mm "
-                         f"frees CN VII from {target.vessel} ({vessel.kind}) at the "
-                         f"{target.segment} without lifting the nerve or pressing on it with "
-                         f"more than {NERVE_STRESS_LIMIT_KPA:g} kPa, or there is no room for "
-                         f"one; consider transposing {target.vessel} instead")), None
-        steps.append(chosen[0])
-        current = chosen[1]
-    report, _, after = decompress_states(case, Operation(pads=[s.sponge for s in steps]))
-    if report.decompressed:
-        message = (f"{len(steps)} pad(s) free CN VII through the whole pulse: "
-                   + "; ".join(report.reasons))
+            return answer(feasible=False, rez_spared=False, moves=moves, predicted=None,
+                          candidates_tried=evaluate.tried,
+                          message=f"no plan within the search's budget of {MAX_CANDIDATES} "
+                                  f"candidate moves: {target.vessel} still presses CN VII at "
+                                  f"the {target.segment}"), None
+        if found_move is None:
+            return answer(feasible=False, rez_spared=False, moves=moves, predicted=None,
+                          candidates_tried=evaluate.tried,
+                          message=_no_plan_message(case, target)), None
+        chosen, move, state = found_move
+        moves.append(move)
+    report, _, after = decompress_states(case, chosen)
+    rez_spared = not any(m.on_rez for m in moves)
+    summary = "; ".join(_describe(m) for m in moves)
+    verdict = {"decompressed": "free CN VII through the whole pulse",
+               "decompressed_at_a_cost": "free CN VII at a cost",
+               "not_decompressed": "do not free CN VII through the whole pulse"}[report.status]
+    message = (f"{len(moves)} move(s) {verdict}"
+               + (", sparing the root exit zone" if rez_spared and report.decompressed else "")
+               + f": {summary}. " + " ".join(f"{r}." for r in report.reasons))
+    return answer(feasible=report.decompressed, rez_spared=rez_spared, moves=moves,
+                  predicted=report, candidates_tried=evaluate.tried, message=message), after
+
+
+def _describe(move: PlanMove) -> str:
+    if move.kind == "transposition":
+        return (f"transpose {move.vessel} {move.transposition.distance_mm:g} mm with a sling "
+                f"to the {move.transposition.anchor} dura")
+    if move.kind == "division":
+        return f"coagulate and divide {move.vessel}"
+    pad = move.sponge
+    where = "on CN VII" + (" (on the REZ)" if move.on_rez else "") if pad.seat == "nerve" \
+        else f"between {move.vessel} and the {pad.seat}"
+    return f"a {pad.diameter_mm:g} mm {pad.shape} {where}"
+
+
+def _no_plan_message(case: Case, target: _Target) -> str:
+    vessel = case.scene.vessels[target.vessel]
+    sizes = ", ".join(f"{d:g}" for d in _sizes(2 * float(vessel.radius[0])))
+    moves = "pads of " + sizes + " mm away from the nerve or on it"
+    if vessel.kind != "vein":
+        moves += ", nor a sling of " + ", ".join(f"{d:g}" for d in TRANSPOSE_DISTANCES_MM) \
+            + " mm,"
     else:
-        message = "no sponge plan frees CN VII through the whole pulse: " + \
-            "; ".join(report.reasons)
-    return answer(feasible=report.decompressed, mobilise_first=mobilise,
-                steps=steps, predicted=report, candidates_tried=evaluate.tried,
-                message=message), after
-
-
-def _best_pad(scene: Scene, evaluate: _Evaluator, steps: list[PlanStep], target: Contact,
-              rez_end_mm: float, rest_s: np.ndarray):
-    """The smallest accepted pad for ``target`` with the previous steps in place.
-
-    At each size a ball at the contact is tried first; only if it is accepted are the sites
-    either side tried too (for less pressure on the REZ), and only if no ball is accepted
-    is a rolled cylinder tried.
-    """
-    nerve_length = scene.rest_nerves["CN7"].length_mm
-    vessel = scene.vessels[target.vessel]
-    previous = [s.sponge for s in steps]
-
-    def attempt(shape: str, diameter: float, shift: float):
-        s_mm = float(np.clip(target.s_deepest_mm + shift, 0.3, nerve_length - 0.3))
-        spec = SpongeSpec(id=f"pad{len(steps) + 1}", shape=shape, diameter_mm=diameter,
-                          s_mm=s_mm, vessel=target.vessel,
-                          length_mm=max(4.0, diameter) if shape == "cylinder" else None)
-        result = evaluate(previous + [spec])
-        if result is None or _still_there(result[0], target, evaluate.thresholds.near_miss_mm):
-            return None
-        state = result[0]
-        pressure, on_rez = _pad_load(state, len(previous), rez_end_mm, rest_s)
-        if pressure > NERVE_STRESS_LIMIT_KPA or over_impacted(
-                nerve_deviation_mm(state.scene), nerve_deviation_mm(evaluate.before.scene),
-                evaluate.thresholds):
-            return None
-        step = PlanStep(vessel=target.vessel, segment=target.segment, s_mm=s_mm, sponge=spec,
-                        pressure_kpa=pressure, on_rez=on_rez)
-        return (on_rez, pressure), step, result
-
-    for diameter in _sizes(2.0 * float(vessel.radius[0])):
-        for shape in SHAPES:
-            first = attempt(shape, diameter, SITE_SHIFTS_MM[0])
-            if first is None:
-                continue
-            accepted = [first]
-            if first[0][0]:  # on the REZ: see whether a site beside it spares the REZ
-                accepted += [a for a in (attempt(shape, diameter, shift)
-                                         for shift in SITE_SHIFTS_MM[1:]) if a is not None]
-            best = min(accepted, key=lambda a: a[0])
-            return best[1], best[2]
-    return None
+        moves += ", nor dividing it,"
+    return (f"no plan: {moves} frees CN VII from {target.vessel} ({vessel.kind}) at the "
+            f"{target.segment} by the {case.thresholds.near_miss_mm:g} mm margin without "
+            "over-impacting the nerve, touching CN VIII or pressing beyond the limits")

@@ -214,8 +214,11 @@ def test_meshes_and_predicted_outcome(tmp_path):
     assert isinstance(row["plan_feasible"], bool)
     assert isinstance(row["plan_pad_diameters_mm"], list)
     assert len(row["plan_pad_diameters_mm"]) == row["plan_pads"]
-    if row["plan_pads"]:
+    assert len(row["plan_pad_seats"]) == row["plan_pads"]
+    if row["plan_moves"]:
         assert row["postop_decompressed"] == row["plan_feasible"]
+        assert row["postop_status"] in ("decompressed", "decompressed_at_a_cost",
+                                        "not_decompressed")
         assert row["postop_worst_clearance_mm"] is not None
     assert row["mesh_path"] == "meshes/case0000000.vtp"
     assert [p.name for p in (tmp_path / "meshes").iterdir()] == ["case0000000.vtp"]

@@ -1,5 +1,7 @@
 """Decompression through the pulse: verdicts, pad loads, sampling, no interpenetration."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -150,3 +152,22 @@ def test_the_case_as_built_keeps_its_grade(case_of):
     assert built.severity == "severe" and built.deviation_mm >= 0.5
     assert report.as_built.nerve_deviation_mm >= 0.5
     assert report.as_built.contacts == mvd_sim.analyze(case.scene, case.thresholds).contacts
+
+
+def test_a_pad_pressing_the_nerve_too_hard_is_a_cost_of_its_own(case_of):
+    """With the arachnoid holding the VA 1000 times more firmly, a pad at the contact presses
+    CN VII far beyond the limit: the verdict names it as its own reason."""
+    case = dataclasses.replace(case_of("va_as_severe_left"),
+                               materials=mvd_sim.Materials(arachnoid_push_mn_per_mm=1000.0))
+    contact = mvd_sim.analyze(case.scene).contacts[0]
+    pad = SpongeSpec(diameter_mm=2.0, s_mm=contact.s_deepest_mm, vessel="va")
+    report, _, _ = decompress_states(case, Operation(pads=[pad]))
+    checks = {c.name: c for c in report.checks}
+    from mvd_sim.surgery.decompress import NERVE_PRESSURE_LIMIT_KPA
+
+    (load,) = [load for load in report.sponges[0].loads if load.body == "CN7"]
+    assert load.pressure_kpa > NERVE_PRESSURE_LIMIT_KPA
+    assert not checks["nerve_pressure"].passed
+    assert checks["nerve_pressure"].text == (f"pad sponge1 presses CN VII with "
+                                             f"{load.pressure_kpa:.1f} kPa (limit 25 kPa)")
+    assert checks["brainstem_pressure"].passed

@@ -1,11 +1,14 @@
-"""The automatic sponge planner: single and multivessel plans, and the no-plan answer."""
+"""The planner: the moves a surgeon would choose, in their order of preference, checked
+through the pulse; and its answer when no move frees the nerve."""
 
 import dataclasses
 
 import pytest
 
+import mvd_sim
 from mvd_sim.core.materials import Materials
-from mvd_sim.surgery.planner import NERVE_STRESS_LIMIT_KPA, plan
+from mvd_sim.surgery.decompress import NERVE_PRESSURE_LIMIT_KPA
+from mvd_sim.surgery.planner import _options, _Target, plan
 
 
 @pytest.fixture(scope="module")
@@ -13,40 +16,99 @@ def multivessel(case_of):
     return plan(case_of("multi_aica_pica_right"))
 
 
-def test_single_compression_needs_one_small_pad(case_of):
+def test_a_single_compression_gets_a_pad_away_from_the_nerve(case_of):
+    """The AICA grooving the attached segment: a pad between it and the brainstem frees the
+    nerve, and the REZ carries no felt."""
     result = plan(case_of("aica_as_moderate_right"))
-    assert result.feasible and result.predicted.decompressed
-    (step,) = result.steps
-    assert step.vessel == "aica" and step.segment == "AS"
-    assert step.sponge.diameter_mm == 1.0  # the smallest pad size (0.5-1.5 x the AICA's)
-    assert step.pressure_kpa < NERVE_STRESS_LIMIT_KPA
+    assert result.feasible and result.predicted.status == "decompressed"
+    (move,) = result.moves
+    assert (move.kind, move.vessel, move.segment) == ("pad", "aica", "AS")
+    assert move.sponge.seat != "nerve" and not move.on_rez and result.rez_spared
+    assert move.pressure_kpa < NERVE_PRESSURE_LIMIT_KPA
+    assert all(c.passed for c in result.predicted.checks)
 
 
-def test_multivessel_case_pads_every_culprit(multivessel):
+def test_a_multivessel_case_moves_every_culprit(multivessel):
     assert multivessel.feasible and multivessel.predicted.decompressed
-    assert {s.vessel for s in multivessel.steps} == {"aica", "pica"}
+    assert {m.vessel for m in multivessel.moves} == {"aica", "pica"}
     assert multivessel.predicted.after.contacts == []
     # worst first: both are moderate; the root exit zone contact (pica at the RExP) leads
-    assert multivessel.steps[0].vessel == "pica"
+    assert multivessel.moves[0].vessel == "pica"
+    assert multivessel.operation.pads == tuple(m.sponge for m in multivessel.moves)
 
 
-def test_chain_vessel_is_mobilised_first(case_of):
+def test_a_severe_va_is_transposed_first(case_of):
+    """va_as_severe_left: a VA built severe (deviating the nerve) is transposed with a sling
+    tied to the petrous dura; the transposed course is solved and frees the nerve."""
+    result = plan(case_of("va_as_severe_left"))
+    (move,) = result.moves
+    assert move.kind == "transposition" and move.vessel == "va"
+    assert move.transposition.anchor == "petrous"
+    assert result.feasible and result.predicted.status == "decompressed"
+    (sling,) = result.predicted.transpositions
+    assert sling.displacement_mm == pytest.approx(move.transposition.distance_mm, rel=0.1)
+    assert result.rez_spared
+
+
+def test_the_chain_vessel_is_named_to_be_mobilised_first(case_of):
     result = plan(case_of("va_pushes_aica_right"))
     assert result.mobilise_first == ["va"]
 
 
 def test_nothing_to_do_without_contact(case_of):
+    """A near miss (the AICA within the at-risk margin, not touching): no operation."""
     result = plan(case_of("near_miss_control_right"))
-    assert result.feasible and result.steps == [] and "nothing to decompress" in result.message
+    assert result.feasible and result.moves == [] and "nothing to decompress" in result.message
 
 
-def test_a_vessel_held_too_firmly_needs_transposition(case_of):
-    """With the arachnoid holding the VA 1000x more firmly, no pad moves it off the nerve
-    without over-pressing it: the planner says so and names the alternative."""
+def test_the_order_of_moves_by_vessel(case_of):
+    """Veins: pads (mobilised), then division; a severe VA: a sling first; other arteries:
+    pads away from the nerve, pads on it, then a sling."""
+    def first_move(family) -> str:
+        move = next(family)[1]
+        if move.sponge is None:
+            return move.kind
+        return "pad:" + ("nerve" if move.sponge.seat == "nerve" else "away")
+
+    def families(case, vessel, severity):
+        target = _Target(vessel, "AS", 5.0, severity)
+        return [first_move(family) for family in _options(case, target, mvd_sim.Operation())]
+
+    assert families(case_of("vein_rexp_mild_right"), "vein", "mild") == \
+        ["pad:away", "pad:nerve", "division"]
+    va = case_of("va_as_severe_left")
+    assert families(va, "va", "severe")[0] == "transposition"
+    assert families(va, "va", "moderate")[-1] == "transposition"
+    assert families(case_of("aica_as_moderate_right"), "aica", "moderate") == \
+        ["pad:away", "pad:nerve", "transposition"]
+
+
+def test_a_vessel_held_too_firmly_gets_no_plan(case_of):
+    """With the arachnoid holding the VA 1000x more firmly, neither a pad nor a sling frees
+    the nerve within the limits: the planner says so and names what it tried."""
     case = case_of("va_as_severe_left")
     result = plan(dataclasses.replace(case, materials=Materials(arachnoid_push_mn_per_mm=1000.0)))
     assert not result.feasible
-    assert "no sponge plan" in result.message and "transposing va" in result.message
+    assert result.message.startswith("no plan: pads of") and "nor a sling" in result.message
+
+
+def test_the_search_stops_at_its_budget_and_says_so(case_of, monkeypatch):
+    import mvd_sim.surgery.planner
+
+    monkeypatch.setattr(mvd_sim.surgery.planner, "MAX_CANDIDATES", 2)
+    result = plan(case_of("multi_aica_pica_right"))
+    assert not result.feasible and result.candidates_tried == 2
+    assert "budget of 2 candidate moves" in result.message
+
+
+def test_the_search_reports_its_progress(case_of, caplog):
+    with caplog.at_level("INFO", logger="mvd_sim"):
+        result = plan(case_of("aica_as_moderate_right"))
+    candidates = [r.getMessage() for r in caplog.records if r.name == "mvd_sim.surgery.planner"]
+    assert len(candidates) == result.candidates_tried
+    assert candidates[0].startswith("plan: candidate 1 of at most 160, a 1 mm ball between aica")
+    assert any(r.name == "mvd_sim.mechanics.solver" for r in caplog.records)
+    assert any(r.name == "mvd_sim.mechanics.sweep" for r in caplog.records)
 
 
 def test_load_plan_refuses_bad_files(tmp_path):
@@ -58,23 +120,3 @@ def test_load_plan_refuses_bad_files(tmp_path):
     (tmp_path / "empty.json").write_text("")
     with pytest.raises(MvdSimError, match="empty.json: \\(top level\\)"):
         load_plan(tmp_path / "empty.json")
-
-
-def test_the_search_stops_at_its_budget_and_says_so(case_of, monkeypatch):
-    """multi_aica_pica_right needs 6 candidates; with a budget of 2 the plan stops there."""
-    import mvd_sim.surgery.planner
-
-    monkeypatch.setattr(mvd_sim.surgery.planner, "MAX_CANDIDATES", 2)
-    result = plan(case_of("multi_aica_pica_right"))
-    assert not result.feasible and result.candidates_tried == 2
-    assert "budget of 2 candidate pads" in result.message
-
-
-def test_the_search_reports_its_progress(case_of, caplog):
-    with caplog.at_level("INFO", logger="mvd_sim"):
-        result = plan(case_of("aica_as_moderate_right"))
-    candidates = [r.getMessage() for r in caplog.records if r.name == "mvd_sim.surgery.planner"]
-    assert len(candidates) == result.candidates_tried
-    assert candidates[0].startswith("plan: candidate 1 of at most 48, a 1 mm ball for aica")
-    assert any(r.name == "mvd_sim.mechanics.solver" for r in caplog.records)
-    assert any(r.name == "mvd_sim.mechanics.sweep" for r in caplog.records)
