@@ -46,15 +46,16 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mvd_sim.case import Case
-from mvd_sim.contact.analysis import Contact, VesselAtRisk, analyze
+from mvd_sim.contact.analysis import analyze
+from mvd_sim.contact.regions import TubeSurface
 from mvd_sim.core.constants import MAX_SCENARIO_BYTES
 from mvd_sim.core.errors import MvdSimError, ScenarioError, SolverError
 from mvd_sim.core.geometry.closest import closest_approach
 from mvd_sim.core.labels import SEVERITIES
 from mvd_sim.core.validation import one_line
 from mvd_sim.mechanics.simulate import Settled, build_model, settle
-from mvd_sim.mechanics.sweep import clearances
 from mvd_sim.scenario import SpongeSpec, TranspositionSpec
+from mvd_sim.scene.scene import Scene
 from mvd_sim.surgery.decompress import (BRAINSTEM_PRESSURE_LIMIT_KPA, NERVE_PRESSURE_LIMIT_KPA,
                                         DecompressionReport, SpongeOutcome, decompress_states,
                                         nerve_deviation_mm, over_impacted, settle_postop,
@@ -76,6 +77,8 @@ SHAPES = ("ball", "cylinder")
 #: How far a sling moves the vessel (mm), the nearest that frees the nerve being chosen.
 #: *estimate*: VA displaced 3-8 mm off the REZ (facts file 9.3).
 TRANSPOSE_DISTANCES_MM = (3.0, 4.0, 6.0, 8.0)
+#: Most moves a plan makes (a plan file holds at most this many).
+MAX_MOVES = 8
 #: Most candidate moves the planner solves for a case: with the schema's size limits this
 #: bounds a plan's time (see the README); beyond it the plan says no operation was found
 #: within the budget.
@@ -124,7 +127,7 @@ class Plan(_Model):
     rez_spared: bool
     message: str
     mobilise_first: list[str]
-    moves: Annotated[list[PlanMove], Field(max_length=8)]
+    moves: Annotated[list[PlanMove], Field(max_length=MAX_MOVES)]
     predicted: DecompressionReport | None
     candidates_tried: int
 
@@ -218,10 +221,9 @@ class _Evaluator:
         except SolverError:
             return None
 
-    def refusal(self, state: Settled, vessel: str) -> str | None:
-        """Why a solved candidate is not accepted for ``vessel``, or None."""
-        free_mm = self.thresholds.near_miss_mm
-        if clearances(state.scene).get(vessel, np.inf) < free_mm:
+    def refusal(self, state: Settled, target: _Target) -> str | None:
+        """Why a solved candidate is not accepted for ``target``, or None."""
+        if site_clearance(state.scene, target) < self.thresholds.near_miss_mm:
             return "not free"
         if over_impacted(nerve_deviation_mm(state.scene),
                          nerve_deviation_mm(self.before.scene), self.thresholds):
@@ -245,23 +247,24 @@ class _Evaluator:
                                scene.landmarks["CN7"].rez_end_mm, scene.rest_nerves["CN7"].s)
 
 
-def _targets(case: Case, before: Settled) -> list[Contact | VesselAtRisk]:
-    """The vessels to move at systole, worst first: where a vessel touches CN VII (there is
-    a compression to treat), every vessel not free of it, each as its worst contact, or as a
-    vessel at risk for one that does not touch it (an operation leaves none at risk); none
-    where nothing touches it."""
-    report = analyze(before.scene, case.thresholds)
+def _targets(case: Case, state: Settled, operating: bool,
+             severity: dict[str, str]) -> list[_Target]:
+    """The compression sites to treat in a solved state at systole, worst first: every CN VII
+    contact (its severity, then the root exit zone first, then nearest the brainstem), then
+    every vessel at risk of CN VII (an operation leaves none at risk) where there is a
+    contact or an operation under way; none where nothing touches the nerve before surgery.
+    ``severity`` is each vessel's worst grade in the case as built."""
+    report = analyze(state.scene, case.thresholds)
     rank = {name: i for i, name in enumerate(SEVERITIES)}
     contacts = sorted((c for c in report.contacts if c.nerve == "CN7"),
                       key=lambda c: (-rank[c.severity], not c.in_rez, c.s_deepest_mm))
-    if not contacts:
+    if not contacts and not operating:
         return []
-    worst = {}
-    for c in contacts:
-        worst.setdefault(c.vessel, c)
-    risk = {r.vessel: r for r in report.vessels_at_risk
-            if r.nerve == "CN7" and r.vessel not in worst}
-    return list(worst.values()) + sorted(risk.values(), key=lambda r: r.min_separation_mm)
+    risk = sorted((r for r in report.vessels_at_risk if r.nerve == "CN7"),
+                  key=lambda r: r.min_separation_mm)
+    return ([_Target(c.vessel, c.segment, c.s_deepest_mm, severity.get(c.vessel))
+             for c in contacts]
+            + [_Target(r.vessel, r.segment, r.s_mm, None) for r in risk])
 
 
 def _closest_arc(case: Case, vessel: str) -> float:
@@ -339,6 +342,23 @@ def _options(case: Case, target, chosen: Operation):
     return [*pads, *slings]
 
 
+#: Half-width (mm of CN VII's rest arc) of a compression's site: a move frees it when its
+#: vessel keeps the margin from the nerve over this stretch either side of it.
+SITE_HALF_WIDTH_MM = 3.0
+
+
+def site_clearance(scene: Scene, target: _Target) -> float:
+    """Least surface gap (mm) from ``target``'s vessel to CN VII over the target's site (the
+    nerve within :data:`SITE_HALF_WIDTH_MM` of its arc length ``s_mm``; ``inf`` if the
+    vessel is gone: a divided vein)."""
+    if target.vessel not in scene.vessels:
+        return np.inf
+    nerve, rest = scene.nerves["CN7"], scene.rest_nerves["CN7"]
+    near = np.abs(rest.s - target.s_mm) <= SITE_HALF_WIDTH_MM
+    gap = TubeSurface.of(scene.vessels[target.vessel]).signed_gap(nerve.points[near])
+    return float(np.min(gap - nerve.radius[near], initial=np.inf))
+
+
 @dataclass(frozen=True)
 class _Target:
     """A compression to treat: the vessel, where on CN VII (rest arc length, segment), and its
@@ -366,7 +386,7 @@ def _choose(evaluate: _Evaluator, case: Case, target: _Target, chosen: Operation
     for family in _options(case, target, chosen):
         for operation, move, what in family:
             state = evaluate(operation, what)
-            if state is None or evaluate.refusal(state, target.vessel) is not None:
+            if state is None or evaluate.refusal(state, target) is not None:
                 continue
             if move.kind == "pad":
                 outcome = evaluate.pad_outcomes(state)[-1]
@@ -393,7 +413,8 @@ def plan_states(case: Case) -> tuple[Plan, Settled | None]:
     pre = analyze(evaluate.before.scene, case.thresholds)
     answer = partial(Plan, scenario=case.name, case_sha256=case.fingerprint,
                      mobilise_first=[c.vessel for c in pre.culprits if c.pushes is not None])
-    found = _targets(case, evaluate.before)
+    severity = _as_built_severity(case)
+    found = _targets(case, evaluate.before, False, severity)
     meshes = sorted({t.vessel for t in found if t.vessel not in scene.vessels})
     if meshes:
         return answer(feasible=False, rez_spared=False, moves=[], predicted=None,
@@ -405,15 +426,14 @@ def plan_states(case: Case) -> tuple[Plan, Settled | None]:
                       candidates_tried=0, mobilise_first=[],
                       message="no vessel touches CN VII at systole: nothing to "
                               "decompress"), None
-    severity = _as_built_severity(case)
     chosen, moves, state = Operation(), [], evaluate.before
-    for item in found:
-        target = (_Target(item.vessel, item.segment, item.s_deepest_mm,
-                          severity.get(item.vessel)) if isinstance(item, Contact)
-                  else _Target(item.vessel, item.segment, item.s_mm, None))
-        if clearances(state.scene).get(target.vessel, np.inf) >= \
-                case.thresholds.near_miss_mm:
-            continue  # freed by an earlier move
+    while found:
+        target = found[0]
+        if len(moves) == MAX_MOVES:
+            return answer(feasible=False, rez_spared=False, moves=moves, predicted=None,
+                          candidates_tried=evaluate.tried,
+                          message=f"no plan of at most {MAX_MOVES} moves: {target.vessel} "
+                                  f"still presses CN VII at the {target.segment}"), None
         try:
             found_move = _choose(evaluate, case, target, chosen)
         except _OverBudget:
@@ -428,6 +448,7 @@ def plan_states(case: Case) -> tuple[Plan, Settled | None]:
                           message=_no_plan_message(case, target)), None
         chosen, move, state = found_move
         moves.append(move)
+        found = _targets(case, state, True, severity)
     report, _, after = decompress_states(case, chosen)
     rez_spared = not any(m.on_rez for m in moves)
     summary = "; ".join(_describe(m) for m in moves)
