@@ -179,10 +179,10 @@ class MechanicalModel:
         return stiffness
 
     def displacements_from(self, other: MechanicalModel, u: np.ndarray) -> np.ndarray:
-        """(n_dof,) displacements of this model taking each rod's from the rod of the same
-        name in ``other`` at its displacements ``u`` (other's n_dof,); sponges, and rods
-        ``other`` lacks, at rest. (A model with pads, slings or fewer vessels started from
-        the solved case without them.)"""
+        """(n_dof,) displacements of this model taking each rod's and each sponge's from the
+        rod or sponge of the same name in ``other`` at its displacements ``u`` (other's
+        n_dof,); those ``other`` lacks at rest. (A model with pads, slings or fewer vessels
+        started from the solved case without them, or with some of them.)"""
         out = np.zeros(self.n_dof)
         first = {rod.name: DOF_PER_NODE * int(k0) for rod, k0 in zip(other.rods, other.slot0)}
         for rod, k0 in zip(self.rods, self.slot0):
@@ -190,6 +190,11 @@ class MechanicalModel:
                 here, there = DOF_PER_NODE * int(k0), first[rod.name]
                 out[here:here + DOF_PER_NODE * rod.n_nodes] = \
                     u[there:there + DOF_PER_NODE * rod.n_nodes]
+        base, other_base = DOF_PER_NODE * self.sponge_slot0, DOF_PER_NODE * other.sponge_slot0
+        first = {sponge.name: other_base + 3 * k for k, sponge in enumerate(other.sponges)}
+        for k, sponge in enumerate(self.sponges):
+            if sponge.name in first:
+                out[base + 3 * k:base + 3 * k + 3] = u[first[sponge.name]:first[sponge.name] + 3]
         return out
 
     def new_surface(self) -> BrainstemSurface:

@@ -37,7 +37,7 @@ from mvd_sim.scenario import SpongeSpec, check_sponges
 from mvd_sim.scene.scene import Scene
 from mvd_sim.core.tube import Tube
 
-__all__ = ["place_sponges", "vessel_lift", "spread_along", "START_TOLERANCE_MM",
+__all__ = ["place_sponges", "vessel_lift", "spread_along", "pad_gap", "START_TOLERANCE_MM",
            "LIFT_HALF_WIDTH_MM", "SEAT_REACH_MM", "SEAT_MAX_TILT_DEG"]
 
 START_TOLERANCE_MM = 0.01  # a pad may start at most this deep in a nerve, the brainstem or bone
@@ -219,6 +219,12 @@ def _face_gaps(sponge: Sponge, tube: Tube, side: np.ndarray | None = None) -> np
     inside = (across < sponge.radius_mm + tube.radius) & \
         (side * height > -(sponge.radius_mm + tube.radius))
     return np.where(inside, gap, np.inf)
+
+
+def pad_gap(sponge: Sponge, tube: Tube) -> float:
+    """Least gap (mm) between a pad's faces and a tube, as the contact model measures it
+    (``inf`` where no node of the tube lies over the pad's footprint)."""
+    return float(np.min(_face_gaps(sponge, tube)))
 
 
 def _seated(sponge: Sponge, seat: Tube) -> Sponge:

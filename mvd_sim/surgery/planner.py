@@ -61,9 +61,10 @@ from mvd_sim.surgery.decompress import (BRAINSTEM_PRESSURE_LIMIT_KPA, NERVE_PRES
                                         nerve_deviation_mm, over_impacted, settle_postop,
                                         sponge_outcomes)
 from mvd_sim.surgery.operation import Operation, operate
+from mvd_sim.surgery.pads import START_TOLERANCE_MM, pad_gap
 
 __all__ = ["plan", "plan_states", "load_plan", "Plan", "PlanMove", "PAD_DIAMETERS_MM",
-           "SEAT_OFFSETS_MM", "TRANSPOSE_DISTANCES_MM", "MAX_CANDIDATES"]
+           "SEAT_OFFSETS_MM", "TRANSPOSE_DISTANCES_MM", "MAX_CANDIDATES", "IDLE_PAD_GAP_MM"]
 
 PAD_DIAMETERS_MM = (1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0)  # facts file: about 1-4 mm
 PAD_TO_VESSEL = (0.5, 1.5)  # pad diameter / vessel diameter (facts file, *estimate*)
@@ -83,6 +84,13 @@ MAX_MOVES = 8
 #: bounds a plan's time (see the README); beyond it the plan says no operation was found
 #: within the budget.
 MAX_CANDIDATES = 160
+#: A candidate pad farther than this (mm) from every vessel and nerve where the case now lies
+#: (touching only its seat) holds nothing: the state it would settle to is the current one,
+#: which does not free the target, so it is refused without a solve.
+IDLE_PAD_GAP_MM = 0.02
+#: A pad that leaves its target's site less free than it was by more than this (mm) is not
+#: tried larger at the same place.
+WORSE_MM = 0.005
 
 _log = logging.getLogger(__name__)  # progress of the search (INFO), shown by the CLI
 
@@ -204,22 +212,26 @@ class _Evaluator:
                            if c.nerve == "CN8"}
         self.tried = 0
 
-    def __call__(self, operation: Operation, what: str) -> Settled | None:
-        """The systolic state with the operation made; None where a move cannot be made
-        (no solve is spent on it) or the solve fails."""
+    def __call__(self, operation: Operation, what: str, current: Settled) -> Settled | str:
+        """The systolic state with the operation made (``current``: the state with the moves
+        already chosen), or why there is none: the move cannot be made or a new pad would
+        hold nothing (no solve is spent on either), or the solve failed."""
         try:
             operated = operate(self.case.scene, operation)
         except ScenarioError:
-            return None
+            return "cannot be made"
+        if len(operation.pads) > len(current.scene.sponges) and \
+                _idle(operated.sponges[-1], current.scene):
+            return "holds nothing"
         if self.tried >= MAX_CANDIDATES:
             raise _OverBudget
         self.tried += 1
         _log.info("plan: candidate %d of at most %d, %s", self.tried, MAX_CANDIDATES, what)
         try:
-            return settle_postop(operated.scene, self.model, operated.model(self.model),
-                                 operated.holds_off, self.before, 1.0)
+            return settle_postop(operated.scene, current.model, operated.model(self.model),
+                                 operated.holds_off, current, 1.0)
         except SolverError:
-            return None
+            return "did not settle"
 
     def refusal(self, state: Settled, target: _Target) -> str | None:
         """Why a solved candidate is not accepted for ``target``, or None."""
@@ -245,6 +257,20 @@ class _Evaluator:
         scene = self.case.scene
         return sponge_outcomes(state, ("",) * len(state.scene.sponges),
                                scene.landmarks["CN7"].rez_end_mm, scene.rest_nerves["CN7"].s)
+
+
+def _idle(pad, scene: Scene) -> bool:
+    """Whether a new pad touches no vessel, nerve or pad of ``scene`` (a settled state): all
+    farther than :data:`IDLE_PAD_GAP_MM`, bar the trunk it is seated on, which it may touch
+    but not enter (pads are bounded by their axis segments' spheres, conservatively)."""
+    for name, tube in {**scene.vessels, **scene.nerves}.items():
+        gap = pad_gap(pad, tube)
+        if gap <= (-START_TOLERANCE_MM if name == pad.against else IDLE_PAD_GAP_MM):
+            return False
+    reach = np.linalg.norm(pad.half_axis) + pad.radius_mm + IDLE_PAD_GAP_MM
+    return all(np.linalg.norm(other.centre - pad.centre) >
+               reach + np.linalg.norm(other.half_axis) + other.radius_mm
+               for other in scene.sponges)
 
 
 def _targets(case: Case, state: Settled, operating: bool,
@@ -380,13 +406,34 @@ def _as_built_severity(case: Case) -> dict[str, str]:
     return worst
 
 
-def _choose(evaluate: _Evaluator, case: Case, target: _Target, chosen: Operation
-            ) -> tuple[Operation, PlanMove, Settled] | None:
-    """The first acceptable move for ``target`` in the order of preference."""
+def _choose(evaluate: _Evaluator, case: Case, target: _Target, chosen: Operation,
+            current: Settled) -> tuple[Operation, PlanMove, Settled] | None:
+    """The first acceptable move for ``target`` in the order of preference, from the state
+    ``current`` with the moves ``chosen``.
+
+    A larger pad at the same place is not tried where a smaller one did not settle, was
+    refused for anything but not freeing the target, or left the target's site less free
+    than it was (by over :data:`WORSE_MM`): a larger pad there pushes the same way, harder.
+    """
+    clearance = site_clearance(current.scene, target)
+    dropped: set[tuple] = set()
     for family in _options(case, target, chosen):
         for operation, move, what in family:
-            state = evaluate(operation, what)
-            if state is None or evaluate.refusal(state, target) is not None:
+            place = None
+            if move.kind == "pad":
+                place = move.sponge.model_copy(update={"diameter_mm": 1.0, "id": "pad"})
+                if place in dropped:
+                    continue
+            state = evaluate(operation, what, current)
+            if isinstance(state, str):
+                if state == "did not settle":
+                    dropped.add(place)
+                continue
+            why = evaluate.refusal(state, target)
+            if why is not None:
+                if why != "not free" or \
+                        site_clearance(state.scene, target) < clearance - WORSE_MM:
+                    dropped.add(place)
                 continue
             if move.kind == "pad":
                 outcome = evaluate.pad_outcomes(state)[-1]
@@ -435,7 +482,7 @@ def plan_states(case: Case) -> tuple[Plan, Settled | None]:
                           message=f"no plan of at most {MAX_MOVES} moves: {target.vessel} "
                                   f"still presses CN VII at the {target.segment}"), None
         try:
-            found_move = _choose(evaluate, case, target, chosen)
+            found_move = _choose(evaluate, case, target, chosen, state)
         except _OverBudget:
             return answer(feasible=False, rez_spared=False, moves=moves, predicted=None,
                           candidates_tried=evaluate.tried,

@@ -120,3 +120,37 @@ def test_load_plan_refuses_bad_files(tmp_path):
     (tmp_path / "empty.json").write_text("")
     with pytest.raises(MvdSimError, match="empty.json: \\(top level\\)"):
         load_plan(tmp_path / "empty.json")
+
+
+
+def test_a_pad_that_holds_nothing_is_not_solved_and_would_change_nothing(case_of):
+    """The planner skips, unsolved, a pad touching no vessel or nerve where the case lies;
+    solved anyway, it leaves every vessel where it was (the prune is exact)."""
+    import numpy as np
+
+    from mvd_sim.core.errors import ScenarioError
+    from mvd_sim.surgery.decompress import settle_postop
+    from mvd_sim.surgery.operation import operate
+    from mvd_sim.surgery.planner import _Evaluator, _idle, _pad_options, _targets, site_clearance
+
+    case = case_of("double_pica_aica_left")
+    evaluate = _Evaluator(case)
+    target = _targets(case, evaluate.before, False, {})[0]
+    idle = []
+    for operation, _, what in _pad_options(case, target, mvd_sim.Operation(), away=True):
+        try:
+            operated = operate(case.scene, operation)
+        except ScenarioError:
+            continue
+        if _idle(operated.sponges[-1], evaluate.before.scene):
+            idle.append((operation, operated, what))
+    assert idle
+    operation, operated, what = idle[0]
+    assert evaluate(operation, what, evaluate.before) == "holds nothing"
+    assert evaluate.tried == 0
+    state = settle_postop(operated.scene, evaluate.model, operated.model(evaluate.model),
+                          operated.holds_off, evaluate.before, 1.0)
+    assert site_clearance(state.scene, target) == pytest.approx(
+        site_clearance(evaluate.before.scene, target), abs=1e-6)
+    for name, tube in evaluate.before.scene.vessels.items():
+        np.testing.assert_allclose(state.scene.vessels[name].points, tube.points, atol=1e-6)
