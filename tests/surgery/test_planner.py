@@ -154,3 +154,57 @@ def test_a_pad_that_holds_nothing_is_not_solved_and_would_change_nothing(case_of
         site_clearance(evaluate.before.scene, target), abs=1e-6)
     for name, tube in evaluate.before.scene.vessels.items():
         np.testing.assert_allclose(state.scene.vessels[name].points, tube.points, atol=1e-6)
+
+
+def test_a_shortfall_through_the_pulse_asks_more_at_systole(case_of, monkeypatch, caplog):
+    """Where the pulse alone takes a vessel inside the margin, the search runs once more,
+    asking that shortfall (plus the allowance) over the margin at systole."""
+    import mvd_sim.surgery.planner as planner
+
+    case = case_of("aica_as_moderate_right")
+    plain = plan(case)
+    calls = []
+
+    def shortfall(report, margin_mm):
+        calls.append(report.after.worst_clearance_mm)
+        return 0.3
+
+    monkeypatch.setattr(planner, "_pulse_shortfall", shortfall)
+    with caplog.at_level("INFO", logger="mvd_sim.surgery.planner"):
+        again = plan(case)
+    assert len(calls) == 2  # the second search's answer is final, shortfall or not
+    assert any("searching again for 0.320 mm more" in r.getMessage() for r in caplog.records)
+    assert again.candidates_tried > plain.candidates_tried
+    assert again.feasible and again.predicted.after.worst_clearance_mm > \
+        plain.predicted.after.worst_clearance_mm
+
+
+def test_the_pulse_shortfall_is_only_a_near_miss(case_of):
+    """The search is repeated only when CN VII's freedom alone fails and no vessel touches."""
+    from mvd_sim.surgery.planner import _pulse_shortfall
+
+    report = plan(case_of("aica_as_moderate_right")).predicted
+
+    def with_(worst, failing):
+        checks = [c.model_copy(update={"passed": c.name not in failing}) for c in report.checks]
+        after = report.after.model_copy(update={"worst_clearance_mm": worst})
+        return report.model_copy(update={"checks": checks, "after": after})
+
+    assert _pulse_shortfall(with_(0.45, {"cn7_free"}), 0.5) == pytest.approx(0.05)
+    assert _pulse_shortfall(with_(0.6, set()), 0.5) is None
+    assert _pulse_shortfall(with_(-0.1, {"cn7_free"}), 0.5) is None
+    assert _pulse_shortfall(with_(0.45, {"cn7_free", "cn8_spared"}), 0.5) is None
+
+
+def test_a_sling_is_tried_along_the_vessel(case_of):
+    """Slings are tied at the vessel's closest point to CN VII and then 2 and 4 mm either
+    side of it, the shortest distance first."""
+    from mvd_sim.surgery.planner import SLING_OFFSETS_MM, TRANSPOSE_DISTANCES_MM, _sling_options
+
+    case = case_of("va_as_severe_left")
+    slings = [move.transposition for _, move, _ in
+              _sling_options(case, _Target("va", "AS", 5.0, "severe"), mvd_sim.Operation())]
+    assert len(slings) == len(TRANSPOSE_DISTANCES_MM) * len(SLING_OFFSETS_MM)
+    assert [s.distance_mm for s in slings] == sorted(s.distance_mm for s in slings)
+    arcs = [s.vessel_s_mm for s in slings[:len(SLING_OFFSETS_MM)]]
+    assert [round(a - arcs[0], 3) for a in arcs] == list(SLING_OFFSETS_MM)
