@@ -14,9 +14,9 @@ first accepted is kept):
    the nearest first, smallest pads first (:data:`PAD_DIAMETERS_MM`, within 0.5-1.5 times
    the vessel's diameter, the facts file's *estimate*); a seat that cannot hold a pad is
    skipped without a solve. A pad that touches the root exit zone is not accepted here.
-2. **Pads on the nerve**, at the contact and 1 mm either side, balls and rolled cylinders,
-   the smallest size that frees the site; of that size the one off the root exit zone, then
-   the one pressing least, is chosen.
+2. **Pads on the nerve**, at the contact and 1 mm either side, balls before rolled
+   cylinders, the smallest size that frees the site; of that size the first off the root
+   exit zone is chosen, else the first.
 3. **Transposition** (arteries): a sling (:data:`TRANSPOSE_DISTANCES_MM`, the nearest that
    works, tied at the vessel's closest point to CN VII or :data:`SLING_OFFSETS_MM` along it)
    holding the vessel off the nerve, tied to the petrous dura (VA transposition with a
@@ -444,8 +444,8 @@ def _larger_no_better(why: str, state: Settled | str, target: _Target,
 def _choose(evaluate: _Evaluator, case: Case, target: _Target, chosen: Operation,
             current: Settled) -> tuple[Operation, PlanMove, Settled] | None:
     """The first acceptable move for ``target`` in the order of preference, from the state
-    ``current`` with the moves ``chosen``; among pads on the nerve, of the smallest size that
-    frees the site, the one off the root exit zone, then with the least pressure.
+    ``current`` with the moves ``chosen``; among pads on the nerve of the smallest size that
+    frees the site, the first off the root exit zone, else the first.
 
     A larger pad at the same place is not tried where a smaller one rules it out
     (:func:`_larger_no_better`).
@@ -477,10 +477,9 @@ def _choose(evaluate: _Evaluator, case: Case, target: _Target, chosen: Operation
                                                "on_rez": outcome.on_rez})
                 if move.sponge.seat != "nerve" and move.on_rez:
                     continue  # a pad away from the nerve must spare the REZ to be preferred
-            if not on_nerve:
+            if not (on_nerve and move.on_rez):
                 return operation, move, state
-            if best is None or (move.on_rez, move.pressure_kpa) < \
-                    (best[1].on_rez, best[1].pressure_kpa):
+            if best is None:
                 best, size = (operation, move, state), move.sponge.diameter_mm
         if best is not None:
             return best
