@@ -139,8 +139,8 @@ class BrainstemShape(BrainstemParams):
         pons_post = -(med_half_depth + self.pons_dorsal_step_mm)
         pons_ant = pons_post + self.pons_depth_mm
         y_ant = _smooth_max(
-            self._column(z, med_half_depth, self.midbrain_depth_mm / 2, self.olive_bulge_mm),
-            pons_ant * p, k)
+            self._column(z, med_half_depth, self.midbrain_depth_mm / 2,
+                         self.pyramid_bulge_mm), pons_ant * p, k)
         y_post = -_smooth_max(
             self._column(z, med_half_depth, self.midbrain_depth_mm / 2),
             -pons_post * p, k)

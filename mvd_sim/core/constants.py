@@ -75,16 +75,25 @@ class BrainstemParams:
     pons_depth_mm: float = 22.7
     # Medulla anteroposterior depth 13.0 +- 0.9: J Gandaki Med Coll 2019.
     medulla_depth_mm: float = 13.0
-    # *estimate*: medulla width at the olives (not in the facts file); 17 mm.
-    medulla_half_width_mm: float = 8.5
+    # *estimate*: half-width of the rostral medulla behind the olives, with the inferior
+    # cerebellar peduncles (not in the facts file): 9.5 mm, 22 mm wide with the olives. It
+    # sets how far lateral the pontomedullary sulcus reaches: 9.5 puts the RExP 9.9 mm from
+    # the midsagittal plane, inside LaRouere & Lundy's 9.5-14.5 (8.5 left it at 9.3).
+    medulla_half_width_mm: float = 9.5
     # *estimate*: length of medulla modelled below the sulcus; 32 mm.
     medulla_length_mm: float = 32.0
     # *estimate*: the dorsal (fourth-ventricle) surface of the pons lies this far behind the
     # dorsal surface of the medulla; the pons bulges anteriorly (basilar pons).
     pons_dorsal_step_mm: float = 1.5
-    # *estimate*: the olives bulge the rostral medulla (olive about 13 mm long just below the
-    # sulcus); the bulge below and the pons above leave the sulcus as a groove between them.
+    # *estimate*: the olives bulge the rostral medulla laterally (olive about 13 mm long just
+    # below the sulcus; the pyramids between them keep the midline depth at the medulla's
+    # 13.0); the bulge below and the pons above leave the sulcus as a groove between them.
     olive_bulge_mm: float = 1.5
+    # *estimate*: the pyramids bulge the same levels anteriorly, less than the olives do
+    # laterally, so the medulla's deepest midsagittal depth (14.1 mm built) stays inside
+    # 13.0 +- 0.9 x 2 (J Gandaki Med Coll 2019) and the sulcus stays a groove on the midline
+    # (the foramen caecum).
+    pyramid_bulge_mm: float = 1.0
     olive_centre_below_sulcus_mm: float = 7.5
     olive_half_length_mm: float = 7.5
     # *estimate*: midbrain stump above the pons, closing the surface rostrally.
@@ -112,14 +121,22 @@ class FacialNerveParams:
     """Facial nerve (CN VII) root, arc length ``s`` from the RExP (mm)."""
 
     # VII emerges 9.5-14.5 mm from the midline (use 12): LaRouere & Lundy, Neurotology 1994.
+    # Laid off as arc along the floor of the pontomedullary sulcus from the anterior midline
+    # (the way the root is found at surgery, following the sulcus); on the default brainstem
+    # that puts the RExP 9.9 mm lateral of the midsagittal plane, also inside their range.
     exit_from_midline_mm: float = 12.0
     # Diameter near the brainstem 2.21 mm mean: Sitnikov & Grigoryan 2009.
     diameter_mm: float = 2.21
     # Diameter in the internal auditory canal about 1.0 mm (Laryngoscope 2012); we taper the
     # cisternal portion toward 1.18 mm at the porus (Xu W et al., 52 heads: 1.18 +- 0.31).
     porus_diameter_mm: float = 1.18
-    # Attached segment about 10 mm long: Neurographics 2015;5(1) "Imaging hemifacial spasm".
-    attached_segment_length_mm: float = 10.0
+    # Attached segment 5.5 mm: the lateral transition zone starts 8 mm from the upper edge of
+    # the supraolivary fossette (Tomii M et al., J Neurosurg 2003;99:121, 75 nerves) and the
+    # central myelin runs 2.6 mm beyond the RDP (J Korean Neurosurg Soc 2014;55:244), so the
+    # RDP lies 8 - 2.6 = 5.4-5.5 mm from the RExP. Neurographics 2015;5(1) says "about 10
+    # mm" (imaging); it is the upper end of the sampled range. With 5.5, VII's root from the
+    # RExP to the porus (5.5 + 12.4) matches CN VIII alongside it (16.5 +- 1.8, Guclu 2012).
+    attached_segment_length_mm: float = 5.5
     # RDP is a short zone, 1-2 mm (Tomii M et al., J Neurosurg 2003;99:121): use 1.5.
     rdp_zone_length_mm: float = 1.5
     # *estimate*: the RExP zone is the first millimetre of the root at the sulcus.
@@ -135,9 +152,12 @@ class FacialNerveParams:
     angle_to_midline_deg: float = 69.7
     # *estimate*: rise of the cisternal course above the axial plane toward the porus.
     elevation_deg: float = 5.0
-    # *estimate*: heading of the attached segment on the pons, measured in the surface's
-    # tangent plane from rostral toward lateral; the root runs rostro-laterally on the pons.
-    attached_heading_deg: float = 35.0
+    # *estimate*: heading of the attached segment at the RExP, measured in the surface's
+    # tangent plane from rostral toward anterior. The root is attached along the undersurface
+    # of the pons and runs laterally (Neurographics 2015): marching up the pons, whose
+    # inferior border flares laterally over the sulcus, carries it lateral; 10 deg keeps the
+    # chord RExP -> RDP more lateral than anterior (axial angle to the midline above 45 deg).
+    attached_heading_deg: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -149,15 +169,24 @@ class VestibulocochlearParams:
     tz_diameter_mm: float = 1.44
     # *estimate*: the entry zone at the brainstem, labelled like VII's RExP zone.
     entry_zone_length_mm: float = 1.0
-    # TZ about 11.5 mm from the brainstem.
-    transition_zone_s_mm: float = 11.5
+    # TZ 8 mm from the brainstem: the sources conflict (about 11.5, Guclu 2012; 3.6 +- 1.4,
+    # Gupta T et al., Ann Anat 2023); the facts file samples 4-12, and 8 is its middle, at
+    # 48% of the 16.5 mm nerve (Gupta's 13-54% of the cisternal length).
+    transition_zone_s_mm: float = 8.0
     # VIII sits 0.5-2.0 mm lateral/dorsal of VII at the brainstem (LaRouere & Lundy 1994);
-    # nervus intermedius between them 0.62 mm thick (Alfieri A et al., Clin Anat 2012).
+    # nervus intermedius between them 0.62 mm thick (Alfieri A et al., Clin Anat 2012): the
+    # surface gap between the two roots where they meet the brainstem.
     gap_to_facial_mm: float = 0.62
+    # *estimate*: VII's junction lies below and slightly in front of VIII's (Rhoton's
+    # captions, facts 9.1, give no number): VIII's entry is dorsal of VII's turned this far
+    # toward rostral in the surface's tangent plane (20 deg: VIII's centre about 1 mm higher).
+    entry_tilt_rostral_deg: float = 20.0
     # *estimate*: at the porus VIII lies posteroinferior to VII (VII occupies the
-    # anterosuperior quadrant of the 5.9 x 5.7 mm canal, Erkoc MF et al., Folia Morphol 2012).
-    porus_offset_posterior_mm: float = 1.6
-    porus_offset_caudal_mm: float = 1.4
+    # anterosuperior quadrant of the 5.9 x 5.7 mm canal, Erkoc MF et al., Folia Morphol 2012)
+    # and the two are apposed (facts 9.1): centres 1.7 mm apart, a surface gap of about 0.3,
+    # under the 0.62 mm nervus intermedius that may lie between them.
+    porus_offset_posterior_mm: float = 1.3
+    porus_offset_caudal_mm: float = 1.1
 
 
 # Outer radii (mm) by vessel type, half the diameters in shared/anatomy_facts.md section 8.
