@@ -229,7 +229,7 @@ def test_analyze_unwritable_output_leaves_nothing(tmp_path):
 @pytest.fixture(scope="module")
 def decompress_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("decompress")
-    result = run_cli("decompress", "aica_as_moderate_right", "--sponge", "s=5.1,d=2,vessel=aica",
+    result = run_cli("decompress", "aica_as_moderate_right", "--sponge", "s=3.5,d=2,vessel=aica",
                      "--save", "postop", cwd=out)
     return out, result
 
@@ -249,7 +249,7 @@ def test_decompress_prints_the_verdict_and_saves_the_postop_case(decompress_run)
 
 
 def test_decompress_json_and_not_decompressed_exit_status(tmp_path):
-    result = run_cli("decompress", "aica_as_moderate_right", "--sponge", "s=18,d=2,vessel=aica",
+    result = run_cli("decompress", "aica_as_moderate_right", "--sponge", "s=15,d=2,vessel=aica",
                      "--json", cwd=tmp_path)
     assert result.returncode == 3, result.stderr
     report = json.loads(result.stdout)
@@ -470,7 +470,7 @@ def _stderr_on_a_terminal(*args: str, cwd: Path) -> tuple[int, str]:
 
 
 def test_long_solves_show_progress_on_a_terminal_only(tmp_path):
-    args = ("decompress", "aica_as_moderate_right", "--sponge", "s=5,d=2")
+    args = ("decompress", "aica_as_moderate_right", "--sponge", "s=3.5,d=2")
     status, shown = _stderr_on_a_terminal(*args, cwd=tmp_path)
     assert status == 0
     assert "equilibrium: iteration" in shown

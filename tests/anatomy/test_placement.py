@@ -350,12 +350,11 @@ def test_placed_vessels_touch_only_what_they_are_asked_to():
     assert sorted((c.vessel, c.segment) for c in report.contacts) == [("aica", "AS"),
                                                                       ("pica", "AS")]
     assert report.vessel_contacts == []
-    start, end = scene.landmarks["CN7"].segment_interval("AS")
-    for vessel, fraction in (("pica", 1 / 3), ("aica", 2 / 3)):
+    for contact, vessel in ((spec.vessels[1].compresses[0], "pica"),
+                            (spec.vessels[2].compresses[0], "aica")):
         ca, s_found, gap_at_s = _local_contact(scene, "CN7", scene.vessels[vessel],
-                                               start + fraction * (end - start))
-        _assert_lands(ca, s_found, gap_at_s, start + fraction * (end - start),
-                      spec.vessels[["pica", "aica"].index(vessel) + 1].compresses[0].gap_mm)
+                                               contact.s_mm)
+        _assert_lands(ca, s_found, gap_at_s, contact.s_mm, contact.gap_mm)
 
 
 @pytest.mark.parametrize("sigma", [0.4, 1.0, 2.37, 6.0])

@@ -12,7 +12,7 @@ from mvd_sim.viz.viewer import build_viewer, has_display, open_viewer
 @pytest.fixture(scope="module")
 def viewer(case_of):
     view = build_viewer(case_of("aica_as_moderate_right"),
-                        Operation(pads=[SpongeSpec(diameter_mm=2.0, s_mm=5.1, vessel="aica")]),
+                        Operation(pads=[SpongeSpec(diameter_mm=2.0, s_mm=3.5, vessel="aica")]),
                         off_screen=True)
     yield view
     view.plotter.close()
