@@ -19,7 +19,8 @@ import mvd_sim
 from support import assert_one_error_line, run_cli
 
 EXPORT_SCENARIO = "aica_as_moderate_right"
-EXPORT_STRUCTURES = ("brainstem", "CN7", "CN8", "ba", "aica")
+EXPORT_STRUCTURES = ("brainstem", "CN7", "CN8", "ba", "aica", "petrous", "CN9", "CN10", "CN11",
+                     "flocculus", "cerebellum", "choroid_plexus")
 BAD_RADIUS = ("schema_version: 1\ntitle: t\ndescription: d\nside: right\n"
               "vessels:\n  - {id: a, type: AICA, radius_mm: 50}\n")
 
