@@ -30,8 +30,8 @@ from mvd_sim.core.geometry import curve, ellipsoid
 from mvd_sim.core.tube import Tube
 
 __all__ = ["Ellipsoid", "RootletBundle", "ContextStructure", "OBSTACLE_KINDS",
-           "LOWER_CRANIAL_NERVES", "CONTEXT_KINDS", "build_context", "lower_cranial_nerves", "flocculus",
-           "cerebellar_hemisphere", "choroid_plexus", "intrusion"]
+           "LOWER_CRANIAL_NERVES", "CONTEXT_KINDS", "build_context", "lower_cranial_nerves",
+           "flocculus", "cerebellar_hemisphere", "choroid_plexus", "intrusion"]
 
 #: Kinds of the solid context structures vessels may not pass through.
 OBSTACLE_KINDS = ("flocculus", "cerebellum", "choroid_plexus")
@@ -42,6 +42,7 @@ CONTEXT_KINDS = (*LOWER_CRANIAL_NERVES, *OBSTACLE_KINDS)
 _MIRROR = np.array([-1.0, 1.0, 1.0])
 _ROOTLET_SAMPLES = 24       # points along each rootlet
 _CHOROID_SPACING_MM = 0.5   # centerline spacing of the choroid plexus limb
+_BULB_SPACING_MM = 0.2      # centerline spacing of the choroid plexus' tuft
 #: Spacing (mm) of the centerline points measured against an ellipsoid.
 _SOLID_SAMPLING_MM = 0.1
 #: *estimate*: the gap (mm) a choroid plexus tuft keeps from vessels when it can.
@@ -229,6 +230,17 @@ def cerebellar_hemisphere(params: ContextParams) -> Ellipsoid:
                                      params.hemisphere_height_mm]))
 
 
+def _bulb_radius(to_end_mm: np.ndarray, stalk_mm: float, tip_mm: float) -> np.ndarray:
+    """Radius (mm) of the choroid plexus limb ``to_end_mm`` from its end: the stalk, swelling
+    (smoothstep over two tip radii) into a round bulb of radius ``tip_mm`` whose end closes
+    to a fifth of it."""
+    centre = to_end_mm - tip_mm              # from the bulb's centre, toward the stalk
+    swell = np.clip(centre / (2 * tip_mm), 0.0, 1.0)
+    shoulder = stalk_mm + (tip_mm - stalk_mm) * (1 - swell ** 2 * (3 - 2 * swell))
+    cap = tip_mm * np.sqrt(np.clip(1 - (centre / tip_mm) ** 2, 0.04, 1.0))
+    return np.where(centre >= 0, shoulder, cap)
+
+
 def _tuft_directions(normal: np.ndarray, descent_deg: float) -> np.ndarray:
     """(k, 3) unit directions a choroid plexus tuft may hang in from its foramen, the
     preferred first (straight out, ``descent_deg`` below the horizontal), then the others
@@ -278,16 +290,18 @@ def choroid_plexus(brainstem: Brainstem, params: ContextParams,
         direction = _unit(chord - np.dot(chord, normal[0]) * normal[0])
         travelled += float(np.linalg.norm(chord))
         recess.append(nxt[0])
-    steps = int(np.ceil(params.choroid_cistern_length_mm / _CHOROID_SPACING_MM))
-    along = np.linspace(0.0, params.choroid_cistern_length_mm, steps + 1)[1:, None]
     tip = 0.5 * params.choroid_tip_width_mm
+    # out from the foramen, with a point at the bulb's centre (its widest) and at the end
+    length = params.choroid_cistern_length_mm
+    along = np.union1d(np.arange(_BULB_SPACING_MM, length - 0.5 * _BULB_SPACING_MM,
+                                 _BULB_SPACING_MM), [length - tip, length])
+    along = along[along > 0.5 * _BULB_SPACING_MM][:, None]
     preferred = None
     for out in _tuft_directions(foramen_normal, params.choroid_descent_deg):
         points = np.concatenate([recess[::-1], foramen[0] + along * out])
         s = curve.arc_length(points)
-        # the bulb: the last two tip widths
         tube = Tube("choroid_plexus", "choroid_plexus", points,
-                    np.where(s[-1] - s > 2 * tip, stalk, tip))
+                    _bulb_radius(s[-1] - s, stalk, tip))
         preferred = tube if preferred is None else preferred
         if all(intrusion(tube, vessel)[0] < -TUFT_CLEARANCE_MM for vessel in vessels):
             return tube
