@@ -203,8 +203,10 @@ def lower_cranial_nerves(brainstem: Brainstem, params: ContextParams
 
 def flocculus(brainstem: Brainstem, cochlear: Tube, params: ContextParams) -> Ellipsoid:
     """The flocculus: an ellipsoid of ``flocculus_length_mm`` x ``flocculus_height_mm`` x
-    ``flocculus_thickness_mm`` resting on the brainstem, centred above and behind CN VIII's
-    entry, its long axis ``flocculus_heading_deg`` back from lateral, its height vertical."""
+    ``flocculus_thickness_mm``, its long axis ``flocculus_heading_deg`` back from lateral, its
+    height vertical, resting on the brainstem at the surface point nearest to
+    ``flocculus_above_viii_mm`` above and ``flocculus_behind_viii_mm`` behind CN VIII's
+    entry (it touches the surface there, its centre out along the normal)."""
     heading = np.radians(params.flocculus_heading_deg)
     long_axis = np.array([np.cos(heading), -np.sin(heading), 0.0])
     up = np.array([0.0, 0.0, 1.0])

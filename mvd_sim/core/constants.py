@@ -220,9 +220,9 @@ class ContextParams:
     """
 
     # CN IX-XI rootlets leave the postolivary sulcus. Top IX rootlet 2-4 mm below VII and
-    # about 2 mm posterior (skull-base anatomy texts; VII is about 4 mm cephalad and 2 mm
-    # anterior of IX, Rhoton via Greenberg): use 3 below, 2 behind.
-    ix_below_vii_mm: float = 3.0
+    # about 2 mm posterior (skull-base anatomy texts); VII is about 4 mm cephalad and 2 mm
+    # anterior of IX (Rhoton via Greenberg): 3.8 below (inside both), 2 behind.
+    ix_below_vii_mm: float = 3.8
     ix_behind_vii_mm: float = 2.0
     # *estimate*: IX leaves by 2 rootlets over 2 mm of the sulcus.
     ix_rootlets: int = 2
@@ -253,9 +253,10 @@ class ContextParams:
     flocculus_length_mm: float = 10.0
     flocculus_height_mm: float = 6.0
     flocculus_thickness_mm: float = 5.0
-    # *estimate*: it sits just above and behind the VII/VIII root entry (facts section 8),
-    # centred this far above and behind CN VIII's entry, on the middle cerebellar peduncle,
-    # its long axis turned this far back from lateral.
+    # *estimate*: it sits just above and behind the VII/VIII root entry (facts section 8):
+    # it rests on the brainstem (the middle cerebellar peduncle) at the surface point nearest
+    # to this far above and behind CN VIII's entry, its long axis turned this far back from
+    # lateral.
     flocculus_above_viii_mm: float = 5.5
     flocculus_behind_viii_mm: float = 3.5
     flocculus_heading_deg: float = 35.0
