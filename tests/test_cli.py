@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import mvd_sim
+from mvd_sim.anatomy.context import CONTEXT_KINDS
 from support import assert_one_error_line, run_cli
 
 EXPORT_SCENARIO = "aica_as_moderate_right"
@@ -241,8 +242,8 @@ def test_decompress_prints_the_verdict_and_saves_the_postop_case(decompress_run)
     assert "DECOMPRESSED" in result.stdout and "root exit zone" in result.stdout
     saved = out / "postop" / "aica_as_moderate_right_postop.yaml"
     assert saved.is_file()
-    assert sorted(p.stem for p in (out / "postop" / "meshes").iterdir()) == \
-        ["CN7", "CN8", "aica", "ba", "brainstem", "sponge1"]
+    assert sorted(p.stem for p in (out / "postop" / "meshes").iterdir()) == sorted(
+        ["CN7", "CN8", "aica", "ba", "brainstem", "sponge1", "petrous", *CONTEXT_KINDS])
     reanalysed = run_cli("analyze", str(saved), "--json", cwd=out)
     assert reanalysed.returncode == 0, reanalysed.stderr
     report = json.loads(reanalysed.stdout)
