@@ -32,7 +32,7 @@ from mvd_sim.scene.scene import Scene
 
 __all__ = ["VIEWS", "SEVERITY_COLORS", "VESSEL_COLORS", "CONTEXT_COLORS", "IMAGE_SUFFIXES",
            "JPEG_QUALITY", "render", "render_image", "image_bytes", "image_format",
-           "prefer_headless", "Camera", "camera_for", "hides_root_exit_zone"]
+           "prefer_headless", "Camera", "camera_for", "hides_root_exit_zone", "add_context"]
 
 VIEWS = ("retrosigmoid", "lateral", "anterior", "superior")
 SEVERITY_COLORS = {"mild": (255, 221, 0), "moderate": (255, 128, 0), "severe": (214, 0, 28)}
@@ -134,6 +134,18 @@ def hides_root_exit_zone(mesh: Mesh, camera: Camera, scene: Scene) -> bool:
                for target in _root_exit_zone(scene))
 
 
+def add_context(plotter, scene: Scene, camera: Camera) -> dict[str, object]:
+    """Draw the operative field (the petrous bone, then the context structures) in its
+    colours, see-through where it would hide CN VII's root exit zone from ``camera``;
+    returns the actors by name."""
+    from mvd_sim.mesh.files import to_polydata
+
+    return {name: plotter.add_mesh(
+        to_polydata(mesh), color=CONTEXT_COLORS[kind], smooth_shading=True,
+        opacity=SEE_THROUGH_OPACITY if hides_root_exit_zone(mesh, camera, scene) else 1.0)
+        for name, (kind, mesh) in _context_meshes(scene).items()}
+
+
 def _add_scene(plotter, scene: Scene, report: ContactReport, annotate: bool,
                camera: Camera) -> None:
     import pyvista as pv
@@ -142,11 +154,7 @@ def _add_scene(plotter, scene: Scene, report: ContactReport, annotate: bool,
 
     plotter.add_mesh(to_polydata(brainstem_mesh(scene.brainstem, 120, 150)),
                      color=BRAINSTEM_COLOR, smooth_shading=True)
-    context = _context_meshes(scene)
-    for kind, mesh in context.values():
-        plotter.add_mesh(to_polydata(mesh), color=CONTEXT_COLORS[kind], smooth_shading=True,
-                         opacity=SEE_THROUGH_OPACITY if hides_root_exit_zone(mesh, camera, scene)
-                         else 1.0)
+    context = add_context(plotter, scene, camera)
     for name, tube in scene.nerves.items():
         mesh = to_polydata(tube_mesh(tube, TUBE_SIDES))
         mesh.point_data["rgb"] = _patch_colors(scene, report, name, np.asarray(mesh.points))
@@ -174,7 +182,7 @@ def _add_scene(plotter, scene: Scene, report: ContactReport, annotate: bool,
                 for sev, color in SEVERITY_COLORS.items()]
     if scene.sponges:
         entries.append(["Teflon pad", (1.0, 1.0, 1.0)])
-    drawn = {kind for kind, _ in context.values()}
+    drawn = {"petrous" if name == "petrous" else scene.context[name].kind for name in context}
     entries += [[label, tuple(c / 255 for c in CONTEXT_COLORS[kind])]
                 for kind, label in CONTEXT_LEGEND.items() if kind in drawn]
     plotter.add_legend(entries, bcolor=(0.1, 0.1, 0.12), size=(0.2, 0.018 * len(entries)),
