@@ -24,7 +24,7 @@ from typing import Union
 import numpy as np
 
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
-from mvd_sim.core.constants import ContextParams
+from mvd_sim.core.constants import LOWER_CRANIAL_NERVES, OBSTACLE_KINDS, ContextParams
 from mvd_sim.core.errors import GeometryError
 from mvd_sim.core.geometry import curve, ellipsoid
 from mvd_sim.core.tube import Tube
@@ -33,10 +33,6 @@ __all__ = ["Ellipsoid", "RootletBundle", "ContextStructure", "OBSTACLE_KINDS",
            "LOWER_CRANIAL_NERVES", "CONTEXT_KINDS", "build_context", "lower_cranial_nerves",
            "flocculus", "cerebellar_hemisphere", "choroid_plexus", "intrusion"]
 
-#: Kinds of the solid context structures vessels may not pass through.
-OBSTACLE_KINDS = ("flocculus", "cerebellum", "choroid_plexus")
-#: The lower cranial nerves, top to bottom.
-LOWER_CRANIAL_NERVES = ("CN9", "CN10", "CN11")
 #: Every context structure's kind (and name: a scene holds one of each).
 CONTEXT_KINDS = (*LOWER_CRANIAL_NERVES, *OBSTACLE_KINDS)
 _MIRROR = np.array([-1.0, 1.0, 1.0])

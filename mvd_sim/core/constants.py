@@ -35,7 +35,7 @@ from typing import ClassVar
 __all__ = ["Tolerances", "TOL", "BrainstemParams", "FacialNerveParams",
            "VestibulocochlearParams", "VESSEL_DEFAULT_RADIUS_MM", "VESSEL_TYPES",
            "VESSEL_PARENT", "BRANCH_ORIGIN_MM", "PetrousParams", "ContextParams",
-           "MAX_SCENARIO_BYTES", "MAX_MESH_BYTES"]
+           "LOWER_CRANIAL_NERVES", "OBSTACLE_KINDS", "MAX_SCENARIO_BYTES", "MAX_MESH_BYTES"]
 
 
 @dataclass(frozen=True)
@@ -207,6 +207,13 @@ class PetrousParams:
     # ellipse this wide (horizontal) and high.
     drawn_width_mm: float = 24.0
     drawn_height_mm: float = 18.0
+
+
+#: The context structures of the operative field (:mod:`mvd_sim.anatomy.context`), each its
+#: own kind and name: the lower cranial nerves, top to bottom, and the solid ones vessels may
+#: not pass through.
+LOWER_CRANIAL_NERVES: tuple[str, ...] = ("CN9", "CN10", "CN11")
+OBSTACLE_KINDS: tuple[str, ...] = ("flocculus", "cerebellum", "choroid_plexus")
 
 
 @dataclass(frozen=True)

@@ -45,8 +45,9 @@ import numpy as np
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, create_model,
                       field_validator, model_validator)
 
-from mvd_sim.core.constants import (VESSEL_TYPES, BrainstemParams, ContextParams,
-                                    FacialNerveParams, VestibulocochlearParams)
+from mvd_sim.core.constants import (LOWER_CRANIAL_NERVES, OBSTACLE_KINDS, VESSEL_TYPES,
+                                    BrainstemParams, ContextParams, FacialNerveParams,
+                                    VestibulocochlearParams)
 from mvd_sim.core.errors import ScenarioError
 from mvd_sim.core.materials import Materials
 from mvd_sim.core.validation import one_line
@@ -59,7 +60,10 @@ __all__ = ["SCHEMA_VERSION", "ScenarioSpec", "VesselSpec", "ContactSpec", "Findi
 SCHEMA_VERSION = 1
 NERVES = ("CN7", "CN8")
 # ids no vessel or pad may take (compared in lower case): each structure's id names its mesh
-_RESERVED_IDS = {"brainstem": "the brainstem", "cn7": "a nerve", "cn8": "a nerve"}
+_RESERVED_IDS = {"brainstem": "the brainstem", "cn7": "a nerve", "cn8": "a nerve",
+                 "petrous": "the petrous bone",
+                 **{name.lower(): "the operative field"
+                    for name in (*LOWER_CRANIAL_NERVES, *OBSTACLE_KINDS)}}
 _DEFAULT_SPONGE_ID = re.compile(r"sponge[0-9]+")
 SIDES_OF_APPROACH = ("anterior", "posterior", "rostral", "caudal", "lateral", "medial",
                      "away_from_nerve")
