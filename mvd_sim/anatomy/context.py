@@ -39,8 +39,10 @@ _MIRROR = np.array([-1.0, 1.0, 1.0])
 _ROOTLET_SAMPLES = 24       # points along each rootlet
 _CHOROID_SPACING_MM = 0.5   # centerline spacing of the choroid plexus limb
 _BULB_SPACING_MM = 0.2      # centerline spacing of the choroid plexus' tuft
-#: Spacing (mm) of the centerline points measured against an ellipsoid.
+#: Spacing (mm) of the centerline points measured against an ellipsoid, and how near its
+#: bounding sphere (mm) they are measured exactly.
 _SOLID_SAMPLING_MM = 0.1
+_SOLID_REACH_MM = 3.0
 #: *estimate*: the gap (mm) a choroid plexus tuft keeps from vessels when it can.
 TUFT_CLEARANCE_MM = 0.2
 
@@ -319,18 +321,25 @@ def build_context(brainstem: Brainstem, cochlear: Tube, params: ContextParams,
 
 def intrusion(solid: Ellipsoid | Tube, vessel: Tube) -> tuple[float, float]:
     """How deep ``vessel``'s surface enters a solid context structure (mm; negative, the
-    smallest gap between them) and where: the arc length (mm) along the vessel of its deepest point.
+    smallest gap between them) and where: the arc length (mm) along the vessel of its deepest
+    point.
 
     Against an ellipsoid: exact distances of points of the centerline at most
     :data:`_SOLID_SAMPLING_MM` apart minus the vessel's radius there (within half that of the
-    deepest: distance changes no faster than the point moves); against a tube: the exact
-    closest approach of the two tubes' segments.
+    deepest: distance changes no faster than the point moves). Only points within
+    :data:`_SOLID_REACH_MM` of the ellipsoid's bounding sphere are measured exactly: a vessel
+    farther away gets its gap to that sphere, a lower bound above that reach. Against a tube:
+    the exact closest approach of the two tubes' segments.
     """
     if isinstance(solid, Ellipsoid):
         vessel = vessel.resampled(_SOLID_SAMPLING_MM)
-        depth = vessel.radius - solid.signed_distance(vessel.points)
-        k = int(np.argmax(depth))
-        return float(depth[k]), float(vessel.s[k])
+        gap = (np.linalg.norm(vessel.points - solid.centre, axis=1)
+               - solid.semi_axes_mm.max() - vessel.radius)
+        near = gap < _SOLID_REACH_MM
+        if np.any(near):
+            gap[near] = solid.signed_distance(vessel.points[near]) - vessel.radius[near]
+        k = int(np.argmin(gap))
+        return float(-gap[k]), float(vessel.s[k])
     _, row, _, u, gap = solid.segments.nearest_pair(vessel.segments)
     s0, s1 = vessel.s[row:row + 2]
     return float(-gap), float(s0 + u * (s1 - s0))

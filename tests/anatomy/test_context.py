@@ -140,3 +140,15 @@ def test_intrusion_into_an_ellipsoid_is_its_depth_less_the_radius():
     depth, s = intrusion(solid, vessel)
     assert depth == pytest.approx(1.25)
     assert s == pytest.approx(6.0)
+
+
+def test_a_far_vessel_gets_a_lower_bound_of_its_gap_beyond_the_reach():
+    solid = Ellipsoid("e", "flocculus", np.zeros(3), np.eye(3), np.array([5.0, 3.0, 2.5]))
+    for height, exact in ((4.0, True), (9.0, False)):
+        vessel = Tube("v", "AICA", [[-6.0, 0.0, height], [6.0, 0.0, height]], 0.5)
+        depth, _ = intrusion(solid, vessel)
+        true_gap = height - 2.5 - 0.5
+        if exact:
+            assert -depth == pytest.approx(true_gap)
+        else:
+            assert 3.0 <= -depth <= true_gap
