@@ -412,7 +412,92 @@ def audit(scene) -> list[Row]:
         add(g, "petrous face to the mid attached segment (commonest NVC site)", _num(reach),
             "median 13.77 (hearing-loss group; controls shorter)",
             "Lee MH ... Park K, Acta Neurochir 2015 (face is an estimate)")
+        add(g, "internal acoustic canal length (drawn)", _num(face.canal_length_mm), "9.84",
+            "Marques 2012", face.canal_length_mm, *_single(9.84))
+    if scene.context:
+        rows += _context_rows(scene, mirror)
     return rows
+
+
+def _context_rows(scene, mirror: np.ndarray) -> list[Row]:
+    """Rows measuring the context structures of the operative field (facts section 9.1)."""
+    from mvd_sim.anatomy.context import LOWER_CRANIAL_NERVES
+
+    bs, shape, context = scene.brainstem, scene.brainstem.shape, scene.context
+    g = "context"
+    rows = [Row(g, "CN IX-XI: rootlets drawn (IX / X / XI)",
+                " / ".join(str(len(context[n].rootlets)) for n in LOWER_CRANIAL_NERVES),
+                "X: 6.4 +- 2.3 in the retrosigmoid view; IX and XI not found",
+                "Xu W et al. (PMID 19670628)", len(context["CN10"].rootlets),
+                *_sd(6.4, 2.3))]
+    # the rootlets' origins: their feet on the brainstem (canonical frame)
+    feet = {n: bs.query(np.array([r.points[0] for r in context[n].rootlets])).closest * mirror
+            for n in LOWER_CRANIAL_NERVES}
+    below, behind = -feet["CN9"][0, 2], -feet["CN9"][0, 1]
+    rows.append(Row(g, "top IX rootlet below VII's RExP", _num(below), "2-4",
+                    "skull-base anatomy texts (facts section 8)", below, 2.0, 4.0))
+    rows.append(Row(g, "VII's RExP cephalad of the top IX rootlet", _num(below), "about 4",
+                    "Rhoton, as summarised in Greenberg's handbook", below, *_single(4.0)))
+    rows.append(Row(g, "top IX rootlet behind VII's RExP", _num(behind), "about 2",
+                    "skull-base anatomy texts; Rhoton via Greenberg", behind, *_single(2.0)))
+    olive = -(shape.olive_centre_below_sulcus_mm + shape.olive_half_length_mm) \
+        - bs.origin_midline_mm[2]
+    lowest_x, highest_xi = olive - feet["CN10"][-1, 2], olive - feet["CN11"][0, 2]
+    rows.append(Row(g, "lowest X rootlet below the caudal olive", _num(lowest_x),
+                    "-1 to +8; 1-21 (mean 8.8)",
+                    "Wiles CC et al., Clin Anat 2007; Lachman N et al., Clin Anat 2002",
+                    lowest_x, -1.0, 21.0))
+    rows.append(Row(g, "highest XI rootlet below the caudal olive", _num(highest_xi),
+                    "5.4 (1-15)", "Lachman 2002", highest_xi, 1.0, 15.0))
+    middle = context["CN10"].rootlets[len(context["CN10"].rootlets) // 2]
+    rows.append(Row(g, "X: middle rootlet, brainstem to jugular foramen (arc)",
+                    _num(middle.length_mm), "10.44 +- 2.57 (L), 9.91 +- 2.91 (R)",
+                    "Xu W et al. (retrosigmoid view)", middle.length_mm, 9.91 - 2 * 2.91,
+                    10.44 + 2 * 2.57))
+    flocculus = context["flocculus"]
+    size = " x ".join(f"{v:.1f}" for v in 2 * flocculus.semi_axes_mm)
+    rows.append(Row(g, "flocculus size (ellipsoid axes)", f"{size} mm",
+                    "none found; about 10 x 6 x 5", "estimate (facts 9.1; Tagliavini 1984 "
+                    "count folia only)"))
+    entry = scene.rest_nerves["CN8"].points[0] * mirror
+    offset = flocculus.centre * mirror - entry
+    rows.append(Row(g, "flocculus centre from CN VIII's entry (rostral / posterior)",
+                    f"{offset[2]:.1f} / {-offset[1]:.1f} mm",
+                    "just above and behind the VII/VIII root entry",
+                    "facts section 8 (Rhoton captions)", ok=bool(offset[2] > 0 > offset[1])))
+    limb = context["choroid_plexus"]
+    tip = 2 * float(limb.radius.max())
+    rows.append(Row(g, "choroid plexus limb length (arc)", _num(limb.length_mm), "23.6",
+                    "Horsburgh et al., Neuroradiology 2012 (MRI)", limb.length_mm,
+                    *_single(23.6)))
+    rows.append(Row(g, "choroid plexus bulbous tip width", _num(tip), "3.5", "Horsburgh 2012",
+                    tip, *_single(3.5)))
+    out = float(bs.signed_distance(limb.points[-1:])[0])
+    rows.append(Row(g, "choroid plexus tip out in the cistern (from the brainstem)",
+                    _num(out), "protrudes through Luschka in 91.7%",
+                    "Barany L et al., Acta Neurochir 2017", ok=out > 0))
+    # the hemisphere's junction with the brainstem: the height of the band of its surface
+    # inside the brainstem, where the middle cerebellar peduncle joins them
+    cerebellum = context["cerebellum"]
+    theta, t = np.meshgrid(np.linspace(0, 2 * np.pi, 400), np.linspace(0, np.pi, 300))
+    surface = cerebellum.surface_points(theta, t).reshape(-1, 3)
+    joined = surface[bs.signed_distance(surface, 1.0) < 0, 2]
+    height = float(np.ptp(joined)) if len(joined) else 0.0
+    rows.append(Row(g, "cerebellum: height of its junction with the brainstem (the MCP)",
+                    _num(height), "MCP thickness 15.5 +- 1.3",
+                    "J Korean Radiol Soc 1995 (hemisphere an estimate)", height,
+                    *_sd(15.5, 1.3)))
+    clear = float(cerebellum.signed_distance(_rez(scene)).min())
+    rows.append(Row(g, "retracted cerebellum: nearest to CN VII's root exit zone",
+                    _num(clear), "none (retracted out of the infrafloccular route)",
+                    "estimate (ContextParams)"))
+    return rows
+
+
+def _rez(scene) -> np.ndarray:
+    """CN VII's rest centerline points along its root exit zone (scene frame)."""
+    rest = scene.rest_nerves["CN7"]
+    return rest.points[rest.s <= scene.landmarks["CN7"].rez_end_mm]
 
 
 # -- output ------------------------------------------------------------------------------------

@@ -16,10 +16,12 @@ from pathlib import Path
 import pytest
 
 import mvd_sim
+from mvd_sim.anatomy.context import CONTEXT_KINDS
 from support import assert_one_error_line, run_cli
 
 EXPORT_SCENARIO = "aica_as_moderate_right"
-EXPORT_STRUCTURES = ("brainstem", "CN7", "CN8", "ba", "aica")
+EXPORT_STRUCTURES = ("brainstem", "CN7", "CN8", "ba", "aica", "petrous", "CN9", "CN10", "CN11",
+                     "flocculus", "cerebellum", "choroid_plexus")
 BAD_RADIUS = ("schema_version: 1\ntitle: t\ndescription: d\nside: right\n"
               "vessels:\n  - {id: a, type: AICA, radius_mm: 50}\n")
 
@@ -240,8 +242,8 @@ def test_decompress_prints_the_verdict_and_saves_the_postop_case(decompress_run)
     assert "DECOMPRESSED" in result.stdout and "root exit zone" in result.stdout
     saved = out / "postop" / "aica_as_moderate_right_postop.yaml"
     assert saved.is_file()
-    assert sorted(p.stem for p in (out / "postop" / "meshes").iterdir()) == \
-        ["CN7", "CN8", "aica", "ba", "brainstem", "sponge1"]
+    assert sorted(p.stem for p in (out / "postop" / "meshes").iterdir()) == sorted(
+        ["CN7", "CN8", "aica", "ba", "brainstem", "sponge1", "petrous", *CONTEXT_KINDS])
     reanalysed = run_cli("analyze", str(saved), "--json", cwd=out)
     assert reanalysed.returncode == 0, reanalysed.stderr
     report = json.loads(reanalysed.stdout)

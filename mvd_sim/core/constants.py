@@ -34,8 +34,8 @@ from typing import ClassVar
 
 __all__ = ["Tolerances", "TOL", "BrainstemParams", "FacialNerveParams",
            "VestibulocochlearParams", "VESSEL_DEFAULT_RADIUS_MM", "VESSEL_TYPES",
-           "VESSEL_PARENT", "BRANCH_ORIGIN_MM", "PetrousParams", "MAX_SCENARIO_BYTES",
-           "MAX_MESH_BYTES"]
+           "VESSEL_PARENT", "BRANCH_ORIGIN_MM", "PetrousParams", "ContextParams",
+           "LOWER_CRANIAL_NERVES", "OBSTACLE_KINDS", "MAX_SCENARIO_BYTES", "MAX_MESH_BYTES"]
 
 
 @dataclass(frozen=True)
@@ -229,6 +229,104 @@ class PetrousParams:
     # Iran J Radiol 2012;9:71.
     porus_width_mm: float = 7.10
     porus_height_mm: float = 4.47
+    # Internal acoustic canal 9.84 mm long (CT, adults): Marques SR et al. 2012; the drawn
+    # bone around it is a slab 2 mm deeper than the canal (*estimate*).
+    canal_length_mm: float = 9.84
+    # *estimate*: the drawn part of the face around the porus (pictures and meshes only), an
+    # ellipse this wide (horizontal) and high.
+    drawn_width_mm: float = 24.0
+    drawn_height_mm: float = 18.0
+
+
+#: The context structures of the operative field (:mod:`mvd_sim.anatomy.context`), each its
+#: own kind and name: the lower cranial nerves, top to bottom, and the solid ones vessels may
+#: not pass through.
+LOWER_CRANIAL_NERVES: tuple[str, ...] = ("CN9", "CN10", "CN11")
+OBSTACLE_KINDS: tuple[str, ...] = ("flocculus", "cerebellum", "choroid_plexus")
+
+
+@dataclass(frozen=True)
+class ContextParams:
+    """Context structures of the operative field (:mod:`mvd_sim.anatomy.context`), mm.
+
+    Positions are offsets in the canonical right-sided scene frame (origin at the RExP, x
+    lateral, y anterior, z rostral) from the structures named. Drawn, exported and kept clear
+    of vessels; never graded for contact. Numbers from ``shared/anatomy_facts.md`` section
+    9.1 unless marked *estimate*.
+    """
+
+    # CN IX-XI rootlets leave the postolivary sulcus. Top IX rootlet 2-4 mm below VII and
+    # about 2 mm posterior (skull-base anatomy texts); VII is about 4 mm cephalad and 2 mm
+    # anterior of IX (Rhoton via Greenberg): 3.8 below (inside both), 2 behind.
+    ix_below_vii_mm: float = 3.8
+    ix_behind_vii_mm: float = 2.0
+    # *estimate*: IX leaves by 2 rootlets over 2 mm of the sulcus.
+    ix_rootlets: int = 2
+    ix_rootlet_span_mm: float = 2.0
+    # 6.4 +- 2.3 X rootlets in the retrosigmoid view: Xu W et al. (PMID 19670628).
+    x_rootlets: int = 6
+    # Lowest X rootlet -1 to +8 mm below the caudal olive (Wiles CC et al., Clin Anat 2007):
+    # use the middle, 3.5; highest XI rootlet 5.4 (1-15) mm below it (Lachman N et al., Clin
+    # Anat 2002).
+    lowest_x_below_olive_mm: float = 3.5
+    highest_xi_below_olive_mm: float = 5.4
+    # *estimate*: the cranial XI rootlets in view, 3 over 6 mm of the sulcus.
+    xi_rootlets: int = 3
+    xi_rootlet_span_mm: float = 6.0
+    # *estimate*: rootlet diameter (no published X diameter, facts file "not found").
+    rootlet_diameter_mm: float = 0.6
+    # X in the retrosigmoid view 10.44 +- 2.57 (left), 9.91 +- 2.91 (right) mm long: Xu W et
+    # al.; its middle rootlet runs 10.2 mm to the jugular foramen.
+    vagus_length_mm: float = 10.2
+    # *estimate*: course to the jugular foramen, axial angle to the midline and descent.
+    jugular_angle_to_midline_deg: float = 75.0
+    jugular_descent_deg: float = 25.0
+    # *estimate*: IX enters the pars nervosa this far anterior of X/XI, past the dural
+    # septum between them (Ozveren MF, Ture U, Neurosurg Focus 2004).
+    ix_ahead_of_x_mm: float = 2.5
+    # Flocculus: no published dimension (Tagliavini & Pietrini 1984 count folia only); size
+    # *estimate* about 10 x 6 x 5 mm (facts 9.1), along its long axis, vertically, across.
+    flocculus_length_mm: float = 10.0
+    flocculus_height_mm: float = 6.0
+    flocculus_thickness_mm: float = 5.0
+    # *estimate*: it sits just above and behind the VII/VIII root entry (facts section 8):
+    # it rests on the brainstem (the middle cerebellar peduncle) at the surface point nearest
+    # to this far above and behind CN VIII's entry, its long axis turned this far back from
+    # lateral.
+    flocculus_above_viii_mm: float = 5.5
+    flocculus_behind_viii_mm: float = 3.5
+    flocculus_heading_deg: float = 35.0
+    # *estimate*: the cerebellar hemisphere, an ellipsoid (a hemisphere about 50 mm wide, 55
+    # deep and 44 high), held as retracted so the cistern and the infrafloccular route stay
+    # open: its centre this far lateral, behind and above the RExP. Its medial face meets the
+    # brainstem along the middle cerebellar peduncle (15.5 +- 1.3 mm thick, J Korean Radiol
+    # Soc 1995), which the audit measures.
+    hemisphere_width_mm: float = 50.0
+    hemisphere_depth_mm: float = 55.0
+    hemisphere_height_mm: float = 44.0
+    hemisphere_lateral_mm: float = 12.0
+    hemisphere_behind_mm: float = 30.0
+    hemisphere_above_mm: float = 14.0
+    # Choroid plexus through the foramen of Luschka (in 91.7% of 84 CPAs, Barany L et al.,
+    # Acta Neurochir 2017): limb 23.6 mm long with a bulbous tip 3.5 mm wide (MRI,
+    # Horsburgh et al., Neuroradiology 2012).
+    choroid_limb_length_mm: float = 23.6
+    choroid_tip_width_mm: float = 3.5
+    # *estimate*: the limb's stalk diameter, the part of the limb out in the cistern, and the
+    # foramen's place: behind the top IX rootlet, below VII; the tuft hangs out of it, down
+    # behind IX/X at this angle below the horizontal (or clear of the vessels).
+    choroid_stalk_diameter_mm: float = 1.2
+    choroid_cistern_length_mm: float = 7.0
+    choroid_descent_deg: float = 55.0
+    luschka_behind_ix_mm: float = 3.0
+    luschka_below_vii_mm: float = 2.0
+
+    #: Scenario overrides of the angles (degrees, ``[low, high]``): the lower cranial nerves
+    #: run laterally and down, the flocculus' long axis between lateral and posterior, the
+    #: choroid plexus' tuft out from the brainstem.
+    OVERRIDE_RANGES: ClassVar[dict[str, tuple[float, float]]] = {
+        "jugular_angle_to_midline_deg": (45.0, 90.0), "jugular_descent_deg": (0.0, 60.0),
+        "flocculus_heading_deg": (0.0, 60.0), "choroid_descent_deg": (-30.0, 80.0)}
 
 
 # Untrusted-input bounds: scenario YAML and mesh files larger than this are refused.

@@ -45,8 +45,9 @@ import numpy as np
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, create_model,
                       field_validator, model_validator)
 
-from mvd_sim.core.constants import (VESSEL_TYPES, BrainstemParams,
-                                    FacialNerveParams, VestibulocochlearParams)
+from mvd_sim.core.constants import (LOWER_CRANIAL_NERVES, OBSTACLE_KINDS, VESSEL_TYPES,
+                                    BrainstemParams, ContextParams, FacialNerveParams,
+                                    VestibulocochlearParams)
 from mvd_sim.core.errors import ScenarioError
 from mvd_sim.core.materials import Materials
 from mvd_sim.core.validation import one_line
@@ -59,7 +60,10 @@ __all__ = ["SCHEMA_VERSION", "ScenarioSpec", "VesselSpec", "ContactSpec", "Findi
 SCHEMA_VERSION = 1
 NERVES = ("CN7", "CN8")
 # ids no vessel or pad may take (compared in lower case): each structure's id names its mesh
-_RESERVED_IDS = {"brainstem": "the brainstem", "cn7": "a nerve", "cn8": "a nerve"}
+_RESERVED_IDS = {"brainstem": "the brainstem", "cn7": "a nerve", "cn8": "a nerve",
+                 "petrous": "the petrous bone",
+                 **{name.lower(): "the operative field"
+                    for name in (*LOWER_CRANIAL_NERVES, *OBSTACLE_KINDS)}}
 _DEFAULT_SPONGE_ID = re.compile(r"sponge[0-9]+")
 SIDES_OF_APPROACH = ("anterior", "posterior", "rostral", "caudal", "lateral", "medial",
                      "away_from_nerve")
@@ -109,6 +113,7 @@ BrainstemOverrides = _params_model("BrainstemOverrides", BrainstemParams, 0.6, 1
 FacialNerveOverrides = _params_model("FacialNerveOverrides", FacialNerveParams, 0.25, 4.0)
 VestibulocochlearOverrides = _params_model("VestibulocochlearOverrides",
                                            VestibulocochlearParams, 0.25, 4.0)
+ContextOverrides = _params_model("ContextOverrides", ContextParams, 0.5, 2.0)
 
 
 MechanicsOverrides = _params_model("MechanicsOverrides", Materials, 1e-3, 1e3)
@@ -127,9 +132,10 @@ class AnatomySpec(_Strict):
     facial_nerve: FacialNerveOverrides = Field(default_factory=FacialNerveOverrides)
     vestibulocochlear_nerve: VestibulocochlearOverrides = Field(
         default_factory=VestibulocochlearOverrides)
+    context: ContextOverrides = Field(default_factory=ContextOverrides)
 
     @model_validator(mode="after")
-    def _segments_fit(self) -> AnatomySpec:
+    def _lengths_fit(self) -> AnatomySpec:
         facial = FacialNerveParams(**self.facial_nerve.model_dump(exclude_none=True))
         half_rdp = 0.5 * facial.rdp_zone_length_mm
         attached = facial.attached_segment_length_mm - half_rdp - facial.rexp_zone_length_mm
@@ -144,6 +150,12 @@ class AnatomySpec(_Strict):
                 f"facial_nerve: the cisternal length ({facial.cisternal_length_mm:g} mm)"
                 f" leaves under {MIN_SEGMENT_MM:g} mm beyond the RDP zone "
                 f"({facial.rdp_zone_length_mm:g} mm)")
+        context = ContextParams(**self.context.model_dump(exclude_none=True))
+        if context.choroid_cistern_length_mm >= context.choroid_limb_length_mm:
+            raise ValueError(
+                f"context: the choroid plexus' cistern part "
+                f"({context.choroid_cistern_length_mm:g} mm) must be shorter than its limb "
+                f"({context.choroid_limb_length_mm:g} mm)")
         return self
 
 

@@ -3,9 +3,10 @@
 Everything is generated from parameters (no stored mesh): the brainstem from
 :class:`~mvd_sim.core.constants.BrainstemParams`, the nerves from their parameters, each vessel
 from its type's default course, its control points, or its clinical contacts, and the petrous
-face through the porus at CN VII's end (:class:`~mvd_sim.anatomy.petrous.PetrousFace`). The
-builder works in the canonical right-sided frame and mirrors left cases (``x -> -x``) at the
-end.
+face through the porus at CN VII's end (:class:`~mvd_sim.anatomy.petrous.PetrousFace`), and
+the context structures of the operative field (:mod:`mvd_sim.anatomy.context`), which no
+vessel may pass through. The builder works in the canonical right-sided frame and mirrors
+left cases (``x -> -x``) at the end.
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ from __future__ import annotations
 import numpy as np
 
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
+from mvd_sim.anatomy.context import OBSTACLE_KINDS, ContextStructure, build_context, intrusion
 from mvd_sim.anatomy.petrous import PetrousFace
 from mvd_sim.anatomy.nerves import (NerveBuild, build_facial_nerve,
                                     build_vestibulocochlear_nerve)
 from mvd_sim.anatomy.placement import (ContactRequest, clear_side, deviate_nerve, place_vessel,
                                        resolve_side)
 from mvd_sim.anatomy.vessels import default_course, spline_through
-from mvd_sim.core.constants import (VESSEL_DEFAULT_RADIUS_MM, FacialNerveParams,
-                                    VestibulocochlearParams)
+from mvd_sim.core.constants import (VESSEL_DEFAULT_RADIUS_MM, ContextParams,
+                                    FacialNerveParams, VestibulocochlearParams)
 from mvd_sim.core.errors import GeometryError, ScenarioError
 from mvd_sim.core.geometry.closest import closest_approach
 from mvd_sim.scenario import NERVES, ScenarioSpec, VesselSpec
@@ -33,6 +35,9 @@ _MIRROR = np.array([-1.0, 1.0, 1.0])
 #: *estimate*: how far (mm of the target's arc) proximal to a vessel's nerve contact another
 #: vessel pushing it touches it, when the scenario does not say.
 CHAIN_OFFSET_MM = 3.0
+#: How far (mm) a vessel's surface may dip into a solid context structure (the flocculus,
+#: the cerebellum, the choroid plexus) before the case is refused: numerical slack only.
+CONTEXT_TOLERANCE_MM = 0.05
 
 
 def _overrides(model) -> dict:
@@ -88,6 +93,7 @@ class _Builder:
             self.facial_params = FacialNerveParams(**_overrides(anatomy.facial_nerve))
             self.cochlear_params = VestibulocochlearParams(
                 **_overrides(anatomy.vestibulocochlear_nerve))
+            self.context_params = ContextParams(**_overrides(anatomy.context))
             self.rexp_theta, rexp = self.shape.root_exit(
                 self.facial_params.exit_from_midline_mm)
         except ScenarioError as err:
@@ -195,22 +201,39 @@ class _Builder:
         return place_vessel(self.brainstem, spec.id, spec.type, course, radius, requests,
                             obstacles)
 
+    def context(self) -> dict[str, ContextStructure]:
+        """The context structures, once every vessel is placed: refused if a vessel passes
+        through a solid one."""
+        context = build_context(self.brainstem, self.cochlear.tube, self.context_params,
+                                list(self.vessels.values()))
+        for k, spec in enumerate(self.spec.vessels):
+            for name in OBSTACLE_KINDS:
+                depth, s = intrusion(context[name], self.vessels[spec.id])
+                if depth > CONTEXT_TOLERANCE_MM:
+                    raise ScenarioError(
+                        f"vessels[{k}]: {spec.id} would pass {depth:.2f} mm into the "
+                        f"{name.replace('_', ' ')} {s:.1f} mm along its course; vessels run "
+                        "round it: change the vessel's course or anatomy.context")
+        return context
+
     def scene(self, name: str) -> Scene:
         self.deviate()
         for k in _build_order(self.spec.vessels):
             self.vessels[self.spec.vessels[k].id] = self.vessel(k)
+        context = self.context()
         rest = {"CN7": self.facial.tube, "CN8": self.cochlear.tube}
         nerves, vessels, origin = self.nerves, self.vessels, self.rexp_midline
         if self.spec.side == "left":
             nerves = {k: t.mirrored_x() for k, t in nerves.items()}
             rest = {k: t.mirrored_x() for k, t in rest.items()}
             vessels = {k: t.mirrored_x() for k, t in vessels.items()}
+            context = {k: c.mirrored_x() for k, c in context.items()}
             origin = origin * _MIRROR
         landmarks = {k: b.landmarks for k, b in self.builds.items()}
         return Scene(name=name, side=self.spec.side,
                      brainstem=Brainstem(self.shape, origin), nerves=nerves,
                      rest_nerves=rest, landmarks=landmarks, vessels=vessels,
-                     petrous=PetrousFace.through_porus(rest["CN7"]))
+                     petrous=PetrousFace.through_porus(rest["CN7"]), context=context)
 
 
 def build_scene(spec: ScenarioSpec, name: str = "scenario") -> Scene:

@@ -117,6 +117,10 @@ FIELD_CASES = [
     # every structure's id names its mesh file: no id may take another's, in any letter case
     ("vessel-id-is-the-brainstem", vessels("{id: brainstem, type: AICA}"),
      r"vessels", r"vessel id 'brainstem' is reserved for the brainstem"),
+    ("vessel-id-is-the-flocculus", vessels("{id: Flocculus, type: AICA}"),
+     r"vessels", r"vessel id 'Flocculus' is reserved for the operative field"),
+    ("vessel-id-is-the-petrous-bone", vessels("{id: petrous, type: vein}"),
+     r"vessels", r"vessel id 'petrous' is reserved for the petrous bone"),
     ("vessel-id-is-a-nerve-in-lower-case", vessels("{id: cn8, type: AICA}"),
      r"vessels", r"vessel id 'cn8' is reserved for a nerve"),
     ("vessel-id-is-a-default-pad-name", vessels("{id: sponge2, type: AICA}"),

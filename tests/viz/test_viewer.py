@@ -49,6 +49,15 @@ def test_toggles_hide_and_show_structures(viewer):
     assert np.abs(_shot(viewer) - shown).mean() < 0.01
 
 
+def test_the_operative_field_toggles_too(viewer):
+    assert len(viewer.groups["context"]) == 1 + len(viewer.scene.context)   # and the petrous
+    shown = _shot(viewer)
+    viewer.show_group("context", False)
+    assert np.abs(_shot(viewer) - shown).mean() > 0.5
+    viewer.show_group("context", True)
+    assert np.abs(_shot(viewer) - shown).mean() < 0.01
+
+
 def test_no_display_is_one_line(case_of, monkeypatch):
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
