@@ -257,8 +257,9 @@ class ContextParams:
 
     # CN IX-XI rootlets leave the postolivary sulcus. Top IX rootlet 2-4 mm below VII and
     # about 2 mm posterior (skull-base anatomy texts); VII is about 4 mm cephalad and 2 mm
-    # anterior of IX (Rhoton via Greenberg): 3.8 below (inside both), 2 behind.
-    ix_below_vii_mm: float = 3.8
+    # anterior of IX (Rhoton via Greenberg): 4.0 below, 2 behind, laid off on the brainstem
+    # (the foot lands 3.8-3.9 mm below the RExP, inside both).
+    ix_below_vii_mm: float = 4.0
     ix_behind_vii_mm: float = 2.0
     # *estimate*: IX leaves by 2 rootlets over 2 mm of the sulcus.
     ix_rootlets: int = 2
