@@ -26,6 +26,7 @@ from pathlib import Path
 from mvd_sim.core.atomic import folder_lock, remove_stale_temporaries
 from mvd_sim.contact.analysis import analyze
 from mvd_sim.dataset import store
+from mvd_sim.dataset.mix import MIX_COLUMNS
 from mvd_sim.dataset.priors import Priors
 from mvd_sim.dataset.sampler import sample
 from mvd_sim.dataset.tables import CONTACTS_SCHEMA, case_row, cases_schema, contact_row, \
@@ -39,8 +40,7 @@ SHARD_SIZE = 50
 #: Largest seed (numpy's seeds are unbounded, Parquet's ``seed`` column is int64).
 MAX_SEED = 2**63 - 1
 # columns the dataset card reads
-_CARD_COLUMNS = ["side", "primary_culprit", "primary_segment", "worst_severity", "pattern",
-                 "attempt"]
+_CARD_COLUMNS = [*MIX_COLUMNS, "attempt"]
 
 
 @dataclass(frozen=True)

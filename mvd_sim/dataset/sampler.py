@@ -3,8 +3,11 @@
 A case is drawn in two parts, each from its own random stream, so that it never depends on
 which worker draws it or in which order:
 
-- its *diagnosis* (:class:`Diagnosis`): side, culprit vessels, and the site and severity of
-  each compression, double compressions included; the frequencies the priors give;
+- its *diagnosis* (:class:`Diagnosis`): symptomatic or a control (an asymptomatic side,
+  with an incidental contact or a vessel near CN VII), side, culprit vessels, and the site
+  and severity of each compression, double compressions included; the frequencies the
+  priors give, conditional where they are, drawn quasi-randomly
+  (:func:`diagnosis_uniforms`) so that a dataset's mix follows them closely;
 - its *geometry*: nerve dimensions, vessel radii, and each compression's side of approach,
   crossing angle, indentation and deviation.
 
@@ -21,13 +24,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from mvd_sim.case import Case
-from mvd_sim.dataset.priors import Priors
+from mvd_sim.dataset.priors import Priors, combination_types
 from mvd_sim.core.errors import ScenarioError
 from mvd_sim.scenario import ScenarioSpec, parse_scenario
 from mvd_sim.scene.scene import Scene
 
 __all__ = ["Compression", "Diagnosis", "SampledCase", "draw_diagnosis", "draw_spec", "sample",
-           "sample_case", "MAX_ATTEMPTS", "GEOMETRY_ATTEMPTS", "SIDES_BY_VESSEL"]
+           "sample_case", "diagnosis_uniforms", "MAX_ATTEMPTS", "GEOMETRY_ATTEMPTS",
+           "SIDES_BY_VESSEL", "DIAGNOSIS_DIMENSIONS", "LABELS"]
 
 MAX_ATTEMPTS = 32
 #: Geometries drawn for one diagnosis before the diagnosis is drawn again too.
@@ -40,12 +44,57 @@ SIDES_BY_VESSEL = {"AICA": ("anterior", "caudal", "posterior"),
 _VESSEL_ORDER = ("VA", "PICA", "AICA", "vein")
 
 
+#: Uniforms one diagnosis is drawn from, one per choice (see :func:`draw_diagnosis`).
+DIAGNOSIS_DIMENSIONS = 7
+#: Labels of a case: its side is symptomatic (a compression), or a control (an asymptomatic
+#: side) with an incidental contact, or with a vessel near CN VII that does not touch it.
+LABELS = ("compression", "incidental", "no_contact")
+
+
+def _rd_steps(dimensions: int) -> np.ndarray:
+    """The steps of the R_d low-discrepancy sequence: ``1 / phi_d ** k``, ``k = 1 .. d``, with
+    ``phi_d`` the root of ``x ** (d + 1) = x + 1`` (M. Roberts, "The unreasonable effectiveness
+    of quasirandom sequences", 2018)."""
+    phi = 2.0
+    for _ in range(100):
+        phi = (1.0 + phi) ** (1.0 / (dimensions + 1))
+    return (1.0 / phi) ** np.arange(1, dimensions + 1) % 1.0
+
+
+_RD_STEPS = _rd_steps(DIAGNOSIS_DIMENSIONS)
+# the chain's uniform (0) steps by the golden ratio, the most even of one-dimensional
+# sequences (R_d's own first step, about 0.92 for d = 7, spreads one dimension less evenly)
+_RD_STEPS[0] = (np.sqrt(5.0) - 1.0) / 2.0
+
+
+def diagnosis_uniforms(seed: int, index: int, round_: int) -> np.ndarray:
+    """The uniforms case ``index``'s diagnosis is drawn from (:func:`draw_diagnosis`).
+
+    The first diagnosis of every case (``round_`` 0) is the point ``index + 1`` of the R_d
+    quasi-random sequence, shifted by a uniform draw from ``default_rng([seed, 2])``
+    (Cranley-Patterson rotation): the first N cases of a dataset then cover the priors' joint
+    distribution evenly, so its realised mix departs from the priors far less than N
+    independent draws would (sampling error about 1/N instead of 1/sqrt(N)), whatever N.
+    A diagnosis drawn again (``round_`` 1 on, after its geometries could not be placed) keeps
+    its label, culprits and side, and draws the rest again from
+    ``default_rng([seed, index, 0, round_])``, so that the cases hard to place shift only
+    their sites and severities, not the mix of culprits.
+    """
+    shift = np.random.default_rng([seed, 2]).random(DIAGNOSIS_DIMENSIONS)
+    u = (shift + (index + 1) * _RD_STEPS) % 1.0
+    u[1] = np.nan  # the chain of uniform 0 continues
+    if round_ > 0:
+        u[1:] = np.random.default_rng([seed, index, 0, round_]).random(DIAGNOSIS_DIMENSIONS - 1)
+    return u
+
+
 @dataclass(frozen=True)
 class Compression:
-    """One compression of CN VII: its segment and severity."""
+    """One contact of CN VII asked for: its segment and severity (None: a vessel near the
+    nerve that does not touch it, in a control)."""
 
     site: str
-    severity: str
+    severity: str | None
 
 
 @dataclass(frozen=True)
@@ -57,18 +106,21 @@ class Diagnosis:
     side : str
         ``left`` or ``right``.
     culprits : tuple of str
-        Culprit vessel types, the first drawn first.
+        Culprit vessel types, in the order AICA, PICA, VA, vein (empty for a control).
     control : bool
-        A control case: the culprits are present but compress nothing.
+        A control case: an asymptomatic side, labelled ``incidental`` or ``no_contact``.
     compressions : dict of str to tuple of Compression
-        Each compressing culprit's compressions of CN VII (a VA that pushes the other
-        culprit into the nerve has none of its own).
+        Each vessel's contacts with CN VII, the case's worst first (a VA that pushes the
+        other culprit into the nerve has none of its own; a control's one vessel has one).
+    label : str
+        One of :data:`LABELS`.
     """
 
     side: str
     culprits: tuple[str, ...]
     control: bool
     compressions: dict[str, tuple[Compression, ...]]
+    label: str = "compression"
 
     @property
     def pusher(self) -> bool:
@@ -81,27 +133,90 @@ def _va_pushes(culprits: tuple[str, ...] | list[str]) -> bool:
     return "VA" in culprits and len(culprits) > 1
 
 
-def draw_diagnosis(priors: Priors, rng: np.random.Generator) -> Diagnosis:
-    """Side, culprits, and each compression's site and severity, from the priors."""
-    side = priors.choose("side", rng)
-    culprits = [priors.choose("culprit", rng)]
-    if rng.random() < priors.multivessel_rate:
-        for _ in range(8):
-            other = priors.choose("culprit", rng)
-            if other not in culprits:
-                culprits.append(other)
-                break
-    control = rng.random() < priors.control_rate
+def _pick(table: dict[str, float], u: float) -> tuple[str, float]:
+    """The key of a weight table at the uniform ``u`` (inverse CDF over the table's order),
+    and ``u`` rescaled to [0, 1) within that key's interval: uniform again, and independent
+    of the key, so one uniform can make a chain of choices each conditional on the last
+    (and a quasi-random one stratifies the whole chain)."""
+    keys = [k for k, w in table.items() if w > 0] or list(table)
+    weights = np.array([table[k] for k in keys], dtype=float)
+    cumulative = np.cumsum(weights) / max(weights.sum(), 1e-300)
+    at = min(int(np.searchsorted(cumulative, u, side="right")), len(keys) - 1)
+    low = cumulative[at - 1] if at else 0.0
+    width = cumulative[at] - low
+    return keys[at], float(min(max((u - low) / width, 0.0), np.nextafter(1.0, 0.0))) \
+        if width > 0 else 0.0
+
+
+def draw_diagnosis(priors: Priors, draws: np.random.Generator | np.ndarray) -> Diagnosis:
+    """A diagnosis from the priors, drawn from :data:`DIAGNOSIS_DIMENSIONS` uniforms
+    (``draws``, or that many from a generator).
+
+    Uniform 0 makes a chain of choices, each conditional on the last (:func:`_pick`):
+    control or not; a control's contact or none, its site, vessel and severity; a symptomatic
+    case's combination of culprits, its side given the VA, its worst severity and its first
+    compressing vessel's site (given the vessel and the severity, :func:`_site`). When
+    uniform 1 is a number (not NaN) the chain continues from it after the side (a diagnosis
+    drawn again keeps its label, culprits and side). The others, one choice each: 2 the
+    second compressing vessel's site, 3 a double compression, 4 the second vessel's severity,
+    5 which vessel compresses worst, 6 the double's cisternal severity (no worse than the
+    worst).
+    """
+    u = draws.random(DIAGNOSIS_DIMENSIONS) if isinstance(draws, np.random.Generator) \
+        else np.asarray(draws, dtype=float)
+    rate = priors.control.rate
+    chain = u[0]
+    if chain < rate:
+        touches, chain = _pick({True: priors.control.contact_rate,
+                                False: 1.0 - priors.control.contact_rate}, chain / rate)
+        side, chain = _pick(priors.table("control.side"), chain)
+        if not np.isnan(u[1]):
+            chain = u[1]
+        site, chain = _pick(priors.table("control.site"), chain)
+        vessel, chain = _pick(priors.table("control.vessel"), chain)
+        severity = _pick(priors.table("control.severity"), chain)[0] if touches else None
+        return Diagnosis(side, (), True, {vessel: (Compression(site, severity),)},
+                         "incidental" if touches else "no_contact")
+    combination, chain = _pick(priors.table("combination"), (chain - rate) / (1.0 - rate))
+    culprits = combination_types(combination)
+    side, chain = _pick(priors.table("side_given_va" if "VA" in culprits
+                                     else "side_without_va"), chain)
+    if not np.isnan(u[1]):
+        chain = u[1]
     pusher = _va_pushes(culprits)
+    compressing = [k for k in _VESSEL_ORDER if k in culprits and not (k == "VA" and pusher)]
+    if len(compressing) > 1 and u[5] >= 0.5:
+        compressing.reverse()
+    worst, chain = _pick(priors.table("severity"), chain)
     compressions = {}
-    for kind in _VESSEL_ORDER:
-        if control or kind not in culprits or (kind == "VA" and pusher):
-            continue
-        site = priors.choose("site", rng)
-        sites = [site] + (["CP"] if site != "CP" and rng.random() < priors.double_rate else [])
-        compressions[kind] = tuple(Compression(s, priors.choose("severity", rng))
-                                   for s in sites)
-    return Diagnosis(side, tuple(culprits), control, compressions)
+    severe = priors.table("severity").get("severe", 0.0)
+    for rank, kind in enumerate(compressing):
+        severity = worst if rank == 0 else priors.choose("severity", u[4], below=worst)
+        # P(this compression is severe): the worst's, or a second one's below a severe worst
+        site = _pick(_site(priors, kind, severity == "severe",
+                           severe if rank == 0 else severe ** 2), chain if rank == 0 else u[2])[0]
+        contacts = [Compression(site, severity)]
+        if rank == 0 and site != "CP" and u[3] < priors.double_rate:
+            contacts.append(Compression("CP", priors.choose("severity", u[6], below=worst)))
+        compressions[kind] = tuple(contacts)
+    return Diagnosis(side, culprits, False, compressions)
+
+
+def _site(priors: Priors, kind: str, severe: bool, p_severe: float) -> dict[str, float]:
+    """The site weights of a compression given its vessel and whether it is severe.
+
+    A severe compression deviates the nerve, which its attachment to the brainstem rules out
+    at the root exit point: a severe one is never there, and a milder one is there in
+    ``P(RExP) / (1 - p_severe)`` (the rest in proportion), so the site given the vessel keeps
+    the priors' shares over all its compressions."""
+    table = priors.table(f"site_given_vessel.{kind}")
+    rexp = table.get("RExP", 0.0)
+    if rexp == 0.0 or rexp >= 1.0 or rexp > 1.0 - p_severe:
+        return table
+    if severe:
+        return {k: 0.0 if k == "RExP" else w / (1.0 - rexp) for k, w in table.items()}
+    scale = (1.0 - rexp / (1.0 - p_severe)) / (1.0 - rexp)
+    return {k: rexp / (1.0 - p_severe) if k == "RExP" else w * scale for k, w in table.items()}
 
 
 def _contact(priors: Priors, rng: np.random.Generator, kind: str,
@@ -109,7 +224,9 @@ def _contact(priors: Priors, rng: np.random.Generator, kind: str,
     contact = {"target": "CN7", "segment": compression.site,
                "from": str(rng.choice(SIDES_BY_VESSEL[kind])),
                "crossing_angle_deg": round(priors.crossing_angle_deg.draw(rng), 2)}
-    if compression.severity != "mild":
+    if compression.severity is None:
+        contact["separation_mm"] = round(priors.control.separation_mm.draw(rng), 3)
+    elif compression.severity != "mild":
         contact["indentation_mm"] = round(priors.indentation_mm.draw(rng), 3)
     if compression.severity == "severe":
         contact["nerve_deviation_mm"] = round(priors.deviation_mm.draw(rng), 3)
@@ -124,7 +241,8 @@ def draw_spec(priors: Priors, diagnosis: Diagnosis, rng: np.random.Generator,
                                            2)}
     culprits = diagnosis.culprits
     vessels = [{"id": "ba", "type": "BA"}]
-    kinds = set(culprits) | ({"VA"} if "PICA" in culprits else set())
+    kinds = set(culprits) | set(diagnosis.compressions)
+    kinds |= {"VA"} if "PICA" in kinds else set()
     for kind in _VESSEL_ORDER:
         if kind not in kinds:
             continue
@@ -140,8 +258,10 @@ def draw_spec(priors: Priors, diagnosis: Diagnosis, rng: np.random.Generator,
         vessels.append(vessel)
     return parse_scenario({
         "schema_version": 1, "title": f"Sampled case {name}",
-        "description": "Drawn from the dataset priors: " + ", ".join(culprits)
-        + (" (control: no compression)" if diagnosis.control else ""),
+        "description": "Drawn from the dataset priors: " + (
+            ", ".join(culprits) if not diagnosis.control else
+            f"control (asymptomatic side), {diagnosis.label.replace('_', ' ')}: "
+            + ", ".join(diagnosis.compressions)),
         "side": diagnosis.side, "anatomy": {"facial_nerve": nerve}, "vessels": vessels,
         "mechanics": priors.mechanics.model_dump(exclude_none=True)}, name)
 
@@ -180,7 +300,7 @@ def sample(priors: Priors, seed: int, index: int) -> SampledCase:
     """The case ``index`` of a dataset, with the diagnosis it was drawn from.
 
     Attempt ``a`` draws its geometry from ``default_rng([seed, index, 1, a])`` for the
-    diagnosis drawn from ``default_rng([seed, index, 0, a // GEOMETRY_ATTEMPTS])``.
+    diagnosis drawn from ``diagnosis_uniforms(seed, index, a // GEOMETRY_ATTEMPTS)``.
 
     Raises
     ------
@@ -190,8 +310,8 @@ def sample(priors: Priors, seed: int, index: int) -> SampledCase:
     name = f"case{index:07d}"
     for attempt in range(MAX_ATTEMPTS):
         if attempt % GEOMETRY_ATTEMPTS == 0:
-            diagnosis = draw_diagnosis(priors, np.random.default_rng(
-                [seed, index, 0, attempt // GEOMETRY_ATTEMPTS]))
+            diagnosis = draw_diagnosis(priors, diagnosis_uniforms(
+                seed, index, attempt // GEOMETRY_ATTEMPTS))
         spec = draw_spec(priors, diagnosis, np.random.default_rng([seed, index, 1, attempt]),
                          name)
         try:
