@@ -431,7 +431,8 @@ def test_dataset_bad_priors_file_is_one_line(tmp_path):
     from mvd_sim.dataset.priors import DEFAULT_PRIORS_PATH
 
     text = DEFAULT_PRIORS_PATH.read_text(encoding="utf-8")
-    (tmp_path / "p.yaml").write_text(text.replace("side_given_va: {left: 0.658,", "side_given_va: {left: -1,"))
+    (tmp_path / "p.yaml").write_text(text.replace("side_given_va: {left: 0.658,",
+                                                  "side_given_va: {left: -1,"))
     result = run_cli("dataset", "--n", "1", "--seed", "1", "-o", "ds", "--priors", "p.yaml",
                      cwd=tmp_path)
     assert result.returncode == 1
