@@ -16,7 +16,7 @@ import time
 
 import pyarrow as pa
 
-from mvd_sim.dataset.mix import format_mix, mix
+from mvd_sim.dataset.mix import PUBLISHED_CONTACT_ODDS_RATIOS, format_mix, mix, odds_ratios
 from mvd_sim.dataset.priors import load_priors
 from mvd_sim.dataset.runner import shard_rows
 from mvd_sim.dataset.tables import cases_schema
@@ -38,6 +38,12 @@ def main() -> None:
     print(f"{args.n} cases (seed {args.seed}) in {elapsed:.1f} s ({args.n / elapsed:.1f} "
           f"cases/s, one process); realised (the contact engine's finding) against prior")
     print("\n".join(format_mix(shares, args.tolerance)))
+    ratios = odds_ratios(cases)
+    print("check, not a prior: odds ratio of a contact at each segment, symptomatic sides "
+          "against controls: " + ", ".join(
+              f"{k} {v:.2f}" + (f" (Li 2024: {PUBLISHED_CONTACT_ODDS_RATIOS[k]})"
+                                if k in PUBLISHED_CONTACT_ODDS_RATIOS else "")
+              for k, v in ratios.items()))
     worst = max(shares, key=lambda s: abs(s.difference))
     off = [s for s in shares if abs(s.difference) > args.tolerance]
     coarse = [s for s in off if s.n and 1 / s.n > args.tolerance]

@@ -32,7 +32,7 @@ import pyarrow as pa
 
 from mvd_sim.dataset.priors import CULPRIT_TYPES, Priors, combination_types
 
-__all__ = ["Share", "MIX_COLUMNS", "mix", "expected_extent", "format_mix"]
+__all__ = ["Share", "MIX_COLUMNS", "mix", "expected_extent", "format_mix", "odds_ratios"]
 
 #: Columns of the cases table that :func:`mix` reads.
 MIX_COLUMNS = ["control", "side", "culprits", "culprit_segments", "extent", "worst_severity"]
@@ -156,3 +156,26 @@ def format_mix(shares: list[Share], tolerance: float | None = None) -> list[str]
         lines.append(f"{s.quantity:<20} {s.value:<12} {s.realised:8.3f} {s.prior:7.3f} "
                      f"{s.difference:+7.3f} {s.n:6d} {s.sd:8.3f}{flag}")
     return lines
+
+
+#: Odds ratios for HFS of a contact at each segment, symptomatic against asymptomatic sides
+#: (Li B et al., Brain Behav 2024, conditional logistic regression on 186 patients, facts
+#: file section 9.4; their cisternal contact is not significant, p 0.23).
+PUBLISHED_CONTACT_ODDS_RATIOS = {"AS": 4.99, "RDP": 19.98}
+
+
+def odds_ratios(cases: pa.Table) -> dict[str, float]:
+    """Odds of a culprit's (most proximal) contact at each segment on symptomatic sides over
+    the odds on controls: a check against :data:`PUBLISHED_CONTACT_ODDS_RATIOS`, which are
+    adjusted estimates from a regression, not a prior of the sampler (inf: no control has
+    one there)."""
+    rows = cases.select(MIX_COLUMNS).to_pylist()
+    out = {}
+    for segment in ("RExP", "AS", "RDP", "CP"):
+        odds = []
+        for control in (False, True):
+            group = [r for r in rows if r["control"] == control]
+            hit = sum(segment in r["culprit_segments"] for r in group)
+            odds.append(hit / (len(group) - hit) if len(group) > hit else math.inf)
+        out[segment] = odds[0] / odds[1] if odds[1] else math.inf
+    return out

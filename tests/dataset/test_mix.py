@@ -6,7 +6,7 @@ import math
 import pyarrow as pa
 import pytest
 
-from mvd_sim.dataset.mix import expected_extent, format_mix, mix
+from mvd_sim.dataset.mix import expected_extent, format_mix, mix, odds_ratios
 from mvd_sim.dataset.priors import load_priors
 from mvd_sim.dataset.runner import shard_rows
 from mvd_sim.dataset.tables import cases_schema
@@ -69,3 +69,16 @@ def test_a_mix_of_known_cases():
     assert by[("site | PICA", "CP")].prior == 0.0 and by[("site | PICA", "CP")].realised == 1.0
     assert by[("incidental site", "RDP")].realised == 1.0
     assert math.isclose(by[("multivessel", "2+")].realised, 0.5)
+
+
+def test_odds_ratios_of_contact_by_segment():
+    cases = pa.table({
+        "control": [False, False, True, True],
+        "side": ["left"] * 4,
+        "culprits": [["AICA"], ["PICA"], ["AICA"], []],
+        "culprit_segments": [["AS"], ["RDP"], ["RDP"], []],
+        "extent": ["proximal", "proximal", "proximal", "none"],
+        "worst_severity": ["mild", "mild", "mild", "none"]})
+    ratios = odds_ratios(cases)
+    assert ratios["AS"] == math.inf           # no control touched there
+    assert ratios["RDP"] == pytest.approx(1.0)   # odds 1:1 on both sides
