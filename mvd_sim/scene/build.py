@@ -146,7 +146,7 @@ class _Builder:
         side = resolve_side(target, s, contact.side, field,
                             self.deviation_sides.get((k, j), away))
         return ContactRequest(field, target, float(s), side, contact.gap_mm,
-                              contact.crossing_angle_deg)
+                              contact.crossing_angle_deg, contact.side)
 
     def deviate(self) -> None:
         """Apply every asked nerve deviation (before any vessel is placed)."""

@@ -254,7 +254,7 @@ ANATOMY_CASES = [
      vessels("{id: a, type: AICA, compresses: [{target: CN7, s_mm: 40}]}"),
      r"vessels\[0\]\.compresses\[0\]\.s_mm", r"40 mm is beyond the end of CN7"),
     ("deviation-too-close-to-rexp",
-     vessels("{id: a, type: AICA, compresses: [{target: CN7, s_mm: 0.5, "
+     vessels("{id: a, type: AICA, compresses: [{target: CN7, s_mm: 0.5, from: anterior, "
              "nerve_deviation_mm: 1.0}]}"),
      r"vessels\[0\]\.compresses\[0\]\.nerve_deviation_mm",
      r"would bend CN7 tighter than the vessel"),
