@@ -160,8 +160,8 @@ def side_direction(side: str, tangent: np.ndarray, lateral: np.ndarray) -> np.nd
 
     Examples
     --------
-    >>> side_direction("caudal", np.array([1.0, 0, 0]), np.array([1.0, 0, 0])).round(6).tolist()
-    [0.0, 0.0, -1.0]
+    >>> side_direction("caudal", np.array([1.0, 0, 0]), np.array([1.0, 0, 0])).round(6) + 0.0
+    array([ 0.,  0., -1.])
     """
     arc = sector(side, tangent, lateral)
     if len(arc) * _CIRCLE_STEP_DEG < MIN_SECTOR_DEG:
