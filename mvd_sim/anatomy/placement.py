@@ -68,8 +68,8 @@ from mvd_sim.core.approach import (ANGLE_TOLERANCE_DEG, MIN_SECTOR_DEG, SIDES,
 from mvd_sim.core.labels import DEFAULT_THRESHOLDS
 from mvd_sim.core.tube import Tube
 
-__all__ = ["ContactRequest", "resolve_side", "clear_side", "deviate_nerve", "place_vessel",
-           "avoid_tubes", "DEVIATION_HALF_WIDTH_MM", "CROSSING_HALF_LENGTH_MM",
+__all__ = ["ContactRequest", "resolve_side", "clear_side", "clearing_side", "deviate_nerve",
+           "place_vessel", "avoid_tubes", "DEVIATION_HALF_WIDTH_MM", "CROSSING_HALF_LENGTH_MM",
            "AVOIDANCE_CLEARANCE_MM", "SIDE_TOLERANCE_DEG", "TURN_RADII"]
 
 #: *estimate*: half-width (mm of arc) of the stretch of nerve a vessel deviates.
@@ -265,21 +265,10 @@ def clear_side(brainstem: Brainstem, req: ContactRequest, radius_mm: float) -> n
     ScenarioError
         If no such turn clears the brainstem: the message names the sides that would.
     """
-    tangent = req.target.tangent_at(req.s_mm)
-    binormal = cross(tangent, req.normal)
-    sides = _TURN_COS[:, None] * req.normal + _TURN_SIN[:, None] * binormal
-    allowed = np.ones(len(sides), dtype=bool)
-    if req.side in SIDES:
-        allowed = reads_as(sides, req.side, req.target.smooth_tangent_at(req.s_mm), _LATERAL,
-                           _TURNED_MARGIN_DEG)
-    # the asked side first (it mostly clears), then the others in growing batches: turns up
-    # to 20 deg, up to 60 deg, the rest (about half the turned sides need 25-85 deg)
-    for batch in (slice(0, 1), slice(1, 9), slice(9, 25), slice(25, None)):
-        tried = sides[batch][allowed[batch]]
-        if len(tried):
-            ok = _clearing(brainstem, req, tried, radius_mm)
-            if np.any(ok):
-                return tried[np.argmax(ok)]
+    side = clearing_side(brainstem, req, radius_mm)
+    if side is not None:
+        return side
+    sides, allowed = _turned_sides(req)
     cleared = sides[~allowed][_clearing(brainstem, req, sides[~allowed], radius_mm)]
     smooth = req.target.smooth_tangent_at(req.s_mm)
     others = ", ".join(name for name in SIDES
@@ -292,6 +281,36 @@ def clear_side(brainstem: Brainstem, req: ContactRequest, radius_mm: float) -> n
                         f"{req.target.name} at s = {req.s_mm:.1f} mm at "
                         f"{req.crossing_angle_deg:g} deg without entering the brainstem; "
                         "try a smaller crossing angle")
+
+
+def _turned_sides(req: ContactRequest) -> tuple[np.ndarray, np.ndarray]:
+    """``req.normal`` turned about the target's tangent by each of the turns
+    :func:`clear_side` tries (least first), and which of them still read as the side asked
+    (all, for a vessel target)."""
+    tangent = req.target.tangent_at(req.s_mm)
+    binormal = cross(tangent, req.normal)
+    sides = _TURN_COS[:, None] * req.normal + _TURN_SIN[:, None] * binormal
+    allowed = np.ones(len(sides), dtype=bool)
+    if req.side in SIDES:
+        allowed = reads_as(sides, req.side, req.target.smooth_tangent_at(req.s_mm), _LATERAL,
+                           _TURNED_MARGIN_DEG)
+    return sides, allowed
+
+
+def clearing_side(brainstem: Brainstem, req: ContactRequest,
+                  radius_mm: float) -> np.ndarray | None:
+    """:func:`clear_side`, or None where no turn clears the brainstem (without the search
+    for the sides that would, which the error message of :func:`clear_side` names)."""
+    sides, allowed = _turned_sides(req)
+    # the asked side first (it mostly clears), then the others in growing batches: turns up
+    # to 20 deg, up to 60 deg, the rest (about half the turned sides need 25-85 deg)
+    for batch in (slice(0, 1), slice(1, 9), slice(9, 25), slice(25, None)):
+        tried = sides[batch][allowed[batch]]
+        if len(tried):
+            ok = _clearing(brainstem, req, tried, radius_mm)
+            if np.any(ok):
+                return tried[np.argmax(ok)]
+    return None
 
 
 def _clearing(brainstem: Brainstem, req: ContactRequest, sides: np.ndarray,

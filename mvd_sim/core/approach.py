@@ -33,7 +33,8 @@ import numpy as np
 
 __all__ = ["SIDES", "MIN_SECTOR_DEG", "SIDE_MARGIN_DEG", "ANGLE_TOLERANCE_DEG", "side_of",
            "sides_of", "sector", "side_direction", "reads_as", "usable_sides",
-           "crossing_angle_deg", "line_angle_deg"]
+           "crossing_angle_deg", "line_angle_deg", "MIN_CROSSING_DEG", "MAX_CROSSING_DEG",
+           "crossing_angle_refusal"]
 
 #: The anatomical sides, in tie-break order (the first wins a tie).
 SIDES: tuple[str, ...] = ("lateral", "medial", "anterior", "posterior", "rostral", "caudal")
@@ -48,6 +49,9 @@ SIDE_MARGIN_DEG = 5.0
 #: Over 300 sampled cases (seed 11) the placed crossings landed within 1.7 deg of the asked
 #: line angle in 95% of contacts; MRI measures crossing angles to a few degrees.
 ANGLE_TOLERANCE_DEG = 5.0
+#: The directed crossing angles (deg) that can be asked: a line angle under 10 deg runs
+#: along the nerve rather than across it.
+MIN_CROSSING_DEG, MAX_CROSSING_DEG = 10.0, 170.0
 # anterior, posterior, rostral, caudal in the scene frame (lateral depends on the side)
 _FIXED_AXES = ((0.0, 1.0, 0.0), (0.0, -1.0, 0.0), (0.0, 0.0, 1.0), (0.0, 0.0, -1.0))
 _CIRCLE_STEP_DEG = 0.5
@@ -188,8 +192,10 @@ def reads_as(directions: np.ndarray, side: str, tangent: np.ndarray, lateral: np
 def usable_sides(tangent: np.ndarray, lateral: np.ndarray) -> list[str]:
     """The sides whose sector is at least :data:`MIN_SECTOR_DEG` wide across a nerve of unit
     ``tangent`` (the sides that can be asked there), in the order of :data:`SIDES`."""
-    return [s for s in SIDES
-            if len(sector(s, tangent, lateral)) * _CIRCLE_STEP_DEG >= MIN_SECTOR_DEG]
+    tangent = np.asarray(tangent, dtype=float)
+    # each sector's width, from one pass round the circle (as len(sector(side, ...)) / 2)
+    counts = np.bincount(sides_of(_circle(tangent), tangent, lateral), minlength=len(SIDES))
+    return [s for s, count in zip(SIDES, counts) if count * _CIRCLE_STEP_DEG >= MIN_SECTOR_DEG]
 
 
 def crossing_angle_deg(tangent: np.ndarray, axis: np.ndarray) -> float:
@@ -213,3 +219,39 @@ def line_angle_deg(directed_deg: float) -> float:
     (10.0, 85.0)
     """
     return float(min(directed_deg, 180.0 - directed_deg))
+
+
+def crossing_angle_refusal(directed_deg: float) -> str | None:
+    """Why a directed crossing angle cannot be asked, saying what would work (one line), or
+    None where it can (:data:`MIN_CROSSING_DEG` to :data:`MAX_CROSSING_DEG`).
+
+    Examples
+    --------
+    >>> print(crossing_angle_refusal(175.0))  # doctest: +NORMALIZE_WHITESPACE
+    crossing angles are directed, 10-170 degrees; 175 crosses the nerve at a line angle of
+    5 degrees (the mirror image of 5), below the 10-degree minimum: the flattest crossing
+    that way is 170
+    >>> print(crossing_angle_refusal(190.0))  # doctest: +NORMALIZE_WHITESPACE
+    crossing angles are directed, 10-170 degrees; 190 is the same crossing as 10 (they
+    repeat every 180 degrees): ask 10
+    >>> crossing_angle_refusal(85.0) is None
+    True
+    """
+    if MIN_CROSSING_DEG <= directed_deg <= MAX_CROSSING_DEG:
+        return None
+    head = (f"crossing angles are directed, {MIN_CROSSING_DEG:g}-{MAX_CROSSING_DEG:g} "
+            f"degrees; {directed_deg:g}")
+    same = directed_deg % 180.0   # the same line, run the other way, every 180 deg
+    if MIN_CROSSING_DEG <= same <= MAX_CROSSING_DEG:
+        return f"{head} is the same crossing as {same:g} (they repeat every 180 degrees): " \
+               f"ask {same:g}"
+    if 0.0 <= directed_deg <= 180.0:
+        same = directed_deg
+    else:
+        head += f" is the same crossing as {same:g}, which"
+    line = line_angle_deg(same)
+    mirror = f" (the mirror image of {line:g})" if same > 90.0 else ""
+    flattest = MAX_CROSSING_DEG if same > 90.0 else MIN_CROSSING_DEG
+    return (f"{head} crosses the nerve at a line angle of {line:g} degrees{mirror}, below the "
+            f"{MIN_CROSSING_DEG:g}-degree minimum: the flattest crossing that way is "
+            f"{flattest:g}")

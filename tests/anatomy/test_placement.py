@@ -481,5 +481,6 @@ def test_a_crossing_angle_out_of_range_is_refused_naming_file_and_field(tmp_path
         "      - {target: CN7, segment: AS, from: caudal, crossing_angle_deg: 175}\n")
     with pytest.raises(mvd_sim.ScenarioError,
                        match=rf"^{path}: vessels\[0\]\.compresses\[0\]\.crossing_angle_deg: "
-                             r".*170 \(got 175\)$"):
+                             r"crossing angles are directed, 10-170 degrees; 175 .*line angle "
+                             r"of 5 degrees.*the flattest crossing that way is 170$"):
         mvd_sim.load_scenario(path)

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from mvd_sim.core.approach import (MIN_SECTOR_DEG, SIDE_MARGIN_DEG, SIDES, crossing_angle_deg,
-                                   line_angle_deg, reads_as, sector, side_direction, side_of,
-                                   usable_sides)
+from mvd_sim.core.approach import (MAX_CROSSING_DEG, MIN_CROSSING_DEG, MIN_SECTOR_DEG,
+                                   SIDE_MARGIN_DEG, SIDES, crossing_angle_deg,
+                                   crossing_angle_refusal, line_angle_deg, reads_as, sector,
+                                   side_direction, side_of, usable_sides)
 
 LATERAL = np.array([1.0, 0.0, 0.0])
 # the facial nerve's tangent at the root exit point (forward and up) and in the attached
@@ -20,6 +21,15 @@ def test_across_a_nerve_along_x_the_four_other_sides_are_quarters():
     for side in ("anterior", "posterior", "rostral", "caudal"):
         assert len(sector(side, tangent, LATERAL)) / 2 == 90.0
     assert usable_sides(tangent, LATERAL) == ["anterior", "posterior", "rostral", "caudal"]
+
+
+def test_the_usable_sides_are_those_with_a_sector_wide_enough():
+    rng = np.random.default_rng(2)
+    tangents = [RISING, ATTACHED, *(v / np.linalg.norm(v) for v in rng.normal(size=(20, 3)))]
+    for tangent in tangents:
+        for lateral in (LATERAL, -LATERAL):
+            assert usable_sides(tangent, lateral) == [
+                s for s in SIDES if len(sector(s, tangent, lateral)) / 2 >= MIN_SECTOR_DEG]
 
 
 @pytest.mark.parametrize("tangent", [RISING, ATTACHED, np.array([0.0, 0.0, 1.0])])
@@ -75,3 +85,22 @@ def test_a_directed_angle_and_its_mirror_have_one_line_angle(directed, line):
 
 def test_sides_are_the_six_patient_axes():
     assert SIDES == ("lateral", "medial", "anterior", "posterior", "rostral", "caudal")
+
+
+@pytest.mark.parametrize("directed, words", [
+    (175.0, "175 crosses the nerve at a line angle of 5 degrees (the mirror image of 5), below "
+            "the 10-degree minimum: the flattest crossing that way is 170"),
+    (0.0, "0 crosses the nerve at a line angle of 0 degrees, below the 10-degree minimum: the "
+          "flattest crossing that way is 10"),
+    (-30.0, "-30 is the same crossing as 150 (they repeat every 180 degrees): ask 150"),
+    (357.0, "357 is the same crossing as 177, which crosses the nerve at a line angle of 3 "
+            "degrees (the mirror image of 3), below the 10-degree minimum: the flattest "
+            "crossing that way is 170")])
+def test_an_angle_out_of_range_is_refused_saying_what_would_work(directed, words):
+    assert crossing_angle_refusal(directed) == \
+        f"crossing angles are directed, 10-170 degrees; {words}"
+
+
+@pytest.mark.parametrize("directed", [MIN_CROSSING_DEG, 85.0, MAX_CROSSING_DEG])
+def test_an_angle_in_range_is_not_refused(directed):
+    assert crossing_angle_refusal(directed) is None
