@@ -9,7 +9,10 @@ which worker draws it or in which order:
   priors give, conditional where they are, drawn quasi-randomly
   (:func:`diagnosis_uniforms`) so that a dataset's mix follows them closely;
 - its *geometry*: nerve dimensions, vessel radii, and each compression's side of approach,
-  crossing angle, indentation and deviation.
+  crossing angle, indentation and deviation; the side is drawn from the vessel's sides
+  (:data:`SIDE_WEIGHTS_BY_VESSEL`) that can be asked at the compression's site
+  (:class:`~mvd_sim.scene.build.NerveSites`), so that placement, which honours the side or
+  refuses the draw, seldom refuses it.
 
 A draw the scene builder cannot place (a contact that conflicts with the vessel's course,
 another vessel or the brainstem) is redrawn: its geometry alone first, up to
@@ -27,20 +30,35 @@ from mvd_sim.case import Case
 from mvd_sim.dataset.priors import Priors, combination_types
 from mvd_sim.core.errors import ScenarioError
 from mvd_sim.scenario import ScenarioSpec, parse_scenario
+from mvd_sim.scenario.schema import AnatomySpec
+from mvd_sim.scene.build import NerveSites
 from mvd_sim.scene.scene import Scene
 
 __all__ = ["Compression", "Diagnosis", "SampledCase", "draw_diagnosis", "draw_spec", "sample",
-           "sample_case", "diagnosis_uniforms", "MAX_ATTEMPTS", "GEOMETRY_ATTEMPTS",
-           "SIDES_BY_VESSEL", "DIAGNOSIS_DIMENSIONS", "LABELS"]
+           "sample_case", "diagnosis_uniforms", "approach_side", "MAX_ATTEMPTS",
+           "GEOMETRY_ATTEMPTS", "SIDES_BY_VESSEL", "SIDE_WEIGHTS_BY_VESSEL",
+           "DIAGNOSIS_DIMENSIONS", "LABELS"]
 
 MAX_ATTEMPTS = 32
 #: Geometries drawn for one diagnosis before the diagnosis is drawn again too.
 GEOMETRY_ATTEMPTS = 4
-# sides a vessel comes from (AICA ventral 53% / dorsal 44%: Ballesteros 2020; PICA loops up
-# from below; the VA lies caudal-anterior): *estimate* of the split within each
-SIDES_BY_VESSEL = {"AICA": ("anterior", "caudal", "posterior"),
-                   "PICA": ("caudal", "posterior", "anterior"),
-                   "VA": ("anterior", "caudal"), "vein": ("rostral", "posterior", "caudal")}
+#: The sides each culprit presses CN VII from, with their weights, ``shared/anatomy_facts.md``:
+#: AICA runs ventral to VII/VIII in 53%, dorsal in 44% (Ballesteros 2020, section 3), its
+#: premeatal segment anteroinferior, its meatal one inferior, its postmeatal one
+#: posteroinferior (Martin & Rhoton 1980, section 8); a PICA loop rises to the REZ from below
+#: (Rhoton, section 8); the VA lies caudal-anterior (section 8; "VA inferior-anterior, AICA
+#: and PICA inferior", Li 2024, section 9.4). A vein's sides are an *estimate* (the facts
+#: file has only the vein of the middle cerebellar peduncle wrapping the ventral root,
+#: section 8). The weights within each vessel are *estimates* (equal). A
+#: compression's side is drawn from those of its vessel that can be asked at its site, the
+#: weights renormalised over them (:func:`approach_side`).
+SIDE_WEIGHTS_BY_VESSEL: dict[str, dict[str, float]] = {
+    "AICA": {"anterior": 1.0, "caudal": 1.0, "posterior": 1.0},
+    "PICA": {"caudal": 1.0, "posterior": 1.0, "anterior": 1.0},
+    "VA": {"anterior": 1.0, "caudal": 1.0},
+    "vein": {"rostral": 1.0, "posterior": 1.0, "caudal": 1.0}}
+#: The sides each culprit comes from (the keys of :data:`SIDE_WEIGHTS_BY_VESSEL`).
+SIDES_BY_VESSEL = {kind: tuple(w) for kind, w in SIDE_WEIGHTS_BY_VESSEL.items()}
 _VESSEL_ORDER = ("VA", "PICA", "AICA", "vein")
 
 
@@ -219,10 +237,42 @@ def _site(priors: Priors, kind: str, severe: bool, p_severe: float) -> dict[str,
     return {k: rexp / (1.0 - p_severe) if k == "RExP" else w * scale for k, w in table.items()}
 
 
-def _contact(priors: Priors, rng: np.random.Generator, kind: str,
-             compression: Compression) -> dict:
+def approach_side(kind: str, usable: list[str] | tuple[str, ...],
+                  rng: np.random.Generator) -> str:
+    """The side a ``kind`` of vessel is drawn to press a nerve from, of the sides ``usable``
+    at the site: its preferences (:data:`SIDE_WEIGHTS_BY_VESSEL`) renormalised over the
+    usable ones; all of them where none is usable (the draw will be refused and redrawn).
+
+    Examples
+    --------
+    >>> approach_side("VA", ["lateral", "anterior", "posterior"], np.random.default_rng(0))
+    'anterior'
+    """
+    weights = SIDE_WEIGHTS_BY_VESSEL[kind]
+    sides = [s for s in weights if s in usable] or list(weights)
+    p = np.array([weights[s] for s in sides])
+    return str(sides[int(rng.choice(len(sides), p=p / p.sum()))])
+
+
+def _segment_fractions(diagnosis: Diagnosis) -> dict[tuple[str, int], float]:
+    """Where along its segment each compression lands, keyed by (vessel kind, compression
+    index): ``m`` contacts on one segment spread at ``i / (m + 1)`` in the scenario's order
+    (:class:`~mvd_sim.scenario.schema.ContactSpec`), the vessels in :data:`_VESSEL_ORDER`."""
+    groups: dict[str, list[tuple[str, int]]] = {}
+    for kind in _VESSEL_ORDER:
+        for j, compression in enumerate(diagnosis.compressions.get(kind, ())):
+            groups.setdefault(compression.site, []).append((kind, j))
+    return {key: (i + 1) / (len(keys) + 1) for keys in groups.values()
+            for i, key in enumerate(keys)}
+
+
+def _contact(priors: Priors, rng: np.random.Generator, kind: str, radius_mm: float,
+             compression: Compression, sites: NerveSites | None, fraction: float) -> dict:
+    """A compression's geometry: crossing angle, indentation (a control's separation) and
+    deviation, then the side,
+    drawn from those a vessel of ``radius_mm`` crossing at that angle can be asked at its
+    site (:meth:`~mvd_sim.scene.build.NerveSites.sides`)."""
     contact = {"target": "CN7", "segment": compression.site,
-               "from": str(rng.choice(SIDES_BY_VESSEL[kind])),
                "crossing_angle_deg": round(priors.crossing_angle_deg.draw(rng), 2)}
     if compression.severity is None:
         contact["separation_mm"] = round(priors.control.separation_mm.draw(rng), 3)
@@ -230,6 +280,14 @@ def _contact(priors: Priors, rng: np.random.Generator, kind: str,
         contact["indentation_mm"] = round(priors.indentation_mm.draw(rng), 3)
     if compression.severity == "severe":
         contact["nerve_deviation_mm"] = round(priors.deviation_mm.draw(rng), 3)
+    usable: list[str] = []
+    if sites is not None:
+        # the gap left (mm): a control's separation, or minus the indentation
+        gap_mm = contact.get("separation_mm", -contact.get("indentation_mm", 0.0))
+        usable = sites.sides("CN7", sites.point("CN7", compression.site, fraction), radius_mm,
+                             contact["crossing_angle_deg"], gap_mm,
+                             among=SIDE_WEIGHTS_BY_VESSEL[kind])
+    contact["from"] = approach_side(kind, usable, rng)
     return contact
 
 
@@ -239,6 +297,12 @@ def draw_spec(priors: Priors, diagnosis: Diagnosis, rng: np.random.Generator,
     nerve = {"cisternal_length_mm": round(priors.facial_nerve.cisternal_length_mm.draw(rng), 2),
              "angle_to_midline_deg": round(priors.facial_nerve.angle_to_midline_deg.draw(rng),
                                            2)}
+    anatomy = {"facial_nerve": nerve}
+    try:
+        sites = NerveSites(AnatomySpec.model_validate(anatomy))
+    except (ScenarioError, ValueError):
+        sites = None   # the nerve cannot be built: the draw is refused and redrawn
+    fractions = _segment_fractions(diagnosis)
     culprits = diagnosis.culprits
     vessels = [{"id": "ba", "type": "BA"}]
     kinds = set(culprits) | set(diagnosis.compressions)
@@ -253,8 +317,9 @@ def draw_spec(priors: Priors, diagnosis: Diagnosis, rng: np.random.Generator,
             target = next(c for c in culprits if c != "VA").lower()
             vessel["compresses"] = [{"target": target}]
         elif kind in diagnosis.compressions:
-            vessel["compresses"] = [_contact(priors, rng, kind, c)
-                                    for c in diagnosis.compressions[kind]]
+            vessel["compresses"] = [
+                _contact(priors, rng, kind, vessel["radius_mm"], c, sites, fractions[kind, j])
+                for j, c in enumerate(diagnosis.compressions[kind])]
         vessels.append(vessel)
     return parse_scenario({
         "schema_version": 1, "title": f"Sampled case {name}",
@@ -262,7 +327,7 @@ def draw_spec(priors: Priors, diagnosis: Diagnosis, rng: np.random.Generator,
             ", ".join(culprits) if not diagnosis.control else
             f"control (asymptomatic side), {diagnosis.label.replace('_', ' ')}: "
             + ", ".join(diagnosis.compressions)),
-        "side": diagnosis.side, "anatomy": {"facial_nerve": nerve}, "vessels": vessels,
+        "side": diagnosis.side, "anatomy": anatomy, "vessels": vessels,
         "mechanics": priors.mechanics.model_dump(exclude_none=True)}, name)
 
 

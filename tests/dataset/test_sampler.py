@@ -8,6 +8,9 @@ import mvd_sim.case
 from mvd_sim.dataset import sampler
 from mvd_sim.dataset.priors import load_priors
 from mvd_sim.core.errors import ScenarioError
+from mvd_sim.scenario import parse_scenario
+from mvd_sim.scenario.schema import AnatomySpec
+from mvd_sim.scene.build import NerveSites, build_scene
 
 PRIORS = load_priors()
 N_DRAWS = 4000
@@ -141,3 +144,43 @@ def test_a_case_no_draw_can_place_is_an_error(monkeypatch):
     with pytest.raises(ScenarioError, match=f"case0000004: no placeable draw in "
                                             f"{sampler.MAX_ATTEMPTS} attempts"):
         sampler.sample_case(PRIORS, 1, 4)
+
+
+def test_a_side_is_drawn_from_the_usable_ones_by_the_vessels_weights():
+    rng = np.random.default_rng(8)
+    n = 2000
+    # AICA prefers anterior, caudal and posterior alike: renormalised over the two usable
+    drawn = [sampler.approach_side("AICA", ["lateral", "anterior", "caudal"], rng)
+             for _ in range(n)]
+    assert set(drawn) == {"anterior", "caudal"}
+    _assert_share(drawn.count("anterior"), n, 0.5)
+    assert {sampler.approach_side("PICA", ["lateral", "caudal"], rng)
+            for _ in range(50)} == {"caudal"}
+    # none of the vessel's sides usable: drawn from all of them, to be refused and redrawn
+    assert {sampler.approach_side("VA", ["lateral"], rng) for _ in range(50)} == \
+        {"anterior", "caudal"}
+
+
+def _aica_from(side: str, angle: float = 85.0) -> dict:
+    return {"schema_version": 1, "title": "t", "description": "d", "side": "right",
+            "vessels": [{"id": "a", "type": "AICA", "radius_mm": 0.5, "compresses": [
+                {"target": "CN7", "segment": "AS", "from": side,
+                 "crossing_angle_deg": angle}]}]}
+
+
+def test_the_sides_a_site_allows_are_those_placement_honours():
+    """NerveSites makes placement's own checks before any vessel is placed: at the attached
+    segment's centre of the default anatomy an AICA can come from caudal (which places) but
+    not from anterior or posterior, whose narrow sectors there face the brainstem (refused
+    as built)."""
+    sites = NerveSites(AnatomySpec())
+    s_mm = sites.point("CN7", "AS")
+    usable = sites.sides("CN7", s_mm, 0.5, 85.0, among=sampler.SIDES_BY_VESSEL["AICA"])
+    assert usable == ["caudal"]
+    for side in sampler.SIDES_BY_VESSEL["AICA"]:
+        spec = parse_scenario(_aica_from(side))
+        if side in usable:
+            build_scene(spec)
+        else:
+            with pytest.raises(ScenarioError, match=rf"from: .*{side}"):
+                build_scene(spec)
