@@ -290,7 +290,8 @@ def test_decompress_transposes_and_divides_from_the_command_line(tmp_path):
     report = json.loads(result.stdout.split("wrote")[0])
     assert report["schema_version"] == 2 and report["divided"] == ["vein"]
     (sling,) = report["transpositions"]
-    assert (sling["vessel"], sling["anchor"], sling["distance_mm"]) == ("aica", "petrous", 3.0)
+    assert (sling["vessel"], sling["anchor"]) == ("aica", "petrous")
+    assert sling["distance_mm"] == pytest.approx(3.0)  # |translation|: float rounding
     assert any("coagulated and divided" in w for w in report["warnings"])
     saved = mvd_sim.load_scenario(tmp_path / "postop" / "case_postop.yaml")
     assert saved.divided == ["vein"] and saved.sponges == []
