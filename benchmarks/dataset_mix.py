@@ -31,7 +31,7 @@ def main() -> None:
     args = parser.parse_args()
     priors = load_priors(args.priors)
     started = time.perf_counter()
-    rows = shard_rows(priors.model_dump_json(), args.seed, 0, args.n)
+    rows = shard_rows(priors.model_dump_json(), args.seed, args.n, 0, args.n)
     elapsed = time.perf_counter() - started
     cases = pa.Table.from_pylist(rows.cases, schema=cases_schema(False))
     shares = mix(cases, priors)

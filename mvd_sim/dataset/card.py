@@ -68,8 +68,10 @@ def write_card(out: Path, cases: pa.Table, priors: Priors, settings: dict,
              "beside the priors' (`priors.yaml`, schema 2, or derived from it), each over "
              "the n cases it is conditional on (symptomatic cases; culprit vessels of a "
              "type for a site; controls with a contact for the incidental ones), with the "
-             "binomial standard deviation of n independent draws (the diagnoses are drawn "
-             "quasi-randomly, so the realised shares usually depart less):", "",
+             "binomial standard deviation of n independent draws (the diagnoses are "
+             "stratified over the dataset, so the realised shares usually depart less; "
+             "they are assigned to the cases in a random order, so any range of cases is "
+             "a random subset):", "",
              "![distributions](distributions.png)", ""]
     for name, shares in comparison.items():
         lines += [f"## {name}", "", "| value | realised | prior | n | binomial SD |",

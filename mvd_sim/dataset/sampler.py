@@ -1,4 +1,5 @@
-"""Draw one case from the priors: a scenario fully determined by (seed, case index).
+"""Draw one case from the priors: a scenario fully determined by (seed, number of cases in
+the dataset, case index).
 
 A case is drawn in two parts, each from its own random stream, so that it never depends on
 which worker draws it or in which order:
@@ -6,8 +7,9 @@ which worker draws it or in which order:
 - its *diagnosis* (:class:`Diagnosis`): symptomatic or a control (an asymptomatic side,
   with an incidental contact or a vessel near CN VII), side, culprit vessels, and the site
   and severity of each compression, double compressions included; the frequencies the
-  priors give, conditional where they are, drawn quasi-randomly
-  (:func:`diagnosis_uniforms`) so that a dataset's mix follows them closely;
+  priors give, conditional where they are, stratified over the dataset's cases and
+  assigned to them in a random order (:func:`diagnosis_uniforms`), so that the dataset's
+  mix follows them closely and any range of its cases is a random subset of it;
 - its *geometry*: nerve dimensions, vessel radii, and each compression's side of approach,
   crossing angle, indentation and deviation; the side is drawn from the vessel's sides
   (:data:`SIDE_WEIGHTS_BY_VESSEL`) that can be asked at the compression's site
@@ -23,6 +25,7 @@ leaning toward the ones that are easy to place; then the diagnosis too.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -35,7 +38,7 @@ from mvd_sim.scene.build import NerveSites
 from mvd_sim.scene.scene import Scene
 
 __all__ = ["Compression", "Diagnosis", "SampledCase", "draw_diagnosis", "draw_spec", "sample",
-           "sample_case", "diagnosis_uniforms", "approach_side", "MAX_ATTEMPTS",
+           "sample_case", "diagnosis_uniforms", "diagnosis_point", "approach_side", "MAX_ATTEMPTS",
            "GEOMETRY_ATTEMPTS", "SIDES_BY_VESSEL", "SIDE_WEIGHTS_BY_VESSEL",
            "DIAGNOSIS_DIMENSIONS", "LABELS"]
 
@@ -85,21 +88,51 @@ _RD_STEPS = _rd_steps(DIAGNOSIS_DIMENSIONS)
 _RD_STEPS[0] = (np.sqrt(5.0) - 1.0) / 2.0
 
 
-def diagnosis_uniforms(seed: int, index: int, round_: int) -> np.ndarray:
-    """The uniforms case ``index``'s diagnosis is drawn from (:func:`draw_diagnosis`).
+def diagnosis_point(seed: int, n: int, index: int) -> int:
+    """The point of the R_d sequence (0 .. ``n - 1``) that case ``index`` of a dataset of
+    ``n`` cases draws its diagnosis from: the ``n`` points in the order of a random
+    permutation, ``default_rng([seed, 3, n]).permutation(n)``.
 
-    The first diagnosis of every case (``round_`` 0) is the point ``index + 1`` of the R_d
-    quasi-random sequence, shifted by a uniform draw from ``default_rng([seed, 2])``
-    (Cranley-Patterson rotation): the first N cases of a dataset then cover the priors' joint
-    distribution evenly, so its realised mix departs from the priors far less than N
-    independent draws would (sampling error about 1/N instead of 1/sqrt(N)), whatever N.
-    A diagnosis drawn again (``round_`` 1 on, after its geometries could not be placed) keeps
-    its label, culprits and side, and draws the rest again from
+    The dataset as a whole gets the first ``n`` points, so its mix is stratified; each case
+    gets one at random, so neighbouring cases are no more alike than independent draws and
+    any range of indices (a split by index) is a random subset of the dataset's diagnoses.
+
+    Raises
+    ------
+    IndexError
+        If ``index`` is not in ``0 .. n - 1``.
+    """
+    if not 0 <= index < n:
+        raise IndexError(f"case index {index} is not in 0 .. {n - 1} (a dataset of {n} cases)")
+    return int(_point_order(seed, n)[index])
+
+
+@lru_cache(maxsize=4)
+def _point_order(seed: int, n: int) -> np.ndarray:
+    """The R_d points of a dataset's cases by case index (see :func:`diagnosis_point`): made
+    once per process (8 bytes a case), read-only."""
+    order = np.random.default_rng([seed, 3, n]).permutation(n)
+    order.setflags(write=False)
+    return order
+
+
+def diagnosis_uniforms(seed: int, n: int, index: int, round_: int) -> np.ndarray:
+    """The uniforms case ``index`` of a dataset of ``n`` cases draws its diagnosis from
+    (:func:`draw_diagnosis`).
+
+    The first diagnosis of every case (``round_`` 0) is the point ``k + 1`` of the R_d
+    quasi-random sequence, ``k = diagnosis_point(seed, n, index)``, shifted by a uniform
+    draw from ``default_rng([seed, 2])`` (Cranley-Patterson rotation): the dataset's ``n``
+    cases then cover the priors' joint distribution evenly, so its realised mix departs from
+    the priors far less than ``n`` independent draws would (sampling error about ``1/n``
+    instead of ``1/sqrt(n)``), while a subset of its cases, drawn at random, departs as a
+    random subset does. A diagnosis drawn again (``round_`` 1 on, after its geometries could
+    not be placed) keeps its label, culprits and side, and draws the rest again from
     ``default_rng([seed, index, 0, round_])``, so that the cases hard to place shift only
     their sites and severities, not the mix of culprits.
     """
     shift = np.random.default_rng([seed, 2]).random(DIAGNOSIS_DIMENSIONS)
-    u = (shift + (index + 1) * _RD_STEPS) % 1.0
+    u = (shift + (diagnosis_point(seed, n, index) + 1) * _RD_STEPS) % 1.0
     u[1] = np.nan  # the chain of uniform 0 continues
     if round_ > 0:
         u[1:] = np.random.default_rng([seed, index, 0, round_]).random(DIAGNOSIS_DIMENSIONS - 1)
@@ -361,11 +394,11 @@ class SampledCase:
         return self.case.scene
 
 
-def sample(priors: Priors, seed: int, index: int) -> SampledCase:
-    """The case ``index`` of a dataset, with the diagnosis it was drawn from.
+def sample(priors: Priors, seed: int, n: int, index: int) -> SampledCase:
+    """The case ``index`` of a dataset of ``n`` cases, with the diagnosis it was drawn from.
 
     Attempt ``a`` draws its geometry from ``default_rng([seed, index, 1, a])`` for the
-    diagnosis drawn from ``diagnosis_uniforms(seed, index, a // GEOMETRY_ATTEMPTS)``.
+    diagnosis drawn from ``diagnosis_uniforms(seed, n, index, a // GEOMETRY_ATTEMPTS)``.
 
     Raises
     ------
@@ -376,7 +409,7 @@ def sample(priors: Priors, seed: int, index: int) -> SampledCase:
     for attempt in range(MAX_ATTEMPTS):
         if attempt % GEOMETRY_ATTEMPTS == 0:
             diagnosis = draw_diagnosis(priors, diagnosis_uniforms(
-                seed, index, attempt // GEOMETRY_ATTEMPTS))
+                seed, n, index, attempt // GEOMETRY_ATTEMPTS))
         spec = draw_spec(priors, diagnosis, np.random.default_rng([seed, index, 1, attempt]),
                          name)
         try:
@@ -386,8 +419,9 @@ def sample(priors: Priors, seed: int, index: int) -> SampledCase:
     raise ScenarioError(f"{name}: no placeable draw in {MAX_ATTEMPTS} attempts")
 
 
-def sample_case(priors: Priors, seed: int, index: int) -> tuple[ScenarioSpec, Scene, int]:
-    """The case ``index`` of a dataset: its scenario, its scene and the attempt that placed
-    (:func:`sample` without the diagnosis)."""
-    sampled = sample(priors, seed, index)
+def sample_case(priors: Priors, seed: int, n: int,
+                index: int) -> tuple[ScenarioSpec, Scene, int]:
+    """The case ``index`` of a dataset of ``n`` cases: its scenario, its scene and the attempt
+    that placed (:func:`sample` without the diagnosis)."""
+    sampled = sample(priors, seed, n, index)
     return sampled.spec, sampled.scene, sampled.attempt

@@ -15,7 +15,7 @@ N_CASES = 120
 @pytest.fixture(scope="module")
 def sampled():
     priors = load_priors()
-    return [sample(priors, 11, k) for k in range(N_CASES)]
+    return [sample(priors, 11, N_CASES, k) for k in range(N_CASES)]
 
 
 def test_every_asked_side_and_angle_is_reported(sampled):

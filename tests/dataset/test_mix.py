@@ -20,7 +20,7 @@ HEADLINE = ("label", "combination", "culprit", "multivessel", "side | VA", "side
 
 @pytest.fixture(scope="module")
 def shares():
-    rows = shard_rows(PRIORS.model_dump_json(), 4, 0, N_CASES)
+    rows = shard_rows(PRIORS.model_dump_json(), 4, N_CASES, 0, N_CASES)
     return mix(pa.Table.from_pylist(rows.cases, schema=cases_schema(False)), PRIORS)
 
 

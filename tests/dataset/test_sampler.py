@@ -1,8 +1,10 @@
-"""The sampler: diagnoses follow the priors, and a draw that cannot be placed gets new
-geometry for the same diagnosis before a new diagnosis, all from (seed, index)."""
+"""The sampler: diagnoses follow the priors, stratified over a dataset and in a random
+order, and a draw that cannot be placed gets new geometry for the same diagnosis before a
+new diagnosis, all from (seed, n, index)."""
 
 import numpy as np
 import pytest
+from scipy import stats
 
 import mvd_sim.case
 from mvd_sim.dataset import sampler
@@ -27,7 +29,7 @@ def _normalised(table: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def diagnoses():
-    return [sampler.draw_diagnosis(PRIORS, sampler.diagnosis_uniforms(5, i, 0))
+    return [sampler.draw_diagnosis(PRIORS, sampler.diagnosis_uniforms(5, N_DRAWS, i, 0))
             for i in range(N_DRAWS)]
 
 
@@ -75,10 +77,10 @@ def test_diagnoses_follow_the_priors(diagnoses):
 
 
 def test_quasi_random_diagnoses_depart_from_the_priors_less_than_independent_ones():
-    """The first 500 cases' combination shares: within a third of a binomial SD (iid draws
-    would be within one SD only about two times in three)."""
+    """A dataset of 500 cases' combination shares: within a third of a binomial SD (iid
+    draws would be within one SD only about two times in three)."""
     n = 500
-    drawn = [sampler.draw_diagnosis(PRIORS, sampler.diagnosis_uniforms(8, i, 0))
+    drawn = [sampler.draw_diagnosis(PRIORS, sampler.diagnosis_uniforms(8, n, i, 0))
              for i in range(n)]
     symptomatic = ["+".join(d.culprits) for d in drawn if not d.control]
     assert abs(len(symptomatic) / n - (1 - PRIORS.control.rate)) <= 2 / n
@@ -119,11 +121,11 @@ def test_a_failed_draw_gets_new_geometry_before_a_new_diagnosis(monkeypatch):
             raise ScenarioError("conflict")
         return "scene"
     monkeypatch.setattr(mvd_sim.case, "build_scene", build)
-    spec, scene, attempt = sampler.sample_case(PRIORS, 3, 17)
+    spec, scene, attempt = sampler.sample_case(PRIORS, 3, 40, 17)
     assert (scene, attempt, spec) == ("scene", tries, seen[-1])
-    # the documented streams: diagnosis_uniforms(seed, index, round), geometry
+    # the documented streams: diagnosis_uniforms(seed, n, index, round), geometry
     # [seed, index, 1, attempt]
-    rounds = [sampler.draw_diagnosis(PRIORS, sampler.diagnosis_uniforms(3, 17, r))
+    rounds = [sampler.draw_diagnosis(PRIORS, sampler.diagnosis_uniforms(3, 40, 17, r))
               for r in (0, 1)]
     # a diagnosis drawn again keeps its label, culprits and side
     assert (rounds[0].label, rounds[0].culprits, rounds[0].side) == \
@@ -143,7 +145,7 @@ def test_a_case_no_draw_can_place_is_an_error(monkeypatch):
     monkeypatch.setattr(mvd_sim.case, "build_scene", build)
     with pytest.raises(ScenarioError, match=f"case0000004: no placeable draw in "
                                             f"{sampler.MAX_ATTEMPTS} attempts"):
-        sampler.sample_case(PRIORS, 1, 4)
+        sampler.sample_case(PRIORS, 1, 5, 4)
 
 
 def test_a_side_is_drawn_from_the_usable_ones_by_the_vessels_weights():
@@ -184,3 +186,62 @@ def test_the_sides_a_site_allows_are_those_placement_honours():
         else:
             with pytest.raises(ScenarioError, match=rf"from: .*{side}"):
                 build_scene(spec)
+
+
+def test_a_dataset_draws_the_stratified_points_in_a_random_order():
+    """Its n cases take the R_d points 1 .. n each once (the stratified set), in an order
+    that depends on the seed and n; a case is reproducible from (seed, n, index) alone."""
+    n = 1000
+    points = [sampler.diagnosis_point(4, n, i) for i in range(n)]
+    assert sorted(points) == list(range(n))
+    assert points != sorted(points)
+    assert points != [sampler.diagnosis_point(5, n, i) for i in range(n)]
+    assert points[:10] != [sampler.diagnosis_point(4, n + 1, i) for i in range(10)]
+    with pytest.raises(IndexError, match="case index 1000 is not in 0 .. 999"):
+        sampler.diagnosis_point(4, n, n)
+
+
+def _labels(diagnoses) -> list[str]:
+    return [d.label for d in diagnoses]
+
+
+def _multivessel(diagnoses) -> list[bool]:
+    return [len(d.culprits) > 1 for d in diagnoses]
+
+
+def _worst_severity(diagnoses) -> list[str]:
+    """Each case's worst compression (``none``: a control's vessel that does not touch)."""
+    order = ("none", "mild", "moderate", "severe")
+    return [max((c.severity or "none" for cs in d.compressions.values() for c in cs),
+                key=order.index) for d in diagnoses]
+
+
+@pytest.mark.parametrize("values", [_labels, _multivessel, _worst_severity])
+def test_neighbouring_cases_are_as_unalike_as_independent_ones(diagnoses, values):
+    """Case i + 1's diagnosis does not depend on case i's: the table of consecutive pairs
+    passes a chi-square test of independence (in R_d order a control never follows a
+    control: the chain steps by the golden ratio, past the control rate)."""
+    drawn = values(diagnoses)
+    kinds = sorted(set(drawn))
+    pairs = np.zeros((len(kinds), len(kinds)))
+    for a, b in zip(drawn, drawn[1:]):
+        pairs[kinds.index(a), kinds.index(b)] += 1
+    assert stats.chi2_contingency(pairs).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("values", [_labels, _multivessel, _worst_severity])
+def test_any_range_of_cases_varies_as_a_random_subset_does(diagnoses, values):
+    """Blocks of 50 consecutive cases (a split by index) differ in their mix as much as
+    random subsets of the dataset do, no less (in R_d order every block was the priors in
+    small) and no more: the blocks' counts of each value pass a chi-square test of
+    homogeneity, scaled for drawing without replacement."""
+    block = 50
+    drawn = np.array(values(diagnoses))
+    blocks = len(drawn) // block
+    scale = (len(drawn) - block) / (len(drawn) - 1)  # finite population correction
+    for value in set(drawn.tolist()):
+        counts = (drawn[:blocks * block] == value).reshape(blocks, block).sum(axis=1)
+        p = counts.sum() / (blocks * block)
+        dispersion = np.sum((counts - block * p) ** 2) / (block * p * (1 - p) * scale)
+        assert stats.chi2.ppf(1e-3, blocks - 1) < dispersion < stats.chi2.ppf(1 - 1e-3,
+                                                                               blocks - 1)
