@@ -5,7 +5,8 @@ table's ``culprits``, ``culprit_segments``, ``extent``, ``worst_severity``), not
 sampler asked for, so a case the scene builder did not realise as asked shows here. Each
 share is over the cases (or culprit vessels) it is conditional on, and comes with the
 binomial standard deviation of a share of that many independent draws, the scale to judge
-a departure by (the sampler's quasi-random diagnoses make the realised departure smaller).
+a departure by (the sampler's diagnoses, stratified over the dataset, make the whole
+dataset's departure smaller).
 
 Quantities (the prior of each is read from, or derived from, ``priors.yaml``):
 

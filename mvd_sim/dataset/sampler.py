@@ -95,9 +95,9 @@ _RD_STEPS[0] = (np.sqrt(5.0) - 1.0) / 2.0
 
 
 def diagnosis_point(seed: int, n: int, index: int) -> int:
-    """The point of the R_d sequence (0 .. ``n - 1``) that case ``index`` of a dataset of
-    ``n`` cases draws its diagnosis from: the ``n`` points in the order of a random
-    permutation, ``default_rng([seed, 3, n]).permutation(n)``.
+    """Which R_d point case ``index`` of a dataset of ``n`` cases draws its diagnosis from:
+    ``k`` (0 .. ``n - 1``) for the point ``k + 1`` (:func:`diagnosis_uniforms`), the ``n``
+    points in the order of a random permutation, ``default_rng([seed, 3, n]).permutation(n)``.
 
     The dataset as a whole gets the first ``n`` points, so its mix is stratified; each case
     gets one at random, so neighbouring cases are no more alike than independent draws and
@@ -131,8 +131,8 @@ def diagnosis_uniforms(seed: int, n: int, index: int, round_: int) -> np.ndarray
     draw from ``default_rng([seed, 2])`` (Cranley-Patterson rotation): the dataset's ``n``
     cases then cover the priors' joint distribution evenly, so its realised mix departs from
     the priors far less than ``n`` independent draws would (sampling error about ``1/n``
-    instead of ``1/sqrt(n)``), while a subset of its cases, drawn at random, departs as a
-    random subset does. A diagnosis drawn again (``round_`` 1 on, after its geometries could
+    instead of ``1/sqrt(n)``), and any range of its case indices is a random subset of them.
+    A diagnosis drawn again (``round_`` 1 on, after its geometries could
     not be placed) keeps its label, culprits and side, and draws the rest again from
     ``default_rng([seed, index, 0, round_])``, so that the cases hard to place shift only
     their sites and severities, not the mix of culprits.

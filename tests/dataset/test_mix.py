@@ -13,7 +13,7 @@ from mvd_sim.dataset.tables import cases_schema
 
 PRIORS = load_priors()
 N_CASES = 300
-# the clinical mix a model learns from: held to one binomial SD (quasi-random diagnoses)
+# the clinical mix a model learns from: held to one binomial SD (stratified diagnoses)
 HEADLINE = ("label", "combination", "culprit", "multivessel", "side | VA", "side | no VA",
             "severity", "extent")
 
