@@ -90,9 +90,10 @@ def check(case: Case) -> dict:
     return row
 
 
-def _sampled(args: tuple[int, int]) -> dict:
-    seed, index = args
-    return check(sample(load_priors(), seed, index).case)
+def _sampled(args: tuple[int, int, int]) -> dict:
+    """The check of case ``index`` of a dataset of ``n`` cases of ``seed``."""
+    seed, n, index = args
+    return check(sample(load_priors(), seed, n, index).case)
 
 
 def _bundled(name: str) -> dict:
@@ -137,7 +138,7 @@ def main(n: int, seed: int, workers: int) -> None:
             return rows
 
         bundled = run(_bundled, names)
-        sampled = run(_sampled, [(seed, k) for k in range(n)])
+        sampled = run(_sampled, [(seed, n, k) for k in range(n)])
     for title, rows in ((f"bundled ({len(bundled)})", bundled),
                         (f"sampled ({n}, seed {seed})", sampled)):
         print(title)

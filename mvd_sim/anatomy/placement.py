@@ -8,10 +8,13 @@ the canonical right-sided scene frame (lateral = +x).
 
 Method
 ------
-1. The side is projected into the target's normal plane at ``s0``: unit ``n``. If a vessel
-   there would dip into the brainstem (a side facing the pons, say), ``n`` is turned about the
-   target's tangent, by the smallest angle, until the vessel clears the brainstem
-   (:func:`clear_side`).
+1. An anatomical side is the direction nearest its axis, well inside the directions that
+   read as that side, in the target's normal plane at ``s0``
+   (:func:`mvd_sim.core.approach.side_direction`, the definition the contact report names
+   sides by): unit ``n``. If a vessel there would dip into the brainstem (a side facing the
+   pons, say), ``n`` is turned about the target's tangent, by the smallest angle, until the
+   vessel clears the brainstem, but only as far as the direction still reads as the side
+   asked (:func:`clear_side`); otherwise the request is refused.
 2. The vessel must pass through ``q = c(s0) + (r_target + r_vessel + gap) n`` with direction
    ``v = cos(a) t + sin(a) (n x t)``: the waypoints ``q - L v, q, q + L v`` are inserted between
    the vessel's anchored origin and end, and a cubic spline is passed through them; where
@@ -28,7 +31,10 @@ Method
    avoidance stretched beyond 3 times the vessel spacing are finally subdivided and the
    new points kept off the brainstem (a long chord can cut through it).
 5. The placed vessel is refused if it touches anything it was not asked to, presses a target
-   deeper than asked, or presses it from more than :data:`SIDE_TOLERANCE_DEG` off ``n``.
+   deeper than asked, presses a nerve from another side than asked or at a line angle more
+   than :data:`~mvd_sim.core.approach.ANGLE_TOLERANCE_DEG` off the asked one, or presses a
+   vessel target from more than :data:`SIDE_TOLERANCE_DEG` off ``n``
+   (:func:`_check_approach`).
 
 Nerve deviation moves the nerve's centerline away from the vessel (from ``n``, turned as in
 step 1) with a raised-cosine profile of half-width :data:`DEVIATION_HALF_WIDTH_MM` centred on
@@ -56,11 +62,14 @@ from mvd_sim.core.errors import ScenarioError
 from mvd_sim.core.geometry import curve
 from mvd_sim.core.geometry.closest import SegmentSet
 from mvd_sim.core.geometry.vec import cross
-from mvd_sim.core.labels import DEFAULT_THRESHOLDS, side_of
+from mvd_sim.core.approach import (ANGLE_TOLERANCE_DEG, MIN_SECTOR_DEG, SIDES,
+                                   crossing_angle_deg, line_angle_deg, reads_as, sector,
+                                   side_direction, side_of, usable_sides)
+from mvd_sim.core.labels import DEFAULT_THRESHOLDS
 from mvd_sim.core.tube import Tube
 
-__all__ = ["ContactRequest", "resolve_side", "clear_side", "deviate_nerve", "place_vessel",
-           "avoid_tubes", "DEVIATION_HALF_WIDTH_MM", "CROSSING_HALF_LENGTH_MM",
+__all__ = ["ContactRequest", "resolve_side", "clear_side", "clearing_side", "deviate_nerve",
+           "place_vessel", "avoid_tubes", "DEVIATION_HALF_WIDTH_MM", "CROSSING_HALF_LENGTH_MM",
            "AVOIDANCE_CLEARANCE_MM", "SIDE_TOLERANCE_DEG", "TURN_RADII"]
 
 #: *estimate*: half-width (mm of arc) of the stretch of nerve a vessel deviates.
@@ -126,16 +135,18 @@ TURN_RADII = 2.0
 _TURN_MIN_MM = 2.0
 
 #: Largest angle (deg) between the side a vessel is placed on and the side it ends up
-#: pressing its target from; within 45 deg an anatomical side still reads as itself.
+#: pressing a vessel target from (a nerve is pressed from the side asked, or refused).
 SIDE_TOLERANCE_DEG = 45.0
+
 # the turns clear_side tries, least first: 0, +-5, +-10, ... +-180 deg
 _TURNS = np.radians(np.concatenate(([0.0], np.repeat(np.arange(5, 181, 5), 2)
                                     * np.tile([1.0, -1.0], 36))))
 _TURN_COS, _TURN_SIN = np.cos(_TURNS), np.sin(_TURNS)
-_ANATOMICAL = {"anterior": (0.0, 1.0, 0.0), "posterior": (0.0, -1.0, 0.0),
-               "rostral": (0.0, 0.0, 1.0), "caudal": (0.0, 0.0, -1.0),
-               "lateral": (1.0, 0.0, 0.0), "medial": (-1.0, 0.0, 0.0)}
-_LATERAL = np.array(_ANATOMICAL["lateral"])
+#: *estimate*: how far (deg) inside the asked side's sector a side turned clear of the
+#: brainstem must stay (a side is first tried :data:`~mvd_sim.core.approach.SIDE_MARGIN_DEG`
+#: inside; the realised side is checked in the end).
+_TURNED_MARGIN_DEG = 1.0
+_LATERAL = np.array([1.0, 0.0, 0.0])   # lateral in the canonical right-sided frame
 
 
 @dataclass(frozen=True)
@@ -154,6 +165,10 @@ class ContactRequest:
     gap_mm : float
         Asked surface gap; negative = indentation.
     crossing_angle_deg : float
+        Directed crossing angle asked (deg, 10-170; :mod:`mvd_sim.core.approach`).
+    side : str
+        The side asked: one of :data:`~mvd_sim.core.approach.SIDES`, which the vessel must
+        press a nerve from, or ``away_from_nerve`` (a vessel target).
     """
 
     field: str
@@ -162,6 +177,7 @@ class ContactRequest:
     normal: np.ndarray
     gap_mm: float
     crossing_angle_deg: float
+    side: str = "away_from_nerve"
 
     @cached_property
     def target_window(self) -> tuple:
@@ -184,15 +200,30 @@ def resolve_side(target: Tube, s_mm: float, side: str, field: str,
                  direction: np.ndarray | None = None) -> np.ndarray:
     """Unit side direction in the target's normal plane at ``s_mm``.
 
-    ``side`` is an anatomical direction, or ``away_from_nerve`` (a vessel target). A given
-    ``direction`` (3,) is used instead of the anatomical one: the direction from the nerve to
-    the vessel target where they touch, for ``away_from_nerve``, or a side already chosen
-    for this contact (:func:`clear_side`, when its nerve was deviated); ``side`` then only
-    names it in errors.
+    ``side`` is an anatomical direction, or ``away_from_nerve`` (a vessel target). An
+    anatomical side gives :func:`mvd_sim.core.approach.side_direction`.
+    A given ``direction`` (3,) is used instead: the direction from the nerve to the vessel
+    target where they touch, for ``away_from_nerve``, or a side already chosen for this
+    contact (:func:`clear_side`, when its nerve was deviated).
+
+    Raises
+    ------
+    ScenarioError
+        If the side's sector there is narrower than
+        :data:`~mvd_sim.core.approach.MIN_SECTOR_DEG` (the nerve runs nearly along it).
     """
     tangent = target.tangent_at(s_mm)
     if direction is None:
-        direction = np.array(_ANATOMICAL[side])
+        smooth = target.smooth_tangent_at(s_mm)
+        normal = side_direction(side, smooth, _LATERAL)
+        if normal is None:
+            width_deg = len(sector(side, smooth, _LATERAL)) / 2
+            raise ScenarioError(
+                f"{field}.from: side {side!r} runs along {target.name} at s = {s_mm:.1f} mm "
+                f"(it names {width_deg:g} deg round it, under {MIN_SECTOR_DEG:g}), so no "
+                "vessel can come from there; sides that can: "
+                + ", ".join(usable_sides(smooth, _LATERAL)))
+        return normal
     normal = _across(np.asarray(direction, dtype=float), tangent)
     if np.linalg.norm(normal) < 0.3 * np.linalg.norm(direction):
         raise ScenarioError(f"{field}.from: side {side!r} runs along {target.name} at "
@@ -226,24 +257,70 @@ def _crossing(req: ContactRequest, side: np.ndarray, radius_mm: float) -> np.nda
 def clear_side(brainstem: Brainstem, req: ContactRequest, radius_mm: float) -> np.ndarray:
     """The side a vessel of radius ``radius_mm`` lies on: ``req.normal`` turned about the
     target's tangent by the least angle (5 deg steps) that lets its crossing clear the
-    brainstem."""
-    tangent = req.target.tangent_at(req.s_mm)
-    binormal = cross(tangent, req.normal)
-    sides = _TURN_COS[:, None] * req.normal + _TURN_SIN[:, None] * binormal
-    needed_mm = BRAINSTEM_CLEARANCE_MM + 0.05
-    # the asked side first (it mostly clears), then the others in growing batches: turns up
-    # to 20 deg, up to 60 deg, the rest (about half the turned sides need 25-85 deg)
-    for tried in (sides[:1], sides[1:9], sides[9:25], sides[25:]):
-        crossings = _crossing(req, tried, radius_mm).reshape(-1, 3)
-        # exact only within reach: beyond it the lower bound already clears
-        clearance = brainstem.signed_distance(crossings, radius_mm + needed_mm) - radius_mm
-        ok = np.flatnonzero(np.all(clearance.reshape(len(tried), -1) >= needed_mm, axis=1))
-        if len(ok):
-            return tried[ok[0]]
+    brainstem; for an anatomical side, only turns that still read as the side asked
+    (:func:`mvd_sim.core.approach.reads_as`).
+
+    Raises
+    ------
+    ScenarioError
+        If no such turn clears the brainstem: the message names the sides that would.
+    """
+    side = clearing_side(brainstem, req, radius_mm)
+    if side is not None:
+        return side
+    sides, allowed = _turned_sides(req)
+    cleared = sides[~allowed][_clearing(brainstem, req, sides[~allowed], radius_mm)]
+    smooth = req.target.smooth_tangent_at(req.s_mm)
+    others = ", ".join(name for name in SIDES
+                       if len(cleared) and np.any(reads_as(cleared, name, smooth, _LATERAL)))
+    if others:
+        raise ScenarioError(f"{req.field}.from: a vessel of radius {radius_mm:g} mm from "
+                            f"{req.side} would enter the brainstem to cross {req.target.name} "
+                            f"at s = {req.s_mm:.1f} mm; it clears from {others}")
     raise ScenarioError(f"{req.field}: no vessel of radius {radius_mm:g} mm can cross "
                         f"{req.target.name} at s = {req.s_mm:.1f} mm at "
                         f"{req.crossing_angle_deg:g} deg without entering the brainstem; "
                         "try a smaller crossing angle")
+
+
+def _turned_sides(req: ContactRequest) -> tuple[np.ndarray, np.ndarray]:
+    """``req.normal`` turned about the target's tangent by each of the turns
+    :func:`clear_side` tries (least first), and which of them still read as the side asked
+    (all, for a vessel target)."""
+    tangent = req.target.tangent_at(req.s_mm)
+    binormal = cross(tangent, req.normal)
+    sides = _TURN_COS[:, None] * req.normal + _TURN_SIN[:, None] * binormal
+    allowed = np.ones(len(sides), dtype=bool)
+    if req.side in SIDES:
+        allowed = reads_as(sides, req.side, req.target.smooth_tangent_at(req.s_mm), _LATERAL,
+                           _TURNED_MARGIN_DEG)
+    return sides, allowed
+
+
+def clearing_side(brainstem: Brainstem, req: ContactRequest,
+                  radius_mm: float) -> np.ndarray | None:
+    """:func:`clear_side`, or None where no turn clears the brainstem (without the search
+    for the sides that would, which the error message of :func:`clear_side` names)."""
+    sides, allowed = _turned_sides(req)
+    # the asked side first (it mostly clears), then the others in growing batches: turns up
+    # to 20 deg, up to 60 deg, the rest (about half the turned sides need 25-85 deg)
+    for batch in (slice(0, 1), slice(1, 9), slice(9, 25), slice(25, None)):
+        tried = sides[batch][allowed[batch]]
+        if len(tried):
+            ok = _clearing(brainstem, req, tried, radius_mm)
+            if np.any(ok):
+                return tried[np.argmax(ok)]
+    return None
+
+
+def _clearing(brainstem: Brainstem, req: ContactRequest, sides: np.ndarray,
+              radius_mm: float) -> np.ndarray:
+    """(k,) bool: does a crossing on each of ``sides`` (k, 3) clear the brainstem?"""
+    needed_mm = BRAINSTEM_CLEARANCE_MM + 0.05
+    crossings = _crossing(req, sides, radius_mm).reshape(-1, 3)
+    # exact only within reach: beyond it the lower bound already clears
+    clearance = brainstem.signed_distance(crossings, radius_mm + needed_mm) - radius_mm
+    return np.all(clearance.reshape(len(sides), -1) >= needed_mm, axis=1)
 
 
 def deviate_nerve(brainstem: Brainstem, nerve: Tube, landmarks: NerveLandmarks,
@@ -521,39 +598,60 @@ def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCours
                             "brainstem to make this contact; choose another side")
     tube = Tube(name, kind, points, radius_mm)
     _check_no_unasked_contact(tube, _clearances(avoid, requests, contact_arcs, tube.s), field)
-    _check_sides(tube, radius_mm, requests, sides, contact_arcs)
+    _check_approach(tube, radius_mm, requests, sides, contact_arcs)
     return tube
 
 
-def _check_sides(vessel: Tube, radius_mm: float, requests: list[ContactRequest],
-                 sides: list[np.ndarray], contact_arcs: list[float]) -> None:
-    """Refuse a vessel that ends up pressing a target from another side than it was placed
-    on: more than :data:`SIDE_TOLERANCE_DEG` between the side (after turning it clear of the
-    brainstem) and the direction from the target to the vessel where they are closest.
+def _check_approach(vessel: Tube, radius_mm: float, requests: list[ContactRequest],
+                    sides: list[np.ndarray], contact_arcs: list[float]) -> None:
+    """Refuse a vessel that does not press its targets as asked, measured where vessel and
+    target are closest, as the contact report measures it (:mod:`mvd_sim.core.approach`):
+
+    - a nerve from another side than the one asked;
+    - a vessel target from more than :data:`SIDE_TOLERANCE_DEG` off the side it was placed
+      on (after turning it clear of the brainstem);
+    - a nerve at a line angle more than :data:`~mvd_sim.core.approach.ANGLE_TOLERANCE_DEG`
+      off the line angle of the directed angle asked (a vessel target's angle is only
+      aimed at: a large vessel pushing another lands 5-10 deg off it, and the report gives
+      no angle for vessel contacts).
 
     Brainstem push-outs and avoidance can roll a vessel around a nerve that lies on the
-    brainstem; the contact would then be reported from a side nobody asked for, and a nerve
-    deviated away from the side would seem deviated across or towards the vessel.
+    brainstem, or twist its crossing; the contact would then be reported from a side, or at
+    an angle, nobody asked for.
 
     Raises
     ------
     ScenarioError
     """
     for req, side, arc in zip(requests, sides, contact_arcs):
-        *_, direction = measure(vessel.points, vessel.s, radius_mm, req.target_window, arc,
-                                _VESSEL_WINDOW_MM)
-        tangent = req.target.tangent_at(req.s_mm)
-        across = _across(direction, tangent)   # ~0 only for a vessel beyond the target's end
-        cosine = np.dot(across, side) / max(float(np.linalg.norm(across)), 1e-12)
-        angle_deg = float(np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0))))
-        if angle_deg > SIDE_TOLERANCE_DEG:
-            placed, asked = (side_of(v, tangent, _LATERAL) for v in (side, req.normal))
-            turned = "" if placed == asked else f", turned from {asked} to clear the brainstem"
+        _, s_target, vessel_arc, _, direction = measure(
+            vessel.points, vessel.s, radius_mm, req.target_window, arc, _VESSEL_WINDOW_MM)
+        tangent = req.target.smooth_tangent_at(s_target)
+        where = f"{vessel.name} would press {req.target.name} at s = {req.s_mm:.1f} mm"
+        if req.side in SIDES:
+            got = side_of(direction, tangent, _LATERAL)
+            if got != req.side:
+                raise ScenarioError(
+                    f"{req.field}.from: {where} from {got}, not {req.side} as asked (kept off "
+                    "the brainstem or other structures, it slid round); choose another side")
+        else:
+            across = _across(direction, tangent)   # ~0 only beyond the target's end
+            cosine = np.dot(across, side) / max(float(np.linalg.norm(across)), 1e-12)
+            off_deg = float(np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0))))
+            if off_deg > SIDE_TOLERANCE_DEG:
+                raise ScenarioError(
+                    f"{req.field}.from: {where} {off_deg:.0f} deg off the side it was placed "
+                    "on (kept off the brainstem or other structures, it slid round); choose "
+                    "another side")
+        if req.side not in SIDES:
+            continue   # a push on a vessel: the report gives no angle (issue #22, open)
+        angle = crossing_angle_deg(tangent, vessel.smooth_tangent_at(vessel_arc))
+        asked = line_angle_deg(req.crossing_angle_deg)
+        if abs(angle - asked) > ANGLE_TOLERANCE_DEG:
             raise ScenarioError(
-                f"{req.field}: {vessel.name} would press {req.target.name} at "
-                f"s = {req.s_mm:.1f} mm from {side_of(across, tangent, _LATERAL)}, "
-                f"{angle_deg:.0f} deg off the {placed} side it was placed on{turned} (kept "
-                "off the brainstem or other structures, it slid round); choose another side")
+                f"{req.field}.crossing_angle_deg: {where} at {angle:.0f} deg, not the "
+                f"{asked:g} deg asked (within {ANGLE_TOLERANCE_DEG:g}); its course cannot "
+                f"turn that far there, ask for about {angle:.0f} deg")
 
 
 def _check_no_unasked_contact(vessel: Tube, clearances: list[tuple[Tube, np.ndarray]],

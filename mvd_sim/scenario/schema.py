@@ -45,6 +45,7 @@ import numpy as np
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, create_model,
                       field_validator, model_validator)
 
+from mvd_sim.core.approach import MAX_CROSSING_DEG, MIN_CROSSING_DEG, crossing_angle_refusal
 from mvd_sim.core.constants import (LOWER_CRANIAL_NERVES, OBSTACLE_KINDS, VESSEL_TYPES,
                                     BrainstemParams, ContextParams, FacialNerveParams,
                                     VestibulocochlearParams)
@@ -182,8 +183,10 @@ class ContactSpec(_Strict):
         lateral, medial (projected into the target's normal plane), or ``away_from_nerve`` for
         vessel targets (default for them; ``caudal`` for nerves).
     crossing_angle_deg : float
-        Angle between vessel and target at the contact; default 85 (MRI 85-88 deg, Miao YY et
-        al., Chin J Clin Anat 2018).
+        Directed angle (deg, 10-170) from the target's direction to the vessel's at the
+        contact (:mod:`mvd_sim.core.approach`; ``a`` and ``180 - a`` are mirror images);
+        default 85 (MRI 85-88 deg, Miao YY et al., Chin J Clin Anat 2018). An angle out of
+        range is refused saying what would work.
     separation_mm, indentation_mm : float
         Gap left between the surfaces (>= 0), or depth of indentation (> 0); at most one.
         Neither means touching (gap 0).
@@ -195,12 +198,23 @@ class ContactSpec(_Strict):
     segment: Literal["RExP", "AS", "RDP", "CP"] | None = None
     s_mm: Mm | None = Field(default=None, ge=0.0, le=60.0)
     from_side: Literal[SIDES_OF_APPROACH] | None = Field(default=None, alias="from")
-    crossing_angle_deg: Mm = Field(default=85.0, ge=10.0, le=170.0)
+    crossing_angle_deg: Mm = Field(default=85.0, ge=MIN_CROSSING_DEG, le=MAX_CROSSING_DEG)
     separation_mm: Mm | None = Field(default=None, ge=0.0, le=10.0)
     indentation_mm: Mm | None = Field(default=None, gt=0.0, le=1.5)
     nerve_deviation_mm: Mm = Field(default=0.0, ge=0.0, le=5.0)
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+    @field_validator("crossing_angle_deg", mode="before")
+    @classmethod
+    def _crossing_angle_in_range(cls, value: object) -> object:
+        """An angle out of range is refused saying what would work (other inputs go on to
+        the type and range checks)."""
+        if type(value) in (int, float) and np.isfinite(value):
+            refusal = crossing_angle_refusal(float(value))
+            if refusal is not None:
+                raise ValueError(refusal)
+        return value
 
     @model_validator(mode="after")
     def _one_location_and_depth(self) -> ContactSpec:

@@ -11,6 +11,8 @@ left cases (``x -> -x``) at the end.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
@@ -18,20 +20,23 @@ from mvd_sim.anatomy.context import OBSTACLE_KINDS, ContextStructure, build_cont
 from mvd_sim.anatomy.petrous import PetrousFace
 from mvd_sim.anatomy.nerves import (NerveBuild, build_facial_nerve,
                                     build_vestibulocochlear_nerve)
-from mvd_sim.anatomy.placement import (ContactRequest, clear_side, deviate_nerve, place_vessel,
-                                       resolve_side)
+from mvd_sim.anatomy.placement import (ContactRequest, clear_side, clearing_side, deviate_nerve,
+                                       place_vessel, resolve_side)
 from mvd_sim.anatomy.vessels import default_course, spline_through
 from mvd_sim.core.constants import (VESSEL_DEFAULT_RADIUS_MM, ContextParams,
                                     FacialNerveParams, VestibulocochlearParams)
 from mvd_sim.core.errors import GeometryError, ScenarioError
 from mvd_sim.core.geometry.closest import closest_approach
+from mvd_sim.core.approach import SIDES, usable_sides
 from mvd_sim.scenario import NERVES, ScenarioSpec, VesselSpec
+from mvd_sim.scenario.schema import AnatomySpec
 from mvd_sim.scene.scene import Scene
 from mvd_sim.core.tube import Tube
 
-__all__ = ["build_scene"]
+__all__ = ["build_scene", "NerveSites"]
 
 _MIRROR = np.array([-1.0, 1.0, 1.0])
+_LATERAL = np.array([1.0, 0.0, 0.0])   # lateral in the canonical right-sided frame
 #: *estimate*: how far (mm of the target's arc) proximal to a vessel's nerve contact another
 #: vessel pushing it touches it, when the scenario does not say.
 CHAIN_OFFSET_MM = 3.0
@@ -82,12 +87,11 @@ def _build_order(vessels: list[VesselSpec]) -> list[int]:
     return order
 
 
-class _Builder:
-    """Holds the canonical-frame state while a scene is assembled."""
+class _Anatomy:
+    """The brainstem and nerves of a scenario's anatomy, in the canonical right-sided frame
+    (no vessel yet)."""
 
-    def __init__(self, spec: ScenarioSpec):
-        self.spec = spec
-        anatomy = spec.anatomy
+    def __init__(self, anatomy: AnatomySpec):
         try:
             self.shape = BrainstemShape(**_overrides(anatomy.brainstem))
             self.facial_params = FacialNerveParams(**_overrides(anatomy.facial_nerve))
@@ -108,6 +112,63 @@ class _Builder:
             raise ScenarioError(f"anatomy.facial_nerve: {err}") from None
         self.nerves: dict[str, Tube] = {"CN7": self.facial.tube, "CN8": self.cochlear.tube}
         self.builds: dict[str, NerveBuild] = {"CN7": self.facial, "CN8": self.cochlear}
+
+
+class NerveSites:
+    """Which sides a vessel can be asked to come from at a nerve's sites, for an anatomy,
+    before any vessel is placed.
+
+    A side can be asked where its sector across the nerve is wide enough
+    (:func:`mvd_sim.core.approach.usable_sides`) and where a vessel crossing the nerve from
+    it clears the brainstem (:func:`mvd_sim.anatomy.placement.clear_side`): the two checks
+    placement makes before it places. The vessel's course, the other vessels and a nerve
+    deviated by another contact may still refuse a side that passes them.
+
+    Parameters
+    ----------
+    anatomy : AnatomySpec
+        The scenario's anatomy.
+
+    Raises
+    ------
+    ScenarioError
+        If the anatomy cannot be built.
+    """
+
+    def __init__(self, anatomy: AnatomySpec):
+        self._anatomy = _Anatomy(anatomy)
+
+    def point(self, nerve: str, segment: str, fraction: float = 0.5) -> float:
+        """Arc length (mm) of the point ``fraction`` along ``segment`` of ``nerve``, where a
+        contact asked by segment lands (:class:`~mvd_sim.scenario.schema.ContactSpec`)."""
+        return float(self._anatomy.builds[nerve].landmarks.segment_point(segment, fraction))
+
+    def sides(self, nerve: str, s_mm: float, radius_mm: float, crossing_angle_deg: float,
+              gap_mm: float = 0.0, among: Iterable[str] = SIDES) -> list[str]:
+        """The sides, of ``among``, a vessel of radius ``radius_mm`` can be asked to come
+        from to cross ``nerve`` at ``s_mm`` at the directed ``crossing_angle_deg``, leaving
+        ``gap_mm`` (negative: indenting), in the order of
+        :data:`mvd_sim.core.approach.SIDES`."""
+        anatomy = self._anatomy
+        target = anatomy.nerves[nerve]
+        sides = []
+        for side in usable_sides(target.smooth_tangent_at(s_mm), _LATERAL):
+            if side not in among:
+                continue
+            normal = resolve_side(target, s_mm, side, "probe")
+            request = ContactRequest("probe", target, float(s_mm), normal, gap_mm,
+                                     crossing_angle_deg, side)
+            if clearing_side(anatomy.brainstem, request, radius_mm) is not None:
+                sides.append(side)
+        return sides
+
+
+class _Builder(_Anatomy):
+    """Holds the canonical-frame state while a scene is assembled."""
+
+    def __init__(self, spec: ScenarioSpec):
+        super().__init__(spec.anatomy)
+        self.spec = spec
         self.vessels: dict[str, Tube] = {}
         self.segment_fractions = _segment_fractions(spec.vessels)
         #: (vessel, contact) -> the side a deviating vessel lies on (canonical frame)
@@ -152,7 +213,7 @@ class _Builder:
         side = resolve_side(target, s, contact.side, field,
                             self.deviation_sides.get((k, j), away))
         return ContactRequest(field, target, float(s), side, contact.gap_mm,
-                              contact.crossing_angle_deg)
+                              contact.crossing_angle_deg, contact.side)
 
     def deviate(self) -> None:
         """Apply every asked nerve deviation (before any vessel is placed)."""

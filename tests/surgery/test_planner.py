@@ -133,7 +133,8 @@ def test_a_pad_that_holds_nothing_is_not_solved_and_would_change_nothing(case_of
     from mvd_sim.surgery.operation import operate
     from mvd_sim.surgery.planner import _Evaluator, _idle, _pad_options, _targets, site_clearance
 
-    case = case_of("double_pica_aica_left")
+    # (double_pica_aica_left's AICA, placed from the side asked, leaves no idle pad)
+    case = case_of("multi_aica_pica_right")
     evaluate = _Evaluator(case)
     target = _targets(evaluate.before_report, False, {})[0]
     idle = []
