@@ -48,6 +48,7 @@ from mvd_sim.anatomy.avoidance_kernels import avoid, polyline_runs
 from mvd_sim.anatomy.brainstem import Brainstem, kernel_surface
 from mvd_sim.anatomy.correction_kernels import correct_contact, measure, window
 from mvd_sim.anatomy.landmarks import NerveLandmarks
+from mvd_sim.anatomy.taper import VesselTaper, tapered_radii
 from mvd_sim.anatomy.vessels import (BRAINSTEM_CLEARANCE_MM, VESSEL_SPACING_MM,
                                      VesselCourse, arc_from_junction, push_out_of_brainstem,
                                      spline_through)
@@ -314,7 +315,7 @@ def _packed(tubes: tuple[Tube, ...]) -> tuple[np.ndarray, ...]:
             np.cumsum([0] + [len(bounds) for bounds, _ in runs]))
 
 
-def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float,
+def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float | np.ndarray,
                 obstacles: list[tuple[Tube, np.ndarray]], frozen: np.ndarray
                 ) -> tuple[np.ndarray, float]:
     """Bend a vessel off the tubes it is not asked to touch.
@@ -327,7 +328,8 @@ def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float,
     Parameters
     ----------
     points : (n, 3) float, mm
-    radius_mm : float
+    radius_mm : float or (n,) float, mm
+        The vessel's radius at each point (a vessel tapers).
     obstacles : list of (Tube, (n,) float)
         Each obstacle with the clearance (mm) each vessel point keeps from it.
     frozen : (n,) float in [0, 1]
@@ -344,29 +346,30 @@ def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float,
         return points, 0.0
     spacing = float(np.mean(np.linalg.norm(np.diff(points, axis=0), axis=1)))
     points = np.array(points, dtype=float)
-    height_mm = radius_mm + BRAINSTEM_CLEARANCE_MM
+    radii = np.ascontiguousarray(np.broadcast_to(radius_mm, (len(points),)), dtype=float)
+    heights_mm = radii + BRAINSTEM_CLEARANCE_MM
     # a point is re-checked against an obstacle or the brainstem only once it has moved as
     # far as its room (a lower bound of how far it may move before it can fall short);
     # smoothing spreads a push thinner: the step restores the peak where the shortfall was,
     # but moves at most _AVOIDANCE_STEP_MM so the vessel slides around obstacles instead of
     # jumping (and dragging its asked contacts along)
     shortfall_mm = avoid(
-        points, radius_mm, np.asarray(frozen, dtype=float),
+        points, radii, np.asarray(frozen, dtype=float),
         np.array([clearance for _, clearance in obstacles], dtype=float),
         *_packed(tuple(tube for tube, _ in obstacles)),
         _gaussian_weights(_AVOIDANCE_SMOOTHING_MM / spacing), _AVOIDANCE_STEP_MM,
         _MAX_AVOIDANCE_STEPS, kernel_surface(brainstem.shape), brainstem.origin_midline_mm,
-        height_mm, height_mm + _ROOM_REACH_MM, True)
+        heights_mm, float(heights_mm.max()) + _ROOM_REACH_MM, True)
     return points, shortfall_mm
 
 
 def _rows_clear_of_brainstem(brainstem: Brainstem, points: np.ndarray, rows: np.ndarray,
-                            radius_mm: float) -> np.ndarray:
-    """``points`` with its rows ``rows`` kept off the brainstem
-    (:func:`push_out_of_brainstem`; the other rows are clear already)."""
+                            radius_mm: np.ndarray) -> np.ndarray:
+    """``points`` with its rows ``rows`` kept off the brainstem (:func:`push_out_of_brainstem`,
+    ``radius_mm`` (n,) the vessel's radii; the other rows are clear already)."""
     out = points.copy()
     if len(rows):
-        out[rows] = push_out_of_brainstem(brainstem, points[rows], np.full(len(rows), radius_mm))
+        out[rows] = push_out_of_brainstem(brainstem, points[rows], radius_mm[rows])
     return out
 
 
@@ -459,20 +462,25 @@ def _clearances(obstacles: list[Tube], requests: list[ContactRequest],
 
 def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCourse,
                  radius_mm: float, requests: list[ContactRequest],
-                 obstacles: list[Tube]) -> Tube:
-    """The vessel's tube: its course bent so each requested contact lands where asked, and
-    off every other structure.
+                 obstacles: list[Tube], taper: VesselTaper | None = None) -> Tube:
+    """The vessel's tube: its course bent so each requested contact lands where asked, off
+    every other structure.
 
     Parameters
     ----------
     course : VesselCourse
         Default course; its anchored waypoints (origin, end) are kept.
+    radius_mm : float
+        The vessel's reference radius (:mod:`mvd_sim.anatomy.taper`).
     requests : list of ContactRequest
         Contacts to realise, in order along the vessel (may be empty).
     obstacles : list of (Tube, (n,) float)
         Each obstacle with the clearance (mm) each vessel point keeps from it.
         Nerves and vessels already built; the vessel keeps
         :data:`AVOIDANCE_CLEARANCE_MM` from them except at its asked contacts.
+    taper : VesselTaper, optional
+        How its radius varies from its origin (the course's first point); each centerline
+        point keeps the radius given by its arc on the first spline through the course.
 
     Raises
     ------
@@ -493,7 +501,8 @@ def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCours
                 part = part[::-1]
             sequence[k] = _with_turns(brainstem, part, before, after, radius_mm)
     points = spline_through(np.concatenate(sequence))
-    points = push_out_of_brainstem(brainstem, points, np.full(len(points), radius_mm))
+    radii = tapered_radii(radius_mm, curve.arc_length(points), taper)
+    points = push_out_of_brainstem(brainstem, points, radii)
     s_v = curve.arc_length(points)
     # the arcs of the vessel points nearest the anchored waypoints and the crossings' centres
     anchor_arcs = list(s_v[cdist(course.waypoints[course.anchored], points).argmin(axis=1)])
@@ -502,30 +511,30 @@ def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCours
     avoid = _obstacles_for(kind, course, obstacles)
     shortfall_mm = np.inf
     for _ in range(4):
-        points, contact_arcs, moved = _correct_contacts(brainstem, points, radius_mm, requests,
+        points, contact_arcs, moved = _correct_contacts(brainstem, points, radii, requests,
                                                         sides, contact_arcs, anchor_arcs, name)
         s_v = curve.arc_length(points)
         frozen = _frozen_weight(s_v, anchor_arcs + contact_arcs, _FROZEN_HALF_MM)
         before, shortfall_before_mm = points, shortfall_mm
-        points, shortfall_mm = avoid_tubes(brainstem, points, radius_mm,
+        points, shortfall_mm = avoid_tubes(brainstem, points, radii,
                                            _clearances(avoid, requests, contact_arcs, s_v),
                                            frozen)
         if ((not moved and np.array_equal(before, points))
                 or shortfall_mm > _STALLED_ROUND * shortfall_before_mm):
             break
-    points = _unstretched(brainstem, points, radius_mm)
+    points, radii = _unstretched(brainstem, points, radii)
     field = requests[0].field if requests else name
-    clearance = brainstem.clearance(points, radius_mm)
+    clearance = brainstem.clearance(points, radii)
     if np.min(clearance) < -0.05:
         raise ScenarioError(f"{field}: {name} would pass {-np.min(clearance):.2f} mm into the "
                             "brainstem to make this contact; choose another side")
-    tube = Tube(name, kind, points, radius_mm)
+    tube = Tube(name, kind, points, radii)
     _check_no_unasked_contact(tube, _clearances(avoid, requests, contact_arcs, tube.s), field)
-    _check_sides(tube, radius_mm, requests, sides, contact_arcs)
+    _check_sides(tube, requests, sides, contact_arcs)
     return tube
 
 
-def _check_sides(vessel: Tube, radius_mm: float, requests: list[ContactRequest],
+def _check_sides(vessel: Tube, requests: list[ContactRequest],
                  sides: list[np.ndarray], contact_arcs: list[float]) -> None:
     """Refuse a vessel that ends up pressing a target from another side than it was placed
     on: more than :data:`SIDE_TOLERANCE_DEG` between the side (after turning it clear of the
@@ -540,8 +549,8 @@ def _check_sides(vessel: Tube, radius_mm: float, requests: list[ContactRequest],
     ScenarioError
     """
     for req, side, arc in zip(requests, sides, contact_arcs):
-        *_, direction = measure(vessel.points, vessel.s, radius_mm, req.target_window, arc,
-                                _VESSEL_WINDOW_MM)
+        *_, direction = measure(vessel.points, vessel.s, vessel.radius, req.target_window,
+                                arc, _VESSEL_WINDOW_MM)
         tangent = req.target.tangent_at(req.s_mm)
         across = _across(direction, tangent)   # ~0 only for a vessel beyond the target's end
         cosine = np.dot(across, side) / max(float(np.linalg.norm(across)), 1e-12)
@@ -588,23 +597,27 @@ def _check_no_unasked_contact(vessel: Tube, clearances: list[tuple[Tube, np.ndar
                             "another contact")
 
 
-def _unstretched(brainstem: Brainstem, points: np.ndarray, radius_mm: float) -> np.ndarray:
+def _unstretched(brainstem: Brainstem, points: np.ndarray, radius_mm: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """The vessel with every segment stretched beyond :data:`_STRETCH_LIMIT` times its
     spacing subdivided (:func:`curve.subdivide`) and the new points kept off the brainstem:
-    a long straight chord can cut through it between two points that clear it."""
+    a long straight chord can cut through it between two points that clear it. Returns the
+    points and their radii (``radius_mm`` (n,) interpolated at the new points)."""
     limit_mm = _STRETCH_LIMIT * VESSEL_SPACING_MM
     for _ in range(_MAX_SUBDIVISIONS):
         if np.linalg.norm(np.diff(points, axis=0), axis=1).max() <= limit_mm:
             break
         points, rows = curve.subdivide(points, VESSEL_SPACING_MM, longer_than_mm=limit_mm)
+        s_new = curve.arc_length(points)       # the old points keep their arcs
+        radius_mm = np.interp(s_new, s_new[rows], radius_mm)
         inserted = np.ones(len(points), dtype=bool)
         inserted[rows] = False
         points = _rows_clear_of_brainstem(brainstem, points, np.flatnonzero(inserted),
                                           radius_mm)
-    return points
+    return points, radius_mm
 
 
-def _correct_contacts(brainstem: Brainstem, points: np.ndarray, radius_mm: float,
+def _correct_contacts(brainstem: Brainstem, points: np.ndarray, radius_mm: np.ndarray,
                       requests: list[ContactRequest], sides: list[np.ndarray],
                       contact_arcs: list[float], anchor_arcs: list[float], name: str):
     """Move the vessel until every asked contact is within 5e-3 mm of where it was asked,

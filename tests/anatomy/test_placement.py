@@ -126,7 +126,7 @@ def _touching_request(side_deg: float, asked_deg: float | None = None
 @pytest.mark.parametrize("side_deg", [0.0, 30.0, SIDE_TOLERANCE_DEG - 1.0])
 def test_a_vessel_on_its_side_passes(side_deg):
     vessel, req, side = _touching_request(side_deg)
-    _check_sides(vessel, 0.5, [req], [side], [20.0])
+    _check_sides(vessel, [req], [side], [20.0])
 
 
 @pytest.mark.parametrize("side_deg, asked_deg, message", [
@@ -141,7 +141,7 @@ def test_a_vessel_rolled_round_its_target_is_refused(side_deg, asked_deg, messag
     with pytest.raises(mvd_sim.ScenarioError,
                        match=r"vessels\[1\]\.compresses\[0\]: aica would press CN7 at "
                              r"s = 20\.0 mm " + message):
-        _check_sides(vessel, 0.5, [req], [side], [20.0])
+        _check_sides(vessel, [req], [side], [20.0])
 
 
 @pytest.mark.parametrize("scenario", list(mvd_sim.bundled_scenarios()))
@@ -213,7 +213,8 @@ def test_a_long_chord_through_the_brainstem_is_subdivided_and_pushed_out():
     ends = brainstem.offset_points(np.array([1.0, 2.0]), np.array([12.0, 12.0]),
                                    np.array([height, height]))
     assert brainstem.signed_distance(np.linspace(ends[0], ends[1], 3)).min() < -0.5
-    points = _unstretched(brainstem, ends, radius)
+    points, radii = _unstretched(brainstem, ends, np.full(2, radius))
+    assert_allclose(radii, radius)
     assert np.linalg.norm(np.diff(points, axis=0), axis=1).max() <= \
         _STRETCH_LIMIT * VESSEL_SPACING_MM
     assert brainstem.signed_distance(points).min() >= radius + BRAINSTEM_CLEARANCE_MM - 1e-9
