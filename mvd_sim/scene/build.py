@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from mvd_sim.anatomy.bends import check_vessel_shape
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
 from mvd_sim.anatomy.petrous import PetrousFace
 from mvd_sim.anatomy.nerves import (NerveBuild, build_facial_nerve,
                                     build_vestibulocochlear_nerve)
 from mvd_sim.anatomy.placement import (ContactRequest, clear_side, deviate_nerve, place_vessel,
                                        resolve_side)
+from mvd_sim.anatomy.taper import VESSEL_TAPERS, tapered_radii
 from mvd_sim.anatomy.vessels import default_course, spline_through
 from mvd_sim.core.constants import (VESSEL_DEFAULT_RADIUS_MM, FacialNerveParams,
                                     VestibulocochlearParams)
 from mvd_sim.core.errors import GeometryError, ScenarioError
+from mvd_sim.core.geometry import curve
 from mvd_sim.core.geometry.closest import closest_approach
 from mvd_sim.scenario import NERVES, ScenarioSpec, VesselSpec
 from mvd_sim.scene.scene import Scene
@@ -176,13 +179,17 @@ class _Builder:
             if self.spec.side == "left":
                 points = points * _MIRROR
             try:
-                tube = Tube(spec.id, spec.type, spline_through(points), radius)
+                course = spline_through(points)
+                tube = Tube(spec.id, spec.type, course, tapered_radii(
+                    radius, curve.arc_length(course), VESSEL_TAPERS.get(spec.type)))
             except GeometryError as err:
                 raise ScenarioError(f"{field}.points_mm: {err}") from None
             clearance = self.brainstem.clearance(tube.points, 0.0)
             if np.min(clearance) < 0:
                 raise ScenarioError(f"{field}.points_mm: the centerline of {spec.id} passes "
                                     f"{-np.min(clearance):.2f} mm into the brainstem")
+            check_vessel_shape(tube, f"{field}.points_mm", "space the control points out "
+                               "round the turn or give the vessel a smaller radius_mm")
             return tube
         course = default_course(
             spec.type, self.brainstem, radius, facial=self.facial, cochlear=self.cochlear,
@@ -193,7 +200,7 @@ class _Builder:
         requests = [self._request(k, j) for j in range(len(spec.compresses))]
         obstacles = list(self.nerves.values()) + list(self.vessels.values())
         return place_vessel(self.brainstem, spec.id, spec.type, course, radius, requests,
-                            obstacles)
+                            obstacles, VESSEL_TAPERS.get(spec.type))
 
     def scene(self, name: str) -> Scene:
         self.deviate()

@@ -15,7 +15,7 @@ from mvd_sim.core._typing import Points
 
 __all__ = ["arc_length", "arc_length_kernel", "segment_tangent", "point_at", "natural_spline",
            "resample", "tangents", "parallel_transport_frames", "complete_frames",
-           "curvature", "smooth_bump", "bump"]
+           "curvature", "bend_radius", "smooth_bump", "bump"]
 
 # argument types of the kernels: points (n, 3) and values (n,), read-only
 _P, _V = array(2), array(1)
@@ -317,6 +317,42 @@ def complete_frames(t: np.ndarray, normal: np.ndarray) -> np.ndarray:
         binormal[i, 1] = t[i, 2] * normal[i, 0] - t[i, 0] * normal[i, 2]
         binormal[i, 2] = t[i, 0] * normal[i, 1] - t[i, 1] * normal[i, 0]
     return binormal
+
+
+def bend_radius(points: Points, s: np.ndarray, span_mm: float | np.ndarray) -> np.ndarray:
+    """Bend radius (mm) at each point: the radius of the circle through the curve's points
+    ``span_mm`` of arc before it, at it and ``span_mm`` after it.
+
+    Measured between points a fixed arc apart (interpolated along the polyline), not between
+    neighbouring vertices, so it does not depend on how densely the curve is sampled: any
+    three points of a circle give its radius, and a kink reads as a bend of about
+    ``span / (2 sin(turn / 2))``, resolved on the scale ``span_mm``. Near the ends the span is
+    cut short; where less than a quarter of it is left on either side the bend is ``inf``,
+    as it is on straight stretches.
+
+    Parameters
+    ----------
+    points : (n, 3) float, mm
+    s : (n,) float, mm
+        Arc length of each point (:func:`arc_length`).
+    span_mm : float or (n,) float, mm
+        Arc either side over which each bend is measured (a vessel's own radius, say).
+
+    Returns
+    -------
+    (n,) float, mm
+        Circumradius ``|ab| |bc| |ca| / (2 |ab x ac|)`` of each point's three points.
+    """
+    points = np.asarray(points, dtype=float)
+    span = np.broadcast_to(np.asarray(span_mm, dtype=float), s.shape)
+    before = point_at(points, s, np.maximum(s - span, 0.0))
+    after = point_at(points, s, np.minimum(s + span, s[-1]))
+    ab, bc, ca = before - points, after - points, after - before
+    area2 = np.linalg.norm(np.cross(ab, ca), axis=1)
+    la, lb, lc = (np.linalg.norm(v, axis=1) for v in (ab, bc, ca))
+    resolved = (np.minimum(s, s[-1] - s) >= 0.25 * span) & (area2 > 1e-12 * span ** 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(resolved, la * lb * lc / (2.0 * area2), np.inf)
 
 
 def curvature(points: Points) -> np.ndarray:
