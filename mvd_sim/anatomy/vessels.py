@@ -113,9 +113,11 @@ def basilar_point(bs: Brainstem, z_midline_mm: float, radius_mm: float) -> np.nd
 
 
 def _vertebral(bs: Brainstem, radius_mm: float, ba_radius_mm: float) -> VesselCourse:
-    theta = np.array([0.75, 0.95, 1.05, 1.25, 1.45])
+    # tortuosity about 1.15 (published 1.09-1.29), the middle waypoints 1-2.5 mm off the
+    # medulla so the spline between them does not dip into it (issue #22 audit, item 11)
+    theta = np.array([0.75, 0.50, 0.70, 1.10, 1.45])
     z = np.array([-30.0, PICA_ORIGIN_Z_MIDLINE_MM - 6.0, PICA_ORIGIN_Z_MIDLINE_MM, -8.0, -4.0])
-    h = radius_mm + np.array([0.6, 0.8, 0.8, 0.6, 0.4])
+    h = radius_mm + np.array([0.6, 2.5, 2.0, 1.0, 0.4])
     pts = np.vstack([bs.offset_points(theta, z, h),
                      basilar_point(bs, VBJ_Z_MIDLINE_MM, ba_radius_mm)])
     anchored = np.array([True, False, True, False, False, True])

@@ -296,8 +296,9 @@ def _tightest_bend_in_radii(tube: Tube) -> float:
 @pytest.mark.parametrize("behind, turns", [(True, True), (False, False)])
 def test_a_course_that_doubles_back_after_a_crossing_gets_room_to_turn(behind, turns):
     """Far from the brainstem, a crossing along +x whose next waypoint lies behind its end
-    gets a turn waypoint TURN_RADII vessel radii (at least 2 mm) beyond it and as far
-    towards that waypoint; one whose next waypoint lies ahead does not."""
+    gets a turn: waypoints on a circle of TURN_RADII vessel radii (at least 2 mm) that
+    leaves its end along +x, at most 30 deg apart, up to where the course heads straight
+    for that waypoint; one whose next waypoint lies ahead does not."""
     brainstem = bundled_scene("aica_as_moderate_right").brainstem
     far = np.array([40.0, 0.0, 0.0])
     crossing = far + np.linspace(0.0, 6.0, 5)[:, None] * np.array([1.0, 0.0, 0.0])
@@ -308,7 +309,14 @@ def test_a_course_that_doubles_back_after_a_crossing_gets_room_to_turn(behind, t
     assert_allclose(out[:5], crossing)
     if turns:
         turn = max(TURN_RADII * radius, 2.0)
-        assert_allclose(out[5:], [crossing[-1] + turn * np.array([1.0, 1.0, 0.0])])
+        arc, centre = out[5:], crossing[-1] + turn * np.array([0.0, 1.0, 0.0])
+        assert len(arc) >= 4
+        assert_allclose(np.linalg.norm(arc - centre, axis=1), turn, rtol=1e-12)
+        steps = np.linalg.norm(np.diff(np.vstack([crossing[-1:], arc]), axis=0), axis=1)
+        assert np.all(steps <= 2.0 * turn * np.sin(np.radians(15.0)) + 1e-9)
+        # it leaves the circle on the tangent through the next waypoint
+        assert_allclose(np.dot(after - arc[-1], arc[-1] - centre), 0.0, atol=1e-9)
+        assert np.cross(arc[-1] - centre, after - arc[-1])[2] > 0
     else:
         assert len(out) == 5
 
