@@ -141,8 +141,10 @@ def scenario_section() -> None:
         start = time.perf_counter()
         result = plan(case)
         t_plan = time.perf_counter() - start
-        summary = (f"{len(result.moves)} move(s), " + ("frees the nerve" if result.feasible
-                                                      else "no sponge plan"))
+        moves = " ".join(m.kind if m.kind != "pad" else f"pad:{m.sponge.seat}"
+                         for m in result.moves)
+        summary = (f"{moves}, {result.candidates_tried} solved, "
+                   + ("frees the nerve" if result.feasible else "no plan"))
         print(f"  {name:<26} {min(solve_times):10.2f} {t_dec:11.2f} {t_plan:7.2f}  {summary}")
 
 

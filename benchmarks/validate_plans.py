@@ -43,17 +43,8 @@ from mvd_sim.case import Case  # noqa: E402
 from mvd_sim.core.errors import MvdSimError  # noqa: E402
 from mvd_sim.dataset.priors import load_priors  # noqa: E402
 from mvd_sim.dataset.sampler import sample  # noqa: E402
-from mvd_sim.surgery.decompress import decompress_states  # noqa: E402
+from mvd_sim.surgery.decompress import decompress_states, new_cn8_contacts  # noqa: E402
 from mvd_sim.surgery.postop import postop_spec  # noqa: E402
-
-
-def _new_cn8(before, after, contact_mm: float) -> bool:
-    """Whether ``after`` (a contact report) has a CN VIII contact ``before`` has not, or one
-    deeper by more than the contact threshold."""
-    was = {c.vessel: c.min_separation_mm for c in before.contacts if c.nerve == "CN8"}
-    return any(c.nerve == "CN8" and (c.vessel not in was or
-                                     c.min_separation_mm < was[c.vessel] - contact_mm)
-               for c in after.contacts)
 
 
 def _harm(case: Case, operated: Case) -> tuple[bool, bool, bool]:
@@ -69,8 +60,8 @@ def _harm(case: Case, operated: Case) -> tuple[bool, bool, bool]:
     built = mvd_sim.analyze(case.scene, thresholds)
     cn7 = any(c.nerve == "CN7" for c in post.contacts) or \
         any(r.nerve == "CN7" for r in post.vessels_at_risk)
-    return (_new_cn8(settled, post, thresholds.contact_mm),
-            _new_cn8(built, post, thresholds.contact_mm), cn7)
+    return (bool(new_cn8_contacts(settled.contacts, post.contacts, thresholds.contact_mm)),
+            bool(new_cn8_contacts(built.contacts, post.contacts, thresholds.contact_mm)), cn7)
 
 
 def check(case: Case) -> dict:

@@ -68,6 +68,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             case = load_case(item)
             with _about(case.source):
                 operated_scene(case)  # an operated case's moves must go where it says
+                _check_findings(case)
         except MvdSimError as err:
             print(f"invalid  {err}", file=sys.stderr)
             failed += 1
@@ -75,6 +76,19 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             print(f"ok       {item}: {case.scene.side} side, vessels: "
                   f"{', '.join(case.scene.vessels) or 'none'}")
     return 1 if failed else 0
+
+
+def _check_findings(case: mvd_sim.Case) -> None:
+    """Refuse a case whose ``findings:`` the analysis of the case as built does not
+    reproduce (one line: what differs)."""
+    from mvd_sim.contact.findings import findings_differences
+
+    if case.spec.findings is None:
+        return
+    differences = findings_differences(case.spec.findings,
+                                       mvd_sim.analyze(case.scene, case.thresholds))
+    if differences:
+        raise MvdSimError("findings: " + "; ".join(differences))
 
 
 def _cmd_export(args: argparse.Namespace) -> int:

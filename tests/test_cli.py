@@ -85,6 +85,21 @@ def test_validate_malformed_file(tmp_path):
     assert line.startswith("invalid")
 
 
+def test_validate_refuses_findings_the_analysis_does_not_reproduce(tmp_path):
+    """A scenario whose findings say what its anatomy does not show is invalid, in one line
+    naming the file and what differs."""
+    text = mvd_sim.bundled_scenarios()["aica_as_moderate_right"].read_text(encoding="utf-8")
+    assert "severity: moderate" in text and "pattern: single" in text
+    wrong = text.replace("severity: moderate", "severity: severe").replace(
+        "pattern: single", "pattern: double")
+    (tmp_path / "wrong_findings.yaml").write_text(wrong, encoding="utf-8")
+    result = run_cli("validate", "wrong_findings.yaml", cwd=tmp_path)
+    assert result.returncode == 1 and result.stdout == ""
+    line = assert_one_error_line(result.stderr, "wrong_findings.yaml", "findings:",
+                                 "pattern 'double', the analysis finds 'single'")
+    assert "(severe) not found" in line and "(moderate) not listed" in line
+
+
 def test_validate_reports_good_file_after_a_bad_one(tmp_path):
     (tmp_path / "bad_radius.yaml").write_text(BAD_RADIUS, encoding="utf-8")
     good = tmp_path / "good_copy.yaml"

@@ -39,7 +39,7 @@ case built severe reads as severe even where the settled state relaxes its devia
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -64,7 +64,8 @@ __all__ = ["decompress", "decompress_states", "postop_starts", "settle_postop",
            "lifted_start",
            "sponge_outcomes", "sling_outcomes", "over_impacted", "nerve_deviation_mm",
            "DecompressionReport", "SpongeOutcome", "PadLoad", "SlingOutcome", "VesselOutcome",
-           "Check", "CaseGrade", "grade_as_built", "NERVE_PRESSURE_LIMIT_KPA", "BRAINSTEM_PRESSURE_LIMIT_KPA", "KINK_CURVATURE_PER_MM",
+           "Check", "CaseGrade", "grade_as_built", "new_cn8_contacts", "NERVE_PRESSURE_LIMIT_KPA",
+           "BRAINSTEM_PRESSURE_LIMIT_KPA", "PRESSURE_LIMITS_KPA", "KINK_CURVATURE_PER_MM",
            "REPORT_SCHEMA"]
 
 REPORT_SCHEMA = "mvd-sim/decompression-report"
@@ -77,6 +78,9 @@ NERVE_PRESSURE_LIMIT_KPA = 25.0
 #: published limit for the pons or medulla was found; the nerves' limit above, the stress
 #: the root exit zone's central myelin tolerates poorly, is taken for the brainstem it joins.
 BRAINSTEM_PRESSURE_LIMIT_KPA = 25.0
+#: The limits above by the body a pad presses (the bodies the verdict checks pads on).
+PRESSURE_LIMITS_KPA = {"CN7": NERVE_PRESSURE_LIMIT_KPA, "CN8": NERVE_PRESSURE_LIMIT_KPA,
+                       "brainstem": BRAINSTEM_PRESSURE_LIMIT_KPA}
 PAD_FORCE_TOL_N = 1e-5  # a pad touching the nerve with less (10 uN) does not press on it
 
 
@@ -490,14 +494,22 @@ def _cn7_free(after: StateSummary, vessels: list[VesselOutcome],
     return Check(name="cn7_free", passed=False, failing_means="not_decompressed", text=what)
 
 
+def new_cn8_contacts(before: Iterable[Contact], after: Iterable[Contact], contact_mm: float
+                     ) -> list[Contact]:
+    """The CN VIII contacts of ``after`` that ``before`` lacks, or presses deeper than there
+    by more than ``contact_mm`` (the contact threshold, mm); other contacts are ignored."""
+    was = {c.vessel: c.min_separation_mm for c in before if c.nerve == "CN8"}
+    return [c for c in after if c.nerve == "CN8" and
+            (c.vessel not in was or c.min_separation_mm < was[c.vessel] - contact_mm)]
+
+
 def _cn8_spared(before: StateSummary, after: StateSummary,
                 thresholds: SeverityThresholds) -> Check:
     """No vessel touches CN VIII that did not before, nor presses it deeper (by more than the
     contact threshold) than before: hearing loss is the commonest serious complication of
     MVD (2.3% permanent, Miller & Miller 2012)."""
+    harmed = new_cn8_contacts(before.cn8_contacts, after.cn8_contacts, thresholds.contact_mm)
     was = {c.vessel: c.min_separation_mm for c in before.cn8_contacts}
-    harmed = [c for c in after.cn8_contacts
-              if c.vessel not in was or c.min_separation_mm < was[c.vessel] - thresholds.contact_mm]
     if not harmed:
         return Check(name="cn8_spared", passed=True, failing_means="cost",
                      text="no new or deeper contact with CN VIII")

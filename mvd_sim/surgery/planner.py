@@ -51,7 +51,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mvd_sim.case import Case
-from mvd_sim.contact.analysis import analyze
+from mvd_sim.contact.analysis import ContactReport, analyze
 from mvd_sim.contact.regions import TubeSurface
 from mvd_sim.core.constants import MAX_SCENARIO_BYTES
 from mvd_sim.core.errors import MvdSimError, ScenarioError, SolverError
@@ -61,8 +61,8 @@ from mvd_sim.core.validation import one_line
 from mvd_sim.mechanics.simulate import Settled, build_model, settle
 from mvd_sim.scenario import SpongeSpec, TranspositionSpec
 from mvd_sim.scene.scene import Scene
-from mvd_sim.surgery.decompress import (BRAINSTEM_PRESSURE_LIMIT_KPA, NERVE_PRESSURE_LIMIT_KPA,
-                                        DecompressionReport, SpongeOutcome, decompress_states,
+from mvd_sim.surgery.decompress import (PRESSURE_LIMITS_KPA, DecompressionReport,
+                                        SpongeOutcome, decompress_states, new_cn8_contacts,
                                         nerve_deviation_mm, over_impacted, settle_postop,
                                         sponge_outcomes)
 from mvd_sim.surgery.operation import Operation, operate
@@ -219,9 +219,7 @@ class _Evaluator:
         self.case, self.thresholds = case, case.thresholds
         self.model = build_model(case.scene, (), case.materials)
         self.before: Settled = settle(case.scene, level=1.0, model=self.model)
-        self.cn8_before = {c.vessel: c.min_separation_mm
-                           for c in analyze(self.before.scene, self.thresholds).contacts
-                           if c.nerve == "CN8"}
+        self.before_report: ContactReport = analyze(self.before.scene, self.thresholds)
         self.tried = 0
         self.extra_mm = 0.0  # asked over the margin at systole, for what the pulse takes back
 
@@ -253,15 +251,13 @@ class _Evaluator:
         if over_impacted(nerve_deviation_mm(state.scene),
                          nerve_deviation_mm(self.before.scene), self.thresholds):
             return "over-impaction"
-        for c in analyze(state.scene, self.thresholds).contacts:
-            was = self.cn8_before.get(c.vessel)
-            if c.nerve == "CN8" and (was is None or
-                                     c.min_separation_mm < was - self.thresholds.contact_mm):
-                return "CN VIII"
-        limits = {"CN7": NERVE_PRESSURE_LIMIT_KPA, "CN8": NERVE_PRESSURE_LIMIT_KPA,
-                  "brainstem": BRAINSTEM_PRESSURE_LIMIT_KPA}
+        if new_cn8_contacts(self.before_report.contacts,
+                            analyze(state.scene, self.thresholds).contacts,
+                            self.thresholds.contact_mm):
+            return "CN VIII"
         for pad in self.pad_outcomes(state):
-            if any(load.pressure_kpa > limits.get(load.body, np.inf) for load in pad.loads):
+            if any(load.pressure_kpa > PRESSURE_LIMITS_KPA.get(load.body, np.inf)
+                   for load in pad.loads):
                 return "pressure"
         return None
 
@@ -286,14 +282,14 @@ def _idle(pad, scene: Scene) -> bool:
                for other in scene.sponges)
 
 
-def _targets(case: Case, state: Settled, operating: bool,
+def _targets(report: ContactReport, operating: bool,
              severity: dict[str, str]) -> list[_Target]:
-    """The compression sites to treat in a solved state at systole, worst first: every CN VII
-    contact (its severity, then the root exit zone first, then nearest the brainstem), then
-    every vessel at risk of CN VII (an operation leaves none at risk) where there is a
-    contact or an operation under way; none where nothing touches the nerve before surgery.
-    ``severity`` is each vessel's worst grade in the case as built."""
-    report = analyze(state.scene, case.thresholds)
+    """The compression sites to treat in a solved state at systole (``report``: its contact
+    analysis), worst first: every CN VII contact (its severity, then the root exit zone
+    first, then nearest the brainstem), then every vessel at risk of CN VII (an operation
+    leaves none at risk) where there is a contact or an operation under way; none where
+    nothing touches the nerve before surgery. ``severity`` is each vessel's worst grade in
+    the case as built."""
     rank = {name: i for i, name in enumerate(SEVERITIES)}
     contacts = sorted((c for c in report.contacts if c.nerve == "CN7"),
                       key=lambda c: (-rank[c.severity], not c.in_rez, c.s_deepest_mm))
@@ -472,7 +468,7 @@ def _choose(evaluate: _Evaluator, case: Case, target: _Target, chosen: Operation
             if move.kind == "pad":
                 outcome = evaluate.pad_outcomes(state)[-1]
                 pressures = [load.pressure_kpa for load in outcome.loads
-                             if load.body in ("CN7", "CN8", "brainstem")]
+                             if load.body in PRESSURE_LIMITS_KPA]
                 move = move.model_copy(update={"pressure_kpa": max(pressures, default=0.0),
                                                "on_rez": outcome.on_rez})
                 if move.sponge.seat != "nerve" and move.on_rez:
@@ -496,11 +492,11 @@ def plan_states(case: Case) -> tuple[Plan, Settled | None]:
     """:func:`plan` and the operated state at its worst phase (None without a move)."""
     scene = case.scene
     evaluate = _Evaluator(case)
-    pre = analyze(evaluate.before.scene, case.thresholds)
+    pre = evaluate.before_report
     answer = partial(Plan, scenario=case.name, case_sha256=case.fingerprint,
                      mobilise_first=[c.vessel for c in pre.culprits if c.pushes is not None])
     severity = _as_built_severity(case)
-    found = _targets(case, evaluate.before, False, severity)
+    found = _targets(pre, False, severity)
     meshes = sorted({t.vessel for t in found if t.vessel not in scene.vessels})
     if meshes:
         return answer(feasible=False, rez_spared=False, moves=[], predicted=None,
@@ -562,7 +558,7 @@ def _search(evaluate: _Evaluator, case: Case, found: list[_Target],
             return chosen, moves, _no_plan_message(case, target, evaluate.extra_mm)
         chosen, move, state = found_move
         moves.append(move)
-        found = _targets(case, state, True, severity)
+        found = _targets(analyze(state.scene, case.thresholds), True, severity)
     return chosen, moves, None
 
 

@@ -135,7 +135,7 @@ def test_a_pad_that_holds_nothing_is_not_solved_and_would_change_nothing(case_of
 
     case = case_of("double_pica_aica_left")
     evaluate = _Evaluator(case)
-    target = _targets(case, evaluate.before, False, {})[0]
+    target = _targets(evaluate.before_report, False, {})[0]
     idle = []
     for operation, _, what in _pad_options(case, target, mvd_sim.Operation(), away=True):
         try:
