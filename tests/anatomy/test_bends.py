@@ -79,13 +79,13 @@ def test_an_explicit_course_too_tight_is_refused_naming_file_and_field(tmp_path)
                             "a smaller radius_mm")
 
 
-@pytest.mark.xfail(strict=True, reason="issue #22: the builder still bends placed vessels "
-                   "under the floor (65 of 404 vessels in 150 cases, from 130) and folds some "
-                   "through themselves (18, from 36)")
-def test_sampled_vessels_keep_the_bend_floor_and_do_not_fold():
+@pytest.mark.parametrize("seed", [3, 11])
+def test_sampled_vessels_keep_the_bend_floor_and_do_not_fold(seed):
+    """Every vessel of 100 sampled cases bends no tighter than the floor and does not pass
+    through itself (placement relaxes its bends and refuses what it cannot relax)."""
     priors, bad = load_priors(), []
     for index in range(100):
-        for name, v in sample(priors, 3, index).scene.vessels.items():
+        for name, v in sample(priors, seed, index).scene.vessels.items():
             ratio = float(bend_ratios(v.points, v.radius).min())
             if ratio < MIN_BEND_RADIUS_TO_VESSEL_RADIUS or len(self_contacts(v)[2]):
                 bad.append((index, name, round(ratio, 2)))
