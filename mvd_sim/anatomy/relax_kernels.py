@@ -8,9 +8,8 @@ Each step measures every point's bend radius over one vessel radius of arc eithe
 radii of arc of a point under the floor by a step of bending-energy (biharmonic) flow on that
 scale: ``-L(L(p))``, where ``L(p)`` is the mean of the points one radius of arc before and
 after a point, less the point. Unlike curve shortening (``+L(p)``), which pulls a bend in
-toward its centre, this flow straightens a bend through a point held fixed (a vessel's
-origin on its trunk) by moving its neighbours outward as well as inward, and leaves a circle
-arc (no bend to relax) where it is. The move is made across the vessel only (along it, it
+toward its centre, this flow straightens a kink by moving its neighbours outward as well
+as inward, and leaves a circle arc (no bend to relax) where it is. The move is made across the vessel only (along it, it
 would only bunch its points). Points that came nearer the brainstem than their height are
 put back on its offset surface (:func:`mvd_sim.anatomy.surface_kernels.push_out`).
 
@@ -32,6 +31,12 @@ _OUT2 = array(2, writable=True, contiguous=True)
 #: Step of the flow, times ``L(L(p))``: the explicit step is stable below 0.5 (``L(L)``'s
 #: eigenvalues lie in [0, 4]); 0.25 damps the shortest waves fastest.
 _RATE = 0.25
+#: The flow stops once its tightest bend has not widened by :data:`_GAIN` (in vessel radii)
+#: for this many steps: stuck against the brainstem. On 2 x 150 sampled cases (seeds 3, 11)
+#: sampling took a quarter less time than with all :data:`max_steps`, with 30 and 25 redraws
+#: instead of 30 and 23 (25 steps: a few more redraws again).
+_PATIENCE = 50
+_GAIN = 0.01
 
 
 @compiled(_V, _V, _V)
@@ -78,46 +83,45 @@ def _across_move(points: np.ndarray, k: int, move: np.ndarray, chord: np.ndarray
     points[k] += rate * step
 
 
-@compiled(_OUT2, _V, _V, FLOAT, FLOAT, INT, SURFACE, _V, _V, FLOAT)
-def relax_bends(points: np.ndarray, radius_mm: np.ndarray, frozen: np.ndarray,
-                floor_ratio: float, reach_radii: float, max_steps: int, surface: tuple,
-                origin: np.ndarray, heights_mm: np.ndarray, reach_mm: float) -> float:
+@compiled(_OUT2, _V, FLOAT, FLOAT, INT, SURFACE, _V, _V, FLOAT)
+def relax_bends(points: np.ndarray, radius_mm: np.ndarray, floor_ratio: float,
+                reach_radii: float, max_steps: int, surface: tuple, origin: np.ndarray,
+                heights_mm: np.ndarray, reach_mm: float) -> float:
     """Relax the bends of a vessel ``points`` (n, 3) of radii ``radius_mm`` (n,) tighter than
     ``floor_ratio`` of their radius, in place.
 
     Each step, the points within ``reach_radii`` radii of arc of a point under the floor
-    (one that is not held: ``frozen < 1``) move by ``-_RATE (1 - frozen) L(L(p))`` across
-    the vessel (:func:`_laplacian`, :func:`_across_move`); the ends never move. Points
+    move by ``-_RATE L(L(p))`` across the vessel (:func:`_laplacian`,
+    :func:`_across_move`); the two ends never move. Points
     moved nearer the brainstem than ``heights_mm`` (n,) are put back on its offset surface
     (``surface``, ``origin``, ``reach_mm``: as for
     :func:`mvd_sim.anatomy.surface_kernels.push_out`). Stops when no point that may move is
-    under the floor, or after ``max_steps``, and leaves the vessel as it was at the step
-    whose tightest bend was widest (next to the brainstem, or where a course doubles back
-    on itself, the flow can tighten a bend it cannot open).
+    under the floor, after ``max_steps`` or once stuck (:data:`_PATIENCE`), and leaves the
+    vessel as it was at the step whose tightest bend was widest (next to the brainstem, or
+    where a course doubles back on itself, the flow can tighten a bend it cannot open).
 
     Returns
     -------
     float
-        The smallest bend radius over the vessel's radius at the points that may move, as
-        left (``inf`` if none bends).
+        The smallest bend radius over the vessel's radius, as left (``inf`` if it does not
+        bend).
     """
     n = len(points)
-    movable = frozen < 1.0
     tight = np.zeros(n)
     room = np.empty(n)
-    best, best_points = -np.inf, points.copy()
+    best, best_points, improved = -np.inf, points.copy(), 0
     for step in range(max_steps + 1):
         s = arc_length_kernel(points)
         ratio = bend_radius_kernel(points, s, radius_mm) / radius_mm
-        worst = np.inf
+        worst = ratio.min()
         for k in range(n):
-            tight[k] = 1.0 if movable[k] and ratio[k] < floor_ratio else 0.0
-            if movable[k]:
-                worst = min(worst, ratio[k])
+            tight[k] = 1.0 if ratio[k] < floor_ratio else 0.0
         if worst > best:
+            if worst > best + _GAIN:
+                improved = step
             best = worst
             best_points[:] = points
-        if worst >= floor_ratio or step == max_steps:
+        if worst >= floor_ratio or step == max_steps or step - improved > _PATIENCE:
             break
         before, after = np.maximum(s - radius_mm, 0.0), np.minimum(s + radius_mm, s[-1])
         lap = _laplacian(points, s, before, after)
@@ -125,9 +129,9 @@ def relax_bends(points: np.ndarray, radius_mm: np.ndarray, frozen: np.ndarray,
         chord = point_at_kernel(points, s, after) - point_at_kernel(points, s, before)
         near = _within_arc(s, reach_radii * radius_mm, tight)
         near[0] = near[n - 1] = False
-        rows = np.flatnonzero(near & movable)
+        rows = np.flatnonzero(near)
         for k in rows:
-            _across_move(points, k, bilap[k], chord[k], -_RATE * (1.0 - frozen[k]))
+            _across_move(points, k, bilap[k], chord[k], -_RATE)
         push_out(surface, origin, points, rows, heights_mm, reach_mm, room)
     points[:] = best_points
     return best
