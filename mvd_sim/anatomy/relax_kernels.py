@@ -1,6 +1,6 @@
-"""Compiled bend relaxation (:func:`mvd_sim.anatomy.placement.place_vessel` calls it once a
-vessel is placed): the stretches of a vessel bent tighter than its floor are smoothed where
-they are, off the brainstem.
+"""Compiled bend relaxation (:func:`mvd_sim.anatomy.placement.place_vessel` calls it after
+each round of avoidance and once a vessel is placed): the stretches of a vessel bent tighter
+than its floor are smoothed where they are, off the brainstem.
 
 Each step measures every point's bend radius over one vessel radius of arc either side
 (:func:`mvd_sim.core.geometry.curve.bend_radius_kernel`, the measure
@@ -9,9 +9,10 @@ radii of arc of a point under the floor by a step of bending-energy (biharmonic)
 scale: ``-L(L(p))``, where ``L(p)`` is the mean of the points one radius of arc before and
 after a point, less the point. Unlike curve shortening (``+L(p)``), which pulls a bend in
 toward its centre, this flow straightens a kink by moving its neighbours outward as well
-as inward, and leaves a circle arc (no bend to relax) where it is. The move is made across the vessel only (along it, it
-would only bunch its points). Points that came nearer the brainstem than their height are
-put back on its offset surface (:func:`mvd_sim.anatomy.surface_kernels.push_out`).
+as inward, and leaves a circle arc (no bend to relax) where it is. The move is made across
+the vessel only (along it, it would only bunch its points). Points that came nearer the
+brainstem than their height are put back on its offset surface
+(:func:`mvd_sim.anatomy.surface_kernels.push_out`).
 
 Everything is in mm, in the scene frame.
 """
@@ -92,11 +93,10 @@ def relax_bends(points: np.ndarray, radius_mm: np.ndarray, floor_ratio: float,
 
     Each step, the points within ``reach_radii`` radii of arc of a point under the floor
     move by ``-_RATE L(L(p))`` across the vessel (:func:`_laplacian`,
-    :func:`_across_move`); the two ends never move. Points
-    moved nearer the brainstem than ``heights_mm`` (n,) are put back on its offset surface
-    (``surface``, ``origin``, ``reach_mm``: as for
-    :func:`mvd_sim.anatomy.surface_kernels.push_out`). Stops when no point that may move is
-    under the floor, after ``max_steps`` or once stuck (:data:`_PATIENCE`), and leaves the
+    :func:`_across_move`); the two ends never move. Points moved nearer the brainstem than
+    ``heights_mm`` (n,) are put back on its offset surface (``surface``, ``origin``,
+    ``reach_mm``: as for :func:`mvd_sim.anatomy.surface_kernels.push_out`). Stops when no
+    point is under the floor, after ``max_steps`` or once stuck (:data:`_PATIENCE`), and leaves the
     vessel as it was at the step whose tightest bend was widest (next to the brainstem, or
     where a course doubles back on itself, the flow can tighten a bend it cannot open).
 
