@@ -37,6 +37,8 @@ from dataclasses import dataclass  # noqa: E402
 import numpy as np  # noqa: E402
 
 import mvd_sim  # noqa: E402
+from mvd_sim.anatomy.bends import MIN_BEND_RADIUS_TO_VESSEL_RADIUS, bend_ratios  # noqa: E402
+from mvd_sim.anatomy.taper import AICA_TAPER  # noqa: E402
 from mvd_sim.core.geometry.closest import point_polyline  # noqa: E402
 from mvd_sim.core.tube import Tube  # noqa: E402
 
@@ -129,19 +131,6 @@ def _around(offset: np.ndarray, tangent: np.ndarray) -> tuple[float, float]:
     if sup[2] < 0:
         sup = -sup
     return float(perp @ ant), float(perp @ sup)
-
-
-def _min_bend_radius(points: np.ndarray) -> tuple[float, float]:
-    """Smallest radius of curvature (mm) of a polyline and its arc length, from the circle
-    through each vertex and its two neighbours."""
-    a, b, c = points[:-2], points[1:-1], points[2:]
-    ab, bc, ca = (np.linalg.norm(b - a, axis=1), np.linalg.norm(c - b, axis=1),
-                  np.linalg.norm(a - c, axis=1))
-    area2 = np.linalg.norm(np.cross(b - a, c - a), axis=1)
-    radius = np.where(area2 > 1e-12, ab * bc * ca / (2 * np.maximum(area2, 1e-300)), np.inf)
-    k = int(np.argmin(radius))
-    s = np.concatenate(([0.0], np.cumsum(ab)))
-    return float(radius[k]), float(s[k + 1])
 
 
 # -- the audit ---------------------------------------------------------------------------------
@@ -340,8 +329,10 @@ def audit(scene) -> list[Row]:
         add(g, "BA length", _num(ba.length_mm), "27.3 +- 5.7", "J NeuroIntervent Surg 2013",
             ba.length_mm, *_sd(27.3, 5.7))
     if aica is not None:
-        add(g, "AICA diameter along its course (largest)", _num(2 * aica.radius.max()),
-            "1.02 +- 0.35", "Estupinan et al.", 2 * aica.radius.max(), *_sd(1.02, 0.35))
+        # along its course: beyond the taper from its origin
+        course = 2 * aica.radius[aica.s >= AICA_TAPER.length_mm].max()
+        add(g, "AICA diameter along its course (largest beyond its taper)", _num(course),
+            "1.02 +- 0.35", "Estupinan et al.", course, *_sd(1.02, 0.35))
         add(g, "AICA diameter at its origin", _num(2 * aica.radius[0]), "2.10 (1.14-2.88)",
             "Dubrowski A et al., Folia Morphol 2024", 2 * aica.radius[0], 1.14, 2.88)
         sd_face = scene.petrous.signed_distance(aica.points)
@@ -391,12 +382,15 @@ def audit(scene) -> list[Row]:
             add(g, "vein diameter", _num(2 * v.radius.max()), "none (0.5-2.0 estimate)",
                 "estimate; Bender B et al., AJNR 2018")
     for v in scene.vessels.values():
-        bend, s_bend = _min_bend_radius(v.points)
-        ratio = bend / float(np.interp(s_bend, v.s, v.radius))
-        add(g, f"{v.name} ({v.kind}) tightest bend / own radius (at s = {s_bend:.1f})",
-            f"{ratio:.2f} (R {bend:.2f} mm)",
-            ">= 1 (tighter folds the wall through itself); floor 1.5 proposed",
-            "geometry; issue #22 (estimate)", ratio, 1.0, estimate=True)
+        # the builder's own measure: the circle through the points one radius of arc apart
+        ratios = bend_ratios(v.points, v.radius)
+        k = int(np.argmin(ratios))
+        ratio = float(ratios[k])
+        add(g, f"{v.name} ({v.kind}) tightest bend / own radius (at s = {v.s[k]:.1f})",
+            f"{ratio:.2f} (R {ratio * v.radius[k]:.2f} mm)",
+            f">= {MIN_BEND_RADIUS_TO_VESSEL_RADIUS:g} (the floor; at 1 the wall folds "
+            "through itself)", "geometry; issue #22 (estimate)", ratio,
+            MIN_BEND_RADIUS_TO_VESSEL_RADIUS, estimate=True)
 
     # -- petrous face and porus -------------------------------------------------------------
     g = "petrous"

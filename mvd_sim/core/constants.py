@@ -34,7 +34,8 @@ from typing import ClassVar
 
 __all__ = ["Tolerances", "TOL", "BrainstemParams", "FacialNerveParams",
            "VestibulocochlearParams", "VESSEL_DEFAULT_RADIUS_MM", "VESSEL_TYPES",
-           "VESSEL_PARENT", "BRANCH_ORIGIN_MM", "PetrousParams", "ContextParams",
+           "VESSEL_PARENT", "BRANCH_ORIGIN_MM", "AICA_MEATAL_BELOW_PORUS_MM",
+           "AICA_MEATAL_FRONT_OF_FACE_MM", "PetrousParams", "ContextParams",
            "LOWER_CRANIAL_NERVES", "OBSTACLE_KINDS", "MAX_SCENARIO_BYTES", "MAX_MESH_BYTES"]
 
 
@@ -208,6 +209,15 @@ VESSEL_TYPES: tuple[str, ...] = tuple(VESSEL_DEFAULT_RADIUS_MM)
 VESSEL_PARENT: dict[str, str] = {"AICA": "BA", "PICA": "VA", "VA": "BA"}
 # Length (mm) of a branch from its origin that may overlap its parent trunk.
 BRANCH_ORIGIN_MM: float = 6.0
+# The AICA's meatal loop (default course): a Chavda grade I loop, the commonest (61%; II
+# enters the canal 27%, III 12%), stays in the cerebellopontine angle below the porus.
+# *estimate*: its apex lies 3.4 mm below the porus centre along the petrous face (below the
+# 4.47 mm-high opening) and its centerline 1.0 mm in front of the face, in the angle (the
+# face: :class:`PetrousParams`): the default AICA's wall then clears the face by 0.47 mm
+# and bends no tighter than 1.88 radii (0.5 mm in front: its wall 0.03 mm in the bone).
+# Placed relative to the porus alone it lay 1.3 mm in the bone (issue #22 audit, item 14).
+AICA_MEATAL_BELOW_PORUS_MM: float = 3.4
+AICA_MEATAL_FRONT_OF_FACE_MM: float = 1.0
 
 
 

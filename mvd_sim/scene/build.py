@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from mvd_sim.anatomy.bends import check_vessel_shape
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
 from mvd_sim.anatomy.context import OBSTACLE_KINDS, ContextStructure, build_context, intrusion
 from mvd_sim.anatomy.petrous import PetrousFace
@@ -22,10 +23,12 @@ from mvd_sim.anatomy.nerves import (NerveBuild, build_facial_nerve,
                                     build_vestibulocochlear_nerve)
 from mvd_sim.anatomy.placement import (ContactRequest, clear_side, clearing_side, deviate_nerve,
                                        place_vessel, resolve_side)
+from mvd_sim.anatomy.taper import VESSEL_TAPERS, tapered_radii
 from mvd_sim.anatomy.vessels import default_course, spline_through
 from mvd_sim.core.constants import (VESSEL_DEFAULT_RADIUS_MM, ContextParams,
                                     FacialNerveParams, VestibulocochlearParams)
 from mvd_sim.core.errors import GeometryError, ScenarioError
+from mvd_sim.core.geometry import curve
 from mvd_sim.core.geometry.closest import closest_approach
 from mvd_sim.core.approach import SIDES, usable_sides
 from mvd_sim.scenario import NERVES, ScenarioSpec, VesselSpec
@@ -243,13 +246,17 @@ class _Builder(_Anatomy):
             if self.spec.side == "left":
                 points = points * _MIRROR
             try:
-                tube = Tube(spec.id, spec.type, spline_through(points), radius)
+                course = spline_through(points)
+                tube = Tube(spec.id, spec.type, course, tapered_radii(
+                    radius, curve.arc_length(course), VESSEL_TAPERS.get(spec.type)))
             except GeometryError as err:
                 raise ScenarioError(f"{field}.points_mm: {err}") from None
             clearance = self.brainstem.clearance(tube.points, 0.0)
             if np.min(clearance) < 0:
                 raise ScenarioError(f"{field}.points_mm: the centerline of {spec.id} passes "
                                     f"{-np.min(clearance):.2f} mm into the brainstem")
+            check_vessel_shape(tube, f"{field}.points_mm", "space the control points out "
+                               "round the turn or give the vessel a smaller radius_mm")
             return tube
         course = default_course(
             spec.type, self.brainstem, radius, facial=self.facial, cochlear=self.cochlear,
@@ -260,7 +267,7 @@ class _Builder(_Anatomy):
         requests = [self._request(k, j) for j in range(len(spec.compresses))]
         obstacles = list(self.nerves.values()) + list(self.vessels.values())
         return place_vessel(self.brainstem, spec.id, spec.type, course, radius, requests,
-                            obstacles)
+                            obstacles, VESSEL_TAPERS.get(spec.type))
 
     def context(self) -> dict[str, ContextStructure]:
         """The context structures, once every vessel is placed: refused if a vessel passes
