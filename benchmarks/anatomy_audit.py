@@ -174,7 +174,7 @@ def audit(scene) -> list[Row]:
     add(g, "medulla anteroposterior depth, deepest (at the olives)", _num(deepest),
         "13.0 +- 0.9", "J Gandaki Med Coll 2019", deepest, *_sd(13.0, 0.9))
     olive_width = float(np.max(2 * half_width[medulla]))
-    add(g, "medulla width (widest, at the olives)", _num(olive_width), "none (17 + olives)",
+    add(g, "medulla width (widest, at the olives)", _num(olive_width), "none (19 with the peduncles, + olives)",
         "estimate (BrainstemParams)")
     # groove of the pontomedullary sulcus along the RExP's direction
     rexp_mid = bs.origin_midline_mm * mirror

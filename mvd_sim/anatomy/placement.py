@@ -360,6 +360,8 @@ def clearing_side(brainstem: Brainstem, req: ContactRequest,
 def _clearing(brainstem: Brainstem, req: ContactRequest, sides: np.ndarray,
               radius_mm: float) -> np.ndarray:
     """(k,) bool: does a crossing on each of ``sides`` (k, 3) clear the brainstem?"""
+    if len(sides) == 0:
+        return np.zeros(0, dtype=bool)
     needed_mm = BRAINSTEM_CLEARANCE_MM + 0.05
     crossings = _crossing(req, sides, radius_mm).reshape(-1, 3)
     # exact only within reach: beyond it the lower bound already clears
@@ -686,7 +688,7 @@ def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCours
     crossings = [_crossing(req, side, radius_mm) for req, side in zip(requests, sides)]
     sequence = _insert_contacts(course, crossings)
     # a free default waypoint left at a sharp corner by the detour to a contact is dropped
-    kept = course.waypoints[course.anchored]
+    kept = course.kept_at_corners
     while True:
         shaped = _oriented_with_turns(brainstem, sequence, radius_mm)
         corner = _sharpest_free_corner(shaped, kept)

@@ -64,12 +64,23 @@ class VesselCourse:
     waypoints : (k, 3) float, mm
     anchored : (k,) bool
         Waypoints that clinical placement must keep (the origin on the parent trunk, the
-        distal end and the AICA's loop at the porus); the others may be replaced near a
-        contact.
+        distal end and the AICA's meatal loop at the porus); the others may be replaced
+        near a contact.
+    shaping : (k,) bool or None
+        Free waypoints that shape a loop (the AICA's pre- and postmeatal ones): replaced
+        only near a contact, never dropped at a corner a detour to a contact leaves
+        (:func:`mvd_sim.anatomy.placement.place_vessel`).
     """
 
     waypoints: np.ndarray
     anchored: np.ndarray
+    shaping: np.ndarray | None = None
+
+    @property
+    def kept_at_corners(self) -> np.ndarray:
+        """(m, 3) mm: the waypoints placement keeps where a detour leaves a sharp corner."""
+        keep = self.anchored if self.shaping is None else self.anchored | self.shaping
+        return self.waypoints[keep]
 
 
 def spline_through(waypoints: np.ndarray, spacing_mm: float = VESSEL_SPACING_MM) -> np.ndarray:
@@ -140,6 +151,10 @@ def _pica(bs: Brainstem, radius_mm: float, va: VesselCourse, rexp_theta: float,
     return VesselCourse(pts, anchored)
 
 
+_AICA_DISTAL_FRACTION = 0.0
+_AICA_DISTAL_OFFSET_MM = np.array([3.0, -8.0, -4.0])
+
+
 def _aica(bs: Brainstem, radius_mm: float, ba_radius_mm: float, facial: NerveBuild,
           cochlear: NerveBuild) -> VesselCourse:
     origin = basilar_point(bs, VBJ_Z_MIDLINE_MM + AICA_ORIGIN_ABOVE_VBJ_MM, ba_radius_mm)
@@ -153,14 +168,15 @@ def _aica(bs: Brainstem, radius_mm: float, ba_radius_mm: float, facial: NerveBui
     meatal = (face.porus - AICA_MEATAL_BELOW_PORUS_MM * face.up
               + AICA_MEATAL_FRONT_OF_FACE_MM * face.normal)
     postmeatal = viii.point_at(viii.length_mm - 6.0) + np.array([0.0, -2.6, -2.4])
-    distal = viii.points[0] + np.array([3.0, -8.0, -4.0])
+    distal = viii.point_at(_AICA_DISTAL_FRACTION * viii.length_mm) + _AICA_DISTAL_OFFSET_MM
     pts = np.vstack([origin, over_pons, premeatal, meatal, postmeatal, distal])
-    anchored = np.zeros(len(pts), dtype=bool)
-    # the premeatal, meatal and postmeatal waypoints are kept whatever the AICA presses on
-    # its way: the premeatal segment that compresses the REZ runs on to its loop at the
-    # porus (Martin & Rhoton 1980); dropped, the loop became a hairpin or vanished
-    anchored[[0, 3, 4, 5, -1]] = True
-    return VesselCourse(pts, anchored)
+    anchored, shaping = np.zeros(len(pts), dtype=bool), np.zeros(len(pts), dtype=bool)
+    # the meatal loop is kept whatever the AICA presses on its way: the premeatal segment
+    # that compresses the REZ runs on to its loop at the porus (Martin & Rhoton 1980);
+    # dropped at corners, the loop vanished or became a hairpin
+    anchored[[0, 4, -1]] = True
+    shaping[[3, 5]] = True
+    return VesselCourse(pts, anchored, shaping)
 
 
 def _vein(bs: Brainstem, radius_mm: float, rexp_theta: float, rexp_z: float) -> VesselCourse:

@@ -85,7 +85,7 @@ def test_sampled_vessels_keep_the_bend_floor_and_do_not_fold(seed):
     through itself (placement relaxes its bends and refuses what it cannot relax)."""
     priors, bad = load_priors(), []
     for index in range(100):
-        for name, v in sample(priors, seed, index).scene.vessels.items():
+        for name, v in sample(priors, seed, 100, index).scene.vessels.items():
             ratio = float(bend_ratios(v.points, v.radius).min())
             if ratio < MIN_BEND_RADIUS_TO_VESSEL_RADIUS or len(self_contacts(v)[2]):
                 bad.append((index, name, round(ratio, 2)))

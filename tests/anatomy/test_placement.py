@@ -219,7 +219,7 @@ def _spec_with(contact: dict) -> mvd_sim.ScenarioSpec:
 @pytest.mark.parametrize("gap_key, gap", [("separation_mm", 0.8), ("indentation_mm", 0.25),
                                           (None, 0.0)])
 @pytest.mark.parametrize("s_mm, side", [(3.0, "caudal"), (8.0, "anterior"),
-                                        (13.0, "rostral"), (16.5, "anterior")])
+                                        (11.0, "rostral"), (16.5, "anterior")])
 def test_placement_grid(s_mm, side, gap_key, gap):
     contact = {"target": "CN7", "s_mm": s_mm, "from": side}
     if gap_key:
@@ -391,7 +391,7 @@ def test_placed_vessels_touch_only_what_they_are_asked_to():
                         {"target": "CN7", "s_mm": 2.2, "from": "caudal",
                          "indentation_mm": 0.2}]},
                     {"id": "aica", "type": "AICA", "radius_mm": 0.58, "compresses": [
-                        {"target": "CN7", "s_mm": 4.4, "from": "caudal",
+                        {"target": "CN7", "s_mm": 4.4, "from": "anterior",
                          "indentation_mm": 0.3}]}]})
     scene = build_scene(spec, "two on AS")
     report = mvd_sim.analyze(scene)
@@ -449,7 +449,7 @@ def test_avoidance_skipping_points_with_room_changes_no_vessel(monkeypatch):
 @pytest.mark.parametrize("contact", [
     {"target": "CN7", "segment": "AS", "from": "caudal", "crossing_angle_deg": 85,
      "indentation_mm": 0.4},
-    {"target": "CN7", "segment": "AS", "from": "caudal", "crossing_angle_deg": 170,
+    {"target": "CN7", "segment": "AS", "from": "anterior", "crossing_angle_deg": 170,
      "indentation_mm": 0.4},
     {"target": "CN7", "segment": "AS", "from": "lateral", "crossing_angle_deg": 30},
     {"target": "CN7", "segment": "RDP", "from": "anterior", "crossing_angle_deg": 80,
