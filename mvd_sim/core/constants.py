@@ -304,19 +304,20 @@ class ContextParams:
     # it rests on the brainstem (the middle cerebellar peduncle) at the surface point nearest
     # to this far above and behind CN VIII's entry, its long axis turned this far back from
     # lateral.
-    flocculus_above_viii_mm: float = 5.5
+    flocculus_above_viii_mm: float = 5.0
     flocculus_behind_viii_mm: float = 3.5
     flocculus_heading_deg: float = 35.0
     # *estimate*: the cerebellar hemisphere, an ellipsoid (a hemisphere about 50 mm wide, 55
     # deep and 44 high), held as retracted so the cistern and the infrafloccular route stay
-    # open: its centre this far lateral, behind and above the RExP. Its medial face meets the
+    # open: its centre this far lateral, behind and above the RExP, clear of the flocculus,
+    # a lobule of it that stands out of its surface beside CN VIII. Its medial face meets the
     # brainstem along the middle cerebellar peduncle (15.5 +- 1.3 mm thick, J Korean Radiol
     # Soc 1995), which the audit measures.
     hemisphere_width_mm: float = 50.0
     hemisphere_depth_mm: float = 55.0
     hemisphere_height_mm: float = 44.0
-    hemisphere_lateral_mm: float = 12.0
-    hemisphere_behind_mm: float = 30.0
+    hemisphere_lateral_mm: float = 11.0
+    hemisphere_behind_mm: float = 32.0
     hemisphere_above_mm: float = 14.0
     # Choroid plexus through the foramen of Luschka (in 91.7% of 84 CPAs, Barany L et al.,
     # Acta Neurochir 2017): limb 23.6 mm long with a bulbous tip 3.5 mm wide (MRI,
