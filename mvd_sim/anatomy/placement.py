@@ -317,10 +317,11 @@ def _clearing(brainstem: Brainstem, req: ContactRequest, sides: np.ndarray,
               radius_mm: float) -> np.ndarray:
     """(k,) bool: does a crossing on each of ``sides`` (k, 3) clear the brainstem?"""
     needed_mm = BRAINSTEM_CLEARANCE_MM + 0.05
-    crossings = _crossing(req, sides, radius_mm).reshape(-1, 3)
+    crossings = _crossing(req, sides, radius_mm)    # (k, 5, 3); k = 0 for no side
     # exact only within reach: beyond it the lower bound already clears
-    clearance = brainstem.signed_distance(crossings, radius_mm + needed_mm) - radius_mm
-    return np.all(clearance.reshape(len(sides), -1) >= needed_mm, axis=1)
+    clearance = brainstem.signed_distance(crossings.reshape(-1, 3),
+                                          radius_mm + needed_mm) - radius_mm
+    return np.all(clearance.reshape(crossings.shape[:2]) >= needed_mm, axis=1)
 
 
 def deviate_nerve(brainstem: Brainstem, nerve: Tube, landmarks: NerveLandmarks,
