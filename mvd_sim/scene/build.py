@@ -21,7 +21,7 @@ from mvd_sim.anatomy.petrous import PetrousFace
 from mvd_sim.anatomy.nerves import (NerveBuild, build_facial_nerve,
                                     build_vestibulocochlear_nerve)
 from mvd_sim.anatomy.placement import (ContactRequest, clear_side, clearing_side, deviate_nerve,
-                                       place_vessel, resolve_side)
+                                       other_nerves, place_vessel, resolve_side)
 from mvd_sim.anatomy.vessels import default_course, spline_through
 from mvd_sim.core.constants import (VESSEL_DEFAULT_RADIUS_MM, ContextParams,
                                     FacialNerveParams, VestibulocochlearParams)
@@ -120,9 +120,10 @@ class NerveSites:
 
     A side can be asked where its sector across the nerve is wide enough
     (:func:`mvd_sim.core.approach.usable_sides`) and where a vessel crossing the nerve from
-    it clears the brainstem (:func:`mvd_sim.anatomy.placement.clear_side`): the two checks
-    placement makes before it places. The vessel's course, the other vessels and a nerve
-    deviated by another contact may still refuse a side that passes them.
+    it clears the brainstem and the other nerve (CN VIII beside CN VII, and CN VII beside
+    CN VIII; :func:`mvd_sim.anatomy.placement.clear_side`): the checks placement makes
+    before it places. The vessel's course, the other vessels and a nerve deviated by
+    another contact may still refuse a side that passes them.
 
     Parameters
     ----------
@@ -158,7 +159,8 @@ class NerveSites:
             normal = resolve_side(target, s_mm, side, "probe")
             request = ContactRequest("probe", target, float(s_mm), normal, gap_mm,
                                      crossing_angle_deg, side)
-            if clearing_side(anatomy.brainstem, request, radius_mm) is not None:
+            nerves = other_nerves(request, list(anatomy.nerves.values()))
+            if clearing_side(anatomy.brainstem, request, radius_mm, nerves) is not None:
                 sides.append(side)
         return sides
 
@@ -223,7 +225,8 @@ class _Builder(_Anatomy):
                     req, radius = self._request(k, j), self._radius(vessel)
                     # the vessel's side, turned clear of the brainstem, once: the nerve is
                     # deviated away from it and the vessel placed on it
-                    side = clear_side(self.brainstem, req, radius)
+                    side = clear_side(self.brainstem, req, radius,
+                                      other_nerves(req, list(self.nerves.values())))
                     self.deviation_sides[k, j] = side
                     self.nerves[contact.target] = deviate_nerve(
                         self.brainstem, req.target, self.builds[contact.target].landmarks,

@@ -163,28 +163,31 @@ def test_a_side_is_drawn_from_the_usable_ones_by_the_vessels_weights():
         {"anterior", "caudal"}
 
 
-def _aica_from(side: str, angle: float = 85.0) -> dict:
+def _aica_from(side: str, angle: float = 85.0, segment: str = "AS") -> dict:
     return {"schema_version": 1, "title": "t", "description": "d", "side": "right",
             "vessels": [{"id": "a", "type": "AICA", "radius_mm": 0.5, "compresses": [
-                {"target": "CN7", "segment": "AS", "from": side,
+                {"target": "CN7", "segment": segment, "from": side,
                  "crossing_angle_deg": angle}]}]}
 
 
-def test_the_sides_a_site_allows_are_those_placement_honours():
-    """NerveSites makes placement's own checks before any vessel is placed: at the attached
-    segment's centre of the default anatomy an AICA can come from caudal (which places) but
-    not from anterior or posterior, whose narrow sectors there face the brainstem (refused
-    as built)."""
+@pytest.mark.parametrize("segment, usable, refusal", [
+    ("AS", ["anterior", "caudal"], "enter the brainstem"),
+    ("CP", ["anterior", "caudal"], "run into CN8")])
+def test_the_sides_a_site_allows_are_those_placement_honours(segment, usable, refusal):
+    """NerveSites makes placement's own checks before any vessel is placed. At the centre of
+    the default anatomy's attached segment (heading laterally on the pons) an AICA can come
+    from anterior or caudal, which place, but not from posterior, whose crossing there
+    enters the brainstem; in the cisternal portion CN VIII lies apposed behind and below
+    CN VII, and a crossing from posterior runs into it (both refused as built)."""
     sites = NerveSites(AnatomySpec())
-    s_mm = sites.point("CN7", "AS")
-    usable = sites.sides("CN7", s_mm, 0.5, 85.0, among=sampler.SIDES_BY_VESSEL["AICA"])
-    assert usable == ["caudal"]
+    s_mm = sites.point("CN7", segment)
+    assert sites.sides("CN7", s_mm, 0.5, 85.0, among=sampler.SIDES_BY_VESSEL["AICA"]) == usable
     for side in sampler.SIDES_BY_VESSEL["AICA"]:
-        spec = parse_scenario(_aica_from(side))
+        spec = parse_scenario(_aica_from(side, segment=segment))
         if side in usable:
             build_scene(spec)
         else:
-            with pytest.raises(ScenarioError, match=rf"from: .*{side}"):
+            with pytest.raises(ScenarioError, match=rf"from: .* {side} would {refusal}"):
                 build_scene(spec)
 
 
