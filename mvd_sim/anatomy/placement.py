@@ -72,7 +72,7 @@ from mvd_sim.core.tube import Tube
 from mvd_sim.scenario.schema import NERVES
 
 __all__ = ["ContactRequest", "resolve_side", "clear_side", "clearing_side", "other_nerves",
-           "deviate_nerve",
+           "deviate_nerve", "deviation_fits_from",
            "place_vessel", "avoid_tubes", "DEVIATION_HALF_WIDTH_MM", "CROSSING_HALF_LENGTH_MM",
            "AVOIDANCE_CLEARANCE_MM", "SIDE_TOLERANCE_DEG", "TURN_RADII"]
 
@@ -384,6 +384,32 @@ def other_nerves(req: ContactRequest, obstacles: list[Tube]) -> tuple[Tube, ...]
     return tuple(t for t in obstacles if t.kind in NERVES and t.name != req.target.name)
 
 
+def _deviation_room_mm(nerve: Tube, s_mm: np.ndarray | float) -> np.ndarray | float:
+    """Half-width (mm of arc) a deviation centred at ``s_mm`` can take: at most
+    :data:`DEVIATION_HALF_WIDTH_MM`, and no further than either end of the nerve (the RExP
+    and the porus stay put)."""
+    return np.minimum(DEVIATION_HALF_WIDTH_MM, np.minimum(s_mm, nerve.length_mm - s_mm))
+
+
+def _deviation_needs_mm(nerve: Tube, s_mm: np.ndarray | float, deviation_mm: float,
+                        vessel_radius_mm: float) -> np.ndarray | float:
+    """Half-width (mm of arc) a deviation of ``deviation_mm`` at ``s_mm`` needs so the bent
+    nerve does not wrap tighter than the vessel pressing it: the raised cosine's peak
+    curvature, D (pi / half)^2 / 2, at most 1 / (r_vessel + r_nerve)."""
+    return np.pi * np.sqrt(deviation_mm * (vessel_radius_mm + nerve.radius_at(s_mm)) / 2.0)
+
+
+def deviation_fits_from(nerve: Tube, s_mm: float, deviation_mm: float,
+                        vessel_radius_mm: float) -> float | None:
+    """The first arc length (mm, a point of the nerve's polyline) at or beyond ``s_mm``
+    where a vessel of radius ``vessel_radius_mm`` can deviate ``nerve`` by ``deviation_mm``
+    (:func:`deviate_nerve` refuses nearer the RExP), or None where none is."""
+    s = np.concatenate(([s_mm], nerve.s[nerve.s > s_mm]))
+    fits = _deviation_room_mm(nerve, s) >= _deviation_needs_mm(nerve, s, deviation_mm,
+                                                               vessel_radius_mm)
+    return float(s[np.argmax(fits)]) if np.any(fits) else None
+
+
 def deviate_nerve(brainstem: Brainstem, nerve: Tube, landmarks: NerveLandmarks,
                   s_mm: float, side: np.ndarray, deviation_mm: float,
                   vessel_radius_mm: float, field: str) -> Tube:
@@ -394,11 +420,8 @@ def deviate_nerve(brainstem: Brainstem, nerve: Tube, landmarks: NerveLandmarks,
     nerve stays on the brainstem. Points are matched by index, so arc lengths on the rest
     course still name the same material points.
     """
-    half = min(DEVIATION_HALF_WIDTH_MM, s_mm, nerve.length_mm - s_mm)
-    # the bent nerve must not wrap tighter than the vessel pressing it: peak curvature of the
-    # raised cosine, D (pi / half)^2 / 2, at most 1 / (r_vessel + r_nerve)
-    needed = np.pi * np.sqrt(deviation_mm * (vessel_radius_mm
-                                             + float(nerve.radius_at(s_mm))) / 2.0)
+    half = _deviation_room_mm(nerve, s_mm)
+    needed = _deviation_needs_mm(nerve, s_mm, deviation_mm, vessel_radius_mm)
     if half < needed:
         raise ScenarioError(f"{field}.nerve_deviation_mm: {deviation_mm:g} mm of deviation at "
                             f"s = {s_mm:.1f} mm would bend {nerve.name} tighter than the vessel "

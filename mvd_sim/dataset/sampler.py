@@ -69,6 +69,9 @@ SIDE_WEIGHTS_BY_VESSEL: dict[str, dict[str, float]] = {
 #: The sides each culprit comes from (the keys of :data:`SIDE_WEIGHTS_BY_VESSEL`).
 SIDES_BY_VESSEL = {kind: tuple(w) for kind, w in SIDE_WEIGHTS_BY_VESSEL.items()}
 _VESSEL_ORDER = ("VA", "PICA", "AICA", "vein")
+#: How far (mm) beyond the first point where a deviation fits a severe compression moved
+#: there is asked (the deviation's check is exact; this keeps rounding off its edge).
+_DEVIATION_MARGIN_MM = 0.05
 
 
 #: Uniforms one diagnosis is drawn from, one per choice (see :func:`draw_diagnosis`).
@@ -321,13 +324,35 @@ def _contact(priors: Priors, rng: np.random.Generator, kind: str, radius_mm: flo
         contact["nerve_deviation_mm"] = round(priors.deviation_mm.draw(rng), 3)
     usable: list[str] = []
     if sites is not None:
+        s_mm = _contact_point(contact, sites, compression.site, fraction, radius_mm)
         # the gap left (mm): a control's separation, or minus the indentation
         gap_mm = contact.get("separation_mm", -contact.get("indentation_mm", 0.0))
-        usable = sites.sides("CN7", sites.point("CN7", compression.site, fraction), radius_mm,
-                             contact["crossing_angle_deg"], gap_mm,
+        usable = sites.sides("CN7", s_mm, radius_mm, contact["crossing_angle_deg"], gap_mm,
                              among=SIDE_WEIGHTS_BY_VESSEL[kind])
     contact["from"] = approach_side(kind, usable, rng)
     return contact
+
+
+def _contact_point(contact: dict, sites: NerveSites, site: str, fraction: float,
+                   radius_mm: float) -> float:
+    """Where on CN VII (arc length, mm) ``contact`` lands: ``fraction`` along its segment
+    ``site``; a deviating contact (severe) that point or, where the deviation does not fit
+    there (near the RExP: the attached segment is 5.5 mm long), the first point along the
+    segment where it does, then asked by ``s_mm`` instead of its segment (a deviation too
+    large for the whole segment is left to be refused and redrawn)."""
+    s_mm = sites.point("CN7", site, fraction)
+    deviation_mm = contact.get("nerve_deviation_mm", 0.0)
+    if deviation_mm == 0.0:
+        return s_mm
+    fits_mm = sites.deviation_from("CN7", s_mm, deviation_mm, radius_mm)
+    if fits_mm is None or fits_mm <= s_mm:
+        return s_mm
+    moved_mm = round(fits_mm + _DEVIATION_MARGIN_MM, 2)
+    if moved_mm < sites.segment_end("CN7", site):
+        del contact["segment"]
+        contact["s_mm"] = moved_mm
+        return moved_mm
+    return s_mm
 
 
 def draw_spec(priors: Priors, diagnosis: Diagnosis, rng: np.random.Generator,

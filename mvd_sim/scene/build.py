@@ -21,7 +21,8 @@ from mvd_sim.anatomy.petrous import PetrousFace
 from mvd_sim.anatomy.nerves import (NerveBuild, build_facial_nerve,
                                     build_vestibulocochlear_nerve)
 from mvd_sim.anatomy.placement import (ContactRequest, clear_side, clearing_side, deviate_nerve,
-                                       other_nerves, place_vessel, resolve_side)
+                                       deviation_fits_from, other_nerves, place_vessel,
+                                       resolve_side)
 from mvd_sim.anatomy.vessels import default_course, spline_through
 from mvd_sim.core.constants import (VESSEL_DEFAULT_RADIUS_MM, ContextParams,
                                     FacialNerveParams, VestibulocochlearParams)
@@ -143,6 +144,17 @@ class NerveSites:
         """Arc length (mm) of the point ``fraction`` along ``segment`` of ``nerve``, where a
         contact asked by segment lands (:class:`~mvd_sim.scenario.schema.ContactSpec`)."""
         return float(self._anatomy.builds[nerve].landmarks.segment_point(segment, fraction))
+
+    def segment_end(self, nerve: str, segment: str) -> float:
+        """Arc length (mm) of the distal end of ``segment`` of ``nerve``."""
+        return self.point(nerve, segment, 1.0)
+
+    def deviation_from(self, nerve: str, s_mm: float, deviation_mm: float,
+                       radius_mm: float) -> float | None:
+        """The first arc length (mm) at or beyond ``s_mm`` where a vessel of radius
+        ``radius_mm`` can deviate ``nerve`` by ``deviation_mm``
+        (:func:`mvd_sim.anatomy.placement.deviation_fits_from`), or None."""
+        return deviation_fits_from(self._anatomy.nerves[nerve], s_mm, deviation_mm, radius_mm)
 
     def sides(self, nerve: str, s_mm: float, radius_mm: float, crossing_angle_deg: float,
               gap_mm: float = 0.0, among: Iterable[str] = SIDES) -> list[str]:
