@@ -24,6 +24,7 @@ leaning toward the ones that are easy to place; then the diagnosis too.
 
 from __future__ import annotations
 
+import collections
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -299,21 +300,42 @@ def approach_side(kind: str, usable: list[str] | tuple[str, ...],
 def _segment_fractions(diagnosis: Diagnosis) -> dict[tuple[str, int], float]:
     """Where along its segment each compression lands, keyed by (vessel kind, compression
     index): ``m`` contacts on one segment spread at ``i / (m + 1)`` in the scenario's order
-    (:class:`~mvd_sim.scenario.schema.ContactSpec`), the vessels in :data:`_VESSEL_ORDER`."""
+    (:class:`~mvd_sim.scenario.schema.ContactSpec`), the vessels in :data:`_VESSEL_ORDER`,
+    except that a severe one (which deviates the nerve, and needs room from the RExP) takes
+    the most distal place (its segment's contacts are then asked by ``s_mm``,
+    :func:`_pinned`)."""
     groups: dict[str, list[tuple[str, int]]] = {}
     for kind in _VESSEL_ORDER:
         for j, compression in enumerate(diagnosis.compressions.get(kind, ())):
             groups.setdefault(compression.site, []).append((kind, j))
-    return {key: (i + 1) / (len(keys) + 1) for keys in groups.values()
-            for i, key in enumerate(keys)}
+    fractions = {}
+    for keys in groups.values():
+        keys = sorted(keys, key=lambda key: _is_severe(diagnosis, key))   # stable
+        fractions.update({key: (i + 1) / (len(keys) + 1) for i, key in enumerate(keys)})
+    return fractions
+
+
+def _is_severe(diagnosis: Diagnosis, key: tuple[str, int]) -> bool:
+    kind, j = key
+    return diagnosis.compressions[kind][j].severity == "severe"
+
+
+def _pinned(diagnosis: Diagnosis) -> set[str]:
+    """The segments whose compressions are asked by ``s_mm`` (at the points
+    :func:`_segment_fractions` gives), not by segment: those shared with a severe one, whose
+    order along the segment the scenario's would not keep."""
+    sites = collections.Counter(c.site for cs in diagnosis.compressions.values() for c in cs)
+    return {c.site for cs in diagnosis.compressions.values() for c in cs
+            if c.severity == "severe" and sites[c.site] > 1}
 
 
 def _contact(priors: Priors, rng: np.random.Generator, kind: str, radius_mm: float,
-             compression: Compression, sites: NerveSites | None, fraction: float) -> dict:
+             compression: Compression, sites: NerveSites | None, fraction: float,
+             pinned: bool = False) -> dict:
     """A compression's geometry: crossing angle, indentation (a control's separation) and
     deviation, then the side,
-    drawn from those a vessel of ``radius_mm`` crossing at that angle can be asked at its
-    site (:meth:`~mvd_sim.scene.build.NerveSites.sides`)."""
+    drawn from those a vessel of ``radius_mm`` crossing at that angle (and deviating the
+    nerve that far) can be asked at its site (:meth:`~mvd_sim.scene.build.NerveSites.sides`)."""
     contact = {"target": "CN7", "segment": compression.site,
                "crossing_angle_deg": round(priors.crossing_angle_deg.draw(rng), 2)}
     if compression.severity is None:
@@ -324,34 +346,36 @@ def _contact(priors: Priors, rng: np.random.Generator, kind: str, radius_mm: flo
         contact["nerve_deviation_mm"] = round(priors.deviation_mm.draw(rng), 3)
     usable: list[str] = []
     if sites is not None:
-        s_mm = _contact_point(contact, sites, compression.site, fraction, radius_mm)
+        s_mm = _contact_point(contact, sites, compression.site, fraction, radius_mm, pinned)
         # the gap left (mm): a control's separation, or minus the indentation
         gap_mm = contact.get("separation_mm", -contact.get("indentation_mm", 0.0))
         usable = sites.sides("CN7", s_mm, radius_mm, contact["crossing_angle_deg"], gap_mm,
-                             among=SIDE_WEIGHTS_BY_VESSEL[kind])
+                             among=SIDE_WEIGHTS_BY_VESSEL[kind],
+                             deviation_mm=contact.get("nerve_deviation_mm", 0.0))
     contact["from"] = approach_side(kind, usable, rng)
     return contact
 
 
 def _contact_point(contact: dict, sites: NerveSites, site: str, fraction: float,
-                   radius_mm: float) -> float:
+                   radius_mm: float, pinned: bool = False) -> float:
     """Where on CN VII (arc length, mm) ``contact`` lands: ``fraction`` along its segment
-    ``site``; a deviating contact (severe) that point or, where the deviation does not fit
-    there (near the RExP: the attached segment is 5.5 mm long), the first point along the
-    segment where it does, then asked by ``s_mm`` instead of its segment (a deviation too
-    large for the whole segment is left to be refused and redrawn)."""
+    ``site``, asked by ``s_mm`` instead of the segment where ``pinned``; a deviating contact
+    (severe) that point or, where the deviation does not fit there (near the RExP: the
+    attached segment is 5.5 mm long), the first point along the segment where it does, then
+    asked by ``s_mm`` (a deviation too large for the whole segment is left to be refused and
+    redrawn)."""
     s_mm = sites.point("CN7", site, fraction)
     deviation_mm = contact.get("nerve_deviation_mm", 0.0)
-    if deviation_mm == 0.0:
-        return s_mm
-    fits_mm = sites.deviation_from("CN7", s_mm, deviation_mm, radius_mm)
-    if fits_mm is None or fits_mm <= s_mm:
-        return s_mm
-    moved_mm = round(fits_mm + _DEVIATION_MARGIN_MM, 2)
-    if moved_mm < sites.segment_end("CN7", site):
+    fits_mm = sites.deviation_from("CN7", s_mm, deviation_mm, radius_mm) \
+        if deviation_mm > 0.0 else None
+    if fits_mm is not None and fits_mm > s_mm:
+        moved_mm = fits_mm + _DEVIATION_MARGIN_MM
+        if moved_mm < sites.segment_end("CN7", site):
+            s_mm, pinned = moved_mm, True
+    if pinned:
+        s_mm = round(s_mm, 2)
         del contact["segment"]
-        contact["s_mm"] = moved_mm
-        return moved_mm
+        contact["s_mm"] = s_mm
     return s_mm
 
 
@@ -366,7 +390,7 @@ def draw_spec(priors: Priors, diagnosis: Diagnosis, rng: np.random.Generator,
         sites = NerveSites(AnatomySpec.model_validate(anatomy))
     except (ScenarioError, ValueError):
         sites = None   # the nerve cannot be built: the draw is refused and redrawn
-    fractions = _segment_fractions(diagnosis)
+    fractions, pinned = _segment_fractions(diagnosis), _pinned(diagnosis)
     culprits = diagnosis.culprits
     vessels = [{"id": "ba", "type": "BA"}]
     kinds = set(culprits) | set(diagnosis.compressions)
@@ -382,7 +406,8 @@ def draw_spec(priors: Priors, diagnosis: Diagnosis, rng: np.random.Generator,
             vessel["compresses"] = [{"target": target}]
         elif kind in diagnosis.compressions:
             vessel["compresses"] = [
-                _contact(priors, rng, kind, vessel["radius_mm"], c, sites, fractions[kind, j])
+                _contact(priors, rng, kind, vessel["radius_mm"], c, sites, fractions[kind, j],
+                         c.site in pinned)
                 for j, c in enumerate(diagnosis.compressions[kind])]
         vessels.append(vessel)
     return parse_scenario({

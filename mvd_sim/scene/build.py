@@ -157,10 +157,13 @@ class NerveSites:
         return deviation_fits_from(self._anatomy.nerves[nerve], s_mm, deviation_mm, radius_mm)
 
     def sides(self, nerve: str, s_mm: float, radius_mm: float, crossing_angle_deg: float,
-              gap_mm: float = 0.0, among: Iterable[str] = SIDES) -> list[str]:
+              gap_mm: float = 0.0, among: Iterable[str] = SIDES,
+              deviation_mm: float = 0.0) -> list[str]:
         """The sides, of ``among``, a vessel of radius ``radius_mm`` can be asked to come
         from to cross ``nerve`` at ``s_mm`` at the directed ``crossing_angle_deg``, leaving
-        ``gap_mm`` (negative: indenting), in the order of
+        ``gap_mm`` (negative: indenting) and deviating the nerve by ``deviation_mm``
+        (:func:`mvd_sim.anatomy.placement.deviate_nerve`: on the attached segment only
+        along the brainstem's surface), in the order of
         :data:`mvd_sim.core.approach.SIDES`."""
         anatomy = self._anatomy
         target = anatomy.nerves[nerve]
@@ -172,9 +175,25 @@ class NerveSites:
             request = ContactRequest("probe", target, float(s_mm), normal, gap_mm,
                                      crossing_angle_deg, side)
             nerves = other_nerves(request, list(anatomy.nerves.values()))
-            if clearing_side(anatomy.brainstem, request, radius_mm, nerves) is not None:
+            lies = clearing_side(anatomy.brainstem, request, radius_mm, nerves)
+            if lies is not None and self._deviates(nerve, request, lies, deviation_mm,
+                                                   radius_mm):
                 sides.append(side)
         return sides
+
+    def _deviates(self, nerve: str, request: ContactRequest, side: np.ndarray,
+                  deviation_mm: float, radius_mm: float) -> bool:
+        """Can a vessel of radius ``radius_mm`` lying on ``side`` (unit, canonical frame)
+        deviate ``nerve`` by ``deviation_mm`` at the request's point (True for none)?"""
+        if deviation_mm <= 0.0:
+            return True
+        anatomy = self._anatomy
+        try:
+            deviate_nerve(anatomy.brainstem, request.target, anatomy.builds[nerve].landmarks,
+                          request.s_mm, side, deviation_mm, radius_mm, request.field)
+        except ScenarioError:
+            return False
+        return True
 
 
 class _Builder(_Anatomy):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+import mvd_sim
 import mvd_sim.case
 from mvd_sim.dataset import sampler
 from mvd_sim.dataset.priors import load_priors
@@ -189,6 +190,28 @@ def test_the_sides_a_site_allows_are_those_placement_honours(segment, usable, re
         else:
             with pytest.raises(ScenarioError, match=rf"from: .* {side} would {refusal}"):
                 build_scene(spec)
+
+
+def test_a_severe_compression_is_asked_where_its_deviation_fits():
+    """At the centre of the default attached segment (2.9 mm from the RExP) a 1.2 mm
+    deviation by a 0.8 mm vessel would bend CN VII tighter than the vessel and is refused;
+    the sampler asks it at the first point of the segment where it fits, which builds, and
+    the contact is still reported on the attached segment."""
+    sites = NerveSites(AnatomySpec())
+    contact = {"target": "CN7", "segment": "AS", "crossing_angle_deg": 85.0,
+               "indentation_mm": 0.3, "nerve_deviation_mm": 1.2}
+    centre_mm = sites.point("CN7", "AS")
+    s_mm = sampler._contact_point(contact, sites, "AS", 0.5, 0.8)
+    assert centre_mm < s_mm < sites.segment_end("CN7", "AS")
+    assert contact["s_mm"] == s_mm and "segment" not in contact
+    spec = {"schema_version": 1, "title": "t", "description": "d", "side": "right",
+            "vessels": [{"id": "a", "type": "AICA", "radius_mm": 0.8, "compresses": [
+                {**contact, "from": "anterior"}]}]}
+    (found,) = mvd_sim.analyze(build_scene(parse_scenario(spec))).contacts
+    assert found.segment == "AS" and found.severity == "severe"
+    with pytest.raises(ScenarioError, match="would bend CN7 tighter than the vessel"):
+        build_scene(parse_scenario({**spec, "vessels": [{**spec["vessels"][0], "compresses": [
+            {**contact, "from": "anterior", "s_mm": centre_mm}]}]}))
 
 
 def test_a_dataset_draws_the_stratified_points_in_a_random_order():
