@@ -19,7 +19,7 @@ which worker draws it or in which order:
 A draw the scene builder cannot place (a contact that conflicts with the vessel's course,
 another vessel or the brainstem) is redrawn: its geometry alone first, up to
 :data:`GEOMETRY_ATTEMPTS` times, so that the realised diagnoses follow the priors instead of
-leaning toward the ones that are easy to place; then the diagnosis too.
+leaning toward the ones that are easy to place; then the diagnosis's sites too.
 """
 
 from __future__ import annotations
@@ -137,9 +137,11 @@ def diagnosis_uniforms(seed: int, n: int, index: int, round_: int) -> np.ndarray
     the priors far less than ``n`` independent draws would (sampling error about ``1/n``
     instead of ``1/sqrt(n)``), and any range of its case indices is a random subset of them.
     A diagnosis drawn again (``round_`` 1 on, after its geometries could
-    not be placed) keeps its label, culprits and side, and draws the rest again from
-    ``default_rng([seed, index, 0, round_])``, so that the cases hard to place shift only
-    their sites and severities, not the mix of culprits.
+    not be placed) keeps its label, culprits, side and (symptomatic) worst severity, and
+    draws the rest again from ``default_rng([seed, index, 0, round_])``, so that the cases
+    hard to place shift only their sites, not the mix of culprits or severities (severe
+    compressions are the hardest to place: drawn again freely, 300 cases of seed 4 realised
+    9.4% severe against 12%).
     """
     shift = np.random.default_rng([seed, 2]).random(DIAGNOSIS_DIMENSIONS)
     u = (shift + (diagnosis_point(seed, n, index) + 1) * _RD_STEPS) % 1.0
@@ -217,8 +219,9 @@ def draw_diagnosis(priors: Priors, draws: np.random.Generator | np.ndarray) -> D
     control or not; a control's contact or none, its site, vessel and severity; a symptomatic
     case's combination of culprits, its side given the VA, its worst severity and its first
     compressing vessel's site (given the vessel and the severity, :func:`_site`). When
-    uniform 1 is a number (not NaN) the chain continues from it after the side (a diagnosis
-    drawn again keeps its label, culprits and side). The others, one choice each: 2 the
+    uniform 1 is a number (not NaN) the chain continues from it after a symptomatic case's
+    worst severity, or a control's side (a diagnosis drawn again keeps its label, culprits,
+    side and worst severity). The others, one choice each: 2 the
     second compressing vessel's site, 3 a double compression, 4 the second vessel's severity,
     5 which vessel compresses worst, 6 the double's cisternal severity (no worse than the
     worst).
@@ -242,13 +245,13 @@ def draw_diagnosis(priors: Priors, draws: np.random.Generator | np.ndarray) -> D
     culprits = combination_types(combination)
     side, chain = _pick(priors.table("side_given_va" if "VA" in culprits
                                      else "side_without_va"), chain)
-    if not np.isnan(u[1]):
-        chain = u[1]
     pusher = _va_pushes(culprits)
     compressing = [k for k in _VESSEL_ORDER if k in culprits and not (k == "VA" and pusher)]
     if len(compressing) > 1 and u[5] >= 0.5:
         compressing.reverse()
     worst, chain = _pick(priors.table("severity"), chain)
+    if not np.isnan(u[1]):
+        chain = u[1]
     compressions = {}
     severe = priors.table("severity").get("severe", 0.0)
     for rank, kind in enumerate(compressing):

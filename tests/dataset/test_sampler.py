@@ -112,6 +112,11 @@ def test_a_pushing_va_compresses_nothing_itself(diagnoses):
     assert all(set(d.compressions) == set(d.culprits) - {"VA"} for d in pushers)
 
 
+def _worst(diagnosis) -> str:
+    """The severity of a diagnosis's worst compression (its first vessel's first)."""
+    return next(iter(diagnosis.compressions.values()))[0].severity
+
+
 def test_a_failed_draw_gets_new_geometry_before_a_new_diagnosis(monkeypatch):
     tries = sampler.GEOMETRY_ATTEMPTS
     seen = []
@@ -128,9 +133,9 @@ def test_a_failed_draw_gets_new_geometry_before_a_new_diagnosis(monkeypatch):
     # [seed, index, 1, attempt]
     rounds = [sampler.draw_diagnosis(PRIORS, sampler.diagnosis_uniforms(3, 40, 17, r))
               for r in (0, 1)]
-    # a diagnosis drawn again keeps its label, culprits and side
-    assert (rounds[0].label, rounds[0].culprits, rounds[0].side) == \
-        (rounds[1].label, rounds[1].culprits, rounds[1].side)
+    # a diagnosis drawn again keeps its label, culprits, side and worst severity
+    assert (rounds[0].label, rounds[0].culprits, rounds[0].side, _worst(rounds[0])) == \
+        (rounds[1].label, rounds[1].culprits, rounds[1].side, _worst(rounds[1]))
     for a, drawn in enumerate(seen):
         assert drawn == sampler.draw_spec(PRIORS, rounds[a // tries],
                                           np.random.default_rng([3, 17, 1, a]), "case0000017")
@@ -212,6 +217,21 @@ def test_a_severe_compression_is_asked_where_its_deviation_fits():
     with pytest.raises(ScenarioError, match="would bend CN7 tighter than the vessel"):
         build_scene(parse_scenario({**spec, "vessels": [{**spec["vessels"][0], "compresses": [
             {**contact, "from": "anterior", "s_mm": centre_mm}]}]}))
+
+
+def test_a_severe_compression_takes_the_distal_place_on_a_shared_segment():
+    """It needs room from the RExP to deviate the nerve: on a segment it shares it lands
+    last, and that segment's contacts are asked by s_mm (the builder would spread them in
+    the scenario's order); a lone one and other segments keep their segment."""
+    shared = sampler.Diagnosis("right", ("AICA", "PICA"), False, {
+        "PICA": (sampler.Compression("AS", "severe"),),
+        "AICA": (sampler.Compression("AS", "moderate"), sampler.Compression("CP", "mild"))})
+    assert sampler._segment_fractions(shared) == {("AICA", 0): 1 / 3, ("PICA", 0): 2 / 3,
+                                                  ("AICA", 1): 1 / 2}
+    assert sampler._pinned(shared) == {"AS"}
+    alone = sampler.Diagnosis("right", ("PICA",), False,
+                              {"PICA": (sampler.Compression("AS", "severe"),)})
+    assert sampler._pinned(alone) == set()
 
 
 def test_a_dataset_draws_the_stratified_points_in_a_random_order():
