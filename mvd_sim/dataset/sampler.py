@@ -50,6 +50,8 @@ MAX_ATTEMPTS = 64
 #: beside a PICA often cannot be placed from anterior): with 4, 2,000 cases of seed 11
 #: realised the AICA at the attached segment 2.3 points above its prior; with 16, 1.7.
 GEOMETRY_ATTEMPTS = 16
+# the last diagnosis a case draws (it draws its severity again too)
+_LAST_ROUND = MAX_ATTEMPTS // GEOMETRY_ATTEMPTS - 1
 #: The sides each culprit presses CN VII from, with their weights, ``shared/anatomy_facts.md``:
 #: AICA runs ventral to VII/VIII in 53%, dorsal in 44% (Ballesteros 2020, section 3), its
 #: premeatal segment anteroinferior, its meatal one inferior, its postmeatal one
@@ -141,7 +143,9 @@ def diagnosis_uniforms(seed: int, n: int, index: int, round_: int) -> np.ndarray
     draws the rest again from ``default_rng([seed, index, 0, round_])``, so that the cases
     hard to place shift only their sites, not the mix of culprits or severities (severe
     compressions are the hardest to place: drawn again freely, 300 cases of seed 4 realised
-    9.4% severe against 12%).
+    9.4% severe against 12%); the last diagnosis a case draws
+    (:func:`sample`) draws its severity again too, so that a case whose severity cannot be
+    placed anywhere is not refused.
     """
     shift = np.random.default_rng([seed, 2]).random(DIAGNOSIS_DIMENSIONS)
     u = (shift + (diagnosis_point(seed, n, index) + 1) * _RD_STEPS) % 1.0
@@ -211,7 +215,8 @@ def _pick(table: dict[str, float], u: float) -> tuple[str, float]:
         if width > 0 else 0.0
 
 
-def draw_diagnosis(priors: Priors, draws: np.random.Generator | np.ndarray) -> Diagnosis:
+def draw_diagnosis(priors: Priors, draws: np.random.Generator | np.ndarray,
+                   keep_severity: bool = True) -> Diagnosis:
     """A diagnosis from the priors, drawn from :data:`DIAGNOSIS_DIMENSIONS` uniforms
     (``draws``, or that many from a generator).
 
@@ -220,8 +225,8 @@ def draw_diagnosis(priors: Priors, draws: np.random.Generator | np.ndarray) -> D
     case's combination of culprits, its side given the VA, its worst severity and its first
     compressing vessel's site (given the vessel and the severity, :func:`_site`). When
     uniform 1 is a number (not NaN) the chain continues from it after a symptomatic case's
-    worst severity, or a control's side (a diagnosis drawn again keeps its label, culprits,
-    side and worst severity). The others, one choice each: 2 the
+    worst severity (after its side, unless ``keep_severity``), or a control's side (a
+    diagnosis drawn again keeps its label, culprits, side and worst severity). The others, one choice each: 2 the
     second compressing vessel's site, 3 a double compression, 4 the second vessel's severity,
     5 which vessel compresses worst, 6 the double's cisternal severity (no worse than the
     worst).
@@ -249,6 +254,8 @@ def draw_diagnosis(priors: Priors, draws: np.random.Generator | np.ndarray) -> D
     compressing = [k for k in _VESSEL_ORDER if k in culprits and not (k == "VA" and pusher)]
     if len(compressing) > 1 and u[5] >= 0.5:
         compressing.reverse()
+    if not np.isnan(u[1]) and not keep_severity:
+        chain = u[1]
     worst, chain = _pick(priors.table("severity"), chain)
     if not np.isnan(u[1]):
         chain = u[1]
@@ -457,7 +464,8 @@ def sample(priors: Priors, seed: int, n: int, index: int) -> SampledCase:
     """The case ``index`` of a dataset of ``n`` cases, with the diagnosis it was drawn from.
 
     Attempt ``a`` draws its geometry from ``default_rng([seed, index, 1, a])`` for the
-    diagnosis drawn from ``diagnosis_uniforms(seed, n, index, a // GEOMETRY_ATTEMPTS)``.
+    diagnosis drawn from ``diagnosis_uniforms(seed, n, index, a // GEOMETRY_ATTEMPTS)``,
+    which keeps the first diagnosis's worst severity but in the last of those rounds.
 
     Raises
     ------
@@ -467,8 +475,9 @@ def sample(priors: Priors, seed: int, n: int, index: int) -> SampledCase:
     name = f"case{index:07d}"
     for attempt in range(MAX_ATTEMPTS):
         if attempt % GEOMETRY_ATTEMPTS == 0:
-            diagnosis = draw_diagnosis(priors, diagnosis_uniforms(
-                seed, n, index, attempt // GEOMETRY_ATTEMPTS))
+            round_ = attempt // GEOMETRY_ATTEMPTS
+            diagnosis = draw_diagnosis(priors, diagnosis_uniforms(seed, n, index, round_),
+                                       keep_severity=round_ < _LAST_ROUND)
         spec = draw_spec(priors, diagnosis, np.random.default_rng([seed, index, 1, attempt]),
                          name)
         try:
