@@ -259,12 +259,22 @@ def test_placement_grid(s_mm, side, gap_key, gap):
      r"nerve_deviation_mm: .* tighter than the vessel"),
     ({"target": "CN7", "s_mm": 0.2, "from": "rostral"}, r"from: side 'rostral' runs along"),
     # CN VIII lies posteroinferior of VII and apposed to it in the cistern: a vessel cannot
-    # reach VII from caudal there without pressing VIII
-    ({"target": "CN7", "s_mm": 15.0, "from": "caudal"}, r"would also press .* into CN8"),
+    # reach VII from posterior there without pressing VIII (from caudal it is turned, within
+    # the side, off VIII: test_a_crossing_turned_off_the_other_nerve_keeps_its_side)
+    ({"target": "CN7", "s_mm": 15.0, "from": "posterior"}, r"from posterior would run into CN8"),
 ])
 def test_impossible_requests_are_refused(contact, message):
     with pytest.raises(mvd_sim.ScenarioError, match=message):
         build_scene(_spec_with(contact), "bad")
+
+
+def test_a_crossing_turned_off_the_other_nerve_keeps_its_side():
+    """From caudal in the cistern the straight crossing would run into CN VIII; the side is
+    turned within caudal's sector until it clears, and the contact is reported from caudal,
+    clear of CN VIII."""
+    scene = build_scene(_spec_with({"target": "CN7", "s_mm": 15.0, "from": "caudal"}), "ok")
+    (contact,) = [c for c in mvd_sim.analyze(scene).contacts if c.vessel == "aica"]
+    assert (contact.nerve, contact.side) == ("CN7", "caudal")
 
 
 def test_a_long_chord_through_the_brainstem_is_subdivided_and_pushed_out():
@@ -465,7 +475,9 @@ def test_avoidance_skipping_points_with_room_changes_no_vessel(monkeypatch):
      "indentation_mm": 0.4},
     {"target": "CN7", "segment": "AS", "from": "caudal", "crossing_angle_deg": 170,
      "indentation_mm": 0.4},
-    {"target": "CN7", "segment": "AS", "from": "lateral", "crossing_angle_deg": 30},
+    # (at 30 deg the straight crossing heads into CN VIII, dorsal at the brainstem: turned
+    # off it, the vessel slides round to caudal and is refused; its mirror image places)
+    {"target": "CN7", "segment": "AS", "from": "lateral", "crossing_angle_deg": 150},
     {"target": "CN7", "segment": "RDP", "from": "anterior", "crossing_angle_deg": 80,
      "indentation_mm": 0.3},
     {"target": "CN7", "s_mm": 13.0, "from": "anterior", "crossing_angle_deg": 80}])
