@@ -46,7 +46,7 @@ def test_draws_that_cannot_be_honoured_are_redrawn_and_counted(sampled):
 
 
 def test_sides_are_drawn_where_the_site_allows_them_so_few_draws_are_refused(sampled):
-    """The sampler draws each side from those usable at its site (NerveSites): 65 redraws
+    """The sampler draws each side from those usable at its site (NerveSites): 63 redraws
     and 1 redrawn diagnosis over these 120 cases (2026-12-06, CN VIII apposed behind and
     below CN VII; 123 and 1 before NerveSites kept crossings off CN VIII and severe
     compressions where they can deviate the nerve). Before the nerve rework 24 and none
