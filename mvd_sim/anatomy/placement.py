@@ -14,7 +14,9 @@ Method
    sides by): unit ``n``. If a vessel there would dip into the brainstem (a side facing the
    pons, say), ``n`` is turned about the target's tangent, by the smallest angle, until the
    vessel clears the brainstem, but only as far as the direction still reads as the side
-   asked (:func:`clear_side`); otherwise the request is refused.
+   asked (:func:`clear_side`); otherwise the request is refused. The vessel's straight
+   crossing must also keep clear of the nerves it is not asked to press (CN VIII beside
+   CN VII), or that turn is not taken.
 2. The vessel must pass through ``q = c(s0) + (r_target + r_vessel + gap) n`` with direction
    ``v = cos(a) t + sin(a) (n x t)``: the waypoints ``q - L v, q, q + L v`` are inserted between
    the vessel's anchored origin and end, and a cubic spline is passed through them; where
@@ -67,15 +69,17 @@ from mvd_sim.anatomy.vessels import (BRAINSTEM_CLEARANCE_MM, VESSEL_SPACING_MM,
 from mvd_sim.core.constants import BRANCH_ORIGIN_MM, VESSEL_PARENT
 from mvd_sim.core.errors import ScenarioError
 from mvd_sim.core.geometry import curve
-from mvd_sim.core.geometry.closest import SegmentSet
+from mvd_sim.core.geometry.closest import SegmentSet, segment_min_gap
 from mvd_sim.core.geometry.vec import cross
 from mvd_sim.core.approach import (ANGLE_TOLERANCE_DEG, MIN_SECTOR_DEG, SIDES,
                                    crossing_angle_deg, line_angle_deg, reads_as, sector,
                                    side_direction, side_of, usable_sides)
 from mvd_sim.core.labels import DEFAULT_THRESHOLDS
 from mvd_sim.core.tube import Tube
+from mvd_sim.scenario.schema import NERVES
 
-__all__ = ["ContactRequest", "resolve_side", "clear_side", "clearing_side", "deviate_nerve",
+__all__ = ["ContactRequest", "resolve_side", "clear_side", "clearing_side", "other_nerves",
+           "deviate_nerve", "deviation_fits_from",
            "place_vessel", "avoid_tubes", "DEVIATION_HALF_WIDTH_MM", "CROSSING_HALF_LENGTH_MM",
            "AVOIDANCE_CLEARANCE_MM", "SIDE_TOLERANCE_DEG", "TURN_RADII"]
 
@@ -298,33 +302,40 @@ def _crossing(req: ContactRequest, side: np.ndarray, radius_mm: float) -> np.nda
     return q[..., None, :] + CROSSING_HALF_LENGTH_MM * (along + lift)
 
 
-def clear_side(brainstem: Brainstem, req: ContactRequest, radius_mm: float) -> np.ndarray:
+def clear_side(brainstem: Brainstem, req: ContactRequest, radius_mm: float,
+               nerves: tuple[Tube, ...] = ()) -> np.ndarray:
     """The side a vessel of radius ``radius_mm`` lies on: ``req.normal`` turned about the
     target's tangent by the least angle (5 deg steps) that lets its crossing clear the
-    brainstem; for an anatomical side, only turns that still read as the side asked
-    (:func:`mvd_sim.core.approach.reads_as`).
+    brainstem and ``nerves`` (the nerves it is not asked to press,
+    :func:`_clear_of_nerves`); for an anatomical side, only turns that still read as the
+    side asked (:func:`mvd_sim.core.approach.reads_as`).
 
     Raises
     ------
     ScenarioError
-        If no such turn clears the brainstem: the message names the sides that would.
+        If no such turn clears them: the message names what it would run into and the sides
+        that would clear.
     """
-    side = clearing_side(brainstem, req, radius_mm)
+    side = clearing_side(brainstem, req, radius_mm, nerves)
     if side is not None:
         return side
     sides, allowed = _turned_sides(req)
-    cleared = sides[~allowed][_clearing(brainstem, req, sides[~allowed], radius_mm)]
+    into = "enter the brainstem"
+    if np.any(_clearing(brainstem, req, sides[allowed], radius_mm)):
+        into = "run into " + " or ".join(t.name for t in nerves)
+    cleared = sides[~allowed][_clearing(brainstem, req, sides[~allowed], radius_mm, nerves)]
     smooth = req.target.smooth_tangent_at(req.s_mm)
     others = ", ".join(name for name in SIDES
                        if len(cleared) and np.any(reads_as(cleared, name, smooth, _LATERAL)))
     if others:
         raise ScenarioError(f"{req.field}.from: a vessel of radius {radius_mm:g} mm from "
-                            f"{req.side} would enter the brainstem to cross {req.target.name} "
+                            f"{req.side} would {into} to cross {req.target.name} "
                             f"at s = {req.s_mm:.1f} mm; it clears from {others}")
     raise ScenarioError(f"{req.field}: no vessel of radius {radius_mm:g} mm can cross "
                         f"{req.target.name} at s = {req.s_mm:.1f} mm at "
-                        f"{req.crossing_angle_deg:g} deg without entering the brainstem; "
-                        "try a smaller crossing angle")
+                        f"{req.crossing_angle_deg:g} deg without entering the brainstem"
+                        + "".join(f" or {t.name}" for t in nerves)
+                        + "; try a smaller crossing angle")
 
 
 def _turned_sides(req: ContactRequest) -> tuple[np.ndarray, np.ndarray]:
@@ -341,32 +352,106 @@ def _turned_sides(req: ContactRequest) -> tuple[np.ndarray, np.ndarray]:
     return sides, allowed
 
 
-def clearing_side(brainstem: Brainstem, req: ContactRequest,
-                  radius_mm: float) -> np.ndarray | None:
-    """:func:`clear_side`, or None where no turn clears the brainstem (without the search
-    for the sides that would, which the error message of :func:`clear_side` names)."""
+def clearing_side(brainstem: Brainstem, req: ContactRequest, radius_mm: float,
+                  nerves: tuple[Tube, ...] = ()) -> np.ndarray | None:
+    """:func:`clear_side`, or None where no turn clears the brainstem and ``nerves``
+    (without the search for the sides that would, which the error message of
+    :func:`clear_side` names)."""
     sides, allowed = _turned_sides(req)
     # the asked side first (it mostly clears), then the others in growing batches: turns up
     # to 20 deg, up to 60 deg, the rest (about half the turned sides need 25-85 deg)
     for batch in (slice(0, 1), slice(1, 9), slice(9, 25), slice(25, None)):
         tried = sides[batch][allowed[batch]]
         if len(tried):
-            ok = _clearing(brainstem, req, tried, radius_mm)
+            ok = _clearing(brainstem, req, tried, radius_mm, nerves)
             if np.any(ok):
                 return tried[np.argmax(ok)]
     return None
 
 
 def _clearing(brainstem: Brainstem, req: ContactRequest, sides: np.ndarray,
-              radius_mm: float) -> np.ndarray:
-    """(k,) bool: does a crossing on each of ``sides`` (k, 3) clear the brainstem?"""
-    if len(sides) == 0:
-        return np.zeros(0, dtype=bool)
+              radius_mm: float, nerves: tuple[Tube, ...] = ()) -> np.ndarray:
+    """(k,) bool: does a crossing on each of ``sides`` (k, 3) clear the brainstem and each
+    of ``nerves`` (:func:`_clear_of_nerves`)?"""
     needed_mm = BRAINSTEM_CLEARANCE_MM + 0.05
-    crossings = _crossing(req, sides, radius_mm).reshape(-1, 3)
+    crossings = _crossing(req, sides, radius_mm)    # (k, 5, 3); k = 0 for no side
     # exact only within reach: beyond it the lower bound already clears
-    clearance = brainstem.signed_distance(crossings, radius_mm + needed_mm) - radius_mm
-    return np.all(clearance.reshape(len(sides), -1) >= needed_mm, axis=1)
+    clearance = brainstem.signed_distance(crossings.reshape(-1, 3),
+                                          radius_mm + needed_mm) - radius_mm
+    clear = np.all(clearance.reshape(crossings.shape[:2]) >= needed_mm, axis=1)
+    for nerve in nerves:
+        clear[clear] = _clear_of_nerve(crossings[clear], radius_mm, nerve)
+    return clear
+
+
+def _clear_of_nerve(crossings: np.ndarray, radius_mm: float, nerve: Tube) -> np.ndarray:
+    """(k,) bool: does a vessel of radius ``radius_mm`` along each crossing's waypoints
+    ``crossings`` (k, m, 3) (:func:`_crossing`, taken as straight segments between them)
+    keep more than the contact engine's contact threshold from ``nerve``'s surface?
+
+    Placement holds the crossing while it corrects and avoids, and refuses a vessel that
+    touches a nerve it was not asked to (:func:`_check_no_unasked_contact`, the same
+    threshold): a crossing that touches one is refused before the vessel is placed.
+    """
+    touch_mm = DEFAULT_THRESHOLDS.contact_mm
+    if len(crossings) == 0:
+        return np.ones(0, dtype=bool)
+    a0, a1 = crossings[:, :-1].reshape(-1, 3), crossings[:, 1:].reshape(-1, 3)
+    rows = _segments_near(nerve, crossings.reshape(-1, 3),
+                          radius_mm + touch_mm + float(np.max(nerve.radius)))
+    if len(rows) == 0:
+        return np.ones(len(crossings), dtype=bool)
+    pair_a, pair_b = np.repeat(np.arange(len(a0)), len(rows)), np.tile(rows, len(a0))
+    _, _, gap = segment_min_gap(a0[pair_a], a1[pair_a], radius_mm, radius_mm,
+                                nerve.points[pair_b], nerve.points[pair_b + 1],
+                                nerve.radius[pair_b], nerve.radius[pair_b + 1])
+    return np.all(gap.reshape(len(crossings), -1) > touch_mm, axis=1)
+
+
+def _segments_near(tube: Tube, points: np.ndarray, reach_mm: float) -> np.ndarray:
+    """Indices of the segments of ``tube``'s centerline that may come within ``reach_mm``
+    of a segment between ``points`` (p, 3): those with an end within the points' bounding
+    ball grown by ``reach_mm`` and the segment's length (mm)."""
+    centre = points.mean(axis=0)
+    ball_mm = float(np.max(np.linalg.norm(points - centre, axis=1))) + reach_mm
+    length_mm = np.linalg.norm(np.diff(tube.points, axis=0), axis=1)
+    distance = np.linalg.norm(tube.points - centre, axis=1)
+    return np.flatnonzero(np.minimum(distance[:-1], distance[1:]) <= ball_mm + length_mm)
+
+
+def other_nerves(req: ContactRequest, obstacles: list[Tube]) -> tuple[Tube, ...]:
+    """The nerves among ``obstacles`` (tubes) a contact asked of a nerve must keep its crossing
+    clear of: all but its target (none for a vessel target, whose push lands beside the
+    nerve by design)."""
+    if req.target.kind not in NERVES:
+        return ()
+    return tuple(t for t in obstacles if t.kind in NERVES and t.name != req.target.name)
+
+
+def _deviation_room_mm(nerve: Tube, s_mm: np.ndarray | float) -> np.ndarray | float:
+    """Half-width (mm of arc) a deviation centred at ``s_mm`` can take: at most
+    :data:`DEVIATION_HALF_WIDTH_MM`, and no further than either end of the nerve (the RExP
+    and the porus stay put)."""
+    return np.minimum(DEVIATION_HALF_WIDTH_MM, np.minimum(s_mm, nerve.length_mm - s_mm))
+
+
+def _deviation_needs_mm(nerve: Tube, s_mm: np.ndarray | float, deviation_mm: float,
+                        vessel_radius_mm: float) -> np.ndarray | float:
+    """Half-width (mm of arc) a deviation of ``deviation_mm`` at ``s_mm`` needs so the bent
+    nerve does not wrap tighter than the vessel pressing it: the raised cosine's peak
+    curvature, D (pi / half)^2 / 2, at most 1 / (r_vessel + r_nerve)."""
+    return np.pi * np.sqrt(deviation_mm * (vessel_radius_mm + nerve.radius_at(s_mm)) / 2.0)
+
+
+def deviation_fits_from(nerve: Tube, s_mm: float, deviation_mm: float,
+                        vessel_radius_mm: float) -> float | None:
+    """The first arc length (mm, a point of the nerve's polyline) at or beyond ``s_mm``
+    where a vessel of radius ``vessel_radius_mm`` can deviate ``nerve`` by ``deviation_mm``
+    (:func:`deviate_nerve` refuses nearer the RExP), or None where none is."""
+    s = np.concatenate(([s_mm], nerve.s[nerve.s > s_mm]))
+    fits = _deviation_room_mm(nerve, s) >= _deviation_needs_mm(nerve, s, deviation_mm,
+                                                               vessel_radius_mm)
+    return float(s[np.argmax(fits)]) if np.any(fits) else None
 
 
 def deviate_nerve(brainstem: Brainstem, nerve: Tube, landmarks: NerveLandmarks,
@@ -379,11 +464,8 @@ def deviate_nerve(brainstem: Brainstem, nerve: Tube, landmarks: NerveLandmarks,
     nerve stays on the brainstem. Points are matched by index, so arc lengths on the rest
     course still name the same material points.
     """
-    half = min(DEVIATION_HALF_WIDTH_MM, s_mm, nerve.length_mm - s_mm)
-    # the bent nerve must not wrap tighter than the vessel pressing it: peak curvature of the
-    # raised cosine, D (pi / half)^2 / 2, at most 1 / (r_vessel + r_nerve)
-    needed = np.pi * np.sqrt(deviation_mm * (vessel_radius_mm
-                                             + float(nerve.radius_at(s_mm))) / 2.0)
+    half = _deviation_room_mm(nerve, s_mm)
+    needed = _deviation_needs_mm(nerve, s_mm, deviation_mm, vessel_radius_mm)
     if half < needed:
         raise ScenarioError(f"{field}.nerve_deviation_mm: {deviation_mm:g} mm of deviation at "
                             f"s = {s_mm:.1f} mm would bend {nerve.name} tighter than the vessel "
@@ -684,7 +766,8 @@ def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCours
         If a contact cannot be realised within 5e-3 mm (a conflicting request) or the vessel
         would have to enter the brainstem.
     """
-    sides = [clear_side(brainstem, r, radius_mm) for r in requests]
+    sides = [clear_side(brainstem, r, radius_mm, other_nerves(r, obstacles))
+             for r in requests]
     crossings = [_crossing(req, side, radius_mm) for req, side in zip(requests, sides)]
     sequence = _insert_contacts(course, crossings)
     # a free default waypoint left at a sharp corner by the detour to a contact is dropped

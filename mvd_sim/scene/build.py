@@ -22,7 +22,8 @@ from mvd_sim.anatomy.petrous import PetrousFace
 from mvd_sim.anatomy.nerves import (NerveBuild, build_facial_nerve,
                                     build_vestibulocochlear_nerve)
 from mvd_sim.anatomy.placement import (ContactRequest, clear_side, clearing_side, deviate_nerve,
-                                       place_vessel, resolve_side)
+                                       deviation_fits_from, other_nerves, place_vessel,
+                                       resolve_side)
 from mvd_sim.anatomy.taper import VESSEL_TAPERS, tapered_radii
 from mvd_sim.anatomy.vessels import default_course, spline_through
 from mvd_sim.core.constants import (VESSEL_DEFAULT_RADIUS_MM, ContextParams,
@@ -123,9 +124,10 @@ class NerveSites:
 
     A side can be asked where its sector across the nerve is wide enough
     (:func:`mvd_sim.core.approach.usable_sides`) and where a vessel crossing the nerve from
-    it clears the brainstem (:func:`mvd_sim.anatomy.placement.clear_side`): the two checks
-    placement makes before it places. The vessel's course, the other vessels and a nerve
-    deviated by another contact may still refuse a side that passes them.
+    it clears the brainstem and the other nerve (CN VIII beside CN VII, and CN VII beside
+    CN VIII; :func:`mvd_sim.anatomy.placement.clear_side`): the checks placement makes
+    before it places. The vessel's course, the other vessels and a nerve deviated by
+    another contact may still refuse a side that passes them.
 
     Parameters
     ----------
@@ -146,11 +148,25 @@ class NerveSites:
         contact asked by segment lands (:class:`~mvd_sim.scenario.schema.ContactSpec`)."""
         return float(self._anatomy.builds[nerve].landmarks.segment_point(segment, fraction))
 
+    def segment_end(self, nerve: str, segment: str) -> float:
+        """Arc length (mm) of the distal end of ``segment`` of ``nerve``."""
+        return self.point(nerve, segment, 1.0)
+
+    def deviation_from(self, nerve: str, s_mm: float, deviation_mm: float,
+                       radius_mm: float) -> float | None:
+        """The first arc length (mm) at or beyond ``s_mm`` where a vessel of radius
+        ``radius_mm`` can deviate ``nerve`` by ``deviation_mm``
+        (:func:`mvd_sim.anatomy.placement.deviation_fits_from`), or None."""
+        return deviation_fits_from(self._anatomy.nerves[nerve], s_mm, deviation_mm, radius_mm)
+
     def sides(self, nerve: str, s_mm: float, radius_mm: float, crossing_angle_deg: float,
-              gap_mm: float = 0.0, among: Iterable[str] = SIDES) -> list[str]:
+              gap_mm: float = 0.0, among: Iterable[str] = SIDES,
+              deviation_mm: float = 0.0) -> list[str]:
         """The sides, of ``among``, a vessel of radius ``radius_mm`` can be asked to come
         from to cross ``nerve`` at ``s_mm`` at the directed ``crossing_angle_deg``, leaving
-        ``gap_mm`` (negative: indenting), in the order of
+        ``gap_mm`` (negative: indenting) and deviating the nerve by ``deviation_mm``
+        (:func:`mvd_sim.anatomy.placement.deviate_nerve`: on the attached segment only
+        along the brainstem's surface), in the order of
         :data:`mvd_sim.core.approach.SIDES`."""
         anatomy = self._anatomy
         target = anatomy.nerves[nerve]
@@ -161,9 +177,26 @@ class NerveSites:
             normal = resolve_side(target, s_mm, side, "probe")
             request = ContactRequest("probe", target, float(s_mm), normal, gap_mm,
                                      crossing_angle_deg, side)
-            if clearing_side(anatomy.brainstem, request, radius_mm) is not None:
+            nerves = other_nerves(request, list(anatomy.nerves.values()))
+            lies = clearing_side(anatomy.brainstem, request, radius_mm, nerves)
+            if lies is not None and self._deviates(nerve, request, lies, deviation_mm,
+                                                   radius_mm):
                 sides.append(side)
         return sides
+
+    def _deviates(self, nerve: str, request: ContactRequest, side: np.ndarray,
+                  deviation_mm: float, radius_mm: float) -> bool:
+        """Can a vessel of radius ``radius_mm`` lying on ``side`` (unit, canonical frame)
+        deviate ``nerve`` by ``deviation_mm`` at the request's point (True for none)?"""
+        if deviation_mm <= 0.0:
+            return True
+        anatomy = self._anatomy
+        try:
+            deviate_nerve(anatomy.brainstem, request.target, anatomy.builds[nerve].landmarks,
+                          request.s_mm, side, deviation_mm, radius_mm, request.field)
+        except ScenarioError:
+            return False
+        return True
 
 
 class _Builder(_Anatomy):
@@ -226,7 +259,8 @@ class _Builder(_Anatomy):
                     req, radius = self._request(k, j), self._radius(vessel)
                     # the vessel's side, turned clear of the brainstem, once: the nerve is
                     # deviated away from it and the vessel placed on it
-                    side = clear_side(self.brainstem, req, radius)
+                    side = clear_side(self.brainstem, req, radius,
+                                      other_nerves(req, list(self.nerves.values())))
                     self.deviation_sides[k, j] = side
                     self.nerves[contact.target] = deviate_nerve(
                         self.brainstem, req.target, self.builds[contact.target].landmarks,

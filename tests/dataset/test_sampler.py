@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+import mvd_sim
 import mvd_sim.case
 from mvd_sim.dataset import sampler
 from mvd_sim.dataset.priors import load_priors
@@ -111,6 +112,11 @@ def test_a_pushing_va_compresses_nothing_itself(diagnoses):
     assert all(set(d.compressions) == set(d.culprits) - {"VA"} for d in pushers)
 
 
+def _worst(diagnosis) -> str:
+    """The severity of a diagnosis's worst compression (its first vessel's first)."""
+    return next(iter(diagnosis.compressions.values()))[0].severity
+
+
 def test_a_failed_draw_gets_new_geometry_before_a_new_diagnosis(monkeypatch):
     tries = sampler.GEOMETRY_ATTEMPTS
     seen = []
@@ -127,9 +133,9 @@ def test_a_failed_draw_gets_new_geometry_before_a_new_diagnosis(monkeypatch):
     # [seed, index, 1, attempt]
     rounds = [sampler.draw_diagnosis(PRIORS, sampler.diagnosis_uniforms(3, 40, 17, r))
               for r in (0, 1)]
-    # a diagnosis drawn again keeps its label, culprits and side
-    assert (rounds[0].label, rounds[0].culprits, rounds[0].side) == \
-        (rounds[1].label, rounds[1].culprits, rounds[1].side)
+    # a diagnosis drawn again keeps its label, culprits, side and worst severity
+    assert (rounds[0].label, rounds[0].culprits, rounds[0].side, _worst(rounds[0])) == \
+        (rounds[1].label, rounds[1].culprits, rounds[1].side, _worst(rounds[1]))
     for a, drawn in enumerate(seen):
         assert drawn == sampler.draw_spec(PRIORS, rounds[a // tries],
                                           np.random.default_rng([3, 17, 1, a]), "case0000017")
@@ -163,29 +169,69 @@ def test_a_side_is_drawn_from_the_usable_ones_by_the_vessels_weights():
         {"anterior", "caudal"}
 
 
-def _aica_from(side: str, angle: float = 85.0) -> dict:
+def _aica_from(side: str, angle: float = 85.0, segment: str = "AS") -> dict:
     return {"schema_version": 1, "title": "t", "description": "d", "side": "right",
             "vessels": [{"id": "a", "type": "AICA", "radius_mm": 0.5, "compresses": [
-                {"target": "CN7", "segment": "AS", "from": side,
+                {"target": "CN7", "segment": segment, "from": side,
                  "crossing_angle_deg": angle}]}]}
 
 
-def test_the_sides_a_site_allows_are_those_placement_honours():
-    """NerveSites makes placement's own checks before any vessel is placed: at the attached
-    segment's centre of the default anatomy an AICA can come from caudal (which places) but
-    not from anterior or posterior, whose narrow sectors there face the brainstem (refused
-    as built)."""
+@pytest.mark.parametrize("segment, usable, refusal", [
+    ("AS", ["anterior", "caudal"], "enter the brainstem"),
+    ("CP", ["anterior", "caudal"], "run into CN8")])
+def test_the_sides_a_site_allows_are_those_placement_honours(segment, usable, refusal):
+    """NerveSites makes placement's own checks before any vessel is placed. At the centre of
+    the default anatomy's attached segment (heading laterally on the pons) an AICA can come
+    from anterior or caudal, which place, but not from posterior, whose crossing there
+    enters the brainstem; in the cisternal portion CN VIII lies apposed behind and below
+    CN VII, and a crossing from posterior runs into it (both refused as built)."""
     sites = NerveSites(AnatomySpec())
-    s_mm = sites.point("CN7", "AS")
-    usable = sites.sides("CN7", s_mm, 0.5, 85.0, among=sampler.SIDES_BY_VESSEL["AICA"])
-    assert usable == ["caudal"]
+    s_mm = sites.point("CN7", segment)
+    assert sites.sides("CN7", s_mm, 0.5, 85.0, among=sampler.SIDES_BY_VESSEL["AICA"]) == usable
     for side in sampler.SIDES_BY_VESSEL["AICA"]:
-        spec = parse_scenario(_aica_from(side))
+        spec = parse_scenario(_aica_from(side, segment=segment))
         if side in usable:
             build_scene(spec)
         else:
-            with pytest.raises(ScenarioError, match=rf"from: .*{side}"):
+            with pytest.raises(ScenarioError, match=rf"from: .* {side} would {refusal}"):
                 build_scene(spec)
+
+
+def test_a_severe_compression_is_asked_where_its_deviation_fits():
+    """At the centre of the default attached segment (2.9 mm from the RExP) a 1.2 mm
+    deviation by a 0.8 mm vessel would bend CN VII tighter than the vessel and is refused;
+    the sampler asks it at the first point of the segment where it fits, which builds, and
+    the contact is still reported on the attached segment."""
+    sites = NerveSites(AnatomySpec())
+    contact = {"target": "CN7", "segment": "AS", "crossing_angle_deg": 85.0,
+               "indentation_mm": 0.3, "nerve_deviation_mm": 1.2}
+    centre_mm = sites.point("CN7", "AS")
+    s_mm = sampler._contact_point(contact, sites, "AS", 0.5, 0.8)
+    assert centre_mm < s_mm < sites.segment_end("CN7", "AS")
+    assert contact["s_mm"] == s_mm and "segment" not in contact
+    spec = {"schema_version": 1, "title": "t", "description": "d", "side": "right",
+            "vessels": [{"id": "a", "type": "AICA", "radius_mm": 0.8, "compresses": [
+                {**contact, "from": "anterior"}]}]}
+    (found,) = mvd_sim.analyze(build_scene(parse_scenario(spec))).contacts
+    assert found.segment == "AS" and found.severity == "severe"
+    with pytest.raises(ScenarioError, match="would bend CN7 tighter than the vessel"):
+        build_scene(parse_scenario({**spec, "vessels": [{**spec["vessels"][0], "compresses": [
+            {**contact, "from": "anterior", "s_mm": centre_mm}]}]}))
+
+
+def test_a_severe_compression_takes_the_distal_place_on_a_shared_segment():
+    """It needs room from the RExP to deviate the nerve: on a segment it shares it lands
+    last, and that segment's contacts are asked by s_mm (the builder would spread them in
+    the scenario's order); a lone one and other segments keep their segment."""
+    shared = sampler.Diagnosis("right", ("AICA", "PICA"), False, {
+        "PICA": (sampler.Compression("AS", "severe"),),
+        "AICA": (sampler.Compression("AS", "moderate"), sampler.Compression("CP", "mild"))})
+    assert sampler._segment_fractions(shared) == {("AICA", 0): 1 / 3, ("PICA", 0): 2 / 3,
+                                                  ("AICA", 1): 1 / 2}
+    assert sampler._pinned(shared) == {"AS"}
+    alone = sampler.Diagnosis("right", ("PICA",), False,
+                              {"PICA": (sampler.Compression("AS", "severe"),)})
+    assert sampler._pinned(alone) == set()
 
 
 def test_a_dataset_draws_the_stratified_points_in_a_random_order():
