@@ -66,7 +66,7 @@ from mvd_sim.anatomy.taper import VesselTaper, tapered_radii
 from mvd_sim.anatomy.vessels import (BRAINSTEM_CLEARANCE_MM, VESSEL_SPACING_MM,
                                      VesselCourse, arc_from_junction, push_out_of_brainstem,
                                      spline_through)
-from mvd_sim.core.constants import BRANCH_ORIGIN_MM, VESSEL_PARENT
+from mvd_sim.core.constants import BRANCH_ORIGIN_MM, TOL, VESSEL_PARENT
 from mvd_sim.core.errors import ScenarioError
 from mvd_sim.core.geometry import curve
 from mvd_sim.core.geometry.closest import SegmentSet, segment_min_gap
@@ -817,6 +817,7 @@ def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCours
     if np.min(clearance) < -0.05:
         raise ScenarioError(f"{field}: {name} would pass {-np.min(clearance):.2f} mm into the "
                             "brainstem to make this contact; choose another side")
+    _check_no_cusp(points, name, field)
     tube = Tube(name, kind, points, radii)
     _check_no_unasked_contact(tube, _clearances(avoid, requests, contact_arcs, tube.s, kind,
                                                 junction_first), field)
@@ -824,6 +825,18 @@ def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCours
     check_vessel_shape(tube, field, "the course cannot reach this contact without folding; "
                        "try another side or crossing angle")
     return tube
+
+
+def _check_no_cusp(points: np.ndarray, name: str, field: str) -> None:
+    """Refuse a course whose consecutive points (n, 3) coincide (within
+    ``TOL.zero_segment_mm``): the relaxation and corrections folded it back on itself there,
+    a cusp no vessel makes (a tube cannot be made of it)."""
+    step = np.linalg.norm(np.diff(points, axis=0), axis=1)
+    if np.any(step <= TOL.zero_segment_mm):
+        s_mm = float(np.sum(step[:int(np.argmin(step))]))
+        raise ScenarioError(f"{field}: {name} would fold back on itself {s_mm:.1f} mm along "
+                            "its course; the course cannot reach this contact without "
+                            "folding; try another side or crossing angle")
 
 
 def _relaxed(brainstem: Brainstem, points: np.ndarray, radius_mm: np.ndarray,

@@ -63,11 +63,10 @@ class VesselCourse:
     ----------
     waypoints : (k, 3) float, mm
     anchored : (k,) bool
-        Waypoints that clinical placement must keep (the origin on the parent trunk, the
-        distal end and the AICA's meatal loop at the porus); the others may be replaced
-        near a contact.
+        Waypoints that clinical placement must keep (the origin on the parent trunk and the
+        distal end); the others may be replaced near a contact.
     shaping : (k,) bool or None
-        Free waypoints that shape a loop (the AICA's pre- and postmeatal ones): replaced
+        Free waypoints that shape a loop (the AICA's meatal loop): replaced
         only near a contact, never dropped at a corner a detour to a contact leaves
         (:func:`mvd_sim.anatomy.placement.place_vessel`).
     """
@@ -173,9 +172,10 @@ def _aica(bs: Brainstem, radius_mm: float, ba_radius_mm: float, facial: NerveBui
     anchored, shaping = np.zeros(len(pts), dtype=bool), np.zeros(len(pts), dtype=bool)
     # the meatal loop is kept whatever the AICA presses on its way: the premeatal segment
     # that compresses the REZ runs on to its loop at the porus (Martin & Rhoton 1980);
-    # dropped at corners, the loop vanished or became a hairpin
-    anchored[[0, 4, -1]] = True
-    shaping[[3, 5]] = True
+    # dropped at corners, the loop vanished or became a hairpin. A contact within 5 mm of
+    # one of its waypoints replaces it (the loop is then at the contact)
+    anchored[[0, -1]] = True
+    shaping[[3, 4, 5]] = True
     return VesselCourse(pts, anchored, shaping)
 
 
