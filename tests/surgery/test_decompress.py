@@ -9,7 +9,7 @@ import mvd_sim
 import mvd_sim.mechanics.sweep as pulse_sweep
 from mvd_sim.surgery.decompress import decompress_states
 from mvd_sim.surgery.operation import Operation
-from mvd_sim.scenario import SpongeSpec
+from mvd_sim.scenario import SpongeSpec, TranspositionSpec
 
 CASE = "aica_as_moderate_right"
 PAD = SpongeSpec(diameter_mm=2.0, s_mm=3.5, vessel="aica")
@@ -113,12 +113,15 @@ def test_no_vessel_no_pad(case_of):
         decompress_states(bare, Operation(pads=[SpongeSpec(diameter_mm=2.0, s_mm=5.0)]))
 
 
-def test_a_pad_that_pushes_a_vessel_onto_cn8_is_decompression_at_a_cost(case_of):
-    """aica_cp_mild_right: a 3 mm ball on the rostral side of CN VII at the cisternal
-    contact frees CN VII but lays the AICA on CN VIII, which lies apposed below and behind
-    VII: the verdict says so, and does not call it decompressed."""
-    pad = SpongeSpec(diameter_mm=3.0, s_mm=12.0, vessel="aica", side="rostral")
-    report, _, _ = decompress_states(case_of("aica_cp_mild_right"), Operation(pads=[pad]))
+def test_a_move_that_lays_a_vessel_on_cn8_is_decompression_at_a_cost(case_of):
+    """aica_cp_mild_right: a sling lifting the AICA 3 mm toward the tentorium frees CN VII,
+    but its loop, pivoting about the porus, comes down on CN VIII, which lies apposed below
+    and behind VII (a pad between vessel and nerve pushes it away from both): the verdict
+    says so, and does not call it decompressed."""
+    sling = TranspositionSpec(vessel="aica", vessel_s_mm=20.0, distance_mm=3.0,
+                              anchor="tentorium")
+    report, _, _ = decompress_states(case_of("aica_cp_mild_right"),
+                                     Operation(transpositions=[sling]))
     checks = {c.name: c for c in report.checks}
     assert checks["cn7_free"].passed and not checks["cn8_spared"].passed
     assert report.status == "decompressed_at_a_cost" and not report.decompressed
