@@ -81,7 +81,8 @@ def check(case: Case) -> dict:
                transposed_va=any(m.kind == "transposition" and
                                  case.scene.vessels[m.vessel].kind == "VA"
                                  for m in result.moves))
-    if result.predicted is None:  # nothing to do, or no plan (after some moves, perhaps)
+    if result.predicted is None or not result.feasible:
+        # nothing to do, or no plan (its closest try may come with a prediction)
         row["status"] = "nothing to do" if result.feasible else "no plan"
         return row
     row["status"] = result.predicted.status
