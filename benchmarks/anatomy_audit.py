@@ -37,11 +37,18 @@ from dataclasses import dataclass  # noqa: E402
 import numpy as np  # noqa: E402
 
 import mvd_sim  # noqa: E402
+from mvd_sim.anatomy.bends import MIN_BEND_RADIUS_TO_VESSEL_RADIUS, bend_ratios  # noqa: E402
+from mvd_sim.anatomy.taper import AICA_TAPER  # noqa: E402
 from mvd_sim.core.geometry.closest import point_polyline  # noqa: E402
 from mvd_sim.core.tube import Tube  # noqa: E402
 
 #: A nerve counts as detached from the brainstem once it clears the surface by this (mm).
 DETACHED_MM = 0.1
+# The attached segment: 8 mm to the lateral TZ (Tomii 2003) minus 2.6 (1.6-3.5) mm of central
+# myelin beyond the RDP (JKNS 2014) gives 4.5-6.4; imaging says "about 10" (Neurographics 2015).
+_AS_PUBLISHED = "5.5 (8 - 2.6; 4.5-6.4); about 10 (imaging)"
+_AS_SOURCE = "Tomii 2003 + J Korean Neurosurg Soc 2014; Neurographics 2015;5(1)"
+_AS_RANGE = (4.5, 10.0)
 
 
 @dataclass(frozen=True)
@@ -126,19 +133,6 @@ def _around(offset: np.ndarray, tangent: np.ndarray) -> tuple[float, float]:
     return float(perp @ ant), float(perp @ sup)
 
 
-def _min_bend_radius(points: np.ndarray) -> tuple[float, float]:
-    """Smallest radius of curvature (mm) of a polyline and its arc length, from the circle
-    through each vertex and its two neighbours."""
-    a, b, c = points[:-2], points[1:-1], points[2:]
-    ab, bc, ca = (np.linalg.norm(b - a, axis=1), np.linalg.norm(c - b, axis=1),
-                  np.linalg.norm(a - c, axis=1))
-    area2 = np.linalg.norm(np.cross(b - a, c - a), axis=1)
-    radius = np.where(area2 > 1e-12, ab * bc * ca / (2 * np.maximum(area2, 1e-300)), np.inf)
-    k = int(np.argmin(radius))
-    s = np.concatenate(([0.0], np.cumsum(ab)))
-    return float(radius[k]), float(s[k + 1])
-
-
 # -- the audit ---------------------------------------------------------------------------------
 def audit(scene) -> list[Row]:
     """Rows measuring ``scene`` (a :class:`mvd_sim.scene.Scene`) against the facts file."""
@@ -180,7 +174,7 @@ def audit(scene) -> list[Row]:
     add(g, "medulla anteroposterior depth, deepest (at the olives)", _num(deepest),
         "13.0 +- 0.9", "J Gandaki Med Coll 2019", deepest, *_sd(13.0, 0.9))
     olive_width = float(np.max(2 * half_width[medulla]))
-    add(g, "medulla width (widest, at the olives)", _num(olive_width), "none (17 + olives)",
+    add(g, "medulla width (widest, at the olives)", _num(olive_width), "none (19 with the peduncles, + olives)",
         "estimate (BrainstemParams)")
     # groove of the pontomedullary sulcus along the RExP's direction
     rexp_mid = bs.origin_midline_mm * mirror
@@ -208,10 +202,10 @@ def audit(scene) -> list[Row]:
     clear7 = bs.signed_distance(vii.points) - vii.radius
     free = np.flatnonzero(clear7 > DETACHED_MM)
     s_free = float(vii.s[free[0]]) if len(free) else float(vii.length_mm)
-    add(g, "attached segment length (RExP to RDP landmark)", _num(lm7.rdp_mm), "about 10",
-        "Neurographics 2015;5(1)", lm7.rdp_mm, *_single(10.0))
+    add(g, "attached segment length (RExP to RDP landmark)", _num(lm7.rdp_mm), _AS_PUBLISHED,
+        _AS_SOURCE, lm7.rdp_mm, *_AS_RANGE)
     add(g, f"where VII leaves the brainstem (first s clear by > {DETACHED_MM} mm)",
-        _num(s_free), "about 10 (the RDP)", "Neurographics 2015", s_free, *_single(10.0))
+        _num(s_free), f"the RDP: {_AS_PUBLISHED}", _AS_SOURCE, s_free, *_AS_RANGE)
     rdp = vii.point_at(lm7.rdp_mm) * mirror
     chord = (rdp - p7[0]) / np.linalg.norm(rdp - p7[0])
     heading = _axial_angle_deg(chord)
@@ -335,8 +329,10 @@ def audit(scene) -> list[Row]:
         add(g, "BA length", _num(ba.length_mm), "27.3 +- 5.7", "J NeuroIntervent Surg 2013",
             ba.length_mm, *_sd(27.3, 5.7))
     if aica is not None:
-        add(g, "AICA diameter along its course (largest)", _num(2 * aica.radius.max()),
-            "1.02 +- 0.35", "Estupinan et al.", 2 * aica.radius.max(), *_sd(1.02, 0.35))
+        # along its course: beyond the taper from its origin
+        course = 2 * aica.radius[aica.s >= AICA_TAPER.length_mm].max()
+        add(g, "AICA diameter along its course (largest beyond its taper)", _num(course),
+            "1.02 +- 0.35", "Estupinan et al.", course, *_sd(1.02, 0.35))
         add(g, "AICA diameter at its origin", _num(2 * aica.radius[0]), "2.10 (1.14-2.88)",
             "Dubrowski A et al., Folia Morphol 2024", 2 * aica.radius[0], 1.14, 2.88)
         sd_face = scene.petrous.signed_distance(aica.points)
@@ -386,12 +382,15 @@ def audit(scene) -> list[Row]:
             add(g, "vein diameter", _num(2 * v.radius.max()), "none (0.5-2.0 estimate)",
                 "estimate; Bender B et al., AJNR 2018")
     for v in scene.vessels.values():
-        bend, s_bend = _min_bend_radius(v.points)
-        ratio = bend / float(np.interp(s_bend, v.s, v.radius))
-        add(g, f"{v.name} ({v.kind}) tightest bend / own radius (at s = {s_bend:.1f})",
-            f"{ratio:.2f} (R {bend:.2f} mm)",
-            ">= 1 (tighter folds the wall through itself); floor 1.5 proposed",
-            "geometry; issue #22 (estimate)", ratio, 1.0, estimate=True)
+        # the builder's own measure: the circle through the points one radius of arc apart
+        ratios = bend_ratios(v.points, v.radius)
+        k = int(np.argmin(ratios))
+        ratio = float(ratios[k])
+        add(g, f"{v.name} ({v.kind}) tightest bend / own radius (at s = {v.s[k]:.1f})",
+            f"{ratio:.2f} (R {ratio * v.radius[k]:.2f} mm)",
+            f">= {MIN_BEND_RADIUS_TO_VESSEL_RADIUS:g} (the floor; at 1 the wall folds "
+            "through itself)", "geometry; issue #22 (estimate)", ratio,
+            MIN_BEND_RADIUS_TO_VESSEL_RADIUS, estimate=True)
 
     # -- petrous face and porus -------------------------------------------------------------
     g = "petrous"
@@ -407,7 +406,92 @@ def audit(scene) -> list[Row]:
         add(g, "petrous face to the mid attached segment (commonest NVC site)", _num(reach),
             "median 13.77 (hearing-loss group; controls shorter)",
             "Lee MH ... Park K, Acta Neurochir 2015 (face is an estimate)")
+        add(g, "internal acoustic canal length (drawn)", _num(face.canal_length_mm), "9.84",
+            "Marques 2012", face.canal_length_mm, *_single(9.84))
+    if scene.context:
+        rows += _context_rows(scene, mirror)
     return rows
+
+
+def _context_rows(scene, mirror: np.ndarray) -> list[Row]:
+    """Rows measuring the context structures of the operative field (facts section 9.1)."""
+    from mvd_sim.anatomy.context import LOWER_CRANIAL_NERVES
+
+    bs, shape, context = scene.brainstem, scene.brainstem.shape, scene.context
+    g = "context"
+    rows = [Row(g, "CN IX-XI: rootlets drawn (IX / X / XI)",
+                " / ".join(str(len(context[n].rootlets)) for n in LOWER_CRANIAL_NERVES),
+                "X: 6.4 +- 2.3 in the retrosigmoid view; IX and XI not found",
+                "Xu W et al. (PMID 19670628)", len(context["CN10"].rootlets),
+                *_sd(6.4, 2.3))]
+    # the rootlets' origins: their feet on the brainstem (canonical frame)
+    feet = {n: bs.query(np.array([r.points[0] for r in context[n].rootlets])).closest * mirror
+            for n in LOWER_CRANIAL_NERVES}
+    below, behind = -feet["CN9"][0, 2], -feet["CN9"][0, 1]
+    rows.append(Row(g, "top IX rootlet below VII's RExP", _num(below), "2-4",
+                    "skull-base anatomy texts (facts section 8)", below, 2.0, 4.0))
+    rows.append(Row(g, "VII's RExP cephalad of the top IX rootlet", _num(below), "about 4",
+                    "Rhoton, as summarised in Greenberg's handbook", below, *_single(4.0)))
+    rows.append(Row(g, "top IX rootlet behind VII's RExP", _num(behind), "about 2",
+                    "skull-base anatomy texts; Rhoton via Greenberg", behind, *_single(2.0)))
+    olive = -(shape.olive_centre_below_sulcus_mm + shape.olive_half_length_mm) \
+        - bs.origin_midline_mm[2]
+    lowest_x, highest_xi = olive - feet["CN10"][-1, 2], olive - feet["CN11"][0, 2]
+    rows.append(Row(g, "lowest X rootlet below the caudal olive", _num(lowest_x),
+                    "-1 to +8; 1-21 (mean 8.8)",
+                    "Wiles CC et al., Clin Anat 2007; Lachman N et al., Clin Anat 2002",
+                    lowest_x, -1.0, 21.0))
+    rows.append(Row(g, "highest XI rootlet below the caudal olive", _num(highest_xi),
+                    "5.4 (1-15)", "Lachman 2002", highest_xi, 1.0, 15.0))
+    middle = context["CN10"].rootlets[len(context["CN10"].rootlets) // 2]
+    rows.append(Row(g, "X: middle rootlet, brainstem to jugular foramen (arc)",
+                    _num(middle.length_mm), "10.44 +- 2.57 (L), 9.91 +- 2.91 (R)",
+                    "Xu W et al. (retrosigmoid view)", middle.length_mm, 9.91 - 2 * 2.91,
+                    10.44 + 2 * 2.57))
+    flocculus = context["flocculus"]
+    size = " x ".join(f"{v:.1f}" for v in 2 * flocculus.semi_axes_mm)
+    rows.append(Row(g, "flocculus size (ellipsoid axes)", f"{size} mm",
+                    "none found; about 10 x 6 x 5", "estimate (facts 9.1; Tagliavini 1984 "
+                    "count folia only)"))
+    entry = scene.rest_nerves["CN8"].points[0] * mirror
+    offset = flocculus.centre * mirror - entry
+    rows.append(Row(g, "flocculus centre from CN VIII's entry (rostral / posterior)",
+                    f"{offset[2]:.1f} / {-offset[1]:.1f} mm",
+                    "just above and behind the VII/VIII root entry",
+                    "facts section 8 (Rhoton captions)", ok=bool(offset[2] > 0 > offset[1])))
+    limb = context["choroid_plexus"]
+    tip = 2 * float(limb.radius.max())
+    rows.append(Row(g, "choroid plexus limb length (arc)", _num(limb.length_mm), "23.6",
+                    "Horsburgh et al., Neuroradiology 2012 (MRI)", limb.length_mm,
+                    *_single(23.6)))
+    rows.append(Row(g, "choroid plexus bulbous tip width", _num(tip), "3.5", "Horsburgh 2012",
+                    tip, *_single(3.5)))
+    out = float(bs.signed_distance(limb.points[-1:])[0])
+    rows.append(Row(g, "choroid plexus tip out in the cistern (from the brainstem)",
+                    _num(out), "protrudes through Luschka in 91.7%",
+                    "Barany L et al., Acta Neurochir 2017", ok=out > 0))
+    # the hemisphere's junction with the brainstem: the height of the band of its surface
+    # inside the brainstem, where the middle cerebellar peduncle joins them
+    cerebellum = context["cerebellum"]
+    theta, t = np.meshgrid(np.linspace(0, 2 * np.pi, 400), np.linspace(0, np.pi, 300))
+    surface = cerebellum.surface_points(theta, t).reshape(-1, 3)
+    joined = surface[bs.signed_distance(surface, 1.0) < 0, 2]
+    height = float(np.ptp(joined)) if len(joined) else 0.0
+    rows.append(Row(g, "cerebellum: height of its junction with the brainstem (the MCP)",
+                    _num(height), "MCP thickness 15.5 +- 1.3",
+                    "J Korean Radiol Soc 1995 (hemisphere an estimate)", height,
+                    *_sd(15.5, 1.3)))
+    clear = float(cerebellum.signed_distance(_rez(scene)).min())
+    rows.append(Row(g, "retracted cerebellum: nearest to CN VII's root exit zone",
+                    _num(clear), "none (retracted out of the infrafloccular route)",
+                    "estimate (ContextParams)"))
+    return rows
+
+
+def _rez(scene) -> np.ndarray:
+    """CN VII's rest centerline points along its root exit zone (scene frame)."""
+    rest = scene.rest_nerves["CN7"]
+    return rest.points[rest.s <= scene.landmarks["CN7"].rez_end_mm]
 
 
 # -- output ------------------------------------------------------------------------------------

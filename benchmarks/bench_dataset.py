@@ -53,7 +53,7 @@ def rate(n: int, **options) -> float:
 
 def warm_up(priors_json: str) -> None:
     """Import everything and build the per-shape caches (grids, profile tables)."""
-    shard_rows(priors_json, 2, 0, 2)
+    shard_rows(priors_json, 2, 2, 0, 2)
 
 
 def stage_times(n: int) -> dict[str, list[float]]:
@@ -64,7 +64,7 @@ def stage_times(n: int) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {"scene (draws + builds)": [], "contact report": []}
     for index in range(n):
         started = time.perf_counter()
-        _, scene, _ = sample_case(priors, 1, index)
+        _, scene, _ = sample_case(priors, 1, n, index)
         built = time.perf_counter()
         analyze(scene)
         out["scene (draws + builds)"].append(built - started)

@@ -81,7 +81,8 @@ def check(case: Case) -> dict:
                transposed_va=any(m.kind == "transposition" and
                                  case.scene.vessels[m.vessel].kind == "VA"
                                  for m in result.moves))
-    if result.predicted is None:  # nothing to do, or no plan (after some moves, perhaps)
+    if result.predicted is None or not result.feasible:
+        # nothing to do, or no plan (its closest try may come with a prediction)
         row["status"] = "nothing to do" if result.feasible else "no plan"
         return row
     row["status"] = result.predicted.status
@@ -90,9 +91,10 @@ def check(case: Case) -> dict:
     return row
 
 
-def _sampled(args: tuple[int, int]) -> dict:
-    seed, index = args
-    return check(sample(load_priors(), seed, index).case)
+def _sampled(args: tuple[int, int, int]) -> dict:
+    """The check of case ``index`` of a dataset of ``n`` cases of ``seed``."""
+    seed, n, index = args
+    return check(sample(load_priors(), seed, n, index).case)
 
 
 def _bundled(name: str) -> dict:
@@ -137,7 +139,7 @@ def main(n: int, seed: int, workers: int) -> None:
             return rows
 
         bundled = run(_bundled, names)
-        sampled = run(_sampled, [(seed, k) for k in range(n)])
+        sampled = run(_sampled, [(seed, n, k) for k in range(n)])
     for title, rows in ((f"bundled ({len(bundled)})", bundled),
                         (f"sampled ({n}, seed {seed})", sampled)):
         print(title)

@@ -37,7 +37,7 @@ from support import (IMAGE_MAGIC, STALE_TEMPORARIES, assert_one_error_line, fail
                      failure_points, plant_stale_temporaries, run_cli, temporaries, tree)
 
 CASE = "aica_as_moderate_right"
-SPONGE = "s=5.1,d=2,vessel=aica"
+SPONGE = "s=3.5,d=2,vessel=aica"
 PAGE = os.sysconf("SC_PAGE_SIZE")
 NO_SPACE = "cannot write: No space left on device"
 

@@ -40,15 +40,16 @@ def polyline_runs(polyline: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return runs, run_start
 
 
-@compiled(_P, FLOAT, array(1, "boolean", contiguous=True), _V, _P, _V, _P, _IDX, _OUT1,
+@compiled(_P, _V, array(1, "boolean", contiguous=True), _V, _P, _V, _P, _IDX, _OUT1,
           _OUT2)
-def push_off_tube(points: np.ndarray, radius_mm: float, movable: np.ndarray,
+def push_off_tube(points: np.ndarray, radius_mm: np.ndarray, movable: np.ndarray,
                   clearance_mm: np.ndarray, polyline: np.ndarray, polyline_radius: np.ndarray,
                   runs: np.ndarray, run_start: np.ndarray, room_mm: np.ndarray,
                   push: np.ndarray) -> float:
     """Shortfalls of a vessel's clearances from one tube, and the pushes that undo them.
 
-    For each point ``k`` of the vessel ``points`` (n, 3) that is ``movable`` and has no room
+    For each point ``k`` of the vessel ``points`` (n, 3), of radius ``radius_mm[k]`` (a vessel
+    tapers), that is ``movable`` and has no room
     left (``room_mm[k] <= 0``) from this tube: its gap to the tube (centerline ``polyline``
     (m, 3), radius ``polyline_radius`` (m,), linear along each segment; ``runs``,
     ``run_start`` from :func:`polyline_runs`), the distance to the nearest centerline point
@@ -74,7 +75,7 @@ def push_off_tube(points: np.ndarray, radius_mm: float, movable: np.ndarray,
             continue
         p = (points[k, 0], points[k, 1], points[k, 2])
         first = run_bounds(p, runs, ball_mm)
-        beyond_mm = ball_mm[first] - radius_mm - widest_mm - clearance_mm[k]
+        beyond_mm = ball_mm[first] - radius_mm[k] - widest_mm - clearance_mm[k]
         if beyond_mm > 0.0:
             # beyond the nearest run's bounding ball by more than it could fall short: that
             # is room enough, without the nearest point
@@ -86,8 +87,8 @@ def push_off_tube(points: np.ndarray, radius_mm: float, movable: np.ndarray,
                p[2] - (start[i, 2] + u * (end[i, 2] - start[i, 2])))
         dist = np.sqrt(rel[0] * rel[0] + rel[1] * rel[1] + rel[2] * rel[2])
         r_obstacle = polyline_radius[i] + u * (polyline_radius[i + 1] - polyline_radius[i])
-        shortfall = clearance_mm[k] - (dist - radius_mm - r_obstacle)
-        room_mm[k] = max(dist - radius_mm - widest_mm - clearance_mm[k], 0.0)
+        shortfall = clearance_mm[k] - (dist - radius_mm[k] - r_obstacle)
+        room_mm[k] = max(dist - radius_mm[k] - widest_mm - clearance_mm[k], 0.0)
         if shortfall > 0:
             worst = max(worst, shortfall)
             for c in range(3):
@@ -162,15 +163,15 @@ def smooth_rows(push: np.ndarray, weights: np.ndarray, out: np.ndarray) -> None:
             out[i, c] = acc
 
 
-@compiled(_OUT2, FLOAT, _V, _P, _P, _V, _IDX, _P, _IDX, _IDX, _V, FLOAT, INT, SURFACE, _V, FLOAT,
+@compiled(_OUT2, _V, _V, _P, _P, _V, _IDX, _P, _IDX, _IDX, _V, FLOAT, INT, SURFACE, _V, _V,
           FLOAT, BOOL)
-def avoid(points: np.ndarray, radius_mm: float, frozen: np.ndarray, clearances: np.ndarray,
+def avoid(points: np.ndarray, radius_mm: np.ndarray, frozen: np.ndarray, clearances: np.ndarray,
           polylines: np.ndarray, polyline_radii: np.ndarray, offsets: np.ndarray,
           runs: np.ndarray, run_starts: np.ndarray, run_offsets: np.ndarray,
           weights: np.ndarray, step_mm: float, max_steps: int, surface: tuple,
-          origin: np.ndarray, height_mm: float, reach_mm: float, use_room: bool) -> float:
+          origin: np.ndarray, heights_mm: np.ndarray, reach_mm: float, use_room: bool) -> float:
     """Avoidance's steps (:func:`mvd_sim.anatomy.placement.avoid_tubes`), moving ``points``
-    (n, 3), scene frame, in place.
+    (n, 3) of radii ``radius_mm`` (n,), scene frame, in place.
 
     Each step: every obstacle's shortfalls and pushes (:func:`push_off_tube`; obstacle ``j``
     is ``polylines[offsets[j]:offsets[j + 1]]`` with its radii, its runs
@@ -178,7 +179,7 @@ def avoid(points: np.ndarray, radius_mm: float, frozen: np.ndarray, clearances: 
     ``run_starts[run_offsets[j] + j]``, its clearances ``clearances[j]``); none: done. Else the
     pushes smoothed (:func:`smooth_rows` with ``weights``) move the vessel
     (:func:`take_step`), and the points that used up their room to the brainstem are put back
-    on its offset surface at ``height_mm`` where they came nearer
+    on its offset surface at ``heights_mm`` (n,) where they came nearer
     (:func:`mvd_sim.anatomy.surface_kernels.push_out`; ``surface``:
     :func:`mvd_sim.anatomy.brainstem.kernel_surface`; ``origin``: the scene origin in the
     midline frame; queries exact within ``reach_mm`` and inside). A point is checked against an
@@ -195,7 +196,6 @@ def avoid(points: np.ndarray, radius_mm: float, frozen: np.ndarray, clearances: 
     movable = frozen < 1.0
     obstacle_room_mm, room_mm = np.zeros((count, n)), np.zeros(n)
     push, smoothed = np.empty((n, 3)), np.empty((n, 3))
-    heights_mm = np.full(n, height_mm)
     shortfall_mm = 0.0
     for _ in range(max_steps):
         push[:] = 0.0

@@ -139,8 +139,8 @@ class BrainstemShape(BrainstemParams):
         pons_post = -(med_half_depth + self.pons_dorsal_step_mm)
         pons_ant = pons_post + self.pons_depth_mm
         y_ant = _smooth_max(
-            self._column(z, med_half_depth, self.midbrain_depth_mm / 2, self.olive_bulge_mm),
-            pons_ant * p, k)
+            self._column(z, med_half_depth, self.midbrain_depth_mm / 2,
+                         self.pyramid_bulge_mm), pons_ant * p, k)
         y_post = -_smooth_max(
             self._column(z, med_half_depth, self.midbrain_depth_mm / 2),
             -pons_post * p, k)
@@ -203,17 +203,28 @@ class BrainstemShape(BrainstemParams):
         (n, 3) float, mm
         """
         theta = np.atleast_1d(np.asarray(theta, dtype=float))
-        z, half_width, y_mid, half_depth = _sulcus_sections(self)
-        # radius from the axial centre (0, y_mid) along the parametric direction theta
-        radius = np.hypot(half_width[None] * np.cos(theta)[:, None],
-                          half_depth[None] * np.sin(theta)[:, None])
+        z, radius = self._sulcus_radii(theta)
         i = np.clip(np.argmin(radius, axis=1), 1, len(z) - 2)
         rows = np.arange(len(theta))
         r0, r1, r2 = radius[rows, i - 1], radius[rows, i], radius[rows, i + 1]
         denom = r0 - 2 * r1 + r2
         shift = np.where(denom > 0, 0.5 * (r0 - r2) / np.where(denom > 0, denom, 1.0), 0.0)
-        z_floor = z[i] + shift * (z[1] - z[0])
+        z_floor = z[i] + np.clip(shift, -1.0, 1.0) * (z[1] - z[0])
         return self.surface(theta, self.t_of_z(z_floor))
+
+    def has_sulcus(self, theta: np.ndarray) -> np.ndarray:
+        """(n,) bool: is there a groove between the pons and the medulla in directions
+        ``theta`` (rad), a radius minimum inside z = -6 to 4 mm rather than at its ends?"""
+        z, radius = self._sulcus_radii(np.atleast_1d(np.asarray(theta, dtype=float)))
+        i = np.argmin(radius, axis=1)
+        return (i > 0) & (i < len(z) - 1)
+
+    def _sulcus_radii(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The levels searched for the sulcus floor and, for each direction ``theta``, the
+        section's radius along it from the axial centre (0, y_mid), mm."""
+        z, half_width, y_mid, half_depth = _sulcus_sections(self)
+        return z, np.hypot(half_width[None] * np.cos(theta)[:, None],
+                           half_depth[None] * np.sin(theta)[:, None])
 
     def t_of_z(self, z: np.ndarray | float) -> np.ndarray:
         """Polar parameter whose level is ``z`` (inverse of the cap parameterisation)."""
@@ -243,6 +254,11 @@ class BrainstemShape(BrainstemParams):
                 f"brainstem: the pontomedullary sulcus is only {arc[-1]:.1f} mm long from the "
                 "anterior midline to the dorsal midline")
         theta = float(np.interp(arc_from_midline_mm, arc, thetas))
+        if not np.all(self.has_sulcus(thetas[thetas >= theta])):
+            raise ScenarioError(
+                "the brainstem has no pontomedullary sulcus between the anterior midline and "
+                "the facial nerve's exit: the medulla there is as wide as the pons' border "
+                "(check the olive and pyramid overrides)")
         return theta, self.sulcus_points(np.array([theta]))[0]
 
     def root_exit_point(self, arc_from_midline_mm: float) -> np.ndarray:

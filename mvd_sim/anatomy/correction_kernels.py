@@ -41,15 +41,16 @@ def window(s: np.ndarray, centre: float, half: float) -> tuple[int, int]:
     return lo, hi
 
 
-@compiled(_P, _V, FLOAT, TARGET, FLOAT, FLOAT)
-def measure(points: np.ndarray, s_v: np.ndarray, radius_mm: float, target: tuple,
+@compiled(_P, _V, _V, TARGET, FLOAT, FLOAT)
+def measure(points: np.ndarray, s_v: np.ndarray, radius_mm: np.ndarray, target: tuple,
             vessel_arc: float, window_mm: float
             ) -> tuple[float, float, float, float, np.ndarray]:
     """A vessel's contact with its target, measured exactly around the asked point.
 
     The closest approach (:func:`mvd_sim.core.geometry.closest_kernels.nearest_pair`) of the
     vessel's points within ``window_mm`` of arc of ``vessel_arc`` (``s_v``: the arc lengths
-    of ``points``) and the target's window. ``target`` is that window: its segments packed
+    of ``points``; ``radius_mm`` (n,) their radii, linear along each segment) and the
+    target's window. ``target`` is that window: its segments packed
     by :func:`mvd_sim.core.geometry.closest_kernels.tube_segments` (``segments, half, arc0,
     balls, runs, run_start``), the target arc of its first point, the asked point (3,) and
     the target's radius there.
@@ -71,7 +72,7 @@ def measure(points: np.ndarray, s_v: np.ndarray, radius_mm: float, target: tuple
     lo, hi = window(s_v, vessel_arc, window_mm)
     near = np.ascontiguousarray(points[lo:hi + 1])
     segments, half, arc0, balls, runs, run_start, _ = tube_segments(
-        near, np.full(len(near), radius_mm))
+        near, np.ascontiguousarray(radius_mm[lo:hi + 1]))
     i, j, s, t, gap = nearest_pair(target_segments, target_balls, target_runs,
                                    target_run_start, segments, balls, runs, run_start)
     direction = np.empty(3)
@@ -83,32 +84,34 @@ def measure(points: np.ndarray, s_v: np.ndarray, radius_mm: float, target: tuple
                               + direction[2] * direction[2])
     for c in range(3):
         direction[c] = direction[c] / max(centre_distance, 1e-12)
-    dist = point_polyline(asked_point.reshape(1, 3), near)[0]
+    dist, row, u, _ = point_polyline(asked_point.reshape(1, 3), near)
+    k = lo + row[0]
+    radius_there = radius_mm[k] + u[0] * (radius_mm[min(k + 1, hi)] - radius_mm[k])
     return (gap, target_first_arc + (target_arc0[i] + 2 * s * target_half[i]),
-            s_v[lo] + (arc0[j] + 2 * t * half[j]), dist[0] - asked_radius_mm - radius_mm,
+            s_v[lo] + (arc0[j] + 2 * t * half[j]), dist[0] - asked_radius_mm - radius_there,
             direction)
 
 
-@compiled(_OUT2, FLOAT, TARGET, _P, _V, _V, FLOAT, FLOAT, FLOAT, FLOAT, FLOAT, FLOAT, INT,
-          SURFACE, _V, FLOAT)
-def correct_contact(points: np.ndarray, radius_mm: float, target: tuple,
+@compiled(_OUT2, _V, TARGET, _P, _V, _V, FLOAT, FLOAT, FLOAT, FLOAT, FLOAT, FLOAT, INT,
+          SURFACE, _V, _V)
+def correct_contact(points: np.ndarray, radius_mm: np.ndarray, target: tuple,
                     target_points: np.ndarray, target_s: np.ndarray, side: np.ndarray,
                     gap_mm: float, s_mm: float, vessel_arc: float, half_mm: float,
                     window_mm: float, converged_mm: float, max_steps: int, surface: tuple,
-                    origin: np.ndarray, height_mm: float
+                    origin: np.ndarray, heights_mm: np.ndarray
                     ) -> tuple[float, int, bool, float, float]:
     """Move a vessel until its contact with the target lies where it was asked; in place.
 
     Each step measures the contact (:func:`measure`; ``target``, as there, the window of the
     target with centerline ``target_points`` (m, 3) and arc lengths ``target_s`` (m,)) and
-    moves the vessel ``points`` (n, 3) of radius ``radius_mm``, weighted by a raised-cosine
+    moves the vessel ``points`` (n, 3) of radii ``radius_mm`` (n,), weighted by a raised-cosine
     bump (:func:`mvd_sim.core.geometry.curve.bump`) of half-width ``half_mm`` about the
     contact's vessel arc, by the depth error
     (asked ``gap_mm`` less the measured) along the unit ``side`` (3,) and the position error
     (asked ``s_mm`` less the measured target arc) along the target's tangent there. A gain
     halves (down to 1/8) whenever its error changes sign: where the target is curved (a
     deviated nerve, say) the contact can move more than the vessel and overshoot. The points
-    moved are then kept ``height_mm`` off the brainstem
+    moved are then kept ``heights_mm`` (n,) off the brainstem
     (:func:`mvd_sim.anatomy.surface_kernels.push_out`; ``surface`` and ``origin`` as there).
 
     The contact has landed when the deepest point is as deep as asked and the asked point is
@@ -126,7 +129,7 @@ def correct_contact(points: np.ndarray, radius_mm: float, target: tuple,
         The last depth and position errors.
     """
     n = len(points)
-    height = np.full(n, height_mm)
+    reach_mm = heights_mm.max()
     room = np.empty(n)
     moved = np.empty(n, np.intp)
     gain_gap, gain_s, previous_gap, previous_s = 1.0, 1.0, 0.0, 0.0
@@ -156,5 +159,5 @@ def correct_contact(points: np.ndarray, radius_mm: float, target: tuple,
                 moved[count] = k
                 count += 1
         if count:
-            push_out(surface, origin, points, moved[:count], height, height_mm, room)
+            push_out(surface, origin, points, moved[:count], heights_mm, reach_mm, room)
     return vessel_arc, max_steps, False, err_gap, err_s

@@ -49,6 +49,7 @@ __all__ = ["NerveBuild", "build_facial_nerve", "build_vestibulocochlear_nerve"]
 _MARCH_STEP_MM = 0.4        # arc step of the attached-segment march
 _CP_SAMPLES = 64            # Bezier samples of the cisternal portion
 _CLEARANCE_TOL_MM = 0.02    # a free nerve may dip this far into the brainstem (numerics)
+_ENTRY_BLEND_MM = 1.0       # VIII's offset from VII turns square to VII over this arc
 
 
 @dataclass(frozen=True)
@@ -195,25 +196,75 @@ def build_facial_nerve(brainstem: Brainstem, params: FacialNerveParams) -> Nerve
     return NerveBuild(tube, landmarks)
 
 
+def _tangent_direction(normal: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """Unit projection of ``direction`` onto the plane square to the unit ``normal``."""
+    return _unit(direction - np.dot(direction, normal) * normal)
+
+
+def _vestibulocochlear_entry(brainstem: Brainstem, facial_start: np.ndarray, r7: float,
+                             r8: float, params: VestibulocochlearParams) -> np.ndarray:
+    """Centre of CN VIII's first section: one VIII radius off the brainstem, dorsal of VII's
+    start turned ``entry_tilt_rostral_deg`` toward rostral, at the distance that leaves a
+    surface gap of exactly ``gap_to_facial_mm`` between the two roots (mm, scene frame)."""
+    normal = brainstem.query(facial_start[None]).normal[0]
+    dorsal = _tangent_direction(normal, np.array([0.0, -1.0, 0.0]))
+    rostral = _unit(np.cross(normal, dorsal))
+    rostral *= np.sign(rostral[2])
+    tilt = np.radians(params.entry_tilt_rostral_deg)
+    away = np.cos(tilt) * dorsal + np.sin(tilt) * rostral
+
+    def entry(distance_mm: float) -> np.ndarray:
+        return _offset_projection(brainstem, facial_start + distance_mm * away, r8)[0]
+
+    def excess(distance_mm: float) -> float:
+        return np.linalg.norm(entry(distance_mm) - facial_start) - (r7 + r8
+                                                                     + params.gap_to_facial_mm)
+
+    target = r7 + r8 + params.gap_to_facial_mm
+    return entry(brentq(excess, 0.5 * target, 2.0 * target, xtol=1e-9))
+
+
+def _beside(facial: Tube, start_offset: np.ndarray, end_offset: np.ndarray) -> np.ndarray:
+    """Offsets (n, 3), mm, from each point of VII's centreline to VIII's.
+
+    Direction and length each interpolate linearly along VII's arc from ``start_offset``
+    to ``end_offset``; past VII's first :data:`_ENTRY_BLEND_MM` the direction is kept square
+    to VII's tangent, so the length is the distance between the two centrelines and a gap
+    that closes along the arc closes between the nerves.
+    """
+    along = (facial.s / facial.s[-1])[:, None]
+    length = ((1.0 - along) * np.linalg.norm(start_offset)
+              + along * np.linalg.norm(end_offset))
+    direction = (1.0 - along) * _unit(start_offset) + along * _unit(end_offset)
+    tangent = curve.tangents(facial.points)
+    square = np.clip(facial.s / _ENTRY_BLEND_MM, 0.0, 1.0)[:, None]
+    direction = direction - square * np.sum(direction * tangent, axis=1)[:, None] * tangent
+    return length * _unit(direction)
+
+
 def build_vestibulocochlear_nerve(brainstem: Brainstem, facial: NerveBuild,
                                   params: VestibulocochlearParams) -> NerveBuild:
-    """CN VIII root, dorsal to CN VII at the brainstem and posteroinferior at the porus."""
+    """CN VIII root, beside CN VII from the brainstem to the porus.
+
+    VIII's centreline is VII's plus an offset that turns and shrinks linearly along VII's arc,
+    from its entry offset (dorsal of VII, slightly rostral, :func:`_vestibulocochlear_entry`)
+    to its porus offset (posteroinferior, apposed): VII stays anterior of VIII and the gap
+    between them closes toward the porus (facts 9.1).
+    """
     r7 = float(facial.tube.radius[0])
     r8 = 0.5 * params.diameter_mm
-    normal = brainstem.query(np.zeros((1, 3))).normal[0]
-    posterior = np.array([0.0, -1.0, 0.0])
-    dorsal = _unit(posterior - np.dot(posterior, normal) * normal)
-    entry_guess = facial.tube.points[0] + (r7 + params.gap_to_facial_mm + r8) * dorsal
-    entry, entry_normal = _offset_projection(brainstem, entry_guess, r8)
-    porus8 = facial.tube.points[-1] + np.array(
-        [0.0, -params.porus_offset_posterior_mm, -params.porus_offset_caudal_mm])
-    chord = porus8 - entry
-    # leave the brainstem along its normal bent toward the porus; arrive along VII's course
-    start_dir = _unit(entry_normal + _unit(chord))
-    end_dir = _unit(facial.tube.points[-1] - facial.tube.points[-2])
-    handle = np.linalg.norm(chord) / 3.0
-    points = _bezier(entry, entry + handle * start_dir, porus8 - handle * end_dir, porus8,
-                     _CP_SAMPLES)
+    course7 = facial.tube.points
+    entry = _vestibulocochlear_entry(brainstem, course7[0], r7, r8, params)
+    porus_offset = np.array([0.0, -params.porus_offset_posterior_mm,
+                             -params.porus_offset_caudal_mm])
+    points = course7 + _beside(facial.tube, entry - course7[0], porus_offset)
+    # where VII's attached segment hugs the convex pons, the offset alone would sink VIII
+    # into it: lift those points along the surface normal until VIII rests on the surface
+    radius = np.interp(curve.arc_length(points), [0.0, params.transition_zone_s_mm],
+                       [r8, 0.5 * params.tz_diameter_mm])
+    query = brainstem.query(points, max_distance_mm=2.0 * r8)
+    sunk = query.signed_distance < radius
+    points[sunk] += (radius - query.signed_distance)[sunk, None] * query.normal[sunk]
     s = curve.arc_length(points)
     radius = np.interp(s, [0.0, params.transition_zone_s_mm],
                        [r8, 0.5 * params.tz_diameter_mm])

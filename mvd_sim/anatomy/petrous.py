@@ -38,12 +38,19 @@ class PetrousFace:
     porus_width_mm, porus_height_mm : float, mm
         The porus opening, an ellipse centred on ``porus``: across (horizontal) and high
         (along the face's upward direction).
+    canal_length_mm : float, mm
+        Depth of the internal acoustic canal behind the porus (drawn only).
+    drawn_width_mm, drawn_height_mm : float, mm
+        The part of the face drawn and exported round the porus, an ellipse.
     """
 
     porus: np.ndarray
     normal: np.ndarray
     porus_width_mm: float = PetrousParams.porus_width_mm
     porus_height_mm: float = PetrousParams.porus_height_mm
+    canal_length_mm: float = PetrousParams.canal_length_mm
+    drawn_width_mm: float = PetrousParams.drawn_width_mm
+    drawn_height_mm: float = PetrousParams.drawn_height_mm
 
     @classmethod
     def through_porus(cls, nerve: Tube, params: PetrousParams = PetrousParams()
@@ -55,11 +62,12 @@ class PetrousFace:
         nerve : Tube
             CN VII on its rest course (arc length from the RExP to the porus).
         params : PetrousParams
-            The porus opening.
+            The porus opening, the canal and the drawn extent.
         """
         inward = nerve.tangent_at(nerve.length_mm)
         return cls(np.array(nerve.points[-1], dtype=float), -inward / np.linalg.norm(inward),
-                   params.porus_width_mm, params.porus_height_mm)
+                   params.porus_width_mm, params.porus_height_mm, params.canal_length_mm,
+                   params.drawn_width_mm, params.drawn_height_mm)
 
     def signed_distance(self, points: np.ndarray) -> np.ndarray:
         """(n,) float, mm: distance of ``points`` (n, 3) from the face, negative in the bone."""

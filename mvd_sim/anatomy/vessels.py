@@ -31,7 +31,9 @@ import numpy as np
 
 from mvd_sim.anatomy.brainstem import Brainstem, kernel_surface
 from mvd_sim.anatomy.nerves import NerveBuild
+from mvd_sim.anatomy.petrous import PetrousFace
 from mvd_sim.anatomy.surface_kernels import push_out
+from mvd_sim.core.constants import AICA_MEATAL_BELOW_PORUS_MM, AICA_MEATAL_FRONT_OF_FACE_MM
 from mvd_sim.core.geometry import curve
 from mvd_sim.core.geometry.closest import point_polyline
 from mvd_sim.core.tube import Tube
@@ -63,10 +65,21 @@ class VesselCourse:
     anchored : (k,) bool
         Waypoints that clinical placement must keep (the origin on the parent trunk and the
         distal end); the others may be replaced near a contact.
+    shaping : (k,) bool or None
+        Free waypoints that shape a loop (the AICA's meatal loop): replaced
+        only near a contact, never dropped at a corner a detour to a contact leaves
+        (:func:`mvd_sim.anatomy.placement.place_vessel`).
     """
 
     waypoints: np.ndarray
     anchored: np.ndarray
+    shaping: np.ndarray | None = None
+
+    @property
+    def kept_at_corners(self) -> np.ndarray:
+        """(m, 3) mm: the waypoints placement keeps where a detour leaves a sharp corner."""
+        keep = self.anchored if self.shaping is None else self.anchored | self.shaping
+        return self.waypoints[keep]
 
 
 def spline_through(waypoints: np.ndarray, spacing_mm: float = VESSEL_SPACING_MM) -> np.ndarray:
@@ -113,9 +126,11 @@ def basilar_point(bs: Brainstem, z_midline_mm: float, radius_mm: float) -> np.nd
 
 
 def _vertebral(bs: Brainstem, radius_mm: float, ba_radius_mm: float) -> VesselCourse:
-    theta = np.array([0.75, 0.95, 1.05, 1.25, 1.45])
+    # tortuosity about 1.15 (published 1.09-1.29), the middle waypoints 1-2.5 mm off the
+    # medulla so the spline between them does not dip into it (issue #22 audit, item 11)
+    theta = np.array([0.75, 0.50, 0.70, 1.10, 1.45])
     z = np.array([-30.0, PICA_ORIGIN_Z_MIDLINE_MM - 6.0, PICA_ORIGIN_Z_MIDLINE_MM, -8.0, -4.0])
-    h = radius_mm + np.array([0.6, 0.8, 0.8, 0.6, 0.4])
+    h = radius_mm + np.array([0.6, 2.5, 2.0, 1.0, 0.4])
     pts = np.vstack([bs.offset_points(theta, z, h),
                      basilar_point(bs, VBJ_Z_MIDLINE_MM, ba_radius_mm)])
     anchored = np.array([True, False, True, False, False, True])
@@ -135,6 +150,10 @@ def _pica(bs: Brainstem, radius_mm: float, va: VesselCourse, rexp_theta: float,
     return VesselCourse(pts, anchored)
 
 
+_AICA_DISTAL_FRACTION = 0.0
+_AICA_DISTAL_OFFSET_MM = np.array([3.0, -8.0, -4.0])
+
+
 def _aica(bs: Brainstem, radius_mm: float, ba_radius_mm: float, facial: NerveBuild,
           cochlear: NerveBuild) -> VesselCourse:
     origin = basilar_point(bs, VBJ_Z_MIDLINE_MM + AICA_ORIGIN_ABOVE_VBJ_MM, ba_radius_mm)
@@ -144,18 +163,28 @@ def _aica(bs: Brainstem, radius_mm: float, ba_radius_mm: float, facial: NerveBui
     vii, viii = facial.tube, cochlear.tube
     lm = facial.landmarks
     premeatal = vii.point_at(lm.porus_mm - 5.0) + np.array([0.0, 2.8, -2.8])
-    meatal = vii.point_at(lm.porus_mm) + np.array([1.5, 0.5, -3.4])
+    face = PetrousFace.through_porus(vii)     # grade I: below the porus, in the angle
+    meatal = (face.porus - AICA_MEATAL_BELOW_PORUS_MM * face.up
+              + AICA_MEATAL_FRONT_OF_FACE_MM * face.normal)
     postmeatal = viii.point_at(viii.length_mm - 6.0) + np.array([0.0, -2.6, -2.4])
-    distal = viii.points[0] + np.array([3.0, -8.0, -4.0])
+    distal = viii.point_at(_AICA_DISTAL_FRACTION * viii.length_mm) + _AICA_DISTAL_OFFSET_MM
     pts = np.vstack([origin, over_pons, premeatal, meatal, postmeatal, distal])
-    anchored = np.zeros(len(pts), dtype=bool)
+    anchored, shaping = np.zeros(len(pts), dtype=bool), np.zeros(len(pts), dtype=bool)
+    # the meatal loop is kept whatever the AICA presses on its way: the premeatal segment
+    # that compresses the REZ runs on to its loop at the porus (Martin & Rhoton 1980);
+    # dropped at corners, the loop vanished or became a hairpin. A contact within 5 mm of
+    # one of its waypoints replaces it (the loop is then at the contact)
     anchored[[0, -1]] = True
-    return VesselCourse(pts, anchored)
+    shaping[[3, 4, 5]] = True
+    return VesselCourse(pts, anchored, shaping)
 
 
 def _vein(bs: Brainstem, radius_mm: float, rexp_theta: float, rexp_z: float) -> VesselCourse:
+    # the last two waypoints 1 mm above the PICA's cranial loop (its apex rexp_z - 4.8):
+    # 0.8 mm above it, avoidance bent the vein off the PICA to 0.55 x its radius (issue #22
+    # audit, item 12); here it clears the PICA by 0.8 mm unbent
     theta = rexp_theta + np.array([1.0, 0.75, 0.45, 0.15, -0.2, -0.55])
-    z = rexp_z + np.array([0.0, 0.0, -0.6, -3.2, -4.0, -3.5])
+    z = rexp_z + np.array([0.0, 0.0, -0.6, -3.2, -3.0, -2.5])
     h = radius_mm + np.array([0.1, 0.1, 0.2, 0.4, 0.8, 2.5])
     pts = bs.offset_points(theta, z, h)
     anchored = np.zeros(len(pts), dtype=bool)

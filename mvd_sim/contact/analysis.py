@@ -40,8 +40,9 @@ from pydantic import BaseModel, ConfigDict
 from mvd_sim.core.constants import VESSEL_PARENT
 from mvd_sim.core.geometry.closest import SegmentSet
 from mvd_sim.core.geometry.vec import norm
+from mvd_sim.core.approach import crossing_angle_deg, side_of
 from mvd_sim.core.labels import DEFAULT_THRESHOLDS, SEVERITIES, SeverityThresholds, pattern_of, \
-    severity, side_of
+    severity
 from mvd_sim.contact.mesh_path import MeshSurface, mesh_regions, mesh_vessel_contacts
 from mvd_sim.contact.regions import (PATCH_RING_SPACING_MM, PATCH_SAMPLES_AROUND, Region,
                                      TubeSurface, VesselSurface)
@@ -206,8 +207,7 @@ def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
     else:  # a touch narrower than the ring spacing
         s_lo = s_hi = deepest.placed_s
     tangent = placed.smooth_tangent_at(deepest.placed_s)
-    crossing = float(np.degrees(np.arccos(min(abs(float(np.dot(tangent, deepest.vessel_axis))),
-                                              1.0))))
+    crossing = crossing_angle_deg(tangent, deepest.vessel_axis)
     direction = deepest.vessel_centre - deepest.nerve_centre
     unit = direction / max(float(np.linalg.norm(direction)), 1e-12)
     r_nerve = float(placed.radius_at(deepest.placed_s))

@@ -34,8 +34,9 @@ from typing import ClassVar
 
 __all__ = ["Tolerances", "TOL", "BrainstemParams", "FacialNerveParams",
            "VestibulocochlearParams", "VESSEL_DEFAULT_RADIUS_MM", "VESSEL_TYPES",
-           "VESSEL_PARENT", "BRANCH_ORIGIN_MM", "PetrousParams", "MAX_SCENARIO_BYTES",
-           "MAX_MESH_BYTES"]
+           "VESSEL_PARENT", "BRANCH_ORIGIN_MM", "AICA_MEATAL_BELOW_PORUS_MM",
+           "AICA_MEATAL_FRONT_OF_FACE_MM", "PetrousParams", "ContextParams",
+           "LOWER_CRANIAL_NERVES", "OBSTACLE_KINDS", "MAX_SCENARIO_BYTES", "MAX_MESH_BYTES"]
 
 
 @dataclass(frozen=True)
@@ -75,16 +76,25 @@ class BrainstemParams:
     pons_depth_mm: float = 22.7
     # Medulla anteroposterior depth 13.0 +- 0.9: J Gandaki Med Coll 2019.
     medulla_depth_mm: float = 13.0
-    # *estimate*: medulla width at the olives (not in the facts file); 17 mm.
-    medulla_half_width_mm: float = 8.5
+    # *estimate*: half-width of the rostral medulla behind the olives, with the inferior
+    # cerebellar peduncles (not in the facts file): 9.5 mm, 22 mm wide with the olives. It
+    # sets how far lateral the pontomedullary sulcus reaches: 9.5 puts the RExP 9.9 mm from
+    # the midsagittal plane, inside LaRouere & Lundy's 9.5-14.5 (8.5 left it at 9.3).
+    medulla_half_width_mm: float = 9.5
     # *estimate*: length of medulla modelled below the sulcus; 32 mm.
     medulla_length_mm: float = 32.0
     # *estimate*: the dorsal (fourth-ventricle) surface of the pons lies this far behind the
     # dorsal surface of the medulla; the pons bulges anteriorly (basilar pons).
     pons_dorsal_step_mm: float = 1.5
-    # *estimate*: the olives bulge the rostral medulla (olive about 13 mm long just below the
-    # sulcus); the bulge below and the pons above leave the sulcus as a groove between them.
+    # *estimate*: the olives bulge the rostral medulla laterally (olive about 13 mm long just
+    # below the sulcus; the pyramids between them keep the midline depth at the medulla's
+    # 13.0); the bulge below and the pons above leave the sulcus as a groove between them.
     olive_bulge_mm: float = 1.5
+    # *estimate*: the pyramids bulge the same levels anteriorly, less than the olives do
+    # laterally, so the medulla's deepest midsagittal depth (14.1 mm built) stays inside
+    # 13.0 +- 0.9 x 2 (J Gandaki Med Coll 2019) and the sulcus stays a groove on the midline
+    # (the foramen caecum).
+    pyramid_bulge_mm: float = 1.0
     olive_centre_below_sulcus_mm: float = 7.5
     olive_half_length_mm: float = 7.5
     # *estimate*: midbrain stump above the pons, closing the surface rostrally.
@@ -112,14 +122,22 @@ class FacialNerveParams:
     """Facial nerve (CN VII) root, arc length ``s`` from the RExP (mm)."""
 
     # VII emerges 9.5-14.5 mm from the midline (use 12): LaRouere & Lundy, Neurotology 1994.
+    # Laid off as arc along the floor of the pontomedullary sulcus from the anterior midline
+    # (the way the root is found at surgery, following the sulcus); on the default brainstem
+    # that puts the RExP 9.9 mm lateral of the midsagittal plane, also inside their range.
     exit_from_midline_mm: float = 12.0
     # Diameter near the brainstem 2.21 mm mean: Sitnikov & Grigoryan 2009.
     diameter_mm: float = 2.21
     # Diameter in the internal auditory canal about 1.0 mm (Laryngoscope 2012); we taper the
     # cisternal portion toward 1.18 mm at the porus (Xu W et al., 52 heads: 1.18 +- 0.31).
     porus_diameter_mm: float = 1.18
-    # Attached segment about 10 mm long: Neurographics 2015;5(1) "Imaging hemifacial spasm".
-    attached_segment_length_mm: float = 10.0
+    # Attached segment 5.5 mm: the lateral transition zone starts 8 mm from the upper edge of
+    # the supraolivary fossette (Tomii M et al., J Neurosurg 2003;99:121, 75 nerves) and the
+    # central myelin runs 2.6 mm beyond the RDP (J Korean Neurosurg Soc 2014;55:244), so the
+    # RDP lies 8 - 2.6 = 5.4-5.5 mm from the RExP. Neurographics 2015;5(1) says "about 10
+    # mm" (imaging); it is the upper end of the sampled range. With 5.5, VII's root from the
+    # RExP to the porus (5.5 + 12.4) matches CN VIII alongside it (16.5 +- 1.8, Guclu 2012).
+    attached_segment_length_mm: float = 5.5
     # RDP is a short zone, 1-2 mm (Tomii M et al., J Neurosurg 2003;99:121): use 1.5.
     rdp_zone_length_mm: float = 1.5
     # *estimate*: the RExP zone is the first millimetre of the root at the sulcus.
@@ -135,9 +153,12 @@ class FacialNerveParams:
     angle_to_midline_deg: float = 69.7
     # *estimate*: rise of the cisternal course above the axial plane toward the porus.
     elevation_deg: float = 5.0
-    # *estimate*: heading of the attached segment on the pons, measured in the surface's
-    # tangent plane from rostral toward lateral; the root runs rostro-laterally on the pons.
-    attached_heading_deg: float = 35.0
+    # *estimate*: heading of the attached segment at the RExP, measured in the surface's
+    # tangent plane from rostral toward anterior. The root is attached along the undersurface
+    # of the pons and runs laterally (Neurographics 2015): marching up the pons, whose
+    # inferior border flares laterally over the sulcus, carries it lateral; 10 deg keeps the
+    # chord RExP -> RDP more lateral than anterior (axial angle to the midline above 45 deg).
+    attached_heading_deg: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -149,15 +170,24 @@ class VestibulocochlearParams:
     tz_diameter_mm: float = 1.44
     # *estimate*: the entry zone at the brainstem, labelled like VII's RExP zone.
     entry_zone_length_mm: float = 1.0
-    # TZ about 11.5 mm from the brainstem.
-    transition_zone_s_mm: float = 11.5
+    # TZ 8 mm from the brainstem: the sources conflict (about 11.5, Guclu 2012; 3.6 +- 1.4,
+    # Gupta T et al., Ann Anat 2023); the facts file samples 4-12, and 8 is its middle, at
+    # 48% of the 16.5 mm nerve (Gupta's 13-54% of the cisternal length).
+    transition_zone_s_mm: float = 8.0
     # VIII sits 0.5-2.0 mm lateral/dorsal of VII at the brainstem (LaRouere & Lundy 1994);
-    # nervus intermedius between them 0.62 mm thick (Alfieri A et al., Clin Anat 2012).
+    # nervus intermedius between them 0.62 mm thick (Alfieri A et al., Clin Anat 2012): the
+    # surface gap between the two roots where they meet the brainstem.
     gap_to_facial_mm: float = 0.62
+    # *estimate*: VII's junction lies below and slightly in front of VIII's (Rhoton's
+    # captions, facts 9.1, give no number): VIII's entry is dorsal of VII's turned this far
+    # toward rostral in the surface's tangent plane (20 deg: VIII's centre about 1 mm higher).
+    entry_tilt_rostral_deg: float = 20.0
     # *estimate*: at the porus VIII lies posteroinferior to VII (VII occupies the
-    # anterosuperior quadrant of the 5.9 x 5.7 mm canal, Erkoc MF et al., Folia Morphol 2012).
-    porus_offset_posterior_mm: float = 1.6
-    porus_offset_caudal_mm: float = 1.4
+    # anterosuperior quadrant of the 5.9 x 5.7 mm canal, Erkoc MF et al., Folia Morphol 2012)
+    # and the two are apposed (facts 9.1): centres 1.7 mm apart, a surface gap of about 0.3,
+    # under the 0.62 mm nervus intermedius that may lie between them.
+    porus_offset_posterior_mm: float = 1.3
+    porus_offset_caudal_mm: float = 1.1
 
 
 # Outer radii (mm) by vessel type, half the diameters in shared/anatomy_facts.md section 8.
@@ -179,6 +209,15 @@ VESSEL_TYPES: tuple[str, ...] = tuple(VESSEL_DEFAULT_RADIUS_MM)
 VESSEL_PARENT: dict[str, str] = {"AICA": "BA", "PICA": "VA", "VA": "BA"}
 # Length (mm) of a branch from its origin that may overlap its parent trunk.
 BRANCH_ORIGIN_MM: float = 6.0
+# The AICA's meatal loop (default course): a Chavda grade I loop, the commonest (61%; II
+# enters the canal 27%, III 12%), stays in the cerebellopontine angle below the porus.
+# *estimate*: its apex lies 3.4 mm below the porus centre along the petrous face (below the
+# 4.47 mm-high opening) and its centerline 1.0 mm in front of the face, in the angle (the
+# face: :class:`PetrousParams`): the default AICA's wall then clears the face by 0.47 mm
+# and bends no tighter than 1.88 radii (0.5 mm in front: its wall 0.03 mm in the bone).
+# Placed relative to the porus alone it lay 1.3 mm in the bone (issue #22 audit, item 14).
+AICA_MEATAL_BELOW_PORUS_MM: float = 3.4
+AICA_MEATAL_FRONT_OF_FACE_MM: float = 1.0
 
 
 
@@ -200,6 +239,106 @@ class PetrousParams:
     # Iran J Radiol 2012;9:71.
     porus_width_mm: float = 7.10
     porus_height_mm: float = 4.47
+    # Internal acoustic canal 9.84 mm long (CT, adults): Marques SR et al. 2012; the drawn
+    # bone around it is a slab 2 mm deeper than the canal (*estimate*).
+    canal_length_mm: float = 9.84
+    # *estimate*: the drawn part of the face around the porus (pictures and meshes only), an
+    # ellipse this wide (horizontal) and high.
+    drawn_width_mm: float = 24.0
+    drawn_height_mm: float = 18.0
+
+
+#: The context structures of the operative field (:mod:`mvd_sim.anatomy.context`), each its
+#: own kind and name: the lower cranial nerves, top to bottom, and the solid ones vessels may
+#: not pass through.
+LOWER_CRANIAL_NERVES: tuple[str, ...] = ("CN9", "CN10", "CN11")
+OBSTACLE_KINDS: tuple[str, ...] = ("flocculus", "cerebellum", "choroid_plexus")
+
+
+@dataclass(frozen=True)
+class ContextParams:
+    """Context structures of the operative field (:mod:`mvd_sim.anatomy.context`), mm.
+
+    Positions are offsets in the canonical right-sided scene frame (origin at the RExP, x
+    lateral, y anterior, z rostral) from the structures named. Drawn, exported and kept clear
+    of vessels; never graded for contact. Numbers from ``shared/anatomy_facts.md`` section
+    9.1 unless marked *estimate*.
+    """
+
+    # CN IX-XI rootlets leave the postolivary sulcus. Top IX rootlet 2-4 mm below VII and
+    # about 2 mm posterior (skull-base anatomy texts); VII is about 4 mm cephalad and 2 mm
+    # anterior of IX (Rhoton via Greenberg): 4.0 below, 2 behind, laid off on the brainstem
+    # (the foot lands 3.8-3.9 mm below the RExP, inside both).
+    ix_below_vii_mm: float = 4.0
+    ix_behind_vii_mm: float = 2.0
+    # *estimate*: IX leaves by 2 rootlets over 2 mm of the sulcus.
+    ix_rootlets: int = 2
+    ix_rootlet_span_mm: float = 2.0
+    # 6.4 +- 2.3 X rootlets in the retrosigmoid view: Xu W et al. (PMID 19670628).
+    x_rootlets: int = 6
+    # Lowest X rootlet -1 to +8 mm below the caudal olive (Wiles CC et al., Clin Anat 2007):
+    # use the middle, 3.5; highest XI rootlet 5.4 (1-15) mm below it (Lachman N et al., Clin
+    # Anat 2002).
+    lowest_x_below_olive_mm: float = 3.5
+    highest_xi_below_olive_mm: float = 5.4
+    # *estimate*: the cranial XI rootlets in view, 3 over 6 mm of the sulcus.
+    xi_rootlets: int = 3
+    xi_rootlet_span_mm: float = 6.0
+    # *estimate*: rootlet diameter (no published X diameter, facts file "not found").
+    rootlet_diameter_mm: float = 0.6
+    # X in the retrosigmoid view 10.44 +- 2.57 (left), 9.91 +- 2.91 (right) mm long: Xu W et
+    # al.; its middle rootlet runs 10.2 mm to the jugular foramen.
+    vagus_length_mm: float = 10.2
+    # *estimate*: course to the jugular foramen, axial angle to the midline and descent.
+    jugular_angle_to_midline_deg: float = 75.0
+    jugular_descent_deg: float = 25.0
+    # *estimate*: IX enters the pars nervosa this far anterior of X/XI, past the dural
+    # septum between them (Ozveren MF, Ture U, Neurosurg Focus 2004).
+    ix_ahead_of_x_mm: float = 2.5
+    # Flocculus: no published dimension (Tagliavini & Pietrini 1984 count folia only); size
+    # *estimate* about 10 x 6 x 5 mm (facts 9.1), along its long axis, vertically, across.
+    flocculus_length_mm: float = 10.0
+    flocculus_height_mm: float = 6.0
+    flocculus_thickness_mm: float = 5.0
+    # *estimate*: it sits just above and behind the VII/VIII root entry (facts section 8):
+    # it rests on the brainstem (the middle cerebellar peduncle) at the surface point nearest
+    # to this far above and behind CN VIII's entry, its long axis turned this far back from
+    # lateral.
+    flocculus_above_viii_mm: float = 5.0
+    flocculus_behind_viii_mm: float = 3.5
+    flocculus_heading_deg: float = 35.0
+    # *estimate*: the cerebellar hemisphere, an ellipsoid (a hemisphere about 50 mm wide, 55
+    # deep and 44 high), held as retracted so the cistern and the infrafloccular route stay
+    # open: its centre this far lateral, behind and above the RExP, clear of the flocculus,
+    # a lobule of it that stands out of its surface beside CN VIII. Its medial face meets the
+    # brainstem along the middle cerebellar peduncle (15.5 +- 1.3 mm thick, J Korean Radiol
+    # Soc 1995), which the audit measures.
+    hemisphere_width_mm: float = 50.0
+    hemisphere_depth_mm: float = 55.0
+    hemisphere_height_mm: float = 44.0
+    hemisphere_lateral_mm: float = 11.0
+    hemisphere_behind_mm: float = 32.0
+    hemisphere_above_mm: float = 14.0
+    # Choroid plexus through the foramen of Luschka (in 91.7% of 84 CPAs, Barany L et al.,
+    # Acta Neurochir 2017): limb 23.6 mm long with a bulbous tip 3.5 mm wide (MRI,
+    # Horsburgh et al., Neuroradiology 2012).
+    choroid_limb_length_mm: float = 23.6
+    choroid_tip_width_mm: float = 3.5
+    # *estimate*: the limb's stalk diameter, the part of the limb out in the cistern, and the
+    # foramen's place: behind the top IX rootlet, below VII; the tuft hangs out of it, down
+    # behind IX/X at this angle below the horizontal (or clear of the vessels).
+    choroid_stalk_diameter_mm: float = 1.2
+    choroid_cistern_length_mm: float = 7.0
+    choroid_descent_deg: float = 55.0
+    luschka_behind_ix_mm: float = 3.0
+    luschka_below_vii_mm: float = 2.0
+
+    #: Scenario overrides of the angles (degrees, ``[low, high]``): the lower cranial nerves
+    #: run laterally and down, the flocculus' long axis between lateral and posterior, the
+    #: choroid plexus' tuft out from the brainstem.
+    OVERRIDE_RANGES: ClassVar[dict[str, tuple[float, float]]] = {
+        "jugular_angle_to_midline_deg": (45.0, 90.0), "jugular_descent_deg": (0.0, 60.0),
+        "flocculus_heading_deg": (0.0, 60.0), "choroid_descent_deg": (-30.0, 80.0)}
 
 
 # Untrusted-input bounds: scenario YAML and mesh files larger than this are refused.

@@ -1,4 +1,5 @@
-"""Clinical labels: severity of a contact, the side it presses from, the case's pattern.
+"""Clinical labels: severity of a contact and the case's pattern (the side a vessel presses
+from is :mod:`mvd_sim.core.approach`).
 
 Severity follows the seed's definitions (Campos-Benitez & Kaufmann 2008): *mild* is contact
 without indentation, *moderate* is indentation, *severe* is deviation of the nerve's course.
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["SeverityThresholds", "DEFAULT_THRESHOLDS", "SEVERITIES", "severity",
-           "side_of", "pattern_of"]
+           "pattern_of"]
 
 SEVERITIES: tuple[str, ...] = ("mild", "moderate", "severe")
 
@@ -68,34 +69,6 @@ def severity(indentation_mm: float, deviation_mm: float,
     if indentation_mm >= thresholds.indentation_mm:
         return "moderate"
     return "mild"
-
-
-_SIDES = ("lateral", "medial", "anterior", "posterior", "rostral", "caudal")
-# anterior, posterior, rostral, caudal in the scene frame (lateral depends on the side)
-_FIXED_AXES = ((0.0, 1.0, 0.0), (0.0, -1.0, 0.0), (0.0, 0.0, 1.0), (0.0, 0.0, -1.0))
-
-
-def side_of(direction: np.ndarray, tangent: np.ndarray, lateral: np.ndarray) -> str:
-    """Anatomical side a vessel presses from.
-
-    Parameters
-    ----------
-    direction : (3,) float
-        From the nerve's centerline to the vessel's at the contact (scene frame).
-    tangent : (3,) float
-        Unit nerve tangent there; its component is removed first.
-    lateral : (3,) float
-        Unit lateral direction of the case's side (``+x`` right, ``-x`` left).
-
-    Returns
-    -------
-    str
-        The anatomical direction (anterior, posterior, rostral, caudal, lateral, medial)
-        closest to the projected direction.
-    """
-    d = direction - np.dot(direction, tangent) * tangent
-    axes = np.array([lateral, -lateral, *_FIXED_AXES])
-    return _SIDES[int(np.argmax(axes @ d))]   # the first on a tie
 
 
 def pattern_of(rez_contact: bool, cp_contact: bool, culprit_count: int) -> str:

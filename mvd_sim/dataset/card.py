@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from mvd_sim.core.atomic import write_bytes_atomic, write_text_atomic
+from mvd_sim.dataset.mix import Share, mix
 from mvd_sim.dataset.priors import Priors
 from mvd_sim.dataset.sampler import GEOMETRY_ATTEMPTS
 from mvd_sim.dataset.tables import VESSEL_TYPE_ORDER
@@ -17,46 +18,36 @@ from mvd_sim.dataset.tables import VESSEL_TYPE_ORDER
 __all__ = ["write_card", "realised_vs_prior"]
 
 
-def _shares(values: list[str]) -> dict[str, float]:
-    keys, counts = np.unique(np.asarray(values, dtype=str), return_counts=True)
-    return {str(k): float(c / counts.sum()) for k, c in zip(keys, counts)}
+def realised_vs_prior(cases: pa.Table, priors: Priors) -> dict[str, list[Share]]:
+    """Each quantity's realised shares beside its priors' (:func:`mvd_sim.dataset.mix.mix`),
+    by quantity, in order.
+
+    ``cases`` holds (at least) the cases table's :data:`~mvd_sim.dataset.mix.MIX_COLUMNS`."""
+    out: dict[str, list[Share]] = {}
+    for share in mix(cases, priors):
+        out.setdefault(share.quantity, []).append(share)
+    return out
 
 
-def _normalised(table: dict[str, float]) -> dict[str, float]:
-    total = sum(table.values())
-    return {k: v / total for k, v in table.items()}
-
-
-def realised_vs_prior(cases: pa.Table, priors: Priors) -> dict[str, tuple[dict, dict]]:
-    """For side, primary culprit, primary site and worst severity: (realised, prior).
-
-    ``cases`` holds (at least) the cases table's ``side``, ``primary_culprit``,
-    ``primary_segment``, ``worst_severity`` and ``pattern`` columns."""
-    column = {name: cases.column(name).to_pylist()
-              for name in ("side", "primary_culprit", "primary_segment", "worst_severity",
-                           "pattern")}
-    return {"side": (_shares(column["side"]), _normalised(priors.side)),
-            "culprit": (_shares(column["primary_culprit"]), _normalised(priors.culprit)),
-            "site": (_shares(column["primary_segment"]), _normalised(priors.site)),
-            "severity": (_shares(column["worst_severity"]), _normalised(priors.severity)),
-            "pattern": (_shares(column["pattern"]), {})}
-
-
-def _plot(comparison: dict) -> bytes:
+def _plot(comparison: dict[str, list[Share]]) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(12, 3))
+    columns = 4
+    rows = -(-len(comparison) // columns)
+    figure = Figure(figsize=(3.2 * columns, 2.6 * rows))
     FigureCanvasAgg(figure)
-    for ax, (name, (real, prior)) in zip(figure.subplots(1, len(comparison)),
-                                         comparison.items()):
-        keys = sorted(set(real) | set(prior))
-        x = np.arange(len(keys))
-        ax.bar(x - 0.2, [real.get(k, 0.0) for k in keys], 0.4, label="realised")
-        ax.bar(x + 0.2, [prior.get(k, 0.0) for k in keys], 0.4, label="prior")
-        ax.set_xticks(x, keys, rotation=30, fontsize=8)
-        ax.set_title(name, fontsize=9)
-    figure.axes[0].legend(fontsize=8)
+    axes = figure.subplots(rows, columns, squeeze=False).ravel()
+    for ax, (name, shares) in zip(axes, comparison.items()):
+        x = np.arange(len(shares))
+        ax.bar(x - 0.2, [s.realised for s in shares], 0.4, label="realised")
+        ax.bar(x + 0.2, [s.prior for s in shares], 0.4, label="prior")
+        ax.set_xticks(x, [s.value for s in shares], rotation=30, fontsize=7)
+        ax.set_title(f"{name} (n {shares[0].n})", fontsize=8)
+    for ax in axes[len(comparison):]:
+        ax.set_visible(False)
+    axes[0].legend(fontsize=7)
+    figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
     return buffer.getvalue()
@@ -73,15 +64,20 @@ def write_card(out: Path, cases: pa.Table, priors: Priors, settings: dict,
     lines = ["# mvd-sim dataset", "",
              f"{counts['cases']} cases, {counts['contacts']} contacts; seed {settings['seed']}, "
              f"shards of {settings['shard_size']}.", "", *_layout(settings["meshes"]),
-             "", "Realised shares against the priors (the prior of a site or severity is "
-             "per compression; the realised value is the case's primary contact, or its worst "
-             "severity, so multivessel cases shift them):", "",
+             "", "Realised shares (what the contact engine found in each case as built) "
+             "beside the priors' (`priors.yaml`, schema 2, or derived from it), each over "
+             "the n cases it is conditional on (symptomatic cases; culprit vessels of a "
+             "type for a site; controls with a contact for the incidental ones), with the "
+             "binomial standard deviation of n independent draws (the diagnoses are "
+             "stratified over the dataset, so the realised shares usually depart less; "
+             "they are assigned to the cases in a random order, so any range of cases is "
+             "a random subset):", "",
              "![distributions](distributions.png)", ""]
-    for name, (real, prior) in comparison.items():
-        lines += [f"## {name}", "", "| value | realised | prior |", "|---|---|---|"]
-        for key in sorted(set(real) | set(prior)):
-            shown = f"{prior[key]:.3f}" if key in prior else "-"
-            lines.append(f"| {key} | {real.get(key, 0.0):.3f} | {shown} |")
+    for name, shares in comparison.items():
+        lines += [f"## {name}", "", "| value | realised | prior | n | binomial SD |",
+                  "|---|---|---|---|---|"]
+        lines += [f"| {s.value} | {s.realised:.3f} | {s.prior:.3f} | {s.n} | "
+                  f"{f'{s.sd:.3f}' if s.n else '-'} |" for s in shares]
         lines.append("")
     write_text_atomic(out / "README.md", "\n".join(lines + _redraws(cases)))
 
@@ -92,10 +88,14 @@ def _layout(meshes: bool) -> list[str]:
         "Tables, each a folder of Parquet shards (`part-NNNNN.parquet`, all of one schema) "
         "that reads as one table: `pandas.read_parquet(\"cases\")`, "
         "`pyarrow.dataset.dataset(\"contacts\")`. `cases/`: one row per case: the anatomy "
-        "drawn, what was asked (`asked_culprits`, `control`, `asked_compressions`: a list of "
+        "drawn, what was asked (`asked_culprits`, `control`, `label`: `compression` for a "
+        "symptomatic side, `incidental` or `no_contact` for a control, an asymptomatic side; "
+        "`asked_compressions`: a list of "
         "structs, one per compression asked, with its vessel, target, segment, side, "
         "crossing angle, gap, deviation and severity), what the contact report found "
-        "(`pattern`, `culprits`, `primary_culprit`, `worst_severity`, `primary_segment`), "
+        "(`pattern`, `culprits`, `primary_culprit`, `culprit_segments`, `extent`, "
+        "`worst_severity`, `primary_segment`; a control's touching vessel is among "
+        "`culprits`, as the engine cannot tell an incidental contact), "
         "`mesh_path` and the scenario as YAML. `contacts/`: one row per contact, every field "
         "of the contact report. Lists are Arrow lists; `culprits` and `asked_culprits` are "
         f"vessel types in the fixed order {', '.join(VESSEL_TYPE_ORDER)}. Units are in the "

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mvd_sim.anatomy.context import CONTEXT_KINDS
 from mvd_sim.anatomy.landmarks import SEGMENTS
 from mvd_sim.core.constants import VESSEL_TYPES
 from mvd_sim.contact.analysis import ContactReport, patch_severity
@@ -37,8 +38,10 @@ __all__ = ["STRUCTURES", "CONTACT_SEVERITIES", "MESH_LABELS", "TUBE_SIDES", "lab
 #: Vertices around each tube's rings in a case's mesh (as in the rendered pictures).
 TUBE_SIDES = 32
 
-#: Structure codes of the ``structure`` cell array (the index of each name).
-STRUCTURES: tuple[str, ...] = ("brainstem", "CN7", "CN8", *VESSEL_TYPES, "sponge")
+#: Structure codes of the ``structure`` cell array (the index of each name); the petrous bone
+#: and the context structures of the operative field come last, so earlier codes keep theirs.
+STRUCTURES: tuple[str, ...] = ("brainstem", "CN7", "CN8", *VESSEL_TYPES, "sponge", "petrous",
+                               *CONTEXT_KINDS)
 #: Codes of the ``contact_severity`` vertex array (the index of each name; those of
 #: :func:`~mvd_sim.contact.analysis.patch_severity`).
 CONTACT_SEVERITIES: tuple[str, ...] = ("none", *SEVERITIES)
@@ -51,10 +54,12 @@ MESH_LABELS: dict[str, dict[int, str]] = {
 
 def _structure_of(scene: Scene, name: str) -> str:
     """The :data:`STRUCTURES` name of a :func:`~mvd_sim.mesh.meshing.scene_meshes` key."""
-    if name == "brainstem" or name in scene.nerves:
+    if name in ("brainstem", "petrous") or name in scene.nerves:
         return name
     if name in scene.vessels:
         return scene.vessels[name].kind
+    if name in scene.context:
+        return scene.context[name].kind
     return "sponge"
 
 

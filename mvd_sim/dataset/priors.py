@@ -19,7 +19,8 @@ from mvd_sim.core.validation import one_line
 from mvd_sim.scenario import read_yaml
 from mvd_sim.scenario.schema import MechanicsOverrides
 
-__all__ = ["Priors", "Normal", "Uniform", "DEFAULT_PRIORS_PATH", "load_priors"]
+__all__ = ["Priors", "ControlPriors", "Normal", "Uniform", "DEFAULT_PRIORS_PATH", "CULPRIT_TYPES",
+           "combination_types", "load_priors"]
 
 DEFAULT_PRIORS_PATH = Path(__file__).with_name("priors.yaml")
 Finite = Annotated[float, Field(allow_inf_nan=False)]
@@ -69,10 +70,40 @@ def _weights(names: tuple[str, ...]):
     return Annotated[dict[Literal[names], Weight], Field(min_length=1)]
 
 
+#: Vessel types a case's culprits (or a control's touching vessel) are drawn from, in the order
+#: a combination names them.
+CULPRIT_TYPES = ("AICA", "PICA", "VA", "vein")
 SideWeights = _weights(("left", "right"))
-CulpritWeights = _weights(("AICA", "PICA", "VA", "vein"))
+CulpritWeights = _weights(CULPRIT_TYPES)
 SiteWeights = _weights(("RExP", "AS", "RDP", "CP"))
 SeverityWeights = _weights(("mild", "moderate", "severe"))
+_SEVERITY_ORDER = ("mild", "moderate", "severe")
+IncidentalSeverityWeights = _weights(("mild", "moderate"))
+
+
+def combination_types(key: str) -> tuple[str, ...]:
+    """The vessel types of a combination key.
+
+    Examples
+    --------
+    >>> combination_types("AICA+VA")
+    ('AICA', 'VA')
+    """
+    return tuple(key.split("+"))
+
+
+def _check_combination(key: str) -> None:
+    types = combination_types(key)
+    if any(t not in CULPRIT_TYPES for t in types):
+        raise ValueError(f"combination: {key!r}: each vessel must be one of "
+                         f"{', '.join(CULPRIT_TYPES)}, joined by '+'")
+    ordered = tuple(sorted(set(types), key=CULPRIT_TYPES.index))
+    if types != ordered:
+        raise ValueError(f"combination: {key!r}: name each vessel once, in the order "
+                         f"{', '.join(CULPRIT_TYPES)} (write {'+'.join(ordered)!r})")
+    if "VA" in types and len(types) > 2:
+        raise ValueError(f"combination: {key!r}: a VA pushes one other vessel into the nerve; "
+                         "combine it with one at most")
 
 
 class FacialNervePriors(_Strict):
@@ -80,28 +111,66 @@ class FacialNervePriors(_Strict):
     angle_to_midline_deg: Normal
 
 
-class Priors(_Strict):
-    """Every distribution a dataset draws from (see ``priors.yaml``)."""
+class ControlPriors(_Strict):
+    """Controls: asymptomatic sides, with an incidental contact or a vessel near CN VII."""
 
-    schema_version: Literal[1]
+    rate: Probability
     side: SideWeights
-    culprit: CulpritWeights
+    contact_rate: Probability
+    vessel: CulpritWeights
     site: SiteWeights
+    severity: IncidentalSeverityWeights
+    separation_mm: Uniform
+
+
+def _normalised(table: dict[str, float]) -> dict[str, float]:
+    total = sum(table.values())
+    return {k: v / total for k, v in table.items()}
+
+
+class Priors(_Strict):
+    """Every distribution a dataset draws from (see ``priors.yaml``, schema 2): conditional
+    where the literature is (culprit combinations, side given the VA, site given the vessel),
+    with controls as labelled negatives."""
+
+    schema_version: Literal[2]
+    combination: Annotated[dict[str, Weight], Field(min_length=1)]
+    side_given_va: SideWeights
+    side_without_va: SideWeights
+    site_given_vessel: dict[Literal[CULPRIT_TYPES], SiteWeights]
     severity: SeverityWeights
-    multivessel_rate: Probability
     double_rate: Probability
-    control_rate: Probability
+    control: ControlPriors
     crossing_angle_deg: Normal
     indentation_mm: Uniform
     deviation_mm: Uniform
     facial_nerve: FacialNervePriors
-    vessel_radius_mm: dict[Literal["AICA", "PICA", "VA", "vein"], Normal]
+    vessel_radius_mm: dict[Literal[CULPRIT_TYPES], Normal]
     mechanics: MechanicsOverrides = Field(default_factory=lambda: MechanicsOverrides())
+
+    @model_validator(mode="before")
+    @classmethod
+    def _version(cls, data):
+        if isinstance(data, dict) and data.get("schema_version") == 1:
+            raise ValueError("schema_version: priors schema 1 (one culprit table, side and "
+                             "site unconditional) is no longer read; start from "
+                             "mvd_sim/dataset/priors.yaml (schema 2: combination, "
+                             "side_given_va, site_given_vessel, control)")
+        return data
+
+    def _tables(self) -> dict[str, dict[str, float]]:
+        return {"combination": self.combination, "side_given_va": self.side_given_va,
+                "side_without_va": self.side_without_va, "severity": self.severity,
+                **{f"site_given_vessel.{k}": v for k, v in self.site_given_vessel.items()},
+                **{f"control.{k}": getattr(self.control, k)
+                   for k in ("side", "vessel", "site", "severity")}}
 
     @model_validator(mode="after")
     def _weights_positive(self) -> Priors:
-        for name in ("side", "culprit", "site", "severity"):
-            total = sum(getattr(self, name).values())
+        for key in self.combination:
+            _check_combination(key)
+        for name, table in self._tables().items():
+            total = sum(table.values())
             if total <= 0:
                 raise ValueError(f"{name}: the weights must not all be zero")
             if not np.isfinite(total):
@@ -111,17 +180,32 @@ class Priors(_Strict):
             Materials(**self.mechanics.model_dump(exclude_none=True))
         except ValueError as err:
             raise ValueError(f"mechanics: {err}") from None
-        missing = set(self.culprit) - set(self.vessel_radius_mm)
-        if missing:
-            raise ValueError(f"vessel_radius_mm: no prior for {', '.join(sorted(missing))}")
+        used = {t for key, w in self.combination.items() if w > 0
+                for t in combination_types(key)}
+        used |= {t for t, w in self.control.vessel.items() if w > 0}
+        for field in ("vessel_radius_mm", "site_given_vessel"):
+            missing = used - set(getattr(self, field))
+            if missing:
+                raise ValueError(f"{field}: no prior for {', '.join(sorted(missing))}")
         return self
 
-    def choose(self, name: str, rng: np.random.Generator) -> str:
-        """Draw a key of the weight table ``name``."""
-        table = getattr(self, name)
-        keys = sorted(table)
-        weights = np.array([table[k] for k in keys], dtype=float)
-        return str(keys[int(rng.choice(len(keys), p=weights / weights.sum()))])
+    def table(self, name: str) -> dict[str, float]:
+        """The weight table ``name`` (a dotted path such as ``site_given_vessel.AICA`` or
+        ``control.site``), normalised to sum to 1."""
+        return _normalised(self._tables()[name])
+
+    def choose(self, name: str, u: float, below: str | None = None) -> str:
+        """The key of the weight table ``name`` at the uniform ``u`` in [0, 1) (inverse CDF
+        over the keys in the table's order); with ``below``, among the keys up to it."""
+        table = self._tables()[name]
+        keys = list(table)
+        if below is not None:  # severities, mildest first
+            keys = [k for k in _SEVERITY_ORDER[:_SEVERITY_ORDER.index(below) + 1] if k in table]
+        cumulative = np.cumsum([table[k] for k in keys])
+        if cumulative[-1] <= 0:
+            return keys[0]
+        at = int(np.searchsorted(cumulative, u * cumulative[-1], side="right"))
+        return keys[min(at, len(keys) - 1)]
 
 
 def load_priors(path: str | Path | None = None) -> Priors:

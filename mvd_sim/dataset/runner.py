@@ -7,8 +7,8 @@ cases into shards of ``shard_size``. Each shard is a part of each table
 main process, whoever computed it, then recorded in the journal; with ``meshes`` each case's
 labelled mesh goes to ``meshes/caseNNNNNNN.vtp``, written by the worker. A shard the journal
 records and whose files check out is skipped, so an interrupted or failed run resumes where
-it stopped. The rows depend only on (seed, case index): the same seed gives byte-identical
-tables whatever the number of workers. At the end come the dataset card (``README.md``
+it stopped. The rows depend only on (seed, number of cases, case index): the same seed and
+number give byte-identical tables whatever the number of workers. At the end come the dataset card (``README.md``
 with the realised distributions against the priors, and a plot of them) and
 ``manifest.json`` listing every shard.
 """
@@ -26,6 +26,7 @@ from pathlib import Path
 from mvd_sim.core.atomic import folder_lock, remove_stale_temporaries
 from mvd_sim.contact.analysis import analyze
 from mvd_sim.dataset import store
+from mvd_sim.dataset.mix import MIX_COLUMNS
 from mvd_sim.dataset.priors import Priors
 from mvd_sim.dataset.sampler import sample
 from mvd_sim.dataset.tables import CONTACTS_SCHEMA, case_row, cases_schema, contact_row, \
@@ -39,8 +40,7 @@ SHARD_SIZE = 50
 #: Largest seed (numpy's seeds are unbounded, Parquet's ``seed`` column is int64).
 MAX_SEED = 2**63 - 1
 # columns the dataset card reads
-_CARD_COLUMNS = ["side", "primary_culprit", "primary_segment", "worst_severity", "pattern",
-                 "attempt"]
+_CARD_COLUMNS = [*MIX_COLUMNS, "attempt"]
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,9 @@ class ShardRows:
     meshes: list[list]
 
 
-def shard_rows(priors_json: str, seed: int, start: int, stop: int,
+def shard_rows(priors_json: str, seed: int, n: int, start: int, stop: int,
                meshes_dir: str | None = None, decompress: bool = False) -> ShardRows:
-    """The rows of cases ``start .. stop - 1`` (runs on any worker).
+    """The rows of cases ``start .. stop - 1`` of a dataset of ``n`` (runs on any worker).
 
     With ``meshes_dir`` (a dataset's ``meshes`` folder) each case's labelled mesh is written
     there as ``caseNNNNNNN.vtp`` (atomically, by the worker: a remote cluster needs a shared
@@ -65,7 +65,7 @@ def shard_rows(priors_json: str, seed: int, start: int, stop: int,
     priors = Priors.model_validate_json(priors_json)
     cases, contacts, meshes = [], [], []
     for index in range(start, stop):
-        sampled = sample(priors, seed, index)
+        sampled = sample(priors, seed, n, index)
         case = sampled.case
         report = analyze(case.scene, case.thresholds)
         mesh_path = None
@@ -215,7 +215,7 @@ def generate(n: int, seed: int, out_dir: str | os.PathLike, priors: Priors,
                 "decompress": decompress, "priors": priors.model_dump(mode="json")}
     schemas = {"cases": cases_schema(decompress), "contacts": CONTACTS_SCHEMA}
     shards = _shards(n, shard_size)
-    job = partial(shard_rows, priors.model_dump_json(), seed,
+    job = partial(shard_rows, priors.model_dump_json(), seed, n,
                   meshes_dir=str(out / store.MESHES_DIR) if meshes else None,
                   decompress=decompress)
     with ExitStack() as stack:

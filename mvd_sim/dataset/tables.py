@@ -71,13 +71,13 @@ _VESSEL_TYPES = _list_of(pa.string())
 _CASE_FIELDS = [
     ("case", pa.int64()), ("seed", pa.int64()), ("attempt", pa.int64()),
     ("side", pa.string()), ("pattern", pa.string()), ("culprits", _VESSEL_TYPES),
-    ("primary_culprit", pa.string()),
-    ("culprit_count", pa.int64()), ("cn7_contact_count", pa.int64()),
+    ("primary_culprit", pa.string()), ("culprit_segments", _list_of(pa.string())),
+    ("extent", pa.string()), ("culprit_count", pa.int64()), ("cn7_contact_count", pa.int64()),
     ("worst_severity", pa.string()), ("primary_segment", pa.string()),
     ("cisternal_length_mm", pa.float64()), ("angle_to_midline_deg", pa.float64()),
     ("aica_radius_mm", pa.float64()), ("pica_radius_mm", pa.float64()),
     ("va_radius_mm", pa.float64()), ("vein_radius_mm", pa.float64()),
-    ("asked_culprits", _VESSEL_TYPES), ("control", pa.bool_()),
+    ("asked_culprits", _VESSEL_TYPES), ("control", pa.bool_()), ("label", pa.string()),
     ("asked_compressions", _list_of(ASKED_COMPRESSION))]
 # the planner's predicted outcome (``--decompress`` only)
 _OUTCOME_FIELDS = [
@@ -133,11 +133,14 @@ def case_row(case: SampledCase, seed: int, index: int, report: ContactReport,
     report found (``outcome``: :func:`outcome_columns`, with ``decompress``)."""
     cn7 = [c for c in report.contacts if c.nerve == "CN7"]
     facial = case.spec.anatomy.facial_nerve
+    culprits = sorted(report.culprits, key=lambda c: VESSEL_TYPE_ORDER.index(c.vessel_type))
     return {
         "case": index, "seed": seed, "attempt": case.attempt, "side": case.spec.side,
         "pattern": report.pattern,
-        "culprits": vessel_types_in_order(c.vessel_type for c in report.culprits),
+        "culprits": [c.vessel_type for c in culprits],
         "primary_culprit": report.culprits[0].vessel_type if report.culprits else "none",
+        "culprit_segments": [_first_segment(cn7, c.vessel) for c in culprits],
+        "extent": _extent(cn7),
         "culprit_count": len(report.culprits),
         "cn7_contact_count": len(cn7),
         "worst_severity": max((c.severity for c in cn7), key=_SEVERITY_ORDER.index,
@@ -149,10 +152,26 @@ def case_row(case: SampledCase, seed: int, index: int, report: ContactReport,
            if v.radius_mm is not None},
         "asked_culprits": vessel_types_in_order(case.diagnosis.culprits),
         "control": case.diagnosis.control,
+        "label": case.diagnosis.label,
         "asked_compressions": _asked_compressions(case),
         **(outcome or {}),
         "mesh_path": mesh_path,
         "scenario_yaml": scenario_to_yaml(case.spec)}
+
+
+def _first_segment(cn7: list[Contact], vessel: str) -> str | None:
+    """The segment of a vessel's most proximal contact with CN VII (None: it has none, it
+    pushes another vessel)."""
+    mine = [c for c in cn7 if c.vessel == vessel]
+    return min(mine, key=lambda c: c.s_start_mm).segment if mine else None
+
+
+def _extent(cn7: list[Contact]) -> str:
+    """Where CN VII is touched: ``proximal`` (the root exit zone only), ``distal`` (the
+    cisternal portion only), ``double`` (both; Acta Neurochir 2010) or ``none``."""
+    proximal, distal = any(c.in_rez for c in cn7), any(not c.in_rez for c in cn7)
+    return {(True, True): "double", (True, False): "proximal",
+            (False, True): "distal", (False, False): "none"}[(proximal, distal)]
 
 
 def outcome_columns(plan) -> dict:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import numpy as np
 
 from mvd_sim.anatomy.brainstem import Brainstem
+from mvd_sim.anatomy.context import ContextStructure, Ellipsoid, RootletBundle
+from mvd_sim.anatomy.petrous import PetrousFace
 from mvd_sim.scene.pads import Sponge
 from mvd_sim.scene.scene import Scene
 from mvd_sim.core.tube import Tube
 
-__all__ = ["Mesh", "brainstem_mesh", "tube_mesh", "tube_vertex_s", "sponge_mesh",
-           "scene_meshes"]
+__all__ = ["Mesh", "brainstem_mesh", "ellipsoid_mesh", "petrous_mesh", "tube_mesh",
+           "tube_vertex_s", "sponge_mesh", "context_mesh", "scene_meshes"]
 
 Mesh = tuple[np.ndarray, np.ndarray]
 
@@ -44,6 +46,19 @@ def _fan(centre: int, ring: np.ndarray, reverse: bool) -> np.ndarray:
     return tri[:, ::-1] if reverse else tri
 
 
+def _ring_mesh(rings: np.ndarray, first_pole: np.ndarray, last_pole: np.ndarray) -> Mesh:
+    """Closed mesh of rings (rows, cols, 3) closed by a pole before the first and after the
+    last; outward where ``d/dcol x d/drow`` points outward (as for the brainstem)."""
+    rows, cols = rings.shape[:2]
+    vertices = np.concatenate([rings.reshape(-1, 3), [first_pole, last_pole]])
+    # grid i = row, j = column: seen from d/dj x d/di, i.e. from outside, the winding below is
+    # counter-clockwise
+    first, last = rows * cols, rows * cols + 1
+    faces = [_grid_faces(rows, cols), _fan(first, np.arange(cols), reverse=False),
+             _fan(last, (rows - 1) * cols + np.arange(cols), reverse=True)]
+    return vertices, np.concatenate(faces).astype(np.int64)
+
+
 def brainstem_mesh(brainstem: Brainstem, n_theta: int = 160, n_t: int = 200) -> Mesh:
     """Closed surface mesh of the parametric brainstem.
 
@@ -54,17 +69,46 @@ def brainstem_mesh(brainstem: Brainstem, n_theta: int = 160, n_t: int = 200) -> 
     theta = np.linspace(0.0, 2 * np.pi, n_theta, endpoint=False)
     t = np.linspace(0.0, np.pi, n_t)
     th, tt = np.meshgrid(theta, t[1:-1], indexing="ij")
-    ring_pts = brainstem.surface_points(th.T, tt.T).reshape(-1, 3)
     poles = brainstem.surface_points(np.zeros(2), np.array([0.0, np.pi]))
-    vertices = np.concatenate([ring_pts, poles])
-    rows = n_t - 2
-    # d/dtheta x d/dt points outward; grid (i = t index, j = theta index): seen from
-    # d/dj x d/di = S_theta x S_t, i.e. from outside, the winding below is counter-clockwise.
-    faces = [_grid_faces(rows, n_theta)]
-    bottom, top = len(ring_pts), len(ring_pts) + 1
-    faces.append(_fan(bottom, np.arange(n_theta), reverse=False))
-    faces.append(_fan(top, (rows - 1) * n_theta + np.arange(n_theta), reverse=True))
-    return vertices, np.concatenate(faces).astype(np.int64)
+    # S_theta x S_t points outward
+    return _ring_mesh(brainstem.surface_points(th.T, tt.T), *poles)
+
+
+def ellipsoid_mesh(solid: Ellipsoid, n_theta: int = 64, n_t: int = 48) -> Mesh:
+    """Closed mesh of an ellipsoid: rings of ``n_theta`` vertices at ``n_t - 2`` interior
+    values of the polar parameter, one vertex at each pole."""
+    theta = np.linspace(0.0, 2 * np.pi, n_theta, endpoint=False)
+    t = np.linspace(0.0, np.pi, n_t)
+    th, tt = np.meshgrid(theta, t[1:-1], indexing="ij")
+    poles = solid.surface_points(np.zeros(2), np.array([0.0, np.pi]))
+    return _ring_mesh(solid.surface_points(th.T, tt.T), *poles)
+
+
+def petrous_mesh(face: PetrousFace, n_around: int = 64) -> Mesh:
+    """Closed mesh of the petrous bone around the porus: a slab behind the face, elliptic
+    (``drawn_width_mm`` x ``drawn_height_mm``) and 2 mm deeper than the internal acoustic
+    canal, the canal a blind elliptic hole of the porus' size ``canal_length_mm`` deep.
+
+    Rings round the porus' axis from the canal's fundus out of the canal, across the face,
+    down the slab's rim and across its back.
+    """
+    phi = np.linspace(0.0, 2 * np.pi, n_around, endpoint=False)
+    up = face.up
+    across = np.cross(face.normal, up)
+    canal, slab = face.canal_length_mm, face.canal_length_mm + 2.0
+    porus = 0.5 * np.array([face.porus_width_mm, face.porus_height_mm])
+    rim = 0.5 * np.array([face.drawn_width_mm, face.drawn_height_mm])
+    grow = np.linspace(0.0, 1.0, 7)
+    # (half-width, half-height, depth) of each ring
+    rings = np.concatenate([
+        np.column_stack([np.full((6, 2), porus), np.linspace(canal, 0.0, 6)]),
+        np.column_stack([porus + grow[1:, None] * (rim - porus), np.zeros(6)]),
+        [[*rim, 0.5 * slab], [*rim, slab]],
+        np.column_stack([rim * grow[-2:0:-1, None], np.full(5, slab)])])
+    points = (face.porus - rings[:, 2, None, None] * face.normal
+              + rings[:, 0, None, None] * np.cos(phi)[None, :, None] * across
+              + rings[:, 1, None, None] * np.sin(phi)[None, :, None] * up)
+    return _ring_mesh(points, face.porus - canal * face.normal, face.porus - slab * face.normal)
 
 
 def tube_mesh(tube: Tube, n_sides: int = 24) -> Mesh:
@@ -108,10 +152,28 @@ def sponge_mesh(sponge: Sponge, subdivisions: int = 3) -> Mesh:
             np.asarray(shape.faces, dtype=np.int64))
 
 
+def _merged(meshes: list[Mesh]) -> Mesh:
+    """One mesh of several closed ones (vertices stacked, faces re-indexed)."""
+    offsets = np.cumsum([0] + [len(v) for v, _ in meshes[:-1]])
+    return (np.concatenate([v for v, _ in meshes]),
+            np.concatenate([f + k for (_, f), k in zip(meshes, offsets)]))
+
+
+def context_mesh(structure: ContextStructure, n_sides: int = 24) -> Mesh:
+    """Closed mesh of a context structure (:mod:`mvd_sim.anatomy.context`): an ellipsoid, a
+    tube (``n_sides`` round), or a bundle of rootlets (one closed tube each, half as many
+    sides: they are under a millimetre thick)."""
+    if isinstance(structure, Ellipsoid):
+        return ellipsoid_mesh(structure)
+    if isinstance(structure, RootletBundle):
+        return _merged([tube_mesh(t, max(n_sides // 2, 8)) for t in structure.rootlets])
+    return tube_mesh(structure, n_sides)
+
+
 def scene_meshes(scene: Scene, n_sides: int = 24, brainstem_resolution: tuple[int, int] =
                  (160, 200)) -> dict[str, Mesh]:
     """Closed meshes of every structure of a scene, keyed ``brainstem``, nerve, vessel and
-    sponge ids.
+    sponge ids, ``petrous`` (the bone round the porus) and the context structures' names.
 
     Parameters
     ----------
@@ -126,4 +188,8 @@ def scene_meshes(scene: Scene, n_sides: int = 24, brainstem_resolution: tuple[in
         meshes[name] = tube_mesh(tube, n_sides)
     for sponge in scene.sponges:
         meshes[sponge.name] = sponge_mesh(sponge)
+    if scene.petrous is not None:
+        meshes["petrous"] = petrous_mesh(scene.petrous)
+    for name, structure in scene.context.items():
+        meshes[name] = context_mesh(structure, n_sides)
     return meshes

@@ -45,8 +45,10 @@ import numpy as np
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, create_model,
                       field_validator, model_validator)
 
-from mvd_sim.core.constants import (VESSEL_TYPES, BrainstemParams,
-                                    FacialNerveParams, VestibulocochlearParams)
+from mvd_sim.core.approach import MAX_CROSSING_DEG, MIN_CROSSING_DEG, crossing_angle_refusal
+from mvd_sim.core.constants import (LOWER_CRANIAL_NERVES, OBSTACLE_KINDS, VESSEL_TYPES,
+                                    BrainstemParams, ContextParams, FacialNerveParams,
+                                    VestibulocochlearParams)
 from mvd_sim.core.errors import ScenarioError
 from mvd_sim.core.materials import Materials
 from mvd_sim.core.validation import one_line
@@ -59,7 +61,10 @@ __all__ = ["SCHEMA_VERSION", "ScenarioSpec", "VesselSpec", "ContactSpec", "Findi
 SCHEMA_VERSION = 1
 NERVES = ("CN7", "CN8")
 # ids no vessel or pad may take (compared in lower case): each structure's id names its mesh
-_RESERVED_IDS = {"brainstem": "the brainstem", "cn7": "a nerve", "cn8": "a nerve"}
+_RESERVED_IDS = {"brainstem": "the brainstem", "cn7": "a nerve", "cn8": "a nerve",
+                 "petrous": "the petrous bone",
+                 **{name.lower(): "the operative field"
+                    for name in (*LOWER_CRANIAL_NERVES, *OBSTACLE_KINDS)}}
 _DEFAULT_SPONGE_ID = re.compile(r"sponge[0-9]+")
 SIDES_OF_APPROACH = ("anterior", "posterior", "rostral", "caudal", "lateral", "medial",
                      "away_from_nerve")
@@ -109,6 +114,7 @@ BrainstemOverrides = _params_model("BrainstemOverrides", BrainstemParams, 0.6, 1
 FacialNerveOverrides = _params_model("FacialNerveOverrides", FacialNerveParams, 0.25, 4.0)
 VestibulocochlearOverrides = _params_model("VestibulocochlearOverrides",
                                            VestibulocochlearParams, 0.25, 4.0)
+ContextOverrides = _params_model("ContextOverrides", ContextParams, 0.5, 2.0)
 
 
 MechanicsOverrides = _params_model("MechanicsOverrides", Materials, 1e-3, 1e3)
@@ -127,9 +133,10 @@ class AnatomySpec(_Strict):
     facial_nerve: FacialNerveOverrides = Field(default_factory=FacialNerveOverrides)
     vestibulocochlear_nerve: VestibulocochlearOverrides = Field(
         default_factory=VestibulocochlearOverrides)
+    context: ContextOverrides = Field(default_factory=ContextOverrides)
 
     @model_validator(mode="after")
-    def _segments_fit(self) -> AnatomySpec:
+    def _lengths_fit(self) -> AnatomySpec:
         facial = FacialNerveParams(**self.facial_nerve.model_dump(exclude_none=True))
         half_rdp = 0.5 * facial.rdp_zone_length_mm
         attached = facial.attached_segment_length_mm - half_rdp - facial.rexp_zone_length_mm
@@ -144,6 +151,12 @@ class AnatomySpec(_Strict):
                 f"facial_nerve: the cisternal length ({facial.cisternal_length_mm:g} mm)"
                 f" leaves under {MIN_SEGMENT_MM:g} mm beyond the RDP zone "
                 f"({facial.rdp_zone_length_mm:g} mm)")
+        context = ContextParams(**self.context.model_dump(exclude_none=True))
+        if context.choroid_cistern_length_mm >= context.choroid_limb_length_mm:
+            raise ValueError(
+                f"context: the choroid plexus' cistern part "
+                f"({context.choroid_cistern_length_mm:g} mm) must be shorter than its limb "
+                f"({context.choroid_limb_length_mm:g} mm)")
         return self
 
 
@@ -170,8 +183,10 @@ class ContactSpec(_Strict):
         lateral, medial (projected into the target's normal plane), or ``away_from_nerve`` for
         vessel targets (default for them; ``caudal`` for nerves).
     crossing_angle_deg : float
-        Angle between vessel and target at the contact; default 85 (MRI 85-88 deg, Miao YY et
-        al., Chin J Clin Anat 2018).
+        Directed angle (deg, 10-170) from the target's direction to the vessel's at the
+        contact (:mod:`mvd_sim.core.approach`; ``a`` and ``180 - a`` are mirror images);
+        default 85 (MRI 85-88 deg, Miao YY et al., Chin J Clin Anat 2018). An angle out of
+        range is refused saying what would work.
     separation_mm, indentation_mm : float
         Gap left between the surfaces (>= 0), or depth of indentation (> 0); at most one.
         Neither means touching (gap 0).
@@ -183,12 +198,23 @@ class ContactSpec(_Strict):
     segment: Literal["RExP", "AS", "RDP", "CP"] | None = None
     s_mm: Mm | None = Field(default=None, ge=0.0, le=60.0)
     from_side: Literal[SIDES_OF_APPROACH] | None = Field(default=None, alias="from")
-    crossing_angle_deg: Mm = Field(default=85.0, ge=10.0, le=170.0)
+    crossing_angle_deg: Mm = Field(default=85.0, ge=MIN_CROSSING_DEG, le=MAX_CROSSING_DEG)
     separation_mm: Mm | None = Field(default=None, ge=0.0, le=10.0)
     indentation_mm: Mm | None = Field(default=None, gt=0.0, le=1.5)
     nerve_deviation_mm: Mm = Field(default=0.0, ge=0.0, le=5.0)
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+    @field_validator("crossing_angle_deg", mode="before")
+    @classmethod
+    def _crossing_angle_in_range(cls, value: object) -> object:
+        """An angle out of range is refused saying what would work (other inputs go on to
+        the type and range checks)."""
+        if type(value) in (int, float) and np.isfinite(value):
+            refusal = crossing_angle_refusal(float(value))
+            if refusal is not None:
+                raise ValueError(refusal)
+        return value
 
     @model_validator(mode="after")
     def _one_location_and_depth(self) -> ContactSpec:

@@ -3,36 +3,50 @@
 Everything is generated from parameters (no stored mesh): the brainstem from
 :class:`~mvd_sim.core.constants.BrainstemParams`, the nerves from their parameters, each vessel
 from its type's default course, its control points, or its clinical contacts, and the petrous
-face through the porus at CN VII's end (:class:`~mvd_sim.anatomy.petrous.PetrousFace`). The
-builder works in the canonical right-sided frame and mirrors left cases (``x -> -x``) at the
-end.
+face through the porus at CN VII's end (:class:`~mvd_sim.anatomy.petrous.PetrousFace`), and
+the context structures of the operative field (:mod:`mvd_sim.anatomy.context`), which no
+vessel may pass through. The builder works in the canonical right-sided frame and mirrors
+left cases (``x -> -x``) at the end.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
+from mvd_sim.anatomy.bends import check_vessel_shape
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
+from mvd_sim.anatomy.context import OBSTACLE_KINDS, ContextStructure, build_context, intrusion
 from mvd_sim.anatomy.petrous import PetrousFace
 from mvd_sim.anatomy.nerves import (NerveBuild, build_facial_nerve,
                                     build_vestibulocochlear_nerve)
-from mvd_sim.anatomy.placement import (ContactRequest, clear_side, deviate_nerve, place_vessel,
+from mvd_sim.anatomy.placement import (ContactRequest, clear_side, clearing_side, deviate_nerve,
+                                       deviation_fits_from, other_nerves, place_vessel,
                                        resolve_side)
+from mvd_sim.anatomy.taper import VESSEL_TAPERS, tapered_radii
 from mvd_sim.anatomy.vessels import default_course, spline_through
-from mvd_sim.core.constants import (VESSEL_DEFAULT_RADIUS_MM, FacialNerveParams,
-                                    VestibulocochlearParams)
+from mvd_sim.core.constants import (VESSEL_DEFAULT_RADIUS_MM, ContextParams,
+                                    FacialNerveParams, VestibulocochlearParams)
 from mvd_sim.core.errors import GeometryError, ScenarioError
+from mvd_sim.core.geometry import curve
 from mvd_sim.core.geometry.closest import closest_approach
+from mvd_sim.core.approach import SIDES, usable_sides
 from mvd_sim.scenario import NERVES, ScenarioSpec, VesselSpec
+from mvd_sim.scenario.schema import AnatomySpec
 from mvd_sim.scene.scene import Scene
 from mvd_sim.core.tube import Tube
 
-__all__ = ["build_scene"]
+__all__ = ["build_scene", "NerveSites"]
 
 _MIRROR = np.array([-1.0, 1.0, 1.0])
+_LATERAL = np.array([1.0, 0.0, 0.0])   # lateral in the canonical right-sided frame
 #: *estimate*: how far (mm of the target's arc) proximal to a vessel's nerve contact another
 #: vessel pushing it touches it, when the scenario does not say.
 CHAIN_OFFSET_MM = 3.0
+#: How far (mm) a vessel's surface may dip into a solid context structure (the flocculus,
+#: the cerebellum, the choroid plexus) before the case is refused: numerical slack only.
+CONTEXT_TOLERANCE_MM = 0.05
 
 
 def _overrides(model) -> dict:
@@ -77,17 +91,17 @@ def _build_order(vessels: list[VesselSpec]) -> list[int]:
     return order
 
 
-class _Builder:
-    """Holds the canonical-frame state while a scene is assembled."""
+class _Anatomy:
+    """The brainstem and nerves of a scenario's anatomy, in the canonical right-sided frame
+    (no vessel yet)."""
 
-    def __init__(self, spec: ScenarioSpec):
-        self.spec = spec
-        anatomy = spec.anatomy
+    def __init__(self, anatomy: AnatomySpec):
         try:
             self.shape = BrainstemShape(**_overrides(anatomy.brainstem))
             self.facial_params = FacialNerveParams(**_overrides(anatomy.facial_nerve))
             self.cochlear_params = VestibulocochlearParams(
                 **_overrides(anatomy.vestibulocochlear_nerve))
+            self.context_params = ContextParams(**_overrides(anatomy.context))
             self.rexp_theta, rexp = self.shape.root_exit(
                 self.facial_params.exit_from_midline_mm)
         except ScenarioError as err:
@@ -102,6 +116,95 @@ class _Builder:
             raise ScenarioError(f"anatomy.facial_nerve: {err}") from None
         self.nerves: dict[str, Tube] = {"CN7": self.facial.tube, "CN8": self.cochlear.tube}
         self.builds: dict[str, NerveBuild] = {"CN7": self.facial, "CN8": self.cochlear}
+
+
+class NerveSites:
+    """Which sides a vessel can be asked to come from at a nerve's sites, for an anatomy,
+    before any vessel is placed.
+
+    A side can be asked where its sector across the nerve is wide enough
+    (:func:`mvd_sim.core.approach.usable_sides`) and where a vessel crossing the nerve from
+    it clears the brainstem and the other nerve (CN VIII beside CN VII, and CN VII beside
+    CN VIII; :func:`mvd_sim.anatomy.placement.clear_side`): the checks placement makes
+    before it places. The vessel's course, the other vessels and a nerve deviated by
+    another contact may still refuse a side that passes them.
+
+    Parameters
+    ----------
+    anatomy : AnatomySpec
+        The scenario's anatomy.
+
+    Raises
+    ------
+    ScenarioError
+        If the anatomy cannot be built.
+    """
+
+    def __init__(self, anatomy: AnatomySpec):
+        self._anatomy = _Anatomy(anatomy)
+
+    def point(self, nerve: str, segment: str, fraction: float = 0.5) -> float:
+        """Arc length (mm) of the point ``fraction`` along ``segment`` of ``nerve``, where a
+        contact asked by segment lands (:class:`~mvd_sim.scenario.schema.ContactSpec`)."""
+        return float(self._anatomy.builds[nerve].landmarks.segment_point(segment, fraction))
+
+    def segment_end(self, nerve: str, segment: str) -> float:
+        """Arc length (mm) of the distal end of ``segment`` of ``nerve``."""
+        return self.point(nerve, segment, 1.0)
+
+    def deviation_from(self, nerve: str, s_mm: float, deviation_mm: float,
+                       radius_mm: float) -> float | None:
+        """The first arc length (mm) at or beyond ``s_mm`` where a vessel of radius
+        ``radius_mm`` can deviate ``nerve`` by ``deviation_mm``
+        (:func:`mvd_sim.anatomy.placement.deviation_fits_from`), or None."""
+        return deviation_fits_from(self._anatomy.nerves[nerve], s_mm, deviation_mm, radius_mm)
+
+    def sides(self, nerve: str, s_mm: float, radius_mm: float, crossing_angle_deg: float,
+              gap_mm: float = 0.0, among: Iterable[str] = SIDES,
+              deviation_mm: float = 0.0) -> list[str]:
+        """The sides, of ``among``, a vessel of radius ``radius_mm`` can be asked to come
+        from to cross ``nerve`` at ``s_mm`` at the directed ``crossing_angle_deg``, leaving
+        ``gap_mm`` (negative: indenting) and deviating the nerve by ``deviation_mm``
+        (:func:`mvd_sim.anatomy.placement.deviate_nerve`: on the attached segment only
+        along the brainstem's surface), in the order of
+        :data:`mvd_sim.core.approach.SIDES`."""
+        anatomy = self._anatomy
+        target = anatomy.nerves[nerve]
+        sides = []
+        for side in usable_sides(target.smooth_tangent_at(s_mm), _LATERAL):
+            if side not in among:
+                continue
+            normal = resolve_side(target, s_mm, side, "probe")
+            request = ContactRequest("probe", target, float(s_mm), normal, gap_mm,
+                                     crossing_angle_deg, side)
+            nerves = other_nerves(request, list(anatomy.nerves.values()))
+            lies = clearing_side(anatomy.brainstem, request, radius_mm, nerves)
+            if lies is not None and self._deviates(nerve, request, lies, deviation_mm,
+                                                   radius_mm):
+                sides.append(side)
+        return sides
+
+    def _deviates(self, nerve: str, request: ContactRequest, side: np.ndarray,
+                  deviation_mm: float, radius_mm: float) -> bool:
+        """Can a vessel of radius ``radius_mm`` lying on ``side`` (unit, canonical frame)
+        deviate ``nerve`` by ``deviation_mm`` at the request's point (True for none)?"""
+        if deviation_mm <= 0.0:
+            return True
+        anatomy = self._anatomy
+        try:
+            deviate_nerve(anatomy.brainstem, request.target, anatomy.builds[nerve].landmarks,
+                          request.s_mm, side, deviation_mm, radius_mm, request.field)
+        except ScenarioError:
+            return False
+        return True
+
+
+class _Builder(_Anatomy):
+    """Holds the canonical-frame state while a scene is assembled."""
+
+    def __init__(self, spec: ScenarioSpec):
+        super().__init__(spec.anatomy)
+        self.spec = spec
         self.vessels: dict[str, Tube] = {}
         self.segment_fractions = _segment_fractions(spec.vessels)
         #: (vessel, contact) -> the side a deviating vessel lies on (canonical frame)
@@ -146,7 +249,7 @@ class _Builder:
         side = resolve_side(target, s, contact.side, field,
                             self.deviation_sides.get((k, j), away))
         return ContactRequest(field, target, float(s), side, contact.gap_mm,
-                              contact.crossing_angle_deg)
+                              contact.crossing_angle_deg, contact.side)
 
     def deviate(self) -> None:
         """Apply every asked nerve deviation (before any vessel is placed)."""
@@ -156,7 +259,8 @@ class _Builder:
                     req, radius = self._request(k, j), self._radius(vessel)
                     # the vessel's side, turned clear of the brainstem, once: the nerve is
                     # deviated away from it and the vessel placed on it
-                    side = clear_side(self.brainstem, req, radius)
+                    side = clear_side(self.brainstem, req, radius,
+                                      other_nerves(req, list(self.nerves.values())))
                     self.deviation_sides[k, j] = side
                     self.nerves[contact.target] = deviate_nerve(
                         self.brainstem, req.target, self.builds[contact.target].landmarks,
@@ -176,13 +280,17 @@ class _Builder:
             if self.spec.side == "left":
                 points = points * _MIRROR
             try:
-                tube = Tube(spec.id, spec.type, spline_through(points), radius)
+                course = spline_through(points)
+                tube = Tube(spec.id, spec.type, course, tapered_radii(
+                    radius, curve.arc_length(course), VESSEL_TAPERS.get(spec.type)))
             except GeometryError as err:
                 raise ScenarioError(f"{field}.points_mm: {err}") from None
             clearance = self.brainstem.clearance(tube.points, 0.0)
             if np.min(clearance) < 0:
                 raise ScenarioError(f"{field}.points_mm: the centerline of {spec.id} passes "
                                     f"{-np.min(clearance):.2f} mm into the brainstem")
+            check_vessel_shape(tube, f"{field}.points_mm", "space the control points out "
+                               "round the turn or give the vessel a smaller radius_mm")
             return tube
         course = default_course(
             spec.type, self.brainstem, radius, facial=self.facial, cochlear=self.cochlear,
@@ -193,24 +301,41 @@ class _Builder:
         requests = [self._request(k, j) for j in range(len(spec.compresses))]
         obstacles = list(self.nerves.values()) + list(self.vessels.values())
         return place_vessel(self.brainstem, spec.id, spec.type, course, radius, requests,
-                            obstacles)
+                            obstacles, VESSEL_TAPERS.get(spec.type))
+
+    def context(self) -> dict[str, ContextStructure]:
+        """The context structures, once every vessel is placed: refused if a vessel passes
+        through a solid one."""
+        context = build_context(self.brainstem, self.cochlear.tube, self.context_params,
+                                list(self.vessels.values()))
+        for k, spec in enumerate(self.spec.vessels):
+            for name in OBSTACLE_KINDS:
+                depth, s = intrusion(context[name], self.vessels[spec.id])
+                if depth > CONTEXT_TOLERANCE_MM:
+                    raise ScenarioError(
+                        f"vessels[{k}]: {spec.id} would pass {depth:.2f} mm into the "
+                        f"{name.replace('_', ' ')} {s:.1f} mm along its course; vessels run "
+                        "round it: change the vessel's course or anatomy.context")
+        return context
 
     def scene(self, name: str) -> Scene:
         self.deviate()
         for k in _build_order(self.spec.vessels):
             self.vessels[self.spec.vessels[k].id] = self.vessel(k)
+        context = self.context()
         rest = {"CN7": self.facial.tube, "CN8": self.cochlear.tube}
         nerves, vessels, origin = self.nerves, self.vessels, self.rexp_midline
         if self.spec.side == "left":
             nerves = {k: t.mirrored_x() for k, t in nerves.items()}
             rest = {k: t.mirrored_x() for k, t in rest.items()}
             vessels = {k: t.mirrored_x() for k, t in vessels.items()}
+            context = {k: c.mirrored_x() for k, c in context.items()}
             origin = origin * _MIRROR
         landmarks = {k: b.landmarks for k, b in self.builds.items()}
         return Scene(name=name, side=self.spec.side,
                      brainstem=Brainstem(self.shape, origin), nerves=nerves,
                      rest_nerves=rest, landmarks=landmarks, vessels=vessels,
-                     petrous=PetrousFace.through_porus(rest["CN7"]))
+                     petrous=PetrousFace.through_porus(rest["CN7"]), context=context)
 
 
 def build_scene(spec: ScenarioSpec, name: str = "scenario") -> Scene:

@@ -1,7 +1,8 @@
 """``Scene``: one case's structures in its scene frame (origin at the RExP, mm).
 
 A scene is immutable: a brainstem, the two nerves (as placed and at rest), their landmarks,
-and the vessels, all as :class:`~mvd_sim.core.tube.Tube` values keyed by id.
+and the vessels, all as :class:`~mvd_sim.core.tube.Tube` values keyed by id, and the context
+structures of the operative field around them (:mod:`mvd_sim.anatomy.context`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Literal
 import numpy as np
 
 from mvd_sim.anatomy.brainstem import Brainstem
+from mvd_sim.anatomy.context import ContextStructure
 from mvd_sim.anatomy.landmarks import NerveLandmarks
 from mvd_sim.anatomy.petrous import PetrousFace
 from mvd_sim.anatomy.vessels import arc_from_junction
@@ -79,6 +81,11 @@ class Scene:
         made without one.
     slings : tuple[Sling, ...]
         Slings holding transposed vessels (an operated scene), as placed.
+    context : Mapping[str, ContextStructure]
+        The operative field around VII/VIII by name (``CN9``, ``CN10``, ``CN11``,
+        ``flocculus``, ``cerebellum``, ``choroid_plexus``; :mod:`mvd_sim.anatomy.context`):
+        drawn and exported, never graded for contact; vessels do not pass through the solid
+        ones. Empty for a scene made without them.
     """
 
     name: str
@@ -92,9 +99,11 @@ class Scene:
     sponges: tuple[Sponge, ...] = ()
     petrous: PetrousFace | None = None
     slings: tuple[Sling, ...] = ()
+    context: Mapping[str, ContextStructure] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for attr in ("nerves", "rest_nerves", "landmarks", "vessels", "mesh_vessels"):
+        for attr in ("nerves", "rest_nerves", "landmarks", "vessels", "mesh_vessels",
+                     "context"):
             object.__setattr__(self, attr, _frozen(getattr(self, attr)))
 
     @property

@@ -56,8 +56,9 @@ class Sling:
 
     @property
     def distance_mm(self) -> float:
-        """How far the band holds the vessel from where it lay, mm."""
-        return float(np.linalg.norm(self.translation))
+        """How far the band holds the vessel from where it lay, mm (to 1e-9 mm, so an asked
+        3 mm reads 3.0, not the norm's 3.0000000000000004)."""
+        return round(float(np.linalg.norm(self.translation)), 9)
 
     @property
     def direction(self) -> np.ndarray:

@@ -5,7 +5,10 @@ lateral to the cerebellopontine angle, looking up and in at the root exit zone a
 infrafloccular route (the flocculus hides the REZ from above). Structures are coloured by
 kind (:data:`VESSEL_COLORS`), contact patches on the nerves by severity
 (:data:`SEVERITY_COLORS`), CN VII's segments and the end of its root exit zone are labelled,
-pads drawn white.
+pads drawn white. Around them the operative field: the petrous bone round the porus, CN
+IX-XI, the flocculus, the retracted cerebellum and the choroid plexus
+(:data:`CONTEXT_COLORS`); one that would hide CN VII's root exit zone from the camera is drawn
+see-through, as a surgeon retracts what is in the way.
 
 Rendering needs no display: with none, VTK renders through EGL.
 """
@@ -22,13 +25,14 @@ import numpy as np
 from mvd_sim.contact.analysis import ContactReport, analyze, patch_severity
 from mvd_sim.core.errors import MvdSimError
 from mvd_sim.core.labels import SEVERITIES
-from mvd_sim.mesh.meshing import brainstem_mesh, sponge_mesh, tube_mesh, tube_vertex_s
+from mvd_sim.mesh.meshing import (Mesh, brainstem_mesh, context_mesh, petrous_mesh,
+                                  sponge_mesh, tube_mesh, tube_vertex_s)
 from mvd_sim.core.output import output_format, write_file
 from mvd_sim.scene.scene import Scene
 
-__all__ = ["VIEWS", "SEVERITY_COLORS", "VESSEL_COLORS", "IMAGE_SUFFIXES", "JPEG_QUALITY", "render",
-           "render_image", "image_bytes", "image_format", "prefer_headless", "Camera",
-           "camera_for"]
+__all__ = ["VIEWS", "SEVERITY_COLORS", "VESSEL_COLORS", "CONTEXT_COLORS", "IMAGE_SUFFIXES",
+           "JPEG_QUALITY", "render", "render_image", "image_bytes", "image_format",
+           "prefer_headless", "Camera", "camera_for", "hides_root_exit_zone", "add_context"]
 
 VIEWS = ("retrosigmoid", "lateral", "anterior", "superior")
 SEVERITY_COLORS = {"mild": (255, 221, 0), "moderate": (255, 128, 0), "severe": (214, 0, 28)}
@@ -37,6 +41,16 @@ VESSEL_COLORS = {"AICA": (230, 60, 60), "PICA": (225, 100, 190), "VA": (150, 25,
 VESSEL_OPACITY = 0.55  # vessels are see-through so the contact patches beneath them show
 NERVE_COLORS = {"CN7": (245, 240, 200), "CN8": (205, 215, 190)}
 BRAINSTEM_COLOR = (222, 196, 170)
+#: The operative field by kind (``petrous``: the bone round the porus); colours apart from
+#: the nerves', vessels' and severities' hues.
+CONTEXT_COLORS = {"petrous": (150, 165, 200), "CN9": (240, 220, 140), "CN10": (240, 220, 140),
+                  "CN11": (240, 220, 140), "flocculus": (215, 150, 100),
+                  "cerebellum": (200, 140, 130), "choroid_plexus": (180, 70, 110)}
+#: The legend's entry of each context kind drawn (the lower cranial nerves share one).
+CONTEXT_LEGEND = {"CN9": "CN IX-XI", "flocculus": "flocculus", "cerebellum": "cerebellum",
+                  "choroid_plexus": "choroid plexus", "petrous": "petrous bone"}
+#: Opacity of a context structure that would hide CN VII's root exit zone from the camera.
+SEE_THROUGH_OPACITY = 0.2
 SPONGE_COLOR = (255, 255, 255)
 BACKGROUND = (18, 18, 24)
 TUBE_SIDES = 32
@@ -95,13 +109,52 @@ def _patch_colors(scene: Scene, report: ContactReport, nerve: str,
     return palette[patch_severity(scene, report, nerve, vertices, rest_s)]
 
 
-def _add_scene(plotter, scene: Scene, report: ContactReport, annotate: bool) -> None:
+def _context_meshes(scene: Scene) -> dict[str, tuple[str, Mesh]]:
+    """The operative field's meshes by name, with their kinds: the petrous bone, then the
+    context structures."""
+    out = {} if scene.petrous is None else {"petrous": ("petrous", petrous_mesh(scene.petrous))}
+    out.update({name: (structure.kind, context_mesh(structure, TUBE_SIDES))
+                for name, structure in scene.context.items()})
+    return out
+
+
+def _root_exit_zone(scene: Scene) -> np.ndarray:
+    """(n, 3) float, mm: CN VII's centerline points (as placed) along its root exit zone."""
+    rest = scene.rest_nerves["CN7"]
+    return scene.nerves["CN7"].points[rest.s <= scene.landmarks["CN7"].rez_end_mm]
+
+
+def hides_root_exit_zone(mesh: Mesh, camera: Camera, scene: Scene) -> bool:
+    """Whether ``mesh`` lies across a line of sight from the camera to CN VII's root exit
+    zone (to its centerline points, :func:`_root_exit_zone`)."""
+    from mvd_sim.mesh.files import to_polydata
+
+    polydata = to_polydata(mesh)
+    return any(len(polydata.ray_trace(camera.position, target, first_point=True)[0])
+               for target in _root_exit_zone(scene))
+
+
+def add_context(plotter, scene: Scene, camera: Camera) -> dict[str, object]:
+    """Draw the operative field (the petrous bone, then the context structures) in its
+    colours, see-through where it would hide CN VII's root exit zone from ``camera``;
+    returns the actors by name."""
+    from mvd_sim.mesh.files import to_polydata
+
+    return {name: plotter.add_mesh(
+        to_polydata(mesh), color=CONTEXT_COLORS[kind], smooth_shading=True,
+        opacity=SEE_THROUGH_OPACITY if hides_root_exit_zone(mesh, camera, scene) else 1.0)
+        for name, (kind, mesh) in _context_meshes(scene).items()}
+
+
+def _add_scene(plotter, scene: Scene, report: ContactReport, annotate: bool,
+               camera: Camera) -> None:
     import pyvista as pv
 
     from mvd_sim.mesh.files import to_polydata
 
     plotter.add_mesh(to_polydata(brainstem_mesh(scene.brainstem, 120, 150)),
                      color=BRAINSTEM_COLOR, smooth_shading=True)
+    context = add_context(plotter, scene, camera)
     for name, tube in scene.nerves.items():
         mesh = to_polydata(tube_mesh(tube, TUBE_SIDES))
         mesh.point_data["rgb"] = _patch_colors(scene, report, name, np.asarray(mesh.points))
@@ -129,8 +182,11 @@ def _add_scene(plotter, scene: Scene, report: ContactReport, annotate: bool) -> 
                 for sev, color in SEVERITY_COLORS.items()]
     if scene.sponges:
         entries.append(["Teflon pad", (1.0, 1.0, 1.0)])
-    plotter.add_legend(entries, bcolor=(0.1, 0.1, 0.12), size=(0.2, 0.24), face="rectangle",
-                       loc="lower right")
+    drawn = {"petrous" if name == "petrous" else scene.context[name].kind for name in context}
+    entries += [[label, tuple(c / 255 for c in CONTEXT_COLORS[kind])]
+                for kind, label in CONTEXT_LEGEND.items() if kind in drawn]
+    plotter.add_legend(entries, bcolor=(0.1, 0.1, 0.12), size=(0.2, 0.018 * len(entries)),
+                       face="rectangle", loc="lower right")
 
 
 def _set_camera(plotter, camera: Camera) -> None:
@@ -163,10 +219,11 @@ def render_image(scenes: list[tuple[Scene, str]], view: str = "retrosigmoid",
         for k, (scene, title) in enumerate(scenes):
             plotter.subplot(0, k)
             plotter.set_background(tuple(c / 255 for c in BACKGROUND))
-            _add_scene(plotter, scene, analyze(scene), annotate)
+            camera = camera_for(scene, view)
+            _add_scene(plotter, scene, analyze(scene), annotate, camera)
             if annotate:
                 plotter.add_text(title, font_size=11, color="white", position="upper_left")
-            _set_camera(plotter, camera_for(scene, view))
+            _set_camera(plotter, camera)
         return np.asarray(plotter.screenshot(return_img=True))[..., :3].copy()
     finally:
         plotter.close()

@@ -19,7 +19,8 @@ from mvd_sim.mechanics.pulse import pulse_level
 from mvd_sim.mechanics.simulate import Settled, build_model, settle
 from mvd_sim.mesh.meshing import tube_mesh
 from mvd_sim.viz.render import (BACKGROUND, BRAINSTEM_COLOR, NERVE_COLORS, SPONGE_COLOR,
-                                VESSEL_COLORS, VESSEL_OPACITY, camera_for, prefer_headless)
+                                VESSEL_COLORS, VESSEL_OPACITY, add_context, camera_for,
+                                prefer_headless)
 from mvd_sim.surgery.operation import Operation, operate
 
 __all__ = ["Viewer", "build_viewer", "open_viewer", "has_display", "require_display",
@@ -83,7 +84,8 @@ class Viewer:
             prefer_headless()
         scene = case.scene
         self.scene, self.phase, self.after = scene, 0.0, False
-        self.visible = {"brainstem": True, "nerves": True, "vessels": True, "pads": True}
+        self.visible = {"brainstem": True, "nerves": True, "vessels": True, "pads": True,
+                        "context": True}
         self.models = [build_model(scene, (), case.materials)]
         self.operated = None
         if not operation.is_empty:
@@ -92,8 +94,11 @@ class Viewer:
         self.state = settle(scene, level=float(pulse_level(0.0)), model=self.models[0])
         self.plotter = pv.Plotter(off_screen=off_screen, window_size=[1200, 900])
         self.plotter.set_background(tuple(c / 255 for c in BACKGROUND))
+        camera = camera_for(scene, "retrosigmoid")
         self.groups: dict[str, list] = {"brainstem": [], "nerves": [], "vessels": [],
-                                        "pads": []}
+                                        "pads": [],
+                                        "context": list(add_context(self.plotter, scene,
+                                                                    camera).values())}
         self.groups["brainstem"].append(self.plotter.add_mesh(
             to_polydata(brainstem_mesh(scene.brainstem, 120, 150)), color=BRAINSTEM_COLOR,
             smooth_shading=True))
@@ -113,7 +118,6 @@ class Viewer:
             actor = self.plotter.add_mesh(self.pad_meshes[-1], color=SPONGE_COLOR)
             actor.SetVisibility(False)
             self.groups["pads"].append(actor)
-        camera = camera_for(scene, "retrosigmoid")
         self.plotter.camera.position = tuple(camera.position)
         self.plotter.camera.focal_point = tuple(camera.focus)
         self.plotter.camera.up = tuple(camera.up)
@@ -169,12 +173,14 @@ class Viewer:
 
 def build_viewer(case: Case, operation: Operation | None = None,
                  off_screen: bool = False) -> Viewer:
-    """The viewer: checkboxes for brainstem, nerves, vessels and pads, a cardiac-phase
-    slider and, with an ``operation`` that makes a move, a before/after switch."""
+    """The viewer: checkboxes for brainstem, nerves, vessels, pads and the operative field
+    around them (context), a cardiac-phase slider and, with an ``operation`` that makes a
+    move, a before/after switch."""
     operation = Operation() if operation is None else operation
     viewer = Viewer(case, operation, off_screen)
     plotter = viewer.plotter
-    for k, group in enumerate(("brainstem", "nerves", "vessels", "pads")):
+    groups = ("brainstem", "nerves", "vessels", "pads", "context")
+    for k, group in enumerate(groups):
         plotter.add_checkbox_button_widget(
             lambda on, g=group: viewer.show_group(g, on), value=True,
             position=(10, 10 + 45 * k), size=35)
@@ -185,8 +191,9 @@ def build_viewer(case: Case, operation: Operation | None = None,
         pointa=(0.55, 0.08), pointb=(0.95, 0.08), style="modern")
     if not operation.is_empty:
         plotter.add_checkbox_button_widget(viewer.set_after, value=False,
-                                           position=(10, 10 + 45 * 4), size=35)
-        plotter.add_text("after the operation", position=(52, 16 + 45 * 4), font_size=10)
+                                           position=(10, 10 + 45 * len(groups)), size=35)
+        plotter.add_text("after the operation", position=(52, 16 + 45 * len(groups)),
+                         font_size=10)
     return viewer
 
 

@@ -43,7 +43,7 @@ def test_push_off_tube_matches_numpy():
     room, push = np.where(rng.uniform(size=300) < 0.8, 0.0, 7.0), np.zeros((300, 3))
     check, room_before = movable & (room <= 0), room.copy()
 
-    worst = push_off_tube(points, radius_mm, movable, clearance, polyline, polyline_radius,
+    worst = push_off_tube(points, np.full(300, radius_mm), movable, clearance, polyline, polyline_radius,
                           *polyline_runs(polyline), room, push)
 
     dist, seg, u, feet = brute_point_polyline(points[check], polyline)
@@ -101,7 +101,7 @@ def test_room_is_a_lower_bound_along_a_tapering_tube(off_mm, least_room_mm):
     polyline_radius = 3.0 - 0.2 * s
     point = np.array([[5.0, off_mm, 0.0]])
     room = np.zeros(1)
-    push_off_tube(point, 0.5, np.ones(1, bool), np.full(1, 0.6), polyline, polyline_radius,
+    push_off_tube(point, np.full(1, 0.5), np.ones(1, bool), np.full(1, 0.6), polyline, polyline_radius,
                   *polyline_runs(polyline), room, np.zeros((1, 3)))
     assert room[0] > least_room_mm
     step = -np.array([0.2, 1.0, 0.0]) / np.hypot(0.2, 1.0)

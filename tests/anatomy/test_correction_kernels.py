@@ -55,7 +55,8 @@ def test_measure_matches_the_closest_approach_of_the_whole_tubes():
                               0.6 + rng.normal(0.0, 0.05, 41)])
     s_v = curve.arc_length(vessel)
     gap, s_target, vessel_arc, gap_at_asked, direction = measure(
-        vessel, s_v, 0.8, packed(target, target_radius, 14.0), s_v[-1] / 2, 100.0)
+        vessel, s_v, np.full(len(vessel), 0.8), packed(target, target_radius, 14.0),
+        s_v[-1] / 2, 100.0)
 
     expected = closest_between(SegmentSet.of(target, target_radius),
                                SegmentSet.of(vessel, np.full(len(vessel), 0.8)))
@@ -80,9 +81,9 @@ def test_correct_contact_lands_where_asked(gap_mm, s_mm):
     vessel = crossing_vessel(s_mm - 20.0 + 1.5, 1.0 + 0.8 + gap_mm + 2.0)
     shape = BrainstemShape()
     arc, steps, landed, err_gap, err_s = correct_contact(
-        vessel, 0.8, packed(target, target_radius, s_mm), target, s_target,
-        np.array([0.0, 0.0, 1.0]), gap_mm, s_mm, 15.0, 5.0, 4.0, 5e-3, 25,
-        kernel_surface(shape), FAR_FROM_BRAINSTEM, 1.0)
+        vessel, np.full(len(vessel), 0.8), packed(target, target_radius, s_mm), target,
+        s_target, np.array([0.0, 0.0, 1.0]), gap_mm, s_mm, 15.0, 5.0, 4.0, 5e-3, 25,
+        kernel_surface(shape), FAR_FROM_BRAINSTEM, np.full(len(vessel), 1.0))
 
     assert landed and 0 < steps <= 25
     assert abs(err_gap) < 5e-3 and abs(err_s) < 5e-3
@@ -101,9 +102,9 @@ def test_correct_contact_gives_up_after_its_last_step():
     vessel = crossing_vessel(0.0, 12.0)
     before = vessel.copy()
     arc, steps, landed, err_gap, err_s = correct_contact(
-        vessel, 0.8, packed(target, target_radius, 20.0), target,
+        vessel, np.full(len(vessel), 0.8), packed(target, target_radius, 20.0), target,
         curve.arc_length(target), np.array([0.0, 0.0, 1.0]), 0.0, 20.0, 15.0, 5.0, 4.0, 5e-3,
-        1, kernel_surface(BrainstemShape()), FAR_FROM_BRAINSTEM, 1.0)
+        1, kernel_surface(BrainstemShape()), FAR_FROM_BRAINSTEM, np.full(len(vessel), 1.0))
     assert not landed and steps == 1
     assert_allclose([err_gap, err_s, arc], [-10.2, 0.0, 15.0], rtol=0, atol=1e-12)
     assert_allclose(vessel[30], before[30] - [0.0, 0.0, 10.2], rtol=0, atol=1e-12)

@@ -28,7 +28,7 @@ _VP = VestibulocochlearParams()
 #: CN VIII: no attached segment (RDP at the exit, zero-length RDP zone)
 COCHLEAR = NerveLandmarks(rexp_zone_end_mm=_VP.entry_zone_length_mm, rdp_mm=0.0,
                           rdp_zone_mm=0.0, tz_start_mm=_VP.transition_zone_s_mm,
-                          tz_end_mm=_VP.transition_zone_s_mm, porus_mm=19.8)
+                          tz_end_mm=_VP.transition_zone_s_mm, porus_mm=17.4)
 
 WITH_ATTACHED = [pytest.param(FACIAL, id="CN7-default"), pytest.param(SHORT, id="short")]
 
@@ -42,9 +42,11 @@ def above(x: float) -> float:
 
 
 def test_facial_defaults_are_the_published_numbers():
-    assert (FACIAL.rexp_zone_end_mm, FACIAL.rdp_mm, FACIAL.rdp_zone_mm) == (1.0, 10.0, 1.5)
-    assert FACIAL.porus_mm == pytest.approx(22.4)
-    assert FACIAL.rez_end_mm == pytest.approx(10.75)
+    # RDP 5.5 mm: Tomii 2003's 8 mm to the transition zone minus JKNS 2014's 2.6 mm
+    assert (FACIAL.rexp_zone_end_mm, FACIAL.rdp_mm, FACIAL.rdp_zone_mm) == (1.0, 5.5, 1.5)
+    assert FACIAL.tz_start_mm == pytest.approx(8.1)
+    assert FACIAL.porus_mm == pytest.approx(17.9)
+    assert FACIAL.rez_end_mm == pytest.approx(6.25)
 
 
 # -- segment_at at its boundaries ------------------------------------------------------------
@@ -69,7 +71,7 @@ def test_segment_at_boundaries(lm):
 
 
 def test_segment_at_docstring_values():
-    assert [FACIAL.segment_at(s) for s in (0.0, 5.0, 10.7, 10.76)] == \
+    assert [FACIAL.segment_at(s) for s in (0.0, 3.0, 6.2, 6.26)] == \
         ["RExP", "AS", "RDP", "CP"]
 
 
@@ -93,8 +95,8 @@ def test_segment_index_vectorised_matches_segment_at(lm):
 
 
 def test_segment_index_of_a_scalar_is_a_scalar():
-    assert np.ndim(FACIAL.segment_index(5.0)) == 0
-    assert int(FACIAL.segment_index(5.0)) == SEGMENTS.index("AS")
+    assert np.ndim(FACIAL.segment_index(3.0)) == 0
+    assert int(FACIAL.segment_index(3.0)) == SEGMENTS.index("AS")
 
 
 # -- REZ and central myelin ------------------------------------------------------------------

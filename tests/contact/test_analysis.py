@@ -243,7 +243,10 @@ def test_mesh_path_agrees_with_tube_path(scenario):
                                                               b.severity)
         # within the ring sampling (0.1 mm x 36) and the 48-sided meshes
         assert abs(a.min_separation_mm - b.min_separation_mm) < 0.03
-        assert abs(a.s_deepest_mm - b.s_deepest_mm) < 0.2
+        # a broad contact is nearly as deep over a plateau, where the deepest point moves
+        # with the sampling: 10% of its length (a 1.7 mm VA over 3.5 mm of CN VII)
+        assert abs(a.s_deepest_mm - b.s_deepest_mm) < max(0.2, 0.1 * (a.s_end_mm
+                                                                      - a.s_start_mm))
         assert abs(a.patch_area_mm2 - b.patch_area_mm2) < 0.1 * a.patch_area_mm2 + 0.05
         assert abs(a.crossing_angle_deg - b.crossing_angle_deg) < 5.0
         assert abs(a.deviation_mm - b.deviation_mm) < 0.05

@@ -149,8 +149,9 @@ def test_bad_options_are_one_line_and_write_nothing(tmp_path, args, fragment):
 
 
 @pytest.mark.parametrize("old, new, field", [
-    ("side: {left: 0.57, right: 0.43}", "side: {left: 1.0e+308, right: 1.0e+308}",
-     "side: the weights' sum overflows"),
+    ("side_given_va: {left: 0.658, right: 0.342}",
+     "side_given_va: {left: 1.0e+308, right: 1.0e+308}",
+     "side_given_va: the weights' sum overflows"),
     ("sd: 5.0, low: 60.0", "sd: .inf, low: 60.0", "crossing_angle_deg.sd"),
 ])
 def test_priors_that_cannot_be_drawn_from_are_one_line_and_write_nothing(tmp_path, old, new,

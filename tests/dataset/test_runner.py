@@ -58,7 +58,7 @@ def test_each_table_reads_in_one_call_with_lists_as_lists(in_process):
 def test_manifest_lists_every_shard_and_the_card_describes_them(in_process):
     manifest = json.loads((in_process / "manifest.json").read_text())
     assert manifest["complete"] and manifest["counts"]["cases"] == N
-    assert manifest["seed"] == SEED and manifest["priors"]["culprit"]["AICA"] == 0.43
+    assert manifest["seed"] == SEED and manifest["priors"]["combination"]["AICA"] == 0.3563
     import hashlib
 
     listed = {s[t]["path"]: s[t] for s in manifest["shards"] for t in store.TABLES}

@@ -1,13 +1,19 @@
-"""The sampler: diagnoses follow the priors, and a draw that cannot be placed gets new
-geometry for the same diagnosis before a new diagnosis, all from (seed, index)."""
+"""The sampler: diagnoses follow the priors, stratified over a dataset and in a random
+order, and a draw that cannot be placed gets new geometry for the same diagnosis before a
+new diagnosis, all from (seed, n, index)."""
 
 import numpy as np
 import pytest
+from scipy import stats
 
+import mvd_sim
 import mvd_sim.case
 from mvd_sim.dataset import sampler
 from mvd_sim.dataset.priors import load_priors
 from mvd_sim.core.errors import ScenarioError
+from mvd_sim.scenario import parse_scenario
+from mvd_sim.scenario.schema import AnatomySpec
+from mvd_sim.scene.build import NerveSites, build_scene
 
 PRIORS = load_priors()
 N_DRAWS = 4000
@@ -24,36 +30,91 @@ def _normalised(table: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def diagnoses():
-    return [sampler.draw_diagnosis(PRIORS, np.random.default_rng([5, i]))
+    return [sampler.draw_diagnosis(PRIORS, sampler.diagnosis_uniforms(5, N_DRAWS, i, 0))
             for i in range(N_DRAWS)]
 
 
+def _compressions(diagnoses, control=False):
+    return [c for d in diagnoses if d.control == control for cs in d.compressions.values()
+            for c in cs]
+
+
 def test_diagnoses_follow_the_priors(diagnoses):
-    primary = [d.culprits[0] for d in diagnoses]
-    for kind, p in _normalised(PRIORS.culprit).items():
-        _assert_share(primary.count(kind), N_DRAWS, p)
-    for side, p in _normalised(PRIORS.side).items():
-        _assert_share(sum(d.side == side for d in diagnoses), N_DRAWS, p)
-    _assert_share(sum(len(d.culprits) > 1 for d in diagnoses), N_DRAWS,
-                  PRIORS.multivessel_rate)
-    first = [c[0] for d in diagnoses for c in d.compressions.values()]
-    for site, p in _normalised(PRIORS.site).items():
-        _assert_share(sum(c.site == site for c in first), len(first), p)
-    every = [c for d in diagnoses for cs in d.compressions.values() for c in cs]
-    for severity, p in _normalised(PRIORS.severity).items():
-        _assert_share(sum(c.severity == severity for c in every), len(every), p)
-    could_be_double = [cs for d in diagnoses for cs in d.compressions.values()
-                       if cs[0].site != "CP"]
-    _assert_share(sum(len(cs) == 2 for cs in could_be_double), len(could_be_double),
-                  PRIORS.double_rate)
-    assert all(cs[-1].site == "CP" for d in diagnoses for cs in d.compressions.values()
+    """Every table of the priors, conditional ones given their condition."""
+    labels = [d.label for d in diagnoses]
+    rate, contact = PRIORS.control.rate, PRIORS.control.contact_rate
+    for label, p in (("compression", 1 - rate), ("incidental", rate * contact),
+                     ("no_contact", rate * (1 - contact))):
+        _assert_share(labels.count(label), N_DRAWS, p)
+    symptomatic = [d for d in diagnoses if not d.control]
+    combinations = ["+".join(d.culprits) for d in symptomatic]
+    for key, p in PRIORS.table("combination").items():
+        _assert_share(combinations.count(key), len(symptomatic), p)
+    for has_va, table in ((True, "side_given_va"), (False, "side_without_va")):
+        sides = [d.side for d in symptomatic if ("VA" in d.culprits) == has_va]
+        _assert_share(sides.count("left"), len(sides), PRIORS.table(table)["left"])
+    for kind in ("AICA", "PICA"):
+        sites = [d.compressions[kind][0].site for d in symptomatic if kind in d.compressions]
+        for site, p in PRIORS.table(f"site_given_vessel.{kind}").items():
+            _assert_share(sites.count(site), len(sites), p)
+    worst = [max((c.severity for cs in d.compressions.values() for c in cs),
+                 key=("mild", "moderate", "severe").index) for d in symptomatic]
+    for severity, p in PRIORS.table("severity").items():
+        _assert_share(worst.count(severity), len(worst), p)
+    firsts = [cs for d in symptomatic for cs in list(d.compressions.values())[:1]
+              if cs[0].site != "CP"]
+    _assert_share(sum(len(cs) == 2 for cs in firsts), len(firsts), PRIORS.double_rate)
+    assert all(cs[-1].site == "CP" for d in symptomatic for cs in d.compressions.values()
                if len(cs) == 2)
+    incidental = [c for d in diagnoses if d.label == "incidental"
+                  for cs in d.compressions.values() for c in cs]
+    for table, values in (("control.site", [c.site for c in incidental]),
+                          ("control.severity", [c.severity for c in incidental])):
+        for key, p in PRIORS.table(table).items():
+            _assert_share(values.count(key), len(values), p)
+    assert all(c.severity is None for d in diagnoses if d.label == "no_contact"
+               for cs in d.compressions.values() for c in cs)
+    assert all(not d.culprits and len(d.compressions) == 1 for d in diagnoses if d.control)
+
+
+def test_quasi_random_diagnoses_depart_from_the_priors_less_than_independent_ones():
+    """A dataset of 500 cases' combination shares: within a third of a binomial SD (iid
+    draws would be within one SD only about two times in three)."""
+    n = 500
+    drawn = [sampler.draw_diagnosis(PRIORS, sampler.diagnosis_uniforms(8, n, i, 0))
+             for i in range(n)]
+    symptomatic = ["+".join(d.culprits) for d in drawn if not d.control]
+    assert abs(len(symptomatic) / n - (1 - PRIORS.control.rate)) <= 2 / n
+    for key, p in PRIORS.table("combination").items():
+        sd = np.sqrt(p * (1 - p) / len(symptomatic))
+        assert abs(symptomatic.count(key) / len(symptomatic) - p) <= max(sd / 3, 1.5 /
+                                                                        len(symptomatic))
+
+
+def test_no_severe_compression_at_the_root_exit_point_and_the_site_shares_hold(diagnoses):
+    """A severe compression deviates the nerve, which cannot move where it leaves the
+    brainstem: the sampler never asks it there, and asks milder ones there more often so
+    that each vessel's sites keep their priors (checked above)."""
+    every = _compressions(diagnoses)
+    assert not any(c.site == "RExP" and c.severity == "severe" for c in every)
+    assert any(c.site == "RExP" for c in every)
+
+
+def test_veins_offend_only_with_an_artery_and_a_va_never_pushes_a_vein(diagnoses):
+    for d in diagnoses:
+        assert d.culprits != ("vein",)
+        assert not ("VA" in d.culprits and "vein" in d.culprits)
 
 
 def test_a_pushing_va_compresses_nothing_itself(diagnoses):
     pushers = [d for d in diagnoses if d.pusher]
     assert pushers and all("VA" not in d.compressions for d in pushers)
     assert all(set(d.compressions) == set(d.culprits) - {"VA"} for d in pushers)
+
+
+def _worst(diagnosis) -> str:
+    """The severity of a diagnosis's worst compression (its first vessel's first)."""
+    return next(iter(diagnosis.compressions.values()))[0].severity
 
 
 def test_a_failed_draw_gets_new_geometry_before_a_new_diagnosis(monkeypatch):
@@ -66,11 +127,15 @@ def test_a_failed_draw_gets_new_geometry_before_a_new_diagnosis(monkeypatch):
             raise ScenarioError("conflict")
         return "scene"
     monkeypatch.setattr(mvd_sim.case, "build_scene", build)
-    spec, scene, attempt = sampler.sample_case(PRIORS, 3, 17)
+    spec, scene, attempt = sampler.sample_case(PRIORS, 3, 40, 17)
     assert (scene, attempt, spec) == ("scene", tries, seen[-1])
-    # the documented streams: diagnosis [seed, index, 0, round], geometry [.., 1, attempt]
-    rounds = [sampler.draw_diagnosis(PRIORS, np.random.default_rng([3, 17, 0, r]))
+    # the documented streams: diagnosis_uniforms(seed, n, index, round), geometry
+    # [seed, index, 1, attempt]
+    rounds = [sampler.draw_diagnosis(PRIORS, sampler.diagnosis_uniforms(3, 40, 17, r))
               for r in (0, 1)]
+    # a diagnosis drawn again keeps its label, culprits, side and worst severity
+    assert (rounds[0].label, rounds[0].culprits, rounds[0].side, _worst(rounds[0])) == \
+        (rounds[1].label, rounds[1].culprits, rounds[1].side, _worst(rounds[1]))
     for a, drawn in enumerate(seen):
         assert drawn == sampler.draw_spec(PRIORS, rounds[a // tries],
                                           np.random.default_rng([3, 17, 1, a]), "case0000017")
@@ -86,4 +151,143 @@ def test_a_case_no_draw_can_place_is_an_error(monkeypatch):
     monkeypatch.setattr(mvd_sim.case, "build_scene", build)
     with pytest.raises(ScenarioError, match=f"case0000004: no placeable draw in "
                                             f"{sampler.MAX_ATTEMPTS} attempts"):
-        sampler.sample_case(PRIORS, 1, 4)
+        sampler.sample_case(PRIORS, 1, 5, 4)
+
+
+def test_a_side_is_drawn_from_the_usable_ones_by_the_vessels_weights():
+    rng = np.random.default_rng(8)
+    n = 2000
+    # AICA prefers anterior, caudal and posterior alike: renormalised over the two usable
+    drawn = [sampler.approach_side("AICA", ["lateral", "anterior", "caudal"], rng)
+             for _ in range(n)]
+    assert set(drawn) == {"anterior", "caudal"}
+    _assert_share(drawn.count("anterior"), n, 0.5)
+    assert {sampler.approach_side("PICA", ["lateral", "caudal"], rng)
+            for _ in range(50)} == {"caudal"}
+    # none of the vessel's sides usable: drawn from all of them, to be refused and redrawn
+    assert {sampler.approach_side("VA", ["lateral"], rng) for _ in range(50)} == \
+        {"anterior", "caudal"}
+
+
+def _aica_from(side: str, angle: float = 85.0, segment: str = "AS") -> dict:
+    return {"schema_version": 1, "title": "t", "description": "d", "side": "right",
+            "vessels": [{"id": "a", "type": "AICA", "radius_mm": 0.5, "compresses": [
+                {"target": "CN7", "segment": segment, "from": side,
+                 "crossing_angle_deg": angle}]}]}
+
+
+@pytest.mark.parametrize("segment, usable, refusal", [
+    ("AS", ["anterior", "caudal"], "enter the brainstem"),
+    ("CP", ["anterior", "caudal"], "run into CN8")])
+def test_the_sides_a_site_allows_are_those_placement_honours(segment, usable, refusal):
+    """NerveSites makes placement's own checks before any vessel is placed. At the centre of
+    the default anatomy's attached segment (heading laterally on the pons) an AICA can come
+    from anterior or caudal, which place, but not from posterior, whose crossing there
+    enters the brainstem; in the cisternal portion CN VIII lies apposed behind and below
+    CN VII, and a crossing from posterior runs into it (both refused as built)."""
+    sites = NerveSites(AnatomySpec())
+    s_mm = sites.point("CN7", segment)
+    assert sites.sides("CN7", s_mm, 0.5, 85.0, among=sampler.SIDES_BY_VESSEL["AICA"]) == usable
+    for side in sampler.SIDES_BY_VESSEL["AICA"]:
+        spec = parse_scenario(_aica_from(side, segment=segment))
+        if side in usable:
+            build_scene(spec)
+        else:
+            with pytest.raises(ScenarioError, match=rf"from: .* {side} would {refusal}"):
+                build_scene(spec)
+
+
+def test_a_severe_compression_is_asked_where_its_deviation_fits():
+    """At the centre of the default attached segment (2.9 mm from the RExP) a 1.2 mm
+    deviation by a 0.8 mm vessel would bend CN VII tighter than the vessel and is refused;
+    the sampler asks it at the first point of the segment where it fits, which builds, and
+    the contact is still reported on the attached segment."""
+    sites = NerveSites(AnatomySpec())
+    contact = {"target": "CN7", "segment": "AS", "crossing_angle_deg": 85.0,
+               "indentation_mm": 0.3, "nerve_deviation_mm": 1.2}
+    centre_mm = sites.point("CN7", "AS")
+    s_mm = sampler._contact_point(contact, sites, "AS", 0.5, 0.8)
+    assert centre_mm < s_mm < sites.segment_end("CN7", "AS")
+    assert contact["s_mm"] == s_mm and "segment" not in contact
+    spec = {"schema_version": 1, "title": "t", "description": "d", "side": "right",
+            "vessels": [{"id": "a", "type": "AICA", "radius_mm": 0.8, "compresses": [
+                {**contact, "from": "anterior"}]}]}
+    (found,) = mvd_sim.analyze(build_scene(parse_scenario(spec))).contacts
+    assert found.segment == "AS" and found.severity == "severe"
+    with pytest.raises(ScenarioError, match="would bend CN7 tighter than the vessel"):
+        build_scene(parse_scenario({**spec, "vessels": [{**spec["vessels"][0], "compresses": [
+            {**contact, "from": "anterior", "s_mm": centre_mm}]}]}))
+
+
+def test_a_severe_compression_takes_the_distal_place_on_a_shared_segment():
+    """It needs room from the RExP to deviate the nerve: on a segment it shares it lands
+    last, and that segment's contacts are asked by s_mm (the builder would spread them in
+    the scenario's order); a lone one and other segments keep their segment."""
+    shared = sampler.Diagnosis("right", ("AICA", "PICA"), False, {
+        "PICA": (sampler.Compression("AS", "severe"),),
+        "AICA": (sampler.Compression("AS", "moderate"), sampler.Compression("CP", "mild"))})
+    assert sampler._segment_fractions(shared) == {("AICA", 0): 1 / 3, ("PICA", 0): 2 / 3,
+                                                  ("AICA", 1): 1 / 2}
+    assert sampler._pinned(shared) == {"AS"}
+    alone = sampler.Diagnosis("right", ("PICA",), False,
+                              {"PICA": (sampler.Compression("AS", "severe"),)})
+    assert sampler._pinned(alone) == set()
+
+
+def test_a_dataset_draws_the_stratified_points_in_a_random_order():
+    """Its n cases take the R_d points 1 .. n each once (the stratified set), in an order
+    that depends on the seed and n; a case is reproducible from (seed, n, index) alone."""
+    n = 1000
+    points = [sampler.diagnosis_point(4, n, i) for i in range(n)]
+    assert sorted(points) == list(range(n))
+    assert points != sorted(points)
+    assert points != [sampler.diagnosis_point(5, n, i) for i in range(n)]
+    assert points[:10] != [sampler.diagnosis_point(4, n + 1, i) for i in range(10)]
+    with pytest.raises(IndexError, match="case index 1000 is not in 0 .. 999"):
+        sampler.diagnosis_point(4, n, n)
+
+
+def _labels(diagnoses) -> list[str]:
+    return [d.label for d in diagnoses]
+
+
+def _multivessel(diagnoses) -> list[bool]:
+    return [len(d.culprits) > 1 for d in diagnoses]
+
+
+def _worst_severity(diagnoses) -> list[str]:
+    """Each case's worst compression (``none``: a control's vessel that does not touch)."""
+    order = ("none", "mild", "moderate", "severe")
+    return [max((c.severity or "none" for cs in d.compressions.values() for c in cs),
+                key=order.index) for d in diagnoses]
+
+
+@pytest.mark.parametrize("values", [_labels, _multivessel, _worst_severity])
+def test_neighbouring_cases_are_as_unalike_as_independent_ones(diagnoses, values):
+    """Case i + 1's diagnosis does not depend on case i's: the table of consecutive pairs
+    passes a chi-square test of independence (in R_d order a control never follows a
+    control: the chain steps by the golden ratio, past the control rate)."""
+    drawn = values(diagnoses)
+    kinds = sorted(set(drawn))
+    pairs = np.zeros((len(kinds), len(kinds)))
+    for a, b in zip(drawn, drawn[1:]):
+        pairs[kinds.index(a), kinds.index(b)] += 1
+    assert stats.chi2_contingency(pairs).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("values", [_labels, _multivessel, _worst_severity])
+def test_any_range_of_cases_varies_as_a_random_subset_does(diagnoses, values):
+    """Blocks of 50 consecutive cases (a split by index) differ in their mix as much as
+    random subsets of the dataset do, no less (in R_d order every block was the priors in
+    small) and no more: the blocks' counts of each value pass a chi-square test of
+    homogeneity, scaled for drawing without replacement."""
+    block = 50
+    drawn = np.array(values(diagnoses))
+    blocks = len(drawn) // block
+    scale = (len(drawn) - block) / (len(drawn) - 1)  # finite population correction
+    for value in set(drawn.tolist()):
+        counts = (drawn[:blocks * block] == value).reshape(blocks, block).sum(axis=1)
+        p = counts.sum() / (blocks * block)
+        dispersion = np.sum((counts - block * p) ** 2) / (block * p * (1 - p) * scale)
+        assert stats.chi2.ppf(1e-3, blocks - 1) < dispersion < stats.chi2.ppf(1 - 1e-3,
+                                                                               blocks - 1)

@@ -57,7 +57,7 @@ def test_culprits_are_in_one_order_whatever_the_order_found():
 
 
 def test_a_case_row_has_what_was_asked_and_what_was_found(tmp_path):
-    case = next(c for c in (sample(load_priors(), 3, i) for i in range(40))
+    case = next(c for c in (sample(load_priors(), 3, 40, i) for i in range(40))
                 if len(c.diagnosis.culprits) > 1)
     report = mvd_sim.analyze(case.scene)
     row = case_row(case, 3, 7, report)

@@ -24,7 +24,8 @@ def test_the_folder_holds_one_mesh_per_structure(regenerated):
 
 
 @pytest.mark.parametrize("name", ["brainstem", "CN7", "CN8", "ba", "va", "aica", "pica",
-                                  "vein"])
+                                  "vein", "petrous", "CN9", "CN10", "CN11", "flocculus",
+                                  "cerebellum", "choroid_plexus"])
 def test_committed_mesh_matches_regeneration(regenerated, name):
     vertices, faces = load_mesh(MESH_DIR / f"{name}.vtp")
     fresh_vertices, fresh_faces = regenerated[name]
@@ -32,7 +33,8 @@ def test_committed_mesh_matches_regeneration(regenerated, name):
     assert_allclose(vertices, fresh_vertices, rtol=0, atol=1e-6)
 
 
-@pytest.mark.parametrize("name", ["brainstem", "CN7", "aica"])
+@pytest.mark.parametrize("name", ["brainstem", "CN7", "aica", "petrous", "CN10", "flocculus",
+                                  "cerebellum", "choroid_plexus"])
 def test_committed_mesh_is_closed_and_outward(name):
     check = mesh_check(load_mesh(MESH_DIR / f"{name}.vtp"))
     assert check.watertight and check.consistently_oriented and check.outward

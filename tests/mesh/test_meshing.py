@@ -11,9 +11,14 @@ import pytest
 import trimesh
 from numpy.testing import assert_allclose
 
+from scipy.spatial.transform import Rotation
+
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
+from mvd_sim.anatomy.context import Ellipsoid, RootletBundle
+from mvd_sim.anatomy.petrous import PetrousFace
 from mvd_sim.mesh.files import mesh_check
-from mvd_sim.mesh.meshing import brainstem_mesh, tube_mesh
+from mvd_sim.mesh.meshing import (brainstem_mesh, context_mesh, ellipsoid_mesh, petrous_mesh,
+                                  tube_mesh)
 from mvd_sim.core.tube import Tube
 
 
@@ -161,3 +166,52 @@ def test_left_cases_mesh_outward_without_flipping():
     assert_allclose(left.volume_mm3, right.volume_mm3, rtol=1e-3)
     vertices, faces = tube_mesh(tube, 12)
     assert not mesh_check((vertices * [-1.0, 1.0, 1.0], faces)).outward  # naive mirror fails
+
+
+# -- context structures and the petrous bone -------------------------------------------------
+
+def test_ellipsoid_mesh_is_closed_outward_and_tends_to_its_volume():
+    solid = Ellipsoid("e", "flocculus", [1.0, -2.0, 3.0],
+                      Rotation.from_rotvec([0.3, -0.2, 0.5]).as_matrix(), [5.0, 3.0, 2.5])
+    exact = 4.0 / 3.0 * np.pi * 5.0 * 3.0 * 2.5
+    errors = []
+    for n_theta, n_t in ((32, 24), (64, 48), (128, 96)):
+        mesh = ellipsoid_mesh(solid, n_theta, n_t)
+        assert_closed_outward(mesh)
+        errors.append(exact - mesh_check(mesh).volume_mm3)
+    # inscribed: under the volume, second order in the spacing
+    assert 0 < errors[2] < errors[1] < errors[0]
+    assert errors[1] / errors[2] == pytest.approx(4.0, rel=0.1)
+
+
+def test_a_mirrored_ellipsoid_meshes_outward():
+    solid = Ellipsoid("e", "flocculus", [1.0, -2.0, 3.0],
+                      Rotation.from_rotvec([0.3, -0.2, 0.5]).as_matrix(), [5.0, 3.0, 2.5])
+    assert_closed_outward(ellipsoid_mesh(solid.mirrored_x()))
+
+
+def test_petrous_mesh_is_a_closed_slab_with_the_canal_hollowed_out():
+    face = PetrousFace(np.array([15.0, 11.0, 7.0]), np.array([-0.9, -0.3, -0.1])
+                       / np.linalg.norm([-0.9, -0.3, -0.1]))
+    n_around = 256
+    mesh = petrous_mesh(face, n_around)
+    assert_closed_outward(mesh)
+    # polygonal ellipses: the area of an n-gon inscribed in the unit circle, n sin(2 pi / n) / 2
+    polygon = 0.5 * n_around * np.sin(2 * np.pi / n_around) / np.pi
+    slab = np.pi / 4 * face.drawn_width_mm * face.drawn_height_mm * (face.canal_length_mm + 2)
+    canal = np.pi / 4 * face.porus_width_mm * face.porus_height_mm * face.canal_length_mm
+    assert_allclose(mesh_check(mesh).volume_mm3, polygon * (slab - canal), rtol=1e-9)
+    # the porus opening is in the face, the bone behind it
+    vertices = mesh[0]
+    assert np.all((vertices - face.porus) @ face.normal < 1e-9)
+
+
+def test_a_rootlet_bundle_meshes_one_closed_tube_per_rootlet():
+    rootlets = tuple(Tube(f"CN10.{k}", "CN10", [[0.0, 0.0, -k], [5.0, 0.0, -k - 1.0],
+                                                 [10.0, 0.0, -5.0]], 0.3) for k in range(3))
+    mesh = context_mesh(RootletBundle("CN10", "CN10", rootlets), n_sides=24)
+    check = mesh_check(mesh)
+    assert check.watertight and check.consistently_oriented and check.outward
+    parts = [tube_mesh(t, 12) for t in rootlets]
+    assert len(mesh[0]) == sum(len(v) for v, _ in parts)
+    assert_allclose(check.volume_mm3, sum(mesh_check(p).volume_mm3 for p in parts), rtol=1e-12)

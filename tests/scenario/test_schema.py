@@ -117,6 +117,10 @@ FIELD_CASES = [
     # every structure's id names its mesh file: no id may take another's, in any letter case
     ("vessel-id-is-the-brainstem", vessels("{id: brainstem, type: AICA}"),
      r"vessels", r"vessel id 'brainstem' is reserved for the brainstem"),
+    ("vessel-id-is-the-flocculus", vessels("{id: Flocculus, type: AICA}"),
+     r"vessels", r"vessel id 'Flocculus' is reserved for the operative field"),
+    ("vessel-id-is-the-petrous-bone", vessels("{id: petrous, type: vein}"),
+     r"vessels", r"vessel id 'petrous' is reserved for the petrous bone"),
     ("vessel-id-is-a-nerve-in-lower-case", vessels("{id: cn8, type: AICA}"),
      r"vessels", r"vessel id 'cn8' is reserved for a nerve"),
     ("vessel-id-is-a-default-pad-name", vessels("{id: sponge2, type: AICA}"),
@@ -161,6 +165,29 @@ FIELD_CASES = [
      r"vessels\[0\]\.compresses\[0\]\.target", r"cannot compress itself"),
     ("bad-segment", vessels("{id: a, type: AICA, compresses: [{target: CN7, segment: REZ}]}"),
      r"vessels\[0\]\.compresses\[0\]\.segment", r"'RExP', 'AS', 'RDP' or 'CP' \(got 'REZ'\)"),
+    # a directed angle out of range: the line says what would work
+    ("crossing-angle-mirror-too-flat",
+     vessels("{id: a, type: AICA, compresses: [{target: CN7, segment: AS, "
+             "crossing_angle_deg: 175}]}"),
+     r"vessels\[0\]\.compresses\[0\]\.crossing_angle_deg",
+     r"crossing angles are directed, 10-170 degrees; 175 crosses the nerve at a line angle "
+     r"of 5 degrees \(the mirror image of 5\), below the 10-degree minimum: the flattest "
+     r"crossing that way is 170$"),
+    ("crossing-angle-too-flat",
+     vessels("{id: a, type: AICA, compresses: [{target: CN7, segment: AS, "
+             "crossing_angle_deg: 5}]}"),
+     r"vessels\[0\]\.compresses\[0\]\.crossing_angle_deg",
+     r"5 crosses the nerve at a line angle of 5 degrees, below the 10-degree minimum: the "
+     r"flattest crossing that way is 10$"),
+    ("crossing-angle-past-180",
+     vessels("{id: a, type: AICA, compresses: [{target: CN7, segment: AS, "
+             "crossing_angle_deg: 265}]}"),
+     r"vessels\[0\]\.compresses\[0\]\.crossing_angle_deg",
+     r"265 is the same crossing as 85 \(they repeat every 180 degrees\): ask 85$"),
+    ("crossing-angle-not-a-number",
+     vessels("{id: a, type: AICA, compresses: [{target: CN7, segment: AS, "
+             "crossing_angle_deg: '90'}]}"),
+     r"vessels\[0\]\.compresses\[0\]\.crossing_angle_deg", r"\(got '90'\)"),
     ("segment-and-s_mm",
      vessels("{id: a, type: AICA, compresses: [{target: CN7, segment: AS, s_mm: 3}]}"),
      r"vessels\[0\]\.compresses\[0\]", r"either segment or s_mm, not both"),
@@ -254,7 +281,7 @@ ANATOMY_CASES = [
      vessels("{id: a, type: AICA, compresses: [{target: CN7, s_mm: 40}]}"),
      r"vessels\[0\]\.compresses\[0\]\.s_mm", r"40 mm is beyond the end of CN7"),
     ("deviation-too-close-to-rexp",
-     vessels("{id: a, type: AICA, compresses: [{target: CN7, s_mm: 0.5, "
+     vessels("{id: a, type: AICA, compresses: [{target: CN7, s_mm: 0.5, from: anterior, "
              "nerve_deviation_mm: 1.0}]}"),
      r"vessels\[0\]\.compresses\[0\]\.nerve_deviation_mm",
      r"would bend CN7 tighter than the vessel"),

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import annotated_types
+import numpy as np
 import pytest
 import yaml
+from numpy.testing import assert_allclose
 
 import mvd_sim
+from mvd_sim.anatomy.context import OBSTACLE_KINDS, Ellipsoid, RootletBundle, intrusion
 from mvd_sim.core.errors import ScenarioError
 from mvd_sim.scenario.schema import AnatomySpec, parse_scenario
+from mvd_sim.scene.build import CONTEXT_TOLERANCE_MM
+
+from ..conftest import bundled_spec
 
 
 def _extremes(model) -> list[tuple[str, float]]:
@@ -52,3 +60,67 @@ def test_overrides_at_their_bounds_build_or_are_refused_in_one_line(scenario):
             mvd_sim.analyze(scene)
             outcomes["built"] += 1
     assert outcomes["built"] > outcomes["refused"] > 0
+
+
+# -- context structures of the operative field ----------------------------------------------
+def _atlas() -> dict:
+    return yaml.safe_load(mvd_sim.resolve_scenario("atlas_default_right").read_text(
+        encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", sorted(mvd_sim.bundled_scenarios()))
+def test_no_bundled_vessel_passes_through_a_solid_context_structure(scene_of, name):
+    scene = scene_of(name)
+    for solid in OBSTACLE_KINDS:
+        for vessel in scene.vessels.values():
+            depth, _ = intrusion(scene.context[solid], vessel)
+            assert depth <= CONTEXT_TOLERANCE_MM, (solid, vessel.name)
+
+
+def test_a_vessel_through_the_flocculus_is_refused_in_one_line(scene_of):
+    centre = scene_of("atlas_default_right").context["flocculus"].centre
+    points = [list(centre + [k, -0.5 * k, 0.0]) for k in (0.0, 4.0, 8.0, 12.0)]
+    data = {**_atlas(), "vessels": [{"id": "v", "type": "vein", "points_mm": points}]}
+    with pytest.raises(ScenarioError, match=r"^vessels\[0\]: v would pass [0-9.]+ mm into the "
+                                            r"flocculus [0-9.]+ mm along its course") as err:
+        mvd_sim.build_scene(parse_scenario(data, "case.yaml"))
+    assert "\n" not in str(err.value)
+
+
+def test_a_left_case_has_the_mirror_image_of_the_right_ones_context(scene_of):
+    right = scene_of("atlas_default_right")
+    spec = bundled_spec("atlas_default_right").model_copy(update={"side": "left"})
+    left = mvd_sim.build_scene(spec)
+    mirror = np.array([-1.0, 1.0, 1.0])
+    for name, structure in right.context.items():
+        if isinstance(structure, Ellipsoid):
+            points = structure.surface_points(np.array([0.3, 2.0]), np.array([1.0, 2.5]))
+            assert_allclose(left.context[name].signed_distance(points * mirror), 0.0,
+                            rtol=0, atol=1e-9)
+        else:
+            tubes = structure.rootlets if isinstance(structure, RootletBundle) else [structure]
+            mirrored = (left.context[name].rootlets if isinstance(structure, RootletBundle)
+                        else [left.context[name]])
+            for tube, other in zip(tubes, mirrored, strict=True):
+                assert_allclose(other.points, tube.points * mirror, rtol=0, atol=1e-9)
+
+
+def test_context_parameters_are_overridable(scene_of):
+    data = {**_atlas(), "anatomy": {"context": {"flocculus_length_mm": 12.0,
+                                                "x_rootlets": 8}}}
+    scene = mvd_sim.build_scene(parse_scenario(data, "case.yaml"))
+    assert 2 * scene.context["flocculus"].semi_axes_mm[0] == pytest.approx(12.0)
+    assert len(scene.context["CN10"].rootlets) == 8
+
+
+def test_a_choroid_tuft_longer_than_its_limb_is_refused():
+    data = {**_atlas(), "anatomy": {"context": {"choroid_cistern_length_mm": 12.0,
+                                                "choroid_limb_length_mm": 11.9}}}
+    with pytest.raises(ScenarioError, match="cistern part .* must be shorter than its limb"):
+        parse_scenario(data, "case.yaml")
+
+
+def test_the_contact_engine_ignores_the_context(scene_of):
+    scene = scene_of("multi_aica_pica_right")
+    bare = dataclasses.replace(scene, context={})
+    assert mvd_sim.analyze(scene).contacts == mvd_sim.analyze(bare).contacts

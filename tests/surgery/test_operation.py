@@ -11,7 +11,7 @@ from mvd_sim.surgery.decompress import decompress_states
 from mvd_sim.surgery.operation import Operation, operate
 from mvd_sim.surgery.postop import operated_scene, postop_spec
 
-PAD = SpongeSpec(diameter_mm=2.0, s_mm=5.1, vessel="aica")
+PAD = SpongeSpec(diameter_mm=2.0, s_mm=3.5, vessel="aica")
 SLING = TranspositionSpec(vessel="aica", distance_mm=3.0)
 
 

@@ -60,7 +60,7 @@ def test_pad_inside_the_other_nerve_is_refused(scene_of):
 
 def test_lift_clears_the_vessel_of_its_pad(scene_of):
     scene = scene_of(CASE)
-    (pad,), _ = place_sponges(scene, [SpongeSpec(diameter_mm=2.0, s_mm=5.0)])
+    (pad,), _ = place_sponges(scene, [SpongeSpec(diameter_mm=2.0, s_mm=3.0)])
     vessel = scene.vessels["aica"]
     lifted = vessel.points + vessel_lift(vessel, pad)
     height = (lifted - pad.centre) @ pad.facing

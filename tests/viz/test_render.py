@@ -1,11 +1,15 @@
 """Off-screen rendering, for real: pictures show the anatomy, contacts in their severity
 colour where they are, views differ, and left and right cases mirror each other."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 import mvd_sim
-from mvd_sim.viz.render import BACKGROUND, SEVERITY_COLORS, camera_for, render, render_image
+from mvd_sim.mesh.meshing import petrous_mesh
+from mvd_sim.viz.render import (BACKGROUND, CONTEXT_COLORS, SEVERITY_COLORS, VIEWS, _root_exit_zone,
+                                camera_for, hides_root_exit_zone, render, render_image)
 
 SIZE = (800, 600)
 
@@ -107,3 +111,69 @@ def test_render_writes_a_png_atomically(scene_of, tmp_path):
                size=(300, 200))
     with pytest.raises(mvd_sim.MvdSimError, match="unknown view"):
         render_image([(scene_of("near_miss_control_right"), "t")], view="top")
+
+
+# -- the operative field -----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def atlas(scene_of):
+    scene = scene_of("atlas_default_right")
+    return scene, render_image([(scene, "t")], size=SIZE, annotate=False)
+
+
+def _visible_at(image, rgb, point, camera, radius_px=40, count=30):
+    """Whether a shade of ``rgb`` covers ``count`` pixels within ``radius_px`` of ``point``'s
+    projection."""
+    row, col = _project(point, camera)
+    rows, cols = np.nonzero(_hue_mask(image, rgb))
+    return np.count_nonzero(np.hypot(rows - row, cols - col) < radius_px) >= count
+
+
+@pytest.mark.parametrize("name,where", [
+    ("flocculus", lambda s: s.context["flocculus"].centre),
+    ("CN9", lambda s: s.context["CN10"].rootlets[0].point_at(4.0)),
+    ("choroid_plexus", lambda s: s.context["choroid_plexus"].points[-8]),
+])
+def test_the_picture_shows_the_context_in_its_colour_where_it_is(atlas, name, where):
+    scene, image = atlas
+    camera = camera_for(scene, "retrosigmoid")
+    assert _visible_at(image, CONTEXT_COLORS[name], where(scene), camera, count=15), name
+
+
+def test_the_retracted_cerebellum_fills_the_top_of_the_picture_behind(atlas):
+    scene, image = atlas
+    rows, cols = np.nonzero(_hue_mask(image, CONTEXT_COLORS["cerebellum"]))
+    assert len(rows) > 0.05 * image.shape[0] * image.shape[1]
+    # above the root exit zone: the surgeon looks in below it (infrafloccular route)
+    row, _ = _project(_root_exit_zone(scene)[0], camera_for(scene, "retrosigmoid"))
+    assert np.median(rows) < row
+
+
+def test_the_petrous_bone_shows_round_the_porus(atlas):
+    scene, image = atlas
+    camera = camera_for(scene, "retrosigmoid")
+    rim = scene.petrous.porus + 0.4 * scene.petrous.drawn_width_mm * np.cross(
+        scene.petrous.normal, scene.petrous.up)
+    assert _visible_at(image, CONTEXT_COLORS["petrous"], rim, camera, radius_px=60)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_the_context_never_hides_the_root_exit_zone(scene_of, view):
+    """The root exit zone looks the same with and without the operative field round it."""
+    scene = scene_of("aica_as_moderate_right")
+    bare = dataclasses.replace(scene, context={}, petrous=None)
+    camera = camera_for(scene, view)
+    pixels = np.array([_project(p, camera) for p in _root_exit_zone(scene)]).astype(int)
+    inside = np.all((pixels >= 0) & (pixels < [SIZE[1], SIZE[0]]), axis=1)
+    rows, cols = pixels[inside].T
+    images = [render_image([(s, "t")], view=view, size=SIZE, annotate=False)
+              for s in (scene, bare)]
+    difference = np.abs(images[0][rows, cols].astype(int) - images[1][rows, cols]).max(axis=1)
+    assert np.mean(difference > 40) < 0.1
+
+
+def test_a_structure_across_the_line_of_sight_is_drawn_see_through(scene_of):
+    scene = scene_of("aica_as_moderate_right")
+    # from the side, the petrous bone lies between the camera and the root exit zone
+    assert hides_root_exit_zone(petrous_mesh(scene.petrous), camera_for(scene, "lateral"), scene)
+    assert not hides_root_exit_zone(petrous_mesh(scene.petrous),
+                                    camera_for(scene, "retrosigmoid"), scene)

@@ -12,7 +12,7 @@ from mvd_sim.viz.viewer import build_viewer, has_display, open_viewer
 @pytest.fixture(scope="module")
 def viewer(case_of):
     view = build_viewer(case_of("aica_as_moderate_right"),
-                        Operation(pads=[SpongeSpec(diameter_mm=2.0, s_mm=5.1, vessel="aica")]),
+                        Operation(pads=[SpongeSpec(diameter_mm=2.0, s_mm=3.5, vessel="aica")]),
                         off_screen=True)
     yield view
     view.plotter.close()
@@ -46,6 +46,15 @@ def test_toggles_hide_and_show_structures(viewer):
     viewer.show_group("vessels", False)
     assert np.abs(_shot(viewer) - shown).mean() > 0.5
     viewer.show_group("vessels", True)
+    assert np.abs(_shot(viewer) - shown).mean() < 0.01
+
+
+def test_the_operative_field_toggles_too(viewer):
+    assert len(viewer.groups["context"]) == 1 + len(viewer.scene.context)   # and the petrous
+    shown = _shot(viewer)
+    viewer.show_group("context", False)
+    assert np.abs(_shot(viewer) - shown).mean() > 0.5
+    viewer.show_group("context", True)
     assert np.abs(_shot(viewer) - shown).mean() < 0.01
 
 

@@ -13,9 +13,10 @@ import numpy as np
 from mvd_sim.core.compiled import FLOAT, array, compiled
 from mvd_sim.core._typing import Points
 
-__all__ = ["arc_length", "arc_length_kernel", "segment_tangent", "point_at", "natural_spline",
-           "resample", "tangents", "parallel_transport_frames", "complete_frames",
-           "curvature", "smooth_bump", "bump"]
+__all__ = ["arc_length", "arc_length_kernel", "segment_tangent", "point_at", "point_at_kernel",
+           "natural_spline", "resample", "tangents", "parallel_transport_frames",
+           "complete_frames", "curvature", "bend_radius", "bend_radius_kernel", "smooth_bump",
+           "bump"]
 
 # argument types of the kernels: points (n, 3) and values (n,), read-only
 _P, _V = array(2), array(1)
@@ -74,13 +75,13 @@ def point_at(points: Points, s: np.ndarray, s_query: np.ndarray | float) -> np.n
     (3,) or (m, 3) float, mm
     """
     query = np.asarray(s_query, dtype=float)
-    out = _interpolated(np.ascontiguousarray(points, dtype=float),
+    out = point_at_kernel(np.ascontiguousarray(points, dtype=float),
                         np.ascontiguousarray(s, dtype=float), query.reshape(-1))
     return out.reshape(query.shape + (3,))
 
 
 @compiled(_P, _V, _V)
-def _interpolated(points: np.ndarray, s: np.ndarray, query: np.ndarray) -> np.ndarray:
+def point_at_kernel(points: np.ndarray, s: np.ndarray, query: np.ndarray) -> np.ndarray:
     """:func:`point_at`, compiled: ``np.interp`` of each coordinate at the clipped queries,
     with its arithmetic (``dy / dx * (x - x0) + y0``; a query on a knot takes the knot's
     value), so the same to the bit."""
@@ -317,6 +318,63 @@ def complete_frames(t: np.ndarray, normal: np.ndarray) -> np.ndarray:
         binormal[i, 1] = t[i, 2] * normal[i, 0] - t[i, 0] * normal[i, 2]
         binormal[i, 2] = t[i, 0] * normal[i, 1] - t[i, 1] * normal[i, 0]
     return binormal
+
+
+def bend_radius(points: Points, s: np.ndarray, span_mm: float | np.ndarray) -> np.ndarray:
+    """Bend radius (mm) at each point: the radius of the circle through the curve's points
+    ``span_mm`` of arc before it, at it and ``span_mm`` after it.
+
+    Measured between points a fixed arc apart (interpolated along the polyline), not between
+    neighbouring vertices, so it does not depend on how densely the curve is sampled: any
+    three points of a circle give its radius, and a kink reads as a bend of about
+    ``span / (2 sin(turn / 2))``, resolved on the scale ``span_mm``. Near the ends the span is
+    cut short; where less than a quarter of it is left on either side the bend is ``inf``,
+    as it is on straight stretches.
+
+    Parameters
+    ----------
+    points : (n, 3) float, mm
+    s : (n,) float, mm
+        Arc length of each point (:func:`arc_length`).
+    span_mm : float or (n,) float, mm
+        Arc either side over which each bend is measured (a vessel's own radius, say).
+
+    Returns
+    -------
+    (n,) float, mm
+        Circumradius ``|ab| |bc| |ca| / (2 |ab x ac|)`` of each point's three points.
+    """
+    span = np.broadcast_to(np.asarray(span_mm, dtype=float), np.shape(s))
+    return bend_radius_kernel(np.ascontiguousarray(points, dtype=float),
+                              np.ascontiguousarray(s, dtype=float), np.ascontiguousarray(span))
+
+
+@compiled(_P, _V, _V)
+def bend_radius_kernel(points: np.ndarray, s: np.ndarray, span_mm: np.ndarray) -> np.ndarray:
+    """:func:`bend_radius` of contiguous arrays, compiled (the vessel relaxation calls it
+    every step): ``span_mm`` (n,), mm."""
+    n = len(s)
+    before = point_at_kernel(points, s, np.maximum(s - span_mm, 0.0))
+    after = point_at_kernel(points, s, np.minimum(s + span_mm, s[-1]))
+    out = np.full(n, np.inf)
+    for k in range(n):
+        ab = (before[k, 0] - points[k, 0], before[k, 1] - points[k, 1],
+              before[k, 2] - points[k, 2])
+        bc = (after[k, 0] - points[k, 0], after[k, 1] - points[k, 1],
+              after[k, 2] - points[k, 2])
+        ca = (after[k, 0] - before[k, 0], after[k, 1] - before[k, 1],
+              after[k, 2] - before[k, 2])
+        cx = ab[1] * ca[2] - ab[2] * ca[1]
+        cy = ab[2] * ca[0] - ab[0] * ca[2]
+        cz = ab[0] * ca[1] - ab[1] * ca[0]
+        area2 = math.sqrt(cx * cx + cy * cy + cz * cz)
+        span = span_mm[k]
+        if min(s[k], s[n - 1] - s[k]) >= 0.25 * span and area2 > 1e-12 * span * span:
+            la = math.sqrt(ab[0] * ab[0] + ab[1] * ab[1] + ab[2] * ab[2])
+            lb = math.sqrt(bc[0] * bc[0] + bc[1] * bc[1] + bc[2] * bc[2])
+            lc = math.sqrt(ca[0] * ca[0] + ca[1] * ca[1] + ca[2] * ca[2])
+            out[k] = la * lb * lc / (2.0 * area2)
+    return out
 
 
 def curvature(points: Points) -> np.ndarray:

@@ -301,3 +301,47 @@ def test_subdivide_can_leave_segments_up_to_a_length_alone():
     assert_allclose(out[rows], points)
     with pytest.raises(ValueError, match="positive"):
         curve.subdivide(points, 0.0)
+
+
+def test_bend_radius_of_an_evenly_sampled_circle_is_exact():
+    """Any three points of a circle give its radius: vertices a whole number of spacings
+    apart lie on it."""
+    angle = np.linspace(0.0, np.pi, 101)
+    arc = 2.5 * np.column_stack([np.cos(angle), np.sin(angle), np.zeros(101)])
+    s = curve.arc_length(arc)
+    bend = curve.bend_radius(arc, s, 3 * s[1])
+    assert_allclose(bend[3:-3], 2.5, rtol=1e-9)
+    assert np.all(bend[:1] == np.inf)
+
+
+@pytest.mark.parametrize("spacing_mm, span_mm, rtol", [(0.05, 0.6, 0.005), (0.1, 1.0, 0.006),
+                                                       (0.2, 1.0, 0.02)])
+def test_bend_radius_of_an_unevenly_sampled_circle(spacing_mm, span_mm, rtol):
+    """Spacing jittered by 30%: the points a span apart lie on chords, so the radius read is
+    within the chords' sag of the circle's, a little tighter, and does not depend on where
+    the vertices fall."""
+    radius = 2.5
+    n = int(np.pi * radius / spacing_mm) + 1
+    angle = np.linspace(0.0, np.pi, n)
+    angle[1:-1] += np.random.default_rng(1).uniform(-0.3, 0.3, n - 2) * angle[1]
+    arc = radius * np.column_stack([np.cos(angle), np.sin(angle), np.zeros(n)])
+    s = curve.arc_length(arc)
+    bend = curve.bend_radius(arc, s, span_mm)
+    inside = (s >= span_mm) & (s <= s[-1] - span_mm)
+    assert np.all(bend[inside] <= radius * (1 + 1e-9))
+    assert_allclose(bend[inside], radius, rtol=rtol)
+
+
+def test_bend_radius_of_a_straight_line_is_infinite():
+    line = np.column_stack([np.linspace(0.0, 5.0, 11), np.zeros(11), np.zeros(11)])
+    assert np.all(curve.bend_radius(line, curve.arc_length(line), 0.5) == np.inf)
+
+
+def test_bend_radius_reads_a_kink_on_the_scale_of_its_span():
+    """A 90 deg corner between two straight legs, seen over 1 mm either side: the circle
+    through (-1, 0), (0, 0), (0, 1) has radius sqrt(2) / 2 mm."""
+    legs = np.vstack([np.column_stack([np.linspace(-3.0, 0.0, 31), np.zeros(31)]),
+                      np.column_stack([np.zeros(30), np.linspace(0.1, 3.0, 30)])])
+    points = np.column_stack([legs, np.zeros(len(legs))])
+    bend = curve.bend_radius(points, curve.arc_length(points), 1.0)
+    assert_allclose(bend.min(), np.sqrt(2.0) / 2.0, rtol=1e-12)

@@ -1,0 +1,345 @@
+"""Context structures of the operative field: what a surgeon sees around VII/VIII.
+
+- CN IX, X and XI: bundles of rootlets leaving the postolivary sulcus below VII and running
+  laterally to the jugular foramen (:func:`lower_cranial_nerves`);
+- the flocculus, just above and behind the VII/VIII root entry (:func:`flocculus`);
+- the cerebellar hemisphere, as retracted for the infrafloccular route
+  (:func:`cerebellar_hemisphere`);
+- the choroid plexus through the foramen of Luschka, behind IX/X (:func:`choroid_plexus`).
+
+Sizes and places are :class:`~mvd_sim.core.constants.ContextParams` (``shared/anatomy_facts.md``
+section 9.1, the rest *estimates*). Everything here is in the canonical right-sided scene
+frame (origin at the RExP, x lateral, y anterior, z rostral, mm); :mod:`mvd_sim.scene.build`
+mirrors left cases. These structures are never graded for contact: the solid ones
+(:data:`OBSTACLE_KINDS`) are only obstacles vessels may not pass through
+(:func:`intrusion`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from collections.abc import Sequence
+from typing import Union
+
+import numpy as np
+
+from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
+from mvd_sim.core.constants import LOWER_CRANIAL_NERVES, OBSTACLE_KINDS, ContextParams
+from mvd_sim.core.errors import GeometryError
+from mvd_sim.core.geometry import curve, ellipsoid
+from mvd_sim.core.tube import Tube
+
+__all__ = ["Ellipsoid", "RootletBundle", "ContextStructure", "OBSTACLE_KINDS",
+           "LOWER_CRANIAL_NERVES", "CONTEXT_KINDS", "build_context", "lower_cranial_nerves",
+           "flocculus", "cerebellar_hemisphere", "choroid_plexus", "intrusion"]
+
+#: Every context structure's kind (and name: a scene holds one of each).
+CONTEXT_KINDS = (*LOWER_CRANIAL_NERVES, *OBSTACLE_KINDS)
+_MIRROR = np.array([-1.0, 1.0, 1.0])
+_ROOTLET_SAMPLES = 24       # points along each rootlet
+_CHOROID_SPACING_MM = 0.5   # centerline spacing of the choroid plexus limb
+_BULB_SPACING_MM = 0.2      # centerline spacing of the choroid plexus' tuft
+#: Spacing (mm) of the centerline points measured against an ellipsoid, and how near its
+#: bounding sphere (mm) they are measured exactly.
+_SOLID_SAMPLING_MM = 0.1
+_SOLID_REACH_MM = 3.0
+#: *estimate*: the gap (mm) a choroid plexus tuft keeps from vessels when it can.
+TUFT_CLEARANCE_MM = 0.2
+
+
+def _readonly(array: np.ndarray) -> np.ndarray:
+    out = np.array(array, dtype=float)
+    out.flags.writeable = False
+    return out
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+@dataclass(frozen=True, eq=False)
+class Ellipsoid:
+    """A solid ellipsoid (scene frame, mm).
+
+    Attributes
+    ----------
+    name, kind : str
+    centre : (3,) float, mm
+    axes : (3, 3) float
+        Rows: unit directions of the semi-axes, a proper rotation (right-handed).
+    semi_axes_mm : (3,) float, mm
+        Positive.
+    """
+
+    name: str
+    kind: str
+    centre: np.ndarray
+    axes: np.ndarray
+    semi_axes_mm: np.ndarray
+
+    def __post_init__(self) -> None:
+        axes = np.asarray(self.axes, dtype=float)
+        semi = np.asarray(self.semi_axes_mm, dtype=float)
+        if (axes.shape != (3, 3) or not np.allclose(axes @ axes.T, np.eye(3), atol=1e-9)
+                or np.linalg.det(axes) < 0):
+            raise GeometryError(f"ellipsoid {self.name!r}: axes must be a (3, 3) rotation")
+        if semi.shape != (3,) or not (np.isfinite(semi).all() and (semi > 0).all()):
+            raise GeometryError(f"ellipsoid {self.name!r}: semi-axes must be 3 positive "
+                                f"lengths, got {semi!r}")
+        object.__setattr__(self, "centre", _readonly(self.centre))
+        object.__setattr__(self, "axes", _readonly(axes))
+        object.__setattr__(self, "semi_axes_mm", _readonly(semi))
+
+    def local(self, points: np.ndarray) -> np.ndarray:
+        """(n, 3): scene ``points`` (n, 3) in the ellipsoid's own frame (mm)."""
+        return (np.atleast_2d(points) - self.centre) @ self.axes.T
+
+    def signed_distance(self, points: np.ndarray) -> np.ndarray:
+        """(n,) float, mm: exact distance of ``points`` (n, 3) to the surface, negative
+        inside (:func:`mvd_sim.core.geometry.ellipsoid.signed_distance`)."""
+        return ellipsoid.signed_distance(self.local(points), self.semi_axes_mm)
+
+    def surface_points(self, theta: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """(..., 3) scene points of the surface at ``theta`` round the third axis and polar
+        parameter ``t`` (:func:`mvd_sim.core.geometry.ellipsoid.surface`)."""
+        return ellipsoid.surface(theta, t, self.semi_axes_mm) @ self.axes + self.centre
+
+    def mirrored_x(self) -> Ellipsoid:
+        """Mirror image through ``x = 0``; the third axis is flipped back to keep the axes a
+        rotation (the solid is symmetric about each of its axes)."""
+        axes = self.axes * _MIRROR
+        return Ellipsoid(self.name, self.kind, self.centre * _MIRROR,
+                         axes * np.array([1.0, 1.0, -1.0])[:, None], self.semi_axes_mm)
+
+
+@dataclass(frozen=True, eq=False)
+class RootletBundle:
+    """A cranial nerve seen as its rootlets (tubes, scene frame, mm), top to bottom.
+
+    Attributes
+    ----------
+    name, kind : str
+        ``"CN9"``, ``"CN10"`` or ``"CN11"``.
+    rootlets : tuple of Tube
+        From the brainstem to the jugular foramen.
+    """
+
+    name: str
+    kind: str
+    rootlets: tuple[Tube, ...]
+
+    def mirrored_x(self) -> RootletBundle:
+        """Mirror image through ``x = 0``."""
+        return RootletBundle(self.name, self.kind,
+                             tuple(t.mirrored_x() for t in self.rootlets))
+
+
+#: A context structure: a solid ellipsoid, a rootlet bundle or a tube.
+ContextStructure = Union[Ellipsoid, RootletBundle, Tube]
+
+
+def _caudal_olive_z(shape: BrainstemShape, origin_midline_mm: np.ndarray) -> float:
+    """Scene ``z`` (mm) of the caudal end of the olive."""
+    return -(shape.olive_centre_below_sulcus_mm + shape.olive_half_length_mm) \
+        - float(origin_midline_mm[2])
+
+
+def _on_surface(brainstem: Brainstem, points: np.ndarray, height_mm: float
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """The brainstem points nearest ``points`` (n, 3) raised ``height_mm`` along the normal,
+    and the normals."""
+    query = brainstem.query(points)
+    return query.closest + height_mm * query.normal, query.normal
+
+
+def lower_cranial_nerves(brainstem: Brainstem, params: ContextParams
+                         ) -> dict[str, RootletBundle]:
+    """CN IX, X and XI as rootlets from the postolivary sulcus to the jugular foramen.
+
+    The sulcus is the line of brainstem points nearest ``(0, -ix_behind_vii_mm, z)``; the
+    top IX rootlet leaves it ``ix_below_vii_mm`` below the RExP, the others follow down it
+    (IX over ``ix_rootlet_span_mm``, X from 1 mm below IX to ``lowest_x_below_olive_mm``
+    below the caudal olive, XI from ``highest_xi_below_olive_mm`` below it over
+    ``xi_rootlet_span_mm``). Each nerve's rootlets leave along the surface normal and meet
+    at its jugular foramen point: X's lies ``vagus_length_mm`` from its middle rootlet, in
+    the direction ``jugular_angle_to_midline_deg`` from the midline (axial) lowered by
+    ``jugular_descent_deg``; IX's ``ix_ahead_of_x_mm`` anterior of X's, XI's 1.5 mm behind
+    and below it (*estimate*).
+    """
+    z_olive = _caudal_olive_z(brainstem.shape, brainstem.origin_midline_mm)
+    z_ix = -params.ix_below_vii_mm
+    z_x_top = z_ix - params.ix_rootlet_span_mm - 1.0
+    z_x_low = z_olive - params.lowest_x_below_olive_mm
+    z_xi = z_olive - params.highest_xi_below_olive_mm
+    levels = {"CN9": np.linspace(z_ix, z_ix - params.ix_rootlet_span_mm, params.ix_rootlets),
+              "CN10": np.linspace(z_x_top, z_x_low, params.x_rootlets),
+              "CN11": np.linspace(z_xi, z_xi - params.xi_rootlet_span_mm, params.xi_rootlets)}
+    a, e = np.radians(params.jugular_angle_to_midline_deg), np.radians(params.jugular_descent_deg)
+    course = np.array([np.sin(a) * np.cos(e), np.cos(a) * np.cos(e), -np.sin(e)])
+    radius = 0.5 * params.rootlet_diameter_mm
+    origins = {name: _on_surface(brainstem, np.column_stack([
+        np.zeros(len(z)), np.full(len(z), -params.ix_behind_vii_mm), z]), radius)
+        for name, z in levels.items()}
+    vagus = origins["CN10"][0]
+    foramen_x = vagus[len(vagus) // 2] + params.vagus_length_mm * course
+    foramina = {"CN9": foramen_x + np.array([0.0, params.ix_ahead_of_x_mm, 0.0]),
+                "CN10": foramen_x, "CN11": foramen_x + np.array([0.0, -1.5, -1.5])}
+    u = np.linspace(0.0, 1.0, _ROOTLET_SAMPLES)[:, None]
+    bundles = {}
+    for name, (starts, normals) in origins.items():
+        end = foramina[name]
+        rootlets = []
+        for k, (start, normal) in enumerate(zip(starts, normals)):
+            handle = 0.4 * np.linalg.norm(end - start)
+            # a quadratic Bezier leaving along the normal, converging on the foramen
+            control = start + handle * normal
+            points = (1 - u) ** 2 * start + 2 * (1 - u) * u * control + u ** 2 * end
+            rootlets.append(Tube(f"{name}.{k}", name, points, radius))
+        bundles[name] = RootletBundle(name, name, tuple(rootlets))
+    return bundles
+
+
+def flocculus(brainstem: Brainstem, cochlear: Tube, params: ContextParams) -> Ellipsoid:
+    """The flocculus: an ellipsoid of ``flocculus_length_mm`` x ``flocculus_height_mm`` x
+    ``flocculus_thickness_mm``, its long axis ``flocculus_heading_deg`` back from lateral, its
+    height vertical, resting on the brainstem at the surface point nearest to
+    ``flocculus_above_viii_mm`` above and ``flocculus_behind_viii_mm`` behind CN VIII's
+    entry (it touches the surface there, its centre out along the normal)."""
+    heading = np.radians(params.flocculus_heading_deg)
+    long_axis = np.array([np.cos(heading), -np.sin(heading), 0.0])
+    up = np.array([0.0, 0.0, 1.0])
+    axes = np.array([long_axis, up, np.cross(long_axis, up)])
+    semi = 0.5 * np.array([params.flocculus_length_mm, params.flocculus_height_mm,
+                           params.flocculus_thickness_mm])
+    seat = cochlear.points[0] + np.array([0.0, -params.flocculus_behind_viii_mm,
+                                          params.flocculus_above_viii_mm])
+    foot, normal = _on_surface(brainstem, seat[None], 0.0)
+    # rest it on the surface: its half-extent along the normal out from the foot
+    reach = float(np.linalg.norm(semi * (axes @ normal[0])))
+    return Ellipsoid("flocculus", "flocculus", foot[0] + reach * normal[0], axes, semi)
+
+
+def cerebellar_hemisphere(params: ContextParams) -> Ellipsoid:
+    """The cerebellar hemisphere as retracted: an ellipsoid ``hemisphere_width_mm`` wide,
+    ``hemisphere_depth_mm`` deep and ``hemisphere_height_mm`` high (axes along x, y, z),
+    centred lateral, behind and above the RExP."""
+    return Ellipsoid("cerebellum", "cerebellum",
+                     np.array([params.hemisphere_lateral_mm, -params.hemisphere_behind_mm,
+                               params.hemisphere_above_mm]), np.eye(3),
+                     0.5 * np.array([params.hemisphere_width_mm, params.hemisphere_depth_mm,
+                                     params.hemisphere_height_mm]))
+
+
+def _bulb_radius(to_end_mm: np.ndarray, stalk_mm: float, tip_mm: float) -> np.ndarray:
+    """Radius (mm) of the choroid plexus limb ``to_end_mm`` from its end: the stalk, swelling
+    (smoothstep over two tip radii) into a round bulb of radius ``tip_mm`` whose end closes
+    to a fifth of it."""
+    centre = to_end_mm - tip_mm              # from the bulb's centre, toward the stalk
+    swell = np.clip(centre / (2 * tip_mm), 0.0, 1.0)
+    shoulder = stalk_mm + (tip_mm - stalk_mm) * (1 - swell ** 2 * (3 - 2 * swell))
+    cap = tip_mm * np.sqrt(np.clip(1 - (centre / tip_mm) ** 2, 0.04, 1.0))
+    return np.where(centre >= 0, shoulder, cap)
+
+
+def _tuft_directions(normal: np.ndarray, descent_deg: float) -> np.ndarray:
+    """(k, 3) unit directions a choroid plexus tuft may hang in from its foramen, the
+    preferred first (straight out, ``descent_deg`` below the horizontal), then the others
+    of a fan by their angle from it: descents -30 to 80 degrees, headings up to 60 degrees
+    either side of the outward normal, in 10-degree steps."""
+    level = _unit(normal * np.array([1.0, 1.0, 0.0]))
+    side = np.cross([0.0, 0.0, 1.0], level)
+    descent, heading = np.meshgrid(np.radians(np.append(descent_deg, np.arange(-30, 81, 10))),
+                                   np.radians(np.arange(-60, 61, 10)), indexing="ij")
+    fan = (np.cos(descent)[..., None] * (np.cos(heading)[..., None] * level
+                                         + np.sin(heading)[..., None] * side)
+           - np.sin(descent)[..., None] * np.array([0.0, 0.0, 1.0])).reshape(-1, 3)
+    preferred = fan[len(np.arange(-60, 61, 10)) // 2]
+    return fan[np.argsort(-(fan @ preferred), kind="stable")]
+
+
+def choroid_plexus(brainstem: Brainstem, params: ContextParams,
+                   vessels: Sequence[Tube] = ()) -> Tube:
+    """The choroid plexus limb through the foramen of Luschka, ``choroid_limb_length_mm``
+    long.
+
+    The foramen is the brainstem point nearest ``luschka_below_vii_mm`` below the RExP and
+    ``luschka_behind_ix_mm`` behind the top IX rootlet. Inside, the limb runs along the
+    brainstem surface (the lateral recess), from medial-dorsal to the foramen; outside, it
+    hangs ``choroid_cistern_length_mm`` out into the cistern, widening from
+    ``choroid_stalk_diameter_mm`` to the bulbous tip ``choroid_tip_width_mm`` wide.
+
+    The tuft is soft and floats in the cerebrospinal fluid: it hangs straight out from the
+    brainstem and ``choroid_descent_deg`` down, or, where ``vessels`` (canonical frame) lie
+    in the way, in the nearest direction of a fan (:func:`_tuft_directions`) that clears
+    them all by :data:`TUFT_CLEARANCE_MM`; if none does, the preferred one.
+    """
+    stalk = 0.5 * params.choroid_stalk_diameter_mm
+    seat = np.array([0.0, -params.ix_behind_vii_mm - params.luschka_behind_ix_mm,
+                     -params.luschka_below_vii_mm])
+    foramen, normal = _on_surface(brainstem, seat[None], stalk)
+    foramen_normal = normal[0]
+    # the recess: march back along the surface, round the brainstem dorsally, for the limb's
+    # length less its cistern part
+    recess_mm = params.choroid_limb_length_mm - params.choroid_cistern_length_mm
+    direction = _unit(np.cross(normal[0], [0.0, 0.0, 1.0]))
+    recess, travelled = [foramen[0]], 0.0
+    while travelled < recess_mm - 1e-6:
+        step = min(_CHOROID_SPACING_MM, recess_mm - travelled)
+        nxt, normal = _on_surface(brainstem, (recess[-1] + step * direction)[None], stalk)
+        chord = nxt[0] - recess[-1]
+        direction = _unit(chord - np.dot(chord, normal[0]) * normal[0])
+        travelled += float(np.linalg.norm(chord))
+        recess.append(nxt[0])
+    tip = 0.5 * params.choroid_tip_width_mm
+    # out from the foramen, with a point at the bulb's centre (its widest) and at the end
+    length = params.choroid_cistern_length_mm
+    along = np.union1d(np.arange(_BULB_SPACING_MM, length - 0.5 * _BULB_SPACING_MM,
+                                 _BULB_SPACING_MM), [length - tip, length])
+    along = along[along > 0.5 * _BULB_SPACING_MM][:, None]
+    preferred = None
+    for out in _tuft_directions(foramen_normal, params.choroid_descent_deg):
+        points = np.concatenate([recess[::-1], foramen[0] + along * out])
+        s = curve.arc_length(points)
+        tube = Tube("choroid_plexus", "choroid_plexus", points,
+                    _bulb_radius(s[-1] - s, stalk, tip))
+        preferred = tube if preferred is None else preferred
+        if all(intrusion(tube, vessel)[0] < -TUFT_CLEARANCE_MM for vessel in vessels):
+            return tube
+    return preferred
+
+
+def build_context(brainstem: Brainstem, cochlear: Tube, params: ContextParams,
+                  vessels: Sequence[Tube] = ()) -> dict[str, ContextStructure]:
+    """Every context structure by name: ``CN9``, ``CN10``, ``CN11``, ``flocculus``,
+    ``cerebellum``, ``choroid_plexus`` (canonical right-sided frame; the choroid plexus'
+    tuft hangs clear of ``vessels`` where it can, :func:`choroid_plexus`)."""
+    return {**lower_cranial_nerves(brainstem, params),
+            "flocculus": flocculus(brainstem, cochlear, params),
+            "cerebellum": cerebellar_hemisphere(params),
+            "choroid_plexus": choroid_plexus(brainstem, params, vessels)}
+
+
+def intrusion(solid: Ellipsoid | Tube, vessel: Tube) -> tuple[float, float]:
+    """How deep ``vessel``'s surface enters a solid context structure (mm; negative, the
+    smallest gap between them) and where: the arc length (mm) along the vessel of its deepest
+    point.
+
+    Against an ellipsoid: exact distances of points of the centerline at most
+    :data:`_SOLID_SAMPLING_MM` apart minus the vessel's radius there (within half that of the
+    deepest: distance changes no faster than the point moves). Only points within
+    :data:`_SOLID_REACH_MM` of the ellipsoid's bounding sphere are measured exactly: a vessel
+    farther away gets its gap to that sphere, a lower bound above that reach. Against a tube:
+    the exact closest approach of the two tubes' segments.
+    """
+    if isinstance(solid, Ellipsoid):
+        vessel = vessel.resampled(_SOLID_SAMPLING_MM)
+        gap = (np.linalg.norm(vessel.points - solid.centre, axis=1)
+               - solid.semi_axes_mm.max() - vessel.radius)
+        near = gap < _SOLID_REACH_MM
+        if np.any(near):
+            gap[near] = solid.signed_distance(vessel.points[near]) - vessel.radius[near]
+        k = int(np.argmin(gap))
+        return float(-gap[k]), float(vessel.s[k])
+    _, row, _, u, gap = solid.segments.nearest_pair(vessel.segments)
+    s0, s1 = vessel.s[row:row + 2]
+    return float(-gap), float(s0 + u * (s1 - s0))

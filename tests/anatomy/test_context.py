@@ -1,0 +1,154 @@
+"""Context structures of the operative field against the facts file (section 9.1), their
+solids' exact distances, and their mirror images."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from mvd_sim.anatomy.context import (LOWER_CRANIAL_NERVES, Ellipsoid, RootletBundle,
+                                     intrusion)
+from mvd_sim.core.constants import BrainstemParams, ContextParams
+from mvd_sim.core.errors import GeometryError
+from mvd_sim.core.tube import Tube
+
+PARAMS = ContextParams()
+
+
+@pytest.fixture(scope="module")
+def scene(scene_of):
+    return scene_of("atlas_default_right")
+
+
+@pytest.fixture(scope="module")
+def context(scene):
+    return scene.context
+
+
+def _caudal_olive_z(scene) -> float:
+    """Scene z (mm) of the caudal end of the olive (canonical frame)."""
+    shape = BrainstemParams()
+    return (-(shape.olive_centre_below_sulcus_mm + shape.olive_half_length_mm)
+            - scene.brainstem.origin_midline_mm[2])
+
+
+def test_the_top_ix_rootlet_leaves_2_to_4_mm_below_vii_and_about_2_mm_behind(context):
+    top = context["CN9"].rootlets[0].points[0]     # the RExP is the origin
+    assert 2.0 <= -top[2] <= 4.0
+    assert 1.0 <= -top[1] <= 3.0
+
+
+def test_the_rootlets_leave_top_to_bottom_ix_x_xi(context, scene):
+    tops = [np.array([r.points[0, 2] for r in context[n].rootlets])
+            for n in LOWER_CRANIAL_NERVES]
+    for upper, lower in zip(tops, tops[1:]):
+        assert upper.min() > lower.max()
+    assert [len(context[n].rootlets) for n in LOWER_CRANIAL_NERVES] == [2, 6, 3]
+    # X: 6.4 +- 2.3 rootlets (Xu); its lowest -1 to +8 mm below the caudal olive (Wiles);
+    # XI's highest 1-15 mm below it (Lachman)
+    olive = _caudal_olive_z(scene)
+    assert -1.0 <= olive - tops[1].min() <= 8.0
+    assert 1.0 <= olive - tops[2].max() <= 15.0
+
+
+def test_the_rootlets_start_on_the_brainstem_and_run_laterally_to_the_jugular_foramen(
+        context, scene):
+    for name in LOWER_CRANIAL_NERVES:
+        bundle = context[name]
+        assert isinstance(bundle, RootletBundle) and bundle.kind == name
+        starts = np.array([r.points[0] for r in bundle.rootlets])
+        ends = np.array([r.points[-1] for r in bundle.rootlets])
+        assert_allclose(scene.brainstem.signed_distance(starts),
+                        0.5 * PARAMS.rootlet_diameter_mm, rtol=0, atol=1e-6)
+        assert np.ptp(ends, axis=0).max() < 1e-9          # they meet at the foramen
+        assert np.all(ends[:, 0] - starts[:, 0] > 5.0)    # laterally
+        # the jugular foramen lies below the porus
+        assert ends[0, 2] < scene.petrous.porus[2] - 10.0
+
+
+def test_the_middle_x_rootlet_is_as_long_as_x_in_the_retrosigmoid_view(context):
+    rootlets = context["CN10"].rootlets
+    # Xu W et al.: 10.44 +- 2.57 (left), 9.91 +- 2.91 (right)
+    assert 9.91 - 2 * 2.91 <= rootlets[len(rootlets) // 2].length_mm <= 10.44 + 2 * 2.57
+
+
+def test_the_flocculus_is_10_by_6_by_5_above_and_behind_the_viii_entry(context, scene):
+    flocculus = context["flocculus"]
+    assert_allclose(2 * flocculus.semi_axes_mm, [10.0, 6.0, 5.0])
+    entry = scene.rest_nerves["CN8"].points[0]
+    assert flocculus.centre[2] > entry[2] + 2.0      # above
+    assert flocculus.centre[1] < entry[1] - 2.0      # behind
+    # it rests on the brainstem: its nearest surface point touches it
+    theta, t = np.meshgrid(np.linspace(0, 2 * np.pi, 90), np.linspace(0, np.pi, 60))
+    surface = flocculus.surface_points(theta, t).reshape(-1, 3)
+    assert abs(scene.brainstem.signed_distance(surface).min()) < 0.1
+
+
+@pytest.mark.parametrize("name", ["flocculus", "cerebellum", "choroid_plexus"])
+def test_the_solids_keep_off_vii_and_viii(context, scene, name):
+    for nerve in scene.nerves.values():
+        depth, _ = intrusion(context[name], nerve)
+        assert depth < -0.5, nerve.name
+
+
+def test_the_choroid_plexus_limb_is_23_6_mm_with_a_3_5_mm_bulb_out_in_the_cistern(
+        context, scene):
+    limb = context["choroid_plexus"]
+    assert limb.length_mm == pytest.approx(23.6, abs=0.1)
+    assert 2 * limb.radius.max() == pytest.approx(3.5)
+    # the tuft lies out in the cistern, behind the top IX rootlet
+    cistern = limb.points[limb.s > limb.length_mm - PARAMS.choroid_cistern_length_mm]
+    assert scene.brainstem.signed_distance(cistern).min() > 0.0
+    foramen = limb.point_at(limb.length_mm - PARAMS.choroid_cistern_length_mm)
+    assert foramen[1] < context["CN9"].rootlets[0].points[0, 1] - 2.0
+
+
+def test_the_cerebellum_lies_behind_and_above_the_root_exit_zone(context):
+    cerebellum = context["cerebellum"]
+    assert cerebellum.centre[1] < -20.0 and cerebellum.centre[2] > 0.0
+    assert cerebellum.signed_distance(np.zeros((1, 3)))[0] > 5.0
+
+
+def test_an_ellipsoid_refuses_axes_that_are_no_rotation():
+    with pytest.raises(GeometryError, match="axes must be a"):
+        Ellipsoid("e", "flocculus", np.zeros(3), np.diag([1.0, 1.0, -1.0]), np.ones(3))
+    with pytest.raises(GeometryError, match="semi-axes must be 3 positive"):
+        Ellipsoid("e", "flocculus", np.zeros(3), np.eye(3), np.array([1.0, 0.0, 1.0]))
+
+
+def test_a_mirrored_ellipsoid_is_the_mirror_image_of_the_solid(context):
+    flocculus = context["flocculus"]
+    mirrored = flocculus.mirrored_x()
+    assert np.linalg.det(mirrored.axes) > 0
+    points = np.random.default_rng(2).normal(size=(50, 3)) * 6.0 + flocculus.centre
+    assert_allclose(mirrored.signed_distance(points * [-1.0, 1.0, 1.0]),
+                    flocculus.signed_distance(points), rtol=0, atol=1e-9)
+
+
+def test_intrusion_of_crossing_tubes_is_their_overlap():
+    solid = Tube("c", "choroid_plexus", [[0.0, -5.0, 0.0], [0.0, 5.0, 0.0]], 1.0)
+    vessel = Tube("v", "AICA", [[-5.0, 0.0, 1.2], [5.0, 0.0, 1.2]], 0.5)
+    depth, s = intrusion(solid, vessel)
+    assert depth == pytest.approx(0.3)
+    assert s == pytest.approx(5.0)
+
+
+def test_intrusion_into_an_ellipsoid_is_its_depth_less_the_radius():
+    solid = Ellipsoid("e", "flocculus", np.zeros(3), np.eye(3), np.array([5.0, 3.0, 2.5]))
+    vessel = Tube("v", "AICA", [[-6.0, 0.0, 2.0], [6.0, 0.0, 2.0]], 0.75)
+    depth, s = intrusion(solid, vessel)
+    assert depth == pytest.approx(1.25)
+    assert s == pytest.approx(6.0)
+
+
+def test_a_far_vessel_gets_a_lower_bound_of_its_gap_beyond_the_reach():
+    solid = Ellipsoid("e", "flocculus", np.zeros(3), np.eye(3), np.array([5.0, 3.0, 2.5]))
+    for height, exact in ((4.0, True), (9.0, False)):
+        vessel = Tube("v", "AICA", [[-6.0, 0.0, height], [6.0, 0.0, height]], 0.5)
+        depth, _ = intrusion(solid, vessel)
+        true_gap = height - 2.5 - 0.5
+        if exact:
+            assert -depth == pytest.approx(true_gap)
+        else:
+            assert 3.0 <= -depth <= true_gap
