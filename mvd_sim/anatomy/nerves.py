@@ -8,8 +8,9 @@ CN VII
 The centerline starts one nerve radius above the RExP (the root lies on the brainstem) and:
 
 1. follows the pons as the attached segment (AS): a geodesic march on the surface offset by
-   the nerve radius, starting rostrally (turned ``attached_heading_deg`` toward anterior),
-   for exactly ``attached_segment_length_mm`` of arc: the RDP;
+   the nerve radius, starting rostrally (turned ``attached_heading_deg`` toward anterior;
+   the pons' flare over the sulcus carries it laterally), for exactly
+   ``attached_segment_length_mm`` of arc: the RDP;
 2. leaves the surface tangentially as the cisternal portion (CP): a cubic Bezier from the RDP
    to the internal acoustic porus, which lies in the direction ``angle_to_midline_deg`` from
    the midline (axial plane, Kakizawa 2008), raised by ``elevation_deg``, at the chord that
@@ -19,12 +20,19 @@ Arc lengths of the landmarks are exact on the returned polyline.
 
 CN VIII
 -------
-Enters the brainstem dorsal to VII (LaRouere & Lundy 1994), its centre one VII radius, the
-nervus intermedius (0.62 mm, Alfieri 2012) and one VIII radius away along the surface, and
-runs as a gentle Bezier to a porus point posteroinferior of VII's, tapering from 2.31 to
-1.44 mm at its transition zone (Guclu 2012). Its length follows from those two ends (Guclu
-2012 measured 16.5 +- 1.8 mm); VIII has no attached segment, so its segments are the entry
-zone (labelled RExP) and the cisternal portion.
+Runs beside VII (facts 9.1): its centreline is VII's plus an offset square to VII whose
+direction and length interpolate along VII's arc from the entry offset to the porus offset,
+lifted where VII's attached segment hugs the convex pons so that VIII rests on it.
+
+- Entry: dorsal of VII's start (LaRouere & Lundy 1994), turned ``entry_tilt_rostral_deg``
+  toward rostral (VII's junction lies below VIII's, Rhoton), at the distance that leaves a
+  surface gap of the nervus intermedius' 0.62 mm (Alfieri 2012) between the two roots.
+- Porus: posteroinferior of VII's end, apposed (``porus_offset_*``).
+
+So the gap never widens toward the porus and VII stays anterosuperior. VIII tapers from 2.31
+to 1.44 mm at its transition zone (Guclu 2012); its length follows from VII's (16.5 +- 1.8
+mm measured by Guclu 2012; 17.4 by default). VIII has no attached segment, so its segments
+are the entry zone (labelled RExP) and the cisternal portion.
 """
 
 from __future__ import annotations
