@@ -7,7 +7,7 @@ from numpy.testing import assert_allclose
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
 from mvd_sim.anatomy.nerves import build_facial_nerve, build_vestibulocochlear_nerve
 from mvd_sim.core.constants import FacialNerveParams, VestibulocochlearParams
-from mvd_sim.core.geometry.closest import closest_approach
+from mvd_sim.core.geometry.closest import closest_approach, point_polyline
 
 
 def _build(**overrides):
@@ -87,6 +87,33 @@ def test_vestibulocochlear_nerve_is_dorsal_and_clear_of_the_facial(default):
     assert cochlear.tube.points[-1, 2] < facial.tube.points[-1, 2]
     # its length stays within the published 16.5 +- 1.8 mm (mean +- 2 SD)
     assert 16.5 - 3.6 <= cochlear.tube.length_mm <= 16.5 + 3.6
+
+
+def _surface_gaps(cochlear, facial) -> np.ndarray:
+    """(n,) mm: from each CN VIII section to CN VII, the gap between their surfaces (VII's
+    radius taken where its closest point lies)."""
+    distance, segment, t, _ = point_polyline(cochlear.tube.points, facial.tube.points)
+    radius7 = np.interp(facial.tube.s[segment] + t * np.diff(facial.tube.s)[segment],
+                        facial.tube.s, facial.tube.radius)
+    return distance - cochlear.tube.radius - radius7
+
+
+def test_vestibulocochlear_nerve_runs_beside_the_facial_closing_toward_the_porus(default):
+    """VIII leaves the brainstem the nervus intermedius' 0.62 mm from VII, with VII's
+    junction below and in front of VIII's; the gap never widens on the way and the two are
+    apposed at the porus; VIII is as long as Guclu 2012 measured (14.2-19.2 mm)."""
+    _, _, facial, cochlear = default
+    params = VestibulocochlearParams()
+    start = np.linalg.norm(cochlear.tube.points[0] - facial.tube.points[0])
+    assert_allclose(start - cochlear.tube.radius[0] - facial.tube.radius[0],
+                    params.gap_to_facial_mm, atol=1e-6)
+    offset = cochlear.tube.points[0] - facial.tube.points[0]
+    assert offset[2] > 0.5 and offset[1] < -2.0        # VIII above and behind VII
+    gaps = _surface_gaps(cochlear, facial)
+    assert np.all(gaps > 0.0)
+    assert gaps.max() <= params.gap_to_facial_mm + 0.05
+    assert gaps[-1] < params.gap_to_facial_mm and gaps[-1] < gaps[0]
+    assert 14.2 <= cochlear.tube.length_mm <= 19.2
 
 
 def test_attached_segment_longer_than_the_pons_allows_is_refused_or_built_clear():
