@@ -118,6 +118,11 @@ def _offset_projection(brainstem: Brainstem, point: np.ndarray, offset_mm: float
     return q.closest[0] + offset_mm * q.normal[0], q.normal[0]
 
 
+def _tangent_direction(normal: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """Unit projection of ``direction`` onto the plane square to the unit ``normal``."""
+    return _unit(direction - np.dot(direction, normal) * normal)
+
+
 def _attached_march(brainstem: Brainstem, start_dir: np.ndarray, radius_mm: float,
                     length_mm: float) -> np.ndarray:
     """Geodesic march on the brainstem offset by ``radius_mm`` from above the origin.
@@ -135,14 +140,14 @@ def _attached_march_of(shape: BrainstemShape, origin_midline_mm: tuple, start_di
     brainstem = Brainstem(shape, np.array(origin_midline_mm))
     start_dir = np.array(start_dir)
     point, normal = _offset_projection(brainstem, np.zeros(3), radius_mm)
-    direction = _unit(start_dir - np.dot(start_dir, normal) * normal)
+    direction = _tangent_direction(normal, start_dir)
     pts = [point]
     travelled = 0.0
     while travelled < length_mm:
         nxt, normal = _offset_projection(brainstem, pts[-1] + _MARCH_STEP_MM * direction,
                                          radius_mm)
         chord = nxt - pts[-1]
-        direction = _unit(chord - np.dot(chord, normal) * normal)
+        direction = _tangent_direction(normal, chord)
         travelled += np.linalg.norm(chord)
         pts.append(nxt)
     pts = np.array(pts)
@@ -202,11 +207,6 @@ def build_facial_nerve(brainstem: Brainstem, params: FacialNerveParams) -> Nerve
         rdp_zone_mm=params.rdp_zone_length_mm, tz_start_mm=tz_start,
         tz_end_mm=tz_start + params.transition_zone_length_mm, porus_mm=float(s[-1]))
     return NerveBuild(tube, landmarks)
-
-
-def _tangent_direction(normal: np.ndarray, direction: np.ndarray) -> np.ndarray:
-    """Unit projection of ``direction`` onto the plane square to the unit ``normal``."""
-    return _unit(direction - np.dot(direction, normal) * normal)
 
 
 def _vestibulocochlear_entry(brainstem: Brainstem, facial_start: np.ndarray, r7: float,
