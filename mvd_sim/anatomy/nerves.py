@@ -50,6 +50,7 @@ from mvd_sim.anatomy.landmarks import NerveLandmarks
 from mvd_sim.core.constants import FacialNerveParams, VestibulocochlearParams
 from mvd_sim.core.errors import ScenarioError
 from mvd_sim.core.geometry import curve
+from mvd_sim.core.geometry.vec import reject
 from mvd_sim.core.tube import Tube
 
 __all__ = ["NerveBuild", "build_facial_nerve", "build_vestibulocochlear_nerve"]
@@ -120,7 +121,7 @@ def _offset_projection(brainstem: Brainstem, point: np.ndarray, offset_mm: float
 
 def _tangent_direction(normal: np.ndarray, direction: np.ndarray) -> np.ndarray:
     """Unit projection of ``direction`` onto the plane square to the unit ``normal``."""
-    return _unit(direction - np.dot(direction, normal) * normal)
+    return _unit(reject(direction, normal))
 
 
 def _attached_march(brainstem: Brainstem, start_dir: np.ndarray, radius_mm: float,

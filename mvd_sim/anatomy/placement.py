@@ -70,7 +70,7 @@ from mvd_sim.core.constants import BRANCH_ORIGIN_MM, TOL, VESSEL_PARENT
 from mvd_sim.core.errors import ScenarioError
 from mvd_sim.core.geometry import curve
 from mvd_sim.core.geometry.closest import SegmentSet, segment_min_gap
-from mvd_sim.core.geometry.vec import cross
+from mvd_sim.core.geometry.vec import cross, reject
 from mvd_sim.core.approach import (ANGLE_TOLERANCE_DEG, MIN_SECTOR_DEG, SIDES,
                                    crossing_angle_deg, line_angle_deg, reads_as, sector,
                                    side_direction, side_of, usable_sides)
@@ -272,17 +272,12 @@ def resolve_side(target: Tube, s_mm: float, side: str, field: str,
                 "vessel can come from there; sides that can: "
                 + ", ".join(usable_sides(smooth, _LATERAL)))
         return normal
-    normal = _across(np.asarray(direction, dtype=float), tangent)
+    normal = reject(np.asarray(direction, dtype=float), tangent)
     if np.linalg.norm(normal) < 0.3 * np.linalg.norm(direction):
         raise ScenarioError(f"{field}.from: side {side!r} runs along {target.name} at "
                             f"s = {s_mm:.1f} mm, so no vessel can come from there; choose "
                             "another side")
     return _unit(normal)
-
-
-def _across(direction: np.ndarray, tangent: np.ndarray) -> np.ndarray:
-    """The part of ``direction`` normal to the unit ``tangent``."""
-    return direction - np.dot(direction, tangent) * tangent
 
 
 def _crossing(req: ContactRequest, side: np.ndarray, radius_mm: float) -> np.ndarray:
@@ -585,7 +580,7 @@ def _turn_arc(end: np.ndarray, forward: np.ndarray, towards: np.ndarray,
     ``towards`` to the circle), at most 30 deg apart, ``end`` itself left out; none if
     ``towards`` lies within the circle or ahead already."""
     heading = towards - end
-    across = _across(heading, forward)
+    across = reject(heading, forward)
     if np.linalg.norm(across) < 1e-6:
         return np.empty((0, 3))
     u = _unit(across)
@@ -897,7 +892,7 @@ def _check_approach(vessel: Tube, requests: list[ContactRequest], sides: list[np
                     f"{req.field}.from: {where} from {got}, not {req.side} as asked (kept off "
                     "the brainstem or other structures, it slid round); choose another side")
         else:
-            across = _across(direction, tangent)   # ~0 only beyond the target's end
+            across = reject(direction, tangent)   # ~0 only beyond the target's end
             cosine = np.dot(across, side) / max(float(np.linalg.norm(across)), 1e-12)
             off_deg = float(np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0))))
             if off_deg > SIDE_TOLERANCE_DEG:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["cross", "dot", "norm"]
+__all__ = ["cross", "dot", "norm", "reject"]
 
 
 def cross(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -27,3 +27,9 @@ def dot(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def norm(x: np.ndarray) -> np.ndarray:
     """Row-wise Euclidean norm of (..., 3) arrays: (...,)."""
     return np.sqrt(dot(x, x))
+
+
+def reject(x: np.ndarray, axis: np.ndarray) -> np.ndarray:
+    """The part of the vector ``x`` (3,) square to the unit vector ``axis`` (3,): ``x`` less
+    its projection on ``axis`` (its projection onto the plane normal to ``axis``)."""
+    return x - np.dot(x, axis) * axis
