@@ -247,14 +247,14 @@ class BrainstemShape(BrainstemParams):
         if not np.isfinite(arc_from_midline_mm) or arc_from_midline_mm <= 0:
             raise ScenarioError(f"facial nerve exit distance from the midline must be a "
                                 f"positive number of mm, got {arc_from_midline_mm!r}")
-        thetas, arc = _sulcus_arc(self)
+        thetas, arc, grooved = _sulcus_arc(self)
         if arc_from_midline_mm >= arc[-1]:
             raise ScenarioError(
                 f"facial nerve exit at {arc_from_midline_mm:g} mm from the midline misses the "
                 f"brainstem: the pontomedullary sulcus is only {arc[-1]:.1f} mm long from the "
                 "anterior midline to the dorsal midline")
         theta = float(np.interp(arc_from_midline_mm, arc, thetas))
-        if not np.all(self.has_sulcus(thetas[thetas >= theta])):
+        if not grooved[np.count_nonzero(thetas >= theta) - 1]:
             raise ScenarioError(
                 "the brainstem has no pontomedullary sulcus between the anterior midline and "
                 "the facial nerve's exit: the medulla there is as wide as the pons' border "
@@ -275,13 +275,15 @@ def _sulcus_sections(shape: BrainstemShape) -> tuple[np.ndarray, ...]:
 
 
 @lru_cache(maxsize=16)
-def _sulcus_arc(shape: BrainstemShape) -> tuple[np.ndarray, np.ndarray]:
-    """Directions ``theta`` from the anterior to the dorsal midline (721 samples, rad) and
-    the arc (mm) along the sulcus floor to each, cached per shape."""
+def _sulcus_arc(shape: BrainstemShape) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Directions ``theta`` from the anterior to the dorsal midline (721 samples, rad), the
+    arc (mm) along the sulcus floor to each, and whether the sulcus is a groove all the way
+    from the anterior midline to each (:meth:`BrainstemShape.has_sulcus`), cached per
+    shape."""
     thetas = np.linspace(np.pi / 2, -np.pi / 2, 721)
     floor = shape.sulcus_points(thetas)
-    return thetas, np.concatenate(([0.0], np.cumsum(np.linalg.norm(np.diff(floor, axis=0),
-                                                                   axis=1))))
+    arc = np.concatenate(([0.0], np.cumsum(np.linalg.norm(np.diff(floor, axis=0), axis=1))))
+    return thetas, arc, np.logical_and.accumulate(shape.has_sulcus(thetas))
 
 
 @dataclass(frozen=True)
