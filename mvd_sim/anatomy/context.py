@@ -1,7 +1,8 @@
 """Context structures of the operative field: what a surgeon sees around VII/VIII.
 
 - CN IX, X and XI: bundles of rootlets leaving the postolivary sulcus below VII and running
-  laterally to the jugular foramen (:func:`lower_cranial_nerves`);
+  laterally to the jugular foramen, bent round the vessels that cross them (the PICA loops
+  between them, Rhoton) (:func:`lower_cranial_nerves`);
 - the flocculus, just above and behind the VII/VIII root entry (:func:`flocculus`);
 - the cerebellar hemisphere, as retracted for the infrafloccular route
   (:func:`cerebellar_hemisphere`);
@@ -24,6 +25,7 @@ from typing import Union
 import numpy as np
 
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
+from mvd_sim.anatomy.placement import avoid_tubes
 from mvd_sim.core.constants import LOWER_CRANIAL_NERVES, OBSTACLE_KINDS, ContextParams
 from mvd_sim.core.errors import GeometryError
 from mvd_sim.core.geometry import curve, ellipsoid
@@ -45,6 +47,9 @@ _SOLID_SAMPLING_MM = 0.1
 _SOLID_REACH_MM = 3.0
 #: *estimate*: the gap (mm) a choroid plexus tuft keeps from vessels when it can.
 TUFT_CLEARANCE_MM = 0.2
+#: How far (mm) a lower cranial nerve rootlet is kept off a vessel crossing it: *estimate*
+#: (the rootlets are soft and the vessel loops between them; any gap reads as clear).
+ROOTLET_CLEARANCE_MM = 0.05
 
 
 def _readonly(array: np.ndarray) -> np.ndarray:
@@ -152,8 +157,8 @@ def _on_surface(brainstem: Brainstem, points: np.ndarray, height_mm: float
     return query.closest + height_mm * query.normal, query.normal
 
 
-def lower_cranial_nerves(brainstem: Brainstem, params: ContextParams
-                         ) -> dict[str, RootletBundle]:
+def lower_cranial_nerves(brainstem: Brainstem, params: ContextParams,
+                         vessels: Sequence[Tube] = ()) -> dict[str, RootletBundle]:
     """CN IX, X and XI as rootlets from the postolivary sulcus to the jugular foramen.
 
     The sulcus is the line of brainstem points nearest ``(0, -ix_behind_vii_mm, z)``; the
@@ -164,7 +169,8 @@ def lower_cranial_nerves(brainstem: Brainstem, params: ContextParams
     at its jugular foramen point: X's lies ``vagus_length_mm`` from its middle rootlet, in
     the direction ``jugular_angle_to_midline_deg`` from the midline (axial) lowered by
     ``jugular_descent_deg``; IX's ``ix_ahead_of_x_mm`` anterior of X's, XI's 1.5 mm behind
-    and below it (*estimate*).
+    and below it (*estimate*). A rootlet a vessel of ``vessels`` (canonical frame) would
+    pass through bends round it (:func:`_round_vessels`).
     """
     z_olive = _caudal_olive_z(brainstem.shape, brainstem.origin_midline_mm)
     z_ix = -params.ix_below_vii_mm
@@ -194,7 +200,8 @@ def lower_cranial_nerves(brainstem: Brainstem, params: ContextParams
             # a quadratic Bezier leaving along the normal, converging on the foramen
             control = start + handle * normal
             points = (1 - u) ** 2 * start + 2 * (1 - u) * u * control + u ** 2 * end
-            rootlets.append(Tube(f"{name}.{k}", name, points, radius))
+            rootlets.append(_round_vessels(brainstem, Tube(f"{name}.{k}", name, points, radius),
+                                           vessels))
         bundles[name] = RootletBundle(name, name, tuple(rootlets))
     return bundles
 
@@ -308,12 +315,32 @@ def choroid_plexus(brainstem: Brainstem, params: ContextParams,
     return preferred
 
 
+def _round_vessels(brainstem: Brainstem, rootlet: Tube, vessels: Sequence[Tube]) -> Tube:
+    """``rootlet`` bent off the ``vessels`` it would pass through, by
+    :data:`ROOTLET_CLEARANCE_MM`, its end at the jugular foramen held and its root sliding
+    along the brainstem where a vessel lies across it: the soft rootlet yields to the
+    artery, as the PICA's loop lies between the rootlets
+    (:func:`~mvd_sim.anatomy.placement.avoid_tubes`, the vessels' own avoidance)."""
+    crossing = [v for v in vessels if intrusion(rootlet, v)[0] > -ROOTLET_CLEARANCE_MM]
+    if not crossing:
+        return rootlet
+    frozen = np.zeros(len(rootlet.points))
+    frozen[-1] = 1.0    # its root slides along the sulcus off a vessel lying across it
+    clearance = np.full(len(rootlet.points), ROOTLET_CLEARANCE_MM)
+    points, _ = avoid_tubes(brainstem, rootlet.points, rootlet.radius,
+                            [(v, clearance) for v in crossing], frozen)
+    # the root back on the brainstem (the avoidance keeps points a little off it)
+    points[0] = _on_surface(brainstem, points[:1], float(rootlet.radius[0]))[0][0]
+    return Tube(rootlet.name, rootlet.kind, points, rootlet.radius)
+
+
 def build_context(brainstem: Brainstem, cochlear: Tube, params: ContextParams,
                   vessels: Sequence[Tube] = ()) -> dict[str, ContextStructure]:
     """Every context structure by name: ``CN9``, ``CN10``, ``CN11``, ``flocculus``,
-    ``cerebellum``, ``choroid_plexus`` (canonical right-sided frame; the choroid plexus'
-    tuft hangs clear of ``vessels`` where it can, :func:`choroid_plexus`)."""
-    return {**lower_cranial_nerves(brainstem, params),
+    ``cerebellum``, ``choroid_plexus`` (canonical right-sided frame; the rootlets bend round
+    ``vessels``, :func:`lower_cranial_nerves`, and the choroid plexus' tuft hangs clear of
+    them where it can, :func:`choroid_plexus`)."""
+    return {**lower_cranial_nerves(brainstem, params, vessels),
             "flocculus": flocculus(brainstem, cochlear, params),
             "cerebellum": cerebellar_hemisphere(params),
             "choroid_plexus": choroid_plexus(brainstem, params, vessels)}

@@ -19,7 +19,9 @@ Quantities (the prior of each is read from, or derived from, ``priors.yaml``):
 - ``site | AICA`` ... (each culprit vessel of that type touching CN VII: its most proximal
   contact's segment);
 - over controls with a contact: ``incidental vessel``, ``incidental site`` and
-  ``incidental severity``.
+  ``incidental severity``;
+- over all cases with an AICA: ``CN VIII | AICA``, does the AICA touch CN VIII too
+  (``priors.yaml``'s ``cn8_contact``).
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ from mvd_sim.dataset.priors import CULPRIT_TYPES, Priors, combination_types
 __all__ = ["Share", "MIX_COLUMNS", "mix", "expected_extent", "format_mix", "odds_ratios"]
 
 #: Columns of the cases table that :func:`mix` reads.
-MIX_COLUMNS = ["control", "side", "culprits", "culprit_segments", "extent", "worst_severity"]
+MIX_COLUMNS = ["control", "side", "culprits", "culprit_segments", "extent", "worst_severity",
+               "aica_radius_mm", "cn8_vessels"]
 _SEVERITIES = ("mild", "moderate", "severe")
 
 
@@ -134,6 +137,11 @@ def mix(cases: pa.Table, priors: Priors) -> list[Share]:
                    priors.table("control.site"))
     out += _shares("incidental severity", [r["worst_severity"] for r in touched],
                    priors.table("control.severity"))
+    if priors.cn8_contact is not None:
+        out += _shares("CN VIII | AICA", ["touched" if "AICA" in r["cn8_vessels"] else "free"
+                                          for r in rows if r["aica_radius_mm"] is not None],
+                       {"touched": priors.cn8_contact.rate,
+                        "free": 1.0 - priors.cn8_contact.rate})
     return out
 
 
@@ -170,7 +178,7 @@ def odds_ratios(cases: pa.Table) -> dict[str, float]:
     the odds on controls: a check against :data:`PUBLISHED_CONTACT_ODDS_RATIOS`, which are
     adjusted estimates from a regression, not a prior of the sampler (inf: no control has
     one there)."""
-    rows = cases.select(MIX_COLUMNS).to_pylist()
+    rows = cases.select(["control", "culprit_segments"]).to_pylist()
     out = {}
     for segment in ("RExP", "AS", "RDP", "CP"):
         odds = []

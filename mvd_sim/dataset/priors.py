@@ -19,7 +19,7 @@ from mvd_sim.core.validation import one_line
 from mvd_sim.scenario import read_yaml
 from mvd_sim.scenario.schema import MechanicsOverrides
 
-__all__ = ["Priors", "ControlPriors", "Normal", "Uniform", "DEFAULT_PRIORS_PATH", "CULPRIT_TYPES",
+__all__ = ["Priors", "ControlPriors", "Cn8ContactPriors", "Normal", "Uniform", "DEFAULT_PRIORS_PATH", "CULPRIT_TYPES",
            "combination_types", "load_priors"]
 
 DEFAULT_PRIORS_PATH = Path(__file__).with_name("priors.yaml")
@@ -123,6 +123,14 @@ class ControlPriors(_Strict):
     separation_mm: Uniform
 
 
+class Cn8ContactPriors(_Strict):
+    """An AICA touching CN VIII too (an incidental, mild contact): the share of cases with an
+    AICA in which it does, and where along CN VIII (mm from the brainstem)."""
+
+    rate: Probability
+    s_mm: Normal
+
+
 def _normalised(table: dict[str, float]) -> dict[str, float]:
     total = sum(table.values())
     return {k: v / total for k, v in table.items()}
@@ -146,6 +154,8 @@ class Priors(_Strict):
     deviation_mm: Uniform
     facial_nerve: FacialNervePriors
     vessel_radius_mm: dict[Literal[CULPRIT_TYPES], Normal]
+    #: None (the section left out): no CN VIII contact is asked for
+    cn8_contact: Cn8ContactPriors | None = None
     mechanics: MechanicsOverrides = Field(default_factory=lambda: MechanicsOverrides())
 
     @model_validator(mode="before")

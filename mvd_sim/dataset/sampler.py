@@ -6,7 +6,8 @@ which worker draws it or in which order:
 
 - its *diagnosis* (:class:`Diagnosis`): symptomatic or a control (an asymptomatic side,
   with an incidental contact or a vessel near CN VII), side, culprit vessels, and the site
-  and severity of each compression, double compressions included; the frequencies the
+  and severity of each compression, double compressions included, and whether the case's
+  AICA touches CN VIII too (an incidental contact); the frequencies the
   priors give, conditional where they are, stratified over the dataset's cases and
   assigned to them in a random order (:func:`diagnosis_uniforms`), so that the dataset's
   mix follows them closely and any range of its cases is a random subset of it;
@@ -39,12 +40,13 @@ from mvd_sim.scene.build import NerveSites
 from mvd_sim.scene.scene import Scene
 
 __all__ = ["Compression", "Diagnosis", "SampledCase", "draw_diagnosis", "draw_spec", "sample",
-           "sample_case", "diagnosis_uniforms", "diagnosis_point", "approach_side", "MAX_ATTEMPTS",
+           "sample_case", "diagnosis_uniforms", "diagnosis_point", "approach_side", "MAX_ATTEMPTS", "CN8_SIDE_WEIGHTS",
            "GEOMETRY_ATTEMPTS", "SEVERITY_ROUNDS", "SIDES_BY_VESSEL", "SIDE_WEIGHTS_BY_VESSEL",
            "DIAGNOSIS_DIMENSIONS", "LABELS"]
 
-#: Draws of a case before it is refused: up to 4 diagnoses.
-MAX_ATTEMPTS = 64
+#: Draws of a case before it is refused: up to 8 diagnoses (with 4, case 80 of 2,000 of seed
+#: 11, an AICA and a PICA both on the attached segment, one severe, had no placeable draw).
+MAX_ATTEMPTS = 128
 #: Geometries drawn for one diagnosis before the diagnosis is drawn again too. Redrawn
 #: diagnoses lean toward the sites easy to place (an AICA at the root exit or detachment point
 #: beside a PICA often cannot be placed from anterior): with 4, 2,000 cases of seed 11
@@ -72,6 +74,16 @@ SIDE_WEIGHTS_BY_VESSEL: dict[str, dict[str, float]] = {
     "PICA": {"caudal": 1.0, "posterior": 1.0, "anterior": 1.0},
     "VA": {"anterior": 1.0, "caudal": 1.0},
     "vein": {"rostral": 1.0, "posterior": 1.0, "caudal": 1.0, "anterior": 1.0}}
+#: The sides an AICA touching CN VIII (:class:`~mvd_sim.dataset.priors.Cn8ContactPriors`)
+#: comes from: dorsal to VII/VIII (Ballesteros 2020, section 3). Its postmeatal segment runs
+#: posteroinferior (Martin & Rhoton 1980, section 8), but asked from caudal too, 120 cases
+#: of seed 11 needed 20 more redraws (192 against 172: the AICA folds round CN VIII).
+CN8_SIDE_WEIGHTS: dict[str, float] = {"posterior": 1.0}
+#: Places on CN VIII drawn for one contact with it before the draw is left to be refused.
+_CN8_DRAWS = 8
+#: How far (mm) short of the porus a contact with CN VIII is asked at most (the priors'
+#: ``s_mm`` reaches 15 mm; a short CN VIII ends before that, *estimate*).
+_CN8_PORUS_MARGIN_MM = 2.0
 #: The sides each culprit comes from (the keys of :data:`SIDE_WEIGHTS_BY_VESSEL`).
 SIDES_BY_VESSEL = {kind: tuple(w) for kind, w in SIDE_WEIGHTS_BY_VESSEL.items()}
 _VESSEL_ORDER = ("VA", "PICA", "AICA", "vein")
@@ -81,7 +93,7 @@ _DEVIATION_MARGIN_MM = 0.05
 
 
 #: Uniforms one diagnosis is drawn from, one per choice (see :func:`draw_diagnosis`).
-DIAGNOSIS_DIMENSIONS = 7
+DIAGNOSIS_DIMENSIONS = 8
 #: Labels of a case: its side is symptomatic (a compression), or a control (an asymptomatic
 #: side) with an incidental contact, or with a vessel near CN VII that does not touch it.
 LABELS = ("compression", "incidental", "no_contact")
@@ -143,7 +155,8 @@ def diagnosis_uniforms(seed: int, n: int, index: int, round_: int) -> np.ndarray
     instead of ``1/sqrt(n)``), and any range of its case indices is a random subset of them.
     A diagnosis drawn again (``round_`` 1 on, after its geometries could
     not be placed) keeps its label, culprits, side and (symptomatic) worst severity, and
-    draws the rest again from ``default_rng([seed, index, 0, round_])``, so that the cases
+    draws the rest again from ``default_rng([seed, index, 0, round_])`` (up to round
+    :data:`SEVERITY_ROUNDS`, all but whether an AICA touches CN VIII, uniform 7), so that the cases
     hard to place shift only their sites, not the mix of culprits or severities (severe
     compressions are the hardest to place: drawn again freely, 300 cases of seed 4 realised
     9.4% severe against 12%); :func:`sample` keeps it for the first
@@ -154,7 +167,10 @@ def diagnosis_uniforms(seed: int, n: int, index: int, round_: int) -> np.ndarray
     u = (shift + (diagnosis_point(seed, n, index) + 1) * _RD_STEPS) % 1.0
     u[1] = np.nan  # the chain of uniform 0 continues
     if round_ > 0:
+        cn8 = u[7]
         u[1:] = np.random.default_rng([seed, index, 0, round_]).random(DIAGNOSIS_DIMENSIONS - 1)
+        if round_ <= SEVERITY_ROUNDS:
+            u[7] = cn8
     return u
 
 
@@ -184,6 +200,8 @@ class Diagnosis:
         other culprit into the nerve has none of its own; a control's one vessel has one).
     label : str
         One of :data:`LABELS`.
+    cn8_vessel : str or None
+        The vessel type asked to touch CN VIII too (an incidental, mild contact), or None.
     """
 
     side: str
@@ -191,6 +209,7 @@ class Diagnosis:
     control: bool
     compressions: dict[str, tuple[Compression, ...]]
     label: str = "compression"
+    cn8_vessel: str | None = None
 
     @property
     def pusher(self) -> bool:
@@ -232,7 +251,7 @@ def draw_diagnosis(priors: Priors, draws: np.random.Generator | np.ndarray,
     diagnosis drawn again keeps its label, culprits, side and worst severity). The others, one choice each: 2 the
     second compressing vessel's site, 3 a double compression, 4 the second vessel's severity,
     5 which vessel compresses worst, 6 the double's cisternal severity (no worse than the
-    worst).
+    worst), 7 whether the case's AICA touches CN VIII too (:func:`_cn8_vessel`).
     """
     u = draws.random(DIAGNOSIS_DIMENSIONS) if isinstance(draws, np.random.Generator) \
         else np.asarray(draws, dtype=float)
@@ -248,7 +267,8 @@ def draw_diagnosis(priors: Priors, draws: np.random.Generator | np.ndarray,
         vessel, chain = _pick(priors.table("control.vessel"), chain)
         severity = _pick(priors.table("control.severity"), chain)[0] if touches else None
         return Diagnosis(side, (), True, {vessel: (Compression(site, severity),)},
-                         "incidental" if touches else "no_contact")
+                         "incidental" if touches else "no_contact",
+                         _cn8_vessel(priors, (vessel,), u[7]))
     combination, chain = _pick(priors.table("combination"), (chain - rate) / (1.0 - rate))
     culprits = combination_types(combination)
     side, chain = _pick(priors.table("side_given_va" if "VA" in culprits
@@ -273,7 +293,15 @@ def draw_diagnosis(priors: Priors, draws: np.random.Generator | np.ndarray,
         if rank == 0 and site != "CP" and u[3] < priors.double_rate:
             contacts.append(Compression("CP", priors.choose("severity", u[6], below=worst)))
         compressions[kind] = tuple(contacts)
-    return Diagnosis(side, culprits, False, compressions)
+    return Diagnosis(side, culprits, False, compressions,
+                     cn8_vessel=_cn8_vessel(priors, culprits, u[7]))
+
+
+def _cn8_vessel(priors: Priors, kinds: tuple[str, ...], u: float) -> str | None:
+    """The vessel of a case's ``kinds`` asked to touch CN VIII too: its AICA, at the priors'
+    rate (:class:`~mvd_sim.dataset.priors.Cn8ContactPriors`); None without one."""
+    rate = priors.cn8_contact.rate if priors.cn8_contact is not None else 0.0
+    return "AICA" if "AICA" in kinds and u < rate else None
 
 
 def _site(priors: Priors, kind: str, severe: bool, p_severe: float) -> dict[str, float]:
@@ -293,18 +321,19 @@ def _site(priors: Priors, kind: str, severe: bool, p_severe: float) -> dict[str,
     return {k: rexp / (1.0 - p_severe) if k == "RExP" else w * scale for k, w in table.items()}
 
 
-def approach_side(kind: str, usable: list[str] | tuple[str, ...],
+def approach_side(weights: dict[str, float], usable: list[str] | tuple[str, ...],
                   rng: np.random.Generator) -> str:
-    """The side a ``kind`` of vessel is drawn to press a nerve from, of the sides ``usable``
-    at the site: its preferences (:data:`SIDE_WEIGHTS_BY_VESSEL`) renormalised over the
-    usable ones; all of them where none is usable (the draw will be refused and redrawn).
+    """The side a vessel is drawn to press a nerve from, of the sides ``usable`` at the site:
+    its preferences ``weights`` (e.g. :data:`SIDE_WEIGHTS_BY_VESSEL` of its type)
+    renormalised over the usable ones; all of them where none is usable (the draw will be
+    refused and redrawn).
 
     Examples
     --------
-    >>> approach_side("VA", ["lateral", "anterior", "posterior"], np.random.default_rng(0))
+    >>> approach_side(SIDE_WEIGHTS_BY_VESSEL["VA"], ["lateral", "anterior", "posterior"],
+    ...               np.random.default_rng(0))
     'anterior'
     """
-    weights = SIDE_WEIGHTS_BY_VESSEL[kind]
     sides = [s for s in weights if s in usable] or list(weights)
     p = np.array([weights[s] for s in sides])
     return str(sides[int(rng.choice(len(sides), p=p / p.sum()))])
@@ -365,7 +394,30 @@ def _contact(priors: Priors, rng: np.random.Generator, kind: str, radius_mm: flo
         usable = sites.sides("CN7", s_mm, radius_mm, contact["crossing_angle_deg"], gap_mm,
                              among=SIDE_WEIGHTS_BY_VESSEL[kind],
                              deviation_mm=contact.get("nerve_deviation_mm", 0.0))
-    contact["from"] = approach_side(kind, usable, rng)
+    contact["from"] = approach_side(SIDE_WEIGHTS_BY_VESSEL[kind], usable, rng)
+    return contact
+
+
+def _cn8_contact(priors: Priors, rng: np.random.Generator, radius_mm: float,
+                 sites: NerveSites | None) -> dict:
+    """A vessel's incidental contact with CN VIII: where (``s_mm`` from the brainstem, the
+    priors' :class:`~mvd_sim.dataset.priors.Cn8ContactPriors`, short of the porus by
+    :data:`_CN8_PORUS_MARGIN_MM`), the crossing angle (CN VII's prior, *estimate*: none is
+    published for VIII), touching, from one of :data:`CN8_SIDE_WEIGHTS` that can be asked
+    there; the place and angle are drawn again, up to :data:`_CN8_DRAWS` times, while none
+    can (then the draw is left to be refused and redrawn)."""
+    for _ in range(_CN8_DRAWS):
+        s_mm = priors.cn8_contact.s_mm.draw(rng)
+        if sites is not None:
+            s_mm = min(s_mm, sites.length("CN8") - _CN8_PORUS_MARGIN_MM)
+        contact = {"target": "CN8", "s_mm": round(s_mm, 2),
+                   "crossing_angle_deg": round(priors.crossing_angle_deg.draw(rng), 2)}
+        usable = [] if sites is None else sites.sides(
+            "CN8", contact["s_mm"], radius_mm, contact["crossing_angle_deg"], 0.0,
+            among=CN8_SIDE_WEIGHTS)
+        if usable:
+            break
+    contact["from"] = approach_side(CN8_SIDE_WEIGHTS, usable, rng)
     return contact
 
 
@@ -422,6 +474,9 @@ def draw_spec(priors: Priors, diagnosis: Diagnosis, rng: np.random.Generator,
                 _contact(priors, rng, kind, vessel["radius_mm"], c, sites, fractions[kind, j],
                          c.site in pinned)
                 for j, c in enumerate(diagnosis.compressions[kind])]
+        if kind == diagnosis.cn8_vessel:
+            vessel.setdefault("compresses", []).append(
+                _cn8_contact(priors, rng, vessel["radius_mm"], sites))
         vessels.append(vessel)
     return parse_scenario({
         "schema_version": 1, "title": f"Sampled case {name}",

@@ -73,6 +73,7 @@ _CASE_FIELDS = [
     ("side", pa.string()), ("pattern", pa.string()), ("culprits", _VESSEL_TYPES),
     ("primary_culprit", pa.string()), ("culprit_segments", _list_of(pa.string())),
     ("extent", pa.string()), ("culprit_count", pa.int64()), ("cn7_contact_count", pa.int64()),
+    ("cn8_vessels", _VESSEL_TYPES),
     ("worst_severity", pa.string()), ("primary_segment", pa.string()),
     ("cisternal_length_mm", pa.float64()), ("angle_to_midline_deg", pa.float64()),
     ("aica_radius_mm", pa.float64()), ("pica_radius_mm", pa.float64()),
@@ -111,10 +112,12 @@ def vessel_types_in_order(types: Iterable[str]) -> list[str]:
 
 
 def _asked_compressions(case: SampledCase) -> list[dict]:
-    """Each compression the case's scenario asks for, with the diagnosis' severity."""
+    """Each compression the case's scenario asks for, with the diagnosis' severity (mild for
+    a contact with CN VIII, which is asked touching)."""
     asked = []
     for vessel in case.spec.vessels:
         severities = [c.severity for c in case.diagnosis.compressions.get(vessel.type, ())]
+        severities += ["mild"] * (vessel.type == case.diagnosis.cn8_vessel)
         for k, contact in enumerate(vessel.compresses):
             asked.append({
                 "vessel": vessel.id, "vessel_type": vessel.type, "target": contact.target,
@@ -143,6 +146,8 @@ def case_row(case: SampledCase, seed: int, index: int, report: ContactReport,
         "extent": _extent(cn7),
         "culprit_count": len(report.culprits),
         "cn7_contact_count": len(cn7),
+        "cn8_vessels": vessel_types_in_order(
+            {c.vessel_type for c in report.contacts if c.nerve == "CN8"}),
         "worst_severity": max((c.severity for c in cn7), key=_SEVERITY_ORDER.index,
                               default="none"),
         "primary_segment": cn7[0].segment if cn7 else "none",

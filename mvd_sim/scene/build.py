@@ -17,7 +17,8 @@ import numpy as np
 
 from mvd_sim.anatomy.bends import check_vessel_shape
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
-from mvd_sim.anatomy.context import OBSTACLE_KINDS, ContextStructure, build_context, intrusion
+from mvd_sim.anatomy.context import (LOWER_CRANIAL_NERVES, OBSTACLE_KINDS, ContextStructure,
+                                     build_context, intrusion)
 from mvd_sim.anatomy.petrous import PetrousFace
 from mvd_sim.anatomy.nerves import (NerveBuild, build_facial_nerve,
                                     build_vestibulocochlear_nerve)
@@ -147,6 +148,10 @@ class NerveSites:
         """Arc length (mm) of the point ``fraction`` along ``segment`` of ``nerve``, where a
         contact asked by segment lands (:class:`~mvd_sim.scenario.schema.ContactSpec`)."""
         return float(self._anatomy.builds[nerve].landmarks.segment_point(segment, fraction))
+
+    def length(self, nerve: str) -> float:
+        """Length (mm) of ``nerve`` from the brainstem to the porus."""
+        return float(self._anatomy.nerves[nerve].s[-1])
 
     def segment_end(self, nerve: str, segment: str) -> float:
         """Arc length (mm) of the distal end of ``segment`` of ``nerve``."""
@@ -308,9 +313,12 @@ class _Builder(_Anatomy):
         through a solid one."""
         context = build_context(self.brainstem, self.cochlear.tube, self.context_params,
                                 list(self.vessels.values()))
+        solids = [(name, context[name]) for name in OBSTACLE_KINDS]
+        solids += [(f"{name} rootlets", rootlet) for name in LOWER_CRANIAL_NERVES
+                   for rootlet in context[name].rootlets]
         for k, spec in enumerate(self.spec.vessels):
-            for name in OBSTACLE_KINDS:
-                depth, s = intrusion(context[name], self.vessels[spec.id])
+            for name, solid in solids:
+                depth, s = intrusion(solid, self.vessels[spec.id])
                 if depth > CONTEXT_TOLERANCE_MM:
                     raise ScenarioError(
                         f"vessels[{k}]: {spec.id} would pass {depth:.2f} mm into the "

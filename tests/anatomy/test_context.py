@@ -8,7 +8,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from mvd_sim.anatomy.context import (LOWER_CRANIAL_NERVES, Ellipsoid, RootletBundle,
-                                     intrusion)
+                                     intrusion, lower_cranial_nerves)
 from mvd_sim.core.constants import BrainstemParams, ContextParams
 from mvd_sim.core.errors import GeometryError
 from mvd_sim.core.tube import Tube
@@ -152,3 +152,26 @@ def test_a_far_vessel_gets_a_lower_bound_of_its_gap_beyond_the_reach():
             assert -depth == pytest.approx(true_gap)
         else:
             assert 3.0 <= -depth <= true_gap
+
+
+@pytest.mark.parametrize("name", ["multi_aica_pica_right", "pica_rexp_moderate_right",
+                                  "double_pica_aica_left"])
+def test_the_rootlets_bend_round_a_pica_lying_across_them(scene_of, name):
+    """A PICA whose course crosses CN IX's top rootlets (0.36-0.43 mm deep before they
+    yielded) runs between them: every rootlet keeps off every vessel and still leaves the
+    brainstem at its surface, its root slid along it by less than the PICA's width."""
+    scene = scene_of(name)
+    straight = lower_cranial_nerves(scene.brainstem, PARAMS) if scene.side == "right" else None
+    for nerve in LOWER_CRANIAL_NERVES:
+        for k, rootlet in enumerate(scene.context[nerve].rootlets):
+            assert_allclose(scene.brainstem.signed_distance(rootlet.points[:1]),
+                            0.5 * PARAMS.rootlet_diameter_mm, rtol=0, atol=1e-6)
+            for vessel in scene.vessels.values():
+                assert intrusion(rootlet, vessel)[0] <= 0.0
+            if straight is not None:
+                slid = np.linalg.norm(rootlet.points[0] - straight[nerve].rootlets[k].points[0])
+                assert slid < 2.0 * scene.vessels["pica"].radius.max()
+    if straight is not None:
+        bent = [np.abs(r.points - s.points).max() for r, s in
+                zip(scene.context["CN9"].rootlets, straight["CN9"].rootlets)]
+        assert max(bent) > 0.3       # it did have to yield

@@ -41,7 +41,7 @@ def test_the_clinical_mix_is_within_one_binomial_sd(shares):
 def test_every_quantity_of_the_must_show_is_compared(shares):
     names = {s.quantity for s in shares}
     assert set(HEADLINE) | {"site | AICA", "site | PICA", "incidental site",
-                            "incidental severity", "incidental vessel"} <= names
+                            "incidental severity", "incidental vessel", "CN VIII | AICA"} <= names
     assert all(s.n > 0 for s in shares if s.quantity in HEADLINE)
 
 
@@ -59,7 +59,9 @@ def test_a_mix_of_known_cases():
         "culprits": [["AICA", "VA"], ["PICA"], ["AICA"], []],
         "culprit_segments": [["AS", None], ["CP"], ["RDP"], []],
         "extent": ["proximal", "distal", "proximal", "none"],
-        "worst_severity": ["severe", "mild", "mild", "none"]})
+        "worst_severity": ["severe", "mild", "mild", "none"],
+        "aica_radius_mm": [0.5, None, 0.4, None],
+        "cn8_vessels": [["AICA"], ["PICA"], [], []]})
     by = {(s.quantity, s.value): s for s in mix(cases, PRIORS)}
     assert by[("label", "compression")].realised == 0.5
     assert by[("label", "incidental")].realised == by[("label", "no_contact")].realised == 0.25
@@ -69,6 +71,10 @@ def test_a_mix_of_known_cases():
     assert by[("site | PICA", "CP")].prior == 0.0 and by[("site | PICA", "CP")].realised == 1.0
     assert by[("incidental site", "RDP")].realised == 1.0
     assert math.isclose(by[("multivessel", "2+")].realised, 0.5)
+    # over the cases with an AICA only, and only the AICA's contact with CN VIII
+    assert by[("CN VIII | AICA", "touched")].realised == 0.5
+    assert by[("CN VIII | AICA", "touched")].n == 2
+    assert by[("CN VIII | AICA", "touched")].prior == PRIORS.cn8_contact.rate
 
 
 def test_odds_ratios_of_contact_by_segment():

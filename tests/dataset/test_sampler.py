@@ -75,6 +75,36 @@ def test_diagnoses_follow_the_priors(diagnoses):
     assert all(c.severity is None for d in diagnoses if d.label == "no_contact"
                for cs in d.compressions.values() for c in cs)
     assert all(not d.culprits and len(d.compressions) == 1 for d in diagnoses if d.control)
+    # an AICA touching CN VIII too, at the priors' rate over the cases with an AICA, and no
+    # other vessel asked to
+    with_aica = [d for d in diagnoses if "AICA" in set(d.culprits) | set(d.compressions)]
+    _assert_share(sum(d.cn8_vessel == "AICA" for d in with_aica), len(with_aica),
+                  PRIORS.cn8_contact.rate)
+    assert all(d.cn8_vessel in (None, "AICA") for d in diagnoses)
+    assert not any(d.cn8_vessel for d in diagnoses if d not in with_aica)
+
+
+def test_without_the_cn8_section_no_cn8_contact_is_asked(diagnoses):
+    priors = PRIORS.model_copy(update={"cn8_contact": None})
+    drawn = [sampler.draw_diagnosis(priors, sampler.diagnosis_uniforms(5, N_DRAWS, i, 0))
+             for i in range(200)]
+    assert not any(d.cn8_vessel for d in drawn)
+    assert any(d.cn8_vessel for d in diagnoses[:200])
+
+
+def test_a_cn8_contact_is_asked_of_the_aica_from_behind_along_the_published_stretch():
+    specs = [sampler.draw_spec(PRIORS, d, np.random.default_rng([7, i]), f"c{i}")
+             for i, d in enumerate(sampler.draw_diagnosis(
+                 PRIORS, sampler.diagnosis_uniforms(5, N_DRAWS, i, 0)) for i in range(300))
+             if d.cn8_vessel]
+    asked = [(v.type, c) for s in specs for v in s.vessels for c in v.compresses
+             if c.target == "CN8"]
+    assert len(asked) == len(specs) > 20
+    assert {kind for kind, _ in asked} == {"AICA"}
+    prior = PRIORS.cn8_contact.s_mm
+    assert all(prior.low <= c.s_mm <= prior.high and c.side in sampler.CN8_SIDE_WEIGHTS
+               for _, c in asked)
+    assert {c.side for _, c in asked} == set(sampler.CN8_SIDE_WEIGHTS)
 
 
 def test_quasi_random_diagnoses_depart_from_the_priors_less_than_independent_ones():
@@ -157,15 +187,16 @@ def test_a_case_no_draw_can_place_is_an_error(monkeypatch):
 def test_a_side_is_drawn_from_the_usable_ones_by_the_vessels_weights():
     rng = np.random.default_rng(8)
     n = 2000
+    weights = sampler.SIDE_WEIGHTS_BY_VESSEL
     # AICA prefers anterior, caudal and posterior alike: renormalised over the two usable
-    drawn = [sampler.approach_side("AICA", ["lateral", "anterior", "caudal"], rng)
+    drawn = [sampler.approach_side(weights["AICA"], ["lateral", "anterior", "caudal"], rng)
              for _ in range(n)]
     assert set(drawn) == {"anterior", "caudal"}
     _assert_share(drawn.count("anterior"), n, 0.5)
-    assert {sampler.approach_side("PICA", ["lateral", "caudal"], rng)
+    assert {sampler.approach_side(weights["PICA"], ["lateral", "caudal"], rng)
             for _ in range(50)} == {"caudal"}
     # none of the vessel's sides usable: drawn from all of them, to be refused and redrawn
-    assert {sampler.approach_side("VA", ["lateral"], rng) for _ in range(50)} == \
+    assert {sampler.approach_side(weights["VA"], ["lateral"], rng) for _ in range(50)} == \
         {"anterior", "caudal"}
 
 

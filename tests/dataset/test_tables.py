@@ -69,10 +69,16 @@ def test_a_case_row_has_what_was_asked_and_what_was_found(tmp_path):
     assert case_row(case, 3, 7, swapped)["culprits"] == row["culprits"]
     asked = [(v.id, c.segment) for v in case.spec.vessels for c in v.compresses]
     assert [(a["vessel"], a["segment"]) for a in row["asked_compressions"]] == asked
-    by_vessel = {a["vessel_type"]: a for a in row["asked_compressions"]}
+    by_vessel = {a["vessel_type"]: a for a in row["asked_compressions"] if a["target"] == "CN7"}
     for kind, compressions in case.diagnosis.compressions.items():
         assert by_vessel[kind]["severity"] == compressions[-1].severity
-        assert by_vessel[kind]["target"] == "CN7"
+    # an AICA asked to touch CN VIII too: asked mild, and found touching it
+    cn8 = [a for a in row["asked_compressions"] if a["target"] == "CN8"]
+    assert [a["vessel_type"] for a in cn8] == [case.diagnosis.cn8_vessel] * bool(cn8)
+    assert all(a["severity"] == "mild" for a in cn8)
+    assert row["cn8_vessels"] == vessel_types_in_order(
+        {c.vessel_type for c in report.contacts if c.nerve == "CN8"})
+    assert case.diagnosis.cn8_vessel is None or case.diagnosis.cn8_vessel in row["cn8_vessels"]
     write_table([row], cases_schema(False), tmp_path / "part.parquet")
     (read,) = pq.read_table(tmp_path / "part.parquet").to_pylist()
     assert read["asked_compressions"] == row["asked_compressions"]
