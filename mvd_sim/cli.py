@@ -191,6 +191,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from mvd_sim.report.html import case_report_html, write_case_report
+    from mvd_sim.report.scene3d import interactive_section
     from mvd_sim.viz.render import image_bytes, render_image
 
     output_format(args.output, HTML_SUFFIXES)  # refused before any work
@@ -210,8 +211,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
         pictures = [(image_bytes(render_image([(case.scene, f"{case.name}, {view}")], view=view,
                                               size=(1000, 750))), f"{view} view")
                     for view in ("retrosigmoid", "lateral")]
+    with _about(args.plan or case.source):
+        interactive = interactive_section(case, operation)
     html = case_report_html(case.scene, text, case.spec.title, case.spec.description,
-                            pictures, outcome=outcome)
+                            pictures, outcome=outcome, interactive=interactive)
     print(f"wrote {write_case_report(args.output, html)}")
     return 0
 

@@ -1,9 +1,11 @@
 """A self-contained HTML case report for a case conference.
 
-One file, images embedded as data URIs, no scripts and no external resources: the surgeon's
-view (and a lateral one), before and after when a plan is given; the contact table; a plot
-of each vessel's separation from CN VII along its arc length with the segments shaded
-(matplotlib); the decompression outcome; and the scenario it came from.
+One file that opens on its own, with no server and no request to anywhere: the surgeon's
+view (and a lateral one), before and after when a plan is given, as embedded PNG; the case
+as an interactive 3D scene (:mod:`mvd_sim.report.scene3d`: vtk.js inlined, the only scripts);
+the contact table; a plot of each vessel's separation from CN VII along its arc length with
+the segments shaded (matplotlib); the decompression outcome, each pad placed by CN VII's
+segment and arc length; and the scenario it came from.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from mvd_sim.surgery.decompress import DecompressionReport
 from mvd_sim.core.output import HTML_SUFFIXES, output_format, write_file
 from mvd_sim.scene.scene import Scene
 
-__all__ = ["separation_profiles", "separation_plot_png", "case_report_html", "write_case_report"]
+__all__ = ["CONTENT_SECURITY", "separation_profiles", "separation_plot_png", "case_report_html",
+           "write_case_report"]
 
 SEGMENT_SHADES = {"RExP": "#f6d8d8", "AS": "#f9e9c8", "RDP": "#e3f0d3", "CP": "#dbe7f5"}
 
@@ -142,34 +145,50 @@ def _listed(contacts: list) -> str:
                      for c in contacts) or "none"
 
 
-_STYLE = """body{font-family:sans-serif;margin:2em;max-width:1200px;color:#222}
+#: The page's Content-Security-Policy: nothing is fetched from anywhere (images are data:
+#: URIs, scripts and styles inline; vtk.js needs no eval).
+CONTENT_SECURITY = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+                    "script-src 'unsafe-inline'")
+
+# vtk.js's viewer adds ``body{margin:0} html{overflow:hidden}`` when it loads; the report
+# scrolls and keeps its margins
+_STYLE = """html{overflow:auto!important}
+body{font-family:sans-serif;margin:2em!important;max-width:1200px;color:#222}
 img{max-width:100%;border:1px solid #ccc;margin:4px 0}
 table{border-collapse:collapse;margin:1em 0;font-size:0.9em}
 td,th{border:1px solid #bbb;padding:3px 8px;text-align:left}
 th{background:#eee}.verdict{font-weight:bold;font-size:1.2em}.warn{color:#a40}
-pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:0.85em}"""
+pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:0.85em}
+.scene{position:relative;width:100%;height:560px;border:1px solid #ccc;background:#121218}
+.scene-controls div{margin:0.3em 0}.scene-controls label{margin-right:0.8em;white-space:nowrap}
+.swatch{display:inline-block;width:0.9em;height:0.9em;border:1px solid #888;margin-right:3px;
+vertical-align:middle}.note{color:#555;font-size:0.9em}"""
 
 
 def case_report_html(scene: Scene, scenario_text: str, title: str, description: str,
                      pictures: list[tuple[bytes, str]], report: ContactReport | None = None,
-                     outcome: DecompressionReport | None = None) -> str:
-    """The report as one HTML string (every image embedded)."""
+                     outcome: DecompressionReport | None = None,
+                     interactive: str | None = None) -> str:
+    """The report as one HTML string (every image embedded); ``interactive`` is the 3D
+    section's HTML (:func:`mvd_sim.report.scene3d.interactive_section`), placed after the
+    pictures."""
     report = analyze(scene) if report is None else report
     culprits = ", ".join(f"{c.vessel} ({c.severity or 'pushing ' + str(c.pushes)})"
                          for c in report.culprits) or "none"
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-             "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
-             "img-src data:; style-src 'unsafe-inline'\">"
+             f"<meta http-equiv='Content-Security-Policy' content=\"{CONTENT_SECURITY}\">"
              f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>",
              f"<h1>{html.escape(title)}</h1>",
              f"<p>{html.escape(description)}</p>",
              f"<p><b>Side:</b> {scene.side}. <b>Pattern:</b> {report.pattern}. "
              f"<b>Culprits:</b> {html.escape(culprits)}.</p>",
-             "<h2>Views</h2>", *(_img(png, alt) for png, alt in pictures),
-             "<h2>Contacts (the case as built)</h2>", _contacts(report),
-             "<h2>Separation along CN VII</h2>",
-             _img(separation_plot_png(scene, report.thresholds_mm["contact"]),
-                  "separation of each vessel from CN VII along its arc length")]
+             "<h2>Views</h2>", *(_img(png, alt) for png, alt in pictures)]
+    if interactive is not None:
+        parts += ["<h2>The case in 3D</h2>", interactive]
+    parts += ["<h2>Contacts (the case as built)</h2>", _contacts(report),
+              "<h2>Separation along CN VII</h2>",
+              _img(separation_plot_png(scene, report.thresholds_mm["contact"]),
+                   "separation of each vessel from CN VII along its arc length")]
     if outcome is not None:
         parts += ["<h2>Decompression</h2>", _outcome(outcome)]
     parts += ["<h2>Scenario</h2>", f"<pre>{html.escape(scenario_text)}</pre>",
