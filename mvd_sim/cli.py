@@ -190,31 +190,14 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from mvd_sim.report.html import case_report_html, write_case_report
-    from mvd_sim.report.scene3d import interactive_section
-    from mvd_sim.viz.render import image_bytes, render_image
+    from mvd_sim.report.build import case_report
+    from mvd_sim.report.html import write_case_report
 
     output_format(args.output, HTML_SUFFIXES)  # refused before any work
     case = load_case(args.scenario)
-    text = case.source.read_text(encoding="utf-8")  # validated above (size, UTF-8, schema)
     operation = _operation(args, case)
-    outcome = None
-    if not operation.is_empty:
-        with _about(args.plan or case.source):
-            outcome, before, after = decompress_states(case, operation)
-        # the contact table and plot are the case as built (one set of numbers with
-        # `analyze`); the decompression section adds the settled states, labelled
-        pictures = [(image_bytes(render_image([(before.scene, "settled, before"),
-                                               (after.scene, "after")], size=(1600, 700))),
-                     "the case settled by the mechanics, before and after the operation")]
-    else:
-        pictures = [(image_bytes(render_image([(case.scene, f"{case.name}, {view}")], view=view,
-                                              size=(1000, 750))), f"{view} view")
-                    for view in ("retrosigmoid", "lateral")]
     with _about(args.plan or case.source):
-        interactive = interactive_section(case, operation)
-    html = case_report_html(case.scene, text, case.spec.title, case.spec.description,
-                            pictures, outcome=outcome, interactive=interactive)
+        html = case_report(case, operation)
     print(f"wrote {write_case_report(args.output, html)}")
     return 0
 

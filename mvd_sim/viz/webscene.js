@@ -71,6 +71,7 @@
     camera.setViewUp.apply(camera, manifest.camera.up);
     camera.setViewAngle(manifest.camera.view_angle_deg);
     renderer.resetCameraClippingRange();
+    renderer.updateLightsGeometryToFollowCamera(); // as a drag does: the head light moves
     renderWindow().render();
   }
 

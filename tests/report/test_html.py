@@ -1,7 +1,6 @@
 """The HTML case report: its contents, and a real headless browser opening it."""
 
 import re
-import shutil
 
 import numpy as np
 import pytest
@@ -54,26 +53,15 @@ def test_report_is_self_contained(report_file):
     assert "schema_version: 1" in text
 
 
-def test_report_opens_in_headless_chromium(report_file):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or shutil.which("chromium-browser")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
-    try:
-        driver.get(report_file.as_uri())
-        assert driver.title == mvd_sim.load_scenario(mvd_sim.bundled_scenarios()[CASE]).title
-        images = driver.execute_script(
-            "return Array.from(document.images).map(i => [i.complete, i.naturalWidth]);")
-        assert len(images) == 2
-        assert all(done and width > 100 for done, width in images)
-        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
-        assert errors == []
-        tables = driver.execute_script("return document.querySelectorAll('table').length;")
-        assert tables >= 1
-    finally:
-        driver.quit()
+def test_report_opens_in_headless_chromium(report_file, chromium):
+    driver = chromium()
+    driver.get(report_file.as_uri())
+    assert driver.title == mvd_sim.load_scenario(mvd_sim.bundled_scenarios()[CASE]).title
+    images = driver.execute_script(
+        "return Array.from(document.images).map(i => [i.complete, i.naturalWidth]);")
+    assert len(images) == 2
+    assert all(done and width > 100 for done, width in images)
+    errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+    tables = driver.execute_script("return document.querySelectorAll('table').length;")
+    assert tables >= 1
