@@ -59,6 +59,11 @@ FADE_MM = 4.0
 ATTACHED_MM = 1.0
 #: Opacity of a context structure that would hide CN VII's root exit zone from the camera.
 SEE_THROUGH_OPACITY = 0.2
+#: Context kinds a window is cut through (retracted) where they would hide CN VII; the
+#: others across the line of sight are drawn see-through.
+RETRACTED_KINDS = ("cerebellum",)
+#: Half-width (mm) of that window round each line of sight to CN VII.
+RETRACTION_WINDOW_MM = 5.0
 #: The legend's entry of each context kind drawn (the lower cranial nerves share one).
 CONTEXT_LEGEND = {"CN9": "CN IX-XI", "CN10": "CN IX-XI", "CN11": "CN IX-XI",
                   "flocculus": "flocculus", "cerebellum": "cerebellum",
@@ -157,6 +162,25 @@ def hides_root_exit_zone(mesh: "pyvista.PolyData", camera: Camera, scene: Scene)
                for target in root_exit_zone(scene))
 
 
+def _retracted(mesh: "pyvista.PolyData", camera: Camera, scene: Scene) -> "pyvista.PolyData":
+    """``mesh`` with a window cut through it where it lies in front of CN VII's course
+    (brainstem to porus) within ``RETRACTION_WINDOW_MM`` of a line of sight to it, as the
+    retractor holds the cerebellum out of the way."""
+    rest, marks = scene.rest_nerves["CN7"], scene.landmarks["CN7"]
+    targets = scene.nerves["CN7"].points[rest.s <= marks.porus_mm]
+    forward = camera.focus - camera.position
+    forward = forward / np.linalg.norm(forward)
+    points = np.asarray(mesh.points)
+    rel = points[:, None, :] - targets[None, :, :]
+    along = rel @ forward
+    across = np.linalg.norm(rel - along[..., None] * forward, axis=-1)
+    window = np.where(along < 0.0, across, np.inf).min(axis=1) - RETRACTION_WINDOW_MM
+    mesh = mesh.copy()
+    mesh.point_data["window"] = np.minimum(window, 10.0)
+    return mesh.clip_scalar(scalars="window", invert=False, value=0.0).extract_surface(
+        algorithm="dataset_surface")
+
+
 def _context_parts(scene: Scene, camera: Camera | None) -> list[Part]:
     meshes = [] if scene.petrous is None else [("petrous", "petrous",
                                                 petrous_mesh(scene.petrous))]
@@ -166,6 +190,8 @@ def _context_parts(scene: Scene, camera: Camera | None) -> list[Part]:
     for name, kind, mesh in meshes:
         polydata = _polydata(mesh)
         hides = camera is not None and hides_root_exit_zone(polydata, camera, scene)
+        if hides and kind in RETRACTED_KINDS:
+            polydata, hides = _retracted(polydata, camera, scene), False
         parts.append(Part(name, "context", polydata, CONTEXT_COLORS[kind],
                           SEE_THROUGH_OPACITY if hides else 1.0,
                           legend=CONTEXT_LEGEND[kind]))

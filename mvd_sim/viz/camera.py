@@ -41,8 +41,11 @@ DURAL_DEPTH_MM = 42.0
 FIELD_DIAMETER_MM = 34.0
 #: Field across at the focus of the atlas views.
 ATLAS_FIELD_MM = 40.0
+#: Least cosine between an operative view's direction (toward the eye) and the petrous
+#: face's plane normal.
+PETROUS_CLEARANCE = 0.05
 #: Scene directions toward the camera (lateral, posterior, caudal weights) of each view.
-_DIRECTIONS = {"retrosigmoid": (0.55, 0.75, 0.25), "infrafloccular": (0.55, 0.45, 0.70),
+_DIRECTIONS = {"retrosigmoid": (0.30, 0.90, 0.25), "infrafloccular": (0.55, 0.45, 0.70),
                "lateral": (1.0, 0.0, 0.0), "anterior": (0.0, -1.0, 0.0),
                "superior": (0.0, 0.0, -1.0)}
 
@@ -91,6 +94,18 @@ def _unit(v) -> np.ndarray:
     return v / np.linalg.norm(v)
 
 
+def _along_petrous_face(direction: np.ndarray, normal: np.ndarray) -> np.ndarray:
+    """``direction`` turned toward the petrous face's ``normal`` (out of the bone) until it
+    leaves the face by at least ``PETROUS_CLEARANCE``: the microscope looks in along the
+    petrous surface, never from inside the bone."""
+    for _ in range(3):
+        short = PETROUS_CLEARANCE - float(direction @ normal)
+        if short <= 0:
+            break
+        direction = _unit(direction + short * normal)
+    return direction
+
+
 def camera_for(scene: Scene, view: str) -> Camera:
     """The camera of a named view (:data:`VIEWS`), aimed on CN VII's rest course (so
     before and after panels line up).
@@ -110,8 +125,10 @@ def camera_for(scene: Scene, view: str) -> Camera:
     direction = _unit(lateral_w * np.asarray(scene.lateral, float)
                       + posterior_w * np.array([0.0, -1.0, 0.0])
                       + caudal_w * np.array([0.0, 0.0, -1.0]))
-    up = np.array([0.0, 1.0, 0.0]) if view == "superior" else np.array([0.0, 0.0, 1.0])
     operative = view in OPERATIVE_VIEWS
+    if operative and scene.petrous is not None:
+        direction = _along_petrous_face(direction, np.asarray(scene.petrous.normal, float))
+    up = np.array([0.0, 1.0, 0.0]) if view == "superior" else np.array([0.0, 0.0, 1.0])
     field = FIELD_DIAMETER_MM if operative else ATLAS_FIELD_MM
     angle = float(np.degrees(2 * np.arctan(0.5 * field / WORKING_DISTANCE_MM)))
     near = WORKING_DISTANCE_MM - DURAL_DEPTH_MM if operative else 1.0

@@ -79,7 +79,8 @@ def add_parts(plotter, parts: list[Part], drawn: Drawn | None = None) -> Drawn:
             renderer = drawn.top
         kwargs = {"color": _unit_rgb(part.color)} if part.scalars is None else {
             "scalars": part.scalars, "rgb": True}
-        actor = plotter.add_mesh(part.mesh, smooth_shading=part.group != "contact",
+        flat = part.group == "contact"    # a patch shows its severity's colour exactly
+        actor = plotter.add_mesh(part.mesh, smooth_shading=not flat, lighting=not flat,
                                  opacity=part.opacity, reset_camera=False, name=part.name,
                                  **kwargs)
         if renderer is not plotter.renderer:
