@@ -58,7 +58,7 @@ FADE_MM = 4.0
 #: An end this near (mm) the surface of another vessel, or inside a solid, is attached.
 ATTACHED_MM = 1.0
 #: Opacity of a context structure that would hide CN VII's root exit zone from the camera.
-SEE_THROUGH_OPACITY = 0.2
+SEE_THROUGH_OPACITY = 0.12
 #: Context kinds a window is cut through (retracted) where they would hide CN VII; the
 #: others across the line of sight are drawn see-through.
 RETRACTED_KINDS = ("cerebellum",)

@@ -99,8 +99,10 @@ def microscope(image: np.ndarray, depth: np.ndarray, camera: Camera,
 def _seen_anchor(label: Label, camera: Camera, depth: np.ndarray, field: float | None
                  ) -> tuple[float, float] | None:
     """The first of a label's anchors inside the picture (and the field) that the camera
-    sees (a landmark's one anchor needs only be inside), or None."""
+    sees, or None (a landmark's or a nerve's first anchor inside: CN VII is labelled where
+    CN VIII hides it)."""
     h, w = depth.shape
+    inside = None
     for col, row, d in project(label.anchors, camera, (w, h)):
         if not (0 <= col < w and 0 <= row < h):
             continue
@@ -109,7 +111,8 @@ def _seen_anchor(label: Label, camera: Camera, depth: np.ndarray, field: float |
         seen = depth[int(row), int(col)]
         if label.kind == "landmark" or (np.isfinite(seen) and d <= seen + VISIBLE_SLACK_MM):
             return float(col), float(row)
-    return None
+        inside = (float(col), float(row)) if inside is None else inside
+    return inside if label.kind == "nerve" else None
 
 
 def place_labels(anchors: list[tuple[float, float]], sizes: list[tuple[int, int]],
