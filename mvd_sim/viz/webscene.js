@@ -5,7 +5,8 @@
 // into #mvd-scene, then drives its actors: one checkbox per group of structures
 // (input[data-group]), one radio button per state (name="mvd-state") and per pulse phase
 // (name="mvd-phase"), and a button that puts the camera back (#mvd-scene-reset). The
-// manifest lists the actors in the order vtk.js holds them. When the scene is ready,
+// manifest lists the actors in the order vtk.js holds them, renderer by renderer (the case,
+// then the contact patches drawn over it). When the scene is ready,
 // #mvd-scene gets data-ready="true"; if it never loads, #mvd-scene-status says so.
 (function () {
   "use strict";
@@ -22,16 +23,29 @@
     return window.global.renderWindow || null;
   }
 
-  // The renderer holding the case (vtk.js's full-screen window adds an empty one first).
-  function sceneRenderer() {
+  // The renderers holding the case, in the manifest's order (vtk.js's full-screen window
+  // adds an empty one before them), or null until they are all loaded.
+  function sceneRenderers() {
     var rw = renderWindow();
     if (!rw) {
       return null;
     }
-    var found = rw.getRenderers().filter(function (r) {
-      return r.getActors().length === manifest.actors.length;
-    });
-    return found.length ? found[0] : null;
+    var counts = manifest.renderers;
+    var renderers = rw.getRenderers().slice(-counts.length);
+    if (renderers.length !== counts.length) {
+      return null;
+    }
+    for (var i = 0; i < counts.length; i += 1) {
+      if (renderers[i].getActors().length !== counts[i]) {
+        return null;
+      }
+    }
+    return renderers;
+  }
+
+  function sceneActors() {
+    return sceneRenderers().reduce(function (all, r) { return all.concat(r.getActors()); },
+                                   []);
   }
 
   function chosen(name) {
@@ -50,10 +64,9 @@
   }
 
   function apply() {
-    var renderer = sceneRenderer();
     var view = chosen("mvd-state") + "/" + chosen("mvd-phase");
     var patches = shown(manifest.patches);
-    renderer.getActors().forEach(function (actor, i) {
+    sceneActors().forEach(function (actor, i) {
       var entry = manifest.actors[i];
       actor.setVisibility(shown(entry.group) && (entry.view === null || entry.view === view));
       if (entry.patches) {
@@ -64,7 +77,7 @@
   }
 
   function resetCamera() {
-    var renderer = sceneRenderer();
+    var renderer = sceneRenderers()[0]; // the layer on top shares its camera
     var camera = renderer.getActiveCamera();
     camera.setPosition.apply(camera, manifest.camera.position);
     camera.setFocalPoint.apply(camera, manifest.camera.focus);
@@ -88,7 +101,7 @@
   }
 
   function whenLoaded(tries) {
-    if (sceneRenderer()) {
+    if (sceneRenderers()) {
       resetCamera();
       apply();
       wire();
