@@ -20,6 +20,7 @@ import numpy as np
 
 from mvd_sim.contact.analysis import ContactReport, analyze
 from mvd_sim.contact.regions import TubeSurface
+from mvd_sim.report.words import nerve_place, phase_words
 from mvd_sim.surgery.decompress import DecompressionReport
 from mvd_sim.core.output import HTML_SUFFIXES, output_format, write_file
 from mvd_sim.scene.scene import Scene
@@ -104,16 +105,28 @@ _STATUS = {"decompressed": "Decompressed", "decompressed_at_a_cost": "Decompress
            "not_decompressed": "Not decompressed"}
 
 
-def _outcome(outcome: DecompressionReport) -> str:
+_NAMES = {"CN7": "CN VII", "CN8": "CN VIII"}
+
+
+def _pads(scene: Scene, outcome: DecompressionReport) -> str:
+    """Each pad: where on CN VII it sits (segment, s), what it holds apart, its load."""
+    rows = []
+    for p in outcome.sponges:
+        segment, s = nerve_place(scene, np.array(p.centre_mm))
+        rows.append([p.id, p.shape, f"{p.diameter_mm:.1f}", f"{segment}, s = {s:.1f}",
+                     f"{p.holds_off} from {_NAMES.get(p.against, p.against)}",
+                     f"{p.nerve_contact_area_mm2:.2f}", f"{p.nerve_pressure_kpa:.2f}",
+                     "yes" if p.on_rez else "no"])
+    return _table(["pad", "shape", "diameter (mm)", "on CN VII (segment, s mm)", "separates",
+                   "area on nerve (mm²)", "pressure (kPa)", "on REZ"], rows)
+
+
+def _outcome(scene: Scene, outcome: DecompressionReport) -> str:
     items = "".join(f"<li>{'passed' if c.passed else 'FAILED'}: {html.escape(c.text)}</li>"
                     for c in outcome.checks)
     items += "".join(f"<li class='warn'>warning: {html.escape(w)}</li>"
                      for w in outcome.warnings)
-    pads = _table(["pad", "shape", "diameter (mm)", "holds off", "seated on",
-                   "area on nerve (mm²)", "pressure (kPa)", "on REZ"],
-                  [[p.id, p.shape, f"{p.diameter_mm:.1f}", p.holds_off, p.against,
-                    f"{p.nerve_contact_area_mm2:.2f}", f"{p.nerve_pressure_kpa:.2f}",
-                    "yes" if p.on_rez else "no"] for p in outcome.sponges])
+    pads = _pads(scene, outcome)
     if outcome.transpositions:
         pads += _table(["sling", "vessel", "anchor", "moved (mm, asked)", "tension (mN)"],
                        [[t.id, t.vessel, t.anchor,
@@ -135,9 +148,12 @@ def _outcome(outcome: DecompressionReport) -> str:
                        for label, state in (("settled by the mechanics, before",
                                              outcome.before),
                                             ("after the operation", outcome.after))])
-    return (f"<p class='verdict'>{_STATUS[outcome.status]} (worst phase "
-            f"{outcome.after.worst_phase:.2f} of the cycle, {outcome.after.phases_sampled} "
-            f"phases sampled)</p><ul>{items}</ul>{states}{pads}{vessels}")
+    worst = (f"After the operation a vessel comes closest to CN VII at "
+             f"{phase_words(outcome.after.worst_phase)}, the worst phase of the "
+             f"{outcome.after.phases_sampled} phases of the cycle sampled; the pads are "
+             "judged there.")
+    return (f"<p class='verdict'>{_STATUS[outcome.status]}</p><p>{html.escape(worst)}</p>"
+            f"<ul>{items}</ul>{states}{pads}{vessels}")
 
 
 def _listed(contacts: list) -> str:
@@ -190,7 +206,7 @@ def case_report_html(scene: Scene, scenario_text: str, title: str, description: 
               _img(separation_plot_png(scene, report.thresholds_mm["contact"]),
                    "separation of each vessel from CN VII along its arc length")]
     if outcome is not None:
-        parts += ["<h2>Decompression</h2>", _outcome(outcome)]
+        parts += ["<h2>Decompression</h2>", _outcome(scene, outcome)]
     parts += ["<h2>Scenario</h2>", f"<pre>{html.escape(scenario_text)}</pre>",
               "</body></html>"]
     return "\n".join(parts)

@@ -70,7 +70,7 @@ class Panel:
 
 def render_panel(scene: Scene, title: str | None = None, view: str = "retrosigmoid",
                  size: tuple[int, int] = (1200, 900), annotate_it: bool = True,
-                 legend: bool = True) -> Panel:
+                 legend: bool = True, camera: Camera | None = None) -> Panel:
     """Render one scene from a named view.
 
     Parameters
@@ -85,11 +85,13 @@ def render_panel(scene: Scene, title: str | None = None, view: str = "retrosigmo
         microscope's field and depth cue).
     legend : bool
         Draw the legend (with ``annotate_it``).
+    camera : Camera or None
+        Aim this way instead of ``view``'s camera (e.g. :func:`mvd_sim.viz.padview.pad_view`).
     """
     prefer_headless()
     import pyvista as pv
 
-    camera = camera_for(scene, view)
+    camera = camera_for(scene, view) if camera is None else camera
     report = analyze(scene)
     parts = scene_parts(scene, report, camera)
     plotter = pv.Plotter(off_screen=True, window_size=list(size))
