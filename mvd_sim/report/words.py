@@ -25,7 +25,7 @@ def phase_words(phase: float) -> str:
     Examples
     --------
     >>> phase_words(0.141)
-    '14% of the cardiac cycle (systole: arteries at 99% of their systolic distension)'
+    '14% of the cardiac cycle (systole: arteries at 100% of their systolic distension)'
     >>> phase_words(0.95)
     '95% of the cardiac cycle (diastole: arteries at 0% of their systolic distension)'
     """

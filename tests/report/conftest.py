@@ -6,6 +6,12 @@ import shutil
 
 import pytest
 
+import mvd_sim
+
+#: The case the planned report is made for (two culprits, two pads); its name is also
+#: ``planned.scenario``.
+PLANNED_CASE = "multi_aica_pica_right"
+
 #: Chromium's flags: headless, and WebGL through ANGLE on SwiftShader (no GPU here).
 CHROMIUM_FLAGS = ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
                   "--use-gl=angle", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
@@ -38,3 +44,20 @@ def chromium():
     yield start
     for driver in opened:
         driver.quit()
+
+
+@pytest.fixture(scope="session")
+def planned(case_of):
+    """The plan of :data:`PLANNED_CASE` (two pads)."""
+    return mvd_sim.plan(case_of(PLANNED_CASE))
+
+
+@pytest.fixture(scope="session")
+def planned_report(case_of, planned, tmp_path_factory):
+    """The report file of :data:`PLANNED_CASE` after its plan, as ``mvd-sim report --plan``
+    writes it (pictures, the 3D scene, the outcome)."""
+    from mvd_sim.report.build import case_report
+    from mvd_sim.report.html import write_case_report
+
+    return write_case_report(tmp_path_factory.mktemp("planned") / "case.html",
+                             case_report(case_of(PLANNED_CASE), planned.operation))

@@ -8,11 +8,6 @@ import re
 import numpy as np
 import pytest
 
-import mvd_sim
-from mvd_sim.report.build import case_report
-from mvd_sim.report.html import write_case_report
-
-CASE = "multi_aica_pica_right"
 #: A canvas whose pixels vary less than this (standard deviation over RGB, 0-255) is blank.
 BLANK_STD = 8.0
 #: The fraction of the canvas' pixels a change must alter to count as visible (about 340
@@ -21,20 +16,12 @@ CHANGED = 0.0005
 
 
 @pytest.fixture(scope="module")
-def report_path(case_of, tmp_path_factory):
-    case = case_of(CASE)
-    operation = mvd_sim.plan(case).operation
-    return write_case_report(tmp_path_factory.mktemp("report3d") / "case.html",
-                             case_report(case, operation))
-
-
-@pytest.fixture(scope="module")
-def page(report_path, chromium):
+def page(planned_report, chromium):
     """The report open in Chromium, its 3D scene loaded."""
     from selenium.webdriver.support.ui import WebDriverWait
 
     driver = chromium()
-    driver.get(report_path.as_uri())
+    driver.get(planned_report.as_uri())
     WebDriverWait(driver, 60).until(lambda d: d.execute_script(
         "return document.getElementById('mvd-scene').getAttribute('data-ready') === 'true'"))
     driver.execute_script("document.getElementById('mvd-scene').scrollIntoView()")
@@ -95,9 +82,9 @@ def _vessel_boxes(driver, scene) -> list[str]:
     return [g for g in _groups(driver) if g.split()[0] in kinds]
 
 
-def test_every_structure_has_a_checkbox(page, case_of):
+def test_every_structure_has_a_checkbox(page, case_of, planned):
     groups = _groups(page)
-    scene = case_of(CASE).scene
+    scene = case_of(planned.scenario).scene
     assert {"brainstem", "CN VII", "CN VIII", "contact patches", "pads", "petrous bone",
             "cerebellum", "flocculus", "CN IX-XI"} <= set(groups)
     assert len(_vessel_boxes(page, scene)) == len(scene.vessels)
@@ -116,9 +103,9 @@ def test_unchecking_a_structure_changes_the_pixels_and_checking_it_restores_them
     assert _changed(shown, again) < CHANGED / 10
 
 
-def test_hiding_every_vessel_changes_the_pixels(page, case_of):
+def test_hiding_every_vessel_changes_the_pixels(page, case_of, planned):
     shown = _canvas(page)
-    vessels = _vessel_boxes(page, case_of(CASE).scene)
+    vessels = _vessel_boxes(page, case_of(planned.scenario).scene)
     for group in vessels:
         _click(page, _box(group))
     hidden = _canvas(page)
@@ -170,8 +157,8 @@ def test_dragging_turns_the_scene_and_reset_puts_it_back(page):
     assert _changed(start, reset) < CHANGED / 10
 
 
-def test_the_page_requests_nothing_from_anywhere(page, report_path):
-    text = report_path.read_text(encoding="utf-8")
+def test_the_page_requests_nothing_from_anywhere(page, planned_report):
+    text = planned_report.read_text(encoding="utf-8")
     assert not re.search(r"(src|href)\s*=\s*[\"']?\s*(https?:|//|file:)", text, re.I)
     assert "default-src 'none'" in text  # anything that tried would be blocked, and logged
     requested = page.execute_script(
