@@ -234,7 +234,8 @@ def _triad(draw, font, camera: Camera, axes: dict[str, np.ndarray], size: tuple[
             draw.polygon(head, fill=TEXT_COLOR)
         else:
             ux, uy = 0.0, -1.0
-        tx = end[0] + ux * 1.2 * px - draw.textlength(name, font=font) / 2
+        half = draw.textlength(name, font=font) / 2     # text centred beyond the head
+        tx = end[0] + ux * (0.5 * px + half) - half
         ty = end[1] + uy * 1.0 * px - px / 2
         draw.text((tx, ty), name, font=font, fill=TEXT_COLOR)
     return tuple(int(v) for v in box)
