@@ -48,6 +48,42 @@
                                    []);
   }
 
+  // Point normals for smooth shading (the archive leaves them out): each vertex gets the
+  // sum of its triangles' normals, each as long as twice the triangle's area, normalised.
+  // polys is vtk's legacy cell array: n, then n point ids, for each cell (triangles here).
+  function addNormals(polydata) {
+    var xyz = polydata.getPoints().getData();
+    var polys = polydata.getPolys().getData();
+    var sum = new Float32Array(xyz.length);
+    for (var c = 0; c < polys.length; c += polys[c] + 1) {
+      if (polys[c] !== 3) {
+        continue;
+      }
+      var a = 3 * polys[c + 1];
+      var b = 3 * polys[c + 2];
+      var d = 3 * polys[c + 3];
+      var ux = xyz[b] - xyz[a], uy = xyz[b + 1] - xyz[a + 1], uz = xyz[b + 2] - xyz[a + 2];
+      var vx = xyz[d] - xyz[a], vy = xyz[d + 1] - xyz[a + 1], vz = xyz[d + 2] - xyz[a + 2];
+      var nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+      [a, b, d].forEach(function (p) {
+        sum[p] += nx;
+        sum[p + 1] += ny;
+        sum[p + 2] += nz;
+      });
+    }
+    for (var p = 0; p < sum.length; p += 3) {
+      var length = Math.hypot(sum[p], sum[p + 1], sum[p + 2]) || 1;
+      sum[p] /= length;
+      sum[p + 1] /= length;
+      sum[p + 2] /= length;
+    }
+    var normals = polydata.getPoints().newClone(); // an empty float32 3-component array
+    normals.setData(sum, 3);
+    normals.setName("Normals");
+    polydata.getPointData().setNormals(normals);
+    polydata.modified();
+  }
+
   function chosen(name) {
     var input = document.querySelector('input[name="' + name + '"]:checked');
     return input ? input.value : null;
@@ -102,6 +138,11 @@
 
   function whenLoaded(tries) {
     if (sceneRenderers()) {
+      sceneActors().forEach(function (actor, i) {
+        if (manifest.actors[i].normals) {
+          addNormals(actor.getMapper().getInputData());
+        }
+      });
       resetCamera();
       apply();
       wire();

@@ -13,7 +13,9 @@ objects, and every data array once, by content hash, as base64). The page's scri
 (``webscene.js``) finds the actors in the order :attr:`WebScene.manifest` lists them.
 
 Every tube is meshed with :data:`~mvd_sim.viz.actors.TUBE_SIDES` sides as in the pictures;
-the archive holds each distinct array once, so what no view changes costs nothing more.
+the archive holds each distinct array once, so what no view changes costs nothing more, and
+no point normals: the page computes them (vtk.js's offline viewer has no normals filter), as
+VTK's smooth shading does, from the triangles' normals weighted by their areas.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ __all__ = ["View", "WebScene", "web_parts", "web_scene", "webscene_script", "PAT
 
 #: Nerve names as a surgeon reads them (checkbox labels).
 NERVE_LABELS = {"CN7": "CN VII", "CN8": "CN VIII"}
+#: How much nearer than the retrosigmoid picture the scene opens: the page's box is wide
+#: and low, and the picture's field (34 mm) would leave the root exit zone small in it.
+OPENING_ZOOM = 1.6
 #: The checkbox of the contact patches: the patch parts over everything, and the severity
 #: colours painted on the nerves.
 PATCHES = "contact patches"
@@ -113,11 +118,13 @@ class WebScene:
         ``renderers``: how many actors each renderer holds (the scene, then the layer of
         contact patches drawn on top); ``actors``: per actor, in the renderers' order, its
         checkbox (``group``), its ``view`` (``None``: shown in every view) and whether it
-        carries contact patches (a nerve painted by severity); ``groups``: each
+        carries contact patches (a nerve painted by severity) and whether the page computes
+        its point normals for smooth shading (:func:`_drop_normals`); ``groups``: each
         checkbox's label and colour (``#rrggbb``); ``views``: the views' ids, states and
         phases; ``states``, ``phases``: the buttons, in order; ``patches``: the checkbox of
         the contact patches; ``camera``: position, focal point and view-up (mm) and view
-        angle (degrees).
+        angle (degrees) the page opens with (the retrosigmoid picture's, :data:`OPENING_ZOOM`
+        nearer).
     """
 
     archive: bytes
@@ -126,6 +133,16 @@ class WebScene:
 
 def _hex(color: Sequence[int]) -> str:
     return "#" + "".join(f"{int(c):02x}" for c in color)
+
+
+def _drop_normals(actor) -> bool:
+    """Remove the point normals pyvista computed for smooth shading from ``actor``'s mesh
+    (the page computes them again: a quarter of the archive less); whether it had them."""
+    points = actor.GetMapper().GetInput().GetPointData()
+    had = points.GetNormals() is not None
+    if had:
+        points.SetNormals(None)
+    return had
 
 
 def _serialize(render_window) -> bytes:
@@ -184,10 +201,13 @@ def web_scene(views: Sequence[View], size: tuple[int, int] = (900, 600)) -> WebS
         plotter.set_background(tuple(c / 255 for c in BACKGROUND))
         record = add_parts(plotter, [part for _, _, part in drawn])
         set_camera(plotter, camera)
-        about = {reference_id(actor): {"group": box, "view": view_id,
-                                       "patches": part.group == "nerve"
-                                       and part.scalars is not None}
-                 for view_id, box, part in drawn for actor in record.actors[part.name]}
+        about = {}
+        for view_id, box, part in drawn:
+            for actor in record.actors[part.name]:
+                about[reference_id(actor)] = {
+                    "group": box, "view": view_id,
+                    "patches": part.group == "nerve" and part.scalars is not None,
+                    "normals": _drop_normals(actor)}
         archive = _serialize(plotter.render_window)
     finally:
         plotter.close()
@@ -204,7 +224,8 @@ def web_scene(views: Sequence[View], size: tuple[int, int] = (900, 600)) -> WebS
         "phases": list(dict.fromkeys(v.phase for v in views)),
         "patches": PATCHES,
         "camera": {"position": camera.position.tolist(), "focus": camera.focus.tolist(),
-                   "up": camera.up.tolist(), "view_angle_deg": camera.view_angle_deg},
+                   "up": camera.up.tolist(),
+                   "view_angle_deg": camera.view_angle_deg / OPENING_ZOOM},
     }
     return WebScene(archive, manifest)
 
