@@ -63,6 +63,19 @@ def test_the_scene_loads_without_console_errors(page):
     assert page.find_element("id", "mvd-scene-status").text == ""
 
 
+def test_the_page_computes_the_normals_the_archive_leaves_out(page):
+    counts = page.execute_script(
+        "const m = JSON.parse(document.getElementById('mvd-scene-manifest').textContent);"
+        "const rs = window.global.renderWindow.getRenderers().slice(-m.renderers.length);"
+        "const actors = rs.flatMap(r => r.getActors());"
+        "const smooth = actors.filter((a, i) => m.actors[i].normals);"
+        "return [smooth.length, smooth.filter(a => {"
+        "  const n = a.getMapper().getInputData().getPointData().getNormals();"
+        "  return n && n.getNumberOfTuples() === a.getMapper().getInputData().getNumberOfPoints()"
+        "    && Math.abs(Math.hypot(...n.getTuple(0)) - 1) < 1e-4; }).length];")
+    assert counts[0] > 10 and counts[1] == counts[0]
+
+
 def test_the_canvas_is_not_blank(page):
     image = _canvas(page)
     assert image.shape[0] > 300 and image.shape[1] > 600

@@ -41,6 +41,9 @@ def test_the_manifest_lists_the_archives_actors_in_order(scene):
     # every array the scene refers to is in the archive
     text = json.dumps(state["scene"])
     assert set(re.findall(r'"hash": "([^"]+)"', text)) == set(state["hashes"])
+    # no point normals: the page computes them for the actors the manifest marks
+    assert '"name": "Normals"' not in text
+    assert any(a["normals"] for a in web.manifest["actors"])
 
 
 def test_identical_views_share_every_actor(scene):
