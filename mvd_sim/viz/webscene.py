@@ -55,9 +55,10 @@ def _checkbox(part: Part, scene: Scene) -> str:
     legend entry)."""
     if part.group == "nerve":
         return NERVE_LABELS.get(part.name, part.name)
-    if part.group == "vessel":
-        kind = scene.vessels[part.name].kind
-        return kind if kind.lower() == part.name.lower() else f"{kind} {part.name}"
+    if part.group == "vessel":  # its body, or its free ends fading out ("<id>:end")
+        name = part.name.split(":")[0]
+        kind = scene.vessels[name].kind
+        return kind if kind.lower() == name.lower() else f"{kind} {name}"
     if part.group == "pad":
         return "pads"
     if part.group == "contact":
