@@ -488,15 +488,17 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_view)
 
     p = sub.add_parser(
-        "report", help="write a self-contained HTML case report (renders, contacts, plot)",
+        "report", help="write a self-contained HTML case report (pictures, the case in 3D, "
+        "contacts, plot)",
         epilog="examples: mvd-sim report multi_aica_pica_right -o case.html\n"
                "          mvd-sim report case.yaml --plan plan.json -o case.html",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scenario", metavar="SCENARIO", help="scenario file or bundled name")
     p.add_argument("-o", "--output", required=True, metavar="FILE",
                    help="HTML file to write (.html or .htm)")
-    p.add_argument("--plan", metavar="PLAN", help="a plan JSON (mvd-sim plan -o): adds the "
-                   "decompression outcome and before/after pictures")
+    p.add_argument("--plan", metavar="PLAN", help="a plan JSON (mvd-sim plan -o) for this "
+                   "case: adds the decompression outcome, before/after pictures, the pads "
+                   "close up and a before/after switch in 3D")
     p.set_defaults(run=_cmd_report)
 
     from mvd_sim.dataset.runner import SHARD_SIZE
