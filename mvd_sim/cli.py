@@ -190,28 +190,14 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from mvd_sim.report.html import case_report_html, write_case_report
-    from mvd_sim.viz.render import image_bytes, render_image
+    from mvd_sim.report.build import case_report
+    from mvd_sim.report.html import write_case_report
 
     output_format(args.output, HTML_SUFFIXES)  # refused before any work
     case = load_case(args.scenario)
-    text = case.source.read_text(encoding="utf-8")  # validated above (size, UTF-8, schema)
     operation = _operation(args, case)
-    outcome = None
-    if not operation.is_empty:
-        with _about(args.plan or case.source):
-            outcome, before, after = decompress_states(case, operation)
-        # the contact table and plot are the case as built (one set of numbers with
-        # `analyze`); the decompression section adds the settled states, labelled
-        pictures = [(image_bytes(render_image([(before.scene, "settled, before"),
-                                               (after.scene, "after")], size=(1600, 700))),
-                     "the case settled by the mechanics, before and after the operation")]
-    else:
-        pictures = [(image_bytes(render_image([(case.scene, f"{case.name}, {view}")], view=view,
-                                              size=(1000, 750))), f"{view} view")
-                    for view in ("retrosigmoid", "lateral")]
-    html = case_report_html(case.scene, text, case.spec.title, case.spec.description,
-                            pictures, outcome=outcome)
+    with _about(args.plan or case.source):
+        html = case_report(case, operation)
     print(f"wrote {write_case_report(args.output, html)}")
     return 0
 
@@ -502,15 +488,17 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_view)
 
     p = sub.add_parser(
-        "report", help="write a self-contained HTML case report (renders, contacts, plot)",
+        "report", help="write a self-contained HTML case report (pictures, the case in 3D, "
+        "contacts, plot)",
         epilog="examples: mvd-sim report multi_aica_pica_right -o case.html\n"
                "          mvd-sim report case.yaml --plan plan.json -o case.html",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scenario", metavar="SCENARIO", help="scenario file or bundled name")
     p.add_argument("-o", "--output", required=True, metavar="FILE",
                    help="HTML file to write (.html or .htm)")
-    p.add_argument("--plan", metavar="PLAN", help="a plan JSON (mvd-sim plan -o): adds the "
-                   "decompression outcome and before/after pictures")
+    p.add_argument("--plan", metavar="PLAN", help="a plan JSON (mvd-sim plan -o) for this "
+                   "case: adds the decompression outcome, before/after pictures, the pads "
+                   "close up and a before/after switch in 3D")
     p.set_defaults(run=_cmd_report)
 
     from mvd_sim.dataset.runner import SHARD_SIZE

@@ -411,7 +411,20 @@ def test_report_with_a_plan_has_the_outcome(tmp_path):
     assert result.returncode == 0, result.stderr
     text = (tmp_path / "r.html").read_text()
     assert "<h2>Decompression</h2>" in text and "Decompressed" in text
-    assert text.count("data:image/png;base64,") == 2  # before/after and the plot
+    assert text.count("data:image/png;base64,") == 3  # before/after, the pads, the plot
+    assert "<h2>The case in 3D</h2>" in text and "id='mvd-scene'" in text
+
+
+def test_report_refuses_a_plan_made_for_another_case(tmp_path):
+    """The README's chain with the plan of one case and the report of another."""
+    assert run_cli("plan", "aica_as_moderate_right", "-o", "plan.json",
+                   cwd=tmp_path).returncode == 0
+    result = run_cli("report", "near_miss_control_right", "--plan", "plan.json", "-o",
+                     "r.html", cwd=tmp_path)
+    assert result.returncode == 1
+    assert_one_error_line(result.stderr, "plan.json", "'aica_as_moderate_right'",
+                          "'near_miss_control_right'", "mvd-sim plan")
+    assert not (tmp_path / "r.html").exists()
 
 
 # -- dataset -----------------------------------------------------------------------------

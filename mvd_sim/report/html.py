@@ -1,9 +1,11 @@
 """A self-contained HTML case report for a case conference.
 
-One file, images embedded as data URIs, no scripts and no external resources: the surgeon's
-view (and a lateral one), before and after when a plan is given; the contact table; a plot
-of each vessel's separation from CN VII along its arc length with the segments shaded
-(matplotlib); the decompression outcome; and the scenario it came from.
+One file that opens on its own, with no server and no request to anywhere: the surgeon's
+view (and a lateral one), before and after when a plan is given, as embedded PNG; the case
+as an interactive 3D scene (:mod:`mvd_sim.report.scene3d`: vtk.js inlined, the only scripts);
+the contact table; a plot of each vessel's separation from CN VII along its arc length with
+the segments shaded (matplotlib); the decompression outcome, each pad placed by CN VII's
+segment and arc length; and the scenario it came from.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ import numpy as np
 
 from mvd_sim.contact.analysis import ContactReport, analyze
 from mvd_sim.contact.regions import TubeSurface
+from mvd_sim.report.words import nerve_place, phase_words
 from mvd_sim.surgery.decompress import DecompressionReport
 from mvd_sim.core.output import HTML_SUFFIXES, output_format, write_file
 from mvd_sim.scene.scene import Scene
 
-__all__ = ["separation_profiles", "separation_plot_png", "case_report_html", "write_case_report"]
+__all__ = ["CONTENT_SECURITY", "separation_profiles", "separation_plot_png", "case_report_html",
+           "write_case_report"]
 
 SEGMENT_SHADES = {"RExP": "#f6d8d8", "AS": "#f9e9c8", "RDP": "#e3f0d3", "CP": "#dbe7f5"}
 
@@ -101,16 +105,28 @@ _STATUS = {"decompressed": "Decompressed", "decompressed_at_a_cost": "Decompress
            "not_decompressed": "Not decompressed"}
 
 
-def _outcome(outcome: DecompressionReport) -> str:
+_NAMES = {"CN7": "CN VII", "CN8": "CN VIII"}
+
+
+def _pads(scene: Scene, outcome: DecompressionReport) -> str:
+    """Each pad: where on CN VII it sits (segment, s), what it holds apart, its load."""
+    rows = []
+    for p in outcome.sponges:
+        segment, s = nerve_place(scene, np.array(p.centre_mm))
+        rows.append([p.id, p.shape, f"{p.diameter_mm:.1f}", f"{segment}, s = {s:.1f}",
+                     f"{p.holds_off} from {_NAMES.get(p.against, p.against)}",
+                     f"{p.nerve_contact_area_mm2:.2f}", f"{p.nerve_pressure_kpa:.2f}",
+                     "yes" if p.on_rez else "no"])
+    return _table(["pad", "shape", "diameter (mm)", "on CN VII (segment, s mm)", "separates",
+                   "area on nerve (mm²)", "pressure (kPa)", "on REZ"], rows)
+
+
+def _outcome(scene: Scene, outcome: DecompressionReport) -> str:
     items = "".join(f"<li>{'passed' if c.passed else 'FAILED'}: {html.escape(c.text)}</li>"
                     for c in outcome.checks)
     items += "".join(f"<li class='warn'>warning: {html.escape(w)}</li>"
                      for w in outcome.warnings)
-    pads = _table(["pad", "shape", "diameter (mm)", "holds off", "seated on",
-                   "area on nerve (mm²)", "pressure (kPa)", "on REZ"],
-                  [[p.id, p.shape, f"{p.diameter_mm:.1f}", p.holds_off, p.against,
-                    f"{p.nerve_contact_area_mm2:.2f}", f"{p.nerve_pressure_kpa:.2f}",
-                    "yes" if p.on_rez else "no"] for p in outcome.sponges])
+    pads = _pads(scene, outcome)
     if outcome.transpositions:
         pads += _table(["sling", "vessel", "anchor", "moved (mm, asked)", "tension (mN)"],
                        [[t.id, t.vessel, t.anchor,
@@ -132,9 +148,12 @@ def _outcome(outcome: DecompressionReport) -> str:
                        for label, state in (("settled by the mechanics, before",
                                              outcome.before),
                                             ("after the operation", outcome.after))])
-    return (f"<p class='verdict'>{_STATUS[outcome.status]} (worst phase "
-            f"{outcome.after.worst_phase:.2f} of the cycle, {outcome.after.phases_sampled} "
-            f"phases sampled)</p><ul>{items}</ul>{states}{pads}{vessels}")
+    worst = (f"After the operation a vessel comes closest to CN VII at "
+             f"{phase_words(outcome.after.worst_phase)}, the worst phase of the "
+             f"{outcome.after.phases_sampled} phases of the cycle sampled; the pads are "
+             "judged there.")
+    return (f"<p class='verdict'>{_STATUS[outcome.status]}</p><p>{html.escape(worst)}</p>"
+            f"<ul>{items}</ul>{states}{pads}{vessels}")
 
 
 def _listed(contacts: list) -> str:
@@ -142,36 +161,52 @@ def _listed(contacts: list) -> str:
                      for c in contacts) or "none"
 
 
-_STYLE = """body{font-family:sans-serif;margin:2em;max-width:1200px;color:#222}
+#: The page's Content-Security-Policy: nothing is fetched from anywhere (images are data:
+#: URIs, scripts and styles inline; vtk.js needs no eval).
+CONTENT_SECURITY = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+                    "script-src 'unsafe-inline'")
+
+# vtk.js's viewer adds ``body{margin:0} html{overflow:hidden}`` when it loads; the report
+# scrolls and keeps its margins
+_STYLE = """html{overflow:auto!important}
+body{font-family:sans-serif;margin:2em!important;max-width:1200px;color:#222}
 img{max-width:100%;border:1px solid #ccc;margin:4px 0}
 table{border-collapse:collapse;margin:1em 0;font-size:0.9em}
 td,th{border:1px solid #bbb;padding:3px 8px;text-align:left}
 th{background:#eee}.verdict{font-weight:bold;font-size:1.2em}.warn{color:#a40}
-pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:0.85em}"""
+pre{background:#f6f6f6;padding:1em;overflow:auto;font-size:0.85em}
+.scene{position:relative;width:100%;height:560px;border:1px solid #ccc;background:#121218}
+.scene-controls div{margin:0.3em 0}.scene-controls label{margin-right:0.8em;white-space:nowrap}
+.swatch{display:inline-block;width:0.9em;height:0.9em;border:1px solid #888;margin-right:3px;
+vertical-align:middle}.note{color:#555;font-size:0.9em}"""
 
 
 def case_report_html(scene: Scene, scenario_text: str, title: str, description: str,
                      pictures: list[tuple[bytes, str]], report: ContactReport | None = None,
-                     outcome: DecompressionReport | None = None) -> str:
-    """The report as one HTML string (every image embedded)."""
+                     outcome: DecompressionReport | None = None,
+                     interactive: str | None = None) -> str:
+    """The report as one HTML string (every image embedded); ``interactive`` is the 3D
+    section's HTML (:func:`mvd_sim.report.scene3d.interactive_section`), placed after the
+    pictures."""
     report = analyze(scene) if report is None else report
     culprits = ", ".join(f"{c.vessel} ({c.severity or 'pushing ' + str(c.pushes)})"
                          for c in report.culprits) or "none"
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-             "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
-             "img-src data:; style-src 'unsafe-inline'\">"
+             f"<meta http-equiv='Content-Security-Policy' content=\"{CONTENT_SECURITY}\">"
              f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>",
              f"<h1>{html.escape(title)}</h1>",
              f"<p>{html.escape(description)}</p>",
              f"<p><b>Side:</b> {scene.side}. <b>Pattern:</b> {report.pattern}. "
              f"<b>Culprits:</b> {html.escape(culprits)}.</p>",
-             "<h2>Views</h2>", *(_img(png, alt) for png, alt in pictures),
-             "<h2>Contacts (the case as built)</h2>", _contacts(report),
-             "<h2>Separation along CN VII</h2>",
-             _img(separation_plot_png(scene, report.thresholds_mm["contact"]),
-                  "separation of each vessel from CN VII along its arc length")]
+             "<h2>Views</h2>", *(_img(png, alt) for png, alt in pictures)]
+    if interactive is not None:
+        parts += ["<h2>The case in 3D</h2>", interactive]
+    parts += ["<h2>Contacts (the case as built)</h2>", _contacts(report),
+              "<h2>Separation along CN VII</h2>",
+              _img(separation_plot_png(scene, report.thresholds_mm["contact"]),
+                   "separation of each vessel from CN VII along its arc length")]
     if outcome is not None:
-        parts += ["<h2>Decompression</h2>", _outcome(outcome)]
+        parts += ["<h2>Decompression</h2>", _outcome(scene, outcome)]
     parts += ["<h2>Scenario</h2>", f"<pre>{html.escape(scenario_text)}</pre>",
               "</body></html>"]
     return "\n".join(parts)

@@ -13,6 +13,7 @@ import json
 from pydantic import BaseModel
 
 from mvd_sim.contact.analysis import ContactReport
+from mvd_sim.report.words import phase_words
 from mvd_sim.surgery.decompress import DecompressionReport
 from mvd_sim.surgery.planner import Plan
 
@@ -54,8 +55,9 @@ def decompression_table(report: DecompressionReport, width: int = 120) -> str:
 
     console = _console(width)
     console.print(f"[bold]{report.scenario}[/bold]: [bold]{_STATUS[report.status]}[/bold] "
-                  f"(worst phase {report.after.worst_phase:.3f}; {report.after.phases_sampled} "
-                  f"phases sampled, {report.after.phases_solved} solved)")
+                  f"(worst at {phase_words(report.after.worst_phase)}; "
+                  f"{report.after.phases_sampled} phases sampled, "
+                  f"{report.after.phases_solved} solved)")
     for check in report.checks:
         mark = "ok  " if check.passed else ("FAIL" if check.failing_means == "not_decompressed"
                                             else "COST")

@@ -477,7 +477,7 @@ def _cn7_free(after: StateSummary, vessels: list[VesselOutcome],
         return Check(name="cn7_free", passed=True, failing_means="not_decompressed",
                      text="the scene has no tube vessel to decompress")
     closest = min(vessels, key=lambda v: v.clearance_after_mm)
-    where = f"at phase {after.worst_phase:.2f} of the cycle"
+    where = f"at {100 * after.worst_phase:.0f}% of the cardiac cycle"
     if closest.clearance_after_mm >= free_mm:
         return Check(name="cn7_free", passed=True, failing_means="not_decompressed",
                      text=f"every vessel clears CN VII by at least {free_mm:g} mm through the "

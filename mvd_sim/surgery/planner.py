@@ -194,7 +194,7 @@ def load_plan(path: str | os.PathLike, scenario: str | None = None,
         raise MvdSimError(f"{path}: the plan makes no move ({plan.message})")
     if scenario is not None and plan.scenario != scenario:
         raise MvdSimError(f"{path}: the plan is for scenario {plan.scenario!r}, not "
-                          f"{scenario!r}")
+                          f"{scenario!r}; make this case's own with 'mvd-sim plan'")
     if case_sha256 is not None and plan.case_sha256 != case_sha256:
         raise MvdSimError(f"{path}: the plan was made for another case named {plan.scenario!r} "
                           "(its anatomy, vessels or mechanics differ); run 'mvd-sim plan' on "

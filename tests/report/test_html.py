@@ -1,7 +1,6 @@
 """The HTML case report: its contents, and a real headless browser opening it."""
 
 import re
-import shutil
 
 import numpy as np
 import pytest
@@ -54,26 +53,51 @@ def test_report_is_self_contained(report_file):
     assert "schema_version: 1" in text
 
 
-def test_report_opens_in_headless_chromium(report_file):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+def test_report_opens_in_headless_chromium(report_file, chromium):
+    driver = chromium()
+    driver.get(report_file.as_uri())
+    assert driver.title == mvd_sim.load_scenario(mvd_sim.bundled_scenarios()[CASE]).title
+    images = driver.execute_script(
+        "return Array.from(document.images).map(i => [i.complete, i.naturalWidth]);")
+    assert len(images) == 2
+    assert all(done and width > 100 for done, width in images)
+    errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+    tables = driver.execute_script("return document.querySelectorAll('table').length;")
+    assert tables >= 1
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or shutil.which("chromium-browser")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
-    try:
-        driver.get(report_file.as_uri())
-        assert driver.title == mvd_sim.load_scenario(mvd_sim.bundled_scenarios()[CASE]).title
-        images = driver.execute_script(
-            "return Array.from(document.images).map(i => [i.complete, i.naturalWidth]);")
-        assert len(images) == 2
-        assert all(done and width > 100 for done, width in images)
-        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
-        assert errors == []
-        tables = driver.execute_script("return document.querySelectorAll('table').length;")
-        assert tables >= 1
-    finally:
-        driver.quit()
+
+def _rows(text: str, header: str) -> list[list[str]]:
+    """The body rows of the report's table whose first header cell is ``header``."""
+    start = text.index(f"<th>{header}</th>")
+    body = text[start:text.index("</tbody>", start)]
+    return [re.findall(r"<td>(.*?)</td>", row) for row in body.split("<tr>")[1:]]
+
+
+def test_the_pad_table_places_each_pad_along_cn7(planned_report, planned, case_of):
+    text = planned_report.read_text(encoding="utf-8")
+    rows = {row[0]: row for row in _rows(text, "pad")}
+    moves = [m for m in planned.moves if m.kind == "pad"]
+    assert sorted(rows) == sorted(m.sponge.id for m in moves)
+    marks = case_of(planned.scenario).scene.landmarks["CN7"]
+    for move in moves:
+        row = rows[move.sponge.id]
+        segment, s = re.fullmatch(r"(\w+), s = ([\d.]+)", row[3]).groups()
+        # where the plan treated the compression, and the segment the landmarks give there
+        assert segment == move.segment == marks.segment_at(float(s))
+        assert float(s) == pytest.approx(move.s_mm, abs=1.0)
+        assert row[4].startswith(f"{move.vessel} from ")
+
+
+def test_the_worst_phase_is_said_in_words(planned_report):
+    text = planned_report.read_text(encoding="utf-8")
+    assert re.search(r"closest to CN VII at \d+% of the cardiac cycle \((systole|diastole|"
+                     r"between systole and diastole): arteries at \d+% of their systolic "
+                     r"distension\), the worst phase of the \d+ phases", text)
+    assert "worst phase 0." not in text
+
+
+def test_the_report_shows_the_pads_close_up(planned_report):
+    text = planned_report.read_text(encoding="utf-8")
+    assert text.count("data:image/png;base64,") == 3  # before/after, the pads, the plot
+    assert re.search(r"alt=\"after: the pads, from the \w+ side, close up\"", text)

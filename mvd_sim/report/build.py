@@ -1,0 +1,53 @@
+"""The whole HTML case report of a case, as ``mvd-sim report`` writes it.
+
+Without an operation: the retrosigmoid and lateral pictures of the case as built, and the case
+in 3D at systole and diastole. With one (a plan's, or an operated case's own): the settled
+case before and after it side by side, a close-up of the pads from the side that sees them
+best (:func:`mvd_sim.viz.padview.pad_view`), the case in 3D before and after at both phases,
+and the decompression outcome. The contact table and the separation plot are always the case as
+built (one set of numbers with ``mvd-sim analyze``).
+"""
+
+from __future__ import annotations
+
+from mvd_sim.case import Case
+from mvd_sim.report.html import case_report_html
+from mvd_sim.report.scene3d import interactive_section
+from mvd_sim.scenario.files import scenario_to_yaml
+from mvd_sim.surgery.decompress import decompress_states
+from mvd_sim.surgery.operation import Operation
+from mvd_sim.viz.padview import pad_view
+from mvd_sim.viz.render import image_bytes, render_image, render_panel
+
+__all__ = ["case_report"]
+
+
+def case_report(case: Case, operation: Operation, interactive: bool = True) -> str:
+    """The report of ``case`` after ``operation`` (empty: the case as it is) as one HTML
+    string; ``interactive=False`` leaves out the 3D section (and every script).
+
+    Raises
+    ------
+    ScenarioError, SolverError
+        As :func:`~mvd_sim.surgery.decompress.decompress_states`.
+    """
+    outcome = None
+    if not operation.is_empty:
+        outcome, before, after = decompress_states(case, operation)
+        pictures = [(image_bytes(render_image([(before.scene, "settled, before"),
+                                               (after.scene, "after")], size=(1600, 700))),
+                     "the case settled by the mechanics, before and after the operation")]
+        close = pad_view(after.scene)
+        if close is not None:  # the pads, which the surgeon's view may show behind CN VII
+            title = f"after: the pads, from the {close.view} side, close up"
+            pictures.append((image_bytes(render_panel(after.scene, title, size=(900, 700),
+                                                      camera=close.camera).image), title))
+    else:
+        pictures = [(image_bytes(render_image([(case.scene, f"{case.name}, {view}")],
+                                              view=view, size=(1000, 750))), f"{view} view")
+                    for view in ("retrosigmoid", "lateral")]
+    scene = interactive_section(case, operation) if interactive else None
+    text = (scenario_to_yaml(case.spec) if case.source is None
+            else case.source.read_text(encoding="utf-8"))  # validated when the case loaded
+    return case_report_html(case.scene, text, case.spec.title, case.spec.description,
+                            pictures, outcome=outcome, interactive=scene)
