@@ -3,10 +3,11 @@
 A click on a picture is a ray from the camera through the clicked pixel (scene frame, mm).
 :func:`first_hit` walks along it and returns the first solid it enters, from the scene's own
 geometry (not from the drawn meshes, which approximate it): the vessels and nerves as tubes
-(their centerlines and radii), the pads, the brainstem and the petrous bone. The context
-structures of the operative field (cerebellum, flocculus, lower cranial nerves) are passed
-through: the pictures draw them see-through where they would hide the root exit zone, and a
-surgeon retracts them.
+(their centerlines and radii), the pads and the brainstem. The operative field around them is
+passed through: the context structures (cerebellum, flocculus, lower cranial nerves), which
+the pictures draw see-through where they would hide the root exit zone and a surgeon
+retracts, and the petrous bone, a plane in the model (:class:`~mvd_sim.anatomy.petrous.
+PetrousFace`) whose half-space holds the surgeon's own viewpoint.
 
 Examples
 --------
@@ -47,9 +48,9 @@ class Hit:
 
     Attributes
     ----------
-    kind : ``"vessel"``, ``"nerve"``, ``"pad"``, ``"brainstem"`` or ``"petrous"``
+    kind : ``"vessel"``, ``"nerve"``, ``"pad"`` or ``"brainstem"``
     name : str
-        The vessel's or nerve's id, the pad's name, ``"brainstem"`` or ``"petrous"``.
+        The vessel's or nerve's id, the pad's name or ``"brainstem"``.
     point : (3,) float, mm
         Where the ray enters it (scene frame).
     distance_mm : float
@@ -84,8 +85,6 @@ def _solids(scene: Scene) -> list[tuple[str, str, object]]:
         solids.append(("pad", sponge.name, inside_pad))
     solids.append(("brainstem", "brainstem",
                    lambda p: scene.brainstem.signed_distance(p, PICK_STEP_MM) <= 0.0))
-    if scene.petrous is not None:
-        solids.append(("petrous", "petrous", lambda p: scene.petrous.signed_distance(p) <= 0.0))
     return solids
 
 

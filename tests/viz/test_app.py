@@ -1,0 +1,234 @@
+"""``mvd-sim serve`` in a real headless Chromium: the page loads, the 3D view shows the case,
+a click on a vessel places a pad and changes the verdict, stepping the pulse changes the
+picture; and the server stops cleanly on Ctrl-C."""
+
+import io
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from mvd_sim.case import Case
+from mvd_sim.core.geometry.closest import closest_approach
+from mvd_sim.scene.pick import first_hit
+from mvd_sim.surgery.session import Session
+from mvd_sim.viz.render import BACKGROUND, camera_for
+
+CASE = "aica_as_moderate_right"
+START_TIMEOUT_S = 60.0
+WAIT_S = 30.0
+
+
+def _start_server(*args: str) -> tuple[subprocess.Popen, str]:
+    """``mvd-sim serve ARGS --port 0`` in a child process, and its URL once it listens."""
+    child = subprocess.Popen([sys.executable, "-m", "mvd_sim", "serve", *args, "--port", "0"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.append(child.stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(START_TIMEOUT_S)
+    found = re.search(r"http://127\.0\.0\.1:\d+/", lines[0]) if lines else None
+    if found is None:
+        child.kill()
+        _, err = child.communicate()
+        pytest.fail(f"mvd-sim serve did not start in {START_TIMEOUT_S:g} s: {lines} {err}")
+    return child, found.group(0)
+
+
+def _stop(child: subprocess.Popen) -> tuple[int, str, str]:
+    """Ctrl-C (SIGINT) the server; killed if it is still up after 10 s."""
+    child.send_signal(signal.SIGINT)
+    try:
+        out, err = child.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        out, err = child.communicate()
+        return -9, out, err
+    return child.returncode, out, err
+
+
+@pytest.fixture(scope="module")
+def server():
+    child, url = _start_server(CASE)
+    try:
+        yield url
+    finally:
+        if child.poll() is None:
+            _stop(child)
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or shutil.which("chromium-browser")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--window-size=1400,1000"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    try:
+        driver.get(server)
+        _wait(driver, lambda: _text(driver, "verdict"), "the verdict to show")
+        _wait(driver, lambda: _picture(driver).std() > 5, "the 3D view to show the case")
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _wait(driver, condition, what: str, timeout: float = WAIT_S):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            value = condition()
+        except Exception:  # noqa: BLE001 - the page may still be building
+            value = None
+        if value:
+            return value
+        time.sleep(0.2)
+    pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
+
+
+def _text(driver, element_id: str) -> str:
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.ID, element_id).text.strip()
+
+
+def _view(driver):
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.ID, "view")
+
+
+def _picture(driver) -> np.ndarray:
+    """(h, w, 3) int: a screenshot of the 3D view."""
+    from PIL import Image
+
+    png = _view(driver).screenshot_as_png
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+
+def _changed(a: np.ndarray, b: np.ndarray) -> int:
+    """How many pixels differ clearly (beyond JPEG noise) between two pictures."""
+    assert a.shape == b.shape, "the 3D view changed size"
+    return int(np.count_nonzero(np.abs(a - b).max(axis=2) > 40))
+
+
+def _pixel_of(point: np.ndarray, scene, width: int, height: int) -> tuple[float, float]:
+    """Where a scene point shows in the app's picture (pixels from its top left): the
+    surgeon's camera (:func:`camera_for`, 30 degree vertical view angle), perspective."""
+    camera = camera_for(scene, "retrosigmoid")
+    forward = camera.focus - camera.position
+    forward /= np.linalg.norm(forward)
+    right = np.cross(forward, camera.up)
+    right /= np.linalg.norm(right)
+    up = np.cross(right, forward)
+    d = point - camera.position
+    scale = np.tan(np.radians(15.0)) * (d @ forward)
+    x_ndc, y_ndc = (d @ right) / (scale * width / height), (d @ up) / scale
+    return (x_ndc + 1.0) / 2.0 * width, (1.0 - y_ndc) / 2.0 * height
+
+
+def _vessel_pixel(width: int, height: int) -> tuple[float, float]:
+    """A pixel of the picture showing the AICA where it comes closest to CN VII (in view:
+    no other solid in front of it)."""
+    case = Case.bundled(CASE)
+    scene = Session.start(case).scene
+    aica, nerve = scene.vessels["aica"], scene.nerves["CN7"]
+    closest = closest_approach(aica.points, nerve.points, aica.radius, nerve.radius).arc_a
+    camera = camera_for(case.scene, "retrosigmoid").position
+    for offset in np.arange(0.0, 6.0, 0.25):
+        for s in (closest + offset, closest - offset):
+            point = aica.point_at(s)
+            hit = first_hit(scene, camera, point - camera)
+            if hit is not None and hit.name == "aica":
+                return _pixel_of(point, case.scene, width, height)
+    pytest.fail("no point of the AICA near CN VII is in view")
+
+
+def _click(driver, x: float, y: float) -> None:
+    """Click the 3D view at pixel (x, y) from its top left."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    view = _view(driver)
+    size = view.size
+    ActionChains(driver).move_to_element_with_offset(
+        view, int(round(x - size["width"] / 2)), int(round(y - size["height"] / 2))).click() \
+        .perform()
+
+
+def test_app_loads_without_console_errors(browser):
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+    assert _text(browser, "verdict").startswith("Not decompressed: aica still touches CN VII")
+
+
+def test_the_3d_view_shows_the_case(browser):
+    picture = _picture(browser)
+    assert picture.std() > 20
+    background = np.all(np.abs(picture - np.array(BACKGROUND)) <= 8, axis=2)
+    assert 0.1 < 1.0 - background.mean() < 0.95  # the case fills part of the view, not all
+
+
+def test_a_click_on_the_vessel_places_a_pad_and_the_verdict_changes(browser):
+    before, verdict = _picture(browser), _text(browser, "verdict")
+    size = _view(browser).size
+    _click(browser, *_vessel_pixel(size["width"], size["height"]))
+    after = _wait(browser, lambda: (v := _text(browser, "verdict")) != verdict and v,
+                  "the verdict to change")
+    assert after.startswith("Decompressed: every vessel clears CN VII")
+    assert "pad1" in _text(browser, "pads") and "aica" in _text(browser, "pads")
+    assert _wait(browser, lambda: _changed(before, _picture(browser)) > 100,
+                 "the pad to show in the picture")
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+
+
+def test_a_click_off_the_case_places_nothing(browser):
+    pads = _text(browser, "pads")
+    _click(browser, 3, 3)  # a corner: background
+    message = _wait(browser, lambda: "not a vessel" in (m := _text(browser, "message")) and m,
+                    "the refusal")
+    assert message.startswith("the click met nothing")
+    assert _text(browser, "pads") == pads
+
+
+def test_undo_takes_the_pad_out(browser):
+    from selenium.webdriver.common.by import By
+
+    if "pad1" not in _text(browser, "pads"):
+        pytest.skip("needs the pad of the test before")
+    browser.find_element(By.ID, "undo").click()
+    _wait(browser, lambda: _text(browser, "verdict").startswith("Not decompressed"),
+          "the verdict to go back")
+    assert "pad1" not in _text(browser, "pads")
+
+
+def test_stepping_the_pulse_changes_the_picture(browser):
+    from selenium.webdriver.common.by import By
+
+    before, phase = _picture(browser), _text(browser, "phase-text")
+    assert phase.startswith("phase 0.000")
+    for _ in range(2):  # to phase 0.125, near the systolic peak
+        browser.find_element(By.ID, "phase-next").click()
+    _wait(browser, lambda: _text(browser, "phase-text").startswith("phase 0.125"),
+          "the phase to step")
+    assert _wait(browser, lambda: _changed(before, _picture(browser)) > 50,
+                 "the picture to change with the pulse")
+
+
+def test_ctrl_c_stops_the_server_cleanly():
+    child, url = _start_server()
+    code, out, err = _stop(child)
+    assert code == 0, err
+    assert out.strip().endswith("mvd-sim serve: stopped")
+    assert "Traceback" not in err
