@@ -232,3 +232,62 @@ def test_ctrl_c_stops_the_server_cleanly():
     assert code == 0, err
     assert out.strip().endswith("mvd-sim serve: stopped")
     assert "Traceback" not in err
+
+
+def test_it_listens_on_127_0_0_1_only(server):
+    port = int(server.rsplit(":", 1)[1].strip("/"))
+    listening = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = open(table).read().splitlines()[1:]
+        except OSError:
+            pytest.skip("no /proc/net/tcp here")
+        for row in rows:
+            local, state = row.split()[1], row.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                listening.append(address)
+    assert listening == ["0100007F"]  # 127.0.0.1, and nothing else (no 0.0.0.0, no IPv6)
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (("no_such_case", "--port", "0"), ("no_such_case: no such file or bundled scenario",)),
+    (("--port", "70000"), ("--port: 70000 is not a port",)),
+])
+def test_bad_input_is_one_line(tmp_path, args, fragments):
+    from support import assert_one_error_line, run_cli
+
+    result = run_cli("serve", *args, cwd=tmp_path)
+    assert result.returncode == 1 and result.stdout == ""
+    assert_one_error_line(result.stderr, *fragments)
+
+
+def test_a_port_taken_is_one_line(tmp_path):
+    import socket
+
+    from support import assert_one_error_line, run_cli
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--port", str(port), cwd=tmp_path)
+    assert result.returncode == 1 and result.stdout == ""
+    assert_one_error_line(result.stderr, f"--port {port}: cannot listen on 127.0.0.1:{port}")
+
+
+def test_no_other_host_is_offered(tmp_path):
+    from support import run_cli
+
+    result = run_cli("serve", "--help", cwd=tmp_path)
+    assert result.returncode == 0 and "127.0.0.1 only" in result.stdout
+    assert "--host" not in result.stdout
+    assert run_cli("serve", "--host", "0.0.0.0", cwd=tmp_path).returncode == 2
+
+
+def test_trame_loads_only_to_serve():
+    code = ("import sys, mvd_sim.cli, mvd_sim.viz.app; mvd_sim.cli._parser(); "
+            "print(sorted({m.split('.')[0] for m in sys.modules if m.startswith('trame')}))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, check=True)
+    assert result.stdout.strip() == "[]"
