@@ -12,22 +12,42 @@ import os
 import socket
 import sys
 
+import dataclasses
+
+import numpy as np
+
 from mvd_sim.case import Case
-from mvd_sim.surgery.decompress import settle_postop
+from mvd_sim.contact.analysis import analyze
 from mvd_sim.core.errors import MvdSimError
 from mvd_sim.mechanics.pulse import pulse_level
 from mvd_sim.mechanics.simulate import Settled, build_model, settle
-from mvd_sim.mesh.meshing import tube_mesh
-from mvd_sim.viz.render import (BACKGROUND, BRAINSTEM_COLOR, NERVE_COLORS, SPONGE_COLOR,
-                                VESSEL_COLORS, VESSEL_OPACITY, add_context, camera_for,
-                                prefer_headless)
+from mvd_sim.surgery.decompress import settle_postop
 from mvd_sim.surgery.operation import Operation, operate
+from mvd_sim.viz.actors import labels, legend_entries, scene_parts
+from mvd_sim.viz.camera import camera_for
+from mvd_sim.viz.draw import add_parts, set_camera
+from mvd_sim.viz.overlay import legend_image
+from mvd_sim.viz.palette import BACKGROUND, PANEL_COLOR, TEXT_COLOR
+from mvd_sim.viz.render import prefer_headless
 
 __all__ = ["Viewer", "build_viewer", "open_viewer", "has_display", "require_display",
-           "PHASE_STEPS"]
+           "PHASE_STEPS", "TOGGLES"]
 
 PHASE_STEPS = 16  # the pulse slider snaps to this many phases
-TUBE_SIDES = 24
+#: The viewer's checkboxes, each a group of parts (``contacts``: the patches on top).
+TOGGLES = ("brainstem", "nerves", "vessels", "pads", "context", "contacts")
+_TOGGLE_OF = {"brainstem": "brainstem", "nerve": "nerves", "vessel": "vessels",
+              "pad": "pads", "context": "context"}
+
+
+def _image_data(rgb: np.ndarray):
+    """A pyvista image of an (h, w, 3) uint8 picture, its first row at the top."""
+    import pyvista as pv
+
+    h, w = rgb.shape[:2]
+    image = pv.ImageData(dimensions=(w, h, 1))
+    image.point_data["rgb"] = np.flipud(rgb).reshape(-1, 3)
+    return image
 
 
 def _x_server_reachable(display: str) -> bool:
@@ -63,7 +83,8 @@ def has_display() -> bool:
 
 
 class Viewer:
-    """The plotter, the meshes it shows, and the solved states it switches between.
+    """The plotter, the parts it shows (:func:`~mvd_sim.viz.actors.scene_parts`, as
+    ``render`` draws them) and the solved states it switches between.
 
     Attributes
     ----------
@@ -72,55 +93,77 @@ class Viewer:
         Cardiac phase shown, in [0, 1).
     after : bool
         Whether the operation is made.
+    groups : dict of group -> list of actors
+        The toggles' groups (:data:`TOGGLES`), each the actors of its parts.
+    meshes : dict of name -> pyvista.PolyData
+        The meshes shown of the nerves, vessels and pads, updated in place as the case moves.
     """
 
     def __init__(self, case: Case, operation: Operation, off_screen: bool):
         import pyvista as pv
 
-        from mvd_sim.mesh.files import to_polydata
-        from mvd_sim.mesh.meshing import brainstem_mesh, sponge_mesh
-
         if off_screen:
             prefer_headless()
         scene = case.scene
         self.scene, self.phase, self.after = scene, 0.0, False
-        self.visible = {"brainstem": True, "nerves": True, "vessels": True, "pads": True,
-                        "context": True}
+        self.visible = {group: True for group in TOGGLES}
         self.models = [build_model(scene, (), case.materials)]
         self.operated = None
         if not operation.is_empty:
             self.operated = operate(scene, operation)
             self.models.append(self.operated.model(self.models[0]))
         self.state = settle(scene, level=float(pulse_level(0.0)), model=self.models[0])
+        self.camera = camera_for(scene, "retrosigmoid")
         self.plotter = pv.Plotter(off_screen=off_screen, window_size=[1200, 900])
         self.plotter.set_background(tuple(c / 255 for c in BACKGROUND))
-        camera = camera_for(scene, "retrosigmoid")
-        self.groups: dict[str, list] = {"brainstem": [], "nerves": [], "vessels": [],
-                                        "pads": [],
-                                        "context": list(add_context(self.plotter, scene,
-                                                                    camera).values())}
-        self.groups["brainstem"].append(self.plotter.add_mesh(
-            to_polydata(brainstem_mesh(scene.brainstem, 120, 150)), color=BRAINSTEM_COLOR,
-            smooth_shading=True))
-        self.meshes, self.actors = {}, {}
+        # the pads of the operation, drawn (hidden) from the start so toggling is instant
         shown = self.state.scene
-        for name, tube in {**shown.nerves, **shown.vessels}.items():
-            self.meshes[name] = to_polydata(tube_mesh(tube, TUBE_SIDES))
-            nerve = name in shown.nerves
-            self.actors[name] = self.plotter.add_mesh(
-                self.meshes[name], smooth_shading=True,
-                opacity=1.0 if nerve else VESSEL_OPACITY,
-                color=NERVE_COLORS.get(name) if nerve else VESSEL_COLORS.get(tube.kind))
-            self.groups["nerves" if nerve else "vessels"].append(self.actors[name])
-        self.pad_meshes = []
-        for sponge in self.models[-1].sponges:
-            self.pad_meshes.append(to_polydata(sponge_mesh(sponge)))
-            actor = self.plotter.add_mesh(self.pad_meshes[-1], color=SPONGE_COLOR)
-            actor.SetVisibility(False)
-            self.groups["pads"].append(actor)
-        self.plotter.camera.position = tuple(camera.position)
-        self.plotter.camera.focal_point = tuple(camera.focus)
-        self.plotter.camera.up = tuple(camera.up)
+        pads = self.models[-1].sponges
+        parts = scene_parts(dataclasses.replace(shown, sponges=tuple(pads)),
+                            analyze(shown), self.camera)
+        self.drawn = add_parts(self.plotter, [p for p in parts if p.group != "contact"])
+        self.meshes = {p.name: p.mesh for p in parts
+                       if p.group in ("nerve", "vessel", "pad")}
+        self.pad_names = [p.name for p in parts if p.group == "pad"]
+        self.groups: dict[str, list] = {group: [] for group in TOGGLES}
+        for part in parts:
+            if part.group in _TOGGLE_OF:
+                self.groups[_TOGGLE_OF[part.group]] += self.drawn.actors[part.name]
+        self._contacts(parts)
+        self._annotate(shown, parts)
+        set_camera(self.plotter, self.camera)
+        self._apply_visibility()
+
+    def _contacts(self, parts) -> None:
+        """(Re)draw the contact patches, on top."""
+        for name in [n for n in self.drawn.actors if n.startswith("contact:")]:
+            for actor in self.drawn.actors.pop(name):
+                self.drawn.top.RemoveActor(actor)
+        self.groups["contacts"] = []
+        add_parts(self.plotter, [p for p in parts if p.group == "contact"], self.drawn)
+        for name, actors in self.drawn.actors.items():
+            if name.startswith("contact:"):
+                self.groups["contacts"] += actors
+
+    def _annotate(self, scene, parts) -> None:
+        """Labels at their first anchors, the legend (as ``render`` draws it) and the
+        triad."""
+        import pyvista as pv
+
+        shown = labels(scene)
+        self.label_actor = self.plotter.add_point_labels(
+            pv.PolyData(np.array([label.anchor for label in shown])),
+            [label.text for label in shown], font_size=13, point_size=6,
+            text_color=tuple(c / 255 for c in TEXT_COLOR),
+            shape_color=tuple(c / 255 for c in PANEL_COLOR), shape_opacity=0.9,
+            always_visible=True, reset_camera=False)
+        legend = legend_image(legend_entries(parts))
+        h, w = legend.shape[:2]
+        self.plotter.add_logo_widget(_image_data(legend),
+                                     position=(1.0 - w / 1200 - 0.01, 0.01),
+                                     size=(w / 1200, h / 900))
+        lateral = "lateral" if np.asarray(scene.lateral)[0] > 0 else "medial"
+        self.plotter.add_axes(xlabel=lateral, ylabel="anterior", zlabel="rostral")
 
     def show_group(self, group: str, visible: bool) -> None:
         """Show or hide a group of structures (pads show only after they go in)."""
@@ -135,11 +178,10 @@ class Viewer:
                 actor.SetVisibility(on)
         if self.after:  # a divided vein is gone
             for name in self.operated.divided:
-                self.actors[name].SetVisibility(False)
+                for actor in self.drawn.actors[name]:
+                    actor.SetVisibility(False)
 
     def _solve(self) -> Settled:
-        from mvd_sim.mesh.meshing import sponge_mesh
-
         model = self.models[1 if self.after else 0]
         level = float(pulse_level(self.phase))
         if self.after:
@@ -149,10 +191,15 @@ class Viewer:
         else:
             state = settle(self.scene, level=level, model=model,
                            u0=self.state.solution.u if self.state.model is model else None)
-        for name, tube in {**state.scene.nerves, **state.scene.vessels}.items():
-            self.meshes[name].points = tube_mesh(tube, TUBE_SIDES)[0]
-        for mesh, sponge in zip(self.pad_meshes, state.scene.sponges):
-            mesh.points = sponge_mesh(sponge)[0]
+        shown = state.scene
+        parts = scene_parts(shown, analyze(shown))
+        for part in parts:
+            if part.name in self.meshes:
+                mesh = self.meshes[part.name]
+                mesh.points = part.mesh.points
+                if part.scalars:
+                    mesh.point_data[part.scalars] = part.mesh.point_data[part.scalars]
+        self._contacts(parts)
         self._apply_visibility()
         self.state = state
         self.plotter.render()
@@ -170,16 +217,16 @@ class Viewer:
         self.after = bool(after)
         return self._solve()
 
-
 def build_viewer(case: Case, operation: Operation | None = None,
                  off_screen: bool = False) -> Viewer:
-    """The viewer: checkboxes for brainstem, nerves, vessels, pads and the operative field
-    around them (context), a cardiac-phase slider and, with an ``operation`` that makes a
+    """The viewer: checkboxes for brainstem, nerves, vessels, pads, the operative field
+    around them (context) and the contact patches, labels and the legend as ``render``
+    draws them, a cardiac-phase slider and, with an ``operation`` that makes a
     move, a before/after switch."""
     operation = Operation() if operation is None else operation
     viewer = Viewer(case, operation, off_screen)
     plotter = viewer.plotter
-    groups = ("brainstem", "nerves", "vessels", "pads", "context")
+    groups = TOGGLES
     for k, group in enumerate(groups):
         plotter.add_checkbox_button_widget(
             lambda on, g=group: viewer.show_group(g, on), value=True,
@@ -188,7 +235,7 @@ def build_viewer(case: Case, operation: Operation | None = None,
     plotter.add_slider_widget(
         lambda value: viewer.set_phase(round(value * PHASE_STEPS) / PHASE_STEPS),
         rng=(0.0, 1.0 - 1.0 / PHASE_STEPS), value=0.0, title="cardiac phase",
-        pointa=(0.55, 0.08), pointb=(0.95, 0.08), style="modern")
+        pointa=(0.45, 0.93), pointb=(0.8, 0.93), style="modern")
     if not operation.is_empty:
         plotter.add_checkbox_button_widget(viewer.set_after, value=False,
                                            position=(10, 10 + 45 * len(groups)), size=35)

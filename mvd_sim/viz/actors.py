@@ -1,0 +1,355 @@
+"""A scene as the parts every picture draws: what one shows, all show.
+
+:func:`scene_parts` turns a scene and its contact report into :class:`Part` s (a mesh, a
+colour, an opacity, optionally per-point colours), :func:`labels` into the :class:`Label` s
+written beside them and :func:`legend_entries` into the legend. ``render`` (off-screen
+pictures), ``view`` (the pyvista window), the HTML report's 3D scene and ``mvd-sim serve``
+all build from these; :func:`mvd_sim.viz.draw.add_parts` puts them in a pyvista plotter.
+This module draws nothing: pure data (pyvista meshes are data too).
+
+Groups (:data:`GROUPS`), drawn in this order:
+
+- ``brainstem``;
+- ``context``: the operative field (the petrous bone round the porus, CN IX-XI at their
+  rootlets' size, the flocculus, the retracted cerebellum, the choroid plexus), see-through
+  where it would hide CN VII's root exit zone from the camera;
+- ``nerve``: CN VII and CN VIII, contact patches painted on them (per-point ``rgb``);
+- ``vessel``: by kind, opaque; an end that is attached to nothing (not on another vessel,
+  not inside the brainstem or a solid of the field) fades out over ``FADE_MM``, so no vessel
+  ends as a cut stub in mid-air (per-point ``rgba``);
+- ``pad``: Teflon felt, noise-modulated white (per-point ``rgb``), outlined;
+- ``contact``: one part per contact, the nerve surface it covers in its severity colour,
+  drawn over everything (``on_top``) and outlined, so a patch under its vessel or behind CN
+  VIII still shows.
+
+Every mesh is a :class:`pyvista.PolyData` in the scene frame, mm.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from mvd_sim.contact.analysis import ContactReport, patch_severity
+from mvd_sim.contact.regions import TubeSurface
+from mvd_sim.core.labels import SEVERITIES
+from mvd_sim.mesh.meshing import (Mesh, brainstem_mesh, context_mesh, petrous_mesh,
+                                  sponge_mesh, tube_mesh, tube_vertex_s)
+from mvd_sim.scene.scene import Scene
+from mvd_sim.viz.camera import Camera
+from mvd_sim.viz.palette import (BRAINSTEM_COLOR, CONTEXT_COLORS, NERVE_COLORS,
+                                 OTHER_VESSEL_COLOR, PAD_COLOR, RGB, SEVERITY_COLORS,
+                                 VESSEL_COLORS)
+
+if TYPE_CHECKING:
+    import pyvista
+
+__all__ = ["GROUPS", "Part", "Label", "LegendEntry", "scene_parts", "labels",
+           "legend_entries", "hides_root_exit_zone", "root_exit_zone", "TUBE_SIDES",
+           "FADE_MM", "SEE_THROUGH_OPACITY"]
+
+GROUPS = ("brainstem", "context", "nerve", "vessel", "pad", "contact")
+TUBE_SIDES = 32
+#: Length (mm) over which a vessel's free end fades out.
+FADE_MM = 4.0
+#: An end this near (mm) the surface of another vessel, or inside a solid, is attached.
+ATTACHED_MM = 1.0
+#: Opacity of a context structure that would hide CN VII's root exit zone from the camera.
+SEE_THROUGH_OPACITY = 0.12
+#: Context kinds a window is cut through (retracted) where they would hide CN VII; the
+#: others across the line of sight are drawn see-through.
+RETRACTED_KINDS = ("cerebellum",)
+#: Half-width (mm) of that window round each line of sight to CN VII.
+RETRACTION_WINDOW_MM = 5.0
+#: The legend's entry of each context kind drawn (the lower cranial nerves share one).
+CONTEXT_LEGEND = {"CN9": "CN IX-XI", "CN10": "CN IX-XI", "CN11": "CN IX-XI",
+                  "flocculus": "flocculus", "cerebellum": "cerebellum",
+                  "choroid_plexus": "choroid plexus", "petrous": "petrous bone"}
+#: Felt texture: relative brightness noise of a pad's vertices (+-).
+FELT_NOISE = 0.08
+
+
+@dataclass(frozen=True, eq=False)
+class Part:
+    """One drawable structure.
+
+    Attributes
+    ----------
+    name : str
+        Unique in a scene's parts: a structure's id (``CN7``, ``aica``, ``flocculus``, a
+        pad's name) or ``contact:<nerve>:<vessel>:<k>``.
+    group : one of :data:`GROUPS`
+    mesh : pyvista.PolyData
+        Scene frame, mm.
+    color : (3,) int, 0-255
+        Its colour (the severity's for a contact patch).
+    opacity : float
+        0-1.
+    scalars : str or None
+        Name of a point-data array of per-point uint8 ``rgb`` (n, 3) or ``rgba`` (n, 4)
+        colours to draw instead of ``color``.
+    legend : str or None
+        Its legend entry's text (:func:`legend_entries`).
+    on_top : bool
+        Drawn over every other part (contact patches).
+    outline : bool
+        Drawn with a dark outline (contact patches' boundary, pads' silhouette).
+    """
+
+    name: str
+    group: str
+    mesh: "pyvista.PolyData"
+    color: RGB
+    opacity: float = 1.0
+    scalars: str | None = None
+    legend: str | None = None
+    on_top: bool = False
+    outline: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class Label:
+    """Text written beside a structure.
+
+    Attributes
+    ----------
+    text : str
+    kind : ``"nerve"``, ``"vessel"`` or ``"landmark"``
+    anchors : (n, 3) float, mm
+        Points it may point at, preferred first (the first one the camera sees is used).
+    color : (3,) int
+        The structure's colour (a marker beside the text; the text itself is light).
+    """
+
+    text: str
+    kind: str
+    anchors: np.ndarray
+    color: RGB
+
+    @property
+    def anchor(self) -> np.ndarray:
+        """(3,) float, mm: the preferred anchor."""
+        return self.anchors[0]
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """A legend line: a colour swatch and its text."""
+
+    text: str
+    color: RGB
+
+
+def _polydata(mesh: Mesh) -> "pyvista.PolyData":
+    from mvd_sim.mesh.files import to_polydata
+
+    return to_polydata(mesh)
+
+
+def root_exit_zone(scene: Scene) -> np.ndarray:
+    """(n, 3) float, mm: CN VII's centerline points (as placed) along its root exit zone."""
+    rest = scene.rest_nerves["CN7"]
+    return scene.nerves["CN7"].points[rest.s <= scene.landmarks["CN7"].rez_end_mm]
+
+
+def hides_root_exit_zone(mesh: "pyvista.PolyData", camera: Camera, scene: Scene) -> bool:
+    """Whether ``mesh`` lies across a line of sight from the camera to CN VII's root exit
+    zone (to its centerline points, :func:`root_exit_zone`)."""
+    return any(len(mesh.ray_trace(camera.position, target, first_point=True)[0])
+               for target in root_exit_zone(scene))
+
+
+def _retracted(mesh: "pyvista.PolyData", camera: Camera, scene: Scene) -> "pyvista.PolyData":
+    """``mesh`` with a window cut through it where it lies in front of CN VII's course
+    (brainstem to porus) within ``RETRACTION_WINDOW_MM`` of a line of sight to it, as the
+    retractor holds the cerebellum out of the way."""
+    rest, marks = scene.rest_nerves["CN7"], scene.landmarks["CN7"]
+    targets = scene.nerves["CN7"].points[rest.s <= marks.porus_mm]
+    forward = camera.focus - camera.position
+    forward = forward / np.linalg.norm(forward)
+    points = np.asarray(mesh.points)
+    rel = points[:, None, :] - targets[None, :, :]
+    along = rel @ forward
+    across = np.linalg.norm(rel - along[..., None] * forward, axis=-1)
+    window = np.where(along < 0.0, across, np.inf).min(axis=1) - RETRACTION_WINDOW_MM
+    mesh = mesh.copy()
+    mesh.point_data["window"] = np.minimum(window, 10.0)
+    return mesh.clip_scalar(scalars="window", invert=False, value=0.0).extract_surface(
+        algorithm="dataset_surface")
+
+
+def _context_parts(scene: Scene, camera: Camera | None) -> list[Part]:
+    meshes = [] if scene.petrous is None else [("petrous", "petrous",
+                                                petrous_mesh(scene.petrous))]
+    meshes += [(name, structure.kind, context_mesh(structure, TUBE_SIDES))
+               for name, structure in scene.context.items()]
+    parts = []
+    for name, kind, mesh in meshes:
+        polydata = _polydata(mesh)
+        hides = camera is not None and hides_root_exit_zone(polydata, camera, scene)
+        if hides and kind in RETRACTED_KINDS:
+            polydata, hides = _retracted(polydata, camera, scene), False
+        parts.append(Part(name, "context", polydata, CONTEXT_COLORS[kind],
+                          SEE_THROUGH_OPACITY if hides else 1.0,
+                          legend=CONTEXT_LEGEND[kind]))
+    return parts
+
+
+def _nerve_part(scene: Scene, report: ContactReport, name: str) -> Part:
+    """A nerve, its contact patches painted on it in their severity colours."""
+    mesh = _polydata(tube_mesh(scene.nerves[name], TUBE_SIDES))
+    palette = np.array([NERVE_COLORS[name], *(SEVERITY_COLORS[s] for s in SEVERITIES)],
+                       dtype=np.uint8)
+    rest_s = tube_vertex_s(scene.rest_nerves[name].s, TUBE_SIDES)
+    mesh.point_data["rgb"] = palette[patch_severity(scene, report, name,
+                                                    np.asarray(mesh.points), rest_s)]
+    return Part(name, "nerve", mesh, NERVE_COLORS[name], scalars="rgb")
+
+
+def _contact_parts(scene: Scene, report: ContactReport, nerve_parts: dict[str, Part]
+                   ) -> list[Part]:
+    """One part per contact: the faces of its nerve's mesh wholly on its patch."""
+    parts = []
+    for k, contact in enumerate(report.contacts):
+        nerve = nerve_parts.get(contact.nerve)
+        if nerve is None or contact.vessel not in scene.vessels:
+            continue
+        rest_s = tube_vertex_s(scene.rest_nerves[contact.nerve].s, TUBE_SIDES)
+        on = patch_severity(scene, report.model_copy(update={"contacts": [contact]}),
+                            contact.nerve, np.asarray(nerve.mesh.points), rest_s) > 0
+        if not on.any():
+            continue
+        patch = nerve.mesh.extract_points(on, adjacent_cells=False).extract_surface(algorithm="dataset_surface")
+        if patch.n_cells == 0:
+            continue
+        parts.append(Part(f"contact:{contact.nerve}:{contact.vessel}:{k}", "contact", patch,
+                          SEVERITY_COLORS[contact.severity], on_top=True, outline=True,
+                          legend=f"contact: {contact.severity}"))
+    return parts
+
+
+def _attached(point: np.ndarray, name: str, scene: Scene) -> bool:
+    """Whether a vessel's end ``point`` (3,) mm is on another vessel, or inside the
+    brainstem or a solid of the operative field."""
+    for other, tube in scene.vessels.items():
+        if other != name and TubeSurface.of(tube).signed_gap(point[None])[0] <= ATTACHED_MM:
+            return True
+    if scene.brainstem.signed_distance(point[None])[0] <= 0.0:
+        return True
+    return any(hasattr(s, "signed_distance") and s.signed_distance(point[None])[0] <= 0.0
+               for s in scene.context.values())
+
+
+def _vessel_part(scene: Scene, name: str) -> Part:
+    """A vessel by kind, its free ends fading out over :data:`FADE_MM`."""
+    tube = scene.vessels[name]
+    color = VESSEL_COLORS.get(tube.kind, OTHER_VESSEL_COLOR)
+    mesh = _polydata(tube_mesh(tube, TUBE_SIDES))
+    s = tube_vertex_s(tube.s, TUBE_SIDES)
+    alpha = np.ones(len(s))
+    if not _attached(tube.points[0], name, scene):
+        alpha = np.minimum(alpha, s / FADE_MM)
+    if not _attached(tube.points[-1], name, scene):
+        alpha = np.minimum(alpha, (tube.length_mm - s) / FADE_MM)
+    rgba = np.empty((len(s), 4), dtype=np.uint8)
+    rgba[:, :3] = color
+    rgba[:, 3] = np.round(255 * np.clip(alpha, 0.0, 1.0))
+    mesh.point_data["rgba"] = rgba
+    return Part(name, "vessel", mesh, color, scalars="rgba", legend=tube.kind)
+
+
+def _pad_part(sponge) -> Part:
+    """A Teflon felt pad: white, each vertex a little brighter or darker (seeded by the
+    pad's name, so the same scene gives the same picture), outlined."""
+    mesh = _polydata(sponge_mesh(sponge))
+    rng = np.random.default_rng(zlib.crc32(sponge.name.encode()))
+    shade = 1.0 + FELT_NOISE * rng.uniform(-1.0, 1.0, mesh.n_points)
+    mesh.point_data["rgb"] = np.clip(np.outer(shade, PAD_COLOR), 0, 255).astype(np.uint8)
+    return Part(sponge.name, "pad", mesh, PAD_COLOR, scalars="rgb", legend="Teflon pad",
+                outline=True)
+
+
+def scene_parts(scene: Scene, report: ContactReport, camera: Camera | None = None
+                ) -> list[Part]:
+    """Everything a picture of ``scene`` draws, in drawing order (:data:`GROUPS`).
+
+    Parameters
+    ----------
+    scene : Scene
+    report : ContactReport
+        ``analyze(scene)``: its contacts are painted on the nerves and drawn on top.
+    camera : Camera or None
+        With a camera, a context structure across its line of sight to CN VII's root exit
+        zone is see-through (:data:`SEE_THROUGH_OPACITY`), as a surgeon retracts it.
+    """
+    parts = [Part("brainstem", "brainstem", _polydata(brainstem_mesh(scene.brainstem, 120, 150)),
+                  BRAINSTEM_COLOR, legend=None)]
+    parts += _context_parts(scene, camera)
+    nerves = {name: _nerve_part(scene, report, name) for name in scene.nerves}
+    parts += nerves.values()
+    parts += [_vessel_part(scene, name) for name in scene.vessels]
+    parts += [_pad_part(sponge) for sponge in scene.sponges]
+    parts += _contact_parts(scene, report, nerves)
+    return parts
+
+
+def _vessel_text(name: str, kind: str) -> str:
+    return kind if name.lower() == kind.lower() else f"{kind} {name}"
+
+
+def _on_nerve(scene: Scene, nerve: str, rest_s: float) -> np.ndarray:
+    """(3,) mm: the point of ``nerve`` as placed at arc length ``rest_s`` of its rest
+    course."""
+    tube, rest = scene.nerves[nerve], scene.rest_nerves[nerve]
+    return tube.point_at(float(np.interp(rest_s, rest.s, tube.s)))
+
+
+def labels(scene: Scene, report: ContactReport | None = None) -> list[Label]:
+    """The labels of a picture: CN VII and CN VIII, every vessel (its kind and, when it
+    differs, its id), and CN VII's landmarks (RExP, AS, RDP, REZ end, CP), in priority order.
+
+    A nerve's anchors run along its cisternal course, a vessel's along its length from the
+    point nearest CN VII's root exit zone outward; a landmark has one anchor, on CN VII.
+    ``report`` is accepted for symmetry with :func:`scene_parts` (labels do not depend on
+    it).
+    """
+    out = []
+    marks = scene.landmarks["CN7"]
+    for nerve, text in (("CN7", "CN VII"), ("CN8", "CN VIII")):
+        if nerve not in scene.nerves:
+            continue
+        length = scene.rest_nerves[nerve].length_mm
+        anchors = np.array([_on_nerve(scene, nerve, f * length)
+                            for f in (0.7, 0.6, 0.8, 0.5, 0.9, 0.4)])
+        out.append(Label(text, "nerve", anchors, NERVE_COLORS[nerve]))
+    rez = root_exit_zone(scene).mean(axis=0)
+    for name, tube in scene.vessels.items():
+        order = np.argsort(np.linalg.norm(tube.points - rez, axis=1))
+        out.append(Label(_vessel_text(name, tube.kind), "vessel", tube.points[order[::4]],
+                         VESSEL_COLORS.get(tube.kind, OTHER_VESSEL_COLOR)))
+    # the REZ is RExP + AS + RDP: its end is the end of the RDP zone
+    for text, s in (("RExP", marks.segment_centre("RExP")), ("AS", marks.segment_centre("AS")),
+                    ("RDP", marks.rdp_mm), ("REZ end", marks.rez_end_mm),
+                    ("CP", marks.segment_centre("CP"))):
+        out.append(Label(text, "landmark", _on_nerve(scene, "CN7", s)[None],
+                         NERVE_COLORS["CN7"]))
+    return out
+
+
+def legend_entries(parts: list[Part]) -> list[LegendEntry]:
+    """The legend of a picture of ``parts``: each vessel kind drawn, every severity (the
+    scale, whether or not a contact of it is drawn), the pad and each context kind drawn."""
+    seen: dict[str, RGB] = {}
+    for part in parts:
+        if part.group == "vessel" and part.legend:
+            seen.setdefault(part.legend, part.color)
+    for severity in SEVERITIES:
+        seen[f"contact: {severity}"] = SEVERITY_COLORS[severity]
+    for group in ("pad", "context"):
+        for part in parts:
+            if part.group == group and part.legend:
+                seen.setdefault(part.legend, part.color)
+    return [LegendEntry(text, color) for text, color in seen.items()]
