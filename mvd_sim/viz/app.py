@@ -39,7 +39,11 @@ from mvd_sim.scene.pick import first_hit
 from mvd_sim.scene.scene import Scene
 from mvd_sim.surgery.planner import PAD_DIAMETERS_MM
 from mvd_sim.surgery.session import Session
-from mvd_sim.viz.render import BACKGROUND, camera_for, prefer_headless
+from mvd_sim.viz.actors import LegendEntry, labels, legend_entries, scene_parts
+from mvd_sim.viz.camera import DURAL_DEPTH_MM, Camera, camera_for
+from mvd_sim.viz.draw import Drawn, add_parts, set_camera
+from mvd_sim.viz.palette import BACKGROUND, PANEL_COLOR, TEXT_COLOR
+from mvd_sim.viz.render import prefer_headless
 from mvd_sim.viz.viewer import PHASE_STEPS
 
 __all__ = ["ServeApp", "serve", "case_choices", "HOST", "display_ray"]
@@ -49,38 +53,46 @@ VIEW_SIZE = (1000, 750)  # the picture's starting size (pixels); the browser's s
 AUTO = "auto"  # pad diameter chosen by the planner's rule for the clicked vessel
 
 
-def display_ray(renderer, x: float, y: float) -> tuple[np.ndarray, np.ndarray]:
+def display_ray(renderer, x: float, y: float, near_mm: float
+                ) -> tuple[np.ndarray, np.ndarray]:
     """The line of sight through display pixel ``(x, y)`` (from the bottom left) of a VTK
-    renderer: its point on the near clipping plane and its direction (scene frame, mm)."""
-    ends = []
-    for depth in (0.0, 1.0):
-        renderer.SetDisplayPoint(float(x), float(y), depth)
-        renderer.DisplayToWorld()
-        point = np.array(renderer.GetWorldPoint(), dtype=float)
-        ends.append(point[:3] / point[3])
-    return ends[0], ends[1] - ends[0]
+    renderer's perspective camera, from where it crosses the plane ``near_mm`` in front of
+    the eye (what is nearer is not drawn): that point and the ray's direction (scene frame,
+    mm)."""
+    camera = renderer.GetActiveCamera()
+    eye = np.array(camera.GetPosition(), dtype=float)
+    forward = np.array(camera.GetDirectionOfProjection(), dtype=float)
+    renderer.SetDisplayPoint(float(x), float(y), 0.5)
+    renderer.DisplayToWorld()
+    point = np.array(renderer.GetWorldPoint(), dtype=float)
+    direction = point[:3] / point[3] - eye
+    return eye + near_mm / float(direction @ forward) * direction, direction
 
 
-def _draw_scene(plotter, scene: Scene) -> None:
-    """Draw ``scene`` as ``mvd-sim render`` does (labels and legend included).
+def _unit_rgb(rgb) -> tuple[float, float, float]:
+    return tuple(c / 255 for c in rgb)
 
-    The one place the app draws: it uses the render module's scene drawing until the shared
-    scene-to-actors module replaces it.
-    """
+
+def draw_scene(plotter, scene: Scene, camera: Camera, drawn: Drawn | None = None
+               ) -> list[LegendEntry]:
+    """Draw ``scene`` in ``plotter`` as every picture does: the parts of
+    :func:`~mvd_sim.viz.actors.scene_parts` (contact patches on top, in ``drawn.top`` when
+    given) and the labels at their anchors; returns the legend's entries (the page shows
+    them)."""
+    import pyvista as pv
+
     from mvd_sim.contact.analysis import analyze
-    from mvd_sim.viz.render import _add_scene
 
-    _add_scene(plotter, scene, analyze(scene), True, camera_for(scene, "retrosigmoid"))
-
-
-def _set_camera(renderer, scene: Scene) -> None:
-    camera = camera_for(scene, "retrosigmoid")
-    vtk_camera = renderer.GetActiveCamera()
-    vtk_camera.SetPosition(*camera.position)
-    vtk_camera.SetFocalPoint(*camera.focus)
-    vtk_camera.SetViewUp(*camera.up)
-    vtk_camera.SetViewAngle(30.0)
-    renderer.ResetCameraClippingRange()
+    report = analyze(scene)
+    parts = scene_parts(scene, report, camera)
+    add_parts(plotter, parts, drawn)
+    shown = labels(scene, report)
+    plotter.add_point_labels(
+        pv.PolyData(np.array([label.anchor for label in shown])),
+        [label.text for label in shown], font_size=13, point_size=6,
+        text_color=_unit_rgb(TEXT_COLOR), shape_color=_unit_rgb(PANEL_COLOR),
+        shape_opacity=0.9, always_visible=True, reset_camera=False, name="labels")
+    return legend_entries(parts)
 
 
 class ServeApp:
@@ -110,12 +122,15 @@ class ServeApp:
         self.interactor = vtkRenderWindowInteractor()
         self.interactor.SetRenderWindow(self.plotter.ren_win)
         self.interactor.GetInteractorStyle().SetCurrentStyleToTrackballCamera()
+        self.plotter.renderer.AddObserver("StartEvent", self._clip_at_dural_opening)
         self.history: list[Session] = []
         self.view = None
+        self.drawn = Drawn()
+        self.camera: Camera | None = None
         state = self.server.state
         state.trame__title = "mvd-sim serve"
         state.update(cases=sorted(self.cases), case_name=first, phase_index=0, phase_text="",
-                     verdict="", decompressed=False, message="", pads=[],
+                     verdict="", decompressed=False, message="", pads=[], legend=[],
                      diameters=[AUTO, *(f"{d:g}" for d in PAD_DIAMETERS_MM)], diameter=AUTO,
                      can_undo=False)
         state.change("case_name")(self._on_case)
@@ -150,7 +165,9 @@ class ServeApp:
     def pick(self, x: float, y: float) -> str:
         """A click at display pixel ``(x, y)`` of the picture (from its bottom left): a pad
         on the vessel there, or why not. Returns the message shown."""
-        origin, direction = display_ray(self.plotter.renderer, x, y)
+        renderer = self.plotter.renderer
+        origin, direction = display_ray(renderer, x, y,
+                                        self._near_mm(renderer.GetActiveCamera()))
         hit = first_hit(self.session.scene, origin, direction)
         if hit is None or hit.kind != "vessel":
             what = "nothing" if hit is None else \
@@ -206,37 +223,54 @@ class ServeApp:
             self._show()
 
     def _show(self, reset_camera: bool = False) -> None:
-        """Draw the session shown and put its verdict, pads and phase on the page."""
+        """Draw the session shown (the camera kept where the user left it, unless
+        ``reset_camera``) and put its verdict, pads, phase and legend on the page."""
         session = self.session
         try:
             scene = session.scene
             verdict, decompressed = session.verdict, session.report.decompressed
         except MvdSimError as err:
             scene, verdict, decompressed = None, f"Not solved: {err}", False
-        from vtkmodules.vtkRenderingCore import vtkCamera
-
-        renderer = self.plotter.renderer
-        camera = None if reset_camera else vtkCamera()
-        if camera is not None:  # the camera as the user left it
-            camera.DeepCopy(renderer.GetActiveCamera())
+        if reset_camera:
+            self.camera = camera_for(session.case.scene, "retrosigmoid")
         self.plotter.clear_actors()
-        renderer.RemoveAllViewProps()  # the labels and legend too; the lights stay
-        if scene is not None:
-            _draw_scene(self.plotter, scene)
-        if camera is None:
-            _set_camera(renderer, session.case.scene)
-        else:
-            renderer.GetActiveCamera().DeepCopy(camera)
-            renderer.ResetCameraClippingRange()
+        for renderer in filter(None, (self.plotter.renderer, self.drawn.top)):
+            renderer.RemoveAllViewProps()  # the labels and patches too; the lights stay
+        self.drawn = Drawn(top=self.drawn.top)
+        legend = [] if scene is None else draw_scene(self.plotter, scene, self.camera,
+                                                     self.drawn)
+        if reset_camera:
+            set_camera(self.plotter, self.camera)
         level = float(pulse_level(session.phase))
         with self.server.state as state:
             state.verdict, state.decompressed = verdict, decompressed
             state.phase_text = f"phase {session.phase:.3f} of the cycle (pulse level {level:.2f})"
             state.pads = [{"id": pad.id, "text": f"{pad.id}: {pad.diameter_mm:g} mm, "
                            f"{pad.vessel} at {pad.vessel_s_mm:.1f} mm"} for pad in session.pads]
+            state.legend = [{"text": entry.text, "color": "rgb({}, {}, {})".format(*entry.color)}
+                            for entry in legend]
             state.can_undo = len(self.history) > 1
         if self.view is not None:
             self.view.update()
+
+    def _near_mm(self, camera) -> float:
+        """How far in front of the eye of VTK ``camera`` the picture starts (mm): at the
+        dural opening (:data:`~mvd_sim.viz.camera.DURAL_DEPTH_MM` in front of the focus) in
+        an operative view, as ``render`` draws it, wherever the user has turned or moved the
+        camera; else where the camera's own clipping starts."""
+        if self.camera is None or not self.camera.operative:
+            return camera.GetClippingRange()[0]
+        distance = camera.GetDistance()
+        return max(distance - DURAL_DEPTH_MM, 0.1 * distance)
+
+    def _clip_at_dural_opening(self, renderer, _event) -> None:
+        """Before every render: nothing nearer than :meth:`_near_mm` is drawn (the web view
+        resets the clipping range to everything there is)."""
+        if self.camera is not None and self.camera.operative:
+            camera = renderer.GetActiveCamera()
+            distance = camera.GetDistance()
+            camera.SetClippingRange(self._near_mm(camera),
+                                    distance + self.camera.far_mm - self.camera.distance_mm)
 
     def _on_click(self, event: dict) -> None:
         """The remote view's click: its position in the browser's picture (pixels from the
@@ -298,6 +332,17 @@ class ServeApp:
                             interactive_ratio=1, picking_modes=("['click']",),
                             click=(self._on_click, "[$event]"),
                             style="position: absolute; inset: 0;")
+                        panel, text = ("rgb({}, {}, {})".format(*c)
+                                       for c in (PANEL_COLOR, TEXT_COLOR))
+                        with html.Div(id="legend", style=(
+                                "position: absolute; right: 12px; bottom: 12px; padding: "
+                                f"6px 10px; background: {panel}; color: {text}; "
+                                "font-size: 0.8rem; pointer-events: none;")):
+                            with html.Div(v_for="entry in legend", key="entry.text"):
+                                html.Span(style=("`display: inline-block; width: 0.8em; "
+                                                 "height: 0.8em; margin-right: 0.4em; "
+                                                 "background: ${entry.color}`",))
+                                html.Span("{{ entry.text }}")
 
 
 def _answer_launcher(web_server) -> None:

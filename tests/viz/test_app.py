@@ -15,10 +15,11 @@ import numpy as np
 import pytest
 
 from mvd_sim.case import Case
-from mvd_sim.core.geometry.closest import closest_approach
+from mvd_sim.core.geometry.closest import closest_approach, point_polyline
 from mvd_sim.scene.pick import first_hit
 from mvd_sim.surgery.session import Session
-from mvd_sim.viz.render import BACKGROUND, camera_for
+from mvd_sim.viz.camera import camera_for, project
+from mvd_sim.viz.palette import BACKGROUND
 
 CASE = "aica_as_moderate_right"
 START_TIMEOUT_S = 60.0
@@ -78,7 +79,9 @@ def browser(server):
     try:
         driver.get(server)
         _wait(driver, lambda: _text(driver, "verdict"), "the verdict to show")
-        _wait(driver, lambda: _picture(driver).std() > 5, "the 3D view to show the case")
+        # until the server's first picture arrives the view is the page's white
+        _wait(driver, lambda: np.all(_picture(driver) == 255, axis=2).mean() < 0.5,
+              "the 3D view to show the case")
         yield driver
     finally:
         driver.quit()
@@ -123,36 +126,50 @@ def _changed(a: np.ndarray, b: np.ndarray) -> int:
     return int(np.count_nonzero(np.abs(a - b).max(axis=2) > 40))
 
 
-def _pixel_of(point: np.ndarray, scene, width: int, height: int) -> tuple[float, float]:
-    """Where a scene point shows in the app's picture (pixels from its top left): the
-    surgeon's camera (:func:`camera_for`, 30 degree vertical view angle), perspective."""
-    camera = camera_for(scene, "retrosigmoid")
-    forward = camera.focus - camera.position
-    forward /= np.linalg.norm(forward)
-    right = np.cross(forward, camera.up)
-    right /= np.linalg.norm(right)
-    up = np.cross(right, forward)
-    d = point - camera.position
-    scale = np.tan(np.radians(15.0)) * (d @ forward)
-    x_ndc, y_ndc = (d @ right) / (scale * width / height), (d @ up) / scale
-    return (x_ndc + 1.0) / 2.0 * width, (1.0 - y_ndc) / 2.0 * height
+def _sight(camera, size: tuple[int, int], column: float, row: float) -> np.ndarray:
+    """The direction of the line of sight through a pixel (the inverse of
+    :func:`~mvd_sim.viz.camera.project`)."""
+    forward, right, up = camera.basis()
+    half = np.tan(np.radians(camera.view_angle_deg) / 2)
+    x, y = 2 * column / size[0] - 1, 1 - 2 * row / size[1]
+    return forward + x * half * size[0] / size[1] * right + y * half * up
 
 
-def _vessel_pixel(width: int, height: int) -> tuple[float, float]:
-    """A pixel of the picture showing the AICA where it comes closest to CN VII (in view:
-    no other solid in front of it)."""
+def _pixel_showing(name: str, s_mm: float, width: int, height: int) -> tuple[float, float]:
+    """A pixel of the picture showing tube ``name`` (a vessel or nerve, in the scene the app
+    starts with) near arc length ``s_mm`` along it, from the surgeon's camera: the nearest
+    point of its course whose pixel, and every pixel within 2 of it, look first (from the
+    dural opening, where the picture starts) at that tube within 1.5 mm of that point."""
     case = Case.bundled(CASE)
     scene = Session.start(case).scene
+    tube = {**scene.vessels, **scene.nerves}[name]
+    camera = camera_for(case.scene, "retrosigmoid")
+    forward = camera.basis()[0]
+
+    def seen_arc(column: float, row: float) -> float:
+        sight = _sight(camera, (width, height), column, row)
+        hit = first_hit(scene, camera.position + camera.near_mm / (sight @ forward) * sight,
+                        sight)
+        if hit is None or hit.name != name:
+            return np.inf
+        _, seg, u, _ = point_polyline(hit.point[None], tube.points)
+        return tube.s[seg[0]] + u[0] * (tube.s[seg[0] + 1] - tube.s[seg[0]])
+
+    for offset in np.arange(0.0, 6.0, 0.25):
+        for s in (s_mm + offset, s_mm - offset):
+            column, row, _ = project(tube.point_at(s), camera, (width, height))[0]
+            if all(abs(seen_arc(column + dx, row + dy) - s) <= 1.5
+                   for dx in (-2, 0, 2) for dy in (-2, 0, 2)):
+                return column, row
+    pytest.fail(f"no point of {name} near {s_mm:.1f} mm along it is in view")
+
+
+def _aica_at_cn7(width: int, height: int) -> tuple[float, float]:
+    """A pixel showing the AICA where it comes closest to CN VII."""
+    scene = Session.start(Case.bundled(CASE)).scene
     aica, nerve = scene.vessels["aica"], scene.nerves["CN7"]
     closest = closest_approach(aica.points, nerve.points, aica.radius, nerve.radius).arc_a
-    camera = camera_for(case.scene, "retrosigmoid").position
-    for offset in np.arange(0.0, 6.0, 0.25):
-        for s in (closest + offset, closest - offset):
-            point = aica.point_at(s)
-            hit = first_hit(scene, camera, point - camera)
-            if hit is not None and hit.name == "aica":
-                return _pixel_of(point, case.scene, width, height)
-    pytest.fail("no point of the AICA near CN VII is in view")
+    return _pixel_showing("aica", closest, width, height)
 
 
 def _click(driver, x: float, y: float) -> None:
@@ -182,7 +199,7 @@ def test_the_3d_view_shows_the_case(browser):
 def test_a_click_on_the_vessel_places_a_pad_and_the_verdict_changes(browser):
     before, verdict = _picture(browser), _text(browser, "verdict")
     size = _view(browser).size
-    _click(browser, *_vessel_pixel(size["width"], size["height"]))
+    _click(browser, *_aica_at_cn7(size["width"], size["height"]))
     after = _wait(browser, lambda: (v := _text(browser, "verdict")) != verdict and v,
                   "the verdict to change")
     assert after.startswith("Decompressed: every vessel clears CN VII")
@@ -193,12 +210,15 @@ def test_a_click_on_the_vessel_places_a_pad_and_the_verdict_changes(browser):
     assert errors == []
 
 
-def test_a_click_off_the_case_places_nothing(browser):
+def test_a_click_on_the_nerve_places_nothing(browser):
     pads = _text(browser, "pads")
-    _click(browser, 3, 3)  # a corner: background
+    size = _view(browser).size
+    # CN VIII: from the retrosigmoid view it lies in front of CN VII along most of its course
+    cn8 = Case.bundled(CASE).scene.rest_nerves["CN8"]
+    _click(browser, *_pixel_showing("CN8", cn8.length_mm / 2, size["width"], size["height"]))
     message = _wait(browser, lambda: "not a vessel" in (m := _text(browser, "message")) and m,
                     "the refusal")
-    assert message.startswith("the click met nothing")
+    assert message.startswith("the click met CN8, not a vessel")
     assert _text(browser, "pads") == pads
 
 
