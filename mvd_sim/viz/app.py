@@ -123,6 +123,7 @@ class ServeApp:
         self.interactor.SetRenderWindow(self.plotter.ren_win)
         self.interactor.GetInteractorStyle().SetCurrentStyleToTrackballCamera()
         self.plotter.renderer.AddObserver("StartEvent", self._clip_at_dural_opening)
+        self.triad = self._orientation_triad()
         self.history: list[Session] = []
         self.view = None
         self.drawn = Drawn()
@@ -137,6 +138,23 @@ class ServeApp:
         state.change("phase_index")(self._on_phase)
         self._build_ui()
         self.load(first)
+
+    def _orientation_triad(self):
+        """The orientation triad in the lower left corner, turning with the camera (its x
+        axis is labelled per case: lateral on the right side, medial on the left)."""
+        from vtkmodules.vtkInteractionWidgets import vtkOrientationMarkerWidget
+        from vtkmodules.vtkRenderingAnnotation import vtkAxesActor
+
+        axes = vtkAxesActor()
+        axes.SetYAxisLabelText("anterior")
+        axes.SetZAxisLabelText("rostral")
+        widget = vtkOrientationMarkerWidget()
+        widget.SetOrientationMarker(axes)
+        widget.SetInteractor(self.interactor)
+        widget.SetViewport(0.0, 0.0, 0.16, 0.2)
+        widget.SetEnabled(1)
+        widget.InteractiveOff()
+        return widget
 
     @property
     def session(self) -> Session:
@@ -154,6 +172,8 @@ class ServeApp:
             self._say(str(err))
             return
         self.history = [Session.start(case)]
+        self.triad.GetOrientationMarker().SetXAxisLabelText(
+            "lateral" if case.scene.lateral[0] > 0 else "medial")
         with self.server.state as state:
             state.case_name, state.phase_index, state.message = name, 0, ""
         self._show(reset_camera=True)

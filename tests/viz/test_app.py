@@ -311,3 +311,31 @@ def test_trame_loads_only_to_serve():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=120, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_the_app_switches_case_and_removes_pads_in_process(case_of):
+    """The app's own calls, without a browser: a pad placed at the AICA's pixel, removed by
+    its id; another case shown from its start."""
+    from trame.app import get_server
+
+    from mvd_sim.viz.app import ServeApp, case_choices
+
+    cases, first = case_choices(CASE)
+    app = ServeApp(cases, first, server=get_server("test-serve-in-process", client_type="vue3"))
+    try:
+        state = app.server.state
+        width, height = app.plotter.ren_win.GetSize()
+        column, row = _aica_at_cn7(width, height)
+        message = app.pick(column, height - row)
+        assert message.startswith("pad1: a 1 mm pad on CN VII for aica"), message
+        assert state.verdict.startswith("Decompressed") and state.decompressed
+        app.remove_pad("pad1")
+        assert state.pads == [] and state.verdict.startswith("Not decompressed")
+        app.undo()
+        assert [p["id"] for p in state.pads] == ["pad1"]
+        app.load("near_miss_control_right")
+        assert state.case_name == "near_miss_control_right" and state.pads == []
+        assert app.session.case.name == "near_miss_control_right"
+        assert state.verdict == app.session.verdict and not state.can_undo
+    finally:
+        app.plotter.close()
