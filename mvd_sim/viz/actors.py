@@ -15,9 +15,12 @@ Groups (:data:`GROUPS`), drawn in this order:
   where it would hide CN VII's root exit zone from the camera;
 - ``nerve``: CN VII and CN VIII, contact patches painted on them (per-point ``rgb``);
 - ``vessel``: by kind, opaque; an end that is attached to nothing (not on another vessel,
-  not inside the brainstem or a solid of the field) fades out over ``FADE_MM``, so no vessel
-  ends as a cut stub in mid-air (per-point ``rgba``);
-- ``pad``: Teflon felt, noise-modulated white (per-point ``rgb``), outlined;
+  not inside the brainstem or a solid of the field) fades into the background's dark over
+  ``FADE_MM``, as a vessel leaving the lit field, so no vessel ends as a cut stub in mid-air
+  (per-point ``rgb``);
+- ``pad``: Teflon felt, noise-modulated white (per-point ``rgb``), outlined and drawn over
+  everything (``on_top``): the operation is what the "after" picture is about, and a pad sits
+  under the vessel it holds off;
 - ``contact``: one part per contact, the nerve surface it covers in its severity colour,
   drawn over everything (``on_top``) and outlined, so a patch under its vessel or behind CN
   VIII still shows.
@@ -40,7 +43,7 @@ from mvd_sim.mesh.meshing import (Mesh, brainstem_mesh, context_mesh, petrous_me
                                   sponge_mesh, tube_mesh, tube_vertex_s)
 from mvd_sim.scene.scene import Scene
 from mvd_sim.viz.camera import Camera
-from mvd_sim.viz.palette import (BRAINSTEM_COLOR, CONTEXT_COLORS, NERVE_COLORS,
+from mvd_sim.viz.palette import (BACKGROUND, BRAINSTEM_COLOR, CONTEXT_COLORS, NERVE_COLORS,
                                  OTHER_VESSEL_COLOR, PAD_COLOR, RGB, SEVERITY_COLORS,
                                  VESSEL_COLORS)
 
@@ -53,7 +56,7 @@ __all__ = ["GROUPS", "Part", "Label", "LegendEntry", "scene_parts", "labels",
 
 GROUPS = ("brainstem", "context", "nerve", "vessel", "pad", "contact")
 TUBE_SIDES = 32
-#: Length (mm) over which a vessel's free end fades out.
+#: Length (mm) over which a vessel's free end fades into the dark.
 FADE_MM = 4.0
 #: An end this near (mm) the surface of another vessel, or inside a solid, is attached.
 ATTACHED_MM = 1.0
@@ -119,15 +122,20 @@ class Label:
     text : str
     kind : ``"nerve"``, ``"vessel"`` or ``"landmark"``
     anchors : (n, 3) float, mm
-        Points it may point at, preferred first (the first one the camera sees is used).
+        Points it may point at, preferred first (the first one the camera sees is used):
+        on the structure's centerline.
     color : (3,) int
         The structure's colour (a marker beside the text; the text itself is light).
+    radii : (n,) float, mm
+        The structure's radius at each anchor: an anchor is seen when the surface drawn in
+        front of it is no more than this (and a little) nearer.
     """
 
     text: str
     kind: str
     anchors: np.ndarray
     color: RGB
+    radii: np.ndarray
 
     @property
     def anchor(self) -> np.ndarray:
@@ -244,32 +252,32 @@ def _attached(point: np.ndarray, name: str, scene: Scene) -> bool:
 
 
 def _vessel_part(scene: Scene, name: str) -> Part:
-    """A vessel by kind, its free ends fading out over :data:`FADE_MM`."""
+    """A vessel by kind, its free ends fading into the dark of the background over
+    :data:`FADE_MM` (opaque: a vessel hides what is behind it)."""
     tube = scene.vessels[name]
     color = VESSEL_COLORS.get(tube.kind, OTHER_VESSEL_COLOR)
     mesh = _polydata(tube_mesh(tube, TUBE_SIDES))
     s = tube_vertex_s(tube.s, TUBE_SIDES)
-    alpha = np.ones(len(s))
+    level = np.ones(len(s))
     if not _attached(tube.points[0], name, scene):
-        alpha = np.minimum(alpha, s / FADE_MM)
+        level = np.minimum(level, s / FADE_MM)
     if not _attached(tube.points[-1], name, scene):
-        alpha = np.minimum(alpha, (tube.length_mm - s) / FADE_MM)
-    rgba = np.empty((len(s), 4), dtype=np.uint8)
-    rgba[:, :3] = color
-    rgba[:, 3] = np.round(255 * np.clip(alpha, 0.0, 1.0))
-    mesh.point_data["rgba"] = rgba
-    return Part(name, "vessel", mesh, color, scalars="rgba", legend=tube.kind)
+        level = np.minimum(level, (tube.length_mm - s) / FADE_MM)
+    level = np.clip(level, 0.0, 1.0)[:, None]
+    rgb = level * np.asarray(color, float) + (1.0 - level) * np.asarray(BACKGROUND, float)
+    mesh.point_data["rgb"] = np.round(rgb).astype(np.uint8)
+    return Part(name, "vessel", mesh, color, scalars="rgb", legend=tube.kind)
 
 
 def _pad_part(sponge) -> Part:
     """A Teflon felt pad: white, each vertex a little brighter or darker (seeded by the
-    pad's name, so the same scene gives the same picture), outlined."""
+    pad's name, so the same scene gives the same picture), outlined, on top."""
     mesh = _polydata(sponge_mesh(sponge))
     rng = np.random.default_rng(zlib.crc32(sponge.name.encode()))
     shade = 1.0 + FELT_NOISE * rng.uniform(-1.0, 1.0, mesh.n_points)
     mesh.point_data["rgb"] = np.clip(np.outer(shade, PAD_COLOR), 0, 255).astype(np.uint8)
     return Part(sponge.name, "pad", mesh, PAD_COLOR, scalars="rgb", legend="Teflon pad",
-                outline=True)
+                on_top=True, outline=True)
 
 
 def scene_parts(scene: Scene, report: ContactReport, camera: Camera | None = None
@@ -324,18 +332,20 @@ def labels(scene: Scene, report: ContactReport | None = None) -> list[Label]:
         length = scene.rest_nerves[nerve].length_mm
         anchors = np.array([_on_nerve(scene, nerve, f * length)
                             for f in (0.7, 0.6, 0.8, 0.5, 0.9, 0.4)])
-        out.append(Label(text, "nerve", anchors, NERVE_COLORS[nerve]))
+        out.append(Label(text, "nerve", anchors, NERVE_COLORS[nerve],
+                         np.full(len(anchors), scene.nerves[nerve].radius.max())))
     rez = root_exit_zone(scene).mean(axis=0)
     for name, tube in scene.vessels.items():
         order = np.argsort(np.linalg.norm(tube.points - rez, axis=1))
-        out.append(Label(_vessel_text(name, tube.kind), "vessel", tube.points[order[::4]],
-                         VESSEL_COLORS.get(tube.kind, OTHER_VESSEL_COLOR)))
+        out.append(Label(_vessel_text(name, tube.kind), "vessel", tube.points[order],
+                         VESSEL_COLORS.get(tube.kind, OTHER_VESSEL_COLOR),
+                         tube.radius[order]))
     # the REZ is RExP + AS + RDP: its end is the end of the RDP zone
     for text, s in (("RExP", marks.segment_centre("RExP")), ("AS", marks.segment_centre("AS")),
                     ("RDP", marks.rdp_mm), ("REZ end", marks.rez_end_mm),
                     ("CP", marks.segment_centre("CP"))):
         out.append(Label(text, "landmark", _on_nerve(scene, "CN7", s)[None],
-                         NERVE_COLORS["CN7"]))
+                         NERVE_COLORS["CN7"], scene.nerves["CN7"].radius[:1]))
     return out
 
 

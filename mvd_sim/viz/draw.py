@@ -1,6 +1,6 @@
 """Put :mod:`~mvd_sim.viz.actors` parts in a pyvista plotter (the one place that does).
 
-Parts marked ``on_top`` (contact patches) go in a second VTK renderer layered over the
+Parts marked ``on_top`` (contact patches and pads) go in a second VTK renderer layered over the
 plotter's, sharing its camera: they draw over whatever is in front of them, so a patch under
 its vessel or behind CN VIII still shows, with its outline.
 """
@@ -80,7 +80,11 @@ def add_parts(plotter, parts: list[Part], drawn: Drawn | None = None) -> Drawn:
         kwargs = {"color": _unit_rgb(part.color)} if part.scalars is None else {
             "scalars": part.scalars, "rgb": True}
         flat = part.group == "contact"    # a patch shows its severity's colour exactly
+        # felt is matte and bright: more ambient light, no highlight
+        felt = {"ambient": 0.45, "diffuse": 0.65, "specular": 0.0} if part.group == "pad" \
+            else {}
         actor = plotter.add_mesh(part.mesh, smooth_shading=not flat, lighting=not flat,
+                                 **felt,
                                  opacity=part.opacity, reset_camera=False, name=part.name,
                                  **kwargs)
         if renderer is not plotter.renderer:

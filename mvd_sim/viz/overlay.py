@@ -25,8 +25,9 @@ Box = tuple[int, int, int, int]
 FOG_MM = 14.0
 #: Outside the microscope's field the picture is this fraction of the background.
 VIGNETTE_LEVEL = 0.35
-#: How far (mm) behind the surface seen an anchor may lie and still count as seen.
-VISIBLE_SLACK_MM = 1.5
+#: How far (mm) beyond its structure's radius behind the surface drawn an anchor may lie
+#: and still count as seen.
+VISIBLE_SLACK_MM = 0.5
 _PAD = 4          # pixels of panel round a text
 _GAP = 3          # pixels kept between boxes
 
@@ -98,20 +99,30 @@ def microscope(image: np.ndarray, depth: np.ndarray, camera: Camera,
 
 def _seen_anchor(label: Label, camera: Camera, depth: np.ndarray, field: float | None
                  ) -> tuple[float, float] | None:
-    """The first of a label's anchors inside the picture (and the field) that the camera
-    sees, or None (a landmark's or a nerve's first anchor inside: CN VII is labelled where
-    CN VIII hides it)."""
+    """A pixel where the camera sees the structure at the first of a label's anchors that
+    it sees, inside the picture (and the field): within the structure's projected radius of
+    the anchor, a pixel whose surface is no nearer than the anchor's structure's near side
+    (less :data:`VISIBLE_SLACK_MM`). None when no anchor is seen (a landmark's or a nerve's
+    first anchor inside instead: CN VII is labelled where CN VIII hides it)."""
     h, w = depth.shape
+    per_mm = pixels_per_mm(camera, (w, h))
     inside = None
-    for col, row, d in project(label.anchors, camera, (w, h)):
+    for (col, row, d), radius in zip(project(label.anchors, camera, (w, h)), label.radii):
         if not (0 <= col < w and 0 <= row < h):
             continue
         if field is not None and np.hypot(col - w / 2, row - h / 2) > field:
             continue
-        seen = depth[int(row), int(col)]
-        if label.kind == "landmark" or (np.isfinite(seen) and d <= seen + VISIBLE_SLACK_MM):
+        if label.kind == "landmark":
             return float(col), float(row)
         inside = (float(col), float(row)) if inside is None else inside
+        reach = max(1, int(radius * per_mm))
+        r0, c0 = max(0, int(row) - reach), max(0, int(col) - reach)
+        patch = depth[r0:int(row) + reach + 1, c0:int(col) + reach + 1]
+        rows, cols = np.nonzero(np.nan_to_num(patch, nan=-np.inf)
+                                >= d - radius - VISIBLE_SLACK_MM)
+        if len(rows):
+            k = np.argmin(np.hypot(rows + r0 - row, cols + c0 - col))
+            return float(cols[k] + c0), float(rows[k] + r0)
     return inside if label.kind == "nerve" else None
 
 
@@ -223,7 +234,8 @@ def _triad(draw, font, camera: Camera, axes: dict[str, np.ndarray], size: tuple[
             draw.polygon(head, fill=TEXT_COLOR)
         else:
             ux, uy = 0.0, -1.0
-        tx = end[0] + ux * 1.2 * px - draw.textlength(name, font=font) / 2
+        half = draw.textlength(name, font=font) / 2     # text centred beyond the head
+        tx = end[0] + ux * (0.5 * px + half) - half
         ty = end[1] + uy * 1.0 * px - px / 2
         draw.text((tx, ty), name, font=font, fill=TEXT_COLOR)
     return tuple(int(v) for v in box)

@@ -61,10 +61,13 @@ def patient_axes(scene: Scene) -> dict[str, np.ndarray]:
 
 @dataclass(frozen=True)
 class Panel:
-    """One rendered panel: its picture, its camera and what is drawn over it."""
+    """One rendered panel: its picture (h, w, 3) uint8, its camera, each pixel's depth
+    (h, w) float (mm from the eye to the surface drawn beneath the parts on top; NaN where
+    nothing is) and what is drawn over it."""
 
     image: np.ndarray
     camera: Camera
+    depth: np.ndarray
     annotation: Annotation | None
 
 
@@ -113,7 +116,7 @@ def render_panel(scene: Scene, title: str | None = None, view: str = "retrosigmo
         image, annotation = annotate(image, depth, camera, labels(scene, report),
                                      legend_entries(parts) if legend else None, title,
                                      patient_axes(scene))
-    return Panel(image, camera, annotation)
+    return Panel(image, camera, depth, annotation)
 
 
 def render_image(scenes: list[tuple[Scene, str]], view: str = "retrosigmoid",

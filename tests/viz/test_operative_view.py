@@ -52,14 +52,22 @@ def test_each_contact_patch_shows_its_severity_colour_where_it_is(bare):
         assert near.sum() >= 20, (contact.vessel, contact.severity)
 
 
-def test_patches_are_parts_drawn_on_top_and_outlined(scene_of):
-    """One part per contact, drawn over what hides it (the retrosigmoid view looks at CN VII
-    past CN VIII; the test above finds each patch's colour there)."""
+def test_a_patch_behind_another_structure_still_shows(scene_of):
+    """Seen along the petrous face, CN VIII lies over CN VII: the surface drawn at a contact's
+    pixel is nearer than the contact (it is hidden), and its colour shows there all the same."""
     scene = scene_of(CASE)
-    panel = render_panel(scene, None, "retrosigmoid", (320, 240), annotate_it=False)
+    panel = render_panel(scene, None, "retrosigmoid", SIZE, annotate_it=False)
+    hidden = 0
+    for contact in mvd_sim.analyze(scene).contacts:
+        col, row, depth = project(contact.nerve_point_mm, panel.camera, SIZE)[0]
+        if panel.depth[int(row), int(col)] < depth - 0.5:
+            hidden += 1
+            rows, cols = np.nonzero(np.all(panel.image == SEVERITY_COLORS[contact.severity],
+                                           axis=-1))
+            assert (np.hypot(rows - row, cols - col) < 20).sum() >= 20
+    assert hidden >= 1
     parts = scene_parts(scene, mvd_sim.analyze(scene), panel.camera)
     patches = [p for p in parts if p.group == "contact"]
-    assert len(patches) == len(mvd_sim.analyze(scene).contacts)
     assert all(p.on_top and p.outline for p in patches)
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import mvd_sim
+from mvd_sim.mesh.files import to_polydata
 from mvd_sim.mesh.meshing import petrous_mesh
 from mvd_sim.viz.actors import root_exit_zone as _root_exit_zone
 from mvd_sim.viz.camera import project
@@ -169,6 +170,6 @@ def test_the_context_never_hides_the_root_exit_zone(scene_of, view):
 def test_a_structure_across_the_line_of_sight_is_drawn_see_through(scene_of):
     scene = scene_of("aica_as_moderate_right")
     # from the side, the petrous bone lies between the camera and the root exit zone
-    assert hides_root_exit_zone(petrous_mesh(scene.petrous), camera_for(scene, "lateral"), scene)
-    assert not hides_root_exit_zone(petrous_mesh(scene.petrous),
-                                    camera_for(scene, "retrosigmoid"), scene)
+    bone = to_polydata(petrous_mesh(scene.petrous))
+    assert hides_root_exit_zone(bone, camera_for(scene, "lateral"), scene)
+    assert not hides_root_exit_zone(bone, camera_for(scene, "retrosigmoid"), scene)

@@ -1,0 +1,67 @@
+"""The scene as parts: one list for every picture, contacts as their own parts, vessels
+without cut stubs, labels for what a surgeon names."""
+
+import numpy as np
+import pytest
+
+import mvd_sim
+from mvd_sim.viz.actors import (FADE_MM, GROUPS, TUBE_SIDES, labels, legend_entries,
+                                scene_parts)
+from mvd_sim.viz.camera import camera_for
+from mvd_sim.viz.palette import BACKGROUND, SEVERITY_COLORS, VESSEL_COLORS
+
+
+@pytest.fixture(scope="module")
+def multi(scene_of):
+    scene = scene_of("multi_aica_pica_right")
+    report = mvd_sim.analyze(scene)
+    return scene, report, scene_parts(scene, report, camera_for(scene, "retrosigmoid"))
+
+
+def test_parts_come_in_drawing_order_with_unique_names(multi):
+    _, _, parts = multi
+    order = [GROUPS.index(p.group) for p in parts]
+    assert order == sorted(order)
+    assert len({p.name for p in parts}) == len(parts)
+
+
+def test_one_contact_part_per_contact_in_its_severity_colour(multi):
+    scene, report, parts = multi
+    patches = [p for p in parts if p.group == "contact"]
+    assert len(patches) == len(report.contacts) >= 2
+    for part, contact in zip(patches, report.contacts):
+        assert part.color == SEVERITY_COLORS[contact.severity]
+        # the patch lies on the nerve where the contact is
+        distance = np.linalg.norm(np.asarray(part.mesh.points) - contact.nerve_point_mm, axis=1)
+        assert distance.min() < 0.5 + scene.nerves[contact.nerve].radius.max()
+
+
+def test_a_free_vessel_end_fades_into_the_dark_and_an_attached_one_does_not(multi):
+    scene, _, parts = multi
+    aica = next(p for p in parts if p.name == "aica")
+    rgb = np.asarray(aica.mesh.point_data["rgb"])
+    n = len(scene.vessels["aica"].points)
+    first, last = rgb[:TUBE_SIDES], rgb[(n - 1) * TUBE_SIDES:n * TUBE_SIDES]
+    # the AICA leaves the BA (attached) and its far end is free
+    assert np.all(first == VESSEL_COLORS["AICA"])
+    assert np.abs(last.astype(int) - BACKGROUND).max() <= 1
+    assert FADE_MM > 0
+
+
+def test_labels_name_both_nerves_every_vessel_and_cn7s_landmarks(multi):
+    scene, report, _ = multi
+    texts = [label.text for label in labels(scene, report)]
+    assert {"CN VII", "CN VIII", "RExP", "AS", "RDP", "REZ end", "CP"} <= set(texts)
+    assert len([t for t in texts if t.split()[0] in VESSEL_COLORS]) == len(scene.vessels)
+    rdp, rez_end = (next(label for label in labels(scene) if label.text == t)
+                    for t in ("RDP", "REZ end"))
+    assert np.linalg.norm(rdp.anchor - rez_end.anchor) > 0.3     # two labels, two places
+
+
+def test_the_legend_lists_each_kind_once_and_every_severity(multi):
+    scene, _, parts = multi
+    texts = [e.text for e in legend_entries(parts)]
+    assert len(texts) == len(set(texts))
+    assert {f"contact: {s}" for s in SEVERITY_COLORS} <= set(texts)
+    assert {t.kind for t in scene.vessels.values()} <= set(texts)
+    assert "CN IX-XI" in texts and "cerebellum" in texts
