@@ -89,9 +89,11 @@ def _solids(scene: Scene) -> list[tuple[str, str, object]]:
 
 
 def first_hit(scene: Scene, origin: np.ndarray, direction: np.ndarray,
-              reach_mm: float = PICK_REACH_MM) -> Hit | None:
+              reach_mm: float = PICK_REACH_MM, over: tuple[str, ...] = ()) -> Hit | None:
     """The first solid of ``scene`` the ray from ``origin`` along ``direction`` enters
-    within ``reach_mm``, or None (the ray passes everything).
+    within ``reach_mm``, or None (the ray passes everything); a solid of a kind in ``over``
+    (drawn over everything else, as the pictures draw the pads) is met before any other
+    wherever it lies along the ray.
 
     Parameters
     ----------
@@ -102,6 +104,8 @@ def first_hit(scene: Scene, origin: np.ndarray, direction: np.ndarray,
         Its direction (any length but zero).
     reach_mm : float
         How far along it to look.
+    over : tuple of str
+        Kinds (``"pad"``, ...) drawn over the others.
 
     Raises
     ------
@@ -119,11 +123,14 @@ def first_hit(scene: Scene, origin: np.ndarray, direction: np.ndarray,
     best: tuple[int, str, str, object] | None = None
     for kind, name, inside in _solids(scene):
         hits = np.flatnonzero(inside(samples))
-        if len(hits) and (best is None or hits[0] < best[0]):
-            best = (int(hits[0]), kind, name, inside)
+        # a kind drawn over the others comes first: its samples count from -len(t)
+        first = int(hits[0]) - (len(t) if kind in over else 0) if len(hits) else None
+        if first is not None and (best is None or first < best[0]):
+            best = (first, kind, name, inside)
     if best is None:
         return None
     k, kind, name, inside = best
+    k %= len(t)
     low, high = max(t[k] - PICK_STEP_MM, 0.0), t[k]  # outside at low (or the start), inside
     for _ in range(_REFINE_STEPS):
         mid = 0.5 * (low + high)

@@ -39,7 +39,7 @@ from mvd_sim.scene.pick import first_hit
 from mvd_sim.scene.scene import Scene
 from mvd_sim.surgery.planner import PAD_DIAMETERS_MM
 from mvd_sim.surgery.session import Session
-from mvd_sim.viz.actors import LegendEntry, labels, legend_entries, scene_parts
+from mvd_sim.viz.actors import Part, labels, legend_entries, scene_parts
 from mvd_sim.viz.camera import DURAL_DEPTH_MM, Camera, camera_for
 from mvd_sim.viz.draw import Drawn, add_parts, set_camera
 from mvd_sim.viz.palette import BACKGROUND, PANEL_COLOR, TEXT_COLOR
@@ -51,6 +51,9 @@ __all__ = ["ServeApp", "serve", "case_choices", "HOST", "display_ray"]
 HOST = "127.0.0.1"  # the app is for this machine only: it is never bound elsewhere
 VIEW_SIZE = (1000, 750)  # the picture's starting size (pixels); the browser's sets it after
 AUTO = "auto"  # pad diameter chosen by the planner's rule for the clicked vessel
+#: Groups of parts that are solids of the pick (:func:`~mvd_sim.scene.pick.first_hit`'s
+#: kinds) and may be drawn over the others.
+PICKED_OVER = frozenset({"pad"})
 
 
 def display_ray(renderer, x: float, y: float, near_mm: float
@@ -74,11 +77,10 @@ def _unit_rgb(rgb) -> tuple[float, float, float]:
 
 
 def draw_scene(plotter, scene: Scene, camera: Camera, drawn: Drawn | None = None
-               ) -> list[LegendEntry]:
+               ) -> list[Part]:
     """Draw ``scene`` in ``plotter`` as every picture does: the parts of
-    :func:`~mvd_sim.viz.actors.scene_parts` (contact patches on top, in ``drawn.top`` when
-    given) and the labels at their anchors; returns the legend's entries (the page shows
-    them)."""
+    :func:`~mvd_sim.viz.actors.scene_parts` (those ``on_top`` in ``drawn.top`` when given)
+    and the labels at their anchors; returns the parts."""
     import pyvista as pv
 
     from mvd_sim.contact.analysis import analyze
@@ -92,7 +94,7 @@ def draw_scene(plotter, scene: Scene, camera: Camera, drawn: Drawn | None = None
         [label.text for label in shown], font_size=13, point_size=6,
         text_color=_unit_rgb(TEXT_COLOR), shape_color=_unit_rgb(PANEL_COLOR),
         shape_opacity=0.9, always_visible=True, reset_camera=False, name="labels")
-    return legend_entries(parts)
+    return parts
 
 
 class ServeApp:
@@ -128,6 +130,7 @@ class ServeApp:
         self.view = None
         self.drawn = Drawn()
         self.camera: Camera | None = None
+        self.over: tuple[str, ...] = ()
         state = self.server.state
         state.trame__title = "mvd-sim serve"
         state.update(cases=sorted(self.cases), case_name=first, phase_index=0, phase_text="",
@@ -188,7 +191,7 @@ class ServeApp:
         renderer = self.plotter.renderer
         origin, direction = display_ray(renderer, x, y,
                                         self._near_mm(renderer.GetActiveCamera()))
-        hit = first_hit(self.session.scene, origin, direction)
+        hit = first_hit(self.session.scene, origin, direction, over=self.over)
         if hit is None or hit.kind != "vessel":
             what = "nothing" if hit is None else \
                 {"nerve": hit.name, "pad": f"pad {hit.name}"}.get(hit.kind, f"the {hit.name}")
@@ -257,8 +260,10 @@ class ServeApp:
         for renderer in filter(None, (self.plotter.renderer, self.drawn.top)):
             renderer.RemoveAllViewProps()  # the labels and patches too; the lights stay
         self.drawn = Drawn(top=self.drawn.top)
-        legend = [] if scene is None else draw_scene(self.plotter, scene, self.camera,
-                                                     self.drawn)
+        parts = [] if scene is None else draw_scene(self.plotter, scene, self.camera,
+                                                    self.drawn)
+        # a click where a part drawn over the others shows meets it (the pads)
+        self.over = tuple({part.group for part in parts if part.on_top} & PICKED_OVER)
         if reset_camera:
             set_camera(self.plotter, self.camera)
         level = float(pulse_level(session.phase))
@@ -268,7 +273,7 @@ class ServeApp:
             state.pads = [{"id": pad.id, "text": f"{pad.id}: {pad.diameter_mm:g} mm, "
                            f"{pad.vessel} at {pad.vessel_s_mm:.1f} mm"} for pad in session.pads]
             state.legend = [{"text": entry.text, "color": "rgb({}, {}, {})".format(*entry.color)}
-                            for entry in legend]
+                            for entry in legend_entries(parts)]
             state.can_undo = len(self.history) > 1
         if self.view is not None:
             self.view.update()

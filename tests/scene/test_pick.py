@@ -65,9 +65,14 @@ def test_the_brainstem_and_pads_are_solid(case_of):
     session = Session.start(case)
     padded = session.with_pad_at("aica", session.scene.vessels["aica"].point_at(22.5))
     pad = padded.scene.sponges[0]
-    hit = first_hit(padded.scene, pad.centre + 20.0 * pad.facing, -pad.facing)
+    origin = pad.centre + 20.0 * pad.facing  # looking at it past the vessel it holds off
+    hit = first_hit(padded.scene, origin, -pad.facing)
     assert hit.kind in ("pad", "vessel")  # the vessel it holds off may lie over it
-    assert np.linalg.norm(hit.point - pad.centre) <= pad.radius_mm + 1.5
+    # drawn over everything, the pad is met first wherever it lies along the ray
+    over = first_hit(padded.scene, origin, -pad.facing, over=("pad",))
+    assert (over.kind, over.name) == ("pad", pad.name)
+    assert over.distance_mm >= hit.distance_mm
+    assert np.linalg.norm(over.point - pad.centre) == pytest.approx(pad.radius_mm, abs=0.01)
 
 
 def test_a_ray_away_from_the_scene_meets_nothing(scene_of):

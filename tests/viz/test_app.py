@@ -329,6 +329,12 @@ def test_the_app_switches_case_and_removes_pads_in_process(case_of):
         message = app.pick(column, height - row)
         assert message.startswith("pad1: a 1 mm pad on CN VII for aica"), message
         assert state.verdict.startswith("Decompressed") and state.decompressed
+        # the pad is drawn over everything: a click where it shows meets it, not the vessel
+        pad = app.session.scene.sponges[0]
+        column, row, _ = project(pad.centre, app.camera, (width, height))[0]
+        assert app.pick(column, height - row).startswith("the click met pad pad1, not a "
+                                                         "vessel")
+        assert [p["id"] for p in state.pads] == ["pad1"]
         app.remove_pad("pad1")
         assert state.pads == [] and state.verdict.startswith("Not decompressed")
         app.undo()
