@@ -25,7 +25,7 @@ Examples
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -171,7 +171,9 @@ class ServeApp:
         phase 0, the surgeon's camera."""
         try:
             case = Case.from_yaml(self.cases[name])
-        except MvdSimError as err:
+        except MvdSimError as err:  # the case shown stays, and so does its name
+            if self.history:
+                self.server.state.case_name = self._name_of(self.session.case)
             self._say(str(err))
             return
         self.history = [Session.start(case)]
@@ -234,9 +236,12 @@ class ServeApp:
         self.history.append(session.at_phase(self.session.phase))
         self._show()
 
+    def _name_of(self, case: Case) -> str:
+        return next(name for name, path in self.cases.items() if path == case.source)
+
     def _on_case(self, case_name, **_) -> None:
         if self.history and case_name in self.cases and \
-                self.cases[case_name] != self.session.case.source:
+                case_name != self._name_of(self.session.case):
             self.load(case_name)
 
     def _on_phase(self, phase_index, **_) -> None:
@@ -421,8 +426,7 @@ def case_choices(scenario: str | os.PathLike | None) -> tuple[dict[str, Path], s
     return cases, first
 
 
-def serve(scenario: str | os.PathLike | None = None, port: int = 8080,
-          ready: Callable[[str], None] | None = None) -> None:
+def serve(scenario: str | os.PathLike | None = None, port: int = 8080) -> None:
     """Serve the app on ``http://127.0.0.1:PORT/`` until Ctrl-C (or SIGTERM); then say so
     and return.
 
@@ -432,8 +436,6 @@ def serve(scenario: str | os.PathLike | None = None, port: int = 8080,
         The case shown first, a file or a bundled name (see :func:`case_choices`).
     port : int
         0 picks a free port.
-    ready : callable, optional
-        Called with the app's URL once it listens (default: print it).
 
     Raises
     ------
@@ -447,8 +449,7 @@ def serve(scenario: str | os.PathLike | None = None, port: int = 8080,
     server = app.server
 
     def listening(**_) -> None:
-        url = f"http://{HOST}:{server.port}/"
-        (ready or (lambda u: print(f"mvd-sim serve: {u} (Ctrl-C stops)", flush=True)))(url)
+        print(f"mvd-sim serve: http://{HOST}:{server.port}/ (Ctrl-C stops)", flush=True)
 
     server.controller.on_server_ready.add(listening)
     server.controller.on_server_bind.add(_answer_launcher)
