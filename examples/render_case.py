@@ -1,5 +1,5 @@
-"""Render a bundled case from the surgeon's retrosigmoid view and three other angles, and
-before/after the planner's moves. Writes PNG files into ``renders/``.
+"""Render a bundled case from the surgeon's retrosigmoid and infrafloccular views and three
+atlas angles, and before/after the planner's moves. Writes PNG files into ``renders/``.
 
 Run: ``python examples/render_case.py`` (about 20 s; no display needed).
 """

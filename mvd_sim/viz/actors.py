@@ -15,9 +15,9 @@ Groups (:data:`GROUPS`), drawn in this order:
   where it would hide CN VII's root exit zone from the camera;
 - ``nerve``: CN VII and CN VIII, contact patches painted on them (per-point ``rgb``);
 - ``vessel``: by kind, opaque; an end that is attached to nothing (not on another vessel,
-  not inside the brainstem or a solid of the field) fades into the background's dark over
-  ``FADE_MM``, as a vessel leaving the lit field, so no vessel ends as a cut stub in mid-air
-  (per-point ``rgb``);
+  not inside the brainstem or a solid of the field) is a part of its own (``<id>:end``)
+  fading out over ``FADE_MM`` (per-point ``rgba``), so no vessel ends as a cut stub in
+  mid-air;
 - ``pad``: Teflon felt, noise-modulated white (per-point ``rgb``), outlined and drawn over
   everything (``on_top``): the operation is what the "after" picture is about, and a pad sits
   under the vessel it holds off;
@@ -43,7 +43,7 @@ from mvd_sim.mesh.meshing import (Mesh, brainstem_mesh, context_mesh, petrous_me
                                   sponge_mesh, tube_mesh, tube_vertex_s)
 from mvd_sim.scene.scene import Scene
 from mvd_sim.viz.camera import Camera
-from mvd_sim.viz.palette import (BACKGROUND, BRAINSTEM_COLOR, CONTEXT_COLORS, NERVE_COLORS,
+from mvd_sim.viz.palette import (BRAINSTEM_COLOR, CONTEXT_COLORS, NERVE_COLORS,
                                  OTHER_VESSEL_COLOR, PAD_COLOR, RGB, SEVERITY_COLORS,
                                  VESSEL_COLORS)
 
@@ -56,7 +56,7 @@ __all__ = ["GROUPS", "Part", "Label", "LegendEntry", "scene_parts", "labels",
 
 GROUPS = ("brainstem", "context", "nerve", "vessel", "pad", "contact")
 TUBE_SIDES = 32
-#: Length (mm) over which a vessel's free end fades into the dark.
+#: Length (mm) over which a vessel's free end fades out.
 FADE_MM = 4.0
 #: An end this near (mm) the surface of another vessel, or inside a solid, is attached.
 ATTACHED_MM = 1.0
@@ -251,9 +251,9 @@ def _attached(point: np.ndarray, name: str, scene: Scene) -> bool:
                for s in scene.context.values())
 
 
-def _vessel_part(scene: Scene, name: str) -> Part:
-    """A vessel by kind, its free ends fading into the dark of the background over
-    :data:`FADE_MM` (opaque: a vessel hides what is behind it)."""
+def _vessel_parts(scene: Scene, name: str) -> list[Part]:
+    """A vessel by kind, opaque; each free end a part of its own fading out (per-point
+    ``rgba``) over :data:`FADE_MM` (``<name>:end``)."""
     tube = scene.vessels[name]
     color = VESSEL_COLORS.get(tube.kind, OTHER_VESSEL_COLOR)
     mesh = _polydata(tube_mesh(tube, TUBE_SIDES))
@@ -263,10 +263,18 @@ def _vessel_part(scene: Scene, name: str) -> Part:
         level = np.minimum(level, s / FADE_MM)
     if not _attached(tube.points[-1], name, scene):
         level = np.minimum(level, (tube.length_mm - s) / FADE_MM)
-    level = np.clip(level, 0.0, 1.0)[:, None]
-    rgb = level * np.asarray(color, float) + (1.0 - level) * np.asarray(BACKGROUND, float)
-    mesh.point_data["rgb"] = np.round(rgb).astype(np.uint8)
-    return Part(name, "vessel", mesh, color, scalars="rgb", legend=tube.kind)
+    fading = level < 1.0
+    if not fading.any():
+        return [Part(name, "vessel", mesh, color, legend=tube.kind)]
+    body = mesh.extract_points(~fading, adjacent_cells=False).extract_surface(
+        algorithm="dataset_surface")
+    mesh.point_data["rgba"] = np.column_stack(
+        [np.tile(np.asarray(color, np.uint8), (len(s), 1)),
+         np.round(255 * np.clip(level, 0.0, 1.0)).astype(np.uint8)])
+    ends = mesh.extract_points(fading, adjacent_cells=True).extract_surface(
+        algorithm="dataset_surface")
+    return [Part(name, "vessel", body, color, legend=tube.kind),
+            Part(f"{name}:end", "vessel", ends, color, scalars="rgba")]
 
 
 def _pad_part(sponge) -> Part:
@@ -298,7 +306,7 @@ def scene_parts(scene: Scene, report: ContactReport, camera: Camera | None = Non
     parts += _context_parts(scene, camera)
     nerves = {name: _nerve_part(scene, report, name) for name in scene.nerves}
     parts += nerves.values()
-    parts += [_vessel_part(scene, name) for name in scene.vessels]
+    parts += [part for name in scene.vessels for part in _vessel_parts(scene, name)]
     parts += [_pad_part(sponge) for sponge in scene.sponges]
     parts += _contact_parts(scene, report, nerves)
     return parts

@@ -195,10 +195,7 @@ class Viewer:
         parts = scene_parts(shown, analyze(shown))
         for part in parts:
             if part.name in self.meshes:
-                mesh = self.meshes[part.name]
-                mesh.points = part.mesh.points
-                if part.scalars:
-                    mesh.point_data[part.scalars] = part.mesh.point_data[part.scalars]
+                self.meshes[part.name].copy_from(part.mesh)
         self._contacts(parts)
         self._apply_visibility()
         self.state = state

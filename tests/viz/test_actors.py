@@ -5,10 +5,9 @@ import numpy as np
 import pytest
 
 import mvd_sim
-from mvd_sim.viz.actors import (FADE_MM, GROUPS, TUBE_SIDES, labels, legend_entries,
-                                scene_parts)
+from mvd_sim.viz.actors import FADE_MM, GROUPS, labels, legend_entries, scene_parts
 from mvd_sim.viz.camera import camera_for
-from mvd_sim.viz.palette import BACKGROUND, SEVERITY_COLORS, VESSEL_COLORS
+from mvd_sim.viz.palette import SEVERITY_COLORS, VESSEL_COLORS
 
 
 @pytest.fixture(scope="module")
@@ -36,16 +35,20 @@ def test_one_contact_part_per_contact_in_its_severity_colour(multi):
         assert distance.min() < 0.5 + scene.nerves[contact.nerve].radius.max()
 
 
-def test_a_free_vessel_end_fades_into_the_dark_and_an_attached_one_does_not(multi):
+def test_a_free_vessel_end_fades_out_and_an_attached_one_does_not(multi):
     scene, _, parts = multi
-    aica = next(p for p in parts if p.name == "aica")
-    rgb = np.asarray(aica.mesh.point_data["rgb"])
-    n = len(scene.vessels["aica"].points)
-    first, last = rgb[:TUBE_SIDES], rgb[(n - 1) * TUBE_SIDES:n * TUBE_SIDES]
-    # the AICA leaves the BA (attached) and its far end is free
-    assert np.all(first == VESSEL_COLORS["AICA"])
-    assert np.abs(last.astype(int) - BACKGROUND).max() <= 1
-    assert FADE_MM > 0
+    body = next(p for p in parts if p.name == "aica")
+    end = next(p for p in parts if p.name == "aica:end")
+    tube = scene.vessels["aica"]
+    assert body.scalars is None and body.color == VESSEL_COLORS["AICA"]
+    alpha = np.asarray(end.mesh.point_data["rgba"])[:, 3]
+    assert alpha.min() == 0 and alpha.max() > 200
+    # the AICA leaves the BA (attached, whole) and its far end is free (fading)
+    points = np.asarray(end.mesh.points)
+    assert np.linalg.norm(points - tube.points[-1], axis=1).min() < 1e-6
+    assert np.linalg.norm(points - tube.points[0], axis=1).min() > FADE_MM
+    assert np.linalg.norm(np.asarray(body.mesh.points) - tube.points[0], axis=1).min() < 1e-6
+    assert "aica:end" not in {p.name for p in parts if p.legend}
 
 
 def test_labels_name_both_nerves_every_vessel_and_cn7s_landmarks(multi):
