@@ -45,6 +45,7 @@ _EXAMPLES = """examples:
   mvd-sim plan multi_aica_pica_right --save planned
   mvd-sim render multi_aica_pica_right -o case.png --view retrosigmoid
   mvd-sim report multi_aica_pica_right -o case.html
+  mvd-sim serve aica_as_moderate_right --port 0   # web app on 127.0.0.1: click to place pads
   mvd-sim warmup                  # compile the numerical kernels ahead (CI, Docker images)
 
 outputs are made in memory, then written whole or not at all: on a full disk one error line
@@ -210,6 +211,13 @@ def _cmd_view(args: argparse.Namespace) -> int:
     operation = _operation(args, case)
     with _about(args.plan or case.source):
         open_viewer(case, operation)
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from mvd_sim.viz.app import serve  # trame itself is imported only once it serves
+
+    serve(args.scenario, args.port)
     return 0
 
 
@@ -488,6 +496,21 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_view)
 
     p = sub.add_parser(
+        "serve", help="a local web app: step the pulse, click a vessel to place a pad, see "
+        "the verdict",
+        epilog="examples: mvd-sim serve aica_as_moderate_right\n"
+               "          mvd-sim serve case.yaml --port 0    # any free port; the URL is "
+               "printed\n"
+               "listens on 127.0.0.1 only (this machine); Ctrl-C stops it",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("scenario", nargs="?", metavar="SCENARIO", help="scenario file or bundled "
+                   "name shown first (default: the first bundled one); the bundled ones are "
+                   "offered too")
+    p.add_argument("--port", type=int, default=8080, metavar="N",
+                   help="port on 127.0.0.1 (default: %(default)s; 0: any free port)")
+    p.set_defaults(run=_cmd_serve)
+
+    p = sub.add_parser(
         "report", help="write a self-contained HTML case report (pictures, the case in 3D, "
         "contacts, plot)",
         epilog="examples: mvd-sim report multi_aica_pica_right -o case.html\n"
@@ -618,7 +641,7 @@ def _refuse_output_over_input(args: argparse.Namespace) -> None:
 _SHOWS_PROGRESS = (_cmd_analyze, _cmd_decompress, _cmd_plan, _cmd_render, _cmd_report,
                    _cmd_export, _cmd_validate)
 # commands that build scenes, so run compiled kernels
-_USES_KERNELS = (*_SHOWS_PROGRESS, _cmd_view, _cmd_dataset)
+_USES_KERNELS = (*_SHOWS_PROGRESS, _cmd_view, _cmd_serve, _cmd_dataset)
 
 
 def _interrupted() -> int:

@@ -68,9 +68,9 @@ from mvd_sim.surgery.decompress import (PRESSURE_LIMITS_KPA, DecompressionReport
 from mvd_sim.surgery.operation import Operation, operate
 from mvd_sim.surgery.pads import START_TOLERANCE_MM, pad_gap
 
-__all__ = ["plan", "plan_states", "load_plan", "Plan", "PlanMove", "PAD_DIAMETERS_MM",
-           "SEAT_OFFSETS_MM", "TRANSPOSE_DISTANCES_MM", "SLING_OFFSETS_MM", "MAX_CANDIDATES",
-           "IDLE_PAD_GAP_MM", "PULSE_ALLOWANCE_MM"]
+__all__ = ["plan", "plan_states", "load_plan", "pad_sizes", "Plan", "PlanMove",
+           "PAD_DIAMETERS_MM", "SEAT_OFFSETS_MM", "TRANSPOSE_DISTANCES_MM", "SLING_OFFSETS_MM",
+           "MAX_CANDIDATES", "IDLE_PAD_GAP_MM", "PULSE_ALLOWANCE_MM"]
 
 PAD_DIAMETERS_MM = (1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0)  # facts file: about 1-4 mm
 PAD_TO_VESSEL = (0.5, 1.5)  # pad diameter / vessel diameter (facts file, *estimate*)
@@ -202,7 +202,9 @@ def load_plan(path: str | os.PathLike, scenario: str | None = None,
     return plan
 
 
-def _sizes(vessel_diameter_mm: float) -> list[float]:
+def pad_sizes(vessel_diameter_mm: float) -> list[float]:
+    """Pad diameters (mm, of :data:`PAD_DIAMETERS_MM`, smallest first) for a vessel of that
+    diameter: :data:`PAD_TO_VESSEL` times it, else the one size nearest it."""
     low, high = (k * vessel_diameter_mm for k in PAD_TO_VESSEL)
     sizes = [d for d in PAD_DIAMETERS_MM if low - 1e-9 <= d <= high + 1e-9]
     return sizes or [min(PAD_DIAMETERS_MM, key=lambda d: abs(d - vessel_diameter_mm))]
@@ -315,7 +317,7 @@ def _pad_options(case: Case, target, chosen: Operation, away: bool
     vessel = case.scene.vessels[target.vessel]
     k = len(chosen.pads) + 1
     base_arc = _closest_arc(case, target.vessel)
-    sizes = _sizes(2.0 * float(vessel.radius[0]))
+    sizes = pad_sizes(2.0 * float(vessel.radius[0]))
     if away:  # off the nerve a larger pad presses nothing delicate: up to the largest
         sizes = [d for d in PAD_DIAMETERS_MM if d >= sizes[0]]
     for diameter in sizes:
@@ -587,7 +589,7 @@ def _describe(move: PlanMove) -> str:
 
 def _no_plan_message(case: Case, target: _Target, extra_mm: float = 0.0) -> str:
     vessel = case.scene.vessels[target.vessel]
-    nerve_sizes = _sizes(2 * float(vessel.radius[0]))
+    nerve_sizes = pad_sizes(2 * float(vessel.radius[0]))
     moves = (f"pads of {nerve_sizes[0]:g}-{PAD_DIAMETERS_MM[-1]:g} mm away from the nerve or "
              f"of {', '.join(f'{d:g}' for d in nerve_sizes)} mm on it")
     if vessel.kind != "vein":
