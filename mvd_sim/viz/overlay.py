@@ -206,22 +206,26 @@ def _scale_bar(draw, font, camera: Camera, size: tuple[int, int], px: int) -> Bo
     mm = max((m for m in (1, 2, 5, 10) if m * per_mm <= size[0] / 6), default=1)
     left, base = 2 * px, size[1] - 2 * px
     length = int(round(mm * per_mm))
-    draw.rectangle([left, base - 4, left + length, base], fill=TEXT_COLOR)
     text = f"{mm} mm"
-    draw.text((left, base - 8 - px), text, font=font, fill=TEXT_COLOR)
     right = max(left + length, left + int(draw.textlength(text, font=font)))
-    return (left - _PAD, base - 8 - px - _PAD, right + _PAD, base + _PAD)
+    box = (left - _PAD, base - 8 - px - _PAD, right + _PAD, base + _PAD)
+    draw.rectangle([box[0], box[1], box[2] - 1, box[3] - 1], fill=PANEL_COLOR + (200,))
+    draw.rectangle([left, base - 4, left + length, base], fill=TEXT_COLOR)
+    draw.text((left, base - 8 - px), text, font=font, fill=TEXT_COLOR)
+    return box
 
 
 def _triad(draw, font, camera: Camera, axes: dict[str, np.ndarray], size: tuple[int, int],
            px: int) -> Box:
     """Arrows for the patient's directions as projected into the picture, upper right (an
-    arrow short where the direction points along the view)."""
-    _, right, up = camera.basis()
+    arrow short where the direction points along the view; a ring with a dot where it points
+    at the eye, with a cross where away)."""
+    forward, right, up = camera.basis()
     arm = 3 * px
     centre = (size[0] - 3.5 * px - arm, 2.5 * px + arm)
     box = [centre[0] - arm - 3 * px, centre[1] - arm - px, centre[0] + arm + 3 * px,
            centre[1] + arm + px]
+    draw.rectangle(box, fill=PANEL_COLOR + (200,))
     for name, direction in axes.items():
         dx, dy = float(direction @ right), -float(direction @ up)
         end = (centre[0] + arm * dx, centre[1] + arm * dy)
@@ -232,8 +236,18 @@ def _triad(draw, font, camera: Camera, axes: dict[str, np.ndarray], size: tuple[
             head = [(end[0] + 6 * ux, end[1] + 6 * uy),
                     (end[0] - 4 * uy, end[1] + 4 * ux), (end[0] + 4 * uy, end[1] - 4 * ux)]
             draw.polygon(head, fill=TEXT_COLOR)
-        else:
-            ux, uy = 0.0, -1.0
+        else:   # along the view: a dot (toward the eye) or a cross (away) in a ring
+            ring = [centre[0] - 6, centre[1] - 6, centre[0] + 6, centre[1] + 6]
+            draw.ellipse(ring, outline=TEXT_COLOR, width=2)
+            if float(direction @ forward) < 0:
+                draw.ellipse([centre[0] - 2, centre[1] - 2, centre[0] + 2, centre[1] + 2],
+                             fill=TEXT_COLOR)
+            else:
+                draw.line([ring[0] + 2, ring[1] + 2, ring[2] - 2, ring[3] - 2],
+                          fill=TEXT_COLOR, width=2)
+                draw.line([ring[0] + 2, ring[3] - 2, ring[2] - 2, ring[1] + 2],
+                          fill=TEXT_COLOR, width=2)
+            ux, uy = -0.7, 0.7          # its name below left of the ring
         half = draw.textlength(name, font=font) / 2     # text centred beyond the head
         tx = end[0] + ux * (0.5 * px + half) - half
         ty = end[1] + uy * 1.0 * px - px / 2

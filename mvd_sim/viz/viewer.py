@@ -97,6 +97,8 @@ class Viewer:
         The toggles' groups (:data:`TOGGLES`), each the actors of its parts.
     meshes : dict of name -> pyvista.PolyData
         The meshes shown of the nerves, vessels and pads, updated in place as the case moves.
+    labels : list of Label
+        The labels drawn (at their first anchors, on the case as first shown).
     """
 
     def __init__(self, case: Case, operation: Operation, off_screen: bool):
@@ -150,7 +152,7 @@ class Viewer:
         triad."""
         import pyvista as pv
 
-        shown = labels(scene)
+        shown = self.labels = labels(scene)
         self.label_actor = self.plotter.add_point_labels(
             pv.PolyData(np.array([label.anchor for label in shown])),
             [label.text for label in shown], font_size=13, point_size=6,

@@ -53,8 +53,9 @@ def test_each_contact_patch_shows_its_severity_colour_where_it_is(bare):
 
 
 def test_a_patch_behind_another_structure_still_shows(scene_of):
-    """Seen along the petrous face, CN VIII lies over CN VII: the surface drawn at a contact's
-    pixel is nearer than the contact (it is hidden), and its colour shows there all the same."""
+    """Seen along the petrous face, something lies in front of a contact (its vessel, CN
+    VIII): the surface drawn at its pixel is nearer than the contact (it is hidden), and its
+    colour shows there all the same."""
     scene = scene_of(CASE)
     panel = render_panel(scene, None, "retrosigmoid", SIZE, annotate_it=False)
     hidden = 0

@@ -65,3 +65,23 @@ def test_no_display_is_one_line(case_of, monkeypatch):
     assert not has_display()
     with pytest.raises(mvd_sim.MvdSimError, match="no display"):
         open_viewer(case_of("near_miss_control_right"))
+
+
+def test_the_viewer_shows_what_render_shows(viewer):
+    """The contact patch in its severity colour (on top, toggled with ``contacts``), the
+    labels and the legend, from the same parts as ``render``."""
+    from mvd_sim.viz.palette import SEVERITY_COLORS, TEXT_COLOR
+
+    (contact,) = [c for c in mvd_sim.analyze(viewer.state.scene).contacts if c.nerve == "CN7"]
+    colour = SEVERITY_COLORS[contact.severity]
+    shot = _shot(viewer)
+    assert np.all(shot[..., :3] == colour, axis=-1).sum() > 20
+    viewer.show_group("contacts", False)
+    assert np.all(_shot(viewer)[..., :3] == colour, axis=-1).sum() < \
+        np.all(shot[..., :3] == colour, axis=-1).sum()
+    viewer.show_group("contacts", True)
+    texts = {label.text for label in viewer.labels}
+    assert {"CN VII", "CN VIII", "AICA", "RExP", "REZ end"} <= texts
+    # the legend picture in the lower right corner: light text on the dark panel
+    corner = shot[-200:, -260:, :3]
+    assert np.all(corner == TEXT_COLOR, axis=-1).sum() > 50
