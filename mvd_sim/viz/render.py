@@ -146,7 +146,7 @@ def add_context(plotter, scene: Scene, camera: Camera) -> dict[str, object]:
         for name, (kind, mesh) in _context_meshes(scene).items()}
 
 
-def _add_scene(plotter, scene: Scene, report: ContactReport, annotate: bool,
+def _add_scene(plotter, scene: Scene, report: ContactReport | None, annotate: bool,
                camera: Camera) -> None:
     import pyvista as pv
 
@@ -157,6 +157,9 @@ def _add_scene(plotter, scene: Scene, report: ContactReport, annotate: bool,
     context = add_context(plotter, scene, camera)
     for name, tube in scene.nerves.items():
         mesh = to_polydata(tube_mesh(tube, TUBE_SIDES))
+        if report is None:
+            plotter.add_mesh(mesh, color=NERVE_COLORS[name], smooth_shading=True)
+            continue
         mesh.point_data["rgb"] = _patch_colors(scene, report, name, np.asarray(mesh.points))
         plotter.add_mesh(mesh, scalars="rgb", rgb=True, smooth_shading=True)
     for tube in scene.vessels.values():
@@ -198,7 +201,8 @@ def _set_camera(plotter, camera: Camera) -> None:
 
 
 def render_image(scenes: list[tuple[Scene, str]], view: str = "retrosigmoid",
-                 size: tuple[int, int] = (1200, 900), annotate: bool = True) -> np.ndarray:
+                 size: tuple[int, int] = (1200, 900), annotate: bool = True,
+                 contacts: bool = True) -> np.ndarray:
     """Render one or more scenes side by side; returns an (h, w, 3) uint8 image.
 
     Parameters
@@ -209,6 +213,9 @@ def render_image(scenes: list[tuple[Scene, str]], view: str = "retrosigmoid",
     size : (width, height) of the whole image in pixels
     annotate : bool
         Landmark labels, legend and titles (off: the anatomy alone).
+    contacts : bool
+        Contact patches coloured by severity on the nerves (off: the nerves in their own
+        colour, as an exercise shows them, :mod:`mvd_sim.exercise`).
     """
     prefer_headless()
     import pyvista as pv
@@ -220,7 +227,7 @@ def render_image(scenes: list[tuple[Scene, str]], view: str = "retrosigmoid",
             plotter.subplot(0, k)
             plotter.set_background(tuple(c / 255 for c in BACKGROUND))
             camera = camera_for(scene, view)
-            _add_scene(plotter, scene, analyze(scene), annotate, camera)
+            _add_scene(plotter, scene, analyze(scene) if contacts else None, annotate, camera)
             if annotate:
                 plotter.add_text(title, font_size=11, color="white", position="upper_left")
             _set_camera(plotter, camera)
