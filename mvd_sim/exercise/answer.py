@@ -102,14 +102,14 @@ def answer_template(vessels: list[tuple[str, str]]) -> str:
     listed = ", ".join(f"{vid} ({kind})" for vid, kind in vessels)
     return f"""# Your answer. The vessels: {listed}.
 # Identification: the culprit vessels, each contact with CN VII, the pattern.
-culprits: []            # e.g. [v3]
-contacts: []            # e.g. - {{vessel: v3, segment: AS, severity: moderate}}
-                        #   segment: RExP, AS, RDP or CP; severity: mild, moderate or severe
-pattern: single         # single, double (REZ and CP both) or multivessel
+culprits: []            # vessel ids, e.g. [<id>, <id>]
+contacts: []            # one line per contact: - {{vessel: <id>, segment: <S>, severity: <grade>}}
+                        #   <S>: RExP, AS, RDP or CP; <grade>: mild, moderate or severe
+pattern: none           # single, double (REZ and CP both) or multivessel
 # The operation, simulated through the pulse when graded.
-pads: []                # e.g. - {{vessel: v3, s_mm: 4.0, diameter_mm: 2.0}}
-                        #   or   - {{vessel: v3, vessel_s_mm: 20, diameter_mm: 2.0, seat: brainstem}}
+pads: []                # - {{vessel: <id>, s_mm: <mm on CN VII>, diameter_mm: <mm>}}
+                        #   or - {{vessel: <id>, vessel_s_mm: <mm>, diameter_mm: <mm>, seat: brainstem}}
                         #   keys as a scenario's sponges: side, seat, shape, length_mm
-transpositions: []      # e.g. - {{vessel: v2, distance_mm: 5}}
-divided: []             # veins coagulated and divided, e.g. [v5]
+transpositions: []      # - {{vessel: <id>, distance_mm: <mm>}}
+divided: []             # veins coagulated and divided: [<id>]
 """

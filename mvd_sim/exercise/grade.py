@@ -25,10 +25,13 @@ from mvd_sim.surgery.decompress import DecompressionReport, decompress_states
 from mvd_sim.surgery.operation import operate
 
 __all__ = ["ItemResult", "Grade", "identification_items", "operation_items", "grade_answer",
-           "grade_exercise", "FEEDBACK_PICTURE"]
+           "grade_exercise", "feedback_picture", "FEEDBACK_PICTURE", "PAD_SIDE_MAX_DEG"]
 
 #: The feedback picture written into the exercise's folder by :func:`grade_exercise`.
 FEEDBACK_PICTURE = "feedback.png"
+#: A pad on the nerve lies on its vessel's side when the directions from the nerve to the
+#: pad and to the vessel are within this angle (degrees): beside the vessel, or under it.
+PAD_SIDE_MAX_DEG = 60.0
 
 
 @dataclass(frozen=True)
@@ -132,11 +135,14 @@ def identification_items(truth: dict, answer: Answer, types: dict[str, str]
 
 def _pad_on_vessel_side(scene: Scene, centre: np.ndarray, nerve: str, vessel: str) -> bool:
     """Whether a pad centred at ``centre`` beside ``nerve`` lies on the side ``vessel`` comes
-    from: the pad and the vessel's nearest point lie on one side of the nerve's point
-    nearest the pad."""
-    on_nerve = point_polyline(centre[None], scene.nerves[nerve].points)[1][0]
-    on_vessel = point_polyline(on_nerve[None], scene.vessels[vessel].points)[1][0]
-    return float(np.dot(centre - on_nerve, on_vessel - on_nerve)) > 0.0
+    from: from the nerve's point nearest the pad, the pad and the vessel's nearest point lie
+    within :data:`PAD_SIDE_MAX_DEG` of each other."""
+    on_nerve = point_polyline(centre[None], scene.nerves[nerve].points)[3][0]
+    on_vessel = point_polyline(on_nerve[None], scene.vessels[vessel].points)[3][0]
+    to_pad, to_vessel = centre - on_nerve, on_vessel - on_nerve
+    cos = float(np.dot(to_pad, to_vessel)) / max(
+        float(np.linalg.norm(to_pad) * np.linalg.norm(to_vessel)), 1e-12)
+    return cos >= np.cos(np.radians(PAD_SIDE_MAX_DEG))
 
 
 def _placement_items(scene: Scene, answer: Answer, culprits: list[str],

@@ -4,7 +4,9 @@ Two parts, as in training studies of microneurosurgery: identification out of 20
 task-specific checklist, and the operation out of 25, like an OSATS-style global rating
 (Martin JA et al., Br J Surg 1997). Each item's ``rule`` says how its points are given;
 :mod:`mvd_sim.exercise.grade` applies them, and the tests check each mistake loses exactly
-these points.
+these points. An operation that does not settle at every phase of the pulse scores none of
+the four items judged from the decompression's verdict (decompressed, pressure, CN VIII, root
+exit zone), and an answer with no move scores nothing for the operation.
 """
 
 from __future__ import annotations
@@ -52,7 +54,8 @@ RUBRIC: tuple[RubricItem, ...] = (
                "all if every pad holds off, and every sling moves, a culprit vessel"),
     RubricItem("pad_side", "operation", 2.0, "pads between the nerve and the vessel",
                "all if every pad seated on the nerve lies on the side its vessel comes "
-               "from (pads seated on the brainstem, trunk or petrous dura pass)"),
+               "from, within 60 degrees (pads seated on the brainstem, trunk or petrous "
+               "dura pass)"),
     RubricItem("cn8_spared", "operation", 3.0, "CN VIII spared",
                "all if no vessel touches CN VIII that did not, nor presses it deeper (the "
                "verdict's cn8_spared)"),
