@@ -84,7 +84,8 @@ class Exercise:
 
     @property
     def scenario_yaml(self) -> str:
-        return scenario_to_yaml(self.spec)
+        """The scenario as written for the trainee (fields at their defaults left out)."""
+        return scenario_to_yaml(self.spec, exclude_defaults=True)
 
     @property
     def scenario_sha256(self) -> str:

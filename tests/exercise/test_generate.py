@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import drawn
+from support import drawn
 from mvd_sim.core.errors import MvdSimError
 from mvd_sim.exercise.generate import draw_exercise, truth_of
-from mvd_sim.scenario import scenario_to_yaml
 
 
 def test_an_easy_exercise_is_one_vessel_one_moderate_compression():
@@ -38,7 +37,7 @@ def test_the_scenario_carries_geometry_only_under_neutral_ids():
     assert spec.findings is None
     assert all(not v.compresses and v.points_mm for v in spec.vessels)
     assert [v.id for v in spec.vessels] == [f"v{k + 1}" for k in range(len(spec.vessels))]
-    text = scenario_to_yaml(spec)
+    text = exercise.scenario_yaml
     for word in ("compresses", "findings", "segment", "culprit", "Drawn from", "AICA,"):
         assert word not in text
 
