@@ -131,6 +131,10 @@ def failure_points(sizes: list[int]) -> dict[int, int]:
 
 # -- exercises (tests/exercise) ---------------------------------------------------------------
 
+#: The secret the exercise tests' folder is sealed with.
+EXERCISE_SECRET = "director's secret"
+
+
 @lru_cache(maxsize=None)
 def drawn(level: str, seed: int):
     """An exercise drawn once per session (seeds whose cases plan and decompress in about a

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-#: The secret the CLI's exercise folder is sealed with.
-SECRET = "director's secret"
+from support import EXERCISE_SECRET
 
 
 @pytest.fixture(autouse=True)
@@ -21,10 +20,11 @@ def _own_data_folder(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def exercise_folder(tmp_path_factory) -> Path:
-    """``mvd-sim exercise new --level easy --seed 0`` written once, with :data:`SECRET`."""
+    """``mvd-sim exercise new --level easy --seed 0`` written once (sealed with
+    ``support.EXERCISE_SECRET``)."""
     from mvd_sim import cli
 
     folder = tmp_path_factory.mktemp("exercise") / "ex"
     assert cli.main(["exercise", "new", "--level", "easy", "--seed", "0", "-o", str(folder),
-                     "--key", SECRET]) == 0
+                     "--key", EXERCISE_SECRET]) == 0
     return folder
