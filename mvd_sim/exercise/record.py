@@ -24,8 +24,12 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mvd_sim.core.errors import MvdSimError
+
+if TYPE_CHECKING:   # the grade's module loads the mechanics; the record needs none of it
+    from mvd_sim.exercise.grade import Grade
 
 __all__ = ["RECORD_ENV", "MIGRATIONS", "SCHEMA_VERSION", "BUSY_TIMEOUT_S", "Attempt",
            "default_record_path", "open_record", "add_attempt", "attempts", "attempts_csv"]
@@ -143,8 +147,8 @@ def open_record(path: str | os.PathLike | None = None) -> Iterator[sqlite3.Conne
         yield db
 
 
-def add_attempt(db: sqlite3.Connection, trainee: str, grade, when: datetime | None = None
-                ) -> int:
+def add_attempt(db: sqlite3.Connection, trainee: str, grade: Grade,
+                when: datetime | None = None) -> int:
     """Record a graded attempt (:class:`~mvd_sim.exercise.grade.Grade`) and its items in one
     transaction; returns its id. Should anything fail before the commit, nothing of the
     attempt is recorded."""
