@@ -178,3 +178,24 @@ def test_an_answer_naming_an_unknown_vessel_is_refused_in_one_line():
     with pytest.raises(ScenarioError, match=r"^a.yaml: contacts\[0\].segment: "):
         parse_answer({"contacts": [{"vessel": "v1", "segment": "REZ", "severity": "mild"}],
                       "pattern": "single"}, ["v1"], "a.yaml")
+
+
+def test_dividing_a_bystander_vein_loses_the_veins_item():
+    """Sampled cases hold veins only as culprits; the atlas case's vein touches nothing."""
+    from pathlib import Path
+
+    import mvd_sim
+    from mvd_sim.exercise.folder import OpenExercise
+    from mvd_sim.exercise.generate import truth_of
+    from mvd_sim.exercise.grade import operation_items
+
+    case = mvd_sim.load_case("atlas_default_right")
+    truth = truth_of(mvd_sim.analyze(case.scene))
+    assert truth["culprits"] == []
+    opened_atlas = OpenExercise(Path("."), case, {}, {"answer": truth})
+    answer = parse_answer({"pattern": "none", "divided": ["vein"]},
+                          [v.id for v in case.spec.vessels])
+    items, report, _ = operation_items(opened_atlas, answer)
+    lost = {r.key for r in items if not r.full}
+    assert lost == {"vein_spared", "fewest_moves"}
+    assert report.status == "decompressed"
