@@ -265,7 +265,7 @@ def grade_exercise(folder: str | os.PathLike, answer_path: str | os.PathLike, se
     from mvd_sim.core.output import write_file
 
     opened = open_exercise(folder, secret)
-    answer = load_answer(answer_path, opened.vessel_ids)
+    answer = load_answer(answer_path, opened.vessel_ids, opened.case.scene.landmarks)
     grade = grade_answer(opened, answer, str(answer_path))
     if not picture:
         return grade

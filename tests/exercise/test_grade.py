@@ -199,3 +199,21 @@ def test_dividing_a_bystander_vein_loses_the_veins_item():
     lost = {r.key for r in items if not r.full}
     assert lost == {"vein_spared", "fewest_moves"}
     assert report.status == "decompressed"
+
+
+def test_a_pad_given_by_segment_goes_to_the_segments_centre():
+    exercise = drawn("easy", 0)
+    landmarks = exercise.case.scene.landmarks
+    ids = [v.id for v in exercise.spec.vessels]
+    answer = parse_answer({"pattern": "single", "pads": [{"vessel": "v3", "segment": "CP",
+                                                           "diameter_mm": 1.0}]}, ids,
+                          landmarks=landmarks)
+    assert answer.pads[0].s_mm == pytest.approx(landmarks["CN7"].segment_centre("CP"), abs=1e-3)
+    with pytest.raises(ScenarioError, match=r"^a.yaml: pads\[0\].segment: give one of segment, "
+                                            r"s_mm or vessel_s_mm$"):
+        parse_answer({"pattern": "single", "pads": [{"segment": "AS", "s_mm": 2.0,
+                                                     "diameter_mm": 1.0}]}, ids, "a.yaml",
+                     landmarks)
+    with pytest.raises(ScenarioError, match=r"pads\[0\].segment: 'REZ' is not one of RExP"):
+        parse_answer({"pattern": "single", "pads": [{"segment": "REZ", "diameter_mm": 1.0}]},
+                     ids, "a.yaml", landmarks)
