@@ -665,8 +665,9 @@ def _exercise_parsers(sub) -> None:
     p = exercise.add_parser(
         "grade", help="score an answer by the rubric (the pads simulated through the pulse)",
         epilog="example: mvd-sim exercise grade ex/ answer.yaml --trainee ana\n"
-               "writes feedback.png into the exercise folder: the case's contacts labelled "
-               "beside the case after your operation",
+               "writes feedback.png into the exercise folder: the case's contacts in their "
+               "severity colours\n  beside the case after your operation, solved through the "
+               "pulse",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("folder", metavar="DIR", help="exercise folder (mvd-sim exercise new)")
     p.add_argument("answer", metavar="ANSWER", help="the answer YAML")

@@ -241,8 +241,8 @@ def grade_answer(opened: OpenExercise, answer: Answer, source: str = "answer.yam
 
 
 def feedback_picture(opened: OpenExercise, grade: Grade) -> bytes:
-    """The case with its contacts labelled beside the case after the trainee's operation
-    (PNG bytes)."""
+    """The case with its contacts in their severity colours and its landmarks labelled,
+    beside the case after the trainee's operation at its worst phase (PNG bytes)."""
     from mvd_sim.viz.render import image_bytes, render_image
 
     panels = [(opened.case.scene, "the case: its contacts")]
