@@ -47,6 +47,7 @@ _EXAMPLES = """examples:
   mvd-sim report multi_aica_pica_right -o case.html
   mvd-sim serve aica_as_moderate_right --port 0   # web app on 127.0.0.1: click to place pads
   mvd-sim warmup                  # compile the numerical kernels ahead (CI, Docker images)
+  mvd-sim exercise new --level easy --seed 1 -o ex/   # a fellow's exercise (then: grade)
 
 outputs are made in memory, then written whole or not at all: on a full disk one error line
 names the file, nothing partial is left and a file already there is kept as it was
@@ -261,6 +262,78 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     models = {"contact": mvd_sim.ContactReport, "decompression": mvd_sim.DecompressionReport,
               "plan": Plan}
     sys.stdout.write(report_json_schema(models[args.kind]))
+    return 0
+
+
+def _cmd_exercise_new(args: argparse.Namespace) -> int:
+    from mvd_sim.dataset.priors import load_priors
+    from mvd_sim.exercise.folder import write_exercise
+    from mvd_sim.exercise.generate import draw_exercise
+    from mvd_sim.exercise.key import exercise_secret
+
+    secret = exercise_secret(args.key)
+    exercise = draw_exercise(args.level, args.seed, load_priors(args.priors))
+    for path in write_exercise(args.output, exercise, secret):
+        print(f"wrote {path}")
+    return 0
+
+
+def _cmd_exercise_grade(args: argparse.Namespace) -> int:
+    from mvd_sim.exercise.grade import grade_exercise
+    from mvd_sim.exercise.key import exercise_secret
+    from mvd_sim.exercise.record import add_attempt, open_record
+    from mvd_sim.exercise.rubric import item
+
+    grade = grade_exercise(args.folder, args.answer, exercise_secret(args.key),
+                           picture=not args.no_picture)
+    print(f"exercise {grade.exercise} ({grade.level}): decompression {grade.status}")
+    for part in ("identification", "operation"):
+        print(f"{part}: {grade.score(part):g} / {grade.max_score(part):g}")
+        for result in (r for r in grade.items if r.part == part):
+            print(f"  {item(result.key).title:<42} {result.points:>5.2f} / "
+                  f"{result.max_points:g}")
+            for error in result.errors:
+                print(f"      - {error}")
+    print(f"total: {grade.score():g} / {grade.max_score():g}")
+    if grade.picture is not None:
+        print(f"wrote {grade.picture}")
+    if args.trainee is not None:
+        with open_record(args.record) as db:
+            attempt = add_attempt(db, args.trainee, grade)
+        print(f"recorded attempt {attempt} of {args.trainee}")
+    return 0
+
+
+def _cmd_exercise_progress(args: argparse.Namespace) -> int:
+    from mvd_sim.exercise.progress import PLOT_SUFFIXES, progress_plot, progress_table
+    from mvd_sim.exercise.record import attempts, attempts_csv, open_record
+
+    fmt = output_format(args.output, PLOT_SUFFIXES) if args.output else None
+    if args.csv:
+        output_format(args.csv, {".csv": "CSV"}, "--csv")
+    with open_record(args.record) as db:
+        rows = attempts(db, args.name)
+        table = attempts_csv(db, args.name) if args.csv else None
+    sys.stdout.write(progress_table(args.name, rows))
+    if fmt is not None:
+        if not rows:
+            raise MvdSimError(f"-o {args.output}: {args.name} has no attempt to plot")
+        print(f"wrote {write_file(args.output, progress_plot(args.name, rows, fmt))}")
+    if table is not None:
+        print(f"wrote {write_file(args.csv, table.encode('utf-8'))}")
+    return 0
+
+
+def _cmd_exercise_curriculum(args: argparse.Namespace) -> int:
+    from mvd_sim.exercise.curriculum import write_curriculum
+    from mvd_sim.exercise.key import exercise_secret
+
+    written, key = write_curriculum(args.output, args.key_out, args.n, args.seed,
+                                    exercise_secret(args.key))
+    folders = sorted({path.parent for path in written})
+    print(f"wrote {len(folders)} exercises in {args.output}: "
+          f"{', '.join(f.name for f in folders)}")
+    print(f"wrote {key} (the director's answer key: keep it apart from the exercises)")
     return 0
 
 
@@ -566,7 +639,78 @@ def _parser() -> argparse.ArgumentParser:
                "kernel sources and compiler",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.set_defaults(run=_cmd_warmup)
+    _exercise_parsers(sub)
     return parser
+
+
+def _exercise_parsers(sub) -> None:
+    """``mvd-sim exercise new|grade|progress|curriculum``."""
+    from mvd_sim.exercise.generate import LEVELS
+    from mvd_sim.exercise.key import SECRET_ENV
+    from mvd_sim.exercise.record import RECORD_ENV
+
+    key_help = (f"the secret sealing the answer keys (default ${SECRET_ENV}, else this "
+                "installation's secret file)")
+    record_help = f"the trainees' record, SQLite (default ${RECORD_ENV}, else the user's data " \
+        "folder)"
+    top = sub.add_parser(
+        "exercise", help="fellows' exercises: a case with its answer sealed, graded by a rubric",
+        epilog="examples: mvd-sim exercise new --level easy --seed 1 -o ex/\n"
+               "          mvd-sim exercise grade ex/ answer.yaml --trainee ana\n"
+               "          mvd-sim exercise progress ana -o curve.png --csv ana.csv\n"
+               "          mvd-sim exercise curriculum -o course/ --n 10 --seed 7 "
+               "--key-out director_key.yaml",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    exercise = top.add_subparsers(dest="exercise_command", required=True, metavar="ACTION")
+
+    p = exercise.add_parser("new", help="draw a case of a level and write it without its "
+                            "answer", epilog="example: mvd-sim exercise new --level hard "
+                            "--seed 3 -o ex/")
+    p.add_argument("--level", required=True, choices=LEVELS, help="easy, standard or hard")
+    p.add_argument("--seed", type=int, required=True, help="random seed (same seed, same case)")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="exercise folder")
+    p.add_argument("--priors", metavar="FILE", help="priors YAML (default: the bundled)")
+    p.add_argument("--key", metavar="SECRET", help=key_help)
+    p.set_defaults(run=_cmd_exercise_new)
+
+    p = exercise.add_parser(
+        "grade", help="score an answer by the rubric (the pads simulated through the pulse)",
+        epilog="example: mvd-sim exercise grade ex/ answer.yaml --trainee ana\n"
+               "writes feedback.png into the exercise folder: the case's contacts in their "
+               "severity colours\n  beside the case after your operation, solved through the "
+               "pulse",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("folder", metavar="DIR", help="exercise folder (mvd-sim exercise new)")
+    p.add_argument("answer", metavar="ANSWER", help="the answer YAML")
+    p.add_argument("--trainee", metavar="NAME", help="record the attempt under this name")
+    p.add_argument("--record", metavar="FILE", help=record_help)
+    p.add_argument("--key", metavar="SECRET", help=key_help)
+    p.add_argument("--no-picture", action="store_true", help="do not write feedback.png")
+    p.set_defaults(run=_cmd_exercise_grade)
+
+    p = exercise.add_parser("progress", help="print a trainee's learning curve; plot it",
+                            epilog="example: mvd-sim exercise progress ana -o curve.svg "
+                            "--csv ana.csv")
+    p.add_argument("name", metavar="NAME", help="the trainee")
+    p.add_argument("-o", "--output", metavar="FILE", help="plot of the curve (.png or .svg)")
+    p.add_argument("--csv", metavar="FILE", help="every attempt and item's points as CSV")
+    p.add_argument("--record", metavar="FILE", help=record_help)
+    p.set_defaults(run=_cmd_exercise_progress)
+
+    p = exercise.add_parser(
+        "curriculum", help="a fixed, seeded set of exercises from easy to hard",
+        epilog="example: mvd-sim exercise curriculum -o course/ --n 10 --seed 7 "
+               "--key-out director_key.yaml\n"
+               "the first third easy, the next standard, the last hard; the director's key "
+               "is written apart",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="curriculum folder")
+    p.add_argument("--n", type=int, required=True, help="number of exercises (1-50)")
+    p.add_argument("--seed", type=int, required=True, help="random seed")
+    p.add_argument("--key-out", required=True, metavar="FILE", help="the director's answer "
+                   "key (.yaml), outside the curriculum's folder")
+    p.add_argument("--key", metavar="SECRET", help=key_help)
+    p.set_defaults(run=_cmd_exercise_curriculum)
 
 
 def _report_options(p: argparse.ArgumentParser) -> None:
@@ -639,9 +783,10 @@ def _refuse_output_over_input(args: argparse.Namespace) -> None:
 
 # commands that may solve the mechanics (a post-operative scenario's pads are solved on load)
 _SHOWS_PROGRESS = (_cmd_analyze, _cmd_decompress, _cmd_plan, _cmd_render, _cmd_report,
-                   _cmd_export, _cmd_validate)
+                   _cmd_export, _cmd_validate, _cmd_exercise_grade)
 # commands that build scenes, so run compiled kernels
-_USES_KERNELS = (*_SHOWS_PROGRESS, _cmd_view, _cmd_serve, _cmd_dataset)
+_USES_KERNELS = (*_SHOWS_PROGRESS, _cmd_view, _cmd_serve, _cmd_dataset, _cmd_exercise_new,
+                 _cmd_exercise_curriculum)
 
 
 def _interrupted() -> int:

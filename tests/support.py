@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 #: The first bytes of each image format's files.
@@ -126,3 +127,26 @@ def failure_points(sizes: list[int]) -> dict[int, int]:
     first file, at the start of the second (if any), and at the last byte of the last."""
     frees = {0, sizes[0] // 2, sum(sizes) - 1} | ({sizes[0]} if len(sizes) > 1 else set())
     return {free: failing_file(sizes, free) for free in sorted(frees)}
+
+
+# -- exercises (tests/exercise) ---------------------------------------------------------------
+
+#: The secret the exercise tests' folder is sealed with.
+EXERCISE_SECRET = "director's secret"
+
+
+@lru_cache(maxsize=None)
+def drawn(level: str, seed: int):
+    """An exercise drawn once per session (seeds whose cases plan and decompress in about a
+    second: easy 0 is one PICA at the attached segment, hard 1 an AICA at the RDP pushed by
+    the VA, touching CN VIII too)."""
+    from mvd_sim.exercise.generate import draw_exercise
+
+    return draw_exercise(level, seed)
+
+
+def opened(exercise):
+    """An exercise as grading opens it, without writing its folder."""
+    from mvd_sim.exercise.folder import OpenExercise, key_document
+
+    return OpenExercise(Path("."), exercise.case, {}, key_document(exercise))

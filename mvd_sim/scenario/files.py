@@ -113,9 +113,11 @@ def read_yaml(path: str | Path, kind: str) -> object:
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-def scenario_to_yaml(spec: ScenarioSpec) -> str:
-    """Serialise a spec back to YAML (round-trips through :func:`parse_scenario`)."""
+def scenario_to_yaml(spec: ScenarioSpec, exclude_defaults: bool = False) -> str:
+    """Serialise a spec back to YAML (round-trips through :func:`parse_scenario`); with
+    ``exclude_defaults``, fields left at their defaults (empty lists among them) are left
+    out."""
     data = spec.model_dump(mode="json", by_alias=True, exclude_none=True,
-                           exclude_defaults=False)
+                           exclude_defaults=exclude_defaults)
     return yaml.dump(data, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=96)
 

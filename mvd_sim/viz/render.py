@@ -73,7 +73,8 @@ class Panel:
 
 def render_panel(scene: Scene, title: str | None = None, view: str = "retrosigmoid",
                  size: tuple[int, int] = (1200, 900), annotate_it: bool = True,
-                 legend: bool = True, camera: Camera | None = None) -> Panel:
+                 legend: bool = True, camera: Camera | None = None,
+                 contacts: bool = True) -> Panel:
     """Render one scene from a named view.
 
     Parameters
@@ -90,12 +91,16 @@ def render_panel(scene: Scene, title: str | None = None, view: str = "retrosigmo
         Draw the legend (with ``annotate_it``).
     camera : Camera or None
         Aim this way instead of ``view``'s camera (e.g. :func:`mvd_sim.viz.padview.pad_view`).
+    contacts : bool
+        Paint the contact patches (off: the anatomy without them, as an exercise shows it).
     """
     prefer_headless()
     import pyvista as pv
 
     camera = camera_for(scene, view) if camera is None else camera
     report = analyze(scene)
+    if not contacts:
+        report = report.model_copy(update={"contacts": []})
     parts = scene_parts(scene, report, camera)
     plotter = pv.Plotter(off_screen=True, window_size=list(size))
     try:
@@ -122,7 +127,8 @@ def render_panel(scene: Scene, title: str | None = None, view: str = "retrosigmo
 
 
 def render_image(scenes: list[tuple[Scene, str]], view: str = "retrosigmoid",
-                 size: tuple[int, int] = (1200, 900), annotate: bool = True) -> np.ndarray:
+                 size: tuple[int, int] = (1200, 900), annotate: bool = True,
+                 contacts: bool = True) -> np.ndarray:
     """Render one or more scenes side by side; returns an (h, w, 3) uint8 image.
 
     Parameters
@@ -134,10 +140,12 @@ def render_image(scenes: list[tuple[Scene, str]], view: str = "retrosigmoid",
     size : (width, height) of the whole image in pixels
     annotate : bool
         Labels, legend, scale bar, triad and titles (off: the anatomy alone).
+    contacts : bool
+        Paint the contact patches (:func:`render_panel`).
     """
     widths = np.diff(np.linspace(0, size[0], len(scenes) + 1).round().astype(int))
     return np.hstack([render_panel(scene, title, view, (int(width), size[1]), annotate,
-                                   legend=k == len(scenes) - 1).image
+                                   legend=k == len(scenes) - 1, contacts=contacts).image
                       for k, ((scene, title), width) in enumerate(zip(scenes, widths))])
 
 

@@ -60,6 +60,18 @@ def test_contact_patch_shows_its_severity_colour_where_it_is(moderate):
     assert _hue_mask(image, SEVERITY_COLORS["severe"]).sum() < 5
 
 
+
+def test_without_contacts_the_patch_is_gone_and_the_rest_is_drawn(moderate):
+    """An exercise's picture (contacts=False) hides the answer: no severity colour near the
+    contact, the same anatomy elsewhere."""
+    scene, shown = moderate
+    hidden = render_image([(scene, "t")], size=SIZE, annotate=False, contacts=False)
+    for severity, rgb in SEVERITY_COLORS.items():
+        assert _hue_mask(hidden, rgb).sum() < 5, severity
+    assert _hue_mask(shown, SEVERITY_COLORS["moderate"]).sum() > 15
+    differs = np.any(np.abs(hidden.astype(int) - shown) > 10, axis=-1)
+    assert 0 < differs.mean() < 0.01
+
 def test_each_contact_shows_its_own_severity(scene_of):
     """A loop touching the REZ (moderate) and the cisternal portion (mild): each patch in its
     own colour at its own place."""
