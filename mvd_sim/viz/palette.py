@@ -120,7 +120,7 @@ def to_lab(rgb: np.ndarray) -> np.ndarray:
 
     Examples
     --------
-    >>> np.round(to_lab((255, 255, 255)), 3).tolist()
+    >>> (np.round(to_lab((255, 255, 255)), 3) + 0.0).tolist()   # + 0.0: no -0.0
     [100.0, 0.0, 0.0]
     """
     xyz = linear_rgb(rgb) @ _XYZ.T / _WHITE_D65
