@@ -692,7 +692,7 @@ def _exercise_parsers(sub) -> None:
                             epilog="example: mvd-sim exercise progress ana -o curve.svg "
                             "--csv ana.csv")
     p.add_argument("name", metavar="NAME", help="the trainee")
-    p.add_argument("-o", "--output", metavar="FILE", help="plot of the curve (.png or .svg)")
+    p.add_argument("-o", "--output", metavar="FILE", help="plot of the curve (.png, .svg or .pdf)")
     p.add_argument("--csv", metavar="FILE", help="every attempt and item's points as CSV")
     p.add_argument("--record", metavar="FILE", help=record_help)
     p.set_defaults(run=_cmd_exercise_progress)

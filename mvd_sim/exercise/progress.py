@@ -9,7 +9,7 @@ from mvd_sim.exercise.record import Attempt
 __all__ = ["PLOT_SUFFIXES", "progress_table", "progress_plot"]
 
 #: Suffixes of the learning curve's plot, and the format each names.
-PLOT_SUFFIXES = {".png": "png", ".svg": "svg"}
+PLOT_SUFFIXES = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
 
 def progress_table(trainee: str, rows: list[Attempt]) -> str:
@@ -28,7 +28,7 @@ def progress_table(trainee: str, rows: list[Attempt]) -> str:
 
 
 def progress_plot(trainee: str, rows: list[Attempt], fmt: str = "png") -> bytes:
-    """The learning curve as a plot (``png`` or ``svg`` bytes): each part's score as a
+    """The learning curve as a plot (``png``, ``svg`` or ``pdf`` bytes): each part's score as a
     percentage of its maximum, by attempt, with the total."""
     import matplotlib
 
@@ -53,5 +53,9 @@ def progress_plot(trainee: str, rows: list[Attempt], fmt: str = "png") -> bytes:
     axes.legend(loc="lower right")
     figure.tight_layout()
     buffer = io.BytesIO()
-    figure.savefig(buffer, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
+    # no creation date in the vector formats and fixed SVG ids, so the same record makes the
+    # same file
+    metadata = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt)
+    with matplotlib.rc_context({"svg.hashsalt": "mvd-sim"}):
+        figure.savefig(buffer, format=fmt, metadata=metadata)
     return buffer.getvalue()
