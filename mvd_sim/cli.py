@@ -23,6 +23,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
+from pathlib import Path
 
 import mvd_sim
 from mvd_sim.case import Case, load_case
@@ -99,6 +100,19 @@ def _cmd_export(args: argparse.Namespace) -> int:
         scene = operated_scene(case)
     for path in mvd_sim.export_meshes(scene, args.output, args.format):
         print(path)
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from mvd_sim.segmentation import write_import
+
+    if Path(args.output).suffix.lower() not in (".yaml", ".yml"):
+        raise MvdSimError(f"-o {args.output}: the scenario is written as YAML: name it .yaml")
+    result = mvd_sim.import_case(args.source, args.labels, side=args.side,
+                                 mesh_spacing_mm=args.spacing, mesh_space=args.mesh_space)
+    path = write_import(result, args.output)
+    print(f"{path}: {result.spec.side} side, {len(result.spec.vessels)} vessels; brainstem "
+          f"fitted to {result.fit.rms_mm:.2f} mm RMS")
     return 0
 
 
@@ -414,6 +428,26 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", default="vtp", choices=("vtp", "stl", "ply", "obj"),
                    help="mesh file format (default: vtp)")
     p.set_defaults(run=_cmd_export)
+
+    p = sub.add_parser(
+        "import", help="bring a segmented case in (label volume or mesh folder + label map)",
+        epilog="examples: mvd-sim import case.nii.gz --labels labels.yaml -o case.yaml\n"
+               "          mvd-sim import meshes/ --labels files.yaml -o case.yaml --side left",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("source", metavar="SOURCE",
+                   help="label volume (.nii, .nii.gz, .nrrd, .seg.nrrd) or folder of meshes "
+                        "(.stl, .obj, .ply, .vtp)")
+    p.add_argument("--labels", required=True, metavar="MAP.yaml",
+                   help="label map: label number (or file name) -> structure")
+    p.add_argument("-o", "--output", required=True, metavar="CASE.yaml",
+                   help="scenario to write (atomically)")
+    p.add_argument("--side", choices=("left", "right"),
+                   help="symptomatic side (default: the side CN VII lies on)")
+    p.add_argument("--spacing", type=float, default=0.4, metavar="MM",
+                   help="voxel size for voxelising meshes (default: 0.4)")
+    p.add_argument("--mesh-space", default="RAS", choices=("RAS", "LPS"),
+                   help="world frame of the meshes (default: RAS; Slicer exports LPS)")
+    p.set_defaults(run=_cmd_import)
 
     p = sub.add_parser("analyze", help="find and grade every neurovascular contact",
                        epilog="examples: mvd-sim analyze multi_aica_pica_right\n"

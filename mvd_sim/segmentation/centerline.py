@@ -119,12 +119,12 @@ def _extended(points: np.ndarray, voxels: np.ndarray, radius_mm: float,
     """The centerline extended along each end's tangent to the label's last voxels there
     (the centres' reach plus half a voxel)."""
     for _ in range(2):
-        end, tangent = points[-1], points[-1] - points[-4]
+        end, tangent = points[-1], points[-1] - points[-min(len(points), 11)]
         tangent /= np.linalg.norm(tangent)
         d = voxels - end
         along = d @ tangent
         lateral = np.linalg.norm(d - along[:, None] * tangent, axis=1)
-        beyond = along[(along > 0) & (lateral < max(radius_mm, voxel_mm))]
+        beyond = along[(along > 0) & (lateral < 0.5 * max(radius_mm, voxel_mm))]
         reach = float(beyond.max()) + 0.5 * voxel_mm if len(beyond) else 0.0
         if reach > _DENSE_MM:
             steps = np.arange(1, int(reach / _DENSE_MM) + 1) * _DENSE_MM

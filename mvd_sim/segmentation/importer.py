@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mvd_sim.anatomy.bends import MIN_BEND_RADIUS_TO_VESSEL_RADIUS, bend_ratios
 from mvd_sim.anatomy.brainstem import Brainstem
 from mvd_sim.core.errors import ScenarioError, SegmentationError
 from mvd_sim.core.geometry import curve
@@ -37,6 +38,7 @@ __all__ = ["ImportResult", "import_case", "import_volume", "write_import",
 #: (beyond its own radius); farther, the nerve never reaches the brainstem.
 REACH_TOLERANCE_MM = 2.0
 _RADIUS_RANGE_MM = (0.1, 5.0)   # radii the schema accepts
+_UNBEND_ROUNDS = 200
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,6 +134,24 @@ def _lifted(brainstem: Brainstem, points: np.ndarray, radii: np.ndarray) -> np.n
     return out
 
 
+def _unbent(points: np.ndarray, radii: np.ndarray) -> np.ndarray:
+    """Centerline points with the bends tighter than a vessel may have
+    (:data:`~mvd_sim.anatomy.bends.MIN_BEND_RADIUS_TO_VESSEL_RADIUS`, with a tenth to spare)
+    eased by local Laplacian smoothing: a skeleton's kink where two labels meet, not
+    anatomy."""
+    out = np.array(points)
+    floor = 1.1 * MIN_BEND_RADIUS_TO_VESSEL_RADIUS
+    for _ in range(_UNBEND_ROUNDS):
+        tight = np.flatnonzero(bend_ratios(out, radii) < floor)
+        tight = tight[(tight > 0) & (tight < len(out) - 1)]
+        if not len(tight):
+            break
+        near = np.unique(np.clip(np.concatenate([tight - 1, tight, tight + 1]), 1,
+                                 len(out) - 2))
+        out[near] = 0.5 * out[near] + 0.25 * (out[near - 1] + out[near + 1])
+    return out
+
+
 def _written(line: Centerline, what: str) -> tuple[list[list[float]], list[float]]:
     """Points (rounded to 1 um) and radii of a centerline for the scenario, respaced if it
     would have more than the schema's points."""
@@ -142,6 +162,7 @@ def _written(line: Centerline, what: str) -> tuple[list[list[float]], list[float
         points = curve.resample(points, spacing)
         radii = np.interp(curve.arc_length(points), at, radii)
     radii = np.clip(radii, *_RADIUS_RANGE_MM)
+    points = _unbent(points, radii)
     if line.length_mm > MAX_VESSEL_COURSE_MM:
         raise SegmentationError(f"{what}: its centerline is {line.length_mm:.0f} mm long; "
                                 f"at most {MAX_VESSEL_COURSE_MM:g} mm is accepted (crop the "
