@@ -38,6 +38,8 @@ _DENSE_MM = 0.1           # samples the voxels are given to
 _BIN_MM = 1.0             # arc of one cross-section area
 _MEDIAN_MM = 4.0          # window of the radius' median filter
 _MIN_VOXELS = 8
+_END_TRIM_MM = 1.0        # a spline's end redrawn straight over this arc ...
+_END_BASE_MM = 2.0        # ... along the tangent over this much arc before it
 _OFFSETS = np.array([(i, j, k) for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)
                      if (i, j, k) > (0, 0, 0)])
 
@@ -117,9 +119,16 @@ def _smoothed(points: np.ndarray, voxel_mm: float) -> np.ndarray:
 def _extended(points: np.ndarray, voxels: np.ndarray, radius_mm: float,
               voxel_mm: float) -> np.ndarray:
     """The centerline extended along each end's tangent to the label's last voxels there
-    (the centres' reach plus half a voxel)."""
+    (the centres' reach plus half a voxel). The last :data:`_END_TRIM_MM` of a spline
+    through a thinned tube wander (thinning frays a tube's end), so each end is redrawn
+    straight from there, along the tangent of the :data:`_END_BASE_MM` before it."""
+    trim = int(_END_TRIM_MM / _DENSE_MM)
+    base = int(_END_BASE_MM / _DENSE_MM)
     for _ in range(2):
-        end, tangent = points[-1], points[-1] - points[-min(len(points), 11)]
+        if len(points) > 2 * (trim + base):
+            points = points[:-trim]
+        end = points[-1]
+        tangent = end - points[-min(len(points), base + 1)]
         tangent /= np.linalg.norm(tangent)
         d = voxels - end
         along = d @ tangent
