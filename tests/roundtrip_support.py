@@ -53,10 +53,11 @@ def compare(original: mvd_sim.Case, imported: mvd_sim.ImportResult,
             rexp_world: np.ndarray) -> Comparison:
     case = mvd_sim.Case.from_spec(imported.spec, "imported")
     a, b = mvd_sim.analyze(original.scene), mvd_sim.analyze(case.scene)
-    found = {(c.vessel, c.nerve): c for c in b.contacts}
     matched, errors, rows = 0, [], []
     for c in a.contacts:
-        d = found.get((c.vessel, c.nerve))
+        # the imported contact of the same vessel on the same nerve nearest along the nerve
+        same_pair = [d for d in b.contacts if (d.vessel, d.nerve) == (c.vessel, c.nerve)]
+        d = min(same_pair, key=lambda d: abs(d.s_centre_mm - c.s_centre_mm), default=None)
         same = d is not None and (d.segment, d.severity) == (c.segment, c.severity)
         matched += same
         if d is not None:

@@ -115,12 +115,13 @@ def _voxelised(folder: Path, label_map: LabelMap, spacing_mm: float,
     return voxelise_meshes(files, spacing_mm, space)
 
 
-def _mask(volume: LabelVolume, structure: Structure) -> np.ndarray:
-    mask = volume.mask(int(structure.key))
-    if not mask.any():
+def _mask(volume: LabelVolume, structure: Structure) -> tuple[np.ndarray, np.ndarray]:
+    """A structure's mask, cropped to it, and the crop's affine."""
+    cropped = volume.cropped(int(structure.key))
+    if cropped is None:
         raise SegmentationError(f"{volume.source}: label {structure.key} ({structure.id}) "
                                 "is not in the volume")
-    return mask
+    return cropped
 
 
 def _lifted(brainstem: Brainstem, points: np.ndarray, radii: np.ndarray) -> np.ndarray:
@@ -182,13 +183,13 @@ def import_volume(volume: LabelVolume, label_map: LabelMap,
     if side not in (None, "left", "right"):
         raise SegmentationError(f"side {side!r}: expected left or right")
     brainstem_label = label_map.root("brainstem")
-    fit = fit_brainstem(surface_points(_mask(volume, brainstem_label), volume.affine),
+    fit = fit_brainstem(surface_points(*_mask(volume, brainstem_label)),
                         f"{volume.source}: label {brainstem_label.key} (brainstem)")
     placed = Brainstem(fit.shape, np.zeros(3))   # midline frame
 
     def followed(structure: Structure) -> Centerline:
         what = f"{volume.source}: label {structure.key} ({structure.id})"
-        line = centerline_of(_mask(volume, structure), volume.affine, what)
+        line = centerline_of(*_mask(volume, structure), what)
         return Centerline(fit.to_midline(line.points), line.radii)
 
     nerves = {}

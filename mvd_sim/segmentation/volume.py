@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -67,8 +68,30 @@ class LabelVolume:
         return np.asarray(indices, dtype=float) @ self.affine[:3, :3].T + self.affine[:3, 3]
 
     def mask(self, label: int) -> np.ndarray:
-        """Boolean mask of one label."""
+        """Boolean mask of one label (the whole grid)."""
         return self.labels == label
+
+    @cached_property
+    def _boxes(self) -> list:
+        """Each label's bounding box of slices (None for labels absent), one pass."""
+        from scipy.ndimage import find_objects
+
+        return find_objects(self.labels)
+
+    def cropped(self, label: int, margin: int = 3) -> tuple[np.ndarray, np.ndarray] | None:
+        """The mask of one label in its bounding box grown by ``margin`` voxels (within the
+        grid) and the affine of that box, or None if the label is absent. A structure's
+        work then scales with its size, not the study's."""
+        boxes = self._boxes
+        if not 0 < label <= len(boxes) or boxes[label - 1] is None:
+            return None
+        low = np.array([max(b.start - margin, 0) for b in boxes[label - 1]])
+        high = np.array([min(b.stop + margin, n) for b, n in zip(boxes[label - 1],
+                                                                 self.labels.shape)])
+        box = tuple(slice(a, b) for a, b in zip(low, high))
+        affine = self.affine.copy()
+        affine[:3, 3] = self.world(low[None])[0]
+        return self.labels[box] == label, affine
 
 
 def _check_size(path: Path) -> None:
