@@ -15,7 +15,7 @@ distance (the engine's own query) over those points.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import least_squares

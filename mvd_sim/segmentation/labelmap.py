@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from mvd_sim.core.constants import VESSEL_TYPES
 from mvd_sim.core.errors import ScenarioError, SegmentationError
