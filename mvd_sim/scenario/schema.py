@@ -134,9 +134,11 @@ Radius = Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0.0, le=5.0
 MAX_CENTERLINE_POINTS = 500
 
 
-def _check_centerline(points: list[list[float]], radii: list[float] | None) -> None:
-    """Distinct consecutive points, at most :data:`MAX_VESSEL_COURSE_MM` of course, and one
-    radius a point where ``radii`` are given (ValueError otherwise)."""
+def _check_course(points: list[list[float]] | None) -> list[list[float]] | None:
+    """Distinct consecutive points and at most :data:`MAX_VESSEL_COURSE_MM` of course
+    (ValueError otherwise)."""
+    if points is None:
+        return points
     steps = np.linalg.norm(np.diff(np.asarray(points, dtype=float), axis=0), axis=1)
     close = np.flatnonzero(steps < MIN_CONTROL_POINT_STEP_MM)
     if len(close):
@@ -145,6 +147,11 @@ def _check_centerline(points: list[list[float]], radii: list[float] | None) -> N
     if steps.sum() > MAX_VESSEL_COURSE_MM:
         raise ValueError(f"the course through these points is {steps.sum():.0f} mm long; "
                          f"at most {MAX_VESSEL_COURSE_MM:g} mm is accepted")
+    return points
+
+
+def _check_radii(points: list[list[float]], radii: list[float] | None) -> None:
+    """One radius a point where ``radii`` are given (ValueError otherwise)."""
     if radii is not None and len(radii) != len(points):
         raise ValueError(f"radii_mm has {len(radii)} values for {len(points)} points_mm; "
                          "give one radius a point")
@@ -160,9 +167,11 @@ class CenterlineSpec(_Strict):
     points_mm: Annotated[list[Point], Field(min_length=2, max_length=MAX_CENTERLINE_POINTS)]
     radii_mm: Annotated[list[Radius], Field(min_length=2, max_length=MAX_CENTERLINE_POINTS)]
 
+    _distinct_points = field_validator("points_mm")(_check_course)
+
     @model_validator(mode="after")
     def _consistent(self) -> CenterlineSpec:
-        _check_centerline(self.points_mm, self.radii_mm)
+        _check_radii(self.points_mm, self.radii_mm)
         return self
 
 
@@ -346,9 +355,10 @@ class VesselSpec(_Strict):
                 raise ValueError("radii_mm needs points_mm (one radius a control point)")
             if self.radius_mm is not None:
                 raise ValueError("give either radius_mm or radii_mm, not both")
-        if self.points_mm is not None:
-            _check_centerline(self.points_mm, self.radii_mm)
+            _check_radii(self.points_mm, self.radii_mm)
         return self
+
+    _distinct_points = field_validator("points_mm")(_check_course)
 
     @property
     def course_mm(self) -> float:

@@ -51,6 +51,10 @@ def test_an_imported_case_is_written_and_analysed_like_any_other(phantom, tmp_pa
     assert [(c.vessel, c.segment) for c in report.contacts] == [("aica", "AS")]
     code, printed, err = run(["analyze", str(out)], capsys)
     assert code == 0 and "aica" in printed, err
+    # the fitted tubes are rods like any others: the planner frees CN VII
+    code, printed, err = run(["plan", str(out)], capsys)
+    assert code == 0, err
+    assert "After the operation: CN VII none" in printed
 
 
 def test_a_label_missing_from_the_volume_is_refused(phantom, tmp_path, capsys):
