@@ -16,6 +16,8 @@ from mvd_sim.segmentation.phantom import PhantomPose, label_phantom, phantom_lab
 from mvd_sim.segmentation.volume import LabelVolume
 
 LPS = np.diag([-1.0, -1.0, 1.0, 1.0])
+#: An imported contact this far (mm of arc) or nearer from an original one is the same one.
+NEAR_MM = 3.0
 
 
 def write_nifti(volume: LabelVolume, path: Path) -> Path:
@@ -53,11 +55,15 @@ def compare(original: mvd_sim.Case, imported: mvd_sim.ImportResult,
             rexp_world: np.ndarray) -> Comparison:
     case = mvd_sim.Case.from_spec(imported.spec, "imported")
     a, b = mvd_sim.analyze(original.scene), mvd_sim.analyze(case.scene)
-    matched, errors, rows = 0, [], []
+    matched, errors, rows, unused = 0, [], [], list(b.contacts)
     for c in a.contacts:
-        # the imported contact of the same vessel on the same nerve nearest along the nerve
-        same_pair = [d for d in b.contacts if (d.vessel, d.nerve) == (c.vessel, c.nerve)]
+        # the unused imported contact of the same vessel on the same nerve nearest along the
+        # nerve, if within NEAR_MM of it
+        same_pair = [d for d in unused if (d.vessel, d.nerve) == (c.vessel, c.nerve)
+                     and abs(d.s_centre_mm - c.s_centre_mm) <= NEAR_MM]
         d = min(same_pair, key=lambda d: abs(d.s_centre_mm - c.s_centre_mm), default=None)
+        if d is not None:
+            unused.remove(d)
         same = d is not None and (d.segment, d.severity) == (c.segment, c.severity)
         matched += same
         if d is not None:
