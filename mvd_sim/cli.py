@@ -108,6 +108,11 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
     if Path(args.output).suffix.lower() not in (".yaml", ".yml"):
         raise MvdSimError(f"-o {args.output}: the scenario is written as YAML: name it .yaml")
+    for path in (args.labels, args.source):
+        if os.path.isfile(path) and os.path.isfile(args.output) and \
+                os.path.samefile(path, args.output):
+            raise MvdSimError(f"-o {args.output}: is the input file {path}; write the output "
+                              "elsewhere")
     result = mvd_sim.import_case(args.source, args.labels, side=args.side,
                                  mesh_spacing_mm=args.spacing, mesh_space=args.mesh_space)
     path = write_import(result, args.output)
@@ -664,7 +669,7 @@ def _refuse_output_over_input(args: argparse.Namespace) -> None:
 _SHOWS_PROGRESS = (_cmd_analyze, _cmd_decompress, _cmd_plan, _cmd_render, _cmd_report,
                    _cmd_export, _cmd_validate)
 # commands that build scenes, so run compiled kernels
-_USES_KERNELS = (*_SHOWS_PROGRESS, _cmd_view, _cmd_dataset)
+_USES_KERNELS = (*_SHOWS_PROGRESS, _cmd_view, _cmd_dataset, _cmd_import)
 
 
 def _interrupted() -> int:
