@@ -29,6 +29,10 @@ Example
       contacts:
         - {vessel: aica, nerve: CN7, segment: AS, severity: moderate}
 
+A case brought in from a segmentation (``mvd-sim import``, :mod:`mvd_sim.segmentation`)
+has its fitted brainstem in ``anatomy.brainstem``, its own CN VII and CN VIII and RExP in
+``anatomy.segmented`` and its vessels as ``points_mm`` with ``radii_mm``.
+
 Files are read and written by :mod:`mvd_sim.scenario.files`.
 """
 
