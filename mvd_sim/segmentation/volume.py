@@ -227,7 +227,10 @@ def voxelise_meshes(meshes: Mapping[int, str | os.PathLike], spacing_mm: float =
         raise SegmentationError(f"mesh space {space!r}: expected RAS or LPS")
     flip = np.array([-1.0, -1.0, 1.0]) if space == "LPS" else np.ones(3)
     loaded = {label: _closed_mesh(Path(path), flip) for label, path in meshes.items()}
-    low = np.min([v.min(axis=0) for v, _ in loaded.values()], axis=0) - margin_mm
+    # half a voxel off the meshes' bounds, so a face square to an axis at their edge lies
+    # between voxel centres, not on them
+    low = np.min([v.min(axis=0) for v, _ in loaded.values()], axis=0) - margin_mm \
+        - 0.5 * spacing_mm
     high = np.max([v.max(axis=0) for v, _ in loaded.values()], axis=0) + margin_mm
     shape = tuple(int(n) for n in np.ceil((high - low) / spacing_mm).astype(int) + 1)
     if int(np.prod(shape, dtype=np.int64)) > MAX_VOLUME_VOXELS:
