@@ -1,9 +1,9 @@
 """Centerlines and radii of tubular structures (nerves, vessels) from their label masks.
 
-1. the mask's largest 26-connected component is thinned to a one-voxel skeleton
-   (scikit-image's ``skeletonize``, Lee's 3D method);
-2. the skeleton is a graph of voxels (26-neighbours, edges weighted by their length in mm);
-   its main path is the longest shortest path (two Dijkstra sweeps,
+1. the mask, without specks, is thinned to a one-voxel skeleton (scikit-image's
+   ``skeletonize``, Lee's 3D method);
+2. the skeleton is a graph of voxels (26-neighbours, edges weighted by their length in mm;
+   pieces a vessel's label cut apart are bridged by their nearest nodes); its main path is the longest shortest path (two Dijkstra sweeps,
    ``scipy.sparse.csgraph``), which prunes the side branches thinning leaves;
 3. the path is smoothed by a cubic smoothing spline (``scipy.interpolate.splprep``, residual
    about a third of a voxel a point) and extended along its end tangents to the last voxels
@@ -38,8 +38,13 @@ _DENSE_MM = 0.1           # samples the voxels are given to
 _BIN_MM = 1.0             # arc of one cross-section area
 _MEDIAN_MM = 4.0          # window of the radius' median filter
 _MIN_VOXELS = 8
+_MIN_PIECE = 0.02         # pieces of a label smaller than this share of its largest are specks
+_MAX_GAP_MM = 4.0         # pieces of a label farther apart than this are not bridged
 _END_TRIM_MM = 1.0        # a spline's end redrawn straight over this arc ...
 _END_BASE_MM = 2.0        # ... along the tangent over this much arc before it
+_MARCH_SLAB_MM = 1.0      # the ends are marched on through the label's voxels this far ahead
+_MARCH_STEPS = 40         # ... for at most this many steps (about 20 mm)
+_MARCH_MIN_VOXELS = 4
 _OFFSETS = np.array([(i, j, k) for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)
                      if (i, j, k) > (0, 0, 0)])
 
@@ -61,12 +66,39 @@ class Centerline:
         return Centerline(self.points[::-1].copy(), self.radii[::-1].copy())
 
 
-def _largest_component(mask: np.ndarray) -> np.ndarray:
+def _kept_components(mask: np.ndarray) -> np.ndarray:
+    """The mask without specks: its 26-connected pieces of at least :data:`_MIN_PIECE` of
+    the largest's voxels (a vessel lying across a nerve can cut the nerve's label in two;
+    both pieces are kept and bridged, :func:`_main_path`)."""
     labelled, count = ndimage.label(mask, structure=np.ones((3, 3, 3)))
     if count <= 1:
         return mask
-    sizes = np.bincount(labelled.ravel())[1:]
-    return labelled == 1 + int(np.argmax(sizes))
+    sizes = np.bincount(labelled.ravel())
+    sizes[0] = 0
+    keep = sizes >= max(_MIN_PIECE * sizes.max(), _MIN_VOXELS)
+    return keep[labelled]
+
+
+def _bridged(graph, nodes: np.ndarray, affine: np.ndarray):
+    """The skeleton graph with each of its pieces joined to the nearest other piece by one
+    edge (the two nearest nodes, at most :data:`_MAX_GAP_MM` apart)."""
+    from scipy.sparse.csgraph import connected_components
+
+    count, piece = connected_components(graph, directed=False)
+    if count == 1:
+        return graph
+    world = nodes @ affine[:3, :3].T
+    rows, cols, weights = [], [], []
+    for k in range(count):
+        inside, outside = np.flatnonzero(piece == k), np.flatnonzero(piece != k)
+        distance, nearest = cKDTree(world[outside]).query(world[inside])
+        j = int(np.argmin(distance))
+        if distance[j] <= _MAX_GAP_MM:
+            rows.append(inside[j])
+            cols.append(outside[nearest[j]])
+            weights.append(distance[j])
+    bridges = coo_matrix((weights, (rows, cols)), shape=graph.shape).tocsr()
+    return graph + bridges
 
 
 def _main_path(skeleton: np.ndarray, affine: np.ndarray) -> np.ndarray:
@@ -86,9 +118,9 @@ def _main_path(skeleton: np.ndarray, affine: np.ndarray) -> np.ndarray:
         cols.append(neighbour[linked])
         weights.append(np.full(int(linked.sum()),
                                np.linalg.norm(affine[:3, :3] @ offset)))
-    graph = coo_matrix((np.concatenate(weights), (np.concatenate(rows),
-                                                  np.concatenate(cols))),
-                       shape=(len(nodes), len(nodes))).tocsr()
+    graph = _bridged(coo_matrix((np.concatenate(weights), (np.concatenate(rows),
+                                                           np.concatenate(cols))),
+                                shape=(len(nodes), len(nodes))).tocsr(), nodes, affine)
     # the farthest node from any node is one end of the longest path; the farthest from
     # that end, the other
     start = _farthest(graph, 0)[0]
@@ -118,18 +150,40 @@ def _smoothed(points: np.ndarray, voxel_mm: float) -> np.ndarray:
 
 def _extended(points: np.ndarray, voxels: np.ndarray, radius_mm: float,
               voxel_mm: float) -> np.ndarray:
-    """The centerline extended along each end's tangent to the label's last voxels there
-    (the centres' reach plus half a voxel). The last :data:`_END_TRIM_MM` of a spline
-    through a thinned tube wander (thinning frays a tube's end), so each end is redrawn
-    straight from there, along the tangent of the :data:`_END_BASE_MM` before it."""
+    """The centerline carried on to the label's ends. Thinning stops short of a tube's ends
+    (by up to a few mm where the tube is wide or bent) and frays them, so each end's last
+    :data:`_END_TRIM_MM` is dropped and the line marched on through the label: each step
+    goes to the centroid of the label's voxels in the next :data:`_MARCH_SLAB_MM` of the
+    way ahead (within 1.5 radii of the axis), turning with the tube; where the slab holds
+    too few voxels, the line ends at the last voxels' reach plus half a voxel."""
     trim = int(_END_TRIM_MM / _DENSE_MM)
     base = int(_END_BASE_MM / _DENSE_MM)
+    width = 1.5 * max(radius_mm, voxel_mm)
     for _ in range(2):
         if len(points) > 2 * (trim + base):
             points = points[:-trim]
         end = points[-1]
         tangent = end - points[-min(len(points), base + 1)]
         tangent /= np.linalg.norm(tangent)
+        added = []
+        for _step in range(_MARCH_STEPS):
+            d = voxels - end
+            along = d @ tangent
+            lateral = np.linalg.norm(d - along[:, None] * tangent, axis=1)
+            ahead = (along > 0) & (along <= _MARCH_SLAB_MM) & (lateral < width)
+            if np.count_nonzero(ahead) < _MARCH_MIN_VOXELS:
+                break
+            centre = voxels[ahead].mean(axis=0)
+            step = centre - end
+            if step @ tangent < 0.4 * _MARCH_SLAB_MM:   # the end face's partial slab
+                break
+            tangent = tangent + step / np.linalg.norm(step)
+            tangent /= np.linalg.norm(tangent)
+            added.append(centre)
+            end = centre
+        if added:
+            points = np.concatenate([points, curve.resample(np.array([points[-1], *added]),
+                                                            _DENSE_MM)[1:]])
         d = voxels - end
         along = d @ tangent
         lateral = np.linalg.norm(d - along[:, None] * tangent, axis=1)
@@ -181,7 +235,7 @@ def centerline_of(mask: np.ndarray, affine: np.ndarray, what: str) -> Centerline
     """
     from skimage.morphology import skeletonize
 
-    mask = _largest_component(mask)
+    mask = _kept_components(mask)
     if int(mask.sum()) < _MIN_VOXELS:
         raise SegmentationError(f"{what}: only {int(mask.sum())} voxels, too few to follow a "
                                 "centerline")
