@@ -43,7 +43,7 @@ _MAX_GAP_MM = 4.0         # pieces of a label farther apart than this are not br
 _END_TRIM_MM = 1.0        # a spline's end redrawn straight over this arc ...
 _END_BASE_MM = 2.0        # ... along the tangent over this much arc before it
 _MARCH_SLAB_MM = 1.0      # the ends are marched on through the label's voxels this far ahead
-_MARCH_STEPS = 40         # ... for at most this many steps (about 20 mm)
+_MARCH_STEPS = 12         # ... for at most this many steps (about 6 mm)
 _MARCH_MIN_VOXELS = 4
 _OFFSETS = np.array([(i, j, k) for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)
                      if (i, j, k) > (0, 0, 0)])
@@ -165,15 +165,18 @@ def _extended(points: np.ndarray, voxels: np.ndarray, radius_mm: float,
         end = points[-1]
         tangent = end - points[-min(len(points), base + 1)]
         tangent /= np.linalg.norm(tangent)
+        # only the voxels about this end (nearest to its last stretch or beyond it), never
+        # those of another limb of a vessel that loops back near its end
+        own = voxels[cKDTree(points).query(voxels)[1] >= len(points) - 1 - base]
         added = []
         for _step in range(_MARCH_STEPS):
-            d = voxels - end
+            d = own - end
             along = d @ tangent
             lateral = np.linalg.norm(d - along[:, None] * tangent, axis=1)
             ahead = (along > 0) & (along <= _MARCH_SLAB_MM) & (lateral < width)
             if np.count_nonzero(ahead) < _MARCH_MIN_VOXELS:
                 break
-            centre = voxels[ahead].mean(axis=0)
+            centre = own[ahead].mean(axis=0)
             step = centre - end
             if step @ tangent < 0.4 * _MARCH_SLAB_MM:   # the end face's partial slab
                 break
@@ -184,7 +187,7 @@ def _extended(points: np.ndarray, voxels: np.ndarray, radius_mm: float,
         if added:
             points = np.concatenate([points, curve.resample(np.array([points[-1], *added]),
                                                             _DENSE_MM)[1:]])
-        d = voxels - end
+        d = own - end
         along = d @ tangent
         lateral = np.linalg.norm(d - along[:, None] * tangent, axis=1)
         beyond = along[(along > 0) & (lateral < 0.5 * max(radius_mm, voxel_mm))]
