@@ -19,6 +19,7 @@ import numpy as np
 
 from mvd_sim.anatomy.bends import MIN_BEND_RADIUS_TO_VESSEL_RADIUS, bend_ratios
 from mvd_sim.anatomy.brainstem import Brainstem
+from mvd_sim.anatomy.vessels import spline_through
 from mvd_sim.core.errors import ScenarioError, SegmentationError
 from mvd_sim.core.geometry import curve
 from mvd_sim.core.output import write_file
@@ -38,7 +39,7 @@ __all__ = ["ImportResult", "import_case", "import_volume", "write_import",
 #: (beyond its own radius); farther, the nerve never reaches the brainstem.
 REACH_TOLERANCE_MM = 2.0
 _RADIUS_RANGE_MM = (0.1, 5.0)   # radii the schema accepts
-_UNBEND_ROUNDS = 200
+_UNBEND_ROUNDS = 60
 
 
 @dataclass(frozen=True, eq=False)
@@ -139,17 +140,27 @@ def _unbent(points: np.ndarray, radii: np.ndarray) -> np.ndarray:
     """Centerline points with the bends tighter than a vessel may have
     (:data:`~mvd_sim.anatomy.bends.MIN_BEND_RADIUS_TO_VESSEL_RADIUS`, with a tenth to spare)
     eased by local Laplacian smoothing: a skeleton's kink where two labels meet, not
-    anatomy."""
+    anatomy. Bends are measured on the spline the scene is built on
+    (:func:`~mvd_sim.anatomy.vessels.spline_through`), which turns tighter than the polyline
+    through its points; the points nearest a tight stretch are eased, an end toward the
+    line of the two points inside it."""
     out = np.array(points)
     floor = 1.1 * MIN_BEND_RADIUS_TO_VESSEL_RADIUS
+    at = curve.arc_length(out)
     for _ in range(_UNBEND_ROUNDS):
-        tight = np.flatnonzero(bend_ratios(out, radii) < floor)
-        tight = tight[(tight > 0) & (tight < len(out) - 1)]
+        course = spline_through(out)
+        s = curve.arc_length(course)
+        ratio = bend_ratios(course, np.interp(s / s[-1], at / at[-1], radii))
+        tight = np.unique(np.searchsorted(at / at[-1], s[ratio < floor] / s[-1]))
         if not len(tight):
             break
-        near = np.unique(np.clip(np.concatenate([tight - 1, tight, tight + 1]), 1,
-                                 len(out) - 2))
-        out[near] = 0.5 * out[near] + 0.25 * (out[near - 1] + out[near + 1])
+        near = np.unique(np.clip(np.concatenate([tight - 2, tight - 1, tight, tight + 1]),
+                                 0, len(out) - 1))
+        inner = near[(near > 0) & (near < len(out) - 1)]
+        ends = [(k, 1 if k == 0 else -1) for k in (0, len(out) - 1) if k in near]
+        out[inner] = 0.5 * out[inner] + 0.25 * (out[inner - 1] + out[inner + 1])
+        for k, inward in ends:
+            out[k] = 0.5 * out[k] + 0.5 * (2 * out[k + inward] - out[k + 2 * inward])
     return out
 
 
