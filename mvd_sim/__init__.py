@@ -17,7 +17,8 @@ from mvd_sim._version import __version__
 from mvd_sim.anatomy.landmarks import SEGMENTS, NerveLandmarks
 from mvd_sim.case import Case, load_case, load_scene
 from mvd_sim.contact.analysis import Contact, ContactReport, analyze
-from mvd_sim.core.errors import GeometryError, MeshError, MvdSimError, ScenarioError, SolverError
+from mvd_sim.core.errors import (GeometryError, MeshError, MvdSimError, ScenarioError,
+                                 SegmentationError, SolverError)
 from mvd_sim.core.labels import SeverityThresholds
 from mvd_sim.core.materials import Materials
 from mvd_sim.core.tube import Tube
@@ -26,6 +27,7 @@ from mvd_sim.scenario import (ScenarioSpec, SpongeSpec, TranspositionSpec, bundl
                               load_scenario, parse_scenario, resolve_scenario)
 from mvd_sim.scene.build import build_scene
 from mvd_sim.scene.scene import MeshVessel, Scene
+from mvd_sim.segmentation import ImportResult, import_case
 from mvd_sim.surgery.decompress import DecompressionReport, decompress
 from mvd_sim.surgery.operation import Operation
 from mvd_sim.surgery.planner import Plan, plan
@@ -36,4 +38,5 @@ __all__ = ["__version__", "Case", "load_case", "load_scene", "load_scenario", "p
            "decompress", "DecompressionReport", "Operation", "plan", "Plan", "SpongeSpec",
            "TranspositionSpec", "Materials",
            "ScenarioSpec", "NerveLandmarks", "SEGMENTS", "MvdSimError", "ScenarioError",
-           "GeometryError", "MeshError", "SolverError"]
+           "GeometryError", "MeshError", "SolverError", "SegmentationError", "import_case",
+           "ImportResult"]

@@ -23,6 +23,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
+from pathlib import Path
 
 import mvd_sim
 from mvd_sim.case import Case, load_case
@@ -101,6 +102,24 @@ def _cmd_export(args: argparse.Namespace) -> int:
         scene = operated_scene(case)
     for path in mvd_sim.export_meshes(scene, args.output, args.format):
         print(path)
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from mvd_sim.segmentation import write_import
+
+    if Path(args.output).suffix.lower() not in (".yaml", ".yml"):
+        raise MvdSimError(f"-o {args.output}: the scenario is written as YAML: name it .yaml")
+    for path in (args.labels, args.source):
+        if os.path.isfile(path) and os.path.isfile(args.output) and \
+                os.path.samefile(path, args.output):
+            raise MvdSimError(f"-o {args.output}: is the input file {path}; write the output "
+                              "elsewhere")
+    result = mvd_sim.import_case(args.source, args.labels, side=args.side,
+                                 mesh_spacing_mm=args.spacing, mesh_space=args.mesh_space)
+    path = write_import(result, args.output)
+    print(f"{path}: {result.spec.side} side, {len(result.spec.vessels)} vessels; brainstem "
+          f"fitted to {result.fit.rms_mm:.2f} mm RMS")
     return 0
 
 
@@ -482,6 +501,26 @@ def _parser() -> argparse.ArgumentParser:
                    help="mesh file format (default: vtp)")
     p.set_defaults(run=_cmd_export)
 
+    p = sub.add_parser(
+        "import", help="bring a segmented case in (label volume or mesh folder + label map)",
+        epilog="examples: mvd-sim import case.nii.gz --labels labels.yaml -o case.yaml\n"
+               "          mvd-sim import meshes/ --labels files.yaml -o case.yaml --side left",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("source", metavar="SOURCE",
+                   help="label volume (.nii, .nii.gz, .nrrd, .seg.nrrd) or folder of meshes "
+                        "(.stl, .obj, .ply, .vtp)")
+    p.add_argument("--labels", required=True, metavar="MAP.yaml",
+                   help="label map: label number (or file name) -> structure")
+    p.add_argument("-o", "--output", required=True, metavar="CASE.yaml",
+                   help="scenario to write (atomically)")
+    p.add_argument("--side", choices=("left", "right"),
+                   help="symptomatic side (default: the side CN VII lies on)")
+    p.add_argument("--spacing", type=float, default=0.4, metavar="MM",
+                   help="voxel size for voxelising meshes (default: 0.4)")
+    p.add_argument("--mesh-space", default="RAS", choices=("RAS", "LPS"),
+                   help="world frame of the meshes (default: RAS; Slicer exports LPS)")
+    p.set_defaults(run=_cmd_import)
+
     p = sub.add_parser("analyze", help="find and grade every neurovascular contact",
                        epilog="examples: mvd-sim analyze multi_aica_pica_right\n"
                               "          mvd-sim analyze case.yaml --json -o report.json",
@@ -785,8 +824,8 @@ def _refuse_output_over_input(args: argparse.Namespace) -> None:
 _SHOWS_PROGRESS = (_cmd_analyze, _cmd_decompress, _cmd_plan, _cmd_render, _cmd_report,
                    _cmd_export, _cmd_validate, _cmd_exercise_grade)
 # commands that build scenes, so run compiled kernels
-_USES_KERNELS = (*_SHOWS_PROGRESS, _cmd_view, _cmd_serve, _cmd_dataset, _cmd_exercise_new,
-                 _cmd_exercise_curriculum)
+_USES_KERNELS = (*_SHOWS_PROGRESS, _cmd_view, _cmd_serve, _cmd_dataset, _cmd_import,
+                 _cmd_exercise_new, _cmd_exercise_curriculum)
 
 
 def _interrupted() -> int:

@@ -53,7 +53,8 @@ from mvd_sim.core.geometry import curve
 from mvd_sim.core.geometry.vec import reject
 from mvd_sim.core.tube import Tube
 
-__all__ = ["NerveBuild", "build_facial_nerve", "build_vestibulocochlear_nerve"]
+__all__ = ["NerveBuild", "build_facial_nerve", "build_vestibulocochlear_nerve",
+           "segmented_facial_nerve", "segmented_vestibulocochlear_nerve"]
 
 _MARCH_STEP_MM = 0.4        # arc step of the attached-segment march
 _CP_SAMPLES = 64            # Bezier samples of the cisternal portion
@@ -284,3 +285,53 @@ def build_vestibulocochlear_nerve(brainstem: Brainstem, facial: NerveBuild,
         tz_start_mm=params.transition_zone_s_mm, tz_end_mm=params.transition_zone_s_mm,
         porus_mm=float(s[-1]))
     return NerveBuild(tube, landmarks)
+
+
+def segmented_facial_nerve(brainstem: Brainstem, points_mm: np.ndarray, radii_mm: np.ndarray,
+                           params: FacialNerveParams) -> NerveBuild:
+    """CN VII given point by point (a segmented case), canonical right-sided scene frame.
+
+    The root starts at its first point (one radius above the RExP) and its landmarks are laid
+    off by arc length from there by the atlas root's rules (:func:`build_facial_nerve`): the
+    RExP zone, the RDP at ``attached_segment_length_mm``, the transition zone
+    ``rdp_to_transition_zone_mm`` beyond it, the porus at the root's end.
+
+    Raises
+    ------
+    ScenarioError
+        If the root is too short to hold an attached segment and a cisternal portion, or its
+        free course passes into the brainstem.
+    """
+    tube = Tube("CN7", "CN7", points_mm, radii_mm)
+    s_rdp = params.attached_segment_length_mm
+    shortest = s_rdp + 0.5 * params.rdp_zone_length_mm + 0.5
+    if tube.length_mm < shortest:
+        raise ScenarioError(f"nerve CN7 is {tube.length_mm:.1f} mm long: at least "
+                            f"{shortest:.1f} mm is needed for its attached segment, RDP and "
+                            "cisternal portion")
+    _check_clear_of_brainstem(brainstem, tube, s_rdp + 0.5 * params.rdp_zone_length_mm)
+    tz_start = s_rdp + params.rdp_to_transition_zone_mm
+    return NerveBuild(tube, NerveLandmarks(
+        rexp_zone_end_mm=params.rexp_zone_length_mm, rdp_mm=s_rdp,
+        rdp_zone_mm=params.rdp_zone_length_mm, tz_start_mm=tz_start,
+        tz_end_mm=tz_start + params.transition_zone_length_mm, porus_mm=tube.length_mm))
+
+
+def segmented_vestibulocochlear_nerve(brainstem: Brainstem, points_mm: np.ndarray,
+                                      radii_mm: np.ndarray,
+                                      params: VestibulocochlearParams) -> NerveBuild:
+    """CN VIII given point by point (a segmented case), with the atlas root's landmarks by
+    arc length (:func:`build_vestibulocochlear_nerve`).
+
+    Raises
+    ------
+    ScenarioError
+        If its free course passes into the brainstem.
+    """
+    tube = Tube("CN8", "CN8", points_mm, radii_mm)
+    _check_clear_of_brainstem(brainstem, tube, min(params.entry_zone_length_mm,
+                                                   0.5 * tube.length_mm))
+    return NerveBuild(tube, NerveLandmarks(
+        rexp_zone_end_mm=params.entry_zone_length_mm, rdp_mm=0.0, rdp_zone_mm=0.0,
+        tz_start_mm=params.transition_zone_s_mm, tz_end_mm=params.transition_zone_s_mm,
+        porus_mm=tube.length_mm))

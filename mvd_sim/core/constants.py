@@ -36,7 +36,8 @@ __all__ = ["Tolerances", "TOL", "BrainstemParams", "FacialNerveParams",
            "VestibulocochlearParams", "VESSEL_DEFAULT_RADIUS_MM", "VESSEL_TYPES",
            "VESSEL_PARENT", "BRANCH_ORIGIN_MM", "AICA_MEATAL_BELOW_PORUS_MM",
            "AICA_MEATAL_FRONT_OF_FACE_MM", "PetrousParams", "ContextParams",
-           "LOWER_CRANIAL_NERVES", "OBSTACLE_KINDS", "MAX_SCENARIO_BYTES", "MAX_MESH_BYTES"]
+           "LOWER_CRANIAL_NERVES", "OBSTACLE_KINDS", "MAX_SCENARIO_BYTES", "MAX_MESH_BYTES",
+           "MAX_VOLUME_BYTES", "MAX_VOLUME_VOXELS"]
 
 
 @dataclass(frozen=True)
@@ -344,3 +345,7 @@ class ContextParams:
 # Untrusted-input bounds: scenario YAML and mesh files larger than this are refused.
 MAX_SCENARIO_BYTES: int = 1 << 20
 MAX_MESH_BYTES: int = 64 << 20
+# Label volumes (NIfTI, NRRD) larger than this on disk, or with more voxels than this, are
+# refused: a 512^3 volume is four times a CPA study at 0.4 mm (256^3 covers 102 mm).
+MAX_VOLUME_BYTES: int = 512 << 20
+MAX_VOLUME_VOXELS: int = 512 ** 3

@@ -8,7 +8,7 @@ single line and exit non-zero without a traceback.
 from __future__ import annotations
 
 __all__ = ["MvdSimError", "ScenarioError", "GeometryError", "MeshError", "SolverError",
-           "raised_by_interrupt"]
+           "SegmentationError", "raised_by_interrupt"]
 
 
 class MvdSimError(Exception):
@@ -25,6 +25,10 @@ class GeometryError(MvdSimError, ValueError):
 
 class MeshError(MvdSimError, ValueError):
     """A mesh file cannot be read or is not a usable closed triangle surface."""
+
+
+class SegmentationError(MvdSimError, ValueError):
+    """A segmentation (label volume, mesh folder or label map) cannot be brought in as a case."""
 
 
 class SolverError(MvdSimError, RuntimeError):

@@ -29,6 +29,10 @@ Example
       contacts:
         - {vessel: aica, nerve: CN7, segment: AS, severity: moderate}
 
+A case brought in from a segmentation (``mvd-sim import``, :mod:`mvd_sim.segmentation`)
+has its fitted brainstem in ``anatomy.brainstem``, its own CN VII and CN VIII and RExP in
+``anatomy.segmented`` and its vessels as ``points_mm`` with ``radii_mm``.
+
 Files are read and written by :mod:`mvd_sim.scenario.files`.
 """
 
@@ -54,8 +58,8 @@ from mvd_sim.core.materials import Materials
 from mvd_sim.core.validation import one_line
 
 __all__ = ["SCHEMA_VERSION", "ScenarioSpec", "VesselSpec", "ContactSpec", "FindingsSpec",
-           "SpongeSpec", "TranspositionSpec", "SEATS", "materials_of", "parse_sponge",
-           "parse_transposition", "check_sponges", "check_transpositions", "check_divided",
+           "SpongeSpec", "TranspositionSpec", "CenterlineSpec", "SegmentedSpec", "SEATS",
+           "materials_of", "parse_sponge", "parse_transposition", "check_sponges", "check_transpositions", "check_divided",
            "case_fingerprint", "parse_scenario"]
 
 SCHEMA_VERSION = 1
@@ -126,14 +130,92 @@ MechanicsOverrides = _params_model("MechanicsOverrides", Materials, 1e-3, 1e3)
 MIN_SEGMENT_MM = 0.5
 
 
+Point = Annotated[list[Annotated[float, Field(strict=True, allow_inf_nan=False,
+                                              ge=-_MAX_COORD_MM, le=_MAX_COORD_MM)]],
+                  Field(min_length=3, max_length=3)]
+Radius = Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0.0, le=5.0)]
+#: Most points of a centerline given point by point (a nerve's or a vessel's ``points_mm``).
+MAX_CENTERLINE_POINTS = 500
+
+
+def _check_course(points: list[list[float]] | None) -> list[list[float]] | None:
+    """Distinct consecutive points and at most :data:`MAX_VESSEL_COURSE_MM` of course
+    (ValueError otherwise)."""
+    if points is None:
+        return points
+    steps = np.linalg.norm(np.diff(np.asarray(points, dtype=float), axis=0), axis=1)
+    close = np.flatnonzero(steps < MIN_CONTROL_POINT_STEP_MM)
+    if len(close):
+        raise ValueError(f"point [{close[0] + 1}] lies within {MIN_CONTROL_POINT_STEP_MM:g} "
+                         "mm of the point before it; give distinct control points")
+    if steps.sum() > MAX_VESSEL_COURSE_MM:
+        raise ValueError(f"the course through these points is {steps.sum():.0f} mm long; "
+                         f"at most {MAX_VESSEL_COURSE_MM:g} mm is accepted")
+    return points
+
+
+def _check_radii(points: list[list[float]], radii: list[float] | None) -> None:
+    """One radius a point where ``radii`` are given (ValueError otherwise)."""
+    if radii is not None and len(radii) != len(points):
+        raise ValueError(f"radii_mm has {len(radii)} values for {len(points)} points_mm; "
+                         "give one radius a point")
+
+
+class CenterlineSpec(_Strict):
+    """A nerve root given point by point (a segmented case, ``mvd-sim import``).
+
+    ``points_mm`` run from the root's start at the brainstem (one radius above the RExP) to
+    the porus, in the scene frame; ``radii_mm`` give the root's radius at each point.
+    """
+
+    points_mm: Annotated[list[Point], Field(min_length=2, max_length=MAX_CENTERLINE_POINTS)]
+    radii_mm: Annotated[list[Radius], Field(min_length=2, max_length=MAX_CENTERLINE_POINTS)]
+
+    _distinct_points = field_validator("points_mm")(_check_course)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CenterlineSpec:
+        _check_radii(self.points_mm, self.radii_mm)
+        return self
+
+
+class SegmentedSpec(_Strict):
+    """The patient's own roots and where they leave the brainstem (a case brought in from a
+    segmentation by ``mvd-sim import``; :mod:`mvd_sim.segmentation`).
+
+    Attributes
+    ----------
+    rexp_midline_mm : (3,) float
+        The RExP in the fitted brainstem's midline frame (x = patient's right, y anterior,
+        z rostral, mm; :mod:`mvd_sim.anatomy.brainstem`): the scene's origin. The brainstem's
+        shape is ``anatomy.brainstem``.
+    facial_nerve, vestibulocochlear_nerve : CenterlineSpec
+        CN VII and CN VIII; their segments are laid off by arc length from their start by
+        the same rules as the atlas roots' (``anatomy.facial_nerve`` and
+        ``anatomy.vestibulocochlear_nerve`` lengths).
+    fit_rms_mm : float
+        RMS distance (mm) of the segmented brainstem's surface from the fitted one.
+    source : str
+        The segmentation it came from (file or folder name), for the record.
+    """
+
+    rexp_midline_mm: Point
+    facial_nerve: CenterlineSpec
+    vestibulocochlear_nerve: CenterlineSpec
+    fit_rms_mm: Mm = Field(ge=0.0, le=10.0)
+    source: Annotated[str, Field(min_length=1, max_length=500)]
+
+
 class AnatomySpec(_Strict):
-    """Anatomy overrides; anything left out keeps its literature default."""
+    """Anatomy overrides; anything left out keeps its literature default. ``segmented``
+    replaces the atlas roots by the patient's (a case from ``mvd-sim import``)."""
 
     brainstem: BrainstemOverrides = Field(default_factory=BrainstemOverrides)
     facial_nerve: FacialNerveOverrides = Field(default_factory=FacialNerveOverrides)
     vestibulocochlear_nerve: VestibulocochlearOverrides = Field(
         default_factory=VestibulocochlearOverrides)
     context: ContextOverrides = Field(default_factory=ContextOverrides)
+    segmented: SegmentedSpec | None = None
 
     @model_validator(mode="after")
     def _lengths_fit(self) -> AnatomySpec:
@@ -146,7 +228,8 @@ class AnatomySpec(_Strict):
                 f" mm) leaves {attached:.2f} mm between the RExP zone "
                 f"({facial.rexp_zone_length_mm:g} mm) and the RDP zone "
                 f"({facial.rdp_zone_length_mm:g} mm); at least {MIN_SEGMENT_MM:g} mm is needed")
-        if facial.cisternal_length_mm - half_rdp < MIN_SEGMENT_MM:
+        # a segmented root's cisternal length is its own (checked when the root is built)
+        if self.segmented is None and facial.cisternal_length_mm - half_rdp < MIN_SEGMENT_MM:
             raise ValueError(
                 f"facial_nerve: the cisternal length ({facial.cisternal_length_mm:g} mm)"
                 f" leaves under {MIN_SEGMENT_MM:g} mm beyond the RDP zone "
@@ -248,44 +331,38 @@ class ContactSpec(_Strict):
         return "caudal" if self.target in NERVES else "away_from_nerve"
 
 
-Point = Annotated[list[Annotated[float, Field(strict=True, allow_inf_nan=False,
-                                              ge=-_MAX_COORD_MM, le=_MAX_COORD_MM)]],
-                  Field(min_length=3, max_length=3)]
-
-
 class VesselSpec(_Strict):
     """One vessel: its type, size and course.
 
     The course is the type's default, or ``points_mm`` (control points, scene frame, through
     which a cubic spline passes), or the default bent by ``compresses`` (clinical placement).
+    The radius is the type's default (tapered along the course), ``radius_mm`` (tapered the
+    same way), or ``radii_mm``, one radius a control point (a segmented vessel), interpolated
+    along the course.
     """
 
     id: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]{0,31}$")]
     type: Literal[VESSEL_TYPES]
     radius_mm: Mm | None = Field(default=None, gt=0.0, le=5.0)
-    points_mm: Annotated[list[Point], Field(min_length=2, max_length=500)] | None = None
+    points_mm: Annotated[list[Point], Field(min_length=2, max_length=MAX_CENTERLINE_POINTS)] \
+        | None = None
+    radii_mm: Annotated[list[Radius], Field(min_length=2, max_length=MAX_CENTERLINE_POINTS)] \
+        | None = None
     compresses: Annotated[list[ContactSpec], Field(max_length=4)] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_course(self) -> VesselSpec:
         if self.points_mm is not None and self.compresses:
             raise ValueError("give either points_mm or compresses, not both")
+        if self.radii_mm is not None:
+            if self.points_mm is None:
+                raise ValueError("radii_mm needs points_mm (one radius a control point)")
+            if self.radius_mm is not None:
+                raise ValueError("give either radius_mm or radii_mm, not both")
+            _check_radii(self.points_mm, self.radii_mm)
         return self
 
-    @field_validator("points_mm")
-    @classmethod
-    def _distinct_points(cls, points: list[list[float]] | None) -> list[list[float]] | None:
-        if points is None:
-            return points
-        steps = np.linalg.norm(np.diff(np.asarray(points, dtype=float), axis=0), axis=1)
-        close = np.flatnonzero(steps < MIN_CONTROL_POINT_STEP_MM)
-        if len(close):
-            raise ValueError(f"point [{close[0] + 1}] lies within {MIN_CONTROL_POINT_STEP_MM:g} "
-                             "mm of the point before it; give distinct control points")
-        if steps.sum() > MAX_VESSEL_COURSE_MM:
-            raise ValueError(f"the course through these points is {steps.sum():.0f} mm long; "
-                             f"at most {MAX_VESSEL_COURSE_MM:g} mm is accepted")
-        return points
+    _distinct_points = field_validator("points_mm")(_check_course)
 
     @property
     def course_mm(self) -> float:

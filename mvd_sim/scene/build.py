@@ -21,7 +21,8 @@ from mvd_sim.anatomy.context import (LOWER_CRANIAL_NERVES, OBSTACLE_KINDS, Conte
                                      build_context, intrusion)
 from mvd_sim.anatomy.petrous import PetrousFace
 from mvd_sim.anatomy.nerves import (NerveBuild, build_facial_nerve,
-                                    build_vestibulocochlear_nerve)
+                                    build_vestibulocochlear_nerve, segmented_facial_nerve,
+                                    segmented_vestibulocochlear_nerve)
 from mvd_sim.anatomy.placement import (ContactRequest, clear_side, clearing_side, deviate_nerve,
                                        deviation_fits_from, other_nerves, place_vessel,
                                        resolve_side)
@@ -34,7 +35,7 @@ from mvd_sim.core.geometry import curve
 from mvd_sim.core.geometry.closest import closest_approach
 from mvd_sim.core.approach import SIDES, usable_sides
 from mvd_sim.scenario import NERVES, ScenarioSpec, VesselSpec
-from mvd_sim.scenario.schema import AnatomySpec
+from mvd_sim.scenario.schema import AnatomySpec, SegmentedSpec
 from mvd_sim.scene.scene import Scene
 from mvd_sim.core.tube import Tube
 
@@ -96,27 +97,55 @@ class _Anatomy:
     """The brainstem and nerves of a scenario's anatomy, in the canonical right-sided frame
     (no vessel yet)."""
 
-    def __init__(self, anatomy: AnatomySpec):
+    def __init__(self, anatomy: AnatomySpec, side: str = "right"):
+        segmented = anatomy.segmented
         try:
             self.shape = BrainstemShape(**_overrides(anatomy.brainstem))
             self.facial_params = FacialNerveParams(**_overrides(anatomy.facial_nerve))
             self.cochlear_params = VestibulocochlearParams(
                 **_overrides(anatomy.vestibulocochlear_nerve))
             self.context_params = ContextParams(**_overrides(anatomy.context))
-            self.rexp_theta, rexp = self.shape.root_exit(
-                self.facial_params.exit_from_midline_mm)
+            if segmented is None:
+                self.rexp_theta, rexp = self.shape.root_exit(
+                    self.facial_params.exit_from_midline_mm)
         except ScenarioError as err:
             raise ScenarioError(f"anatomy.facial_nerve.exit_from_midline_mm: {err}") from None
+        if segmented is not None:
+            mirror = _MIRROR if side == "left" else np.ones(3)
+            rexp = np.asarray(segmented.rexp_midline_mm, dtype=float) * mirror
+            self.rexp_theta = _theta_of(self.shape, rexp)
         self.rexp_midline = rexp
         self.brainstem = Brainstem(self.shape, rexp)
         try:
-            self.facial = build_facial_nerve(self.brainstem, self.facial_params)
-            self.cochlear = build_vestibulocochlear_nerve(self.brainstem, self.facial,
-                                                          self.cochlear_params)
+            if segmented is None:
+                self.facial = build_facial_nerve(self.brainstem, self.facial_params)
+                self.cochlear = build_vestibulocochlear_nerve(self.brainstem, self.facial,
+                                                              self.cochlear_params)
+            else:
+                self.facial, self.cochlear = self._segmented(segmented, mirror)
         except (ScenarioError, GeometryError) as err:
-            raise ScenarioError(f"anatomy.facial_nerve: {err}") from None
+            where = "segmented" if segmented is not None else "facial_nerve"
+            raise ScenarioError(f"anatomy.{where}: {err}") from None
         self.nerves: dict[str, Tube] = {"CN7": self.facial.tube, "CN8": self.cochlear.tube}
         self.builds: dict[str, NerveBuild] = {"CN7": self.facial, "CN8": self.cochlear}
+
+    def _segmented(self, segmented: SegmentedSpec, mirror: np.ndarray
+                   ) -> tuple[NerveBuild, NerveBuild]:
+        """The patient's CN VII and CN VIII (canonical frame), with the atlas' landmarks."""
+        facial, cochlear = segmented.facial_nerve, segmented.vestibulocochlear_nerve
+        return (segmented_facial_nerve(self.brainstem, np.asarray(facial.points_mm) * mirror,
+                                       np.asarray(facial.radii_mm), self.facial_params),
+                segmented_vestibulocochlear_nerve(
+                    self.brainstem, np.asarray(cochlear.points_mm) * mirror,
+                    np.asarray(cochlear.radii_mm), self.cochlear_params))
+
+
+def _theta_of(shape: BrainstemShape, midline_point: np.ndarray) -> float:
+    """Angle (rad) round the axial section at a midline-frame point's level (0 right
+    lateral, pi/2 anterior): where a segmented case's RExP lies round the brainstem."""
+    half_width, y_mid, half_depth = shape.section(np.array([midline_point[2]]))
+    return float(np.arctan2((midline_point[1] - y_mid[0]) / half_depth[0],
+                            midline_point[0] / half_width[0]))
 
 
 class NerveSites:
@@ -208,7 +237,7 @@ class _Builder(_Anatomy):
     """Holds the canonical-frame state while a scene is assembled."""
 
     def __init__(self, spec: ScenarioSpec):
-        super().__init__(spec.anatomy)
+        super().__init__(spec.anatomy, spec.side)
         self.spec = spec
         self.vessels: dict[str, Tube] = {}
         self.segment_fractions = _segment_fractions(spec.vessels)
@@ -286,8 +315,14 @@ class _Builder(_Anatomy):
                 points = points * _MIRROR
             try:
                 course = spline_through(points)
-                tube = Tube(spec.id, spec.type, course, tapered_radii(
-                    radius, curve.arc_length(course), VESSEL_TAPERS.get(spec.type)))
+                s = curve.arc_length(course)
+                if spec.radii_mm is not None:
+                    # the radii belong to the control points, by their share of the course
+                    at = curve.arc_length(points)
+                    radii = np.interp(s / s[-1], at / at[-1], spec.radii_mm)
+                else:
+                    radii = tapered_radii(radius, s, VESSEL_TAPERS.get(spec.type))
+                tube = Tube(spec.id, spec.type, course, radii)
             except GeometryError as err:
                 raise ScenarioError(f"{field}.points_mm: {err}") from None
             clearance = self.brainstem.clearance(tube.points, 0.0)
@@ -310,9 +345,12 @@ class _Builder(_Anatomy):
 
     def context(self) -> dict[str, ContextStructure]:
         """The context structures, once every vessel is placed: refused if a vessel passes
-        through a solid one."""
+        through a solid one. A segmented case's vessels are the patient's and its context
+        structures the atlas', so there a vessel is never refused for them."""
         context = build_context(self.brainstem, self.cochlear.tube, self.context_params,
                                 list(self.vessels.values()))
+        if self.spec.anatomy.segmented is not None:
+            return context
         solids = [(name, context[name]) for name in OBSTACLE_KINDS]
         solids += [(f"{name} rootlets", rootlet) for name in LOWER_CRANIAL_NERVES
                    for rootlet in context[name].rootlets]

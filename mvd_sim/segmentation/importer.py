@@ -1,0 +1,275 @@
+"""Bringing a segmented case in: label volume or mesh folder + label map -> scenario.
+
+:func:`import_case` reads the segmentation, fits the brainstem
+(:mod:`~mvd_sim.segmentation.fit`), follows every nerve and vessel
+(:mod:`~mvd_sim.segmentation.centerline`), finds the RExP where CN VII meets the fitted
+brainstem, and writes everything in the case's frame: the fitted brainstem's midline frame
+(x = patient's right, y anterior, z rostral) moved to the RExP, as atlas cases. The side is
+the side of the midline CN VII lies on, unless given. The scenario it returns builds (it is
+checked by building it), so every command takes it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mvd_sim.anatomy.bends import MIN_BEND_RADIUS_TO_VESSEL_RADIUS, bend_ratios
+from mvd_sim.anatomy.brainstem import Brainstem
+from mvd_sim.anatomy.vessels import spline_through
+from mvd_sim.core.errors import ScenarioError, SegmentationError
+from mvd_sim.core.geometry import curve
+from mvd_sim.core.output import write_file
+from mvd_sim.scenario import (MAX_TOTAL_COURSE_MM, MAX_VESSEL_COURSE_MM, ScenarioSpec,
+                              parse_scenario, scenario_to_yaml)
+from mvd_sim.scenario.schema import MAX_CENTERLINE_POINTS
+from mvd_sim.scene.build import build_scene
+from mvd_sim.segmentation.centerline import SPACING_MM, Centerline, centerline_of
+from mvd_sim.segmentation.fit import BrainstemFit, fit_brainstem, surface_points
+from mvd_sim.segmentation.labelmap import LabelMap, Structure, load_label_map
+from mvd_sim.segmentation.volume import LabelVolume, load_label_volume, voxelise_meshes
+
+__all__ = ["ImportResult", "import_case", "import_volume", "write_import",
+           "REACH_TOLERANCE_MM"]
+
+#: CN VII's segmented start must lie within this (mm) of the fitted brainstem's surface
+#: (beyond its own radius); farther, the nerve never reaches the brainstem.
+REACH_TOLERANCE_MM = 2.0
+_RADIUS_RANGE_MM = (0.1, 5.0)   # radii the schema accepts
+_UNBEND_ROUNDS = 60
+
+
+@dataclass(frozen=True, eq=False)
+class ImportResult:
+    """An imported case: its scenario and how it was fitted.
+
+    Attributes
+    ----------
+    spec : ScenarioSpec
+    fit : BrainstemFit
+        The brainstem's fit (world <-> midline frame, RMS).
+    rexp_world_mm : (3,) float
+        The RExP in the segmentation's world frame (RAS mm).
+    """
+
+    spec: ScenarioSpec
+    fit: BrainstemFit
+    rexp_world_mm: np.ndarray
+
+
+def import_case(source: str | os.PathLike, labels: str | os.PathLike,
+                side: str | None = None, mesh_spacing_mm: float = 0.4,
+                mesh_space: str = "RAS") -> ImportResult:
+    """Import a segmented case.
+
+    Parameters
+    ----------
+    source : path
+        A label volume (``.nii``, ``.nii.gz``, ``.nrrd``, ``.seg.nrrd``) or a folder of
+        meshes (``.stl``, ``.obj``, ``.ply``, ``.vtp``; voxelised at ``mesh_spacing_mm``).
+    labels : path
+        The label map (:mod:`mvd_sim.segmentation.labelmap`): label numbers for a volume,
+        file names (in ``source``) for a folder.
+    side : ``"left"``, ``"right"`` or None
+        The symptomatic side; None: the side of the midline CN VII lies on.
+    mesh_space : ``"RAS"`` or ``"LPS"``
+        The meshes' world frame (Slicer's model export is LPS by default).
+
+    Raises
+    ------
+    SegmentationError
+        One line naming the file and the reason.
+    """
+    label_map = load_label_map(labels)
+    source = Path(source)
+    if source.is_dir():
+        volume = _voxelised(source, label_map, mesh_spacing_mm, mesh_space)
+        label_map = LabelMap(tuple(Structure(k + 1, s.kind, s.id)
+                                   for k, s in enumerate(label_map.structures)),
+                             label_map.source)
+    else:
+        if any(not isinstance(s.key, int) for s in label_map.structures):
+            raise SegmentationError(f"{label_map.source}: a label volume's structures are "
+                                    "keyed by label number, not file name")
+        volume = load_label_volume(source)
+    return import_volume(volume, label_map, side)
+
+
+def _voxelised(folder: Path, label_map: LabelMap, spacing_mm: float,
+               space: str) -> LabelVolume:
+    if any(not isinstance(s.key, str) for s in label_map.structures):
+        raise SegmentationError(f"{label_map.source}: a mesh folder's structures are keyed "
+                                "by file name, not label number")
+    order = sorted(range(len(label_map.structures)),
+                   key=lambda k: (label_map.structures[k].kind != "brainstem",
+                                  label_map.structures[k].is_vessel))
+    files = {}
+    for k in order:
+        path = folder / str(label_map.structures[k].key)
+        if not path.is_file():
+            raise SegmentationError(f"{path}: no such mesh file (named in "
+                                    f"{label_map.source})")
+        files[k + 1] = path
+    return voxelise_meshes(files, spacing_mm, space)
+
+
+def _mask(volume: LabelVolume, structure: Structure) -> tuple[np.ndarray, np.ndarray]:
+    """A structure's mask, cropped to it, and the crop's affine."""
+    cropped = volume.cropped(int(structure.key))
+    if cropped is None:
+        raise SegmentationError(f"{volume.source}: label {structure.key} ({structure.id}) "
+                                "is not in the volume")
+    return cropped
+
+
+def _lifted(brainstem: Brainstem, points: np.ndarray, radii: np.ndarray) -> np.ndarray:
+    """Centerline points (midline frame) whose tube would dip into the fitted brainstem
+    moved out along its normal until the tube rests on it (the fit's residual)."""
+    query = brainstem.query(points, max_distance_mm=float(radii.max()) + 0.5,
+                            exact_inside=True)
+    sunk = query.signed_distance < radii
+    out = np.array(points)
+    out[sunk] += (radii - query.signed_distance)[sunk, None] * query.normal[sunk]
+    return out
+
+
+def _unbent(points: np.ndarray, radii: np.ndarray) -> np.ndarray:
+    """Centerline points with the bends tighter than a vessel may have
+    (:data:`~mvd_sim.anatomy.bends.MIN_BEND_RADIUS_TO_VESSEL_RADIUS`, with a tenth to spare)
+    eased by local Laplacian smoothing: a skeleton's kink where two labels meet, not
+    anatomy. Bends are measured on the spline the scene is built on
+    (:func:`~mvd_sim.anatomy.vessels.spline_through`), which turns tighter than the polyline
+    through its points; the points nearest a tight stretch are eased, an end toward the
+    line of the two points inside it."""
+    out = np.array(points)
+    floor = 1.1 * MIN_BEND_RADIUS_TO_VESSEL_RADIUS
+    at = curve.arc_length(out)
+    for _ in range(_UNBEND_ROUNDS):
+        course = spline_through(out)
+        s = curve.arc_length(course)
+        ratio = bend_ratios(course, np.interp(s / s[-1], at / at[-1], radii))
+        tight = np.unique(np.searchsorted(at / at[-1], s[ratio < floor] / s[-1]))
+        if not len(tight):
+            break
+        near = np.unique(np.clip(np.concatenate([tight - 2, tight - 1, tight, tight + 1]),
+                                 0, len(out) - 1))
+        inner = near[(near > 0) & (near < len(out) - 1)]
+        ends = [(k, 1 if k == 0 else -1) for k in (0, len(out) - 1) if k in near]
+        out[inner] = 0.5 * out[inner] + 0.25 * (out[inner - 1] + out[inner + 1])
+        for k, inward in ends:
+            out[k] = 0.5 * out[k] + 0.5 * (2 * out[k + inward] - out[k + 2 * inward])
+    return out
+
+
+def _written(line: Centerline, what: str) -> tuple[list[list[float]], list[float]]:
+    """Points (rounded to 1 um) and radii of a centerline for the scenario, respaced if it
+    would have more than the schema's points."""
+    points, radii = line.points, line.radii
+    spacing = max(SPACING_MM, line.length_mm / (MAX_CENTERLINE_POINTS - 10))
+    if spacing > SPACING_MM:
+        at = curve.arc_length(points)
+        points = curve.resample(points, spacing)
+        radii = np.interp(curve.arc_length(points), at, radii)
+    radii = np.clip(radii, *_RADIUS_RANGE_MM)
+    points = _unbent(points, radii)
+    if line.length_mm > MAX_VESSEL_COURSE_MM:
+        raise SegmentationError(f"{what}: its centerline is {line.length_mm:.0f} mm long; "
+                                f"at most {MAX_VESSEL_COURSE_MM:g} mm is accepted (crop the "
+                                "volume to the cerebellopontine angle)")
+    return np.round(points, 3).tolist(), np.round(radii, 3).tolist()
+
+
+def import_volume(volume: LabelVolume, label_map: LabelMap,
+                  side: str | None = None) -> ImportResult:
+    """Import a label volume already read (see :func:`import_case`).
+
+    Raises
+    ------
+    SegmentationError
+        One line naming the file and the reason.
+    """
+    if side not in (None, "left", "right"):
+        raise SegmentationError(f"side {side!r}: expected left or right")
+    brainstem_label = label_map.root("brainstem")
+    fit = fit_brainstem(surface_points(*_mask(volume, brainstem_label)),
+                        f"{volume.source}: label {brainstem_label.key} (brainstem)")
+    placed = Brainstem(fit.shape, np.zeros(3))   # midline frame
+
+    def followed(structure: Structure) -> Centerline:
+        what = f"{volume.source}: label {structure.key} ({structure.id})"
+        line = centerline_of(*_mask(volume, structure), what)
+        return Centerline(fit.to_midline(line.points), line.radii)
+
+    nerves = {}
+    for kind in ("CN7", "CN8"):
+        line = followed(label_map.root(kind))
+        ends = placed.signed_distance(line.points[[0, -1]])
+        nerves[kind] = line if ends[0] <= ends[1] else line.reversed()
+    facial = nerves["CN7"]
+    structure = label_map.root("CN7")
+    start = placed.query(facial.points[:1])
+    gap = float(start.signed_distance[0] - facial.radii[0])
+    if gap > REACH_TOLERANCE_MM:
+        raise SegmentationError(f"{volume.source}: label {structure.key} (CN7) ends "
+                                f"{gap:.1f} mm from the brainstem: the nerve never reaches it")
+    rexp = start.closest[0]
+    detected = "right" if rexp[0] > 0 else "left"
+    side = side or detected
+    if side != detected:
+        raise SegmentationError(f"{volume.source}: side {side!r} was given but CN VII leaves "
+                                f"the brainstem on its {detected} side")
+
+    def in_scene(line: Centerline, what: str) -> tuple[list, list]:
+        return _written(Centerline(_lifted(placed, line.points, line.radii) - rexp,
+                                   line.radii), what)
+
+    vessels = []
+    for structure in label_map.vessels:
+        what = f"{volume.source}: label {structure.key} ({structure.id})"
+        points, radii = in_scene(followed(structure), what)
+        vessels.append({"id": structure.id, "type": structure.kind, "points_mm": points,
+                        "radii_mm": radii})
+    total = sum(float(curve.arc_length(np.array(v["points_mm"]))[-1]) for v in vessels)
+    if total > MAX_TOTAL_COURSE_MM:
+        raise SegmentationError(f"{volume.source}: the vessels' centerlines add up to "
+                                f"{total:.0f} mm; at most {MAX_TOTAL_COURSE_MM:g} mm is "
+                                "accepted (crop the volume to the cerebellopontine angle)")
+    roots = {}
+    for kind, key in (("CN7", "facial_nerve"), ("CN8", "vestibulocochlear_nerve")):
+        points, radii = in_scene(nerves[kind], f"{volume.source}: {kind}")
+        roots[key] = {"points_mm": points, "radii_mm": radii}
+    name = Path(volume.source).name
+    data = {
+        "schema_version": 1,
+        "title": f"Imported case {name}"[:200],
+        "description": (f"Imported from {name} ({label_map.source}) by mvd-sim import. The "
+                        f"parametric brainstem fits the segmented one to {fit.rms_mm:.2f} mm "
+                        "RMS; nerves and vessels follow their labels' centerlines."),
+        "side": side,
+        "anatomy": {"brainstem": fit.overrides,
+                    "segmented": {"rexp_midline_mm": np.round(rexp, 4).tolist(), **roots,
+                                  "fit_rms_mm": round(fit.rms_mm, 4),
+                                  "source": str(volume.source)[-500:]}},
+        "vessels": vessels,
+    }
+    try:
+        spec = parse_scenario(data, str(volume.source))
+        build_scene(spec, "import")
+    except ScenarioError as err:
+        raise SegmentationError(f"{volume.source}: the imported case does not build: "
+                                f"{err}") from None
+    return ImportResult(spec, fit, fit.to_world(rexp))
+
+
+def write_import(result: ImportResult, out: str | os.PathLike) -> Path:
+    """Write an imported case's scenario atomically (nothing half-written).
+
+    Raises
+    ------
+    MvdSimError
+        One line naming ``out`` when it cannot be written.
+    """
+    return write_file(out, scenario_to_yaml(result.spec).encode("utf-8"), SegmentationError)

@@ -1,0 +1,295 @@
+"""Label volumes: reading NIfTI and NRRD files, and voxelising a folder of meshes.
+
+A :class:`LabelVolume` holds integer labels on a voxel grid and the affine from voxel
+indices ``(i, j, k)`` to world coordinates in millimetres, **RAS** (x toward the patient's
+right, y anterior, z superior): NIfTI's world frame. NRRD files in LPS (Slicer's default,
+``space: left-posterior-superior``) have x and y negated on reading; the image's spacing and
+direction cosines are kept, so an oblique acquisition is read as it lies.
+
+Files are untrusted: their size on disk (:data:`~mvd_sim.core.constants.MAX_VOLUME_BYTES`)
+and voxel count (:data:`~mvd_sim.core.constants.MAX_VOLUME_VOXELS`) are checked before the
+voxels are read, and every failure is a one-line :class:`SegmentationError` naming the file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from mvd_sim.core.constants import MAX_VOLUME_BYTES, MAX_VOLUME_VOXELS
+from mvd_sim.core.errors import MeshError, SegmentationError
+from mvd_sim.mesh.files import MESH_FORMATS, load_mesh, mesh_check, to_polydata
+
+__all__ = ["LabelVolume", "load_label_volume", "voxelise_meshes", "VOLUME_SUFFIXES"]
+
+VOLUME_SUFFIXES = (".nii", ".nii.gz", ".nrrd", ".seg.nrrd")
+_LPS_TO_RAS = np.diag([-1.0, -1.0, 1.0, 1.0])
+_NRRD_SPACES = {"right-anterior-superior": np.eye(4), "ras": np.eye(4),
+                "left-posterior-superior": _LPS_TO_RAS, "lps": _LPS_TO_RAS,
+                "left-anterior-superior": np.diag([-1.0, 1.0, 1.0, 1.0]),
+                "las": np.diag([-1.0, 1.0, 1.0, 1.0])}
+
+
+@dataclass(frozen=True, eq=False)
+class LabelVolume:
+    """Integer labels on a voxel grid.
+
+    Attributes
+    ----------
+    labels : (ni, nj, nk) int
+        0 is background.
+    affine : (4, 4) float
+        Voxel index ``(i, j, k, 1)`` to world RAS millimetres.
+    source : str
+        The file or folder it came from (for messages).
+    """
+
+    labels: np.ndarray
+    affine: np.ndarray
+    source: str
+
+    @property
+    def spacing_mm(self) -> np.ndarray:
+        """(3,) voxel size along i, j, k (mm)."""
+        return np.linalg.norm(self.affine[:3, :3], axis=0)
+
+    @property
+    def voxel_volume_mm3(self) -> float:
+        """Volume of one voxel (mm^3)."""
+        return float(abs(np.linalg.det(self.affine[:3, :3])))
+
+    def world(self, indices: np.ndarray) -> np.ndarray:
+        """(n, 3) world RAS mm of voxel indices (n, 3) (voxel centres for integers)."""
+        return np.asarray(indices, dtype=float) @ self.affine[:3, :3].T + self.affine[:3, 3]
+
+    def mask(self, label: int) -> np.ndarray:
+        """Boolean mask of one label (the whole grid)."""
+        return self.labels == label
+
+    @cached_property
+    def _boxes(self) -> list:
+        """Each label's bounding box of slices (None for labels absent), one pass."""
+        from scipy.ndimage import find_objects
+
+        return find_objects(self.labels)
+
+    def cropped(self, label: int, margin: int = 3) -> tuple[np.ndarray, np.ndarray] | None:
+        """The mask of one label in its bounding box grown by ``margin`` voxels (within the
+        grid) and the affine of that box, or None if the label is absent. A structure's
+        work then scales with its size, not the study's."""
+        boxes = self._boxes
+        if not 0 < label <= len(boxes) or boxes[label - 1] is None:
+            return None
+        low = np.array([max(b.start - margin, 0) for b in boxes[label - 1]])
+        high = np.array([min(b.stop + margin, n) for b, n in zip(boxes[label - 1],
+                                                                 self.labels.shape)])
+        box = tuple(slice(a, b) for a, b in zip(low, high))
+        affine = self.affine.copy()
+        affine[:3, 3] = self.world(low[None])[0]
+        return self.labels[box] == label, affine
+
+
+def _check_size(path: Path) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        raise SegmentationError(f"{path}: cannot read: {err.strerror or err}") from None
+    if not path.is_file():
+        raise SegmentationError(f"{path}: not a regular file")
+    if size > MAX_VOLUME_BYTES:
+        raise SegmentationError(f"{path}: file is {size} bytes, over the {MAX_VOLUME_BYTES}"
+                                "-byte limit for label volumes")
+
+
+def _check_shape(path: Path, shape: tuple[int, ...]) -> None:
+    if len(shape) != 3 or min(shape) < 2:
+        raise SegmentationError(f"{path}: expected a 3D label volume, got shape {shape} (a "
+                                "multi-layer segmentation: export it as one label map)")
+    if int(np.prod(shape, dtype=np.int64)) > MAX_VOLUME_VOXELS:
+        raise SegmentationError(f"{path}: {shape[0]}x{shape[1]}x{shape[2]} voxels, over the "
+                                f"limit of {MAX_VOLUME_VOXELS} (crop it to the "
+                                "cerebellopontine angle)")
+
+
+def _as_labels(path: Path, data: np.ndarray) -> np.ndarray:
+    if not np.issubdtype(data.dtype, np.integer):
+        if not np.all(np.isfinite(data)) or np.any(data != np.round(data)):
+            raise SegmentationError(f"{path}: voxels are not whole numbers: not a label "
+                                    "volume")
+    if data.size and (data.min() < 0 or data.max() > 65535):
+        raise SegmentationError(f"{path}: labels must lie in 0-65535, found "
+                                f"{data.min():g} to {data.max():g}")
+    return np.asarray(data, dtype=np.uint16)
+
+
+def _check_affine(path: Path, affine: np.ndarray) -> np.ndarray:
+    if affine.shape != (4, 4) or not np.all(np.isfinite(affine)) or \
+            abs(np.linalg.det(affine[:3, :3])) < 1e-12:
+        raise SegmentationError(f"{path}: the voxel-to-world transform is missing or singular")
+    return affine
+
+
+def load_label_volume(path: str | os.PathLike) -> LabelVolume:
+    """Read a NIfTI (``.nii``, ``.nii.gz``; nibabel) or NRRD (``.nrrd``, ``.seg.nrrd``;
+    pynrrd) label volume, world coordinates RAS mm.
+
+    Raises
+    ------
+    SegmentationError
+        One line naming the file: unreadable, too large, not 3D integer labels, no usable
+        voxel-to-world transform, or a NRRD space other than RAS, LPS or LAS.
+    """
+    path = Path(path)
+    name = path.name.lower()
+    if not name.endswith(VOLUME_SUFFIXES):
+        raise SegmentationError(f"{path}: unknown label volume format (expected "
+                                f"{', '.join(VOLUME_SUFFIXES)})")
+    _check_size(path)
+    if name.endswith(".nrrd"):
+        labels, affine = _read_nrrd(path)
+    else:
+        labels, affine = _read_nifti(path)
+    return LabelVolume(labels, _check_affine(path, affine), str(path))
+
+
+def _read_nifti(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    import nibabel
+
+    try:
+        image = nibabel.load(path)
+        shape = tuple(int(n) for n in image.shape)
+        _check_shape(path, shape)
+        affine = np.asarray(image.affine, dtype=float)
+        data = np.asanyarray(image.dataobj)
+    except SegmentationError:
+        raise
+    except Exception as err:  # nibabel raises many types on malformed files
+        raise SegmentationError(f"{path}: not a readable NIfTI file: "
+                                f"{str(err).splitlines()[0] if str(err) else type(err).__name__}"
+                                ) from None
+    return _as_labels(path, data), affine
+
+
+def _read_nrrd(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    import nrrd
+
+    try:
+        header = nrrd.read_header(str(path))
+        _check_shape(path, tuple(int(n) for n in header["sizes"]))
+        space = str(header.get("space", "")).lower()
+        if space not in _NRRD_SPACES or "space directions" not in header:
+            raise SegmentationError(
+                f"{path}: NRRD space {header.get('space')!r} is not RAS, LPS or LAS (or has "
+                "no space directions): its orientation is unknown")
+        directions = np.asarray(header["space directions"], dtype=float)
+        origin = np.asarray(header.get("space origin", np.zeros(3)), dtype=float)
+        data, _ = nrrd.read(str(path))
+    except SegmentationError:
+        raise
+    except Exception as err:  # pynrrd raises many types on malformed files
+        raise SegmentationError(f"{path}: not a readable NRRD file: "
+                                f"{str(err).splitlines()[0] if str(err) else type(err).__name__}"
+                                ) from None
+    affine = np.eye(4)
+    affine[:3, :3] = directions.T
+    affine[:3, 3] = origin
+    return _as_labels(path, data), _NRRD_SPACES[space] @ affine
+
+
+def voxelise_meshes(meshes: Mapping[int, str | os.PathLike], spacing_mm: float = 0.4,
+                    space: str = "RAS", margin_mm: float = 2.0) -> LabelVolume:
+    """Voxelise closed meshes into one label volume (VTK's polydata-to-stencil, slice by
+    slice; a voxel is inside when its centre is).
+
+    Parameters
+    ----------
+    meshes : mapping of label -> mesh file
+        In priority order: a later mesh's voxels overwrite an earlier one's (give the
+        brainstem first, the vessels last).
+    spacing_mm : float
+        Voxel size (mm), isotropic.
+    space : ``"RAS"`` or ``"LPS"``
+        The meshes' world frame (Slicer exports models in LPS by default).
+    margin_mm : float
+        Background kept round the meshes.
+
+    Raises
+    ------
+    SegmentationError
+        One line naming the file: unreadable, or open or non-manifold and not repairable.
+    """
+    if space not in ("RAS", "LPS"):
+        raise SegmentationError(f"mesh space {space!r}: expected RAS or LPS")
+    flip = np.array([-1.0, -1.0, 1.0]) if space == "LPS" else np.ones(3)
+    loaded = {label: _closed_mesh(Path(path), flip) for label, path in meshes.items()}
+    # half a voxel off the meshes' bounds, so a face square to an axis at their edge lies
+    # between voxel centres, not on them
+    low = np.min([v.min(axis=0) for v, _ in loaded.values()], axis=0) - margin_mm \
+        - 0.5 * spacing_mm
+    high = np.max([v.max(axis=0) for v, _ in loaded.values()], axis=0) + margin_mm
+    shape = tuple(int(n) for n in np.ceil((high - low) / spacing_mm).astype(int) + 1)
+    if int(np.prod(shape, dtype=np.int64)) > MAX_VOLUME_VOXELS:
+        raise SegmentationError(f"{next(iter(meshes.values()))}: the meshes span "
+                                f"{high - low} mm, too large to voxelise at {spacing_mm} mm "
+                                "(are they in mm?)")
+    labels = np.zeros(shape, dtype=np.uint16)
+    for label, mesh in loaded.items():
+        labels[_stencil(mesh, low, spacing_mm, shape)] = label
+    affine = np.diag([spacing_mm, spacing_mm, spacing_mm, 1.0])
+    affine[:3, 3] = low
+    return LabelVolume(labels, affine, str(Path(next(iter(meshes.values()))).parent))
+
+
+def _closed_mesh(path: Path, flip: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A mesh file's (vertices RAS, faces), repaired (merged vertices, filled holes,
+    consistent winding; trimesh) where it is not closed, or refused."""
+    if path.suffix.lower().lstrip(".") not in MESH_FORMATS:
+        raise SegmentationError(f"{path}: unknown mesh format (expected "
+                                f"{', '.join(MESH_FORMATS)})")
+    try:
+        vertices, faces = load_mesh(path)
+    except MeshError as err:
+        raise SegmentationError(str(err)) from None
+    vertices = vertices * flip
+    if flip[0] < 0:   # a mirror turns the winding inside out
+        faces = faces[:, ::-1]
+    check = mesh_check((vertices, faces))
+    if not (check.watertight and check.consistently_oriented):
+        import trimesh
+
+        mesh = trimesh.Trimesh(vertices, faces, process=True)
+        trimesh.repair.fill_holes(mesh)
+        trimesh.repair.fix_normals(mesh)
+        vertices, faces = np.asarray(mesh.vertices), np.asarray(mesh.faces, dtype=np.int64)
+        check = mesh_check((vertices, faces))
+        if not (check.watertight and check.consistently_oriented):
+            raise SegmentationError(f"{path}: the surface is open or non-manifold and could "
+                                    "not be repaired (fill its holes, e.g. in 3D Slicer)")
+    return vertices, faces
+
+
+def _stencil(mesh: tuple[np.ndarray, np.ndarray], origin: np.ndarray, spacing: float,
+             shape: tuple[int, int, int]) -> np.ndarray:
+    """Boolean (shape) mask of the grid points inside a closed mesh."""
+    from vtkmodules.util.numpy_support import vtk_to_numpy
+    from vtkmodules.vtkImagingStencil import (vtkImageStencilToImage,
+                                              vtkPolyDataToImageStencil)
+
+    stencil = vtkPolyDataToImageStencil()
+    stencil.SetInputData(to_polydata(mesh))
+    stencil.SetOutputOrigin(*origin)
+    stencil.SetOutputSpacing(spacing, spacing, spacing)
+    stencil.SetOutputWholeExtent(0, shape[0] - 1, 0, shape[1] - 1, 0, shape[2] - 1)
+    image = vtkImageStencilToImage()
+    image.SetInputConnection(stencil.GetOutputPort())
+    image.SetInsideValue(1)
+    image.SetOutsideValue(0)
+    image.SetOutputScalarTypeToUnsignedChar()
+    image.Update()
+    values = vtk_to_numpy(image.GetOutput().GetPointData().GetScalars())
+    return values.reshape(shape[::-1]).transpose(2, 1, 0).astype(bool)

@@ -1,0 +1,134 @@
+"""``mvd-sim import`` refuses bad input in one line naming the file and the reason, writes
+nothing then, and writes a scenario every command takes otherwise."""
+
+import numpy as np
+import pytest
+
+import mvd_sim
+from mvd_sim.cli import main
+from mvd_sim.segmentation import load_label_map
+from mvd_sim.segmentation.phantom import PhantomPose, label_phantom, phantom_label_map
+from mvd_sim.segmentation.volume import LabelVolume
+from roundtrip_support import write_map, write_nifti
+
+NAME = "aica_as_moderate_right"
+
+
+@pytest.fixture(scope="module")
+def phantom():
+    scene = mvd_sim.Case.bundled(NAME).scene
+    volume, _ = label_phantom(scene, 0.5, PhantomPose())
+    return volume, phantom_label_map(scene)
+
+
+def run(argv, capsys):
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def refused(argv, capsys, *words):
+    code, out, err = run(argv, capsys)
+    assert code != 0 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    for word in words:
+        assert word in err, err
+    return err
+
+
+def test_an_imported_case_is_written_and_analysed_like_any_other(phantom, tmp_path, capsys):
+    volume, labels = phantom
+    source = write_nifti(volume, tmp_path / "case.nii.gz")
+    label_map = write_map(labels, tmp_path / "labels.yaml")
+    out = tmp_path / "case.yaml"
+    code, printed, err = run(["import", str(source), "--labels", str(label_map), "-o",
+                              str(out)], capsys)
+    assert code == 0, err
+    assert "right side" in printed and "RMS" in printed
+    case = mvd_sim.load_case(out)
+    assert case.spec.anatomy.segmented is not None
+    report = mvd_sim.analyze(case.scene)
+    assert [(c.vessel, c.segment) for c in report.contacts] == [("aica", "AS")]
+    code, printed, err = run(["analyze", str(out)], capsys)
+    assert code == 0 and "aica" in printed, err
+    # the fitted tubes are rods like any others: the planner frees CN VII
+    code, printed, err = run(["plan", str(out)], capsys)
+    assert code == 0, err
+    assert "After the operation: CN VII none" in printed
+
+
+def test_a_label_missing_from_the_volume_is_refused(phantom, tmp_path, capsys):
+    volume, labels = phantom
+    source = write_nifti(volume, tmp_path / "case.nii")
+    labels = {"structures": {**labels["structures"], 40: "vein"}}
+    out = tmp_path / "case.yaml"
+    refused(["import", str(source), "--labels", str(write_map(labels, tmp_path / "m.yaml")),
+             "-o", str(out)], capsys, str(source), "label 40", "not in the volume")
+    assert not out.exists()
+
+
+def test_a_volume_not_in_millimetres_is_refused(phantom, tmp_path, capsys):
+    volume, labels = phantom
+    metres = np.diag([1e-3, 1e-3, 1e-3, 1.0]) @ volume.affine
+    source = write_nifti(LabelVolume(volume.labels, metres, "m"), tmp_path / "metres.nii.gz")
+    refused(["import", str(source), "--labels", str(write_map(labels, tmp_path / "m.yaml")),
+             "-o", str(tmp_path / "case.yaml")], capsys, str(source),
+            "clearly not millimetres")
+
+
+def test_a_nerve_that_never_reaches_the_brainstem_is_refused(phantom, tmp_path, capsys):
+    volume, labels = phantom
+    moved = np.where(volume.labels == 2, 0, volume.labels)
+    nerve = np.argwhere(volume.labels == 2)
+    # the whole root moved 8 mm (16 voxels) away from the brainstem, laterally
+    lateral = np.linalg.solve(volume.affine[:3, :3], PhantomPose().head[:, 0])
+    shifted = np.round(nerve + 16 * lateral / np.linalg.norm(lateral)).astype(int)
+    keep = np.all((shifted >= 0) & (shifted < volume.labels.shape), axis=1)
+    moved[tuple(shifted[keep].T)] = 2
+    source = write_nifti(LabelVolume(moved, volume.affine, "x"), tmp_path / "far.nii.gz")
+    refused(["import", str(source), "--labels", str(write_map(labels, tmp_path / "m.yaml")),
+             "-o", str(tmp_path / "case.yaml")], capsys, str(source), "CN7",
+            "never reaches")
+
+
+def test_a_volume_too_large_is_refused_before_its_voxels_are_read(tmp_path, capsys):
+    header = tmp_path / "huge.nrrd"
+    header.write_bytes(b"NRRD0004\ntype: uint16\ndimension: 3\nspace: left-posterior-superior"
+                       b"\nsizes: 1024 1024 1024\nspace directions: (1,0,0) (0,1,0) (0,0,1)"
+                       b"\nencoding: raw\nspace origin: (0,0,0)\n\n")
+    labels = write_map({"structures": {1: "brainstem", 2: "CN7", 3: "CN8"}},
+                       tmp_path / "m.yaml")
+    refused(["import", str(header), "--labels", str(labels), "-o",
+             str(tmp_path / "case.yaml")], capsys, str(header), "over the limit")
+
+
+def test_a_non_manifold_mesh_is_refused(tmp_path, capsys):
+    folder = tmp_path / "meshes"
+    folder.mkdir()
+    # three triangles sharing one edge: no repair closes that
+    (folder / "brainstem.obj").write_text(
+        "v 0 0 0\nv 0 0 10\nv 10 0 5\nv 0 10 5\nv -10 -5 5\nf 1 2 3\nf 1 2 4\nf 1 2 5\n")
+    for nerve in ("CN7", "CN8"):   # closed tetrahedra
+        (folder / f"{nerve}.obj").write_text(
+            "v 0 0 0\nv 1 0 0\nv 0 1 0\nv 0 0 1\nf 1 3 2\nf 1 2 4\nf 1 4 3\nf 2 3 4\n")
+    labels = write_map({"structures": {"brainstem.obj": "brainstem", "CN7.obj": "CN7",
+                                       "CN8.obj": "CN8"}}, tmp_path / "m.yaml")
+    refused(["import", str(folder), "--labels", str(labels), "-o",
+             str(tmp_path / "case.yaml")], capsys, "brainstem.obj", "non-manifold")
+
+
+@pytest.mark.parametrize("text, words", [
+    ("structures: {1: brainstem, 2: CN7}\n", ["no CN8"]),
+    ("structures: {1: brainstem, 2: CN7, 3: CN8, 4: artery}\n", ["unknown structure"]),
+    ("structures: {1: brainstem, 2: CN7, 3: CN8, 4: {type: AICA, id: CN7}}\n",
+     ["used twice"]),
+    ("labels: {}\n", ["'structures'"]),
+])
+def test_a_bad_label_map_is_refused_naming_it(text, words, tmp_path):
+    path = tmp_path / "map.yaml"
+    path.write_text(text)
+    with pytest.raises(mvd_sim.SegmentationError) as err:
+        load_label_map(path)
+    assert str(path) in str(err.value) and "\n" not in str(err.value)
+    for word in words:
+        assert word in str(err.value)
