@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -146,22 +147,67 @@ def _drop_normals(actor) -> bool:
     return had
 
 
-def _serialize(render_window) -> bytes:
-    """The render window as the ``vtksz`` zip vtk.js's offline viewer loads."""
+def _serialize(render_window) -> tuple[bytes, dict[str, str]]:
+    """The render window as the ``vtksz`` zip vtk.js's offline viewer loads, and the ids its
+    objects have there by their VTK ids (:func:`_stable_ids`)."""
     from trame_vtk.modules.vtk.serializers import (SynchronizationContext, extract_array_hash,
                                                    initialize_serializers, serialize)
 
     initialize_serializers()
     context = SynchronizationContext()
     context.set_ignore_last_dependencies(True)  # every property in full, none as a delta
-    scene = serialize(None, render_window, "mvd-sim-scene", context, 1)
+    scene, ids = _stable_ids(serialize(None, render_window, "mvd-sim-scene", context, 1))
     hashes = {entry["hash"]: dict(entry, content=context.get_cached_data_array(entry["hash"]))
               for entry in extract_array_hash(scene)}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("index.json", json.dumps({"hashes": hashes, "scene": scene}),
+        # a fixed date, so the same case makes the same bytes
+        entry = zipfile.ZipInfo("index.json", date_time=(1980, 1, 1, 0, 0, 0))
+        archive.writestr(entry, json.dumps({"hashes": hashes, "scene": scene}),
                          compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
-    return buffer.getvalue()
+    return buffer.getvalue(), ids
+
+
+_OBJECT_ID = re.compile(r"[0-9a-f]{16}")
+
+
+def _stable_ids(scene: dict) -> tuple[dict, dict[str, str]]:
+    """The serialized scene with VTK's object ids (memory addresses: new each run, and their
+    text compresses differently) renumbered in the order they first appear, in every place
+    the serializer writes them (``id``, ``parent``, ``instance:${id}`` in calls), and the
+    modification times counted from the scene's earliest (VTK's counter runs on through a
+    process); and the new id of each old one."""
+    ids: dict[str, str] = {}
+    mtimes: list[int] = []
+
+    def collect(node):
+        if isinstance(node, dict):
+            mtimes.extend([node["mtime"]] if isinstance(node.get("mtime"), int) else [])
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    collect(scene)
+    earliest = min(mtimes, default=0)
+
+    def renumbered(text: str) -> str:
+        return _OBJECT_ID.sub(lambda m: ids.setdefault(m.group(0), f"{len(ids) + 1:016x}"),
+                              text)
+
+    def walk(node, key=None):
+        if isinstance(node, dict):
+            return {k: v - earliest + 1 if k == "mtime" and isinstance(v, int) else walk(v, k)
+                    for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v, key) for v in node]
+        if isinstance(node, str) and (key in ("id", "parent")
+                                      or node.startswith("instance:${")):
+            return renumbered(node)
+        return node
+
+    return walk(scene), ids
 
 
 def _actor_order(archive: bytes) -> list[list[str]]:
@@ -209,9 +255,10 @@ def web_scene(views: Sequence[View], size: tuple[int, int] = (900, 600)) -> WebS
                     "group": box, "view": view_id,
                     "patches": part.group == "nerve" and part.scalars is not None,
                     "normals": _drop_normals(actor)}
-        archive = _serialize(plotter.render_window)
+        archive, ids = _serialize(plotter.render_window)
     finally:
         plotter.close()
+    about = {ids[old]: value for old, value in about.items()}
     order = _actor_order(archive)
     groups: dict[str, str] = {}
     for _, box, part in drawn:
