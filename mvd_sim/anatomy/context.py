@@ -29,6 +29,7 @@ from mvd_sim.anatomy.placement import avoid_tubes
 from mvd_sim.core.constants import LOWER_CRANIAL_NERVES, OBSTACLE_KINDS, ContextParams
 from mvd_sim.core.errors import GeometryError
 from mvd_sim.core.geometry import curve, ellipsoid
+from mvd_sim.core.geometry.vec import unit
 from mvd_sim.core.tube import Tube
 
 __all__ = ["Ellipsoid", "RootletBundle", "ContextStructure", "OBSTACLE_KINDS",
@@ -56,10 +57,6 @@ def _readonly(array: np.ndarray) -> np.ndarray:
     out = np.array(array, dtype=float)
     out.flags.writeable = False
     return out
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    return v / np.linalg.norm(v, axis=-1, keepdims=True)
 
 
 @dataclass(frozen=True, eq=False)
@@ -253,7 +250,7 @@ def _tuft_directions(normal: np.ndarray, descent_deg: float) -> np.ndarray:
     preferred first (straight out, ``descent_deg`` below the horizontal), then the others
     of a fan by their angle from it: descents -30 to 80 degrees, headings up to 60 degrees
     either side of the outward normal, in 10-degree steps."""
-    level = _unit(normal * np.array([1.0, 1.0, 0.0]))
+    level = unit(normal * np.array([1.0, 1.0, 0.0]))
     side = np.cross([0.0, 0.0, 1.0], level)
     descent, heading = np.meshgrid(np.radians(np.append(descent_deg, np.arange(-30, 81, 10))),
                                    np.radians(np.arange(-60, 61, 10)), indexing="ij")
@@ -288,13 +285,13 @@ def choroid_plexus(brainstem: Brainstem, params: ContextParams,
     # the recess: march back along the surface, round the brainstem dorsally, for the limb's
     # length less its cistern part
     recess_mm = params.choroid_limb_length_mm - params.choroid_cistern_length_mm
-    direction = _unit(np.cross(normal[0], [0.0, 0.0, 1.0]))
+    direction = unit(np.cross(normal[0], [0.0, 0.0, 1.0]))
     recess, travelled = [foramen[0]], 0.0
     while travelled < recess_mm - 1e-6:
         step = min(_CHOROID_SPACING_MM, recess_mm - travelled)
         nxt, normal = _on_surface(brainstem, (recess[-1] + step * direction)[None], stalk)
         chord = nxt[0] - recess[-1]
-        direction = _unit(chord - np.dot(chord, normal[0]) * normal[0])
+        direction = unit(chord - np.dot(chord, normal[0]) * normal[0])
         travelled += float(np.linalg.norm(chord))
         recess.append(nxt[0])
     tip = 0.5 * params.choroid_tip_width_mm

@@ -50,7 +50,7 @@ from mvd_sim.anatomy.landmarks import NerveLandmarks
 from mvd_sim.core.constants import FacialNerveParams, VestibulocochlearParams
 from mvd_sim.core.errors import ScenarioError
 from mvd_sim.core.geometry import curve
-from mvd_sim.core.geometry.vec import reject
+from mvd_sim.core.geometry.vec import reject, unit
 from mvd_sim.core.tube import Tube
 
 __all__ = ["NerveBuild", "build_facial_nerve", "build_vestibulocochlear_nerve",
@@ -68,10 +68,6 @@ class NerveBuild:
 
     tube: Tube
     landmarks: NerveLandmarks
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    return v / np.linalg.norm(v, axis=-1, keepdims=True)
 
 
 def _bezier(p0, p1, p2, p3, n: int) -> np.ndarray:
@@ -122,7 +118,7 @@ def _offset_projection(brainstem: Brainstem, point: np.ndarray, offset_mm: float
 
 def _tangent_direction(normal: np.ndarray, direction: np.ndarray) -> np.ndarray:
     """Unit projection of ``direction`` onto the plane square to the unit ``normal``."""
-    return _unit(reject(direction, normal))
+    return unit(reject(direction, normal))
 
 
 def _attached_march(brainstem: Brainstem, start_dir: np.ndarray, radius_mm: float,
@@ -191,7 +187,7 @@ def build_facial_nerve(brainstem: Brainstem, params: FacialNerveParams) -> Nerve
     heading = np.radians(params.attached_heading_deg)
     start_dir = np.array([0.0, np.sin(heading), np.cos(heading)])
     attached = _attached_march(brainstem, start_dir, r0, params.attached_segment_length_mm)
-    rdp_dir = _unit(attached[-1] - attached[-2])
+    rdp_dir = unit(attached[-1] - attached[-2])
     porus_dir = _axial_direction(params.angle_to_midline_deg, params.elevation_deg)
     cisternal = _bezier_of_length(attached[-1], rdp_dir, porus_dir,
                                   params.cisternal_length_mm, porus_dir)
@@ -218,7 +214,7 @@ def _vestibulocochlear_entry(brainstem: Brainstem, facial_start: np.ndarray, r7:
     surface gap of exactly ``gap_to_facial_mm`` between the two roots (mm, scene frame)."""
     normal = brainstem.query(facial_start[None]).normal[0]
     dorsal = _tangent_direction(normal, np.array([0.0, -1.0, 0.0]))
-    rostral = _unit(np.cross(normal, dorsal))
+    rostral = unit(np.cross(normal, dorsal))
     rostral *= np.sign(rostral[2])
     tilt = np.radians(params.entry_tilt_rostral_deg)
     away = np.cos(tilt) * dorsal + np.sin(tilt) * rostral
@@ -245,11 +241,11 @@ def _beside(facial: Tube, start_offset: np.ndarray, end_offset: np.ndarray) -> n
     along = (facial.s / facial.s[-1])[:, None]
     length = ((1.0 - along) * np.linalg.norm(start_offset)
               + along * np.linalg.norm(end_offset))
-    direction = (1.0 - along) * _unit(start_offset) + along * _unit(end_offset)
+    direction = (1.0 - along) * unit(start_offset) + along * unit(end_offset)
     tangent = curve.tangents(facial.points)
     square = np.clip(facial.s / _ENTRY_BLEND_MM, 0.0, 1.0)[:, None]
     direction = direction - square * np.sum(direction * tangent, axis=1)[:, None] * tangent
-    return length * _unit(direction)
+    return length * unit(direction)
 
 
 def build_vestibulocochlear_nerve(brainstem: Brainstem, facial: NerveBuild,

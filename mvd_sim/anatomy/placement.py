@@ -70,7 +70,7 @@ from mvd_sim.core.constants import BRANCH_ORIGIN_MM, TOL, VESSEL_PARENT
 from mvd_sim.core.errors import ScenarioError
 from mvd_sim.core.geometry import curve
 from mvd_sim.core.geometry.closest import SegmentSet, segment_min_gap
-from mvd_sim.core.geometry.vec import cross, reject
+from mvd_sim.core.geometry.vec import cross, reject, unit
 from mvd_sim.core.approach import (ANGLE_TOLERANCE_DEG, MIN_SECTOR_DEG, SIDES,
                                    crossing_angle_deg, line_angle_deg, reads_as, sector,
                                    side_direction, side_of, usable_sides)
@@ -240,10 +240,6 @@ class ContactRequest:
                 target.point_at(self.s_mm), float(target.radius_at(self.s_mm)))
 
 
-def _unit(v: np.ndarray) -> np.ndarray:
-    return v / np.linalg.norm(v)
-
-
 def resolve_side(target: Tube, s_mm: float, side: str, field: str,
                  direction: np.ndarray | None = None) -> np.ndarray:
     """Unit side direction in the target's normal plane at ``s_mm``.
@@ -277,7 +273,7 @@ def resolve_side(target: Tube, s_mm: float, side: str, field: str,
         raise ScenarioError(f"{field}.from: side {side!r} runs along {target.name} at "
                             f"s = {s_mm:.1f} mm, so no vessel can come from there; choose "
                             "another side")
-    return _unit(normal)
+    return unit(normal)
 
 
 def _crossing(req: ContactRequest, side: np.ndarray, radius_mm: float) -> np.ndarray:
@@ -583,7 +579,7 @@ def _turn_arc(end: np.ndarray, forward: np.ndarray, towards: np.ndarray,
     across = reject(heading, forward)
     if np.linalg.norm(across) < 1e-6:
         return np.empty((0, 3))
-    u = _unit(across)
+    u = unit(across)
     # in the plane of forward (x) and u (y): the circle's centre (0, R), the target (tx, ty)
     tx, ty = float(np.dot(heading, forward)), float(np.dot(heading, u))
     wx, wy = tx, ty - turn_mm
@@ -610,7 +606,7 @@ def _with_turns(brainstem: Brainstem, part: np.ndarray, before: np.ndarray,
     for the next waypoint (:func:`_turn_arc`), given as waypoints at most 30 deg apart so
     the spline through them keeps that radius, unless the brainstem is that near."""
     turn_mm = max(TURN_RADII * radius_mm, _TURN_MIN_MM)
-    along = _unit(part[-1] - part[0])
+    along = unit(part[-1] - part[0])
     ends = []
     for end, towards, forward in ((part[0], before, -along), (part[-1], after, along)):
         turn = np.empty((0, 3))

@@ -157,6 +157,12 @@ def load_label_volume(path: str | os.PathLike) -> LabelVolume:
     return LabelVolume(labels, _check_affine(path, affine), str(path))
 
 
+def _reason(err: Exception) -> str:
+    """A reader's error in one line: its message's first line, or its type without one."""
+    text = str(err)
+    return text.splitlines()[0] if text else type(err).__name__
+
+
 def _read_nifti(path: Path) -> tuple[np.ndarray, np.ndarray]:
     import nibabel
 
@@ -169,9 +175,7 @@ def _read_nifti(path: Path) -> tuple[np.ndarray, np.ndarray]:
     except SegmentationError:
         raise
     except Exception as err:  # nibabel raises many types on malformed files
-        raise SegmentationError(f"{path}: not a readable NIfTI file: "
-                                f"{str(err).splitlines()[0] if str(err) else type(err).__name__}"
-                                ) from None
+        raise SegmentationError(f"{path}: not a readable NIfTI file: {_reason(err)}") from None
     return _as_labels(path, data), affine
 
 
@@ -192,9 +196,7 @@ def _read_nrrd(path: Path) -> tuple[np.ndarray, np.ndarray]:
     except SegmentationError:
         raise
     except Exception as err:  # pynrrd raises many types on malformed files
-        raise SegmentationError(f"{path}: not a readable NRRD file: "
-                                f"{str(err).splitlines()[0] if str(err) else type(err).__name__}"
-                                ) from None
+        raise SegmentationError(f"{path}: not a readable NRRD file: {_reason(err)}") from None
     affine = np.eye(4)
     affine[:3, :3] = directions.T
     affine[:3, 3] = origin

@@ -41,8 +41,8 @@ from mvd_sim.surgery.planner import PAD_DIAMETERS_MM
 from mvd_sim.surgery.session import Session
 from mvd_sim.viz.actors import Part, labels, legend_entries, scene_parts
 from mvd_sim.viz.camera import DURAL_DEPTH_MM, Camera, camera_for
-from mvd_sim.viz.draw import Drawn, add_parts, set_camera
-from mvd_sim.viz.palette import BACKGROUND, PANEL_COLOR, TEXT_COLOR
+from mvd_sim.viz.draw import Drawn, add_labels, add_parts, set_camera
+from mvd_sim.viz.palette import BACKGROUND, PANEL_COLOR, TEXT_COLOR, unit_rgb
 from mvd_sim.viz.render import prefer_headless
 from mvd_sim.viz.viewer import PHASE_STEPS
 
@@ -72,28 +72,17 @@ def display_ray(renderer, x: float, y: float, near_mm: float
     return eye + near_mm / float(direction @ forward) * direction, direction
 
 
-def _unit_rgb(rgb) -> tuple[float, float, float]:
-    return tuple(c / 255 for c in rgb)
-
-
 def draw_scene(plotter, scene: Scene, camera: Camera, drawn: Drawn | None = None
                ) -> list[Part]:
     """Draw ``scene`` in ``plotter`` as every picture does: the parts of
     :func:`~mvd_sim.viz.actors.scene_parts` (those ``on_top`` in ``drawn.top`` when given)
     and the labels at their anchors; returns the parts."""
-    import pyvista as pv
-
     from mvd_sim.contact.analysis import analyze
 
     report = analyze(scene)
     parts = scene_parts(scene, report, camera)
     add_parts(plotter, parts, drawn)
-    shown = labels(scene, report)
-    plotter.add_point_labels(
-        pv.PolyData(np.array([label.anchor for label in shown])),
-        [label.text for label in shown], font_size=13, point_size=6,
-        text_color=_unit_rgb(TEXT_COLOR), shape_color=_unit_rgb(PANEL_COLOR),
-        shape_opacity=0.9, always_visible=True, reset_camera=False, name="labels")
+    add_labels(plotter, labels(scene, report), name="labels")
     return parts
 
 
@@ -119,7 +108,7 @@ class ServeApp:
         self.cases = dict(cases)
         self.server = server or get_server(client_type="vue3")
         self.plotter = pv.Plotter(off_screen=True, window_size=list(VIEW_SIZE))
-        self.plotter.set_background(tuple(c / 255 for c in BACKGROUND))
+        self.plotter.set_background(unit_rgb(BACKGROUND))
         # the remote view turns the browser's mouse into camera moves through an interactor
         self.interactor = vtkRenderWindowInteractor()
         self.interactor.SetRenderWindow(self.plotter.ren_win)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mvd_sim.core.errors import MvdSimError
+from mvd_sim.core.geometry.vec import unit
 from mvd_sim.scene.scene import Scene
 
 __all__ = ["VIEWS", "OPERATIVE_VIEWS", "WORKING_DISTANCE_MM", "DURAL_DEPTH_MM",
@@ -89,11 +90,6 @@ class Camera:
         return forward, right, np.cross(right, forward)
 
 
-def _unit(v) -> np.ndarray:
-    v = np.asarray(v, dtype=float)
-    return v / np.linalg.norm(v)
-
-
 def _along_petrous_face(direction: np.ndarray, normal: np.ndarray) -> np.ndarray:
     """``direction`` turned toward the petrous face's ``normal`` (out of the bone) until it
     leaves the face by at least ``PETROUS_CLEARANCE``: the microscope looks in along the
@@ -102,7 +98,7 @@ def _along_petrous_face(direction: np.ndarray, normal: np.ndarray) -> np.ndarray
         short = PETROUS_CLEARANCE - float(direction @ normal)
         if short <= 0:
             break
-        direction = _unit(direction + short * normal)
+        direction = unit(direction + short * normal)
     return direction
 
 
@@ -122,7 +118,7 @@ def camera_for(scene: Scene, view: str) -> Camera:
     focus_s = 0.45 * marks.porus_mm if view == "retrosigmoid" else 0.5 * marks.rez_end_mm
     focus = rest.point_at(focus_s)
     lateral_w, posterior_w, caudal_w = _DIRECTIONS[view]
-    direction = _unit(lateral_w * np.asarray(scene.lateral, float)
+    direction = unit(lateral_w * np.asarray(scene.lateral, float)
                       + posterior_w * np.array([0.0, -1.0, 0.0])
                       + caudal_w * np.array([0.0, 0.0, -1.0]))
     operative = view in OPERATIVE_VIEWS

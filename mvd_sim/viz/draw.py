@@ -9,18 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mvd_sim.viz.actors import Part
-from mvd_sim.viz.camera import Camera
-from mvd_sim.viz.palette import OUTLINE_COLOR
+import numpy as np
 
-__all__ = ["Drawn", "add_parts", "set_camera", "OUTLINE_WIDTH_PX"]
+from mvd_sim.viz.actors import Label, Part
+from mvd_sim.viz.camera import Camera
+from mvd_sim.viz.palette import OUTLINE_COLOR, PANEL_COLOR, TEXT_COLOR, unit_rgb
+
+__all__ = ["Drawn", "add_parts", "add_labels", "set_camera", "OUTLINE_WIDTH_PX"]
 
 #: Width (pixels) of contact patches' and pads' outlines.
 OUTLINE_WIDTH_PX = 3.0
-
-
-def _unit_rgb(rgb) -> tuple[float, float, float]:
-    return tuple(c / 255 for c in rgb)
 
 
 @dataclass
@@ -55,11 +53,11 @@ def _outline(plotter, part: Part, renderer):
         edges = part.mesh.extract_feature_edges(boundary_edges=True, feature_edges=False,
                                                 manifold_edges=False,
                                                 non_manifold_edges=False)
-        actor = plotter.add_mesh(edges, color=_unit_rgb(OUTLINE_COLOR),
+        actor = plotter.add_mesh(edges, color=unit_rgb(OUTLINE_COLOR),
                                  line_width=OUTLINE_WIDTH_PX, render_lines_as_tubes=False,
                                  lighting=False, reset_camera=False)
     else:
-        actor = plotter.add_silhouette(part.mesh, color=_unit_rgb(OUTLINE_COLOR),
+        actor = plotter.add_silhouette(part.mesh, color=unit_rgb(OUTLINE_COLOR),
                                        line_width=OUTLINE_WIDTH_PX)
     if renderer is not plotter.renderer:
         plotter.renderer.RemoveActor(actor)
@@ -77,7 +75,7 @@ def add_parts(plotter, parts: list[Part], drawn: Drawn | None = None) -> Drawn:
             if drawn.top is None:
                 drawn.top = _top_renderer(plotter)
             renderer = drawn.top
-        kwargs = {"color": _unit_rgb(part.color)} if part.scalars is None else {
+        kwargs = {"color": unit_rgb(part.color)} if part.scalars is None else {
             "scalars": part.scalars, "rgb": True}
         flat = part.group == "contact"    # a patch shows its severity's colour exactly
         # felt is matte and bright: more ambient light, no highlight
@@ -103,3 +101,16 @@ def set_camera(plotter, camera: Camera) -> None:
     plotter.camera.up = tuple(camera.up)
     plotter.camera.view_angle = camera.view_angle_deg
     plotter.camera.clipping_range = (camera.near_mm, camera.far_mm)
+
+
+def add_labels(plotter, shown: list[Label], name: str | None = None):
+    """The live views' labels (``view``, ``serve``): each at its first anchor, in the
+    pictures' text and panel colours, always in front; returns the actor. (A finished picture
+    places its labels apart instead, :mod:`~mvd_sim.viz.overlay`.)"""
+    import pyvista as pv
+
+    return plotter.add_point_labels(
+        pv.PolyData(np.array([label.anchor for label in shown])),
+        [label.text for label in shown], font_size=13, point_size=6,
+        text_color=unit_rgb(TEXT_COLOR), shape_color=unit_rgb(PANEL_COLOR),
+        shape_opacity=0.9, always_visible=True, reset_camera=False, name=name)

@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["RGB", "SEVERITY_COLORS", "VESSEL_COLORS", "NERVE_COLORS", "BRAINSTEM_COLOR",
+__all__ = ["RGB", "unit_rgb", "SEVERITY_COLORS", "VESSEL_COLORS", "NERVE_COLORS", "BRAINSTEM_COLOR",
            "CONTEXT_COLORS", "PAD_COLOR", "OUTLINE_COLOR", "BACKGROUND", "PANEL_COLOR",
            "TEXT_COLOR", "MIN_TEXT_CONTRAST", "MIN_SEVERITY_DELTA_E", "CVD_MATRICES",
            "linear_rgb", "relative_luminance", "contrast_ratio", "simulate_cvd", "to_lab",
            "delta_e"]
+
 
 RGB = tuple[int, int, int]
 
@@ -78,6 +79,11 @@ _XYZ = np.array([[0.4124564, 0.3575761, 0.1804375],
                  [0.2126729, 0.7151522, 0.0721750],
                  [0.0193339, 0.1191920, 0.9503041]])
 _WHITE_D65 = np.array([0.95047, 1.0, 1.08883])
+
+
+def unit_rgb(rgb: RGB) -> tuple[float, float, float]:
+    """A 0-255 colour as VTK and pyvista take it: three floats 0-1."""
+    return tuple(c / 255 for c in rgb)
 
 
 def linear_rgb(rgb: np.ndarray) -> np.ndarray:

@@ -28,7 +28,8 @@ from mvd_sim.viz.actors import hides_root_exit_zone, labels, legend_entries, sce
 from mvd_sim.viz.camera import VIEWS, Camera, camera_for
 from mvd_sim.viz.draw import add_parts, set_camera
 from mvd_sim.viz.overlay import Annotation, annotate, microscope
-from mvd_sim.viz.palette import BACKGROUND, CONTEXT_COLORS, SEVERITY_COLORS, VESSEL_COLORS
+from mvd_sim.viz.palette import (BACKGROUND, CONTEXT_COLORS, SEVERITY_COLORS, VESSEL_COLORS,
+                                 unit_rgb)
 
 __all__ = ["VIEWS", "SEVERITY_COLORS", "VESSEL_COLORS", "CONTEXT_COLORS", "IMAGE_SUFFIXES",
            "JPEG_QUALITY", "Panel", "render", "render_image", "render_panel", "image_bytes",
@@ -104,7 +105,7 @@ def render_panel(scene: Scene, title: str | None = None, view: str = "retrosigmo
     parts = scene_parts(scene, report, camera)
     plotter = pv.Plotter(off_screen=True, window_size=list(size))
     try:
-        plotter.set_background(tuple(c / 255 for c in BACKGROUND))
+        plotter.set_background(unit_rgb(BACKGROUND))
         drawn = add_parts(plotter, parts)
         set_camera(plotter, camera)
         image = np.asarray(plotter.screenshot(return_img=True))[..., :3].copy()

@@ -25,9 +25,9 @@ from mvd_sim.surgery.decompress import settle_postop
 from mvd_sim.surgery.operation import Operation, operate
 from mvd_sim.viz.actors import labels, legend_entries, scene_parts
 from mvd_sim.viz.camera import camera_for
-from mvd_sim.viz.draw import add_parts, set_camera
+from mvd_sim.viz.draw import add_labels, add_parts, set_camera
 from mvd_sim.viz.overlay import legend_image
-from mvd_sim.viz.palette import BACKGROUND, PANEL_COLOR, TEXT_COLOR
+from mvd_sim.viz.palette import BACKGROUND, unit_rgb
 from mvd_sim.viz.render import prefer_headless
 
 __all__ = ["Viewer", "build_viewer", "open_viewer", "has_display", "require_display",
@@ -117,7 +117,7 @@ class Viewer:
         self.state = settle(scene, level=float(pulse_level(0.0)), model=self.models[0])
         self.camera = camera_for(scene, "retrosigmoid")
         self.plotter = pv.Plotter(off_screen=off_screen, window_size=[1200, 900])
-        self.plotter.set_background(tuple(c / 255 for c in BACKGROUND))
+        self.plotter.set_background(unit_rgb(BACKGROUND))
         # the pads of the operation, drawn (hidden) from the start so toggling is instant
         shown = self.state.scene
         pads = self.models[-1].sponges
@@ -150,15 +150,8 @@ class Viewer:
     def _annotate(self, scene, parts) -> None:
         """Labels at their first anchors, the legend (as ``render`` draws it) and the
         triad."""
-        import pyvista as pv
-
-        shown = self.labels = labels(scene)
-        self.label_actor = self.plotter.add_point_labels(
-            pv.PolyData(np.array([label.anchor for label in shown])),
-            [label.text for label in shown], font_size=13, point_size=6,
-            text_color=tuple(c / 255 for c in TEXT_COLOR),
-            shape_color=tuple(c / 255 for c in PANEL_COLOR), shape_opacity=0.9,
-            always_visible=True, reset_camera=False)
+        self.labels = labels(scene)
+        self.label_actor = add_labels(self.plotter, self.labels)
         legend = legend_image(legend_entries(parts))
         h, w = legend.shape[:2]
         self.plotter.add_logo_widget(_image_data(legend),

@@ -35,7 +35,7 @@ from mvd_sim.scene.scene import Scene
 from mvd_sim.viz.actors import Part, scene_parts
 from mvd_sim.viz.camera import Camera, camera_for
 from mvd_sim.viz.draw import add_parts, set_camera
-from mvd_sim.viz.palette import BACKGROUND
+from mvd_sim.viz.palette import BACKGROUND, unit_rgb
 from mvd_sim.viz.render import prefer_headless
 
 __all__ = ["View", "WebScene", "web_parts", "web_scene", "webscene_script", "PATCHES"]
@@ -245,7 +245,7 @@ def web_scene(views: Sequence[View], size: tuple[int, int] = (900, 600)) -> WebS
               if part.name not in shared_names]
     plotter = pv.Plotter(off_screen=True, window_size=list(size))
     try:
-        plotter.set_background(tuple(c / 255 for c in BACKGROUND))
+        plotter.set_background(unit_rgb(BACKGROUND))
         record = add_parts(plotter, [part for _, _, part in drawn])
         set_camera(plotter, camera)
         about = {}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["cross", "dot", "norm", "reject"]
+__all__ = ["cross", "dot", "norm", "unit", "reject"]
 
 
 def cross(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -27,6 +27,12 @@ def dot(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def norm(x: np.ndarray) -> np.ndarray:
     """Row-wise Euclidean norm of (..., 3) arrays: (...,)."""
     return np.sqrt(dot(x, x))
+
+
+def unit(x: np.ndarray) -> np.ndarray:
+    """Row-wise unit vectors of (..., 3) arrays (a zero row gives NaNs)."""
+    x = np.asarray(x, dtype=float)
+    return x / np.linalg.norm(x, axis=-1, keepdims=True)
 
 
 def reject(x: np.ndarray, axis: np.ndarray) -> np.ndarray:
