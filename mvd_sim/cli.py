@@ -235,6 +235,8 @@ def _cmd_view(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    if hasattr(signal, "SIGPIPE"):  # a browser that closes its socket must not end the server
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     # trame itself is imported only once it serves
     if args.scenario is not None and Path(args.scenario).is_dir():
         from mvd_sim.exercise.browser import serve_exercise

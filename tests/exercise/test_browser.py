@@ -124,15 +124,56 @@ def test_a_folder_that_is_not_an_exercise_is_refused_in_one_line(tmp_path):
         handout(tmp_path)
 
 
-def test_mvd_sim_serve_an_exercise_folder_listens_and_stops(folder):
-    """``mvd-sim serve ex/`` in a child process: it prints its URL, answers it, and stops on
-    Ctrl-C; a folder that is not an exercise is one line and exit 1."""
+def _page_saves_the_answer(url: str, folder) -> None:
+    """Open the app in a headless Chromium: the exercise's note where the verdict would be,
+    no severity in the legend; its save button writes the answer file (no pad yet)."""
+    import time
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    from mvd_sim.viz.app import EXERCISE_NOTE
+
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    if binary is None or shutil.which("chromedriver") is None:
+        pytest.skip("needs Debian's chromium and chromedriver on PATH")
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--window-size=1400,1000"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    try:
+        driver.get(url)
+
+        def text(element_id: str) -> str:
+            found = driver.find_elements(By.ID, element_id)
+            return found[0].text.strip() if found else ""
+
+        end = time.monotonic() + 60
+        while text("verdict") != EXERCISE_NOTE and time.monotonic() < end:
+            time.sleep(0.2)
+        assert text("verdict") == EXERCISE_NOTE
+        assert "contact" not in text("legend") and "PICA" in text("legend")
+        driver.find_element(By.ID, "save-answer").click()
+        while not (folder / ANSWER).exists() and time.monotonic() < end:
+            time.sleep(0.2)
+        assert yaml.safe_load((folder / ANSWER).read_text())["pads"] == []
+        assert text("message").startswith("wrote 0 pad(s) to ")
+    finally:
+        driver.quit()
+
+
+def test_mvd_sim_serve_an_exercise_folder_serves_saves_and_stops(folder):
+    """``mvd-sim serve ex/`` in a child process: it prints its URL, its page in a real
+    browser saves the answer, it stops on Ctrl-C; a folder that is not an exercise is one
+    line and exit 1."""
     import re
     import signal
     import subprocess
     import sys
     import threading
-    import urllib.request
 
     child = subprocess.Popen([sys.executable, "-m", "mvd_sim", "serve", str(folder), "--port",
                               "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -143,8 +184,7 @@ def test_mvd_sim_serve_an_exercise_folder_listens_and_stops(folder):
     try:
         found = re.search(r"http://127\.0\.0\.1:\d+/", lines[0]) if lines else None
         assert found, lines
-        with urllib.request.urlopen(found.group(0), timeout=30) as page:
-            assert page.status == 200
+        _page_saves_the_answer(found.group(0), folder)
     finally:
         child.send_signal(signal.SIGINT)
         out, err = child.communicate(timeout=30)
