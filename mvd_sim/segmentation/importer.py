@@ -1,9 +1,12 @@
 """Bringing a segmented case in: label volume or mesh folder + label map -> scenario.
 
 :func:`import_case` reads the segmentation, fits the brainstem
-(:mod:`~mvd_sim.segmentation.fit`), follows every nerve and vessel
-(:mod:`~mvd_sim.segmentation.centerline`), finds the RExP where CN VII meets the fitted
-brainstem, and writes everything in the case's frame: the fitted brainstem's midline frame
+(:mod:`~mvd_sim.segmentation.fit`), follows every nerve and vessel to a fraction of a voxel
+(:mod:`~mvd_sim.segmentation.centerline`, :mod:`~mvd_sim.segmentation.sections`), finds
+the RExP where CN VII meets the fitted brainstem and the RDP where it leaves it
+(:mod:`~mvd_sim.segmentation.detachment`), estimates each root's rest course
+(:mod:`~mvd_sim.segmentation.rest`, for severity), and writes everything in the case's
+frame: the fitted brainstem's midline frame
 (x = patient's right, y anterior, z rostral) moved to the RExP, as atlas cases. The side is
 the side of the midline CN VII lies on, unless given. The scenario it returns builds (it is
 checked by building it), so every command takes it.
