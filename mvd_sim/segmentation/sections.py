@@ -21,8 +21,8 @@ a 0.5 mm voxel. So the centerline is refined on the label's iso-surface:
    line; a centre moved implausibly far from the skeleton's or from its neighbours' is
    dropped, :func:`_consistent`), smoothed by a cubic smoothing spline, and the radii are
    median-filtered over :data:`RADIUS_MEDIAN_MM`. Stations where no circle fits (the
-   ends' caps, too little surface) keep the skeleton's centre and take the nearest fitted
-   radius.
+   ends' caps, too little surface) move with their fitted neighbours (the ends with the
+   nearest) and take the nearest fitted radius.
 
 On straight tubes oblique to a 0.5 mm grid (``tests/segmentation/test_sections.py``) the
 radii come back within 0.02 mm for radii 0.5-1.5 mm and the axis within 0.02 mm.
