@@ -73,8 +73,9 @@ def stages(volume_path: Path, map_path: Path) -> dict[str, float]:
     times["brainstem fit (least squares)"] = time.perf_counter() - t
     t = time.perf_counter()
     for structure in label_map.structures[1:]:
-        centerline_of(*volume.cropped(int(structure.key)), structure.id)
-    times["centerlines (skeletons, radii)"] = time.perf_counter() - t
+        key = int(structure.key)
+        centerline_of(*volume.cropped(key), structure.id, volume.others(key))
+    times["centerlines (skeletons, section fits)"] = time.perf_counter() - t
     t = time.perf_counter()
     import_volume(volume, label_map)
     times["whole import of the read volume"] = time.perf_counter() - t

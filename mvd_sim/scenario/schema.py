@@ -166,16 +166,24 @@ class CenterlineSpec(_Strict):
 
     ``points_mm`` run from the root's start at the brainstem (one radius above the RExP) to
     the porus, in the scene frame; ``radii_mm`` give the root's radius at each point.
+    ``rest_points_mm`` (optional, one a point, the same material points) is the root's
+    estimated rest course (:mod:`mvd_sim.segmentation.rest`), from which deviation is
+    measured; without it the root as given is its own rest course.
     """
 
     points_mm: Annotated[list[Point], Field(min_length=2, max_length=MAX_CENTERLINE_POINTS)]
     radii_mm: Annotated[list[Radius], Field(min_length=2, max_length=MAX_CENTERLINE_POINTS)]
+    rest_points_mm: Annotated[list[Point] | None,
+                              Field(min_length=2, max_length=MAX_CENTERLINE_POINTS)] = None
 
-    _distinct_points = field_validator("points_mm")(_check_course)
+    _distinct_points = field_validator("points_mm", "rest_points_mm")(_check_course)
 
     @model_validator(mode="after")
     def _consistent(self) -> CenterlineSpec:
         _check_radii(self.points_mm, self.radii_mm)
+        if self.rest_points_mm is not None and len(self.rest_points_mm) != len(self.points_mm):
+            raise ValueError(f"rest_points_mm has {len(self.rest_points_mm)} points for "
+                             f"{len(self.points_mm)} points_mm; give one a point")
         return self
 
 

@@ -122,21 +122,30 @@ class _Anatomy:
                 self.cochlear = build_vestibulocochlear_nerve(self.brainstem, self.facial,
                                                               self.cochlear_params)
             else:
-                self.facial, self.cochlear = self._segmented(segmented, mirror)
+                self.facial, self.cochlear = self._segmented(segmented, mirror, rest=True)
+                placed = self._segmented(segmented, mirror, rest=False)
         except (ScenarioError, GeometryError) as err:
             where = "segmented" if segmented is not None else "facial_nerve"
             raise ScenarioError(f"anatomy.{where}: {err}") from None
         self.nerves: dict[str, Tube] = {"CN7": self.facial.tube, "CN8": self.cochlear.tube}
+        if segmented is not None:   # the patient's roots as they lie
+            self.nerves = {"CN7": placed[0].tube, "CN8": placed[1].tube}
         self.builds: dict[str, NerveBuild] = {"CN7": self.facial, "CN8": self.cochlear}
 
-    def _segmented(self, segmented: SegmentedSpec, mirror: np.ndarray
+    def _segmented(self, segmented: SegmentedSpec, mirror: np.ndarray, rest: bool
                    ) -> tuple[NerveBuild, NerveBuild]:
-        """The patient's CN VII and CN VIII (canonical frame), with the atlas' landmarks."""
+        """The patient's CN VII and CN VIII (canonical frame), with the atlas' landmarks:
+        at rest (their ``rest_points_mm`` where given) or as they lie."""
         facial, cochlear = segmented.facial_nerve, segmented.vestibulocochlear_nerve
-        return (segmented_facial_nerve(self.brainstem, np.asarray(facial.points_mm) * mirror,
+
+        def course(root) -> np.ndarray:
+            points = root.rest_points_mm if rest and root.rest_points_mm else root.points_mm
+            return np.asarray(points) * mirror
+
+        return (segmented_facial_nerve(self.brainstem, course(facial),
                                        np.asarray(facial.radii_mm), self.facial_params),
                 segmented_vestibulocochlear_nerve(
-                    self.brainstem, np.asarray(cochlear.points_mm) * mirror,
+                    self.brainstem, course(cochlear),
                     np.asarray(cochlear.radii_mm), self.cochlear_params))
 
 

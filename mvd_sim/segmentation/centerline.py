@@ -8,10 +8,12 @@
 3. the path is smoothed by a cubic smoothing spline (``scipy.interpolate.splprep``, residual
    about a third of a voxel a point) and extended along its end tangents to the last voxels
    of the label (thinning stops short of a tube's ends);
-4. the radius along it comes from the label's cross-section: every voxel is given to its
-   nearest centerline sample, the voxels of each millimetre of arc make an area, and the
-   radius of the disc of that area is taken, median-filtered over a few millimetres (so a
-   notch cut by a vessel lying on a nerve does not thin the nerve).
+4. a first radius along it comes from the label's cross-section: every voxel is given to
+   its nearest centerline sample, the voxels of each millimetre of arc make an area, and
+   the radius of the disc of that area is taken, median-filtered over a few millimetres;
+5. centres and radii are then fitted to the label's own surface section by section, to a
+   fraction of a voxel (:mod:`~mvd_sim.segmentation.sections`): where a vessel's label
+   cuts into a nerve's, the nerve's fitted tube stays round and overlaps the vessel's.
 
 Everything is in world millimetres (the volume's affine applied).
 """
@@ -29,6 +31,7 @@ from scipy.spatial import cKDTree
 
 from mvd_sim.core.errors import SegmentationError
 from mvd_sim.core.geometry import curve
+from mvd_sim.segmentation.sections import refine, surface_of
 
 __all__ = ["Centerline", "centerline_of"]
 
@@ -218,9 +221,11 @@ def _radii(points: np.ndarray, voxels: np.ndarray, voxel_volume_mm3: float) -> n
     return np.interp(s, centres, smooth)
 
 
-def centerline_of(mask: np.ndarray, affine: np.ndarray, what: str) -> Centerline:
+def centerline_of(mask: np.ndarray, affine: np.ndarray, what: str,
+                  others: np.ndarray | None = None) -> Centerline:
     """The centerline and radii of one tubular label (world RAS mm, every
-    :data:`SPACING_MM`).
+    :data:`SPACING_MM`), refined to sub-voxel centres and radii on the label's own surface
+    (:mod:`~mvd_sim.segmentation.sections`).
 
     Parameters
     ----------
@@ -230,6 +235,9 @@ def centerline_of(mask: np.ndarray, affine: np.ndarray, what: str) -> Centerline
         Voxel index to world mm.
     what : str
         Names the structure in messages (e.g. ``"label 4 (aica)"``).
+    others : (ni, nj, nk) bool, optional
+        Voxels of the other structures in the same crop (boundaries shared with them are
+        not the label's own surface); default: none.
 
     Raises
     ------
@@ -264,4 +272,6 @@ def centerline_of(mask: np.ndarray, affine: np.ndarray, what: str) -> Centerline
         2 * SPACING_MM else dense[[0, -1]]
     radii = _radii(dense, voxels, abs(np.linalg.det(affine[:3, :3])))
     at = curve.arc_length(dense)
-    return Centerline(points, np.interp(curve.arc_length(points), at, radii))
+    surface = surface_of(mask, np.zeros_like(mask) if others is None else others, affine)
+    points, radii = refine(points, np.interp(curve.arc_length(points), at, radii), surface)
+    return Centerline(points, radii)

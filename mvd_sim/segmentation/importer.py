@@ -1,9 +1,12 @@
 """Bringing a segmented case in: label volume or mesh folder + label map -> scenario.
 
 :func:`import_case` reads the segmentation, fits the brainstem
-(:mod:`~mvd_sim.segmentation.fit`), follows every nerve and vessel
-(:mod:`~mvd_sim.segmentation.centerline`), finds the RExP where CN VII meets the fitted
-brainstem, and writes everything in the case's frame: the fitted brainstem's midline frame
+(:mod:`~mvd_sim.segmentation.fit`), follows every nerve and vessel to a fraction of a voxel
+(:mod:`~mvd_sim.segmentation.centerline`, :mod:`~mvd_sim.segmentation.sections`), finds
+the RExP where CN VII meets the fitted brainstem and the RDP where it leaves it
+(:mod:`~mvd_sim.segmentation.detachment`), estimates each root's rest course
+(:mod:`~mvd_sim.segmentation.rest`, for severity), and writes everything in the case's
+frame: the fitted brainstem's midline frame
 (x = patient's right, y anterior, z rostral) moved to the RExP, as atlas cases. The side is
 the side of the midline CN VII lies on, unless given. The scenario it returns builds (it is
 checked by building it), so every command takes it.
@@ -20,15 +23,18 @@ import numpy as np
 from mvd_sim.anatomy.bends import MIN_BEND_RADIUS_TO_VESSEL_RADIUS, bend_ratios
 from mvd_sim.anatomy.brainstem import Brainstem
 from mvd_sim.anatomy.vessels import spline_through
+from mvd_sim.core.constants import FacialNerveParams
 from mvd_sim.core.errors import ScenarioError, SegmentationError
 from mvd_sim.core.geometry import curve
 from mvd_sim.core.output import write_file
 from mvd_sim.scenario import (MAX_TOTAL_COURSE_MM, MAX_VESSEL_COURSE_MM, ScenarioSpec,
                               parse_scenario, scenario_to_yaml)
-from mvd_sim.scenario.schema import MAX_CENTERLINE_POINTS
+from mvd_sim.scenario.schema import MAX_CENTERLINE_POINTS, MIN_SEGMENT_MM
 from mvd_sim.scene.build import build_scene
 from mvd_sim.segmentation.centerline import SPACING_MM, Centerline, centerline_of
 from mvd_sim.segmentation.fit import BrainstemFit, fit_brainstem, surface_points
+from mvd_sim.segmentation.detachment import detached_at
+from mvd_sim.segmentation.rest import pressed_at, rest_course
 from mvd_sim.segmentation.labelmap import LabelMap, Structure, load_label_map
 from mvd_sim.segmentation.volume import LabelVolume, load_label_volume, voxelise_meshes
 
@@ -164,6 +170,18 @@ def _unbent(points: np.ndarray, radii: np.ndarray) -> np.ndarray:
     return out
 
 
+def _rdp(brainstem: Brainstem, points: np.ndarray, radii: np.ndarray) -> float:
+    """CN VII's RDP (mm of arc, :func:`~mvd_sim.segmentation.detachment.detached_at`),
+    sought where the landmark rules leave room for the RExP zone, the attached segment and
+    the RDP zone before it and the cisternal portion after it."""
+    params = FacialNerveParams()
+    half = 0.5 * params.rdp_zone_length_mm
+    s = curve.arc_length(points)
+    gap = brainstem.signed_distance(points) - radii
+    return detached_at(s, gap, params.rexp_zone_length_mm + half + MIN_SEGMENT_MM,
+                       float(s[-1]) - half - MIN_SEGMENT_MM)
+
+
 def _written(line: Centerline, what: str) -> tuple[list[list[float]], list[float]]:
     """Points (rounded to 1 um) and radii of a centerline for the scenario, respaced if it
     would have more than the schema's points."""
@@ -200,7 +218,8 @@ def import_volume(volume: LabelVolume, label_map: LabelMap,
 
     def followed(structure: Structure) -> Centerline:
         what = f"{volume.source}: label {structure.key} ({structure.id})"
-        line = centerline_of(*_mask(volume, structure), what)
+        line = centerline_of(*_mask(volume, structure), what,
+                             volume.others(int(structure.key)))
         return Centerline(fit.to_midline(line.points), line.radii)
 
     nerves = {}
@@ -238,9 +257,18 @@ def import_volume(volume: LabelVolume, label_map: LabelMap,
                                 f"{total:.0f} mm; at most {MAX_TOTAL_COURSE_MM:g} mm is "
                                 "accepted (crop the volume to the cerebellopontine angle)")
     roots = {}
+    in_frame = Brainstem(fit.shape, rexp)   # the scene frame: origin at the RExP
+    courses = [(np.array(v["points_mm"]), np.array(v["radii_mm"])) for v in vessels]
+    rdp = None
     for kind, key in (("CN7", "facial_nerve"), ("CN8", "vestibulocochlear_nerve")):
         points, radii = in_scene(nerves[kind], f"{volume.source}: {kind}")
-        roots[key] = {"points_mm": points, "radii_mm": radii}
+        line, r = np.array(points), np.array(radii)
+        if kind == "CN7":
+            rdp = _rdp(in_frame, line, r)
+        rest = rest_course(line, r, pressed_at(line, r, courses), in_frame,
+                           rdp if kind == "CN7" else 0.0)
+        roots[key] = {"points_mm": points, "radii_mm": radii,
+                      "rest_points_mm": np.round(rest, 3).tolist()}
     name = Path(volume.source).name
     data = {
         "schema_version": 1,
@@ -250,6 +278,7 @@ def import_volume(volume: LabelVolume, label_map: LabelMap,
                         "RMS; nerves and vessels follow their labels' centerlines."),
         "side": side,
         "anatomy": {"brainstem": fit.overrides,
+                    "facial_nerve": {"attached_segment_length_mm": round(rdp, 3)},
                     "segmented": {"rexp_midline_mm": np.round(rexp, 4).tolist(), **roots,
                                   "fit_rms_mm": round(fit.rms_mm, 4),
                                   "source": str(volume.source)[-500:]}},

@@ -78,20 +78,37 @@ class LabelVolume:
 
         return find_objects(self.labels)
 
-    def cropped(self, label: int, margin: int = 3) -> tuple[np.ndarray, np.ndarray] | None:
-        """The mask of one label in its bounding box grown by ``margin`` voxels (within the
-        grid) and the affine of that box, or None if the label is absent. A structure's
-        work then scales with its size, not the study's."""
+    def _box(self, label: int, margin: int) -> tuple[tuple[slice, ...], np.ndarray] | None:
+        """One label's bounding box grown by ``margin`` voxels (within the grid) and its
+        affine, or None if the label is absent."""
         boxes = self._boxes
         if not 0 < label <= len(boxes) or boxes[label - 1] is None:
             return None
         low = np.array([max(b.start - margin, 0) for b in boxes[label - 1]])
         high = np.array([min(b.stop + margin, n) for b, n in zip(boxes[label - 1],
                                                                  self.labels.shape)])
-        box = tuple(slice(a, b) for a, b in zip(low, high))
         affine = self.affine.copy()
         affine[:3, 3] = self.world(low[None])[0]
+        return tuple(slice(a, b) for a, b in zip(low, high)), affine
+
+    def cropped(self, label: int, margin: int = 3) -> tuple[np.ndarray, np.ndarray] | None:
+        """The mask of one label in its bounding box grown by ``margin`` voxels (within the
+        grid) and the affine of that box, or None if the label is absent. A structure's
+        work then scales with its size, not the study's."""
+        found = self._box(label, margin)
+        if found is None:
+            return None
+        box, affine = found
         return self.labels[box] == label, affine
+
+    def others(self, label: int, margin: int = 3) -> np.ndarray | None:
+        """Voxels of every other structure in :meth:`cropped`'s box (bool), or None if the
+        label is absent."""
+        found = self._box(label, margin)
+        if found is None:
+            return None
+        crop = self.labels[found[0]]
+        return (crop != 0) & (crop != label)
 
 
 def _check_size(path: Path) -> None:

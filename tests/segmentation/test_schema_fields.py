@@ -44,3 +44,12 @@ def test_a_segmented_root_too_short_for_its_segments_is_refused():
     with pytest.raises(mvd_sim.ScenarioError, match=r"anatomy\.segmented: nerve CN7 is 2\.9 "
                                                     r"mm long"):
         mvd_sim.Case.from_spec(parse_scenario(data))
+
+
+def test_a_segmented_rest_course_needs_one_point_a_point():
+    line = {"points_mm": POINTS, "radii_mm": [1.0] * 4, "rest_points_mm": POINTS[:3]}
+    data = {**BASE, "anatomy": {"segmented": {
+        "rexp_midline_mm": [9.84, 2.41, -2.09], "facial_nerve": line,
+        "vestibulocochlear_nerve": line, "fit_rms_mm": 0.1, "source": "x"}}}
+    with pytest.raises(mvd_sim.ScenarioError, match="rest_points_mm has 3 points for 4"):
+        parse_scenario(data, "case.yaml")

@@ -1,0 +1,118 @@
+"""The rest course of an imported nerve: where it would run without the vessels pressing it.
+
+One image shows a nerve as it lies, deviated or not. *Severe* (the nerve's course deviated
+from its rest course, :class:`~mvd_sim.core.labels.SeverityThresholds`) needs a rest course,
+so it is estimated from the nerve itself, by the model the atlas deviates nerves with
+(:func:`~mvd_sim.anatomy.placement.deviate_nerve`): a vessel moves at most the stretch of
+nerve :data:`~mvd_sim.anatomy.placement.DEVIATION_HALF_WIDTH_MM` either side of where it
+presses (cut at the ends: the root's start and the porus stay put), smoothly, so the
+nerve's position and direction at that stretch's ends are its rest ones.
+
+So for each place a vessel comes within :data:`NEAR_MM` of the nerve's surface (the
+deepest point of each run of such nerve samples), that stretch of the course is replaced by
+the cubic Hermite curve with the nerve's positions and tangents at the stretch's ends, its
+points matched to the nerve's by arc-length fraction (so index ``i`` is the same material
+point in both, as for atlas cases); where the stretch lies on the attached segment (up to
+the RDP) the rest course is put back on the brainstem, one radius off its surface, as the
+atlas' attached root lies (and beyond it, where the curve would dip into the
+brainstem, it is lifted to rest on it).
+
+Limits: a nerve curved at rest over such a stretch (more than a Hermite cubic through its
+ends bends) reads as deviated; a deviation wider than the stretch is underestimated; two
+vessels pressing within one stretch share one rest course. Stated in the README.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from mvd_sim.anatomy.brainstem import Brainstem
+from mvd_sim.anatomy.placement import DEVIATION_HALF_WIDTH_MM
+from mvd_sim.core.geometry import curve
+
+__all__ = ["NEAR_MM", "pressed_at", "rest_course"]
+
+#: A vessel whose surface comes this near (mm) the nerve's may be deviating it.
+NEAR_MM = 0.5
+_DENSE_MM = 0.1
+
+
+def pressed_at(points: np.ndarray, radii: np.ndarray,
+               vessels: list[tuple[np.ndarray, np.ndarray]]) -> list[float]:
+    """Arc lengths (mm) along a nerve where vessels press it: the deepest point of each run
+    of nerve points within :data:`NEAR_MM` of a vessel's surface (gaps from the vessels'
+    centerlines sampled every 0.1 mm, minus both radii).
+
+    Parameters
+    ----------
+    points : (n, 3) float, mm
+        The nerve's centerline.
+    radii : (n,) float, mm
+    vessels : list of ((m, 3) float, (m,) float)
+        Each vessel's centerline and radii (mm, the nerve's frame).
+    """
+    s = curve.arc_length(points)
+    gap = np.full(len(points), np.inf)
+    for line, r in vessels:
+        at = curve.arc_length(line)
+        dense = curve.resample(line, _DENSE_MM) if at[-1] > 2 * _DENSE_MM else line
+        r_dense = np.interp(curve.arc_length(dense), at, r)
+        distance, nearest = cKDTree(dense).query(points)
+        gap = np.minimum(gap, distance - radii - r_dense[nearest])
+    near = gap <= NEAR_MM
+    out = []
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], near.astype(int), [0]])))
+    for lo, hi in zip(edges[::2], edges[1::2]):
+        out.append(float(s[lo + int(np.argmin(gap[lo:hi]))]))
+    return out
+
+
+def _hermite(p0: np.ndarray, m0: np.ndarray, p1: np.ndarray, m1: np.ndarray,
+             t: np.ndarray) -> np.ndarray:
+    """Cubic Hermite curve at parameters ``t`` (0 to 1)."""
+    t = t[:, None]
+    return ((2 * t ** 3 - 3 * t ** 2 + 1) * p0 + (t ** 3 - 2 * t ** 2 + t) * m0
+            + (-2 * t ** 3 + 3 * t ** 2) * p1 + (t ** 3 - t ** 2) * m1)
+
+
+def rest_course(points: np.ndarray, radii: np.ndarray, pressed_s: list[float],
+                brainstem: Brainstem, attached_mm: float) -> np.ndarray:
+    """The nerve's estimated rest course (same number of points, same material points).
+
+    Parameters
+    ----------
+    points : (n, 3) float, mm
+        The nerve as imported (scene frame), from its start at the brainstem.
+    radii : (n,) float, mm
+    pressed_s : list of float, mm
+        :func:`pressed_at`.
+    brainstem : Brainstem
+        The fitted brainstem in the same frame.
+    attached_mm : float
+        Arc length of the RDP: up to it the rest course lies on the brainstem.
+
+    Returns
+    -------
+    (n, 3) float, mm
+    """
+    rest = np.array(points, dtype=float)
+    s = curve.arc_length(points)
+    tangent = curve.tangents(points)
+    for s0 in pressed_s:
+        lo, hi = np.searchsorted(s, [s0 - DEVIATION_HALF_WIDTH_MM,
+                                     s0 + DEVIATION_HALF_WIDTH_MM])
+        hi = min(hi, len(s) - 1)
+        if hi - lo < 3:
+            continue
+        p0, p1 = rest[lo], rest[hi]
+        chord = float(np.linalg.norm(p1 - p0))
+        t = (s[lo:hi + 1] - s[lo]) / (s[hi] - s[lo])
+        bridge = _hermite(p0, chord * tangent[lo], p1, chord * tangent[hi], t)
+        # on the brainstem up to the RDP; beyond it, never into it
+        r = radii[lo:hi + 1]
+        q = brainstem.query(bridge)
+        on = (s[lo:hi + 1] <= attached_mm) | (q.signed_distance < r)
+        bridge[on] = q.closest[on] + r[on, None] * q.normal[on]
+        rest[lo + 1:hi] = bridge[1:-1]
+    return rest

@@ -1,0 +1,68 @@
+"""Sub-voxel centres and radii of tubes from their labels (0.5 mm voxels): an isolated tube,
+and a nerve a vessel's label cuts into (the overlap must come back as overlap)."""
+
+import numpy as np
+import pytest
+
+from mvd_sim.segmentation.centerline import centerline_of
+from mvd_sim.segmentation.volume import LabelVolume
+
+VOXEL_MM = 0.5
+AXIS = np.array([1.0, 0.4, 0.25]) / np.linalg.norm([1.0, 0.4, 0.25])   # oblique to the grid
+CENTRE = np.array([15.0, 15.0, 15.0])
+
+
+def grid(n: int = 60) -> np.ndarray:
+    return np.indices((n, n, n)).reshape(3, -1).T * VOXEL_MM
+
+
+def distance_to_line(points, origin, axis):
+    d = points - origin
+    return np.linalg.norm(d - (d @ axis)[:, None] * axis, axis=1), d @ axis
+
+
+def middle(line):
+    k = len(line.radii)
+    return slice(k // 4, 3 * k // 4)
+
+
+@pytest.mark.parametrize("radius", [0.5, 0.7, 1.2])
+def test_an_oblique_tube_comes_back_within_a_tenth_of_a_voxel(radius):
+    n = 60
+    rho, along = distance_to_line(grid(n), CENTRE, AXIS)
+    mask = ((rho < radius) & (np.abs(along) < 10.0)).reshape(n, n, n)
+    line = centerline_of(mask, np.diag([VOXEL_MM] * 3 + [1.0]), "tube")
+    part = middle(line)
+    assert np.median(line.radii[part]) == pytest.approx(radius, abs=0.05)
+    off, _ = distance_to_line(line.points[part], CENTRE, AXIS)
+    assert np.max(off) < 0.05
+
+
+def test_a_vessel_cutting_into_a_nerve_leaves_the_nerve_round():
+    """The vessel's label wins where the two overlap (as a segmentation keeps one label a
+    voxel): the nerve's fitted tube must still overlap the vessel's by the true depth."""
+    n = 60
+    points = grid(n)
+    r_nerve, r_vessel, depth = 1.0, 0.8, 0.4
+    rho_n, along_n = distance_to_line(points, CENTRE, AXIS)
+    across = np.cross(AXIS, [0.0, 0.0, 1.0])
+    across /= np.linalg.norm(across)
+    vessel_axis = np.cross(AXIS, across)          # square to the nerve
+    vessel_centre = CENTRE + (r_nerve + r_vessel - depth) * across
+    rho_v, along_v = distance_to_line(points, vessel_centre, vessel_axis)
+    labels = np.zeros(len(points), dtype=np.uint8)
+    labels[(rho_n < r_nerve) & (np.abs(along_n) < 10.0)] = 1
+    labels[(rho_v < r_vessel) & (np.abs(along_v) < 6.0)] = 2
+    volume = LabelVolume(labels.reshape(n, n, n), np.diag([VOXEL_MM] * 3 + [1.0]), "test")
+    nerve = centerline_of(*volume.cropped(1), "nerve", volume.others(1))
+    vessel = centerline_of(*volume.cropped(2), "vessel", volume.others(2))
+    # under the vessel: the nerve point nearest the vessel's axis
+    off_v, _ = distance_to_line(nerve.points, vessel_centre, vessel_axis)
+    k = int(np.argmin(off_v))
+    assert nerve.radii[k] == pytest.approx(r_nerve, abs=0.06)
+    off_n, _ = distance_to_line(nerve.points[k:k + 1], CENTRE, AXIS)
+    assert off_n[0] < 0.06
+    j = int(np.argmin(np.linalg.norm(vessel.points - nerve.points[k], axis=1)))
+    overlap = nerve.radii[k] + vessel.radii[j] - np.linalg.norm(
+        np.cross(vessel.points[j] - nerve.points[k], AXIS))
+    assert overlap == pytest.approx(depth, abs=0.1)
