@@ -175,6 +175,8 @@ def plan_table(plan: Plan, width: int = 120) -> str:
         elif move.kind == "transposition":
             what = (f"sling {move.transposition.distance_mm:g} mm to the "
                     f"{move.transposition.anchor} dura")
+        elif move.kind == "band_division":
+            what = f"arachnoid band {move.band} cut"
         else:
             what = "coagulated and divided"
         moves.add_row(str(k), move.kind, move.vessel, move.segment, f"{move.s_mm:.1f}", what,
