@@ -122,7 +122,13 @@ class Culprit(_Model):
 
 
 class ContactReport(_Model):
-    """The contact engine's answer for one scene (JSON schema ``mvd-sim/contact-report``)."""
+    """The contact engine's answer for one scene (JSON schema ``mvd-sim/contact-report``).
+
+    ``causes`` lists what causes the CN VII contacts, worst contact first (``vascular``,
+    ``dolichoectasia``, ``aneurysm``, ``tumour``, ``avm``; ``arachnoid_band`` where a band
+    tethers a vessel touching CN VII); ``pattern`` is ``secondary`` where a tumour or an
+    AVM's nidus touches CN VII (secondary hemifacial spasm).
+    """
 
     schema_name: Literal["mvd-sim/contact-report"] = REPORT_SCHEMA
     schema_version: Literal[1] = REPORT_SCHEMA_VERSION
@@ -426,6 +432,8 @@ def analyze(scene: Scene,
     culprits = _culprits(contacts, vessel_contacts, kinds)
     cn7 = _order([c for c in contacts if c.nerve == "CN7"])
     causes = list(dict.fromkeys(c.cause for c in cn7))
+    if any(band.vessel in {c.vessel for c in cn7} for band in scene.bands):
+        causes.append("arachnoid_band")   # a band tethers a vessel touching CN VII
     pattern = "secondary" if any(c in SECONDARY_CAUSES for c in causes) else \
         pattern_of(any(c.in_rez for c in cn7), any(not c.in_rez for c in cn7), len(culprits))
     return ContactReport(
