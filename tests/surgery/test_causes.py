@@ -1,0 +1,75 @@
+"""The planner on the other causes: its refusal text for each lesion, the band it cuts
+before pads, the dolichoectatic VA it transposes."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from mvd_sim.anatomy.lesions import Lesion
+from mvd_sim.surgery.causes import lesion_refusal
+from mvd_sim.surgery.decompress import decompress
+from mvd_sim.surgery.operation import Operation, operate
+from mvd_sim.surgery.planner import plan
+
+
+@pytest.mark.parametrize("scenario, words", [
+    ("schwannoma_porus_right",
+     "no plan: not a candidate for MVD with pads: schwannoma (schwannoma) displaces CN VII "
+     "1.5 mm at the CP; resection first"),
+    ("aneurysm_pica_rexp_right",
+     "no plan: not a candidate for MVD with pads: pica_aneurysm (aneurysm on pica) "
+     "compresses CN VII at the RExP (moderate, 0.42 mm deep); treat the lesion: coiling, "
+     "parent-artery occlusion or clipping"),
+    ("avm_rexp_right",
+     "no plan: not a candidate for MVD with pads: nidus (AVM nidus) compresses CN VII at "
+     "the RExP (moderate, 0.30 mm deep); treat the lesion: nidus removal or embolisation"),
+])
+def test_the_planner_refuses_a_lesion_with_what_the_literature_does(case_of, scenario,
+                                                                     words):
+    result = plan(case_of(scenario))
+    assert not result.feasible and result.moves == [] and result.candidates_tried == 0
+    assert result.message.startswith(words)
+    assert "\n" not in result.message
+
+
+def test_a_lipoma_is_not_resected(scene_of):
+    schwannoma = scene_of("schwannoma_porus_right").lesions["schwannoma"]
+    lipoma = Lesion("lip", "lipoma", "tumour", dataclasses.replace(schwannoma.body,
+                                                                   kind="lipoma"))
+    text = lesion_refusal([lipoma], {})
+    assert "lipoma encases the cranial nerves and is not resected" in text
+    assert "does not touch CN VII" in text
+
+
+def test_the_planner_cuts_a_tethering_band_before_the_pad(case_of):
+    """The band holds the AICA on the nerve: the plan cuts it, then pads; the same pads
+    with the band left uncut do not free CN VII."""
+    case = case_of("arachnoid_band_aica_right")
+    result = plan(case)
+    assert result.feasible, result.message
+    assert [m.kind for m in result.moves][:2] == ["band_division", "pad"]
+    assert result.moves[0].band == "band1"
+    assert result.message.startswith("cut the arachnoid band band1 tethering aica to CN VII")
+    assert result.operation.cut_bands == ("band1",)
+    pads_only = dataclasses.replace(result.operation, cut_bands=())
+    assert not decompress(case, pads_only).decompressed
+    assert decompress(case, result.operation).decompressed
+
+
+def test_a_cut_band_leaves_the_operated_scene_and_model(case_of):
+    case = case_of("arachnoid_band_aica_right")
+    operated = operate(case.scene, Operation(cut_bands=("band1",)))
+    assert operated.scene.bands == ()
+    from mvd_sim.mechanics.simulate import build_model
+    assert operated.model(build_model(case.scene)).band_springs == []
+    assert len(build_model(case.scene).band_springs) == 1
+
+
+def test_the_planner_transposes_a_dolichoectatic_va_rather_than_padding_it(case_of):
+    result = plan(case_of("dolichoectatic_va_left"))
+    assert result.feasible, result.message
+    assert result.moves[0].kind == "transposition"
+    assert result.message.startswith("dolichoectatic VA va: transposition with a sling to "
+                                     "the petrous dura rather than pads")
+    assert np.isfinite(result.predicted.after.worst_clearance_mm)
