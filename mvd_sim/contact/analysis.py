@@ -125,8 +125,9 @@ class ContactReport(_Model):
     """The contact engine's answer for one scene (JSON schema ``mvd-sim/contact-report``).
 
     ``causes`` lists what causes the CN VII contacts, worst contact first (``vascular``,
-    ``dolichoectasia``, ``aneurysm``, ``tumour``, ``avm``; ``arachnoid_band`` where a band
-    tethers a vessel touching CN VII); ``pattern`` is ``secondary`` where a tumour or an
+    ``dolichoectasia``, ``aneurysm``, ``tumour``, ``avm``; ``dolichoectasia`` too where a
+    dolichoectatic VA or BA pushes a culprit, and ``arachnoid_band`` where a band tethers a
+    vessel touching CN VII); ``pattern`` is ``secondary`` where a tumour or an
     AVM's nidus touches CN VII (secondary hemifacial spasm).
     """
 
@@ -432,6 +433,10 @@ def analyze(scene: Scene,
     culprits = _culprits(contacts, vessel_contacts, kinds)
     cn7 = _order([c for c in contacts if c.nerve == "CN7"])
     causes = list(dict.fromkeys(c.cause for c in cn7))
+    ectatic = [c.vessel for c in culprits if c.vessel in scene.vessels
+               and vessel_cause(scene.vessels[c.vessel]) == "dolichoectasia"]
+    if ectatic and "dolichoectasia" not in causes:
+        causes.append("dolichoectasia")   # an ectatic VA pushing the culprit into CN VII
     if any(band.vessel in {c.vessel for c in cn7} for band in scene.bands):
         causes.append("arachnoid_band")   # a band tethers a vessel touching CN VII
     pattern = "secondary" if any(c in SECONDARY_CAUSES for c in causes) else \

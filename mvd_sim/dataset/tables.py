@@ -79,7 +79,8 @@ _CASE_FIELDS = [
     ("aica_radius_mm", pa.float64()), ("pica_radius_mm", pa.float64()),
     ("va_radius_mm", pa.float64()), ("vein_radius_mm", pa.float64()),
     ("asked_culprits", _VESSEL_TYPES), ("control", pa.bool_()), ("label", pa.string()),
-    ("asked_compressions", _list_of(ASKED_COMPRESSION))]
+    ("asked_compressions", _list_of(ASKED_COMPRESSION)), ("cause", pa.string()),
+    ("causes", _list_of(pa.string()))]
 # the planner's predicted outcome (``--decompress`` only)
 _OUTCOME_FIELDS = [
     ("plan_feasible", pa.bool_()), ("plan_rez_spared", pa.bool_()),
@@ -159,6 +160,8 @@ def case_row(case: SampledCase, seed: int, index: int, report: ContactReport,
         "control": case.diagnosis.control,
         "label": case.diagnosis.label,
         "asked_compressions": _asked_compressions(case),
+        "cause": case.cause,
+        "causes": list(report.causes),
         **(outcome or {}),
         "mesh_path": mesh_path,
         "scenario_yaml": scenario_to_yaml(case.spec)}
