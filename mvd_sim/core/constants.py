@@ -412,6 +412,7 @@ CAUSE_FREQUENCY: dict[str, float] = {"tumour": 7 / 1642, "avm": 2 / 1642,
 MASS_KIND_SHARE: dict[str, float] = {"meningioma": 11 / 27, "epidermoid": 8 / 27,
                                      "schwannoma": 7 / 27, "lipoma": 1 / 27}
 #: ESTIMATE: stiffness (N/mm) of an arachnoid band tethering a vessel to the nerve (facts
-#: file: arachnoid trabeculae have no published stiffness; springs such that a vessel moves
-#: a few mm under a dissector's push of a few mN): 0.05 N/mm holds against a pad's 1-2 mm.
+#: file: arachnoid trabeculae have no published stiffness). A band is far stiffer than the
+#: diffuse trabeculae (1 mN/mm): at 0.05 N/mm the bundled band keeps the AICA on CN VII
+#: under the pad that frees it once the band is cut (tests/surgery/test_causes.py).
 BAND_STIFFNESS_N_PER_MM: float = 0.05

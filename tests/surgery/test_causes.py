@@ -73,3 +73,17 @@ def test_the_planner_transposes_a_dolichoectatic_va_rather_than_padding_it(case_
     assert result.message.startswith("dolichoectatic VA va: transposition with a sling to "
                                      "the petrous dura rather than pads")
     assert np.isfinite(result.predicted.after.worst_clearance_mm)
+
+
+def test_the_operated_scenario_has_no_cut_band(case_of):
+    from mvd_sim.surgery.postop import postop_spec
+    case = case_of("arachnoid_band_aica_right")
+    spec = postop_spec(case.spec, Operation(cut_bands=("band1",)))
+    assert spec.bands == [] and len(case.spec.bands) == 1
+
+
+def test_cutting_a_band_the_case_lacks_is_refused_in_one_line(case_of):
+    from mvd_sim.core.errors import ScenarioError
+    with pytest.raises(ScenarioError, match="cut_bands: 'nope' is not one of the case's "
+                                            "arachnoid bands"):
+        operate(case_of("arachnoid_band_aica_right").scene, Operation(cut_bands=("nope",)))
