@@ -376,9 +376,11 @@ MASS_DEFAULT_SEMI_AXES_MM: dict[str, tuple[float, float, float]] = {
 #: Largest semi-axis (mm) a scenario may give a mass: half the 2.5 cm schwannoma, plus room.
 MAX_MASS_SEMI_AXIS_MM: float = 15.0
 #: ESTIMATE: where along CN VII (fraction of its length from the RExP) a mass of each origin
-#: is centred: at the porus (a schwannoma growing out of the canal), mid-cistern against
-#: the petrous face, or beside the root exit zone for a mass arising from the brainstem.
-MASS_ORIGIN_FRACTION: dict[str, float] = {"porus": 0.9, "petrous": 0.6, "brainstem": 0.2}
+#: is centred, before it is moved inward to lie between the nerve's anchors (its semi-axis
+#: along the nerve from the porus and from the brainstem, where it fits): against the porus
+#: (a schwannoma growing out of the canal), mid-cistern against the petrous face, or
+#: against the brainstem beside the root exit zone.
+MASS_ORIGIN_FRACTION: dict[str, float] = {"porus": 1.0, "petrous": 0.6, "brainstem": 0.0}
 #: ESTIMATE: how far (mm) a mass displaces CN VII from its rest course by default (how much
 #: of the nerve's rest course it occupies): no published number.
 MASS_DEFAULT_DISPLACEMENT_MM: float = 1.5

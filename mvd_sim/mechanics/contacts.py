@@ -456,8 +456,10 @@ class RodOnLesion:
             reach = float(lesion.body.semi_axes_mm.max()) + margin_mm
             for ia, rod in enumerate(model.rods):
                 x, r = configuration.rods[ia], configuration.radii[ia]
-                near = np.flatnonzero(np.linalg.norm(x - lesion.body.centre, axis=1)
-                                      < reach + r)
+                # a clamped node is held by its anchor (the brainstem, the porus, a parent
+                # trunk): a lesion does not move it
+                near = np.flatnonzero((np.linalg.norm(x - lesion.body.centre, axis=1)
+                                       < reach + r) & ~rod.clamped)
                 if len(near) == 0:
                     continue
                 _, normal, distance = lesion.closest(x[near])

@@ -507,7 +507,9 @@ class MassSpec(_Strict):
     """A cerebellopontine-angle mass (secondary hemifacial spasm), placed in clinical terms.
 
     The mass is a solid ellipsoid beside CN VII: centred at the arc length its ``origin``
-    names (:data:`~mvd_sim.core.constants.MASS_ORIGIN_FRACTION`, an *estimate*), on the side
+    names (:data:`~mvd_sim.core.constants.MASS_ORIGIN_FRACTION`, an *estimate*: against the
+    porus, mid-cistern, against the brainstem; moved inward to lie between the nerve's
+    anchors where it fits), on the side
     ``from`` of the nerve, so that it occupies ``displacement_mm`` of the nerve's rest course;
     CN VII, CN VIII and any vessel in its way are displaced round it
     (:func:`mvd_sim.anatomy.lesions.drape`).
@@ -732,7 +734,7 @@ def _check_lesions(spec: ScenarioSpec, types: Mapping[str, str]) -> None:
     taken.update({v.lower(): f"vessel {v!r}" for v in types})
     lesions = [("masses", m) for m in spec.masses] + [("aneurysms", a) for a in spec.aneurysms] \
         + [("avms", a) for a in spec.avms] + [("bands", b) for b in spec.bands]
-    for k, (field, item) in enumerate(lesions):
+    for field, item in lesions:
         if item.id.lower() in taken:
             raise ValueError(f"{field}: id {item.id!r} is already taken by "
                              f"{taken[item.id.lower()]}")

@@ -374,7 +374,10 @@ class _Builder(_Anatomy):
         out = {}
         nerve = self.nerves["CN7"]
         for k, spec in enumerate(self.spec.masses):
-            s = MASS_ORIGIN_FRACTION[spec.origin] * nerve.length_mm
+            # between the nerve's anchors (clamped in the mechanics) where the mass fits
+            length, along = nerve.length_mm, spec.axes[0]
+            s = float(np.clip(MASS_ORIGIN_FRACTION[spec.origin] * length,
+                              min(along, 0.5 * length), max(length - along, 0.5 * length)))
             side = resolve_side(nerve, s, spec.from_side, f"masses[{k}]")
             displacement = MASS_DEFAULT_DISPLACEMENT_MM if spec.displacement_mm is None \
                 else spec.displacement_mm

@@ -21,10 +21,59 @@ the planner's words (facts file section 9.2-9.3).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
 
 from mvd_sim.anatomy.lesions import Lesion
+from mvd_sim.mechanics.contacts import LESION0
+from mvd_sim.mechanics.simulate import Settled
 
-__all__ = ["lesion_refusal", "DOLICHOECTASIA_ADVICE", "BAND_ADVICE"]
+__all__ = ["lesion_refusal", "lesion_loads", "LesionLoad", "DOLICHOECTASIA_ADVICE",
+           "BAND_ADVICE", "LESION_FORCE_TOL_N"]
+
+#: A lesion touching a nerve with less force (N) does not press on it (as a pad's 10 uN).
+LESION_FORCE_TOL_N = 1e-5
+
+
+@dataclass(frozen=True)
+class LesionLoad:
+    """What a lesion exerts on a nerve in a solved state: force (mN), contact area (mm^2:
+    each pressed node's strip ``2 sqrt(2 r overlap)`` wide over its tributary length, the
+    lesion taken as flat against the thinner nerve) and mean pressure (kPa)."""
+
+    lesion: str
+    nerve: str
+    force_mn: float
+    area_mm2: float
+
+    @property
+    def pressure_kpa(self) -> float:
+        """Mean pressure (kPa = mN/mm^2); 0 without area."""
+        return self.force_mn / self.area_mm2 if self.area_mm2 > 0 else 0.0
+
+
+def lesion_loads(state: Settled) -> list[LesionLoad]:
+    """Every lesion's load on CN VII and CN VIII in a solved state
+    (:class:`~mvd_sim.mechanics.contacts.RodOnLesion`'s contacts), those pressing only."""
+    model, contacts = state.model, state.solution.contacts
+    forces = state.solution.forces_n()
+    out = []
+    for k, lesion in enumerate(model.lesions):
+        for rod, body in enumerate(model.rods):
+            if body.name not in ("CN7", "CN8"):
+                continue
+            on = (contacts.body_a == LESION0 - k) & (contacts.body_b == rod) & \
+                (forces > LESION_FORCE_TOL_N)
+            if not np.any(on):
+                continue
+            nodes = contacts.node_b[on]
+            overlap = np.maximum(-contacts.gap[on], 0.0)
+            width = 2.0 * np.sqrt(2.0 * body.tube.radius[nodes] * overlap)
+            area = float(np.sum(width * model.tributaries[rod][nodes]))
+            out.append(LesionLoad(lesion.name, body.name, 1e3 * float(np.sum(forces[on])),
+                                  area))
+    return out
 
 DOLICHOECTASIA_ADVICE = ("dolichoectatic {vessel}: transposition with a sling to the petrous "
                          "dura rather than pads (Masuoka 2011; Zheng 2024)")

@@ -68,7 +68,8 @@ from mvd_sim.core.validation import one_line
 from mvd_sim.mechanics.simulate import Settled, build_model, settle
 from mvd_sim.scenario import SpongeSpec, TranspositionSpec
 from mvd_sim.scene.scene import Scene
-from mvd_sim.surgery.causes import BAND_ADVICE, DOLICHOECTASIA_ADVICE, lesion_refusal
+from mvd_sim.surgery.causes import (BAND_ADVICE, DOLICHOECTASIA_ADVICE, lesion_loads,
+                                    lesion_refusal)
 from mvd_sim.surgery.decompress import (PRESSURE_LIMITS_KPA, DecompressionReport,
                                         SpongeOutcome, decompress_states, new_cn8_contacts,
                                         nerve_deviation_mm, over_impacted, settle_postop,
@@ -501,8 +502,9 @@ def plan(case: Case) -> Plan:
     return plan_states(case)[0]
 
 
-def _lesion_effects(report: ContactReport) -> dict[str, str]:
-    """What each lesion does to CN VII in the case as built, by id, in words."""
+def _lesion_effects(case: Case, report: ContactReport) -> dict[str, str]:
+    """What each lesion does to CN VII, by id, in words: in the case as built, and the mean
+    pressure it exerts on the nerve solved at systole (left out if the solve fails)."""
     out: dict[str, str] = {}
     for c in report.contacts:
         if c.nerve == "CN7" and c.cause in ("tumour", "aneurysm", "avm") and \
@@ -511,6 +513,17 @@ def _lesion_effects(report: ContactReport) -> dict[str, str]:
                              if c.cause == "tumour" else
                              f"compresses CN VII at the {c.segment} ({c.severity}, "
                              f"{c.indentation_mm:.2f} mm deep)")
+    if not out:
+        return out
+    try:
+        loads = lesion_loads(settle(case.scene, level=1.0, materials=case.materials))
+    except SolverError:
+        return out
+    for load in loads:
+        if load.nerve == "CN7" and load.lesion in out:
+            kpa = load.pressure_kpa
+            out[load.lesion] += (f" and presses it at {kpa:.0f} kPa" if kpa >= 10 else
+                                 f" and presses it at {kpa:.2f} kPa") + " at systole"
     return out
 
 
@@ -533,7 +546,7 @@ def _cut_bands(case: Case, report: ContactReport) -> tuple[Case, list[PlanMove]]
 def plan_states(case: Case) -> tuple[Plan, Settled | None]:
     """:func:`plan` and the operated state at its worst phase (None without a move)."""
     as_built = analyze(case.scene, case.thresholds)
-    refusal = lesion_refusal(case.scene.lesions.values(), _lesion_effects(as_built))
+    refusal = lesion_refusal(case.scene.lesions.values(), _lesion_effects(case, as_built))
     if refusal is not None:
         return Plan(scenario=case.name, case_sha256=case.fingerprint, feasible=False,
                     rez_spared=False, message=f"no plan: {refusal}", mobilise_first=[],

@@ -16,14 +16,13 @@ from mvd_sim.surgery.planner import plan
 @pytest.mark.parametrize("scenario, words", [
     ("schwannoma_porus_right",
      "no plan: not a candidate for MVD with pads: schwannoma (schwannoma) displaces CN VII "
-     "1.5 mm at the CP; resection first"),
+     "1.5 mm at the CP and presses it at "),
     ("aneurysm_pica_rexp_right",
      "no plan: not a candidate for MVD with pads: pica_aneurysm (aneurysm on pica) "
-     "compresses CN VII at the RExP (moderate, 0.42 mm deep); treat the lesion: coiling, "
-     "parent-artery occlusion or clipping"),
+     "compresses CN VII at the RExP (moderate, 0.42 mm deep) and presses it at "),
     ("avm_rexp_right",
      "no plan: not a candidate for MVD with pads: nidus (AVM nidus) compresses CN VII at "
-     "the RExP (moderate, 0.30 mm deep); treat the lesion: nidus removal or embolisation"),
+     "the RExP (moderate, 0.30 mm deep) and presses it at "),
 ])
 def test_the_planner_refuses_a_lesion_with_what_the_literature_does(case_of, scenario,
                                                                      words):
@@ -31,6 +30,27 @@ def test_the_planner_refuses_a_lesion_with_what_the_literature_does(case_of, sce
     assert not result.feasible and result.moves == [] and result.candidates_tried == 0
     assert result.message.startswith(words)
     assert "\n" not in result.message
+    treatment = {"schwannoma_porus_right": "resection first, with MVD of any vessel",
+                 "aneurysm_pica_rexp_right": "treat the lesion: coiling, parent-artery "
+                                             "occlusion or clipping",
+                 "avm_rexp_right": "treat the lesion: nidus removal or embolisation"}
+    assert treatment[scenario] in result.message
+
+
+def test_the_tumours_pressure_on_cn7_is_the_solved_contact_force_over_its_area(case_of):
+    """The bundled schwannoma, solved at systole, presses CN VII: its force over its
+    contact area, and the solved nerve is displaced the 1.5 mm the scenario asks (the
+    mass lies between the nerve's anchors, so the nerve bends round it)."""
+    from mvd_sim.contact.analysis import analyze
+    from mvd_sim.mechanics.simulate import settle
+    from mvd_sim.surgery.causes import lesion_loads
+    case = case_of("schwannoma_porus_right")
+    state = settle(case.scene, level=1.0, materials=case.materials)
+    (cn7,) = [load for load in lesion_loads(state) if load.nerve == "CN7"]
+    assert cn7.force_mn > 0 and cn7.area_mm2 > 0
+    assert cn7.pressure_kpa == pytest.approx(cn7.force_mn / cn7.area_mm2)
+    (contact,) = [c for c in analyze(state.scene).contacts if c.nerve == "CN7"]
+    assert contact.deviation_mm == pytest.approx(1.5, abs=0.05)
 
 
 def test_a_lipoma_is_not_resected(scene_of):
