@@ -235,7 +235,15 @@ def _cmd_view(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from mvd_sim.viz.app import serve  # trame itself is imported only once it serves
+    if hasattr(signal, "SIGPIPE"):  # a browser that closes its socket must not end the server
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    # trame itself is imported only once it serves
+    if args.scenario is not None and Path(args.scenario).is_dir():
+        from mvd_sim.exercise.browser import serve_exercise
+
+        serve_exercise(args.scenario, args.port)
+        return 0
+    from mvd_sim.viz.app import serve
 
     serve(args.scenario, args.port)
     return 0
@@ -613,11 +621,14 @@ def _parser() -> argparse.ArgumentParser:
         epilog="examples: mvd-sim serve aica_as_moderate_right\n"
                "          mvd-sim serve case.yaml --port 0    # any free port; the URL is "
                "printed\n"
+               "          mvd-sim serve ex/    # an exercise folder: its case without contacts "
+               "or verdict;\n"
+               "                               # the pads placed are saved to ex/answer.yaml\n"
                "listens on 127.0.0.1 only (this machine); Ctrl-C stops it",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scenario", nargs="?", metavar="SCENARIO", help="scenario file or bundled "
                    "name shown first (default: the first bundled one); the bundled ones are "
-                   "offered too")
+                   "offered too; or an exercise folder (mvd-sim exercise new), served alone")
     p.add_argument("--port", type=int, default=8080, metavar="N",
                    help="port on 127.0.0.1 (default: %(default)s; 0: any free port)")
     p.set_defaults(run=_cmd_serve)

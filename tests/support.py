@@ -138,8 +138,8 @@ EXERCISE_SECRET = "director's secret"
 @lru_cache(maxsize=None)
 def drawn(level: str, seed: int):
     """An exercise drawn once per session (seeds whose cases plan and decompress in about a
-    second: easy 0 is one PICA at the attached segment, hard 1 an AICA at the RDP pushed by
-    the VA, touching CN VIII too)."""
+    second: easy 0 is one PICA at the attached segment, hard 1 a PICA deviating CN VII at
+    the attached segment (severe), pushed by the VA, with a vein near CN VII (a near miss))."""
     from mvd_sim.exercise.generate import draw_exercise
 
     return draw_exercise(level, seed)

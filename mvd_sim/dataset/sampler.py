@@ -41,7 +41,7 @@ from mvd_sim.scene.build import NerveSites
 from mvd_sim.scene.scene import Scene
 
 __all__ = ["Compression", "Diagnosis", "SampledCase", "draw_diagnosis", "draw_spec", "sample",
-           "sample_case", "diagnosis_uniforms", "diagnosis_point", "approach_side", "MAX_ATTEMPTS", "CN8_SIDE_WEIGHTS",
+           "sample_case", "near_miss_vessel", "diagnosis_uniforms", "diagnosis_point", "approach_side", "MAX_ATTEMPTS", "CN8_SIDE_WEIGHTS",
            "GEOMETRY_ATTEMPTS", "SEVERITY_ROUNDS", "SIDES_BY_VESSEL", "SIDE_WEIGHTS_BY_VESSEL",
            "DIAGNOSIS_DIMENSIONS", "LABELS"]
 
@@ -487,6 +487,38 @@ def draw_spec(priors: Priors, diagnosis: Diagnosis, rng: np.random.Generator,
             + ", ".join(diagnosis.compressions)),
         "side": diagnosis.side, "anatomy": anatomy, "vessels": vessels,
         "mechanics": priors.mechanics.model_dump(exclude_none=True)}, name)
+
+
+def near_miss_vessel(priors: Priors, diagnosis: Diagnosis, anatomy: AnatomySpec,
+                     rng: np.random.Generator, vessel_id: str) -> dict | None:
+    """A vessel near CN VII that does not touch it, drawn as a control's (``no_contact``)
+    is: its type from ``control.vessel`` among the types ``diagnosis`` has no vessel of,
+    its site from ``control.site`` among CN VII's segments none of its compressions is
+    at (the segment's centre), its radius from ``vessel_radius_mm`` and its separation,
+    crossing angle and side as a control's contact (:func:`_contact`); a scenario's
+    vessel entry (not yet built: placement may refuse it), or None when no type or no
+    site is left.
+
+    Symptomatic cases of the stream carry no such vessel: their other vessels are the
+    basilar artery and a PICA's vertebral artery on their default courses, which keep
+    clear of CN VII by more than the at-risk margin.
+    """
+    kinds = {k: w for k, w in priors.table("control.vessel").items()
+             if k not in diagnosis.compressions and k not in diagnosis.culprits and
+             not (k == "VA" and "PICA" in diagnosis.compressions)}
+    taken = {c.site for cs in diagnosis.compressions.values() for c in cs}
+    sites = {k: w for k, w in priors.table("control.site").items() if k not in taken}
+    if not any(w > 0 for w in kinds.values()) or not any(w > 0 for w in sites.values()):
+        return None
+    kind = _pick(kinds, float(rng.random()))[0]
+    site = _pick(sites, float(rng.random()))[0]
+    try:
+        nerve_sites = NerveSites(anatomy)
+    except ScenarioError:
+        return None
+    radius = round(priors.vessel_radius_mm[kind].draw(rng), 3)
+    contact = _contact(priors, rng, kind, radius, Compression(site, None), nerve_sites, 0.5)
+    return {"id": vessel_id, "type": kind, "radius_mm": radius, "compresses": [contact]}
 
 
 @dataclass(frozen=True)

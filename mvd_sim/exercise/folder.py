@@ -7,6 +7,9 @@ The folder holds (:data:`FILES`):
 - ``answer_template.yaml``: the answer file to fill in;
 - ``retrosigmoid.png``, ``lateral.png``: the anatomy with its landmarks (the nerve's
   segments) and legend, without the contact patches;
+- ``report.html``: the case report (:func:`mvd_sim.report.build.case_report`) without the
+  answer: those pictures, the case in 3D at systole and diastole without the contact
+  patches, and the scenario, with no pattern, culprit, contact table or separation plot;
 - ``key.sealed``: the answer key, encrypted (:mod:`mvd_sim.exercise.key`), with the
   scenario's SHA-256, so a scenario edited after the exercise was made is refused.
 """
@@ -26,13 +29,14 @@ from mvd_sim.exercise.generate import Exercise, exercise_sheet, truth_of
 from mvd_sim.exercise.key import seal, unseal
 from mvd_sim.scenario import read_yaml
 
-__all__ = ["FILES", "KEY_SCHEMA", "PICTURE_VIEWS", "key_document", "exercise_files",
+__all__ = ["FILES", "REPORT", "KEY_SCHEMA", "PICTURE_VIEWS", "key_document", "exercise_files",
            "write_exercise", "OpenExercise", "open_exercise"]
 
 KEY_SCHEMA = "mvd-sim/exercise-key"
 PICTURE_VIEWS = ("retrosigmoid", "lateral")
+REPORT = "report.html"
 FILES = ("scenario.yaml", "exercise.yaml", "answer_template.yaml",
-         *(f"{view}.png" for view in PICTURE_VIEWS), "key.sealed")
+         *(f"{view}.png" for view in PICTURE_VIEWS), REPORT, "key.sealed")
 PICTURE_SIZE = (1000, 750)
 
 
@@ -46,6 +50,8 @@ def key_document(exercise: Exercise) -> dict:
 
 def exercise_files(exercise: Exercise, secret: bytes) -> dict[str, bytes]:
     """Every file of an exercise's folder (see the module docstring), made in memory."""
+    from mvd_sim.report.build import case_report
+    from mvd_sim.surgery.operation import Operation
     from mvd_sim.viz.render import image_bytes, render_image
 
     files = {"scenario.yaml": exercise.scenario_yaml.encode("utf-8"),
@@ -56,6 +62,7 @@ def exercise_files(exercise: Exercise, secret: bytes) -> dict[str, bytes]:
         files[f"{view}.png"] = image_bytes(render_image(
             [(exercise.case.scene, f"exercise {exercise.id}: {view} view")], view,
             PICTURE_SIZE, contacts=False))
+    files[REPORT] = case_report(exercise.case, Operation(), answer=False).encode("utf-8")
     files["key.sealed"] = seal(key_document(exercise), secret)
     return files
 

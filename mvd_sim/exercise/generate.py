@@ -10,9 +10,16 @@ would be the answer). The case is then rebuilt from that scenario and analysed; 
 kept only if the analysis of the rebuilt case is the original's (same contacts, severities,
 culprits and pattern), and the answer key is that analysis.
 
-A severe compression deviates the nerve, which a scenario can ask only through
-``compresses``: its rebuild from ``points_mm`` grades moderate, so severe cases never
-round-trip and no exercise has one (yet).
+A severe compression deviates the nerve: the scenario carries the nerve as it lies
+(``anatomy.displaced_nerves``, its rest course the atlas one), so its rebuild deviates it
+as the original did, and nothing in it names the vessel that did. A level other than
+``easy`` asks for a severe compression in :data:`SEVERE_SHARE` of its seeds
+(:func:`wants_severe`); its other seeds take the stream's cases as they come.
+
+A ``hard`` case gets a vessel near CN VII that does not touch it
+(:func:`mvd_sim.exercise.distractor.with_near_miss`; the stream's symptomatic cases have
+none of their own), or, where none can be placed, keeps an incidental contact with CN VIII
+as its distractor; a draw with neither is passed over.
 """
 
 from __future__ import annotations
@@ -29,11 +36,14 @@ from mvd_sim.contact.analysis import ContactReport, analyze
 from mvd_sim.core.constants import VESSEL_DEFAULT_RADIUS_MM
 from mvd_sim.core.errors import MvdSimError, ScenarioError
 from mvd_sim.dataset.priors import Priors, load_priors
-from mvd_sim.dataset.sampler import SampledCase, sample
+from mvd_sim.dataset.sampler import SampledCase, diagnosis_uniforms, draw_diagnosis, sample
+from mvd_sim.exercise.distractor import DISTRACTOR_ID, with_near_miss
 from mvd_sim.scenario import ScenarioSpec, parse_scenario, scenario_to_yaml
+from mvd_sim.scene.scene import Scene
 
-__all__ = ["LEVELS", "Level", "POOL_SIZE", "MAX_DRAWS", "Exercise", "draw_exercise",
-           "neutral_spec", "truth_of", "fits_level", "exercise_id"]
+__all__ = ["LEVELS", "Level", "POOL_SIZE", "MAX_DRAWS", "SEVERE_SHARE", "Exercise",
+           "draw_exercise", "neutral_spec", "truth_of", "fits_level", "wants_severe",
+           "distractors", "exercise_id"]
 
 Level = Literal["easy", "standard", "hard"]
 #: The levels, easiest first: ``easy`` one vessel, one moderate compression (a clear
@@ -41,6 +51,9 @@ Level = Literal["easy", "standard", "hard"]
 #: compression or a VA pushing another vessel, with a distractor (a vessel near CN VII that
 #: does not touch it, or an incidental contact with CN VIII).
 LEVELS: tuple[str, ...] = ("easy", "standard", "hard")
+#: Share of an exercise's seeds that ask for a severe compression, by level (the stream's
+#: own cases are severe in about 7%: 8 of 120 symptomatic cases of seeds 0-2).
+SEVERE_SHARE: dict[str, float] = {"easy": 0.0, "standard": 0.3, "hard": 0.3}
 #: Cases in the sampler's dataset an exercise's case is drawn from (its stratification).
 POOL_SIZE = 4096
 #: Cases of the stream tried before an exercise of a level and seed is refused.
@@ -49,6 +62,9 @@ MAX_DRAWS = 400
 _MAX_POINTS = 400
 #: Points of a centerline closer than this (mm) to the last kept one are dropped.
 _MIN_STEP_MM = 0.05
+#: A nerve is written as it lies (``anatomy.displaced_nerves``) when a point of it lies
+#: further than this (mm) from its rest course.
+_DISPLACED_MM = 1e-3
 
 
 @dataclass(frozen=True)
@@ -108,6 +124,15 @@ def _centerline(points: np.ndarray) -> list[list[float]]:
     return [[round(float(x), 4) for x in points[j]] for j in keep]
 
 
+def _displaced(scene: Scene) -> dict[str, list[list[float]]]:
+    """Each nerve of ``scene`` that lies off its rest course (a vessel deviates it), as it
+    lies: one point per point of the rest course, rounded to 0.1 um."""
+    return {name: [[round(float(x), 4) for x in p] for p in tube.points]
+            for name, tube in scene.nerves.items()
+            if np.max(np.linalg.norm(tube.points - scene.rest_nerves[name].points, axis=1))
+            > _DISPLACED_MM}
+
+
 def neutral_spec(sampled: SampledCase, title: str) -> tuple[ScenarioSpec, dict[str, str]]:
     """The scenario of a sampled case with its vessels by centerline under neutral ids, and
     the ids (sampler's id to neutral id).
@@ -125,6 +150,9 @@ def neutral_spec(sampled: SampledCase, title: str) -> tuple[ScenarioSpec, dict[s
                for v in spec.vessels]
     data = spec.model_dump(mode="json", by_alias=True, exclude_none=True,
                            include={"side", "anatomy", "mechanics"})
+    displaced = _displaced(scene)
+    if displaced:
+        data.setdefault("anatomy", {})["displaced_nerves"] = displaced
     data.update(schema_version=1, title=title, vessels=vessels,
                 description=f"Hemifacial spasm, {spec.side} side, seen through a retrosigmoid "
                             "craniotomy. Identify every neurovascular contact and plan the "
@@ -142,23 +170,45 @@ def _signature(report: ContactReport, ids: dict[str, str] | None = None) -> tupl
                    for c in report.culprits))
 
 
+def distractors(report: ContactReport) -> list[str]:
+    """The vessels of ``report`` a trainee may take for a culprit that are not: near CN VII
+    without touching it (at risk), or touching CN VIII only."""
+    culprits = {c.vessel for c in report.culprits}
+    return list(dict.fromkeys(
+        [r.vessel for r in report.vessels_at_risk if r.vessel not in culprits]
+        + [c.vessel for c in report.contacts if c.nerve == "CN8" and c.vessel not in culprits]))
+
+
+def _hard(sampled: SampledCase, report: ContactReport) -> bool:
+    """Two culprits, a double compression or a VA pushing another vessel."""
+    return report.pattern in ("double", "multivessel") or sampled.diagnosis.pusher
+
+
+def _severe(report: ContactReport) -> bool:
+    return any(c.severity == "severe" for c in report.contacts if c.nerve == "CN7")
+
+
+def wants_severe(level: str, seed: int) -> bool:
+    """Whether the exercise of ``level`` and ``seed`` asks for a severe compression (in
+    :data:`SEVERE_SHARE` of the seeds)."""
+    return bool(np.random.default_rng([seed, 25]).random() < SEVERE_SHARE[level])
+
+
 def fits_level(level: str, sampled: SampledCase, report: ContactReport) -> bool:
-    """Whether a sampled case (its diagnosis and its analysis) is an exercise of ``level``."""
-    diagnosis = sampled.diagnosis
+    """Whether a sampled case (its diagnosis and its analysis) is an exercise of ``level``:
+    ``hard`` needs a distractor (a vessel of :func:`distractors`, or a culprit's
+    incidental contact with CN VIII)."""
     # exercises are neurovascular compressions: a case drawn with another cause (a lesion,
     # a band, an ectatic VA; issue #26) is none of the levels
-    if diagnosis.control or not report.culprits or sampled.cause != "vascular":
+    if sampled.diagnosis.control or not report.culprits or sampled.cause != "vascular":
         return False
     cn7 = [c for c in report.contacts if c.nerve == "CN7"]
     if level == "easy":
         return len(report.culprits) == 1 and len(cn7) == 1 and cn7[0].severity == "moderate"
     if level == "standard":
         return True
-    hard = report.pattern in ("double", "multivessel") or diagnosis.pusher
-    culprits = {c.vessel for c in report.culprits}
-    distractor = any(r.vessel not in culprits for r in report.vessels_at_risk) or \
-        any(c.nerve == "CN8" for c in report.contacts)
-    return hard and distractor
+    return _hard(sampled, report) and (bool(distractors(report)) or
+                                       any(c.nerve == "CN8" for c in report.contacts))
 
 
 def truth_of(report: ContactReport) -> dict:
@@ -182,7 +232,8 @@ def _diagnosis(sampled: SampledCase, ids: dict[str, str]) -> dict:
     return {"label": d.label, "culprits": [by_type[k] for k in d.culprits],
             "compressions": {by_type[k]: [{"site": c.site, "severity": c.severity} for c in cs]
                              for k, cs in d.compressions.items()},
-            "cn8_vessel": by_type.get(d.cn8_vessel) if d.cn8_vessel else None}
+            "cn8_vessel": by_type.get(d.cn8_vessel) if d.cn8_vessel else None,
+            "near_miss": ids.get(DISTRACTOR_ID)}
 
 
 def draw_exercise(level: str, seed: int, priors: Priors | None = None,
@@ -202,7 +253,10 @@ def draw_exercise(level: str, seed: int, priors: Priors | None = None,
         raise MvdSimError(f"--seed: {seed} is not in 0 .. 2**63-1")
     priors = priors or load_priors()
     name = name or exercise_id(level, seed)
+    severe = wants_severe(level, seed)
     for index in range(MAX_DRAWS):
+        if severe and not _drawn_severe(priors, seed, index):
+            continue
         try:
             sampled = sample(priors, seed, POOL_SIZE, index)
         except ScenarioError:
@@ -210,6 +264,14 @@ def draw_exercise(level: str, seed: int, priors: Priors | None = None,
         if sampled.diagnosis.control:
             continue
         original = analyze(sampled.scene)
+        if severe and not _severe(original):
+            continue
+        if level == "hard" and _hard(sampled, original):
+            added = with_near_miss(priors, sampled, seed, index,
+                                   lambda after, before=_signature(original):
+                                   _signature(after) == before)
+            if added is not None:
+                sampled, original = added
         if not fits_level(level, sampled, original):
             continue
         try:
@@ -218,12 +280,21 @@ def draw_exercise(level: str, seed: int, priors: Priors | None = None,
         except ScenarioError:
             continue
         report = analyze(case.scene)
-        if _signature(report) != _signature(original, ids):
-            continue  # e.g. a severe compression: its deviation is not in the centerlines
+        if _signature(report) != _signature(original, ids) or \
+                not fits_level(level, sampled, report):
+            continue  # a contact or a near miss the rebuilt centerlines do not keep
         return Exercise(name, level, seed, index, case, spec, report,
                         _diagnosis(sampled, ids))
-    raise MvdSimError(f"--seed {seed}: no {level} case in the first {MAX_DRAWS} cases of "
-                      "the stream; try another seed")
+    raise MvdSimError(f"--seed {seed}: no {level} case{' with a severe compression' * severe} "
+                      f"in the first {MAX_DRAWS} cases of the stream; try another seed")
+
+
+def _drawn_severe(priors: Priors, seed: int, index: int) -> bool:
+    """Whether case ``index`` of the stream is drawn with a severe compression (its first
+    diagnosis's worst severity, which the sampler keeps while it redraws the geometry):
+    a cheap look before the case is built."""
+    diagnosis = draw_diagnosis(priors, diagnosis_uniforms(seed, POOL_SIZE, index, 0))
+    return any(c.severity == "severe" for cs in diagnosis.compressions.values() for c in cs)
 
 
 def exercise_sheet(exercise: Exercise) -> str:

@@ -83,6 +83,18 @@ def _named(vessel: str, types: dict[str, str]) -> str:
     return f"{vessel} ({types[vessel]})" if vessel in types else vessel
 
 
+def _why_not(vessel: str, truth: dict) -> str:
+    """Why ``vessel`` is not a culprit, in the key's words: a near miss, a contact with
+    CN VIII only, or neither."""
+    near = [r for r in truth["vessels_at_risk"] if r["vessel"] == vessel and r["nerve"] == "CN7"]
+    if near:
+        return (f"it comes within {near[0]['min_separation_mm']:.2f} mm of CN VII without "
+                "touching it, a near miss")
+    if any(c["vessel"] == vessel and c["nerve"] == "CN8" for c in truth["contacts"]):
+        return "it touches CN VIII, not CN VII"
+    return "it neither touches CN VII nor pushes a vessel that does"
+
+
 def identification_items(truth: dict, answer: Answer, types: dict[str, str]
                          ) -> list[ItemResult]:
     """The identification items (culprits, segment, severity, pattern) of ``answer`` against
@@ -92,8 +104,8 @@ def identification_items(truth: dict, answer: Answer, types: dict[str, str]
     named = list(dict.fromkeys(answer.culprits))
     errors = [f"culprit {_named(v, types)} missed" for v in culprits if v not in named]
     wrong = [v for v in named if v not in culprits]
-    errors += [f"{_named(v, types)} named as a culprit: it neither touches CN VII nor pushes "
-               f"a vessel that does (-{FALSE_CULPRIT_PENALTY:g})" for v in wrong]
+    errors += [f"{_named(v, types)} named as a culprit: {_why_not(v, truth)} "
+               f"(-{FALSE_CULPRIT_PENALTY:g})" for v in wrong]
     full = item("culprits").points
     points = full * sum(v in named for v in culprits) / max(len(culprits), 1) \
         - FALSE_CULPRIT_PENALTY * len(wrong)

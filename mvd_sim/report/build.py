@@ -22,15 +22,24 @@ from mvd_sim.viz.render import image_bytes, render_image, render_panel
 __all__ = ["case_report"]
 
 
-def case_report(case: Case, operation: Operation, interactive: bool = True) -> str:
+def case_report(case: Case, operation: Operation, interactive: bool = True,
+                answer: bool = True) -> str:
     """The report of ``case`` after ``operation`` (empty: the case as it is) as one HTML
     string; ``interactive=False`` leaves out the 3D section (and every script).
+    ``answer=False`` (an exercise's report, the case as it is) shows the anatomy without
+    the contacts: the pictures and the 3D scene without the contact patches, and no
+    pattern, culprits, contact table or separation plot.
 
     Raises
     ------
     ScenarioError, SolverError
         As :func:`~mvd_sim.surgery.decompress.decompress_states`.
+    ValueError
+        ``answer=False`` with an operation (its outcome names the contacts).
     """
+    if not answer and not operation.is_empty:
+        raise ValueError("a report without the answer shows the case as it is, not an "
+                         "operation's outcome")
     outcome = None
     if not operation.is_empty:
         outcome, before, after = decompress_states(case, operation)
@@ -44,10 +53,13 @@ def case_report(case: Case, operation: Operation, interactive: bool = True) -> s
                                                       camera=close.camera).image), title))
     else:
         pictures = [(image_bytes(render_image([(case.scene, f"{case.name}, {view}")],
-                                              view=view, size=(1000, 750))), f"{view} view")
+                                              view=view, size=(1000, 750),
+                                              contacts=answer)), f"{view} view")
                     for view in ("retrosigmoid", "lateral")]
-    scene = interactive_section(case, operation) if interactive else None
-    text = (scenario_to_yaml(case.spec) if case.source is None
-            else case.source.read_text(encoding="utf-8"))  # validated when the case loaded
+    scene = interactive_section(case, operation, answer) if interactive else None
+    # a file's own text (validated when the case loaded); without the answer, the fields
+    # given only (an exercise's scenario as handed out: no empty compresses or findings)
+    text = (scenario_to_yaml(case.spec, exclude_defaults=not answer) if case.source is None
+            else case.source.read_text(encoding="utf-8"))
     return case_report_html(case.scene, text, case.spec.title, case.spec.description,
-                            pictures, outcome=outcome, interactive=scene)
+                            pictures, outcome=outcome, interactive=scene, answer=answer)

@@ -184,27 +184,33 @@ vertical-align:middle}.note{color:#555;font-size:0.9em}"""
 def case_report_html(scene: Scene, scenario_text: str, title: str, description: str,
                      pictures: list[tuple[bytes, str]], report: ContactReport | None = None,
                      outcome: DecompressionReport | None = None,
-                     interactive: str | None = None) -> str:
+                     interactive: str | None = None, answer: bool = True) -> str:
     """The report as one HTML string (every image embedded); ``interactive`` is the 3D
     section's HTML (:func:`mvd_sim.report.scene3d.interactive_section`), placed after the
-    pictures."""
-    report = analyze(scene) if report is None else report
-    culprits = ", ".join(f"{c.vessel} ({c.severity or 'pushing ' + str(c.pushes)})"
-                         for c in report.culprits) or "none"
+    pictures. Without ``answer`` (an exercise's report) the page says nothing of the
+    contacts: no pattern, culprits, contact table or separation plot (the pictures and
+    the 3D section given are the caller's to make without them)."""
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
              f"<meta http-equiv='Content-Security-Policy' content=\"{CONTENT_SECURITY}\">"
              f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>",
              f"<h1>{html.escape(title)}</h1>",
-             f"<p>{html.escape(description)}</p>",
-             f"<p><b>Side:</b> {scene.side}. <b>Pattern:</b> {report.pattern}. "
-             f"<b>Culprits:</b> {html.escape(culprits)}.</p>",
-             "<h2>Views</h2>", *(_img(png, alt) for png, alt in pictures)]
+             f"<p>{html.escape(description)}</p>"]
+    if answer:
+        report = analyze(scene) if report is None else report
+        culprits = ", ".join(f"{c.vessel} ({c.severity or 'pushing ' + str(c.pushes)})"
+                             for c in report.culprits) or "none"
+        parts.append(f"<p><b>Side:</b> {scene.side}. <b>Pattern:</b> {report.pattern}. "
+                     f"<b>Culprits:</b> {html.escape(culprits)}.</p>")
+    else:
+        parts.append(f"<p><b>Side:</b> {scene.side}.</p>")
+    parts += ["<h2>Views</h2>", *(_img(png, alt) for png, alt in pictures)]
     if interactive is not None:
         parts += ["<h2>The case in 3D</h2>", interactive]
-    parts += ["<h2>Contacts (the case as built)</h2>", _contacts(report),
-              "<h2>Separation along CN VII</h2>",
-              _img(separation_plot_png(scene, report.thresholds_mm["contact"]),
-                   "separation of each vessel from CN VII along its arc length")]
+    if answer:
+        parts += ["<h2>Contacts (the case as built)</h2>", _contacts(report),
+                  "<h2>Separation along CN VII</h2>",
+                  _img(separation_plot_png(scene, report.thresholds_mm["contact"]),
+                       "separation of each vessel from CN VII along its arc length")]
     if outcome is not None:
         parts += ["<h2>Decompression</h2>", _outcome(scene, outcome)]
     parts += ["<h2>Scenario</h2>", f"<pre>{html.escape(scenario_text)}</pre>",

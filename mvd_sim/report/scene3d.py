@@ -95,6 +95,7 @@ def scene_section(scene: WebScene) -> str:
         f"<script type='module'>{vtkjs_module()}</script>"])
 
 
-def interactive_section(case: Case, operation: Operation) -> str:
-    """:func:`scene_section` of :func:`case_views`."""
-    return scene_section(web_scene(case_views(case, operation)))
+def interactive_section(case: Case, operation: Operation, contacts: bool = True) -> str:
+    """:func:`scene_section` of :func:`case_views`, with the contact patches or without
+    (``contacts``: :func:`~mvd_sim.viz.webscene.web_scene`)."""
+    return scene_section(web_scene(case_views(case, operation), contacts=contacts))

@@ -209,9 +209,22 @@ class SegmentedSpec(_Strict):
     source: Annotated[str, Field(min_length=1, max_length=500)]
 
 
+#: A nerve's course as it lies, one point per point of its rest course
+#: (``anatomy.displaced_nerves``).
+DisplacedCourse = Annotated[list[Point], Field(min_length=2, max_length=MAX_CENTERLINE_POINTS)]
+
+
 class AnatomySpec(_Strict):
     """Anatomy overrides; anything left out keeps its literature default. ``segmented``
-    replaces the atlas roots by the patient's (a case from ``mvd-sim import``)."""
+    replaces the atlas roots by the patient's (a case from ``mvd-sim import``).
+
+    ``displaced_nerves`` gives a nerve as it lies, displaced by the vessels (as a surgeon
+    sees it): one point (scene frame, mm) per point of its rest course (the atlas root, or
+    the segmented one), in order, so that a point names the same piece of nerve in both; the
+    rest course stays where it was, and the contact engine measures a deviation from it. A
+    case written without its ``compresses`` carries its deviated nerve this way (an
+    exercise, ``mvd-sim exercise new``); by hand, a contact's ``nerve_deviation_mm`` asks it.
+    """
 
     brainstem: BrainstemOverrides = Field(default_factory=BrainstemOverrides)
     facial_nerve: FacialNerveOverrides = Field(default_factory=FacialNerveOverrides)
@@ -219,6 +232,7 @@ class AnatomySpec(_Strict):
         default_factory=VestibulocochlearOverrides)
     context: ContextOverrides = Field(default_factory=ContextOverrides)
     segmented: SegmentedSpec | None = None
+    displaced_nerves: dict[Literal["CN7", "CN8"], DisplacedCourse] | None = None
 
     @model_validator(mode="after")
     def _lengths_fit(self) -> AnatomySpec:

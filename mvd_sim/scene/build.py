@@ -288,6 +288,35 @@ class _Builder(_Anatomy):
         return ContactRequest(field, target, float(s), side, contact.gap_mm,
                               contact.crossing_angle_deg, contact.side)
 
+    def displace(self) -> None:
+        """Lay each nerve given by ``anatomy.displaced_nerves`` on its course as it lies,
+        point by point over its rest course (before any vessel is placed).
+
+        Raises
+        ------
+        ScenarioError
+            A course of another number of points than the rest course, one that passes
+            into the brainstem, or a nerve also deviated by a contact's
+            ``nerve_deviation_mm``.
+        """
+        mirror = _MIRROR if self.spec.side == "left" else np.ones(3)
+        for name, course in (self.spec.anatomy.displaced_nerves or {}).items():
+            field = f"anatomy.displaced_nerves.{name}"
+            rest = self.nerves[name]
+            if len(course) != len(rest.points):
+                raise ScenarioError(f"{field}: {len(course)} points for the {len(rest.points)} "
+                                    f"of {name}'s rest course; give one point per point of it")
+            if any(c.target == name and c.nerve_deviation_mm > 0
+                   for v in self.spec.vessels for c in v.compresses):
+                raise ScenarioError(f"{field}: {name} is also deviated by a contact's "
+                                    "nerve_deviation_mm; give one or the other")
+            points = np.asarray(course, dtype=float) * mirror
+            depth = -float(np.min(self.brainstem.clearance(points, 0.0)))
+            if depth > 0.0:
+                raise ScenarioError(f"{field}: the course passes {depth:.2f} mm into the "
+                                    "brainstem")
+            self.nerves[name] = rest.with_points(points)
+
     def deviate(self) -> None:
         """Apply every asked nerve deviation (before any vessel is placed)."""
         for k, vessel in enumerate(self.spec.vessels):
@@ -417,6 +446,7 @@ class _Builder(_Anatomy):
         return tuple(out)
 
     def scene(self, name: str) -> Scene:
+        self.displace()
         self.deviate()
         masses = self.masses()
         for k in _build_order(self.spec.vessels):

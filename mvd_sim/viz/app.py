@@ -15,6 +15,10 @@ off-screen with VTK (EGL without a display); the browser shows the server's pict
 - the verdict in one line: decompressed or not through the whole pulse, and why; the pads
   placed, each removable, and an undo.
 
+An exercise (:class:`Handout`, ``mvd-sim serve ex/``) is served as it is handed out: its case
+alone, without contact patches, severity legend or verdict, and with a button that saves
+the pads placed as the trainee's answer.
+
 Examples
 --------
 ::
@@ -25,8 +29,9 @@ Examples
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +39,7 @@ import numpy as np
 from mvd_sim.case import Case
 from mvd_sim.core.errors import MvdSimError
 from mvd_sim.mechanics.pulse import pulse_level
-from mvd_sim.scenario import bundled_scenarios, resolve_scenario
+from mvd_sim.scenario import SpongeSpec, bundled_scenarios, resolve_scenario
 from mvd_sim.scene.pick import first_hit
 from mvd_sim.scene.scene import Scene
 from mvd_sim.surgery.planner import PAD_DIAMETERS_MM
@@ -46,7 +51,8 @@ from mvd_sim.viz.palette import BACKGROUND, PANEL_COLOR, TEXT_COLOR, unit_rgb
 from mvd_sim.viz.render import prefer_headless
 from mvd_sim.viz.viewer import PHASE_STEPS
 
-__all__ = ["ServeApp", "serve", "case_choices", "HOST", "display_ray"]
+__all__ = ["ServeApp", "Handout", "serve", "case_choices", "HOST", "display_ray",
+           "EXERCISE_NOTE"]
 
 HOST = "127.0.0.1"  # the app is for this machine only: it is never bound elsewhere
 VIEW_SIZE = (1000, 750)  # the picture's starting size (pixels); the browser's sets it after
@@ -54,6 +60,19 @@ AUTO = "auto"  # pad diameter chosen by the planner's rule for the clicked vesse
 #: Groups of parts that are solids of the pick (:func:`~mvd_sim.scene.pick.first_hit`'s
 #: kinds) and may be drawn over the others.
 PICKED_OVER = frozenset({"pad"})
+#: What the verdict's line says while an exercise is served (its verdict is the grader's).
+EXERCISE_NOTE = ("Exercise: place your pads, then save them as your answer; they are "
+                 "simulated through the pulse when mvd-sim exercise grade scores it.")
+
+
+@dataclass(frozen=True)
+class Handout:
+    """An exercise served as handed out: its name, its scenario file and what saves the
+    pads placed (returns the line shown, e.g. the file written)."""
+
+    name: str
+    scenario: Path
+    save: Callable[[tuple[SpongeSpec, ...]], str]
 
 
 def display_ray(renderer, x: float, y: float, near_mm: float
@@ -72,14 +91,17 @@ def display_ray(renderer, x: float, y: float, near_mm: float
     return eye + near_mm / float(direction @ forward) * direction, direction
 
 
-def draw_scene(plotter, scene: Scene, camera: Camera, drawn: Drawn | None = None
-               ) -> list[Part]:
+def draw_scene(plotter, scene: Scene, camera: Camera, drawn: Drawn | None = None,
+               contacts: bool = True) -> list[Part]:
     """Draw ``scene`` in ``plotter`` as every picture does: the parts of
-    :func:`~mvd_sim.viz.actors.scene_parts` (those ``on_top`` in ``drawn.top`` when given)
-    and the labels at their anchors; returns the parts."""
+    :func:`~mvd_sim.viz.actors.scene_parts` (those ``on_top`` in ``drawn.top`` when given;
+    without the contact patches unless ``contacts``) and the labels at their anchors;
+    returns the parts."""
     from mvd_sim.contact.analysis import analyze
 
     report = analyze(scene)
+    if not contacts:
+        report = report.model_copy(update={"contacts": []})
     parts = scene_parts(scene, report, camera)
     add_parts(plotter, parts, drawn)
     add_labels(plotter, labels(scene, report), name="labels")
@@ -97,15 +119,20 @@ class ServeApp:
         The case shown first (a key of ``cases``).
     server : trame server, optional
         Default: a new one.
+    handout : Handout, optional
+        Serve this exercise (``cases`` its case alone): no contact patch, severity legend
+        or verdict; a button saves the pads.
     """
 
-    def __init__(self, cases: Mapping[str, Path], first: str, server=None):
+    def __init__(self, cases: Mapping[str, Path], first: str, server=None,
+                 handout: Handout | None = None):
         prefer_headless()
         import pyvista as pv
         from trame.app import get_server
         from vtkmodules.vtkRenderingCore import vtkRenderWindowInteractor
 
         self.cases = dict(cases)
+        self.handout = handout
         self.server = server or get_server(client_type="vue3")
         self.plotter = pv.Plotter(off_screen=True, window_size=list(VIEW_SIZE))
         self.plotter.set_background(unit_rgb(BACKGROUND))
@@ -125,7 +152,7 @@ class ServeApp:
         state.update(cases=sorted(self.cases), case_name=first, phase_index=0, phase_text="",
                      verdict="", decompressed=False, message="", pads=[], legend=[],
                      diameters=[AUTO, *(f"{d:g}" for d in PAD_DIAMETERS_MM)], diameter=AUTO,
-                     can_undo=False)
+                     can_undo=False, exercise=handout is not None)
         state.change("case_name")(self._on_case)
         state.change("phase_index")(self._on_phase)
         self._build_ui()
@@ -208,6 +235,15 @@ class ServeApp:
             return
         self._say(f"{pad_id} removed")
 
+    def save_answer(self) -> str:
+        """Save the pads placed as the exercise's answer (:attr:`handout`); the line shown."""
+        if self.handout is None:
+            return self._say("no exercise is served: nothing to save the pads to")
+        try:
+            return self._say(self.handout.save(self.session.pads))
+        except MvdSimError as err:
+            return self._say(str(err))
+
     def undo(self) -> None:
         """Back to the session before the last pad placed or removed."""
         if len(self.history) > 1:
@@ -245,7 +281,8 @@ class ServeApp:
         session = self.session
         try:
             scene = session.scene
-            verdict, decompressed = session.verdict, session.report.decompressed
+            verdict, decompressed = (EXERCISE_NOTE, False) if self.handout is not None else \
+                (session.verdict, session.report.decompressed)
         except MvdSimError as err:
             scene, verdict, decompressed = None, f"Not solved: {err}", False
         if reset_camera:
@@ -255,7 +292,7 @@ class ServeApp:
             renderer.RemoveAllViewProps()  # the labels and patches too; the lights stay
         self.drawn = Drawn(top=self.drawn.top)
         parts = [] if scene is None else draw_scene(self.plotter, scene, self.camera,
-                                                    self.drawn)
+                                                    self.drawn, self.handout is None)
         # a click where a part drawn over the others shows meets it (the pads)
         self.over = tuple({part.group for part in parts if part.on_top} & PICKED_OVER)
         if reset_camera:
@@ -267,7 +304,8 @@ class ServeApp:
             state.pads = [{"id": pad.id, "text": f"{pad.id}: {pad.diameter_mm:g} mm, "
                            f"{pad.vessel} at {pad.vessel_s_mm:.1f} mm"} for pad in session.pads]
             state.legend = [{"text": entry.text, "color": "rgb({}, {}, {})".format(*entry.color)}
-                            for entry in legend_entries(parts)]
+                            for entry in legend_entries(parts)
+                            if self.handout is None or not entry.text.startswith("contact")]
             state.can_undo = len(self.history) > 1
         if self.view is not None:
             self.view.update()
@@ -336,12 +374,16 @@ class ServeApp:
                         html.Div("none", v_if="!pads.length", classes="text-body-2")
                     v3.VBtn("undo", click=self.undo, disabled=("!can_undo",), id="undo",
                             size="small", classes="mt-2")
+                    v3.VBtn("save the pads as my answer", click=self.save_answer,
+                            v_if="exercise", id="save-answer", size="small",
+                            classes="mt-2 ml-2")
                     html.Div("{{ message }}", id="message", classes="text-body-2 mt-3")
             with layout.content:
                 with html.Div(style="display: flex; flex-direction: column; height: 100%;"):
                     # a fixed height, so the picture keeps its size as the verdict changes
                     html.Div("{{ verdict }}", id="verdict",
-                             classes=("decompressed ? 'pa-2 bg-green-darken-3' : "
+                             classes=("exercise ? 'pa-2 bg-blue-grey-darken-3' : "
+                                      "decompressed ? 'pa-2 bg-green-darken-3' : "
                                       "'pa-2 bg-red-darken-3'",),
                              style="font-size: 1.05rem; height: 4.2em; overflow-y: auto; "
                                    "flex: none;")
@@ -415,7 +457,8 @@ def case_choices(scenario: str | os.PathLike | None) -> tuple[dict[str, Path], s
     return cases, first
 
 
-def serve(scenario: str | os.PathLike | None = None, port: int = 8080) -> None:
+def serve(scenario: str | os.PathLike | None = None, port: int = 8080,
+          handout: Handout | None = None) -> None:
     """Serve the app on ``http://127.0.0.1:PORT/`` until Ctrl-C (or SIGTERM); then say so
     and return.
 
@@ -425,6 +468,8 @@ def serve(scenario: str | os.PathLike | None = None, port: int = 8080) -> None:
         The case shown first, a file or a bundled name (see :func:`case_choices`).
     port : int
         0 picks a free port.
+    handout : Handout, optional
+        Serve this exercise alone, as handed out (``scenario`` is not used).
 
     Raises
     ------
@@ -433,8 +478,12 @@ def serve(scenario: str | os.PathLike | None = None, port: int = 8080) -> None:
     """
     if not 0 <= port <= 65535:
         raise MvdSimError(f"--port: {port} is not a port (0-65535; 0 picks a free one)")
-    cases, first = case_choices(scenario)
-    app = ServeApp(cases, first)
+    if handout is not None:
+        Case.from_yaml(handout.scenario)  # a bad file is refused before the server starts
+        cases, first = {handout.name: handout.scenario}, handout.name
+    else:
+        cases, first = case_choices(scenario)
+    app = ServeApp(cases, first, handout=handout)
     server = app.server
 
     def listening(**_) -> None:

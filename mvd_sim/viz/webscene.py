@@ -75,11 +75,16 @@ def _single(part: Part) -> Part:
     return replace(part, mesh=mesh, outline=part.outline and part.group != "pad")
 
 
-def web_parts(scene: Scene, camera: Camera) -> list[tuple[str, Part]]:
+def web_parts(scene: Scene, camera: Camera, contacts: bool = True
+              ) -> list[tuple[str, Part]]:
     """:func:`~mvd_sim.viz.actors.scene_parts` of ``scene`` as the browser draws them
-    (:func:`_single`), each with its checkbox."""
+    (:func:`_single`), each with its checkbox; without ``contacts``, the anatomy without
+    the contact patches (as an exercise shows it)."""
+    report = analyze(scene)
+    if not contacts:
+        report = report.model_copy(update={"contacts": []})
     return [(_checkbox(part, scene), _single(part))
-            for part in scene_parts(scene, analyze(scene), camera)]
+            for part in scene_parts(scene, report, camera)]
 
 
 def _same(a: Part, b: Part) -> bool:
@@ -218,7 +223,8 @@ def _actor_order(archive: bytes) -> list[list[str]]:
             for renderer in scene["dependencies"]]
 
 
-def web_scene(views: Sequence[View], size: tuple[int, int] = (900, 600)) -> WebScene:
+def web_scene(views: Sequence[View], size: tuple[int, int] = (900, 600),
+              contacts: bool = True) -> WebScene:
     """Serialize ``views`` (all of one case) for vtk.js, aimed like the retrosigmoid picture
     of the first.
 
@@ -228,13 +234,15 @@ def web_scene(views: Sequence[View], size: tuple[int, int] = (900, 600)) -> WebS
         Distinct ids; the first is shown when the page opens.
     size : (width, height) pixels of the off-screen window the scene is drawn in (only its
         aspect reaches the page, through the camera).
+    contacts : bool
+        Paint the contact patches (off: the anatomy alone, :func:`web_parts`).
     """
     prefer_headless()
     import pyvista as pv
     from trame_vtk.modules.vtk.serializers import reference_id
 
     camera = camera_for(views[0].scene, "retrosigmoid")
-    per_view = [(view.id, web_parts(view.scene, camera)) for view in views]
+    per_view = [(view.id, web_parts(view.scene, camera, contacts)) for view in views]
     shared = [(box, part) for box, part in per_view[0][1]
               if all(any(_same(part, other) for _, other in parts)
                      for _, parts in per_view[1:])]

@@ -57,3 +57,55 @@ def test_an_unknown_level_is_refused_in_one_line():
     with pytest.raises(MvdSimError, match=r"^--level: 'expert' is not one of easy, standard, "
                                           r"hard$"):
         draw_exercise("expert", 0)
+
+
+def test_a_severe_case_carries_its_deviated_nerve_and_grades_severe_rebuilt():
+    """Hard 1: a PICA deviating CN VII at the attached segment (severe), pushed by the VA.
+    The scenario carries CN VII as it lies; without it the same vessels grade moderate."""
+    import yaml
+
+    import mvd_sim
+    from mvd_sim.scenario import parse_scenario
+
+    exercise = drawn("hard", 1)
+    severities = [c.severity for c in exercise.report.contacts if c.nerve == "CN7"]
+    assert "severe" in severities
+    data = yaml.safe_load(exercise.scenario_yaml)
+    assert list(data["anatomy"]["displaced_nerves"]) == ["CN7"]
+    rebuilt = mvd_sim.analyze(mvd_sim.Case.from_spec(parse_scenario(data), "again").scene)
+    assert truth_of(rebuilt) == truth_of(exercise.report)
+    del data["anatomy"]["displaced_nerves"]
+    at_rest = mvd_sim.analyze(mvd_sim.Case.from_spec(parse_scenario(data), "rest").scene)
+    assert "severe" not in [c.severity for c in at_rest.contacts if c.nerve == "CN7"]
+
+
+def test_standard_and_hard_ask_for_a_severe_case_in_about_their_share_of_seeds():
+    from mvd_sim.exercise.generate import SEVERE_SHARE, wants_severe
+
+    for level in ("standard", "hard"):
+        share = sum(wants_severe(level, seed) for seed in range(2000)) / 2000
+        assert abs(share - SEVERE_SHARE[level]) < 0.03
+    assert not any(wants_severe("easy", seed) for seed in range(200))
+
+
+def test_a_standard_seed_that_asks_for_a_severe_case_gets_one():
+    from mvd_sim.exercise.generate import wants_severe
+
+    seed = next(s for s in range(100) if wants_severe("standard", s))
+    report = draw_exercise("standard", seed).report
+    assert "severe" in [c.severity for c in report.contacts if c.nerve == "CN7"]
+
+
+def test_a_hard_exercise_carries_a_near_miss_that_is_no_culprit():
+    """Hard 1's vein (v4) is added near CN VII without touching anything."""
+    from mvd_sim.exercise.generate import distractors
+
+    exercise = drawn("hard", 1)
+    report = exercise.report
+    near = exercise.diagnosis["near_miss"]
+    assert near == "v4" and distractors(report) == [near]
+    at_risk = next(r for r in report.vessels_at_risk if r.vessel == near)
+    assert 0.0 < at_risk.min_separation_mm <= report.thresholds_mm["near_miss"]
+    assert near not in {c.vessel for c in report.culprits}
+    assert near not in {c.vessel for c in report.contacts}
+    assert all(near not in (v.vessel_a, v.vessel_b) for v in report.vessel_contacts)

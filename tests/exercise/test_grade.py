@@ -217,3 +217,17 @@ def test_a_pad_given_by_segment_goes_to_the_segments_centre():
     with pytest.raises(ScenarioError, match=r"pads\[0\].segment: 'REZ' is not one of RExP"):
         parse_answer({"pattern": "single", "pads": [{"segment": "REZ", "diameter_mm": 1.0}]},
                      ids, "a.yaml", landmarks)
+
+
+def test_naming_the_near_miss_as_a_culprit_loses_the_false_culprit_penalty():
+    exercise = drawn("hard", 1)
+    near = exercise.diagnosis["near_miss"]
+    data = _identification(exercise.report)
+    data["culprits"].append(near)
+    assert _lost(exercise, data) == {"culprits": FALSE_CULPRIT_PENALTY}
+    types = {v.id: v.type for v in exercise.spec.vessels}
+    culprits = identification_items(opened(exercise).answer,
+                                     parse_answer(data, list(types)), types)[0]
+    assert culprits.errors == (f"{near} (vein) named as a culprit: it comes within "
+                               f"{exercise.report.vessels_at_risk[0].min_separation_mm:.2f} mm "
+                               f"of CN VII without touching it, a near miss (-2)",)

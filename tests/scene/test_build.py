@@ -35,9 +35,10 @@ def _extremes(model) -> list[tuple[str, float]]:
     return out
 
 
-# the override groups of the anatomy (``segmented`` is a patient's own roots, not overrides)
+# the override groups of the anatomy (``segmented`` is a patient's own roots and
+# ``displaced_nerves`` nerves as they lie, not overrides)
 GROUPS = {group: field.annotation for group, field in AnatomySpec.model_fields.items()
-          if group != "segmented"}
+          if group not in ("segmented", "displaced_nerves")}
 OVERRIDES = [(group, name, value) for group, model in GROUPS.items()
              for name, value in _extremes(model)]
 
