@@ -101,3 +101,23 @@ def test_a_lesion_away_from_the_nerves_is_no_contact(scene_of):
                            np.array([4.0, 3.0, 3.0])))
     report = analyze(dataclasses.replace(scene, lesions={"far": far}))
     assert report.contacts == [] and report.pattern == "none" and report.causes == []
+
+
+@pytest.mark.parametrize("scenario", ["schwannoma_porus_right", "aneurysm_pica_rexp_right",
+                                      "avm_rexp_right"])
+def test_a_left_lesion_case_is_the_mirror_of_the_right(case_of, scenario):
+    """The same scenario on the left: the same contacts, grades and displacements, the
+    lesion mirrored through x = 0."""
+    from mvd_sim.scene.build import build_scene
+    right = case_of(scenario)
+    left = build_scene(right.spec.model_copy(update={"side": "left"}))
+
+    def summary(report):
+        return [(c.vessel, c.nerve, c.segment, c.severity, c.cause,
+                 round(c.deviation_mm, 6), round(c.indentation_mm, 6))
+                for c in report.contacts]
+
+    assert summary(analyze(left)) == summary(analyze(right.scene))
+    for name, lesion in right.scene.lesions.items():
+        np.testing.assert_allclose(left.lesions[name].body.centre,
+                                   lesion.body.centre * [-1.0, 1.0, 1.0], atol=1e-9)
