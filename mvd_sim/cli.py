@@ -76,8 +76,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             print(f"invalid  {err}", file=sys.stderr)
             failed += 1
         else:
+            lesions = ", ".join(f"{k} ({v.kind})" for k, v in case.scene.lesions.items())
             print(f"ok       {item}: {case.scene.side} side, vessels: "
-                  f"{', '.join(case.scene.vessels) or 'none'}")
+                  f"{', '.join(case.scene.vessels) or 'none'}"
+                  + (f"; lesions: {lesions}" if lesions else ""))
     return 1 if failed else 0
 
 

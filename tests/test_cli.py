@@ -602,3 +602,14 @@ def test_warmup_where_nothing_can_be_cached_is_one_error_line(tmp_path):
                             text=True, timeout=300)
     assert result.returncode == 1 and result.stdout == ""
     assert_one_error_line(result.stderr, "kernel cache: cannot write", "MVD_SIM_CACHE_DIR")
+
+
+def test_plan_of_a_tumour_refuses_in_one_line_with_the_literatures_treatment(tmp_path):
+    result = run_cli("plan", "schwannoma_porus_right", cwd=tmp_path)
+    assert result.returncode == 3, result.stderr
+    assert "not a candidate for MVD with pads" in result.stdout
+    assert "resection first" in result.stdout
+    analysed = json.loads(run_cli("analyze", "schwannoma_porus_right", "--json",
+                                  cwd=tmp_path).stdout)
+    assert analysed["pattern"] == "secondary" and analysed["causes"] == ["tumour"]
+    assert {c["cause"] for c in analysed["contacts"]} == {"tumour"}

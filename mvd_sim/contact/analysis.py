@@ -37,12 +37,13 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from mvd_sim.core.constants import VESSEL_PARENT
+from mvd_sim.core.constants import CAUSES, VESSEL_PARENT
 from mvd_sim.core.geometry.closest import SegmentSet
 from mvd_sim.core.geometry.vec import norm
 from mvd_sim.core.approach import crossing_angle_deg, side_of
 from mvd_sim.core.labels import DEFAULT_THRESHOLDS, SEVERITIES, SeverityThresholds, pattern_of, \
     severity
+from mvd_sim.contact.causes import SECONDARY_CAUSES, LesionSurface, vessel_cause
 from mvd_sim.contact.mesh_path import MeshSurface, mesh_regions, mesh_vessel_contacts
 from mvd_sim.contact.regions import (PATCH_RING_SPACING_MM, PATCH_SAMPLES_AROUND, Region,
                                      TubeSurface, VesselSurface)
@@ -87,6 +88,7 @@ class Contact(_Model):
     nerve_point_mm: Vec3
     vessel_point_mm: Vec3
     severity: Literal["mild", "moderate", "severe"]
+    cause: Literal[CAUSES] = "vascular"
 
 
 class VesselContact(_Model):
@@ -120,18 +122,26 @@ class Culprit(_Model):
 
 
 class ContactReport(_Model):
-    """The contact engine's answer for one scene (JSON schema ``mvd-sim/contact-report``)."""
+    """The contact engine's answer for one scene (JSON schema ``mvd-sim/contact-report``).
+
+    ``causes`` lists what causes the CN VII contacts, worst contact first (``vascular``,
+    ``dolichoectasia``, ``aneurysm``, ``tumour``, ``avm``; ``dolichoectasia`` too where a
+    dolichoectatic VA or BA pushes a culprit, and ``arachnoid_band`` where a band tethers a
+    vessel touching CN VII); ``pattern`` is ``secondary`` where a tumour or an
+    AVM's nidus touches CN VII (secondary hemifacial spasm).
+    """
 
     schema_name: Literal["mvd-sim/contact-report"] = REPORT_SCHEMA
     schema_version: Literal[1] = REPORT_SCHEMA_VERSION
     scenario: str
     side: Literal["left", "right"]
     thresholds_mm: dict[str, float]
-    pattern: Literal["none", "single", "double", "multivessel"]
+    pattern: Literal["none", "single", "double", "multivessel", "secondary"]
     culprits: list[Culprit]
     contacts: list[Contact]
     vessel_contacts: list[VesselContact]
     vessels_at_risk: list[VesselAtRisk]
+    causes: list[Literal[CAUSES]] = []
 
 
 #: Nerve surface this much (mm) beyond the contact threshold from a touching vessel, and within
@@ -162,15 +172,24 @@ def patch_severity(scene: Scene, report: ContactReport, nerve: str, vertices: np
     """
     codes = np.zeros(len(vertices), dtype=np.int8)
     for contact in (c for c in report.contacts if c.nerve == nerve):
-        vessel = scene.vessels.get(contact.vessel)
-        if vessel is None:
+        surface = _surface_of(scene, contact.vessel)
+        if surface is None:
             continue
-        near = TubeSurface.of(vessel).signed_gap(vertices) <= \
+        near = surface.signed_gap(vertices) <= \
             PATCH_MARGIN_MM + report.thresholds_mm["contact"]
         inside = (rest_s >= contact.s_start_mm - PATCH_MARGIN_MM) & \
             (rest_s <= contact.s_end_mm + PATCH_MARGIN_MM)
         codes[near & inside] = 1 + SEVERITIES.index(contact.severity)
     return codes
+
+
+def _surface_of(scene: Scene, name: str) -> VesselSurface | None:
+    """The tube vessel or the lesion of that id as a surface (None for neither)."""
+    if name in scene.vessels:
+        return TubeSurface.of(scene.vessels[name])
+    if name in scene.lesions:
+        return LesionSurface(scene.lesions[name])
+    return None
 
 
 def _rest_s(scene: Scene, nerve: str, placed_s: np.ndarray | float) -> np.ndarray:
@@ -189,8 +208,9 @@ def _arc_fraction(gap: np.ndarray, threshold: float) -> np.ndarray:
 
 
 def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
-              thresholds: SeverityThresholds) -> Contact:
-    """Every reported field of a contact around its deepest point."""
+              thresholds: SeverityThresholds, cause: str = "vascular") -> Contact:
+    """Every reported field of a contact around its deepest point (``cause``: what the
+    vessel or lesion is, :mod:`mvd_sim.contact.causes`)."""
     placed, rest = scene.nerves[nerve], scene.rest_nerves[nerve]
     landmarks = scene.landmarks[nerve]
     rings = placed.surface_samples(*deepest.span, PATCH_RING_SPACING_MM,
@@ -225,7 +245,7 @@ def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
         side=side_of(direction, tangent, scene.lateral),
         nerve_point_mm=tuple(deepest.nerve_centre + r_nerve * unit),
         vessel_point_mm=tuple(deepest.nerve_centre + (r_nerve + deepest.gap) * unit),
-        severity=severity(indentation, deviation, thresholds))
+        severity=severity(indentation, deviation, thresholds), cause=cause)
 
 
 def _deviation_under(placed: Tube, rest: Tube, span: tuple[float, float], placed_s: float,
@@ -385,15 +405,21 @@ def analyze(scene: Scene,
     meshes = []
     if scene.mesh_vessels:
         meshes = [MeshSurface(m) for m in scene.mesh_vessels.values()]
+    lesions = [LesionSurface(lesion) for lesion in scene.lesions.values()]
     for nerve_name, nerve in scene.nerves.items():
         if vessels:
             found = _nerve_regions(nerve, vessels, scene.vessel_segments,
                                    thresholds.near_miss_mm, thresholds.contact_mm)
             for vessel, regions in zip(vessels, found):
-                _collect(scene, nerve_name, vessel, regions, thresholds, contacts, at_risk)
+                _collect(scene, nerve_name, vessel, regions, thresholds, contacts, at_risk,
+                         vessel_cause(vessel))
         for surface in meshes:
             found = mesh_regions(nerve, surface, thresholds.near_miss_mm)
             _collect(scene, nerve_name, surface, found, thresholds, contacts, at_risk)
+        for surface in lesions:
+            found = mesh_regions(nerve, surface, thresholds.near_miss_mm)
+            _collect(scene, nerve_name, surface, found, thresholds, contacts, at_risk,
+                     surface.cause)
     vessel_contacts = _vessel_contacts(scene, thresholds)
     if meshes:
         tubes = [TubeSurface.of(v) for v in vessels]
@@ -402,11 +428,19 @@ def analyze(scene: Scene,
                 vessel_a=a, vessel_b=b, min_separation_mm=gap, point_a_mm=tuple(point),
                 point_b_mm=tuple(point)))
     kinds = {**{v.name: v.kind for v in scene.vessels.values()},
-             **{m.name: m.kind for m in scene.mesh_vessels.values()}}
+             **{m.name: m.kind for m in scene.mesh_vessels.values()},
+             **{lesion.name: lesion.kind for lesion in scene.lesions.values()}}
     culprits = _culprits(contacts, vessel_contacts, kinds)
-    cn7 = [c for c in contacts if c.nerve == "CN7"]
-    pattern = pattern_of(any(c.in_rez for c in cn7), any(not c.in_rez for c in cn7),
-                         len(culprits))
+    cn7 = _order([c for c in contacts if c.nerve == "CN7"])
+    causes = list(dict.fromkeys(c.cause for c in cn7))
+    ectatic = [c.vessel for c in culprits if c.vessel in scene.vessels
+               and vessel_cause(scene.vessels[c.vessel]) == "dolichoectasia"]
+    if ectatic and "dolichoectasia" not in causes:
+        causes.append("dolichoectasia")   # an ectatic VA pushing the culprit into CN VII
+    if any(band.vessel in {c.vessel for c in cn7} for band in scene.bands):
+        causes.append("arachnoid_band")   # a band tethers a vessel touching CN VII
+    pattern = "secondary" if any(c in SECONDARY_CAUSES for c in causes) else \
+        pattern_of(any(c.in_rez for c in cn7), any(not c.in_rez for c in cn7), len(culprits))
     return ContactReport(
         scenario=scene.name, side=scene.side,
         thresholds_mm={"contact": thresholds.contact_mm,
@@ -414,14 +448,16 @@ def analyze(scene: Scene,
                        "deviation": thresholds.deviation_mm,
                        "near_miss": thresholds.near_miss_mm},
         pattern=pattern, culprits=culprits, contacts=_order(contacts),
-        vessel_contacts=vessel_contacts, vessels_at_risk=at_risk)
+        vessel_contacts=vessel_contacts, vessels_at_risk=at_risk, causes=causes)
 
 
 def _collect(scene: Scene, nerve: str, vessel: VesselSurface | Tube, regions: list[Region],
-             thresholds: SeverityThresholds, contacts: list, at_risk: list) -> None:
-    """Turn a vessel's regions on a nerve into contacts, or one vessel-at-risk entry."""
+             thresholds: SeverityThresholds, contacts: list, at_risk: list,
+             cause: str = "vascular") -> None:
+    """Turn a vessel's (or a lesion's) regions on a nerve into contacts, or one
+    vessel-at-risk entry."""
     touching = [d for d in regions if d.gap <= thresholds.contact_mm]
-    contacts.extend(_describe(scene, nerve, vessel, d, thresholds) for d in touching)
+    contacts.extend(_describe(scene, nerve, vessel, d, thresholds, cause) for d in touching)
     if regions and not touching:
         nearest = min(regions, key=lambda d: d.gap)
         s = float(_rest_s(scene, nerve, nearest.placed_s))

@@ -37,7 +37,12 @@ __all__ = ["Tolerances", "TOL", "BrainstemParams", "FacialNerveParams",
            "VESSEL_PARENT", "BRANCH_ORIGIN_MM", "AICA_MEATAL_BELOW_PORUS_MM",
            "AICA_MEATAL_FRONT_OF_FACE_MM", "PetrousParams", "ContextParams",
            "LOWER_CRANIAL_NERVES", "OBSTACLE_KINDS", "MAX_SCENARIO_BYTES", "MAX_MESH_BYTES",
-           "MAX_VOLUME_BYTES", "MAX_VOLUME_VOXELS"]
+           "MAX_VOLUME_BYTES", "MAX_VOLUME_VOXELS", "MASS_KINDS", "MASS_ORIGINS",
+           "MASS_DEFAULT_SEMI_AXES_MM", "MAX_MASS_SEMI_AXIS_MM", "MASS_ORIGIN_FRACTION",
+           "MASS_DEFAULT_DISPLACEMENT_MM", "ANEURYSM_DEFAULT_DOME_MM", "ANEURYSM_DEFAULT_NECK_MM",
+           "MAX_ANEURYSM_DOME_MM", "AVM_DEFAULT_SEMI_AXES_MM", "DOLICHOECTASIA_DIAMETER_MM",
+           "DOLICHOECTASIA_TORTUOSITY", "CAUSES", "CAUSE_FREQUENCY", "MASS_KIND_SHARE",
+           "BAND_STIFFNESS_N_PER_MM"]
 
 
 @dataclass(frozen=True)
@@ -349,3 +354,67 @@ MAX_MESH_BYTES: int = 64 << 20
 # refused: a 512^3 volume is four times a CPA study at 0.4 mm (256^3 covers 102 mm).
 MAX_VOLUME_BYTES: int = 512 << 20
 MAX_VOLUME_VOXELS: int = 512 ** 3
+
+
+# -- other causes of hemifacial spasm (issue #26) -------------------------------------------
+# Facts file section 9.2. No series gives tumour, aneurysm or nidus sizes in HFS: the sizes
+# below are *estimates* (named here, overridable in a scenario), bounded by the case reports.
+
+#: Kinds of cerebellopontine-angle mass (World Neurosurg 2019;125:e10: meningioma 11,
+#: epidermoid 8, vestibular schwannoma 7 of 26 tumours; lipoma: case reports, Barajas RF et
+#: al., Neurosurgery 2008).
+MASS_KINDS: tuple[str, ...] = ("schwannoma", "meningioma", "epidermoid", "lipoma")
+#: Where a mass arises, in clinical terms.
+MASS_ORIGINS: tuple[str, ...] = ("porus", "petrous", "brainstem")
+#: ESTIMATE: default semi-axes (mm: along CN VII, across it toward the nerve, the third) of
+#: each kind's cisternal part. Bounded by the one size published among HFS cases, a 2.5 cm
+#: vestibular schwannoma (Zeiler FA, Kaufmann AM, J Mov Disord 2015); epidermoids insinuate
+#: (flat), lipomas in HFS are small and encase the nerves (case reports).
+MASS_DEFAULT_SEMI_AXES_MM: dict[str, tuple[float, float, float]] = {
+    "schwannoma": (6.0, 5.0, 5.0), "meningioma": (7.0, 6.0, 5.0),
+    "epidermoid": (6.0, 4.0, 3.0), "lipoma": (3.0, 2.5, 2.0)}
+#: Largest semi-axis (mm) a scenario may give a mass: half the 2.5 cm schwannoma, plus room.
+MAX_MASS_SEMI_AXIS_MM: float = 15.0
+#: ESTIMATE: where along CN VII (fraction of its length from the RExP) a mass of each origin
+#: is centred, before it is moved inward to lie between the nerve's anchors (its semi-axis
+#: along the nerve from the porus and from the brainstem, where it fits): against the porus
+#: (a schwannoma growing out of the canal), mid-cistern against the petrous face, or
+#: against the brainstem beside the root exit zone.
+MASS_ORIGIN_FRACTION: dict[str, float] = {"porus": 1.0, "petrous": 0.6, "brainstem": 0.0}
+#: ESTIMATE: how far (mm) a mass displaces CN VII from its rest course by default (how much
+#: of the nerve's rest course it occupies): no published number.
+MASS_DEFAULT_DISPLACEMENT_MM: float = 1.5
+#: ESTIMATE: aneurysm dome and neck diameters (mm) by default; range of the schema. One VA
+#: aneurysm causing HFS measured about 12 x 8 x 6 mm (facts file 9.2, case excerpt); the
+#: others are case reports without sizes (Iida Y et al., SNI 2020).
+ANEURYSM_DEFAULT_DOME_MM: float = 4.0
+ANEURYSM_DEFAULT_NECK_MM: float = 2.0
+MAX_ANEURYSM_DOME_MM: float = 15.0
+#: ESTIMATE: default semi-axes (mm) of an AVM nidus near the root exit zone (37 NVC cases
+#: reported, none with a size: Choi, Yeon, Lee, J Neurointensive Care 2022).
+AVM_DEFAULT_SEMI_AXES_MM: tuple[float, float, float] = (5.0, 4.0, 4.0)
+#: ESTIMATE: thresholds above which a VA or BA is *dolichoectatic*: outer diameter (mm) and
+#: tortuosity index (length / chord). The facts file gives the normal VA tortuosity, 1.09-1.29
+#: (section 8), and no diameter criterion; 4.5 mm is the radiological criterion usually cited
+#: for the basilar artery (Smoker WR et al., AJNR 1986), not in the facts file.
+DOLICHOECTASIA_DIAMETER_MM: float = 4.5
+DOLICHOECTASIA_TORTUOSITY: float = 1.3
+#: Causes a contact can have (the contact report's ``cause``).
+CAUSES: tuple[str, ...] = ("vascular", "dolichoectasia", "aneurysm", "tumour", "avm",
+                           "arachnoid_band")
+#: Share of hemifacial-spasm cases by cause other than a looping artery (fraction of all
+#: cases): tumour 7 and AVM 2 and VBD 12 of 1642 (Han IB ... Chung SS, Neurosurgery
+#: 2009;65:130); arachnoid band without a vessel 2 of 353 (El Refaee E ... Schroeder HWS,
+#: Acta Neurochir 2019); aneurysm: case reports only, ESTIMATE 1 in 2000.
+CAUSE_FREQUENCY: dict[str, float] = {"tumour": 7 / 1642, "avm": 2 / 1642,
+                                     "dolichoectasia": 12 / 1642, "arachnoid_band": 2 / 353,
+                                     "aneurysm": 0.0005}
+#: Share of each tumour kind among HFS tumours (World Neurosurg 2019;125:e10, 26 cases:
+#: meningioma 11, epidermoid 8, schwannoma 7); lipoma: case reports, ESTIMATE 1 in 27.
+MASS_KIND_SHARE: dict[str, float] = {"meningioma": 11 / 27, "epidermoid": 8 / 27,
+                                     "schwannoma": 7 / 27, "lipoma": 1 / 27}
+#: ESTIMATE: stiffness (N/mm) of an arachnoid band tethering a vessel to the nerve (facts
+#: file: arachnoid trabeculae have no published stiffness). A band is far stiffer than the
+#: diffuse trabeculae (1 mN/mm): at 0.05 N/mm the bundled band keeps the AICA on CN VII
+#: under the pad that frees it once the band is cut (tests/surgery/test_causes.py).
+BAND_STIFFNESS_N_PER_MM: float = 0.05

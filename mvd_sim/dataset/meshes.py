@@ -39,9 +39,10 @@ __all__ = ["STRUCTURES", "CONTACT_SEVERITIES", "MESH_LABELS", "TUBE_SIDES", "lab
 TUBE_SIDES = 32
 
 #: Structure codes of the ``structure`` cell array (the index of each name); the petrous bone
-#: and the context structures of the operative field come last, so earlier codes keep theirs.
+#: and the context structures of the operative field come after, then the lesions by cause
+#: (a mass, an aneurysm's dome, an AVM's nidus), so earlier codes keep theirs.
 STRUCTURES: tuple[str, ...] = ("brainstem", "CN7", "CN8", *VESSEL_TYPES, "sponge", "petrous",
-                               *CONTEXT_KINDS)
+                               *CONTEXT_KINDS, "tumour", "aneurysm", "avm")
 #: Codes of the ``contact_severity`` vertex array (the index of each name; those of
 #: :func:`~mvd_sim.contact.analysis.patch_severity`).
 CONTACT_SEVERITIES: tuple[str, ...] = ("none", *SEVERITIES)
@@ -60,6 +61,8 @@ def _structure_of(scene: Scene, name: str) -> str:
         return scene.vessels[name].kind
     if name in scene.context:
         return scene.context[name].kind
+    if name in scene.lesions:
+        return scene.lesions[name].cause
     return "sponge"
 
 

@@ -21,7 +21,12 @@ Quantities (the prior of each is read from, or derived from, ``priors.yaml``):
 - over controls with a contact: ``incidental vessel``, ``incidental site`` and
   ``incidental severity``;
 - over all cases with an AICA: ``CN VIII | AICA``, does the AICA touch CN VIII too
-  (``priors.yaml``'s ``cn8_contact``).
+  (``priors.yaml``'s ``cn8_contact``);
+- over symptomatic cases, where the table has a ``cause`` column and the priors a
+  ``causes`` section: ``cause``, the other cause drawn (``vascular`` for none).
+
+A lesion named among a case's culprits (a case of another cause) is left out of the
+vessel quantities: it is no vessel type of the combination tables.
 """
 
 from __future__ import annotations
@@ -99,7 +104,9 @@ def mix(cases: pa.Table, priors: Priors) -> list[Share]:
     """Every realised share against its prior (see the module docstring).
 
     ``cases`` holds (at least) the cases table's :data:`MIX_COLUMNS`."""
-    rows = cases.select(MIX_COLUMNS).to_pylist()
+    causes = "cause" in cases.column_names and priors.causes is not None
+    rows = [_vessels_only(r) for r in
+            cases.select(MIX_COLUMNS + ["cause"] * causes).to_pylist()]
     symptomatic = [r for r in rows if not r["control"]]
     controls = [r for r in rows if r["control"]]
     touched = [r for r in controls if r["extent"] != "none"]
@@ -142,7 +149,18 @@ def mix(cases: pa.Table, priors: Priors) -> list[Share]:
                                           for r in rows if r["aica_radius_mm"] is not None],
                        {"touched": priors.cn8_contact.rate,
                         "free": 1.0 - priors.cn8_contact.rate})
+    if causes:
+        rates = priors.causes.rate
+        out += _shares("cause", [r["cause"] for r in symptomatic],
+                       {"vascular": 1.0 - sum(rates.values()), **rates})
     return out
+
+
+def _vessels_only(row: dict) -> dict:
+    """A cases-table row with its culprits (and their segments) limited to vessel types."""
+    keep = [k for k, t in enumerate(row["culprits"]) if t in CULPRIT_TYPES]
+    return {**row, "culprits": [row["culprits"][k] for k in keep],
+            "culprit_segments": [row["culprit_segments"][k] for k in keep]}
 
 
 def _first(segments: list[str | None]) -> str:

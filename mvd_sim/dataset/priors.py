@@ -19,7 +19,7 @@ from mvd_sim.core.validation import one_line
 from mvd_sim.scenario import read_yaml
 from mvd_sim.scenario.schema import MechanicsOverrides
 
-__all__ = ["Priors", "ControlPriors", "Cn8ContactPriors", "Normal", "Uniform", "DEFAULT_PRIORS_PATH", "CULPRIT_TYPES",
+__all__ = ["Priors", "ControlPriors", "Cn8ContactPriors", "CausePriors", "Normal", "Uniform", "DEFAULT_PRIORS_PATH", "CULPRIT_TYPES",
            "combination_types", "load_priors"]
 
 DEFAULT_PRIORS_PATH = Path(__file__).with_name("priors.yaml")
@@ -131,6 +131,30 @@ class Cn8ContactPriors(_Strict):
     s_mm: Normal
 
 
+class CausePriors(_Strict):
+    """Causes of hemifacial spasm other than a looping artery (issue #26): the share of
+    symptomatic cases with each (a dolichoectatic VA among the cases whose VA is a culprit,
+    so that its overall share is the rate given), the tumour kinds, and the lesions' sizes
+    (*estimates*: no HFS series gives sizes)."""
+
+    rate: dict[Literal["tumour", "avm", "aneurysm", "dolichoectasia", "arachnoid_band"],
+               Probability]
+    mass_kind: dict[Literal["schwannoma", "meningioma", "epidermoid", "lipoma"], Weight]
+    mass_scale: Uniform
+    mass_displacement_mm: Uniform
+    aneurysm_dome_mm: Uniform
+    va_radius_mm: Uniform
+
+    @model_validator(mode="after")
+    def _at_most_one(self) -> CausePriors:
+        if sum(self.rate.values()) > 0.5:
+            raise ValueError("rate: the other causes' shares add up to more than half of "
+                             "the cases; they are rare (about 2%)")
+        if sum(self.mass_kind.values()) <= 0:
+            raise ValueError("mass_kind: the weights must not all be zero")
+        return self
+
+
 def _normalised(table: dict[str, float]) -> dict[str, float]:
     total = sum(table.values())
     return {k: v / total for k, v in table.items()}
@@ -156,6 +180,8 @@ class Priors(_Strict):
     vessel_radius_mm: dict[Literal[CULPRIT_TYPES], Normal]
     #: None (the section left out): no CN VIII contact is asked for
     cn8_contact: Cn8ContactPriors | None = None
+    #: None (the section left out): every case is a vascular compression
+    causes: CausePriors | None = None
     mechanics: MechanicsOverrides = Field(default_factory=lambda: MechanicsOverrides())
 
     @model_validator(mode="before")

@@ -32,6 +32,7 @@ from functools import lru_cache
 import numpy as np
 
 from mvd_sim.case import Case
+from mvd_sim.dataset.causes import VASCULAR, draw_cause, with_cause
 from mvd_sim.dataset.priors import Priors, combination_types
 from mvd_sim.core.errors import ScenarioError
 from mvd_sim.scenario import ScenarioSpec, parse_scenario
@@ -535,11 +536,14 @@ class SampledCase:
         The draw that placed (0 for the first).
     diagnosis : Diagnosis
         The clinical part drawn for that attempt.
+    cause : str
+        ``vascular``, or the other cause drawn for it (:mod:`mvd_sim.dataset.causes`).
     """
 
     case: Case
     attempt: int
     diagnosis: Diagnosis
+    cause: str = VASCULAR
 
     @property
     def spec(self) -> ScenarioSpec:
@@ -556,7 +560,9 @@ def sample(priors: Priors, seed: int, n: int, index: int) -> SampledCase:
     Attempt ``a`` draws its geometry from ``default_rng([seed, index, 1, a])`` for the
     diagnosis drawn from ``diagnosis_uniforms(seed, n, index, a // GEOMETRY_ATTEMPTS)``,
     which keeps the first diagnosis's worst severity for the first :data:`SEVERITY_ROUNDS`
-    rounds after it.
+    rounds after it. A case drawn with another cause (:func:`mvd_sim.dataset.causes.draw_cause`)
+    has it added to that geometry (:func:`~mvd_sim.dataset.causes.with_cause`), with the same
+    generator.
 
     Raises
     ------
@@ -569,10 +575,14 @@ def sample(priors: Priors, seed: int, n: int, index: int) -> SampledCase:
             round_ = attempt // GEOMETRY_ATTEMPTS
             diagnosis = draw_diagnosis(priors, diagnosis_uniforms(seed, n, index, round_),
                                        keep_severity=round_ <= SEVERITY_ROUNDS)
-        spec = draw_spec(priors, diagnosis, np.random.default_rng([seed, index, 1, attempt]),
-                         name)
+        rng = np.random.default_rng([seed, index, 1, attempt])
+        spec = draw_spec(priors, diagnosis, rng, name)
+        cause = draw_cause(priors, diagnosis.culprits, diagnosis.control, seed, index)
         try:
-            return SampledCase(Case.from_spec(spec, name), attempt, diagnosis)
+            case = Case.from_spec(spec, name)
+            if cause != VASCULAR:
+                case = Case.from_spec(with_cause(spec, case.scene, cause, priors, rng), name)
+            return SampledCase(case, attempt, diagnosis, cause)
         except ScenarioError:
             continue
     raise ScenarioError(f"{name}: no placeable draw in {MAX_ATTEMPTS} attempts")

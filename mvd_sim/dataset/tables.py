@@ -79,7 +79,8 @@ _CASE_FIELDS = [
     ("aica_radius_mm", pa.float64()), ("pica_radius_mm", pa.float64()),
     ("va_radius_mm", pa.float64()), ("vein_radius_mm", pa.float64()),
     ("asked_culprits", _VESSEL_TYPES), ("control", pa.bool_()), ("label", pa.string()),
-    ("asked_compressions", _list_of(ASKED_COMPRESSION))]
+    ("asked_compressions", _list_of(ASKED_COMPRESSION)), ("cause", pa.string()),
+    ("causes", _list_of(pa.string()))]
 # the planner's predicted outcome (``--decompress`` only)
 _OUTCOME_FIELDS = [
     ("plan_feasible", pa.bool_()), ("plan_rez_spared", pa.bool_()),
@@ -101,14 +102,23 @@ def cases_schema(decompress: bool) -> pa.Schema:
 
 
 def vessel_types_in_order(types: Iterable[str]) -> list[str]:
-    """Vessel types sorted by :data:`VESSEL_TYPE_ORDER` (repeats kept).
+    """Vessel types sorted by :data:`VESSEL_TYPE_ORDER` (repeats kept), lesion kinds after
+    them.
 
     Examples
     --------
     >>> vessel_types_in_order(["PICA", "AICA"]), vessel_types_in_order(["vein", "VA"])
     (['AICA', 'PICA'], ['VA', 'vein'])
     """
-    return sorted(types, key=VESSEL_TYPE_ORDER.index)
+    return sorted(types, key=_type_rank)
+
+
+def _type_rank(kind: str) -> tuple[int, str]:
+    """Sort key of a vessel type (:data:`VESSEL_TYPE_ORDER`); a lesion's kind (a culprit of
+    another cause: ``schwannoma``, ``aneurysm``, ``avm``...) after every vessel type."""
+    order = VESSEL_TYPE_ORDER.index(kind) if kind in VESSEL_TYPE_ORDER else \
+        len(VESSEL_TYPE_ORDER)
+    return order, kind
 
 
 def _asked_compressions(case: SampledCase) -> list[dict]:
@@ -136,7 +146,7 @@ def case_row(case: SampledCase, seed: int, index: int, report: ContactReport,
     report found (``outcome``: :func:`outcome_columns`, with ``decompress``)."""
     cn7 = [c for c in report.contacts if c.nerve == "CN7"]
     facial = case.spec.anatomy.facial_nerve
-    culprits = sorted(report.culprits, key=lambda c: VESSEL_TYPE_ORDER.index(c.vessel_type))
+    culprits = sorted(report.culprits, key=lambda c: _type_rank(c.vessel_type))
     return {
         "case": index, "seed": seed, "attempt": case.attempt, "side": case.spec.side,
         "pattern": report.pattern,
@@ -159,6 +169,8 @@ def case_row(case: SampledCase, seed: int, index: int, report: ContactReport,
         "control": case.diagnosis.control,
         "label": case.diagnosis.label,
         "asked_compressions": _asked_compressions(case),
+        "cause": case.cause,
+        "causes": list(report.causes),
         **(outcome or {}),
         "mesh_path": mesh_path,
         "scenario_yaml": scenario_to_yaml(case.spec)}

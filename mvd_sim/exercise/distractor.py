@@ -57,5 +57,5 @@ def with_near_miss(priors: Priors, sampled: SampledCase, seed: int, index: int,
         touches = any(c.vessel == DISTRACTOR_ID for c in after.contacts) or \
             any(DISTRACTOR_ID in (v.vessel_a, v.vessel_b) for v in after.vessel_contacts)
         if at_risk and not touches and keeps(after):
-            return SampledCase(case, sampled.attempt, sampled.diagnosis), after
+            return SampledCase(case, sampled.attempt, sampled.diagnosis, sampled.cause), after
     return None

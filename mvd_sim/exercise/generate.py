@@ -198,7 +198,9 @@ def fits_level(level: str, sampled: SampledCase, report: ContactReport) -> bool:
     """Whether a sampled case (its diagnosis and its analysis) is an exercise of ``level``:
     ``hard`` needs a distractor (a vessel of :func:`distractors`, or a culprit's
     incidental contact with CN VIII)."""
-    if sampled.diagnosis.control or not report.culprits:
+    # exercises are neurovascular compressions: a case drawn with another cause (a lesion,
+    # a band, an ectatic VA; issue #26) is none of the levels
+    if sampled.diagnosis.control or not report.culprits or sampled.cause != "vascular":
         return False
     cn7 = [c for c in report.contacts if c.nerve == "CN7"]
     if level == "easy":

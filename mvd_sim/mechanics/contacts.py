@@ -20,7 +20,9 @@ planes (:class:`~mvd_sim.mechanics.surface.BrainstemSurface`) and returns a list
 - :class:`SpongeOnBrainstem`: a pad's centre (and a cylinder's ends) against the brainstem;
 - :class:`SpongeOnSponge`: pad axis against pad axis;
 - :class:`SpongeOnPetrous`: a pad's centre (and a cylinder's ends) against the petrous face
-  (``MechanicalModel.petrous``), which no rod meets (the AICA's meatal loop enters the canal).
+  (``MechanicalModel.petrous``), which no rod meets (the AICA's meatal loop enters the canal);
+- :class:`RodOnLesion`: rod nodes against a rigid lesion (a mass, an aneurysm's dome, an
+  AVM's nidus: ``MechanicalModel.lesions``), exact closest points on its ellipsoid.
 """
 
 from __future__ import annotations
@@ -40,10 +42,12 @@ if TYPE_CHECKING:  # the model holds its laws, and the laws read the model
 
 __all__ = ["ContactSet", "Configuration", "ContactLaw", "RodOnRod", "RodOnBrainstem",
            "SpongeOnRod", "SpongeOnBrainstem", "SpongeOnSponge", "SpongeOnPetrous",
-           "DEFAULT_LAWS", "BRAINSTEM", "PETROUS", "SOFTMIN_MM", "detect"]
+           "RodOnLesion", "DEFAULT_LAWS", "BRAINSTEM", "PETROUS", "LESION0", "SOFTMIN_MM",
+           "detect"]
 
 BRAINSTEM = -1  # body index of the (fixed) brainstem
 PETROUS = -2  # body index of the (fixed) petrous face
+LESION0 = -3  # body index of the first (fixed) lesion; lesion k is LESION0 - k
 SOFTMIN_MM = 0.02  # gap difference over which a node's candidate segments share its contact
 
 
@@ -437,10 +441,47 @@ class SpongeOnSponge:
         return out
 
 
+@dataclass(frozen=True)
+class RodOnLesion:
+    """Rod nodes against a rigid lesion (``MechanicalModel.lesions``: a mass, an aneurysm's
+    dome, an AVM's nidus), along the outward normal at each node's exact closest point on
+    the ellipsoid; the rod's compliant layer takes the overlap first, per tributary length.
+    A lesion is fixed: the rods move round it (its own motion, a dome's with its vessel, is
+    not modelled)."""
+
+    def detect(self, model: MechanicalModel, configuration: Configuration,
+               surface: BrainstemSurface, margin_mm: float) -> list[ContactSet]:
+        out = []
+        for k, lesion in enumerate(model.lesions):
+            reach = float(lesion.body.semi_axes_mm.max()) + margin_mm
+            for ia, rod in enumerate(model.rods):
+                x, r = configuration.rods[ia], configuration.radii[ia]
+                # a clamped node is held by its anchor (the brainstem, the porus, a parent
+                # trunk): a lesion does not move it
+                near = np.flatnonzero((np.linalg.norm(x - lesion.body.centre, axis=1)
+                                       < reach + r) & ~rod.clamped)
+                if len(near) == 0:
+                    continue
+                _, normal, distance = lesion.closest(x[near])
+                gap = distance - r[near]
+                keep = gap < margin_mm
+                idx, n = near[keep], int(np.count_nonzero(keep))
+                if n == 0:
+                    continue
+                length = model.tributaries[ia][idx]
+                slots = np.stack([-np.ones(n, np.intp), -np.ones(n, np.intp),
+                                  model.slot0[ia] + idx], axis=1)
+                out.append(_make(n, slots, np.tile([0.0, 0.0, 1.0], (n, 1)), normal[keep],
+                                 gap[keep], length * rod.dent_mpa[idx],
+                                 length * model.materials.hard_mpa, rod.capacity_mm[idx],
+                                 LESION0 - k, ia, idx))
+        return out
+
+
 #: Every law, in the order their contacts are listed.
 DEFAULT_LAWS: tuple[ContactLaw, ...] = (RodOnRod(), RodOnBrainstem(), SpongeOnRod(),
                                         SpongeOnBrainstem(), SpongeOnSponge(),
-                                        SpongeOnPetrous())
+                                        SpongeOnPetrous(), RodOnLesion())
 
 
 def detect(model: MechanicalModel, configuration: Configuration, surface: BrainstemSurface,

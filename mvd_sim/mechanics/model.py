@@ -23,9 +23,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from mvd_sim.anatomy.brainstem import Brainstem
+from mvd_sim.anatomy.lesions import Lesion
 from mvd_sim.anatomy.petrous import PetrousFace
 from mvd_sim.mechanics.contacts import DEFAULT_LAWS, Configuration, ContactLaw
 from mvd_sim.mechanics.bodies import Rod, tributary_lengths
+from mvd_sim.scene.bands import Band
 from mvd_sim.scene.pads import Sponge
 from mvd_sim.scene.slings import Sling
 from mvd_sim.mechanics.frame import DOF_PER_NODE, frame_stiffness
@@ -56,6 +58,12 @@ class MechanicalModel:
         None: no face.
     slings : tuple[Sling, ...]
         Slings holding vessels (by rod name) where their bands tie them.
+    lesions : tuple[Lesion, ...]
+        Rigid lesions the rods meet (:class:`~mvd_sim.mechanics.contacts.RodOnLesion`).
+    bands : tuple[Band, ...]
+        Arachnoid bands: springs, stress-free as built, from a vessel's node to CN VII's
+        (:attr:`band_springs`); a band whose vessel or nerve is not a rod is left out (a
+        divided vessel).
     """
 
     rods: list[Rod]
@@ -65,6 +73,8 @@ class MechanicalModel:
     laws: tuple[ContactLaw, ...] = DEFAULT_LAWS
     petrous: PetrousFace | None = None
     slings: tuple[Sling, ...] = ()
+    lesions: tuple[Lesion, ...] = ()
+    bands: tuple[Band, ...] = ()
 
     @cached_property
     def slot0(self) -> np.ndarray:
@@ -154,6 +164,21 @@ class MechanicalModel:
         return force
 
     @cached_property
+    def band_springs(self) -> list[tuple[np.ndarray, np.ndarray, float]]:
+        """Per band whose vessel and CN VII are rods: the (3,) translational DOFs of the
+        vessel's node and of the nerve's node it ties, and its stiffness (N/mm)."""
+        names = [rod.name for rod in self.rods]
+        out = []
+        for band in self.bands:
+            if band.vessel not in names or "CN7" not in names:
+                continue
+            kv, kn = names.index(band.vessel), names.index("CN7")
+            out.append((self.translation_dofs(kv)[band.vessel_node(self.rods[kv].tube)],
+                        self.translation_dofs(kn)[band.nerve_node(self.rods[kn].tube)],
+                        band.stiffness_n_per_mm))
+        return out
+
+    @cached_property
     def stiffness(self) -> sp.csr_matrix:
         """Static stiffness: rod frames, tethers, sponge holds and slings (N/mm, N, N mm)."""
         blocks = []
@@ -176,6 +201,17 @@ class MechanicalModel:
             for dofs, k, _ in self.sling_springs:
                 diagonal[dofs] += k
             stiffness = (stiffness + sp.diags(diagonal)).tocsr()
+        if self.band_springs:   # k (u_vessel - u_nerve) between the two nodes, per axis
+            rows, cols, values = [], [], []
+            for a, b, k in self.band_springs:
+                for i, j, v in ((a, a, k), (b, b, k), (a, b, -k), (b, a, -k)):
+                    rows.append(i)
+                    cols.append(j)
+                    values.append(np.full(3, v))
+            coupling = sp.coo_matrix((np.concatenate(values),
+                                      (np.concatenate(rows), np.concatenate(cols))),
+                                     shape=stiffness.shape)
+            stiffness = (stiffness + coupling).tocsr()
         return stiffness
 
     def displacements_from(self, other: MechanicalModel, u: np.ndarray) -> np.ndarray:

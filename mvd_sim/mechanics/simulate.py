@@ -58,10 +58,11 @@ class Settled:
 def build_model(scene: Scene, sponges: tuple[Sponge, ...] = (),
                 materials: Materials = DEFAULT_MATERIALS,
                 slings: tuple[Sling, ...] = ()) -> MechanicalModel:
-    """The scene's rods, the sponges and the slings as one model, with the scene's brainstem
-    and petrous face."""
+    """The scene's rods, the sponges and the slings as one model, with the scene's brainstem,
+    petrous face, lesions and arachnoid bands."""
     return MechanicalModel(scene_rods(scene, materials), list(sponges), scene.brainstem,
-                           materials, petrous=scene.petrous, slings=tuple(slings))
+                           materials, petrous=scene.petrous, slings=tuple(slings),
+                           lesions=tuple(scene.lesions.values()), bands=scene.bands)
 
 
 def _pulse(model: MechanicalModel, scene: Scene, level: float

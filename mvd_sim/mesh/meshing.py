@@ -173,7 +173,8 @@ def context_mesh(structure: ContextStructure, n_sides: int = 24) -> Mesh:
 def scene_meshes(scene: Scene, n_sides: int = 24, brainstem_resolution: tuple[int, int] =
                  (160, 200)) -> dict[str, Mesh]:
     """Closed meshes of every structure of a scene, keyed ``brainstem``, nerve, vessel and
-    sponge ids, ``petrous`` (the bone round the porus) and the context structures' names.
+    sponge ids, ``petrous`` (the bone round the porus), the context structures' names and
+    the lesions' ids.
 
     Parameters
     ----------
@@ -192,4 +193,6 @@ def scene_meshes(scene: Scene, n_sides: int = 24, brainstem_resolution: tuple[in
         meshes["petrous"] = petrous_mesh(scene.petrous)
     for name, structure in scene.context.items():
         meshes[name] = context_mesh(structure, n_sides)
+    for name, lesion in scene.lesions.items():
+        meshes[name] = ellipsoid_mesh(lesion.body)
     return meshes

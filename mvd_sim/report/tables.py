@@ -123,7 +123,9 @@ def report_table(report: ContactReport, width: int = 120) -> str:
         f"{c.vessel} ({c.vessel_type}, {c.severity})" if c.pushes is None
         else f"{c.vessel} ({c.vessel_type}, pushing {c.pushes})" for c in report.culprits)
     console.print(f"[bold]{report.scenario}[/bold] ({report.side} side): pattern "
-                  f"[bold]{report.pattern}[/bold]; culprits: {culprits or 'none'}")
+                  f"[bold]{report.pattern}[/bold]; culprits: {culprits or 'none'}"
+                  + (f"; causes: {', '.join(report.causes)}"
+                     if set(report.causes) - {"vascular"} else ""))
     table = Table(title="Neurovascular contacts (lengths mm, s from the root exit point; "
                   "area mm2; angle deg)")
     text_columns = ("vessel", "type", "nerve", "segment", "REZ", "side", "severity")
@@ -175,6 +177,8 @@ def plan_table(plan: Plan, width: int = 120) -> str:
         elif move.kind == "transposition":
             what = (f"sling {move.transposition.distance_mm:g} mm to the "
                     f"{move.transposition.anchor} dura")
+        elif move.kind == "band_division":
+            what = f"arachnoid band {move.band} cut"
         else:
             what = "coagulated and divided"
         moves.add_row(str(k), move.kind, move.vessel, move.segment, f"{move.s_mm:.1f}", what,

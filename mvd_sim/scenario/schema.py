@@ -50,9 +50,11 @@ from pydantic import (BaseModel, ConfigDict, Field, ValidationError, create_mode
                       field_validator, model_validator)
 
 from mvd_sim.core.approach import MAX_CROSSING_DEG, MIN_CROSSING_DEG, crossing_angle_refusal
-from mvd_sim.core.constants import (LOWER_CRANIAL_NERVES, OBSTACLE_KINDS, VESSEL_TYPES,
-                                    BrainstemParams, ContextParams, FacialNerveParams,
-                                    VestibulocochlearParams)
+from mvd_sim.core.constants import (AVM_DEFAULT_SEMI_AXES_MM, LOWER_CRANIAL_NERVES,
+                                    MASS_DEFAULT_SEMI_AXES_MM, MASS_KINDS, MASS_ORIGINS,
+                                    MAX_ANEURYSM_DOME_MM, MAX_MASS_SEMI_AXIS_MM,
+                                    OBSTACLE_KINDS, VESSEL_TYPES, BrainstemParams,
+                                    ContextParams, FacialNerveParams, VestibulocochlearParams)
 from mvd_sim.core.errors import ScenarioError
 from mvd_sim.core.materials import Materials
 from mvd_sim.core.validation import one_line
@@ -60,7 +62,8 @@ from mvd_sim.core.validation import one_line
 __all__ = ["SCHEMA_VERSION", "ScenarioSpec", "VesselSpec", "ContactSpec", "FindingsSpec",
            "SpongeSpec", "TranspositionSpec", "CenterlineSpec", "SegmentedSpec", "SEATS",
            "materials_of", "parse_sponge", "parse_transposition", "check_sponges", "check_transpositions", "check_divided",
-           "case_fingerprint", "parse_scenario"]
+           "case_fingerprint", "parse_scenario", "MassSpec", "AneurysmSpec", "AvmSpec",
+           "BandSpec", "LESION_SIDES"]
 
 SCHEMA_VERSION = 1
 NERVES = ("CN7", "CN8")
@@ -514,6 +517,149 @@ class TranspositionSpec(_Strict):
     anchor: Literal["petrous", "tentorium"] = "petrous"
 
 
+#: Sides of CN VII a mass or a nidus can lie on (projected into the nerve's normal plane).
+LESION_SIDES = ("anterior", "posterior", "rostral", "caudal", "lateral", "medial")
+LesionId = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]{0,31}$")]
+SemiAxes = Annotated[list[Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0.5,
+                                                 le=MAX_MASS_SEMI_AXIS_MM)]],
+                     Field(min_length=3, max_length=3)]
+
+
+class MassSpec(_Strict):
+    """A cerebellopontine-angle mass (secondary hemifacial spasm), placed in clinical terms.
+
+    The mass is a solid ellipsoid beside CN VII: centred at the arc length its ``origin``
+    names (:data:`~mvd_sim.core.constants.MASS_ORIGIN_FRACTION`, an *estimate*: against the
+    porus, mid-cistern, against the brainstem; moved inward to lie between the nerve's
+    anchors where it fits), on the side
+    ``from`` of the nerve, so that it occupies ``displacement_mm`` of the nerve's rest course;
+    CN VII, CN VIII and any vessel in its way are displaced round it
+    (:func:`mvd_sim.anatomy.lesions.drape`).
+
+    Attributes
+    ----------
+    id : str
+    kind : ``schwannoma``, ``meningioma``, ``epidermoid`` or ``lipoma``
+    origin : ``porus`` (default), ``petrous`` or ``brainstem``
+    semi_axes_mm : (3,) float, optional
+        Along CN VII, across it toward the nerve, and the third (mm, 0.5-15); default the
+        kind's :data:`~mvd_sim.core.constants.MASS_DEFAULT_SEMI_AXES_MM` (*estimates*).
+    from_side : str
+        Side of CN VII the mass lies on (YAML key ``from``); default ``posterior`` (a
+        vestibular schwannoma arises from CN VIII, behind VII, and pushes VII forward).
+    displacement_mm : float
+        How far the mass displaces CN VII from its rest course, 0-10 mm, at most the mass'
+        thickness across the nerve; default
+        :data:`~mvd_sim.core.constants.MASS_DEFAULT_DISPLACEMENT_MM` (*estimate*).
+    """
+
+    id: LesionId
+    kind: Literal[MASS_KINDS]
+    origin: Literal[MASS_ORIGINS] = "porus"
+    semi_axes_mm: SemiAxes | None = None
+    from_side: Literal[LESION_SIDES] = Field(default="posterior", alias="from")
+    displacement_mm: Mm | None = Field(default=None, ge=0.0, le=10.0)
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _fits(self) -> MassSpec:
+        across = 2.0 * self.axes[1]
+        if self.displacement_mm is not None and self.displacement_mm > across:
+            raise ValueError(f"displacement_mm: {self.displacement_mm:g} mm is more than the "
+                             f"mass' thickness across the nerve ({across:g} mm)")
+        return self
+
+    @property
+    def axes(self) -> tuple[float, float, float]:
+        """Semi-axes (mm) with the kind's default filled in."""
+        return tuple(self.semi_axes_mm or MASS_DEFAULT_SEMI_AXES_MM[self.kind])
+
+
+class AneurysmSpec(_Strict):
+    """A saccular aneurysm on a vessel: a neck on the vessel ``vessel_s_mm`` along it and a
+    dome (a sphere) pointing toward CN VII's nearest point (or CN VIII's).
+
+    Attributes
+    ----------
+    id : str
+    vessel : str
+        The parent vessel (an artery).
+    vessel_s_mm : float
+        Where along the vessel (mm from its start) the neck sits.
+    dome_mm : float
+        Dome diameter, 1-15 mm; default 4 (*estimate*; one VA case measured 12 x 8 x 6 mm).
+    neck_mm : float
+        Neck diameter, at most the dome's; default 2 (*estimate*).
+    toward : ``CN7`` or ``CN8``
+        The nerve the dome points at.
+    """
+
+    id: LesionId
+    vessel: str
+    vessel_s_mm: Mm = Field(ge=0.0, le=200.0)
+    dome_mm: Mm = Field(default=4.0, ge=1.0, le=MAX_ANEURYSM_DOME_MM)
+    neck_mm: Mm = Field(default=2.0, ge=0.5, le=MAX_ANEURYSM_DOME_MM)
+    toward: Literal[NERVES] = "CN7"
+
+    @model_validator(mode="after")
+    def _neck_fits(self) -> AneurysmSpec:
+        if self.neck_mm > self.dome_mm:
+            raise ValueError(f"neck_mm ({self.neck_mm:g}) is wider than dome_mm "
+                             f"({self.dome_mm:g}): a saccular aneurysm's neck is narrower")
+        return self
+
+
+class AvmSpec(_Strict):
+    """An arteriovenous malformation's nidus (a tangle, modelled as a solid ellipsoid) beside
+    CN VII, with the scenario's vessels that feed and drain it.
+
+    Attributes
+    ----------
+    id : str
+    segment : ``RExP``, ``AS``, ``RDP`` or ``CP``
+        Where on CN VII it lies (the segment's centre); default ``RExP``.
+    from_side : str
+        Side of CN VII (YAML key ``from``); default ``caudal``.
+    semi_axes_mm : (3,) float, optional
+        Along CN VII, across it, the third; default
+        :data:`~mvd_sim.core.constants.AVM_DEFAULT_SEMI_AXES_MM` (*estimate*).
+    indentation_mm : float
+        How deep the nidus presses into CN VII, 0-1.5 mm; default 0.3.
+    feeders, drainers : list[str]
+        Ids of the scenario's vessels feeding it (arteries) and draining it (veins).
+    """
+
+    id: LesionId
+    segment: Literal["RExP", "AS", "RDP", "CP"] = "RExP"
+    from_side: Literal[LESION_SIDES] = Field(default="caudal", alias="from")
+    semi_axes_mm: SemiAxes | None = None
+    indentation_mm: Mm = Field(default=0.3, ge=0.0, le=1.5)
+    feeders: Annotated[list[str], Field(min_length=1, max_length=4)]
+    drainers: Annotated[list[str], Field(min_length=1, max_length=4)]
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+    @property
+    def axes(self) -> tuple[float, float, float]:
+        """Semi-axes (mm) with the default filled in."""
+        return tuple(self.semi_axes_mm or AVM_DEFAULT_SEMI_AXES_MM)
+
+
+class BandSpec(_Strict):
+    """An arachnoid band tethering a vessel to CN VII: a spring from the vessel's point
+    ``vessel_s_mm`` along it to the nerve's point nearest it, of stiffness
+    ``stiffness_n_per_mm`` (*estimate*, :data:`~mvd_sim.core.constants.BAND_STIFFNESS_N_PER_MM`),
+    which holds the vessel on the nerve against a pad: the surgeon divides it first
+    (El Refaee E et al., Acta Neurochir 2019).
+    """
+
+    id: LesionId
+    vessel: str
+    vessel_s_mm: Mm = Field(ge=0.0, le=200.0)
+    stiffness_n_per_mm: Mm | None = Field(default=None, gt=0.0, le=10.0)
+
+
 class FindingContact(_Strict):
     """One contact a surgeon would find."""
 
@@ -526,7 +672,7 @@ class FindingContact(_Strict):
 class FindingsSpec(_Strict):
     """What a surgeon would find; the contact engine is tested against it."""
 
-    pattern: Literal["none", "single", "double", "multivessel"]
+    pattern: Literal["none", "single", "double", "multivessel", "secondary"]
     contacts: list[FindingContact] = Field(default_factory=list)
     vessel_contacts: list[Annotated[list[str], Field(min_length=2, max_length=2)]] = \
         Field(default_factory=list)
@@ -547,6 +693,15 @@ class ScenarioSpec(_Strict):
     transpositions: Annotated[list[TranspositionSpec], Field(max_length=2)] = \
         Field(default_factory=list)
     divided: Annotated[list[str], Field(max_length=20)] = Field(default_factory=list)
+    masses: Annotated[list[MassSpec], Field(max_length=2)] = Field(default_factory=list)
+    aneurysms: Annotated[list[AneurysmSpec], Field(max_length=2)] = Field(default_factory=list)
+    avms: Annotated[list[AvmSpec], Field(max_length=1)] = Field(default_factory=list)
+    bands: Annotated[list[BandSpec], Field(max_length=4)] = Field(default_factory=list)
+
+    @property
+    def lesion_ids(self) -> list[str]:
+        """Ids of the masses, aneurysms and AVM nidi, in that order."""
+        return [x.id for x in (*self.masses, *self.aneurysms, *self.avms)]
 
     @field_validator("vessels")
     @classmethod
@@ -582,15 +737,48 @@ class ScenarioSpec(_Strict):
         if total > MAX_TOTAL_COURSE_MM:
             raise ValueError(f"vessels: the courses given by points_mm add up to {total:.0f} mm;"
                              f" at most {MAX_TOTAL_COURSE_MM:g} mm in all is accepted")
+        _check_lesions(self, types)
         if self.findings is not None:
             for c in self.findings.contacts:
-                if c.vessel not in ids:
+                if c.vessel not in ids and c.vessel not in self.lesion_ids:
                     raise ValueError(f"findings.contacts: unknown vessel {c.vessel!r}")
             for pair in self.findings.vessel_contacts:
                 for vessel in pair:
                     if vessel not in ids:
                         raise ValueError(f"findings.vessel_contacts: unknown vessel {vessel!r}")
         return self
+
+
+def _check_lesions(spec: ScenarioSpec, types: Mapping[str, str]) -> None:
+    """Lesions and bands name the case's vessels (arteries for an aneurysm, veins to drain an
+    AVM), and their ids are their own (ValueError otherwise)."""
+    taken = dict(_RESERVED_IDS)
+    taken.update({v.lower(): f"vessel {v!r}" for v in types})
+    lesions = [("masses", m) for m in spec.masses] + [("aneurysms", a) for a in spec.aneurysms] \
+        + [("avms", a) for a in spec.avms] + [("bands", b) for b in spec.bands]
+    for field, item in lesions:
+        if item.id.lower() in taken:
+            raise ValueError(f"{field}: id {item.id!r} is already taken by "
+                             f"{taken[item.id.lower()]}")
+        taken[item.id.lower()] = f"{field[:-1]} {item.id!r}"
+    for k, item in enumerate(spec.aneurysms):
+        _check_vessel(item.vessel, list(types), f"aneurysms[{k}]", ValueError)
+        if types[item.vessel] == "vein":
+            raise ValueError(f"aneurysms[{k}]: vessel {item.vessel!r} is a vein; an aneurysm "
+                             "arises on an artery")
+    for k, item in enumerate(spec.bands):
+        _check_vessel(item.vessel, list(types), f"bands[{k}]", ValueError)
+    for k, item in enumerate(spec.avms):
+        for vessel in item.feeders:
+            _check_vessel(vessel, list(types), f"avms[{k}].feeders", ValueError)
+            if types[vessel] == "vein":
+                raise ValueError(f"avms[{k}].feeders: {vessel!r} is a vein; arteries feed a "
+                                 "nidus")
+        for vessel in item.drainers:
+            _check_vessel(vessel, list(types), f"avms[{k}].drainers", ValueError)
+            if types[vessel] != "vein":
+                raise ValueError(f"avms[{k}].drainers: {vessel!r} is an artery; veins drain "
+                                 "a nidus")
 
 
 def _check_vessel(vessel: str, vessel_ids: Collection[str], label: str,
@@ -791,7 +979,9 @@ def case_fingerprint(spec: ScenarioSpec) -> str:
     """SHA-256 (hex) of what makes a case's anatomy and mechanics: its side, anatomy
     overrides, vessels and mechanics overrides; not its title, description, findings or
     pads. A plan records it, so it is never applied to another case with the same name."""
+    # the lesions and bands only where a case has them, so older cases keep their prints
+    lesions = {k for k in ("masses", "aneurysms", "avms", "bands") if getattr(spec, k)}
     anatomy = spec.model_dump(mode="json", by_alias=True,
-                              include={"side", "anatomy", "vessels", "mechanics"})
+                              include={"side", "anatomy", "vessels", "mechanics", *lesions})
     text = json.dumps(anatomy, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -19,6 +19,7 @@ from mvd_sim.anatomy.bends import check_vessel_shape
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
 from mvd_sim.anatomy.context import (LOWER_CRANIAL_NERVES, OBSTACLE_KINDS, ContextStructure,
                                      build_context, intrusion)
+from mvd_sim.anatomy.lesions import Lesion, aneurysm_dome, beside_nerve, drape
 from mvd_sim.anatomy.petrous import PetrousFace
 from mvd_sim.anatomy.nerves import (NerveBuild, build_facial_nerve,
                                     build_vestibulocochlear_nerve, segmented_facial_nerve,
@@ -28,14 +29,16 @@ from mvd_sim.anatomy.placement import (ContactRequest, clear_side, clearing_side
                                        resolve_side)
 from mvd_sim.anatomy.taper import VESSEL_TAPERS, tapered_radii
 from mvd_sim.anatomy.vessels import default_course, spline_through
-from mvd_sim.core.constants import (VESSEL_DEFAULT_RADIUS_MM, ContextParams,
+from mvd_sim.core.constants import (MASS_DEFAULT_DISPLACEMENT_MM, MASS_ORIGIN_FRACTION,
+                                    VESSEL_DEFAULT_RADIUS_MM, ContextParams,
                                     FacialNerveParams, VestibulocochlearParams)
 from mvd_sim.core.errors import GeometryError, ScenarioError
 from mvd_sim.core.geometry import curve
-from mvd_sim.core.geometry.closest import closest_approach
+from mvd_sim.core.geometry.closest import closest_approach, point_polyline
 from mvd_sim.core.approach import SIDES, usable_sides
 from mvd_sim.scenario import NERVES, ScenarioSpec, VesselSpec
 from mvd_sim.scenario.schema import AnatomySpec, SegmentedSpec
+from mvd_sim.scene.bands import Band
 from mvd_sim.scene.scene import Scene
 from mvd_sim.core.tube import Tube
 
@@ -402,11 +405,64 @@ class _Builder(_Anatomy):
                         "round it: change the vessel's course or anatomy.context")
         return context
 
+    # -- lesions (issue #26) ----------------------------------------------------------------
+    def masses(self) -> dict[str, Lesion]:
+        """The masses beside CN VII (:class:`~mvd_sim.scenario.schema.MassSpec`), with both
+        nerves draped round them."""
+        out = {}
+        nerve = self.nerves["CN7"]
+        for k, spec in enumerate(self.spec.masses):
+            # between the nerve's anchors (clamped in the mechanics) where the mass fits
+            length, along = nerve.length_mm, spec.axes[0]
+            s = float(np.clip(MASS_ORIGIN_FRACTION[spec.origin] * length,
+                              min(along, 0.5 * length), max(length - along, 0.5 * length)))
+            side = resolve_side(nerve, s, spec.from_side, f"masses[{k}]")
+            displacement = MASS_DEFAULT_DISPLACEMENT_MM if spec.displacement_mm is None \
+                else spec.displacement_mm
+            body = beside_nerve(spec.id, spec.kind, nerve, s, side, spec.axes, displacement)
+            out[spec.id] = Lesion(spec.id, spec.kind, "tumour", body)
+        for mass in out.values():
+            self.nerves = {n: drape(t, mass) for n, t in self.nerves.items()}
+        return out
+
+    def vascular_lesions(self) -> dict[str, Lesion]:
+        """The aneurysm domes and AVM nidi, once the vessels are placed."""
+        out = {}
+        for spec in self.spec.aneurysms:
+            body = aneurysm_dome(spec.id, self.vessels[spec.vessel], spec.vessel_s_mm,
+                                 spec.dome_mm, spec.neck_mm, self.nerves[spec.toward])
+            out[spec.id] = Lesion(spec.id, "aneurysm", "aneurysm", body, vessel=spec.vessel)
+        nerve = self.nerves["CN7"]
+        for k, spec in enumerate(self.spec.avms):
+            s = float(self.builds["CN7"].landmarks.segment_point(spec.segment, 0.5))
+            side = resolve_side(nerve, s, spec.from_side, f"avms[{k}]")
+            body = beside_nerve(spec.id, "avm", nerve, s, side, spec.axes, spec.indentation_mm)
+            out[spec.id] = Lesion(spec.id, "avm", "avm", body, feeders=tuple(spec.feeders),
+                                  drainers=tuple(spec.drainers))
+        return out
+
+    def bands(self) -> tuple[Band, ...]:
+        """The arachnoid bands, each to CN VII's rest point nearest its vessel point."""
+        out = []
+        rest = self.facial.tube
+        for spec in self.spec.bands:
+            point = self.vessels[spec.vessel].point_at(spec.vessel_s_mm)
+            _, seg, u, _ = point_polyline(point[None], rest.points)
+            s = float(rest.s[seg[0]] + u[0] * (rest.s[seg[0] + 1] - rest.s[seg[0]]))
+            extra = {} if spec.stiffness_n_per_mm is None else \
+                {"stiffness_n_per_mm": spec.stiffness_n_per_mm}
+            out.append(Band(spec.id, spec.vessel, spec.vessel_s_mm, s, **extra))
+        return tuple(out)
+
     def scene(self, name: str) -> Scene:
         self.displace()
         self.deviate()
+        masses = self.masses()
         for k in _build_order(self.spec.vessels):
             self.vessels[self.spec.vessels[k].id] = self.vessel(k)
+        for mass in masses.values():
+            self.vessels = {v: drape(t, mass) for v, t in self.vessels.items()}
+        lesions = {**masses, **self.vascular_lesions()}
         context = self.context()
         rest = {"CN7": self.facial.tube, "CN8": self.cochlear.tube}
         nerves, vessels, origin = self.nerves, self.vessels, self.rexp_midline
@@ -415,12 +471,14 @@ class _Builder(_Anatomy):
             rest = {k: t.mirrored_x() for k, t in rest.items()}
             vessels = {k: t.mirrored_x() for k, t in vessels.items()}
             context = {k: c.mirrored_x() for k, c in context.items()}
+            lesions = {k: lesion.mirrored_x() for k, lesion in lesions.items()}
             origin = origin * _MIRROR
         landmarks = {k: b.landmarks for k, b in self.builds.items()}
         return Scene(name=name, side=self.spec.side,
                      brainstem=Brainstem(self.shape, origin), nerves=nerves,
                      rest_nerves=rest, landmarks=landmarks, vessels=vessels,
-                     petrous=PetrousFace.through_porus(rest["CN7"]), context=context)
+                     petrous=PetrousFace.through_porus(rest["CN7"]), context=context,
+                     lesions=lesions, bands=self.bands())
 
 
 def build_scene(spec: ScenarioSpec, name: str = "scenario") -> Scene:

@@ -18,10 +18,12 @@ import numpy as np
 from mvd_sim.anatomy.brainstem import Brainstem
 from mvd_sim.anatomy.context import ContextStructure
 from mvd_sim.anatomy.landmarks import NerveLandmarks
+from mvd_sim.anatomy.lesions import Lesion
 from mvd_sim.anatomy.petrous import PetrousFace
 from mvd_sim.anatomy.vessels import arc_from_junction
 from mvd_sim.core.constants import BRANCH_ORIGIN_MM, VESSEL_PARENT
 from mvd_sim.core.geometry.closest import SegmentSet
+from mvd_sim.scene.bands import Band
 from mvd_sim.scene.pads import Sponge
 from mvd_sim.scene.slings import Sling
 from mvd_sim.core.tube import Tube
@@ -86,6 +88,12 @@ class Scene:
         ``flocculus``, ``cerebellum``, ``choroid_plexus``; :mod:`mvd_sim.anatomy.context`):
         drawn and exported, never graded for contact; vessels do not pass through the solid
         ones. Empty for a scene made without them.
+    lesions : Mapping[str, Lesion]
+        Masses, aneurysm domes and AVM nidi by id (:mod:`mvd_sim.anatomy.lesions`): graded
+        for contact with the nerves (the report's ``cause``), rigid obstacles to the
+        mechanics. Empty for a case of vascular compression.
+    bands : tuple[Band, ...]
+        Arachnoid bands tethering vessels to CN VII (:class:`mvd_sim.scene.bands.Band`).
     """
 
     name: str
@@ -100,10 +108,12 @@ class Scene:
     petrous: PetrousFace | None = None
     slings: tuple[Sling, ...] = ()
     context: Mapping[str, ContextStructure] = field(default_factory=dict)
+    lesions: Mapping[str, Lesion] = field(default_factory=dict)
+    bands: tuple[Band, ...] = ()
 
     def __post_init__(self) -> None:
         for attr in ("nerves", "rest_nerves", "landmarks", "vessels", "mesh_vessels",
-                     "context"):
+                     "context", "lesions"):
             object.__setattr__(self, attr, _frozen(getattr(self, attr)))
 
     @property

@@ -1,8 +1,9 @@
 """The operation as one value: the moves a surgeon makes, and the case they make.
 
 An :class:`Operation` lists felt pads (:mod:`~mvd_sim.surgery.pads`), transpositions with a
-sling (:mod:`~mvd_sim.surgery.transpose`) and veins coagulated and divided. :func:`operate`
-applies it to a scene: the divided veins' tubes are removed, the pads and slings placed in
+sling (:mod:`~mvd_sim.surgery.transpose`), veins coagulated and divided and arachnoid bands
+cut. :func:`operate` applies it to a scene: the divided veins' tubes and the cut bands are
+removed, the pads and slings placed in
 what remains, every spec checked with one-line errors naming where it came from. The
 decompression (:func:`mvd_sim.surgery.decompress.decompress`), the operated case
 (:mod:`~mvd_sim.surgery.postop`), the viewer and the command line all take an operation.
@@ -15,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from mvd_sim.case import Case
+from mvd_sim.core.errors import ScenarioError
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.scenario import SpongeSpec, TranspositionSpec, check_divided, check_sponges
 from mvd_sim.scene.pads import Sponge
@@ -38,6 +40,8 @@ class Operation:
         Vessels moved and held with a sling.
     divided : tuple[str, ...]
         Veins (ids) coagulated and divided.
+    cut_bands : tuple[str, ...]
+        Arachnoid bands (ids, :class:`~mvd_sim.scene.bands.Band`) divided, before any pad.
 
     Examples
     --------
@@ -49,9 +53,10 @@ class Operation:
     pads: tuple[SpongeSpec, ...] = ()
     transpositions: tuple[TranspositionSpec, ...] = ()
     divided: tuple[str, ...] = ()
+    cut_bands: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("pads", "transpositions", "divided"):
+        for name in ("pads", "transpositions", "divided", "cut_bands"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
 
     @classmethod
@@ -64,7 +69,7 @@ class Operation:
     @property
     def is_empty(self) -> bool:
         """Whether it makes no move at all."""
-        return not (self.pads or self.transpositions or self.divided)
+        return not (self.pads or self.transpositions or self.divided or self.cut_bands)
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,6 +88,8 @@ class Operated:
         The slings as placed.
     divided : tuple[str, ...]
         The veins removed.
+    cut_bands : tuple[str, ...]
+        The arachnoid bands divided.
     """
 
     scene: Scene
@@ -90,13 +97,15 @@ class Operated:
     holds_off: tuple[str, ...]
     slings: tuple[Sling, ...]
     divided: tuple[str, ...]
+    cut_bands: tuple[str, ...] = ()
 
     def model(self, before: MechanicalModel) -> MechanicalModel:
         """The operated model: ``before``'s (the case's, unoperated) rods less the divided
-        veins', with the pads and slings."""
+        veins', its bands less the cut ones, with the pads and slings."""
         rods = [rod for rod in before.rods if rod.name not in self.divided]
+        bands = tuple(b for b in before.bands if b.name not in self.cut_bands)
         return dataclasses.replace(before, rods=rods, sponges=list(self.sponges),
-                                   slings=self.slings)
+                                   slings=self.slings, bands=bands)
 
 
 def operate(scene: Scene, operation: Operation,
@@ -120,13 +129,20 @@ def operate(scene: Scene, operation: Operation,
     check_divided(kinds, operation.divided, labels.get("divided"))
     check_sponges(list(kinds), operation.pads, labels.get("pads"), divided=operation.divided)
     remaining = scene
-    if operation.divided:
+    unknown = [b for b in operation.cut_bands if b not in {band.name for band in scene.bands}]
+    if unknown:
+        raise ScenarioError(f"cut_bands: {unknown[0]!r} is not one of the case's arachnoid "
+                            "bands")
+    if operation.divided or operation.cut_bands:
         remaining = dataclasses.replace(scene, vessels={
             name: tube for name, tube in scene.vessels.items()
-            if name not in operation.divided})
+            if name not in operation.divided}, bands=tuple(
+                b for b in scene.bands
+                if b.name not in operation.cut_bands and b.vessel not in operation.divided))
     sponges, holds_off = place_sponges(remaining, operation.pads, labels.get("pads"))
     slings = place_slings(remaining, operation.transpositions, labels.get("transpositions"))
-    return Operated(remaining, sponges, holds_off, slings, operation.divided)
+    return Operated(remaining, sponges, holds_off, slings, operation.divided,
+                    operation.cut_bands)
 
 
 def division_warning(vein: str) -> str:

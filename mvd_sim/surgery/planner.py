@@ -26,6 +26,11 @@ first accepted is kept):
 4. **Coagulation and division** (veins only, after pads fail to mobilise it), with the
    venous-infarct caveat.
 
+Causes pads do not treat (:mod:`mvd_sim.surgery.causes`): a case with a tumour, an aneurysm
+or an AVM is refused with what the literature does instead (no solve is spent); a
+dolichoectatic VA or BA is transposed before pads are tried; an arachnoid band tethering a
+culprit is cut first (a move of its own), and the search runs on the case without it.
+
 A move is accepted when, at systole, the target is free by the margin, the nerve is not
 over-impacted, no vessel touches CN VIII that did not before (nor deeper), and no pad presses
 a nerve or the brainstem beyond the verdict's limits. Vessels that push a culprit into the
@@ -39,6 +44,7 @@ phase, the plan says so.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Iterator
@@ -52,6 +58,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from mvd_sim.case import Case
 from mvd_sim.contact.analysis import ContactReport, analyze
+from mvd_sim.contact.causes import dolichoectatic
 from mvd_sim.contact.regions import TubeSurface
 from mvd_sim.core.constants import MAX_SCENARIO_BYTES
 from mvd_sim.core.errors import MvdSimError, ScenarioError, SolverError
@@ -61,6 +68,8 @@ from mvd_sim.core.validation import one_line
 from mvd_sim.mechanics.simulate import Settled, build_model, settle
 from mvd_sim.scenario import SpongeSpec, TranspositionSpec
 from mvd_sim.scene.scene import Scene
+from mvd_sim.surgery.causes import (BAND_ADVICE, DOLICHOECTASIA_ADVICE, lesion_loads,
+                                    lesion_refusal)
 from mvd_sim.surgery.decompress import (PRESSURE_LIMITS_KPA, DecompressionReport,
                                         SpongeOutcome, decompress_states, new_cn8_contacts,
                                         nerve_deviation_mm, over_impacted, settle_postop,
@@ -119,7 +128,7 @@ class PlanMove(_Model):
     nerve or the brainstem at systole and ``on_rez`` whether it touches the root exit zone.
     """
 
-    kind: Literal["pad", "transposition", "division"]
+    kind: Literal["pad", "transposition", "division", "band_division"]
     vessel: str
     segment: Literal["RExP", "AS", "RDP", "CP"]
     s_mm: float
@@ -127,6 +136,7 @@ class PlanMove(_Model):
     transposition: TranspositionSpec | None = None
     pressure_kpa: float = 0.0
     on_rez: bool = False
+    band: str | None = None
 
 
 class Plan(_Model):
@@ -157,7 +167,8 @@ class Plan(_Model):
         return Operation(pads=[m.sponge for m in self.moves if m.kind == "pad"],
                          transpositions=[m.transposition for m in self.moves
                                          if m.kind == "transposition"],
-                         divided=[m.vessel for m in self.moves if m.kind == "division"])
+                         divided=[m.vessel for m in self.moves if m.kind == "division"],
+                         cut_bands=[m.band for m in self.moves if m.kind == "band_division"])
 
 
 def load_plan(path: str | os.PathLike, scenario: str | None = None,
@@ -383,7 +394,8 @@ def _options(case: Case, target, chosen: Operation):
     if kind == "vein":
         return [*pads, _division_options(target, chosen)]
     slings = [_sling_options(case, target, chosen)]
-    if kind == "VA" and target.severity == "severe":
+    if (kind == "VA" and target.severity == "severe") or \
+            dolichoectatic(case.scene.vessels[target.vessel]):
         return [*slings, *pads]
     return [*pads, *slings]
 
@@ -490,12 +502,76 @@ def plan(case: Case) -> Plan:
     return plan_states(case)[0]
 
 
+def _lesion_effects(case: Case, report: ContactReport) -> dict[str, str]:
+    """What each lesion does to CN VII, by id, in words: in the case as built, and the mean
+    pressure it exerts on the nerve solved at systole (left out if the solve fails)."""
+    out: dict[str, str] = {}
+    for c in report.contacts:
+        if c.nerve == "CN7" and c.cause in ("tumour", "aneurysm", "avm") and \
+                c.vessel not in out:
+            out[c.vessel] = (f"displaces CN VII {c.deviation_mm:.1f} mm at the {c.segment}"
+                             if c.cause == "tumour" else
+                             f"compresses CN VII at the {c.segment} ({c.severity}, "
+                             f"{c.indentation_mm:.2f} mm deep)")
+    if not out:
+        return out
+    try:
+        loads = lesion_loads(settle(case.scene, level=1.0, materials=case.materials))
+    except SolverError:
+        return out
+    for load in loads:
+        if load.nerve == "CN7" and load.lesion in out:
+            kpa = load.pressure_kpa
+            out[load.lesion] += (f" and presses it at {kpa:.0f} kPa" if kpa >= 10 else
+                                 f" and presses it at {kpa:.2f} kPa") + " at systole"
+    return out
+
+
+def _cut_bands(case: Case, report: ContactReport) -> tuple[Case, list[PlanMove]]:
+    """The case with the arachnoid bands that tether a vessel touching CN VII cut, and the
+    moves that cut them (first in the plan)."""
+    touching = {c.vessel: c for c in report.contacts if c.nerve == "CN7"}
+    cut = [b for b in case.scene.bands if b.vessel in touching]
+    if not cut:
+        return case, []
+    moves = [PlanMove(kind="band_division", vessel=b.vessel, band=b.name,
+                      segment=touching[b.vessel].segment,
+                      s_mm=touching[b.vessel].s_deepest_mm) for b in cut]
+    names = {b.name for b in cut}
+    scene = dataclasses.replace(case.scene, bands=tuple(
+        b for b in case.scene.bands if b.name not in names))
+    return dataclasses.replace(case, scene=scene), moves
+
+
 def plan_states(case: Case) -> tuple[Plan, Settled | None]:
     """:func:`plan` and the operated state at its worst phase (None without a move)."""
+    as_built = analyze(case.scene, case.thresholds)
+    refusal = lesion_refusal(case.scene.lesions.values(), _lesion_effects(case, as_built))
+    if refusal is not None:
+        return Plan(scenario=case.name, case_sha256=case.fingerprint, feasible=False,
+                    rez_spared=False, message=f"no plan: {refusal}", mobilise_first=[],
+                    moves=[], predicted=None, candidates_tried=0), None
+    fingerprint = case.fingerprint
+    case, band_moves = _cut_bands(case, as_built)
+    advice = [BAND_ADVICE.format(band=m.band, vessel=m.vessel) for m in band_moves]
+    advice += [DOLICHOECTASIA_ADVICE.format(vessel=f"{v.kind} {v.name}")
+               for v in case.scene.vessels.values()
+               if dolichoectatic(v) and any(c.vessel == v.name and c.nerve == "CN7"
+                                            for c in as_built.contacts)]
+    plan_, state = _plan_states(case, fingerprint)
+    if not (band_moves or advice):
+        return plan_, state
+    message = "; ".join(advice) + ". " + plan_.message
+    return plan_.model_copy(update={"moves": band_moves + plan_.moves,
+                                    "message": message}), state
+
+
+def _plan_states(case: Case, fingerprint: str) -> tuple[Plan, Settled | None]:
+    """:func:`plan_states` of a case without lesions or bands to cut."""
     scene = case.scene
     evaluate = _Evaluator(case)
     pre = evaluate.before_report
-    answer = partial(Plan, scenario=case.name, case_sha256=case.fingerprint,
+    answer = partial(Plan, scenario=case.name, case_sha256=fingerprint,
                      mobilise_first=[c.vessel for c in pre.culprits if c.pushes is not None])
     severity = _as_built_severity(case)
     found = _targets(pre, False, severity)

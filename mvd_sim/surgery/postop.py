@@ -25,11 +25,14 @@ __all__ = ["operated_scene", "postop_spec", "postop_files", "save_postop", "scen
 
 
 def postop_spec(spec: ScenarioSpec, operation: Operation) -> ScenarioSpec:
-    """The scenario with ``operation`` made: its pads, transpositions and divided veins (its
-    findings describe the pre-op case, so they are dropped)."""
+    """The scenario with ``operation`` made: its pads, transpositions and divided veins, less
+    the arachnoid bands it cut (its findings describe the pre-op case, so they are
+    dropped)."""
     return spec.model_copy(update={"sponges": list(operation.pads),
                                    "transpositions": list(operation.transpositions),
-                                   "divided": list(operation.divided), "findings": None})
+                                   "divided": list(operation.divided), "findings": None,
+                                   "bands": [b for b in spec.bands
+                                             if b.id not in operation.cut_bands]})
 
 
 def operated_scene(case: Case) -> Scene:

@@ -18,6 +18,8 @@ Groups (:data:`GROUPS`), drawn in this order:
   not inside the brainstem or a solid of the field) is a part of its own (``<id>:end``)
   fading out over ``FADE_MM`` (per-point ``rgba``), so no vessel ends as a cut stub in
   mid-air;
+- ``lesion``: a mass, an aneurysm's dome, an AVM's nidus, each in its cause's colour
+  (:data:`~mvd_sim.viz.palette.LESION_COLORS`), opaque;
 - ``pad``: Teflon felt, noise-modulated white (per-point ``rgb``), outlined and drawn over
   everything (``on_top``): the operation is what the "after" picture is about, and a pad sits
   under the vessel it holds off;
@@ -39,13 +41,13 @@ import numpy as np
 from mvd_sim.contact.analysis import ContactReport, patch_severity
 from mvd_sim.contact.regions import TubeSurface
 from mvd_sim.core.labels import SEVERITIES
-from mvd_sim.mesh.meshing import (Mesh, brainstem_mesh, context_mesh, petrous_mesh,
-                                  sponge_mesh, tube_mesh, tube_vertex_s)
+from mvd_sim.mesh.meshing import (Mesh, brainstem_mesh, context_mesh, ellipsoid_mesh,
+                                  petrous_mesh, sponge_mesh, tube_mesh, tube_vertex_s)
 from mvd_sim.scene.scene import Scene
 from mvd_sim.viz.camera import Camera
-from mvd_sim.viz.palette import (BRAINSTEM_COLOR, CONTEXT_COLORS, NERVE_COLORS,
-                                 OTHER_VESSEL_COLOR, PAD_COLOR, RGB, SEVERITY_COLORS,
-                                 VESSEL_COLORS)
+from mvd_sim.viz.palette import (BRAINSTEM_COLOR, CONTEXT_COLORS, LESION_COLORS,
+                                 NERVE_COLORS, OTHER_VESSEL_COLOR, PAD_COLOR, RGB,
+                                 SEVERITY_COLORS, VESSEL_COLORS)
 
 if TYPE_CHECKING:
     import pyvista
@@ -54,7 +56,7 @@ __all__ = ["GROUPS", "Part", "Label", "LegendEntry", "scene_parts", "labels",
            "legend_entries", "hides_root_exit_zone", "root_exit_zone", "TUBE_SIDES",
            "FADE_MM", "SEE_THROUGH_OPACITY"]
 
-GROUPS = ("brainstem", "context", "nerve", "vessel", "pad", "contact")
+GROUPS = ("brainstem", "context", "nerve", "vessel", "lesion", "pad", "contact")
 TUBE_SIDES = 32
 #: Length (mm) over which a vessel's free end fades out.
 FADE_MM = 4.0
@@ -223,7 +225,8 @@ def _contact_parts(scene: Scene, report: ContactReport, nerve_parts: dict[str, P
     parts = []
     for k, contact in enumerate(report.contacts):
         nerve = nerve_parts.get(contact.nerve)
-        if nerve is None or contact.vessel not in scene.vessels:
+        if nerve is None or (contact.vessel not in scene.vessels
+                             and contact.vessel not in scene.lesions):
             continue
         rest_s = tube_vertex_s(scene.rest_nerves[contact.nerve].s, TUBE_SIDES)
         on = patch_severity(scene, report.model_copy(update={"contacts": [contact]}),
@@ -277,6 +280,17 @@ def _vessel_parts(scene: Scene, name: str) -> list[Part]:
             Part(f"{name}:end", "vessel", ends, color, scalars="rgba")]
 
 
+def _lesion_text(lesion) -> str:
+    """A lesion's legend and label text: its kind (``AVM nidus`` for a nidus)."""
+    return "AVM nidus" if lesion.kind == "avm" else lesion.kind
+
+
+def _lesion_part(lesion) -> Part:
+    """A lesion, opaque, in its cause's colour."""
+    return Part(lesion.name, "lesion", _polydata(ellipsoid_mesh(lesion.body)),
+                LESION_COLORS[lesion.cause], legend=_lesion_text(lesion))
+
+
 def _pad_part(sponge) -> Part:
     """A Teflon felt pad: white, each vertex a little brighter or darker (seeded by the
     pad's name, so the same scene gives the same picture), outlined, on top."""
@@ -307,6 +321,7 @@ def scene_parts(scene: Scene, report: ContactReport, camera: Camera | None = Non
     nerves = {name: _nerve_part(scene, report, name) for name in scene.nerves}
     parts += nerves.values()
     parts += [part for name in scene.vessels for part in _vessel_parts(scene, name)]
+    parts += [_lesion_part(lesion) for lesion in scene.lesions.values()]
     parts += [_pad_part(sponge) for sponge in scene.sponges]
     parts += _contact_parts(scene, report, nerves)
     return parts
@@ -348,6 +363,10 @@ def labels(scene: Scene, report: ContactReport | None = None) -> list[Label]:
         out.append(Label(_vessel_text(name, tube.kind), "vessel", tube.points[order],
                          VESSEL_COLORS.get(tube.kind, OTHER_VESSEL_COLOR),
                          tube.radius[order]))
+    for lesion in scene.lesions.values():
+        out.append(Label(_lesion_text(lesion), "vessel", lesion.body.centre[None],
+                         LESION_COLORS[lesion.cause],
+                         lesion.body.semi_axes_mm.max(keepdims=True)))
     # the REZ is RExP + AS + RDP: its end is the end of the RDP zone
     for text, s in (("RExP", marks.segment_centre("RExP")), ("AS", marks.segment_centre("AS")),
                     ("RDP", marks.rdp_mm), ("REZ end", marks.rez_end_mm),
@@ -359,14 +378,15 @@ def labels(scene: Scene, report: ContactReport | None = None) -> list[Label]:
 
 def legend_entries(parts: list[Part]) -> list[LegendEntry]:
     """The legend of a picture of ``parts``: each vessel kind drawn, every severity (the
-    scale, whether or not a contact of it is drawn), the pad and each context kind drawn."""
+    scale, whether or not a contact of it is drawn), each lesion, the pad and each context
+    kind drawn."""
     seen: dict[str, RGB] = {}
     for part in parts:
         if part.group == "vessel" and part.legend:
             seen.setdefault(part.legend, part.color)
     for severity in SEVERITIES:
         seen[f"contact: {severity}"] = SEVERITY_COLORS[severity]
-    for group in ("pad", "context"):
+    for group in ("lesion", "pad", "context"):
         for part in parts:
             if part.group == group and part.legend:
                 seen.setdefault(part.legend, part.color)

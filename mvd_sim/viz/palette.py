@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["RGB", "unit_rgb", "SEVERITY_COLORS", "VESSEL_COLORS", "NERVE_COLORS", "BRAINSTEM_COLOR",
-           "CONTEXT_COLORS", "PAD_COLOR", "OUTLINE_COLOR", "BACKGROUND", "PANEL_COLOR",
+           "CONTEXT_COLORS", "LESION_COLORS", "PAD_COLOR", "OUTLINE_COLOR", "BACKGROUND", "PANEL_COLOR",
            "TEXT_COLOR", "MIN_TEXT_CONTRAST", "MIN_SEVERITY_DELTA_E", "CVD_MATRICES",
            "linear_rgb", "relative_luminance", "contrast_ratio", "simulate_cvd", "to_lab",
            "delta_e"]
@@ -49,6 +49,10 @@ CONTEXT_COLORS: dict[str, RGB] = {"petrous": (150, 165, 200), "CN9": (225, 215, 
                                   "CN10": (225, 215, 170), "CN11": (225, 215, 170),
                                   "flocculus": (215, 150, 100), "cerebellum": (200, 140, 130),
                                   "choroid_plexus": (165, 90, 120)}
+#: Lesions by cause: an olive tumour, an orange aneurysm dome, a magenta AVM nidus; hues
+#: apart from every vessel's, nerve's, severity's and context structure's.
+LESION_COLORS: dict[str, RGB] = {"tumour": (120, 170, 70), "aneurysm": (255, 150, 0),
+                                 "avm": (230, 40, 230)}
 #: Teflon felt; the pads are drawn noise-modulated about this white.
 PAD_COLOR: RGB = (246, 246, 240)
 #: Outline of contact patches and pads.

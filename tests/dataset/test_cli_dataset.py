@@ -79,8 +79,16 @@ def uninterrupted(tmp_path_factory):
 def test_the_tables_read_in_one_call(uninterrupted):
     cases = pd.read_parquet(uninterrupted / "cases")
     assert sorted(cases["case"]) == list(range(60))
-    assert all(list(c) == sorted(c, key=["AICA", "PICA", "VA", "BA", "vein"].index)
+    vessels = ["AICA", "PICA", "VA", "BA", "vein"]
+    # vessel types in order, then a lesion (a case of another cause, issue #26)
+    rank = {kind: k for k, kind in enumerate(vessels)}
+    assert all(list(c) == sorted(c, key=lambda kind: (rank.get(kind, len(vessels)), kind))
                for c in cases["culprits"])
+    lesions = [(row.cause, set(row.culprits) - set(vessels))
+               for row in cases.itertuples() if set(row.culprits) - set(vessels)]
+    assert all(cause in ("tumour", "aneurysm", "avm") for cause, _ in lesions)
+    assert set(cases["cause"]) <= {"vascular", "tumour", "avm", "aneurysm", "dolichoectasia",
+                                   "arachnoid_band"}
     contacts = ds.dataset(uninterrupted / "contacts").to_table()
     assert contacts.num_rows == sum(cases["cn7_contact_count"]) + \
         sum(1 for n in contacts.column("nerve").to_pylist() if n == "CN8")

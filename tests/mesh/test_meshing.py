@@ -215,3 +215,20 @@ def test_a_rootlet_bundle_meshes_one_closed_tube_per_rootlet():
     parts = [tube_mesh(t, 12) for t in rootlets]
     assert len(mesh[0]) == sum(len(v) for v, _ in parts)
     assert_allclose(check.volume_mm3, sum(mesh_check(p).volume_mm3 for p in parts), rtol=1e-12)
+
+
+@pytest.mark.parametrize("scenario, lesion", [("schwannoma_porus_right", "schwannoma"),
+                                              ("aneurysm_pica_rexp_right", "pica_aneurysm"),
+                                              ("avm_rexp_right", "nidus")])
+def test_lesion_meshes_are_closed_outward_and_hold_the_ellipsoids_volume(scene_of, scenario,
+                                                                          lesion):
+    """Each bundled lesion's mesh (in the scene's meshes) is closed, watertight, outward,
+    and its volume tends to 4/3 pi abc (an inscribed polyhedron: a little under)."""
+    from mvd_sim.mesh.meshing import scene_meshes
+    scene = scene_of(scenario)
+    mesh = scene_meshes(scene, brainstem_resolution=(16, 12))[lesion]
+    assert_closed_outward(mesh)
+    a, b, c = scene.lesions[lesion].body.semi_axes_mm
+    exact = 4.0 / 3.0 * np.pi * a * b * c
+    volume = trimesh.Trimesh(*mesh, process=False).volume
+    assert 0.99 * exact < volume < exact

@@ -185,3 +185,21 @@ def test_a_structure_across_the_line_of_sight_is_drawn_see_through(scene_of):
     bone = to_polydata(petrous_mesh(scene.petrous))
     assert hides_root_exit_zone(bone, camera_for(scene, "lateral"), scene)
     assert not hides_root_exit_zone(bone, camera_for(scene, "retrosigmoid"), scene)
+
+
+@pytest.mark.parametrize("scenario, lesion", [("schwannoma_porus_right", "schwannoma"),
+                                              ("aneurysm_pica_rexp_right", "pica_aneurysm"),
+                                              ("avm_rexp_right", "nidus")])
+def test_a_lesion_shows_in_its_own_colour_where_it_is(scene_of, scenario, lesion):
+    """A real off-screen render: a shade of the lesion's cause colour covers pixels round
+    its projection, and that colour is no other structure's (no such pixels without it)."""
+    from mvd_sim.viz.palette import LESION_COLORS
+    scene = scene_of(scenario)
+    color = LESION_COLORS[scene.lesions[lesion].cause]
+    camera = camera_for(scene, "retrosigmoid")
+    image = render_image([(scene, "t")], size=SIZE, annotate=False)
+    assert _visible_at(image, color, scene.lesions[lesion].body.centre, camera, radius_px=80,
+                       count=30)
+    without = dataclasses.replace(scene, lesions={})
+    assert _hue_mask(render_image([(without, "t")], size=SIZE, annotate=False),
+                     color).sum() < 5

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["signed_distance", "surface"]
+__all__ = ["signed_distance", "closest_point", "surface"]
 
 _BISECTIONS = 110   # halvings of the root's bracket (under 1e-30 of a few hundred mm^2)
 
@@ -30,8 +30,22 @@ def signed_distance(points: np.ndarray, semi_axes_mm: np.ndarray) -> np.ndarray:
     >>> signed_distance(np.array([[0.0, 0.0, 5.0], [0.0, 0.0, 0.0]]), np.array([4.0, 3.0, 2.0]))
     array([ 3., -2.])
     """
+    return closest_point(points, semi_axes_mm)[1]
+
+
+def closest_point(points: np.ndarray, semi_axes_mm: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The closest surface point of each of ``points`` (n, 3), in the ellipsoid's frame, and
+    its signed distance (negative inside), mm.
+
+    Returns
+    -------
+    closest : (n, 3) float, mm
+    distance : (n,) float, mm
+    """
     a2 = np.asarray(semi_axes_mm, dtype=float) ** 2
-    y = np.maximum(np.abs(np.atleast_2d(points)), 1e-12)
+    p = np.atleast_2d(points)
+    y = np.maximum(np.abs(p), 1e-12)
     ay = np.sqrt(a2) * y
     # bisect on u = t + min a_i^2 > 0, so t + a_i^2 = u + (a_i^2 - min a_i^2) keeps its
     # relative precision near the pole of F (a point deep inside a flat ellipsoid)
@@ -44,7 +58,7 @@ def signed_distance(points: np.ndarray, semi_axes_mm: np.ndarray) -> np.ndarray:
         lo, hi = np.where(positive, u, lo), np.where(positive, hi, u)
     closest = a2 * y / (0.5 * (lo + hi)[:, None] + shift)
     sign = np.where(np.sum((y / np.sqrt(a2)) ** 2, axis=1) < 1.0, -1.0, 1.0)
-    return sign * np.linalg.norm(y - closest, axis=1)
+    return np.where(p < 0, -closest, closest), sign * np.linalg.norm(y - closest, axis=1)
 
 
 def surface(theta: np.ndarray, t: np.ndarray, semi_axes_mm: np.ndarray) -> np.ndarray:

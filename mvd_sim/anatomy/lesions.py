@@ -1,0 +1,163 @@
+"""Lesions that cause hemifacial spasm other than a looping artery: a mass (tumour), an
+aneurysm's dome and an AVM's nidus, each a solid ellipsoid (scene frame, mm), and how a mass
+displaces the tubes in its way.
+
+- :func:`beside_nerve`: an ellipsoid beside a nerve at arc length ``s``, on a side, reaching
+  ``overlap_mm`` into the nerve's rest course (a mass' displacement, a nidus' indentation).
+  Its first axis runs along the nerve there, its second points from the nerve to it.
+- :func:`aneurysm_dome`: a sphere on a vessel at arc length ``s``, pointing at a nerve's
+  nearest point, cut by the vessel's wall in a circle of the neck's diameter (the wall taken
+  as flat across the neck).
+- :func:`drape`: a tube pushed out of a mass: each centerline point whose tube would enter
+  the mass moves, square to the tube, away from the mass' centre just far enough to touch
+  it. For a straight nerve of radius ``r`` whose axis passes ``d`` from the centre of a
+  sphere of radius ``R`` (``d < R + r``), the largest displacement is ``R + r - d``: the
+  closed form the tests check, and what the rigid-obstacle contact of the mechanics gives
+  (:class:`mvd_sim.mechanics.contacts.RodOnLesion`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from mvd_sim.anatomy.context import Ellipsoid
+from mvd_sim.core.geometry.closest import point_polyline
+from mvd_sim.core.geometry.ellipsoid import closest_point
+from mvd_sim.core.geometry.vec import unit
+from mvd_sim.core.tube import Tube
+
+__all__ = ["Lesion", "beside_nerve", "aneurysm_dome", "drape", "DRAPE_CLEARANCE_MM"]
+
+#: A draped point is left this far (mm) off the mass' surface, so the tube just touches it.
+DRAPE_CLEARANCE_MM = 0.0
+_BISECTIONS = 50
+
+
+@dataclass(frozen=True, eq=False)
+class Lesion:
+    """A lesion of the operative field (frozen; "changes" return new lesions).
+
+    Attributes
+    ----------
+    name : str
+        Its id in the scenario.
+    kind : str
+        ``schwannoma``, ``meningioma``, ``epidermoid``, ``lipoma``, ``aneurysm`` or ``avm``.
+    cause : str
+        ``tumour``, ``aneurysm`` or ``avm`` (the contact report's ``cause``).
+    body : Ellipsoid
+        The solid, scene frame, mm.
+    vessel : str or None
+        An aneurysm's parent vessel.
+    feeders, drainers : tuple[str, ...]
+        An AVM's feeding arteries and draining veins (vessel ids).
+    """
+
+    name: str
+    kind: str
+    cause: str
+    body: Ellipsoid
+    vessel: str | None = None
+    feeders: tuple[str, ...] = ()
+    drainers: tuple[str, ...] = ()
+
+    @property
+    def displaces(self) -> bool:
+        """Whether it displaces the structures in its way (a mass) rather than indenting them
+        (an aneurysm's dome, a nidus: graded like a vessel)."""
+        return self.cause == "tumour"
+
+    def signed_distance(self, points: np.ndarray) -> np.ndarray:
+        """(n,) mm: signed distance of scene ``points`` (n, 3) to the surface, negative
+        inside."""
+        return self.body.signed_distance(points)
+
+    def closest(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For scene ``points`` (n, 3): the closest surface points (n, 3), the outward unit
+        normals there (n, 3) and the signed distances (n,), mm."""
+        local = self.body.local(points)
+        near, distance = closest_point(local, self.body.semi_axes_mm)
+        semi2 = self.body.semi_axes_mm ** 2
+        normal = unit(near / semi2)   # gradient of sum (x_i / a_i)^2 at the surface point
+        return (near @ self.body.axes + self.body.centre, normal @ self.body.axes, distance)
+
+    def mirrored_x(self) -> Lesion:
+        """Mirror image through ``x = 0``."""
+        return dataclasses.replace(self, body=self.body.mirrored_x())
+
+
+def _frame(tangent: np.ndarray, toward: np.ndarray) -> np.ndarray:
+    """(3, 3) rotation: rows along ``tangent``, along ``toward`` made square to it, and their
+    cross product."""
+    e1 = unit(tangent)
+    e2 = unit(toward - (toward @ e1) * e1)
+    return np.stack([e1, e2, np.cross(e1, e2)])
+
+
+def beside_nerve(name: str, kind: str, nerve: Tube, s_mm: float, direction: np.ndarray,
+                 semi_axes_mm: tuple[float, float, float], overlap_mm: float) -> Ellipsoid:
+    """An ellipsoid beside ``nerve`` at arc length ``s_mm``, on the side ``direction`` (unit,
+    square to the nerve), reaching ``overlap_mm`` into the nerve's course there.
+
+    Parameters
+    ----------
+    semi_axes_mm : (float, float, float)
+        Along the nerve, across it (toward it), and the third, mm.
+    overlap_mm : float
+        How far the solid's near surface lies inside the nerve's surface, measured along
+        ``direction`` at ``s_mm`` (0: touching).
+    """
+    frame = _frame(nerve.smooth_tangent_at(s_mm), -np.asarray(direction, dtype=float))
+    # the second axis points from the solid to the nerve: the solid lies on -frame[1]
+    centre = nerve.point_at(s_mm) - frame[1] * (float(nerve.radius_at(s_mm))
+                                                + semi_axes_mm[1] - overlap_mm)
+    return Ellipsoid(name, kind, centre, frame, np.asarray(semi_axes_mm, dtype=float))
+
+
+def aneurysm_dome(name: str, vessel: Tube, s_mm: float, dome_mm: float, neck_mm: float,
+                  nerve: Tube) -> Ellipsoid:
+    """An aneurysm's dome: a sphere of diameter ``dome_mm`` on ``vessel`` at ``s_mm``, on the
+    side of the nerve's nearest point, sunk into the vessel so that the wall (flat across the
+    neck) cuts it in a circle of diameter ``neck_mm``."""
+    base = vessel.point_at(s_mm)
+    *_, nearest = point_polyline(base[None], nerve.points)
+    frame = _frame(vessel.smooth_tangent_at(s_mm), nearest[0] - base)
+    radius = 0.5 * dome_mm
+    sunk = radius - np.sqrt(max(radius ** 2 - (0.5 * neck_mm) ** 2, 0.0))
+    centre = base + frame[1] * (float(vessel.radius_at(s_mm)) + radius - sunk)
+    return Ellipsoid(name, "aneurysm", centre, frame, np.full(3, radius))
+
+
+def drape(tube: Tube, mass: Lesion, clearance_mm: float = DRAPE_CLEARANCE_MM) -> Tube:
+    """``tube`` with every centerline point whose tube enters ``mass`` moved out of it: square
+    to the tube, away from the mass' centre, until the tube's surface is ``clearance_mm`` off
+    the mass' surface (bisection to under 1e-12 mm). The tube's first point (rooted in the
+    brainstem, or a vessel's origin) stays. Returns ``tube`` itself when nothing enters.
+    """
+    points, radius = tube.points, tube.radius
+    inside = mass.signed_distance(points) < radius + clearance_mm
+    inside[0] = False
+    if not inside.any():
+        return tube
+    idx = np.flatnonzero(inside)
+    tangents = tube.tangents[idx]
+    away = points[idx] - mass.body.centre
+    away -= np.einsum("ij,ij->i", away, tangents)[:, None] * tangents
+    fallback = -mass.body.axes[1]
+    small = np.linalg.norm(away, axis=1) < 1e-9
+    away[small] = fallback
+    away = unit(away)
+    lo = np.zeros(len(idx))
+    hi = np.full(len(idx), 2.0 * float(mass.body.semi_axes_mm.max()) + float(radius.max())
+                 + clearance_mm + 1.0)
+    target = radius[idx] + clearance_mm
+    for _ in range(_BISECTIONS):
+        mid = 0.5 * (lo + hi)
+        out = mass.signed_distance(points[idx] + mid[:, None] * away) >= target
+        lo, hi = np.where(out, lo, mid), np.where(out, mid, hi)
+    moved = points.copy()
+    moved[idx] = points[idx] + hi[:, None] * away
+    return dataclasses.replace(tube, points=moved)

@@ -1,0 +1,106 @@
+"""Lesions placed in clinical terms, against hand-checked geometry; the schema's refusals."""
+
+import numpy as np
+import pytest
+import yaml
+
+import mvd_sim
+from mvd_sim.anatomy.context import Ellipsoid
+from mvd_sim.anatomy.lesions import Lesion, aneurysm_dome, beside_nerve, drape
+from mvd_sim.core.errors import ScenarioError
+from mvd_sim.core.tube import Tube
+from mvd_sim.scenario import parse_scenario
+
+STRAIGHT = Tube("CN7", "CN7", np.linspace([0.0, 0.0, 0.0], [20.0, 0.0, 0.0], 201), 0.6)
+
+
+@pytest.mark.parametrize("overlap", [0.0, 0.5, 1.5])
+def test_a_solid_beside_a_nerve_reaches_the_asked_overlap_into_it(overlap):
+    """Semi-axes (4, 3, 2) beside a straight nerve of radius 0.6 on +z: the centre lies
+    0.6 + 3 - overlap above the axis, the first axis along the nerve."""
+    body = beside_nerve("m", "schwannoma", STRAIGHT, 10.0, np.array([0.0, 0.0, 1.0]),
+                        (4.0, 3.0, 2.0), overlap)
+    np.testing.assert_allclose(body.centre, [10.0, 0.0, 3.6 - overlap], atol=1e-9)
+    np.testing.assert_allclose(np.abs(body.axes[0]), [1.0, 0.0, 0.0], atol=1e-9)
+    # the solid's near surface lies overlap above the top of the nerve's surface
+    near_surface = np.array([[10.0, 0.0, 0.6 - overlap]])
+    assert body.signed_distance(near_surface)[0] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_an_ellipsoid_mass_drapes_a_nerve_by_its_overlap():
+    """A flat mass reaching 1.2 mm into a straight nerve moves the nerve 1.2 mm where it
+    reaches deepest, leaves it where the mass is not, and the draped nerve just touches."""
+    body = beside_nerve("m", "meningioma", STRAIGHT, 10.0, np.array([0.0, 0.0, 1.0]),
+                        (5.0, 3.0, 4.0), 1.2)
+    mass = Lesion("m", "meningioma", "tumour", body)
+    draped = drape(STRAIGHT, mass)
+    moved = np.linalg.norm(draped.points - STRAIGHT.points, axis=1)
+    assert moved.max() == pytest.approx(1.2, abs=1e-6)
+    assert moved[STRAIGHT.s < 4.0].max() == 0.0
+    assert mass.signed_distance(draped.points).min() == pytest.approx(0.6, abs=1e-6)
+
+
+def test_an_aneurysm_dome_sits_on_its_vessel_with_the_asked_neck():
+    """A 4 mm dome with a 2 mm neck on a straight vessel of radius 1 facing a nerve above:
+    the sphere's centre is r + R - (R - sqrt(R^2 - (n/2)^2)) above the axis, and the wall
+    plane z = r cuts it in a circle of the neck's diameter."""
+    vessel = Tube("pica", "PICA", np.linspace([0.0, -10.0, 0.0], [0.0, 10.0, 0.0], 41), 1.0)
+    nerve = Tube("CN7", "CN7", np.linspace([-10.0, 0.0, 8.0], [10.0, 0.0, 8.0], 41), 0.6)
+    dome = aneurysm_dome("an", vessel, 10.0, 4.0, 2.0, nerve)
+    sunk = 2.0 - np.sqrt(4.0 - 1.0)
+    np.testing.assert_allclose(dome.centre, [0.0, 0.0, 1.0 + 2.0 - sunk], atol=1e-9)
+    cut_radius = np.sqrt(4.0 - (dome.centre[2] - 1.0) ** 2)
+    assert 2.0 * cut_radius == pytest.approx(2.0, abs=1e-9)
+
+
+def test_a_left_lesion_mirrors_the_right():
+    body = Ellipsoid("m", "avm", np.array([3.0, 1.0, -2.0]), np.eye(3), np.ones(3))
+    lesion = Lesion("m", "avm", "avm", body).mirrored_x()
+    np.testing.assert_allclose(lesion.body.centre, [-3.0, 1.0, -2.0])
+    assert lesion.cause == "avm"
+
+
+def _atlas(**extra):
+    data = yaml.safe_load(mvd_sim.bundled_scenarios()["atlas_default_right"].read_text())
+    data.pop("findings")
+    data.update(extra)
+    return data
+
+
+@pytest.mark.parametrize("extra, message", [
+    ({"masses": [{"id": "m", "kind": "glioma"}]}, r"masses\[0\]\.kind"),
+    ({"masses": [{"id": "m", "kind": "lipoma", "semi_axes_mm": [3.0, 1.0, 2.0],
+                  "displacement_mm": 2.5}]}, "more than the mass' thickness"),
+    ({"masses": [{"id": "m", "kind": "schwannoma", "semi_axes_mm": [30.0, 5.0, 5.0]}]},
+     r"masses\[0\]\.semi_axes_mm\[0\]: Input should be less than or equal to 15"),
+    ({"masses": [{"id": "aica", "kind": "schwannoma"}]}, "already taken by vessel 'aica'"),
+    ({"aneurysms": [{"id": "an", "vessel": "vein", "vessel_s_mm": 5.0}]},
+     "is a vein; an aneurysm arises on an artery"),
+    ({"aneurysms": [{"id": "an", "vessel": "aica", "vessel_s_mm": 5.0, "dome_mm": 2.0,
+                     "neck_mm": 3.0}]}, "wider than dome_mm"),
+    ({"avms": [{"id": "n", "feeders": ["vein"], "drainers": ["vein"]}]},
+     "is a vein; arteries feed a nidus"),
+    ({"avms": [{"id": "n", "feeders": ["pica"], "drainers": ["aica"]}]},
+     "is an artery; veins drain"),
+    ({"bands": [{"id": "b", "vessel": "nope", "vessel_s_mm": 5.0}]},
+     "not one of the case's vessels"),
+])
+def test_the_schema_refuses_impossible_lesions_in_one_line(extra, message):
+    with pytest.raises(ScenarioError, match=message) as err:
+        parse_scenario(_atlas(**extra), "case.yaml")
+    assert "\n" not in str(err.value)
+
+
+def test_a_mass_on_a_side_that_runs_along_the_nerve_is_refused_naming_the_field():
+    data = _atlas(avms=[{"id": "n", "from": "caudal", "feeders": ["pica"],
+                         "drainers": ["vein"]}])
+    with pytest.raises(ScenarioError, match=r"avms\[0\]\.from: side 'caudal' runs along"):
+        mvd_sim.Case.from_spec(parse_scenario(data))
+
+
+def test_lesions_change_the_case_fingerprint_and_cases_without_them_keep_theirs():
+    plain = parse_scenario(_atlas())
+    with_mass = parse_scenario(_atlas(masses=[{"id": "m", "kind": "lipoma"}]))
+    assert "masses" not in plain.model_dump(exclude_defaults=True)
+    from mvd_sim.scenario import case_fingerprint
+    assert case_fingerprint(plain) != case_fingerprint(with_mass)
