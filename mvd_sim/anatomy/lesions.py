@@ -54,6 +54,10 @@ class Lesion:
         An aneurysm's parent vessel.
     feeders, drainers : tuple[str, ...]
         An AVM's feeding arteries and draining veins (vessel ids).
+    branches : tuple[Tube, ...]
+        An AVM's branches joining a feeder or drainer that does not reach the nidus to it
+        (:func:`mvd_sim.anatomy.avm.connector`), each named ``<nidus>:<vessel>``, of its
+        vessel's kind.
     """
 
     name: str
@@ -63,6 +67,7 @@ class Lesion:
     vessel: str | None = None
     feeders: tuple[str, ...] = ()
     drainers: tuple[str, ...] = ()
+    branches: tuple[Tube, ...] = ()
 
     @property
     def displaces(self) -> bool:
@@ -86,7 +91,8 @@ class Lesion:
 
     def mirrored_x(self) -> Lesion:
         """Mirror image through ``x = 0``."""
-        return dataclasses.replace(self, body=self.body.mirrored_x())
+        return dataclasses.replace(self, body=self.body.mirrored_x(),
+                                   branches=tuple(b.mirrored_x() for b in self.branches))
 
 
 def _frame(tangent: np.ndarray, toward: np.ndarray) -> np.ndarray:

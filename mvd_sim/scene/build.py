@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from mvd_sim.anatomy.avm import connector
 from mvd_sim.anatomy.bends import check_vessel_shape
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
 from mvd_sim.anatomy.context import (LOWER_CRANIAL_NERVES, OBSTACLE_KINDS, ContextStructure,
@@ -426,7 +427,8 @@ class _Builder(_Anatomy):
         return out
 
     def vascular_lesions(self) -> dict[str, Lesion]:
-        """The aneurysm domes and AVM nidi, once the vessels are placed."""
+        """The aneurysm domes and AVM nidi, once the vessels are placed; an AVM's feeders
+        and drainers that do not reach its nidus are joined to it by a branch."""
         out = {}
         for spec in self.spec.aneurysms:
             body = aneurysm_dome(spec.id, self.vessels[spec.vessel], spec.vessel_s_mm,
@@ -437,8 +439,12 @@ class _Builder(_Anatomy):
             s = float(self.builds["CN7"].landmarks.segment_point(spec.segment, 0.5))
             side = resolve_side(nerve, s, spec.from_side, f"avms[{k}]")
             body = beside_nerve(spec.id, "avm", nerve, s, side, spec.axes, spec.indentation_mm)
+            nerves = list(self.nerves.values())
+            joined = [connector(f"{spec.id}:{v}", self.vessels[v], body, nerves)
+                      for v in (*spec.feeders, *spec.drainers)]
             out[spec.id] = Lesion(spec.id, "avm", "avm", body, feeders=tuple(spec.feeders),
-                                  drainers=tuple(spec.drainers))
+                                  drainers=tuple(spec.drainers),
+                                  branches=tuple(b for b in joined if b is not None))
         return out
 
     def bands(self) -> tuple[Band, ...]:
