@@ -56,7 +56,7 @@ class Lesion:
         An AVM's feeding arteries and draining veins (vessel ids).
     branches : tuple[Tube, ...]
         An AVM's branches joining a feeder or drainer that does not reach the nidus to it
-        (:func:`mvd_sim.anatomy.avm.connector`), each named ``<nidus>:<vessel>``, of its
+        (:func:`mvd_sim.anatomy.avm.connector`), each named ``<vessel>:<nidus>``, of its
         vessel's kind.
     """
 

@@ -440,7 +440,7 @@ class _Builder(_Anatomy):
             side = resolve_side(nerve, s, spec.from_side, f"avms[{k}]")
             body = beside_nerve(spec.id, "avm", nerve, s, side, spec.axes, spec.indentation_mm)
             nerves = list(self.nerves.values())
-            joined = [connector(f"{spec.id}:{v}", self.vessels[v], body, nerves)
+            joined = [connector(f"{v}:{spec.id}", self.vessels[v], body, nerves)
                       for v in (*spec.feeders, *spec.drainers)]
             out[spec.id] = Lesion(spec.id, "avm", "avm", body, feeders=tuple(spec.feeders),
                                   drainers=tuple(spec.drainers),

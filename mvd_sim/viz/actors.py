@@ -21,7 +21,7 @@ Groups (:data:`GROUPS`), drawn in this order:
 - ``lesion``: a mass, an aneurysm's dome, an AVM's nidus, each in its cause's colour
   (:data:`~mvd_sim.viz.palette.LESION_COLORS`), opaque; a nidus is a see-through shell
   round its tangle of small vessels (``<id>:tangle``), and the branches joining its feeders
-  and drainers to it (``<id>:<vessel>``) are in the ``vessel`` group, in their vessels'
+  and drainers to it (``<vessel>:<id>``) are in the ``vessel`` group, in their vessels'
   colours;
 - ``pad``: Teflon felt, noise-modulated white (per-point ``rgb``), outlined and drawn over
   everything (``on_top``): the operation is what the "after" picture is about, and a pad sits
@@ -302,7 +302,7 @@ def _lesion_parts(lesion) -> list[Part]:
     return ([Part(lesion.name, "lesion", shell, color, opacity=NIDUS_SHELL_OPACITY,
                   legend=_lesion_text(lesion)),
              Part(f"{lesion.name}:tangle", "lesion", _polydata(tangle_mesh(lesion.body)),
-                  color, legend=None)]
+                  color, legend=_lesion_text(lesion))]
             + [Part(branch.name, "vessel", _polydata(tube_mesh(branch, TUBE_SIDES)),
                     VESSEL_COLORS.get(branch.kind, OTHER_VESSEL_COLOR), legend=None)
                for branch in lesion.branches])

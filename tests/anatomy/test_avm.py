@@ -26,7 +26,7 @@ def test_a_branch_runs_from_the_vessel_point_nearest_the_nidus_into_it():
     nearest (x = 0), with 0.6 of its radius, and ends one of its radii inside the sphere on
     the line between them (no nerve in the way: a straight branch)."""
     pica = _line("pica", "PICA", [-8.0, 0.0, 8.0], [8.0, 0.0, 8.0], 0.7)
-    branch = connector("n:pica", pica, SPHERE, [])
+    branch = connector("pica:n", pica, SPHERE, [])
     radius = CONNECTOR_RADIUS_RATIO * 0.7
     np.testing.assert_allclose(branch.points[0], [0.0, 0.0, 8.0], atol=1e-12)
     np.testing.assert_allclose(branch.points[-1], [0.0, 0.0, 3.0 - radius], atol=1e-9)
@@ -39,7 +39,7 @@ def test_a_branch_runs_from_the_vessel_point_nearest_the_nidus_into_it():
 def test_a_vessel_already_reaching_the_nidus_needs_no_branch():
     vein = _line("vein", "vein", [-8.0, 0.0, 3.4], [8.0, 0.0, 3.4], 0.5)
     assert reach_gap(vein, SPHERE) <= MEETS_TOLERANCE_MM
-    assert connector("n:vein", vein, SPHERE, []) is None
+    assert connector("vein:n", vein, SPHERE, []) is None
 
 
 def test_a_branch_bows_round_a_nerve_in_its_way():
@@ -47,7 +47,7 @@ def test_a_branch_bows_round_a_nerve_in_its_way():
     round it, clear of it by the clearance, and still ends inside the nidus."""
     pica = _line("pica", "PICA", [-8.0, 0.0, 10.0], [8.0, 0.0, 10.0], 0.7)
     nerve = _line("CN7", "CN7", [0.0, -8.0, 6.5], [0.0, 8.0, 6.5], 0.9)
-    branch = connector("n:pica", pica, SPHERE, [nerve])
+    branch = connector("pica:n", pica, SPHERE, [nerve])
     distance, seg, *_ = point_polyline(branch.points, nerve.points)
     assert (distance - nerve.radius[seg] - branch.radius).min() > NERVE_CLEARANCE_MM - 0.05
     assert reach_gap(branch, SPHERE) < 0.0
@@ -61,11 +61,11 @@ def test_each_feeder_and_drainer_of_the_bundled_avm_meets_its_nidus(scene_of):
     scene = scene_of("avm_rexp_right")
     nidus = scene.lesions["nidus"]
     branches = {b.name: b for b in nidus.branches}
-    assert set(branches) == {"nidus:pica"}
+    assert set(branches) == {"pica:nidus"}
     for name in (*nidus.feeders, *nidus.drainers):
         vessel = scene.vessels[name]
         gaps = [reach_gap(vessel, nidus.body)]
-        branch = branches.get(f"nidus:{name}")
+        branch = branches.get(f"{name}:nidus")
         if branch is not None:
             assert branch.kind == vessel.kind
             start, *_ = point_polyline(branch.points[:1], vessel.points)
