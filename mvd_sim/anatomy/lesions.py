@@ -89,6 +89,12 @@ class Lesion:
         normal = unit(near / semi2)   # gradient of sum (x_i / a_i)^2 at the surface point
         return (near @ self.body.axes + self.body.centre, normal @ self.body.axes, distance)
 
+    def moved(self, shift_mm: np.ndarray) -> Lesion:
+        """This lesion translated by ``shift_mm`` (3,), mm (an aneurysm carried by its
+        vessel)."""
+        body = dataclasses.replace(self.body, centre=self.body.centre + shift_mm)
+        return dataclasses.replace(self, body=body)
+
     def mirrored_x(self) -> Lesion:
         """Mirror image through ``x = 0``."""
         return dataclasses.replace(self, body=self.body.mirrored_x(),
