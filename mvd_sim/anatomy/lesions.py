@@ -19,7 +19,8 @@ displaces the tubes in its way.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -54,6 +55,9 @@ class Lesion:
         An aneurysm's parent vessel.
     feeders, drainers : tuple[str, ...]
         An AVM's feeding arteries and draining veins (vessel ids).
+    displaced_mm : Mapping[str, float]
+        A mass' displacement of each vessel it was draped round (vessel id to the largest
+        move of its centerline, mm), as built.
     branches : tuple[Tube, ...]
         An AVM's branches joining a feeder or drainer that does not reach the nidus to it
         (:func:`mvd_sim.anatomy.avm.connector`), each named ``<vessel>:<nidus>``, of its
@@ -68,6 +72,7 @@ class Lesion:
     feeders: tuple[str, ...] = ()
     drainers: tuple[str, ...] = ()
     branches: tuple[Tube, ...] = ()
+    displaced_mm: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def displaces(self) -> bool:

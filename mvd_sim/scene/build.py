@@ -11,6 +11,7 @@ left cases (``x -> -x``) at the end.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 import numpy as np
@@ -466,8 +467,12 @@ class _Builder(_Anatomy):
         masses = self.masses()
         for k in _build_order(self.spec.vessels):
             self.vessels[self.spec.vessels[k].id] = self.vessel(k)
-        for mass in masses.values():
-            self.vessels = {v: drape(t, mass) for v, t in self.vessels.items()}
+        for name, mass in masses.items():
+            draped = {v: drape(t, mass) for v, t in self.vessels.items()}
+            masses[name] = dataclasses.replace(mass, displaced_mm={
+                v: float(np.max(np.linalg.norm(t.points - self.vessels[v].points, axis=1)))
+                for v, t in draped.items() if t is not self.vessels[v]})
+            self.vessels = draped
         lesions = {**masses, **self.vascular_lesions()}
         context = self.context()
         rest = {"CN7": self.facial.tube, "CN8": self.cochlear.tube}
