@@ -1,8 +1,9 @@
 """The contact engine: where, how deep and how severe each vessel compresses the nerves.
 
 ``analyze(scene)`` returns a :class:`ContactReport`: every separate contact region of every
-vessel with CN VII and CN VIII, vessel-vessel contacts, vessels at risk (near misses), the
-culprits ordered by severity and the case's pattern. The report is a pydantic model, so its
+vessel with CN VII and CN VIII, vessel-vessel contacts, vessels touching a lesion
+(``lesion_contacts``), vessels at risk (near misses), the culprits ordered by severity and
+the case's pattern. The report is a pydantic model, so its
 JSON form and JSON Schema come from one definition (``schema_version`` 1).
 
 Method (tube path)
