@@ -83,6 +83,18 @@ class MechanicalModel:
         return self.sponge_slot0 + len(self.sponges)
 
     @cached_property
+    def junction_skip(self) -> np.ndarray:
+        """(rods, rods, rod slots) bool: ``[a, b, k]`` is True where node ``k`` (of rod a)
+        never touches rod b (``Rod.near_junction``: a branch near its trunk)."""
+        skip = np.zeros((len(self.rods), len(self.rods), self.sponge_slot0), dtype=bool)
+        index = {rod.name: k for k, rod in enumerate(self.rods)}
+        for a, (rod, first) in enumerate(zip(self.rods, self.slot0)):
+            for name, near in rod.near_junction.items():
+                if name in index:
+                    skip[a, index[name], first:first + rod.n_nodes] = near
+        return skip
+
+    @cached_property
     def slot_dof(self) -> np.ndarray:
         """(slots,) first DOF of each slot."""
         rod_dofs = DOF_PER_NODE * np.arange(self.sponge_slot0)
