@@ -23,6 +23,8 @@ __all__ = ["node_segment_contacts"]
 _P, _V = array(2, contiguous=True), array(1, contiguous=True)
 _IDX = array(1, "intp", contiguous=True)
 _SKIP = array(3, "boolean", contiguous=True)
+#: Segments per bounding ball of the search: a node skips a run whose ball lies beyond reach.
+_RUN = 8
 
 
 @compiled(_P, _V, _IDX, _IDX, _SKIP, FLOAT, FLOAT)
@@ -78,6 +80,15 @@ def node_segment_contacts(x, r, first, count, skip, margin, width):
                 low[k, c], high[k, c] = min(low[k, c], x[q, c]), max(high[k, c], x[q, c])
             if q + 1 < first[k] + count[k]:
                 half[k] = max(half[k], 0.5 * _norm(_sub(_row(x, q + 1), _row(x, q))))
+    # the run of _RUN segments starting at each row j with (j - first) % _RUN == 0: a ball
+    # holding their midpoints (centre ball[j], radius spread[j])
+    ball, spread = np.zeros((len(x), 3)), np.zeros(len(x))
+    for k in range(rods):
+        end = first[k] + count[k] - 1
+        for j in range(first[k], end, _RUN):
+            centre, spread[j] = _run_ball(x, j, min(j + _RUN, end))
+            for c in range(3):
+                ball[j, c] = centre[c]
     cap = 256
     out_a, out_b = np.empty(cap, np.intp), np.empty(cap, np.intp)
     out_i, out_j = np.empty(cap, np.intp), np.empty(cap, np.intp)
@@ -100,14 +111,23 @@ def node_segment_contacts(x, r, first, count, skip, margin, width):
                 continue
             reach = margin + widest[a] + widest[b] + half[b]
             reach2 = reach * reach
+            end = first[b] + count[b] - 1  # b's segments are first[b] .. end - 1
             for i in range(first[a], first[a] + count[a]):
                 if skip[a, b, i]:
                     continue
                 p = _row(x, i)
+                outside = False
+                for c in range(3):
+                    if p[c] < low[b, c] - reach or p[c] > high[b, c] + reach:
+                        outside = True
+                if outside:
+                    continue
                 m = 0
                 lowest = np.inf
-                for j in range(first[b], first[b] + count[b] - 1):
-                    if skip[b, a, j] or skip[b, a, j + 1]:
+                for j in range(first[b], end):
+                    if (j - first[b]) % _RUN == 0:  # a run of segments starts: skip it whole?
+                        skipping = _norm(_sub(p, _row(ball, j))) - spread[j] > reach
+                    if skipping or skip[b, a, j] or skip[b, a, j + 1]:
                         continue
                     s0 = _row(x, j)
                     d = _sub(_row(x, j + 1), s0)
@@ -153,6 +173,24 @@ def node_segment_contacts(x, r, first, count, skip, margin, width):
                     k += 1
     return (out_a[:k], out_b[:k], out_i[:k], out_j[:k], out_u[:k], out_gap[:k], out_n[:k],
             out_share[:k])
+
+
+@compiled(_P, INT, INT)
+def _run_ball(x, j0, j1):
+    """A ball (centre, radius, mm) holding the midpoints of segments ``j0 .. j1 - 1`` of
+    ``x`` (segment ``j`` joins rows ``j`` and ``j + 1``): the centre of their bounding box."""
+    lo = np.full(3, np.inf)
+    hi = np.full(3, -np.inf)
+    for j in range(j0, j1):
+        for c in range(3):
+            mid = 0.5 * (x[j, c] + x[j + 1, c])
+            lo[c], hi[c] = min(lo[c], mid), max(hi[c], mid)
+    centre = (0.5 * (lo[0] + hi[0]), 0.5 * (lo[1] + hi[1]), 0.5 * (lo[2] + hi[2]))
+    spread = 0.0
+    for j in range(j0, j1):
+        mid = _axpy(0.5, _sub(_row(x, j + 1), _row(x, j)), _row(x, j))
+        spread = max(spread, _norm(_sub(mid, centre)))
+    return centre, spread
 
 
 @compiled(array(1, writable=True, contiguous=True), INT)

@@ -16,6 +16,7 @@ its caller creates (:meth:`MechanicalModel.new_surface`) and owns.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -33,7 +34,28 @@ from mvd_sim.core.materials import Materials
 from mvd_sim.mechanics.sections import nerve_section, vessel_section
 from mvd_sim.mechanics.surface import BrainstemSurface
 
-__all__ = ["MechanicalModel"]
+__all__ = ["MechanicalModel", "rod_stiffness"]
+
+# per rod (a value: never changed once made), its stiffness for each materials it was asked
+# with; an operated model shares the case's rods, so the planner's candidates and the pulse
+# sweeps assemble each rod once
+_ROD_STIFFNESS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def rod_stiffness(rod: Rod, materials: Materials) -> sp.csr_matrix:
+    """(6 n, 6 n) stiffness of one rod's frame and tethers (N/mm, N, N mm), ``n`` its nodes;
+    computed once per rod and materials."""
+    cached = _ROD_STIFFNESS.setdefault(rod, {})
+    if materials not in cached:
+        tube = rod.tube
+        radius = 0.5 * (tube.radius[1:] + tube.radius[:-1])
+        section = (nerve_section(radius, materials) if tube.kind in ("CN7", "CN8")
+                   else vessel_section(tube.kind, radius, materials))
+        frame = frame_stiffness(tube.points, section.ea_n, section.gj_nmm2, section.ei_nmm2)
+        tether = np.zeros((rod.n_nodes, DOF_PER_NODE))
+        tether[:, :3] = rod.tether_n_per_mm[:, None]
+        cached[materials] = (frame + sp.diags(tether.ravel())).tocsr()
+    return cached[materials]
 
 
 @dataclass(frozen=True, eq=False)
@@ -168,17 +190,7 @@ class MechanicalModel:
     @cached_property
     def stiffness(self) -> sp.csr_matrix:
         """Static stiffness: rod frames, tethers, sponge holds and slings (N/mm, N, N mm)."""
-        blocks = []
-        for rod in self.rods:
-            tube = rod.tube
-            radius = 0.5 * (tube.radius[1:] + tube.radius[:-1])
-            section = (nerve_section(radius, self.materials) if tube.kind in ("CN7", "CN8")
-                       else vessel_section(tube.kind, radius, self.materials))
-            frame = frame_stiffness(tube.points, section.ea_n, section.gj_nmm2,
-                                    section.ei_nmm2)
-            tether = np.zeros((rod.n_nodes, DOF_PER_NODE))
-            tether[:, :3] = rod.tether_n_per_mm[:, None]
-            blocks.append(frame + sp.diags(tether.ravel()))
+        blocks = [rod_stiffness(rod, self.materials) for rod in self.rods]
         if self.sponges:
             blocks.append(sp.identity(3 * len(self.sponges))
                           * self.materials.sponge_hold_n_per_mm)
