@@ -234,15 +234,14 @@ class RodOnBrainstem:
 
     def detect(self, model: MechanicalModel, configuration: Configuration,
                surface: BrainstemSurface, margin_mm: float) -> list[ContactSet]:
-        idx = [np.flatnonzero(rod.brainstem_contact) for rod in model.rods]
-        slots = np.concatenate([model.slot0[k] + i for k, i in enumerate(idx)])
+        slots = model.brainstem_slots
         if len(slots) == 0:
             return []
-        x = np.concatenate([configuration.rods[k][i] for k, i in enumerate(idx)])
-        r = np.concatenate([configuration.radii[k][i] for k, i in enumerate(idx)])
-        trib = np.concatenate([model.tributaries[k][i] for k, i in enumerate(idx)])
-        body = np.concatenate([np.full(len(i), k) for k, i in enumerate(idx)])
-        node = np.concatenate(idx)
+        x = configuration.positions[slots]
+        r = np.concatenate(configuration.radii)[slots]
+        trib = np.concatenate(model.tributaries)[slots]
+        body = np.repeat(np.arange(len(model.rods)), [rod.n_nodes for rod in model.rods])[slots]
+        node = slots - model.slot0[body]
         distance, normal = surface.query(slots, x)
         gap = distance - r
         near = gap < margin_mm
@@ -265,40 +264,46 @@ class SpongeOnRod:
     def detect(self, model: MechanicalModel, configuration: Configuration,
                surface: BrainstemSurface, margin_mm: float) -> list[ContactSet]:
         materials, out = model.materials, []
+        if not model.sponges:
+            return out
+        x = configuration.positions[:model.sponge_slot0]
+        r = np.concatenate(configuration.radii)
+        rod = np.repeat(np.arange(len(model.rods)), [rod.n_nodes for rod in model.rods])
+        names = np.array([rod.name for rod in model.rods], dtype=object)[rod]
+        node = np.arange(len(x)) - model.slot0[rod]
+        dent = np.concatenate([rod.dent_mpa for rod in model.rods])
+        capacity = np.concatenate([rod.capacity_mm for rod in model.rods])
+        trib = np.concatenate(model.tributaries)
         for k, sponge in enumerate(model.sponges):
-            facing = sponge.facing
-            for ia, rod in enumerate(model.rods):
-                x, r = configuration.rods[ia], configuration.radii[ia]
-                height, across = sponge.over_faces(x, configuration.centres[k])
-                if rod.name == sponge.holds_off:
-                    side = np.ones(len(x))
-                elif rod.name == sponge.against:
-                    side = -np.ones(len(x))
-                else:
-                    side = np.where(height >= 0, 1.0, -1.0)
-                gap = side * height - sponge.radius_mm - r
-                # full contact over the footprint; at its rim the share of the rod's section
-                # still over the pad falls linearly to zero, so the force is continuous as a
-                # rod slides off
-                share = np.clip((sponge.radius_mm + r - across) / r, 0.0, 1.0)
-                # a node beyond the far face is not in this pad (it lies behind it)
-                within = side * height > -(sponge.radius_mm + r)
-                idx = np.flatnonzero((gap < margin_mm) & (share > 0) & within)
-                if len(idx) == 0:
-                    continue
-                n = len(idx)
-                normal = side[idx, None] * facing
-                slots = np.stack([np.full(n, model.sponge_slot0 + k), -np.ones(n, np.intp),
-                                  model.slot0[ia] + idx], axis=1)
-                weights = np.tile([-1.0, 0.0, 1.0], (n, 1))
-                length = model.tributaries[ia][idx] * share[idx]
-                felt = np.full(n, materials.sponge_youngs_mpa)
-                out.append(_make(
-                    n, slots, weights, normal, gap[idx],
-                    length * _series(felt, rod.dent_mpa[idx]), length * materials.hard_mpa,
-                    _pair_capacity(materials.sponge_compressibility * sponge.radius_mm,
-                                   rod.capacity_mm[idx]),
-                    len(model.rods) + k, ia, idx))
+            height, across = sponge.over_faces(x, configuration.centres[k])
+            # the vessel it holds off on its +facing face, the rod it is seated against on
+            # the other, any other rod on the face it is nearer to
+            side = np.where(names == sponge.holds_off, 1.0,
+                            np.where(names == sponge.against, -1.0,
+                                     np.where(height >= 0, 1.0, -1.0)))
+            gap = side * height - sponge.radius_mm - r
+            # full contact over the footprint; at its rim the share of the rod's section
+            # still over the pad falls linearly to zero, so the force is continuous as a
+            # rod slides off
+            share = np.clip((sponge.radius_mm + r - across) / r, 0.0, 1.0)
+            # a node beyond the far face is not in this pad (it lies behind it)
+            within = side * height > -(sponge.radius_mm + r)
+            idx = np.flatnonzero((gap < margin_mm) & (share > 0) & within)
+            if len(idx) == 0:
+                continue
+            n = len(idx)
+            normal = side[idx, None] * sponge.facing
+            slots = np.stack([np.full(n, model.sponge_slot0 + k), -np.ones(n, np.intp), idx],
+                             axis=1)
+            weights = np.tile([-1.0, 0.0, 1.0], (n, 1))
+            length = trib[idx] * share[idx]
+            felt = np.full(n, materials.sponge_youngs_mpa)
+            out.append(_make(
+                n, slots, weights, normal, gap[idx],
+                length * _series(felt, dent[idx]), length * materials.hard_mpa,
+                _pair_capacity(materials.sponge_compressibility * sponge.radius_mm,
+                               capacity[idx]),
+                len(model.rods) + k, rod[idx], node[idx]))
         return out
 
 

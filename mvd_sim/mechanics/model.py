@@ -105,6 +105,14 @@ class MechanicalModel:
         return self.sponge_slot0 + len(self.sponges)
 
     @cached_property
+    def brainstem_slots(self) -> np.ndarray:
+        """(k,) slots of the rod nodes that may touch the brainstem
+        (``Rod.brainstem_contact``), in order."""
+        return np.concatenate([first + np.flatnonzero(rod.brainstem_contact)
+                               for rod, first in zip(self.rods, self.slot0)]
+                              + [np.empty(0, np.intp)]).astype(np.intp)
+
+    @cached_property
     def junction_skip(self) -> np.ndarray:
         """(rods, rods, rod slots) bool: ``[a, b, k]`` is True where node ``k`` (of rod a)
         never touches rod b (``Rod.near_junction``: a branch near its trunk)."""

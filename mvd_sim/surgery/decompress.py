@@ -406,32 +406,21 @@ def decompress(case: Case, operation: Operation | None = None) -> DecompressionR
 
 
 def decompress_states(case: Case, operation: Operation | None = None,
-                      labels: Mapping[str, Sequence[str]] | None = None,
-                      warm: tuple[Settled, Settled] | None = None
+                      labels: Mapping[str, Sequence[str]] | None = None
                       ) -> tuple[DecompressionReport, Settled, Settled]:
     """:func:`decompress` plus the worst-phase solved states before and after; ``labels``
-    name where each move came from in errors (:func:`~mvd_sim.surgery.operation.operate`).
-
-    ``warm``: the case and the operated case already solved at some pulse level (the
-    planner's, at systole), tried first as the sweeps' starts (then the usual ones): a
-    Newton iteration started at an equilibrium of a nearby level takes a few steps where
-    one from the unoperated case takes tens.
-    """
+    name where each move came from in errors (:func:`~mvd_sim.surgery.operation.operate`)."""
     scene, thresholds = case.scene, case.thresholds
     operation = Operation.of_case(case) if operation is None else operation
     operated = operate(scene, operation, labels)
     before_model = build_model(scene, (), case.materials)
     after_model = operated.model(before_model)
-    known = [] if warm is None else [before_model.displacements_from(warm[0].model,
-                                                                     warm[0].solution.u)]
-    before = sweep(scene, before_model, known + [start_displacement(before_model)])
+    before = sweep(scene, before_model, [start_displacement(before_model)])
     # the operation is made at the worst phase of the settled case (if that fails to
     # converge, with the vessels the pads hold off first lifted clear of them)
-    known = [] if warm is None else [after_model.displacements_from(warm[1].model,
-                                                                    warm[1].solution.u)]
     after = sweep(operated.scene, after_model,
-                  known + postop_starts(before_model, after_model, operated.holds_off,
-                                        before.states[before.worst]))
+                  postop_starts(before_model, after_model, operated.holds_off,
+                                before.states[before.worst]))
     s_before, s_after = _summary(before, thresholds), _summary(after, thresholds)
     worst_before, worst_after = before.states[before.worst], after.states[after.worst]
     marks = scene.landmarks["CN7"]
