@@ -94,7 +94,7 @@ class MechanicalModel:
         return np.concatenate([[0], np.cumsum([r.n_nodes for r in self.rods])[:-1]]).astype(
             np.intp)
 
-    @property
+    @cached_property
     def sponge_slot0(self) -> int:
         """First slot of the sponges (the rods' node count)."""
         return int(sum(r.n_nodes for r in self.rods))
@@ -132,7 +132,7 @@ class MechanicalModel:
         return np.concatenate([rod_dofs, start + 3 * np.arange(len(self.sponges))]).astype(
             np.intp)
 
-    @property
+    @cached_property
     def n_dof(self) -> int:
         return DOF_PER_NODE * self.sponge_slot0 + 3 * len(self.sponges)
 
