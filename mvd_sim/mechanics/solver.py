@@ -309,12 +309,11 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
                   iteration, max_iter, size, n_free)
         if size < tol_mm and same:
             # converged on these tangent planes: the answer, unless a slot has moved far
-            # from where its plane was taken (then iterate on the new planes: the next
-            # step, taken on them, ends the solve if it is as small with the same active
-            # set, as it mostly is; the planes move by under 2e-3 mm there)
+            # from where its plane was taken (then iterate on the new planes)
             if surface.refresh(model.positions(u)) == 0:
                 return _result(model, True, f"equilibrium converged in {iteration} "
                                f"iterations (last update {size:.2e} mm)", iteration, u, radii,
                                offset, load, surface)
+            previous_key = None
     return _result(model, False, f"equilibrium did not converge in {max_iter} iterations "
                    f"(last update {size:.2e} mm)", max_iter, u, radii, offset, load, surface)
