@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from mvd_sim.anatomy.vessels import arc_from_junction
@@ -68,7 +70,18 @@ def _vessel_rod(scene: Scene, name: str, materials: Materials) -> Rod:
                near_junction=near, pulsatile=tube.kind != "vein")
 
 
+# per scene (a value: never changed once made), its rods for each materials asked with: a
+# case's models with and without pads (the planner's candidates, the pulse sweeps, a
+# session's tries) share one set of rods, and with them each rod's assembled stiffness
+_RODS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def scene_rods(scene: Scene, materials: Materials) -> list[Rod]:
-    """The scene's nerves, then its tube vessels, as supported rods."""
-    return ([_nerve_rod(scene, name, materials) for name in scene.nerves]
-            + [_vessel_rod(scene, name, materials) for name in scene.vessels])
+    """The scene's nerves, then its tube vessels, as supported rods (made once per scene
+    and materials; a new list each call)."""
+    made = _RODS.setdefault(scene, {})
+    key = (materials, VESSEL_NODE_SPACING_MM)  # the spacing: benchmarks vary it
+    if key not in made:
+        made[key] = ([_nerve_rod(scene, name, materials) for name in scene.nerves]
+                     + [_vessel_rod(scene, name, materials) for name in scene.vessels])
+    return list(made[key])

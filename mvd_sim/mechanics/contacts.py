@@ -31,9 +31,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-from scipy.spatial import cKDTree
-
-from mvd_sim.core.geometry.closest import point_segment, segment_segment
+from mvd_sim.core.geometry.closest import segment_segment
+from mvd_sim.mechanics.contact_kernels import node_segment_contacts
 from mvd_sim.mechanics.surface import BrainstemSurface
 
 if TYPE_CHECKING:  # the model holds its laws, and the laws read the model
@@ -167,21 +166,6 @@ def _vertex_tangents(points: np.ndarray) -> np.ndarray:
     return tangent / np.linalg.norm(tangent, axis=1, keepdims=True)
 
 
-def _softmin_weights(keys: np.ndarray, gap: np.ndarray, width_mm: float) -> np.ndarray:
-    """Per-key normalised weights ``exp(-(gap - min gap) / width_mm)``, zero (and not
-    normalised in) beyond ``8 width_mm`` above the key's minimum."""
-    order = np.argsort(keys, kind="stable")
-    _, start = np.unique(keys[order], return_index=True)
-    lowest = np.minimum.reduceat(gap[order], start)
-    counts = np.diff(np.append(start, len(order)))
-    excess = gap[order] - np.repeat(lowest, counts)
-    w = np.where(excess < 8 * width_mm, np.exp(-excess / width_mm), 0.0)
-    total = np.add.reduceat(w, start)
-    out = np.empty_like(gap)
-    out[order] = w / np.repeat(total, counts)
-    return out
-
-
 def _make(n: int, slots, weights, normal, gap, k_soft, k_hard, capacity, body_a, body_b,
           node_b, binormal=None, curvature=0.0) -> ContactSet:
     """A :class:`ContactSet` of ``n`` contacts, scalars broadcast to ``(n,)``."""
@@ -216,66 +200,35 @@ class RodOnRod:
 
     def detect(self, model: MechanicalModel, configuration: Configuration,
                surface: BrainstemSurface, margin_mm: float) -> list[ContactSet]:
-        rods, positions, radii = model.rods, configuration.rods, configuration.radii
-        slot0, tribs, margin = model.slot0, model.tributaries, margin_mm
-        out = []
-        boxes = [(x.min(axis=0) - r.max(), x.max(axis=0) + r.max())
-                 for x, r in zip(positions, radii)]
-        trees = [cKDTree(0.5 * (x[1:] + x[:-1])) for x in positions]
-        node_trees = [cKDTree(x) for x in positions]
-        halves = [0.5 * np.linalg.norm(np.diff(x, axis=0), axis=1).max() for x in positions]
-        tangents = [_vertex_tangents(x) for x in positions]
-        for ia, rod_a in enumerate(rods):
-            xa, ra = positions[ia], radii[ia]
-            for ib, rod_b in enumerate(rods):
-                if ia == ib or np.any(boxes[ia][0] - margin > boxes[ib][1]) or \
-                        np.any(boxes[ib][0] - margin > boxes[ia][1]):
-                    continue
-                xb, rb = positions[ib], radii[ib]
-                reach = margin + ra.max() + rb.max() + halves[ib]
-                pairs = node_trees[ia].sparse_distance_matrix(trees[ib], reach,
-                                                              output_type="ndarray")
-                if len(pairs) == 0:
-                    continue
-                i, j = pairs["i"].astype(np.intp), pairs["j"].astype(np.intp)
-                mask = np.ones(len(i), dtype=bool)
-                if rod_b.name in rod_a.near_junction:
-                    mask &= ~rod_a.near_junction[rod_b.name][i]
-                if rod_a.name in rod_b.near_junction:
-                    near = rod_b.near_junction[rod_a.name]
-                    mask &= ~(near[j] | near[j + 1])
-                i, j = i[mask], j[mask]
-                if len(i) == 0:
-                    continue
-                u, dist, normal = point_segment(xa[i], xb[j], xb[j + 1])
-                r_seg = (1 - u) * rb[j] + u * rb[j + 1]
-                gap = dist - ra[i] - r_seg
-                best = _softmin_weights(i, gap, self.softmin_mm)
-                keep = np.flatnonzero((best > 0) & (gap < margin))
-                if len(keep) == 0:
-                    continue
-                i, j, u, gap, normal, share = i[keep], j[keep], u[keep], gap[keep], \
-                    normal[keep], best[keep]
-                # sliding around the segment: its direction interpolated between the vertex
-                # tangents, so the curvature term is continuous from one segment to the next
-                tangent = tangents[ib]
-                axis = (1 - u)[:, None] * tangent[j] + u[:, None] * tangent[j + 1]
-                binormal = np.cross(axis, normal)
-                binormal /= np.maximum(np.linalg.norm(binormal, axis=1), 1e-12)[:, None]
-                curvature = 1.0 / np.maximum(gap + ra[i] + (1 - u) * rb[j] + u * rb[j + 1],
-                                             1e-6)
-                dent_b = (1 - u) * rod_b.dent_mpa[j] + u * rod_b.dent_mpa[j + 1]
-                cap_b = (1 - u) * rod_b.capacity_mm[j] + u * rod_b.capacity_mm[j + 1]
-                length = 0.5 * tribs[ia][i] * share
-                slots = np.stack([slot0[ib] + j, slot0[ib] + j + 1, slot0[ia] + i], axis=1)
-                weights = np.stack([-(1 - u), -u, np.ones(len(u))], axis=1)
-                dent_a = rod_a.dent_mpa[i]
-                out.append(_make(len(i), slots, weights, normal, gap,
-                                 length * _series(dent_a, dent_b),
-                                 length * model.materials.hard_mpa,
-                                 _pair_capacity(rod_a.capacity_mm[i], cap_b),
-                                 ib, ia, i, binormal, curvature))
-        return out
+        rods = model.rods
+        x = configuration.positions[:model.sponge_slot0]
+        radius = np.concatenate(configuration.radii)
+        rod_a, rod_b, node_a, seg_b, u, gap, normal, share = node_segment_contacts(
+            x, radius, model.slot0, np.array([rod.n_nodes for rod in rods], np.intp),
+            model.junction_skip, margin_mm, self.softmin_mm)
+        if len(gap) == 0:
+            return []
+        tangent = np.concatenate([_vertex_tangents(p) for p in configuration.rods])
+        dent = np.concatenate([rod.dent_mpa for rod in rods])
+        capacity = np.concatenate([rod.capacity_mm for rod in rods])
+        trib = np.concatenate(model.tributaries)
+        # sliding around the segment: its direction interpolated between the vertex tangents,
+        # so the curvature term is continuous from one segment to the next
+        axis = (1 - u)[:, None] * tangent[seg_b] + u[:, None] * tangent[seg_b + 1]
+        binormal = np.cross(axis, normal)
+        binormal /= np.maximum(np.linalg.norm(binormal, axis=1), 1e-12)[:, None]
+        curvature = 1.0 / np.maximum(gap + radius[node_a] + (1 - u) * radius[seg_b]
+                                     + u * radius[seg_b + 1], 1e-6)
+        dent_b = (1 - u) * dent[seg_b] + u * dent[seg_b + 1]
+        cap_b = (1 - u) * capacity[seg_b] + u * capacity[seg_b + 1]
+        length = 0.5 * trib[node_a] * share
+        slots = np.stack([seg_b, seg_b + 1, node_a], axis=1)
+        weights = np.stack([-(1 - u), -u, np.ones(len(u))], axis=1)
+        return [_make(len(gap), slots, weights, normal, gap,
+                      length * _series(dent[node_a], dent_b),
+                      length * model.materials.hard_mpa,
+                      _pair_capacity(capacity[node_a], cap_b), rod_b, rod_a,
+                      node_a - model.slot0[rod_a], binormal, curvature)]
 
 
 @dataclass(frozen=True)
@@ -285,15 +238,14 @@ class RodOnBrainstem:
 
     def detect(self, model: MechanicalModel, configuration: Configuration,
                surface: BrainstemSurface, margin_mm: float) -> list[ContactSet]:
-        idx = [np.flatnonzero(rod.brainstem_contact) for rod in model.rods]
-        slots = np.concatenate([model.slot0[k] + i for k, i in enumerate(idx)])
+        slots = model.brainstem_slots
         if len(slots) == 0:
             return []
-        x = np.concatenate([configuration.rods[k][i] for k, i in enumerate(idx)])
-        r = np.concatenate([configuration.radii[k][i] for k, i in enumerate(idx)])
-        trib = np.concatenate([model.tributaries[k][i] for k, i in enumerate(idx)])
-        body = np.concatenate([np.full(len(i), k) for k, i in enumerate(idx)])
-        node = np.concatenate(idx)
+        x = configuration.positions[slots]
+        r = np.concatenate(configuration.radii)[slots]
+        trib = np.concatenate(model.tributaries)[slots]
+        body = np.repeat(np.arange(len(model.rods)), [rod.n_nodes for rod in model.rods])[slots]
+        node = slots - model.slot0[body]
         distance, normal = surface.query(slots, x)
         gap = distance - r
         near = gap < margin_mm
@@ -316,40 +268,46 @@ class SpongeOnRod:
     def detect(self, model: MechanicalModel, configuration: Configuration,
                surface: BrainstemSurface, margin_mm: float) -> list[ContactSet]:
         materials, out = model.materials, []
+        if not model.sponges:
+            return out
+        x = configuration.positions[:model.sponge_slot0]
+        r = np.concatenate(configuration.radii)
+        rod = np.repeat(np.arange(len(model.rods)), [rod.n_nodes for rod in model.rods])
+        names = np.array([rod.name for rod in model.rods], dtype=object)[rod]
+        node = np.arange(len(x)) - model.slot0[rod]
+        dent = np.concatenate([rod.dent_mpa for rod in model.rods])
+        capacity = np.concatenate([rod.capacity_mm for rod in model.rods])
+        trib = np.concatenate(model.tributaries)
         for k, sponge in enumerate(model.sponges):
-            facing = sponge.facing
-            for ia, rod in enumerate(model.rods):
-                x, r = configuration.rods[ia], configuration.radii[ia]
-                height, across = sponge.over_faces(x, configuration.centres[k])
-                if rod.name == sponge.holds_off:
-                    side = np.ones(len(x))
-                elif rod.name == sponge.against:
-                    side = -np.ones(len(x))
-                else:
-                    side = np.where(height >= 0, 1.0, -1.0)
-                gap = side * height - sponge.radius_mm - r
-                # full contact over the footprint; at its rim the share of the rod's section
-                # still over the pad falls linearly to zero, so the force is continuous as a
-                # rod slides off
-                share = np.clip((sponge.radius_mm + r - across) / r, 0.0, 1.0)
-                # a node beyond the far face is not in this pad (it lies behind it)
-                within = side * height > -(sponge.radius_mm + r)
-                idx = np.flatnonzero((gap < margin_mm) & (share > 0) & within)
-                if len(idx) == 0:
-                    continue
-                n = len(idx)
-                normal = side[idx, None] * facing
-                slots = np.stack([np.full(n, model.sponge_slot0 + k), -np.ones(n, np.intp),
-                                  model.slot0[ia] + idx], axis=1)
-                weights = np.tile([-1.0, 0.0, 1.0], (n, 1))
-                length = model.tributaries[ia][idx] * share[idx]
-                felt = np.full(n, materials.sponge_youngs_mpa)
-                out.append(_make(
-                    n, slots, weights, normal, gap[idx],
-                    length * _series(felt, rod.dent_mpa[idx]), length * materials.hard_mpa,
-                    _pair_capacity(materials.sponge_compressibility * sponge.radius_mm,
-                                   rod.capacity_mm[idx]),
-                    len(model.rods) + k, ia, idx))
+            height, across = sponge.over_faces(x, configuration.centres[k])
+            # the vessel it holds off on its +facing face, the rod it is seated against on
+            # the other, any other rod on the face it is nearer to
+            side = np.where(names == sponge.holds_off, 1.0,
+                            np.where(names == sponge.against, -1.0,
+                                     np.where(height >= 0, 1.0, -1.0)))
+            gap = side * height - sponge.radius_mm - r
+            # full contact over the footprint; at its rim the share of the rod's section
+            # still over the pad falls linearly to zero, so the force is continuous as a
+            # rod slides off
+            share = np.clip((sponge.radius_mm + r - across) / r, 0.0, 1.0)
+            # a node beyond the far face is not in this pad (it lies behind it)
+            within = side * height > -(sponge.radius_mm + r)
+            idx = np.flatnonzero((gap < margin_mm) & (share > 0) & within)
+            if len(idx) == 0:
+                continue
+            n = len(idx)
+            normal = side[idx, None] * sponge.facing
+            slots = np.stack([np.full(n, model.sponge_slot0 + k), -np.ones(n, np.intp), idx],
+                             axis=1)
+            weights = np.tile([-1.0, 0.0, 1.0], (n, 1))
+            length = trib[idx] * share[idx]
+            felt = np.full(n, materials.sponge_youngs_mpa)
+            out.append(_make(
+                n, slots, weights, normal, gap[idx],
+                length * _series(felt, dent[idx]), length * materials.hard_mpa,
+                _pair_capacity(materials.sponge_compressibility * sponge.radius_mm,
+                               capacity[idx]),
+                len(model.rods) + k, rod[idx], node[idx]))
         return out
 
 

@@ -16,6 +16,7 @@ its caller creates (:meth:`MechanicalModel.new_surface`) and owns.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -35,7 +36,28 @@ from mvd_sim.core.materials import Materials
 from mvd_sim.mechanics.sections import nerve_section, vessel_section
 from mvd_sim.mechanics.surface import BrainstemSurface
 
-__all__ = ["MechanicalModel"]
+__all__ = ["MechanicalModel", "rod_stiffness"]
+
+# per rod (a value: never changed once made), its stiffness for each materials it was asked
+# with; an operated model shares the case's rods, so the planner's candidates and the pulse
+# sweeps assemble each rod once
+_ROD_STIFFNESS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def rod_stiffness(rod: Rod, materials: Materials) -> sp.csr_matrix:
+    """(6 n, 6 n) stiffness of one rod's frame and tethers (N/mm, N, N mm), ``n`` its nodes;
+    computed once per rod and materials."""
+    cached = _ROD_STIFFNESS.setdefault(rod, {})
+    if materials not in cached:
+        tube = rod.tube
+        radius = 0.5 * (tube.radius[1:] + tube.radius[:-1])
+        section = (nerve_section(radius, materials) if tube.kind in ("CN7", "CN8")
+                   else vessel_section(tube.kind, radius, materials))
+        frame = frame_stiffness(tube.points, section.ea_n, section.gj_nmm2, section.ei_nmm2)
+        tether = np.zeros((rod.n_nodes, DOF_PER_NODE))
+        tether[:, :3] = rod.tether_n_per_mm[:, None]
+        cached[materials] = (frame + sp.diags(tether.ravel())).tocsr()
+    return cached[materials]
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,7 +104,7 @@ class MechanicalModel:
         return np.concatenate([[0], np.cumsum([r.n_nodes for r in self.rods])[:-1]]).astype(
             np.intp)
 
-    @property
+    @cached_property
     def sponge_slot0(self) -> int:
         """First slot of the sponges (the rods' node count)."""
         return int(sum(r.n_nodes for r in self.rods))
@@ -93,6 +115,26 @@ class MechanicalModel:
         return self.sponge_slot0 + len(self.sponges)
 
     @cached_property
+    def brainstem_slots(self) -> np.ndarray:
+        """(k,) slots of the rod nodes that may touch the brainstem
+        (``Rod.brainstem_contact``), in order."""
+        return np.concatenate([first + np.flatnonzero(rod.brainstem_contact)
+                               for rod, first in zip(self.rods, self.slot0)]
+                              + [np.empty(0, np.intp)]).astype(np.intp)
+
+    @cached_property
+    def junction_skip(self) -> np.ndarray:
+        """(rods, rods, rod slots) bool: ``[a, b, k]`` is True where node ``k`` (of rod a)
+        never touches rod b (``Rod.near_junction``: a branch near its trunk)."""
+        skip = np.zeros((len(self.rods), len(self.rods), self.sponge_slot0), dtype=bool)
+        index = {rod.name: k for k, rod in enumerate(self.rods)}
+        for a, (rod, first) in enumerate(zip(self.rods, self.slot0)):
+            for name, near in rod.near_junction.items():
+                if name in index:
+                    skip[a, index[name], first:first + rod.n_nodes] = near
+        return skip
+
+    @cached_property
     def slot_dof(self) -> np.ndarray:
         """(slots,) first DOF of each slot."""
         rod_dofs = DOF_PER_NODE * np.arange(self.sponge_slot0)
@@ -100,7 +142,7 @@ class MechanicalModel:
         return np.concatenate([rod_dofs, start + 3 * np.arange(len(self.sponges))]).astype(
             np.intp)
 
-    @property
+    @cached_property
     def n_dof(self) -> int:
         return DOF_PER_NODE * self.sponge_slot0 + 3 * len(self.sponges)
 
@@ -217,17 +259,7 @@ class MechanicalModel:
     @cached_property
     def stiffness(self) -> sp.csr_matrix:
         """Static stiffness: rod frames, tethers, sponge holds and slings (N/mm, N, N mm)."""
-        blocks = []
-        for rod in self.rods:
-            tube = rod.tube
-            radius = 0.5 * (tube.radius[1:] + tube.radius[:-1])
-            section = (nerve_section(radius, self.materials) if tube.kind in ("CN7", "CN8")
-                       else vessel_section(tube.kind, radius, self.materials))
-            frame = frame_stiffness(tube.points, section.ea_n, section.gj_nmm2,
-                                    section.ei_nmm2)
-            tether = np.zeros((rod.n_nodes, DOF_PER_NODE))
-            tether[:, :3] = rod.tether_n_per_mm[:, None]
-            blocks.append(frame + sp.diags(tether.ravel()))
+        blocks = [rod_stiffness(rod, self.materials) for rod in self.rods]
         if self.sponges:
             blocks.append(sp.identity(3 * len(self.sponges))
                           * self.materials.sponge_hold_n_per_mm)

@@ -6,7 +6,8 @@ the pulse: ``MechanicalModel.sling_force``), and a piecewise quadratic penalty f
 contact the model's laws find (:mod:`mvd_sim.mechanics.contacts`).
 Each iteration detects contacts in the current configuration, linearises their gaps about it
 (normals and closest points updated: a contact can slide and open), and solves the resulting
-sparse symmetric system exactly: Gauss-Newton while the active set changes, Newton (with the
+sparse symmetric system exactly (an LDL^T factorisation, :class:`_Factor`, whose symbolic
+analysis is reused while the contacts' sparsity pattern holds): Gauss-Newton while the active set changes, Newton (with the
 softening curvature term of tube-on-tube contacts) once it has settled. Steps that fail to
 shrink are damped. The brainstem's tangent planes (:mod:`mvd_sim.mechanics.surface`) are
 refreshed at the first iteration and checked at convergence. Iteration stops when the
@@ -23,6 +24,7 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
+import qdldl
 import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
@@ -105,15 +107,64 @@ class _Rows:
         return np.bincount(self.dofs[keep], (self.coef * values[:, None])[keep],
                            minlength=n_dof)
 
-    def gram(self, weights: np.ndarray, free_index: np.ndarray, n_free: int) -> sp.csc_matrix:
-        """``sum_i w_i r_i r_i^T`` restricted to the free DOFs."""
+    def gram(self, weights: np.ndarray, free_index: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``sum_i w_i r_i r_i^T`` restricted to the free DOFs: the upper triangle's
+        entries as (rows, columns, values), duplicates not summed."""
         local = free_index[np.maximum(self.dofs, 0)]
         local = np.where(self.dofs >= 0, local, -1)
         block = weights[:, None, None] * self.coef[:, :, None] * self.coef[:, None, :]
         rows = np.broadcast_to(local[:, :, None], block.shape)
         cols = np.broadcast_to(local[:, None, :], block.shape)
-        keep = (rows >= 0) & (cols >= 0)
-        return sp.csc_matrix((block[keep], (rows[keep], cols[keep])), shape=(n_free, n_free))
+        keep = (rows >= 0) & (rows <= cols)
+        return rows[keep], cols[keep], block[keep]
+
+
+class _Factor:
+    """Sparse LDL^T solves of the Newton systems of one solve (QDLDL: an approximate minimum
+    degree ordering and the elimination tree once per sparsity pattern, then only the
+    numbers). The static stiffness is fixed; the contacts add a pattern that stays the same
+    while the active set does, so near convergence each system reuses the symbolic
+    analysis of the one before.
+
+    Parameters
+    ----------
+    static : (n_free, n_free) sparse matrix
+        The static stiffness on the free DOFs (symmetric).
+    """
+
+    def __init__(self, static: sp.spmatrix):
+        upper = sp.triu(static, format="coo")
+        self.n = static.shape[0]
+        self.rows, self.cols, self.values = upper.row, upper.col, upper.data
+        self._solver, self._pattern = None, None
+
+    def solve(self, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+              rhs: np.ndarray) -> np.ndarray:
+        """``(static + sum of parts) x = rhs``; each part is upper-triangle entries
+        (rows, columns, values) of a symmetric term."""
+        rows = np.concatenate([self.rows] + [p[0] for p in parts])
+        cols = np.concatenate([self.cols] + [p[1] for p in parts])
+        values = np.concatenate([self.values] + [p[2] for p in parts])
+        matrix = sp.csc_matrix((values, (rows, cols)), shape=(self.n, self.n))
+        matrix.sum_duplicates()
+        pattern = (matrix.indptr, matrix.indices)
+        try:
+            if self._pattern is not None and np.array_equal(pattern[0], self._pattern[0]) \
+                    and np.array_equal(pattern[1], self._pattern[1]):
+                self._solver.update(matrix, upper=True)
+            else:
+                self._solver, self._pattern = qdldl.Solver(matrix, upper=True), pattern
+            x = self._solver.solve(rhs)
+        except ValueError:  # a zero pivot: the system is singular without pivoting
+            x = np.full(self.n, np.nan)
+        if np.all(np.isfinite(x)):
+            return x
+        # an indefinite Newton system (the softening curvature term far from equilibrium)
+        # can break an unpivoted LDL^T; LU with partial pivoting solves it
+        self._pattern = None
+        full = matrix + sp.triu(matrix, k=1).T
+        return spsolve(full.tocsc(), rhs, permc_spec="NATURAL")
 
 
 def _state(contacts: ContactSet) -> np.ndarray:
@@ -212,7 +263,7 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
     load = np.zeros(n) if load is None else load
     k_static = model.stiffness
     f_static = k_static @ offset + load + model.sling_force(offset)
-    k_ff = k_static[free][:, free].tocsc()
+    factor = _Factor(k_static[free][:, free])
     relax, previous_step, previous_key = 1.0, np.inf, None
     for iteration in range(1, max_iter + 1):
         configuration = model.configuration(u, radii)
@@ -233,15 +284,15 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
         # Newton on the penalty energy: k grad(g) grad(g)^T plus, once the active set has
         # settled, the curvature term k g d2g that softens sliding around a tube pressed
         # into (far from equilibrium it could make the system indefinite)
-        lhs = k_ff + normal.gram(k_eff, free_index, n_free)
+        parts = [normal.gram(k_eff, free_index)]
         rhs = f_static - normal.transpose_apply(k_eff * (gap - normal.apply(u)) + c_sat, n)
         if same:
             soft = (k_eff * gap + c_sat) * contacts.curvature[active]
             around = _Rows(model, contacts, active, contacts.binormal)
-            lhs = lhs + around.gram(soft, free_index, n_free)
+            parts.append(around.gram(soft, free_index))
             rhs = rhs + around.transpose_apply(soft * around.apply(u), n)
         u_new = np.zeros(n)
-        u_new[free] = spsolve(lhs.tocsc(), rhs[free], permc_spec="NATURAL")
+        u_new[free] = factor.solve(parts, rhs[free])
         step = u_new - u
         size = float(np.max(np.abs(step), initial=0.0))
         # the iteration contracts when each linear step shrinks; a step that does not (an

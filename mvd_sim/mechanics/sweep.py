@@ -5,7 +5,8 @@ pulsatile shift and pressure load all scale with it, :mod:`mvd_sim.mechanics.pul
 cycle is sampled on a dense phase grid (:data:`DENSE_PHASES`, doubled until the extreme
 sampled level moves the worst clearance by less than :data:`CLEARANCE_TOL_MM`), and the model
 is solved at the grid's highest and lowest levels and at :data:`LEVEL_QUANTILES` between,
-from the top down (each solve starts from the previous one). The worst clearance between the
+from the top down (each solve starts from the line through the two solved levels nearest
+its own, else from the nearest). The worst clearance between the
 vessels and CN VII is then normally monotone in the level: worst at the highest level (a
 vessel pulsing into the nerve) or at the lowest (one pulsing away from it, e.g. off a pad),
 and the grid is refined at that end. If it is not monotone (within the tolerance), the levels
@@ -104,6 +105,21 @@ def settle_from(scene: Scene, model: MechanicalModel, level: float,
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _predicted(states: list[Settled], level: float) -> list[np.ndarray]:
+    """Starts at ``level`` from solved states: the displacements interpolated (or
+    extrapolated) linearly in the level through the two solved nearest it, then the nearest
+    one's; none without solved states. (The state moves smoothly with the level while the
+    contacts hold, so the line through two neighbours starts the Newton iteration nearer
+    its answer than either.)"""
+    near = sorted(states, key=lambda state: abs(state.level - level))[:2]
+    starts = [state.solution.u for state in near[:1]]
+    if len(near) == 2 and near[0].level != near[1].level:
+        (a, b) = near
+        t = (level - a.level) / (b.level - a.level)
+        starts.insert(0, a.solution.u + t * (b.solution.u - a.solution.u))
+    return starts
+
+
 def _grid(n: int) -> tuple[np.ndarray, np.ndarray]:
     phases = np.arange(n) / n
     return phases, pulse_level(phases)
@@ -119,10 +135,7 @@ def sweep(scene: Scene, model: MechanicalModel, starts: list[np.ndarray]) -> Pha
     def run(phase: float) -> float:
         if phase not in solved:
             level = float(pulse_level(phase))
-            tries = list(starts)
-            if solved:  # start from the solved state at the nearest level, else afresh
-                nearest = min(solved, key=lambda p: abs(solved[p][0].level - level))
-                tries.insert(0, solved[nearest][0].solution.u)
+            tries = _predicted([state for state, _ in solved.values()], level) + list(starts)
             _log.info("pulse sweep: solving at pulse level %.2f (%d solved)", level,
                       len(solved))
             state = settle_from(scene, model, level, tries, surface)

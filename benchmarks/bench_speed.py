@@ -1,0 +1,185 @@
+"""Solve, decompression and plan times, this code against an earlier commit, in one run
+(issue #27).
+
+Run: ``python benchmarks/bench_speed.py [BASELINE] [SAMPLED]`` from a git checkout (default
+baseline 7357070, the code before issue #27's speed-ups; 100 sampled cases). The baseline's
+``mvd_sim`` is taken with ``git archive`` into a temporary folder. Two worker processes, one
+on each code, one thread each, take the same tasks in turn (the baseline first, then this
+code, case by case), so both see the same load on this shared VM; each warms up on the case
+before timing it.
+
+Per bundled case with a CN VII contact (min / median of repeats):
+
+- one solve: the case with a 2 mm pad at its first CN VII contact settled at systole, from
+  the settled case (:func:`~mvd_sim.surgery.decompress.postop_starts`), 5 repeats;
+- decompress: that operation judged through the pulse (both sweeps), 3 repeats;
+- plan: :func:`mvd_sim.plan`, 3 repeats;
+
+then the plan of each of the first SAMPLED cases of seed 11 (of 300), once each, with the
+median and the largest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPEATS = {"solve": 5, "decompress": 3, "plan": 3, "sampled": 1}
+SEED, N = 11, 300
+
+
+# -- the worker: runs in a process of its own, on whichever mvd_sim is on its path ---------
+def _case(name: str):
+    if name.startswith("sampled:"):
+        from mvd_sim.dataset.priors import load_priors
+        from mvd_sim.dataset.sampler import sample
+        return sample(load_priors(), SEED, N, int(name.split(":")[1])).case
+    import mvd_sim
+    return mvd_sim.load_case(name)
+
+
+def _pad(case):
+    import mvd_sim
+    from mvd_sim.scenario import SpongeSpec
+    contacts = [c for c in mvd_sim.analyze(case.scene).contacts if c.nerve == "CN7"]
+    if not contacts:
+        return None
+    c = contacts[0]
+    return [SpongeSpec(diameter_mm=2.0, s_mm=c.s_deepest_mm, vessel=c.vessel)]
+
+
+def _job(kind: str, name: str):
+    """A function timing one task (no argument), or None if the case has no CN VII contact."""
+    import mvd_sim
+    from mvd_sim.mechanics.simulate import build_model, settle
+    from mvd_sim.mechanics.sweep import settle_from
+    from mvd_sim.surgery.decompress import decompress_states, postop_starts
+    from mvd_sim.surgery.pads import place_sponges
+    case = _case(name)
+    if kind in ("plan", "sampled"):
+        return lambda: mvd_sim.plan(case)
+    pad = _pad(case)
+    if pad is None:
+        return None
+    if kind == "decompress":
+        return lambda: decompress_states(case, mvd_sim.Operation(pads=pad))
+    scene = case.scene
+    before_model = build_model(scene)
+    before = settle(scene, level=1.0, model=before_model)
+    bodies, holds_off = place_sponges(scene, pad)
+
+    def one_solve():
+        model = build_model(scene, bodies)
+        settle_from(scene, model, 1.0, postop_starts(before_model, model, holds_off, before))
+    return one_solve
+
+
+def worker() -> None:
+    """Answer ``kind name`` lines on stdin with one JSON line of times (s) each."""
+    for line in sys.stdin:
+        kind, name = line.split()
+        try:
+            job = _job(kind, name)
+            if job is None:
+                times = []
+            else:
+                if kind != "sampled":
+                    job()  # warm: the case's kernels and caches
+                times = []
+                for _ in range(REPEATS[kind]):
+                    start = time.perf_counter()
+                    job()
+                    times.append(time.perf_counter() - start)
+            answer = {"times": times}
+        except Exception as err:  # noqa: BLE001 - reported, the run goes on
+            answer = {"error": f"{type(err).__name__}: {err}"}
+        print(json.dumps(answer), flush=True)
+
+
+# -- the driver --------------------------------------------------------------------------
+class _Worker:
+    def __init__(self, path: str):
+        env = {**os.environ, "PYTHONPATH": path, "OMP_NUM_THREADS": "1",
+               "OPENBLAS_NUM_THREADS": "1", "NUMBA_NUM_THREADS": "1"}
+        self.process = subprocess.Popen([sys.executable, __file__, "--worker"], env=env,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        text=True, cwd=tempfile.gettempdir())
+
+    def ask(self, kind: str, name: str) -> dict:
+        self.process.stdin.write(f"{kind} {name}\n")
+        self.process.stdin.flush()
+        return json.loads(self.process.stdout.readline())
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def _ms(times: list[float]) -> str:
+    if not times:
+        return f"{'-':>17}"
+    ordered = sorted(times)
+    return f"{ordered[0] * 1e3:8.1f} /{ordered[len(ordered) // 2] * 1e3:8.1f}"
+
+
+def main(baseline: str, n_sampled: int) -> None:
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as base:
+        archive = subprocess.run(["git", "-C", str(root), "archive", baseline, "mvd_sim",
+                                  "scenarios"], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", base], input=archive, check=True)
+        old, new = _Worker(base), _Worker(str(root))
+        try:
+            _run(old, new, baseline, n_sampled)
+        finally:
+            old.close()
+            new.close()
+
+
+def _run(old: _Worker, new: _Worker, baseline: str, n_sampled: int) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import mvd_sim
+    print(f"one thread per process; ms, min / median of repeats; old = {baseline}, new = this "
+          "code; ratio = old / new of the medians")
+    print(f"{'case':<26} {'task':<10} {'old':>17} {'new':>17} {'ratio':>6}")
+    for name in sorted(mvd_sim.bundled_scenarios()):
+        for kind in ("solve", "decompress", "plan"):
+            a, b = old.ask(kind, name), new.ask(kind, name)
+            if "error" in a or "error" in b:
+                print(f"{name:<26} {kind:<10} {a.get('error', '')[:40]} | "
+                      f"{b.get('error', '')[:40]}")
+                continue
+            if not a["times"]:
+                break  # no CN VII contact: no pad to place (the plan is nothing to do)
+            ratio = sorted(a["times"])[len(a["times"]) // 2] / \
+                sorted(b["times"])[len(b["times"]) // 2]
+            print(f"{name:<26} {kind:<10} {_ms(a['times'])} {_ms(b['times'])} {ratio:5.1f}x",
+                  flush=True)
+    plans = {"old": [], "new": []}
+    errors = {"old": 0, "new": 0}
+    for k in range(n_sampled):
+        for label, w in (("old", old), ("new", new)):
+            answer = w.ask("sampled", f"sampled:{k}")
+            if "error" in answer:
+                errors[label] += 1
+            else:
+                plans[label] += answer["times"]
+    for label in ("old", "new"):
+        t = sorted(plans[label])
+        print(f"plans of {n_sampled} sampled cases (seed {SEED} of {N}), {label}: median "
+              f"{t[len(t) // 2] * 1e3:.0f} ms, largest {t[-1] * 1e3:.0f} ms, "
+              f"{sum(x <= 1.0 for x in t)} of {len(t)} within 1 s, {errors[label]} errors")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--worker"]:
+        worker()
+    else:
+        arguments = sys.argv[1:]
+        main(arguments[0] if arguments else "7357070",
+             int(arguments[1]) if len(arguments) > 1 else 100)

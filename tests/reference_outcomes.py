@@ -1,0 +1,105 @@
+"""Reference outcomes of the planner and the decompression, to hold a faster solver to.
+
+Run: ``python tests/reference_outcomes.py OUT.json [WORKERS]`` with the mvd-sim to take the
+reference from on the path. ``tests/surgery/reference_outcomes.json`` was made from the code
+before issue #27's speed-ups (commit 7357070)::
+
+    mkdir /tmp/base && git archive 7357070 mvd_sim scenarios | tar -x -C /tmp/base
+    PYTHONPATH=/tmp/base python tests/reference_outcomes.py tests/surgery/reference_outcomes.json
+
+(about 5 minutes on 2 cores with that code). Imported by the test, it is the one definition
+of what is recorded.
+
+For every bundled case and :data:`SAMPLED` sampled ones (seed 11 of 300, the first 100 and
+case 261, which did not settle then) it records the plan (feasible, its moves) and, where the
+plan predicts, the decompression's verdict, worst clearances, nerve deviations, each
+vessel's displacement and the CN VII / CN VIII contacts' severities, before and after; for
+every bundled case also the decompression of its own operation (:func:`mvd_sim.decompress`).
+A case whose plan or decompression raises records the error's type.
+``tests/surgery/test_reference_outcomes.py`` compares the current code with it (the
+tolerances are stated there).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from concurrent.futures import ProcessPoolExecutor
+
+import mvd_sim
+from mvd_sim.case import Case
+from mvd_sim.core.errors import MvdSimError
+from mvd_sim.dataset.priors import load_priors
+from mvd_sim.dataset.sampler import sample
+
+SEED, N = 11, 300
+SAMPLED = tuple(range(100)) + (261,)
+
+
+def _move(move) -> dict:
+    out = {"kind": move.kind, "vessel": move.vessel}
+    if move.sponge is not None:
+        pad = move.sponge
+        out.update(seat=pad.seat, shape=pad.shape, diameter_mm=pad.diameter_mm,
+                   where_mm=pad.vessel_s_mm if pad.vessel_s_mm is not None else pad.s_mm)
+    if move.transposition is not None:
+        out.update(distance_mm=move.transposition.distance_mm,
+                   where_mm=move.transposition.vessel_s_mm)
+    return out
+
+
+def _state(summary) -> dict:
+    return {"worst_clearance_mm": summary.worst_clearance_mm,
+            "nerve_deviation_mm": summary.nerve_deviation_mm,
+            "contacts": sorted([c.vessel, c.nerve, c.segment, c.severity]
+                               for c in summary.contacts + summary.cn8_contacts)}
+
+
+def _report(report) -> dict:
+    return {"status": report.status, "before": _state(report.before),
+            "after": _state(report.after),
+            "displacement_mm": {v.vessel: [v.displacement_before_mm, v.displacement_after_mm]
+                                for v in report.vessels}}
+
+
+def outcome(case: Case, own_operation: bool) -> dict:
+    """What the reference records of one case."""
+    row: dict = {}
+    try:
+        plan = mvd_sim.plan(case)
+        row["plan"] = {"feasible": plan.feasible, "moves": [_move(m) for m in plan.moves],
+                       "predicted": None if plan.predicted is None
+                       else _report(plan.predicted)}
+    except MvdSimError as err:
+        row["plan"] = {"error": type(err).__name__}
+    if own_operation:
+        try:
+            row["decompress"] = _report(mvd_sim.decompress(case))
+        except MvdSimError as err:
+            row["decompress"] = {"error": type(err).__name__}
+    return row
+
+
+def bundled(name: str) -> tuple[str, dict]:
+    """The key and the outcome of a bundled case."""
+    return f"bundled:{name}", outcome(Case.bundled(name), True)
+
+
+def sampled(index: int) -> tuple[str, dict]:
+    """The key and the outcome of sampled case ``index`` (seed :data:`SEED` of :data:`N`)."""
+    return f"sampled:{SEED}:{N}:{index}", outcome(sample(load_priors(), SEED, N, index).case,
+                                                   False)
+
+
+def main(out: str, workers: int) -> None:
+    with ProcessPoolExecutor(workers) as pool:
+        rows = dict(pool.map(bundled, sorted(mvd_sim.bundled_scenarios())))
+        rows.update(pool.map(sampled, SAMPLED))
+    with open(out, "w", encoding="utf-8") as handle:
+        json.dump(rows, handle, indent=1, sort_keys=True)
+        handle.write("\n")
+    print(f"{out}: {len(rows)} cases")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 2)
