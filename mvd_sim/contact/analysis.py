@@ -53,8 +53,8 @@ from mvd_sim.core.tube import Tube
 from mvd_sim.scene.scene import Scene
 
 __all__ = ["REPORT_SCHEMA", "REPORT_SCHEMA_VERSION", "Contact", "VesselContact",
-           "LesionContact", "VesselAtRisk", "Culprit", "ContactReport", "analyze", "PATCH_MARGIN_MM",
-           "patch_severity"]
+           "LesionContact", "VesselAtRisk", "Culprit", "ContactReport", "analyze",
+           "PATCH_MARGIN_MM", "patch_severity"]
 
 REPORT_SCHEMA = "mvd-sim/contact-report"
 REPORT_SCHEMA_VERSION = 1
