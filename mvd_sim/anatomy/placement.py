@@ -79,7 +79,7 @@ from mvd_sim.core.tube import Tube
 from mvd_sim.scenario.schema import NERVES
 
 __all__ = ["ContactRequest", "resolve_side", "clear_side", "clearing_side", "other_nerves",
-           "deviate_nerve", "deviation_fits_from",
+           "deviate_nerve", "deviation_fits_from", "relax_vessel",
            "place_vessel", "avoid_tubes", "DEVIATION_HALF_WIDTH_MM", "CROSSING_HALF_LENGTH_MM",
            "AVOIDANCE_CLEARANCE_MM", "SIDE_TOLERANCE_DEG", "TURN_RADII"]
 
@@ -828,6 +828,14 @@ def _check_no_cusp(points: np.ndarray, name: str, field: str) -> None:
         raise ScenarioError(f"{field}: {name} would fold back on itself {s_mm:.1f} mm along "
                             "its course; the course cannot reach this contact without "
                             "folding; try another side or crossing angle")
+
+
+def relax_vessel(brainstem: Brainstem, points: np.ndarray, radius_mm: np.ndarray
+                 ) -> np.ndarray:
+    """The vessel ``points`` (n, 3, mm, scene frame) of radii ``radius_mm`` (n,) with its
+    bends relaxed off the brainstem as placement relaxes them (:func:`_relaxed`), its ends
+    fixed."""
+    return _relaxed(brainstem, points, radius_mm, [], [])[0]
 
 
 def _relaxed(brainstem: Brainstem, points: np.ndarray, radius_mm: np.ndarray,
