@@ -281,6 +281,7 @@ def import_volume(volume: LabelVolume, label_map: LabelMap,
                     "facial_nerve": {"attached_segment_length_mm": round(rdp, 3)},
                     "segmented": {"rexp_midline_mm": np.round(rexp, 4).tolist(), **roots,
                                   "fit_rms_mm": round(fit.rms_mm, 4),
+                                  "voxel_mm": round(float(volume.spacing_mm.max()), 4),
                                   "source": str(volume.source)[-500:]}},
         "vessels": vessels,
     }
