@@ -9,7 +9,9 @@ the RExP where CN VII meets the fitted brainstem and the RDP where it leaves it
 frame: the fitted brainstem's midline frame
 (x = patient's right, y anterior, z rostral) moved to the RExP, as atlas cases. The side is
 the side of the midline CN VII lies on, unless given. The scenario it returns builds (it is
-checked by building it), so every command takes it.
+checked by building it), so every command takes it. It records the image's largest voxel
+spacing (``anatomy.segmented.voxel_mm``; a mesh folder's: the spacing it is voxelised at),
+by which the case is graded (:func:`mvd_sim.case.case_thresholds`).
 """
 
 from __future__ import annotations
