@@ -26,14 +26,14 @@ from functools import cached_property
 from pathlib import Path
 
 from mvd_sim.core.errors import ScenarioError
-from mvd_sim.core.labels import DEFAULT_THRESHOLDS, SeverityThresholds
+from mvd_sim.core.labels import DEFAULT_THRESHOLDS, SeverityThresholds, image_thresholds
 from mvd_sim.core.materials import Materials
 from mvd_sim.scenario import (ScenarioSpec, SpongeSpec, bundled_scenarios, case_fingerprint,
                               load_scenario, materials_of, resolve_scenario)
 from mvd_sim.scene.build import build_scene
 from mvd_sim.scene.scene import Scene
 
-__all__ = ["Case", "load_case", "load_scene"]
+__all__ = ["Case", "case_thresholds", "load_case", "load_scene"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,7 +51,8 @@ class Case:
     materials : Materials
         Moduli and supports: the defaults with ``spec.mechanics`` applied.
     thresholds : SeverityThresholds
-        The contact engine's millimetre thresholds (``analyze`` and the verdicts use them).
+        The contact engine's millimetre thresholds (``analyze`` and the verdicts use them):
+        unless given, the case's own (:func:`case_thresholds`).
     source : Path or None
         The scenario file, where there is one.
     """
@@ -65,9 +66,10 @@ class Case:
 
     @classmethod
     def from_spec(cls, spec: ScenarioSpec, name: str = "case",
-                  thresholds: SeverityThresholds = DEFAULT_THRESHOLDS,
+                  thresholds: SeverityThresholds | None = None,
                   source: Path | None = None) -> Case:
-        """Build the case of a validated scenario.
+        """Build the case of a validated scenario, graded with ``thresholds`` (None: the
+        case's own, :func:`case_thresholds`).
 
         Raises
         ------
@@ -76,8 +78,8 @@ class Case:
             (one line, prefixed with ``source`` when given).
         """
         try:
-            return cls(name, spec, build_scene(spec, name=name), materials_of(spec), thresholds,
-                       source)
+            return cls(name, spec, build_scene(spec, name=name), materials_of(spec),
+                       case_thresholds(spec) if thresholds is None else thresholds, source)
         except ScenarioError as err:
             if source is None:
                 raise
@@ -85,7 +87,7 @@ class Case:
 
     @classmethod
     def from_yaml(cls, path: str | os.PathLike,
-                  thresholds: SeverityThresholds = DEFAULT_THRESHOLDS) -> Case:
+                  thresholds: SeverityThresholds | None = None) -> Case:
         """The case of a scenario file (named by its file stem).
 
         Raises
@@ -97,7 +99,7 @@ class Case:
         return cls.from_spec(load_scenario(path), path.stem, thresholds, path)
 
     @classmethod
-    def bundled(cls, name: str, thresholds: SeverityThresholds = DEFAULT_THRESHOLDS) -> Case:
+    def bundled(cls, name: str, thresholds: SeverityThresholds | None = None) -> Case:
         """A bundled case by name (``mvd-sim list`` shows them).
 
         Raises
@@ -126,8 +128,19 @@ class Case:
         return dataclasses.replace(self, thresholds=thresholds)
 
 
+def case_thresholds(spec: ScenarioSpec) -> SeverityThresholds:
+    """The thresholds a scenario's case is graded with unless the user gives others: a
+    case imported from an image (``anatomy.segmented.voxel_mm``) with the thresholds that
+    image can tell (:func:`~mvd_sim.core.labels.image_thresholds`), any other with the
+    defaults. The one place a case's thresholds are chosen."""
+    segmented = spec.anatomy.segmented
+    if segmented is not None and segmented.voxel_mm is not None:
+        return image_thresholds(segmented.voxel_mm)
+    return DEFAULT_THRESHOLDS
+
+
 def load_case(scenario: str | os.PathLike,
-              thresholds: SeverityThresholds = DEFAULT_THRESHOLDS) -> Case:
+              thresholds: SeverityThresholds | None = None) -> Case:
     """The case of a scenario given by path or by a bundled scenario's name.
 
     Raises

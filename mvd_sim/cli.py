@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import signal
@@ -130,7 +131,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     from mvd_sim.surgery.postop import operated_scene
 
     _check_report_output(args)
-    case = load_case(args.scenario, _thresholds(args))
+    case = _case(args)
     with _about(case.source):
         scene = operated_scene(case)
     _write_outputs(args, mvd_sim.analyze(scene, case.thresholds), report_table)
@@ -143,7 +144,7 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     from mvd_sim.surgery.postop import postop_files, postop_spec
 
     _check_report_output(args)
-    case = load_case(args.scenario, _thresholds(args))
+    case = _case(args)
     with _about(case.source):
         result, after = plan_states(case)
     saved = None
@@ -458,7 +459,7 @@ def _cmd_decompress(args: argparse.Namespace) -> int:
     given = Operation(pads=[parse_sponge(text) for text in args.sponge],
                       transpositions=[parse_transposition(text) for text in args.transpose],
                       divided=args.divide)
-    case = load_case(args.scenario, _thresholds(args))
+    case = _case(args)
     operation = Operation.of_case(case) if given.is_empty else given
     if operation.is_empty:
         raise MvdSimError(f"{case.source}: no move: give --sponge (e.g. --sponge s=5,d=2), "
@@ -477,11 +478,19 @@ def _cmd_decompress(args: argparse.Namespace) -> int:
     return 0 if report.decompressed else 3
 
 
-def _thresholds(args: argparse.Namespace) -> mvd_sim.SeverityThresholds:
+def _case(args: argparse.Namespace) -> mvd_sim.Case:
+    """The scenario's case, graded with its own thresholds (an imaged case's are widened to
+    its voxel) except where a threshold option is given."""
+    case = load_case(args.scenario)
+    given = {field: value for field, value in (
+        ("contact_mm", args.contact_mm), ("indentation_mm", args.indentation_mm),
+        ("deviation_mm", args.deviation_mm), ("near_miss_mm", args.margin))
+        if value is not None}
+    if not given:
+        return case
     try:
-        return mvd_sim.SeverityThresholds(
-            contact_mm=args.contact_mm, indentation_mm=args.indentation_mm,
-            deviation_mm=args.deviation_mm, near_miss_mm=args.margin)
+        return case.with_thresholds(dataclasses.replace(case.thresholds, basis=None,
+                                                        **given))
     except ValueError as err:
         raise MvdSimError(f"thresholds: {err}") from None
 
@@ -772,16 +781,18 @@ def _report_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the JSON report")
     p.add_argument("-o", "--output", metavar="FILE",
                    help="write the JSON report to FILE (a .json file)")
-    p.add_argument("--margin", type=float, default=defaults.near_miss_mm, metavar="MM",
-                   help="near-miss margin for vessels at risk (default: %(default)s)")
-    p.add_argument("--contact-mm", type=float, default=defaults.contact_mm, metavar="MM",
-                   help="surfaces this close touch (default: %(default)s)")
-    p.add_argument("--indentation-mm", type=float, default=defaults.indentation_mm,
-                   metavar="MM", help="indentation that makes a contact moderate "
-                   "(default: %(default)s)")
-    p.add_argument("--deviation-mm", type=float, default=defaults.deviation_mm,
-                   metavar="MM", help="deviation that makes a contact severe "
-                   "(default: %(default)s)")
+    own = "; an imported case's own are widened to its voxel"
+    p.add_argument("--margin", type=float, metavar="MM",
+                   help=f"near-miss margin for vessels at risk (default: "
+                   f"{defaults.near_miss_mm}{own})")
+    p.add_argument("--contact-mm", type=float, metavar="MM",
+                   help=f"surfaces this close touch (default: {defaults.contact_mm}{own})")
+    p.add_argument("--indentation-mm", type=float, metavar="MM",
+                   help=f"indentation that makes a contact moderate (default: "
+                   f"{defaults.indentation_mm}{own})")
+    p.add_argument("--deviation-mm", type=float, metavar="MM",
+                   help=f"deviation that makes a contact severe (default: "
+                   f"{defaults.deviation_mm})")
 
 
 class _StatusHandler(logging.Handler):

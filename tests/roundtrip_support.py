@@ -41,7 +41,10 @@ def write_map(data: dict, path: Path) -> Path:
 
 @dataclass
 class Comparison:
-    """Contacts of the original (keyed by vessel and nerve) against the imported case's."""
+    """Contacts of the original (keyed by vessel and nerve) against the imported case's.
+
+    ``total`` counts the original's contacts and the imported contacts that match none of
+    them (a contact the import made up is as wrong as one it lost)."""
 
     total: int
     matched: int            # same segment and severity
@@ -53,8 +56,11 @@ class Comparison:
 
 def compare(original: mvd_sim.Case, imported: mvd_sim.ImportResult,
             rexp_world: np.ndarray) -> Comparison:
+    """Each case graded with its own thresholds: the original with the defaults, the
+    imported one with its image's (:func:`mvd_sim.case.case_thresholds`)."""
     case = mvd_sim.Case.from_spec(imported.spec, "imported")
-    a, b = mvd_sim.analyze(original.scene), mvd_sim.analyze(case.scene)
+    a = mvd_sim.analyze(original.scene, original.thresholds)
+    b = mvd_sim.analyze(case.scene, case.thresholds)
     matched, errors, rows, unused = 0, [], [], list(b.contacts)
     for c in a.contacts:
         # the unused imported contact of the same vessel on the same nerve nearest along the
@@ -71,7 +77,9 @@ def compare(original: mvd_sim.Case, imported: mvd_sim.ImportResult,
         rows.append((c.vessel, c.nerve, c.segment, c.severity, round(c.min_separation_mm, 2),
                      None if d is None else (d.segment, d.severity,
                                              round(d.min_separation_mm, 2))))
-    return Comparison(len(a.contacts), matched, errors,
+    rows += [(d.vessel, d.nerve, None, None, None,
+              (d.segment, d.severity, round(d.min_separation_mm, 2))) for d in unused]
+    return Comparison(len(a.contacts) + len(unused), matched, errors,
                       {c.vessel for c in a.culprits} == {c.vessel for c in b.culprits},
                       float(np.linalg.norm(imported.rexp_world_mm - rexp_world)), rows)
 

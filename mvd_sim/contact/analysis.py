@@ -156,6 +156,8 @@ class ContactReport(_Model):
     scenario: str
     side: Literal["left", "right"]
     thresholds_mm: dict[str, float]
+    #: Why the thresholds are not the defaults (an imaged case's; None: defaults or given).
+    thresholds_basis: str | None = None
     pattern: Literal["none", "single", "double", "multivessel", "secondary"]
     culprits: list[Culprit]
     contacts: list[Contact]
@@ -490,9 +492,9 @@ def analyze(scene: Scene,
                        "indentation": thresholds.indentation_mm,
                        "deviation": thresholds.deviation_mm,
                        "near_miss": thresholds.near_miss_mm},
-        pattern=pattern, culprits=culprits, contacts=_order(contacts),
-        vessel_contacts=vessel_contacts, vessels_at_risk=at_risk, causes=causes,
-        lesion_contacts=_lesion_contacts(scene, thresholds.contact_mm))
+        thresholds_basis=thresholds.basis, pattern=pattern, culprits=culprits,
+        contacts=_order(contacts), vessel_contacts=vessel_contacts, vessels_at_risk=at_risk,
+        causes=causes, lesion_contacts=_lesion_contacts(scene, thresholds.contact_mm))
 
 
 def _collect(scene: Scene, nerve: str, vessel: VesselSurface | Tube, regions: list[Region],

@@ -11,6 +11,7 @@ built (one set of numbers with ``mvd-sim analyze``).
 from __future__ import annotations
 
 from mvd_sim.case import Case
+from mvd_sim.contact.analysis import analyze
 from mvd_sim.report.html import case_report_html
 from mvd_sim.report.scene3d import interactive_section
 from mvd_sim.scenario.files import scenario_to_yaml
@@ -61,5 +62,7 @@ def case_report(case: Case, operation: Operation, interactive: bool = True,
     # given only (an exercise's scenario as handed out: no empty compresses or findings)
     text = (scenario_to_yaml(case.spec, exclude_defaults=not answer) if case.source is None
             else case.source.read_text(encoding="utf-8"))
+    report = analyze(case.scene, case.thresholds) if answer else None
     return case_report_html(case.scene, text, case.spec.title, case.spec.description,
-                            pictures, outcome=outcome, interactive=scene, answer=answer)
+                            pictures, report=report, outcome=outcome, interactive=scene,
+                            answer=answer)

@@ -199,6 +199,11 @@ def case_report_html(scene: Scene, scenario_text: str, title: str, description: 
         report = analyze(scene) if report is None else report
         culprits = ", ".join(f"{c.vessel} ({c.severity or 'pushing ' + str(c.pushes)})"
                              for c in report.culprits) or "none"
+        if report.thresholds_basis is not None:
+            t = report.thresholds_mm
+            parts.append(f"<p class='note'>Thresholds: contact {t['contact']:g} mm, "
+                         f"indentation {t['indentation']:g} mm, near miss "
+                         f"{t['near_miss']:g} mm: {html.escape(report.thresholds_basis)}.</p>")
         parts.append(f"<p><b>Side:</b> {scene.side}. <b>Pattern:</b> {report.pattern}. "
                      f"<b>Culprits:</b> {html.escape(culprits)}.</p>")
     else:

@@ -126,6 +126,11 @@ def report_table(report: ContactReport, width: int = 120) -> str:
                   f"[bold]{report.pattern}[/bold]; culprits: {culprits or 'none'}"
                   + (f"; causes: {', '.join(report.causes)}"
                      if set(report.causes) - {"vascular"} else ""))
+    if report.thresholds_basis is not None:
+        t = report.thresholds_mm
+        console.print(f"thresholds: contact {t['contact']:g} mm, indentation "
+                      f"{t['indentation']:g} mm, deviation {t['deviation']:g} mm, near miss "
+                      f"{t['near_miss']:g} mm: {report.thresholds_basis}", highlight=False)
     table = Table(title="Neurovascular contacts (lengths mm, s from the root exit point; "
                   "area mm2; angle deg)")
     text_columns = ("vessel", "type", "nerve", "segment", "REZ", "side", "severity")

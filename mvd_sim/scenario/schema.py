@@ -206,6 +206,11 @@ class SegmentedSpec(_Strict):
         ``anatomy.vestibulocochlear_nerve`` lengths).
     fit_rms_mm : float
         RMS distance (mm) of the segmented brainstem's surface from the fitted one.
+    voxel_mm : float or None
+        The image's largest voxel spacing (mm; a mesh folder's: the spacing it was
+        voxelised at). A case with it is graded with thresholds widened to what the image
+        can tell (:func:`mvd_sim.core.labels.image_thresholds`); without it, with the
+        defaults.
     source : str
         The segmentation it came from (file or folder name), for the record.
     """
@@ -214,6 +219,7 @@ class SegmentedSpec(_Strict):
     facial_nerve: CenterlineSpec
     vestibulocochlear_nerve: CenterlineSpec
     fit_rms_mm: Mm = Field(ge=0.0, le=10.0)
+    voxel_mm: Mm | None = Field(None, gt=0.0, le=5.0)
     source: Annotated[str, Field(min_length=1, max_length=500)]
 
 

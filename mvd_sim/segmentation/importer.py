@@ -9,7 +9,9 @@ the RExP where CN VII meets the fitted brainstem and the RDP where it leaves it
 frame: the fitted brainstem's midline frame
 (x = patient's right, y anterior, z rostral) moved to the RExP, as atlas cases. The side is
 the side of the midline CN VII lies on, unless given. The scenario it returns builds (it is
-checked by building it), so every command takes it.
+checked by building it), so every command takes it. It records the image's largest voxel
+spacing (``anatomy.segmented.voxel_mm``; a mesh folder's: the spacing it is voxelised at),
+by which the case is graded (:func:`mvd_sim.case.case_thresholds`).
 """
 
 from __future__ import annotations
@@ -281,6 +283,7 @@ def import_volume(volume: LabelVolume, label_map: LabelMap,
                     "facial_nerve": {"attached_segment_length_mm": round(rdp, 3)},
                     "segmented": {"rexp_midline_mm": np.round(rexp, 4).tolist(), **roots,
                                   "fit_rms_mm": round(fit.rms_mm, 4),
+                                  "voxel_mm": round(float(volume.spacing_mm.max()), 4),
                                   "source": str(volume.source)[-500:]}},
         "vessels": vessels,
     }

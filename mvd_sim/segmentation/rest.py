@@ -15,7 +15,14 @@ points matched to the nerve's by arc-length fraction (so index ``i`` is the same
 point in both, as for atlas cases); where the stretch lies on the attached segment (up to
 the RDP) the rest course is put back on the brainstem, one radius off its surface, as the
 atlas' attached root lies (and beyond it, where the curve would dip into the
-brainstem, it is lifted to rest on it).
+brainstem, it is lifted to rest on it). A vessel deviates the nerve away from itself: a
+bridge from which the nerve, where the vessel presses, lies moved *toward* the vessel (or
+not at all) is the nerve's own bend, not the vessel's doing, and is not taken: the nerve
+stays its own rest course there. Only the move's sign is asked, as the contact engine asks
+it (a nerve pushed while it slides over the brainstem moves along it, far off straight
+away from the vessel). Without this, a bridge cutting across the root's turn off the
+brainstem at the RDP, or across a curve of the nerve under a vessel merely touching it,
+read as a deviation of 0.1-0.6 mm, which ``plan`` and ``decompress`` then relaxed.
 
 Limits: a nerve curved at rest over such a stretch (more than a Hermite cubic through its
 ends bends) reads as deviated; a deviation wider than the stretch is underestimated; two
@@ -39,10 +46,12 @@ _DENSE_MM = 0.1
 
 
 def pressed_at(points: np.ndarray, radii: np.ndarray,
-               vessels: list[tuple[np.ndarray, np.ndarray]]) -> list[float]:
-    """Arc lengths (mm) along a nerve where vessels press it: the deepest point of each run
-    of nerve points within :data:`NEAR_MM` of a vessel's surface (gaps from the vessels'
-    centerlines sampled every 0.1 mm, minus both radii).
+               vessels: list[tuple[np.ndarray, np.ndarray]]
+               ) -> list[tuple[float, np.ndarray]]:
+    """Where along a nerve vessels press it: the deepest point of each run of nerve points
+    within :data:`NEAR_MM` of a vessel's surface (gaps from the vessels' centerlines sampled
+    every 0.1 mm, minus both radii), as its arc length (mm) and the (3,) unit direction from
+    the nerve's centerline to the nearest vessel's there.
 
     Parameters
     ----------
@@ -54,17 +63,22 @@ def pressed_at(points: np.ndarray, radii: np.ndarray,
     """
     s = curve.arc_length(points)
     gap = np.full(len(points), np.inf)
+    toward = np.zeros((len(points), 3))
     for line, r in vessels:
         at = curve.arc_length(line)
         dense = curve.resample(line, _DENSE_MM) if at[-1] > 2 * _DENSE_MM else line
         r_dense = np.interp(curve.arc_length(dense), at, r)
         distance, nearest = cKDTree(dense).query(points)
-        gap = np.minimum(gap, distance - radii - r_dense[nearest])
+        this = distance - radii - r_dense[nearest]
+        nearer = this < gap
+        gap[nearer] = this[nearer]
+        toward[nearer] = dense[nearest[nearer]] - points[nearer]
     near = gap <= NEAR_MM
     out = []
     edges = np.flatnonzero(np.diff(np.concatenate([[0], near.astype(int), [0]])))
     for lo, hi in zip(edges[::2], edges[1::2]):
-        out.append(float(s[lo + int(np.argmin(gap[lo:hi]))]))
+        k = lo + int(np.argmin(gap[lo:hi]))
+        out.append((float(s[k]), toward[k] / max(float(np.linalg.norm(toward[k])), 1e-12)))
     return out
 
 
@@ -76,8 +90,9 @@ def _hermite(p0: np.ndarray, m0: np.ndarray, p1: np.ndarray, m1: np.ndarray,
             + (-2 * t ** 3 + 3 * t ** 2) * p1 + (t ** 3 - t ** 2) * m1)
 
 
-def rest_course(points: np.ndarray, radii: np.ndarray, pressed_s: list[float],
-                brainstem: Brainstem, attached_mm: float) -> np.ndarray:
+def rest_course(points: np.ndarray, radii: np.ndarray,
+                pressed: list[tuple[float, np.ndarray]], brainstem: Brainstem,
+                attached_mm: float) -> np.ndarray:
     """The nerve's estimated rest course (same number of points, same material points).
 
     Parameters
@@ -85,8 +100,8 @@ def rest_course(points: np.ndarray, radii: np.ndarray, pressed_s: list[float],
     points : (n, 3) float, mm
         The nerve as imported (scene frame), from its start at the brainstem.
     radii : (n,) float, mm
-    pressed_s : list of float, mm
-        :func:`pressed_at`.
+    pressed : list of (float, (3,) float)
+        :func:`pressed_at`: arc length (mm) and unit direction to the vessel.
     brainstem : Brainstem
         The fitted brainstem in the same frame.
     attached_mm : float
@@ -99,7 +114,7 @@ def rest_course(points: np.ndarray, radii: np.ndarray, pressed_s: list[float],
     rest = np.array(points, dtype=float)
     s = curve.arc_length(points)
     tangent = curve.tangents(points)
-    for s0 in pressed_s:
+    for s0, toward in pressed:
         lo, hi = np.searchsorted(s, [s0 - DEVIATION_HALF_WIDTH_MM,
                                      s0 + DEVIATION_HALF_WIDTH_MM])
         hi = min(hi, len(s) - 1)
@@ -114,5 +129,9 @@ def rest_course(points: np.ndarray, radii: np.ndarray, pressed_s: list[float],
         q = brainstem.query(bridge)
         on = (s[lo:hi + 1] <= attached_mm) | (q.signed_distance < r)
         bridge[on] = q.closest[on] + r[on, None] * q.normal[on]
-        rest[lo + 1:hi] = bridge[1:-1]
+        # placed minus rest where the vessel presses: the move it made, if it made it
+        k = int(np.clip(np.searchsorted(s, s0), lo, hi))
+        moved = points[k] - bridge[k - lo]
+        if float(moved @ toward) < 0.0:
+            rest[lo + 1:hi] = bridge[1:-1]
     return rest

@@ -165,6 +165,35 @@ def test_thresholds_are_honoured():
     assert len(analyze(far, SeverityThresholds(near_miss_mm=1.0)).vessels_at_risk) == 1
 
 
+def test_an_imaged_cases_thresholds_are_widened_to_a_share_of_its_voxel():
+    from mvd_sim.core.labels import DEFAULT_THRESHOLDS, IMAGE_GAP_VOXELS, image_thresholds
+
+    coarse = image_thresholds(0.5)
+    tolerance = IMAGE_GAP_VOXELS * 0.5
+    assert coarse.contact_mm == pytest.approx(tolerance)
+    assert coarse.indentation_mm == pytest.approx(tolerance)
+    assert coarse.deviation_mm == DEFAULT_THRESHOLDS.deviation_mm
+    # the band of vessels at risk keeps its width beyond the contact threshold
+    assert coarse.near_miss_mm - coarse.contact_mm == pytest.approx(
+        DEFAULT_THRESHOLDS.near_miss_mm - DEFAULT_THRESHOLDS.contact_mm)
+    assert "0.5 mm voxels" in coarse.basis
+    # an image finer than the defaults can tell keeps them
+    fine = image_thresholds(0.05)
+    assert (fine.contact_mm, fine.indentation_mm, fine.near_miss_mm) == (
+        DEFAULT_THRESHOLDS.contact_mm, DEFAULT_THRESHOLDS.indentation_mm,
+        DEFAULT_THRESHOLDS.near_miss_mm)
+    # a vessel 0.1 mm off the nerve touches it on a 0.5 mm image, and one 0.15 mm into it
+    # is not told from a touch; the report says why
+    apart = _scene([_crossing(5.0, R_NERVE + R_VESSEL + 0.1)])
+    assert analyze(apart).contacts == []
+    report = analyze(apart, coarse)
+    assert [c.severity for c in report.contacts] == ["mild"]
+    assert report.thresholds_basis == coarse.basis and analyze(apart).thresholds_basis is None
+    into = _scene([_crossing(5.0, R_NERVE + R_VESSEL - 0.15)])
+    assert analyze(into).contacts[0].severity == "moderate"
+    assert analyze(into, coarse).contacts[0].severity == "mild"
+
+
 # -- independent method: VTK signed distances between the exported meshes --------------------
 
 def _vtk_min_gap(nerve, vessel):

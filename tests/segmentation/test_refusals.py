@@ -57,6 +57,33 @@ def test_an_imported_case_is_written_and_analysed_like_any_other(phantom, tmp_pa
     assert "After the operation: CN VII none" in printed
 
 
+def test_an_imported_case_is_graded_at_its_images_resolution(phantom, tmp_path, capsys):
+    """The import records the voxel; the case is graded with thresholds widened to it and
+    says so; a threshold given on the command line overrides its own."""
+    import json
+
+    from mvd_sim.core.labels import image_thresholds
+
+    volume, labels = phantom
+    source = write_nifti(volume, tmp_path / "case.nii.gz")
+    out = tmp_path / "case.yaml"
+    assert run(["import", str(source), "--labels", str(write_map(labels, tmp_path / "l.yaml")),
+                "-o", str(out)], capsys)[0] == 0
+    case = mvd_sim.load_case(out)
+    assert case.spec.anatomy.segmented.voxel_mm == pytest.approx(0.5)
+    assert case.thresholds == image_thresholds(0.5)
+    code, printed, err = run(["analyze", str(out)], capsys)
+    assert code == 0 and "thresholds: contact 0.2 mm" in printed and "0.5 mm voxels" in printed
+    code, printed, err = run(["analyze", str(out), "--json", "--contact-mm", "0.05"], capsys)
+    report = json.loads(printed)
+    assert report["thresholds_mm"]["contact"] == 0.05
+    assert report["thresholds_mm"]["indentation"] == pytest.approx(0.2)
+    assert report["thresholds_basis"] is None
+    # the API's given thresholds override too; a bundled (atlas) case keeps the defaults
+    assert mvd_sim.load_case(out, mvd_sim.SeverityThresholds()).thresholds.basis is None
+    assert mvd_sim.Case.bundled(NAME).thresholds == mvd_sim.SeverityThresholds()
+
+
 def test_a_label_missing_from_the_volume_is_refused(phantom, tmp_path, capsys):
     volume, labels = phantom
     source = write_nifti(volume, tmp_path / "case.nii")
