@@ -9,9 +9,9 @@ severity for at least :data:`MATCH_FRACTION` of the contacts (pooled over every 
 that runs; an imported contact matching none of the original's counts as one that differs),
 the same culprits for that share of the round trips, every separation and the RExP within one voxel.
 
-Which scenarios run is a stated rule, not a choice: by default every bundled scenario as a
-0.5 mm NIfTI volume, and every eighth by name (from the first) as NRRD and as STL meshes
-(about three minutes on two cores). ``MVD_SIM_FULL_ROUND_TRIP=1`` runs every bundled
+Which scenarios run is a stated rule, not a choice: by default every bundled scenario
+without a lesion (:data:`ALL`) as a 0.5 mm NIfTI volume, and every eighth by name (from the
+first) as NRRD and as STL meshes (about three minutes on two cores). ``MVD_SIM_FULL_ROUND_TRIP=1`` runs every bundled
 scenario by every route, NIfTI also at 0.4 mm; ``MVD_SIM_ROUND_TRIP_SEED=n`` draws the
 volumes' noise with seed ``n`` (default 0).
 """
@@ -26,9 +26,18 @@ import pytest
 import mvd_sim
 from roundtrip_support import Comparison, mesh_round_trip, volume_round_trip
 
+def _has_lesion(path: Path) -> bool:
+    spec = mvd_sim.load_scenario(path)
+    return bool(spec.masses or spec.aneurysms or spec.avms)
+
+
 FULL = os.environ.get("MVD_SIM_FULL_ROUND_TRIP") == "1"
 SEED = int(os.environ.get("MVD_SIM_ROUND_TRIP_SEED", "0"))
-ALL = sorted(mvd_sim.bundled_scenarios())
+#: Every bundled scenario without a lesion: the import brings nerves and vessels, not masses,
+#: aneurysm sacs or AVM nidi (issue #26's causes; an arachnoid band is not imaged either,
+#: but its case's vessels and contacts are).
+ALL = sorted(name for name, path in mvd_sim.bundled_scenarios().items()
+             if not _has_lesion(path))
 #: Every eighth scenario by name: the default set of the NRRD and STL routes.
 SAMPLED = ALL if FULL else ALL[::8]
 #: Route -> (voxel mm, scenarios run by it).
