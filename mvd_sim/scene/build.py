@@ -160,6 +160,28 @@ def _theta_of(shape: BrainstemShape, midline_point: np.ndarray) -> float:
                             midline_point[0] / half_width[0]))
 
 
+#: Atlas anatomies (no segmented roots) built lately, by their spec's JSON, most recent last:
+#: a sampled case asks its sites of an anatomy (:class:`NerveSites`) and then builds its
+#: scene on it, and a dataset worker does so case after case.
+_RECENT_ANATOMIES: dict[str, _Anatomy] = {}
+_RECENT_LIMIT = 4
+
+
+def _shared_anatomy(anatomy: AnatomySpec, side: str) -> _Anatomy:
+    """The brainstem and nerves of ``anatomy``, built once for the last few atlas anatomies
+    (each is the same whatever the side; the builders copy, never change, it)."""
+    if anatomy.segmented is not None:
+        return _Anatomy(anatomy, side)
+    key = anatomy.model_dump_json()
+    built = _RECENT_ANATOMIES.pop(key, None)
+    if built is None:
+        built = _Anatomy(anatomy)
+        while len(_RECENT_ANATOMIES) >= _RECENT_LIMIT:
+            del _RECENT_ANATOMIES[next(iter(_RECENT_ANATOMIES))]
+    _RECENT_ANATOMIES[key] = built
+    return built
+
+
 class NerveSites:
     """Which sides a vessel can be asked to come from at a nerve's sites, for an anatomy,
     before any vessel is placed.
@@ -183,7 +205,7 @@ class NerveSites:
     """
 
     def __init__(self, anatomy: AnatomySpec):
-        self._anatomy = _Anatomy(anatomy)
+        self._anatomy = _shared_anatomy(anatomy, "right")
 
     def point(self, nerve: str, segment: str, fraction: float = 0.5) -> float:
         """Arc length (mm) of the point ``fraction`` along ``segment`` of ``nerve``, where a
@@ -248,8 +270,9 @@ class NerveSites:
 class _Builder(_Anatomy):
     """Holds the canonical-frame state while a scene is assembled."""
 
-    def __init__(self, spec: ScenarioSpec):
-        super().__init__(spec.anatomy, spec.side)
+    def __init__(self, spec: ScenarioSpec):  # noqa: D107 - the anatomy's state, copied
+        vars(self).update(vars(_shared_anatomy(spec.anatomy, spec.side)))
+        self.nerves = dict(self.nerves)   # the one part of it a build changes (placed nerves)
         self.spec = spec
         self.vessels: dict[str, Tube] = {}
         self.segment_fractions = _segment_fractions(spec.vessels)
