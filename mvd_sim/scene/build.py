@@ -24,7 +24,7 @@ from mvd_sim.anatomy.petrous import PetrousFace
 from mvd_sim.anatomy.nerves import (NerveBuild, build_facial_nerve,
                                     build_vestibulocochlear_nerve, segmented_facial_nerve,
                                     segmented_vestibulocochlear_nerve)
-from mvd_sim.anatomy.placement import (ContactRequest, clear_side, clearing_side, deviate_nerve,
+from mvd_sim.anatomy.placement import (ContactRequest, clear_side, clearing_sides, deviate_nerve,
                                        deviation_fits_from, other_nerves, place_vessel,
                                        resolve_side)
 from mvd_sim.anatomy.taper import VESSEL_TAPERS, tapered_radii
@@ -238,19 +238,17 @@ class NerveSites:
         :data:`mvd_sim.core.approach.SIDES`."""
         anatomy = self._anatomy
         target = anatomy.nerves[nerve]
-        sides = []
-        for side in usable_sides(target.smooth_tangent_at(s_mm), _LATERAL):
-            if side not in among:
-                continue
-            normal = resolve_side(target, s_mm, side, "probe")
-            request = ContactRequest("probe", target, float(s_mm), normal, gap_mm,
-                                     crossing_angle_deg, side)
-            nerves = other_nerves(request, list(anatomy.nerves.values()))
-            lies = clearing_side(anatomy.brainstem, request, radius_mm, nerves)
-            if lies is not None and self._deviates(nerve, request, lies, deviation_mm,
-                                                   radius_mm):
-                sides.append(side)
-        return sides
+        requests = [ContactRequest("probe", target, float(s_mm),
+                                   resolve_side(target, s_mm, side, "probe"), gap_mm,
+                                   crossing_angle_deg, side)
+                    for side in usable_sides(target.smooth_tangent_at(s_mm), _LATERAL)
+                    if side in among]
+        if not requests:
+            return []
+        nerves = other_nerves(requests[0], list(anatomy.nerves.values()))
+        lying = clearing_sides(anatomy.brainstem, requests, radius_mm, nerves)
+        return [request.side for request, lies in zip(requests, lying) if lies is not None
+                and self._deviates(nerve, request, lies, deviation_mm, radius_mm)]
 
     def _deviates(self, nerve: str, request: ContactRequest, side: np.ndarray,
                   deviation_mm: float, radius_mm: float) -> bool:
