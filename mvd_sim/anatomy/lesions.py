@@ -19,7 +19,8 @@ displaces the tubes in its way.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -54,6 +55,13 @@ class Lesion:
         An aneurysm's parent vessel.
     feeders, drainers : tuple[str, ...]
         An AVM's feeding arteries and draining veins (vessel ids).
+    displaced_mm : Mapping[str, float]
+        A mass' displacement of each vessel it was draped round (vessel id to the largest
+        move of its centerline, mm), as built.
+    branches : tuple[Tube, ...]
+        An AVM's branches joining a feeder or drainer that does not reach the nidus to it
+        (:func:`mvd_sim.anatomy.avm.connector`), each named ``<vessel>:<nidus>``, of its
+        vessel's kind.
     """
 
     name: str
@@ -63,6 +71,8 @@ class Lesion:
     vessel: str | None = None
     feeders: tuple[str, ...] = ()
     drainers: tuple[str, ...] = ()
+    branches: tuple[Tube, ...] = ()
+    displaced_mm: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def displaces(self) -> bool:
@@ -84,9 +94,16 @@ class Lesion:
         normal = unit(near / semi2)   # gradient of sum (x_i / a_i)^2 at the surface point
         return (near @ self.body.axes + self.body.centre, normal @ self.body.axes, distance)
 
+    def moved(self, shift_mm: np.ndarray) -> Lesion:
+        """This lesion translated by ``shift_mm`` (3,), mm (an aneurysm carried by its
+        vessel)."""
+        body = dataclasses.replace(self.body, centre=self.body.centre + shift_mm)
+        return dataclasses.replace(self, body=body)
+
     def mirrored_x(self) -> Lesion:
         """Mirror image through ``x = 0``."""
-        return dataclasses.replace(self, body=self.body.mirrored_x())
+        return dataclasses.replace(self, body=self.body.mirrored_x(),
+                                   branches=tuple(b.mirrored_x() for b in self.branches))
 
 
 def _frame(tangent: np.ndarray, toward: np.ndarray) -> np.ndarray:

@@ -1,8 +1,9 @@
 """The contact engine: where, how deep and how severe each vessel compresses the nerves.
 
 ``analyze(scene)`` returns a :class:`ContactReport`: every separate contact region of every
-vessel with CN VII and CN VIII, vessel-vessel contacts, vessels at risk (near misses), the
-culprits ordered by severity and the case's pattern. The report is a pydantic model, so its
+vessel with CN VII and CN VIII, vessel-vessel contacts, vessels touching a lesion
+(``lesion_contacts``), vessels at risk (near misses), the culprits ordered by severity and
+the case's pattern. The report is a pydantic model, so its
 JSON form and JSON Schema come from one definition (``schema_version`` 1).
 
 Method (tube path)
@@ -43,7 +44,8 @@ from mvd_sim.core.geometry.vec import norm
 from mvd_sim.core.approach import crossing_angle_deg, side_of
 from mvd_sim.core.labels import DEFAULT_THRESHOLDS, SEVERITIES, SeverityThresholds, pattern_of, \
     severity
-from mvd_sim.contact.causes import SECONDARY_CAUSES, LesionSurface, vessel_cause
+from mvd_sim.contact.causes import (SECONDARY_CAUSES, LesionSurface,
+                                   lesion_vessel_touches, vessel_cause)
 from mvd_sim.contact.mesh_path import MeshSurface, mesh_regions, mesh_vessel_contacts
 from mvd_sim.contact.regions import (PATCH_RING_SPACING_MM, PATCH_SAMPLES_AROUND, Region,
                                      TubeSurface, VesselSurface)
@@ -51,8 +53,8 @@ from mvd_sim.core.tube import Tube
 from mvd_sim.scene.scene import Scene
 
 __all__ = ["REPORT_SCHEMA", "REPORT_SCHEMA_VERSION", "Contact", "VesselContact",
-           "VesselAtRisk", "Culprit", "ContactReport", "analyze", "PATCH_MARGIN_MM",
-           "patch_severity"]
+           "LesionContact", "VesselAtRisk", "Culprit", "ContactReport", "analyze",
+           "PATCH_MARGIN_MM", "patch_severity"]
 
 REPORT_SCHEMA = "mvd-sim/contact-report"
 REPORT_SCHEMA_VERSION = 1
@@ -101,6 +103,24 @@ class VesselContact(_Model):
     point_b_mm: Vec3
 
 
+class LesionContact(_Model):
+    """A vessel touching a lesion: a mass displacing it (``displacement_mm``: how far the
+    mass moved its course, as built), a vessel against an aneurysm's dome or an AVM's nidus
+    (its feeders and drainers have their ``role``). An aneurysm's own vessel, which its dome
+    sits on, is not listed."""
+
+    lesion: str
+    lesion_kind: str
+    cause: Literal["tumour", "aneurysm", "avm"]
+    vessel: str
+    vessel_type: str
+    role: Literal["feeder", "drainer"] | None = None
+    displacement_mm: float | None = None
+    min_separation_mm: float
+    point_lesion_mm: Vec3
+    point_vessel_mm: Vec3
+
+
 class VesselAtRisk(_Model):
     """A vessel within the near-miss margin of a nerve without touching it."""
 
@@ -142,6 +162,7 @@ class ContactReport(_Model):
     vessel_contacts: list[VesselContact]
     vessels_at_risk: list[VesselAtRisk]
     causes: list[Literal[CAUSES]] = []
+    lesion_contacts: list[LesionContact] = []
 
 
 #: Nerve surface this much (mm) beyond the contact threshold from a touching vessel, and within
@@ -342,6 +363,28 @@ def _vessel_contacts(scene: Scene, thresholds: SeverityThresholds) -> list[Vesse
     return out
 
 
+def _lesion_contacts(scene: Scene, contact_mm: float) -> list[LesionContact]:
+    """Every tube vessel touching a lesion
+    (:func:`~mvd_sim.contact.causes.lesion_vessel_touches`), but an aneurysm's own
+    vessel."""
+    out = []
+    for lesion in scene.lesions.values():
+        roles = {**{v: "feeder" for v in lesion.feeders},
+                 **{v: "drainer" for v in lesion.drainers}}
+        for vessel in scene.vessels.values():
+            if vessel.name == lesion.vessel:
+                continue
+            for gap, on_lesion, on_vessel in lesion_vessel_touches(lesion, vessel, contact_mm):
+                out.append(LesionContact(
+                    lesion=lesion.name, lesion_kind=lesion.kind, cause=lesion.cause,
+                    vessel=vessel.name, vessel_type=vessel.kind,
+                    role=roles.get(vessel.name),
+                    displacement_mm=lesion.displaced_mm.get(vessel.name),
+                    min_separation_mm=gap,
+                    point_lesion_mm=tuple(on_lesion), point_vessel_mm=tuple(on_vessel)))
+    return out
+
+
 def _culprits(contacts: list[Contact], vessel_contacts: list[VesselContact],
               kinds: dict[str, str]) -> list[Culprit]:
     """Vessels compressing CN VII (worst first), then vessels pushing one of them."""
@@ -448,7 +491,8 @@ def analyze(scene: Scene,
                        "deviation": thresholds.deviation_mm,
                        "near_miss": thresholds.near_miss_mm},
         pattern=pattern, culprits=culprits, contacts=_order(contacts),
-        vessel_contacts=vessel_contacts, vessels_at_risk=at_risk, causes=causes)
+        vessel_contacts=vessel_contacts, vessels_at_risk=at_risk, causes=causes,
+        lesion_contacts=_lesion_contacts(scene, thresholds.contact_mm))
 
 
 def _collect(scene: Scene, nerve: str, vessel: VesselSurface | Tube, regions: list[Region],

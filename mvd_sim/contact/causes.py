@@ -17,7 +17,7 @@ from mvd_sim.core.tube import Tube
 from mvd_sim.mesh.meshing import ellipsoid_mesh
 
 __all__ = ["LesionSurface", "tortuosity", "dolichoectatic", "vessel_cause",
-           "SECONDARY_CAUSES"]
+           "lesion_vessel_touches", "SECONDARY_CAUSES"]
 
 #: Causes that make hemifacial spasm *secondary* (Han IB et al., Neurosurgery 2009: "all
 #: secondary (tumour + AVM)").
@@ -88,3 +88,20 @@ class LesionSurface:
         """The lesion's first axis (along the nerve for a mass or a nidus, along the parent
         vessel for an aneurysm), for the contact's crossing angle."""
         return self.lesion.body.axes[0]
+
+
+def lesion_vessel_touches(lesion: Lesion, vessel: Tube, contact_mm: float
+                          ) -> list[tuple[float, np.ndarray, np.ndarray]]:
+    """Where ``vessel`` touches ``lesion``: per run of its centerline points (at most 2 apart)
+    whose tube comes within ``contact_mm`` (mm) of the lesion's surface, the least gap (mm,
+    negative inside), the lesion's surface point there and the vessel's surface point
+    facing it (scene frame, mm). The gap of a centerline point is its exact distance to the
+    ellipsoid less the vessel's radius there."""
+    near, normal, distance = lesion.closest(vessel.points)
+    gap = distance - vessel.radius
+    idx = np.flatnonzero(gap <= contact_mm)
+    out = []
+    for run in np.split(idx, np.flatnonzero(np.diff(idx) > 2) + 1) if len(idx) else []:
+        m = run[np.argmin(gap[run])]
+        out.append((float(gap[m]), near[m], vessel.points[m] - vessel.radius[m] * normal[m]))
+    return out

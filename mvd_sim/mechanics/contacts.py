@@ -404,15 +404,20 @@ class RodOnLesion:
     """Rod nodes against a rigid lesion (``MechanicalModel.lesions``: a mass, an aneurysm's
     dome, an AVM's nidus), along the outward normal at each node's exact closest point on
     the ellipsoid; the rod's compliant layer takes the overlap first, per tributary length.
-    A lesion is fixed: the rods move round it (its own motion, a dome's with its vessel, is
-    not modelled)."""
+    A mass or a nidus is fixed. An aneurysm's dome is carried by its parent vessel's node at
+    its neck (``MechanicalModel.carried_lesions``): it moves and pulses with the vessel, its
+    contacts join that node (point a) to the rod node (point b), so the vessel takes their
+    reaction, and its own vessel never meets it."""
 
     def detect(self, model: MechanicalModel, configuration: Configuration,
                surface: BrainstemSurface, margin_mm: float) -> list[ContactSet]:
         out = []
-        for k, lesion in enumerate(model.lesions):
+        carried = model.carried_lesions(configuration)
+        for k, (lesion, anchor) in enumerate(zip(carried, model.lesion_anchors)):
             reach = float(lesion.body.semi_axes_mm.max()) + margin_mm
             for ia, rod in enumerate(model.rods):
+                if anchor is not None and anchor[0] == ia:
+                    continue   # the dome is part of its vessel
                 x, r = configuration.rods[ia], configuration.radii[ia]
                 # a clamped node is held by its anchor (the brainstem, the porus, a parent
                 # trunk): a lesion does not move it
@@ -427,9 +432,11 @@ class RodOnLesion:
                 if n == 0:
                     continue
                 length = model.tributaries[ia][idx]
-                slots = np.stack([-np.ones(n, np.intp), -np.ones(n, np.intp),
+                carrier = -1 if anchor is None else model.slot0[anchor[0]] + anchor[1]
+                slots = np.stack([np.full(n, carrier, np.intp), -np.ones(n, np.intp),
                                   model.slot0[ia] + idx], axis=1)
-                out.append(_make(n, slots, np.tile([0.0, 0.0, 1.0], (n, 1)), normal[keep],
+                weights = np.tile([0.0 if anchor is None else -1.0, 0.0, 1.0], (n, 1))
+                out.append(_make(n, slots, weights, normal[keep],
                                  gap[keep], length * rod.dent_mpa[idx],
                                  length * model.materials.hard_mpa, rod.capacity_mm[idx],
                                  LESION0 - k, ia, idx))

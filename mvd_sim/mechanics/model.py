@@ -166,6 +166,42 @@ class MechanicalModel:
         return np.concatenate([r.tube.points for r in self.rods]
                               + [np.array([s.centre for s in self.sponges]).reshape(-1, 3)])
 
+    @cached_property
+    def lesion_anchors(self) -> tuple[tuple[int, int] | None, ...]:
+        """Per lesion: the (rod, node) carrying it, an aneurysm's parent vessel's node nearest
+        its dome's centre (at its neck); ``None`` for a mass, a nidus, or a parent that is
+        not a rod (a divided vessel)."""
+        names = [rod.name for rod in self.rods]
+        out: list[tuple[int, int] | None] = []
+        for lesion in self.lesions:
+            if lesion.vessel not in names:
+                out.append(None)
+                continue
+            k = names.index(lesion.vessel)
+            node = int(np.argmin(np.linalg.norm(self.rods[k].tube.points - lesion.body.centre,
+                                                axis=1)))
+            out.append((k, node))
+        return tuple(out)
+
+    def carried_lesions(self, configuration: Configuration) -> tuple[Lesion, ...]:
+        """The lesions where ``configuration`` puts them: a lesion with an anchor
+        (:attr:`lesion_anchors`) moves as its node does, and out along the line from the node
+        to its centre as far as the vessel's radius has grown there (a dome on a pulsing
+        wall); the others stay."""
+        out = []
+        for lesion, anchor in zip(self.lesions, self.lesion_anchors):
+            if anchor is None:
+                out.append(lesion)
+                continue
+            k, node = anchor
+            tube = self.rods[k].tube
+            outward = lesion.body.centre - tube.points[node]
+            outward = outward / max(float(np.linalg.norm(outward)), 1e-12)
+            shift = (configuration.rods[k][node] - tube.points[node]
+                     + (configuration.radii[k][node] - tube.radius[node]) * outward)
+            out.append(lesion.moved(shift))
+        return tuple(out)
+
     def translation_dofs(self, rod: int | None = None) -> np.ndarray:
         """(slots, 3) DOF indices of every slot's translation, or (n, 3) of rod ``rod``'s
         nodes."""

@@ -99,16 +99,18 @@ def start_displacement(model: MechanicalModel) -> np.ndarray:
 
 
 def deformed_scene(scene: Scene, model: MechanicalModel, solution: SolveResult) -> Scene:
-    """The scene with every rod at its solved position, the sponges at theirs, and the
-    model's slings."""
+    """The scene with every rod at its solved position, the sponges at theirs, an aneurysm's
+    dome where its vessel carries it, and the model's slings."""
     where = model.configuration(solution.u, solution.radii)
+    carried = {lesion.name: lesion for lesion in model.carried_lesions(where)}
     tubes = {rod.name: dataclasses.replace(rod.tube, points=x, radius=r)
              for rod, x, r in zip(model.rods, where.rods, where.radii)}
     sponges = tuple(dataclasses.replace(s, centre=c)
                     for s, c in zip(model.sponges, where.centres))
     return dataclasses.replace(
         scene, nerves={n: tubes[n] for n in scene.nerves},
-        vessels={v: tubes[v] for v in scene.vessels}, sponges=sponges, slings=model.slings)
+        vessels={v: tubes[v] for v in scene.vessels}, sponges=sponges, slings=model.slings,
+        lesions={k: carried.get(k, lesion) for k, lesion in scene.lesions.items()})
 
 
 def settle(scene: Scene, sponges: tuple[Sponge, ...] = (), level: float = 0.0,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from mvd_sim.anatomy.avm import tangle
 from mvd_sim.anatomy.brainstem import Brainstem
 from mvd_sim.anatomy.context import ContextStructure, Ellipsoid, RootletBundle
 from mvd_sim.anatomy.petrous import PetrousFace
@@ -17,7 +18,7 @@ from mvd_sim.scene.scene import Scene
 from mvd_sim.core.tube import Tube
 
 __all__ = ["Mesh", "brainstem_mesh", "ellipsoid_mesh", "petrous_mesh", "tube_mesh",
-           "tube_vertex_s", "sponge_mesh", "context_mesh", "scene_meshes"]
+           "tube_vertex_s", "sponge_mesh", "context_mesh", "tangle_mesh", "scene_meshes"]
 
 Mesh = tuple[np.ndarray, np.ndarray]
 
@@ -157,6 +158,12 @@ def _merged(meshes: list[Mesh]) -> Mesh:
     offsets = np.cumsum([0] + [len(v) for v, _ in meshes[:-1]])
     return (np.concatenate([v for v, _ in meshes]),
             np.concatenate([f + k for (_, f), k in zip(meshes, offsets)]))
+
+
+def tangle_mesh(nidus: Ellipsoid, n_sides: int = 12) -> Mesh:
+    """An AVM nidus drawn as its tangle (:func:`mvd_sim.anatomy.avm.tangle`): one closed
+    tube ``n_sides`` round per loop, in one mesh."""
+    return _merged([tube_mesh(t, n_sides) for t in tangle(nidus)])
 
 
 def context_mesh(structure: ContextStructure, n_sides: int = 24) -> Mesh:

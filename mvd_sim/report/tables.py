@@ -147,6 +147,12 @@ def report_table(report: ContactReport, width: int = 120) -> str:
     for vc in report.vessel_contacts:
         console.print(f"vessel contact: {vc.vessel_a} - {vc.vessel_b} "
                       f"(separation {vc.min_separation_mm:+.2f} mm)")
+    for lc in report.lesion_contacts:
+        role = f", its {lc.role}" if lc.role else ""
+        if lc.displacement_mm is not None:
+            role += f", displaced {lc.displacement_mm:.2f} mm"
+        console.print(f"lesion contact: {lc.lesion} ({lc.lesion_kind}) - {lc.vessel} "
+                      f"({lc.vessel_type}{role}; separation {lc.min_separation_mm:+.2f} mm)")
     for risk in report.vessels_at_risk:
         console.print(f"at risk: {risk.vessel} ({risk.vessel_type}) "
                       f"{risk.min_separation_mm:.2f} mm from {risk.nerve} "

@@ -697,6 +697,7 @@ class ScenarioSpec(_Strict):
     aneurysms: Annotated[list[AneurysmSpec], Field(max_length=2)] = Field(default_factory=list)
     avms: Annotated[list[AvmSpec], Field(max_length=1)] = Field(default_factory=list)
     bands: Annotated[list[BandSpec], Field(max_length=4)] = Field(default_factory=list)
+    cut_bands: Annotated[list[str], Field(max_length=4)] = Field(default_factory=list)
 
     @property
     def lesion_ids(self) -> list[str]:
@@ -768,6 +769,13 @@ def _check_lesions(spec: ScenarioSpec, types: Mapping[str, str]) -> None:
                              "arises on an artery")
     for k, item in enumerate(spec.bands):
         _check_vessel(item.vessel, list(types), f"bands[{k}]", ValueError)
+    bands = [b.id for b in spec.bands]
+    for k, band in enumerate(spec.cut_bands):
+        if band not in bands:
+            raise ValueError(f"cut_bands[{k}]: {band!r} is not one of the case's arachnoid "
+                             f"bands ({', '.join(bands) or 'none'})")
+        if band in spec.cut_bands[:k]:
+            raise ValueError(f"cut_bands[{k}]: {band!r} is already cut")
     for k, item in enumerate(spec.avms):
         for vessel in item.feeders:
             _check_vessel(vessel, list(types), f"avms[{k}].feeders", ValueError)

@@ -11,10 +11,12 @@ left cases (``x -> -x``) at the end.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 import numpy as np
 
+from mvd_sim.anatomy.avm import connector
 from mvd_sim.anatomy.bends import check_vessel_shape
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
 from mvd_sim.anatomy.context import (LOWER_CRANIAL_NERVES, OBSTACLE_KINDS, ContextStructure,
@@ -447,7 +449,8 @@ class _Builder(_Anatomy):
         return out
 
     def vascular_lesions(self) -> dict[str, Lesion]:
-        """The aneurysm domes and AVM nidi, once the vessels are placed."""
+        """The aneurysm domes and AVM nidi, once the vessels are placed; an AVM's feeders
+        and drainers that do not reach its nidus are joined to it by a branch."""
         out = {}
         for spec in self.spec.aneurysms:
             body = aneurysm_dome(spec.id, self.vessels[spec.vessel], spec.vessel_s_mm,
@@ -458,8 +461,12 @@ class _Builder(_Anatomy):
             s = float(self.builds["CN7"].landmarks.segment_point(spec.segment, 0.5))
             side = resolve_side(nerve, s, spec.from_side, f"avms[{k}]")
             body = beside_nerve(spec.id, "avm", nerve, s, side, spec.axes, spec.indentation_mm)
+            nerves = list(self.nerves.values())
+            joined = [connector(f"{v}:{spec.id}", self.vessels[v], body, nerves)
+                      for v in (*spec.feeders, *spec.drainers)]
             out[spec.id] = Lesion(spec.id, "avm", "avm", body, feeders=tuple(spec.feeders),
-                                  drainers=tuple(spec.drainers))
+                                  drainers=tuple(spec.drainers),
+                                  branches=tuple(b for b in joined if b is not None))
         return out
 
     def bands(self) -> tuple[Band, ...]:
@@ -481,8 +488,12 @@ class _Builder(_Anatomy):
         masses = self.masses()
         for k in _build_order(self.spec.vessels):
             self.vessels[self.spec.vessels[k].id] = self.vessel(k)
-        for mass in masses.values():
-            self.vessels = {v: drape(t, mass) for v, t in self.vessels.items()}
+        for name, mass in masses.items():
+            draped = {v: drape(t, mass) for v, t in self.vessels.items()}
+            masses[name] = dataclasses.replace(mass, displaced_mm={
+                v: float(np.max(np.linalg.norm(t.points - self.vessels[v].points, axis=1)))
+                for v, t in draped.items() if t is not self.vessels[v]})
+            self.vessels = draped
         lesions = {**masses, **self.vascular_lesions()}
         context = self.context()
         rest = {"CN7": self.facial.tube, "CN8": self.cochlear.tube}

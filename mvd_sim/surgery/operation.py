@@ -61,10 +61,10 @@ class Operation:
 
     @classmethod
     def of_case(cls, case: Case) -> Operation:
-        """The case's own operation: its scenario's ``sponges``, ``transpositions`` and
-        ``divided`` (empty before surgery)."""
+        """The case's own operation: its scenario's ``sponges``, ``transpositions``,
+        ``divided`` and ``cut_bands`` (empty before surgery)."""
         spec = case.spec
-        return cls(spec.sponges, spec.transpositions, spec.divided)
+        return cls(spec.sponges, spec.transpositions, spec.divided, spec.cut_bands)
 
     @property
     def is_empty(self) -> bool:

@@ -1,10 +1,11 @@
 """The operated case: the scene with its operation solved in, and saving it to disk.
 
 An operated scenario is the original scenario plus its moves: ``sponges``,
-``transpositions`` and ``divided`` (:class:`~mvd_sim.surgery.operation.Operation`). Building
-its case (:class:`~mvd_sim.case.Case`) never solves; :func:`operated_scene` does, returning
-the scene at the worst phase of the pulse after the operation, so it can be re-analysed,
-rendered or exported like any other.
+``transpositions``, ``divided`` and ``cut_bands``
+(:class:`~mvd_sim.surgery.operation.Operation`). Building its case
+(:class:`~mvd_sim.case.Case`) never solves; :func:`operated_scene` does, returning the scene
+at the worst phase of the pulse after the operation, so it can be re-analysed, rendered or
+exported like any other.
 """
 
 from __future__ import annotations
@@ -25,20 +26,19 @@ __all__ = ["operated_scene", "postop_spec", "postop_files", "save_postop", "scen
 
 
 def postop_spec(spec: ScenarioSpec, operation: Operation) -> ScenarioSpec:
-    """The scenario with ``operation`` made: its pads, transpositions and divided veins, less
-    the arachnoid bands it cut (its findings describe the pre-op case, so they are
-    dropped)."""
+    """The scenario with ``operation`` made: its pads, transpositions, divided veins and cut
+    arachnoid bands (``cut_bands``: the bands stay listed, as the divided veins do; its
+    findings describe the pre-op case, so they are dropped)."""
     return spec.model_copy(update={"sponges": list(operation.pads),
                                    "transpositions": list(operation.transpositions),
                                    "divided": list(operation.divided), "findings": None,
-                                   "bands": [b for b in spec.bands
-                                             if b.id not in operation.cut_bands]})
+                                   "cut_bands": list(operation.cut_bands)})
 
 
 def operated_scene(case: Case) -> Scene:
     """The case as a surgeon would find it now: its scene as built, or, for an operated case
-    (one with pads, transpositions or divided veins), the scene after its decompression, at
-    the worst phase of the pulse.
+    (one with pads, transpositions, divided veins or cut bands), the scene after its
+    decompression, at the worst phase of the pulse.
 
     Raises
     ------

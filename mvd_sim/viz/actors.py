@@ -19,7 +19,10 @@ Groups (:data:`GROUPS`), drawn in this order:
   fading out over ``FADE_MM`` (per-point ``rgba``), so no vessel ends as a cut stub in
   mid-air;
 - ``lesion``: a mass, an aneurysm's dome, an AVM's nidus, each in its cause's colour
-  (:data:`~mvd_sim.viz.palette.LESION_COLORS`), opaque;
+  (:data:`~mvd_sim.viz.palette.LESION_COLORS`), opaque; a nidus is a see-through shell
+  round its tangle of small vessels (``<id>:tangle``), and the branches joining its feeders
+  and drainers to it (``<vessel>:<id>``) are in the ``vessel`` group, in their vessels'
+  colours;
 - ``pad``: Teflon felt, noise-modulated white (per-point ``rgb``), outlined and drawn over
   everything (``on_top``): the operation is what the "after" picture is about, and a pad sits
   under the vessel it holds off;
@@ -42,7 +45,8 @@ from mvd_sim.contact.analysis import ContactReport, patch_severity
 from mvd_sim.contact.regions import TubeSurface
 from mvd_sim.core.labels import SEVERITIES
 from mvd_sim.mesh.meshing import (Mesh, brainstem_mesh, context_mesh, ellipsoid_mesh,
-                                  petrous_mesh, sponge_mesh, tube_mesh, tube_vertex_s)
+                                  petrous_mesh, sponge_mesh, tangle_mesh, tube_mesh,
+                                  tube_vertex_s)
 from mvd_sim.scene.scene import Scene
 from mvd_sim.viz.camera import Camera
 from mvd_sim.viz.palette import (BRAINSTEM_COLOR, CONTEXT_COLORS, LESION_COLORS,
@@ -54,7 +58,7 @@ if TYPE_CHECKING:
 
 __all__ = ["GROUPS", "Part", "Label", "LegendEntry", "scene_parts", "labels",
            "legend_entries", "hides_root_exit_zone", "root_exit_zone", "TUBE_SIDES",
-           "FADE_MM", "SEE_THROUGH_OPACITY"]
+           "FADE_MM", "SEE_THROUGH_OPACITY", "NIDUS_SHELL_OPACITY"]
 
 GROUPS = ("brainstem", "context", "nerve", "vessel", "lesion", "pad", "contact")
 TUBE_SIDES = 32
@@ -64,6 +68,8 @@ FADE_MM = 4.0
 ATTACHED_MM = 1.0
 #: Opacity of a context structure that would hide CN VII's root exit zone from the camera.
 SEE_THROUGH_OPACITY = 0.12
+#: Opacity of an AVM nidus' shell, through which its tangle shows.
+NIDUS_SHELL_OPACITY = 0.3
 #: Context kinds a window is cut through (retracted) where they would hide CN VII; the
 #: others across the line of sight are drawn see-through.
 RETRACTED_KINDS = ("cerebellum",)
@@ -285,10 +291,21 @@ def _lesion_text(lesion) -> str:
     return "AVM nidus" if lesion.kind == "avm" else lesion.kind
 
 
-def _lesion_part(lesion) -> Part:
-    """A lesion, opaque, in its cause's colour."""
-    return Part(lesion.name, "lesion", _polydata(ellipsoid_mesh(lesion.body)),
-                LESION_COLORS[lesion.cause], legend=_lesion_text(lesion))
+def _lesion_parts(lesion) -> list[Part]:
+    """A lesion in its cause's colour: opaque, but an AVM's nidus a see-through shell
+    (:data:`NIDUS_SHELL_OPACITY`) round its tangle of small vessels (``<id>:tangle``), with
+    the branches joining its feeders and drainers to it in their vessels' colours."""
+    color = LESION_COLORS[lesion.cause]
+    shell = _polydata(ellipsoid_mesh(lesion.body))
+    if lesion.cause != "avm":
+        return [Part(lesion.name, "lesion", shell, color, legend=_lesion_text(lesion))]
+    return ([Part(lesion.name, "lesion", shell, color, opacity=NIDUS_SHELL_OPACITY,
+                  legend=_lesion_text(lesion)),
+             Part(f"{lesion.name}:tangle", "lesion", _polydata(tangle_mesh(lesion.body)),
+                  color, legend=_lesion_text(lesion))]
+            + [Part(branch.name, "vessel", _polydata(tube_mesh(branch, TUBE_SIDES)),
+                    VESSEL_COLORS.get(branch.kind, OTHER_VESSEL_COLOR), legend=None)
+               for branch in lesion.branches])
 
 
 def _pad_part(sponge) -> Part:
@@ -321,7 +338,8 @@ def scene_parts(scene: Scene, report: ContactReport, camera: Camera | None = Non
     nerves = {name: _nerve_part(scene, report, name) for name in scene.nerves}
     parts += nerves.values()
     parts += [part for name in scene.vessels for part in _vessel_parts(scene, name)]
-    parts += [_lesion_part(lesion) for lesion in scene.lesions.values()]
+    parts += [part for lesion in scene.lesions.values()
+              for part in _lesion_parts(lesion)]
     parts += [_pad_part(sponge) for sponge in scene.sponges]
     parts += _contact_parts(scene, report, nerves)
     return parts

@@ -121,3 +121,35 @@ def test_a_left_lesion_case_is_the_mirror_of_the_right(case_of, scenario):
     for name, lesion in right.scene.lesions.items():
         np.testing.assert_allclose(left.lesions[name].body.centre,
                                    lesion.body.centre * [-1.0, 1.0, 1.0], atol=1e-9)
+
+
+def test_a_vessel_touching_a_sphere_is_found_with_the_closed_form_gap():
+    """A straight tube of radius 0.5 whose axis passes d = 3.3 from the centre of a sphere of
+    radius 3: one touch, gap d - R - r = -0.2 mm, at the points facing each other."""
+    from mvd_sim.contact.causes import lesion_vessel_touches
+    body = Ellipsoid("m", "meningioma", np.zeros(3), np.eye(3), np.full(3, 3.0))
+    mass = Lesion("m", "meningioma", "tumour", body)
+    vessel = Tube("v", "AICA", np.linspace([-10.0, 0.0, 3.3], [10.0, 0.0, 3.3], 201), 0.5)
+    (gap, on_lesion, on_vessel), = lesion_vessel_touches(mass, vessel, 0.05)
+    assert gap == pytest.approx(-0.2, abs=1e-9)
+    np.testing.assert_allclose(on_lesion, [0.0, 0.0, 3.0], atol=1e-9)
+    np.testing.assert_allclose(on_vessel, [0.0, 0.0, 2.8], atol=1e-9)
+    clear = dataclasses.replace(vessel, points=vessel.points + [0.0, 0.0, 0.5])
+    assert lesion_vessel_touches(mass, clear, 0.05) == []
+
+
+def test_the_report_lists_the_vessels_a_lesion_touches(scene_of):
+    """The schwannoma displaces the AICA (draped round it, touching it); the nidus' drainer
+    runs through it; an aneurysm's own vessel is not listed. These do not change the
+    culprits or the pattern."""
+    schwannoma = analyze(scene_of("schwannoma_porus_right"))
+    (aica,) = schwannoma.lesion_contacts
+    assert (aica.lesion, aica.cause, aica.vessel, aica.vessel_type) == \
+        ("schwannoma", "tumour", "aica", "AICA")
+    assert -1e-6 <= aica.min_separation_mm <= schwannoma.thresholds_mm["contact"]
+    assert aica.displacement_mm > 1.0 and aica.role is None
+    assert [c.vessel for c in schwannoma.culprits] == ["schwannoma"]
+    avm = analyze(scene_of("avm_rexp_right"))
+    assert [(c.vessel, c.role) for c in avm.lesion_contacts] == [("vein", "drainer")]
+    assert avm.lesion_contacts[0].displacement_mm is None
+    assert analyze(scene_of("aneurysm_pica_rexp_right")).lesion_contacts == []

@@ -97,3 +97,68 @@ def test_an_arachnoid_band_holds_a_pulled_vessel_on_the_nerve(scene_of, clamped_
         assert solution.success, solution.message
         moved[len(bands)] = float(solution.u[node[2]])
     assert moved[1] < 0.8 * moved[0]
+
+
+def test_an_aneurysm_dome_moves_with_its_parent_vessel(scene_of):
+    """aneurysm_pica_rexp_right: displacing the PICA by d displaces its dome by d, a wider
+    wall at its neck pushes it out by the radius' growth, and moving the PICA and the
+    nerves together leaves the dome's contacts with CN VII as they were; the PICA never
+    meets its own dome, and the contacts join the PICA's neck node to the nerve's."""
+    from mvd_sim.mechanics.simulate import build_model
+    scene = scene_of("aneurysm_pica_rexp_right")
+    model = build_model(scene)
+    (rod, node), = model.lesion_anchors
+    assert model.rods[rod].name == "pica"
+    radii = np.concatenate([r.tube.radius for r in model.rods])
+    centre = scene.lesions["pica_aneurysm"].body.centre
+    d = np.array([0.3, -0.2, 0.15])
+    u = np.zeros(model.n_dof)
+    u[model.translation_dofs(rod)] += d
+    moved, = model.carried_lesions(model.configuration(u, radii))
+    np.testing.assert_allclose(moved.body.centre - centre, d, atol=1e-12)
+    wider = radii.copy()
+    first = model.slot0[rod]
+    wider[first:first + model.rods[rod].n_nodes] *= 1.1
+    grown, = model.carried_lesions(model.configuration(np.zeros(model.n_dof), wider))
+    outward = centre - model.rods[rod].tube.points[node]
+    np.testing.assert_allclose(grown.body.centre - centre, 0.1 * model.rods[rod].tube.radius[
+        node] * outward / np.linalg.norm(outward), atol=1e-12)
+
+    def dome_contacts(u):
+        found = RodOnLesion().detect(model, model.configuration(u, radii),
+                                     model.new_surface(), 0.1)
+        return [c for c in found if len(c)]
+
+    rest = dome_contacts(np.zeros(model.n_dof))
+    assert rest and all(rod not in c.body_b for c in rest)
+    nerve = [c for c in rest if model.rods[c.body_b[0]].name == "CN7"][0]
+    assert np.all(nerve.slots[:, 0] == first + node)
+    np.testing.assert_allclose(nerve.weights, np.tile([-1.0, 0.0, 1.0], (len(nerve), 1)))
+    together = np.zeros(model.n_dof)
+    together[model.translation_dofs()[:model.sponge_slot0]] += d
+    moved = [c for c in dome_contacts(together) if model.rods[c.body_b[0]].name == "CN7"][0]
+    np.testing.assert_allclose(moved.gap, nerve.gap, atol=1e-12)
+
+
+def test_an_aneurysm_dome_presses_the_nerve_harder_at_systole(scene_of):
+    """Solved at diastole and at systole, the dome sits where its vessel's neck node carries
+    it, and its force on CN VII pulses with the vessel (a fixed dome's would not)."""
+    from mvd_sim.mechanics.contacts import detect
+    from mvd_sim.mechanics.simulate import build_model, settle
+    scene = scene_of("aneurysm_pica_rexp_right")
+    model = build_model(scene)
+    (rod, node), = model.lesion_anchors
+    cn7 = [r.name for r in model.rods].index("CN7")
+    forces = []
+    for level in (0.0, 1.0):
+        settled = settle(scene, level=level, model=model)
+        where = model.configuration(settled.solution.u, settled.solution.radii)
+        shift = where.rods[rod][node] - model.rods[rod].tube.points[node]
+        dome = settled.scene.lesions["pica_aneurysm"].body.centre
+        grown = where.radii[rod][node] - model.rods[rod].tube.radius[node]
+        assert np.linalg.norm(dome - scene.lesions["pica_aneurysm"].body.centre - shift) \
+            == pytest.approx(grown, abs=1e-12)
+        contacts = detect(model, where, model.new_surface(), 0.0)
+        on = (contacts.body_a == LESION0) & (contacts.body_b == cn7)
+        forces.append(contacts.force_n()[on].sum())
+    assert 0.0 < forces[0] < 0.95 * forces[1]

@@ -95,11 +95,36 @@ def test_the_planner_transposes_a_dolichoectatic_va_rather_than_padding_it(case_
     assert np.isfinite(result.predicted.after.worst_clearance_mm)
 
 
-def test_the_operated_scenario_has_no_cut_band(case_of):
+def test_the_operated_scenario_keeps_its_cut_band_as_cut(case_of, tmp_path):
+    """The operated scenario lists the band and that it was cut (as ``divided:`` does for a
+    vein); written and read back, its case's own operation cuts it, so the operated scene
+    has no band."""
+    import mvd_sim
+    from mvd_sim.scenario import scenario_to_yaml
     from mvd_sim.surgery.postop import postop_spec
     case = case_of("arachnoid_band_aica_right")
     spec = postop_spec(case.spec, Operation(cut_bands=("band1",)))
-    assert spec.bands == [] and len(case.spec.bands) == 1
+    assert [b.id for b in spec.bands] == ["band1"] and spec.cut_bands == ["band1"]
+    path = tmp_path / "band_postop.yaml"
+    path.write_text(scenario_to_yaml(spec))
+    again = mvd_sim.load_case(path)
+    assert again.spec.cut_bands == ["band1"]
+    operation = Operation.of_case(again)
+    assert operation.cut_bands == ("band1",)
+    assert operate(again.scene, operation).scene.bands == ()
+
+
+@pytest.mark.parametrize("cut, message", [
+    (["nope"], r"cut_bands\[0\]: 'nope' is not one of the case's arachnoid bands \(band1\)"),
+    (["band1", "band1"], r"cut_bands\[1\]: 'band1' is already cut")])
+def test_a_scenario_cutting_a_band_it_lacks_is_refused_in_one_line(case_of, cut, message):
+    from mvd_sim.core.errors import ScenarioError
+    from mvd_sim.scenario import parse_scenario
+    data = case_of("arachnoid_band_aica_right").spec.model_dump(
+        mode="json", by_alias=True, exclude_none=True)
+    data["cut_bands"] = cut
+    with pytest.raises(ScenarioError, match=message):
+        parse_scenario(data, "band.yaml")
 
 
 def test_cutting_a_band_the_case_lacks_is_refused_in_one_line(case_of):

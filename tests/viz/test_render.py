@@ -203,3 +203,28 @@ def test_a_lesion_shows_in_its_own_colour_where_it_is(scene_of, scenario, lesion
     without = dataclasses.replace(scene, lesions={})
     assert _hue_mask(render_image([(without, "t")], size=SIZE, annotate=False),
                      color).sum() < 5
+
+
+def test_an_avm_branch_shows_in_its_vessels_colour_where_it_joins_the_nidus(scene_of):
+    """avm_rexp_right from the side: the branch joining the PICA to the nidus covers pixels
+    of the PICA's colour round its middle that are not there without it."""
+    from mvd_sim.viz.palette import VESSEL_COLORS
+    scene = scene_of("avm_rexp_right")
+    nidus = scene.lesions["nidus"]
+    branch = nidus.branches[0]
+    camera = camera_for(scene, "lateral")
+    middle = branch.point_at(0.5 * branch.length_mm)
+    bare = dataclasses.replace(
+        scene, lesions={"nidus": dataclasses.replace(nidus, branches=())})
+    counts = [np.count_nonzero(_near(_hue_mask(render_image([(s, "t")], view="lateral",
+                                                           size=SIZE, annotate=False),
+                                               VESSEL_COLORS["PICA"]), middle, camera, 12))
+              for s in (scene, bare)]
+    assert counts[0] >= 100 and counts[0] > 2 * counts[1], counts
+
+
+def _near(mask, point, camera, radius_px):
+    """``mask`` where within ``radius_px`` of ``point``'s projection."""
+    row, col = _project(point, camera)
+    rows, cols = np.indices(mask.shape)
+    return mask & (np.hypot(rows - row, cols - col) < radius_px)
