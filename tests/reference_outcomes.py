@@ -13,11 +13,14 @@ of what is recorded.
 Cases that code could not make are recorded from a later commit, named in the file's
 ``_recorded_at`` entry (key -> commit, and why): the bundled cases of issue #26 (tumour,
 aneurysm, dolichoectasia, AVM, arachnoid band), and sampled case 50, which #26's sampler now
-draws with a tumour (other causes at their published share). They were recorded at commit
-8858cb1 (main with the first #27 speed pass) with::
+draws with a tumour (other causes at their published share). They were recorded from commit
+183d095 (main with #26's second part: an aneurysm's dome carried through the pulse, which
+moves ``aneurysm_pica_rexp_right``'s clearance by 0.014 mm against the first part) with::
 
-    python tests/reference_outcomes.py tests/surgery/reference_outcomes.json 2 \
-        --add 8858cb1 bundled:aneurysm_pica_rexp_right ... sampled:50
+    mkdir /tmp/at && git archive 183d095 mvd_sim scenarios | tar -x -C /tmp/at
+    PYTHONPATH=/tmp/at python tests/reference_outcomes.py \
+        tests/surgery/reference_outcomes.json 2 --add 183d095 \
+        bundled:aneurysm_pica_rexp_right ... sampled:50
 
 For every bundled case and :data:`SAMPLED` sampled ones (seed 11 of 300, the first 100 and
 case 261, which did not settle then) it records the plan (feasible, its moves) and, where the
