@@ -48,7 +48,7 @@ def five_vessel_scene() -> mvd_sim.Scene:
     spec = mvd_sim.load_scenario(mvd_sim.bundled_scenarios()["multi_aica_pica_right"])
     data = spec.model_dump(by_alias=True, exclude_none=True)
     data["vessels"].append({"id": "vein", "type": "vein", "compresses": [
-        {"target": "CN7", "s_mm": 16.0, "from": "caudal", "crossing_angle_deg": 70}]})
+        {"target": "CN7", "s_mm": 16.0, "from": "caudal", "crossing_angle_deg": 39}]})
     data["findings"] = None
     return mvd_sim.build_scene(mvd_sim.parse_scenario(data), "five_vessels")
 

@@ -2,13 +2,18 @@
 (issue #27).
 
 Run: ``python benchmarks/bench_speed.py [BASELINE] [SAMPLED]`` from a git checkout (default
-baseline 7357070, the code before issue #27's speed-ups; 100 sampled cases). The baseline's
+baseline 7357070, the code before issue #27's speed-ups; 100 sampled cases; SAMPLED -1 stops
+after the contact report and the dataset). The baseline's
 ``mvd_sim`` is taken with ``git archive`` into a temporary folder. Two worker processes, one
 on each code, one thread each, take the same tasks in turn (the baseline first, then this
 code, case by case), so both see the same load on this shared VM; each warms up on the case
 before timing it.
 
-Per bundled case with a CN VII contact (min / median of repeats):
+First the contact report against the bare exact gaps (``Scene.nerve_gaps``) of the
+five-vessel scene of ``bench_contact.py`` and two bundled cases (ms a call, min / median of
+30 repeats of about 10 ms), and the cases/s of ``shard_rows`` (the default ``mvd-sim
+dataset``'s work, no writing) over 3 x 3 shards of 40 cases of seed 1. Then, per bundled
+case with a CN VII contact (min / median of repeats):
 
 - one solve: the case with a 2 mm pad at its first CN VII contact settled at systole, from
   the settled case (:func:`~mvd_sim.surgery.decompress.postop_starts`), 5 repeats;
@@ -29,7 +34,10 @@ import tempfile
 import time
 from pathlib import Path
 
-REPEATS = {"solve": 5, "decompress": 3, "plan": 3, "sampled": 1}
+REPEATS = {"solve": 5, "decompress": 3, "plan": 3, "sampled": 1, "report": 30, "gaps": 30,
+           "dataset": 3}
+#: cases per timed dataset shard (seed 1), and calls per timed contact repeat (~10 ms)
+DATASET_CASES, CONTACT_CALLS = 40, {"report": 10, "gaps": 300}
 SEED, N = 11, 300
 
 
@@ -56,6 +64,21 @@ def _pad(case):
 def _job(kind: str, name: str):
     """A function timing one task (no argument), or None if the case has no CN VII contact."""
     import mvd_sim
+    if kind == "dataset":   # name: the first case's index (seed 1)
+        from mvd_sim.dataset.priors import load_priors
+        from mvd_sim.dataset.runner import shard_rows
+        priors, start = load_priors().model_dump_json(), int(name)
+        return lambda: shard_rows(priors, 1, 10**6, start, start + DATASET_CASES)
+    if kind in ("report", "gaps"):
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from bench_contact import five_vessel_scene
+        scene = five_vessel_scene() if name == "five_vessels" else _case(name).scene
+        call = (lambda: mvd_sim.analyze(scene)) if kind == "report" else scene.nerve_gaps
+
+        def calls():
+            for _ in range(CONTACT_CALLS[kind]):
+                call()
+        return calls
     from mvd_sim.mechanics.simulate import build_model, settle
     from mvd_sim.mechanics.sweep import settle_from
     from mvd_sim.surgery.decompress import decompress_states, postop_starts
@@ -120,11 +143,16 @@ class _Worker:
         self.process.wait()
 
 
-def _ms(times: list[float]) -> str:
+def _ms(times: list[float], per: int = 1) -> str:
     if not times:
         return f"{'-':>17}"
     ordered = sorted(times)
-    return f"{ordered[0] * 1e3:8.1f} /{ordered[len(ordered) // 2] * 1e3:8.1f}"
+    digits = 1 if per == 1 else 3
+    return f"{ordered[0] * 1e3 / per:8.{digits}f} /{ordered[len(ordered) // 2] * 1e3 / per:8.{digits}f}"
+
+
+def _median(times: list[float]) -> float:
+    return sorted(times)[len(times) // 2]
 
 
 def main(baseline: str, n_sampled: int) -> None:
@@ -146,6 +174,9 @@ def _run(old: _Worker, new: _Worker, baseline: str, n_sampled: int) -> None:
     import mvd_sim
     print(f"one thread per process; ms, min / median of repeats; old = {baseline}, new = this "
           "code; ratio = old / new of the medians")
+    _contact_and_dataset(old, new)
+    if n_sampled < 0:
+        return
     print(f"{'case':<26} {'task':<10} {'old':>17} {'new':>17} {'ratio':>6}")
     for name in sorted(mvd_sim.bundled_scenarios()):
         for kind in ("solve", "decompress", "plan"):
@@ -174,6 +205,31 @@ def _run(old: _Worker, new: _Worker, baseline: str, n_sampled: int) -> None:
         print(f"plans of {n_sampled} sampled cases (seed {SEED} of {N}), {label}: median "
               f"{t[len(t) // 2] * 1e3:.0f} ms, largest {t[-1] * 1e3:.0f} ms, "
               f"{sum(x <= 1.0 for x in t)} of {len(t)} within 1 s, {errors[label]} errors")
+
+
+def _contact_and_dataset(old: _Worker, new: _Worker) -> None:
+    """The contact report against the bare exact gaps (ms a call, min / median of repeats of
+    ~10 ms), and the dataset's cases/s in one process (shards of DATASET_CASES, best /
+    median), old and new code in turn."""
+    print(f"{'scene':<26} {'task':<10} {'old':>17} {'new':>17} {'ratio':>6}  new report / gaps")
+    for name in ("five_vessels", "multi_aica_pica_right", "aica_as_moderate_right"):
+        medians = {}
+        for kind in ("report", "gaps"):
+            a, b = old.ask(kind, name), new.ask(kind, name)
+            per = CONTACT_CALLS[kind]
+            medians[kind] = _median(b["times"]) / per
+            extra = f"  {medians['report'] / medians['gaps']:5.1f}x" if kind == "gaps" else ""
+            print(f"{name:<26} {kind:<10} {_ms(a['times'], per)} {_ms(b['times'], per)} "
+                  f"{_median(a['times']) / _median(b['times']):5.1f}x{extra}", flush=True)
+    rates: dict[str, list[float]] = {"old": [], "new": []}
+    for start in range(0, 3 * DATASET_CASES, DATASET_CASES):
+        for label, w in (("old", old), ("new", new)):
+            rates[label] += [DATASET_CASES / t for t in w.ask("dataset", str(start))["times"]]
+    best = {k: max(v) for k, v in rates.items()}
+    med = {k: _median(v) for k, v in rates.items()}
+    print(f"dataset in one process (seed 1, shards of {DATASET_CASES}), cases/s best / median: "
+          f"old {best['old']:.1f} / {med['old']:.1f}, new {best['new']:.1f} / {med['new']:.1f}, "
+          f"ratio of medians {med['new'] / med['old']:.2f}x", flush=True)
 
 
 if __name__ == "__main__":

@@ -78,8 +78,8 @@ from mvd_sim.core.labels import DEFAULT_THRESHOLDS
 from mvd_sim.core.tube import Tube
 from mvd_sim.scenario.schema import NERVES
 
-__all__ = ["ContactRequest", "resolve_side", "clear_side", "clearing_side", "other_nerves",
-           "deviate_nerve", "deviation_fits_from", "relax_vessel",
+__all__ = ["ContactRequest", "resolve_side", "clear_side", "clearing_side", "clearing_sides",
+           "other_nerves", "deviate_nerve", "deviation_fits_from", "relax_vessel",
            "place_vessel", "avoid_tubes", "DEVIATION_HALF_WIDTH_MM", "CROSSING_HALF_LENGTH_MM",
            "AVOIDANCE_CLEARANCE_MM", "SIDE_TOLERANCE_DEG", "TURN_RADII"]
 
@@ -348,16 +348,33 @@ def clearing_side(brainstem: Brainstem, req: ContactRequest, radius_mm: float,
     """:func:`clear_side`, or None where no turn clears the brainstem and ``nerves``
     (without the search for the sides that would, which the error message of
     :func:`clear_side` names)."""
-    sides, allowed = _turned_sides(req)
+    return clearing_sides(brainstem, [req], radius_mm, nerves)[0]
+
+
+def clearing_sides(brainstem: Brainstem, requests: list[ContactRequest], radius_mm: float,
+                   nerves: tuple[Tube, ...] = ()) -> list[np.ndarray | None]:
+    """:func:`clearing_side` of each of ``requests``, which ask the same crossing (target,
+    arc, gap and angle) from different sides: each batch of turns is tried for all the
+    requests it is still open for in one go (each crossing is judged on its own, so the
+    answers are those of one request at a time)."""
+    turned = [_turned_sides(req) for req in requests]
+    found: list[np.ndarray | None] = [None] * len(requests)
+    open_ = list(range(len(requests)))
     # the asked side first (it mostly clears), then the others in growing batches: turns up
     # to 20 deg, up to 60 deg, the rest (about half the turned sides need 25-85 deg)
     for batch in (slice(0, 1), slice(1, 9), slice(9, 25), slice(25, None)):
-        tried = sides[batch][allowed[batch]]
-        if len(tried):
-            ok = _clearing(brainstem, req, tried, radius_mm, nerves)
-            if np.any(ok):
-                return tried[np.argmax(ok)]
-    return None
+        tried = [turned[k][0][batch][turned[k][1][batch]] for k in open_]
+        if sum(len(t) for t in tried):
+            ok = _clearing(brainstem, requests[open_[0]], np.concatenate(tried), radius_mm,
+                           nerves)
+            parts = np.split(ok, np.cumsum([len(t) for t in tried])[:-1])
+            for k, sides, clears in zip(open_, tried, parts):
+                if np.any(clears):
+                    found[k] = sides[np.argmax(clears)]
+        open_ = [k for k in open_ if found[k] is None]
+        if not open_:
+            break
+    return found
 
 
 def _clearing(brainstem: Brainstem, req: ContactRequest, sides: np.ndarray,

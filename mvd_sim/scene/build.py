@@ -26,7 +26,7 @@ from mvd_sim.anatomy.petrous import PetrousFace
 from mvd_sim.anatomy.nerves import (NerveBuild, build_facial_nerve,
                                     build_vestibulocochlear_nerve, segmented_facial_nerve,
                                     segmented_vestibulocochlear_nerve)
-from mvd_sim.anatomy.placement import (ContactRequest, clear_side, clearing_side, deviate_nerve,
+from mvd_sim.anatomy.placement import (ContactRequest, clear_side, clearing_sides, deviate_nerve,
                                        deviation_fits_from, other_nerves, place_vessel,
                                        relax_vessel, resolve_side)
 from mvd_sim.anatomy.taper import VESSEL_TAPERS, tapered_radii
@@ -166,6 +166,28 @@ def _theta_of(shape: BrainstemShape, midline_point: np.ndarray) -> float:
                             midline_point[0] / half_width[0]))
 
 
+#: Atlas anatomies (no segmented roots) built lately, by their spec's JSON, most recent last:
+#: a sampled case asks its sites of an anatomy (:class:`NerveSites`) and then builds its
+#: scene on it, and a dataset worker does so case after case.
+_RECENT_ANATOMIES: dict[str, _Anatomy] = {}
+_RECENT_LIMIT = 4
+
+
+def _shared_anatomy(anatomy: AnatomySpec, side: str) -> _Anatomy:
+    """The brainstem and nerves of ``anatomy``, built once for the last few atlas anatomies
+    (each is the same whatever the side; the builders copy, never change, it)."""
+    if anatomy.segmented is not None:
+        return _Anatomy(anatomy, side)
+    key = anatomy.model_dump_json()
+    built = _RECENT_ANATOMIES.pop(key, None)
+    if built is None:
+        built = _Anatomy(anatomy)
+        while len(_RECENT_ANATOMIES) >= _RECENT_LIMIT:
+            del _RECENT_ANATOMIES[next(iter(_RECENT_ANATOMIES))]
+    _RECENT_ANATOMIES[key] = built
+    return built
+
+
 class NerveSites:
     """Which sides a vessel can be asked to come from at a nerve's sites, for an anatomy,
     before any vessel is placed.
@@ -189,7 +211,7 @@ class NerveSites:
     """
 
     def __init__(self, anatomy: AnatomySpec):
-        self._anatomy = _Anatomy(anatomy)
+        self._anatomy = _shared_anatomy(anatomy, "right")
 
     def point(self, nerve: str, segment: str, fraction: float = 0.5) -> float:
         """Arc length (mm) of the point ``fraction`` along ``segment`` of ``nerve``, where a
@@ -222,19 +244,17 @@ class NerveSites:
         :data:`mvd_sim.core.approach.SIDES`."""
         anatomy = self._anatomy
         target = anatomy.nerves[nerve]
-        sides = []
-        for side in usable_sides(target.smooth_tangent_at(s_mm), _LATERAL):
-            if side not in among:
-                continue
-            normal = resolve_side(target, s_mm, side, "probe")
-            request = ContactRequest("probe", target, float(s_mm), normal, gap_mm,
-                                     crossing_angle_deg, side)
-            nerves = other_nerves(request, list(anatomy.nerves.values()))
-            lies = clearing_side(anatomy.brainstem, request, radius_mm, nerves)
-            if lies is not None and self._deviates(nerve, request, lies, deviation_mm,
-                                                   radius_mm):
-                sides.append(side)
-        return sides
+        requests = [ContactRequest("probe", target, float(s_mm),
+                                   resolve_side(target, s_mm, side, "probe"), gap_mm,
+                                   crossing_angle_deg, side)
+                    for side in usable_sides(target.smooth_tangent_at(s_mm), _LATERAL)
+                    if side in among]
+        if not requests:
+            return []
+        nerves = other_nerves(requests[0], list(anatomy.nerves.values()))
+        lying = clearing_sides(anatomy.brainstem, requests, radius_mm, nerves)
+        return [request.side for request, lies in zip(requests, lying) if lies is not None
+                and self._deviates(nerve, request, lies, deviation_mm, radius_mm)]
 
     def _deviates(self, nerve: str, request: ContactRequest, side: np.ndarray,
                   deviation_mm: float, radius_mm: float) -> bool:
@@ -254,8 +274,9 @@ class NerveSites:
 class _Builder(_Anatomy):
     """Holds the canonical-frame state while a scene is assembled."""
 
-    def __init__(self, spec: ScenarioSpec):
-        super().__init__(spec.anatomy, spec.side)
+    def __init__(self, spec: ScenarioSpec):  # noqa: D107 - the anatomy's state, copied
+        vars(self).update(vars(_shared_anatomy(spec.anatomy, spec.side)))
+        self.nerves = dict(self.nerves)   # the one part of it a build changes (placed nerves)
         self.spec = spec
         self.vessels: dict[str, Tube] = {}
         self.segment_fractions = _segment_fractions(spec.vessels)

@@ -126,3 +126,20 @@ def test_the_contact_engine_ignores_the_context(scene_of):
     scene = scene_of("multi_aica_pica_right")
     bare = dataclasses.replace(scene, context={})
     assert mvd_sim.analyze(scene).contacts == mvd_sim.analyze(bare).contacts
+
+
+def test_a_build_leaves_the_shared_anatomy_as_it_was():
+    """The brainstem and nerves of an atlas anatomy are built once and shared (the sampler's
+    site questions, then the build): a build that deviates CN VII must not change them for
+    the next one, nor for the sites."""
+    from mvd_sim.scene.build import NerveSites, build_scene
+
+    spec = bundled_spec("aica_as_severe_right")
+    sites = NerveSites(spec.anatomy)
+    length = sites.length("CN7")
+    first = build_scene(spec, "first")
+    second = build_scene(spec, "second")
+    assert not np.array_equal(first.nerves["CN7"].points, first.rest_nerves["CN7"].points)
+    assert np.array_equal(first.nerves["CN7"].points, second.nerves["CN7"].points)
+    assert np.array_equal(first.rest_nerves["CN7"].points, second.rest_nerves["CN7"].points)
+    assert sites.length("CN7") == length == float(second.rest_nerves["CN7"].s[-1])

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from mvd_sim.core.geometry import ellipsoid_kernels as kernels
+
 __all__ = ["signed_distance", "closest_point", "surface"]
 
 _BISECTIONS = 110   # halvings of the root's bracket (under 1e-30 of a few hundred mm^2)
@@ -38,27 +40,16 @@ def closest_point(points: np.ndarray, semi_axes_mm: np.ndarray
     """The closest surface point of each of ``points`` (n, 3), in the ellipsoid's frame, and
     its signed distance (negative inside), mm.
 
+    Each point's root is bisected on its own in a compiled loop
+    (:func:`mvd_sim.core.geometry.ellipsoid_kernels.closest_point`).
+
     Returns
     -------
     closest : (n, 3) float, mm
     distance : (n,) float, mm
     """
-    a2 = np.asarray(semi_axes_mm, dtype=float) ** 2
-    p = np.atleast_2d(points)
-    y = np.maximum(np.abs(p), 1e-12)
-    ay = np.sqrt(a2) * y
-    # bisect on u = t + min a_i^2 > 0, so t + a_i^2 = u + (a_i^2 - min a_i^2) keeps its
-    # relative precision near the pole of F (a point deep inside a flat ellipsoid)
-    shift = a2 - a2.min()
-    lo = np.zeros(len(y))
-    hi = np.linalg.norm(ay, axis=1) + a2.min()   # F <= 0 there: each term <= (a_i y_i / t)^2
-    for _ in range(_BISECTIONS):
-        u = 0.5 * (lo + hi)
-        positive = np.sum((ay / (u[:, None] + shift)) ** 2, axis=1) > 1.0
-        lo, hi = np.where(positive, u, lo), np.where(positive, hi, u)
-    closest = a2 * y / (0.5 * (lo + hi)[:, None] + shift)
-    sign = np.where(np.sum((y / np.sqrt(a2)) ** 2, axis=1) < 1.0, -1.0, 1.0)
-    return np.where(p < 0, -closest, closest), sign * np.linalg.norm(y - closest, axis=1)
+    return kernels.closest_point(np.ascontiguousarray(np.atleast_2d(points), dtype=float),
+                                 np.ascontiguousarray(semi_axes_mm, dtype=float), _BISECTIONS)
 
 
 def surface(theta: np.ndarray, t: np.ndarray, semi_axes_mm: np.ndarray) -> np.ndarray:

@@ -42,3 +42,20 @@ def test_surface_points_are_on_it():
     theta, t = np.meshgrid(np.linspace(0, 2 * np.pi, 13), np.linspace(0.1, 3.0, 7))
     assert_allclose(signed_distance(surface(theta, t, semi).reshape(-1, 3), semi), 0.0,
                     rtol=0, atol=1e-9)
+
+
+def test_closest_points_lie_on_it_at_the_distance_and_mirror_with_the_point():
+    from mvd_sim.core.geometry.ellipsoid import closest_point
+
+    semi = np.array([5.0, 3.0, 2.5])
+    rng = np.random.default_rng(3)
+    points = rng.normal(size=(300, 3)) * 4.0
+    points[:10, 1] = 0.0   # on a plane of symmetry, inside and out
+    closest, distance = closest_point(points, semi)
+    assert_allclose(np.sum((closest / semi) ** 2, axis=1), 1.0, rtol=0, atol=1e-9)
+    assert_allclose(np.linalg.norm(points - closest, axis=1), np.abs(distance), atol=1e-9)
+    inside = np.sum((points / semi) ** 2, axis=1) < 1.0
+    assert np.all((distance < 0) == inside)
+    # off the planes of symmetry (on one, the point is nudged to its positive side)
+    mirrored, same = closest_point(-points[10:], semi)
+    assert np.array_equal(mirrored, -closest[10:]) and np.array_equal(same, distance[10:])
