@@ -1,4 +1,5 @@
-"""One line from a pydantic ``ValidationError``, the same whichever pydantic is installed.
+"""One line from a pydantic ``ValidationError``, the same whichever pydantic is installed,
+and a parsed document (scenario, answer, priors) validated or refused in that line.
 
 A document with several problems gets several errors, in an order that differs between
 pydantic releases; the line reports the first by a fixed order of our own (the field's path,
@@ -8,10 +9,15 @@ then the kind of error), so a user (and a test) sees the same field named for th
 from __future__ import annotations
 
 import re
+from typing import TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-__all__ = ["one_line"]
+from mvd_sim.core.errors import ScenarioError
+
+__all__ = ["one_line", "require_mapping", "validate_document"]
+
+Model = TypeVar("Model", bound=BaseModel)
 
 # tags pydantic adds to error locations for unions and validators (user keys are kept)
 _PYDANTIC_TAG = re.compile(r"^(function-[\w-]+|constrained-[\w-]+|(list|literal|tagged-union|"
@@ -68,3 +74,32 @@ def one_line(error: ValidationError) -> str:
             not isinstance(first.get("input"), (dict, list)):
         shown = f" (got {ascii(first.get('input'))})"
     return f"{where}{msg}{shown}"
+
+
+def require_mapping(data: object, source: str, what: str) -> dict:
+    """``data`` (a parsed YAML document) if it is a mapping.
+
+    Raises
+    ------
+    ScenarioError
+        ``"{source}: (top level): expected a mapping of {what} fields, got <type>"``.
+    """
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}: (top level): expected a mapping of {what} fields, "
+                            f"got {type(data).__name__}")
+    return data
+
+
+def validate_document(model: type[Model], data: object, source: str, what: str) -> Model:
+    """``data`` (a parsed YAML document, a mapping of ``what`` fields) validated as ``model``.
+
+    Raises
+    ------
+    ScenarioError
+        One line: ``"{source}: {field}: {reason}"`` (:func:`one_line`; a document that is not
+        a mapping as :func:`require_mapping` says).
+    """
+    try:
+        return model.model_validate(require_mapping(data, source, what))
+    except ValidationError as err:
+        raise ScenarioError(f"{source}: {one_line(err)}") from None

@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from mvd_sim.core.errors import ScenarioError
 from mvd_sim.core.materials import Materials
-from mvd_sim.core.validation import one_line
+from mvd_sim.core.validation import validate_document
 from mvd_sim.scenario import read_yaml
 from mvd_sim.scenario.schema import MechanicsOverrides
 
@@ -254,7 +253,4 @@ def load_priors(path: str | Path | None = None) -> Priors:
     """
     path = DEFAULT_PRIORS_PATH if path is None else Path(path)
     raw = read_yaml(path, "priors files")
-    try:
-        return Priors.model_validate(raw)
-    except ValidationError as err:
-        raise ScenarioError(f"{path}: {one_line(err)}") from None
+    return validate_document(Priors, raw, str(path), "priors")

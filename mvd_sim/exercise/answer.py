@@ -28,11 +28,11 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from mvd_sim.anatomy.landmarks import SEGMENTS, NerveLandmarks
 from mvd_sim.core.errors import ScenarioError
-from mvd_sim.core.validation import one_line
+from mvd_sim.core.validation import require_mapping, validate_document
 from mvd_sim.scenario import SpongeSpec, TranspositionSpec, read_yaml
 from mvd_sim.surgery.operation import Operation
 
@@ -108,13 +108,9 @@ def parse_answer(data: object, vessel_ids: Collection[str], source: str = "answe
     ScenarioError
         One line: ``"{source}: {field}: {reason}"``.
     """
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{source}: (top level): expected a mapping of answer fields, "
-                            f"got {type(data).__name__}")
-    try:
-        answer = Answer.model_validate(_pads_by_segment(data, landmarks, source))
-    except ValidationError as err:
-        raise ScenarioError(f"{source}: {one_line(err)}") from None
+    answer = validate_document(
+        Answer, _pads_by_segment(require_mapping(data, source, "answer"), landmarks, source),
+        source, "answer")
     named = [(f"culprits[{k}]", v) for k, v in enumerate(answer.culprits)]
     named += [(f"contacts[{k}].vessel", c.vessel) for k, c in enumerate(answer.contacts)]
     named += [(f"divided[{k}]", v) for k, v in enumerate(answer.divided)]

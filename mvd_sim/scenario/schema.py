@@ -57,7 +57,7 @@ from mvd_sim.core.constants import (AVM_DEFAULT_SEMI_AXES_MM, LOWER_CRANIAL_NERV
                                     ContextParams, FacialNerveParams, VestibulocochlearParams)
 from mvd_sim.core.errors import ScenarioError
 from mvd_sim.core.materials import Materials
-from mvd_sim.core.validation import one_line
+from mvd_sim.core.validation import one_line, validate_document
 
 __all__ = ["SCHEMA_VERSION", "ScenarioSpec", "VesselSpec", "ContactSpec", "FindingsSpec",
            "SpongeSpec", "TranspositionSpec", "CenterlineSpec", "SegmentedSpec", "SEATS",
@@ -878,13 +878,7 @@ def parse_scenario(data: object, source: str = "<scenario>") -> ScenarioSpec:
     ScenarioError
         One line: ``"{source}: {field}: {reason}"``.
     """
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{source}: (top level): expected a mapping of scenario fields, "
-                            f"got {type(data).__name__}")
-    try:
-        return ScenarioSpec.model_validate(data)
-    except ValidationError as err:
-        raise ScenarioError(f"{source}: {one_line(err)}") from None
+    return validate_document(ScenarioSpec, data, source, "scenario")
 
 
 _SPONGE_KEYS = {"s": "s_mm", "d": "diameter_mm", "diameter": "diameter_mm",
