@@ -126,16 +126,24 @@ def wrapped_at(points: np.ndarray, radii: np.ndarray, masses: Sequence[Ellipsoid
     :data:`NEAR_MM` of a mass' surface, the arc length (mm) of the run's middle, the (3,) unit
     direction from the nerve there to the mass' nearest surface point, and the stretch's
     first and last arc length (the run and :data:`MASS_MARGIN_MM` either side, within the
-    nerve)."""
+    nerve; runs whose stretches overlap, a nerve lifting off the mass for a moment, make
+    one)."""
     s = curve.arc_length(points)
     gap = np.full(len(points), np.inf)
     toward = np.zeros((len(points), 3))
     _lesion_gaps(points, radii, masses, gap, toward)
-    out = []
+    spans: list[list[float]] = []
     for lo, hi in _runs(gap):
-        k = int(np.searchsorted(s, 0.5 * (s[lo] + s[hi - 1])))
-        out.append((float(s[k]), _unit(toward[k]), max(float(s[lo]) - MASS_MARGIN_MM, 0.0),
-                    min(float(s[hi - 1]) + MASS_MARGIN_MM, float(s[-1]))))
+        first = max(float(s[lo]) - MASS_MARGIN_MM, 0.0)
+        last = min(float(s[hi - 1]) + MASS_MARGIN_MM, float(s[-1]))
+        if spans and first <= spans[-1][1]:
+            spans[-1][1] = last
+        else:
+            spans.append([first, last])
+    out = []
+    for first, last in spans:
+        k = int(np.searchsorted(s, 0.5 * (first + last)))
+        out.append((float(s[k]), _unit(toward[k]), first, last))
     return out
 
 

@@ -178,3 +178,30 @@ def test_an_imported_mass_displaces_nothing_again():
     centre = result.fit.to_world(with_mass.brainstem.to_midline(fitted.centre[None]))[0]
     truth = pose.to_world(scene, scene.lesions["schwannoma"].body.centre[None])[0]
     assert np.linalg.norm(centre - truth) < 0.1
+
+
+@pytest.mark.parametrize("radius_mm", [3.0, 14.0])
+def test_the_rest_course_under_a_mass_is_the_nerve_it_displaced(radius_mm):
+    """Closed form: a straight nerve (radius 0.8 mm) whose axis passes d from the centre of a
+    sphere of radius R is displaced R + r - d (1.5 mm) by the drape, over a chord of
+    2 sqrt((R + r)^2 - d^2); the stretch the mass holds (:func:`wrapped_at`; 13 mm of nerve
+    under the 14 mm sphere, more than a vessel's 12 mm) bridged gives back the straight rest
+    course."""
+    from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
+    from mvd_sim.anatomy.context import Ellipsoid
+    from mvd_sim.anatomy.lesions import Lesion, drape
+    from mvd_sim.core.tube import Tube
+    from mvd_sim.segmentation.rest import rest_course, wrapped_at
+
+    x = np.linspace(30.0, 60.0, 301)    # far lateral of the brainstem
+    nerve = Tube("CN7", "nerve", np.stack([x, np.zeros_like(x), np.zeros_like(x)], axis=1),
+                 np.full(len(x), 0.8))
+    centre = np.array([45.0, -(radius_mm + 0.8 - 1.5), 0.0])
+    body = Ellipsoid("m", "schwannoma", centre, np.eye(3), np.full(3, radius_mm))
+    draped = drape(nerve, Lesion("m", "schwannoma", "tumour", body))
+    assert np.abs(draped.points[:, 1]).max() == pytest.approx(1.5, abs=1e-6)
+    wrapped = wrapped_at(draped.points, draped.radius, [body])
+    assert len(wrapped) == 1
+    rest = rest_course(draped.points, draped.radius, [], Brainstem(BrainstemShape(),
+                                                                   np.zeros(3)), 0.0, wrapped)
+    assert np.abs(rest[:, 1:]).max() < 1e-6     # on the straight course
