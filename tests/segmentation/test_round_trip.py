@@ -64,7 +64,7 @@ UNIMAGEABLE = {
     ("schwannoma_porus_right", "CN8"):
         "the mass' drape (issue #26) leaves CN VIII 0.75 mm inside the brainstem, pinched "
         "between the two; an image shows no nerve inside the brainstem, so the imported "
-        "CN VIII rests on it and lies 0.40-0.47 mm into the mass (0.01 mm in the original)",
+        "CN VIII rests on it and lies 0.35-0.47 mm into the mass (0.01 mm in the original)",
 }
 
 
