@@ -3,7 +3,8 @@ files), imported, and its contact report compared with the original's."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nibabel
@@ -12,7 +13,8 @@ import numpy as np
 import yaml
 
 import mvd_sim
-from mvd_sim.segmentation.phantom import PhantomPose, label_phantom, phantom_label_map
+from mvd_sim.segmentation.phantom import (PhantomPose, label_phantom, lesion_entry,
+                                          phantom_label_map)
 from mvd_sim.segmentation.volume import LabelVolume
 
 LPS = np.diag([-1.0, -1.0, 1.0, 1.0])
@@ -52,6 +54,11 @@ class Comparison:
     culprits_same: bool
     rexp_error_mm: float
     rows: list[tuple]
+    #: lesion id -> (centre error, largest semi-axis error), mm (world frame; semi-axes
+    #: compared in descending order); a lesion the import lost: (inf, inf)
+    lesions: dict[str, tuple[float, float]] = field(default_factory=dict)
+    #: the original's and the imported case's contact pattern
+    patterns: tuple[str, str] = ("", "")
 
 
 def compare(original: mvd_sim.Case, imported: mvd_sim.ImportResult,
@@ -93,7 +100,9 @@ def volume_round_trip(name: str, folder: Path, fmt: str, spacing_mm: float = 0.5
     path = writer(volume, folder / f"{name}.{fmt}")
     labels = write_map(phantom_label_map(original.scene), folder / f"{name}.labels.yaml")
     result = mvd_sim.import_case(path, labels)
-    return compare(original, result, pose.to_world(original.scene, np.zeros((1, 3)))[0])
+    return with_lesions(compare(original, result,
+                                pose.to_world(original.scene, np.zeros((1, 3)))[0]),
+                        original, result, lambda p: pose.to_world(original.scene, p))
 
 
 def mesh_round_trip(name: str, folder: Path, spacing_mm: float = 0.4) -> Comparison:
@@ -104,9 +113,33 @@ def mesh_round_trip(name: str, folder: Path, spacing_mm: float = 0.4) -> Compari
     structures = {"brainstem.stl": "brainstem", "CN7.stl": "CN7", "CN8.stl": "CN8"}
     for vessel, tube in original.scene.vessels.items():
         structures[f"{vessel}.stl"] = {"type": tube.kind, "id": vessel}
+    for name_, lesion in original.scene.lesions.items():
+        structures[f"{name_}.stl"] = lesion_entry(lesion)
     for other in folder.glob("*.stl"):   # context structures are not segmented
         if other.name not in structures:
             other.unlink()
     labels = write_map({"structures": structures}, folder.parent / f"{name}.files.yaml")
     result = mvd_sim.import_case(folder, labels, mesh_spacing_mm=spacing_mm)
-    return compare(original, result, np.zeros(3))
+    return with_lesions(compare(original, result, np.zeros(3)), original, result,
+                        lambda p: np.asarray(p, dtype=float))
+
+
+def with_lesions(comparison: Comparison, original: mvd_sim.Case,
+                 imported: mvd_sim.ImportResult, to_world) -> Comparison:
+    """``comparison`` with each lesion's centre and semi-axis errors (world mm; ``to_world``
+    maps the original's scene frame to world) and both cases' contact patterns."""
+    case = mvd_sim.Case.from_spec(imported.spec, "imported")
+    errors = {}
+    for name, lesion in original.scene.lesions.items():
+        got = case.scene.lesions.get(name)
+        if got is None:
+            errors[name] = (float("inf"), float("inf"))
+            continue
+        centre = imported.fit.to_world(case.scene.brainstem.to_midline(got.body.centre[None]))
+        errors[name] = (
+            float(np.linalg.norm(centre[0] - to_world(lesion.body.centre[None])[0])),
+            float(np.abs(np.sort(got.body.semi_axes_mm) - np.sort(lesion.body.semi_axes_mm))
+                  .max()))
+    patterns = (mvd_sim.analyze(original.scene, original.thresholds).pattern,
+                mvd_sim.analyze(case.scene, case.thresholds).pattern)
+    return dataclasses.replace(comparison, lesions=errors, patterns=patterns)

@@ -8,6 +8,8 @@ displaces the tubes in its way.
 - :func:`aneurysm_dome`: a sphere on a vessel at arc length ``s``, pointing at a nerve's
   nearest point, cut by the vessel's wall in a circle of the neck's diameter (the wall taken
   as flat across the neck).
+- :func:`given_ellipsoid`: a lesion given by its geometry (an imported case's, as imaged):
+  centre, axes and semi-axes, the axes made an exact rotation.
 - :func:`drape`: a tube pushed out of a mass: each centerline point whose tube would enter
   the mass moves, square to the tube, away from the mass' centre just far enough to touch
   it. For a straight nerve of radius ``r`` whose axis passes ``d`` from the centre of a
@@ -30,7 +32,8 @@ from mvd_sim.core.geometry.ellipsoid import closest_point
 from mvd_sim.core.geometry.vec import unit
 from mvd_sim.core.tube import Tube
 
-__all__ = ["Lesion", "beside_nerve", "aneurysm_dome", "drape", "DRAPE_CLEARANCE_MM"]
+__all__ = ["Lesion", "beside_nerve", "aneurysm_dome", "given_ellipsoid", "drape",
+           "DRAPE_CLEARANCE_MM"]
 
 #: A draped point is left this far (mm) off the mass' surface, so the tube just touches it.
 DRAPE_CLEARANCE_MM = 0.0
@@ -146,6 +149,16 @@ def aneurysm_dome(name: str, vessel: Tube, s_mm: float, dome_mm: float, neck_mm:
     sunk = radius - np.sqrt(max(radius ** 2 - (0.5 * neck_mm) ** 2, 0.0))
     centre = base + frame[1] * (float(vessel.radius_at(s_mm)) + radius - sunk)
     return Ellipsoid(name, "aneurysm", centre, frame, np.full(3, radius))
+
+
+def given_ellipsoid(name: str, kind: str, centre_mm: np.ndarray, axes: np.ndarray,
+                    semi_axes_mm: np.ndarray) -> Ellipsoid:
+    """A lesion's solid given explicitly (scene frame, mm): ``axes`` (3, 3), rows the
+    semi-axes' directions, nearly a rotation (as written to a scenario, rounded), replaced by
+    the nearest rotation (the polar factor, from the SVD: ``U @ Vt``)."""
+    u, _, vt = np.linalg.svd(np.asarray(axes, dtype=float))
+    return Ellipsoid(name, kind, np.asarray(centre_mm, dtype=float), u @ vt,
+                     np.asarray(semi_axes_mm, dtype=float))
 
 
 def drape(tube: Tube, mass: Lesion, clearance_mm: float = DRAPE_CLEARANCE_MM) -> Tube:

@@ -63,7 +63,7 @@ __all__ = ["SCHEMA_VERSION", "ScenarioSpec", "VesselSpec", "ContactSpec", "Findi
            "SpongeSpec", "TranspositionSpec", "CenterlineSpec", "SegmentedSpec", "SEATS",
            "materials_of", "parse_sponge", "parse_transposition", "check_sponges", "check_transpositions", "check_divided",
            "case_fingerprint", "parse_scenario", "MassSpec", "AneurysmSpec", "AvmSpec",
-           "BandSpec", "LESION_SIDES"]
+           "BandSpec", "LESION_SIDES", "LesionEllipsoid"]
 
 SCHEMA_VERSION = 1
 NERVES = ("CN7", "CN8")
@@ -529,6 +529,50 @@ LesionId = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]{0,31}$")]
 SemiAxes = Annotated[list[Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0.5,
                                                  le=MAX_MASS_SEMI_AXIS_MM)]],
                      Field(min_length=3, max_length=3)]
+#: A unit vector's components.
+_AxisRow = Annotated[list[Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-1.0,
+                                                 le=1.0)]], Field(min_length=3, max_length=3)]
+#: How far (in each entry of ``axes @ axes.T - I``) given axes may be from a rotation.
+AXES_TOLERANCE = 1e-3
+
+
+class LesionEllipsoid(_Strict):
+    """A lesion's solid given explicitly, in place of its placement in clinical terms (a case
+    brought in by ``mvd-sim import``: the lesion as imaged). Scene frame (origin at the RExP,
+    x = patient's right, y anterior, z rostral), mm.
+
+    Attributes
+    ----------
+    centre_mm : (3,) float
+    semi_axes_mm : (3,) float
+        Over 0.5 and at most 15 mm each.
+    axes : (3, 3) float
+        Rows: the unit directions of the semi-axes, a rotation (orthonormal within
+        :data:`AXES_TOLERANCE`, right-handed); re-orthonormalised when built.
+    """
+
+    centre_mm: Point
+    semi_axes_mm: SemiAxes
+    axes: Annotated[list[_AxisRow], Field(min_length=3, max_length=3)]
+
+    @model_validator(mode="after")
+    def _rotation(self) -> LesionEllipsoid:
+        axes = np.asarray(self.axes, dtype=float)
+        if np.abs(axes @ axes.T - np.eye(3)).max() > AXES_TOLERANCE or np.linalg.det(axes) <= 0:
+            raise ValueError("axes: the rows must be orthonormal unit vectors in right-handed "
+                             "order (a rotation)")
+        return self
+
+
+def _explicit_or_placed(spec: BaseModel, placement: tuple[str, ...], what: str) -> None:
+    """An ``ellipsoid`` and the placement fields (attribute names) are exclusive: with it,
+    each of them must keep its default (a full dump, defaults written out, reads back)."""
+    fields_ = type(spec).model_fields
+    given = [f for f in placement if getattr(spec, f) != fields_[f].default]
+    if getattr(spec, "ellipsoid") is not None and given:
+        names = [fields_[f].alias or f for f in given]
+        raise ValueError(f"ellipsoid gives the {what}'s geometry; leave out "
+                         f"{', '.join(names)}")
 
 
 class MassSpec(_Strict):
@@ -557,6 +601,11 @@ class MassSpec(_Strict):
         How far the mass displaces CN VII from its rest course, 0-10 mm, at most the mass'
         thickness across the nerve; default
         :data:`~mvd_sim.core.constants.MASS_DEFAULT_DISPLACEMENT_MM` (*estimate*).
+    ellipsoid : LesionEllipsoid, optional
+        The mass as imaged, in place of ``origin``, ``from``, ``semi_axes_mm`` and
+        ``displacement_mm``. In a segmented case (``anatomy.segmented``) the nerves and
+        vessels round it already lie as imaged, so nothing is draped round it; elsewhere
+        they are, as round a placed mass.
     """
 
     id: LesionId
@@ -565,11 +614,14 @@ class MassSpec(_Strict):
     semi_axes_mm: SemiAxes | None = None
     from_side: Literal[LESION_SIDES] = Field(default="posterior", alias="from")
     displacement_mm: Mm | None = Field(default=None, ge=0.0, le=10.0)
+    ellipsoid: LesionEllipsoid | None = None
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
 
     @model_validator(mode="after")
     def _fits(self) -> MassSpec:
+        _explicit_or_placed(self, ("origin", "from_side", "semi_axes_mm", "displacement_mm"),
+                            "mass")
         across = 2.0 * self.axes[1]
         if self.displacement_mm is not None and self.displacement_mm > across:
             raise ValueError(f"displacement_mm: {self.displacement_mm:g} mm is more than the "
@@ -578,7 +630,9 @@ class MassSpec(_Strict):
 
     @property
     def axes(self) -> tuple[float, float, float]:
-        """Semi-axes (mm) with the kind's default filled in."""
+        """Semi-axes (mm) with the kind's default filled in (an explicit ellipsoid's)."""
+        if self.ellipsoid is not None:
+            return tuple(self.ellipsoid.semi_axes_mm)
         return tuple(self.semi_axes_mm or MASS_DEFAULT_SEMI_AXES_MM[self.kind])
 
 
@@ -599,17 +653,26 @@ class AneurysmSpec(_Strict):
         Neck diameter, at most the dome's; default 2 (*estimate*).
     toward : ``CN7`` or ``CN8``
         The nerve the dome points at.
+    ellipsoid : LesionEllipsoid, optional
+        The dome as imaged, in place of ``vessel_s_mm``, ``dome_mm``, ``neck_mm`` and
+        ``toward`` (one of ``vessel_s_mm`` and ``ellipsoid`` is required); it stays on
+        ``vessel``.
     """
 
     id: LesionId
     vessel: str
-    vessel_s_mm: Mm = Field(ge=0.0, le=200.0)
+    vessel_s_mm: Mm | None = Field(default=None, ge=0.0, le=200.0)
     dome_mm: Mm = Field(default=4.0, ge=1.0, le=MAX_ANEURYSM_DOME_MM)
     neck_mm: Mm = Field(default=2.0, ge=0.5, le=MAX_ANEURYSM_DOME_MM)
     toward: Literal[NERVES] = "CN7"
+    ellipsoid: LesionEllipsoid | None = None
 
     @model_validator(mode="after")
     def _neck_fits(self) -> AneurysmSpec:
+        _explicit_or_placed(self, ("vessel_s_mm", "dome_mm", "neck_mm", "toward"), "dome")
+        if self.vessel_s_mm is None and self.ellipsoid is None:
+            raise ValueError("give vessel_s_mm (where on the vessel the neck sits) or "
+                             "ellipsoid (the dome as imaged)")
         if self.neck_mm > self.dome_mm:
             raise ValueError(f"neck_mm ({self.neck_mm:g}) is wider than dome_mm "
                              f"({self.dome_mm:g}): a saccular aneurysm's neck is narrower")
@@ -634,6 +697,9 @@ class AvmSpec(_Strict):
         How deep the nidus presses into CN VII, 0-1.5 mm; default 0.3.
     feeders, drainers : list[str]
         Ids of the scenario's vessels feeding it (arteries) and draining it (veins).
+    ellipsoid : LesionEllipsoid, optional
+        The nidus as imaged, in place of ``segment``, ``from``, ``semi_axes_mm`` and
+        ``indentation_mm``.
     """
 
     id: LesionId
@@ -643,12 +709,21 @@ class AvmSpec(_Strict):
     indentation_mm: Mm = Field(default=0.3, ge=0.0, le=1.5)
     feeders: Annotated[list[str], Field(min_length=1, max_length=4)]
     drainers: Annotated[list[str], Field(min_length=1, max_length=4)]
+    ellipsoid: LesionEllipsoid | None = None
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
 
+    @model_validator(mode="after")
+    def _placed_once(self) -> AvmSpec:
+        _explicit_or_placed(self, ("segment", "from_side", "semi_axes_mm", "indentation_mm"),
+                            "nidus")
+        return self
+
     @property
     def axes(self) -> tuple[float, float, float]:
-        """Semi-axes (mm) with the default filled in."""
+        """Semi-axes (mm) with the default filled in (an explicit ellipsoid's)."""
+        if self.ellipsoid is not None:
+            return tuple(self.ellipsoid.semi_axes_mm)
         return tuple(self.semi_axes_mm or AVM_DEFAULT_SEMI_AXES_MM)
 
 
@@ -991,5 +1066,9 @@ def case_fingerprint(spec: ScenarioSpec) -> str:
     lesions = {k for k in ("masses", "aneurysms", "avms", "bands") if getattr(spec, k)}
     anatomy = spec.model_dump(mode="json", by_alias=True,
                               include={"side", "anatomy", "vessels", "mechanics", *lesions})
+    for key in ("masses", "aneurysms", "avms"):   # an explicit ellipsoid only where given
+        for item in anatomy.get(key, []):
+            if item.get("ellipsoid", 0) is None:
+                del item["ellipsoid"]
     text = json.dumps(anatomy, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

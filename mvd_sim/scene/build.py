@@ -20,8 +20,9 @@ from mvd_sim.anatomy.avm import connector
 from mvd_sim.anatomy.bends import check_vessel_shape
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
 from mvd_sim.anatomy.context import (LOWER_CRANIAL_NERVES, OBSTACLE_KINDS, ContextStructure,
-                                     build_context, intrusion)
-from mvd_sim.anatomy.lesions import Lesion, aneurysm_dome, beside_nerve, drape
+                                     Ellipsoid, build_context, intrusion)
+from mvd_sim.anatomy.lesions import (Lesion, aneurysm_dome, beside_nerve, drape,
+                                     given_ellipsoid)
 from mvd_sim.anatomy.petrous import PetrousFace
 from mvd_sim.anatomy.nerves import (NerveBuild, build_facial_nerve,
                                     build_vestibulocochlear_nerve, segmented_facial_nerve,
@@ -39,7 +40,7 @@ from mvd_sim.core.geometry import curve
 from mvd_sim.core.geometry.closest import closest_approach, point_polyline
 from mvd_sim.core.approach import SIDES, usable_sides
 from mvd_sim.scenario import NERVES, ScenarioSpec, VesselSpec
-from mvd_sim.scenario.schema import AnatomySpec, SegmentedSpec
+from mvd_sim.scenario.schema import AnatomySpec, LesionEllipsoid, MassSpec, SegmentedSpec
 from mvd_sim.scene.bands import Band
 from mvd_sim.scene.scene import Scene
 from mvd_sim.core.tube import Tube
@@ -433,12 +434,27 @@ class _Builder(_Anatomy):
         return context
 
     # -- lesions (issue #26) ----------------------------------------------------------------
+    def _given(self, name: str, kind: str, spec: LesionEllipsoid) -> Ellipsoid:
+        """A lesion's explicit ellipsoid (scene frame) in the canonical right-sided frame."""
+        body = given_ellipsoid(name, kind, np.asarray(spec.centre_mm), np.asarray(spec.axes),
+                               np.asarray(spec.semi_axes_mm))
+        return body.mirrored_x() if self.spec.side == "left" else body
+
+    def _drapes(self, spec: MassSpec) -> bool:
+        """Whether a mass drapes the nerves and vessels round it: not one given as imaged in
+        a segmented case, whose structures already lie as imaged (round it)."""
+        return spec.ellipsoid is None or self.spec.anatomy.segmented is None
+
     def masses(self) -> dict[str, Lesion]:
         """The masses beside CN VII (:class:`~mvd_sim.scenario.schema.MassSpec`), with both
-        nerves draped round them."""
+        nerves draped round them (:meth:`_drapes`)."""
         out = {}
         nerve = self.nerves["CN7"]
         for k, spec in enumerate(self.spec.masses):
+            if spec.ellipsoid is not None:
+                body = self._given(spec.id, spec.kind, spec.ellipsoid)
+                out[spec.id] = Lesion(spec.id, spec.kind, "tumour", body)
+                continue
             # between the nerve's anchors (clamped in the mechanics) where the mass fits
             length, along = nerve.length_mm, spec.axes[0]
             s = float(np.clip(MASS_ORIGIN_FRACTION[spec.origin] * length,
@@ -448,8 +464,9 @@ class _Builder(_Anatomy):
                 else spec.displacement_mm
             body = beside_nerve(spec.id, spec.kind, nerve, s, side, spec.axes, displacement)
             out[spec.id] = Lesion(spec.id, spec.kind, "tumour", body)
-        for mass in out.values():
-            self.nerves = {n: drape(t, mass) for n, t in self.nerves.items()}
+        for spec in self.spec.masses:
+            if self._drapes(spec):
+                self.nerves = {n: drape(t, out[spec.id]) for n, t in self.nerves.items()}
         return out
 
     def vascular_lesions(self) -> dict[str, Lesion]:
@@ -457,14 +474,21 @@ class _Builder(_Anatomy):
         and drainers that do not reach its nidus are joined to it by a branch."""
         out = {}
         for spec in self.spec.aneurysms:
-            body = aneurysm_dome(spec.id, self.vessels[spec.vessel], spec.vessel_s_mm,
-                                 spec.dome_mm, spec.neck_mm, self.nerves[spec.toward])
+            if spec.ellipsoid is not None:
+                body = self._given(spec.id, "aneurysm", spec.ellipsoid)
+            else:
+                body = aneurysm_dome(spec.id, self.vessels[spec.vessel], spec.vessel_s_mm,
+                                     spec.dome_mm, spec.neck_mm, self.nerves[spec.toward])
             out[spec.id] = Lesion(spec.id, "aneurysm", "aneurysm", body, vessel=spec.vessel)
         nerve = self.nerves["CN7"]
         for k, spec in enumerate(self.spec.avms):
-            s = float(self.builds["CN7"].landmarks.segment_point(spec.segment, 0.5))
-            side = resolve_side(nerve, s, spec.from_side, f"avms[{k}]")
-            body = beside_nerve(spec.id, "avm", nerve, s, side, spec.axes, spec.indentation_mm)
+            if spec.ellipsoid is not None:
+                body = self._given(spec.id, "avm", spec.ellipsoid)
+            else:
+                s = float(self.builds["CN7"].landmarks.segment_point(spec.segment, 0.5))
+                side = resolve_side(nerve, s, spec.from_side, f"avms[{k}]")
+                body = beside_nerve(spec.id, "avm", nerve, s, side, spec.axes,
+                                    spec.indentation_mm)
             nerves = list(self.nerves.values())
             joined = [connector(f"{v}:{spec.id}", self.vessels[v], body, nerves)
                       for v in (*spec.feeders, *spec.drainers)]
@@ -518,6 +542,8 @@ class _Builder(_Anatomy):
         for k in _build_order(self.spec.vessels):
             self.vessels[self.spec.vessels[k].id] = self.vessel(k)
         for k, (name, mass) in enumerate(masses.items()):
+            if not self._drapes(self.spec.masses[k]):
+                continue
             draped = {v: self.draped(t, mass, f"masses[{k}]") for v, t in self.vessels.items()}
             masses[name] = dataclasses.replace(mass, displaced_mm={
                 v: float(np.max(np.linalg.norm(t.points - self.vessels[v].points, axis=1)))

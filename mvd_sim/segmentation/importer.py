@@ -12,16 +12,30 @@ the side of the midline CN VII lies on, unless given. The scenario it returns bu
 checked by building it), so every command takes it. It records the image's largest voxel
 spacing (``anatomy.segmented.voxel_mm``; a mesh folder's: the spacing it is voxelised at),
 by which the case is graded (:func:`mvd_sim.case.case_thresholds`).
+
+Lesions of the label map (a mass, an aneurysm's dome, an AVM's nidus) are fitted with an
+ellipsoid (:mod:`~mvd_sim.segmentation.lesion_fit`) and written as imaged
+(``ellipsoid``: centre, axes and semi-axes in the case's frame); the nerves' rest courses
+take them as pressing the nerves (:func:`~mvd_sim.segmentation.rest.pressed_at`; a mass
+holds the stretch lying on it, :func:`~mvd_sim.segmentation.rest.wrapped_at`). A nerve or
+vessel whose fitted tube would enter a mass is moved out to rest on it (:func:`_off_masses`);
+nothing is draped round an imported mass when the case is built: its structures lie as
+imaged. A mesh folder is voxelised brainstem first, then lesions, nerves and vessels (a later
+one keeps the voxels where two overlap), as :func:`~mvd_sim.segmentation.phantom.label_phantom`
+labels.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from mvd_sim.anatomy.context import Ellipsoid
+from mvd_sim.anatomy.lesions import Lesion, drape
 from mvd_sim.anatomy.bends import MIN_BEND_RADIUS_TO_VESSEL_RADIUS, bend_ratios
 from mvd_sim.anatomy.brainstem import Brainstem
 from mvd_sim.anatomy.vessels import spline_through
@@ -29,6 +43,7 @@ from mvd_sim.core.constants import FacialNerveParams
 from mvd_sim.core.errors import ScenarioError, SegmentationError
 from mvd_sim.core.geometry import curve
 from mvd_sim.core.output import write_file
+from mvd_sim.core.tube import Tube
 from mvd_sim.scenario import (MAX_TOTAL_COURSE_MM, MAX_VESSEL_COURSE_MM, ScenarioSpec,
                               parse_scenario, scenario_to_yaml)
 from mvd_sim.scenario.schema import MAX_CENTERLINE_POINTS, MIN_SEGMENT_MM
@@ -36,8 +51,9 @@ from mvd_sim.scene.build import build_scene
 from mvd_sim.segmentation.centerline import SPACING_MM, Centerline, centerline_of
 from mvd_sim.segmentation.fit import BrainstemFit, fit_brainstem, surface_points
 from mvd_sim.segmentation.detachment import detached_at
-from mvd_sim.segmentation.rest import pressed_at, rest_course
+from mvd_sim.segmentation.rest import pressed_at, rest_course, wrapped_at
 from mvd_sim.segmentation.labelmap import LabelMap, Structure, load_label_map
+from mvd_sim.segmentation.lesion_fit import LesionFit, fit_lesion
 from mvd_sim.segmentation.volume import LabelVolume, load_label_volume, voxelise_meshes
 
 __all__ = ["ImportResult", "import_case", "import_volume", "write_import",
@@ -95,7 +111,7 @@ def import_case(source: str | os.PathLike, labels: str | os.PathLike,
     source = Path(source)
     if source.is_dir():
         volume = _voxelised(source, label_map, mesh_spacing_mm, mesh_space)
-        label_map = LabelMap(tuple(Structure(k + 1, s.kind, s.id)
+        label_map = LabelMap(tuple(dataclasses.replace(s, key=k + 1)
                                    for k, s in enumerate(label_map.structures)),
                              label_map.source)
     else:
@@ -113,6 +129,7 @@ def _voxelised(folder: Path, label_map: LabelMap, spacing_mm: float,
                                 "by file name, not label number")
     order = sorted(range(len(label_map.structures)),
                    key=lambda k: (label_map.structures[k].kind != "brainstem",
+                                  not label_map.structures[k].is_lesion,
                                   label_map.structures[k].is_vessel))
     files = {}
     for k in order:
@@ -142,6 +159,20 @@ def _lifted(brainstem: Brainstem, points: np.ndarray, radii: np.ndarray) -> np.n
     out = np.array(points)
     out[sunk] += (radii - query.signed_distance)[sunk, None] * query.normal[sunk]
     return out
+
+
+def _off_masses(points: np.ndarray, radii: np.ndarray, masses: list[Ellipsoid]
+                ) -> np.ndarray:
+    """Centerline points (scene frame) whose tube would enter a fitted mass moved out of it
+    as a mass displaces a tube (:func:`~mvd_sim.anatomy.lesions.drape`: square to the tube,
+    away from the mass' centre, until it rests on it): a tumour displaces what lies on it,
+    so a tube inside it is the fits' residual (a centerline smoothed across the bend the
+    mass makes), as :func:`_lifted` takes it for the brainstem (which it is lifted off
+    after). An aneurysm's dome or a nidus indents a nerve (graded so) and is left alone."""
+    tube = Tube("centerline", "nerve", np.asarray(points, dtype=float), radii)
+    for body in masses:
+        tube = drape(tube, Lesion(body.name, body.kind, "tumour", body))
+    return tube.points
 
 
 def _unbent(points: np.ndarray, radii: np.ndarray) -> np.ndarray:
@@ -202,6 +233,36 @@ def _written(line: Centerline, what: str) -> tuple[list[list[float]], list[float
     return np.round(points, 3).tolist(), np.round(radii, 3).tolist()
 
 
+def _lesions(volume: LabelVolume, label_map: LabelMap, fit: BrainstemFit, rexp: np.ndarray
+             ) -> tuple[dict[str, list[dict]], list[Ellipsoid], list[str]]:
+    """The label map's lesions fitted (:func:`~mvd_sim.segmentation.lesion_fit.fit_lesion`)
+    and moved into the case's frame: the scenario's ``masses``, ``aneurysms`` and ``avms``
+    (only those present), their ellipsoids (for the rest courses) and a note of each fit."""
+    out: dict[str, list[dict]] = {}
+    bodies, notes = [], []
+    for structure in label_map.lesions:
+        what = f"{volume.source}: label {structure.key} ({structure.id})"
+        mask, affine = _mask(volume, structure)
+        found = fit_lesion(mask, volume.others(int(structure.key)), affine, what)
+        placed: LesionFit = found.moved(fit.rotation, fit.translation_mm)
+        centre = placed.centre_mm - rexp
+        ellipsoid = {"centre_mm": np.round(centre, 3).tolist(),
+                     "semi_axes_mm": np.round(placed.semi_axes_mm, 3).tolist(),
+                     "axes": np.round(placed.axes, 6).tolist()}
+        entry = {"id": structure.id, "ellipsoid": ellipsoid}
+        if structure.kind == "mass":
+            out.setdefault("masses", []).append({**entry, "kind": structure.mass_kind})
+        elif structure.kind == "aneurysm":
+            out.setdefault("aneurysms", []).append({**entry, "vessel": structure.vessel})
+        else:
+            out.setdefault("avms", []).append({**entry, "feeders": list(structure.feeders),
+                                               "drainers": list(structure.drainers)})
+        bodies.append(Ellipsoid(structure.id, structure.kind, centre, placed.axes,
+                                placed.semi_axes_mm))
+        notes.append(f"{structure.id} {found.rms_mm:.2f} mm")
+    return out, bodies, notes
+
+
 def import_volume(volume: LabelVolume, label_map: LabelMap,
                   side: str | None = None) -> ImportResult:
     """Import a label volume already read (see :func:`import_case`).
@@ -243,9 +304,13 @@ def import_volume(volume: LabelVolume, label_map: LabelMap,
         raise SegmentationError(f"{volume.source}: side {side!r} was given but CN VII leaves "
                                 f"the brainstem on its {detected} side")
 
+    lesions, bodies, lesion_notes = _lesions(volume, label_map, fit, rexp)
+    masses = [b for b in bodies if b.kind == "mass"]
+
     def in_scene(line: Centerline, what: str) -> tuple[list, list]:
-        return _written(Centerline(_lifted(placed, line.points, line.radii) - rexp,
-                                   line.radii), what)
+        points = _off_masses(line.points - rexp, line.radii, masses) + rexp
+        return _written(Centerline(_lifted(placed, points, line.radii) - rexp, line.radii),
+                        what)
 
     vessels = []
     for structure in label_map.vessels:
@@ -267,8 +332,10 @@ def import_volume(volume: LabelVolume, label_map: LabelMap,
         line, r = np.array(points), np.array(radii)
         if kind == "CN7":
             rdp = _rdp(in_frame, line, r)
-        rest = rest_course(line, r, pressed_at(line, r, courses), in_frame,
-                           rdp if kind == "CN7" else 0.0)
+        rest = rest_course(line, r, pressed_at(line, r, courses, [b for b in bodies
+                                                                  if b.kind != "mass"]),
+                           in_frame, rdp if kind == "CN7" else 0.0,
+                           wrapped_at(line, r, masses))
         roots[key] = {"points_mm": points, "radii_mm": radii,
                       "rest_points_mm": np.round(rest, 3).tolist()}
     name = Path(volume.source).name
@@ -277,7 +344,9 @@ def import_volume(volume: LabelVolume, label_map: LabelMap,
         "title": f"Imported case {name}"[:200],
         "description": (f"Imported from {name} ({label_map.source}) by mvd-sim import. The "
                         f"parametric brainstem fits the segmented one to {fit.rms_mm:.2f} mm "
-                        "RMS; nerves and vessels follow their labels' centerlines."),
+                        "RMS; nerves and vessels follow their labels' centerlines."
+                        + (f" Lesions fitted by ellipsoids to (RMS) {', '.join(lesion_notes)}."
+                           if lesion_notes else "")),
         "side": side,
         "anatomy": {"brainstem": fit.overrides,
                     "facial_nerve": {"attached_segment_length_mm": round(rdp, 3)},
@@ -286,6 +355,7 @@ def import_volume(volume: LabelVolume, label_map: LabelMap,
                                   "voxel_mm": round(float(volume.spacing_mm.max()), 4),
                                   "source": str(volume.source)[-500:]}},
         "vessels": vessels,
+        **lesions,
     }
     try:
         spec = parse_scenario(data, str(volume.source))
@@ -304,4 +374,5 @@ def write_import(result: ImportResult, out: str | os.PathLike) -> Path:
     MvdSimError
         One line naming ``out`` when it cannot be written.
     """
-    return write_file(out, scenario_to_yaml(result.spec).encode("utf-8"), SegmentationError)
+    return write_file(out, scenario_to_yaml(result.spec, exclude_defaults=True).encode("utf-8"),
+                      SegmentationError)

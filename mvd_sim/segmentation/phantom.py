@@ -4,8 +4,14 @@ look like, for the import's round-trip tests, the shipped example and the benchm
 :func:`label_phantom` lays a scene into the world with a rigid pose (a head that is not
 square to the scanner) on a voxel grid of its own orientation and spacing, labels every voxel
 by exact inside tests (the brainstem's signed distance, the tubes' distance to their
-centerlines), then blurs each structure's mask and adds noise before thresholding it at
-half, as a segmentation of a blurred, noisy image would be.
+centerlines, the lesions' exact distance to their ellipsoids), then blurs each structure's
+mask and adds noise before thresholding it at half, as a segmentation of a blurred, noisy
+image would be.
+
+Lesions (masses, aneurysm domes, AVM nidi) are labelled too; an AVM's connecting branches
+and its tangle are not (the import joins the imaged feeders and drainers again, and the
+engine sees the nidus as its ellipsoid), nor are arachnoid bands (far thinner than a voxel,
+invisible on MRI: an imported case has none).
 """
 
 from __future__ import annotations
@@ -15,11 +21,12 @@ from scipy.ndimage import gaussian_filter
 from scipy.spatial import cKDTree
 from scipy.spatial.transform import Rotation
 
+from mvd_sim.anatomy.lesions import Lesion
 from mvd_sim.core.geometry import curve
 from mvd_sim.scene.scene import Scene
 from mvd_sim.segmentation.volume import LabelVolume
 
-__all__ = ["PhantomPose", "label_phantom", "phantom_label_map"]
+__all__ = ["PhantomPose", "label_phantom", "phantom_label_map", "lesion_entry"]
 
 
 class PhantomPose:
@@ -51,13 +58,35 @@ class PhantomPose:
         return (world - self.offset) @ self.head - scene.brainstem.origin_midline_mm
 
 
+def lesion_entry(lesion: Lesion) -> dict:
+    """A lesion's label-map entry (:mod:`mvd_sim.segmentation.labelmap`)."""
+    if lesion.cause == "tumour":
+        return {"type": "mass", "kind": lesion.kind, "id": lesion.name}
+    if lesion.cause == "aneurysm":
+        return {"type": "aneurysm", "vessel": lesion.vessel, "id": lesion.name}
+    return {"type": "nidus", "feeders": list(lesion.feeders),
+            "drainers": list(lesion.drainers), "id": lesion.name}
+
+
 def phantom_label_map(scene: Scene) -> dict:
     """The label map (as parsed YAML) of :func:`label_phantom`'s labels: 1 brainstem, 2 CN7,
-    3 CN8, then the vessels in the scene's order."""
+    3 CN8, then the vessels and then the lesions in the scene's order."""
     structures: dict = {1: "brainstem", 2: "CN7", 3: "CN8"}
     for k, (name, tube) in enumerate(scene.vessels.items()):
         structures[4 + k] = {"type": tube.kind, "id": name}
+    for k, lesion in enumerate(scene.lesions.values()):
+        structures[4 + len(scene.vessels) + k] = lesion_entry(lesion)
     return {"structures": structures}
+
+
+def _lesion_inside(points: np.ndarray, lesion: Lesion) -> np.ndarray:
+    """(n,) bool: inside a lesion's ellipsoid (exact distance, points within its longest
+    semi-axis of its centre asked)."""
+    inside = np.zeros(len(points), dtype=bool)
+    near = np.flatnonzero(np.linalg.norm(points - lesion.body.centre, axis=1)
+                          <= float(lesion.body.semi_axes_mm.max()))
+    inside[near] = lesion.signed_distance(points[near]) < 0.0
+    return inside
 
 
 def _tube_inside(points: np.ndarray, tube_points: np.ndarray, radii: np.ndarray
@@ -82,13 +111,17 @@ def label_phantom(scene: Scene, spacing_mm: float = 0.5, pose: PhantomPose | Non
                   margin_mm: float = 4.0) -> tuple[LabelVolume, PhantomPose]:
     """A noisy label volume of a scene's brainstem, nerves and vessels (world RAS mm).
 
-    The grid covers the nerves and vessels plus ``margin_mm`` (a study of the
+    The grid covers the nerves, vessels and lesions plus ``margin_mm`` (a study of the
     cerebellopontine angle: the brainstem is cut by the grid's edges). Priority where masks
-    overlap: vessels over nerves over the brainstem.
+    overlap: vessels over nerves over lesions over the brainstem. Labels are numbered as
+    :func:`phantom_label_map` says.
     """
     pose = pose or PhantomPose()
     tubes = [scene.nerves["CN7"], scene.nerves["CN8"], *scene.vessels.values()]
-    corners_scene = np.concatenate([t.points for t in tubes])
+    corners_scene = np.concatenate([t.points for t in tubes]
+                                   + [lesion.body.centre + lesion.body.semi_axes_mm.max()
+                                      * np.concatenate([np.eye(3), -np.eye(3)])
+                                      for lesion in scene.lesions.values()])
     # the whole brainstem's width and depth at the levels the tubes span (as an axial
     # study of the cerebellopontine angle holds)
     shape_ = scene.brainstem.shape
@@ -112,11 +145,14 @@ def label_phantom(scene: Scene, spacing_mm: float = 0.5, pose: PhantomPose | Non
     affine[:3, 3] = pose.grid @ (low * spacing_mm)
     ijk = np.indices(shape).reshape(3, -1).T
     points = pose.to_scene(scene, ijk @ affine[:3, :3].T + affine[:3, 3])
-    masks = [scene.brainstem.signed_distance(points, max_distance_mm=2.0) < 0.0]
-    masks += [_tube_inside(points, t.points, t.radius) for t in tubes]
+    first_lesion = 2 + len(tubes)
+    masks = [(1, scene.brainstem.signed_distance(points, max_distance_mm=2.0) < 0.0)]
+    masks += [(first_lesion + k, _lesion_inside(points, lesion))
+              for k, lesion in enumerate(scene.lesions.values())]
+    masks += [(2 + k, _tube_inside(points, t.points, t.radius)) for k, t in enumerate(tubes)]
     rng = np.random.default_rng(seed)
     labels = np.zeros(shape, dtype=np.uint16)
-    for label, mask in enumerate(masks, start=1):
+    for label, mask in masks:
         soft = gaussian_filter(mask.reshape(shape).astype(np.float32), blur_voxels)
         soft += rng.normal(0.0, noise, shape).astype(np.float32)
         labels[soft > 0.5] = label

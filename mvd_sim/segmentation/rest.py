@@ -24,6 +24,12 @@ away from the vessel). Without this, a bridge cutting across the root's turn off
 brainstem at the RDP, or across a curve of the nerve under a vessel merely touching it,
 read as a deviation of 0.1-0.6 mm, which ``plan`` and ``decompress`` then relaxed.
 
+A mass (:func:`wrapped_at`) displaces the whole stretch of nerve it holds: the nerve lies on
+it along a run of samples within :data:`NEAR_MM` of its surface (a vestibular schwannoma
+bows CN VIII over 15 mm), so its stretch is that run and :data:`MASS_MARGIN_MM` either side
+(where an image's smoothing rounds the bend at its ends), not a vessel's fixed width, and
+the move is asked at the run's middle.
+
 Limits: a nerve curved at rest over such a stretch (more than a Hermite cubic through its
 ends bends) reads as deviated; a deviation wider than the stretch is underestimated; two
 vessels pressing within one stretch share one rest course. Stated in the README.
@@ -31,27 +37,57 @@ vessels pressing within one stretch share one rest course. Stated in the README.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from scipy.spatial import cKDTree
 
 from mvd_sim.anatomy.brainstem import Brainstem
+from mvd_sim.anatomy.context import Ellipsoid
 from mvd_sim.anatomy.placement import DEVIATION_HALF_WIDTH_MM
 from mvd_sim.core.geometry import curve
+from mvd_sim.core.geometry.ellipsoid import closest_point
 
-__all__ = ["NEAR_MM", "pressed_at", "rest_course"]
+__all__ = ["NEAR_MM", "MASS_MARGIN_MM", "pressed_at", "wrapped_at", "rest_course"]
 
 #: A vessel whose surface comes this near (mm) the nerve's may be deviating it.
 NEAR_MM = 0.5
+#: A mass' stretch reaches this far (mm of arc) past the run of nerve lying on it.
+MASS_MARGIN_MM = 2.0
 _DENSE_MM = 0.1
 
 
+def _lesion_gaps(points: np.ndarray, radii: np.ndarray, lesions: Sequence[Ellipsoid],
+                 gap: np.ndarray, toward: np.ndarray) -> None:
+    """Lower ``gap`` (n,) to each lesion's surface gap where nearer (exact distance to the
+    ellipsoid less the nerve's radius), ``toward`` (n, 3) to its nearest surface point."""
+    for body in lesions:
+        surface, distance = closest_point(body.local(points), body.semi_axes_mm)
+        this = distance - radii
+        nearer = this < gap
+        gap[nearer] = this[nearer]
+        toward[nearer] = (surface @ body.axes + body.centre)[nearer] - points[nearer]
+
+
+def _runs(gap: np.ndarray) -> list[tuple[int, int]]:
+    """(first, past-last) indices of each run of samples within :data:`NEAR_MM`."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], (gap <= NEAR_MM).astype(int), [0]])))
+    return list(zip(edges[::2], edges[1::2]))
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / max(float(np.linalg.norm(v)), 1e-12)
+
+
 def pressed_at(points: np.ndarray, radii: np.ndarray,
-               vessels: list[tuple[np.ndarray, np.ndarray]]
-               ) -> list[tuple[float, np.ndarray]]:
-    """Where along a nerve vessels press it: the deepest point of each run of nerve points
-    within :data:`NEAR_MM` of a vessel's surface (gaps from the vessels' centerlines sampled
-    every 0.1 mm, minus both radii), as its arc length (mm) and the (3,) unit direction from
-    the nerve's centerline to the nearest vessel's there.
+               vessels: list[tuple[np.ndarray, np.ndarray]],
+               lesions: Sequence[Ellipsoid] = ()) -> list[tuple[float, np.ndarray]]:
+    """Where along a nerve vessels (or lesions) press it: the deepest point of each run of
+    nerve points within :data:`NEAR_MM` of a vessel's surface (gaps from the vessels'
+    centerlines sampled every 0.1 mm, minus both radii; a lesion's: the exact distance to its
+    ellipsoid minus the nerve's radius), as its arc length (mm) and the (3,) unit direction
+    from the nerve's centerline to the nearest vessel's (the lesion's nearest surface point)
+    there.
 
     Parameters
     ----------
@@ -60,6 +96,9 @@ def pressed_at(points: np.ndarray, radii: np.ndarray,
     radii : (n,) float, mm
     vessels : list of ((m, 3) float, (m,) float)
         Each vessel's centerline and radii (mm, the nerve's frame).
+    lesions : sequence of Ellipsoid
+        Aneurysm domes and AVM nidi (the nerve's frame), which press as a vessel does (a
+        mass: :func:`wrapped_at`).
     """
     s = curve.arc_length(points)
     gap = np.full(len(points), np.inf)
@@ -73,12 +112,38 @@ def pressed_at(points: np.ndarray, radii: np.ndarray,
         nearer = this < gap
         gap[nearer] = this[nearer]
         toward[nearer] = dense[nearest[nearer]] - points[nearer]
-    near = gap <= NEAR_MM
+    _lesion_gaps(points, radii, lesions, gap, toward)
     out = []
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], near.astype(int), [0]])))
-    for lo, hi in zip(edges[::2], edges[1::2]):
+    for lo, hi in _runs(gap):
         k = lo + int(np.argmin(gap[lo:hi]))
-        out.append((float(s[k]), toward[k] / max(float(np.linalg.norm(toward[k])), 1e-12)))
+        out.append((float(s[k]), _unit(toward[k])))
+    return out
+
+
+def wrapped_at(points: np.ndarray, radii: np.ndarray, masses: Sequence[Ellipsoid]
+               ) -> list[tuple[float, np.ndarray, float, float]]:
+    """The stretches of a nerve masses hold: for each run of nerve points within
+    :data:`NEAR_MM` of a mass' surface, the arc length (mm) of the run's middle, the (3,) unit
+    direction from the nerve there to the mass' nearest surface point, and the stretch's
+    first and last arc length (the run and :data:`MASS_MARGIN_MM` either side, within the
+    nerve; runs whose stretches overlap, a nerve lifting off the mass for a moment, make
+    one)."""
+    s = curve.arc_length(points)
+    gap = np.full(len(points), np.inf)
+    toward = np.zeros((len(points), 3))
+    _lesion_gaps(points, radii, masses, gap, toward)
+    spans: list[list[float]] = []
+    for lo, hi in _runs(gap):
+        first = max(float(s[lo]) - MASS_MARGIN_MM, 0.0)
+        last = min(float(s[hi - 1]) + MASS_MARGIN_MM, float(s[-1]))
+        if spans and first <= spans[-1][1]:
+            spans[-1][1] = last
+        else:
+            spans.append([first, last])
+    out = []
+    for first, last in spans:
+        k = int(np.searchsorted(s, 0.5 * (first + last)))
+        out.append((float(s[k]), _unit(toward[k]), first, last))
     return out
 
 
@@ -92,7 +157,8 @@ def _hermite(p0: np.ndarray, m0: np.ndarray, p1: np.ndarray, m1: np.ndarray,
 
 def rest_course(points: np.ndarray, radii: np.ndarray,
                 pressed: list[tuple[float, np.ndarray]], brainstem: Brainstem,
-                attached_mm: float) -> np.ndarray:
+                attached_mm: float,
+                wrapped: Sequence[tuple[float, np.ndarray, float, float]] = ()) -> np.ndarray:
     """The nerve's estimated rest course (same number of points, same material points).
 
     Parameters
@@ -106,6 +172,8 @@ def rest_course(points: np.ndarray, radii: np.ndarray,
         The fitted brainstem in the same frame.
     attached_mm : float
         Arc length of the RDP: up to it the rest course lies on the brainstem.
+    wrapped : sequence of (float, (3,) float, float, float)
+        :func:`wrapped_at`: the stretches masses hold, bridged as a vessel's are.
 
     Returns
     -------
@@ -114,9 +182,10 @@ def rest_course(points: np.ndarray, radii: np.ndarray,
     rest = np.array(points, dtype=float)
     s = curve.arc_length(points)
     tangent = curve.tangents(points)
-    for s0, toward in pressed:
-        lo, hi = np.searchsorted(s, [s0 - DEVIATION_HALF_WIDTH_MM,
-                                     s0 + DEVIATION_HALF_WIDTH_MM])
+    stretches = [(s0, toward, s0 - DEVIATION_HALF_WIDTH_MM, s0 + DEVIATION_HALF_WIDTH_MM)
+                 for s0, toward in pressed]
+    for s0, toward, first, last in [*stretches, *wrapped]:
+        lo, hi = np.searchsorted(s, [first, last])
         hi = min(hi, len(s) - 1)
         if hi - lo < 3:
             continue
