@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict
 
 from mvd_sim.core.constants import CAUSES, VESSEL_PARENT
 from mvd_sim.core.geometry.closest import SegmentSet
+from mvd_sim.core.geometry.rings import ring_angles
 from mvd_sim.core.geometry.vec import norm
 from mvd_sim.core.approach import crossing_angle_deg, side_of
 from mvd_sim.core.labels import DEFAULT_THRESHOLDS, SEVERITIES, SeverityThresholds, pattern_of, \
@@ -47,6 +48,7 @@ from mvd_sim.core.labels import DEFAULT_THRESHOLDS, SEVERITIES, SeverityThreshol
 from mvd_sim.contact.causes import (SECONDARY_CAUSES, LesionSurface,
                                    lesion_vessel_touches, vessel_cause)
 from mvd_sim.contact.mesh_path import MeshSurface, mesh_regions, mesh_vessel_contacts
+from mvd_sim.contact.patch_kernels import tube_patch
 from mvd_sim.contact.regions import (PATCH_RING_SPACING_MM, PATCH_SAMPLES_AROUND, Region,
                                      TubeSurface, VesselSurface)
 from mvd_sim.core.tube import Tube
@@ -230,19 +232,34 @@ def _arc_fraction(gap: np.ndarray, threshold: float) -> np.ndarray:
     return np.where(high <= threshold, 1.0, np.where(low <= threshold, crossing, 0.0))
 
 
+def _patch(placed: Tube, deepest: Region, contact_mm: float) -> tuple[np.ndarray, float]:
+    """The contact patch on the nerve (as placed) over the region's span: the arc lengths
+    (mm) of the rings with a sample within ``contact_mm`` of the vessel, and the patch's
+    area (mm^2). A tube vessel's in one compiled loop
+    (:func:`mvd_sim.contact.patch_kernels.tube_patch`), any other surface's by sampling the
+    rings and asking it their gaps: the same numbers."""
+    surface = deepest.surface
+    if isinstance(surface, TubeSurface):
+        s, fraction, ring_area, touching = tube_patch(
+            placed.s, placed.points, placed.radius, placed.segment_frames, *deepest.span,
+            PATCH_RING_SPACING_MM, ring_angles(PATCH_SAMPLES_AROUND), surface.points,
+            surface.radius, contact_mm)
+    else:
+        rings = placed.surface_samples(*deepest.span, PATCH_RING_SPACING_MM,
+                                       PATCH_SAMPLES_AROUND)
+        gap = surface.signed_gap(rings.points.reshape(-1, 3)).reshape(rings.points.shape[:2])
+        s, fraction, ring_area = rings.s, _arc_fraction(gap, contact_mm), rings.area
+        touching = (gap <= contact_mm).any(axis=1)
+    return s[touching], float(np.sum(fraction.sum(axis=1) * ring_area))
+
+
 def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
               thresholds: SeverityThresholds, cause: str = "vascular") -> Contact:
     """Every reported field of a contact around its deepest point (``cause``: what the
     vessel or lesion is, :mod:`mvd_sim.contact.causes`)."""
     placed, rest = scene.nerves[nerve], scene.rest_nerves[nerve]
     landmarks = scene.landmarks[nerve]
-    rings = placed.surface_samples(*deepest.span, PATCH_RING_SPACING_MM,
-                            PATCH_SAMPLES_AROUND)
-    gap = deepest.surface.signed_gap(rings.points.reshape(-1, 3)).reshape(
-        rings.points.shape[:2])
-    touching = gap <= thresholds.contact_mm
-    touching_s = rings.s[touching.any(axis=1)]
-    area = float(np.sum(_arc_fraction(gap, thresholds.contact_mm).sum(axis=1) * rings.area))
+    touching_s, area = _patch(placed, deepest, thresholds.contact_mm)
     if len(touching_s):  # each touching ring stands for half a spacing either side
         half = 0.5 * PATCH_RING_SPACING_MM
         s_lo = max(touching_s[0] - half, 0.0)
