@@ -29,6 +29,7 @@ __all__ = ["relax_bends"]
 
 _P, _V = array(2, contiguous=True), array(1, contiguous=True)
 _OUT2 = array(2, writable=True, contiguous=True)
+_IDX = array(1, "intp", contiguous=True)
 #: Step of the flow, times ``L(L(p))``: the explicit step is stable below 0.5 (``L(L)``'s
 #: eigenvalues lie in [0, 4]); 0.25 damps the shortest waves fastest.
 _RATE = 0.25
@@ -59,15 +60,32 @@ def _within_arc(s: np.ndarray, reach_mm: np.ndarray, tight: np.ndarray) -> np.nd
     return near
 
 
-@compiled(_P, _V, _V, _V)
-def _laplacian(values: np.ndarray, s: np.ndarray, before: np.ndarray, after: np.ndarray
-               ) -> np.ndarray:
+@compiled(_P, _V, _V, _V, INT, INT)
+def _laplacian(values: np.ndarray, s: np.ndarray, before: np.ndarray, after: np.ndarray,
+               lo: int, hi: int) -> np.ndarray:
     """(n, 3): the mean of ``values`` (n, 3), along the vessel of arc lengths ``s`` (n,),
-    at the arcs ``before`` and ``after`` (n,), less ``values``; 0 at the two ends."""
-    out = 0.5 * (point_at_kernel(values, s, before) + point_at_kernel(values, s, after)) - values
+    at the arcs ``before`` and ``after`` (n,), less ``values``, at the points ``lo`` to
+    ``hi - 1`` (those a step needs); 0 at the others and at the two ends."""
+    out = np.zeros(values.shape)
+    if hi > lo:
+        out[lo:hi] = 0.5 * (point_at_kernel(values, s, before[lo:hi])
+                            + point_at_kernel(values, s, after[lo:hi])) - values[lo:hi]
     out[0] = 0.0
     out[len(out) - 1] = 0.0
     return out
+
+
+@compiled(_V, _V, _V, _IDX)
+def _knots_under(s: np.ndarray, before: np.ndarray, after: np.ndarray, rows: np.ndarray
+                 ) -> tuple[int, int]:
+    """The points (``lo`` to ``hi - 1``) whose values the means at ``before`` and ``after``
+    of the points ``rows`` (ascending, not empty) interpolate between."""
+    first, last = before[rows[0]], after[rows[0]]
+    for k in rows:
+        first, last = min(first, before[k]), max(last, after[k])
+    lo = max(np.searchsorted(s, first, side="right") - 2, 0)
+    hi = min(np.searchsorted(s, last, side="right") + 1, len(s))
+    return lo, hi
 
 
 @compiled(_OUT2, INT, _V, _V, FLOAT)
@@ -124,14 +142,20 @@ def relax_bends(points: np.ndarray, radius_mm: np.ndarray, floor_ratio: float,
         if worst >= floor_ratio or step == max_steps or step - improved > _PATIENCE:
             break
         before, after = np.maximum(s - radius_mm, 0.0), np.minimum(s + radius_mm, s[-1])
-        lap = _laplacian(points, s, before, after)
-        bilap = _laplacian(lap, s, before, after)
-        chord = point_at_kernel(points, s, after) - point_at_kernel(points, s, before)
         near = _within_arc(s, reach_radii * radius_mm, tight)
         near[0] = near[n - 1] = False
         rows = np.flatnonzero(near)
-        for k in rows:
-            _across_move(points, k, bilap[k], chord[k], -_RATE)
+        if len(rows):
+            # only the moved points' bilaplacian is asked, so the laplacian only where it
+            # interpolates from: the same numbers as over the whole vessel
+            lo, hi = _knots_under(s, before, after, rows)
+            lap = _laplacian(points, s, before, after, lo, hi)
+            first, stop = rows[0], rows[len(rows) - 1] + 1
+            bilap = _laplacian(lap, s, before, after, first, stop)
+            chord = point_at_kernel(points, s, after[first:stop]) - \
+                point_at_kernel(points, s, before[first:stop])
+            for k in rows:
+                _across_move(points, k, bilap[k], chord[k - first], -_RATE)
         push_out(surface, origin, points, rows, heights_mm, reach_mm, room)
     points[:] = best_points
     return best
