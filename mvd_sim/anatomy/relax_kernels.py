@@ -39,6 +39,9 @@ _RATE = 0.25
 #: instead of 30 and 23 (25 steps: a few more redraws again).
 _PATIENCE = 50
 _GAIN = 0.01
+#: A moved point is measured against the brainstem again once its moves add up to its room
+#: less this (mm): far above the distance query's rounding.
+_ROOM_MARGIN_MM = 1e-9
 
 
 @compiled(_V, _V, _V)
@@ -90,16 +93,19 @@ def _knots_under(s: np.ndarray, before: np.ndarray, after: np.ndarray, rows: np.
 
 @compiled(_OUT2, INT, _V, _V, FLOAT)
 def _across_move(points: np.ndarray, k: int, move: np.ndarray, chord: np.ndarray,
-                 rate: float) -> None:
+                 rate: float) -> float:
     """Move point ``k`` of ``points`` (n, 3) by ``rate`` times ``move`` (3,), less its part
     along ``chord`` (3,), the vessel's direction there (along it the move would only slide
-    the point along the vessel, bunching its points), in place."""
+    the point along the vessel, bunching its points), in place; returns how far (mm) it
+    moved, at least."""
     length = np.sqrt(np.sum(chord * chord))
     step = move.copy()
     if length > 0.0:
         unit = chord / length
         step = step - np.sum(step * unit) * unit
+    start = points[k].copy()
     points[k] += rate * step
+    return np.sqrt(np.sum((points[k] - start) ** 2))
 
 
 @compiled(_OUT2, _V, FLOAT, FLOAT, INT, SURFACE, _V, _V, FLOAT)
@@ -113,10 +119,12 @@ def relax_bends(points: np.ndarray, radius_mm: np.ndarray, floor_ratio: float,
     move by ``-_RATE L(L(p))`` across the vessel (:func:`_laplacian`,
     :func:`_across_move`); the two ends never move. Points moved nearer the brainstem than
     ``heights_mm`` (n,) are put back on its offset surface (``surface``, ``origin``,
-    ``reach_mm``: as for :func:`mvd_sim.anatomy.surface_kernels.push_out`). Stops when no
-    point is under the floor, after ``max_steps`` or once stuck (:data:`_PATIENCE`), and leaves the
-    vessel as it was at the step whose tightest bend was widest (next to the brainstem, or
-    where a course doubles back on itself, the flow can tighten a bend it cannot open).
+    ``reach_mm``: as for :func:`mvd_sim.anatomy.surface_kernels.push_out`; a point is
+    measured only once its moves since it was last measured add up to its room there).
+    Stops when no point is under the floor, after ``max_steps`` or once stuck
+    (:data:`_PATIENCE`), and leaves the vessel as it was at the step whose tightest bend was
+    widest (next to the brainstem, or where a course doubles back on itself, the flow can
+    tighten a bend it cannot open).
 
     Returns
     -------
@@ -126,7 +134,12 @@ def relax_bends(points: np.ndarray, radius_mm: np.ndarray, floor_ratio: float,
     """
     n = len(points)
     tight = np.zeros(n)
-    room = np.empty(n)
+    # how far each point may move before it can come below its height, when last measured
+    # (none yet: -1), and how far it has moved since: a point whose moves add up to less
+    # cannot have come below it (a distance changes no faster than the point moves), so
+    # push_out would leave it where it is and is not asked
+    room = np.full(n, -1.0)
+    moved = np.zeros(n)
     best, best_points, improved = -np.inf, points.copy(), 0
     for step in range(max_steps + 1):
         s = arc_length_kernel(points)
@@ -155,7 +168,9 @@ def relax_bends(points: np.ndarray, radius_mm: np.ndarray, floor_ratio: float,
             chord = point_at_kernel(points, s, after[first:stop]) - \
                 point_at_kernel(points, s, before[first:stop])
             for k in rows:
-                _across_move(points, k, bilap[k], chord[k - first], -_RATE)
-        push_out(surface, origin, points, rows, heights_mm, reach_mm, room)
+                moved[k] += _across_move(points, k, bilap[k], chord[k - first], -_RATE)
+        asked = rows[moved[rows] >= room[rows] - _ROOM_MARGIN_MM]
+        push_out(surface, origin, points, asked, heights_mm, reach_mm, room)
+        moved[asked] = 0.0
     points[:] = best_points
     return best
