@@ -358,27 +358,41 @@ def _nerve_regions(nerve: Tube, vessels: list[Tube], segments: SegmentSet, margi
 
 def _vessel_contacts(scene: Scene, thresholds: SeverityThresholds) -> list[VesselContact]:
     """Vessel-vessel contacts; a branch is measured from beyond its junction with its trunk
-    (:attr:`~mvd_sim.scene.scene.Scene.branch_segments`)."""
-    out = []
+    (:attr:`~mvd_sim.scene.scene.Scene.branch_segments`). The pairs that are neither branch
+    nor trunk of each other are searched in one call over the scene's stacked segments."""
+    out: list[VesselContact] = []
     vessels = list(scene.vessels.values())
+    if not vessels:
+        return out
+    related = {(k, m) for k, one in enumerate(vessels) for m, two in enumerate(vessels)
+               if m > k and (VESSEL_PARENT.get(one.kind) == two.kind
+                             or VESSEL_PARENT.get(two.kind) == one.kind)}
+    asked = np.triu(np.ones((len(vessels), len(vessels)), dtype=bool), 1)
+    for k, m in related:
+        asked[k, m] = False
+    stack = scene.vessel_segments
+    pair, *found = stack.near_pairs_by_tube(asked, thresholds.contact_mm)
     for k, one in enumerate(vessels):
-        for two in vessels[k + 1:]:
-            first = scene.branch_segments.get((one.name, two.name), one.segments)
-            second = scene.branch_segments.get((two.name, one.name), two.segments)
-            if VESSEL_PARENT.get(one.kind) == two.kind and (one.name, two.name) not in \
-                    scene.branch_segments:
-                continue  # the whole branch lies within its junction
-            if VESSEL_PARENT.get(two.kind) == one.kind and (two.name, one.name) not in \
-                    scene.branch_segments:
-                continue
-            a, b, s, t, gap = first.near_pairs(second, thresholds.contact_mm)
-            for run in _runs(a) if len(a) else []:
-                m = run[np.argmin(gap[run])]
+        for m, two in enumerate(vessels[k + 1:], k + 1):
+            if (k, m) in related:
+                first = scene.branch_segments.get((one.name, two.name), one.segments)
+                second = scene.branch_segments.get((two.name, one.name), two.segments)
+                if first is one.segments and second is two.segments:
+                    continue  # the whole branch lies within its junction
+                a, b, s, t, gap = first.near_pairs(second, thresholds.contact_mm)
+            else:
+                first = second = stack
+                rows = pair == k * len(vessels) + m
+                if not rows.any():
+                    continue
+                a, b, s, t, gap = (x[rows] for x in found)
+            for run in _runs(first.local[a]) if len(a) else []:
+                n = run[np.argmin(gap[run])]
                 out.append(VesselContact(
                     vessel_a=one.name, vessel_b=two.name,
-                    min_separation_mm=float(gap[m]),
-                    point_a_mm=tuple(first.point(a[m], s[m])),
-                    point_b_mm=tuple(second.point(b[m], t[m]))))
+                    min_separation_mm=float(gap[n]),
+                    point_a_mm=tuple(first.point(a[n], s[n])),
+                    point_b_mm=tuple(second.point(b[n], t[n]))))
     return out
 
 
