@@ -38,6 +38,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from mvd_sim.anatomy.landmarks import SEGMENTS
 from mvd_sim.core.constants import CAUSES, VESSEL_PARENT
 from mvd_sim.core.geometry.closest import SegmentSet
 from mvd_sim.core.geometry.rings import ring_angles
@@ -271,13 +272,14 @@ def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
     direction = deepest.vessel_centre - deepest.nerve_centre
     unit = direction / max(float(np.linalg.norm(direction)), 1e-12)
     r_nerve = float(placed.radius_at(deepest.placed_s))
-    s_deep = float(_rest_s(scene, nerve, deepest.placed_s))
+    s_deep, s_start, s_end = (float(x) for x in _rest_s(
+        scene, nerve, np.array([deepest.placed_s, s_lo, s_hi])))
     deviation = _deviation_under(placed, rest, (s_lo, s_hi), deepest.placed_s, s_deep, unit)
-    s_start, s_end = (float(x) for x in _rest_s(scene, nerve, np.array([s_lo, s_hi])))
+    segment = int(landmarks.segment_index(s_deep))
     indentation = max(0.0, -deepest.gap)
     return Contact(
         vessel=vessel.name, vessel_type=vessel.kind, nerve=nerve,
-        segment=landmarks.segment_at(s_deep), in_rez=bool(landmarks.in_rez(s_deep)),
+        segment=SEGMENTS[segment], in_rez=segment < SEGMENTS.index("CP"),
         central_myelin=bool(landmarks.centrally_myelinated(s_deep)),
         s_start_mm=s_start, s_end_mm=s_end, s_centre_mm=0.5 * (s_start + s_end),
         s_deepest_mm=s_deep, min_separation_mm=deepest.gap, indentation_mm=indentation,

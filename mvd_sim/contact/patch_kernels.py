@@ -8,8 +8,9 @@ It computes, sample for sample, what :func:`mvd_sim.core.geometry.rings.surface_
 :mod:`mvd_sim.contact.analysis` compute in numpy, in one loop (the same operations in the
 same order, so the same numbers), without the arrays in between; a ring whose every sample is
 provably farther than the threshold from the vessel is not sampled (its fractions are 0, as
-they would be), and a sample is measured only against the vessel segments that can be
-nearest to its ring. Scene frame, mm.
+they would be), a sample is measured only against the vessel segments that can be nearest
+to its ring, and not at all where a bound puts it and both its neighbours beyond the threshold
+(every arc from it then has fraction 0, as it would). Scene frame, mm.
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ def tube_patch(s_mm, points, radius, segment_frames, s0, s1, ds, around, vessel,
     widest = 0.0
     for i in range(len(vessel_radius)):
         widest = max(widest, vessel_radius[i])
-    gap = np.empty(n_around)
+    gap, bound = np.empty(n_around), np.empty(n_around)
+    sample = np.empty((n_around, 3))
     last = len(s_mm) - 2
     for k in range(count):
         sk = s0 + (k + 0.5) * step
@@ -94,17 +96,35 @@ def tube_patch(s_mm, points, radius, segment_frames, s0, s1, ds, around, vessel,
             closest = min(closest, reach[i])
         if closest - ring_radius - widest > threshold:
             continue
+        # the candidates' end points lie in a ball (hence their segments): a sample farther
+        # from it than its radius, the widest vessel radius and the threshold is beyond the
+        # threshold, and so is every arc between two such samples
         candidates = 0
+        low, high = (np.inf, np.inf, np.inf), (-np.inf, -np.inf, -np.inf)
         for i in range(segments):
             if reach[i] - ring_radius <= closest + ring_radius:
                 near[candidates] = i
                 candidates += 1
+                for end in (_row(vessel, i), _row(vessel, i + 1)):
+                    low = (min(low[0], end[0]), min(low[1], end[1]), min(low[2], end[2]))
+                    high = (max(high[0], end[0]), max(high[1], end[1]), max(high[2], end[2]))
+        middle = _axpy(0.5, _sub(high, low), low)
+        ball = 0.0
+        for m in range(candidates):
+            for end in (_row(vessel, near[m]), _row(vessel, near[m] + 1)):
+                ball = max(ball, _norm(_sub(end, middle)))
         normal, binormal = segment_frames[seg, 0], segment_frames[seg, 1]
         for j in range(n_around):
             c, w = around[j, 0], around[j, 1]
-            p = (centre[0] + ring_radius * (c * normal[0] + w * binormal[0]),
-                 centre[1] + ring_radius * (c * normal[1] + w * binormal[1]),
-                 centre[2] + ring_radius * (c * normal[2] + w * binormal[2]))
+            sample[j, 0] = centre[0] + ring_radius * (c * normal[0] + w * binormal[0])
+            sample[j, 1] = centre[1] + ring_radius * (c * normal[1] + w * binormal[1])
+            sample[j, 2] = centre[2] + ring_radius * (c * normal[2] + w * binormal[2])
+            bound[j] = _norm(_sub(_row(sample, j), middle)) - ball - widest
+        for j in range(n_around):
+            if min(bound[j], bound[j - 1], bound[(j + 1) % n_around]) > threshold:
+                gap[j] = bound[j]   # it and both arcs from it lie beyond the threshold
+                continue
+            p = _row(sample, j)
             best2, best_i, best_u = np.inf, 0, 0.0
             for m in range(candidates):
                 i = near[m]
