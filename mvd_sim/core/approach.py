@@ -56,6 +56,8 @@ MIN_CROSSING_DEG, MAX_CROSSING_DEG = 10.0, 170.0
 _FIXED_AXES = ((0.0, 1.0, 0.0), (0.0, -1.0, 0.0), (0.0, 0.0, 1.0), (0.0, 0.0, -1.0))
 _CIRCLE_STEP_DEG = 0.5
 _CIRCLE = np.radians(np.arange(0.0, 360.0, _CIRCLE_STEP_DEG))
+# their cosines and sines as columns, taken once (every side question walks the circle)
+_CIRCLE_COS, _CIRCLE_SIN = np.cos(_CIRCLE)[:, None], np.sin(_CIRCLE)[:, None]
 
 
 def _axes(lateral: np.ndarray) -> np.ndarray:
@@ -113,7 +115,7 @@ def _circle(tangent: np.ndarray) -> np.ndarray:
     e1 = seed - np.dot(seed, tangent) * tangent
     e1 /= np.linalg.norm(e1)
     e2 = np.cross(tangent, e1)
-    return np.cos(_CIRCLE)[:, None] * e1 + np.sin(_CIRCLE)[:, None] * e2
+    return _CIRCLE_COS * e1 + _CIRCLE_SIN * e2
 
 
 def sector(side: str, tangent: np.ndarray, lateral: np.ndarray) -> np.ndarray:
