@@ -489,8 +489,9 @@ def analyze(scene: Scene,
             found = _nerve_regions(nerve, vessels, scene.vessel_segments,
                                    thresholds.near_miss_mm, thresholds.contact_mm)
             for vessel, regions in zip(vessels, found):
-                _collect(scene, nerve_name, vessel, regions, thresholds, contacts, at_risk,
-                         vessel_cause(vessel))
+                if regions:   # a vessel beyond the near-miss margin has nothing to collect
+                    _collect(scene, nerve_name, vessel, regions, thresholds, contacts,
+                             at_risk, vessel_cause(vessel))
         for surface in meshes:
             found = mesh_regions(nerve, surface, thresholds.near_miss_mm)
             _collect(scene, nerve_name, surface, found, thresholds, contacts, at_risk)
