@@ -156,6 +156,16 @@ def _on_surface(brainstem: Brainstem, points: np.ndarray, height_mm: float
 
 def lower_cranial_nerves(brainstem: Brainstem, params: ContextParams,
                          vessels: Sequence[Tube] = ()) -> dict[str, RootletBundle]:
+    """CN IX, X and XI as rootlets from the postolivary sulcus to the jugular foramen, each
+    bent round the ``vessels`` (canonical frame) it would pass through
+    (:func:`_straight_rootlets`, :func:`_round_vessels`)."""
+    return {name: RootletBundle(name, name, tuple(_round_vessels(brainstem, rootlet, vessels)
+                                                  for rootlet in rootlets))
+            for name, rootlets in _vessel_free(brainstem, params).rootlets.items()}
+
+
+def _straight_rootlets(brainstem: Brainstem, params: ContextParams
+                       ) -> dict[str, tuple[Tube, ...]]:
     """CN IX, X and XI as rootlets from the postolivary sulcus to the jugular foramen.
 
     The sulcus is the line of brainstem points nearest ``(0, -ix_behind_vii_mm, z)``; the
@@ -166,8 +176,7 @@ def lower_cranial_nerves(brainstem: Brainstem, params: ContextParams,
     at its jugular foramen point: X's lies ``vagus_length_mm`` from its middle rootlet, in
     the direction ``jugular_angle_to_midline_deg`` from the midline (axial) lowered by
     ``jugular_descent_deg``; IX's ``ix_ahead_of_x_mm`` anterior of X's, XI's 1.5 mm behind
-    and below it (*estimate*). A rootlet a vessel of ``vessels`` (canonical frame) would
-    pass through bends round it (:func:`_round_vessels`).
+    and below it (*estimate*). Straight (no vessel yet), by nerve.
     """
     z_olive = _caudal_olive_z(brainstem.shape, brainstem.origin_midline_mm)
     z_ix = -params.ix_below_vii_mm
@@ -197,9 +206,8 @@ def lower_cranial_nerves(brainstem: Brainstem, params: ContextParams,
             # a quadratic Bezier leaving along the normal, converging on the foramen
             control = start + handle * normal
             points = (1 - u) ** 2 * start + 2 * (1 - u) * u * control + u ** 2 * end
-            rootlets.append(_round_vessels(brainstem, Tube(f"{name}.{k}", name, points, radius),
-                                           vessels))
-        bundles[name] = RootletBundle(name, name, tuple(rootlets))
+            rootlets.append(Tube(f"{name}.{k}", name, points, radius))
+        bundles[name] = tuple(rootlets)
     return bundles
 
 
@@ -278,22 +286,8 @@ def choroid_plexus(brainstem: Brainstem, params: ContextParams,
     them all by :data:`TUFT_CLEARANCE_MM`; if none does, the preferred one.
     """
     stalk = 0.5 * params.choroid_stalk_diameter_mm
-    seat = np.array([0.0, -params.ix_behind_vii_mm - params.luschka_behind_ix_mm,
-                     -params.luschka_below_vii_mm])
-    foramen, normal = _on_surface(brainstem, seat[None], stalk)
-    foramen_normal = normal[0]
-    # the recess: march back along the surface, round the brainstem dorsally, for the limb's
-    # length less its cistern part
-    recess_mm = params.choroid_limb_length_mm - params.choroid_cistern_length_mm
-    direction = unit(np.cross(normal[0], [0.0, 0.0, 1.0]))
-    recess, travelled = [foramen[0]], 0.0
-    while travelled < recess_mm - 1e-6:
-        step = min(_CHOROID_SPACING_MM, recess_mm - travelled)
-        nxt, normal = _on_surface(brainstem, (recess[-1] + step * direction)[None], stalk)
-        chord = nxt[0] - recess[-1]
-        direction = unit(chord - np.dot(chord, normal[0]) * normal[0])
-        travelled += float(np.linalg.norm(chord))
-        recess.append(nxt[0])
+    recess, foramen_normal = _vessel_free(brainstem, params).recess
+    foramen = recess[:1]
     tip = 0.5 * params.choroid_tip_width_mm
     # out from the foramen, with a point at the bulb's centre (its widest) and at the end
     length = params.choroid_cistern_length_mm
@@ -310,6 +304,60 @@ def choroid_plexus(brainstem: Brainstem, params: ContextParams,
         if all(intrusion(tube, vessel)[0] < -TUFT_CLEARANCE_MM for vessel in vessels):
             return tube
     return preferred
+
+
+def _choroid_recess(brainstem: Brainstem, params: ContextParams
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """The choroid plexus limb inside the lateral recess, (k, 3) mm from the foramen of
+    Luschka back along the brainstem surface, round it dorsally, for the limb's length less
+    its cistern part; and the surface normal at the foramen (:func:`choroid_plexus`)."""
+    stalk = 0.5 * params.choroid_stalk_diameter_mm
+    seat = np.array([0.0, -params.ix_behind_vii_mm - params.luschka_behind_ix_mm,
+                     -params.luschka_below_vii_mm])
+    foramen, normal = _on_surface(brainstem, seat[None], stalk)
+    foramen_normal = normal[0]
+    recess_mm = params.choroid_limb_length_mm - params.choroid_cistern_length_mm
+    direction = unit(np.cross(normal[0], [0.0, 0.0, 1.0]))
+    recess, travelled = [foramen[0]], 0.0
+    while travelled < recess_mm - 1e-6:
+        step = min(_CHOROID_SPACING_MM, recess_mm - travelled)
+        nxt, normal = _on_surface(brainstem, (recess[-1] + step * direction)[None], stalk)
+        chord = nxt[0] - recess[-1]
+        direction = unit(chord - np.dot(chord, normal[0]) * normal[0])
+        travelled += float(np.linalg.norm(chord))
+        recess.append(nxt[0])
+    return _readonly(np.array(recess)), _readonly(foramen_normal)
+
+
+@dataclass(frozen=True, eq=False)
+class _VesselFree:
+    """The context's parts that no vessel moves: the lower cranial nerves' rootlets before
+    they bend round vessels (:func:`_straight_rootlets`) and the choroid plexus limb in the
+    lateral recess (:func:`_choroid_recess`)."""
+
+    rootlets: dict[str, tuple[Tube, ...]]
+    recess: tuple[np.ndarray, np.ndarray]
+
+
+#: :class:`_VesselFree` of the last few (brainstem, parameters), most recent last: every
+#: atlas case of a dataset has the same brainstem and context, so a worker builds them once.
+_RECENT_VESSEL_FREE: dict[tuple, _VesselFree] = {}
+_RECENT_LIMIT = 4
+
+
+def _vessel_free(brainstem: Brainstem, params: ContextParams) -> _VesselFree:
+    """The context's vessel-free parts for this brainstem and these parameters, built once
+    for the last few (the same numbers as building them again: their builders are
+    deterministic and callers never change them)."""
+    key = (brainstem.shape, brainstem.origin_midline_mm.tobytes(), params)
+    built = _RECENT_VESSEL_FREE.pop(key, None)
+    if built is None:
+        built = _VesselFree(_straight_rootlets(brainstem, params),
+                            _choroid_recess(brainstem, params))
+        while len(_RECENT_VESSEL_FREE) >= _RECENT_LIMIT:
+            del _RECENT_VESSEL_FREE[next(iter(_RECENT_VESSEL_FREE))]
+    _RECENT_VESSEL_FREE[key] = built
+    return built
 
 
 def _round_vessels(brainstem: Brainstem, rootlet: Tube, vessels: Sequence[Tube]) -> Tube:

@@ -29,6 +29,7 @@ __all__ = ["relax_bends"]
 
 _P, _V = array(2, contiguous=True), array(1, contiguous=True)
 _OUT2 = array(2, writable=True, contiguous=True)
+_IDX = array(1, "intp", contiguous=True)
 #: Step of the flow, times ``L(L(p))``: the explicit step is stable below 0.5 (``L(L)``'s
 #: eigenvalues lie in [0, 4]); 0.25 damps the shortest waves fastest.
 _RATE = 0.25
@@ -38,6 +39,9 @@ _RATE = 0.25
 #: instead of 30 and 23 (25 steps: a few more redraws again).
 _PATIENCE = 50
 _GAIN = 0.01
+#: A moved point is measured against the brainstem again once its moves add up to its room
+#: less this (mm): far above the distance query's rounding.
+_ROOM_MARGIN_MM = 1e-9
 
 
 @compiled(_V, _V, _V)
@@ -59,29 +63,49 @@ def _within_arc(s: np.ndarray, reach_mm: np.ndarray, tight: np.ndarray) -> np.nd
     return near
 
 
-@compiled(_P, _V, _V, _V)
-def _laplacian(values: np.ndarray, s: np.ndarray, before: np.ndarray, after: np.ndarray
-               ) -> np.ndarray:
+@compiled(_P, _V, _V, _V, INT, INT)
+def _laplacian(values: np.ndarray, s: np.ndarray, before: np.ndarray, after: np.ndarray,
+               lo: int, hi: int) -> np.ndarray:
     """(n, 3): the mean of ``values`` (n, 3), along the vessel of arc lengths ``s`` (n,),
-    at the arcs ``before`` and ``after`` (n,), less ``values``; 0 at the two ends."""
-    out = 0.5 * (point_at_kernel(values, s, before) + point_at_kernel(values, s, after)) - values
+    at the arcs ``before`` and ``after`` (n,), less ``values``, at the points ``lo`` to
+    ``hi - 1`` (those a step needs); 0 at the others and at the two ends."""
+    out = np.zeros(values.shape)
+    if hi > lo:
+        out[lo:hi] = 0.5 * (point_at_kernel(values, s, before[lo:hi])
+                            + point_at_kernel(values, s, after[lo:hi])) - values[lo:hi]
     out[0] = 0.0
     out[len(out) - 1] = 0.0
     return out
 
 
+@compiled(_V, _V, _V, _IDX)
+def _knots_under(s: np.ndarray, before: np.ndarray, after: np.ndarray, rows: np.ndarray
+                 ) -> tuple[int, int]:
+    """The points (``lo`` to ``hi - 1``) whose values the means at ``before`` and ``after``
+    of the points ``rows`` (ascending, not empty) interpolate between."""
+    first, last = before[rows[0]], after[rows[0]]
+    for k in rows:
+        first, last = min(first, before[k]), max(last, after[k])
+    lo = max(np.searchsorted(s, first, side="right") - 2, 0)
+    hi = min(np.searchsorted(s, last, side="right") + 1, len(s))
+    return lo, hi
+
+
 @compiled(_OUT2, INT, _V, _V, FLOAT)
 def _across_move(points: np.ndarray, k: int, move: np.ndarray, chord: np.ndarray,
-                 rate: float) -> None:
+                 rate: float) -> float:
     """Move point ``k`` of ``points`` (n, 3) by ``rate`` times ``move`` (3,), less its part
     along ``chord`` (3,), the vessel's direction there (along it the move would only slide
-    the point along the vessel, bunching its points), in place."""
+    the point along the vessel, bunching its points), in place; returns how far (mm) it
+    moved, at least."""
     length = np.sqrt(np.sum(chord * chord))
     step = move.copy()
     if length > 0.0:
         unit = chord / length
         step = step - np.sum(step * unit) * unit
+    start = points[k].copy()
     points[k] += rate * step
+    return np.sqrt(np.sum((points[k] - start) ** 2))
 
 
 @compiled(_OUT2, _V, FLOAT, FLOAT, INT, SURFACE, _V, _V, FLOAT)
@@ -95,10 +119,12 @@ def relax_bends(points: np.ndarray, radius_mm: np.ndarray, floor_ratio: float,
     move by ``-_RATE L(L(p))`` across the vessel (:func:`_laplacian`,
     :func:`_across_move`); the two ends never move. Points moved nearer the brainstem than
     ``heights_mm`` (n,) are put back on its offset surface (``surface``, ``origin``,
-    ``reach_mm``: as for :func:`mvd_sim.anatomy.surface_kernels.push_out`). Stops when no
-    point is under the floor, after ``max_steps`` or once stuck (:data:`_PATIENCE`), and leaves the
-    vessel as it was at the step whose tightest bend was widest (next to the brainstem, or
-    where a course doubles back on itself, the flow can tighten a bend it cannot open).
+    ``reach_mm``: as for :func:`mvd_sim.anatomy.surface_kernels.push_out`; a point is
+    measured only once its moves since it was last measured add up to its room there).
+    Stops when no point is under the floor, after ``max_steps`` or once stuck
+    (:data:`_PATIENCE`), and leaves the vessel as it was at the step whose tightest bend was
+    widest (next to the brainstem, or where a course doubles back on itself, the flow can
+    tighten a bend it cannot open).
 
     Returns
     -------
@@ -108,7 +134,12 @@ def relax_bends(points: np.ndarray, radius_mm: np.ndarray, floor_ratio: float,
     """
     n = len(points)
     tight = np.zeros(n)
-    room = np.empty(n)
+    # how far each point may move before it can come below its height, when last measured
+    # (none yet: -1), and how far it has moved since: a point whose moves add up to less
+    # cannot have come below it (a distance changes no faster than the point moves), so
+    # push_out would leave it where it is and is not asked
+    room = np.full(n, -1.0)
+    moved = np.zeros(n)
     best, best_points, improved = -np.inf, points.copy(), 0
     for step in range(max_steps + 1):
         s = arc_length_kernel(points)
@@ -124,14 +155,22 @@ def relax_bends(points: np.ndarray, radius_mm: np.ndarray, floor_ratio: float,
         if worst >= floor_ratio or step == max_steps or step - improved > _PATIENCE:
             break
         before, after = np.maximum(s - radius_mm, 0.0), np.minimum(s + radius_mm, s[-1])
-        lap = _laplacian(points, s, before, after)
-        bilap = _laplacian(lap, s, before, after)
-        chord = point_at_kernel(points, s, after) - point_at_kernel(points, s, before)
         near = _within_arc(s, reach_radii * radius_mm, tight)
         near[0] = near[n - 1] = False
         rows = np.flatnonzero(near)
-        for k in rows:
-            _across_move(points, k, bilap[k], chord[k], -_RATE)
-        push_out(surface, origin, points, rows, heights_mm, reach_mm, room)
+        if len(rows):
+            # only the moved points' bilaplacian is asked, so the laplacian only where it
+            # interpolates from: the same numbers as over the whole vessel
+            lo, hi = _knots_under(s, before, after, rows)
+            lap = _laplacian(points, s, before, after, lo, hi)
+            first, stop = rows[0], rows[len(rows) - 1] + 1
+            bilap = _laplacian(lap, s, before, after, first, stop)
+            chord = point_at_kernel(points, s, after[first:stop]) - \
+                point_at_kernel(points, s, before[first:stop])
+            for k in rows:
+                moved[k] += _across_move(points, k, bilap[k], chord[k - first], -_RATE)
+        asked = rows[moved[rows] >= room[rows] - _ROOM_MARGIN_MM]
+        push_out(surface, origin, points, asked, heights_mm, reach_mm, room)
+        moved[asked] = 0.0
     points[:] = best_points
     return best

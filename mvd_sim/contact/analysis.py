@@ -38,8 +38,10 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from mvd_sim.anatomy.landmarks import SEGMENTS
 from mvd_sim.core.constants import CAUSES, VESSEL_PARENT
 from mvd_sim.core.geometry.closest import SegmentSet
+from mvd_sim.core.geometry.rings import ring_angles
 from mvd_sim.core.geometry.vec import norm
 from mvd_sim.core.approach import crossing_angle_deg, side_of
 from mvd_sim.core.labels import DEFAULT_THRESHOLDS, SEVERITIES, SeverityThresholds, pattern_of, \
@@ -47,6 +49,7 @@ from mvd_sim.core.labels import DEFAULT_THRESHOLDS, SEVERITIES, SeverityThreshol
 from mvd_sim.contact.causes import (SECONDARY_CAUSES, LesionSurface,
                                    lesion_vessel_touches, vessel_cause)
 from mvd_sim.contact.mesh_path import MeshSurface, mesh_regions, mesh_vessel_contacts
+from mvd_sim.contact.patch_kernels import tube_patch
 from mvd_sim.contact.regions import (PATCH_RING_SPACING_MM, PATCH_SAMPLES_AROUND, Region,
                                      TubeSurface, VesselSurface)
 from mvd_sim.core.tube import Tube
@@ -230,19 +233,34 @@ def _arc_fraction(gap: np.ndarray, threshold: float) -> np.ndarray:
     return np.where(high <= threshold, 1.0, np.where(low <= threshold, crossing, 0.0))
 
 
+def _patch(placed: Tube, deepest: Region, contact_mm: float) -> tuple[np.ndarray, float]:
+    """The contact patch on the nerve (as placed) over the region's span: the arc lengths
+    (mm) of the rings with a sample within ``contact_mm`` of the vessel, and the patch's
+    area (mm^2). A tube vessel's in one compiled loop
+    (:func:`mvd_sim.contact.patch_kernels.tube_patch`), any other surface's by sampling the
+    rings and asking it their gaps: the same numbers."""
+    surface = deepest.surface
+    if isinstance(surface, TubeSurface):
+        s, fraction, ring_area, touching = tube_patch(
+            placed.s, placed.points, placed.radius, placed.segment_frames, *deepest.span,
+            PATCH_RING_SPACING_MM, ring_angles(PATCH_SAMPLES_AROUND), surface.points,
+            surface.radius, contact_mm)
+    else:
+        rings = placed.surface_samples(*deepest.span, PATCH_RING_SPACING_MM,
+                                       PATCH_SAMPLES_AROUND)
+        gap = surface.signed_gap(rings.points.reshape(-1, 3)).reshape(rings.points.shape[:2])
+        s, fraction, ring_area = rings.s, _arc_fraction(gap, contact_mm), rings.area
+        touching = (gap <= contact_mm).any(axis=1)
+    return s[touching], float(np.sum(fraction.sum(axis=1) * ring_area))
+
+
 def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
               thresholds: SeverityThresholds, cause: str = "vascular") -> Contact:
     """Every reported field of a contact around its deepest point (``cause``: what the
     vessel or lesion is, :mod:`mvd_sim.contact.causes`)."""
     placed, rest = scene.nerves[nerve], scene.rest_nerves[nerve]
     landmarks = scene.landmarks[nerve]
-    rings = placed.surface_samples(*deepest.span, PATCH_RING_SPACING_MM,
-                            PATCH_SAMPLES_AROUND)
-    gap = deepest.surface.signed_gap(rings.points.reshape(-1, 3)).reshape(
-        rings.points.shape[:2])
-    touching = gap <= thresholds.contact_mm
-    touching_s = rings.s[touching.any(axis=1)]
-    area = float(np.sum(_arc_fraction(gap, thresholds.contact_mm).sum(axis=1) * rings.area))
+    touching_s, area = _patch(placed, deepest, thresholds.contact_mm)
     if len(touching_s):  # each touching ring stands for half a spacing either side
         half = 0.5 * PATCH_RING_SPACING_MM
         s_lo = max(touching_s[0] - half, 0.0)
@@ -254,13 +272,14 @@ def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
     direction = deepest.vessel_centre - deepest.nerve_centre
     unit = direction / max(float(np.linalg.norm(direction)), 1e-12)
     r_nerve = float(placed.radius_at(deepest.placed_s))
-    s_deep = float(_rest_s(scene, nerve, deepest.placed_s))
+    s_deep, s_start, s_end = (float(x) for x in _rest_s(
+        scene, nerve, np.array([deepest.placed_s, s_lo, s_hi])))
     deviation = _deviation_under(placed, rest, (s_lo, s_hi), deepest.placed_s, s_deep, unit)
-    s_start, s_end = (float(x) for x in _rest_s(scene, nerve, np.array([s_lo, s_hi])))
+    segment = int(landmarks.segment_index(s_deep))
     indentation = max(0.0, -deepest.gap)
     return Contact(
         vessel=vessel.name, vessel_type=vessel.kind, nerve=nerve,
-        segment=landmarks.segment_at(s_deep), in_rez=bool(landmarks.in_rez(s_deep)),
+        segment=SEGMENTS[segment], in_rez=segment < SEGMENTS.index("CP"),
         central_myelin=bool(landmarks.centrally_myelinated(s_deep)),
         s_start_mm=s_start, s_end_mm=s_end, s_centre_mm=0.5 * (s_start + s_end),
         s_deepest_mm=s_deep, min_separation_mm=deepest.gap, indentation_mm=indentation,
@@ -341,27 +360,41 @@ def _nerve_regions(nerve: Tube, vessels: list[Tube], segments: SegmentSet, margi
 
 def _vessel_contacts(scene: Scene, thresholds: SeverityThresholds) -> list[VesselContact]:
     """Vessel-vessel contacts; a branch is measured from beyond its junction with its trunk
-    (:attr:`~mvd_sim.scene.scene.Scene.branch_segments`)."""
-    out = []
+    (:attr:`~mvd_sim.scene.scene.Scene.branch_segments`). The pairs that are neither branch
+    nor trunk of each other are searched in one call over the scene's stacked segments."""
+    out: list[VesselContact] = []
     vessels = list(scene.vessels.values())
+    if not vessels:
+        return out
+    related = {(k, m) for k, one in enumerate(vessels) for m, two in enumerate(vessels)
+               if m > k and (VESSEL_PARENT.get(one.kind) == two.kind
+                             or VESSEL_PARENT.get(two.kind) == one.kind)}
+    asked = np.triu(np.ones((len(vessels), len(vessels)), dtype=bool), 1)
+    for k, m in related:
+        asked[k, m] = False
+    stack = scene.vessel_segments
+    pair, *found = stack.near_pairs_by_tube(asked, thresholds.contact_mm)
     for k, one in enumerate(vessels):
-        for two in vessels[k + 1:]:
-            first = scene.branch_segments.get((one.name, two.name), one.segments)
-            second = scene.branch_segments.get((two.name, one.name), two.segments)
-            if VESSEL_PARENT.get(one.kind) == two.kind and (one.name, two.name) not in \
-                    scene.branch_segments:
-                continue  # the whole branch lies within its junction
-            if VESSEL_PARENT.get(two.kind) == one.kind and (two.name, one.name) not in \
-                    scene.branch_segments:
-                continue
-            a, b, s, t, gap = first.near_pairs(second, thresholds.contact_mm)
-            for run in _runs(a) if len(a) else []:
-                m = run[np.argmin(gap[run])]
+        for m, two in enumerate(vessels[k + 1:], k + 1):
+            if (k, m) in related:
+                first = scene.branch_segments.get((one.name, two.name), one.segments)
+                second = scene.branch_segments.get((two.name, one.name), two.segments)
+                if first is one.segments and second is two.segments:
+                    continue  # the whole branch lies within its junction
+                a, b, s, t, gap = first.near_pairs(second, thresholds.contact_mm)
+            else:
+                first = second = stack
+                rows = pair == k * len(vessels) + m
+                if not rows.any():
+                    continue
+                a, b, s, t, gap = (x[rows] for x in found)
+            for run in _runs(first.local[a]) if len(a) else []:
+                n = run[np.argmin(gap[run])]
                 out.append(VesselContact(
                     vessel_a=one.name, vessel_b=two.name,
-                    min_separation_mm=float(gap[m]),
-                    point_a_mm=tuple(first.point(a[m], s[m])),
-                    point_b_mm=tuple(second.point(b[m], t[m]))))
+                    min_separation_mm=float(gap[n]),
+                    point_a_mm=tuple(first.point(a[n], s[n])),
+                    point_b_mm=tuple(second.point(b[n], t[n]))))
     return out
 
 
@@ -456,8 +489,9 @@ def analyze(scene: Scene,
             found = _nerve_regions(nerve, vessels, scene.vessel_segments,
                                    thresholds.near_miss_mm, thresholds.contact_mm)
             for vessel, regions in zip(vessels, found):
-                _collect(scene, nerve_name, vessel, regions, thresholds, contacts, at_risk,
-                         vessel_cause(vessel))
+                if regions:   # a vessel beyond the near-miss margin has nothing to collect
+                    _collect(scene, nerve_name, vessel, regions, thresholds, contacts,
+                             at_risk, vessel_cause(vessel))
         for surface in meshes:
             found = mesh_regions(nerve, surface, thresholds.near_miss_mm)
             _collect(scene, nerve_name, surface, found, thresholds, contacts, at_risk)

@@ -56,6 +56,8 @@ MIN_CROSSING_DEG, MAX_CROSSING_DEG = 10.0, 170.0
 _FIXED_AXES = ((0.0, 1.0, 0.0), (0.0, -1.0, 0.0), (0.0, 0.0, 1.0), (0.0, 0.0, -1.0))
 _CIRCLE_STEP_DEG = 0.5
 _CIRCLE = np.radians(np.arange(0.0, 360.0, _CIRCLE_STEP_DEG))
+# their cosines and sines as columns, taken once (every side question walks the circle)
+_CIRCLE_COS, _CIRCLE_SIN = np.cos(_CIRCLE)[:, None], np.sin(_CIRCLE)[:, None]
 
 
 def _axes(lateral: np.ndarray) -> np.ndarray:
@@ -113,7 +115,28 @@ def _circle(tangent: np.ndarray) -> np.ndarray:
     e1 = seed - np.dot(seed, tangent) * tangent
     e1 /= np.linalg.norm(e1)
     e2 = np.cross(tangent, e1)
-    return np.cos(_CIRCLE)[:, None] * e1 + np.sin(_CIRCLE)[:, None] * e2
+    return _CIRCLE_COS * e1 + _CIRCLE_SIN * e2
+
+
+def _circle_sides(tangent: np.ndarray, lateral: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_circle` of ``tangent`` and the side of each of its directions
+    (:func:`sides_of`), kept for the last few (tangent, lateral): a side question asks
+    which sides can be used at a point and then each one's sector there."""
+    key = (tangent.tobytes(), np.asarray(lateral, dtype=float).tobytes())
+    found = _RECENT_CIRCLES.pop(key, None)
+    if found is None:
+        circle = _circle(tangent)
+        found = (circle, sides_of(circle, tangent, lateral))
+        for array in found:
+            array.flags.writeable = False
+        while len(_RECENT_CIRCLES) >= _RECENT_CIRCLES_LIMIT:
+            del _RECENT_CIRCLES[next(iter(_RECENT_CIRCLES))]
+    _RECENT_CIRCLES[key] = found
+    return found
+
+
+_RECENT_CIRCLES: dict[tuple[bytes, bytes], tuple[np.ndarray, np.ndarray]] = {}
+_RECENT_CIRCLES_LIMIT = 8
 
 
 def sector(side: str, tangent: np.ndarray, lateral: np.ndarray) -> np.ndarray:
@@ -140,9 +163,8 @@ def sector(side: str, tangent: np.ndarray, lateral: np.ndarray) -> np.ndarray:
     >>> len(sector("rostral", np.array([1.0, 0, 0]), np.array([1.0, 0, 0]))) / 2
     90.0
     """
-    tangent = np.asarray(tangent, dtype=float)
-    circle = _circle(tangent)
-    mine = sides_of(circle, tangent, lateral) == SIDES.index(side)
+    circle, sides = _circle_sides(np.asarray(tangent, dtype=float), lateral)
+    mine = sides == SIDES.index(side)
     if not np.any(mine):
         return circle[:0]
     # start after a sample outside the arc, so it does not wrap
@@ -192,9 +214,9 @@ def reads_as(directions: np.ndarray, side: str, tangent: np.ndarray, lateral: np
 def usable_sides(tangent: np.ndarray, lateral: np.ndarray) -> list[str]:
     """The sides whose sector is at least :data:`MIN_SECTOR_DEG` wide across a nerve of unit
     ``tangent`` (the sides that can be asked there), in the order of :data:`SIDES`."""
-    tangent = np.asarray(tangent, dtype=float)
     # each sector's width, from one pass round the circle (as len(sector(side, ...)) / 2)
-    counts = np.bincount(sides_of(_circle(tangent), tangent, lateral), minlength=len(SIDES))
+    counts = np.bincount(_circle_sides(np.asarray(tangent, dtype=float), lateral)[1],
+                         minlength=len(SIDES))
     return [s for s, count in zip(SIDES, counts) if count * _CIRCLE_STEP_DEG >= MIN_SECTOR_DEG]
 
 

@@ -175,3 +175,27 @@ def test_the_rootlets_bend_round_a_pica_lying_across_them(scene_of, name):
         bent = [np.abs(r.points - s.points).max() for r, s in
                 zip(scene.context["CN9"].rootlets, straight["CN9"].rootlets)]
         assert max(bent) > 0.3       # it did have to yield
+
+
+def test_the_vessel_free_parts_built_once_are_those_built_afresh(scene_of, monkeypatch):
+    """The rootlets' straight courses and the choroid plexus' recess are kept for the
+    brainstem and parameters (a dataset worker builds them once): bending the rootlets round
+    one case's vessels leaves them as they were, and the context built with them kept is
+    the context built with none kept, to the bit."""
+    from mvd_sim.anatomy import context as module
+    scene = scene_of("multi_aica_pica_right")
+    cochlear = scene.rest_nerves["CN8"]
+    vessels = list(scene.vessels.values())
+    kept = module.build_context(scene.brainstem, cochlear, PARAMS, vessels)
+    again = module.build_context(scene.brainstem, cochlear, PARAMS, ())
+    monkeypatch.setattr(module, "_RECENT_VESSEL_FREE", {})
+    fresh = module.build_context(scene.brainstem, cochlear, PARAMS, vessels)
+    for name in LOWER_CRANIAL_NERVES:
+        for a, b in zip(kept[name].rootlets, fresh[name].rootlets):
+            assert np.array_equal(a.points, b.points) and np.array_equal(a.radius, b.radius)
+    assert np.array_equal(kept["choroid_plexus"].points, fresh["choroid_plexus"].points)
+    assert any(not np.array_equal(a.points, b.points) for a, b in
+               zip(kept["CN9"].rootlets, again["CN9"].rootlets))   # bent round the PICA
+    straight = module.build_context(scene.brainstem, cochlear, PARAMS, ())
+    for a, b in zip(again["CN9"].rootlets, straight["CN9"].rootlets):
+        assert np.array_equal(a.points, b.points)

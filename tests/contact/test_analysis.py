@@ -11,8 +11,9 @@ from numpy.testing import assert_allclose
 
 import mvd_sim
 from mvd_sim.anatomy.landmarks import NerveLandmarks
-from mvd_sim.contact.analysis import ContactReport, analyze
+from mvd_sim.contact.analysis import ContactReport, _nerve_regions, _patch, analyze
 from mvd_sim.contact.findings import findings_differences
+from mvd_sim.contact.regions import TubeSurface
 from mvd_sim.core.labels import SeverityThresholds
 from mvd_sim.mesh.meshing import tube_mesh
 from mvd_sim.report.tables import report_json
@@ -255,6 +256,41 @@ def test_a_vessel_pushing_several_culprits_is_named_for_the_worst_in_every_proce
                               env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout.strip()
                for seed in range(6)}
     assert answers == {"('pusher', 'c3')"}
+
+
+# -- the compiled patch of a tube vessel is the sampled one --------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class _AnySurface:
+    """A tube vessel seen only through its signed gaps, as a lesion or a mesh is: the patch
+    is then measured by sampling the rings in numpy."""
+
+    tube: TubeSurface
+
+    def signed_gap(self, points):
+        return self.tube.signed_gap(points)
+
+
+@pytest.mark.parametrize("scenario", list(mvd_sim.bundled_scenarios()))
+def test_the_compiled_tube_patch_is_the_sampled_one_to_the_bit(scenario):
+    """The compiled patch (one loop, rings far from the vessel skipped, only the segments
+    that can be nearest measured) gives the same numbers as sampling the rings and asking
+    the vessel's surface their gaps."""
+    scene = bundled_scene(scenario)
+    vessels = list(scene.vessels.values())
+    if not vessels:
+        pytest.skip("no tube vessel")
+    measured = 0
+    for nerve in scene.nerves.values():
+        for regions in _nerve_regions(nerve, vessels, scene.vessel_segments, 0.5, 0.1):
+            for region in regions:
+                sampled = dataclasses.replace(region, surface=_AnySurface(region.surface))
+                for contact_mm in (0.1, 0.0, -0.2):
+                    s, area = _patch(nerve, region, contact_mm)
+                    s_sampled, area_sampled = _patch(nerve, sampled, contact_mm)
+                    assert np.array_equal(s, s_sampled) and area == area_sampled
+                    measured += len(s) > 0
+    assert measured > 0 or not [c for c in analyze(scene).contacts if c.vessel in scene.vessels]
 
 
 # -- the mesh path agrees with the tube path ---------------------------------------------------

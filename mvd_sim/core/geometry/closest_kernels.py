@@ -49,6 +49,8 @@ _ZERO2 = _ZERO_MM ** 2
 # packed segments, values, indices (read-only), scratch
 _P, _V = array(2, contiguous=True), array(1, contiguous=True)
 _IDX, _OUT = array(1, "intp", contiguous=True), array(1, writable=True, contiguous=True)
+_ROWS = array(2, "intp", writable=True, contiguous=True)
+_VALUES = array(2, writable=True, contiguous=True)
 
 
 # -- 3-vectors -------------------------------------------------------------------------------
@@ -382,6 +384,37 @@ def _segments_apart(segments_a, balls_a, i, segments_b, balls_b, j, margin):
     return length * (length - reach) > 0.5 * spread
 
 
+@compiled(_P, _P, _P, _IDX, INT, INT, _P, _P, _P, _IDX, INT, INT, FLOAT, _ROWS, _VALUES, INT)
+def _near_pairs_in(segments_a, balls_a, runs_a, run_start_a, first_a, stop_a,
+                   segments_b, balls_b, runs_b, run_start_b, first_b, stop_b, margin,
+                   rows, values, count):
+    """:func:`near_pairs` between runs ``first_a:stop_a`` of a and ``first_b:stop_b`` of b,
+    appended from row ``count`` of ``rows`` (k, 2) (segment of a, of b) and ``values``
+    (k, 3) (``s``, ``t``, gap): returns them (doubled in size where they ran out of room)
+    and the new count."""
+    for ka in range(first_a, stop_a):
+        for kb in range(first_b, stop_b):
+            if _apart(runs_a, ka, runs_b, kb, margin):
+                continue
+            for i in range(run_start_a[ka], run_start_a[ka + 1]):
+                if _apart(balls_a, i, runs_b, kb, margin):
+                    continue
+                for j in range(run_start_b[kb], run_start_b[kb + 1]):
+                    if _segments_apart(segments_a, balls_a, i, segments_b, balls_b, j,
+                                       margin):
+                        continue
+                    s, t, gap = _pair_gap(segments_a, i, segments_b, j, margin)
+                    if gap > margin:
+                        continue
+                    if count == len(rows):  # double the room (the copies are overwritten)
+                        rows = np.concatenate((rows, rows))
+                        values = np.concatenate((values, values))
+                    rows[count, 0], rows[count, 1] = i, j
+                    values[count, 0], values[count, 1], values[count, 2] = s, t, gap
+                    count += 1
+    return rows, values, count
+
+
 @compiled(_P, _P, _P, _IDX, _P, _P, _P, _IDX, FLOAT)
 def near_pairs(segments_a, balls_a, runs_a, run_start_a,
                segments_b, balls_b, runs_b, run_start_b, margin):
@@ -400,35 +433,47 @@ def near_pairs(segments_a, balls_a, runs_a, run_start_a,
         Local parameters of the pair's minimum gap.
     gap : (k,) float, mm
     """
-    capacity = 64
-    rows_i, rows_j = np.empty(capacity, np.intp), np.empty(capacity, np.intp)
-    s_out, t_out, gap_out = np.empty(capacity), np.empty(capacity), np.empty(capacity)
-    count = 0
-    for ka in range(len(runs_a)):
-        for kb in range(len(runs_b)):
-            if _apart(runs_a, ka, runs_b, kb, margin):
+    rows, values, count = _near_pairs_in(
+        segments_a, balls_a, runs_a, run_start_a, 0, len(runs_a),
+        segments_b, balls_b, runs_b, run_start_b, 0, len(runs_b), margin,
+        np.empty((64, 2), np.intp), np.empty((64, 3)), 0)
+    return (rows[:count, 0].copy(), rows[:count, 1].copy(), values[:count, 0].copy(),
+            values[:count, 1].copy(), values[:count, 2].copy())
+
+
+@compiled(_P, _P, _P, _IDX, _IDX, array(2, "boolean", contiguous=True), FLOAT)
+def near_pairs_by_tube(segments, balls, runs, run_start, tube_runs, asked, margin):
+    """:func:`near_pairs` of each pair of tubes of one stack that ``asked`` (tubes, tubes)
+    names, in one call: tube ``k`` owns runs ``tube_runs[k]:tube_runs[k + 1]``.
+
+    Returns
+    -------
+    pair : (k,) int
+        ``first * tubes + second`` of the pair of tubes each segment pair belongs to; the
+        pairs in row-major order of ``asked``, each one's segment pairs in
+        :func:`near_pairs`' order.
+    i, j : (k,) int
+        Segment of the first tube and of the second (rows of the stack).
+    s, t, gap : (k,) float
+        As :func:`near_pairs`.
+    """
+    tubes = len(tube_runs) - 1
+    pair = np.empty(64, np.intp)
+    rows, values, count = np.empty((64, 2), np.intp), np.empty((64, 3)), 0
+    for ta in range(tubes):
+        for tb in range(tubes):
+            if not asked[ta, tb]:
                 continue
-            for i in range(run_start_a[ka], run_start_a[ka + 1]):
-                if _apart(balls_a, i, runs_b, kb, margin):
-                    continue
-                for j in range(run_start_b[kb], run_start_b[kb + 1]):
-                    if _segments_apart(segments_a, balls_a, i, segments_b, balls_b, j,
-                                       margin):
-                        continue
-                    s, t, gap = _pair_gap(segments_a, i, segments_b, j, margin)
-                    if gap > margin:
-                        continue
-                    if count == capacity:  # double the room (the copies are overwritten)
-                        capacity *= 2
-                        rows_i = np.concatenate((rows_i, rows_i))
-                        rows_j = np.concatenate((rows_j, rows_j))
-                        s_out = np.concatenate((s_out, s_out))
-                        t_out = np.concatenate((t_out, t_out))
-                        gap_out = np.concatenate((gap_out, gap_out))
-                    rows_i[count], rows_j[count] = i, j
-                    s_out[count], t_out[count], gap_out[count] = s, t, gap
-                    count += 1
-    return (rows_i[:count], rows_j[:count], s_out[:count], t_out[:count], gap_out[:count])
+            done = count
+            rows, values, count = _near_pairs_in(
+                segments, balls, runs, run_start, tube_runs[ta], tube_runs[ta + 1],
+                segments, balls, runs, run_start, tube_runs[tb], tube_runs[tb + 1], margin,
+                rows, values, count)
+            while len(pair) < count:
+                pair = np.concatenate((pair, pair))
+            pair[done:count] = ta * tubes + tb
+    return (pair[:count].copy(), rows[:count, 0].copy(), rows[:count, 1].copy(),
+            values[:count, 0].copy(), values[:count, 1].copy(), values[:count, 2].copy())
 
 
 @compiled(_P, _P, _P, _IDX, INT, INT, _P, _P, _P, _IDX, INT, INT)

@@ -9,10 +9,11 @@ it by the factor ``1 - kappa r cos(phi)``, which averages out around a ring).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
-__all__ = ["SurfaceSamples", "surface_samples"]
+__all__ = ["SurfaceSamples", "surface_samples", "ring_angles"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,6 +36,16 @@ class SurfaceSamples:
     points: np.ndarray
     area: np.ndarray
     centre: np.ndarray
+
+
+@cache
+def ring_angles(n_around: int) -> np.ndarray:
+    """(n_around, 2): ``cos`` and ``sin`` of each sample's angle round a ring, from 0 in
+    steps of ``2 pi / n_around`` (read-only, one array per count)."""
+    phi = np.arange(n_around) * (2 * np.pi / n_around)
+    around = np.stack([np.cos(phi), np.sin(phi)], axis=1)
+    around.flags.writeable = False
+    return around
 
 
 def surface_samples(s_mm: np.ndarray, points: np.ndarray, radius: np.ndarray,
@@ -70,10 +81,13 @@ def surface_samples(s_mm: np.ndarray, points: np.ndarray, radius: np.ndarray,
     start, end = np.take(points, seg, axis=0), np.take(points, seg + 1, axis=0)
     centre = start + u[:, None] * (end - start)
     ring_radius = radius[seg] + u * (radius[seg + 1] - radius[seg])
-    phi = np.arange(n_around) * (2 * np.pi / n_around)
-    around = np.stack([np.cos(phi), np.sin(phi)], axis=1)            # (n_around, 2)
-    # cos(phi) normal + sin(phi) binormal of each ring's segment: (k, n_around, 3)
-    ring = around @ np.take(segment_frames, seg, axis=0)
+    around = ring_angles(n_around)
+    # cos(phi) normal + sin(phi) binormal of each ring's segment: (k, n_around, 3), as
+    # products and a sum (not a matrix product: BLAS may fuse them, by CPU, and the patch
+    # kernel, :mod:`mvd_sim.contact.patch_kernels`, computes the same numbers)
+    frames = np.take(segment_frames, seg, axis=0)
+    ring = around[None, :, 0, None] * frames[:, None, 0, :] + \
+        around[None, :, 1, None] * frames[:, None, 1, :]
     samples = centre[:, None, :] + ring_radius[:, None, None] * ring
     area = ring_radius * (2 * np.pi / n_around) * ((s1 - s0) / count)
     return SurfaceSamples(s, samples, area, centre)
