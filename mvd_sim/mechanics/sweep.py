@@ -40,6 +40,9 @@ LEVEL_QUANTILES = (0.5,)
 CLEARANCE_TOL_MM = 1e-3
 MAX_DENSE_PHASES = 4096
 FALLBACK_LEVELS = 17
+#: Worst clearances (mm) closer than this are one tie (far below the solver's 1e-4 mm
+#: tolerance on its updates, far above the rounding of a clearance the pulse does not move)
+WORST_TIE_MM = 1e-6
 
 
 def clearances(scene: Scene, nerve: str = "CN7") -> dict[str, float]:
@@ -83,8 +86,17 @@ class PhaseSweep:
 
     @property
     def worst(self) -> int:
-        """Index of the worst solved phase (the smallest clearance)."""
-        return int(np.argmin([self.worst_clearance(k) for k in range(len(self.phases))]))
+        """Index of the worst solved phase: the smallest clearance; of phases within
+        :data:`WORST_TIE_MM` of it (a clearance the pulse does not move, such as a nerve's
+        from a fixed mass, is a tie that rounding would break), the one at the highest
+        pulse level, then the earliest."""
+        worst = np.array([self.worst_clearance(k) for k in range(len(self.phases))])
+        lowest = float(np.min(worst))
+        if not np.isfinite(lowest):
+            return int(np.argmin(worst))
+        ties = np.flatnonzero(worst <= lowest + WORST_TIE_MM)
+        levels = np.array([self.states[k].level for k in ties])
+        return int(ties[np.argmax(levels)])
 
 
 def settle_from(scene: Scene, model: MechanicalModel, level: float,
