@@ -11,7 +11,8 @@ vessels and CN VII is then normally monotone in the level: worst at the highest 
 vessel pulsing into the nerve) or at the lowest (one pulsing away from it, e.g. off a pad),
 and the grid is refined at that end. If it is not monotone (within the tolerance), the levels
 are sampled more finely (:data:`FALLBACK_LEVELS` grid phases spread evenly over the level
-range). The worst phase is the one with the smallest clearance. The solves of one sweep share
+range). The worst phase is the one with the smallest clearance (of a tie within
+:data:`WORST_TIE_MM`, the one at the highest level). The solves of one sweep share
 one :class:`~mvd_sim.mechanics.surface.BrainstemSurface`, so each starts from the brainstem's
 closest points of the one before.
 """
