@@ -28,6 +28,14 @@ plan predicts, the decompression's verdict, worst clearances, nerve deviations, 
 vessel's displacement and the CN VII / CN VIII contacts' severities, before and after; for
 every bundled case also the decompression of its own operation (:func:`mvd_sim.decompress`).
 A case whose plan or decompression raises records the error's type.
+
+A case whose outcome legitimately changes with a later commit (a solver that now converges
+where the old one failed, a tie now broken by rule rather than by rounding) is recorded
+again from that commit with its reason, noted in ``_rerecorded`` (key -> ``commit:
+reason``), one reason per run::
+
+    python tests/reference_outcomes.py tests/surgery/reference_outcomes.json 1 \
+        --rerecord COMMIT "why the outcome changed" bundled:NAME sampled:INDEX
 ``tests/surgery/test_reference_outcomes.py`` compares the current code with it (the
 tolerances are stated there).
 """
@@ -130,6 +138,27 @@ def add(out: str, commit: str, keys: list[str], workers: int) -> None:
     _write(out, rows)
 
 
+def rerecord(out: str, commit: str, reason: str, keys: list[str], workers: int) -> None:
+    """Record ``keys`` again into the existing reference ``out`` with the code on the path
+    (``commit``), because their outcome legitimately changed there: ``reason`` (one
+    sentence, noted for each in ``_rerecorded`` as ``commit: reason``)."""
+    with open(out, encoding="utf-8") as handle:
+        rows = json.load(handle)
+    stored = [key if key.startswith("bundled:") else f"sampled:{SEED}:{N}:{key.split(':')[1]}"
+              for key in keys]
+    missing = [key for key, full in zip(keys, stored) if full not in rows]
+    if missing:
+        raise SystemExit(f"--rerecord: {', '.join(missing)} not in {out}")
+    names = [k.split(":", 1)[1] for k in keys if k.startswith("bundled:")]
+    indices = [int(k.split(":", 1)[1]) for k in keys if k.startswith("sampled:")]
+    with ProcessPoolExecutor(workers) as pool:
+        new = dict(pool.map(bundled, names))
+        new.update(pool.map(sampled, indices))
+    rows.update(new)
+    rows.setdefault("_rerecorded", {}).update({key: f"{commit}: {reason}" for key in new})
+    _write(out, rows)
+
+
 def _write(out: str, rows: dict) -> None:
     with open(out, "w", encoding="utf-8") as handle:
         json.dump(rows, handle, indent=1, sort_keys=True)
@@ -145,7 +174,11 @@ def main(out: str, workers: int) -> None:
 
 
 if __name__ == "__main__":
-    if "--add" in sys.argv:
+    if "--rerecord" in sys.argv:
+        at = sys.argv.index("--rerecord")
+        rerecord(sys.argv[1], sys.argv[at + 1], sys.argv[at + 2], sys.argv[at + 3:],
+                 int(sys.argv[2]))
+    elif "--add" in sys.argv:
         at = sys.argv.index("--add")
         add(sys.argv[1], sys.argv[at + 1], sys.argv[at + 2:], int(sys.argv[2]))
     else:

@@ -170,7 +170,10 @@ def _make(n: int, slots, weights, normal, gap, k_soft, k_hard, capacity, body_a,
           node_b, binormal=None, curvature=0.0) -> ContactSet:
     """A :class:`ContactSet` of ``n`` contacts, scalars broadcast to ``(n,)``."""
     def full(v, dtype=float):
-        return np.broadcast_to(np.asarray(v, dtype=dtype), (n,)).copy()
+        v = np.asarray(v, dtype=dtype)
+        if v.shape == (n,):
+            return v.copy()
+        return np.full(n, v) if v.ndim == 0 else np.broadcast_to(v, (n,)).copy()
 
     binormal = np.zeros((n, 3)) if binormal is None else binormal
     return ContactSet(np.asarray(slots, np.intp).reshape(n, 3),

@@ -8,9 +8,13 @@ Each iteration detects contacts in the current configuration, linearises their g
 (normals and closest points updated: a contact can slide and open), and solves the resulting
 sparse symmetric system exactly (an LDL^T factorisation, :class:`_Factor`, whose symbolic
 analysis is reused while the contacts' sparsity pattern holds): Gauss-Newton while the active set changes, Newton (with the
-softening curvature term of tube-on-tube contacts) once it has settled. Steps that fail to
-shrink are damped. The brainstem's tangent planes (:mod:`mvd_sim.mechanics.surface`) are
-refreshed at the first iteration and checked at convergence. Iteration stops when the
+softening curvature term of tube-on-tube contacts) once it has settled. Each step is
+globalised by a line search on the energy's slope along it (:func:`_line_search`): a step
+that would drive nodes through contacts it did not include is cut where the slope of the
+contacts' piecewise linear model vanishes, so the active set does not cycle (the damping
+it replaced let a pad's contacts open and close for 10-30 steps, or for ever). The
+brainstem's tangent planes (:mod:`mvd_sim.mechanics.surface`) are refreshed at the first
+iteration and checked once the updates fall under :data:`REFRESH_MM`. Iteration stops when the
 displacement update is below ``tol_mm`` and the active set (open / compliant / saturated) is
 unchanged up to contacts carrying less than :data:`FORCE_TOL_N`. The answer is a
 :class:`SolveResult`; one that did not converge says so (``success`` False, and why), and
@@ -38,6 +42,9 @@ _log = logging.getLogger(__name__)  # progress of long solves (INFO), shown by t
 
 DETECT_MARGIN_MM = 0.3  # contacts are tracked within this gap (mm); only overlaps push
 FORCE_TOL_N = 2e-5  # contacts carrying less may flicker at convergence (contacts carry mN)
+SLOPE_SHARE = 0.5  # a step ends where the energy's slope along it is at most this share
+MIN_STEP = 1.0 / 64  # the shortest step the line search tries (taken whatever it gives)
+REFRESH_MM = 1e-3  # the brainstem's planes are checked once updates are under this (mm)
 
 
 @dataclass(frozen=True, eq=False)
@@ -204,13 +211,99 @@ def _residual(model: MechanicalModel, u: np.ndarray, offset: np.ndarray, load: n
 
 def _result(model: MechanicalModel, success: bool, message: str, iterations: int,
             u: np.ndarray, radii: np.ndarray, offset: np.ndarray, load: np.ndarray,
-            surface: BrainstemSurface) -> SolveResult:
-    """The result at ``u``: its contacts on the tangent planes ``surface`` holds, its
-    residual."""
-    configuration = model.configuration(u, radii)
-    contacts = detect(model, configuration, surface, DETECT_MARGIN_MM)
+            contacts: ContactSet) -> SolveResult:
+    """The result at ``u`` with ``contacts``, its contacts there (on the tangent planes
+    the iteration ended on), and its residual."""
     return SolveResult(success, message, iterations, _residual(model, u, offset, load, contacts),
-                       u, configuration.positions, radii, contacts)
+                       u, model.positions(u), radii, contacts)
+
+
+def _newton_step(factor: _Factor, parts: list, rhs: np.ndarray, u: np.ndarray,
+                 free: np.ndarray) -> np.ndarray:
+    """(n_dof,) the step from ``u`` to the solution of one linearised system."""
+    u_new = np.zeros(len(u))
+    u_new[free] = factor.solve(parts, rhs[free])
+    return u_new - u
+
+
+def _gradient(model: MechanicalModel, elastic: np.ndarray, contacts: ContactSet
+              ) -> np.ndarray:
+    """(n_dof,) the energy's gradient: the out-of-balance forces with the sign of a
+    residual, from the elastic part ``elastic`` (``K u - f``) and the contacts at ``u``."""
+    rows = _Rows(model, contacts, np.arange(len(contacts)), contacts.normal)
+    return elastic - rows.transpose_apply(contacts.force_n(), model.n_dof)
+
+
+def _model_root(model: MechanicalModel, contacts: ContactSet, step: np.ndarray,
+                slope: float, curvature: float) -> float:
+    """Where the energy's slope along ``step`` first reaches zero in (0, 1] on the model
+    that keeps every contact of ``contacts`` (open ones within the detection margin too) on
+    its normal at ``u``, its gap changing linearly along the step, its force piecewise
+    linear in the gap (kinks at touching and at the capacity): 1 if it does not.
+    ``slope`` is the slope at 0, ``curvature`` is ``step . K step``."""
+    if len(contacts) == 0:
+        return 1.0
+    rate = _Rows(model, contacts, np.arange(len(contacts)), contacts.normal).apply(step)
+    gap = contacts.gap
+    square = rate * rate
+    k_now = contacts.k_soft * (gap < 0) + contacts.k_hard * (gap < -contacts.capacity)
+    b0 = curvature + float(np.sum(k_now * square))
+    times, changes = [], []
+    moving = rate != 0.0
+    for level, k in ((0.0, contacts.k_soft), (-contacts.capacity, contacts.k_hard)):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            when = np.where(moving, (level - gap) / rate, np.inf)
+        cross = (when > 0.0) & (when < 1.0)
+        times.append(when[cross])
+        changes.append(np.where(rate[cross] < 0.0, 1.0, -1.0) * k[cross] * square[cross])
+    times, changes = np.concatenate(times), np.concatenate(changes)
+    order = np.argsort(times)
+    start = np.concatenate([[0.0], times[order]])
+    rising = b0 + np.concatenate([[0.0], np.cumsum(changes[order])])
+    end = np.concatenate([times[order], [1.0]])
+    value = slope + np.concatenate([[0.0], np.cumsum(rising * (end - start))])
+    past = np.flatnonzero(value[1:] >= 0.0)
+    if len(past) == 0:
+        return 1.0
+    j = past[0]
+    return float(start[j] - value[j] / rising[j]) if rising[j] > 0 else float(end[j])
+
+
+def _line_search(model: MechanicalModel, radii: np.ndarray, surface: BrainstemSurface,
+                 u: np.ndarray, step: np.ndarray, contacts: ContactSet, elastic: np.ndarray,
+                 slope: float, small: bool) -> tuple[np.ndarray, ContactSet, float]:
+    """``u + alpha step`` for the first ``alpha`` tried (1, then shorter) at which the energy
+    still falls along the step or has nearly stopped falling; its contacts, and ``alpha``.
+
+    The energy's slope along the step, ``phi'(alpha) = gradient(u + alpha step) . step``,
+    is ``slope`` (< 0) at 0 (``contacts`` and ``elastic``, ``K u - f``, are those at
+    ``u``). A step is taken when ``phi'(alpha) <= SLOPE_SHARE |slope|``: not past the
+    minimum along it by much (Wolfe's curvature condition). Past it, the full step is cut
+    where the slope of the contacts' piecewise linear model reaches zero
+    (:func:`_model_root`: the first contact the step would drive a node through, taken at
+    the depth where its force balances the rest), a shorter one where the line through the
+    slopes at 0 and ``alpha`` crosses zero, within a tenth and nine tenths of ``alpha``,
+    down to :data:`MIN_STEP`. The slope is read from the forces of the residual (the
+    contacts at the trial state, normals and closest points updated), not from the energy
+    itself, whose change a non-conservative share of the contacts (the soft-min sharing,
+    a pad's rim) blurs near convergence. A step under the tolerance (``small``) is taken
+    whole. Every trial's contacts are detected; the one taken serves the next iteration.
+    """
+    k_step = model.stiffness @ step
+    alpha = 1.0
+    while True:
+        trial = u + alpha * step
+        found = detect(model, model.configuration(trial, radii), surface, DETECT_MARGIN_MM)
+        if small or slope >= 0.0 or alpha <= MIN_STEP:
+            return trial, found, alpha
+        here = float(_gradient(model, elastic + alpha * k_step, found) @ step)
+        if here <= -SLOPE_SHARE * slope:
+            return trial, found, alpha
+        cross = alpha * slope / (slope - here)
+        if alpha == 1.0:
+            predicted = _model_root(model, contacts, step, slope, float(step @ k_step))
+            cross = predicted if predicted < 1.0 else cross
+        alpha = max(min(cross, 0.9 * alpha), 0.1 * alpha, MIN_STEP)
 
 
 def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = None,
@@ -264,14 +357,15 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
     k_static = model.stiffness
     f_static = k_static @ offset + load + model.sling_force(offset)
     factor = _Factor(k_static[free][:, free])
-    relax, previous_step, previous_key = 1.0, np.inf, None
+    previous_key, contacts = None, None
     for iteration in range(1, max_iter + 1):
-        configuration = model.configuration(u, radii)
-        if iteration == 1:
-            # the brainstem's tangent planes move once per solve (and at convergence, if
-            # anything moved far), so the state does not chatter on them
-            surface.refresh(configuration.positions)
-        contacts = detect(model, configuration, surface, DETECT_MARGIN_MM)
+        if contacts is None:
+            configuration = model.configuration(u, radii)
+            if iteration == 1:
+                # the brainstem's tangent planes move once per solve (and near convergence,
+                # if anything moved far), so the state does not chatter on them
+                surface.refresh(configuration.positions)
+            contacts = detect(model, configuration, surface, DETECT_MARGIN_MM)
         state = _state(contacts)
         key = _active_key(contacts, state)
         same = _same_state(key, previous_key, FORCE_TOL_N)
@@ -281,39 +375,41 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
         c_sat = np.where(saturated, contacts.k_hard[active] * contacts.capacity[active], 0.0)
         gap = contacts.gap[active]
         normal = _Rows(model, contacts, active, contacts.normal)
+        elastic = k_static @ u - f_static
+        gradient = _gradient(model, elastic, contacts)
         # Newton on the penalty energy: k grad(g) grad(g)^T plus, once the active set has
         # settled, the curvature term k g d2g that softens sliding around a tube pressed
-        # into (far from equilibrium it could make the system indefinite)
+        # into (far from equilibrium it could make the system indefinite: then the
+        # Gauss-Newton step alone, whose matrix is positive definite)
         parts = [normal.gram(k_eff, free_index)]
         rhs = f_static - normal.transpose_apply(k_eff * (gap - normal.apply(u)) + c_sat, n)
+        step = None
         if same:
             soft = (k_eff * gap + c_sat) * contacts.curvature[active]
             around = _Rows(model, contacts, active, contacts.binormal)
-            parts.append(around.gram(soft, free_index))
-            rhs = rhs + around.transpose_apply(soft * around.apply(u), n)
-        u_new = np.zeros(n)
-        u_new[free] = factor.solve(parts, rhs[free])
-        step = u_new - u
+            step = _newton_step(factor, parts + [around.gram(soft, free_index)],
+                                rhs + around.transpose_apply(soft * around.apply(u), n), u,
+                                free)
+        if step is None or float(gradient @ step) >= 0.0:
+            step = _newton_step(factor, parts, rhs, u, free)
         size = float(np.max(np.abs(step), initial=0.0))
-        # the iteration contracts when each linear step shrinks; a step that does not (an
-        # active set still changing) is damped, and the damping relaxed as steps shrink
-        # (a damped step on a fixed active set shrinks the next by about 1 - relax: that
-        # counts as progress, so damping cannot get stuck at its floor)
-        if size > (1.0 - 0.1 * relax) * previous_step:
-            relax = max(relax * 0.5, 1.0 / 32)
-        else:
-            relax = min(relax * 1.5, 1.0)
-        previous_step, previous_key = size, key
-        u = u + relax * step
-        _log.info("equilibrium: iteration %d of at most %d, update %.1e mm, %d dofs",
-                  iteration, max_iter, size, n_free)
-        if size < tol_mm and same:
-            # converged on these tangent planes: the answer, unless a slot has moved far
-            # from where its plane was taken (then iterate on the new planes)
+        previous_key = key
+        u, contacts, alpha = _line_search(model, radii, surface, u, step, contacts, elastic,
+                                          float(gradient @ step), size < tol_mm)
+        _log.info("equilibrium: iteration %d of at most %d, update %.1e mm (step %.2f), "
+                  "%d dofs", iteration, max_iter, size, alpha, n_free)
+        if size < REFRESH_MM and same:
+            # (nearly) converged on these tangent planes: the answer once converged, unless
+            # a slot has moved far from where its plane was taken (then iterate on the new
+            # planes from here, before the last steps on the old ones are spent)
             if surface.refresh(model.positions(u)) == 0:
-                return _result(model, True, f"equilibrium converged in {iteration} "
-                               f"iterations (last update {size:.2e} mm)", iteration, u, radii,
-                               offset, load, surface)
-            previous_key = None
+                if size < tol_mm:
+                    return _result(model, True, f"equilibrium converged in {iteration} "
+                                   f"iterations (last update {size:.2e} mm)", iteration, u,
+                                   radii, offset, load, contacts)
+            else:
+                previous_key, contacts = None, None
+    if contacts is None:   # the last iteration moved the planes
+        contacts = detect(model, model.configuration(u, radii), surface, DETECT_MARGIN_MM)
     return _result(model, False, f"equilibrium did not converge in {max_iter} iterations "
-                   f"(last update {size:.2e} mm)", max_iter, u, radii, offset, load, surface)
+                   f"(last update {size:.2e} mm)", max_iter, u, radii, offset, load, contacts)

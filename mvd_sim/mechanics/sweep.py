@@ -11,7 +11,8 @@ vessels and CN VII is then normally monotone in the level: worst at the highest 
 vessel pulsing into the nerve) or at the lowest (one pulsing away from it, e.g. off a pad),
 and the grid is refined at that end. If it is not monotone (within the tolerance), the levels
 are sampled more finely (:data:`FALLBACK_LEVELS` grid phases spread evenly over the level
-range). The worst phase is the one with the smallest clearance. The solves of one sweep share
+range). The worst phase is the one with the smallest clearance (of a tie within
+:data:`WORST_TIE_MM`, the one at the highest level). The solves of one sweep share
 one :class:`~mvd_sim.mechanics.surface.BrainstemSurface`, so each starts from the brainstem's
 closest points of the one before.
 """
@@ -40,6 +41,9 @@ LEVEL_QUANTILES = (0.5,)
 CLEARANCE_TOL_MM = 1e-3
 MAX_DENSE_PHASES = 4096
 FALLBACK_LEVELS = 17
+#: Worst clearances (mm) closer than this are one tie (far below the solver's 1e-4 mm
+#: tolerance on its updates, far above the rounding of a clearance the pulse does not move)
+WORST_TIE_MM = 1e-6
 
 
 def clearances(scene: Scene, nerve: str = "CN7") -> dict[str, float]:
@@ -83,8 +87,17 @@ class PhaseSweep:
 
     @property
     def worst(self) -> int:
-        """Index of the worst solved phase (the smallest clearance)."""
-        return int(np.argmin([self.worst_clearance(k) for k in range(len(self.phases))]))
+        """Index of the worst solved phase: the smallest clearance; of phases within
+        :data:`WORST_TIE_MM` of it (a clearance the pulse does not move, such as a nerve's
+        from a fixed mass, is a tie that rounding would break), the one at the highest
+        pulse level, then the earliest."""
+        worst = np.array([self.worst_clearance(k) for k in range(len(self.phases))])
+        lowest = float(np.min(worst))
+        if not np.isfinite(lowest):
+            return int(np.argmin(worst))
+        ties = np.flatnonzero(worst <= lowest + WORST_TIE_MM)
+        levels = np.array([self.states[k].level for k in ties])
+        return int(ties[np.argmax(levels)])
 
 
 def settle_from(scene: Scene, model: MechanicalModel, level: float,

@@ -3,6 +3,7 @@ failure, and the brainstem state it is given."""
 
 import numpy as np
 import pytest
+from scipy.sparse.linalg import spsolve
 
 from mvd_sim.core.errors import SolverError
 from mvd_sim.mechanics import simulate, solver
@@ -32,12 +33,13 @@ def _translation(model, rod_index, node):
     return np.arange(base, base + 3)
 
 
-def _pressed_onto_the_brainstem(brainstem, clamped_rod, laws=DEFAULT_LAWS):
-    """A rod 0.3 mm off the brainstem pushed into it (78 mN in all): the model and load."""
+def _pressed_onto_the_brainstem(brainstem, clamped_rod, laws=DEFAULT_LAWS, off_mm=0.3):
+    """A rod ``off_mm`` off the brainstem pushed into it (78 mN in all): the model and
+    load."""
     near = brainstem.query(np.array([[0.0, 3.0, -2.0]]))
     normal = near.normal[0]
     along = np.cross(normal, [0.0, 0.0, 1.0])
-    centre = near.closest[0] + (RADIUS + 0.3) * normal
+    centre = near.closest[0] + (RADIUS + off_mm) * normal
     model = MechanicalModel([clamped_rod("rod", _line(centre, along), brainstem_contact=True)],
                             [], brainstem, DEFAULT_MATERIALS, laws)
     load = np.zeros(model.n_dof)
@@ -100,6 +102,30 @@ def test_rod_pressed_onto_the_brainstem_does_not_penetrate(scene_of, clamped_rod
     assert gap.min() > -0.01
     assert gap.min() < 0.0  # it did reach the surface
     assert eq.residual < 1e-6
+
+
+def test_a_step_through_a_contact_is_cut_just_past_touching(scene_of, clamped_rod):
+    """The line search's model (:func:`solver._model_root`): the Newton step of a rod
+    0.2 mm off the brainstem, taken without its contacts, drives it millimetres through;
+    the slope along it vanishes just past where the first node touches (the brainstem is
+    rigid: the overlap that balances 2 mN a node is under a micrometre)."""
+    brainstem = scene_of("atlas_default_right").brainstem
+    model, load = _pressed_onto_the_brainstem(brainstem, clamped_rod, off_mm=0.2)
+    radii, free = np.full(NODES, RADIUS), model.free
+    surface = model.new_surface()
+    configuration = model.configuration(np.zeros(model.n_dof), radii)
+    surface.refresh(configuration.positions)
+    contacts = solver.detect(model, configuration, surface, solver.DETECT_MARGIN_MM)
+    assert len(contacts) > 0 and contacts.gap.min() > 0.19
+    step = np.zeros(model.n_dof)
+    step[free] = spsolve(model.stiffness[free][:, free].tocsc(), load[free])
+    closing = np.einsum("ij,ij->i", contacts.normal,
+                        step[model.translation_dofs()[contacts.slots[:, 2]]])
+    touch = float(np.min(contacts.gap[closing < 0] / -closing[closing < 0]))
+    assert touch < 0.5  # the free step goes well past the surface
+    root = solver._model_root(model, contacts, step, -float(load @ step),
+                              float(step @ (model.stiffness @ step)))
+    assert touch < root < touch * 1.01
 
 
 def test_without_the_brainstem_law_a_rod_passes_through_it(scene_of, clamped_rod):

@@ -3,7 +3,9 @@ speed-ups (``reference_outcomes.json``, made by ``tests/reference_outcomes.py`` 
 7357070): every bundled case and every fifth of the 101 sampled ones. The cases 7357070
 could not make are recorded from a later commit, named with the reason in the file's
 ``_recorded_at`` (the bundled cases of issue #26's other causes, and sampled case 50, which
-#26's sampler now draws with a tumour); every other case is still held to 7357070's outcome.
+#26's sampler now draws with a tumour); every other case is still held to 7357070's outcome, except those whose outcome
+legitimately changed later, recorded again with the commit and the reason in
+``_rerecorded``.
 
 The same: whether a plan exists and its moves (kind, vessel, seat, shape and size, where,
 to :data:`WHERE_TOL_MM`), the verdict, and the contacts with their segments and severities
@@ -94,3 +96,10 @@ def test_cases_recorded_later_are_named_with_their_reason():
             assert sampled_cause(int(key.rsplit(":", 1)[1])) != "vascular", key
     assert all(sampled_cause(i) == "vascular" for i in SAMPLED
                if f"sampled:{SEED}:{N}:{i}" not in later)
+
+
+def test_cases_recorded_again_are_named_with_their_reason():
+    again = REFERENCE.get("_rerecorded", {})
+    assert set(again) <= set(REFERENCE)
+    assert all(why.split(":")[0] != "7357070" and len(why.split(": ", 1)[1]) > 40
+               for why in again.values())
