@@ -131,11 +131,14 @@ class Case:
 def case_thresholds(spec: ScenarioSpec) -> SeverityThresholds:
     """The thresholds a scenario's case is graded with unless the user gives others: a
     case imported from an image (``anatomy.segmented.voxel_mm``) with the thresholds that
-    image can tell (:func:`~mvd_sim.core.labels.image_thresholds`), any other with the
+    image can tell (:func:`~mvd_sim.core.labels.image_thresholds`) and its fits' measured
+    uncertainty (``fit_rms_mm``: the brainstem's, then each tube's), any other with the
     defaults. The one place a case's thresholds are chosen."""
     segmented = spec.anatomy.segmented
     if segmented is not None and segmented.voxel_mm is not None:
-        return image_thresholds(segmented.voxel_mm)
+        fits = (("brainstem", segmented.fit_rms_mm),
+                *(segmented.surface_rms_mm or {}).items())
+        return dataclasses.replace(image_thresholds(segmented.voxel_mm), fit_rms_mm=fits)
     return DEFAULT_THRESHOLDS
 
 

@@ -209,7 +209,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
             panels = [(decompress_states(case)[2].scene, f"{title} (post-op)")]
         else:
             panels = [(case.scene, title)]
-    print(f"wrote {render(panels, args.output, args.view, args.size)}")
+    print(f"wrote {render(panels, args.output, args.view, args.size, case.thresholds)}")
     return 0
 
 

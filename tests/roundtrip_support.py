@@ -53,12 +53,20 @@ class Comparison:
     separation_errors: list[float]
     culprits_same: bool
     rexp_error_mm: float
+    #: (vessel, nerve, segment, severity, separation, indentation, deviation, imported's
+    #: (segment, severity, separation, indentation, deviation) or None), mm
     rows: list[tuple]
     #: lesion id -> (centre error, largest semi-axis error), mm (world frame; semi-axes
     #: compared in descending order); a lesion the import lost: (inf, inf)
     lesions: dict[str, tuple[float, float]] = field(default_factory=dict)
     #: the original's and the imported case's contact pattern
     patterns: tuple[str, str] = ("", "")
+
+
+def _measures(contact) -> tuple[float, float, float]:
+    """A contact's separation, indentation and deviation (mm, to 0.01)."""
+    return (round(contact.min_separation_mm, 2), round(contact.indentation_mm, 2),
+            round(contact.deviation_mm, 2))
 
 
 def compare(original: mvd_sim.Case, imported: mvd_sim.ImportResult,
@@ -81,11 +89,10 @@ def compare(original: mvd_sim.Case, imported: mvd_sim.ImportResult,
         matched += same
         if d is not None:
             errors.append(abs(d.min_separation_mm - c.min_separation_mm))
-        rows.append((c.vessel, c.nerve, c.segment, c.severity, round(c.min_separation_mm, 2),
-                     None if d is None else (d.segment, d.severity,
-                                             round(d.min_separation_mm, 2))))
-    rows += [(d.vessel, d.nerve, None, None, None,
-              (d.segment, d.severity, round(d.min_separation_mm, 2))) for d in unused]
+        rows.append((c.vessel, c.nerve, c.segment, c.severity, *_measures(c),
+                     None if d is None else (d.segment, d.severity, *_measures(d))))
+    rows += [(d.vessel, d.nerve, None, None, None, None, None,
+              (d.segment, d.severity, *_measures(d))) for d in unused]
     return Comparison(len(a.contacts) + len(unused), matched, errors,
                       {c.vessel for c in a.culprits} == {c.vessel for c in b.culprits},
                       float(np.linalg.norm(imported.rexp_world_mm - rexp_world)), rows)

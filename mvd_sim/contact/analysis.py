@@ -161,6 +161,9 @@ class ContactReport(_Model):
     thresholds_mm: dict[str, float]
     #: Why the thresholds are not the defaults (an imaged case's; None: defaults or given).
     thresholds_basis: str | None = None
+    #: An imaged case's fit uncertainty: RMS residual (mm) of each segmented structure's
+    #: surface about its fit (brainstem, CN7, CN8, vessels); None for any other case.
+    fit_rms_mm: dict[str, float] | None = None
     pattern: Literal["none", "single", "double", "multivessel", "secondary"]
     culprits: list[Culprit]
     contacts: list[Contact]
@@ -526,7 +529,8 @@ def analyze(scene: Scene,
                        "indentation": thresholds.indentation_mm,
                        "deviation": thresholds.deviation_mm,
                        "near_miss": thresholds.near_miss_mm},
-        thresholds_basis=thresholds.basis, pattern=pattern, culprits=culprits,
+        thresholds_basis=thresholds.basis, fit_rms_mm=dict(thresholds.fit_rms_mm) or None,
+        pattern=pattern, culprits=culprits,
         contacts=_order(contacts), vessel_contacts=vessel_contacts, vessels_at_risk=at_risk,
         causes=causes, lesion_contacts=_lesion_contacts(scene, thresholds.contact_mm))
 

@@ -39,6 +39,10 @@ class SeverityThresholds:
     basis : str or None
         Why the thresholds are what they are, where they are not the defaults or the user's
         (an imported case's, :func:`image_thresholds`); the report repeats it.
+    fit_rms_mm : tuple of (str, float)
+        An imported case's measured fit uncertainty, (structure, RMS residual mm) pairs
+        (the brainstem's fit and each tube's, ``anatomy.segmented``); the report repeats
+        it beside the basis. Not used in grading; empty for any other case.
     """
 
     contact_mm: float = 0.05
@@ -46,6 +50,7 @@ class SeverityThresholds:
     deviation_mm: float = 0.5
     near_miss_mm: float = 0.5
     basis: str | None = None
+    fit_rms_mm: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("contact_mm", "indentation_mm", "deviation_mm", "near_miss_mm"):

@@ -45,17 +45,21 @@ def case_report(case: Case, operation: Operation, interactive: bool = True,
     if not operation.is_empty:
         outcome, before, after = decompress_states(case, operation)
         pictures = [(image_bytes(render_image([(before.scene, "settled, before"),
-                                               (after.scene, "after")], size=(1600, 700))),
+                                               (after.scene, "after")], size=(1600, 700),
+                                              thresholds=case.thresholds)),
                      "the case settled by the mechanics, before and after the operation")]
         close = pad_view(after.scene)
         if close is not None:  # the pads, which the surgeon's view may show behind CN VII
             title = f"after: the pads, from the {close.view} side, close up"
             pictures.append((image_bytes(render_panel(after.scene, title, size=(900, 700),
-                                                      camera=close.camera).image), title))
+                                                      camera=close.camera,
+                                                      thresholds=case.thresholds).image),
+                             title))
     else:
         pictures = [(image_bytes(render_image([(case.scene, f"{case.name}, {view}")],
                                               view=view, size=(1000, 750),
-                                              contacts=answer)), f"{view} view")
+                                              contacts=answer, thresholds=case.thresholds)),
+                     f"{view} view")
                     for view in ("retrosigmoid", "lateral")]
     scene = interactive_section(case, operation, answer) if interactive else None
     # a file's own text (validated when the case loaded); without the answer, the fields

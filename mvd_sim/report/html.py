@@ -204,6 +204,10 @@ def case_report_html(scene: Scene, scenario_text: str, title: str, description: 
             parts.append(f"<p class='note'>Thresholds: contact {t['contact']:g} mm, "
                          f"indentation {t['indentation']:g} mm, near miss "
                          f"{t['near_miss']:g} mm: {html.escape(report.thresholds_basis)}.</p>")
+        if report.fit_rms_mm:
+            fits = ", ".join(f"{name} {rms:.2f}" for name, rms in report.fit_rms_mm.items())
+            parts.append(f"<p class='note'>Fit uncertainty (RMS residual of each segmented "
+                         f"surface about its fit, mm): {html.escape(fits)}.</p>")
         parts.append(f"<p><b>Side:</b> {scene.side}. <b>Pattern:</b> {report.pattern}. "
                      f"<b>Culprits:</b> {html.escape(culprits)}.</p>")
     else:

@@ -98,4 +98,5 @@ def scene_section(scene: WebScene) -> str:
 def interactive_section(case: Case, operation: Operation, contacts: bool = True) -> str:
     """:func:`scene_section` of :func:`case_views`, with the contact patches or without
     (``contacts``: :func:`~mvd_sim.viz.webscene.web_scene`)."""
-    return scene_section(web_scene(case_views(case, operation), contacts=contacts))
+    return scene_section(web_scene(case_views(case, operation), contacts=contacts,
+                                   thresholds=case.thresholds))

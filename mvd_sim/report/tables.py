@@ -131,6 +131,10 @@ def report_table(report: ContactReport, width: int = 120) -> str:
         console.print(f"thresholds: contact {t['contact']:g} mm, indentation "
                       f"{t['indentation']:g} mm, deviation {t['deviation']:g} mm, near miss "
                       f"{t['near_miss']:g} mm: {report.thresholds_basis}", highlight=False)
+    if report.fit_rms_mm:
+        console.print("fit uncertainty (RMS residual of each segmented surface about its "
+                      "fit, mm): " + ", ".join(f"{name} {rms:.2f}" for name, rms
+                                               in report.fit_rms_mm.items()), highlight=False)
     table = Table(title="Neurovascular contacts (lengths mm, s from the root exit point; "
                   "area mm2; angle deg)")
     text_columns = ("vessel", "type", "nerve", "segment", "REZ", "side", "severity")

@@ -206,6 +206,11 @@ class SegmentedSpec(_Strict):
         ``anatomy.vestibulocochlear_nerve`` lengths).
     fit_rms_mm : float
         RMS distance (mm) of the segmented brainstem's surface from the fitted one.
+    surface_rms_mm : dict of str -> float, or None
+        Each fitted tube's uncertainty: the RMS distance (mm) of its label's own surface
+        from the fitted tube (:func:`mvd_sim.segmentation.sections.surface_rms_mm`), by
+        ``CN7``, ``CN8`` and vessel id; reported beside the thresholds' basis. Optional
+        (cases imported before it was recorded have none).
     voxel_mm : float or None
         The image's largest voxel spacing (mm; a mesh folder's: the spacing it was
         voxelised at). A case with it is graded with thresholds widened to what the image
@@ -219,6 +224,8 @@ class SegmentedSpec(_Strict):
     facial_nerve: CenterlineSpec
     vestibulocochlear_nerve: CenterlineSpec
     fit_rms_mm: Mm = Field(ge=0.0, le=10.0)
+    surface_rms_mm: dict[Annotated[str, Field(min_length=1, max_length=100)],
+                         Annotated[Mm, Field(ge=0.0, le=10.0)]] | None = None
     voxel_mm: Mm | None = Field(None, gt=0.0, le=5.0)
     source: Annotated[str, Field(min_length=1, max_length=500)]
 

@@ -31,7 +31,7 @@ from scipy.spatial import cKDTree
 
 from mvd_sim.core.errors import SegmentationError
 from mvd_sim.core.geometry import curve
-from mvd_sim.segmentation.sections import refine, surface_of
+from mvd_sim.segmentation.sections import refine, surface_of, surface_rms_mm
 
 __all__ = ["Centerline", "centerline_of"]
 
@@ -54,10 +54,13 @@ _OFFSETS = np.array([(i, j, k) for i in (-1, 0, 1) for j in (-1, 0, 1) for k in 
 
 @dataclass(frozen=True)
 class Centerline:
-    """A structure's centerline (world RAS mm, evenly spaced) and radius at each point."""
+    """A structure's centerline (world RAS mm, evenly spaced) and radius at each point,
+    with the RMS residual (mm) of the label's surface about the fitted tube
+    (:func:`~mvd_sim.segmentation.sections.surface_rms_mm`; None where not measured)."""
 
     points: np.ndarray
     radii: np.ndarray
+    surface_rms_mm: float | None = None
 
     @property
     def length_mm(self) -> float:
@@ -66,7 +69,8 @@ class Centerline:
 
     def reversed(self) -> Centerline:
         """The same centerline run the other way."""
-        return Centerline(self.points[::-1].copy(), self.radii[::-1].copy())
+        return Centerline(self.points[::-1].copy(), self.radii[::-1].copy(),
+                          self.surface_rms_mm)
 
 
 def _kept_components(mask: np.ndarray) -> np.ndarray:
@@ -274,4 +278,4 @@ def centerline_of(mask: np.ndarray, affine: np.ndarray, what: str,
     at = curve.arc_length(dense)
     surface = surface_of(mask, np.zeros_like(mask) if others is None else others, affine)
     points, radii = refine(points, np.interp(curve.arc_length(points), at, radii), surface)
-    return Centerline(points, radii)
+    return Centerline(points, radii, surface_rms_mm(points, radii, surface))

@@ -283,7 +283,7 @@ def import_volume(volume: LabelVolume, label_map: LabelMap,
         what = f"{volume.source}: label {structure.key} ({structure.id})"
         line = centerline_of(*_mask(volume, structure), what,
                              volume.others(int(structure.key)))
-        return Centerline(fit.to_midline(line.points), line.radii)
+        return Centerline(fit.to_midline(line.points), line.radii, line.surface_rms_mm)
 
     nerves = {}
     for kind in ("CN7", "CN8"):
@@ -313,9 +313,12 @@ def import_volume(volume: LabelVolume, label_map: LabelMap,
                         what)
 
     vessels = []
+    rms = {kind: nerves[kind].surface_rms_mm for kind in ("CN7", "CN8")}
     for structure in label_map.vessels:
         what = f"{volume.source}: label {structure.key} ({structure.id})"
-        points, radii = in_scene(followed(structure), what)
+        line = followed(structure)
+        rms[structure.id] = line.surface_rms_mm
+        points, radii = in_scene(line, what)
         vessels.append({"id": structure.id, "type": structure.kind, "points_mm": points,
                         "radii_mm": radii})
     total = sum(float(curve.arc_length(np.array(v["points_mm"]))[-1]) for v in vessels)
@@ -352,6 +355,8 @@ def import_volume(volume: LabelVolume, label_map: LabelMap,
                     "facial_nerve": {"attached_segment_length_mm": round(rdp, 3)},
                     "segmented": {"rexp_midline_mm": np.round(rexp, 4).tolist(), **roots,
                                   "fit_rms_mm": round(fit.rms_mm, 4),
+                                  "surface_rms_mm": {k: round(v, 4) for k, v in rms.items()
+                                                     if v is not None},
                                   "voxel_mm": round(float(volume.spacing_mm.max()), 4),
                                   "source": str(volume.source)[-500:]}},
         "vessels": vessels,

@@ -40,7 +40,7 @@ from scipy.spatial import cKDTree
 from mvd_sim.core.geometry import curve
 
 __all__ = ["STATION_MM", "SLAB_MM", "MIN_POINTS",
-           "MIN_COVERAGE_DEG", "RADIUS_MEDIAN_MM", "surface_of", "refine"]
+           "MIN_COVERAGE_DEG", "RADIUS_MEDIAN_MM", "surface_of", "refine", "surface_rms_mm"]
 
 #: Spacing (mm of arc) of the fitted sections.
 STATION_MM = 0.5
@@ -241,3 +241,30 @@ def refine(points: np.ndarray, radii: np.ndarray, surface: np.ndarray
                        if np.any(ok & (np.abs(s - c) <= half)) else np.nan for c in s])
     have = np.isfinite(smooth)
     return _smoothed(line, np.interp(s, s[have], smooth[have]))
+
+
+def surface_rms_mm(points: np.ndarray, radii: np.ndarray, surface: np.ndarray) -> float | None:
+    """RMS distance (mm) of a label's own surface from the fitted tube: each vertex's
+    distance from the centerline (sampled every 0.05 mm) less the radius there; the end
+    caps' vertices (nearest an end sample) are no tube wall's and are left out. The fit's
+    uncertainty as the image shows it (noise, blur, a segmentation's steps). None where no
+    wall vertex is left.
+
+    Parameters
+    ----------
+    points : (n, 3) float, mm
+        The fitted centerline (:func:`refine`).
+    radii : (n,) float, mm
+    surface : (v, 3) float, mm
+        :func:`surface_of`'s vertices, same frame.
+    """
+    at = curve.arc_length(points)
+    dense = curve.resample(points, 0.05) if at[-1] > 0.1 else np.asarray(points, float)
+    r = np.interp(curve.arc_length(dense), at, radii)
+    if len(surface) == 0 or len(dense) < 3:
+        return None
+    distance, nearest = cKDTree(dense).query(surface)
+    wall = (nearest > 0) & (nearest < len(dense) - 1)
+    if not wall.any():
+        return None
+    return float(np.sqrt(np.mean((distance[wall] - r[nearest[wall]]) ** 2)))

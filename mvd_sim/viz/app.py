@@ -38,6 +38,7 @@ import numpy as np
 
 from mvd_sim.case import Case
 from mvd_sim.core.errors import MvdSimError
+from mvd_sim.core.labels import DEFAULT_THRESHOLDS, SeverityThresholds
 from mvd_sim.mechanics.pulse import pulse_level
 from mvd_sim.scenario import SpongeSpec, bundled_scenarios, resolve_scenario
 from mvd_sim.scene.pick import first_hit
@@ -92,14 +93,15 @@ def display_ray(renderer, x: float, y: float, near_mm: float
 
 
 def draw_scene(plotter, scene: Scene, camera: Camera, drawn: Drawn | None = None,
-               contacts: bool = True) -> list[Part]:
+               contacts: bool = True,
+               thresholds: SeverityThresholds = DEFAULT_THRESHOLDS) -> list[Part]:
     """Draw ``scene`` in ``plotter`` as every picture does: the parts of
     :func:`~mvd_sim.viz.actors.scene_parts` (those ``on_top`` in ``drawn.top`` when given;
-    without the contact patches unless ``contacts``) and the labels at their anchors;
-    returns the parts."""
+    without the contact patches unless ``contacts``; graded with ``thresholds``, the case's
+    own) and the labels at their anchors; returns the parts."""
     from mvd_sim.contact.analysis import analyze
 
-    report = analyze(scene)
+    report = analyze(scene, thresholds)
     if not contacts:
         report = report.model_copy(update={"contacts": []})
     parts = scene_parts(scene, report, camera)
@@ -292,7 +294,8 @@ class ServeApp:
             renderer.RemoveAllViewProps()  # the labels and patches too; the lights stay
         self.drawn = Drawn(top=self.drawn.top)
         parts = [] if scene is None else draw_scene(self.plotter, scene, self.camera,
-                                                    self.drawn, self.handout is None)
+                                                    self.drawn, self.handout is None,
+                                                    session.case.thresholds)
         # a click where a part drawn over the others shows meets it (the pads)
         self.over = tuple({part.group for part in parts if part.on_top} & PICKED_OVER)
         if reset_camera:

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from mvd_sim.contact.analysis import analyze
+from mvd_sim.core.labels import DEFAULT_THRESHOLDS, SeverityThresholds
 from mvd_sim.core.output import output_format, write_file
 from mvd_sim.scene.scene import Scene
 from mvd_sim.viz.actors import hides_root_exit_zone, labels, legend_entries, scene_parts
@@ -75,7 +76,8 @@ class Panel:
 def render_panel(scene: Scene, title: str | None = None, view: str = "retrosigmoid",
                  size: tuple[int, int] = (1200, 900), annotate_it: bool = True,
                  legend: bool = True, camera: Camera | None = None,
-                 contacts: bool = True) -> Panel:
+                 contacts: bool = True,
+                 thresholds: SeverityThresholds = DEFAULT_THRESHOLDS) -> Panel:
     """Render one scene from a named view.
 
     Parameters
@@ -94,12 +96,16 @@ def render_panel(scene: Scene, title: str | None = None, view: str = "retrosigmo
         Aim this way instead of ``view``'s camera (e.g. :func:`mvd_sim.viz.padview.pad_view`).
     contacts : bool
         Paint the contact patches (off: the anatomy without them, as an exercise shows it).
+    thresholds : SeverityThresholds
+        The contact engine's thresholds the patches are graded with: the case's own
+        (:attr:`mvd_sim.case.Case.thresholds`; an imaged case's are widened to its voxel),
+        default: the engine's defaults.
     """
     prefer_headless()
     import pyvista as pv
 
     camera = camera_for(scene, view) if camera is None else camera
-    report = analyze(scene)
+    report = analyze(scene, thresholds)
     if not contacts:
         report = report.model_copy(update={"contacts": []})
     parts = scene_parts(scene, report, camera)
@@ -129,7 +135,8 @@ def render_panel(scene: Scene, title: str | None = None, view: str = "retrosigmo
 
 def render_image(scenes: list[tuple[Scene, str]], view: str = "retrosigmoid",
                  size: tuple[int, int] = (1200, 900), annotate: bool = True,
-                 contacts: bool = True) -> np.ndarray:
+                 contacts: bool = True,
+                 thresholds: SeverityThresholds = DEFAULT_THRESHOLDS) -> np.ndarray:
     """Render one or more scenes side by side; returns an (h, w, 3) uint8 image.
 
     Parameters
@@ -143,10 +150,15 @@ def render_image(scenes: list[tuple[Scene, str]], view: str = "retrosigmoid",
         Labels, legend, scale bar, triad and titles (off: the anatomy alone).
     contacts : bool
         Paint the contact patches (:func:`render_panel`).
+    thresholds : SeverityThresholds
+        The contact engine's thresholds the patches are graded with: the case's own
+        (:attr:`mvd_sim.case.Case.thresholds`; an imaged case's are widened to its voxel),
+        default: the engine's defaults.
     """
     widths = np.diff(np.linspace(0, size[0], len(scenes) + 1).round().astype(int))
     return np.hstack([render_panel(scene, title, view, (int(width), size[1]), annotate,
-                                   legend=k == len(scenes) - 1, contacts=contacts).image
+                                   legend=k == len(scenes) - 1, contacts=contacts,
+                                   thresholds=thresholds).image
                       for k, ((scene, title), width) in enumerate(zip(scenes, widths))])
 
 
@@ -186,7 +198,8 @@ def image_bytes(image: np.ndarray, fmt: str = "PNG") -> bytes:
 
 
 def render(scenes: list[tuple[Scene, str]], path: str | os.PathLike,
-           view: str = "retrosigmoid", size: tuple[int, int] = (1200, 900)) -> Path:
+           view: str = "retrosigmoid", size: tuple[int, int] = (1200, 900),
+           thresholds: SeverityThresholds = DEFAULT_THRESHOLDS) -> Path:
     """Render to an image file, written atomically (:func:`mvd_sim.core.output.write_file`).
 
     Parameters
@@ -197,6 +210,10 @@ def render(scenes: list[tuple[Scene, str]], path: str | os.PathLike,
         Its suffix chooses the format (:data:`IMAGE_SUFFIXES`): PNG, JPEG or TIFF.
     view : one of :data:`VIEWS`
     size : (width, height) of the whole image in pixels
+    thresholds : SeverityThresholds
+        The contact engine's thresholds the patches are graded with: the case's own
+        (:attr:`mvd_sim.case.Case.thresholds`; an imaged case's are widened to its voxel),
+        default: the engine's defaults.
 
     Returns
     -------
@@ -210,4 +227,5 @@ def render(scenes: list[tuple[Scene, str]], path: str | os.PathLike,
         ``path`` cannot be written (it is then as it was).
     """
     fmt = image_format(path)
-    return write_file(path, image_bytes(render_image(scenes, view, size), fmt))
+    return write_file(path, image_bytes(render_image(scenes, view, size,
+                                                     thresholds=thresholds), fmt))

@@ -108,6 +108,7 @@ class Viewer:
             prefer_headless()
         scene = case.scene
         self.scene, self.phase, self.after = scene, 0.0, False
+        self.thresholds = case.thresholds   # the patches are graded as the case is
         self.visible = {group: True for group in TOGGLES}
         self.models = [build_model(scene, (), case.materials)]
         self.operated = None
@@ -122,7 +123,7 @@ class Viewer:
         shown = self.state.scene
         pads = self.models[-1].sponges
         parts = scene_parts(dataclasses.replace(shown, sponges=tuple(pads)),
-                            analyze(shown), self.camera)
+                            analyze(shown, case.thresholds), self.camera)
         self.drawn = add_parts(self.plotter, [p for p in parts if p.group != "contact"])
         self.meshes = {p.name: p.mesh for p in parts
                        if p.group in ("nerve", "vessel", "pad")}
@@ -187,7 +188,7 @@ class Viewer:
             state = settle(self.scene, level=level, model=model,
                            u0=self.state.solution.u if self.state.model is model else None)
         shown = state.scene
-        parts = scene_parts(shown, analyze(shown))
+        parts = scene_parts(shown, analyze(shown, self.thresholds))
         for part in parts:
             if part.name in self.meshes:
                 self.meshes[part.name].copy_from(part.mesh)

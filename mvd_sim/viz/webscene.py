@@ -31,6 +31,7 @@ from importlib import resources
 import numpy as np
 
 from mvd_sim.contact.analysis import analyze
+from mvd_sim.core.labels import DEFAULT_THRESHOLDS, SeverityThresholds
 from mvd_sim.scene.scene import Scene
 from mvd_sim.viz.actors import Part, scene_parts
 from mvd_sim.viz.camera import Camera, camera_for
@@ -75,12 +76,14 @@ def _single(part: Part) -> Part:
     return replace(part, mesh=mesh, outline=part.outline and part.group != "pad")
 
 
-def web_parts(scene: Scene, camera: Camera, contacts: bool = True
+def web_parts(scene: Scene, camera: Camera, contacts: bool = True,
+              thresholds: SeverityThresholds = DEFAULT_THRESHOLDS
               ) -> list[tuple[str, Part]]:
     """:func:`~mvd_sim.viz.actors.scene_parts` of ``scene`` as the browser draws them
     (:func:`_single`), each with its checkbox; without ``contacts``, the anatomy without
-    the contact patches (as an exercise shows it)."""
-    report = analyze(scene)
+    the contact patches (as an exercise shows it); the patches graded with ``thresholds``
+    (the case's own, :attr:`mvd_sim.case.Case.thresholds`)."""
+    report = analyze(scene, thresholds)
     if not contacts:
         report = report.model_copy(update={"contacts": []})
     return [(_checkbox(part, scene), _single(part))
@@ -224,7 +227,8 @@ def _actor_order(archive: bytes) -> list[list[str]]:
 
 
 def web_scene(views: Sequence[View], size: tuple[int, int] = (900, 600),
-              contacts: bool = True) -> WebScene:
+              contacts: bool = True,
+              thresholds: SeverityThresholds = DEFAULT_THRESHOLDS) -> WebScene:
     """Serialize ``views`` (all of one case) for vtk.js, aimed like the retrosigmoid picture
     of the first.
 
@@ -236,13 +240,18 @@ def web_scene(views: Sequence[View], size: tuple[int, int] = (900, 600),
         aspect reaches the page, through the camera).
     contacts : bool
         Paint the contact patches (off: the anatomy alone, :func:`web_parts`).
+    thresholds : SeverityThresholds
+        The contact engine's thresholds the patches are graded with: the case's own
+        (:attr:`mvd_sim.case.Case.thresholds`; an imaged case's are widened to its voxel),
+        default: the engine's defaults.
     """
     prefer_headless()
     import pyvista as pv
     from trame_vtk.modules.vtk.serializers import reference_id
 
     camera = camera_for(views[0].scene, "retrosigmoid")
-    per_view = [(view.id, web_parts(view.scene, camera, contacts)) for view in views]
+    per_view = [(view.id, web_parts(view.scene, camera, contacts, thresholds))
+                for view in views]
     shared = [(box, part) for box, part in per_view[0][1]
               if all(any(_same(part, other) for _, other in parts)
                      for _, parts in per_view[1:])]
