@@ -122,16 +122,23 @@ _WHY = {"bundled": "a bundled case of issue #26 (another cause), which 7357070 d
                    "share), so it is no longer the case 7357070 drew"}
 
 
-def add(out: str, commit: str, keys: list[str], workers: int) -> None:
-    """Record ``keys`` (``bundled:NAME`` or ``sampled:INDEX``) into the existing reference
-    ``out`` with the code on the path, noting ``commit`` for each in ``_recorded_at``."""
-    with open(out, encoding="utf-8") as handle:
-        rows = json.load(handle)
+def _outcomes(keys: list[str], workers: int) -> dict:
+    """The outcomes of ``keys`` (``bundled:NAME`` or ``sampled:INDEX``) with the code on the
+    path, keyed as the reference file keys them, computed on ``workers`` processes."""
     names = [k.split(":", 1)[1] for k in keys if k.startswith("bundled:")]
     indices = [int(k.split(":", 1)[1]) for k in keys if k.startswith("sampled:")]
     with ProcessPoolExecutor(workers) as pool:
         new = dict(pool.map(bundled, names))
         new.update(pool.map(sampled, indices))
+    return new
+
+
+def add(out: str, commit: str, keys: list[str], workers: int) -> None:
+    """Record ``keys`` (``bundled:NAME`` or ``sampled:INDEX``) into the existing reference
+    ``out`` with the code on the path, noting ``commit`` for each in ``_recorded_at``."""
+    with open(out, encoding="utf-8") as handle:
+        rows = json.load(handle)
+    new = _outcomes(keys, workers)
     rows.update(new)
     rows.setdefault("_recorded_at", {}).update(
         {key: f"{commit}: {_WHY[key.split(':')[0]]}" for key in new})
@@ -149,11 +156,7 @@ def rerecord(out: str, commit: str, reason: str, keys: list[str], workers: int) 
     missing = [key for key, full in zip(keys, stored) if full not in rows]
     if missing:
         raise SystemExit(f"--rerecord: {', '.join(missing)} not in {out}")
-    names = [k.split(":", 1)[1] for k in keys if k.startswith("bundled:")]
-    indices = [int(k.split(":", 1)[1]) for k in keys if k.startswith("sampled:")]
-    with ProcessPoolExecutor(workers) as pool:
-        new = dict(pool.map(bundled, names))
-        new.update(pool.map(sampled, indices))
+    new = _outcomes(keys, workers)
     rows.update(new)
     rows.setdefault("_rerecorded", {}).update({key: f"{commit}: {reason}" for key in new})
     _write(out, rows)
