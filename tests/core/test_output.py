@@ -70,7 +70,7 @@ def writers(scene_of, monkeypatch):
     scene = scene_of(CASE)
     spec = mvd_sim.load_scenario(mvd_sim.bundled_scenarios()[CASE])
     monkeypatch.setattr(mvd_sim.viz.render, "render_image",
-                        lambda scenes, view, size: noise_image(size))
+                        lambda scenes, view, size, **_: noise_image(size))
     html = "<!DOCTYPE html><p>" + "case report " * 2000 + "</p>"
     found = {
         "write_file": lambda d: [write_file(d / "a.json", b"{}" * 5000)],
