@@ -176,18 +176,25 @@ def given_ellipsoid(name: str, kind: str, centre_mm: np.ndarray, axes: np.ndarra
 def _slide(away: np.ndarray, tangents: np.ndarray, points: np.ndarray,
            brainstem: Brainstem) -> np.ndarray:
     """``away`` (n, 3, unit, square to the tube's ``tangents``) with its part into the
-    brainstem taken out: where it points into the brainstem (against the outward normal at
-    the closest surface point of ``points``, made square to the tube), the component along
-    that normal is removed, so the point slides along the brainstem, still square to the
-    tube. Unit where the result is not degenerate; ``away`` itself there (pinched square
-    against the brainstem, nothing to slide along)."""
+    brainstem taken out, unit.
+
+    Where ``away`` points into the brainstem (against the outward normal at the closest
+    surface point of ``points``, made square to the tube), its component along that normal
+    is removed: the point slides along the brainstem, still square to the tube. All the
+    points that slide go round the same way (the side along the brainstem, square to the
+    tube, that the slides push toward in sum): a mass pressing a nerve square onto the
+    brainstem would otherwise send neighbouring points to opposite sides and tear it.
+    """
     normal = brainstem.query(points).normal
-    normal = normal - np.einsum("ij,ij->i", normal, tangents)[:, None] * tangents
-    normal = unit(normal)
-    into = np.einsum("ij,ij->i", away, normal)
-    slid = away - np.minimum(into, 0.0)[:, None] * normal
-    ok = np.linalg.norm(slid, axis=1) > 1e-6
-    return np.where(ok[:, None], unit(np.where(ok[:, None], slid, away)), away)
+    normal = unit(normal - np.einsum("ij,ij->i", normal, tangents)[:, None] * tangents)
+    aside = unit(np.cross(tangents, normal))   # along the brainstem, square to the tube
+    into = np.minimum(np.einsum("ij,ij->i", away, normal), 0.0)
+    slid = away - into[:, None] * normal
+    sideways = np.einsum("ij,ij->i", slid, aside)
+    way = 1.0 if float(np.sum(sideways[into < 0.0])) >= 0.0 else -1.0
+    wrong = (into < 0.0) & ((way * sideways < 0.0) | (np.linalg.norm(slid, axis=1) < 1e-6))
+    slid[wrong] = way * aside[wrong]
+    return unit(slid)
 
 
 def drape(tube: Tube, mass: Lesion, clearance_mm: float = DRAPE_CLEARANCE_MM,
