@@ -15,7 +15,11 @@ displaces the tubes in its way.
   it. For a straight nerve of radius ``r`` whose axis passes ``d`` from the centre of a
   sphere of radius ``R`` (``d < R + r``), the largest displacement is ``R + r - d``: the
   closed form the tests check, and what the rigid-obstacle contact of the mechanics gives
-  (:class:`mvd_sim.mechanics.contacts.RodOnLesion`).
+  (:class:`mvd_sim.mechanics.contacts.RodOnLesion`). Given the brainstem, a point the move
+  would carry into it slides along it instead (the part of "away" that does not enter it).
+- :func:`drape_clear_of`: a nerve draped round a mass and kept out of the brainstem: draped
+  sliding along it, pushed out of it, draped again, for a few rounds (a nerve pinched
+  between a mass and the brainstem slides round the mass along the brainstem, as it would).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mvd_sim.anatomy.brainstem import Brainstem
 from mvd_sim.anatomy.context import Ellipsoid
 from mvd_sim.core.geometry.closest import point_polyline
 from mvd_sim.core.geometry.ellipsoid import closest_point
@@ -33,11 +38,18 @@ from mvd_sim.core.geometry.vec import unit
 from mvd_sim.core.tube import Tube
 
 __all__ = ["Lesion", "beside_nerve", "aneurysm_dome", "given_ellipsoid", "drape",
-           "DRAPE_CLEARANCE_MM"]
+           "drape_clear_of", "DrapeResult", "DRAPE_CLEARANCE_MM", "NERVE_DRAPE_ROUNDS"]
 
 #: A draped point is left this far (mm) off the mass' surface, so the tube just touches it.
 DRAPE_CLEARANCE_MM = 0.0
 _BISECTIONS = 50
+#: Rounds of draping a nerve round a mass (sliding along the brainstem) and pushing it out of
+#: the brainstem before :func:`drape_clear_of` gives up (the bundled schwannoma's CN VIII,
+#: 0.75 mm into the pons draped straight away from the mass, is clear after the first).
+NERVE_DRAPE_ROUNDS = 6
+#: How far (mm) a draped nerve may still dip into the mass or the brainstem when the rounds
+#: end: numerical slack only.
+DRAPE_TOLERANCE_MM = 1e-6
 
 
 @dataclass(frozen=True, eq=False)
@@ -161,11 +173,40 @@ def given_ellipsoid(name: str, kind: str, centre_mm: np.ndarray, axes: np.ndarra
                      np.asarray(semi_axes_mm, dtype=float))
 
 
-def drape(tube: Tube, mass: Lesion, clearance_mm: float = DRAPE_CLEARANCE_MM) -> Tube:
+def _slide(away: np.ndarray, tangents: np.ndarray, points: np.ndarray,
+           brainstem: Brainstem) -> np.ndarray:
+    """``away`` (n, 3, unit, square to the tube's ``tangents``) with its part into the
+    brainstem taken out, unit.
+
+    Where ``away`` points into the brainstem (against the outward normal at the closest
+    surface point of ``points``, made square to the tube), its component along that normal
+    is removed: the point slides along the brainstem, still square to the tube. All the
+    points that slide go round the same way (the side along the brainstem, square to the
+    tube, that the slides push toward in sum): a mass pressing a nerve square onto the
+    brainstem would otherwise send neighbouring points to opposite sides and tear it.
+    """
+    normal = brainstem.query(points).normal
+    normal = unit(normal - np.einsum("ij,ij->i", normal, tangents)[:, None] * tangents)
+    aside = unit(np.cross(tangents, normal))   # along the brainstem, square to the tube
+    into = np.minimum(np.einsum("ij,ij->i", away, normal), 0.0)
+    slid = away - into[:, None] * normal
+    sideways = np.einsum("ij,ij->i", slid, aside)
+    way = 1.0 if float(np.sum(sideways[into < 0.0])) >= 0.0 else -1.0
+    wrong = (into < 0.0) & ((way * sideways < 0.0) | (np.linalg.norm(slid, axis=1) < 1e-6))
+    slid[wrong] = way * aside[wrong]
+    return unit(slid)
+
+
+def drape(tube: Tube, mass: Lesion, clearance_mm: float = DRAPE_CLEARANCE_MM,
+          along: Brainstem | None = None) -> Tube:
     """``tube`` with every centerline point whose tube enters ``mass`` moved out of it: square
     to the tube, away from the mass' centre, until the tube's surface is ``clearance_mm`` off
     the mass' surface (bisection to under 1e-12 mm). The tube's first point (rooted in the
     brainstem, or a vessel's origin) stays. Returns ``tube`` itself when nothing enters.
+
+    With ``along`` (the brainstem, scene frame), a point whose way out points into the
+    brainstem slides along it instead (:func:`_slide`): on a convex surface a move along
+    its tangent plane never enters it.
     """
     points, radius = tube.points, tube.radius
     inside = mass.signed_distance(points) < radius + clearance_mm
@@ -180,6 +221,8 @@ def drape(tube: Tube, mass: Lesion, clearance_mm: float = DRAPE_CLEARANCE_MM) ->
     small = np.linalg.norm(away, axis=1) < 1e-9
     away[small] = fallback
     away = unit(away)
+    if along is not None:
+        away = _slide(away, tangents, points[idx], along)
     lo = np.zeros(len(idx))
     hi = np.full(len(idx), 2.0 * float(mass.body.semi_axes_mm.max()) + float(radius.max())
                  + clearance_mm + 1.0)
@@ -191,3 +234,58 @@ def drape(tube: Tube, mass: Lesion, clearance_mm: float = DRAPE_CLEARANCE_MM) ->
     moved = points.copy()
     moved[idx] = points[idx] + hi[:, None] * away
     return dataclasses.replace(tube, points=moved)
+
+
+@dataclass(frozen=True)
+class DrapeResult:
+    """A nerve draped round a mass clear of the brainstem (:func:`drape_clear_of`).
+
+    Attributes
+    ----------
+    tube : Tube
+        The draped nerve (the nerve itself when the mass does not reach it).
+    success : bool
+        Whether it ended clear of both, within :data:`DRAPE_TOLERANCE_MM`.
+    rounds : int
+        Rounds of drape and push-out it took.
+    mass_depth_mm, brainstem_depth_mm : float
+        How deep (mm, 0 when clear) the moved points still enter the mass and the brainstem.
+    """
+
+    tube: Tube
+    success: bool
+    rounds: int
+    mass_depth_mm: float
+    brainstem_depth_mm: float
+
+
+def drape_clear_of(tube: Tube, mass: Lesion, brainstem: Brainstem,
+                   rounds: int = NERVE_DRAPE_ROUNDS) -> DrapeResult:
+    """``tube`` (a nerve) draped round ``mass`` and kept out of ``brainstem``: draped sliding
+    along the brainstem (:func:`drape` with ``along``), then every point the mass moved that
+    still enters the brainstem pushed out along its outward normal until the nerve rests on
+    it, and draped again, up to ``rounds`` times, until both are clear. Only the points the
+    mass moves change (a point the nerve's own course lays on, or a hair into, the brainstem
+    stays). A nerve that cannot fit between the mass and the brainstem comes back with
+    ``success`` False (the caller refuses the case).
+    """
+    draped = drape(tube, mass, along=brainstem)
+    if draped is tube:
+        return DrapeResult(tube, True, 0, 0.0, 0.0)
+    moved = np.zeros(len(tube.points), dtype=bool)
+    mass_depth = brainstem_depth = np.inf
+    for done in range(1, rounds + 1):
+        moved |= np.any(draped.points != tube.points, axis=1)
+        points = draped.points.copy()
+        radius = draped.radius[moved]
+        query = brainstem.query(points[moved], exact_inside=True)
+        sunk = query.signed_distance - radius
+        points[np.flatnonzero(moved)] += np.maximum(-sunk, 0.0)[:, None] * query.normal
+        draped = drape(draped.with_points(points), mass, along=brainstem)
+        mass_depth = max(-float(np.min(mass.signed_distance(draped.points[moved])
+                                       - draped.radius[moved])), 0.0)
+        brainstem_depth = max(-float(np.min(brainstem.clearance(draped.points[moved],
+                                                                draped.radius[moved]))), 0.0)
+        if max(mass_depth, brainstem_depth) <= DRAPE_TOLERANCE_MM:
+            return DrapeResult(draped, True, done, mass_depth, brainstem_depth)
+    return DrapeResult(draped, False, rounds, mass_depth, brainstem_depth)

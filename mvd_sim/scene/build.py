@@ -22,7 +22,7 @@ from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
 from mvd_sim.anatomy.context import (LOWER_CRANIAL_NERVES, OBSTACLE_KINDS, ContextStructure,
                                      Ellipsoid, build_context, intrusion)
 from mvd_sim.anatomy.lesions import (Lesion, aneurysm_dome, beside_nerve, drape,
-                                     given_ellipsoid)
+                                     drape_clear_of, given_ellipsoid)
 from mvd_sim.anatomy.petrous import PetrousFace
 from mvd_sim.anatomy.nerves import (NerveBuild, build_facial_nerve,
                                     build_vestibulocochlear_nerve, segmented_facial_nerve,
@@ -464,10 +464,29 @@ class _Builder(_Anatomy):
                 else spec.displacement_mm
             body = beside_nerve(spec.id, spec.kind, nerve, s, side, spec.axes, displacement)
             out[spec.id] = Lesion(spec.id, spec.kind, "tumour", body)
-        for spec in self.spec.masses:
+        for k, spec in enumerate(self.spec.masses):
             if self._drapes(spec):
-                self.nerves = {n: drape(t, out[spec.id]) for n, t in self.nerves.items()}
+                self.nerves = {n: self.draped_nerve(t, out[spec.id], f"masses[{k}]")
+                               for n, t in self.nerves.items()}
         return out
+
+    def draped_nerve(self, nerve: Tube, mass: Lesion, field: str) -> Tube:
+        """``nerve`` draped round ``mass`` clear of the brainstem
+        (:func:`~mvd_sim.anatomy.lesions.drape_clear_of`: it slides round the mass along the
+        brainstem rather than into it).
+
+        Raises
+        ------
+        ScenarioError
+            ``field``: the nerve cannot fit between the mass and the brainstem.
+        """
+        result = drape_clear_of(nerve, mass, self.brainstem)
+        if not result.success:
+            raise ScenarioError(
+                f"{field}: the mass pinches {nerve.name} against the brainstem (still "
+                f"{result.brainstem_depth_mm:.2f} mm into it, {result.mass_depth_mm:.2f} mm "
+                f"into the mass after {result.rounds} rounds): make it smaller or move it")
+        return result.tube
 
     def vascular_lesions(self) -> dict[str, Lesion]:
         """The aneurysm domes and AVM nidi, once the vessels are placed; an AVM's feeders

@@ -60,12 +60,9 @@ def round_trip(name: str, route: str) -> Comparison:
 #: Contacts of a bundled scene that no image could show as they are: (scenario, nerve) -> why.
 #: Their separations are reported (xfail) when they differ by more than a voxel; every other
 #: contact of the round trip is held to the voxel.
-UNIMAGEABLE = {
-    ("schwannoma_porus_right", "CN8"):
-        "the mass' drape (issue #26) leaves CN VIII 0.75 mm inside the brainstem, pinched "
-        "between the two; an image shows no nerve inside the brainstem, so the imported "
-        "CN VIII rests on it and lies 0.35-0.47 mm into the mass (0.01 mm in the original)",
-}
+#: (Empty: the schwannoma's CN VIII, once draped 0.75 mm into the brainstem, now slides along
+#: it round the mass, issue #26, and comes back within a voxel.)
+UNIMAGEABLE: dict[tuple[str, str], str] = {}
 
 
 @pytest.mark.parametrize("name, route", CASES)
