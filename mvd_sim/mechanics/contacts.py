@@ -221,9 +221,7 @@ class RodOnRod:
         last = first + np.array([rod.n_nodes - 1 for rod in rods], np.intp)[rod_b]
         tangent0 = _vertex_tangents(x, seg_b, first, last)
         tangent1 = _vertex_tangents(x, seg_b + 1, first, last)
-        dent = np.concatenate([rod.dent_mpa for rod in rods])
-        capacity = np.concatenate([rod.capacity_mm for rod in rods])
-        trib = np.concatenate(model.tributaries)
+        dent, capacity, trib = model.node_layers
         # sliding around the segment: its direction interpolated between the vertex tangents,
         # so the curvature term is continuous from one segment to the next
         axis = (1 - u)[:, None] * tangent0 + u[:, None] * tangent1
@@ -255,8 +253,8 @@ class RodOnBrainstem:
             return []
         x = configuration.positions[slots]
         r = np.concatenate(configuration.radii)[slots]
-        trib = np.concatenate(model.tributaries)[slots]
-        body = np.repeat(np.arange(len(model.rods)), [rod.n_nodes for rod in model.rods])[slots]
+        trib = model.node_layers[2][slots]
+        body = model.node_rod[slots]
         node = slots - model.slot0[body]
         distance, normal = surface.query(slots, x)
         gap = distance - r
@@ -284,12 +282,10 @@ class SpongeOnRod:
             return out
         x = configuration.positions[:model.sponge_slot0]
         r = np.concatenate(configuration.radii)
-        rod = np.repeat(np.arange(len(model.rods)), [rod.n_nodes for rod in model.rods])
+        rod = model.node_rod
         index = {rod.name: k for k, rod in enumerate(model.rods)}
         node = np.arange(len(x)) - model.slot0[rod]
-        dent = np.concatenate([rod.dent_mpa for rod in model.rods])
-        capacity = np.concatenate([rod.capacity_mm for rod in model.rods])
-        trib = np.concatenate(model.tributaries)
+        dent, capacity, trib = model.node_layers
         for k, sponge in enumerate(model.sponges):
             height, across = sponge.over_faces(x, configuration.centres[k])
             # the vessel it holds off on its +facing face, the rod it is seated against on
