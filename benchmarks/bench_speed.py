@@ -21,7 +21,9 @@ case with a CN VII contact (min / median of repeats):
 - plan: :func:`mvd_sim.plan`, 3 repeats;
 
 then the plan of each of the first SAMPLED cases of seed 11 (of 300), once each, with the
-median and the largest.
+median and the largest. Beside the wall-clock ratio, ``cpu ratio`` is old / new of the
+medians of each worker's CPU time (``time.process_time``), which the time spent waiting for
+a core on a loaded machine does not inflate.
 """
 
 from __future__ import annotations
@@ -108,17 +110,16 @@ def worker() -> None:
         kind, name = line.split()
         try:
             job = _job(kind, name)
-            if job is None:
-                times = []
-            else:
+            times, cpu = [], []
+            if job is not None:
                 if kind != "sampled":
                     job()  # warm: the case's kernels and caches
-                times = []
                 for _ in range(REPEATS[kind]):
-                    start = time.perf_counter()
+                    start, start_cpu = time.perf_counter(), time.process_time()
                     job()
                     times.append(time.perf_counter() - start)
-            answer = {"times": times}
+                    cpu.append(time.process_time() - start_cpu)
+            answer = {"times": times, "cpu": cpu}
         except Exception as err:  # noqa: BLE001 - reported, the run goes on
             answer = {"error": f"{type(err).__name__}: {err}"}
         print(json.dumps(answer), flush=True)
@@ -177,7 +178,7 @@ def _run(old: _Worker, new: _Worker, baseline: str, n_sampled: int) -> None:
     _contact_and_dataset(old, new)
     if n_sampled < 0:
         return
-    print(f"{'case':<26} {'task':<10} {'old':>17} {'new':>17} {'ratio':>6}")
+    print(f"{'case':<26} {'task':<10} {'old':>17} {'new':>17} {'ratio':>6}  cpu ratio")
     for name in sorted(mvd_sim.bundled_scenarios()):
         for kind in ("solve", "decompress", "plan"):
             a, b = old.ask(kind, name), new.ask(kind, name)
@@ -187,11 +188,12 @@ def _run(old: _Worker, new: _Worker, baseline: str, n_sampled: int) -> None:
                 continue
             if not a["times"]:
                 break  # no CN VII contact: no pad to place (the plan is nothing to do)
-            ratio = sorted(a["times"])[len(a["times"]) // 2] / \
-                sorted(b["times"])[len(b["times"]) // 2]
-            print(f"{name:<26} {kind:<10} {_ms(a['times'])} {_ms(b['times'])} {ratio:5.1f}x",
-                  flush=True)
-    plans = {"old": [], "new": []}
+            ratio = _median(a["times"]) / _median(b["times"])
+            cpu = _median(a["cpu"]) / _median(b["cpu"])
+            print(f"{name:<26} {kind:<10} {_ms(a['times'])} {_ms(b['times'])} {ratio:5.1f}x"
+                  f"  {cpu:5.2f}x", flush=True)
+    plans: dict[str, list[float]] = {"old": [], "new": []}
+    cpu: dict[str, list[float]] = {"old": [], "new": []}
     errors = {"old": 0, "new": 0}
     for k in range(n_sampled):
         for label, w in (("old", old), ("new", new)):
@@ -200,11 +202,13 @@ def _run(old: _Worker, new: _Worker, baseline: str, n_sampled: int) -> None:
                 errors[label] += 1
             else:
                 plans[label] += answer["times"]
+                cpu[label] += answer["cpu"]
     for label in ("old", "new"):
         t = sorted(plans[label])
         print(f"plans of {n_sampled} sampled cases (seed {SEED} of {N}), {label}: median "
               f"{t[len(t) // 2] * 1e3:.0f} ms, largest {t[-1] * 1e3:.0f} ms, "
-              f"{sum(x <= 1.0 for x in t)} of {len(t)} within 1 s, {errors[label]} errors")
+              f"{sum(x <= 1.0 for x in t)} of {len(t)} within 1 s, {errors[label]} errors; "
+              f"CPU time median {_median(cpu[label]) * 1e3:.0f} ms")
 
 
 def _contact_and_dataset(old: _Worker, new: _Worker) -> None:

@@ -160,9 +160,15 @@ def _pair_capacity(c1: np.ndarray, c2: np.ndarray) -> np.ndarray:
     return c1 + c2
 
 
-def _vertex_tangents(points: np.ndarray) -> np.ndarray:
-    """Unit tangents at a polyline's vertices (central differences, one-sided at the ends)."""
-    tangent = np.gradient(points, axis=0)
+def _vertex_tangents(x: np.ndarray, vertex: np.ndarray, first: np.ndarray,
+                     last: np.ndarray) -> np.ndarray:
+    """(k, 3) unit tangents of polylines at rows ``vertex`` of ``x`` (n, 3), each vertex's
+    polyline running from row ``first`` to row ``last`` (k,): central differences, one-sided
+    at the ends, as ``np.gradient(points, axis=0)`` gives them (the same numbers), for the
+    vertices asked only (a solve asks for those of its contacts' segments, a few of all)."""
+    after = np.minimum(vertex + 1, last)
+    before = np.maximum(vertex - 1, first)
+    tangent = (x[after] - x[before]) / np.where(after - before == 2, 2.0, 1.0)[:, None]
     return tangent / np.linalg.norm(tangent, axis=1, keepdims=True)
 
 
@@ -211,13 +217,14 @@ class RodOnRod:
             model.junction_skip, margin_mm, self.softmin_mm)
         if len(gap) == 0:
             return []
-        tangent = np.concatenate([_vertex_tangents(p) for p in configuration.rods])
-        dent = np.concatenate([rod.dent_mpa for rod in rods])
-        capacity = np.concatenate([rod.capacity_mm for rod in rods])
-        trib = np.concatenate(model.tributaries)
+        first = model.slot0[rod_b]
+        last = first + np.array([rod.n_nodes - 1 for rod in rods], np.intp)[rod_b]
+        tangent0 = _vertex_tangents(x, seg_b, first, last)
+        tangent1 = _vertex_tangents(x, seg_b + 1, first, last)
+        dent, capacity, trib = model.node_layers
         # sliding around the segment: its direction interpolated between the vertex tangents,
         # so the curvature term is continuous from one segment to the next
-        axis = (1 - u)[:, None] * tangent[seg_b] + u[:, None] * tangent[seg_b + 1]
+        axis = (1 - u)[:, None] * tangent0 + u[:, None] * tangent1
         binormal = np.cross(axis, normal)
         binormal /= np.maximum(np.linalg.norm(binormal, axis=1), 1e-12)[:, None]
         curvature = 1.0 / np.maximum(gap + radius[node_a] + (1 - u) * radius[seg_b]
@@ -246,8 +253,8 @@ class RodOnBrainstem:
             return []
         x = configuration.positions[slots]
         r = np.concatenate(configuration.radii)[slots]
-        trib = np.concatenate(model.tributaries)[slots]
-        body = np.repeat(np.arange(len(model.rods)), [rod.n_nodes for rod in model.rods])[slots]
+        trib = model.node_layers[2][slots]
+        body = model.node_rod[slots]
         node = slots - model.slot0[body]
         distance, normal = surface.query(slots, x)
         gap = distance - r
@@ -275,18 +282,16 @@ class SpongeOnRod:
             return out
         x = configuration.positions[:model.sponge_slot0]
         r = np.concatenate(configuration.radii)
-        rod = np.repeat(np.arange(len(model.rods)), [rod.n_nodes for rod in model.rods])
-        names = np.array([rod.name for rod in model.rods], dtype=object)[rod]
+        rod = model.node_rod
+        index = {rod.name: k for k, rod in enumerate(model.rods)}
         node = np.arange(len(x)) - model.slot0[rod]
-        dent = np.concatenate([rod.dent_mpa for rod in model.rods])
-        capacity = np.concatenate([rod.capacity_mm for rod in model.rods])
-        trib = np.concatenate(model.tributaries)
+        dent, capacity, trib = model.node_layers
         for k, sponge in enumerate(model.sponges):
             height, across = sponge.over_faces(x, configuration.centres[k])
             # the vessel it holds off on its +facing face, the rod it is seated against on
             # the other, any other rod on the face it is nearer to
-            side = np.where(names == sponge.holds_off, 1.0,
-                            np.where(names == sponge.against, -1.0,
+            side = np.where(rod == index.get(sponge.holds_off, -1), 1.0,
+                            np.where(rod == index.get(sponge.against, -1), -1.0,
                                      np.where(height >= 0, 1.0, -1.0)))
             gap = side * height - sponge.radius_mm - r
             # full contact over the footprint; at its rim the share of the rod's section

@@ -151,6 +151,21 @@ class MechanicalModel:
         return [tributary_lengths(r.tube.points) for r in self.rods]
 
     @cached_property
+    def node_rod(self) -> np.ndarray:
+        """(rod slots,) int: the rod of each rod node."""
+        return np.repeat(np.arange(len(self.rods)), [r.n_nodes for r in self.rods]).astype(
+            np.intp)
+
+    @cached_property
+    def node_layers(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each rod node's compliant layer, rod after rod (the contact laws read them at
+        every detection): its dent stiffness (MPa), its capacity (mm) and its tributary
+        length (mm), each (rod slots,)."""
+        return (np.concatenate([r.dent_mpa for r in self.rods]),
+                np.concatenate([r.capacity_mm for r in self.rods]),
+                np.concatenate(self.tributaries))
+
+    @cached_property
     def free(self) -> np.ndarray:
         """(n_dof,) bool: DOFs not held by a clamp."""
         free = np.ones(self.n_dof, dtype=bool)
