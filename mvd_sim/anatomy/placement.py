@@ -469,7 +469,8 @@ def deviate_nerve(brainstem: Brainstem, nerve: Tube, landmarks: NerveLandmarks,
 
     ``side`` is where the vessel will lie (:func:`clear_side`), so the nerve moves away from
     the vessel. The ends stay put (the RExP and the porus); along the attached segment the
-    nerve stays on the brainstem. Points are matched by index, so arc lengths on the rest
+    nerve stays on the brainstem, and beyond it a point pushed toward the brainstem rests on
+    it, never inside. Points are matched by index, so arc lengths on the rest
     course still name the same material points.
     """
     half = _deviation_room_mm(nerve, s_mm)
@@ -488,6 +489,13 @@ def deviate_nerve(brainstem: Brainstem, nerve: Tube, landmarks: NerveLandmarks,
             # the attached root slides over the brainstem: back onto the offset surface
             q = brainstem.query(points[attached])
             points[attached] = q.closest + nerve.radius[attached][:, None] * q.normal
+        # the detached root pushed toward the brainstem rests on it, never inside
+        detached = ~attached & (weight > 0)
+        inside = np.flatnonzero(detached)[
+            brainstem.clearance(points[detached], nerve.radius[detached]) < 0.0]
+        if inside.size:
+            q = brainstem.query(points[inside])
+            points[inside] = q.closest + nerve.radius[inside][:, None] * q.normal
         achieved = float(np.interp(s_mm, nerve.s,
                                    np.linalg.norm(points - nerve.points, axis=1)))
         if abs(achieved - deviation_mm) < _CONVERGED_MM:
