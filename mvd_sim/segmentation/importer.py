@@ -150,6 +150,30 @@ def _mask(volume: LabelVolume, structure: Structure) -> tuple[np.ndarray, np.nda
     return cropped
 
 
+def _rooted(brainstem: Brainstem, line: Centerline) -> Centerline:
+    """A nerve's centerline (midline frame, run from its brainstem end) started where its
+    axis leaves the fitted brainstem: a root leaving the brainstem at an angle has a label
+    that ends on the brainstem's, and the line carried on to the label's end face
+    (:mod:`~mvd_sim.segmentation.centerline`) runs on inside it. The stretch whose axis
+    lies inside the fitted surface is cut at the crossing (interpolated between the two
+    points either side), which is the root's start; a root lying on the brainstem (its
+    axis a radius off the surface) is left as it is."""
+    depth = brainstem.signed_distance(line.points)
+    if depth[0] >= 0.0 or not np.any(depth >= 0.0):
+        return line
+    k = int(np.argmax(depth >= 0.0))
+    t = depth[k - 1] / (depth[k - 1] - depth[k])
+    start = line.points[k - 1] + t * (line.points[k] - line.points[k - 1])
+    points = np.concatenate([start[None], line.points[k:]])
+    radii = np.concatenate([[line.radii[k - 1] + t * (line.radii[k] - line.radii[k - 1])],
+                            line.radii[k:]])
+    if curve.arc_length(points)[-1] > 2 * SPACING_MM:
+        even = curve.resample(points, SPACING_MM)
+        radii = np.interp(curve.arc_length(even), curve.arc_length(points), radii)
+        points = even
+    return Centerline(points, radii, line.surface_rms_mm)
+
+
 def _lifted(brainstem: Brainstem, points: np.ndarray, radii: np.ndarray) -> np.ndarray:
     """Centerline points (midline frame) whose tube would dip into the fitted brainstem
     moved out along its normal until the tube rests on it (the fit's residual)."""
@@ -289,7 +313,7 @@ def import_volume(volume: LabelVolume, label_map: LabelMap,
     for kind in ("CN7", "CN8"):
         line = followed(label_map.root(kind))
         ends = placed.signed_distance(line.points[[0, -1]])
-        nerves[kind] = line if ends[0] <= ends[1] else line.reversed()
+        nerves[kind] = _rooted(placed, line if ends[0] <= ends[1] else line.reversed())
     facial = nerves["CN7"]
     structure = label_map.root("CN7")
     start = placed.query(facial.points[:1])
