@@ -32,6 +32,7 @@ import numpy as np
 
 from mvd_sim.anatomy.brainstem import Brainstem
 from mvd_sim.anatomy.context import Ellipsoid
+from mvd_sim.anatomy.vessels import push_out_of_brainstem
 from mvd_sim.core.geometry.closest import point_polyline
 from mvd_sim.core.geometry.ellipsoid import closest_point
 from mvd_sim.core.geometry.vec import unit
@@ -263,9 +264,10 @@ def drape_clear_of(tube: Tube, mass: Lesion, brainstem: Brainstem,
                    rounds: int = NERVE_DRAPE_ROUNDS) -> DrapeResult:
     """``tube`` (a nerve) draped round ``mass`` and kept out of ``brainstem``: draped sliding
     along the brainstem (:func:`drape` with ``along``), then every point the mass moved that
-    still enters the brainstem pushed out along its outward normal until the nerve rests on
-    it, and draped again, up to ``rounds`` times, until both are clear. Only the points the
-    mass moves change (a point the nerve's own course lays on, or a hair into, the brainstem
+    still enters the brainstem put on it along the normal at its closest point
+    (:func:`~mvd_sim.anatomy.vessels.push_out_of_brainstem`, no clearance), and draped
+    again, up to ``rounds`` times, until both are clear. Only the points the mass moves
+    change (a point the nerve's own course lays on, or a hair into, the brainstem
     stays). A nerve that cannot fit between the mass and the brainstem comes back with
     ``success`` False (the caller refuses the case).
     """
@@ -277,10 +279,8 @@ def drape_clear_of(tube: Tube, mass: Lesion, brainstem: Brainstem,
     for done in range(1, rounds + 1):
         moved |= np.any(draped.points != tube.points, axis=1)
         points = draped.points.copy()
-        radius = draped.radius[moved]
-        query = brainstem.query(points[moved], exact_inside=True)
-        sunk = query.signed_distance - radius
-        points[np.flatnonzero(moved)] += np.maximum(-sunk, 0.0)[:, None] * query.normal
+        points[moved] = push_out_of_brainstem(brainstem, points[moved], draped.radius[moved],
+                                              clearance_mm=0.0)
         draped = drape(draped.with_points(points), mass, along=brainstem)
         mass_depth = max(-float(np.min(mass.signed_distance(draped.points[moved])
                                        - draped.radius[moved])), 0.0)

@@ -491,11 +491,8 @@ def deviate_nerve(brainstem: Brainstem, nerve: Tube, landmarks: NerveLandmarks,
             points[attached] = q.closest + nerve.radius[attached][:, None] * q.normal
         # the detached root pushed toward the brainstem rests on it, never inside
         detached = ~attached & (weight > 0)
-        inside = np.flatnonzero(detached)[
-            brainstem.clearance(points[detached], nerve.radius[detached]) < 0.0]
-        if inside.size:
-            q = brainstem.query(points[inside])
-            points[inside] = q.closest + nerve.radius[inside][:, None] * q.normal
+        points[detached] = push_out_of_brainstem(brainstem, points[detached],
+                                                 nerve.radius[detached], clearance_mm=0.0)
         achieved = float(np.interp(s_mm, nerve.s,
                                    np.linalg.norm(points - nerve.points, axis=1)))
         if abs(achieved - deviation_mm) < _CONVERGED_MM:

@@ -98,15 +98,16 @@ def spline_through(waypoints: np.ndarray, spacing_mm: float = VESSEL_SPACING_MM)
     return curve.resample(dense, spacing_mm)
 
 
-def push_out_of_brainstem(brainstem: Brainstem, points: np.ndarray,
-                          radius_mm: np.ndarray) -> np.ndarray:
+def push_out_of_brainstem(brainstem: Brainstem, points: np.ndarray, radius_mm: np.ndarray,
+                          clearance_mm: float = BRAINSTEM_CLEARANCE_MM) -> np.ndarray:
     """Move centerline points that dip into the brainstem onto its offset surface.
 
-    A point closer than its radius plus :data:`BRAINSTEM_CLEARANCE_MM` to the surface is moved
-    along the normal at its exact closest point to exactly that height
+    A point closer than its radius plus ``clearance_mm`` (default
+    :data:`BRAINSTEM_CLEARANCE_MM`, a vessel's; 0 puts a nerve resting on it) to the surface
+    is moved along the normal at its exact closest point to exactly that height
     (:func:`mvd_sim.anatomy.surface_kernels.push_out`, which avoidance's loop calls too).
     """
-    height = np.ascontiguousarray(radius_mm + BRAINSTEM_CLEARANCE_MM, dtype=float)
+    height = np.ascontiguousarray(radius_mm + clearance_mm, dtype=float)
     out = np.array(points, dtype=float)
     push_out(kernel_surface(brainstem.shape), brainstem.origin_midline_mm, out,
              np.arange(len(out)), height, float(np.max(height)), np.empty(len(out)))
