@@ -157,3 +157,19 @@ def test_rod_rows_are_the_numpy_formulas_to_the_bit():
                                                  + u * capacity[seg + 1]))
     assert np.array_equal(slots, np.stack([seg, seg + 1, node], axis=1))
     assert np.array_equal(weights, np.stack([-(1 - u), -u, np.ones(k)], axis=1))
+
+
+def test_a_solve_with_kept_lists_is_the_solve_that_searches_at_every_detection(
+        scene_of, monkeypatch):
+    """A case settled at systole with its lists kept, and again searching at every
+    detection (no slack: no list reused): the same iterations, displacements and
+    contacts, to the bit."""
+    scene = scene_of("multi_aica_pica_right")
+    kept = settle(scene, level=1.0, model=build_model(scene))
+    monkeypatch.setattr(NearSegments, "SLACK_MM", 0.0)
+    model = build_model(scene)
+    searched = settle(scene, level=1.0, model=model)
+    assert model.near_segments.searches > kept.solution.iterations  # every detection
+    assert kept.solution.iterations == searched.solution.iterations
+    assert np.array_equal(kept.solution.u, searched.solution.u)
+    assert _same(kept.solution.contacts, searched.solution.contacts)
