@@ -33,7 +33,7 @@ from mvd_sim.core.geometry.closest_kernels import (_axpy, _cross, _norm, _point_
                                                    _sub)
 
 __all__ = ["near_segments", "list_slack_used", "node_segment_contacts", "rod_rows",
-           "brainstem_rows", "pad_face_nodes"]
+           "brainstem_rows", "pad_face_rows"]
 
 _P, _V = array(2, contiguous=True), array(1, contiguous=True)
 _IDX = array(1, "intp", contiguous=True)
@@ -481,11 +481,14 @@ def brainstem_rows(x, r, slots, closest, normal, tributary, node_rod, first, har
     return node_slot[:m], rod[:m], node[:m], out_normal[:m], gap[:m], k[:m]
 
 
-@compiled(_P, _V, _V, VEC3, VEC3, VEC3, FLOAT, INT, INT, _IDX, FLOAT)
-def pad_face_nodes(x, r, height, facing, p0, p1, pad_radius, holds_off, against, node_rod,
-                   margin):
+@compiled(_P, _V, _V, VEC3, VEC3, VEC3, FLOAT, INT, INT, _IDX, _IDX, _V, _V, _V, FLOAT, FLOAT,
+          FLOAT, INT, FLOAT)
+def pad_face_rows(x, r, height, facing, p0, p1, pad_radius, holds_off, against, node_rod,
+                  first, dent, capacity, tributary, felt, hard, felt_capacity, pad_slot,
+                  margin):
     """Rod nodes against a pad's flat faces (:class:`mvd_sim.mechanics.contacts.SpongeOnRod`),
-    within its footprint.
+    within its footprint: felt and the node's layer in series over its tributary length
+    times the share of its section over the pad.
 
     Parameters
     ----------
@@ -505,21 +508,34 @@ def pad_face_nodes(x, r, height, facing, p0, p1, pad_radius, holds_off, against,
         The rods pressing its ``+facing`` and ``-facing`` faces always (-1: none); any other
         rod presses the face it is nearer to.
     node_rod : (n,) int
+    first : (rods,) int
+        Each rod's first node (row of ``x``).
+    dent, capacity, tributary : (n,) float
+        Each node's dent stiffness (MPa), layer capacity (mm) and tributary length (mm).
+    felt, hard : float, MPa
+        The felt's stiffness and the rigid stiffness beyond the layers' capacity.
+    felt_capacity : float, mm
+        The overlap the felt takes.
+    pad_slot : int
+        The pad centre's slot.
     margin : float, mm
 
     Returns
     -------
-    index : (c,) int
-        The nodes touching (rows of ``x``).
-    side : (c,) float
-        +1 on the ``+facing`` face, -1 on the other.
+    slots : (c, 3) int
+        ``(pad_slot, -1, node)``: the node minus the pad's centre.
+    normal : (c, 3) float
+        ``+-facing``: the face the node is on.
     gap : (c,) float, mm
-    share : (c,) float
-        The share of the node's section over the pad (falling linearly to zero over its
-        radius at the rim).
+    k_soft, k_hard : (c,) float, N/mm
+    pair_capacity : (c,) float, mm
+    rod, node : (c,) int
+        The node's rod and its node on the rod.
     """
     n = len(x)
-    index, out_side, gap, share = np.empty(n, np.intp), np.empty(n), np.empty(n), np.empty(n)
+    slots, normal = np.empty((n, 3), np.intp), np.empty((n, 3))
+    gap, k_soft, k_hard, pair_capacity = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    rod, node = np.empty(n, np.intp), np.empty(n, np.intp)
     d = _sub(p1, p0)
     m = 0
     for q in range(n):
@@ -535,9 +551,19 @@ def pad_face_nodes(x, r, height, facing, p0, p1, pad_radius, holds_off, against,
             continue
         flat = (x[q, 0] - h * facing[0], x[q, 1] - h * facing[1], x[q, 2] - h * facing[2])
         across = _norm(_sub(flat, _axpy(_point_segment(flat, p0, d), d, p0)))
-        over = min(max((pad_radius + r[q] - across) / r[q], 0.0), 1.0)
-        if not over > 0:
+        # at the rim the share of the node's section still over the pad falls linearly
+        share = min(max((pad_radius + r[q] - across) / r[q], 0.0), 1.0)
+        if not share > 0:
             continue
-        index[m], out_side[m], gap[m], share[m] = q, side, g, over
+        length = tributary[q] * share
+        slots[m, 0], slots[m, 1], slots[m, 2] = pad_slot, -1, q
+        for c in range(3):
+            normal[m, c] = side * facing[c]
+        gap[m] = g
+        k_soft[m] = length * (felt * dent[q] / (felt + dent[q]))
+        k_hard[m] = length * hard
+        pair_capacity[m] = felt_capacity + capacity[q]
+        rod[m], node[m] = node_rod[q], q - first[node_rod[q]]
         m += 1
-    return index[:m], out_side[:m], gap[:m], share[:m]
+    return (slots[:m], normal[:m], gap[:m], k_soft[:m], k_hard[:m], pair_capacity[:m],
+            rod[:m], node[:m])

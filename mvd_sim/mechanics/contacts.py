@@ -5,7 +5,11 @@ b); each point is a weighted sum of at most three translational node slots (a ro
 two ends of a rod segment, or a sponge's centre). The gap is the surface gap (negative on
 overlap). The compressive force is piecewise linear in the gap: ``k_soft * overlap`` while
 the compliant layers (nerve dent, vessel flattening, felt) take it, plus ``k_hard`` times the
-overlap beyond their ``capacity``.
+overlap beyond their ``capacity``. Two compliant layers meeting act in series
+(``k1 k2 / (k1 + k2)``) and take both their capacities together before the contact acts as
+rigid (in series the softer layer fills first; letting each take its share of the overlap
+keeps the force law's kinks few, which the active-set iteration needs to converge on crowded
+contacts). The compiled laws' kernels are in :mod:`mvd_sim.mechanics.contact_kernels`.
 
 Each pair of body kinds has its own law, a small operator (:class:`ContactLaw`) with one
 method that reads a model, an explicit :class:`Configuration` and the brainstem's tangent
@@ -34,7 +38,7 @@ import numpy as np
 from mvd_sim.core.geometry.closest import segment_segment
 from mvd_sim.mechanics.contact_kernels import (brainstem_rows, list_slack_used,
                                                near_segments, node_segment_contacts,
-                                               pad_face_nodes, rod_rows)
+                                               pad_face_rows, rod_rows)
 from mvd_sim.mechanics.surface import BrainstemSurface
 
 if TYPE_CHECKING:  # the model holds its laws, and the laws read the model
@@ -151,18 +155,6 @@ class ContactLaw(Protocol):
         never queried, never refreshed: refreshing is the solver's decision).
         """
         ...
-
-
-def _series(k1: np.ndarray, k2: np.ndarray) -> np.ndarray:
-    return k1 * k2 / (k1 + k2)
-
-
-def _pair_capacity(c1: np.ndarray, c2: np.ndarray) -> np.ndarray:
-    """Overlap two compliant layers take before the contact acts as rigid: both layers'
-    capacities together. (In series the softer layer fills first; letting each take its
-    share of the overlap keeps the force law's kinks few, which the active-set iteration
-    needs to converge on crowded contacts.)"""
-    return c1 + c2
 
 
 def _make(n: int, slots, weights, normal, gap, k_soft, k_hard, capacity, body_a, body_b,
@@ -303,32 +295,26 @@ class SpongeOnRod:
         if not model.sponges:
             return out
         x = configuration.positions[:model.sponge_slot0]
-        r = configuration.radius
-        rod = model.node_rod
         index = {rod.name: k for k, rod in enumerate(model.rods)}
         dent, capacity, trib = model.node_layers
         for k, sponge in enumerate(model.sponges):
             centre = configuration.centres[k]
             p0, p1 = sponge.ends(centre)
-            idx, side, gap, share = pad_face_nodes(
-                x, r, (x - centre) @ sponge.facing, tuple(sponge.facing), tuple(p0), tuple(p1),
-                sponge.radius_mm, index.get(sponge.holds_off, -1), index.get(sponge.against, -1),
-                rod, margin_mm)
-            if len(idx) == 0:
+            slots, normal, gap, k_soft, k_hard, pair_capacity, rod, node = pad_face_rows(
+                x, configuration.radius, (x - centre) @ sponge.facing, tuple(sponge.facing),
+                tuple(p0), tuple(p1), sponge.radius_mm, index.get(sponge.holds_off, -1),
+                index.get(sponge.against, -1), model.node_rod, model.slot0, dent, capacity,
+                trib, materials.sponge_youngs_mpa, materials.hard_mpa,
+                materials.sponge_compressibility * sponge.radius_mm, model.sponge_slot0 + k,
+                margin_mm)
+            n = len(gap)
+            if n == 0:
                 continue
-            n = len(idx)
-            normal = side[:, None] * sponge.facing
-            slots = np.stack([np.full(n, model.sponge_slot0 + k), -np.ones(n, np.intp), idx],
-                             axis=1)
-            weights = np.tile([-1.0, 0.0, 1.0], (n, 1))
-            length = trib[idx] * share
-            felt = np.full(n, materials.sponge_youngs_mpa)
-            out.append(_make(
-                n, slots, weights, normal, gap,
-                length * _series(felt, dent[idx]), length * materials.hard_mpa,
-                _pair_capacity(materials.sponge_compressibility * sponge.radius_mm,
-                               capacity[idx]),
-                len(model.rods) + k, rod[idx], idx - model.slot0[rod[idx]]))
+            weights = np.zeros((n, 3))
+            weights[:, 0], weights[:, 2] = -1.0, 1.0
+            out.append(ContactSet(slots, weights, normal, gap, k_soft, k_hard, pair_capacity,
+                                  np.full(n, len(model.rods) + k, np.intp), rod, node,
+                                  np.zeros((n, 3)), np.zeros(n)))
         return out
 
 
