@@ -5,7 +5,11 @@ b); each point is a weighted sum of at most three translational node slots (a ro
 two ends of a rod segment, or a sponge's centre). The gap is the surface gap (negative on
 overlap). The compressive force is piecewise linear in the gap: ``k_soft * overlap`` while
 the compliant layers (nerve dent, vessel flattening, felt) take it, plus ``k_hard`` times the
-overlap beyond their ``capacity``.
+overlap beyond their ``capacity``. Two compliant layers meeting act in series
+(``k1 k2 / (k1 + k2)``) and take both their capacities together before the contact acts as
+rigid (in series the softer layer fills first; letting each take its share of the overlap
+keeps the force law's kinks few, which the active-set iteration needs to converge on crowded
+contacts). The compiled laws' kernels are in :mod:`mvd_sim.mechanics.contact_kernels`.
 
 Each pair of body kinds has its own law, a small operator (:class:`ContactLaw`) with one
 method that reads a model, an explicit :class:`Configuration` and the brainstem's tangent
@@ -32,14 +36,16 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from mvd_sim.core.geometry.closest import segment_segment
-from mvd_sim.mechanics.contact_kernels import node_segment_contacts
+from mvd_sim.mechanics.contact_kernels import (brainstem_rows, list_slack_used,
+                                               near_segments, node_segment_contacts,
+                                               pad_face_rows, rod_rows)
 from mvd_sim.mechanics.surface import BrainstemSurface
 
 if TYPE_CHECKING:  # the model holds its laws, and the laws read the model
     from mvd_sim.mechanics.model import MechanicalModel
     from mvd_sim.scene.pads import Sponge
 
-__all__ = ["ContactSet", "Configuration", "ContactLaw", "RodOnRod", "RodOnBrainstem",
+__all__ = ["ContactSet", "Configuration", "ContactLaw", "RodOnRod", "NearSegments", "RodOnBrainstem",
            "SpongeOnRod", "SpongeOnBrainstem", "SpongeOnSponge", "SpongeOnPetrous",
            "RodOnLesion", "DEFAULT_LAWS", "BRAINSTEM", "PETROUS", "LESION0", "SOFTMIN_MM",
            "detect"]
@@ -127,12 +133,15 @@ class Configuration:
         The radii of rod ``k`` (a pulse phase scales the arteries').
     centres : (sponges, 3) float, mm
         The sponges' centres.
+    radius : (rod slots,) float, mm
+        Every rod node's radius, rod after rod (``radii`` are views of it).
     """
 
     positions: np.ndarray
     rods: list[np.ndarray]
     radii: list[np.ndarray]
     centres: np.ndarray
+    radius: np.ndarray
 
 
 class ContactLaw(Protocol):
@@ -146,30 +155,6 @@ class ContactLaw(Protocol):
         never queried, never refreshed: refreshing is the solver's decision).
         """
         ...
-
-
-def _series(k1: np.ndarray, k2: np.ndarray) -> np.ndarray:
-    return k1 * k2 / (k1 + k2)
-
-
-def _pair_capacity(c1: np.ndarray, c2: np.ndarray) -> np.ndarray:
-    """Overlap two compliant layers take before the contact acts as rigid: both layers'
-    capacities together. (In series the softer layer fills first; letting each take its
-    share of the overlap keeps the force law's kinks few, which the active-set iteration
-    needs to converge on crowded contacts.)"""
-    return c1 + c2
-
-
-def _vertex_tangents(x: np.ndarray, vertex: np.ndarray, first: np.ndarray,
-                     last: np.ndarray) -> np.ndarray:
-    """(k, 3) unit tangents of polylines at rows ``vertex`` of ``x`` (n, 3), each vertex's
-    polyline running from row ``first`` to row ``last`` (k,): central differences, one-sided
-    at the ends, as ``np.gradient(points, axis=0)`` gives them (the same numbers), for the
-    vertices asked only (a solve asks for those of its contacts' segments, a few of all)."""
-    after = np.minimum(vertex + 1, last)
-    before = np.maximum(vertex - 1, first)
-    tangent = (x[after] - x[before]) / np.where(after - before == 2, 2.0, 1.0)[:, None]
-    return tangent / np.linalg.norm(tangent, axis=1, keepdims=True)
 
 
 def _make(n: int, slots, weights, normal, gap, k_soft, k_hard, capacity, body_a, body_b,
@@ -209,36 +194,63 @@ class RodOnRod:
 
     def detect(self, model: MechanicalModel, configuration: Configuration,
                surface: BrainstemSurface, margin_mm: float) -> list[ContactSet]:
-        rods = model.rods
         x = configuration.positions[:model.sponge_slot0]
-        radius = np.concatenate(configuration.radii)
+        radius = configuration.radius
+        first, count = model.slot0, model.node_count
+        groups = model.near_segments.groups(model, x, radius, margin_mm, self.softmin_mm)
         rod_a, rod_b, node_a, seg_b, u, gap, normal, share = node_segment_contacts(
-            x, radius, model.slot0, np.array([rod.n_nodes for rod in rods], np.intp),
-            model.junction_skip, margin_mm, self.softmin_mm)
+            x, radius, first, count, *groups, margin_mm, self.softmin_mm)
         if len(gap) == 0:
             return []
-        first = model.slot0[rod_b]
-        last = first + np.array([rod.n_nodes - 1 for rod in rods], np.intp)[rod_b]
-        tangent0 = _vertex_tangents(x, seg_b, first, last)
-        tangent1 = _vertex_tangents(x, seg_b + 1, first, last)
         dent, capacity, trib = model.node_layers
-        # sliding around the segment: its direction interpolated between the vertex tangents,
-        # so the curvature term is continuous from one segment to the next
-        axis = (1 - u)[:, None] * tangent0 + u[:, None] * tangent1
-        binormal = np.cross(axis, normal)
-        binormal /= np.maximum(np.linalg.norm(binormal, axis=1), 1e-12)[:, None]
-        curvature = 1.0 / np.maximum(gap + radius[node_a] + (1 - u) * radius[seg_b]
-                                     + u * radius[seg_b + 1], 1e-6)
-        dent_b = (1 - u) * dent[seg_b] + u * dent[seg_b + 1]
-        cap_b = (1 - u) * capacity[seg_b] + u * capacity[seg_b + 1]
-        length = 0.5 * trib[node_a] * share
-        slots = np.stack([seg_b, seg_b + 1, node_a], axis=1)
-        weights = np.stack([-(1 - u), -u, np.ones(len(u))], axis=1)
-        return [_make(len(gap), slots, weights, normal, gap,
-                      length * _series(dent[node_a], dent_b),
-                      length * model.materials.hard_mpa,
-                      _pair_capacity(capacity[node_a], cap_b), rod_b, rod_a,
-                      node_a - model.slot0[rod_a], binormal, curvature)]
+        slots, weights, k_soft, k_hard, pair_capacity, binormal, curvature = rod_rows(
+            x, radius, first, count, rod_a, rod_b, node_a, seg_b, u, gap, normal, share, dent,
+            capacity, trib, model.materials.hard_mpa)
+        return [ContactSet(slots, weights, normal, gap, k_soft, k_hard, pair_capacity, rod_b,
+                           rod_a, node_a - first[rod_a], binormal, curvature)]
+
+
+class NearSegments:
+    """A model's list of node-segment pairs near enough to be rod-on-rod candidates
+    (:func:`~mvd_sim.mechanics.contact_kernels.near_segments`), kept across detections:
+    a cache, which changes no number (``MechanicalModel.near_segments`` holds one per
+    model).
+
+    A list is searched with :attr:`SLACK_MM` beyond the candidates' reach and holds every
+    candidate while the nodes have moved, since, by less than half the slack (less the
+    growth of any rod's longest half-segment:
+    :func:`~mvd_sim.mechanics.contact_kernels.list_slack_used`), with the same radii and
+    margin; then it is searched again.
+
+    Attributes
+    ----------
+    searches : int
+        How many lists were searched (a detection that reused one did not add to it).
+    """
+
+    SLACK_MM = 0.3
+
+    def __init__(self) -> None:
+        self.searches = 0
+        self._found: tuple | None = None   # (x0, radius, margin, half0, groups), replaced whole
+
+    def groups(self, model: MechanicalModel, x: np.ndarray, radius: np.ndarray,
+               margin_mm: float, width_mm: float) -> tuple[np.ndarray, ...]:
+        """The list (group rods, nodes, starts, segments) holding every candidate that
+        matters to the contacts of rod nodes ``x`` (n, 3) of radii ``radius`` (n,), mm,
+        within ``margin_mm`` and soft-min width ``width_mm``."""
+        found = self._found
+        if found is not None:
+            x0, radius0, key, half0, groups = found
+            if (key == (margin_mm, width_mm) and np.array_equal(radius0, radius)
+                    and list_slack_used(x, x0, model.slot0, model.node_count, half0)
+                    < self.SLACK_MM - 1e-9):   # (1e-9 mm: far above any rounding)
+                return groups
+        *groups, half = near_segments(x, radius, model.slot0, model.node_count,
+                                      model.junction_skip, margin_mm, width_mm, self.SLACK_MM)
+        self._found = (x.copy(), radius.copy(), (margin_mm, width_mm), half, tuple(groups))
+        self.searches += 1
+        return tuple(groups)
 
 
 @dataclass(frozen=True)
@@ -251,21 +263,23 @@ class RodOnBrainstem:
         slots = model.brainstem_slots
         if len(slots) == 0:
             return []
-        x = configuration.positions[slots]
-        r = np.concatenate(configuration.radii)[slots]
-        trib = model.node_layers[2][slots]
-        body = model.node_rod[slots]
-        node = slots - model.slot0[body]
-        distance, normal = surface.query(slots, x)
-        gap = distance - r
-        near = gap < margin_mm
-        n = int(np.count_nonzero(near))
+        x = configuration.positions
+        surface.ensure(slots, x[slots])
+        node_slot, body, node, normal, gap, k = brainstem_rows(
+            x, configuration.radius, slots, surface.closest, surface.normal,
+            model.node_layers[2], model.node_rod, model.slot0, model.materials.hard_mpa,
+            margin_mm)
+        n = len(gap)
         if n == 0:
             return []
-        k = trib[near] * model.materials.hard_mpa
-        rows = np.stack([-np.ones(n, np.intp), -np.ones(n, np.intp), slots[near]], axis=1)
-        return [_make(n, rows, np.tile([0.0, 0.0, 1.0], (n, 1)), normal[near], gap[near], k, k,
-                      np.inf, BRAINSTEM, body[near], node[near])]
+        rows = np.full((n, 3), -1, np.intp)
+        rows[:, 2] = node_slot
+        weights = np.zeros((n, 3))
+        weights[:, 2] = 1.0
+        zero = np.zeros(n)
+        return [ContactSet(rows, weights, normal, gap, k, k.copy(), np.full(n, np.inf),
+                           np.full(n, BRAINSTEM, np.intp), body, node, np.zeros((n, 3)),
+                           zero)]
 
 
 @dataclass(frozen=True)
@@ -281,41 +295,26 @@ class SpongeOnRod:
         if not model.sponges:
             return out
         x = configuration.positions[:model.sponge_slot0]
-        r = np.concatenate(configuration.radii)
-        rod = model.node_rod
         index = {rod.name: k for k, rod in enumerate(model.rods)}
-        node = np.arange(len(x)) - model.slot0[rod]
         dent, capacity, trib = model.node_layers
         for k, sponge in enumerate(model.sponges):
-            height, across = sponge.over_faces(x, configuration.centres[k])
-            # the vessel it holds off on its +facing face, the rod it is seated against on
-            # the other, any other rod on the face it is nearer to
-            side = np.where(rod == index.get(sponge.holds_off, -1), 1.0,
-                            np.where(rod == index.get(sponge.against, -1), -1.0,
-                                     np.where(height >= 0, 1.0, -1.0)))
-            gap = side * height - sponge.radius_mm - r
-            # full contact over the footprint; at its rim the share of the rod's section
-            # still over the pad falls linearly to zero, so the force is continuous as a
-            # rod slides off
-            share = np.clip((sponge.radius_mm + r - across) / r, 0.0, 1.0)
-            # a node beyond the far face is not in this pad (it lies behind it)
-            within = side * height > -(sponge.radius_mm + r)
-            idx = np.flatnonzero((gap < margin_mm) & (share > 0) & within)
-            if len(idx) == 0:
+            centre = configuration.centres[k]
+            p0, p1 = sponge.ends(centre)
+            slots, normal, gap, k_soft, k_hard, pair_capacity, rod, node = pad_face_rows(
+                x, configuration.radius, (x - centre) @ sponge.facing, tuple(sponge.facing),
+                tuple(p0), tuple(p1), sponge.radius_mm, index.get(sponge.holds_off, -1),
+                index.get(sponge.against, -1), model.node_rod, model.slot0, dent, capacity,
+                trib, materials.sponge_youngs_mpa, materials.hard_mpa,
+                materials.sponge_compressibility * sponge.radius_mm, model.sponge_slot0 + k,
+                margin_mm)
+            n = len(gap)
+            if n == 0:
                 continue
-            n = len(idx)
-            normal = side[idx, None] * sponge.facing
-            slots = np.stack([np.full(n, model.sponge_slot0 + k), -np.ones(n, np.intp), idx],
-                             axis=1)
-            weights = np.tile([-1.0, 0.0, 1.0], (n, 1))
-            length = trib[idx] * share[idx]
-            felt = np.full(n, materials.sponge_youngs_mpa)
-            out.append(_make(
-                n, slots, weights, normal, gap[idx],
-                length * _series(felt, dent[idx]), length * materials.hard_mpa,
-                _pair_capacity(materials.sponge_compressibility * sponge.radius_mm,
-                               capacity[idx]),
-                len(model.rods) + k, rod[idx], node[idx]))
+            weights = np.zeros((n, 3))
+            weights[:, 0], weights[:, 2] = -1.0, 1.0
+            out.append(ContactSet(slots, weights, normal, gap, k_soft, k_hard, pair_capacity,
+                                  np.full(n, len(model.rods) + k, np.intp), rod, node,
+                                  np.zeros((n, 3)), np.zeros(n)))
         return out
 
 

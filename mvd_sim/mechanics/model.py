@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from mvd_sim.anatomy.brainstem import Brainstem
 from mvd_sim.anatomy.lesions import Lesion
 from mvd_sim.anatomy.petrous import PetrousFace
-from mvd_sim.mechanics.contacts import DEFAULT_LAWS, Configuration, ContactLaw
+from mvd_sim.mechanics.contacts import DEFAULT_LAWS, Configuration, ContactLaw, NearSegments
 from mvd_sim.mechanics.bodies import Rod, tributary_lengths
 from mvd_sim.scene.bands import Band
 from mvd_sim.scene.pads import Sponge
@@ -149,6 +149,17 @@ class MechanicalModel:
     @cached_property
     def tributaries(self) -> list[np.ndarray]:
         return [tributary_lengths(r.tube.points) for r in self.rods]
+
+    @cached_property
+    def node_count(self) -> np.ndarray:
+        """(rods,) int: each rod's node count."""
+        return np.array([r.n_nodes for r in self.rods], np.intp)
+
+    @cached_property
+    def near_segments(self) -> NearSegments:
+        """The rod-on-rod law's list of near node-segment pairs, kept across this model's
+        detections (a cache: :class:`~mvd_sim.mechanics.contacts.NearSegments`)."""
+        return NearSegments()
 
     @cached_property
     def node_rod(self) -> np.ndarray:
@@ -330,8 +341,9 @@ class MechanicalModel:
         mm, as the contact laws read them."""
         positions = self.positions(u)
         rods, centres = self.split(positions)
-        rod_radii, _ = self.split(np.concatenate([radii, np.zeros(len(self.sponges))]))
-        return Configuration(positions, rods, rod_radii, centres)
+        radius = np.ascontiguousarray(radii, dtype=float)
+        rod_radii, _ = self.split(radius)
+        return Configuration(positions, rods, rod_radii, centres, radius)
 
     def split(self, slots_xyz: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
         """Per-rod arrays and the sponge rows of a per-slot array."""

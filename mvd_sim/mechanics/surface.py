@@ -85,10 +85,16 @@ class BrainstemSurface:
             Negative inside.
         normal : (m, 3) float
         """
-        new = np.isinf(self.point[slots, 0])
-        self._requery(slots[new], points[new])
+        self.ensure(slots, points)
         normal = self.normal[slots]
         return np.einsum("ij,ij->i", points - self.closest[slots], normal), normal
+
+    def ensure(self, slots: np.ndarray, points: np.ndarray) -> None:
+        """Query exactly the slots of ``slots`` (m,) never queried, at ``points`` (m, 3), mm
+        (where they are); the others keep their planes (:attr:`closest`, :attr:`normal`)."""
+        new = np.isinf(self.point[slots, 0])
+        if new.any():
+            self._requery(slots[new], points[new])
 
     def refresh(self, positions: np.ndarray) -> int:
         """Re-query every queried slot more than :attr:`REQUERY_MM` from where it was

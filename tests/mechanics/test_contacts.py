@@ -105,23 +105,3 @@ def test_a_model_detects_with_its_laws_only(scene_of, clamped_rod):
     assert len(alone) > 0 and np.array_equal(found[(RodOnRod(),)].gap, alone.gap)
     assert len(found[()]) == 0
 
-
-def test_vertex_tangents_of_the_asked_vertices_are_numpys_gradient_exactly():
-    """The tangents the rod-on-rod law reads at its contacts' segment ends, computed for
-    those vertices only, are the unit ``np.gradient`` tangents of each whole polyline to the
-    last bit (central differences, one-sided at both ends), rod after rod."""
-    from mvd_sim.mechanics.contacts import _vertex_tangents
-    rng = np.random.default_rng(3)
-    counts = [2, 3, 7, 12]
-    x = rng.normal(size=(sum(counts), 3)) * 4.0
-    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    expected = []
-    for f, n in zip(first, counts):
-        t = np.gradient(x[f:f + n], axis=0)
-        expected.append(t / np.linalg.norm(t, axis=1, keepdims=True))
-    expected = np.concatenate(expected)
-    rod = np.repeat(np.arange(len(counts)), counts)
-    vertex = rng.permutation(len(x))
-    got = _vertex_tangents(x, vertex, first[rod[vertex]],
-                           first[rod[vertex]] + np.array(counts)[rod[vertex]] - 1)
-    assert np.array_equal(got, expected[vertex])
