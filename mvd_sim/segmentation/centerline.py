@@ -31,7 +31,7 @@ from scipy.spatial import cKDTree
 
 from mvd_sim.core.errors import SegmentationError
 from mvd_sim.core.geometry import curve
-from mvd_sim.segmentation.sections import Support, refine, surface_of, surface_rms_mm
+from mvd_sim.segmentation.sections import refine, surface_of, surface_rms_mm
 
 __all__ = ["Centerline", "centerline_of"]
 
@@ -226,8 +226,7 @@ def _radii(points: np.ndarray, voxels: np.ndarray, voxel_volume_mm3: float) -> n
 
 
 def centerline_of(mask: np.ndarray, affine: np.ndarray, what: str,
-                  others: np.ndarray | None = None,
-                  support: Support | None = None) -> Centerline:
+                  others: np.ndarray | None = None) -> Centerline:
     """The centerline and radii of one tubular label (world RAS mm, every
     :data:`SPACING_MM`), refined to sub-voxel centres and radii on the label's own surface
     (:mod:`~mvd_sim.segmentation.sections`).
@@ -243,10 +242,6 @@ def centerline_of(mask: np.ndarray, affine: np.ndarray, what: str,
     others : (ni, nj, nk) bool, optional
         Voxels of the other structures in the same crop (boundaries shared with them are
         not the label's own surface); default: none.
-    support : Support, optional
-        A surface the tube's ends may lie on (world mm; a nerve root's fitted brainstem):
-        an end lying on it is fitted on it
-        (:func:`~mvd_sim.segmentation.sections.refine`).
 
     Raises
     ------
@@ -282,6 +277,5 @@ def centerline_of(mask: np.ndarray, affine: np.ndarray, what: str,
     radii = _radii(dense, voxels, abs(np.linalg.det(affine[:3, :3])))
     at = curve.arc_length(dense)
     surface = surface_of(mask, np.zeros_like(mask) if others is None else others, affine)
-    points, radii = refine(points, np.interp(curve.arc_length(points), at, radii), surface,
-                           support)
+    points, radii = refine(points, np.interp(curve.arc_length(points), at, radii), surface)
     return Centerline(points, radii, surface_rms_mm(points, radii, surface))

@@ -303,15 +303,10 @@ def import_volume(volume: LabelVolume, label_map: LabelMap,
                         f"{volume.source}: label {brainstem_label.key} (brainstem)")
     placed = Brainstem(fit.shape, np.zeros(3))   # midline frame
 
-    def on_brainstem(world: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        query = placed.query(fit.to_midline(world))
-        return fit.to_world(query.closest), query.normal @ fit.rotation.T
-
     def followed(structure: Structure) -> Centerline:
         what = f"{volume.source}: label {structure.key} ({structure.id})"
         line = centerline_of(*_mask(volume, structure), what,
-                             volume.others(int(structure.key)),
-                             on_brainstem if structure.kind in ("CN7", "CN8") else None)
+                             volume.others(int(structure.key)))
         return Centerline(fit.to_midline(line.points), line.radii, line.surface_rms_mm)
 
     nerves = {}

@@ -37,16 +37,10 @@ import numpy as np
 from scipy.interpolate import splev, splprep
 from scipy.spatial import cKDTree
 
-from collections.abc import Callable
-
 from mvd_sim.core.geometry import curve
 
-__all__ = ["STATION_MM", "SLAB_MM", "MIN_POINTS", "MIN_COVERAGE_DEG", "RADIUS_MEDIAN_MM",
-           "ON_SUPPORT_MM", "Support", "surface_of", "refine", "surface_rms_mm"]
-
-#: A surface a root may lie on (the brainstem): world points (n, 3) mm -> their closest
-#: points on it (n, 3) mm and its outward unit normals there (n, 3).
-Support = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+__all__ = ["STATION_MM", "SLAB_MM", "MIN_POINTS",
+           "MIN_COVERAGE_DEG", "RADIUS_MEDIAN_MM", "surface_of", "refine", "surface_rms_mm"]
 
 #: Spacing (mm of arc) of the fitted sections.
 STATION_MM = 0.5
@@ -64,9 +58,6 @@ MAX_SHIFT_RADII = 0.5
 MAX_SHIFT_MM = 0.3
 #: Scatter (mm) of the sections' centres the smoothing spline allows.
 CENTRE_NOISE_MM = 0.05
-#: A tube's end lies on the support where its first fitted section's centre is within
-#: this (mm) of the support's surface offset by the radius.
-ON_SUPPORT_MM = 0.5
 _ROUNDS = 2
 _PROBE_VOXELS = (0.7, 1.4)   # outward steps at which another label marks a shared boundary
 
@@ -175,105 +166,6 @@ def _consistent(offsets: np.ndarray, s: np.ndarray, guess: np.ndarray) -> np.nda
     return ok
 
 
-def _lateral(points: np.ndarray, origin: np.ndarray, tangent: np.ndarray,
-             normal: np.ndarray, radius: float) -> float | None:
-    """The shift (mm, along ``normal x tangent``) of a circle of known ``radius`` whose
-    centre stays on the line through ``origin`` across the section (square to ``tangent``
-    and ``normal``) that best fits a slab's vertices (geometric distance, Gauss-Newton,
-    vertices farther than 3 scaled MADs off dropped once); None unless vertices lie on both
-    flanks (at least :data:`MIN_POINTS` / 4 each more than half a radius aside). One
-    unknown, so the flanks suffice where a free circle's 200 degrees are not there (a
-    root's side lying on the brainstem, whose surface there is the brainstem's)."""
-    across = np.cross(normal, tangent)
-    d = points - origin
-    x, y = d @ across, d @ normal
-    shift = 0.0
-    for _ in range(2):
-        for _step in range(10):
-            rho = np.maximum(np.hypot(x - shift, y), 1e-9)
-            jac = -(x - shift) / rho
-            step = -float(jac @ (rho - radius)) / max(float(jac @ jac), 1e-9)
-            shift += step
-            if abs(step) < 1e-5:
-                break
-        residual = np.hypot(x - shift, y) - radius
-        mad = 1.4826 * np.median(np.abs(residual - np.median(residual)))
-        keep = np.abs(residual) <= max(3.0 * mad, 0.05)
-        if keep.all():
-            break
-        x, y = x[keep], y[keep]
-    flank = MIN_POINTS // 4
-    if max(np.count_nonzero(x - shift > 0.5 * radius),
-           np.count_nonzero(x - shift < -0.5 * radius)) < flank or len(x) < MIN_POINTS or \
-            abs(shift) > MAX_SHIFT_RADII * radius + MAX_SHIFT_MM:
-        return None
-    return shift
-
-
-def _on_support(line: np.ndarray, radii: np.ndarray, ok: np.ndarray, surface: np.ndarray,
-                support: Support) -> np.ndarray:
-    """``line`` with each end's unfitted stations (before the first fitted section) put on
-    the support where the tube lies on it: a root's first millimetre or two lies on the
-    brainstem, whose label merges with the root's there, so no free circle fits (too
-    little of the root's own surface) and the skeleton's line there cuts the root's turn.
-    Where the first fitted section's centre lies a radius (within :data:`ON_SUPPORT_MM`)
-    off the support, each such station's centre is sought on the support's surface offset
-    by that radius, at the shift across the root that best fits the slab's vertices with a
-    circle of that radius (:func:`_lateral`; the root's end cap, the vertices within
-    :data:`SLAB_MM` / 2 of the end along its heading, left out); stations where none fits
-    move with their neighbours.
-
-    Parameters
-    ----------
-    line : (n, 3) float, world mm
-    radii : (n,) float, mm
-        Fitted radii (smoothed; defined everywhere).
-    ok : (n,) bool
-        Stations with a fitted section (at least one).
-    surface : (v, 3) float, world mm
-        The label's own surface (:func:`surface_of`).
-    support : Support
-    """
-    out = np.array(line)
-    for flip in (False, True):
-        run = out[::-1] if flip else out           # a view: changes go to ``out``
-        fitted = ok[::-1] if flip else ok
-        r = radii[::-1] if flip else radii
-        first = int(np.argmax(fitted))
-        if first == 0:
-            continue
-        closest, normal = support(run[:first + 1])
-        height = np.einsum("ij,ij->i", run[:first + 1] - closest, normal)
-        if abs(height[first] - r[first]) > ON_SUPPORT_MM:
-            continue
-        tangent = curve.tangents(run)
-        own = surface[(surface - run[0]) @ tangent[0] > 0.5 * SLAB_MM]
-        s = curve.arc_length(run)
-        moved, offsets = [first], [np.zeros(3)]
-        for j in range(first):
-            n = normal[j]
-            t = tangent[j] - (tangent[j] @ n) * n
-            t /= np.linalg.norm(t)
-            origin = closest[j] + r[first] * n
-            d = own - origin
-            along = d @ t
-            near = (np.abs(along) <= SLAB_MM) & (
-                np.linalg.norm(d - along[:, None] * t, axis=1) < 2.0 * r[first] + 1.0)
-            if np.count_nonzero(near) < MIN_POINTS:
-                continue
-            shift = _lateral(own[near], origin, t, n, float(r[first]))
-            if shift is not None:
-                moved.append(j)
-                offsets.append(origin + shift * np.cross(n, t) - run[j])
-        if len(moved) > 1:
-            order = np.argsort(moved)
-            at, offsets = s[np.array(moved)[order]], np.array(offsets)[order]
-            shift_all = np.stack([np.interp(s[:first], at, offsets[:, c]) for c in range(3)],
-                                 axis=1)
-            run[:first] += shift_all
-    return out
-
-
 def _smoothed(line: np.ndarray, radii: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The fitted centres through a cubic smoothing spline (a residual of
     :data:`CENTRE_NOISE_MM` a point: the sections' scatter, which would otherwise lengthen
@@ -290,8 +182,8 @@ def _smoothed(line: np.ndarray, radii: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return out, np.interp(u, s / s[-1], radii)
 
 
-def refine(points: np.ndarray, radii: np.ndarray, surface: np.ndarray,
-           support: Support | None = None) -> tuple[np.ndarray, np.ndarray]:
+def refine(points: np.ndarray, radii: np.ndarray, surface: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray]:
     """A tube's centerline and radii fitted to its own surface (steps 3-4 above).
 
     Parameters
@@ -302,9 +194,6 @@ def refine(points: np.ndarray, radii: np.ndarray, surface: np.ndarray,
         Its radii (the guesses that bound each section's fit).
     surface : (v, 3) float, world mm
         :func:`surface_of`'s vertices.
-    support : Support, optional
-        A surface the tube's ends may lie on (a nerve root's brainstem): an end lying on it
-        has its unfitted stations fitted on it (:func:`_on_support`).
 
     Returns
     -------
@@ -351,10 +240,7 @@ def refine(points: np.ndarray, radii: np.ndarray, surface: np.ndarray,
     smooth = np.array([np.median(fitted_r[ok & (np.abs(s - c) <= half)])
                        if np.any(ok & (np.abs(s - c) <= half)) else np.nan for c in s])
     have = np.isfinite(smooth)
-    radii = np.interp(s, s[have], smooth[have])
-    if support is not None:
-        line = _on_support(line, radii, ok, surface, support)
-    return _smoothed(line, radii)
+    return _smoothed(line, np.interp(s, s[have], smooth[have]))
 
 
 def surface_rms_mm(points: np.ndarray, radii: np.ndarray, surface: np.ndarray) -> float | None:
