@@ -24,7 +24,9 @@ unchanged up to contacts carrying less than :data:`FORCE_TOL_N`. The answer is a
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +35,8 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
 from mvd_sim.mechanics.contacts import ContactSet, detect
+from mvd_sim.mechanics.ldl_kernels import (elimination_tree, ldl_factor, ldl_solve,
+                                          merged_upper, permuted_upper)
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.surface import BrainstemSurface
 
@@ -127,50 +131,132 @@ class _Rows:
         return rows[keep], cols[keep], block[keep]
 
 
-class _Factor:
-    """Sparse LDL^T solves of the Newton systems of one solve (QDLDL: an approximate minimum
-    degree ordering and the elimination tree once per sparsity pattern, then only the
-    numbers). The static stiffness is fixed; the contacts add a pattern that stays the same
-    while the active set does, so near convergence each system reuses the symbolic
-    analysis of the one before.
+@dataclass
+class FactorCounts:
+    """How often :class:`_Factor` did each part of its work in this process (a test reads
+    the differences; nothing else depends on them).
 
-    Parameters
+    Attributes
     ----------
-    static : (n_free, n_free) sparse matrix
-        The static stiffness on the free DOFs (symmetric).
+    orderings : int
+        Fill-reducing orderings made (one per static sparsity pattern: per model, or
+        fewer where models share one).
+    trees : int
+        Elimination trees made (one per new sparsity pattern of a model's systems).
+    factorisations : int
+        Numeric factorisations (one per Newton system).
+    pivoted : int
+        Systems an unpivoted LDL^T could not factor, solved by LU with pivoting.
     """
+
+    orderings: int = 0
+    trees: int = 0
+    factorisations: int = 0
+    pivoted: int = 0
+
+
+#: This process's counts (:class:`FactorCounts`).
+FACTOR_COUNTS = FactorCounts()
+
+
+def _ordering(n: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """(n,) approximate minimum degree ordering of a symmetric pattern given by its upper
+    triangle's entries (QDLDL's, read off a factorisation of a diagonally dominant matrix
+    of that pattern), kept for the last :data:`_ORDERINGS_KEPT` patterns asked (the
+    planner's candidates with as many pads share one)."""
+    key = hashlib.blake2b(np.int64(n).tobytes() + rows.tobytes() + cols.tobytes(),
+                          digest_size=16).digest()
+    perm = _ORDERINGS.pop(key, None)
+    if perm is None:
+        pattern = sp.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+        pattern = sp.triu(pattern + sp.diags(np.full(n, n + 1.0)), format="csc")
+        perm = np.asarray(qdldl.Solver(pattern, upper=True).factors()[2], dtype=np.intp)
+        FACTOR_COUNTS.orderings += 1
+        while len(_ORDERINGS) >= _ORDERINGS_KEPT:
+            _ORDERINGS.pop(next(iter(_ORDERINGS)))
+    _ORDERINGS[key] = perm
+    return perm
+
+
+_ORDERINGS: dict[bytes, np.ndarray] = {}
+_ORDERINGS_KEPT = 16
+
+
+class _Analysis:
+    """What every Newton system of one model shares: the static stiffness on the free DOFs
+    (its upper triangle permuted, :func:`~mvd_sim.mechanics.ldl_kernels.permuted_upper`),
+    its ordering (:func:`_ordering` of the static pattern: the contacts' entries add a
+    little fill to it, but it then holds for every system of the model), and the
+    elimination tree of the last sparsity pattern met."""
 
     def __init__(self, static: sp.spmatrix):
         upper = sp.triu(static, format="coo")
-        self.n = static.shape[0]
-        self.rows, self.cols, self.values = upper.row, upper.col, upper.data
-        self._solver, self._pattern = None, None
+        n = static.shape[0]
+        rows, cols = upper.row.astype(np.intp), upper.col.astype(np.intp)
+        self.perm = _ordering(n, rows, cols)
+        self.where = np.empty(n, dtype=np.intp)
+        self.where[self.perm] = np.arange(n)
+        self.static = permuted_upper(n, self.where, rows, cols, upper.data)
+        self.pattern: tuple[np.ndarray, np.ndarray] | None = None
+        self.tree: tuple[np.ndarray, np.ndarray] | None = None
+
+    def tree_of(self, indptr: np.ndarray, indices: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """The elimination tree and column counts of a permuted upper pattern."""
+        if self.pattern is None or not (np.array_equal(indptr, self.pattern[0])
+                                        and np.array_equal(indices, self.pattern[1])):
+            self.pattern, self.tree = (indptr, indices), elimination_tree(indptr, indices)
+            FACTOR_COUNTS.trees += 1
+        return self.tree
+
+
+# per model (a value), what its systems share; every solve of a model (pulse phases,
+# sweeps) uses one ordering
+_ANALYSES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+class _Factor:
+    """Sparse LDL^T solves of the Newton systems of one model: the static stiffness plus
+    the contacts' terms. The ordering (approximate minimum degree on the static pattern)
+    is made once per model and kept for every system of every solve of it; a new sparsity
+    pattern (the contacts between rods couple new nodes at about every other step) costs
+    only its elimination tree (:mod:`mvd_sim.mechanics.ldl_kernels`), then the numbers are
+    factorised. The answers do not depend on which systems came before.
+
+    Parameters
+    ----------
+    model : MechanicalModel
+    """
+
+    def __init__(self, model: MechanicalModel):
+        analysis = _ANALYSES.get(model)
+        if analysis is None:
+            free = model.free
+            analysis = _ANALYSES.setdefault(model, _Analysis(model.stiffness[free][:, free]))
+        self.analysis = analysis
+        self.n = len(analysis.perm)
 
     def solve(self, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
               rhs: np.ndarray) -> np.ndarray:
         """``(static + sum of parts) x = rhs``; each part is upper-triangle entries
         (rows, columns, values) of a symmetric term."""
-        rows = np.concatenate([self.rows] + [p[0] for p in parts])
-        cols = np.concatenate([self.cols] + [p[1] for p in parts])
-        values = np.concatenate([self.values] + [p[2] for p in parts])
-        matrix = sp.csc_matrix((values, (rows, cols)), shape=(self.n, self.n))
-        matrix.sum_duplicates()
-        pattern = (matrix.indptr, matrix.indices)
-        try:
-            if self._pattern is not None and np.array_equal(pattern[0], self._pattern[0]) \
-                    and np.array_equal(pattern[1], self._pattern[1]):
-                self._solver.update(matrix, upper=True)
-            else:
-                self._solver, self._pattern = qdldl.Solver(matrix, upper=True), pattern
-            x = self._solver.solve(rhs)
-        except ValueError:  # a zero pivot: the system is singular without pivoting
-            x = np.full(self.n, np.nan)
-        if np.all(np.isfinite(x)):
-            return x
+        rows = np.concatenate([p[0] for p in parts]).astype(np.intp, copy=False)
+        cols = np.concatenate([p[1] for p in parts]).astype(np.intp, copy=False)
+        values = np.concatenate([p[2] for p in parts]).astype(float, copy=False)
+        a = self.analysis
+        indptr, indices, data = merged_upper(a.where, *a.static, rows, cols, values)
+        parent, counts = a.tree_of(indptr, indices)
+        l_ptr, l_idx, l_val, d_inv, ok = ldl_factor(indptr, indices, data, parent, counts)
+        FACTOR_COUNTS.factorisations += 1
+        if ok:
+            x = ldl_solve(l_ptr, l_idx, l_val, d_inv, a.perm, np.ascontiguousarray(rhs))
+            if np.all(np.isfinite(x)):
+                return x
         # an indefinite Newton system (the softening curvature term far from equilibrium)
         # can break an unpivoted LDL^T; LU with partial pivoting solves it
-        self._pattern = None
-        full = matrix + sp.triu(matrix, k=1).T
+        FACTOR_COUNTS.pivoted += 1
+        upper = sp.csc_matrix((data, indices, indptr), shape=(self.n, self.n))
+        full = (upper + sp.triu(upper, k=1).T).tocsc()[a.where][:, a.where]
         return spsolve(full.tocsc(), rhs, permc_spec="NATURAL")
 
 
@@ -356,7 +442,7 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
     load = np.zeros(n) if load is None else load
     k_static = model.stiffness
     f_static = k_static @ offset + load + model.sling_force(offset)
-    factor = _Factor(k_static[free][:, free])
+    factor = _Factor(model)
     previous_key, contacts = None, None
     for iteration in range(1, max_iter + 1):
         if contacts is None:
