@@ -6,9 +6,12 @@ the pulse: ``MechanicalModel.sling_force``), and a piecewise quadratic penalty f
 contact the model's laws find (:mod:`mvd_sim.mechanics.contacts`).
 Each iteration detects contacts in the current configuration, linearises their gaps about it
 (normals and closest points updated: a contact can slide and open), and solves the resulting
-sparse symmetric system exactly (an LDL^T factorisation, :class:`_Factor`, whose symbolic
-analysis is reused while the contacts' sparsity pattern holds): Gauss-Newton while the active set changes, Newton (with the
-softening curvature term of tube-on-tube contacts) once it has settled. Each step is
+sparse symmetric system exactly (an LDL^T factorisation, :class:`_Factor`, on one ordering
+per model: a new contact pattern costs only its elimination tree): Gauss-Newton while the
+active set changes, Newton (with the softening curvature term of tube-on-tube contacts) once
+it has settled; where two whole steps on one active set are parallel and shrink
+geometrically (a linear tail: the matrix lacks a pad's rim share and the soft-min sharing),
+the step is taken to where the tail's steps add up to (:func:`_tail_ratio`). Each step is
 globalised by a line search on the energy's slope along it (:func:`_line_search`): a step
 that would drive nodes through contacts it did not include is cut where the slope of the
 contacts' piecewise linear model vanishes, so the active set does not cycle (the damping
@@ -49,6 +52,8 @@ FORCE_TOL_N = 2e-5  # contacts carrying less may flicker at convergence (contact
 SLOPE_SHARE = 0.5  # a step ends where the energy's slope along it is at most this share
 MIN_STEP = 1.0 / 64  # the shortest step the line search tries (taken whatever it gives)
 REFRESH_MM = 1e-3  # the brainstem's planes are checked once updates are under this (mm)
+TAIL_COSINE = 0.999  # two whole steps this parallel, shrinking by a ratio in TAIL_RATIOS,
+TAIL_RATIOS = (0.5, 0.995)  # are a linear tail (:func:`_tail_ratio`)
 
 
 @dataclass(frozen=True, eq=False)
@@ -392,6 +397,21 @@ def _line_search(model: MechanicalModel, radii: np.ndarray, surface: BrainstemSu
         alpha = max(min(cross, 0.9 * alpha), 0.1 * alpha, MIN_STEP)
 
 
+def _tail_ratio(step: np.ndarray, previous: np.ndarray | None) -> float | None:
+    """The ratio of ``step`` to ``previous`` (the whole step taken before it, on the same
+    active set) where the two are parallel (cosine over :data:`TAIL_COSINE`) and it lies in
+    :data:`TAIL_RATIOS`: the Newton matrix then misses part of the stiffness along one mode
+    (a pad's rim share, the soft-min sharing are not in it), and the steps shrink
+    geometrically (a linear tail) toward ``step / (1 - ratio)`` from here. None otherwise."""
+    if previous is None:
+        return None
+    norm, before = float(np.linalg.norm(step)), float(np.linalg.norm(previous))
+    if norm == 0.0 or before == 0.0 or float(step @ previous) < TAIL_COSINE * norm * before:
+        return None
+    ratio = norm / before
+    return ratio if TAIL_RATIOS[0] <= ratio <= TAIL_RATIOS[1] else None
+
+
 def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = None,
           offset: np.ndarray | None = None, load: np.ndarray | None = None, *,
           surface: BrainstemSurface | None = None, tol_mm: float = 1e-4,
@@ -443,7 +463,7 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
     k_static = model.stiffness
     f_static = k_static @ offset + load + model.sling_force(offset)
     factor = _Factor(model)
-    previous_key, contacts = None, None
+    previous_key, contacts, tail = None, None, None
     for iteration in range(1, max_iter + 1):
         if contacts is None:
             configuration = model.configuration(u, radii)
@@ -478,10 +498,16 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
                                 free)
         if step is None or float(gradient @ step) >= 0.0:
             step = _newton_step(factor, parts, rhs, u, free)
+        ratio = _tail_ratio(step, tail) if same else None
+        tail = None
+        if ratio is not None:   # a linear tail: go to where its steps add up to
+            step = step / (1.0 - ratio)
         size = float(np.max(np.abs(step), initial=0.0))
         previous_key = key
         u, contacts, alpha = _line_search(model, radii, surface, u, step, contacts, elastic,
                                           float(gradient @ step), size < tol_mm)
+        if same and alpha == 1.0 and ratio is None:
+            tail = step
         _log.info("equilibrium: iteration %d of at most %d, update %.1e mm (step %.2f), "
                   "%d dofs", iteration, max_iter, size, alpha, n_free)
         if size < REFRESH_MM and same:

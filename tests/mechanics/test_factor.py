@@ -123,3 +123,14 @@ def test_a_sweep_orders_once_and_answers_as_fresh_factorisations(scene_of, monke
             matrix = matrix + term + sp.triu(term, k=1).T
         exact = spsolve(matrix.tocsc(), rhs)
         assert np.abs(x - exact).max() < 1e-8 * np.abs(exact).max()
+
+
+def test_a_linear_tail_is_recognised_by_parallel_shrinking_steps():
+    rng = np.random.default_rng(1)
+    step = rng.normal(size=50)
+    assert solver._tail_ratio(0.9 * step, step) == pytest.approx(0.9)
+    assert solver._tail_ratio(0.9 * step, None) is None
+    assert solver._tail_ratio(0.3 * step, step) is None        # converging fast: Newton's
+    assert solver._tail_ratio(step, step) is None              # not shrinking
+    assert solver._tail_ratio(0.9 * step + 0.1 * rng.normal(size=50), step) is None
+    assert solver._tail_ratio(-0.9 * step, step) is None       # turning back
