@@ -202,17 +202,21 @@ class _Analysis:
         self.where = np.empty(n, dtype=np.intp)
         self.where[self.perm] = np.arange(n)
         self.static = permuted_upper(n, self.where, rows, cols, upper.data)
-        self.pattern: tuple[np.ndarray, np.ndarray] | None = None
-        self.tree: tuple[np.ndarray, np.ndarray] | None = None
+        # (indptr, indices, tree) of the last pattern, replaced as one object, so that
+        # solves of one model in several threads never read one's pattern with another's tree
+        self._last: tuple | None = None
 
     def tree_of(self, indptr: np.ndarray, indices: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray]:
         """The elimination tree and column counts of a permuted upper pattern."""
-        if self.pattern is None or not (np.array_equal(indptr, self.pattern[0])
-                                        and np.array_equal(indices, self.pattern[1])):
-            self.pattern, self.tree = (indptr, indices), elimination_tree(indptr, indices)
-            FACTOR_COUNTS.trees += 1
-        return self.tree
+        last = self._last
+        if last is not None and np.array_equal(indptr, last[0]) \
+                and np.array_equal(indices, last[1]):
+            return last[2]
+        tree = elimination_tree(indptr, indices)
+        self._last = (indptr, indices, tree)
+        FACTOR_COUNTS.trees += 1
+        return tree
 
 
 # per model (a value), what its systems share; every solve of a model (pulse phases,
