@@ -230,11 +230,7 @@ def _contact_and_dataset(old: _Worker, new: _Worker) -> None:
     rates: dict[str, list[float]] = {"old": [], "new": []}
     for start in range(0, 3 * DATASET_CASES, DATASET_CASES):
         for label, w in (("old", old), ("new", new)):
-            answer = w.ask("dataset", str(start))
-            if "error" in answer:
-                print(f"dataset in one process, {label}: {answer['error'][:100]}", flush=True)
-                return
-            rates[label] += [DATASET_CASES / t for t in answer["times"]]
+            rates[label] += [DATASET_CASES / t for t in w.ask("dataset", str(start))["times"]]
     best = {k: max(v) for k, v in rates.items()}
     med = {k: _median(v) for k, v in rates.items()}
     print(f"dataset in one process (seed 1, shards of {DATASET_CASES}), cases/s best / median: "
