@@ -169,6 +169,8 @@ def _ordering(n: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     triangle's entries (QDLDL's, read off a factorisation of a diagonally dominant matrix
     of that pattern), kept for the last :data:`_ORDERINGS_KEPT` patterns asked (the
     planner's candidates with as many pads share one)."""
+    if n == 0:   # nothing free (qdldl refuses an empty matrix)
+        return np.empty(0, dtype=np.intp)
     key = hashlib.blake2b(np.int64(n).tobytes() + rows.tobytes() + cols.tobytes(),
                           digest_size=16).digest()
     perm = _ORDERINGS.pop(key, None)

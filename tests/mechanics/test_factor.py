@@ -7,10 +7,12 @@ import pytest
 import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
+from mvd_sim.core.materials import DEFAULT_MATERIALS
 from mvd_sim.mechanics import solver
 from mvd_sim.mechanics import sweep as pulse_sweep
 from mvd_sim.mechanics.ldl_kernels import (elimination_tree, ldl_factor, ldl_solve,
                                            merged_upper, permuted_upper)
+from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.simulate import build_model, start_displacement
 
 
@@ -134,3 +136,14 @@ def test_a_linear_tail_is_recognised_by_parallel_shrinking_steps():
     assert solver._tail_ratio(step, step) is None              # not shrinking
     assert solver._tail_ratio(0.9 * step + 0.1 * rng.normal(size=50), step) is None
     assert solver._tail_ratio(-0.9 * step, step) is None       # turning back
+
+
+def test_a_model_with_nothing_free_is_solved(scene_of, clamped_rod):
+    """Every node clamped: no DOF to solve for, and no ordering to make."""
+    points = np.linspace([70.0, 0.0, 0.0], [70.0, 4.0, 0.0], 5)
+    rod = clamped_rod("held", points)
+    rod.clamped[:] = True
+    model = MechanicalModel([rod], [], scene_of("atlas_default_right").brainstem,
+                            DEFAULT_MATERIALS)
+    result = solver.solve(model, np.full(5, 0.5))
+    assert result.success and np.all(result.u == 0.0)
