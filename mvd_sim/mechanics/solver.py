@@ -224,12 +224,44 @@ class _Analysis:
 # per model (a value), what its systems share; every solve of a model (pulse phases,
 # sweeps) uses one ordering
 _ANALYSES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# and across models with one static stiffness (the same rods, materials and number of pads:
+# the planner's candidates, a pad tried again elsewhere), the last few
+_SHARED: dict[tuple, _Analysis] = {}
+_SHARED_KEPT = 8
+
+
+def _static_key(model: MechanicalModel) -> tuple | None:
+    """What the static stiffness on the free DOFs is made of: the rods (as objects: a
+    scene's rods are made once), the materials and the number of pads; None for a model
+    with slings or bands, whose springs it also holds."""
+    if model.slings or model.bands:
+        return None
+    return (tuple(model.rods), model.materials, len(model.sponges))
+
+
+def _analysis(model: MechanicalModel) -> _Analysis:
+    """The model's :class:`_Analysis`, made once and shared with models of the same static
+    stiffness."""
+    analysis = _ANALYSES.get(model)
+    if analysis is not None:
+        return analysis
+    key = _static_key(model)
+    analysis = _SHARED.pop(key, None) if key is not None else None
+    if analysis is None:
+        free = model.free
+        analysis = _Analysis(model.stiffness[free][:, free])
+    if key is not None:
+        while len(_SHARED) >= _SHARED_KEPT:
+            _SHARED.pop(next(iter(_SHARED)))
+        _SHARED[key] = analysis
+    return _ANALYSES.setdefault(model, analysis)
 
 
 class _Factor:
     """Sparse LDL^T solves of the Newton systems of one model: the static stiffness plus
     the contacts' terms. The ordering (approximate minimum degree on the static pattern)
-    is made once per model and kept for every system of every solve of it; a new sparsity
+    is made once per model (or static stiffness: :func:`_analysis`) and kept for every
+    system of every solve of it; a new sparsity
     pattern (the contacts between rods couple new nodes at about every other step) costs
     only its elimination tree (:mod:`mvd_sim.mechanics.ldl_kernels`), then the numbers are
     factorised. The answers do not depend on which systems came before.
@@ -240,12 +272,8 @@ class _Factor:
     """
 
     def __init__(self, model: MechanicalModel):
-        analysis = _ANALYSES.get(model)
-        if analysis is None:
-            free = model.free
-            analysis = _ANALYSES.setdefault(model, _Analysis(model.stiffness[free][:, free]))
-        self.analysis = analysis
-        self.n = len(analysis.perm)
+        self.analysis = _analysis(model)
+        self.n = len(self.analysis.perm)
 
     def solve(self, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
               rhs: np.ndarray) -> np.ndarray:

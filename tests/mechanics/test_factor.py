@@ -94,6 +94,7 @@ def test_a_sweep_orders_once_and_answers_as_fresh_factorisations(scene_of, monke
     scene = scene_of("multi_aica_pica_right")
     model = build_model(scene)
     monkeypatch.setattr(solver, "_ORDERINGS", {})
+    monkeypatch.setattr(solver, "_SHARED", {})
     systems = []
     solve = solver._Factor.solve
 
@@ -117,6 +118,7 @@ def test_a_sweep_orders_once_and_answers_as_fresh_factorisations(scene_of, monke
     static = model.stiffness[model.free][:, model.free]
     for parts, rhs, x in systems[1:again:3]:
         monkeypatch.setattr(solver, "_ORDERINGS", {})
+        monkeypatch.setattr(solver, "_SHARED", {})
         solver._ANALYSES.pop(model)
         assert np.array_equal(solver._Factor(model).solve(parts, rhs), x)
         matrix = static.copy()
@@ -147,3 +149,20 @@ def test_a_model_with_nothing_free_is_solved(scene_of, clamped_rod):
                             DEFAULT_MATERIALS)
     result = solver.solve(model, np.full(5, 0.5))
     assert result.success and np.all(result.u == 0.0)
+
+
+def test_models_of_one_static_stiffness_share_their_analysis(case_of, monkeypatch):
+    """Two models of a case's rods with a pad each (elsewhere) have one static stiffness:
+    the second takes the first's analysis; a model with another number of pads does not."""
+    from mvd_sim.scenario import SpongeSpec
+    from mvd_sim.surgery.pads import place_sponges
+
+    scene = case_of("aica_as_moderate_right").scene
+    monkeypatch.setattr(solver, "_SHARED", {})
+    models = []
+    for where in (3.0, 6.0):
+        bodies, _ = place_sponges(scene, [SpongeSpec(diameter_mm=2.0, s_mm=where)])
+        models.append(build_model(scene, bodies))
+    first, second = (solver._Factor(m).analysis for m in models)
+    assert second is first
+    assert solver._Factor(build_model(scene)).analysis is not first
