@@ -6,9 +6,12 @@ the pulse: ``MechanicalModel.sling_force``), and a piecewise quadratic penalty f
 contact the model's laws find (:mod:`mvd_sim.mechanics.contacts`).
 Each iteration detects contacts in the current configuration, linearises their gaps about it
 (normals and closest points updated: a contact can slide and open), and solves the resulting
-sparse symmetric system exactly (an LDL^T factorisation, :class:`_Factor`, whose symbolic
-analysis is reused while the contacts' sparsity pattern holds): Gauss-Newton while the active set changes, Newton (with the
-softening curvature term of tube-on-tube contacts) once it has settled. Each step is
+sparse symmetric system exactly (an LDL^T factorisation, :class:`_Factor`, on one ordering
+per model: a new contact pattern costs only its elimination tree): Gauss-Newton while the
+active set changes, Newton (with the softening curvature term of tube-on-tube contacts) once
+it has settled; where two whole steps on one active set are parallel and shrink
+geometrically (a linear tail: the matrix lacks a pad's rim share and the soft-min sharing),
+the step is taken to where the tail's steps add up to (:func:`_tail_ratio`). Each step is
 globalised by a line search on the energy's slope along it (:func:`_line_search`): a step
 that would drive nodes through contacts it did not include is cut where the slope of the
 contacts' piecewise linear model vanishes, so the active set does not cycle (the damping
@@ -24,7 +27,9 @@ unchanged up to contacts carrying less than :data:`FORCE_TOL_N`. The answer is a
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +38,8 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
 from mvd_sim.mechanics.contacts import ContactSet, detect
+from mvd_sim.mechanics.ldl_kernels import (elimination_tree, ldl_factor, ldl_solve,
+                                          merged_upper, permuted_upper)
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.surface import BrainstemSurface
 
@@ -45,6 +52,8 @@ FORCE_TOL_N = 2e-5  # contacts carrying less may flicker at convergence (contact
 SLOPE_SHARE = 0.5  # a step ends where the energy's slope along it is at most this share
 MIN_STEP = 1.0 / 64  # the shortest step the line search tries (taken whatever it gives)
 REFRESH_MM = 1e-3  # the brainstem's planes are checked once updates are under this (mm)
+TAIL_COSINE = 0.999  # two whole steps this parallel, shrinking by a ratio in TAIL_RATIOS,
+TAIL_RATIOS = (0.5, 0.995)  # are a linear tail (:func:`_tail_ratio`)
 
 
 @dataclass(frozen=True, eq=False)
@@ -127,50 +136,166 @@ class _Rows:
         return rows[keep], cols[keep], block[keep]
 
 
-class _Factor:
-    """Sparse LDL^T solves of the Newton systems of one solve (QDLDL: an approximate minimum
-    degree ordering and the elimination tree once per sparsity pattern, then only the
-    numbers). The static stiffness is fixed; the contacts add a pattern that stays the same
-    while the active set does, so near convergence each system reuses the symbolic
-    analysis of the one before.
+@dataclass
+class FactorCounts:
+    """How often :class:`_Factor` did each part of its work in this process (a test reads
+    the differences; nothing else depends on them).
 
-    Parameters
+    Attributes
     ----------
-    static : (n_free, n_free) sparse matrix
-        The static stiffness on the free DOFs (symmetric).
+    orderings : int
+        Fill-reducing orderings made (one per static sparsity pattern: per model, or
+        fewer where models share one).
+    trees : int
+        Elimination trees made (one per new sparsity pattern of a model's systems).
+    factorisations : int
+        Numeric factorisations (one per Newton system).
+    pivoted : int
+        Systems an unpivoted LDL^T could not factor, solved by LU with pivoting.
     """
+
+    orderings: int = 0
+    trees: int = 0
+    factorisations: int = 0
+    pivoted: int = 0
+
+
+#: This process's counts (:class:`FactorCounts`).
+FACTOR_COUNTS = FactorCounts()
+
+
+def _ordering(n: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """(n,) approximate minimum degree ordering of a symmetric pattern given by its upper
+    triangle's entries (QDLDL's, read off a factorisation of a diagonally dominant matrix
+    of that pattern), kept for the last :data:`_ORDERINGS_KEPT` patterns asked (the
+    planner's candidates with as many pads share one)."""
+    if n == 0:   # nothing free (qdldl refuses an empty matrix)
+        return np.empty(0, dtype=np.intp)
+    key = hashlib.blake2b(np.int64(n).tobytes() + rows.tobytes() + cols.tobytes(),
+                          digest_size=16).digest()
+    perm = _ORDERINGS.pop(key, None)
+    if perm is None:
+        pattern = sp.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+        pattern = sp.triu(pattern + sp.diags(np.full(n, n + 1.0)), format="csc")
+        perm = np.asarray(qdldl.Solver(pattern, upper=True).factors()[2], dtype=np.intp)
+        FACTOR_COUNTS.orderings += 1
+        while len(_ORDERINGS) >= _ORDERINGS_KEPT:
+            _ORDERINGS.pop(next(iter(_ORDERINGS)))
+    _ORDERINGS[key] = perm
+    return perm
+
+
+_ORDERINGS: dict[bytes, np.ndarray] = {}
+_ORDERINGS_KEPT = 16
+
+
+class _Analysis:
+    """What every Newton system of one model shares: the static stiffness on the free DOFs
+    (its upper triangle permuted, :func:`~mvd_sim.mechanics.ldl_kernels.permuted_upper`),
+    its ordering (:func:`_ordering` of the static pattern: the contacts' entries add a
+    little fill to it, but it then holds for every system of the model), and the
+    elimination tree of the last sparsity pattern met."""
 
     def __init__(self, static: sp.spmatrix):
         upper = sp.triu(static, format="coo")
-        self.n = static.shape[0]
-        self.rows, self.cols, self.values = upper.row, upper.col, upper.data
-        self._solver, self._pattern = None, None
+        n = static.shape[0]
+        rows, cols = upper.row.astype(np.intp), upper.col.astype(np.intp)
+        self.perm = _ordering(n, rows, cols)
+        self.where = np.empty(n, dtype=np.intp)
+        self.where[self.perm] = np.arange(n)
+        self.static = permuted_upper(n, self.where, rows, cols, upper.data)
+        # (indptr, indices, tree) of the last pattern, replaced as one object, so that
+        # solves of one model in several threads never read one's pattern with another's tree
+        self._last: tuple | None = None
+
+    def tree_of(self, indptr: np.ndarray, indices: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """The elimination tree and column counts of a permuted upper pattern."""
+        last = self._last
+        if last is not None and np.array_equal(indptr, last[0]) \
+                and np.array_equal(indices, last[1]):
+            return last[2]
+        tree = elimination_tree(indptr, indices)
+        self._last = (indptr, indices, tree)
+        FACTOR_COUNTS.trees += 1
+        return tree
+
+
+# per model (a value), what its systems share; every solve of a model (pulse phases,
+# sweeps) uses one ordering
+_ANALYSES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# and across models with one static stiffness (the same rods, materials and number of pads:
+# the planner's candidates, a pad tried again elsewhere), the last few
+_SHARED: dict[tuple, _Analysis] = {}
+_SHARED_KEPT = 8
+
+
+def _static_key(model: MechanicalModel) -> tuple | None:
+    """What the static stiffness on the free DOFs is made of: the rods (as objects: a
+    scene's rods are made once), the materials and the number of pads; None for a model
+    with slings or bands, whose springs it also holds."""
+    if model.slings or model.bands:
+        return None
+    return (tuple(model.rods), model.materials, len(model.sponges))
+
+
+def _analysis(model: MechanicalModel) -> _Analysis:
+    """The model's :class:`_Analysis`, made once and shared with models of the same static
+    stiffness."""
+    analysis = _ANALYSES.get(model)
+    if analysis is not None:
+        return analysis
+    key = _static_key(model)
+    analysis = _SHARED.pop(key, None) if key is not None else None
+    if analysis is None:
+        free = model.free
+        analysis = _Analysis(model.stiffness[free][:, free])
+    if key is not None:
+        while len(_SHARED) >= _SHARED_KEPT:
+            _SHARED.pop(next(iter(_SHARED)))
+        _SHARED[key] = analysis
+    return _ANALYSES.setdefault(model, analysis)
+
+
+class _Factor:
+    """Sparse LDL^T solves of the Newton systems of one model: the static stiffness plus
+    the contacts' terms. The ordering (approximate minimum degree on the static pattern)
+    is made once per model (or static stiffness: :func:`_analysis`) and kept for every
+    system of every solve of it; a new sparsity
+    pattern (the contacts between rods couple new nodes at about every other step) costs
+    only its elimination tree (:mod:`mvd_sim.mechanics.ldl_kernels`), then the numbers are
+    factorised. The answers do not depend on which systems came before.
+
+    Parameters
+    ----------
+    model : MechanicalModel
+    """
+
+    def __init__(self, model: MechanicalModel):
+        self.analysis = _analysis(model)
+        self.n = len(self.analysis.perm)
 
     def solve(self, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
               rhs: np.ndarray) -> np.ndarray:
         """``(static + sum of parts) x = rhs``; each part is upper-triangle entries
         (rows, columns, values) of a symmetric term."""
-        rows = np.concatenate([self.rows] + [p[0] for p in parts])
-        cols = np.concatenate([self.cols] + [p[1] for p in parts])
-        values = np.concatenate([self.values] + [p[2] for p in parts])
-        matrix = sp.csc_matrix((values, (rows, cols)), shape=(self.n, self.n))
-        matrix.sum_duplicates()
-        pattern = (matrix.indptr, matrix.indices)
-        try:
-            if self._pattern is not None and np.array_equal(pattern[0], self._pattern[0]) \
-                    and np.array_equal(pattern[1], self._pattern[1]):
-                self._solver.update(matrix, upper=True)
-            else:
-                self._solver, self._pattern = qdldl.Solver(matrix, upper=True), pattern
-            x = self._solver.solve(rhs)
-        except ValueError:  # a zero pivot: the system is singular without pivoting
-            x = np.full(self.n, np.nan)
-        if np.all(np.isfinite(x)):
-            return x
+        rows = np.concatenate([p[0] for p in parts]).astype(np.intp, copy=False)
+        cols = np.concatenate([p[1] for p in parts]).astype(np.intp, copy=False)
+        values = np.concatenate([p[2] for p in parts]).astype(float, copy=False)
+        a = self.analysis
+        indptr, indices, data = merged_upper(a.where, *a.static, rows, cols, values)
+        parent, counts = a.tree_of(indptr, indices)
+        l_ptr, l_idx, l_val, d_inv, ok = ldl_factor(indptr, indices, data, parent, counts)
+        FACTOR_COUNTS.factorisations += 1
+        if ok:
+            x = ldl_solve(l_ptr, l_idx, l_val, d_inv, a.perm, np.ascontiguousarray(rhs))
+            if np.all(np.isfinite(x)):
+                return x
         # an indefinite Newton system (the softening curvature term far from equilibrium)
         # can break an unpivoted LDL^T; LU with partial pivoting solves it
-        self._pattern = None
-        full = matrix + sp.triu(matrix, k=1).T
+        FACTOR_COUNTS.pivoted += 1
+        upper = sp.csc_matrix((data, indices, indptr), shape=(self.n, self.n))
+        full = (upper + sp.triu(upper, k=1).T).tocsc()[a.where][:, a.where]
         return spsolve(full.tocsc(), rhs, permc_spec="NATURAL")
 
 
@@ -306,6 +431,21 @@ def _line_search(model: MechanicalModel, radii: np.ndarray, surface: BrainstemSu
         alpha = max(min(cross, 0.9 * alpha), 0.1 * alpha, MIN_STEP)
 
 
+def _tail_ratio(step: np.ndarray, previous: np.ndarray | None) -> float | None:
+    """The ratio of ``step`` to ``previous`` (the whole step taken before it, on the same
+    active set) where the two are parallel (cosine over :data:`TAIL_COSINE`) and it lies in
+    :data:`TAIL_RATIOS`: the Newton matrix then misses part of the stiffness along one mode
+    (a pad's rim share, the soft-min sharing are not in it), and the steps shrink
+    geometrically (a linear tail) toward ``step / (1 - ratio)`` from here. None otherwise."""
+    if previous is None:
+        return None
+    norm, before = float(np.linalg.norm(step)), float(np.linalg.norm(previous))
+    if norm == 0.0 or before == 0.0 or float(step @ previous) < TAIL_COSINE * norm * before:
+        return None
+    ratio = norm / before
+    return ratio if TAIL_RATIOS[0] <= ratio <= TAIL_RATIOS[1] else None
+
+
 def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = None,
           offset: np.ndarray | None = None, load: np.ndarray | None = None, *,
           surface: BrainstemSurface | None = None, tol_mm: float = 1e-4,
@@ -356,8 +496,8 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
     load = np.zeros(n) if load is None else load
     k_static = model.stiffness
     f_static = k_static @ offset + load + model.sling_force(offset)
-    factor = _Factor(k_static[free][:, free])
-    previous_key, contacts = None, None
+    factor = _Factor(model)
+    previous_key, contacts, tail = None, None, None
     for iteration in range(1, max_iter + 1):
         if contacts is None:
             configuration = model.configuration(u, radii)
@@ -392,10 +532,16 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
                                 free)
         if step is None or float(gradient @ step) >= 0.0:
             step = _newton_step(factor, parts, rhs, u, free)
+        ratio = _tail_ratio(step, tail) if same else None
+        tail = None
+        if ratio is not None:   # a linear tail: go to where its steps add up to
+            step = step / (1.0 - ratio)
         size = float(np.max(np.abs(step), initial=0.0))
         previous_key = key
         u, contacts, alpha = _line_search(model, radii, surface, u, step, contacts, elastic,
                                           float(gradient @ step), size < tol_mm)
+        if same and alpha == 1.0 and ratio is None:
+            tail = step
         _log.info("equilibrium: iteration %d of at most %d, update %.1e mm (step %.2f), "
                   "%d dofs", iteration, max_iter, size, alpha, n_free)
         if size < REFRESH_MM and same:

@@ -1,0 +1,226 @@
+"""Compiled sparse LDL^T of the solver's Newton systems, on an ordering kept per model.
+
+QDLDL's algorithm (Stellato, Banjac, Goulart et al.: an up-looking LDL^T on the elimination
+tree), written out so that the ordering is an input: the ``qdldl`` package orders every
+new sparsity pattern afresh (approximate minimum degree), which cost a plan more than the
+numbers did, as the contacts between rods change the pattern at about every other Newton
+step. Here the ordering is made once per model (:class:`mvd_sim.mechanics.solver._Factor`)
+and a new pattern costs only its elimination tree and column counts, one pass over the
+matrix. Matrices are the upper triangle of ``P A P^T`` in compressed columns (row indices
+sorted, no duplicates); ``perm[i]`` is the original index of permuted index ``i``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mvd_sim.core.compiled import INT, array, compiled
+
+__all__ = ["permuted_upper", "merged_upper", "elimination_tree", "ldl_factor", "ldl_solve"]
+
+_V = array(1, contiguous=True)
+_IDX = array(1, "intp", contiguous=True)
+
+
+@compiled(INT, _IDX, _IDX, _IDX, _V)
+def permuted_upper(n, where, rows, cols, values):
+    """The upper triangle of ``P A P^T`` as compressed columns ``(indptr, indices, data)``,
+    row indices sorted and duplicates summed (in the order given), from entries ``(rows,
+    cols, values)`` of either triangle of the symmetric ``A`` (``n`` by ``n``), each entry
+    standing for itself and its mirror; ``where[i]`` is the permuted index of index ``i``."""
+    m = len(rows)
+    r = np.empty(m, np.intp)
+    c = np.empty(m, np.intp)
+    for k in range(m):
+        a, b = where[rows[k]], where[cols[k]]
+        r[k], c[k] = min(a, b), max(a, b)
+    # bucket by row, then (stably) by column: each column's rows come out sorted
+    start = np.zeros(n + 1, np.intp)
+    for k in range(m):
+        start[r[k] + 1] += 1
+    for i in range(n):
+        start[i + 1] += start[i]
+    by_row = np.empty(m, np.intp)
+    for k in range(m):
+        by_row[start[r[k]]] = k
+        start[r[k]] += 1
+    start[:] = 0
+    for k in range(m):
+        start[c[k] + 1] += 1
+    for j in range(n):
+        start[j + 1] += start[j]
+    head = start[:n].copy()
+    by_col = np.empty(m, np.intp)
+    for t in range(m):
+        k = by_row[t]
+        by_col[head[c[k]]] = k
+        head[c[k]] += 1
+    indptr = np.zeros(n + 1, np.intp)
+    indices = np.empty(m, np.intp)
+    data = np.empty(m)
+    nnz = 0
+    for j in range(n):
+        first = nnz
+        for t in range(start[j], start[j + 1]):
+            k = by_col[t]
+            if nnz > first and indices[nnz - 1] == r[k]:
+                data[nnz - 1] += values[k]
+            else:
+                indices[nnz] = r[k]
+                data[nnz] = values[k]
+                nnz += 1
+        indptr[j + 1] = nnz
+    return indptr, indices[:nnz].copy(), data[:nnz].copy()
+
+
+@compiled(_IDX, _IDX, _IDX, _V, _IDX, _IDX, _V)
+def merged_upper(where, indptr, indices, data, rows, cols, values):
+    """:func:`permuted_upper` of a fixed matrix plus a few entries: ``(indptr, indices,
+    data)`` is the fixed one's upper triangle of ``P A P^T`` (as that function makes it),
+    ``(rows, cols, values)`` the added entries in the original indices. Each column is the
+    fixed one's entries merged with the added ones (rows sorted; a row met twice is summed:
+    the fixed value first, then the added ones in the order given)."""
+    n = len(indptr) - 1
+    m = len(rows)
+    r = np.empty(m, np.intp)
+    c = np.empty(m, np.intp)
+    start = np.zeros(n + 1, np.intp)
+    for k in range(m):
+        a, b = where[rows[k]], where[cols[k]]
+        r[k], c[k] = min(a, b), max(a, b)
+        start[c[k] + 1] += 1
+    for j in range(n):
+        start[j + 1] += start[j]
+    head = start[:n].copy()
+    order = np.empty(m, np.intp)
+    for k in range(m):
+        # insertion into its column, kept sorted by row (stable: ties keep the given order)
+        t = head[c[k]]
+        head[c[k]] += 1
+        while t > start[c[k]] and r[order[t - 1]] > r[k]:
+            order[t] = order[t - 1]
+            t -= 1
+        order[t] = k
+    out_ptr = np.zeros(n + 1, np.intp)
+    out_idx = np.empty(len(indices) + m, np.intp)
+    out_val = np.empty(len(indices) + m)
+    nnz = 0
+    for j in range(n):
+        p, t = indptr[j], start[j]
+        while p < indptr[j + 1] or t < start[j + 1]:
+            if t == start[j + 1] or (p < indptr[j + 1] and indices[p] <= r[order[t]]):
+                row, value = indices[p], data[p]
+                p += 1
+            else:
+                row, value = r[order[t]], values[order[t]]
+                t += 1
+            if nnz > out_ptr[j] and out_idx[nnz - 1] == row:
+                out_val[nnz - 1] += value
+            else:
+                out_idx[nnz] = row
+                out_val[nnz] = value
+                nnz += 1
+        out_ptr[j + 1] = nnz
+    return out_ptr, out_idx[:nnz].copy(), out_val[:nnz].copy()
+
+
+@compiled(_IDX, _IDX)
+def elimination_tree(indptr, indices):
+    """The elimination tree (``parent[i]``, -1 at a root) and the count of each column's
+    entries below the diagonal in ``L`` of an upper triangle in compressed columns."""
+    n = len(indptr) - 1
+    mark = np.empty(n, np.intp)
+    counts = np.zeros(n, np.intp)
+    parent = np.full(n, -1, np.intp)
+    for j in range(n):
+        mark[j] = j
+        for p in range(indptr[j], indptr[j + 1]):
+            i = indices[p]
+            while mark[i] != j:
+                if parent[i] == -1:
+                    parent[i] = j
+                counts[i] += 1
+                mark[i] = j
+                i = parent[i]
+    return parent, counts
+
+
+@compiled(_IDX, _IDX, _V, _IDX, _IDX)
+def ldl_factor(indptr, indices, data, parent, counts):
+    """``L`` (unit lower, strictly below the diagonal, compressed columns ``(l_ptr,
+    l_idx, l_val)``) and ``1 / D`` of ``A = L D L^T`` (the upper triangle given), and
+    whether every pivot was non-zero and finite (else the factors are not usable)."""
+    n = len(indptr) - 1
+    l_ptr = np.zeros(n + 1, np.intp)
+    for i in range(n):
+        l_ptr[i + 1] = l_ptr[i] + counts[i]
+    l_idx = np.empty(l_ptr[n], np.intp)
+    l_val = np.empty(l_ptr[n])
+    d = np.zeros(n)
+    d_inv = np.zeros(n)
+    used = np.zeros(n, np.bool_)
+    y_val = np.zeros(n)
+    y_idx = np.empty(n, np.intp)
+    buffer = np.empty(n, np.intp)
+    next_space = l_ptr[:n].copy()
+    for k in range(n):
+        n_y = 0
+        for p in range(indptr[k], indptr[k + 1]):
+            b = indices[p]
+            if b == k:
+                d[k] = data[p]
+                continue
+            y_val[b] = data[p]
+            if not used[b]:
+                used[b] = True
+                buffer[0] = b
+                n_e = 1
+                nxt = parent[b]
+                while nxt != -1 and nxt < k:
+                    if used[nxt]:
+                        break
+                    used[nxt] = True
+                    buffer[n_e] = nxt
+                    n_e += 1
+                    nxt = parent[nxt]
+                while n_e > 0:
+                    n_e -= 1
+                    y_idx[n_y] = buffer[n_e]
+                    n_y += 1
+        for t in range(n_y - 1, -1, -1):
+            col = y_idx[t]
+            end = next_space[col]
+            y_col = y_val[col]
+            for p in range(l_ptr[col], end):
+                y_val[l_idx[p]] -= l_val[p] * y_col
+            l_idx[end] = k
+            l_val[end] = y_col * d_inv[col]
+            d[k] -= y_col * l_val[end]
+            next_space[col] += 1
+            y_val[col] = 0.0
+            used[col] = False
+        if d[k] == 0.0 or not np.isfinite(d[k]):
+            return l_ptr, l_idx, l_val, d_inv, False
+        d_inv[k] = 1.0 / d[k]
+    return l_ptr, l_idx, l_val, d_inv, True
+
+
+@compiled(_IDX, _IDX, _V, _V, _IDX, _V)
+def ldl_solve(l_ptr, l_idx, l_val, d_inv, perm, rhs):
+    """``x`` of ``A x = rhs`` from the factors of ``P A P^T`` (:func:`ldl_factor`)."""
+    n = len(rhs)
+    x = np.empty(n)
+    for i in range(n):
+        x[i] = rhs[perm[i]]
+    for i in range(n):
+        for p in range(l_ptr[i], l_ptr[i + 1]):
+            x[l_idx[p]] -= l_val[p] * x[i]
+    for i in range(n):
+        x[i] *= d_inv[i]
+    for i in range(n - 1, -1, -1):
+        for p in range(l_ptr[i], l_ptr[i + 1]):
+            x[i] -= l_val[p] * x[l_idx[p]]
+    out = np.empty(n)
+    for i in range(n):
+        out[perm[i]] = x[i]
+    return out
