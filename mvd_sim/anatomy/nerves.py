@@ -207,6 +207,27 @@ def build_facial_nerve(brainstem: Brainstem, params: FacialNerveParams) -> Nerve
     return NerveBuild(tube, landmarks)
 
 
+def _shared_entry(brainstem: Brainstem, facial_start: np.ndarray, r7: float, r8: float,
+                  params: VestibulocochlearParams) -> np.ndarray:
+    """:func:`_vestibulocochlear_entry`, solved once for the last few brainstems (shape and
+    place), VII starts, radii and parameters: every atlas case of a dataset asks the same
+    (its draws change VII's cisternal course, not its start). Read-only; copy to change."""
+    key = (brainstem.shape, brainstem.origin_midline_mm.tobytes(),
+           np.asarray(facial_start, dtype=float).tobytes(), float(r7), float(r8), params)
+    entry = _ENTRIES.pop(key, None)
+    if entry is None:
+        entry = _vestibulocochlear_entry(brainstem, facial_start, r7, r8, params)
+        entry.flags.writeable = False
+        while len(_ENTRIES) >= _ENTRIES_LIMIT:
+            del _ENTRIES[next(iter(_ENTRIES))]
+    _ENTRIES[key] = entry
+    return entry
+
+
+_ENTRIES: dict[tuple, np.ndarray] = {}
+_ENTRIES_LIMIT = 4
+
+
 def _vestibulocochlear_entry(brainstem: Brainstem, facial_start: np.ndarray, r7: float,
                              r8: float, params: VestibulocochlearParams) -> np.ndarray:
     """Centre of CN VIII's first section: one VIII radius off the brainstem, dorsal of VII's
@@ -260,7 +281,7 @@ def build_vestibulocochlear_nerve(brainstem: Brainstem, facial: NerveBuild,
     r7 = float(facial.tube.radius[0])
     r8 = 0.5 * params.diameter_mm
     course7 = facial.tube.points
-    entry = _vestibulocochlear_entry(brainstem, course7[0], r7, r8, params)
+    entry = _shared_entry(brainstem, course7[0], r7, r8, params).copy()
     porus_offset = np.array([0.0, -params.porus_offset_posterior_mm,
                              -params.porus_offset_caudal_mm])
     points = course7 + _beside(facial.tube, entry - course7[0], porus_offset)
