@@ -207,32 +207,27 @@ def build_facial_nerve(brainstem: Brainstem, params: FacialNerveParams) -> Nerve
     return NerveBuild(tube, landmarks)
 
 
-def _shared_entry(brainstem: Brainstem, facial_start: np.ndarray, r7: float, r8: float,
-                  params: VestibulocochlearParams) -> np.ndarray:
-    """:func:`_vestibulocochlear_entry`, solved once for the last few brainstems (shape and
-    place), VII starts, radii and parameters: every atlas case of a dataset asks the same
-    (its draws change VII's cisternal course, not its start). Read-only; copy to change."""
-    key = (brainstem.shape, brainstem.origin_midline_mm.tobytes(),
-           np.asarray(facial_start, dtype=float).tobytes(), float(r7), float(r8), params)
-    entry = _ENTRIES.pop(key, None)
-    if entry is None:
-        entry = _vestibulocochlear_entry(brainstem, facial_start, r7, r8, params)
-        entry.flags.writeable = False
-        while len(_ENTRIES) >= _ENTRIES_LIMIT:
-            del _ENTRIES[next(iter(_ENTRIES))]
-    _ENTRIES[key] = entry
-    return entry
-
-
-_ENTRIES: dict[tuple, np.ndarray] = {}
-_ENTRIES_LIMIT = 4
-
-
 def _vestibulocochlear_entry(brainstem: Brainstem, facial_start: np.ndarray, r7: float,
                              r8: float, params: VestibulocochlearParams) -> np.ndarray:
     """Centre of CN VIII's first section: one VIII radius off the brainstem, dorsal of VII's
     start turned ``entry_tilt_rostral_deg`` toward rostral, at the distance that leaves a
-    surface gap of exactly ``gap_to_facial_mm`` between the two roots (mm, scene frame)."""
+    surface gap of exactly ``gap_to_facial_mm`` between the two roots (mm, scene frame).
+
+    A pure function of the brainstem's shape and placement, VII's start, the radii and the
+    parameters, which the atlas cases of a dataset share (a draw changes VII's cisternal
+    course, not its start): memoised on them (a fresh array each call).
+    """
+    return _vestibulocochlear_entry_of(brainstem.shape, tuple(brainstem.origin_midline_mm),
+                                       tuple(facial_start), float(r7), float(r8),
+                                       params).copy()
+
+
+@lru_cache(maxsize=16)
+def _vestibulocochlear_entry_of(shape: BrainstemShape, origin_midline_mm: tuple,
+                                facial_start: tuple, r7: float, r8: float,
+                                params: VestibulocochlearParams) -> np.ndarray:
+    brainstem = Brainstem(shape, np.array(origin_midline_mm))
+    facial_start = np.array(facial_start)
     normal = brainstem.query(facial_start[None]).normal[0]
     dorsal = _tangent_direction(normal, np.array([0.0, -1.0, 0.0]))
     rostral = unit(np.cross(normal, dorsal))
@@ -281,7 +276,7 @@ def build_vestibulocochlear_nerve(brainstem: Brainstem, facial: NerveBuild,
     r7 = float(facial.tube.radius[0])
     r8 = 0.5 * params.diameter_mm
     course7 = facial.tube.points
-    entry = _shared_entry(brainstem, course7[0], r7, r8, params).copy()
+    entry = _vestibulocochlear_entry(brainstem, course7[0], r7, r8, params)
     porus_offset = np.array([0.0, -params.porus_offset_posterior_mm,
                              -params.porus_offset_caudal_mm])
     points = course7 + _beside(facial.tube, entry - course7[0], porus_offset)

@@ -58,7 +58,7 @@ from scipy.spatial.distance import cdist
 
 from mvd_sim.anatomy.avoidance_kernels import avoid, polyline_runs
 from mvd_sim.anatomy.bends import MIN_BEND_RADIUS_TO_VESSEL_RADIUS, check_vessel_shape
-from mvd_sim.anatomy.brainstem import Brainstem, kernel_surface
+from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape, kernel_surface
 from mvd_sim.anatomy.correction_kernels import correct_contact, measure, window
 from mvd_sim.anatomy.landmarks import NerveLandmarks
 from mvd_sim.anatomy.relax_kernels import relax_bends
@@ -961,26 +961,25 @@ class _FreePlacement:
         return done
 
 
-#: Free placements (:class:`_FreePlacement`) kept, most recent last.
-_FREE_LIMIT = 8
-_FREE_PLACEMENTS: dict[tuple, _FreePlacement] = {}
-
-
 def _free_placement(brainstem: Brainstem, name: str, kind: str, course: VesselCourse,
                     radius_mm: float, taper: VesselTaper | None) -> _FreePlacement:
-    """The free placement of a vessel asked no contact, kept for the last few (by the
-    brainstem's shape and place, the vessel's name, kind, course, radius and taper)."""
-    shaping = None if course.shaping is None else course.shaping.tobytes()
-    key = (brainstem.shape, brainstem.origin_midline_mm.tobytes(), name, kind,
-           course.waypoints.tobytes(), course.anchored.tobytes(), shaping, float(radius_mm),
-           taper)
-    free = _FREE_PLACEMENTS.pop(key, None)
-    if free is None:
-        free = _FreePlacement(brainstem, name, kind, course, radius_mm, taper)
-        while len(_FREE_PLACEMENTS) >= _FREE_LIMIT:
-            del _FREE_PLACEMENTS[next(iter(_FREE_PLACEMENTS))]
-    _FREE_PLACEMENTS[key] = free
-    return free
+    """The free placement of a vessel asked no contact: a pure function of the brainstem's
+    shape and placement and the vessel's name, kind, course, radius and taper, memoised on
+    them."""
+    shaping = None if course.shaping is None else tuple(course.shaping)
+    return _free_placement_of(brainstem.shape, tuple(brainstem.origin_midline_mm), name, kind,
+                              tuple(map(tuple, course.waypoints)), tuple(course.anchored),
+                              shaping, float(radius_mm), taper)
+
+
+@lru_cache(maxsize=8)
+def _free_placement_of(shape: BrainstemShape, origin_midline_mm: tuple, name: str, kind: str,
+                       waypoints: tuple, anchored: tuple, shaping: tuple | None,
+                       radius_mm: float, taper: VesselTaper | None) -> _FreePlacement:
+    course = VesselCourse(np.array(waypoints), np.array(anchored, dtype=bool),
+                          None if shaping is None else np.array(shaping, dtype=bool))
+    return _FreePlacement(Brainstem(shape, np.array(origin_midline_mm)), name, kind, course,
+                          radius_mm, taper)
 
 
 def _check_no_cusp(points: np.ndarray, name: str, field: str) -> None:
