@@ -211,7 +211,23 @@ def _vestibulocochlear_entry(brainstem: Brainstem, facial_start: np.ndarray, r7:
                              r8: float, params: VestibulocochlearParams) -> np.ndarray:
     """Centre of CN VIII's first section: one VIII radius off the brainstem, dorsal of VII's
     start turned ``entry_tilt_rostral_deg`` toward rostral, at the distance that leaves a
-    surface gap of exactly ``gap_to_facial_mm`` between the two roots (mm, scene frame)."""
+    surface gap of exactly ``gap_to_facial_mm`` between the two roots (mm, scene frame).
+
+    A pure function of the brainstem's shape and placement, VII's start, the radii and the
+    parameters, which the atlas cases of a dataset share (a draw changes VII's cisternal
+    course, not its start): memoised on them (a fresh array each call).
+    """
+    return _vestibulocochlear_entry_of(brainstem.shape, tuple(brainstem.origin_midline_mm),
+                                       tuple(facial_start), float(r7), float(r8),
+                                       params).copy()
+
+
+@lru_cache(maxsize=16)
+def _vestibulocochlear_entry_of(shape: BrainstemShape, origin_midline_mm: tuple,
+                                facial_start: tuple, r7: float, r8: float,
+                                params: VestibulocochlearParams) -> np.ndarray:
+    brainstem = Brainstem(shape, np.array(origin_midline_mm))
+    facial_start = np.array(facial_start)
     normal = brainstem.query(facial_start[None]).normal[0]
     dorsal = _tangent_direction(normal, np.array([0.0, -1.0, 0.0]))
     rostral = unit(np.cross(normal, dorsal))

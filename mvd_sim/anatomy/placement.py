@@ -58,7 +58,7 @@ from scipy.spatial.distance import cdist
 
 from mvd_sim.anatomy.avoidance_kernels import avoid, polyline_runs
 from mvd_sim.anatomy.bends import MIN_BEND_RADIUS_TO_VESSEL_RADIUS, check_vessel_shape
-from mvd_sim.anatomy.brainstem import Brainstem, kernel_surface
+from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape, kernel_surface
 from mvd_sim.anatomy.correction_kernels import correct_contact, measure, window
 from mvd_sim.anatomy.landmarks import NerveLandmarks
 from mvd_sim.anatomy.relax_kernels import relax_bends
@@ -356,7 +356,44 @@ def clearing_sides(brainstem: Brainstem, requests: list[ContactRequest], radius_
     """:func:`clearing_side` of each of ``requests``, which ask the same crossing (target,
     arc, gap and angle) from different sides: each batch of turns is tried for all the
     requests it is still open for in one go (each crossing is judged on its own, so the
-    answers are those of one request at a time)."""
+    answers are those of one request at a time).
+
+    The answers of the last :data:`_CLEARING_LIMIT` requests are kept
+    (:func:`_clearing_key`): a sampled case asks the sides of its contacts
+    (:class:`~mvd_sim.scene.build.NerveSites`) and its build then asks the one drawn
+    again, on the same brainstem and nerves."""
+    keys = [_clearing_key(brainstem, req, radius_mm, nerves) for req in requests]
+    kept = [_CLEARING_ANSWERS.get(key) for key in keys]
+    missing = [k for k, answer in enumerate(kept) if answer is None]
+    if missing:
+        found = _clearing_sides([requests[k] for k in missing], brainstem, radius_mm, nerves)
+        for k, side in zip(missing, found):
+            kept[k] = (side, (brainstem, requests[k].target, nerves))
+            _CLEARING_ANSWERS[keys[k]] = kept[k]
+        while len(_CLEARING_ANSWERS) > _CLEARING_LIMIT:
+            del _CLEARING_ANSWERS[next(iter(_CLEARING_ANSWERS))]
+    return [None if answer[0] is None else answer[0].copy() for answer in kept]
+
+
+#: How many requests' clearing sides :func:`clearing_sides` keeps, most recent last, with
+#: the brainstem, target and nerves each was asked of (held, so their ids stay theirs).
+_CLEARING_LIMIT = 64
+_CLEARING_ANSWERS: dict[tuple, tuple[np.ndarray | None, tuple]] = {}
+
+
+def _clearing_key(brainstem: Brainstem, req: ContactRequest, radius_mm: float,
+                  nerves: tuple[Tube, ...]) -> tuple:
+    """Everything :func:`clearing_side`'s answer for ``req`` depends on: the (unchanging)
+    brainstem, target and nerves by identity, the request's arc, side, gap and angle and
+    the vessel's radius by value (the field only names it in messages)."""
+    return (id(brainstem), id(req.target), tuple(id(n) for n in nerves), float(req.s_mm),
+            np.asarray(req.normal, dtype=float).tobytes(), float(req.gap_mm),
+            float(req.crossing_angle_deg), req.side, float(radius_mm))
+
+
+def _clearing_sides(requests: list[ContactRequest], brainstem: Brainstem, radius_mm: float,
+                    nerves: tuple[Tube, ...]) -> list[np.ndarray | None]:
+    """:func:`clearing_sides`, computed."""
     turned = [_turned_sides(req) for req in requests]
     found: list[np.ndarray | None] = [None] * len(requests)
     open_ = list(range(len(requests)))
@@ -781,6 +818,39 @@ def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCours
     """
     sides = [clear_side(brainstem, r, radius_mm, other_nerves(r, obstacles))
              for r in requests]
+    free = None if requests else _free_placement(brainstem, name, kind, course, radius_mm,
+                                                  taper)
+    points, radii, anchor_arcs, contact_arcs = free.course if free is not None else \
+        _initial_course(brainstem, course, radius_mm, requests, sides, taper)
+    avoid = _obstacles_for(kind, course, obstacles)
+    parents = [t for t in avoid if t.kind == VESSEL_PARENT.get(kind)]
+    junction_first = (not parents or np.min(np.linalg.norm(parents[0].points - points[0], axis=1))
+                      <= np.min(np.linalg.norm(parents[0].points - points[-1], axis=1)))
+    points, anchor_arcs, contact_arcs, untouched = _avoided(
+        brainstem, points, radii, requests, sides, anchor_arcs, contact_arcs, name, avoid,
+        kind, junction_first)
+    if free is not None and untouched:
+        # nothing was in its way: it ends as it does without obstacles, shaped once
+        tube, contact_arcs, shape_error = free.finished()
+    else:
+        tube, contact_arcs, shape_error = _finished(brainstem, name, kind, points, radii,
+                                                    requests, sides, anchor_arcs, contact_arcs)
+    field = requests[0].field if requests else name
+    _check_no_unasked_contact(tube, _clearances(avoid, requests, contact_arcs, tube.s, kind,
+                                                junction_first), field)
+    _check_approach(tube, requests, sides, contact_arcs)
+    if shape_error is not None:
+        raise shape_error
+    return tube
+
+
+def _initial_course(brainstem: Brainstem, course: VesselCourse, radius_mm: float,
+                    requests: list[ContactRequest], sides: list[np.ndarray],
+                    taper: VesselTaper | None) -> tuple[np.ndarray, np.ndarray, list, list]:
+    """The vessel before it avoids anything (:func:`place_vessel`): its course through the
+    contacts' crossings, with turns and without sharp free corners, as a spline off the
+    brainstem; its points (n, 3), radii (n,) and the arcs (mm) of its anchored waypoints
+    and contacts."""
     crossings = [_crossing(req, side, radius_mm) for req, side in zip(requests, sides)]
     sequence = _insert_contacts(course, crossings)
     # a free default waypoint left at a sharp corner by the detour to a contact is dropped
@@ -800,12 +870,18 @@ def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCours
     anchor_arcs = list(s_v[cdist(course.waypoints[course.anchored], points).argmin(axis=1)])
     contact_arcs = list(s_v[cdist(np.array([c[len(c) // 2] for c in crossings]).reshape(-1, 3),
                                   points).argmin(axis=1)])
-    avoid = _obstacles_for(kind, course, obstacles)
-    parents = [t for t in avoid if t.kind == VESSEL_PARENT.get(kind)]
-    junction_first = (not parents or np.min(np.linalg.norm(parents[0].points - points[0], axis=1))
-                      <= np.min(np.linalg.norm(parents[0].points - points[-1], axis=1)))
+    return points, radii, anchor_arcs, contact_arcs
+
+
+def _avoided(brainstem: Brainstem, points: np.ndarray, radii: np.ndarray,
+             requests: list[ContactRequest], sides: list[np.ndarray], anchor_arcs: list,
+             contact_arcs: list, name: str, avoid: list[Tube], kind: str,
+             junction_first: bool) -> tuple[np.ndarray, list, list, bool]:
+    """Rounds of correcting the contacts, avoiding ``avoid`` and relaxing the bends
+    (:func:`place_vessel`); the points, the arcs of the anchors and contacts, and whether
+    the first round left the vessel as it was (then nothing moved it)."""
     shortfall_mm = np.inf
-    for _ in range(4):
+    for round_ in range(4):
         points, contact_arcs, moved = _correct_contacts(brainstem, points, radii, requests,
                                                         sides, contact_arcs, anchor_arcs, name)
         s_v = curve.arc_length(points)
@@ -815,11 +891,28 @@ def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCours
                                            _clearances(avoid, requests, contact_arcs, s_v, kind,
                                                        junction_first),
                                            frozen)
-        if ((not moved and np.array_equal(before, points))
-                or shortfall_mm > _STALLED_ROUND * shortfall_before_mm):
+        if not moved and np.array_equal(before, points):
+            return points, anchor_arcs, contact_arcs, round_ == 0
+        if shortfall_mm > _STALLED_ROUND * shortfall_before_mm:
             break
         points, anchor_arcs, contact_arcs = _relaxed(brainstem, points, radii, anchor_arcs,
                                                      contact_arcs)
+    return points, anchor_arcs, contact_arcs, False
+
+
+def _finished(brainstem: Brainstem, name: str, kind: str, points: np.ndarray,
+              radii: np.ndarray, requests: list[ContactRequest], sides: list[np.ndarray],
+              anchor_arcs: list, contact_arcs: list
+              ) -> tuple[Tube, list, ScenarioError | None]:
+    """The avoided vessel subdivided where stretched, relaxed, its contacts corrected again,
+    as a tube (:func:`place_vessel`), with its contacts' arcs and the error its shape is
+    refused with (:func:`~mvd_sim.anatomy.bends.check_vessel_shape`), or None.
+
+    Raises
+    ------
+    ScenarioError
+        If it enters the brainstem or folds back on itself.
+    """
     points, radii = _unstretched(brainstem, points, radii)
     points, anchor_arcs, contact_arcs = _relaxed(brainstem, points, radii, anchor_arcs,
                                                  contact_arcs)
@@ -832,12 +925,61 @@ def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCours
                             "brainstem to make this contact; choose another side")
     _check_no_cusp(points, name, field)
     tube = Tube(name, kind, points, radii)
-    _check_no_unasked_contact(tube, _clearances(avoid, requests, contact_arcs, tube.s, kind,
-                                                junction_first), field)
-    _check_approach(tube, requests, sides, contact_arcs)
-    check_vessel_shape(tube, field, "the course cannot reach this contact without folding; "
-                       "try another side or crossing angle")
-    return tube
+    try:
+        check_vessel_shape(tube, field, "the course cannot reach this contact without "
+                           "folding; try another side or crossing angle")
+    except ScenarioError as err:
+        return tube, contact_arcs, err
+    return tube, contact_arcs, None
+
+
+class _FreePlacement:
+    """A vessel asked no contact, before and after avoidance (:func:`place_vessel`): what
+    does not depend on its obstacles, made once (the basilar artery of every atlas case of
+    a dataset is the same, and nothing comes in its way)."""
+
+    def __init__(self, brainstem: Brainstem, name: str, kind: str, course: VesselCourse,
+                 radius_mm: float, taper: VesselTaper | None):
+        self._args = (brainstem, name, kind)
+        self.course = _initial_course(brainstem, course, radius_mm, [], [], taper)
+        self._finished: tuple | None = None
+
+    def finished(self) -> tuple[Tube, list, ScenarioError | None]:
+        """:func:`_finished` of :attr:`course` (untouched by avoidance); raises what it
+        raises, each time."""
+        if self._finished is None:
+            brainstem, name, kind = self._args
+            points, radii, anchor_arcs, contact_arcs = self.course
+            try:
+                self._finished = (_finished(brainstem, name, kind, points, radii, [], [],
+                                            anchor_arcs, contact_arcs), None)
+            except ScenarioError as err:
+                self._finished = (None, err)
+        done, err = self._finished
+        if err is not None:
+            raise ScenarioError(str(err))
+        return done
+
+
+def _free_placement(brainstem: Brainstem, name: str, kind: str, course: VesselCourse,
+                    radius_mm: float, taper: VesselTaper | None) -> _FreePlacement:
+    """The free placement of a vessel asked no contact: a pure function of the brainstem's
+    shape and placement and the vessel's name, kind, course, radius and taper, memoised on
+    them."""
+    shaping = None if course.shaping is None else tuple(course.shaping)
+    return _free_placement_of(brainstem.shape, tuple(brainstem.origin_midline_mm), name, kind,
+                              tuple(map(tuple, course.waypoints)), tuple(course.anchored),
+                              shaping, float(radius_mm), taper)
+
+
+@lru_cache(maxsize=8)
+def _free_placement_of(shape: BrainstemShape, origin_midline_mm: tuple, name: str, kind: str,
+                       waypoints: tuple, anchored: tuple, shaping: tuple | None,
+                       radius_mm: float, taper: VesselTaper | None) -> _FreePlacement:
+    course = VesselCourse(np.array(waypoints), np.array(anchored, dtype=bool),
+                          None if shaping is None else np.array(shaping, dtype=bool))
+    return _FreePlacement(Brainstem(shape, np.array(origin_midline_mm)), name, kind, course,
+                          radius_mm, taper)
 
 
 def _check_no_cusp(points: np.ndarray, name: str, field: str) -> None:

@@ -109,6 +109,8 @@ def push_out_of_brainstem(brainstem: Brainstem, points: np.ndarray, radius_mm: n
     """
     height = np.ascontiguousarray(radius_mm + clearance_mm, dtype=float)
     out = np.array(points, dtype=float)
+    if len(out) == 0:
+        return out      # nothing to move (and no largest height to reach)
     push_out(kernel_surface(brainstem.shape), brainstem.origin_midline_mm, out,
              np.arange(len(out)), height, float(np.max(height)), np.empty(len(out)))
     return out

@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from mvd_sim.core.geometry.vec import cross
+
 __all__ = ["SIDES", "MIN_SECTOR_DEG", "SIDE_MARGIN_DEG", "ANGLE_TOLERANCE_DEG", "side_of",
            "sides_of", "sector", "side_direction", "reads_as", "usable_sides",
            "crossing_angle_deg", "line_angle_deg", "MIN_CROSSING_DEG", "MAX_CROSSING_DEG",
@@ -203,7 +205,7 @@ def reads_as(directions: np.ndarray, side: str, tangent: np.ndarray, lateral: np
     ``tangent``, and still do when turned ``margin_deg`` either way about it?"""
     want = SIDES.index(side)
     d = np.atleast_2d(directions)
-    binormals = np.cross(tangent, d)
+    binormals = cross(tangent, d)   # as np.cross, without its axis shuffling
     cos, sin = np.cos(np.radians(margin_deg)), np.sin(np.radians(margin_deg))
     inside = sides_of(d, tangent, lateral) == want
     for sign in (1.0, -1.0):

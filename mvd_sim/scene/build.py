@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from functools import lru_cache
 
 import numpy as np
 
@@ -116,8 +117,9 @@ class _Anatomy:
                 **_overrides(anatomy.vestibulocochlear_nerve))
             self.context_params = ContextParams(**_overrides(anatomy.context))
             if segmented is None:
-                self.rexp_theta, rexp = self.shape.root_exit(
-                    self.facial_params.exit_from_midline_mm)
+                self.rexp_theta, rexp = _root_exit(self.shape,
+                                                   self.facial_params.exit_from_midline_mm)
+                rexp = rexp.copy()
         except ScenarioError as err:
             raise ScenarioError(f"anatomy.facial_nerve.exit_from_midline_mm: {err}") from None
         if segmented is not None:
@@ -157,6 +159,13 @@ class _Anatomy:
                 segmented_vestibulocochlear_nerve(
                     self.brainstem, course(cochlear),
                     np.asarray(cochlear.radii_mm), self.cochlear_params))
+
+
+@lru_cache(maxsize=8)
+def _root_exit(shape: BrainstemShape, arc_from_midline_mm: float) -> tuple[float, np.ndarray]:
+    """:meth:`BrainstemShape.root_exit`, found once per shape and arc (every atlas case of
+    a dataset asks the same); the caller copies the point."""
+    return shape.root_exit(arc_from_midline_mm)
 
 
 def _theta_of(shape: BrainstemShape, midline_point: np.ndarray) -> float:
