@@ -10,7 +10,9 @@ same order, so the same numbers), without the arrays in between; a ring whose ev
 provably farther than the threshold from the vessel is not sampled (its fractions are 0, as
 they would be), a sample is measured only against the vessel segments that can be nearest
 to its ring, and not at all where a bound puts it and both its neighbours beyond the threshold
-(every arc from it then has fraction 0, as it would). Scene frame, mm.
+(every arc from it then has fraction 0, as it would): round a ring, a sample's distance to
+the vessel's axis is at least the last measured one's less the chord between them (a
+distance is 1-Lipschitz), which passes over most of the nerve's far side. Scene frame, mm.
 """
 
 from __future__ import annotations
@@ -19,11 +21,50 @@ import math
 
 import numpy as np
 
-from mvd_sim.core.compiled import FLOAT, array, compiled
+from mvd_sim.core.compiled import FLOAT, INT, VEC3, array, compiled
 from mvd_sim.core.geometry.closest_kernels import _axpy, _dot, _norm, _point_segment, _row, _sub
 
 _P, _V = array(2, contiguous=True), array(1, contiguous=True)
 _FRAMES = array(3, contiguous=True)
+_IDX = array(1, "intp", contiguous=True)
+
+
+#: Slack (mm) of the bound that skips a sample: far above the rounding of its distances.
+_SLACK_MM = 1e-9
+
+
+@compiled(_P, INT, INT)
+def _chord(around, j, k):
+    """Distance between samples ``j`` and ``k`` of a ring of unit radius."""
+    return math.sqrt((around[k, 0] - around[j, 0]) ** 2 + (around[k, 1] - around[j, 1]) ** 2)
+
+
+@compiled(VEC3, FLOAT, _P, INT, _V, _V, _P, _V, _IDX, INT)
+def _ring_sample_gap(centre, ring_radius, around, j, normal, binormal, vessel, vessel_radius,
+                     near, candidates):
+    """Signed gap (mm) of sample ``j`` of a ring to the tube vessel's segments
+    ``near[:candidates]`` (the first nearest wins a tie, as
+    :func:`mvd_sim.core.geometry.closest.point_polyline` finds it), and its distance to
+    their axis."""
+    c, w = around[j, 0], around[j, 1]
+    p = (centre[0] + ring_radius * (c * normal[0] + w * binormal[0]),
+         centre[1] + ring_radius * (c * normal[1] + w * binormal[1]),
+         centre[2] + ring_radius * (c * normal[2] + w * binormal[2]))
+    best2, best_i, best_u = np.inf, 0, 0.0
+    for m in range(candidates):
+        i = near[m]
+        start = _row(vessel, i)
+        d = _sub(_row(vessel, i + 1), start)
+        v = _point_segment(p, start, d)
+        rel = _sub(p, _axpy(v, d, start))
+        d2 = _dot(rel, rel)
+        if d2 < best2:
+            best2, best_i, best_u = d2, i, v
+    start = _row(vessel, best_i)
+    foot = _axpy(best_u, _sub(_row(vessel, best_i + 1), start), start)
+    dist = _norm(_sub(p, foot))
+    return dist - (vessel_radius[best_i] + best_u * (
+        vessel_radius[best_i + 1] - vessel_radius[best_i])), dist
 
 
 @compiled(_V, _P, _V, _FRAMES, FLOAT, FLOAT, FLOAT, _P, _P, _V, FLOAT)
@@ -72,8 +113,7 @@ def tube_patch(s_mm, points, radius, segment_frames, s0, s1, ds, around, vessel,
     widest = 0.0
     for i in range(len(vessel_radius)):
         widest = max(widest, vessel_radius[i])
-    gap, bound = np.empty(n_around), np.empty(n_around)
-    sample = np.empty((n_around, 3))
+    gap = np.empty(n_around)
     last = len(s_mm) - 2
     for k in range(count):
         sk = s0 + (k + 0.5) * step
@@ -96,49 +136,36 @@ def tube_patch(s_mm, points, radius, segment_frames, s0, s1, ds, around, vessel,
             closest = min(closest, reach[i])
         if closest - ring_radius - widest > threshold:
             continue
-        # the candidates' end points lie in a ball (hence their segments): a sample farther
-        # from it than its radius, the widest vessel radius and the threshold is beyond the
-        # threshold, and so is every arc between two such samples
         candidates = 0
-        low, high = (np.inf, np.inf, np.inf), (-np.inf, -np.inf, -np.inf)
         for i in range(segments):
             if reach[i] - ring_radius <= closest + ring_radius:
                 near[candidates] = i
                 candidates += 1
-                for end in (_row(vessel, i), _row(vessel, i + 1)):
-                    low = (min(low[0], end[0]), min(low[1], end[1]), min(low[2], end[2]))
-                    high = (max(high[0], end[0]), max(high[1], end[1]), max(high[2], end[2]))
-        middle = _axpy(0.5, _sub(high, low), low)
-        ball = 0.0
-        for m in range(candidates):
-            for end in (_row(vessel, near[m]), _row(vessel, near[m] + 1)):
-                ball = max(ball, _norm(_sub(end, middle)))
         normal, binormal = segment_frames[seg, 0], segment_frames[seg, 1]
+        # round the ring: a sample's distance to the candidates is at least an exact one's
+        # less the chord between them (a distance is 1-Lipschitz); a sample whose bound and
+        # both neighbours' keep it beyond the threshold is not measured (its arcs have
+        # fraction 0 whatever its gap), the next one is
+        anchor = 0
+        gap[0], dist = _ring_sample_gap(centre, ring_radius, around, 0, normal, binormal,
+                                        vessel, vessel_radius, near, candidates)
+        j = 1
+        while j < n_around:
+            if gap[anchor] > threshold:
+                low = dist - widest - threshold - _SLACK_MM
+                while j < n_around and low > ring_radius * _chord(around, anchor, j) and (
+                        gap[0] > threshold if j + 1 == n_around
+                        else low > ring_radius * _chord(around, anchor, j + 1)):
+                    gap[j] = threshold + 1.0   # beyond it, as its bound is
+                    j += 1
+            if j == n_around:
+                break
+            gap[j], dist = _ring_sample_gap(centre, ring_radius, around, j, normal,
+                                            binormal, vessel, vessel_radius, near,
+                                            candidates)
+            anchor = j
+            j += 1
         for j in range(n_around):
-            c, w = around[j, 0], around[j, 1]
-            sample[j, 0] = centre[0] + ring_radius * (c * normal[0] + w * binormal[0])
-            sample[j, 1] = centre[1] + ring_radius * (c * normal[1] + w * binormal[1])
-            sample[j, 2] = centre[2] + ring_radius * (c * normal[2] + w * binormal[2])
-            bound[j] = _norm(_sub(_row(sample, j), middle)) - ball - widest
-        for j in range(n_around):
-            if min(bound[j], bound[j - 1], bound[(j + 1) % n_around]) > threshold:
-                gap[j] = bound[j]   # it and both arcs from it lie beyond the threshold
-                continue
-            p = _row(sample, j)
-            best2, best_i, best_u = np.inf, 0, 0.0
-            for m in range(candidates):
-                i = near[m]
-                start = _row(vessel, i)
-                d = _sub(_row(vessel, i + 1), start)
-                v = _point_segment(p, start, d)
-                rel = _sub(p, _axpy(v, d, start))
-                d2 = _dot(rel, rel)
-                if d2 < best2:
-                    best2, best_i, best_u = d2, i, v
-            start = _row(vessel, best_i)
-            foot = _axpy(best_u, _sub(_row(vessel, best_i + 1), start), start)
-            gap[j] = _norm(_sub(p, foot)) - (vessel_radius[best_i] + best_u * (
-                vessel_radius[best_i + 1] - vessel_radius[best_i]))
             if gap[j] <= threshold:
                 touching[k] = True
         for j in range(n_around):
