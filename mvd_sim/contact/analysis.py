@@ -42,12 +42,12 @@ from mvd_sim.anatomy.landmarks import SEGMENTS
 from mvd_sim.core.constants import CAUSES, VESSEL_PARENT
 from mvd_sim.core.geometry.closest import SegmentSet
 from mvd_sim.core.geometry.rings import ring_angles
-from mvd_sim.core.geometry.vec import norm
-from mvd_sim.core.approach import crossing_angle_deg, side_of
+from mvd_sim.core.approach import SIDES, angle_of_cosine_deg
 from mvd_sim.core.labels import DEFAULT_THRESHOLDS, SEVERITIES, SeverityThresholds, pattern_of, \
     severity
 from mvd_sim.contact.causes import (SECONDARY_CAUSES, LesionSurface,
                                    lesion_vessel_touches, vessel_cause)
+from mvd_sim.contact.describe_kernels import describe_contact
 from mvd_sim.contact.mesh_path import MeshSurface, mesh_regions, mesh_vessel_contacts
 from mvd_sim.contact.patch_kernels import tube_patch
 from mvd_sim.contact.regions import (PATCH_RING_SPACING_MM, PATCH_SAMPLES_AROUND, Region,
@@ -260,58 +260,34 @@ def _patch(placed: Tube, deepest: Region, contact_mm: float) -> tuple[np.ndarray
 def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
               thresholds: SeverityThresholds, cause: str = "vascular") -> Contact:
     """Every reported field of a contact around its deepest point (``cause``: what the
-    vessel or lesion is, :mod:`mvd_sim.contact.causes`)."""
+    vessel or lesion is, :mod:`mvd_sim.contact.causes`); the numbers in one compiled call
+    (:func:`mvd_sim.contact.describe_kernels.describe_contact`)."""
     placed, rest = scene.nerves[nerve], scene.rest_nerves[nerve]
     landmarks = scene.landmarks[nerve]
     touching_s, area = _patch(placed, deepest, thresholds.contact_mm)
     if len(touching_s):  # each touching ring stands for half a spacing either side
         half = 0.5 * PATCH_RING_SPACING_MM
-        s_lo = max(touching_s[0] - half, 0.0)
-        s_hi = min(touching_s[-1] + half, placed.length_mm)
+        s_lo = max(float(touching_s[0]) - half, 0.0)
+        s_hi = min(float(touching_s[-1]) + half, placed.length_mm)
     else:  # a touch narrower than the ring spacing
         s_lo = s_hi = deepest.placed_s
-    tangent = placed.smooth_tangent_at(deepest.placed_s)
-    crossing = crossing_angle_deg(tangent, deepest.vessel_axis)
-    direction = deepest.vessel_centre - deepest.nerve_centre
-    unit = direction / max(float(np.linalg.norm(direction)), 1e-12)
-    r_nerve = float(placed.radius_at(deepest.placed_s))
-    s_deep, s_start, s_end = (float(x) for x in _rest_s(
-        scene, nerve, np.array([deepest.placed_s, s_lo, s_hi])))
-    deviation = _deviation_under(placed, rest, (s_lo, s_hi), deepest.placed_s, s_deep, unit)
-    segment = int(landmarks.segment_index(s_deep))
+    (s_deep, s_start, s_end, deviation, segment, central, side, cosine, nerve_point,
+     vessel_point) = describe_contact(
+        placed.s, placed.points, placed.radius, placed.tangents, rest.s, rest.points,
+        np.array([landmarks.rexp_zone_end_mm, landmarks.rdp_mm, landmarks.rdp_zone_mm,
+                  landmarks.tz_start_mm]), deepest.placed_s, s_lo, s_hi,
+        tuple(deepest.nerve_centre), tuple(deepest.vessel_centre),
+        tuple(deepest.vessel_axis), deepest.gap, float(scene.lateral[0]))
     indentation = max(0.0, -deepest.gap)
     return Contact(
         vessel=vessel.name, vessel_type=vessel.kind, nerve=nerve,
         segment=SEGMENTS[segment], in_rez=segment < SEGMENTS.index("CP"),
-        central_myelin=bool(landmarks.centrally_myelinated(s_deep)),
-        s_start_mm=s_start, s_end_mm=s_end, s_centre_mm=0.5 * (s_start + s_end),
-        s_deepest_mm=s_deep, min_separation_mm=deepest.gap, indentation_mm=indentation,
-        deviation_mm=deviation, patch_area_mm2=area, crossing_angle_deg=crossing,
-        side=side_of(direction, tangent, scene.lateral),
-        nerve_point_mm=tuple(deepest.nerve_centre + r_nerve * unit),
-        vessel_point_mm=tuple(deepest.nerve_centre + (r_nerve + deepest.gap) * unit),
+        central_myelin=central, s_start_mm=s_start, s_end_mm=s_end,
+        s_centre_mm=0.5 * (s_start + s_end), s_deepest_mm=s_deep,
+        min_separation_mm=deepest.gap, indentation_mm=indentation, deviation_mm=deviation,
+        patch_area_mm2=area, crossing_angle_deg=angle_of_cosine_deg(cosine),
+        side=SIDES[side], nerve_point_mm=nerve_point, vessel_point_mm=vessel_point,
         severity=severity(indentation, deviation, thresholds), cause=cause)
-
-
-def _deviation_under(placed: Tube, rest: Tube, span: tuple[float, float], placed_s: float,
-                     rest_s: float, towards_vessel: np.ndarray) -> float:
-    """How far (mm) a vessel has deviated the nerve: the largest displacement of the nerve's
-    centerline from its rest course under the contact (over its placed arc interval ``span``
-    and at its deepest point, ``placed_s`` as placed and ``rest_s`` at rest), counting only
-    displacements away from the vessel (``towards_vessel``: unit, nerve to vessel).
-
-    A neighbour that deviates the nerve beside this vessel moves the nerve under it less, or
-    towards it. Only the sign is asked, not how directly away: a nerve pushed while it slides
-    over the brainstem moves along the surface, as little as 70 deg off straight away from
-    the vessel pushing it. So where the nerve moved away from two vessels touching it
-    close together (the same side; or a push across one vessel tilted even slightly away
-    from it) both read as deviating it: geometry alone cannot tell which did.
-    """
-    under = (placed.s >= span[0]) & (placed.s <= span[1])
-    moved = np.vstack([rest.points[under] - placed.points[under],
-                       rest.point_at(rest_s) - placed.point_at(placed_s)])
-    away = moved @ towards_vessel > 0.0
-    return float(np.max(norm(moved[away]), initial=0.0))
 
 
 def _runs(local: np.ndarray, owner: np.ndarray | None = None) -> list[np.ndarray]:
