@@ -50,6 +50,7 @@ from mvd_sim.contact.causes import (SECONDARY_CAUSES, LesionSurface,
 from mvd_sim.contact.describe_kernels import describe_contact
 from mvd_sim.contact.mesh_path import MeshSurface, mesh_regions, mesh_vessel_contacts
 from mvd_sim.contact.patch_kernels import tube_patch
+from mvd_sim.contact.region_kernels import nerve_regions
 from mvd_sim.contact.regions import (PATCH_RING_SPACING_MM, PATCH_SAMPLES_AROUND, Region,
                                      TubeSurface, VesselSurface)
 from mvd_sim.core.tube import Tube
@@ -308,32 +309,28 @@ def _nerve_regions(nerve: Tube, vessels: list[Tube], segments: SegmentSet, margi
 
     ``segments`` stacks the vessels' segments (one k-d tree); returns regions per vessel.
     A region's span is the nerve segments whose pair gap is within ``contact_mm`` (where the
-    patch can be), or all of the region's nerve segments when none is.
+    patch can be), or all of the region's nerve segments when none is; its surface the
+    vessel's points that can touch it (a nerve surface point within the threshold of a
+    vessel segment makes that pair's gap within it too: only the touching pairs' vessel
+    segments, and one either side, for the gap just outside, matter). One compiled call
+    (:func:`mvd_sim.contact.region_kernels.nerve_regions`).
     """
     mine = nerve.segments
-    a, b, s, t, gap = mine.near_pairs(segments, margin)
+    owner, numbers, keep = nerve_regions(
+        mine.segments, mine.balls, mine.runs, mine.run_start, mine.arc0, mine.half,
+        segments.segments, segments.balls, segments.runs, segments.run_start, segments.owner,
+        segments.local, segments.arc0, segments.half,
+        np.concatenate([v.points for v in vessels]),
+        np.concatenate([v.tangents for v in vessels]), np.concatenate([v.s for v in vessels]),
+        np.cumsum([0] + [len(v.points) for v in vessels]), float(margin), float(contact_mm))
     out: list[list[Region]] = [[] for _ in vessels]
-    for run in _runs(segments.local[b], segments.owner[b]) if len(b) else []:
-        k = run[np.argmin(gap[run])]
-        owner = int(segments.owner[b[k]])
-        vessel = vessels[owner]
-        # a nerve surface point within the threshold of a vessel segment makes that pair's
-        # gap within it too: the patch lies on the touching pairs' nerve segments, and only
-        # their vessel segments (and one either side, for the gap just outside) matter
-        touching = run[gap[run] <= contact_mm]
-        pairs = touching if len(touching) else run
-        lo, hi = a[pairs].min(), a[pairs].max()
-        span = (float(mine.arc0[lo]), float(mine.arc0[hi] + 2 * mine.half[hi]))
-        rows = segments.local[b[pairs]]
-        keep = np.arange(max(rows.min() - 1, 0), min(rows.max() + 3, len(vessel.points)))
-        local = TubeSurface.of(vessel, keep)
-        out[owner].append(Region(
-            placed_s=float(mine.arc0[a[k]] + 2 * s[k] * mine.half[a[k]]),
-            gap=float(gap[k]), nerve_centre=mine.point(a[k], s[k]),
-            vessel_centre=segments.point(b[k], t[k]),
-            vessel_axis=vessel.smooth_tangent_at(segments.arc0[b[k]]
-                                                 + 2 * t[k] * segments.half[b[k]]),
-            span=span, surface=local))
+    for v, row, (start, stop) in zip(owner.tolist(), numbers, keep.tolist()):
+        vessel = vessels[v]
+        out[v].append(Region(
+            placed_s=float(row[0]), gap=float(row[1]), nerve_centre=row[2:5],
+            vessel_centre=row[5:8], vessel_axis=row[8:11],
+            span=(float(row[11]), float(row[12])),
+            surface=TubeSurface.of(vessel, slice(start, stop))))
     return out
 
 
