@@ -49,8 +49,8 @@ from mvd_sim.contact.causes import (SECONDARY_CAUSES, LesionSurface,
                                    lesion_vessel_touches, vessel_cause)
 from mvd_sim.contact.describe_kernels import describe_contact
 from mvd_sim.contact.mesh_path import MeshSurface, mesh_regions, mesh_vessel_contacts
-from mvd_sim.contact.patch_kernels import tube_patch
-from mvd_sim.contact.region_kernels import nerve_regions
+from mvd_sim.contact.patch_kernels import patch_area, tube_patch
+from mvd_sim.contact.region_kernels import deepest_of_runs, nerve_regions
 from mvd_sim.contact.regions import (PATCH_RING_SPACING_MM, PATCH_SAMPLES_AROUND, Region,
                                      TubeSurface, VesselSurface)
 from mvd_sim.core.tube import Tube
@@ -255,7 +255,7 @@ def _patch(placed: Tube, deepest: Region, contact_mm: float) -> tuple[np.ndarray
         gap = surface.signed_gap(rings.points.reshape(-1, 3)).reshape(rings.points.shape[:2])
         s, fraction, ring_area = rings.s, _arc_fraction(gap, contact_mm), rings.area
         touching = (gap <= contact_mm).any(axis=1)
-    return s[touching], float(np.sum(fraction.sum(axis=1) * ring_area))
+    return s[touching], patch_area(np.ascontiguousarray(fraction), ring_area)
 
 
 def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
@@ -291,18 +291,6 @@ def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
         severity=severity(indentation, deviation, thresholds), cause=cause)
 
 
-def _runs(local: np.ndarray, owner: np.ndarray | None = None) -> list[np.ndarray]:
-    """Group pair indices into regions: runs of segments at most 2 apart along a vessel.
-
-    A vessel that passes a nerve twice (a loop) gives two runs, hence two regions; with
-    ``owner`` given, runs never cross from one vessel to the next.
-    """
-    owner = np.zeros(len(local), dtype=np.intp) if owner is None else owner
-    order = np.lexsort((local, owner))
-    breaks = np.flatnonzero((np.diff(local[order]) > 2) | (np.diff(owner[order]) != 0)) + 1
-    return np.split(order, breaks)
-
-
 def _nerve_regions(nerve: Tube, vessels: list[Tube], segments: SegmentSet, margin: float,
                    contact_mm: float) -> list[list[Region]]:
     """Deepest point of every region where each vessel comes within ``margin`` of the nerve.
@@ -335,9 +323,11 @@ def _nerve_regions(nerve: Tube, vessels: list[Tube], segments: SegmentSet, margi
 
 
 def _vessel_contacts(scene: Scene, thresholds: SeverityThresholds) -> list[VesselContact]:
-    """Vessel-vessel contacts; a branch is measured from beyond its junction with its trunk
-    (:attr:`~mvd_sim.scene.scene.Scene.branch_segments`). The pairs that are neither branch
-    nor trunk of each other are searched in one call over the scene's stacked segments."""
+    """Vessel-vessel contacts: per run of touching segment pairs along the first vessel (at
+    most 2 apart), its pair of least gap. A branch is measured from beyond its junction with
+    its trunk (:attr:`~mvd_sim.scene.scene.Scene.branch_segments`). The pairs that are
+    neither branch nor trunk of each other are searched in one call over the scene's stacked
+    segments."""
     out: list[VesselContact] = []
     vessels = list(scene.vessels.values())
     if not vessels:
@@ -349,26 +339,33 @@ def _vessel_contacts(scene: Scene, thresholds: SeverityThresholds) -> list[Vesse
     for k, m in related:
         asked[k, m] = False
     stack = scene.vessel_segments
-    pair, *found = stack.near_pairs_by_tube(asked, thresholds.contact_mm)
+    pair, a, b, s, t, gap = stack.near_pairs_by_tube(asked, thresholds.contact_mm)
+    found: dict[int, list[VesselContact]] = {}
+    if len(pair):
+        deepest = deepest_of_runs(pair, stack.local[a], gap)
+        on_a = stack.point(a[deepest], s[deepest]).tolist()
+        on_b = stack.point(b[deepest], t[deepest]).tolist()
+        for n, point_a, point_b in zip(deepest.tolist(), on_a, on_b):
+            k, m = divmod(int(pair[n]), len(vessels))
+            found.setdefault(k * len(vessels) + m, []).append(VesselContact(
+                vessel_a=vessels[k].name, vessel_b=vessels[m].name,
+                min_separation_mm=float(gap[n]), point_a_mm=point_a, point_b_mm=point_b))
     for k, one in enumerate(vessels):
         for m, two in enumerate(vessels[k + 1:], k + 1):
-            if (k, m) in related:
-                first = scene.branch_segments.get((one.name, two.name), one.segments)
-                second = scene.branch_segments.get((two.name, one.name), two.segments)
-                if first is one.segments and second is two.segments:
-                    continue  # the whole branch lies within its junction
-                a, b, s, t, gap = first.near_pairs(second, thresholds.contact_mm)
-            else:
-                first = second = stack
-                rows = pair == k * len(vessels) + m
-                if not rows.any():
-                    continue
-                a, b, s, t, gap = (x[rows] for x in found)
-            for run in _runs(first.local[a]) if len(a) else []:
-                n = run[np.argmin(gap[run])]
+            if (k, m) not in related:
+                out.extend(found.get(k * len(vessels) + m, ()))
+                continue
+            first = scene.branch_segments.get((one.name, two.name), one.segments)
+            second = scene.branch_segments.get((two.name, one.name), two.segments)
+            if first is one.segments and second is two.segments:
+                continue  # the whole branch lies within its junction
+            a, b, s, t, gap = first.near_pairs(second, thresholds.contact_mm)
+            if not len(a):
+                continue
+            deepest = deepest_of_runs(np.zeros(len(a), np.intp), first.local[a], gap)
+            for n in deepest.tolist():
                 out.append(VesselContact(
-                    vessel_a=one.name, vessel_b=two.name,
-                    min_separation_mm=float(gap[n]),
+                    vessel_a=one.name, vessel_b=two.name, min_separation_mm=float(gap[n]),
                     point_a_mm=tuple(first.point(a[n], s[n])),
                     point_b_mm=tuple(second.point(b[n], t[n]))))
     return out

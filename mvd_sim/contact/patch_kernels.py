@@ -176,3 +176,42 @@ def tube_patch(s_mm, points, radius, segment_frames, s0, s1, ds, around, vessel,
             elif low <= threshold:
                 fraction[k, j] = (threshold - low) / (high - low if high > low else 1.0)
     return s, fraction, area, touching
+
+
+@compiled(_V, INT, INT)
+def _pairwise_sum(values, start, n):
+    """``np.sum(values[start:start + n])`` with numpy's arithmetic (its pairwise summation:
+    eight running sums over blocks of up to 128 values, halves beyond), to the bit."""
+    if n < 8:
+        total = 0.0
+        for i in range(start, start + n):
+            total += values[i]
+        return total
+    if n <= 128:
+        r0, r1, r2, r3 = values[start], values[start + 1], values[start + 2], values[start + 3]
+        r4, r5, r6, r7 = values[start + 4], values[start + 5], values[start + 6], values[start + 7]
+        i = 8
+        while i < n - n % 8:
+            j = start + i
+            r0, r1, r2, r3 = r0 + values[j], r1 + values[j + 1], r2 + values[j + 2], \
+                r3 + values[j + 3]
+            r4, r5, r6, r7 = r4 + values[j + 4], r5 + values[j + 5], r6 + values[j + 6], \
+                r7 + values[j + 7]
+            i += 8
+        total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        for j in range(start + i, start + n):
+            total += values[j]
+        return total
+    half = n // 2
+    half -= half % 8
+    return _pairwise_sum(values, start, half) + _pairwise_sum(values, start + half, n - half)
+
+
+@compiled(array(2, contiguous=True), _V)
+def patch_area(fraction, area):
+    """A patch's area (mm^2): each ring's fractions (k, m) summed, times the area each of its
+    samples stands for (k,), summed: ``np.sum(fraction.sum(axis=1) * area)``, to the bit."""
+    rings = np.empty(len(area))
+    for k in range(len(area)):
+        rings[k] = _pairwise_sum(fraction[k], 0, fraction.shape[1]) * area[k]
+    return _pairwise_sum(rings, 0, len(rings))

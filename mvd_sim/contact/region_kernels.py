@@ -15,10 +15,56 @@ from mvd_sim.core.compiled import FLOAT, array, compiled
 from mvd_sim.core.geometry.closest_kernels import _near_pairs_in
 from mvd_sim.core.geometry.curve import point_at_kernel, segment_tangent
 
-__all__ = ["nerve_regions"]
+__all__ = ["runs_of", "deepest_of_runs", "nerve_regions"]
 
 _P, _V = array(2, contiguous=True), array(1, contiguous=True)
 _IDX = array(1, "intp", contiguous=True)
+
+
+@compiled(_IDX, _IDX)
+def runs_of(group, local):
+    """Pairs grouped into runs: by ``group`` (a vessel, a pair of vessels), then along it,
+    runs of segments ``local`` at most 2 apart (a vessel passing a nerve twice gives two).
+
+    Returns
+    -------
+    order : (k,) int
+        The pairs sorted by group, then local index (stable: ties keep their order).
+    bounds : (runs + 1,) int
+        Run ``r`` is ``order[bounds[r]:bounds[r + 1]]``.
+    """
+    count = len(group)
+    key = np.empty(count, np.intp)
+    top = 1
+    for n in range(count):
+        top = max(top, local[n] + 1)
+    for n in range(count):
+        key[n] = group[n] * top + local[n]
+    order = np.argsort(key, kind="mergesort")
+    bounds = np.empty(count + 1, np.intp)
+    runs = 0
+    for m in range(count):
+        if m == 0 or group[order[m]] != group[order[m - 1]] \
+                or local[order[m]] - local[order[m - 1]] > 2:
+            bounds[runs] = m
+            runs += 1
+    bounds[runs] = count
+    return order, bounds[:runs + 1].copy()
+
+
+@compiled(_IDX, _IDX, _V)
+def deepest_of_runs(group, local, gap):
+    """:func:`runs_of`, and each run's pair of least ``gap`` (the first in the run's order on a
+    tie): ``(k,)`` indices of the pairs, by run."""
+    order, bounds = runs_of(group, local)
+    deepest = np.empty(len(bounds) - 1, np.intp)
+    for r in range(len(deepest)):
+        best = order[bounds[r]]
+        for m in range(bounds[r], bounds[r + 1]):
+            if gap[order[m]] < gap[best]:
+                best = order[m]
+        deepest[r] = best
+    return deepest
 
 
 @compiled(_P, _P, _P, _IDX, _V, _V, _P, _P, _P, _IDX, _IDX, _IDX, _V, _V, _P, _P, _V, _IDX,
@@ -61,19 +107,15 @@ def nerve_regions(segments, balls, runs, run_start, arc0, half,
         segments, balls, runs, run_start, 0, len(runs),
         vessel_segments, vessel_balls, vessel_runs, vessel_run_start, 0, len(vessel_runs),
         margin, np.empty((64, 2), np.intp), np.empty((64, 3)), 0)
-    key = np.empty(count, np.intp)
+    group = np.empty(count, np.intp)
+    along = np.empty(count, np.intp)
     for n in range(count):
-        key[n] = owner[rows[n, 1]] * len(owner) + local[rows[n, 1]]
-    order = np.argsort(key, kind="mergesort")
-    vessel = np.empty(count, np.intp)
-    numbers, keep = np.empty((count, 13)), np.empty((count, 2), np.intp)
-    regions = 0
-    first = 0
-    while first < count:
-        last = first + 1   # the run: order[first:last]
-        while last < count and owner[rows[order[last], 1]] == owner[rows[order[first], 1]] \
-                and local[rows[order[last], 1]] - local[rows[order[last - 1], 1]] <= 2:
-            last += 1
+        group[n], along[n] = owner[rows[n, 1]], local[rows[n, 1]]
+    order, bounds = runs_of(group, along)
+    vessel = np.empty(len(bounds) - 1, np.intp)
+    numbers, keep = np.empty((len(vessel), 13)), np.empty((len(vessel), 2), np.intp)
+    for regions in range(len(vessel)):
+        first, last = bounds[regions], bounds[regions + 1]
         deepest = order[first]
         touching = False
         for m in range(first, last):
@@ -113,6 +155,4 @@ def nerve_regions(segments, balls, runs, run_start, arc0, half,
         vessel[regions] = v
         keep[regions, 0] = max(row_lo - 1, 0)
         keep[regions, 1] = min(row_hi + 3, p1 - p0)
-        regions += 1
-        first = last
-    return vessel[:regions].copy(), numbers[:regions].copy(), keep[:regions].copy()
+    return vessel, numbers, keep

@@ -416,3 +416,19 @@ def test_the_compiled_description_is_numpys_to_the_bit(scenario):
                     contact.nerve_point_mm, contact.vessel_point_mm)
                 seen += 1
     assert seen == len([c for c in report.contacts if c.vessel in scene.vessels])
+
+
+def test_the_patch_area_is_numpys_sum_to_the_bit():
+    """The compiled area of a patch is ``np.sum(fraction.sum(axis=1) * area)``, to the bit
+    (numpy's pairwise summation), for 0 to 300 rings and sums of 0 to 400 values."""
+    from mvd_sim.contact.patch_kernels import _pairwise_sum, patch_area
+
+    rng = np.random.default_rng(5)
+    for n in range(400):
+        values = rng.uniform(0.0, 1.0, n) * 10.0 ** rng.uniform(-3.0, 3.0, n)
+        assert _pairwise_sum(values, 0, n) == np.sum(values)
+    for rings in range(0, 300, 7):
+        fraction = rng.uniform(0.0, 1.0, (rings, 36))
+        fraction[fraction < 0.6] = 0.0
+        area = rng.uniform(0.0, 0.01, rings)
+        assert patch_area(fraction, area) == float(np.sum(fraction.sum(axis=1) * area))
