@@ -33,14 +33,17 @@ along its rest course, so they name the same anatomy whether or not the nerve is
 
 from __future__ import annotations
 
+import functools
+import weakref
 from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from mvd_sim.anatomy.landmarks import SEGMENTS
+from mvd_sim.anatomy.landmarks import SEGMENTS, NerveLandmarks
 from mvd_sim.core.constants import CAUSES, VESSEL_PARENT
 from mvd_sim.core.geometry.closest import SegmentSet
+from mvd_sim.core.geometry.closest_kernels import near_pairs
 from mvd_sim.core.geometry.rings import ring_angles
 from mvd_sim.core.approach import SIDES, angle_of_cosine_deg
 from mvd_sim.core.labels import DEFAULT_THRESHOLDS, SEVERITIES, SeverityThresholds, pattern_of, \
@@ -258,6 +261,16 @@ def _patch(placed: Tube, deepest: Region, contact_mm: float) -> tuple[np.ndarray
     return s[touching], patch_area(np.ascontiguousarray(fraction), ring_area)
 
 
+@functools.lru_cache(maxsize=256)
+def _landmark_bounds(landmarks: NerveLandmarks) -> np.ndarray:
+    """``rexp_zone_end_mm``, ``rdp_mm``, ``rdp_zone_mm``, ``tz_start_mm`` as the description
+    kernel takes them (read-only)."""
+    bounds = np.array([landmarks.rexp_zone_end_mm, landmarks.rdp_mm, landmarks.rdp_zone_mm,
+                       landmarks.tz_start_mm])
+    bounds.flags.writeable = False
+    return bounds
+
+
 def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
               thresholds: SeverityThresholds, cause: str = "vascular") -> Contact:
     """Every reported field of a contact around its deepest point (``cause``: what the
@@ -275,8 +288,7 @@ def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
     (s_deep, s_start, s_end, deviation, segment, central, side, cosine, nerve_point,
      vessel_point) = describe_contact(
         placed.s, placed.points, placed.radius, placed.tangents, rest.s, rest.points,
-        np.array([landmarks.rexp_zone_end_mm, landmarks.rdp_mm, landmarks.rdp_zone_mm,
-                  landmarks.tz_start_mm]), deepest.placed_s, s_lo, s_hi,
+        _landmark_bounds(landmarks), deepest.placed_s, s_lo, s_hi,
         tuple(deepest.nerve_centre), tuple(deepest.vessel_centre),
         tuple(deepest.vessel_axis), deepest.gap, float(scene.lateral[0]))
     indentation = max(0.0, -deepest.gap)
@@ -289,6 +301,26 @@ def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
         patch_area_mm2=area, crossing_angle_deg=angle_of_cosine_deg(cosine),
         side=SIDES[side], nerve_point_mm=nerve_point, vessel_point_mm=vessel_point,
         severity=severity(indentation, deviation, thresholds), cause=cause)
+
+
+#: The vessels' centerlines stacked for :func:`_nerve_regions`, kept per stack of their
+#: segments (a scene's, built once): a scene's constants are made once, not per report.
+_CENTERLINES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _stacked_centerlines(segments: SegmentSet, vessels: list[Tube]
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The vessels' points, vertex tangents and arc lengths stacked, and where each vessel's
+    start (``(vessels + 1,)``), kept with ``segments``, their stacked segments."""
+    found = _CENTERLINES.get(segments)
+    if found is None or found[0] != [id(v) for v in vessels]:
+        found = ([id(v) for v in vessels], (
+            np.concatenate([v.points for v in vessels]),
+            np.concatenate([v.tangents for v in vessels]),
+            np.concatenate([v.s for v in vessels]),
+            np.cumsum([0] + [len(v.points) for v in vessels])))
+        _CENTERLINES[segments] = found
+    return found[1]
 
 
 def _nerve_regions(nerve: Tube, vessels: list[Tube], segments: SegmentSet, margin: float,
@@ -307,10 +339,8 @@ def _nerve_regions(nerve: Tube, vessels: list[Tube], segments: SegmentSet, margi
     owner, numbers, keep = nerve_regions(
         mine.segments, mine.balls, mine.runs, mine.run_start, mine.arc0, mine.half,
         segments.segments, segments.balls, segments.runs, segments.run_start, segments.owner,
-        segments.local, segments.arc0, segments.half,
-        np.concatenate([v.points for v in vessels]),
-        np.concatenate([v.tangents for v in vessels]), np.concatenate([v.s for v in vessels]),
-        np.cumsum([0] + [len(v.points) for v in vessels]), float(margin), float(contact_mm))
+        segments.local, segments.arc0, segments.half, *_stacked_centerlines(segments, vessels),
+        float(margin), float(contact_mm))
     out: list[list[Region]] = [[] for _ in vessels]
     for v, row, (start, stop) in zip(owner.tolist(), numbers, keep.tolist()):
         vessel = vessels[v]
@@ -320,6 +350,20 @@ def _nerve_regions(nerve: Tube, vessels: list[Tube], segments: SegmentSet, margi
             span=(float(row[11]), float(row[12])),
             surface=TubeSurface.of(vessel, slice(start, stop))))
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _related(kinds: tuple[str, ...]) -> tuple[frozenset[tuple[int, int]], np.ndarray]:
+    """For vessels of these kinds, the pairs ``(k, m)``, ``k < m``, of a branch and its trunk,
+    and which pairs are not ((vessels, vessels) bool, upper triangle; read-only)."""
+    related = frozenset((k, m) for k, one in enumerate(kinds) for m, two in enumerate(kinds)
+                        if m > k and (VESSEL_PARENT.get(one) == two
+                                      or VESSEL_PARENT.get(two) == one))
+    asked = np.triu(np.ones((len(kinds), len(kinds)), dtype=bool), 1)
+    for k, m in related:
+        asked[k, m] = False
+    asked.flags.writeable = False
+    return related, asked
 
 
 def _vessel_contacts(scene: Scene, thresholds: SeverityThresholds) -> list[VesselContact]:
@@ -332,12 +376,7 @@ def _vessel_contacts(scene: Scene, thresholds: SeverityThresholds) -> list[Vesse
     vessels = list(scene.vessels.values())
     if not vessels:
         return out
-    related = {(k, m) for k, one in enumerate(vessels) for m, two in enumerate(vessels)
-               if m > k and (VESSEL_PARENT.get(one.kind) == two.kind
-                             or VESSEL_PARENT.get(two.kind) == one.kind)}
-    asked = np.triu(np.ones((len(vessels), len(vessels)), dtype=bool), 1)
-    for k, m in related:
-        asked[k, m] = False
+    related, asked = _related(tuple(v.kind for v in vessels))
     stack = scene.vessel_segments
     pair, a, b, s, t, gap = stack.near_pairs_by_tube(asked, thresholds.contact_mm)
     found: dict[int, list[VesselContact]] = {}
@@ -359,7 +398,8 @@ def _vessel_contacts(scene: Scene, thresholds: SeverityThresholds) -> list[Vesse
             second = scene.branch_segments.get((two.name, one.name), two.segments)
             if first is one.segments and second is two.segments:
                 continue  # the whole branch lies within its junction
-            a, b, s, t, gap = first.near_pairs(second, thresholds.contact_mm)
+            a, b, s, t, gap = near_pairs(*first._searched(), *second._searched(),
+                                         float(thresholds.contact_mm))
             if not len(a):
                 continue
             deepest = deepest_of_runs(np.zeros(len(a), np.intp), first.local[a], gap)
