@@ -9,10 +9,12 @@ It computes, sample for sample, what :func:`mvd_sim.core.geometry.rings.surface_
 same order, so the same numbers), without the arrays in between; a ring whose every sample is
 provably farther than the threshold from the vessel is not sampled (its fractions are 0, as
 they would be), a sample is measured only against the vessel segments that can be nearest
-to its ring, and not at all where a bound puts it and both its neighbours beyond the threshold
-(every arc from it then has fraction 0, as it would): round a ring, a sample's distance to
-the vessel's axis is at least the last measured one's less the chord between them (a
-distance is 1-Lipschitz), which passes over most of the nerve's far side. Scene frame, mm.
+to its ring (nearest the ring first; one whose bounding ball is farther than the nearest
+distance found is passed over), and not at all where a bound puts it and both its
+neighbours beyond the threshold (every arc from it then has fraction 0, as it would): round
+a ring, a sample's distance to the vessel's axis is at least the last measured one's less
+the chord between them (a distance is 1-Lipschitz), which passes over most of the nerve's
+far side. Scene frame, mm.
 """
 
 from __future__ import annotations
@@ -39,27 +41,34 @@ def _chord(around, j, k):
     return math.sqrt((around[k, 0] - around[j, 0]) ** 2 + (around[k, 1] - around[j, 1]) ** 2)
 
 
-@compiled(VEC3, FLOAT, _P, INT, _V, _V, _P, _V, _IDX, INT)
+@compiled(VEC3, FLOAT, _P, INT, _V, _V, _P, _V, _IDX, INT, _P)
 def _ring_sample_gap(centre, ring_radius, around, j, normal, binormal, vessel, vessel_radius,
-                     near, candidates):
+                     near, candidates, balls):
     """Signed gap (mm) of sample ``j`` of a ring to the tube vessel's segments
-    ``near[:candidates]`` (the first nearest wins a tie, as
+    ``near[:candidates]`` (the lowest-numbered nearest wins a tie, as
     :func:`mvd_sim.core.geometry.closest.point_polyline` finds it), and its distance to
-    their axis."""
+    their axis. ``balls`` holds each segment's midpoint and half-length: a segment whose
+    ball is farther from the sample than the nearest distance found is not measured (list
+    the nearest candidates first)."""
     c, w = around[j, 0], around[j, 1]
     p = (centre[0] + ring_radius * (c * normal[0] + w * binormal[0]),
          centre[1] + ring_radius * (c * normal[1] + w * binormal[1]),
          centre[2] + ring_radius * (c * normal[2] + w * binormal[2]))
-    best2, best_i, best_u = np.inf, 0, 0.0
+    best2, best, best_i, best_u = np.inf, np.inf, 0, 0.0
     for m in range(candidates):
         i = near[m]
+        offset = (p[0] - balls[i, 0], p[1] - balls[i, 1], p[2] - balls[i, 2])
+        reach = best + balls[i, 3] + _SLACK_MM
+        if _dot(offset, offset) > reach * reach:
+            continue
         start = _row(vessel, i)
         d = _sub(_row(vessel, i + 1), start)
         v = _point_segment(p, start, d)
         rel = _sub(p, _axpy(v, d, start))
         d2 = _dot(rel, rel)
-        if d2 < best2:
+        if d2 < best2 or (d2 == best2 and i < best_i):
             best2, best_i, best_u = d2, i, v
+            best = math.sqrt(d2)
     start = _row(vessel, best_i)
     foot = _axpy(best_u, _sub(_row(vessel, best_i + 1), start), start)
     dist = _norm(_sub(p, foot))
@@ -113,6 +122,11 @@ def tube_patch(s_mm, points, radius, segment_frames, s0, s1, ds, around, vessel,
     widest = 0.0
     for i in range(len(vessel_radius)):
         widest = max(widest, vessel_radius[i])
+    balls = np.empty((segments, 4))    # each segment's midpoint and half-length
+    for i in range(segments):
+        for c in range(3):
+            balls[i, c] = 0.5 * (vessel[i, c] + vessel[i + 1, c])
+        balls[i, 3] = 0.5 * _norm(_sub(_row(vessel, i + 1), _row(vessel, i)))
     gap = np.empty(n_around)
     last = len(s_mm) - 2
     for k in range(count):
@@ -137,9 +151,13 @@ def tube_patch(s_mm, points, radius, segment_frames, s0, s1, ds, around, vessel,
         if closest - ring_radius - widest > threshold:
             continue
         candidates = 0
-        for i in range(segments):
+        for i in range(segments):   # nearest the centre first (insertion sort)
             if reach[i] - ring_radius <= closest + ring_radius:
-                near[candidates] = i
+                m = candidates
+                while m > 0 and reach[near[m - 1]] > reach[i]:
+                    near[m] = near[m - 1]
+                    m -= 1
+                near[m] = i
                 candidates += 1
         normal, binormal = segment_frames[seg, 0], segment_frames[seg, 1]
         # round the ring: a sample's distance to the candidates is at least an exact one's
@@ -148,7 +166,7 @@ def tube_patch(s_mm, points, radius, segment_frames, s0, s1, ds, around, vessel,
         # fraction 0 whatever its gap), the next one is
         anchor = 0
         gap[0], dist = _ring_sample_gap(centre, ring_radius, around, 0, normal, binormal,
-                                        vessel, vessel_radius, near, candidates)
+                                        vessel, vessel_radius, near, candidates, balls)
         j = 1
         while j < n_around:
             if gap[anchor] > threshold:
@@ -162,7 +180,7 @@ def tube_patch(s_mm, points, radius, segment_frames, s0, s1, ds, around, vessel,
                 break
             gap[j], dist = _ring_sample_gap(centre, ring_radius, around, j, normal,
                                             binormal, vessel, vessel_radius, near,
-                                            candidates)
+                                            candidates, balls)
             anchor = j
             j += 1
         for j in range(n_around):
