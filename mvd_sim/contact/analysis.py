@@ -50,7 +50,7 @@ from mvd_sim.core.labels import DEFAULT_THRESHOLDS, SEVERITIES, SeverityThreshol
     severity
 from mvd_sim.contact.causes import (SECONDARY_CAUSES, LesionSurface,
                                    lesion_vessel_touches, vessel_cause)
-from mvd_sim.contact.describe_kernels import describe_contact
+from mvd_sim.contact.describe_kernels import describe_contact, describe_tube_contact
 from mvd_sim.contact.mesh_path import MeshSurface, mesh_regions, mesh_vessel_contacts
 from mvd_sim.contact.patch_kernels import patch_area, tube_patch
 from mvd_sim.contact.region_kernels import deepest_of_runs, nerve_regions
@@ -240,12 +240,14 @@ def _arc_fraction(gap: np.ndarray, threshold: float) -> np.ndarray:
     return np.where(high <= threshold, 1.0, np.where(low <= threshold, crossing, 0.0))
 
 
-def _patch(placed: Tube, deepest: Region, contact_mm: float) -> tuple[np.ndarray, float]:
-    """The contact patch on the nerve (as placed) over the region's span: the arc lengths
-    (mm) of the rings with a sample within ``contact_mm`` of the vessel, and the patch's
-    area (mm^2). A tube vessel's in one compiled loop
-    (:func:`mvd_sim.contact.patch_kernels.tube_patch`), any other surface's by sampling the
-    rings and asking it their gaps: the same numbers."""
+def _patch(placed: Tube, deepest: Region, contact_mm: float
+           ) -> tuple[np.ndarray, np.ndarray, float]:
+    """The contact patch on the nerve (as placed) over the region's span: its rings' arc
+    lengths (mm), which of them have a sample within ``contact_mm`` of the vessel, and the
+    patch's area (mm^2). A tube vessel's in one compiled loop
+    (:func:`mvd_sim.contact.patch_kernels.tube_patch`; :func:`_describe` calls it with the
+    rest of the description), any other surface's by sampling the rings and asking it their
+    gaps: the same numbers."""
     surface = deepest.surface
     if isinstance(surface, TubeSurface):
         s, fraction, ring_area, touching = tube_patch(
@@ -258,7 +260,7 @@ def _patch(placed: Tube, deepest: Region, contact_mm: float) -> tuple[np.ndarray
         gap = surface.signed_gap(rings.points.reshape(-1, 3)).reshape(rings.points.shape[:2])
         s, fraction, ring_area = rings.s, _arc_fraction(gap, contact_mm), rings.area
         touching = (gap <= contact_mm).any(axis=1)
-    return s[touching], patch_area(np.ascontiguousarray(fraction), ring_area)
+    return s, touching, patch_area(np.ascontiguousarray(fraction), ring_area)
 
 
 @functools.lru_cache(maxsize=256)
@@ -277,20 +279,23 @@ def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
     vessel or lesion is, :mod:`mvd_sim.contact.causes`); the numbers in one compiled call
     (:func:`mvd_sim.contact.describe_kernels.describe_contact`)."""
     placed, rest = scene.nerves[nerve], scene.rest_nerves[nerve]
-    landmarks = scene.landmarks[nerve]
-    touching_s, area = _patch(placed, deepest, thresholds.contact_mm)
-    if len(touching_s):  # each touching ring stands for half a spacing either side
-        half = 0.5 * PATCH_RING_SPACING_MM
-        s_lo = max(float(touching_s[0]) - half, 0.0)
-        s_hi = min(float(touching_s[-1]) + half, placed.length_mm)
-    else:  # a touch narrower than the ring spacing
-        s_lo = s_hi = deepest.placed_s
+    bounds = _landmark_bounds(scene.landmarks[nerve])
+    at = (tuple(deepest.nerve_centre), tuple(deepest.vessel_centre),
+          tuple(deepest.vessel_axis), deepest.gap, float(scene.lateral[0]))
+    surface = deepest.surface
+    if isinstance(surface, TubeSurface):
+        area, numbers = describe_tube_contact(
+            placed.s, placed.points, placed.radius, placed.segment_frames, placed.tangents,
+            rest.s, rest.points, bounds, deepest.placed_s, *deepest.span,
+            PATCH_RING_SPACING_MM, ring_angles(PATCH_SAMPLES_AROUND), surface.points,
+            surface.radius, thresholds.contact_mm, *at)
+    else:
+        ring_s, touching, area = _patch(placed, deepest, thresholds.contact_mm)
+        numbers = describe_contact(
+            placed.s, placed.points, placed.radius, placed.tangents, rest.s, rest.points,
+            bounds, deepest.placed_s, ring_s, touching, PATCH_RING_SPACING_MM, *at)
     (s_deep, s_start, s_end, deviation, segment, central, side, cosine, nerve_point,
-     vessel_point) = describe_contact(
-        placed.s, placed.points, placed.radius, placed.tangents, rest.s, rest.points,
-        _landmark_bounds(landmarks), deepest.placed_s, s_lo, s_hi,
-        tuple(deepest.nerve_centre), tuple(deepest.vessel_centre),
-        tuple(deepest.vessel_axis), deepest.gap, float(scene.lateral[0]))
+     vessel_point) = numbers
     indentation = max(0.0, -deepest.gap)
     return Contact(
         vessel=vessel.name, vessel_type=vessel.kind, nerve=nerve,

@@ -18,12 +18,14 @@ import numpy as np
 from numba import types
 from numba.extending import intrinsic
 
+from mvd_sim.contact.patch_kernels import patch_area, tube_patch
 from mvd_sim.core.compiled import FLOAT, VEC3, array, compiled
 from mvd_sim.core.geometry.curve import point_at_kernel, segment_tangent
 
-__all__ = ["describe_contact", "ddot3", "dgemv3", "einsum_dot3", "interp"]
+__all__ = ["describe_contact", "describe_tube_contact", "ddot3", "dgemv3", "einsum_dot3", "interp"]
 
 _P, _V = array(2, contiguous=True), array(1, contiguous=True)
+_FLAGS = array(1, "boolean", contiguous=True)
 
 
 @intrinsic
@@ -78,9 +80,11 @@ def _smooth_tangent(tangents, s, s_mm):
     return mean, np.sqrt(ddot3(mean, mean))
 
 
-@compiled(_V, _P, _V, _P, _V, _P, _V, FLOAT, FLOAT, FLOAT, VEC3, VEC3, VEC3, FLOAT, FLOAT)
+@compiled(_V, _P, _V, _P, _V, _P, _V, FLOAT, _V, _FLAGS, FLOAT, VEC3, VEC3, VEC3, FLOAT,
+          FLOAT)
 def describe_contact(s, points, radius, tangents, rest_s, rest_points, landmarks, placed_s,
-                     s_lo, s_hi, nerve_centre, vessel_centre, vessel_axis, gap, lateral):
+                     ring_s, touching, spacing, nerve_centre, vessel_centre, vessel_axis, gap,
+                     lateral):
     """The numbers of a contact around its deepest point.
 
     Parameters
@@ -95,8 +99,11 @@ def describe_contact(s, points, radius, tangents, rest_s, rest_points, landmarks
         (:class:`mvd_sim.anatomy.landmarks.NerveLandmarks`).
     placed_s : float, mm
         The deepest point's arc length as placed.
-    s_lo, s_hi : float, mm
-        The contact's placed arc interval (its patch).
+    ring_s, touching : (k,) float, mm, and (k,) bool
+        The patch's rings (their arc lengths as placed, ``spacing`` mm apart) and which
+        touch the vessel: the contact's placed arc interval is theirs, each touching ring
+        standing for half a spacing either side (clipped to the nerve), or the deepest
+        point's alone where none touches (a touch narrower than the spacing).
     nerve_centre, vessel_centre : 3-tuples, mm
         The centerline points of the deepest point.
     vessel_axis : 3-tuple
@@ -123,6 +130,14 @@ def describe_contact(s, points, radius, tangents, rest_s, rest_points, landmarks
     nerve_point, vessel_point : 3-tuples, mm
         The nerve's surface point facing the vessel, and the vessel's.
     """
+    s_lo = s_hi = placed_s
+    first = -1
+    for k in range(len(ring_s)):
+        if touching[k]:
+            if first < 0:
+                first = k
+                s_lo = max(ring_s[k] - 0.5 * spacing, 0.0)
+            s_hi = min(ring_s[k] + 0.5 * spacing, s[-1])
     mean, length = _smooth_tangent(tangents, s, placed_s)
     if length > 1e-9:
         tangent = (mean[0] / length, mean[1] / length, mean[2] / length)
@@ -182,3 +197,21 @@ def describe_contact(s, points, radius, tangents, rest_s, rest_points, landmarks
                     nerve_centre[2] + reach * unit[2])
     return (s_deep, s_start, s_end, deviation, segment, s_deep < landmarks[3], side,
             ddot3(tangent, vessel_axis), nerve_point, vessel_point)
+
+
+@compiled(_V, _P, _V, array(3, contiguous=True), _P, _V, _P, _V, FLOAT, FLOAT, FLOAT, FLOAT,
+          _P, _P, _V, FLOAT, VEC3, VEC3, VEC3, FLOAT, FLOAT)
+def describe_tube_contact(s, points, radius, segment_frames, tangents, rest_s, rest_points,
+                          landmarks, placed_s, s0, s1, spacing, around, vessel, vessel_radius,
+                          contact_mm, nerve_centre, vessel_centre, vessel_axis, gap, lateral):
+    """A tube vessel's contact in one call: its patch over the nerve's arc interval
+    ``s0``-``s1`` (:func:`mvd_sim.contact.patch_kernels.tube_patch` with rings ``spacing``
+    apart sampled at ``around``, against the vessel's stretch ``vessel``, ``vessel_radius``,
+    within ``contact_mm``), its area (:func:`mvd_sim.contact.patch_kernels.patch_area`) and
+    :func:`describe_contact`'s numbers: returns the area (mm^2), then those."""
+    ring_s, fraction, ring_area, touching = tube_patch(
+        s, points, radius, segment_frames, s0, s1, spacing, around, vessel, vessel_radius,
+        contact_mm)
+    return patch_area(fraction, ring_area), describe_contact(
+        s, points, radius, tangents, rest_s, rest_points, landmarks, placed_s, ring_s,
+        touching, spacing, nerve_centre, vessel_centre, vessel_axis, gap, lateral)

@@ -286,10 +286,12 @@ def test_the_compiled_tube_patch_is_the_sampled_one_to_the_bit(scenario):
             for region in regions:
                 sampled = dataclasses.replace(region, surface=_AnySurface(region.surface))
                 for contact_mm in (0.1, 0.0, -0.2):
-                    s, area = _patch(nerve, region, contact_mm)
-                    s_sampled, area_sampled = _patch(nerve, sampled, contact_mm)
+                    s, touching, area = _patch(nerve, region, contact_mm)
+                    s_sampled, touching_sampled, area_sampled = _patch(nerve, sampled,
+                                                                       contact_mm)
                     assert np.array_equal(s, s_sampled) and area == area_sampled
-                    measured += len(s) > 0
+                    assert np.array_equal(touching, touching_sampled)
+                    measured += touching.any()
     assert measured > 0 or not [c for c in analyze(scene).contacts if c.vessel in scene.vessels]
 
 
@@ -407,7 +409,8 @@ def test_the_compiled_description_is_numpys_to_the_bit(scenario):
             for region in (r for r in regions if r.gap <= 0.05):
                 contact = next(c for c in report.contacts if c.vessel == vessel.name
                                and c.nerve == name and c.min_separation_mm == region.gap)
-                s, _ = _patch(nerve, region, 0.05)
+                s, touching, _ = _patch(nerve, region, 0.05)
+                s = s[touching]
                 s_lo = max(float(s[0]) - 0.05, 0.0) if len(s) else region.placed_s
                 s_hi = min(float(s[-1]) + 0.05, nerve.length_mm) if len(s) else region.placed_s
                 assert _numpy_description(scene, name, region, s_lo, s_hi) == (
