@@ -394,25 +394,27 @@ def _vessel_contacts(scene: Scene, thresholds: SeverityThresholds) -> list[Vesse
             found.setdefault(k * len(vessels) + m, []).append(VesselContact(
                 vessel_a=vessels[k].name, vessel_b=vessels[m].name,
                 min_separation_mm=float(gap[n]), point_a_mm=point_a, point_b_mm=point_b))
-    for k, one in enumerate(vessels):
-        for m, two in enumerate(vessels[k + 1:], k + 1):
-            if (k, m) not in related:
-                out.extend(found.get(k * len(vessels) + m, ()))
-                continue
-            first = scene.branch_segments.get((one.name, two.name), one.segments)
-            second = scene.branch_segments.get((two.name, one.name), two.segments)
-            if first is one.segments and second is two.segments:
-                continue  # the whole branch lies within its junction
-            a, b, s, t, gap = near_pairs(*first._searched(), *second._searched(),
-                                         float(thresholds.contact_mm))
-            if not len(a):
-                continue
-            deepest = deepest_of_runs(np.zeros(len(a), np.intp), first.local[a], gap)
-            for n in deepest.tolist():
-                out.append(VesselContact(
-                    vessel_a=one.name, vessel_b=two.name, min_separation_mm=float(gap[n]),
-                    point_a_mm=tuple(first.point(a[n], s[n])),
-                    point_b_mm=tuple(second.point(b[n], t[n]))))
+    # the pairs in order, each once: those found in the one search and the branch/trunk ones
+    for key in sorted(found.keys() | {k * len(vessels) + m for k, m in related}):
+        k, m = divmod(key, len(vessels))
+        if (k, m) not in related:
+            out.extend(found[key])
+            continue
+        one, two = vessels[k], vessels[m]
+        first = scene.branch_segments.get((one.name, two.name), one.segments)
+        second = scene.branch_segments.get((two.name, one.name), two.segments)
+        if first is one.segments and second is two.segments:
+            continue  # the whole branch lies within its junction
+        a, b, s, t, gap = near_pairs(*first._searched(), *second._searched(),
+                                     float(thresholds.contact_mm))
+        if not len(a):
+            continue
+        deepest = deepest_of_runs(np.zeros(len(a), np.intp), first.local[a], gap)
+        for n in deepest.tolist():
+            out.append(VesselContact(
+                vessel_a=one.name, vessel_b=two.name, min_separation_mm=float(gap[n]),
+                point_a_mm=tuple(first.point(a[n], s[n])),
+                point_b_mm=tuple(second.point(b[n], t[n]))))
     return out
 
 
@@ -441,7 +443,7 @@ def _lesion_contacts(scene: Scene, contact_mm: float) -> list[LesionContact]:
 def _culprits(contacts: list[Contact], vessel_contacts: list[VesselContact],
               kinds: dict[str, str]) -> list[Culprit]:
     """Vessels compressing CN VII (worst first), then vessels pushing one of them."""
-    rank = {name: i for i, name in enumerate(SEVERITIES)}
+    rank = _RANK
     worst: dict[str, Contact] = {}
     for c in contacts:
         if c.nerve == "CN7" and (c.vessel not in worst or
@@ -468,9 +470,14 @@ def _culprits(contacts: list[Contact], vessel_contacts: list[VesselContact],
     return culprits
 
 
+#: Each severity's rank (worst last).
+_RANK = {name: i for i, name in enumerate(SEVERITIES)}
+
+
 def _order(contacts: list[Contact]) -> list[Contact]:
-    rank = {name: i for i, name in enumerate(SEVERITIES)}
-    return sorted(contacts, key=lambda c: (c.nerve, -rank[c.severity], -c.indentation_mm,
+    """By nerve, then worst first (severity, indentation), then nearest, then along the
+    nerve."""
+    return sorted(contacts, key=lambda c: (c.nerve, -_RANK[c.severity], -c.indentation_mm,
                                            c.min_separation_mm, c.s_deepest_mm))
 
 
@@ -528,7 +535,8 @@ def analyze(scene: Scene,
              **{m.name: m.kind for m in scene.mesh_vessels.values()},
              **{lesion.name: lesion.kind for lesion in scene.lesions.values()}}
     culprits = _culprits(contacts, vessel_contacts, kinds)
-    cn7 = _order([c for c in contacts if c.nerve == "CN7"])
+    ordered = _order(contacts)
+    cn7 = [c for c in ordered if c.nerve == "CN7"]   # in order: the nerve is the first key
     causes = list(dict.fromkeys(c.cause for c in cn7))
     ectatic = [c.vessel for c in culprits if c.vessel in scene.vessels
                and vessel_cause(scene.vessels[c.vessel]) == "dolichoectasia"]
@@ -546,7 +554,7 @@ def analyze(scene: Scene,
                        "near_miss": thresholds.near_miss_mm},
         thresholds_basis=thresholds.basis, fit_rms_mm=dict(thresholds.fit_rms_mm) or None,
         pattern=pattern, culprits=culprits,
-        contacts=_order(contacts), vessel_contacts=vessel_contacts, vessels_at_risk=at_risk,
+        contacts=ordered, vessel_contacts=vessel_contacts, vessels_at_risk=at_risk,
         causes=causes, lesion_contacts=_lesion_contacts(scene, thresholds.contact_mm))
 
 
