@@ -43,7 +43,6 @@ from pydantic import BaseModel, ConfigDict
 from mvd_sim.anatomy.landmarks import SEGMENTS, NerveLandmarks
 from mvd_sim.core.constants import CAUSES, VESSEL_PARENT
 from mvd_sim.core.geometry.closest import SegmentSet
-from mvd_sim.core.geometry.closest_kernels import near_pairs
 from mvd_sim.core.geometry.rings import ring_angles
 from mvd_sim.core.approach import SIDES, angle_of_cosine_deg
 from mvd_sim.core.labels import DEFAULT_THRESHOLDS, SEVERITIES, SeverityThresholds, pattern_of, \
@@ -371,50 +370,70 @@ def _related(kinds: tuple[str, ...]) -> tuple[frozenset[tuple[int, int]], np.nda
     return related, asked
 
 
+#: Per scene (its stacked vessel segments): the segment sets its vessel pairs are searched
+#: between, stacked, which pairs of them are asked, and each asked pair's vessel pair.
+_VESSEL_PAIRS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _vessel_pairs(scene: Scene, vessels: list[Tube]
+                  ) -> tuple[SegmentSet, np.ndarray, np.ndarray]:
+    """The segment sets between which :func:`_vessel_contacts` searches each pair of vessels
+    ``k < m``, stacked (every vessel's, then the branches' from beyond their junctions,
+    :attr:`~mvd_sim.scene.scene.Scene.branch_segments`), which pairs of them are asked
+    ((sets, sets) bool), and for each pair of sets ``(a, b)`` the vessel pair
+    ``k * vessels + m`` at ``a * sets + b`` (-1 where none). A scene's constants, made once."""
+    found = _VESSEL_PAIRS.get(scene.vessel_segments)
+    if found is not None and found[0] == [id(v) for v in vessels]:
+        return found[1]
+    related, _ = _related(tuple(v.kind for v in vessels))
+    sets = [v.segments for v in vessels]
+    asked: dict[tuple[int, int], int] = {}
+    for k, one in enumerate(vessels):
+        for m, two in enumerate(vessels[k + 1:], k + 1):
+            first, second = k, m
+            if (k, m) in related:
+                branch = (scene.branch_segments.get((one.name, two.name)),
+                          scene.branch_segments.get((two.name, one.name)))
+                if branch == (None, None):
+                    continue  # the whole branch lies within its junction
+                for end, found_set in enumerate(branch):
+                    if found_set is not None:
+                        sets.append(found_set)
+                        first, second = (len(sets) - 1, second) if end == 0 else \
+                            (first, len(sets) - 1)
+            asked[(first, second)] = k * len(vessels) + m
+    matrix = np.zeros((len(sets), len(sets)), dtype=bool)
+    pair_of = np.full(len(sets) ** 2, -1, dtype=np.intp)
+    for (first, second), key in asked.items():
+        matrix[first, second] = True
+        pair_of[first * len(sets) + second] = key
+    made = (SegmentSet.stack(sets), matrix, pair_of)
+    _VESSEL_PAIRS[scene.vessel_segments] = ([id(v) for v in vessels], made)
+    return made
+
+
 def _vessel_contacts(scene: Scene, thresholds: SeverityThresholds) -> list[VesselContact]:
     """Vessel-vessel contacts: per run of touching segment pairs along the first vessel (at
     most 2 apart), its pair of least gap. A branch is measured from beyond its junction with
-    its trunk (:attr:`~mvd_sim.scene.scene.Scene.branch_segments`). The pairs that are
-    neither branch nor trunk of each other are searched in one call over the scene's stacked
-    segments."""
-    out: list[VesselContact] = []
+    its trunk (:attr:`~mvd_sim.scene.scene.Scene.branch_segments`). Every pair is searched
+    in one call (:func:`_vessel_pairs`)."""
     vessels = list(scene.vessels.values())
     if not vessels:
-        return out
-    related, asked = _related(tuple(v.kind for v in vessels))
-    stack = scene.vessel_segments
+        return []
+    stack, asked, pair_of = _vessel_pairs(scene, vessels)
     pair, a, b, s, t, gap = stack.near_pairs_by_tube(asked, thresholds.contact_mm)
-    found: dict[int, list[VesselContact]] = {}
-    if len(pair):
-        deepest = deepest_of_runs(pair, stack.local[a], gap)
-        on_a = stack.point(a[deepest], s[deepest]).tolist()
-        on_b = stack.point(b[deepest], t[deepest]).tolist()
-        for n, point_a, point_b in zip(deepest.tolist(), on_a, on_b):
-            k, m = divmod(int(pair[n]), len(vessels))
-            found.setdefault(k * len(vessels) + m, []).append(VesselContact(
-                vessel_a=vessels[k].name, vessel_b=vessels[m].name,
-                min_separation_mm=float(gap[n]), point_a_mm=point_a, point_b_mm=point_b))
-    # the pairs in order, each once: those found in the one search and the branch/trunk ones
-    for key in sorted(found.keys() | {k * len(vessels) + m for k, m in related}):
-        k, m = divmod(key, len(vessels))
-        if (k, m) not in related:
-            out.extend(found[key])
-            continue
-        one, two = vessels[k], vessels[m]
-        first = scene.branch_segments.get((one.name, two.name), one.segments)
-        second = scene.branch_segments.get((two.name, one.name), two.segments)
-        if first is one.segments and second is two.segments:
-            continue  # the whole branch lies within its junction
-        a, b, s, t, gap = near_pairs(*first._searched(), *second._searched(),
-                                     float(thresholds.contact_mm))
-        if not len(a):
-            continue
-        deepest = deepest_of_runs(np.zeros(len(a), np.intp), first.local[a], gap)
-        for n in deepest.tolist():
-            out.append(VesselContact(
-                vessel_a=one.name, vessel_b=two.name, min_separation_mm=float(gap[n]),
-                point_a_mm=tuple(first.point(a[n], s[n])),
-                point_b_mm=tuple(second.point(b[n], t[n]))))
+    if not len(pair):
+        return []
+    key = pair_of[pair]
+    deepest = deepest_of_runs(key, stack.local[a], gap)
+    on_a = stack.point(a[deepest], s[deepest]).tolist()
+    on_b = stack.point(b[deepest], t[deepest]).tolist()
+    out = []
+    for n, point_a, point_b in zip(deepest.tolist(), on_a, on_b):
+        k, m = divmod(int(key[n]), len(vessels))
+        out.append(VesselContact(
+            vessel_a=vessels[k].name, vessel_b=vessels[m].name,
+            min_separation_mm=float(gap[n]), point_a_mm=point_a, point_b_mm=point_b))
     return out
 
 

@@ -1,9 +1,10 @@
 """Compiled kernel of the regions where the vessels come near a nerve
 (:func:`mvd_sim.contact.analysis._nerve_regions` makes them
-:class:`~mvd_sim.contact.regions.Region` objects): the segment pairs within the near-miss margin, grouped into runs along each vessel,
-and each run's deepest point, the span of the nerve that can hold its patch and the stretch
-of the vessel that can touch it. The same numbers as the numpy grouping it replaces (a
-stable sort by vessel and segment, ``argmin``'s first least gap). Scene frame, mm.
+:class:`~mvd_sim.contact.regions.Region` objects): the segment pairs within the near-miss
+margin, grouped into runs along each vessel, and each run's deepest point, the span of the
+nerve that can hold its patch and the stretch of the vessel that can touch it. The same
+numbers as the numpy grouping it replaces (a stable sort by vessel and segment,
+``argmin``'s first least gap). Scene frame, mm.
 """
 
 from __future__ import annotations
