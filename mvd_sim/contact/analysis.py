@@ -356,18 +356,12 @@ def _nerve_regions(nerve: Tube, vessels: list[Tube], segments: SegmentSet, margi
     return out
 
 
-@functools.lru_cache(maxsize=64)
-def _related(kinds: tuple[str, ...]) -> tuple[frozenset[tuple[int, int]], np.ndarray]:
-    """For vessels of these kinds, the pairs ``(k, m)``, ``k < m``, of a branch and its trunk,
-    and which pairs are not ((vessels, vessels) bool, upper triangle; read-only)."""
-    related = frozenset((k, m) for k, one in enumerate(kinds) for m, two in enumerate(kinds)
-                        if m > k and (VESSEL_PARENT.get(one) == two
-                                      or VESSEL_PARENT.get(two) == one))
-    asked = np.triu(np.ones((len(kinds), len(kinds)), dtype=bool), 1)
-    for k, m in related:
-        asked[k, m] = False
-    asked.flags.writeable = False
-    return related, asked
+def _related(kinds: tuple[str, ...]) -> frozenset[tuple[int, int]]:
+    """For vessels of these kinds, the pairs ``(k, m)``, ``k < m``, of a branch and its
+    trunk."""
+    return frozenset((k, m) for k, one in enumerate(kinds) for m, two in enumerate(kinds)
+                     if m > k and (VESSEL_PARENT.get(one) == two
+                                   or VESSEL_PARENT.get(two) == one))
 
 
 #: Per scene (its stacked vessel segments): the segment sets its vessel pairs are searched
@@ -385,7 +379,7 @@ def _vessel_pairs(scene: Scene, vessels: list[Tube]
     found = _VESSEL_PAIRS.get(scene.vessel_segments)
     if found is not None and found[0] == [id(v) for v in vessels]:
         return found[1]
-    related, _ = _related(tuple(v.kind for v in vessels))
+    related = _related(tuple(v.kind for v in vessels))
     sets = [v.segments for v in vessels]
     asked: dict[tuple[int, int], int] = {}
     for k, one in enumerate(vessels):
