@@ -22,7 +22,8 @@ from mvd_sim.contact.patch_kernels import patch_area, tube_patch
 from mvd_sim.core.compiled import FLOAT, VEC3, array, compiled
 from mvd_sim.core.geometry.curve import point_at_kernel, segment_tangent
 
-__all__ = ["describe_contact", "describe_tube_contact", "ddot3", "dgemv3", "einsum_dot3", "interp"]
+__all__ = ["describe_contact", "describe_tube_contact", "ddot3", "dgemv3", "einsum_dot3",
+           "interp", "smooth_tangent"]
 
 _P, _V = array(2, contiguous=True), array(1, contiguous=True)
 _FLAGS = array(1, "boolean", contiguous=True)
@@ -70,14 +71,19 @@ def interp(x, xp, fp):
     return (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j]) * (x - xp[j]) + fp[j]
 
 
-@compiled(_P, _V, FLOAT)
-def _smooth_tangent(tangents, s, s_mm):
-    """:meth:`mvd_sim.core.tube.Tube.smooth_tangent_at` of a tube with vertex tangents
-    ``tangents`` and arc lengths ``s``, whose centerline points the caller's
-    ``segment_tangent`` fallback needs: returns the mean tangent and its length."""
+@compiled(_P, _P, _V, FLOAT)
+def smooth_tangent(points, tangents, s, s_mm):
+    """:meth:`mvd_sim.core.tube.Tube.smooth_tangent_at` of the tube with centerline
+    ``points``, vertex tangents ``tangents`` and arc lengths ``s`` at ``s_mm``: the vertex
+    tangents interpolated and normalised (the segment's own direction where they cancel),
+    a 3-tuple."""
     t = point_at_kernel(tangents, s, np.full(1, s_mm))
     mean = (t[0, 0], t[0, 1], t[0, 2])
-    return mean, np.sqrt(ddot3(mean, mean))
+    length = np.sqrt(ddot3(mean, mean))
+    if length > 1e-9:
+        return (mean[0] / length, mean[1] / length, mean[2] / length)
+    d = segment_tangent(points, s, s_mm)
+    return (d[0], d[1], d[2])
 
 
 @compiled(_V, _P, _V, _P, _V, _P, _V, FLOAT, _V, _FLAGS, FLOAT, VEC3, VEC3, VEC3, FLOAT,
@@ -138,12 +144,7 @@ def describe_contact(s, points, radius, tangents, rest_s, rest_points, landmarks
                 first = k
                 s_lo = max(ring_s[k] - 0.5 * spacing, 0.0)
             s_hi = min(ring_s[k] + 0.5 * spacing, s[-1])
-    mean, length = _smooth_tangent(tangents, s, placed_s)
-    if length > 1e-9:
-        tangent = (mean[0] / length, mean[1] / length, mean[2] / length)
-    else:
-        t = segment_tangent(points, s, placed_s)
-        tangent = (t[0], t[1], t[2])
+    tangent = smooth_tangent(points, tangents, s, placed_s)
     direction = (vessel_centre[0] - nerve_centre[0], vessel_centre[1] - nerve_centre[1],
                  vessel_centre[2] - nerve_centre[2])
     scale = max(np.sqrt(ddot3(direction, direction)), 1e-12)

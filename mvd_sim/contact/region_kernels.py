@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mvd_sim.contact.describe_kernels import ddot3
+from mvd_sim.contact.describe_kernels import smooth_tangent
 from mvd_sim.core.compiled import FLOAT, array, compiled
 from mvd_sim.core.geometry.closest_kernels import _near_pairs_in
-from mvd_sim.core.geometry.curve import point_at_kernel, segment_tangent
 
 __all__ = ["runs_of", "deepest_of_runs", "nerve_regions"]
 
@@ -143,14 +142,10 @@ def nerve_regions(segments, balls, runs, run_start, arc0, half,
             out[5 + c] = vessel_segments[b, c] + t * (vessel_segments[b, 3 + c]
                                                       - vessel_segments[b, c])
         arc = vessel_arc0[b] + 2 * t * vessel_half[b]
-        mean = point_at_kernel(vessel_tangents[p0:p1], vessel_s[p0:p1], np.full(1, arc))
-        direction = (mean[0, 0], mean[0, 1], mean[0, 2])
-        length = np.sqrt(ddot3(direction, direction))
-        if length > 1e-9:
-            for c in range(3):
-                out[8 + c] = direction[c] / length
-        else:   # vertex tangents that cancel: the segment's own
-            out[8:11] = segment_tangent(vessel_points[p0:p1], vessel_s[p0:p1], arc)
+        axis = smooth_tangent(vessel_points[p0:p1], vessel_tangents[p0:p1], vessel_s[p0:p1],
+                              arc)
+        for c in range(3):
+            out[8 + c] = axis[c]
         out[11] = arc0[lo]
         out[12] = arc0[hi] + 2 * half[hi]
         vessel[regions] = v
