@@ -217,14 +217,19 @@ def _contact_and_dataset(old: _Worker, new: _Worker) -> None:
     """The contact report against the bare exact gaps (ms a call, min / median of repeats of
     ~10 ms), and the dataset's cases/s in one process (shards of DATASET_CASES, best /
     median), old and new code in turn."""
-    print(f"{'scene':<26} {'task':<10} {'old':>17} {'new':>17} {'ratio':>6}  new report / gaps")
+    print(f"{'scene':<26} {'task':<10} {'old':>17} {'new':>17} {'ratio':>6}  new report / gaps"
+          "  (CPU min: old, new)")
     for name in ("five_vessels", "multi_aica_pica_right", "aica_as_moderate_right"):
-        medians = {}
+        medians, cpu = {}, {}
         for kind in ("report", "gaps"):
             a, b = old.ask(kind, name), new.ask(kind, name)
             per = CONTACT_CALLS[kind]
             medians[kind] = _median(b["times"]) / per
-            extra = f"  {medians['report'] / medians['gaps']:5.1f}x" if kind == "gaps" else ""
+            cpu[kind] = (min(a["cpu"]) / per, min(b["cpu"]) / per)
+            extra = "" if kind == "report" else (
+                f"  {medians['report'] / medians['gaps']:5.1f}x  ("
+                f"{cpu['report'][0] / cpu['gaps'][0]:.1f}x, "
+                f"{cpu['report'][1] / cpu['gaps'][1]:.1f}x)")
             print(f"{name:<26} {kind:<10} {_ms(a['times'], per)} {_ms(b['times'], per)} "
                   f"{_median(a['times']) / _median(b['times']):5.1f}x{extra}", flush=True)
     rates: dict[str, list[float]] = {"old": [], "new": []}

@@ -33,23 +33,26 @@ along its rest course, so they name the same anatomy whether or not the nerve is
 
 from __future__ import annotations
 
+import functools
+import weakref
 from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from mvd_sim.anatomy.landmarks import SEGMENTS
+from mvd_sim.anatomy.landmarks import SEGMENTS, NerveLandmarks
 from mvd_sim.core.constants import CAUSES, VESSEL_PARENT
 from mvd_sim.core.geometry.closest import SegmentSet
 from mvd_sim.core.geometry.rings import ring_angles
-from mvd_sim.core.geometry.vec import norm
-from mvd_sim.core.approach import crossing_angle_deg, side_of
+from mvd_sim.core.approach import SIDES, angle_of_cosine_deg
 from mvd_sim.core.labels import DEFAULT_THRESHOLDS, SEVERITIES, SeverityThresholds, pattern_of, \
     severity
 from mvd_sim.contact.causes import (SECONDARY_CAUSES, LesionSurface,
                                    lesion_vessel_touches, vessel_cause)
+from mvd_sim.contact.describe_kernels import describe_contact, describe_tube_contact
 from mvd_sim.contact.mesh_path import MeshSurface, mesh_regions, mesh_vessel_contacts
-from mvd_sim.contact.patch_kernels import tube_patch
+from mvd_sim.contact.patch_kernels import patch_area, tube_patch
+from mvd_sim.contact.region_kernels import deepest_of_runs, nerve_regions
 from mvd_sim.contact.regions import (PATCH_RING_SPACING_MM, PATCH_SAMPLES_AROUND, Region,
                                      TubeSurface, VesselSurface)
 from mvd_sim.core.tube import Tube
@@ -236,12 +239,14 @@ def _arc_fraction(gap: np.ndarray, threshold: float) -> np.ndarray:
     return np.where(high <= threshold, 1.0, np.where(low <= threshold, crossing, 0.0))
 
 
-def _patch(placed: Tube, deepest: Region, contact_mm: float) -> tuple[np.ndarray, float]:
-    """The contact patch on the nerve (as placed) over the region's span: the arc lengths
-    (mm) of the rings with a sample within ``contact_mm`` of the vessel, and the patch's
-    area (mm^2). A tube vessel's in one compiled loop
-    (:func:`mvd_sim.contact.patch_kernels.tube_patch`), any other surface's by sampling the
-    rings and asking it their gaps: the same numbers."""
+def _patch(placed: Tube, deepest: Region, contact_mm: float
+           ) -> tuple[np.ndarray, np.ndarray, float]:
+    """The contact patch on the nerve (as placed) over the region's span: its rings' arc
+    lengths (mm), which of them have a sample within ``contact_mm`` of the vessel, and the
+    patch's area (mm^2). A tube vessel's in one compiled loop
+    (:func:`mvd_sim.contact.patch_kernels.tube_patch`; :func:`_describe` calls it with the
+    rest of the description), any other surface's by sampling the rings and asking it their
+    gaps: the same numbers."""
     surface = deepest.surface
     if isinstance(surface, TubeSurface):
         s, fraction, ring_area, touching = tube_patch(
@@ -254,76 +259,72 @@ def _patch(placed: Tube, deepest: Region, contact_mm: float) -> tuple[np.ndarray
         gap = surface.signed_gap(rings.points.reshape(-1, 3)).reshape(rings.points.shape[:2])
         s, fraction, ring_area = rings.s, _arc_fraction(gap, contact_mm), rings.area
         touching = (gap <= contact_mm).any(axis=1)
-    return s[touching], float(np.sum(fraction.sum(axis=1) * ring_area))
+    return s, touching, patch_area(np.ascontiguousarray(fraction), ring_area)
+
+
+@functools.lru_cache(maxsize=256)
+def _landmark_bounds(landmarks: NerveLandmarks) -> np.ndarray:
+    """``rexp_zone_end_mm``, ``rdp_mm``, ``rdp_zone_mm``, ``tz_start_mm`` as the description
+    kernel takes them (read-only)."""
+    bounds = np.array([landmarks.rexp_zone_end_mm, landmarks.rdp_mm, landmarks.rdp_zone_mm,
+                       landmarks.tz_start_mm])
+    bounds.flags.writeable = False
+    return bounds
 
 
 def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
               thresholds: SeverityThresholds, cause: str = "vascular") -> Contact:
     """Every reported field of a contact around its deepest point (``cause``: what the
-    vessel or lesion is, :mod:`mvd_sim.contact.causes`)."""
+    vessel or lesion is, :mod:`mvd_sim.contact.causes`); the numbers in one compiled call
+    (:func:`mvd_sim.contact.describe_kernels.describe_contact`)."""
     placed, rest = scene.nerves[nerve], scene.rest_nerves[nerve]
-    landmarks = scene.landmarks[nerve]
-    touching_s, area = _patch(placed, deepest, thresholds.contact_mm)
-    if len(touching_s):  # each touching ring stands for half a spacing either side
-        half = 0.5 * PATCH_RING_SPACING_MM
-        s_lo = max(touching_s[0] - half, 0.0)
-        s_hi = min(touching_s[-1] + half, placed.length_mm)
-    else:  # a touch narrower than the ring spacing
-        s_lo = s_hi = deepest.placed_s
-    tangent = placed.smooth_tangent_at(deepest.placed_s)
-    crossing = crossing_angle_deg(tangent, deepest.vessel_axis)
-    direction = deepest.vessel_centre - deepest.nerve_centre
-    unit = direction / max(float(np.linalg.norm(direction)), 1e-12)
-    r_nerve = float(placed.radius_at(deepest.placed_s))
-    s_deep, s_start, s_end = (float(x) for x in _rest_s(
-        scene, nerve, np.array([deepest.placed_s, s_lo, s_hi])))
-    deviation = _deviation_under(placed, rest, (s_lo, s_hi), deepest.placed_s, s_deep, unit)
-    segment = int(landmarks.segment_index(s_deep))
+    bounds = _landmark_bounds(scene.landmarks[nerve])
+    at = (tuple(deepest.nerve_centre), tuple(deepest.vessel_centre),
+          tuple(deepest.vessel_axis), deepest.gap, float(scene.lateral[0]))
+    surface = deepest.surface
+    if isinstance(surface, TubeSurface):
+        area, numbers = describe_tube_contact(
+            placed.s, placed.points, placed.radius, placed.segment_frames, placed.tangents,
+            rest.s, rest.points, bounds, deepest.placed_s, *deepest.span,
+            PATCH_RING_SPACING_MM, ring_angles(PATCH_SAMPLES_AROUND), surface.points,
+            surface.radius, thresholds.contact_mm, *at)
+    else:
+        ring_s, touching, area = _patch(placed, deepest, thresholds.contact_mm)
+        numbers = describe_contact(
+            placed.s, placed.points, placed.radius, placed.tangents, rest.s, rest.points,
+            bounds, deepest.placed_s, ring_s, touching, PATCH_RING_SPACING_MM, *at)
+    (s_deep, s_start, s_end, deviation, segment, central, side, cosine, nerve_point,
+     vessel_point) = numbers
     indentation = max(0.0, -deepest.gap)
     return Contact(
         vessel=vessel.name, vessel_type=vessel.kind, nerve=nerve,
         segment=SEGMENTS[segment], in_rez=segment < SEGMENTS.index("CP"),
-        central_myelin=bool(landmarks.centrally_myelinated(s_deep)),
-        s_start_mm=s_start, s_end_mm=s_end, s_centre_mm=0.5 * (s_start + s_end),
-        s_deepest_mm=s_deep, min_separation_mm=deepest.gap, indentation_mm=indentation,
-        deviation_mm=deviation, patch_area_mm2=area, crossing_angle_deg=crossing,
-        side=side_of(direction, tangent, scene.lateral),
-        nerve_point_mm=tuple(deepest.nerve_centre + r_nerve * unit),
-        vessel_point_mm=tuple(deepest.nerve_centre + (r_nerve + deepest.gap) * unit),
+        central_myelin=central, s_start_mm=s_start, s_end_mm=s_end,
+        s_centre_mm=0.5 * (s_start + s_end), s_deepest_mm=s_deep,
+        min_separation_mm=deepest.gap, indentation_mm=indentation, deviation_mm=deviation,
+        patch_area_mm2=area, crossing_angle_deg=angle_of_cosine_deg(cosine),
+        side=SIDES[side], nerve_point_mm=nerve_point, vessel_point_mm=vessel_point,
         severity=severity(indentation, deviation, thresholds), cause=cause)
 
 
-def _deviation_under(placed: Tube, rest: Tube, span: tuple[float, float], placed_s: float,
-                     rest_s: float, towards_vessel: np.ndarray) -> float:
-    """How far (mm) a vessel has deviated the nerve: the largest displacement of the nerve's
-    centerline from its rest course under the contact (over its placed arc interval ``span``
-    and at its deepest point, ``placed_s`` as placed and ``rest_s`` at rest), counting only
-    displacements away from the vessel (``towards_vessel``: unit, nerve to vessel).
-
-    A neighbour that deviates the nerve beside this vessel moves the nerve under it less, or
-    towards it. Only the sign is asked, not how directly away: a nerve pushed while it slides
-    over the brainstem moves along the surface, as little as 70 deg off straight away from
-    the vessel pushing it. So where the nerve moved away from two vessels touching it
-    close together (the same side; or a push across one vessel tilted even slightly away
-    from it) both read as deviating it: geometry alone cannot tell which did.
-    """
-    under = (placed.s >= span[0]) & (placed.s <= span[1])
-    moved = np.vstack([rest.points[under] - placed.points[under],
-                       rest.point_at(rest_s) - placed.point_at(placed_s)])
-    away = moved @ towards_vessel > 0.0
-    return float(np.max(norm(moved[away]), initial=0.0))
+#: The vessels' centerlines stacked for :func:`_nerve_regions`, kept per stack of their
+#: segments (a scene's, built once): a scene's constants are made once, not per report.
+_CENTERLINES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _runs(local: np.ndarray, owner: np.ndarray | None = None) -> list[np.ndarray]:
-    """Group pair indices into regions: runs of segments at most 2 apart along a vessel.
-
-    A vessel that passes a nerve twice (a loop) gives two runs, hence two regions; with
-    ``owner`` given, runs never cross from one vessel to the next.
-    """
-    owner = np.zeros(len(local), dtype=np.intp) if owner is None else owner
-    order = np.lexsort((local, owner))
-    breaks = np.flatnonzero((np.diff(local[order]) > 2) | (np.diff(owner[order]) != 0)) + 1
-    return np.split(order, breaks)
+def _stacked_centerlines(segments: SegmentSet, vessels: list[Tube]
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The vessels' points, vertex tangents and arc lengths stacked, and where each vessel's
+    start (``(vessels + 1,)``), kept with ``segments``, their stacked segments."""
+    found = _CENTERLINES.get(segments)
+    if found is None or found[0] != [id(v) for v in vessels]:
+        found = ([id(v) for v in vessels], (
+            np.concatenate([v.points for v in vessels]),
+            np.concatenate([v.tangents for v in vessels]),
+            np.concatenate([v.s for v in vessels]),
+            np.cumsum([0] + [len(v.points) for v in vessels])))
+        _CENTERLINES[segments] = found
+    return found[1]
 
 
 def _nerve_regions(nerve: Tube, vessels: list[Tube], segments: SegmentSet, margin: float,
@@ -332,72 +333,101 @@ def _nerve_regions(nerve: Tube, vessels: list[Tube], segments: SegmentSet, margi
 
     ``segments`` stacks the vessels' segments (one k-d tree); returns regions per vessel.
     A region's span is the nerve segments whose pair gap is within ``contact_mm`` (where the
-    patch can be), or all of the region's nerve segments when none is.
+    patch can be), or all of the region's nerve segments when none is; its surface the
+    vessel's points that can touch it (a nerve surface point within the threshold of a
+    vessel segment makes that pair's gap within it too: only the touching pairs' vessel
+    segments, and one either side, for the gap just outside, matter). One compiled call
+    (:func:`mvd_sim.contact.region_kernels.nerve_regions`).
     """
     mine = nerve.segments
-    a, b, s, t, gap = mine.near_pairs(segments, margin)
+    owner, numbers, keep = nerve_regions(
+        mine.segments, mine.balls, mine.runs, mine.run_start, mine.arc0, mine.half,
+        segments.segments, segments.balls, segments.runs, segments.run_start, segments.owner,
+        segments.local, segments.arc0, segments.half, *_stacked_centerlines(segments, vessels),
+        float(margin), float(contact_mm))
     out: list[list[Region]] = [[] for _ in vessels]
-    for run in _runs(segments.local[b], segments.owner[b]) if len(b) else []:
-        k = run[np.argmin(gap[run])]
-        owner = int(segments.owner[b[k]])
-        vessel = vessels[owner]
-        # a nerve surface point within the threshold of a vessel segment makes that pair's
-        # gap within it too: the patch lies on the touching pairs' nerve segments, and only
-        # their vessel segments (and one either side, for the gap just outside) matter
-        touching = run[gap[run] <= contact_mm]
-        pairs = touching if len(touching) else run
-        lo, hi = a[pairs].min(), a[pairs].max()
-        span = (float(mine.arc0[lo]), float(mine.arc0[hi] + 2 * mine.half[hi]))
-        rows = segments.local[b[pairs]]
-        keep = np.arange(max(rows.min() - 1, 0), min(rows.max() + 3, len(vessel.points)))
-        local = TubeSurface.of(vessel, keep)
-        out[owner].append(Region(
-            placed_s=float(mine.arc0[a[k]] + 2 * s[k] * mine.half[a[k]]),
-            gap=float(gap[k]), nerve_centre=mine.point(a[k], s[k]),
-            vessel_centre=segments.point(b[k], t[k]),
-            vessel_axis=vessel.smooth_tangent_at(segments.arc0[b[k]]
-                                                 + 2 * t[k] * segments.half[b[k]]),
-            span=span, surface=local))
+    for v, row, (start, stop) in zip(owner.tolist(), numbers, keep.tolist()):
+        vessel = vessels[v]
+        out[v].append(Region(
+            placed_s=float(row[0]), gap=float(row[1]), nerve_centre=row[2:5],
+            vessel_centre=row[5:8], vessel_axis=row[8:11],
+            span=(float(row[11]), float(row[12])),
+            surface=TubeSurface.of(vessel, slice(start, stop))))
     return out
 
 
-def _vessel_contacts(scene: Scene, thresholds: SeverityThresholds) -> list[VesselContact]:
-    """Vessel-vessel contacts; a branch is measured from beyond its junction with its trunk
-    (:attr:`~mvd_sim.scene.scene.Scene.branch_segments`). The pairs that are neither branch
-    nor trunk of each other are searched in one call over the scene's stacked segments."""
-    out: list[VesselContact] = []
-    vessels = list(scene.vessels.values())
-    if not vessels:
-        return out
-    related = {(k, m) for k, one in enumerate(vessels) for m, two in enumerate(vessels)
-               if m > k and (VESSEL_PARENT.get(one.kind) == two.kind
-                             or VESSEL_PARENT.get(two.kind) == one.kind)}
-    asked = np.triu(np.ones((len(vessels), len(vessels)), dtype=bool), 1)
-    for k, m in related:
-        asked[k, m] = False
-    stack = scene.vessel_segments
-    pair, *found = stack.near_pairs_by_tube(asked, thresholds.contact_mm)
+def _related(kinds: tuple[str, ...]) -> frozenset[tuple[int, int]]:
+    """For vessels of these kinds, the pairs ``(k, m)``, ``k < m``, of a branch and its
+    trunk."""
+    return frozenset((k, m) for k, one in enumerate(kinds) for m, two in enumerate(kinds)
+                     if m > k and (VESSEL_PARENT.get(one) == two
+                                   or VESSEL_PARENT.get(two) == one))
+
+
+#: Per scene (its stacked vessel segments): the segment sets its vessel pairs are searched
+#: between, stacked, which pairs of them are asked, and each asked pair's vessel pair.
+_VESSEL_PAIRS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _vessel_pairs(scene: Scene, vessels: list[Tube]
+                  ) -> tuple[SegmentSet, np.ndarray, np.ndarray]:
+    """The segment sets between which :func:`_vessel_contacts` searches each pair of vessels
+    ``k < m``, stacked (every vessel's, then the branches' from beyond their junctions,
+    :attr:`~mvd_sim.scene.scene.Scene.branch_segments`), which pairs of them are asked
+    ((sets, sets) bool), and for each pair of sets ``(a, b)`` the vessel pair
+    ``k * vessels + m`` at ``a * sets + b`` (-1 where none). A scene's constants, made once."""
+    found = _VESSEL_PAIRS.get(scene.vessel_segments)
+    if found is not None and found[0] == [id(v) for v in vessels]:
+        return found[1]
+    related = _related(tuple(v.kind for v in vessels))
+    sets = [v.segments for v in vessels]
+    asked: dict[tuple[int, int], int] = {}
     for k, one in enumerate(vessels):
         for m, two in enumerate(vessels[k + 1:], k + 1):
+            first, second = k, m
             if (k, m) in related:
-                first = scene.branch_segments.get((one.name, two.name), one.segments)
-                second = scene.branch_segments.get((two.name, one.name), two.segments)
-                if first is one.segments and second is two.segments:
+                branch = (scene.branch_segments.get((one.name, two.name)),
+                          scene.branch_segments.get((two.name, one.name)))
+                if branch == (None, None):
                     continue  # the whole branch lies within its junction
-                a, b, s, t, gap = first.near_pairs(second, thresholds.contact_mm)
-            else:
-                first = second = stack
-                rows = pair == k * len(vessels) + m
-                if not rows.any():
-                    continue
-                a, b, s, t, gap = (x[rows] for x in found)
-            for run in _runs(first.local[a]) if len(a) else []:
-                n = run[np.argmin(gap[run])]
-                out.append(VesselContact(
-                    vessel_a=one.name, vessel_b=two.name,
-                    min_separation_mm=float(gap[n]),
-                    point_a_mm=tuple(first.point(a[n], s[n])),
-                    point_b_mm=tuple(second.point(b[n], t[n]))))
+                for end, found_set in enumerate(branch):
+                    if found_set is not None:
+                        sets.append(found_set)
+                        first, second = (len(sets) - 1, second) if end == 0 else \
+                            (first, len(sets) - 1)
+            asked[(first, second)] = k * len(vessels) + m
+    matrix = np.zeros((len(sets), len(sets)), dtype=bool)
+    pair_of = np.full(len(sets) ** 2, -1, dtype=np.intp)
+    for (first, second), key in asked.items():
+        matrix[first, second] = True
+        pair_of[first * len(sets) + second] = key
+    made = (SegmentSet.stack(sets), matrix, pair_of)
+    _VESSEL_PAIRS[scene.vessel_segments] = ([id(v) for v in vessels], made)
+    return made
+
+
+def _vessel_contacts(scene: Scene, thresholds: SeverityThresholds) -> list[VesselContact]:
+    """Vessel-vessel contacts: per run of touching segment pairs along the first vessel (at
+    most 2 apart), its pair of least gap. A branch is measured from beyond its junction with
+    its trunk (:attr:`~mvd_sim.scene.scene.Scene.branch_segments`). Every pair is searched
+    in one call (:func:`_vessel_pairs`)."""
+    vessels = list(scene.vessels.values())
+    if not vessels:
+        return []
+    stack, asked, pair_of = _vessel_pairs(scene, vessels)
+    pair, a, b, s, t, gap = stack.near_pairs_by_tube(asked, thresholds.contact_mm)
+    if not len(pair):
+        return []
+    key = pair_of[pair]
+    deepest = deepest_of_runs(key, stack.local[a], gap)
+    on_a = stack.point(a[deepest], s[deepest]).tolist()
+    on_b = stack.point(b[deepest], t[deepest]).tolist()
+    out = []
+    for n, point_a, point_b in zip(deepest.tolist(), on_a, on_b):
+        k, m = divmod(int(key[n]), len(vessels))
+        out.append(VesselContact(
+            vessel_a=vessels[k].name, vessel_b=vessels[m].name,
+            min_separation_mm=float(gap[n]), point_a_mm=point_a, point_b_mm=point_b))
     return out
 
 
@@ -426,7 +456,7 @@ def _lesion_contacts(scene: Scene, contact_mm: float) -> list[LesionContact]:
 def _culprits(contacts: list[Contact], vessel_contacts: list[VesselContact],
               kinds: dict[str, str]) -> list[Culprit]:
     """Vessels compressing CN VII (worst first), then vessels pushing one of them."""
-    rank = {name: i for i, name in enumerate(SEVERITIES)}
+    rank = _RANK
     worst: dict[str, Contact] = {}
     for c in contacts:
         if c.nerve == "CN7" and (c.vessel not in worst or
@@ -453,9 +483,14 @@ def _culprits(contacts: list[Contact], vessel_contacts: list[VesselContact],
     return culprits
 
 
+#: Each severity's rank (worst last).
+_RANK = {name: i for i, name in enumerate(SEVERITIES)}
+
+
 def _order(contacts: list[Contact]) -> list[Contact]:
-    rank = {name: i for i, name in enumerate(SEVERITIES)}
-    return sorted(contacts, key=lambda c: (c.nerve, -rank[c.severity], -c.indentation_mm,
+    """By nerve, then worst first (severity, indentation), then nearest, then along the
+    nerve."""
+    return sorted(contacts, key=lambda c: (c.nerve, -_RANK[c.severity], -c.indentation_mm,
                                            c.min_separation_mm, c.s_deepest_mm))
 
 
@@ -513,7 +548,8 @@ def analyze(scene: Scene,
              **{m.name: m.kind for m in scene.mesh_vessels.values()},
              **{lesion.name: lesion.kind for lesion in scene.lesions.values()}}
     culprits = _culprits(contacts, vessel_contacts, kinds)
-    cn7 = _order([c for c in contacts if c.nerve == "CN7"])
+    ordered = _order(contacts)
+    cn7 = [c for c in ordered if c.nerve == "CN7"]   # in order: the nerve is the first key
     causes = list(dict.fromkeys(c.cause for c in cn7))
     ectatic = [c.vessel for c in culprits if c.vessel in scene.vessels
                and vessel_cause(scene.vessels[c.vessel]) == "dolichoectasia"]
@@ -531,7 +567,7 @@ def analyze(scene: Scene,
                        "near_miss": thresholds.near_miss_mm},
         thresholds_basis=thresholds.basis, fit_rms_mm=dict(thresholds.fit_rms_mm) or None,
         pattern=pattern, culprits=culprits,
-        contacts=_order(contacts), vessel_contacts=vessel_contacts, vessels_at_risk=at_risk,
+        contacts=ordered, vessel_contacts=vessel_contacts, vessels_at_risk=at_risk,
         causes=causes, lesion_contacts=_lesion_contacts(scene, thresholds.contact_mm))
 
 

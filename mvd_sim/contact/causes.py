@@ -5,6 +5,7 @@ mm."""
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -40,8 +41,15 @@ def dolichoectatic(tube: Tube) -> bool:
 
 
 def vessel_cause(tube: Tube) -> str:
-    """``dolichoectasia`` for a dolichoectatic VA or BA, else ``vascular``."""
-    return "dolichoectasia" if dolichoectatic(tube) else "vascular"
+    """``dolichoectasia`` for a dolichoectatic VA or BA, else ``vascular`` (a tube never
+    changes: asked once per tube)."""
+    cause = _CAUSES.get(tube)
+    if cause is None:
+        cause = _CAUSES[tube] = "dolichoectasia" if dolichoectatic(tube) else "vascular"
+    return cause
+
+
+_CAUSES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True, eq=False)

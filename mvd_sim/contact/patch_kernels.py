@@ -9,8 +9,12 @@ It computes, sample for sample, what :func:`mvd_sim.core.geometry.rings.surface_
 same order, so the same numbers), without the arrays in between; a ring whose every sample is
 provably farther than the threshold from the vessel is not sampled (its fractions are 0, as
 they would be), a sample is measured only against the vessel segments that can be nearest
-to its ring, and not at all where a bound puts it and both its neighbours beyond the threshold
-(every arc from it then has fraction 0, as it would). Scene frame, mm.
+to its ring (nearest the ring first; one whose bounding ball is farther than the nearest
+distance found is passed over), and not at all where a bound puts it and both its
+neighbours beyond the threshold (every arc from it then has fraction 0, as it would): round
+a ring, a sample's distance to the vessel's axis is at least the last measured one's less
+the chord between them (a distance is 1-Lipschitz), which passes over most of the nerve's
+far side. Scene frame, mm.
 """
 
 from __future__ import annotations
@@ -19,11 +23,57 @@ import math
 
 import numpy as np
 
-from mvd_sim.core.compiled import FLOAT, array, compiled
+from mvd_sim.core.compiled import FLOAT, INT, VEC3, array, compiled
 from mvd_sim.core.geometry.closest_kernels import _axpy, _dot, _norm, _point_segment, _row, _sub
 
 _P, _V = array(2, contiguous=True), array(1, contiguous=True)
 _FRAMES = array(3, contiguous=True)
+_IDX = array(1, "intp", contiguous=True)
+
+
+#: Slack (mm) of the bound that skips a sample: far above the rounding of its distances.
+_SLACK_MM = 1e-9
+
+
+@compiled(_P, INT, INT)
+def _chord(around, j, k):
+    """Distance between samples ``j`` and ``k`` of a ring of unit radius."""
+    return math.sqrt((around[k, 0] - around[j, 0]) ** 2 + (around[k, 1] - around[j, 1]) ** 2)
+
+
+@compiled(VEC3, FLOAT, _P, INT, _V, _V, _P, _V, _IDX, INT, _P)
+def _ring_sample_gap(centre, ring_radius, around, j, normal, binormal, vessel, vessel_radius,
+                     near, candidates, balls):
+    """Signed gap (mm) of sample ``j`` of a ring to the tube vessel's segments
+    ``near[:candidates]`` (the lowest-numbered nearest wins a tie, as
+    :func:`mvd_sim.core.geometry.closest.point_polyline` finds it), and its distance to
+    their axis. ``balls`` holds each segment's midpoint and half-length: a segment whose
+    ball is farther from the sample than the nearest distance found is not measured (list
+    the nearest candidates first)."""
+    c, w = around[j, 0], around[j, 1]
+    p = (centre[0] + ring_radius * (c * normal[0] + w * binormal[0]),
+         centre[1] + ring_radius * (c * normal[1] + w * binormal[1]),
+         centre[2] + ring_radius * (c * normal[2] + w * binormal[2]))
+    best2, best, best_i, best_u = np.inf, np.inf, 0, 0.0
+    for m in range(candidates):
+        i = near[m]
+        offset = (p[0] - balls[i, 0], p[1] - balls[i, 1], p[2] - balls[i, 2])
+        reach = best + balls[i, 3] + _SLACK_MM
+        if _dot(offset, offset) > reach * reach:
+            continue
+        start = _row(vessel, i)
+        d = _sub(_row(vessel, i + 1), start)
+        v = _point_segment(p, start, d)
+        rel = _sub(p, _axpy(v, d, start))
+        d2 = _dot(rel, rel)
+        if d2 < best2 or (d2 == best2 and i < best_i):
+            best2, best_i, best_u = d2, i, v
+            best = math.sqrt(d2)
+    start = _row(vessel, best_i)
+    foot = _axpy(best_u, _sub(_row(vessel, best_i + 1), start), start)
+    dist = _norm(_sub(p, foot))
+    return dist - (vessel_radius[best_i] + best_u * (
+        vessel_radius[best_i + 1] - vessel_radius[best_i])), dist
 
 
 @compiled(_V, _P, _V, _FRAMES, FLOAT, FLOAT, FLOAT, _P, _P, _V, FLOAT)
@@ -72,8 +122,12 @@ def tube_patch(s_mm, points, radius, segment_frames, s0, s1, ds, around, vessel,
     widest = 0.0
     for i in range(len(vessel_radius)):
         widest = max(widest, vessel_radius[i])
-    gap, bound = np.empty(n_around), np.empty(n_around)
-    sample = np.empty((n_around, 3))
+    balls = np.empty((segments, 4))    # each segment's midpoint and half-length
+    for i in range(segments):
+        for c in range(3):
+            balls[i, c] = 0.5 * (vessel[i, c] + vessel[i + 1, c])
+        balls[i, 3] = 0.5 * _norm(_sub(_row(vessel, i + 1), _row(vessel, i)))
+    gap = np.empty(n_around)
     last = len(s_mm) - 2
     for k in range(count):
         sk = s0 + (k + 0.5) * step
@@ -96,49 +150,40 @@ def tube_patch(s_mm, points, radius, segment_frames, s0, s1, ds, around, vessel,
             closest = min(closest, reach[i])
         if closest - ring_radius - widest > threshold:
             continue
-        # the candidates' end points lie in a ball (hence their segments): a sample farther
-        # from it than its radius, the widest vessel radius and the threshold is beyond the
-        # threshold, and so is every arc between two such samples
         candidates = 0
-        low, high = (np.inf, np.inf, np.inf), (-np.inf, -np.inf, -np.inf)
-        for i in range(segments):
+        for i in range(segments):   # nearest the centre first (insertion sort)
             if reach[i] - ring_radius <= closest + ring_radius:
-                near[candidates] = i
+                m = candidates
+                while m > 0 and reach[near[m - 1]] > reach[i]:
+                    near[m] = near[m - 1]
+                    m -= 1
+                near[m] = i
                 candidates += 1
-                for end in (_row(vessel, i), _row(vessel, i + 1)):
-                    low = (min(low[0], end[0]), min(low[1], end[1]), min(low[2], end[2]))
-                    high = (max(high[0], end[0]), max(high[1], end[1]), max(high[2], end[2]))
-        middle = _axpy(0.5, _sub(high, low), low)
-        ball = 0.0
-        for m in range(candidates):
-            for end in (_row(vessel, near[m]), _row(vessel, near[m] + 1)):
-                ball = max(ball, _norm(_sub(end, middle)))
         normal, binormal = segment_frames[seg, 0], segment_frames[seg, 1]
+        # round the ring: a sample's distance to the candidates is at least an exact one's
+        # less the chord between them (a distance is 1-Lipschitz); a sample whose bound and
+        # both neighbours' keep it beyond the threshold is not measured (its arcs have
+        # fraction 0 whatever its gap), the next one is
+        anchor = 0
+        gap[0], dist = _ring_sample_gap(centre, ring_radius, around, 0, normal, binormal,
+                                        vessel, vessel_radius, near, candidates, balls)
+        j = 1
+        while j < n_around:
+            if gap[anchor] > threshold:
+                low = dist - widest - threshold - _SLACK_MM
+                while j < n_around and low > ring_radius * _chord(around, anchor, j) and (
+                        gap[0] > threshold if j + 1 == n_around
+                        else low > ring_radius * _chord(around, anchor, j + 1)):
+                    gap[j] = threshold + 1.0   # beyond it, as its bound is
+                    j += 1
+            if j == n_around:
+                break
+            gap[j], dist = _ring_sample_gap(centre, ring_radius, around, j, normal,
+                                            binormal, vessel, vessel_radius, near,
+                                            candidates, balls)
+            anchor = j
+            j += 1
         for j in range(n_around):
-            c, w = around[j, 0], around[j, 1]
-            sample[j, 0] = centre[0] + ring_radius * (c * normal[0] + w * binormal[0])
-            sample[j, 1] = centre[1] + ring_radius * (c * normal[1] + w * binormal[1])
-            sample[j, 2] = centre[2] + ring_radius * (c * normal[2] + w * binormal[2])
-            bound[j] = _norm(_sub(_row(sample, j), middle)) - ball - widest
-        for j in range(n_around):
-            if min(bound[j], bound[j - 1], bound[(j + 1) % n_around]) > threshold:
-                gap[j] = bound[j]   # it and both arcs from it lie beyond the threshold
-                continue
-            p = _row(sample, j)
-            best2, best_i, best_u = np.inf, 0, 0.0
-            for m in range(candidates):
-                i = near[m]
-                start = _row(vessel, i)
-                d = _sub(_row(vessel, i + 1), start)
-                v = _point_segment(p, start, d)
-                rel = _sub(p, _axpy(v, d, start))
-                d2 = _dot(rel, rel)
-                if d2 < best2:
-                    best2, best_i, best_u = d2, i, v
-            start = _row(vessel, best_i)
-            foot = _axpy(best_u, _sub(_row(vessel, best_i + 1), start), start)
-            gap[j] = _norm(_sub(p, foot)) - (vessel_radius[best_i] + best_u * (
-                vessel_radius[best_i + 1] - vessel_radius[best_i]))
             if gap[j] <= threshold:
                 touching[k] = True
         for j in range(n_around):
@@ -149,3 +194,42 @@ def tube_patch(s_mm, points, radius, segment_frames, s0, s1, ds, around, vessel,
             elif low <= threshold:
                 fraction[k, j] = (threshold - low) / (high - low if high > low else 1.0)
     return s, fraction, area, touching
+
+
+@compiled(_V, INT, INT)
+def _pairwise_sum(values, start, n):
+    """``np.sum(values[start:start + n])`` with numpy's arithmetic (its pairwise summation:
+    eight running sums over blocks of up to 128 values, halves beyond), to the bit."""
+    if n < 8:
+        total = 0.0
+        for i in range(start, start + n):
+            total += values[i]
+        return total
+    if n <= 128:
+        r0, r1, r2, r3 = values[start], values[start + 1], values[start + 2], values[start + 3]
+        r4, r5, r6, r7 = values[start + 4], values[start + 5], values[start + 6], values[start + 7]
+        i = 8
+        while i < n - n % 8:
+            j = start + i
+            r0, r1, r2, r3 = r0 + values[j], r1 + values[j + 1], r2 + values[j + 2], \
+                r3 + values[j + 3]
+            r4, r5, r6, r7 = r4 + values[j + 4], r5 + values[j + 5], r6 + values[j + 6], \
+                r7 + values[j + 7]
+            i += 8
+        total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        for j in range(start + i, start + n):
+            total += values[j]
+        return total
+    half = n // 2
+    half -= half % 8
+    return _pairwise_sum(values, start, half) + _pairwise_sum(values, start + half, n - half)
+
+
+@compiled(array(2, contiguous=True), _V)
+def patch_area(fraction, area):
+    """A patch's area (mm^2): each ring's fractions (k, m) summed, times the area each of its
+    samples stands for (k,), summed: ``np.sum(fraction.sum(axis=1) * area)``, to the bit."""
+    rings = np.empty(len(area))
+    for k in range(len(area)):
+        rings[k] = _pairwise_sum(fraction[k], 0, fraction.shape[1]) * area[k]
+    return _pairwise_sum(rings, 0, len(rings))

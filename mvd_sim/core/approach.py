@@ -35,8 +35,8 @@ from mvd_sim.core.geometry.vec import cross
 
 __all__ = ["SIDES", "MIN_SECTOR_DEG", "SIDE_MARGIN_DEG", "ANGLE_TOLERANCE_DEG", "side_of",
            "sides_of", "sector", "side_direction", "reads_as", "usable_sides",
-           "crossing_angle_deg", "line_angle_deg", "MIN_CROSSING_DEG", "MAX_CROSSING_DEG",
-           "crossing_angle_refusal"]
+           "crossing_angle_deg", "angle_of_cosine_deg", "line_angle_deg", "MIN_CROSSING_DEG",
+           "MAX_CROSSING_DEG", "crossing_angle_refusal"]
 
 #: The anatomical sides, in tie-break order (the first wins a tie).
 SIDES: tuple[str, ...] = ("lateral", "medial", "anterior", "posterior", "rostral", "caudal")
@@ -231,7 +231,19 @@ def crossing_angle_deg(tangent: np.ndarray, axis: np.ndarray) -> float:
     >>> round(crossing_angle_deg(np.array([1.0, 0, 0]), np.array([-1.0, 1.0, 0]) / 2**0.5))
     45
     """
-    return float(np.degrees(np.arccos(min(abs(float(np.dot(tangent, axis))), 1.0))))
+    return angle_of_cosine_deg(float(np.dot(tangent, axis)))
+
+
+def angle_of_cosine_deg(cosine: float) -> float:
+    """Line angle (deg, 0-90) between two unit directions whose dot product is ``cosine``
+    (:func:`crossing_angle_deg` of a dot product already taken).
+
+    Examples
+    --------
+    >>> angle_of_cosine_deg(-0.5)
+    59.99999999999999
+    """
+    return float(np.degrees(np.arccos(min(abs(cosine), 1.0))))
 
 
 def line_angle_deg(directed_deg: float) -> float:

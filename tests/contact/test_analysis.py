@@ -286,10 +286,12 @@ def test_the_compiled_tube_patch_is_the_sampled_one_to_the_bit(scenario):
             for region in regions:
                 sampled = dataclasses.replace(region, surface=_AnySurface(region.surface))
                 for contact_mm in (0.1, 0.0, -0.2):
-                    s, area = _patch(nerve, region, contact_mm)
-                    s_sampled, area_sampled = _patch(nerve, sampled, contact_mm)
+                    s, touching, area = _patch(nerve, region, contact_mm)
+                    s_sampled, touching_sampled, area_sampled = _patch(nerve, sampled,
+                                                                       contact_mm)
                     assert np.array_equal(s, s_sampled) and area == area_sampled
-                    measured += len(s) > 0
+                    assert np.array_equal(touching, touching_sampled)
+                    measured += touching.any()
     assert measured > 0 or not [c for c in analyze(scene).contacts if c.vessel in scene.vessels]
 
 
@@ -343,3 +345,93 @@ def test_mesh_trunk_with_tube_branch_reports_no_junction_contact(scenario, meshe
     assert report.pattern == tube_report.pattern
     assert {frozenset((v.vessel_a, v.vessel_b)) for v in report.vessel_contacts} == \
         {frozenset((v.vessel_a, v.vessel_b)) for v in tube_report.vessel_contacts}
+
+
+# -- the compiled description is the numpy one, to the bit -------------------------------------
+
+def test_the_kernels_dot_products_are_numpys():
+    """The three-term dot products of the description kernel are those numpy takes: ``np.dot``
+    (and ``np.linalg.norm``), a row of a matrix-vector product of 2 to 200 rows, and
+    ``np.einsum``'s row dot (this platform's OpenBLAS fuses multiply-adds; the kernel does
+    the same)."""
+    from mvd_sim.contact.describe_kernels import ddot3, dgemv3, einsum_dot3, interp
+
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(2000, 3)), rng.normal(size=(2000, 3))
+    for a, b in zip(x, y):
+        assert ddot3(tuple(a), tuple(b)) == np.dot(a, b)
+        assert np.sqrt(ddot3(tuple(a), tuple(a))) == np.linalg.norm(a)
+    assert np.array_equal([einsum_dot3(tuple(a), tuple(b)) for a, b in zip(x, y)],
+                          np.einsum("...k,...k->...", x, y))
+    for rows in (2, 3, 7, 40, 200):
+        assert np.array_equal([dgemv3(tuple(a), tuple(y[0])) for a in x[:rows]], x[:rows] @ y[0])
+    xp = np.cumsum(rng.uniform(0.1, 1.0, 50))
+    fp = rng.normal(size=50)
+    for q in np.concatenate([rng.uniform(-1.0, xp[-1] + 1.0, 500), xp]):
+        assert interp(q, xp, fp) == np.interp(q, xp, fp)
+
+
+def _numpy_description(scene, nerve, region, s_lo, s_hi):
+    """The description's numbers as numpy calls (the code the kernel replaced)."""
+    from mvd_sim.core.approach import crossing_angle_deg, side_of
+
+    placed, rest = scene.nerves[nerve], scene.rest_nerves[nerve]
+    tangent = placed.smooth_tangent_at(region.placed_s)
+    direction = region.vessel_centre - region.nerve_centre
+    unit = direction / max(float(np.linalg.norm(direction)), 1e-12)
+    r_nerve = float(placed.radius_at(region.placed_s))
+    s_deep, s_start, s_end = np.interp([region.placed_s, s_lo, s_hi], placed.s, rest.s)
+    under = (placed.s >= s_lo) & (placed.s <= s_hi)
+    moved = np.vstack([rest.points[under] - placed.points[under],
+                       rest.point_at(s_deep) - placed.point_at(region.placed_s)])
+    away = moved @ unit > 0.0
+    norms = np.sqrt(np.einsum("...k,...k->...", moved[away], moved[away]))
+    return (s_deep, s_start, s_end, float(np.max(norms, initial=0.0)),
+            crossing_angle_deg(tangent, region.vessel_axis),
+            side_of(direction, tangent, scene.lateral),
+            tuple(region.nerve_centre + r_nerve * unit),
+            tuple(region.nerve_centre + (r_nerve + region.gap) * unit))
+
+
+@pytest.mark.parametrize("scenario", list(mvd_sim.bundled_scenarios()))
+def test_the_compiled_description_is_numpys_to_the_bit(scenario):
+    """Every contact's rest arc lengths, deviation, crossing angle, side and surface points,
+    as the report gives them (one compiled call), are those of the numpy calls."""
+    scene = bundled_scene(scenario)
+    report = analyze(scene)
+    vessels = list(scene.vessels.values())
+    seen = 0
+    for name, nerve in scene.nerves.items():
+        if not vessels:
+            break
+        found = _nerve_regions(nerve, vessels, scene.vessel_segments, 0.5, 0.05)
+        for vessel, regions in zip(vessels, found):
+            for region in (r for r in regions if r.gap <= 0.05):
+                contact = next(c for c in report.contacts if c.vessel == vessel.name
+                               and c.nerve == name and c.min_separation_mm == region.gap)
+                s, touching, _ = _patch(nerve, region, 0.05)
+                s = s[touching]
+                s_lo = max(float(s[0]) - 0.05, 0.0) if len(s) else region.placed_s
+                s_hi = min(float(s[-1]) + 0.05, nerve.length_mm) if len(s) else region.placed_s
+                assert _numpy_description(scene, name, region, s_lo, s_hi) == (
+                    contact.s_deepest_mm, contact.s_start_mm, contact.s_end_mm,
+                    contact.deviation_mm, contact.crossing_angle_deg, contact.side,
+                    contact.nerve_point_mm, contact.vessel_point_mm)
+                seen += 1
+    assert seen == len([c for c in report.contacts if c.vessel in scene.vessels])
+
+
+def test_the_patch_area_is_numpys_sum_to_the_bit():
+    """The compiled area of a patch is ``np.sum(fraction.sum(axis=1) * area)``, to the bit
+    (numpy's pairwise summation), for 0 to 300 rings and sums of 0 to 400 values."""
+    from mvd_sim.contact.patch_kernels import _pairwise_sum, patch_area
+
+    rng = np.random.default_rng(5)
+    for n in range(400):
+        values = rng.uniform(0.0, 1.0, n) * 10.0 ** rng.uniform(-3.0, 3.0, n)
+        assert _pairwise_sum(values, 0, n) == np.sum(values)
+    for rings in range(0, 300, 7):
+        fraction = rng.uniform(0.0, 1.0, (rings, 36))
+        fraction[fraction < 0.6] = 0.0
+        area = rng.uniform(0.0, 0.01, rings)
+        assert patch_area(fraction, area) == float(np.sum(fraction.sum(axis=1) * area))

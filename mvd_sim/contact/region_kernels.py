@@ -1,0 +1,154 @@
+"""Compiled kernel of the regions where the vessels come near a nerve
+(:func:`mvd_sim.contact.analysis._nerve_regions` makes them
+:class:`~mvd_sim.contact.regions.Region` objects): the segment pairs within the near-miss
+margin, grouped into runs along each vessel, and each run's deepest point, the span of the
+nerve that can hold its patch and the stretch of the vessel that can touch it. The same
+numbers as the numpy grouping it replaces (a stable sort by vessel and segment,
+``argmin``'s first least gap). Scene frame, mm.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mvd_sim.contact.describe_kernels import smooth_tangent
+from mvd_sim.core.compiled import FLOAT, array, compiled
+from mvd_sim.core.geometry.closest_kernels import _near_pairs_in
+
+__all__ = ["runs_of", "deepest_of_runs", "nerve_regions"]
+
+_P, _V = array(2, contiguous=True), array(1, contiguous=True)
+_IDX = array(1, "intp", contiguous=True)
+
+
+@compiled(_IDX, _IDX)
+def runs_of(group, local):
+    """Pairs grouped into runs: by ``group`` (a vessel, a pair of vessels), then along it,
+    runs of segments ``local`` at most 2 apart (a vessel passing a nerve twice gives two).
+
+    Returns
+    -------
+    order : (k,) int
+        The pairs sorted by group, then local index (stable: ties keep their order).
+    bounds : (runs + 1,) int
+        Run ``r`` is ``order[bounds[r]:bounds[r + 1]]``.
+    """
+    count = len(group)
+    key = np.empty(count, np.intp)
+    top = 1
+    for n in range(count):
+        top = max(top, local[n] + 1)
+    for n in range(count):
+        key[n] = group[n] * top + local[n]
+    order = np.argsort(key, kind="mergesort")
+    bounds = np.empty(count + 1, np.intp)
+    runs = 0
+    for m in range(count):
+        if m == 0 or group[order[m]] != group[order[m - 1]] \
+                or local[order[m]] - local[order[m - 1]] > 2:
+            bounds[runs] = m
+            runs += 1
+    bounds[runs] = count
+    return order, bounds[:runs + 1].copy()
+
+
+@compiled(_IDX, _IDX, _V)
+def deepest_of_runs(group, local, gap):
+    """:func:`runs_of`, and each run's pair of least ``gap`` (the first in the run's order on a
+    tie): ``(k,)`` indices of the pairs, by run."""
+    order, bounds = runs_of(group, local)
+    deepest = np.empty(len(bounds) - 1, np.intp)
+    for r in range(len(deepest)):
+        best = order[bounds[r]]
+        for m in range(bounds[r], bounds[r + 1]):
+            if gap[order[m]] < gap[best]:
+                best = order[m]
+        deepest[r] = best
+    return deepest
+
+
+@compiled(_P, _P, _P, _IDX, _V, _V, _P, _P, _P, _IDX, _IDX, _IDX, _V, _V, _P, _P, _V, _IDX,
+          FLOAT, FLOAT)
+def nerve_regions(segments, balls, runs, run_start, arc0, half,
+                  vessel_segments, vessel_balls, vessel_runs, vessel_run_start, owner, local,
+                  vessel_arc0, vessel_half, vessel_points, vessel_tangents, vessel_s,
+                  point_start, margin, contact_mm):
+    """Every region where a vessel comes within ``margin`` of the nerve.
+
+    Parameters
+    ----------
+    segments, balls, runs, run_start, arc0, half : arrays
+        The nerve's packed segments (:class:`mvd_sim.core.geometry.closest.SegmentSet`).
+    vessel_segments, ..., vessel_half : arrays
+        The vessels' stacked segments, with each one's vessel (``owner``) and index within
+        it (``local``).
+    vessel_points, vessel_tangents, vessel_s : arrays
+        The vessels' centerlines, vertex tangents and arc lengths, stacked: vessel ``v``'s
+        are rows ``point_start[v]:point_start[v + 1]``.
+    margin, contact_mm : float, mm
+        The near-miss margin and the contact threshold.
+
+    Returns
+    -------
+    vessel : (k,) int
+        Each region's vessel; the regions by vessel, then along it (runs of vessel segments
+        at most 2 apart: a vessel passing the nerve twice gives two).
+    numbers : (k, 13) float
+        ``placed_s`` (the deepest point's arc length on the nerve as placed), ``gap``, the
+        nerve's and the vessel's centerline points there (3 each), the vessel's unit
+        direction there (``smooth_tangent_at``) and the nerve's span that can hold the
+        patch (the nerve segments of the pairs within ``contact_mm``, or of all the run's
+        pairs where none is).
+    keep : (k, 2) int
+        The vessel's points (start, stop) that can touch the patch: those pairs' vessel
+        segments and one either side.
+    """
+    rows, values, count = _near_pairs_in(
+        segments, balls, runs, run_start, 0, len(runs),
+        vessel_segments, vessel_balls, vessel_runs, vessel_run_start, 0, len(vessel_runs),
+        margin, np.empty((64, 2), np.intp), np.empty((64, 3)), 0)
+    group = np.empty(count, np.intp)
+    along = np.empty(count, np.intp)
+    for n in range(count):
+        group[n], along[n] = owner[rows[n, 1]], local[rows[n, 1]]
+    order, bounds = runs_of(group, along)
+    vessel = np.empty(len(bounds) - 1, np.intp)
+    numbers, keep = np.empty((len(vessel), 13)), np.empty((len(vessel), 2), np.intp)
+    for regions in range(len(vessel)):
+        first, last = bounds[regions], bounds[regions + 1]
+        deepest = order[first]
+        touching = False
+        for m in range(first, last):
+            n = order[m]
+            if values[n, 2] < values[deepest, 2]:
+                deepest = n
+            touching = touching or values[n, 2] <= contact_mm
+        lo, hi, row_lo, row_hi = len(arc0), -1, len(owner), -1
+        for m in range(first, last):
+            n = order[m]
+            if touching and values[n, 2] > contact_mm:
+                continue
+            lo, hi = min(lo, rows[n, 0]), max(hi, rows[n, 0])
+            row_lo, row_hi = min(row_lo, local[rows[n, 1]]), max(row_hi, local[rows[n, 1]])
+        a, b = rows[deepest, 0], rows[deepest, 1]
+        s, t = values[deepest, 0], values[deepest, 1]
+        v = owner[b]
+        p0, p1 = point_start[v], point_start[v + 1]
+        out = numbers[regions]
+        out[0] = arc0[a] + 2 * s * half[a]
+        out[1] = values[deepest, 2]
+        for c in range(3):
+            out[2 + c] = segments[a, c] + s * (segments[a, 3 + c] - segments[a, c])
+            out[5 + c] = vessel_segments[b, c] + t * (vessel_segments[b, 3 + c]
+                                                      - vessel_segments[b, c])
+        arc = vessel_arc0[b] + 2 * t * vessel_half[b]
+        axis = smooth_tangent(vessel_points[p0:p1], vessel_tangents[p0:p1], vessel_s[p0:p1],
+                              arc)
+        for c in range(3):
+            out[8 + c] = axis[c]
+        out[11] = arc0[lo]
+        out[12] = arc0[hi] + 2 * half[hi]
+        vessel[regions] = v
+        keep[regions, 0] = max(row_lo - 1, 0)
+        keep[regions, 1] = min(row_hi + 3, p1 - p0)
+    return vessel, numbers, keep
