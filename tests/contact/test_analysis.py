@@ -347,24 +347,39 @@ def test_mesh_trunk_with_tube_branch_reports_no_junction_contact(scenario, meshe
         {frozenset((v.vessel_a, v.vessel_b)) for v in tube_report.vessel_contacts}
 
 
-# -- the compiled description is the numpy one, to the bit -------------------------------------
+# -- the compiled description is the numpy one, to rounding ------------------------------------
+# The kernel takes its dot products as this machine's OpenBLAS and numpy do (fused
+# multiply-adds, their order), so here they agree to the bit; another BLAS or CPU may
+# round the last bit otherwise, so the tests allow a few units in the last place.
+
+ULPS = 4
+
+
+def _close(a, b) -> bool:
+    """Equal floats (or nested tuples of them, strings alike) within ``ULPS`` units in the
+    last place of the larger."""
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    scale = np.spacing(np.maximum(np.abs(a), np.abs(b)))
+    return a.shape == b.shape and bool(np.all(np.abs(a - b) <= ULPS * scale))
+
 
 def test_the_kernels_dot_products_are_numpys():
-    """The three-term dot products of the description kernel are those numpy takes: ``np.dot``
-    (and ``np.linalg.norm``), a row of a matrix-vector product of 2 to 200 rows, and
-    ``np.einsum``'s row dot (this platform's OpenBLAS fuses multiply-adds; the kernel does
-    the same)."""
+    """The three-term dot products of the description kernel are those numpy takes, to a
+    few units in the last place: ``np.dot`` (and ``np.linalg.norm``), a row of a
+    matrix-vector product of 2 to 200 rows, and ``np.einsum``'s row dot."""
     from mvd_sim.contact.describe_kernels import ddot3, dgemv3, einsum_dot3, interp
 
     rng = np.random.default_rng(3)
     x, y = rng.normal(size=(2000, 3)), rng.normal(size=(2000, 3))
     for a, b in zip(x, y):
-        assert ddot3(tuple(a), tuple(b)) == np.dot(a, b)
-        assert np.sqrt(ddot3(tuple(a), tuple(a))) == np.linalg.norm(a)
-    assert np.array_equal([einsum_dot3(tuple(a), tuple(b)) for a, b in zip(x, y)],
-                          np.einsum("...k,...k->...", x, y))
+        assert _close(ddot3(tuple(a), tuple(b)), np.dot(a, b))
+        assert _close(np.sqrt(ddot3(tuple(a), tuple(a))), np.linalg.norm(a))
+    assert _close([einsum_dot3(tuple(a), tuple(b)) for a, b in zip(x, y)],
+                  np.einsum("...k,...k->...", x, y))
     for rows in (2, 3, 7, 40, 200):
-        assert np.array_equal([dgemv3(tuple(a), tuple(y[0])) for a in x[:rows]], x[:rows] @ y[0])
+        assert _close([dgemv3(tuple(a), tuple(y[0])) for a in x[:rows]], x[:rows] @ y[0])
     xp = np.cumsum(rng.uniform(0.1, 1.0, 50))
     fp = rng.normal(size=50)
     for q in np.concatenate([rng.uniform(-1.0, xp[-1] + 1.0, 500), xp]):
@@ -394,9 +409,10 @@ def _numpy_description(scene, nerve, region, s_lo, s_hi):
 
 
 @pytest.mark.parametrize("scenario", list(mvd_sim.bundled_scenarios()))
-def test_the_compiled_description_is_numpys_to_the_bit(scenario):
+def test_the_compiled_description_is_numpys(scenario):
     """Every contact's rest arc lengths, deviation, crossing angle, side and surface points,
-    as the report gives them (one compiled call), are those of the numpy calls."""
+    as the report gives them (one compiled call), are those of the numpy calls (to a few
+    units in the last place; to the bit on this machine)."""
     scene = bundled_scene(scenario)
     report = analyze(scene)
     vessels = list(scene.vessels.values())
@@ -413,10 +429,11 @@ def test_the_compiled_description_is_numpys_to_the_bit(scenario):
                 s = s[touching]
                 s_lo = max(float(s[0]) - 0.05, 0.0) if len(s) else region.placed_s
                 s_hi = min(float(s[-1]) + 0.05, nerve.length_mm) if len(s) else region.placed_s
-                assert _numpy_description(scene, name, region, s_lo, s_hi) == (
-                    contact.s_deepest_mm, contact.s_start_mm, contact.s_end_mm,
-                    contact.deviation_mm, contact.crossing_angle_deg, contact.side,
-                    contact.nerve_point_mm, contact.vessel_point_mm)
+                expected = _numpy_description(scene, name, region, s_lo, s_hi)
+                got = (contact.s_deepest_mm, contact.s_start_mm, contact.s_end_mm,
+                       contact.deviation_mm, contact.crossing_angle_deg, contact.side,
+                       contact.nerve_point_mm, contact.vessel_point_mm)
+                assert all(_close(e, g) for e, g in zip(expected, got)), (expected, got)
                 seen += 1
     assert seen == len([c for c in report.contacts if c.vessel in scene.vessels])
 
