@@ -3,9 +3,9 @@
 :func:`import_case` reads the segmentation, fits the brainstem
 (:mod:`~mvd_sim.segmentation.fit`), follows every nerve and vessel to a fraction of a voxel
 (:mod:`~mvd_sim.segmentation.centerline`, :mod:`~mvd_sim.segmentation.sections`), finds
-the RExP where CN VII meets the fitted brainstem and the RDP where its rest course leaves
-it (:mod:`~mvd_sim.segmentation.detachment`, :func:`_rest_rdp`), estimates each root's rest
-course (:mod:`~mvd_sim.segmentation.rest`, for severity), and writes everything in the case's
+the RExP where CN VII meets the fitted brainstem and the RDP where it leaves it
+(:mod:`~mvd_sim.segmentation.detachment`), estimates each root's rest course
+(:mod:`~mvd_sim.segmentation.rest`, for severity), and writes everything in the case's
 frame: the fitted brainstem's midline frame
 (x = patient's right, y anterior, z rostral) moved to the RExP, as atlas cases. The side is
 the side of the midline CN VII lies on, unless given. The scenario it returns builds (it is
@@ -239,23 +239,6 @@ def _rdp(brainstem: Brainstem, points: np.ndarray, radii: np.ndarray) -> float:
                        float(s[-1]) - half - MIN_SEGMENT_MM)
 
 
-def _rest_rdp(brainstem: Brainstem, points: np.ndarray, radii: np.ndarray,
-              pressed: list[tuple[float, np.ndarray]],
-              wrapped: list[tuple[float, np.ndarray, float, float]]) -> float:
-    """CN VII's RDP (mm of arc) detected (:func:`_rdp`) on its rest course, not on its
-    course as imaged: the RDP is a landmark of the rest course (the atlas places it there
-    and deviates the nerve after), and where a vessel deviates the root near it (a severe
-    contact on the attached segment) the imaged root's gap from the brainstem is the
-    deviation's (the atlas keeps a deviated root on the brainstem beyond its attached
-    segment, where it then leaves at an angle an image's smoothing rounds), not its own.
-    The rest course needs an RDP (up to it a bridge is put on the brainstem): the one of
-    the course as imaged, so a nerve no vessel deviates keeps that one (its rest course is
-    its course)."""
-    imaged = _rdp(brainstem, points, radii)
-    return _rdp(brainstem, rest_course(points, radii, pressed, brainstem, imaged, wrapped),
-                radii)
-
-
 def _written(line: Centerline, what: str) -> tuple[list[list[float]], list[float]]:
     """Points (rounded to 1 um) and radii of a centerline for the scenario, respaced if it
     would have more than the schema's points."""
@@ -374,12 +357,12 @@ def import_volume(volume: LabelVolume, label_map: LabelMap,
     for kind, key in (("CN7", "facial_nerve"), ("CN8", "vestibulocochlear_nerve")):
         points, radii = in_scene(nerves[kind], f"{volume.source}: {kind}")
         line, r = np.array(points), np.array(radii)
-        pressed = pressed_at(line, r, courses, [b for b in bodies if b.kind != "mass"])
-        wrapped = wrapped_at(line, r, masses)
         if kind == "CN7":
-            rdp = _rest_rdp(in_frame, line, r, pressed, wrapped)
-        rest = rest_course(line, r, pressed, in_frame, rdp if kind == "CN7" else 0.0,
-                           wrapped)
+            rdp = _rdp(in_frame, line, r)
+        rest = rest_course(line, r, pressed_at(line, r, courses, [b for b in bodies
+                                                                  if b.kind != "mass"]),
+                           in_frame, rdp if kind == "CN7" else 0.0,
+                           wrapped_at(line, r, masses))
         roots[key] = {"points_mm": points, "radii_mm": radii,
                       "rest_points_mm": np.round(rest, 3).tolist()}
     name = Path(volume.source).name
