@@ -38,8 +38,8 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
 from mvd_sim.mechanics.contacts import ContactSet, detect
-from mvd_sim.mechanics.ldl_kernels import (elimination_tree, ldl_factor, ldl_solve,
-                                          merged_upper, permuted_upper)
+from mvd_sim.mechanics.ldl_kernels import (elimination_tree, gram_entries, ldl_factor,
+                                          ldl_solve, merged_upper, permuted_upper)
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.surface import BrainstemSurface
 
@@ -126,14 +126,9 @@ class _Rows:
     def gram(self, weights: np.ndarray, free_index: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``sum_i w_i r_i r_i^T`` restricted to the free DOFs: the upper triangle's
-        entries as (rows, columns, values), duplicates not summed."""
-        local = free_index[np.maximum(self.dofs, 0)]
-        local = np.where(self.dofs >= 0, local, -1)
-        block = weights[:, None, None] * self.coef[:, :, None] * self.coef[:, None, :]
-        rows = np.broadcast_to(local[:, :, None], block.shape)
-        cols = np.broadcast_to(local[:, None, :], block.shape)
-        keep = (rows >= 0) & (rows <= cols)
-        return rows[keep], cols[keep], block[keep]
+        entries as (rows, columns, values), duplicates not summed
+        (:func:`~mvd_sim.mechanics.ldl_kernels.gram_entries`)."""
+        return gram_entries(self.dofs, self.coef, weights, free_index)
 
 
 @dataclass
