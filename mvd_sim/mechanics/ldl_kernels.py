@@ -16,7 +16,7 @@ import numpy as np
 
 from mvd_sim.core.compiled import INT, array, compiled
 
-__all__ = ["permuted_upper", "merged_upper", "gram_entries", "elimination_tree", "ldl_factor", "ldl_solve"]
+__all__ = ["permuted_upper", "merged_upper", "elimination_tree", "ldl_factor", "ldl_solve"]
 
 _V = array(1, contiguous=True)
 _IDX = array(1, "intp", contiguous=True)
@@ -130,43 +130,6 @@ def merged_upper(where, indptr, indices, data, rows, cols, values):
                 nnz += 1
         out_ptr[j + 1] = nnz
     return out_ptr, out_idx[:nnz].copy(), out_val[:nnz].copy()
-
-
-@compiled(array(2, "intp", contiguous=True), array(2, contiguous=True), _V, _IDX)
-def gram_entries(dofs, coef, weights, free_index):
-    """``sum_k w_k r_k r_k^T`` restricted to the free DOFs, as upper-triangle entries
-    ``(rows, cols, values)`` (duplicates not summed): row ``k`` reads DOF ``dofs[k, a]``
-    (``-1``: none) with ``coef[k, a]``; ``free_index`` maps a DOF to its free index (``-1``
-    for a fixed one). Entries come contact by contact, then ``a``, then ``b`` (row-major
-    over each contact's 9 x 9 block), each ``(w_k coef[k, a]) coef[k, b]``."""
-    c, width = dofs.shape
-    local = np.empty((c, width), np.intp)
-    m = 0
-    for k in range(c):
-        for a in range(width):
-            local[k, a] = free_index[dofs[k, a]] if dofs[k, a] >= 0 else -1
-        for a in range(width):
-            if local[k, a] >= 0:
-                for b in range(width):
-                    if local[k, a] <= local[k, b]:
-                        m += 1
-    rows = np.empty(m, np.intp)
-    cols = np.empty(m, np.intp)
-    values = np.empty(m)
-    m = 0
-    for k in range(c):
-        for a in range(width):
-            i = local[k, a]
-            if i < 0:
-                continue
-            scaled = weights[k] * coef[k, a]
-            for b in range(width):
-                if i <= local[k, b]:
-                    rows[m] = i
-                    cols[m] = local[k, b]
-                    values[m] = scaled * coef[k, b]
-                    m += 1
-    return rows, cols, values
 
 
 @compiled(_IDX, _IDX)

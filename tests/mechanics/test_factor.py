@@ -10,8 +10,8 @@ from scipy.sparse.linalg import spsolve
 from mvd_sim.core.materials import DEFAULT_MATERIALS
 from mvd_sim.mechanics import solver
 from mvd_sim.mechanics import sweep as pulse_sweep
-from mvd_sim.mechanics.ldl_kernels import (elimination_tree, gram_entries, ldl_factor,
-                                           ldl_solve, merged_upper, permuted_upper)
+from mvd_sim.mechanics.ldl_kernels import (elimination_tree, ldl_factor, ldl_solve,
+                                           merged_upper, permuted_upper)
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.simulate import build_model, start_displacement
 
@@ -84,32 +84,6 @@ def test_entries_crowding_a_few_columns_are_merged_in_the_order_given():
                              np.concatenate([f_cols, cols]),
                              np.concatenate([f_values, values]))
     for a, b in zip(merged, at_once):
-        assert np.array_equal(a, b)
-
-
-def _numpy_gram(dofs, coef, weights, free_index):
-    """The contact rows' Gram entries as the solver's numpy code made them before."""
-    local = np.where(dofs >= 0, free_index[np.maximum(dofs, 0)], -1)
-    block = weights[:, None, None] * coef[:, :, None] * coef[:, None, :]
-    rows = np.broadcast_to(local[:, :, None], block.shape)
-    cols = np.broadcast_to(local[:, None, :], block.shape)
-    keep = (rows >= 0) & (rows <= cols)
-    return rows[keep], cols[keep], block[keep]
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_the_compiled_gram_entries_are_the_numpy_ones_to_the_bit(seed):
-    rng = np.random.default_rng(seed)
-    n_dof, c = 90, 40
-    free_index = np.full(n_dof, -1, dtype=np.intp)
-    free = rng.random(n_dof) < 0.8
-    free_index[free] = np.arange(int(free.sum()))
-    dofs = rng.integers(-1, n_dof, (c, 9)).astype(np.intp)   # -1: a missing slot
-    dofs[0] = -1                                             # a row reading nothing
-    coef = np.where(dofs >= 0, rng.normal(size=(c, 9)), 0.0)
-    weights = rng.normal(size=c) * 10.0 ** rng.integers(-3, 4, c)
-    got = gram_entries(dofs, coef, weights, free_index)
-    for a, b in zip(got, _numpy_gram(dofs, coef, weights, free_index)):
         assert np.array_equal(a, b)
 
 
