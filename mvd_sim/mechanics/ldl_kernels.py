@@ -91,16 +91,24 @@ def merged_upper(where, indptr, indices, data, rows, cols, values):
         start[c[k] + 1] += 1
     for j in range(n):
         start[j + 1] += start[j]
+    # a stable counting sort by row, then by column: each column's added entries come out
+    # sorted by row, ties in the order given (linear, where an insertion sort was quadratic
+    # in a column's entries: a pad's centre meets a few hundred)
+    by_row = np.zeros(n + 1, np.intp)
+    for k in range(m):
+        by_row[r[k] + 1] += 1
+    for i in range(n):
+        by_row[i + 1] += by_row[i]
+    rowwise = np.empty(m, np.intp)
+    for k in range(m):
+        rowwise[by_row[r[k]]] = k
+        by_row[r[k]] += 1
     head = start[:n].copy()
     order = np.empty(m, np.intp)
-    for k in range(m):
-        # insertion into its column, kept sorted by row (stable: ties keep the given order)
-        t = head[c[k]]
+    for t in range(m):
+        k = rowwise[t]
+        order[head[c[k]]] = k
         head[c[k]] += 1
-        while t > start[c[k]] and r[order[t - 1]] > r[k]:
-            order[t] = order[t - 1]
-            t -= 1
-        order[t] = k
     out_ptr = np.zeros(n + 1, np.intp)
     out_idx = np.empty(len(indices) + m, np.intp)
     out_val = np.empty(len(indices) + m)

@@ -41,6 +41,7 @@ from mvd_sim.mechanics.contacts import ContactSet, detect
 from mvd_sim.mechanics.ldl_kernels import (elimination_tree, ldl_factor, ldl_solve,
                                           merged_upper, permuted_upper)
 from mvd_sim.mechanics.model import MechanicalModel
+from mvd_sim.mechanics.row_kernels import gram_entries, row_forces
 from mvd_sim.mechanics.surface import BrainstemSurface
 
 __all__ = ["SolveResult", "solve", "DETECT_MARGIN_MM", "FORCE_TOL_N"]
@@ -126,14 +127,9 @@ class _Rows:
     def gram(self, weights: np.ndarray, free_index: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``sum_i w_i r_i r_i^T`` restricted to the free DOFs: the upper triangle's
-        entries as (rows, columns, values), duplicates not summed."""
-        local = free_index[np.maximum(self.dofs, 0)]
-        local = np.where(self.dofs >= 0, local, -1)
-        block = weights[:, None, None] * self.coef[:, :, None] * self.coef[:, None, :]
-        rows = np.broadcast_to(local[:, :, None], block.shape)
-        cols = np.broadcast_to(local[:, None, :], block.shape)
-        keep = (rows >= 0) & (rows <= cols)
-        return rows[keep], cols[keep], block[keep]
+        entries as (rows, columns, values), duplicates not summed
+        (:func:`~mvd_sim.mechanics.row_kernels.gram_entries`)."""
+        return gram_entries(self.dofs, self.coef, weights, free_index)
 
 
 @dataclass
@@ -327,10 +323,9 @@ def _same_state(key: dict, previous: dict | None, force_tol: float) -> bool:
 
 def _residual(model: MechanicalModel, u: np.ndarray, offset: np.ndarray, load: np.ndarray,
               contacts: ContactSet) -> float:
-    rows = _Rows(model, contacts, np.arange(len(contacts)), contacts.normal)
     # the stiffness holds the slings' diagonal: their targets do not move with ``offset``
     r = (model.stiffness @ (u - offset) - load - model.sling_force(offset)
-         - rows.transpose_apply(contacts.force_n(), model.n_dof))
+         - _contact_forces(model, contacts))
     return float(np.max(np.abs(r[model.free]), initial=0.0))
 
 
@@ -355,8 +350,15 @@ def _gradient(model: MechanicalModel, elastic: np.ndarray, contacts: ContactSet
               ) -> np.ndarray:
     """(n_dof,) the energy's gradient: the out-of-balance forces with the sign of a
     residual, from the elastic part ``elastic`` (``K u - f``) and the contacts at ``u``."""
-    rows = _Rows(model, contacts, np.arange(len(contacts)), contacts.normal)
-    return elastic - rows.transpose_apply(contacts.force_n(), model.n_dof)
+    return elastic - _contact_forces(model, contacts)
+
+
+def _contact_forces(model: MechanicalModel, contacts: ContactSet) -> np.ndarray:
+    """(n_dof,) the contacts' forces (N) on the DOFs, each along its normal: the
+    transpose of their rows (:class:`_Rows`) applied to their forces, in one compiled pass
+    (:func:`~mvd_sim.mechanics.row_kernels.row_forces`)."""
+    return row_forces(contacts.slots, contacts.weights, contacts.normal, contacts.force_n(),
+                      model.slot_dof, model.n_dof)
 
 
 def _model_root(model: MechanicalModel, contacts: ContactSet, step: np.ndarray,

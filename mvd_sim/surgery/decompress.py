@@ -406,16 +406,24 @@ def decompress(case: Case, operation: Operation | None = None) -> DecompressionR
 
 
 def decompress_states(case: Case, operation: Operation | None = None,
-                      labels: Mapping[str, Sequence[str]] | None = None
+                      labels: Mapping[str, Sequence[str]] | None = None, *,
+                      near: np.ndarray | None = None
                       ) -> tuple[DecompressionReport, Settled, Settled]:
     """:func:`decompress` plus the worst-phase solved states before and after; ``labels``
-    name where each move came from in errors (:func:`~mvd_sim.surgery.operation.operate`)."""
+    name where each move came from in errors (:func:`~mvd_sim.surgery.operation.operate`).
+
+    ``near``: (n_dof,) displacements of the case's model near its state at the highest
+    pulse level, such as the planner's systolic solve of the case; the sweep of the case
+    without the operation starts there (then, failing that, as without it), which spares
+    most of its first solve's Newton steps.
+    """
     scene, thresholds = case.scene, case.thresholds
     operation = Operation.of_case(case) if operation is None else operation
     operated = operate(scene, operation, labels)
     before_model = build_model(scene, (), case.materials)
     after_model = operated.model(before_model)
-    before = sweep(scene, before_model, [start_displacement(before_model)])
+    before = sweep(scene, before_model,
+                   ([] if near is None else [near]) + [start_displacement(before_model)])
     # the operation is made at the worst phase of the settled case (if that fails to
     # converge, with the vessels the pads hold off first lifted clear of them)
     after = sweep(operated.scene, after_model,

@@ -587,11 +587,12 @@ def _plan_states(case: Case, fingerprint: str) -> tuple[Plan, Settled | None]:
                       message="no vessel touches CN VII at systole: nothing to "
                               "decompress"), None
     while True:
-        chosen, moves, failure = _search(evaluate, case, found, severity)
+        chosen, moves, failure, systole = _search(evaluate, case, found, severity)
         summary = "; ".join(_describe(m) for m in moves)
         if failure is None:
-            try:
-                report, _, after = decompress_states(case, chosen)
+            try:   # the case's sweep starts at the top of the pulse from its systolic solve
+                report, _, after = decompress_states(case, chosen,
+                                                     near=evaluate.before.solution.u)
             except SolverError as err:
                 failure = (f"no plan: the moves found ({summary}) do not settle at every "
                            f"phase of the pulse: {err}")
@@ -616,28 +617,29 @@ def _plan_states(case: Case, fingerprint: str) -> tuple[Plan, Settled | None]:
 
 
 def _search(evaluate: _Evaluator, case: Case, found: list[_Target],
-            severity: dict[str, str]) -> tuple[Operation, list[PlanMove], str | None]:
+            severity: dict[str, str]
+            ) -> tuple[Operation, list[PlanMove], str | None, Settled]:
     """The moves for the targets ``found`` (and those they leave), one at a time at systole:
-    the operation, its moves, and why the search stopped short (None when every site is
-    free)."""
+    the operation, its moves, why the search stopped short (None when every site is free),
+    and the case with those moves settled at systole."""
     chosen, moves, state = Operation(), [], evaluate.before
     while found:
         target = found[0]
         if len(moves) == MAX_MOVES:
             return chosen, moves, (f"no plan of at most {MAX_MOVES} moves: {target.vessel} "
-                                   f"still presses CN VII at the {target.segment}")
+                                   f"still presses CN VII at the {target.segment}"), state
         try:
             found_move = _choose(evaluate, case, target, chosen, state)
         except _OverBudget:
             return chosen, moves, (f"no plan within the search's budget of {MAX_CANDIDATES} "
                                    f"candidate moves: {target.vessel} still presses CN VII at "
-                                   f"the {target.segment}")
+                                   f"the {target.segment}"), state
         if found_move is None:
-            return chosen, moves, _no_plan_message(case, target, evaluate.extra_mm)
+            return chosen, moves, _no_plan_message(case, target, evaluate.extra_mm), state
         chosen, move, state = found_move
         moves.append(move)
         found = _targets(analyze(state.scene, case.thresholds), True, severity)
-    return chosen, moves, None
+    return chosen, moves, None, state
 
 
 def _pulse_shortfall(report: DecompressionReport, margin_mm: float) -> float | None:

@@ -68,6 +68,25 @@ def test_a_fixed_matrix_plus_entries_is_assembled_as_all_of_them_at_once():
         assert np.array_equal(a, b)
 
 
+def test_entries_crowding_a_few_columns_are_merged_in_the_order_given():
+    # a pad's centre: hundreds of added entries in a few columns, rows repeated, values of
+    # mixed magnitudes (a sum's last bits then depend on its order)
+    rng = np.random.default_rng(5)
+    fixed, n = _spd(120, 5), 120
+    where = rng.permutation(n).astype(np.intp)
+    cols = rng.choice(np.array([3, 7, 50], dtype=np.intp), 3000)
+    rows = rng.integers(0, 12, 3000).astype(np.intp)
+    values = rng.normal(size=3000) * 10.0 ** rng.integers(-8, 9, 3000)
+    f_rows, f_cols, f_values = _upper(fixed)
+    merged = merged_upper(where, *permuted_upper(n, where, f_rows, f_cols, f_values), rows,
+                          cols, values)
+    at_once = permuted_upper(n, where, np.concatenate([f_rows, rows]),
+                             np.concatenate([f_cols, cols]),
+                             np.concatenate([f_values, values]))
+    for a, b in zip(merged, at_once):
+        assert np.array_equal(a, b)
+
+
 def test_a_system_without_a_usable_pivot_is_solved_by_lu(scene_of):
     model = build_model(scene_of("aica_as_moderate_right"))
     factor = solver._Factor(model)

@@ -64,6 +64,25 @@ def test_finer_phase_sampling_gives_the_same_verdict(padded, case_of, monkeypatc
         report.before.worst_clearance_mm, abs=pulse_sweep.CLEARANCE_TOL_MM)
 
 
+def test_a_sweep_started_near_systole_agrees_in_fewer_steps(padded, case_of):
+    # the planner starts the closing decompression's sweep of the case from its own
+    # systolic solve: the same verdict and clearances within the solver's tolerance, and
+    # the top of the pulse (here the worst phase) settled in fewer Newton steps
+    from mvd_sim.mechanics.simulate import settle
+    report, before, _ = padded
+    case = case_of(CASE)
+    systole = settle(case.scene, level=1.0, materials=case.materials)
+    near, near_before, _ = decompress_states(case, Operation(pads=[PAD]),
+                                             near=systole.solution.u)
+    assert near.status == report.status
+    assert near.after.worst_clearance_mm == pytest.approx(report.after.worst_clearance_mm,
+                                                          abs=1e-3)
+    assert near.before.worst_clearance_mm == pytest.approx(
+        report.before.worst_clearance_mm, abs=1e-3)
+    assert near_before.level == before.level
+    assert near_before.solution.iterations < before.solution.iterations
+
+
 def test_the_worst_phase_is_systole_for_a_compressing_artery(padded):
     report, _, _ = padded
     assert report.before.worst_phase == pytest.approx(mvd_sim.mechanics.pulse.SYSTOLE, abs=0.02)

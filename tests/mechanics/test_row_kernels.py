@@ -1,0 +1,63 @@
+"""The contact rows' compiled sums (:mod:`mvd_sim.mechanics.row_kernels`) against the
+numpy formulas they replaced, to the bit: random rows, and a solved case's contacts."""
+
+import numpy as np
+import pytest
+
+from mvd_sim.mechanics import solver
+from mvd_sim.mechanics.row_kernels import gram_entries, row_forces
+from mvd_sim.mechanics.simulate import build_model, settle
+
+
+def _numpy_gram(dofs, coef, weights, free_index):
+    """The contact rows' Gram entries as the solver's numpy code made them before."""
+    local = np.where(dofs >= 0, free_index[np.maximum(dofs, 0)], -1)
+    block = weights[:, None, None] * coef[:, :, None] * coef[:, None, :]
+    rows = np.broadcast_to(local[:, :, None], block.shape)
+    cols = np.broadcast_to(local[:, None, :], block.shape)
+    keep = (rows >= 0) & (rows <= cols)
+    return rows[keep], cols[keep], block[keep]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_compiled_gram_entries_are_the_numpy_ones_to_the_bit(seed):
+    rng = np.random.default_rng(seed)
+    n_dof, c = 90, 40
+    free_index = np.full(n_dof, -1, dtype=np.intp)
+    free = rng.random(n_dof) < 0.8
+    free_index[free] = np.arange(int(free.sum()))
+    dofs = rng.integers(-1, n_dof, (c, 9)).astype(np.intp)   # -1: a missing slot
+    dofs[0] = -1                                             # a row reading nothing
+    coef = np.where(dofs >= 0, rng.normal(size=(c, 9)), 0.0)
+    weights = rng.normal(size=c) * 10.0 ** rng.integers(-3, 4, c)
+    got = gram_entries(dofs, coef, weights, free_index)
+    for a, b in zip(got, _numpy_gram(dofs, coef, weights, free_index)):
+        assert np.array_equal(a, b)
+
+
+def _numpy_forces(model, contacts):
+    """The contacts' forces on the DOFs as the solver's numpy code made them before."""
+    rows = solver._Rows(model, contacts, np.arange(len(contacts)), contacts.normal)
+    keep = rows.dofs >= 0
+    return np.bincount(rows.dofs[keep], (rows.coef * contacts.force_n()[:, None])[keep],
+                       minlength=model.n_dof)
+
+
+@pytest.mark.parametrize("name", ["aica_as_moderate_right", "va_pushes_aica_right"])
+def test_the_contacts_forces_are_the_numpy_ones_to_the_bit(scene_of, name):
+    scene = scene_of(name)
+    model = build_model(scene)
+    contacts = settle(scene, level=1.0, model=model).solution.contacts
+    assert len(contacts) > 0 and np.any(contacts.slots < 0)   # some rows read two slots
+    forces = row_forces(contacts.slots, contacts.weights, contacts.normal,
+                        contacts.force_n(), model.slot_dof, model.n_dof)
+    assert np.array_equal(forces, _numpy_forces(model, contacts))
+    assert np.any(forces != 0.0)
+    # and the Gram entries of the solver's rows, whatever the weights
+    rows = solver._Rows(model, contacts, np.arange(len(contacts)), contacts.normal)
+    free_index = np.full(model.n_dof, -1, dtype=np.intp)
+    free_index[model.free] = np.arange(int(np.count_nonzero(model.free)))
+    weights = contacts.k_soft * (1.0 + np.arange(len(contacts)))
+    got = gram_entries(rows.dofs, rows.coef, weights, free_index)
+    for a, b in zip(got, _numpy_gram(rows.dofs, rows.coef, weights, free_index)):
+        assert np.array_equal(a, b)
