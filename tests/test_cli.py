@@ -549,8 +549,11 @@ def _lines_as_they_come(process: subprocess.Popen):
 def test_a_first_run_says_at_once_that_it_compiles_and_later_runs_do_not(tmp_path):
     """With an empty cache, the notice is the first line, on stderr, within a second of the
     package's import (the import itself takes 0.5-1 s on a loaded 2-core VM), long before
-    the compilation ends; piped, it is the only line on stderr. A warm-up then has nothing
-    left to compile, and the next run prints no notice."""
+    the compilation ends; piped, it is the only line on stderr. analyze compiles no
+    mechanics kernel (the LDL solver's, the pads' contacts): a warm-up then compiles just
+    those, and the next run prints no notice."""
+    from mvd_sim.core.compiled import kernels
+
     env = _cache_env(tmp_path / "cache")
     deadline = 1.0 + _import_seconds()
     with subprocess.Popen([sys.executable, "-m", "mvd_sim", "analyze",
@@ -572,11 +575,18 @@ def test_a_first_run_says_at_once_that_it_compiles_and_later_runs_do_not(tmp_pat
     assert process.returncode == 0
     assert received["stderr"] == [first]
     assert "aica_as_moderate_right (right side)" in received["stdout"][0]
+    (folder,) = (tmp_path / "cache").iterdir()
+    cached = [path.name for path in folder.glob("*.nbi")]
+    mechanics = kernels(("mechanics",))
+    assert len(cached) == len(kernels()) - len(mechanics)
+    assert not [name for name in cached if name.startswith(("ldl_kernels.", "contact_kernels."))]
 
     warmup = subprocess.run([sys.executable, "-m", "mvd_sim", "warmup"], cwd=tmp_path,
                             env=env, capture_output=True, text=True, timeout=300)
     assert warmup.returncode == 0 and warmup.stderr == ""
-    assert " kernels ready in " in warmup.stdout and ": 0 compiled, " in warmup.stdout
+    assert f"{len(kernels())} kernels ready in " in warmup.stdout
+    assert f": {len(mechanics)} compiled, " in warmup.stdout
+    assert len(list(folder.glob("*.nbi"))) == len(kernels())
     again = subprocess.run([sys.executable, "-m", "mvd_sim", "analyze",
                             "aica_as_moderate_right"], cwd=tmp_path, env=env,
                            capture_output=True, text=True, timeout=300)
