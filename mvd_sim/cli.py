@@ -398,21 +398,50 @@ def _kernel_progress() -> Iterator[Callable[[int, int], None] | None]:
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-def _compile_kernels_first() -> None:
-    """Where kernels are not in the cache (a first run), say so on stderr at once, in one
-    line, then compile them all (a bar on a terminal) before the command's work."""
-    from mvd_sim.core.compiled import estimated_seconds, kernel_cache, uncached, warm_up
+# the package areas of the kernels (compiled.Kernel.group) a command warms up before its
+# work: those that build and report scenes; the mechanics' too where it solves
+_SCENE_KERNELS = ("core", "anatomy", "contact")
 
-    pending = uncached()
-    if not pending:
-        return
-    cache = kernel_cache()
-    where = ("once per install" if cache.problem is None
-             else f"in every run: {cache.problem}")
-    print(f"mvd-sim: compiling numerical kernels ({where}, about "
-          f"{estimated_seconds(len(pending))} s)...", file=sys.stderr, flush=True)
-    with _kernel_progress() as progress:
-        warm_up(pending, progress)
+
+def _kernel_groups(args: argparse.Namespace) -> tuple[str, ...] | None:
+    """The kernel areas ``args``'s command warms up first (None: all of them)."""
+    if args.run in _SCENE_COMMANDS or (args.run is _cmd_dataset and not args.decompress):
+        return _SCENE_KERNELS
+    return None
+
+
+def _say_compiling(pending: Sequence, more: str = "") -> None:
+    """The first-run notice: one line on stderr, at once, with an estimate."""
+    from mvd_sim.core.compiled import estimated_seconds, kernel_cache
+
+    problem = kernel_cache().problem
+    where = "once per install" if problem is None else f"in every run: {problem}"
+    print(f"mvd-sim: compiling {more}numerical kernels ({where}, about "
+          f"{estimated_seconds(pending)} s)...", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def _kernels_compiled_first(groups: tuple[str, ...] | None) -> Iterator[None]:
+    """Where the kernels of ``groups`` are not in the cache (a first run), say so on stderr
+    at once, in one line, then compile them (a bar on a terminal) before the command's work.
+    Should the command then need a kernel of another area not in the cache (a
+    post-operative scenario solved by ``analyze``), that area's line comes first."""
+    from mvd_sim.core.compiled import kernels, on_compile, uncached, warm_up
+
+    pending = uncached(kernels(groups))
+    if pending:
+        _say_compiling(pending)
+        with _kernel_progress() as progress:
+            warm_up(pending, progress)
+    announced = set(groups) if groups is not None else {k.group for k in kernels()}
+
+    def announce(kernel) -> None:
+        if kernel.group not in announced:
+            announced.add(kernel.group)
+            _say_compiling(uncached(kernels((kernel.group,))), "more ")
+
+    with on_compile(announce):
+        yield
 
 
 def _check_report_output(args: argparse.Namespace) -> None:
@@ -851,6 +880,9 @@ _SHOWS_PROGRESS = (_cmd_analyze, _cmd_decompress, _cmd_plan, _cmd_render, _cmd_r
 # commands that build scenes, so run compiled kernels
 _USES_KERNELS = (*_SHOWS_PROGRESS, _cmd_view, _cmd_serve, _cmd_dataset, _cmd_import,
                  _cmd_exercise_new, _cmd_exercise_curriculum)
+# of them, those that solve no mechanics but for a post-operative scenario's
+_SCENE_COMMANDS = (_cmd_analyze, _cmd_render, _cmd_report, _cmd_export, _cmd_validate,
+                   _cmd_import)
 
 
 def _interrupted() -> int:
@@ -870,9 +902,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         _refuse_output_over_input(args)
-        if args.run in _USES_KERNELS:
-            _compile_kernels_first()
-        with _progress_shown() if args.run in _SHOWS_PROGRESS else nullcontext():
+        compiled_first = (_kernels_compiled_first(_kernel_groups(args))
+                          if args.run in _USES_KERNELS else nullcontext())
+        with compiled_first, _progress_shown() if args.run in _SHOWS_PROGRESS else nullcontext():
             return args.run(args)
     except MvdSimError as err:
         print(f"mvd-sim: error: {err}", file=sys.stderr)

@@ -549,8 +549,12 @@ def _lines_as_they_come(process: subprocess.Popen):
 def test_a_first_run_says_at_once_that_it_compiles_and_later_runs_do_not(tmp_path):
     """With an empty cache, the notice is the first line, on stderr, within a second of the
     package's import (the import itself takes 0.5-1 s on a loaded 2-core VM), long before
-    the compilation ends; piped, it is the only line on stderr. A warm-up then has nothing
-    left to compile, and the next run prints no notice."""
+    the compilation ends; piped, it is the only line on stderr. analyze compiles no
+    mechanics kernel (the LDL solver's, the pads' contacts); analyzing a post-operative
+    scenario (its pad solved on load) then says in one line that it compiles more. A warm-up
+    then compiles what is left, and the next run prints no notice."""
+    from mvd_sim.core.compiled import kernels
+
     env = _cache_env(tmp_path / "cache")
     deadline = 1.0 + _import_seconds()
     with subprocess.Popen([sys.executable, "-m", "mvd_sim", "analyze",
@@ -572,11 +576,32 @@ def test_a_first_run_says_at_once_that_it_compiles_and_later_runs_do_not(tmp_pat
     assert process.returncode == 0
     assert received["stderr"] == [first]
     assert "aica_as_moderate_right (right side)" in received["stdout"][0]
+    (folder,) = (tmp_path / "cache").iterdir()
+    cached = [path.name for path in folder.glob("*.nbi")]
+    mechanics = kernels(("mechanics",))
+    assert len(cached) == len(kernels()) - len(mechanics)
+    assert not [name for name in cached if name.startswith(("ldl_kernels.", "contact_kernels."))]
+
+    saved = run_cli("decompress", "aica_as_moderate_right", "--sponge",
+                    "vessel_s=20,d=2,vessel=aica,seat=brainstem", "--save", "postop",
+                    cwd=tmp_path)  # the session's cache, warm
+    assert saved.returncode in (0, 3), saved.stderr
+    postop = subprocess.run([sys.executable, "-m", "mvd_sim", "analyze",
+                             "postop/aica_as_moderate_right_postop.yaml"], cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert postop.returncode == 0, postop.stderr
+    (line,) = postop.stderr.splitlines()
+    assert line.startswith("mvd-sim: compiling more numerical kernels (once per install, "
+                           "about "), line
+    cached = list(folder.glob("*.nbi"))
+    assert len(cached) > len(kernels()) - len(mechanics)
 
     warmup = subprocess.run([sys.executable, "-m", "mvd_sim", "warmup"], cwd=tmp_path,
                             env=env, capture_output=True, text=True, timeout=300)
     assert warmup.returncode == 0 and warmup.stderr == ""
-    assert " kernels ready in " in warmup.stdout and ": 0 compiled, " in warmup.stdout
+    assert f"{len(kernels())} kernels ready in " in warmup.stdout
+    assert f": {len(kernels()) - len(cached)} compiled, " in warmup.stdout
+    assert len(list(folder.glob("*.nbi"))) == len(kernels())
     again = subprocess.run([sys.executable, "-m", "mvd_sim", "analyze",
                             "aica_as_moderate_right"], cwd=tmp_path, env=env,
                            capture_output=True, text=True, timeout=300)

@@ -9,7 +9,8 @@ kernel only reads is declared read-only, so one compiled version takes writable 
 read-only arrays alike (numba would otherwise compile a version for each, and for each
 layout: up to four of the same kernel). The signature is compiled on the kernel's first call,
 from Python or from another kernel (so a program compiles only the kernels it uses), or
-by :func:`warm_up` (the CLI warms up every kernel not cached before a command's work);
+by :func:`warm_up` (before a command's work the CLI warms up the kernels of the
+package areas the command uses, :attr:`Kernel.group`; ``mvd-sim warmup`` all of them);
 from then on an argument of another type is converted to the declared
 one where numba can do so safely (a C-contiguous array to any layout, a writable one to
 read-only, an int to a float), else refused with numba's ``TypeError``.
@@ -36,7 +37,8 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from hashlib import sha256
@@ -52,7 +54,8 @@ from numba.core.registry import CPUDispatcher, cpu_target
 
 __all__ = ["compiled", "Kernel", "array", "FLOAT", "INT", "BOOL", "VEC3", "CACHE_DIR_ENV",
            "KernelCache", "kernel_cache", "kernel_sources", "kernels", "uncached",
-           "SECONDS_PER_KERNEL", "estimated_seconds", "WarmUp", "warm_up"]
+           "SECONDS_PER_KERNEL", "GROUP_SECONDS_PER_KERNEL", "estimated_seconds", "WarmUp",
+           "warm_up", "on_compile"]
 
 #: Scalar argument types: float64, the platform's integer (``np.intp``) and bool.
 FLOAT, INT, BOOL = types.float64, types.intp, types.boolean
@@ -60,13 +63,18 @@ FLOAT, INT, BOOL = types.float64, types.intp, types.boolean
 VEC3 = types.UniTuple(types.float64, 3)
 #: Environment variable naming the cache root (a CI or Docker image's pre-compiled cache).
 CACHE_DIR_ENV = "MVD_SIM_CACHE_DIR"
-#: Compile time of one kernel, s, averaged over all of them (cold, one core of a 2-core VM,
-#: numba 0.68): the first-run notice's estimate.
-SECONDS_PER_KERNEL = 0.25
+#: Compile time of one kernel, s of CPU, averaged over a package area's kernels
+#: (:attr:`Kernel.group`), its callees in other areas compiled before it: a cold
+#: ``warm_up()`` of all 101 kernels, areas in this order, on one core of a busy 2-core VM,
+#: numba 0.68 (2026-12-07: 11.6, 16.8, 6.4 and 8.3 s). The first-run notice's estimate.
+GROUP_SECONDS_PER_KERNEL = {"core": 0.28, "anatomy": 0.60, "contact": 0.42, "mechanics": 0.49}
+#: The same averaged over all 101 (43.1 s): the estimate for an area not measured above.
+SECONDS_PER_KERNEL = 0.43
 
 _PACKAGE = Path(__file__).resolve().parents[1]
 _DEFINES_KERNELS = re.compile(rb"^@compiled\b", re.MULTILINE)
 _KERNELS: list[Kernel] = []
+_ON_COMPILE: list[Callable[[Kernel], None]] = []
 
 
 def array(ndim: int, dtype: str = "float64", *, writable: bool = False,
@@ -121,6 +129,17 @@ class Kernel(CPUDispatcher):
         return not self._can_compile
 
     @property
+    def group(self) -> str:
+        """The package area that defines it: the subpackage of ``mvd_sim`` (``"core"``,
+        ``"anatomy"``, ``"contact"``, ``"mechanics"``)."""
+        return self.py_func.__module__.split(".")[1]
+
+    @property
+    def is_cached(self) -> bool:
+        """Whether the cache holds it (False where nothing can be cached)."""
+        return kernel_cache().problem is None and self.index_file.exists()
+
+    @property
     def index_file(self) -> Path:
         """The cache's index file of this kernel (it exists once the kernel is cached)."""
         return kernel_cache().folder / f"{_filename_base(self.py_func)}.nbi"
@@ -128,6 +147,8 @@ class Kernel(CPUDispatcher):
     def compile_declared(self) -> None:
         """Compile the declared signature, or load it from the cache; then no other."""
         if self._can_compile:
+            if _ON_COMPILE and not self.is_cached:
+                _ON_COMPILE[-1](self)
             if kernel_cache().problem is None:
                 self._cache = _Cache(self.py_func)
             self.compile(self.argtypes)
@@ -144,9 +165,22 @@ class Kernel(CPUDispatcher):
         return super().get_call_template(args, kws)
 
 
-def kernels() -> tuple[Kernel, ...]:
-    """Every kernel of the modules imported so far, in the order they were defined."""
-    return tuple(_KERNELS)
+def kernels(groups: Sequence[str] | None = None) -> tuple[Kernel, ...]:
+    """Every kernel of the modules imported so far (default), or those of the given package
+    areas (:attr:`Kernel.group`), in the order they were defined."""
+    return tuple(kernel for kernel in _KERNELS if groups is None or kernel.group in groups)
+
+
+@contextmanager
+def on_compile(callback: Callable[[Kernel], None]) -> Iterator[None]:
+    """Within the block, ``callback(kernel)`` is called before each kernel is compiled
+    (not when it is loaded from the cache), first use or :func:`warm_up` alike (the innermost
+    such block only)."""
+    _ON_COMPILE.append(callback)
+    try:
+        yield
+    finally:
+        _ON_COMPILE.remove(callback)
 
 
 @dataclass(frozen=True)
@@ -246,15 +280,16 @@ class _Cache(FunctionCache):
 def uncached(among: Sequence[Kernel] | None = None) -> list[Kernel]:
     """The kernels (default: all of :func:`kernels`) neither compiled in this process nor
     in the cache: all not compiled here where nothing can be cached."""
-    problem = kernel_cache().problem
     return [kernel for kernel in (kernels() if among is None else among)
-            if not kernel.is_compiled
-            and (problem is not None or not kernel.index_file.exists())]
+            if not kernel.is_compiled and not kernel.is_cached]
 
 
-def estimated_seconds(count: int) -> int:
-    """About how long ``count`` kernels take to compile, s (a multiple of 5)."""
-    return max(5, 5 * math.ceil(count * SECONDS_PER_KERNEL / 5))
+def estimated_seconds(pending: Sequence[Kernel]) -> int:
+    """About how long these kernels take to compile, s (a multiple of 5, at least 5): each
+    at its area's :data:`GROUP_SECONDS_PER_KERNEL`."""
+    seconds = sum(GROUP_SECONDS_PER_KERNEL.get(kernel.group, SECONDS_PER_KERNEL)
+                  for kernel in pending)
+    return max(5, 5 * math.ceil(seconds / 5))
 
 
 @dataclass(frozen=True)

@@ -149,3 +149,50 @@ def test_warm_up_counts_what_it_compiled():
     again = compiled.warm_up()
     assert again.kernels == len(compiled.kernels()) and again.compiled == 0
     assert compiled.uncached() == []
+
+
+def test_kernels_are_grouped_by_the_package_area_that_defines_them():
+    """The areas partition the kernels; the LDL solver's are the mechanics'; each area has
+    its own compile-time estimate."""
+    groups = {kernel.group for kernel in compiled.kernels()}
+    assert groups == {"core", "anatomy", "contact", "mechanics"}
+    assert sum(len(compiled.kernels((group,))) for group in groups) == len(compiled.kernels())
+    mechanics = compiled.kernels(("mechanics",))
+    assert {k.py_func.__module__ for k in mechanics} == {"mvd_sim.mechanics.contact_kernels",
+                                                         "mvd_sim.mechanics.ldl_kernels"}
+    assert "ldl_factor" in {k.py_func.__name__ for k in mechanics}
+    assert groups <= set(compiled.GROUP_SECONDS_PER_KERNEL)
+
+
+def test_the_estimate_sums_each_areas_rate_in_steps_of_five_seconds():
+    every = compiled.kernels()
+    seconds = sum(compiled.GROUP_SECONDS_PER_KERNEL[k.group] for k in every)
+    assert compiled.estimated_seconds(every) == 5 * -(-seconds // 5) >= seconds
+    assert compiled.estimated_seconds([]) == 5
+    scene = compiled.kernels(("core", "anatomy", "contact"))
+    assert compiled.estimated_seconds(scene) < compiled.estimated_seconds(every)
+
+
+_NOTIFIED = """
+import numpy as np
+from mvd_sim.core import compiled
+from mvd_sim.core.geometry import curve
+seen = []
+with compiled.on_compile(lambda kernel: seen.append(kernel.py_func.__name__)):
+    curve.arc_length(np.zeros((3, 3)))
+curve.point_at(np.zeros((3, 3)), np.arange(3.0), 0.5)
+print(seen)
+"""
+
+
+def test_on_compile_is_told_of_a_compile_not_of_a_load(tmp_path):
+    """In an empty cache the kernel compiled within the block is named (once), one compiled
+    after the block is not; the next process loads it from the cache and is told nothing."""
+    env = {**os.environ, compiled.CACHE_DIR_ENV: str(tmp_path / "cache")}
+
+    def run() -> str:
+        return subprocess.run([sys.executable, "-c", _NOTIFIED], env=env, capture_output=True,
+                              text=True, check=True).stdout.strip()
+
+    assert run() == "['arc_length_kernel']"
+    assert run() == "[]"
