@@ -54,7 +54,7 @@ from numba.core.registry import CPUDispatcher, cpu_target
 
 __all__ = ["compiled", "Kernel", "array", "FLOAT", "INT", "BOOL", "VEC3", "CACHE_DIR_ENV",
            "KernelCache", "kernel_cache", "kernel_sources", "kernels", "uncached",
-           "SECONDS_PER_KERNEL", "GROUP_SECONDS_PER_KERNEL", "estimated_seconds", "WarmUp",
+           "GROUP_SECONDS_PER_KERNEL", "estimated_seconds", "WarmUp",
            "warm_up", "on_compile"]
 
 #: Scalar argument types: float64, the platform's integer (``np.intp``) and bool.
@@ -68,8 +68,6 @@ CACHE_DIR_ENV = "MVD_SIM_CACHE_DIR"
 #: ``warm_up()`` of all 101 kernels, areas in this order, on one core of a busy 2-core VM,
 #: numba 0.68 (2026-12-07: 11.6, 16.8, 6.4 and 8.3 s). The first-run notice's estimate.
 GROUP_SECONDS_PER_KERNEL = {"core": 0.28, "anatomy": 0.60, "contact": 0.42, "mechanics": 0.49}
-#: The same averaged over all 101 (43.1 s): the estimate for an area not measured above.
-SECONDS_PER_KERNEL = 0.43
 
 _PACKAGE = Path(__file__).resolve().parents[1]
 _DEFINES_KERNELS = re.compile(rb"^@compiled\b", re.MULTILINE)
@@ -287,8 +285,7 @@ def uncached(among: Sequence[Kernel] | None = None) -> list[Kernel]:
 def estimated_seconds(pending: Sequence[Kernel]) -> int:
     """About how long these kernels take to compile, s (a multiple of 5, at least 5): each
     at its area's :data:`GROUP_SECONDS_PER_KERNEL`."""
-    seconds = sum(GROUP_SECONDS_PER_KERNEL.get(kernel.group, SECONDS_PER_KERNEL)
-                  for kernel in pending)
+    seconds = sum(GROUP_SECONDS_PER_KERNEL[kernel.group] for kernel in pending)
     return max(5, 5 * math.ceil(seconds / 5))
 
 

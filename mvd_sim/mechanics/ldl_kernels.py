@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mvd_sim.core.compiled import INT, array, compiled
+from mvd_sim.core.compiled import array, compiled
 
 __all__ = ["permuted_upper", "merged_upper", "elimination_tree", "ldl_factor", "ldl_solve"]
 
@@ -22,55 +22,14 @@ _V = array(1, contiguous=True)
 _IDX = array(1, "intp", contiguous=True)
 
 
-@compiled(INT, _IDX, _IDX, _IDX, _V)
-def permuted_upper(n, where, rows, cols, values):
+def permuted_upper(n: int, where: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+                   values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The upper triangle of ``P A P^T`` as compressed columns ``(indptr, indices, data)``,
     row indices sorted and duplicates summed (in the order given), from entries ``(rows,
     cols, values)`` of either triangle of the symmetric ``A`` (``n`` by ``n``), each entry
     standing for itself and its mirror; ``where[i]`` is the permuted index of index ``i``."""
-    m = len(rows)
-    r = np.empty(m, np.intp)
-    c = np.empty(m, np.intp)
-    for k in range(m):
-        a, b = where[rows[k]], where[cols[k]]
-        r[k], c[k] = min(a, b), max(a, b)
-    # bucket by row, then (stably) by column: each column's rows come out sorted
-    start = np.zeros(n + 1, np.intp)
-    for k in range(m):
-        start[r[k] + 1] += 1
-    for i in range(n):
-        start[i + 1] += start[i]
-    by_row = np.empty(m, np.intp)
-    for k in range(m):
-        by_row[start[r[k]]] = k
-        start[r[k]] += 1
-    start[:] = 0
-    for k in range(m):
-        start[c[k] + 1] += 1
-    for j in range(n):
-        start[j + 1] += start[j]
-    head = start[:n].copy()
-    by_col = np.empty(m, np.intp)
-    for t in range(m):
-        k = by_row[t]
-        by_col[head[c[k]]] = k
-        head[c[k]] += 1
-    indptr = np.zeros(n + 1, np.intp)
-    indices = np.empty(m, np.intp)
-    data = np.empty(m)
-    nnz = 0
-    for j in range(n):
-        first = nnz
-        for t in range(start[j], start[j + 1]):
-            k = by_col[t]
-            if nnz > first and indices[nnz - 1] == r[k]:
-                data[nnz - 1] += values[k]
-            else:
-                indices[nnz] = r[k]
-                data[nnz] = values[k]
-                nnz += 1
-        indptr[j + 1] = nnz
-    return indptr, indices[:nnz].copy(), data[:nnz].copy()
+    return merged_upper(where, np.zeros(n + 1, np.intp), np.empty(0, np.intp), np.empty(0),
+                        rows, cols, values)
 
 
 @compiled(_IDX, _IDX, _IDX, _V, _IDX, _IDX, _V)

@@ -51,32 +51,28 @@ def test_the_compiled_ldl_solves_as_lu_does_in_any_ordering(seed):
         assert np.abs(x - exact).max() < 1e-12 * np.abs(exact).max()
 
 
-def test_a_fixed_matrix_plus_entries_is_assembled_as_all_of_them_at_once():
-    rng = np.random.default_rng(3)
-    fixed, n = _spd(200, 3), 200
-    where = rng.permutation(n).astype(np.intp)
-    rows = rng.integers(0, n, 500).astype(np.intp)
-    cols = rng.integers(0, n, 500).astype(np.intp)
-    values = rng.normal(size=500)
-    f_rows, f_cols, f_values = _upper(fixed)
-    merged = merged_upper(where, *permuted_upper(n, where, f_rows, f_cols, f_values), rows,
-                          cols, values)
-    at_once = permuted_upper(n, where, np.concatenate([f_rows, rows]),
-                             np.concatenate([f_cols, cols]),
-                             np.concatenate([f_values, values]))
-    for a, b in zip(merged, at_once):
-        assert np.array_equal(a, b)
+def _scattered(rng, n):
+    """500 entries anywhere."""
+    return (rng.integers(0, n, 500).astype(np.intp), rng.integers(0, n, 500).astype(np.intp),
+            rng.normal(size=500))
 
 
-def test_entries_crowding_a_few_columns_are_merged_in_the_order_given():
-    # a pad's centre: hundreds of added entries in a few columns, rows repeated, values of
-    # mixed magnitudes (a sum's last bits then depend on its order)
-    rng = np.random.default_rng(5)
-    fixed, n = _spd(120, 5), 120
-    where = rng.permutation(n).astype(np.intp)
+def _crowded(rng, n):
+    """A pad's centre: 3000 entries in three columns, rows repeated, values of mixed
+    magnitudes (a sum's last bits then depend on its order)."""
     cols = rng.choice(np.array([3, 7, 50], dtype=np.intp), 3000)
     rows = rng.integers(0, 12, 3000).astype(np.intp)
-    values = rng.normal(size=3000) * 10.0 ** rng.integers(-8, 9, 3000)
+    return rows, cols, rng.normal(size=3000) * 10.0 ** rng.integers(-8, 9, 3000)
+
+
+@pytest.mark.parametrize("n, seed, entries", [(200, 3, _scattered), (120, 5, _crowded)])
+def test_a_fixed_matrix_plus_entries_is_assembled_as_all_of_them_at_once(n, seed, entries):
+    """Entries merged onto a fixed permuted matrix give, to the bit, the matrix assembled
+    from all the entries at once (duplicates summed in the order given)."""
+    rng = np.random.default_rng(seed)
+    fixed = _spd(n, seed)
+    where = rng.permutation(n).astype(np.intp)
+    rows, cols, values = entries(rng, n)
     f_rows, f_cols, f_values = _upper(fixed)
     merged = merged_upper(where, *permuted_upper(n, where, f_rows, f_cols, f_values), rows,
                           cols, values)
@@ -85,6 +81,13 @@ def test_entries_crowding_a_few_columns_are_merged_in_the_order_given():
                              np.concatenate([f_values, values]))
     for a, b in zip(merged, at_once):
         assert np.array_equal(a, b)
+    dense = fixed.toarray()
+    np.add.at(dense, (rows, cols), values)
+    np.add.at(dense, (cols, rows), np.where(rows == cols, 0.0, values))
+    indptr, indices, data = merged
+    rebuilt = sp.csc_matrix((data, indices, indptr), shape=(n, n)).toarray()
+    perm = np.argsort(where)
+    assert np.allclose(rebuilt, np.triu(dense[np.ix_(perm, perm)]), rtol=1e-12, atol=1e-9)
 
 
 def test_a_system_without_a_usable_pivot_is_solved_by_lu(scene_of):
