@@ -113,16 +113,18 @@ class _Rows:
         self.coef = (contacts.weights[rows][:, :, None]
                      * direction[rows][:, None, :]).reshape(-1, 9)
         self.coef[self.dofs < 0] = 0.0
+        self._rows = (slots, contacts.weights[rows], direction[rows], model.slot_dof)
 
     def apply(self, u: np.ndarray) -> np.ndarray:
         """(c,) relative displacement of each contact along its direction."""
         return np.sum(self.coef * u[np.maximum(self.dofs, 0)], axis=1)
 
     def transpose_apply(self, values: np.ndarray, n_dof: int) -> np.ndarray:
-        """(n_dof,) sum of each row times its value (forces on the DOFs)."""
-        keep = self.dofs >= 0
-        return np.bincount(self.dofs[keep], (self.coef * values[:, None])[keep],
-                           minlength=n_dof)
+        """(n_dof,) sum of each row times its value (forces on the DOFs;
+        :func:`~mvd_sim.mechanics.row_kernels.row_forces`)."""
+        slots, weights, direction, slot_dof = self._rows
+        return row_forces(slots, weights, direction, np.asarray(values, dtype=float),
+                          slot_dof, n_dof)
 
     def gram(self, weights: np.ndarray, free_index: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
