@@ -45,10 +45,10 @@ if TYPE_CHECKING:  # the model holds its laws, and the laws read the model
     from mvd_sim.mechanics.model import MechanicalModel
     from mvd_sim.scene.pads import Sponge
 
-__all__ = ["ContactSet", "Configuration", "ContactLaw", "RodOnRod", "NearSegments", "RodOnBrainstem",
-           "SpongeOnRod", "SpongeOnBrainstem", "SpongeOnSponge", "SpongeOnPetrous",
-           "RodOnLesion", "DEFAULT_LAWS", "BRAINSTEM", "PETROUS", "LESION0", "SOFTMIN_MM",
-           "detect"]
+__all__ = ["ContactSet", "Configuration", "ContactLaw", "RodOnRod", "NearSegments",
+           "RodOnBrainstem", "SpongeOnRod", "SpongeOnBrainstem", "SpongeOnSponge",
+           "SpongeOnPetrous", "RodOnLesion", "DEFAULT_LAWS", "BRAINSTEM", "PETROUS", "LESION0",
+           "SOFTMIN_MM", "detect"]
 
 BRAINSTEM = -1  # body index of the (fixed) brainstem
 PETROUS = -2  # body index of the (fixed) petrous face

@@ -164,8 +164,7 @@ class MechanicalModel:
     @cached_property
     def node_rod(self) -> np.ndarray:
         """(rod slots,) int: the rod of each rod node."""
-        return np.repeat(np.arange(len(self.rods)), [r.n_nodes for r in self.rods]).astype(
-            np.intp)
+        return np.repeat(np.arange(len(self.rods)), self.node_count).astype(np.intp)
 
     @cached_property
     def node_layers(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
