@@ -227,9 +227,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_view(args: argparse.Namespace) -> int:
-    from mvd_sim.viz.viewer import open_viewer, require_display
+    from mvd_sim.viz.viewer import open_viewer
 
-    require_display()  # before any work
     case = load_case(args.scenario)
     operation = _operation(args, case)
     with _about(args.plan or case.source):
@@ -859,6 +858,16 @@ def _progress_shown() -> Iterator[None]:
             logger.setLevel(level)
 
 
+def _refuse_before_work(args: argparse.Namespace) -> None:
+    """What refuses a command before any work, a first run's compiling included: ``view``
+    with no display, an ``-o`` that names one of the command's own input files."""
+    if args.run is _cmd_view:
+        from mvd_sim.viz.viewer import require_display
+
+        require_display()
+    _refuse_output_over_input(args)
+
+
 def _refuse_output_over_input(args: argparse.Namespace) -> None:
     """Refuse an ``-o`` that names one of the command's own input files (``analyze X.yaml -o
     X.yaml`` would replace the case with its report)."""
@@ -901,7 +910,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = _parser().parse_args(argv)
     try:
-        _refuse_output_over_input(args)
+        _refuse_before_work(args)
         compiled_first = (_kernels_compiled_first(_kernel_groups(args))
                           if args.run in _USES_KERNELS else nullcontext())
         with compiled_first, _progress_shown() if args.run in _SHOWS_PROGRESS else nullcontext():

@@ -393,6 +393,9 @@ def test_report_writes_one_self_contained_html(tmp_path):
 
 @pytest.mark.parametrize("display", [None, ":97"])  # none, and one nobody answers at
 def test_view_without_a_display_says_so_in_one_line(tmp_path, monkeypatch, display):
+    """Before any work: with an empty kernel cache (a first run) nothing is compiled first,
+    so the refusal is the only line."""
+    monkeypatch.setenv("MVD_SIM_CACHE_DIR", str(tmp_path / "empty-cache"))
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     if display is None:
         monkeypatch.delenv("DISPLAY", raising=False)
