@@ -248,9 +248,11 @@ class DrapeResult:
     success : bool
         Whether it ended clear of both, within :data:`DRAPE_TOLERANCE_MM`.
     rounds : int
-        Rounds of drape and push-out it took.
+        Rounds of drape and push-out it took (0 when the mass covers the nerve's root, which
+        no drape moves).
     mass_depth_mm, brainstem_depth_mm : float
-        How deep (mm, 0 when clear) the moved points still enter the mass and the brainstem.
+        How deep (mm, 0 when clear) the moved points (or the covered root) still enter the
+        mass and the brainstem.
     """
 
     tube: Tube
@@ -268,9 +270,13 @@ def drape_clear_of(tube: Tube, mass: Lesion, brainstem: Brainstem,
     (:func:`~mvd_sim.anatomy.vessels.push_out_of_brainstem`, no clearance), and draped
     again, up to ``rounds`` times, until both are clear. Only the points the mass moves
     change (a point the nerve's own course lays on, or a hair into, the brainstem
-    stays). A nerve that cannot fit between the mass and the brainstem comes back with
+    stays). A nerve that cannot fit between the mass and the brainstem, or whose first point
+    (its root on the brainstem, which no drape moves) is inside the mass, comes back with
     ``success`` False (the caller refuses the case).
     """
+    root_depth = float(tube.radius[0] - mass.signed_distance(tube.points[:1])[0])
+    if root_depth > DRAPE_TOLERANCE_MM:
+        return DrapeResult(tube, False, 0, root_depth, 0.0)
     draped = drape(tube, mass, along=brainstem)
     if draped is tube:
         return DrapeResult(tube, True, 0, 0.0, 0.0)

@@ -487,9 +487,15 @@ class _Builder(_Anatomy):
         Raises
         ------
         ScenarioError
-            ``field``: the nerve cannot fit between the mass and the brainstem.
+            ``field``: the nerve cannot fit between the mass and the brainstem, or the
+            mass covers its root.
         """
         result = drape_clear_of(nerve, mass, self.brainstem)
+        if not result.success and result.rounds == 0:
+            raise ScenarioError(
+                f"{field}: the mass covers {nerve.name}'s root on the brainstem "
+                f"({result.mass_depth_mm:.2f} mm into it), which cannot be draped round: "
+                "make it smaller or move it")
         if not result.success:
             raise ScenarioError(
                 f"{field}: the mass pinches {nerve.name} against the brainstem (still "

@@ -186,6 +186,35 @@ def test_a_nerve_pinched_between_a_mass_and_the_brainstem_slides_along_it():
 
 
 
+def test_a_mass_over_the_nerves_root_is_not_draped_round_but_refused():
+    """No drape moves a nerve's first point (its root on the brainstem): a 2 mm sphere centred
+    on CN VII's first point covers it by the sphere's radius plus the nerve's, so the drape
+    fails at once, the nerve unchanged; the scenario with that mass is refused in one line
+    naming the mass' field. The same sphere 0.5 mm clear of the root is draped round."""
+    from mvd_sim.anatomy.lesions import drape_clear_of
+    scene = mvd_sim.Case.bundled("atlas_default_right").scene
+    nerve = scene.nerves["CN7"]
+    root = nerve.points[0]
+    body = Ellipsoid("m", "meningioma", root, np.eye(3), np.full(3, 2.0))
+    result = drape_clear_of(nerve, Lesion("m", "meningioma", "tumour", body), scene.brainstem)
+    assert not result.success and result.rounds == 0 and result.tube is nerve
+    assert result.mass_depth_mm == pytest.approx(2.0 + nerve.radius[0], abs=1e-9)
+    # the sphere moved out along the brainstem's normal until 0.5 mm clear of the root's tube
+    normal = scene.brainstem.query(root[None]).normal[0]
+    clear = Ellipsoid("m", "meningioma", root + normal * (2.5 + nerve.radius[0]), np.eye(3),
+                      np.full(3, 2.0))
+    assert drape_clear_of(nerve, Lesion("m", "meningioma", "tumour", clear),
+                          scene.brainstem).success
+    identity = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    data = _atlas(masses=[{"id": "m", "kind": "meningioma", "ellipsoid": {
+        "centre_mm": [float(x) for x in root], "semi_axes_mm": [2.0, 2.0, 2.0],
+        "axes": identity}}])
+    with pytest.raises(ScenarioError, match=r"^masses\[0\]: the mass covers CN7's root on "
+                                            r"the brainstem \(3\.1\d mm into it\)") as err:
+        _ = mvd_sim.Case.from_spec(parse_scenario(data)).scene
+    assert "\n" not in str(err.value)
+
+
 def test_a_mass_pressing_a_nerve_square_onto_the_brainstem_slides_all_of_it_one_way():
     """A 3 mm sphere centred 1 mm out along the brainstem's normal from CN VII at s = 5 mm
     presses it square onto the pons: the nerve slides along the pons, clear of it and the
