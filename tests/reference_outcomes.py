@@ -43,8 +43,8 @@ The sampled cases are read from their scenarios frozen in ``tests/surgery/sample
 (``caseNNNNNNN.yaml``, the scenario the sampler drew for that index, its other cause's
 structures included), not drawn again: a sampler that draws differently (issue #27's
 dataset speed-ups) leaves the reference cases as they were. They were written by the
-sampler of commit 4e33f11, which drew the same cases as every commit since 7357070 (the
-outcomes in the reference are theirs), with::
+sampler of commit 4e33f11, whose draws the reference test passed on (the cases its outcomes
+were recorded of), with::
 
     python tests/reference_outcomes.py --freeze tests/surgery/sampled_scenarios
 """
