@@ -38,22 +38,39 @@ reason``), one reason per run::
         --rerecord COMMIT "why the outcome changed" bundled:NAME sampled:INDEX
 ``tests/surgery/test_reference_outcomes.py`` compares the current code with it (the
 tolerances are stated there).
+
+The sampled cases are read from their scenarios frozen in ``tests/surgery/sampled_scenarios/``
+(``caseNNNNNNN.yaml``, the scenario the sampler drew for that index, its other cause's
+structures included), not drawn again: a sampler that draws differently (issue #27's
+dataset speed-ups) leaves the reference cases as they were. They were written by the
+sampler of commit 4e33f11, whose draws the reference test passed on (the cases its outcomes
+were recorded of), with::
+
+    python tests/reference_outcomes.py --freeze tests/surgery/sampled_scenarios
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import mvd_sim
 from mvd_sim.case import Case
 from mvd_sim.core.errors import MvdSimError
+from mvd_sim.dataset.causes import VASCULAR
 from mvd_sim.dataset.priors import load_priors
 from mvd_sim.dataset.sampler import sample
+from mvd_sim.scenario import ScenarioSpec, load_scenario, scenario_to_yaml
 
 SEED, N = 11, 300
 SAMPLED = tuple(range(100)) + (261,)
+#: The sampled cases' scenarios, frozen (see the module docstring).
+FROZEN = Path(__file__).parent / "surgery" / "sampled_scenarios"
+# how :func:`mvd_sim.dataset.causes.with_cause` ends a case's description
+_CAUSE = re.compile(r" Cause: ([a-z ]+)\.$")
 
 
 def _move(move) -> dict:
@@ -105,15 +122,38 @@ def bundled(name: str) -> tuple[str, dict]:
     return f"bundled:{name}", outcome(Case.bundled(name), True)
 
 
+def _frozen_path(index: int) -> Path:
+    return FROZEN / f"case{index:07d}.yaml"
+
+
+def frozen_spec(index: int) -> ScenarioSpec:
+    """The scenario of sampled case ``index`` (seed :data:`SEED` of :data:`N`), as frozen."""
+    return load_scenario(_frozen_path(index))
+
+
 def sampled_cause(index: int) -> str:
-    """The cause sampled case ``index`` is drawn with (``vascular`` or another)."""
-    return sample(load_priors(), SEED, N, index).cause
+    """The cause sampled case ``index`` was drawn with (``vascular`` or another), as its
+    frozen scenario's description names it."""
+    found = _CAUSE.search(frozen_spec(index).description)
+    return VASCULAR if found is None else found.group(1).replace(" ", "_")
 
 
 def sampled(index: int) -> tuple[str, dict]:
-    """The key and the outcome of sampled case ``index`` (seed :data:`SEED` of :data:`N`)."""
-    return f"sampled:{SEED}:{N}:{index}", outcome(sample(load_priors(), SEED, N, index).case,
-                                                   False)
+    """The key and the outcome of sampled case ``index`` (seed :data:`SEED` of :data:`N`),
+    built from its frozen scenario."""
+    return f"sampled:{SEED}:{N}:{index}", outcome(Case.from_yaml(_frozen_path(index)), False)
+
+
+def freeze(folder: str) -> None:
+    """Write the scenario the sampler draws for each of :data:`SAMPLED` into ``folder``
+    (``caseNNNNNNN.yaml``, the case's name)."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    priors = load_priors()
+    for index in SAMPLED:
+        spec = sample(priors, SEED, N, index).spec
+        (out / f"case{index:07d}.yaml").write_text(scenario_to_yaml(spec), encoding="utf-8")
+    print(f"{folder}: {len(SAMPLED)} scenarios")
 
 
 # why a case is recorded from a later commit than 7357070
@@ -177,7 +217,9 @@ def main(out: str, workers: int) -> None:
 
 
 if __name__ == "__main__":
-    if "--rerecord" in sys.argv:
+    if sys.argv[1] == "--freeze":
+        freeze(sys.argv[2])
+    elif "--rerecord" in sys.argv:
         at = sys.argv.index("--rerecord")
         rerecord(sys.argv[1], sys.argv[at + 1], sys.argv[at + 2], sys.argv[at + 3:],
                  int(sys.argv[2]))

@@ -5,7 +5,10 @@ could not make are recorded from a later commit, named with the reason in the fi
 ``_recorded_at`` (the bundled cases of issue #26's other causes, and sampled case 50, which
 #26's sampler now draws with a tumour); every other case is still held to 7357070's outcome, except those whose outcome
 legitimately changed later, recorded again with the commit and the reason in
-``_rerecorded``.
+``_rerecorded``. The sampled cases are built from their scenarios frozen in
+``sampled_scenarios/`` (the sampler's draws of seed 11 of 300, written by
+``tests/reference_outcomes.py --freeze``), so that a sampler that draws differently leaves
+them as recorded.
 
 The same: whether a plan exists and its moves (kind, vessel, seat, shape and size, where,
 to :data:`WHERE_TOL_MM`), the verdict, and the contacts with their segments and severities
@@ -20,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from reference_outcomes import N, SAMPLED, SEED, bundled, sampled, sampled_cause
+from reference_outcomes import FROZEN, N, SAMPLED, SEED, bundled, sampled, sampled_cause
 
 import mvd_sim
 
@@ -84,6 +87,9 @@ def test_the_reference_covers_every_bundled_case_and_the_sample():
     keys = {bundled_key for bundled_key in REFERENCE if bundled_key.startswith("bundled:")}
     assert keys == {f"bundled:{name}" for name in mvd_sim.bundled_scenarios()}
     assert sum(key.startswith("sampled:") for key in REFERENCE) == len(SAMPLED)
+    # every sampled case's scenario is frozen, and nothing else is there
+    assert sorted(p.name for p in FROZEN.iterdir()) == [f"case{i:07d}.yaml"
+                                                         for i in sorted(SAMPLED)]
 
 
 def test_cases_recorded_later_are_named_with_their_reason():
