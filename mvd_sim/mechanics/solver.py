@@ -315,12 +315,18 @@ class _Factor:
 def _woodbury(solved: np.ndarray, v_cols: np.ndarray) -> np.ndarray | None:
     """``x`` of ``(A + U V^T) x = rhs`` from ``solved = A^-1 [rhs, U]`` ((n, 1 + k)) and
     ``V`` ((n, k)), by the Woodbury identity: ``y - Z (I + V^T Z)^-1 V^T y`` with ``y =
-    A^-1 rhs``, ``Z = A^-1 U``; None if ``I + V^T Z`` is singular."""
+    A^-1 rhs``, ``Z = A^-1 U``; None if ``I + V^T Z`` is singular (its least singular value
+    under :data:`_WOODBURY_SINGULAR` of its terms' size)."""
     y, z = solved[:, 0], solved[:, 1:]
-    try:
-        return y - z @ np.linalg.solve(np.eye(z.shape[1]) + v_cols.T @ z, v_cols.T @ y)
-    except np.linalg.LinAlgError:
+    coupling = v_cols.T @ z
+    capacitance = np.eye(z.shape[1]) + coupling
+    least = np.linalg.svd(capacitance, compute_uv=False)[-1]
+    if not least > _WOODBURY_SINGULAR * max(1.0, float(np.abs(coupling).max())):
         return None
+    return y - z @ np.linalg.solve(capacitance, v_cols.T @ y)
+
+
+_WOODBURY_SINGULAR = 1e-12
 
 
 def _state(contacts: ContactSet) -> np.ndarray:
