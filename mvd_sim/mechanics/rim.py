@@ -18,7 +18,10 @@ a sum of rank-one terms, one per node on a rim, unsymmetric (``n`` along the pad
 (a finite difference of the forces along the step of a solve's tail: 16-30 times the
 matrix's share there), and the line search cuts step after step to about 0.1
 (README, "Measured speed", part 10). The solver adds it as a low-rank update to the LDL^T
-(Woodbury), keeping the factorisation (:func:`rim_rows`, ``_Factor.solve``).
+(Woodbury), keeping the factorisation (:func:`rim_rows`, ``_Factor.solve``), on the steps
+after one the line search cut: its k more solves with the factors cost 5-15% of a step
+where nothing is cut. A node that comes over a rim already pressed in is beyond any
+derivative: the line search cuts the step just past where it does (:func:`rim_entry`).
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ Each iteration detects contacts in the current configuration, linearises their g
 sparse symmetric system exactly (an LDL^T factorisation, :class:`_Factor`, on one ordering
 per model: a new contact pattern costs only its elimination tree): Gauss-Newton while the
 active set changes, Newton once it has settled: with the softening curvature term of
-tube-on-tube contacts and a pad's rim share (:mod:`mvd_sim.mechanics.rim`: unsymmetric, of
-low rank, solved with the LDL^T by the Woodbury identity); where two whole steps on one
+tube-on-tube contacts and, after a cut step, a pad's rim share (:mod:`mvd_sim.mechanics.rim`:
+unsymmetric, of low rank, solved with the LDL^T by the Woodbury identity); where two whole steps on one
 active set are parallel and shrink geometrically (a linear tail: the matrix lacks the
 soft-min sharing), the step is taken to where the tail's steps add up to
 (:func:`_tail_ratio`). Each step is
@@ -572,7 +572,7 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
     k_static = model.stiffness
     f_static = k_static @ offset + load + model.sling_force(offset)
     factor = _Factor(model)
-    previous_key, contacts, tail = None, None, None
+    previous_key, contacts, tail, alpha = None, None, None, 1.0
     for iteration in range(1, max_iter + 1):
         if contacts is None:
             configuration = model.configuration(u, radii)
@@ -600,9 +600,12 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
         rhs = f_static - normal.transpose_apply(k_eff * (gap - normal.apply(u)) + c_sat, n)
         step, rim = None, None
         if same:
-            # and a pad's rim share (an unsymmetric low-rank term, mvd_sim.mechanics.rim);
-            # without either if the step would not go downhill
-            rim = _rim_update(model, contacts, u, radii, free_index, n_free)
+            # and, after a step the line search cut, a pad's rim share (an unsymmetric
+            # low-rank term, mvd_sim.mechanics.rim: its solve costs some 0.2-0.5 ms a step,
+            # spent only where the matrix was seen to miss); without either if the step
+            # would not go downhill
+            if alpha < 1.0:
+                rim = _rim_update(model, contacts, u, radii, free_index, n_free)
             soft = (k_eff * gap + c_sat) * contacts.curvature[active]
             around = _Rows(model, contacts, active, contacts.binormal)
             step = _newton_step(factor, parts + [around.gram(soft, free_index)],
