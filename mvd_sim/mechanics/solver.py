@@ -9,16 +9,15 @@ Each iteration detects contacts in the current configuration, linearises their g
 sparse symmetric system exactly (an LDL^T factorisation, :class:`_Factor`, on one ordering
 per model: a new contact pattern costs only its elimination tree): Gauss-Newton while the
 active set changes, Newton once it has settled: with the softening curvature term of
-tube-on-tube contacts and, after a cut step, a pad's rim share (:mod:`mvd_sim.mechanics.rim`:
-unsymmetric, of low rank, solved with the LDL^T by the Woodbury identity); where two whole steps on one
-active set are parallel and shrink geometrically (a linear tail: the matrix lacks the
-soft-min sharing), the step is taken to where the tail's steps add up to
-(:func:`_tail_ratio`). Each step is
-globalised by a line search on the energy's slope along it (:func:`_line_search`): a step
-that would drive nodes through contacts it did not include is cut where the slope of the
-contacts' piecewise linear model vanishes (or just past where a node comes over a pad's
-rim), so the active set does not cycle (the damping
-it replaced let a pad's contacts open and close for 10-30 steps, or for ever). The
+tube-on-tube contacts and, after a cut step, a pad's rim share
+(:mod:`mvd_sim.mechanics.rim`: unsymmetric, of low rank, solved with the LDL^T by the
+Woodbury identity); where two whole steps on one active set are parallel and shrink
+geometrically (a linear tail: the matrix lacks the soft-min sharing), the step is taken to
+where the tail's steps add up to (:func:`_tail_ratio`). Each step is globalised by a line
+search on the energy's slope along it (:func:`_line_search`): a step that would drive nodes
+through contacts it did not include is cut where the slope of the contacts' piecewise
+linear model vanishes (or just past where a node comes over a pad's rim), so the active set
+does not cycle (the damping it replaced let a pad's contacts open and close for 10-30 steps, or for ever). The
 brainstem's tangent planes (:mod:`mvd_sim.mechanics.surface`) are refreshed at the first
 iteration and checked once the updates fall under :data:`REFRESH_MM`. Iteration stops when the
 displacement update is below ``tol_mm`` and the active set (open / compliant / saturated) is
@@ -475,8 +474,8 @@ def _line_search(model: MechanicalModel, radii: np.ndarray, surface: BrainstemSu
     before that (:func:`~mvd_sim.mechanics.rim.rim_entry`: pressed in already, it is
     outside the model), where the line from the model's slope there (``slope (1 -
     entry)``) to the slope at the full step crosses zero; a shorter one where the line
-    through the slopes at 0 and ``alpha`` crosses zero, within a tenth and nine tenths of ``alpha``,
-    down to :data:`MIN_STEP`. The slope is read from the forces of the residual (the
+    through the slopes at 0 and ``alpha`` crosses zero, within a tenth and nine tenths of
+    ``alpha``, down to :data:`MIN_STEP`. The slope is read from the forces of the residual (the
     contacts at the trial state, normals and closest points updated), not from the energy
     itself, whose change a non-conservative share of the contacts (the soft-min sharing,
     a pad's rim) blurs near convergence. A step under the tolerance (``small``) is taken
