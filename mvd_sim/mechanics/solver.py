@@ -18,8 +18,8 @@ search on the energy's slope along it (:func:`_line_search`): a step that would 
 through contacts it did not include is cut where the slope of the contacts' piecewise
 linear model vanishes (or just past where a node comes over a pad's rim), so the active set
 does not cycle (the damping it replaced let a pad's contacts open and close for 10-30
-steps, or for ever). The brainstem's tangent planes (:mod:`mvd_sim.mechanics.surface`) are refreshed at the first
-iteration and checked once the updates fall under :data:`REFRESH_MM`. Iteration stops when the
+steps, or for ever). The brainstem's tangent planes (:mod:`mvd_sim.mechanics.surface`) are
+refreshed at the first iteration and checked once the updates fall under :data:`REFRESH_MM`. Iteration stops when the
 displacement update is below ``tol_mm`` and the active set (open / compliant / saturated) is
 unchanged up to contacts carrying less than :data:`FORCE_TOL_N`. The answer is a
 :class:`SolveResult`; one that did not converge says so (``success`` False, and why), and
