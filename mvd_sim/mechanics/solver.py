@@ -15,15 +15,15 @@ Woodbury identity); where two whole steps on one active set are parallel and shr
 geometrically (a linear tail: the matrix lacks the soft-min sharing), the step is taken to
 where the tail's steps add up to (:func:`_tail_ratio`). Each step is globalised by a line
 search on the energy's slope along it (:func:`_line_search`): a step that would drive nodes
-through contacts it did not include is cut where the slope of the contacts' piecewise
-linear model vanishes (or just past where a node comes over a pad's rim), so the active set
-does not cycle (the damping it replaced let a pad's contacts open and close for 10-30
-steps, or for ever). The brainstem's tangent planes (:mod:`mvd_sim.mechanics.surface`) are
-refreshed at the first iteration and checked once the updates fall under :data:`REFRESH_MM`. Iteration stops when the
-displacement update is below ``tol_mm`` and the active set (open / compliant / saturated) is
-unchanged up to contacts carrying less than :data:`FORCE_TOL_N`. The answer is a
-:class:`SolveResult`; one that did not converge says so (``success`` False, and why), and
-:func:`mvd_sim.mechanics.simulate.settle` turns it into a
+through contacts it did not include is cut where the slope of the contacts' piecewise linear
+model vanishes (or just past where a node comes over a pad's rim), so the active set does
+not cycle (the damping it replaced let a pad's contacts open and close for 10-30 steps, or
+for ever). The brainstem's tangent planes (:mod:`mvd_sim.mechanics.surface`) are refreshed
+at the first iteration and checked once the updates fall under :data:`REFRESH_MM`. Iteration
+stops when the displacement update is below ``tol_mm`` and the active set (open / compliant
+/ saturated) is unchanged up to contacts carrying less than :data:`FORCE_TOL_N`. The answer
+is a :class:`SolveResult`; one that did not converge says so (``success`` False, and why),
+and :func:`mvd_sim.mechanics.simulate.settle` turns it into a
 :class:`~mvd_sim.core.errors.SolverError`.
 """
 
