@@ -16,7 +16,8 @@ import numpy as np
 
 from mvd_sim.core.compiled import array, compiled
 
-__all__ = ["permuted_upper", "merged_upper", "elimination_tree", "ldl_factor", "ldl_solve"]
+__all__ = ["permuted_upper", "merged_upper", "elimination_tree", "ldl_factor", "ldl_solve",
+           "ldl_solve_many"]
 
 _V = array(1, contiguous=True)
 _IDX = array(1, "intp", contiguous=True)
@@ -190,4 +191,33 @@ def ldl_solve(l_ptr, l_idx, l_val, d_inv, perm, rhs):
     out = np.empty(n)
     for i in range(n):
         out[perm[i]] = x[i]
+    return out
+
+
+@compiled(_IDX, _IDX, _V, _V, _IDX, array(2, contiguous=True))
+def ldl_solve_many(l_ptr, l_idx, l_val, d_inv, perm, rhs):
+    """``X`` of ``A X = rhs`` for (n, k) right-hand sides at once (one pass over the
+    factors of :func:`ldl_factor`; column ``j`` as :func:`ldl_solve` gives it)."""
+    n, k = rhs.shape
+    x = np.empty((n, k))
+    for i in range(n):
+        for j in range(k):
+            x[i, j] = rhs[perm[i], j]
+    for i in range(n):
+        for p in range(l_ptr[i], l_ptr[i + 1]):
+            row, value = l_idx[p], l_val[p]
+            for j in range(k):
+                x[row, j] -= value * x[i, j]
+    for i in range(n):
+        for j in range(k):
+            x[i, j] *= d_inv[i]
+    for i in range(n - 1, -1, -1):
+        for p in range(l_ptr[i], l_ptr[i + 1]):
+            row, value = l_idx[p], l_val[p]
+            for j in range(k):
+                x[i, j] -= value * x[row, j]
+    out = np.empty((n, k))
+    for i in range(n):
+        for j in range(k):
+            out[perm[i], j] = x[i, j]
     return out

@@ -8,20 +8,22 @@ Each iteration detects contacts in the current configuration, linearises their g
 (normals and closest points updated: a contact can slide and open), and solves the resulting
 sparse symmetric system exactly (an LDL^T factorisation, :class:`_Factor`, on one ordering
 per model: a new contact pattern costs only its elimination tree): Gauss-Newton while the
-active set changes, Newton (with the softening curvature term of tube-on-tube contacts) once
-it has settled; where two whole steps on one active set are parallel and shrink
-geometrically (a linear tail: the matrix lacks a pad's rim share and the soft-min sharing),
-the step is taken to where the tail's steps add up to (:func:`_tail_ratio`). Each step is
-globalised by a line search on the energy's slope along it (:func:`_line_search`): a step
-that would drive nodes through contacts it did not include is cut where the slope of the
-contacts' piecewise linear model vanishes, so the active set does not cycle (the damping
-it replaced let a pad's contacts open and close for 10-30 steps, or for ever). The
-brainstem's tangent planes (:mod:`mvd_sim.mechanics.surface`) are refreshed at the first
-iteration and checked once the updates fall under :data:`REFRESH_MM`. Iteration stops when the
-displacement update is below ``tol_mm`` and the active set (open / compliant / saturated) is
-unchanged up to contacts carrying less than :data:`FORCE_TOL_N`. The answer is a
-:class:`SolveResult`; one that did not converge says so (``success`` False, and why), and
-:func:`mvd_sim.mechanics.simulate.settle` turns it into a
+active set changes, Newton once it has settled: with the softening curvature term of
+tube-on-tube contacts and, after a cut step, a pad's rim share
+(:mod:`mvd_sim.mechanics.rim`: unsymmetric, of low rank, solved with the LDL^T by the
+Woodbury identity); where two whole steps on one active set are parallel and shrink
+geometrically (a linear tail: the matrix lacks the soft-min sharing), the step is taken to
+where the tail's steps add up to (:func:`_tail_ratio`). Each step is globalised by a line
+search on the energy's slope along it (:func:`_line_search`): a step that would drive nodes
+through contacts it did not include is cut where the slope of the contacts' piecewise linear
+model vanishes (or just past where a node comes over a pad's rim), so the active set does
+not cycle (the damping it replaced let a pad's contacts open and close for 10-30 steps, or
+for ever). The brainstem's tangent planes (:mod:`mvd_sim.mechanics.surface`) are refreshed
+at the first iteration and checked once the updates fall under :data:`REFRESH_MM`. Iteration
+stops when the displacement update is below ``tol_mm`` and the active set (open / compliant
+/ saturated) is unchanged up to contacts carrying less than :data:`FORCE_TOL_N`. The answer
+is a :class:`SolveResult`; one that did not converge says so (``success`` False, and why),
+and :func:`mvd_sim.mechanics.simulate.settle` turns it into a
 :class:`~mvd_sim.core.errors.SolverError`.
 """
 
@@ -39,8 +41,9 @@ from scipy.sparse.linalg import spsolve
 
 from mvd_sim.mechanics.contacts import ContactSet, detect
 from mvd_sim.mechanics.ldl_kernels import (elimination_tree, ldl_factor, ldl_solve,
-                                          merged_upper, permuted_upper)
+                                          ldl_solve_many, merged_upper, permuted_upper)
 from mvd_sim.mechanics.model import MechanicalModel
+from mvd_sim.mechanics.rim import rim_entry, rim_rows
 from mvd_sim.mechanics.row_kernels import gram_entries, row_forces
 from mvd_sim.mechanics.surface import BrainstemSurface
 
@@ -274,9 +277,13 @@ class _Factor:
         self.n = len(self.analysis.perm)
 
     def solve(self, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
-              rhs: np.ndarray) -> np.ndarray:
-        """``(static + sum of parts) x = rhs``; each part is upper-triangle entries
-        (rows, columns, values) of a symmetric term."""
+              rhs: np.ndarray, low_rank: tuple[np.ndarray, np.ndarray] | None = None
+              ) -> np.ndarray:
+        """``(static + sum of parts + U V^T) x = rhs``; each part is upper-triangle entries
+        (rows, columns, values) of a symmetric term, ``low_rank`` the (n, k) arrays ``U``
+        and ``V`` of an unsymmetric one of rank k (a pad's rim share,
+        :mod:`mvd_sim.mechanics.rim`), solved with the LDL^T of the symmetric part by the
+        Woodbury identity (k + 1 solves with the factors and a k x k system)."""
         rows = np.concatenate([p[0] for p in parts]).astype(np.intp, copy=False)
         cols = np.concatenate([p[1] for p in parts]).astype(np.intp, copy=False)
         values = np.concatenate([p[2] for p in parts]).astype(float, copy=False)
@@ -286,15 +293,39 @@ class _Factor:
         l_ptr, l_idx, l_val, d_inv, ok = ldl_factor(indptr, indices, data, parent, counts)
         FACTOR_COUNTS.factorisations += 1
         if ok:
-            x = ldl_solve(l_ptr, l_idx, l_val, d_inv, a.perm, np.ascontiguousarray(rhs))
-            if np.all(np.isfinite(x)):
+            if low_rank is None:
+                x = ldl_solve(l_ptr, l_idx, l_val, d_inv, a.perm, np.ascontiguousarray(rhs))
+            else:
+                x = _woodbury(ldl_solve_many(l_ptr, l_idx, l_val, d_inv, a.perm,
+                                             np.column_stack([rhs, low_rank[0]])),
+                              low_rank[1])
+            if x is not None and np.all(np.isfinite(x)):
                 return x
         # an indefinite Newton system (the softening curvature term far from equilibrium)
         # can break an unpivoted LDL^T; LU with partial pivoting solves it
         FACTOR_COUNTS.pivoted += 1
         upper = sp.csc_matrix((data, indices, indptr), shape=(self.n, self.n))
         full = (upper + sp.triu(upper, k=1).T).tocsc()[a.where][:, a.where]
+        if low_rank is not None:
+            full = full + sp.csc_matrix(low_rank[0]) @ sp.csc_matrix(low_rank[1]).T
         return spsolve(full.tocsc(), rhs, permc_spec="NATURAL")
+
+
+def _woodbury(solved: np.ndarray, v_cols: np.ndarray) -> np.ndarray | None:
+    """``x`` of ``(A + U V^T) x = rhs`` from ``solved = A^-1 [rhs, U]`` ((n, 1 + k)) and
+    ``V`` ((n, k)), by the Woodbury identity: ``y - Z (I + V^T Z)^-1 V^T y`` with ``y =
+    A^-1 rhs``, ``Z = A^-1 U``; None if ``I + V^T Z`` is singular (its least singular value
+    under :data:`_WOODBURY_SINGULAR` of its terms' size)."""
+    y, z = solved[:, 0], solved[:, 1:]
+    coupling = v_cols.T @ z
+    capacitance = np.eye(z.shape[1]) + coupling
+    least = np.linalg.svd(capacitance, compute_uv=False)[-1]
+    if not least > _WOODBURY_SINGULAR * max(1.0, float(np.abs(coupling).max())):
+        return None
+    return y - z @ np.linalg.solve(capacitance, v_cols.T @ y)
+
+
+_WOODBURY_SINGULAR = 1e-12
 
 
 def _state(contacts: ContactSet) -> np.ndarray:
@@ -341,11 +372,40 @@ def _result(model: MechanicalModel, success: bool, message: str, iterations: int
 
 
 def _newton_step(factor: _Factor, parts: list, rhs: np.ndarray, u: np.ndarray,
-                 free: np.ndarray) -> np.ndarray:
-    """(n_dof,) the step from ``u`` to the solution of one linearised system."""
+                 free: np.ndarray, low_rank: tuple[np.ndarray, np.ndarray] | None = None
+                 ) -> np.ndarray:
+    """(n_dof,) the step from ``u`` to the solution of one linearised system (its
+    unsymmetric low-rank part ``U V^T``, if any, linearised about ``u`` as well)."""
+    rhs = rhs[free]
+    if low_rank is not None:
+        rhs = rhs + low_rank[0] @ (low_rank[1].T @ u[free])
     u_new = np.zeros(len(u))
-    u_new[free] = factor.solve(parts, rhs[free])
+    u_new[free] = factor.solve(parts, rhs, low_rank)
     return u_new - u
+
+
+def _columns(rows: _Rows, free_index: np.ndarray, n_free: int) -> np.ndarray:
+    """(n_free, c) the rows as dense columns over the free DOFs."""
+    out = np.zeros((n_free, len(rows.dofs)))
+    local = np.where(rows.dofs >= 0, free_index[np.maximum(rows.dofs, 0)], -1)
+    k = np.broadcast_to(np.arange(len(rows.dofs))[:, None], local.shape)
+    keep = local >= 0
+    np.add.at(out, (local[keep], k[keep]), rows.coef[keep])
+    return out
+
+
+def _rim_update(model: MechanicalModel, contacts: ContactSet, u: np.ndarray,
+                radii: np.ndarray, free_index: np.ndarray, n_free: int
+                ) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(U, V)``, (n_free, k): the rim shares' part ``sum_j c_j n_j t_j^T`` of the Newton
+    matrix (:mod:`mvd_sim.mechanics.rim`) on the free DOFs; None without a node on a rim."""
+    index, coef, slide = rim_rows(model, contacts, model.positions(u), radii)
+    if len(index) == 0:
+        return None
+    direction = np.zeros((len(contacts), 3))
+    direction[index] = slide
+    return (_columns(_Rows(model, contacts, index, contacts.normal), free_index, n_free) * coef,
+            _columns(_Rows(model, contacts, index, direction), free_index, n_free))
 
 
 def _gradient(model: MechanicalModel, elastic: np.ndarray, contacts: ContactSet
@@ -410,9 +470,12 @@ def _line_search(model: MechanicalModel, radii: np.ndarray, surface: BrainstemSu
     minimum along it by much (Wolfe's curvature condition). Past it, the full step is cut
     where the slope of the contacts' piecewise linear model reaches zero
     (:func:`_model_root`: the first contact the step would drive a node through, taken at
-    the depth where its force balances the rest), a shorter one where the line through the
-    slopes at 0 and ``alpha`` crosses zero, within a tenth and nine tenths of ``alpha``,
-    down to :data:`MIN_STEP`. The slope is read from the forces of the residual (the
+    the depth where its force balances the rest), or, if a node comes over a pad's rim
+    before that (:func:`~mvd_sim.mechanics.rim.rim_entry`: pressed in already, it is
+    outside the model), where the line from the model's slope there (``slope (1 -
+    entry)``) to the slope at the full step crosses zero; a shorter one where the line
+    through the slopes at 0 and ``alpha`` crosses zero, within a tenth and nine tenths of
+    ``alpha``, down to :data:`MIN_STEP`. The slope is read from the forces of the residual (the
     contacts at the trial state, normals and closest points updated), not from the energy
     itself, whose change a non-conservative share of the contacts (the soft-min sharing,
     a pad's rim) blurs near convergence. A step under the tolerance (``small``) is taken
@@ -431,7 +494,14 @@ def _line_search(model: MechanicalModel, radii: np.ndarray, surface: BrainstemSu
         cross = alpha * slope / (slope - here)
         if alpha == 1.0:
             predicted = _model_root(model, contacts, step, slope, float(step @ k_step))
+            entry = rim_entry(model, contacts, found, model.positions(u),
+                              model.positions(trial), radii)
             cross = predicted if predicted < 1.0 else cross
+            if entry < min(predicted, 1.0):
+                # a node comes over a pad's rim on the way: the slope as the linear model
+                # has it there, to the slope at the full step
+                before = slope * (1.0 - entry)
+                cross = entry + (1.0 - entry) * before / (before - here)
         alpha = max(min(cross, 0.9 * alpha), 0.1 * alpha, MIN_STEP)
 
 
@@ -501,7 +571,7 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
     k_static = model.stiffness
     f_static = k_static @ offset + load + model.sling_force(offset)
     factor = _Factor(model)
-    previous_key, contacts, tail = None, None, None
+    previous_key, contacts, tail, alpha = None, None, None, 1.0
     for iteration in range(1, max_iter + 1):
         if contacts is None:
             configuration = model.configuration(u, radii)
@@ -527,14 +597,22 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
         # Gauss-Newton step alone, whose matrix is positive definite)
         parts = [normal.gram(k_eff, free_index)]
         rhs = f_static - normal.transpose_apply(k_eff * (gap - normal.apply(u)) + c_sat, n)
-        step = None
+        step, rim = None, None
         if same:
+            # and, after a step the line search cut, a pad's rim share (an unsymmetric
+            # low-rank term, mvd_sim.mechanics.rim: its solve costs some 0.2-0.5 ms a step,
+            # spent only where the matrix was seen to miss); without either if the step
+            # would not go downhill
+            if alpha < 1.0:
+                rim = _rim_update(model, contacts, u, radii, free_index, n_free)
             soft = (k_eff * gap + c_sat) * contacts.curvature[active]
             around = _Rows(model, contacts, active, contacts.binormal)
             step = _newton_step(factor, parts + [around.gram(soft, free_index)],
                                 rhs + around.transpose_apply(soft * around.apply(u), n), u,
-                                free)
+                                free, rim)
         if step is None or float(gradient @ step) >= 0.0:
+            step = _newton_step(factor, parts, rhs, u, free, rim)
+        if rim is not None and float(gradient @ step) >= 0.0:
             step = _newton_step(factor, parts, rhs, u, free)
         ratio = _tail_ratio(step, tail) if same else None
         tail = None

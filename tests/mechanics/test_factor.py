@@ -11,7 +11,7 @@ from mvd_sim.core.materials import DEFAULT_MATERIALS
 from mvd_sim.mechanics import solver
 from mvd_sim.mechanics import sweep as pulse_sweep
 from mvd_sim.mechanics.ldl_kernels import (elimination_tree, ldl_factor, ldl_solve,
-                                           merged_upper, permuted_upper)
+                                           ldl_solve_many, merged_upper, permuted_upper)
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.simulate import build_model, start_displacement
 
@@ -49,6 +49,22 @@ def test_the_compiled_ldl_solves_as_lu_does_in_any_ordering(seed):
     for perm in (np.arange(300), np.random.default_rng(seed + 10).permutation(300)):
         x = _kernel_solve(matrix, perm.astype(np.intp), rhs)
         assert np.abs(x - exact).max() < 1e-12 * np.abs(exact).max()
+
+
+def test_many_right_hand_sides_are_solved_as_each_alone():
+    """``ldl_solve_many`` (the rim term's Woodbury solves, ``mvd_sim.mechanics.rim``) gives
+    each column to the bit as ``ldl_solve`` does."""
+    matrix = _spd(250, 9)
+    perm = np.random.default_rng(19).permutation(250).astype(np.intp)
+    where = np.empty(250, np.intp)
+    where[perm] = np.arange(250)
+    indptr, indices, data = permuted_upper(250, where, *_upper(matrix))
+    factors = ldl_factor(indptr, indices, data, *elimination_tree(indptr, indices))[:4]
+    rhs = np.random.default_rng(9).normal(size=(250, 5))
+    many = ldl_solve_many(*factors, perm, rhs)
+    for j in range(5):
+        assert np.array_equal(many[:, j], ldl_solve(*factors, perm, rhs[:, j].copy()))
+    assert np.abs(matrix @ many - rhs).max() < 1e-10
 
 
 def _scattered(rng, n):
@@ -120,9 +136,10 @@ def test_a_sweep_orders_once_and_answers_as_fresh_factorisations(scene_of, monke
     systems = []
     solve = solver._Factor.solve
 
-    def recording(self, parts, rhs):
-        x = solve(self, parts, rhs)
-        systems.append(([tuple(np.copy(a) for a in part) for part in parts], rhs.copy(), x))
+    def recording(self, parts, rhs, low_rank=None):
+        x = solve(self, parts, rhs, low_rank)
+        systems.append(([tuple(np.copy(a) for a in part) for part in parts], rhs.copy(), x,
+                        low_rank))
         return x
 
     monkeypatch.setattr(solver._Factor, "solve", recording)
@@ -138,12 +155,14 @@ def test_a_sweep_orders_once_and_answers_as_fresh_factorisations(scene_of, monke
     assert np.array_equal(systems[again - 1][2], systems[-1][2])  # the same last system
 
     static = model.stiffness[model.free][:, model.free]
-    for parts, rhs, x in systems[1:again:3]:
+    for parts, rhs, x, low_rank in systems[1:again:3]:
         monkeypatch.setattr(solver, "_ORDERINGS", {})
         monkeypatch.setattr(solver, "_SHARED", {})
         solver._ANALYSES.pop(model)
-        assert np.array_equal(solver._Factor(model).solve(parts, rhs), x)
+        assert np.array_equal(solver._Factor(model).solve(parts, rhs, low_rank), x)
         matrix = static.copy()
+        if low_rank is not None:   # a pad's rim share (none here: no pad)
+            matrix = matrix + sp.csr_matrix(low_rank[0] @ low_rank[1].T)
         for rows, cols, values in parts:
             term = sp.coo_matrix((values, (rows, cols)), shape=static.shape)
             matrix = matrix + term + sp.triu(term, k=1).T
