@@ -409,13 +409,14 @@ def _vessel_pairs(scene: Scene, vessels: list[Tube]
 def _vessel_contacts(scene: Scene, thresholds: SeverityThresholds) -> list[VesselContact]:
     """Vessel-vessel contacts: per run of touching segment pairs along the first vessel (at
     most 2 apart), its pair of least gap. A branch is measured from beyond its junction with
-    its trunk (:attr:`~mvd_sim.scene.scene.Scene.branch_segments`). Every pair is searched
-    in one call (:func:`_vessel_pairs`)."""
+    its trunk (:attr:`~mvd_sim.scene.scene.Scene.branch_segments`). Every pair of vessels is
+    searched in one call (:func:`_vessel_pairs`), which gives each touching segment of the
+    first vessel its nearest pair only (the run's least gap is the least of theirs)."""
     vessels = list(scene.vessels.values())
     if not vessels:
         return []
     stack, asked, pair_of = _vessel_pairs(scene, vessels)
-    pair, a, b, s, t, gap = stack.near_pairs_by_tube(asked, thresholds.contact_mm)
+    pair, a, b, s, t, gap = stack.nearest_near_pairs_by_tube(asked, thresholds.contact_mm)
     if not len(pair):
         return []
     key = pair_of[pair]
