@@ -333,7 +333,7 @@ def _nerve_regions(nerve: Tube, vessels: list[Tube], segments: SegmentSet, margi
 
     ``segments`` stacks the vessels' segments (one k-d tree); returns regions per vessel.
     A region's span is the nerve segments whose pair gap is within ``contact_mm`` (where the
-    patch can be), or all of the region's nerve segments when none is; its surface the
+    patch can be), or its deepest pair's nerve segment when none is; its surface the
     vessel's points that can touch it (a nerve surface point within the threshold of a
     vessel segment makes that pair's gap within it too: only the touching pairs' vessel
     segments, and one either side, for the gap just outside, matter). One compiled call
