@@ -279,8 +279,9 @@ def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
     (:func:`mvd_sim.contact.describe_kernels.describe_contact`)."""
     placed, rest = scene.nerves[nerve], scene.rest_nerves[nerve]
     bounds = _landmark_bounds(scene.landmarks[nerve])
-    at = (tuple(deepest.nerve_centre), tuple(deepest.vessel_centre),
-          tuple(deepest.vessel_axis), deepest.gap, float(scene.lateral[0]))
+    # Python floats, not numpy scalars: the kernel's arguments are typed faster
+    at = (tuple(deepest.nerve_centre.tolist()), tuple(deepest.vessel_centre.tolist()),
+          tuple(deepest.vessel_axis.tolist()), deepest.gap, float(scene.lateral[0]))
     surface = deepest.surface
     if isinstance(surface, TubeSurface):
         area, numbers = describe_tube_contact(
