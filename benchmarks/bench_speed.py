@@ -10,8 +10,8 @@ code, case by case), so both see the same load on this shared VM; each warms up 
 before timing it.
 
 First the contact report against the bare exact gaps (``Scene.nerve_gaps``) of the
-five-vessel scene of ``bench_contact.py`` and two bundled cases (ms a call, min / median of
-30 repeats of about 10 ms), and the cases/s of ``shard_rows`` (the default ``mvd-sim
+five- and ten-vessel scenes of ``bench_contact.py`` and two bundled cases (ms a call, min /
+median of 30 repeats of about 10 ms), and the cases/s of ``shard_rows`` (the default ``mvd-sim
 dataset``'s work, no writing) over 3 x 3 shards of 40 cases of seed 1. Then, per bundled
 case with a CN VII contact (min / median of repeats):
 
@@ -21,7 +21,11 @@ case with a CN VII contact (min / median of repeats):
 - plan: :func:`mvd_sim.plan`, 3 repeats;
 
 then the plan of each of the first SAMPLED cases of seed 11 (of 300), once each, with the
-median and the largest. Beside the wall-clock ratio, ``cpu ratio`` is old / new of the
+median and the largest; then, on each of those cases, the same solve and decompression as
+on the bundled cases (after its plan; a case without a CN VII contact has none), and the
+median over the cases of each case's median, for solve, decompression and plan (issue #27's
+floors: 20 ms, 100 ms, 1 s), old and new, with how many cases are within each floor.
+Beside the wall-clock ratio, ``cpu ratio`` is old / new of the
 medians of each worker's CPU time (``time.process_time``), which the time spent waiting for
 a core on a loaded machine does not inflate, and ``cpu ms`` those medians.
 """
@@ -41,6 +45,8 @@ REPEATS = {"solve": 5, "decompress": 3, "plan": 3, "sampled": 1, "report": 30, "
 #: cases per timed dataset shard (seed 1), and calls per timed contact repeat (~10 ms)
 DATASET_CASES, CONTACT_CALLS = 40, {"report": 10, "gaps": 300}
 SEED, N = 11, 300
+#: issue #27's floors (s): one solve, a decompression through the pulse, a plan
+FLOORS = {"solve": 0.020, "decompress": 0.100, "sampled": 1.0}
 
 
 # -- the worker: runs in a process of its own, on whichever mvd_sim is on its path ---------
@@ -73,8 +79,9 @@ def _job(kind: str, name: str):
         return lambda: shard_rows(priors, 1, 10**6, start, start + DATASET_CASES)
     if kind in ("report", "gaps"):
         sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from bench_contact import five_vessel_scene
-        scene = five_vessel_scene() if name == "five_vessels" else _case(name).scene
+        from bench_contact import five_vessel_scene, ten_vessel_scene
+        scene = five_vessel_scene() if name == "five_vessels" else \
+            ten_vessel_scene(five_vessel_scene()) if name == "ten_vessels" else _case(name).scene
         call = (lambda: mvd_sim.analyze(scene)) if kind == "report" else scene.nerve_gaps
 
         def calls():
@@ -211,6 +218,47 @@ def _run(old: _Worker, new: _Worker, baseline: str, n_sampled: int) -> None:
               f"{t[len(t) // 2] * 1e3:.0f} ms, largest {t[-1] * 1e3:.0f} ms, "
               f"{sum(x <= 1.0 for x in t)} of {len(t)} within 1 s, {errors[label]} errors; "
               f"CPU time median {_median(cpu[label]) * 1e3:.0f} ms")
+    _sampled_floors(old, new, n_sampled, plans, cpu)
+
+
+def _sampled_floors(old: _Worker, new: _Worker, n_sampled: int,
+                    plans: dict[str, list[float]], plan_cpu: dict[str, list[float]]) -> None:
+    """The sampled cases' solve and decompression (the bundled cases' operations, after each
+    case's plan, old and new code in turn), and the median over the cases of each case's
+    median for solve, decompression and plan, beside issue #27's floors."""
+    # per task and code: each case's median wall-clock and CPU time (s)
+    wall: dict[tuple[str, str], list[float]] = {("sampled", k): v for k, v in plans.items()}
+    cpu: dict[tuple[str, str], list[float]] = {("sampled", k): v for k, v in plan_cpu.items()}
+    padless, failed = {"solve": 0, "decompress": 0}, {"solve": 0, "decompress": 0}
+    for k in range(n_sampled):
+        for kind in ("solve", "decompress"):
+            answers = {"old": old.ask(kind, f"sampled:{k}"), "new": new.ask(kind, f"sampled:{k}")}
+            if any("error" in a for a in answers.values()):
+                failed[kind] += 1    # on either code
+                continue
+            if any(not a["times"] for a in answers.values()):
+                padless[kind] += 1   # no CN VII contact: no pad to place
+                continue
+            for label, answer in answers.items():
+                wall.setdefault((kind, label), []).append(_median(answer["times"]))
+                cpu.setdefault((kind, label), []).append(_median(answer["cpu"]))
+    print(f"sampled cases (the first {n_sampled} of seed {SEED}), median over the cases of each "
+          "case's median, ms:")
+    print(f"{'task':<12} {'cases':>5} {'old':>8} {'new':>8} {'ratio':>6}  {'cpu old':>8} "
+          f"{'cpu new':>8} {'cpu ratio':>9}  floor  new within (cpu)")
+    for kind, title in (("solve", "solve"), ("decompress", "decompress"), ("sampled", "plan")):
+        a, b = wall.get((kind, "old"), []), wall.get((kind, "new"), [])
+        ca, cb = cpu.get((kind, "old"), []), cpu.get((kind, "new"), [])
+        if not a or not b:
+            print(f"{title:<12} no case timed")
+            continue
+        floor = FLOORS[kind]
+        print(f"{title:<12} {len(b):>5} {_median(a) * 1e3:8.1f} {_median(b) * 1e3:8.1f} "
+              f"{_median(a) / _median(b):5.2f}x  {_median(ca) * 1e3:8.1f} {_median(cb) * 1e3:8.1f} "
+              f"{_median(ca) / _median(cb):8.2f}x  {floor * 1e3:5.0f}  "
+              f"{sum(x <= floor for x in cb)} of {len(cb)}"
+              + (f" ({padless[kind]} without a CN VII contact, {failed[kind]} failed)"
+                 if kind in padless else ""), flush=True)
 
 
 def _contact_and_dataset(old: _Worker, new: _Worker) -> None:
@@ -220,7 +268,8 @@ def _contact_and_dataset(old: _Worker, new: _Worker) -> None:
     does not inflate), old and new code in turn."""
     print(f"{'scene':<26} {'task':<10} {'old':>17} {'new':>17} {'ratio':>6}  new report / gaps"
           "  (CPU min: old, new)")
-    for name in ("five_vessels", "multi_aica_pica_right", "aica_as_moderate_right"):
+    for name in ("five_vessels", "ten_vessels", "multi_aica_pica_right",
+                 "aica_as_moderate_right"):
         medians, cpu = {}, {}
         for kind in ("report", "gaps"):
             a, b = old.ask(kind, name), new.ask(kind, name)

@@ -279,8 +279,9 @@ def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
     (:func:`mvd_sim.contact.describe_kernels.describe_contact`)."""
     placed, rest = scene.nerves[nerve], scene.rest_nerves[nerve]
     bounds = _landmark_bounds(scene.landmarks[nerve])
-    at = (tuple(deepest.nerve_centre), tuple(deepest.vessel_centre),
-          tuple(deepest.vessel_axis), deepest.gap, float(scene.lateral[0]))
+    # Python floats, not numpy scalars: the kernel's arguments are typed faster
+    at = (tuple(deepest.nerve_centre.tolist()), tuple(deepest.vessel_centre.tolist()),
+          tuple(deepest.vessel_axis.tolist()), deepest.gap, float(scene.lateral[0]))
     surface = deepest.surface
     if isinstance(surface, TubeSurface):
         area, numbers = describe_tube_contact(
@@ -333,7 +334,7 @@ def _nerve_regions(nerve: Tube, vessels: list[Tube], segments: SegmentSet, margi
 
     ``segments`` stacks the vessels' segments (one k-d tree); returns regions per vessel.
     A region's span is the nerve segments whose pair gap is within ``contact_mm`` (where the
-    patch can be), or all of the region's nerve segments when none is; its surface the
+    patch can be), or its deepest pair's nerve segment when none is; its surface the
     vessel's points that can touch it (a nerve surface point within the threshold of a
     vessel segment makes that pair's gap within it too: only the touching pairs' vessel
     segments, and one either side, for the gap just outside, matter). One compiled call
@@ -409,13 +410,14 @@ def _vessel_pairs(scene: Scene, vessels: list[Tube]
 def _vessel_contacts(scene: Scene, thresholds: SeverityThresholds) -> list[VesselContact]:
     """Vessel-vessel contacts: per run of touching segment pairs along the first vessel (at
     most 2 apart), its pair of least gap. A branch is measured from beyond its junction with
-    its trunk (:attr:`~mvd_sim.scene.scene.Scene.branch_segments`). Every pair is searched
-    in one call (:func:`_vessel_pairs`)."""
+    its trunk (:attr:`~mvd_sim.scene.scene.Scene.branch_segments`). Every pair of vessels is
+    searched in one call (:func:`_vessel_pairs`), which gives each touching segment of the
+    first vessel its nearest pair only (the run's least gap is the least of theirs)."""
     vessels = list(scene.vessels.values())
     if not vessels:
         return []
     stack, asked, pair_of = _vessel_pairs(scene, vessels)
-    pair, a, b, s, t, gap = stack.near_pairs_by_tube(asked, thresholds.contact_mm)
+    pair, a, b, s, t, gap = stack.nearest_near_pairs_by_tube(asked, thresholds.contact_mm)
     if not len(pair):
         return []
     key = pair_of[pair]

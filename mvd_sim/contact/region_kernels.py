@@ -4,7 +4,9 @@
 margin, grouped into runs along each vessel, and each run's deepest point, the span of the
 nerve that can hold its patch and the stretch of the vessel that can touch it. The same
 numbers as the numpy grouping it replaces (a stable sort by vessel and segment,
-``argmin``'s first least gap). Scene frame, mm.
+``argmin``'s first least gap), from fewer pairs solved: only what each vessel segment's
+pairs decide (whether it is within the margin, its nearest pair, its pairs within the
+contact threshold). Scene frame, mm.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import numpy as np
 
 from mvd_sim.contact.describe_kernels import smooth_tangent
 from mvd_sim.core.compiled import FLOAT, array, compiled
-from mvd_sim.core.geometry.closest_kernels import _near_pairs_in
+from mvd_sim.core.geometry.closest_kernels import _SLACK_MM, _apart, _pair_gap, _segments_apart
 
 __all__ = ["runs_of", "deepest_of_runs", "nerve_regions"]
 
@@ -67,6 +69,64 @@ def deepest_of_runs(group, local, gap):
     return deepest
 
 
+@compiled(_P, _P, _P, _IDX, _P, _P, _P, _IDX, FLOAT, FLOAT)
+def _nearest_by_vessel_segment(segments, balls, runs, run_start, vessel_segments,
+                               vessel_balls, vessel_runs, vessel_run_start, margin,
+                               contact_mm):
+    """For each vessel segment within ``margin`` of the nerve (surface gap, mm): its nearest
+    pair of the nerve's segments, and the first and last nerve segment within
+    ``contact_mm`` of it.
+
+    :func:`mvd_sim.core.geometry.closest_kernels.near_pairs` between the nerve and the
+    vessels reduced to what :func:`nerve_regions` keeps of each vessel segment's pairs,
+    without solving every pair: once a vessel segment has a pair within the margin, a pair
+    surely farther than both its nearest pair found and ``contact_mm`` (with
+    :data:`_SLACK_MM` to spare for rounding; :func:`_segments_apart`) can change none of
+    them and is not solved. Each pair solved is solved as ``near_pairs`` solves it, and the
+    nerve's segments come in ascending order for each vessel segment, so the nearest is
+    the first of least gap in ``near_pairs``' order.
+
+    Returns
+    -------
+    found : (v,) bool
+        Whether the vessel segment has a pair within ``margin``.
+    nearest : (v,) int
+        Its nearest pair's nerve segment.
+    values : (v, 3) float
+        That pair's ``s``, ``t`` (local parameters) and gap (mm).
+    lo, hi : (v,) int
+        The first and last nerve segment within ``contact_mm`` of it (``hi < lo``: none).
+    """
+    count = len(vessel_segments)
+    found = np.zeros(count, np.bool_)
+    nearest = np.zeros(count, np.intp)
+    values = np.full((count, 3), np.inf)
+    lo, hi = np.full(count, len(segments), np.intp), np.full(count, -1, np.intp)
+    for ka in range(len(runs)):
+        for kb in range(len(vessel_runs)):
+            if _apart(runs, ka, vessel_runs, kb, margin):
+                continue
+            for i in range(run_start[ka], run_start[ka + 1]):
+                if _apart(balls, i, vessel_runs, kb, margin):
+                    continue
+                for j in range(vessel_run_start[kb], vessel_run_start[kb + 1]):
+                    bound = min(margin, max(values[j, 2], contact_mm) + _SLACK_MM) \
+                        if found[j] else margin
+                    if _segments_apart(segments, balls, i, vessel_segments, vessel_balls, j,
+                                       bound):
+                        continue
+                    s, t, gap = _pair_gap(segments, i, vessel_segments, j, margin)
+                    if gap > margin:
+                        continue
+                    found[j] = True
+                    if gap < values[j, 2]:
+                        nearest[j] = i
+                        values[j, 0], values[j, 1], values[j, 2] = s, t, gap
+                    if gap <= contact_mm:
+                        lo[j], hi[j] = min(lo[j], i), max(hi[j], i)
+    return found, nearest, values, lo, hi
+
+
 @compiled(_P, _P, _P, _IDX, _V, _V, _P, _P, _P, _IDX, _IDX, _IDX, _V, _V, _P, _P, _V, _IDX,
           FLOAT, FLOAT)
 def nerve_regions(segments, balls, runs, run_start, arc0, half,
@@ -92,51 +152,51 @@ def nerve_regions(segments, balls, runs, run_start, arc0, half,
     -------
     vessel : (k,) int
         Each region's vessel; the regions by vessel, then along it (runs of vessel segments
-        at most 2 apart: a vessel passing the nerve twice gives two).
+        within the margin at most 2 apart: a vessel passing the nerve twice gives two).
     numbers : (k, 13) float
-        ``placed_s`` (the deepest point's arc length on the nerve as placed), ``gap``, the
-        nerve's and the vessel's centerline points there (3 each), the vessel's unit
-        direction there (``smooth_tangent_at``) and the nerve's span that can hold the
-        patch (the nerve segments of the pairs within ``contact_mm``, or of all the run's
-        pairs where none is).
+        ``placed_s`` (the deepest point's arc length on the nerve as placed; the deepest
+        pair the first of least gap along the vessel), ``gap``, the nerve's and the
+        vessel's centerline points there (3 each), the vessel's unit direction there
+        (``smooth_tangent_at``) and the nerve's span that can hold the patch (the nerve
+        segments of the pairs within ``contact_mm``; where none is, the deepest pair's
+        nerve segment).
     keep : (k, 2) int
-        The vessel's points (start, stop) that can touch the patch: those pairs' vessel
-        segments and one either side.
+        The vessel's points (start, stop) that can touch the patch: the vessel segments of
+        those pairs (the deepest pair's where none is within ``contact_mm``) and one either
+        side.
     """
-    rows, values, count = _near_pairs_in(
-        segments, balls, runs, run_start, 0, len(runs),
-        vessel_segments, vessel_balls, vessel_runs, vessel_run_start, 0, len(vessel_runs),
-        margin, np.empty((64, 2), np.intp), np.empty((64, 3)), 0)
-    group = np.empty(count, np.intp)
-    along = np.empty(count, np.intp)
-    for n in range(count):
-        group[n], along[n] = owner[rows[n, 1]], local[rows[n, 1]]
+    found, nearest, values, lo_of, hi_of = _nearest_by_vessel_segment(
+        segments, balls, runs, run_start, vessel_segments, vessel_balls, vessel_runs,
+        vessel_run_start, margin, contact_mm)
+    rows = np.flatnonzero(found)
+    group = np.empty(len(rows), np.intp)
+    along = np.empty(len(rows), np.intp)
+    for n in range(len(rows)):
+        group[n], along[n] = owner[rows[n]], local[rows[n]]
     order, bounds = runs_of(group, along)
     vessel = np.empty(len(bounds) - 1, np.intp)
     numbers, keep = np.empty((len(vessel), 13)), np.empty((len(vessel), 2), np.intp)
     for regions in range(len(vessel)):
         first, last = bounds[regions], bounds[regions + 1]
-        deepest = order[first]
-        touching = False
+        b = rows[order[first]]
         for m in range(first, last):
-            n = order[m]
-            if values[n, 2] < values[deepest, 2]:
-                deepest = n
-            touching = touching or values[n, 2] <= contact_mm
+            if values[rows[order[m]], 2] < values[b, 2]:
+                b = rows[order[m]]
         lo, hi, row_lo, row_hi = len(arc0), -1, len(owner), -1
         for m in range(first, last):
-            n = order[m]
-            if touching and values[n, 2] > contact_mm:
-                continue
-            lo, hi = min(lo, rows[n, 0]), max(hi, rows[n, 0])
-            row_lo, row_hi = min(row_lo, local[rows[n, 1]]), max(row_hi, local[rows[n, 1]])
-        a, b = rows[deepest, 0], rows[deepest, 1]
-        s, t = values[deepest, 0], values[deepest, 1]
+            j = rows[order[m]]
+            if lo_of[j] <= hi_of[j]:
+                lo, hi = min(lo, lo_of[j]), max(hi, hi_of[j])
+                row_lo, row_hi = min(row_lo, local[j]), max(row_hi, local[j])
+        a = nearest[b]
+        if hi < 0:      # no pair within contact_mm: the deepest pair's segments
+            lo, hi, row_lo, row_hi = a, a, local[b], local[b]
+        s, t = values[b, 0], values[b, 1]
         v = owner[b]
         p0, p1 = point_start[v], point_start[v + 1]
         out = numbers[regions]
         out[0] = arc0[a] + 2 * s * half[a]
-        out[1] = values[deepest, 2]
+        out[1] = values[b, 2]
         for c in range(3):
             out[2 + c] = segments[a, c] + s * (segments[a, 3 + c] - segments[a, c])
             out[5 + c] = vessel_segments[b, c] + t * (vessel_segments[b, 3 + c]

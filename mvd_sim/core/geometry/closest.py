@@ -276,25 +276,26 @@ class SegmentSet:
             return (np.empty(0, np.intp),) * 2 + (np.empty(0),) * 3
         return kernels.near_pairs(*self._searched(), *other._searched(), float(margin))
 
-    def near_pairs_by_tube(self, asked: np.ndarray, margin: float
-                           ) -> tuple[np.ndarray, ...]:
-        """:meth:`near_pairs` between tubes of this stack, for each pair ``asked``
-        ((tubes, tubes) bool) names, in one call
-        (:func:`mvd_sim.core.geometry.closest_kernels.near_pairs_by_tube`).
+    def nearest_near_pairs_by_tube(self, asked: np.ndarray, margin: float
+                                   ) -> tuple[np.ndarray, ...]:
+        """For each pair of tubes of this stack that ``asked`` ((tubes, tubes) bool) names,
+        each segment of the first tube within ``margin`` of the second: its pair of least
+        gap among :meth:`near_pairs` between the two (the first on a tie), in one call
+        (:func:`mvd_sim.core.geometry.closest_kernels.nearest_near_pairs_by_tube`).
 
         Returns
         -------
         pair : (k,) int
-            ``first * tubes + second`` of each segment pair's tubes, in row-major order of
+            ``first * tubes + second`` of each pair's tubes, in row-major order of
             ``asked``.
         a, b : (k,) int
-            Rows of this stack (of the first tube, of the second), each pair of tubes'
-            in :meth:`near_pairs`' order between those two tubes alone.
+            Rows of this stack (of the first tube, ascending within each pair of tubes; of
+            the second).
         s, t, gap : (k,) float
         """
-        return kernels.near_pairs_by_tube(*self._searched(), self.tube_runs,
-                                          np.ascontiguousarray(asked, dtype=bool),
-                                          float(margin))
+        return kernels.nearest_near_pairs_by_tube(*self._searched(), self.tube_runs,
+                                                  np.ascontiguousarray(asked, dtype=bool),
+                                                  float(margin))
 
     def nearest_pair(self, other: SegmentSet) -> tuple[int, int, float, float, float]:
         """The segment pair with the smallest surface gap between two single tubes (sets

@@ -32,7 +32,7 @@ from mvd_sim.core.compiled import FLOAT, INT, VEC3, array, compiled
 
 __all__ = ["BLOCK", "segment_pairs", "tapered_pairs", "point_segments", "run_bounds",
            "nearest_in_runs", "nearest_on_polyline", "point_polyline", "tube_segments",
-           "near_pairs", "nearest_pair", "nearest_by_tube"]
+           "near_pairs", "nearest_near_pairs_by_tube", "nearest_pair", "nearest_by_tube"]
 
 #: Segments per bounding ball of the pruned searches.
 BLOCK = 8
@@ -45,6 +45,9 @@ _PARALLEL_SIN2 = 1e-20
 #: changes.
 _ZERO_MM = 1e-9
 _ZERO2 = _ZERO_MM ** 2
+#: Slack (mm) of a bound that passes over a pair as farther than one found: far above the
+#: rounding of the gaps.
+_SLACK_MM = 1e-9
 # argument types, C-contiguous (indexed without strides in the hot loops): rows of points or
 # packed segments, values, indices (read-only), scratch
 _P, _V = array(2, contiguous=True), array(1, contiguous=True)
@@ -442,16 +445,25 @@ def near_pairs(segments_a, balls_a, runs_a, run_start_a,
 
 
 @compiled(_P, _P, _P, _IDX, _IDX, array(2, "boolean", contiguous=True), FLOAT)
-def near_pairs_by_tube(segments, balls, runs, run_start, tube_runs, asked, margin):
-    """:func:`near_pairs` of each pair of tubes of one stack that ``asked`` (tubes, tubes)
-    names, in one call: tube ``k`` owns runs ``tube_runs[k]:tube_runs[k + 1]``.
+def nearest_near_pairs_by_tube(segments, balls, runs, run_start, tube_runs, asked, margin):
+    """For each pair of tubes of one stack that ``asked`` (tubes, tubes) names, each segment of
+    the first tube that comes within ``margin`` (mm, surface gap) of the second: its nearest
+    segment pair, in one call (tube ``k`` owns runs ``tube_runs[k]:tube_runs[k + 1]``).
+
+    It is :func:`near_pairs` between the two tubes reduced to each segment of the first's
+    pair of least gap (the first in :func:`near_pairs`' order on a tie), the same numbers,
+    without solving every pair within the margin: once a segment has a pair within it, a
+    pair surely farther than that pair's gap (:func:`_segments_apart`, with
+    :data:`_SLACK_MM` to spare for rounding) cannot be its nearest and is not solved. Two
+    vessels lying along each other have hundreds of pairs within the contact threshold and
+    a run of them is reported by its nearest alone
+    (:func:`mvd_sim.contact.analysis._vessel_contacts`).
 
     Returns
     -------
     pair : (k,) int
-        ``first * tubes + second`` of the pair of tubes each segment pair belongs to; the
-        pairs in row-major order of ``asked``, each one's segment pairs in
-        :func:`near_pairs`' order.
+        ``first * tubes + second`` of each pair's tubes; the pairs of tubes in row-major
+        order of ``asked``, each one's by segment of the first tube.
     i, j : (k,) int
         Segment of the first tube and of the second (rows of the stack).
     s, t, gap : (k,) float
@@ -460,18 +472,41 @@ def near_pairs_by_tube(segments, balls, runs, run_start, tube_runs, asked, margi
     tubes = len(tube_runs) - 1
     pair = np.empty(64, np.intp)
     rows, values, count = np.empty((64, 2), np.intp), np.empty((64, 3)), 0
+    near = np.empty(len(runs), np.intp)
     for ta in range(tubes):
         for tb in range(tubes):
             if not asked[ta, tb]:
                 continue
-            done = count
-            rows, values, count = _near_pairs_in(
-                segments, balls, runs, run_start, tube_runs[ta], tube_runs[ta + 1],
-                segments, balls, runs, run_start, tube_runs[tb], tube_runs[tb + 1], margin,
-                rows, values, count)
-            while len(pair) < count:
-                pair = np.concatenate((pair, pair))
-            pair[done:count] = ta * tubes + tb
+            for ka in range(tube_runs[ta], tube_runs[ta + 1]):
+                close = 0     # the runs of the second tube within the margin of this run
+                for kb in range(tube_runs[tb], tube_runs[tb + 1]):
+                    if not _apart(runs, ka, runs, kb, margin):
+                        near[close] = kb
+                        close += 1
+                if close == 0:
+                    continue
+                for i in range(run_start[ka], run_start[ka + 1]):
+                    bound, best_j, best_s, best_t, best = margin, -1, 0.0, 0.0, math.inf
+                    for m in range(close):
+                        kb = near[m]
+                        if _apart(balls, i, runs, kb, bound):
+                            continue
+                        for j in range(run_start[kb], run_start[kb + 1]):
+                            if _segments_apart(segments, balls, i, segments, balls, j, bound):
+                                continue
+                            s, t, gap = _pair_gap(segments, i, segments, j, margin)
+                            if gap <= margin and gap < best:
+                                best_j, best_s, best_t, best = j, s, t, gap
+                                bound = min(margin, gap + _SLACK_MM)
+                    if best_j < 0:
+                        continue
+                    if count == len(rows):  # double the room (the copies are overwritten)
+                        rows = np.concatenate((rows, rows))
+                        values = np.concatenate((values, values))
+                        pair = np.concatenate((pair, pair))
+                    pair[count], rows[count, 0], rows[count, 1] = ta * tubes + tb, i, best_j
+                    values[count, 0], values[count, 1], values[count, 2] = best_s, best_t, best
+                    count += 1
     return (pair[:count].copy(), rows[:count, 0].copy(), rows[:count, 1].copy(),
             values[:count, 0].copy(), values[:count, 1].copy(), values[:count, 2].copy())
 
