@@ -11,8 +11,9 @@ An imaged root does not show that gap as it is, in two ways the fit models:
 
 - a *floor* ``c``: the imaged attached segment stands off the brainstem by a constant tenth
   or two of a millimetre (the blurred junction and the fitted surface's residual); a fit
-  without it can explain that standoff only by starting the rise early (at 0.6 mm voxels,
-  1-1.7 mm early on the bundled roots a vessel deviates on their attached segment);
+  without it can explain that standoff only by starting the rise early (at 0.6 mm voxels
+  the bundled roots a VA deviates on their attached segment read 1.05-1.7 mm before the
+  atlas' 5.5 mm, and their contacts moved from the AS to the RDP);
 - *smoothing along the arc*: the label's blur, the sections' slabs and the centerline's
   spline round the corner where the root leaves, so the imaged gap is the true one seen
   through a window about a voxel wide. The model is the square's mean under a normal
@@ -38,11 +39,11 @@ __all__ = ["BLUR_VOXELS", "NEAR_FIELD_MM", "STEP_MM", "detached_at", "smoothed_s
 NEAR_FIELD_MM = 1.5
 #: Step (mm of arc) of the search for the RDP.
 STEP_MM = 0.05
-#: The imaged gap's smoothing along the arc, in voxels (standard deviation). One voxel:
-#: on closed forms (a tube lying on a plane or a sphere and leaving it, imaged at 0.4-0.6
-#: mm, ``tests/segmentation/test_detachment.py``) the fit reads early by 0.1-0.3 mm less
-#: than with none; two voxels would centre the closed forms but read the bundled roots at
-#: 0.6 mm up to 2 mm late.
+#: The imaged gap's smoothing along the arc, in voxels (standard deviation), fixed for
+#: every case. One voxel: on closed forms (a tube lying on a plane or a sphere and leaving
+#: it, imaged at 0.4-0.6 mm, ``tests/segmentation/test_detachment.py``) the fit reads
+#: 0.05-0.2 mm less early than with none; two voxels would centre the closed forms on
+#: average but read the bundled roots at 0.6 mm up to 2 mm late (7.55 mm for 5.5).
 BLUR_VOXELS = 1.0
 
 
