@@ -227,16 +227,18 @@ def _unbent(points: np.ndarray, radii: np.ndarray) -> np.ndarray:
     return out
 
 
-def _rdp(brainstem: Brainstem, points: np.ndarray, radii: np.ndarray) -> float:
-    """CN VII's RDP (mm of arc, :func:`~mvd_sim.segmentation.detachment.detached_at`),
-    sought where the landmark rules leave room for the RExP zone, the attached segment and
-    the RDP zone before it and the cisternal portion after it."""
+def _rdp(brainstem: Brainstem, points: np.ndarray, radii: np.ndarray, voxel_mm: float
+         ) -> float:
+    """CN VII's RDP (mm of arc, :func:`~mvd_sim.segmentation.detachment.detached_at`, for
+    an image of ``voxel_mm`` voxels), sought where the landmark rules leave room for the
+    RExP zone, the attached segment and the RDP zone before it and the cisternal portion
+    after it."""
     params = FacialNerveParams()
     half = 0.5 * params.rdp_zone_length_mm
     s = curve.arc_length(points)
     gap = brainstem.signed_distance(points) - radii
     return detached_at(s, gap, params.rexp_zone_length_mm + half + MIN_SEGMENT_MM,
-                       float(s[-1]) - half - MIN_SEGMENT_MM)
+                       float(s[-1]) - half - MIN_SEGMENT_MM, voxel_mm=voxel_mm)
 
 
 def _written(line: Centerline, what: str) -> tuple[list[list[float]], list[float]]:
@@ -358,7 +360,7 @@ def import_volume(volume: LabelVolume, label_map: LabelMap,
         points, radii = in_scene(nerves[kind], f"{volume.source}: {kind}")
         line, r = np.array(points), np.array(radii)
         if kind == "CN7":
-            rdp = _rdp(in_frame, line, r)
+            rdp = _rdp(in_frame, line, r, float(volume.spacing_mm.max()))
         rest = rest_course(line, r, pressed_at(line, r, courses, [b for b in bodies
                                                                   if b.kind != "mass"]),
                            in_frame, rdp if kind == "CN7" else 0.0,
