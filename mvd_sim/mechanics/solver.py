@@ -337,9 +337,12 @@ def _active_key(contacts: ContactSet, state: np.ndarray) -> dict:
     the contact forces (N). A node keeps its identity when its closest segment on the other
     body changes."""
     active = state > 0
-    keys = list(zip(contacts.slots[active, 2], contacts.body_a[active], state[active]))
+    # as Python numbers (hashed and added several times faster than numpy's scalars; the
+    # same sums, in the same order)
+    keys = zip(contacts.slots[active, 2].tolist(), contacts.body_a[active].tolist(),
+               state[active].tolist())
     out: dict = {}
-    for key, force in zip(keys, contacts.force_n()[active]):
+    for key, force in zip(keys, contacts.force_n()[active].tolist()):
         out[key] = out.get(key, 0.0) + force
     return out
 
