@@ -60,6 +60,28 @@ def rod_stiffness(rod: Rod, materials: Materials) -> sp.csr_matrix:
     return cached[materials]
 
 
+def _frames(rods: tuple[Rod, ...], materials: Materials, n_sponges: int) -> sp.csr_matrix:
+    """The block diagonal of the rods' stiffnesses (:func:`rod_stiffness`) and the
+    sponges' holds, kept for the last :data:`_FRAMES_KEPT` sets of rods, materials and
+    number of pads asked (the planner's candidates and a decompression's models share
+    one: assembling it cost a model about 2 ms). Read only."""
+    key = (rods, materials, n_sponges)
+    frames = _FRAMES.pop(key, None)
+    if frames is None:
+        blocks = [rod_stiffness(rod, materials) for rod in rods]
+        if n_sponges:
+            blocks.append(sp.identity(3 * n_sponges) * materials.sponge_hold_n_per_mm)
+        frames = sp.block_diag(blocks, format="csr")
+        while len(_FRAMES) >= _FRAMES_KEPT:
+            _FRAMES.pop(next(iter(_FRAMES)))
+    _FRAMES[key] = frames
+    return frames
+
+
+_FRAMES: dict[tuple, sp.csr_matrix] = {}
+_FRAMES_KEPT = 8
+
+
 @dataclass(frozen=True, eq=False)
 class MechanicalModel:
     """Rods, sponges, the brainstem, the materials and the contact laws of a solve, and
@@ -284,11 +306,7 @@ class MechanicalModel:
     @cached_property
     def stiffness(self) -> sp.csr_matrix:
         """Static stiffness: rod frames, tethers, sponge holds and slings (N/mm, N, N mm)."""
-        blocks = [rod_stiffness(rod, self.materials) for rod in self.rods]
-        if self.sponges:
-            blocks.append(sp.identity(3 * len(self.sponges))
-                          * self.materials.sponge_hold_n_per_mm)
-        stiffness = sp.block_diag(blocks, format="csr")
+        stiffness = _frames(tuple(self.rods), self.materials, len(self.sponges))
         if self.slings:
             diagonal = np.zeros(self.n_dof)
             for dofs, k, _ in self.sling_springs:
@@ -331,9 +349,15 @@ class MechanicalModel:
         solves of this model; the caller owns it and may pass it to successive solves."""
         return BrainstemSurface(self.brainstem, self.n_slots)
 
+    @cached_property
+    def _slot_dofs(self) -> np.ndarray:
+        """(slots, 3) :meth:`translation_dofs` of every slot, kept (read at every
+        detection; :meth:`translation_dofs` hands out a new array)."""
+        return self.translation_dofs()
+
     def positions(self, u: np.ndarray) -> np.ndarray:
         """(slots, 3) positions (mm) for displacements ``u`` (n_dof,)."""
-        return self.reference + u[self.translation_dofs()]
+        return self.reference + u[self._slot_dofs]
 
     def configuration(self, u: np.ndarray, radii: np.ndarray) -> Configuration:
         """The bodies at displacements ``u`` (n_dof,) with rod radii ``radii`` (rod slots,),
@@ -344,8 +368,14 @@ class MechanicalModel:
         rod_radii, _ = self.split(radius)
         return Configuration(positions, rods, rod_radii, centres, radius)
 
+    @cached_property
+    def _rod_bounds(self) -> list[tuple[int, int]]:
+        """(first, end) slot of each piece :meth:`split` cuts (as ``np.split`` at
+        ``slot0[1:]`` would: one piece with no rods)."""
+        starts = [0] + [int(k) for k in self.slot0[1:]]
+        return list(zip(starts, starts[1:] + [self.sponge_slot0]))
+
     def split(self, slots_xyz: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-        """Per-rod arrays and the sponge rows of a per-slot array."""
-        bounds = list(self.slot0[1:]) + [self.sponge_slot0]
-        rods = np.split(slots_xyz[:self.sponge_slot0], bounds[:-1])
-        return rods, slots_xyz[self.sponge_slot0:]
+        """Per-rod arrays (views) and the sponge rows of a per-slot array."""
+        return ([slots_xyz[a:b] for a, b in self._rod_bounds],
+                slots_xyz[self.sponge_slot0:])

@@ -44,7 +44,7 @@ from mvd_sim.mechanics.ldl_kernels import (elimination_tree, ldl_factor, ldl_sol
                                           ldl_solve_many, merged_upper, permuted_upper)
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.rim import rim_entry, rim_rows
-from mvd_sim.mechanics.row_kernels import gram_entries, row_forces
+from mvd_sim.mechanics.row_kernels import gram_entries, row_entries, row_forces
 from mvd_sim.mechanics.surface import BrainstemSurface
 
 __all__ = ["SolveResult", "solve", "DETECT_MARGIN_MM", "FORCE_TOL_N"]
@@ -110,13 +110,11 @@ class _Rows:
 
     def __init__(self, model: MechanicalModel, contacts: ContactSet, rows: np.ndarray,
                  direction: np.ndarray):
-        slots = contacts.slots[rows]
-        dofs = model.slot_dof[np.maximum(slots, 0)][:, :, None] + np.arange(3)
-        self.dofs = np.where(slots[:, :, None] >= 0, dofs, -1).reshape(-1, 9)
-        self.coef = (contacts.weights[rows][:, :, None]
-                     * direction[rows][:, None, :]).reshape(-1, 9)
-        self.coef[self.dofs < 0] = 0.0
-        self._rows = (slots, contacts.weights[rows], direction[rows], model.slot_dof)
+        rows = np.asarray(rows, dtype=np.intp)
+        self.dofs, self.coef = row_entries(contacts.slots, contacts.weights, direction, rows,
+                                           model.slot_dof)
+        self._rows = (contacts.slots[rows], contacts.weights[rows], direction[rows],
+                      model.slot_dof)
 
     def apply(self, u: np.ndarray) -> np.ndarray:
         """(c,) relative displacement of each contact along its direction."""
@@ -337,9 +335,12 @@ def _active_key(contacts: ContactSet, state: np.ndarray) -> dict:
     the contact forces (N). A node keeps its identity when its closest segment on the other
     body changes."""
     active = state > 0
-    keys = list(zip(contacts.slots[active, 2], contacts.body_a[active], state[active]))
+    # as Python numbers (hashed and added several times faster than numpy's scalars; the
+    # same sums, in the same order)
+    keys = zip(contacts.slots[active, 2].tolist(), contacts.body_a[active].tolist(),
+               state[active].tolist())
     out: dict = {}
-    for key, force in zip(keys, contacts.force_n()[active]):
+    for key, force in zip(keys, contacts.force_n()[active].tolist()):
         out[key] = out.get(key, 0.0) + force
     return out
 

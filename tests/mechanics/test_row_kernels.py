@@ -5,8 +5,36 @@ import numpy as np
 import pytest
 
 from mvd_sim.mechanics import solver
-from mvd_sim.mechanics.row_kernels import gram_entries, row_forces
+from mvd_sim.mechanics.row_kernels import gram_entries, row_entries, row_forces
 from mvd_sim.mechanics.simulate import build_model, settle
+
+
+def _numpy_rows(slots, weights, direction, rows, slot_dof):
+    """The contact rows' DOFs and coefficients as the solver's numpy code made them
+    before (``_Rows``)."""
+    slots = slots[rows]
+    dofs = slot_dof[np.maximum(slots, 0)][:, :, None] + np.arange(3)
+    dofs = np.where(slots[:, :, None] >= 0, dofs, -1).reshape(-1, 9)
+    coef = (weights[rows][:, :, None] * direction[rows][:, None, :]).reshape(-1, 9)
+    coef[dofs < 0] = 0.0
+    return dofs, coef
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_compiled_rows_are_the_numpy_ones_to_the_bit(seed):
+    rng = np.random.default_rng(seed)
+    n_slots, c = 30, 50
+    slot_dof = (6 * np.arange(n_slots)).astype(np.intp)
+    slots = rng.integers(-1, n_slots, (c, 3)).astype(np.intp)   # -1: no slot
+    weights = rng.normal(size=(c, 3))
+    direction = rng.normal(size=(c, 3)) * 10.0 ** rng.integers(-3, 4, (c, 1))
+    rows = rng.permutation(c)[:c - 7].astype(np.intp)           # some rows, in any order
+    slots[rows[0], 1] = -1                                      # a row with two slots
+    got = row_entries(slots, weights, direction, rows, slot_dof)
+    want = _numpy_rows(slots, weights, direction, rows, slot_dof)
+    for a, b in zip(got, want):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    assert np.any(got[0] < 0) and np.all(got[1][got[0] < 0] == 0.0)
 
 
 def _numpy_gram(dofs, coef, weights, free_index):
