@@ -60,6 +60,7 @@ from mvd_sim.anatomy.avoidance_kernels import avoid, polyline_runs
 from mvd_sim.anatomy.bends import MIN_BEND_RADIUS_TO_VESSEL_RADIUS, check_vessel_shape
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape, kernel_surface
 from mvd_sim.anatomy.correction_kernels import correct_contact, measure, window
+from mvd_sim.anatomy.crossing_kernels import crossing_waypoints
 from mvd_sim.anatomy.landmarks import NerveLandmarks
 from mvd_sim.anatomy.relax_kernels import relax_bends
 from mvd_sim.anatomy.taper import VesselTaper, tapered_radii
@@ -284,14 +285,13 @@ def _crossing(req: ContactRequest, side: np.ndarray, radius_mm: float) -> np.nda
 
     ``side`` (3,) gives (5, 3) waypoints; a stack of sides (k, 3) gives (k, 5, 3)."""
     target = req.target
-    tangent = target.tangent_at(req.s_mm)
     distance = float(target.radius_at(req.s_mm)) + radius_mm + req.gap_mm
-    q = target.point_at(req.s_mm) + distance * side
     a = np.radians(req.crossing_angle_deg)
-    v = np.cos(a) * tangent + np.sin(a) * cross(side, tangent)
-    along = np.array([-2.5, -1.0, 0.0, 1.0, 2.5])[:, None] * v[..., None, :]
-    lift = np.array([0.5, 0.0, 0.0, 0.0, 0.5])[:, None] * side[..., None, :]
-    return q[..., None, :] + CROSSING_HALF_LENGTH_MM * (along + lift)
+    sides = np.ascontiguousarray(side, dtype=float)
+    out = crossing_waypoints(target.point_at(req.s_mm), target.tangent_at(req.s_mm),
+                             distance, float(np.cos(a)), float(np.sin(a)),
+                             sides.reshape(-1, 3), CROSSING_HALF_LENGTH_MM)
+    return out.reshape(sides.shape[:-1] + (5, 3))
 
 
 def clear_side(brainstem: Brainstem, req: ContactRequest, radius_mm: float,
@@ -541,13 +541,21 @@ def _packed(tubes: tuple[Tube, ...]) -> tuple[np.ndarray, ...]:
     (:func:`mvd_sim.anatomy.avoidance_kernels.polyline_runs`) concatenated, their starts, and
     where each tube's runs start. Cached by identity (tubes are immutable): placement's
     rounds avoid the same tubes."""
-    runs = [polyline_runs(tube.points) for tube in tubes]
+    runs = [_tube_runs(tube) for tube in tubes]
     return (np.ascontiguousarray(np.concatenate([tube.points for tube in tubes])),
             np.concatenate([tube.radius for tube in tubes]),
             np.cumsum([0] + [len(tube.points) for tube in tubes]),
             np.concatenate([bounds for bounds, _ in runs]),
             np.concatenate([starts for _, starts in runs]),
             np.cumsum([0] + [len(bounds) for bounds, _ in runs]))
+
+
+@lru_cache(maxsize=64)
+def _tube_runs(tube: Tube) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`mvd_sim.anatomy.avoidance_kernels.polyline_runs` of ``tube``'s centerline,
+    cached by identity: a build's vessels avoid the same nerves and earlier vessels, in
+    changing company (:func:`_packed` keeps only whole sets)."""
+    return polyline_runs(tube.points)
 
 
 def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float | np.ndarray,
