@@ -56,7 +56,7 @@ from functools import cached_property, lru_cache
 import numpy as np
 from scipy.spatial.distance import cdist
 
-from mvd_sim.anatomy.avoidance_kernels import avoid, polyline_runs
+from mvd_sim.anatomy.avoidance_kernels import avoid, frozen_weights, polyline_runs
 from mvd_sim.anatomy.bends import MIN_BEND_RADIUS_TO_VESSEL_RADIUS, check_vessel_shape
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape, kernel_surface
 from mvd_sim.anatomy.correction_kernels import correct_contact, measure, window
@@ -671,11 +671,10 @@ def _with_turns(brainstem: Brainstem, part: np.ndarray, before: np.ndarray,
 
 
 def _frozen_weight(s: np.ndarray, arcs: list[float], half_mm: float) -> np.ndarray:
-    """1 within ``half_mm`` of each arc, easing to 0 over the next ``half_mm``."""
-    if not arcs:
-        return np.zeros_like(s)
-    distance = np.abs(s[:, None] - np.asarray(arcs, dtype=float)[None, :])
-    return np.clip(2.0 - distance / half_mm, 0.0, 1.0).max(axis=1)
+    """1 within ``half_mm`` of each arc, easing to 0 over the next ``half_mm``
+    (:func:`mvd_sim.anatomy.avoidance_kernels.frozen_weights`)."""
+    return frozen_weights(np.ascontiguousarray(s, dtype=float),
+                          np.asarray(arcs, dtype=float).reshape(-1), float(half_mm))
 
 
 def _insert_contacts(course: VesselCourse, crossings: list[np.ndarray]) -> np.ndarray:
