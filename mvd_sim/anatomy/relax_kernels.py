@@ -98,14 +98,26 @@ def _across_move(points: np.ndarray, k: int, move: np.ndarray, chord: np.ndarray
     along ``chord`` (3,), the vessel's direction there (along it the move would only slide
     the point along the vessel, bunching its points), in place; returns how far (mm) it
     moved, at least."""
-    length = np.sqrt(np.sum(chord * chord))
-    step = move.copy()
+    # numpy's (and numba's np.sum's) arithmetic, written out on scalars: no small arrays
+    # made for each point moved (sums run from 0 in order, as np.sum's)
+    squared = 0.0
+    for c in range(3):
+        squared += chord[c] * chord[c]
+    length = np.sqrt(squared)
+    step = (move[0], move[1], move[2])
     if length > 0.0:
-        unit = chord / length
-        step = step - np.sum(step * unit) * unit
-    start = points[k].copy()
-    points[k] += rate * step
-    return np.sqrt(np.sum((points[k] - start) ** 2))
+        unit = (chord[0] / length, chord[1] / length, chord[2] / length)
+        along = 0.0
+        for c in range(3):
+            along += step[c] * unit[c]
+        step = (step[0] - along * unit[0], step[1] - along * unit[1],
+                step[2] - along * unit[2])
+    moved = 0.0
+    for c in range(3):
+        start = points[k, c]
+        points[k, c] += rate * step[c]
+        moved += (points[k, c] - start) * (points[k, c] - start)
+    return np.sqrt(moved)
 
 
 @compiled(_OUT2, _V, FLOAT, FLOAT, INT, SURFACE, _V, _V, FLOAT)
