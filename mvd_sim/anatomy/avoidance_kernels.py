@@ -22,7 +22,8 @@ from mvd_sim.core.compiled import BOOL, FLOAT, INT, array, compiled
 from mvd_sim.anatomy.surface_kernels import SURFACE, push_out
 from mvd_sim.core.geometry.closest_kernels import nearest_in_runs, run_bounds, tube_segments
 
-__all__ = ["polyline_runs", "push_off_tube", "take_step", "smooth_rows", "avoid"]
+__all__ = ["polyline_runs", "frozen_weights", "push_off_tube", "take_step", "smooth_rows",
+           "avoid"]
 
 # argument types, C-contiguous like those of the kernels they call: rows (n, k), values (n,)
 # and indices (read-only); the arrays moved in place
@@ -30,6 +31,23 @@ _P, _V = array(2, contiguous=True), array(1, contiguous=True)
 _IDX = array(1, "intp", contiguous=True)
 _OUT1 = array(1, writable=True, contiguous=True)
 _OUT2 = array(2, writable=True, contiguous=True)
+
+
+@compiled(_V, _V, FLOAT)
+def frozen_weights(s: np.ndarray, arcs: np.ndarray, half_mm: float) -> np.ndarray:
+    """(n,) in [0, 1]: how much each point of a vessel at arcs ``s`` (n,) is held, 1 within
+    ``half_mm`` of one of ``arcs`` (k,) (its anchors and asked contacts), easing to 0 over
+    the next ``half_mm`` (0 everywhere for no arcs); numpy's arithmetic
+    (``clip(2 - |s - arc| / half_mm, 0, 1)``, the largest over the arcs)."""
+    out = np.zeros(len(s))
+    if len(arcs) == 0:
+        return out
+    for i in range(len(s)):
+        best = -np.inf
+        for j in range(len(arcs)):
+            best = max(best, min(max(2.0 - abs(s[i] - arcs[j]) / half_mm, 0.0), 1.0))
+        out[i] = best
+    return out
 
 
 def polyline_runs(polyline: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

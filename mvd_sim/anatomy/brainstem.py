@@ -564,15 +564,22 @@ class Brainstem:
         there (the grid is dense enough that the start lies in the global
         minimum's basin, which a test checks against VTK).
         """
-        midline = np.ascontiguousarray(self.to_midline(np.atleast_2d(points)))
-        signed, closest, normal = kernels.query(kernel_surface(self.shape), midline,
-                                                float(max_distance_mm), bool(exact_inside))
+        signed, closest, normal = self._solved(points, max_distance_mm, exact_inside)
         return SurfaceQuery(signed, closest - self.origin_midline_mm, normal)
+
+    def _solved(self, points: Points, max_distance_mm: float, exact_inside: bool
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The compiled query's signed distances, closest points and normals, the closest
+        points in the midline frame (:meth:`query` moves them to the scene frame; the
+        distance checks need only the first)."""
+        midline = np.ascontiguousarray(self.to_midline(np.atleast_2d(points)))
+        return kernels.query(kernel_surface(self.shape), midline, float(max_distance_mm),
+                             bool(exact_inside))
 
     def signed_distance(self, points: Points, max_distance_mm: float = np.inf) -> np.ndarray:
         """(n,) float, mm: signed distance to the surface, negative inside (exact within
         ``max_distance_mm``, a lower bound of its magnitude beyond; see :meth:`query`)."""
-        return self.query(points, max_distance_mm).signed_distance
+        return self._solved(points, max_distance_mm, False)[0]
 
     def clearance(self, points: Points, radius_mm: float | np.ndarray) -> np.ndarray:
         """(n,) float, mm: how far balls of ``radius_mm`` (scalar or (n,)) centred on scene
@@ -580,5 +587,4 @@ class Brainstem:
         touches or enters the brainstem; elsewhere a lower bound, above 0 (the checks that
         refuse structures entering it need no more)."""
         radius = np.asarray(radius_mm, dtype=float)
-        return self.query(points, float(np.max(radius)), exact_inside=True).signed_distance \
-            - radius
+        return self._solved(points, float(np.max(radius)), True)[0] - radius

@@ -19,6 +19,7 @@ mirrors left cases. These structures are never graded for contact: the solid one
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from collections.abc import Sequence
 from typing import Union
 
@@ -404,7 +405,7 @@ def intrusion(solid: Ellipsoid | Tube, vessel: Tube) -> tuple[float, float]:
     the exact closest approach of the two tubes' segments.
     """
     if isinstance(solid, Ellipsoid):
-        vessel = vessel.resampled(_SOLID_SAMPLING_MM)
+        vessel = _sampled(vessel)
         gap = (np.linalg.norm(vessel.points - solid.centre, axis=1)
                - solid.semi_axes_mm.max() - vessel.radius)
         near = gap < _SOLID_REACH_MM
@@ -415,3 +416,10 @@ def intrusion(solid: Ellipsoid | Tube, vessel: Tube) -> tuple[float, float]:
     _, row, _, u, gap = solid.segments.nearest_pair(vessel.segments)
     s0, s1 = vessel.s[row:row + 2]
     return float(-gap), float(s0 + u * (s1 - s0))
+
+
+@lru_cache(maxsize=16)
+def _sampled(vessel: Tube) -> Tube:
+    """``vessel`` resampled every :data:`_SOLID_SAMPLING_MM` for :func:`intrusion`, kept by
+    identity (tubes are immutable): a build measures each vessel against every solid."""
+    return vessel.resampled(_SOLID_SAMPLING_MM)

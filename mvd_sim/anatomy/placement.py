@@ -56,10 +56,11 @@ from functools import cached_property, lru_cache
 import numpy as np
 from scipy.spatial.distance import cdist
 
-from mvd_sim.anatomy.avoidance_kernels import avoid, polyline_runs
+from mvd_sim.anatomy.avoidance_kernels import avoid, frozen_weights, polyline_runs
 from mvd_sim.anatomy.bends import MIN_BEND_RADIUS_TO_VESSEL_RADIUS, check_vessel_shape
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape, kernel_surface
 from mvd_sim.anatomy.correction_kernels import correct_contact, measure, window
+from mvd_sim.anatomy.crossing_kernels import crossing_waypoints
 from mvd_sim.anatomy.landmarks import NerveLandmarks
 from mvd_sim.anatomy.relax_kernels import relax_bends
 from mvd_sim.anatomy.taper import VesselTaper, tapered_radii
@@ -69,7 +70,8 @@ from mvd_sim.anatomy.vessels import (BRAINSTEM_CLEARANCE_MM, VESSEL_SPACING_MM,
 from mvd_sim.core.constants import BRANCH_ORIGIN_MM, TOL, VESSEL_PARENT
 from mvd_sim.core.errors import ScenarioError
 from mvd_sim.core.geometry import curve
-from mvd_sim.core.geometry.closest import SegmentSet, segment_min_gap
+from mvd_sim.core.geometry.closest import SegmentSet
+from mvd_sim.core.geometry.closest_kernels import paths_clear
 from mvd_sim.core.geometry.vec import cross, reject, unit
 from mvd_sim.core.approach import (ANGLE_TOLERANCE_DEG, MIN_SECTOR_DEG, SIDES,
                                    crossing_angle_deg, line_angle_deg, reads_as, sector,
@@ -283,14 +285,13 @@ def _crossing(req: ContactRequest, side: np.ndarray, radius_mm: float) -> np.nda
 
     ``side`` (3,) gives (5, 3) waypoints; a stack of sides (k, 3) gives (k, 5, 3)."""
     target = req.target
-    tangent = target.tangent_at(req.s_mm)
     distance = float(target.radius_at(req.s_mm)) + radius_mm + req.gap_mm
-    q = target.point_at(req.s_mm) + distance * side
     a = np.radians(req.crossing_angle_deg)
-    v = np.cos(a) * tangent + np.sin(a) * cross(side, tangent)
-    along = np.array([-2.5, -1.0, 0.0, 1.0, 2.5])[:, None] * v[..., None, :]
-    lift = np.array([0.5, 0.0, 0.0, 0.0, 0.5])[:, None] * side[..., None, :]
-    return q[..., None, :] + CROSSING_HALF_LENGTH_MM * (along + lift)
+    sides = np.ascontiguousarray(side, dtype=float)
+    out = crossing_waypoints(target.point_at(req.s_mm), target.tangent_at(req.s_mm),
+                             distance, float(np.cos(a)), float(np.sin(a)),
+                             sides.reshape(-1, 3), CROSSING_HALF_LENGTH_MM)
+    return out.reshape(sides.shape[:-1] + (5, 3))
 
 
 def clear_side(brainstem: Brainstem, req: ContactRequest, radius_mm: float,
@@ -437,31 +438,11 @@ def _clear_of_nerve(crossings: np.ndarray, radius_mm: float, nerve: Tube) -> np.
     Placement holds the crossing while it corrects and avoids, and refuses a vessel that
     touches a nerve it was not asked to (:func:`_check_no_unasked_contact`, the same
     threshold): a crossing that touches one is refused before the vessel is placed.
+    Exact, in one compiled loop (:func:`mvd_sim.core.geometry.closest_kernels.paths_clear`).
     """
-    touch_mm = DEFAULT_THRESHOLDS.contact_mm
-    if len(crossings) == 0:
-        return np.ones(0, dtype=bool)
-    a0, a1 = crossings[:, :-1].reshape(-1, 3), crossings[:, 1:].reshape(-1, 3)
-    rows = _segments_near(nerve, crossings.reshape(-1, 3),
-                          radius_mm + touch_mm + float(np.max(nerve.radius)))
-    if len(rows) == 0:
-        return np.ones(len(crossings), dtype=bool)
-    pair_a, pair_b = np.repeat(np.arange(len(a0)), len(rows)), np.tile(rows, len(a0))
-    _, _, gap = segment_min_gap(a0[pair_a], a1[pair_a], radius_mm, radius_mm,
-                                nerve.points[pair_b], nerve.points[pair_b + 1],
-                                nerve.radius[pair_b], nerve.radius[pair_b + 1])
-    return np.all(gap.reshape(len(crossings), -1) > touch_mm, axis=1)
-
-
-def _segments_near(tube: Tube, points: np.ndarray, reach_mm: float) -> np.ndarray:
-    """Indices of the segments of ``tube``'s centerline that may come within ``reach_mm``
-    of a segment between ``points`` (p, 3): those with an end within the points' bounding
-    ball grown by ``reach_mm`` and the segment's length (mm)."""
-    centre = points.mean(axis=0)
-    ball_mm = float(np.max(np.linalg.norm(points - centre, axis=1))) + reach_mm
-    length_mm = np.linalg.norm(np.diff(tube.points, axis=0), axis=1)
-    distance = np.linalg.norm(tube.points - centre, axis=1)
-    return np.flatnonzero(np.minimum(distance[:-1], distance[1:]) <= ball_mm + length_mm)
+    segments = nerve.segments
+    return paths_clear(np.ascontiguousarray(crossings, dtype=float), float(radius_mm),
+                       segments.segments, segments.balls, DEFAULT_THRESHOLDS.contact_mm)
 
 
 def other_nerves(req: ContactRequest, obstacles: list[Tube]) -> tuple[Tube, ...]:
@@ -560,13 +541,21 @@ def _packed(tubes: tuple[Tube, ...]) -> tuple[np.ndarray, ...]:
     (:func:`mvd_sim.anatomy.avoidance_kernels.polyline_runs`) concatenated, their starts, and
     where each tube's runs start. Cached by identity (tubes are immutable): placement's
     rounds avoid the same tubes."""
-    runs = [polyline_runs(tube.points) for tube in tubes]
+    runs = [_tube_runs(tube) for tube in tubes]
     return (np.ascontiguousarray(np.concatenate([tube.points for tube in tubes])),
             np.concatenate([tube.radius for tube in tubes]),
             np.cumsum([0] + [len(tube.points) for tube in tubes]),
             np.concatenate([bounds for bounds, _ in runs]),
             np.concatenate([starts for _, starts in runs]),
             np.cumsum([0] + [len(bounds) for bounds, _ in runs]))
+
+
+@lru_cache(maxsize=64)
+def _tube_runs(tube: Tube) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`mvd_sim.anatomy.avoidance_kernels.polyline_runs` of ``tube``'s centerline,
+    cached by identity: a build's vessels avoid the same nerves and earlier vessels, in
+    changing company (:func:`_packed` keeps only whole sets)."""
+    return polyline_runs(tube.points)
 
 
 def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float | np.ndarray,
@@ -682,11 +671,10 @@ def _with_turns(brainstem: Brainstem, part: np.ndarray, before: np.ndarray,
 
 
 def _frozen_weight(s: np.ndarray, arcs: list[float], half_mm: float) -> np.ndarray:
-    """1 within ``half_mm`` of each arc, easing to 0 over the next ``half_mm``."""
-    if not arcs:
-        return np.zeros_like(s)
-    distance = np.abs(s[:, None] - np.asarray(arcs, dtype=float)[None, :])
-    return np.clip(2.0 - distance / half_mm, 0.0, 1.0).max(axis=1)
+    """1 within ``half_mm`` of each arc, easing to 0 over the next ``half_mm``
+    (:func:`mvd_sim.anatomy.avoidance_kernels.frozen_weights`)."""
+    return frozen_weights(np.ascontiguousarray(s, dtype=float),
+                          np.asarray(arcs, dtype=float).reshape(-1), float(half_mm))
 
 
 def _insert_contacts(course: VesselCourse, crossings: list[np.ndarray]) -> np.ndarray:

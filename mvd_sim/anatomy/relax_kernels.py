@@ -91,21 +91,34 @@ def _knots_under(s: np.ndarray, before: np.ndarray, after: np.ndarray, rows: np.
     return lo, hi
 
 
-@compiled(_OUT2, INT, _V, _V, FLOAT)
-def _across_move(points: np.ndarray, k: int, move: np.ndarray, chord: np.ndarray,
+@compiled(_OUT2, INT, _P, _P, INT, FLOAT)
+def _across_move(points: np.ndarray, k: int, moves: np.ndarray, chords: np.ndarray, j: int,
                  rate: float) -> float:
-    """Move point ``k`` of ``points`` (n, 3) by ``rate`` times ``move`` (3,), less its part
-    along ``chord`` (3,), the vessel's direction there (along it the move would only slide
-    the point along the vessel, bunching its points), in place; returns how far (mm) it
-    moved, at least."""
-    length = np.sqrt(np.sum(chord * chord))
-    step = move.copy()
+    """Move point ``k`` of ``points`` (n, 3) by ``rate`` times ``moves[k]`` (3,), less its
+    part along ``chords[j]`` (3,), the vessel's direction there (along it the move would only
+    slide the point along the vessel, bunching its points), in place; returns how far (mm)
+    it moved, at least."""
+    # numpy's (and numba's np.sum's) arithmetic, written out on scalars: no small arrays
+    # or views made for each point moved (sums run from 0 in order, as np.sum's)
+    chord = (chords[j, 0], chords[j, 1], chords[j, 2])
+    squared = 0.0
+    for c in range(3):
+        squared += chord[c] * chord[c]
+    length = np.sqrt(squared)
+    step = (moves[k, 0], moves[k, 1], moves[k, 2])
     if length > 0.0:
-        unit = chord / length
-        step = step - np.sum(step * unit) * unit
-    start = points[k].copy()
-    points[k] += rate * step
-    return np.sqrt(np.sum((points[k] - start) ** 2))
+        unit = (chord[0] / length, chord[1] / length, chord[2] / length)
+        along = 0.0
+        for c in range(3):
+            along += step[c] * unit[c]
+        step = (step[0] - along * unit[0], step[1] - along * unit[1],
+                step[2] - along * unit[2])
+    moved = 0.0
+    for c in range(3):
+        start = points[k, c]
+        points[k, c] += rate * step[c]
+        moved += (points[k, c] - start) * (points[k, c] - start)
+    return np.sqrt(moved)
 
 
 @compiled(_OUT2, _V, FLOAT, FLOAT, INT, SURFACE, _V, _V, FLOAT)
@@ -168,7 +181,7 @@ def relax_bends(points: np.ndarray, radius_mm: np.ndarray, floor_ratio: float,
             chord = point_at_kernel(points, s, after[first:stop]) - \
                 point_at_kernel(points, s, before[first:stop])
             for k in rows:
-                moved[k] += _across_move(points, k, bilap[k], chord[k - first], -_RATE)
+                moved[k] += _across_move(points, k, bilap, chord, k - first, -_RATE)
         asked = rows[moved[rows] >= room[rows] - _ROOM_MARGIN_MM]
         push_out(surface, origin, points, asked, heights_mm, reach_mm, room)
         moved[asked] = 0.0

@@ -419,6 +419,8 @@ def push_out(surface: tuple, origin: np.ndarray, points: np.ndarray, rows: np.nd
     the point may then move before it can come below its height: 0 for the points moved,
     else their distance less their height (a lower bound beyond the reach).
     """
+    if len(rows) == 0:      # a step of the relaxation or the avoidance that asks none
+        return
     midline = np.empty((len(rows), 3))
     for i in range(len(rows)):
         for c in range(3):

@@ -191,12 +191,30 @@ def side_direction(side: str, tangent: np.ndarray, lateral: np.ndarray) -> np.nd
     >>> side_direction("caudal", np.array([1.0, 0, 0]), np.array([1.0, 0, 0])).round(6) + 0.0
     array([ 0.,  0., -1.])
     """
+    # kept for the last few questions: a sampled case asks each side at a contact's point,
+    # and its build asks the side drawn there again
+    key = (side, np.asarray(tangent, dtype=float).tobytes(),
+           np.asarray(lateral, dtype=float).tobytes())
+    if key not in _RECENT_DIRECTIONS:
+        while len(_RECENT_DIRECTIONS) >= _RECENT_DIRECTIONS_LIMIT:
+            del _RECENT_DIRECTIONS[next(iter(_RECENT_DIRECTIONS))]
+        _RECENT_DIRECTIONS[key] = _side_direction(side, tangent, lateral)
+    found = _RECENT_DIRECTIONS[key]
+    return None if found is None else found.copy()
+
+
+def _side_direction(side: str, tangent: np.ndarray, lateral: np.ndarray) -> np.ndarray | None:
+    """:func:`side_direction`, computed."""
     arc = sector(side, tangent, lateral)
     if len(arc) * _CIRCLE_STEP_DEG < MIN_SECTOR_DEG:
         return None
     margin = int(round(SIDE_MARGIN_DEG / _CIRCLE_STEP_DEG))
     inner = arc[margin:len(arc) - margin]
     return inner[int(np.argmax(inner @ _axes(lateral)[SIDES.index(side)]))]
+
+
+_RECENT_DIRECTIONS: dict[tuple[str, bytes, bytes], np.ndarray | None] = {}
+_RECENT_DIRECTIONS_LIMIT = 32
 
 
 def reads_as(directions: np.ndarray, side: str, tangent: np.ndarray, lateral: np.ndarray,

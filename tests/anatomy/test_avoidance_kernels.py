@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from mvd_sim.anatomy.avoidance_kernels import polyline_runs, push_off_tube, take_step
+from mvd_sim.anatomy.avoidance_kernels import (frozen_weights, polyline_runs, push_off_tube,
+                                               take_step)
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
 from mvd_sim.anatomy.placement import avoid_tubes
 from mvd_sim.core.tube import Tube
@@ -131,3 +132,15 @@ def test_avoidance_frees_a_vessel_crossing_a_tube_and_keeps_frozen_points():
     assert np.min(dist - 0.5 - 1.0) >= 0.6
     assert_array_equal(moved[frozen == 1.0], vessel[frozen == 1.0])
     assert np.max(np.linalg.norm(moved - vessel, axis=1)) > 1.5
+
+
+@pytest.mark.parametrize("arcs", [[], [3.0], [0.0, 4.2, 9.9], [5.0, 5.5]])
+def test_frozen_weights_are_numpys_to_the_bit(arcs):
+    """The compiled weights against numpy's ``clip(2 - |s - arc| / half, 0, 1)``, largest
+    over the arcs (0 for none), bit for bit."""
+    s = np.cumsum(np.random.default_rng(len(arcs)).uniform(0.1, 0.6, 40)) - 0.1
+    half = 1.3
+    expected = np.zeros_like(s) if not arcs else np.clip(
+        2.0 - np.abs(s[:, None] - np.array(arcs)[None, :]) / half, 0.0, 1.0).max(axis=1)
+    got = frozen_weights(s, np.array(arcs, dtype=float), half)
+    assert_array_equal(got.view(np.int64), expected.view(np.int64))

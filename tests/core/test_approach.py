@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 
 from mvd_sim.core.approach import (MAX_CROSSING_DEG, MIN_CROSSING_DEG, MIN_SECTOR_DEG,
                                    SIDE_MARGIN_DEG, SIDES, crossing_angle_deg,
@@ -104,3 +104,15 @@ def test_an_angle_out_of_range_is_refused_saying_what_would_work(directed, words
 @pytest.mark.parametrize("directed", [MIN_CROSSING_DEG, 85.0, MAX_CROSSING_DEG])
 def test_an_angle_in_range_is_not_refused(directed):
     assert crossing_angle_refusal(directed) is None
+
+
+def test_a_side_direction_asked_again_is_the_same_and_its_own():
+    """Kept answers (a sampled case asks a side again at the same point) are the computed
+    ones, and each caller gets its own array."""
+    from mvd_sim.core.approach import _side_direction
+
+    first = side_direction("anterior", ATTACHED, LATERAL)
+    first[:] = 0.0                                  # a caller's change stays its own
+    again = side_direction("anterior", ATTACHED, LATERAL)
+    assert_array_equal(again, _side_direction("anterior", ATTACHED, LATERAL))
+    assert again is not side_direction("anterior", ATTACHED, LATERAL)

@@ -32,7 +32,8 @@ from mvd_sim.core.compiled import FLOAT, INT, VEC3, array, compiled
 
 __all__ = ["BLOCK", "segment_pairs", "tapered_pairs", "point_segments", "run_bounds",
            "nearest_in_runs", "nearest_on_polyline", "point_polyline", "tube_segments",
-           "near_pairs", "nearest_near_pairs_by_tube", "nearest_pair", "nearest_by_tube"]
+           "near_pairs", "nearest_near_pairs_by_tube", "nearest_pair", "nearest_by_tube",
+           "paths_clear"]
 
 #: Segments per bounding ball of the pruned searches.
 BLOCK = 8
@@ -269,6 +270,41 @@ def tapered_pairs(a0, a1, ra0, ra1, b0, b1, rb0, rb1):
         s[k], t[k] = _min_gap_params(w0, da, db, alpha, beta)
         gap[k] = _tapered_gap(w0, da, db, alpha, beta, s[k], t[k]) - ra0[k] - rb0[k]
     return s, t, gap
+
+
+@compiled(array(3, contiguous=True), FLOAT, _P, _P, FLOAT)
+def paths_clear(paths, radius, segments, balls, margin):
+    """(k,) bool: does each path ``paths[k]`` (m, 3), a tube of radius ``radius`` along its
+    straight segments, keep a surface gap above ``margin`` from a tube's ``segments`` and
+    ``balls`` (:func:`tube_segments`)? All in mm.
+
+    Each pair of segments is solved exactly (the gap of :func:`tapered_pairs`, operation for
+    operation) unless their balls already keep the margin; a path stops at its first pair
+    that does not."""
+    k, m = paths.shape[0], paths.shape[1]
+    clear = np.ones(k, np.bool_)
+    for p in range(k):
+        for i in range(m - 1):
+            a0 = (paths[p, i, 0], paths[p, i, 1], paths[p, i, 2])
+            da = _sub((paths[p, i + 1, 0], paths[p, i + 1, 1], paths[p, i + 1, 2]), a0)
+            mid = _axpy(0.5, da, a0)
+            reach = 0.5 * _norm(da) + radius + margin
+            for j in range(len(segments)):
+                centre = _sub(_row(balls, j), mid)
+                if _norm(centre) - balls[j, 3] - reach > _ZERO_MM:
+                    continue        # the balls keep the margin, and so do the segments
+                b0 = _row(segments, j)
+                w0 = _sub(a0, b0)
+                db = _sub((segments[j, 3], segments[j, 4], segments[j, 5]), b0)
+                beta = segments[j, 7] - segments[j, 6]
+                s, t = _min_gap_params(w0, da, db, 0.0, beta)
+                gap = _tapered_gap(w0, da, db, 0.0, beta, s, t) - radius - segments[j, 6]
+                if not gap > margin:
+                    clear[p] = False
+                    break
+            if not clear[p]:
+                break
+    return clear
 
 
 @compiled(_P, _P, _P)

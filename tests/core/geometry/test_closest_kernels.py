@@ -137,3 +137,29 @@ def test_segments_said_apart_are_farther_apart_than_the_margin():
                                    shifted.balls, 0, 1.85)
     assert not kernels._segments_apart(near.segments, near.balls, 0, shifted.segments,
                                        shifted.balls, 0, 1.88)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_paths_clear_is_every_exact_segment_gap_above_the_margin(seed):
+    """paths_clear against segment_min_gap over every pair (no pruning), for paths near,
+    across and away from a tapered tube, margins either side of their gaps."""
+    rng = np.random.default_rng(seed)
+    points, radius = _random_tube(rng, 40, 0.0)
+    segments = SegmentSet.of(points, radius)
+    centre = points.mean(axis=0)
+    paths = centre + rng.normal(scale=3.0, size=(60, 1, 3)) \
+        + np.cumsum(rng.normal(scale=0.8, size=(60, 5, 3)), axis=1)
+    a0, a1 = paths[:, :-1].reshape(-1, 3), paths[:, 1:].reshape(-1, 3)
+    pair_a = np.repeat(np.arange(len(a0)), len(points) - 1)
+    pair_b = np.tile(np.arange(len(points) - 1), len(a0))
+    for path_radius, margin in ((0.3, 0.1), (0.8, -0.2), (0.5, 0.6)):
+        *_, gap = segment_min_gap(a0[pair_a], a1[pair_a], path_radius, path_radius,
+                                  points[pair_b], points[pair_b + 1], radius[pair_b],
+                                  radius[pair_b + 1])
+        expected = np.all(gap.reshape(len(paths), -1) > margin, axis=1)
+        assert 5 < np.count_nonzero(expected) < len(paths) - 5    # both answers tested
+        assert_array_equal(kernels.paths_clear(np.ascontiguousarray(paths), path_radius,
+                                               segments.segments, segments.balls, margin),
+                           expected)
+    assert len(kernels.paths_clear(np.empty((0, 5, 3)), 0.5, segments.segments,
+                                   segments.balls, 0.1)) == 0
