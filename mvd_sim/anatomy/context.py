@@ -31,6 +31,7 @@ from mvd_sim.core.constants import LOWER_CRANIAL_NERVES, OBSTACLE_KINDS, Context
 from mvd_sim.core.errors import GeometryError
 from mvd_sim.core.geometry import curve, ellipsoid
 from mvd_sim.core.geometry.vec import unit
+from mvd_sim.core.recent import Recent
 from mvd_sim.core.tube import Tube
 
 __all__ = ["Ellipsoid", "RootletBundle", "ContextStructure", "OBSTACLE_KINDS",
@@ -342,8 +343,7 @@ class _VesselFree:
 
 #: :class:`_VesselFree` of the last few (brainstem, parameters), most recent last: every
 #: atlas case of a dataset has the same brainstem and context, so a worker builds them once.
-_RECENT_VESSEL_FREE: dict[tuple, _VesselFree] = {}
-_RECENT_LIMIT = 4
+_RECENT_VESSEL_FREE: Recent[tuple, _VesselFree] = Recent(4)
 
 
 def _vessel_free(brainstem: Brainstem, params: ContextParams) -> _VesselFree:
@@ -351,14 +351,8 @@ def _vessel_free(brainstem: Brainstem, params: ContextParams) -> _VesselFree:
     for the last few (the same numbers as building them again: their builders are
     deterministic and callers never change them)."""
     key = (brainstem.shape, brainstem.origin_midline_mm.tobytes(), params)
-    built = _RECENT_VESSEL_FREE.pop(key, None)
-    if built is None:
-        built = _VesselFree(_straight_rootlets(brainstem, params),
-                            _choroid_recess(brainstem, params))
-        while len(_RECENT_VESSEL_FREE) >= _RECENT_LIMIT:
-            del _RECENT_VESSEL_FREE[next(iter(_RECENT_VESSEL_FREE))]
-    _RECENT_VESSEL_FREE[key] = built
-    return built
+    return _RECENT_VESSEL_FREE.fetch(key, lambda: _VesselFree(
+        _straight_rootlets(brainstem, params), _choroid_recess(brainstem, params)))
 
 
 def _round_vessels(brainstem: Brainstem, rootlet: Tube, vessels: Sequence[Tube]) -> Tube:

@@ -77,6 +77,7 @@ from mvd_sim.core.approach import (ANGLE_TOLERANCE_DEG, MIN_SECTOR_DEG, SIDES,
                                    crossing_angle_deg, line_angle_deg, reads_as, sector,
                                    side_direction, side_of, usable_sides)
 from mvd_sim.core.labels import DEFAULT_THRESHOLDS
+from mvd_sim.core.recent import Recent
 from mvd_sim.core.tube import Tube
 from mvd_sim.scenario.schema import NERVES
 
@@ -370,16 +371,14 @@ def clearing_sides(brainstem: Brainstem, requests: list[ContactRequest], radius_
         found = _clearing_sides([requests[k] for k in missing], brainstem, radius_mm, nerves)
         for k, side in zip(missing, found):
             kept[k] = (side, (brainstem, requests[k].target, nerves))
-            _CLEARING_ANSWERS[keys[k]] = kept[k]
-        while len(_CLEARING_ANSWERS) > _CLEARING_LIMIT:
-            del _CLEARING_ANSWERS[next(iter(_CLEARING_ANSWERS))]
+            _CLEARING_ANSWERS.put(keys[k], kept[k])
     return [None if answer[0] is None else answer[0].copy() for answer in kept]
 
 
-#: How many requests' clearing sides :func:`clearing_sides` keeps, most recent last, with
-#: the brainstem, target and nerves each was asked of (held, so their ids stay theirs).
+#: How many requests' clearing sides :func:`clearing_sides` keeps, with the brainstem, target
+#: and nerves each was asked of (held, so their ids stay theirs).
 _CLEARING_LIMIT = 64
-_CLEARING_ANSWERS: dict[tuple, tuple[np.ndarray | None, tuple]] = {}
+_CLEARING_ANSWERS: Recent[tuple, tuple[np.ndarray | None, tuple]] = Recent(_CLEARING_LIMIT)
 
 
 def _clearing_key(brainstem: Brainstem, req: ContactRequest, radius_mm: float,

@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from mvd_sim.core.geometry.vec import cross
+from mvd_sim.core.recent import Recent
 
 __all__ = ["SIDES", "MIN_SECTOR_DEG", "SIDE_MARGIN_DEG", "ANGLE_TOLERANCE_DEG", "side_of",
            "sides_of", "sector", "side_direction", "reads_as", "usable_sides",
@@ -124,21 +125,18 @@ def _circle_sides(tangent: np.ndarray, lateral: np.ndarray) -> tuple[np.ndarray,
     """:func:`_circle` of ``tangent`` and the side of each of its directions
     (:func:`sides_of`), kept for the last few (tangent, lateral): a side question asks
     which sides can be used at a point and then each one's sector there."""
-    key = (tangent.tobytes(), np.asarray(lateral, dtype=float).tobytes())
-    found = _RECENT_CIRCLES.pop(key, None)
-    if found is None:
+    def make() -> tuple[np.ndarray, np.ndarray]:
         circle = _circle(tangent)
         found = (circle, sides_of(circle, tangent, lateral))
         for array in found:
             array.flags.writeable = False
-        while len(_RECENT_CIRCLES) >= _RECENT_CIRCLES_LIMIT:
-            del _RECENT_CIRCLES[next(iter(_RECENT_CIRCLES))]
-    _RECENT_CIRCLES[key] = found
-    return found
+        return found
+
+    return _RECENT_CIRCLES.fetch((tangent.tobytes(),
+                                  np.asarray(lateral, dtype=float).tobytes()), make)
 
 
-_RECENT_CIRCLES: dict[tuple[bytes, bytes], tuple[np.ndarray, np.ndarray]] = {}
-_RECENT_CIRCLES_LIMIT = 8
+_RECENT_CIRCLES: Recent[tuple[bytes, bytes], tuple[np.ndarray, np.ndarray]] = Recent(8)
 
 
 def sector(side: str, tangent: np.ndarray, lateral: np.ndarray) -> np.ndarray:
@@ -195,11 +193,7 @@ def side_direction(side: str, tangent: np.ndarray, lateral: np.ndarray) -> np.nd
     # and its build asks the side drawn there again
     key = (side, np.asarray(tangent, dtype=float).tobytes(),
            np.asarray(lateral, dtype=float).tobytes())
-    if key not in _RECENT_DIRECTIONS:
-        while len(_RECENT_DIRECTIONS) >= _RECENT_DIRECTIONS_LIMIT:
-            del _RECENT_DIRECTIONS[next(iter(_RECENT_DIRECTIONS))]
-        _RECENT_DIRECTIONS[key] = _side_direction(side, tangent, lateral)
-    found = _RECENT_DIRECTIONS[key]
+    found = _RECENT_DIRECTIONS.fetch(key, lambda: _side_direction(side, tangent, lateral))
     return None if found is None else found.copy()
 
 
@@ -213,8 +207,7 @@ def _side_direction(side: str, tangent: np.ndarray, lateral: np.ndarray) -> np.n
     return inner[int(np.argmax(inner @ _axes(lateral)[SIDES.index(side)]))]
 
 
-_RECENT_DIRECTIONS: dict[tuple[str, bytes, bytes], np.ndarray | None] = {}
-_RECENT_DIRECTIONS_LIMIT = 32
+_RECENT_DIRECTIONS: Recent[tuple[str, bytes, bytes], np.ndarray | None] = Recent(32)
 
 
 def reads_as(directions: np.ndarray, side: str, tangent: np.ndarray, lateral: np.ndarray,

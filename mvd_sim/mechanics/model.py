@@ -33,6 +33,7 @@ from mvd_sim.scene.pads import Sponge
 from mvd_sim.scene.slings import Sling
 from mvd_sim.mechanics.frame import DOF_PER_NODE, frame_stiffness
 from mvd_sim.core.materials import Materials
+from mvd_sim.core.recent import Recent
 from mvd_sim.mechanics.sections import nerve_section, vessel_section
 from mvd_sim.mechanics.surface import BrainstemSurface
 
@@ -65,21 +66,17 @@ def _frames(rods: tuple[Rod, ...], materials: Materials, n_sponges: int) -> sp.c
     sponges' holds, kept for the last :data:`_FRAMES_KEPT` sets of rods, materials and
     number of pads asked (the planner's candidates and a decompression's models share
     one: assembling it cost a model about 2 ms). Read only."""
-    key = (rods, materials, n_sponges)
-    frames = _FRAMES.pop(key, None)
-    if frames is None:
+    def assemble() -> sp.csr_matrix:
         blocks = [rod_stiffness(rod, materials) for rod in rods]
         if n_sponges:
             blocks.append(sp.identity(3 * n_sponges) * materials.sponge_hold_n_per_mm)
-        frames = sp.block_diag(blocks, format="csr")
-        while len(_FRAMES) >= _FRAMES_KEPT:
-            _FRAMES.pop(next(iter(_FRAMES)))
-    _FRAMES[key] = frames
-    return frames
+        return sp.block_diag(blocks, format="csr")
+
+    return _FRAMES.fetch((rods, materials, n_sponges), assemble)
 
 
-_FRAMES: dict[tuple, sp.csr_matrix] = {}
 _FRAMES_KEPT = 8
+_FRAMES: Recent[tuple, sp.csr_matrix] = Recent(_FRAMES_KEPT)
 
 
 @dataclass(frozen=True, eq=False)

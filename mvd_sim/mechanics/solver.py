@@ -39,6 +39,7 @@ import qdldl
 import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
+from mvd_sim.core.recent import Recent
 from mvd_sim.mechanics.contacts import ContactSet, detect
 from mvd_sim.mechanics.ldl_kernels import (elimination_tree, ldl_factor, ldl_solve,
                                           ldl_solve_many, merged_upper, permuted_upper)
@@ -172,20 +173,18 @@ def _ordering(n: int, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         return np.empty(0, dtype=np.intp)
     key = hashlib.blake2b(np.int64(n).tobytes() + rows.tobytes() + cols.tobytes(),
                           digest_size=16).digest()
-    perm = _ORDERINGS.pop(key, None)
-    if perm is None:
+    def order() -> np.ndarray:
         pattern = sp.csc_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
         pattern = sp.triu(pattern + sp.diags(np.full(n, n + 1.0)), format="csc")
         perm = np.asarray(qdldl.Solver(pattern, upper=True).factors()[2], dtype=np.intp)
         FACTOR_COUNTS.orderings += 1
-        while len(_ORDERINGS) >= _ORDERINGS_KEPT:
-            _ORDERINGS.pop(next(iter(_ORDERINGS)))
-    _ORDERINGS[key] = perm
-    return perm
+        return perm
+
+    return _ORDERINGS.fetch(key, order)
 
 
-_ORDERINGS: dict[bytes, np.ndarray] = {}
 _ORDERINGS_KEPT = 16
+_ORDERINGS: Recent[bytes, np.ndarray] = Recent(_ORDERINGS_KEPT)
 
 
 class _Analysis:
@@ -225,8 +224,8 @@ class _Analysis:
 _ANALYSES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 # and across models with one static stiffness (the same rods, materials and number of pads:
 # the planner's candidates, a pad tried again elsewhere), the last few
-_SHARED: dict[tuple, _Analysis] = {}
 _SHARED_KEPT = 8
+_SHARED: Recent[tuple, _Analysis] = Recent(_SHARED_KEPT)
 
 
 def _static_key(model: MechanicalModel) -> tuple | None:
@@ -245,14 +244,12 @@ def _analysis(model: MechanicalModel) -> _Analysis:
     if analysis is not None:
         return analysis
     key = _static_key(model)
-    analysis = _SHARED.pop(key, None) if key is not None else None
-    if analysis is None:
+
+    def analyse() -> _Analysis:
         free = model.free
-        analysis = _Analysis(model.stiffness[free][:, free])
-    if key is not None:
-        while len(_SHARED) >= _SHARED_KEPT:
-            _SHARED.pop(next(iter(_SHARED)))
-        _SHARED[key] = analysis
+        return _Analysis(model.stiffness[free][:, free])
+
+    analysis = analyse() if key is None else _SHARED.fetch(key, analyse)
     return _ANALYSES.setdefault(model, analysis)
 
 

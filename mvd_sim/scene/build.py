@@ -40,6 +40,7 @@ from mvd_sim.core.errors import GeometryError, ScenarioError
 from mvd_sim.core.geometry import curve
 from mvd_sim.core.geometry.closest import closest_approach, point_polyline
 from mvd_sim.core.approach import SIDES, usable_sides
+from mvd_sim.core.recent import Recent
 from mvd_sim.scenario import NERVES, ScenarioSpec, VesselSpec
 from mvd_sim.scenario.schema import AnatomySpec, LesionEllipsoid, MassSpec, SegmentedSpec
 from mvd_sim.scene.bands import Band
@@ -179,8 +180,7 @@ def _theta_of(shape: BrainstemShape, midline_point: np.ndarray) -> float:
 #: Atlas anatomies (no segmented roots) built lately, by their spec's JSON, most recent last:
 #: a sampled case asks its sites of an anatomy (:class:`NerveSites`) and then builds its
 #: scene on it, and a dataset worker does so case after case.
-_RECENT_ANATOMIES: dict[str, _Anatomy] = {}
-_RECENT_LIMIT = 4
+_RECENT_ANATOMIES: Recent[str, _Anatomy] = Recent(4)
 
 
 def _shared_anatomy(anatomy: AnatomySpec, side: str) -> _Anatomy:
@@ -188,14 +188,7 @@ def _shared_anatomy(anatomy: AnatomySpec, side: str) -> _Anatomy:
     (each is the same whatever the side; the builders copy, never change, it)."""
     if anatomy.segmented is not None:
         return _Anatomy(anatomy, side)
-    key = anatomy.model_dump_json()
-    built = _RECENT_ANATOMIES.pop(key, None)
-    if built is None:
-        built = _Anatomy(anatomy)
-        while len(_RECENT_ANATOMIES) >= _RECENT_LIMIT:
-            del _RECENT_ANATOMIES[next(iter(_RECENT_ANATOMIES))]
-    _RECENT_ANATOMIES[key] = built
-    return built
+    return _RECENT_ANATOMIES.fetch(anatomy.model_dump_json(), lambda: _Anatomy(anatomy))
 
 
 class NerveSites:

@@ -11,6 +11,7 @@ from mvd_sim.anatomy.context import (LOWER_CRANIAL_NERVES, Ellipsoid, RootletBun
                                      intrusion, lower_cranial_nerves)
 from mvd_sim.core.constants import BrainstemParams, ContextParams
 from mvd_sim.core.errors import GeometryError
+from mvd_sim.core.recent import Recent
 from mvd_sim.core.tube import Tube
 
 PARAMS = ContextParams()
@@ -188,7 +189,7 @@ def test_the_vessel_free_parts_built_once_are_those_built_afresh(scene_of, monke
     vessels = list(scene.vessels.values())
     kept = module.build_context(scene.brainstem, cochlear, PARAMS, vessels)
     again = module.build_context(scene.brainstem, cochlear, PARAMS, ())
-    monkeypatch.setattr(module, "_RECENT_VESSEL_FREE", {})
+    monkeypatch.setattr(module, "_RECENT_VESSEL_FREE", Recent(4))
     fresh = module.build_context(scene.brainstem, cochlear, PARAMS, vessels)
     for name in LOWER_CRANIAL_NERVES:
         for a, b in zip(kept[name].rootlets, fresh[name].rootlets):

@@ -11,6 +11,7 @@ from mvd_sim.anatomy import placement
 from mvd_sim.anatomy.placement import ContactRequest, clearing_sides, place_vessel
 from mvd_sim.anatomy.vessels import default_course
 from mvd_sim.core.constants import VESSEL_DEFAULT_RADIUS_MM
+from mvd_sim.core.recent import Recent
 from mvd_sim.core.tube import Tube
 from mvd_sim.dataset.priors import load_priors
 from mvd_sim.dataset.sampler import sample_case
@@ -22,7 +23,7 @@ def _afresh(monkeypatch) -> None:
     """Nothing kept: every free placement and clearing side made anew."""
     monkeypatch.setattr(placement, "_free_placement",
                         lambda *args: placement._FreePlacement(*args))
-    monkeypatch.setattr(placement, "_CLEARING_LIMIT", 0)
+    monkeypatch.setattr(placement, "_CLEARING_ANSWERS", Recent(0))
 
 
 def test_sampled_cases_are_the_same_kept_or_afresh(monkeypatch):

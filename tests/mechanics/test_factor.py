@@ -8,6 +8,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
 from mvd_sim.core.materials import DEFAULT_MATERIALS
+from mvd_sim.core.recent import Recent
 from mvd_sim.mechanics import solver
 from mvd_sim.mechanics import sweep as pulse_sweep
 from mvd_sim.mechanics.ldl_kernels import (elimination_tree, ldl_factor, ldl_solve,
@@ -131,8 +132,8 @@ def test_a_sweep_orders_once_and_answers_as_fresh_factorisations(scene_of, monke
     and what LU gives to rounding."""
     scene = scene_of("multi_aica_pica_right")
     model = build_model(scene)
-    monkeypatch.setattr(solver, "_ORDERINGS", {})
-    monkeypatch.setattr(solver, "_SHARED", {})
+    monkeypatch.setattr(solver, "_ORDERINGS", Recent(solver._ORDERINGS_KEPT))
+    monkeypatch.setattr(solver, "_SHARED", Recent(solver._SHARED_KEPT))
     systems = []
     solve = solver._Factor.solve
 
@@ -156,8 +157,8 @@ def test_a_sweep_orders_once_and_answers_as_fresh_factorisations(scene_of, monke
 
     static = model.stiffness[model.free][:, model.free]
     for parts, rhs, x, low_rank in systems[1:again:3]:
-        monkeypatch.setattr(solver, "_ORDERINGS", {})
-        monkeypatch.setattr(solver, "_SHARED", {})
+        monkeypatch.setattr(solver, "_ORDERINGS", Recent(solver._ORDERINGS_KEPT))
+        monkeypatch.setattr(solver, "_SHARED", Recent(solver._SHARED_KEPT))
         solver._ANALYSES.pop(model)
         assert np.array_equal(solver._Factor(model).solve(parts, rhs, low_rank), x)
         matrix = static.copy()
@@ -199,7 +200,7 @@ def test_models_of_one_static_stiffness_share_their_analysis(case_of, monkeypatc
     from mvd_sim.surgery.pads import place_sponges
 
     scene = case_of("aica_as_moderate_right").scene
-    monkeypatch.setattr(solver, "_SHARED", {})
+    monkeypatch.setattr(solver, "_SHARED", Recent(solver._SHARED_KEPT))
     models = []
     for where in (3.0, 6.0):
         bodies, _ = place_sponges(scene, [SpongeSpec(diameter_mm=2.0, s_mm=where)])
