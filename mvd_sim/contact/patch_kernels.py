@@ -41,19 +41,23 @@ def _chord(around, j, k):
     return math.sqrt((around[k, 0] - around[j, 0]) ** 2 + (around[k, 1] - around[j, 1]) ** 2)
 
 
-@compiled(VEC3, FLOAT, _P, INT, _V, _V, _P, _V, _IDX, INT, _P)
-def _ring_sample_gap(centre, ring_radius, around, j, normal, binormal, vessel, vessel_radius,
-                     near, candidates, balls):
-    """Signed gap (mm) of sample ``j`` of a ring to the tube vessel's segments
+@compiled(VEC3, FLOAT, _P, INT, _V, _V)
+def _ring_point(centre, ring_radius, around, j, normal, binormal):
+    """Sample ``j`` of a ring (mm): ``centre + ring_radius (cos normal + sin binormal)``."""
+    c, w = around[j, 0], around[j, 1]
+    return (centre[0] + ring_radius * (c * normal[0] + w * binormal[0]),
+            centre[1] + ring_radius * (c * normal[1] + w * binormal[1]),
+            centre[2] + ring_radius * (c * normal[2] + w * binormal[2]))
+
+
+@compiled(VEC3, _P, _V, _IDX, INT, _P)
+def _ring_sample_gap(p, vessel, vessel_radius, near, candidates, balls):
+    """Signed gap (mm) of the sample ``p`` of a ring to the tube vessel's segments
     ``near[:candidates]`` (the lowest-numbered nearest wins a tie, as
     :func:`mvd_sim.core.geometry.closest.point_polyline` finds it), and its distance to
     their axis. ``balls`` holds each segment's midpoint and half-length: a segment whose
     ball is farther from the sample than the nearest distance found is not measured (list
     the nearest candidates first)."""
-    c, w = around[j, 0], around[j, 1]
-    p = (centre[0] + ring_radius * (c * normal[0] + w * binormal[0]),
-         centre[1] + ring_radius * (c * normal[1] + w * binormal[1]),
-         centre[2] + ring_radius * (c * normal[2] + w * binormal[2]))
     best2, best, best_i, best_u = np.inf, np.inf, 0, 0.0
     for m in range(candidates):
         i = near[m]
@@ -119,9 +123,16 @@ def tube_patch(s_mm, points, radius, segment_frames, s0, s1, ds, around, vessel,
     segments = len(vessel) - 1
     reach = np.empty(segments)      # distance from a ring's centre to each vessel segment
     near = np.empty(segments, dtype=np.intp)
-    widest = 0.0
+    widest, narrowest = 0.0, np.inf
     for i in range(len(vessel_radius)):
-        widest = max(widest, vessel_radius[i])
+        widest, narrowest = max(widest, vessel_radius[i]), min(narrowest, vessel_radius[i])
+    # this ring's samples and the ring before's (mm), bounds on each sample's distance to
+    # the vessel's axis (mm) and the side of the threshold they prove
+    ring, last_ring = np.empty((n_around, 3)), np.empty((n_around, 3))
+    least, most = np.empty(n_around), np.empty(n_around)
+    side = np.zeros(n_around, dtype=np.intp)
+    have_last = False
+    dist = 0.0
     balls = np.empty((segments, 4))    # each segment's midpoint and half-length
     for i in range(segments):
         for c in range(3):
@@ -149,6 +160,7 @@ def tube_patch(s_mm, points, radius, segment_frames, s0, s1, ds, around, vessel,
             reach[i] = _norm(_sub(centre, _axpy(_point_segment(centre, start, d), d, start)))
             closest = min(closest, reach[i])
         if closest - ring_radius - widest > threshold:
+            have_last = False
             continue
         candidates = 0
         for i in range(segments):   # nearest the centre first (insertion sort)
@@ -160,29 +172,57 @@ def tube_patch(s_mm, points, radius, segment_frames, s0, s1, ds, around, vessel,
                 near[m] = i
                 candidates += 1
         normal, binormal = segment_frames[seg, 0], segment_frames[seg, 1]
-        # round the ring: a sample's distance to the candidates is at least an exact one's
-        # less the chord between them (a distance is 1-Lipschitz); a sample whose bound and
-        # both neighbours' keep it beyond the threshold is not measured (its arcs have
-        # fraction 0 whatever its gap), the next one is
-        anchor = 0
-        gap[0], dist = _ring_sample_gap(centre, ring_radius, around, 0, normal, binormal,
-                                        vessel, vessel_radius, near, candidates, balls)
-        j = 1
-        while j < n_around:
-            if gap[anchor] > threshold:
-                low = dist - widest - threshold - _SLACK_MM
-                while j < n_around and low > ring_radius * _chord(around, anchor, j) and (
-                        gap[0] > threshold if j + 1 == n_around
-                        else low > ring_radius * _chord(around, anchor, j + 1)):
-                    gap[j] = threshold + 1.0   # beyond it, as its bound is
-                    j += 1
-            if j == n_around:
-                break
-            gap[j], dist = _ring_sample_gap(centre, ring_radius, around, j, normal,
-                                            binormal, vessel, vessel_radius, near,
+        for j in range(n_around):
+            p = _ring_point(centre, ring_radius, around, j, normal, binormal)
+            ring[j, 0], ring[j, 1], ring[j, 2] = p[0], p[1], p[2]
+        # a sample's distance to the vessel's axis is within the distance its point moved of
+        # the same sample's on the ring before (a distance is 1-Lipschitz): each sample's
+        # side of the threshold that this proves (1 beyond, -1 within, 0 neither)
+        for j in range(n_around):
+            side[j] = 0
+            if have_last:
+                moved = _norm(_sub(_row(ring, j), _row(last_ring, j)))
+                least[j], most[j] = least[j] - moved, most[j] + moved
+                if least[j] - widest - threshold - _SLACK_MM > 0.0:
+                    side[j] = 1
+                elif most[j] - narrowest - threshold + _SLACK_MM < 0.0:
+                    side[j] = -1
+        # round the ring: a sample is measured unless it and both its neighbours are proven
+        # on one side of the threshold (every arc from it then has fraction 0, or 1, whatever
+        # its gap): by the ring before, or beyond it by the last sample measured on this
+        # ring, less the chord between them (1-Lipschitz again)
+        anchor = -1
+        for j in range(n_around):
+            right = (j + 1) % n_around
+            if j == 0:
+                skip = side[0] != 0 and side[n_around - 1] == side[0] and side[1] == side[0]
+            else:
+                beyond = gap[j - 1] > threshold
+                reach_j = 0.0
+                if anchor >= 0:
+                    reach_j = dist - widest - threshold - _SLACK_MM
+                if beyond:
+                    skip = (side[j] == 1 or (
+                        anchor >= 0 and reach_j > ring_radius * _chord(around, anchor, j))) and (
+                        gap[0] > threshold if right == 0 else side[right] == 1 or (
+                            anchor >= 0 and reach_j > ring_radius * _chord(around, anchor,
+                                                                            right)))
+                    if skip and side[j] != 1:
+                        least[j] = dist - ring_radius * _chord(around, anchor, j) - _SLACK_MM
+                        most[j] = np.inf
+                else:
+                    skip = side[j] == -1 and (gap[0] <= threshold if right == 0
+                                              else side[right] == -1)
+            if skip:   # beyond the threshold, or within it, as its bound is
+                gap[j] = threshold + 1.0 if (side[j] == 1 if j == 0 else beyond) \
+                    else threshold - 1.0
+                continue
+            gap[j], dist = _ring_sample_gap(_row(ring, j), vessel, vessel_radius, near,
                                             candidates, balls)
+            least[j] = most[j] = dist
             anchor = j
-            j += 1
+        ring, last_ring = last_ring, ring
+        have_last = True
         for j in range(n_around):
             if gap[j] <= threshold:
                 touching[k] = True
