@@ -53,7 +53,7 @@ from mvd_sim.contact.describe_kernels import describe_contact
 from mvd_sim.contact.mesh_path import MeshSurface, mesh_regions, mesh_vessel_contacts
 from mvd_sim.contact.patch_kernels import patch_area, tube_patch
 from mvd_sim.contact.nerve_kernels import nerve_findings
-from mvd_sim.contact.region_kernels import deepest_of_runs, nerve_regions
+from mvd_sim.contact.region_kernels import nerve_regions, vessel_contact_rows
 from mvd_sim.contact.regions import (PATCH_RING_SPACING_MM, PATCH_SAMPLES_AROUND, Region,
                                      TubeSurface, VesselSurface)
 from mvd_sim.core.tube import Tube
@@ -449,25 +449,23 @@ def _vessel_contacts(scene: Scene, thresholds: SeverityThresholds) -> list[Vesse
     """Vessel-vessel contacts: per run of touching segment pairs along the first vessel (at
     most 2 apart), its pair of least gap. A branch is measured from beyond its junction with
     its trunk (:attr:`~mvd_sim.scene.scene.Scene.branch_segments`). Every pair of vessels is
-    searched in one call (:func:`_vessel_pairs`), which gives each touching segment of the
-    first vessel its nearest pair only (the run's least gap is the least of theirs)."""
+    searched, and the runs' nearest pairs found, in one call (:func:`_vessel_pairs`,
+    :func:`mvd_sim.contact.region_kernels.vessel_contact_rows`), which gives each touching
+    segment of the first vessel its nearest pair only (the run's least gap is the least of
+    theirs)."""
     vessels = list(scene.vessels.values())
     if not vessels:
         return []
     stack, asked, pair_of = _vessel_pairs(scene, vessels)
-    pair, a, b, s, t, gap = stack.nearest_near_pairs_by_tube(asked, thresholds.contact_mm)
-    if not len(pair):
-        return []
-    key = pair_of[pair]
-    deepest = deepest_of_runs(key, stack.local[a], gap)
-    on_a = stack.point(a[deepest], s[deepest]).tolist()
-    on_b = stack.point(b[deepest], t[deepest]).tolist()
+    key, gap, points = vessel_contact_rows(
+        stack.segments, stack.balls, stack.runs, stack.run_start, stack.tube_runs, asked,
+        pair_of, stack.local, float(thresholds.contact_mm))
     out = []
-    for n, point_a, point_b in zip(deepest.tolist(), on_a, on_b):
-        k, m = divmod(int(key[n]), len(vessels))
-        out.append(VesselContact(
-            vessel_a=vessels[k].name, vessel_b=vessels[m].name,
-            min_separation_mm=float(gap[n]), point_a_mm=point_a, point_b_mm=point_b))
+    for pair, least, row in zip(key.tolist(), gap.tolist(), points.tolist()):
+        k, m = divmod(pair, len(vessels))
+        out.append(_trusted(
+            VesselContact, vessel_a=vessels[k].name, vessel_b=vessels[m].name,
+            min_separation_mm=least, point_a_mm=tuple(row[:3]), point_b_mm=tuple(row[3:])))
     return out
 
 
