@@ -33,6 +33,7 @@ along its rest course, so they name the same anatomy whether or not the nerve is
 
 from __future__ import annotations
 
+import collections
 import functools
 import weakref
 from typing import Literal, TypeVar
@@ -319,12 +320,6 @@ def _contact(vessel: str, kind: str, nerve: str, gap: float, numbers: tuple, ner
         severity=severity(indentation, deviation, thresholds), cause=cause)
 
 
-@functools.cache
-def _field_defaults(model: type[BaseModel]) -> tuple[tuple[str, object], ...]:
-    """A model's fields in order, each with its default (for :func:`_trusted`)."""
-    return tuple((name, info.default) for name, info in model.model_fields.items())
-
-
 #: The index of the cisternal portion in :data:`~mvd_sim.anatomy.landmarks.SEGMENTS` (the
 #: segments before it are the root exit zone).
 _CP = SEGMENTS.index("CP")
@@ -334,14 +329,25 @@ def _trusted(model: type[_M], **fields) -> _M:
     """``model(**fields)`` without validation, for values this module computed and that
     already have the fields' types (Python ``str``, ``bool``, ``float``, tuples for
     points): what validating them would give, the same fields set, the same JSON, at a
-    fraction of the cost. Input from outside goes through the model's validation."""
-    made = model.__new__(model)
-    object.__setattr__(made, "__dict__", {name: fields.get(name, default)
-                                          for name, default in _field_defaults(model)})
-    object.__setattr__(made, "__pydantic_fields_set__", set(fields))
-    object.__setattr__(made, "__pydantic_extra__", None)
-    object.__setattr__(made, "__pydantic_private__", None)
+    fraction of the cost. A field left out takes its default (none of them mutable).
+    Input from outside goes through the model's validation."""
+    made = object.__new__(model)
+    values = _field_defaults(model).copy()   # in the fields' order, as the JSON's
+    values.update(fields)
+    _set(made, "__dict__", values)
+    _set(made, "__pydantic_fields_set__", set(fields))
+    _set(made, "__pydantic_extra__", None)
+    _set(made, "__pydantic_private__", None)
     return made
+
+
+_set = object.__setattr__
+
+
+@functools.cache
+def _field_defaults(model: type[BaseModel]) -> dict[str, object]:
+    """A model's fields in order, each with its default (for :func:`_trusted`)."""
+    return {name: info.default for name, info in model.model_fields.items()}
 
 
 #: The vessels' centerlines stacked for :func:`_nerve_regions`, kept per stack of their
@@ -503,21 +509,24 @@ def _culprits(contacts: list[Contact], vessel_contacts: list[VesselContact],
             worst[c.vessel] = c
     direct = sorted(worst.values(), key=lambda c: (-rank[c.severity], -c.indentation_mm,
                                                    c.min_separation_mm))
-    culprits = [Culprit(vessel=c.vessel, vessel_type=c.vessel_type, severity=c.severity)
-                for c in direct]
+    culprits = [_trusted(Culprit, vessel=c.vessel, vessel_type=c.vessel_type,
+                         severity=c.severity) for c in direct]
     named = {c.vessel for c in culprits}
     # worst culprit first, so a vessel pushing several is named for the worst one it pushes
     # (whatever the process's string hashing)
-    frontier = [c.vessel for c in culprits]
+    touching: dict[str, list[str]] = {}   # each vessel's, in the order they are listed
+    for vc in vessel_contacts:
+        touching.setdefault(vc.vessel_b, []).append(vc.vessel_a)
+        touching.setdefault(vc.vessel_a, []).append(vc.vessel_b)
+    frontier = collections.deque(c.vessel for c in culprits)
     while frontier:  # vessels pushing a culprit, transitively
-        pushed = frontier.pop(0)
-        for vc in vessel_contacts:
-            for me, other in ((vc.vessel_a, vc.vessel_b), (vc.vessel_b, vc.vessel_a)):
-                if other == pushed and me not in named:
-                    culprits.append(Culprit(vessel=me, vessel_type=kinds[me], severity=None,
-                                            pushes=pushed))
-                    named.add(me)
-                    frontier.append(me)
+        pushed = frontier.popleft()
+        for me in touching.get(pushed, ()):
+            if me not in named:
+                culprits.append(_trusted(Culprit, vessel=me, vessel_type=kinds[me],
+                                         severity=None, pushes=pushed))
+                named.add(me)
+                frontier.append(me)
     return culprits
 
 
