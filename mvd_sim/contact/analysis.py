@@ -298,8 +298,8 @@ def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
                     thresholds, cause)
 
 
-def _contact(vessel: str, kind: str, nerve: str, gap: float, numbers: tuple, nerve_point: Vec3,
-             vessel_point: Vec3, codes: tuple, thresholds: SeverityThresholds,
+def _contact(vessel: str, kind: str, nerve: str, gap: float, numbers: list, nerve_point: Vec3,
+             vessel_point: Vec3, codes: list, thresholds: SeverityThresholds,
              cause: str) -> Contact:
     """A contact's entry from its numbers (Python floats): ``numbers`` ``s_deep``,
     ``s_start``, ``s_end``, the deviation, the patch's area and the crossing angle's
@@ -309,15 +309,14 @@ def _contact(vessel: str, kind: str, nerve: str, gap: float, numbers: tuple, ner
     s_deep, s_start, s_end, deviation, area, cosine = numbers
     segment, central, side = codes
     indentation = max(0.0, -gap)
-    return _trusted(
-        Contact, vessel=vessel, vessel_type=kind, nerve=nerve,
-        segment=SEGMENTS[segment], in_rez=segment < _CP, central_myelin=bool(central),
-        s_start_mm=s_start, s_end_mm=s_end, s_centre_mm=0.5 * (s_start + s_end),
-        s_deepest_mm=s_deep, min_separation_mm=gap, indentation_mm=indentation,
-        deviation_mm=deviation, patch_area_mm2=area,
-        crossing_angle_deg=angle_of_cosine_deg(cosine), side=SIDES[side],
-        nerve_point_mm=nerve_point, vessel_point_mm=vessel_point,
-        severity=severity(indentation, deviation, thresholds), cause=cause)
+    return _trusted(Contact, {
+        "vessel": vessel, "vessel_type": kind, "nerve": nerve, "segment": SEGMENTS[segment],
+        "in_rez": segment < _CP, "central_myelin": bool(central), "s_start_mm": s_start,
+        "s_end_mm": s_end, "s_centre_mm": 0.5 * (s_start + s_end), "s_deepest_mm": s_deep,
+        "min_separation_mm": gap, "indentation_mm": indentation, "deviation_mm": deviation,
+        "patch_area_mm2": area, "crossing_angle_deg": angle_of_cosine_deg(cosine),
+        "side": SIDES[side], "nerve_point_mm": nerve_point, "vessel_point_mm": vessel_point,
+        "severity": severity(indentation, deviation, thresholds), "cause": cause})
 
 
 #: The index of the cisternal portion in :data:`~mvd_sim.anatomy.landmarks.SEGMENTS` (the
@@ -325,16 +324,16 @@ def _contact(vessel: str, kind: str, nerve: str, gap: float, numbers: tuple, ner
 _CP = SEGMENTS.index("CP")
 
 
-def _trusted(model: type[_M], **fields) -> _M:
+def _trusted(model: type[_M], fields: dict[str, object]) -> _M:
     """``model(**fields)`` without validation, for values this module computed and that
     already have the fields' types (Python ``str``, ``bool``, ``float``, tuples for
     points): what validating them would give, the same fields set, the same JSON, at a
-    fraction of the cost. A field left out takes its default (none of them mutable).
-    Input from outside goes through the model's validation."""
+    fraction of the cost. ``fields`` in the model's order (the JSON's); a field left out
+    takes its default (none of them mutable). Input from outside goes through the model's
+    validation."""
     made = object.__new__(model)
-    values = _field_defaults(model).copy()   # in the fields' order, as the JSON's
-    values.update(fields)
-    _set(made, "__dict__", values)
+    defaults = _field_defaults(model)
+    _set(made, "__dict__", fields if len(fields) == len(defaults) else {**defaults, **fields})
     _set(made, "__pydantic_fields_set__", set(fields))
     _set(made, "__pydantic_extra__", None)
     _set(made, "__pydantic_private__", None)
@@ -469,9 +468,10 @@ def _vessel_contacts(scene: Scene, thresholds: SeverityThresholds) -> list[Vesse
     out = []
     for pair, least, row in zip(key.tolist(), gap.tolist(), points.tolist()):
         k, m = divmod(pair, len(vessels))
-        out.append(_trusted(
-            VesselContact, vessel_a=vessels[k].name, vessel_b=vessels[m].name,
-            min_separation_mm=least, point_a_mm=tuple(row[:3]), point_b_mm=tuple(row[3:])))
+        out.append(_trusted(VesselContact, {
+            "vessel_a": vessels[k].name, "vessel_b": vessels[m].name,
+            "min_separation_mm": least, "point_a_mm": tuple(row[:3]),
+            "point_b_mm": tuple(row[3:])}))
     return out
 
 
@@ -509,8 +509,8 @@ def _culprits(contacts: list[Contact], vessel_contacts: list[VesselContact],
             worst[c.vessel] = c
     direct = sorted(worst.values(), key=lambda c: (-rank[c.severity], -c.indentation_mm,
                                                    c.min_separation_mm))
-    culprits = [_trusted(Culprit, vessel=c.vessel, vessel_type=c.vessel_type,
-                         severity=c.severity) for c in direct]
+    culprits = [_trusted(Culprit, {"vessel": c.vessel, "vessel_type": c.vessel_type,
+                                   "severity": c.severity}) for c in direct]
     named = {c.vessel for c in culprits}
     # worst culprit first, so a vessel pushing several is named for the worst one it pushes
     # (whatever the process's string hashing)
@@ -523,8 +523,8 @@ def _culprits(contacts: list[Contact], vessel_contacts: list[VesselContact],
         pushed = frontier.popleft()
         for me in touching.get(pushed, ()):
             if me not in named:
-                culprits.append(_trusted(Culprit, vessel=me, vessel_type=kinds[me],
-                                         severity=None, pushes=pushed))
+                culprits.append(_trusted(Culprit, {"vessel": me, "vessel_type": kinds[me],
+                                                   "severity": None, "pushes": pushed}))
                 named.add(me)
                 frontier.append(me)
     return culprits
@@ -647,23 +647,23 @@ def _tube_findings(scene: Scene, nerve: str, vessels: list[Tube],
         rest.s, rest.points, _landmark_bounds(scene.landmarks[nerve]), PATCH_RING_SPACING_MM,
         ring_angles(PATCH_SAMPLES_AROUND), float(thresholds.near_miss_mm),
         float(thresholds.contact_mm), float(scene.lateral[0]))
-    gaps = numbers[:, 1].tolist()
+    gaps, rows, codes = numbers[:, 1].tolist(), described.tolist(), codes.tolist()
     nearest: dict[int, int] = {}   # per vessel out of contact, its first region of least gap
     touching: set[int] = set()
-    for r, (v, gap, row, code) in enumerate(zip(owner.tolist(), gaps, described.tolist(),
-                                                codes.tolist())):
-        if gap <= thresholds.contact_mm:
+    contact_mm = thresholds.contact_mm
+    for r, (v, gap, row) in enumerate(zip(owner.tolist(), gaps, rows)):
+        if gap <= contact_mm:
             touching.add(v)
             vessel = vessels[v]
-            contacts.append(_contact(vessel.name, vessel.kind, nerve, gap, tuple(row[:6]),
-                                     tuple(row[6:9]), tuple(row[9:12]), tuple(code),
+            contacts.append(_contact(vessel.name, vessel.kind, nerve, gap, row[:6],
+                                     tuple(row[6:9]), tuple(row[9:12]), codes[r],
                                      thresholds, vessel_cause(vessel)))
         elif v not in nearest or gap < gaps[nearest[v]]:
             nearest[v] = r
     for v, r in nearest.items():
         if v not in touching:
             vessel = vessels[v]
-            at_risk.append(_trusted(
-                VesselAtRisk, vessel=vessel.name, vessel_type=vessel.kind, nerve=nerve,
-                min_separation_mm=gaps[r], s_mm=described[r, 0].item(),
-                segment=SEGMENTS[int(codes[r, 0])]))
+            at_risk.append(_trusted(VesselAtRisk, {
+                "vessel": vessel.name, "vessel_type": vessel.kind, "nerve": nerve,
+                "min_separation_mm": gaps[r], "s_mm": rows[r][0],
+                "segment": SEGMENTS[codes[r][0]]}))
