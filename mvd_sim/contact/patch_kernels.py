@@ -126,13 +126,13 @@ def tube_patch(s_mm, points, radius, segment_frames, s0, s1, ds, around, vessel,
     widest, narrowest = 0.0, np.inf
     for i in range(len(vessel_radius)):
         widest, narrowest = max(widest, vessel_radius[i]), min(narrowest, vessel_radius[i])
-    # this ring's samples and the ring before's (mm), bounds on each sample's distance to
-    # the vessel's axis (mm) and the side of the threshold they prove
-    ring, last_ring = np.empty((n_around, 3)), np.empty((n_around, 3))
+    # bounds on each sample's distance to the vessel's axis (mm), the side of the threshold
+    # they prove, and the ring before's centre, radius and nerve segment
     least, most = np.empty(n_around), np.empty(n_around)
     side = np.zeros(n_around, dtype=np.intp)
     have_last = False
-    dist = 0.0
+    dist, moved, last_radius, last_seg = 0.0, 0.0, 0.0, 0
+    last_centre = (0.0, 0.0, 0.0)
     balls = np.empty((segments, 4))    # each segment's midpoint and half-length
     for i in range(segments):
         for c in range(3):
@@ -172,16 +172,21 @@ def tube_patch(s_mm, points, radius, segment_frames, s0, s1, ds, around, vessel,
                 near[m] = i
                 candidates += 1
         normal, binormal = segment_frames[seg, 0], segment_frames[seg, 1]
-        for j in range(n_around):
-            p = _ring_point(centre, ring_radius, around, j, normal, binormal)
-            ring[j, 0], ring[j, 1], ring[j, 2] = p[0], p[1], p[2]
         # a sample's distance to the vessel's axis is within the distance its point moved of
-        # the same sample's on the ring before (a distance is 1-Lipschitz): each sample's
-        # side of the threshold that this proves (1 beyond, -1 within, 0 neither)
+        # the same sample's on the ring before (a distance is 1-Lipschitz), at most
+        # |centre moved| + |radius changed| + last radius (|normal turned| + |binormal
+        # turned|): each sample's side of the threshold that this proves (1 beyond, -1
+        # within, 0 neither)
+        if have_last:
+            moved = _norm(_sub(centre, last_centre)) + abs(ring_radius - last_radius) + (
+                last_radius * (_norm(_sub(_row(segment_frames[seg], 0),
+                                          _row(segment_frames[last_seg], 0)))
+                               + _norm(_sub(_row(segment_frames[seg], 1),
+                                            _row(segment_frames[last_seg], 1))))
+                if seg != last_seg else 0.0) + _SLACK_MM
         for j in range(n_around):
             side[j] = 0
             if have_last:
-                moved = _norm(_sub(_row(ring, j), _row(last_ring, j)))
                 least[j], most[j] = least[j] - moved, most[j] + moved
                 if least[j] - widest - threshold - _SLACK_MM > 0.0:
                     side[j] = 1
@@ -217,11 +222,12 @@ def tube_patch(s_mm, points, radius, segment_frames, s0, s1, ds, around, vessel,
                 gap[j] = threshold + 1.0 if (side[j] == 1 if j == 0 else beyond) \
                     else threshold - 1.0
                 continue
-            gap[j], dist = _ring_sample_gap(_row(ring, j), vessel, vessel_radius, near,
-                                            candidates, balls)
+            gap[j], dist = _ring_sample_gap(
+                _ring_point(centre, ring_radius, around, j, normal, binormal), vessel,
+                vessel_radius, near, candidates, balls)
             least[j] = most[j] = dist
             anchor = j
-        ring, last_ring = last_ring, ring
+        last_centre, last_radius, last_seg = centre, ring_radius, seg
         have_last = True
         for j in range(n_around):
             if gap[j] <= threshold:
