@@ -50,17 +50,27 @@ def _ring_point(centre, ring_radius, around, j, normal, binormal):
             centre[2] + ring_radius * (c * normal[2] + w * binormal[2]))
 
 
-@compiled(VEC3, _P, _V, _IDX, INT, _P)
-def _ring_sample_gap(p, vessel, vessel_radius, near, candidates, balls):
+@compiled(VEC3, _P, _V, _IDX, INT, _P, INT)
+def _ring_sample_gap(p, vessel, vessel_radius, near, candidates, balls, hint):
     """Signed gap (mm) of the sample ``p`` of a ring to the tube vessel's segments
     ``near[:candidates]`` (the lowest-numbered nearest wins a tie, as
-    :func:`mvd_sim.core.geometry.closest.point_polyline` finds it), and its distance to
-    their axis. ``balls`` holds each segment's midpoint and half-length: a segment whose
-    ball is farther from the sample than the nearest distance found is not measured (list
-    the nearest candidates first)."""
+    :func:`mvd_sim.core.geometry.closest.point_polyline` finds it), its distance to
+    their axis and the nearest segment. ``balls`` holds each segment's midpoint and
+    half-length: a segment whose ball is farther from the sample than the nearest distance
+    found is not measured (list the nearest candidates first). ``hint``, one of them (the
+    last sample's nearest) or -1, is measured first."""
     best2, best, best_i, best_u = np.inf, np.inf, 0, 0.0
+    if hint >= 0:
+        start = _row(vessel, hint)
+        d = _sub(_row(vessel, hint + 1), start)
+        v = _point_segment(p, start, d)
+        rel = _sub(p, _axpy(v, d, start))
+        best2, best_i, best_u = _dot(rel, rel), hint, v
+        best = math.sqrt(best2)
     for m in range(candidates):
         i = near[m]
+        if i == hint:
+            continue
         offset = (p[0] - balls[i, 0], p[1] - balls[i, 1], p[2] - balls[i, 2])
         reach = best + balls[i, 3] + _SLACK_MM
         if _dot(offset, offset) > reach * reach:
@@ -77,7 +87,7 @@ def _ring_sample_gap(p, vessel, vessel_radius, near, candidates, balls):
     foot = _axpy(best_u, _sub(_row(vessel, best_i + 1), start), start)
     dist = _norm(_sub(p, foot))
     return dist - (vessel_radius[best_i] + best_u * (
-        vessel_radius[best_i + 1] - vessel_radius[best_i])), dist
+        vessel_radius[best_i + 1] - vessel_radius[best_i])), dist, best_i
 
 
 @compiled(_V, _P, _V, _FRAMES, FLOAT, FLOAT, FLOAT, _P, _P, _V, FLOAT)
@@ -196,7 +206,7 @@ def tube_patch(s_mm, points, radius, segment_frames, s0, s1, ds, around, vessel,
         # on one side of the threshold (every arc from it then has fraction 0, or 1, whatever
         # its gap): by the ring before, or beyond it by the last sample measured on this
         # ring, less the chord between them (1-Lipschitz again)
-        anchor = -1
+        anchor, hint = -1, -1
         for j in range(n_around):
             right = (j + 1) % n_around
             if j == 0:
@@ -222,9 +232,9 @@ def tube_patch(s_mm, points, radius, segment_frames, s0, s1, ds, around, vessel,
                 gap[j] = threshold + 1.0 if (side[j] == 1 if j == 0 else beyond) \
                     else threshold - 1.0
                 continue
-            gap[j], dist = _ring_sample_gap(
+            gap[j], dist, hint = _ring_sample_gap(
                 _ring_point(centre, ring_radius, around, j, normal, binormal), vessel,
-                vessel_radius, near, candidates, balls)
+                vessel_radius, near, candidates, balls, hint)
             least[j] = most[j] = dist
             anchor = j
         last_centre, last_radius, last_seg = centre, ring_radius, seg
