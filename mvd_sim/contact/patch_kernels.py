@@ -9,12 +9,14 @@ It computes, sample for sample, what :func:`mvd_sim.core.geometry.rings.surface_
 same order, so the same numbers), without the arrays in between; a ring whose every sample is
 provably farther than the threshold from the vessel is not sampled (its fractions are 0, as
 they would be), a sample is measured only against the vessel segments that can be nearest
-to its ring (nearest the ring first; one whose bounding ball is farther than the nearest
-distance found is passed over), and not at all where a bound puts it and both its
-neighbours beyond the threshold (every arc from it then has fraction 0, as it would): round
-a ring, a sample's distance to the vessel's axis is at least the last measured one's less
-the chord between them (a distance is 1-Lipschitz), which passes over most of the nerve's
-far side. Scene frame, mm.
+to its ring (the last sample's nearest first, then nearest the ring first; one whose
+bounding ball is farther than the nearest distance found is passed over), and not at all
+where bounds put it and both its neighbours on one side of the threshold (every arc from it
+then has fraction 0, or 1, as it would): a distance is 1-Lipschitz, so round a ring a
+sample's distance to the vessel's axis is at least the last measured one's less the chord
+between them (which passes over most of the nerve's far side), and from one ring to the
+next it changes by at most as much as the sample's point moved (which passes over much of
+the rest, within the threshold too). Scene frame, mm.
 """
 
 from __future__ import annotations
