@@ -293,7 +293,8 @@ def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
         placed.s, placed.points, placed.radius, placed.tangents, rest.s, rest.points,
         bounds, deepest.placed_s, ring_s, touching, PATCH_RING_SPACING_MM, *at)
     return _contact(vessel.name, vessel.kind, nerve, float(deepest.gap),
-                    (s_deep, s_start, s_end, deviation, float(area), cosine),
+                    (s_deep, s_start, s_end, deviation, float(area),
+                     angle_of_cosine_deg(cosine)),
                     tuple(nerve_point), tuple(vessel_point), (segment, central, side),
                     thresholds, cause)
 
@@ -302,11 +303,11 @@ def _contact(vessel: str, kind: str, nerve: str, gap: float, numbers: list, nerv
              vessel_point: Vec3, codes: list, thresholds: SeverityThresholds,
              cause: str) -> Contact:
     """A contact's entry from its numbers (Python floats): ``numbers`` ``s_deep``,
-    ``s_start``, ``s_end``, the deviation, the patch's area and the crossing angle's
-    cosine, ``codes`` the segment's and the side's indices and whether it is centrally
+    ``s_start``, ``s_end``, the deviation, the patch's area and the crossing angle (deg),
+    ``codes`` the segment's and the side's indices and whether it is centrally
     myelinated (:func:`mvd_sim.contact.nerve_kernels.nerve_findings`). Our own numbers, of
     the fields' types: made without validating them again (:func:`_trusted`)."""
-    s_deep, s_start, s_end, deviation, area, cosine = numbers
+    s_deep, s_start, s_end, deviation, area, angle = numbers
     segment, central, side = codes
     indentation = max(0.0, -gap)
     return _trusted(Contact, {
@@ -314,7 +315,7 @@ def _contact(vessel: str, kind: str, nerve: str, gap: float, numbers: list, nerv
         "in_rez": segment < _CP, "central_myelin": bool(central), "s_start_mm": s_start,
         "s_end_mm": s_end, "s_centre_mm": 0.5 * (s_start + s_end), "s_deepest_mm": s_deep,
         "min_separation_mm": gap, "indentation_mm": indentation, "deviation_mm": deviation,
-        "patch_area_mm2": area, "crossing_angle_deg": angle_of_cosine_deg(cosine),
+        "patch_area_mm2": area, "crossing_angle_deg": angle,
         "side": SIDES[side], "nerve_point_mm": nerve_point, "vessel_point_mm": vessel_point,
         "severity": severity(indentation, deviation, thresholds), "cause": cause})
 
@@ -647,6 +648,8 @@ def _tube_findings(scene: Scene, nerve: str, vessels: list[Tube],
         rest.s, rest.points, _landmark_bounds(scene.landmarks[nerve]), PATCH_RING_SPACING_MM,
         ring_angles(PATCH_SAMPLES_AROUND), float(thresholds.near_miss_mm),
         float(thresholds.contact_mm), float(scene.lateral[0]))
+    # the crossing angles at once: numpy's arccos gives each value as it does alone
+    described[:, 5] = np.degrees(np.arccos(np.minimum(np.abs(described[:, 5]), 1.0)))
     gaps, rows, codes = numbers[:, 1].tolist(), described.tolist(), codes.tolist()
     nearest: dict[int, int] = {}   # per vessel out of contact, its first region of least gap
     touching: set[int] = set()
