@@ -85,11 +85,9 @@ def _ring_sample_gap(p, vessel, vessel_radius, near, candidates, balls, hint):
         if d2 < best2 or (d2 == best2 and i < best_i):
             best2, best_i, best_u = d2, i, v
             best = math.sqrt(d2)
-    start = _row(vessel, best_i)
-    foot = _axpy(best_u, _sub(_row(vessel, best_i + 1), start), start)
-    dist = _norm(_sub(p, foot))
-    return dist - (vessel_radius[best_i] + best_u * (
-        vessel_radius[best_i + 1] - vessel_radius[best_i])), dist, best_i
+    # the nearest distance found is the distance to its foot, computed the same way
+    return best - (vessel_radius[best_i] + best_u * (
+        vessel_radius[best_i + 1] - vessel_radius[best_i])), best, best_i
 
 
 @compiled(_V, _P, _V, _FRAMES, FLOAT, FLOAT, FLOAT, _P, _P, _V, FLOAT)
