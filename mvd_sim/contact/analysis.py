@@ -249,9 +249,10 @@ def _patch(placed: Tube, deepest: Region, contact_mm: float
     """The contact patch on the nerve (as placed) over the region's span: its rings' arc
     lengths (mm), which of them have a sample within ``contact_mm`` of the vessel, and the
     patch's area (mm^2). A tube vessel's in one compiled loop
-    (:func:`mvd_sim.contact.patch_kernels.tube_patch`; :func:`_describe` calls it with the
-    rest of the description), any other surface's by sampling the rings and asking it their
-    gaps: the same numbers."""
+    (:func:`mvd_sim.contact.patch_kernels.tube_patch`, as
+    :func:`mvd_sim.contact.nerve_kernels.nerve_findings` measures a report's), any other
+    surface's by sampling the rings and asking it their gaps (:func:`_describe`): the same
+    numbers."""
     surface = deepest.surface
     if isinstance(surface, TubeSurface):
         s, fraction, ring_area, touching = tube_patch(

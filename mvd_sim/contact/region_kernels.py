@@ -1,12 +1,14 @@
 """Compiled kernel of the regions where the vessels come near a nerve
-(:func:`mvd_sim.contact.analysis._nerve_regions` makes them
+(:func:`mvd_sim.contact.nerve_kernels.nerve_findings` describes them,
+:func:`mvd_sim.contact.analysis._nerve_regions` makes them
 :class:`~mvd_sim.contact.regions.Region` objects): the segment pairs within the near-miss
 margin, grouped into runs along each vessel, and each run's deepest point, the span of the
 nerve that can hold its patch and the stretch of the vessel that can touch it. The same
 numbers as the numpy grouping it replaces (a stable sort by vessel and segment,
 ``argmin``'s first least gap), from fewer pairs solved: only what each vessel segment's
 pairs decide (whether it is within the margin, its nearest pair, its pairs within the
-contact threshold). Scene frame, mm.
+contact threshold). And the vessel-vessel contacts' runs, each by its nearest pair
+(:func:`vessel_contact_rows`). Scene frame, mm.
 """
 
 from __future__ import annotations
