@@ -57,7 +57,7 @@ def _ring_sample_gap(p, vessel, vessel_radius, near, candidates, balls, hint):
     """Signed gap (mm) of the sample ``p`` of a ring to the tube vessel's segments
     ``near[:candidates]`` (the lowest-numbered nearest wins a tie, as
     :func:`mvd_sim.core.geometry.closest.point_polyline` finds it), its distance to
-    their axis and the nearest segment. ``balls`` holds each segment's midpoint and
+    their axis, the nearest segment and the foot's parameter on it. ``balls`` holds each segment's midpoint and
     half-length: a segment whose ball is farther from the sample than the nearest distance
     found is not measured (list the nearest candidates first). ``hint``, one of them (the
     last sample's nearest) or -1, is measured first."""
@@ -87,7 +87,7 @@ def _ring_sample_gap(p, vessel, vessel_radius, near, candidates, balls, hint):
             best = math.sqrt(d2)
     # the nearest distance found is the distance to its foot, computed the same way
     return best - (vessel_radius[best_i] + best_u * (
-        vessel_radius[best_i + 1] - vessel_radius[best_i])), best, best_i
+        vessel_radius[best_i + 1] - vessel_radius[best_i])), best, best_i, best_u
 
 
 @compiled(_V, _P, _V, _FRAMES, FLOAT, FLOAT, FLOAT, _P, _P, _V, FLOAT)
@@ -142,7 +142,7 @@ def tube_patch(s_mm, points, radius, segment_frames, s0, s1, ds, around, vessel,
     side = np.zeros(n_around, dtype=np.intp)
     have_last = False
     dist, moved, last_radius, last_seg = 0.0, 0.0, 0.0, 0
-    last_centre = (0.0, 0.0, 0.0)
+    last_centre = foot = (0.0, 0.0, 0.0)
     balls = np.empty((segments, 4))    # each segment's midpoint and half-length
     for i in range(segments):
         for c in range(3):
@@ -225,16 +225,29 @@ def tube_patch(s_mm, points, radius, segment_frames, s0, s1, ds, around, vessel,
                     if skip and side[j] != 1:
                         least[j] = dist - ring_radius * _chord(around, anchor, j) - _SLACK_MM
                         most[j] = np.inf
-                else:
-                    skip = side[j] == -1 and (gap[0] <= threshold if right == 0
-                                              else side[right] == -1)
+                else:   # within it: proven so by the ring before, or by the distance to
+                    # the last measured sample's foot (a point of the vessel's axis, so at
+                    # least the sample's distance to the axis)
+                    up = np.inf
+                    if side[j] != -1 and anchor >= 0:
+                        up = _norm(_sub(_ring_point(centre, ring_radius, around, j, normal,
+                                                    binormal), foot)) + _SLACK_MM
+                    skip = (side[j] == -1 or up - narrowest < threshold) and (
+                        gap[0] <= threshold if right == 0 else side[right] == -1 or (
+                            anchor >= 0 and _norm(_sub(_ring_point(
+                                centre, ring_radius, around, right, normal, binormal),
+                                foot)) + _SLACK_MM - narrowest < threshold))
+                    if skip and side[j] != -1:
+                        least[j], most[j] = 0.0, up
             if skip:   # beyond the threshold, or within it, as its bound is
                 gap[j] = threshold + 1.0 if (side[j] == 1 if j == 0 else beyond) \
                     else threshold - 1.0
                 continue
-            gap[j], dist, hint = _ring_sample_gap(
+            gap[j], dist, hint, u_foot = _ring_sample_gap(
                 _ring_point(centre, ring_radius, around, j, normal, binormal), vessel,
                 vessel_radius, near, candidates, balls, hint)
+            foot = _axpy(u_foot, _sub(_row(vessel, hint + 1), _row(vessel, hint)),
+                         _row(vessel, hint))
             least[j] = most[j] = dist
             anchor = j
         last_centre, last_radius, last_seg = centre, ring_radius, seg
