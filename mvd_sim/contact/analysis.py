@@ -33,9 +33,10 @@ along its rest course, so they name the same anatomy whether or not the nerve is
 
 from __future__ import annotations
 
+import collections
 import functools
 import weakref
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -49,10 +50,11 @@ from mvd_sim.core.labels import DEFAULT_THRESHOLDS, SEVERITIES, SeverityThreshol
     severity
 from mvd_sim.contact.causes import (SECONDARY_CAUSES, LesionSurface,
                                    lesion_vessel_touches, vessel_cause)
-from mvd_sim.contact.describe_kernels import describe_contact, describe_tube_contact
+from mvd_sim.contact.describe_kernels import describe_contact
 from mvd_sim.contact.mesh_path import MeshSurface, mesh_regions, mesh_vessel_contacts
 from mvd_sim.contact.patch_kernels import patch_area, tube_patch
-from mvd_sim.contact.region_kernels import deepest_of_runs, nerve_regions
+from mvd_sim.contact.nerve_kernels import nerve_findings
+from mvd_sim.contact.region_kernels import nerve_regions, vessel_contact_rows
 from mvd_sim.contact.regions import (PATCH_RING_SPACING_MM, PATCH_SAMPLES_AROUND, Region,
                                      TubeSurface, VesselSurface)
 from mvd_sim.core.tube import Tube
@@ -68,6 +70,9 @@ Vec3 = tuple[float, float, float]
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+_M = TypeVar("_M", bound=_Model)
 
 
 class Contact(_Model):
@@ -244,9 +249,10 @@ def _patch(placed: Tube, deepest: Region, contact_mm: float
     """The contact patch on the nerve (as placed) over the region's span: its rings' arc
     lengths (mm), which of them have a sample within ``contact_mm`` of the vessel, and the
     patch's area (mm^2). A tube vessel's in one compiled loop
-    (:func:`mvd_sim.contact.patch_kernels.tube_patch`; :func:`_describe` calls it with the
-    rest of the description), any other surface's by sampling the rings and asking it their
-    gaps: the same numbers."""
+    (:func:`mvd_sim.contact.patch_kernels.tube_patch`, as
+    :func:`mvd_sim.contact.nerve_kernels.nerve_findings` measures a report's), any other
+    surface's by sampling the rings and asking it their gaps (:func:`_describe`): the same
+    numbers."""
     surface = deepest.surface
     if isinstance(surface, TubeSurface):
         s, fraction, ring_area, touching = tube_patch(
@@ -282,30 +288,67 @@ def _describe(scene: Scene, nerve: str, vessel: VesselSurface, deepest: Region,
     # Python floats, not numpy scalars: the kernel's arguments are typed faster
     at = (tuple(deepest.nerve_centre.tolist()), tuple(deepest.vessel_centre.tolist()),
           tuple(deepest.vessel_axis.tolist()), deepest.gap, float(scene.lateral[0]))
-    surface = deepest.surface
-    if isinstance(surface, TubeSurface):
-        area, numbers = describe_tube_contact(
-            placed.s, placed.points, placed.radius, placed.segment_frames, placed.tangents,
-            rest.s, rest.points, bounds, deepest.placed_s, *deepest.span,
-            PATCH_RING_SPACING_MM, ring_angles(PATCH_SAMPLES_AROUND), surface.points,
-            surface.radius, thresholds.contact_mm, *at)
-    else:
-        ring_s, touching, area = _patch(placed, deepest, thresholds.contact_mm)
-        numbers = describe_contact(
-            placed.s, placed.points, placed.radius, placed.tangents, rest.s, rest.points,
-            bounds, deepest.placed_s, ring_s, touching, PATCH_RING_SPACING_MM, *at)
+    ring_s, touching, area = _patch(placed, deepest, thresholds.contact_mm)
     (s_deep, s_start, s_end, deviation, segment, central, side, cosine, nerve_point,
-     vessel_point) = numbers
-    indentation = max(0.0, -deepest.gap)
-    return Contact(
-        vessel=vessel.name, vessel_type=vessel.kind, nerve=nerve,
-        segment=SEGMENTS[segment], in_rez=segment < SEGMENTS.index("CP"),
-        central_myelin=central, s_start_mm=s_start, s_end_mm=s_end,
-        s_centre_mm=0.5 * (s_start + s_end), s_deepest_mm=s_deep,
-        min_separation_mm=deepest.gap, indentation_mm=indentation, deviation_mm=deviation,
-        patch_area_mm2=area, crossing_angle_deg=angle_of_cosine_deg(cosine),
-        side=SIDES[side], nerve_point_mm=nerve_point, vessel_point_mm=vessel_point,
-        severity=severity(indentation, deviation, thresholds), cause=cause)
+     vessel_point) = describe_contact(
+        placed.s, placed.points, placed.radius, placed.tangents, rest.s, rest.points,
+        bounds, deepest.placed_s, ring_s, touching, PATCH_RING_SPACING_MM, *at)
+    return _contact(vessel.name, vessel.kind, nerve, float(deepest.gap),
+                    (s_deep, s_start, s_end, deviation, float(area),
+                     angle_of_cosine_deg(cosine)),
+                    tuple(nerve_point), tuple(vessel_point), (segment, central, side),
+                    thresholds, cause)
+
+
+def _contact(vessel: str, kind: str, nerve: str, gap: float, numbers: list, nerve_point: Vec3,
+             vessel_point: Vec3, codes: list, thresholds: SeverityThresholds,
+             cause: str) -> Contact:
+    """A contact's entry from its numbers (Python floats): ``numbers`` ``s_deep``,
+    ``s_start``, ``s_end``, the deviation, the patch's area and the crossing angle (deg),
+    ``codes`` the segment's and the side's indices and whether it is centrally
+    myelinated (:func:`mvd_sim.contact.nerve_kernels.nerve_findings`). Our own numbers, of
+    the fields' types: made without validating them again (:func:`_trusted`)."""
+    s_deep, s_start, s_end, deviation, area, angle = numbers
+    segment, central, side = codes
+    indentation = max(0.0, -gap)
+    return _trusted(Contact, {
+        "vessel": vessel, "vessel_type": kind, "nerve": nerve, "segment": SEGMENTS[segment],
+        "in_rez": segment < _CP, "central_myelin": bool(central), "s_start_mm": s_start,
+        "s_end_mm": s_end, "s_centre_mm": 0.5 * (s_start + s_end), "s_deepest_mm": s_deep,
+        "min_separation_mm": gap, "indentation_mm": indentation, "deviation_mm": deviation,
+        "patch_area_mm2": area, "crossing_angle_deg": angle,
+        "side": SIDES[side], "nerve_point_mm": nerve_point, "vessel_point_mm": vessel_point,
+        "severity": severity(indentation, deviation, thresholds), "cause": cause})
+
+
+#: The index of the cisternal portion in :data:`~mvd_sim.anatomy.landmarks.SEGMENTS` (the
+#: segments before it are the root exit zone).
+_CP = SEGMENTS.index("CP")
+
+
+def _trusted(model: type[_M], fields: dict[str, object]) -> _M:
+    """``model(**fields)`` without validation, for values this module computed and that
+    already have the fields' types (Python ``str``, ``bool``, ``float``, tuples for
+    points): what validating them would give, the same fields set, the same JSON, at a
+    fraction of the cost. ``fields`` in the model's order (the JSON's); a field left out
+    takes its default (none of them mutable). Input from outside goes through the model's
+    validation."""
+    made = object.__new__(model)
+    defaults = _field_defaults(model)
+    _set(made, "__dict__", fields if len(fields) == len(defaults) else {**defaults, **fields})
+    _set(made, "__pydantic_fields_set__", set(fields))
+    _set(made, "__pydantic_extra__", None)
+    _set(made, "__pydantic_private__", None)
+    return made
+
+
+_set = object.__setattr__
+
+
+@functools.cache
+def _field_defaults(model: type[BaseModel]) -> dict[str, object]:
+    """A model's fields in order, each with its default (for :func:`_trusted`)."""
+    return {name: info.default for name, info in model.model_fields.items()}
 
 
 #: The vessels' centerlines stacked for :func:`_nerve_regions`, kept per stack of their
@@ -314,15 +357,16 @@ _CENTERLINES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _stacked_centerlines(segments: SegmentSet, vessels: list[Tube]
-                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The vessels' points, vertex tangents and arc lengths stacked, and where each vessel's
-    start (``(vessels + 1,)``), kept with ``segments``, their stacked segments."""
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The vessels' points, vertex tangents, arc lengths and radii stacked, and where each
+    vessel's start (``(vessels + 1,)``), kept with ``segments``, their stacked segments."""
     found = _CENTERLINES.get(segments)
     if found is None or found[0] != [id(v) for v in vessels]:
         found = ([id(v) for v in vessels], (
             np.concatenate([v.points for v in vessels]),
             np.concatenate([v.tangents for v in vessels]),
             np.concatenate([v.s for v in vessels]),
+            np.concatenate([v.radius for v in vessels]),
             np.cumsum([0] + [len(v.points) for v in vessels])))
         _CENTERLINES[segments] = found
     return found[1]
@@ -341,10 +385,11 @@ def _nerve_regions(nerve: Tube, vessels: list[Tube], segments: SegmentSet, margi
     (:func:`mvd_sim.contact.region_kernels.nerve_regions`).
     """
     mine = nerve.segments
+    points, tangents, s, _, start = _stacked_centerlines(segments, vessels)
     owner, numbers, keep = nerve_regions(
         mine.segments, mine.balls, mine.runs, mine.run_start, mine.arc0, mine.half,
         segments.segments, segments.balls, segments.runs, segments.run_start, segments.owner,
-        segments.local, segments.arc0, segments.half, *_stacked_centerlines(segments, vessels),
+        segments.local, segments.arc0, segments.half, points, tangents, s, start,
         float(margin), float(contact_mm))
     out: list[list[Region]] = [[] for _ in vessels]
     for v, row, (start, stop) in zip(owner.tolist(), numbers, keep.tolist()):
@@ -411,25 +456,24 @@ def _vessel_contacts(scene: Scene, thresholds: SeverityThresholds) -> list[Vesse
     """Vessel-vessel contacts: per run of touching segment pairs along the first vessel (at
     most 2 apart), its pair of least gap. A branch is measured from beyond its junction with
     its trunk (:attr:`~mvd_sim.scene.scene.Scene.branch_segments`). Every pair of vessels is
-    searched in one call (:func:`_vessel_pairs`), which gives each touching segment of the
-    first vessel its nearest pair only (the run's least gap is the least of theirs)."""
+    searched, and the runs' nearest pairs found, in one call (:func:`_vessel_pairs`,
+    :func:`mvd_sim.contact.region_kernels.vessel_contact_rows`), which gives each touching
+    segment of the first vessel its nearest pair only (the run's least gap is the least of
+    theirs)."""
     vessels = list(scene.vessels.values())
     if not vessels:
         return []
     stack, asked, pair_of = _vessel_pairs(scene, vessels)
-    pair, a, b, s, t, gap = stack.nearest_near_pairs_by_tube(asked, thresholds.contact_mm)
-    if not len(pair):
-        return []
-    key = pair_of[pair]
-    deepest = deepest_of_runs(key, stack.local[a], gap)
-    on_a = stack.point(a[deepest], s[deepest]).tolist()
-    on_b = stack.point(b[deepest], t[deepest]).tolist()
+    key, gap, points = vessel_contact_rows(
+        stack.segments, stack.balls, stack.runs, stack.run_start, stack.tube_runs, asked,
+        pair_of, stack.local, float(thresholds.contact_mm))
     out = []
-    for n, point_a, point_b in zip(deepest.tolist(), on_a, on_b):
-        k, m = divmod(int(key[n]), len(vessels))
-        out.append(VesselContact(
-            vessel_a=vessels[k].name, vessel_b=vessels[m].name,
-            min_separation_mm=float(gap[n]), point_a_mm=point_a, point_b_mm=point_b))
+    for pair, least, row in zip(key.tolist(), gap.tolist(), points.tolist()):
+        k, m = divmod(pair, len(vessels))
+        out.append(_trusted(VesselContact, {
+            "vessel_a": vessels[k].name, "vessel_b": vessels[m].name,
+            "min_separation_mm": least, "point_a_mm": tuple(row[:3]),
+            "point_b_mm": tuple(row[3:])}))
     return out
 
 
@@ -467,21 +511,24 @@ def _culprits(contacts: list[Contact], vessel_contacts: list[VesselContact],
             worst[c.vessel] = c
     direct = sorted(worst.values(), key=lambda c: (-rank[c.severity], -c.indentation_mm,
                                                    c.min_separation_mm))
-    culprits = [Culprit(vessel=c.vessel, vessel_type=c.vessel_type, severity=c.severity)
-                for c in direct]
+    culprits = [_trusted(Culprit, {"vessel": c.vessel, "vessel_type": c.vessel_type,
+                                   "severity": c.severity}) for c in direct]
     named = {c.vessel for c in culprits}
     # worst culprit first, so a vessel pushing several is named for the worst one it pushes
     # (whatever the process's string hashing)
-    frontier = [c.vessel for c in culprits]
+    touching: dict[str, list[str]] = {}   # each vessel's, in the order they are listed
+    for vc in vessel_contacts:
+        touching.setdefault(vc.vessel_b, []).append(vc.vessel_a)
+        touching.setdefault(vc.vessel_a, []).append(vc.vessel_b)
+    frontier = collections.deque(c.vessel for c in culprits)
     while frontier:  # vessels pushing a culprit, transitively
-        pushed = frontier.pop(0)
-        for vc in vessel_contacts:
-            for me, other in ((vc.vessel_a, vc.vessel_b), (vc.vessel_b, vc.vessel_a)):
-                if other == pushed and me not in named:
-                    culprits.append(Culprit(vessel=me, vessel_type=kinds[me], severity=None,
-                                            pushes=pushed))
-                    named.add(me)
-                    frontier.append(me)
+        pushed = frontier.popleft()
+        for me in touching.get(pushed, ()):
+            if me not in named:
+                culprits.append(_trusted(Culprit, {"vessel": me, "vessel_type": kinds[me],
+                                                   "severity": None, "pushes": pushed}))
+                named.add(me)
+                frontier.append(me)
     return culprits
 
 
@@ -526,12 +573,7 @@ def analyze(scene: Scene,
     lesions = [LesionSurface(lesion) for lesion in scene.lesions.values()]
     for nerve_name, nerve in scene.nerves.items():
         if vessels:
-            found = _nerve_regions(nerve, vessels, scene.vessel_segments,
-                                   thresholds.near_miss_mm, thresholds.contact_mm)
-            for vessel, regions in zip(vessels, found):
-                if regions:   # a vessel beyond the near-miss margin has nothing to collect
-                    _collect(scene, nerve_name, vessel, regions, thresholds, contacts,
-                             at_risk, vessel_cause(vessel))
+            _tube_findings(scene, nerve_name, vessels, thresholds, contacts, at_risk)
         for surface in meshes:
             found = mesh_regions(nerve, surface, thresholds.near_miss_mm)
             _collect(scene, nerve_name, surface, found, thresholds, contacts, at_risk)
@@ -587,3 +629,45 @@ def _collect(scene: Scene, nerve: str, vessel: VesselSurface | Tube, regions: li
             vessel=vessel.name, vessel_type=vessel.kind, nerve=nerve,
             min_separation_mm=nearest.gap, s_mm=s,
             segment=scene.landmarks[nerve].segment_at(s)))
+
+
+def _tube_findings(scene: Scene, nerve: str, vessels: list[Tube],
+                   thresholds: SeverityThresholds, contacts: list, at_risk: list) -> None:
+    """The tube vessels' contacts with a nerve, and a vessel-at-risk entry for each vessel
+    within the near-miss margin that touches it nowhere (its nearest region's): regions,
+    patches and descriptions in one compiled call
+    (:func:`mvd_sim.contact.nerve_kernels.nerve_findings`), the entries made from its
+    numbers as :func:`_nerve_regions` and :func:`_describe` would make them."""
+    placed, rest, segments = scene.nerves[nerve], scene.rest_nerves[nerve], \
+        scene.nerves[nerve].segments
+    stack = scene.vessel_segments
+    owner, numbers, described, codes = nerve_findings(
+        segments.segments, segments.balls, segments.runs, segments.run_start, segments.arc0,
+        segments.half, stack.segments, stack.balls, stack.runs, stack.run_start, stack.owner,
+        stack.local, stack.arc0, stack.half, *_stacked_centerlines(stack, vessels),
+        placed.s, placed.points, placed.radius, placed.segment_frames, placed.tangents,
+        rest.s, rest.points, _landmark_bounds(scene.landmarks[nerve]), PATCH_RING_SPACING_MM,
+        ring_angles(PATCH_SAMPLES_AROUND), float(thresholds.near_miss_mm),
+        float(thresholds.contact_mm), float(scene.lateral[0]))
+    # the crossing angles at once: numpy's arccos gives each value as it does alone
+    described[:, 5] = np.degrees(np.arccos(np.minimum(np.abs(described[:, 5]), 1.0)))
+    gaps, rows, codes = numbers[:, 1].tolist(), described.tolist(), codes.tolist()
+    nearest: dict[int, int] = {}   # per vessel out of contact, its first region of least gap
+    touching: set[int] = set()
+    contact_mm = thresholds.contact_mm
+    for r, (v, gap, row) in enumerate(zip(owner.tolist(), gaps, rows)):
+        if gap <= contact_mm:
+            touching.add(v)
+            vessel = vessels[v]
+            contacts.append(_contact(vessel.name, vessel.kind, nerve, gap, row[:6],
+                                     tuple(row[6:9]), tuple(row[9:12]), codes[r],
+                                     thresholds, vessel_cause(vessel)))
+        elif v not in nearest or gap < gaps[nearest[v]]:
+            nearest[v] = r
+    for v, r in nearest.items():
+        if v not in touching:
+            vessel = vessels[v]
+            at_risk.append(_trusted(VesselAtRisk, {
+                "vessel": vessel.name, "vessel_type": vessel.kind, "nerve": nerve,
+                "min_separation_mm": gaps[r], "s_mm": rows[r][0],
+                "segment": SEGMENTS[codes[r][0]]}))

@@ -1,7 +1,9 @@
 """Compiled kernel of a contact's description around its deepest point: where it lies along
 the nerve at rest, how far the vessel has deviated the nerve, the side it presses from and
-the surface points (:func:`mvd_sim.contact.analysis._describe` builds the report's fields
-from it).
+the surface points (:func:`mvd_sim.contact.nerve_kernels.nerve_findings` calls it for each
+of a nerve's contacts with a tube vessel, :func:`mvd_sim.contact.analysis._describe` for one
+with a mesh or a lesion; :func:`mvd_sim.contact.analysis._contact` builds the report's
+fields from it).
 
 It computes what the numpy calls it replaces computed, to the bit, on this VM's numpy and
 OpenBLAS: ``np.interp``'s arithmetic, and the three-term dot products as each numpy call
@@ -18,11 +20,10 @@ import numpy as np
 from numba import types
 from numba.extending import intrinsic
 
-from mvd_sim.contact.patch_kernels import patch_area, tube_patch
 from mvd_sim.core.compiled import FLOAT, VEC3, array, compiled
 from mvd_sim.core.geometry.curve import point_at_kernel, segment_tangent
 
-__all__ = ["describe_contact", "describe_tube_contact", "ddot3", "dgemv3", "einsum_dot3",
+__all__ = ["describe_contact", "ddot3", "dgemv3", "einsum_dot3",
            "interp", "smooth_tangent"]
 
 _P, _V = array(2, contiguous=True), array(1, contiguous=True)
@@ -198,21 +199,3 @@ def describe_contact(s, points, radius, tangents, rest_s, rest_points, landmarks
                     nerve_centre[2] + reach * unit[2])
     return (s_deep, s_start, s_end, deviation, segment, s_deep < landmarks[3], side,
             ddot3(tangent, vessel_axis), nerve_point, vessel_point)
-
-
-@compiled(_V, _P, _V, array(3, contiguous=True), _P, _V, _P, _V, FLOAT, FLOAT, FLOAT, FLOAT,
-          _P, _P, _V, FLOAT, VEC3, VEC3, VEC3, FLOAT, FLOAT)
-def describe_tube_contact(s, points, radius, segment_frames, tangents, rest_s, rest_points,
-                          landmarks, placed_s, s0, s1, spacing, around, vessel, vessel_radius,
-                          contact_mm, nerve_centre, vessel_centre, vessel_axis, gap, lateral):
-    """A tube vessel's contact in one call: its patch over the nerve's arc interval
-    ``s0``-``s1`` (:func:`mvd_sim.contact.patch_kernels.tube_patch` with rings ``spacing``
-    apart sampled at ``around``, against the vessel's stretch ``vessel``, ``vessel_radius``,
-    within ``contact_mm``), its area (:func:`mvd_sim.contact.patch_kernels.patch_area`) and
-    :func:`describe_contact`'s numbers: returns the area (mm^2), then those."""
-    ring_s, fraction, ring_area, touching = tube_patch(
-        s, points, radius, segment_frames, s0, s1, spacing, around, vessel, vessel_radius,
-        contact_mm)
-    return patch_area(fraction, ring_area), describe_contact(
-        s, points, radius, tangents, rest_s, rest_points, landmarks, placed_s, ring_s,
-        touching, spacing, nerve_centre, vessel_centre, vessel_axis, gap, lateral)

@@ -9,12 +9,14 @@ It computes, sample for sample, what :func:`mvd_sim.core.geometry.rings.surface_
 same order, so the same numbers), without the arrays in between; a ring whose every sample is
 provably farther than the threshold from the vessel is not sampled (its fractions are 0, as
 they would be), a sample is measured only against the vessel segments that can be nearest
-to its ring (nearest the ring first; one whose bounding ball is farther than the nearest
-distance found is passed over), and not at all where a bound puts it and both its
-neighbours beyond the threshold (every arc from it then has fraction 0, as it would): round
-a ring, a sample's distance to the vessel's axis is at least the last measured one's less
-the chord between them (a distance is 1-Lipschitz), which passes over most of the nerve's
-far side. Scene frame, mm.
+to its ring (the last sample's nearest first, then nearest the ring first; one whose
+bounding ball is farther than the nearest distance found is passed over), and not at all
+where bounds put it and both its neighbours on one side of the threshold (every arc from it
+then has fraction 0, or 1, as it would): a distance is 1-Lipschitz, so round a ring a
+sample's distance to the vessel's axis is at least the last measured one's less the chord
+between them (which passes over most of the nerve's far side), and from one ring to the
+next it changes by at most as much as the sample's point moved (which passes over much of
+the rest, within the threshold too). Scene frame, mm.
 """
 
 from __future__ import annotations
@@ -41,22 +43,36 @@ def _chord(around, j, k):
     return math.sqrt((around[k, 0] - around[j, 0]) ** 2 + (around[k, 1] - around[j, 1]) ** 2)
 
 
-@compiled(VEC3, FLOAT, _P, INT, _V, _V, _P, _V, _IDX, INT, _P)
-def _ring_sample_gap(centre, ring_radius, around, j, normal, binormal, vessel, vessel_radius,
-                     near, candidates, balls):
-    """Signed gap (mm) of sample ``j`` of a ring to the tube vessel's segments
-    ``near[:candidates]`` (the lowest-numbered nearest wins a tie, as
-    :func:`mvd_sim.core.geometry.closest.point_polyline` finds it), and its distance to
-    their axis. ``balls`` holds each segment's midpoint and half-length: a segment whose
-    ball is farther from the sample than the nearest distance found is not measured (list
-    the nearest candidates first)."""
+@compiled(VEC3, FLOAT, _P, INT, _V, _V)
+def _ring_point(centre, ring_radius, around, j, normal, binormal):
+    """Sample ``j`` of a ring (mm): ``centre + ring_radius (cos normal + sin binormal)``."""
     c, w = around[j, 0], around[j, 1]
-    p = (centre[0] + ring_radius * (c * normal[0] + w * binormal[0]),
-         centre[1] + ring_radius * (c * normal[1] + w * binormal[1]),
-         centre[2] + ring_radius * (c * normal[2] + w * binormal[2]))
+    return (centre[0] + ring_radius * (c * normal[0] + w * binormal[0]),
+            centre[1] + ring_radius * (c * normal[1] + w * binormal[1]),
+            centre[2] + ring_radius * (c * normal[2] + w * binormal[2]))
+
+
+@compiled(VEC3, _P, _V, _IDX, INT, _P, INT)
+def _ring_sample_gap(p, vessel, vessel_radius, near, candidates, balls, hint):
+    """Signed gap (mm) of the sample ``p`` of a ring to the tube vessel's segments
+    ``near[:candidates]`` (the lowest-numbered nearest wins a tie, as
+    :func:`mvd_sim.core.geometry.closest.point_polyline` finds it), its distance to
+    their axis, the nearest segment and the foot's parameter on it. ``balls`` holds each segment's midpoint and
+    half-length: a segment whose ball is farther from the sample than the nearest distance
+    found is not measured (list the nearest candidates first). ``hint``, one of them (the
+    last sample's nearest) or -1, is measured first."""
     best2, best, best_i, best_u = np.inf, np.inf, 0, 0.0
+    if hint >= 0:
+        start = _row(vessel, hint)
+        d = _sub(_row(vessel, hint + 1), start)
+        v = _point_segment(p, start, d)
+        rel = _sub(p, _axpy(v, d, start))
+        best2, best_i, best_u = _dot(rel, rel), hint, v
+        best = math.sqrt(best2)
     for m in range(candidates):
         i = near[m]
+        if i == hint:
+            continue
         offset = (p[0] - balls[i, 0], p[1] - balls[i, 1], p[2] - balls[i, 2])
         reach = best + balls[i, 3] + _SLACK_MM
         if _dot(offset, offset) > reach * reach:
@@ -69,11 +85,9 @@ def _ring_sample_gap(centre, ring_radius, around, j, normal, binormal, vessel, v
         if d2 < best2 or (d2 == best2 and i < best_i):
             best2, best_i, best_u = d2, i, v
             best = math.sqrt(d2)
-    start = _row(vessel, best_i)
-    foot = _axpy(best_u, _sub(_row(vessel, best_i + 1), start), start)
-    dist = _norm(_sub(p, foot))
-    return dist - (vessel_radius[best_i] + best_u * (
-        vessel_radius[best_i + 1] - vessel_radius[best_i])), dist
+    # the nearest distance found is the distance to its foot, computed the same way
+    return best - (vessel_radius[best_i] + best_u * (
+        vessel_radius[best_i + 1] - vessel_radius[best_i])), best, best_i, best_u
 
 
 @compiled(_V, _P, _V, _FRAMES, FLOAT, FLOAT, FLOAT, _P, _P, _V, FLOAT)
@@ -119,9 +133,16 @@ def tube_patch(s_mm, points, radius, segment_frames, s0, s1, ds, around, vessel,
     segments = len(vessel) - 1
     reach = np.empty(segments)      # distance from a ring's centre to each vessel segment
     near = np.empty(segments, dtype=np.intp)
-    widest = 0.0
+    widest, narrowest = 0.0, np.inf
     for i in range(len(vessel_radius)):
-        widest = max(widest, vessel_radius[i])
+        widest, narrowest = max(widest, vessel_radius[i]), min(narrowest, vessel_radius[i])
+    # bounds on each sample's distance to the vessel's axis (mm), the side of the threshold
+    # they prove, and the ring before's centre, radius and nerve segment
+    least, most = np.empty(n_around), np.empty(n_around)
+    side = np.zeros(n_around, dtype=np.intp)
+    have_last = False
+    dist, moved, last_radius, last_seg = 0.0, 0.0, 0.0, 0
+    last_centre = foot = (0.0, 0.0, 0.0)
     balls = np.empty((segments, 4))    # each segment's midpoint and half-length
     for i in range(segments):
         for c in range(3):
@@ -149,6 +170,7 @@ def tube_patch(s_mm, points, radius, segment_frames, s0, s1, ds, around, vessel,
             reach[i] = _norm(_sub(centre, _axpy(_point_segment(centre, start, d), d, start)))
             closest = min(closest, reach[i])
         if closest - ring_radius - widest > threshold:
+            have_last = False
             continue
         candidates = 0
         for i in range(segments):   # nearest the centre first (insertion sort)
@@ -160,29 +182,76 @@ def tube_patch(s_mm, points, radius, segment_frames, s0, s1, ds, around, vessel,
                 near[m] = i
                 candidates += 1
         normal, binormal = segment_frames[seg, 0], segment_frames[seg, 1]
-        # round the ring: a sample's distance to the candidates is at least an exact one's
-        # less the chord between them (a distance is 1-Lipschitz); a sample whose bound and
-        # both neighbours' keep it beyond the threshold is not measured (its arcs have
-        # fraction 0 whatever its gap), the next one is
-        anchor = 0
-        gap[0], dist = _ring_sample_gap(centre, ring_radius, around, 0, normal, binormal,
-                                        vessel, vessel_radius, near, candidates, balls)
-        j = 1
-        while j < n_around:
-            if gap[anchor] > threshold:
-                low = dist - widest - threshold - _SLACK_MM
-                while j < n_around and low > ring_radius * _chord(around, anchor, j) and (
-                        gap[0] > threshold if j + 1 == n_around
-                        else low > ring_radius * _chord(around, anchor, j + 1)):
-                    gap[j] = threshold + 1.0   # beyond it, as its bound is
-                    j += 1
-            if j == n_around:
-                break
-            gap[j], dist = _ring_sample_gap(centre, ring_radius, around, j, normal,
-                                            binormal, vessel, vessel_radius, near,
-                                            candidates, balls)
+        # a sample's distance to the vessel's axis is within the distance its point moved of
+        # the same sample's on the ring before (a distance is 1-Lipschitz), at most
+        # |centre moved| + |radius changed| + last radius (|normal turned| + |binormal
+        # turned|): each sample's side of the threshold that this proves (1 beyond, -1
+        # within, 0 neither)
+        if have_last:
+            moved = _norm(_sub(centre, last_centre)) + abs(ring_radius - last_radius) + (
+                last_radius * (_norm(_sub(_row(segment_frames[seg], 0),
+                                          _row(segment_frames[last_seg], 0)))
+                               + _norm(_sub(_row(segment_frames[seg], 1),
+                                            _row(segment_frames[last_seg], 1))))
+                if seg != last_seg else 0.0) + _SLACK_MM
+        for j in range(n_around):
+            side[j] = 0
+            if have_last:
+                least[j], most[j] = least[j] - moved, most[j] + moved
+                if least[j] - widest - threshold - _SLACK_MM > 0.0:
+                    side[j] = 1
+                elif most[j] - narrowest - threshold + _SLACK_MM < 0.0:
+                    side[j] = -1
+        # round the ring: a sample is measured unless it and both its neighbours are proven
+        # on one side of the threshold (every arc from it then has fraction 0, or 1, whatever
+        # its gap): by the ring before, or beyond it by the last sample measured on this
+        # ring, less the chord between them (1-Lipschitz again)
+        anchor, hint = -1, -1
+        for j in range(n_around):
+            right = (j + 1) % n_around
+            if j == 0:
+                skip = side[0] != 0 and side[n_around - 1] == side[0] and side[1] == side[0]
+            else:
+                beyond = gap[j - 1] > threshold
+                reach_j = 0.0
+                if anchor >= 0:
+                    reach_j = dist - widest - threshold - _SLACK_MM
+                if beyond:
+                    skip = (side[j] == 1 or (
+                        anchor >= 0 and reach_j > ring_radius * _chord(around, anchor, j))) and (
+                        gap[0] > threshold if right == 0 else side[right] == 1 or (
+                            anchor >= 0 and reach_j > ring_radius * _chord(around, anchor,
+                                                                            right)))
+                    if skip and side[j] != 1:
+                        least[j] = dist - ring_radius * _chord(around, anchor, j) - _SLACK_MM
+                        most[j] = np.inf
+                else:   # within it: proven so by the ring before, or by the distance to
+                    # the last measured sample's foot (a point of the vessel's axis, so at
+                    # least the sample's distance to the axis)
+                    up = np.inf
+                    if side[j] != -1 and anchor >= 0:
+                        up = _norm(_sub(_ring_point(centre, ring_radius, around, j, normal,
+                                                    binormal), foot)) + _SLACK_MM
+                    skip = (side[j] == -1 or up - narrowest < threshold) and (
+                        gap[0] <= threshold if right == 0 else side[right] == -1 or (
+                            anchor >= 0 and _norm(_sub(_ring_point(
+                                centre, ring_radius, around, right, normal, binormal),
+                                foot)) + _SLACK_MM - narrowest < threshold))
+                    if skip and side[j] != -1:
+                        least[j], most[j] = 0.0, up
+            if skip:   # beyond the threshold, or within it, as its bound is
+                gap[j] = threshold + 1.0 if (side[j] == 1 if j == 0 else beyond) \
+                    else threshold - 1.0
+                continue
+            gap[j], dist, hint, u_foot = _ring_sample_gap(
+                _ring_point(centre, ring_radius, around, j, normal, binormal), vessel,
+                vessel_radius, near, candidates, balls, hint)
+            foot = _axpy(u_foot, _sub(_row(vessel, hint + 1), _row(vessel, hint)),
+                         _row(vessel, hint))
+            least[j] = most[j] = dist
             anchor = j
-            j += 1
+        last_centre, last_radius, last_seg = centre, ring_radius, seg
+        have_last = True
         for j in range(n_around):
             if gap[j] <= threshold:
                 touching[k] = True

@@ -1,12 +1,14 @@
 """Compiled kernel of the regions where the vessels come near a nerve
-(:func:`mvd_sim.contact.analysis._nerve_regions` makes them
+(:func:`mvd_sim.contact.nerve_kernels.nerve_findings` describes them,
+:func:`mvd_sim.contact.analysis._nerve_regions` makes them
 :class:`~mvd_sim.contact.regions.Region` objects): the segment pairs within the near-miss
 margin, grouped into runs along each vessel, and each run's deepest point, the span of the
 nerve that can hold its patch and the stretch of the vessel that can touch it. The same
 numbers as the numpy grouping it replaces (a stable sort by vessel and segment,
 ``argmin``'s first least gap), from fewer pairs solved: only what each vessel segment's
 pairs decide (whether it is within the margin, its nearest pair, its pairs within the
-contact threshold). Scene frame, mm.
+contact threshold). And the vessel-vessel contacts' runs, each by its nearest pair
+(:func:`vessel_contact_rows`). Scene frame, mm.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ import numpy as np
 
 from mvd_sim.contact.describe_kernels import smooth_tangent
 from mvd_sim.core.compiled import FLOAT, array, compiled
-from mvd_sim.core.geometry.closest_kernels import _SLACK_MM, _apart, _pair_gap, _segments_apart
+from mvd_sim.core.geometry.closest_kernels import (_SLACK_MM, _apart, _pair_gap, _segments_apart,
+                                                   nearest_near_pairs_by_tube)
 
-__all__ = ["runs_of", "deepest_of_runs", "nerve_regions"]
+__all__ = ["runs_of", "deepest_of_runs", "nerve_regions", "vessel_contact_rows"]
 
 _P, _V = array(2, contiguous=True), array(1, contiguous=True)
 _IDX = array(1, "intp", contiguous=True)
@@ -212,3 +215,41 @@ def nerve_regions(segments, balls, runs, run_start, arc0, half,
         keep[regions, 0] = max(row_lo - 1, 0)
         keep[regions, 1] = min(row_hi + 3, p1 - p0)
     return vessel, numbers, keep
+
+
+@compiled(_P, _P, _P, _IDX, _IDX, array(2, "boolean", contiguous=True), _IDX, _IDX, FLOAT)
+def vessel_contact_rows(segments, balls, runs, run_start, tube_runs, asked, pair_of, local,
+                        contact_mm):
+    """The vessel-vessel contacts of a stack of segment sets in one call: each asked pair of
+    sets' nearest pairs within ``contact_mm``
+    (:func:`mvd_sim.core.geometry.closest_kernels.nearest_near_pairs_by_tube`), grouped by
+    their vessel pair (``pair_of[first * sets + second]``) into runs along the first set
+    (``local``: each row's index within its set), each run's pair of least gap
+    (:func:`deepest_of_runs`).
+
+    Returns
+    -------
+    key : (k,) int
+        Each contact's vessel pair, from ``pair_of``.
+    gap : (k,) float, mm
+    points : (k, 6) float, mm
+        The centerline points of the pair on the first set and on the second
+        (:meth:`mvd_sim.core.geometry.closest.SegmentSet.point`'s arithmetic).
+    """
+    pair, a, b, s, t, gaps = nearest_near_pairs_by_tube(segments, balls, runs, run_start,
+                                                        tube_runs, asked, contact_mm)
+    count = len(pair)
+    keys, along = np.empty(count, np.intp), np.empty(count, np.intp)
+    for n in range(count):
+        keys[n], along[n] = pair_of[pair[n]], local[a[n]]
+    deepest = deepest_of_runs(keys, along, gaps)
+    key, gap = np.empty(len(deepest), np.intp), np.empty(len(deepest))
+    points = np.empty((len(deepest), 6))
+    for m in range(len(deepest)):
+        n = deepest[m]
+        key[m], gap[m] = keys[n], gaps[n]
+        i, j, u, v = a[n], b[n], s[n], t[n]
+        for c in range(3):
+            points[m, c] = segments[i, c] + u * (segments[i, 3 + c] - segments[i, c])
+            points[m, 3 + c] = segments[j, c] + v * (segments[j, 3 + c] - segments[j, c])
+    return key, gap, points

@@ -323,6 +323,27 @@ def test_mesh_path_agrees_with_tube_path(scenario):
         {frozenset((v.vessel_a, v.vessel_b)) for v in tube_report.vessel_contacts}
 
 
+@pytest.mark.parametrize("scenario", ["double_pica_aica_left", "multi_aica_pica_right",
+                                      "va_pushes_pica_left"])
+@pytest.mark.parametrize("contact_mm", [0.05, 0.3])
+def test_the_reports_entries_are_what_validating_them_gives(scenario, contact_mm):
+    """The engine makes its entries from its own numbers without validating them again:
+    each is what the model's validation makes of the same fields (values, their types, the
+    fields set, the JSON)."""
+    report = analyze(bundled_scene(scenario),
+                     SeverityThresholds(contact_mm=contact_mm, near_miss_mm=1.5))
+    entries = report.contacts + report.vessel_contacts + report.vessels_at_risk + \
+        report.culprits
+    assert report.contacts and report.culprits
+    for entry in entries:
+        again = type(entry)(**{name: getattr(entry, name) for name in entry.model_fields_set})
+        assert again == entry and again.model_fields_set == entry.model_fields_set
+        assert [type(v) for v in again.__dict__.values()] == \
+            [type(v) for v in entry.__dict__.values()]
+        assert list(again.__dict__) == list(entry.__dict__)
+        assert again.model_dump_json() == entry.model_dump_json()
+
+
 def test_report_round_trips_through_json():
     report = analyze(bundled_scene("double_pica_aica_left"))
     again = ContactReport.model_validate_json(report_json(report))
