@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from mvd_sim.mechanics.contacts import ContactSet
     from mvd_sim.mechanics.model import MechanicalModel
 
-__all__ = ["rim_rows"]
+__all__ = ["rim_rows", "rim_entry"]
 
 
 def _footprint(model: MechanicalModel, pad: np.ndarray, x: np.ndarray, centre: np.ndarray
