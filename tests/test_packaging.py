@@ -4,11 +4,22 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+SETUPTOOLS = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
 
 
 def test_every_subpackage_is_declared():
-    declared = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-                   ["packages"])
-    found = {".".join(p.parent.relative_to(ROOT).parts)
-             for p in (ROOT / "mvd_sim").rglob("__init__.py")}
-    assert declared == found
+    declared = set(SETUPTOOLS["packages"])
+    code = {".".join(p.parent.relative_to(ROOT).parts)
+            for p in (ROOT / "mvd_sim").rglob("__init__.py")}
+    assert code <= declared
+
+
+def test_a_declared_folder_without_code_ships_its_data():
+    """`mvd_sim.scenarios` (the bundled scenarios) has no __init__.py: its files are data."""
+    declared = set(SETUPTOOLS["packages"])
+    for name in declared:
+        folder = ROOT / name.replace(".", "/")
+        assert folder.is_dir(), name
+        if not (folder / "__init__.py").exists():
+            patterns = SETUPTOOLS["package-data"][name]
+            assert any(any(folder.glob(pattern)) for pattern in patterns), name
