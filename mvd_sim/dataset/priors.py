@@ -124,10 +124,12 @@ class ControlPriors(_Strict):
 
 class Cn8ContactPriors(_Strict):
     """An AICA touching CN VIII too (an incidental, mild contact): the share of cases with an
-    AICA in which it does, and where along CN VIII (mm from the brainstem)."""
+    AICA in which it does, where along CN VIII (mm from the brainstem) and the directed
+    crossing angle there (deg; left out, CN VII's ``crossing_angle_deg``)."""
 
     rate: Probability
     s_mm: Normal
+    crossing_angle_deg: Normal | None = None
 
 
 class CausePriors(_Strict):

@@ -88,6 +88,12 @@ _CN8_PORUS_MARGIN_MM = 2.0
 #: The sides each culprit comes from (the keys of :data:`SIDE_WEIGHTS_BY_VESSEL`).
 SIDES_BY_VESSEL = {kind: tuple(w) for kind, w in SIDE_WEIGHTS_BY_VESSEL.items()}
 _VESSEL_ORDER = ("VA", "PICA", "AICA", "vein")
+#: Where along a segment shared by several contacts the first is asked, as a fraction of
+#: the segment (the last at 1 minus it, the others evenly between): at the scenario's
+#: thirds, two vessels on the attached segment (5.5 mm) lay 1.8 mm apart and pressed each
+#: other in most draws (31 of 180 builds placed, cases 0-599 of seed 1); at 0.2 and 0.8,
+#: 3.3 mm apart, 29 of 47 (README, issue #27 part 18).
+_SHARED_SPREAD = 0.2
 #: How far (mm) beyond the first point where a deviation fits a severe compression moved
 #: there is asked (the deviation's check is exact; this keeps rounding off its edge).
 _DEVIATION_MARGIN_MM = 0.05
@@ -342,11 +348,11 @@ def approach_side(weights: dict[str, float], usable: list[str] | tuple[str, ...]
 
 def _segment_fractions(diagnosis: Diagnosis) -> dict[tuple[str, int], float]:
     """Where along its segment each compression lands, keyed by (vessel kind, compression
-    index): ``m`` contacts on one segment spread at ``i / (m + 1)`` in the scenario's order
-    (:class:`~mvd_sim.scenario.schema.ContactSpec`), the vessels in :data:`_VESSEL_ORDER`,
-    except that a severe one (which deviates the nerve, and needs room from the RExP) takes
-    the most distal place (its segment's contacts are then asked by ``s_mm``,
-    :func:`_pinned`)."""
+    index): a lone one at its segment's centre, as the scenario asks by segment
+    (:class:`~mvd_sim.scenario.schema.ContactSpec`); ``m`` > 1 on one segment spread evenly
+    from :data:`_SHARED_SPREAD` of it to ``1 -`` that, the vessels in
+    :data:`_VESSEL_ORDER`, a severe one (which deviates the nerve, and needs room from the
+    RExP) last, and asked by ``s_mm`` (:func:`_pinned`)."""
     groups: dict[str, list[tuple[str, int]]] = {}
     for kind in _VESSEL_ORDER:
         for j, compression in enumerate(diagnosis.compressions.get(kind, ())):
@@ -354,7 +360,9 @@ def _segment_fractions(diagnosis: Diagnosis) -> dict[tuple[str, int], float]:
     fractions = {}
     for keys in groups.values():
         keys = sorted(keys, key=lambda key: _is_severe(diagnosis, key))   # stable
-        fractions.update({key: (i + 1) / (len(keys) + 1) for i, key in enumerate(keys)})
+        step = (1.0 - 2.0 * _SHARED_SPREAD) / max(len(keys) - 1, 1)
+        fractions.update({key: _SHARED_SPREAD + i * step if len(keys) > 1 else 0.5
+                          for i, key in enumerate(keys)})
     return fractions
 
 
@@ -365,11 +373,11 @@ def _is_severe(diagnosis: Diagnosis, key: tuple[str, int]) -> bool:
 
 def _pinned(diagnosis: Diagnosis) -> set[str]:
     """The segments whose compressions are asked by ``s_mm`` (at the points
-    :func:`_segment_fractions` gives), not by segment: those shared with a severe one, whose
-    order along the segment the scenario's would not keep."""
+    :func:`_segment_fractions` gives), not by segment: those with more than one, which the
+    scenario's spacing (``i / (m + 1)``, in its order) would put nearer each other and out of
+    the order :func:`_segment_fractions` gives."""
     sites = collections.Counter(c.site for cs in diagnosis.compressions.values() for c in cs)
-    return {c.site for cs in diagnosis.compressions.values() for c in cs
-            if c.severity == "severe" and sites[c.site] > 1}
+    return {site for site, m in sites.items() if m > 1}
 
 
 def _contact(priors: Priors, rng: np.random.Generator, kind: str, radius_mm: float,
@@ -401,18 +409,20 @@ def _contact(priors: Priors, rng: np.random.Generator, kind: str, radius_mm: flo
 
 def _cn8_contact(priors: Priors, rng: np.random.Generator, radius_mm: float,
                  sites: NerveSites | None) -> dict:
-    """A vessel's incidental contact with CN VIII: where (``s_mm`` from the brainstem, the
-    priors' :class:`~mvd_sim.dataset.priors.Cn8ContactPriors`, short of the porus by
-    :data:`_CN8_PORUS_MARGIN_MM`), the crossing angle (CN VII's prior, *estimate*: none is
-    published for VIII), touching, from one of :data:`CN8_SIDE_WEIGHTS` that can be asked
-    there; the place and angle are drawn again, up to :data:`_CN8_DRAWS` times, while none
-    can (then the draw is left to be refused and redrawn)."""
+    """A vessel's incidental contact with CN VIII: where (``s_mm`` from the brainstem) and
+    at what directed crossing angle (the priors'
+    :class:`~mvd_sim.dataset.priors.Cn8ContactPriors`, CN VII's angle where it gives none;
+    short of the porus by :data:`_CN8_PORUS_MARGIN_MM`), touching, from one of
+    :data:`CN8_SIDE_WEIGHTS` that can be asked there; the place and angle are drawn again,
+    up to :data:`_CN8_DRAWS` times, while none can (then the draw is left to be refused and
+    redrawn)."""
+    angle = priors.cn8_contact.crossing_angle_deg or priors.crossing_angle_deg
     for _ in range(_CN8_DRAWS):
         s_mm = priors.cn8_contact.s_mm.draw(rng)
         if sites is not None:
             s_mm = min(s_mm, sites.length("CN8") - _CN8_PORUS_MARGIN_MM)
         contact = {"target": "CN8", "s_mm": round(s_mm, 2),
-                   "crossing_angle_deg": round(priors.crossing_angle_deg.draw(rng), 2)}
+                   "crossing_angle_deg": round(angle.draw(rng), 2)}
         usable = [] if sites is None else sites.sides(
             "CN8", contact["s_mm"], radius_mm, contact["crossing_angle_deg"], 0.0,
             among=CN8_SIDE_WEIGHTS)

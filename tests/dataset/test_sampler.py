@@ -92,19 +92,41 @@ def test_without_the_cn8_section_no_cn8_contact_is_asked(diagnoses):
     assert any(d.cn8_vessel for d in diagnoses[:200])
 
 
-def test_a_cn8_contact_is_asked_of_the_aica_from_behind_along_the_published_stretch():
-    specs = [sampler.draw_spec(PRIORS, d, np.random.default_rng([7, i]), f"c{i}")
+def _cn8_contacts_asked(priors, cases: int = 300) -> list:
+    """The CN VIII contacts drawn for the first ``cases`` diagnoses of seed 5 that ask one:
+    (vessel type, contact)."""
+    specs = [sampler.draw_spec(priors, d, np.random.default_rng([7, i]), f"c{i}")
              for i, d in enumerate(sampler.draw_diagnosis(
-                 PRIORS, sampler.diagnosis_uniforms(5, N_DRAWS, i, 0)) for i in range(300))
+                 priors, sampler.diagnosis_uniforms(5, N_DRAWS, i, 0)) for i in range(cases))
              if d.cn8_vessel]
     asked = [(v.type, c) for s in specs for v in s.vessels for c in v.compresses
              if c.target == "CN8"]
     assert len(asked) == len(specs) > 20
+    return asked
+
+
+def test_a_cn8_contact_is_asked_of_the_aica_from_behind_along_the_published_stretch():
+    asked = _cn8_contacts_asked(PRIORS)
     assert {kind for kind, _ in asked} == {"AICA"}
     prior = PRIORS.cn8_contact.s_mm
     assert all(prior.low <= c.s_mm <= prior.high and c.side in sampler.CN8_SIDE_WEIGHTS
                for _, c in asked)
     assert {c.side for _, c in asked} == set(sampler.CN8_SIDE_WEIGHTS)
+
+
+def test_a_cn8_contact_crosses_at_its_own_angle_or_cn7s_where_the_priors_give_none():
+    """The AICA's postmeatal segment crosses CN VIII obliquely (``cn8_contact``'s
+    ``crossing_angle_deg``, 25-45 deg); a priors file without it draws CN VII's angle."""
+    own = PRIORS.cn8_contact.crossing_angle_deg
+    angles = [c.crossing_angle_deg for _, c in _cn8_contacts_asked(PRIORS)]
+    assert all(own.low <= a <= own.high for a in angles)
+    assert abs(np.mean(angles) - own.mean) < 2.0
+    without = PRIORS.model_copy(update={"cn8_contact": PRIORS.cn8_contact.model_copy(
+        update={"crossing_angle_deg": None})})
+    cn7 = PRIORS.crossing_angle_deg
+    angles = [c.crossing_angle_deg for _, c in _cn8_contacts_asked(without)]
+    assert all(cn7.low <= a <= cn7.high for a in angles)
+    assert abs(np.mean(angles) - cn7.mean) < 2.0
 
 
 def test_quasi_random_diagnoses_depart_from_the_priors_less_than_independent_ones():
@@ -252,17 +274,38 @@ def test_a_severe_compression_is_asked_where_its_deviation_fits():
 
 def test_a_severe_compression_takes_the_distal_place_on_a_shared_segment():
     """It needs room from the RExP to deviate the nerve: on a segment it shares it lands
-    last, and that segment's contacts are asked by s_mm (the builder would spread them in
-    the scenario's order); a lone one and other segments keep their segment."""
+    last; a shared segment's contacts are spread from 0.2 to 0.8 of it and asked by s_mm
+    (the builder would put them at its thirds, in the scenario's order); a lone one and
+    other segments keep their segment, at its centre."""
     shared = sampler.Diagnosis("right", ("AICA", "PICA"), False, {
         "PICA": (sampler.Compression("AS", "severe"),),
         "AICA": (sampler.Compression("AS", "moderate"), sampler.Compression("CP", "mild"))})
-    assert sampler._segment_fractions(shared) == {("AICA", 0): 1 / 3, ("PICA", 0): 2 / 3,
-                                                  ("AICA", 1): 1 / 2}
+    assert sampler._segment_fractions(shared) == {("AICA", 0): 0.2, ("PICA", 0): 0.8,
+                                                  ("AICA", 1): 0.5}
     assert sampler._pinned(shared) == {"AS"}
     alone = sampler.Diagnosis("right", ("PICA",), False,
                               {"PICA": (sampler.Compression("AS", "severe"),)})
     assert sampler._pinned(alone) == set()
+
+
+def test_contacts_sharing_a_segment_are_spread_over_it_and_asked_by_arc_length():
+    """Two or three vessels on one segment, none severe: evenly from 0.2 to 0.8 of it in the
+    vessels' order, so that two on the 5.5 mm attached segment lie 3.3 mm apart (1.8 at its
+    thirds, where they pressed each other in most draws)."""
+    three = sampler.Diagnosis("right", ("AICA", "PICA", "vein"), False, {
+        "PICA": (sampler.Compression("RDP", "mild"),),
+        "AICA": (sampler.Compression("RDP", "moderate"),),
+        "vein": (sampler.Compression("RDP", "mild"),)})
+    assert sampler._segment_fractions(three) == pytest.approx(
+        {("PICA", 0): 0.2, ("AICA", 0): 0.5, ("vein", 0): 0.8})
+    assert sampler._pinned(three) == {"RDP"}
+    rng = np.random.default_rng(3)
+    spec = sampler.draw_spec(PRIORS, three, rng, "c")
+    sites = NerveSites(spec.anatomy)
+    asked = [c.s_mm for v in spec.vessels for c in v.compresses]
+    start, end = sites.point("CN7", "RDP", 0.0), sites.segment_end("CN7", "RDP")
+    assert sorted(asked) == pytest.approx([start + f * (end - start) for f in (0.2, 0.5, 0.8)],
+                                          abs=0.006)
 
 
 def test_a_dataset_draws_the_stratified_points_in_a_random_order():
