@@ -4,7 +4,8 @@ than its floor are smoothed where they are, off the brainstem.
 
 Each step measures every point's bend radius over one vessel radius of arc either side
 (:func:`mvd_sim.core.geometry.curve.bend_radius_kernel`, the measure
-:func:`mvd_sim.anatomy.bends.check_vessel_shape` refuses by) and moves the points within a few
+:func:`mvd_sim.anatomy.bends.check_vessel_shape` refuses by; again only where the last step's
+moves can have changed it, :func:`_measured_alike`) and moves the points within a few
 radii of arc of a point under the floor by a step of bending-energy (biharmonic) flow on that
 scale: ``-L(L(p))``, where ``L(p)`` is the mean of the points one radius of arc before and
 after a point, less the point. Unlike curve shortening (``+L(p)``), which pulls a bend in
