@@ -163,21 +163,51 @@ def smooth_rows(push: np.ndarray, weights: np.ndarray, out: np.ndarray) -> None:
     (2 r + 1,), the ends extended by their edge rows. This is
     ``scipy.ndimage.correlate1d(push, weights, axis=0, mode="nearest")`` bit for bit (its
     loop for symmetric weights: the centre, then the pairs from the farthest in), written out
-    because a compiled loop cannot call scipy; a test holds it to scipy's. Rows farther
-    than ``r`` from every nonzero row of ``push`` are 0 (so left out of the sums)."""
+    because a compiled loop cannot call scipy; a test holds it to scipy's.
+
+    Avoidance pushes a few rows of a vessel at a step: a pair of rows both 0 adds an exact 0
+    to a sum (never -0: the centre's term starts it at +0 or at a nonzero value, and nonzero
+    terms that cancel give +0), so each row sums only the pairs with a nonzero row, in the
+    same order (farthest first); rows farther than ``r`` from every nonzero row are 0. Where
+    an end row is pushed (the edge extension repeats it) every pair is summed."""
     n, r = len(push), len(weights) // 2
-    lo, hi = n, -1
+    pushed, count = np.empty(n, np.intp), 0
     for i in range(n):
         if push[i, 0] != 0.0 or push[i, 1] != 0.0 or push[i, 2] != 0.0:
-            lo, hi = min(lo, i), i
+            pushed[count] = i
+            count += 1
+    ends = count > 0 and (pushed[0] == 0 or pushed[count - 1] == n - 1)
+    first, stop = 0, 0      # the pushed rows within r of row i: pushed[first:stop]
     for i in range(n):
-        if i < lo - r or i > hi + r:
+        while first < count and pushed[first] < i - r:
+            first += 1
+        while stop < count and pushed[stop] <= i + r:
+            stop += 1
+        if first == stop:
             out[i, 0] = out[i, 1] = out[i, 2] = 0.0
             continue
         for c in range(3):
             acc = push[i, c] * weights[r]
-            for j in range(r, 0, -1):
-                acc += (push[max(i - j, 0), c] + push[min(i + j, n - 1), c]) * weights[r - j]
+            if ends:
+                for j in range(r, 0, -1):
+                    acc += (push[max(i - j, 0), c] + push[min(i + j, n - 1), c]) \
+                        * weights[r - j]
+            else:
+                # the pairs at the distances j of the pushed rows before i (falling as they
+                # come nearer) and after it (from the last back), merged, farthest first
+                a, b = first, stop - 1
+                while True:
+                    j_before = i - pushed[a] if a < stop and pushed[a] < i else 0
+                    j_after = pushed[b] - i if b >= first and pushed[b] > i else 0
+                    j = max(j_before, j_after)
+                    if j == 0:
+                        break
+                    acc += (push[max(i - j, 0), c] + push[min(i + j, n - 1), c]) \
+                        * weights[r - j]
+                    if j_before == j:
+                        a += 1
+                    if j_after == j:
+                        b -= 1
             out[i, c] = acc
 
 

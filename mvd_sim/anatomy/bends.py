@@ -47,9 +47,11 @@ def self_contacts(tube: Tube) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     gap : (k,) float, mm
         Their surface gap (negative: overlapping).
     """
-    segments = tube.segments
-    a, b, u, v, gap = segments.near_pairs(segments, 0.0)
     s, radius = tube.s, tube.radius
+    # a pair whose points all lie within pi r_min of arc of each other (1e-6 mm to spare for
+    # the arcs' rounding) is never folded, whatever its radii: it is not searched (a segment
+    # and its neighbours always touch)
+    a, b, u, v, gap = tube.segments.self_near_pairs(0.0, np.pi * float(radius.min()) - 1e-6)
     s_a = s[a] + u * (s[a + 1] - s[a])
     s_b = s[b] + v * (s[b + 1] - s[b])
     s_a, s_b = np.minimum(s_a, s_b), np.maximum(s_a, s_b)

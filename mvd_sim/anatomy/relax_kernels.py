@@ -4,7 +4,8 @@ than its floor are smoothed where they are, off the brainstem.
 
 Each step measures every point's bend radius over one vessel radius of arc either side
 (:func:`mvd_sim.core.geometry.curve.bend_radius_kernel`, the measure
-:func:`mvd_sim.anatomy.bends.check_vessel_shape` refuses by) and moves the points within a few
+:func:`mvd_sim.anatomy.bends.check_vessel_shape` refuses by; again only where the last step's
+moves can have changed it, :func:`_measured_alike`) and moves the points within a few
 radii of arc of a point under the floor by a step of bending-energy (biharmonic) flow on that
 scale: ``-L(L(p))``, where ``L(p)`` is the mean of the points one radius of arc before and
 after a point, less the point. Unlike curve shortening (``+L(p)``), which pulls a bend in
@@ -23,7 +24,7 @@ import numpy as np
 
 from mvd_sim.anatomy.surface_kernels import SURFACE, push_out
 from mvd_sim.core.compiled import FLOAT, INT, array, compiled
-from mvd_sim.core.geometry.curve import arc_length_kernel, bend_radius_kernel, point_at_kernel
+from mvd_sim.core.geometry.curve import arc_length_kernel, bend_radius_from, point_at_kernel
 
 __all__ = ["relax_bends"]
 
@@ -76,6 +77,22 @@ def _laplacian(values: np.ndarray, s: np.ndarray, before: np.ndarray, after: np.
     out[0] = 0.0
     out[len(out) - 1] = 0.0
     return out
+
+
+@compiled(_V, _V, INT)
+def _measured_alike(s: np.ndarray, span_mm: np.ndarray, changed: int) -> int:
+    """How many of the first points of a vessel (arcs ``s`` (n,), mm) keep their bend
+    (:func:`~mvd_sim.core.geometry.curve.bend_radius_from`, over ``span_mm`` (n,) either
+    side) to the bit when only points ``changed`` and after moved: those whose span ends
+    before the arc of point ``changed - 1`` read only points and arcs before ``changed``,
+    which did not change (the arcs add up from the first point), and the last arc, which
+    stays beyond their span."""
+    if changed == 0:
+        return 0
+    k, limit = 0, s[min(changed, len(s)) - 1]
+    while k < len(s) and s[k] + span_mm[k] < limit:
+        k += 1
+    return k
 
 
 @compiled(_V, _V, _V, _IDX)
@@ -154,9 +171,15 @@ def relax_bends(points: np.ndarray, radius_mm: np.ndarray, floor_ratio: float,
     room = np.full(n, -1.0)
     moved = np.zeros(n)
     best, best_points, improved = -np.inf, points.copy(), 0
+    # each point's bend over its radius, measured again each step from the first point
+    # whose bend the last step's moves can have changed (:func:`_measured_alike`)
+    ratio, changed = np.empty(n), 0
     for step in range(max_steps + 1):
         s = arc_length_kernel(points)
-        ratio = bend_radius_kernel(points, s, radius_mm) / radius_mm
+        start = _measured_alike(s, radius_mm, changed)
+        bend_radius_from(points, s, radius_mm, start, ratio)
+        for k in range(start, n):
+            ratio[k] = ratio[k] / radius_mm[k]
         worst = ratio.min()
         for k in range(n):
             tight[k] = 1.0 if ratio[k] < floor_ratio else 0.0
@@ -171,6 +194,7 @@ def relax_bends(points: np.ndarray, radius_mm: np.ndarray, floor_ratio: float,
         near = _within_arc(s, reach_radii * radius_mm, tight)
         near[0] = near[n - 1] = False
         rows = np.flatnonzero(near)
+        changed = rows[0] if len(rows) else n     # no point but rows moves
         if len(rows):
             # only the moved points' bilaplacian is asked, so the laplacian only where it
             # interpolates from: the same numbers as over the whole vessel

@@ -446,12 +446,13 @@ def test_placed_vessels_touch_only_what_they_are_asked_to():
 @pytest.mark.parametrize("sigma", [0.4, 1.0, 2.37, 6.0])
 @pytest.mark.parametrize("n, pushed", [(5, slice(None)), (80, slice(None)),
                                        (80, slice(30, 34)), (80, slice(0, 2)),
-                                       (80, slice(77, 80)), (80, slice(0, 0))])
+                                       (80, slice(77, 80)), (80, slice(0, 0)),
+                                       (200, [4, 40, 41, 91, 152, 196])])
 def test_avoidance_smooths_exactly_as_gaussian_filter1d(sigma, n, pushed):
     """The weights avoidance computes once per vessel, correlated in its compiled loop, give
     bit for bit the smoothing scipy's Gaussian filter would at every step (also where the
-    filter is longer than the vessel, and where only a few rows, at an end or none, are
-    pushed)."""
+    filter is longer than the vessel, and where only a few rows, at an end, scattered or
+    none, are pushed)."""
     pushes = np.zeros((n, 3))
     pushes[pushed] = np.random.default_rng(7).normal(size=(n, 3))[pushed]
     pushes[::3] = 0.0

@@ -10,7 +10,7 @@ from numpy.testing import assert_array_equal
 
 from mvd_sim.anatomy.bends import MIN_BEND_RADIUS_TO_VESSEL_RADIUS, bend_ratios
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape, kernel_surface
-from mvd_sim.anatomy.relax_kernels import relax_bends
+from mvd_sim.anatomy.relax_kernels import _measured_alike, relax_bends
 from mvd_sim.anatomy.vessels import BRAINSTEM_CLEARANCE_MM
 from mvd_sim.core.geometry import curve
 
@@ -88,3 +88,28 @@ def test_a_kink_lying_on_the_brainstem_stays_off_it():
     assert (bend_ratios(out, np.full(len(out), radius_mm)).min()
             > bend_ratios(points, np.full(len(out), radius_mm)).min())
     assert curve.arc_length(out)[-1] <= curve.arc_length(points)[-1]
+
+
+def test_bends_kept_from_the_last_step_are_those_measured_again():
+    """The relaxation measures again only the bends a step's moves can have changed
+    (``_measured_alike``): on a tapered random vessel whose points from ``changed`` on are
+    moved, the bends of the points before the first it measures again are, to the bit, those
+    measured over the whole moved vessel, and from there on ``bend_radius_from`` gives the
+    whole vessel's."""
+    rng = np.random.default_rng(3)
+    points = np.cumsum(rng.normal(scale=0.3, size=(150, 3)), axis=0)
+    radius = np.linspace(1.2, 0.6, 150)
+    before = curve.bend_radius_kernel(points, curve.arc_length_kernel(points), radius)
+    for changed in (1, 40, 120, 149, 150):
+        moved = points.copy()
+        moved[changed:] += rng.normal(scale=0.05, size=(150 - changed, 3))
+        s = curve.arc_length_kernel(moved)
+        start = _measured_alike(s, radius, changed)
+        whole = curve.bend_radius_kernel(moved, s, radius)
+        assert 0 <= start <= max(changed - 1, 0)
+        assert_array_equal(whole[:start], before[:start])
+        tail = np.full(150, np.nan)
+        curve.bend_radius_from(moved, s, radius, start, tail)
+        assert_array_equal(tail[start:], whole[start:])
+    assert _measured_alike(s, radius, 0) == 0
+    assert _measured_alike(s, radius, 120) > 100      # most of the vessel is kept

@@ -276,6 +276,16 @@ class SegmentSet:
             return (np.empty(0, np.intp),) * 2 + (np.empty(0),) * 3
         return kernels.near_pairs(*self._searched(), *other._searched(), float(margin))
 
+    def self_near_pairs(self, margin: float, apart_mm: float
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`near_pairs` of a single tube's set (built by :meth:`of`) against itself,
+        less the pairs whose every two points lie within ``apart_mm`` (mm) of arc of each
+        other, which are not searched
+        (:func:`mvd_sim.core.geometry.closest_kernels.self_near_pairs`): the same pairs, in
+        the same order, as :meth:`near_pairs` gives once those are dropped."""
+        return kernels.self_near_pairs(*self._searched(), self.arc0, self.half, float(margin),
+                                       float(apart_mm))
+
     def nearest_near_pairs_by_tube(self, asked: np.ndarray, margin: float
                                    ) -> tuple[np.ndarray, ...]:
         """For each pair of tubes of this stack that ``asked`` ((tubes, tubes) bool) names,

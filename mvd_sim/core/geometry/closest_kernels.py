@@ -32,7 +32,7 @@ from mvd_sim.core.compiled import FLOAT, INT, VEC3, array, compiled
 
 __all__ = ["BLOCK", "segment_pairs", "tapered_pairs", "point_segments", "run_bounds",
            "nearest_in_runs", "nearest_on_polyline", "point_polyline", "tube_segments",
-           "near_pairs", "nearest_near_pairs_by_tube", "nearest_pair", "nearest_by_tube",
+           "near_pairs", "self_near_pairs", "nearest_near_pairs_by_tube", "nearest_pair", "nearest_by_tube",
            "paths_clear"]
 
 #: Segments per bounding ball of the pruned searches.
@@ -423,24 +423,42 @@ def _segments_apart(segments_a, balls_a, i, segments_b, balls_b, j, margin):
     return length * (length - reach) > 0.5 * spread
 
 
-@compiled(_P, _P, _P, _IDX, INT, INT, _P, _P, _P, _IDX, INT, INT, FLOAT, _ROWS, _VALUES, INT)
+@compiled(_V, _V, INT, INT, INT, INT, FLOAT)
+def _along_within(arc0, half, first_a, last_a, first_b, last_b, apart_mm):
+    """Whether every point of segments ``first_a..last_a`` of a tube lies within
+    ``apart_mm`` of arc of every point of its segments ``first_b..last_b`` (``arc0``,
+    ``half``: as :func:`tube_segments` gives them); never for a negative ``apart_mm``."""
+    if apart_mm < 0.0:
+        return False
+    end_a = arc0[last_a] + 2.0 * half[last_a]
+    end_b = arc0[last_b] + 2.0 * half[last_b]
+    return max(end_b - arc0[first_a], end_a - arc0[first_b]) <= apart_mm
+
+
+@compiled(_P, _P, _P, _IDX, INT, INT, _P, _P, _P, _IDX, INT, INT, FLOAT, _ROWS, _VALUES, INT,
+          _V, _V, FLOAT)
 def _near_pairs_in(segments_a, balls_a, runs_a, run_start_a, first_a, stop_a,
                    segments_b, balls_b, runs_b, run_start_b, first_b, stop_b, margin,
-                   rows, values, count):
+                   rows, values, count, arc0, half, apart_mm):
     """:func:`near_pairs` between runs ``first_a:stop_a`` of a and ``first_b:stop_b`` of b,
     appended from row ``count`` of ``rows`` (k, 2) (segment of a, of b) and ``values``
     (k, 3) (``s``, ``t``, gap): returns them (doubled in size where they ran out of room)
-    and the new count."""
+    and the new count. Where a and b are one tube, of segment arcs ``arc0`` and half-lengths
+    ``half``, the pairs within ``apart_mm`` (mm) of arc of each other
+    (:func:`_along_within`) are left out; a negative ``apart_mm`` leaves none out (and the
+    arcs are not read)."""
     for ka in range(first_a, stop_a):
         for kb in range(first_b, stop_b):
-            if _apart(runs_a, ka, runs_b, kb, margin):
+            if _apart(runs_a, ka, runs_b, kb, margin) or _along_within(
+                    arc0, half, run_start_a[ka], run_start_a[ka + 1] - 1, run_start_b[kb],
+                    run_start_b[kb + 1] - 1, apart_mm):
                 continue
             for i in range(run_start_a[ka], run_start_a[ka + 1]):
                 if _apart(balls_a, i, runs_b, kb, margin):
                     continue
                 for j in range(run_start_b[kb], run_start_b[kb + 1]):
-                    if _segments_apart(segments_a, balls_a, i, segments_b, balls_b, j,
-                                       margin):
+                    if _along_within(arc0, half, i, i, j, j, apart_mm) or _segments_apart(
+                            segments_a, balls_a, i, segments_b, balls_b, j, margin):
                         continue
                     s, t, gap = _pair_gap(segments_a, i, segments_b, j, margin)
                     if gap > margin:
@@ -475,7 +493,22 @@ def near_pairs(segments_a, balls_a, runs_a, run_start_a,
     rows, values, count = _near_pairs_in(
         segments_a, balls_a, runs_a, run_start_a, 0, len(runs_a),
         segments_b, balls_b, runs_b, run_start_b, 0, len(runs_b), margin,
-        np.empty((64, 2), np.intp), np.empty((64, 3)), 0)
+        np.empty((64, 2), np.intp), np.empty((64, 3)), 0, np.empty(0), np.empty(0), -1.0)
+    return (rows[:count, 0].copy(), rows[:count, 1].copy(), values[:count, 0].copy(),
+            values[:count, 1].copy(), values[:count, 2].copy())
+
+
+@compiled(_P, _P, _P, _IDX, _V, _V, FLOAT, FLOAT)
+def self_near_pairs(segments, balls, runs, run_start, arc0, half, margin, apart_mm):
+    """:func:`near_pairs` of one tube (packed, with its segments' arcs ``arc0`` and
+    half-lengths ``half`` from :func:`tube_segments`) against itself, leaving out the pairs
+    whose every two points lie within ``apart_mm`` (mm) of arc of each other: the same pairs
+    in the same order, less those (a segment and its neighbours always touch, and a search
+    for where a tube folds through itself drops them)."""
+    rows, values, count = _near_pairs_in(
+        segments, balls, runs, run_start, 0, len(runs),
+        segments, balls, runs, run_start, 0, len(runs), margin,
+        np.empty((64, 2), np.intp), np.empty((64, 3)), 0, arc0, half, apart_mm)
     return (rows[:count, 0].copy(), rows[:count, 1].copy(), values[:count, 0].copy(),
             values[:count, 1].copy(), values[:count, 2].copy())
 

@@ -10,13 +10,13 @@ import math
 
 import numpy as np
 
-from mvd_sim.core.compiled import FLOAT, array, compiled
+from mvd_sim.core.compiled import FLOAT, INT, array, compiled
 from mvd_sim.core._typing import Points
 
 __all__ = ["arc_length", "arc_length_kernel", "segment_tangent", "point_at", "point_at_kernel",
            "natural_spline", "resample", "tangents", "parallel_transport_frames",
-           "complete_frames", "curvature", "bend_radius", "bend_radius_kernel", "smooth_bump",
-           "bump"]
+           "complete_frames", "curvature", "bend_radius", "bend_radius_kernel",
+           "bend_radius_from", "smooth_bump", "bump"]
 
 # argument types of the kernels: points (n, 3) and values (n,), read-only
 _P, _V = array(2), array(1)
@@ -353,17 +353,29 @@ def bend_radius(points: Points, s: np.ndarray, span_mm: float | np.ndarray) -> n
 def bend_radius_kernel(points: np.ndarray, s: np.ndarray, span_mm: np.ndarray) -> np.ndarray:
     """:func:`bend_radius` of contiguous arrays, compiled (the vessel relaxation calls it
     every step): ``span_mm`` (n,), mm."""
+    out = np.empty(len(s))
+    bend_radius_from(points, s, span_mm, 0, out)
+    return out
+
+
+@compiled(_P, _V, _V, INT, array(1, writable=True))
+def bend_radius_from(points: np.ndarray, s: np.ndarray, span_mm: np.ndarray, start: int,
+                     out: np.ndarray) -> None:
+    """:func:`bend_radius_kernel` of the points from ``start`` on, into ``out[start:]``
+    (mm), each the same number as over the whole curve (a point's bend reads only its own
+    points and arcs, and the last arc)."""
     n = len(s)
-    before = point_at_kernel(points, s, np.maximum(s - span_mm, 0.0))
-    after = point_at_kernel(points, s, np.minimum(s + span_mm, s[-1]))
-    out = np.full(n, np.inf)
-    for k in range(n):
-        ab = (before[k, 0] - points[k, 0], before[k, 1] - points[k, 1],
-              before[k, 2] - points[k, 2])
-        bc = (after[k, 0] - points[k, 0], after[k, 1] - points[k, 1],
-              after[k, 2] - points[k, 2])
-        ca = (after[k, 0] - before[k, 0], after[k, 1] - before[k, 1],
-              after[k, 2] - before[k, 2])
+    before = point_at_kernel(points, s, np.maximum(s[start:] - span_mm[start:], 0.0))
+    after = point_at_kernel(points, s, np.minimum(s[start:] + span_mm[start:], s[-1]))
+    for k in range(start, n):
+        i = k - start
+        out[k] = np.inf
+        ab = (before[i, 0] - points[k, 0], before[i, 1] - points[k, 1],
+              before[i, 2] - points[k, 2])
+        bc = (after[i, 0] - points[k, 0], after[i, 1] - points[k, 1],
+              after[i, 2] - points[k, 2])
+        ca = (after[i, 0] - before[i, 0], after[i, 1] - before[i, 1],
+              after[i, 2] - before[i, 2])
         cx = ab[1] * ca[2] - ab[2] * ca[1]
         cy = ab[2] * ca[0] - ab[0] * ca[2]
         cz = ab[0] * ca[1] - ab[1] * ca[0]
@@ -374,7 +386,6 @@ def bend_radius_kernel(points: np.ndarray, s: np.ndarray, span_mm: np.ndarray) -
             lb = math.sqrt(bc[0] * bc[0] + bc[1] * bc[1] + bc[2] * bc[2])
             lc = math.sqrt(ca[0] * ca[0] + ca[1] * ca[1] + ca[2] * ca[2])
             out[k] = la * lb * lc / (2.0 * area2)
-    return out
 
 
 def curvature(points: Points) -> np.ndarray:

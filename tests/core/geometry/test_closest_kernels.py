@@ -69,6 +69,24 @@ def test_searches_over_stacked_tubes_match_each_tube_alone():
         assert nearest[k] == pytest.approx(gaps.min(), abs=1e-12)
 
 
+
+@pytest.mark.parametrize("apart_mm", [-1.0, 0.5, 2.0, 6.0])
+def test_self_near_pairs_are_near_pairs_less_those_close_along_the_tube(apart_mm):
+    """A random tube (curled, so it crosses itself) against itself: ``self_near_pairs`` gives
+    ``near_pairs``' pairs, in its order, to the bit, less exactly those whose farthest
+    points lie within ``apart_mm`` of arc (none left out for a negative one)."""
+    rng = np.random.default_rng(11)
+    points, radius = _random_tube(rng, 120, 0.0)
+    tube = SegmentSet.of(points, radius)
+    a, b, s, t, gap = tube.near_pairs(tube, 0.3)
+    end = tube.arc0 + 2.0 * tube.half
+    farthest = np.maximum(end[b] - tube.arc0[a], end[a] - tube.arc0[b])
+    kept = farthest > apart_mm if apart_mm >= 0 else np.ones(len(a), dtype=bool)
+    assert 0 < np.count_nonzero(kept) and (apart_mm < 0 or not np.all(kept))
+    for mine, theirs in zip(tube.self_near_pairs(0.3, apart_mm), (a, b, s, t, gap)):
+        assert_array_equal(mine, theirs[kept])
+
+
 def _nearest_per_segment(pairs) -> tuple[np.ndarray, ...]:
     """``near_pairs``' answer reduced to each segment of the first tube's pair of least gap
     (the first in its order on a tie), by segment."""
