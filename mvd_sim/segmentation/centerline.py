@@ -1,10 +1,13 @@
 """Centerlines and radii of tubular structures (nerves, vessels) from their label masks.
 
-1. the mask, without specks, is thinned to a one-voxel skeleton (scikit-image's
-   ``skeletonize``, Lee's 3D method);
+1. the mask, without specks (a thin tube's beads are kept: :func:`_kept_components`), is
+   thinned to a one-voxel skeleton (scikit-image's ``skeletonize``, Lee's 3D method; a bead
+   thinning removes whole keeps one node);
 2. the skeleton is a graph of voxels (26-neighbours, edges weighted by their length in mm;
-   pieces a vessel's label cut apart are bridged by their nearest nodes); its main path is the longest shortest path (two Dijkstra sweeps,
-   ``scipy.sparse.csgraph``), which prunes the side branches thinning leaves;
+   pieces a vessel's label cut apart, or a thin tube's beads, are bridged end to end,
+   :func:`_bridged`); its main path is the longest shortest path (two Dijkstra sweeps,
+   ``scipy.sparse.csgraph``; of pieces left apart, the longest), which prunes the side
+   branches thinning leaves;
 3. the path is smoothed by a cubic smoothing spline (``scipy.interpolate.splprep``, residual
    about a third of a voxel a point) and extended along its end tangents to the last voxels
    of the label (thinning stops short of a tube's ends);
@@ -26,7 +29,7 @@ import numpy as np
 from scipy import ndimage
 from scipy.interpolate import splev, splprep
 from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from mvd_sim.core.errors import SegmentationError
@@ -43,6 +46,10 @@ _MEDIAN_MM = 4.0          # window of the radius' median filter
 _MIN_VOXELS = 8
 _MIN_PIECE = 0.02         # pieces of a label smaller than this share of its largest are specks
 _MAX_GAP_MM = 4.0         # pieces of a label farther apart than this are not bridged
+_BEAD_GAP_VOXELS = 4.0    # smaller pieces this near (voxels, centre to centre) are kept
+_THIN_VOXELS = 1.5        # ... if the kept voxels about them lie at most this deep (voxels)
+_BRIDGE_COS = 0.0         # a bridge leaves a piece's end within 90 degrees of its heading ...
+_HEADING_MM = 1.5         # ... taken over this much of the piece
 _END_TRIM_MM = 1.0        # a spline's end redrawn straight over this arc ...
 _END_BASE_MM = 2.0        # ... along the tangent over this much arc before it
 _MARCH_SLAB_MM = 1.0      # the ends are marched on through the label's voxels this far ahead
@@ -73,39 +80,126 @@ class Centerline:
                           self.surface_rms_mm)
 
 
-def _kept_components(mask: np.ndarray) -> np.ndarray:
+def _kept_components(mask: np.ndarray, spacing_mm: np.ndarray) -> np.ndarray:
     """The mask without specks: its 26-connected pieces of at least :data:`_MIN_PIECE` of
     the largest's voxels (a vessel lying across a nerve can cut the nerve's label in two;
-    both pieces are kept and bridged, :func:`_main_path`)."""
+    both pieces are kept and bridged, :func:`_main_path`), and, where the label is thin,
+    the smaller pieces within :data:`_BEAD_GAP_VOXELS` voxels of a kept one, in turn: a
+    tube thinner than about two voxels is labelled as a chain of beads where its blurred
+    image dips under the threshold, and each bead is the tube (dropped, a contact on it is
+    lost and the line cut across the gap they leave). Beside a thicker tube (its kept
+    voxels within that reach lie deeper than :data:`_THIN_VOXELS` voxels inside it) a
+    small piece is a speck: such a tube's image does not break up.
+
+    ``spacing_mm``: (3,) the voxel's edges (mm)."""
     labelled, count = ndimage.label(mask, structure=np.ones((3, 3, 3)))
     if count <= 1:
         return mask
     sizes = np.bincount(labelled.ravel())
     sizes[0] = 0
     keep = sizes >= max(_MIN_PIECE * sizes.max(), _MIN_VOXELS)
+    voxel_mm = float(np.max(spacing_mm))
+    reach = _BEAD_GAP_VOXELS * voxel_mm
+    pieces = np.arange(count + 1)
+    # the depth of the kept voxels about each small piece: how thick the tube is there
+    depth = ndimage.distance_transform_edt(keep[labelled], sampling=spacing_mm)
+    span = 2 * np.ceil(reach / np.asarray(spacing_mm)).astype(int) + 1
+    thin = np.asarray(ndimage.maximum(ndimage.maximum_filter(depth, size=span), labelled,
+                                      pieces)) <= _THIN_VOXELS * voxel_mm
+    while not keep[1:].all():
+        gap = ndimage.distance_transform_edt(~keep[labelled], sampling=spacing_mm)
+        near = ~keep & thin & (np.asarray(ndimage.minimum(gap, labelled, pieces)) <= reach)
+        near[0] = False
+        if not near.any():
+            break
+        keep |= near
     return keep[labelled]
 
 
 def _bridged(graph, nodes: np.ndarray, affine: np.ndarray):
-    """The skeleton graph with each of its pieces joined to the nearest other piece by one
-    edge (the two nearest nodes, at most :data:`_MAX_GAP_MM` apart)."""
-    from scipy.sparse.csgraph import connected_components
-
+    """The skeleton graph with its pieces joined by their shortest links, shortest first,
+    each only if it joins two pieces not yet joined (a minimum spanning tree of the pieces:
+    a chain of beads is joined bead to bead, not only each bead to its nearest, which can
+    pair them off). A link joins two pieces' skeleton ends at most :data:`_MAX_GAP_MM`
+    apart and leaves both forward, within 90 degrees of the way each piece runs out there:
+    a label broken across a tube breaks between two ends that face each other, while
+    another limb of a looping vessel passing by is no break (a link to it cuts the loop
+    short)."""
     count, piece = connected_components(graph, directed=False)
     if count == 1:
         return graph
     world = nodes @ affine[:3, :3].T
-    rows, cols, weights = [], [], []
+    degree = graph.getnnz(axis=0) + graph.getnnz(axis=1)
+    ends = [_ends(piece == k, degree) for k in range(count)]
+    heading = {int(e): _outward(world, piece == k, e) for k in range(count) for e in ends[k]}
+    links = []
     for k in range(count):
-        inside, outside = np.flatnonzero(piece == k), np.flatnonzero(piece != k)
-        distance, nearest = cKDTree(world[outside]).query(world[inside])
-        j = int(np.argmin(distance))
-        if distance[j] <= _MAX_GAP_MM:
-            rows.append(inside[j])
-            cols.append(outside[nearest[j]])
-            weights.append(distance[j])
+        for m in range(k + 1, count):
+            gaps = np.linalg.norm(world[ends[k]][:, None] - world[ends[m]][None], axis=2)
+            for i, j in zip(*np.nonzero(gaps <= _MAX_GAP_MM)):
+                a, b = int(ends[k][i]), int(ends[m][j])
+                way = (world[b] - world[a]) / max(gaps[i, j], 1e-9)
+                if _faces(heading[a], way) and _faces(heading[b], -way):
+                    links.append((float(gaps[i, j]), k, m, a, b))
+    group = list(range(count))
+
+    def root(k: int) -> int:
+        while group[k] != k:
+            k = group[k]
+        return k
+
+    rows, cols, weights = [], [], []
+    for distance, k, m, a, b in sorted(links):
+        if root(k) != root(m):
+            group[root(k)] = root(m)
+            rows.append(a)
+            cols.append(b)
+            weights.append(distance)
     bridges = coo_matrix((weights, (rows, cols)), shape=graph.shape).tocsr()
     return graph + bridges
+
+
+def _ends(in_piece: np.ndarray, degree: np.ndarray) -> np.ndarray:
+    """Indices of a skeleton piece's ends (nodes with at most one neighbour); all its nodes
+    if it has none (a ring)."""
+    ends = np.flatnonzero(in_piece & (degree <= 1))
+    return ends if len(ends) else np.flatnonzero(in_piece)
+
+
+def _outward(world: np.ndarray, in_piece: np.ndarray, end: int) -> np.ndarray:
+    """Unit vector along which a skeleton piece runs out at its node ``end`` (from the
+    mean of its nodes within :data:`_HEADING_MM` of it); zero for a bead too short to
+    tell (fewer than three nodes there), which any link may leave."""
+    near = world[in_piece]
+    near = near[np.linalg.norm(near - world[end], axis=1) <= _HEADING_MM]
+    way = world[end] - near.mean(axis=0)
+    if len(near) < 3 or np.linalg.norm(way) < 1e-9:
+        return np.zeros(3)
+    return way / np.linalg.norm(way)
+
+
+def _faces(heading: np.ndarray, way: np.ndarray) -> bool:
+    """Whether a link leaving an end along unit ``way`` leaves it within 90 degrees of its
+    ``heading`` (:func:`_outward`; any way for a zero heading)."""
+    return not heading.any() or float(way @ heading) >= _BRIDGE_COS
+
+
+def _thinned(crop: np.ndarray) -> np.ndarray:
+    """The label's skeleton (scikit-image's ``skeletonize``), with a node (the voxel nearest
+    its centroid) for each piece thinning removed whole (a bead of a few voxels); the
+    whole label where nothing is left."""
+    from skimage.morphology import skeletonize
+
+    skeleton = skeletonize(crop)
+    if not skeleton.any():
+        return crop
+    pieces, count = ndimage.label(crop, structure=np.ones((3, 3, 3)))
+    thinned = np.asarray(ndimage.maximum(skeleton, pieces, np.arange(1, count + 1)), bool)
+    for k in np.flatnonzero(~thinned) + 1:
+        voxels = np.argwhere(pieces == k)
+        centre = voxels.mean(axis=0)
+        skeleton[tuple(voxels[np.argmin(np.sum((voxels - centre) ** 2, axis=1))])] = True
+    return skeleton
 
 
 def _main_path(skeleton: np.ndarray, affine: np.ndarray) -> np.ndarray:
@@ -129,20 +223,24 @@ def _main_path(skeleton: np.ndarray, affine: np.ndarray) -> np.ndarray:
                                                            np.concatenate(cols))),
                                 shape=(len(nodes), len(nodes))).tocsr(), nodes, affine)
     # the farthest node from any node is one end of the longest path; the farthest from
-    # that end, the other
-    start = _farthest(graph, 0)[0]
-    end, previous = _farthest(graph, start)
+    # that end, the other; of pieces no link joins, the one with the longest path
+    piece = connected_components(graph, directed=False)[1]
+    ends = [_farthest(graph, _farthest(graph, int(np.argmax(piece == k)))[0])
+            for k in np.unique(piece)]
+    end, previous, _ = max(ends, key=lambda found: found[2])
     path = [end]
     while previous[path[-1]] >= 0:
         path.append(int(previous[path[-1]]))
     return nodes[path[::-1]]
 
 
-def _farthest(graph, start: int) -> tuple[int, np.ndarray]:
-    """The node farthest (by path length) from ``start``, and the shortest-path tree."""
+def _farthest(graph, start: int) -> tuple[int, np.ndarray, float]:
+    """The node farthest (by path length) from ``start``, the shortest-path tree and that
+    length (mm)."""
     distance, previous = dijkstra(graph, directed=False, indices=start,
                                   return_predecessors=True)
-    return int(np.argmax(np.where(np.isfinite(distance), distance, -1.0))), previous
+    far = int(np.argmax(np.where(np.isfinite(distance), distance, -1.0)))
+    return far, previous, float(distance[far])
 
 
 def _smoothed(points: np.ndarray, voxel_mm: float) -> np.ndarray:
@@ -248,9 +346,7 @@ def centerline_of(mask: np.ndarray, affine: np.ndarray, what: str,
     SegmentationError
         If the label has too few voxels to follow.
     """
-    from skimage.morphology import skeletonize
-
-    mask = _kept_components(mask)
+    mask = _kept_components(mask, np.linalg.norm(affine[:3, :3], axis=0))
     if int(mask.sum()) < _MIN_VOXELS:
         raise SegmentationError(f"{what}: only {int(mask.sum())} voxels, too few to follow a "
                                 "centerline")
@@ -260,9 +356,7 @@ def centerline_of(mask: np.ndarray, affine: np.ndarray, what: str,
     high = np.argwhere(mask).max(axis=0) + 2
     low = np.maximum(low, 0)
     crop = mask[low[0]:high[0], low[1]:high[1], low[2]:high[2]]
-    skeleton = skeletonize(crop)
-    if not skeleton.any():
-        skeleton = crop
+    skeleton = _thinned(crop)
     world = lambda ijk: (ijk + low) @ affine[:3, :3].T + affine[:3, 3]  # noqa: E731
     path = world(_main_path(skeleton, affine).astype(float))
     voxels = world(np.argwhere(crop).astype(float))
