@@ -200,7 +200,7 @@ class _Analysis:
     (its upper triangle permuted, :func:`~mvd_sim.mechanics.ldl_kernels.permuted_upper`),
     its ordering (:func:`_ordering` of the static pattern: the contacts' entries add a
     little fill to it, but it then holds for every system of the model), and the
-    elimination tree of the last sparsity pattern met."""
+    elimination trees of the last sparsity patterns met."""
 
     def __init__(self, static: sp.spmatrix):
         upper = sp.triu(static, format="coo")
@@ -210,21 +210,28 @@ class _Analysis:
         self.where = np.empty(n, dtype=np.intp)
         self.where[self.perm] = np.arange(n)
         self.static = permuted_upper(n, self.where, rows, cols, upper.data)
-        # (indptr, indices, tree) of the last pattern, replaced as one object, so that
-        # solves of one model in several threads never read one's pattern with another's tree
-        self._last: tuple | None = None
+        # (indptr, indices, tree) of the last patterns, the newest first, the tuple replaced
+        # as one object, so that solves of one model in several threads never read one's
+        # pattern with another's tree
+        self._last: tuple = ()
 
     def tree_of(self, indptr: np.ndarray, indices: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray]:
-        """The elimination tree and column counts of a permuted upper pattern."""
-        last = self._last
-        if last is not None and np.array_equal(indptr, last[0]) \
-                and np.array_equal(indices, last[1]):
-            return last[2]
+        """The elimination tree and column counts of a permuted upper pattern (those of the
+        last :data:`_TREES_KEPT` patterns met are kept: a step whose active set is corrected
+        solves systems of two or three patterns, and the next iteration's is often the
+        first's)."""
+        kept = self._last
+        for pattern in kept:
+            if np.array_equal(indptr, pattern[0]) and np.array_equal(indices, pattern[1]):
+                return pattern[2]
         tree = elimination_tree(indptr, indices)
-        self._last = (indptr, indices, tree)
+        self._last = ((indptr, indices, tree),) + kept[:_TREES_KEPT - 1]
         FACTOR_COUNTS.trees += 1
         return tree
+
+
+_TREES_KEPT = 3
 
 
 # per model (a value), what its systems share; every solve of a model (pulse phases,
@@ -490,6 +497,9 @@ class _System:
         changed = np.flatnonzero(state != base)
         if len(changed) > UPDATE_RANK:
             return None
+        if len(changed) == 0:   # the last system's own step
+            x = self.factor.resolve(self._rhs(rhs, low_rank), low_rank)
+            return None if x is None else self._step_to(x)
         k_new, c_new = self._stiffness(changed, state[changed])
         k_old, c_old = self._stiffness(changed, base[changed])
         k_change = k_new - k_old
@@ -509,8 +519,9 @@ class _System:
 def _active_set_step(system: _System, contacts: ContactSet, state: np.ndarray,
                      held: np.ndarray | None, passes: int) -> np.ndarray:
     """(n_dof,) the iteration's step: the linear system's on the active set ``state``
-    (with the contacts ``held`` (c,) bool, open now but pressed before the brainstem's
-    planes moved, held as touching, if that step goes downhill), its active set then
+    (or, with the contacts ``held`` (c,) bool, open now but pressed before the brainstem's
+    planes moved, held as touching, if they are few (:meth:`_System.corrected`) and that
+    step goes downhill), its active set then
     corrected on the contacts' linear model up to ``passes`` times: a contact the step
     would drive in (its gap linear along it, as :func:`_model_root` has it) taken as
     pressed, one it would lift off as open, one driven past its capacity as saturated, and
@@ -521,16 +532,13 @@ def _active_set_step(system: _System, contacts: ContactSet, state: np.ndarray,
     The solver corrects only near equilibrium (updates under :data:`NEAR_MM`): from far,
     the corrected steps reach further, and some land in another equilibrium of a case
     that has several (``va_pushes_aica_right``'s plan, ``avm_rexp_right``)."""
-    current = state
+    current, step = state, system.step(state)
     if held is not None and held.any():
-        current = state.copy()
-        current[held] = 1
-        step = system.step(current)
-        if float(system.gradient @ step) >= 0.0:
-            current = state
-            step = system.step(current)
-    else:
-        step = system.step(current)
+        holding = state.copy()
+        holding[held] = 1
+        trial = system.corrected(holding)
+        if trial is not None and float(system.gradient @ trial) < 0.0:
+            current, step = holding, trial
     if len(contacts) == 0:
         return step
     rows = _Rows(system.model, contacts, np.arange(len(contacts)), contacts.normal)
