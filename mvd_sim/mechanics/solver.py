@@ -66,7 +66,7 @@ TAIL_COSINE = 0.999  # two whole steps this parallel, shrinking by a ratio in TA
 TAIL_RATIOS = (0.5, 0.995)  # are a linear tail (:func:`_tail_ratio`)
 NEAR_MM = 0.1  # after an update under this (mm), the curvature term is taken and the
 ACTIVE_SET_PASSES = 2  # step's active set corrected at most this often (_active_set_step)
-UPDATE_RANK = 8  # a correction changing more contacts than this is factorised afresh
+UPDATE_RANK = 16  # a correction changing more contacts than this is factorised afresh
 
 
 @dataclass(frozen=True, eq=False)
@@ -407,7 +407,7 @@ class _System:
     penalty linearised in its gap about ``u``. :meth:`step` factorises its system;
     :meth:`corrected` solves one that differs from the last factorised in a few contacts'
     states, with its factors and the Woodbury identity (``k`` + 1 solves with the factors in
-    one pass, ``k`` the contacts changed: 0.16-0.22 ms for ``k`` 1-8 on
+    one pass, ``k`` the contacts changed: 0.16-0.29 ms for ``k`` 1-16 on
     ``va_pushes_aica_right``'s systems, against some 0.55 ms for a factorisation with its
     merge and elimination tree).
 
