@@ -518,20 +518,21 @@ class _System:
 
 def _active_set_step(system: _System, contacts: ContactSet, state: np.ndarray,
                      held: np.ndarray | None, passes: int) -> np.ndarray:
-    """(n_dof,) the iteration's step: the linear system's on the active set ``state``
-    (or, with the contacts ``held`` (c,) bool, open now but pressed before the brainstem's
-    planes moved, held as touching, if they are few (:meth:`_System.corrected`) and that
-    step goes downhill), its active set then
-    corrected on the contacts' linear model up to ``passes`` times: a contact the step
-    would drive in (its gap linear along it, as :func:`_model_root` has it) taken as
-    pressed, one it would lift off as open, one driven past its capacity as saturated, and
-    the system solved again (:meth:`_System.corrected`, else afresh), while the active set
-    changes and the step goes downhill. A primal-dual active-set iteration on the
-    linearised contacts: a step that changes the active set then need not be cut by the
-    line search at the first contact met on the way and finished in the next iterations.
-    The solver corrects only near equilibrium (updates under :data:`NEAR_MM`): from far,
-    the corrected steps reach further, and some land in another equilibrium of a case
-    that has several (``va_pushes_aica_right``'s plan, ``avm_rexp_right``)."""
+    """(n_dof,) the iteration's step: the linear system's on the active set ``state`` (or, with
+    the contacts ``held`` (c,) bool, open now but pressed before the brainstem's planes
+    moved, held as touching, if they are few (:meth:`_System.corrected`) and that step goes
+    downhill), its active set then corrected on the contacts' linear model up to ``passes``
+    times, while the step would drive a contact in (its gap linear along it, as
+    :func:`_model_root` has it) or past its capacity and the corrected step goes downhill:
+    every contact taken in the state its linear gap gives (pressed, let go, saturated) and
+    the system solved again (:meth:`_System.corrected`, else afresh). A step that would only
+    let contacts go is left to the line search (correcting those too cost more than the
+    steps it saved). A primal-dual active-set iteration on the linearised contacts: a step
+    that changes the active set then need not be cut by the line search at the first contact
+    met on the way and finished in the next iterations. The solver corrects only near
+    equilibrium (updates under :data:`NEAR_MM`): from far, the corrected steps reach
+    further, and some land in another equilibrium of a case that has several
+    (``va_pushes_aica_right``'s plan, ``avm_rexp_right``)."""
     current, step = state, system.step(state)
     if held is not None and held.any():
         holding = state.copy()
@@ -546,6 +547,8 @@ def _active_set_step(system: _System, contacts: ContactSet, state: np.ndarray,
         gap = contacts.gap + rows.apply(step)
         predicted = _state_at(gap, contacts.capacity)
         if np.array_equal(predicted, current):
+            break
+        if not np.any(predicted > current):
             break
         trial = system.corrected(predicted)
         if trial is None:
