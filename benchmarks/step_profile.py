@@ -42,12 +42,7 @@ PARTS = [
     (solver, "ldl_solve_many", "solves with the factors (+ Woodbury)"),
     (solver, "_woodbury", "solves with the factors (+ Woodbury)"),
     (solver._Factor, "solve", "_Factor.solve's own (concatenation, checks)"),
-    (solver._Factor, "resolve", "solves with the factors (+ Woodbury)"),
-    (solver._System, "_solve", "_Factor.solve's own (concatenation, checks)"),
-    (solver._System, "step", "linear systems: terms of an active set"),
-    (solver._System, "corrected", "active-set corrections (rank-k terms, own)"),
-    (solver, "_columns", "active-set corrections (rank-k terms, own)"),
-    (solver, "_active_set_step", "active-set corrections (rank-k terms, own)"),
+    (solver, "_newton_step", "_Factor.solve's own (concatenation, checks)"),
     (solver, "detect", "detection: gathering the laws' contacts"),
     (contacts.RodOnRod, "detect", "detection: rod on rod"),
     (contacts.NearSegments, "groups", "detection: rod on rod's candidate list"),
@@ -104,8 +99,8 @@ def main(case: str, kind: str, repeats: int) -> None:
     stack: list[float] = []
     for owner, name, part in PARTS:
         setattr(owner, name, _wrap(part, getattr(owner, name), spent, calls, stack))
-    steps = _wrap("", solver._line_search, collections.Counter(), calls, [])
-    solver._line_search = steps   # counted (as "") on top of its wrapper above
+    steps = _wrap("", solver._newton_step, collections.Counter(), calls, [])
+    solver._newton_step = steps   # counted (as "") on top of its wrapper above
     simulate.solve = _wrap(SOLVE, solver.solve, spent, calls, stack)
     start = time.process_time()
     for _ in range(repeats):

@@ -3,28 +3,23 @@
 The energy is the rods' linear frame energy plus tethers, the sponges' hold, the slings'
 bands (springs toward where they hold their vessels' nodes, targets that do not move with
 the pulse: ``MechanicalModel.sling_force``), and a piecewise quadratic penalty for every
-contact the model's laws find (:mod:`mvd_sim.mechanics.contacts`). Each iteration detects
-contacts in the current configuration, linearises their gaps about it (normals and closest
-points updated: a contact can slide and open), and solves the resulting sparse symmetric
-system exactly (an LDL^T factorisation, :class:`_Factor`, on one ordering per model: a new
-contact pattern costs only its elimination tree): Gauss-Newton while the active set changes,
-Newton once it has settled: with the softening curvature term of tube-on-tube contacts and,
-after a cut step, a pad's rim share (:mod:`mvd_sim.mechanics.rim`: unsymmetric, of low rank,
-solved with the LDL^T by the Woodbury identity). Near equilibrium (updates under
-:data:`NEAR_MM`) the curvature term is taken whether or not the active set has settled, and
-each step's active set is corrected on the contacts' linear model (:func:`_active_set_step`:
-a contact the step would drive in is taken as pressed, one it would lift off as open, and
-the system solved again, from the same factors by the Woodbury identity where few changed);
-after the brainstem's planes move, the contacts pressed before are held as touching for one
-step. Where two whole steps on one active set are parallel and shrink geometrically (a
-linear tail: the matrix lacks the soft-min sharing), the step is taken to where the tail's
-steps add up to (:func:`_tail_ratio`). Each step is globalised by a line search on the
-energy's slope along it (:func:`_line_search`): a step that would drive nodes through
-contacts it did not include is cut where the slope of the contacts' piecewise linear model
-vanishes (or just past where a node comes over a pad's rim), so the active set does not
-cycle (the damping it replaced let a pad's contacts open and close for 10-30 steps, or for
-ever). The brainstem's tangent planes (:mod:`mvd_sim.mechanics.surface`) are refreshed at
-the first iteration and checked once the updates fall under :data:`REFRESH_MM`. Iteration
+contact the model's laws find (:mod:`mvd_sim.mechanics.contacts`).
+Each iteration detects contacts in the current configuration, linearises their gaps about it
+(normals and closest points updated: a contact can slide and open), and solves the resulting
+sparse symmetric system exactly (an LDL^T factorisation, :class:`_Factor`, on one ordering
+per model: a new contact pattern costs only its elimination tree): Gauss-Newton while the
+active set changes, Newton once it has settled: with the softening curvature term of
+tube-on-tube contacts and, after a cut step, a pad's rim share
+(:mod:`mvd_sim.mechanics.rim`: unsymmetric, of low rank, solved with the LDL^T by the
+Woodbury identity); where two whole steps on one active set are parallel and shrink
+geometrically (a linear tail: the matrix lacks the soft-min sharing), the step is taken to
+where the tail's steps add up to (:func:`_tail_ratio`). Each step is globalised by a line
+search on the energy's slope along it (:func:`_line_search`): a step that would drive nodes
+through contacts it did not include is cut where the slope of the contacts' piecewise linear
+model vanishes (or just past where a node comes over a pad's rim), so the active set does
+not cycle (the damping it replaced let a pad's contacts open and close for 10-30 steps, or
+for ever). The brainstem's tangent planes (:mod:`mvd_sim.mechanics.surface`) are refreshed
+at the first iteration and checked once the updates fall under :data:`REFRESH_MM`. Iteration
 stops when the displacement update is below ``tol_mm`` and the active set (open / compliant
 / saturated) is unchanged up to contacts carrying less than :data:`FORCE_TOL_N`. The answer
 is a :class:`SolveResult`; one that did not converge says so (``success`` False, and why),
@@ -64,9 +59,6 @@ MIN_STEP = 1.0 / 64  # the shortest step the line search tries (taken whatever i
 REFRESH_MM = 1e-3  # the brainstem's planes are checked once updates are under this (mm)
 TAIL_COSINE = 0.999  # two whole steps this parallel, shrinking by a ratio in TAIL_RATIOS,
 TAIL_RATIOS = (0.5, 0.995)  # are a linear tail (:func:`_tail_ratio`)
-NEAR_MM = 0.1  # after an update under this (mm), the curvature term is taken and the
-ACTIVE_SET_PASSES = 2  # step's active set corrected at most this often (_active_set_step)
-UPDATE_RANK = 16  # a correction changing more contacts than this is factorised afresh
 
 
 @dataclass(frozen=True, eq=False)
@@ -200,7 +192,7 @@ class _Analysis:
     (its upper triangle permuted, :func:`~mvd_sim.mechanics.ldl_kernels.permuted_upper`),
     its ordering (:func:`_ordering` of the static pattern: the contacts' entries add a
     little fill to it, but it then holds for every system of the model), and the
-    elimination trees of the last sparsity patterns met."""
+    elimination tree of the last sparsity pattern met."""
 
     def __init__(self, static: sp.spmatrix):
         upper = sp.triu(static, format="coo")
@@ -210,28 +202,21 @@ class _Analysis:
         self.where = np.empty(n, dtype=np.intp)
         self.where[self.perm] = np.arange(n)
         self.static = permuted_upper(n, self.where, rows, cols, upper.data)
-        # (indptr, indices, tree) of the last patterns, the newest first, the tuple replaced
-        # as one object, so that solves of one model in several threads never read one's
-        # pattern with another's tree
-        self._last: tuple = ()
+        # (indptr, indices, tree) of the last pattern, replaced as one object, so that
+        # solves of one model in several threads never read one's pattern with another's tree
+        self._last: tuple | None = None
 
     def tree_of(self, indptr: np.ndarray, indices: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray]:
-        """The elimination tree and column counts of a permuted upper pattern (those of the
-        last :data:`_TREES_KEPT` patterns met are kept: a step whose active set is corrected
-        solves systems of two or three patterns, and the next iteration's is often the
-        first's)."""
-        kept = self._last
-        for pattern in kept:
-            if np.array_equal(indptr, pattern[0]) and np.array_equal(indices, pattern[1]):
-                return pattern[2]
+        """The elimination tree and column counts of a permuted upper pattern."""
+        last = self._last
+        if last is not None and np.array_equal(indptr, last[0]) \
+                and np.array_equal(indices, last[1]):
+            return last[2]
         tree = elimination_tree(indptr, indices)
-        self._last = ((indptr, indices, tree),) + kept[:_TREES_KEPT - 1]
+        self._last = (indptr, indices, tree)
         FACTOR_COUNTS.trees += 1
         return tree
-
-
-_TREES_KEPT = 3
 
 
 # per model (a value), what its systems share; every solve of a model (pulse phases,
@@ -285,7 +270,6 @@ class _Factor:
     def __init__(self, model: MechanicalModel):
         self.analysis = _analysis(model)
         self.n = len(self.analysis.perm)
-        self._factors: tuple | None = None   # the last system's, if LDL^T solved it
 
     def solve(self, parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
               rhs: np.ndarray, low_rank: tuple[np.ndarray, np.ndarray] | None = None
@@ -303,11 +287,15 @@ class _Factor:
         parent, counts = a.tree_of(indptr, indices)
         l_ptr, l_idx, l_val, d_inv, ok = ldl_factor(indptr, indices, data, parent, counts)
         FACTOR_COUNTS.factorisations += 1
-        self._factors = (l_ptr, l_idx, l_val, d_inv) if ok else None
-        x = self.resolve(rhs, low_rank)
-        if x is not None:
-            return x
-        self._factors = None
+        if ok:
+            if low_rank is None:
+                x = ldl_solve(l_ptr, l_idx, l_val, d_inv, a.perm, np.ascontiguousarray(rhs))
+            else:
+                x = _woodbury(ldl_solve_many(l_ptr, l_idx, l_val, d_inv, a.perm,
+                                             np.column_stack([rhs, low_rank[0]])),
+                              low_rank[1])
+            if x is not None and np.all(np.isfinite(x)):
+                return x
         # an indefinite Newton system (the softening curvature term far from equilibrium)
         # can break an unpivoted LDL^T; LU with partial pivoting solves it
         FACTOR_COUNTS.pivoted += 1
@@ -316,21 +304,6 @@ class _Factor:
         if low_rank is not None:
             full = full + sp.csc_matrix(low_rank[0]) @ sp.csc_matrix(low_rank[1]).T
         return spsolve(full.tocsc(), rhs, permc_spec="NATURAL")
-
-    def resolve(self, rhs: np.ndarray, low_rank: tuple[np.ndarray, np.ndarray] | None = None
-                ) -> np.ndarray | None:
-        """``(A + U V^T) x = rhs`` with ``A`` the last system :meth:`solve` factorised (LDL^T),
-        ``low_rank`` ``(U, V)`` as there, by the Woodbury identity; None if that system went
-        to LU, or ``I + V^T A^-1 U`` is singular, or ``x`` is not finite."""
-        if self._factors is None:
-            return None
-        perm = self.analysis.perm
-        if low_rank is None:
-            x = ldl_solve(*self._factors, perm, np.ascontiguousarray(rhs))
-        else:
-            x = _woodbury(ldl_solve_many(*self._factors, perm,
-                                         np.column_stack([rhs, low_rank[0]])), low_rank[1])
-        return x if x is not None and np.all(np.isfinite(x)) else None
 
 
 def _woodbury(solved: np.ndarray, v_cols: np.ndarray) -> np.ndarray | None:
@@ -351,12 +324,7 @@ _WOODBURY_SINGULAR = 1e-12
 
 
 def _state(contacts: ContactSet) -> np.ndarray:
-    return _state_at(contacts.gap, contacts.capacity)
-
-
-def _state_at(gap: np.ndarray, capacity: np.ndarray) -> np.ndarray:
-    """(c,) int8 each contact's state at ``gap`` (mm): 0 open, 1 compliant, 2 saturated."""
-    return (gap < 0).astype(np.int8) + (-gap > capacity)
+    return (contacts.gap < 0).astype(np.int8) + (-contacts.gap > contacts.capacity)
 
 
 def _active_key(contacts: ContactSet, state: np.ndarray) -> dict:
@@ -401,162 +369,17 @@ def _result(model: MechanicalModel, success: bool, message: str, iterations: int
                        u, model.positions(u), radii, contacts)
 
 
-class _System:
-    """The linearised systems of one iteration (at ``u``, on ``contacts``), for any active set
-    of those contacts: ``state`` (c,) 0 open, 1 compliant, 2 saturated, each contact's
-    penalty linearised in its gap about ``u``. :meth:`step` factorises its system;
-    :meth:`corrected` solves one that differs from the last factorised in a few contacts'
-    states, with its factors and the Woodbury identity (``k`` + 1 solves with the factors in
-    one pass, ``k`` the contacts changed: 0.16-0.29 ms for ``k`` 1-16 on
-    ``va_pushes_aica_right``'s systems, against some 0.55 ms for a factorisation with its
-    merge and elimination tree).
-
-    Parameters
-    ----------
-    curvature : bool
-        Whether the systems hold the curvature term of tube-on-tube contacts (the Newton
-        matrix; a system whose step would not go downhill falls back to the Gauss-Newton one).
-    rim : (U, V) or None
-        A pad's rim share (:func:`_rim_update`), on the free DOFs.
-    """
-
-    def __init__(self, model: MechanicalModel, contacts: ContactSet, u: np.ndarray,
-                 f_static: np.ndarray, gradient: np.ndarray, factor: _Factor,
-                 free_index: np.ndarray, curvature: bool,
-                 rim: tuple[np.ndarray, np.ndarray] | None):
-        self.model, self.contacts, self.u, self.f_static = model, contacts, u, f_static
-        self.gradient, self.factor, self.free_index = gradient, factor, free_index
-        self.free = free_index >= 0
-        self.curvature, self.rim = curvature, rim
-        self._base: tuple | None = None   # (state, rhs, low rank) of the last factorised
-
-    def _stiffness(self, index: np.ndarray, state: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray]:
-        """Contacts ``index`` in ``state``: each one's stiffness (N/mm) and the force its
-        saturated layer's offset adds (N)."""
-        c = self.contacts
-        saturated = state == 2
-        k_eff = np.where(state > 0, c.k_soft[index], 0.0) + np.where(saturated,
-                                                                      c.k_hard[index], 0.0)
-        return k_eff, np.where(saturated, c.k_hard[index] * c.capacity[index], 0.0)
-
-    def step(self, state: np.ndarray) -> np.ndarray:
-        """(n_dof,) the step of the system of ``state``, factorised afresh."""
-        model, c, u, n = self.model, self.contacts, self.u, self.model.n_dof
-        active = np.flatnonzero(state > 0)
-        k_eff, c_sat = self._stiffness(active, state[active])
-        gap = c.gap[active]
-        normal = _Rows(model, c, active, c.normal)
-        # Newton on the penalty energy: k grad(g) grad(g)^T plus, near equilibrium, the
-        # curvature term k g d2g that softens sliding around a tube pressed into (far from
-        # equilibrium it could make the system indefinite: then the Gauss-Newton step
-        # alone, whose matrix is positive definite); a contact not yet pressed in has none
-        parts = [normal.gram(k_eff, self.free_index)]
-        rhs = self.f_static - normal.transpose_apply(k_eff * (gap - normal.apply(u)) + c_sat, n)
-        if self.curvature:
-            soft = np.minimum(k_eff * gap + c_sat, 0.0) * c.curvature[active]
-            around = _Rows(model, c, active, c.binormal)
-            newton = rhs + around.transpose_apply(soft * around.apply(u), n)
-            step = self._solve(parts + [around.gram(soft, self.free_index)], newton, self.rim)
-            if float(self.gradient @ step) < 0.0:
-                self._base = (state, newton, self.rim)
-                return step
-        step = self._solve(parts, rhs, self.rim)
-        if self.rim is not None and float(self.gradient @ step) >= 0.0:
-            step = self._solve(parts, rhs, None)
-            self._base = (state, rhs, None)
-        else:
-            self._base = (state, rhs, self.rim)
-        return step
-
-    def _solve(self, parts: list, rhs: np.ndarray,
-               low_rank: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
-        """(n_dof,) the step to the solution of one system (its unsymmetric low-rank part
-        ``U V^T``, if any, linearised about ``u`` as well)."""
-        x = self.factor.solve(parts, self._rhs(rhs, low_rank), low_rank)
-        return self._step_to(x)
-
-    def _rhs(self, rhs: np.ndarray, low_rank: tuple[np.ndarray, np.ndarray] | None
-             ) -> np.ndarray:
-        out = rhs[self.free]
-        if low_rank is not None:
-            out = out + low_rank[0] @ (low_rank[1].T @ self.u[self.free])
-        return out
-
-    def _step_to(self, x: np.ndarray) -> np.ndarray:
-        u_new = np.zeros(len(self.u))
-        u_new[self.free] = x
-        return u_new - self.u
-
-    def corrected(self, state: np.ndarray) -> np.ndarray | None:
-        """(n_dof,) the step of the system of ``state`` from the last factorised one's
-        factors (its contacts changed in state are a term of rank their number; their
-        curvature terms are left as they were); None if more than :data:`UPDATE_RANK`
-        changed, or the factors cannot give it."""
-        base, rhs, low_rank = self._base
-        changed = np.flatnonzero(state != base)
-        if len(changed) > UPDATE_RANK:
-            return None
-        if len(changed) == 0:   # the last system's own step
-            x = self.factor.resolve(self._rhs(rhs, low_rank), low_rank)
-            return None if x is None else self._step_to(x)
-        k_new, c_new = self._stiffness(changed, state[changed])
-        k_old, c_old = self._stiffness(changed, base[changed])
-        k_change = k_new - k_old
-        rows = _Rows(self.model, self.contacts, changed, self.contacts.normal)
-        rhs = rhs - rows.transpose_apply(
-            k_change * (self.contacts.gap[changed] - rows.apply(self.u)) + c_new - c_old,
-            self.model.n_dof)
-        rhs = self._rhs(rhs, low_rank)
-        columns = _columns(rows, self.free_index, len(rhs))
-        update = (columns * k_change, columns)
-        if low_rank is not None:
-            update = (np.hstack([low_rank[0], update[0]]), np.hstack([low_rank[1], update[1]]))
-        x = self.factor.resolve(rhs, update)
-        return None if x is None else self._step_to(x)
-
-
-def _active_set_step(system: _System, contacts: ContactSet, state: np.ndarray,
-                     held: np.ndarray | None, passes: int) -> np.ndarray:
-    """(n_dof,) the iteration's step: the linear system's on the active set ``state`` (or, with
-    the contacts ``held`` (c,) bool, open now but pressed before the brainstem's planes
-    moved, held as touching, if they are few (:meth:`_System.corrected`) and that step goes
-    downhill), its active set then corrected on the contacts' linear model up to ``passes``
-    times, while the step would drive a contact in (its gap linear along it, as
-    :func:`_model_root` has it) or past its capacity and the corrected step goes downhill:
-    every contact taken in the state its linear gap gives (pressed, let go, saturated) and
-    the system solved again (:meth:`_System.corrected`, else afresh). A step that would only
-    let contacts go is left to the line search (correcting those too cost more than the
-    steps it saved). A primal-dual active-set iteration on the linearised contacts: a step
-    that changes the active set then need not be cut by the line search at the first contact
-    met on the way and finished in the next iterations. The solver corrects only near
-    equilibrium (updates under :data:`NEAR_MM`): from far, the corrected steps reach
-    further, and some land in another equilibrium of a case that has several
-    (``va_pushes_aica_right``'s plan, ``avm_rexp_right``)."""
-    current, step = state, system.step(state)
-    if held is not None and held.any():
-        holding = state.copy()
-        holding[held] = 1
-        trial = system.corrected(holding)
-        if trial is not None and float(system.gradient @ trial) < 0.0:
-            current, step = holding, trial
-    if len(contacts) == 0:
-        return step
-    rows = _Rows(system.model, contacts, np.arange(len(contacts)), contacts.normal)
-    for _ in range(passes):
-        gap = contacts.gap + rows.apply(step)
-        predicted = _state_at(gap, contacts.capacity)
-        if np.array_equal(predicted, current):
-            break
-        if not np.any(predicted > current):
-            break
-        trial = system.corrected(predicted)
-        if trial is None:
-            trial = system.step(predicted)
-        if float(system.gradient @ trial) >= 0.0:
-            break
-        current, step = predicted, trial
-    return step
+def _newton_step(factor: _Factor, parts: list, rhs: np.ndarray, u: np.ndarray,
+                 free: np.ndarray, low_rank: tuple[np.ndarray, np.ndarray] | None = None
+                 ) -> np.ndarray:
+    """(n_dof,) the step from ``u`` to the solution of one linearised system (its
+    unsymmetric low-rank part ``U V^T``, if any, linearised about ``u`` as well)."""
+    rhs = rhs[free]
+    if low_rank is not None:
+        rhs = rhs + low_rank[0] @ (low_rank[1].T @ u[free])
+    u_new = np.zeros(len(u))
+    u_new[free] = factor.solve(parts, rhs, low_rank)
+    return u_new - u
 
 
 def _columns(rows: _Rows, free_index: np.ndarray, n_free: int) -> np.ndarray:
@@ -649,16 +472,15 @@ def _line_search(model: MechanicalModel, radii: np.ndarray, surface: BrainstemSu
     before that (:func:`~mvd_sim.mechanics.rim.rim_entry`: pressed in already, it is
     outside the model), where the line from the model's slope there (``slope (1 -
     entry)``) to the slope at the full step crosses zero; a shorter one where the line
-    through the slopes at 0 and ``alpha`` crosses zero, within a tenth (or the model's
-    root, if that is shorter than ``alpha``) and nine tenths of ``alpha``, down to
-    :data:`MIN_STEP`. The slope is read from the forces of the residual (the
+    through the slopes at 0 and ``alpha`` crosses zero, within a tenth and nine tenths of
+    ``alpha``, down to :data:`MIN_STEP`. The slope is read from the forces of the residual (the
     contacts at the trial state, normals and closest points updated), not from the energy
     itself, whose change a non-conservative share of the contacts (the soft-min sharing,
     a pad's rim) blurs near convergence. A step under the tolerance (``small``) is taken
     whole. Every trial's contacts are detected; the one taken serves the next iteration.
     """
     k_step = model.stiffness @ step
-    alpha, predicted, entry = 1.0, 1.0, 1.0
+    alpha = 1.0
     while True:
         trial = u + alpha * step
         found = detect(model, model.configuration(trial, radii), surface, DETECT_MARGIN_MM)
@@ -668,7 +490,6 @@ def _line_search(model: MechanicalModel, radii: np.ndarray, surface: BrainstemSu
         if here <= -SLOPE_SHARE * slope:
             return trial, found, alpha
         cross = alpha * slope / (slope - here)
-        floor = 0.1 * alpha
         if alpha == 1.0:
             predicted = _model_root(model, contacts, step, slope, float(step @ k_step))
             entry = rim_entry(model, contacts, found, model.positions(u),
@@ -679,12 +500,7 @@ def _line_search(model: MechanicalModel, radii: np.ndarray, surface: BrainstemSu
                 # has it there, to the slope at the full step
                 before = slope * (1.0 - entry)
                 cross = entry + (1.0 - entry) * before / (before - here)
-        elif predicted < alpha and entry >= predicted:
-            # a shorter trial failed too: not short of the model's root (the first contact
-            # met, balanced), which a node only just clear of a surface sets (the secant
-            # through a trial far past it would cut to the floor, short of it)
-            floor = predicted
-        alpha = max(min(cross, 0.9 * alpha), floor, MIN_STEP)
+        alpha = max(min(cross, 0.9 * alpha), 0.1 * alpha, MIN_STEP)
 
 
 def _tail_ratio(step: np.ndarray, previous: np.ndarray | None) -> float | None:
@@ -753,8 +569,7 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
     k_static = model.stiffness
     f_static = k_static @ offset + load + model.sling_force(offset)
     factor = _Factor(model)
-    previous_key, contacts, tail, alpha, size = None, None, None, 1.0, np.inf
-    pressed = None   # after the planes moved: (slot, body) of the contacts pressed before
+    previous_key, contacts, tail, alpha = None, None, None, 1.0
     for iteration in range(1, max_iter + 1):
         if contacts is None:
             configuration = model.configuration(u, radii)
@@ -766,23 +581,37 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
         state = _state(contacts)
         key = _active_key(contacts, state)
         same = _same_state(key, previous_key, FORCE_TOL_N)
+        active = np.flatnonzero(state > 0)
+        saturated = state[active] == 2
+        k_eff = contacts.k_soft[active] + np.where(saturated, contacts.k_hard[active], 0.0)
+        c_sat = np.where(saturated, contacts.k_hard[active] * contacts.capacity[active], 0.0)
+        gap = contacts.gap[active]
+        normal = _Rows(model, contacts, active, contacts.normal)
         elastic = k_static @ u - f_static
         gradient = _gradient(model, elastic, contacts)
-        # Gauss-Newton while the active set changes, Newton (the curvature term) once it
-        # has settled or the last update was short; and, after a step the line search cut,
-        # a pad's rim share (an unsymmetric low-rank term, mvd_sim.mechanics.rim: its solve
-        # costs some 0.2-0.5 ms a step, spent only where the matrix was seen to miss)
-        rim = None
-        if same and alpha < 1.0:
-            rim = _rim_update(model, contacts, u, radii, free_index, n_free)
-        system = _System(model, contacts, u, f_static, gradient, factor, free_index,
-                         same or size < NEAR_MM, rim)
-        held = None if pressed is None else (state == 0) & np.fromiter(
-            (k in pressed for k in zip(contacts.slots[:, 2].tolist(),
-                                        contacts.body_a.tolist())), bool, len(contacts))
-        pressed = None
-        step = _active_set_step(system, contacts, state, held,
-                                ACTIVE_SET_PASSES if size < NEAR_MM else 0)
+        # Newton on the penalty energy: k grad(g) grad(g)^T plus, once the active set has
+        # settled, the curvature term k g d2g that softens sliding around a tube pressed
+        # into (far from equilibrium it could make the system indefinite: then the
+        # Gauss-Newton step alone, whose matrix is positive definite)
+        parts = [normal.gram(k_eff, free_index)]
+        rhs = f_static - normal.transpose_apply(k_eff * (gap - normal.apply(u)) + c_sat, n)
+        step, rim = None, None
+        if same:
+            # and, after a step the line search cut, a pad's rim share (an unsymmetric
+            # low-rank term, mvd_sim.mechanics.rim: its solve costs some 0.2-0.5 ms a step,
+            # spent only where the matrix was seen to miss); without either if the step
+            # would not go downhill
+            if alpha < 1.0:
+                rim = _rim_update(model, contacts, u, radii, free_index, n_free)
+            soft = (k_eff * gap + c_sat) * contacts.curvature[active]
+            around = _Rows(model, contacts, active, contacts.binormal)
+            step = _newton_step(factor, parts + [around.gram(soft, free_index)],
+                                rhs + around.transpose_apply(soft * around.apply(u), n), u,
+                                free, rim)
+        if step is None or float(gradient @ step) >= 0.0:
+            step = _newton_step(factor, parts, rhs, u, free, rim)
+        if rim is not None and float(gradient @ step) >= 0.0:
+            step = _newton_step(factor, parts, rhs, u, free)
         ratio = _tail_ratio(step, tail) if same else None
         tail = None
         if ratio is not None:   # a linear tail: go to where its steps add up to
@@ -805,13 +634,6 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
                                    f"iterations (last update {size:.2e} mm)", iteration, u,
                                    radii, offset, load, contacts)
             else:
-                # the contacts pressed on the old planes are held as touching in the next
-                # system: a node the new plane leaves a few micrometres clear (the tangent
-                # plane of a curved surface, queried where the node was) still carries its
-                # load, and without it the rod's step would swing it through the surface
-                touching = _state(contacts) > 0
-                pressed = set(zip(contacts.slots[touching, 2].tolist(),
-                                  contacts.body_a[touching].tolist()))
                 previous_key, contacts = None, None
     if contacts is None:   # the last iteration moved the planes
         contacts = detect(model, model.configuration(u, radii), surface, DETECT_MARGIN_MM)
