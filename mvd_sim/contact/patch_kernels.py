@@ -35,6 +35,10 @@ _IDX = array(1, "intp", contiguous=True)
 
 #: Slack (mm) of the bound that skips a sample: far above the rounding of its distances.
 _SLACK_MM = 1e-9
+#: Least squared distance (mm^2) of a sample's foot on a segment from its joint with the
+#: next for that next segment to be passed over (far above the rounding of squared
+#: distances of about 1 mm^2).
+_JOINT2_MM2 = 1e-12
 
 
 @compiled(_P, INT, INT)
@@ -60,8 +64,10 @@ def _ring_sample_gap(p, vessel, vessel_radius, near, candidates, balls, hint):
     their axis, the nearest segment and the foot's parameter on it. ``balls`` holds each segment's midpoint and
     half-length: a segment whose ball is farther from the sample than the nearest distance
     found is not measured (list the nearest candidates first). ``hint``, one of them (the
-    last sample's nearest) or -1, is measured first."""
+    last sample's nearest) or -1, is measured first, and a neighbour of it whose nearest
+    point to ``p`` is their joint is not measured (it is farther than the hint's foot)."""
     best2, best, best_i, best_u = np.inf, np.inf, 0, 0.0
+    before = after = -1   # the hint's neighbours, where their nearest point is the joint
     if hint >= 0:
         start = _row(vessel, hint)
         d = _sub(_row(vessel, hint + 1), start)
@@ -69,9 +75,20 @@ def _ring_sample_gap(p, vessel, vessel_radius, near, candidates, balls, hint):
         rel = _sub(p, _axpy(v, d, start))
         best2, best_i, best_u = _dot(rel, rel), hint, v
         best = math.sqrt(best2)
+        # a neighbour whose nearest point to p is the joint with the hint (p is not beyond
+        # the joint along it) is farther than the hint's foot, by (the foot's distance from
+        # the joint)^2 in the square: not measured where that is far above rounding
+        length2 = _dot(d, d)
+        if hint > 0 and v * v * length2 > _JOINT2_MM2 and _dot(
+                _sub(p, start), _sub(_row(vessel, hint - 1), start)) <= 0.0:
+            before = hint - 1
+        end = _row(vessel, hint + 1)
+        if hint + 2 < len(vessel) and (1.0 - v) * (1.0 - v) * length2 > _JOINT2_MM2 and _dot(
+                _sub(p, end), _sub(_row(vessel, hint + 2), end)) <= 0.0:
+            after = hint + 1
     for m in range(candidates):
         i = near[m]
-        if i == hint:
+        if i == hint or i == before or i == after:
             continue
         offset = (p[0] - balls[i, 0], p[1] - balls[i, 1], p[2] - balls[i, 2])
         reach = best + balls[i, 3] + _SLACK_MM
