@@ -26,7 +26,8 @@ import math
 import numpy as np
 
 from mvd_sim.core.compiled import FLOAT, INT, VEC3, array, compiled
-from mvd_sim.core.geometry.closest_kernels import _axpy, _dot, _norm, _point_segment, _row, _sub
+from mvd_sim.core.geometry.closest_kernels import (_axpy, _cross, _dot, _norm, _point_segment,
+                                                   _row, _sub)
 
 _P, _V = array(2, contiguous=True), array(1, contiguous=True)
 _FRAMES = array(3, contiguous=True)
@@ -105,6 +106,39 @@ def _ring_sample_gap(p, vessel, vessel_radius, near, candidates, balls, hint):
     # the nearest distance found is the distance to its foot, computed the same way
     return best - (vessel_radius[best_i] + best_u * (
         vessel_radius[best_i + 1] - vessel_radius[best_i])), best, best_i, best_u
+
+
+@compiled(VEC3, FLOAT, _V, _V, _P, _V, _IDX, INT, FLOAT)
+def _ring_beyond(centre, ring_radius, normal, binormal, vessel, vessel_radius, near, candidates,
+                 threshold):
+    """Whether every point of a ring (its centre, radius and plane's unit vectors ``normal``,
+    ``binormal``) is surely farther than ``threshold`` (mm, surface gap) from the tube
+    vessel's segments ``near[:candidates]`` (those that can be nearest to a point of the
+    ring). A point ``q`` lies ``sqrt(axial^2 + (radial - ring_radius)^2)`` from the ring
+    (``axial`` its offset along the ring's axis, ``radial`` its distance from that axis), so a
+    segment is at least as far from the ring as its least ``|axial|`` and least
+    ``|radial - ring_radius|`` together make, less its larger end radius; tighter than the
+    distance from the ring's centre less its radius where the vessel passes beside the ring
+    rather than through its plane. :data:`_SLACK_MM` to spare for rounding."""
+    axis = _cross((normal[0], normal[1], normal[2]), (binormal[0], binormal[1], binormal[2]))
+    for m in range(candidates):
+        i = near[m]
+        start, end = _row(vessel, i), _row(vessel, i + 1)
+        rel_a, rel_b = _sub(start, centre), _sub(end, centre)
+        a0, a1 = _dot(rel_a, axis), _dot(rel_b, axis)
+        axial = 0.0 if a0 * a1 <= 0.0 else min(abs(a0), abs(a1))
+        wa, wb = _axpy(-a0, axis, rel_a), _axpy(-a1, axis, rel_b)
+        wd = _sub(wb, wa)
+        length2 = _dot(wd, wd)
+        u = 0.0 if length2 <= 0.0 else min(max(-_dot(wa, wd) / length2, 0.0), 1.0)
+        least = _norm(_axpy(u, wd, wa))
+        most = max(_norm(wa), _norm(wb))
+        radial = least - ring_radius if ring_radius < least else \
+            ring_radius - most if ring_radius > most else 0.0
+        if math.sqrt(axial * axial + radial * radial) - max(
+                vessel_radius[i], vessel_radius[i + 1]) - threshold - _SLACK_MM <= 0.0:
+            return False
+    return True
 
 
 @compiled(_V, _P, _V, _FRAMES, FLOAT, FLOAT, FLOAT, _P, _P, _V, FLOAT)
@@ -199,6 +233,10 @@ def tube_patch(s_mm, points, radius, segment_frames, s0, s1, ds, around, vessel,
                 near[m] = i
                 candidates += 1
         normal, binormal = segment_frames[seg, 0], segment_frames[seg, 1]
+        if _ring_beyond(centre, ring_radius, normal, binormal, vessel, vessel_radius, near,
+                        candidates, threshold):
+            have_last = False
+            continue
         # a sample's distance to the vessel's axis is within the distance its point moved of
         # the same sample's on the ring before (a distance is 1-Lipschitz), at most
         # |centre moved| + |radius changed| + last radius (|normal turned| + |binormal
