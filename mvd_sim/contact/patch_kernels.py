@@ -8,7 +8,8 @@ It computes, sample for sample, what :func:`mvd_sim.core.geometry.rings.surface_
 :mod:`mvd_sim.contact.analysis` compute in numpy, in one loop (the same operations in the
 same order, so the same numbers), without the arrays in between; a ring whose every sample is
 provably farther than the threshold from the vessel is not sampled (its fractions are 0, as
-they would be), a sample is measured only against the vessel segments that can be nearest
+they would be; proven by its centre's distance from the vessel, or by its plane's and axis's,
+:func:`_ring_beyond`), a sample is measured only against the vessel segments that can be nearest
 to its ring (the last sample's nearest first, then nearest the ring first; one whose
 bounding ball is farther than the nearest distance found is passed over), and not at all
 where bounds put it and both its neighbours on one side of the threshold (every arc from it
@@ -62,11 +63,12 @@ def _ring_sample_gap(p, vessel, vessel_radius, near, candidates, balls, hint):
     """Signed gap (mm) of the sample ``p`` of a ring to the tube vessel's segments
     ``near[:candidates]`` (the lowest-numbered nearest wins a tie, as
     :func:`mvd_sim.core.geometry.closest.point_polyline` finds it), its distance to
-    their axis, the nearest segment and the foot's parameter on it. ``balls`` holds each segment's midpoint and
-    half-length: a segment whose ball is farther from the sample than the nearest distance
-    found is not measured (list the nearest candidates first). ``hint``, one of them (the
-    last sample's nearest) or -1, is measured first, and a neighbour of it whose nearest
-    point to ``p`` is their joint is not measured (it is farther than the hint's foot)."""
+    their axis, the nearest segment and the foot's parameter on it. ``balls`` holds each
+    segment's midpoint and half-length: a segment whose ball is farther from the sample
+    than the nearest distance found is not measured (list the nearest candidates first).
+    ``hint``, one of them (the last sample's nearest) or -1, is measured first, and a
+    neighbour of it whose nearest point to ``p`` is their joint is not measured (it is
+    farther than the hint's foot)."""
     best2, best, best_i, best_u = np.inf, np.inf, 0, 0.0
     before = after = -1   # the hint's neighbours, where their nearest point is the joint
     if hint >= 0:
