@@ -472,15 +472,16 @@ def _line_search(model: MechanicalModel, radii: np.ndarray, surface: BrainstemSu
     before that (:func:`~mvd_sim.mechanics.rim.rim_entry`: pressed in already, it is
     outside the model), where the line from the model's slope there (``slope (1 -
     entry)``) to the slope at the full step crosses zero; a shorter one where the line
-    through the slopes at 0 and ``alpha`` crosses zero, within a tenth and nine tenths of
-    ``alpha``, down to :data:`MIN_STEP`. The slope is read from the forces of the residual (the
+    through the slopes at 0 and ``alpha`` crosses zero, within a tenth (or the model's
+    root, if that is shorter than ``alpha``) and nine tenths of ``alpha``, down to
+    :data:`MIN_STEP`. The slope is read from the forces of the residual (the
     contacts at the trial state, normals and closest points updated), not from the energy
     itself, whose change a non-conservative share of the contacts (the soft-min sharing,
     a pad's rim) blurs near convergence. A step under the tolerance (``small``) is taken
     whole. Every trial's contacts are detected; the one taken serves the next iteration.
     """
     k_step = model.stiffness @ step
-    alpha = 1.0
+    alpha, predicted, entry = 1.0, 1.0, 1.0
     while True:
         trial = u + alpha * step
         found = detect(model, model.configuration(trial, radii), surface, DETECT_MARGIN_MM)
@@ -490,6 +491,7 @@ def _line_search(model: MechanicalModel, radii: np.ndarray, surface: BrainstemSu
         if here <= -SLOPE_SHARE * slope:
             return trial, found, alpha
         cross = alpha * slope / (slope - here)
+        floor = 0.1 * alpha
         if alpha == 1.0:
             predicted = _model_root(model, contacts, step, slope, float(step @ k_step))
             entry = rim_entry(model, contacts, found, model.positions(u),
@@ -500,7 +502,12 @@ def _line_search(model: MechanicalModel, radii: np.ndarray, surface: BrainstemSu
                 # has it there, to the slope at the full step
                 before = slope * (1.0 - entry)
                 cross = entry + (1.0 - entry) * before / (before - here)
-        alpha = max(min(cross, 0.9 * alpha), 0.1 * alpha, MIN_STEP)
+        elif predicted < alpha and entry >= predicted:
+            # a shorter trial failed too: not short of the model's root (the first contact
+            # met, balanced), which a node only just clear of a surface sets (the secant
+            # through a trial far past it would cut to the floor, short of it)
+            floor = predicted
+        alpha = max(min(cross, 0.9 * alpha), floor, MIN_STEP)
 
 
 def _tail_ratio(step: np.ndarray, previous: np.ndarray | None) -> float | None:

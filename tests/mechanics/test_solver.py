@@ -195,3 +195,37 @@ def test_solve_refuses_what_it_cannot_use(scene_of, clamped_rod):
         solve(model, radii, load=load, surface=other.new_surface())
     with pytest.raises(ValueError, match="max_iter must be at least 1, not 0"):
         solve(model, radii, load=load, max_iter=0)
+
+
+def test_a_second_cut_is_not_short_of_the_first_contact(scene_of, clamped_rod, monkeypatch):
+    """The line search's floor (:func:`solver._line_search`): a rod 0.2 mm off the brainstem
+    under a fifth of the load, its free step taken whole, meets the brainstem at some 3% of
+    the step (the model's root, under a tenth); the whole step and a tenth of it both
+    overshoot, and the secant through the tenth would cut to 1/64, short of touching: the
+    third trial is the root, and it is taken."""
+    brainstem = scene_of("atlas_default_right").brainstem
+    model, load = _pressed_onto_the_brainstem(brainstem, clamped_rod, off_mm=0.2)
+    load = 0.2 * load
+    radii, free, u = np.full(NODES, RADIUS), model.free, np.zeros(model.n_dof)
+    surface = model.new_surface()
+    configuration = model.configuration(u, radii)
+    surface.refresh(configuration.positions)
+    contacts = solver.detect(model, configuration, surface, solver.DETECT_MARGIN_MM)
+    step = np.zeros(model.n_dof)
+    step[free] = spsolve(model.stiffness[free][:, free].tocsc(), load[free])
+    slope = -float(load @ step)
+    root = solver._model_root(model, contacts, step, slope,
+                              float(step @ (model.stiffness @ step)))
+    assert solver.MIN_STEP < root < 0.1
+    trials, detect = [], solver.detect
+
+    def counted(model, configuration, surface, margin):
+        trials.append(configuration)
+        return detect(model, configuration, surface, margin)
+
+    monkeypatch.setattr(solver, "detect", counted)
+    # at u = 0 the elastic residual K u - f is -load
+    trial, _, alpha = solver._line_search(model, radii, surface, u, step, contacts, -load,
+                                          slope, False)
+    assert len(trials) == 3 and alpha == root
+    assert brainstem.signed_distance(model.positions(trial)).min() - RADIUS > -1e-3
