@@ -287,8 +287,19 @@ def choroid_plexus(brainstem: Brainstem, params: ContextParams,
     in the way, in the nearest direction of a fan (:func:`_tuft_directions`) that clears
     them all by :data:`TUFT_CLEARANCE_MM`; if none does, the preferred one.
     """
+    limbs = _vessel_free(brainstem, params).limbs
+    for tube in limbs:
+        if all(intrusion(tube, vessel)[0] < -TUFT_CLEARANCE_MM for vessel in vessels):
+            return tube
+    return limbs[0]
+
+
+def _choroid_limbs(recess: np.ndarray, foramen_normal: np.ndarray, params: ContextParams
+                   ) -> tuple[Tube, ...]:
+    """The choroid plexus limb (:func:`choroid_plexus`) for each direction its tuft may hang
+    in (:func:`_tuft_directions`), the preferred first: ``recess`` (k, 3) mm from the
+    foramen back into the lateral recess, then out along the direction."""
     stalk = 0.5 * params.choroid_stalk_diameter_mm
-    recess, foramen_normal = _vessel_free(brainstem, params).recess
     foramen = recess[:1]
     tip = 0.5 * params.choroid_tip_width_mm
     # out from the foramen, with a point at the bulb's centre (its widest) and at the end
@@ -296,16 +307,13 @@ def choroid_plexus(brainstem: Brainstem, params: ContextParams,
     along = np.union1d(np.arange(_BULB_SPACING_MM, length - 0.5 * _BULB_SPACING_MM,
                                  _BULB_SPACING_MM), [length - tip, length])
     along = along[along > 0.5 * _BULB_SPACING_MM][:, None]
-    preferred = None
+    limbs = []
     for out in _tuft_directions(foramen_normal, params.choroid_descent_deg):
         points = np.concatenate([recess[::-1], foramen[0] + along * out])
         s = curve.arc_length(points)
-        tube = Tube("choroid_plexus", "choroid_plexus", points,
-                    _bulb_radius(s[-1] - s, stalk, tip))
-        preferred = tube if preferred is None else preferred
-        if all(intrusion(tube, vessel)[0] < -TUFT_CLEARANCE_MM for vessel in vessels):
-            return tube
-    return preferred
+        limbs.append(Tube("choroid_plexus", "choroid_plexus", points,
+                          _bulb_radius(s[-1] - s, stalk, tip)))
+    return tuple(limbs)
 
 
 def _choroid_recess(brainstem: Brainstem, params: ContextParams
@@ -334,11 +342,13 @@ def _choroid_recess(brainstem: Brainstem, params: ContextParams
 @dataclass(frozen=True, eq=False)
 class _VesselFree:
     """The context's parts that no vessel moves: the lower cranial nerves' rootlets before
-    they bend round vessels (:func:`_straight_rootlets`) and the choroid plexus limb in the
-    lateral recess (:func:`_choroid_recess`)."""
+    they bend round vessels (:func:`_straight_rootlets`) and the choroid plexus limb, in the
+    lateral recess (:func:`_choroid_recess`) and out, for each direction its tuft may hang
+    in, the preferred first (:func:`_choroid_limbs`; which one a case keeps depends on its
+    vessels)."""
 
     rootlets: dict[str, tuple[Tube, ...]]
-    recess: tuple[np.ndarray, np.ndarray]
+    limbs: tuple[Tube, ...]
 
 
 #: :class:`_VesselFree` of the last few (brainstem, parameters), most recent last: every
@@ -352,7 +362,8 @@ def _vessel_free(brainstem: Brainstem, params: ContextParams) -> _VesselFree:
     deterministic and callers never change them)."""
     key = (brainstem.shape, brainstem.origin_midline_mm.tobytes(), params)
     return _RECENT_VESSEL_FREE.fetch(key, lambda: _VesselFree(
-        _straight_rootlets(brainstem, params), _choroid_recess(brainstem, params)))
+        _straight_rootlets(brainstem, params),
+        _choroid_limbs(*_choroid_recess(brainstem, params), params)))
 
 
 def _round_vessels(brainstem: Brainstem, rootlet: Tube, vessels: Sequence[Tube]) -> Tube:
@@ -407,6 +418,14 @@ def intrusion(solid: Ellipsoid | Tube, vessel: Tube) -> tuple[float, float]:
             gap[near] = solid.signed_distance(vessel.points[near]) - vessel.radius[near]
         k = int(np.argmin(gap))
         return float(-gap[k]), float(vessel.s[k])
+    return _tube_intrusion(solid, vessel)
+
+
+@lru_cache(maxsize=512)
+def _tube_intrusion(solid: Tube, vessel: Tube) -> tuple[float, float]:
+    """:func:`intrusion` of ``vessel`` into the tube ``solid``, kept by identity (tubes are
+    immutable): a build asks it of each rootlet and of the choroid plexus limb when it
+    shapes them round the vessels, and again when it checks the vessels against them."""
     _, row, _, u, gap = solid.segments.nearest_pair(vessel.segments)
     s0, s1 = vessel.s[row:row + 2]
     return float(-gap), float(s0 + u * (s1 - s0))
