@@ -391,10 +391,26 @@ def build_context(brainstem: Brainstem, cochlear: Tube, params: ContextParams,
     ``cerebellum``, ``choroid_plexus`` (canonical right-sided frame; the rootlets bend round
     ``vessels``, :func:`lower_cranial_nerves`, and the choroid plexus' tuft hangs clear of
     them where it can, :func:`choroid_plexus`)."""
+    floccular, cerebellar = _ellipsoids(brainstem, cochlear, params)
     return {**lower_cranial_nerves(brainstem, params, vessels),
-            "flocculus": flocculus(brainstem, cochlear, params),
-            "cerebellum": cerebellar_hemisphere(params),
+            "flocculus": floccular, "cerebellum": cerebellar,
             "choroid_plexus": choroid_plexus(brainstem, params, vessels)}
+
+
+#: The flocculus and the cerebellar hemisphere of the last few (brainstem, CN VIII's entry,
+#: parameters), most recent last.
+_RECENT_ELLIPSOIDS: Recent[tuple, tuple[Ellipsoid, Ellipsoid]] = Recent(4)
+
+
+def _ellipsoids(brainstem: Brainstem, cochlear: Tube, params: ContextParams
+                ) -> tuple[Ellipsoid, Ellipsoid]:
+    """:func:`flocculus` and :func:`cerebellar_hemisphere`, built once for the last few
+    brainstems, CN VIII entries and parameters (the atlas cases of a dataset share them: a
+    draw changes CN VIII's course, not its entry; ellipsoids never change)."""
+    key = (brainstem.shape, brainstem.origin_midline_mm.tobytes(),
+           np.asarray(cochlear.points[0]).tobytes(), params)
+    return _RECENT_ELLIPSOIDS.fetch(key, lambda: (flocculus(brainstem, cochlear, params),
+                                                  cerebellar_hemisphere(params)))
 
 
 def intrusion(solid: Ellipsoid | Tube, vessel: Tube) -> tuple[float, float]:

@@ -179,10 +179,10 @@ def test_the_rootlets_bend_round_a_pica_lying_across_them(scene_of, name):
 
 
 def test_the_vessel_free_parts_built_once_are_those_built_afresh(scene_of, monkeypatch):
-    """The rootlets' straight courses and the choroid plexus' recess are kept for the
-    brainstem and parameters (a dataset worker builds them once): bending the rootlets round
-    one case's vessels leaves them as they were, and the context built with them kept is
-    the context built with none kept, to the bit."""
+    """The rootlets' straight courses, the choroid plexus limb's candidates, the flocculus
+    and the cerebellum are kept for the brainstem and parameters (a dataset worker builds
+    them once): bending the rootlets round one case's vessels leaves them as they were, and
+    the context built with them kept is the context built with none kept, to the bit."""
     from mvd_sim.anatomy import context as module
     scene = scene_of("multi_aica_pica_right")
     cochlear = scene.rest_nerves["CN8"]
@@ -190,11 +190,16 @@ def test_the_vessel_free_parts_built_once_are_those_built_afresh(scene_of, monke
     kept = module.build_context(scene.brainstem, cochlear, PARAMS, vessels)
     again = module.build_context(scene.brainstem, cochlear, PARAMS, ())
     monkeypatch.setattr(module, "_RECENT_VESSEL_FREE", Recent(4))
+    monkeypatch.setattr(module, "_RECENT_ELLIPSOIDS", Recent(4))
     fresh = module.build_context(scene.brainstem, cochlear, PARAMS, vessels)
     for name in LOWER_CRANIAL_NERVES:
         for a, b in zip(kept[name].rootlets, fresh[name].rootlets):
             assert np.array_equal(a.points, b.points) and np.array_equal(a.radius, b.radius)
     assert np.array_equal(kept["choroid_plexus"].points, fresh["choroid_plexus"].points)
+    assert np.array_equal(kept["choroid_plexus"].radius, fresh["choroid_plexus"].radius)
+    for name in ("flocculus", "cerebellum"):
+        for field in ("centre", "axes", "semi_axes_mm"):
+            assert np.array_equal(getattr(kept[name], field), getattr(fresh[name], field))
     assert any(not np.array_equal(a.points, b.points) for a, b in
                zip(kept["CN9"].rootlets, again["CN9"].rootlets))   # bent round the PICA
     straight = module.build_context(scene.brainstem, cochlear, PARAMS, ())
