@@ -19,7 +19,7 @@ mirrors left cases. These structures are never graded for contact: the solid one
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from collections.abc import Sequence
 from typing import Union
 
@@ -30,13 +30,15 @@ from mvd_sim.anatomy.placement import avoid_tubes
 from mvd_sim.core.constants import LOWER_CRANIAL_NERVES, OBSTACLE_KINDS, ContextParams
 from mvd_sim.core.errors import GeometryError
 from mvd_sim.core.geometry import curve, ellipsoid
+from mvd_sim.core.geometry.closest import SegmentSet
 from mvd_sim.core.geometry.vec import unit
 from mvd_sim.core.recent import Recent
 from mvd_sim.core.tube import Tube
 
 __all__ = ["Ellipsoid", "RootletBundle", "ContextStructure", "OBSTACLE_KINDS",
            "LOWER_CRANIAL_NERVES", "CONTEXT_KINDS", "build_context", "lower_cranial_nerves",
-           "flocculus", "cerebellar_hemisphere", "choroid_plexus", "intrusion"]
+           "flocculus", "cerebellar_hemisphere", "choroid_plexus", "intrusion",
+           "left_straight"]
 
 #: Every context structure's kind (and name: a scene holds one of each).
 CONTEXT_KINDS = (*LOWER_CRANIAL_NERVES, *OBSTACLE_KINDS)
@@ -161,9 +163,15 @@ def lower_cranial_nerves(brainstem: Brainstem, params: ContextParams,
     """CN IX, X and XI as rootlets from the postolivary sulcus to the jugular foramen, each
     bent round the ``vessels`` (canonical frame) it would pass through
     (:func:`_straight_rootlets`, :func:`_round_vessels`)."""
-    return {name: RootletBundle(name, name, tuple(_round_vessels(brainstem, rootlet, vessels)
-                                                  for rootlet in rootlets))
-            for name, rootlets in _vessel_free(brainstem, params).rootlets.items()}
+    free = _vessel_free(brainstem, params)
+    straight = [rootlet for rootlets in free.rootlets.values() for rootlet in rootlets]
+    crossing = iter(_tube_intrusions(straight, vessels, free.rootlet_segments)
+                    > -ROOTLET_CLEARANCE_MM)
+    return {name: RootletBundle(name, name, tuple(
+        _round_vessels(brainstem, rootlet, [v for v, near in zip(vessels, next(crossing))
+                                            if near])
+        for rootlet in rootlets))
+        for name, rootlets in free.rootlets.items()}
 
 
 def _straight_rootlets(brainstem: Brainstem, params: ContextParams
@@ -350,6 +358,13 @@ class _VesselFree:
     rootlets: dict[str, tuple[Tube, ...]]
     limbs: tuple[Tube, ...]
 
+    @cached_property
+    def rootlet_segments(self) -> SegmentSet:
+        """The straight rootlets' segments, stacked in bundle order
+        (:func:`_tube_intrusions`)."""
+        return SegmentSet.stack([rootlet.segments for rootlets in self.rootlets.values()
+                                 for rootlet in rootlets])
+
 
 #: :class:`_VesselFree` of the last few (brainstem, parameters), most recent last: every
 #: atlas case of a dataset has the same brainstem and context, so a worker builds them once.
@@ -366,13 +381,12 @@ def _vessel_free(brainstem: Brainstem, params: ContextParams) -> _VesselFree:
         _choroid_limbs(*_choroid_recess(brainstem, params), params)))
 
 
-def _round_vessels(brainstem: Brainstem, rootlet: Tube, vessels: Sequence[Tube]) -> Tube:
-    """``rootlet`` bent off the ``vessels`` it would pass through, by
-    :data:`ROOTLET_CLEARANCE_MM`, its end at the jugular foramen held and its root sliding
-    along the brainstem where a vessel lies across it: the soft rootlet yields to the
-    artery, as the PICA's loop lies between the rootlets
+def _round_vessels(brainstem: Brainstem, rootlet: Tube, crossing: Sequence[Tube]) -> Tube:
+    """``rootlet`` bent off the vessels ``crossing`` it (those it would come within
+    :data:`ROOTLET_CLEARANCE_MM` of), by that, its end at the jugular foramen held and its
+    root sliding along the brainstem where a vessel lies across it: the soft rootlet yields
+    to the artery, as the PICA's loop lies between the rootlets
     (:func:`~mvd_sim.anatomy.placement.avoid_tubes`, the vessels' own avoidance)."""
-    crossing = [v for v in vessels if intrusion(rootlet, v)[0] > -ROOTLET_CLEARANCE_MM]
     if not crossing:
         return rootlet
     frozen = np.zeros(len(rootlet.points))
@@ -434,17 +448,30 @@ def intrusion(solid: Ellipsoid | Tube, vessel: Tube) -> tuple[float, float]:
             gap[near] = solid.signed_distance(vessel.points[near]) - vessel.radius[near]
         k = int(np.argmin(gap))
         return float(-gap[k]), float(vessel.s[k])
-    return _tube_intrusion(solid, vessel)
-
-
-@lru_cache(maxsize=512)
-def _tube_intrusion(solid: Tube, vessel: Tube) -> tuple[float, float]:
-    """:func:`intrusion` of ``vessel`` into the tube ``solid``, kept by identity (tubes are
-    immutable): a build asks it of each rootlet and of the choroid plexus limb when it
-    shapes them round the vessels, and again when it checks the vessels against them."""
     _, row, _, u, gap = solid.segments.nearest_pair(vessel.segments)
     s0, s1 = vessel.s[row:row + 2]
     return float(-gap), float(s0 + u * (s1 - s0))
+
+
+def left_straight(brainstem: Brainstem, params: ContextParams, rootlet: Tube) -> bool:
+    """Whether ``rootlet``, of a context :func:`build_context` built for this brainstem and
+    these parameters, is one it left straight: then none of the vessels it was built round
+    comes within :data:`ROOTLET_CLEARANCE_MM` of it (:func:`lower_cranial_nerves`)."""
+    straight = _vessel_free(brainstem, params).rootlets.values()
+    return any(rootlet is kept for rootlets in straight for kept in rootlets)
+
+
+def _tube_intrusions(solids: Sequence[Tube], vessels: Sequence[Tube],
+                     solid_segments: SegmentSet | None = None) -> np.ndarray:
+    """(solids, vessels) float, mm: :func:`intrusion` of each vessel into each tube of
+    ``solids`` (the same pair solver on the same segments, so the same bits), in one call
+    (:meth:`~mvd_sim.core.geometry.closest.SegmentSet.nearest_by_tube`);
+    ``solid_segments``, if given, is the solids' segments already stacked."""
+    if not solids or not vessels:
+        return np.zeros((len(solids), len(vessels)))
+    if solid_segments is None:
+        solid_segments = SegmentSet.stack([solid.segments for solid in solids])
+    return -solid_segments.nearest_by_tube(SegmentSet.stack([v.segments for v in vessels]))
 
 
 @lru_cache(maxsize=16)

@@ -143,6 +143,28 @@ def test_intrusion_into_an_ellipsoid_is_its_depth_less_the_radius():
     assert s == pytest.approx(6.0)
 
 
+@pytest.mark.parametrize("name", ["multi_aica_pica_right", "pica_rexp_moderate_right"])
+def test_the_rootlets_left_straight_are_those_clear_of_every_vessel(scene_of, name):
+    """The rootlets' depths into the vessels, in one compiled call, are :func:`intrusion`'s
+    to the bit; the rootlets left straight are those no vessel comes within the clearance of
+    (the scene's check of the vessels against the context skips them), the others bent."""
+    from mvd_sim.anatomy import context as module
+    scene = scene_of(name)
+    vessels = list(scene.vessels.values())
+    free = module._vessel_free(scene.brainstem, PARAMS)
+    straight = [r for n in LOWER_CRANIAL_NERVES for r in free.rootlets[n]]
+    depths = module._tube_intrusions(straight, vessels, free.rootlet_segments)
+    for j, rootlet in enumerate(straight):
+        for k, vessel in enumerate(vessels):
+            assert depths[j, k] == intrusion(rootlet, vessel)[0]
+    built = module.lower_cranial_nerves(scene.brainstem, PARAMS, vessels)
+    kept = [r for n in LOWER_CRANIAL_NERVES for r in built[n].rootlets]
+    crossing = (depths > -module.ROOTLET_CLEARANCE_MM).any(axis=1)
+    assert crossing.any() and not crossing.all()
+    for rootlet, near in zip(kept, crossing):
+        assert module.left_straight(scene.brainstem, PARAMS, rootlet) == (not near)
+
+
 def test_a_far_vessel_gets_a_lower_bound_of_its_gap_beyond_the_reach():
     solid = Ellipsoid("e", "flocculus", np.zeros(3), np.eye(3), np.array([5.0, 3.0, 2.5]))
     for height, exact in ((4.0, True), (9.0, False)):
