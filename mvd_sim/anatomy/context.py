@@ -50,6 +50,9 @@ _BULB_SPACING_MM = 0.2      # centerline spacing of the choroid plexus' tuft
 #: bounding sphere (mm) they are measured exactly.
 _SOLID_SAMPLING_MM = 0.1
 _SOLID_REACH_MM = 3.0
+#: How far (mm) above the least upper bound of their gaps the points near an ellipsoid are
+#: still solved exactly (far above the exact solver's error).
+_BOUND_SLACK_MM = 1e-6
 #: *estimate*: the gap (mm) a choroid plexus tuft keeps from vessels when it can.
 TUFT_CLEARANCE_MM = 0.2
 #: How far (mm) a lower cranial nerve rootlet is kept off a vessel crossing it: *estimate*
@@ -104,6 +107,23 @@ class Ellipsoid:
         """(n,) float, mm: exact distance of ``points`` (n, 3) to the surface, negative
         inside (:func:`mvd_sim.core.geometry.ellipsoid.signed_distance`)."""
         return ellipsoid.signed_distance(self.local(points), self.semi_axes_mm)
+
+    def signed_distance_bounds(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(n,), (n,) float, mm: bounds below and above :meth:`signed_distance` of ``points``
+        (n, 3), without solving for it. A point ``x`` (own frame) lies on the surface of the
+        ellipsoid scaled by ``f = |x / semi-axes|``. Outside (``f >= 1``):
+        ``(f - 1) a_min <= d <= |x| (1 - 1/f)`` (the ellipsoid grown by ``d`` lies within
+        it scaled by ``1 + d / a_min``; ``x / f`` is a surface point). Inside:
+        ``-|x| (1/f - 1) <= d <= (f - 1) a_min`` (a ball of radius ``(1 - f) a_min`` about
+        ``x`` lies within the ellipsoid); at the centre, no bound below."""
+        local = self.local(points)
+        scale = np.linalg.norm(local / self.semi_axes_mm, axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            radial = np.where(scale > 0.0, np.linalg.norm(local, axis=1)
+                              * np.abs(1.0 - 1.0 / scale), np.inf)
+        within = (scale - 1.0) * self.semi_axes_mm.min()
+        outside = scale >= 1.0
+        return np.where(outside, within, -radial), np.where(outside, radial, within)
 
     def surface_points(self, theta: np.ndarray, t: np.ndarray) -> np.ndarray:
         """(..., 3) scene points of the surface at ``theta`` round the third axis and polar
@@ -435,17 +455,26 @@ def intrusion(solid: Ellipsoid | Tube, vessel: Tube) -> tuple[float, float]:
     Against an ellipsoid: exact distances of points of the centerline at most
     :data:`_SOLID_SAMPLING_MM` apart minus the vessel's radius there (within half that of the
     deepest: distance changes no faster than the point moves). Only points within
-    :data:`_SOLID_REACH_MM` of the ellipsoid's bounding sphere are measured exactly: a vessel
-    farther away gets its gap to that sphere, a lower bound above that reach. Against a tube:
-    the exact closest approach of the two tubes' segments.
+    :data:`_SOLID_REACH_MM` of the ellipsoid's bounding sphere are measured exactly, and of
+    those only the ones :meth:`Ellipsoid.signed_distance_bounds` cannot tell farther than
+    another (the answer is the same): a vessel farther away gets its gap to that sphere, a
+    lower bound above that reach. Against a tube: the exact closest approach of the two
+    tubes' segments.
     """
     if isinstance(solid, Ellipsoid):
         vessel = _sampled(vessel)
         gap = (np.linalg.norm(vessel.points - solid.centre, axis=1)
                - solid.semi_axes_mm.max() - vessel.radius)
-        near = gap < _SOLID_REACH_MM
-        if np.any(near):
-            gap[near] = solid.signed_distance(vessel.points[near]) - vessel.radius[near]
+        near = np.flatnonzero(gap < _SOLID_REACH_MM)
+        if len(near):
+            # solved exactly only where the bounds leave it among the least: the others
+            # are farther than one of those, so never the deepest (inf marks them)
+            low, high = solid.signed_distance_bounds(vessel.points[near])
+            low, high = low - vessel.radius[near], high - vessel.radius[near]
+            solved = low <= high.min() + _BOUND_SLACK_MM
+            gap[near] = np.inf
+            rows = near[solved]
+            gap[rows] = solid.signed_distance(vessel.points[rows]) - vessel.radius[rows]
         k = int(np.argmin(gap))
         return float(-gap[k]), float(vessel.s[k])
     _, row, _, u, gap = solid.segments.nearest_pair(vessel.segments)

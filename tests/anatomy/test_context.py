@@ -165,6 +165,49 @@ def test_the_rootlets_left_straight_are_those_clear_of_every_vessel(scene_of, na
         assert module.left_straight(scene.brainstem, PARAMS, rootlet) == (not near)
 
 
+def test_an_ellipsoids_distance_bounds_hold():
+    """The bounds below and above the signed distance hold, inside and out, the centre
+    included, and close in on it at the surface."""
+    rng = np.random.default_rng(7)
+    solid = Ellipsoid("e", "flocculus", np.array([1.0, -2.0, 3.0]), _rotation(rng),
+                      np.array([6.0, 3.5, 1.5]))
+    points = np.concatenate([solid.centre[None], solid.centre + rng.normal(size=(4000, 3))
+                             * rng.uniform(0.1, 8.0, (4000, 1))])
+    exact = solid.signed_distance(points)
+    low, high = solid.signed_distance_bounds(points)
+    assert np.all(low <= exact + 1e-9) and np.all(exact <= high + 1e-9)   # the solver: 1e-12
+    assert low[0] == -np.inf
+    near = np.abs(exact) < 0.01
+    assert near.any() and np.all(high[near] - low[near] < 0.1)
+
+
+def test_the_deepest_point_is_the_one_every_near_point_solved_gives():
+    """:func:`intrusion` into an ellipsoid, solving only the points its bounds cannot tell
+    farther than another, gives what solving every point within reach gives, to the bit."""
+    from mvd_sim.anatomy.context import _SOLID_REACH_MM, _sampled
+    rng = np.random.default_rng(8)
+    for trial in range(60):
+        solid = Ellipsoid("e", "flocculus", rng.normal(size=3), _rotation(rng),
+                          rng.uniform(1.0, 6.0, 3))
+        start = rng.normal(size=3) * 8.0
+        points = start + np.cumsum(rng.normal(size=(12, 3)), axis=0)
+        vessel = Tube("v", "AICA", points, rng.uniform(0.3, 1.2, 12))
+        sampled = _sampled(vessel)
+        gap = (np.linalg.norm(sampled.points - solid.centre, axis=1)
+               - solid.semi_axes_mm.max() - sampled.radius)
+        near = gap < _SOLID_REACH_MM
+        gap[near] = solid.signed_distance(sampled.points[near]) - sampled.radius[near]
+        k = int(np.argmin(gap))
+        assert intrusion(solid, vessel) == (float(-gap[k]), float(sampled.s[k]))
+
+
+def _rotation(rng) -> np.ndarray:
+    """A random proper rotation (rows: axes)."""
+    q, r = np.linalg.qr(rng.normal(size=(3, 3)))
+    q = q * np.sign(np.diag(r))
+    return q if np.linalg.det(q) > 0 else q * np.array([1.0, 1.0, -1.0])[:, None]
+
+
 def test_a_far_vessel_gets_a_lower_bound_of_its_gap_beyond_the_reach():
     solid = Ellipsoid("e", "flocculus", np.zeros(3), np.eye(3), np.array([5.0, 3.0, 2.5]))
     for height, exact in ((4.0, True), (9.0, False)):
