@@ -8,7 +8,8 @@ It computes, sample for sample, what :func:`mvd_sim.core.geometry.rings.surface_
 :mod:`mvd_sim.contact.analysis` compute in numpy, in one loop (the same operations in the
 same order, so the same numbers), without the arrays in between; a ring whose every sample is
 provably farther than the threshold from the vessel is not sampled (its fractions are 0, as
-they would be), a sample is measured only against the vessel segments that can be nearest
+they would be; proven by its centre's distance from the vessel, or by its plane's and axis's,
+:func:`_ring_beyond`), a sample is measured only against the vessel segments that can be nearest
 to its ring (the last sample's nearest first, then nearest the ring first; one whose
 bounding ball is farther than the nearest distance found is passed over), and not at all
 where bounds put it and both its neighbours on one side of the threshold (every arc from it
@@ -26,7 +27,8 @@ import math
 import numpy as np
 
 from mvd_sim.core.compiled import FLOAT, INT, VEC3, array, compiled
-from mvd_sim.core.geometry.closest_kernels import _axpy, _dot, _norm, _point_segment, _row, _sub
+from mvd_sim.core.geometry.closest_kernels import (_axpy, _cross, _dot, _norm, _point_segment,
+                                                   _row, _sub)
 
 _P, _V = array(2, contiguous=True), array(1, contiguous=True)
 _FRAMES = array(3, contiguous=True)
@@ -35,6 +37,10 @@ _IDX = array(1, "intp", contiguous=True)
 
 #: Slack (mm) of the bound that skips a sample: far above the rounding of its distances.
 _SLACK_MM = 1e-9
+#: Least squared distance (mm^2) of a sample's foot on a segment from its joint with the
+#: next for that next segment to be passed over (far above the rounding of squared
+#: distances of about 1 mm^2).
+_JOINT2_MM2 = 1e-12
 
 
 @compiled(_P, INT, INT)
@@ -57,11 +63,14 @@ def _ring_sample_gap(p, vessel, vessel_radius, near, candidates, balls, hint):
     """Signed gap (mm) of the sample ``p`` of a ring to the tube vessel's segments
     ``near[:candidates]`` (the lowest-numbered nearest wins a tie, as
     :func:`mvd_sim.core.geometry.closest.point_polyline` finds it), its distance to
-    their axis, the nearest segment and the foot's parameter on it. ``balls`` holds each segment's midpoint and
-    half-length: a segment whose ball is farther from the sample than the nearest distance
-    found is not measured (list the nearest candidates first). ``hint``, one of them (the
-    last sample's nearest) or -1, is measured first."""
+    their axis, the nearest segment and the foot's parameter on it. ``balls`` holds each
+    segment's midpoint and half-length: a segment whose ball is farther from the sample
+    than the nearest distance found is not measured (list the nearest candidates first).
+    ``hint``, one of them (the last sample's nearest) or -1, is measured first, and a
+    neighbour of it whose nearest point to ``p`` is their joint is not measured (it is
+    farther than the hint's foot)."""
     best2, best, best_i, best_u = np.inf, np.inf, 0, 0.0
+    before = after = -1   # the hint's neighbours, where their nearest point is the joint
     if hint >= 0:
         start = _row(vessel, hint)
         d = _sub(_row(vessel, hint + 1), start)
@@ -69,9 +78,20 @@ def _ring_sample_gap(p, vessel, vessel_radius, near, candidates, balls, hint):
         rel = _sub(p, _axpy(v, d, start))
         best2, best_i, best_u = _dot(rel, rel), hint, v
         best = math.sqrt(best2)
+        # a neighbour whose nearest point to p is the joint with the hint (p is not beyond
+        # the joint along it) is farther than the hint's foot, by (the foot's distance from
+        # the joint)^2 in the square: not measured where that is far above rounding
+        length2 = _dot(d, d)
+        if hint > 0 and v * v * length2 > _JOINT2_MM2 and _dot(
+                _sub(p, start), _sub(_row(vessel, hint - 1), start)) <= 0.0:
+            before = hint - 1
+        end = _row(vessel, hint + 1)
+        if hint + 2 < len(vessel) and (1.0 - v) * (1.0 - v) * length2 > _JOINT2_MM2 and _dot(
+                _sub(p, end), _sub(_row(vessel, hint + 2), end)) <= 0.0:
+            after = hint + 1
     for m in range(candidates):
         i = near[m]
-        if i == hint:
+        if i == hint or i == before or i == after:
             continue
         offset = (p[0] - balls[i, 0], p[1] - balls[i, 1], p[2] - balls[i, 2])
         reach = best + balls[i, 3] + _SLACK_MM
@@ -88,6 +108,39 @@ def _ring_sample_gap(p, vessel, vessel_radius, near, candidates, balls, hint):
     # the nearest distance found is the distance to its foot, computed the same way
     return best - (vessel_radius[best_i] + best_u * (
         vessel_radius[best_i + 1] - vessel_radius[best_i])), best, best_i, best_u
+
+
+@compiled(VEC3, FLOAT, _V, _V, _P, _V, _IDX, INT, FLOAT)
+def _ring_beyond(centre, ring_radius, normal, binormal, vessel, vessel_radius, near, candidates,
+                 threshold):
+    """Whether every point of a ring (its centre, radius and plane's unit vectors ``normal``,
+    ``binormal``) is surely farther than ``threshold`` (mm, surface gap) from the tube
+    vessel's segments ``near[:candidates]`` (those that can be nearest to a point of the
+    ring). A point ``q`` lies ``sqrt(axial^2 + (radial - ring_radius)^2)`` from the ring
+    (``axial`` its offset along the ring's axis, ``radial`` its distance from that axis), so a
+    segment is at least as far from the ring as its least ``|axial|`` and least
+    ``|radial - ring_radius|`` together make, less its larger end radius; tighter than the
+    distance from the ring's centre less its radius where the vessel passes beside the ring
+    rather than through its plane. :data:`_SLACK_MM` to spare for rounding."""
+    axis = _cross((normal[0], normal[1], normal[2]), (binormal[0], binormal[1], binormal[2]))
+    for m in range(candidates):
+        i = near[m]
+        start, end = _row(vessel, i), _row(vessel, i + 1)
+        rel_a, rel_b = _sub(start, centre), _sub(end, centre)
+        a0, a1 = _dot(rel_a, axis), _dot(rel_b, axis)
+        axial = 0.0 if a0 * a1 <= 0.0 else min(abs(a0), abs(a1))
+        wa, wb = _axpy(-a0, axis, rel_a), _axpy(-a1, axis, rel_b)
+        wd = _sub(wb, wa)
+        length2 = _dot(wd, wd)
+        u = 0.0 if length2 <= 0.0 else min(max(-_dot(wa, wd) / length2, 0.0), 1.0)
+        least = _norm(_axpy(u, wd, wa))
+        most = max(_norm(wa), _norm(wb))
+        radial = least - ring_radius if ring_radius < least else \
+            ring_radius - most if ring_radius > most else 0.0
+        if math.sqrt(axial * axial + radial * radial) - max(
+                vessel_radius[i], vessel_radius[i + 1]) - threshold - _SLACK_MM <= 0.0:
+            return False
+    return True
 
 
 @compiled(_V, _P, _V, _FRAMES, FLOAT, FLOAT, FLOAT, _P, _P, _V, FLOAT)
@@ -182,6 +235,10 @@ def tube_patch(s_mm, points, radius, segment_frames, s0, s1, ds, around, vessel,
                 near[m] = i
                 candidates += 1
         normal, binormal = segment_frames[seg, 0], segment_frames[seg, 1]
+        if _ring_beyond(centre, ring_radius, normal, binormal, vessel, vessel_radius, near,
+                        candidates, threshold):
+            have_last = False
+            continue
         # a sample's distance to the vessel's axis is within the distance its point moved of
         # the same sample's on the ring before (a distance is 1-Lipschitz), at most
         # |centre moved| + |radius changed| + last radius (|normal turned| + |binormal

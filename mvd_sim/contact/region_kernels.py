@@ -82,12 +82,16 @@ def _nearest_by_vessel_segment(segments, balls, runs, run_start, vessel_segments
 
     :func:`mvd_sim.core.geometry.closest_kernels.near_pairs` between the nerve and the
     vessels reduced to what :func:`nerve_regions` keeps of each vessel segment's pairs,
-    without solving every pair: once a vessel segment has a pair within the margin, a pair
-    surely farther than both its nearest pair found and ``contact_mm`` (with
-    :data:`_SLACK_MM` to spare for rounding; :func:`_segments_apart`) can change none of
-    them and is not solved. Each pair solved is solved as ``near_pairs`` solves it, and the
-    nerve's segments come in ascending order for each vessel segment, so the nearest is
-    the first of least gap in ``near_pairs``' order.
+    without solving every pair. A vessel segment's candidates are the nerve's segments
+    within the margin of its run (in ascending order); it is paired first with the segment
+    nearest the one before it in the run (a tight bound at once), then with its candidates
+    upwards until one is within ``contact_mm`` (the first), then downwards until one is (the
+    last); a pair surely farther (:func:`_segments_apart`, with :data:`_SLACK_MM` to spare
+    for rounding) than both the nearest pair found and ``contact_mm`` can change none of
+    these and is not solved, and between the first and the last only a pair that may be
+    nearer than the nearest found is. Each pair solved is solved as ``near_pairs`` solves
+    it, and the nearest is the first of least gap in ``near_pairs``' order (the lowest
+    nerve segment).
 
     Returns
     -------
@@ -105,28 +109,62 @@ def _nearest_by_vessel_segment(segments, balls, runs, run_start, vessel_segments
     nearest = np.zeros(count, np.intp)
     values = np.full((count, 3), np.inf)
     lo, hi = np.full(count, len(segments), np.intp), np.full(count, -1, np.intp)
-    for ka in range(len(runs)):
-        for kb in range(len(vessel_runs)):
+    near = np.empty(len(segments), np.intp)
+    for kb in range(len(vessel_runs)):
+        close = 0    # the nerve's segments within the margin of this vessel run, in order
+        for ka in range(len(runs)):
             if _apart(runs, ka, vessel_runs, kb, margin):
                 continue
             for i in range(run_start[ka], run_start[ka + 1]):
-                if _apart(balls, i, vessel_runs, kb, margin):
-                    continue
-                for j in range(vessel_run_start[kb], vessel_run_start[kb + 1]):
+                if not _apart(balls, i, vessel_runs, kb, margin):
+                    near[close] = i
+                    close += 1
+        if close == 0:
+            continue
+        for j in range(vessel_run_start[kb], vessel_run_start[kb + 1]):
+            seed = nearest[j - 1] if j > vessel_run_start[kb] and found[j - 1] else -1
+            # step 0 the seed, 1 upwards to the first within contact_mm, 2 downwards to the
+            # last, 3 between them
+            step, m, first, last = 0, 0, close, close
+            while True:
+                again = step != 0   # the seed is paired in step 0 only
+                if step == 0:
+                    step, i, bound = 1, seed, margin
+                    if i < 0:
+                        continue
+                elif step == 1:
+                    if m == close or lo[j] <= near[m]:
+                        step, first, m = 2, m, close - 1
+                        continue
+                    i, m = near[m], m + 1
                     bound = min(margin, max(values[j, 2], contact_mm) + _SLACK_MM) \
                         if found[j] else margin
-                    if _segments_apart(segments, balls, i, vessel_segments, vessel_balls, j,
-                                       bound):
+                elif step == 2:
+                    if m < first or hi[j] >= near[m]:
+                        step, last, m = 3, m + 1, first
                         continue
-                    s, t, gap = _pair_gap(segments, i, vessel_segments, j, margin)
-                    if gap > margin:
+                    i, m = near[m], m - 1
+                    bound = min(margin, max(values[j, 2], contact_mm) + _SLACK_MM) \
+                        if found[j] else margin
+                else:
+                    if m >= last:
+                        break
+                    i, m = near[m], m + 1
+                    if i == lo[j] or i == hi[j]:
                         continue
-                    found[j] = True
-                    if gap < values[j, 2]:
-                        nearest[j] = i
-                        values[j, 0], values[j, 1], values[j, 2] = s, t, gap
-                    if gap <= contact_mm:
-                        lo[j], hi[j] = min(lo[j], i), max(hi[j], i)
+                    bound = min(margin, values[j, 2] + _SLACK_MM)
+                if (again and i == seed) or _segments_apart(
+                        segments, balls, i, vessel_segments, vessel_balls, j, bound):
+                    continue
+                s, t, gap = _pair_gap(segments, i, vessel_segments, j, margin)
+                if gap > margin:
+                    continue
+                found[j] = True
+                if gap < values[j, 2] or (gap == values[j, 2] and i < nearest[j]):
+                    nearest[j] = i
+                    values[j, 0], values[j, 1], values[j, 2] = s, t, gap
+                if gap <= contact_mm:
+                    lo[j], hi[j] = min(lo[j], i), max(hi[j], i)
     return found, nearest, values, lo, hi
 
 

@@ -32,8 +32,8 @@ from mvd_sim.core.compiled import FLOAT, INT, VEC3, array, compiled
 
 __all__ = ["BLOCK", "segment_pairs", "tapered_pairs", "point_segments", "run_bounds",
            "nearest_in_runs", "nearest_on_polyline", "point_polyline", "tube_segments",
-           "near_pairs", "self_near_pairs", "nearest_near_pairs_by_tube", "nearest_pair", "nearest_by_tube",
-           "paths_clear"]
+           "near_pairs", "self_near_pairs", "tube_boxes", "nearest_near_pairs_by_tube",
+           "nearest_pair", "nearest_by_tube", "paths_clear"]
 
 #: Segments per bounding ball of the pruned searches.
 BLOCK = 8
@@ -513,6 +513,38 @@ def self_near_pairs(segments, balls, runs, run_start, arc0, half, margin, apart_
             values[:count, 1].copy(), values[:count, 2].copy())
 
 
+@compiled(_P, _IDX)
+def tube_boxes(runs, tube_runs):
+    """Each tube's bounding box of its runs' balls (tubes, 6): least then greatest x, y, z
+    (mm); tube ``k`` owns runs ``tube_runs[k]:tube_runs[k + 1]``."""
+    boxes = np.empty((len(tube_runs) - 1, 6))
+    for k in range(len(tube_runs) - 1):
+        for c in range(3):
+            boxes[k, c], boxes[k, 3 + c] = math.inf, -math.inf
+        for r in range(tube_runs[k], tube_runs[k + 1]):
+            for c in range(3):
+                boxes[k, c] = min(boxes[k, c], runs[r, c] - runs[r, 3])
+                boxes[k, 3 + c] = max(boxes[k, 3 + c], runs[r, c] + runs[r, 3])
+    return boxes
+
+
+@compiled(_P, INT, _P, INT, FLOAT)
+def _ball_box_apart(balls, i, boxes, k, margin):
+    """Whether ball ``i`` is surely more than ``margin`` (mm) from everything box ``k``
+    holds (:func:`tube_boxes`): its centre's distance to the box exceeds its radius and
+    ``margin``, with :data:`_SLACK_MM` to spare for rounding. Then every ball within the
+    box is :func:`_apart` from it."""
+    outside = 0.0
+    for c in range(3):
+        below, above = boxes[k, c] - balls[i, c], balls[i, c] - boxes[k, 3 + c]
+        if below > 0.0:
+            outside += below * below
+        elif above > 0.0:
+            outside += above * above
+    reach = balls[i, 3] + margin + _SLACK_MM
+    return outside > reach * reach
+
+
 @compiled(_P, _P, _P, _IDX, _IDX, array(2, "boolean", contiguous=True), FLOAT)
 def nearest_near_pairs_by_tube(segments, balls, runs, run_start, tube_runs, asked, margin):
     """For each pair of tubes of one stack that ``asked`` (tubes, tubes) names, each segment of
@@ -523,7 +555,10 @@ def nearest_near_pairs_by_tube(segments, balls, runs, run_start, tube_runs, aske
     pair of least gap (the first in :func:`near_pairs`' order on a tie), the same numbers,
     without solving every pair within the margin: once a segment has a pair within it, a
     pair surely farther than that pair's gap (:func:`_segments_apart`, with
-    :data:`_SLACK_MM` to spare for rounding) cannot be its nearest and is not solved. Two
+    :data:`_SLACK_MM` to spare for rounding) cannot be its nearest and is not solved, and a
+    segment is paired first with the nearest of the segment before it (a tight bound at
+    once). A run of the first tube whose ball is beyond the margin of the second's
+    bounding box (:func:`tube_boxes`) is passed over without testing its runs. Two
     vessels lying along each other have hundreds of pairs within the contact threshold and
     a run of them is reported by its nearest alone
     (:func:`mvd_sim.contact.analysis._vessel_contacts`).
@@ -542,31 +577,42 @@ def nearest_near_pairs_by_tube(segments, balls, runs, run_start, tube_runs, aske
     pair = np.empty(64, np.intp)
     rows, values, count = np.empty((64, 2), np.intp), np.empty((64, 3)), 0
     near = np.empty(len(runs), np.intp)
+    boxes = tube_boxes(runs, tube_runs)
     for ta in range(tubes):
         for tb in range(tubes):
             if not asked[ta, tb]:
                 continue
+            seed = -1     # the last segment's nearest of the second tube
             for ka in range(tube_runs[ta], tube_runs[ta + 1]):
                 close = 0     # the runs of the second tube within the margin of this run
-                for kb in range(tube_runs[tb], tube_runs[tb + 1]):
-                    if not _apart(runs, ka, runs, kb, margin):
-                        near[close] = kb
-                        close += 1
+                if not _ball_box_apart(runs, ka, boxes, tb, margin):
+                    for kb in range(tube_runs[tb], tube_runs[tb + 1]):
+                        if not _apart(runs, ka, runs, kb, margin):
+                            near[close] = kb
+                            close += 1
                 if close == 0:
+                    seed = -1
                     continue
                 for i in range(run_start[ka], run_start[ka + 1]):
                     bound, best_j, best_s, best_t, best = margin, -1, 0.0, 0.0, math.inf
+                    if seed >= 0:
+                        s, t, gap = _pair_gap(segments, i, segments, seed, margin)
+                        if gap <= margin:
+                            best_j, best_s, best_t, best = seed, s, t, gap
+                            bound = min(margin, gap + _SLACK_MM)
                     for m in range(close):
                         kb = near[m]
                         if _apart(balls, i, runs, kb, bound):
                             continue
                         for j in range(run_start[kb], run_start[kb + 1]):
-                            if _segments_apart(segments, balls, i, segments, balls, j, bound):
+                            if j == seed or _segments_apart(segments, balls, i, segments, balls,
+                                                            j, bound):
                                 continue
                             s, t, gap = _pair_gap(segments, i, segments, j, margin)
-                            if gap <= margin and gap < best:
+                            if gap <= margin and (gap < best or (gap == best and j < best_j)):
                                 best_j, best_s, best_t, best = j, s, t, gap
                                 bound = min(margin, gap + _SLACK_MM)
+                    seed = best_j
                     if best_j < 0:
                         continue
                     if count == len(rows):  # double the room (the copies are overwritten)

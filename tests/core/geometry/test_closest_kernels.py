@@ -99,6 +99,28 @@ def _nearest_per_segment(pairs) -> tuple[np.ndarray, ...]:
     return a[keep], b[keep], s[keep], t[keep], gap[keep]
 
 
+def test_a_ball_said_apart_from_a_tubes_box_is_apart_from_each_of_its_runs():
+    """Each tube's box holds its runs' balls, and a ball :func:`_ball_box_apart` passes over
+    is :func:`_apart` from every run of that tube (the run search skips none it would
+    test); some are passed over."""
+    rng = np.random.default_rng(4)
+    stack = SegmentSet.stack([
+        SegmentSet.of(*_random_tube(rng, n, rng.normal(scale=3.0, size=3))) for n in (30, 17, 44)])
+    boxes = kernels.tube_boxes(stack.runs, stack.tube_runs)
+    passed = 0
+    for k in range(3):
+        runs = stack.runs[stack.tube_runs[k]:stack.tube_runs[k + 1]]
+        assert np.all(runs[:, :3] - runs[:, 3:] >= boxes[k, :3])
+        assert np.all(runs[:, :3] + runs[:, 3:] <= boxes[k, 3:])
+        for margin in (0.05, 1.5):
+            for i in range(len(stack.balls)):
+                if kernels._ball_box_apart(stack.balls, i, boxes, k, margin):
+                    passed += 1
+                    assert all(kernels._apart(stack.balls, i, stack.runs, r, margin)
+                               for r in range(stack.tube_runs[k], stack.tube_runs[k + 1]))
+    assert passed > 10
+
+
 @pytest.mark.parametrize("margin", [0.05, 1.5])
 def test_nearest_pairs_of_tubes_of_a_stack_in_one_call_are_those_tube_by_tube(margin):
     """Every asked pair of tubes of a stack, searched in one call for each segment's nearest
