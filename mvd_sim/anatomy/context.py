@@ -19,7 +19,7 @@ mirrors left cases. These structures are never graded for contact: the solid one
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from collections.abc import Sequence
 from typing import Union
 
@@ -30,13 +30,15 @@ from mvd_sim.anatomy.placement import avoid_tubes
 from mvd_sim.core.constants import LOWER_CRANIAL_NERVES, OBSTACLE_KINDS, ContextParams
 from mvd_sim.core.errors import GeometryError
 from mvd_sim.core.geometry import curve, ellipsoid
+from mvd_sim.core.geometry.closest import SegmentSet
 from mvd_sim.core.geometry.vec import unit
 from mvd_sim.core.recent import Recent
 from mvd_sim.core.tube import Tube
 
 __all__ = ["Ellipsoid", "RootletBundle", "ContextStructure", "OBSTACLE_KINDS",
            "LOWER_CRANIAL_NERVES", "CONTEXT_KINDS", "build_context", "lower_cranial_nerves",
-           "flocculus", "cerebellar_hemisphere", "choroid_plexus", "intrusion"]
+           "flocculus", "cerebellar_hemisphere", "choroid_plexus", "intrusion",
+           "left_straight"]
 
 #: Every context structure's kind (and name: a scene holds one of each).
 CONTEXT_KINDS = (*LOWER_CRANIAL_NERVES, *OBSTACLE_KINDS)
@@ -48,6 +50,9 @@ _BULB_SPACING_MM = 0.2      # centerline spacing of the choroid plexus' tuft
 #: bounding sphere (mm) they are measured exactly.
 _SOLID_SAMPLING_MM = 0.1
 _SOLID_REACH_MM = 3.0
+#: How far (mm) above the least upper bound of their gaps the points near an ellipsoid are
+#: still solved exactly (far above the exact solver's error).
+_BOUND_SLACK_MM = 1e-6
 #: *estimate*: the gap (mm) a choroid plexus tuft keeps from vessels when it can.
 TUFT_CLEARANCE_MM = 0.2
 #: How far (mm) a lower cranial nerve rootlet is kept off a vessel crossing it: *estimate*
@@ -102,6 +107,23 @@ class Ellipsoid:
         """(n,) float, mm: exact distance of ``points`` (n, 3) to the surface, negative
         inside (:func:`mvd_sim.core.geometry.ellipsoid.signed_distance`)."""
         return ellipsoid.signed_distance(self.local(points), self.semi_axes_mm)
+
+    def signed_distance_bounds(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(n,), (n,) float, mm: bounds below and above :meth:`signed_distance` of ``points``
+        (n, 3), without solving for it. A point ``x`` (own frame) lies on the surface of the
+        ellipsoid scaled by ``f = |x / semi-axes|``. Outside (``f >= 1``):
+        ``(f - 1) a_min <= d <= |x| (1 - 1/f)`` (the ellipsoid grown by ``d`` lies within
+        it scaled by ``1 + d / a_min``; ``x / f`` is a surface point). Inside:
+        ``-|x| (1/f - 1) <= d <= (f - 1) a_min`` (a ball of radius ``(1 - f) a_min`` about
+        ``x`` lies within the ellipsoid); at the centre, no bound below."""
+        local = self.local(points)
+        scale = np.linalg.norm(local / self.semi_axes_mm, axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            radial = np.where(scale > 0.0, np.linalg.norm(local, axis=1)
+                              * np.abs(1.0 - 1.0 / scale), np.inf)
+        within = (scale - 1.0) * self.semi_axes_mm.min()
+        outside = scale >= 1.0
+        return np.where(outside, within, -radial), np.where(outside, radial, within)
 
     def surface_points(self, theta: np.ndarray, t: np.ndarray) -> np.ndarray:
         """(..., 3) scene points of the surface at ``theta`` round the third axis and polar
@@ -161,9 +183,15 @@ def lower_cranial_nerves(brainstem: Brainstem, params: ContextParams,
     """CN IX, X and XI as rootlets from the postolivary sulcus to the jugular foramen, each
     bent round the ``vessels`` (canonical frame) it would pass through
     (:func:`_straight_rootlets`, :func:`_round_vessels`)."""
-    return {name: RootletBundle(name, name, tuple(_round_vessels(brainstem, rootlet, vessels)
-                                                  for rootlet in rootlets))
-            for name, rootlets in _vessel_free(brainstem, params).rootlets.items()}
+    free = _vessel_free(brainstem, params)
+    straight = [rootlet for rootlets in free.rootlets.values() for rootlet in rootlets]
+    crossing = iter(_tube_intrusions(straight, vessels, free.rootlet_segments)
+                    > -ROOTLET_CLEARANCE_MM)
+    return {name: RootletBundle(name, name, tuple(
+        _round_vessels(brainstem, rootlet, [v for v, near in zip(vessels, next(crossing))
+                                            if near])
+        for rootlet in rootlets))
+        for name, rootlets in free.rootlets.items()}
 
 
 def _straight_rootlets(brainstem: Brainstem, params: ContextParams
@@ -287,8 +315,19 @@ def choroid_plexus(brainstem: Brainstem, params: ContextParams,
     in the way, in the nearest direction of a fan (:func:`_tuft_directions`) that clears
     them all by :data:`TUFT_CLEARANCE_MM`; if none does, the preferred one.
     """
+    limbs = _vessel_free(brainstem, params).limbs
+    for tube in limbs:
+        if all(intrusion(tube, vessel)[0] < -TUFT_CLEARANCE_MM for vessel in vessels):
+            return tube
+    return limbs[0]
+
+
+def _choroid_limbs(recess: np.ndarray, foramen_normal: np.ndarray, params: ContextParams
+                   ) -> tuple[Tube, ...]:
+    """The choroid plexus limb (:func:`choroid_plexus`) for each direction its tuft may hang
+    in (:func:`_tuft_directions`), the preferred first: ``recess`` (k, 3) mm from the
+    foramen back into the lateral recess, then out along the direction."""
     stalk = 0.5 * params.choroid_stalk_diameter_mm
-    recess, foramen_normal = _vessel_free(brainstem, params).recess
     foramen = recess[:1]
     tip = 0.5 * params.choroid_tip_width_mm
     # out from the foramen, with a point at the bulb's centre (its widest) and at the end
@@ -296,16 +335,13 @@ def choroid_plexus(brainstem: Brainstem, params: ContextParams,
     along = np.union1d(np.arange(_BULB_SPACING_MM, length - 0.5 * _BULB_SPACING_MM,
                                  _BULB_SPACING_MM), [length - tip, length])
     along = along[along > 0.5 * _BULB_SPACING_MM][:, None]
-    preferred = None
+    limbs = []
     for out in _tuft_directions(foramen_normal, params.choroid_descent_deg):
         points = np.concatenate([recess[::-1], foramen[0] + along * out])
         s = curve.arc_length(points)
-        tube = Tube("choroid_plexus", "choroid_plexus", points,
-                    _bulb_radius(s[-1] - s, stalk, tip))
-        preferred = tube if preferred is None else preferred
-        if all(intrusion(tube, vessel)[0] < -TUFT_CLEARANCE_MM for vessel in vessels):
-            return tube
-    return preferred
+        limbs.append(Tube("choroid_plexus", "choroid_plexus", points,
+                          _bulb_radius(s[-1] - s, stalk, tip)))
+    return tuple(limbs)
 
 
 def _choroid_recess(brainstem: Brainstem, params: ContextParams
@@ -334,11 +370,20 @@ def _choroid_recess(brainstem: Brainstem, params: ContextParams
 @dataclass(frozen=True, eq=False)
 class _VesselFree:
     """The context's parts that no vessel moves: the lower cranial nerves' rootlets before
-    they bend round vessels (:func:`_straight_rootlets`) and the choroid plexus limb in the
-    lateral recess (:func:`_choroid_recess`)."""
+    they bend round vessels (:func:`_straight_rootlets`) and the choroid plexus limb, in the
+    lateral recess (:func:`_choroid_recess`) and out, for each direction its tuft may hang
+    in, the preferred first (:func:`_choroid_limbs`; which one a case keeps depends on its
+    vessels)."""
 
     rootlets: dict[str, tuple[Tube, ...]]
-    recess: tuple[np.ndarray, np.ndarray]
+    limbs: tuple[Tube, ...]
+
+    @cached_property
+    def rootlet_segments(self) -> SegmentSet:
+        """The straight rootlets' segments, stacked in bundle order
+        (:func:`_tube_intrusions`)."""
+        return SegmentSet.stack([rootlet.segments for rootlets in self.rootlets.values()
+                                 for rootlet in rootlets])
 
 
 #: :class:`_VesselFree` of the last few (brainstem, parameters), most recent last: every
@@ -352,16 +397,16 @@ def _vessel_free(brainstem: Brainstem, params: ContextParams) -> _VesselFree:
     deterministic and callers never change them)."""
     key = (brainstem.shape, brainstem.origin_midline_mm.tobytes(), params)
     return _RECENT_VESSEL_FREE.fetch(key, lambda: _VesselFree(
-        _straight_rootlets(brainstem, params), _choroid_recess(brainstem, params)))
+        _straight_rootlets(brainstem, params),
+        _choroid_limbs(*_choroid_recess(brainstem, params), params)))
 
 
-def _round_vessels(brainstem: Brainstem, rootlet: Tube, vessels: Sequence[Tube]) -> Tube:
-    """``rootlet`` bent off the ``vessels`` it would pass through, by
-    :data:`ROOTLET_CLEARANCE_MM`, its end at the jugular foramen held and its root sliding
-    along the brainstem where a vessel lies across it: the soft rootlet yields to the
-    artery, as the PICA's loop lies between the rootlets
+def _round_vessels(brainstem: Brainstem, rootlet: Tube, crossing: Sequence[Tube]) -> Tube:
+    """``rootlet`` bent off the vessels ``crossing`` it (those it would come within
+    :data:`ROOTLET_CLEARANCE_MM` of), by that, its end at the jugular foramen held and its
+    root sliding along the brainstem where a vessel lies across it: the soft rootlet yields
+    to the artery, as the PICA's loop lies between the rootlets
     (:func:`~mvd_sim.anatomy.placement.avoid_tubes`, the vessels' own avoidance)."""
-    crossing = [v for v in vessels if intrusion(rootlet, v)[0] > -ROOTLET_CLEARANCE_MM]
     if not crossing:
         return rootlet
     frozen = np.zeros(len(rootlet.points))
@@ -380,10 +425,26 @@ def build_context(brainstem: Brainstem, cochlear: Tube, params: ContextParams,
     ``cerebellum``, ``choroid_plexus`` (canonical right-sided frame; the rootlets bend round
     ``vessels``, :func:`lower_cranial_nerves`, and the choroid plexus' tuft hangs clear of
     them where it can, :func:`choroid_plexus`)."""
+    floccular, cerebellar = _ellipsoids(brainstem, cochlear, params)
     return {**lower_cranial_nerves(brainstem, params, vessels),
-            "flocculus": flocculus(brainstem, cochlear, params),
-            "cerebellum": cerebellar_hemisphere(params),
+            "flocculus": floccular, "cerebellum": cerebellar,
             "choroid_plexus": choroid_plexus(brainstem, params, vessels)}
+
+
+#: The flocculus and the cerebellar hemisphere of the last few (brainstem, CN VIII's entry,
+#: parameters), most recent last.
+_RECENT_ELLIPSOIDS: Recent[tuple, tuple[Ellipsoid, Ellipsoid]] = Recent(4)
+
+
+def _ellipsoids(brainstem: Brainstem, cochlear: Tube, params: ContextParams
+                ) -> tuple[Ellipsoid, Ellipsoid]:
+    """:func:`flocculus` and :func:`cerebellar_hemisphere`, built once for the last few
+    brainstems, CN VIII entries and parameters (the atlas cases of a dataset share them: a
+    draw changes CN VIII's course, not its entry; ellipsoids never change)."""
+    key = (brainstem.shape, brainstem.origin_midline_mm.tobytes(),
+           np.asarray(cochlear.points[0]).tobytes(), params)
+    return _RECENT_ELLIPSOIDS.fetch(key, lambda: (flocculus(brainstem, cochlear, params),
+                                                  cerebellar_hemisphere(params)))
 
 
 def intrusion(solid: Ellipsoid | Tube, vessel: Tube) -> tuple[float, float]:
@@ -394,22 +455,52 @@ def intrusion(solid: Ellipsoid | Tube, vessel: Tube) -> tuple[float, float]:
     Against an ellipsoid: exact distances of points of the centerline at most
     :data:`_SOLID_SAMPLING_MM` apart minus the vessel's radius there (within half that of the
     deepest: distance changes no faster than the point moves). Only points within
-    :data:`_SOLID_REACH_MM` of the ellipsoid's bounding sphere are measured exactly: a vessel
-    farther away gets its gap to that sphere, a lower bound above that reach. Against a tube:
-    the exact closest approach of the two tubes' segments.
+    :data:`_SOLID_REACH_MM` of the ellipsoid's bounding sphere are measured exactly, and of
+    those only the ones :meth:`Ellipsoid.signed_distance_bounds` cannot tell farther than
+    another (the answer is the same): a vessel farther away gets its gap to that sphere, a
+    lower bound above that reach. Against a tube: the exact closest approach of the two
+    tubes' segments.
     """
     if isinstance(solid, Ellipsoid):
         vessel = _sampled(vessel)
         gap = (np.linalg.norm(vessel.points - solid.centre, axis=1)
                - solid.semi_axes_mm.max() - vessel.radius)
-        near = gap < _SOLID_REACH_MM
-        if np.any(near):
-            gap[near] = solid.signed_distance(vessel.points[near]) - vessel.radius[near]
+        near = np.flatnonzero(gap < _SOLID_REACH_MM)
+        if len(near):
+            # solved exactly only where the bounds leave it among the least: the others
+            # are farther than one of those, so never the deepest (inf marks them)
+            low, high = solid.signed_distance_bounds(vessel.points[near])
+            low, high = low - vessel.radius[near], high - vessel.radius[near]
+            solved = low <= high.min() + _BOUND_SLACK_MM
+            gap[near] = np.inf
+            rows = near[solved]
+            gap[rows] = solid.signed_distance(vessel.points[rows]) - vessel.radius[rows]
         k = int(np.argmin(gap))
         return float(-gap[k]), float(vessel.s[k])
     _, row, _, u, gap = solid.segments.nearest_pair(vessel.segments)
     s0, s1 = vessel.s[row:row + 2]
     return float(-gap), float(s0 + u * (s1 - s0))
+
+
+def left_straight(brainstem: Brainstem, params: ContextParams, rootlet: Tube) -> bool:
+    """Whether ``rootlet``, of a context :func:`build_context` built for this brainstem and
+    these parameters, is one it left straight: then none of the vessels it was built round
+    comes within :data:`ROOTLET_CLEARANCE_MM` of it (:func:`lower_cranial_nerves`)."""
+    straight = _vessel_free(brainstem, params).rootlets.values()
+    return any(rootlet is kept for rootlets in straight for kept in rootlets)
+
+
+def _tube_intrusions(solids: Sequence[Tube], vessels: Sequence[Tube],
+                     solid_segments: SegmentSet | None = None) -> np.ndarray:
+    """(solids, vessels) float, mm: :func:`intrusion` of each vessel into each tube of
+    ``solids`` (the same pair solver on the same segments, so the same bits), in one call
+    (:meth:`~mvd_sim.core.geometry.closest.SegmentSet.nearest_by_tube`);
+    ``solid_segments``, if given, is the solids' segments already stacked."""
+    if not solids or not vessels:
+        return np.zeros((len(solids), len(vessels)))
+    if solid_segments is None:
+        solid_segments = SegmentSet.stack([solid.segments for solid in solids])
+    return -solid_segments.nearest_by_tube(SegmentSet.stack([v.segments for v in vessels]))
 
 
 @lru_cache(maxsize=16)

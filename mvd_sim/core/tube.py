@@ -22,6 +22,8 @@ from mvd_sim.core.geometry.vec import norm
 
 __all__ = ["Tube"]
 
+_MIRROR_X = np.array([-1.0, 1.0, 1.0])
+
 
 def _readonly(array: np.ndarray) -> np.ndarray:
     out = np.array(array, dtype=np.float64, copy=True)
@@ -176,8 +178,23 @@ class Tube:
         return Tube(self.name, self.kind, self.points + np.asarray(offset_mm), self.radius)
 
     def mirrored_x(self) -> Tube:
-        """Mirror image through the plane ``x = 0`` (right case to left case)."""
-        return Tube(self.name, self.kind, self.points * np.array([-1.0, 1.0, 1.0]), self.radius)
+        """Mirror image through the plane ``x = 0`` (right case to left case), made once and
+        kept (tubes never change: a dataset worker mirrors the same context rootlets case
+        after case)."""
+        return self._mirror_x
+
+    @cached_property
+    def _mirror_x(self) -> Tube:
+        """:meth:`mirrored_x`, not validated again: a mirror keeps every segment's length to
+        the bit (each difference only changes sign), so it has this tube's arc lengths and is
+        valid as this tube is; it shares the read-only radii and arc lengths."""
+        mirror = object.__new__(Tube)
+        for name, value in (("name", self.name), ("kind", self.kind),
+                            ("points", _readonly(self.points * _MIRROR_X)),
+                            ("radius", self.radius)):
+            object.__setattr__(mirror, name, value)
+        mirror.__dict__["s"] = self.s
+        return mirror
 
     def with_points(self, points: Points) -> Tube:
         """Same name, kind and radius (by index) on new centerline points."""

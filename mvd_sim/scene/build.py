@@ -21,7 +21,7 @@ from mvd_sim.anatomy.avm import connector
 from mvd_sim.anatomy.bends import check_vessel_shape
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
 from mvd_sim.anatomy.context import (LOWER_CRANIAL_NERVES, OBSTACLE_KINDS, ContextStructure,
-                                     Ellipsoid, build_context, intrusion)
+                                     Ellipsoid, build_context, intrusion, left_straight)
 from mvd_sim.anatomy.lesions import (Lesion, aneurysm_dome, beside_nerve, drape,
                                      drape_clear_of, given_ellipsoid)
 from mvd_sim.anatomy.petrous import PetrousFace
@@ -423,8 +423,10 @@ class _Builder(_Anatomy):
         if self.spec.anatomy.segmented is not None:
             return context
         solids = [(name, context[name]) for name in OBSTACLE_KINDS]
+        # a rootlet left straight keeps ROOTLET_CLEARANCE_MM from every vessel: not checked
         solids += [(f"{name} rootlets", rootlet) for name in LOWER_CRANIAL_NERVES
-                   for rootlet in context[name].rootlets]
+                   for rootlet in context[name].rootlets
+                   if not left_straight(self.brainstem, self.context_params, rootlet)]
         for k, spec in enumerate(self.spec.vessels):
             for name, solid in solids:
                 depth, s = intrusion(solid, self.vessels[spec.id])

@@ -143,6 +143,71 @@ def test_intrusion_into_an_ellipsoid_is_its_depth_less_the_radius():
     assert s == pytest.approx(6.0)
 
 
+@pytest.mark.parametrize("name", ["multi_aica_pica_right", "pica_rexp_moderate_right"])
+def test_the_rootlets_left_straight_are_those_clear_of_every_vessel(scene_of, name):
+    """The rootlets' depths into the vessels, in one compiled call, are :func:`intrusion`'s
+    to the bit; the rootlets left straight are those no vessel comes within the clearance of
+    (the scene's check of the vessels against the context skips them), the others bent."""
+    from mvd_sim.anatomy import context as module
+    scene = scene_of(name)
+    vessels = list(scene.vessels.values())
+    free = module._vessel_free(scene.brainstem, PARAMS)
+    straight = [r for n in LOWER_CRANIAL_NERVES for r in free.rootlets[n]]
+    depths = module._tube_intrusions(straight, vessels, free.rootlet_segments)
+    for j, rootlet in enumerate(straight):
+        for k, vessel in enumerate(vessels):
+            assert depths[j, k] == intrusion(rootlet, vessel)[0]
+    built = module.lower_cranial_nerves(scene.brainstem, PARAMS, vessels)
+    kept = [r for n in LOWER_CRANIAL_NERVES for r in built[n].rootlets]
+    crossing = (depths > -module.ROOTLET_CLEARANCE_MM).any(axis=1)
+    assert crossing.any() and not crossing.all()
+    for rootlet, near in zip(kept, crossing):
+        assert module.left_straight(scene.brainstem, PARAMS, rootlet) == (not near)
+
+
+def test_an_ellipsoids_distance_bounds_hold():
+    """The bounds below and above the signed distance hold, inside and out, the centre
+    included, and close in on it at the surface."""
+    rng = np.random.default_rng(7)
+    solid = Ellipsoid("e", "flocculus", np.array([1.0, -2.0, 3.0]), _rotation(rng),
+                      np.array([6.0, 3.5, 1.5]))
+    points = np.concatenate([solid.centre[None], solid.centre + rng.normal(size=(4000, 3))
+                             * rng.uniform(0.1, 8.0, (4000, 1))])
+    exact = solid.signed_distance(points)
+    low, high = solid.signed_distance_bounds(points)
+    assert np.all(low <= exact + 1e-9) and np.all(exact <= high + 1e-9)   # the solver: 1e-12
+    assert low[0] == -np.inf
+    near = np.abs(exact) < 0.01
+    assert near.any() and np.all(high[near] - low[near] < 0.1)
+
+
+def test_the_deepest_point_is_the_one_every_near_point_solved_gives():
+    """:func:`intrusion` into an ellipsoid, solving only the points its bounds cannot tell
+    farther than another, gives what solving every point within reach gives, to the bit."""
+    from mvd_sim.anatomy.context import _SOLID_REACH_MM, _sampled
+    rng = np.random.default_rng(8)
+    for trial in range(60):
+        solid = Ellipsoid("e", "flocculus", rng.normal(size=3), _rotation(rng),
+                          rng.uniform(1.0, 6.0, 3))
+        start = rng.normal(size=3) * 8.0
+        points = start + np.cumsum(rng.normal(size=(12, 3)), axis=0)
+        vessel = Tube("v", "AICA", points, rng.uniform(0.3, 1.2, 12))
+        sampled = _sampled(vessel)
+        gap = (np.linalg.norm(sampled.points - solid.centre, axis=1)
+               - solid.semi_axes_mm.max() - sampled.radius)
+        near = gap < _SOLID_REACH_MM
+        gap[near] = solid.signed_distance(sampled.points[near]) - sampled.radius[near]
+        k = int(np.argmin(gap))
+        assert intrusion(solid, vessel) == (float(-gap[k]), float(sampled.s[k]))
+
+
+def _rotation(rng) -> np.ndarray:
+    """A random proper rotation (rows: axes)."""
+    q, r = np.linalg.qr(rng.normal(size=(3, 3)))
+    q = q * np.sign(np.diag(r))
+    return q if np.linalg.det(q) > 0 else q * np.array([1.0, 1.0, -1.0])[:, None]
+
+
 def test_a_far_vessel_gets_a_lower_bound_of_its_gap_beyond_the_reach():
     solid = Ellipsoid("e", "flocculus", np.zeros(3), np.eye(3), np.array([5.0, 3.0, 2.5]))
     for height, exact in ((4.0, True), (9.0, False)):
@@ -179,10 +244,10 @@ def test_the_rootlets_bend_round_a_pica_lying_across_them(scene_of, name):
 
 
 def test_the_vessel_free_parts_built_once_are_those_built_afresh(scene_of, monkeypatch):
-    """The rootlets' straight courses and the choroid plexus' recess are kept for the
-    brainstem and parameters (a dataset worker builds them once): bending the rootlets round
-    one case's vessels leaves them as they were, and the context built with them kept is
-    the context built with none kept, to the bit."""
+    """The rootlets' straight courses, the choroid plexus limb's candidates, the flocculus
+    and the cerebellum are kept for the brainstem and parameters (a dataset worker builds
+    them once): bending the rootlets round one case's vessels leaves them as they were, and
+    the context built with them kept is the context built with none kept, to the bit."""
     from mvd_sim.anatomy import context as module
     scene = scene_of("multi_aica_pica_right")
     cochlear = scene.rest_nerves["CN8"]
@@ -190,11 +255,16 @@ def test_the_vessel_free_parts_built_once_are_those_built_afresh(scene_of, monke
     kept = module.build_context(scene.brainstem, cochlear, PARAMS, vessels)
     again = module.build_context(scene.brainstem, cochlear, PARAMS, ())
     monkeypatch.setattr(module, "_RECENT_VESSEL_FREE", Recent(4))
+    monkeypatch.setattr(module, "_RECENT_ELLIPSOIDS", Recent(4))
     fresh = module.build_context(scene.brainstem, cochlear, PARAMS, vessels)
     for name in LOWER_CRANIAL_NERVES:
         for a, b in zip(kept[name].rootlets, fresh[name].rootlets):
             assert np.array_equal(a.points, b.points) and np.array_equal(a.radius, b.radius)
     assert np.array_equal(kept["choroid_plexus"].points, fresh["choroid_plexus"].points)
+    assert np.array_equal(kept["choroid_plexus"].radius, fresh["choroid_plexus"].radius)
+    for name in ("flocculus", "cerebellum"):
+        for field in ("centre", "axes", "semi_axes_mm"):
+            assert np.array_equal(getattr(kept[name], field), getattr(fresh[name], field))
     assert any(not np.array_equal(a.points, b.points) for a, b in
                zip(kept["CN9"].rootlets, again["CN9"].rootlets))   # bent round the PICA
     straight = module.build_context(scene.brainstem, cochlear, PARAMS, ())

@@ -174,6 +174,21 @@ def test_mirrored_x():
     assert_allclose(mirror.mirrored_x().points, points, rtol=0, atol=0)
 
 
+def test_mirrored_x_is_kept_and_is_the_tube_built_afresh():
+    """The mirror, made once and not validated again, is the tube validated from the
+    mirrored points to the bit (arc lengths and radii), read-only like it."""
+    rng = np.random.default_rng(5)
+    points = np.cumsum(rng.normal(size=(30, 3)), axis=0)
+    tube = Tube("aica", "AICA", points, rng.uniform(0.5, 1.5, 30))
+    mirror = tube.mirrored_x()
+    fresh = Tube("aica", "AICA", points * [-1.0, 1.0, 1.0], tube.radius)
+    assert tube.mirrored_x() is mirror
+    assert (mirror.name, mirror.kind) == (fresh.name, fresh.kind)
+    for a, b in ((mirror.points, fresh.points), (mirror.radius, fresh.radius),
+                 (mirror.s, fresh.s)):
+        assert np.array_equal(a, b) and not a.flags.writeable
+
+
 def test_with_points_keeps_radius_by_index():
     tube = Tube("CN7", "CN7", STRAIGHT, [2.0, 1.5, 1.0, 0.5])
     moved = tube.with_points(STRAIGHT + np.array([0.0, 1.0, 0.0]))
