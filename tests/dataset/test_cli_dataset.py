@@ -23,8 +23,13 @@ from mvd_sim.dataset.priors import DEFAULT_PRIORS_PATH
 from ..test_cli import assert_one_error_line, run_cli
 from .test_runner import tables
 
-# a two-worker run long enough to be stopped after its first shard
-WORKERS_RUN = ("--n", "60", "--seed", "7", "--shard-size", "2", "--workers", "2")
+# a two-worker run long enough to be stopped after its first shard: 200 shards, a second or
+# more after the first even at issue #27's 200 cases a second a worker (at 60 cases, the
+# run had finished before the Ctrl-C arrived once the dataset ran 75 a second)
+WORKERS_RUN_CASES = 400
+WORKERS_RUN = ("--n", str(WORKERS_RUN_CASES), "--seed", "7", "--shard-size", "2",
+               "--workers", "2")
+WORKERS_RUN_SHARDS = WORKERS_RUN_CASES // 2
 
 
 def _start(*args: str, cwd: Path) -> subprocess.Popen:
@@ -78,7 +83,7 @@ def uninterrupted(tmp_path_factory):
 
 def test_the_tables_read_in_one_call(uninterrupted):
     cases = pd.read_parquet(uninterrupted / "cases")
-    assert sorted(cases["case"]) == list(range(60))
+    assert sorted(cases["case"]) == list(range(WORKERS_RUN_CASES))
     vessels = ["AICA", "PICA", "VA", "BA", "vein"]
     # vessel types in order, then a lesion (a case of another cause, issue #26)
     rank = {kind: k for k, kind in enumerate(vessels)}
@@ -106,7 +111,7 @@ def test_ctrl_c_on_two_workers_is_one_line_and_resumes_to_the_same_bytes(uninter
     while _live_processes_of_session(run.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _live_processes_of_session(run.pid) == []  # no worker left behind
-    assert 1 <= _journalled(tmp_path / "ds") < 30
+    assert 1 <= _journalled(tmp_path / "ds") < WORKERS_RUN_SHARDS
     assert ds.dataset(tmp_path / "ds" / "cases").to_table().num_rows >= 2
     resumed = run_cli("dataset", *WORKERS_RUN, "-o", "ds", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
@@ -120,16 +125,17 @@ def test_a_damaged_shard_is_made_again_by_the_cli(uninterrupted, tmp_path):
     part.write_bytes(part.read_bytes()[:-64])  # cut short by a crash or a full disk
     result = run_cli("dataset", *WORKERS_RUN[:-2], "-o", "ds", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "1 shard(s) new, 29 already there" in result.stdout
+    assert f"1 shard(s) new, {WORKERS_RUN_SHARDS - 1} already there" in result.stdout
     assert tables(tmp_path / "ds") == tables(uninterrupted)
 
 
 def test_two_runs_into_one_folder(tmp_path):
-    first = _start("dataset", "--n", "400", "--seed", "1", "-o", "ds", "--shard-size", "2",
+    # long enough to be still running when the other two have failed (it is interrupted)
+    first = _start("dataset", "--n", "4000", "--seed", "1", "-o", "ds", "--shard-size", "2",
                    cwd=tmp_path)
     try:
         _wait_for_a_shard(tmp_path / "ds", first)
-        others = [_start("dataset", "--n", "400", "--seed", seed, "-o", "ds",
+        others = [_start("dataset", "--n", "4000", "--seed", seed, "-o", "ds",
                          "--shard-size", "2", cwd=tmp_path) for seed in ("1", "2")]
         for other in others:
             _, stderr = other.communicate(timeout=60)
