@@ -741,17 +741,19 @@ def _clearances(obstacles: list[Tube], requests: list[ContactRequest],
 
 
 def _oriented_with_turns(brainstem: Brainstem, sequence: list[np.ndarray],
-                         radius_mm: float, shaped: dict) -> list[np.ndarray]:
+                         radius_mm: float,
+                         shaped: dict[tuple[bytes, bytes, bytes], np.ndarray]
+                         ) -> list[np.ndarray]:
     """The course's parts with each crossing oriented to run from the waypoint before it to
     the one after it, and room to turn where it must double back (:func:`_with_turns`).
-    ``shaped`` keeps each crossing's answer by the crossing (its identity) and the waypoints
-    either side (their values): :func:`_initial_course` asks again after dropping a corner,
+    ``shaped`` keeps each crossing's answer by the crossing's points and the waypoints either
+    side (their values): :func:`_initial_course` asks again after dropping a corner,
     which changes the neighbours of one crossing at most."""
     out = list(sequence)
     for k, part in enumerate(sequence):
         if len(part) > 1 and 0 < k < len(sequence) - 1:
             before, after = sequence[k - 1][-1], sequence[k + 1][0]
-            key = (id(part), before.tobytes(), after.tobytes())
+            key = (part.tobytes(), before.tobytes(), after.tobytes())
             if key not in shaped:
                 if (np.linalg.norm(before - part[0]) + np.linalg.norm(part[-1] - after)
                         > np.linalg.norm(before - part[-1]) + np.linalg.norm(part[0] - after)):
@@ -848,7 +850,8 @@ def _initial_course(brainstem: Brainstem, course: VesselCourse, radius_mm: float
     sequence = _insert_contacts(course, crossings)
     # a free default waypoint left at a sharp corner by the detour to a contact is dropped
     kept = course.kept_at_corners
-    turned: dict = {}     # each crossing's turns, by its neighbours (_oriented_with_turns)
+    # each crossing's turns, by its points and neighbours' (_oriented_with_turns)
+    turned: dict[tuple[bytes, bytes, bytes], np.ndarray] = {}
     while True:
         shaped = _oriented_with_turns(brainstem, sequence, radius_mm, turned)
         corner = _sharpest_free_corner(shaped, kept)

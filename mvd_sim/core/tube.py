@@ -194,6 +194,7 @@ class Tube:
                             ("radius", self.radius)):
             object.__setattr__(mirror, name, value)
         mirror.__dict__["s"] = self.s
+        mirror.__dict__["_mirror_x"] = self   # the mirror's mirror is this tube, to the bit
         return mirror
 
     def with_points(self, points: Points) -> Tube:

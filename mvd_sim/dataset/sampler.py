@@ -416,7 +416,9 @@ def _cn8_contact(priors: Priors, rng: np.random.Generator, radius_mm: float,
     :data:`CN8_SIDE_WEIGHTS` that can be asked there; the place and angle are drawn again,
     up to :data:`_CN8_DRAWS` times, while none can (then the draw is left to be refused and
     redrawn)."""
-    angle = priors.cn8_contact.crossing_angle_deg or priors.crossing_angle_deg
+    angle = priors.cn8_contact.crossing_angle_deg
+    if angle is None:
+        angle = priors.crossing_angle_deg
     for _ in range(_CN8_DRAWS):
         s_mm = priors.cn8_contact.s_mm.draw(rng)
         if sites is not None:

@@ -183,6 +183,7 @@ def test_mirrored_x_is_kept_and_is_the_tube_built_afresh():
     mirror = tube.mirrored_x()
     fresh = Tube("aica", "AICA", points * [-1.0, 1.0, 1.0], tube.radius)
     assert tube.mirrored_x() is mirror
+    assert mirror.mirrored_x() is tube   # negation is exact: no chain of mirrors grows
     assert (mirror.name, mirror.kind) == (fresh.name, fresh.kind)
     for a, b in ((mirror.points, fresh.points), (mirror.radius, fresh.radius),
                  (mirror.s, fresh.s)):

@@ -351,8 +351,7 @@ def bend_radius(points: Points, s: np.ndarray, span_mm: float | np.ndarray) -> n
 
 @compiled(_P, _V, _V)
 def bend_radius_kernel(points: np.ndarray, s: np.ndarray, span_mm: np.ndarray) -> np.ndarray:
-    """:func:`bend_radius` of contiguous arrays, compiled (the vessel relaxation calls it
-    every step): ``span_mm`` (n,), mm."""
+    """:func:`bend_radius` of contiguous arrays, compiled: ``span_mm`` (n,), mm."""
     out = np.empty(len(s))
     bend_radius_from(points, s, span_mm, 0, out)
     return out
@@ -362,8 +361,9 @@ def bend_radius_kernel(points: np.ndarray, s: np.ndarray, span_mm: np.ndarray) -
 def bend_radius_from(points: np.ndarray, s: np.ndarray, span_mm: np.ndarray, start: int,
                      out: np.ndarray) -> None:
     """:func:`bend_radius_kernel` of the points from ``start`` on, into ``out[start:]``
-    (mm), each the same number as over the whole curve (a point's bend reads only its own
-    points and arcs, and the last arc)."""
+    (mm), each the same number as over the whole curve (a point's bend reads only the
+    points and arcs within its span, and the last arc: the vessel relaxation measures again
+    only the points whose span a step's moves reached)."""
     n = len(s)
     before = point_at_kernel(points, s, np.maximum(s[start:] - span_mm[start:], 0.0))
     after = point_at_kernel(points, s, np.minimum(s[start:] + span_mm[start:], s[-1]))
