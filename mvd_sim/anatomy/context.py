@@ -185,13 +185,11 @@ def lower_cranial_nerves(brainstem: Brainstem, params: ContextParams,
     (:func:`_straight_rootlets`, :func:`_round_vessels`)."""
     free = _vessel_free(brainstem, params)
     straight = [rootlet for rootlets in free.rootlets.values() for rootlet in rootlets]
-    crossing = iter(_tube_intrusions(straight, vessels, free.rootlet_segments)
-                    > -ROOTLET_CLEARANCE_MM)
-    return {name: RootletBundle(name, name, tuple(
-        _round_vessels(brainstem, rootlet, [v for v, near in zip(vessels, next(crossing))
-                                            if near])
-        for rootlet in rootlets))
-        for name, rootlets in free.rootlets.items()}
+    near = _tube_intrusions(straight, vessels, free.rootlet_segments) > -ROOTLET_CLEARANCE_MM
+    bent = iter([_round_vessels(brainstem, rootlet, [v for v, n in zip(vessels, row) if n])
+                 for rootlet, row in zip(straight, near)])
+    return {name: RootletBundle(name, name, tuple(next(bent) for _ in rootlets))
+            for name, rootlets in free.rootlets.items()}
 
 
 def _straight_rootlets(brainstem: Brainstem, params: ContextParams
