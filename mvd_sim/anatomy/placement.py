@@ -36,11 +36,12 @@ Method
 5. Bends tighter than the floor (:mod:`mvd_sim.anatomy.bends`), which avoidance and the
    push-outs leave, are relaxed by a bending-energy flow, held only at the anchors
    (:func:`mvd_sim.anatomy.relax_kernels.relax_bends`), and the contacts corrected again.
-6. The placed vessel is refused if it touches anything it was not asked to, presses a target
-   deeper than asked, presses a nerve from another side than asked or at a line angle more
-   than :data:`~mvd_sim.core.approach.ANGLE_TOLERANCE_DEG` off the asked one, presses a
-   vessel target from more than :data:`SIDE_TOLERANCE_DEG` off ``n``
-   (:func:`_check_approach`), bends tighter than the floor or passes through itself.
+6. The placed vessel is refused if it bends tighter than the floor or passes through itself
+   (checked first: nothing else is measured then), touches anything it was not asked to,
+   presses a target deeper than asked, presses a nerve from another side than asked or at a
+   line angle more than :data:`~mvd_sim.core.approach.ANGLE_TOLERANCE_DEG` off the asked
+   one, or presses a vessel target from more than :data:`SIDE_TOLERANCE_DEG` off ``n``
+   (:func:`_check_approach`).
 
 Nerve deviation moves the nerve's centerline away from the vessel (from ``n``, turned as in
 step 1) with a raised-cosine profile of half-width :data:`DEVIATION_HALF_WIDTH_MM` centred on
@@ -830,12 +831,13 @@ def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCours
     else:
         tube, contact_arcs, shape_error = _finished(brainstem, name, kind, points, radii,
                                                     requests, sides, anchor_arcs, contact_arcs)
+    if shape_error is not None:
+        # refused whatever the contact and approach checks would find: they are not run
+        raise shape_error
     field = requests[0].field if requests else name
     _check_no_unasked_contact(tube, _clearances(avoid, requests, contact_arcs, tube.s, kind,
                                                 junction_first), field)
     _check_approach(tube, requests, sides, contact_arcs)
-    if shape_error is not None:
-        raise shape_error
     return tube
 
 

@@ -536,3 +536,28 @@ def test_a_crossing_angle_out_of_range_is_refused_naming_file_and_field(tmp_path
                              r"crossing angles are directed, 10-170 degrees; 175 .*line angle "
                              r"of 5 degrees.*the flattest crossing that way is 170$"):
         mvd_sim.load_scenario(path)
+
+
+def test_a_folded_vessel_is_refused_before_its_contacts_are_measured(monkeypatch):
+    """An AICA asked from caudal on the attached segment whose course passes through itself
+    (a draw of the sampler: cases of seed 1, issue #27 part 23) is refused for its shape
+    before the checks of its contacts and approach run: neither is called on it."""
+    spec = parse_scenario({
+        "schema_version": 1, "title": "t", "description": "d", "side": "right",
+        "anatomy": {"facial_nerve": {"cisternal_length_mm": 9.34,
+                                     "angle_to_midline_deg": 81.0}},
+        "vessels": [{"id": "ba", "type": "BA"},
+                    {"id": "aica", "type": "AICA", "radius_mm": 0.445, "compresses": [
+                        {"target": "CN7", "segment": "AS", "from": "caudal",
+                         "crossing_angle_deg": 91.59}]}]})
+
+    def unless_aica(check):
+        def checked(vessel, *args):
+            assert vessel.name != "aica", f"the folded aica was measured ({check.__name__})"
+            return check(vessel, *args)
+        return checked
+
+    for name in ("_check_no_unasked_contact", "_check_approach"):
+        monkeypatch.setattr(placement, name, unless_aica(getattr(placement, name)))
+    with pytest.raises(mvd_sim.ScenarioError, match="aica would pass through itself"):
+        build_scene(spec, "folded")
