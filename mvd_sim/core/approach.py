@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from mvd_sim.core.approach_kernels import sides_read_as
 from mvd_sim.core.geometry.vec import cross
 from mvd_sim.core.recent import Recent
 
@@ -216,8 +217,14 @@ def reads_as(directions: np.ndarray, side: str, tangent: np.ndarray, lateral: np
     ``tangent``, and still do when turned ``margin_deg`` either way about it?"""
     want = SIDES.index(side)
     d = np.atleast_2d(directions)
-    binormals = cross(tangent, d)   # as np.cross, without its axis shuffling
     cos, sin = np.cos(np.radians(margin_deg)), np.sin(np.radians(margin_deg))
+    # compiled, where every direction's side is decided whatever the rounding; else numpy's
+    inside = np.empty(len(d), dtype=bool)
+    if sides_read_as(np.ascontiguousarray(d, dtype=float), want,
+                     np.ascontiguousarray(tangent, dtype=float), _axes(lateral), float(cos),
+                     float(sin), inside):
+        return inside
+    binormals = cross(tangent, d)   # as np.cross, without its axis shuffling
     inside = sides_of(d, tangent, lateral) == want
     for sign in (1.0, -1.0):
         inside &= sides_of(cos * d + sign * sin * binormals, tangent, lateral) == want
