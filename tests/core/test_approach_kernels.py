@@ -1,5 +1,6 @@
-"""The compiled side reading against numpy's: the same answer wherever it decides, and
-undecided (numpy asked instead) where two patient axes are as near as rounding."""
+"""The compiled side reading against numpy's matrix products: the same answer wherever it
+decides, and undecided (numpy asked instead) where two patient axes are as near as
+rounding."""
 
 from __future__ import annotations
 
@@ -7,18 +8,24 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from mvd_sim.core.approach import SIDES, _axes, reads_as, sides_of
-from mvd_sim.core.approach_kernels import sides_read_as
+from mvd_sim.core.approach import SIDES, _axes, _circle, reads_as, sides_of
+from mvd_sim.core.approach_kernels import read_sides, sides_read_as
+
+
+def numpy_sides_of(d, tangent, lateral):
+    """sides_of as numpy computes it, by matrix products (the path it falls back to)."""
+    d = d - (d @ tangent)[:, None] * tangent
+    return np.argmax(d @ _axes(lateral).T, axis=1)
 
 
 def numpy_reads_as(d, want, tangent, lateral, margin_deg):
     """reads_as as numpy computes it: the side of each direction and of it turned either
-    way by the margin, by matrix products (the path reads_as falls back to)."""
+    way by the margin (the path reads_as falls back to)."""
     cos, sin = np.cos(np.radians(margin_deg)), np.sin(np.radians(margin_deg))
     binormals = np.cross(tangent, d)
-    inside = sides_of(d, tangent, lateral) == want
+    inside = numpy_sides_of(d, tangent, lateral) == want
     for sign in (1.0, -1.0):
-        inside &= sides_of(cos * d + sign * sin * binormals, tangent, lateral) == want
+        inside &= numpy_sides_of(cos * d + sign * sin * binormals, tangent, lateral) == want
     return inside
 
 
@@ -64,3 +71,26 @@ def test_a_direction_between_two_axes_is_left_to_numpy(direction):
     for side in SIDES:
         assert_array_equal(reads_as(d, side, tangent, lateral, 0.0),
                            numpy_reads_as(d, SIDES.index(side), tangent, lateral, 0.0))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_sides_round_a_nerve_are_numpys(seed):
+    """The 720 directions round a random nerve, 0.5 deg apart, as usable_sides and sector
+    read them: every side decided, and numpy's."""
+    rng = np.random.default_rng(10 + seed)
+    tangent = rng.normal(size=3)
+    tangent /= np.linalg.norm(tangent)
+    lateral = np.array([1.0, 0.0, 0.0])
+    circle = _circle(tangent)
+    sides = np.empty(len(circle), dtype=np.intp)
+    assert read_sides(circle, tangent, _axes(lateral), sides)
+    assert_array_equal(sides, numpy_sides_of(circle, tangent, lateral))
+    assert_array_equal(sides_of(circle, tangent, lateral), sides)
+
+
+def test_sides_of_a_direction_between_two_axes_are_numpys():
+    tangent, lateral = np.array([1.0, 0.0, 0.0]), np.array([-1.0, 0.0, 0.0])
+    d = np.array([[0.0, 0.0, -1.0], [0.0, 1.0, 1.0], [0.0, -1.0, -1.0]])
+    assert not read_sides(d, tangent, _axes(lateral), np.empty(3, dtype=np.intp))
+    assert_array_equal(sides_of(d, tangent, lateral), numpy_sides_of(d, tangent, lateral))
+    assert_array_equal(sides_of(d, tangent, lateral), [5, 2, 3])
