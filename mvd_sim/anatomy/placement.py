@@ -61,7 +61,7 @@ from mvd_sim.anatomy.avoidance_kernels import avoid, frozen_weights, polyline_ru
 from mvd_sim.anatomy.bends import MIN_BEND_RADIUS_TO_VESSEL_RADIUS, check_vessel_shape
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape, kernel_surface
 from mvd_sim.anatomy.correction_kernels import correct_contact, measure, window
-from mvd_sim.anatomy.crossing_kernels import crossing_waypoints
+from mvd_sim.anatomy.crossing_kernels import crossing_waypoints, first_clearing
 from mvd_sim.anatomy.landmarks import NerveLandmarks
 from mvd_sim.anatomy.relax_kernels import relax_bends
 from mvd_sim.anatomy.taper import VesselTaper, tapered_radii
@@ -286,14 +286,23 @@ def _crossing(req: ContactRequest, side: np.ndarray, radius_mm: float) -> np.nda
     the target on both sides of the contact instead of cutting through it.
 
     ``side`` (3,) gives (5, 3) waypoints; a stack of sides (k, 3) gives (k, 5, 3)."""
+    sides = np.ascontiguousarray(side, dtype=float)
+    out = crossing_waypoints(*_crossing_frame(req, radius_mm), sides.reshape(-1, 3),
+                             CROSSING_HALF_LENGTH_MM)
+    return out.reshape(sides.shape[:-1] + (5, 3))
+
+
+def _crossing_frame(req: ContactRequest, radius_mm: float
+                    ) -> tuple[np.ndarray, np.ndarray, float, float, float]:
+    """What a crossing's waypoints are made of, whatever its side
+    (:func:`mvd_sim.anatomy.crossing_kernels.crossing_waypoints`): the target's point and
+    unit tangent at ``req.s_mm`` (scene frame), the distance (mm) from its centerline to
+    the vessel's, and the cosine and sine of the crossing angle."""
     target = req.target
     distance = float(target.radius_at(req.s_mm)) + radius_mm + req.gap_mm
     a = np.radians(req.crossing_angle_deg)
-    sides = np.ascontiguousarray(side, dtype=float)
-    out = crossing_waypoints(target.point_at(req.s_mm), target.tangent_at(req.s_mm),
-                             distance, float(np.cos(a)), float(np.sin(a)),
-                             sides.reshape(-1, 3), CROSSING_HALF_LENGTH_MM)
-    return out.reshape(sides.shape[:-1] + (5, 3))
+    return (target.point_at(req.s_mm), target.tangent_at(req.s_mm), distance,
+            float(np.cos(a)), float(np.sin(a)))
 
 
 def clear_side(brainstem: Brainstem, req: ContactRequest, radius_mm: float,
@@ -356,10 +365,8 @@ def clearing_side(brainstem: Brainstem, req: ContactRequest, radius_mm: float,
 
 def clearing_sides(brainstem: Brainstem, requests: list[ContactRequest], radius_mm: float,
                    nerves: tuple[Tube, ...] = ()) -> list[np.ndarray | None]:
-    """:func:`clearing_side` of each of ``requests``, which ask the same crossing (target,
-    arc, gap and angle) from different sides: each batch of turns is tried for all the
-    requests it is still open for in one go (each crossing is judged on its own, so the
-    answers are those of one request at a time).
+    """:func:`clearing_side` of each of ``requests`` (e.g. one crossing asked from
+    different sides).
 
     The answers of the last :data:`_CLEARING_LIMIT` requests are kept
     (:func:`_clearing_key`): a sampled case asks the sides of its contacts
@@ -394,32 +401,44 @@ def _clearing_key(brainstem: Brainstem, req: ContactRequest, radius_mm: float,
 
 def _clearing_sides(requests: list[ContactRequest], brainstem: Brainstem, radius_mm: float,
                     nerves: tuple[Tube, ...]) -> list[np.ndarray | None]:
-    """:func:`clearing_sides`, computed."""
-    turned = [_turned_sides(req) for req in requests]
-    found: list[np.ndarray | None] = [None] * len(requests)
-    open_ = list(range(len(requests)))
-    # the asked side first (it mostly clears), then the others in growing batches: turns up
-    # to 20 deg, up to 60 deg, the rest (about half the turned sides need 25-85 deg)
-    for batch in (slice(0, 1), slice(1, 9), slice(9, 25), slice(25, None)):
-        tried = [turned[k][0][batch][turned[k][1][batch]] for k in open_]
-        if sum(len(t) for t in tried):
-            ok = _clearing(brainstem, requests[open_[0]], np.concatenate(tried), radius_mm,
-                           nerves)
-            parts = np.split(ok, np.cumsum([len(t) for t in tried])[:-1])
-            for k, sides, clears in zip(open_, tried, parts):
-                if np.any(clears):
-                    found[k] = sides[np.argmax(clears)]
-        open_ = [k for k in open_ if found[k] is None]
-        if not open_:
-            break
+    """:func:`clearing_sides`, computed: each request's turned sides that read as its side,
+    least turn first, asked in one compiled loop
+    (:func:`mvd_sim.anatomy.crossing_kernels.first_clearing`, the arithmetic of
+    :func:`_clearing`) that stops at the first that clears (about half need 25-85 deg)."""
+    segments, balls = _segments_of(nerves)
+    surface = kernel_surface(brainstem.shape)
+    found: list[np.ndarray | None] = []
+    for req in requests:
+        sides, allowed = _turned_sides(req)
+        tried = sides[allowed]
+        k = first_clearing(surface, brainstem.origin_midline_mm, *_crossing_frame(req, radius_mm),
+                           tried, CROSSING_HALF_LENGTH_MM, radius_mm, _CROSSING_CLEARANCE_MM,
+                           segments, balls, DEFAULT_THRESHOLDS.contact_mm)
+        found.append(None if k < 0 else tried[k])
     return found
+
+
+def _segments_of(tubes: tuple[Tube, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The segments and bounding balls of all of ``tubes``, stacked
+    (:class:`~mvd_sim.core.geometry.closest.SegmentSet`; none for no tube)."""
+    if not tubes:
+        return _NO_SEGMENTS
+    sets = [tube.segments for tube in tubes]
+    return (np.concatenate([s.segments for s in sets]),
+            np.concatenate([s.balls for s in sets]))
+
+
+_NO_SEGMENTS = (np.empty((0, 8)), np.empty((0, 4)))
+#: How far (mm) a crossing's waypoints, balls of the vessel's radius, must keep from the
+#: brainstem before a side is taken: the placed vessel's clearance and a little slack.
+_CROSSING_CLEARANCE_MM = BRAINSTEM_CLEARANCE_MM + 0.05
 
 
 def _clearing(brainstem: Brainstem, req: ContactRequest, sides: np.ndarray,
               radius_mm: float, nerves: tuple[Tube, ...] = ()) -> np.ndarray:
     """(k,) bool: does a crossing on each of ``sides`` (k, 3) clear the brainstem and each
     of ``nerves`` (:func:`_clear_of_nerves`)?"""
-    needed_mm = BRAINSTEM_CLEARANCE_MM + 0.05
+    needed_mm = _CROSSING_CLEARANCE_MM
     crossings = _crossing(req, sides, radius_mm)    # (k, 5, 3); k = 0 for no side
     # exact only within reach: beyond it the lower bound already clears
     clearance = brainstem.signed_distance(crossings.reshape(-1, 3),

@@ -26,7 +26,8 @@ from numba import types
 
 from mvd_sim.core.compiled import BOOL, FLOAT, INT, array, compiled
 
-__all__ = ["TABLE_DEGREE", "FAN", "SURFACE", "frames", "nearest_sample", "query", "push_out"]
+__all__ = ["TABLE_DEGREE", "FAN", "SURFACE", "SCRATCH", "frames", "nearest_sample", "query",
+           "query_scratch", "query_point", "push_out"]
 
 #: Degree of the profile table's pieces.
 TABLE_DEGREE = 5
@@ -48,6 +49,8 @@ _STACK = array(1, "int64", writable=True, contiguous=True)
 #: The type of :func:`query`'s ``surface`` (:func:`mvd_sim.anatomy.brainstem.kernel_surface`).
 SURFACE = types.Tuple((_TABLE, _V, FLOAT, FLOAT, FLOAT, FLOAT, _TABLE, _V, _V, _P, _P, _P, _P,
                        INT, FLOAT, INT, FLOAT, FLOAT))
+#: The type of :func:`query_scratch`'s work arrays.
+SCRATCH = types.Tuple((_OUT2, _OUT2, _OUT2, _OUT1, _STACK, _STACK, _OUT1))
 
 
 @compiled(_TABLE, _V, FLOAT, INT, _OUT2)
@@ -334,6 +337,66 @@ def _inside(coefficients: np.ndarray, knots: np.ndarray, z_mid: float, half: flo
     return (p[0] / a) ** 2 + ((p[1] - y_mid) / b) ** 2 < 1.0
 
 
+@compiled(SURFACE)
+def query_scratch(surface: tuple) -> tuple:
+    """The work arrays :func:`query_point` fills, allocated once for a run of points: the
+    Newton frame and trial frame (6, 3), the profile rows (3, 3), a 3-vector, and
+    :func:`nearest_sample`'s stack (nodes and levels, int64, and bounds)."""
+    depth = len(surface[12]) + 2 * FAN * FAN     # the deepest nearest_sample's stack gets
+    return (np.empty((6, 3)), np.empty((6, 3)), np.empty((3, 3)), np.empty(3),
+            np.empty(depth, np.int64), np.empty(depth, np.int64), np.empty(depth))
+
+
+@compiled(SURFACE, _V, FLOAT, BOOL, INT, SCRATCH, INT, _OUT1, _OUT2, _OUT2)
+def query_point(surface: tuple, p: np.ndarray, max_distance_mm: float, exact_inside: bool,
+                warm: int, scratch: tuple, k: int, signed: np.ndarray, closest: np.ndarray,
+                normal: np.ndarray) -> int:
+    """:func:`query` of one midline point ``p`` (3,), written to row ``k`` of ``signed``,
+    ``closest`` and ``normal``, with the work arrays ``scratch`` (:func:`query_scratch`); a
+    run of points passes each the search's warm start ``warm`` (:func:`nearest_sample`; -1
+    for none) the previous one returned.
+
+    Returns
+    -------
+    int
+        The warm start for the next point.
+    """
+    (coefficients, knots, z_mid, half, z_bottom, z_top, samples, sample_theta, sample_t,
+     tree_samples, leaves, mids, tops, top_columns, cover_mm, max_steps, converged,
+     quadratic) = surface
+    frame, trial, profile, f, stack_node, stack_level, stack_bound = scratch
+    n_t = samples.shape[1]
+    inside = _inside(coefficients, knots, z_mid, half, z_bottom, z_top, p, profile)
+    sign = -1.0 if inside else 1.0
+    limit = np.inf if exact_inside and inside else max_distance_mm + cover_mm
+    index, distance, floor, warm = nearest_sample(
+        tree_samples, leaves, mids, tops, top_columns, samples.shape[0], n_t, p, limit,
+        warm, stack_node, stack_level, stack_bound)
+    i, j = index // n_t, index % n_t
+    if distance < np.inf:
+        _newton(coefficients, knots, z_mid, half, p, sample_theta[i], sample_t[j],
+                max_steps, converged, quadratic, profile, frame, trial, f)
+        s_th, s_t = frame[1], frame[2]
+        nx = s_th[1] * s_t[2] - s_th[2] * s_t[1]
+        ny = s_th[2] * s_t[0] - s_th[0] * s_t[2]
+        nz = s_th[0] * s_t[1] - s_th[1] * s_t[0]
+        length = np.sqrt(nx * nx + ny * ny + nz * nz)
+        for c in range(3):
+            f[c] = p[c] - frame[0, c]
+            closest[k, c] = frame[0, c]
+        normal[k, 0], normal[k, 1], normal[k, 2] = nx / length, ny / length, nz / length
+        signed[k] = sign * np.sqrt(_dot(f, f))
+    else:
+        for c in range(3):
+            closest[k, c] = samples[i, j, c]
+            f[c] = p[c] - samples[i, j, c]
+        length = max(np.sqrt(_dot(f, f)), 1e-12)
+        for c in range(3):
+            normal[k, c] = sign * f[c] / length
+        signed[k] = sign * max(floor - cover_mm, 0.0)
+    return warm
+
+
 @compiled(SURFACE, _P, FLOAT, BOOL)
 def query(surface: tuple, points: np.ndarray, max_distance_mm: float, exact_inside: bool
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -361,49 +424,13 @@ def query(surface: tuple, points: np.ndarray, max_distance_mm: float, exact_insi
     closest : (n, 3) float, mm
     normal : (n, 3) float (unit, outward)
     """
-    (coefficients, knots, z_mid, half, z_bottom, z_top, samples, sample_theta, sample_t,
-     tree_samples, leaves, mids, tops, top_columns, cover_mm, max_steps, converged,
-     quadratic) = surface
     n = len(points)
     signed, closest, normal = np.empty(n), np.empty((n, 3)), np.empty((n, 3))
-    frame, trial = np.empty((6, 3)), np.empty((6, 3))
-    profile = np.empty((3, 3))
-    f = np.empty(3)
-    n_t = samples.shape[1]
-    depth = len(tops) + 2 * FAN * FAN     # the deepest nearest_sample's stack gets
-    stack_node, stack_level = np.empty(depth, np.int64), np.empty(depth, np.int64)
-    stack_bound = np.empty(depth)
+    scratch = query_scratch(surface)
     warm = -1
     for k in range(n):
-        p = points[k]
-        inside = _inside(coefficients, knots, z_mid, half, z_bottom, z_top, p, profile)
-        sign = -1.0 if inside else 1.0
-        limit = np.inf if exact_inside and inside else max_distance_mm + cover_mm
-        index, distance, floor, warm = nearest_sample(
-            tree_samples, leaves, mids, tops, top_columns, samples.shape[0], n_t, p, limit,
-            warm, stack_node, stack_level, stack_bound)
-        i, j = index // n_t, index % n_t
-        if distance < np.inf:
-            _newton(coefficients, knots, z_mid, half, p, sample_theta[i], sample_t[j],
-                    max_steps, converged, quadratic, profile, frame, trial, f)
-            s_th, s_t = frame[1], frame[2]
-            nx = s_th[1] * s_t[2] - s_th[2] * s_t[1]
-            ny = s_th[2] * s_t[0] - s_th[0] * s_t[2]
-            nz = s_th[0] * s_t[1] - s_th[1] * s_t[0]
-            length = np.sqrt(nx * nx + ny * ny + nz * nz)
-            for c in range(3):
-                f[c] = p[c] - frame[0, c]
-                closest[k, c] = frame[0, c]
-            normal[k, 0], normal[k, 1], normal[k, 2] = nx / length, ny / length, nz / length
-            signed[k] = sign * np.sqrt(_dot(f, f))
-        else:
-            for c in range(3):
-                closest[k, c] = samples[i, j, c]
-                f[c] = p[c] - samples[i, j, c]
-            length = max(np.sqrt(_dot(f, f)), 1e-12)
-            for c in range(3):
-                normal[k, c] = sign * f[c] / length
-            signed[k] = sign * max(floor - cover_mm, 0.0)
+        warm = query_point(surface, points[k], max_distance_mm, exact_inside, warm, scratch,
+                           k, signed, closest, normal)
     return signed, closest, normal
 
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from mvd_sim.core.approach_kernels import read_sides, sides_read_as
 from mvd_sim.core.geometry.vec import cross
 from mvd_sim.core.recent import Recent
 
@@ -86,6 +87,11 @@ def sides_of(directions: np.ndarray, tangent: np.ndarray, lateral: np.ndarray) -
     (k,) int
     """
     d = np.atleast_2d(directions)
+    # compiled, where every direction's side is decided whatever the rounding; else numpy's
+    sides = np.empty(len(d), dtype=np.intp)
+    tangent = np.ascontiguousarray(tangent, dtype=float)
+    if read_sides(np.ascontiguousarray(d, dtype=float), tangent, _axes(lateral), sides):
+        return sides
     d = d - (d @ tangent)[:, None] * tangent
     return np.argmax(d @ _axes(lateral).T, axis=1)   # the first on a tie
 
@@ -117,7 +123,7 @@ def _circle(tangent: np.ndarray) -> np.ndarray:
     seed = np.eye(3)[int(np.argmin(np.abs(tangent)))]
     e1 = seed - np.dot(seed, tangent) * tangent
     e1 /= np.linalg.norm(e1)
-    e2 = np.cross(tangent, e1)
+    e2 = cross(tangent, e1)
     return _CIRCLE_COS * e1 + _CIRCLE_SIN * e2
 
 
@@ -169,8 +175,8 @@ def sector(side: str, tangent: np.ndarray, lateral: np.ndarray) -> np.ndarray:
         return circle[:0]
     # start after a sample outside the arc, so it does not wrap
     outside = int(np.argmin(mine))
-    start = outside + int(np.argmax(np.roll(mine, -outside)))
-    return np.roll(circle, -start, axis=0)[:int(np.count_nonzero(mine))]
+    start = outside + int(np.argmax(np.concatenate((mine[outside:], mine[:outside]))))
+    return circle[(start + np.arange(int(np.count_nonzero(mine)))) % len(circle)]
 
 
 def side_direction(side: str, tangent: np.ndarray, lateral: np.ndarray) -> np.ndarray | None:
@@ -216,8 +222,14 @@ def reads_as(directions: np.ndarray, side: str, tangent: np.ndarray, lateral: np
     ``tangent``, and still do when turned ``margin_deg`` either way about it?"""
     want = SIDES.index(side)
     d = np.atleast_2d(directions)
-    binormals = cross(tangent, d)   # as np.cross, without its axis shuffling
     cos, sin = np.cos(np.radians(margin_deg)), np.sin(np.radians(margin_deg))
+    # compiled, where every direction's side is decided whatever the rounding; else numpy's
+    inside = np.empty(len(d), dtype=bool)
+    if sides_read_as(np.ascontiguousarray(d, dtype=float), want,
+                     np.ascontiguousarray(tangent, dtype=float), _axes(lateral), float(cos),
+                     float(sin), inside):
+        return inside
+    binormals = cross(tangent, d)   # as np.cross, without its axis shuffling
     inside = sides_of(d, tangent, lateral) == want
     for sign in (1.0, -1.0):
         inside &= sides_of(cos * d + sign * sin * binormals, tangent, lateral) == want

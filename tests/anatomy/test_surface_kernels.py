@@ -10,7 +10,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.spatial import cKDTree
 
 from mvd_sim.anatomy import surface_kernels as kernels
-from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape, _profile_table, _sample_grid
+from mvd_sim.anatomy.brainstem import (Brainstem, BrainstemShape, _profile_table, _sample_grid,
+                                      kernel_surface)
 
 @pytest.fixture(scope="module")
 def shape() -> BrainstemShape:
@@ -143,3 +144,28 @@ def test_a_surface_point_is_its_own_closest_point(shape, table):
     assert np.max(np.linalg.norm(q.closest - feet, axis=1)) < 1e-9
     assert np.max(np.abs(q.signed_distance)) < 1e-9
     assert_allclose(q.normal, normals, rtol=0, atol=1e-9)
+
+
+def test_a_point_at_a_time_is_the_query_of_the_run(shape):
+    """query_point, run over the points with the warm start each returns, is query to the
+    bit; started cold at each point, the same wherever the answer is exact (within reach),
+    and beyond the reach still a lower bound beyond it."""
+    rng = np.random.default_rng(34)
+    points = rng.uniform(-12.0, 12.0, (200, 3)) + np.array([0.0, 0.0, shape.z_bottom_mm
+                                                            + 20.0])
+    surface = kernel_surface(shape)
+    for reach, inside in ((1.5, False), (4.0, True)):
+        signed, closest, normal = kernels.query(surface, points, reach, inside)
+        scratch = kernels.query_scratch(surface)
+        got = np.empty(len(points)), np.empty((len(points), 3)), np.empty((len(points), 3))
+        cold = np.empty(len(points)), np.empty((len(points), 3)), np.empty((len(points), 3))
+        warm = -1
+        for k, p in enumerate(points):
+            warm = kernels.query_point(surface, p, reach, inside, warm, scratch, k, *got)
+            kernels.query_point(surface, p, reach, inside, -1, scratch, k, *cold)
+        for a, b in zip(got, (signed, closest, normal)):
+            assert_array_equal(a, b)
+        exact = np.abs(signed) <= reach
+        assert 20 <= np.count_nonzero(exact) < len(points)
+        assert_array_equal(cold[0][exact], signed[exact])
+        assert np.all(np.abs(cold[0][~exact]) > reach)
