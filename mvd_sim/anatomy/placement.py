@@ -1134,6 +1134,8 @@ def _check_no_unasked_contact(vessel: Tube, clearances: list[tuple[Tube, np.ndar
     touch_mm = DEFAULT_THRESHOLDS.contact_mm
     for tube, clearance_mm in clearances:
         _, rows, _, u, gap = tube.segments.near_pairs(vessel.segments, touch_mm)
+        if len(gap) == 0:
+            continue        # nothing within touch of it (most obstacles)
         limit = np.minimum(clearance_mm - _DEPTH_TOLERANCE_MM, touch_mm)
         refused = np.flatnonzero(gap <= np.minimum(limit[:-1], limit[1:])[rows])
         if len(refused) == 0:
