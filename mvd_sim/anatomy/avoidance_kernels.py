@@ -22,8 +22,8 @@ from mvd_sim.core.compiled import BOOL, FLOAT, INT, array, compiled
 from mvd_sim.anatomy.surface_kernels import SURFACE, push_out
 from mvd_sim.core.geometry.closest_kernels import nearest_in_runs, run_bounds, tube_segments
 
-__all__ = ["polyline_runs", "frozen_weights", "push_off_tube", "take_step", "smooth_rows",
-           "avoid"]
+__all__ = ["polyline_runs", "frozen_weights", "clearance_rows", "push_off_tube", "take_step",
+           "smooth_rows", "avoid"]
 
 # argument types, C-contiguous like those of the kernels they call: rows (n, k), values (n,)
 # and indices (read-only); the arrays moved in place
@@ -47,6 +47,36 @@ def frozen_weights(s: np.ndarray, arcs: np.ndarray, half_mm: float) -> np.ndarra
         for j in range(len(arcs)):
             best = max(best, min(max(2.0 - abs(s[i] - arcs[j]) / half_mm, 0.0), 1.0))
         out[i] = best
+    return out
+
+
+@compiled(_V, _V, array(2, "boolean"), _V, _V, FLOAT, array(1, "boolean"), BOOL, FLOAT)
+def clearance_rows(s: np.ndarray, base_mm: np.ndarray, owns: np.ndarray, gaps_mm: np.ndarray,
+                   arcs: np.ndarray, stretch_mm: float, exempt: np.ndarray,
+                   exempt_from_first: bool, exempt_mm: float) -> np.ndarray:
+    """(k, n) mm: the clearance each point of a vessel at arcs ``s`` (n,) keeps from each of
+    ``k`` obstacles (:func:`mvd_sim.anatomy.placement.avoid_tubes`'s rows), in one call:
+    ``base_mm[j]`` from obstacle ``j``; within ``stretch_mm`` of arc of an asked contact
+    ``r`` on it (``owns[r, j]``, at vessel arc ``arcs[r]``), no more than its gap
+    ``gaps_mm[r]``, the contacts in order; from the obstacles ``exempt`` (k,) names, -1e6
+    within ``exempt_mm`` of arc of the vessel's first point (``exempt_from_first``) or last.
+    numpy's arithmetic (``|s - arc| <= stretch``, ``minimum`` keeping the clearance held on
+    a tie), so the same bits."""
+    k, n = len(base_mm), len(s)
+    out = np.empty((k, n))
+    for j in range(k):
+        for i in range(n):
+            out[j, i] = base_mm[j]
+        for r in range(len(gaps_mm)):
+            if owns[r, j]:
+                for i in range(n):
+                    if abs(s[i] - arcs[r]) <= stretch_mm and gaps_mm[r] < out[j, i]:
+                        out[j, i] = gaps_mm[r]
+    for j in range(k):
+        if exempt[j]:
+            for i in range(n):
+                if (s[i] if exempt_from_first else s[n - 1] - s[i]) <= exempt_mm:
+                    out[j, i] = -1e6
     return out
 
 

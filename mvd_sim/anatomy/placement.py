@@ -57,7 +57,8 @@ from functools import cached_property, lru_cache
 import numpy as np
 from scipy.spatial.distance import cdist
 
-from mvd_sim.anatomy.avoidance_kernels import avoid, frozen_weights, polyline_runs
+from mvd_sim.anatomy.avoidance_kernels import (avoid, clearance_rows, frozen_weights,
+                                              polyline_runs)
 from mvd_sim.anatomy.bends import MIN_BEND_RADIUS_TO_VESSEL_RADIUS, check_vessel_shape
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape, kernel_surface
 from mvd_sim.anatomy.correction_kernels import correct_contact, measure, window
@@ -71,6 +72,7 @@ from mvd_sim.anatomy.vessels import (BRAINSTEM_CLEARANCE_MM, VESSEL_SPACING_MM,
 from mvd_sim.core.constants import BRANCH_ORIGIN_MM, TOL, VESSEL_PARENT
 from mvd_sim.core.errors import ScenarioError
 from mvd_sim.core.geometry import curve
+from mvd_sim.core.geometry.curve import mean_spacing, segment_lengths
 from mvd_sim.core.geometry.closest import SegmentSet
 from mvd_sim.core.geometry.closest_kernels import paths_clear
 from mvd_sim.core.geometry.vec import cross, reject, unit
@@ -604,10 +606,20 @@ def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float | np.
         The largest shortfall of a clearance found at the last step, among the points free
         to move (0 when all of them keep their clearances).
     """
-    if not obstacles:
+    return _avoided_rows(brainstem, points, radius_mm, tuple(tube for tube, _ in obstacles),
+                         np.array([clearance for _, clearance in obstacles], dtype=float),
+                         frozen)
+
+
+def _avoided_rows(brainstem: Brainstem, points: np.ndarray, radius_mm: float | np.ndarray,
+                  tubes: tuple[Tube, ...], clearances: np.ndarray, frozen: np.ndarray
+                  ) -> tuple[np.ndarray, float]:
+    """:func:`avoid_tubes` of the obstacles ``tubes`` with their clearances as rows
+    ``clearances`` (k, n) (:meth:`_Clearances.rows` makes them in one call)."""
+    if not tubes:
         return points, 0.0
-    spacing = float(np.mean(np.linalg.norm(np.diff(points, axis=0), axis=1)))
     points = np.array(points, dtype=float)
+    spacing = mean_spacing(points)
     radii = np.ascontiguousarray(np.broadcast_to(radius_mm, (len(points),)), dtype=float)
     heights_mm = radii + BRAINSTEM_CLEARANCE_MM
     # a point is re-checked against an obstacle or the brainstem only once it has moved as
@@ -616,9 +628,7 @@ def avoid_tubes(brainstem: Brainstem, points: np.ndarray, radius_mm: float | np.
     # but moves at most _AVOIDANCE_STEP_MM so the vessel slides around obstacles instead of
     # jumping (and dragging its asked contacts along)
     shortfall_mm = avoid(
-        points, radii, np.asarray(frozen, dtype=float),
-        np.array([clearance for _, clearance in obstacles], dtype=float),
-        *_packed(tuple(tube for tube, _ in obstacles)),
+        points, radii, np.asarray(frozen, dtype=float), clearances, *_packed(tubes),
         _gaussian_weights(max(_AVOIDANCE_SMOOTHING_MM,
                               _AVOIDANCE_SMOOTHING_RADII * float(radii.max())) / spacing), _AVOIDANCE_STEP_MM,
         _MAX_AVOIDANCE_STEPS, kernel_surface(brainstem.shape), brainstem.origin_midline_mm,
@@ -717,12 +727,12 @@ def _insert_contacts(course: VesselCourse, crossings: list[np.ndarray]) -> np.nd
 def _obstacles_for(kind: str, course: VesselCourse, obstacles: list[Tube]) -> list[Tube]:
     """Obstacles a vessel must avoid: not the stretch of a branch near where it joins this
     vessel's course (they meet there by design); its parent trunk is kept, and
-    :func:`_clearances` exempts the vessel's own first :data:`BRANCH_ORIGIN_MM` from it."""
+    :class:`_Clearances` exempts the vessel's own first :data:`BRANCH_ORIGIN_MM` from it."""
     parent = VESSEL_PARENT.get(kind)
     out = []
     for tube in obstacles:
         if tube.kind == parent:
-            out.append(tube)        # its stretch near the junction exempt (_clearances)
+            out.append(tube)        # its stretch near the junction exempt (_Clearances)
             continue
         if VESSEL_PARENT.get(tube.kind) == kind:
             keep = arc_from_junction(tube, course.waypoints) > BRANCH_ORIGIN_MM
@@ -733,31 +743,63 @@ def _obstacles_for(kind: str, course: VesselCourse, obstacles: list[Tube]) -> li
     return out
 
 
-def _clearances(obstacles: list[Tube], requests: list[ContactRequest],
-                contact_arcs: list[float], s_v: np.ndarray, kind: str = "",
-                junction_first: bool = True) -> list[tuple[Tube, np.ndarray]]:
-    """Clearance (mm) each vessel point keeps from each obstacle.
+@dataclass(frozen=True)
+class _Clearances:
+    """The clearance (mm) each vessel point keeps from each obstacle it avoids, worked out
+    once a placement (its rounds and its final check ask again as the vessel and its
+    contacts' arcs move: :meth:`rows`).
 
     :data:`AVOIDANCE_CLEARANCE_MM` from every obstacle; from a target, more than the gap asked
     at the contact (so that contact stays its closest approach), except within
     :data:`_CONTACT_STRETCH_MM` of vessel arc around the contact, where the vessel only may
-    not go deeper than asked.
+    not go deeper than asked; from its parent trunk (``kind``'s), none over its own first
+    :data:`BRANCH_ORIGIN_MM` from the junction (a branch leaves its trunk there).
+
+    Attributes
+    ----------
+    obstacles : tuple of Tube
+    base_mm : (k,) float, mm
+        The clearance from each obstacle away from its asked contacts.
+    owns : (r, k) bool
+        Which obstacle each request's target is (by name).
+    gaps_mm : (r,) float, mm
+        Each request's gap.
+    exempt : (k,) bool
+        The vessel's parent trunk(s).
+    junction_first : bool
+        Whether the vessel leaves its parent at its first point (else its last).
     """
-    out = []
-    for tube in obstacles:
-        mine = [(req, arc) for req, arc in zip(requests, contact_arcs)
-                if req.target.name == tube.name]
-        clearance = np.full(len(s_v), max([AVOIDANCE_CLEARANCE_MM]
-                                          + [req.gap_mm + 0.1 for req, _ in mine]))
-        for req, arc in mine:
-            near = np.abs(s_v - arc) <= _CONTACT_STRETCH_MM
-            clearance[near] = np.minimum(clearance[near], req.gap_mm)
-        if kind and tube.kind == VESSEL_PARENT.get(kind):
-            # a branch leaves its parent trunk: its stretch from the junction may overlap it
-            from_junction = s_v if junction_first else s_v[-1] - s_v
-            clearance[from_junction <= BRANCH_ORIGIN_MM] = -1e6
-        out.append((tube, clearance))
-    return out
+
+    obstacles: tuple[Tube, ...]
+    base_mm: np.ndarray
+    owns: np.ndarray
+    gaps_mm: np.ndarray
+    exempt: np.ndarray
+    junction_first: bool
+
+    @classmethod
+    def of(cls, obstacles: list[Tube], requests: list[ContactRequest], kind: str = "",
+           junction_first: bool = True) -> _Clearances:
+        owns = np.array([[req.target.name == tube.name for tube in obstacles]
+                         for req in requests], dtype=bool).reshape(len(requests),
+                                                                   len(obstacles))
+        base = [max([AVOIDANCE_CLEARANCE_MM] + [req.gap_mm + 0.1
+                                                for req, mine in zip(requests, owns[:, j])
+                                                if mine])
+                for j in range(len(obstacles))]
+        exempt = [bool(kind) and tube.kind == VESSEL_PARENT.get(kind) for tube in obstacles]
+        return cls(tuple(obstacles), np.array(base, dtype=float).reshape(-1), owns,
+                   np.array([req.gap_mm for req in requests], dtype=float).reshape(-1),
+                   np.array(exempt, dtype=bool).reshape(-1), bool(junction_first))
+
+    def rows(self, s_v: np.ndarray, contact_arcs: list[float]) -> np.ndarray:
+        """(k, n) mm: the clearances of the vessel points at arcs ``s_v`` (n,) from each
+        obstacle, its contacts at vessel arcs ``contact_arcs``
+        (:func:`mvd_sim.anatomy.avoidance_kernels.clearance_rows`)."""
+        return clearance_rows(np.ascontiguousarray(s_v, dtype=float), self.base_mm, self.owns,
+                              self.gaps_mm, np.array(contact_arcs, dtype=float).reshape(-1),
+                              _CONTACT_STRETCH_MM, self.exempt, self.junction_first,
+                              BRANCH_ORIGIN_MM)
 
 
 def _oriented_with_turns(brainstem: Brainstem, sequence: list[np.ndarray],
@@ -791,8 +833,8 @@ def _sharpest_free_corner(sequence: list[np.ndarray], kept: np.ndarray) -> int |
     worst, index = np.radians(_MAX_FREE_CORNER_DEG), None
     for k in range(1, len(sequence) - 1):
         part = sequence[k]
-        if (len(part) != 1 or np.any(np.all(np.abs(kept - part[0]) < 1e-12, axis=1))
-                or len(sequence[k - 1]) == len(sequence[k + 1]) == 1):
+        if (len(part) != 1 or len(sequence[k - 1]) == len(sequence[k + 1]) == 1
+                or np.any(np.all(np.abs(kept - part[0]) < 1e-12, axis=1))):
             continue
         incoming, outgoing = part[0] - sequence[k - 1][-1], sequence[k + 1][0] - part[0]
         cosine = np.dot(incoming, outgoing) / max(
@@ -841,9 +883,9 @@ def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCours
     parents = [t for t in avoid if t.kind == VESSEL_PARENT.get(kind)]
     junction_first = (not parents or np.min(np.linalg.norm(parents[0].points - points[0], axis=1))
                       <= np.min(np.linalg.norm(parents[0].points - points[-1], axis=1)))
+    clearances = _Clearances.of(avoid, requests, kind, junction_first)
     points, anchor_arcs, contact_arcs, untouched = _avoided(
-        brainstem, points, radii, requests, sides, anchor_arcs, contact_arcs, name, avoid,
-        kind, junction_first)
+        brainstem, points, radii, requests, sides, anchor_arcs, contact_arcs, name, clearances)
     if free is not None and untouched:
         # nothing was in its way: it ends as it does without obstacles, shaped once
         tube, contact_arcs, shape_error = free.finished()
@@ -854,8 +896,8 @@ def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCours
         # refused whatever the contact and approach checks would find: they are not run
         raise shape_error
     field = requests[0].field if requests else name
-    _check_no_unasked_contact(tube, _clearances(avoid, requests, contact_arcs, tube.s, kind,
-                                                junction_first), field)
+    _check_no_unasked_contact(tube, list(zip(clearances.obstacles,
+                                             clearances.rows(tube.s, contact_arcs))), field)
     _check_approach(tube, requests, sides, contact_arcs)
     return tube
 
@@ -893,10 +935,10 @@ def _initial_course(brainstem: Brainstem, course: VesselCourse, radius_mm: float
 
 def _avoided(brainstem: Brainstem, points: np.ndarray, radii: np.ndarray,
              requests: list[ContactRequest], sides: list[np.ndarray], anchor_arcs: list,
-             contact_arcs: list, name: str, avoid: list[Tube], kind: str,
-             junction_first: bool) -> tuple[np.ndarray, list, list, bool]:
-    """Rounds of correcting the contacts, avoiding ``avoid`` and relaxing the bends
-    (:func:`place_vessel`); the points, the arcs of the anchors and contacts, and whether
+             contact_arcs: list, name: str, clearances: _Clearances
+             ) -> tuple[np.ndarray, list, list, bool]:
+    """Rounds of correcting the contacts, avoiding ``clearances.obstacles`` and relaxing the
+    bends (:func:`place_vessel`); the points, the arcs of the anchors and contacts, and whether
     the first round left the vessel as it was (then nothing moved it)."""
     shortfall_mm = np.inf
     for round_ in range(4):
@@ -905,10 +947,8 @@ def _avoided(brainstem: Brainstem, points: np.ndarray, radii: np.ndarray,
         s_v = curve.arc_length(points)
         frozen = _frozen_weight(s_v, anchor_arcs + contact_arcs, _FROZEN_HALF_MM)
         before, shortfall_before_mm = points, shortfall_mm
-        points, shortfall_mm = avoid_tubes(brainstem, points, radii,
-                                           _clearances(avoid, requests, contact_arcs, s_v, kind,
-                                                       junction_first),
-                                           frozen)
+        points, shortfall_mm = _avoided_rows(brainstem, points, radii, clearances.obstacles,
+                                             clearances.rows(s_v, contact_arcs), frozen)
         if not moved and np.array_equal(before, points):
             return points, anchor_arcs, contact_arcs, round_ == 0
         if shortfall_mm > _STALLED_ROUND * shortfall_before_mm:
@@ -1004,7 +1044,7 @@ def _check_no_cusp(points: np.ndarray, name: str, field: str) -> None:
     """Refuse a course whose consecutive points (n, 3) coincide (within
     ``TOL.zero_segment_mm``): the relaxation and corrections folded it back on itself there,
     a cusp no vessel makes (a tube cannot be made of it)."""
-    step = np.linalg.norm(np.diff(points, axis=0), axis=1)
+    step = segment_lengths(np.ascontiguousarray(points, dtype=float))
     if np.any(step <= TOL.zero_segment_mm):
         s_mm = float(np.sum(step[:int(np.argmin(step))]))
         raise ScenarioError(f"{field}: {name} would fold back on itself {s_mm:.1f} mm along "
@@ -1115,6 +1155,8 @@ def _check_no_unasked_contact(vessel: Tube, clearances: list[tuple[Tube, np.ndar
     touch_mm = DEFAULT_THRESHOLDS.contact_mm
     for tube, clearance_mm in clearances:
         _, rows, _, u, gap = tube.segments.near_pairs(vessel.segments, touch_mm)
+        if len(gap) == 0:
+            continue        # nothing within touch of it (most obstacles)
         limit = np.minimum(clearance_mm - _DEPTH_TOLERANCE_MM, touch_mm)
         refused = np.flatnonzero(gap <= np.minimum(limit[:-1], limit[1:])[rows])
         if len(refused) == 0:
@@ -1137,7 +1179,7 @@ def _unstretched(brainstem: Brainstem, points: np.ndarray, radius_mm: np.ndarray
     points and their radii (``radius_mm`` (n,) interpolated at the new points)."""
     limit_mm = _STRETCH_LIMIT * VESSEL_SPACING_MM
     for _ in range(_MAX_SUBDIVISIONS):
-        if np.linalg.norm(np.diff(points, axis=0), axis=1).max() <= limit_mm:
+        if segment_lengths(np.ascontiguousarray(points, dtype=float)).max() <= limit_mm:
             break
         points, rows = curve.subdivide(points, VESSEL_SPACING_MM, longer_than_mm=limit_mm)
         s_new = curve.arc_length(points)       # the old points keep their arcs

@@ -90,7 +90,8 @@ def spline_through(waypoints: np.ndarray, spacing_mm: float = VESSEL_SPACING_MM)
     one are dropped). Sampled densely (every 0.05 mm of chord, at least 8 samples a
     waypoint), then resampled evenly by arc length.
     """
-    keep = np.concatenate(([True], np.linalg.norm(np.diff(waypoints, axis=0), axis=1) > 1e-6))
+    keep = np.concatenate(([True], curve.segment_lengths(
+        np.ascontiguousarray(waypoints, dtype=float)) > 1e-6))
     pts = waypoints[keep]
     u = curve.arc_length(pts)
     dense = curve.natural_spline(pts, u, np.linspace(0.0, u[-1], max(8 * len(pts),
