@@ -47,24 +47,6 @@ def test_yaml_text_is_the_pure_python_emitters():
                                                         allow_unicode=True, width=96)
 
 
-
-def test_spec_dumper_writes_what_the_safe_representer_writes():
-    """The spec dumper's own nodes for dicts, lists and strings give ``yaml.safe_dump``'s text
-    for the values that need care: strings that read as other types or need quotes or
-    wrapping, unicode, empty and nested containers, exponent and special floats, booleans,
-    nulls, and a tuple (left to the safe representer). A dict or list met twice is the one
-    thing it writes otherwise (no anchor): ``model_dump`` makes each afresh."""
-    data = {"s": ["yes", "1.5", "null", "", " lead", "a: b", "#x", "é ü", "x" * 150,
-                  "two words " * 20, "multi\nline", "'q'", "-", "~"],
-            "n": [0, -3, 2**70, 1.0, 1e17, -2.5e-9, float("inf"), float("-inf"), float("nan")],
-            "b": [True, False, None], "e": {}, "l": [], "deep": {"k": [{"x": [[], {}]}]},
-            "tuple": ("t", 1)}
-    expected = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=96)
-    dumped = yaml.dump(data, Dumper=mvd_sim.scenario.files._SpecDumper, sort_keys=False,
-                       default_flow_style=False, allow_unicode=True, width=96)
-    assert dumped == expected
-
-
 # (id, file content, regex of what follows "{file}: ")
 FILE_CASES = [
     ("invalid-yaml-syntax", BASE + "vessels: [\n  {id: a\n",
