@@ -58,6 +58,8 @@ __all__ = ["NerveBuild", "build_facial_nerve", "build_vestibulocochlear_nerve",
 
 _MARCH_STEP_MM = 0.4        # arc step of the attached-segment march
 _CP_SAMPLES = 64            # Bezier samples of the cisternal portion
+_CP_PARAMETERS = np.linspace(0.0, 1.0, _CP_SAMPLES)   # their parameters, for each evaluation
+_CP_PARAMETERS.flags.writeable = False
 _CLEARANCE_TOL_MM = 0.02    # a free nerve may dip this far into the brainstem (numerics)
 _ENTRY_BLEND_MM = 1.0       # VIII's offset from VII turns square to VII over this arc
 
@@ -70,19 +72,12 @@ class NerveBuild:
     landmarks: NerveLandmarks
 
 
-def _bezier(p0, p1, p2, p3, n: int) -> np.ndarray:
-    """``n`` points, evenly spaced in the parameter, of the cubic Bezier curve with control
-    points ``p0`` .. ``p3`` (3,), mm."""
-    return _bezier_points(np.asarray(p0, dtype=float), np.asarray(p1, dtype=float),
-                          np.asarray(p2, dtype=float), np.asarray(p3, dtype=float),
-                          np.linspace(0.0, 1.0, n))
-
-
 @compiled(*[array(1)] * 5)
 def _bezier_points(p0: np.ndarray, p1: np.ndarray, p2: np.ndarray, p3: np.ndarray,
                    u: np.ndarray) -> np.ndarray:
-    """The Bernstein form at parameters ``u``, compiled (the nerve's length is matched by
-    root finding over the curve, a dozen evaluations a nerve)."""
+    """Points (len(u), 3), mm, of the cubic Bezier curve with control points ``p0`` .. ``p3``
+    (3,), mm, at parameters ``u``: the Bernstein form, compiled (the nerve's length is matched
+    by root finding over the curve, a dozen evaluations a nerve)."""
     out = np.empty((len(u), 3))
     for i in range(len(u)):
         a, b = 1.0 - u[i], u[i]
@@ -98,11 +93,14 @@ def _bezier_of_length(start: np.ndarray, start_dir: np.ndarray, direction: np.nd
     """Bezier polyline from ``start`` (tangent ``start_dir``) toward ``direction``, ending
     with tangent ``end_dir``, whose polyline length is exactly ``length_mm``."""
 
+    start, start_dir, direction, end_dir = (np.asarray(v, dtype=float) for v in (
+        start, start_dir, direction, end_dir))
+
     def build(chord: float) -> np.ndarray:
         end = start + chord * direction
         handle = chord / 3.0
-        return _bezier(start, start + handle * start_dir, end - handle * end_dir, end,
-                       _CP_SAMPLES)
+        return _bezier_points(start, start + handle * start_dir, end - handle * end_dir, end,
+                              _CP_PARAMETERS)
 
     def excess(chord: float) -> float:
         return curve.arc_length(build(chord))[-1] - length_mm
