@@ -54,7 +54,7 @@ from mvd_sim.core.geometry.vec import reject, unit
 from mvd_sim.core.tube import Tube
 
 __all__ = ["NerveBuild", "build_facial_nerve", "build_vestibulocochlear_nerve",
-           "segmented_facial_nerve", "segmented_vestibulocochlear_nerve"]
+           "segmented_facial_nerve", "segmented_vestibulocochlear_nerve", "surface_march"]
 
 _MARCH_STEP_MM = 0.4        # arc step of the attached-segment march
 _CP_SAMPLES = 64            # Bezier samples of the cisternal portion
@@ -133,9 +133,18 @@ def _attached_march(brainstem: Brainstem, start_dir: np.ndarray, radius_mm: floa
 @lru_cache(maxsize=64)
 def _attached_march_of(shape: BrainstemShape, origin_midline_mm: tuple, start_dir: tuple,
                        radius_mm: float, length_mm: float) -> np.ndarray:
-    brainstem = Brainstem(shape, np.array(origin_midline_mm))
-    start_dir = np.array(start_dir)
-    point, normal = _offset_projection(brainstem, np.zeros(3), radius_mm)
+    return surface_march(Brainstem(shape, np.array(origin_midline_mm)), np.zeros(3),
+                         np.array(start_dir), radius_mm, length_mm)
+
+
+def surface_march(brainstem: Brainstem, start: np.ndarray, start_dir: np.ndarray,
+                  radius_mm: float, length_mm: float) -> np.ndarray:
+    """The course a root attached to the brainstem takes: a geodesic march on the surface
+    offset by ``radius_mm``, from the offset surface's point over ``start`` (3,), heading
+    along ``start_dir`` (3,, turned into the surface's tangent plane), steps of
+    :data:`_MARCH_STEP_MM`, ending exactly ``length_mm`` of polyline arc from its start.
+    Scene frame, mm; (k, 3) points."""
+    point, normal = _offset_projection(brainstem, np.asarray(start, dtype=float), radius_mm)
     direction = _tangent_direction(normal, start_dir)
     pts = [point]
     travelled = 0.0

@@ -15,8 +15,16 @@ points matched to the nerve's by arc-length fraction (so index ``i`` is the same
 point in both, as for atlas cases); where the stretch lies on the attached segment (up to
 the RDP) the rest course is put back on the brainstem, one radius off its surface, as the
 atlas' attached root lies (and beyond it, where the curve would dip into the
-brainstem, it is lifted to rest on it). A vessel deviates the nerve away from itself: a
-bridge from which the nerve, where the vessel presses, lies moved *toward* the vessel (or
+brainstem, it is lifted to rest on it). A stretch that begins on the attached segment and
+ends beyond the RDP is bridged by the atlas' own rule for a root
+(:func:`~mvd_sim.anatomy.nerves.surface_march`): a geodesic of the brainstem's surface
+offset by the radius up to the RDP, then leaving it tangentially for the stretch's end
+(:func:`_attached_bridge`). Its heading is the nerve's where the stretch begins further
+along the root; where it begins at the root's start, whose heading the import does not see
+(a deviation turns the root within its first millimetres, where no section fits), it is the
+heading of the least bent such course: the Hermite curve leaving along the imported start's
+heading read a deviation of 0.8-1.0 mm about halved. A vessel deviates the nerve away from
+itself: a bridge from which the nerve, where the vessel presses, lies moved *toward* the vessel (or
 not at all) is the nerve's own bend, not the vessel's doing, and is not taken: the nerve
 stays its own rest course there. Only the move's sign is asked, as the contact engine asks
 it (a nerve pushed while it slides over the brainstem moves along it, far off straight
@@ -32,7 +40,10 @@ the move is asked at the run's middle.
 
 Limits: a nerve curved at rest over such a stretch (more than a Hermite cubic through its
 ends bends) reads as deviated; a deviation wider than the stretch is underestimated; two
-vessels pressing within one stretch share one rest course. Stated in the README.
+vessels pressing within one stretch share one rest course; the rest course starts where the
+import starts the root, so a start placed toward the vessel adds to the deviation read (up
+to 0.15 mm where the import's line runs straight over a turned root's first 1.5 mm). Stated
+in the README.
 """
 
 from __future__ import annotations
@@ -40,13 +51,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from scipy.optimize import minimize_scalar
 from scipy.spatial import cKDTree
 
 from mvd_sim.anatomy.brainstem import Brainstem
 from mvd_sim.anatomy.context import Ellipsoid
+from mvd_sim.anatomy.nerves import surface_march
 from mvd_sim.anatomy.placement import DEVIATION_HALF_WIDTH_MM
 from mvd_sim.core.geometry import curve
 from mvd_sim.core.geometry.ellipsoid import closest_point
+from mvd_sim.core.geometry.vec import cross, reject
 
 __all__ = ["NEAR_MM", "MASS_MARGIN_MM", "pressed_at", "wrapped_at", "rest_course"]
 
@@ -55,6 +69,9 @@ NEAR_MM = 0.5
 #: A mass' stretch reaches this far (mm of arc) past the run of nerve lying on it.
 MASS_MARGIN_MM = 2.0
 _DENSE_MM = 0.1
+#: Headings (degrees from the chord to the RDP) scanned for the least bent rest course.
+_HEADINGS_DEG = np.arange(-60.0, 60.1, 5.0)
+_LEAVING_SAMPLES = 200
 
 
 def _lesion_gaps(points: np.ndarray, radii: np.ndarray, lesions: Sequence[Ellipsoid],
@@ -155,6 +172,72 @@ def _hermite(p0: np.ndarray, m0: np.ndarray, p1: np.ndarray, m1: np.ndarray,
             + (-2 * t ** 3 + 3 * t ** 2) * p1 + (t ** 3 - t ** 2) * m1)
 
 
+def _leaving(attached: np.ndarray, end: np.ndarray, end_tangent: np.ndarray) -> np.ndarray:
+    """An attached course (k, 3) leaving the brainstem tangentially at its last point, as
+    the cubic Hermite curve to ``end`` (3,) arriving along the unit ``end_tangent`` (3,)
+    (tangents scaled by the chord), appended: (k + :data:`_LEAVING_SAMPLES` - 1, 3), mm."""
+    chord = float(np.linalg.norm(end - attached[-1]))
+    leaving = _hermite(attached[-1], chord * _unit(attached[-1] - attached[-2]), end,
+                       chord * end_tangent, np.linspace(0.0, 1.0, _LEAVING_SAMPLES))
+    return np.concatenate([attached, leaving[1:]])
+
+
+def _bending(line: np.ndarray) -> float:
+    """Bending energy per unit stiffness (1/mm) of a polyline (n, 3) mm: the discrete
+    integral of curvature squared, each node's turning angle squared over half its two
+    edges."""
+    edges = np.diff(line, axis=0)
+    lengths = np.linalg.norm(edges, axis=1)
+    unit = edges / lengths[:, None]
+    turn = np.arccos(np.clip(np.einsum("ij,ij->i", unit[:-1], unit[1:]), -1.0, 1.0))
+    return float(np.sum(turn ** 2 / (0.5 * (lengths[:-1] + lengths[1:]))))
+
+
+def _attached_bridge(points: np.ndarray, s: np.ndarray, tangent: np.ndarray, lo: int,
+                     hi: int, radii: np.ndarray, brainstem: Brainstem,
+                     attached_mm: float) -> np.ndarray:
+    """The rest course over ``points`` (n, 3) ``lo`` to ``hi`` (arc lengths ``s``, unit
+    tangents ``tangent``, radii ``radii``; mm, scene frame) of a stretch beginning on the attached
+    segment and ending beyond the RDP, by the atlas' rule for an attached root
+    (:func:`~mvd_sim.anatomy.nerves.surface_march`): a geodesic on the brainstem's surface
+    offset by the root's radius from the stretch's start to the RDP, then leaving it
+    tangentially (:func:`_leaving`) to join the nerve at the stretch's end along its
+    tangent. Where the stretch begins further along the root, the geodesic sets off along
+    the nerve's tangent there, so the rest course continues the undeviated nerve smoothly;
+    where it begins at the root's start, the heading is the one whose course is least bent
+    (:func:`_bending`): the import does not see a root turn within its first millimetres
+    (a deviation turns it there), and a relaxed root, held along the brainstem up to its
+    RDP, takes the least bent of those courses. Points matched by arc fraction; (hi - lo +
+    1, 3), mm."""
+    start, end, end_tangent = points[lo], points[hi], tangent[hi]
+    on = slice(lo, int(np.searchsorted(s, attached_mm)) + 1)
+    radius, length = float(np.median(radii[on])), attached_mm - float(s[lo])
+
+    def course(heading: np.ndarray) -> np.ndarray:
+        return _leaving(surface_march(brainstem, start, heading, radius, length), end,
+                        end_tangent)
+
+    if lo > 0:
+        line = course(tangent[lo])
+    else:
+        normal = brainstem.query(start[None]).normal[0]
+        ahead = _unit(reject(points[on][-1] - start, normal))
+        aside = cross(normal, ahead)
+
+        def energy(angle: float) -> float:
+            return _bending(course(np.cos(angle) * ahead + np.sin(angle) * aside))
+
+        scan = np.radians(_HEADINGS_DEG)
+        best = scan[int(np.argmin([energy(a) for a in scan]))]
+        step = scan[1] - scan[0]
+        angle = minimize_scalar(energy, bounds=(best - step, best + step), method="bounded",
+                                options={"xatol": 1e-3}).x
+        line = course(np.cos(angle) * ahead + np.sin(angle) * aside)
+    along = curve.arc_length(line)
+    fraction = (s[lo:hi + 1] - s[lo]) / (s[hi] - s[lo])
+    return curve.point_at(line, along, fraction * along[-1])
+
+
 def rest_course(points: np.ndarray, radii: np.ndarray,
                 pressed: list[tuple[float, np.ndarray]], brainstem: Brainstem,
                 attached_mm: float,
@@ -189,10 +272,14 @@ def rest_course(points: np.ndarray, radii: np.ndarray,
         hi = min(hi, len(s) - 1)
         if hi - lo < 3:
             continue
-        p0, p1 = rest[lo], rest[hi]
-        chord = float(np.linalg.norm(p1 - p0))
-        t = (s[lo:hi + 1] - s[lo]) / (s[hi] - s[lo])
-        bridge = _hermite(p0, chord * tangent[lo], p1, chord * tangent[hi], t)
+        if s[lo] < attached_mm < s[hi]:
+            bridge = _attached_bridge(rest, s, tangent, lo, hi, radii, brainstem,
+                                      attached_mm)
+        else:
+            p0, p1 = rest[lo], rest[hi]
+            chord = float(np.linalg.norm(p1 - p0))
+            t = (s[lo:hi + 1] - s[lo]) / (s[hi] - s[lo])
+            bridge = _hermite(p0, chord * tangent[lo], p1, chord * tangent[hi], t)
         # on the brainstem up to the RDP; beyond it, never into it
         r = radii[lo:hi + 1]
         q = brainstem.query(bridge)

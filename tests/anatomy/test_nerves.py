@@ -5,8 +5,10 @@ import pytest
 from numpy.testing import assert_allclose
 
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
-from mvd_sim.anatomy.nerves import build_facial_nerve, build_vestibulocochlear_nerve
+from mvd_sim.anatomy.nerves import (build_facial_nerve, build_vestibulocochlear_nerve,
+                                    surface_march)
 from mvd_sim.core.constants import FacialNerveParams, VestibulocochlearParams
+from mvd_sim.core.geometry import curve
 from mvd_sim.core.geometry.closest import closest_approach, point_polyline
 
 
@@ -58,6 +60,19 @@ def test_attached_segment_lies_on_the_pons_and_cisternal_portion_is_free(default
     # and it really is the pons above the sulcus: the root rises rostrally along it
     assert tube.point_at(lm.rdp_mm)[2] > 3.0
 
+
+
+def test_a_surface_march_from_any_point_lies_on_the_offset_surface_and_keeps_its_length(default):
+    """The attached root's rule from any start and heading (the imported rest course's
+    bridge uses it): from the offset surface's point over the start, on that surface, and
+    exactly as long as asked."""
+    brainstem = default[0]
+    start = np.array([1.5, -1.0, 2.0])
+    line = surface_march(brainstem, start, np.array([0.2, 0.3, 1.0]), 0.9, 6.3)
+    assert_allclose(brainstem.signed_distance(line), 0.9, atol=1e-6)
+    q = brainstem.query(start[None])
+    assert_allclose(line[0], q.closest[0] + 0.9 * q.normal[0], atol=1e-9)
+    assert curve.arc_length(line)[-1] == pytest.approx(6.3, abs=1e-9)
 
 def test_cisternal_portion_heads_for_the_porus_at_the_published_angle(default):
     _, params, facial, _ = default

@@ -5,6 +5,9 @@ import numpy as np
 import pytest
 
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
+from mvd_sim.anatomy.nerves import build_facial_nerve
+from mvd_sim.anatomy.placement import deviate_nerve
+from mvd_sim.core.constants import FacialNerveParams
 from mvd_sim.core.geometry import curve
 from mvd_sim.segmentation.rest import pressed_at, rest_course
 
@@ -65,3 +68,70 @@ def test_a_bend_toward_the_vessel_is_the_nerves_own_not_a_deviation():
     estimate = rest_course(placed, np.full(len(placed), 1.0), [(10.0, -MINUS_Y)],
                            brainstem(), 0.0)
     assert np.array_equal(estimate, placed)
+
+
+def atlas_root():
+    """The atlas' CN VII on its brainstem (scene frame): attached along a geodesic of the
+    surface up to its RDP, then leaving it."""
+    shape, params = BrainstemShape(), FacialNerveParams()
+    brainstem = Brainstem(shape, shape.root_exit_point(params.exit_from_midline_mm))
+    return brainstem, build_facial_nerve(brainstem, params)
+
+
+def as_imaged(brainstem, tube, straight_mm=1.5):
+    """The root as the import's line begins (README, *the root's start*): its first
+    ``straight_mm`` the straight continuation of its heading there, put back on the
+    surface offset by its radius (a turn within them is not seen)."""
+    points = tube.points.copy()
+    k = int(np.searchsorted(tube.s, straight_mm))
+    heading = curve.tangents(points)[k]
+    points[:k] = points[k] + (tube.s[:k] - tube.s[k])[:, None] * heading
+    q = brainstem.query(points[:k])
+    points[:k] = q.closest + tube.radius[:k, None] * q.normal
+    return points
+
+
+def deviated(brainstem, build, s_mm, deviation_mm):
+    """The root deviated by the atlas' rule at ``s_mm``, along the brainstem's surface, and
+    the unit direction from it to the vessel."""
+    tube = build.tube
+    k = int(np.searchsorted(tube.s, s_mm))
+    normal = brainstem.query(tube.points[k:k + 1]).normal[0]
+    side = np.cross(normal, curve.tangents(tube.points)[k])
+    side /= np.linalg.norm(side)
+    return deviate_nerve(brainstem, tube, build.landmarks, s_mm, side, deviation_mm, 0.9,
+                         "test"), side
+
+
+@pytest.mark.parametrize("s_mm", [4.0, 5.5])
+@pytest.mark.parametrize("deviation", [0.5, 0.8, 1.0])
+@pytest.mark.parametrize("imaged, low, high", [(False, 0.05, 0.06), (True, 0.05, 0.15)])
+def test_a_deviation_on_the_attached_segment_comes_back(s_mm, deviation, imaged, low, high):
+    """A vessel deviating the attached root at 4 mm of arc or at its RDP (5.5 mm; the
+    stretch cut at the root's start). Given the root's own course the deviation comes back
+    within 0.06 mm. As imaged, the root's first 1.5 mm run straight along its deviated
+    heading there, some 20 degrees off its rest heading, and its start lies that tangent's
+    offset toward the vessel: a bridge leaving along that heading read 0.29-0.78 mm (about
+    half the deviation at 4 mm); the least bent course along the brainstem reads it up to
+    0.15 mm over (the shifted start)."""
+    brainstem, build = atlas_root()
+    placed, toward = deviated(brainstem, build, s_mm, deviation)
+    points = as_imaged(brainstem, placed) if imaged else placed.points
+    estimate = rest_course(points, placed.radius, [(s_mm, toward)], brainstem,
+                           build.landmarks.rdp_mm)
+    k = int(np.searchsorted(placed.s, s_mm))
+    truth = np.linalg.norm(placed.points[k] - build.tube.points[k])
+    assert truth - low <= np.linalg.norm(points[k] - estimate[k]) <= truth + high
+
+
+@pytest.mark.parametrize("s_mm", [3.0, 5.5, 8.0])
+def test_an_undeviated_attached_root_is_its_own_rest_course(s_mm):
+    """A vessel merely touching the undeviated root on its attached segment, at its RDP or
+    just beyond (the stretch beginning on the attached segment): no deviation is read."""
+    brainstem, build = atlas_root()
+    points = as_imaged(brainstem, build.tube)
+    k = int(np.searchsorted(build.tube.s, s_mm))
+    for toward in deviated(brainstem, build, s_mm, 0.5)[1] * [[1.0], [-1.0]]:
+        estimate = rest_course(points, build.tube.radius, [(s_mm, toward)], brainstem,
+                               build.landmarks.rdp_mm)
+        assert np.linalg.norm(points[k] - estimate[k]) < 0.1
