@@ -265,8 +265,8 @@ def _extended(points: np.ndarray, voxels: np.ndarray, radius_mm: float,
     too few voxels, or is cut by the end face (its centroid under 0.4 of the slab ahead, or
     fewer than :data:`_MARCH_FULL` of the voxels of the slab behind: a slab the face cuts
     obliquely pulls the line toward the face's far corner), the line ends at the last
-    voxels' reach plus half a voxel (within that partial slab, where one shows the end
-    face: voxels beyond it are another piece's)."""
+    voxels' reach plus half a voxel (up to the first gap wider than
+    :data:`_BEAD_GAP_VOXELS`: voxels past it are another piece's)."""
     trim = int(_END_TRIM_MM / _DENSE_MM)
     base = int(_END_BASE_MM / _DENSE_MM)
     width = 1.5 * max(radius_mm, voxel_mm)
@@ -280,7 +280,6 @@ def _extended(points: np.ndarray, voxels: np.ndarray, radius_mm: float,
         # those of another limb of a vessel that loops back near its end
         own = voxels[cKDTree(points).query(voxels)[1] >= len(points) - 1 - base]
         added = []
-        face_mm = np.inf   # how far ahead the end face lies, once a slab shows it
         for _step in range(_MARCH_STEPS):
             d = own - end
             along = d @ tangent
@@ -296,7 +295,6 @@ def _extended(points: np.ndarray, voxels: np.ndarray, radius_mm: float,
             # its centroid past 0.4 of the slab and still pull the line to that corner)
             if step @ tangent < 0.4 * _MARCH_SLAB_MM or \
                     np.count_nonzero(ahead) < _MARCH_FULL * np.count_nonzero(behind):
-                face_mm = _MARCH_SLAB_MM
                 break
             tangent = tangent + step / np.linalg.norm(step)
             tangent /= np.linalg.norm(tangent)
@@ -308,8 +306,10 @@ def _extended(points: np.ndarray, voxels: np.ndarray, radius_mm: float,
         d = own - end
         along = d @ tangent
         lateral = np.linalg.norm(d - along[:, None] * tangent, axis=1)
-        beyond = along[(along > 0) & (along <= face_mm)
-                       & (lateral < 0.5 * max(radius_mm, voxel_mm))]
+        beyond = np.sort(along[(along > 0) & (lateral < 0.5 * max(radius_mm, voxel_mm))])
+        # up to the first gap wider than a bead's (voxels past it are another piece's)
+        gaps = np.diff(beyond, prepend=0.0) > _BEAD_GAP_VOXELS * voxel_mm
+        beyond = beyond[:np.argmax(gaps)] if gaps.any() else beyond
         reach = float(beyond.max()) + 0.5 * voxel_mm if len(beyond) else 0.0
         if reach > _DENSE_MM:
             steps = np.arange(1, int(reach / _DENSE_MM) + 1) * _DENSE_MM
