@@ -55,8 +55,6 @@ _END_BASE_MM = 2.0        # ... along the tangent over this much arc before it
 _MARCH_SLAB_MM = 1.0      # the ends are marched on through the label's voxels this far ahead
 _MARCH_STEPS = 12         # ... for at most this many steps (about 6 mm)
 _MARCH_MIN_VOXELS = 4
-_MARCH_FULL = 0.75        # ... and a slab ahead with less than this share of the voxels of
-#                           the slab behind is cut by the end face
 _OFFSETS = np.array([(i, j, k) for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)
                      if (i, j, k) > (0, 0, 0)])
 
@@ -262,11 +260,7 @@ def _extended(points: np.ndarray, voxels: np.ndarray, radius_mm: float,
     :data:`_END_TRIM_MM` is dropped and the line marched on through the label: each step
     goes to the centroid of the label's voxels in the next :data:`_MARCH_SLAB_MM` of the
     way ahead (within 1.5 radii of the axis), turning with the tube; where the slab holds
-    too few voxels, or is cut by the end face (its centroid under 0.4 of the slab ahead, or
-    fewer than :data:`_MARCH_FULL` of the voxels of the slab behind: a slab the face cuts
-    obliquely pulls the line toward the face's far corner), the line ends at the last
-    voxels' reach plus half a voxel (up to the first gap wider than
-    :data:`_BEAD_GAP_VOXELS`: voxels past it are another piece's)."""
+    too few voxels, the line ends at the last voxels' reach plus half a voxel."""
     trim = int(_END_TRIM_MM / _DENSE_MM)
     base = int(_END_BASE_MM / _DENSE_MM)
     width = 1.5 * max(radius_mm, voxel_mm)
@@ -287,14 +281,9 @@ def _extended(points: np.ndarray, voxels: np.ndarray, radius_mm: float,
             ahead = (along > 0) & (along <= _MARCH_SLAB_MM) & (lateral < width)
             if np.count_nonzero(ahead) < _MARCH_MIN_VOXELS:
                 break
-            behind = (along <= 0) & (along > -_MARCH_SLAB_MM) & (lateral < width)
             centre = own[ahead].mean(axis=0)
             step = centre - end
-            # the end face's partial slab: its centroid is not the tube's axis (one cut
-            # obliquely, as a heading tilted toward a flat end's corner cuts it, can hold
-            # its centroid past 0.4 of the slab and still pull the line to that corner)
-            if step @ tangent < 0.4 * _MARCH_SLAB_MM or \
-                    np.count_nonzero(ahead) < _MARCH_FULL * np.count_nonzero(behind):
+            if step @ tangent < 0.4 * _MARCH_SLAB_MM:   # the end face's partial slab
                 break
             tangent = tangent + step / np.linalg.norm(step)
             tangent /= np.linalg.norm(tangent)
@@ -306,10 +295,7 @@ def _extended(points: np.ndarray, voxels: np.ndarray, radius_mm: float,
         d = own - end
         along = d @ tangent
         lateral = np.linalg.norm(d - along[:, None] * tangent, axis=1)
-        beyond = np.sort(along[(along > 0) & (lateral < 0.5 * max(radius_mm, voxel_mm))])
-        # up to the first gap wider than a bead's (voxels past it are another piece's)
-        gaps = np.diff(beyond, prepend=0.0) > _BEAD_GAP_VOXELS * voxel_mm
-        beyond = beyond[:np.argmax(gaps)] if gaps.any() else beyond
+        beyond = along[(along > 0) & (lateral < 0.5 * max(radius_mm, voxel_mm))]
         reach = float(beyond.max()) + 0.5 * voxel_mm if len(beyond) else 0.0
         if reach > _DENSE_MM:
             steps = np.arange(1, int(reach / _DENSE_MM) + 1) * _DENSE_MM
