@@ -19,11 +19,12 @@ through contacts it did not include is cut where the slope of the contacts' piec
 model vanishes (or just past where a node comes over a pad's rim), so the active set does
 not cycle (the damping it replaced let a pad's contacts open and close for 10-30 steps, or
 for ever). The brainstem's tangent planes (:mod:`mvd_sim.mechanics.surface`) are refreshed
-at the first iteration and checked once the updates fall under :data:`REFRESH_MM`. Iteration
-stops when the displacement update is below ``tol_mm`` and the active set (open / compliant
-/ saturated) is unchanged up to contacts carrying less than :data:`FORCE_TOL_N`. The answer
-is a :class:`SolveResult`; one that did not converge says so (``success`` False, and why),
-and :func:`mvd_sim.mechanics.simulate.settle` turns it into a
+at the first iteration and checked once the updates fall under :data:`REFRESH_MM` (new
+planes under open contacts alone change no force, and do not keep a converged iteration
+going). Iteration stops when the displacement update is below ``tol_mm`` and the active set
+(open / compliant / saturated) is unchanged up to contacts carrying less than
+:data:`FORCE_TOL_N`. The answer is a :class:`SolveResult`; one that did not converge says so
+(``success`` False, and why), and :func:`mvd_sim.mechanics.simulate.settle` turns it into a
 :class:`~mvd_sim.core.errors.SolverError`.
 """
 
@@ -40,7 +41,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
 from mvd_sim.core.recent import Recent
-from mvd_sim.mechanics.contacts import ContactSet, detect
+from mvd_sim.mechanics.contacts import BRAINSTEM, ContactSet, detect
 from mvd_sim.mechanics.ldl_kernels import (elimination_tree, ldl_factor, ldl_solve,
                                           ldl_solve_many, merged_upper, permuted_upper)
 from mvd_sim.mechanics.model import MechanicalModel
@@ -510,6 +511,11 @@ def _line_search(model: MechanicalModel, radii: np.ndarray, surface: BrainstemSu
         alpha = max(min(cross, 0.9 * alpha), floor, MIN_STEP)
 
 
+def _on_brainstem(contacts: ContactSet) -> np.ndarray:
+    """(k,) int, ascending: the slots of the nodes pressed on the brainstem's planes."""
+    return np.sort(contacts.slots[(contacts.body_a == BRAINSTEM) & (contacts.gap < 0.0), 2])
+
+
 def _tail_ratio(step: np.ndarray, previous: np.ndarray | None) -> float | None:
     """The ratio of ``step`` to ``previous`` (the whole step taken before it, on the same
     active set) where the two are parallel (cosine over :data:`TAIL_COSINE`) and it lies in
@@ -634,15 +640,21 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
         if size < REFRESH_MM and same:
             # (nearly) converged on these tangent planes: the answer once converged, unless
             # a slot has moved far from where its plane was taken (then iterate on the new
-            # planes from here, before the last steps on the old ones are spent)
-            if surface.refresh(model.positions(u)) == 0:
-                if size < tol_mm:
-                    return _result(model, True, f"equilibrium converged in {iteration} "
-                                   f"iterations (last update {size:.2e} mm)", iteration, u,
-                                   radii, offset, load, contacts)
-            else:
-                previous_key, contacts = None, None
-    if contacts is None:   # the last iteration moved the planes
-        contacts = detect(model, model.configuration(u, radii), surface, DETECT_MARGIN_MM)
+            # planes from here, before the last steps on the old ones are spent); but once
+            # converged, new planes under open contacts alone (no plane under a node pressed
+            # on it moved, no node pressed on a new one) change no force: the answer stands
+            carrying = _on_brainstem(contacts)
+            held = surface.point[carrying]
+            if surface.refresh(model.positions(u)) > 0:
+                contacts = detect(model, model.configuration(u, radii), surface,
+                                  DETECT_MARGIN_MM)
+                if not (size < tol_mm and np.array_equal(surface.point[carrying], held)
+                        and np.array_equal(_on_brainstem(contacts), carrying)):
+                    previous_key = None
+                    continue
+            if size < tol_mm:
+                return _result(model, True, f"equilibrium converged in {iteration} "
+                               f"iterations (last update {size:.2e} mm)", iteration, u,
+                               radii, offset, load, contacts)
     return _result(model, False, f"equilibrium did not converge in {max_iter} iterations "
                    f"(last update {size:.2e} mm)", max_iter, u, radii, offset, load, contacts)

@@ -229,3 +229,40 @@ def test_a_second_cut_is_not_short_of_the_first_contact(scene_of, clamped_rod, m
                                           slope, False)
     assert len(trials) == 3 and alpha == root
     assert brainstem.signed_distance(model.positions(trial)).min() - RADIUS > -1e-3
+
+
+def test_new_planes_under_open_contacts_alone_leave_a_converged_solve_converged(
+        scene_of, clamped_rod):
+    """At convergence the brainstem's planes are checked: new planes for slots that carry
+    nothing (their nodes clear of the brainstem, before and after) change no force, and the
+    solve ends there; a new plane under a node pressed on it changes the forces, and the
+    solve iterates on from there."""
+    brainstem = scene_of("atlas_default_right").brainstem
+    model, load = _pressed_onto_the_brainstem(brainstem, clamped_rod)
+    radii = np.full(NODES, RADIUS)
+
+    def stale_at_check(slots, check):
+        """A solve whose planes of ``slots`` seem taken 1 mm away at its ``check``-th call
+        of ``refresh`` (the first at its first iteration), and how many calls it made."""
+        surface = model.new_surface()
+        refresh, calls = surface.refresh, []
+
+        def marking(positions):
+            calls.append(len(calls))
+            if len(calls) == check:
+                surface.point[slots] += 1.0
+            return refresh(positions)
+
+        surface.refresh = marking
+        return solve(model, radii, load=load, surface=surface), len(calls)
+
+    plain, checks = stale_at_check(np.zeros(0, int), 0)
+    on = plain.contacts.body_a == -1
+    pressed = plain.contacts.slots[on & (plain.contacts.gap < 0.0), 2]
+    clear = np.setdiff1d(np.flatnonzero(model.rods[0].brainstem_contact), pressed)
+    assert len(pressed) > 3 and len(clear) > 3 and checks > 1
+    open_only, _ = stale_at_check(clear, checks)   # at the check it converged at
+    assert open_only.success and open_only.iterations == plain.iterations
+    assert np.array_equal(open_only.u, plain.u)
+    carrying, _ = stale_at_check(pressed, checks)
+    assert carrying.success and carrying.iterations > plain.iterations
