@@ -72,7 +72,7 @@ from mvd_sim.anatomy.vessels import (BRAINSTEM_CLEARANCE_MM, VESSEL_SPACING_MM,
 from mvd_sim.core.constants import BRANCH_ORIGIN_MM, TOL, VESSEL_PARENT
 from mvd_sim.core.errors import ScenarioError
 from mvd_sim.core.geometry import curve
-from mvd_sim.core.geometry.curve import mean_spacing, segment_lengths
+from mvd_sim.core.geometry.curve import segment_lengths
 from mvd_sim.core.geometry.closest import SegmentSet
 from mvd_sim.core.geometry.closest_kernels import paths_clear
 from mvd_sim.core.geometry.vec import cross, reject, unit
@@ -619,7 +619,7 @@ def _avoided_rows(brainstem: Brainstem, points: np.ndarray, radius_mm: float | n
     if not tubes:
         return points, 0.0
     points = np.array(points, dtype=float)
-    spacing = mean_spacing(points)
+    spacing = float(np.mean(segment_lengths(points)))
     radii = np.ascontiguousarray(np.broadcast_to(radius_mm, (len(points),)), dtype=float)
     heights_mm = radii + BRAINSTEM_CLEARANCE_MM
     # a point is re-checked against an obstacle or the brainstem only once it has moved as

@@ -13,8 +13,7 @@ import numpy as np
 from mvd_sim.core.compiled import FLOAT, INT, array, compiled
 from mvd_sim.core._typing import Points
 
-__all__ = ["arc_length", "arc_length_kernel", "segment_lengths", "mean_spacing",
-           "pairwise_sum", "segment_tangent", "point_at", "point_at_kernel",
+__all__ = ["arc_length", "arc_length_kernel", "segment_lengths", "segment_tangent", "point_at", "point_at_kernel",
            "natural_spline", "resample", "tangents", "parallel_transport_frames",
            "complete_frames", "curvature", "bend_radius", "bend_radius_kernel",
            "bend_radius_from", "smooth_bump", "bump"]
@@ -64,62 +63,6 @@ def segment_lengths(points: np.ndarray) -> np.ndarray:
         dz = points[i + 1, 2] - points[i, 2]
         out[i] = np.sqrt(dx * dx + dy * dy + dz * dz)
     return out
-
-
-@compiled(_V)
-def pairwise_sum(values: np.ndarray) -> float:
-    """The sum of ``values`` (n,) as numpy's ``add.reduce`` adds a contiguous float array,
-    to the bit: from 0, the blocks of at most 128 values with eight running sums each, the
-    array halved (at a multiple of 8) until it is in such blocks, the halves' sums added
-    (numpy's ``pairwise_sum``, written as a loop over a stack instead of recursion)."""
-    lo_stack, n_stack = np.empty(64, np.int64), np.empty(64, np.int64)
-    stage, sums = np.zeros(64, np.int64), np.empty(64)
-    lo_stack[0], n_stack[0], size, done = 0, len(values), 1, 0
-    acc = np.empty(8)
-    while size:
-        lo, n = lo_stack[size - 1], n_stack[size - 1]
-        if n <= 128:
-            if n < 8:
-                block = 0.0
-                for i in range(n):
-                    block += values[lo + i]
-            else:
-                for j in range(8):
-                    acc[j] = values[lo + j]
-                i = 8
-                while i < n - n % 8:
-                    for j in range(8):
-                        acc[j] += values[lo + i + j]
-                    i += 8
-                block = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + \
-                    ((acc[4] + acc[5]) + (acc[6] + acc[7]))
-                while i < n:
-                    block += values[lo + i]
-                    i += 1
-            sums[done], done, size = block, done + 1, size - 1
-            continue
-        half = n // 2
-        half -= half % 8
-        if stage[size - 1] == 0:            # the first half next
-            stage[size - 1] = 1
-            lo_stack[size], n_stack[size], stage[size] = lo, half, 0
-            size += 1
-        elif stage[size - 1] == 1:          # then the second
-            stage[size - 1] = 2
-            lo_stack[size], n_stack[size], stage[size] = lo + half, n - half, 0
-            size += 1
-        else:                               # both summed: their sum stands for this half
-            sums[done - 2], done, size = sums[done - 2] + sums[done - 1], done - 1, size - 1
-    return 0.0 + sums[0]
-
-
-@compiled(_P)
-def mean_spacing(points: np.ndarray) -> float:
-    """The mean segment length (mm) of the polyline ``points`` (n >= 2, 3): numpy's
-    ``mean(norm(diff(points), axis=1))`` to the bit (:func:`segment_lengths`,
-    :func:`pairwise_sum`, divided by the count), in one call."""
-    lengths = segment_lengths(points)
-    return pairwise_sum(lengths) / len(lengths)
 
 
 @compiled(_P, _V, FLOAT)
