@@ -8,6 +8,12 @@ step. Here the ordering is made once per model (:class:`mvd_sim.mechanics.solver
 and a new pattern costs only its elimination tree and column counts, one pass over the
 matrix. Matrices are the upper triangle of ``P A P^T`` in compressed columns (row indices
 sorted, no duplicates); ``perm[i]`` is the original index of permuted index ``i``.
+
+An index read from an array is cast to unsigned (:data:`_AT`) where it indexes another:
+numba wraps a signed index that could be negative round the array's end, a test and a
+branch at every access of the inner loops, which kept them from being compiled tight. The
+operations and their order are the same (the same bits); the factorisation is about 1.6
+times faster for it, a solve with the factors 1.3 times (issue #27, part 26).
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ __all__ = ["permuted_upper", "merged_upper", "elimination_tree", "ldl_factor", "
 
 _V = array(1, contiguous=True)
 _IDX = array(1, "intp", contiguous=True)
+#: an index known to be non-negative, unsigned: indexing with it skips numba's wrap-around
+_AT = np.uintp
 
 
 def permuted_upper(n: int, where: np.ndarray, rows: np.ndarray, cols: np.ndarray,
@@ -46,9 +54,9 @@ def merged_upper(where, indptr, indices, data, rows, cols, values):
     c = np.empty(m, np.intp)
     start = np.zeros(n + 1, np.intp)
     for k in range(m):
-        a, b = where[rows[k]], where[cols[k]]
+        a, b = where[_AT(rows[k])], where[_AT(cols[k])]
         r[k], c[k] = min(a, b), max(a, b)
-        start[c[k] + 1] += 1
+        start[_AT(c[k] + 1)] += 1
     for j in range(n):
         start[j + 1] += start[j]
     # a stable counting sort by row, then by column: each column's added entries come out
@@ -56,19 +64,19 @@ def merged_upper(where, indptr, indices, data, rows, cols, values):
     # in a column's entries: a pad's centre meets a few hundred)
     by_row = np.zeros(n + 1, np.intp)
     for k in range(m):
-        by_row[r[k] + 1] += 1
+        by_row[_AT(r[k] + 1)] += 1
     for i in range(n):
         by_row[i + 1] += by_row[i]
     rowwise = np.empty(m, np.intp)
     for k in range(m):
-        rowwise[by_row[r[k]]] = k
-        by_row[r[k]] += 1
+        rowwise[_AT(by_row[_AT(r[k])])] = k
+        by_row[_AT(r[k])] += 1
     head = start[:n].copy()
     order = np.empty(m, np.intp)
     for t in range(m):
-        k = rowwise[t]
-        order[head[c[k]]] = k
-        head[c[k]] += 1
+        k = _AT(rowwise[t])
+        order[_AT(head[_AT(c[k])])] = k
+        head[_AT(c[k])] += 1
     out_ptr = np.zeros(n + 1, np.intp)
     out_idx = np.empty(len(indices) + m, np.intp)
     out_val = np.empty(len(indices) + m)
@@ -78,24 +86,27 @@ def merged_upper(where, indptr, indices, data, rows, cols, values):
         if t == start[j + 1]:
             # nothing added here (most columns): the fixed column as it is (its rows are
             # sorted and distinct), without the merge's tests
-            for q in range(p, indptr[j + 1]):
-                out_idx[nnz] = indices[q]
-                out_val[nnz] = data[q]
+            for q in range(_AT(p), _AT(indptr[j + 1])):
+                out_idx[_AT(nnz)] = indices[q]
+                out_val[_AT(nnz)] = data[q]
                 nnz += 1
             out_ptr[j + 1] = nnz
             continue
+        added = _AT(0)
         while p < indptr[j + 1] or t < start[j + 1]:
-            if t == start[j + 1] or (p < indptr[j + 1] and indices[p] <= r[order[t]]):
-                row, value = indices[p], data[p]
+            if t < start[j + 1]:
+                added = _AT(order[_AT(t)])
+            if t == start[j + 1] or (p < indptr[j + 1] and indices[_AT(p)] <= r[added]):
+                row, value = indices[_AT(p)], data[_AT(p)]
                 p += 1
             else:
-                row, value = r[order[t]], values[order[t]]
+                row, value = r[added], values[added]
                 t += 1
-            if nnz > out_ptr[j] and out_idx[nnz - 1] == row:
-                out_val[nnz - 1] += value
+            if nnz > out_ptr[j] and out_idx[_AT(nnz - 1)] == row:
+                out_val[_AT(nnz - 1)] += value
             else:
-                out_idx[nnz] = row
-                out_val[nnz] = value
+                out_idx[_AT(nnz)] = row
+                out_val[_AT(nnz)] = value
                 nnz += 1
         out_ptr[j + 1] = nnz
     return out_ptr, out_idx[:nnz], out_val[:nnz]   # (views: no copy of ~25,000 entries)
@@ -111,14 +122,14 @@ def elimination_tree(indptr, indices):
     parent = np.full(n, -1, np.intp)
     for j in range(n):
         mark[j] = j
-        for p in range(indptr[j], indptr[j + 1]):
-            i = indices[p]
+        for p in range(_AT(indptr[j]), _AT(indptr[j + 1])):
+            i = _AT(indices[p])
             while mark[i] != j:
                 if parent[i] == -1:
                     parent[i] = j
                 counts[i] += 1
                 mark[i] = j
-                i = parent[i]
+                i = _AT(parent[i])
     return parent, counts
 
 
@@ -147,32 +158,32 @@ def ldl_factor(indptr, indices, data, parent, counts):
             if b == k:
                 d[k] = data[p]
                 continue
-            y_val[b] = data[p]
-            if not used[b]:
-                used[b] = True
+            y_val[_AT(b)] = data[p]
+            if not used[_AT(b)]:
+                used[_AT(b)] = True
                 buffer[0] = b
                 n_e = 1
-                nxt = parent[b]
+                nxt = parent[_AT(b)]
                 while nxt != -1 and nxt < k:
-                    if used[nxt]:
+                    if used[_AT(nxt)]:
                         break
-                    used[nxt] = True
+                    used[_AT(nxt)] = True
                     buffer[n_e] = nxt
                     n_e += 1
-                    nxt = parent[nxt]
+                    nxt = parent[_AT(nxt)]
                 while n_e > 0:
                     n_e -= 1
                     y_idx[n_y] = buffer[n_e]
                     n_y += 1
         for t in range(n_y - 1, -1, -1):
-            col = y_idx[t]
+            col = _AT(y_idx[t])
             end = next_space[col]
             y_col = y_val[col]
-            for p in range(l_ptr[col], end):
-                y_val[l_idx[p]] -= l_val[p] * y_col
-            l_idx[end] = k
-            l_val[end] = y_col * d_inv[col]
-            d[k] -= y_col * l_val[end]
+            for p in range(_AT(l_ptr[col]), _AT(end)):
+                y_val[_AT(l_idx[p])] -= l_val[p] * y_col
+            l_idx[_AT(end)] = k
+            l_val[_AT(end)] = y_col * d_inv[col]
+            d[k] -= y_col * l_val[_AT(end)]
             next_space[col] += 1
             y_val[col] = 0.0
             used[col] = False
@@ -188,18 +199,21 @@ def ldl_solve(l_ptr, l_idx, l_val, d_inv, perm, rhs):
     n = len(rhs)
     x = np.empty(n)
     for i in range(n):
-        x[i] = rhs[perm[i]]
+        x[i] = rhs[_AT(perm[i])]
     for i in range(n):
-        for p in range(l_ptr[i], l_ptr[i + 1]):
-            x[l_idx[p]] -= l_val[p] * x[i]
+        x_i = x[i]   # (no later entry of column i is row i: the same value)
+        for p in range(_AT(l_ptr[i]), _AT(l_ptr[i + 1])):
+            x[_AT(l_idx[p])] -= l_val[p] * x_i
     for i in range(n):
         x[i] *= d_inv[i]
     for i in range(n - 1, -1, -1):
-        for p in range(l_ptr[i], l_ptr[i + 1]):
-            x[i] -= l_val[p] * x[l_idx[p]]
+        x_i = x[i]   # (the same subtractions in the same order)
+        for p in range(_AT(l_ptr[i]), _AT(l_ptr[i + 1])):
+            x_i -= l_val[p] * x[_AT(l_idx[p])]
+        x[i] = x_i
     out = np.empty(n)
     for i in range(n):
-        out[perm[i]] = x[i]
+        out[_AT(perm[i])] = x[i]
     return out
 
 
@@ -211,22 +225,22 @@ def ldl_solve_many(l_ptr, l_idx, l_val, d_inv, perm, rhs):
     x = np.empty((n, k))
     for i in range(n):
         for j in range(k):
-            x[i, j] = rhs[perm[i], j]
+            x[i, j] = rhs[_AT(perm[i]), j]
     for i in range(n):
-        for p in range(l_ptr[i], l_ptr[i + 1]):
-            row, value = l_idx[p], l_val[p]
+        for p in range(_AT(l_ptr[i]), _AT(l_ptr[i + 1])):
+            row, value = _AT(l_idx[p]), l_val[p]
             for j in range(k):
                 x[row, j] -= value * x[i, j]
     for i in range(n):
         for j in range(k):
             x[i, j] *= d_inv[i]
     for i in range(n - 1, -1, -1):
-        for p in range(l_ptr[i], l_ptr[i + 1]):
-            row, value = l_idx[p], l_val[p]
+        for p in range(_AT(l_ptr[i]), _AT(l_ptr[i + 1])):
+            row, value = _AT(l_idx[p]), l_val[p]
             for j in range(k):
                 x[i, j] -= value * x[row, j]
     out = np.empty((n, k))
     for i in range(n):
         for j in range(k):
-            out[perm[i], j] = x[i, j]
+            out[_AT(perm[i]), j] = x[i, j]
     return out
