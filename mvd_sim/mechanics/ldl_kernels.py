@@ -23,12 +23,14 @@ import numpy as np
 from mvd_sim.core.compiled import array, compiled
 
 __all__ = ["permuted_upper", "merged_upper", "elimination_tree", "ldl_factor", "ldl_solve",
-           "ldl_solve_many"]
+           "ldl_solve_many", "NO_LAST"]
 
 _V = array(1, contiguous=True)
 _IDX = array(1, "intp", contiguous=True)
 #: an index known to be non-negative, unsigned: indexing with it skips numba's wrap-around
 _AT = np.uintp
+#: :func:`ldl_factor`'s last numbers and factors when there are none (a factorisation afresh)
+NO_LAST = (np.empty(0), np.empty(0), np.empty(0))
 
 
 def permuted_upper(n: int, where: np.ndarray, rows: np.ndarray, cols: np.ndarray,
@@ -133,11 +135,18 @@ def elimination_tree(indptr, indices):
     return parent, counts
 
 
-@compiled(_IDX, _IDX, _V, _IDX, _IDX)
-def ldl_factor(indptr, indices, data, parent, counts):
+@compiled(_IDX, _IDX, _V, _IDX, _IDX, _V, _V, _V)
+def ldl_factor(indptr, indices, data, parent, counts, last_data, last_l_val, last_d_inv):
     """``L`` (unit lower, strictly below the diagonal, compressed columns ``(l_ptr,
     l_idx, l_val)``) and ``1 / D`` of ``A = L D L^T`` (the upper triangle given), and
-    whether every pivot was non-zero and finite (else the factors are not usable)."""
+    whether every pivot was non-zero and finite (else the factors are not usable).
+
+    ``last_data``, ``last_l_val``, ``last_d_inv``: the numbers and usable factors of a
+    matrix of the same pattern (:data:`NO_LAST`: none). Row ``k`` of ``L`` and ``D[k]``
+    depend only on column ``k`` of ``A`` and on the rows of its descendants on the
+    elimination tree; where none of those columns changed (to the bit), they are taken from
+    the last factors (the numbers a factorisation afresh gives), and only the others are
+    computed."""
     n = len(indptr) - 1
     l_ptr = np.zeros(n + 1, np.intp)
     for i in range(n):
@@ -146,6 +155,18 @@ def ldl_factor(indptr, indices, data, parent, counts):
     l_val = np.empty(l_ptr[n])
     d = np.zeros(n)
     d_inv = np.zeros(n)
+    redo = np.ones(n, np.bool_)
+    if len(last_data) > 0:
+        bits, last_bits = data.view(np.int64), last_data.view(np.int64)
+        for k in range(n):
+            redo[k] = False
+            for p in range(_AT(indptr[k]), _AT(indptr[k + 1])):
+                if bits[p] != last_bits[p]:
+                    redo[k] = True
+                    break
+        for k in range(n):   # a parent's index is above its child's
+            if redo[k] and parent[k] != -1:
+                redo[_AT(parent[k])] = True
     used = np.zeros(n, np.bool_)
     y_val = np.zeros(n)
     y_idx = np.empty(n, np.intp)
@@ -158,7 +179,8 @@ def ldl_factor(indptr, indices, data, parent, counts):
             if b == k:
                 d[k] = data[p]
                 continue
-            y_val[_AT(b)] = data[p]
+            if redo[k]:
+                y_val[_AT(b)] = data[p]
             if not used[_AT(b)]:
                 used[_AT(b)] = True
                 buffer[0] = b
@@ -175,6 +197,16 @@ def ldl_factor(indptr, indices, data, parent, counts):
                     n_e -= 1
                     y_idx[n_y] = buffer[n_e]
                     n_y += 1
+        if not redo[k]:   # row k as the last factors have it
+            for t in range(n_y):
+                col = _AT(y_idx[t])
+                end = _AT(next_space[col])
+                l_idx[end] = k
+                l_val[end] = last_l_val[end]
+                next_space[col] += 1
+                used[col] = False
+            d_inv[k] = last_d_inv[k]
+            continue
         for t in range(n_y - 1, -1, -1):
             col = _AT(y_idx[t])
             end = next_space[col]

@@ -11,7 +11,7 @@ from mvd_sim.core.materials import DEFAULT_MATERIALS
 from mvd_sim.core.recent import Recent
 from mvd_sim.mechanics import solver
 from mvd_sim.mechanics import sweep as pulse_sweep
-from mvd_sim.mechanics.ldl_kernels import (elimination_tree, ldl_factor, ldl_solve,
+from mvd_sim.mechanics.ldl_kernels import (NO_LAST, elimination_tree, ldl_factor, ldl_solve,
                                            ldl_solve_many, merged_upper, permuted_upper)
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.simulate import build_model, start_displacement
@@ -37,7 +37,8 @@ def _kernel_solve(matrix, perm, rhs):
     where[perm] = np.arange(n)
     indptr, indices, data = permuted_upper(n, where, *_upper(matrix))
     parent, counts = elimination_tree(indptr, indices)
-    l_ptr, l_idx, l_val, d_inv, ok = ldl_factor(indptr, indices, data, parent, counts)
+    l_ptr, l_idx, l_val, d_inv, ok = ldl_factor(indptr, indices, data, parent, counts,
+                                                *NO_LAST)
     assert ok
     return ldl_solve(l_ptr, l_idx, l_val, d_inv, perm, rhs)
 
@@ -60,7 +61,8 @@ def test_many_right_hand_sides_are_solved_as_each_alone():
     where = np.empty(250, np.intp)
     where[perm] = np.arange(250)
     indptr, indices, data = permuted_upper(250, where, *_upper(matrix))
-    factors = ldl_factor(indptr, indices, data, *elimination_tree(indptr, indices))[:4]
+    factors = ldl_factor(indptr, indices, data, *elimination_tree(indptr, indices),
+                         *NO_LAST)[:4]
     rhs = np.random.default_rng(9).normal(size=(250, 5))
     many = ldl_solve_many(*factors, perm, rhs)
     for j in range(5):
