@@ -84,6 +84,31 @@ def _crowded(rng, n):
     return rows, cols, rng.normal(size=3000) * 10.0 ** rng.integers(-8, 9, 3000)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_a_system_of_the_last_pattern_refactorises_to_the_bit(seed):
+    """Factors of a matrix of the last one's pattern, the rows its changed entries reach
+    redone and the rest taken from the last factors, equal to the bit those made afresh
+    (and differ from the last); rows nothing reaches are taken, not computed."""
+    rng = np.random.default_rng(seed)
+    matrix = _spd(300, seed)
+    perm = rng.permutation(300).astype(np.intp)
+    where = np.empty(300, np.intp)
+    where[perm] = np.arange(300)
+    indptr, indices, data = permuted_upper(300, where, *_upper(matrix))
+    tree = elimination_tree(indptr, indices)
+    last = ldl_factor(indptr, indices, data, *tree, *NO_LAST)
+    changed = data.copy()
+    changed[rng.choice(len(data), 4, replace=False)] *= 1.5
+    again = ldl_factor(indptr, indices, changed, *tree, data, last[2], last[3])
+    afresh = ldl_factor(indptr, indices, changed, *tree, *NO_LAST)
+    assert again[4] and afresh[4]
+    for a, b in zip(again[:4], afresh[:4]):
+        assert np.array_equal(a, b)
+    assert not np.array_equal(again[2], last[2])
+    marked = ldl_factor(indptr, indices, data, *tree, data, 2.0 * last[2], 3.0 * last[3])
+    assert np.array_equal(marked[2], 2.0 * last[2]) and np.array_equal(marked[3], 3.0 * last[3])
+
+
 @pytest.mark.parametrize("n, seed, entries", [(200, 3, _scattered), (120, 5, _crowded)])
 def test_a_fixed_matrix_plus_entries_is_assembled_as_all_of_them_at_once(n, seed, entries):
     """Entries merged onto a fixed permuted matrix give, to the bit, the matrix assembled
