@@ -29,8 +29,10 @@ _V = array(1, contiguous=True)
 _IDX = array(1, "intp", contiguous=True)
 #: an index known to be non-negative, unsigned: indexing with it skips numba's wrap-around
 _AT = np.uintp
-#: :func:`ldl_factor`'s last numbers and factors when there are none (a factorisation afresh)
-NO_LAST = (np.empty(0), np.empty(0), np.empty(0))
+#: an index array a kernel may replace by one of its own (the same numba type)
+_OWN = array(1, "intp", writable=True, contiguous=True)
+#: :func:`ldl_factor`'s last numbers, factors and order when there are none (afresh)
+NO_LAST = (np.empty(0), np.empty(0), np.empty(0), np.empty(0, np.intp), np.empty(0, np.intp))
 
 
 def permuted_upper(n: int, where: np.ndarray, rows: np.ndarray, cols: np.ndarray,
@@ -135,22 +137,29 @@ def elimination_tree(indptr, indices):
     return parent, counts
 
 
-@compiled(_IDX, _IDX, _V, _IDX, _IDX, _V, _V, _V)
-def ldl_factor(indptr, indices, data, parent, counts, last_data, last_l_val, last_d_inv):
+@compiled(_IDX, _IDX, _V, _IDX, _IDX, _V, _V, _V, _OWN, _OWN)
+def ldl_factor(indptr, indices, data, parent, counts, last_data, last_l_val, last_d_inv,
+               order_ptr, order):
     """``L`` (unit lower, strictly below the diagonal, compressed columns ``(l_ptr,
-    l_idx, l_val)``) and ``1 / D`` of ``A = L D L^T`` (the upper triangle given), and
-    whether every pivot was non-zero and finite (else the factors are not usable).
+    l_idx, l_val)``) and ``1 / D`` of ``A = L D L^T`` (the upper triangle given), whether
+    every pivot was non-zero and finite (else the factors are not usable), and the order
+    in which the columns of ``L`` update each row (``order[order_ptr[k]:order_ptr[k +
+    1]]``, last first: row ``k``'s reach on the elimination tree).
 
-    ``last_data``, ``last_l_val``, ``last_d_inv``: the numbers and usable factors of a
-    matrix of the same pattern (:data:`NO_LAST`: none). Row ``k`` of ``L`` and ``D[k]``
-    depend only on column ``k`` of ``A`` and on the rows of its descendants on the
-    elimination tree; where none of those columns changed (to the bit), they are taken from
-    the last factors (the numbers a factorisation afresh gives), and only the others are
-    computed."""
+    ``last_data``, ``last_l_val``, ``last_d_inv``, ``order_ptr``, ``order``: the numbers,
+    usable factors and order of a matrix of the same pattern (:data:`NO_LAST`: none). The
+    order is then not searched again. Row ``k`` of ``L`` and ``D[k]`` depend only on column
+    ``k`` of ``A`` and on the rows of its descendants on the elimination tree; where none of
+    those columns changed (to the bit), they are taken from the last factors (the numbers a
+    factorisation afresh gives), and only the others are computed."""
     n = len(indptr) - 1
     l_ptr = np.zeros(n + 1, np.intp)
     for i in range(n):
         l_ptr[i + 1] = l_ptr[i] + counts[i]
+    searched = len(order_ptr) == 0
+    if searched:
+        order_ptr = np.zeros(n + 1, np.intp)
+        order = np.empty(l_ptr[n], np.intp)
     l_idx = np.empty(l_ptr[n], np.intp)
     l_val = np.empty(l_ptr[n])
     d = np.zeros(n)
@@ -169,19 +178,17 @@ def ldl_factor(indptr, indices, data, parent, counts, last_data, last_l_val, las
                 redo[_AT(parent[k])] = True
     used = np.zeros(n, np.bool_)
     y_val = np.zeros(n)
-    y_idx = np.empty(n, np.intp)
     buffer = np.empty(n, np.intp)
     next_space = l_ptr[:n].copy()
     for k in range(n):
-        n_y = 0
-        for p in range(indptr[k], indptr[k + 1]):
-            b = indices[p]
-            if b == k:
-                d[k] = data[p]
-                continue
-            if redo[k]:
-                y_val[_AT(b)] = data[p]
-            if not used[_AT(b)]:
+        if searched:
+            # the reach of row k: the path up the tree from each entry of column k to
+            # where it meets a path already taken, pushed top first
+            n_y = order_ptr[k]
+            for p in range(indptr[k], indptr[k + 1]):
+                b = indices[p]
+                if b == k or used[_AT(b)]:
+                    continue
                 used[_AT(b)] = True
                 buffer[0] = b
                 n_e = 1
@@ -195,20 +202,28 @@ def ldl_factor(indptr, indices, data, parent, counts, last_data, last_l_val, las
                     nxt = parent[_AT(nxt)]
                 while n_e > 0:
                     n_e -= 1
-                    y_idx[n_y] = buffer[n_e]
+                    order[_AT(n_y)] = buffer[n_e]
                     n_y += 1
+            order_ptr[k + 1] = n_y
+            for t in range(_AT(order_ptr[k]), _AT(n_y)):
+                used[_AT(order[t])] = False
         if not redo[k]:   # row k as the last factors have it
-            for t in range(n_y):
-                col = _AT(y_idx[t])
+            for t in range(_AT(order_ptr[k]), _AT(order_ptr[k + 1])):
+                col = _AT(order[t])
                 end = _AT(next_space[col])
                 l_idx[end] = k
                 l_val[end] = last_l_val[end]
                 next_space[col] += 1
-                used[col] = False
             d_inv[k] = last_d_inv[k]
             continue
-        for t in range(n_y - 1, -1, -1):
-            col = _AT(y_idx[t])
+        for p in range(indptr[k], indptr[k + 1]):
+            b = indices[p]
+            if b == k:
+                d[k] = data[p]
+            else:
+                y_val[_AT(b)] = data[p]
+        for t in range(order_ptr[k + 1] - 1, order_ptr[k] - 1, -1):
+            col = _AT(order[_AT(t)])
             end = next_space[col]
             y_col = y_val[col]
             for p in range(_AT(l_ptr[col]), _AT(end)):
@@ -218,11 +233,10 @@ def ldl_factor(indptr, indices, data, parent, counts, last_data, last_l_val, las
             d[k] -= y_col * l_val[_AT(end)]
             next_space[col] += 1
             y_val[col] = 0.0
-            used[col] = False
         if d[k] == 0.0 or not np.isfinite(d[k]):
-            return l_ptr, l_idx, l_val, d_inv, False
+            return l_ptr, l_idx, l_val, d_inv, False, order_ptr, order
         d_inv[k] = 1.0 / d[k]
-    return l_ptr, l_idx, l_val, d_inv, True
+    return l_ptr, l_idx, l_val, d_inv, True, order_ptr, order
 
 
 @compiled(_IDX, _IDX, _V, _V, _IDX, _V)

@@ -193,9 +193,10 @@ class _Analysis:
     (its upper triangle permuted, :func:`~mvd_sim.mechanics.ldl_kernels.permuted_upper`),
     its ordering (:func:`_ordering` of the static pattern: the contacts' entries add a
     little fill to it, but it then holds for every system of the model), and the
-    elimination tree of the last sparsity pattern met, with the numbers and factors of the
-    last system of that pattern factorised (a system of it refactorises only the rows of
-    ``L`` its changed entries reach: :func:`~mvd_sim.mechanics.ldl_kernels.ldl_factor`)."""
+    elimination tree of the last sparsity pattern met, with the numbers, factors and order
+    of updates of the last system of that pattern factorised (a system of it refactorises
+    only the rows of ``L`` its changed entries reach, without searching the reaches again:
+    :func:`~mvd_sim.mechanics.ldl_kernels.ldl_factor`)."""
 
     def __init__(self, static: sp.spmatrix):
         upper = sp.triu(static, format="coo")
@@ -205,16 +206,17 @@ class _Analysis:
         self.where = np.empty(n, dtype=np.intp)
         self.where[self.perm] = np.arange(n)
         self.static = permuted_upper(n, self.where, rows, cols, upper.data)
-        # (indptr, indices, tree, last system's (data, l_val, d_inv) or NO_LAST) of the last
-        # pattern, replaced as one object, so that solves of one model in several threads
-        # never read one's pattern with another's tree or factors
+        # (indptr, indices, tree, the last system's numbers, factors and order of updates,
+        # or NO_LAST) of the last pattern, replaced as one object, so that solves of one
+        # model in several threads never read one's pattern with another's tree or factors
         self._last: tuple | None = None
 
     def tree_of(self, indptr: np.ndarray, indices: np.ndarray
                 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, ...]]:
         """The elimination tree and column counts of a permuted upper pattern, and the
-        numbers, ``l_val`` and ``d_inv`` of the last system of it factorised
-        (:data:`~mvd_sim.mechanics.ldl_kernels.NO_LAST` if the last pattern was another)."""
+        numbers, ``l_val``, ``d_inv`` and order of updates of the last system of it
+        factorised (:data:`~mvd_sim.mechanics.ldl_kernels.NO_LAST` if the last pattern
+        was another)."""
         last = self._last
         if last is not None and np.array_equal(indptr, last[0]) \
                 and np.array_equal(indices, last[1]):
@@ -225,10 +227,11 @@ class _Analysis:
         return tree, NO_LAST
 
     def keep(self, indptr: np.ndarray, indices: np.ndarray,
-             tree: tuple[np.ndarray, np.ndarray], data: np.ndarray, l_val: np.ndarray,
-             d_inv: np.ndarray) -> None:
-        """Keep a system's usable factors for the next system of its pattern."""
-        self._last = (indptr, indices, tree, (data, l_val, d_inv))
+             tree: tuple[np.ndarray, np.ndarray], last: tuple[np.ndarray, ...]) -> None:
+        """Keep a system's numbers, usable factors and order of updates (``last``, as
+        :func:`~mvd_sim.mechanics.ldl_kernels.ldl_factor` takes them) for the next
+        system of its pattern."""
+        self._last = (indptr, indices, tree, last)
 
 
 # per model (a value), what its systems share; every solve of a model (pulse phases,
@@ -297,10 +300,11 @@ class _Factor:
         a = self.analysis
         indptr, indices, data = merged_upper(a.where, *a.static, rows, cols, values)
         tree, last = a.tree_of(indptr, indices)
-        l_ptr, l_idx, l_val, d_inv, ok = ldl_factor(indptr, indices, data, *tree, *last)
+        l_ptr, l_idx, l_val, d_inv, ok, *order = ldl_factor(indptr, indices, data, *tree,
+                                                            *last)
         FACTOR_COUNTS.factorisations += 1
         if ok:
-            a.keep(indptr, indices, tree, data, l_val, d_inv)
+            a.keep(indptr, indices, tree, (data, l_val, d_inv, *order))
             if low_rank is None:
                 x = ldl_solve(l_ptr, l_idx, l_val, d_inv, a.perm, np.ascontiguousarray(rhs))
             else:

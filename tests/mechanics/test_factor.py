@@ -38,7 +38,7 @@ def _kernel_solve(matrix, perm, rhs):
     indptr, indices, data = permuted_upper(n, where, *_upper(matrix))
     parent, counts = elimination_tree(indptr, indices)
     l_ptr, l_idx, l_val, d_inv, ok = ldl_factor(indptr, indices, data, parent, counts,
-                                                *NO_LAST)
+                                                *NO_LAST)[:5]
     assert ok
     return ldl_solve(l_ptr, l_idx, l_val, d_inv, perm, rhs)
 
@@ -86,9 +86,10 @@ def _crowded(rng, n):
 
 @pytest.mark.parametrize("seed", range(3))
 def test_a_system_of_the_last_pattern_refactorises_to_the_bit(seed):
-    """Factors of a matrix of the last one's pattern, the rows its changed entries reach
-    redone and the rest taken from the last factors, equal to the bit those made afresh
-    (and differ from the last); rows nothing reaches are taken, not computed."""
+    """Factors of a matrix of the last one's pattern, in the last one's order of updates,
+    the rows its changed entries reach redone and the rest taken from the last factors,
+    equal to the bit those made afresh (and differ from the last); rows nothing reaches are
+    taken, not computed."""
     rng = np.random.default_rng(seed)
     matrix = _spd(300, seed)
     perm = rng.permutation(300).astype(np.intp)
@@ -96,17 +97,18 @@ def test_a_system_of_the_last_pattern_refactorises_to_the_bit(seed):
     where[perm] = np.arange(300)
     indptr, indices, data = permuted_upper(300, where, *_upper(matrix))
     tree = elimination_tree(indptr, indices)
-    last = ldl_factor(indptr, indices, data, *tree, *NO_LAST)
+    _, _, l_val, d_inv, ok, *order = ldl_factor(indptr, indices, data, *tree, *NO_LAST)
+    assert ok and order[0][-1] == len(l_val)   # every entry of L in the order, once
     changed = data.copy()
     changed[rng.choice(len(data), 4, replace=False)] *= 1.5
-    again = ldl_factor(indptr, indices, changed, *tree, data, last[2], last[3])
+    again = ldl_factor(indptr, indices, changed, *tree, data, l_val, d_inv, *order)
     afresh = ldl_factor(indptr, indices, changed, *tree, *NO_LAST)
     assert again[4] and afresh[4]
-    for a, b in zip(again[:4], afresh[:4]):
+    for a, b in zip(again[:4] + again[5:], afresh[:4] + afresh[5:]):
         assert np.array_equal(a, b)
-    assert not np.array_equal(again[2], last[2])
-    marked = ldl_factor(indptr, indices, data, *tree, data, 2.0 * last[2], 3.0 * last[3])
-    assert np.array_equal(marked[2], 2.0 * last[2]) and np.array_equal(marked[3], 3.0 * last[3])
+    assert not np.array_equal(again[2], l_val)
+    marked = ldl_factor(indptr, indices, data, *tree, data, 2.0 * l_val, 3.0 * d_inv, *order)
+    assert np.array_equal(marked[2], 2.0 * l_val) and np.array_equal(marked[3], 3.0 * d_inv)
 
 
 @pytest.mark.parametrize("n, seed, entries", [(200, 3, _scattered), (120, 5, _crowded)])
