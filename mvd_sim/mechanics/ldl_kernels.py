@@ -6,8 +6,11 @@ new sparsity pattern afresh (approximate minimum degree), which cost a plan more
 numbers did, as the contacts between rods change the pattern at about every other Newton
 step. Here the ordering is made once per model (:class:`mvd_sim.mechanics.solver._Factor`)
 and a new pattern costs only its elimination tree and column counts, one pass over the
-matrix. Matrices are the upper triangle of ``P A P^T`` in compressed columns (row indices
-sorted, no duplicates); ``perm[i]`` is the original index of permuted index ``i``.
+matrix. A system of the last one's pattern (about every other) is given the last one's
+numbers, factors and order of updates: only the rows of ``L`` its changed entries reach
+are computed, the others taken (:func:`ldl_factor`). Matrices are the upper triangle of
+``P A P^T`` in compressed columns (row indices sorted, no duplicates); ``perm[i]`` is the
+original index of permuted index ``i``.
 
 An index read from an array is cast to unsigned (:data:`_AT`) where it indexes another:
 numba wraps a signed index that could be negative round the array's end, a test and a
