@@ -2,7 +2,8 @@
 
 :func:`import_case` reads the segmentation, fits the brainstem
 (:mod:`~mvd_sim.segmentation.fit`), follows every nerve and vessel to a fraction of a voxel
-(:mod:`~mvd_sim.segmentation.centerline`, :mod:`~mvd_sim.segmentation.sections`), finds
+(:mod:`~mvd_sim.segmentation.centerline`, :mod:`~mvd_sim.segmentation.sections`; two
+tubes where their labels meet fitted together, :mod:`~mvd_sim.segmentation.overlap`), finds
 the RExP where CN VII meets the fitted brainstem and the RDP where it leaves it
 (:mod:`~mvd_sim.segmentation.detachment`), estimates each root's rest course
 (:mod:`~mvd_sim.segmentation.rest`, for severity), and writes everything in the case's
