@@ -2,7 +2,8 @@
 
 :func:`import_case` reads the segmentation, fits the brainstem
 (:mod:`~mvd_sim.segmentation.fit`), follows every nerve and vessel to a fraction of a voxel
-(:mod:`~mvd_sim.segmentation.centerline`, :mod:`~mvd_sim.segmentation.sections`), finds
+(:mod:`~mvd_sim.segmentation.centerline`, :mod:`~mvd_sim.segmentation.sections`; two
+tubes where their labels meet fitted together, :mod:`~mvd_sim.segmentation.overlap`), finds
 the RExP where CN VII meets the fitted brainstem and the RDP where it leaves it
 (:mod:`~mvd_sim.segmentation.detachment`), estimates each root's rest course
 (:mod:`~mvd_sim.segmentation.rest`, for severity), and writes everything in the case's
@@ -54,6 +55,7 @@ from mvd_sim.segmentation.detachment import detached_at
 from mvd_sim.segmentation.rest import pressed_at, rest_course, wrapped_at
 from mvd_sim.segmentation.labelmap import LabelMap, Structure, load_label_map
 from mvd_sim.segmentation.lesion_fit import LesionFit, fit_lesion
+from mvd_sim.segmentation.overlap import refined
 from mvd_sim.segmentation.volume import LabelVolume, load_label_volume, voxelise_meshes
 
 __all__ = ["ImportResult", "import_case", "import_volume", "write_import",
@@ -289,6 +291,22 @@ def _lesions(volume: LabelVolume, label_map: LabelMap, fit: BrainstemFit, rexp: 
     return out, bodies, notes
 
 
+def _followed(volume: LabelVolume, label_map: LabelMap) -> dict[str, Centerline]:
+    """Every nerve's and vessel's centerline (world mm, by structure id): each label
+    followed and fitted section by section
+    (:func:`~mvd_sim.segmentation.centerline.centerline_of`), then each vessel fitted
+    together with every nerve and vessel before it where their surfaces meet
+    (:func:`~mvd_sim.segmentation.overlap.refined`)."""
+    tubes = [label_map.root("CN7"), label_map.root("CN8"), *label_map.vessels]
+    lines = {}
+    for structure in tubes:
+        what = f"{volume.source}: label {structure.key} ({structure.id})"
+        lines[structure.id] = centerline_of(*_mask(volume, structure), what,
+                                            volume.others(int(structure.key)))
+    pairs = [(a.id, b.id) for k, b in enumerate(tubes) for a in tubes[:k] if b.is_vessel]
+    return refined(lines, {s.id: int(s.key) for s in tubes}, volume, pairs)
+
+
 def import_volume(volume: LabelVolume, label_map: LabelMap,
                   side: str | None = None) -> ImportResult:
     """Import a label volume already read (see :func:`import_case`).
@@ -305,15 +323,11 @@ def import_volume(volume: LabelVolume, label_map: LabelMap,
                         f"{volume.source}: label {brainstem_label.key} (brainstem)")
     placed = Brainstem(fit.shape, np.zeros(3))   # midline frame
 
-    def followed(structure: Structure) -> Centerline:
-        what = f"{volume.source}: label {structure.key} ({structure.id})"
-        line = centerline_of(*_mask(volume, structure), what,
-                             volume.others(int(structure.key)))
-        return Centerline(fit.to_midline(line.points), line.radii, line.surface_rms_mm)
-
+    lines = _followed(volume, label_map)
     nerves = {}
     for kind in ("CN7", "CN8"):
-        line = followed(label_map.root(kind))
+        line = lines[label_map.root(kind).id]
+        line = Centerline(fit.to_midline(line.points), line.radii, line.surface_rms_mm)
         ends = placed.signed_distance(line.points[[0, -1]])
         nerves[kind] = _rooted(placed, line if ends[0] <= ends[1] else line.reversed())
     facial = nerves["CN7"]
@@ -342,7 +356,8 @@ def import_volume(volume: LabelVolume, label_map: LabelMap,
     rms = {kind: nerves[kind].surface_rms_mm for kind in ("CN7", "CN8")}
     for structure in label_map.vessels:
         what = f"{volume.source}: label {structure.key} ({structure.id})"
-        line = followed(structure)
+        line = lines[structure.id]
+        line = Centerline(fit.to_midline(line.points), line.radii, line.surface_rms_mm)
         rms[structure.id] = line.surface_rms_mm
         points, radii = in_scene(line, what)
         vessels.append({"id": structure.id, "type": structure.kind, "points_mm": points,
