@@ -38,7 +38,8 @@ RUNS = {
     "nii 0.5 s0": ("nii.gz", 0.5, 0), "nii 0.5 s1": ("nii.gz", 0.5, 1),
     "nii 0.5 s2": ("nii.gz", 0.5, 2), "nii 0.4 s0": ("nii.gz", 0.4, 0),
     "nii 0.4 s1": ("nii.gz", 0.4, 1), "nii 0.4 s2": ("nii.gz", 0.4, 2),
-    "nii 0.6 s0": ("nii.gz", 0.6, 0), "nrrd 0.5 s0": ("nrrd", 0.5, 0),
+    "nii 0.6 s0": ("nii.gz", 0.6, 0), "nii 0.6 s1": ("nii.gz", 0.6, 1),
+    "nii 0.6 s2": ("nii.gz", 0.6, 2), "nrrd 0.5 s0": ("nrrd", 0.5, 0),
     "stl 0.4": ("stl", 0.4, 0),
 }
 MATCH_FRACTION = 0.95

@@ -421,13 +421,14 @@ def _clearing_sides(requests: list[ContactRequest], brainstem: Brainstem, radius
 
 
 def _segments_of(tubes: tuple[Tube, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """The segments and bounding balls of all of ``tubes``, stacked
-    (:class:`~mvd_sim.core.geometry.closest.SegmentSet`; none for no tube)."""
+    """The segments and bounding balls of all of ``tubes`` (none for no tube): one tube's
+    own (a sampled case asks about one other nerve), several stacked
+    (:meth:`~mvd_sim.core.geometry.closest.SegmentSet.stack`)."""
     if not tubes:
         return _NO_SEGMENTS
-    sets = [tube.segments for tube in tubes]
-    return (np.concatenate([s.segments for s in sets]),
-            np.concatenate([s.balls for s in sets]))
+    stacked = (tubes[0].segments if len(tubes) == 1
+               else SegmentSet.stack([tube.segments for tube in tubes]))
+    return stacked.segments, stacked.balls
 
 
 _NO_SEGMENTS = (np.empty((0, 8)), np.empty((0, 4)))

@@ -42,7 +42,7 @@ from scipy.sparse.linalg import spsolve
 
 from mvd_sim.core.recent import Recent
 from mvd_sim.mechanics.contacts import BRAINSTEM, ContactSet, detect
-from mvd_sim.mechanics.ldl_kernels import (elimination_tree, ldl_factor, ldl_solve,
+from mvd_sim.mechanics.ldl_kernels import (NO_LAST, elimination_tree, ldl_factor, ldl_solve,
                                           ldl_solve_many, merged_upper, permuted_upper)
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.rim import rim_entry, rim_rows
@@ -193,7 +193,10 @@ class _Analysis:
     (its upper triangle permuted, :func:`~mvd_sim.mechanics.ldl_kernels.permuted_upper`),
     its ordering (:func:`_ordering` of the static pattern: the contacts' entries add a
     little fill to it, but it then holds for every system of the model), and the
-    elimination tree of the last sparsity pattern met."""
+    elimination tree of the last sparsity pattern met, with the numbers, factors and order
+    of updates of the last system of that pattern factorised (a system of it refactorises
+    only the rows of ``L`` its changed entries reach, without searching the reaches again:
+    :func:`~mvd_sim.mechanics.ldl_kernels.ldl_factor`)."""
 
     def __init__(self, static: sp.spmatrix):
         upper = sp.triu(static, format="coo")
@@ -203,21 +206,32 @@ class _Analysis:
         self.where = np.empty(n, dtype=np.intp)
         self.where[self.perm] = np.arange(n)
         self.static = permuted_upper(n, self.where, rows, cols, upper.data)
-        # (indptr, indices, tree) of the last pattern, replaced as one object, so that
-        # solves of one model in several threads never read one's pattern with another's tree
+        # (indptr, indices, tree, the last system's numbers, factors and order of updates,
+        # or NO_LAST) of the last pattern, replaced as one object, so that solves of one
+        # model in several threads never read one's pattern with another's tree or factors
         self._last: tuple | None = None
 
     def tree_of(self, indptr: np.ndarray, indices: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray]:
-        """The elimination tree and column counts of a permuted upper pattern."""
+                ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, ...]]:
+        """The elimination tree and column counts of a permuted upper pattern, and the
+        numbers, ``l_val``, ``d_inv`` and order of updates of the last system of it
+        factorised (:data:`~mvd_sim.mechanics.ldl_kernels.NO_LAST` if the last pattern
+        was another)."""
         last = self._last
         if last is not None and np.array_equal(indptr, last[0]) \
                 and np.array_equal(indices, last[1]):
-            return last[2]
+            return last[2], last[3]
         tree = elimination_tree(indptr, indices)
-        self._last = (indptr, indices, tree)
+        self._last = (indptr, indices, tree, NO_LAST)
         FACTOR_COUNTS.trees += 1
-        return tree
+        return tree, NO_LAST
+
+    def keep(self, indptr: np.ndarray, indices: np.ndarray,
+             tree: tuple[np.ndarray, np.ndarray], last: tuple[np.ndarray, ...]) -> None:
+        """Keep a system's numbers, usable factors and order of updates (``last``, as
+        :func:`~mvd_sim.mechanics.ldl_kernels.ldl_factor` takes them) for the next
+        system of its pattern."""
+        self._last = (indptr, indices, tree, last)
 
 
 # per model (a value), what its systems share; every solve of a model (pulse phases,
@@ -285,10 +299,12 @@ class _Factor:
         values = np.concatenate([p[2] for p in parts]).astype(float, copy=False)
         a = self.analysis
         indptr, indices, data = merged_upper(a.where, *a.static, rows, cols, values)
-        parent, counts = a.tree_of(indptr, indices)
-        l_ptr, l_idx, l_val, d_inv, ok = ldl_factor(indptr, indices, data, parent, counts)
+        tree, last = a.tree_of(indptr, indices)
+        l_ptr, l_idx, l_val, d_inv, ok, *order = ldl_factor(indptr, indices, data, *tree,
+                                                            *last)
         FACTOR_COUNTS.factorisations += 1
         if ok:
+            a.keep(indptr, indices, tree, (data, l_val, d_inv, *order))
             if low_rank is None:
                 x = ldl_solve(l_ptr, l_idx, l_val, d_inv, a.perm, np.ascontiguousarray(rhs))
             else:

@@ -182,17 +182,6 @@ def _leaving(attached: np.ndarray, end: np.ndarray, end_tangent: np.ndarray) -> 
     return np.concatenate([attached, leaving[1:]])
 
 
-def _bending(line: np.ndarray) -> float:
-    """Bending energy per unit stiffness (1/mm) of a polyline (n, 3) mm: the discrete
-    integral of curvature squared, each node's turning angle squared over half its two
-    edges."""
-    edges = np.diff(line, axis=0)
-    lengths = np.linalg.norm(edges, axis=1)
-    unit = edges / lengths[:, None]
-    turn = np.arccos(np.clip(np.einsum("ij,ij->i", unit[:-1], unit[1:]), -1.0, 1.0))
-    return float(np.sum(turn ** 2 / (0.5 * (lengths[:-1] + lengths[1:]))))
-
-
 def _attached_bridge(points: np.ndarray, s: np.ndarray, tangent: np.ndarray, lo: int,
                      hi: int, radii: np.ndarray, brainstem: Brainstem,
                      attached_mm: float) -> np.ndarray:
@@ -205,10 +194,10 @@ def _attached_bridge(points: np.ndarray, s: np.ndarray, tangent: np.ndarray, lo:
     tangent. Where the stretch begins further along the root, the geodesic sets off along
     the nerve's tangent there, so the rest course continues the undeviated nerve smoothly;
     where it begins at the root's start, the heading is the one whose course is least bent
-    (:func:`_bending`): the import does not see a root turn within its first millimetres
-    (a deviation turns it there), and a relaxed root, held along the brainstem up to its
-    RDP, takes the least bent of those courses. Points matched by arc fraction; (hi - lo +
-    1, 3), mm."""
+    (:func:`~mvd_sim.core.geometry.curve.bending_energy`): the import does not see a root
+    turn within its first millimetres (a deviation turns it there), and a relaxed root,
+    held along the brainstem up to its RDP, takes the least bent of those courses. Points
+    matched by arc fraction; (hi - lo + 1, 3), mm."""
     start, end, end_tangent = points[lo], points[hi], tangent[hi]
     on = slice(lo, int(np.searchsorted(s, attached_mm)) + 1)
     radius, length = float(np.median(radii[on])), attached_mm - float(s[lo])
@@ -225,7 +214,7 @@ def _attached_bridge(points: np.ndarray, s: np.ndarray, tangent: np.ndarray, lo:
         aside = cross(normal, ahead)
 
         def energy(angle: float) -> float:
-            return _bending(course(np.cos(angle) * ahead + np.sin(angle) * aside))
+            return curve.bending_energy(course(np.cos(angle) * ahead + np.sin(angle) * aside))
 
         scan = np.radians(_HEADINGS_DEG)
         best = scan[int(np.argmin([energy(a) for a in scan]))]

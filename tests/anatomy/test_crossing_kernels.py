@@ -100,3 +100,27 @@ def test_with_no_nerve_to_clear_only_the_brainstem_is_asked():
         else:
             assert got is None
     assert cleared >= 3
+
+
+def test_several_tubes_to_clear_are_asked_together():
+    """Two tubes to keep clear of (the other nerve and the scene's AICA, their segments
+    stacked into one set): the first side numpy's check clears against each in turn, which
+    the AICA turns off the nerve's alone for some requests."""
+    scene = bundled_scene("atlas_default_right")
+    vessel = scene.vessels["aica"]
+    found = {"cleared": 0, "none": 0, "turned by the vessel": 0}
+    for req, radius, (nerve,) in list(_requests(scene))[::3]:
+        sides, allowed = placement._turned_sides(req)
+        clears = placement._clearing(scene.brainstem, req, sides[allowed], radius,
+                                     (nerve, vessel))
+        (got,) = placement._clearing_sides([req], scene.brainstem, radius, (nerve, vessel))
+        (alone,) = placement._clearing_sides([req], scene.brainstem, radius, (nerve,))
+        if np.any(clears):
+            assert_array_equal(got, sides[allowed][np.argmax(clears)])
+            found["cleared"] += 1
+        else:
+            assert got is None
+            found["none"] += 1
+        found["turned by the vessel"] += (got is None) != (alone is None) or (
+            got is not None and not np.array_equal(got, alone))
+    assert min(found.values()) >= 3, found

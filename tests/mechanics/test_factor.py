@@ -11,7 +11,7 @@ from mvd_sim.core.materials import DEFAULT_MATERIALS
 from mvd_sim.core.recent import Recent
 from mvd_sim.mechanics import solver
 from mvd_sim.mechanics import sweep as pulse_sweep
-from mvd_sim.mechanics.ldl_kernels import (elimination_tree, ldl_factor, ldl_solve,
+from mvd_sim.mechanics.ldl_kernels import (NO_LAST, elimination_tree, ldl_factor, ldl_solve,
                                            ldl_solve_many, merged_upper, permuted_upper)
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.simulate import build_model, start_displacement
@@ -37,7 +37,8 @@ def _kernel_solve(matrix, perm, rhs):
     where[perm] = np.arange(n)
     indptr, indices, data = permuted_upper(n, where, *_upper(matrix))
     parent, counts = elimination_tree(indptr, indices)
-    l_ptr, l_idx, l_val, d_inv, ok = ldl_factor(indptr, indices, data, parent, counts)
+    l_ptr, l_idx, l_val, d_inv, ok = ldl_factor(indptr, indices, data, parent, counts,
+                                                *NO_LAST)[:5]
     assert ok
     return ldl_solve(l_ptr, l_idx, l_val, d_inv, perm, rhs)
 
@@ -60,7 +61,8 @@ def test_many_right_hand_sides_are_solved_as_each_alone():
     where = np.empty(250, np.intp)
     where[perm] = np.arange(250)
     indptr, indices, data = permuted_upper(250, where, *_upper(matrix))
-    factors = ldl_factor(indptr, indices, data, *elimination_tree(indptr, indices))[:4]
+    factors = ldl_factor(indptr, indices, data, *elimination_tree(indptr, indices),
+                         *NO_LAST)[:4]
     rhs = np.random.default_rng(9).normal(size=(250, 5))
     many = ldl_solve_many(*factors, perm, rhs)
     for j in range(5):
@@ -80,6 +82,33 @@ def _crowded(rng, n):
     cols = rng.choice(np.array([3, 7, 50], dtype=np.intp), 3000)
     rows = rng.integers(0, 12, 3000).astype(np.intp)
     return rows, cols, rng.normal(size=3000) * 10.0 ** rng.integers(-8, 9, 3000)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_system_of_the_last_pattern_refactorises_to_the_bit(seed):
+    """Factors of a matrix of the last one's pattern, in the last one's order of updates,
+    the rows its changed entries reach redone and the rest taken from the last factors,
+    equal to the bit those made afresh (and differ from the last); rows nothing reaches are
+    taken, not computed."""
+    rng = np.random.default_rng(seed)
+    matrix = _spd(300, seed)
+    perm = rng.permutation(300).astype(np.intp)
+    where = np.empty(300, np.intp)
+    where[perm] = np.arange(300)
+    indptr, indices, data = permuted_upper(300, where, *_upper(matrix))
+    tree = elimination_tree(indptr, indices)
+    _, _, l_val, d_inv, ok, *order = ldl_factor(indptr, indices, data, *tree, *NO_LAST)
+    assert ok and order[0][-1] == len(l_val)   # every entry of L in the order, once
+    changed = data.copy()
+    changed[rng.choice(len(data), 4, replace=False)] *= 1.5
+    again = ldl_factor(indptr, indices, changed, *tree, data, l_val, d_inv, *order)
+    afresh = ldl_factor(indptr, indices, changed, *tree, *NO_LAST)
+    assert again[4] and afresh[4]
+    for a, b in zip(again[:4] + again[5:], afresh[:4] + afresh[5:]):
+        assert np.array_equal(a, b)
+    assert not np.array_equal(again[2], l_val)
+    marked = ldl_factor(indptr, indices, data, *tree, data, 2.0 * l_val, 3.0 * d_inv, *order)
+    assert np.array_equal(marked[2], 2.0 * l_val) and np.array_equal(marked[3], 3.0 * d_inv)
 
 
 @pytest.mark.parametrize("n, seed, entries", [(200, 3, _scattered), (120, 5, _crowded)])

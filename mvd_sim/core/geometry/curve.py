@@ -15,8 +15,8 @@ from mvd_sim.core._typing import Points
 
 __all__ = ["arc_length", "arc_length_kernel", "segment_lengths", "segment_tangent", "point_at", "point_at_kernel",
            "natural_spline", "resample", "tangents", "parallel_transport_frames",
-           "complete_frames", "curvature", "bend_radius", "bend_radius_kernel",
-           "bend_radius_from", "smooth_bump", "bump"]
+           "complete_frames", "curvature", "bending_energy", "bend_radius",
+           "bend_radius_kernel", "bend_radius_from", "smooth_bump", "bump"]
 
 # argument types of the kernels: points (n, 3) and values (n,), read-only
 _P, _V = array(2), array(1)
@@ -425,6 +425,17 @@ def curvature(points: Points) -> np.ndarray:
     else:
         kappa[:] = 0.0
     return kappa
+
+
+def bending_energy(points: Points) -> float:
+    """Bending energy per unit stiffness (1/mm) of a polyline (n, 3) mm: the discrete
+    integral of curvature squared, each interior node's :func:`curvature` squared times
+    half its two edges (the ends bear none)."""
+    points = np.asarray(points, dtype=float)
+    if len(points) < 3:
+        return 0.0
+    lengths = np.linalg.norm(np.diff(points, axis=0), axis=1)
+    return float(np.sum(curvature(points)[1:-1] ** 2 * (0.5 * (lengths[:-1] + lengths[1:]))))
 
 
 def smooth_bump(s: np.ndarray, centre: float, half_width: float) -> np.ndarray:

@@ -96,6 +96,25 @@ def test_helix_curvature_converges_at_second_order(a, b):
     assert_allclose(observed_order(errors), 2.0, rtol=0, atol=0.1)
 
 
+
+@pytest.mark.parametrize("radius", [0.5, 7.0, 40.0])
+@pytest.mark.parametrize("angle, n", [(np.pi / 4, 3), (2.5, 8), (2 * np.pi, 400)])
+def test_bending_energy_of_evenly_sampled_circle_is_its_interior_chords_over_r_squared(
+        radius, angle, n):
+    """Each of the ``n - 2`` interior nodes bears ``1 / R^2`` times its chord
+    ``2 R sin(step / 2)``; the sum tends to the arc's ``angle / R``."""
+    step = angle / (n - 1)
+    expected = (n - 2) * 2.0 * radius * np.sin(step / 2) / radius ** 2
+    assert_allclose(curve.bending_energy(circle_arc(radius, angle, n)), expected, rtol=1e-9)
+    if n > 100:
+        assert_allclose(curve.bending_energy(circle_arc(radius, angle, n)), angle / radius,
+                        rtol=2.0 / n)
+
+
+def test_bending_energy_of_a_straight_line_or_two_points_is_zero():
+    assert curve.bending_energy(np.linspace([0.0, 0, 0], [3.0, -1, 2], 20)) < 1e-12
+    assert curve.bending_energy(np.array([[0.0, 0, 0], [1, 0, 0]])) == 0.0
+
 # -- tangents and frames ---------------------------------------------------------------------
 
 def random_smooth_curve(seed: int, n: int = 300) -> np.ndarray:
