@@ -55,6 +55,8 @@ _END_BASE_MM = 2.0        # ... along the tangent over this much arc before it
 _MARCH_SLAB_MM = 1.0      # the ends are marched on through the label's voxels this far ahead
 _MARCH_STEPS = 12         # ... for at most this many steps (about 6 mm)
 _MARCH_MIN_VOXELS = 4
+_MARCH_FULL = 0.75        # ... a slab with fewer than this share of the slab behind's voxels
+#                           and its centroid short of its middle is cut by the end face
 _OFFSETS = np.array([(i, j, k) for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)
                      if (i, j, k) > (0, 0, 0)])
 
@@ -260,7 +262,14 @@ def _extended(points: np.ndarray, voxels: np.ndarray, radius_mm: float,
     :data:`_END_TRIM_MM` is dropped and the line marched on through the label: each step
     goes to the centroid of the label's voxels in the next :data:`_MARCH_SLAB_MM` of the
     way ahead (within 1.5 radii of the axis), turning with the tube; where the slab holds
-    too few voxels, the line ends at the last voxels' reach plus half a voxel."""
+    too few voxels or is cut by the end face, the line ends at the last voxels' reach plus
+    half a voxel. A slab is the end face's when its centroid lies under 0.4 of it, or when
+    it holds fewer than :data:`_MARCH_FULL` of the voxels of the slab behind *and* its
+    centroid lies short of its middle by more than the standard error of a full slab's
+    (``slab / sqrt(12 n)``, its voxels spread evenly along it): a face cutting the slab
+    obliquely (a heading tilted toward a flat end's corner) leaves its centroid near 0.4
+    and pulls the line toward the face's far corner; a tube thinning toward its end (CN
+    VII at the porus) loses voxels along the whole slab and keeps its centroid mid-slab."""
     trim = int(_END_TRIM_MM / _DENSE_MM)
     base = int(_END_BASE_MM / _DENSE_MM)
     width = 1.5 * max(radius_mm, voxel_mm)
@@ -279,12 +288,17 @@ def _extended(points: np.ndarray, voxels: np.ndarray, radius_mm: float,
             along = d @ tangent
             lateral = np.linalg.norm(d - along[:, None] * tangent, axis=1)
             ahead = (along > 0) & (along <= _MARCH_SLAB_MM) & (lateral < width)
-            if np.count_nonzero(ahead) < _MARCH_MIN_VOXELS:
+            count = np.count_nonzero(ahead)
+            if count < _MARCH_MIN_VOXELS:
                 break
             centre = own[ahead].mean(axis=0)
             step = centre - end
-            if step @ tangent < 0.4 * _MARCH_SLAB_MM:   # the end face's partial slab
-                break
+            behind = np.count_nonzero((along <= 0) & (along > -_MARCH_SLAB_MM)
+                                      & (lateral < width))
+            short = _MARCH_SLAB_MM * (0.5 - 1.0 / np.sqrt(12 * count))
+            if step @ tangent < 0.4 * _MARCH_SLAB_MM or \
+                    (count < _MARCH_FULL * behind and step @ tangent < short):
+                break   # the end face's partial slab
             tangent = tangent + step / np.linalg.norm(step)
             tangent /= np.linalg.norm(tangent)
             added.append(centre)
