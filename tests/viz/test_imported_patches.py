@@ -21,13 +21,14 @@ SIZE = "900x700"
 
 @pytest.fixture(scope="module")
 def coarse_case(tmp_path_factory) -> Path:
-    """The shipped example volume imported and recorded as from a 0.8 mm study (contact and
-    indentation thresholds 0.32 mm): its PICA indents CN VII about 0.26 mm, moderate by the
-    defaults and mild by the case's thresholds."""
+    """The shipped example volume imported and recorded as from a 1.0 mm study (contact and
+    indentation thresholds 0.40 mm): its PICA indents CN VII about 0.33 mm (0.30 in the
+    atlas case it was made from), moderate by the defaults and mild by the case's
+    thresholds."""
     result = mvd_sim.import_case(EXAMPLE / "pica_rdp_moderate_left.nii.gz",
                                  EXAMPLE / "pica_rdp_moderate_left.labels.yaml")
     anatomy = result.spec.anatomy
-    segmented = anatomy.segmented.model_copy(update={"voxel_mm": 0.8})
+    segmented = anatomy.segmented.model_copy(update={"voxel_mm": 1.0})
     spec = result.spec.model_copy(update={"anatomy": anatomy.model_copy(
         update={"segmented": segmented})})
     path = tmp_path_factory.mktemp("imported") / "case.yaml"
