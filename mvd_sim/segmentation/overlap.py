@@ -240,8 +240,9 @@ def _fit_site(a: Centerline, b: Centerline, key_a: int, key_b: int, volume: Labe
     pa = la.points[np.argmin(np.abs(la.s - site[0]))]
     pb = lb.points[np.argmin(np.abs(lb.s - site[1]))]
     normal = (pb - pa) / max(np.linalg.norm(pb - pa), 1e-9)
-    along = lambda v: (v @ normal) * normal  # noqa: E731
-    return along(x[0:2] @ la.frame), float(x[2]), along(x[3:5] @ lb.frame), float(x[5])
+    shift_a, shift_b = x[0:2] @ la.frame, x[3:5] @ lb.frame
+    return ((shift_a @ normal) * normal, float(x[2]), (shift_b @ normal) * normal,
+            float(x[5]))
 
 
 def _moved(line: Centerline, s0: float, delta: np.ndarray, dr: float) -> Centerline:
