@@ -183,8 +183,10 @@ def _fit_site(a: Centerline, b: Centerline, key_a: int, key_b: int, volume: Labe
     voxels about one site; None where too few voxels or the fit fails."""
     voxel_mm = float(volume.spacing_mm.max())
     la, lb = _Local(a, site[0]), _Local(b, site[1])
-    centre = 0.5 * (la.points[np.argmin(np.abs(la.s - site[0]))]
-                    + lb.points[np.argmin(np.abs(lb.s - site[1]))])
+    # the two axes' points at the site
+    pa = la.points[np.argmin(np.abs(la.s - site[0]))]
+    pb = lb.points[np.argmin(np.abs(lb.s - site[1]))]
+    centre = 0.5 * (pa + pb)
     half = WINDOW_MM + max(float(la.radii.max()), float(lb.radii.max())) \
         + (_MARGIN_VOXELS + 1.0) * voxel_mm
     labels, voxels = _box(volume, centre, half)
@@ -237,8 +239,6 @@ def _fit_site(a: Centerline, b: Centerline, key_a: int, key_b: int, volume: Labe
         return None
     x = np.zeros(6)
     x[free] = fit.x
-    pa = la.points[np.argmin(np.abs(la.s - site[0]))]
-    pb = lb.points[np.argmin(np.abs(lb.s - site[1]))]
     normal = (pb - pa) / max(np.linalg.norm(pb - pa), 1e-9)
     shift_a, shift_b = x[0:2] @ la.frame, x[3:5] @ lb.frame
     return ((shift_a @ normal) * normal, float(x[2]), (shift_b @ normal) * normal,

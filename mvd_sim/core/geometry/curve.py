@@ -13,8 +13,8 @@ import numpy as np
 from mvd_sim.core.compiled import FLOAT, INT, array, compiled
 from mvd_sim.core._typing import Points
 
-__all__ = ["arc_length", "arc_length_kernel", "segment_lengths", "segment_tangent", "point_at", "point_at_kernel",
-           "natural_spline", "resample", "tangents", "parallel_transport_frames",
+__all__ = ["arc_length", "arc_length_kernel", "segment_lengths", "segment_tangent",
+           "point_at", "point_at_kernel", "natural_spline", "resample", "tangents", "parallel_transport_frames",
            "complete_frames", "curvature", "bending_energy", "bend_radius",
            "bend_radius_kernel", "bend_radius_from", "smooth_bump", "bump"]
 
@@ -434,7 +434,7 @@ def bending_energy(points: Points) -> float:
     points = np.asarray(points, dtype=float)
     if len(points) < 3:
         return 0.0
-    lengths = np.linalg.norm(np.diff(points, axis=0), axis=1)
+    lengths = segment_lengths(points)
     return float(np.sum(curvature(points)[1:-1] ** 2 * (0.5 * (lengths[:-1] + lengths[1:]))))
 
 

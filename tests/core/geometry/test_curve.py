@@ -96,7 +96,6 @@ def test_helix_curvature_converges_at_second_order(a, b):
     assert_allclose(observed_order(errors), 2.0, rtol=0, atol=0.1)
 
 
-
 @pytest.mark.parametrize("radius", [0.5, 7.0, 40.0])
 @pytest.mark.parametrize("angle, n", [(np.pi / 4, 3), (2.5, 8), (2 * np.pi, 400)])
 def test_bending_energy_of_evenly_sampled_circle_is_its_interior_chords_over_r_squared(
