@@ -885,8 +885,12 @@ def place_vessel(brainstem: Brainstem, name: str, kind: str, course: VesselCours
     junction_first = (not parents or np.min(np.linalg.norm(parents[0].points - points[0], axis=1))
                       <= np.min(np.linalg.norm(parents[0].points - points[-1], axis=1)))
     clearances = _Clearances.of(avoid, requests, kind, junction_first)
-    points, anchor_arcs, contact_arcs, untouched = _avoided(
-        brainstem, points, radii, requests, sides, anchor_arcs, contact_arcs, name, clearances)
+    if free is not None and free.clear_of(avoid):
+        untouched = True        # nothing near enough to push it (_FreePlacement.clear_of)
+    else:
+        points, anchor_arcs, contact_arcs, untouched = _avoided(
+            brainstem, points, radii, requests, sides, anchor_arcs, contact_arcs, name,
+            clearances)
     if free is not None and untouched:
         # nothing was in its way: it ends as it does without obstacles, shaped once
         tube, contact_arcs, shape_error = free.finished()
@@ -992,6 +996,11 @@ def _finished(brainstem: Brainstem, name: str, kind: str, points: np.ndarray,
     return tube, contact_arcs, None
 
 
+#: How much (mm) more than a clearance two boxes are kept apart by, for the rounding of the
+#: distances that avoidance measures exactly.
+_BOX_SLACK_MM = 1e-6
+
+
 class _FreePlacement:
     """A vessel asked no contact, before and after avoidance (:func:`place_vessel`): what
     does not depend on its obstacles, made once (the basilar artery of every atlas case of
@@ -1001,7 +1010,27 @@ class _FreePlacement:
                  radius_mm: float, taper: VesselTaper | None):
         self._args = (brainstem, name, kind)
         self.course = _initial_course(brainstem, course, radius_mm, [], [], taper)
+        points, radii = self.course[:2]
+        # the course's box, grown by its largest radius and the clearance it keeps
+        reach_mm = float(np.max(radii)) + AVOIDANCE_CLEARANCE_MM + _BOX_SLACK_MM
+        self._box = (np.min(points, axis=0) - reach_mm, np.max(points, axis=0) + reach_mm)
         self._finished: tuple | None = None
+
+    def clear_of(self, obstacles: list[Tube]) -> bool:
+        """Whether :attr:`course` keeps more than :data:`AVOIDANCE_CLEARANCE_MM` (the most a
+        vessel asked no contact keeps, :class:`_Clearances`) from each of ``obstacles``
+        (tubes) on any account: each obstacle's centerline box grown by its largest radius
+        (:attr:`~mvd_sim.core.geometry.closest.SegmentSet.box`) lies apart from the course's
+        box grown by the course's largest radius and that clearance. Avoidance would then
+        find no point short of its clearance
+        (:func:`mvd_sim.anatomy.avoidance_kernels.push_off_tube`) and leave the course as it
+        is (the basilar artery of every sampled case of seed 1: nothing comes near it)."""
+        low, high = self._box
+        for tube in obstacles:
+            box = tube.segments.box     # (2, 3): its centerline's, grown by its largest radius
+            if not ((box[0] > high).any() or (box[1] < low).any()):
+                return False
+        return True
 
     def finished(self) -> tuple[Tube, list, ScenarioError | None]:
         """:func:`_finished` of :attr:`course` (untouched by avoidance); raises what it
