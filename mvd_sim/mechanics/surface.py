@@ -127,10 +127,13 @@ class BrainstemSurface:
         others keep their planes (:attr:`closest`, :attr:`normal`; a placeholder beyond its
         slot's reach, where it gives no contact, as the tangent plane there would not)."""
         asked = planes_to_query(slots, positions, reach, self.point, self.far)
-        if len(asked):
-            new = np.isinf(self.point[asked, 0])
-            self._requery(asked[new], positions[asked[new]])
-            self._resolve(asked[~new])
+        new = asked[np.isinf(self.point[asked, 0])]
+        if len(new):
+            self._requery(new, positions[new])
+            # (a query put off there whose bound is already within the slot's reach is made
+            # at once)
+            asked = planes_to_query(asked, positions, reach, self.point, self.far)
+        self._resolve(asked)
 
     def refresh(self, positions: np.ndarray) -> int:
         """Re-query every queried slot more than :attr:`REQUERY_MM` from where it was

@@ -58,6 +58,10 @@ def test_a_far_slot_has_its_exact_query_put_off_until_its_plane_could_matter(sce
     assert np.array_equal(surface.closest[0], exact.closest[0])
     assert np.array_equal(surface.normal[0], exact.normal[0])
 
+    surface = BrainstemSurface(brainstem, 1)   # a slot whose reach is beyond the bound
+    surface.ensure(slots, start[None], np.array([bound + 0.1]))
+    assert np.isinf(surface.far[0]) and np.array_equal(surface.closest[0], exact.closest[0])
+
     surface = BrainstemSurface(brainstem, 1)
     surface.ensure(slots, start[None], reach)
     bound = surface.far[0]
