@@ -27,6 +27,9 @@ import tempfile
 import time
 from pathlib import Path
 
+#: the brainstem surface's per-slot state a recorded detection restores
+_PLANES = ("point", "closest", "normal", "far")
+
 
 def _solved(name: str):
     import mvd_sim
@@ -55,10 +58,12 @@ def _recorded_plan(name: str) -> bytes:
 
     def spy(model, configuration, surface, margin):
         models.setdefault(id(model), model)
+        # the planes, and the bounds of the queries put off where the code puts them off
+        # (issue #27 part 28; a baseline before it has none)
+        planes = tuple(getattr(surface, name).copy() for name in _PLANES
+                       if hasattr(surface, name))
         calls.append((id(model), configuration.positions.copy(),
-                      np.concatenate(configuration.radii),
-                      (surface.point.copy(), surface.closest.copy(), surface.normal.copy()),
-                      margin))
+                      np.concatenate(configuration.radii), planes, margin))
         return detect(model, configuration, surface, margin)
 
     solver.detect = spy
@@ -98,7 +103,8 @@ def worker(task: str, name: str) -> None:
         for k, positions, radius, planes, margin in calls:
             model = models[k]
             surface = model.new_surface()
-            surface.point[:], surface.closest[:], surface.normal[:] = planes
+            for name, values in zip(_PLANES, planes):
+                getattr(surface, name)[:] = values
             u = np.zeros(model.n_dof)
             u[model.translation_dofs()] = positions - model.reference
             states.append((model, model.configuration(u, radius), surface, margin))

@@ -33,7 +33,7 @@ from mvd_sim.core.geometry.closest_kernels import (_axpy, _cross, _norm, _point_
                                                    _sub)
 
 __all__ = ["near_segments", "list_slack_used", "node_segment_contacts", "rod_rows",
-           "brainstem_rows", "pad_face_rows"]
+           "planes_to_query", "brainstem_rows", "pad_face_rows"]
 
 _P, _V = array(2, contiguous=True), array(1, contiguous=True)
 _IDX = array(1, "intp", contiguous=True)
@@ -428,6 +428,44 @@ def _grow_int(values, size):
     out = np.empty(size, np.intp)
     out[:len(values)] = values
     return out
+
+
+@compiled(_IDX, _P, _V, _P, _V)
+def planes_to_query(slots, x, reach, point, far):
+    """The slots of ``slots`` (k,) whose brainstem planes must be queried before their
+    contacts are read (:meth:`mvd_sim.mechanics.surface.BrainstemSurface.ensure`): never
+    queried (``point`` not finite), or a placeholder (``far`` finite: a lower bound of the
+    distance at ``point``) the slot, at ``x``, has moved ``far - reach`` toward or more.
+
+    Parameters
+    ----------
+    slots : (k,) int
+    x : (slots, 3) float, mm
+        Every slot's position.
+    reach : (slots,) float, mm
+        How near each slot's plane must be to matter (its radius plus the margin).
+    point, far : (slots, 3), (slots,) float, mm
+        Where each slot was last queried, and the placeholder's bound (``-inf`` for a
+        tangent plane).
+
+    Returns
+    -------
+    (q,) int, in the order of ``slots``.
+    """
+    out = np.empty(len(slots), np.intp)
+    m = 0
+    for q in range(len(slots)):
+        s = slots[q]
+        if not math.isfinite(point[s, 0]):
+            out[m] = s
+            m += 1
+        elif math.isfinite(far[s]):
+            moved = math.sqrt((x[s, 0] - point[s, 0]) ** 2 + (x[s, 1] - point[s, 1]) ** 2
+                              + (x[s, 2] - point[s, 2]) ** 2)
+            if moved >= far[s] - reach[s]:
+                out[m] = s
+                m += 1
+    return out[:m]
 
 
 @compiled(_P, _V, _IDX, _P, _P, _V, _IDX, _IDX, FLOAT, FLOAT)

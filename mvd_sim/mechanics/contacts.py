@@ -264,7 +264,7 @@ class RodOnBrainstem:
         if len(slots) == 0:
             return []
         x = configuration.positions
-        surface.ensure(slots, x[slots])
+        surface.ensure(slots, x, configuration.radius + margin_mm)
         node_slot, body, node, normal, gap, k = brainstem_rows(
             x, configuration.radius, slots, surface.closest, surface.normal,
             model.node_layers[2], model.node_rod, model.slot0, model.materials.hard_mpa,

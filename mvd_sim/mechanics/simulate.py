@@ -17,6 +17,8 @@ import numpy as np
 
 from mvd_sim.core.errors import SolverError
 from mvd_sim.core.geometry.closest import point_polyline
+from mvd_sim.core.recent import Recent
+from mvd_sim.core.tube import Tube
 from mvd_sim.mechanics.assemble import scene_rods
 from mvd_sim.scene.pads import Sponge
 from mvd_sim.scene.slings import Sling
@@ -70,24 +72,38 @@ def _pulse(model: MechanicalModel, scene: Scene, level: float
     """Rod radii (per rod slot), the stress-free offset and the pressure load (n_dof) at a
     pulse level."""
     radii, offset, load = [], np.zeros(model.n_dof), np.zeros(model.n_dof)
-    nerve = scene.rest_nerves["CN7"].points
+    nerve = scene.rest_nerves["CN7"]
     for index, rod in enumerate(model.rods):
         tube = rod.tube
         if not rod.pulsatile or level == 0.0:
             radii.append(tube.radius)
             continue
         radii.append(tube.radius * (1.0 + DIAMETER_PULSATION * level))
-        *_, closest = point_polyline(tube.points, nerve)
-        toward = closest - tube.points
-        toward -= np.einsum("ij,ij->i", toward, tube.tangents)[:, None] * tube.tangents
-        toward /= np.maximum(np.linalg.norm(toward, axis=1), 1e-12)[:, None]
-        ramp = np.clip(np.minimum(tube.s, tube.length_mm - tube.s) / PULSE_RAMP_MM, 0.0, 1.0)
-        ramp = ramp * ramp * (3.0 - 2.0 * ramp)
         dofs = model.translation_dofs(index)
-        offset[dofs] = (TRANSLATION_MM * level * ramp)[:, None] * toward
-        lumen = np.pi * lumen_radius(tube.radius) ** 2
-        load[dofs] = level * pressure_load(tube.points, lumen)
+        offset[dofs], load[dofs] = _PULSES.fetch((tube, nerve, level),
+                                                 lambda: _artery_pulse(tube, nerve, level))
     return np.concatenate(radii), offset, load
+
+
+def _artery_pulse(tube: Tube, nerve: Tube, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """A pulsatile rod's stress-free shift toward the CN VII course ``nerve`` (its rest
+    tube), mm, and its pressure load, N, at its nodes ((n, 3) each) at a pulse level."""
+    *_, closest = point_polyline(tube.points, nerve.points)
+    toward = closest - tube.points
+    toward -= np.einsum("ij,ij->i", toward, tube.tangents)[:, None] * tube.tangents
+    toward /= np.maximum(np.linalg.norm(toward, axis=1), 1e-12)[:, None]
+    ramp = np.clip(np.minimum(tube.s, tube.length_mm - tube.s) / PULSE_RAMP_MM, 0.0, 1.0)
+    ramp = ramp * ramp * (3.0 - 2.0 * ramp)
+    lumen = np.pi * lumen_radius(tube.radius) ** 2
+    return ((TRANSLATION_MM * level * ramp)[:, None] * toward,
+            level * pressure_load(tube.points, lumen))
+
+
+# an artery's pulse by (its tube, the CN VII rest tube, the level), objects by identity
+# (held alive here); a plan and a decompression settle many models of one scene's rods at
+# the same levels (values read only: _pulse copies them into its arrays)
+_PULSES_KEPT = 64
+_PULSES: Recent[tuple, tuple[np.ndarray, np.ndarray]] = Recent(_PULSES_KEPT)
 
 
 def start_displacement(model: MechanicalModel) -> np.ndarray:
