@@ -8,8 +8,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.optimize import minimize
 
 from mvd_sim.core.geometry import curve
-from mvd_sim.core.geometry.closest import (closest_approach, point_polyline, polyline_pairs,
-                                           segment_min_gap, segment_segment)
+from mvd_sim.core.geometry.closest import (SegmentSet, closest_approach, point_polyline,
+                                           polyline_pairs, segment_min_gap, segment_segment)
 
 
 def _line(start, end, spacing: float | None = None) -> np.ndarray:
@@ -480,3 +480,20 @@ def test_one_segment_pair_gives_scalars():
     s, t, dist = segment_segment([-1.0, 0, 0], [1.0, 0, 0], [0, -2.0, 3.0], [0, 2.0, 3.0])
     assert all(np.ndim(x) == 0 and isinstance(x, np.floating) for x in (s, t, dist))
     assert (s, t, dist) == (0.5, 0.5, 3.0)
+
+
+def test_a_mirrored_set_is_the_mirrored_tubes_set_to_the_bit():
+    """:meth:`SegmentSet.mirrored_x` of one tube's set and of a stack of them is :meth:`of` and
+    :meth:`stack` of the tubes mirrored through x = 0, every array to the bit."""
+    rng = np.random.default_rng(12)
+    tubes = [(np.cumsum(rng.normal(size=(n, 3)), axis=0) + rng.normal(size=3) * 20,
+              rng.uniform(0.3, 2.0, n)) for n in (2, 7, 40)]
+    mirror = np.array([-1.0, 1.0, 1.0])
+    for made, fresh in (
+            (SegmentSet.of(*tubes[2]).mirrored_x(), SegmentSet.of(tubes[2][0] * mirror,
+                                                                  tubes[2][1])),
+            (SegmentSet.stack([SegmentSet.of(p, r) for p, r in tubes]).mirrored_x(),
+             SegmentSet.stack([SegmentSet.of(p * mirror, r) for p, r in tubes]))):
+        for name in ("segments", "half", "arc0", "balls", "runs", "run_start", "tube_runs",
+                     "box", "owner", "local"):
+            assert np.array_equal(getattr(made, name), getattr(fresh, name)), name
