@@ -71,7 +71,8 @@ class Tube:
         if rad.ndim > 1 or rad.size not in (1, len(pts)):
             raise GeometryError(f"tube {self.name!r}: radius must be a scalar or an "
                                 f"({len(pts)},) array, got shape {rad.shape}")
-        rad = np.broadcast_to(rad, (len(pts),))
+        if rad.shape != (len(pts),):      # a scalar (broadcast_to costs 2 us: most are not)
+            rad = np.broadcast_to(rad, (len(pts),))
         if not (np.isfinite(rad).all() and (rad > 0).all()):
             raise GeometryError(f"tube {self.name!r}: radius must be positive and finite, "
                                 f"got min {float(np.min(rad))!r}")

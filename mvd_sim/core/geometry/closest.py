@@ -241,8 +241,10 @@ class SegmentSet:
     def of(cls, points: Points, radius: Radii | float) -> SegmentSet:
         """Segments of the tube with centerline ``points`` (n, 3) and ``radius`` (n,) mm."""
         points = _polyline(points)
-        radius = np.ascontiguousarray(np.broadcast_to(np.asarray(radius, dtype=float),
-                                                      (len(points),)))
+        radius = np.asarray(radius, dtype=float)
+        if radius.shape != (len(points),):   # a scalar (a tube's radii are (n,) already)
+            radius = np.broadcast_to(radius, (len(points),))
+        radius = np.ascontiguousarray(radius)
         segments, half, arc0, balls, runs, run_start, box = kernels.tube_segments(points,
                                                                                   radius)
         return cls(segments, half, arc0, balls, runs, run_start,
