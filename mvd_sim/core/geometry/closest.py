@@ -12,6 +12,7 @@ kernels of :mod:`mvd_sim.core.geometry.closest_kernels`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import accumulate
 
 import numpy as np
 
@@ -223,18 +224,21 @@ class SegmentSet:
 
     @classmethod
     def stack(cls, sets: list[SegmentSet]) -> SegmentSet:
-        """Several tubes' segments in one set, ``owner`` = position in ``sets``."""
+        """Several tubes' segments in one set, ``owner`` = position in ``sets`` (the counts
+        and offsets in Python integers, the boxes' bounds in one reduction each: a stack of
+        four tubes 85 -> 60 us)."""
         def cat(name):
             return np.concatenate([getattr(s, name) for s in sets])
-        offsets = np.cumsum([0] + [len(s.segments) for s in sets])
+        counts = [len(s.segments) for s in sets]
+        offsets = list(accumulate(counts, initial=0))
         run_start = np.concatenate([s.run_start[:-1] + o for s, o in zip(sets, offsets)]
-                                   + [offsets[-1:]])
-        tube_runs = np.cumsum([0] + [len(s.runs) for s in sets])
-        boxes = np.stack([s.box for s in sets])
+                                   + [np.array(offsets[-1:], dtype=np.intp)])
+        tube_runs = np.array(list(accumulate((len(s.runs) for s in sets), initial=0)),
+                             dtype=np.intp)
+        box = np.array([np.minimum.reduce([s.box[0] for s in sets]),
+                        np.maximum.reduce([s.box[1] for s in sets])])
         return cls(cat("segments"), cat("half"), cat("arc0"), cat("balls"), cat("runs"),
-                   run_start.astype(np.intp), tube_runs.astype(np.intp),
-                   np.stack([boxes[:, 0].min(axis=0), boxes[:, 1].max(axis=0)]),
-                   np.concatenate([np.full(len(s.segments), k) for k, s in enumerate(sets)]),
+                   run_start, tube_runs, box, np.repeat(np.arange(len(sets)), counts),
                    cat("local"))
 
     @classmethod

@@ -497,3 +497,24 @@ def test_a_mirrored_set_is_the_mirrored_tubes_set_to_the_bit():
         for name in ("segments", "half", "arc0", "balls", "runs", "run_start", "tube_runs",
                      "box", "owner", "local"):
             assert np.array_equal(getattr(made, name), getattr(fresh, name)), name
+
+
+def test_a_stack_holds_each_tubes_set_in_turn():
+    """:meth:`SegmentSet.stack`: each tube's rows in turn, its runs' starts moved by the
+    segments before it, ``owner`` its position, ``local`` its own rows, the box round all."""
+    rng = np.random.default_rng(13)
+    sets = [SegmentSet.of(np.cumsum(rng.normal(size=(n, 3)), axis=0) + rng.normal(size=3) * 9,
+                          rng.uniform(0.3, 2.0, n)) for n in (2, 37, 9, 70)]
+    stack = SegmentSet.stack(sets)
+    before = np.cumsum([0] + [len(s.segments) for s in sets])
+    for name in ("segments", "half", "arc0", "balls", "runs", "local"):
+        assert np.array_equal(getattr(stack, name),
+                              np.concatenate([getattr(s, name) for s in sets])), name
+    assert np.array_equal(stack.owner, np.concatenate([np.full(len(s.segments), k)
+                                                       for k, s in enumerate(sets)]))
+    assert np.array_equal(stack.run_start, np.concatenate(
+        [s.run_start[:-1] + b for s, b in zip(sets, before)] + [before[-1:]]))
+    assert np.array_equal(stack.tube_runs, np.cumsum([0] + [len(s.runs) for s in sets]))
+    assert np.array_equal(stack.box, [np.min([s.box[0] for s in sets], axis=0),
+                                      np.max([s.box[1] for s in sets], axis=0)])
+    assert stack.run_start.dtype == stack.tube_runs.dtype == np.intp
