@@ -31,14 +31,14 @@ from mvd_sim.core.constants import LOWER_CRANIAL_NERVES, OBSTACLE_KINDS, Context
 from mvd_sim.core.errors import GeometryError
 from mvd_sim.core.geometry import curve, ellipsoid
 from mvd_sim.core.geometry.closest import SegmentSet
-from mvd_sim.core.geometry.vec import unit
+from mvd_sim.core.geometry.vec import norm, unit
 from mvd_sim.core.recent import Recent
 from mvd_sim.core.tube import Tube
 
 __all__ = ["Ellipsoid", "RootletBundle", "ContextStructure", "OBSTACLE_KINDS",
            "LOWER_CRANIAL_NERVES", "CONTEXT_KINDS", "build_context", "lower_cranial_nerves",
            "flocculus", "cerebellar_hemisphere", "choroid_plexus", "intrusion",
-           "left_straight"]
+           "intrusion_at_most", "left_straight"]
 
 #: Every context structure's kind (and name: a scene holds one of each).
 CONTEXT_KINDS = (*LOWER_CRANIAL_NERVES, *OBSTACLE_KINDS)
@@ -478,6 +478,31 @@ def intrusion(solid: Ellipsoid | Tube, vessel: Tube) -> tuple[float, float]:
     _, row, _, u, gap = solid.segments.nearest_pair(vessel.segments)
     s0, s1 = vessel.s[row:row + 2]
     return float(-gap), float(s0 + u * (s1 - s0))
+
+
+def intrusion_at_most(solid: Ellipsoid | Tube, vessel: Tube, depth_mm: float) -> bool:
+    """Whether :func:`intrusion` of ``vessel`` into ``solid`` is certainly at most
+    ``depth_mm`` (mm), told from bounds without resampling the vessel (False when the bounds
+    cannot tell, and for a tube: its exact search is already pruned).
+
+    For an ellipsoid, by the vessel's segments (:attr:`~mvd_sim.core.tube.Tube.segments`):
+    each point :func:`intrusion` measures lies on a segment, within its half-length of the
+    segment's midpoint, so its signed distance is at least the midpoint's bound below less
+    that half-length (a distance changes no faster than the point moves), and its radius is
+    at most the vessel's largest. The bound below is first the midpoint's distance from the
+    centre less the largest semi-axis (one norm a segment), then, where that cannot tell,
+    :meth:`Ellipsoid.signed_distance_bounds`. A point beyond :data:`_SOLID_REACH_MM` reads a
+    gap above that reach, so no deeper.
+    """
+    if not isinstance(solid, Ellipsoid):
+        return False
+    segments = vessel.segments
+    midpoints, reach = segments.balls[:, :3], segments.half + np.max(vessel.radius)
+    limit = depth_mm - _BOUND_SLACK_MM
+    if np.max(reach - norm(midpoints - solid.centre)) + solid.semi_axes_mm.max() <= limit:
+        return True
+    low, _ = solid.signed_distance_bounds(midpoints)
+    return bool(np.max(reach - low) <= limit)
 
 
 def left_straight(brainstem: Brainstem, params: ContextParams, rootlet: Tube) -> bool:

@@ -71,7 +71,8 @@ class Tube:
         if rad.ndim > 1 or rad.size not in (1, len(pts)):
             raise GeometryError(f"tube {self.name!r}: radius must be a scalar or an "
                                 f"({len(pts)},) array, got shape {rad.shape}")
-        rad = np.broadcast_to(rad, (len(pts),))
+        if rad.shape != (len(pts),):      # a scalar (broadcast_to costs 2 us: most are not)
+            rad = np.broadcast_to(rad, (len(pts),))
         if not (np.isfinite(rad).all() and (rad > 0).all()):
             raise GeometryError(f"tube {self.name!r}: radius must be positive and finite, "
                                 f"got min {float(np.min(rad))!r}")
@@ -187,13 +188,21 @@ class Tube:
     def _mirror_x(self) -> Tube:
         """:meth:`mirrored_x`, not validated again: a mirror keeps every segment's length to
         the bit (each difference only changes sign), so it has this tube's arc lengths and is
-        valid as this tube is; it shares the read-only radii and arc lengths."""
+        valid as this tube is; it shares the read-only radii and arc lengths. The segments and
+        tangents already found are mirrored too (a left scene's are placed on the right, then
+        mirrored): each is the mirror's own to the bit (sums of the points' coordinates
+        times factors of the arc lengths, and norms, whose rounding does not see the sign)."""
         mirror = object.__new__(Tube)
         for name, value in (("name", self.name), ("kind", self.kind),
                             ("points", _readonly(self.points * _MIRROR_X)),
                             ("radius", self.radius)):
             object.__setattr__(mirror, name, value)
+        cached = self.__dict__
         mirror.__dict__["s"] = self.s
+        if "segments" in cached:
+            mirror.__dict__["segments"] = cached["segments"].mirrored_x()
+        if "tangents" in cached:
+            mirror.__dict__["tangents"] = _readonly(cached["tangents"] * _MIRROR_X)
         mirror.__dict__["_mirror_x"] = self   # the mirror's mirror is this tube, to the bit
         return mirror
 

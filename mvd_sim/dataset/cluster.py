@@ -7,7 +7,8 @@ streamed with a bounded number of shards in flight, and a quiet end on Ctrl-C.
   to a log file: a Ctrl-C reaches every process of the terminal's group, so each worker
   stops with a report of its own, which the user need not see; the main process then
   closes the cluster (its workers included) with distributed's logging silenced and the
-  CLI says one line.
+  CLI says one line. Each worker imports the module given and freezes its heap
+  (:class:`mvd_sim.dataset.frozen_heap.FrozenLibrary`) before its first task.
 - :func:`stream` keeps :data:`SHARDS_IN_FLIGHT_PER_WORKER` tasks per worker submitted and
   yields results as they complete, so memory stays bounded whatever the number of shards and
   the main process writes each result as it comes.
@@ -99,9 +100,12 @@ def _stderr_to(path: Path) -> Iterator[None]:
 
 
 @contextmanager
-def local_cluster(workers: int, log: Path) -> Iterator:
+def local_cluster(workers: int, log: Path, module: str) -> Iterator:
     """A client of a new local cluster of ``workers`` single-threaded processes (with
-    :data:`LOCAL_CLUSTER_CONFIG`), closed with its workers on exit, whatever ends it.
+    :data:`LOCAL_CLUSTER_CONFIG`), each of which imports ``module`` (the code its tasks
+    run) and freezes its heap at its start
+    (:class:`mvd_sim.dataset.frozen_heap.FrozenLibrary`), closed with its workers on exit,
+    whatever ends it.
 
     The workers' standard error goes to ``log`` (appended to): a Ctrl-C reaches every
     process of the terminal's process group, and each worker's own report of it would
@@ -110,12 +114,15 @@ def local_cluster(workers: int, log: Path) -> Iterator:
     import dask
     from distributed import Client, LocalCluster
 
+    from mvd_sim.dataset.frozen_heap import FrozenLibrary
+
     cluster = client = None
     try:
         with dask.config.set(LOCAL_CLUSTER_CONFIG), _stderr_to(log):
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    dashboard_address=None, silence_logs=logging.ERROR)
         client = Client(cluster, set_as_default=False)
+        client.register_plugin(FrozenLibrary(module))
         yield client
     finally:
         _close(client, cluster)

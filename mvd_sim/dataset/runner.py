@@ -183,7 +183,7 @@ def _runs(stack: ExitStack, client, workers: int | None, todo: list,
     from mvd_sim.dataset.cluster import in_flight, local_cluster, stream
 
     if client is None:
-        client = stack.enter_context(local_cluster(workers, log))
+        client = stack.enter_context(local_cluster(workers, log, __name__))
     calls = ((k, (start, stop)) for k, start, stop in todo)
     return stream(client, job, calls, in_flight(client))
 

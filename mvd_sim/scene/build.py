@@ -21,7 +21,8 @@ from mvd_sim.anatomy.avm import connector
 from mvd_sim.anatomy.bends import check_vessel_shape
 from mvd_sim.anatomy.brainstem import Brainstem, BrainstemShape
 from mvd_sim.anatomy.context import (LOWER_CRANIAL_NERVES, OBSTACLE_KINDS, ContextStructure,
-                                     Ellipsoid, build_context, intrusion, left_straight)
+                                     Ellipsoid, build_context, intrusion, intrusion_at_most,
+                                     left_straight)
 from mvd_sim.anatomy.lesions import (Lesion, aneurysm_dome, beside_nerve, drape,
                                      drape_clear_of, given_ellipsoid)
 from mvd_sim.anatomy.petrous import PetrousFace
@@ -429,6 +430,8 @@ class _Builder(_Anatomy):
                    if not left_straight(self.brainstem, self.context_params, rootlet)]
         for k, spec in enumerate(self.spec.vessels):
             for name, solid in solids:
+                if intrusion_at_most(solid, self.vessels[spec.id], CONTEXT_TOLERANCE_MM):
+                    continue   # an ellipsoid the vessel's segments show it cannot enter
                 depth, s = intrusion(solid, self.vessels[spec.id])
                 if depth > CONTEXT_TOLERANCE_MM:
                     raise ScenarioError(

@@ -8,7 +8,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from mvd_sim.anatomy.context import (LOWER_CRANIAL_NERVES, Ellipsoid, RootletBundle,
-                                     intrusion, lower_cranial_nerves)
+                                     intrusion, intrusion_at_most, lower_cranial_nerves)
 from mvd_sim.core.constants import BrainstemParams, ContextParams
 from mvd_sim.core.errors import GeometryError
 from mvd_sim.core.recent import Recent
@@ -199,6 +199,29 @@ def test_the_deepest_point_is_the_one_every_near_point_solved_gives():
         gap[near] = solid.signed_distance(sampled.points[near]) - sampled.radius[near]
         k = int(np.argmin(gap))
         assert intrusion(solid, vessel) == (float(-gap[k]), float(sampled.s[k]))
+
+
+def test_an_intrusion_told_at_most_a_depth_is_at_most_it():
+    """:func:`intrusion_at_most` says yes only where :func:`intrusion`'s depth is at most the
+    depth asked; it tells most vessels away from an ellipsoid, none that enters it, and
+    leaves a tube to the exact search."""
+    rng = np.random.default_rng(9)
+    told, entering = 0, 0
+    for trial in range(300):
+        solid = Ellipsoid("e", "flocculus", rng.normal(size=3), _rotation(rng),
+                          rng.uniform(1.0, 6.0, 3))
+        points = rng.normal(size=3) * 9.0 + np.cumsum(rng.normal(size=(12, 3)), axis=0)
+        vessel = Tube("v", "AICA", points, rng.uniform(0.3, 1.2, 12))
+        depth_mm = rng.choice([-0.5, 0.0, 0.05, 0.5])
+        depth, _ = intrusion(solid, vessel)
+        if intrusion_at_most(solid, vessel, depth_mm):
+            told += 1
+            assert depth <= depth_mm
+        entering += depth > 0.5
+    assert told > 100 and entering > 10
+    straight = Tube("t", "CN9", [[0.0, 0.0, 0.0], [0.0, 0.0, 10.0]], 0.5)
+    far = Tube("v", "AICA", [[50.0, 0.0, 0.0], [60.0, 0.0, 0.0]], 0.5)
+    assert not intrusion_at_most(straight, far, 0.05)
 
 
 def _rotation(rng) -> np.ndarray:

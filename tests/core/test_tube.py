@@ -190,6 +190,24 @@ def test_mirrored_x_is_kept_and_is_the_tube_built_afresh():
         assert np.array_equal(a, b) and not a.flags.writeable
 
 
+def test_a_mirror_takes_the_segments_and_tangents_found_mirrored_to_the_bit():
+    """What the tube had found (its segments, its tangents) the mirror has from the start,
+    and it is what the mirrored tube finds afresh, to the bit; what the tube had not found,
+    the mirror finds itself."""
+    rng = np.random.default_rng(6)
+    points = np.cumsum(rng.normal(size=(50, 3)), axis=0)
+    tube = Tube("pica", "PICA", points, rng.uniform(0.5, 1.5, 50))
+    tube.segments, tube.tangents      # found, as a placed vessel's are
+    mirror = tube.mirrored_x()
+    fresh = Tube("pica", "PICA", points * [-1.0, 1.0, 1.0], tube.radius)
+    assert {"segments", "tangents"} <= set(mirror.__dict__)
+    assert np.array_equal(mirror.tangents, fresh.tangents) and not mirror.tangents.flags.writeable
+    for name in ("segments", "half", "arc0", "balls", "runs", "box"):
+        assert np.array_equal(getattr(mirror.segments, name), getattr(fresh.segments, name))
+    other = Tube("aica", "AICA", points, 0.8).mirrored_x()
+    assert "segments" not in other.__dict__ and "tangents" not in other.__dict__
+
+
 def test_with_points_keeps_radius_by_index():
     tube = Tube("CN7", "CN7", STRAIGHT, [2.0, 1.5, 1.0, 0.5])
     moved = tube.with_points(STRAIGHT + np.array([0.0, 1.0, 0.0]))

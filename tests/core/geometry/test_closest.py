@@ -8,8 +8,8 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.optimize import minimize
 
 from mvd_sim.core.geometry import curve
-from mvd_sim.core.geometry.closest import (closest_approach, point_polyline, polyline_pairs,
-                                           segment_min_gap, segment_segment)
+from mvd_sim.core.geometry.closest import (SegmentSet, closest_approach, point_polyline,
+                                           polyline_pairs, segment_min_gap, segment_segment)
 
 
 def _line(start, end, spacing: float | None = None) -> np.ndarray:
@@ -480,3 +480,41 @@ def test_one_segment_pair_gives_scalars():
     s, t, dist = segment_segment([-1.0, 0, 0], [1.0, 0, 0], [0, -2.0, 3.0], [0, 2.0, 3.0])
     assert all(np.ndim(x) == 0 and isinstance(x, np.floating) for x in (s, t, dist))
     assert (s, t, dist) == (0.5, 0.5, 3.0)
+
+
+def test_a_mirrored_set_is_the_mirrored_tubes_set_to_the_bit():
+    """:meth:`SegmentSet.mirrored_x` of one tube's set and of a stack of them is :meth:`of` and
+    :meth:`stack` of the tubes mirrored through x = 0, every array to the bit."""
+    rng = np.random.default_rng(12)
+    tubes = [(np.cumsum(rng.normal(size=(n, 3)), axis=0) + rng.normal(size=3) * 20,
+              rng.uniform(0.3, 2.0, n)) for n in (2, 7, 40)]
+    mirror = np.array([-1.0, 1.0, 1.0])
+    for made, fresh in (
+            (SegmentSet.of(*tubes[2]).mirrored_x(), SegmentSet.of(tubes[2][0] * mirror,
+                                                                  tubes[2][1])),
+            (SegmentSet.stack([SegmentSet.of(p, r) for p, r in tubes]).mirrored_x(),
+             SegmentSet.stack([SegmentSet.of(p * mirror, r) for p, r in tubes]))):
+        for name in ("segments", "half", "arc0", "balls", "runs", "run_start", "tube_runs",
+                     "box", "owner", "local"):
+            assert np.array_equal(getattr(made, name), getattr(fresh, name)), name
+
+
+def test_a_stack_holds_each_tubes_set_in_turn():
+    """:meth:`SegmentSet.stack`: each tube's rows in turn, its runs' starts moved by the
+    segments before it, ``owner`` its position, ``local`` its own rows, the box round all."""
+    rng = np.random.default_rng(13)
+    sets = [SegmentSet.of(np.cumsum(rng.normal(size=(n, 3)), axis=0) + rng.normal(size=3) * 9,
+                          rng.uniform(0.3, 2.0, n)) for n in (2, 37, 9, 70)]
+    stack = SegmentSet.stack(sets)
+    before = np.cumsum([0] + [len(s.segments) for s in sets])
+    for name in ("segments", "half", "arc0", "balls", "runs", "local"):
+        assert np.array_equal(getattr(stack, name),
+                              np.concatenate([getattr(s, name) for s in sets])), name
+    assert np.array_equal(stack.owner, np.concatenate([np.full(len(s.segments), k)
+                                                       for k, s in enumerate(sets)]))
+    assert np.array_equal(stack.run_start, np.concatenate(
+        [s.run_start[:-1] + b for s, b in zip(sets, before)] + [before[-1:]]))
+    assert np.array_equal(stack.tube_runs, np.cumsum([0] + [len(s.runs) for s in sets]))
+    assert np.array_equal(stack.box, [np.min([s.box[0] for s in sets], axis=0),
+                                      np.max([s.box[1] for s in sets], axis=0)])
+    assert stack.run_start.dtype == stack.tube_runs.dtype == np.intp
