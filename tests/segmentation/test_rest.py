@@ -9,7 +9,7 @@ from mvd_sim.anatomy.nerves import build_facial_nerve
 from mvd_sim.anatomy.placement import deviate_nerve
 from mvd_sim.core.constants import FacialNerveParams
 from mvd_sim.core.geometry import curve
-from mvd_sim.segmentation.rest import pressed_at, rest_course
+from mvd_sim.segmentation.rest import END_MM, pressed_at, rest_course
 
 FAR = np.array([40.0, 0.0, 0.0])      # well lateral of the brainstem: nothing rests on it
 MINUS_Y = np.array([0.0, -1.0, 0.0])  # from the nerve to vessel_at's vessel
@@ -68,6 +68,29 @@ def test_a_bend_toward_the_vessel_is_the_nerves_own_not_a_deviation():
     estimate = rest_course(placed, np.full(len(placed), 1.0), [(10.0, -MINUS_Y)],
                            brainstem(), 0.0)
     assert np.array_equal(estimate, placed)
+
+
+def test_a_hooked_far_end_is_no_deviation_and_one_beside_it_comes_back():
+    """The import's line ends marched through the label's last voxels, not fitted section
+    by section, and can hook aside there (CN VII's last 1.5 mm at 0.6 mm voxels, 0.36-0.49
+    mm off its axis): a touch 5 mm from the end, whose stretch reaches it, is bridged to
+    :data:`END_MM` short of the end, so a 0.4 mm hook over the last millimetre reads no
+    deviation (0.47 mm, a severe contact, bridged to the end along its tangent); a 0.8 mm
+    deviation beside the end still comes back."""
+    placed, _ = nerve(0.0)
+    s = curve.arc_length(placed)
+    placed = placed + 0.4 * np.clip(s - (s[-1] - 1.0), 0.0, None)[:, None] ** 2 * [0, 1, 0]
+    estimate = rest_course(placed, np.full(len(placed), 1.0), [(15.0, MINUS_Y)],
+                           brainstem(), 0.0)
+    assert np.linalg.norm(placed - estimate, axis=1).max() < 0.15
+    s = curve.arc_length(placed)
+    end = s > s[-1] - END_MM
+    assert np.array_equal(estimate[end], placed[end])
+    placed, rest = nerve(0.8, at_mm=14.0, half_mm=4.0)
+    estimate = rest_course(placed, np.full(len(placed), 1.0), [(14.0, MINUS_Y)],
+                           brainstem(), 0.0)
+    assert np.linalg.norm(placed[28] - estimate[28]) == pytest.approx(0.8, abs=0.1)
+    assert np.max(np.linalg.norm(estimate - rest, axis=1)) < 0.1
 
 
 def atlas_root():
