@@ -113,6 +113,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
     if Path(args.output).suffix.lower() not in (".yaml", ".yml"):
         raise MvdSimError(f"-o {args.output}: the scenario is written as YAML: name it .yaml")
+    if not Path(args.output).absolute().parent.is_dir():   # refused before a long import
+        raise MvdSimError(f"-o {args.output}: no folder {Path(args.output).parent} to write it in")
     for path in (args.labels, args.source):
         if os.path.isfile(path) and os.path.isfile(args.output) and \
                 os.path.samefile(path, args.output):

@@ -218,6 +218,23 @@ def test_an_output_over_its_own_input_is_refused(tmp_path, command):
     assert (tmp_path / "case.yaml").read_bytes() == original
 
 
+def test_import_into_a_missing_folder_is_refused_before_importing(tmp_path, monkeypatch,
+                                                                   capsys):
+    from mvd_sim import cli
+
+    def import_case(*args, **kwargs):
+        raise AssertionError("the import ran before its output folder was checked")
+
+    monkeypatch.setattr(mvd_sim, "import_case", import_case)
+    data = Path(__file__).resolve().parents[1] / "examples" / "data"
+    code = cli.main(["import", str(data / "pica_rdp_moderate_left.nii.gz"), "--labels",
+                     str(data / "pica_rdp_moderate_left.labels.yaml"), "-o",
+                     str(tmp_path / "missing" / "case.yaml")])
+    assert code == 1
+    assert_one_error_line(capsys.readouterr().err, "missing", "no folder")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_analyze_unwritable_output_leaves_nothing(tmp_path):
     result = run_cli("analyze", "near_miss_control_right", "-o", "missing/report.json",
                      cwd=tmp_path)

@@ -61,8 +61,8 @@ from mvd_sim.segmentation.volume import LabelVolume, load_label_volume, voxelise
 __all__ = ["ImportResult", "import_case", "import_volume", "write_import",
            "REACH_TOLERANCE_MM"]
 
-#: CN VII's segmented start must lie within this (mm) of the fitted brainstem's surface
-#: (beyond its own radius); farther, the nerve never reaches the brainstem.
+#: CN VII's and CN VIII's segmented starts must lie within this (mm) of the fitted
+#: brainstem's surface (beyond their own radii); farther, the nerve never reaches it.
 REACH_TOLERANCE_MM = 2.0
 _RADIUS_RANGE_MM = (0.1, 5.0)   # radii the schema accepts
 _UNBEND_ROUNDS = 60
@@ -337,14 +337,14 @@ def import_volume(volume: LabelVolume, label_map: LabelMap,
         line = Centerline(fit.to_midline(line.points), line.radii, line.surface_rms_mm)
         ends = placed.signed_distance(line.points[[0, -1]])
         nerves[kind] = _rooted(placed, line if ends[0] <= ends[1] else line.reversed())
-    facial = nerves["CN7"]
-    structure = label_map.root("CN7")
-    start = placed.query(facial.points[:1])
-    gap = float(start.signed_distance[0] - facial.radii[0])
-    if gap > REACH_TOLERANCE_MM:
-        raise SegmentationError(f"{_named(volume, structure)} ends "
-                                f"{gap:.1f} mm from the brainstem: the nerve never reaches it")
-    rexp = start.closest[0]
+    starts = {kind: placed.query(nerve.points[:1]) for kind, nerve in nerves.items()}
+    for kind, start in starts.items():
+        gap = float(start.signed_distance[0] - nerves[kind].radii[0])
+        if gap > REACH_TOLERANCE_MM:
+            raise SegmentationError(f"{_named(volume, label_map.root(kind))} ends "
+                                    f"{gap:.1f} mm from the brainstem: the nerve never "
+                                    "reaches it")
+    rexp = starts["CN7"].closest[0]
     detected = "right" if rexp[0] > 0 else "left"
     side = side or detected
     if side != detected:

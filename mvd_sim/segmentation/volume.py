@@ -175,7 +175,10 @@ def load_label_volume(path: str | os.PathLike) -> LabelVolume:
 
 
 def _reason(err: Exception) -> str:
-    """A reader's error in one line: its message's first line, or its type without one."""
+    """A reader's error in one line: its message's first line, or its type without one (a
+    header's missing field, for a KeyError)."""
+    if isinstance(err, KeyError) and err.args:
+        return f"its header has no {err.args[0]!r} field"
     text = str(err)
     return text.splitlines()[0] if text else type(err).__name__
 
@@ -240,7 +243,8 @@ def voxelise_meshes(meshes: Mapping[int, str | os.PathLike], spacing_mm: float =
     Raises
     ------
     SegmentationError
-        One line naming the file: unreadable, or open or non-manifold and not repairable.
+        One line naming the file: unreadable, open or non-manifold and not repairable, or
+        holding no voxel (a mesh not in millimetres).
     """
     if space not in ("RAS", "LPS"):
         raise SegmentationError(f"mesh space {space!r}: expected RAS or LPS")
@@ -258,7 +262,13 @@ def voxelise_meshes(meshes: Mapping[int, str | os.PathLike], spacing_mm: float =
                                 "(are they in mm?)")
     labels = np.zeros(shape, dtype=np.uint16)
     for label, mesh in loaded.items():
-        labels[_stencil(mesh, low, spacing_mm, shape)] = label
+        inside = _stencil(mesh, low, spacing_mm, shape)
+        if not inside.any():
+            span = np.ptp(mesh[0], axis=0)
+            raise SegmentationError(
+                f"{meshes[label]}: spans {span[0]:.3g} x {span[1]:.3g} x {span[2]:.3g} mm and "
+                f"holds no voxel at {spacing_mm} mm: are its units millimetres?")
+        labels[inside] = label
     affine = np.diag([spacing_mm, spacing_mm, spacing_mm, 1.0])
     affine[:3, 3] = low
     return LabelVolume(labels, affine, str(Path(next(iter(meshes.values()))).parent))

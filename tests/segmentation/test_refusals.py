@@ -106,19 +106,24 @@ def test_a_volume_not_in_millimetres_is_refused(phantom, tmp_path, capsys):
             "clearly not millimetres")
 
 
-def test_a_nerve_that_never_reaches_the_brainstem_is_refused(phantom, tmp_path, capsys):
+@pytest.mark.parametrize("label, nerve", [(2, "CN7"), (3, "CN8")])
+def test_a_nerve_that_never_reaches_the_brainstem_is_refused(phantom, tmp_path, capsys,
+                                                              label, nerve):
     volume, labels = phantom
-    moved = np.where(volume.labels == 2, 0, volume.labels)
-    nerve = np.argwhere(volume.labels == 2)
+    assert labels["structures"][label] == nerve
+    moved = np.where(volume.labels == label, 0, volume.labels)
+    voxels = np.argwhere(volume.labels == label)
     # the whole root moved 8 mm (16 voxels) away from the brainstem, laterally
     lateral = np.linalg.solve(volume.affine[:3, :3], PhantomPose().head[:, 0])
-    shifted = np.round(nerve + 16 * lateral / np.linalg.norm(lateral)).astype(int)
+    shifted = np.round(voxels + 16 * lateral / np.linalg.norm(lateral)).astype(int)
     keep = np.all((shifted >= 0) & (shifted < volume.labels.shape), axis=1)
-    moved[tuple(shifted[keep].T)] = 2
+    moved[tuple(shifted[keep].T)] = label
     source = write_nifti(LabelVolume(moved, volume.affine, "x"), tmp_path / "far.nii.gz")
+    out = tmp_path / "case.yaml"
     refused(["import", str(source), "--labels", str(write_map(labels, tmp_path / "m.yaml")),
-             "-o", str(tmp_path / "case.yaml")], capsys, str(source), "CN7",
+             "-o", str(out)], capsys, str(source), f"label {label} ({nerve})",
             "never reaches")
+    assert not out.exists()
 
 
 def test_a_volume_too_large_is_refused_before_its_voxels_are_read(tmp_path, capsys):
