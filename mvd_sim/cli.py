@@ -559,8 +559,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="label volume (.nii, .nii.gz, .nrrd, .seg.nrrd) or folder of meshes "
                         "(.stl, .obj, .ply, .vtp)")
     p.add_argument("--labels", required=True, metavar="MAP.yaml",
-                   help="label map: label number (or file name) -> structure (brainstem, "
-                        "CN7, CN8, a vessel type, mass, aneurysm or nidus)")
+                   help="label map: label number (or segment name or ID, or file name) -> "
+                        "structure (brainstem, CN7, CN8, a vessel type, mass, aneurysm or "
+                        "nidus)")
     p.add_argument("-o", "--output", required=True, metavar="CASE.yaml",
                    help="scenario to write (atomically)")
     p.add_argument("--side", choices=("left", "right"),

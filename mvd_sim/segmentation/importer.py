@@ -97,8 +97,9 @@ def import_case(source: str | os.PathLike, labels: str | os.PathLike,
         A label volume (``.nii``, ``.nii.gz``, ``.nrrd``, ``.seg.nrrd``) or a folder of
         meshes (``.stl``, ``.obj``, ``.ply``, ``.vtp``; voxelised at ``mesh_spacing_mm``).
     labels : path
-        The label map (:mod:`mvd_sim.segmentation.labelmap`): label numbers for a volume,
-        file names (in ``source``) for a folder.
+        The label map (:mod:`mvd_sim.segmentation.labelmap`): label numbers for a volume
+        (or, for Slicer's ``.seg.nrrd``, segment names or IDs; a segmentation of several
+        layers takes these only), file names (in ``source``) for a folder.
     side : ``"left"``, ``"right"`` or None
         The symptomatic side; None: the side of the midline CN VII lies on.
     mesh_space : ``"RAS"`` or ``"LPS"``
@@ -117,9 +118,6 @@ def import_case(source: str | os.PathLike, labels: str | os.PathLike,
                                    for k, s in enumerate(label_map.structures)),
                              label_map.source)
     else:
-        if any(not isinstance(s.key, int) for s in label_map.structures):
-            raise SegmentationError(f"{label_map.source}: a label volume's structures are "
-                                    "keyed by label number, not file name")
         volume = load_label_volume(source)
     return import_volume(volume, label_map, side)
 
@@ -144,13 +142,16 @@ def _voxelised(folder: Path, label_map: LabelMap, spacing_mm: float,
 
 
 def _named(volume: LabelVolume, structure: Structure) -> str:
-    """How messages name a structure's label: ``"file: label k (id)"``."""
-    return f"{volume.source}: label {structure.key} ({structure.id})"
+    """How messages name a structure's label: ``"file: label k (id)"`` or, keyed by a
+    segment's name or ID, ``"file: segment 'name' (id)"``."""
+    what = f"segment {structure.key!r}" if isinstance(structure.key, str) else \
+        f"label {structure.key}"
+    return f"{volume.source}: {what} ({structure.id})"
 
 
 def _mask(volume: LabelVolume, structure: Structure) -> tuple[np.ndarray, np.ndarray]:
     """A structure's mask, cropped to it, and the crop's affine."""
-    cropped = volume.cropped(int(structure.key))
+    cropped = volume.cropped(volume.label_of(structure.key))
     if cropped is None:
         raise SegmentationError(f"{_named(volume, structure)} is not in the volume")
     return cropped
@@ -274,7 +275,7 @@ def _lesions(volume: LabelVolume, label_map: LabelMap, fit: BrainstemFit, rexp: 
     bodies, notes = [], []
     for structure in label_map.lesions:
         mask, affine = _mask(volume, structure)
-        found = fit_lesion(mask, volume.others(int(structure.key)), affine,
+        found = fit_lesion(mask, volume.others(volume.label_of(structure.key)), affine,
                            _named(volume, structure))
         placed: LesionFit = found.moved(fit.rotation, fit.translation_mm)
         centre = placed.centre_mm - rexp
@@ -309,9 +310,9 @@ def _followed(volume: LabelVolume, label_map: LabelMap) -> dict[str, Centerline]
     for structure in tubes:
         lines[structure.id] = centerline_of(*_mask(volume, structure),
                                             _named(volume, structure),
-                                            volume.others(int(structure.key)))
+                                            volume.others(volume.label_of(structure.key)))
     pairs = [(a.id, b.id) for k, b in enumerate(tubes) for a in tubes[:k] if b.is_vessel]
-    return refined(lines, {s.id: int(s.key) for s in tubes}, volume, pairs)
+    return refined(lines, {s.id: volume.label_of(s.key) for s in tubes}, volume, pairs)
 
 
 def import_volume(volume: LabelVolume, label_map: LabelMap,
@@ -325,6 +326,8 @@ def import_volume(volume: LabelVolume, label_map: LabelMap,
     """
     if side not in (None, "left", "right"):
         raise SegmentationError(f"side {side!r}: expected left or right")
+    for structure in label_map.structures:   # every key names a label, before any fit
+        volume.label_of(structure.key)
     brainstem_label = label_map.root("brainstem")
     fit = fit_brainstem(surface_points(*_mask(volume, brainstem_label)),
                         _named(volume, brainstem_label))

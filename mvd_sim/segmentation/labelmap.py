@@ -2,7 +2,8 @@
 
 .. code-block:: yaml
 
-    # label number (label volume) or file name (mesh folder) -> structure
+    # label number (label volume), segment name or ID (Slicer's .seg.nrrd) or file name
+    # (mesh folder) -> structure
     structures:
       1: brainstem
       2: CN7
@@ -134,7 +135,7 @@ def parse_label_map(data: object, source: str) -> LabelMap:
         if isinstance(key, bool) or not isinstance(key, (int, str)) or \
                 (isinstance(key, int) and not 0 < key < 65536):
             raise SegmentationError(f"{source}: structures: key {key!r} is neither a label "
-                                    "number (1-65535) nor a file name")
+                                    "number (1-65535) nor a segment or file name")
         kind, name, details = _entry(value, f"{source}: structures[{key!r}]")
         if kind in _ROOTS:
             if any(s.kind == kind for s in structures):

@@ -18,7 +18,11 @@ outside, the winner's face within the loser) count:
   winner's tube holds it, the loser's where only the loser's does, background elsewhere;
   the lens where the tubes overlap is given to the label the voxels there show (the one
   holding most of the lens of the sections' fit). Voxels of any third label are left out
-  (what lies under them is not seen);
+  (what lies under them is not seen). In a segmentation of several layers a voxel may
+  hold two labels (:mod:`~mvd_sim.segmentation.segments`): one the pair's and a third
+  label's is kept as the pair's, and one both of the pair hold is counted as the
+  winner's only, as one layer with the winner drawn last shows it, which is what the
+  model predicts (the loser's voxels in the lens tell nothing the winner's do not);
 - "holds" is soft: the probability a voxel centre at signed distance ``d`` from a tube's
   wall is inside is ``Phi(-d / sigma)``, ``sigma`` half a voxel (:data:`SOFTNESS_VOXELS`):
   a label tells a wall's place only to within the grid's step, so a narrower edge leaves
@@ -162,8 +166,8 @@ def _sites(a: Centerline, b: Centerline) -> list[tuple[float, float]]:
 
 def _box(volume: LabelVolume, centre: np.ndarray, half_mm: float
          ) -> tuple[np.ndarray, np.ndarray]:
-    """Labels (flat) and world centres (n, 3) of the voxels within a cube of half-edge
-    ``half_mm`` about ``centre`` (world mm)."""
+    """Labels (layers, n) and world centres (n, 3) of the voxels within a cube of
+    half-edge ``half_mm`` about ``centre`` (world mm)."""
     inverse = np.linalg.inv(volume.affine)
     corners = centre + half_mm * np.array([[i, j, k] for i in (-1, 1) for j in (-1, 1)
                                            for k in (-1, 1)])
@@ -171,10 +175,10 @@ def _box(volume: LabelVolume, centre: np.ndarray, half_mm: float
     low = np.clip(np.floor(ijk.min(axis=0)).astype(int), 0, None)
     high = np.minimum(np.ceil(ijk.max(axis=0)).astype(int) + 1, volume.labels.shape)
     if np.any(high <= low):
-        return np.zeros(0, dtype=volume.labels.dtype), np.zeros((0, 3))
-    block = volume.labels[low[0]:high[0], low[1]:high[1], low[2]:high[2]]
-    index = np.indices(block.shape).reshape(3, -1).T + low
-    return block.ravel(), volume.world(index)
+        return np.zeros((len(volume.layers), 0), dtype=volume.labels.dtype), np.zeros((0, 3))
+    box = tuple(slice(a, b) for a, b in zip(low, high))
+    index = np.indices(high - low).reshape(3, -1).T + low
+    return np.stack([layer[box].ravel() for layer in volume.layers]), volume.world(index)
 
 
 def _fit_site(a: Centerline, b: Centerline, key_a: int, key_b: int, volume: LabelVolume,
@@ -190,8 +194,10 @@ def _fit_site(a: Centerline, b: Centerline, key_a: int, key_b: int, volume: Labe
     half = WINDOW_MM + max(float(la.radii.max()), float(lb.radii.max())) \
         + (_MARGIN_VOXELS + 1.0) * voxel_mm
     labels, voxels = _box(volume, centre, half)
-    seen = (labels == 0) | (labels == key_a) | (labels == key_b)
-    labels, voxels = labels[seen], voxels[seen]
+    in_a, in_b = np.any(labels == key_a, axis=0), np.any(labels == key_b, axis=0)
+    # a third label's voxels are left out, unless (several layers) one of the two holds them
+    seen = in_a | in_b | ~np.any((labels != 0) & (labels != key_a) & (labels != key_b), axis=0)
+    in_a, in_b, voxels = in_a[seen], in_b[seen], voxels[seen]
     if len(voxels) == 0:
         return None
     # the voxels within the window of either tube and a margin of its wall, none on or
@@ -202,14 +208,17 @@ def _fit_site(a: Centerline, b: Centerline, key_a: int, key_b: int, volume: Labe
         near |= ((np.abs(local.near_s - local.s0) <= WINDOW_MM)
                  & (local.rho2(voxels) < (local.r + _MARGIN_VOXELS * voxel_mm) ** 2))
     near &= ~la.capped & ~lb.capped
-    labels, voxels = labels[near], voxels[near]
-    in_a, in_b = labels == key_a, labels == key_b
+    in_a, in_b, voxels = in_a[near], in_b[near], voxels[near]
     if in_a.sum() < _MIN_VOXELS or in_b.sum() < _MIN_VOXELS:
         return None
     for local in (la, lb):
         local.attach(voxels)
     lens = (la.rho2(voxels) < la.r ** 2) & (lb.rho2(voxels) < lb.r ** 2)
     a_wins = np.count_nonzero(in_a & lens) > np.count_nonzero(in_b & lens)
+    if a_wins:   # the voxels both hold (several layers) are the winner's
+        in_b = in_b & ~in_a
+    else:
+        in_a = in_a & ~in_b
     sigma = SOFTNESS_VOXELS * voxel_mm
 
     def residuals(x: np.ndarray) -> np.ndarray:

@@ -26,7 +26,7 @@ from mvd_sim.core.geometry import curve
 from mvd_sim.scene.scene import Scene
 from mvd_sim.segmentation.volume import LabelVolume
 
-__all__ = ["PhantomPose", "label_phantom", "phantom_label_map", "lesion_entry"]
+__all__ = ["PhantomPose", "label_phantom", "phantom_label_map", "lesion_entry", "tube_inside"]
 
 
 class PhantomPose:
@@ -89,8 +89,8 @@ def _lesion_inside(points: np.ndarray, lesion: Lesion) -> np.ndarray:
     return inside
 
 
-def _tube_inside(points: np.ndarray, tube_points: np.ndarray, radii: np.ndarray
-                 ) -> np.ndarray:
+def tube_inside(points: np.ndarray, tube_points: np.ndarray, radii: np.ndarray
+                ) -> np.ndarray:
     """(n,) bool: inside a tube (flat ends), by its centerline sampled every 0.05 mm."""
     s = curve.arc_length(tube_points)
     dense_s = np.linspace(0.0, s[-1], max(int(s[-1] / 0.05), 2))
@@ -149,7 +149,7 @@ def label_phantom(scene: Scene, spacing_mm: float = 0.5, pose: PhantomPose | Non
     masks = [(1, scene.brainstem.signed_distance(points, max_distance_mm=2.0) < 0.0)]
     masks += [(first_lesion + k, _lesion_inside(points, lesion))
               for k, lesion in enumerate(scene.lesions.values())]
-    masks += [(2 + k, _tube_inside(points, t.points, t.radius)) for k, t in enumerate(tubes)]
+    masks += [(2 + k, tube_inside(points, t.points, t.radius)) for k, t in enumerate(tubes)]
     rng = np.random.default_rng(seed)
     labels = np.zeros(shape, dtype=np.uint16)
     for label, mask in masks:

@@ -4,7 +4,10 @@ A :class:`LabelVolume` holds integer labels on a voxel grid and the affine from 
 indices ``(i, j, k)`` to world coordinates in millimetres, **RAS** (x toward the patient's
 right, y anterior, z superior): NIfTI's world frame. NRRD files in LPS (Slicer's default,
 ``space: left-posterior-superior``) have x and y negated on reading; the image's spacing and
-direction cosines are kept, so an oblique acquisition is read as it lies.
+direction cosines are kept, so an oblique acquisition is read as it lies. A 3D Slicer
+segmentation (``.seg.nrrd``) of several layers is read layer by layer, each segment a label
+of its own that keeps all its voxels, those it shares with another included
+(:mod:`~mvd_sim.segmentation.segments`).
 
 Files are untrusted: their size on disk (:data:`~mvd_sim.core.constants.MAX_VOLUME_BYTES`)
 and voxel count (:data:`~mvd_sim.core.constants.MAX_VOLUME_VOXELS`) are checked before the
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -24,6 +27,7 @@ import numpy as np
 from mvd_sim.core.constants import MAX_VOLUME_BYTES, MAX_VOLUME_VOXELS
 from mvd_sim.core.errors import MeshError, SegmentationError
 from mvd_sim.mesh.files import MESH_FORMATS, load_mesh, mesh_check, to_polydata
+from mvd_sim.segmentation.segments import layered, segments_of
 
 __all__ = ["LabelVolume", "load_label_volume", "voxelise_meshes", "VOLUME_SUFFIXES"]
 
@@ -37,21 +41,61 @@ _NRRD_SPACES = {"right-anterior-superior": np.eye(4), "ras": np.eye(4),
 
 @dataclass(frozen=True, eq=False)
 class LabelVolume:
-    """Integer labels on a voxel grid.
+    """Integer labels on a voxel grid, in one layer or (a multi-layer Slicer segmentation)
+    several, where a voxel may belong to one label of each.
 
     Attributes
     ----------
     labels : (ni, nj, nk) int
-        0 is background.
+        0 is background; the first layer.
     affine : (4, 4) float
         Voxel index ``(i, j, k, 1)`` to world RAS millimetres.
     source : str
         The file or folder it came from (for messages).
+    extra_layers : tuple of (ni, nj, nk) int
+        The further layers; a label lies in one layer only.
+    segments : segment name or ID -> label
+        A Slicer segmentation's segments (0: a name several go by); empty for other files.
     """
 
     labels: np.ndarray
     affine: np.ndarray
     source: str
+    extra_layers: tuple[np.ndarray, ...] = ()
+    segments: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def layers(self) -> tuple[np.ndarray, ...]:
+        """Every layer, :attr:`labels` first."""
+        return (self.labels, *self.extra_layers)
+
+    def label_of(self, key: int | str) -> int:
+        """The label a label map's key names: a label number, or a segment's name or ID.
+
+        Raises
+        ------
+        SegmentationError
+            One line naming the file: no such segment, a name several segments go by, a
+            number keying a multi-layer segmentation (its label values repeat from layer
+            to layer).
+        """
+        if isinstance(key, str):
+            if not self.segments:
+                raise SegmentationError(f"{self.source}: structure {key!r}: this volume has "
+                                        "no named segments: key its structures by label "
+                                        "number")
+            if key not in self.segments:
+                raise SegmentationError(f"{self.source}: no segment is named {key!r} (its "
+                                        f"segments: {', '.join(sorted(self.segments))})")
+            if self.segments[key] == 0:
+                raise SegmentationError(f"{self.source}: {key!r} names several segments: "
+                                        "key it by its segment ID")
+            return self.segments[key]
+        if self.extra_layers:
+            raise SegmentationError(f"{self.source}: label {key}: a segmentation of "
+                                    f"{len(self.layers)} layers repeats label values from "
+                                    "layer to layer: key its structures by segment name or ID")
+        return key
 
     @property
     def spacing_mm(self) -> np.ndarray:
@@ -69,14 +113,20 @@ class LabelVolume:
 
     def mask(self, label: int) -> np.ndarray:
         """Boolean mask of one label (the whole grid)."""
-        return self.labels == label
+        return np.any([layer == label for layer in self.layers], axis=0)
 
     @cached_property
     def _boxes(self) -> list:
-        """Each label's bounding box of slices (None for labels absent), one pass."""
+        """Each label's bounding box of slices (None for labels absent), one pass a layer."""
         from scipy.ndimage import find_objects
 
-        return find_objects(self.labels)
+        boxes: list = []
+        for layer in self.layers:
+            found = find_objects(layer)
+            boxes.extend([None] * (len(found) - len(boxes)))
+            for k, box in enumerate(found):
+                boxes[k] = box if box is not None else boxes[k]
+        return boxes
 
     def _box(self, label: int, margin: int) -> tuple[tuple[slice, ...], np.ndarray] | None:
         """One label's bounding box grown by ``margin`` voxels (within the grid) and its
@@ -99,16 +149,16 @@ class LabelVolume:
         if found is None:
             return None
         box, affine = found
-        return self.labels[box] == label, affine
+        return np.any([layer[box] == label for layer in self.layers], axis=0), affine
 
     def others(self, label: int, margin: int = 3) -> np.ndarray | None:
-        """Voxels of every other structure in :meth:`cropped`'s box (bool), or None if the
-        label is absent."""
+        """Voxels of every other structure in :meth:`cropped`'s box (bool), those the label
+        shares with another (in another layer) included, or None if the label is absent."""
         found = self._box(label, margin)
         if found is None:
             return None
-        crop = self.labels[found[0]]
-        return (crop != 0) & (crop != label)
+        return np.any([(layer[found[0]] != 0) & (layer[found[0]] != label)
+                       for layer in self.layers], axis=0)
 
 
 def _check_size(path: Path) -> None:
@@ -123,13 +173,16 @@ def _check_size(path: Path) -> None:
                                 "-byte limit for label volumes")
 
 
-def _check_shape(path: Path, shape: tuple[int, ...]) -> None:
+def _check_shape(path: Path, shape: tuple[int, ...], n_layers: int = 1) -> None:
+    """Refuse a grid that is not 3D, or whose voxels over all its layers exceed the limit."""
     if len(shape) != 3 or min(shape) < 2:
         raise SegmentationError(f"{path}: expected a 3D label volume, got shape {shape} (a "
-                                "multi-layer segmentation: export it as one label map)")
-    if int(np.prod(shape, dtype=np.int64)) > MAX_VOLUME_VOXELS:
-        raise SegmentationError(f"{path}: {shape[0]}x{shape[1]}x{shape[2]} voxels, over the "
-                                f"limit of {MAX_VOLUME_VOXELS} (crop it to the "
+                                "segmentation of several layers: save it as Slicer's "
+                                ".seg.nrrd or export it as one label map)")
+    if n_layers * int(np.prod(shape, dtype=np.int64)) > MAX_VOLUME_VOXELS:
+        layers = f" x {n_layers} layers" if n_layers > 1 else ""
+        raise SegmentationError(f"{path}: {shape[0]}x{shape[1]}x{shape[2]} voxels{layers}, "
+                                f"over the limit of {MAX_VOLUME_VOXELS} (crop it to the "
                                 "cerebellopontine angle)")
 
 
@@ -153,12 +206,14 @@ def _check_affine(path: Path, affine: np.ndarray) -> np.ndarray:
 
 def load_label_volume(path: str | os.PathLike) -> LabelVolume:
     """Read a NIfTI (``.nii``, ``.nii.gz``; nibabel) or NRRD (``.nrrd``, ``.seg.nrrd``;
-    pynrrd) label volume, world coordinates RAS mm.
+    pynrrd) label volume, world coordinates RAS mm; a Slicer segmentation's segments by
+    name and ID, in as many layers as it has (:mod:`~mvd_sim.segmentation.segments`).
 
     Raises
     ------
     SegmentationError
-        One line naming the file: unreadable, too large, not 3D integer labels, no usable
+        One line naming the file: unreadable, too large, not 3D integer labels (or a 4D
+        NRRD not a Slicer segmentation's layers), malformed segment fields, no usable
         voxel-to-world transform, or a NRRD space other than RAS, LPS or LAS.
     """
     path = Path(path)
@@ -168,9 +223,10 @@ def load_label_volume(path: str | os.PathLike) -> LabelVolume:
                                 f"{', '.join(VOLUME_SUFFIXES)})")
     _check_size(path)
     if name.endswith(".nrrd"):
-        labels, affine = _read_nrrd(path)
-    else:
-        labels, affine = _read_nifti(path)
+        layers, segments, affine = _read_nrrd(path)
+        return LabelVolume(layers[0], _check_affine(path, affine), str(path), layers[1:],
+                           segments)
+    labels, affine = _read_nifti(path)
     return LabelVolume(labels, _check_affine(path, affine), str(path))
 
 
@@ -199,18 +255,29 @@ def _read_nifti(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return _as_labels(path, data), affine
 
 
-def _read_nrrd(path: Path) -> tuple[np.ndarray, np.ndarray]:
+def _read_nrrd(path: Path) -> tuple[tuple[np.ndarray, ...], dict[str, int], np.ndarray]:
+    """A NRRD file's layers of labels (one but for a multi-layer Slicer segmentation), its
+    segments' names and IDs -> labels (empty without segment fields) and its affine."""
     import nrrd
 
     try:
         header = nrrd.read_header(str(path))
-        _check_shape(path, tuple(int(n) for n in header["sizes"]))
+        sizes = tuple(int(n) for n in header["sizes"])
         space = str(header.get("space", "")).lower()
         if space not in _NRRD_SPACES or "space directions" not in header:
             raise SegmentationError(
                 f"{path}: NRRD space {header.get('space')!r} is not RAS, LPS or LAS (or has "
                 "no space directions): its orientation is unknown")
         directions = np.asarray(header["space directions"], dtype=float)
+        n_layers = 1
+        if len(sizes) == 4 and directions.shape == (4, 3) and np.all(np.isnan(directions[0])):
+            # Slicer's layers: a first axis with no space direction ('none')
+            n_layers, sizes, directions = sizes[0], sizes[1:], directions[1:]
+        _check_shape(path, sizes, n_layers)
+        segments = segments_of(path, header, n_layers)
+        if n_layers > 1 and not segments:
+            raise SegmentationError(f"{path}: {n_layers} layers but no SegmentN_ fields: not a "
+                                    "Slicer segmentation's layers")
         origin = np.asarray(header.get("space origin", np.zeros(3)), dtype=float)
         data, _ = nrrd.read(str(path))
     except SegmentationError:
@@ -220,7 +287,9 @@ def _read_nrrd(path: Path) -> tuple[np.ndarray, np.ndarray]:
     affine = np.eye(4)
     affine[:3, :3] = directions.T
     affine[:3, 3] = origin
-    return _as_labels(path, data), _NRRD_SPACES[space] @ affine
+    stack = _as_labels(path, data).reshape((n_layers, *sizes))
+    layers, names = layered(path, stack, segments) if segments else ((stack[0],), {})
+    return layers, names, _NRRD_SPACES[space] @ affine
 
 
 def voxelise_meshes(meshes: Mapping[int, str | os.PathLike], spacing_mm: float = 0.4,

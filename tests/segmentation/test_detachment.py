@@ -15,7 +15,7 @@ from scipy.spatial.transform import Rotation
 from mvd_sim.core.geometry import curve
 from mvd_sim.segmentation.centerline import centerline_of
 from mvd_sim.segmentation.detachment import detached_at, smoothed_square
-from mvd_sim.segmentation.phantom import _tube_inside
+from mvd_sim.segmentation.phantom import tube_inside
 
 RADIUS_MM = 1.0
 ATTACHED_MM = 5.5
@@ -94,7 +94,7 @@ def _imaged(axis: np.ndarray, inside, spacing_mm: float, seed: int):
     rng = np.random.default_rng(seed)
     labels = np.zeros(shape, dtype=np.uint8)
     for label, mask in ((1, inside(world)),
-                        (2, _tube_inside(world, axis, np.full(len(axis), RADIUS_MM)))):
+                        (2, tube_inside(world, axis, np.full(len(axis), RADIUS_MM)))):
         soft = gaussian_filter(mask.reshape(shape).astype(np.float32), 0.6)
         soft += rng.normal(0.0, 0.08, shape).astype(np.float32)
         labels[soft > 0.5] = label
