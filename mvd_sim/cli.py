@@ -24,6 +24,7 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
+from functools import partial
 from pathlib import Path
 
 import mvd_sim
@@ -48,6 +49,7 @@ _EXAMPLES = """examples:
   mvd-sim render multi_aica_pica_right -o case.png --view retrosigmoid
   mvd-sim report multi_aica_pica_right -o case.html
   mvd-sim serve aica_as_moderate_right --port 0   # web app on 127.0.0.1: click to place pads
+  mvd-sim dataset --scenarios case.yaml aica_as_moderate_right -o ds   # given cases as tables
   mvd-sim warmup                  # compile the numerical kernels ahead (CI, Docker images)
   mvd-sim exercise new --level easy --seed 1 -o ex/   # a fellow's exercise (then: grade)
 
@@ -256,11 +258,27 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 def _cmd_dataset(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from mvd_sim.dataset.priors import load_priors
-    from mvd_sim.dataset.runner import check_options, generate
+    from mvd_sim.dataset.runner import check_options
 
-    check_options(args.n, args.seed, args.shard_size, args.workers, args.scheduler)
-    priors = load_priors(args.priors)
+    if args.scenarios is not None:
+        given = [f"--{name}" for name in ("n", "seed", "priors") if getattr(args, name)
+                 is not None]
+        if given:
+            raise MvdSimError(f"{', '.join(given)}: sample cases from priors; --scenarios "
+                              "exports the scenarios given: give one or the other")
+        from mvd_sim.dataset.given import export_scenarios
+
+        make = partial(export_scenarios, args.scenarios)
+    else:
+        missing = [f"--{name}" for name in ("n", "seed") if getattr(args, name) is None]
+        if missing:
+            raise MvdSimError(f"{', '.join(missing)}: required to sample cases (or give "
+                              "--scenarios FILE ... to export given scenarios)")
+        from mvd_sim.dataset.priors import load_priors
+        from mvd_sim.dataset.runner import generate
+
+        check_options(args.n, args.seed, args.shard_size, args.workers, args.scheduler)
+        make = partial(generate, args.n, args.seed, priors=load_priors(args.priors))
     # the bar appears once the run's checks pass, so a refused run prints only its error
     bar = Progress(TextColumn("cases"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("{task.fields[rate]:.2f} cases/s"), transient=False)
@@ -274,9 +292,9 @@ def _cmd_dataset(args: argparse.Namespace) -> int:
         bar.update(task, completed=done, rate=rate)
 
     try:
-        summary = generate(args.n, args.seed, args.output, priors, args.shard_size,
-                           args.workers, args.scheduler, progress, args.meshes,
-                           args.decompress)
+        summary = make(out_dir=args.output, shard_size=args.shard_size, workers=args.workers,
+                       scheduler=args.scheduler, progress=progress, meshes=args.meshes,
+                       decompress=args.decompress)
     finally:
         if task is not None:
             bar.stop()
@@ -693,15 +711,21 @@ def _parser() -> argparse.ArgumentParser:
     from mvd_sim.dataset.runner import SHARD_SIZE
 
     p = sub.add_parser(
-        "dataset", help="sample labelled cases from clinical priors into Parquet tables",
+        "dataset", help="sample labelled cases from clinical priors into Parquet tables, or "
+        "export given scenarios (patient cases) as such tables",
         epilog="examples: mvd-sim dataset --n 200 --seed 1 -o ds --meshes\n"
                "          mvd-sim dataset --n 5000 --seed 1 -o ds --workers 8\n"
+               "          mvd-sim dataset --scenarios case.yaml aica_as_moderate_right -o ds "
+               "--meshes\n"
                "read: pandas.read_parquet('ds/cases'), pyarrow.dataset.dataset('ds/contacts')\n"
                "an interrupted run resumes where it stopped when run again the same way",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--n", type=int, required=True, help="number of cases")
-    p.add_argument("--seed", type=int, required=True, help="random seed, 0 to 2**63-1 (same "
-                   "seed, same tables)")
+    p.add_argument("--n", type=int, help="number of cases to sample")
+    p.add_argument("--seed", type=int, help="random seed, 0 to 2**63-1 (same seed, same "
+                   "tables)")
+    p.add_argument("--scenarios", nargs="+", metavar="SCENARIO", help="export these "
+                   "scenarios (files, e.g. from mvd-sim import, or bundled names) instead of "
+                   "sampling: case k is the k-th, as mvd-sim analyze reports it")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="dataset folder")
     p.add_argument("--priors", metavar="FILE", help="priors YAML (default: the bundled "
                    "mvd_sim/dataset/priors.yaml)")

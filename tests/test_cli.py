@@ -476,6 +476,49 @@ def test_dataset_bad_priors_file_is_one_line(tmp_path):
     assert not (tmp_path / "ds").exists()
 
 
+def test_dataset_exports_an_imported_and_a_bundled_scenario_as_analyze_reports_them(tmp_path):
+    import pandas as pd
+
+    data = Path(__file__).resolve().parents[1] / "examples" / "data"
+    imported = run_cli("import", str(data / "pica_rdp_moderate_left.nii.gz"), "--labels",
+                       str(data / "pica_rdp_moderate_left.labels.yaml"), "-o", "case.yaml",
+                       cwd=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    scenarios = ("case.yaml", EXPORT_SCENARIO)
+    result = run_cli("dataset", "--scenarios", *scenarios, "-o", "ds", "--meshes",
+                     cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "wrote ds: 1 shard(s) new, 0 already there" in result.stdout
+    cases = pd.read_parquet(tmp_path / "ds" / "cases")
+    contacts = pd.read_parquet(tmp_path / "ds" / "contacts")
+    assert cases["name"].tolist() == ["case", EXPORT_SCENARIO]
+    for index, scenario in enumerate(scenarios):
+        analysed = run_cli("analyze", scenario, "--json", cwd=tmp_path)
+        assert analysed.returncode == 0, analysed.stderr
+        reported = json.loads(analysed.stdout)["contacts"]
+        mine = contacts[contacts["case"] == index].to_dict("records")
+        assert [(c["vessel"], c["segment"], c["severity"], c["indentation_mm"])
+                for c in mine] == [(c["vessel"], c["segment"], c["severity"],
+                                    c["indentation_mm"]) for c in reported]
+        assert cases.loc[index, "worst_severity"] == reported[0]["severity"] == "moderate"
+        assert (tmp_path / "ds" / cases.loc[index, "mesh_path"]).is_file()
+    assert "| 0 | case | `case.yaml` |" in (tmp_path / "ds" / "README.md").read_text()
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (("--scenarios", EXPORT_SCENARIO, "missing.yaml"), ("missing.yaml",)),
+    (("--scenarios", "bad.yaml"), ("bad.yaml", "radius_mm")),
+    (("--scenarios", EXPORT_SCENARIO, "--n", "3"), ("--n", "--scenarios")),
+    (("--seed", "3"), ("--n", "required")),
+])
+def test_dataset_bad_scenarios_or_options_are_one_line(tmp_path, args, fragments):
+    (tmp_path / "bad.yaml").write_text(BAD_RADIUS)
+    result = run_cli("dataset", *args, "-o", "ds", cwd=tmp_path)
+    assert result.returncode == 1
+    assert_one_error_line(result.stderr, *fragments)
+    assert not (tmp_path / "ds").exists()
+
+
 # -- progress --------------------------------------------------------------------------------
 
 def _stderr_on_a_terminal(*args: str, cwd: Path) -> tuple[int, str]:

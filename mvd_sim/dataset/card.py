@@ -15,7 +15,7 @@ from mvd_sim.dataset.priors import Priors
 from mvd_sim.dataset.sampler import GEOMETRY_ATTEMPTS
 from mvd_sim.dataset.tables import VESSEL_TYPE_ORDER
 
-__all__ = ["write_card", "realised_vs_prior"]
+__all__ = ["write_card", "write_given_card", "realised_vs_prior"]
 
 
 def realised_vs_prior(cases: pa.Table, priors: Priors) -> dict[str, list[Share]]:
@@ -82,13 +82,39 @@ def write_card(out: Path, cases: pa.Table, priors: Priors, settings: dict,
     write_text_atomic(out / "README.md", "\n".join(lines + _redraws(cases)))
 
 
+def write_given_card(out: Path, cases: pa.Table, settings: dict, counts: dict) -> None:
+    """Write ``README.md`` into ``out`` (atomically) for a dataset of given scenarios
+    (:mod:`mvd_sim.dataset.given`): its layout and one line per case, from ``cases`` (the
+    cases table's :data:`~mvd_sim.dataset.given.GIVEN_CARD_COLUMNS`), with the scenario
+    file each came from (``settings["scenarios"]``)."""
+    lines = ["# mvd-sim dataset of given scenarios", "",
+             f"{counts['cases']} cases, {counts['contacts']} contacts, from the scenarios "
+             f"given (`mvd-sim dataset --scenarios`); shards of {settings['shard_size']}.",
+             "", *_layout(settings["meshes"]), "",
+             "The columns a sampled case draws (`seed`, `attempt`, `asked_culprits`, "
+             "`control`, `label`, `cause`) are null here; `asked_compressions` holds what "
+             "the scenario asks of each compression (no severity: there is no diagnosis). "
+             "Each row is the case as `mvd-sim analyze` reports it: an operated case after "
+             "its operation, an imported case graded at its image's thresholds.", "",
+             "## cases", "",
+             "| case | name | scenario | side | pattern | culprits | worst severity | "
+             "first CN VII segment | CN VII contacts |", "|---|---|---|---|---|---|---|---|---|"]
+    sources = [s["source"] for s in settings["scenarios"]]
+    for row in cases.to_pylist():
+        lines.append(f"| {row['case']} | {row['name']} | `{sources[row['case']]}` | "
+                     f"{row['side']} | {row['pattern']} | {', '.join(row['culprits']) or '-'} "
+                     f"| {row['worst_severity']} | {row['primary_segment']} | "
+                     f"{row['cn7_contact_count']} |")
+    write_text_atomic(out / "README.md", "\n".join(lines) + "\n")
+
+
 def _layout(meshes: bool) -> list[str]:
     """The card's paragraphs on the folder's tables (and meshes)."""
     lines = [
         "Tables, each a folder of Parquet shards (`part-NNNNN.parquet`, all of one schema) "
         "that reads as one table: `pandas.read_parquet(\"cases\")`, "
-        "`pyarrow.dataset.dataset(\"contacts\")`. `cases/`: one row per case: the anatomy "
-        "drawn, what was asked (`asked_culprits`, `control`, `label`: `compression` for a "
+        "`pyarrow.dataset.dataset(\"contacts\")`. `cases/`: one row per case: its index "
+        "`case` and `name`, the anatomy drawn, what was asked (`asked_culprits`, `control`, `label`: `compression` for a "
         "symptomatic side, `incidental` or `no_contact` for a control, an asymptomatic side; "
         "`asked_compressions`: a list of "
         "structs, one per compression asked, with its vessel, target, segment, side, "

@@ -10,7 +10,8 @@ records and whose files check out is skipped, so an interrupted or failed run re
 it stopped. The rows depend only on (seed, number of cases, case index): the same seed and
 number give byte-identical tables whatever the number of workers. At the end come the dataset card (``README.md``
 with the realised distributions against the priors, and a plot of them) and
-``manifest.json`` listing every shard.
+``manifest.json`` listing every shard. ``write_dataset`` is that writer for any source of
+rows: :mod:`mvd_sim.dataset.given` runs it on given scenarios.
 """
 
 from __future__ import annotations
@@ -23,8 +24,11 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+import pyarrow as pa
+
+from mvd_sim.case import Case
 from mvd_sim.core.atomic import folder_lock, remove_stale_temporaries
-from mvd_sim.contact.analysis import analyze
+from mvd_sim.contact.analysis import ContactReport, analyze
 from mvd_sim.dataset import store
 from mvd_sim.dataset.mix import MIX_COLUMNS
 from mvd_sim.dataset.priors import Priors
@@ -32,8 +36,10 @@ from mvd_sim.dataset.sampler import sample
 from mvd_sim.dataset.tables import CONTACTS_SCHEMA, case_row, cases_schema, contact_row, \
     outcome_columns, write_table
 from mvd_sim.core.errors import MvdSimError, raised_by_interrupt
+from mvd_sim.scene.scene import Scene
 
-__all__ = ["generate", "shard_rows", "check_options", "ShardRows", "DatasetSummary",
+__all__ = ["generate", "write_dataset", "shard_rows", "analysed_case", "check_options",
+           "AnalysedCase", "ShardRows", "DatasetSummary",
            "SHARD_SIZE", "MAX_SEED"]
 
 SHARD_SIZE = 50
@@ -52,6 +58,13 @@ class ShardRows:
     contacts: list[dict]
     meshes: list[list]
 
+    def add(self, case: AnalysedCase, row: dict) -> None:
+        """Add a case's ``row``, its contacts' rows and its mesh."""
+        self.cases.append(row)
+        self.contacts.extend(contact_row(case.index, c) for c in case.report.contacts)
+        if case.mesh_path is not None:
+            self.meshes.append([case.mesh_path, case.mesh_bytes])
+
 
 def shard_rows(priors_json: str, seed: int, n: int, start: int, stop: int,
                meshes_dir: str | None = None, decompress: bool = False) -> ShardRows:
@@ -63,26 +76,47 @@ def shard_rows(priors_json: str, seed: int, n: int, start: int, stop: int,
     to its row.
     """
     priors = Priors.model_validate_json(priors_json)
-    cases, contacts, meshes = [], [], []
+    rows = ShardRows([], [], [])
     for index in range(start, stop):
         sampled = sample(priors, seed, n, index)
         case = sampled.case
-        report = analyze(case.scene, case.thresholds)
-        mesh_path = None
-        if meshes_dir is not None:
-            from mvd_sim.dataset.meshes import write_case_mesh
+        made = analysed_case(case, case.scene, index, meshes_dir, decompress)
+        rows.add(made, case_row(sampled, seed, index, made.report, made.mesh_path,
+                                made.outcome))
+    return rows
 
-            mesh_path = f"{store.MESHES_DIR}/{case.scene.name}.vtp"
-            size = write_case_mesh(case.scene, report, Path(meshes_dir) / Path(mesh_path).name)
-            meshes.append([mesh_path, size])
-        outcome = None
-        if decompress:
-            from mvd_sim.surgery.planner import plan
 
-            outcome = outcome_columns(plan(case))
-        cases.append(case_row(sampled, seed, index, report, mesh_path, outcome))
-        contacts.extend(contact_row(index, c) for c in report.contacts)
-    return ShardRows(cases, contacts, meshes)
+@dataclass(frozen=True)
+class AnalysedCase:
+    """What a dataset takes from one case besides its row: its contact report, its labelled
+    mesh (path relative to the dataset folder and size in bytes; None without meshes) and
+    the planner's outcome columns (None without ``decompress``)."""
+
+    index: int
+    report: ContactReport
+    mesh_path: str | None
+    mesh_bytes: int | None
+    outcome: dict | None
+
+
+def analysed_case(case: Case, scene: Scene, index: int, meshes_dir: str | None,
+                  decompress: bool) -> AnalysedCase:
+    """Case ``index`` of a dataset analysed as its row needs: ``scene`` (the case as built,
+    or an operated case after its operation) analysed with the case's thresholds; with
+    ``meshes_dir`` its labelled mesh written there as ``caseNNNNNNN.vtp`` (atomically); with
+    ``decompress`` the case planned."""
+    report = analyze(scene, case.thresholds)
+    mesh_path = size = outcome = None
+    if meshes_dir is not None:
+        from mvd_sim.dataset.meshes import write_case_mesh
+
+        mesh_path = f"{store.MESHES_DIR}/case{index:07d}.vtp"
+        size = write_case_mesh(scene, report, Path(meshes_dir) / Path(mesh_path).name)
+    if decompress:
+        from mvd_sim.surgery.planner import plan
+
+        outcome = outcome_columns(plan(case))
+    return AnalysedCase(index, report, mesh_path, size, outcome)
 
 
 @dataclass(frozen=True)
@@ -95,9 +129,10 @@ class DatasetSummary:
     cases_per_s: float
 
 
-def check_options(n: int, seed: int, shard_size: int, workers: int | None,
+def check_options(n: int | None, seed: int | None, shard_size: int, workers: int | None,
                   scheduler: str | None) -> None:
-    """Refuse options a dataset cannot be made with, before anything is written.
+    """Refuse options a dataset cannot be made with, before anything is written (``n`` and
+    ``seed`` None: a dataset of given scenarios, which has neither).
 
     Raises
     ------
@@ -108,7 +143,8 @@ def check_options(n: int, seed: int, shard_size: int, workers: int | None,
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)
                                   or value < 1):
             raise MvdSimError(f"{name}: must be a whole number of at least 1, got {value!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)
+                             or not 0 <= seed <= MAX_SEED):
         raise MvdSimError(f"--seed: must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
     if workers is not None and scheduler:
         raise MvdSimError("--workers, --scheduler: give one (--workers starts a local "
@@ -213,11 +249,28 @@ def generate(n: int, seed: int, out_dir: str | os.PathLike, priors: Priors,
     out = Path(out_dir)
     settings = {"seed": seed, "n": n, "shard_size": shard_size, "meshes": meshes,
                 "decompress": decompress, "priors": priors.model_dump(mode="json")}
-    schemas = {"cases": cases_schema(decompress), "contacts": CONTACTS_SCHEMA}
-    shards = _shards(n, shard_size)
     job = partial(shard_rows, priors.model_dump_json(), seed, n,
                   meshes_dir=str(out / store.MESHES_DIR) if meshes else None,
                   decompress=decompress)
+    return write_dataset(out, settings, n, job, workers, scheduler, progress,
+                         partial(_card, settings=settings, priors=priors), _CARD_COLUMNS)
+
+
+def write_dataset(out: Path, settings: dict, n: int, job: Callable[[int, int], ShardRows],
+                  workers: int | None, scheduler: str | None,
+                  progress: Callable[[int, int, float], None] | None,
+                  card: Callable[[Path, pa.Table, dict[str, int]], None],
+                  card_columns: list[str]) -> DatasetSummary:
+    """Write (or finish writing) the ``n`` cases ``job(start, stop)`` makes the rows of, in
+    shards of ``settings["shard_size"]``, into ``out`` (see the module docstring), with
+    ``settings`` (those :func:`generate` takes, ``meshes`` and ``decompress`` among them) in
+    the manifest; then, under the folder's lock, ``card(out, cases, counts)`` writes the
+    dataset card from the cases table's ``card_columns`` and each table's rows, and the
+    complete manifest is written. The options are checked by the caller; the rest as
+    :func:`generate`."""
+    meshes, decompress = settings["meshes"], settings["decompress"]
+    schemas = {"cases": cases_schema(decompress), "contacts": CONTACTS_SCHEMA}
+    shards = _shards(n, settings["shard_size"])
     with ExitStack() as stack:
         client = None
         if scheduler:
@@ -246,17 +299,25 @@ def generate(n: int, seed: int, out_dir: str | os.PathLike, priors: Priors,
                 if progress is not None:
                     progress(done + made, n, made / max(time.perf_counter() - started, 1e-9))
         rate = made / max(time.perf_counter() - started, 1e-9)
-        _finish(out, settings, priors, [records[k] for k, _, _ in shards])
+        _finish(out, settings, [records[k] for k, _, _ in shards], card, card_columns)
     return DatasetSummary(out, len(todo), len(shards) - len(todo), rate)
 
 
-def _finish(out: Path, settings: dict, priors: Priors, records: list[dict]) -> None:
+def _card(out: Path, cases: pa.Table, counts: dict[str, int], settings: dict,
+          priors: Priors) -> None:
+    """The sampled dataset's card (:func:`~mvd_sim.dataset.card.write_card`)."""
+    from mvd_sim.dataset.card import write_card
+
+    write_card(out, cases, priors, settings, counts)
+
+
+def _finish(out: Path, settings: dict, records: list[dict],
+            card: Callable[[Path, pa.Table, dict[str, int]], None],
+            card_columns: list[str]) -> None:
     """The dataset card, then the complete manifest (still under the folder's lock)."""
     import pyarrow.dataset as ds
 
-    from mvd_sim.dataset.card import write_card
-
     cases = ds.dataset([str(out / r["cases"]["path"]) for r in records],
-                       format="parquet").to_table(columns=_CARD_COLUMNS)
-    write_card(out, cases, priors, settings, store.counts(records))
+                       format="parquet").to_table(columns=card_columns)
+    card(out, cases, store.counts(records))
     store.write_manifest(out, settings, records)

@@ -30,11 +30,12 @@ from mvd_sim._version import __version__
 from mvd_sim.core.atomic import write_bytes_atomic
 from mvd_sim.core.constants import VESSEL_TYPES
 from mvd_sim.contact.analysis import Contact, ContactReport
-from mvd_sim.dataset.sampler import SampledCase
-from mvd_sim.scenario import scenario_to_yaml
+from mvd_sim.case import Case
+from mvd_sim.dataset.sampler import Diagnosis, SampledCase
+from mvd_sim.scenario import ScenarioSpec, scenario_to_yaml
 
 __all__ = ["CONTACTS_SCHEMA", "ASKED_COMPRESSION", "VESSEL_TYPE_ORDER", "ShardFile",
-           "cases_schema", "case_row", "outcome_columns", "contact_row", "vessel_types_in_order",
+           "cases_schema", "case_row", "given_case_row", "outcome_columns", "contact_row", "vessel_types_in_order",
            "table_bytes", "write_table"]
 
 #: Order of vessel types in list columns (``culprits``, ``asked_culprits``).
@@ -69,7 +70,8 @@ ASKED_COMPRESSION = pa.struct([
 _SEVERITY_ORDER = ("mild", "moderate", "severe")
 _VESSEL_TYPES = _list_of(pa.string())
 _CASE_FIELDS = [
-    ("case", pa.int64()), ("seed", pa.int64()), ("attempt", pa.int64()),
+    ("case", pa.int64()), ("name", pa.string()), ("seed", pa.int64()),
+    ("attempt", pa.int64()),
     ("side", pa.string()), ("pattern", pa.string()), ("culprits", _VESSEL_TYPES),
     ("primary_culprit", pa.string()), ("culprit_segments", _list_of(pa.string())),
     ("extent", pa.string()), ("culprit_count", pa.int64()), ("cn7_contact_count", pa.int64()),
@@ -81,6 +83,8 @@ _CASE_FIELDS = [
     ("asked_culprits", _VESSEL_TYPES), ("control", pa.bool_()), ("label", pa.string()),
     ("asked_compressions", _list_of(ASKED_COMPRESSION)), ("cause", pa.string()),
     ("causes", _list_of(pa.string()))]
+# the vessel radii a row holds (a scenario's other vessel types', the BA's, are not drawn)
+_RADIUS_COLUMNS = frozenset(name for name, _ in _CASE_FIELDS if name.endswith("_radius_mm"))
 # the planner's predicted outcome (``--decompress`` only)
 _OUTCOME_FIELDS = [
     ("plan_feasible", pa.bool_()), ("plan_rez_spared", pa.bool_()),
@@ -121,13 +125,16 @@ def _type_rank(kind: str) -> tuple[int, str]:
     return order, kind
 
 
-def _asked_compressions(case: SampledCase) -> list[dict]:
+def _asked_compressions(spec: ScenarioSpec, diagnosis: Diagnosis | None) -> list[dict]:
     """Each compression the case's scenario asks for, with the diagnosis' severity (mild for
-    a contact with CN VIII, which is asked touching)."""
+    a contact with CN VIII, which is asked touching; null for a given scenario's, which has
+    no diagnosis)."""
     asked = []
-    for vessel in case.spec.vessels:
-        severities = [c.severity for c in case.diagnosis.compressions.get(vessel.type, ())]
-        severities += ["mild"] * (vessel.type == case.diagnosis.cn8_vessel)
+    for vessel in spec.vessels:
+        severities = []
+        if diagnosis is not None:
+            severities = [c.severity for c in diagnosis.compressions.get(vessel.type, ())]
+            severities += ["mild"] * (vessel.type == diagnosis.cn8_vessel)
         for k, contact in enumerate(vessel.compresses):
             asked.append({
                 "vessel": vessel.id, "vessel_type": vessel.type, "target": contact.target,
@@ -142,13 +149,45 @@ def _asked_compressions(case: SampledCase) -> list[dict]:
 
 def case_row(case: SampledCase, seed: int, index: int, report: ContactReport,
              mesh_path: str | None = None, outcome: dict | None = None) -> dict:
-    """A case's row of the cases table: the anatomy drawn, what was asked, what the contact
-    report found (``outcome``: :func:`outcome_columns`, with ``decompress``)."""
+    """A sampled case's row of the cases table: the anatomy drawn, what was asked, what the
+    contact report found (``outcome``: :func:`outcome_columns`, with ``decompress``)."""
+    return {
+        **_found_columns(index, case.case, report, mesh_path, outcome),
+        "seed": seed, "attempt": case.attempt,
+        "asked_culprits": vessel_types_in_order(case.diagnosis.culprits),
+        "control": case.diagnosis.control,
+        "label": case.diagnosis.label,
+        "asked_compressions": _asked_compressions(case.spec, case.diagnosis),
+        "cause": case.cause}
+
+
+def given_case_row(case: Case, index: int, report: ContactReport,
+                   mesh_path: str | None = None, outcome: dict | None = None) -> dict:
+    """A given scenario's row of the cases table (a bundled or imported case, exported by
+    :func:`mvd_sim.dataset.given.export_scenarios`): the columns :func:`case_row` fills from
+    the case and its contact report, the same way; what was asked of its compressions
+    (``asked_compressions``, without a severity: there is no diagnosis); ``seed``,
+    ``attempt``, ``asked_culprits``, ``control``, ``label`` and ``cause``, which only a
+    sampled case has, null."""
+    return {**_found_columns(index, case, report, mesh_path, outcome),
+            "asked_compressions": _asked_compressions(case.spec, None)}
+
+
+def _found_columns(index: int, case: Case, report: ContactReport, mesh_path: str | None,
+                   outcome: dict | None) -> dict:
+    """The columns of any case's row: its index and name, side, what the contact report
+    found, its nerve and vessel sizes (mm; a vessel type's first radius given), the
+    planner's ``outcome``, its mesh and its scenario (YAML)."""
     cn7 = [c for c in report.contacts if c.nerve == "CN7"]
     facial = case.spec.anatomy.facial_nerve
     culprits = sorted(report.culprits, key=lambda c: _type_rank(c.vessel_type))
+    radii = {}
+    for vessel in case.spec.vessels:
+        column = f"{vessel.type.lower()}_radius_mm"
+        if vessel.radius_mm is not None and column in _RADIUS_COLUMNS:
+            radii.setdefault(column, vessel.radius_mm)
     return {
-        "case": index, "seed": seed, "attempt": case.attempt, "side": case.spec.side,
+        "case": index, "name": case.name, "side": case.spec.side,
         "pattern": report.pattern,
         "culprits": [c.vessel_type for c in culprits],
         "primary_culprit": report.culprits[0].vessel_type if report.culprits else "none",
@@ -163,13 +202,7 @@ def case_row(case: SampledCase, seed: int, index: int, report: ContactReport,
         "primary_segment": cn7[0].segment if cn7 else "none",
         "cisternal_length_mm": facial.cisternal_length_mm,
         "angle_to_midline_deg": facial.angle_to_midline_deg,
-        **{f"{v.type.lower()}_radius_mm": v.radius_mm for v in case.spec.vessels
-           if v.radius_mm is not None},
-        "asked_culprits": vessel_types_in_order(case.diagnosis.culprits),
-        "control": case.diagnosis.control,
-        "label": case.diagnosis.label,
-        "asked_compressions": _asked_compressions(case),
-        "cause": case.cause,
+        **radii,
         "causes": list(report.causes),
         **(outcome or {}),
         "mesh_path": mesh_path,
