@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from mvd_sim.core.materials import DEFAULT_MATERIALS
-from mvd_sim.mechanics.contact_kernels import rod_rows
+from mvd_sim.mechanics.contact_kernels import node_segment_contacts, rod_contacts, rod_rows
 from mvd_sim.mechanics.contacts import ContactSet, NearSegments, RodOnRod, SOFTMIN_MM, detect
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.simulate import build_model, settle
@@ -173,3 +173,24 @@ def test_a_solve_with_kept_lists_is_the_solve_that_searches_at_every_detection(
     assert kept.solution.iterations == searched.solution.iterations
     assert np.array_equal(kept.solution.u, searched.solution.u)
     assert _same(kept.solution.contacts, searched.solution.contacts)
+
+
+def test_rod_contacts_in_one_call_are_the_two_kernels(settled_case):
+    """``rod_contacts`` returns, to the bit, ``node_segment_contacts`` then ``rod_rows`` on
+    the same list, as the fields of their ``ContactSet``."""
+    model, solution = settled_case
+    configuration = model.configuration(solution.u, solution.radii)
+    x, radius = configuration.positions[:model.sponge_slot0], configuration.radius
+    first, count = model.slot0, model.node_count
+    groups = _fresh(model).near_segments.groups(model, x, radius, DETECT_MARGIN_MM, SOFTMIN_MM)
+    a, b, node, seg, u, gap, normal, share = node_segment_contacts(
+        x, radius, first, count, *groups, DETECT_MARGIN_MM, SOFTMIN_MM)
+    assert len(gap) > 0
+    rows = rod_rows(x, radius, first, count, a, b, node, seg, u, gap, normal, share,
+                    *model.node_layers, model.materials.hard_mpa)
+    slots, weights, k_soft, k_hard, capacity, binormal, curvature = rows
+    want = ContactSet(slots, weights, normal, gap, k_soft, k_hard, capacity, b, a,
+                      node - first[a], binormal, curvature)
+    got = ContactSet(*rod_contacts(x, radius, first, count, *groups, DETECT_MARGIN_MM,
+                                   SOFTMIN_MM, *model.node_layers, model.materials.hard_mpa))
+    assert _same(got, want)
