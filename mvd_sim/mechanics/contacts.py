@@ -218,7 +218,8 @@ class NearSegments:
     candidate while the nodes have moved, since, by less than half the slack (less the
     growth of any rod's longest half-segment:
     :func:`~mvd_sim.mechanics.contact_kernels.list_slack_used`), with the same radii and
-    margin; then it is searched again.
+    margin; then it is searched again. The last :attr:`KEPT` lists are kept, each checked
+    so.
 
     Attributes
     ----------
@@ -227,26 +228,28 @@ class NearSegments:
     """
 
     SLACK_MM = 0.3
+    #: How many lists are kept (the latest first): a line search's shorter trial lies
+    #: between the state and the full step, often within the slack of the one before.
+    KEPT = 4
 
     def __init__(self) -> None:
         self.searches = 0
-        self._found: tuple | None = None   # (x0, radius, margin, half0, groups), replaced whole
+        self._found: list[tuple] = []   # (x0, radius, margin, half0, groups), latest first
 
     def groups(self, model: MechanicalModel, x: np.ndarray, radius: np.ndarray,
                margin_mm: float, width_mm: float) -> tuple[np.ndarray, ...]:
         """The list (group rods, nodes, starts, segments) holding every candidate that
         matters to the contacts of rod nodes ``x`` (n, 3) of radii ``radius`` (n,), mm,
         within ``margin_mm`` and soft-min width ``width_mm``."""
-        found = self._found
-        if found is not None:
-            x0, radius0, key, half0, groups = found
+        for x0, radius0, key, half0, groups in self._found:
             if (key == (margin_mm, width_mm) and np.array_equal(radius0, radius)
                     and list_slack_used(x, x0, model.slot0, model.node_count, half0)
                     < self.SLACK_MM - 1e-9):   # (1e-9 mm: far above any rounding)
                 return groups
         *groups, half = near_segments(x, radius, model.slot0, model.node_count,
                                       model.junction_skip, margin_mm, width_mm, self.SLACK_MM)
-        self._found = (x.copy(), radius.copy(), (margin_mm, width_mm), half, tuple(groups))
+        found = (x.copy(), radius.copy(), (margin_mm, width_mm), half, tuple(groups))
+        self._found = [found] + self._found[:self.KEPT - 1]
         self.searches += 1
         return tuple(groups)
 

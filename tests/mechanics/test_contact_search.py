@@ -71,6 +71,29 @@ def test_reused_lists_give_the_contacts_of_a_fresh_search(settled_case):
             assert _same(kept, _detect(_fresh(model), u, solution.radii, surface))
 
 
+def test_an_older_kept_list_serves_a_state_back_within_its_slack(settled_case):
+    """A line search's shorter trial, back near the state the list before the last was
+    searched at: that list serves it (no new search), and the contacts are a fresh
+    search's, to the bit; past ``KEPT`` searches elsewhere it is no longer kept."""
+    model, solution = settled_case
+    model = _fresh(model)
+    rng = np.random.default_rng(7)
+    surface = model.new_surface()
+    _detect(model, solution.u, solution.radii, surface)
+    far = solution.u + _moves(model, rng, 2.0 * SLACK)
+    _detect(model, far, solution.radii, surface)
+    assert model.near_segments.searches == 2
+    back = solution.u + _moves(model, rng, 0.99 * SLACK / 3)
+    kept = _detect(model, back, solution.radii, surface)
+    assert model.near_segments.searches == 2
+    assert _same(kept, _detect(_fresh(model), back, solution.radii, surface))
+    for _ in range(NearSegments.KEPT):
+        _detect(model, solution.u + _moves(model, rng, 2.0 * SLACK), solution.radii, surface)
+    searched = model.near_segments.searches
+    _detect(model, back, solution.radii, surface)
+    assert model.near_segments.searches == searched + 1
+
+
 def test_a_rod_pair_just_beyond_the_list_closes_to_the_gap_the_bound_allows(scene_of,
                                                                           clamped_rod):
     """Two parallel rods whose gap at the search is just beyond what the list keeps
