@@ -218,8 +218,8 @@ class NearSegments:
     candidate while the nodes have moved, since, by less than half the slack (less the
     growth of any rod's longest half-segment:
     :func:`~mvd_sim.mechanics.contact_kernels.list_slack_used`), with the same radii and
-    margin; then it is searched again. The last :attr:`KEPT` lists are kept, each checked
-    so.
+    margin; then it is searched again. The last :attr:`KEPT` lists are kept, and the
+    latest whose bound holds serves.
 
     Attributes
     ----------
