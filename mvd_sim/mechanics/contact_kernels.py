@@ -9,7 +9,7 @@ detection is two steps here:
 - :func:`node_segment_contacts`, the contacts on that list: each node's candidates (the
   listed segments within its reach now), their closest points and soft-min weights, and
   :func:`rod_rows`, the law's rows of those contacts (slots, weights, stiffnesses, the
-  sliding curvature).
+  sliding curvature); :func:`rod_contacts` calls both, in one call from Python.
 
 A list found at positions ``x0`` still holds every candidate at positions ``x`` while
 :func:`list_slack_used` (twice the largest node displacement since ``x0`` plus the growth
@@ -33,7 +33,7 @@ from mvd_sim.core.geometry.closest_kernels import (_axpy, _cross, _norm, _point_
                                                    _sub)
 
 __all__ = ["near_segments", "list_slack_used", "node_segment_contacts", "rod_rows",
-           "planes_to_query", "brainstem_rows", "pad_face_rows"]
+           "rod_contacts", "planes_to_query", "brainstem_rows", "pad_face_rows"]
 
 _P, _V = array(2, contiguous=True), array(1, contiguous=True)
 _IDX = array(1, "intp", contiguous=True)
@@ -380,6 +380,26 @@ def rod_rows(x, r, first, count, a, b, node, segment, u, gap, normal, share, den
     return slots, weights, k_soft, k_hard, pair_capacity, binormal, curvature
 
 
+@compiled(_P, _V, _IDX, _IDX, _IDX, _IDX, _IDX, _IDX, _IDX, FLOAT, FLOAT, _V, _V, _V, FLOAT)
+def rod_contacts(x, r, first, count, group_a, group_b, group_node, start, segment, margin,
+                 width, dent, capacity, tributary, hard):
+    """The rod-on-rod contacts on a list of :func:`near_segments` in one call:
+    :func:`node_segment_contacts`, then their :func:`rod_rows`, returned as the fields of
+    their ``ContactSet``, in its order (``slots, weights, normal, gap, k_soft, k_hard,
+    pair_capacity``, then the segment's rod ``b``, the node's rod ``a``, the node on rod
+    ``a``, ``binormal, curvature``; arguments as those two take them)."""
+    a, b, node, seg, u, gap, normal, share = node_segment_contacts(
+        x, r, first, count, group_a, group_b, group_node, start, segment, margin, width)
+    slots, weights, k_soft, k_hard, pair_capacity, binormal, curvature = rod_rows(
+        x, r, first, count, a, b, node, seg, u, gap, normal, share, dent, capacity, tributary,
+        hard)
+    on_rod = np.empty(len(node), np.intp)
+    for k in range(len(node)):
+        on_rod[k] = node[k] - first[a[k]]
+    return (slots, weights, normal, gap, k_soft, k_hard, pair_capacity, b, a, on_rod,
+            binormal, curvature)
+
+
 @compiled(_P, INT, INT)
 def _run_ball(x, j0, j1):
     """A ball (centre, radius, mm) holding the midpoints of segments ``j0 .. j1 - 1`` of
@@ -468,8 +488,9 @@ def planes_to_query(slots, x, reach, point, far):
     return out[:m]
 
 
-@compiled(_P, _V, _IDX, _P, _P, _V, _IDX, _IDX, FLOAT, FLOAT)
-def brainstem_rows(x, r, slots, closest, normal, tributary, node_rod, first, hard, margin):
+@compiled(_P, _V, _IDX, _P, _P, _V, _IDX, _IDX, FLOAT, FLOAT, INT)
+def brainstem_rows(x, r, slots, closest, normal, tributary, node_rod, first, hard, margin,
+                   brainstem):
     """The contacts of rod nodes ``slots`` (k,) with the brainstem's tangent planes
     (:class:`mvd_sim.mechanics.contacts.RodOnBrainstem`): a node whose signed distance to
     its slot's plane (through ``closest[slot]``, outward ``normal[slot]``) less its radius
@@ -488,16 +509,33 @@ def brainstem_rows(x, r, slots, closest, normal, tributary, node_rod, first, har
         Each rod's first slot.
     hard, margin : float
         The rigid stiffness (MPa) and the margin (mm).
+    brainstem : int
+        The brainstem's body index.
 
     Returns
     -------
-    node_slot, rod, node : (c,) int
-        Each contact's slot, its rod and its node on the rod.
+    The fields of the contacts' ``ContactSet``, in its order:
+
+    rows : (c, 3) int
+        ``(-1, -1, slot)``: each contact's node slot (the brainstem fixed).
+    weights : (c, 3) float
+        ``(0, 0, 1)``.
     out_normal : (c, 3) float
-    gap, k : (c,) float, mm and N/mm
+    gap : (c,) float, mm
+    k, k_hard : (c,) float, N/mm
+        The rigid stiffness, twice (the law's soft and hard stiffnesses are one).
+    capacity : (c,) float
+        ``inf``: no compliant layer.
+    body : (c,) int
+        ``brainstem``, the brainstem's body index.
+    rod, node : (c,) int
+        Each contact's rod and its node on the rod.
+    binormal, curvature : (c, 3), (c,) float
+        Zero: a flat contact.
     """
     n = len(slots)
-    node_slot, rod, node = np.empty(n, np.intp), np.empty(n, np.intp), np.empty(n, np.intp)
+    rows, weights = np.full((n, 3), -1, np.intp), np.zeros((n, 3))
+    rod, node = np.empty(n, np.intp), np.empty(n, np.intp)
     out_normal, gap, k = np.empty((n, 3)), np.empty(n), np.empty(n)
     m = 0
     for q in range(n):
@@ -510,20 +548,22 @@ def brainstem_rows(x, r, slots, closest, normal, tributary, node_rod, first, har
         g = distance - r[s]
         if not g < margin:
             continue
-        node_slot[m], rod[m] = s, node_rod[s]
+        rows[m, 2], weights[m, 2], rod[m] = s, 1.0, node_rod[s]
         node[m] = s - first[node_rod[s]]
         for c in range(3):
             out_normal[m, c] = normal[s, c]
         gap[m], k[m] = g, tributary[s] * hard
         m += 1
-    return node_slot[:m], rod[:m], node[:m], out_normal[:m], gap[:m], k[:m]
+    return (rows[:m], weights[:m], out_normal[:m], gap[:m], k[:m], k[:m].copy(),
+            np.full(m, np.inf), np.full(m, brainstem, np.intp), rod[:m], node[:m],
+            np.zeros((m, 3)), np.zeros(m))
 
 
 @compiled(_P, _V, _V, VEC3, VEC3, VEC3, FLOAT, INT, INT, _IDX, _IDX, _V, _V, _V, FLOAT, FLOAT,
-          FLOAT, INT, FLOAT)
+          FLOAT, INT, INT, FLOAT)
 def pad_face_rows(x, r, height, facing, p0, p1, pad_radius, holds_off, against, node_rod,
                   first, dent, capacity, tributary, felt, hard, felt_capacity, pad_slot,
-                  margin):
+                  pad_body, margin):
     """Rod nodes against a pad's flat faces (:class:`mvd_sim.mechanics.contacts.SpongeOnRod`),
     within its footprint: felt and the node's layer in series over its tributary length
     times the share of its section over the pad.
@@ -554,24 +594,32 @@ def pad_face_rows(x, r, height, facing, p0, p1, pad_radius, holds_off, against, 
         The felt's stiffness and the rigid stiffness beyond the layers' capacity.
     felt_capacity : float, mm
         The overlap the felt takes.
-    pad_slot : int
-        The pad centre's slot.
+    pad_slot, pad_body : int
+        The pad centre's slot, and the pad's body index.
     margin : float, mm
 
     Returns
     -------
+    The fields of the contacts' ``ContactSet``, in its order:
+
     slots : (c, 3) int
         ``(pad_slot, -1, node)``: the node minus the pad's centre.
+    weights : (c, 3) float
+        ``(-1, 0, 1)``.
     normal : (c, 3) float
         ``+-facing``: the face the node is on.
     gap : (c,) float, mm
     k_soft, k_hard : (c,) float, N/mm
     pair_capacity : (c,) float, mm
+    body : (c,) int
+        ``pad_body``.
     rod, node : (c,) int
         The node's rod and its node on the rod.
+    binormal, curvature : (c, 3), (c,) float
+        Zero: a flat contact.
     """
     n = len(x)
-    slots, normal = np.empty((n, 3), np.intp), np.empty((n, 3))
+    slots, weights, normal = np.empty((n, 3), np.intp), np.zeros((n, 3)), np.empty((n, 3))
     gap, k_soft, k_hard, pair_capacity = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     rod, node = np.empty(n, np.intp), np.empty(n, np.intp)
     d = _sub(p1, p0)
@@ -595,6 +643,7 @@ def pad_face_rows(x, r, height, facing, p0, p1, pad_radius, holds_off, against, 
             continue
         length = tributary[q] * share
         slots[m, 0], slots[m, 1], slots[m, 2] = pad_slot, -1, q
+        weights[m, 0], weights[m, 2] = -1.0, 1.0
         for c in range(3):
             normal[m, c] = side * facing[c]
         gap[m] = g
@@ -603,5 +652,6 @@ def pad_face_rows(x, r, height, facing, p0, p1, pad_radius, holds_off, against, 
         pair_capacity[m] = felt_capacity + capacity[q]
         rod[m], node[m] = node_rod[q], q - first[node_rod[q]]
         m += 1
-    return (slots[:m], normal[:m], gap[:m], k_soft[:m], k_hard[:m], pair_capacity[:m],
-            rod[:m], node[:m])
+    return (slots[:m], weights[:m], normal[:m], gap[:m], k_soft[:m], k_hard[:m],
+            pair_capacity[:m], np.full(m, pad_body, np.intp), rod[:m], node[:m],
+            np.zeros((m, 3)), np.zeros(m))

@@ -37,8 +37,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 from mvd_sim.core.geometry.closest import segment_segment
 from mvd_sim.mechanics.contact_kernels import (brainstem_rows, list_slack_used,
-                                               near_segments, node_segment_contacts,
-                                               pad_face_rows, rod_rows)
+                                               near_segments, pad_face_rows, rod_contacts)
 from mvd_sim.mechanics.surface import BrainstemSurface
 
 if TYPE_CHECKING:  # the model holds its laws, and the laws read the model
@@ -112,8 +111,13 @@ class ContactSet:
         if not parts:
             return _make(0, np.empty((0, 3)), np.empty((0, 3)), np.empty((0, 3)), [], [], [],
                          [], [], [], [], np.empty((0, 3)), [])
-        names = ContactSet.__dataclass_fields__
-        return ContactSet(**{k: np.concatenate([getattr(p, k) for p in parts]) for k in names})
+        if len(parts) == 1:
+            return parts[0]   # (frozen; nothing writes to its arrays)
+        return ContactSet(*[np.concatenate([getattr(p, name) for p in parts])
+                            for name in _FIELDS])
+
+
+_FIELDS = tuple(ContactSet.__dataclass_fields__)   # in the order of its constructor
 
 
 @dataclass(frozen=True, eq=False)
@@ -198,16 +202,10 @@ class RodOnRod:
         radius = configuration.radius
         first, count = model.slot0, model.node_count
         groups = model.near_segments.groups(model, x, radius, margin_mm, self.softmin_mm)
-        rod_a, rod_b, node_a, seg_b, u, gap, normal, share = node_segment_contacts(
-            x, radius, first, count, *groups, margin_mm, self.softmin_mm)
-        if len(gap) == 0:
-            return []
-        dent, capacity, trib = model.node_layers
-        slots, weights, k_soft, k_hard, pair_capacity, binormal, curvature = rod_rows(
-            x, radius, first, count, rod_a, rod_b, node_a, seg_b, u, gap, normal, share, dent,
-            capacity, trib, model.materials.hard_mpa)
-        return [ContactSet(slots, weights, normal, gap, k_soft, k_hard, pair_capacity, rod_b,
-                           rod_a, node_a - first[rod_a], binormal, curvature)]
+        found = ContactSet(*rod_contacts(x, radius, first, count, *groups, margin_mm,
+                                         self.softmin_mm, *model.node_layers,
+                                         model.materials.hard_mpa))
+        return [found] if len(found) else []
 
 
 class NearSegments:
@@ -220,7 +218,8 @@ class NearSegments:
     candidate while the nodes have moved, since, by less than half the slack (less the
     growth of any rod's longest half-segment:
     :func:`~mvd_sim.mechanics.contact_kernels.list_slack_used`), with the same radii and
-    margin; then it is searched again.
+    margin; then it is searched again. The last :attr:`KEPT` lists are kept, and the
+    latest whose bound holds serves.
 
     Attributes
     ----------
@@ -229,26 +228,28 @@ class NearSegments:
     """
 
     SLACK_MM = 0.3
+    #: How many lists are kept (the latest first): a line search's shorter trial lies
+    #: between the state and the full step, often within the slack of the one before.
+    KEPT = 4
 
     def __init__(self) -> None:
         self.searches = 0
-        self._found: tuple | None = None   # (x0, radius, margin, half0, groups), replaced whole
+        self._found: list[tuple] = []   # (x0, radius, margin, half0, groups), latest first
 
     def groups(self, model: MechanicalModel, x: np.ndarray, radius: np.ndarray,
                margin_mm: float, width_mm: float) -> tuple[np.ndarray, ...]:
         """The list (group rods, nodes, starts, segments) holding every candidate that
         matters to the contacts of rod nodes ``x`` (n, 3) of radii ``radius`` (n,), mm,
         within ``margin_mm`` and soft-min width ``width_mm``."""
-        found = self._found
-        if found is not None:
-            x0, radius0, key, half0, groups = found
+        for x0, radius0, key, half0, groups in self._found:
             if (key == (margin_mm, width_mm) and np.array_equal(radius0, radius)
                     and list_slack_used(x, x0, model.slot0, model.node_count, half0)
                     < self.SLACK_MM - 1e-9):   # (1e-9 mm: far above any rounding)
                 return groups
         *groups, half = near_segments(x, radius, model.slot0, model.node_count,
                                       model.junction_skip, margin_mm, width_mm, self.SLACK_MM)
-        self._found = (x.copy(), radius.copy(), (margin_mm, width_mm), half, tuple(groups))
+        found = (x.copy(), radius.copy(), (margin_mm, width_mm), half, tuple(groups))
+        self._found = [found] + self._found[:self.KEPT - 1]
         self.searches += 1
         return tuple(groups)
 
@@ -265,21 +266,11 @@ class RodOnBrainstem:
             return []
         x = configuration.positions
         surface.ensure(slots, x, configuration.radius + margin_mm)
-        node_slot, body, node, normal, gap, k = brainstem_rows(
+        found = ContactSet(*brainstem_rows(
             x, configuration.radius, slots, surface.closest, surface.normal,
             model.node_layers[2], model.node_rod, model.slot0, model.materials.hard_mpa,
-            margin_mm)
-        n = len(gap)
-        if n == 0:
-            return []
-        rows = np.full((n, 3), -1, np.intp)
-        rows[:, 2] = node_slot
-        weights = np.zeros((n, 3))
-        weights[:, 2] = 1.0
-        zero = np.zeros(n)
-        return [ContactSet(rows, weights, normal, gap, k, k.copy(), np.full(n, np.inf),
-                           np.full(n, BRAINSTEM, np.intp), body, node, np.zeros((n, 3)),
-                           zero)]
+            margin_mm, BRAINSTEM))
+        return [found] if len(found) else []
 
 
 @dataclass(frozen=True)
@@ -300,21 +291,15 @@ class SpongeOnRod:
         for k, sponge in enumerate(model.sponges):
             centre = configuration.centres[k]
             p0, p1 = sponge.ends(centre)
-            slots, normal, gap, k_soft, k_hard, pair_capacity, rod, node = pad_face_rows(
+            found = ContactSet(*pad_face_rows(
                 x, configuration.radius, (x - centre) @ sponge.facing, tuple(sponge.facing),
                 tuple(p0), tuple(p1), sponge.radius_mm, index.get(sponge.holds_off, -1),
                 index.get(sponge.against, -1), model.node_rod, model.slot0, dent, capacity,
                 trib, materials.sponge_youngs_mpa, materials.hard_mpa,
                 materials.sponge_compressibility * sponge.radius_mm, model.sponge_slot0 + k,
-                margin_mm)
-            n = len(gap)
-            if n == 0:
-                continue
-            weights = np.zeros((n, 3))
-            weights[:, 0], weights[:, 2] = -1.0, 1.0
-            out.append(ContactSet(slots, weights, normal, gap, k_soft, k_hard, pair_capacity,
-                                  np.full(n, len(model.rods) + k, np.intp), rod, node,
-                                  np.zeros((n, 3)), np.zeros(n)))
+                len(model.rods) + k, margin_mm))
+            if len(found):
+                out.append(found)
         return out
 
 

@@ -5,7 +5,8 @@ direction (its normal: the change of its gap): DOF ``slot_dof[slot] + d`` with c
 ``weight[slot] * direction[d]``. These kernels make the rows themselves, the Newton
 system's Gram entries and the contacts' forces on the DOFs in one pass each, in the order
 the numpy code they replace did (so the same numbers, to the bit: each product is formed
-as it was, and each sum is taken in the same order as ``np.bincount``'s).
+as it was, and each sum is taken in the same order as ``np.bincount``'s). One more sums the active set's forces by the point and body they
+join (the solver's active-set key).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 
 from mvd_sim.core.compiled import INT, array, compiled
 
-__all__ = ["row_entries", "gram_entries", "row_forces"]
+__all__ = ["row_entries", "gram_entries", "row_forces", "active_sums"]
 
 _V = array(1, contiguous=True)
 _IDX = array(1, "intp", contiguous=True)
@@ -98,3 +99,50 @@ def row_forces(slots, weights, direction, values, slot_dof, n_dof):
             for d in range(3):
                 out[first + d] += (weights[k, a] * direction[k, d]) * values[k]
     return out
+
+
+@compiled(array(2, "intp"), array(1, "intp"), array(1, "int8"), array(1), array(1), array(1),
+          array(1))
+def active_sums(slots, body, state, gap, k_soft, k_hard, capacity):
+    """The active set summed by key: each distinct ``(slots[k, 2], body[k], state[k])`` of
+    the contacts with ``state > 0`` (``slots`` (c, 3), the rest (c,); ``state`` 1 touching,
+    2 saturated), in the order each key first occurs, and the sum of its contacts' forces
+    (N, ``ContactSet.force_n``'s products), added in contact order from 0: the numbers a
+    Python dictionary summing them contact by contact holds, to the bit.
+
+    Returns
+    -------
+    slot, key_body, key_state : (m,) int
+    force : (m,) float, N
+    """
+    index = np.flatnonzero(state > 0)
+    m = len(index)
+    code = np.empty(m, np.int64)
+    low, high = (body[index[0]], body[index[0]]) if m else (0, 0)
+    for q in range(m):
+        low, high = min(low, body[index[q]]), max(high, body[index[q]])
+    span = high - low + 1
+    for q in range(m):
+        k = index[q]
+        code[q] = ((slots[k, 2] + 1) * span + (body[k] - low)) * 3 + state[k]
+    order = np.argsort(code, kind="mergesort")   # stable: each key's contacts in order
+    first, total = np.empty(m, np.intp), np.empty(m)
+    groups = 0
+    for q in range(m):
+        k = index[order[q]]
+        overlap = max(-gap[k], 0.0)
+        force = k_soft[k] * overlap + k_hard[k] * max(overlap - capacity[k], 0.0)
+        if q == 0 or code[order[q]] != code[order[q - 1]]:
+            first[groups], total[groups] = k, 0.0 + force
+            groups += 1
+        else:
+            total[groups - 1] += force
+    by_first = np.argsort(first[:groups])
+    slot = np.empty(groups, np.intp)
+    key_body, key_state = np.empty(groups, np.intp), np.empty(groups, np.intp)
+    force_out = np.empty(groups)
+    for g in range(groups):
+        k = first[by_first[g]]
+        slot[g], key_body[g], key_state[g] = slots[k, 2], body[k], state[k]
+        force_out[g] = total[by_first[g]]
+    return slot, key_body, key_state, force_out

@@ -46,7 +46,7 @@ from mvd_sim.mechanics.ldl_kernels import (NO_LAST, elimination_tree, ldl_factor
                                           ldl_solve_many, merged_upper, permuted_upper)
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.rim import rim_entry, rim_rows
-from mvd_sim.mechanics.row_kernels import gram_entries, row_entries, row_forces
+from mvd_sim.mechanics.row_kernels import active_sums, gram_entries, row_entries, row_forces
 from mvd_sim.mechanics.surface import BrainstemSurface
 
 __all__ = ["SolveResult", "solve", "DETECT_MARGIN_MM", "FORCE_TOL_N"]
@@ -348,15 +348,10 @@ def _active_key(contacts: ContactSet, state: np.ndarray) -> dict:
     """The active set: which point touches which body, and how (compliant/saturated), with
     the contact forces (N). A node keeps its identity when its closest segment on the other
     body changes."""
-    active = state > 0
-    # as Python numbers (hashed and added several times faster than numpy's scalars; the
-    # same sums, in the same order)
-    keys = zip(contacts.slots[active, 2].tolist(), contacts.body_a[active].tolist(),
-               state[active].tolist())
-    out: dict = {}
-    for key, force in zip(keys, contacts.force_n()[active].tolist()):
-        out[key] = out.get(key, 0.0) + force
-    return out
+    slot, body, kind, force = active_sums(contacts.slots, contacts.body_a, state, contacts.gap,
+                                          contacts.k_soft, contacts.k_hard, contacts.capacity)
+    # as Python numbers (hashed several times faster than numpy's scalars)
+    return dict(zip(zip(slot.tolist(), body.tolist(), kind.tolist()), force.tolist()))
 
 
 def _same_state(key: dict, previous: dict | None, force_tol: float) -> bool:

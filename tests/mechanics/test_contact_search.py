@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from mvd_sim.core.materials import DEFAULT_MATERIALS
-from mvd_sim.mechanics.contact_kernels import rod_rows
+from mvd_sim.mechanics.contact_kernels import node_segment_contacts, rod_contacts, rod_rows
 from mvd_sim.mechanics.contacts import ContactSet, NearSegments, RodOnRod, SOFTMIN_MM, detect
 from mvd_sim.mechanics.model import MechanicalModel
 from mvd_sim.mechanics.simulate import build_model, settle
@@ -69,6 +69,29 @@ def test_reused_lists_give_the_contacts_of_a_fresh_search(settled_case):
             kept = _detect(model, u, solution.radii, surface)
             assert (model.near_segments.searches == before) == reused
             assert _same(kept, _detect(_fresh(model), u, solution.radii, surface))
+
+
+def test_an_older_kept_list_serves_a_state_back_within_its_slack(settled_case):
+    """A line search's shorter trial, back near the state the list before the last was
+    searched at: that list serves it (no new search), and the contacts are a fresh
+    search's, to the bit; past ``KEPT`` searches elsewhere it is no longer kept."""
+    model, solution = settled_case
+    model = _fresh(model)
+    rng = np.random.default_rng(7)
+    surface = model.new_surface()
+    _detect(model, solution.u, solution.radii, surface)
+    far = solution.u + _moves(model, rng, 2.0 * SLACK)
+    _detect(model, far, solution.radii, surface)
+    assert model.near_segments.searches == 2
+    back = solution.u + _moves(model, rng, 0.99 * SLACK / 3)
+    kept = _detect(model, back, solution.radii, surface)
+    assert model.near_segments.searches == 2
+    assert _same(kept, _detect(_fresh(model), back, solution.radii, surface))
+    for _ in range(NearSegments.KEPT):
+        _detect(model, solution.u + _moves(model, rng, 2.0 * SLACK), solution.radii, surface)
+    searched = model.near_segments.searches
+    _detect(model, back, solution.radii, surface)
+    assert model.near_segments.searches == searched + 1
 
 
 def test_a_rod_pair_just_beyond_the_list_closes_to_the_gap_the_bound_allows(scene_of,
@@ -173,3 +196,24 @@ def test_a_solve_with_kept_lists_is_the_solve_that_searches_at_every_detection(
     assert kept.solution.iterations == searched.solution.iterations
     assert np.array_equal(kept.solution.u, searched.solution.u)
     assert _same(kept.solution.contacts, searched.solution.contacts)
+
+
+def test_rod_contacts_in_one_call_are_the_two_kernels(settled_case):
+    """``rod_contacts`` returns, to the bit, ``node_segment_contacts`` then ``rod_rows`` on
+    the same list, as the fields of their ``ContactSet``."""
+    model, solution = settled_case
+    configuration = model.configuration(solution.u, solution.radii)
+    x, radius = configuration.positions[:model.sponge_slot0], configuration.radius
+    first, count = model.slot0, model.node_count
+    groups = _fresh(model).near_segments.groups(model, x, radius, DETECT_MARGIN_MM, SOFTMIN_MM)
+    a, b, node, seg, u, gap, normal, share = node_segment_contacts(
+        x, radius, first, count, *groups, DETECT_MARGIN_MM, SOFTMIN_MM)
+    assert len(gap) > 0
+    rows = rod_rows(x, radius, first, count, a, b, node, seg, u, gap, normal, share,
+                    *model.node_layers, model.materials.hard_mpa)
+    slots, weights, k_soft, k_hard, capacity, binormal, curvature = rows
+    want = ContactSet(slots, weights, normal, gap, k_soft, k_hard, capacity, b, a,
+                      node - first[a], binormal, curvature)
+    got = ContactSet(*rod_contacts(x, radius, first, count, *groups, DETECT_MARGIN_MM,
+                                   SOFTMIN_MM, *model.node_layers, model.materials.hard_mpa))
+    assert _same(got, want)

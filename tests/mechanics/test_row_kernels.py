@@ -1,11 +1,13 @@
 """The contact rows' compiled sums (:mod:`mvd_sim.mechanics.row_kernels`) against the
-numpy formulas they replaced, to the bit: random rows, and a solved case's contacts."""
+numpy formulas (and the Python sums) they replaced, to the bit: random rows, and a solved
+case's contacts."""
 
 import numpy as np
 import pytest
 
 from mvd_sim.mechanics import solver
-from mvd_sim.mechanics.row_kernels import gram_entries, row_entries, row_forces
+from mvd_sim.mechanics.contacts import ContactSet
+from mvd_sim.mechanics.row_kernels import active_sums, gram_entries, row_entries, row_forces
 from mvd_sim.mechanics.simulate import build_model, settle
 
 
@@ -89,3 +91,54 @@ def test_the_contacts_forces_are_the_numpy_ones_to_the_bit(scene_of, name):
     got = gram_entries(rows.dofs, rows.coef, weights, free_index)
     for a, b in zip(got, _numpy_gram(rows.dofs, rows.coef, weights, free_index)):
         assert np.array_equal(a, b)
+
+
+def _python_key(contacts, state):
+    """The active set's key as the solver's Python loop summed it before (contact by
+    contact, from 0)."""
+    active = state > 0
+    keys = zip(contacts.slots[active, 2].tolist(), contacts.body_a[active].tolist(),
+               state[active].tolist())
+    out: dict = {}
+    for key, force in zip(keys, contacts.force_n()[active].tolist()):
+        out[key] = out.get(key, 0.0) + force
+    return out
+
+
+def _random_contacts(seed: int, c: int):
+    """``c`` contacts on few slots and bodies (many sharing a key), some open, some
+    saturated, some on no compliant layer."""
+    rng = np.random.default_rng(seed)
+    slots = rng.integers(-1, 8, (c, 3)).astype(np.intp)
+    gap = rng.uniform(-0.3, 0.1, c)
+    capacity = np.where(rng.uniform(size=c) < 0.2, np.inf, rng.uniform(0.0, 0.2, c))
+    return ContactSet(slots, np.ones((c, 3)), np.ones((c, 3)), gap,
+                      rng.uniform(0.1, 50.0, c), rng.uniform(100.0, 900.0, c), capacity,
+                      rng.integers(-4, 5, c).astype(np.intp), np.zeros(c, np.intp),
+                      np.zeros(c, np.intp), np.zeros((c, 3)), np.zeros(c))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_active_sets_sums_are_the_python_ones_to_the_bit(seed):
+    """Keys in the order they first occur, each force summed in contact order: the
+    dictionary the Python loop built, item for item (none active: an empty one)."""
+    contacts = _random_contacts(seed, 200)
+    state = solver._state(contacts)
+    assert np.any(state == 1) and np.any(state == 2) and np.any(state == 0)
+    slot, body, kind, force = active_sums(contacts.slots, contacts.body_a, state, contacts.gap,
+                                          contacts.k_soft, contacts.k_hard, contacts.capacity)
+    want = _python_key(contacts, state)
+    assert len(slot) < int(np.count_nonzero(state))   # keys shared
+    assert list(zip(zip(slot.tolist(), body.tolist(), kind.tolist()), force.tolist())) == \
+        list(want.items())
+    assert list(solver._active_key(contacts, state).items()) == list(want.items())
+    none = np.zeros(len(state), np.int8)
+    assert solver._active_key(contacts, none) == {}
+
+
+def test_a_solved_cases_active_set_is_the_python_one(scene_of):
+    contacts = settle(scene_of("va_pushes_aica_right"), level=1.0).solution.contacts
+    state = solver._state(contacts)
+    want = _python_key(contacts, state)
+    assert len(want) > 10
+    assert list(solver._active_key(contacts, state).items()) == list(want.items())
