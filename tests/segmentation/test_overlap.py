@@ -76,9 +76,9 @@ def line(start, direction, length, radius):
 
 def test_sites_are_contacts_clear_of_ends_and_junctions():
     """A site is a closest approach within NEAR_MM whose moved stretch lies on both tubes;
-    none where one tube's axis runs inside the other (a branch joining its parent, a
-    confluence) or
-    where the contact lies at a tube's end (a root's start on the brainstem)."""
+    none where one tube ends in the other (a branch leaving its parent, a confluence) or
+    where the contact lies at a tube's end (a root's start on the brainstem), but one
+    where a vessel lies deeper into a nerve than its own radius."""
     nerve = line(np.zeros(3), np.array([1.0, 0.0, 0.0]), 20.0, 1.1)
     crossing = line(np.array([10.0, 1.1 + 0.7 - 0.3, -8.0]), np.array([0.0, 0.0, 1.0]),
                     16.0, 0.7)
@@ -89,5 +89,18 @@ def test_sites_are_contacts_clear_of_ends_and_junctions():
     at_end = line(np.array([0.5, 1.1 + 0.7 - 0.3, -8.0]), np.array([0.0, 0.0, 1.0]), 16.0,
                   0.7)
     assert _sites(nerve, at_end) == []
-    through = line(np.array([10.0, -6.0, 0.3]), np.array([0.0, 1.0, 0.0]), 12.0, 0.7)
-    assert _sites(nerve, through) == []
+    # a branch leaving the nerve's side square to it (its start on the nerve's axis)
+    branch = line(np.array([10.0, 0.0, 0.0]), np.array([0.0, 0.0, 1.0]), 12.0, 0.7)
+    assert _sites(nerve, branch) == []
+    assert _sites(branch, nerve) == []
+    # a branch whose start lies in the nerve and which runs inside it for 4 mm before
+    # leaving (its closest approach beyond the moved stretch's reach of its end)
+    bent = curve.resample(np.array([[6.0, 0.6, 0.0], [10.0, 0.0, 0.0], [10.0, -8.0, 6.0]]),
+                          0.5)
+    inside = Centerline(bent, np.full(len(bent), 0.7))
+    assert _sites(nerve, inside) == []
+    assert _sites(inside, nerve) == []
+    # a vessel 0.8 mm into the nerve, its axis inside it: an indentation, not a junction
+    deep = line(np.array([10.0, 1.1 + 0.7 - 0.8, -8.0]), np.array([0.0, 0.0, 1.0]), 16.0,
+                0.7)
+    assert [round(s) for s in _sites(nerve, deep)[0]] == [10, 8]
