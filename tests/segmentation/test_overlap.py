@@ -87,6 +87,9 @@ def test_an_indentation_in_two_layers_reads_as_in_one():
         assert abs(depth[1] - depth[0]) < 0.01 and abs(depth[1] - 0.30) < 0.075, depth
 
 
+VOXEL = 0.5   # the grid step (mm) the sites are told for
+
+
 def line(start, direction, length, radius):
     points = start + np.linspace(0.0, length, int(length / 0.5) + 1)[:, None] * direction
     return Centerline(points, np.full(len(points), radius))
@@ -94,18 +97,37 @@ def line(start, direction, length, radius):
 
 def test_sites_are_contacts_clear_of_ends_and_junctions():
     """A site is a closest approach within NEAR_MM whose moved stretch lies on both tubes;
-    none where one tube's axis runs inside the other (a branch joining its parent, a
-    confluence) or
-    where the contact lies at a tube's end (a root's start on the brainstem)."""
+    none where one tube ends in the other (a branch leaving its parent, a confluence) or
+    where the contact lies at a tube's end (a root's start on the brainstem), but one
+    where a vessel lies deeper into a nerve than its own radius, unless the vessel is
+    under two voxels across (a thread: its axis inside the nerve is left alone)."""
     nerve = line(np.zeros(3), np.array([1.0, 0.0, 0.0]), 20.0, 1.1)
     crossing = line(np.array([10.0, 1.1 + 0.7 - 0.3, -8.0]), np.array([0.0, 0.0, 1.0]),
                     16.0, 0.7)
-    assert [round(s) for s in _sites(nerve, crossing)[0]] == [10, 8]
+    assert [round(s) for s in _sites(nerve, crossing, VOXEL)[0]] == [10, 8]
     far = line(np.array([10.0, 1.1 + 0.7 + 1.5, -8.0]), np.array([0.0, 0.0, 1.0]), 16.0,
                0.7)
-    assert _sites(nerve, far) == []
+    assert _sites(nerve, far, VOXEL) == []
     at_end = line(np.array([0.5, 1.1 + 0.7 - 0.3, -8.0]), np.array([0.0, 0.0, 1.0]), 16.0,
                   0.7)
-    assert _sites(nerve, at_end) == []
-    through = line(np.array([10.0, -6.0, 0.3]), np.array([0.0, 1.0, 0.0]), 12.0, 0.7)
-    assert _sites(nerve, through) == []
+    assert _sites(nerve, at_end, VOXEL) == []
+    # a branch leaving the nerve's side square to it (its start on the nerve's axis)
+    branch = line(np.array([10.0, 0.0, 0.0]), np.array([0.0, 0.0, 1.0]), 12.0, 0.7)
+    assert _sites(nerve, branch, VOXEL) == []
+    assert _sites(branch, nerve, VOXEL) == []
+    # a branch whose start lies in the nerve and which runs inside it for 4 mm before
+    # leaving (its closest approach beyond the moved stretch's reach of its end)
+    bent = curve.resample(np.array([[6.0, 0.6, 0.0], [10.0, 0.0, 0.0], [10.0, -8.0, 6.0]]),
+                          0.5)
+    inside = Centerline(bent, np.full(len(bent), 0.7))
+    assert _sites(nerve, inside, VOXEL) == []
+    assert _sites(inside, nerve, VOXEL) == []
+    # a vessel 0.8 mm into the nerve, its axis inside it: an indentation, not a junction
+    deep = line(np.array([10.0, 1.1 + 0.7 - 0.8, -8.0]), np.array([0.0, 0.0, 1.0]), 16.0,
+                0.7)
+    assert [round(s) for s in _sites(nerve, deep, VOXEL)[0]] == [10, 8]
+    # the same vessel imaged at 0.75 mm voxels is a thread: left alone where its axis lies
+    # in the nerve, fitted where it lies no deeper than its radius
+    assert _sites(nerve, deep, 0.75) == []
+    assert _sites(deep, nerve, 0.75) == []
+    assert [round(s) for s in _sites(nerve, crossing, 0.75)[0]] == [10, 8]
