@@ -1,12 +1,14 @@
 """``mvd-sim import`` refuses bad input in one line naming the file and the reason, writes
 nothing then, and writes a scenario every command takes otherwise."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import mvd_sim
 from mvd_sim.cli import main
-from mvd_sim.segmentation import load_label_map
+from mvd_sim.segmentation import load_label_map, load_label_volume
 from mvd_sim.segmentation.phantom import PhantomPose, label_phantom, phantom_label_map
 from mvd_sim.segmentation.volume import LabelVolume
 from roundtrip_support import write_map, write_nifti
@@ -124,6 +126,53 @@ def test_a_nerve_that_never_reaches_the_brainstem_is_refused(phantom, tmp_path, 
              "-o", str(out)], capsys, str(source), f"label {label} ({nerve})",
             "never reaches")
     assert not out.exists()
+
+
+#: The shipped example volume (a left case, its brainstem fitted to 0.06 mm RMS as shipped).
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "data" / "pica_rdp_moderate_left"
+
+
+@pytest.mark.parametrize("turn, axis, cause", [
+    # LPS read as RAS: imported before as a right case at 0.64 mm RMS
+    ((-1, -1, 1), "superior", "LPS read as RAS"),
+    # upside down (inferior read as superior, and left-right, which is not seen)
+    ((-1, 1, -1), "anterior", "superior axis flipped"),
+    ((1, -1, -1), "right", "anterior and superior axes flipped"),
+])
+def test_a_volume_whose_axes_are_turned_is_refused(tmp_path, capsys, turn, axis, cause):
+    shipped = load_label_volume(EXAMPLE.with_suffix(".nii.gz"))
+    turned = LabelVolume(shipped.labels, np.diag([*turn, 1.0]) @ shipped.affine, "x")
+    source = write_nifti(turned, tmp_path / "turned.nii.gz")
+    out = tmp_path / "case.yaml"
+    refused(["import", str(source), "--labels", str(EXAMPLE.with_suffix(".labels.yaml")),
+             "-o", str(out)], capsys, str(source),
+            f"turned 180 degrees about the {axis} axis", cause)
+    assert not out.exists()
+
+
+@pytest.fixture(scope="module")
+def meshes(tmp_path_factory) -> tuple[Path, Path]:
+    """The bundled case's brainstem, nerves and vessels exported as STL (RAS) + file map."""
+    folder = tmp_path_factory.mktemp("meshes")
+    scene = mvd_sim.Case.bundled(NAME).scene
+    mvd_sim.export_meshes(scene, folder, "stl")
+    structures = {"brainstem.stl": "brainstem", "CN7.stl": "CN7", "CN8.stl": "CN8",
+                  **{f"{v}.stl": {"type": t.kind, "id": v} for v, t in scene.vessels.items()}}
+    return folder, write_map({"structures": structures}, folder.parent / "files.yaml")
+
+
+def test_meshes_imported_in_the_wrong_space_are_refused(meshes, tmp_path, capsys):
+    """RAS meshes imported as LPS (imported before at 0.96 mm RMS, the contacts misread);
+    imported as they are, they are accepted."""
+    folder, labels = meshes
+    out = tmp_path / "case.yaml"
+    refused(["import", str(folder), "--labels", str(labels), "-o", str(out),
+             "--mesh-space", "LPS"], capsys, str(folder),
+            "turned 180 degrees about the superior axis", "--mesh-space")
+    assert not out.exists()
+    code, printed, err = run(["import", str(folder), "--labels", str(labels), "-o",
+                              str(out)], capsys)
+    assert code == 0 and "right side" in printed, err
 
 
 def test_a_volume_too_large_is_refused_before_its_voxels_are_read(tmp_path, capsys):
