@@ -470,12 +470,9 @@ def _model_root(model: MechanicalModel, contacts: ContactSet, step: np.ndarray,
 
 def _line_search(model: MechanicalModel, radii: np.ndarray, surface: BrainstemSurface,
                  u: np.ndarray, step: np.ndarray, contacts: ContactSet, elastic: np.ndarray,
-                 slope: float, small: bool
-                 ) -> tuple[np.ndarray, ContactSet, float, np.ndarray]:
+                 slope: float, small: bool) -> tuple[np.ndarray, ContactSet, float]:
     """``u + alpha step`` for the first ``alpha`` tried (1, then shorter) at which the energy
-    still falls along the step or has nearly stopped falling; its contacts, ``alpha``, and
-    its elastic part ``K u - f`` (``elastic + alpha K step``: no product with the stiffness
-    but the step's).
+    still falls along the step or has nearly stopped falling; its contacts, and ``alpha``.
 
     The energy's slope along the step, ``phi'(alpha) = gradient(u + alpha step) . step``,
     is ``slope`` (< 0) at 0 (``contacts`` and ``elastic``, ``K u - f``, are those at
@@ -500,12 +497,11 @@ def _line_search(model: MechanicalModel, radii: np.ndarray, surface: BrainstemSu
     while True:
         trial = u + alpha * step
         found = detect(model, model.configuration(trial, radii), surface, DETECT_MARGIN_MM)
-        at_trial = elastic + alpha * k_step
         if small or slope >= 0.0 or alpha <= MIN_STEP:
-            return trial, found, alpha, at_trial
-        here = float(_gradient(model, at_trial, found) @ step)
+            return trial, found, alpha
+        here = float(_gradient(model, elastic + alpha * k_step, found) @ step)
         if here <= -SLOPE_SHARE * slope:
-            return trial, found, alpha, at_trial
+            return trial, found, alpha
         cross = alpha * slope / (slope - here)
         floor = 0.1 * alpha
         if alpha == 1.0:
@@ -598,8 +594,6 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
     f_static = k_static @ offset + load + model.sling_force(offset)
     factor = _Factor(model)
     previous_key, contacts, tail, alpha = None, None, None, 1.0
-    # K u - f, carried from step to step (the line search adds alpha K step)
-    elastic = k_static @ u - f_static
     for iteration in range(1, max_iter + 1):
         if contacts is None:
             configuration = model.configuration(u, radii)
@@ -617,6 +611,7 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
         c_sat = np.where(saturated, contacts.k_hard[active] * contacts.capacity[active], 0.0)
         gap = contacts.gap[active]
         normal = _Rows(model, contacts, active, contacts.normal)
+        elastic = k_static @ u - f_static
         gradient = _gradient(model, elastic, contacts)
         # Newton on the penalty energy: k grad(g) grad(g)^T plus, once the active set has
         # settled, the curvature term k g d2g that softens sliding around a tube pressed
@@ -647,9 +642,8 @@ def solve(model: MechanicalModel, radii: np.ndarray, u0: np.ndarray | None = Non
             step = step / (1.0 - ratio)
         size = float(np.max(np.abs(step), initial=0.0))
         previous_key = key
-        u, contacts, alpha, elastic = _line_search(model, radii, surface, u, step, contacts,
-                                                   elastic, float(gradient @ step),
-                                                   size < tol_mm)
+        u, contacts, alpha = _line_search(model, radii, surface, u, step, contacts, elastic,
+                                          float(gradient @ step), size < tol_mm)
         if same and alpha == 1.0 and ratio is None:
             tail = step
         _log.info("equilibrium: iteration %d of at most %d, update %.1e mm (step %.2f), "

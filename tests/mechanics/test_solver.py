@@ -225,7 +225,7 @@ def test_a_second_cut_is_not_short_of_the_first_contact(scene_of, clamped_rod, m
 
     monkeypatch.setattr(solver, "detect", counted)
     # at u = 0 the elastic residual K u - f is -load
-    trial, _, alpha, _ = solver._line_search(model, radii, surface, u, step, contacts, -load,
+    trial, _, alpha = solver._line_search(model, radii, surface, u, step, contacts, -load,
                                           slope, False)
     assert len(trials) == 3 and alpha == root
     assert brainstem.signed_distance(model.positions(trial)).min() - RADIUS > -1e-3
