@@ -35,8 +35,8 @@ from mvd_sim.dataset.sampler import Diagnosis, SampledCase
 from mvd_sim.scenario import ScenarioSpec, scenario_to_yaml
 
 __all__ = ["CONTACTS_SCHEMA", "ASKED_COMPRESSION", "VESSEL_TYPE_ORDER", "ShardFile",
-           "cases_schema", "case_row", "given_case_row", "outcome_columns", "contact_row", "vessel_types_in_order",
-           "table_bytes", "write_table"]
+           "cases_schema", "case_row", "given_case_row", "outcome_columns", "contact_row",
+           "vessel_types_in_order", "table_bytes", "write_table"]
 
 #: Order of vessel types in list columns (``culprits``, ``asked_culprits``).
 VESSEL_TYPE_ORDER: tuple[str, ...] = VESSEL_TYPES

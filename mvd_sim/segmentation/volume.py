@@ -17,7 +17,7 @@ voxels are read, and every failure is a one-line :class:`SegmentationError` nami
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -111,9 +111,18 @@ class LabelVolume:
         """(n, 3) world RAS mm of voxel indices (n, 3) (voxel centres for integers)."""
         return np.asarray(indices, dtype=float) @ self.affine[:3, :3].T + self.affine[:3, 3]
 
+    def _in_any_layer(self, box: tuple, test: Callable[[np.ndarray], np.ndarray]
+                      ) -> np.ndarray:
+        """``test`` (labels -> bool) of each layer's voxels in ``box`` (slices; ``()``: the
+        whole grid), or-ed over the layers: a one-layer volume's is its one test."""
+        found = test(self.labels[box])
+        for layer in self.extra_layers:
+            found |= test(layer[box])
+        return found
+
     def mask(self, label: int) -> np.ndarray:
         """Boolean mask of one label (the whole grid)."""
-        return np.any([layer == label for layer in self.layers], axis=0)
+        return self._in_any_layer((), lambda layer: layer == label)
 
     @cached_property
     def _boxes(self) -> list:
@@ -149,7 +158,7 @@ class LabelVolume:
         if found is None:
             return None
         box, affine = found
-        return np.any([layer[box] == label for layer in self.layers], axis=0), affine
+        return self._in_any_layer(box, lambda layer: layer == label), affine
 
     def others(self, label: int, margin: int = 3) -> np.ndarray | None:
         """Voxels of every other structure in :meth:`cropped`'s box (bool), those the label
@@ -157,8 +166,7 @@ class LabelVolume:
         found = self._box(label, margin)
         if found is None:
             return None
-        return np.any([(layer[found[0]] != 0) & (layer[found[0]] != label)
-                       for layer in self.layers], axis=0)
+        return self._in_any_layer(found[0], lambda layer: (layer != 0) & (layer != label))
 
 
 def _check_size(path: Path) -> None:
