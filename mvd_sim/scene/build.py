@@ -274,12 +274,14 @@ class NerveSites:
 
 
 class SideQuestion:
-    """Whether a vessel of radius ``radius_mm`` can be asked to come from a side to cross
-    ``nerve`` at ``s_mm`` (:meth:`NerveSites.sides`, one side per call): its sector there is
-    wide enough (:attr:`sectors`), a crossing from it clears the brainstem and the other
-    nerve (:func:`mvd_sim.anatomy.placement.clearing_side`), and, for ``deviation_mm`` > 0,
-    the nerve can be deviated away from it. Each side's answer is the same asked alone or
-    among others (every request is searched on its own)."""
+    """Whether a vessel of radius ``radius_mm`` (mm) can be asked to come from a side to cross
+    ``nerve`` at arc ``s_mm`` (mm) at the directed ``crossing_angle_deg``, leaving ``gap_mm``
+    and deviating the nerve by ``deviation_mm`` (:meth:`NerveSites.sides`, one side a call,
+    canonical right-sided frame): its sector there is wide enough (:attr:`sectors`), a
+    crossing from it clears the brainstem and the other nerve
+    (:func:`mvd_sim.anatomy.placement.clearing_side`), and, for ``deviation_mm`` > 0, the
+    nerve can be deviated away from it. Each side's answer is the same asked alone or among
+    others (every request is searched on its own)."""
 
     def __init__(self, sites: NerveSites, nerve: str, s_mm: float, radius_mm: float,
                  crossing_angle_deg: float, gap_mm: float, deviation_mm: float):
@@ -292,6 +294,7 @@ class SideQuestion:
             usable_sides(self._target.smooth_tangent_at(s_mm), _LATERAL))
 
     def __call__(self, side: str) -> bool:
+        """Whether the vessel can be asked to come from ``side`` (an anatomical side)."""
         if side not in self.sectors:
             return False
         anatomy, target = self._sites._anatomy, self._target
