@@ -35,8 +35,12 @@ from mvd_sim.dataset.priors import load_priors  # noqa: E402
 from mvd_sim.scene import build  # noqa: E402
 
 #: (module or class, attribute, label) of each function timed by stage
+_SIDES = "  the sides a contact can be asked from"
 STAGES = [(sampler, "draw_spec", "draws"),
-          (build.NerveSites, "sides", "  the sides a contact can be asked from"),
+          (build.NerveSites, "sides", _SIDES),
+          # since part 33 a contact's side is picked asking its sides one at a time
+          # (approach_side asks a SideQuestion): timed together, once
+          (sampler, "approach_side", _SIDES),
           (sampler, "NerveSites", "  the drawn anatomy's nerves"),
           (build, "place_vessel", "vessel placement"),
           (placement, "relax_bends", "  bend relaxation kernel"),
@@ -47,15 +51,22 @@ STAGES = [(sampler, "draw_spec", "draws"),
           (build._Builder, "context", "context structures, intrusions"),
           (runner, "analyze", "contact report"),
           (runner, "case_row", "table rows")]
+if hasattr(build, "SideQuestion"):
+    STAGES.insert(3, (build.SideQuestion, "__call__", _SIDES))
 
 
-def _timed(function, label: str, totals: dict[str, float]):
+def _timed(function, label: str, totals: dict[str, float], inside: dict[str, int]):
+    """``function`` adding its CPU time to ``totals[label]``, unless it runs inside another
+    function timed under the same label (counted once)."""
     def timed(*args, **kwargs):
         started = time.process_time()
+        inside[label] += 1
         try:
             return function(*args, **kwargs)
         finally:
-            totals[label] += time.process_time() - started
+            inside[label] -= 1
+            if not inside[label]:
+                totals[label] += time.process_time() - started
     return timed
 
 
@@ -70,8 +81,9 @@ def main(n: int) -> None:
     priors_json = load_priors().model_dump_json()
     runner.shard_rows(priors_json, 2, 2, 0, 2)     # warm: imports, kernels, caches
     totals: dict[str, float] = collections.defaultdict(float)
+    inside: dict[str, int] = collections.defaultdict(int)
     for owner, name, label in STAGES:
-        setattr(owner, name, _timed(getattr(owner, name), label, totals))
+        setattr(owner, name, _timed(getattr(owner, name), label, totals, inside))
     events: list[tuple[str, float, str]] = []      # (draw | build, CPU s, "" or refusal)
     draw_spec, from_spec = sampler.draw_spec, Case.from_spec.__func__
 
@@ -107,7 +119,7 @@ def main(n: int) -> None:
     print(f"{n} cases (seed 1 of {n}), one thread: {total:.2f} s CPU, "
           f"{n / total:.1f} cases per CPU second")
     print("by stage (CPU time inside, callees included):")
-    for _, _, label in STAGES:
+    for label in dict.fromkeys(label for _, _, label in STAGES):
         print(f"  {label:<42}{totals[label]:7.2f} s {totals[label] / total:6.1%}")
     _outcomes(events, total, n)
     _cases(cases, total)

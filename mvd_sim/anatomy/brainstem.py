@@ -48,6 +48,7 @@ from mvd_sim.core._typing import Points
 from mvd_sim.anatomy import surface_kernels as kernels
 from mvd_sim.core.constants import TOL, BrainstemParams
 from mvd_sim.core.errors import ScenarioError
+from mvd_sim.core.recent import Recent
 from mvd_sim.core.geometry.curve import smooth_bump
 from mvd_sim.core.geometry.vec import cross, norm
 
@@ -492,6 +493,12 @@ def kernel_surface(shape: BrainstemShape) -> tuple:
             grid.cover_mm, TOL.newton_steps, _NEWTON_CONVERGED, _NEWTON_QUADRATIC)
 
 
+#: How many :meth:`Brainstem.offset_points` answers are kept (a case's default courses ask
+#: about ten).
+_OFFSET_LIMIT = 32
+_RECENT_OFFSETS: Recent[tuple, np.ndarray] = Recent(_OFFSET_LIMIT)
+
+
 @dataclass(frozen=True, eq=False)
 class Brainstem:
     """A brainstem placed in a scene frame.
@@ -520,6 +527,11 @@ class Brainstem:
                       height_mm: np.ndarray) -> np.ndarray:
         """Scene points ``height_mm`` above the surface along its outward normal.
 
+        A pure function of the shape, the placement and the arguments' values, which the
+        default courses of a dataset's cases ask again and again (the basilar artery's, a
+        PICA's vertebral artery's, the vertebrobasilar junction): the last
+        :data:`_OFFSET_LIMIT` answers are kept by value (a fresh array each call).
+
         Parameters
         ----------
         theta : (n,) float, rad
@@ -529,10 +541,17 @@ class Brainstem:
         height_mm : (n,) float, mm
         """
         theta = np.atleast_1d(np.asarray(theta, dtype=float))
-        t = self.shape.t_of_z(np.atleast_1d(np.asarray(z_midline_mm, dtype=float)))
+        z = np.atleast_1d(np.asarray(z_midline_mm, dtype=float))
+        height = np.asarray(height_mm, dtype=float)
+        key = (self.shape, np.asarray(self.origin_midline_mm, dtype=float).tobytes(),
+               *((a.shape, a.tobytes()) for a in (theta, z, height)))
+        return _RECENT_OFFSETS.fetch(key, lambda: self._offset_points(theta, z, height)).copy()
+
+    def _offset_points(self, theta: np.ndarray, z_midline_mm: np.ndarray,
+                       height_mm: np.ndarray) -> np.ndarray:
+        t = self.shape.t_of_z(z_midline_mm)
         s0, d_th, d_t = _surface_frame(self.shape, theta, t, order=1).transpose(1, 0, 2)
-        return (s0 + np.asarray(height_mm, dtype=float)[..., None] * _outward_normal(d_th, d_t)
-                - self.origin_midline_mm)
+        return s0 + height_mm[..., None] * _outward_normal(d_th, d_t) - self.origin_midline_mm
 
     def query(self, points: Points, max_distance_mm: float = np.inf,
               exact_inside: bool = False) -> SurfaceQuery:

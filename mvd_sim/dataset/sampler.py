@@ -26,6 +26,8 @@ leaning toward the ones that are easy to place; then the diagnosis's sites too.
 from __future__ import annotations
 
 import collections
+import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -328,12 +330,19 @@ def _site(priors: Priors, kind: str, severe: bool, p_severe: float) -> dict[str,
     return {k: rexp / (1.0 - p_severe) if k == "RExP" else w * scale for k, w in table.items()}
 
 
-def approach_side(weights: dict[str, float], usable: list[str] | tuple[str, ...],
+def approach_side(weights: dict[str, float],
+                  usable: list[str] | tuple[str, ...] | Callable[[str], bool],
                   rng: np.random.Generator) -> str:
     """The side a vessel is drawn to press a nerve from, of the sides ``usable`` at the site:
     its preferences ``weights`` (e.g. :data:`SIDE_WEIGHTS_BY_VESSEL` of its type)
     renormalised over the usable ones; all of them where none is usable (the draw will be
     refused and redrawn).
+
+    ``usable`` is the usable sides, or a test of one side
+    (:meth:`~mvd_sim.scene.build.NerveSites.question`), asked only of the sides the pick
+    depends on: the pick is ``Generator.choice``'s over the usable sides' weights, made from
+    the one uniform it draws (:func:`_pick_of`), and a side is asked until every answer the
+    sides not asked could give picks the same side (:func:`_settled`).
 
     Examples
     --------
@@ -341,9 +350,54 @@ def approach_side(weights: dict[str, float], usable: list[str] | tuple[str, ...]
     ...               np.random.default_rng(0))
     'anterior'
     """
-    sides = [s for s in weights if s in usable] or list(weights)
-    p = np.array([weights[s] for s in sides])
-    return str(sides[int(rng.choice(len(sides), p=p / p.sum()))])
+    ask = usable if callable(usable) else set(usable).__contains__
+    u = float(rng.random())     # the one uniform Generator.choice draws for a pick
+    sides = list(weights)
+    known: dict[str, bool] = {}
+    while len(known) < len(sides):
+        unknown = [side for side in sides if side not in known]
+        picks = collections.Counter(
+            _settled(sides, weights, {**known, **dict(zip(unknown, answers))}, u)
+            for answers in itertools.product((False, True), repeat=len(unknown)))
+        if len(picks) == 1 and None not in picks:
+            break
+        # ask first the side most of the possible answers pick
+        side = max(unknown, key=lambda name: picks[name])
+        known[side] = bool(ask(side))
+    kept = [side for side in sides if known.get(side)] or sides
+    return kept[_pick_of(np.array([weights[side] for side in kept]), u)]
+
+
+#: How near (relative) a uniform may come to a boundary between two sides' shares before
+#: :func:`_settled` leaves the pick to :func:`_pick_of`'s own arithmetic (which rounds each
+#: boundary within a few units of 1e-16 of it).
+_PICK_MARGIN = 1e-9
+
+
+def _settled(sides: list[str], weights: dict[str, float], usable: dict[str, bool],
+             u: float) -> str | None:
+    """The side :func:`_pick_of` picks with uniform ``u`` when ``usable`` answers every side,
+    or None where ``u`` lies within :data:`_PICK_MARGIN` of a boundary of the shares (then
+    rounding could decide)."""
+    kept = [side for side in sides if usable[side]] or sides
+    total = sum(weights[side] for side in kept)
+    below = 0.0
+    for side in kept:
+        low, below = below / total, below + weights[side]
+        high = below / total
+        if u < high:
+            near = u - low < _PICK_MARGIN * low or high - u < _PICK_MARGIN * high
+            return None if near else side
+    return None
+
+
+def _pick_of(weights: np.ndarray, u: float) -> int:
+    """``Generator.choice(len(weights), p=weights / weights.sum())``'s index, given the one
+    uniform ``u`` it draws (numpy 1.17+: the normalised weights' cumulative sum, divided by
+    its last, searched for ``u`` from the right)."""
+    cdf = (weights / weights.sum()).cumsum()
+    cdf /= cdf[-1]
+    return int(cdf.searchsorted(u, side="right"))
 
 
 def _segment_fractions(diagnosis: Diagnosis) -> dict[tuple[str, int], float]:
@@ -395,14 +449,13 @@ def _contact(priors: Priors, rng: np.random.Generator, kind: str, radius_mm: flo
         contact["indentation_mm"] = round(priors.indentation_mm.draw(rng), 3)
     if compression.severity == "severe":
         contact["nerve_deviation_mm"] = round(priors.deviation_mm.draw(rng), 3)
-    usable: list[str] = []
+    usable: list[str] | Callable[[str], bool] = []
     if sites is not None:
         s_mm = _contact_point(contact, sites, compression.site, fraction, radius_mm, pinned)
         # the gap left (mm): a control's separation, or minus the indentation
         gap_mm = contact.get("separation_mm", -contact.get("indentation_mm", 0.0))
-        usable = sites.sides("CN7", s_mm, radius_mm, contact["crossing_angle_deg"], gap_mm,
-                             among=SIDE_WEIGHTS_BY_VESSEL[kind],
-                             deviation_mm=contact.get("nerve_deviation_mm", 0.0))
+        usable = sites.question("CN7", s_mm, radius_mm, contact["crossing_angle_deg"], gap_mm,
+                                deviation_mm=contact.get("nerve_deviation_mm", 0.0))
     contact["from"] = approach_side(SIDE_WEIGHTS_BY_VESSEL[kind], usable, rng)
     return contact
 

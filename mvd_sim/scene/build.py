@@ -29,7 +29,7 @@ from mvd_sim.anatomy.petrous import PetrousFace
 from mvd_sim.anatomy.nerves import (NerveBuild, build_facial_nerve,
                                     build_vestibulocochlear_nerve, segmented_facial_nerve,
                                     segmented_vestibulocochlear_nerve)
-from mvd_sim.anatomy.placement import (ContactRequest, clear_side, clearing_sides, deviate_nerve,
+from mvd_sim.anatomy.placement import (ContactRequest, clear_side, clearing_side, deviate_nerve,
                                        deviation_fits_from, other_nerves, place_vessel,
                                        relax_vessel, resolve_side)
 from mvd_sim.anatomy.taper import VESSEL_TAPERS, tapered_radii
@@ -48,7 +48,7 @@ from mvd_sim.scene.bands import Band
 from mvd_sim.scene.scene import Scene
 from mvd_sim.core.tube import Tube
 
-__all__ = ["build_scene", "NerveSites"]
+__all__ = ["build_scene", "NerveSites", "SideQuestion"]
 
 _MIRROR = np.array([-1.0, 1.0, 1.0])
 _LATERAL = np.array([1.0, 0.0, 0.0])   # lateral in the canonical right-sided frame
@@ -245,20 +245,18 @@ class NerveSites:
         ``gap_mm`` (negative: indenting) and deviating the nerve by ``deviation_mm``
         (:func:`mvd_sim.anatomy.placement.deviate_nerve`: on the attached segment only
         along the brainstem's surface), in the order of
-        :data:`mvd_sim.core.approach.SIDES`."""
-        anatomy = self._anatomy
-        target = anatomy.nerves[nerve]
-        requests = [ContactRequest("probe", target, float(s_mm),
-                                   resolve_side(target, s_mm, side, "probe"), gap_mm,
-                                   crossing_angle_deg, side)
-                    for side in usable_sides(target.smooth_tangent_at(s_mm), _LATERAL)
-                    if side in among]
-        if not requests:
-            return []
-        nerves = other_nerves(requests[0], list(anatomy.nerves.values()))
-        lying = clearing_sides(anatomy.brainstem, requests, radius_mm, nerves)
-        return [request.side for request, lies in zip(requests, lying) if lies is not None
-                and self._deviates(nerve, request, lies, deviation_mm, radius_mm)]
+        :data:`mvd_sim.core.approach.SIDES` (:meth:`question` asked of each)."""
+        question = self.question(nerve, s_mm, radius_mm, crossing_angle_deg, gap_mm,
+                                 deviation_mm)
+        return [side for side in question.sectors if side in among and question(side)]
+
+    def question(self, nerve: str, s_mm: float, radius_mm: float, crossing_angle_deg: float,
+                 gap_mm: float = 0.0, deviation_mm: float = 0.0) -> SideQuestion:
+        """Whether such a vessel can be asked to come from a side (:meth:`sides`), one side
+        at a time: a draw asks only the sides its pick depends on
+        (:func:`mvd_sim.dataset.sampler.approach_side`)."""
+        return SideQuestion(self, nerve, float(s_mm), radius_mm, crossing_angle_deg, gap_mm,
+                            deviation_mm)
 
     def _deviates(self, nerve: str, request: ContactRequest, side: np.ndarray,
                   deviation_mm: float, radius_mm: float) -> bool:
@@ -273,6 +271,40 @@ class NerveSites:
         except ScenarioError:
             return False
         return True
+
+
+class SideQuestion:
+    """Whether a vessel of radius ``radius_mm`` (mm) can be asked to come from a side to cross
+    ``nerve`` at arc ``s_mm`` (mm) at the directed ``crossing_angle_deg``, leaving ``gap_mm``
+    and deviating the nerve by ``deviation_mm`` (:meth:`NerveSites.sides`, one side a call,
+    canonical right-sided frame): its sector there is wide enough (:attr:`sectors`), a
+    crossing from it clears the brainstem and the other nerve
+    (:func:`mvd_sim.anatomy.placement.clearing_side`), and, for ``deviation_mm`` > 0, the
+    nerve can be deviated away from it. Each side's answer is the same asked alone or among
+    others (every request is searched on its own)."""
+
+    def __init__(self, sites: NerveSites, nerve: str, s_mm: float, radius_mm: float,
+                 crossing_angle_deg: float, gap_mm: float, deviation_mm: float):
+        self._sites, self._nerve, self._s_mm = sites, nerve, s_mm
+        self._radius_mm, self._angle_deg = radius_mm, crossing_angle_deg
+        self._gap_mm, self._deviation_mm = gap_mm, deviation_mm
+        self._target = sites._anatomy.nerves[nerve]
+        #: the sides whose sector is wide enough, in the order of ``SIDES``
+        self.sectors: tuple[str, ...] = tuple(
+            usable_sides(self._target.smooth_tangent_at(s_mm), _LATERAL))
+
+    def __call__(self, side: str) -> bool:
+        """Whether the vessel can be asked to come from ``side`` (an anatomical side)."""
+        if side not in self.sectors:
+            return False
+        anatomy, target = self._sites._anatomy, self._target
+        request = ContactRequest("probe", target, self._s_mm,
+                                 resolve_side(target, self._s_mm, side, "probe"), self._gap_mm,
+                                 self._angle_deg, side)
+        lies = clearing_side(anatomy.brainstem, request, self._radius_mm,
+                             other_nerves(request, list(anatomy.nerves.values())))
+        return lies is not None and self._sites._deviates(self._nerve, request, lies,
+                                                           self._deviation_mm, self._radius_mm)
 
 
 class _Builder(_Anatomy):

@@ -295,3 +295,21 @@ def test_root_exit_point_is_the_requested_arc_from_the_anterior_midline(shape, a
 def test_exit_beyond_the_sulcus_misses_the_brainstem(shape, arc_mm):
     with pytest.raises(ScenarioError, match=rf"exit at {arc_mm:g} mm .*misses the brainstem"):
         shape.root_exit_point(arc_mm)
+
+
+def test_offset_points_kept_by_value_are_fresh_arrays_of_the_same_bits(shape):
+    """``offset_points`` keeps its last answers by the shape's, placement's and arguments'
+    values (the default courses of a dataset's cases ask the same ones case after case):
+    another brainstem of an equal shape and placement gets the bits computed afresh, a
+    caller's change to one answer does not reach the next, and another height is not taken
+    for a kept one."""
+    theta, z, height = np.array([1.2, np.pi / 2]), np.array([3.0, 9.0]), np.array([0.7, 0.9])
+    first = Brainstem(shape, shape.root_exit_point(12.0))
+    other = Brainstem(BrainstemShape(), shape.root_exit_point(12.0).copy())
+    first.offset_points(theta, z, height)[:] = 0.0
+    again = other.offset_points(theta, z, height)
+    assert np.array_equal(again, other._offset_points(theta, z, height))
+    higher = other.offset_points(theta, z, np.array([0.7, 1.9]))
+    assert np.array_equal(higher[0], again[0]) and not np.array_equal(higher[1], again[1])
+    assert_allclose(other.signed_distance(higher), [0.7, 1.9], atol=1e-9)
+    assert np.array_equal(other.offset_points(theta, z, 0.7)[0], again[0])

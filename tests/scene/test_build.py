@@ -143,3 +143,36 @@ def test_a_build_leaves_the_shared_anatomy_as_it_was():
     assert np.array_equal(first.nerves["CN7"].points, second.nerves["CN7"].points)
     assert np.array_equal(first.rest_nerves["CN7"].points, second.rest_nerves["CN7"].points)
     assert sites.length("CN7") == length == float(second.rest_nerves["CN7"].s[-1])
+
+
+@pytest.mark.parametrize("nerve, segment, radius_mm, angle_deg, gap_mm", [
+    ("CN7", "AS", 0.5, 85.0, 0.0), ("CN7", "CP", 0.5, 85.0, -0.3), ("CN7", "RDP", 1.2, 40.0, 0.4),
+    ("CN8", None, 0.6, 35.0, 0.0)])
+def test_a_side_question_answers_each_side_as_the_batch_of_a_sites_sides_does(
+        monkeypatch, nerve, segment, radius_mm, angle_deg, gap_mm):
+    """``NerveSites.question`` asks one side at a time what ``sides`` asked of all the
+    site's sides in one batch (``clearing_sides`` of one request a side whose sector is wide
+    enough), nothing kept between them: the same answers, refusals among them."""
+    from mvd_sim.anatomy import placement
+    from mvd_sim.core.approach import SIDES, usable_sides
+    from mvd_sim.core.recent import Recent
+    from mvd_sim.scene.build import NerveSites
+
+    monkeypatch.setattr(placement, "_CLEARING_ANSWERS", Recent(0))
+    sites = NerveSites(AnatomySpec())
+    anatomy = sites._anatomy
+    target = anatomy.nerves[nerve]
+    s_mm = sites.point(nerve, segment) if segment else 0.6 * sites.length(nerve)
+    sectors = usable_sides(target.smooth_tangent_at(s_mm), np.array([1.0, 0.0, 0.0]))
+    requests = [placement.ContactRequest(
+        "probe", target, s_mm, placement.resolve_side(target, s_mm, side, "probe"), gap_mm,
+        angle_deg, side) for side in sectors]
+    lying = placement.clearing_sides(anatomy.brainstem, requests, radius_mm,
+                                     placement.other_nerves(requests[0],
+                                                            list(anatomy.nerves.values())))
+    batch = [r.side for r, lies in zip(requests, lying) if lies is not None]
+    question = sites.question(nerve, s_mm, radius_mm, angle_deg, gap_mm)
+    assert [side for side in SIDES if question(side)] == batch
+    assert sites.sides(nerve, s_mm, radius_mm, angle_deg, gap_mm) == batch
+    if segment in ("AS", "CP"):
+        assert "posterior" in sectors and "posterior" not in batch
