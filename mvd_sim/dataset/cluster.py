@@ -9,9 +9,9 @@ streamed with a bounded number of shards in flight, and a quiet end on Ctrl-C.
   closes the cluster (its workers included) with distributed's logging silenced and the
   CLI says one line. Each worker imports the module given and freezes its heap
   (:class:`mvd_sim.dataset.frozen_heap.FrozenLibrary`) before its first task.
-- :func:`stream` keeps :data:`SHARDS_IN_FLIGHT_PER_WORKER` tasks per worker submitted and
-  yields results as they complete, so memory stays bounded whatever the number of shards and
-  the main process writes each result as it comes.
+- :func:`stream` keeps :data:`TASKS_IN_FLIGHT_PER_WORKER` tasks per worker submitted and
+  yields results as they complete, so memory stays bounded whatever the number of cases and
+  the main process writes each shard as it comes (the tasks: :mod:`mvd_sim.dataset.tasks`).
 """
 
 from __future__ import annotations
@@ -26,21 +26,25 @@ from pathlib import Path
 
 from mvd_sim.core.errors import MvdSimError
 
-__all__ = ["SCHEDULER_TIMEOUT_S", "SHARDS_IN_FLIGHT_PER_WORKER", "LOCAL_CLUSTER_CONFIG",
-           "CLOSE_TIMEOUT_S", "connect", "local_cluster", "stream", "in_flight"]
+__all__ = ["SCHEDULER_TIMEOUT_S", "TASKS_IN_FLIGHT_PER_WORKER", "LOCAL_CLUSTER_CONFIG",
+           "CLOSE_TIMEOUT_S", "connect", "local_cluster", "stream", "in_flight",
+           "worker_count"]
 
 #: Seconds to wait for ``--scheduler`` to answer before giving up.
 SCHEDULER_TIMEOUT_S = 10.0
 #: Seconds to wait for a cluster to close (a worker still busy is then killed).
 CLOSE_TIMEOUT_S = 10.0
 #: Tasks kept submitted per worker: enough to keep each busy while its last result travels
-#: back, few enough that a run of millions of cases holds a handful of shards in memory.
-SHARDS_IN_FLIGHT_PER_WORKER = 2
+#: back, few enough that a run of millions of cases holds a handful of tasks' rows in memory.
+TASKS_IN_FLIGHT_PER_WORKER = 2
 # dask settings of the local cluster ``--workers`` starts: the cases are pure Python, and the
 # workers' 10 ms stack sampler and 20 ms event-loop tick would take the GIL from them (see
-# the README's dataset speed), so it runs without the sampler and ticks once a second
+# the README's dataset speed), so it runs without the sampler and ticks once a second; the
+# workers' and nannies' memory checks (psutil, every 100 ms: half of an idle cluster's CPU,
+# 27 -> 13 ms a second) run once a second, ample for shards of a few MB
 LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False,
-                        "distributed.admin.tick.interval": "1s"}
+                        "distributed.admin.tick.interval": "1s",
+                        "distributed.worker.memory.monitor-interval": "1s"}
 _QUIET = logging.CRITICAL + 1
 _LOGGERS = ("distributed", "tornado", "asyncio")
 
@@ -145,10 +149,14 @@ def _close(client, cluster) -> None:
             logger.setLevel(level)
 
 
+def worker_count(client) -> int:
+    """How many workers ``client``'s cluster has now (at least 1)."""
+    return max(len(client.scheduler_info().get("workers", {})), 1)
+
+
 def in_flight(client) -> int:
     """How many tasks :func:`stream` keeps submitted on ``client``'s cluster."""
-    workers = len(client.scheduler_info().get("workers", {}))
-    return SHARDS_IN_FLIGHT_PER_WORKER * max(workers, 1)
+    return TASKS_IN_FLIGHT_PER_WORKER * worker_count(client)
 
 
 def stream(client, function: Callable, calls: Iterable[tuple[object, tuple]], limit: int

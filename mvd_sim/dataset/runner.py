@@ -35,6 +35,7 @@ from mvd_sim.dataset.priors import Priors
 from mvd_sim.dataset.sampler import sample
 from mvd_sim.dataset.tables import CONTACTS_SCHEMA, case_row, cases_schema, contact_row, \
     outcome_columns, write_table
+from mvd_sim.dataset.tasks import assembled, plan, task_rows
 from mvd_sim.core.errors import MvdSimError, raised_by_interrupt
 from mvd_sim.scene.scene import Scene
 
@@ -64,6 +65,15 @@ class ShardRows:
         self.contacts.extend(contact_row(case.index, c) for c in case.report.contacts)
         if case.mesh_path is not None:
             self.meshes.append([case.mesh_path, case.mesh_bytes])
+
+    @classmethod
+    def joined(cls, parts: list[ShardRows]) -> ShardRows:
+        """The rows of consecutive runs of cases, ``parts`` in case order, as one."""
+        if len(parts) == 1:
+            return parts[0]
+        return cls([row for part in parts for row in part.cases],
+                   [row for part in parts for row in part.contacts],
+                   [mesh for part in parts for mesh in part.meshes])
 
 
 def shard_rows(priors_json: str, seed: int, n: int, start: int, stop: int,
@@ -212,16 +222,18 @@ def _interruptible(job: Callable[[int, int], ShardRows], start: int, stop: int) 
 def _runs(stack: ExitStack, client, workers: int | None, todo: list,
           job: Callable[[int, int], ShardRows], log: Path) -> Iterator[tuple[int, ShardRows]]:
     """Each shard's rows (``job(start, stop)``) as they are made: in this process, or on
-    ``client``'s cluster (a local one of ``workers`` processes, their standard error to
-    ``log``, is started when there is no client, and closed with ``stack``)."""
+    ``client``'s cluster in tasks of shrinking runs of cases (:mod:`mvd_sim.dataset.tasks`;
+    a local cluster of ``workers`` processes, their standard error to ``log``, is started
+    when there is no client, and closed with ``stack``)."""
     if client is None and not workers:
         return ((k, _interruptible(job, start, stop)) for k, start, stop in todo)
-    from mvd_sim.dataset.cluster import in_flight, local_cluster, stream
+    from mvd_sim.dataset.cluster import in_flight, local_cluster, stream, worker_count
 
     if client is None:
         client = stack.enter_context(local_cluster(workers, log, __name__))
-    calls = ((k, (start, stop)) for k, start, stop in todo)
-    return stream(client, job, calls, in_flight(client))
+    calls = ((task, (job, task)) for task in plan(todo, worker_count(client)))
+    return assembled(stream(client, task_rows, calls, in_flight(client)), todo,
+                     ShardRows.joined)
 
 
 def generate(n: int, seed: int, out_dir: str | os.PathLike, priors: Priors,
