@@ -220,8 +220,9 @@ class NearSegments:
     longest half-segment), with the same radii and margin. Where a pair's bound fails, the
     pairs of the rods that moved half the slack or more are searched again at their new
     positions, the other pairs' groups kept
-    (:func:`~mvd_sim.mechanics.contact_kernels.rods_to_search`): a rod at rest (a nerve
-    the vessels do not move) is not searched against another at rest again. The last
+    (:func:`~mvd_sim.mechanics.contact_kernels.rods_to_search`): two rods that have moved
+    little (the nerves a vessel barely moves) are not searched against each other again
+    while a vessel swings past them. The last
     :attr:`KEPT` lists are kept; the latest whose bound holds serves, else the one that
     needs the fewest nodes searched again is the old list of the new one.
 
