@@ -11,13 +11,15 @@ detection is two steps here:
   :func:`rod_rows`, the law's rows of those contacts (slots, weights, stiffnesses, the
   sliding curvature); :func:`rod_contacts` calls both, in one call from Python.
 
-A list found at positions ``x0`` still holds every candidate at positions ``x`` while
-:func:`list_slack_used` (twice the largest node displacement since ``x0`` plus the growth
-of the longest half-segment of any rod) stays within its slack: a node and a segment's
-midpoint each move at most that displacement. The caller keeps the list across
+A list found at positions ``x0`` still holds every candidate of a node of rod a on rod b
+at positions ``x`` while the largest node displacements of both rods since ``x0`` and the
+growth of b's longest half-segment add up to less than its slack: a node and a segment's
+midpoint each move at most their rod's displacement. The caller keeps the list across
 detections (a solve's iterations move the nodes by less than the slack once it nears its
-end) and searches again only when the bound fails; the contacts are the same, to the bit,
-as those of a fresh search.
+end); where the bound fails (:func:`rods_to_search`), only the pairs of the rods that moved
+most are searched again, at their new positions, the others' groups kept from the old list
+(:func:`near_segments`'s ``fresh``), so each rod keeps its own reference positions. The
+contacts are the same, to the bit, as those of a fresh search.
 
 Everything is in mm, in whatever frame the points are given.
 """
@@ -32,12 +34,13 @@ from mvd_sim.core.compiled import FLOAT, INT, VEC3, array, compiled
 from mvd_sim.core.geometry.closest_kernels import (_axpy, _cross, _norm, _point_segment, _row,
                                                    _sub)
 
-__all__ = ["near_segments", "list_slack_used", "node_segment_contacts", "rod_rows",
+__all__ = ["near_segments", "rods_to_search", "node_segment_contacts", "rod_rows",
            "rod_contacts", "planes_to_query", "brainstem_rows", "pad_face_rows"]
 
 _P, _V = array(2, contiguous=True), array(1, contiguous=True)
 _IDX = array(1, "intp", contiguous=True)
 _SKIP = array(3, "boolean", contiguous=True)
+_ROD = array(1, "boolean", contiguous=True)
 #: Segments per bounding ball of the search: a node skips a run whose ball lies beyond reach.
 _RUN = 8
 
@@ -61,21 +64,28 @@ def _extents(x, r, first, count):
     return low, high, half, widest
 
 
-@compiled(_P, _V, _IDX, _IDX, _SKIP, FLOAT, FLOAT, FLOAT)
-def near_segments(x, r, first, count, skip, margin, width, slack):
+@compiled(_P, _P, _ROD, _V, _IDX, _IDX, _SKIP, FLOAT, FLOAT, FLOAT, _IDX, _IDX, _IDX, _IDX,
+          _IDX)
+def near_segments(x, x0, fresh, r, first, count, skip, margin, width, slack, old_a, old_b,
+                  old_node, old_start, old_segment):
     """For every node of every rod, the segments of every other rod that may be its
     candidates (:func:`node_segment_contacts`) and matter to its contacts, with ``slack``
-    (mm) to spare: their midpoints lie within ``reach + slack`` of it, ``reach = margin +
-    max ra + max rb + (b's longest half-segment)``, and their distance less the node's
-    radius and the larger of the segment's end radii is under ``margin + 8 width +
-    slack`` (a segment farther off has a gap ``8 width`` beyond the margin: no share of
-    a contact). The node is not flagged in ``skip[a, b]``, neither end of the segment in
-    ``skip[b, a]`` (a branch near its junction with its trunk).
+    (mm) to spare, at the reference positions: ``x`` for the rods flagged ``fresh``,
+    ``x0`` for the others. A pair of rods of which neither is fresh keeps its groups of
+    the old list (found at those same positions of both rods); the other pairs are
+    searched: a segment is listed when its midpoint lies within ``reach + slack`` of the
+    node, ``reach = margin + max ra + max rb + (b's longest half-segment)``, and its
+    distance less the node's radius and the larger of the segment's end radii is under
+    ``margin + 8 width + slack`` (a segment farther off has a gap ``8 width`` beyond the
+    margin: no share of a contact). The node is not flagged in ``skip[a, b]``, neither
+    end of the segment in ``skip[b, a]`` (a branch near its junction with its trunk).
 
     Parameters
     ----------
-    x : (n, 3) float, mm
-        Every rod's nodes, rod after rod.
+    x, x0 : (n, 3) float, mm
+        Every rod's nodes, rod after rod: now, and where the old list found them.
+    fresh : (rods,) bool
+        The rods taken at ``x`` (all of them, with an empty old list, for a first search).
     r : (n,) float, mm
         Their radii.
     first, count : (rods,) int
@@ -84,6 +94,8 @@ def near_segments(x, r, first, count, skip, margin, width, slack):
         ``skip[a, b, k]``: node ``k`` (of rod a) never touches rod b.
     margin, width, slack : float, mm
         The contacts' margin and soft-min width, and the slack.
+    old_a, old_b, old_node, old_start, old_segment : int arrays
+        The old list (as returned), with the same radii, margin, width and slack.
 
     Returns
     -------
@@ -95,9 +107,17 @@ def near_segments(x, r, first, count, skip, margin, width, slack):
     segment : (s,) int
         Each listed segment's first node (row of ``x``, of rod b), ascending in a group.
     half : (rods,) float, mm
-        Each rod's longest half-segment in ``x`` (for :func:`list_slack_used`).
+        Each rod's longest half-segment at the reference positions (for
+        :func:`rods_to_search`).
+    reference : (n, 3) float, mm
+        The reference positions.
     """
     rods = len(first)
+    reference = x0.copy()
+    for k in range(rods):
+        if fresh[k]:
+            reference[first[k]:first[k] + count[k]] = x[first[k]:first[k] + count[k]]
+    x = reference
     low, high, half, widest = _extents(x, r, first, count)
     # the run of _RUN segments starting at each row j with (j - first) % _RUN == 0: a ball
     # holding their midpoints (centre ball[j], radius spread[j]); the run of _RUN nodes
@@ -116,15 +136,36 @@ def near_segments(x, r, first, count, skip, margin, width, slack):
                 node_ball[j, c] = centre[c]
     near_run = np.zeros(max(np.max(count) // _RUN + 1, 1), np.bool_)
     near = margin + 8.0 * width + slack
-    cap, groups, g = 256, 64, 0
+    cap, groups, g = max(256, len(old_segment)), max(64, len(old_a)), 0
     segment = np.empty(cap, np.intp)
     out_a, out_b, out_node = (np.empty(groups, np.intp), np.empty(groups, np.intp),
                               np.empty(groups, np.intp))
     start = np.zeros(groups + 1, np.intp)
-    s = 0
+    s, q = 0, 0   # segments listed; the old list's next group
     for a in range(rods):
         for b in range(rods):
             if a == b:
+                continue
+            while q < len(old_a) and (old_a[q] < a or (old_a[q] == a and old_b[q] < b)):
+                q += 1
+            if not (fresh[a] or fresh[b]):   # the old list's groups of the pair
+                while q < len(old_a) and old_a[q] == a and old_b[q] == b:
+                    length = old_start[q + 1] - old_start[q]
+                    if s + length > cap:
+                        cap = 2 * (s + length)
+                        segment = _grow_int(segment, cap)
+                    segment[s:s + length] = old_segment[old_start[q]:old_start[q + 1]]
+                    if g == groups:
+                        groups *= 2
+                        out_a, out_b = _grow_int(out_a, groups), _grow_int(out_b, groups)
+                        out_node = _grow_int(out_node, groups)
+                        start = _grow_int(start, groups + 1)
+                    out_a[g], out_b[g], out_node[g] = a, b, old_node[q]
+                    start[g] = s
+                    s += length
+                    start[g + 1] = s
+                    g += 1
+                    q += 1
                 continue
             reach = margin + widest[a] + widest[b] + half[b] + slack
             reach2 = reach * reach
@@ -188,26 +229,43 @@ def near_segments(x, r, first, count, skip, margin, width, slack):
                 start[g] = opened
                 start[g + 1] = s
                 g += 1
-    return out_a[:g], out_b[:g], out_node[:g], start[:g + 1], segment[:s], half
+    return out_a[:g], out_b[:g], out_node[:g], start[:g + 1], segment[:s], half, reference
 
 
-@compiled(_P, _P, _IDX, _IDX, _V)
-def list_slack_used(x, x0, first, count, half0):
-    """How much of a segment list's slack positions ``x`` use, for the list found at ``x0``
-    (both (n, 3), mm) whose rods' longest half-segments were ``half0`` (rods,): twice the
-    largest node displacement plus the largest growth of a rod's longest half-segment
-    (mm). A node within ``reach`` of a segment's midpoint in ``x`` was within ``reach +
-    slack used`` of it in ``x0``."""
-    moved = 0.0
-    for q in range(len(x)):
-        moved = max(moved, _norm(_sub(_row(x, q), _row(x0, q))))
-    grown = 0.0
-    for k in range(len(first)):
+@compiled(_P, _P, _IDX, _IDX, _V, FLOAT)
+def rods_to_search(x, x0, first, count, half0, slack):
+    """The rods whose pairs a list found at reference positions ``x0`` (both (n, 3), mm),
+    whose rods' longest half-segments were ``half0`` (rods,), must be searched again for
+    positions ``x`` (:func:`near_segments`, its ``fresh``), and how many nodes they have:
+    none while every pair of rods a, b holds ``D_a + D_b + g_b < slack``, ``D`` a rod's
+    largest node displacement since ``x0`` and ``g`` the growth of its longest
+    half-segment (at least 0): a node within ``reach`` of a segment's midpoint in ``x``
+    was within ``reach + slack`` of it in ``x0``. Else every rod with ``D + g`` of half
+    the slack or more, so that every pair holds again once those rods are searched at
+    ``x`` (each of the others under half the slack)."""
+    rods = len(first)
+    used = np.zeros(rods)   # D + g of each rod
+    moved = np.zeros(rods)  # D
+    for k in range(rods):
         longest = 0.0
-        for q in range(first[k], first[k] + count[k] - 1):
-            longest = max(longest, 0.5 * _norm(_sub(_row(x, q + 1), _row(x, q))))
-        grown = max(grown, longest - half0[k])
-    return 2.0 * moved + grown
+        for q in range(first[k], first[k] + count[k]):
+            moved[k] = max(moved[k], _norm(_sub(_row(x, q), _row(x0, q))))
+            if q + 1 < first[k] + count[k]:
+                longest = max(longest, 0.5 * _norm(_sub(_row(x, q + 1), _row(x, q))))
+        used[k] = moved[k] + max(longest - half0[k], 0.0)
+    fresh = np.zeros(rods, np.bool_)
+    holds = True
+    for a in range(rods):
+        for b in range(rods):
+            if a != b and moved[a] + used[b] >= slack:
+                holds = False
+    nodes = 0
+    if not holds:
+        for k in range(rods):
+            if 2.0 * used[k] >= slack:
+                fresh[k] = True
+                nodes += count[k]
+    return fresh, nodes
 
 
 @compiled(_P, _V, _IDX, _IDX, _IDX, _IDX, _IDX, _IDX, _IDX, FLOAT, FLOAT)
@@ -404,13 +462,14 @@ def rod_contacts(x, r, first, count, group_a, group_b, group_node, start, segmen
 def _run_ball(x, j0, j1):
     """A ball (centre, radius, mm) holding the midpoints of segments ``j0 .. j1 - 1`` of
     ``x`` (segment ``j`` joins rows ``j`` and ``j + 1``): the centre of their bounding box."""
-    lo = np.full(3, np.inf)
-    hi = np.full(3, -np.inf)
+    lo0 = lo1 = lo2 = np.inf
+    hi0 = hi1 = hi2 = -np.inf
     for j in range(j0, j1):
-        for c in range(3):
-            mid = 0.5 * (x[j, c] + x[j + 1, c])
-            lo[c], hi[c] = min(lo[c], mid), max(hi[c], mid)
-    centre = (0.5 * (lo[0] + hi[0]), 0.5 * (lo[1] + hi[1]), 0.5 * (lo[2] + hi[2]))
+        mid0, mid1, mid2 = (0.5 * (x[j, 0] + x[j + 1, 0]), 0.5 * (x[j, 1] + x[j + 1, 1]),
+                            0.5 * (x[j, 2] + x[j + 1, 2]))
+        lo0, lo1, lo2 = min(lo0, mid0), min(lo1, mid1), min(lo2, mid2)
+        hi0, hi1, hi2 = max(hi0, mid0), max(hi1, mid1), max(hi2, mid2)
+    centre = (0.5 * (lo0 + hi0), 0.5 * (lo1 + hi1), 0.5 * (lo2 + hi2))
     spread = 0.0
     for j in range(j0, j1):
         mid = _axpy(0.5, _sub(_row(x, j + 1), _row(x, j)), _row(x, j))
@@ -422,12 +481,12 @@ def _run_ball(x, j0, j1):
 def _node_ball(x, i0, i1):
     """A ball (centre, radius, mm) holding rows ``i0 .. i1 - 1`` of ``x``: the centre of
     their bounding box."""
-    lo = np.full(3, np.inf)
-    hi = np.full(3, -np.inf)
+    lo0 = lo1 = lo2 = np.inf
+    hi0 = hi1 = hi2 = -np.inf
     for i in range(i0, i1):
-        for c in range(3):
-            lo[c], hi[c] = min(lo[c], x[i, c]), max(hi[c], x[i, c])
-    centre = (0.5 * (lo[0] + hi[0]), 0.5 * (lo[1] + hi[1]), 0.5 * (lo[2] + hi[2]))
+        lo0, lo1, lo2 = min(lo0, x[i, 0]), min(lo1, x[i, 1]), min(lo2, x[i, 2])
+        hi0, hi1, hi2 = max(hi0, x[i, 0]), max(hi1, x[i, 1]), max(hi2, x[i, 2])
+    centre = (0.5 * (lo0 + hi0), 0.5 * (lo1 + hi1), 0.5 * (lo2 + hi2))
     spread = 0.0
     for i in range(i0, i1):
         spread = max(spread, _norm(_sub(_row(x, i), centre)))

@@ -36,8 +36,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from mvd_sim.core.geometry.closest import segment_segment
-from mvd_sim.mechanics.contact_kernels import (brainstem_rows, list_slack_used,
-                                               near_segments, pad_face_rows, rod_contacts)
+from mvd_sim.mechanics.contact_kernels import (brainstem_rows, near_segments, pad_face_rows,
+                                               rod_contacts, rods_to_search)
 from mvd_sim.mechanics.surface import BrainstemSurface
 
 if TYPE_CHECKING:  # the model holds its laws, and the laws read the model
@@ -214,17 +214,25 @@ class NearSegments:
     a cache, which changes no number (``MechanicalModel.near_segments`` holds one per
     model).
 
-    A list is searched with :attr:`SLACK_MM` beyond the candidates' reach and holds every
-    candidate while the nodes have moved, since, by less than half the slack (less the
-    growth of any rod's longest half-segment:
-    :func:`~mvd_sim.mechanics.contact_kernels.list_slack_used`), with the same radii and
-    margin; then it is searched again. The last :attr:`KEPT` lists are kept, and the
-    latest whose bound holds serves.
+    A list is searched with :attr:`SLACK_MM` beyond the candidates' reach, each rod at its
+    own reference positions, and holds every candidate of a pair of rods while their
+    nodes have moved, since, by less than the slack together (less the growth of a rod's
+    longest half-segment), with the same radii and margin. Where a pair's bound fails, the
+    pairs of the rods that moved half the slack or more are searched again at their new
+    positions, the other pairs' groups kept
+    (:func:`~mvd_sim.mechanics.contact_kernels.rods_to_search`): two rods that have moved
+    little (the nerves a vessel barely moves) are not searched against each other again
+    while a vessel swings past them. The last
+    :attr:`KEPT` lists are kept; the latest whose bound holds serves, else the one that
+    needs the fewest nodes searched again is the old list of the new one.
 
     Attributes
     ----------
     searches : int
-        How many lists were searched (a detection that reused one did not add to it).
+        How many lists were searched, wholly or in part (a detection that reused one did
+        not add to it).
+    nodes_searched : int
+        How many rod nodes those searches took afresh.
     """
 
     SLACK_MM = 0.3
@@ -234,24 +242,42 @@ class NearSegments:
 
     def __init__(self) -> None:
         self.searches = 0
-        self._found: list[tuple] = []   # (x0, radius, margin, half0, groups), latest first
+        self.nodes_searched = 0
+        # (reference positions, radius, (margin, width), half-segments, groups), latest first
+        self._found: list[tuple] = []
 
     def groups(self, model: MechanicalModel, x: np.ndarray, radius: np.ndarray,
                margin_mm: float, width_mm: float) -> tuple[np.ndarray, ...]:
         """The list (group rods, nodes, starts, segments) holding every candidate that
         matters to the contacts of rod nodes ``x`` (n, 3) of radii ``radius`` (n,), mm,
         within ``margin_mm`` and soft-min width ``width_mm``."""
-        for x0, radius0, key, half0, groups in self._found:
-            if (key == (margin_mm, width_mm) and np.array_equal(radius0, radius)
-                    and list_slack_used(x, x0, model.slot0, model.node_count, half0)
-                    < self.SLACK_MM - 1e-9):   # (1e-9 mm: far above any rounding)
+        first, count = model.slot0, model.node_count
+        slack = self.SLACK_MM - 1e-9   # (1e-9 mm: far above any rounding)
+        key = (margin_mm, width_mm)
+        base, fresh, fewest = None, np.ones(len(first), bool), len(x)
+        for found in self._found:
+            x0, radius0, key0, half0, groups = found
+            if key0 != key or not np.array_equal(radius0, radius):
+                continue
+            stale, nodes = rods_to_search(x, x0, first, count, half0, slack)
+            if nodes == 0:
                 return groups
-        *groups, half = near_segments(x, radius, model.slot0, model.node_count,
-                                      model.junction_skip, margin_mm, width_mm, self.SLACK_MM)
-        found = (x.copy(), radius.copy(), (margin_mm, width_mm), half, tuple(groups))
-        self._found = [found] + self._found[:self.KEPT - 1]
+            if nodes < fewest:
+                base, fresh, fewest = found, stale, nodes
+        x0, old = (base[0], base[4]) if base is not None else (x, _NO_GROUPS)
+        *groups, half, reference = near_segments(
+            x, x0, fresh, radius, first, count, model.junction_skip, margin_mm, width_mm,
+            self.SLACK_MM, *old)
+        self._found = [(reference, radius.copy(), key, half, tuple(groups))] \
+            + self._found[:self.KEPT - 1]
         self.searches += 1
+        self.nodes_searched += fewest
         return tuple(groups)
+
+
+#: An empty list of :func:`~mvd_sim.mechanics.contact_kernels.near_segments` (group rods,
+#: nodes, starts, segments), the old list of a first search.
+_NO_GROUPS = (np.empty(0, np.intp),) * 3 + (np.zeros(1, np.intp), np.empty(0, np.intp))
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,30 @@ def test_an_older_kept_list_serves_a_state_back_within_its_slack(settled_case):
     assert model.near_segments.searches == searched + 1
 
 
+def test_a_rod_moved_past_half_the_slack_is_searched_again_alone(settled_case):
+    """From a list searched at a settled case, one rod's nodes moved at random by up to
+    twice the slack, the others' by up to 0.99 of a sixth of it (each of their own bounds
+    under half the slack): only the moved rod's nodes are searched again (its pairs; the
+    other pairs' groups kept), and the contacts are a fresh search's, to the bit; every
+    rod moved that far: all of them searched again."""
+    model, solution = settled_case
+    rng = np.random.default_rng(11)
+    surface = model.new_surface()
+    for rod in [*range(len(model.rods)), None]:
+        kept = _fresh(model)
+        _detect(kept, solution.u, solution.radii, surface)
+        assert kept.near_segments.nodes_searched == model.sponge_slot0
+        u = solution.u + _moves(model, rng, 0.99 * SLACK / 6)
+        far = solution.u + _moves(model, rng, 2.0 * SLACK)
+        rows = model.translation_dofs(rod).ravel() if rod is not None else slice(None)
+        u[rows] = far[rows]
+        found = _detect(kept, u, solution.radii, surface)
+        moved = model.node_count[rod] if rod is not None else model.sponge_slot0
+        assert kept.near_segments.searches == 2
+        assert kept.near_segments.nodes_searched == model.sponge_slot0 + moved
+        assert _same(found, _detect(_fresh(model), u, solution.radii, surface))
+
+
 def test_a_rod_pair_just_beyond_the_list_closes_to_the_gap_the_bound_allows(scene_of,
                                                                           clamped_rod):
     """Two parallel rods whose gap at the search is just beyond what the list keeps
