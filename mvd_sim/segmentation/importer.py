@@ -309,16 +309,18 @@ def _followed(volume: LabelVolume, label_map: LabelMap) -> dict[str, Centerline]
     and fitting them moved the vessels' contacts on them for the worse (0.6 mm voxels:
     a culprit lost, separation errors up to 0.06 voxel larger)."""
     tubes = [label_map.root("CN7"), label_map.root("CN8"), *label_map.vessels]
-    lines = {}
+    keys = {s.id: volume.label_of(s.key) for s in tubes}
+    lines = {s.id: centerline_of(*_mask(volume, s), _named(volume, s), volume.others(keys[s.id]))
+             for s in tubes}
     brainstem = volume.label_of(label_map.root("brainstem").key)
+    voxel_mm = float(volume.spacing_mm.max())
+    threads = [keys[s.id] for s in tubes if np.median(lines[s.id].radii) < voxel_mm]
     for structure in tubes:
-        key = volume.label_of(structure.key)
-        line = centerline_of(*_mask(volume, structure), _named(volume, structure),
-                             volume.others(key))
-        lines[structure.id] = line if structure.is_vessel else \
-            fitted_start(line, volume, key, brainstem)
+        if not structure.is_vessel:
+            lines[structure.id] = fitted_start(lines[structure.id], volume, keys[structure.id],
+                                               brainstem, threads)
     pairs = [(a.id, b.id) for k, b in enumerate(tubes) for a in tubes[:k] if b.is_vessel]
-    return refined(lines, {s.id: volume.label_of(s.key) for s in tubes}, volume, pairs)
+    return refined(lines, keys, volume, pairs)
 
 
 def import_volume(volume: LabelVolume, label_map: LabelMap,

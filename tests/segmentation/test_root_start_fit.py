@@ -77,8 +77,8 @@ def test_an_indentation_of_a_turning_roots_start_reads_nearer_its_depth():
 def test_only_a_roots_brainstem_end_is_fitted():
     """The fit moves the line's first START_MM at the end lying on the brainstem's label
     (either way the line runs) and nothing beyond it; a line shorter than three times
-    that, with no end on the brainstem, or whose start no other label reaches into, is
-    left as it is."""
+    that, with no end on the brainstem, whose start no other label reaches into, or only
+    a thread's (a label named in ``threads``), is left as it is."""
     volume, axis = pressed_root(0.6, 0, 0.0, 60.0, 50.0)
     root = centerline_of(*volume.cropped(2), "root", volume.others(2))
     for line in (root, root.reversed()):
@@ -93,6 +93,8 @@ def test_only_a_roots_brainstem_end_is_fitted():
     short = Centerline(root.points[:10], root.radii[:10])
     assert fitted_start(short, volume, 2, 1) is short
     assert fitted_start(root, volume, 2, 7) is root   # no such label: no brainstem end
+    assert fitted_start(root, volume, 2, 1, threads=[3]) is root   # pressed by a thread
+    assert fitted_start(root, volume, 2, 1, threads=[4]) is not root
     unpressed = volume.labels.copy()
     unpressed[unpressed == 3] = 0   # the vessel taken away
     alone = LabelVolume(unpressed, volume.affine, "test")
