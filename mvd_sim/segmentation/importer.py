@@ -56,6 +56,7 @@ from mvd_sim.segmentation.rest import pressed_at, rest_course, wrapped_at
 from mvd_sim.segmentation.labelmap import LabelMap, Structure, load_label_map
 from mvd_sim.segmentation.lesion_fit import LesionFit, fit_lesion
 from mvd_sim.segmentation.overlap import refined
+from mvd_sim.segmentation.root_start import fitted_start
 from mvd_sim.segmentation.volume import LabelVolume, load_label_volume, voxelise_meshes
 
 __all__ = ["ImportResult", "import_case", "import_volume", "write_import",
@@ -299,20 +300,27 @@ def _lesions(volume: LabelVolume, label_map: LabelMap, fit: BrainstemFit, rexp: 
 def _followed(volume: LabelVolume, label_map: LabelMap) -> dict[str, Centerline]:
     """Every nerve's and vessel's centerline (world mm, by structure id): each label
     followed and fitted section by section
-    (:func:`~mvd_sim.segmentation.centerline.centerline_of`), then each vessel fitted
+    (:func:`~mvd_sim.segmentation.centerline.centerline_of`; a root's start, where no
+    section fits, fitted to its voxels, :func:`~mvd_sim.segmentation.root_start.fitted_start`),
+    then each vessel fitted
     together with every nerve and vessel before it where their surfaces meet
     (:func:`~mvd_sim.segmentation.overlap.refined`). CN VII and CN VIII are not fitted
     together: they run side by side 0.4-0.6 mm apart, no contact is graded between them,
     and fitting them moved the vessels' contacts on them for the worse (0.6 mm voxels:
     a culprit lost, separation errors up to 0.06 voxel larger)."""
     tubes = [label_map.root("CN7"), label_map.root("CN8"), *label_map.vessels]
-    lines = {}
+    keys = {s.id: volume.label_of(s.key) for s in tubes}
+    lines = {s.id: centerline_of(*_mask(volume, s), _named(volume, s), volume.others(keys[s.id]))
+             for s in tubes}
+    brainstem = volume.label_of(label_map.root("brainstem").key)
+    voxel_mm = float(volume.spacing_mm.max())
+    threads = [keys[s.id] for s in tubes if np.median(lines[s.id].radii) < voxel_mm]
     for structure in tubes:
-        lines[structure.id] = centerline_of(*_mask(volume, structure),
-                                            _named(volume, structure),
-                                            volume.others(volume.label_of(structure.key)))
+        if not structure.is_vessel:
+            lines[structure.id] = fitted_start(lines[structure.id], volume, keys[structure.id],
+                                               brainstem, threads)
     pairs = [(a.id, b.id) for k, b in enumerate(tubes) for a in tubes[:k] if b.is_vessel]
-    return refined(lines, {s.id: volume.label_of(s.key) for s in tubes}, volume, pairs)
+    return refined(lines, keys, volume, pairs)
 
 
 def import_volume(volume: LabelVolume, label_map: LabelMap,

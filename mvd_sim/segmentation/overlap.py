@@ -73,7 +73,8 @@ from mvd_sim.core.geometry import curve
 from mvd_sim.segmentation.centerline import Centerline
 from mvd_sim.segmentation.volume import LabelVolume
 
-__all__ = ["NEAR_MM", "WINDOW_MM", "TAPER_MM", "SOFTNESS_VOXELS", "refined"]
+__all__ = ["NEAR_MM", "WINDOW_MM", "TAPER_MM", "SOFTNESS_VOXELS", "LocalTube", "voxels_about",
+           "refined"]
 
 #: Pairs whose fitted surfaces come within this (mm) are fitted together there.
 NEAR_MM = 1.0
@@ -90,7 +91,7 @@ _DENSE_MM = 0.05        # the local centerlines are sampled this finely
 _REACH_MM = 2.0         # ... over this much arc beyond the window
 
 
-class _Local:
+class LocalTube:
     """One tube about a site: its centerline sampled finely, the frame square to it at
     the site, and its nearest sample, tangent and radius for each fitted voxel."""
 
@@ -190,8 +191,8 @@ def _ends_in(points: np.ndarray, s: np.ndarray, radii: np.ndarray, other: cKDTre
     return out
 
 
-def _box(volume: LabelVolume, centre: np.ndarray, half_mm: float
-         ) -> tuple[np.ndarray, np.ndarray]:
+def voxels_about(volume: LabelVolume, centre: np.ndarray, half_mm: float
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Labels (layers, n) and world centres (n, 3) of the voxels within a cube of
     half-edge ``half_mm`` about ``centre`` (world mm)."""
     inverse = np.linalg.inv(volume.affine)
@@ -212,14 +213,14 @@ def _fit_site(a: Centerline, b: Centerline, key_a: int, key_b: int, volume: Labe
     """The offsets (world mm) and radius changes (mm) of ``a`` and ``b`` fitted to the
     voxels about one site; None where too few voxels or the fit fails."""
     voxel_mm = float(volume.spacing_mm.max())
-    la, lb = _Local(a, site[0]), _Local(b, site[1])
+    la, lb = LocalTube(a, site[0]), LocalTube(b, site[1])
     # the two axes' points at the site
     pa = la.points[np.argmin(np.abs(la.s - site[0]))]
     pb = lb.points[np.argmin(np.abs(lb.s - site[1]))]
     centre = 0.5 * (pa + pb)
     half = WINDOW_MM + max(float(la.radii.max()), float(lb.radii.max())) \
         + (_MARGIN_VOXELS + 1.0) * voxel_mm
-    labels, voxels = _box(volume, centre, half)
+    labels, voxels = voxels_about(volume, centre, half)
     in_a, in_b = np.any(labels == key_a, axis=0), np.any(labels == key_b, axis=0)
     # a third label's voxels are left out, unless (several layers) one of the two holds them
     seen = in_a | in_b | ~np.any((labels != 0) & (labels != key_a) & (labels != key_b), axis=0)
