@@ -55,7 +55,7 @@ from mvd_sim.segmentation.detachment import detached_at
 from mvd_sim.segmentation.rest import pressed_at, rest_course, wrapped_at
 from mvd_sim.segmentation.labelmap import LabelMap, Structure, load_label_map
 from mvd_sim.segmentation.lesion_fit import LesionFit, fit_lesion
-from mvd_sim.segmentation.overlap import refined
+from mvd_sim.segmentation.overlap import is_thread, refined
 from mvd_sim.segmentation.root_start import fitted_start
 from mvd_sim.segmentation.volume import LabelVolume, load_label_volume, voxelise_meshes
 
@@ -314,7 +314,7 @@ def _followed(volume: LabelVolume, label_map: LabelMap) -> dict[str, Centerline]
              for s in tubes}
     brainstem = volume.label_of(label_map.root("brainstem").key)
     voxel_mm = float(volume.spacing_mm.max())
-    threads = [keys[s.id] for s in tubes if np.median(lines[s.id].radii) < voxel_mm]
+    threads = [keys[s.id] for s in tubes if is_thread(lines[s.id], voxel_mm)]
     for structure in tubes:
         if not structure.is_vessel:
             lines[structure.id] = fitted_start(lines[structure.id], volume, keys[structure.id],

@@ -73,8 +73,8 @@ from mvd_sim.core.geometry import curve
 from mvd_sim.segmentation.centerline import Centerline
 from mvd_sim.segmentation.volume import LabelVolume
 
-__all__ = ["NEAR_MM", "WINDOW_MM", "TAPER_MM", "SOFTNESS_VOXELS", "LocalTube", "voxels_about",
-           "refined"]
+__all__ = ["NEAR_MM", "WINDOW_MM", "TAPER_MM", "SOFTNESS_VOXELS", "LocalTube", "is_thread",
+           "voxels_about", "refined"]
 
 #: Pairs whose fitted surfaces come within this (mm) are fitted together there.
 NEAR_MM = 1.0
@@ -143,6 +143,13 @@ class LocalTube:
         return (self.rho2(voxels, delta) - r * r) / (2.0 * self.r)
 
 
+def is_thread(line: Centerline, voxel_mm: float) -> bool:
+    """Whether ``line``'s tube is under two voxels across (its median radius, mm, under
+    ``voxel_mm``, the grid's largest spacing): its label is a thread or a chain of beads,
+    whose voxels say how thin the thresholded image got, not the tube."""
+    return bool(np.median(line.radii) < voxel_mm)
+
+
 def _sites(a: Centerline, b: Centerline, voxel_mm: float) -> list[tuple[float, float]]:
     """Arcs (mm along ``a``, along ``b``) of the closest approaches where the two tubes'
     surfaces come within :data:`NEAR_MM`, nearest first, each more than twice the window
@@ -162,7 +169,7 @@ def _sites(a: Centerline, b: Centerline, voxel_mm: float) -> list[tuple[float, f
     blocked = np.array(_ends_in(da, sa, ra, tree_b, sb, rb)
                        + [(s_a, s_b) for s_b, s_a in _ends_in(db, sb, rb, tree_a, sa, ra)],
                        dtype=float).reshape(-1, 2)
-    if min(np.median(a.radii), np.median(b.radii)) < voxel_mm:   # a thread in either
+    if is_thread(a, voxel_mm) or is_thread(b, voxel_mm):
         inside = gap < -np.minimum(ra, rb[nearest])
         blocked = np.vstack([blocked, np.column_stack([sa[inside], sb[nearest[inside]]])])
     sites: list[tuple[float, float]] = []
@@ -255,12 +262,10 @@ def _fit_site(a: Centerline, b: Centerline, key_a: int, key_b: int, volume: Labe
             return np.concatenate([in_a - pa, in_b - (1.0 - pa) * pb])
         return np.concatenate([in_b - pb, in_a - (1.0 - pb) * pa])
 
-    # a tube under two voxels across (its median radius along its whole length) keeps
-    # its radius: its label is a thread or a chain of beads, whose voxels say how thin
-    # the thresholded image got, not the tube
+    # a thread (its median radius along its whole length under a voxel) keeps its radius
     ra, rb = float(np.median(la.r)), float(np.median(lb.r))
-    free = np.array([True, True, np.median(a.radii) >= voxel_mm,
-                     True, True, np.median(b.radii) >= voxel_mm])
+    free = np.array([True, True, not is_thread(a, voxel_mm),
+                     True, True, not is_thread(b, voxel_mm)])
     low = np.array([-voxel_mm, -voxel_mm, -0.5 * ra, -voxel_mm, -voxel_mm, -0.5 * rb])
     high = np.full(6, voxel_mm)
 

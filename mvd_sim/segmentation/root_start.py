@@ -70,12 +70,11 @@ def _pressed(local: LocalTube, others: np.ndarray, voxel_mm: float) -> bool:
 def _start_end(line: Centerline, volume: LabelVolume, brainstem: int) -> Centerline | None:
     """The line run from its brainstem end (the end with more brainstem voxels within a
     radius and two voxels of it), or None where neither end has any."""
-    voxel_mm = float(volume.spacing_mm.max())
+    reach_mm = float(line.radii.max()) + 2 * float(volume.spacing_mm.max())
     counts = []
     for end in (line.points[0], line.points[-1]):
-        labels, voxels = voxels_about(volume, end, float(line.radii.max()) + 2 * voxel_mm)
-        close = np.linalg.norm(voxels - end, axis=1) <= float(line.radii.max()) \
-            + 2 * voxel_mm
+        labels, voxels = voxels_about(volume, end, reach_mm)
+        close = np.linalg.norm(voxels - end, axis=1) <= reach_mm
         counts.append(int(np.count_nonzero(np.any(labels == brainstem, axis=0) & close)))
     if max(counts) == 0:
         return None
@@ -97,8 +96,8 @@ def fitted_start(line: Centerline, volume: LabelVolume, key: int, brainstem: int
     key, brainstem : int
         The root's and the brainstem's label numbers in ``volume``.
     threads : collection of int
-        Label numbers of tubes under two voxels across (their median radius under a
-        voxel, as :mod:`~mvd_sim.segmentation.overlap` tells a thread): their voxels are
+        Label numbers of tubes under two voxels across
+        (:func:`~mvd_sim.segmentation.overlap.is_thread`): their voxels are
         left out of the fit as any other label's, but a thread reaching into the root's
         start does not call for the fit (its beads reach into the root's tube wherever it
         runs beside it: ``vein_rexp_mild_right``'s vein at 0.6 mm moved its RExP 0.94 ->
